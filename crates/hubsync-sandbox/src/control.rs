@@ -1,0 +1,345 @@
+//! The control API under `/__sandbox/` (not part of HubSpot's surface): tests and benchmarks
+//! reset the portal, load fixtures, set faults and limits, move the clock, and read counters and
+//! the request log here.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::app::{AppState, QueryParams, parse_json};
+use crate::config::{ApiTier, LifecycleBackward};
+use crate::errors::{ApiError, ApiResult, json_response};
+use crate::faults::FaultConfig;
+use crate::fixture::Fixture;
+use crate::model::PropertySelection;
+
+/// How many requests the log keeps; older ones drop off.
+pub const LOG_CAPACITY: usize = 100_000;
+
+#[derive(Debug, Default, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counters {
+    pub total_requests: u64,
+    /// By `METHOD route-template`, e.g. `POST /crm/v3/objects/contacts/batch/read`.
+    pub requests: BTreeMap<String, u64>,
+    pub statuses: BTreeMap<u16, u64>,
+    /// 429s served, whatever the limit (or a fault) behind them.
+    pub rate_limited: u64,
+    pub faults: BTreeMap<String, u64>,
+    pub records_created: u64,
+    pub records_updated: u64,
+    pub records_archived: u64,
+}
+
+impl Counters {
+    pub fn record(&mut self, method: &str, route: &str, status: u16, fault: Option<&str>) {
+        self.total_requests += 1;
+        *self.requests.entry(format!("{method} {route}")).or_default() += 1;
+        *self.statuses.entry(status).or_default() += 1;
+        if status == 429 {
+            self.rate_limited += 1;
+        }
+        if let Some(fault) = fault {
+            *self.faults.entry(fault.to_string()).or_default() += 1;
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEntry {
+    pub seq: u64,
+    pub at: String,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub route: Option<String>,
+    pub status: u16,
+    pub duration_ms: f64,
+    pub fault: Option<String>,
+    /// `oauth` or `private`: which kind of token was used (never the token).
+    pub auth: Option<&'static str>,
+}
+
+#[derive(Debug, Default)]
+pub struct RequestLog {
+    entries: VecDeque<LogEntry>,
+    next_seq: u64,
+}
+
+impl RequestLog {
+    pub fn push(&mut self, mut entry: LogEntry) {
+        self.next_seq += 1;
+        entry.seq = self.next_seq;
+        if self.entries.len() == LOG_CAPACITY {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(entry);
+    }
+
+    pub fn since(&self, seq: u64) -> impl Iterator<Item = &LogEntry> {
+        self.entries.iter().filter(move |e| e.seq > seq)
+    }
+
+    pub fn last_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/reset", post(reset))
+        .route("/fixture", post(load_fixture))
+        .route("/faults", get(get_faults).put(put_faults))
+        .route("/counters", get(get_counters).delete(reset_counters))
+        .route("/requests", get(get_requests).delete(clear_requests))
+        .route("/clock", get(get_clock).post(advance_clock))
+        .route("/rate-limits", get(get_limits).put(put_limits))
+        .route("/settings", get(get_settings).put(put_settings))
+        .route("/contacts", get(dump_contacts))
+        .route("/oauth/revoke-refresh-tokens", post(revoke_refresh_tokens))
+        .route("/oauth/expire-access-tokens", post(expire_access_tokens))
+}
+
+async fn health(State(app): State<AppState>) -> Response {
+    let portal = app.portal();
+    json_response(
+        StatusCode::OK,
+        &json!({ "ok": true, "portalId": portal.info.portal_id, "contacts": portal.contacts.live_count() }),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ResetBody {
+    seed: Option<u64>,
+    seed_contacts: Option<usize>,
+}
+
+/// Puts the portal back to its starting data (or newly generated data), with counters, the log,
+/// limits, faults and the clock cleared. OAuth apps and tokens stay.
+async fn reset(State(app): State<AppState>, body: Bytes) -> ApiResult {
+    let body: ResetBody = parse_json(&body)?;
+    let mut portal = app.portal();
+    if let Some(seed) = body.seed {
+        portal.config.seed = seed;
+    }
+    if let Some(count) = body.seed_contacts {
+        portal.config.seed_contacts = count;
+    }
+    crate::reset_portal(&mut portal).map_err(ApiError::Validation)?;
+    Ok(json_response(StatusCode::OK, &json!({ "contacts": portal.contacts.live_count() })))
+}
+
+/// Adds a fixture's records to the portal (`?replace=true` empties contacts and owners first).
+async fn load_fixture(State(app): State<AppState>, uri: Uri, body: Bytes) -> ApiResult {
+    let replace = QueryParams::from_uri(&uri)?.flag("replace");
+    let text = std::str::from_utf8(&body).map_err(|_| ApiError::Validation("fixture is not UTF-8".into()))?;
+    let fixture = Fixture::from_json(text).map_err(ApiError::Validation)?;
+    let mut portal = app.portal();
+    if replace {
+        portal.contacts = crate::store::ContactStore::new();
+        portal.owners.clear();
+    }
+    crate::fixture::apply(&mut portal, &fixture).map_err(ApiError::Validation)?;
+    crate::persist_everything(&mut portal).map_err(ApiError::Validation)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "contacts": portal.contacts.live_count(), "owners": portal.owners.len() }),
+    ))
+}
+
+async fn get_faults(State(app): State<AppState>) -> Response {
+    json_response(StatusCode::OK, &serde_json::to_value(&app.portal().faults.config).expect("serializes"))
+}
+
+/// The body is a fault configuration, plus an optional `seed` that restarts the fault dice for a
+/// repeatable sequence from here on.
+async fn put_faults(State(app): State<AppState>, body: Bytes) -> ApiResult {
+    let mut body: serde_json::Map<String, Value> = parse_json(&body)?;
+    let seed = match body.remove("seed") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_u64().ok_or_else(|| ApiError::Validation(format!("seed must be a non-negative integer, got {v}")))?,
+        ),
+    };
+    let config: FaultConfig = serde_json::from_value(Value::Object(body))
+        .map_err(|e| ApiError::Validation(format!("Invalid fault configuration: {e}")))?;
+    config.validate().map_err(ApiError::Validation)?;
+    let mut portal = app.portal();
+    portal.faults.config = config;
+    if let Some(seed) = seed {
+        portal.faults.reseed(seed);
+    }
+    Ok(json_response(StatusCode::OK, &serde_json::to_value(&portal.faults.config).expect("serializes")))
+}
+
+async fn get_counters(State(app): State<AppState>) -> Response {
+    json_response(StatusCode::OK, &serde_json::to_value(&app.portal().counters).expect("serializes"))
+}
+
+async fn reset_counters(State(app): State<AppState>) -> Response {
+    app.portal().counters = Counters::default();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn get_requests(State(app): State<AppState>, uri: Uri) -> ApiResult {
+    let since = QueryParams::from_uri(&uri)?.number("since")?.unwrap_or(0);
+    let portal = app.portal();
+    let entries: Vec<&LogEntry> = portal.log.since(since).collect();
+    Ok(json_response(StatusCode::OK, &json!({ "entries": entries, "lastSeq": portal.log.last_seq() })))
+}
+
+async fn clear_requests(State(app): State<AppState>) -> Response {
+    app.portal().log.clear();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn get_clock(State(app): State<AppState>) -> Response {
+    let now = app.portal().now();
+    json_response(StatusCode::OK, &json!({ "now": crate::properties::format_timestamp(now) }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ClockBody {
+    advance_seconds: i64,
+}
+
+/// Moves the portal's clock forward: tokens expire and the daily limit resets without waiting.
+async fn advance_clock(State(app): State<AppState>, body: Bytes) -> ApiResult {
+    let body: ClockBody = parse_json(&body)?;
+    if body.advance_seconds < 0 {
+        return Err(ApiError::Validation("advanceSeconds must not be negative: the clock only moves forward".into()));
+    }
+    let mut portal = app.portal();
+    portal.clock.advance(chrono::Duration::seconds(body.advance_seconds));
+    let now = portal.now();
+    Ok(json_response(StatusCode::OK, &json!({ "now": crate::properties::format_timestamp(now) })))
+}
+
+fn limits_json(portal: &crate::portal::Portal) -> Value {
+    json!({
+        "enabled": portal.limits.enabled,
+        "tier": portal.limits.tier,
+        "dailyLimit": portal.limits.tier.daily_limit(),
+        "dailyUsed": portal.limits.daily_used(),
+    })
+}
+
+async fn get_limits(State(app): State<AppState>) -> Response {
+    json_response(StatusCode::OK, &limits_json(&app.portal()))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct LimitsBody {
+    enabled: Option<bool>,
+    tier: Option<ApiTier>,
+    /// Calls already made today; set it near the daily limit to reach the cap mid-run.
+    daily_used: Option<u64>,
+    /// Forget the current windows.
+    #[serde(default)]
+    reset_windows: bool,
+}
+
+async fn put_limits(State(app): State<AppState>, body: Bytes) -> ApiResult {
+    let body: LimitsBody = parse_json(&body)?;
+    let mut portal = app.portal();
+    if body.reset_windows {
+        portal.limits.reset();
+    }
+    if let Some(enabled) = body.enabled {
+        portal.limits.enabled = enabled;
+    }
+    if let Some(tier) = body.tier {
+        portal.limits.tier = tier;
+    }
+    if let Some(used) = body.daily_used {
+        let (now, offset) = (portal.now(), portal.info.utc_offset_minutes);
+        portal.limits.set_daily_used(used, now, offset);
+    }
+    Ok(json_response(StatusCode::OK, &limits_json(&portal)))
+}
+
+fn settings_json(portal: &crate::portal::Portal) -> Value {
+    let c = &portal.config;
+    json!({
+        "searchVisibilityDelayMs": c.search_visibility_delay_ms,
+        "lifecycleBackward": c.lifecycle_backward,
+        "oauthAutoApprove": c.oauth_auto_approve,
+        "oauthDenyRedirects": c.oauth_deny_redirects,
+        "accessTokenTtlSecs": portal.oauth.access_ttl_secs,
+    })
+}
+
+async fn get_settings(State(app): State<AppState>) -> Response {
+    json_response(StatusCode::OK, &settings_json(&app.portal()))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SettingsBody {
+    search_visibility_delay_ms: Option<u64>,
+    lifecycle_backward: Option<LifecycleBackward>,
+    oauth_auto_approve: Option<bool>,
+    oauth_deny_redirects: Option<bool>,
+    access_token_ttl_secs: Option<u64>,
+}
+
+async fn put_settings(State(app): State<AppState>, body: Bytes) -> ApiResult {
+    let body: SettingsBody = parse_json(&body)?;
+    let mut portal = app.portal();
+    if let Some(v) = body.search_visibility_delay_ms {
+        portal.config.search_visibility_delay_ms = v;
+    }
+    if let Some(v) = body.lifecycle_backward {
+        portal.config.lifecycle_backward = v;
+    }
+    if let Some(v) = body.oauth_auto_approve {
+        portal.config.oauth_auto_approve = v;
+    }
+    if let Some(v) = body.oauth_deny_redirects {
+        portal.config.oauth_deny_redirects = v;
+    }
+    if let Some(v) = body.access_token_ttl_secs {
+        portal.oauth.access_ttl_secs = v;
+    }
+    Ok(json_response(StatusCode::OK, &settings_json(&portal)))
+}
+
+/// Every contact with every stored property, archived ones included: what tests compare the
+/// app's store against.
+async fn dump_contacts(State(app): State<AppState>) -> Response {
+    let portal = app.portal();
+    let contacts: Vec<Value> = portal
+        .contacts
+        .iter()
+        .map(|c| c.to_json(&PropertySelection::Named(c.properties.keys().cloned().collect())))
+        .collect();
+    json_response(StatusCode::OK, &json!({ "results": contacts }))
+}
+
+async fn revoke_refresh_tokens(State(app): State<AppState>) -> Response {
+    let revoked = app.portal().oauth.revoke_all_refresh();
+    json_response(StatusCode::OK, &json!({ "revoked": revoked }))
+}
+
+async fn expire_access_tokens(State(app): State<AppState>) -> Response {
+    let mut portal = app.portal();
+    let now = portal.now();
+    let expired = portal.oauth.expire_all_access(now);
+    json_response(StatusCode::OK, &json!({ "expired": expired }))
+}

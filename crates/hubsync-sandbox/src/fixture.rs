@@ -1,0 +1,170 @@
+//! Fixture files: a portal's data as JSON, in HubSpot's own shapes where HubSpot has one.
+//!
+//! ```json
+//! { "portal": {…PortalInfo…},
+//!   "properties": [ …HubSpot property definitions… ],
+//!   "owners": [ {"id":"101","email":"…","firstName":"…","lastName":"…","userId":9,"userIdIncludingInactive":9} ],
+//!   "contacts": [ {"id":"1001","properties":{"email":"a@b.com"},"archived":false,"createdAt":"…"} ],
+//!   "oauthClients": [ {"clientId":"…","clientSecret":"…","redirectUris":["http://localhost:47813/callback"]} ],
+//!   "privateTokens": [ {"token":"pat-na1-…","scopes":["crm.objects.contacts.read"]} ] }
+//! ```
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::config::{OAuthClient, PortalInfo, PrivateToken};
+use crate::model::{Owner, Properties, identifying_emails};
+use crate::portal::Portal;
+use crate::properties::{PropertyDef, normalize_value};
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Fixture {
+    #[serde(default)]
+    pub portal: Option<PortalInfo>,
+    #[serde(default)]
+    pub properties: Vec<PropertyDef>,
+    #[serde(default)]
+    pub owners: Vec<Owner>,
+    #[serde(default)]
+    pub contacts: Vec<FixtureContact>,
+    #[serde(default)]
+    pub oauth_clients: Vec<OAuthClient>,
+    #[serde(default)]
+    pub private_tokens: Vec<PrivateToken>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FixtureContact {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub properties: Map<String, Value>,
+    #[serde(default)]
+    pub archived: bool,
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl Fixture {
+    pub fn from_file(path: &Path) -> Result<Fixture, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read fixture {}: {e}", path.display()))?;
+        Fixture::from_json(&text).map_err(|e| format!("fixture {}: {e}", path.display()))
+    }
+
+    pub fn from_json(text: &str) -> Result<Fixture, String> {
+        serde_json::from_str(text)
+            .map_err(|e| format!("not a valid fixture (line {}, column {}): {e}", e.line(), e.column()))
+    }
+}
+
+/// A contact ready to insert: values checked, ids and times settled.
+pub struct SeedContact {
+    pub id: Option<u64>,
+    pub properties: Properties,
+    pub archived: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Loads a fixture into the portal. Property values are checked by type (read-only ones such as
+/// `hs_additional_emails` may be set, as an import would); emails must be unique. Nothing is
+/// changed when any part is wrong.
+pub fn apply(portal: &mut Portal, fixture: &Fixture) -> Result<(), String> {
+    if let Some(info) = &fixture.portal {
+        portal.info = info.clone();
+    }
+    portal.upsert_properties(fixture.properties.clone());
+    for owner in &fixture.owners {
+        match portal.owners.iter_mut().find(|o| o.id == owner.id) {
+            Some(slot) => *slot = owner.clone(),
+            None => portal.owners.push(owner.clone()),
+        }
+    }
+    for client in &fixture.oauth_clients {
+        portal.oauth.clients.insert(client.client_id.clone(), client.clone());
+    }
+    for token in &fixture.private_tokens {
+        if !portal.oauth.private.iter().any(|t| t.token == token.token) {
+            portal.oauth.private.push(token.clone());
+        }
+    }
+    let now = portal.now();
+    let mut prepared = Vec::with_capacity(fixture.contacts.len());
+    let mut emails: HashSet<String> = HashSet::new();
+    for (index, contact) in fixture.contacts.iter().enumerate() {
+        let seed = prepare_contact(portal, contact, now).map_err(|e| format!("contact #{index}: {e}"))?;
+        if !seed.archived {
+            for email in identifying_emails(&seed.properties) {
+                if portal.contacts.find_by_email(&email).is_some() || !emails.insert(email.clone()) {
+                    return Err(format!("contact #{index}: email {email} is already used by another contact"));
+                }
+            }
+        }
+        if let Some(id) = seed.id {
+            if portal.contacts.get(id).is_some() {
+                return Err(format!("contact #{index}: id {id} is already used"));
+            }
+        }
+        prepared.push(seed);
+    }
+    insert_all(portal, prepared);
+    Ok(())
+}
+
+fn prepare_contact(portal: &Portal, contact: &FixtureContact, now: DateTime<Utc>) -> Result<SeedContact, String> {
+    let id = match &contact.id {
+        Some(raw) => Some(raw.parse::<u64>().map_err(|_| format!("id {raw:?} is not a number"))?),
+        None => None,
+    };
+    let mut properties = Properties::new();
+    for (name, value) in &contact.properties {
+        let raw = match value {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Null => continue,
+            other => return Err(format!("property {name}: {other} is not a string")),
+        };
+        if matches!(name.as_str(), "hs_object_id" | "lastmodifieddate" | "hs_email_domain") {
+            continue;
+        }
+        let def = portal.property(name).ok_or_else(|| format!("property {name} does not exist"))?;
+        let stored = if def.is_read_only() {
+            Some(raw)
+        } else {
+            normalize_value(def, &raw, None, &|id| portal.owner_exists(id)).map_err(|e| e.message)?
+        };
+        if let Some(v) = stored {
+            properties.insert(name.clone(), v);
+        }
+    }
+    let created_at = contact.created_at.unwrap_or(now);
+    Ok(SeedContact {
+        id,
+        properties,
+        archived: contact.archived,
+        created_at,
+        updated_at: contact.updated_at.unwrap_or(created_at),
+    })
+}
+
+/// Inserts checked contacts; search sees them at once (they were there before the run).
+pub fn insert_all(portal: &mut Portal, contacts: Vec<SeedContact>) {
+    for seed in contacts {
+        let id = portal.contacts.insert(seed.id, seed.properties, seed.created_at, seed.updated_at);
+        if seed.archived {
+            portal.contacts.archive(id, seed.updated_at);
+        }
+        if let Some(contact) = portal.contacts.get_mut(id) {
+            contact.search_visible = Some(contact.properties.clone());
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! A local HubSpot-compatible portal for tests, benchmarks and rehearsals.
+//!
+//! It serves the CRM contacts, properties, owners, account-info and OAuth endpoints the sync
+//! uses, under both `/crm/v3/...` and dated `/crm/objects/2026-03/...` paths, with HubSpot's
+//! validation, error bodies, rate limits and quirks (see `shared/hubspot-api.md`), plus fault
+//! injection and a control API under `/__sandbox/`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), hubsync_sandbox::SandboxError> {
+//! use hubsync_sandbox::{PrivateToken, Sandbox, SandboxConfig};
+//! let mut config = SandboxConfig::default();
+//! config.seed_contacts = 1000;
+//! config.private_tokens.push(PrivateToken::new("pat-na1-demo"));
+//! let sandbox = Sandbox::start(config).await?;
+//! println!("{}", sandbox.base_url());
+//! sandbox.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod app;
+pub mod config;
+mod control;
+mod errors;
+pub mod faults;
+pub mod fixture;
+mod model;
+mod oauth;
+mod persist;
+mod portal;
+pub mod properties;
+mod ratelimit;
+mod routes;
+mod search;
+mod seed;
+mod server;
+mod store;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::{ApiTier, KNOWN_SCOPES, LifecycleBackward, OAuthClient, PortalInfo, PrivateToken, SandboxConfig};
+pub use faults::FaultConfig;
+pub use fixture::{Fixture, FixtureContact};
+pub use model::Owner;
+pub use persist::PersistError;
+
+use crate::model::Contact;
+use crate::persist::Persistence;
+use crate::portal::Portal;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Bind { port: u16, source: std::io::Error },
+    #[error(transparent)]
+    Persist(#[from] PersistError),
+    #[error("{0}")]
+    Data(String),
+    #[error("invalid fault configuration: {0}")]
+    Faults(String),
+}
+
+/// A running sandbox portal. Dropping it stops the server.
+pub struct Sandbox {
+    addr: SocketAddr,
+    portal: Arc<Mutex<Portal>>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Builds the portal (from the database file when it holds one, else from generated data and
+    /// the fixture) and starts serving on 127.0.0.1.
+    pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        config.faults.validate().map_err(SandboxError::Faults)?;
+        let persist = config.db_path.as_deref().map(Persistence::open).transpose()?;
+        let port = config.port;
+        let api_versions = config.api_versions.clone();
+        let mut portal = Portal::new(config, persist);
+        initialize(&mut portal)?;
+
+        let listener =
+            TcpListener::bind(("127.0.0.1", port)).await.map_err(|source| SandboxError::Bind { port, source })?;
+        let addr = listener.local_addr().map_err(|source| SandboxError::Bind { port, source })?;
+        let portal = Arc::new(Mutex::new(portal));
+        let state = app::AppState::new(portal.clone(), format!("http://{addr}"));
+        let router = app::router(state, &api_versions);
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(server::serve(listener, router, rx));
+        tracing::info!(%addr, "sandbox portal listening");
+        Ok(Sandbox { addr, portal, shutdown: Some(tx), task: Some(task) })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`, the base URL to give a HubSpot client.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn portal_id(&self) -> u64 {
+        self.lock().info.portal_id
+    }
+
+    /// Contacts that are not archived.
+    pub fn contact_count(&self) -> usize {
+        self.lock().contacts.live_count()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Portal> {
+        self.portal.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Stops accepting connections and ends open ones.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Reopens what a database file holds, or builds the starting data.
+fn initialize(portal: &mut Portal) -> Result<(), SandboxError> {
+    if let Some(persist) = &portal.persist {
+        if !persist.is_empty()? {
+            let stored = persist.load()?;
+            if !stored.properties.is_empty() {
+                portal.set_catalog(stored.properties);
+            }
+            portal.owners = stored.owners;
+            for contact in stored.contacts {
+                portal.contacts.restore(contact);
+            }
+            // OAuth apps and private tokens come from the configuration, not the file.
+            if let Some(fixture) = portal.config.fixture.clone() {
+                for client in fixture.oauth_clients {
+                    portal.oauth.clients.insert(client.client_id.clone(), client);
+                }
+                portal.oauth.private.extend(fixture.private_tokens);
+            }
+            return Ok(());
+        }
+    }
+    reset_portal(portal).map_err(SandboxError::Data)
+}
+
+/// Back to the starting state: generated data, then the fixture; counters, log, limits, faults
+/// and clock cleared.
+pub(crate) fn reset_portal(portal: &mut Portal) -> Result<(), String> {
+    portal.set_catalog(properties::default_catalog());
+    portal.contacts = store::ContactStore::new();
+    let count = portal.config.seed_contacts;
+    portal.owners = if count > 0 { seed::owners() } else { Vec::new() };
+    let contacts = seed::contacts(portal.config.seed, count, &portal.owners);
+    fixture::insert_all(portal, contacts);
+    if let Some(fixture) = portal.config.fixture.clone() {
+        fixture::apply(portal, &fixture)?;
+    }
+    portal.counters = control::Counters::default();
+    portal.log.clear();
+    portal.limits.reset();
+    portal.faults = faults::FaultDice::new(portal.config.seed, portal.config.faults.clone());
+    portal.clock = portal::Clock::default();
+    persist_everything(portal)
+}
+
+pub(crate) fn persist_everything(portal: &mut Portal) -> Result<(), String> {
+    let Portal { persist, catalog, owners, contacts, .. } = portal;
+    if let Some(persist) = persist.as_mut() {
+        let all: Vec<&Contact> = contacts.iter().collect();
+        persist.save_all(catalog, owners, &all).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}

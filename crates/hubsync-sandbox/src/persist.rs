@@ -1,0 +1,204 @@
+//! `--db FILE`: the portal's records in SQLite, written through on every change, so a sandbox
+//! can be stopped and started again with its data. OAuth grants stay in memory: a restarted
+//! sandbox asks apps to connect again, as an uninstalled app would be.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::model::{Contact, Owner, Properties};
+use crate::properties::PropertyDef;
+
+/// Append-only: each entry upgrades the schema by one version (`PRAGMA user_version`).
+const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE properties (name TEXT PRIMARY KEY, definition TEXT NOT NULL);
+     CREATE TABLE owners (id TEXT PRIMARY KEY, owner TEXT NOT NULL);
+     CREATE TABLE contacts (
+         id INTEGER PRIMARY KEY,
+         properties TEXT NOT NULL,
+         created_at TEXT NOT NULL,
+         updated_at TEXT NOT NULL,
+         archived INTEGER NOT NULL DEFAULT 0,
+         archived_at TEXT
+     );"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum PersistError {
+    #[error("cannot open sandbox database {path}: {source}")]
+    Open { path: String, source: rusqlite::Error },
+    #[error(
+        "sandbox database {path} has schema version {found}, newer than this sandbox knows ({known}); use a newer hubsync-sandbox"
+    )]
+    TooNew { path: String, found: i64, known: i64 },
+    #[error("sandbox database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("sandbox database holds a record that does not parse: {0}")]
+    Corrupt(String),
+}
+
+pub struct Persistence {
+    conn: Connection,
+}
+
+/// What a database file held when it was opened.
+pub struct Stored {
+    pub properties: Vec<PropertyDef>,
+    pub owners: Vec<Owner>,
+    pub contacts: Vec<Contact>,
+}
+
+impl Persistence {
+    pub fn open(path: &Path) -> Result<Persistence, PersistError> {
+        let display = path.display().to_string();
+        let mut conn = Connection::open(path).map_err(|source| PersistError::Open { path: display.clone(), source })?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(PersistError::TooNew { path: display, found: version, known });
+        }
+        let tx = conn.transaction()?;
+        for migration in &MIGRATIONS[version as usize..] {
+            tx.execute_batch(migration)?;
+        }
+        tx.pragma_update(None, "user_version", known)?;
+        tx.commit()?;
+        Ok(Persistence { conn })
+    }
+
+    /// True when the file has never been filled (a new file): seed it.
+    pub fn is_empty(&self) -> Result<bool, PersistError> {
+        let seeded: Option<String> =
+            self.conn.query_row("SELECT value FROM meta WHERE key = 'seeded'", [], |r| r.get(0)).optional()?;
+        Ok(seeded.is_none())
+    }
+
+    pub fn load(&self) -> Result<Stored, PersistError> {
+        let corrupt = |what: &str, e: serde_json::Error| PersistError::Corrupt(format!("{what}: {e}"));
+        let mut properties = Vec::new();
+        let mut stmt = self.conn.prepare("SELECT definition FROM properties ORDER BY rowid")?;
+        for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            properties.push(serde_json::from_str(&row?).map_err(|e| corrupt("property", e))?);
+        }
+        let mut owners = Vec::new();
+        let mut stmt = self.conn.prepare("SELECT owner FROM owners ORDER BY rowid")?;
+        for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            owners.push(serde_json::from_str(&row?).map_err(|e| corrupt("owner", e))?);
+        }
+        let mut contacts = Vec::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT id, properties, created_at, updated_at, archived, archived_at FROM contacts ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, bool>(4)?,
+                r.get::<_, Option<String>>(5)?,
+            ))
+        })?;
+        let time = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| PersistError::Corrupt(format!("timestamp {s}: {e}")))
+        };
+        for row in rows {
+            let (id, props, created, updated, archived, archived_at) = row?;
+            let properties: Properties = serde_json::from_str(&props).map_err(|e| corrupt("contact", e))?;
+            let properties = std::sync::Arc::new(properties);
+            contacts.push(Contact {
+                id: id as u64,
+                search_visible: Some(properties.clone()),
+                properties,
+                created_at: time(&created)?,
+                updated_at: time(&updated)?,
+                archived,
+                archived_at: archived_at.as_deref().map(time).transpose()?,
+                search_pending: None,
+            });
+        }
+        Ok(Stored { properties, owners, contacts })
+    }
+
+    /// Replaces everything the file holds (used at first start and on reset).
+    pub fn save_all(
+        &mut self,
+        properties: &[PropertyDef],
+        owners: &[Owner],
+        contacts: &[&Contact],
+    ) -> Result<(), PersistError> {
+        let tx = self.conn.transaction()?;
+        tx.execute_batch("DELETE FROM properties; DELETE FROM owners; DELETE FROM contacts;")?;
+        for def in properties {
+            tx.execute(
+                "INSERT INTO properties (name, definition) VALUES (?1, ?2)",
+                params![def.name, serde_json::to_string(def).expect("serializes")],
+            )?;
+        }
+        for owner in owners {
+            tx.execute(
+                "INSERT INTO owners (id, owner) VALUES (?1, ?2)",
+                params![owner.id, serde_json::to_string(owner).expect("serializes")],
+            )?;
+        }
+        for contact in contacts {
+            upsert_contact(&tx, contact)?;
+        }
+        tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('seeded', 'yes')", [])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Writes one contact. A failure here is logged, not served: the in-memory portal stays the
+    /// truth for the running sandbox.
+    pub fn save_contact(&mut self, contact: &Contact) {
+        if let Err(e) = upsert_contact(&self.conn, contact) {
+            tracing::error!(contact = contact.id, error = %e, "could not persist contact");
+        }
+    }
+}
+
+fn upsert_contact(conn: &Connection, c: &Contact) -> Result<(), rusqlite::Error> {
+    let fmt = crate::properties::format_timestamp;
+    conn.execute(
+        "INSERT INTO contacts (id, properties, created_at, updated_at, archived, archived_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT(id) DO UPDATE SET properties = excluded.properties, updated_at = excluded.updated_at,
+             archived = excluded.archived, archived_at = excluded.archived_at",
+        params![
+            c.id as i64,
+            serde_json::to_string(&*c.properties).expect("serializes"),
+            fmt(c.created_at),
+            fmt(c.updated_at),
+            c.archived,
+            c.archived_at.map(fmt),
+        ],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_apply_in_order_and_refuse_newer_files() {
+        let dir = std::env::temp_dir().join(format!("hubsync-sandbox-persist-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("portal.db");
+        let _ = std::fs::remove_file(&path);
+        let persist = Persistence::open(&path).unwrap();
+        assert!(persist.is_empty().unwrap());
+        let version: i64 = persist.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        persist.conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(persist);
+        assert!(matches!(Persistence::open(&path), Err(PersistError::TooNew { found: 99, .. })));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,386 @@
+//! Deterministic demo data: owners (some deactivated) and contacts that look like a real
+//! portal's, mixed-case emails, additional emails, missing values and all. The same seed and
+//! count always give the same data.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::fixture::SeedContact;
+use crate::model::{Owner, Properties, Team};
+
+const FIRST_NAMES: &[&str] = &[
+    "Ada",
+    "Aisha",
+    "Alejandro",
+    "Amara",
+    "Ana",
+    "Anders",
+    "Bea",
+    "Björn",
+    "Carlos",
+    "Chen",
+    "Chiara",
+    "Dmitri",
+    "Elena",
+    "Emeka",
+    "Fatima",
+    "François",
+    "Grace",
+    "Hana",
+    "Hiroshi",
+    "Ines",
+    "Isabel",
+    "Jamal",
+    "Jan",
+    "José",
+    "Kofi",
+    "Lars",
+    "Leila",
+    "Liam",
+    "Lucía",
+    "Maja",
+    "Marco",
+    "Maria",
+    "Mei",
+    "Nadia",
+    "Noah",
+    "Olga",
+    "Omar",
+    "Priya",
+    "Rafael",
+    "Ravi",
+    "Sara",
+    "Siobhán",
+    "Sofia",
+    "Tariq",
+    "Thandiwe",
+    "Tomás",
+    "Yuki",
+    "Zoë",
+    "Łukasz",
+    "Nguyễn",
+];
+
+const LAST_NAMES: &[&str] = &[
+    "Abara",
+    "Andersson",
+    "Bauer",
+    "Becker",
+    "Chen",
+    "Costa",
+    "Dubois",
+    "Dvořák",
+    "Eriksen",
+    "Fernández",
+    "García",
+    "Gupta",
+    "Haddad",
+    "Hansen",
+    "Ito",
+    "Jensen",
+    "Kim",
+    "Kowalski",
+    "Kumar",
+    "Larsen",
+    "López",
+    "Martin",
+    "Mendes",
+    "Müller",
+    "Nakamura",
+    "Nowak",
+    "O'Brien",
+    "Okafor",
+    "Petrov",
+    "Rossi",
+    "Santos",
+    "Schmidt",
+    "Silva",
+    "Smith",
+    "Tanaka",
+    "Van der Berg",
+    "Wang",
+    "Williams",
+    "Yilmaz",
+    "Zhang",
+];
+
+/// (company, domain, industry, employees band)
+const COMPANIES: &[(&str, &str, &str, &str)] = &[
+    ("Acme Robotics", "acme-robotics.example", "Machinery", "100-500"),
+    ("Blue Harbor Logistics", "blueharbor.example", "Logistics", "500-1000"),
+    ("Cedar & Pine Studio", "cedarpine.example", "Design", "5-25"),
+    ("Delta Analytics", "delta-analytics.example", "Software", "50-100"),
+    ("Evergreen Health", "evergreenhealth.example", "Healthcare", "1000+"),
+    ("Fjord Fintech", "fjordfintech.example", "Financial Services", "25-50"),
+    ("Granite Builders", "granitebuilders.example", "Construction", "100-500"),
+    ("Helios Energy", "helios-energy.example", "Renewables", "500-1000"),
+    ("Indigo Retail", "indigoretail.example", "Retail", "1000+"),
+    ("Juniper Labs", "juniperlabs.example", "Biotechnology", "25-50"),
+    ("Kite Education", "kite-edu.example", "Education", "50-100"),
+    ("Lumen Media", "lumenmedia.example", "Media", "5-25"),
+    ("Meridian Travel", "meridiantravel.example", "Travel", "100-500"),
+    ("Nimbus Cloud", "nimbuscloud.example", "Software", "500-1000"),
+    ("Orchid Foods", "orchidfoods.example", "Food & Beverage", "100-500"),
+    ("Polar Insurance", "polarinsurance.example", "Insurance", "1000+"),
+    ("Quartz Legal", "quartzlegal.example", "Legal Services", "25-50"),
+    ("Riverstone Realty", "riverstone.example", "Real Estate", "5-25"),
+    ("Summit Outdoor", "summitoutdoor.example", "Retail", "50-100"),
+    ("Tidewater Marine", "tidewater.example", "Maritime", "100-500"),
+    ("Umber Coffee Co.", "umbercoffee.example", "Food & Beverage", "1-5"),
+    ("Vertex Security", "vertexsec.example", "Computer & Network Security", "50-100"),
+    ("Willow Architects", "willowarch.example", "Architecture", "5-25"),
+    ("Zephyr Aerospace", "zephyr-aero.example", "Aerospace", "1000+"),
+];
+
+const JOB_TITLES: &[&str] = &[
+    "VP Sales",
+    "Head of Marketing",
+    "Revenue Operations Manager",
+    "CTO",
+    "Software Engineer",
+    "Office Manager",
+    "Procurement Lead",
+    "CEO",
+    "Customer Success Manager",
+    "Data Analyst",
+    "Operations Director",
+    "Founder",
+];
+
+const PLACES: &[(&str, &str, &str)] = &[
+    ("Boston", "MA", "United States"),
+    ("Austin", "TX", "United States"),
+    ("Toronto", "ON", "Canada"),
+    ("London", "England", "United Kingdom"),
+    ("Berlin", "Berlin", "Germany"),
+    ("Paris", "Île-de-France", "France"),
+    ("Madrid", "Madrid", "Spain"),
+    ("São Paulo", "SP", "Brazil"),
+    ("Lagos", "Lagos", "Nigeria"),
+    ("Bengaluru", "Karnataka", "India"),
+    ("Tokyo", "Tokyo", "Japan"),
+    ("Sydney", "NSW", "Australia"),
+];
+
+const STAGES: &[(&str, u32)] = &[
+    ("subscriber", 15),
+    ("lead", 35),
+    ("marketingqualifiedlead", 15),
+    ("salesqualifiedlead", 12),
+    ("opportunity", 10),
+    ("customer", 10),
+    ("evangelist", 3),
+];
+
+const LEAD_STATUSES: &[&str] =
+    &["NEW", "OPEN", "IN_PROGRESS", "ATTEMPTED_TO_CONTACT", "CONNECTED", "UNQUALIFIED", "BAD_TIMING"];
+const TIERS: &[&str] = &["gold", "silver", "bronze"];
+const INTERESTS: &[&str] = &["analytics", "automation", "integrations", "reporting", "security"];
+const REGIONS: &[&str] = &["amer", "emea", "apac"];
+const CAMPAIGNS: &[&str] =
+    &["webinar-2026-q1", "trade-show-berlin", "partner-referral", "organic-search", "paid-social"];
+
+/// Seeded data is anchored to a fixed date, not the clock, so it is the same on every run.
+pub fn anchor() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).single().expect("valid date")
+}
+
+/// Twelve owners; three are deactivated (archived, no `userId`).
+pub fn owners() -> Vec<Owner> {
+    let people = [
+        ("Avery", "Johnson", "Sales East", false),
+        ("Blake", "Moreno", "Sales East", false),
+        ("Casey", "Nguyen", "Sales West", false),
+        ("Devon", "Okoro", "Sales West", false),
+        ("Emerson", "Kaur", "Enterprise", false),
+        ("Finley", "Haas", "Enterprise", false),
+        ("Gray", "Sato", "SMB", false),
+        ("Harper", "Lindqvist", "SMB", false),
+        ("Indy", "Marchetti", "Partners", false),
+        ("Jordan", "Petrenko", "Sales East", true),
+        ("Kai", "Fontaine", "Enterprise", true),
+        ("Logan", "Adeyemi", "SMB", true),
+    ];
+    people
+        .iter()
+        .enumerate()
+        .map(|(i, (first, last, team, deactivated))| {
+            let user_id = 9_100_000 + i as u64;
+            Owner {
+                id: (101 + i).to_string(),
+                email: format!("{}.{}@hubsync-sandbox.test", first.to_lowercase(), last.to_lowercase()),
+                first_name: first.to_string(),
+                last_name: last.to_string(),
+                user_id: (!deactivated).then_some(user_id),
+                user_id_including_inactive: user_id,
+                kind: "PERSON".into(),
+                teams: vec![Team { id: team_id(team), name: team.to_string(), primary: true }],
+                archived: *deactivated,
+                created_at: "2023-03-01T12:00:00.000Z".into(),
+                updated_at: if *deactivated {
+                    "2026-02-10T08:30:00.000Z".into()
+                } else {
+                    "2025-11-20T16:45:00.000Z".into()
+                },
+            }
+        })
+        .collect()
+}
+
+fn team_id(team: &str) -> String {
+    const TEAMS: &[&str] = &["Sales East", "Sales West", "Enterprise", "SMB", "Partners"];
+    (501 + TEAMS.iter().position(|t| *t == team).unwrap_or(TEAMS.len())).to_string()
+}
+
+fn ascii_slug(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| match c {
+            'a'..='z' | '0'..='9' => Some(c),
+            'A'..='Z' => Some(c.to_ascii_lowercase()),
+            'á' | 'à' | 'ã' | 'â' | 'Á' => Some('a'),
+            'é' | 'è' | 'ễ' | 'ë' | 'É' => Some('e'),
+            'í' | 'Í' => Some('i'),
+            'ó' | 'ö' | 'ø' | 'Ó' => Some('o'),
+            'ú' | 'ü' | 'Ú' => Some('u'),
+            'ç' => Some('c'),
+            'ñ' => Some('n'),
+            'ř' => Some('r'),
+            'ł' | 'Ł' => Some('l'),
+            'ä' => Some('a'),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `count` contacts. Every email is unique (case-insensitively, additional emails included).
+pub fn contacts(seed: u64, count: usize, owners: &[Owner]) -> Vec<SeedContact> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let anchor = anchor();
+    let stage_total: u32 = STAGES.iter().map(|(_, w)| w).sum();
+    (0..count)
+        .map(|i| {
+            let first = *FIRST_NAMES.choose(&mut rng).expect("non-empty");
+            let last = *LAST_NAMES.choose(&mut rng).expect("non-empty");
+            let (company, domain, industry, employees) = *COMPANIES.choose(&mut rng).expect("non-empty");
+            let (city, state, country) = *PLACES.choose(&mut rng).expect("non-empty");
+            let mut p = Properties::new();
+            let mut set = |k: &str, v: String| {
+                p.insert(k.to_string(), v);
+            };
+            set("firstname", first.to_string());
+            set("lastname", last.to_string());
+            // About 2% have no email at all, as real portals do (imports, chats, calls).
+            if rng.random_ratio(49, 50) {
+                let local = format!("{}.{}{}", ascii_slug(first), ascii_slug(last), i + 1);
+                let email = format!("{local}@{domain}");
+                // About 10% were typed with capitals.
+                let email = if rng.random_ratio(1, 10) { mixed_case(&email) } else { email };
+                set("email", email);
+                if rng.random_ratio(1, 20) {
+                    set(
+                        "hs_additional_emails",
+                        format!("{}.{}{}@personal-mail.example", ascii_slug(first), ascii_slug(last), i + 1),
+                    );
+                }
+            }
+            set("company", company.to_string());
+            set("website", format!("https://www.{domain}"));
+            set("industry", industry.to_string());
+            set("numemployees", employees.to_string());
+            set("jobtitle", JOB_TITLES.choose(&mut rng).expect("non-empty").to_string());
+            if rng.random_ratio(4, 5) {
+                set("phone", format!("+1 617 555 {:04}", rng.random_range(0..10_000)));
+            }
+            if rng.random_ratio(1, 3) {
+                set("mobilephone", format!("+1 857 555 {:04}", rng.random_range(0..10_000)));
+            }
+            set("city", city.to_string());
+            set("state", state.to_string());
+            set("country", country.to_string());
+            let mut roll = rng.random_range(0..stage_total);
+            let stage = STAGES
+                .iter()
+                .find(|(_, w)| {
+                    let hit = roll < *w;
+                    roll = roll.saturating_sub(*w);
+                    hit
+                })
+                .map(|(s, _)| *s)
+                .unwrap_or("lead");
+            set("lifecyclestage", stage.to_string());
+            if rng.random_ratio(2, 3) {
+                set("hs_lead_status", LEAD_STATUSES.choose(&mut rng).expect("non-empty").to_string());
+            }
+            if rng.random_ratio(17, 20) {
+                set("hubspot_owner_id", owners.choose(&mut rng).expect("owners exist").id.clone());
+            }
+            if rng.random_ratio(1, 2) {
+                set("annualrevenue", (rng.random_range(1..5000) * 10_000).to_string());
+            }
+            set("lead_score", rng.random_range(0..=100).to_string());
+            set("is_vip", if rng.random_ratio(1, 10) { "true" } else { "false" }.to_string());
+            if stage == "customer" || stage == "evangelist" {
+                let renewal = anchor + Duration::days(rng.random_range(30..400));
+                set("renewal_date", renewal.format("%Y-%m-%d").to_string());
+                set("customer_tier", TIERS.choose(&mut rng).expect("non-empty").to_string());
+            }
+            if rng.random_ratio(1, 4) {
+                let at = anchor - Duration::minutes(rng.random_range(60..200_000));
+                set("last_demo_at", crate::properties::format_timestamp(at.with_timezone(&Utc)));
+            }
+            if rng.random_ratio(2, 5) {
+                let how_many = rng.random_range(1..=3);
+                let mut picked: Vec<&str> = INTERESTS.choose_multiple(&mut rng, how_many).copied().collect();
+                picked.sort_unstable();
+                set("product_interests", picked.join(";"));
+            }
+            set("sales_region", REGIONS.choose(&mut rng).expect("non-empty").to_string());
+            if rng.random_ratio(1, 3) {
+                set("source_campaign", CAMPAIGNS.choose(&mut rng).expect("non-empty").to_string());
+            }
+            if rng.random_ratio(1, 8) {
+                set("internal_notes", format!("Met {first} at {company}; follow up about renewal.\nPrefers email."));
+            }
+            let created_at = anchor - Duration::minutes(rng.random_range(1_440..1_051_200));
+            let updated_at =
+                created_at + Duration::minutes(rng.random_range(0..(anchor - created_at).num_minutes().max(1)));
+            SeedContact { id: None, properties: p, archived: false, created_at, updated_at }
+        })
+        .collect()
+}
+
+fn mixed_case(email: &str) -> String {
+    let (local, domain) = email.split_once('@').expect("has @");
+    let mut chars = local.chars();
+    let head: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    format!("{head}{}@{}", chars.as_str(), domain.to_uppercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+    use crate::model::identifying_emails;
+
+    #[test]
+    fn same_seed_same_data_and_unique_emails() {
+        let owners = owners();
+        let a = contacts(42, 2000, &owners);
+        let b = contacts(42, 2000, &owners);
+        assert!(a.iter().zip(&b).all(|(x, y)| x.properties == y.properties && x.created_at == y.created_at));
+        let mut seen = HashSet::new();
+        for c in &a {
+            for e in identifying_emails(&c.properties) {
+                assert!(seen.insert(e.clone()), "duplicate {e}");
+            }
+        }
+        let mixed = a.iter().filter(|c| c.properties.get("email").is_some_and(|e| e.to_lowercase() != *e)).count();
+        let without = a.iter().filter(|c| !c.properties.contains_key("email")).count();
+        let additional = a.iter().filter(|c| c.properties.contains_key("hs_additional_emails")).count();
+        assert!(mixed > 100 && without > 10 && additional > 40, "{mixed} {without} {additional}");
+        assert_ne!(contacts(43, 10, &owners)[0].properties, a[0].properties);
+    }
+}

@@ -1,0 +1,181 @@
+//! The control API, persistence with `--db`, and the binary itself.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use hubsync_sandbox::{PrivateToken, Sandbox, SandboxConfig};
+use serde_json::json;
+
+use crate::support::{TOKEN, assert_error, start};
+
+#[tokio::test]
+async fn reset_restores_the_starting_data_and_clears_counters() {
+    let portal = start(40).await;
+    portal.create_contact(json!({ "email": "extra@example.com" })).await;
+    assert_eq!(portal.sandbox.contact_count(), 41);
+    assert!(portal.counters().await["totalRequests"].as_u64().unwrap() >= 1);
+
+    let reset = portal.control(reqwest::Method::POST, "/reset", None).await;
+    assert_eq!(reset.body["contacts"], 40);
+    assert_eq!(portal.counters().await["totalRequests"], 0);
+    let reseeded = portal.control(reqwest::Method::POST, "/reset", Some(json!({ "seedContacts": 7, "seed": 5 }))).await;
+    assert_eq!(reseeded.body["contacts"], 7);
+}
+
+#[tokio::test]
+async fn fixtures_load_whole_or_not_at_all() {
+    let portal = start(3).await;
+    let fixture = json!({
+        "owners": [{ "id": "900", "email": "o@example.com", "firstName": "O", "lastName": "Wner", "userId": 1, "userIdIncludingInactive": 1 }],
+        "contacts": [
+            { "id": "77", "properties": { "email": "fx@example.com", "hubspot_owner_id": "900", "lifecyclestage": "lead" } },
+            { "properties": { "firstname": "No email" }, "archived": true },
+        ],
+    });
+    let loaded = portal.post("/__sandbox/fixture?replace=true", fixture).await;
+    assert_eq!(loaded.status, 200, "{}", loaded.text);
+    assert_eq!(loaded.body["contacts"], 1);
+    assert_eq!(
+        portal.get("/crm/v3/objects/contacts/77?properties=hubspot_owner_id").await.prop("hubspot_owner_id"),
+        "900"
+    );
+
+    let duplicate = json!({ "contacts": [{ "properties": { "email": "FX@example.com" } }] });
+    let refused = portal.post("/__sandbox/fixture", duplicate).await;
+    assert_error(&refused, 400, "VALIDATION_ERROR");
+    assert!(refused.body["message"].as_str().unwrap().contains("fx@example.com"));
+    let bad_value = json!({ "contacts": [{ "properties": { "email": "ok2@example.com" } }, { "properties": { "lead_score": "high" } }] });
+    let refused = portal.post("/__sandbox/fixture", bad_value).await;
+    assert!(refused.body["message"].as_str().unwrap().contains("contact #1"), "{}", refused.text);
+    assert_eq!(portal.all_contacts().await.len(), 2, "nothing from the refused fixtures was loaded");
+    let unknown_field = portal.post("/__sandbox/fixture", json!({ "contact": [] })).await;
+    assert_error(&unknown_field, 400, "VALIDATION_ERROR");
+}
+
+#[tokio::test]
+async fn counters_and_the_request_log_count_api_calls_without_tokens() {
+    let portal = start(5).await;
+    portal.get("/crm/v3/objects/contacts?limit=2").await;
+    portal.post("/crm/v3/objects/contacts/batch/read", json!({ "inputs": [{ "id": "1001" }] })).await;
+    portal.post("/crm/v3/objects/contacts/batch/read", json!({ "inputs": [{ "id": "1002" }] })).await;
+    let counters = portal.counters().await;
+    assert_eq!(counters["requests"]["POST /crm/v3/objects/contacts/batch/read"], 2);
+    assert_eq!(counters["requests"]["GET /crm/v3/objects/contacts"], 1);
+    assert_eq!(counters["totalRequests"], 3, "control calls are not counted");
+
+    let log = portal.control(reqwest::Method::GET, "/requests", None).await;
+    let entries = log.body["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 3);
+    assert_eq!(entries[0]["query"], "limit=2");
+    assert_eq!(entries[1]["route"], "/crm/v3/objects/contacts/batch/read");
+    assert_eq!(entries[1]["auth"], "private");
+    assert!(!log.text.contains(TOKEN));
+    let since = portal.control(reqwest::Method::GET, "/requests?since=2", None).await;
+    assert_eq!(since.body["entries"].as_array().unwrap().len(), 1);
+
+    assert_eq!(portal.control(reqwest::Method::DELETE, "/counters", None).await.status, 204);
+    assert_eq!(portal.counters().await["totalRequests"], 0);
+}
+
+fn temp_db(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("hubsync-sandbox-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("portal.db")
+}
+
+#[tokio::test]
+async fn a_db_file_keeps_the_portal_across_restarts() {
+    let db = temp_db("restart");
+    let config = || SandboxConfig {
+        db_path: Some(db.clone()),
+        seed_contacts: 25,
+        rate_limits: false,
+        private_tokens: vec![PrivateToken::new(TOKEN)],
+        ..SandboxConfig::default()
+    };
+    let first = Sandbox::start(config()).await.unwrap();
+    let http = reqwest::Client::new();
+    let created = http
+        .post(format!("{}/crm/v3/objects/contacts", first.base_url()))
+        .bearer_auth(TOKEN)
+        .json(&json!({ "properties": { "email": "kept@example.com", "lifecyclestage": "lead" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let archived = http
+        .delete(format!("{}/crm/v3/objects/contacts/1001", first.base_url()))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(archived.status(), 204);
+    first.shutdown().await;
+
+    let second = Sandbox::start(config()).await.unwrap();
+    assert_eq!(second.contact_count(), 25, "25 seeded + 1 created - 1 archived; not seeded again");
+    let found = http
+        .get(format!(
+            "{}/crm/v3/objects/contacts/kept@example.com?idProperty=email&properties=lifecyclestage",
+            second.base_url()
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = found.json().await.unwrap();
+    assert_eq!(body["properties"]["lifecyclestage"], "lead");
+    second.shutdown().await;
+    std::fs::remove_dir_all(db.parent().unwrap()).unwrap();
+}
+
+#[tokio::test]
+async fn a_db_file_from_a_newer_sandbox_is_refused_untouched() {
+    let db = temp_db("newer");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.pragma_update(None, "user_version", 42).unwrap();
+    drop(conn);
+    let error =
+        Sandbox::start(SandboxConfig { db_path: Some(db.clone()), ..SandboxConfig::default() }).await.err().unwrap();
+    assert!(error.to_string().contains("newer"), "{error}");
+    std::fs::remove_dir_all(db.parent().unwrap()).unwrap();
+}
+
+#[test]
+fn the_binary_prints_its_address_and_serves() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hubsync-sandbox"))
+        .args(["--port", "0", "--seed-contacts", "12", "--private-token", "pat-na1-binary"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    assert!(base.starts_with("http://127.0.0.1:"));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let health: serde_json::Value = runtime
+        .block_on(async { reqwest::get(format!("{base}/__sandbox/health")).await.unwrap().json().await.unwrap() });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(health["contacts"], 12);
+}
+
+#[test]
+fn the_binary_refuses_bad_flags_with_a_reason() {
+    let output = Command::new(env!("CARGO_BIN_EXE_hubsync-sandbox")).args(["--fault-503", "1.5"]).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unavailable must be between 0 and 1"), "{stderr}");
+    let output = Command::new(env!("CARGO_BIN_EXE_hubsync-sandbox"))
+        .args(["--fixture", "/nonexistent/fixture.json"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read fixture"));
+}

@@ -1,0 +1,14 @@
+//! The sandbox's integration suite: every rule of HubSpot's behaviour it reproduces, checked
+//! over real HTTP on loopback.
+
+mod support;
+
+mod auth;
+mod batch;
+mod contacts;
+mod control;
+mod faults;
+mod limits;
+mod meta;
+mod oauth;
+mod search;
