@@ -91,8 +91,16 @@ async fn batch_read(
                     body["idProperty"] = json!(p);
                 }
                 let sent = Instant::now();
-                let reply: Value =
-                    http.post(url.as_str()).bearer_auth(TOKEN).json(&body).send().await.expect("answered").json().await.expect("json");
+                let reply: Value = http
+                    .post(url.as_str())
+                    .bearer_auth(TOKEN)
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("answered")
+                    .json()
+                    .await
+                    .expect("json");
                 latencies.push(sent.elapsed());
                 read += reply["results"].as_array().map_or(0, Vec::len);
             }
@@ -149,10 +157,12 @@ async fn main() {
     let mut by_id = batch_read(&http, &base, "batch read by id", None, chunk(&ids), concurrency).await;
     assert_eq!(by_id.contacts, total);
     by_id.print();
-    let mut by_email = batch_read(&http, &base, "batch read by email", Some("email"), chunk(&emails), concurrency).await;
+    let mut by_email =
+        batch_read(&http, &base, "batch read by email", Some("email"), chunk(&emails), concurrency).await;
     assert_eq!(by_email.contacts, emails.len());
     by_email.print();
-    let slowest = [&by_id, &by_email].iter().map(|r| r.contacts as f64 / r.elapsed.as_secs_f64()).fold(f64::MAX, f64::min);
+    let slowest =
+        [&by_id, &by_email].iter().map(|r| r.contacts as f64 / r.elapsed.as_secs_f64()).fold(f64::MAX, f64::min);
     println!(
         "target: >= 5000 contacts/s through batch read: {} (slowest {:.0} contacts/s)",
         if slowest >= 5000.0 { "met" } else { "NOT MET" },

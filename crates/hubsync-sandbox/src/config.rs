@@ -100,9 +100,9 @@ pub enum LifecycleBackward {
     Reject,
 }
 
-/// The portal's identity as account-info and token info report it.
+/// The portal's identity as account-info and token info report it. A fixture may give any part.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct PortalInfo {
     pub portal_id: u64,
     pub hub_domain: String,

@@ -149,11 +149,17 @@ async fn load_fixture(State(app): State<AppState>, uri: Uri, body: Bytes) -> Api
     let text = std::str::from_utf8(&body).map_err(|_| ApiError::Validation("fixture is not UTF-8".into()))?;
     let fixture = Fixture::from_json(text).map_err(ApiError::Validation)?;
     let mut portal = app.portal();
-    if replace {
-        portal.contacts = crate::store::ContactStore::new();
-        portal.owners.clear();
+    // With replace, the old records come back if the fixture is refused.
+    let previous = replace.then(|| {
+        (std::mem::replace(&mut portal.contacts, crate::store::ContactStore::new()), std::mem::take(&mut portal.owners))
+    });
+    if let Err(e) = crate::fixture::apply(&mut portal, &fixture) {
+        if let Some((contacts, owners)) = previous {
+            portal.contacts = contacts;
+            portal.owners = owners;
+        }
+        return Err(ApiError::Validation(e));
     }
-    crate::fixture::apply(&mut portal, &fixture).map_err(ApiError::Validation)?;
     crate::persist_everything(&mut portal).map_err(ApiError::Validation)?;
     Ok(json_response(
         StatusCode::OK,

@@ -75,32 +75,30 @@ pub struct SeedContact {
 }
 
 /// Loads a fixture into the portal. Property values are checked by type (read-only ones such as
-/// `hs_additional_emails` may be set, as an import would); emails must be unique. Nothing is
-/// changed when any part is wrong.
+/// `hs_additional_emails` may be set, as an import would); emails and ids must be unique. Nothing
+/// is changed when any part is wrong.
 pub fn apply(portal: &mut Portal, fixture: &Fixture) -> Result<(), String> {
-    if let Some(info) = &fixture.portal {
-        portal.info = info.clone();
-    }
-    portal.upsert_properties(fixture.properties.clone());
-    for owner in &fixture.owners {
-        match portal.owners.iter_mut().find(|o| o.id == owner.id) {
-            Some(slot) => *slot = owner.clone(),
-            None => portal.owners.push(owner.clone()),
+    // Stage the definitions and owners first: contacts are checked against them.
+    let mut catalog = portal.catalog.clone();
+    for def in &fixture.properties {
+        match catalog.iter_mut().find(|d| d.name == def.name) {
+            Some(slot) => *slot = def.clone(),
+            None => catalog.push(def.clone()),
         }
     }
-    for client in &fixture.oauth_clients {
-        portal.oauth.clients.insert(client.client_id.clone(), client.clone());
-    }
-    for token in &fixture.private_tokens {
-        if !portal.oauth.private.iter().any(|t| t.token == token.token) {
-            portal.oauth.private.push(token.clone());
+    let mut owners = portal.owners.clone();
+    for owner in &fixture.owners {
+        match owners.iter_mut().find(|o| o.id == owner.id) {
+            Some(slot) => *slot = owner.clone(),
+            None => owners.push(owner.clone()),
         }
     }
     let now = portal.now();
     let mut prepared = Vec::with_capacity(fixture.contacts.len());
     let mut emails: HashSet<String> = HashSet::new();
+    let mut ids: HashSet<u64> = HashSet::new();
     for (index, contact) in fixture.contacts.iter().enumerate() {
-        let seed = prepare_contact(portal, contact, now).map_err(|e| format!("contact #{index}: {e}"))?;
+        let seed = prepare_contact(&catalog, &owners, contact, now).map_err(|e| format!("contact #{index}: {e}"))?;
         if !seed.archived {
             for email in identifying_emails(&seed.properties) {
                 if portal.contacts.find_by_email(&email).is_some() || !emails.insert(email.clone()) {
@@ -109,21 +107,41 @@ pub fn apply(portal: &mut Portal, fixture: &Fixture) -> Result<(), String> {
             }
         }
         if let Some(id) = seed.id {
-            if portal.contacts.get(id).is_some() {
+            if portal.contacts.get(id).is_some() || !ids.insert(id) {
                 return Err(format!("contact #{index}: id {id} is already used"));
             }
         }
         prepared.push(seed);
     }
+
+    if let Some(info) = &fixture.portal {
+        portal.info = info.clone();
+    }
+    portal.set_catalog(catalog);
+    portal.owners = owners;
+    for client in &fixture.oauth_clients {
+        portal.oauth.clients.insert(client.client_id.clone(), client.clone());
+    }
+    for token in &fixture.private_tokens {
+        if !portal.oauth.private.iter().any(|t| t.token == token.token) {
+            portal.oauth.private.push(token.clone());
+        }
+    }
     insert_all(portal, prepared);
     Ok(())
 }
 
-fn prepare_contact(portal: &Portal, contact: &FixtureContact, now: DateTime<Utc>) -> Result<SeedContact, String> {
+fn prepare_contact(
+    catalog: &[PropertyDef],
+    owners: &[Owner],
+    contact: &FixtureContact,
+    now: DateTime<Utc>,
+) -> Result<SeedContact, String> {
     let id = match &contact.id {
         Some(raw) => Some(raw.parse::<u64>().map_err(|_| format!("id {raw:?} is not a number"))?),
         None => None,
     };
+    let owner_exists = |id: &str| owners.iter().any(|o| o.id == id);
     let mut properties = Properties::new();
     for (name, value) in &contact.properties {
         let raw = match value {
@@ -133,14 +151,15 @@ fn prepare_contact(portal: &Portal, contact: &FixtureContact, now: DateTime<Utc>
             Value::Null => continue,
             other => return Err(format!("property {name}: {other} is not a string")),
         };
+        // The portal keeps these itself.
         if matches!(name.as_str(), "hs_object_id" | "lastmodifieddate" | "hs_email_domain") {
             continue;
         }
-        let def = portal.property(name).ok_or_else(|| format!("property {name} does not exist"))?;
+        let def = catalog.iter().find(|d| d.name == *name).ok_or_else(|| format!("property {name} does not exist"))?;
         let stored = if def.is_read_only() {
             Some(raw)
         } else {
-            normalize_value(def, &raw, None, &|id| portal.owner_exists(id)).map_err(|e| e.message)?
+            normalize_value(def, &raw, None, &owner_exists).map_err(|e| e.message)?
         };
         if let Some(v) = stored {
             properties.insert(name.clone(), v);
@@ -165,6 +184,64 @@ pub fn insert_all(portal: &mut Portal, contacts: Vec<SeedContact>) {
         }
         if let Some(contact) = portal.contacts.get_mut(id) {
             contact.search_visible = Some(contact.properties.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SandboxConfig;
+
+    #[test]
+    fn the_documented_format_loads_and_applies() {
+        let fixture = Fixture::from_json(
+            r#"{
+              "portal": { "portalId": 123, "timeZone": "Europe/Berlin", "utcOffsetMinutes": 60 },
+              "properties": [ { "name": "tshirt_size", "label": "T-shirt size", "type": "enumeration", "fieldType": "select",
+                                "options": [ { "label": "M", "value": "m" } ] } ],
+              "owners": [ { "id": "101", "email": "sam@acme.test", "firstName": "Sam", "lastName": "Lee",
+                            "userId": 9, "userIdIncludingInactive": 9 } ],
+              "contacts": [ { "id": "5001", "properties": { "email": "ann@example.com", "tshirt_size": "m", "hubspot_owner_id": "101" } } ],
+              "oauthClients": [ { "clientId": "c", "clientSecret": "s", "redirectUris": ["http://localhost:47813/callback"] } ],
+              "privateTokens": [ { "token": "pat-na1-x", "scopes": ["crm.objects.contacts.read"] } ]
+            }"#,
+        )
+        .unwrap();
+        let mut portal = Portal::new(SandboxConfig::default(), None);
+        apply(&mut portal, &fixture).unwrap();
+        assert_eq!((portal.info.portal_id, portal.info.company_currency.as_str()), (123, "USD"));
+        assert_eq!(portal.contacts.get(5001).unwrap().get("tshirt_size"), Some("m"));
+        assert!(portal.oauth.client("c").is_some());
+
+        let typo = Fixture::from_json(r#"{"portal": {"portalID": 1}}"#).unwrap_err();
+        assert!(typo.contains("portalID"), "{typo}");
+        let bad = Fixture {
+            contacts: vec![FixtureContact {
+                properties: serde_json::from_str(r#"{"tshirt_size":"xl"}"#).unwrap(),
+                ..Default::default()
+            }],
+            ..fixture
+        };
+        let mut portal = Portal::new(SandboxConfig::default(), None);
+        assert!(apply(&mut portal, &bad).unwrap_err().contains("contact #0"));
+        assert!(portal.property("tshirt_size").is_none() && portal.info.portal_id != 123, "nothing applied");
+    }
+
+    #[test]
+    fn generated_contacts_pass_the_portals_own_validation() {
+        let portal = Portal::new(SandboxConfig::default(), None);
+        let owners = crate::seed::owners();
+        let owner_exists = |id: &str| owners.iter().any(|o| o.id == id);
+        for contact in crate::seed::contacts(3, 3000, &owners) {
+            for (name, value) in &contact.properties {
+                let def = portal.property(name).unwrap_or_else(|| panic!("{name} is not a property"));
+                if def.is_read_only() {
+                    continue;
+                }
+                let normalized = normalize_value(def, value, None, &owner_exists);
+                assert_eq!(normalized, Ok(Some(value.clone())), "{name} = {value:?}");
+            }
         }
     }
 }

@@ -88,18 +88,6 @@ impl Portal {
         self.catalog = catalog;
     }
 
-    /// Adds or replaces property definitions by name.
-    pub fn upsert_properties(&mut self, defs: Vec<PropertyDef>) {
-        let mut catalog = std::mem::take(&mut self.catalog);
-        for def in defs {
-            match catalog.iter_mut().find(|d| d.name == def.name) {
-                Some(slot) => *slot = def,
-                None => catalog.push(def),
-            }
-        }
-        self.set_catalog(catalog);
-    }
-
     pub fn property(&self, name: &str) -> Option<&PropertyDef> {
         self.catalog_index.get(name).map(|&i| &self.catalog[i])
     }

@@ -48,6 +48,11 @@ async fn fixtures_load_whole_or_not_at_all() {
     let refused = portal.post("/__sandbox/fixture", bad_value).await;
     assert!(refused.body["message"].as_str().unwrap().contains("contact #1"), "{}", refused.text);
     assert_eq!(portal.all_contacts().await.len(), 2, "nothing from the refused fixtures was loaded");
+    let refused = portal
+        .post("/__sandbox/fixture?replace=true", json!({ "contacts": [{ "properties": { "lead_score": "x" } }] }))
+        .await;
+    assert_eq!(refused.status, 400);
+    assert_eq!(portal.all_contacts().await.len(), 2, "a refused replacement keeps the old records");
     let unknown_field = portal.post("/__sandbox/fixture", json!({ "contact": [] })).await;
     assert_error(&unknown_field, 400, "VALIDATION_ERROR");
 }
