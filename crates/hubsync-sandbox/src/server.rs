@@ -63,7 +63,8 @@ pub async fn serve(listener: TcpListener, router: Router, mut shutdown: oneshot:
     connections.abort_all();
 }
 
-async fn respond(router: Router, req: Request<Incoming>) -> Result<Response<Body>, DroppedConnection> {
+async fn respond(router: Router, mut req: Request<Incoming>) -> Result<Response<Body>, DroppedConnection> {
+    trim_trailing_slash(&mut req);
     let response = match router.oneshot(req.map(Body::new)).await {
         Ok(response) => response,
         Err(never) => match never {},
@@ -72,6 +73,27 @@ async fn respond(router: Router, req: Request<Incoming>) -> Result<Response<Body
         Some(ConnectionFault::Drop) => Err(DroppedConnection),
         Some(ConnectionFault::Truncate) => Ok(truncate(response).await),
         None => Ok(response),
+    }
+}
+
+/// HubSpot serves `/crm/v3/owners/` like `/crm/v3/owners` (its own clients call the former), so
+/// the path loses a trailing slash before routing.
+fn trim_trailing_slash<B>(req: &mut Request<B>) {
+    let path = req.uri().path();
+    if path.len() > 1 && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
+        let path_and_query = match req.uri().query() {
+            Some(query) => format!("{trimmed}?{query}"),
+            None => trimmed.to_string(),
+        };
+        let mut parts = req.uri().clone().into_parts();
+        if let Ok(pq) = path_and_query.parse() {
+            parts.path_and_query = Some(pq);
+            if let Ok(uri) = axum::http::Uri::from_parts(parts) {
+                *req.uri_mut() = uri;
+            }
+        }
     }
 }
 

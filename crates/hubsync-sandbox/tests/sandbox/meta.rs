@@ -84,6 +84,11 @@ async fn owners_active_by_default_deactivated_with_archived_true() {
             .all(|o| o["archived"] == true && o["userId"].is_null() && o["userIdIncludingInactive"].is_u64())
     );
 
+    // HubSpot's own clients call the list with a trailing slash.
+    let slashed = portal.get("/crm/v3/owners/?limit=100").await;
+    assert_eq!(slashed.body["results"].as_array().map(Vec::len), Some(9), "{}", slashed.text);
+    assert_eq!(portal.get("/crm/owners/2026-03/").await.status, 200);
+
     let email = active[0]["email"].as_str().unwrap().to_uppercase();
     let by_email = portal.get(&format!("/crm/v3/owners?email={email}")).await;
     assert_eq!(by_email.body["results"].as_array().unwrap().len(), 1);
