@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The project's whole check, in order, stopping at the first failure: setup, formatting,
+# UI lint and build, clippy (which also compiles the benchmarks), tests, HubSpot client
+# fidelity, window E2E.
+set -euo pipefail
+HUBSYNC_LOG_TAG="test"
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$HUBSYNC_ROOT"
+
+if [ "${CI:-}" = true ]; then
+    # Smaller debug info and no incremental state: faster clean builds, smaller cache.
+    export CARGO_PROFILE_DEV_DEBUG=line-tables-only CARGO_INCREMENTAL=0
+fi
+# One feature set for every cargo step so they share build artifacts; the feature embeds the
+# UI in the binary instead of pointing it at the dev server.
+FEATURES=(--features tauri/custom-protocol)
+
+steps_done=0
+run_started=$SECONDS
+
+step() {
+    local name="$1" started=$SECONDS
+    shift
+    log "=== $name"
+    if "$@"; then
+        steps_done=$((steps_done + 1))
+        log "--- $name: ok ($((SECONDS - started)) s)"
+    else
+        log "FAILED at step: $name (exit $?, after $((SECONDS - run_started)) s)" >&2
+        exit 1
+    fi
+}
+
+step "setup" bash scripts/setup.sh
+hubsync_env
+step "cargo fmt" cargo fmt --all -- --check
+step "ui lint" npm --prefix ui run --silent lint
+step "ui build" npm --prefix ui run --silent build
+step "cargo clippy" cargo clippy --workspace --all-targets "${FEATURES[@]}" -- -D warnings
+step "cargo test" cargo test --workspace "${FEATURES[@]}"
+if [ -f tests/fidelity/run.sh ]; then
+    step "fidelity (HubSpot's client against the sandbox)" bash tests/fidelity/run.sh
+else
+    log "no tests/fidelity/run.sh: fidelity step skipped"
+fi
+step "e2e window test" bash tests/e2e/run.sh
+
+log "all $steps_done steps passed in $((SECONDS - run_started)) s"

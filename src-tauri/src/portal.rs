@@ -1,0 +1,152 @@
+//! The built-in sandbox portal: a HubSpot-compatible server run inside the app so there is
+//! always a portal to show and sync with while no HubSpot account is connected.
+
+use hubsync_sandbox::{PrivateToken, Sandbox, SandboxConfig};
+use serde::Serialize;
+use tokio::sync::{Mutex, OnceCell};
+
+use crate::error::CommandError;
+
+/// Demo contacts the built-in portal is seeded with (deterministic, so every run shows the same).
+pub const SEED_CONTACTS: usize = 250;
+
+/// The private app token the built-in portal accepts; the sync engine authenticates with it.
+pub const SANDBOX_TOKEN: &str = "pat-sandbox-hubsync-desktop";
+
+/// What the UI shows about the portal the app is talking to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PortalSummary {
+    pub base_url: String,
+    pub portal_id: u64,
+    pub contact_count: usize,
+}
+
+/// The sandbox's lifecycle as app state. The first caller starts it and every other caller
+/// waits for that start, so the page may ask before `setup`'s eager start has finished.
+#[derive(Default)]
+pub struct BuiltinPortal {
+    started: OnceCell<Result<(), CommandError>>,
+    sandbox: Mutex<Option<Sandbox>>,
+}
+
+impl BuiltinPortal {
+    /// Starts the sandbox unless it already is (or failed to); returns the start's outcome.
+    pub async fn ensure_started(&self) -> Result<(), CommandError> {
+        self.started
+            .get_or_init(|| async {
+                match Sandbox::start(config()).await {
+                    Ok(sandbox) => {
+                        tracing::info!(
+                            base_url = %sandbox.base_url(),
+                            portal_id = sandbox.portal_id(),
+                            "built-in sandbox portal started"
+                        );
+                        *self.sandbox.lock().await = Some(sandbox);
+                        Ok(())
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, "built-in sandbox portal failed to start");
+                        Err(CommandError::new(
+                            "sandbox_start_failed",
+                            format!("The built-in sandbox portal could not start: {error}"),
+                        ))
+                    }
+                }
+            })
+            .await
+            .clone()
+    }
+
+    pub async fn info(&self) -> Result<PortalSummary, CommandError> {
+        self.ensure_started().await?;
+        let sandbox = self.sandbox.lock().await;
+        let sandbox = sandbox
+            .as_ref()
+            .ok_or_else(|| CommandError::new("sandbox_stopped", "The built-in sandbox portal has shut down."))?;
+        Ok(PortalSummary {
+            base_url: sandbox.base_url(),
+            portal_id: sandbox.portal_id(),
+            contact_count: sandbox.contact_count(),
+        })
+    }
+
+    /// Stops the sandbox if it is running; later `info` calls report it stopped.
+    pub async fn shutdown(&self) {
+        let sandbox = self.sandbox.lock().await.take();
+        if let Some(sandbox) = sandbox {
+            sandbox.shutdown().await;
+            tracing::info!("built-in sandbox portal stopped");
+        }
+    }
+}
+
+/// In memory on a free loopback port, with HubSpot's rate limits (the sandbox defaults).
+fn config() -> SandboxConfig {
+    SandboxConfig {
+        seed_contacts: SEED_CONTACTS,
+        private_tokens: vec![PrivateToken::new(SANDBOX_TOKEN)],
+        ..SandboxConfig::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn starts_seeded_on_loopback() {
+        let portal = BuiltinPortal::default();
+        let info = portal.info().await.expect("sandbox starts");
+        assert_eq!(info.contact_count, SEED_CONTACTS);
+        assert!(info.portal_id > 0);
+        let port = info
+            .base_url
+            .strip_prefix("http://127.0.0.1:")
+            .and_then(|port| port.parse::<u16>().ok())
+            .expect("base URL is http on a loopback port");
+        assert_ne!(port, 0);
+        portal.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn concurrent_callers_share_one_sandbox() {
+        let portal = BuiltinPortal::default();
+        let (first, second) = tokio::join!(portal.info(), portal.info());
+        assert_eq!(first.expect("first caller"), second.expect("second caller"));
+        portal.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn reports_stopped_after_shutdown() {
+        let portal = BuiltinPortal::default();
+        portal.ensure_started().await.expect("sandbox starts");
+        portal.shutdown().await;
+        let error = portal.info().await.expect_err("stopped sandbox has no info");
+        assert_eq!(error.code, "sandbox_stopped");
+        // A second shutdown has nothing left to stop.
+        portal.shutdown().await;
+    }
+
+    #[test]
+    fn info_crosses_ipc_in_camel_case() {
+        let info =
+            PortalSummary { base_url: "http://127.0.0.1:4010".into(), portal_id: 12_345_678, contact_count: 250 };
+        let json = serde_json::to_value(&info).expect("serializes");
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "baseUrl": "http://127.0.0.1:4010",
+                "portalId": 12_345_678,
+                "contactCount": 250,
+            })
+        );
+    }
+
+    #[test]
+    fn errors_cross_ipc_as_code_and_message() {
+        let error = CommandError::new("sandbox_stopped", "gone");
+        let json = serde_json::to_value(&error).expect("serializes");
+        assert_eq!(json, serde_json::json!({ "code": "sandbox_stopped", "message": "gone" }));
+    }
+}

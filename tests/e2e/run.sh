@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds the app with its UI embedded and runs the window test under a virtual X server.
+# Needs what scripts/setup.sh installs (xvfb-run, tauri-driver, WebKitWebDriver).
+set -euo pipefail
+HUBSYNC_LOG_TAG="e2e"
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
+hubsync_env
+cd "$HUBSYNC_ROOT"
+
+for tool in xvfb-run tauri-driver WebKitWebDriver; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run scripts/setup.sh"
+done
+
+log "building the UI and the app (UI embedded)"
+npm --prefix ui run --silent build >/dev/null
+# The same targets and features as scripts/test.sh's `cargo test` step: cargo then unifies the
+# dependencies' features identically and reuses that step's artifacts instead of rebuilding
+# Tauri (the sandbox's dev-dependencies change features of crates Tauri depends on).
+cargo build --workspace --all-targets --features tauri/custom-protocol
+
+target_dir="$(cargo metadata --format-version 1 --no-deps |
+    node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).target_directory')"
+export HUBSYNC_APP_BINARY="$target_dir/debug/hubsync-app"
+[ -x "$HUBSYNC_APP_BINARY" ] || die "no app binary at $HUBSYNC_APP_BINARY"
+
+log "running the window test under Xvfb"
+xvfb-run -a -s "-screen 0 1280x800x24" node --test --test-reporter=spec tests/e2e/window.test.mjs
