@@ -189,19 +189,17 @@ pub fn error_body(message: &str, category: &str, correlation_id: &str) -> Value 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         // HubSpot's edge answers gateway failures with an HTML page, not JSON: clients must cope.
-        if let ApiError::Upstream(status) = &self {
-            if *status != StatusCode::SERVICE_UNAVAILABLE {
-                let reason = status.canonical_reason().unwrap_or("Error");
-                let html = format!(
-                    "<html><head><title>{code} {reason}</title></head><body><center><h1>{code} {reason}</h1></center></body></html>",
-                    code = status.as_u16()
-                );
-                let mut response = (*status, html).into_response();
-                response
-                    .headers_mut()
-                    .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-                return response;
-            }
+        if let ApiError::Upstream(status) = &self
+            && *status != StatusCode::SERVICE_UNAVAILABLE
+        {
+            let reason = status.canonical_reason().unwrap_or("Error");
+            let html = format!(
+                "<html><head><title>{code} {reason}</title></head><body><center><h1>{code} {reason}</h1></center></body></html>",
+                code = status.as_u16()
+            );
+            let mut response = (*status, html).into_response();
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            return response;
         }
         json_response(self.status(), &self.body())
     }

@@ -106,10 +106,10 @@ pub fn apply(portal: &mut Portal, fixture: &Fixture) -> Result<(), String> {
                 }
             }
         }
-        if let Some(id) = seed.id {
-            if portal.contacts.get(id).is_some() || !ids.insert(id) {
-                return Err(format!("contact #{index}: id {id} is already used"));
-            }
+        if let Some(id) = seed.id
+            && (portal.contacts.get(id).is_some() || !ids.insert(id))
+        {
+            return Err(format!("contact #{index}: id {id} is already used"));
         }
         prepared.push(seed);
     }

@@ -138,25 +138,25 @@ impl Drop for Sandbox {
 
 /// Reopens what a database file holds, or builds the starting data.
 fn initialize(portal: &mut Portal) -> Result<(), SandboxError> {
-    if let Some(persist) = &portal.persist {
-        if !persist.is_empty()? {
-            let stored = persist.load()?;
-            if !stored.properties.is_empty() {
-                portal.set_catalog(stored.properties);
-            }
-            portal.owners = stored.owners;
-            for contact in stored.contacts {
-                portal.contacts.restore(contact);
-            }
-            // OAuth apps and private tokens come from the configuration, not the file.
-            if let Some(fixture) = portal.config.fixture.clone() {
-                for client in fixture.oauth_clients {
-                    portal.oauth.clients.insert(client.client_id.clone(), client);
-                }
-                portal.oauth.private.extend(fixture.private_tokens);
-            }
-            return Ok(());
+    if let Some(persist) = &portal.persist
+        && !persist.is_empty()?
+    {
+        let stored = persist.load()?;
+        if !stored.properties.is_empty() {
+            portal.set_catalog(stored.properties);
         }
+        portal.owners = stored.owners;
+        for contact in stored.contacts {
+            portal.contacts.restore(contact);
+        }
+        // OAuth apps and private tokens come from the configuration, not the file.
+        if let Some(fixture) = portal.config.fixture.clone() {
+            for client in fixture.oauth_clients {
+                portal.oauth.clients.insert(client.client_id.clone(), client);
+            }
+            portal.oauth.private.extend(fixture.private_tokens);
+        }
+        return Ok(());
     }
     reset_portal(portal).map_err(SandboxError::Data)
 }

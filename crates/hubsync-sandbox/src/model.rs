@@ -65,10 +65,10 @@ impl Contact {
             self.search_pending = None;
             return;
         }
-        if let Some((at, props)) = self.search_pending.take() {
-            if at <= now {
-                self.search_visible = Some(props);
-            }
+        if let Some((at, props)) = self.search_pending.take()
+            && at <= now
+        {
+            self.search_visible = Some(props);
         }
         self.search_pending = Some((visible_at, self.properties.clone()));
     }

@@ -263,10 +263,10 @@ impl Portal {
         if let Some(contact) = self.contacts.get_mut(id) {
             contact.schedule_search_update(now, visible_at);
         }
-        if let Some(persist) = &mut self.persist {
-            if let Some(contact) = self.contacts.get(id) {
-                persist.save_contact(contact);
-            }
+        if let Some(persist) = &mut self.persist
+            && let Some(contact) = self.contacts.get(id)
+        {
+            persist.save_contact(contact);
         }
     }
 

@@ -292,10 +292,10 @@ pub fn is_valid_email(raw: &str) -> bool {
 
 /// `YYYY-MM-DD`, or epoch milliseconds that fall on midnight UTC.
 pub fn parse_date_value(raw: &str) -> Result<NaiveDate, String> {
-    if let Ok(date) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-        if raw.len() == 10 {
-            return Ok(date);
-        }
+    if let Ok(date) = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        && raw.len() == 10
+    {
+        return Ok(date);
     }
     if let Ok(ms) = raw.parse::<i64>() {
         let Some(at) = DateTime::<Utc>::from_timestamp_millis(ms) else {
@@ -325,10 +325,10 @@ pub fn parse_datetime_value(raw: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
         return Ok(at.with_timezone(&Utc));
     }
-    if raw.len() == 10 {
-        if let Ok(date) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-            return Ok(date.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
-        }
+    if raw.len() == 10
+        && let Ok(date) = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+    {
+        return Ok(date.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
     }
     Err(format!("{raw} was not a valid datetime. Use ISO 8601 (2020-02-29T03:30:17.000Z) or epoch milliseconds"))
 }

@@ -127,10 +127,10 @@ impl HttpBody for TruncatedBody {
                 return Poll::Ready(Some(Ok(Frame::data(part))));
             }
         }
-        if let Some(pause) = self.pause.as_mut() {
-            if pause.as_mut().poll(cx).is_pending() {
-                return Poll::Pending;
-            }
+        if let Some(pause) = self.pause.as_mut()
+            && pause.as_mut().poll(cx).is_pending()
+        {
+            return Poll::Pending;
         }
         Poll::Ready(Some(Err(std::io::Error::new(
             std::io::ErrorKind::ConnectionAborted,

@@ -248,12 +248,13 @@ async fn batch_read(
     let input: BatchReadBody = parse_json(&body)?;
     check_batch_size(input.inputs.len())?;
     let id_property = input.id_property.as_deref().filter(|p| !p.is_empty());
-    if let Some(p) = id_property {
-        if p != "email" && p != "hs_object_id" {
-            return Err(ApiError::Validation(format!(
-                "{p} is not a unique property of contacts: use email or hs_object_id"
-            )));
-        }
+    if let Some(p) = id_property
+        && p != "email"
+        && p != "hs_object_id"
+    {
+        return Err(ApiError::Validation(format!(
+            "{p} is not a unique property of contacts: use email or hs_object_id"
+        )));
     }
     let portal = app.portal();
     let selection = portal.selection(&input.properties);
@@ -322,10 +323,8 @@ async fn batch_create(State(app): State<AppState>, Extension(who): Extension<Pri
     let mut portal = app.portal();
     let plans = portal.plan_batch(input.inputs.iter().map(|i| (None, &i.properties)));
     let partial = traced(&input.inputs);
-    if !partial {
-        if let Some(Err(error)) = plans.iter().find(|p| p.is_err()) {
-            return Err(error.clone());
-        }
+    if !partial && let Some(Err(error)) = plans.iter().find(|p| p.is_err()) {
+        return Err(error.clone());
     }
     let mut results = Vec::new();
     let mut errors = Vec::new();
@@ -387,10 +386,8 @@ async fn batch_update(State(app): State<AppState>, Extension(who): Extension<Pri
     }
     let plans = portal.plan_batch(found.iter().map(|(id, i)| (portal.contacts.get(*id), &i.properties)));
     let partial = traced(&input.inputs);
-    if !partial {
-        if let Some(Err(error)) = plans.iter().find(|p| p.is_err()) {
-            return Err(error.clone());
-        }
+    if !partial && let Some(Err(error)) = plans.iter().find(|p| p.is_err()) {
+        return Err(error.clone());
     }
     let mut results = Vec::new();
     let mut errors = Vec::new();

@@ -269,26 +269,29 @@ fn not_found(what: &str) -> Response {
     )
 }
 
+/// Who and where a token belongs to, as every token-info reply says it.
+fn token_owner(info: &crate::config::PortalInfo, scopes: &[String]) -> serde_json::Value {
+    json!({
+        "user": info.user_email,
+        "user_id": info.user_id,
+        "hub_id": info.portal_id,
+        "hub_domain": info.hub_domain,
+        "scopes": scopes,
+    })
+}
+
 pub async fn access_token_info(State(app): State<AppState>, Path(token): Path<String>) -> Response {
     let portal = app.portal();
     let now = portal.now();
     let Some(grant) = portal.oauth.access.get(&token).filter(|g| g.expires_at > now) else {
         return not_found("Access token");
     };
-    json_response(
-        StatusCode::OK,
-        &json!({
-            "token": token,
-            "user": portal.info.user_email,
-            "hub_domain": portal.info.hub_domain,
-            "scopes": grant.scopes,
-            "hub_id": portal.info.portal_id,
-            "app_id": grant.app_id,
-            "expires_in": (grant.expires_at - now).num_seconds(),
-            "user_id": portal.info.user_id,
-            "token_type": "access",
-        }),
-    )
+    let mut body = token_owner(&portal.info, &grant.scopes);
+    body["token"] = json!(token);
+    body["app_id"] = json!(grant.app_id);
+    body["expires_in"] = json!((grant.expires_at - now).num_seconds());
+    body["token_type"] = json!("access");
+    json_response(StatusCode::OK, &body)
 }
 
 pub async fn refresh_token_info(State(app): State<AppState>, Path(token): Path<String>) -> Response {
@@ -296,19 +299,11 @@ pub async fn refresh_token_info(State(app): State<AppState>, Path(token): Path<S
     let Some(grant) = portal.oauth.refresh.get(&token).filter(|g| !g.revoked) else {
         return not_found("Refresh token");
     };
-    json_response(
-        StatusCode::OK,
-        &json!({
-            "token": token,
-            "user": portal.info.user_email,
-            "hub_domain": portal.info.hub_domain,
-            "scopes": grant.scopes,
-            "hub_id": portal.info.portal_id,
-            "client_id": grant.client_id,
-            "user_id": portal.info.user_id,
-            "token_type": "refresh",
-        }),
-    )
+    let mut body = token_owner(&portal.info, &grant.scopes);
+    body["token"] = json!(token);
+    body["client_id"] = json!(grant.client_id);
+    body["token_type"] = json!("refresh");
+    json_response(StatusCode::OK, &body)
 }
 
 pub async fn delete_refresh_token(State(app): State<AppState>, Path(token): Path<String>) -> Response {
@@ -329,17 +324,12 @@ pub async fn introspect(State(app): State<AppState>, body: Bytes) -> Response {
     let now = portal.now();
     let token = field("token");
     let base = |scopes: &[String], kind: &str| {
-        json!({
-            "active": true,
-            "token_use": kind,
-            "client_id": field("client_id"),
-            "hub_id": portal.info.portal_id,
-            "hub_domain": portal.info.hub_domain,
-            "user": portal.info.user_email,
-            "user_id": portal.info.user_id,
-            "scope": scopes.join(" "),
-            "scopes": scopes,
-        })
+        let mut body = token_owner(&portal.info, scopes);
+        body["active"] = json!(true);
+        body["token_use"] = json!(kind);
+        body["client_id"] = json!(field("client_id"));
+        body["scope"] = json!(scopes.join(" "));
+        body
     };
     let body = if let Some(grant) = portal.oauth.access.get(token).filter(|g| g.expires_at > now) {
         let mut body = base(&grant.scopes, "access_token");
