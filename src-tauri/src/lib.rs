@@ -5,6 +5,8 @@ pub mod commands;
 pub mod error;
 pub mod portal;
 
+use std::io::IsTerminal;
+
 use tauri::{Manager, RunEvent};
 use tracing_subscriber::EnvFilter;
 
@@ -14,6 +16,8 @@ use crate::portal::BuiltinPortal;
 pub fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
         .init();
 
     let app = tauri::Builder::default()

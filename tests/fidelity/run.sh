@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs HubSpot's official Python client against hubsync-sandbox (tests/fidelity/*.py).
 # Works from any cwd. Keeps a venv under the user's cache, rebuilt when requirements.txt or the
-# Python version changes; builds the sandbox first (cargo skips it when current). Extra arguments go to
+# Python version changes; builds the sandbox first (cargo skips it when current) unless
+# HUBSYNC_SANDBOX_BIN names a binary already built. Extra arguments go to
 # pytest. Exits with pytest's status.
 set -euo pipefail
 HUBSYNC_LOG_TAG=fidelity
@@ -43,15 +44,20 @@ if [ "$(cat "$venv/.requirements-stamp" 2>/dev/null)" != "$stamp" ] || [ ! -x "$
     echo "$stamp" >"$venv/.requirements-stamp"
 fi
 
-# Resolved against the caller's cwd, as cargo itself would.
-target_dir="${CARGO_TARGET_DIR:-$HUBSYNC_ROOT/target}"
-case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
-export HUBSYNC_SANDBOX_BIN="$target_dir/debug/hubsync-sandbox"
-# Always ask cargo (a no-op when the binary is current), so a stale binary is never tested.
-if command -v cargo >/dev/null 2>&1; then
-    (cd "$HUBSYNC_ROOT" && CARGO_TARGET_DIR="$target_dir" cargo build --quiet -p hubsync-sandbox)
+if [ -n "${HUBSYNC_SANDBOX_BIN:-}" ]; then
+    # The caller built it (scripts/test.sh passes the binary its test step just built).
+    [ -x "$HUBSYNC_SANDBOX_BIN" ] || die "HUBSYNC_SANDBOX_BIN=$HUBSYNC_SANDBOX_BIN is not an executable"
+else
+    # Resolved against the caller's cwd, as cargo itself would.
+    target_dir="${CARGO_TARGET_DIR:-$HUBSYNC_ROOT/target}"
+    case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
+    export HUBSYNC_SANDBOX_BIN="$target_dir/debug/hubsync-sandbox"
+    # Always ask cargo (a no-op when the binary is current), so a stale binary is never tested.
+    if command -v cargo >/dev/null 2>&1; then
+        (cd "$HUBSYNC_ROOT" && CARGO_TARGET_DIR="$target_dir" cargo build --quiet -p hubsync-sandbox)
+    fi
+    [ -x "$HUBSYNC_SANDBOX_BIN" ] || die "no sandbox binary at $HUBSYNC_SANDBOX_BIN and no cargo to build it"
 fi
-[ -x "$HUBSYNC_SANDBOX_BIN" ] || die "no sandbox binary at $HUBSYNC_SANDBOX_BIN and no cargo to build it"
 
 # No .pytest_cache or __pycache__ left in the source tree.
 export PYTHONDONTWRITEBYTECODE=1

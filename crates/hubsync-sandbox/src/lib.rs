@@ -149,8 +149,12 @@ fn initialize(portal: &mut Portal) -> Result<(), SandboxError> {
         for contact in stored.contacts {
             portal.contacts.restore(contact);
         }
-        // OAuth apps and private tokens come from the configuration, not the file.
+        // The portal's identity, OAuth apps and private tokens come from the configuration, not
+        // the file.
         if let Some(fixture) = portal.config.fixture.clone() {
+            if let Some(info) = fixture.portal {
+                portal.info = info;
+            }
             for client in fixture.oauth_clients {
                 portal.oauth.clients.insert(client.client_id.clone(), client);
             }

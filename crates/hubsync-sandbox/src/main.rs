@@ -1,6 +1,6 @@
 //! `hubsync-sandbox`: a local HubSpot-compatible portal on 127.0.0.1.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -156,6 +156,7 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "hubsync_sandbox=info".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let config = Args::parse().into_config()?;
     let sandbox = Sandbox::start(config).await.context("could not start the sandbox")?;

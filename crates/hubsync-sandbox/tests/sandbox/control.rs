@@ -97,6 +97,7 @@ async fn a_db_file_keeps_the_portal_across_restarts() {
         seed_contacts: 25,
         rate_limits: false,
         private_tokens: vec![PrivateToken::new(TOKEN)],
+        fixture: Some(hubsync_sandbox::Fixture::from_json(r#"{"portal": {"portalId": 555}}"#).unwrap()),
         ..SandboxConfig::default()
     };
     let first = Sandbox::start(config()).await.unwrap();
@@ -120,6 +121,7 @@ async fn a_db_file_keeps_the_portal_across_restarts() {
 
     let second = Sandbox::start(config()).await.unwrap();
     assert_eq!(second.contact_count(), 25, "25 seeded + 1 created - 1 archived; not seeded again");
+    assert_eq!(second.portal_id(), 555, "the portal's identity comes from the configuration");
     let found = http
         .get(format!(
             "{}/crm/v3/objects/contacts/kept@example.com?idProperty=email&properties=lifecyclestage",
