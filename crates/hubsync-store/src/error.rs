@@ -1,0 +1,68 @@
+use std::path::PathBuf;
+
+/// Everything the store refuses, with what to do about it. `code()` is stable for the UI and
+/// for `--json` output; the message is for people.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the lead store at {}: {source}", path.display())]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error(
+        "the lead store at {} was written by a newer Hubsync (schema version {found}; this version knows {known}). Update Hubsync to open it; the file was left as it is",
+        path.display()
+    )]
+    TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("{email:?} is not a valid email address")]
+    InvalidEmail { email: String },
+    #[error("a lead with the email {email} already exists (lead {existing})")]
+    DuplicateEmail { email: String, existing: i64 },
+    #[error("no lead with id {0}")]
+    LeadNotFound(i64),
+    #[error("HubSpot contact {contact_id} is already linked to lead {lead_id}")]
+    ContactAlreadyLinked { contact_id: String, lead_id: i64 },
+    #[error("there is no lead field {0:?}; `hubsync fields list` shows the fields")]
+    UnknownField(String),
+    #[error("{field}: {reason}")]
+    InvalidValue { field: String, reason: String },
+    #[error("a field named {0:?} already exists")]
+    FieldExists(String),
+    #[error("invalid field definition: {0}")]
+    InvalidField(String),
+    #[error("the email mapping is what matches leads to contacts: it cannot be removed or changed")]
+    EmailMappingLocked,
+    #[error("{0:?} is not a HubSpot property name (lowercase letters, digits and underscores)")]
+    InvalidPropertyName(String),
+    #[error("HubSpot property {property} is already mapped from the field {field}; remove that mapping first")]
+    PropertyAlreadyMapped { property: String, field: String },
+    #[error("the field {0} is not mapped")]
+    NotMapped(String),
+    #[error("creating contacts is only allowed while updating them is on: turn update on, or create off")]
+    CreateNeedsUpdate,
+    #[error("the lead store is corrupt: {0}")]
+    Corrupt(String),
+    #[error("lead store: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+impl StoreError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Open { .. } => "store_open_failed",
+            StoreError::TooNew { .. } => "store_too_new",
+            StoreError::InvalidEmail { .. } => "invalid_email",
+            StoreError::DuplicateEmail { .. } => "duplicate_email",
+            StoreError::LeadNotFound(_) => "lead_not_found",
+            StoreError::ContactAlreadyLinked { .. } => "contact_already_linked",
+            StoreError::UnknownField(_) => "unknown_field",
+            StoreError::InvalidValue { .. } => "invalid_value",
+            StoreError::FieldExists(_) => "field_exists",
+            StoreError::InvalidField(_) => "invalid_field",
+            StoreError::EmailMappingLocked => "email_mapping_locked",
+            StoreError::InvalidPropertyName(_) => "invalid_property_name",
+            StoreError::PropertyAlreadyMapped { .. } => "property_already_mapped",
+            StoreError::NotMapped(_) => "not_mapped",
+            StoreError::CreateNeedsUpdate => "create_needs_update",
+            StoreError::Corrupt(_) => "store_corrupt",
+            StoreError::Sqlite(_) => "store_error",
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! Lead fields and their types, and the one canonical text form each type stores, so a value
+//! compares equal however it was typed ("5.50" and "5.5", "Yes" and "true").
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The longest text value kept; HubSpot's own limit for string properties.
+pub const MAX_TEXT_CHARS: usize = 65_536;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    Text,
+    Number,
+    Date,
+    Datetime,
+    Boolean,
+    SingleChoice,
+    MultipleChoice,
+}
+
+impl FieldType {
+    pub const ALL: [FieldType; 7] = [
+        FieldType::Text,
+        FieldType::Number,
+        FieldType::Date,
+        FieldType::Datetime,
+        FieldType::Boolean,
+        FieldType::SingleChoice,
+        FieldType::MultipleChoice,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::Text => "text",
+            FieldType::Number => "number",
+            FieldType::Date => "date",
+            FieldType::Datetime => "datetime",
+            FieldType::Boolean => "boolean",
+            FieldType::SingleChoice => "single_choice",
+            FieldType::MultipleChoice => "multiple_choice",
+        }
+    }
+
+    /// Accepts the stored name and the CLI's spellings (`single-choice`, `bool`, …).
+    pub fn parse(raw: &str) -> Option<FieldType> {
+        Some(match raw.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "text" | "string" => FieldType::Text,
+            "number" => FieldType::Number,
+            "date" => FieldType::Date,
+            "datetime" => FieldType::Datetime,
+            "boolean" | "bool" => FieldType::Boolean,
+            "single_choice" | "choice" => FieldType::SingleChoice,
+            "multiple_choice" | "multi_choice" => FieldType::MultipleChoice,
+            _ => return None,
+        })
+    }
+
+    pub fn has_options(self) -> bool {
+        matches!(self, FieldType::SingleChoice | FieldType::MultipleChoice)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Field {
+    pub key: String,
+    pub label: String,
+    #[serde(rename = "type")]
+    pub kind: FieldType,
+    pub options: Vec<String>,
+    pub builtin: bool,
+    pub position: i64,
+}
+
+impl Field {
+    /// The stored form of `raw` for this field, `None` for an empty value (which clears it), or
+    /// the reason it can't be stored.
+    pub fn canonical(&self, raw: &str) -> Result<Option<String>, String> {
+        if self.kind != FieldType::Text && raw.trim().is_empty() || raw.is_empty() {
+            return Ok(None);
+        }
+        match self.kind {
+            FieldType::Text => {
+                if raw.chars().count() > MAX_TEXT_CHARS {
+                    return Err(format!("longer than {MAX_TEXT_CHARS} characters"));
+                }
+                if raw.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+                    return Err("contains control characters".into());
+                }
+                Ok(Some(raw.to_string()))
+            }
+            FieldType::Number => canonical_number(raw.trim())
+                .map(Some)
+                .ok_or_else(|| format!("{raw:?} is not a number (digits, an optional - and one decimal point)")),
+            FieldType::Date => NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+                .ok()
+                .filter(|_| raw.trim().len() == 10)
+                .map(|d| Some(d.format("%Y-%m-%d").to_string()))
+                .ok_or_else(|| format!("{raw:?} is not a date (YYYY-MM-DD)")),
+            FieldType::Datetime => DateTime::parse_from_rfc3339(raw.trim())
+                .map(|t| Some(t.with_timezone(&Utc).to_rfc3339_opts(SecondsFormat::Millis, true)))
+                .map_err(|_| {
+                    format!("{raw:?} is not a date and time (ISO 8601 with a zone, e.g. 2026-03-01T09:30:00Z)")
+                }),
+            FieldType::Boolean => match raw.trim().to_ascii_lowercase().as_str() {
+                "true" | "yes" | "y" | "1" => Ok(Some("true".into())),
+                "false" | "no" | "n" | "0" => Ok(Some("false".into())),
+                _ => Err(format!("{raw:?} is not a yes/no value (true, false, yes, no, 1, 0)")),
+            },
+            FieldType::SingleChoice => self.option(raw.trim()).map(|o| Some(o.to_string())),
+            FieldType::MultipleChoice => {
+                let mut picked: Vec<&str> = Vec::new();
+                for part in raw.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+                    let option = self.option(part)?;
+                    if !picked.contains(&option) {
+                        picked.push(option);
+                    }
+                }
+                Ok((!picked.is_empty()).then(|| picked.join(";")))
+            }
+        }
+    }
+
+    /// The option `raw` names, matched without regard to case, in the option's own spelling.
+    fn option(&self, raw: &str) -> Result<&str, String> {
+        self.options
+            .iter()
+            .find(|o| o.eq_ignore_ascii_case(raw))
+            .map(String::as_str)
+            .ok_or_else(|| format!("{raw:?} is not one of the options: {}", self.options.join(", ")))
+    }
+}
+
+/// Digits with an optional `-` and one decimal point, without leading zeros or trailing
+/// fractional zeros: `007.50` → `7.5`, `-0` → `0`.
+fn canonical_number(raw: &str) -> Option<String> {
+    let (negative, digits) = match raw.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, raw.strip_prefix('+').unwrap_or(raw)),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let is_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() && fraction.is_empty() || !is_digits(whole) || !is_digits(fraction) {
+        return None;
+    }
+    let whole = whole.trim_start_matches('0');
+    let fraction = fraction.trim_end_matches('0');
+    let whole = if whole.is_empty() { "0" } else { whole };
+    let body = if fraction.is_empty() { whole.to_string() } else { format!("{whole}.{fraction}") };
+    Some(if negative && body != "0" { format!("-{body}") } else { body })
+}
+
+/// The address as stored (trimmed) and its comparison key (lowercased), or `None` when it
+/// isn't an address: one `@`, something before it, a dotted domain after it, no spaces.
+pub fn canonical_email(raw: &str) -> Option<(String, String)> {
+    let email = raw.trim();
+    let (local, domain) = email.rsplit_once('@')?;
+    let bad = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '@' | '<' | '>' | ',' | ';' | '"');
+    let labels_ok = domain.split('.').count() >= 2 && domain.split('.').all(|l| !l.is_empty());
+    if local.is_empty() || local.chars().any(bad) || domain.chars().any(bad) || !labels_ok {
+        return None;
+    }
+    Some((email.to_string(), email.to_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(kind: FieldType, options: &[&str]) -> Field {
+        Field {
+            key: "f".into(),
+            label: "F".into(),
+            kind,
+            options: options.iter().map(|o| o.to_string()).collect(),
+            builtin: false,
+            position: 0,
+        }
+    }
+
+    #[test]
+    fn numbers_have_one_form() {
+        let f = field(FieldType::Number, &[]);
+        for (raw, want) in
+            [("007.50", "7.5"), ("-0", "0"), ("+12", "12"), ("0.25", "0.25"), (".5", "0.5"), ("10.", "10")]
+        {
+            assert_eq!(f.canonical(raw), Ok(Some(want.to_string())), "{raw}");
+        }
+        for bad in ["1,000", "1e3", "--1", "1.2.3", "abc", "."] {
+            assert!(f.canonical(bad).is_err(), "{bad}");
+        }
+        assert_eq!(f.canonical("  "), Ok(None));
+    }
+
+    #[test]
+    fn booleans_dates_datetimes() {
+        let b = field(FieldType::Boolean, &[]);
+        assert_eq!(b.canonical("Yes"), Ok(Some("true".into())));
+        assert_eq!(b.canonical("0"), Ok(Some("false".into())));
+        assert!(b.canonical("maybe").is_err());
+        let d = field(FieldType::Date, &[]);
+        assert_eq!(d.canonical("2026-02-28"), Ok(Some("2026-02-28".into())));
+        assert!(d.canonical("2026-02-30").is_err());
+        assert!(d.canonical("28/02/2026").is_err());
+        let t = field(FieldType::Datetime, &[]);
+        assert_eq!(t.canonical("2026-03-01T10:30:00+01:00"), Ok(Some("2026-03-01T09:30:00.000Z".into())));
+        assert!(t.canonical("2026-03-01 10:30").is_err());
+    }
+
+    #[test]
+    fn choices_match_options_without_regard_to_case() {
+        let single = field(FieldType::SingleChoice, &["Gold", "Silver"]);
+        assert_eq!(single.canonical("gold"), Ok(Some("Gold".into())));
+        assert!(single.canonical("Bronze").unwrap_err().contains("Gold, Silver"));
+        let multi = field(FieldType::MultipleChoice, &["a", "b", "c"]);
+        assert_eq!(multi.canonical(" B; a ;b"), Ok(Some("b;a".into())));
+        assert_eq!(multi.canonical(";"), Ok(None));
+        assert!(multi.canonical("a;z").is_err());
+    }
+
+    #[test]
+    fn text_keeps_what_was_typed_but_not_control_characters() {
+        let t = field(FieldType::Text, &[]);
+        assert_eq!(t.canonical(" padded "), Ok(Some(" padded ".into())));
+        assert_eq!(t.canonical("עברית 🚀\nline two"), Ok(Some("עברית 🚀\nline two".into())));
+        assert!(t.canonical("bell\u{7}").is_err());
+        assert!(t.canonical(&"x".repeat(MAX_TEXT_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(
+            canonical_email(" Ann+tag@Example.COM "),
+            Some(("Ann+tag@Example.COM".into(), "ann+tag@example.com".into()))
+        );
+        assert!(canonical_email("josé@exämple.de").is_some());
+        for bad in ["", "ann", "ann@", "@example.com", "ann@example", "a b@example.com", "a@b..com"] {
+            assert_eq!(canonical_email(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Schema migrations: append-only, applied in order, recorded in `PRAGMA user_version`.
+//! A test pins each migration's checksum, so an applied migration can't be edited by mistake.
+
+pub struct Migration {
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub const MIGRATIONS: &[Migration] =
+    &[Migration { name: "0001_initial.sql", sql: include_str!("../migrations/0001_initial.sql") }];

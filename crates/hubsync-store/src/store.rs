@@ -1,0 +1,596 @@
+//! The store: one SQLite connection and the operations on it. Every change runs in a
+//! transaction, so a refused change leaves nothing behind.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+
+use crate::Result;
+use crate::clock::Clock;
+use crate::error::StoreError;
+use crate::fields::{Field, FieldType, canonical_email};
+use crate::migrations::MIGRATIONS;
+
+/// A lead as the store holds it. `values` has every non-empty field but email, keyed by field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Lead {
+    pub id: i64,
+    pub email: String,
+    pub hubspot_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub values: BTreeMap<String, String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Lead {
+    /// A field's value; `email` included.
+    pub fn value(&self, key: &str) -> Option<&str> {
+        if key == "email" { Some(&self.email) } else { self.values.get(key).map(String::as_str) }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WriteRule {
+    /// Write the value whatever the target holds.
+    Overwrite,
+    /// Write only where the target has no value.
+    IfEmpty,
+}
+
+impl WriteRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WriteRule::Overwrite => "overwrite",
+            WriteRule::IfEmpty => "if-empty",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<WriteRule> {
+        match raw {
+            "overwrite" => Some(WriteRule::Overwrite),
+            "if-empty" | "if_empty" => Some(WriteRule::IfEmpty),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Mapping {
+    pub field_key: String,
+    pub property: String,
+    pub write_rule: WriteRule,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PushRules {
+    /// Update the matching HubSpot contact.
+    pub update: bool,
+    /// Create a contact when none matches (only while `update` is on).
+    pub create: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenKind {
+    Oauth,
+    PrivateApp,
+    ServiceKey,
+    Sandbox,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Oauth => "oauth",
+            TokenKind::PrivateApp => "private-app",
+            TokenKind::ServiceKey => "service-key",
+            TokenKind::Sandbox => "sandbox",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<TokenKind> {
+        [TokenKind::Oauth, TokenKind::PrivateApp, TokenKind::ServiceKey, TokenKind::Sandbox]
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+    }
+}
+
+/// What is known of the connected portal. Holds no secret by construction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConnectionInfo {
+    pub portal_id: u64,
+    pub hub_domain: String,
+    pub user_email: String,
+    pub scopes: Vec<String>,
+    pub token_kind: TokenKind,
+    pub base_url: String,
+    pub connected_at: DateTime<Utc>,
+}
+
+pub struct Store {
+    conn: Connection,
+    clock: Arc<dyn Clock>,
+}
+
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn parse_stamp(raw: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path` and brings its schema up to date. A file
+    /// from a newer Hubsync is refused and left untouched.
+    pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Store> {
+        let open_error = |source| StoreError::Open { path: path.to_path_buf(), source };
+        let conn = Connection::open(path).map_err(open_error)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_error)?;
+        Self::init(conn, clock, path)
+    }
+
+    /// A store that lives in memory, for tests and previews of imports.
+    pub fn open_in_memory(clock: Arc<dyn Clock>) -> Result<Store> {
+        let conn = Connection::open_in_memory()?;
+        Self::init(conn, clock, Path::new(":memory:"))
+    }
+
+    fn init(mut conn: Connection, clock: Arc<dyn Clock>, path: &Path) -> Result<Store> {
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew { path: path.to_path_buf(), found: version, known });
+        }
+        if version < known {
+            let tx = conn.transaction()?;
+            for migration in &MIGRATIONS[version as usize..] {
+                tx.execute_batch(migration.sql)?;
+            }
+            tx.pragma_update(None, "user_version", known)?;
+            tx.commit()?;
+        }
+        Ok(Store { conn, clock })
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    // ---- fields ----
+
+    pub fn fields(&self) -> Result<Vec<Field>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, label, type, options, builtin, position FROM fields ORDER BY position, key")?;
+        let rows = stmt.query_map([], read_field)?;
+        rows.map(|r| r.map_err(StoreError::from)).collect()
+    }
+
+    pub fn field(&self, key: &str) -> Result<Option<Field>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT key, label, type, options, builtin, position FROM fields WHERE key = ?1",
+                [key],
+                read_field,
+            )
+            .optional()?)
+    }
+
+    /// Adds a custom field. Keys are lowercase letters, digits and underscores, starting with a
+    /// letter; choice types need options, other types take none.
+    pub fn add_field(&mut self, key: &str, label: Option<&str>, kind: FieldType, options: &[String]) -> Result<Field> {
+        let valid_key = key.len() <= 64
+            && key.starts_with(|c: char| c.is_ascii_lowercase())
+            && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid_key {
+            return Err(StoreError::InvalidField(format!(
+                "{key:?}: a field name is 1 to 64 lowercase letters, digits or underscores, starting with a letter"
+            )));
+        }
+        let options: Vec<String> = options.iter().map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect();
+        if kind.has_options() {
+            if options.is_empty() {
+                return Err(StoreError::InvalidField(format!(
+                    "a {} field needs options (--options a,b,c)",
+                    kind.as_str()
+                )));
+            }
+            for (i, option) in options.iter().enumerate() {
+                if options[..i].iter().any(|o| o.eq_ignore_ascii_case(option)) {
+                    return Err(StoreError::InvalidField(format!("the option {option:?} is listed twice")));
+                }
+                if kind == FieldType::MultipleChoice && option.contains(';') {
+                    return Err(StoreError::InvalidField(format!(
+                        "the option {option:?} contains ';', which separates the choices of a multiple choice value"
+                    )));
+                }
+            }
+        } else if !options.is_empty() {
+            return Err(StoreError::InvalidField(format!("a {} field takes no options", kind.as_str())));
+        }
+        let tx = self.conn.transaction()?;
+        if tx.query_row("SELECT 1 FROM fields WHERE key = ?1", [key], |_| Ok(())).optional()?.is_some() {
+            return Err(StoreError::FieldExists(key.to_string()));
+        }
+        let position: i64 = tx.query_row("SELECT COALESCE(MAX(position), 0) + 1 FROM fields", [], |r| r.get(0))?;
+        let label = label.map(str::trim).filter(|l| !l.is_empty()).map_or_else(|| default_label(key), String::from);
+        tx.execute(
+            "INSERT INTO fields (key, label, type, options, builtin, position, created_at) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)",
+            params![key, label, kind.as_str(), serde_json::to_string(&options).expect("strings"), position, stamp(self.clock.now())],
+        )?;
+        tx.commit()?;
+        Ok(Field { key: key.into(), label, kind, options, builtin: false, position })
+    }
+
+    // ---- leads ----
+
+    /// Adds a lead. Values are `(field, raw value)`; each is checked against its field's type
+    /// and stored in canonical form. The email must be unique, compared case-insensitively.
+    pub fn add_lead(&mut self, email: &str, values: &[(&str, &str)]) -> Result<Lead> {
+        let (email, email_key) =
+            canonical_email(email).ok_or_else(|| StoreError::InvalidEmail { email: email.to_string() })?;
+        let fields = self.field_map()?;
+        let checked = check_values(&fields, values)?;
+        let now = stamp(self.clock.now());
+        let tx = self.conn.transaction()?;
+        if let Some(existing) = lead_id_by_email_key(&tx, &email_key)? {
+            return Err(StoreError::DuplicateEmail { email, existing });
+        }
+        tx.execute(
+            "INSERT INTO leads (email, email_key, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+            params![email, email_key, now],
+        )?;
+        let id = tx.last_insert_rowid();
+        write_values(&tx, id, &checked)?;
+        tx.commit()?;
+        self.lead(id)?.ok_or(StoreError::LeadNotFound(id))
+    }
+
+    /// Changes some of a lead's values (an empty value clears the field; `email` may change too,
+    /// to an address no other lead has).
+    pub fn update_lead(&mut self, id: i64, values: &[(&str, &str)]) -> Result<Lead> {
+        let fields = self.field_map()?;
+        let (email_values, other): (Vec<_>, Vec<_>) = values.iter().partition(|(k, _)| *k == "email");
+        let checked = check_values(&fields, &other)?;
+        let new_email = match email_values.last() {
+            Some((_, raw)) => {
+                Some(canonical_email(raw).ok_or_else(|| StoreError::InvalidEmail { email: raw.to_string() })?)
+            }
+            None => None,
+        };
+        let now = stamp(self.clock.now());
+        let tx = self.conn.transaction()?;
+        if tx.query_row("SELECT 1 FROM leads WHERE id = ?1", [id], |_| Ok(())).optional()?.is_none() {
+            return Err(StoreError::LeadNotFound(id));
+        }
+        if let Some((email, key)) = new_email {
+            if let Some(existing) = lead_id_by_email_key(&tx, &key)?.filter(|e| *e != id) {
+                return Err(StoreError::DuplicateEmail { email, existing });
+            }
+            tx.execute("UPDATE leads SET email = ?1, email_key = ?2 WHERE id = ?3", params![email, key, id])?;
+        }
+        write_values(&tx, id, &checked)?;
+        tx.execute("UPDATE leads SET updated_at = ?1 WHERE id = ?2", params![now, id])?;
+        tx.commit()?;
+        self.lead(id)?.ok_or(StoreError::LeadNotFound(id))
+    }
+
+    pub fn lead(&self, id: i64) -> Result<Option<Lead>> {
+        let Some(mut lead) = self
+            .conn
+            .query_row(
+                "SELECT id, email, hubspot_id, owner_id, created_at, updated_at FROM leads WHERE id = ?1",
+                [id],
+                read_lead,
+            )
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let mut stmt = self.conn.prepare_cached("SELECT field_key, value FROM lead_values WHERE lead_id = ?1")?;
+        for row in stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+            let (key, value) = row?;
+            lead.values.insert(key, value);
+        }
+        Ok(Some(lead))
+    }
+
+    /// The lead with this address, compared case-insensitively.
+    pub fn lead_by_email(&self, email: &str) -> Result<Option<Lead>> {
+        match canonical_email(email) {
+            Some((_, key)) => match lead_id_by_email_key(&self.conn, &key)? {
+                Some(id) => self.lead(id),
+                None => Ok(None),
+            },
+            None => Ok(None),
+        }
+    }
+
+    /// Every lead, in id order, read in two passes rather than one query per lead.
+    pub fn leads(&self) -> Result<Vec<Lead>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, email, hubspot_id, owner_id, created_at, updated_at FROM leads ORDER BY id")?;
+        let mut leads: Vec<Lead> = stmt.query_map([], read_lead)?.collect::<rusqlite::Result<_>>()?;
+        let index: std::collections::HashMap<i64, usize> = leads.iter().enumerate().map(|(i, l)| (l.id, i)).collect();
+        let mut stmt = self.conn.prepare("SELECT lead_id, field_key, value FROM lead_values")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        for row in rows {
+            let (lead_id, key, value) = row?;
+            let slot =
+                index.get(&lead_id).ok_or_else(|| StoreError::Corrupt(format!("values for missing lead {lead_id}")))?;
+            leads[*slot].values.insert(key, value);
+        }
+        Ok(leads)
+    }
+
+    pub fn lead_count(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM leads", [], |r| r.get(0))?)
+    }
+
+    /// Links a lead to its HubSpot contact (or unlinks it with `None`). A contact links to one
+    /// lead at most.
+    pub fn link_contact(&mut self, id: i64, contact_id: Option<&str>) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        if let Some(contact) = contact_id {
+            let holder: Option<i64> = tx
+                .query_row("SELECT id FROM leads WHERE hubspot_id = ?1 AND id <> ?2", params![contact, id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if let Some(lead_id) = holder {
+                return Err(StoreError::ContactAlreadyLinked { contact_id: contact.to_string(), lead_id });
+            }
+        }
+        if tx.execute("UPDATE leads SET hubspot_id = ?1 WHERE id = ?2", params![contact_id, id])? == 0 {
+            return Err(StoreError::LeadNotFound(id));
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn field_map(&self) -> Result<BTreeMap<String, Field>> {
+        Ok(self.fields()?.into_iter().map(|f| (f.key.clone(), f)).collect())
+    }
+
+    // ---- mapping ----
+
+    pub fn mappings(&self) -> Result<Vec<Mapping>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT m.field_key, m.property, m.write_rule FROM mappings m JOIN fields f ON f.key = m.field_key ORDER BY f.position, m.field_key",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let rule: String = r.get(2)?;
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, rule))
+        })?;
+        rows.map(|row| {
+            let (field_key, property, rule) = row?;
+            let write_rule =
+                WriteRule::parse(&rule).ok_or_else(|| StoreError::Corrupt(format!("write rule {rule:?}")))?;
+            Ok(Mapping { field_key, property, write_rule })
+        })
+        .collect()
+    }
+
+    /// Maps a lead field to a HubSpot property. A new row's rule defaults to `overwrite`; an
+    /// existing row keeps its rule unless one is given.
+    pub fn set_mapping(&mut self, field_key: &str, property: &str, rule: Option<WriteRule>) -> Result<Mapping> {
+        let valid_property = !property.is_empty()
+            && property.len() <= 100
+            && property.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid_property {
+            return Err(StoreError::InvalidPropertyName(property.to_string()));
+        }
+        if field_key == "email" && (property != "email" || rule == Some(WriteRule::IfEmpty)) {
+            return Err(StoreError::EmailMappingLocked);
+        }
+        let tx = self.conn.transaction()?;
+        if tx.query_row("SELECT 1 FROM fields WHERE key = ?1", [field_key], |_| Ok(())).optional()?.is_none() {
+            return Err(StoreError::UnknownField(field_key.to_string()));
+        }
+        let other: Option<String> = tx
+            .query_row(
+                "SELECT field_key FROM mappings WHERE property = ?1 AND field_key <> ?2",
+                params![property, field_key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(field) = other {
+            return Err(StoreError::PropertyAlreadyMapped { property: property.to_string(), field });
+        }
+        let existing: Option<String> = tx
+            .query_row("SELECT write_rule FROM mappings WHERE field_key = ?1", [field_key], |r| r.get(0))
+            .optional()?;
+        let write_rule =
+            rule.or_else(|| existing.as_deref().and_then(WriteRule::parse)).unwrap_or(WriteRule::Overwrite);
+        tx.execute(
+            "INSERT INTO mappings (field_key, property, write_rule) VALUES (?1, ?2, ?3)
+             ON CONFLICT (field_key) DO UPDATE SET property = excluded.property, write_rule = excluded.write_rule",
+            params![field_key, property, write_rule.as_str()],
+        )?;
+        tx.commit()?;
+        Ok(Mapping { field_key: field_key.into(), property: property.into(), write_rule })
+    }
+
+    pub fn remove_mapping(&mut self, field_key: &str) -> Result<()> {
+        if field_key == "email" {
+            return Err(StoreError::EmailMappingLocked);
+        }
+        if self.conn.execute("DELETE FROM mappings WHERE field_key = ?1", [field_key])? == 0 {
+            return Err(StoreError::NotMapped(field_key.to_string()));
+        }
+        Ok(())
+    }
+
+    // ---- rules ----
+
+    pub fn push_rules(&self) -> Result<PushRules> {
+        Ok(self.conn.query_row("SELECT update_enabled, create_enabled FROM push_rules WHERE id = 1", [], |r| {
+            Ok(PushRules { update: r.get(0)?, create: r.get(1)? })
+        })?)
+    }
+
+    /// Changes either rule. Create on with update off is refused, whichever change would cause it.
+    pub fn set_push_rules(&mut self, update: Option<bool>, create: Option<bool>) -> Result<PushRules> {
+        let current = self.push_rules()?;
+        let next = PushRules { update: update.unwrap_or(current.update), create: create.unwrap_or(current.create) };
+        if next.create && !next.update {
+            return Err(StoreError::CreateNeedsUpdate);
+        }
+        self.conn.execute(
+            "UPDATE push_rules SET update_enabled = ?1, create_enabled = ?2 WHERE id = 1",
+            params![next.update, next.create],
+        )?;
+        Ok(next)
+    }
+
+    // ---- connection ----
+
+    pub fn connection(&self) -> Result<Option<ConnectionInfo>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT portal_id, hub_domain, user_email, scopes, token_kind, base_url, connected_at FROM connection WHERE id = 1",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((portal_id, hub_domain, user_email, scopes, kind, base_url, connected_at)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(ConnectionInfo {
+            portal_id: portal_id as u64,
+            hub_domain,
+            user_email,
+            scopes: serde_json::from_str(&scopes).map_err(|e| StoreError::Corrupt(format!("scopes: {e}")))?,
+            token_kind: TokenKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("token kind {kind:?}")))?,
+            base_url,
+            connected_at: parse_stamp(&connected_at)?,
+        }))
+    }
+
+    pub fn set_connection(&mut self, info: &ConnectionInfo) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO connection (id, portal_id, hub_domain, user_email, scopes, token_kind, base_url, connected_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                info.portal_id as i64,
+                info.hub_domain,
+                info.user_email,
+                serde_json::to_string(&info.scopes).expect("strings"),
+                info.token_kind.as_str(),
+                info.base_url,
+                stamp(info.connected_at),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets the connection; fields, leads, mappings and rules stay.
+    pub fn clear_connection(&mut self) -> Result<()> {
+        self.conn.execute("DELETE FROM connection", [])?;
+        Ok(())
+    }
+
+    /// `PRAGMA integrity_check`: `ok`, or what SQLite found.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+}
+
+fn default_label(key: &str) -> String {
+    let spaced = key.replace('_', " ");
+    let mut chars = spaced.chars();
+    chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+}
+
+fn read_field(r: &rusqlite::Row<'_>) -> rusqlite::Result<Field> {
+    let kind: String = r.get(2)?;
+    let options: String = r.get(3)?;
+    let conversion = |e: Box<dyn std::error::Error + Send + Sync>| {
+        rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, e)
+    };
+    Ok(Field {
+        key: r.get(0)?,
+        label: r.get(1)?,
+        kind: FieldType::parse(&kind).ok_or_else(|| conversion(format!("field type {kind:?}").into()))?,
+        options: serde_json::from_str(&options).map_err(|e| conversion(Box::new(e)))?,
+        builtin: r.get(4)?,
+        position: r.get(5)?,
+    })
+}
+
+fn read_lead(r: &rusqlite::Row<'_>) -> rusqlite::Result<Lead> {
+    Ok(Lead {
+        id: r.get(0)?,
+        email: r.get(1)?,
+        hubspot_id: r.get(2)?,
+        owner_id: r.get(3)?,
+        values: BTreeMap::new(),
+        created_at: parse_stamp(&r.get::<_, String>(4)?)?,
+        updated_at: parse_stamp(&r.get::<_, String>(5)?)?,
+    })
+}
+
+fn lead_id_by_email_key(conn: &Connection, key: &str) -> Result<Option<i64>> {
+    Ok(conn.query_row("SELECT id FROM leads WHERE email_key = ?1", [key], |r| r.get(0)).optional()?)
+}
+
+/// Checks every value first, so one bad value changes nothing. Returns `(field, canonical or
+/// None to clear)`.
+fn check_values(fields: &BTreeMap<String, Field>, values: &[(&str, &str)]) -> Result<Vec<(String, Option<String>)>> {
+    values
+        .iter()
+        .map(|(key, raw)| {
+            if *key == "email" {
+                return Err(StoreError::InvalidValue {
+                    field: "email".into(),
+                    reason: "the email is set on its own, not as a value".into(),
+                });
+            }
+            let field = fields.get(*key).ok_or_else(|| StoreError::UnknownField(key.to_string()))?;
+            let canonical =
+                field.canonical(raw).map_err(|reason| StoreError::InvalidValue { field: key.to_string(), reason })?;
+            Ok((key.to_string(), canonical))
+        })
+        .collect()
+}
+
+fn write_values(tx: &Transaction<'_>, lead_id: i64, values: &[(String, Option<String>)]) -> Result<()> {
+    for (key, value) in values {
+        match value {
+            Some(v) => tx.execute(
+                "INSERT INTO lead_values (lead_id, field_key, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (lead_id, field_key) DO UPDATE SET value = excluded.value",
+                params![lead_id, key, v],
+            )?,
+            None => {
+                tx.execute("DELETE FROM lead_values WHERE lead_id = ?1 AND field_key = ?2", params![lead_id, key])?
+            }
+        };
+    }
+    Ok(())
+}

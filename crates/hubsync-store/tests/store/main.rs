@@ -1,0 +1,228 @@
+//! The store's integration suite: migrations, fields, leads, mapping, rules, connection.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use hubsync_store::{
+    Clock, ConnectionInfo, FieldType, FixedClock, MIGRATIONS, PushRules, Store, StoreError, TokenKind, WriteRule,
+};
+use sha2::{Digest, Sha256};
+
+fn clock() -> Arc<FixedClock> {
+    Arc::new(FixedClock::at("2026-05-01T12:00:00Z".parse::<DateTime<Utc>>().unwrap()))
+}
+
+fn store() -> Store {
+    Store::open_in_memory(clock()).unwrap()
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("hubsync-store-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Migrations that have shipped, with their checksums. Add a line for a new migration; never
+/// change a line: a shipped migration has run on admins' stores and must stay as it was.
+const SHIPPED: &[(&str, &str)] =
+    &[("0001_initial.sql", "0292232fb2ad5aac56edf0e74bd7003cf4804ab368d371a1c3bdbbb1f4014e5a")];
+
+#[test]
+fn migrations_are_append_only() {
+    assert!(MIGRATIONS.len() >= SHIPPED.len(), "a shipped migration was removed");
+    for (migration, (name, checksum)) in MIGRATIONS.iter().zip(SHIPPED) {
+        assert_eq!(migration.name, *name, "migrations were reordered or renamed");
+        let actual = format!("{:x}", Sha256::digest(migration.sql.as_bytes()));
+        assert_eq!(actual, *checksum, "{name} was edited after it shipped: add a new migration instead");
+    }
+    assert_eq!(MIGRATIONS.len(), SHIPPED.len(), "a new migration needs its checksum in SHIPPED");
+}
+
+#[test]
+fn a_file_store_uses_wal_migrates_once_and_refuses_newer_files_untouched() {
+    let dir = temp_dir("file");
+    let path = dir.join("hubsync.db");
+    {
+        let mut store = Store::open(&path, clock()).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        store.add_lead("kept@example.com", &[]).unwrap();
+    }
+    let store = Store::open(&path, clock()).unwrap();
+    assert_eq!(store.lead_count().unwrap(), 1, "reopening keeps the data");
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    assert_eq!(conn.pragma_query_value(None, "journal_mode", |r| r.get::<_, String>(0)).unwrap(), "wal");
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let before = std::fs::read(&path).unwrap();
+    let error = Store::open(&path, clock()).err().unwrap();
+    assert_eq!(error.code(), "store_too_new");
+    assert!(error.to_string().contains("newer Hubsync"), "{error}");
+    assert_eq!(std::fs::read(&path).unwrap(), before, "the newer file was left as it was");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn built_in_fields_and_custom_fields_of_every_type() {
+    let mut store = store();
+    let keys: Vec<String> = store.fields().unwrap().into_iter().map(|f| f.key).collect();
+    assert_eq!(
+        keys,
+        [
+            "email",
+            "first_name",
+            "last_name",
+            "company",
+            "job_title",
+            "phone",
+            "website",
+            "city",
+            "country",
+            "company_size",
+            "lifecycle_stage",
+            "lead_status"
+        ]
+    );
+    assert!(store.fields().unwrap().iter().all(|f| f.builtin));
+    for (i, kind) in FieldType::ALL.into_iter().enumerate() {
+        let options: Vec<String> = if kind.has_options() { vec!["Red".into(), "Blue".into()] } else { vec![] };
+        let field = store.add_field(&format!("custom_{i}"), None, kind, &options).unwrap();
+        assert_eq!((field.kind, field.builtin, field.label.as_str()), (kind, false, format!("Custom {i}").as_str()));
+    }
+    assert_eq!(store.field("custom_5").unwrap().unwrap().options, ["Red", "Blue"]);
+
+    let refusals = [
+        store.add_field("Bad Name", None, FieldType::Text, &[]).unwrap_err(),
+        store.add_field("custom_0", None, FieldType::Text, &[]).unwrap_err(),
+        store.add_field("tier", None, FieldType::SingleChoice, &[]).unwrap_err(),
+        store.add_field("tier", None, FieldType::SingleChoice, &["a".into(), "A".into()]).unwrap_err(),
+        store.add_field("tags", None, FieldType::MultipleChoice, &["a;b".into()]).unwrap_err(),
+        store.add_field("score", None, FieldType::Number, &["1".into()]).unwrap_err(),
+    ];
+    let codes: Vec<&str> = refusals.iter().map(StoreError::code).collect();
+    assert_eq!(
+        codes,
+        ["invalid_field", "field_exists", "invalid_field", "invalid_field", "invalid_field", "invalid_field"]
+    );
+}
+
+#[test]
+fn leads_keep_canonical_values_and_unique_emails() {
+    let clock = clock();
+    let mut store = Store::open_in_memory(clock.clone()).unwrap();
+    store.add_field("score", None, FieldType::Number, &[]).unwrap();
+    store.add_field("vip", Some("VIP"), FieldType::Boolean, &[]).unwrap();
+    let lead = store
+        .add_lead(
+            " Ann.Lee@Example.com ",
+            &[("first_name", "Ann"), ("score", "07.50"), ("vip", "Yes"), ("lifecycle_stage", "LEAD")],
+        )
+        .unwrap();
+    assert_eq!(lead.email, "Ann.Lee@Example.com");
+    assert_eq!(lead.value("score"), Some("7.5"));
+    assert_eq!(lead.value("vip"), Some("true"));
+    assert_eq!(lead.value("lifecycle_stage"), Some("lead"));
+    assert_eq!(lead.created_at, clock.now());
+
+    let duplicate = store.add_lead("ann.lee@EXAMPLE.com", &[]).unwrap_err();
+    assert!(matches!(duplicate, StoreError::DuplicateEmail { existing, .. } if existing == lead.id));
+    assert_eq!(store.add_lead("not an email", &[]).unwrap_err().code(), "invalid_email");
+    assert_eq!(store.add_lead("b@example.com", &[("nope", "x")]).unwrap_err().code(), "unknown_field");
+    let invalid = store.add_lead("b@example.com", &[("first_name", "Bo"), ("score", "1,000")]).unwrap_err();
+    assert!(invalid.to_string().starts_with("score:"), "{invalid}");
+    assert_eq!(store.lead_count().unwrap(), 1, "a refused lead leaves nothing behind");
+
+    clock.advance(Duration::minutes(5));
+    let updated = store.update_lead(lead.id, &[("score", ""), ("city", "Oslo"), ("email", "ann@new.example")]).unwrap();
+    assert_eq!(updated.value("score"), None, "an empty value clears");
+    assert_eq!(updated.value("city"), Some("Oslo"));
+    assert_eq!(updated.email, "ann@new.example");
+    assert_eq!(updated.updated_at, clock.now());
+    assert_eq!(store.lead_by_email("ANN@new.example").unwrap().unwrap().id, lead.id);
+    assert!(store.lead_by_email("ann.lee@example.com").unwrap().is_none());
+
+    let other = store.add_lead("bo@example.com", &[("first_name", "Bo")]).unwrap();
+    assert_eq!(store.update_lead(other.id, &[("email", "ANN@NEW.EXAMPLE")]).unwrap_err().code(), "duplicate_email");
+    assert_eq!(store.update_lead(999, &[("city", "x")]).unwrap_err().code(), "lead_not_found");
+
+    let all = store.leads().unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1].value("first_name"), Some("Bo"));
+}
+
+#[test]
+fn a_contact_links_to_one_lead_at_most() {
+    let mut store = store();
+    let a = store.add_lead("a@example.com", &[]).unwrap();
+    let b = store.add_lead("b@example.com", &[]).unwrap();
+    store.link_contact(a.id, Some("1001")).unwrap();
+    assert_eq!(store.lead(a.id).unwrap().unwrap().hubspot_id.as_deref(), Some("1001"));
+    assert_eq!(store.link_contact(b.id, Some("1001")).unwrap_err().code(), "contact_already_linked");
+    store.link_contact(a.id, None).unwrap();
+    store.link_contact(b.id, Some("1001")).unwrap();
+    assert_eq!(store.link_contact(77, Some("5")).unwrap_err().code(), "lead_not_found");
+}
+
+#[test]
+fn the_email_mapping_always_exists_and_new_rows_default_to_overwrite() {
+    let mut store = store();
+    let mappings = store.mappings().unwrap();
+    assert_eq!(mappings.len(), 1);
+    assert_eq!((mappings[0].field_key.as_str(), mappings[0].property.as_str()), ("email", "email"));
+    assert_eq!(store.remove_mapping("email").unwrap_err().code(), "email_mapping_locked");
+    assert_eq!(store.set_mapping("email", "hs_additional_emails", None).unwrap_err().code(), "email_mapping_locked");
+    assert_eq!(
+        store.set_mapping("email", "email", Some(WriteRule::IfEmpty)).unwrap_err().code(),
+        "email_mapping_locked"
+    );
+
+    let first = store.set_mapping("first_name", "firstname", None).unwrap();
+    assert_eq!(first.write_rule, WriteRule::Overwrite);
+    store.set_mapping("city", "city", Some(WriteRule::IfEmpty)).unwrap();
+    // Re-pointing a row keeps its rule unless a new one is given.
+    assert_eq!(store.set_mapping("city", "state", None).unwrap().write_rule, WriteRule::IfEmpty);
+    assert_eq!(store.set_mapping("last_name", "firstname", None).unwrap_err().code(), "property_already_mapped");
+    assert_eq!(store.set_mapping("nope", "x", None).unwrap_err().code(), "unknown_field");
+    assert_eq!(store.set_mapping("company", "Company Name", None).unwrap_err().code(), "invalid_property_name");
+    let fields: Vec<String> = store.mappings().unwrap().into_iter().map(|m| m.field_key).collect();
+    assert_eq!(fields, ["email", "first_name", "city"], "in field order");
+
+    store.remove_mapping("city").unwrap();
+    assert_eq!(store.remove_mapping("city").unwrap_err().code(), "not_mapped");
+}
+
+#[test]
+fn create_is_allowed_only_while_update_is_on() {
+    let mut store = store();
+    assert_eq!(store.push_rules().unwrap(), PushRules { update: true, create: false });
+    assert_eq!(store.set_push_rules(None, Some(true)).unwrap(), PushRules { update: true, create: true });
+    assert_eq!(store.set_push_rules(Some(false), None).unwrap_err().code(), "create_needs_update");
+    assert_eq!(store.set_push_rules(Some(false), Some(true)).unwrap_err().code(), "create_needs_update");
+    assert_eq!(store.set_push_rules(Some(false), Some(false)).unwrap(), PushRules { update: false, create: false });
+    assert_eq!(store.push_rules().unwrap(), PushRules { update: false, create: false });
+}
+
+#[test]
+fn disconnecting_forgets_the_portal_and_keeps_rules_and_mappings() {
+    let mut store = store();
+    assert!(store.connection().unwrap().is_none());
+    let info = ConnectionInfo {
+        portal_id: 24_681_357,
+        hub_domain: "hubsync-sandbox.hubspot.test".into(),
+        user_email: "admin@example.com".into(),
+        scopes: vec!["crm.objects.contacts.read".into(), "crm.objects.contacts.write".into()],
+        token_kind: TokenKind::PrivateApp,
+        base_url: "http://127.0.0.1:4010".into(),
+        connected_at: "2026-05-01T12:00:00Z".parse().unwrap(),
+    };
+    store.set_connection(&info).unwrap();
+    assert_eq!(store.connection().unwrap().as_ref(), Some(&info));
+    store.set_mapping("first_name", "firstname", None).unwrap();
+    store.set_push_rules(None, Some(true)).unwrap();
+    store.clear_connection().unwrap();
+    assert!(store.connection().unwrap().is_none());
+    assert_eq!(store.mappings().unwrap().len(), 2);
+    assert_eq!(store.push_rules().unwrap(), PushRules { update: true, create: true });
+}
