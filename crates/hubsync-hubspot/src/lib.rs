@@ -1,13 +1,17 @@
-//! Hubsync's HubSpot client (issue 3, in progress). What is here so far is the part that needs
-//! no network: secrets that never print, HubSpot's error bodies, the retry policy as a pure
-//! function, and the per-portal rate limiter.
+//! Hubsync's HubSpot client (issue 3, in progress): requests as values sent through one path
+//! that applies the portal's rate limiter and the retry policy, typed operations for the calls
+//! the sync makes, secrets that never print, and HubSpot's error bodies.
 
+pub mod client;
 pub mod errors;
+pub mod models;
 pub mod ratelimit;
 pub mod retry;
 pub mod secret;
 
+pub use client::{ApiRequest, ApiVersion, BATCH_LIMIT, ClientConfig, ClientError, HubSpotClient, Reply, Sent};
 pub use errors::{ErrorBody, RateLimitPolicy};
+pub use models::{AccountDetails, BatchItemError, BatchOutcome, Owner, Page, Property, Record};
 pub use ratelimit::{PortalLimiter, RateLimitSettings};
 pub use retry::{Outcome, RetryDecision, RetryPolicy};
 pub use secret::Secret;

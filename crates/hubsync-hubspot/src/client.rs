@@ -1,0 +1,403 @@
+//! The HTTP client. A request is a value (`ApiRequest`); one `send` path waits for the portal's
+//! rate limiter, sends, classifies what happened and asks the retry policy what to do, so every
+//! call gets the same limits, retries and error reporting. Typed operations sit on top.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::errors::ErrorBody;
+use crate::models::{AccountDetails, BatchOutcome, Owner, Page, Property, Record, Results};
+use crate::ratelimit::{PortalLimiter, RateLimitSettings};
+use crate::retry::{Outcome, RetryDecision, RetryPolicy};
+use crate::secret::Secret;
+
+/// Most inputs a batch takes.
+pub const BATCH_LIMIT: usize = 100;
+
+/// Which generation of paths to call: HubSpot's v3 paths, or a dated version (`2026-03`),
+/// which replaces them from September 2027. One value decides it for every request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiVersion {
+    V3,
+    Dated(String),
+}
+
+impl ApiVersion {
+    fn contacts(&self) -> String {
+        match self {
+            ApiVersion::V3 => "/crm/v3/objects/contacts".into(),
+            ApiVersion::Dated(v) => format!("/crm/objects/{v}/contacts"),
+        }
+    }
+
+    fn properties(&self) -> String {
+        match self {
+            ApiVersion::V3 => "/crm/v3/properties/contacts".into(),
+            ApiVersion::Dated(v) => format!("/crm/properties/{v}/contacts"),
+        }
+    }
+
+    fn owners(&self) -> String {
+        match self {
+            ApiVersion::V3 => "/crm/v3/owners".into(),
+            ApiVersion::Dated(v) => format!("/crm/owners/{v}"),
+        }
+    }
+
+    fn account_details(&self) -> String {
+        match self {
+            ApiVersion::V3 => "/account-info/v3/details".into(),
+            ApiVersion::Dated(v) => format!("/account-info/{v}/details"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// `https://api.hubapi.com`, or a sandbox's `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    pub version: ApiVersion,
+    pub limits: RateLimitSettings,
+    /// Per attempt.
+    pub timeout: Duration,
+    pub max_attempts: u32,
+}
+
+impl ClientConfig {
+    pub fn new(base_url: impl Into<String>, limits: RateLimitSettings) -> Self {
+        ClientConfig {
+            base_url: base_url.into().trim_end_matches('/').to_string(),
+            version: ApiVersion::V3,
+            limits,
+            timeout: Duration::from_secs(30),
+            max_attempts: 6,
+        }
+    }
+}
+
+/// Whether a failed request reached HubSpot: what a caller needs to know before sending a
+/// write again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sent {
+    /// Certainly not sent (no connection).
+    No,
+    /// Possibly applied: the connection failed after the request went out.
+    Maybe,
+    /// HubSpot answered.
+    Yes,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("HubSpot answered {status}: {message}")]
+    Api { status: u16, body: Option<Box<ErrorBody>>, message: String },
+    #[error("the portal's daily API limit is reached; the run can go on after the portal's midnight")]
+    DailyLimit,
+    #[error("could not reach HubSpot at {url}: {detail}")]
+    Unreachable { url: String, detail: String },
+    #[error("the connection to HubSpot failed after the request was sent ({detail}); it may have been applied")]
+    Interrupted { detail: String },
+    #[error("HubSpot's reply could not be read: {0}")]
+    Decode(String),
+    #[error("a batch takes at most {BATCH_LIMIT} inputs, got {0}")]
+    BatchTooLarge(usize),
+}
+
+impl ClientError {
+    pub fn sent(&self) -> Sent {
+        match self {
+            ClientError::Api { .. } | ClientError::DailyLimit | ClientError::Decode(_) => Sent::Yes,
+            ClientError::Interrupted { .. } => Sent::Maybe,
+            ClientError::Unreachable { .. } | ClientError::BatchTooLarge(_) => Sent::No,
+        }
+    }
+
+    /// HubSpot's error category (VALIDATION_ERROR, CONFLICT, …) when it answered with one.
+    pub fn category(&self) -> Option<&str> {
+        match self {
+            ClientError::Api { body, .. } => body.as_ref()?.category.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// One API call, as a value.
+#[derive(Clone, Debug)]
+pub struct ApiRequest {
+    pub method: Method,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub body: Option<Value>,
+    /// Search has its own limit and doesn't count against the rolling window.
+    pub search: bool,
+    /// Sending it twice has the effect of sending it once.
+    pub idempotent: bool,
+}
+
+impl ApiRequest {
+    pub fn get(path: String) -> Self {
+        ApiRequest { method: Method::GET, path, query: Vec::new(), body: None, search: false, idempotent: true }
+    }
+
+    pub fn post(path: String, body: Value, idempotent: bool) -> Self {
+        ApiRequest { method: Method::POST, path, query: Vec::new(), body: Some(body), search: false, idempotent }
+    }
+
+    pub fn query(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.query.push((key.into(), value.into()));
+        self
+    }
+}
+
+/// A successful reply.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ClientError> {
+        serde_json::from_slice(&self.body).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+}
+
+pub struct HubSpotClient {
+    http: reqwest::Client,
+    config: ClientConfig,
+    token: Secret,
+    limiter: Arc<PortalLimiter>,
+    calls: AtomicU64,
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers.get("retry-after")?.to_str().ok()?.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+fn header_number<T: std::str::FromStr>(headers: &HeaderMap, name: &str) -> Option<T> {
+    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+impl HubSpotClient {
+    /// A client for one portal. `limiter` is shared by every client of that portal.
+    pub fn new(config: ClientConfig, token: Secret, limiter: Arc<PortalLimiter>) -> Result<Self, ClientError> {
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .user_agent(concat!("hubsync/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Unreachable { url: config.base_url.clone(), detail: e.to_string() })?;
+        Ok(HubSpotClient { http, config, token, limiter, calls: AtomicU64::new(0) })
+    }
+
+    /// API calls made so far, retries included.
+    pub fn api_calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    pub async fn send(&self, request: &ApiRequest) -> Result<Reply, ClientError> {
+        let url = format!("{}{}", self.config.base_url, request.path);
+        let policy = RetryPolicy { max_attempts: self.config.max_attempts, idempotent: request.idempotent };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if request.search {
+                self.limiter.acquire_search().await;
+            } else {
+                self.limiter.acquire().await;
+            }
+            self.calls.fetch_add(1, Ordering::Relaxed);
+            let mut builder = self.http.request(request.method.clone(), &url).bearer_auth(self.token.expose());
+            if !request.query.is_empty() {
+                builder = builder.query(&request.query);
+            }
+            if let Some(body) = &request.body {
+                builder = builder.json(body);
+            }
+            let (outcome_error, body_holder, status, wait_hint) = match builder.send().await {
+                Err(e) if e.is_connect() => {
+                    (ClientError::Unreachable { url: url.clone(), detail: e.to_string() }, None, None, None)
+                }
+                Err(e) => (ClientError::Interrupted { detail: e.to_string() }, None, None, None),
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let headers = response.headers().clone();
+                    if !request.search {
+                        self.limiter
+                            .learn(
+                                header_number(&headers, "x-hubspot-ratelimit-max"),
+                                header_number(&headers, "x-hubspot-ratelimit-interval-milliseconds"),
+                            )
+                            .await;
+                    }
+                    match response.bytes().await {
+                        Err(e) => (ClientError::Interrupted { detail: e.to_string() }, None, None, None),
+                        Ok(bytes) if (200..300).contains(&status) => {
+                            return Ok(Reply { status, body: bytes.to_vec() });
+                        }
+                        Ok(bytes) => {
+                            let body = ErrorBody::parse(&bytes);
+                            let message = body.as_ref().and_then(|b| b.message.clone()).unwrap_or_else(|| {
+                                String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).trim().to_string()
+                            });
+                            (
+                                ClientError::Api { status, body: body.clone().map(Box::new), message },
+                                body,
+                                Some(status),
+                                retry_after(&headers),
+                            )
+                        }
+                    }
+                }
+            };
+            let outcome = match (&outcome_error, status) {
+                (_, Some(status)) => Outcome::Answered { status, body: body_holder.as_ref(), retry_after: wait_hint },
+                (ClientError::Unreachable { .. }, None) => Outcome::NotSent,
+                _ => Outcome::MaybeSent,
+            };
+            match policy.decide(&outcome, attempt, rand::random::<f64>()) {
+                RetryDecision::Retry { after } => {
+                    tracing::debug!(path = %request.path, attempt, ?after, error = %outcome_error, "retrying");
+                    tokio::time::sleep(after).await;
+                }
+                RetryDecision::StopDaily => return Err(ClientError::DailyLimit),
+                RetryDecision::DontRetry => return Err(outcome_error),
+            }
+        }
+    }
+
+    // ---- typed operations ----
+
+    /// Every contact property (no paging on this endpoint).
+    pub async fn properties(&self) -> Result<Vec<Property>, ClientError> {
+        let reply = self.send(&ApiRequest::get(self.config.version.properties())).await?;
+        Ok(reply.json::<Results<Property>>()?.results)
+    }
+
+    /// All owners, active ones or (with `archived`) deactivated ones, every page.
+    pub async fn owners(&self, archived: bool) -> Result<Vec<Owner>, ClientError> {
+        let mut owners = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut request = ApiRequest::get(self.config.version.owners()).query("limit", "100");
+            if archived {
+                request = request.query("archived", "true");
+            }
+            if let Some(a) = &after {
+                request = request.query("after", a.clone());
+            }
+            let page: Page<Owner> = self.send(&request).await?.json()?;
+            after = page.next_after().map(String::from);
+            owners.extend(page.results);
+            if after.is_none() {
+                return Ok(owners);
+            }
+        }
+    }
+
+    pub async fn account_details(&self) -> Result<AccountDetails, ClientError> {
+        self.send(&ApiRequest::get(self.config.version.account_details())).await?.json()
+    }
+
+    /// One page of the contacts list (no 10,000 cap, unlike search).
+    pub async fn list_contacts(&self, after: Option<&str>, properties: &[String]) -> Result<Page<Record>, ClientError> {
+        let mut request = ApiRequest::get(self.config.version.contacts()).query("limit", "100");
+        if !properties.is_empty() {
+            request = request.query("properties", properties.join(","));
+        }
+        if let Some(a) = after {
+            request = request.query("after", a);
+        }
+        self.send(&request).await?.json()
+    }
+
+    /// Reads up to 100 contacts by id, or by email with `by_email`. Missing ones come back in
+    /// `errors` (a 207), never as a failure of the whole call.
+    pub async fn batch_read(
+        &self,
+        keys: &[String],
+        by_email: bool,
+        properties: &[String],
+    ) -> Result<BatchOutcome, ClientError> {
+        check_batch(keys.len())?;
+        let mut body = json!({
+            "properties": properties,
+            "inputs": keys.iter().map(|k| json!({ "id": k })).collect::<Vec<_>>(),
+        });
+        if by_email {
+            body["idProperty"] = json!("email");
+        }
+        self.batch(ApiRequest::post(format!("{}/batch/read", self.config.version.contacts()), body, true)).await
+    }
+
+    /// Updates up to 100 contacts by record id.
+    pub async fn batch_update(
+        &self,
+        inputs: &[(String, BTreeMap<String, String>)],
+    ) -> Result<BatchOutcome, ClientError> {
+        check_batch(inputs.len())?;
+        let body = json!({
+            "inputs": inputs.iter().map(|(id, properties)| json!({ "id": id, "properties": properties })).collect::<Vec<_>>(),
+        });
+        self.batch(ApiRequest::post(format!("{}/batch/update", self.config.version.contacts()), body, true)).await
+    }
+
+    /// Creates or updates up to 100 contacts by email; results say which were `new`. Safe to
+    /// resend: the email is unique, so a repeat can't make a second contact.
+    pub async fn batch_upsert_by_email(
+        &self,
+        inputs: &[(String, BTreeMap<String, String>)],
+    ) -> Result<BatchOutcome, ClientError> {
+        check_batch(inputs.len())?;
+        let body = json!({
+            "inputs": inputs
+                .iter()
+                .map(|(email, properties)| json!({ "id": email, "idProperty": "email", "properties": properties }))
+                .collect::<Vec<_>>(),
+        });
+        self.batch(ApiRequest::post(format!("{}/batch/upsert", self.config.version.contacts()), body, true)).await
+    }
+
+    /// Creates up to 100 contacts, each tagged with a trace id so a 207 says which input failed.
+    pub async fn batch_create(
+        &self,
+        inputs: &[(String, BTreeMap<String, String>)],
+    ) -> Result<BatchOutcome, ClientError> {
+        check_batch(inputs.len())?;
+        let body = json!({
+            "inputs": inputs
+                .iter()
+                .map(|(trace, properties)| json!({ "properties": properties, "associations": [], "objectWriteTraceId": trace }))
+                .collect::<Vec<_>>(),
+        });
+        self.batch(ApiRequest::post(format!("{}/batch/create", self.config.version.contacts()), body, false)).await
+    }
+
+    /// One search page. `body` is HubSpot's search request.
+    pub async fn search(&self, body: Value) -> Result<Page<Record>, ClientError> {
+        let mut request = ApiRequest::post(format!("{}/search", self.config.version.contacts()), body, true);
+        request.search = true;
+        self.send(&request).await?.json()
+    }
+
+    async fn batch(&self, request: ApiRequest) -> Result<BatchOutcome, ClientError> {
+        self.send(&request).await?.json()
+    }
+}
+
+fn check_batch(len: usize) -> Result<(), ClientError> {
+    if len > BATCH_LIMIT { Err(ClientError::BatchTooLarge(len)) } else { Ok(()) }
+}
