@@ -3,6 +3,8 @@
 
 pub mod convert;
 pub mod owners;
+pub mod plan;
 
 pub use convert::{Invalid, lifecycle_moves_backward, to_hubspot};
 pub use owners::OwnerDirectory;
+pub use plan::{Action, Counts, FieldChange, Found, PlanItem, PushInputs, PushPlan, SkipReason, plan_push};

@@ -1,0 +1,233 @@
+//! The push plan: for each lead, the contact it matches and exactly what would change, field by
+//! field. A pure function of the store's data and what HubSpot returned, so the preview shows
+//! what the live run will do.
+
+use std::collections::HashMap;
+
+use hubsync_hubspot::{Property, Record};
+use hubsync_store::{Field, Lead, Mapping, PushRules, WriteRule};
+use serde::Serialize;
+
+use crate::convert::{Invalid, lifecycle_moves_backward, to_hubspot};
+use crate::owners::OwnerDirectory;
+
+/// What HubSpot holds that the plan needs: contacts found by (lowercased) email, possibly
+/// several, and contacts found by record id.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub by_email: HashMap<String, Vec<Record>>,
+    pub by_id: HashMap<String, Record>,
+}
+
+pub struct PushInputs<'a> {
+    pub leads: &'a [Lead],
+    pub fields: &'a [Field],
+    pub mappings: &'a [Mapping],
+    pub rules: PushRules,
+    pub properties: &'a [Property],
+    pub owners: &'a OwnerDirectory,
+    pub found: &'a Found,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipReason {
+    /// Every mapped value already matches.
+    Unchanged,
+    /// No contact matches and creating is off.
+    NoMatchCreateOff,
+    /// A contact matches but updating is off.
+    UpdateOff,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Action {
+    Update { contact_id: String },
+    Create,
+    Skip { reason: SkipReason },
+    Invalid { reasons: Vec<String> },
+}
+
+/// One mapped field of one lead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub property: String,
+    /// HubSpot's current value.
+    pub before: Option<String>,
+    /// What it would become; `None` when nothing is written.
+    pub after: Option<String>,
+    /// The `if-empty` rule kept HubSpot's value.
+    pub kept: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanItem {
+    pub lead_id: i64,
+    pub email: String,
+    pub contact_id: Option<String>,
+    #[serde(flatten)]
+    pub action: Action,
+    /// Only the fields that would be written, plus those a write rule kept.
+    pub changes: Vec<FieldChange>,
+    /// Things the admin should know: disagreeing matches, several matches.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub update: usize,
+    pub create: usize,
+    pub skip: usize,
+    pub invalid: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PushPlan {
+    pub items: Vec<PlanItem>,
+    pub counts: Counts,
+}
+
+fn updated_at(record: &Record) -> &str {
+    record.get("lastmodifieddate").or(record.updated_at.as_deref()).unwrap_or("")
+}
+
+pub fn plan_push(inputs: &PushInputs<'_>) -> PushPlan {
+    let fields: HashMap<&str, &Field> = inputs.fields.iter().map(|f| (f.key.as_str(), f)).collect();
+    let properties: HashMap<&str, &Property> = inputs.properties.iter().map(|p| (p.name.as_str(), p)).collect();
+    let mut plan = PushPlan::default();
+    for lead in inputs.leads {
+        let item = plan_lead(inputs, lead, &fields, &properties);
+        match item.action {
+            Action::Update { .. } => plan.counts.update += 1,
+            Action::Create => plan.counts.create += 1,
+            Action::Skip { .. } => plan.counts.skip += 1,
+            Action::Invalid { .. } => plan.counts.invalid += 1,
+        }
+        plan.items.push(item);
+    }
+    plan
+}
+
+/// Email first; then the lead's linked id. Several email matches: the most recently updated.
+fn match_contact<'a>(found: &'a Found, lead: &Lead, notes: &mut Vec<String>) -> Option<&'a Record> {
+    let by_email = found.by_email.get(&lead.email.to_lowercase()).filter(|c| !c.is_empty());
+    if let Some(candidates) = by_email {
+        let chosen = candidates.iter().max_by(|a, b| updated_at(a).cmp(updated_at(b))).expect("non-empty");
+        if candidates.len() > 1 {
+            let ids: Vec<&str> = candidates.iter().map(|c| c.id.as_str()).collect();
+            notes.push(format!(
+                "{} contacts have this email ({}); using {}, the most recently updated",
+                candidates.len(),
+                ids.join(", "),
+                chosen.id
+            ));
+        }
+        if let Some(linked) = lead.hubspot_id.as_deref().filter(|id| *id != chosen.id) {
+            notes.push(format!(
+                "the lead is linked to contact {linked}, but its email matches contact {}; the email match wins",
+                chosen.id
+            ));
+        }
+        return Some(chosen);
+    }
+    let linked = lead.hubspot_id.as_deref()?;
+    let record = found.by_id.get(linked)?;
+    if let Some(email) = record.get("email").filter(|e| !e.eq_ignore_ascii_case(&lead.email)) {
+        notes.push(format!("matched by HubSpot id {linked}; that contact's email is {email}, not the lead's"));
+    }
+    Some(record)
+}
+
+fn plan_lead(
+    inputs: &PushInputs<'_>,
+    lead: &Lead,
+    fields: &HashMap<&str, &Field>,
+    properties: &HashMap<&str, &Property>,
+) -> PlanItem {
+    let mut notes = Vec::new();
+    let contact = match_contact(inputs.found, lead, &mut notes);
+    let item = |action, changes, notes| PlanItem {
+        lead_id: lead.id,
+        email: lead.email.clone(),
+        contact_id: contact.map(|c| c.id.clone()),
+        action,
+        changes,
+        notes,
+    };
+    match contact {
+        Some(_) if !inputs.rules.update => {
+            return item(Action::Skip { reason: SkipReason::UpdateOff }, vec![], notes);
+        }
+        None if !(inputs.rules.update && inputs.rules.create) => {
+            return item(Action::Skip { reason: SkipReason::NoMatchCreateOff }, vec![], notes);
+        }
+        _ => {}
+    }
+
+    let mut changes = Vec::new();
+    let mut problems: Vec<String> = Vec::new();
+    for mapping in inputs.mappings {
+        let Some(value) = lead.value(&mapping.field_key).filter(|v| !v.is_empty()) else {
+            // An empty lead value is never pushed: a blank in the store doesn't wipe HubSpot.
+            continue;
+        };
+        let Some(field) = fields.get(mapping.field_key.as_str()) else { continue };
+        let Some(property) = properties.get(mapping.property.as_str()) else {
+            problems.push(format!("{}: HubSpot has no property {}", mapping.field_key, mapping.property));
+            continue;
+        };
+        // The email is how the contact was found (possibly through one of its additional
+        // addresses); an update never rewrites it.
+        if mapping.field_key == "email" && contact.is_some() {
+            continue;
+        }
+        let before = contact.and_then(|c| c.get(&mapping.property)).map(String::from);
+        let converted = match to_hubspot(field, value, property, inputs.owners) {
+            Ok(v) => v,
+            Err(Invalid { property, reason }) => {
+                problems.push(format!("{} → {property}: {reason}", mapping.field_key));
+                continue;
+            }
+        };
+        if before.as_deref() == Some(converted.as_str()) {
+            continue;
+        }
+        if mapping.write_rule == WriteRule::IfEmpty && before.is_some() {
+            changes.push(FieldChange {
+                field: mapping.field_key.clone(),
+                property: mapping.property.clone(),
+                before,
+                after: None,
+                kept: true,
+            });
+            continue;
+        }
+        if mapping.property == "lifecyclestage" && lifecycle_moves_backward(property, before.as_deref(), &converted) {
+            problems.push(format!(
+                "{} → lifecyclestage: HubSpot only moves the stage forward ({} to {converted})",
+                mapping.field_key,
+                before.as_deref().unwrap_or_default()
+            ));
+            continue;
+        }
+        changes.push(FieldChange {
+            field: mapping.field_key.clone(),
+            property: mapping.property.clone(),
+            before,
+            after: Some(converted),
+            kept: false,
+        });
+    }
+    if !problems.is_empty() {
+        return item(Action::Invalid { reasons: problems }, changes, notes);
+    }
+    let writes = changes.iter().any(|c| c.after.is_some());
+    let action = match contact {
+        Some(c) if writes => Action::Update { contact_id: c.id.clone() },
+        Some(_) => Action::Skip { reason: SkipReason::Unchanged },
+        None => Action::Create,
+    };
+    item(action, changes, notes)
+}
