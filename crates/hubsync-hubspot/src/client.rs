@@ -332,15 +332,12 @@ impl HubSpotClient {
         by_email: bool,
         properties: &[String],
     ) -> Result<BatchOutcome, ClientError> {
-        check_batch(keys.len())?;
-        let mut body = json!({
-            "properties": properties,
-            "inputs": keys.iter().map(|k| json!({ "id": k })).collect::<Vec<_>>(),
-        });
+        let inputs = keys.iter().map(|k| json!({ "id": k })).collect();
+        let mut extra = json!({ "properties": properties });
         if by_email {
-            body["idProperty"] = json!("email");
+            extra["idProperty"] = json!("email");
         }
-        self.batch(ApiRequest::post(format!("{}/batch/read", self.config.version.contacts()), body, true)).await
+        self.batch("read", inputs, extra, true).await
     }
 
     /// Updates up to 100 contacts by record id.
@@ -348,11 +345,8 @@ impl HubSpotClient {
         &self,
         inputs: &[(String, BTreeMap<String, String>)],
     ) -> Result<BatchOutcome, ClientError> {
-        check_batch(inputs.len())?;
-        let body = json!({
-            "inputs": inputs.iter().map(|(id, properties)| json!({ "id": id, "properties": properties })).collect::<Vec<_>>(),
-        });
-        self.batch(ApiRequest::post(format!("{}/batch/update", self.config.version.contacts()), body, true)).await
+        let inputs = inputs.iter().map(|(id, properties)| json!({ "id": id, "properties": properties })).collect();
+        self.batch("update", inputs, json!({}), true).await
     }
 
     /// Creates or updates up to 100 contacts by email; results say which were `new`. Safe to
@@ -361,14 +355,11 @@ impl HubSpotClient {
         &self,
         inputs: &[(String, BTreeMap<String, String>)],
     ) -> Result<BatchOutcome, ClientError> {
-        check_batch(inputs.len())?;
-        let body = json!({
-            "inputs": inputs
-                .iter()
-                .map(|(email, properties)| json!({ "id": email, "idProperty": "email", "properties": properties }))
-                .collect::<Vec<_>>(),
-        });
-        self.batch(ApiRequest::post(format!("{}/batch/upsert", self.config.version.contacts()), body, true)).await
+        let inputs = inputs
+            .iter()
+            .map(|(email, properties)| json!({ "id": email, "idProperty": "email", "properties": properties }))
+            .collect();
+        self.batch("upsert", inputs, json!({}), true).await
     }
 
     /// Creates up to 100 contacts, each tagged with a trace id so a 207 says which input failed.
@@ -376,14 +367,11 @@ impl HubSpotClient {
         &self,
         inputs: &[(String, BTreeMap<String, String>)],
     ) -> Result<BatchOutcome, ClientError> {
-        check_batch(inputs.len())?;
-        let body = json!({
-            "inputs": inputs
-                .iter()
-                .map(|(trace, properties)| json!({ "properties": properties, "associations": [], "objectWriteTraceId": trace }))
-                .collect::<Vec<_>>(),
-        });
-        self.batch(ApiRequest::post(format!("{}/batch/create", self.config.version.contacts()), body, false)).await
+        let inputs = inputs
+            .iter()
+            .map(|(trace, properties)| json!({ "properties": properties, "associations": [], "objectWriteTraceId": trace }))
+            .collect();
+        self.batch("create", inputs, json!({}), false).await
     }
 
     /// One search page. `body` is HubSpot's search request.
@@ -393,8 +381,18 @@ impl HubSpotClient {
         self.send(&request).await?.json()
     }
 
-    async fn batch(&self, request: ApiRequest) -> Result<BatchOutcome, ClientError> {
-        self.send(&request).await?.json()
+    /// `POST …/contacts/batch/{operation}` with `{inputs, ..extra}`; at most 100 inputs.
+    async fn batch(
+        &self,
+        operation: &str,
+        inputs: Vec<Value>,
+        mut extra: Value,
+        idempotent: bool,
+    ) -> Result<BatchOutcome, ClientError> {
+        check_batch(inputs.len())?;
+        extra["inputs"] = Value::Array(inputs);
+        let path = format!("{}/batch/{operation}", self.config.version.contacts());
+        self.send(&ApiRequest::post(path, extra, idempotent)).await?.json()
     }
 }
 
