@@ -92,15 +92,6 @@ impl FaultConfig {
         }
         Ok(())
     }
-
-    pub fn is_quiet(&self) -> bool {
-        *self
-            == FaultConfig {
-                latency_probability: self.latency_probability,
-                paths: self.paths.clone(),
-                ..Default::default()
-            }
-    }
 }
 
 /// What happens to the connection after the handler ran.

@@ -1,8 +1,6 @@
 //! Contact property definitions, in HubSpot's own JSON shape, and the per-type validation that
 //! decides what a write may store.
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -565,11 +563,6 @@ fn read_only(def: PropertyDef) -> PropertyDef {
 
 fn calculated(def: PropertyDef) -> PropertyDef {
     PropertyDef { calculated: true, ..read_only(def) }
-}
-
-/// Names of every property, for `PROPERTY_DOESNT_EXIST` checks and the default property set.
-pub fn names(defs: &[PropertyDef]) -> BTreeSet<&str> {
-    defs.iter().map(|d| d.name.as_str()).collect()
 }
 
 #[cfg(test)]

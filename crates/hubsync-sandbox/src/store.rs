@@ -33,10 +33,6 @@ impl ContactStore {
         self.by_email.get(&email.to_lowercase()).copied()
     }
 
-    pub fn next_id(&self) -> u64 {
-        self.next_id
-    }
-
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Contact> {
         self.contacts.values()
     }
@@ -44,10 +40,6 @@ impl ContactStore {
     /// Contacts with id ≥ `from`, in id order.
     pub fn range_from(&self, from: u64) -> impl Iterator<Item = &Contact> {
         self.contacts.range(from..).map(|(_, c)| c)
-    }
-
-    pub fn len(&self) -> usize {
-        self.contacts.len()
     }
 
     pub fn live_count(&self) -> usize {
@@ -75,7 +67,7 @@ impl ContactStore {
             search_visible: None,
             search_pending: None,
         };
-        self.index(&contact);
+        self.index(id, &contact.identifying_emails());
         self.contacts.insert(id, contact);
         id
     }
@@ -84,38 +76,34 @@ impl ContactStore {
     pub fn restore(&mut self, contact: Contact) {
         self.next_id = self.next_id.max(contact.id + 1);
         if !contact.archived {
-            self.index(&contact);
+            self.index(contact.id, &contact.identifying_emails());
         }
         self.contacts.insert(contact.id, contact);
     }
 
     /// Replaces a contact's properties (already validated) and stamps the modification time.
     pub fn replace_properties(&mut self, id: u64, mut props: Properties, at: DateTime<Utc>) {
-        let Some(existing) = self.contacts.get(&id) else {
+        let Some(contact) = self.contacts.get_mut(&id) else {
             return;
         };
-        let old = existing.clone();
-        self.unindex(&old);
-        let contact = self.contacts.get_mut(&id).expect("checked above");
+        let old_emails = contact.identifying_emails();
         stamp(&mut props, id, contact.created_at, at);
         contact.properties = Arc::new(props);
         contact.updated_at = at;
-        let contact = contact.clone();
-        self.index(&contact);
+        let new_emails = contact.identifying_emails();
+        self.unindex(id, &old_emails);
+        self.index(id, &new_emails);
     }
 
     pub fn archive(&mut self, id: u64, at: DateTime<Utc>) -> bool {
-        let Some(contact) = self.contacts.get(&id).cloned() else {
+        let Some(contact) = self.contacts.get_mut(&id).filter(|c| !c.archived) else {
             return false;
         };
-        if contact.archived {
-            return false;
-        }
-        self.unindex(&contact);
-        let c = self.contacts.get_mut(&id).expect("present");
-        c.archived = true;
-        c.archived_at = Some(at);
-        c.updated_at = at;
+        contact.archived = true;
+        contact.archived_at = Some(at);
+        contact.updated_at = at;
+        let emails = contact.identifying_emails();
+        self.unindex(id, &emails);
         true
     }
 
@@ -123,19 +111,16 @@ impl ContactStore {
         self.contacts.get_mut(&id)
     }
 
-    fn index(&mut self, contact: &Contact) {
-        if contact.archived {
-            return;
-        }
-        for email in contact.identifying_emails() {
-            self.by_email.insert(email, contact.id);
+    fn index(&mut self, id: u64, emails: &[String]) {
+        for email in emails {
+            self.by_email.insert(email.clone(), id);
         }
     }
 
-    fn unindex(&mut self, contact: &Contact) {
-        for email in contact.identifying_emails() {
-            if self.by_email.get(&email) == Some(&contact.id) {
-                self.by_email.remove(&email);
+    fn unindex(&mut self, id: u64, emails: &[String]) {
+        for email in emails {
+            if self.by_email.get(email) == Some(&id) {
+                self.by_email.remove(email);
             }
         }
     }

@@ -425,6 +425,9 @@ async fn batch_upsert(State(app): State<AppState>, Extension(who): Extension<Pri
                 "Unable to perform update/upsert by property {id_property}: upsert takes a unique property such as email"
             )));
         }
+        if !matches!(i.properties, Value::Object(_) | Value::Null) {
+            return Err(ApiError::Validation("Invalid input JSON: \"properties\" must be an object".into()));
+        }
         let key = id_text(i.id.as_ref().unwrap_or(&Value::Null))?;
         if !crate::properties::is_valid_email(&key) {
             return Err(ApiError::PropertyValues {
@@ -461,11 +464,6 @@ async fn batch_upsert(State(app): State<AppState>, Extension(who): Extension<Pri
             Value::Object(props)
         })
         .collect();
-    for i in &input.inputs {
-        if !matches!(i.properties, Value::Object(_) | Value::Null) {
-            return Err(ApiError::Validation("Invalid input JSON: \"properties\" must be an object".into()));
-        }
-    }
     let plans = portal.plan_batch(
         existing.iter().zip(&with_email).map(|(found, props)| (found.and_then(|id| portal.contacts.get(id)), props)),
     );
