@@ -227,11 +227,11 @@ impl HubSpotClient {
             if let Some(body) = &request.body {
                 builder = builder.json(body);
             }
-            let (outcome_error, body_holder, status, wait_hint) = match builder.send().await {
+            let (error, retry_after) = match builder.send().await {
                 Err(e) if e.is_connect() => {
-                    (ClientError::Unreachable { url: url.clone(), detail: e.to_string() }, None, None, None)
+                    (ClientError::Unreachable { url: url.clone(), detail: e.to_string() }, None)
                 }
-                Err(e) => (ClientError::Interrupted { detail: e.to_string() }, None, None, None),
+                Err(e) => (ClientError::Interrupted { detail: e.to_string() }, None),
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
@@ -244,7 +244,7 @@ impl HubSpotClient {
                             .await;
                     }
                     match response.bytes().await {
-                        Err(e) => (ClientError::Interrupted { detail: e.to_string() }, None, None, None),
+                        Err(e) => (ClientError::Interrupted { detail: e.to_string() }, None),
                         Ok(bytes) if (200..300).contains(&status) => {
                             return Ok(Reply { status, body: bytes.to_vec() });
                         }
@@ -253,28 +253,25 @@ impl HubSpotClient {
                             let message = body.as_ref().and_then(|b| b.message.clone()).unwrap_or_else(|| {
                                 String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).trim().to_string()
                             });
-                            (
-                                ClientError::Api { status, body: body.clone().map(Box::new), message },
-                                body,
-                                Some(status),
-                                retry_after(&headers),
-                            )
+                            (ClientError::Api { status, body: body.map(Box::new), message }, retry_after(&headers))
                         }
                     }
                 }
             };
-            let outcome = match (&outcome_error, status) {
-                (_, Some(status)) => Outcome::Answered { status, body: body_holder.as_ref(), retry_after: wait_hint },
-                (ClientError::Unreachable { .. }, None) => Outcome::NotSent,
+            let outcome = match &error {
+                ClientError::Api { status, body, .. } => {
+                    Outcome::Answered { status: *status, body: body.as_deref(), retry_after }
+                }
+                ClientError::Unreachable { .. } => Outcome::NotSent,
                 _ => Outcome::MaybeSent,
             };
             match policy.decide(&outcome, attempt, rand::random::<f64>()) {
                 RetryDecision::Retry { after } => {
-                    tracing::debug!(path = %request.path, attempt, ?after, error = %outcome_error, "retrying");
+                    tracing::debug!(path = %request.path, attempt, ?after, %error, "retrying");
                     tokio::time::sleep(after).await;
                 }
                 RetryDecision::StopDaily => return Err(ClientError::DailyLimit),
-                RetryDecision::DontRetry => return Err(outcome_error),
+                RetryDecision::DontRetry => return Err(error),
             }
         }
     }
