@@ -42,3 +42,10 @@ hubsync_env() {
     fi
     export PATH
 }
+
+# The workspace's cargo target directory as cargo resolves it (CARGO_TARGET_DIR, relative to the
+# caller's cwd, or cargo's config), so every script looks for binaries in one place.
+hubsync_target_dir() {
+    cargo metadata --no-deps --format-version 1 --manifest-path "$HUBSYNC_ROOT/Cargo.toml" |
+        sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p'
+}

@@ -42,8 +42,8 @@ step "cargo test" cargo test --workspace "${FEATURES[@]}"
 if [ -f tests/fidelity/run.sh ]; then
     # The binary the test step just built; building it alone would resolve other features and
     # compile it again.
-    target_dir="$(cargo metadata --no-deps --format-version 1 | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
-    export HUBSYNC_SANDBOX_BIN="$target_dir/debug/hubsync-sandbox"
+    HUBSYNC_SANDBOX_BIN="$(hubsync_target_dir)/debug/hubsync-sandbox"
+    export HUBSYNC_SANDBOX_BIN
     step "fidelity (HubSpot's client against the sandbox)" bash tests/fidelity/run.sh
 else
     log "no tests/fidelity/run.sh: fidelity step skipped"

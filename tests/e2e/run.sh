@@ -19,9 +19,8 @@ npm --prefix ui run --silent build >/dev/null
 # Tauri (the sandbox's dev-dependencies change features of crates Tauri depends on).
 cargo build --workspace --all-targets --features tauri/custom-protocol
 
-target_dir="$(cargo metadata --format-version 1 --no-deps |
-    node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).target_directory')"
-export HUBSYNC_APP_BINARY="$target_dir/debug/hubsync-app"
+HUBSYNC_APP_BINARY="$(hubsync_target_dir)/debug/hubsync-app"
+export HUBSYNC_APP_BINARY
 [ -x "$HUBSYNC_APP_BINARY" ] || die "no app binary at $HUBSYNC_APP_BINARY"
 
 log "running the window test under Xvfb"

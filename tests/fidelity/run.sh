@@ -48,15 +48,12 @@ if [ -n "${HUBSYNC_SANDBOX_BIN:-}" ]; then
     # The caller built it (scripts/test.sh passes the binary its test step just built).
     [ -x "$HUBSYNC_SANDBOX_BIN" ] || die "HUBSYNC_SANDBOX_BIN=$HUBSYNC_SANDBOX_BIN is not an executable"
 else
-    # Resolved against the caller's cwd, as cargo itself would.
-    target_dir="${CARGO_TARGET_DIR:-$HUBSYNC_ROOT/target}"
-    case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
-    export HUBSYNC_SANDBOX_BIN="$target_dir/debug/hubsync-sandbox"
+    command -v cargo >/dev/null 2>&1 || die "cargo is needed to build the sandbox (or set HUBSYNC_SANDBOX_BIN)"
+    HUBSYNC_SANDBOX_BIN="$(hubsync_target_dir)/debug/hubsync-sandbox"
+    export HUBSYNC_SANDBOX_BIN
     # Always ask cargo (a no-op when the binary is current), so a stale binary is never tested.
-    if command -v cargo >/dev/null 2>&1; then
-        (cd "$HUBSYNC_ROOT" && CARGO_TARGET_DIR="$target_dir" cargo build --quiet -p hubsync-sandbox)
-    fi
-    [ -x "$HUBSYNC_SANDBOX_BIN" ] || die "no sandbox binary at $HUBSYNC_SANDBOX_BIN and no cargo to build it"
+    cargo build --quiet --manifest-path "$HUBSYNC_ROOT/Cargo.toml" -p hubsync-sandbox
+    [ -x "$HUBSYNC_SANDBOX_BIN" ] || die "no sandbox binary at $HUBSYNC_SANDBOX_BIN after building it"
 fi
 
 # No .pytest_cache or __pycache__ left in the source tree.
