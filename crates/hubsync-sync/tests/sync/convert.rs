@@ -1,0 +1,92 @@
+//! Lead values to HubSpot property values, table by table.
+
+use hubsync_hubspot::Property;
+use hubsync_store::FieldType;
+use hubsync_sync::convert::{MAX_STRING_CHARS, lifecycle_moves_backward, to_hubspot};
+use serde_json::json;
+
+use crate::support::{kind_field, owners, property};
+#[test]
+fn the_conversion_table() {
+    let string = property(json!({ "name": "jobtitle", "type": "string" }));
+    let number = property(json!({ "name": "annualrevenue", "type": "number" }));
+    let boolean = property(json!({ "name": "is_vip", "type": "bool" }));
+    let date = property(json!({ "name": "renewal_date", "type": "date" }));
+    let datetime = property(json!({ "name": "last_demo_at", "type": "datetime" }));
+    let tier = property(json!({ "name": "customer_tier", "type": "enumeration", "fieldType": "select",
+        "options": [{ "label": "Gold", "value": "gold" }, { "label": "Silver", "value": "silver" }] }));
+    let interests = property(json!({ "name": "product_interests", "type": "enumeration", "fieldType": "checkbox",
+        "options": [{ "label": "Analytics", "value": "analytics" }, { "label": "Security", "value": "security" }] }));
+    let owner = property(json!({ "name": "hubspot_owner_id", "type": "enumeration", "externalOptions": true }));
+    let read_only = property(
+        json!({ "name": "hs_object_id", "type": "number", "modificationMetadata": { "readOnlyValue": true } }),
+    );
+    let calculated = property(json!({ "name": "hs_email_domain", "type": "string", "calculated": true }));
+
+    use FieldType::*;
+    let too_long = "x".repeat(MAX_STRING_CHARS + 1);
+    let ok = |v: &str| Ok::<String, ()>(v.to_string());
+    let cases: Vec<(FieldType, &str, &Property, Result<String, ()>)> = vec![
+        (Text, "VP Sales 🚀", &string, ok("VP Sales 🚀")),
+        (Number, "42", &string, ok("42")),
+        (Number, "1234.5", &number, ok("1234.5")),
+        (Text, " 0012 ", &number, ok("12")),
+        (Text, "1,234", &number, Err(())),
+        (Text, "twelve", &number, Err(())),
+        (Date, "2026-01-01", &number, Err(())),
+        (Boolean, "true", &boolean, ok("true")),
+        (Text, "Yes", &boolean, ok("true")),
+        (Text, "perhaps", &boolean, Err(())),
+        (Date, "2026-03-01", &date, ok("2026-03-01")),
+        (Datetime, "2026-03-01T00:00:00.000Z", &date, ok("2026-03-01")),
+        (Datetime, "2026-03-01T09:30:00.000Z", &date, Err(())),
+        (Text, "03/01/2026", &date, Err(())),
+        (Date, "2026-03-01", &datetime, ok("2026-03-01T00:00:00.000Z")),
+        (Text, "2026-03-01T10:30:00+01:00", &datetime, ok("2026-03-01T09:30:00.000Z")),
+        (SingleChoice, "gold", &tier, ok("gold")),
+        (Text, "GOLD", &tier, ok("gold")),
+        (Text, "Silver", &tier, ok("silver")),
+        (Text, "Platinum", &tier, Err(())),
+        (MultipleChoice, "gold;silver", &tier, Err(())),
+        (MultipleChoice, "Security;analytics;security", &interests, ok("security;analytics")),
+        (Text, ";analytics", &interests, ok("analytics")),
+        (Text, "sam@acme.test", &owner, ok("101")),
+        (Text, "gone@acme.test", &owner, Err(())),
+        (Text, "nobody@acme.test", &owner, Err(())),
+        (Number, "5", &read_only, Err(())),
+        (Text, "acme.test", &calculated, Err(())),
+        (Text, &too_long, &string, Err(())),
+    ];
+    let directory = owners();
+    for (kind, value, property, want) in cases {
+        let got = to_hubspot(&kind_field(kind), value, property, &directory);
+        match (&got, &want) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{kind:?} {value:?} → {}", property.name),
+            (Err(e), Err(())) => {
+                assert_eq!(e.property, property.name);
+                assert!(!e.reason.is_empty());
+            }
+            _ => panic!("{kind:?} {value:?} → {}: got {got:?}", property.name),
+        }
+    }
+}
+
+#[test]
+fn reasons_say_what_to_do() {
+    let owner = property(json!({ "name": "hubspot_owner_id", "type": "enumeration", "externalOptions": true }));
+    let error = to_hubspot(&kind_field(FieldType::Text), "gone@acme.test", &owner, &owners()).unwrap_err();
+    assert_eq!(error.reason, "the owner gone@acme.test is deactivated in HubSpot; choose an active owner");
+    let number = property(json!({ "name": "annualrevenue", "type": "number" }));
+    let error = to_hubspot(&kind_field(FieldType::Text), "5,333,222", &number, &owners()).unwrap_err();
+    assert!(error.reason.contains("1234.5"), "{}", error.reason);
+}
+
+#[test]
+fn lifecycle_only_forward() {
+    let stage = property(json!({ "name": "lifecyclestage", "type": "enumeration", "fieldType": "radio",
+        "options": [{ "label": "Lead", "value": "lead" }, { "label": "Customer", "value": "customer" }] }));
+    assert!(lifecycle_moves_backward(&stage, Some("customer"), "lead"));
+    assert!(!lifecycle_moves_backward(&stage, Some("lead"), "customer"));
+    assert!(!lifecycle_moves_backward(&stage, None, "lead"));
+    assert!(!lifecycle_moves_backward(&stage, Some("custom_stage"), "lead"));
+}

@@ -1,0 +1,158 @@
+//! The push plan, table by table: matching, write rules, rules, conversions and refusals.
+
+use hubsync_store::{Lead, Mapping, PushRules, WriteRule};
+use hubsync_sync::{Action, Found, PushInputs, PushPlan, SkipReason, plan_push};
+
+use crate::support::{fields, found, lead, mappings, owners, properties, record};
+
+fn plan(leads: &[Lead], found: &Found, rules: PushRules, city_rule: WriteRule) -> PushPlan {
+    let (fields, mappings, properties, owners) = (fields(), mappings(city_rule), properties(), owners());
+    plan_push(&PushInputs {
+        leads,
+        fields: &fields,
+        mappings: &mappings,
+        rules,
+        properties: &properties,
+        owners: &owners,
+        found,
+    })
+}
+
+const UPDATE_ONLY: PushRules = PushRules { update: true, create: false };
+const BOTH: PushRules = PushRules { update: true, create: true };
+
+#[test]
+fn a_mixed_case_email_match_updates_only_what_differs() {
+    let leads = [lead(1, "Ann@Example.com", None, &[("first_name", "Ann"), ("city", "Oslo"), ("score", "42")])];
+    let hubspot = found(
+        &[(
+            "ann@example.com",
+            vec![record(
+                "501",
+                &[("email", "ann@example.com"), ("firstname", "Ann"), ("city", "Bergen")],
+                "2026-01-01",
+            )],
+        )],
+        &[],
+    );
+    let plan = plan(&leads, &hubspot, UPDATE_ONLY, WriteRule::Overwrite);
+    let item = &plan.items[0];
+    assert_eq!(item.action, Action::Update { contact_id: "501".into() });
+    let changed: Vec<(&str, Option<&str>, Option<&str>)> =
+        item.changes.iter().map(|c| (c.property.as_str(), c.before.as_deref(), c.after.as_deref())).collect();
+    assert_eq!(changed, [("city", Some("Bergen"), Some("Oslo")), ("lead_score", None, Some("42"))]);
+    assert!(item.notes.is_empty());
+}
+
+#[test]
+fn if_empty_keeps_hubspots_value_and_fills_empty_ones() {
+    let leads = [lead(1, "a@x.com", None, &[("city", "Oslo")]), lead(2, "b@x.com", None, &[("city", "Rome")])];
+    let hubspot = found(
+        &[("a@x.com", vec![record("1", &[("city", "Bergen")], "t")]), ("b@x.com", vec![record("2", &[], "t")])],
+        &[],
+    );
+    let plan = plan(&leads, &hubspot, UPDATE_ONLY, WriteRule::IfEmpty);
+    assert_eq!(plan.items[0].action, Action::Skip { reason: SkipReason::Unchanged });
+    let kept = &plan.items[0].changes[0];
+    assert!(kept.kept && kept.after.is_none() && kept.before.as_deref() == Some("Bergen"));
+    assert_eq!(plan.items[1].action, Action::Update { contact_id: "2".into() });
+    assert_eq!(plan.items[1].changes[0].after.as_deref(), Some("Rome"));
+}
+
+#[test]
+fn rules_decide_creates_and_updates() {
+    let leads =
+        [lead(1, "new@x.com", None, &[("first_name", "Nu")]), lead(2, "old@x.com", None, &[("first_name", "Ol")])];
+    let hubspot = found(&[("old@x.com", vec![record("9", &[], "t")])], &[]);
+    let create_off = plan(&leads, &hubspot, UPDATE_ONLY, WriteRule::Overwrite);
+    assert_eq!(create_off.items[0].action, Action::Skip { reason: SkipReason::NoMatchCreateOff });
+    let create_on = plan(&leads, &hubspot, BOTH, WriteRule::Overwrite);
+    assert_eq!(create_on.items[0].action, Action::Create);
+    let written: Vec<&str> = create_on.items[0].changes.iter().map(|c| c.property.as_str()).collect();
+    assert_eq!(written, ["email", "firstname"], "a create carries the email");
+    let update_off = plan(&leads, &hubspot, PushRules { update: false, create: false }, WriteRule::Overwrite);
+    assert_eq!(update_off.items[1].action, Action::Skip { reason: SkipReason::UpdateOff });
+    assert_eq!(update_off.items[0].action, Action::Skip { reason: SkipReason::NoMatchCreateOff });
+    assert_eq!((create_on.counts.create, create_on.counts.update), (1, 1));
+}
+
+#[test]
+fn matching_email_first_then_id_and_saying_so() {
+    let leads = [
+        lead(1, "dup@x.com", None, &[("city", "A")]),
+        lead(2, "moved@x.com", Some("77"), &[("city", "B")]),
+        lead(3, "linked@x.com", Some("88"), &[("city", "C")]),
+    ];
+    let hubspot = found(
+        &[
+            (
+                "dup@x.com",
+                vec![record("10", &[], "2026-01-01T00:00:00.000Z"), record("11", &[], "2026-03-01T00:00:00.000Z")],
+            ),
+            ("moved@x.com", vec![record("20", &[], "t")]),
+        ],
+        &[record("88", &[("email", "old-address@x.com")], "t")],
+    );
+    let plan = plan(&leads, &hubspot, UPDATE_ONLY, WriteRule::Overwrite);
+    assert_eq!(plan.items[0].contact_id.as_deref(), Some("11"), "the most recently updated");
+    assert!(plan.items[0].notes[0].contains("2 contacts have this email"), "{:?}", plan.items[0].notes);
+    assert_eq!(plan.items[1].contact_id.as_deref(), Some("20"), "email wins over the linked id");
+    assert!(plan.items[1].notes[0].contains("linked to contact 77"));
+    assert_eq!(plan.items[2].contact_id.as_deref(), Some("88"), "the linked id when the email finds nothing");
+    assert!(plan.items[2].notes[0].contains("old-address@x.com"));
+    assert!(plan.items[2].changes.iter().all(|c| c.property != "email"), "an update never rewrites the email");
+}
+
+#[test]
+fn bad_values_make_the_row_invalid_with_every_reason() {
+    let leads = [
+        lead(1, "a@x.com", None, &[("tier", "Platinum"), ("owner_email", "gone@acme.test"), ("stage", "lead")]),
+        lead(2, "b@x.com", None, &[("owner_email", "SAM@acme.test"), ("stage", "customer"), ("tier", "GOLD")]),
+        lead(3, "c@x.com", None, &[("score", "")]),
+    ];
+    let hubspot = found(
+        &[
+            ("a@x.com", vec![record("1", &[("lifecyclestage", "customer")], "t")]),
+            ("b@x.com", vec![record("2", &[("lifecyclestage", "lead")], "t")]),
+            ("c@x.com", vec![record("3", &[("lead_score", "5")], "t")]),
+        ],
+        &[],
+    );
+    let plan = plan(&leads, &hubspot, UPDATE_ONLY, WriteRule::Overwrite);
+    let Action::Invalid { reasons } = &plan.items[0].action else { panic!("{:?}", plan.items[0]) };
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.contains("Platinum")));
+    assert!(reasons.iter().any(|r| r.contains("deactivated")));
+    assert!(reasons.iter().any(|r| r.contains("only moves the stage forward")));
+    let converted: Vec<(&str, Option<&str>)> =
+        plan.items[1].changes.iter().map(|c| (c.property.as_str(), c.after.as_deref())).collect();
+    assert_eq!(
+        converted,
+        [("lifecyclestage", Some("customer")), ("hubspot_owner_id", Some("101")), ("customer_tier", Some("gold"))]
+    );
+    assert_eq!(plan.items[2].action, Action::Skip { reason: SkipReason::Unchanged }, "a blank never wipes HubSpot");
+    assert_eq!(plan.counts.invalid, 1);
+}
+
+#[test]
+fn a_mapping_to_a_missing_property_is_reported() {
+    let leads = [lead(1, "a@x.com", None, &[("first_name", "A")])];
+    let (fields, mut mappings, properties, owners) = (fields(), mappings(WriteRule::Overwrite), properties(), owners());
+    mappings.push(Mapping {
+        field_key: "first_name".into(),
+        property: "deleted_prop".into(),
+        write_rule: WriteRule::Overwrite,
+    });
+    let hubspot = found(&[("a@x.com", vec![record("1", &[], "t")])], &[]);
+    let plan = plan_push(&PushInputs {
+        leads: &leads,
+        fields: &fields,
+        mappings: &mappings,
+        rules: UPDATE_ONLY,
+        properties: &properties,
+        owners: &owners,
+        found: &hubspot,
+    });
+    let Action::Invalid { reasons } = &plan.items[0].action else { panic!() };
+    assert_eq!(reasons, &["first_name: HubSpot has no property deleted_prop".to_string()]);
+}
