@@ -114,11 +114,19 @@ pub fn apply(portal: &mut Portal, fixture: &Fixture) -> Result<(), String> {
         prepared.push(seed);
     }
 
+    apply_identity(portal, fixture);
+    portal.set_catalog(catalog);
+    portal.owners = owners;
+    insert_all(portal, prepared);
+    Ok(())
+}
+
+/// The fixture's parts that come from configuration rather than data: the portal's identity,
+/// OAuth apps and private tokens. Also applied when a `--db` file is reopened.
+pub fn apply_identity(portal: &mut Portal, fixture: &Fixture) {
     if let Some(info) = &fixture.portal {
         portal.info = info.clone();
     }
-    portal.set_catalog(catalog);
-    portal.owners = owners;
     for client in &fixture.oauth_clients {
         portal.oauth.clients.insert(client.client_id.clone(), client.clone());
     }
@@ -127,8 +135,6 @@ pub fn apply(portal: &mut Portal, fixture: &Fixture) -> Result<(), String> {
             portal.oauth.private.push(token.clone());
         }
     }
-    insert_all(portal, prepared);
-    Ok(())
 }
 
 fn prepare_contact(

@@ -152,13 +152,7 @@ fn initialize(portal: &mut Portal) -> Result<(), SandboxError> {
         // The portal's identity, OAuth apps and private tokens come from the configuration, not
         // the file.
         if let Some(fixture) = portal.config.fixture.clone() {
-            if let Some(info) = fixture.portal {
-                portal.info = info;
-            }
-            for client in fixture.oauth_clients {
-                portal.oauth.clients.insert(client.client_id.clone(), client);
-            }
-            portal.oauth.private.extend(fixture.private_tokens);
+            fixture::apply_identity(portal, &fixture);
         }
         return Ok(());
     }

@@ -76,7 +76,8 @@ impl Field {
     /// The stored form of `raw` for this field, `None` for an empty value (which clears it), or
     /// the reason it can't be stored.
     pub fn canonical(&self, raw: &str) -> Result<Option<String>, String> {
-        if self.kind != FieldType::Text && raw.trim().is_empty() || raw.is_empty() {
+        // Text keeps whitespace as typed; for other types, whitespace alone is empty.
+        if raw.is_empty() || (self.kind != FieldType::Text && raw.trim().is_empty()) {
             return Ok(None);
         }
         match self.kind {
