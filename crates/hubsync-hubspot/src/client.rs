@@ -163,6 +163,29 @@ impl ApiRequest {
     }
 }
 
+/// What the last reply's `X-HubSpot-RateLimit-*` headers said (each may be absent: OAuth apps
+/// get no daily figures).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RateLimitSeen {
+    pub max: Option<u32>,
+    pub remaining: Option<u32>,
+    pub interval_ms: Option<u64>,
+    pub daily: Option<u64>,
+    pub daily_remaining: Option<u64>,
+}
+
+impl RateLimitSeen {
+    fn from_headers(headers: &HeaderMap) -> Self {
+        RateLimitSeen {
+            max: header_number(headers, "x-hubspot-ratelimit-max"),
+            remaining: header_number(headers, "x-hubspot-ratelimit-remaining"),
+            interval_ms: header_number(headers, "x-hubspot-ratelimit-interval-milliseconds"),
+            daily: header_number(headers, "x-hubspot-ratelimit-daily"),
+            daily_remaining: header_number(headers, "x-hubspot-ratelimit-daily-remaining"),
+        }
+    }
+}
+
 /// A successful reply.
 #[derive(Debug)]
 pub struct Reply {
@@ -182,6 +205,7 @@ pub struct HubSpotClient {
     token: Secret,
     limiter: Arc<PortalLimiter>,
     calls: AtomicU64,
+    seen: std::sync::Mutex<RateLimitSeen>,
 }
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
@@ -200,7 +224,7 @@ impl HubSpotClient {
             .user_agent(concat!("hubsync/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Unreachable { url: config.base_url.clone(), detail: e.to_string() })?;
-        Ok(HubSpotClient { http, config, token, limiter, calls: AtomicU64::new(0) })
+        Ok(HubSpotClient { http, config, token, limiter, calls: AtomicU64::new(0), seen: Default::default() })
     }
 
     /// API calls made so far, retries included.
@@ -208,9 +232,22 @@ impl HubSpotClient {
         self.calls.load(Ordering::Relaxed)
     }
 
+    /// The rate-limit headers of the last reply that had any.
+    pub fn rate_limit_seen(&self) -> RateLimitSeen {
+        *self.seen.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
     pub async fn send(&self, request: &ApiRequest) -> Result<Reply, ClientError> {
         let url = format!("{}{}", self.config.base_url, request.path);
-        let policy = RetryPolicy { max_attempts: self.config.max_attempts, idempotent: request.idempotent };
+        let policy = RetryPolicy {
+            max_attempts: self.config.max_attempts,
+            idempotent: request.idempotent,
+            window: self.config.limits.window,
+        };
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -236,12 +273,11 @@ impl HubSpotClient {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
                     if !request.search {
-                        self.limiter
-                            .learn(
-                                header_number(&headers, "x-hubspot-ratelimit-max"),
-                                header_number(&headers, "x-hubspot-ratelimit-interval-milliseconds"),
-                            )
-                            .await;
+                        let seen = RateLimitSeen::from_headers(&headers);
+                        self.limiter.learn(seen.max, seen.interval_ms).await;
+                        if seen != RateLimitSeen::default() {
+                            *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = seen;
+                        }
                     }
                     match response.bytes().await {
                         Err(e) => (ClientError::Interrupted { detail: e.to_string() }, None),

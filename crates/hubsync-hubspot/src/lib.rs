@@ -9,7 +9,9 @@ pub mod ratelimit;
 pub mod retry;
 pub mod secret;
 
-pub use client::{ApiRequest, ApiVersion, BATCH_LIMIT, ClientConfig, ClientError, HubSpotClient, Reply, Sent};
+pub use client::{
+    ApiRequest, ApiVersion, BATCH_LIMIT, ClientConfig, ClientError, HubSpotClient, RateLimitSeen, Reply, Sent,
+};
 pub use errors::{ErrorBody, RateLimitPolicy};
 pub use models::{AccountDetails, BatchItemError, BatchOutcome, Owner, Page, Property, Record};
 pub use ratelimit::{PortalLimiter, RateLimitSettings};

@@ -37,17 +37,19 @@ pub struct RetryPolicy {
     /// upserts, creates carrying an `objectWriteTraceId`): then a request that may have been
     /// sent can be sent again.
     pub idempotent: bool,
+    /// The rolling window a 10-second 429 waits out (the portal's, from its rate-limit settings).
+    pub window: Duration,
 }
 
 /// Transient failures back off from this, doubling per attempt.
 const BASE: Duration = Duration::from_millis(500);
 const CAP: Duration = Duration::from_secs(8);
-/// A full rolling window: after a 429 on the 10-second limit, everything before it has aged out.
+/// HubSpot's rolling window: after a 429 on it, everything sent before has aged out.
 const WINDOW: Duration = Duration::from_secs(10);
 
 impl RetryPolicy {
     pub fn new(idempotent: bool) -> Self {
-        RetryPolicy { max_attempts: 6, idempotent }
+        RetryPolicy { max_attempts: 6, idempotent, window: WINDOW }
     }
 
     /// `attempt` counts attempts made so far (1 after the first); `jitter` is drawn uniformly
@@ -65,7 +67,7 @@ impl RetryPolicy {
                     Some(RateLimitPolicy::Secondly) => {
                         RetryDecision::Retry { after: retry_after.unwrap_or(Duration::from_secs(1) * attempt.max(1)) }
                     }
-                    _ => RetryDecision::Retry { after: retry_after.unwrap_or(WINDOW) },
+                    _ => RetryDecision::Retry { after: retry_after.unwrap_or(self.window) },
                 },
                 423 => RetryDecision::Retry {
                     after: Duration::from_secs(2) * attempt.max(1) + Duration::from_secs(1).mul_f64(jitter),
@@ -77,7 +79,13 @@ impl RetryPolicy {
             Outcome::MaybeSent if self.idempotent => RetryDecision::Retry { after: backoff() },
             Outcome::MaybeSent => RetryDecision::DontRetry,
         };
-        if attempt >= self.max_attempts { RetryDecision::DontRetry } else { decision }
+        // A 429 says nothing was done, only "later": a storm of them gets twice the attempts
+        // before the run gives up (and stays resumable).
+        let limit = match *outcome {
+            Outcome::Answered { status: 429, .. } => self.max_attempts.saturating_mul(2),
+            _ => self.max_attempts,
+        };
+        if attempt >= limit { RetryDecision::DontRetry } else { decision }
     }
 }
 
@@ -127,6 +135,8 @@ mod tests {
             ("maybe sent retries idempotent requests", read, Outcome::MaybeSent, 2, secs(1.0)),
             ("maybe sent never resends other writes", write, Outcome::MaybeSent, 1, RetryDecision::DontRetry),
             ("attempts run out", write, answered(503, None), 6, RetryDecision::DontRetry),
+            ("a 429 storm gets twice the attempts", write, answered(429, Some(&ten)), 6, secs(10.0)),
+            ("even a 429 storm ends", write, answered(429, Some(&ten)), 12, RetryDecision::DontRetry),
         ];
         for (name, policy, outcome, attempt, want) in cases {
             assert_eq!(policy.decide(&outcome, attempt, 0.0), want, "{name}");
@@ -136,6 +146,8 @@ mod tests {
     #[test]
     fn retry_after_is_honoured_and_jitter_only_lengthens() {
         let policy = RetryPolicy::new(true);
+        let short = RetryPolicy { window: Duration::from_secs(1), ..policy };
+        assert_eq!(short.decide(&answered(429, None), 1, 0.5), RetryDecision::Retry { after: Duration::from_secs(1) });
         let outcome = Outcome::Answered { status: 429, body: None, retry_after: Some(Duration::from_secs(3)) };
         assert_eq!(policy.decide(&outcome, 1, 0.9), RetryDecision::Retry { after: Duration::from_secs(3) });
         let RetryDecision::Retry { after } = policy.decide(&answered(503, None), 2, 0.99) else { panic!() };
