@@ -37,6 +37,12 @@ pub enum StoreError {
     NotMapped(String),
     #[error("creating contacts is only allowed while updating them is on: turn update on, or create off")]
     CreateNeedsUpdate,
+    #[error("no sync run with id {0}; `hubsync runs list` shows the runs")]
+    RunNotFound(i64),
+    #[error("run {run_id} can't be resumed: {why}")]
+    RunNotResumable { run_id: i64, why: String },
+    #[error("{} of the rows are invalid, so nothing was written:\n{}", .0.len(), RowError::list(.0))]
+    InvalidRows(Vec<RowError>),
     #[error("the lead store is corrupt: {0}")]
     Corrupt(String),
     #[error("lead store: {0}")]
@@ -61,8 +67,24 @@ impl StoreError {
             StoreError::PropertyAlreadyMapped { .. } => "property_already_mapped",
             StoreError::NotMapped(_) => "not_mapped",
             StoreError::CreateNeedsUpdate => "create_needs_update",
+            StoreError::RunNotFound(_) => "run_not_found",
+            StoreError::RunNotResumable { .. } => "run_not_resumable",
+            StoreError::InvalidRows(_) => "invalid_rows",
             StoreError::Corrupt(_) => "store_corrupt",
             StoreError::Sqlite(_) => "store_error",
         }
+    }
+}
+
+/// One refused row of a bulk change, numbered as the caller numbered it (a CSV line, say).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RowError {
+    pub row: usize,
+    pub message: String,
+}
+
+impl RowError {
+    fn list(errors: &[RowError]) -> String {
+        errors.iter().map(|e| format!("  row {}: {}", e.row, e.message)).collect::<Vec<_>>().join("\n")
     }
 }

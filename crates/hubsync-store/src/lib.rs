@@ -1,6 +1,6 @@
 //! Hubsync's local store: lead fields (built-in and custom, typed), leads, the mapping between
 //! lead fields and HubSpot contact properties, the push rules, and what is known of the
-//! connected portal. SQLite (bundled) in WAL mode, with append-only migrations.
+//! connected portal, and the history of sync runs. SQLite (bundled) in WAL mode, with append-only migrations.
 //!
 //! No secret is ever written here: tokens live in the OS keychain.
 
@@ -8,12 +8,16 @@ mod clock;
 mod error;
 mod fields;
 mod migrations;
+mod runs;
 mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use error::StoreError;
+pub use error::{RowError, StoreError};
 pub use fields::{Field, FieldType, canonical_email};
 pub use migrations::{MIGRATIONS, Migration};
-pub use store::{ConnectionInfo, Lead, Mapping, PushRules, Store, TokenKind, WriteRule};
+pub use runs::{
+    FieldChange, ItemOutcome, ItemResult, NewRun, Run, RunAction, RunCounts, RunItem, RunKind, RunMode, RunStatus,
+};
+pub use store::{ConnectionInfo, ImportSummary, Lead, LeadRow, Mapping, PushRules, Store, TokenKind, WriteRule};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -6,5 +6,7 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { name: "0001_initial.sql", sql: include_str!("../migrations/0001_initial.sql") }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { name: "0001_initial.sql", sql: include_str!("../migrations/0001_initial.sql") },
+    Migration { name: "0002_sync_runs.sql", sql: include_str!("../migrations/0002_sync_runs.sql") },
+];

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Result;
 use crate::clock::Clock;
-use crate::error::StoreError;
+use crate::error::{RowError, StoreError};
 use crate::fields::{Field, FieldType, canonical_email};
 use crate::migrations::MIGRATIONS;
 
@@ -113,16 +113,31 @@ pub struct ConnectionInfo {
     pub connected_at: DateTime<Utc>,
 }
 
-pub struct Store {
-    conn: Connection,
-    clock: Arc<dyn Clock>,
+/// One lead of a bulk import: its email and raw values by field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeadRow {
+    /// How the caller numbers it in errors (a CSV line, say).
+    pub row: usize,
+    pub email: String,
+    pub values: Vec<(String, String)>,
 }
 
-fn stamp(at: DateTime<Utc>) -> String {
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub added: usize,
+    pub updated: usize,
+}
+
+pub struct Store {
+    pub(crate) conn: Connection,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+pub(crate) fn stamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn parse_stamp(raw: &str) -> rusqlite::Result<DateTime<Utc>> {
+pub(crate) fn parse_stamp(raw: &str) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(raw)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
@@ -286,6 +301,67 @@ impl Store {
         tx.execute("UPDATE leads SET updated_at = ?1 WHERE id = ?2", params![now, id])?;
         tx.commit()?;
         self.lead(id)?.ok_or(StoreError::LeadNotFound(id))
+    }
+
+    /// Adds or updates many leads at once: a row whose email (case-insensitively) is already in
+    /// the store updates that lead, any other adds one. Every row is checked first and every
+    /// problem reported with its row number; then all are written in one transaction, or none.
+    pub fn import_leads(&mut self, rows: &[LeadRow]) -> Result<ImportSummary> {
+        let fields = self.field_map()?;
+        let mut errors = Vec::new();
+        let mut checked = Vec::with_capacity(rows.len());
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for row in rows {
+            let Some((email, key)) = canonical_email(&row.email) else {
+                let message = if row.email.trim().is_empty() {
+                    "the email is empty; every lead needs one".to_string()
+                } else {
+                    format!("{:?} is not a valid email address", row.email)
+                };
+                errors.push(RowError { row: row.row, message });
+                continue;
+            };
+            if let Some(first) = seen.insert(key.clone(), row.row) {
+                errors.push(RowError { row: row.row, message: format!("{email} is also on row {first}") });
+                continue;
+            }
+            let values: Vec<(&str, &str)> = row.values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            match check_values(&fields, &values) {
+                Ok(values) => checked.push((email, key, values)),
+                Err(e) => errors.push(RowError { row: row.row, message: e.to_string() }),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::InvalidRows(errors));
+        }
+        let now = stamp(self.clock.now());
+        let mut summary = ImportSummary::default();
+        let tx = self.conn.transaction()?;
+        {
+            let mut find = tx.prepare_cached("SELECT id FROM leads WHERE email_key = ?1")?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO leads (email, email_key, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+            )?;
+            let mut touch = tx.prepare_cached("UPDATE leads SET email = ?1, updated_at = ?2 WHERE id = ?3")?;
+            for (email, key, values) in &checked {
+                let existing: Option<i64> = find.query_row([key], |r| r.get(0)).optional()?;
+                let id = match existing {
+                    Some(id) => {
+                        touch.execute(params![email, now, id])?;
+                        summary.updated += 1;
+                        id
+                    }
+                    None => {
+                        insert.execute(params![email, key, now])?;
+                        summary.added += 1;
+                        tx.last_insert_rowid()
+                    }
+                };
+                write_values(&tx, id, values)?;
+            }
+        }
+        tx.commit()?;
+        Ok(summary)
     }
 
     pub fn lead(&self, id: i64) -> Result<Option<Lead>> {
@@ -582,14 +658,15 @@ fn check_values(fields: &BTreeMap<String, Field>, values: &[(&str, &str)]) -> Re
 fn write_values(tx: &Transaction<'_>, lead_id: i64, values: &[(String, Option<String>)]) -> Result<()> {
     for (key, value) in values {
         match value {
-            Some(v) => tx.execute(
-                "INSERT INTO lead_values (lead_id, field_key, value) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (lead_id, field_key) DO UPDATE SET value = excluded.value",
-                params![lead_id, key, v],
-            )?,
-            None => {
-                tx.execute("DELETE FROM lead_values WHERE lead_id = ?1 AND field_key = ?2", params![lead_id, key])?
-            }
+            Some(v) => tx
+                .prepare_cached(
+                    "INSERT INTO lead_values (lead_id, field_key, value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (lead_id, field_key) DO UPDATE SET value = excluded.value",
+                )?
+                .execute(params![lead_id, key, v])?,
+            None => tx
+                .prepare_cached("DELETE FROM lead_values WHERE lead_id = ?1 AND field_key = ?2")?
+                .execute(params![lead_id, key])?,
         };
     }
     Ok(())

@@ -1,0 +1,420 @@
+//! Sync runs and their items: every preview and live run with its settings, counts and
+//! per-row outcomes. For a live run this is also the journal: the items are written before
+//! anything is sent, and each outcome lands in the same transaction as the lead's link to its
+//! contact, so a run cut off at any moment resumes from exactly what is left.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::Result;
+use crate::error::StoreError;
+use crate::store::{Store, parse_stamp, stamp};
+
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "kebab-case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(raw: &str) -> Option<Self> {
+                match raw { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+text_enum!(RunKind { Push = "push", Pull = "pull", Undo = "undo" });
+text_enum!(RunMode { Preview = "preview", Live = "live" });
+text_enum!(
+    /// `Running` is also what a run cut off by a crash is left as; both it and `Interrupted` resume.
+    RunStatus { Running = "running", Interrupted = "interrupted", Completed = "completed" }
+);
+text_enum!(RunAction { Update = "update", Create = "create", Skip = "skip", Invalid = "invalid" });
+text_enum!(ItemOutcome {
+    Previewed = "previewed",
+    Skipped = "skipped",
+    Invalid = "invalid",
+    Updated = "updated",
+    Created = "created",
+    Failed = "failed",
+});
+
+/// One mapped field of one row: HubSpot's value before, and what it became (`None` when
+/// nothing was written; `kept` when an `if-empty` rule kept HubSpot's value).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub property: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub kept: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NewRun {
+    pub kind: RunKind,
+    pub mode: RunMode,
+    pub portal_id: Option<u64>,
+    /// The rules and mapping as they were.
+    pub settings: Value,
+    /// API calls and seconds the live run was expected to take.
+    pub estimate: Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RunItem {
+    /// The row's place in the run, from 0.
+    pub seq: i64,
+    pub lead_id: i64,
+    pub email: String,
+    pub contact_id: Option<String>,
+    pub action: RunAction,
+    /// The skip reason, or for an invalid row every reason.
+    pub reasons: Vec<String>,
+    pub changes: Vec<FieldChange>,
+    pub notes: Vec<String>,
+    /// `None` while a live write is pending.
+    pub outcome: Option<ItemOutcome>,
+    pub error: Option<String>,
+}
+
+/// What became of one pending row of a live run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemResult {
+    pub seq: i64,
+    pub outcome: ItemOutcome,
+    pub contact_id: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RunCounts {
+    /// Planned actions.
+    pub update: u64,
+    pub create: u64,
+    pub skip: u64,
+    pub invalid: u64,
+    /// Outcomes of a live run's writes so far.
+    pub updated: u64,
+    pub created: u64,
+    pub failed: u64,
+    pub pending: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Run {
+    pub id: i64,
+    pub kind: RunKind,
+    pub mode: RunMode,
+    pub status: RunStatus,
+    pub portal_id: Option<u64>,
+    pub settings: Value,
+    pub estimate: Value,
+    pub api_calls: u64,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub stop_reason: Option<String>,
+    pub counts: RunCounts,
+}
+
+impl Run {
+    /// A live run that has rows left to write.
+    pub fn is_resumable(&self) -> bool {
+        self.mode == RunMode::Live && self.status != RunStatus::Completed
+    }
+}
+
+fn corrupt(what: &str, raw: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} {raw:?} in the run history"))
+}
+
+const RUN_COLUMNS: &str =
+    "id, kind, mode, status, portal_id, settings, estimate, api_calls, started_at, ended_at, stop_reason";
+const ITEM_COLUMNS: &str = "seq, lead_id, email, contact_id, action, reason, changes, notes, outcome, error";
+
+impl Store {
+    /// Records a run and all its rows in one transaction; returns the run's id. A live run's
+    /// rows to write have no outcome yet: they are the journal `pending_items` reads back.
+    pub fn create_run(&mut self, run: &NewRun, items: &[RunItem]) -> Result<i64> {
+        let now = stamp(self.clock.now());
+        let completed = run.mode == RunMode::Preview || items.iter().all(|i| i.outcome.is_some());
+        let status = if completed { RunStatus::Completed } else { RunStatus::Running };
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO sync_runs (kind, mode, status, portal_id, settings, estimate, started_at, ended_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                run.kind.as_str(),
+                run.mode.as_str(),
+                status.as_str(),
+                run.portal_id.map(|p| p as i64),
+                run.settings.to_string(),
+                run.estimate.to_string(),
+                now,
+                completed.then_some(&now),
+            ],
+        )?;
+        let run_id = tx.last_insert_rowid();
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO sync_run_items (run_id, seq, lead_id, email, contact_id, action, reason, changes, notes, outcome, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?;
+            for item in items {
+                insert.execute(params![
+                    run_id,
+                    item.seq,
+                    item.lead_id,
+                    item.email,
+                    item.contact_id,
+                    item.action.as_str(),
+                    (!item.reasons.is_empty()).then(|| serde_json::to_string(&item.reasons).expect("strings")),
+                    serde_json::to_string(&item.changes).expect("plain data"),
+                    serde_json::to_string(&item.notes).expect("strings"),
+                    item.outcome.map(ItemOutcome::as_str),
+                    item.error,
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(run_id)
+    }
+
+    /// Records what became of some pending rows and links each written lead to its contact, in
+    /// one transaction. A contact already linked to another lead is not relinked; the row says
+    /// so in its notes.
+    pub fn record_outcomes(&mut self, run_id: i64, results: &[ItemResult], api_calls: u64) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut lead_of =
+                tx.prepare_cached("SELECT lead_id, notes FROM sync_run_items WHERE run_id = ?1 AND seq = ?2")?;
+            let mut update = tx.prepare_cached(
+                "UPDATE sync_run_items SET outcome = ?3, contact_id = COALESCE(?4, contact_id), error = ?5, notes = ?6
+                 WHERE run_id = ?1 AND seq = ?2",
+            )?;
+            let mut holder = tx.prepare_cached("SELECT id FROM leads WHERE hubspot_id = ?1 AND id <> ?2")?;
+            let mut link = tx.prepare_cached("UPDATE leads SET hubspot_id = ?1 WHERE id = ?2")?;
+            for result in results {
+                let (lead_id, notes): (i64, String) = lead_of
+                    .query_row(params![run_id, result.seq], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?
+                    .ok_or_else(|| StoreError::Corrupt(format!("run {run_id} has no row {}", result.seq)))?;
+                let mut notes: Vec<String> = serde_json::from_str(&notes).map_err(|_| corrupt("notes", &notes))?;
+                let written = matches!(result.outcome, ItemOutcome::Updated | ItemOutcome::Created);
+                if let Some(contact) = result.contact_id.as_deref().filter(|_| written) {
+                    let other: Option<i64> = holder.query_row(params![contact, lead_id], |r| r.get(0)).optional()?;
+                    match other {
+                        Some(other) => notes.push(format!(
+                            "contact {contact} is linked to lead {other}, so this lead was not linked to it"
+                        )),
+                        // A lead deleted since the run was planned simply has nothing to link.
+                        None => {
+                            link.execute(params![contact, lead_id])?;
+                        }
+                    }
+                }
+                update.execute(params![
+                    run_id,
+                    result.seq,
+                    result.outcome.as_str(),
+                    result.contact_id,
+                    result.error,
+                    serde_json::to_string(&notes).expect("strings"),
+                ])?;
+            }
+        }
+        tx.execute("UPDATE sync_runs SET api_calls = ?2 WHERE id = ?1", params![run_id, api_calls as i64])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Ends a live run: `Completed` when no row is pending, else `Interrupted` with the reason.
+    pub fn finish_run(&mut self, run_id: i64, stop_reason: Option<&str>, api_calls: u64) -> Result<RunStatus> {
+        let tx = self.conn.transaction()?;
+        let pending: i64 =
+            tx.query_row("SELECT COUNT(*) FROM sync_run_items WHERE run_id = ?1 AND outcome IS NULL", [run_id], |r| {
+                r.get(0)
+            })?;
+        let status = if pending == 0 { RunStatus::Completed } else { RunStatus::Interrupted };
+        let changed = tx.execute(
+            "UPDATE sync_runs SET status = ?2, stop_reason = ?3, api_calls = ?4, ended_at = ?5 WHERE id = ?1",
+            params![
+                run_id,
+                status.as_str(),
+                if pending == 0 { None } else { stop_reason },
+                api_calls as i64,
+                stamp(self.clock.now())
+            ],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::RunNotFound(run_id));
+        }
+        tx.commit()?;
+        Ok(status)
+    }
+
+    /// Marks a resumable run as running again.
+    pub fn reopen_run(&mut self, run_id: i64) -> Result<Run> {
+        let run = self.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;
+        if !run.is_resumable() {
+            return Err(StoreError::RunNotResumable { run_id, why: resumable_why(&run) });
+        }
+        self.conn.execute(
+            "UPDATE sync_runs SET status = 'running', stop_reason = NULL, ended_at = NULL WHERE id = ?1",
+            [run_id],
+        )?;
+        self.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))
+    }
+
+    /// Every run, newest first.
+    pub fn runs(&self) -> Result<Vec<Run>> {
+        let mut stmt = self.conn.prepare(&format!("SELECT {RUN_COLUMNS} FROM sync_runs ORDER BY id DESC"))?;
+        let mut runs: Vec<Run> = stmt.query_map([], read_run)?.collect::<rusqlite::Result<_>>()?;
+        let mut counts = self
+            .conn
+            .prepare("SELECT run_id, action, outcome, COUNT(*) FROM sync_run_items GROUP BY run_id, action, outcome")?;
+        let index: std::collections::HashMap<i64, usize> = runs.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        let rows = counts.query_map([], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, i64>(3)?))
+        })?;
+        for row in rows {
+            let (run_id, action, outcome, n) = row?;
+            if let Some(&i) = index.get(&run_id) {
+                add_count(&mut runs[i].counts, &action, outcome.as_deref(), n as u64)?;
+            }
+        }
+        Ok(runs)
+    }
+
+    pub fn run(&self, run_id: i64) -> Result<Option<Run>> {
+        let Some(mut run) = self
+            .conn
+            .query_row(&format!("SELECT {RUN_COLUMNS} FROM sync_runs WHERE id = ?1"), [run_id], read_run)
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let mut stmt = self.conn.prepare(
+            "SELECT action, outcome, COUNT(*) FROM sync_run_items WHERE run_id = ?1 GROUP BY action, outcome",
+        )?;
+        let rows = stmt.query_map([run_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, i64>(2)?))
+        })?;
+        for row in rows {
+            let (action, outcome, n) = row?;
+            add_count(&mut run.counts, &action, outcome.as_deref(), n as u64)?;
+        }
+        Ok(Some(run))
+    }
+
+    /// A run's rows, in order.
+    pub fn run_items(&self, run_id: i64) -> Result<Vec<RunItem>> {
+        self.items_where(run_id, "")
+    }
+
+    /// A live run's rows still to write, in order.
+    pub fn pending_items(&self, run_id: i64) -> Result<Vec<RunItem>> {
+        self.items_where(run_id, "AND outcome IS NULL")
+    }
+
+    fn items_where(&self, run_id: i64, filter: &str) -> Result<Vec<RunItem>> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {ITEM_COLUMNS} FROM sync_run_items WHERE run_id = ?1 {filter} ORDER BY seq"))?;
+        let rows = stmt.query_map([run_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, Option<String>>(8)?,
+                r.get::<_, Option<String>>(9)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (seq, lead_id, email, contact_id, action, reasons, changes, notes, outcome, error) = row?;
+            Ok(RunItem {
+                seq,
+                lead_id,
+                email,
+                contact_id,
+                action: RunAction::parse(&action).ok_or_else(|| corrupt("action", &action))?,
+                reasons: match reasons {
+                    Some(raw) => serde_json::from_str(&raw).map_err(|_| corrupt("reasons", &raw))?,
+                    None => Vec::new(),
+                },
+                changes: serde_json::from_str(&changes).map_err(|_| corrupt("changes", &changes))?,
+                notes: serde_json::from_str(&notes).map_err(|_| corrupt("notes", &notes))?,
+                outcome: match outcome {
+                    Some(raw) => Some(ItemOutcome::parse(&raw).ok_or_else(|| corrupt("outcome", &raw))?),
+                    None => None,
+                },
+                error,
+            })
+        })
+        .collect()
+    }
+}
+
+fn resumable_why(run: &Run) -> String {
+    match (run.mode, run.status) {
+        (RunMode::Preview, _) => "it is a preview, which writes nothing; run the sync live instead".into(),
+        _ => "it has completed: every row has its outcome".into(),
+    }
+}
+
+fn add_count(counts: &mut RunCounts, action: &str, outcome: Option<&str>, n: u64) -> Result<()> {
+    match RunAction::parse(action).ok_or_else(|| corrupt("action", action))? {
+        RunAction::Update => counts.update += n,
+        RunAction::Create => counts.create += n,
+        RunAction::Skip => counts.skip += n,
+        RunAction::Invalid => counts.invalid += n,
+    }
+    match outcome.map(|o| ItemOutcome::parse(o).ok_or_else(|| corrupt("outcome", o))).transpose()? {
+        Some(ItemOutcome::Updated) => counts.updated += n,
+        Some(ItemOutcome::Created) => counts.created += n,
+        Some(ItemOutcome::Failed) => counts.failed += n,
+        None => counts.pending += n,
+        Some(_) => {}
+    }
+    Ok(())
+}
+
+fn read_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<Run> {
+    let text = |i: usize, raw: String| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, format!("unknown {raw:?}").into())
+    };
+    let json = |i: usize, raw: String| {
+        serde_json::from_str::<Value>(&raw)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+    };
+    let kind: String = r.get(1)?;
+    let mode: String = r.get(2)?;
+    let status: String = r.get(3)?;
+    Ok(Run {
+        id: r.get(0)?,
+        kind: RunKind::parse(&kind).ok_or_else(|| text(1, kind.clone()))?,
+        mode: RunMode::parse(&mode).ok_or_else(|| text(2, mode.clone()))?,
+        status: RunStatus::parse(&status).ok_or_else(|| text(3, status.clone()))?,
+        portal_id: r.get::<_, Option<i64>>(4)?.map(|p| p as u64),
+        settings: json(5, r.get(5)?)?,
+        estimate: json(6, r.get(6)?)?,
+        api_calls: r.get::<_, i64>(7)? as u64,
+        started_at: parse_stamp(&r.get::<_, String>(8)?)?,
+        ended_at: r.get::<_, Option<String>>(9)?.as_deref().map(parse_stamp).transpose()?,
+        stop_reason: r.get(10)?,
+        counts: RunCounts::default(),
+    })
+}

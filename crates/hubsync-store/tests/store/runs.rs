@@ -1,0 +1,141 @@
+//! Run history and journal, and bulk imports.
+
+use hubsync_store::{
+    FieldChange, ItemOutcome, ItemResult, LeadRow, NewRun, RunAction, RunItem, RunKind, RunMode, RunStatus, StoreError,
+};
+use serde_json::json;
+
+use super::store;
+
+fn item(seq: i64, lead_id: i64, email: &str, action: RunAction, outcome: Option<ItemOutcome>) -> RunItem {
+    RunItem {
+        seq,
+        lead_id,
+        email: email.into(),
+        contact_id: (action == RunAction::Update).then(|| format!("{}", 100 + seq)),
+        action,
+        reasons: if action == RunAction::Skip { vec!["unchanged".into()] } else { vec![] },
+        changes: vec![FieldChange {
+            field: "company".into(),
+            property: "company".into(),
+            before: Some("Old".into()),
+            after: Some("New".into()),
+            kept: false,
+        }],
+        notes: vec![],
+        outcome,
+        error: None,
+    }
+}
+
+fn new_run(mode: RunMode) -> NewRun {
+    NewRun {
+        kind: RunKind::Push,
+        mode,
+        portal_id: Some(42),
+        settings: json!({"rules": {"update": true, "create": true}}),
+        estimate: json!({"apiCalls": 3, "seconds": 1.0}),
+    }
+}
+
+#[test]
+fn a_live_run_is_a_journal_whose_outcomes_link_leads_and_complete_it() {
+    let mut store = store();
+    let a = store.add_lead("a@example.com", &[]).unwrap();
+    let b = store.add_lead("b@example.com", &[]).unwrap();
+    let c = store.add_lead("c@example.com", &[]).unwrap();
+    let d = store.add_lead("d@example.com", &[]).unwrap();
+    store.link_contact(d.id, Some("999")).unwrap();
+    let items = vec![
+        item(0, a.id, "a@example.com", RunAction::Update, None),
+        item(1, b.id, "b@example.com", RunAction::Create, None),
+        item(2, c.id, "c@example.com", RunAction::Skip, Some(ItemOutcome::Skipped)),
+        item(3, c.id, "c@example.com", RunAction::Create, None),
+    ];
+    let run_id = store.create_run(&new_run(RunMode::Live), &items).unwrap();
+    let run = store.run(run_id).unwrap().unwrap();
+    assert_eq!(run.status, RunStatus::Running);
+    assert!(run.is_resumable());
+    assert_eq!((run.counts.update, run.counts.create, run.counts.skip, run.counts.pending), (1, 2, 1, 3));
+    assert_eq!(store.pending_items(run_id).unwrap().iter().map(|i| i.seq).collect::<Vec<_>>(), vec![0, 1, 3]);
+
+    // Two rows land; the store stops with one pending, so the run is interrupted.
+    let landed = [
+        ItemResult { seq: 0, outcome: ItemOutcome::Updated, contact_id: Some("100".into()), error: None },
+        ItemResult { seq: 1, outcome: ItemOutcome::Created, contact_id: Some("999".into()), error: None },
+    ];
+    store.record_outcomes(run_id, &landed, 5).unwrap();
+    assert_eq!(store.lead(a.id).unwrap().unwrap().hubspot_id.as_deref(), Some("100"), "written back");
+    assert_eq!(store.lead(b.id).unwrap().unwrap().hubspot_id, None, "999 belongs to another lead");
+    let b_row = &store.run_items(run_id).unwrap()[1];
+    assert!(b_row.notes[0].contains("linked to lead"), "{:?}", b_row.notes);
+    assert_eq!(store.finish_run(run_id, Some("the daily limit"), 5).unwrap(), RunStatus::Interrupted);
+    let run = store.run(run_id).unwrap().unwrap();
+    assert_eq!(
+        (run.status, run.stop_reason.as_deref(), run.api_calls),
+        (RunStatus::Interrupted, Some("the daily limit"), 5)
+    );
+
+    // Resumed: the last row fails, and the run completes with its counts.
+    assert_eq!(store.reopen_run(run_id).unwrap().status, RunStatus::Running);
+    let failed = ItemResult { seq: 3, outcome: ItemOutcome::Failed, contact_id: None, error: Some("bad".into()) };
+    store.record_outcomes(run_id, &[failed], 7).unwrap();
+    assert_eq!(store.finish_run(run_id, None, 7).unwrap(), RunStatus::Completed);
+    let run = store.run(run_id).unwrap().unwrap();
+    assert_eq!((run.counts.updated, run.counts.created, run.counts.failed, run.counts.pending), (1, 1, 1, 0));
+    assert!(run.ended_at.is_some() && !run.is_resumable());
+    let error = store.reopen_run(run_id).unwrap_err();
+    assert!(matches!(error, StoreError::RunNotResumable { .. }), "{error}");
+
+    let rows = store.run_items(run_id).unwrap();
+    assert_eq!(rows[0].changes[0].before.as_deref(), Some("Old"), "before-values kept for undo");
+    assert_eq!(rows[3].error.as_deref(), Some("bad"));
+    assert_eq!(store.runs().unwrap()[0].counts, run.counts, "the list counts as the detail does");
+}
+
+#[test]
+fn a_preview_is_complete_at_once_and_never_resumable() {
+    let mut store = store();
+    let lead = store.add_lead("p@example.com", &[]).unwrap();
+    let first = store.create_run(&new_run(RunMode::Preview), &[]).unwrap();
+    let items = [item(0, lead.id, "p@example.com", RunAction::Update, Some(ItemOutcome::Previewed))];
+    let second = store.create_run(&new_run(RunMode::Preview), &items).unwrap();
+    let runs = store.runs().unwrap();
+    assert_eq!(runs.iter().map(|r| r.id).collect::<Vec<_>>(), vec![second, first], "newest first");
+    assert!(runs.iter().all(|r| r.status == RunStatus::Completed && !r.is_resumable()));
+    assert!(store.pending_items(second).unwrap().is_empty());
+    assert!(store.lead(lead.id).unwrap().unwrap().hubspot_id.is_none(), "a preview links nothing");
+    assert!(matches!(store.reopen_run(second), Err(StoreError::RunNotResumable { .. })));
+    assert!(matches!(store.reopen_run(999), Err(StoreError::RunNotFound(999))));
+    assert!(store.run(999).unwrap().is_none());
+}
+
+fn row(row: usize, email: &str, values: &[(&str, &str)]) -> LeadRow {
+    LeadRow { row, email: email.into(), values: values.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() }
+}
+
+#[test]
+fn a_bulk_import_reports_every_bad_row_and_writes_all_or_nothing() {
+    let mut store = store();
+    store.add_lead("Known@Example.com", &[("company", "Old")]).unwrap();
+    let bad = [
+        row(2, "new@example.com", &[("company", "Acme")]),
+        row(3, "not an email", &[]),
+        row(4, "", &[]),
+        row(5, "NEW@example.com", &[]),
+        row(6, "x@example.com", &[("company_size", "huge")]),
+        row(7, "y@example.com", &[("shoe_size", "9")]),
+    ];
+    let StoreError::InvalidRows(errors) = store.import_leads(&bad).unwrap_err() else { panic!() };
+    assert_eq!(errors.iter().map(|e| e.row).collect::<Vec<_>>(), vec![3, 4, 5, 6, 7]);
+    assert!(errors[2].message.contains("row 2"), "{}", errors[2].message);
+    assert!(errors[3].message.contains("company_size"), "{}", errors[3].message);
+    assert_eq!(store.lead_count().unwrap(), 1, "nothing written");
+
+    let good = [row(2, "new@example.com", &[("company", "Acme")]), row(3, "known@example.com", &[("company", "New")])];
+    let summary = store.import_leads(&good).unwrap();
+    assert_eq!((summary.added, summary.updated), (1, 1));
+    let known = store.lead_by_email("KNOWN@example.com").unwrap().unwrap();
+    assert_eq!(known.value("company"), Some("New"));
+    assert_eq!(store.lead_count().unwrap(), 2);
+}
