@@ -127,6 +127,25 @@ impl ClientError {
         }
     }
 
+    /// A stable code for the UI and `--json` output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ClientError::Api { status: 401, .. } => "hubspot_unauthorized",
+            ClientError::Api { status: 403, .. } if self.category() == Some("MISSING_SCOPES") => {
+                "hubspot_missing_scopes"
+            }
+            ClientError::Api { status: 403, .. } => "hubspot_forbidden",
+            ClientError::Api { status: 429, .. } => "hubspot_rate_limited",
+            ClientError::Api { status: 500..=599, .. } => "hubspot_unavailable",
+            ClientError::Api { .. } => "hubspot_rejected",
+            ClientError::DailyLimit => "hubspot_daily_limit",
+            ClientError::Unreachable { .. } => "hubspot_unreachable",
+            ClientError::Interrupted { .. } => "hubspot_interrupted",
+            ClientError::Decode(_) => "hubspot_bad_reply",
+            ClientError::BatchTooLarge(_) => "batch_too_large",
+        }
+    }
+
     pub fn status(&self) -> Option<u16> {
         match self {
             ClientError::Api { status, .. } => Some(*status),
@@ -235,6 +254,11 @@ impl HubSpotClient {
     /// The rate-limit headers of the last reply that had any.
     pub fn rate_limit_seen(&self) -> RateLimitSeen {
         *self.seen.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Requests the portal's rolling window admits (learned from headers once a reply had them).
+    pub async fn window_capacity(&self) -> u32 {
+        self.limiter.capacity().await
     }
 
     pub fn config(&self) -> &ClientConfig {

@@ -14,6 +14,6 @@ pub use client::{
 };
 pub use errors::{ErrorBody, RateLimitPolicy};
 pub use models::{AccountDetails, BatchItemError, BatchOutcome, Owner, Page, Property, Record};
-pub use ratelimit::{PortalLimiter, RateLimitSettings};
+pub use ratelimit::{PortalLimiter, RateLimitSettings, SAFETY_MARGIN};
 pub use retry::{Outcome, RetryDecision, RetryPolicy};
 pub use secret::Secret;

@@ -11,7 +11,7 @@ use tokio::time::{Instant, sleep_until};
 
 /// A little more than the server's window, so requests that arrive late by network jitter
 /// still fall in a fresh window on HubSpot's side.
-const SAFETY_MARGIN: Duration = Duration::from_millis(500);
+pub const SAFETY_MARGIN: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimitSettings {

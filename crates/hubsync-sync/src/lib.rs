@@ -1,10 +1,17 @@
-//! Hubsync's sync logic (issue 3, in progress): pure functions from the store's leads and the
-//! portal's definitions to what would be written, so previews and live runs share one plan.
+//! Hubsync's sync logic: pure functions from the store's leads and the portal's definitions to
+//! what would be written (the plan), and the push that records it as a preview or writes it as a
+//! journaled live run, so previews and live runs share one plan.
 
 pub mod convert;
 pub mod owners;
 pub mod plan;
+pub mod push;
 
 pub use convert::{Invalid, lifecycle_moves_backward, to_hubspot};
+pub use hubsync_store::FieldChange;
 pub use owners::OwnerDirectory;
-pub use plan::{Action, Counts, FieldChange, Found, PlanItem, PushInputs, PushPlan, SkipReason, plan_push};
+pub use plan::{Action, Counts, Found, PlanItem, PushInputs, PushPlan, SkipReason, plan_push};
+pub use push::{
+    Cancel, Estimate, Phase, PreparedPush, Progress, PushOptions, SyncError, prepare_push, record_preview, resume_push,
+    run_push,
+};

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use hubsync_hubspot::{Property, Record};
-use hubsync_store::{Field, Lead, Mapping, PushRules, WriteRule};
+use hubsync_store::{Field, FieldChange, Lead, Mapping, PushRules, WriteRule};
 use serde::Serialize;
 
 use crate::convert::{Invalid, lifecycle_moves_backward, to_hubspot};
@@ -49,19 +49,6 @@ pub enum Action {
     Invalid { reasons: Vec<String> },
 }
 
-/// One mapped field of one lead.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldChange {
-    pub field: String,
-    pub property: String,
-    /// HubSpot's current value.
-    pub before: Option<String>,
-    /// What it would become; `None` when nothing is written.
-    pub after: Option<String>,
-    /// The `if-empty` rule kept HubSpot's value.
-    pub kept: bool,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlanItem {
     pub lead_id: i64,
@@ -97,8 +84,10 @@ pub fn plan_push(inputs: &PushInputs<'_>) -> PushPlan {
     let fields: HashMap<&str, &Field> = inputs.fields.iter().map(|f| (f.key.as_str(), f)).collect();
     let properties: HashMap<&str, &Property> = inputs.properties.iter().map(|p| (p.name.as_str(), p)).collect();
     let mut plan = PushPlan::default();
-    for lead in inputs.leads {
-        let item = plan_lead(inputs, lead, &fields, &properties);
+    let mut items: Vec<PlanItem> =
+        inputs.leads.iter().map(|lead| plan_lead(inputs, lead, &fields, &properties)).collect();
+    one_lead_per_contact(inputs, &mut items);
+    for item in items {
         match item.action {
             Action::Update { .. } => plan.counts.update += 1,
             Action::Create => plan.counts.create += 1,
@@ -108,6 +97,47 @@ pub fn plan_push(inputs: &PushInputs<'_>) -> PushPlan {
         plan.items.push(item);
     }
     plan
+}
+
+/// Two leads can reach one contact (one by its primary email, one by an additional email, or
+/// one by a stale link). Both writing it would make the result depend on order, and HubSpot
+/// refuses a batch naming one record twice: the lead holding the contact's primary email wins
+/// (else the most recently updated lead), and the others become invalid, naming it.
+fn one_lead_per_contact(inputs: &PushInputs<'_>, items: &mut [PlanItem]) {
+    let mut claims: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, item) in items.iter().enumerate() {
+        if let Action::Update { contact_id } = &item.action {
+            claims.entry(contact_id.as_str()).or_default().push(i);
+        }
+    }
+    let mut losers: Vec<(usize, String)> = Vec::new();
+    for (contact_id, claimants) in claims.into_iter().filter(|(_, c)| c.len() > 1) {
+        let primary = inputs
+            .found
+            .by_id
+            .get(contact_id)
+            .or_else(|| inputs.found.by_email.values().flatten().find(|r| r.id == contact_id));
+        let primary_email = primary.and_then(|r| r.get("email")).map(str::to_lowercase);
+        let lead = |i: usize| &inputs.leads[i];
+        let winner = *claimants
+            .iter()
+            .max_by_key(|&&i| {
+                (primary_email.as_deref() == Some(lead(i).email.to_lowercase().as_str()), lead(i).updated_at)
+            })
+            .expect("several");
+        for &i in claimants.iter().filter(|&&i| i != winner) {
+            losers.push((
+                i,
+                format!(
+                    "contact {contact_id} is also matched by lead {}, which is the one written; merge the two leads or change this one's email",
+                    lead(winner).email
+                ),
+            ));
+        }
+    }
+    for (i, reason) in losers {
+        items[i].action = Action::Invalid { reasons: vec![reason] };
+    }
 }
 
 /// Email first; then the lead's linked id. Several email matches: the most recently updated.
@@ -133,7 +163,10 @@ fn match_contact<'a>(found: &'a Found, lead: &Lead, notes: &mut Vec<String>) -> 
         return Some(chosen);
     }
     let linked = lead.hubspot_id.as_deref()?;
-    let record = found.by_id.get(linked)?;
+    let Some(record) = found.by_id.get(linked) else {
+        notes.push(format!("the lead is linked to contact {linked}, which HubSpot no longer has (deleted or merged)"));
+        return None;
+    };
     if let Some(email) = record.get("email").filter(|e| !e.eq_ignore_ascii_case(&lead.email)) {
         notes.push(format!("matched by HubSpot id {linked}; that contact's email is {email}, not the lead's"));
     }
@@ -185,6 +218,8 @@ fn plan_lead(
         }
         let before = contact.and_then(|c| c.get(&mapping.property)).map(String::from);
         let converted = match to_hubspot(field, value, property, inputs.owners) {
+            // HubSpot compares emails case-insensitively; a new contact gets it lowercased.
+            Ok(v) if mapping.field_key == "email" => v.to_lowercase(),
             Ok(v) => v,
             Err(Invalid { property, reason }) => {
                 problems.push(format!("{} → {property}: {reason}", mapping.field_key));

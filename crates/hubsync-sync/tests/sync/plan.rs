@@ -156,3 +156,24 @@ fn a_mapping_to_a_missing_property_is_reported() {
     let Action::Invalid { reasons } = &plan.items[0].action else { panic!() };
     assert_eq!(reasons, &["first_name: HubSpot has no property deleted_prop".to_string()]);
 }
+
+#[test]
+fn two_leads_reaching_one_contact_write_it_once() {
+    // Contact 30's primary email is main@x.com; alias@x.com is one of its additional emails.
+    let contact = record("30", &[("email", "main@x.com"), ("hs_additional_emails", "alias@x.com")], "t");
+    let leads = [
+        lead(1, "alias@x.com", None, &[("city", "A")]),
+        lead(2, "Main@X.com", None, &[("city", "B")]),
+        lead(3, "gone@x.com", Some("404"), &[("city", "C")]),
+    ];
+    let hubspot = found(&[("alias@x.com", vec![contact.clone()]), ("main@x.com", vec![contact])], &[]);
+    let plan = plan(&leads, &hubspot, BOTH, WriteRule::Overwrite);
+    assert_eq!(plan.items[1].action, Action::Update { contact_id: "30".into() }, "the primary email's lead wins");
+    let Action::Invalid { reasons } = &plan.items[0].action else { panic!("{:?}", plan.items[0].action) };
+    assert!(reasons[0].contains("contact 30 is also matched by lead Main@X.com"), "{reasons:?}");
+    assert_eq!(plan.items[2].action, Action::Create, "its linked contact is gone");
+    assert!(plan.items[2].notes[0].contains("no longer has"), "{:?}", plan.items[2].notes);
+    let email = plan.items[2].changes.iter().find(|c| c.property == "email").unwrap();
+    assert_eq!(email.after.as_deref(), Some("gone@x.com"));
+    assert_eq!((plan.counts.update, plan.counts.create, plan.counts.invalid), (1, 1, 1));
+}

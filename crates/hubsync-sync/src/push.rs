@@ -1,0 +1,662 @@
+//! The push, end to end. `prepare_push` reads what HubSpot holds for the selected leads (batch
+//! reads by email, then by id for leads whose email found nothing) and plans; the plan is then
+//! recorded as a preview, or written by `run_push` as a journaled live run: every row is in the
+//! store before anything is sent, writes go out in batches of 100 (updates by id, creates as
+//! upserts by email, so a resent batch never makes a second contact), a rejected batch is split
+//! until the bad rows are isolated, and each batch's outcomes land in one transaction together
+//! with the leads' links to their contacts. `resume_push` finishes whatever a crash, a cancel
+//! or the daily limit left pending.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use hubsync_hubspot::{BATCH_LIMIT, BatchOutcome, ClientError, HubSpotClient, Property, Record, SAFETY_MARGIN};
+use hubsync_store::{
+    ItemOutcome, ItemResult, Lead, NewRun, Run, RunAction, RunItem, RunKind, RunMode, Store, StoreError,
+};
+use serde::Serialize;
+use serde_json::json;
+use tracing::Instrument;
+
+use crate::owners::OwnerDirectory;
+use crate::plan::{Action, Found, PushInputs, PushPlan, SkipReason, plan_push};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    HubSpot(#[from] ClientError),
+    #[error("no lead has the email {}; `hubsync leads list` shows the leads", .0.join(", "))]
+    UnknownLeads(Vec<String>),
+    #[error("run {run_id} is a {kind} run; only push runs resume here")]
+    NotAPush { run_id: i64, kind: &'static str },
+    #[error(
+        "run {run_id} belongs to portal {run_portal}, but portal {connected} is connected; connect that portal to resume it"
+    )]
+    OtherPortal { run_id: i64, run_portal: u64, connected: u64 },
+}
+
+impl SyncError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyncError::Store(e) => e.code(),
+            SyncError::HubSpot(e) => e.code(),
+            SyncError::UnknownLeads(_) => "unknown_leads",
+            SyncError::NotAPush { .. } => "not_a_push_run",
+            SyncError::OtherPortal { .. } => "other_portal",
+        }
+    }
+}
+
+/// Stops a live run between batches: the batches in flight finish and are recorded, the rest
+/// stay pending for `resume_push`.
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// Reading HubSpot's contacts for the plan.
+    Reading,
+    /// Writing a live run's batches.
+    Writing,
+}
+
+/// Rows handled so far out of the phase's total.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub phase: Phase,
+    pub done: u64,
+    pub total: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct PushOptions {
+    /// The leads to push, by email; all leads when empty.
+    pub emails: Vec<String>,
+    /// Batches in flight at once; the portal's rate limiter paces them.
+    pub concurrency: usize,
+}
+
+impl Default for PushOptions {
+    fn default() -> Self {
+        PushOptions { emails: Vec::new(), concurrency: 8 }
+    }
+}
+
+/// What the live run will cost, at the portal's rate limit.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Estimate {
+    /// Every call the live run makes: `setup_calls + read_calls + write_calls`.
+    pub api_calls: u64,
+    /// Properties and owners.
+    pub setup_calls: u64,
+    /// Batch reads by email, and by id for leads whose email found nothing.
+    pub read_calls: u64,
+    /// Batch updates and upserts, 100 rows each.
+    pub write_calls: u64,
+    /// The requests the portal admits per window, and the window.
+    pub rate_limit_per_window: u32,
+    pub rate_limit_window_ms: u64,
+    /// Wall time: the rate limit's bound, or the round trips at this concurrency, whichever is longer.
+    pub seconds: f64,
+}
+
+/// A plan and everything needed to record it as a preview or run it.
+#[derive(Debug)]
+pub struct PreparedPush {
+    pub plan: PushPlan,
+    pub estimate: Estimate,
+    /// The rules and mapping the plan was made with, kept with the run.
+    pub settings: serde_json::Value,
+    pub portal_id: Option<u64>,
+    /// Calls the preparation made (they count toward the live run's).
+    pub api_calls: u64,
+}
+
+/// Reads HubSpot's side for the selected leads and plans the push. Sends no write.
+pub async fn prepare_push(
+    store: &Store,
+    client: &HubSpotClient,
+    options: &PushOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<PreparedPush, SyncError> {
+    let started = Instant::now();
+    let calls_before = client.api_calls();
+    let leads = select_leads(store, &options.emails)?;
+    let fields = store.fields()?;
+    let mappings = store.mappings()?;
+    let rules = store.push_rules()?;
+    let portal_id = store.connection()?.map(|c| c.portal_id);
+
+    let properties = client.properties().await?;
+    let owners = if mappings.iter().any(|m| m.property == "hubspot_owner_id") {
+        OwnerDirectory::new(client.owners(false).await?, client.owners(true).await?)
+    } else {
+        OwnerDirectory::default()
+    };
+    let setup_calls = client.api_calls() - calls_before;
+
+    let mut wanted: Vec<String> = mappings.iter().map(|m| m.property.clone()).collect();
+    for extra in ["email", "hs_additional_emails", "lastmodifieddate"] {
+        if !wanted.iter().any(|w| w == extra) {
+            wanted.push(extra.to_string());
+        }
+    }
+    let wanted = known_properties(wanted, &properties);
+    let found = read_contacts(client, &leads, &wanted, options.concurrency, progress).await?;
+    let read_calls = client.api_calls() - calls_before - setup_calls;
+
+    let plan = plan_push(&PushInputs {
+        leads: &leads,
+        fields: &fields,
+        mappings: &mappings,
+        rules,
+        properties: &properties,
+        owners: &owners,
+        found: &found,
+    });
+    let write_calls = (plan.counts.update.div_ceil(BATCH_LIMIT) + plan.counts.create.div_ceil(BATCH_LIMIT)) as u64;
+    let spent = client.api_calls() - calls_before;
+    let mean_latency = if spent == 0 { Duration::ZERO } else { started.elapsed() / spent as u32 };
+    let estimate = estimate(
+        setup_calls,
+        read_calls,
+        write_calls,
+        client.window_capacity().await,
+        client.config().limits.window,
+        mean_latency,
+        options.concurrency,
+    );
+    let settings = json!({ "rules": rules, "mappings": mappings, "emails": options.emails });
+    Ok(PreparedPush { plan, estimate, settings, portal_id, api_calls: spent })
+}
+
+/// The time a run of `calls` takes: the rate limit admits a window's worth at once, then
+/// `capacity` per window (plus the limiter's margin); round trips overlap `concurrency` at a time.
+fn estimate(
+    setup_calls: u64,
+    read_calls: u64,
+    write_calls: u64,
+    capacity: u32,
+    window: Duration,
+    mean_latency: Duration,
+    concurrency: usize,
+) -> Estimate {
+    let api_calls = setup_calls + read_calls + write_calls;
+    let per_second = f64::from(capacity.max(1)) / (window + SAFETY_MARGIN).as_secs_f64();
+    let bound = api_calls.saturating_sub(u64::from(capacity)) as f64 / per_second;
+    let round_trips = api_calls as f64 * mean_latency.as_secs_f64() / concurrency.max(1) as f64;
+    Estimate {
+        api_calls,
+        setup_calls,
+        read_calls,
+        write_calls,
+        rate_limit_per_window: capacity,
+        rate_limit_window_ms: window.as_millis() as u64,
+        seconds: (bound.max(round_trips) * 10.0).round() / 10.0,
+    }
+}
+
+fn select_leads(store: &Store, emails: &[String]) -> Result<Vec<Lead>, SyncError> {
+    let leads = store.leads()?;
+    if emails.is_empty() {
+        return Ok(leads);
+    }
+    let wanted: HashSet<String> = emails.iter().map(|e| e.trim().to_lowercase()).collect();
+    let selected: Vec<Lead> = leads.into_iter().filter(|l| wanted.contains(&l.email.to_lowercase())).collect();
+    let have: HashSet<String> = selected.iter().map(|l| l.email.to_lowercase()).collect();
+    let mut unknown: Vec<String> = wanted.into_iter().filter(|e| !have.contains(e)).collect();
+    if !unknown.is_empty() {
+        unknown.sort();
+        return Err(SyncError::UnknownLeads(unknown));
+    }
+    Ok(selected)
+}
+
+/// Asking for a property the portal lacks fails the whole read; the plan reports the mapping
+/// to a missing property on each row instead.
+fn known_properties(wanted: Vec<String>, properties: &[Property]) -> Vec<String> {
+    let names: HashSet<&str> = properties.iter().map(|p| p.name.as_str()).collect();
+    wanted.into_iter().filter(|w| names.contains(w.as_str())).collect()
+}
+
+/// Batch reads by email (one call per 100 leads), then by id for leads linked to a contact
+/// whose email found nothing. A contact found through an additional email is filed under it.
+async fn read_contacts(
+    client: &HubSpotClient,
+    leads: &[Lead],
+    properties: &[String],
+    concurrency: usize,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Found, SyncError> {
+    let total = leads.len() as u64;
+    let mut found = Found::default();
+    let emails: Vec<String> = leads.iter().map(|l| l.email.to_lowercase()).collect();
+    let mut done = 0;
+    progress(Progress { phase: Phase::Reading, done, total });
+    let mut reads = futures_util::stream::iter(emails.chunks(BATCH_LIMIT).map(|chunk| async move {
+        let outcome = client.batch_read(chunk, true, properties).await;
+        (chunk, outcome)
+    }))
+    .buffer_unordered(concurrency.max(1));
+    while let Some((chunk, outcome)) = reads.next().await {
+        let outcome = outcome?;
+        let asked: HashSet<&str> = chunk.iter().map(String::as_str).collect();
+        for record in outcome.results {
+            for address in addresses(&record) {
+                if asked.contains(address.as_str()) {
+                    found.by_email.entry(address).or_default().push(record.clone());
+                }
+            }
+        }
+        done += chunk.len() as u64;
+        progress(Progress { phase: Phase::Reading, done, total });
+    }
+    drop(reads);
+
+    let by_id: Vec<String> = leads
+        .iter()
+        .filter(|l| !found.by_email.contains_key(&l.email.to_lowercase()))
+        .filter_map(|l| l.hubspot_id.clone())
+        .collect();
+    let mut reads = futures_util::stream::iter(
+        by_id.chunks(BATCH_LIMIT).map(|chunk| async move { client.batch_read(chunk, false, properties).await }),
+    )
+    .buffer_unordered(concurrency.max(1));
+    while let Some(outcome) = reads.next().await {
+        for record in outcome?.results {
+            found.by_id.insert(record.id.clone(), record);
+        }
+    }
+    Ok(found)
+}
+
+/// A contact's addresses, lowercased: the primary email and the additional ones.
+fn addresses(record: &Record) -> Vec<String> {
+    let mut all: Vec<String> = record.get("email").map(|e| e.trim().to_lowercase()).into_iter().collect();
+    if let Some(extra) = record.get("hs_additional_emails") {
+        all.extend(extra.split(';').map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()));
+    }
+    all
+}
+
+fn skip_reason(reason: &SkipReason) -> &'static str {
+    match reason {
+        SkipReason::Unchanged => "unchanged",
+        SkipReason::NoMatchCreateOff => "no matching contact, and creating contacts is off",
+        SkipReason::UpdateOff => "a contact matches, and updating contacts is off",
+    }
+}
+
+/// The plan's rows as run items; a live run's writes have no outcome until HubSpot answers.
+fn run_items(plan: &PushPlan, mode: RunMode) -> Vec<RunItem> {
+    plan.items
+        .iter()
+        .enumerate()
+        .map(|(seq, item)| {
+            let (action, reasons, outcome) = match &item.action {
+                Action::Update { .. } => (RunAction::Update, vec![], None),
+                Action::Create => (RunAction::Create, vec![], None),
+                Action::Skip { reason } => {
+                    (RunAction::Skip, vec![skip_reason(reason).to_string()], Some(ItemOutcome::Skipped))
+                }
+                Action::Invalid { reasons } => (RunAction::Invalid, reasons.clone(), Some(ItemOutcome::Invalid)),
+            };
+            let outcome = match mode {
+                RunMode::Preview => outcome.or(Some(ItemOutcome::Previewed)),
+                RunMode::Live => outcome,
+            };
+            RunItem {
+                seq: seq as i64,
+                lead_id: item.lead_id,
+                email: item.email.clone(),
+                contact_id: item.contact_id.clone(),
+                action,
+                reasons,
+                changes: item.changes.clone(),
+                notes: item.notes.clone(),
+                outcome,
+                error: None,
+            }
+        })
+        .collect()
+}
+
+fn new_run(prepared: &PreparedPush, mode: RunMode) -> NewRun {
+    NewRun {
+        kind: RunKind::Push,
+        mode,
+        portal_id: prepared.portal_id,
+        settings: prepared.settings.clone(),
+        estimate: serde_json::to_value(&prepared.estimate).expect("plain data"),
+    }
+}
+
+/// Records the plan as a preview run (the history keeps every preview). Writes nothing to
+/// HubSpot and changes no lead.
+pub fn record_preview(store: &mut Store, prepared: &PreparedPush) -> Result<i64, SyncError> {
+    let run_id =
+        store.create_run(&new_run(prepared, RunMode::Preview), &run_items(&prepared.plan, RunMode::Preview))?;
+    store.finish_run(run_id, None, prepared.api_calls)?;
+    Ok(run_id)
+}
+
+/// Runs the plan for real: journals it, then writes it. Returns the finished (or interrupted) run.
+pub async fn run_push(
+    store: &mut Store,
+    client: &HubSpotClient,
+    prepared: &PreparedPush,
+    options: &PushOptions,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Run, SyncError> {
+    let items = run_items(&prepared.plan, RunMode::Live);
+    let run_id = store.create_run(&new_run(prepared, RunMode::Live), &items)?;
+    let pending: Vec<RunItem> = items.into_iter().filter(|i| i.outcome.is_none()).collect();
+    write(store, client, run_id, prepared.api_calls, pending, options.concurrency, cancel, progress)
+        .instrument(tracing::info_span!("push", run_id))
+        .await
+}
+
+/// Finishes a live push that a crash, a cancel, lost network or the daily limit left with rows
+/// pending. Safe to repeat: updates by id and upserts by email land once however often sent.
+pub async fn resume_push(
+    store: &mut Store,
+    client: &HubSpotClient,
+    run_id: i64,
+    connected_portal: Option<u64>,
+    options: &PushOptions,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Run, SyncError> {
+    let run = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;
+    if run.kind != RunKind::Push {
+        return Err(SyncError::NotAPush { run_id, kind: run.kind.as_str() });
+    }
+    if let (Some(run_portal), Some(connected)) = (run.portal_id, connected_portal)
+        && run_portal != connected
+    {
+        return Err(SyncError::OtherPortal { run_id, run_portal, connected });
+    }
+    let run = store.reopen_run(run_id)?;
+    let pending = store.pending_items(run_id)?;
+    tracing::info!(run_id, pending = pending.len(), "resuming");
+    write(store, client, run_id, run.api_calls, pending, options.concurrency, cancel, progress)
+        .instrument(tracing::info_span!("push", run_id, resumed = true))
+        .await
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WriteKind {
+    /// Batch update by record id.
+    Update,
+    /// Batch upsert by email: a create that can be resent without making a second contact.
+    Upsert,
+}
+
+#[derive(Debug)]
+struct Job {
+    seq: i64,
+    /// The record id for an update; the lowercased email for an upsert.
+    key: String,
+    properties: BTreeMap<String, String>,
+}
+
+#[derive(Debug)]
+struct Batch {
+    kind: WriteKind,
+    jobs: Vec<Job>,
+}
+
+fn batches(items: Vec<RunItem>) -> (VecDeque<Batch>, Vec<ItemResult>) {
+    let mut updates = Vec::new();
+    let mut creates = Vec::new();
+    let mut unwritable = Vec::new();
+    for item in items {
+        let properties: BTreeMap<String, String> =
+            item.changes.iter().filter_map(|c| Some((c.property.clone(), c.after.clone()?))).collect();
+        match (item.action, item.contact_id) {
+            (RunAction::Update, Some(contact_id)) => updates.push(Job { seq: item.seq, key: contact_id, properties }),
+            (RunAction::Create, _) => creates.push(Job { seq: item.seq, key: item.email.to_lowercase(), properties }),
+            // Only a damaged journal gets here; say so on the row rather than guess.
+            (action, _) => unwritable.push(ItemResult {
+                seq: item.seq,
+                outcome: ItemOutcome::Failed,
+                contact_id: None,
+                error: Some(format!("the journal holds a pending {} row without a contact id", action.as_str())),
+            }),
+        }
+    }
+    let mut queue = VecDeque::new();
+    for (kind, mut jobs) in [(WriteKind::Update, updates), (WriteKind::Upsert, creates)] {
+        while !jobs.is_empty() {
+            let rest = jobs.split_off(jobs.len().min(BATCH_LIMIT));
+            queue.push_back(Batch { kind, jobs });
+            jobs = rest;
+        }
+    }
+    (queue, unwritable)
+}
+
+async fn send(client: &HubSpotClient, batch: Batch) -> (Batch, Result<BatchOutcome, ClientError>) {
+    let inputs: Vec<(String, BTreeMap<String, String>)> =
+        batch.jobs.iter().map(|j| (j.key.clone(), j.properties.clone())).collect();
+    let span = tracing::debug_span!("batch", kind = ?batch.kind, rows = inputs.len());
+    let outcome = match batch.kind {
+        WriteKind::Update => client.batch_update(&inputs).instrument(span).await,
+        WriteKind::Upsert => client.batch_upsert_by_email(&inputs).instrument(span).await,
+    };
+    (batch, outcome)
+}
+
+/// What to do with a batch's reply.
+enum Verdict {
+    Landed(Vec<ItemResult>),
+    /// HubSpot refused the batch as a whole: send the halves to find the bad rows.
+    Split(Batch, Batch),
+    /// The run can't go on now (daily limit, token, network): the batch stays pending.
+    Stop(String),
+}
+
+fn judge(batch: Batch, outcome: Result<BatchOutcome, ClientError>) -> Verdict {
+    match outcome {
+        Ok(outcome) => Verdict::Landed(outcomes(&batch, outcome)),
+        Err(error) if rejects_rows(&error) => {
+            if batch.jobs.len() > 1 {
+                let mut first = batch.jobs;
+                let second = first.split_off(first.len() / 2);
+                Verdict::Split(Batch { kind: batch.kind, jobs: first }, Batch { kind: batch.kind, jobs: second })
+            } else {
+                let job = &batch.jobs[0];
+                Verdict::Landed(vec![ItemResult {
+                    seq: job.seq,
+                    outcome: ItemOutcome::Failed,
+                    contact_id: (batch.kind == WriteKind::Update).then(|| job.key.clone()),
+                    error: Some(row_error(&error)),
+                }])
+            }
+        }
+        Err(error) => Verdict::Stop(error.to_string()),
+    }
+}
+
+/// A 4xx that is about the inputs (not the token, scopes or limits): some row is bad.
+fn rejects_rows(error: &ClientError) -> bool {
+    matches!(error.status(), Some(400..=499)) && !matches!(error.status(), Some(401 | 403 | 429))
+}
+
+fn row_error(error: &ClientError) -> String {
+    match error {
+        ClientError::Api { status, message, .. } => match error.category() {
+            Some(category) => format!("HubSpot refused it ({status} {category}): {message}"),
+            None => format!("HubSpot refused it ({status}): {message}"),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// Matches a reply's results and errors to the batch's rows: updates by record id, upserts by
+/// any of the contact's addresses. A row the reply doesn't account for fails with what HubSpot said.
+fn outcomes(batch: &Batch, outcome: BatchOutcome) -> Vec<ItemResult> {
+    let mut by_key: HashMap<String, &Record> = HashMap::new();
+    for record in &outcome.results {
+        match batch.kind {
+            WriteKind::Update => {
+                by_key.insert(record.id.clone(), record);
+            }
+            WriteKind::Upsert => {
+                for address in addresses(record) {
+                    by_key.insert(address, record);
+                }
+            }
+        }
+    }
+    let missing: HashSet<String> = outcome.missing().into_iter().map(|m| m.to_lowercase()).collect();
+    let other_errors: Vec<String> = outcome
+        .errors
+        .iter()
+        .filter(|e| e.category.as_deref() != Some("OBJECT_NOT_FOUND"))
+        .filter_map(|e| e.message.clone())
+        .collect();
+    batch
+        .jobs
+        .iter()
+        .map(|job| match by_key.get(&job.key) {
+            Some(record) => ItemResult {
+                seq: job.seq,
+                outcome: match (batch.kind, record.new) {
+                    (WriteKind::Upsert, Some(true)) => ItemOutcome::Created,
+                    _ => ItemOutcome::Updated,
+                },
+                contact_id: Some(record.id.clone()),
+                error: None,
+            },
+            None => {
+                let error = if missing.contains(&job.key.to_lowercase()) {
+                    format!("contact {} no longer exists in HubSpot (deleted or merged since the plan)", job.key)
+                } else if other_errors.is_empty() {
+                    "HubSpot's reply had no result for this row".to_string()
+                } else {
+                    format!("HubSpot refused it: {}", other_errors.join("; "))
+                };
+                ItemResult {
+                    seq: job.seq,
+                    outcome: ItemOutcome::Failed,
+                    contact_id: (batch.kind == WriteKind::Update).then(|| job.key.clone()),
+                    error: Some(error),
+                }
+            }
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn write(
+    store: &mut Store,
+    client: &HubSpotClient,
+    run_id: i64,
+    calls_before: u64,
+    pending: Vec<RunItem>,
+    concurrency: usize,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Run, SyncError> {
+    let base = client.api_calls();
+    let calls = |client: &HubSpotClient| calls_before + (client.api_calls() - base);
+    let total = pending.len() as u64;
+    let (mut queue, unwritable) = batches(pending);
+    let mut done = unwritable.len() as u64;
+    if !unwritable.is_empty() {
+        store.record_outcomes(run_id, &unwritable, calls(client))?;
+    }
+    progress(Progress { phase: Phase::Writing, done, total });
+    let mut in_flight = FuturesUnordered::new();
+    let mut stop: Option<String> = None;
+    loop {
+        while stop.is_none() && !cancel.is_cancelled() && in_flight.len() < concurrency.max(1) {
+            let Some(batch) = queue.pop_front() else { break };
+            in_flight.push(send(client, batch));
+        }
+        let Some((batch, outcome)) = in_flight.next().await else { break };
+        match judge(batch, outcome) {
+            Verdict::Landed(results) => {
+                store.record_outcomes(run_id, &results, calls(client))?;
+                done += results.len() as u64;
+                progress(Progress { phase: Phase::Writing, done, total });
+            }
+            Verdict::Split(first, second) => {
+                tracing::info!(rows = first.jobs.len() + second.jobs.len(), "batch refused; splitting it");
+                queue.push_front(second);
+                queue.push_front(first);
+            }
+            Verdict::Stop(reason) => {
+                tracing::warn!(%reason, "stopping the run; it can resume");
+                stop.get_or_insert(reason);
+            }
+        }
+    }
+    if stop.is_none() && !queue.is_empty() {
+        stop = Some("cancelled".to_string());
+    }
+    store.finish_run(run_id, stop.as_deref(), calls(client))?;
+    Ok(store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_estimate_is_the_rate_limit_bound_or_the_round_trips() {
+        let window = Duration::from_secs(10);
+        let small = estimate(1, 1, 1, 110, window, Duration::from_millis(200), 4);
+        assert_eq!((small.api_calls, small.seconds), (3, 0.2), "inside one window: round trips only");
+        let big = estimate(1, 1000, 625, 110, window, Duration::from_millis(50), 8);
+        // 1,626 calls, 110 at once, then 110 per 10.5 s.
+        assert_eq!(big.seconds, ((1626.0 - 110.0) / (110.0 / 10.5) * 10.0_f64).round() / 10.0);
+    }
+
+    #[test]
+    fn a_batch_of_more_than_100_rows_never_forms() {
+        let item = |seq: i64, action| RunItem {
+            seq,
+            lead_id: seq,
+            email: format!("L{seq}@Example.com"),
+            contact_id: (action == RunAction::Update).then(|| seq.to_string()),
+            action,
+            reasons: vec![],
+            changes: vec![],
+            notes: vec![],
+            outcome: None,
+            error: None,
+        };
+        let items: Vec<RunItem> = (0..250)
+            .map(|i| item(i, RunAction::Update))
+            .chain((250..301).map(|i| item(i, RunAction::Create)))
+            .collect();
+        let (queue, unwritable) = batches(items);
+        assert!(unwritable.is_empty());
+        let sizes: Vec<(WriteKind, usize)> = queue.iter().map(|b| (b.kind, b.jobs.len())).collect();
+        assert_eq!(
+            sizes,
+            vec![(WriteKind::Update, 100), (WriteKind::Update, 100), (WriteKind::Update, 50), (WriteKind::Upsert, 51)]
+        );
+        assert_eq!(queue[3].jobs[0].key, "l250@example.com", "upserts key by the lowercased email");
+    }
+}
