@@ -105,8 +105,9 @@ pub fn plan_push(inputs: &PushInputs<'_>) -> PushPlan {
 /// (else the most recently updated lead), and the others become invalid, naming it.
 fn one_lead_per_contact(inputs: &PushInputs<'_>, items: &mut [PlanItem]) {
     let mut claims: HashMap<&str, Vec<usize>> = HashMap::new();
+    // Every lead that matched counts, written or not, so the same lead wins on every run.
     for (i, item) in items.iter().enumerate() {
-        if let Action::Update { contact_id } = &item.action {
+        if let Some(contact_id) = &item.contact_id {
             claims.entry(contact_id.as_str()).or_default().push(i);
         }
     }
@@ -125,7 +126,8 @@ fn one_lead_per_contact(inputs: &PushInputs<'_>, items: &mut [PlanItem]) {
                 (primary_email.as_deref() == Some(lead(i).email.to_lowercase().as_str()), lead(i).updated_at)
             })
             .expect("several");
-        for &i in claimants.iter().filter(|&&i| i != winner) {
+        let writes = |i: usize| matches!(items[i].action, Action::Update { .. });
+        for &i in claimants.iter().filter(|&&i| i != winner && writes(i)) {
             losers.push((
                 i,
                 format!(

@@ -1,5 +1,6 @@
-//! hubsync-sync's integration suite: value conversion and the push plan.
+//! hubsync-sync's integration suite: value conversion, the push plan, and the push against the sandbox.
 
 mod convert;
 mod plan;
+mod push;
 mod support;

@@ -177,3 +177,13 @@ fn two_leads_reaching_one_contact_write_it_once() {
     assert_eq!(email.after.as_deref(), Some("gone@x.com"));
     assert_eq!((plan.counts.update, plan.counts.create, plan.counts.invalid), (1, 1, 1));
 }
+
+#[test]
+fn the_same_lead_wins_a_contact_when_the_winner_has_nothing_to_write() {
+    let contact = record("30", &[("email", "main@x.com"), ("hs_additional_emails", "alias@x.com"), ("city", "B")], "t");
+    let leads = [lead(1, "alias@x.com", None, &[("city", "A")]), lead(2, "main@x.com", None, &[("city", "B")])];
+    let hubspot = found(&[("alias@x.com", vec![contact.clone()]), ("main@x.com", vec![contact])], &[]);
+    let plan = plan(&leads, &hubspot, UPDATE_ONLY, WriteRule::Overwrite);
+    assert_eq!(plan.items[1].action, Action::Skip { reason: SkipReason::Unchanged });
+    assert!(matches!(plan.items[0].action, Action::Invalid { .. }), "{:?}", plan.items[0].action);
+}

@@ -1,0 +1,423 @@
+//! The push against the sandbox portal over real HTTP: preview, live run, splitting, 207s,
+//! a 429 storm, the daily limit and resume.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hubsync_hubspot::{ClientConfig, HubSpotClient, PortalLimiter, RateLimitSettings, Secret};
+use hubsync_sandbox::{Fixture, PrivateToken, Sandbox, SandboxConfig};
+use hubsync_store::{
+    ConnectionInfo, ItemOutcome, RunAction, RunMode, RunStatus, Store, SystemClock, TokenKind, WriteRule,
+};
+use hubsync_sync::{Cancel, PushOptions, prepare_push, record_preview, resume_push, run_push};
+use serde_json::{Value, json};
+
+const TOKEN: &str = "pat-na1-push-tests";
+
+struct Portal {
+    sandbox: Sandbox,
+    http: reqwest::Client,
+}
+
+impl Portal {
+    async fn start(contacts: Value) -> Portal {
+        let fixture = Fixture::from_json(&json!({ "contacts": contacts }).to_string()).unwrap();
+        let sandbox = Sandbox::start(SandboxConfig {
+            seed_contacts: 0,
+            rate_limits: false,
+            fixture: Some(fixture),
+            private_tokens: vec![PrivateToken::new(TOKEN)],
+            ..SandboxConfig::default()
+        })
+        .await
+        .expect("sandbox starts");
+        Portal { sandbox, http: reqwest::Client::new() }
+    }
+
+    fn client(&self, limits: RateLimitSettings) -> HubSpotClient {
+        let config =
+            ClientConfig { timeout: Duration::from_secs(10), ..ClientConfig::new(self.sandbox.base_url(), limits) };
+        HubSpotClient::new(config, Secret::new(TOKEN), Arc::new(PortalLimiter::new(limits))).unwrap()
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self.http.request(method, format!("{}{path}", self.sandbox.base_url())).bearer_auth(TOKEN);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let reply = request.send().await.unwrap();
+        let status = reply.status();
+        let body = reply.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body
+    }
+
+    async fn control(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let reply =
+            self.http.request(method, format!("{}/__sandbox{path}", self.sandbox.base_url())).json(&body).send().await;
+        reply.unwrap().json().await.unwrap_or(Value::Null)
+    }
+
+    /// Live contacts by lowercased primary email.
+    async fn contacts(&self) -> HashMap<String, Value> {
+        let all = self.control(reqwest::Method::GET, "/contacts", Value::Null).await;
+        all["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["archived"] != json!(true))
+            .filter_map(|c| Some((c["properties"]["email"].as_str()?.to_lowercase(), c.clone())))
+            .collect()
+    }
+
+    async fn live_count(&self) -> usize {
+        self.sandbox.contact_count()
+    }
+
+    /// Requests other than reads since `seq`: what a preview must never send.
+    async fn writes_since(&self, seq: u64) -> Vec<String> {
+        let log = self.control(reqwest::Method::GET, &format!("/requests?since={seq}"), Value::Null).await;
+        log["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| format!("{} {}", e["method"].as_str().unwrap(), e["path"].as_str().unwrap()))
+            .filter(|r| !r.starts_with("GET ") && !r.ends_with("/batch/read") && !r.ends_with("/search"))
+            .collect()
+    }
+
+    async fn last_seq(&self) -> u64 {
+        self.control(reqwest::Method::GET, "/requests?since=999999999", Value::Null).await["lastSeq"].as_u64().unwrap()
+    }
+}
+
+fn prop<'a>(contact: &'a Value, name: &str) -> Option<&'a str> {
+    contact["properties"][name].as_str()
+}
+
+fn store_for(portal: &Portal) -> Store {
+    let mut store = Store::open_in_memory(Arc::new(SystemClock)).unwrap();
+    store
+        .set_connection(&ConnectionInfo {
+            portal_id: portal.sandbox.portal_id(),
+            hub_domain: "sandbox".into(),
+            user_email: String::new(),
+            scopes: vec![],
+            token_kind: TokenKind::PrivateApp,
+            base_url: portal.sandbox.base_url(),
+            connected_at: chrono::Utc::now(),
+        })
+        .unwrap();
+    for (field, property) in [
+        ("first_name", "firstname"),
+        ("company", "company"),
+        ("lifecycle_stage", "lifecyclestage"),
+        ("company_size", "numemployees"),
+    ] {
+        store.set_mapping(field, property, None).unwrap();
+    }
+    store.set_mapping("city", "city", Some(WriteRule::IfEmpty)).unwrap();
+    store
+}
+
+fn fast() -> RateLimitSettings {
+    RateLimitSettings::private_app(100)
+}
+
+fn quiet(_: hubsync_sync::Progress) {}
+
+#[tokio::test]
+async fn a_preview_writes_nothing_and_the_live_run_does_exactly_what_it_showed() {
+    let portal = Portal::start(json!([
+        { "id": "501", "properties": { "email": "Ada@Example.com", "firstname": "Ada", "city": "Paris", "company": "Old Co" } },
+        { "id": "502", "properties": { "email": "main@example.com", "hs_additional_emails": "alias@example.com", "city": "Rome" } },
+        { "id": "503", "properties": { "email": "same@example.com", "firstname": "Sam" } },
+        { "id": "504", "properties": { "email": "former@example.com", "lifecyclestage": "customer" } },
+        { "id": "505", "properties": { "email": "linked-target@example.com" } }
+    ]))
+    .await;
+    let client = portal.client(fast());
+    let mut store = store_for(&portal);
+    store.set_push_rules(Some(true), Some(true)).unwrap();
+    // Mixed case on both sides; the if-empty city keeps Paris.
+    store.add_lead("ADA@example.com", &[("first_name", "Ada"), ("city", "Lyon"), ("company", "New Co")]).unwrap();
+    store.add_lead("alias@example.com", &[("company", "Alias Co")]).unwrap();
+    store.add_lead("main@example.com", &[("company", "Main Co")]).unwrap();
+    store.add_lead("same@example.com", &[("first_name", "Sam")]).unwrap();
+    store.add_lead("former@example.com", &[("lifecycle_stage", "lead")]).unwrap();
+    store.add_lead("new@example.com", &[("first_name", "Nia"), ("company_size", "25-50")]).unwrap();
+    let moved = store.add_lead("moved@example.com", &[("company", "Moved Co")]).unwrap();
+    store.link_contact(moved.id, Some("505")).unwrap();
+
+    let before = portal.contacts().await;
+    let seq = portal.last_seq().await;
+    let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    let preview = record_preview(&mut store, &prepared).unwrap();
+    assert_eq!(portal.writes_since(seq).await, Vec::<String>::new(), "a preview sends no write");
+    assert_eq!(portal.contacts().await, before);
+    assert!(store.leads().unwrap().iter().all(|l| l.hubspot_id.is_none() || l.email == "moved@example.com"));
+
+    let counts = &prepared.plan.counts;
+    assert_eq!((counts.update, counts.create, counts.skip, counts.invalid), (3, 1, 1, 2), "{:#?}", prepared.plan);
+    // Two email reads would be one batch; the moved lead's email finds nothing, so one read by id.
+    assert_eq!(prepared.estimate.read_calls, 2);
+    assert_eq!(prepared.estimate.write_calls, 2);
+    assert_eq!(prepared.estimate.api_calls, prepared.estimate.setup_calls + 4);
+    let by_email: HashMap<&str, &hubsync_sync::PlanItem> =
+        prepared.plan.items.iter().map(|i| (i.email.as_str(), i)).collect();
+    let ada = by_email["ADA@example.com"];
+    let fields: Vec<(&str, Option<&str>, Option<&str>, bool)> =
+        ada.changes.iter().map(|c| (c.property.as_str(), c.before.as_deref(), c.after.as_deref(), c.kept)).collect();
+    assert_eq!(fields, [("company", Some("Old Co"), Some("New Co"), false), ("city", Some("Paris"), None, true)]);
+    let Some(reason) = by_email["alias@example.com"].notes.first().or(match &by_email["alias@example.com"].action {
+        hubsync_sync::Action::Invalid { reasons } => reasons.first(),
+        _ => None,
+    }) else {
+        panic!()
+    };
+    assert!(reason.contains("main@example.com"), "{reason}");
+    let hubsync_sync::Action::Invalid { reasons } = &by_email["former@example.com"].action else { panic!() };
+    assert!(reasons[0].contains("only moves the stage forward"), "{reasons:?}");
+    let moved_notes = &by_email["moved@example.com"].notes;
+    assert!(
+        moved_notes[0].contains("matched by HubSpot id 505") && moved_notes[0].contains("linked-target"),
+        "{moved_notes:?}"
+    );
+
+    let live = run_push(&mut store, &client, &prepared, &PushOptions::default(), &Cancel::default(), &mut quiet)
+        .await
+        .unwrap();
+    assert_eq!(live.status, RunStatus::Completed);
+    assert_eq!((live.counts.updated, live.counts.created, live.counts.failed, live.counts.pending), (3, 1, 0, 0));
+    let after = portal.contacts().await;
+    assert_eq!(prop(&after["ada@example.com"], "company"), Some("New Co"));
+    assert_eq!(prop(&after["ada@example.com"], "city"), Some("Paris"), "if-empty kept it");
+    assert_eq!(prop(&after["main@example.com"], "company"), Some("Main Co"));
+    assert_eq!(prop(&after["linked-target@example.com"], "company"), Some("Moved Co"));
+    assert_eq!(prop(&after["former@example.com"], "lifecyclestage"), Some("customer"));
+    let created = &after["new@example.com"];
+    assert_eq!((prop(created, "firstname"), prop(created, "numemployees")), (Some("Nia"), Some("25-50")));
+    assert_eq!(portal.live_count().await, 6);
+    let lead = store.lead_by_email("new@example.com").unwrap().unwrap();
+    assert_eq!(lead.hubspot_id.as_deref(), created["id"].as_str(), "the new id is written back");
+    assert_eq!(store.lead_by_email("ada@example.com").unwrap().unwrap().hubspot_id.as_deref(), Some("501"));
+
+    // The history: both runs, and the live one's rows with their before-values.
+    let runs = store.runs().unwrap();
+    assert_eq!(
+        runs.iter().map(|r| (r.id, r.mode)).collect::<Vec<_>>(),
+        [(live.id, RunMode::Live), (preview, RunMode::Preview)]
+    );
+    let rows = store.run_items(live.id).unwrap();
+    let ada_row = rows.iter().find(|r| r.email == "ADA@example.com").unwrap();
+    assert_eq!((ada_row.action, ada_row.outcome), (RunAction::Update, Some(ItemOutcome::Updated)));
+    assert_eq!(ada_row.changes[0].before.as_deref(), Some("Old Co"));
+
+    // Pushing again finds nothing to do.
+    let again = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    assert_eq!((again.plan.counts.update, again.plan.counts.create), (0, 0), "{:#?}", again.plan);
+    assert_eq!(again.estimate.write_calls, 0);
+}
+
+#[tokio::test]
+async fn selected_leads_only_and_unknown_ones_named() {
+    let portal = Portal::start(json!([])).await;
+    let client = portal.client(fast());
+    let mut store = store_for(&portal);
+    store.set_push_rules(Some(true), Some(true)).unwrap();
+    store.add_lead("one@example.com", &[]).unwrap();
+    store.add_lead("two@example.com", &[]).unwrap();
+    let options = PushOptions { emails: vec!["ONE@example.com".into()], ..PushOptions::default() };
+    let prepared = prepare_push(&store, &client, &options, &mut quiet).await.unwrap();
+    assert_eq!(prepared.plan.items.len(), 1);
+    let options = PushOptions { emails: vec!["one@example.com".into(), "nobody@example.com".into()], ..options };
+    let error = prepare_push(&store, &client, &options, &mut quiet).await.unwrap_err();
+    assert_eq!(error.code(), "unknown_leads");
+    assert!(error.to_string().contains("nobody@example.com"), "{error}");
+}
+
+/// Twice `portal_contacts` leads: half match contacts (subscribers, whom the push makes leads),
+/// half are new.
+async fn half_known(portal_contacts: usize) -> (Portal, Store) {
+    let contacts: Vec<Value> = (0..portal_contacts)
+        .map(|i| json!({ "id": (1000 + i).to_string(), "properties": { "email": format!("lead{i}@example.com"), "lifecyclestage": "subscriber" } }))
+        .collect();
+    let portal = Portal::start(Value::Array(contacts)).await;
+    let mut store = store_for(&portal);
+    store.set_push_rules(Some(true), Some(true)).unwrap();
+    let rows: Vec<hubsync_store::LeadRow> = (0..portal_contacts * 2)
+        .map(|i| hubsync_store::LeadRow {
+            row: i + 1,
+            email: format!("lead{i}@example.com"),
+            values: vec![("company".into(), format!("Company {i}")), ("lifecycle_stage".into(), "lead".into())],
+        })
+        .collect();
+    store.import_leads(&rows).unwrap();
+    (portal, store)
+}
+
+#[tokio::test]
+async fn a_rejected_batch_is_split_and_every_good_row_lands() {
+    let (portal, mut store) = half_known(125).await;
+    let client = portal.client(fast());
+    portal.control(reqwest::Method::PUT, "/settings", json!({ "lifecycleBackward": "reject" })).await;
+    let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    assert_eq!((prepared.plan.counts.update, prepared.plan.counts.create), (125, 125));
+
+    // Between the preview and the run, someone moves two contacts to customer and creates one
+    // of the new ones as a customer: HubSpot now refuses those rows' stage, and their batches.
+    for id in ["1003", "1100"] {
+        let body = json!({ "properties": { "lifecyclestage": "customer" } });
+        portal.call(reqwest::Method::PATCH, &format!("/crm/v3/objects/contacts/{id}"), Some(body)).await;
+    }
+    let body = json!({ "properties": { "email": "lead200@example.com", "lifecyclestage": "customer" } });
+    portal.call(reqwest::Method::POST, "/crm/v3/objects/contacts", Some(body)).await;
+
+    let run = run_push(&mut store, &client, &prepared, &PushOptions::default(), &Cancel::default(), &mut quiet)
+        .await
+        .unwrap();
+    assert_eq!(run.status, RunStatus::Completed);
+    assert_eq!((run.counts.updated + run.counts.created, run.counts.failed), (247, 3));
+    let failed: Vec<_> =
+        store.run_items(run.id).unwrap().into_iter().filter(|i| i.outcome == Some(ItemOutcome::Failed)).collect();
+    let emails: Vec<&str> = failed.iter().map(|f| f.email.as_str()).collect();
+    assert_eq!(emails, ["lead3@example.com", "lead100@example.com", "lead200@example.com"]);
+    assert!(failed.iter().all(|f| f.error.as_deref().is_some_and(|e| e.contains("lifecyclestage"))), "{failed:#?}");
+    let contacts = portal.contacts().await;
+    assert_eq!(contacts.len(), 250, "no duplicate from the upsert of the contact created meanwhile");
+    assert_eq!(prop(&contacts["lead4@example.com"], "company"), Some("Company 4"));
+    assert_eq!(prop(&contacts["lead249@example.com"], "company"), Some("Company 249"));
+    // The floor is 3 batches of updates and 3 of upserts; each bad row costs a few halvings.
+    let writes = run.api_calls - prepared.api_calls;
+    assert!(writes > 6 && writes <= 6 + 3 * 2 * 7, "{writes} write calls");
+}
+
+#[tokio::test]
+async fn a_contact_deleted_since_the_plan_fails_its_row_alone_in_a_207() {
+    let (portal, mut store) = half_known(10).await;
+    let client = portal.client(fast());
+    let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    portal.call(reqwest::Method::DELETE, "/crm/v3/objects/contacts/1004", None).await;
+    let run = run_push(&mut store, &client, &prepared, &PushOptions::default(), &Cancel::default(), &mut quiet)
+        .await
+        .unwrap();
+    assert_eq!((run.counts.updated, run.counts.created, run.counts.failed), (9, 10, 1));
+    let row = store.run_items(run.id).unwrap().into_iter().find(|i| i.email == "lead4@example.com").unwrap();
+    assert!(row.error.as_deref().unwrap().contains("no longer exists"), "{row:?}");
+    assert_eq!(run.api_calls - prepared.api_calls, 2, "one update and one upsert: the 207 needed no split");
+}
+
+#[tokio::test]
+async fn a_429_storm_still_lands_every_row_once() {
+    let (portal, mut store) = half_known(150).await;
+    // The storm's 429s wait out the client's window: one second here, so the test stays short.
+    let limits = RateLimitSettings { window: Duration::from_secs(1), ..RateLimitSettings::private_app(100) };
+    let client = portal.client(limits);
+    let faults = json!({ "rateLimited": 0.3, "paths": ["/crm/v3/objects/contacts/batch"] });
+    portal.control(reqwest::Method::PUT, "/faults", faults).await;
+    let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    let run = run_push(&mut store, &client, &prepared, &PushOptions::default(), &Cancel::default(), &mut quiet)
+        .await
+        .unwrap();
+    assert_eq!(run.status, RunStatus::Completed, "{:?}", run.stop_reason);
+    assert_eq!((run.counts.updated, run.counts.created, run.counts.failed), (150, 150, 0));
+    let counters = portal.control(reqwest::Method::GET, "/counters", Value::Null).await;
+    assert!(counters["rateLimited"].as_u64().unwrap() > 0, "the storm happened: {counters}");
+    let contacts = portal.contacts().await;
+    assert_eq!(contacts.len(), 300);
+    assert!(contacts.values().all(|c| prop(c, "company").is_some()));
+}
+
+#[tokio::test]
+async fn the_daily_limit_stops_the_run_cleanly_and_resume_finishes_it() {
+    let (portal, mut store) = half_known(150).await;
+    let client = portal.client(fast());
+    let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    // Two calls left today: two write batches land, then the cap.
+    portal.control(reqwest::Method::PUT, "/rate-limits", json!({ "enabled": true })).await;
+    let limits = portal.control(reqwest::Method::GET, "/rate-limits", Value::Null).await;
+    let cap = limits["dailyLimit"].as_u64().unwrap();
+    portal.control(reqwest::Method::PUT, "/rate-limits", json!({ "dailyUsed": cap - 2 })).await;
+    let one_at_a_time = PushOptions { concurrency: 1, ..PushOptions::default() };
+    let run = run_push(&mut store, &client, &prepared, &one_at_a_time, &Cancel::default(), &mut quiet).await.unwrap();
+    assert_eq!(run.status, RunStatus::Interrupted);
+    assert!(run.stop_reason.as_deref().unwrap().contains("daily"), "{:?}", run.stop_reason);
+    assert_eq!((run.counts.updated, run.counts.pending), (150, 150), "{:?}", run.counts);
+    assert!(run.is_resumable());
+
+    // After the portal's midnight (here: the counter reset), resume finishes the rest.
+    portal.control(reqwest::Method::PUT, "/rate-limits", json!({ "dailyUsed": 0 })).await;
+    let connected = Some(portal.sandbox.portal_id());
+    let run = resume_push(&mut store, &client, run.id, connected, &one_at_a_time, &Cancel::default(), &mut quiet)
+        .await
+        .unwrap();
+    assert_eq!(run.status, RunStatus::Completed);
+    assert_eq!((run.counts.updated, run.counts.created, run.counts.pending), (150, 150, 0));
+    assert_eq!(portal.contacts().await.len(), 300);
+    let error = resume_push(&mut store, &client, run.id, connected, &one_at_a_time, &Cancel::default(), &mut quiet)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "run_not_resumable");
+    let error = resume_push(&mut store, &client, run.id, Some(1), &one_at_a_time, &Cancel::default(), &mut quiet)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "other_portal");
+}
+
+#[tokio::test]
+async fn a_cancelled_run_leaves_the_rest_pending_and_resumes_without_duplicates() {
+    let (portal, mut store) = half_known(150).await;
+    let client = portal.client(fast());
+    let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    let cancel = Cancel::default();
+    let one_at_a_time = PushOptions { concurrency: 1, ..PushOptions::default() };
+    let mut cancel_after_first = |p: hubsync_sync::Progress| {
+        if p.done >= 100 {
+            cancel.cancel();
+        }
+    };
+    let run = run_push(&mut store, &client, &prepared, &one_at_a_time, &cancel, &mut cancel_after_first).await.unwrap();
+    assert_eq!((run.status, run.stop_reason.as_deref()), (RunStatus::Interrupted, Some("cancelled")));
+    assert_eq!(run.counts.pending, 200);
+    let run =
+        resume_push(&mut store, &client, run.id, None, &one_at_a_time, &Cancel::default(), &mut quiet).await.unwrap();
+    assert_eq!(
+        (run.status, run.counts.pending, run.counts.updated + run.counts.created),
+        (RunStatus::Completed, 0, 300)
+    );
+    assert_eq!(portal.contacts().await.len(), 300);
+}
+
+#[tokio::test]
+async fn an_owner_email_becomes_the_active_owners_id_and_a_deactivated_one_is_refused() {
+    let portal = Portal::start(json!([{ "id": "700", "properties": { "email": "owned@example.com" } }])).await;
+    let owners = json!({ "owners": [
+        { "id": "201", "email": "Rita.Ruiz@acme.test", "firstName": "Rita", "lastName": "Ruiz", "userId": 9001, "userIdIncludingInactive": 9001 },
+        { "id": "202", "email": "left@acme.test", "firstName": "Lee", "lastName": "Left", "userId": null, "userIdIncludingInactive": 9002, "archived": true }
+    ] });
+    portal.control(reqwest::Method::POST, "/fixture", owners).await;
+    let client = portal.client(fast());
+    let active = client.owners(false).await.unwrap().into_iter().next().unwrap();
+    let gone = client.owners(true).await.unwrap().into_iter().next().unwrap();
+    let mut store = store_for(&portal);
+    store.add_field("owner_email", None, hubsync_store::FieldType::Text, &[]).unwrap();
+    store.set_mapping("owner_email", "hubspot_owner_id", None).unwrap();
+    store.set_push_rules(Some(true), Some(true)).unwrap();
+    let upper = active.email.clone().unwrap().to_uppercase();
+    store.add_lead("owned@example.com", &[("owner_email", upper.as_str())]).unwrap();
+    store.add_lead("gone@example.com", &[("owner_email", gone.email.as_deref().unwrap())]).unwrap();
+    store.add_lead("nobody@example.com", &[("owner_email", "nobody@elsewhere.test")]).unwrap();
+    let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    let reasons = |i: usize| match &prepared.plan.items[i].action {
+        hubsync_sync::Action::Invalid { reasons } => reasons.join("; "),
+        other => panic!("{other:?}"),
+    };
+    assert!(reasons(1).contains("deactivated"), "{}", reasons(1));
+    assert!(reasons(2).contains("no HubSpot owner"), "{}", reasons(2));
+    let run = run_push(&mut store, &client, &prepared, &PushOptions::default(), &Cancel::default(), &mut quiet)
+        .await
+        .unwrap();
+    assert_eq!((run.counts.updated, run.counts.invalid), (1, 2));
+    assert_eq!(prop(&portal.contacts().await["owned@example.com"], "hubspot_owner_id"), Some(active.id.as_str()));
+}
