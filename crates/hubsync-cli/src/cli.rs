@@ -1,0 +1,265 @@
+//! The command line, as clap types. Every command and flag is documented here: this is what
+//! `--help` prints.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use hubsync_store::{FieldType, TokenKind, WriteRule};
+
+/// Hubsync from the command line: connect to HubSpot and manage the lead store the desktop app
+/// uses (lead fields, leads, the mapping to HubSpot contact properties, push rules).
+///
+/// Errors go to stderr as `error: …` (exit status 1); with --json they go to stdout as
+/// {"error":{"code":…,"message":…}}. A command line that can't be parsed exits with status 2.
+#[derive(Debug, Parser)]
+#[command(name = "hubsync", version, propagate_version = true)]
+pub struct Cli {
+    /// The lead store (SQLite). Default: the desktop app's, `<data dir>/app.hubsync.desktop/hubsync.db`
+    /// (on Linux `~/.local/share/app.hubsync.desktop/hubsync.db`). The folder is created if needed.
+    #[arg(long, global = true, env = "HUBSYNC_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Print machine-readable JSON on stdout instead of tables (errors too: {"error":{…}}).
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a HubSpot token and save the connection.
+    ///
+    /// Before anything is saved, the token must read the account details, one page of
+    /// contacts (scope crm.objects.contacts.read), the owners (crm.objects.owners.read) and the
+    /// contact properties. Then the portal's details are saved in the lead store and the token
+    /// in a file beside it (`<db>.token`, readable by you only); the token itself is never
+    /// written to the store or printed. HUBSYNC_TOKEN, when set, overrides the saved token.
+    Connect(ConnectArgs),
+    /// Show the connection, what the store holds, the push rules, and the portal's rate limit.
+    ///
+    /// When connected, one cheap call (account details) reads the rate limit HubSpot reports;
+    /// if the portal can't be reached, the local part is still shown with the reason.
+    Status,
+    /// Lead fields: the built-in ones and your own.
+    #[command(subcommand)]
+    Fields(FieldsCommand),
+    /// Leads in the local store.
+    #[command(subcommand)]
+    Leads(LeadsCommand),
+    /// Which lead field goes to which HubSpot contact property, and how.
+    #[command(subcommand)]
+    Mapping(MappingCommand),
+    /// What a push may do.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Forget the connection and delete the token file.
+    ///
+    /// Fields, leads, mappings and rules stay. HUBSYNC_TOKEN, if you set it, is yours to unset.
+    Disconnect,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// The private app token or service key. `-` reads it from stdin, which keeps it out of the
+    /// shell's history and the process list: `hubsync connect --token -`.
+    #[arg(long, value_name = "TOKEN|-")]
+    pub token: String,
+
+    /// HubSpot's API address (a sandbox portal's `http://127.0.0.1:PORT` for rehearsals).
+    #[arg(long, value_name = "URL", default_value = "https://api.hubapi.com")]
+    pub base_url: String,
+
+    /// What kind of token it is.
+    #[arg(long, value_enum, default_value_t = KindArg::PrivateApp)]
+    pub kind: KindArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// A private app's access token (`pat-…`).
+    PrivateApp,
+    /// A service key (private apps' successor; same limits).
+    ServiceKey,
+}
+
+impl From<KindArg> for TokenKind {
+    fn from(kind: KindArg) -> TokenKind {
+        match kind {
+            KindArg::PrivateApp => TokenKind::PrivateApp,
+            KindArg::ServiceKey => TokenKind::ServiceKey,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FieldsCommand {
+    /// List every field: key, label, type, options, whether it is built in.
+    List,
+    /// Add a custom field.
+    ///
+    /// Example: `hubsync fields add tshirt_size --type single-choice --options S,M,L --label "T-shirt size"`.
+    Add(FieldAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FieldAddArgs {
+    /// The field's key: lowercase letters, digits and underscores, starting with a letter.
+    pub name: String,
+
+    /// text, number, date (YYYY-MM-DD), datetime (ISO 8601 with a zone), boolean,
+    /// single-choice or multiple-choice (`_` works as well as `-`).
+    #[arg(long = "type", value_name = "TYPE", value_parser = parse_field_type)]
+    pub kind: FieldType,
+
+    /// The options of a choice field, comma separated (required for the choice types, refused
+    /// for the others). Repeatable.
+    #[arg(long, value_name = "A,B,C", value_delimiter = ',')]
+    pub options: Vec<String>,
+
+    /// The label people see (default: from the key, `tshirt_size` → "Tshirt size").
+    #[arg(long)]
+    pub label: Option<String>,
+}
+
+fn parse_field_type(raw: &str) -> Result<FieldType, String> {
+    FieldType::parse(raw).ok_or_else(|| {
+        let names: Vec<String> = FieldType::ALL.iter().map(|t| t.as_str().replace('_', "-")).collect();
+        format!("unknown field type {raw:?}; the types are {}", names.join(", "))
+    })
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LeadsCommand {
+    /// Add one lead.
+    ///
+    /// Example: `hubsync leads add --email ada@example.com --set first_name=Ada --set company=Analytical`.
+    /// Each value is checked against its field's type. Emails are unique, compared without
+    /// regard to case.
+    Add(LeadAddArgs),
+    /// List the leads: a table of a few fields, or every field with --json.
+    List,
+    /// Add or update leads from a CSV file, all or nothing.
+    ///
+    /// The first row names the columns by field key (`hubsync fields list`); an `email` column
+    /// is required. UTF-8 (a byte-order mark is fine), comma separated, double quotes around
+    /// values that hold commas, quotes or line breaks. A row whose email is already in the
+    /// store (compared without regard to case) UPDATES that lead; any other row ADDS a lead.
+    /// A blank cell leaves that field as it is. Every row is checked first: if any is bad, each
+    /// bad row is listed with its number (the header is row 1, as in a spreadsheet) and
+    /// nothing is written.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LeadAddArgs {
+    /// The lead's email address.
+    #[arg(long)]
+    pub email: String,
+
+    /// A field's value, as FIELD=VALUE (split at the first `=`). Repeatable.
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    pub set: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The CSV file.
+    #[arg(value_name = "FILE.csv")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MappingCommand {
+    /// List the mapping: lead field, HubSpot property, write rule.
+    List,
+    /// Map a lead field to a HubSpot contact property.
+    ///
+    /// When connected, the property must exist in HubSpot and be writable; offline, the mapping
+    /// is saved with a warning. Example: `hubsync mapping set company company --rule if-empty`.
+    Set(MappingSetArgs),
+    /// Stop sending a lead field to HubSpot. The email mapping can't be removed: it is what
+    /// matches leads to contacts.
+    Remove(MappingRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MappingSetArgs {
+    /// The lead field's key.
+    pub lead_field: String,
+
+    /// The HubSpot contact property's internal name (e.g. `jobtitle`).
+    pub property: String,
+
+    /// overwrite: always write the lead's value; if-empty: only where the contact has none.
+    /// Default: overwrite for a new mapping; a mapping that exists keeps its rule.
+    #[arg(long, value_enum)]
+    pub rule: Option<RuleArg>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RuleArg {
+    /// Write the lead's value whatever the contact holds.
+    Overwrite,
+    /// Write only where the contact has no value.
+    IfEmpty,
+}
+
+impl From<RuleArg> for WriteRule {
+    fn from(rule: RuleArg) -> WriteRule {
+        match rule {
+            RuleArg::Overwrite => WriteRule::Overwrite,
+            RuleArg::IfEmpty => WriteRule::IfEmpty,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct MappingRemoveArgs {
+    /// The lead field's key.
+    pub lead_field: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Show the push rules, or change them.
+    ///
+    /// update: change the HubSpot contact a lead matches. create: add a contact when none
+    /// matches, allowed only while update is on. With no flags, shows the rules.
+    Push(PushRulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PushRulesArgs {
+    /// Update matching contacts.
+    #[arg(long, value_enum, value_name = "on|off")]
+    pub update: Option<Switch>,
+
+    /// Create contacts for leads that match none (needs update on).
+    #[arg(long, value_enum, value_name = "on|off")]
+    pub create: Option<Switch>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
+}
+
+impl From<Switch> for bool {
+    fn from(switch: Switch) -> bool {
+        switch == Switch::On
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

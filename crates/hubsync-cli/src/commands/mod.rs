@@ -1,0 +1,8 @@
+//! One module per command group.
+
+pub mod connect;
+pub mod fields;
+pub mod leads;
+pub mod mapping;
+pub mod rules;
+pub mod status;

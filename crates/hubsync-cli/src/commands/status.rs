@@ -1,0 +1,139 @@
+//! `hubsync status`: the connection, the store's counts, the push rules, and (when connected)
+//! the rate limit HubSpot reports on one cheap call.
+
+use std::path::PathBuf;
+
+use hubsync_hubspot::RateLimitSeen;
+use hubsync_store::{ConnectionInfo, PushRules};
+use serde::Serialize;
+
+use crate::commands::connect::{describe_rate_limit, or_unknown};
+use crate::context::Context;
+use crate::credentials::TokenLocation;
+use crate::error::CliError;
+use crate::output::{emit, on_off, pairs};
+
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub db_path: PathBuf,
+    pub connection: Option<ConnectionStatus>,
+    pub counts: Counts,
+    pub push_rules: PushRules,
+    /// The live check; `None` when not connected.
+    pub portal: Option<PortalCheck>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConnectionStatus {
+    #[serde(flatten)]
+    pub info: ConnectionInfo,
+    pub token: TokenLocation,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Counts {
+    pub leads: i64,
+    /// Leads linked to a HubSpot contact.
+    pub linked_leads: usize,
+    pub custom_fields: usize,
+    pub mappings: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PortalCheck {
+    pub reachable: bool,
+    /// The portal the token answered for (it should be the saved one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub portal_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimitSeen>,
+    /// Why the portal could not be reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<CliError>,
+}
+
+pub async fn run(ctx: &Context) -> anyhow::Result<()> {
+    let store = &ctx.store;
+    let fields = store.fields()?;
+    let counts = Counts {
+        leads: store.lead_count()?,
+        linked_leads: store.leads()?.iter().filter(|l| l.hubspot_id.is_some()).count(),
+        custom_fields: fields.iter().filter(|f| !f.builtin).count(),
+        mappings: store.mappings()?.len(),
+    };
+    let connection = store.connection()?;
+    let portal = match &connection {
+        Some(_) => Some(check_portal(ctx).await),
+        None => None,
+    };
+    let status = Status {
+        db_path: ctx.db_path.clone(),
+        connection: connection.map(|info| ConnectionStatus { info, token: ctx.credentials.location() }),
+        counts,
+        push_rules: store.push_rules()?,
+        portal,
+    };
+    emit(ctx.json, &status, render)
+}
+
+async fn check_portal(ctx: &Context) -> PortalCheck {
+    let unreachable =
+        |error: CliError| PortalCheck { reachable: false, portal_id: None, rate_limit: None, error: Some(error) };
+    let client = match ctx.interactive_client() {
+        Ok(client) => client,
+        Err(error) => return unreachable(error),
+    };
+    match client.account_details().await {
+        Ok(account) => PortalCheck {
+            reachable: true,
+            portal_id: Some(account.portal_id),
+            rate_limit: Some(client.rate_limit_seen()),
+            error: None,
+        },
+        Err(error) => unreachable(CliError::from(&error)),
+    }
+}
+
+fn render(s: &Status) -> String {
+    let mut rows = vec![("lead store", s.db_path.display().to_string())];
+    match &s.connection {
+        None => rows.push(("connection", "not connected (`hubsync connect --token -`)".into())),
+        Some(c) => {
+            let info = &c.info;
+            rows.push(("connection", format!("portal {} ({})", info.portal_id, or_unknown(&info.hub_domain))));
+            let user =
+                if info.user_email.is_empty() { "(none: the token belongs to an app)" } else { &info.user_email };
+            rows.push(("user", user.to_string()));
+            rows.push(("scopes", info.scopes.join(", ")));
+            rows.push(("token kind", info.token_kind.as_str().to_string()));
+            rows.push(("token kept in", c.token.describe()));
+            rows.push(("base URL", info.base_url.clone()));
+            rows.push(("connected at", info.connected_at.to_rfc3339()));
+        }
+    }
+    if let Some(portal) = &s.portal {
+        let live = match &portal.error {
+            Some(error) => format!("could not be reached: {error}"),
+            None => {
+                let saved = s.connection.as_ref().map(|c| c.info.portal_id);
+                match portal.portal_id.filter(|id| Some(*id) != saved) {
+                    Some(other) => format!("reachable, but the token answers for portal {other}: connect again"),
+                    None => "reachable".to_string(),
+                }
+            }
+        };
+        rows.push(("portal", live));
+        if let Some(seen) = &portal.rate_limit {
+            rows.push(("rate limit", describe_rate_limit(seen)));
+        }
+    }
+    let c = &s.counts;
+    rows.push(("leads", format!("{} ({} linked to a HubSpot contact)", c.leads, c.linked_leads)));
+    rows.push(("custom fields", c.custom_fields.to_string()));
+    rows.push(("mapping rows", c.mappings.to_string()));
+    rows.push((
+        "push rules",
+        format!("update {}, create {}", on_off(s.push_rules.update), on_off(s.push_rules.create)),
+    ));
+    pairs(&rows)
+}

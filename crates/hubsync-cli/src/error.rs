@@ -1,0 +1,150 @@
+//! Every failure leaves the command line as one stable `{code, message}` (plus an optional hint
+//! for people, and the bad rows of an import). Commands return `anyhow::Result` with context;
+//! `CliError::from_anyhow` finds the typed error in the chain for the code and keeps the whole
+//! chain as the message.
+
+use hubsync_hubspot::ClientError;
+use hubsync_store::{RowError, StoreError};
+use serde::Serialize;
+
+/// Codes this crate adds to the store's and the client's.
+pub mod codes {
+    /// The command line itself is wrong (a `--set` without `=`, an empty token, …).
+    pub const USAGE: &str = "usage";
+    /// No saved connection, or no token for it.
+    pub const NOT_CONNECTED: &str = "not_connected";
+    /// A file could not be read or written.
+    pub const IO: &str = "io_error";
+    /// A CSV file could not be used as a whole (no header, no email column, unknown columns).
+    pub const INVALID_CSV: &str = "invalid_csv";
+    /// The HubSpot property named in a mapping does not exist.
+    pub const UNKNOWN_PROPERTY: &str = "unknown_property";
+    /// The HubSpot property named in a mapping can't be written.
+    pub const READ_ONLY_PROPERTY: &str = "read_only_property";
+    /// No data directory on this system for the default store path.
+    pub const NO_DATA_DIR: &str = "no_data_dir";
+    /// Anything without a more specific code.
+    pub const INTERNAL: &str = "internal";
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CliError {
+    pub code: String,
+    pub message: String,
+    /// What to do about it, for people (printed as `hint: …`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// The refused rows of an import, each with its row number.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<RowError>,
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}
+
+impl CliError {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        CliError { code: code.into(), message: message.into(), hint: None, rows: Vec::new() }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError::new(codes::USAGE, message)
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The first typed error in the chain gives the code (and its message, worded for people);
+    /// the contexts above it come first: `context: context: message`.
+    pub fn from_anyhow(error: &anyhow::Error) -> CliError {
+        let mut contexts = Vec::new();
+        for cause in error.chain() {
+            let typed = if let Some(e) = cause.downcast_ref::<CliError>() {
+                Some(e.clone())
+            } else if let Some(e) = cause.downcast_ref::<StoreError>() {
+                Some(CliError::from(e))
+            } else if let Some(e) = cause.downcast_ref::<ClientError>() {
+                Some(CliError::from(e))
+            } else if cause.downcast_ref::<std::io::Error>().is_some() {
+                Some(CliError::new(codes::IO, cause.to_string()))
+            } else if cause.downcast_ref::<csv::Error>().is_some() {
+                Some(CliError::new(codes::INVALID_CSV, cause.to_string()))
+            } else {
+                None
+            };
+            match typed {
+                Some(typed) => {
+                    contexts.push(typed.message.clone());
+                    return CliError { message: contexts.join(": "), ..typed };
+                }
+                None => contexts.push(cause.to_string()),
+            }
+        }
+        CliError::new(codes::INTERNAL, format!("{error:#}"))
+    }
+
+    /// `{"error": {"code", "message", "hint"?, "rows"?}}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "error": self })
+    }
+}
+
+impl From<&StoreError> for CliError {
+    fn from(e: &StoreError) -> Self {
+        let error = CliError::new(e.code(), e.to_string());
+        match e {
+            StoreError::InvalidRows(rows) => CliError { rows: rows.clone(), ..error },
+            StoreError::UnknownField(_) => error.with_hint("`hubsync fields list` shows the fields"),
+            StoreError::TooNew { .. } => error.with_hint("update Hubsync, or pass --db to use another store"),
+            _ => error,
+        }
+    }
+}
+
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> Self {
+        CliError::from(&e)
+    }
+}
+
+/// The hint that ends every "connect again" error.
+pub const CONNECT_HINT: &str = "run `hubsync connect --token -` and paste the token (it is read from stdin)";
+
+impl From<&ClientError> for CliError {
+    fn from(e: &ClientError) -> Self {
+        let code = e.code();
+        let hubspot_says = match e {
+            ClientError::Api { message, .. } if !message.is_empty() => format!(" (HubSpot: {message})"),
+            _ => String::new(),
+        };
+        match e {
+            ClientError::Api { status: 401, .. } => {
+                CliError::new(code, format!("HubSpot refused the token: it is wrong, revoked or expired{hubspot_says}"))
+                    .with_hint(CONNECT_HINT)
+            }
+            ClientError::Api { status: 403, body, .. } if code == "hubspot_missing_scopes" => {
+                let scopes = body.as_ref().map(|b| b.missing_scopes()).unwrap_or_default();
+                let named = if scopes.is_empty() { "a scope".to_string() } else { scopes.join(", ") };
+                CliError::new(code, format!("the token is missing the scope {named}"))
+                    .with_hint("add the scope to the private app in HubSpot (Settings → Integrations → Private Apps), then connect again")
+            }
+            ClientError::Unreachable { .. } => {
+                CliError::new(code, e.to_string()).with_hint("check the network, or the --base-url given to connect")
+            }
+            _ => CliError::new(code, e.to_string()),
+        }
+    }
+}
+
+impl From<ClientError> for CliError {
+    fn from(e: ClientError) -> Self {
+        CliError::from(&e)
+    }
+}

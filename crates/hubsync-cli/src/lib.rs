@@ -1,0 +1,27 @@
+//! The `hubsync` command line: connect to HubSpot, and manage the lead store the desktop app
+//! uses. `main.rs` only parses, builds the runtime and maps errors to an exit status; the
+//! commands live here so they can be reused and tested.
+
+pub mod cli;
+pub mod commands;
+pub mod context;
+pub mod credentials;
+pub mod error;
+pub mod output;
+
+use cli::{Cli, Command};
+use context::Context;
+
+/// Runs one parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut ctx = Context::open(cli.db, cli.json)?;
+    match cli.command {
+        Command::Connect(args) => commands::connect::run(&mut ctx, args).await,
+        Command::Status => commands::status::run(&ctx).await,
+        Command::Fields(command) => commands::fields::run(&mut ctx, command),
+        Command::Leads(command) => commands::leads::run(&mut ctx, command),
+        Command::Mapping(command) => commands::mapping::run(&mut ctx, command).await,
+        Command::Rules(command) => commands::rules::run(&mut ctx, command),
+        Command::Disconnect => commands::connect::disconnect(&mut ctx),
+    }
+}

@@ -1,0 +1,143 @@
+//! What commands print: JSON on stdout with `--json`, else plain aligned tables and lines for
+//! people; errors (to stderr, or as JSON on stdout); progress bars on a terminal only.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use crate::error::CliError;
+
+/// Prints `value` as JSON with `--json`, else what `human` renders.
+pub fn emit<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(value)?);
+    } else {
+        let text = human(value);
+        if !text.is_empty() {
+            println!("{}", text.trim_end_matches('\n'));
+        }
+    }
+    Ok(())
+}
+
+/// A warning for people, on stderr (JSON output carries its warnings in the document).
+pub fn warn(json: bool, message: &str) {
+    if !json {
+        eprintln!("warning: {message}");
+    }
+}
+
+/// Human mode: `error: …` and `hint: …` on stderr (and the bad rows are in the message).
+/// JSON mode: `{"error":{"code","message",…}}` on stdout.
+pub fn print_error(error: &CliError, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(&error.to_json()).unwrap_or_default());
+    } else {
+        eprintln!("error: {}", error.message);
+        if let Some(hint) = &error.hint {
+            eprintln!("hint: {hint}");
+        }
+    }
+}
+
+/// A progress bar on stderr, or `None` when stderr is not a terminal or `--json` is on, so
+/// scripts and logs never see one.
+pub fn progress(json: bool, total: u64, label: &str) -> Option<ProgressBar> {
+    if json || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(total);
+    let style = ProgressStyle::with_template("{msg} [{wide_bar}] {percent:>3}% ({eta})")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_message(label.to_string());
+    bar.enable_steady_tick(Duration::from_millis(200));
+    Some(bar)
+}
+
+/// A plain table: columns padded to their widest cell, two spaces apart, no colours.
+pub struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+/// Longest a cell is shown in a table; JSON output has the whole value.
+const CELL_MAX_CHARS: usize = 40;
+
+impl Table {
+    pub fn new(header: &[&str]) -> Table {
+        Table { header: header.iter().map(|h| h.to_string()).collect(), rows: Vec::new() }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells.into_iter().map(|c| cell(&c)).collect());
+    }
+
+    pub fn render(&self) -> String {
+        let columns = self.header.len();
+        let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
+        for row in &self.rows {
+            for (width, value) in widths.iter_mut().zip(row) {
+                *width = (*width).max(value.chars().count());
+            }
+        }
+        let line = |cells: &[String]| {
+            let mut out = String::new();
+            for (i, value) in cells.iter().enumerate().take(columns) {
+                out.push_str(value);
+                if i + 1 < columns {
+                    let pad = widths[i] - value.chars().count() + 2;
+                    out.extend(std::iter::repeat_n(' ', pad));
+                }
+            }
+            out.trim_end().to_string() + "\n"
+        };
+        let mut out = line(&self.header);
+        for row in &self.rows {
+            out.push_str(&line(row));
+        }
+        out
+    }
+}
+
+/// A value as a table shows it: one line, at most `CELL_MAX_CHARS` characters.
+fn cell(value: &str) -> String {
+    let one_line: String = value.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if one_line.chars().count() > CELL_MAX_CHARS {
+        one_line.chars().take(CELL_MAX_CHARS - 1).collect::<String>() + "…"
+    } else {
+        one_line
+    }
+}
+
+/// `key: value` lines with the values aligned.
+pub fn pairs(rows: &[(&str, String)]) -> String {
+    let width = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    rows.iter().map(|(k, v)| format!("{k:<width$}  {v}\n", width = width + 1, k = format!("{k}:"))).collect()
+}
+
+pub fn on_off(value: bool) -> &'static str {
+    if value { "on" } else { "off" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_and_cells_stay_on_one_line() {
+        let mut table = Table::new(&["ID", "EMAIL"]);
+        table.row(vec!["1".into(), "ann@example.com".into()]);
+        table.row(vec!["10".into(), "two\nlines".into()]);
+        assert_eq!(table.render(), "ID  EMAIL\n1   ann@example.com\n10  two lines\n");
+        assert_eq!(cell(&"x".repeat(50)).chars().count(), CELL_MAX_CHARS);
+    }
+
+    #[test]
+    fn pairs_align_their_values() {
+        assert_eq!(pairs(&[("a", "1".into()), ("long", "2".into())]), "a:     1\nlong:  2\n");
+    }
+}

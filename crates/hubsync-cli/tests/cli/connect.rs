@@ -1,0 +1,222 @@
+//! connect, status, disconnect, and where the token is (and is not) kept.
+
+use serde_json::json;
+
+use crate::support::{CONTACTS_ONLY_TOKEN, Hub, Portal, TOKEN, contains};
+
+#[test]
+fn connect_with_a_good_token_then_status_shows_the_portal() {
+    let portal = Portal::start();
+    let hub = Hub::new();
+    let connected = hub.connect(&portal);
+    assert!(connected.stdout.contains(&format!("Connected to HubSpot portal {}", portal.portal_id())), "{connected:?}");
+    assert!(connected.stdout.contains("100 per 10 s"), "the rate limit seen: {connected:?}");
+    assert!(connected.stdout.contains("crm.objects.owners.read"), "what was checked: {connected:?}");
+
+    let status = hub.run(&["status"]).ok();
+    assert!(status.stdout.contains(&format!("portal {}", portal.portal_id())), "{status:?}");
+    assert!(status.stdout.contains("reachable"), "{status:?}");
+    assert!(status.stdout.contains(&hub.token_file().display().to_string()), "where the token is: {status:?}");
+
+    let status = hub.json(&["status"]);
+    assert_eq!(status["connection"]["portal_id"], json!(portal.portal_id()));
+    assert_eq!(status["connection"]["token_kind"], "private-app");
+    assert_eq!(status["connection"]["base_url"], json!(portal.base_url));
+    assert_eq!(status["connection"]["user_email"], "");
+    assert_eq!(status["connection"]["scopes"], json!(["crm.objects.contacts.read", "crm.objects.owners.read"]));
+    assert_eq!(status["connection"]["token"], json!({ "source": "file", "path": hub.token_file() }));
+    assert_eq!(status["portal"]["reachable"], true);
+    assert_eq!(status["portal"]["rate_limit"]["max"], 100);
+    assert_eq!(status["portal"]["rate_limit"]["daily"], 250_000);
+    assert!(status["portal"]["rate_limit"]["daily_remaining"].as_u64().is_some());
+    assert_eq!(status["counts"], json!({ "leads": 0, "linked_leads": 0, "custom_fields": 0, "mappings": 1 }));
+    assert_eq!(status["push_rules"], json!({ "update": true, "create": false }));
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(hub.token_file()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the token file is the owner's alone");
+    }
+}
+
+#[test]
+fn connect_reads_the_token_from_stdin_and_reports_its_checks_as_json() {
+    let portal = Portal::start();
+    let hub = Hub::new();
+    let run = hub
+        .run_with_stdin(
+            &["--json", "connect", "--token", "-", "--base-url", &portal.base_url],
+            Some(&format!("{TOKEN}\n")),
+        )
+        .ok();
+    let body = run.json();
+    assert_eq!(body["portal_id"], json!(portal.portal_id()));
+    assert_eq!(body["hub_domain"], "app.hubspot.com");
+    assert_eq!(body["scopes"], json!(["crm.objects.contacts.read", "crm.objects.owners.read"]));
+    assert!(body["connected_at"].is_string());
+    assert_eq!(body["time_zone"], "US/Eastern");
+    assert_eq!(body["token_kind"], "private-app");
+    let checks: Vec<&str> = body["checks"].as_array().unwrap().iter().map(|c| c["check"].as_str().unwrap()).collect();
+    assert_eq!(checks, ["account details", "contacts read", "owners read", "contact properties"]);
+    assert_eq!(body["not_checked"], json!(["crm.objects.contacts.write"]));
+    assert_eq!(body["rate_limit"]["max"], 100);
+    assert_eq!(body["token"]["source"], "file");
+    assert_eq!(std::fs::read_to_string(hub.token_file()).unwrap(), TOKEN, "saved without the newline");
+
+    let empty = hub.json_error(&["connect", "--token", "-", "--base-url", &portal.base_url]);
+    assert_eq!(empty["code"], "usage");
+    assert!(empty["message"].as_str().unwrap().contains("stdin"), "{empty}");
+}
+
+#[test]
+fn a_wrong_token_is_refused_clearly_and_nothing_is_saved() {
+    let portal = Portal::start();
+    let hub = Hub::new();
+    let run = hub.run(&["connect", "--token", "pat-na1-not-a-real-token", "--base-url", &portal.base_url]).fails();
+    assert!(run.stderr.starts_with("error: "), "{run:?}");
+    assert!(run.stderr.contains("wrong, revoked or expired"), "{run:?}");
+    assert!(run.stderr.contains("nothing was saved"), "{run:?}");
+    assert!(run.stderr.contains("\nhint: "), "{run:?}");
+    assert!(!run.stderr.contains("pat-na1-not-a-real-token"), "not even a wrong token is printed: {run:?}");
+    assert!(run.stdout.is_empty());
+
+    let error = hub.json_error(&["connect", "--token", "pat-na1-not-a-real-token", "--base-url", &portal.base_url]);
+    assert_eq!(error["code"], "hubspot_unauthorized");
+
+    assert!(!hub.token_file().exists());
+    assert_eq!(hub.json(&["status"])["connection"], json!(null));
+}
+
+#[test]
+fn a_token_without_a_needed_scope_names_the_scope_and_saves_nothing() {
+    let portal = Portal::start();
+    let hub = Hub::new();
+    let run =
+        hub.run_with_stdin(&["connect", "--token", "-", "--base-url", &portal.base_url], Some(CONTACTS_ONLY_TOKEN));
+    let run = run.fails();
+    assert!(run.stderr.contains("crm.objects.owners.read"), "{run:?}");
+    assert!(run.stderr.contains("cannot read owners"), "{run:?}");
+
+    let error = hub.json_error(&["connect", "--token", CONTACTS_ONLY_TOKEN, "--base-url", &portal.base_url]);
+    assert_eq!(error["code"], "hubspot_missing_scopes");
+    assert!(error["message"].as_str().unwrap().contains("crm.objects.owners.read"), "{error}");
+    assert!(!hub.token_file().exists());
+    assert_eq!(hub.json(&["status"])["connection"], json!(null));
+}
+
+#[test]
+fn the_token_never_reaches_output_logs_or_the_store() {
+    let portal = Portal::start();
+    let mut hub = Hub::new();
+    hub.env("HUBSYNC_LOG", "trace");
+    hub.connect(&portal);
+    hub.run(&["status"]).ok();
+    hub.run(&["--json", "status"]).ok();
+    hub.run(&["mapping", "set", "company", "company"]).ok();
+    hub.run(&["leads", "add", "--email", "ann@example.com"]).ok();
+    hub.run(&["disconnect"]).ok();
+    // Each run above already checked stdout and stderr (trace logs included).
+    let bytes = hub.store_bytes();
+    assert!(!bytes.is_empty());
+    assert!(!contains(&bytes, TOKEN), "the token is in the lead store's files");
+    assert!(!contains(&bytes, &TOKEN[8..]), "part of the token is in the lead store's files");
+}
+
+#[test]
+fn status_shows_the_local_part_when_the_portal_cannot_be_reached() {
+    let mut portal = Portal::start();
+    let hub = Hub::new();
+    hub.connect(&portal);
+    hub.run(&["leads", "add", "--email", "ann@example.com"]).ok();
+    portal.stop();
+
+    let run = hub.run(&["status"]).ok();
+    assert!(run.stdout.contains("could not be reached"), "{run:?}");
+    assert!(run.stdout.contains("leads:"), "{run:?}");
+    let status = hub.json(&["status"]);
+    assert_eq!(status["portal"]["reachable"], false);
+    assert_eq!(status["portal"]["error"]["code"], "hubspot_unreachable");
+    assert_eq!(status["counts"]["leads"], 1);
+    assert!(status["connection"]["portal_id"].is_u64());
+}
+
+#[test]
+fn hubsync_token_overrides_the_file_and_a_missing_token_is_not_connected() {
+    let portal = Portal::start();
+    let mut hub = Hub::new();
+    hub.connect(&portal);
+    std::fs::remove_file(hub.token_file()).unwrap();
+    let status = hub.json(&["status"]);
+    assert_eq!(status["connection"]["token"]["source"], "missing");
+    assert_eq!(status["portal"]["reachable"], false);
+    assert_eq!(status["portal"]["error"]["code"], "not_connected");
+
+    hub.env("HUBSYNC_TOKEN", TOKEN);
+    let status = hub.json(&["status"]);
+    assert_eq!(status["connection"]["token"], json!({ "source": "env", "variable": "HUBSYNC_TOKEN" }));
+    assert_eq!(status["portal"]["reachable"], true);
+}
+
+#[test]
+fn disconnect_forgets_the_connection_and_token_but_keeps_the_rest() {
+    let portal = Portal::start();
+    let hub = Hub::new();
+    hub.connect(&portal);
+    hub.run(&["fields", "add", "tier", "--type", "single-choice", "--options", "gold,silver"]).ok();
+    hub.run(&["mapping", "set", "company", "company", "--rule", "if-empty"]).ok();
+    hub.run(&["leads", "add", "--email", "ann@example.com", "--set", "tier=Gold"]).ok();
+    hub.run(&["rules", "push", "--create", "on"]).ok();
+
+    let body = hub.json(&["disconnect"]);
+    assert_eq!(
+        body,
+        json!({ "disconnected": true, "portal_id": portal.portal_id(), "token_file_removed": true, "token_env_set": false })
+    );
+    assert!(!hub.token_file().exists());
+
+    let status = hub.json(&["status"]);
+    assert_eq!(status["connection"], json!(null));
+    assert_eq!(status["portal"], json!(null));
+    assert_eq!(status["counts"], json!({ "leads": 1, "linked_leads": 0, "custom_fields": 1, "mappings": 2 }));
+    assert_eq!(status["push_rules"], json!({ "update": true, "create": true }));
+    let mappings = hub.json(&["mapping", "list"]);
+    assert_eq!(
+        mappings["mappings"][1],
+        json!({ "field_key": "company", "property": "company", "write_rule": "if-empty" })
+    );
+
+    let again = hub.run(&["disconnect"]).ok();
+    assert!(again.stdout.contains("Was not connected"), "{again:?}");
+}
+
+#[test]
+fn a_command_line_that_does_not_parse_is_a_usage_error() {
+    let hub = Hub::new();
+    let run = hub.run(&["fields", "add", "x", "--type", "colour"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("single-choice"), "the types are listed: {run:?}");
+    let run = hub.run(&["--json", "rules", "push", "--update", "maybe"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(run.json()["error"]["code"], "usage");
+    let help = hub.run(&["leads", "import", "--help"]).ok();
+    assert!(help.stdout.contains("UPDATES"), "{help:?}");
+}
+
+#[test]
+fn the_default_store_is_the_desktop_apps_and_hubsync_db_names_another() {
+    let mut hub = Hub::new();
+    let run = hub.run_in_default_store(&["--json", "leads", "add", "--email", "ann@example.com"]).ok();
+    assert_eq!(run.json()["lead"]["id"], 1);
+    let default = hub.data_home().join("app.hubsync.desktop").join("hubsync.db");
+    assert!(default.is_file(), "the folder was made and the store created: {default:?}");
+    let status = hub.run_in_default_store(&["--json", "status"]).ok().json();
+    assert_eq!(status["db_path"], json!(default));
+    assert_eq!(status["counts"]["leads"], 1);
+
+    let other = hub.dir().join("nested").join("other.db");
+    hub.env("HUBSYNC_DB", other.to_str().unwrap());
+    let status = hub.run_in_default_store(&["--json", "status"]).ok().json();
+    assert_eq!(status["db_path"], json!(other));
+    assert_eq!(status["counts"]["leads"], 0);
+}

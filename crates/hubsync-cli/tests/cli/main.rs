@@ -1,0 +1,10 @@
+//! The `hubsync` binary end to end: a lead store in a temporary folder, a sandbox portal in the
+//! test process, the real binary run as a user would run it.
+
+mod connect;
+mod fields;
+mod import;
+mod leads;
+mod mapping;
+mod rules;
+mod support;

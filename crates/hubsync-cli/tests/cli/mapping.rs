@@ -1,0 +1,74 @@
+//! mapping list, set and remove, checked against the portal when connected.
+
+use serde_json::json;
+
+use crate::support::{Hub, Portal};
+
+#[test]
+fn mappings_are_set_listed_and_removed() {
+    let portal = Portal::start();
+    let hub = Hub::new();
+    hub.connect(&portal);
+    let list = hub.json(&["mapping", "list"]);
+    assert_eq!(list, json!({ "mappings": [{ "field_key": "email", "property": "email", "write_rule": "overwrite" }] }));
+
+    let set = hub.json(&["mapping", "set", "company", "company"]);
+    assert_eq!(set["mapping"], json!({ "field_key": "company", "property": "company", "write_rule": "overwrite" }));
+    assert_eq!(set["checked_in_hubspot"], true);
+    hub.run(&["mapping", "set", "job_title", "jobtitle", "--rule", "if-empty"]).ok();
+    // An existing mapping keeps its rule unless one is given.
+    let moved = hub.json(&["mapping", "set", "job_title", "jobtitle"]);
+    assert_eq!(moved["mapping"]["write_rule"], "if-empty");
+
+    let table = hub.run(&["mapping", "list"]).ok().stdout;
+    assert!(
+        table.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["job_title", "jobtitle", "if-empty"]),
+        "{table}"
+    );
+
+    let removed = hub.json(&["mapping", "remove", "company"]);
+    assert_eq!(removed, json!({ "removed": "company" }));
+    assert_eq!(hub.json_error(&["mapping", "remove", "company"])["code"], "not_mapped");
+    assert_eq!(hub.json(&["mapping", "list"])["mappings"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn the_email_mapping_is_locked() {
+    let hub = Hub::new();
+    let run = hub.run(&["mapping", "remove", "email"]).fails();
+    assert!(run.stderr.contains("cannot be removed"), "{run:?}");
+    assert_eq!(hub.json_error(&["mapping", "remove", "email"])["code"], "email_mapping_locked");
+    assert_eq!(hub.json_error(&["mapping", "set", "email", "hs_additional_emails"])["code"], "email_mapping_locked");
+    assert_eq!(hub.json(&["mapping", "list"])["mappings"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn read_only_and_unknown_hubspot_properties_are_refused_when_connected() {
+    let portal = Portal::start();
+    let hub = Hub::new();
+    hub.connect(&portal);
+    let run = hub.run(&["mapping", "set", "company", "hs_object_id"]).fails();
+    assert!(run.stderr.contains("read-only"), "{run:?}");
+    assert_eq!(hub.json_error(&["mapping", "set", "company", "lastmodifieddate"])["code"], "read_only_property");
+    assert_eq!(hub.json_error(&["mapping", "set", "company", "no_such_property"])["code"], "unknown_property");
+    assert_eq!(hub.json_error(&["mapping", "set", "no_such_field", "company"])["code"], "unknown_field");
+    assert_eq!(hub.json(&["mapping", "list"])["mappings"].as_array().unwrap().len(), 1, "nothing was saved");
+}
+
+#[test]
+fn offline_a_mapping_is_saved_with_a_warning() {
+    let hub = Hub::new();
+    let run = hub.run(&["mapping", "set", "company", "company"]).ok();
+    assert!(run.stderr.starts_with("warning: ") && run.stderr.contains("not connected"), "{run:?}");
+    let set = hub.json(&["mapping", "set", "city", "city", "--rule", "if-empty"]);
+    assert_eq!(set["checked_in_hubspot"], false);
+    assert!(set["warning"].as_str().unwrap().contains("not checked"), "{set}");
+
+    let mut portal = Portal::start();
+    let connected = Hub::new();
+    connected.connect(&portal);
+    portal.stop();
+    let set = connected.json(&["mapping", "set", "company", "company"]);
+    assert_eq!(set["checked_in_hubspot"], false, "the portal is unreachable: {set}");
+    assert!(set["warning"].as_str().unwrap().contains("could not reach HubSpot"), "{set}");
+}
