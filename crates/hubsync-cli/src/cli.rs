@@ -54,10 +54,72 @@ pub enum Command {
     /// What a push may do.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Push leads to HubSpot: a read-only preview, or the live run.
+    ///
+    /// Reads what HubSpot holds for the selected leads (all, or those named by --email) and
+    /// plans each one: update (only the fields that differ, honouring each mapping's write
+    /// rule), create (when the push rules allow), skip with the reason, or invalid with every
+    /// reason. With --preview the plan is shown and kept as a preview run; nothing is written.
+    /// Without it, the plan is written after a confirmation (--yes on a script), in batches of
+    /// 100, as a journaled run: Ctrl-C, a lost network or the daily limit leave it resumable
+    /// with `hubsync runs resume RUN`. A blank lead value never clears a HubSpot value, and an
+    /// update never changes the contact's email.
+    Push(PushArgs),
+    /// The history of previews and live runs, and resuming a live run that stopped early.
+    #[command(subcommand)]
+    Runs(RunsCommand),
     /// Forget the connection and delete the token file.
     ///
     /// Fields, leads, mappings and rules stay. HUBSYNC_TOKEN, if you set it, is yours to unset.
     Disconnect,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// Plan and show what would change, write nothing (kept in the history as a preview run).
+    #[arg(long)]
+    pub preview: bool,
+
+    /// Push only this lead (by email, any case). Repeatable; default: every lead.
+    #[arg(long, value_name = "E")]
+    pub email: Vec<String>,
+
+    /// Run without asking for confirmation (required when stdin is not a terminal).
+    #[arg(long, short = 'y', conflicts_with = "preview")]
+    pub yes: bool,
+
+    /// Batches in flight at once; the portal's rate limit paces them whatever this is.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub concurrency: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunsCommand {
+    /// Every run, newest first: kind, mode, status, start, duration, API calls, counts.
+    List,
+    /// One run with every row: action, outcome, contact, each field's before and after, errors.
+    Show(RunArgs),
+    /// Finish a live run that stopped early (crash, Ctrl-C, lost network, daily limit).
+    ///
+    /// Sends the rows still pending again; updates by id and upserts by email land once however
+    /// often they are sent, so nothing is written twice and no contact is duplicated.
+    Resume(ResumeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The run's id (`hubsync runs list`).
+    pub run: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The run's id (`hubsync runs list`).
+    pub run: i64,
+
+    /// Batches in flight at once.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub concurrency: usize,
 }
 
 #[derive(Debug, Args)]

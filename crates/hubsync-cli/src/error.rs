@@ -5,6 +5,7 @@
 
 use hubsync_hubspot::ClientError;
 use hubsync_store::{RowError, StoreError};
+use hubsync_sync::SyncError;
 use serde::Serialize;
 
 /// Codes this crate adds to the store's and the client's.
@@ -23,6 +24,10 @@ pub mod codes {
     pub const READ_ONLY_PROPERTY: &str = "read_only_property";
     /// No data directory on this system for the default store path.
     pub const NO_DATA_DIR: &str = "no_data_dir";
+    /// A live run stopped with rows still to write; `hubsync runs resume` finishes it.
+    pub const RUN_INTERRUPTED: &str = "run_interrupted";
+    /// The admin answered no.
+    pub const CANCELLED: &str = "cancelled";
     /// Anything without a more specific code.
     pub const INTERNAL: &str = "internal";
 }
@@ -71,6 +76,8 @@ impl CliError {
             } else if let Some(e) = cause.downcast_ref::<StoreError>() {
                 Some(CliError::from(e))
             } else if let Some(e) = cause.downcast_ref::<ClientError>() {
+                Some(CliError::from(e))
+            } else if let Some(e) = cause.downcast_ref::<SyncError>() {
                 Some(CliError::from(e))
             } else if cause.downcast_ref::<std::io::Error>().is_some() {
                 Some(CliError::new(codes::IO, cause.to_string()))
@@ -146,5 +153,18 @@ impl From<&ClientError> for CliError {
 impl From<ClientError> for CliError {
     fn from(e: ClientError) -> Self {
         CliError::from(&e)
+    }
+}
+
+impl From<&SyncError> for CliError {
+    fn from(e: &SyncError) -> Self {
+        match e {
+            SyncError::Store(e) => CliError::from(e),
+            SyncError::HubSpot(e) => CliError::from(e),
+            SyncError::UnknownLeads(_) => {
+                CliError::new(e.code(), e.to_string()).with_hint("`hubsync leads list` shows the leads")
+            }
+            _ => CliError::new(e.code(), e.to_string()),
+        }
     }
 }

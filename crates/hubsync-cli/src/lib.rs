@@ -1,5 +1,5 @@
-//! The `hubsync` command line: connect to HubSpot, and manage the lead store the desktop app
-//! uses. `main.rs` only parses, builds the runtime and maps errors to an exit status; the
+//! The `hubsync` command line: connect to HubSpot, manage the lead store the desktop app uses,
+//! and push leads with a preview first. `main.rs` only parses, builds the runtime and maps errors to an exit status; the
 //! commands live here so they can be reused and tested.
 
 pub mod cli;
@@ -22,6 +22,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Leads(command) => commands::leads::run(&mut ctx, command),
         Command::Mapping(command) => commands::mapping::run(&mut ctx, command).await,
         Command::Rules(command) => commands::rules::run(&mut ctx, command),
+        Command::Push(args) => commands::push::run(&mut ctx, args).await,
+        Command::Runs(command) => commands::runs::run(&mut ctx, command).await,
         Command::Disconnect => commands::connect::disconnect(&mut ctx),
     }
 }

@@ -22,7 +22,7 @@ use serde_json::json;
 use tracing::Instrument;
 
 use crate::owners::OwnerDirectory;
-use crate::plan::{Action, Found, PushInputs, PushPlan, SkipReason, plan_push};
+use crate::plan::{Action, Found, PlanItem, PushInputs, PushPlan, SkipReason, plan_push};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -127,6 +127,9 @@ pub struct PreparedPush {
     pub portal_id: Option<u64>,
     /// Calls the preparation made (they count toward the live run's).
     pub api_calls: u64,
+    /// Reading HubSpot's side, and computing the plan from it.
+    pub read_time: Duration,
+    pub plan_time: Duration,
 }
 
 /// Reads HubSpot's side for the selected leads and plans the push. Sends no write.
@@ -161,7 +164,9 @@ pub async fn prepare_push(
     let wanted = known_properties(wanted, &properties);
     let found = read_contacts(client, &leads, &wanted, options.concurrency, progress).await?;
     let read_calls = client.api_calls() - calls_before - setup_calls;
+    let read_time = started.elapsed();
 
+    let planning = Instant::now();
     let plan = plan_push(&PushInputs {
         leads: &leads,
         fields: &fields,
@@ -171,37 +176,40 @@ pub async fn prepare_push(
         owners: &owners,
         found: &found,
     });
+    let plan_time = planning.elapsed();
     let write_calls = (plan.counts.update.div_ceil(BATCH_LIMIT) + plan.counts.create.div_ceil(BATCH_LIMIT)) as u64;
     let spent = client.api_calls() - calls_before;
-    let mean_latency = if spent == 0 { Duration::ZERO } else { started.elapsed() / spent as u32 };
+    // Reads overlapped as writes will, so their pace is the live run's pace when the limit isn't.
+    let per_call = if spent == 0 { Duration::ZERO } else { read_time / spent as u32 };
     let estimate = estimate(
         setup_calls,
         read_calls,
         write_calls,
         client.window_capacity().await,
         client.config().limits.window,
-        mean_latency,
-        options.concurrency,
+        per_call,
     );
     let settings = json!({ "rules": rules, "mappings": mappings, "emails": options.emails });
-    Ok(PreparedPush { plan, estimate, settings, portal_id, api_calls: spent })
+    Ok(PreparedPush { plan, estimate, settings, portal_id, api_calls: spent, read_time, plan_time })
 }
 
 /// The time a run of `calls` takes: the rate limit admits a window's worth at once, then
-/// `capacity` per window (plus the limiter's margin); round trips overlap `concurrency` at a time.
+/// another each window (plus the limiter's margin); or, when that is faster, the calls at the
+/// pace (`per_call`, round trips overlapped) the preparation's reads went at.
 fn estimate(
     setup_calls: u64,
     read_calls: u64,
     write_calls: u64,
     capacity: u32,
     window: Duration,
-    mean_latency: Duration,
-    concurrency: usize,
+    per_call: Duration,
 ) -> Estimate {
     let api_calls = setup_calls + read_calls + write_calls;
-    let per_second = f64::from(capacity.max(1)) / (window + SAFETY_MARGIN).as_secs_f64();
-    let bound = api_calls.saturating_sub(u64::from(capacity)) as f64 / per_second;
-    let round_trips = api_calls as f64 * mean_latency.as_secs_f64() / concurrency.max(1) as f64;
+    // A rolling window: `capacity` go at once, the next `capacity` a window (plus the limiter's
+    // margin) after the first of them, and so on.
+    let windows = api_calls.saturating_sub(1) / u64::from(capacity.max(1));
+    let bound = windows as f64 * (window + SAFETY_MARGIN).as_secs_f64();
+    let round_trips = api_calls as f64 * per_call.as_secs_f64();
     Estimate {
         api_calls,
         setup_calls,
@@ -305,18 +313,19 @@ fn skip_reason(reason: &SkipReason) -> &'static str {
 }
 
 /// The plan's rows as run items; a live run's writes have no outcome until HubSpot answers.
-fn run_items(plan: &PushPlan, mode: RunMode) -> Vec<RunItem> {
-    plan.items
-        .iter()
+/// Takes the rows by value: at 100,000 leads a copy of the plan is a hundred megabytes.
+fn run_items(items: Vec<PlanItem>, mode: RunMode) -> Vec<RunItem> {
+    items
+        .into_iter()
         .enumerate()
         .map(|(seq, item)| {
-            let (action, reasons, outcome) = match &item.action {
+            let (action, reasons, outcome) = match item.action {
                 Action::Update { .. } => (RunAction::Update, vec![], None),
                 Action::Create => (RunAction::Create, vec![], None),
                 Action::Skip { reason } => {
-                    (RunAction::Skip, vec![skip_reason(reason).to_string()], Some(ItemOutcome::Skipped))
+                    (RunAction::Skip, vec![skip_reason(&reason).to_string()], Some(ItemOutcome::Skipped))
                 }
-                Action::Invalid { reasons } => (RunAction::Invalid, reasons.clone(), Some(ItemOutcome::Invalid)),
+                Action::Invalid { reasons } => (RunAction::Invalid, reasons, Some(ItemOutcome::Invalid)),
             };
             let outcome = match mode {
                 RunMode::Preview => outcome.or(Some(ItemOutcome::Previewed)),
@@ -325,12 +334,12 @@ fn run_items(plan: &PushPlan, mode: RunMode) -> Vec<RunItem> {
             RunItem {
                 seq: seq as i64,
                 lead_id: item.lead_id,
-                email: item.email.clone(),
-                contact_id: item.contact_id.clone(),
+                email: item.email,
+                contact_id: item.contact_id,
                 action,
                 reasons,
-                changes: item.changes.clone(),
-                notes: item.notes.clone(),
+                changes: item.changes,
+                notes: item.notes,
                 outcome,
                 error: None,
             }
@@ -351,23 +360,24 @@ fn new_run(prepared: &PreparedPush, mode: RunMode) -> NewRun {
 /// Records the plan as a preview run (the history keeps every preview). Writes nothing to
 /// HubSpot and changes no lead.
 pub fn record_preview(store: &mut Store, prepared: &PreparedPush) -> Result<i64, SyncError> {
-    let run_id =
-        store.create_run(&new_run(prepared, RunMode::Preview), &run_items(&prepared.plan, RunMode::Preview))?;
+    let items = run_items(prepared.plan.items.clone(), RunMode::Preview);
+    let run_id = store.create_run(&new_run(prepared, RunMode::Preview), &items)?;
     store.finish_run(run_id, None, prepared.api_calls)?;
     Ok(run_id)
 }
 
-/// Runs the plan for real: journals it, then writes it. Returns the finished (or interrupted) run.
+/// Runs the plan for real: journals it, then writes it. Returns the finished (or interrupted)
+/// run. The plan is consumed: the run's rows in the store are its record from then on.
 pub async fn run_push(
     store: &mut Store,
     client: &HubSpotClient,
-    prepared: &PreparedPush,
+    mut prepared: PreparedPush,
     options: &PushOptions,
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Run, SyncError> {
-    let items = run_items(&prepared.plan, RunMode::Live);
-    let run_id = store.create_run(&new_run(prepared, RunMode::Live), &items)?;
+    let items = run_items(std::mem::take(&mut prepared.plan.items), RunMode::Live);
+    let run_id = store.create_run(&new_run(&prepared, RunMode::Live), &items)?;
     let pending: Vec<RunItem> = items.into_iter().filter(|i| i.outcome.is_none()).collect();
     write(store, client, run_id, prepared.api_calls, pending, options.concurrency, cancel, progress)
         .instrument(tracing::info_span!("push", run_id))
@@ -444,11 +454,16 @@ fn batches(items: Vec<RunItem>) -> (VecDeque<Batch>, Vec<ItemResult>) {
         }
     }
     let mut queue = VecDeque::new();
-    for (kind, mut jobs) in [(WriteKind::Update, updates), (WriteKind::Upsert, creates)] {
-        while !jobs.is_empty() {
-            let rest = jobs.split_off(jobs.len().min(BATCH_LIMIT));
-            queue.push_back(Batch { kind, jobs });
-            jobs = rest;
+    for (kind, jobs) in [(WriteKind::Update, updates), (WriteKind::Upsert, creates)] {
+        // Each batch gets its own 100-slot vector (`split_off` would leave every batch holding
+        // the capacity of all the rows after it).
+        let mut jobs = jobs.into_iter();
+        loop {
+            let batch: Vec<Job> = jobs.by_ref().take(BATCH_LIMIT).collect();
+            if batch.is_empty() {
+                break;
+            }
+            queue.push_back(Batch { kind, jobs: batch });
         }
     }
     (queue, unwritable)
@@ -625,11 +640,11 @@ mod tests {
     #[test]
     fn the_estimate_is_the_rate_limit_bound_or_the_round_trips() {
         let window = Duration::from_secs(10);
-        let small = estimate(1, 1, 1, 110, window, Duration::from_millis(200), 4);
-        assert_eq!((small.api_calls, small.seconds), (3, 0.2), "inside one window: round trips only");
-        let big = estimate(1, 1000, 625, 110, window, Duration::from_millis(50), 8);
-        // 1,626 calls, 110 at once, then 110 per 10.5 s.
-        assert_eq!(big.seconds, ((1626.0 - 110.0) / (110.0 / 10.5) * 10.0_f64).round() / 10.0);
+        let small = estimate(1, 1, 1, 110, window, Duration::from_millis(100));
+        assert_eq!((small.api_calls, small.seconds), (3, 0.3), "inside one window: round trips only");
+        let big = estimate(1, 1000, 625, 110, window, Duration::from_millis(10));
+        // 1,626 calls: 110 at once, then 14 more windows of 10.5 s.
+        assert_eq!(big.seconds, 147.0);
     }
 
     #[test]

@@ -6,5 +6,6 @@ mod fields;
 mod import;
 mod leads;
 mod mapping;
+mod push;
 mod rules;
 mod support;

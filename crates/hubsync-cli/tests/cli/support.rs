@@ -42,6 +42,36 @@ impl Portal {
         self.sandbox.as_ref().expect("running").portal_id()
     }
 
+    /// A control-API call (`/__sandbox/…`); returns the reply's JSON (null when empty).
+    pub fn control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/__sandbox{path}", self.base_url);
+        self.runtime.block_on(async {
+            let mut request = reqwest::Client::new().request(method, url);
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            let reply = request.send().await.expect("the sandbox answers");
+            assert!(reply.status().is_success(), "control call {path}: {}", reply.status());
+            reply.json().await.unwrap_or(Value::Null)
+        })
+    }
+
+    /// Live contacts by lowercased primary email, with every stored property.
+    pub fn contacts(&self) -> std::collections::HashMap<String, Value> {
+        let all = self.control(reqwest::Method::GET, "/contacts", None);
+        let mut by_email = std::collections::HashMap::new();
+        for contact in all["results"].as_array().expect("results") {
+            if contact["archived"] == Value::Bool(true) {
+                continue;
+            }
+            if let Some(email) = contact["properties"]["email"].as_str() {
+                let previous = by_email.insert(email.to_lowercase(), contact.clone());
+                assert!(previous.is_none(), "two contacts have the email {email}");
+            }
+        }
+        by_email
+    }
+
     /// Stops serving: later calls find nothing listening.
     pub fn stop(&mut self) {
         if let Some(sandbox) = self.sandbox.take() {
@@ -108,7 +138,15 @@ impl Hub {
         self.spawn(&[], args, None)
     }
 
-    fn spawn(&self, db: &[&std::ffi::OsStr], args: &[&str], stdin: Option<&str>) -> Run {
+    /// Starts the binary (with `--db`) without waiting for it, stdin closed and output discarded:
+    /// for tests that stop it themselves.
+    pub fn start(&self, args: &[&str]) -> std::process::Child {
+        let mut command = self.command(&["--db".as_ref(), self.db.as_os_str()], args);
+        command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+        command.spawn().expect("the hubsync binary starts")
+    }
+
+    fn command(&self, db: &[&std::ffi::OsStr], args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_hubsync"));
         command
             .args(db)
@@ -118,10 +156,13 @@ impl Hub {
             .env_remove("HUBSYNC_LOG")
             .env("HOME", self.dir.path())
             .env("XDG_DATA_HOME", self.data_home())
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        command
+    }
+
+    fn spawn(&self, db: &[&std::ffi::OsStr], args: &[&str], stdin: Option<&str>) -> Run {
+        let mut command = self.command(db, args);
+        command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = command.spawn().expect("the hubsync binary starts");
         let mut input = child.stdin.take().expect("stdin");
         if let Some(text) = stdin {

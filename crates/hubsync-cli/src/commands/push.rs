@@ -1,0 +1,291 @@
+//! `hubsync push [--preview]`: the plan with every field's before and after, recorded as a
+//! preview run; or, after a confirmation, the live run with a progress bar. Ctrl-C stops a live
+//! run between batches and leaves it resumable.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use hubsync_store::{ConnectionInfo, Run, RunStatus};
+use hubsync_sync::{
+    Action, Cancel, Counts, Estimate, Phase, PlanItem, PreparedPush, Progress, PushOptions, prepare_push,
+    record_preview, run_push,
+};
+use indicatif::ProgressBar;
+use serde::Serialize;
+
+use crate::cli::PushArgs;
+use crate::context::Context;
+use crate::error::{CliError, codes};
+use crate::output::{Table, emit, pairs, progress, warn};
+
+/// `push --preview --json`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewReport<'a> {
+    pub run_id: i64,
+    pub mode: &'static str,
+    pub portal_id: Option<u64>,
+    pub counts: &'a Counts,
+    pub estimate: &'a Estimate,
+    pub items: &'a [PlanItem],
+}
+
+/// `push --json` (live) and `runs resume --json`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveReport {
+    pub run: Run,
+    /// The rows that failed, with HubSpot's reason.
+    pub failed: Vec<hubsync_store::RunItem>,
+}
+
+pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
+    let connection = ctx.connection()?;
+    let client = ctx.client()?;
+    let options = PushOptions { emails: args.email.clone(), concurrency: args.concurrency.max(1) };
+    let mut bars = Bars::new(ctx.json);
+    let prepared = prepare_push(&ctx.store, &client, &options, &mut |p| bars.update(p)).await?;
+    bars.finish();
+
+    if args.preview {
+        let run_id = record_preview(&mut ctx.store, &prepared)?;
+        let report = PreviewReport {
+            run_id,
+            mode: "preview",
+            portal_id: prepared.portal_id,
+            counts: &prepared.plan.counts,
+            estimate: &prepared.estimate,
+            items: &prepared.plan.items,
+        };
+        return emit(ctx.json, &report, |r| preview_text(r, &connection));
+    }
+
+    let counts = &prepared.plan.counts;
+    if counts.update + counts.create == 0 {
+        let run_id = record_preview(&mut ctx.store, &prepared)?;
+        warn(ctx.json, "nothing to write: every selected lead is unchanged, skipped or invalid");
+        let report = PreviewReport {
+            run_id,
+            mode: "preview",
+            portal_id: prepared.portal_id,
+            counts,
+            estimate: &prepared.estimate,
+            items: &prepared.plan.items,
+        };
+        return emit(ctx.json, &report, |r| preview_text(r, &connection));
+    }
+    confirm(&args, &connection, &prepared)?;
+
+    let cancel = cancel_on_ctrl_c();
+    let mut bars = Bars::new(ctx.json);
+    let run = run_push(&mut ctx.store, &client, prepared, &options, &cancel, &mut |p| bars.update(p)).await?;
+    bars.finish();
+    finish(ctx, run)
+}
+
+/// Prints a live run's result; an interrupted run is an error that says how to resume it.
+pub fn finish(ctx: &Context, run: Run) -> anyhow::Result<()> {
+    let failed: Vec<_> = ctx
+        .store
+        .run_items(run.id)?
+        .into_iter()
+        .filter(|i| i.outcome == Some(hubsync_store::ItemOutcome::Failed))
+        .collect();
+    if run.status != RunStatus::Completed {
+        let reason = run.stop_reason.clone().unwrap_or_else(|| "it stopped early".into());
+        let message =
+            format!("run {} stopped with {} of its rows still to write: {reason}", run.id, run.counts.pending);
+        return Err(CliError::new(codes::RUN_INTERRUPTED, message)
+            .with_hint(format!("`hubsync runs resume {}` finishes it; nothing is written twice", run.id))
+            .into());
+    }
+    let report = LiveReport { run, failed };
+    emit(ctx.json, &report, |r| {
+        let mut out = format!(
+            "Run {} completed: {} updated, {} created, {} failed, {} skipped, {} invalid; {} API calls.\n",
+            r.run.id,
+            r.run.counts.updated,
+            r.run.counts.created,
+            r.run.counts.failed,
+            r.run.counts.skip,
+            r.run.counts.invalid,
+            r.run.api_calls
+        );
+        if !r.failed.is_empty() {
+            let mut table = Table::new(&["EMAIL", "CONTACT", "ERROR"]);
+            for item in &r.failed {
+                table.row(vec![
+                    item.email.clone(),
+                    item.contact_id.clone().unwrap_or_default(),
+                    item.error.clone().unwrap_or_default(),
+                ]);
+            }
+            out.push_str("\nFailed rows (`hubsync runs show ID` has every row):\n");
+            out.push_str(&table.render());
+        }
+        out
+    })?;
+    Ok(())
+}
+
+/// On a terminal, asks; elsewhere `--yes` is required, so a script never writes by accident.
+fn confirm(args: &PushArgs, connection: &ConnectionInfo, prepared: &PreparedPush) -> Result<(), CliError> {
+    if args.yes {
+        return Ok(());
+    }
+    let counts = &prepared.plan.counts;
+    let question = format!(
+        "Write to HubSpot portal {} ({}): update {} contacts and create {}, about {} API calls and {}? [y/N] ",
+        connection.portal_id,
+        connection.hub_domain,
+        counts.update,
+        counts.create,
+        prepared.estimate.api_calls,
+        duration_words(prepared.estimate.seconds)
+    );
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::usage("a live push asks for confirmation, and stdin is not a terminal")
+            .with_hint("check the plan with `hubsync push --preview`, then run `hubsync push --yes`"));
+    }
+    eprint!("{question}");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).map_err(|e| CliError::new(codes::IO, e.to_string()))?;
+    if matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
+        Ok(())
+    } else {
+        Err(CliError::new(codes::CANCELLED, "nothing was written: the push was not confirmed"))
+    }
+}
+
+/// Ctrl-C stops the run between batches (the batches in flight finish and are recorded).
+pub fn cancel_on_ctrl_c() -> Cancel {
+    let cancel = Cancel::default();
+    let handle = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\nstopping after the batches in flight; `hubsync runs resume` finishes the run");
+            handle.cancel();
+        }
+    });
+    cancel
+}
+
+pub fn duration_words(seconds: f64) -> String {
+    if seconds < 1.0 {
+        "under a second".into()
+    } else if seconds < 90.0 {
+        format!("{seconds:.0} s")
+    } else {
+        format!("{:.0} min", seconds / 60.0)
+    }
+}
+
+fn action_words(item: &PlanItem) -> String {
+    match &item.action {
+        Action::Update { .. } => "update".into(),
+        Action::Create => "create".into(),
+        Action::Skip { reason } => format!(
+            "skip ({})",
+            serde_json::to_value(reason).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+        ),
+        Action::Invalid { .. } => "invalid".into(),
+    }
+}
+
+fn preview_text(report: &PreviewReport<'_>, connection: &ConnectionInfo) -> String {
+    let c = report.counts;
+    let e = report.estimate;
+    let mut out = format!(
+        "Preview (run {}), portal {} ({}): nothing was written.\n\n",
+        report.run_id, connection.portal_id, connection.hub_domain
+    );
+    out.push_str(&pairs(&[
+        ("update", c.update.to_string()),
+        ("create", c.create.to_string()),
+        ("skip", c.skip.to_string()),
+        ("invalid", c.invalid.to_string()),
+        (
+            "live run",
+            format!(
+                "{} API calls ({} setup, {} reads, {} writes), about {} at {} requests per {} s",
+                e.api_calls,
+                e.setup_calls,
+                e.read_calls,
+                e.write_calls,
+                duration_words(e.seconds),
+                e.rate_limit_per_window,
+                e.rate_limit_window_ms / 1000
+            ),
+        ),
+    ]));
+    let mut table = Table::new(&["EMAIL", "ACTION", "CONTACT", "PROPERTY", "HUBSPOT NOW", "NEW VALUE"]);
+    for item in report.items {
+        let contact = item.contact_id.clone().unwrap_or_default();
+        let mut first = true;
+        let mut row = |property: String, before: String, after: String, first: &mut bool| {
+            let (email, action, contact) = if *first {
+                (item.email.clone(), action_words(item), contact.clone())
+            } else {
+                (String::new(), String::new(), String::new())
+            };
+            *first = false;
+            table.row(vec![email, action, contact, property, before, after]);
+        };
+        for change in &item.changes {
+            let after = match (&change.after, change.kept) {
+                (Some(after), _) => after.clone(),
+                (None, true) => "(kept: HubSpot's value is not empty)".into(),
+                (None, false) => String::new(),
+            };
+            row(change.property.clone(), change.before.clone().unwrap_or_default(), after, &mut first);
+        }
+        if let Action::Invalid { reasons } = &item.action {
+            for reason in reasons {
+                row("!".into(), String::new(), reason.clone(), &mut first);
+            }
+        }
+        for note in &item.notes {
+            row("note".into(), String::new(), note.clone(), &mut first);
+        }
+        if first {
+            row(String::new(), String::new(), String::new(), &mut first);
+        }
+    }
+    out.push('\n');
+    out.push_str(&table.render());
+    out.push_str("\n`hubsync push --yes` runs it for real (with --email for the same selection); `hubsync runs show ");
+    out.push_str(&format!("{} --json` has every row.\n", report.run_id));
+    out
+}
+
+/// One progress bar per phase, on a terminal only.
+struct Bars {
+    json: bool,
+    current: Option<(Phase, Option<ProgressBar>)>,
+}
+
+impl Bars {
+    fn new(json: bool) -> Bars {
+        Bars { json, current: None }
+    }
+
+    fn update(&mut self, p: Progress) {
+        if self.current.as_ref().map(|(phase, _)| *phase) != Some(p.phase) {
+            self.finish();
+            let label = match p.phase {
+                Phase::Reading => "reading HubSpot",
+                Phase::Writing => "writing",
+            };
+            self.current = Some((p.phase, progress(self.json, p.total, label)));
+        }
+        if let Some((_, Some(bar))) = &self.current {
+            bar.set_position(p.done);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some((_, Some(bar))) = self.current.take() {
+            bar.finish_and_clear();
+        }
+    }
+}

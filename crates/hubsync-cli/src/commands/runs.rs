@@ -1,0 +1,146 @@
+//! `hubsync runs list | show RUN | resume RUN`: the history of previews and live runs, one run
+//! row by row, and finishing a live run that stopped early.
+
+use hubsync_store::{Run, RunItem, StoreError};
+use hubsync_sync::{PushOptions, resume_push};
+use serde::Serialize;
+
+use crate::cli::RunsCommand;
+use crate::commands::push::{cancel_on_ctrl_c, finish};
+use crate::context::Context;
+use crate::output::{Table, emit, pairs};
+
+#[derive(Debug, Serialize)]
+pub struct RunList {
+    pub runs: Vec<Run>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RunDetail {
+    pub run: Run,
+    pub items: Vec<RunItem>,
+}
+
+pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> {
+    match command {
+        RunsCommand::List => {
+            let list = RunList { runs: ctx.store.runs()? };
+            emit(ctx.json, &list, |l| list_text(&l.runs))
+        }
+        RunsCommand::Show(args) => {
+            let run = ctx.store.run(args.run)?.ok_or(StoreError::RunNotFound(args.run))?;
+            let items = ctx.store.run_items(args.run)?;
+            emit(ctx.json, &RunDetail { run, items }, detail_text)
+        }
+        RunsCommand::Resume(args) => {
+            let connection = ctx.connection()?;
+            let client = ctx.client()?;
+            let options = PushOptions { concurrency: args.concurrency.max(1), ..PushOptions::default() };
+            let cancel = cancel_on_ctrl_c();
+            let run = resume_push(
+                &mut ctx.store,
+                &client,
+                args.run,
+                Some(connection.portal_id),
+                &options,
+                &cancel,
+                &mut |_| {},
+            )
+            .await?;
+            finish(ctx, run)
+        }
+    }
+}
+
+fn duration(run: &Run) -> String {
+    match run.ended_at {
+        Some(end) => format!("{:.1} s", (end - run.started_at).num_milliseconds() as f64 / 1000.0),
+        None => "-".into(),
+    }
+}
+
+fn list_text(runs: &[Run]) -> String {
+    if runs.is_empty() {
+        return "No runs yet: `hubsync push --preview` makes the first.".into();
+    }
+    let mut table = Table::new(&[
+        "RUN",
+        "KIND",
+        "MODE",
+        "STATUS",
+        "STARTED",
+        "DURATION",
+        "API CALLS",
+        "UPDATE",
+        "CREATE",
+        "SKIP",
+        "INVALID",
+        "FAILED",
+        "PENDING",
+    ]);
+    for run in runs {
+        let c = &run.counts;
+        table.row(vec![
+            run.id.to_string(),
+            run.kind.as_str().into(),
+            run.mode.as_str().into(),
+            run.status.as_str().into(),
+            run.started_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            duration(run),
+            run.api_calls.to_string(),
+            c.update.to_string(),
+            c.create.to_string(),
+            c.skip.to_string(),
+            c.invalid.to_string(),
+            c.failed.to_string(),
+            c.pending.to_string(),
+        ]);
+    }
+    table.render()
+}
+
+fn detail_text(detail: &RunDetail) -> String {
+    let run = &detail.run;
+    let c = &run.counts;
+    let mut out = pairs(&[
+        ("run", run.id.to_string()),
+        ("kind", format!("{} ({})", run.kind.as_str(), run.mode.as_str())),
+        ("status", run.status.as_str().to_string()),
+        ("portal", run.portal_id.map(|p| p.to_string()).unwrap_or_default()),
+        ("started", run.started_at.to_rfc3339()),
+        ("duration", duration(run)),
+        ("api calls", run.api_calls.to_string()),
+        ("planned", format!("{} update, {} create, {} skip, {} invalid", c.update, c.create, c.skip, c.invalid)),
+        (
+            "outcomes",
+            format!("{} updated, {} created, {} failed, {} pending", c.updated, c.created, c.failed, c.pending),
+        ),
+    ]);
+    if let Some(reason) = &run.stop_reason {
+        out.push_str(&pairs(&[("stopped", reason.clone())]));
+    }
+    let mut table = Table::new(&["#", "EMAIL", "ACTION", "OUTCOME", "CONTACT", "CHANGES / REASON"]);
+    for item in &detail.items {
+        let mut what: Vec<String> = item
+            .changes
+            .iter()
+            .map(|ch| match (&ch.after, ch.kept) {
+                (Some(after), _) => format!("{}: {} → {after}", ch.property, ch.before.as_deref().unwrap_or("(empty)")),
+                (None, _) => format!("{}: kept {}", ch.property, ch.before.as_deref().unwrap_or("")),
+            })
+            .collect();
+        what.extend(item.reasons.iter().cloned());
+        what.extend(item.error.iter().cloned());
+        table.row(vec![
+            item.seq.to_string(),
+            item.email.clone(),
+            item.action.as_str().into(),
+            item.outcome.map(|o| o.as_str()).unwrap_or("pending").into(),
+            item.contact_id.clone().unwrap_or_default(),
+            what.join("; "),
+        ]);
+    }
+    out.push('\n');
+    out.push_str(&table.render());
+    out
+}

@@ -1,0 +1,193 @@
+//! push, runs: the preview writes nothing, the live run needs a confirmation and does what the
+//! preview showed, the history keeps both, and a run killed with SIGKILL resumes to exactly
+//! one write per lead.
+
+use std::time::{Duration, Instant};
+
+use hubsync_store::{Store, SystemClock};
+use serde_json::{Value, json};
+
+use crate::support::{Hub, Portal};
+
+fn load(portal: &Portal, contacts: Value) {
+    portal.control(reqwest::Method::POST, "/fixture", Some(json!({ "contacts": contacts })));
+}
+
+/// Requests other than reads since `seq`.
+fn writes_since(portal: &Portal, seq: u64) -> Vec<String> {
+    let log = portal.control(reqwest::Method::GET, &format!("/requests?since={seq}"), None);
+    log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {}", e["method"].as_str().unwrap(), e["path"].as_str().unwrap()))
+        .filter(|r| !r.starts_with("GET ") && !r.ends_with("/batch/read"))
+        .collect()
+}
+
+fn last_seq(portal: &Portal) -> u64 {
+    portal.control(reqwest::Method::GET, "/requests?since=999999999", None)["lastSeq"].as_u64().unwrap()
+}
+
+#[test]
+fn preview_then_confirmed_push_then_history() {
+    let portal = Portal::start();
+    load(
+        &portal,
+        json!([
+            { "id": "9001", "properties": { "email": "Ann@Example.com", "company": "Old", "city": "Oslo" } },
+            { "id": "9002", "properties": { "email": "bo@example.com", "company": "Same" } }
+        ]),
+    );
+    let hub = Hub::new();
+    hub.connect(&portal);
+    hub.run(&["mapping", "set", "company", "company"]).ok();
+    hub.run(&["mapping", "set", "city", "city", "--rule", "if-empty"]).ok();
+    hub.run(&["rules", "push", "--create", "on"]).ok();
+    hub.run(&["leads", "add", "--email", "ann@example.com", "--set", "company=New", "--set", "city=Rome"]).ok();
+    hub.run(&["leads", "add", "--email", "bo@example.com", "--set", "company=Same"]).ok();
+    hub.run(&["leads", "add", "--email", "cy@example.com", "--set", "company=Fresh"]).ok();
+    hub.run(&["leads", "add", "--email", "di@example.com", "--set", "company_size=1-5"]).ok();
+    hub.run(&["mapping", "set", "company_size", "numemployees"]).ok();
+
+    let seq = last_seq(&portal);
+    let preview = hub.json(&["push", "--preview"]);
+    assert_eq!(writes_since(&portal, seq), Vec::<String>::new(), "the preview wrote nothing");
+    assert_eq!(preview["mode"], "preview");
+    assert_eq!(preview["counts"], json!({ "update": 1, "create": 2, "skip": 1, "invalid": 0 }));
+    assert!(preview["estimate"]["apiCalls"].as_u64().unwrap() >= 3, "{preview}");
+    let ann = preview["items"].as_array().unwrap().iter().find(|i| i["email"] == "ann@example.com").unwrap();
+    assert_eq!(ann["action"], "update");
+    assert_eq!(
+        ann["changes"],
+        json!([
+            { "field": "company", "property": "company", "before": "Old", "after": "New", "kept": false },
+            { "field": "city", "property": "city", "before": "Oslo", "after": null, "kept": true }
+        ])
+    );
+    let human = hub.run(&["push", "--preview"]).ok();
+    assert!(human.stdout.contains("(kept: HubSpot's value is not empty)"), "{}", human.stdout);
+    assert!(human.stdout.contains("nothing was written"), "{}", human.stdout);
+
+    // Not on a terminal and no --yes: refused, nothing written.
+    let seq = last_seq(&portal);
+    let refused = hub.json_error(&["push"]);
+    assert_eq!(refused["code"], "usage");
+    assert!(refused["hint"].as_str().unwrap().contains("--yes"));
+    assert_eq!(writes_since(&portal, seq), Vec::<String>::new());
+
+    let live = hub.json(&["push", "--yes"]);
+    assert_eq!(live["run"]["status"], "completed");
+    assert_eq!(
+        (live["run"]["counts"]["updated"].as_u64(), live["run"]["counts"]["created"].as_u64()),
+        (Some(1), Some(2))
+    );
+    let contacts = portal.contacts();
+    assert_eq!(contacts["ann@example.com"]["properties"]["company"], "New");
+    assert_eq!(contacts["ann@example.com"]["properties"]["city"], "Oslo");
+    assert_eq!(contacts["cy@example.com"]["properties"]["company"], "Fresh");
+    assert_eq!(contacts["di@example.com"]["properties"]["numemployees"], "1-5");
+    let leads = hub.json(&["leads", "list"]);
+    let ids: Vec<&Value> = leads["leads"].as_array().unwrap().iter().map(|l| &l["hubspot_id"]).collect();
+    assert_eq!(ids[0], "9001", "matched and written: linked");
+    assert!(ids[2].is_string() && ids[3].is_string(), "new ids written back: {leads}");
+
+    let runs = hub.json(&["runs", "list"]);
+    let modes: Vec<&str> = runs["runs"].as_array().unwrap().iter().map(|r| r["mode"].as_str().unwrap()).collect();
+    assert_eq!(modes, ["live", "preview", "preview"]);
+    let id = live["run"]["id"].as_i64().unwrap().to_string();
+    let shown = hub.json(&["runs", "show", &id]);
+    let outcomes: Vec<&str> =
+        shown["items"].as_array().unwrap().iter().map(|i| i["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["updated", "skipped", "created", "created"]);
+    let human = hub.run(&["runs", "show", &id]).ok();
+    assert!(human.stdout.contains("company: Old → New"), "{}", human.stdout);
+    assert_eq!(hub.json_error(&["runs", "resume", &id])["code"], "run_not_resumable");
+    assert_eq!(hub.json_error(&["runs", "show", "999"])["code"], "run_not_found");
+
+    let again = hub.json(&["push", "--preview", "--email", "ANN@example.com"]);
+    assert_eq!(again["counts"], json!({ "update": 0, "create": 0, "skip": 1, "invalid": 0 }));
+    assert_eq!(hub.json_error(&["push", "--preview", "--email", "nobody@example.com"])["code"], "unknown_leads");
+}
+
+#[test]
+fn push_needs_a_connection() {
+    let hub = Hub::new();
+    hub.run(&["leads", "add", "--email", "a@example.com"]).ok();
+    assert_eq!(hub.json_error(&["push", "--preview"])["code"], "not_connected");
+}
+
+/// 200 leads, half already contacts; every write batch waits 400 ms in the sandbox, so a run of
+/// four batches one at a time lasts long enough to be killed in the middle.
+fn slow_portal_with_leads() -> (Portal, Hub) {
+    let portal = Portal::start();
+    let contacts: Vec<Value> =
+        (0..100).map(|i| json!({ "properties": { "email": format!("k{i}@example.com"), "company": "Old" } })).collect();
+    load(&portal, Value::Array(contacts));
+    let hub = Hub::new();
+    hub.connect(&portal);
+    hub.run(&["mapping", "set", "company", "company"]).ok();
+    hub.run(&["rules", "push", "--create", "on"]).ok();
+    let mut csv = String::from("email,company\n");
+    for i in 0..200 {
+        csv.push_str(&format!("k{i}@example.com,New {i}\n"));
+    }
+    let file = hub.dir().join("leads.csv");
+    std::fs::write(&file, csv).unwrap();
+    hub.run(&["leads", "import", file.to_str().unwrap()]).ok();
+    let faults = json!({ "latencyMs": 400, "paths": ["/batch/update", "/batch/upsert"] });
+    portal.control(reqwest::Method::PUT, "/faults", Some(faults));
+    (portal, hub)
+}
+
+fn written(portal: &Portal) -> u64 {
+    let counters = portal.control(reqwest::Method::GET, "/counters", None);
+    counters["recordsCreated"].as_u64().unwrap() + counters["recordsUpdated"].as_u64().unwrap()
+}
+
+#[test]
+fn a_push_killed_with_sigkill_resumes_and_every_lead_lands_once() {
+    // Killed after the first batch landed, and then while a batch is in HubSpot's hands.
+    for kill_after_writes in [100, 150] {
+        let (portal, hub) = slow_portal_with_leads();
+        let before = written(&portal);
+        let mut child = hub.start(&["push", "--yes", "--concurrency", "1"]);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while written(&portal) < before + kill_after_writes.min(100) {
+            assert!(Instant::now() < deadline, "the push never wrote");
+            assert!(child.try_wait().unwrap().is_none(), "the push ended before it could be killed");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if kill_after_writes > 100 {
+            // Into the next batch's latency: sent, not yet answered.
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        child.kill().unwrap(); // SIGKILL on Unix
+        child.wait().unwrap();
+
+        let runs = hub.json(&["runs", "list"]);
+        let run = &runs["runs"][0];
+        assert_eq!((run["mode"].as_str(), run["status"].as_str()), (Some("live"), Some("running")), "{runs}");
+        assert!(run["counts"]["pending"].as_u64().unwrap() > 0, "killed mid-run: {run}");
+
+        let id = run["id"].as_i64().unwrap().to_string();
+        let resumed = hub.json(&["runs", "resume", &id, "--concurrency", "4"]);
+        assert_eq!(resumed["run"]["status"], "completed", "{resumed}");
+        let counts = &resumed["run"]["counts"];
+        assert_eq!((counts["pending"].as_u64(), counts["failed"].as_u64()), (Some(0), Some(0)), "{counts}");
+
+        let mut contacts = portal.contacts(); // asserts no email is held twice
+        contacts.retain(|email, _| email.starts_with('k')); // the portal's own demo contacts aside
+        assert_eq!(contacts.len(), 200, "no contact duplicated or lost");
+        for i in 0..200 {
+            assert_eq!(contacts[&format!("k{i}@example.com")]["properties"]["company"], format!("New {i}"));
+        }
+        let store = Store::open(&hub.db, std::sync::Arc::new(SystemClock)).unwrap();
+        assert_eq!(store.integrity_check().unwrap(), "ok");
+        let leads = store.leads().unwrap();
+        assert!(leads.iter().all(|l| {
+            let id = l.hubspot_id.as_deref();
+            id.is_some() && contacts[&l.email.to_lowercase()]["id"].as_str() == id
+        }));
+    }
+}

@@ -1,0 +1,247 @@
+//! The push at scale against the sandbox at HubSpot's OAuth limit (110 requests per 10 s): half
+//! the leads already in HubSpot, a quarter of those changed, the rest new (create on). Prints the
+//! API calls against the floor, wall time against the rate limit's bound, 429s received, plan
+//! time and peak memory. The sandbox runs as its own process (this binary, re-executed), so the
+//! memory figure is the sync's alone.
+//!
+//! `cargo bench -p hubsync-sync --bench push` (env: BENCH_LEADS=10000,100000)
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hubsync_hubspot::{ClientConfig, HubSpotClient, PortalLimiter, RateLimitSettings, Secret};
+use hubsync_sandbox::{Fixture, OAuthClient, Sandbox, SandboxConfig};
+use hubsync_store::{LeadRow, Store, SystemClock};
+use hubsync_sync::{Cancel, PushOptions, prepare_push, run_push};
+use serde_json::{Value, json};
+
+const ROLE: &str = "HUBSYNC_BENCH_SANDBOX_CONTACTS";
+const IMPORT_ROLE: &str = "HUBSYNC_BENCH_IMPORT";
+const CLIENT_ID: &str = "bench-client";
+const CLIENT_SECRET: &str = "bench-secret";
+const REDIRECT: &str = "http://localhost:47813/callback";
+const OAUTH_PER_WINDOW: u64 = 110;
+
+fn email(i: usize) -> String {
+    format!("lead{i:06}@bench.test")
+}
+
+/// The sandbox process: HubSpot's limits on, an OAuth app that approves at once, and the
+/// first half of the leads as contacts.
+async fn serve_sandbox(known: usize) {
+    let contacts: Vec<Value> = (0..known)
+        .map(|i| {
+            json!({ "properties": {
+                "email": email(i), "firstname": format!("First{i}"), "lastname": format!("Last{i}"),
+                "company": format!("Company {i}"), "jobtitle": "Buyer", "city": "Lyon",
+            } })
+        })
+        .collect();
+    let fixture = Fixture::from_json(&json!({ "contacts": contacts }).to_string()).expect("fixture");
+    let mut config =
+        SandboxConfig { seed_contacts: 0, rate_limits: true, fixture: Some(fixture), ..SandboxConfig::default() };
+    config.oauth_auto_approve = true;
+    config.oauth_clients.push(OAuthClient {
+        client_id: CLIENT_ID.into(),
+        client_secret: CLIENT_SECRET.into(),
+        redirect_uris: vec![REDIRECT.into()],
+        app_id: 4242,
+    });
+    let sandbox = Sandbox::start(config).await.expect("sandbox starts");
+    println!("listening on {}", sandbox.base_url());
+    std::future::pending::<()>().await;
+}
+
+/// The import process: `total` leads into a new store at `db`, mapped and with create on. The
+/// known half as HubSpot has them, every fourth of those with a new company.
+fn import(total: usize, db: &std::path::Path) {
+    let known = total / 2;
+    let mut store = Store::open(db, Arc::new(SystemClock)).expect("store");
+    for (field, property) in [
+        ("first_name", "firstname"),
+        ("last_name", "lastname"),
+        ("company", "company"),
+        ("job_title", "jobtitle"),
+        ("city", "city"),
+    ] {
+        store.set_mapping(field, property, None).expect("mapping");
+    }
+    store.set_push_rules(Some(true), Some(true)).expect("rules");
+    let rows: Vec<LeadRow> = (0..total)
+        .map(|i| {
+            let company = if i < known && i % 4 == 0 { format!("Renamed {i}") } else { format!("Company {i}") };
+            LeadRow {
+                row: i + 1,
+                email: email(i),
+                values: vec![
+                    ("first_name".into(), format!("First{i}")),
+                    ("last_name".into(), format!("Last{i}")),
+                    ("company".into(), company),
+                    ("job_title".into(), "Buyer".into()),
+                    ("city".into(), "Lyon".into()),
+                ],
+            }
+        })
+        .collect();
+    store.import_leads(&rows).expect("import");
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_sandbox(known: usize) -> (Server, String) {
+    let mut child = Command::new(std::env::current_exe().expect("own path"))
+        .env(ROLE, known.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the sandbox process starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("reads the address");
+    let base = line.trim().strip_prefix("listening on ").expect("listening line").to_string();
+    (Server(child), base)
+}
+
+/// An access token through the sandbox's OAuth flow (auto-approved), so the portal applies the
+/// OAuth app limit.
+async fn oauth_token(http: &reqwest::Client, base: &str) -> String {
+    let query = [
+        ("client_id", CLIENT_ID),
+        ("scope", "oauth crm.objects.contacts.read crm.objects.contacts.write crm.objects.owners.read"),
+        ("redirect_uri", REDIRECT),
+        ("state", "bench"),
+    ];
+    let reply = http.get(format!("{base}/oauth/authorize")).query(&query).send().await.expect("authorize");
+    let location = reply.headers()["location"].to_str().expect("location").to_string();
+    let (_, params) = location.split_once('?').expect("a redirect with a code");
+    let params: HashMap<String, String> = serde_urlencoded::from_str(params).expect("query");
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("client_id", CLIENT_ID),
+        ("client_secret", CLIENT_SECRET),
+        ("redirect_uri", REDIRECT),
+        ("code", params["code"].as_str()),
+    ];
+    let tokens: Value = http
+        .post(format!("{base}/oauth/v1/token"))
+        .form(&form)
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    tokens["access_token"].as_str().expect("access token").to_string()
+}
+
+fn peak_memory_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+async fn bench(total: usize) {
+    let known = total / 2;
+    let (_server, base) = start_sandbox(known);
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http");
+    let token = oauth_token(&http, &base).await;
+
+    let dir = std::env::temp_dir().join(format!("hubsync-bench-push-{}-{total}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let db = dir.join("hubsync.db");
+    // The store is filled by a child process, as an import before the push would be, so the
+    // peak memory printed is the push's alone.
+    let imported = Instant::now();
+    let status = Command::new(std::env::current_exe().expect("own path"))
+        .env(IMPORT_ROLE, format!("{total}:{}", db.display()))
+        .status()
+        .expect("the import process runs");
+    assert!(status.success(), "the import failed");
+    let import_time = imported.elapsed();
+    let mut store = Store::open(&db, Arc::new(SystemClock)).expect("store");
+
+    let limits = RateLimitSettings::oauth();
+    let client =
+        HubSpotClient::new(ClientConfig::new(&base, limits), Secret::new(token), Arc::new(PortalLimiter::new(limits)))
+            .expect("client");
+    let options = PushOptions::default();
+    let started = Instant::now();
+    let prepared = prepare_push(&store, &client, &options, &mut |_| {}).await.expect("prepare");
+    let (plan_time, estimate) = (prepared.plan_time, prepared.estimate.clone());
+    let run = run_push(&mut store, &client, prepared, &options, &Cancel::default(), &mut |_| {}).await.expect("run");
+    let wall = started.elapsed();
+
+    let counters: Value =
+        http.get(format!("{base}/__sandbox/counters")).send().await.expect("counters").json().await.expect("json");
+    let updates = known.div_ceil(4);
+    let creates = total - known;
+    let floor = 1 + total.div_ceil(100) + updates.div_ceil(100) + creates.div_ceil(100);
+    let calls = client.api_calls();
+    // HubSpot's bound: at most 110 in any 10 s, so 110 go at once and each further 110 a full
+    // window after the first of the previous ones.
+    let bound = Duration::from_secs(10 * (calls.saturating_sub(1) / OAUTH_PER_WINDOW));
+    let throughput = bound.as_secs_f64() / wall.as_secs_f64() * 100.0;
+    let landed = run.counts.updated + run.counts.created;
+
+    println!(
+        "push benchmark: {total} leads ({known} in HubSpot, {updates} of them changed, {creates} new), OAuth limit 110 per 10 s"
+    );
+    println!("  import into the store      {:>9.2} s   (its own process)", import_time.as_secs_f64());
+    println!("  plan (pure)                {:>9.3} s   target < 2 s at 100,000 leads", plan_time.as_secs_f64());
+    println!("  estimate before the run    {:>9.1} s, {} API calls", estimate.seconds, estimate.api_calls);
+    println!(
+        "  wall time, read + write    {:>9.1} s   rate-limit bound {:.1} s = {throughput:.1} % of the bound's throughput (target >= 90 %)",
+        wall.as_secs_f64(),
+        bound.as_secs_f64()
+    );
+    println!(
+        "  API calls                  {calls:>9}   floor {floor} (1 properties + {} reads + {} updates + {} upserts)",
+        total.div_ceil(100),
+        updates.div_ceil(100),
+        creates.div_ceil(100)
+    );
+    println!("  429s received              {:>9}   target 0", counters["rateLimited"]);
+    println!(
+        "  rows landed                {landed:>9}   of {} to write; failed {}",
+        updates + creates,
+        run.counts.failed
+    );
+    match peak_memory_mib() {
+        Some(mib) => println!("  peak memory (this process) {mib:>9.0} MiB target < 300 MB"),
+        None => println!("  peak memory: not available on this platform"),
+    }
+    assert_eq!(landed as usize, updates + creates, "every row landed");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    if let Ok(job) = std::env::var(IMPORT_ROLE) {
+        let (total, db) = job.split_once(':').expect("TOTAL:PATH");
+        import(total.parse().expect("a count"), std::path::Path::new(db));
+        return;
+    }
+    if let Ok(known) = std::env::var(ROLE) {
+        runtime.block_on(serve_sandbox(known.parse().expect("a count")));
+        return;
+    }
+    // `cargo bench` passes `--bench`; run only for it (and not for `cargo test --benches`).
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let sizes = std::env::var("BENCH_LEADS").unwrap_or_else(|_| "10000,100000".into());
+    for size in sizes.split(',') {
+        runtime.block_on(bench(size.trim().parse().expect("BENCH_LEADS: numbers separated by commas")));
+    }
+}
