@@ -397,13 +397,27 @@ impl Store {
 
     /// Every lead, in id order, read in two passes rather than one query per lead.
     pub fn leads(&self) -> Result<Vec<Lead>> {
+        self.leads_page(0, i64::MAX as usize)
+    }
+
+    /// Up to `limit` leads with an id above `after`, in id order: for walking a big store a page
+    /// at a time instead of holding every lead at once.
+    pub fn leads_page(&self, after: i64, limit: usize) -> Result<Vec<Lead>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, email, hubspot_id, owner_id, created_at, updated_at FROM leads WHERE id > ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut leads: Vec<Lead> = stmt.query_map(params![after, limit], read_lead)?.collect::<rusqlite::Result<_>>()?;
+        let (Some(first), Some(last)) = (leads.first().map(|l| l.id), leads.last().map(|l| l.id)) else {
+            return Ok(leads);
+        };
+        let index: std::collections::HashMap<i64, usize> = leads.iter().enumerate().map(|(i, l)| (l.id, i)).collect();
         let mut stmt = self
             .conn
-            .prepare("SELECT id, email, hubspot_id, owner_id, created_at, updated_at FROM leads ORDER BY id")?;
-        let mut leads: Vec<Lead> = stmt.query_map([], read_lead)?.collect::<rusqlite::Result<_>>()?;
-        let index: std::collections::HashMap<i64, usize> = leads.iter().enumerate().map(|(i, l)| (l.id, i)).collect();
-        let mut stmt = self.conn.prepare("SELECT lead_id, field_key, value FROM lead_values")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+            .prepare_cached("SELECT lead_id, field_key, value FROM lead_values WHERE lead_id BETWEEN ?1 AND ?2")?;
+        let rows = stmt.query_map(params![first, last], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+        })?;
         for row in rows {
             let (lead_id, key, value) = row?;
             let slot =

@@ -10,7 +10,9 @@ pub mod push;
 pub use convert::{Invalid, lifecycle_moves_backward, to_hubspot};
 pub use hubsync_store::FieldChange;
 pub use owners::OwnerDirectory;
-pub use plan::{Action, Counts, Found, PlanItem, PushInputs, PushPlan, SkipReason, plan_push};
+pub use plan::{
+    Action, Claim, Counts, Found, PlanItem, PushInputs, PushPlan, SkipReason, finish_plan, plan_leads, plan_push,
+};
 pub use push::{
     Cancel, Estimate, Phase, PreparedPush, Progress, PushOptions, SyncError, prepare_push, record_preview, resume_push,
     run_push,

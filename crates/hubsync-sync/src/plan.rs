@@ -60,6 +60,17 @@ pub struct PlanItem {
     pub changes: Vec<FieldChange>,
     /// Things the admin should know: disagreeing matches, several matches.
     pub notes: Vec<String>,
+    /// What `settle_shared_contacts` needs to pick one lead per contact.
+    #[serde(skip)]
+    pub claim: Option<Claim>,
+}
+
+/// A lead's hold on the contact it matched: whether it has the contact's primary email, and
+/// when the lead was last changed. Two leads on one contact: the stronger hold writes it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Claim {
+    pub primary_email: bool,
+    pub lead_updated_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -80,13 +91,23 @@ fn updated_at(record: &Record) -> &str {
     record.get("lastmodifieddate").or(record.updated_at.as_deref()).unwrap_or("")
 }
 
+/// The whole plan for `inputs.leads`: `plan_leads`, then `finish_plan`.
 pub fn plan_push(inputs: &PushInputs<'_>) -> PushPlan {
+    finish_plan(plan_leads(inputs))
+}
+
+/// Each lead's item, on its own. A big push plans its leads a page at a time with this and
+/// finishes with `finish_plan` over all the items.
+pub fn plan_leads(inputs: &PushInputs<'_>) -> Vec<PlanItem> {
     let fields: HashMap<&str, &Field> = inputs.fields.iter().map(|f| (f.key.as_str(), f)).collect();
     let properties: HashMap<&str, &Property> = inputs.properties.iter().map(|p| (p.name.as_str(), p)).collect();
+    inputs.leads.iter().map(|lead| plan_lead(inputs, lead, &fields, &properties)).collect()
+}
+
+/// Settles contacts that several leads reached, and counts the actions.
+pub fn finish_plan(mut items: Vec<PlanItem>) -> PushPlan {
+    settle_shared_contacts(&mut items);
     let mut plan = PushPlan::default();
-    let mut items: Vec<PlanItem> =
-        inputs.leads.iter().map(|lead| plan_lead(inputs, lead, &fields, &properties)).collect();
-    one_lead_per_contact(inputs, &mut items);
     for item in items {
         match item.action {
             Action::Update { .. } => plan.counts.update += 1,
@@ -103,7 +124,7 @@ pub fn plan_push(inputs: &PushInputs<'_>) -> PushPlan {
 /// one by a stale link). Both writing it would make the result depend on order, and HubSpot
 /// refuses a batch naming one record twice: the lead holding the contact's primary email wins
 /// (else the most recently updated lead), and the others become invalid, naming it.
-fn one_lead_per_contact(inputs: &PushInputs<'_>, items: &mut [PlanItem]) {
+fn settle_shared_contacts(items: &mut [PlanItem]) {
     let mut claims: HashMap<&str, Vec<usize>> = HashMap::new();
     // Every lead that matched counts, written or not, so the same lead wins on every run.
     for (i, item) in items.iter().enumerate() {
@@ -113,26 +134,14 @@ fn one_lead_per_contact(inputs: &PushInputs<'_>, items: &mut [PlanItem]) {
     }
     let mut losers: Vec<(usize, String)> = Vec::new();
     for (contact_id, claimants) in claims.into_iter().filter(|(_, c)| c.len() > 1) {
-        let primary = inputs
-            .found
-            .by_id
-            .get(contact_id)
-            .or_else(|| inputs.found.by_email.values().flatten().find(|r| r.id == contact_id));
-        let primary_email = primary.and_then(|r| r.get("email")).map(str::to_lowercase);
-        let lead = |i: usize| &inputs.leads[i];
-        let winner = *claimants
-            .iter()
-            .max_by_key(|&&i| {
-                (primary_email.as_deref() == Some(lead(i).email.to_lowercase().as_str()), lead(i).updated_at)
-            })
-            .expect("several");
+        let winner = *claimants.iter().max_by_key(|&&i| &items[i].claim).expect("several");
         let writes = |i: usize| matches!(items[i].action, Action::Update { .. });
         for &i in claimants.iter().filter(|&&i| i != winner && writes(i)) {
             losers.push((
                 i,
                 format!(
                     "contact {contact_id} is also matched by lead {}, which is the one written; merge the two leads or change this one's email",
-                    lead(winner).email
+                    items[winner].email
                 ),
             ));
         }
@@ -190,6 +199,10 @@ fn plan_lead(
         action,
         changes,
         notes,
+        claim: contact.map(|c| Claim {
+            primary_email: c.get("email").is_some_and(|e| e.eq_ignore_ascii_case(&lead.email)),
+            lead_updated_at: lead.updated_at,
+        }),
     };
     match contact {
         Some(_) if !inputs.rules.update => {

@@ -22,7 +22,7 @@ use serde_json::json;
 use tracing::Instrument;
 
 use crate::owners::OwnerDirectory;
-use crate::plan::{Action, Found, PlanItem, PushInputs, PushPlan, SkipReason, plan_push};
+use crate::plan::{Action, Found, PlanItem, PushInputs, PushPlan, SkipReason, finish_plan, plan_leads};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -132,7 +132,38 @@ pub struct PreparedPush {
     pub plan_time: Duration,
 }
 
+/// Leads are read and planned this many at a time, so memory holds the plan, not every lead
+/// and every contact at once.
+const PAGE: usize = 2_000;
+
+/// What the plan needs besides the leads and what HubSpot holds for them.
+struct PlanContext {
+    fields: Vec<hubsync_store::Field>,
+    mappings: Vec<hubsync_store::Mapping>,
+    rules: hubsync_store::PushRules,
+    properties: Vec<Property>,
+    owners: OwnerDirectory,
+}
+
+impl PlanContext {
+    fn plan(&self, leads: &[Lead], found: &Found) -> Vec<PlanItem> {
+        plan_leads(&PushInputs {
+            leads,
+            fields: &self.fields,
+            mappings: &self.mappings,
+            rules: self.rules,
+            properties: &self.properties,
+            owners: &self.owners,
+            found,
+        })
+    }
+}
+
 /// Reads HubSpot's side for the selected leads and plans the push. Sends no write.
+///
+/// A page of leads at a time: one batch read by email per 100 leads; leads whose email found
+/// nothing but that are linked to a contact wait until 100 of them (or the last page) make a
+/// full batch read by id, so the calls stay at the floor however the pages fall.
 pub async fn prepare_push(
     store: &Store,
     client: &HubSpotClient,
@@ -141,8 +172,7 @@ pub async fn prepare_push(
 ) -> Result<PreparedPush, SyncError> {
     let started = Instant::now();
     let calls_before = client.api_calls();
-    let leads = select_leads(store, &options.emails)?;
-    let fields = store.fields()?;
+    let mut selection = Selection::new(store, &options.emails)?;
     let mappings = store.mappings()?;
     let rules = store.push_rules()?;
     let portal_id = store.connection()?.map(|c| c.portal_id);
@@ -162,21 +192,55 @@ pub async fn prepare_push(
         }
     }
     let wanted = known_properties(wanted, &properties);
-    let found = read_contacts(client, &leads, &wanted, options.concurrency, progress).await?;
-    let read_calls = client.api_calls() - calls_before - setup_calls;
-    let read_time = started.elapsed();
+    let context = PlanContext { fields: store.fields()?, mappings, rules, properties, owners };
 
+    let total = selection.total;
+    let mut items: Vec<PlanItem> = Vec::with_capacity(total as usize);
+    let mut by_id_pending: Vec<Lead> = Vec::new();
+    let mut plan_time = Duration::ZERO;
+    let mut done = 0;
+    progress(Progress { phase: Phase::Reading, done, total });
+    loop {
+        let page = selection.next_page(store)?;
+        let last = page.is_empty();
+        if !page.is_empty() {
+            let by_email = read_by_email(client, &page, &wanted, options.concurrency).await?;
+            let (now, later): (Vec<Lead>, Vec<Lead>) = page
+                .into_iter()
+                .partition(|l| l.hubspot_id.is_none() || by_email.contains_key(&l.email.to_lowercase()));
+            by_id_pending.extend(later);
+            let found = Found { by_email, by_id: HashMap::new() };
+            let planning = Instant::now();
+            done += now.len() as u64;
+            items.extend(context.plan(&now, &found));
+            plan_time += planning.elapsed();
+        }
+        // Only whole batches of 100 until the last page, which takes the rest.
+        let take = if last { by_id_pending.len() } else { by_id_pending.len() / BATCH_LIMIT * BATCH_LIMIT };
+        if take > 0 {
+            let rest = by_id_pending.split_off(take);
+            let leads = std::mem::replace(&mut by_id_pending, rest);
+            let ids: Vec<String> = leads.iter().filter_map(|l| l.hubspot_id.clone()).collect();
+            let by_id = read_by_id(client, &ids, &wanted, options.concurrency).await?;
+            let found = Found { by_email: HashMap::new(), by_id };
+            let planning = Instant::now();
+            done += leads.len() as u64;
+            items.extend(context.plan(&leads, &found));
+            plan_time += planning.elapsed();
+        }
+        progress(Progress { phase: Phase::Reading, done, total });
+        if last {
+            break;
+        }
+    }
     let planning = Instant::now();
-    let plan = plan_push(&PushInputs {
-        leads: &leads,
-        fields: &fields,
-        mappings: &mappings,
-        rules,
-        properties: &properties,
-        owners: &owners,
-        found: &found,
-    });
-    let plan_time = planning.elapsed();
+    // Leads read by id were planned after their page: back to the store's order.
+    items.sort_by_key(|i| i.lead_id);
+    let plan = finish_plan(items);
+    plan_time += planning.elapsed();
+    let read_calls = client.api_calls() - calls_before - setup_calls;
+    let read_time = started.elapsed().saturating_sub(plan_time);
+
     let write_calls = (plan.counts.update.div_ceil(BATCH_LIMIT) + plan.counts.create.div_ceil(BATCH_LIMIT)) as u64;
     let spent = client.api_calls() - calls_before;
     // Reads overlapped as writes will, so their pace is the live run's pace when the limit isn't.
@@ -189,7 +253,7 @@ pub async fn prepare_push(
         client.config().limits.window,
         per_call,
     );
-    let settings = json!({ "rules": rules, "mappings": mappings, "emails": options.emails });
+    let settings = json!({ "rules": context.rules, "mappings": context.mappings, "emails": options.emails });
     Ok(PreparedPush { plan, estimate, settings, portal_id, api_calls: spent, read_time, plan_time })
 }
 
@@ -221,20 +285,52 @@ fn estimate(
     }
 }
 
-fn select_leads(store: &Store, emails: &[String]) -> Result<Vec<Lead>, SyncError> {
-    let leads = store.leads()?;
-    if emails.is_empty() {
-        return Ok(leads);
+/// The leads a push covers, handed out a page at a time: every lead (paged from the store),
+/// or those named by email (checked up front: an unknown one is an error before any call).
+struct Selection {
+    named: Option<std::vec::IntoIter<Lead>>,
+    after: i64,
+    total: u64,
+}
+
+impl Selection {
+    fn new(store: &Store, emails: &[String]) -> Result<Selection, SyncError> {
+        if emails.is_empty() {
+            return Ok(Selection { named: None, after: 0, total: store.lead_count()? as u64 });
+        }
+        let mut leads = Vec::new();
+        let mut seen = HashSet::new();
+        let mut unknown = Vec::new();
+        for email in emails {
+            let key = email.trim().to_lowercase();
+            if !seen.insert(key.clone()) {
+                continue;
+            }
+            match store.lead_by_email(&key)? {
+                Some(lead) => leads.push(lead),
+                None => unknown.push(key),
+            }
+        }
+        if !unknown.is_empty() {
+            unknown.sort();
+            return Err(SyncError::UnknownLeads(unknown));
+        }
+        leads.sort_by_key(|l| l.id);
+        Ok(Selection { total: leads.len() as u64, named: Some(leads.into_iter()), after: 0 })
     }
-    let wanted: HashSet<String> = emails.iter().map(|e| e.trim().to_lowercase()).collect();
-    let selected: Vec<Lead> = leads.into_iter().filter(|l| wanted.contains(&l.email.to_lowercase())).collect();
-    let have: HashSet<String> = selected.iter().map(|l| l.email.to_lowercase()).collect();
-    let mut unknown: Vec<String> = wanted.into_iter().filter(|e| !have.contains(e)).collect();
-    if !unknown.is_empty() {
-        unknown.sort();
-        return Err(SyncError::UnknownLeads(unknown));
+
+    fn next_page(&mut self, store: &Store) -> Result<Vec<Lead>, SyncError> {
+        match &mut self.named {
+            Some(named) => Ok(named.by_ref().take(PAGE).collect()),
+            None => {
+                let page = store.leads_page(self.after, PAGE)?;
+                if let Some(last) = page.last() {
+                    self.after = last.id;
+                }
+                Ok(page)
+            }
+        }
     }
-    Ok(selected)
 }
 
 /// Asking for a property the portal lacks fails the whole read; the plan reports the mapping
@@ -244,52 +340,49 @@ fn known_properties(wanted: Vec<String>, properties: &[Property]) -> Vec<String>
     wanted.into_iter().filter(|w| names.contains(w.as_str())).collect()
 }
 
-/// Batch reads by email (one call per 100 leads), then by id for leads linked to a contact
-/// whose email found nothing. A contact found through an additional email is filed under it.
-async fn read_contacts(
+/// Batch reads by email, one call per 100 leads. A contact found through an additional email
+/// is filed under it.
+async fn read_by_email(
     client: &HubSpotClient,
     leads: &[Lead],
     properties: &[String],
     concurrency: usize,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<Found, SyncError> {
-    let total = leads.len() as u64;
-    let mut found = Found::default();
+) -> Result<HashMap<String, Vec<Record>>, SyncError> {
+    let mut found: HashMap<String, Vec<Record>> = HashMap::new();
     let emails: Vec<String> = leads.iter().map(|l| l.email.to_lowercase()).collect();
-    let mut done = 0;
-    progress(Progress { phase: Phase::Reading, done, total });
     let mut reads = futures_util::stream::iter(emails.chunks(BATCH_LIMIT).map(|chunk| async move {
         let outcome = client.batch_read(chunk, true, properties).await;
         (chunk, outcome)
     }))
     .buffer_unordered(concurrency.max(1));
     while let Some((chunk, outcome)) = reads.next().await {
-        let outcome = outcome?;
         let asked: HashSet<&str> = chunk.iter().map(String::as_str).collect();
-        for record in outcome.results {
+        for record in outcome?.results {
             for address in addresses(&record) {
                 if asked.contains(address.as_str()) {
-                    found.by_email.entry(address).or_default().push(record.clone());
+                    found.entry(address).or_default().push(record.clone());
                 }
             }
         }
-        done += chunk.len() as u64;
-        progress(Progress { phase: Phase::Reading, done, total });
     }
-    drop(reads);
+    Ok(found)
+}
 
-    let by_id: Vec<String> = leads
-        .iter()
-        .filter(|l| !found.by_email.contains_key(&l.email.to_lowercase()))
-        .filter_map(|l| l.hubspot_id.clone())
-        .collect();
+/// Batch reads by record id, one call per 100; ids HubSpot no longer has are simply absent.
+async fn read_by_id(
+    client: &HubSpotClient,
+    ids: &[String],
+    properties: &[String],
+    concurrency: usize,
+) -> Result<HashMap<String, Record>, SyncError> {
+    let mut found = HashMap::new();
     let mut reads = futures_util::stream::iter(
-        by_id.chunks(BATCH_LIMIT).map(|chunk| async move { client.batch_read(chunk, false, properties).await }),
+        ids.chunks(BATCH_LIMIT).map(|chunk| async move { client.batch_read(chunk, false, properties).await }),
     )
     .buffer_unordered(concurrency.max(1));
     while let Some(outcome) = reads.next().await {
         for record in outcome?.results {
-            found.by_id.insert(record.id.clone(), record);
+            found.insert(record.id.clone(), record);
         }
     }
     Ok(found)

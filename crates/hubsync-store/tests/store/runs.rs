@@ -139,3 +139,20 @@ fn a_bulk_import_reports_every_bad_row_and_writes_all_or_nothing() {
     assert_eq!(known.value("company"), Some("New"));
     assert_eq!(store.lead_count().unwrap(), 2);
 }
+
+#[test]
+fn leads_can_be_walked_a_page_at_a_time_with_their_values() {
+    let mut store = store();
+    let rows: Vec<LeadRow> = (0..25).map(|i| row(i + 1, &format!("p{i}@example.com"), &[("company", "C")])).collect();
+    store.import_leads(&rows).unwrap();
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.leads_page(after, 10).unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        assert!(page.len() <= 10 && page.iter().all(|l| l.value("company") == Some("C")));
+        seen.extend(page);
+    }
+    assert_eq!(seen, store.leads().unwrap(), "the pages together are every lead, in order");
+}

@@ -418,3 +418,36 @@ async fn an_owner_email_becomes_the_active_owners_id_and_a_deactivated_one_is_re
     assert_eq!((run.counts.updated, run.counts.invalid), (1, 2));
     assert_eq!(prop(&portal.contacts().await["owned@example.com"], "hubspot_owner_id"), Some(active.id.as_str()));
 }
+
+#[tokio::test]
+async fn a_push_bigger_than_a_page_reads_at_the_floor_and_plans_every_lead_once() {
+    // 150 contacts whose emails changed in HubSpot: their leads find them by linked id.
+    let contacts: Vec<Value> = (0..150)
+        .map(|j| json!({ "id": (5000 + j).to_string(), "properties": { "email": format!("renamed{j}@example.com") } }))
+        .collect();
+    let portal = Portal::start(Value::Array(contacts)).await;
+    let client = portal.client(fast());
+    let mut store = store_for(&portal);
+    let rows: Vec<hubsync_store::LeadRow> = (0..2150)
+        .map(|i| hubsync_store::LeadRow {
+            row: i + 1,
+            email: format!("p{i}@example.com"),
+            values: vec![("company".into(), format!("Co {i}"))],
+        })
+        .collect();
+    store.import_leads(&rows).unwrap();
+    let leads = store.leads().unwrap();
+    // Spread over both pages of leads.
+    for j in 0..150 {
+        store.link_contact(leads[j * 14].id, Some(&(5000 + j).to_string())).unwrap();
+    }
+    let mut reported = Vec::new();
+    let prepared =
+        prepare_push(&store, &client, &PushOptions::default(), &mut |p| reported.push(p.done)).await.unwrap();
+    assert_eq!(prepared.estimate.read_calls, 22 + 2, "22 by email, then 150 by id in two batches");
+    assert_eq!(prepared.plan.items.len(), 2150);
+    assert!(prepared.plan.items.windows(2).all(|w| w[0].lead_id < w[1].lead_id), "in the store's order");
+    assert_eq!((prepared.plan.counts.update, prepared.plan.counts.skip), (150, 2000), "create is off");
+    assert_eq!(reported.last(), Some(&2150));
+    assert!(reported.windows(2).all(|w| w[0] <= w[1]));
+}
