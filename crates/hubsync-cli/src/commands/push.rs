@@ -259,17 +259,17 @@ fn preview_text(report: &PreviewReport<'_>, connection: &ConnectionInfo) -> Stri
 }
 
 /// One progress bar per phase, on a terminal only.
-struct Bars {
+pub struct Bars {
     json: bool,
     current: Option<(Phase, Option<ProgressBar>)>,
 }
 
 impl Bars {
-    fn new(json: bool) -> Bars {
+    pub fn new(json: bool) -> Bars {
         Bars { json, current: None }
     }
 
-    fn update(&mut self, p: Progress) {
+    pub fn update(&mut self, p: Progress) {
         if self.current.as_ref().map(|(phase, _)| *phase) != Some(p.phase) {
             self.finish();
             let label = match p.phase {
@@ -283,7 +283,7 @@ impl Bars {
         }
     }
 
-    fn finish(&mut self) {
+    pub fn finish(&mut self) {
         if let Some((_, Some(bar))) = self.current.take() {
             bar.finish_and_clear();
         }

@@ -6,7 +6,7 @@ use hubsync_sync::{PushOptions, resume_push};
 use serde::Serialize;
 
 use crate::cli::RunsCommand;
-use crate::commands::push::{cancel_on_ctrl_c, finish};
+use crate::commands::push::{Bars, cancel_on_ctrl_c, finish};
 use crate::context::Context;
 use crate::output::{Table, emit, pairs};
 
@@ -37,6 +37,7 @@ pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> 
             let client = ctx.client()?;
             let options = PushOptions { concurrency: args.concurrency.max(1), ..PushOptions::default() };
             let cancel = cancel_on_ctrl_c();
+            let mut bars = Bars::new(ctx.json);
             let run = resume_push(
                 &mut ctx.store,
                 &client,
@@ -44,9 +45,10 @@ pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> 
                 Some(connection.portal_id),
                 &options,
                 &cancel,
-                &mut |_| {},
+                &mut |p| bars.update(p),
             )
             .await?;
+            bars.finish();
             finish(ctx, run)
         }
     }
