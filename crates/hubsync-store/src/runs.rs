@@ -169,6 +169,16 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
             for item in items {
+                // A live run links each lead it skipped to the contact it matched (a lead it
+                // writes is linked when HubSpot answers); a preview links nothing.
+                let mut notes = std::borrow::Cow::Borrowed(&item.notes);
+                if run.mode == RunMode::Live
+                    && item.outcome == Some(ItemOutcome::Skipped)
+                    && let Some(contact) = item.contact_id.as_deref()
+                    && let Some(note) = link_lead(&tx, item.lead_id, contact)?
+                {
+                    notes.to_mut().push(note);
+                }
                 insert.execute(params![
                     run_id,
                     item.seq,
@@ -178,7 +188,7 @@ impl Store {
                     item.action.as_str(),
                     (!item.reasons.is_empty()).then(|| serde_json::to_string(&item.reasons).expect("strings")),
                     serde_json::to_string(&item.changes).expect("plain data"),
-                    serde_json::to_string(&item.notes).expect("strings"),
+                    serde_json::to_string(&*notes).expect("strings"),
                     item.outcome.map(ItemOutcome::as_str),
                     item.error,
                 ])?;
@@ -200,8 +210,6 @@ impl Store {
                 "UPDATE sync_run_items SET outcome = ?3, contact_id = COALESCE(?4, contact_id), error = ?5, notes = ?6
                  WHERE run_id = ?1 AND seq = ?2",
             )?;
-            let mut holder = tx.prepare_cached("SELECT id FROM leads WHERE hubspot_id = ?1 AND id <> ?2")?;
-            let mut link = tx.prepare_cached("UPDATE leads SET hubspot_id = ?1 WHERE id = ?2")?;
             for result in results {
                 let (lead_id, notes): (i64, String) = lead_of
                     .query_row(params![run_id, result.seq], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -209,17 +217,10 @@ impl Store {
                     .ok_or_else(|| StoreError::Corrupt(format!("run {run_id} has no row {}", result.seq)))?;
                 let mut notes: Vec<String> = serde_json::from_str(&notes).map_err(|_| corrupt("notes", &notes))?;
                 let written = matches!(result.outcome, ItemOutcome::Updated | ItemOutcome::Created);
-                if let Some(contact) = result.contact_id.as_deref().filter(|_| written) {
-                    let other: Option<i64> = holder.query_row(params![contact, lead_id], |r| r.get(0)).optional()?;
-                    match other {
-                        Some(other) => notes.push(format!(
-                            "contact {contact} is linked to lead {other}, so this lead was not linked to it"
-                        )),
-                        // A lead deleted since the run was planned simply has nothing to link.
-                        None => {
-                            link.execute(params![contact, lead_id])?;
-                        }
-                    }
+                if let Some(contact) = result.contact_id.as_deref().filter(|_| written)
+                    && let Some(note) = link_lead(&tx, lead_id, contact)?
+                {
+                    notes.push(note);
                 }
                 update.execute(params![
                     run_id,
@@ -366,6 +367,20 @@ impl Store {
         })
         .collect()
     }
+}
+
+/// Links a lead to its contact, unless another lead holds that contact: then it says so, for
+/// the row's notes. A lead deleted since the run was planned simply has nothing to link.
+fn link_lead(tx: &rusqlite::Transaction<'_>, lead_id: i64, contact: &str) -> Result<Option<String>> {
+    let other: Option<i64> = tx
+        .prepare_cached("SELECT id FROM leads WHERE hubspot_id = ?1 AND id <> ?2")?
+        .query_row(params![contact, lead_id], |r| r.get(0))
+        .optional()?;
+    if let Some(other) = other {
+        return Ok(Some(format!("contact {contact} is linked to lead {other}, so this lead was not linked to it")));
+    }
+    tx.prepare_cached("UPDATE leads SET hubspot_id = ?1 WHERE id = ?2")?.execute(params![contact, lead_id])?;
+    Ok(None)
 }
 
 fn resumable_why(run: &Run) -> String {

@@ -407,7 +407,8 @@ impl Store {
             "SELECT id, email, hubspot_id, owner_id, created_at, updated_at FROM leads WHERE id > ?1 ORDER BY id LIMIT ?2",
         )?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut leads: Vec<Lead> = stmt.query_map(params![after, limit], read_lead)?.collect::<rusqlite::Result<_>>()?;
+        let mut leads: Vec<Lead> =
+            stmt.query_map(params![after, limit], read_lead)?.collect::<rusqlite::Result<_>>()?;
         let (Some(first), Some(last)) = (leads.first().map(|l| l.id), leads.last().map(|l| l.id)) else {
             return Ok(leads);
         };

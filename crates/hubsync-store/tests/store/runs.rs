@@ -52,7 +52,10 @@ fn a_live_run_is_a_journal_whose_outcomes_link_leads_and_complete_it() {
         item(2, c.id, "c@example.com", RunAction::Skip, Some(ItemOutcome::Skipped)),
         item(3, c.id, "c@example.com", RunAction::Create, None),
     ];
+    let mut items = items;
+    items[2].contact_id = Some("300".into());
     let run_id = store.create_run(&new_run(RunMode::Live), &items).unwrap();
+    assert_eq!(store.lead(c.id).unwrap().unwrap().hubspot_id.as_deref(), Some("300"), "a skipped match is linked");
     let run = store.run(run_id).unwrap().unwrap();
     assert_eq!(run.status, RunStatus::Running);
     assert!(run.is_resumable());
