@@ -227,6 +227,22 @@ pub struct HubSpotClient {
     seen: std::sync::Mutex<RateLimitSeen>,
 }
 
+/// reqwest's message ("error sending request") with what lies under it ("connection refused",
+/// a DNS failure, a timeout), so the admin sees the actual cause.
+fn with_causes(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     headers.get("retry-after")?.to_str().ok()?.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
@@ -290,9 +306,9 @@ impl HubSpotClient {
             }
             let (error, retry_after) = match builder.send().await {
                 Err(e) if e.is_connect() => {
-                    (ClientError::Unreachable { url: url.clone(), detail: e.to_string() }, None)
+                    (ClientError::Unreachable { url: url.clone(), detail: with_causes(&e) }, None)
                 }
-                Err(e) => (ClientError::Interrupted { detail: e.to_string() }, None),
+                Err(e) => (ClientError::Interrupted { detail: with_causes(&e) }, None),
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
@@ -369,9 +385,16 @@ impl HubSpotClient {
         self.send(&ApiRequest::get(self.config.version.account_details())).await?.json()
     }
 
-    /// One page of the contacts list (no 10,000 cap, unlike search).
-    pub async fn list_contacts(&self, after: Option<&str>, properties: &[String]) -> Result<Page<Record>, ClientError> {
-        let mut request = ApiRequest::get(self.config.version.contacts()).query("limit", "100");
+    /// One page of the contacts list (no 10,000 cap, unlike search), of up to `limit` (at most
+    /// 100) contacts.
+    pub async fn list_contacts(
+        &self,
+        limit: u32,
+        after: Option<&str>,
+        properties: &[String],
+    ) -> Result<Page<Record>, ClientError> {
+        let limit = limit.clamp(1, 100).to_string();
+        let mut request = ApiRequest::get(self.config.version.contacts()).query("limit", limit);
         if !properties.is_empty() {
             request = request.query("properties", properties.join(","));
         }

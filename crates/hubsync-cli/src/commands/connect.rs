@@ -55,11 +55,15 @@ pub async fn run(ctx: &mut Context, args: ConnectArgs) -> anyhow::Result<()> {
     let mut checks = Vec::new();
     let account = probe(client.account_details().await, "read the account details", None)?;
     checks.push(Check { check: "account details", scope: None, detail: format!("portal {}", account.portal_id) });
-    let page = probe(client.list_contacts(None, &[]).await, "read contacts", Some(CONTACTS_READ))?;
+    let page = probe(client.list_contacts(1, None, &[]).await, "read contacts", Some(CONTACTS_READ))?;
     checks.push(Check {
         check: "contacts read",
         scope: Some(CONTACTS_READ),
-        detail: format!("{} contacts on the first page", page.results.len()),
+        detail: if page.results.is_empty() {
+            "the portal has no contacts yet".into()
+        } else {
+            "one contact read".into()
+        },
     });
     let owners = probe(client.owners(false).await, "read owners", Some(OWNERS_READ))?;
     checks.push(Check {

@@ -137,6 +137,8 @@ fn status_shows_the_local_part_when_the_portal_cannot_be_reached() {
     let status = hub.json(&["status"]);
     assert_eq!(status["portal"]["reachable"], false);
     assert_eq!(status["portal"]["error"]["code"], "hubspot_unreachable");
+    let message = status["portal"]["error"]["message"].as_str().unwrap().to_lowercase();
+    assert!(message.contains("refused"), "the cause under reqwest's message is named: {message}");
     assert_eq!(status["counts"]["leads"], 1);
     assert!(status["connection"]["portal_id"].is_u64());
 }

@@ -59,7 +59,7 @@ async fn reads_properties_owners_account_and_pages_on_both_path_styles() {
         let mut seen = 0;
         let mut after: Option<String> = None;
         loop {
-            let page = client.list_contacts(after.as_deref(), &["email".into()]).await.unwrap();
+            let page = client.list_contacts(100, after.as_deref(), &["email".into()]).await.unwrap();
             seen += page.results.len();
             match page.next_after() {
                 Some(next) => after = Some(next.to_string()),
