@@ -51,7 +51,7 @@ pub enum Command {
     /// Which lead field goes to which HubSpot contact property, and how.
     #[command(subcommand)]
     Mapping(MappingCommand),
-    /// What a push may do.
+    /// What a push may do, and what a pull brings in.
     #[command(subcommand)]
     Rules(RulesCommand),
     /// Push leads to HubSpot: a read-only preview, or the live run.
@@ -290,6 +290,34 @@ pub enum RulesCommand {
     /// update: change the HubSpot contact a lead matches. create: add a contact when none
     /// matches, allowed only while update is on. With no flags, shows the rules.
     Push(PushRulesArgs),
+    /// Show the pull rules, or replace them: which HubSpot contacts a pull brings in.
+    ///
+    /// --all: every contact. --filter 'PROPERTY OP VALUE' (repeatable; all must hold), with OP
+    /// one of =, !=, in (a,b,c), contains, >, <, between (a,b), known, unknown, on any contact
+    /// property by its internal name, or `owner` with an owner's email. Dates are YYYY-MM-DD
+    /// (midnight UTC) or full timestamps. The rules are checked against the connected portal's
+    /// properties and owners and HubSpot's search limits when saved; a rule HubSpot can't take
+    /// is refused with the reason and nothing changes. With no flags, shows the rules.
+    Pull(PullRulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PullRulesArgs {
+    /// Every contact (drops the filters).
+    #[arg(long, conflicts_with = "filter")]
+    pub all: bool,
+
+    /// A condition, 'PROPERTY OP VALUE', e.g. 'lifecyclestage in (lead, customer)'. Repeatable.
+    #[arg(long, value_name = "'PROPERTY OP VALUE'")]
+    pub filter: Vec<String>,
+
+    /// Only contacts not in the store yet (by email or contact id).
+    #[arg(long)]
+    pub new_only: bool,
+
+    /// Only contacts modified on or after this date (YYYY-MM-DD) or instant (RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub modified_since: Option<String>,
 }
 
 #[derive(Debug, Args)]

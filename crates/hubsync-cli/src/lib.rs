@@ -21,7 +21,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fields(command) => commands::fields::run(&mut ctx, command),
         Command::Leads(command) => commands::leads::run(&mut ctx, command),
         Command::Mapping(command) => commands::mapping::run(&mut ctx, command).await,
-        Command::Rules(command) => commands::rules::run(&mut ctx, command),
+        Command::Rules(command) => commands::rules::run(&mut ctx, command).await,
         Command::Push(args) => commands::push::run(&mut ctx, args).await,
         Command::Runs(command) => commands::runs::run(&mut ctx, command).await,
         Command::Disconnect => commands::connect::disconnect(&mut ctx),

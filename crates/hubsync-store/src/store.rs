@@ -548,6 +548,22 @@ impl Store {
         Ok(next)
     }
 
+    /// The pull rules as saved (the sync crate's JSON), or `None` when none were saved.
+    pub fn pull_rules_json(&self) -> Result<Option<serde_json::Value>> {
+        let raw: Option<String> =
+            self.conn.query_row("SELECT rules FROM pull_rules WHERE id = 1", [], |r| r.get(0)).optional()?;
+        raw.map(|r| serde_json::from_str(&r).map_err(|e| StoreError::Corrupt(format!("pull rules: {e}")))).transpose()
+    }
+
+    pub fn set_pull_rules_json(&mut self, rules: &serde_json::Value) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO pull_rules (id, rules, updated_at) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET rules = excluded.rules, updated_at = excluded.updated_at",
+            params![rules.to_string(), stamp(self.clock.now())],
+        )?;
+        Ok(())
+    }
+
     // ---- connection ----
 
     pub fn connection(&self) -> Result<Option<ConnectionInfo>> {

@@ -5,6 +5,7 @@
 pub mod convert;
 pub mod owners;
 pub mod plan;
+pub mod pull_rules;
 pub mod push;
 
 pub use convert::{Invalid, lifecycle_moves_backward, to_hubspot};
@@ -13,6 +14,7 @@ pub use owners::OwnerDirectory;
 pub use plan::{
     Action, Claim, Counts, Found, PlanItem, PushInputs, PushPlan, SkipReason, finish_plan, plan_leads, plan_push,
 };
+pub use pull_rules::{Condition, Operator, PullRules};
 pub use push::{
     Cancel, Estimate, Phase, PreparedPush, Progress, PushOptions, SyncError, prepare_push, record_preview, resume_push,
     run_push,

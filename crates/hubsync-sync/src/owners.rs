@@ -27,6 +27,11 @@ impl OwnerDirectory {
         OwnerDirectory { by_email }
     }
 
+    /// The id of the owner with this email, active or deactivated (filters may name either).
+    pub fn any_id(&self, email: &str) -> Option<&str> {
+        self.by_email.get(&email.trim().to_lowercase()).map(|o| o.id.as_str())
+    }
+
     /// The id of the active owner with this email.
     pub fn active_id(&self, email: &str) -> Result<&str, OwnerProblem> {
         let owner = self.by_email.get(&email.trim().to_lowercase()).ok_or(OwnerProblem::Unknown)?;

@@ -1,24 +1,93 @@
-//! `hubsync rules push [--update on|off] [--create on|off]`.
+//! `hubsync rules push [--update on|off] [--create on|off]` and
+//! `hubsync rules pull [--all | --filter 'PROPERTY OP VALUE' …] [--new-only] [--modified-since DATE]`.
 
 use hubsync_store::PushRules;
+use hubsync_sync::OwnerDirectory;
+use hubsync_sync::pull_rules::{self, Condition, PullRules};
+use serde::Serialize;
 
-use crate::cli::RulesCommand;
+use crate::cli::{PullRulesArgs, RulesCommand};
 use crate::context::Context;
+use crate::error::{CliError, codes};
 use crate::output::{emit, on_off, pairs};
 
-pub fn run(ctx: &mut Context, command: RulesCommand) -> anyhow::Result<()> {
-    let RulesCommand::Push(args) = command;
-    let rules = if args.update.is_none() && args.create.is_none() {
-        ctx.store.push_rules()?
-    } else {
-        ctx.store.set_push_rules(args.update.map(Into::into), args.create.map(Into::into))?
-    };
-    emit(ctx.json, &rules, render)
+/// `rules pull --json`: the rules, and the HubSpot search filters they compile to (when they
+/// were checked against the portal).
+#[derive(Debug, Serialize)]
+pub struct PullRulesReport {
+    pub rules: PullRules,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<serde_json::Value>>,
 }
 
-fn render(rules: &PushRules) -> String {
+pub async fn run(ctx: &mut Context, command: RulesCommand) -> anyhow::Result<()> {
+    match command {
+        RulesCommand::Push(args) => {
+            let rules = if args.update.is_none() && args.create.is_none() {
+                ctx.store.push_rules()?
+            } else {
+                ctx.store.set_push_rules(args.update.map(Into::into), args.create.map(Into::into))?
+            };
+            emit(ctx.json, &rules, render_push)
+        }
+        RulesCommand::Pull(args) => pull(ctx, args).await,
+    }
+}
+
+async fn pull(ctx: &mut Context, args: PullRulesArgs) -> anyhow::Result<()> {
+    let changes = args.all || !args.filter.is_empty() || args.new_only || args.modified_since.is_some();
+    if !changes {
+        let rules = pull_rules::load(&ctx.store)?;
+        return emit(ctx.json, &PullRulesReport { rules, filters: None }, |r| render_pull(&r.rules));
+    }
+    let conditions = args
+        .filter
+        .iter()
+        .map(|f| Condition::parse(f).map_err(|e| CliError::new(codes::INVALID_RULE, e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let modified_since = args
+        .modified_since
+        .as_deref()
+        .map(|d| pull_rules::parse_instant(d).map_err(|e| CliError::new(codes::INVALID_RULE, e)))
+        .transpose()?;
+    let rules = PullRules { conditions, new_only: args.new_only, modified_since };
+    // Checked against the live portal: a rule HubSpot can't take is refused now, not mid-pull.
+    let client = ctx.interactive_client()?;
+    let properties = client.properties().await?;
+    let uses_owner = rules.conditions.iter().any(|c| c.property == pull_rules::OWNER);
+    let owners = if uses_owner {
+        OwnerDirectory::new(client.owners(false).await?, client.owners(true).await?)
+    } else {
+        OwnerDirectory::default()
+    };
+    let filters = pull_rules::compile(&rules, &properties, &owners)
+        .map_err(|reason| CliError::new(codes::INVALID_RULE, format!("HubSpot can't take this pull rule: {reason}")))?;
+    pull_rules::save(&mut ctx.store, &rules)?;
+    emit(ctx.json, &PullRulesReport { rules, filters: Some(filters) }, |r| render_pull(&r.rules))
+}
+
+fn render_push(rules: &PushRules) -> String {
     pairs(&[
         ("update", format!("{} (change the contact a lead matches)", on_off(rules.update))),
         ("create", format!("{} (add a contact when none matches)", on_off(rules.create))),
+    ])
+}
+
+fn describe(condition: &Condition) -> String {
+    let op =
+        serde_json::to_value(condition.operator).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+    format!("{} {op} {}", condition.property, condition.values.join(", ")).trim_end().to_string()
+}
+
+fn render_pull(rules: &PullRules) -> String {
+    let contacts = if rules.conditions.is_empty() {
+        "every contact".to_string()
+    } else {
+        rules.conditions.iter().map(describe).collect::<Vec<_>>().join(" AND ")
+    };
+    pairs(&[
+        ("contacts", contacts),
+        ("new only", on_off(rules.new_only).to_string()),
+        ("modified since", rules.modified_since.map(|t| t.to_rfc3339()).unwrap_or_else(|| "-".into())),
     ])
 }

@@ -22,3 +22,49 @@ fn push_rules_show_and_change_but_create_needs_update() {
         json!({ "update": false, "create": false })
     );
 }
+
+#[test]
+fn pull_rules_are_checked_against_the_portal_when_saved() {
+    let portal = crate::support::Portal::start();
+    let hub = Hub::new();
+    assert_eq!(
+        hub.json(&["rules", "pull"])["rules"],
+        json!({ "conditions": [], "newOnly": false, "modifiedSince": null })
+    );
+    assert_eq!(hub.json_error(&["rules", "pull", "--filter", "city known"])["code"], "not_connected");
+    hub.connect(&portal);
+
+    let saved = hub.json(&[
+        "rules",
+        "pull",
+        "--filter",
+        "lifecyclestage in (Lead, customer)",
+        "--filter",
+        "city contains Oslo",
+        "--new-only",
+        "--modified-since",
+        "2026-05-01",
+    ]);
+    assert_eq!(saved["rules"]["newOnly"], true);
+    assert_eq!(saved["rules"]["modifiedSince"], "2026-05-01T00:00:00Z");
+    assert_eq!(
+        saved["filters"],
+        json!([
+            { "propertyName": "lifecyclestage", "operator": "IN", "values": ["lead", "customer"] },
+            { "propertyName": "city", "operator": "CONTAINS_TOKEN", "value": "*Oslo*" },
+            { "propertyName": "lastmodifieddate", "operator": "GTE", "value": "1777593600000" }
+        ])
+    );
+    let shown = hub.run(&["rules", "pull"]).ok().stdout;
+    assert!(shown.contains("lifecyclestage one-of Lead, customer AND city contains Oslo"), "{shown}");
+
+    // Refused with the reason; the saved rules stay.
+    let error = hub.json_error(&["rules", "pull", "--filter", "lifecyclestage = champion"]);
+    assert_eq!(error["code"], "invalid_rule");
+    assert!(error["message"].as_str().unwrap().contains("not one of lifecyclestage's options"), "{error}");
+    assert_eq!(hub.json_error(&["rules", "pull", "--filter", "no_such_property known"])["code"], "invalid_rule");
+    assert_eq!(hub.json_error(&["rules", "pull", "--filter", "city"])["code"], "invalid_rule");
+    assert_eq!(hub.json(&["rules", "pull"])["rules"]["newOnly"], true, "unchanged");
+
+    assert_eq!(hub.json(&["rules", "pull", "--all"])["rules"]["conditions"], json!([]));
+}

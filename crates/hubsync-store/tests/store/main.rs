@@ -30,6 +30,7 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
 const SHIPPED: &[(&str, &str)] = &[
     ("0001_initial.sql", "0292232fb2ad5aac56edf0e74bd7003cf4804ab368d371a1c3bdbbb1f4014e5a"),
     ("0002_sync_runs.sql", "a66ce5b2fe28fb559f444d8684b86f276e9617f6c3dda900f088184a7ba9150c"),
+    ("0003_pull_rules.sql", "2619d14c87465e2064ef38aa9a37ddbcf2e2aca0b55c0fb537892c29a87cf3d8"),
 ];
 
 #[test]

@@ -159,3 +159,12 @@ fn leads_can_be_walked_a_page_at_a_time_with_their_values() {
     }
     assert_eq!(seen, store.leads().unwrap(), "the pages together are every lead, in order");
 }
+
+#[test]
+fn pull_rules_are_kept_as_json_and_replaced_whole() {
+    let mut store = store();
+    assert_eq!(store.pull_rules_json().unwrap(), None, "none saved: every contact");
+    store.set_pull_rules_json(&json!({ "conditions": [], "newOnly": true })).unwrap();
+    store.set_pull_rules_json(&json!({ "conditions": [], "newOnly": false })).unwrap();
+    assert_eq!(store.pull_rules_json().unwrap(), Some(json!({ "conditions": [], "newOnly": false })));
+}

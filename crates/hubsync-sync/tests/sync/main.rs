@@ -2,5 +2,6 @@
 
 mod convert;
 mod plan;
+mod pull_rules;
 mod push;
 mod support;

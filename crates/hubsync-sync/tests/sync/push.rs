@@ -451,3 +451,40 @@ async fn a_push_bigger_than_a_page_reads_at_the_floor_and_plans_every_lead_once(
     assert_eq!(reported.last(), Some(&2150));
     assert!(reported.windows(2).all(|w| w[0] <= w[1]));
 }
+
+#[tokio::test]
+async fn compiled_pull_rules_are_searches_hubspot_accepts() {
+    use hubsync_sync::pull_rules::{Condition, PullRules, compile, parse_instant};
+    let portal = Portal::start(json!([
+        { "id": "1", "properties": { "email": "a@example.com", "lifecyclestage": "lead", "city": "Oslo", "annualrevenue": "50" } },
+        { "id": "2", "properties": { "email": "b@example.com", "lifecyclestage": "customer", "city": "Bergen" } }
+    ]))
+    .await;
+    let client = portal.client(fast());
+    let properties = client.properties().await.unwrap();
+    let owners = hubsync_sync::OwnerDirectory::default();
+    let search = |conditions: &[&str]| {
+        let rules = PullRules {
+            conditions: conditions.iter().map(|c| Condition::parse(c).unwrap()).collect(),
+            modified_since: Some(parse_instant("2020-01-01").unwrap()),
+            ..PullRules::default()
+        };
+        let filters = compile(&rules, &properties, &owners).unwrap();
+        json!({ "filterGroups": [{ "filters": filters }], "properties": ["email"], "limit": 100 })
+    };
+    let emails = |page: hubsync_hubspot::Page<hubsync_hubspot::Record>| {
+        let mut e: Vec<String> = page.results.iter().filter_map(|r| r.get("email").map(String::from)).collect();
+        e.sort();
+        e
+    };
+    assert_eq!(emails(client.search(search(&["lifecyclestage = Lead"])).await.unwrap()), ["a@example.com"]);
+    assert_eq!(
+        emails(client.search(search(&["city in (oslo, BERGEN)"])).await.unwrap()),
+        ["a@example.com", "b@example.com"]
+    );
+    assert_eq!(
+        emails(client.search(search(&["annualrevenue between 10,100", "city known"])).await.unwrap()),
+        ["a@example.com"]
+    );
+    assert_eq!(emails(client.search(search(&["annualrevenue unknown"])).await.unwrap()), ["b@example.com"]);
+}

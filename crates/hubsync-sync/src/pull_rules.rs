@@ -1,0 +1,316 @@
+//! Pull rules: which HubSpot contacts a pull brings in. Every contact, or conditions the admin
+//! composes (all of them must hold), plus "only contacts not yet in the store" and "modified
+//! since". Conditions compile to one HubSpot search filter group, checked against the portal's
+//! live properties and HubSpot's limits, so a rule HubSpot can't take is refused when it is
+//! saved, with the reason, instead of failing in the middle of a pull.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use hubsync_hubspot::Property;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::owners::OwnerDirectory;
+
+/// HubSpot takes at most 6 filters in a group; a pull keeps one for its own paging windows (by
+/// `hs_object_id`), which is how it reads past search's 10,000-result cap.
+pub const MAX_CONDITIONS: usize = 5;
+/// Room in HubSpot's 3,000-character search body for the filters, leaving the rest for the
+/// sort, the paging window and the list of properties to return.
+pub const MAX_FILTER_CHARS: usize = 1_500;
+/// The pseudo-property for "owned by": its value is the owner's email.
+pub const OWNER: &str = "owner";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Operator {
+    Equals,
+    NotEquals,
+    OneOf,
+    Contains,
+    GreaterThan,
+    LessThan,
+    Between,
+    Known,
+    Unknown,
+}
+
+impl Operator {
+    fn parse(raw: &str) -> Option<Operator> {
+        Some(match raw.to_ascii_lowercase().as_str() {
+            "=" | "==" | "eq" | "is" => Operator::Equals,
+            "!=" | "<>" | "neq" | "is-not" => Operator::NotEquals,
+            "in" | "one-of" | "is-one-of" => Operator::OneOf,
+            "contains" | "~" => Operator::Contains,
+            ">" | "gt" | "after" => Operator::GreaterThan,
+            "<" | "lt" | "before" => Operator::LessThan,
+            "between" => Operator::Between,
+            "known" | "is-known" => Operator::Known,
+            "unknown" | "is-unknown" => Operator::Unknown,
+            _ => return None,
+        })
+    }
+
+    fn values_wanted(self) -> (usize, Option<usize>) {
+        match self {
+            Operator::Known | Operator::Unknown => (0, Some(0)),
+            Operator::Between => (2, Some(2)),
+            Operator::OneOf => (1, None),
+            _ => (1, Some(1)),
+        }
+    }
+}
+
+/// One condition: a contact property (or `owner`), an operator and its values.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Condition {
+    pub property: String,
+    pub operator: Operator,
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+const SYNTAX: &str = "write a condition as 'PROPERTY OP VALUE' with OP one of =, !=, in (a,b,c), contains, >, <, between (a,b), known, unknown; e.g. 'lifecyclestage = lead' or 'owner = ana@example.com'";
+
+impl Condition {
+    /// Parses `PROPERTY OP [VALUE]`. Lists (`in`, `between`) are comma separated.
+    pub fn parse(text: &str) -> Result<Condition, String> {
+        let text = text.trim();
+        let mut parts = text.splitn(3, char::is_whitespace).filter(|p| !p.is_empty());
+        let (Some(property), Some(op)) = (parts.next(), parts.next()) else {
+            return Err(format!("{text:?} is not a condition: {SYNTAX}"));
+        };
+        let operator = Operator::parse(op).ok_or_else(|| format!("{op:?} is not an operator: {SYNTAX}"))?;
+        let rest = parts.next().map(str::trim).unwrap_or("");
+        let rest = rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')).unwrap_or(rest);
+        let values: Vec<String> = match operator {
+            // Anything after `known` is a mistake the count check below reports.
+            Operator::Known | Operator::Unknown => [rest.to_string()].into_iter().filter(|v| !v.is_empty()).collect(),
+            Operator::OneOf | Operator::Between => {
+                rest.split(',').map(|v| unquote(v.trim()).to_string()).filter(|v| !v.is_empty()).collect()
+            }
+            _ => [unquote(rest).to_string()].into_iter().filter(|v| !v.is_empty()).collect(),
+        };
+        let (min, max) = operator.values_wanted();
+        if values.len() < min || max.is_some_and(|m| values.len() > m) {
+            let wanted = match (min, max) {
+                (0, Some(0)) => "no value".to_string(),
+                (n, Some(m)) if n == m => format!("{n} value{}", if n == 1 { "" } else { "s" }),
+                (n, _) => format!("at least {n} value"),
+            };
+            return Err(format!("{text:?}: {op} takes {wanted}, got {}", values.len()));
+        }
+        Ok(Condition { property: property.to_lowercase(), operator, values })
+    }
+}
+
+fn unquote(value: &str) -> &str {
+    for quote in ['"', '\''] {
+        if let Some(inner) = value.strip_prefix(quote).and_then(|v| v.strip_suffix(quote)) {
+            return inner;
+        }
+    }
+    value
+}
+
+/// What a pull brings in.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullRules {
+    /// All must hold; none means every contact.
+    #[serde(default)]
+    pub conditions: Vec<Condition>,
+    /// Only contacts whose email and id are not in the store yet (checked locally).
+    #[serde(default)]
+    pub new_only: bool,
+    /// Only contacts modified on or after this instant.
+    #[serde(default)]
+    pub modified_since: Option<DateTime<Utc>>,
+}
+
+impl PullRules {
+    /// Whether the pull can page through the contacts list (every contact) instead of search.
+    pub fn is_everything(&self) -> bool {
+        self.conditions.is_empty() && self.modified_since.is_none()
+    }
+}
+
+/// The saved rules, or every contact when none were saved.
+pub fn load(store: &hubsync_store::Store) -> Result<PullRules, hubsync_store::StoreError> {
+    match store.pull_rules_json()? {
+        None => Ok(PullRules::default()),
+        Some(value) => serde_json::from_value(value)
+            .map_err(|e| hubsync_store::StoreError::Corrupt(format!("the saved pull rules can't be read: {e}"))),
+    }
+}
+
+/// Saves rules that `compile` accepted.
+pub fn save(store: &mut hubsync_store::Store, rules: &PullRules) -> Result<(), hubsync_store::StoreError> {
+    store.set_pull_rules_json(&serde_json::to_value(rules).expect("plain data"))
+}
+
+/// A date (`2026-05-01`, midnight UTC) or an instant (RFC 3339).
+pub fn parse_instant(raw: &str) -> Result<DateTime<Utc>, String> {
+    let raw = raw.trim();
+    if let Ok(date) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        return Ok(date.and_hms_opt(0, 0, 0).expect("midnight").and_utc());
+    }
+    DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| format!("{raw:?} is not a date (YYYY-MM-DD) or a date and time (2026-05-01T09:30:00Z)"))
+}
+
+/// Compiles the rules to one HubSpot filter group (`[]` for every contact): each condition
+/// checked against the live property (it exists; the operator suits its type; values parse as
+/// its type; options are among its options), owners' emails turned into their ids, and the
+/// whole kept within HubSpot's limits. The error says what to change.
+pub fn compile(rules: &PullRules, properties: &[Property], owners: &OwnerDirectory) -> Result<Vec<Value>, String> {
+    if rules.conditions.len() > MAX_CONDITIONS {
+        return Err(format!(
+            "{} conditions: HubSpot's search takes 6 per rule and the pull needs one to page past 10,000 results, so at most {MAX_CONDITIONS}",
+            rules.conditions.len()
+        ));
+    }
+    let mut filters = Vec::with_capacity(rules.conditions.len() + 1);
+    for condition in &rules.conditions {
+        filters.push(compile_condition(condition, properties, owners)?);
+    }
+    if let Some(since) = rules.modified_since {
+        filters.push(json!({ "propertyName": "lastmodifieddate", "operator": "GTE", "value": since.timestamp_millis().to_string() }));
+        if filters.len() > MAX_CONDITIONS {
+            return Err(format!(
+                "{MAX_CONDITIONS} conditions and a modified-since date: together they need one more filter than HubSpot's search takes; drop a condition"
+            ));
+        }
+    }
+    let chars = Value::Array(filters.clone()).to_string().chars().count();
+    if chars > MAX_FILTER_CHARS {
+        return Err(format!(
+            "the conditions take {chars} characters of HubSpot's 3,000-character search request; at most {MAX_FILTER_CHARS} leave room for the rest (shorten the lists of values)"
+        ));
+    }
+    Ok(filters)
+}
+
+fn compile_condition(condition: &Condition, properties: &[Property], owners: &OwnerDirectory) -> Result<Value, String> {
+    let name = condition.property.as_str();
+    let (property_name, values) = if name == OWNER {
+        let ids = condition
+            .values
+            .iter()
+            .map(|email| {
+                owners.any_id(email).map(String::from).ok_or_else(|| format!("no HubSpot owner has the email {email}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        ("hubspot_owner_id".to_string(), ids)
+    } else {
+        let property = properties.iter().find(|p| p.name == name).ok_or_else(|| {
+            format!("HubSpot has no contact property {name:?} (use its internal name, e.g. lifecyclestage, or `owner`)")
+        })?;
+        let values = condition
+            .values
+            .iter()
+            .map(|v| search_value(property, condition.operator, v))
+            .collect::<Result<Vec<_>, _>>()?;
+        (property.name.clone(), values)
+    };
+    let filter = |operator: &str| json!({ "propertyName": property_name, "operator": operator });
+    let mut out = match condition.operator {
+        Operator::Equals => filter("EQ"),
+        Operator::NotEquals => filter("NEQ"),
+        Operator::OneOf => filter("IN"),
+        Operator::Contains => filter("CONTAINS_TOKEN"),
+        Operator::GreaterThan => filter("GT"),
+        Operator::LessThan => filter("LT"),
+        Operator::Between => filter("BETWEEN"),
+        Operator::Known => filter("HAS_PROPERTY"),
+        Operator::Unknown => filter("NOT_HAS_PROPERTY"),
+    };
+    match condition.operator {
+        Operator::Known | Operator::Unknown => {}
+        // HubSpot compares IN on strings lowercase only.
+        Operator::OneOf => out["values"] = json!(values),
+        Operator::Between => {
+            out["value"] = json!(values[0]);
+            out["highValue"] = json!(values[1]);
+        }
+        Operator::Contains => out["value"] = json!(format!("*{}*", values[0])),
+        _ => out["value"] = json!(values[0]),
+    }
+    Ok(out)
+}
+
+/// A condition's value in the form HubSpot's search compares for the property's type.
+fn search_value(property: &Property, operator: Operator, raw: &str) -> Result<String, String> {
+    let name = &property.name;
+    let ordered = matches!(operator, Operator::GreaterThan | Operator::LessThan | Operator::Between);
+    match property.kind.as_str() {
+        "number" => raw
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .map(|_| raw.trim().to_string())
+            .ok_or_else(|| format!("{name} is a number; {raw:?} is not (digits and one decimal point)")),
+        "date" | "datetime" => {
+            if operator == Operator::Contains {
+                return Err(format!("{name} is a date: use =, >, < or between, not contains"));
+            }
+            parse_instant(raw).map(|t| t.timestamp_millis().to_string()).map_err(|e| format!("{name}: {e}"))
+        }
+        "bool" => match raw.trim().to_ascii_lowercase().as_str() {
+            _ if ordered || operator == Operator::Contains => Err(format!("{name} is yes/no: use = or !=")),
+            "true" | "yes" => Ok("true".into()),
+            "false" | "no" => Ok("false".into()),
+            _ => Err(format!("{name} is yes/no; {raw:?} is neither (true/false)")),
+        },
+        "enumeration" if !property.external_options => {
+            if ordered || operator == Operator::Contains {
+                return Err(format!("{name} is a choice: use =, !=, in, known or unknown"));
+            }
+            // Options compare case-sensitively in search: send the option's own value.
+            property
+                .options
+                .iter()
+                .find(|o| o.value == raw.trim())
+                .or_else(|| {
+                    property
+                        .options
+                        .iter()
+                        .find(|o| o.value.eq_ignore_ascii_case(raw.trim()) || o.label.eq_ignore_ascii_case(raw.trim()))
+                })
+                .map(|o| o.value.clone())
+                .ok_or_else(|| {
+                    let allowed: Vec<&str> = property.options.iter().map(|o| o.value.as_str()).collect();
+                    format!("{raw:?} is not one of {name}'s options: {}", allowed.join(", "))
+                })
+        }
+        _ if ordered => Err(format!("{name} is text: use =, !=, in, contains, known or unknown")),
+        _ if operator == Operator::OneOf => Ok(raw.trim().to_lowercase()),
+        _ => Ok(raw.trim().to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_parse_with_their_values() {
+        let c = Condition::parse("lifecyclestage in (lead, customer)").unwrap();
+        assert_eq!((c.operator, c.values.clone()), (Operator::OneOf, vec!["lead".to_string(), "customer".into()]));
+        let c = Condition::parse("company contains 'Acme Corp'").unwrap();
+        assert_eq!(c.values, ["Acme Corp"]);
+        assert_eq!(Condition::parse("phone known").unwrap().operator, Operator::Known);
+        assert!(Condition::parse("phone known 5").unwrap_err().contains("takes no value"));
+        assert!(Condition::parse("score between 1").unwrap_err().contains("takes 2 values"));
+        assert!(Condition::parse("score ≈ 3").unwrap_err().contains("not an operator"));
+        assert!(Condition::parse("score").unwrap_err().contains("not a condition"));
+    }
+
+    #[test]
+    fn dates_are_days_at_midnight_utc_or_instants() {
+        assert_eq!(parse_instant("2026-05-01").unwrap().timestamp_millis(), 1_777_593_600_000);
+        assert!(parse_instant("2026-05-01T10:00:00+02:00").is_ok());
+        assert!(parse_instant("01/05/2026").unwrap_err().contains("YYYY-MM-DD"));
+    }
+}
