@@ -65,6 +65,16 @@ pub enum Command {
     /// with `hubsync runs resume RUN`. A blank lead value never clears a HubSpot value, and an
     /// update never changes the contact's email.
     Push(PushArgs),
+    /// Pull HubSpot contacts into the lead store: a read-only preview, or the live run.
+    ///
+    /// Reads the contacts the pull rules select (`hubsync rules pull`): every contact through
+    /// the contacts list, or a filter through search, in windows that read past 10,000 matches.
+    /// Each mapped property fills its lead field, converted to the field's type; `if-empty`
+    /// mappings fill only empty fields; a blank HubSpot value never clears a lead's value. A
+    /// contact whose email (any case) or id is in the store updates that lead; a contact without
+    /// an email is skipped and counted. With --preview nothing is written; without it, the plan
+    /// is applied after a confirmation (--yes on a script).
+    Pull(PullArgs),
     /// The history of previews and live runs, and resuming a live run that stopped early.
     #[command(subcommand)]
     Runs(RunsCommand),
@@ -91,6 +101,17 @@ pub struct PushArgs {
     /// Batches in flight at once; the portal's rate limit paces them whatever this is.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// Plan and show what would change in the store; write nothing.
+    #[arg(long)]
+    pub preview: bool,
+
+    /// Apply without asking for confirmation (required when stdin is not a terminal).
+    #[arg(long, short = 'y', conflicts_with = "preview")]
+    pub yes: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -42,6 +42,33 @@ pub fn print_error(error: &CliError, json: bool) {
     }
 }
 
+/// Asks `question` on a terminal before `hubsync COMMAND` writes; elsewhere `--yes` is
+/// required, so a script never writes by accident.
+pub fn confirm_write(command: &str, question: &str) -> Result<(), CliError> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::usage(format!("a live {command} asks for confirmation, and stdin is not a terminal"))
+            .with_hint(format!(
+                "check the plan with `hubsync {command} --preview`, then run `hubsync {command} --yes`"
+            )));
+    }
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| CliError::new(crate::error::codes::IO, e.to_string()))?;
+    if matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
+        Ok(())
+    } else {
+        Err(CliError::new(
+            crate::error::codes::CANCELLED,
+            format!("nothing was written: the {command} was not confirmed"),
+        ))
+    }
+}
+
 /// A progress bar on stderr, or `None` when stderr is not a terminal or `--json` is on, so
 /// scripts and logs never see one.
 pub fn progress(json: bool, total: u64, label: &str) -> Option<ProgressBar> {

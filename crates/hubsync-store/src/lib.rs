@@ -16,7 +16,8 @@ pub use error::{RowError, StoreError};
 pub use fields::{Field, FieldType, canonical_email};
 pub use migrations::{MIGRATIONS, Migration};
 pub use runs::{
-    FieldChange, ItemOutcome, ItemResult, NewRun, Run, RunAction, RunCounts, RunItem, RunKind, RunMode, RunStatus,
+    FieldChange, ItemOutcome, ItemResult, NewRun, PulledLead, Run, RunAction, RunCounts, RunItem, RunKind, RunMode,
+    RunStatus,
 };
 pub use store::{ConnectionInfo, ImportSummary, Lead, LeadRow, Mapping, PushRules, Store, TokenKind, WriteRule};
 

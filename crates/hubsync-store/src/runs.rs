@@ -86,6 +86,17 @@ pub struct RunItem {
     pub error: Option<String>,
 }
 
+/// One row of a live pull to apply: the lead it updates (or `None` for a new lead), the
+/// contact's email and id, and the lead values it sets (canonical for their fields).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PulledLead {
+    pub seq: i64,
+    pub lead_id: Option<i64>,
+    pub email: String,
+    pub contact_id: String,
+    pub values: Vec<(String, String)>,
+}
+
 /// What became of one pending row of a live run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ItemResult {
@@ -233,6 +244,74 @@ impl Store {
             }
         }
         tx.execute("UPDATE sync_runs SET api_calls = ?2 WHERE id = ?1", params![run_id, api_calls as i64])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Applies pulled rows to the leads and records their outcomes, in one transaction: a row
+    /// with a lead updates it, one without adds a lead (or, if a lead with that email appeared
+    /// since the plan, updates it); each lead is linked to its contact unless another lead holds
+    /// it. Values are checked again, so a row the field types refuse fails alone.
+    pub fn apply_pull(&mut self, run_id: i64, rows: &[PulledLead]) -> Result<()> {
+        let fields: std::collections::BTreeMap<String, crate::Field> =
+            self.fields()?.into_iter().map(|f| (f.key.clone(), f)).collect();
+        let now = stamp(self.clock.now());
+        let tx = self.conn.transaction()?;
+        for row in rows {
+            let values: Vec<(&str, &str)> = row.values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let checked = match crate::store::check_values(&fields, &values) {
+                Ok(checked) => checked,
+                Err(e) => {
+                    tx.prepare_cached(
+                        "UPDATE sync_run_items SET outcome = 'failed', error = ?3 WHERE run_id = ?1 AND seq = ?2",
+                    )?
+                    .execute(params![run_id, row.seq, e.to_string()])?;
+                    continue;
+                }
+            };
+            let existing = match row.lead_id {
+                Some(id) => Some(id),
+                None => match crate::fields::canonical_email(&row.email) {
+                    Some((_, key)) => tx
+                        .prepare_cached("SELECT id FROM leads WHERE email_key = ?1")?
+                        .query_row([key], |r| r.get(0))
+                        .optional()?,
+                    None => None,
+                },
+            };
+            let (lead_id, outcome) = match existing {
+                Some(id) => {
+                    tx.prepare_cached("UPDATE leads SET updated_at = ?1 WHERE id = ?2")?.execute(params![now, id])?;
+                    (id, ItemOutcome::Updated)
+                }
+                None => {
+                    let Some((email, key)) = crate::fields::canonical_email(&row.email) else {
+                        tx.prepare_cached(
+                            "UPDATE sync_run_items SET outcome = 'failed', error = ?3 WHERE run_id = ?1 AND seq = ?2",
+                        )?
+                        .execute(params![
+                            run_id,
+                            row.seq,
+                            format!("{:?} is not a valid email address", row.email)
+                        ])?;
+                        continue;
+                    };
+                    tx.prepare_cached(
+                        "INSERT INTO leads (email, email_key, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+                    )?
+                    .execute(params![email, key, now])?;
+                    (tx.last_insert_rowid(), ItemOutcome::Created)
+                }
+            };
+            crate::store::write_values(&tx, lead_id, &checked)?;
+            let note = link_lead(&tx, lead_id, &row.contact_id)?;
+            tx.prepare_cached(
+                "UPDATE sync_run_items SET outcome = ?3, lead_id = ?4,
+                 notes = CASE WHEN ?5 IS NULL THEN notes ELSE json_insert(notes, '$[#]', ?5) END
+                 WHERE run_id = ?1 AND seq = ?2",
+            )?
+            .execute(params![run_id, row.seq, outcome.as_str(), lead_id, note])?;
+        }
         tx.commit()?;
         Ok(())
     }

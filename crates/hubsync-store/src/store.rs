@@ -395,6 +395,19 @@ impl Store {
         }
     }
 
+    /// The lead linked to this HubSpot contact.
+    pub fn lead_by_contact(&self, contact_id: &str) -> Result<Option<Lead>> {
+        let id: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT id FROM leads WHERE hubspot_id = ?1")?
+            .query_row([contact_id], |r| r.get(0))
+            .optional()?;
+        match id {
+            Some(id) => self.lead(id),
+            None => Ok(None),
+        }
+    }
+
     /// Every lead, in id order, read in two passes rather than one query per lead.
     pub fn leads(&self) -> Result<Vec<Lead>> {
         self.leads_page(0, i64::MAX as usize)
@@ -668,7 +681,10 @@ fn lead_id_by_email_key(conn: &Connection, key: &str) -> Result<Option<i64>> {
 
 /// Checks every value first, so one bad value changes nothing. Returns `(field, canonical or
 /// None to clear)`.
-fn check_values(fields: &BTreeMap<String, Field>, values: &[(&str, &str)]) -> Result<Vec<(String, Option<String>)>> {
+pub(crate) fn check_values(
+    fields: &BTreeMap<String, Field>,
+    values: &[(&str, &str)],
+) -> Result<Vec<(String, Option<String>)>> {
     values
         .iter()
         .map(|(key, raw)| {
@@ -686,7 +702,7 @@ fn check_values(fields: &BTreeMap<String, Field>, values: &[(&str, &str)]) -> Re
         .collect()
 }
 
-fn write_values(tx: &Transaction<'_>, lead_id: i64, values: &[(String, Option<String>)]) -> Result<()> {
+pub(crate) fn write_values(tx: &Transaction<'_>, lead_id: i64, values: &[(String, Option<String>)]) -> Result<()> {
     for (key, value) in values {
         match value {
             Some(v) => tx

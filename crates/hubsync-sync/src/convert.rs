@@ -135,3 +135,39 @@ pub fn lifecycle_moves_backward(property: &Property, current: Option<&str>, new:
     let rank = |stage: &str| property.options.iter().position(|o| o.value == stage);
     matches!((current.and_then(rank), rank(new)), (Some(from), Some(to)) if to < from)
 }
+
+/// Converts a HubSpot property value to `field`'s canonical form, for a pull: the reverse of
+/// `to_hubspot`. `Ok(None)` when the value is empty. An owner id becomes the owner's email; a
+/// choice matches the field's options by value or by the HubSpot option's label.
+pub fn from_hubspot(
+    field: &Field,
+    property: &Property,
+    value: &str,
+    owners: &OwnerDirectory,
+) -> Result<Option<String>, String> {
+    if property.name == "hubspot_owner_id" {
+        return match owners.email_of(value) {
+            Some(email) => field.canonical(email),
+            None => Err(format!("owner {value} is not among the portal's owners")),
+        };
+    }
+    match (property.kind.as_str(), field.kind) {
+        ("datetime", FieldType::Date) => match value.split_once('T') {
+            Some((day, time)) if time.trim_start_matches(['0', ':', '.']).trim_end_matches('Z').is_empty() => {
+                field.canonical(day)
+            }
+            Some(_) => Err(format!("{value} has a time of day; the field {} holds whole days", field.key)),
+            None => field.canonical(value),
+        },
+        ("date", FieldType::Datetime) => field.canonical(&format!("{value}T00:00:00.000Z")),
+        ("enumeration", FieldType::SingleChoice | FieldType::MultipleChoice) => field.canonical(value).or_else(|e| {
+            let labels: Vec<&str> = value
+                .split(';')
+                .filter(|v| !v.is_empty())
+                .map(|v| property.options.iter().find(|o| o.value == v).map_or(v, |o| o.label.as_str()))
+                .collect();
+            field.canonical(&labels.join(";")).map_err(|_| e)
+        }),
+        _ => field.canonical(value),
+    }
+}

@@ -5,6 +5,7 @@
 pub mod convert;
 pub mod owners;
 pub mod plan;
+pub mod pull;
 pub mod pull_rules;
 pub mod push;
 
@@ -13,6 +14,9 @@ pub use hubsync_store::FieldChange;
 pub use owners::OwnerDirectory;
 pub use plan::{
     Action, Claim, Counts, Found, PlanItem, PushInputs, PushPlan, SkipReason, finish_plan, plan_leads, plan_push,
+};
+pub use pull::{
+    PreparedPull, PullAction, PullCounts, PullItem, PullSkip, prepare_pull, record_pull_preview, resume_pull, run_pull,
 };
 pub use pull_rules::{Condition, Operator, PullRules};
 pub use push::{

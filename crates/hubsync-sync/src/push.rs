@@ -32,8 +32,10 @@ pub enum SyncError {
     HubSpot(#[from] ClientError),
     #[error("no lead has the email {}; `hubsync leads list` shows the leads", .0.join(", "))]
     UnknownLeads(Vec<String>),
-    #[error("run {run_id} is a {kind} run; only push runs resume here")]
+    #[error("run {run_id} is a {kind} run, which this command does not resume")]
     NotAPush { run_id: i64, kind: &'static str },
+    #[error("the saved pull rules can't be used with this portal: {0}; change them with `hubsync rules pull`")]
+    InvalidRule(String),
     #[error(
         "run {run_id} belongs to portal {run_portal}, but portal {connected} is connected; connect that portal to resume it"
     )]
@@ -48,6 +50,7 @@ impl SyncError {
             SyncError::UnknownLeads(_) => "unknown_leads",
             SyncError::NotAPush { .. } => "not_a_push_run",
             SyncError::OtherPortal { .. } => "other_portal",
+            SyncError::InvalidRule(_) => "invalid_rule",
         }
     }
 }

@@ -2,8 +2,6 @@
 //! preview run; or, after a confirmation, the live run with a progress bar. Ctrl-C stops a live
 //! run between batches and leaves it resumable.
 
-use std::io::{BufRead, IsTerminal, Write};
-
 use hubsync_store::{ConnectionInfo, Run, RunStatus};
 use hubsync_sync::{
     Action, Cancel, Counts, Estimate, Phase, PlanItem, PreparedPush, Progress, PushOptions, prepare_push,
@@ -15,7 +13,7 @@ use serde::Serialize;
 use crate::cli::PushArgs;
 use crate::context::Context;
 use crate::error::{CliError, codes};
-use crate::output::{Table, emit, pairs, progress, warn};
+use crate::output::{Table, confirm_write, emit, pairs, progress, warn};
 
 /// `push --preview --json`.
 #[derive(Debug, Serialize)]
@@ -127,14 +125,14 @@ pub fn finish(ctx: &Context, run: Run) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// On a terminal, asks; elsewhere `--yes` is required, so a script never writes by accident.
+/// On a terminal, asks; elsewhere `--yes` is required.
 fn confirm(args: &PushArgs, connection: &ConnectionInfo, prepared: &PreparedPush) -> Result<(), CliError> {
     if args.yes {
         return Ok(());
     }
     let counts = &prepared.plan.counts;
     let question = format!(
-        "Write to HubSpot portal {} ({}): update {} contacts and create {}, about {} API calls and {}? [y/N] ",
+        "Write to HubSpot portal {} ({}): update {} contacts and create {}, about {} API calls and {}?",
         connection.portal_id,
         connection.hub_domain,
         counts.update,
@@ -142,19 +140,7 @@ fn confirm(args: &PushArgs, connection: &ConnectionInfo, prepared: &PreparedPush
         prepared.estimate.api_calls,
         duration_words(prepared.estimate.seconds)
     );
-    if !std::io::stdin().is_terminal() {
-        return Err(CliError::usage("a live push asks for confirmation, and stdin is not a terminal")
-            .with_hint("check the plan with `hubsync push --preview`, then run `hubsync push --yes`"));
-    }
-    eprint!("{question}");
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).map_err(|e| CliError::new(codes::IO, e.to_string()))?;
-    if matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
-        Ok(())
-    } else {
-        Err(CliError::new(codes::CANCELLED, "nothing was written: the push was not confirmed"))
-    }
+    confirm_write("push", &question)
 }
 
 /// Ctrl-C stops the run between batches (the batches in flight finish and are recorded).

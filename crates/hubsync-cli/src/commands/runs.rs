@@ -33,6 +33,11 @@ pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> 
             emit(ctx.json, &RunDetail { run, items }, detail_text)
         }
         RunsCommand::Resume(args) => {
+            // A live pull's remaining rows are local writes: no connection needed.
+            if ctx.store.run(args.run)?.is_some_and(|r| r.kind == hubsync_store::RunKind::Pull) {
+                let run = hubsync_sync::resume_pull(&mut ctx.store, args.run)?;
+                return finish(ctx, run);
+            }
             let connection = ctx.connection()?;
             let client = ctx.client()?;
             let options = PushOptions { concurrency: args.concurrency.max(1), ..PushOptions::default() };

@@ -191,3 +191,36 @@ fn a_push_killed_with_sigkill_resumes_and_every_lead_lands_once() {
         }));
     }
 }
+
+#[test]
+fn pull_preview_then_live_pull_fills_the_store() {
+    let portal = Portal::start();
+    load(
+        &portal,
+        json!([
+            { "id": "7001", "properties": { "email": "Pia@Example.com", "company": "Pia Co", "firstname": "Pia" } },
+            { "id": "7002", "properties": { "firstname": "Nobody" } }
+        ]),
+    );
+    let hub = Hub::new();
+    hub.connect(&portal);
+    hub.run(&["mapping", "set", "company", "company"]).ok();
+    hub.run(&["rules", "pull", "--filter", "company = 'Pia Co'"]).ok(); // the portal's demo contacts aside
+
+    let preview = hub.json(&["pull", "--preview"]);
+    assert_eq!(preview["mode"], "preview");
+    assert_eq!(preview["counts"]["new"], 1);
+    assert_eq!(hub.json(&["leads", "list"])["leads"], json!([]), "a preview writes nothing");
+    let human = hub.run(&["pull", "--preview"]).ok().stdout;
+    assert!(human.contains("Pia Co") && human.contains("nothing was written"), "{human}");
+
+    assert_eq!(hub.json_error(&["pull"])["code"], "usage", "no terminal, no --yes");
+    let live = hub.json(&["pull", "--yes"]);
+    assert_eq!((live["run"]["kind"].as_str(), live["run"]["counts"]["created"].as_u64()), (Some("pull"), Some(1)));
+    let leads = hub.json(&["leads", "list"]);
+    assert_eq!(leads["leads"][0]["email"], "Pia@Example.com");
+    assert_eq!(leads["leads"][0]["hubspot_id"], "7001");
+    assert_eq!(leads["leads"][0]["values"]["company"], "Pia Co");
+    let again = hub.json(&["pull", "--preview"]);
+    assert_eq!((again["counts"]["new"].as_u64(), again["counts"]["unchanged"].as_u64()), (Some(0), Some(1)));
+}

@@ -2,6 +2,7 @@
 
 mod convert;
 mod plan;
+mod pull;
 mod pull_rules;
-mod push;
+pub mod push;
 mod support;

@@ -15,16 +15,22 @@ use serde_json::{Value, json};
 
 const TOKEN: &str = "pat-na1-push-tests";
 
-struct Portal {
-    sandbox: Sandbox,
+pub struct Portal {
+    pub sandbox: Sandbox,
     http: reqwest::Client,
 }
 
 impl Portal {
-    async fn start(contacts: Value) -> Portal {
+    pub async fn start(contacts: Value) -> Portal {
+        Portal::start_seeded(contacts, 0).await
+    }
+
+    /// With `seed` generated contacts besides the fixture's (the sandbox's demo data: some
+    /// without email, mixed-case emails, owners).
+    pub async fn start_seeded(contacts: Value, seed: usize) -> Portal {
         let fixture = Fixture::from_json(&json!({ "contacts": contacts }).to_string()).unwrap();
         let sandbox = Sandbox::start(SandboxConfig {
-            seed_contacts: 0,
+            seed_contacts: seed,
             rate_limits: false,
             fixture: Some(fixture),
             private_tokens: vec![PrivateToken::new(TOKEN)],
@@ -35,7 +41,7 @@ impl Portal {
         Portal { sandbox, http: reqwest::Client::new() }
     }
 
-    fn client(&self, limits: RateLimitSettings) -> HubSpotClient {
+    pub fn client(&self, limits: RateLimitSettings) -> HubSpotClient {
         let config =
             ClientConfig { timeout: Duration::from_secs(10), ..ClientConfig::new(self.sandbox.base_url(), limits) };
         HubSpotClient::new(config, Secret::new(TOKEN), Arc::new(PortalLimiter::new(limits))).unwrap()
@@ -53,14 +59,14 @@ impl Portal {
         body
     }
 
-    async fn control(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+    pub async fn control(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
         let reply =
             self.http.request(method, format!("{}/__sandbox{path}", self.sandbox.base_url())).json(&body).send().await;
         reply.unwrap().json().await.unwrap_or(Value::Null)
     }
 
     /// Live contacts by lowercased primary email.
-    async fn contacts(&self) -> HashMap<String, Value> {
+    pub async fn contacts(&self) -> HashMap<String, Value> {
         let all = self.control(reqwest::Method::GET, "/contacts", Value::Null).await;
         all["results"]
             .as_array()
@@ -92,11 +98,11 @@ impl Portal {
     }
 }
 
-fn prop<'a>(contact: &'a Value, name: &str) -> Option<&'a str> {
+pub fn prop<'a>(contact: &'a Value, name: &str) -> Option<&'a str> {
     contact["properties"][name].as_str()
 }
 
-fn store_for(portal: &Portal) -> Store {
+pub fn store_for(portal: &Portal) -> Store {
     let mut store = Store::open_in_memory(Arc::new(SystemClock)).unwrap();
     store
         .set_connection(&ConnectionInfo {
@@ -121,11 +127,11 @@ fn store_for(portal: &Portal) -> Store {
     store
 }
 
-fn fast() -> RateLimitSettings {
+pub fn fast() -> RateLimitSettings {
     RateLimitSettings::private_app(100)
 }
 
-fn quiet(_: hubsync_sync::Progress) {}
+pub fn quiet(_: hubsync_sync::Progress) {}
 
 #[tokio::test]
 async fn a_preview_writes_nothing_and_the_live_run_does_exactly_what_it_showed() {

@@ -1,0 +1,112 @@
+//! `hubsync pull --preview` and `hubsync pull [--yes]`: HubSpot contacts into the lead store,
+//! through the pull rules and the mapping in reverse.
+
+use hubsync_sync::{PreparedPull, PullAction, PullCounts, PullItem, prepare_pull, record_pull_preview, run_pull};
+use serde::Serialize;
+
+use crate::cli::PullArgs;
+use crate::commands::push::Bars;
+use crate::context::Context;
+use crate::error::CliError;
+use crate::output::{Table, confirm_write, emit, pairs};
+
+/// `pull --preview --json`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullPreview<'a> {
+    pub run_id: i64,
+    pub mode: &'static str,
+    pub counts: &'a PullCounts,
+    pub api_calls: u64,
+    pub items: &'a [PullItem],
+}
+
+pub async fn run(ctx: &mut Context, args: PullArgs) -> anyhow::Result<()> {
+    let connection = ctx.connection()?;
+    let client = ctx.client()?;
+    let mut bars = Bars::new(ctx.json);
+    let prepared = prepare_pull(&ctx.store, &client, &mut |p| bars.update(p)).await?;
+    bars.finish();
+    let writes = prepared.counts.new + prepared.counts.update;
+    if args.preview || writes == 0 {
+        let run_id = record_pull_preview(&mut ctx.store, &prepared)?;
+        let report = PullPreview {
+            run_id,
+            mode: "preview",
+            counts: &prepared.counts,
+            api_calls: prepared.api_calls,
+            items: &prepared.items,
+        };
+        return emit(ctx.json, &report, |r| preview_text(r, connection.portal_id));
+    }
+    confirm(&args, connection.portal_id, &prepared)?;
+    let run = run_pull(&mut ctx.store, &prepared)?;
+    crate::commands::push::finish(ctx, run)
+}
+
+fn confirm(args: &PullArgs, portal_id: u64, prepared: &PreparedPull) -> Result<(), CliError> {
+    if args.yes {
+        return Ok(());
+    }
+    let question = format!(
+        "Write to the lead store from portal {portal_id}: add {} leads and update {}?",
+        prepared.counts.new, prepared.counts.update
+    );
+    confirm_write("pull", &question)
+}
+
+fn preview_text(report: &PullPreview<'_>, portal_id: u64) -> String {
+    let c = report.counts;
+    let mut out = format!("Pull preview (run {}), portal {portal_id}: nothing was written.\n\n", report.run_id);
+    out.push_str(&pairs(&[
+        ("new leads", c.new.to_string()),
+        ("updated leads", c.update.to_string()),
+        ("unchanged", c.unchanged.to_string()),
+        ("no email (skipped)", c.no_email.to_string()),
+        ("already in the store", c.already_in_store.to_string()),
+        ("invalid", c.invalid.to_string()),
+        ("API calls", report.api_calls.to_string()),
+    ]));
+    let mut table = Table::new(&["CONTACT", "EMAIL", "ACTION", "FIELD", "LEAD NOW", "NEW VALUE"]);
+    for item in report
+        .items
+        .iter()
+        .filter(|i| matches!(i.action, PullAction::New | PullAction::Update { .. } | PullAction::Invalid { .. }))
+    {
+        let action = match &item.action {
+            PullAction::New => "new",
+            PullAction::Update { .. } => "update",
+            _ => "invalid",
+        };
+        let mut first = true;
+        let mut lines: Vec<(String, String, String)> = item
+            .changes
+            .iter()
+            .map(|c| {
+                let after = match (&c.after, c.kept) {
+                    (Some(a), _) => a.clone(),
+                    (None, _) => "(kept: the lead's value is not empty)".into(),
+                };
+                (c.field.clone(), c.before.clone().unwrap_or_default(), after)
+            })
+            .collect();
+        if let PullAction::Invalid { reasons } = &item.action {
+            lines.extend(reasons.iter().map(|r| ("!".to_string(), String::new(), r.clone())));
+        }
+        if lines.is_empty() {
+            lines.push(("(link to contact)".into(), String::new(), String::new()));
+        }
+        for (field, before, after) in lines {
+            let head = if first {
+                (item.contact_id.clone(), item.email.clone().unwrap_or_default(), action.to_string())
+            } else {
+                (String::new(), String::new(), String::new())
+            };
+            first = false;
+            table.row(vec![head.0, head.1, head.2, field, before, after]);
+        }
+    }
+    out.push('\n');
+    out.push_str(&table.render());
+    out
+}

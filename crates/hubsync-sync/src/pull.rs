@@ -1,0 +1,402 @@
+//! The pull: HubSpot contacts into the local store. `plan_pull` is pure: for a page of contacts
+//! and the leads they match, what each lead would become, field by field, through the mapping
+//! in reverse and its write rules. `prepare_pull` fetches page by page (the contacts list for
+//! every contact, no 10,000 cap; search in `hs_object_id` windows for filtered pulls, so more
+//! than 10,000 matches still come in whole) and plans; `record_pull_preview` keeps the plan as a
+//! preview run; `run_pull` journals it and applies it a thousand rows per transaction.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use hubsync_hubspot::{HubSpotClient, Property, Record};
+use hubsync_store::{
+    Field, FieldChange, ItemOutcome, Lead, Mapping, NewRun, PulledLead, Run, RunAction, RunItem, RunKind, RunMode,
+    Store, StoreError, WriteRule,
+};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::convert::from_hubspot;
+use crate::owners::OwnerDirectory;
+use crate::pull_rules::{self, PullRules};
+use crate::push::{Phase, Progress, SyncError};
+
+/// Search pages: HubSpot's largest.
+const SEARCH_PAGE: usize = 200;
+/// Rows applied per transaction in a live pull.
+const APPLY_CHUNK: usize = 1_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PullSkip {
+    /// The lead already has every value.
+    Unchanged,
+    /// The contact has no email, which is what identifies a lead.
+    NoEmail,
+    /// The rules take only contacts not in the store yet.
+    AlreadyInStore,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum PullAction {
+    /// A new lead.
+    New,
+    Update {
+        lead_id: i64,
+    },
+    Skip {
+        reason: PullSkip,
+    },
+    Invalid {
+        reasons: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PullItem {
+    pub contact_id: String,
+    pub email: Option<String>,
+    #[serde(flatten)]
+    pub action: PullAction,
+    /// `before` is the lead's value, `after` what the pull sets; `kept` when `if-empty` kept it.
+    pub changes: Vec<FieldChange>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PullCounts {
+    pub new: usize,
+    pub update: usize,
+    pub unchanged: usize,
+    pub no_email: usize,
+    pub already_in_store: usize,
+    pub invalid: usize,
+}
+
+pub struct PullInputs<'a> {
+    pub contacts: &'a [Record],
+    /// Leads these contacts may match, by lowercased email and by linked contact id.
+    pub by_email: &'a HashMap<String, Lead>,
+    pub by_contact: &'a HashMap<String, Lead>,
+    pub fields: &'a [Field],
+    pub mappings: &'a [Mapping],
+    pub properties: &'a [Property],
+    pub owners: &'a OwnerDirectory,
+    pub new_only: bool,
+}
+
+/// What each contact would do to the store. A blank HubSpot value never clears a lead's value.
+pub fn plan_pull(inputs: &PullInputs<'_>) -> Vec<PullItem> {
+    let fields: HashMap<&str, &Field> = inputs.fields.iter().map(|f| (f.key.as_str(), f)).collect();
+    let properties: HashMap<&str, &Property> = inputs.properties.iter().map(|p| (p.name.as_str(), p)).collect();
+    inputs
+        .contacts
+        .iter()
+        .map(|contact| {
+            let mut item = PullItem {
+                contact_id: contact.id.clone(),
+                email: contact.get("email").map(|e| e.trim().to_string()),
+                action: PullAction::New,
+                changes: Vec::new(),
+                notes: Vec::new(),
+            };
+            let Some(email) = item.email.clone() else {
+                item.action = PullAction::Skip { reason: PullSkip::NoEmail };
+                return item;
+            };
+            let lead = inputs.by_email.get(&email.to_lowercase()).or_else(|| inputs.by_contact.get(&contact.id));
+            if lead.is_some() && inputs.new_only {
+                item.action = PullAction::Skip { reason: PullSkip::AlreadyInStore };
+                return item;
+            }
+            let mut problems = Vec::new();
+            for mapping in inputs.mappings.iter().filter(|m| m.field_key != "email") {
+                let (Some(field), Some(property)) =
+                    (fields.get(mapping.field_key.as_str()), properties.get(mapping.property.as_str()))
+                else {
+                    continue;
+                };
+                let Some(raw) = contact.get(&mapping.property) else { continue };
+                let value = match from_hubspot(field, property, raw, inputs.owners) {
+                    Ok(Some(v)) => v,
+                    Ok(None) => continue,
+                    Err(reason) => {
+                        problems.push(format!("{} → {}: {reason}", mapping.property, mapping.field_key));
+                        continue;
+                    }
+                };
+                let before = lead.and_then(|l| l.value(&mapping.field_key)).map(String::from);
+                if before.as_deref() == Some(value.as_str()) {
+                    continue;
+                }
+                let kept = mapping.write_rule == WriteRule::IfEmpty && before.is_some();
+                item.changes.push(FieldChange {
+                    field: mapping.field_key.clone(),
+                    property: mapping.property.clone(),
+                    before,
+                    after: (!kept).then_some(value),
+                    kept,
+                });
+            }
+            item.action = match lead {
+                _ if !problems.is_empty() => PullAction::Invalid { reasons: problems },
+                None => PullAction::New,
+                Some(lead) => {
+                    if !lead.email.eq_ignore_ascii_case(&email) {
+                        item.notes.push(format!(
+                            "matched lead {} by its link to contact {}; the contact's email is now {email}",
+                            lead.email, contact.id
+                        ));
+                    }
+                    let relink = lead.hubspot_id.as_deref() != Some(contact.id.as_str());
+                    if item.changes.iter().any(|c| c.after.is_some()) || relink {
+                        PullAction::Update { lead_id: lead.id }
+                    } else {
+                        PullAction::Skip { reason: PullSkip::Unchanged }
+                    }
+                }
+            };
+            item
+        })
+        .collect()
+}
+
+pub fn count(items: &[PullItem]) -> PullCounts {
+    let mut counts = PullCounts::default();
+    for item in items {
+        match &item.action {
+            PullAction::New => counts.new += 1,
+            PullAction::Update { .. } => counts.update += 1,
+            PullAction::Skip { reason: PullSkip::Unchanged } => counts.unchanged += 1,
+            PullAction::Skip { reason: PullSkip::NoEmail } => counts.no_email += 1,
+            PullAction::Skip { reason: PullSkip::AlreadyInStore } => counts.already_in_store += 1,
+            PullAction::Invalid { .. } => counts.invalid += 1,
+        }
+    }
+    counts
+}
+
+#[derive(Debug)]
+pub struct PreparedPull {
+    pub items: Vec<PullItem>,
+    pub counts: PullCounts,
+    /// Calls the preparation made; a live pull applies the plan without calling HubSpot again.
+    pub api_calls: u64,
+    pub read_time: Duration,
+    pub settings: Value,
+    pub portal_id: Option<u64>,
+}
+
+/// Fetches the contacts the rules select, a page at a time, and plans each page. Writes nothing.
+pub async fn prepare_pull(
+    store: &Store,
+    client: &HubSpotClient,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<PreparedPull, SyncError> {
+    let started = Instant::now();
+    let calls_before = client.api_calls();
+    let rules = pull_rules::load(store)?;
+    let fields = store.fields()?;
+    let mappings = store.mappings()?;
+    let properties = client.properties().await?;
+    let owners = OwnerDirectory::new(client.owners(false).await?, client.owners(true).await?);
+    let filters = pull_rules::compile(&rules, &properties, &owners).map_err(SyncError::InvalidRule)?;
+    let names: std::collections::HashSet<&str> = properties.iter().map(|p| p.name.as_str()).collect();
+    let mut wanted: Vec<String> =
+        mappings.iter().map(|m| m.property.clone()).filter(|p| names.contains(p.as_str())).collect();
+    if !wanted.iter().any(|w| w == "email") {
+        wanted.push("email".into());
+    }
+
+    let mut items = Vec::new();
+    let mut done = 0;
+    let mut pages = Pages::new(&rules, filters, wanted);
+    while let Some(contacts) = pages.next(client).await? {
+        let (by_email, by_contact) = leads_for(store, &contacts)?;
+        items.extend(plan_pull(&PullInputs {
+            contacts: &contacts,
+            by_email: &by_email,
+            by_contact: &by_contact,
+            fields: &fields,
+            mappings: &mappings,
+            properties: &properties,
+            owners: &owners,
+            new_only: rules.new_only,
+        }));
+        done += contacts.len() as u64;
+        progress(Progress { phase: Phase::Reading, done, total: pages.total.unwrap_or(done) });
+    }
+    let counts = count(&items);
+    Ok(PreparedPull {
+        items,
+        counts,
+        api_calls: client.api_calls() - calls_before,
+        read_time: started.elapsed(),
+        settings: json!({ "rules": rules, "mappings": mappings }),
+        portal_id: store.connection()?.map(|c| c.portal_id),
+    })
+}
+
+/// The leads a page of contacts may match: by email, and by the contact id they are linked to.
+/// Leads by lowercased email, and by the contact id they are linked to.
+type LeadIndex = (HashMap<String, Lead>, HashMap<String, Lead>);
+
+fn leads_for(store: &Store, contacts: &[Record]) -> Result<LeadIndex, StoreError> {
+    let mut by_email = HashMap::new();
+    let mut by_contact = HashMap::new();
+    for contact in contacts {
+        if let Some(email) = contact.get("email")
+            && let Some(lead) = store.lead_by_email(email)?
+        {
+            by_email.insert(email.trim().to_lowercase(), lead);
+        }
+        if let Some(lead) = store.lead_by_contact(&contact.id)? {
+            by_contact.insert(contact.id.clone(), lead);
+        }
+    }
+    Ok((by_email, by_contact))
+}
+
+/// The contacts a pull reads, a page at a time: the list endpoint for every contact, or
+/// search windows (`hs_object_id` above the last one seen, ascending) for filters, which never
+/// page past search's 10,000-result cap.
+struct Pages {
+    filters: Option<Vec<Value>>,
+    properties: Vec<String>,
+    after: Option<String>,
+    last_id: u64,
+    done: bool,
+    total: Option<u64>,
+}
+
+impl Pages {
+    fn new(rules: &PullRules, filters: Vec<Value>, properties: Vec<String>) -> Pages {
+        let filters = (!rules.is_everything()).then_some(filters);
+        Pages { filters, properties, after: None, last_id: 0, done: false, total: None }
+    }
+
+    async fn next(&mut self, client: &HubSpotClient) -> Result<Option<Vec<Record>>, SyncError> {
+        if self.done {
+            return Ok(None);
+        }
+        let Some(filters) = &self.filters else {
+            let page = client.list_contacts(100, self.after.as_deref(), &self.properties).await?;
+            self.after = page.next_after().map(String::from);
+            self.done = self.after.is_none();
+            return Ok(Some(page.results));
+        };
+        let mut window = filters.clone();
+        window.push(json!({ "propertyName": "hs_object_id", "operator": "GT", "value": self.last_id.to_string() }));
+        let body = json!({
+            "filterGroups": [{ "filters": window }],
+            "sorts": [{ "propertyName": "hs_object_id", "direction": "ASCENDING" }],
+            "properties": self.properties,
+            "limit": SEARCH_PAGE,
+        });
+        let page = client.search(body).await?;
+        if self.total.is_none() {
+            self.total = page.total;
+        }
+        self.done = page.results.len() < SEARCH_PAGE;
+        if let Some(last) = page.results.last() {
+            self.last_id = last.id.parse().map_err(|_| {
+                SyncError::HubSpot(hubsync_hubspot::ClientError::Decode(format!(
+                    "contact id {:?} is not a number",
+                    last.id
+                )))
+            })?;
+        }
+        Ok(Some(page.results))
+    }
+}
+
+fn skip_words(reason: &PullSkip) -> &'static str {
+    match reason {
+        PullSkip::Unchanged => "unchanged",
+        PullSkip::NoEmail => "the contact has no email",
+        PullSkip::AlreadyInStore => "already in the store, and the rules take new contacts only",
+    }
+}
+
+fn run_items(items: &[PullItem], mode: RunMode) -> Vec<RunItem> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(seq, item)| {
+            let (action, lead_id, reasons, outcome) = match &item.action {
+                PullAction::New => (RunAction::Create, 0, vec![], None),
+                PullAction::Update { lead_id } => (RunAction::Update, *lead_id, vec![], None),
+                PullAction::Skip { reason } => {
+                    (RunAction::Skip, 0, vec![skip_words(reason).to_string()], Some(ItemOutcome::Skipped))
+                }
+                PullAction::Invalid { reasons } => (RunAction::Invalid, 0, reasons.clone(), Some(ItemOutcome::Invalid)),
+            };
+            let outcome = match mode {
+                RunMode::Preview => outcome.or(Some(ItemOutcome::Previewed)),
+                RunMode::Live => outcome,
+            };
+            RunItem {
+                seq: seq as i64,
+                lead_id,
+                email: item.email.clone().unwrap_or_default(),
+                contact_id: Some(item.contact_id.clone()),
+                action,
+                reasons,
+                changes: item.changes.clone(),
+                notes: item.notes.clone(),
+                outcome,
+                error: None,
+            }
+        })
+        .collect()
+}
+
+fn new_run(prepared: &PreparedPull, mode: RunMode) -> NewRun {
+    NewRun {
+        kind: RunKind::Pull,
+        mode,
+        portal_id: prepared.portal_id,
+        settings: prepared.settings.clone(),
+        estimate: json!({ "apiCalls": prepared.api_calls, "seconds": prepared.read_time.as_secs_f64() }),
+    }
+}
+
+/// Keeps the plan as a preview run; changes no lead.
+pub fn record_pull_preview(store: &mut Store, prepared: &PreparedPull) -> Result<i64, SyncError> {
+    let run_id =
+        store.create_run(&new_run(prepared, RunMode::Preview), &run_items(&prepared.items, RunMode::Preview))?;
+    store.finish_run(run_id, None, prepared.api_calls)?;
+    Ok(run_id)
+}
+
+/// Journals the plan, then applies it a thousand rows per transaction.
+pub fn run_pull(store: &mut Store, prepared: &PreparedPull) -> Result<Run, SyncError> {
+    let run_id = store.create_run(&new_run(prepared, RunMode::Live), &run_items(&prepared.items, RunMode::Live))?;
+    apply_pending(store, run_id, prepared.api_calls)
+}
+
+/// Applies whatever rows of a live pull are still pending (after a crash, say).
+pub fn resume_pull(store: &mut Store, run_id: i64) -> Result<Run, SyncError> {
+    let run = store.reopen_run(run_id)?;
+    apply_pending(store, run_id, run.api_calls)
+}
+
+fn apply_pending(store: &mut Store, run_id: i64, api_calls: u64) -> Result<Run, SyncError> {
+    let pending = store.pending_items(run_id)?;
+    for chunk in pending.chunks(APPLY_CHUNK) {
+        let rows: Vec<PulledLead> = chunk
+            .iter()
+            .map(|item| PulledLead {
+                seq: item.seq,
+                lead_id: (item.action == RunAction::Update).then_some(item.lead_id),
+                email: item.email.clone(),
+                contact_id: item.contact_id.clone().unwrap_or_default(),
+                values: item.changes.iter().filter_map(|c| Some((c.field.clone(), c.after.clone()?))).collect(),
+            })
+            .collect();
+        store.apply_pull(run_id, &rows)?;
+    }
+    store.finish_run(run_id, None, api_calls)?;
+    Ok(store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?)
+}

@@ -1,0 +1,103 @@
+//! The pull against the sandbox: every contact past 10,000 through the list, a filter matching
+//! more than 10,000 through search windows, write rules, contacts without email, new-only.
+
+use hubsync_store::{RunStatus, WriteRule};
+use hubsync_sync::pull_rules::{self, Condition, PullRules};
+use hubsync_sync::{PullAction, PullSkip, prepare_pull, record_pull_preview, run_pull};
+use serde_json::json;
+
+use crate::push::{Portal, fast, quiet, store_for};
+
+#[tokio::test]
+async fn a_full_pull_reads_every_contact_past_10000_and_a_second_pull_changes_nothing() {
+    let portal = Portal::start_seeded(json!([]), 10_050).await;
+    let client = portal.client(fast());
+    let mut store = store_for(&portal);
+    let contacts = portal.contacts().await; // by email: the ones that have one
+    let with_email = contacts.len();
+    assert!(with_email > 9_500 && with_email < 10_050, "some demo contacts have no email: {with_email}");
+
+    let prepared = prepare_pull(&store, &client, &mut quiet).await.unwrap();
+    assert_eq!(prepared.items.len(), 10_050, "every contact, none capped");
+    assert_eq!(prepared.counts.no_email, 10_050 - with_email, "counted, not dropped");
+    assert_eq!(prepared.counts.new, with_email);
+    // Properties, owners (active and deactivated), then 101 list pages.
+    assert_eq!(prepared.api_calls, 1 + 2 + 101);
+    let preview = record_pull_preview(&mut store, &prepared).unwrap();
+    assert_eq!(store.lead_count().unwrap(), 0, "a preview writes nothing locally");
+    assert_eq!(store.run(preview).unwrap().unwrap().counts.create, with_email as u64);
+
+    let run = run_pull(&mut store, &prepared).unwrap();
+    assert_eq!(run.status, RunStatus::Completed);
+    assert_eq!((run.counts.created, run.counts.failed), (with_email as u64, 0));
+    assert_eq!(store.lead_count().unwrap(), with_email as i64);
+    let (email, contact) = contacts.iter().find(|(_, c)| c["properties"]["firstname"].is_string()).unwrap();
+    let lead = store.lead_by_email(email).unwrap().unwrap();
+    assert_eq!(lead.hubspot_id.as_deref(), contact["id"].as_str(), "linked to its contact");
+    assert_eq!(lead.value("first_name"), contact["properties"]["firstname"].as_str());
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+
+    let again = prepare_pull(&store, &client, &mut quiet).await.unwrap();
+    assert_eq!((again.counts.new, again.counts.update), (0, 0), "round trip: {:?}", again.counts);
+    assert_eq!(again.counts.unchanged, with_email);
+}
+
+#[tokio::test]
+async fn a_filter_matching_more_than_10000_comes_in_whole_through_search_windows() {
+    let portal = Portal::start_seeded(json!([]), 10_300).await;
+    let client = portal.client(fast());
+    let mut store = store_for(&portal);
+    let with_email = portal.contacts().await.len();
+    assert!(with_email > 10_000, "{with_email}");
+    let rules = PullRules { conditions: vec![Condition::parse("email known").unwrap()], ..PullRules::default() };
+    pull_rules::save(&mut store, &rules).unwrap();
+    let prepared = prepare_pull(&store, &client, &mut quiet).await.unwrap();
+    assert_eq!(prepared.items.len(), with_email, "every match, past search's 10,000 cap");
+    assert_eq!(prepared.counts.new, with_email);
+    let mut ids: Vec<&str> = prepared.items.iter().map(|i| i.contact_id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), with_email, "no contact read twice");
+    // Setup, then one search per 200 matches (and one that finds the end).
+    assert_eq!(prepared.api_calls, 3 + (with_email as u64 / 200 + 1));
+}
+
+#[tokio::test]
+async fn write_rules_apply_locally_and_new_only_skips_known_leads() {
+    let portal = Portal::start(json!([
+        { "id": "11", "properties": { "email": "Known@Example.com", "company": "HubSpot Co", "city": "Oslo", "firstname": "Kim" } },
+        { "id": "12", "properties": { "email": "fresh@example.com", "company": "Fresh Co", "lifecyclestage": "customer" } },
+        { "id": "13", "properties": { "firstname": "No email" } }
+    ]))
+    .await;
+    let client = portal.client(fast());
+    let mut store = store_for(&portal); // city is if-empty; company overwrite
+    store.add_lead("known@example.com", &[("company", "Local Co"), ("city", "Bergen")]).unwrap();
+    let prepared = prepare_pull(&store, &client, &mut quiet).await.unwrap();
+    let known = prepared.items.iter().find(|i| i.contact_id == "11").unwrap();
+    assert!(matches!(known.action, PullAction::Update { .. }));
+    let changes: Vec<(&str, Option<&str>, Option<&str>, bool)> =
+        known.changes.iter().map(|c| (c.field.as_str(), c.before.as_deref(), c.after.as_deref(), c.kept)).collect();
+    assert_eq!(
+        changes,
+        [
+            ("first_name", None, Some("Kim"), false),
+            ("company", Some("Local Co"), Some("HubSpot Co"), false),
+            ("city", Some("Bergen"), None, true)
+        ]
+    );
+    let no_email = prepared.items.iter().find(|i| i.contact_id == "13").unwrap();
+    assert_eq!(no_email.action, PullAction::Skip { reason: PullSkip::NoEmail });
+    let run = run_pull(&mut store, &prepared).unwrap();
+    assert_eq!((run.counts.created, run.counts.updated), (1, 1));
+    let lead = store.lead_by_email("known@example.com").unwrap().unwrap();
+    assert_eq!((lead.value("company"), lead.value("city")), (Some("HubSpot Co"), Some("Bergen")));
+    assert_eq!(lead.hubspot_id.as_deref(), Some("11"));
+    let fresh = store.lead_by_email("fresh@example.com").unwrap().unwrap();
+    assert_eq!(fresh.value("lifecycle_stage"), Some("customer"), "a choice converted to the field's option");
+
+    store.set_mapping("city", "city", Some(WriteRule::Overwrite)).unwrap();
+    pull_rules::save(&mut store, &PullRules { new_only: true, ..PullRules::default() }).unwrap();
+    let prepared = prepare_pull(&store, &client, &mut quiet).await.unwrap();
+    assert_eq!(prepared.counts.already_in_store, 2, "{:?}", prepared.counts);
+}
