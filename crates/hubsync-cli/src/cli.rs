@@ -75,6 +75,9 @@ pub enum Command {
     /// an email is skipped and counted. With --preview nothing is written; without it, the plan
     /// is applied after a confirmation (--yes on a script).
     Pull(PullArgs),
+    /// The portal's contact owners.
+    #[command(subcommand)]
+    Owners(OwnersCommand),
     /// The history of previews and live runs, and resuming a live run that stopped early.
     #[command(subcommand)]
     Runs(RunsCommand),
@@ -101,6 +104,14 @@ pub struct PushArgs {
     /// Batches in flight at once; the portal's rate limit paces them whatever this is.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OwnersCommand {
+    /// Every owner, active and deactivated: id, name, email. Read from HubSpot and kept in the
+    /// store, so leads show their owner (by the `owner_email` field) offline too; when HubSpot
+    /// can't be reached, the owners as last read, with a warning.
+    List,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ mod clock;
 mod error;
 mod fields;
 mod migrations;
+mod owners;
 mod runs;
 mod store;
 
@@ -15,6 +16,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{RowError, StoreError};
 pub use fields::{Field, FieldType, canonical_email};
 pub use migrations::{MIGRATIONS, Migration};
+pub use owners::OwnerRecord;
 pub use runs::{
     FieldChange, ItemOutcome, ItemResult, NewRun, PulledLead, Run, RunAction, RunCounts, RunItem, RunKind, RunMode,
     RunStatus,

@@ -7,7 +7,7 @@ use hubsync_hubspot::Owner;
 #[derive(Debug, Default, Clone)]
 pub struct OwnerDirectory {
     by_email: HashMap<String, Owner>,
-    email_by_id: HashMap<String, String>,
+    by_id: HashMap<String, Owner>,
 }
 
 /// Why an owner email can't be assigned.
@@ -21,9 +21,9 @@ impl OwnerDirectory {
     /// From the active owners and the deactivated (`archived=true`) ones.
     pub fn new(active: Vec<Owner>, deactivated: Vec<Owner>) -> Self {
         let all: Vec<Owner> = deactivated.into_iter().chain(active).collect();
-        let email_by_id = all.iter().filter_map(|o| Some((o.id.clone(), o.email.clone()?))).collect();
+        let by_id = all.iter().map(|o| (o.id.clone(), o.clone())).collect();
         let by_email = all.into_iter().filter_map(|o| o.email.clone().map(|e| (e.trim().to_lowercase(), o))).collect();
-        OwnerDirectory { by_email, email_by_id }
+        OwnerDirectory { by_email, by_id }
     }
 
     /// The id of the owner with this email, active or deactivated (filters may name either).
@@ -33,7 +33,28 @@ impl OwnerDirectory {
 
     /// The email of the owner with this id, active or not.
     pub fn email_of(&self, id: &str) -> Option<&str> {
-        self.email_by_id.get(id).map(String::as_str)
+        self.by_id.get(id)?.email.as_deref()
+    }
+
+    pub fn by_id(&self, id: &str) -> Option<&Owner> {
+        self.by_id.get(id)
+    }
+
+    /// Every owner, active or deactivated, as the store keeps them.
+    pub fn records(&self) -> Vec<hubsync_store::OwnerRecord> {
+        let mut all: Vec<hubsync_store::OwnerRecord> = self
+            .by_id
+            .values()
+            .map(|o| hubsync_store::OwnerRecord {
+                id: o.id.clone(),
+                email: o.email.clone(),
+                first_name: o.first_name.clone(),
+                last_name: o.last_name.clone(),
+                active: !o.archived && o.user_id.is_some(),
+            })
+            .collect();
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        all
     }
 
     /// The id of the active owner with this email.

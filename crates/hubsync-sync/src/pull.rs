@@ -139,6 +139,7 @@ pub fn plan_pull(inputs: &PullInputs<'_>) -> Vec<PullItem> {
                     kept,
                 });
             }
+            owner_fields(contact, lead, inputs, &fields, &mut item.changes);
             item.action = match lead {
                 _ if !problems.is_empty() => PullAction::Invalid { reasons: problems },
                 None => PullAction::New,
@@ -160,6 +161,41 @@ pub fn plan_pull(inputs: &PullInputs<'_>) -> Vec<PullItem> {
             item
         })
         .collect()
+}
+
+/// The contact's owner fills the built-in `owner_email` and `owner_name` fields (unless the
+/// mapping already fills them), so each lead shows who owns it.
+fn owner_fields(
+    contact: &Record,
+    lead: Option<&Lead>,
+    inputs: &PullInputs<'_>,
+    fields: &HashMap<&str, &Field>,
+    changes: &mut Vec<FieldChange>,
+) {
+    let Some(owner) = contact.get("hubspot_owner_id").and_then(|id| inputs.owners.by_id(id)) else { return };
+    let name = [owner.first_name.as_deref(), owner.last_name.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    for (key, value) in [("owner_email", owner.email.clone()), ("owner_name", Some(name).filter(|n| !n.is_empty()))] {
+        if inputs.mappings.iter().any(|m| m.field_key == key) {
+            continue;
+        }
+        let (Some(field), Some(value)) = (fields.get(key), value) else { continue };
+        let Ok(Some(value)) = field.canonical(&value) else { continue };
+        let before = lead.and_then(|l| l.value(key)).map(String::from);
+        if before.as_deref() != Some(value.as_str()) {
+            changes.push(FieldChange {
+                field: key.into(),
+                property: "hubspot_owner_id".into(),
+                before,
+                after: Some(value),
+                kept: false,
+            });
+        }
+    }
 }
 
 pub fn count(items: &[PullItem]) -> PullCounts {
@@ -186,6 +222,8 @@ pub struct PreparedPull {
     pub read_time: Duration,
     pub settings: Value,
     pub portal_id: Option<u64>,
+    /// The portal's owners, active and deactivated, which a live pull keeps in the store.
+    pub owners: Vec<hubsync_store::OwnerRecord>,
 }
 
 /// Fetches the contacts the rules select, a page at a time, and plans each page. Writes nothing.
@@ -205,8 +243,10 @@ pub async fn prepare_pull(
     let names: std::collections::HashSet<&str> = properties.iter().map(|p| p.name.as_str()).collect();
     let mut wanted: Vec<String> =
         mappings.iter().map(|m| m.property.clone()).filter(|p| names.contains(p.as_str())).collect();
-    if !wanted.iter().any(|w| w == "email") {
-        wanted.push("email".into());
+    for always in ["email", "hubspot_owner_id"] {
+        if !wanted.iter().any(|w| w == always) && names.contains(always) {
+            wanted.push(always.into());
+        }
     }
 
     let mut items = Vec::new();
@@ -235,6 +275,7 @@ pub async fn prepare_pull(
         read_time: started.elapsed(),
         settings: json!({ "rules": rules, "mappings": mappings }),
         portal_id: store.connection()?.map(|c| c.portal_id),
+        owners: owners.records(),
     })
 }
 
@@ -372,6 +413,7 @@ pub fn record_pull_preview(store: &mut Store, prepared: &PreparedPull) -> Result
 
 /// Journals the plan, then applies it a thousand rows per transaction.
 pub fn run_pull(store: &mut Store, prepared: &PreparedPull) -> Result<Run, SyncError> {
+    store.replace_owners(&prepared.owners)?;
     let run_id = store.create_run(&new_run(prepared, RunMode::Live), &run_items(&prepared.items, RunMode::Live))?;
     apply_pending(store, run_id, prepared.api_calls)
 }

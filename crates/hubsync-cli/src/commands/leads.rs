@@ -25,7 +25,38 @@ pub struct LeadAdded {
 
 #[derive(Debug, Serialize)]
 pub struct LeadList {
-    pub leads: Vec<Lead>,
+    pub leads: Vec<LeadView>,
+}
+
+/// A lead with its owner as last read from HubSpot (by the `owner_email` field).
+#[derive(Debug, Serialize)]
+pub struct LeadView {
+    #[serde(flatten)]
+    pub lead: Lead,
+    pub owner: Option<OwnerView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OwnerView {
+    pub email: String,
+    /// `None` when the email is no owner the portal has (as last read).
+    pub name: Option<String>,
+    pub active: Option<bool>,
+}
+
+fn view(store: &Store, lead: Lead) -> Result<LeadView, StoreError> {
+    let owner = match lead.value("owner_email") {
+        None => None,
+        Some(email) => {
+            let known = store.owner_by_email(email)?;
+            Some(OwnerView {
+                email: email.to_string(),
+                name: known.as_ref().and_then(|o| o.name()).or_else(|| lead.value("owner_name").map(String::from)),
+                active: known.map(|o| o.active),
+            })
+        }
+    };
+    Ok(LeadView { lead, owner })
 }
 
 #[derive(Debug, Serialize)]
@@ -40,8 +71,8 @@ pub fn run(ctx: &mut Context, command: LeadsCommand) -> anyhow::Result<()> {
     match command {
         LeadsCommand::Add(args) => add(ctx, args),
         LeadsCommand::List => {
-            let list = LeadList { leads: ctx.store.leads()? };
-            emit(ctx.json, &list, |l| table(&l.leads))
+            let leads = ctx.store.leads()?.into_iter().map(|l| view(&ctx.store, l)).collect::<Result<_, _>>()?;
+            emit(ctx.json, &LeadList { leads }, |l| table(&l.leads))
         }
         LeadsCommand::Import(args) => import(ctx, &args.file),
     }
@@ -50,9 +81,8 @@ pub fn run(ctx: &mut Context, command: LeadsCommand) -> anyhow::Result<()> {
 fn add(ctx: &mut Context, args: LeadAddArgs) -> anyhow::Result<()> {
     let values = args.set.iter().map(|pair| split_assignment(pair)).collect::<Result<Vec<_>, _>>()?;
     let lead = ctx.store.add_lead(&args.email, &values)?;
-    emit(ctx.json, &LeadAdded { lead }, |added| {
-        format!("Added lead {}.\n{}", added.lead.id, table(std::slice::from_ref(&added.lead)))
-    })
+    let shown = [view(&ctx.store, lead.clone())?];
+    emit(ctx.json, &LeadAdded { lead }, |added| format!("Added lead {}.\n{}", added.lead.id, table(&shown)))
 }
 
 /// `field=value`, split at the first `=`.
@@ -67,13 +97,25 @@ fn split_assignment(pair: &str) -> Result<(&str, &str), CliError> {
 const TABLE_FIELDS: [(&str, &str); 3] =
     [("first_name", "FIRST NAME"), ("last_name", "LAST NAME"), ("company", "COMPANY")];
 
-fn table(leads: &[Lead]) -> String {
+fn table(leads: &[LeadView]) -> String {
     let mut header = vec!["ID", "EMAIL", "HUBSPOT ID"];
     header.extend(TABLE_FIELDS.iter().map(|(_, title)| *title));
+    header.push("OWNER");
     let mut table = Table::new(&header);
-    for lead in leads {
+    for LeadView { lead, owner } in leads {
         let mut row = vec![lead.id.to_string(), lead.email.clone(), lead.hubspot_id.clone().unwrap_or_default()];
         row.extend(TABLE_FIELDS.iter().map(|(key, _)| lead.value(key).unwrap_or_default().to_string()));
+        row.push(match owner {
+            None => String::new(),
+            Some(OwnerView { email, name, active }) => {
+                let who = name.as_ref().map_or_else(|| email.clone(), |n| format!("{n} <{email}>"));
+                match active {
+                    Some(true) => who,
+                    Some(false) => format!("{who} (deactivated)"),
+                    None => format!("{who} (not an owner)"),
+                }
+            }
+        });
         table.row(row);
     }
     table.render()

@@ -4,6 +4,7 @@ pub mod connect;
 pub mod fields;
 pub mod leads;
 pub mod mapping;
+pub mod owners;
 pub mod pull;
 pub mod push;
 pub mod rules;

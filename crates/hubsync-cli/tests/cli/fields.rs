@@ -10,7 +10,7 @@ fn custom_fields_are_added_and_listed_beside_the_built_in_ones() {
     let added = hub.json(&["fields", "add", "score", "--type", "number", "--label", "Lead score"]);
     assert_eq!(
         added["field"],
-        json!({ "key": "score", "label": "Lead score", "type": "number", "options": [], "builtin": false, "position": 12 })
+        json!({ "key": "score", "label": "Lead score", "type": "number", "options": [], "builtin": false, "position": 14 }) // after the 14 built-in fields (0 to 13)
     );
     hub.run(&["fields", "add", "interests", "--type", "multiple_choice", "--options", "api,ui", "--options", "docs"])
         .ok();

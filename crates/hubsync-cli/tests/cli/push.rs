@@ -224,3 +224,51 @@ fn pull_preview_then_live_pull_fills_the_store() {
     let again = hub.json(&["pull", "--preview"]);
     assert_eq!((again["counts"]["new"].as_u64(), again["counts"]["unchanged"].as_u64()), (Some(0), Some(1)));
 }
+
+#[test]
+fn owners_are_listed_and_each_pulled_lead_shows_its_owner() {
+    let mut portal = Portal::start();
+    portal.control(
+        reqwest::Method::POST,
+        "/fixture",
+        Some(json!({
+            "owners": [
+                { "id": "501", "email": "rita@acme.test", "firstName": "Rita", "lastName": "Ruiz", "userId": 1, "userIdIncludingInactive": 1 },
+                { "id": "502", "email": "lee@acme.test", "firstName": "Lee", "lastName": "Left", "userId": null, "userIdIncludingInactive": 2, "archived": true }
+            ],
+            "contacts": [
+                { "id": "8001", "properties": { "email": "owned@example.com", "company": "Owned", "hubspot_owner_id": "501" } },
+                { "id": "8002", "properties": { "email": "orphan@example.com", "company": "Owned", "hubspot_owner_id": "502" } }
+            ]
+        })),
+    );
+    let hub = Hub::new();
+    hub.connect(&portal);
+    let owners = hub.json(&["owners", "list"]);
+    let listed: Vec<(&str, bool)> = owners["owners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["id"] == "501" || o["id"] == "502")
+        .map(|o| (o["email"].as_str().unwrap(), o["active"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(listed, [("rita@acme.test", true), ("lee@acme.test", false)]);
+
+    hub.run(&["mapping", "set", "company", "company"]).ok();
+    hub.run(&["rules", "pull", "--filter", "company = Owned"]).ok();
+    hub.run(&["pull", "--yes"]).ok();
+    let leads = hub.json(&["leads", "list"]);
+    let owner_of =
+        |email: &str| leads["leads"].as_array().unwrap().iter().find(|l| l["email"] == email).unwrap()["owner"].clone();
+    assert_eq!(
+        owner_of("owned@example.com"),
+        json!({ "email": "rita@acme.test", "name": "Rita Ruiz", "active": true })
+    );
+    assert_eq!(owner_of("orphan@example.com")["active"], false);
+    let table = hub.run(&["leads", "list"]).ok().stdout;
+    assert!(table.contains("Lee Left <lee@acme.test> (deactivated)"), "{table}");
+
+    portal.stop();
+    let offline = hub.json(&["owners", "list"]);
+    assert_eq!(offline["live"], false, "the owners as last read: {offline}");
+}

@@ -31,6 +31,7 @@ const SHIPPED: &[(&str, &str)] = &[
     ("0001_initial.sql", "0292232fb2ad5aac56edf0e74bd7003cf4804ab368d371a1c3bdbbb1f4014e5a"),
     ("0002_sync_runs.sql", "a66ce5b2fe28fb559f444d8684b86f276e9617f6c3dda900f088184a7ba9150c"),
     ("0003_pull_rules.sql", "2619d14c87465e2064ef38aa9a37ddbcf2e2aca0b55c0fb537892c29a87cf3d8"),
+    ("0004_owners.sql", "574a287944c2e8b3136a27604a5c802416e390fc87b795698535c95439064359"),
 ];
 
 #[test]
@@ -87,7 +88,9 @@ fn built_in_fields_and_custom_fields_of_every_type() {
             "country",
             "company_size",
             "lifecycle_stage",
-            "lead_status"
+            "lead_status",
+            "owner_email",
+            "owner_name"
         ]
     );
     assert!(store.fields().unwrap().iter().all(|f| f.builtin));
@@ -230,4 +233,27 @@ fn disconnecting_forgets_the_portal_and_keeps_rules_and_mappings() {
     assert!(store.connection().unwrap().is_none());
     assert_eq!(store.mappings().unwrap().len(), 2);
     assert_eq!(store.push_rules().unwrap(), PushRules { update: true, create: true });
+}
+
+#[test]
+fn an_upgrade_keeps_a_custom_field_named_like_a_new_built_in_one() {
+    let dir = temp_dir("upgrade");
+    let path = dir.join("hubsync.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for migration in &MIGRATIONS[..3] {
+            conn.execute_batch(migration.sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        conn.execute(
+            "INSERT INTO fields (key, label, type, options, builtin, position, created_at)
+             VALUES ('owner_email', 'My owner', 'text', '[]', 0, 12, '2026-01-01T00:00:00.000Z')",
+            [],
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path, clock()).unwrap();
+    let field = store.field("owner_email").unwrap().unwrap();
+    assert_eq!((field.label.as_str(), field.builtin), ("My owner", false), "the admin's field stays theirs");
+    assert!(store.field("owner_name").unwrap().unwrap().builtin);
 }

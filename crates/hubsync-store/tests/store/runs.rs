@@ -168,3 +168,23 @@ fn pull_rules_are_kept_as_json_and_replaced_whole() {
     store.set_pull_rules_json(&json!({ "conditions": [], "newOnly": false })).unwrap();
     assert_eq!(store.pull_rules_json().unwrap(), Some(json!({ "conditions": [], "newOnly": false })));
 }
+
+#[test]
+fn owners_are_kept_as_last_read_and_found_by_email() {
+    use hubsync_store::OwnerRecord;
+    let mut store = store();
+    let owner = |id: &str, email: &str, active: bool| OwnerRecord {
+        id: id.into(),
+        email: Some(email.into()),
+        first_name: Some("Ana".into()),
+        last_name: Some(id.into()),
+        active,
+    };
+    store.replace_owners(&[owner("2", "gone@acme.test", false), owner("1", "Ana@Acme.test", true)]).unwrap();
+    store.replace_owners(&[owner("1", "Ana@Acme.test", true), owner("3", "left@acme.test", false)]).unwrap();
+    let ids: Vec<String> = store.owners().unwrap().into_iter().map(|o| o.id).collect();
+    assert_eq!(ids, ["1", "3"], "replaced whole, active first");
+    let ana = store.owner_by_email("ana@ACME.test").unwrap().unwrap();
+    assert_eq!((ana.name().as_deref(), ana.active), (Some("Ana 1"), true));
+    assert!(store.owner_by_email("gone@acme.test").unwrap().is_none());
+}

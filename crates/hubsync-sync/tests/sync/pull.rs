@@ -36,6 +36,19 @@ async fn a_full_pull_reads_every_contact_past_10000_and_a_second_pull_changes_no
     assert_eq!(lead.hubspot_id.as_deref(), contact["id"].as_str(), "linked to its contact");
     assert_eq!(lead.value("first_name"), contact["properties"]["firstname"].as_str());
     assert_eq!(store.integrity_check().unwrap(), "ok");
+    // Owners: kept in the store, and each owned lead shows its owner's email and name.
+    let mut owners = client.owners(false).await.unwrap();
+    owners.extend(client.owners(true).await.unwrap());
+    assert_eq!(store.owners().unwrap().len(), owners.len());
+    let (email, contact) = contacts.iter().find(|(_, c)| c["properties"]["hubspot_owner_id"].is_string()).unwrap();
+    let owner =
+        owners.iter().find(|o| Some(o.id.as_str()) == contact["properties"]["hubspot_owner_id"].as_str()).unwrap();
+    let lead = store.lead_by_email(email).unwrap().unwrap();
+    assert_eq!(lead.value("owner_email"), owner.email.as_deref());
+    let name = format!("{} {}", owner.first_name.as_deref().unwrap(), owner.last_name.as_deref().unwrap());
+    assert_eq!(lead.value("owner_name"), Some(name.as_str()));
+    let active = store.owner_by_email(owner.email.as_deref().unwrap()).unwrap().unwrap().active;
+    assert_eq!(active, !owner.archived, "whether the owner is active");
 
     let again = prepare_pull(&store, &client, &mut quiet).await.unwrap();
     assert_eq!((again.counts.new, again.counts.update), (0, 0), "round trip: {:?}", again.counts);

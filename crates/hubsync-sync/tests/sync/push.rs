@@ -405,7 +405,6 @@ async fn an_owner_email_becomes_the_active_owners_id_and_a_deactivated_one_is_re
     let active = client.owners(false).await.unwrap().into_iter().next().unwrap();
     let gone = client.owners(true).await.unwrap().into_iter().next().unwrap();
     let mut store = store_for(&portal);
-    store.add_field("owner_email", None, hubsync_store::FieldType::Text, &[]).unwrap();
     store.set_mapping("owner_email", "hubspot_owner_id", None).unwrap();
     store.set_push_rules(Some(true), Some(true)).unwrap();
     let upper = active.email.clone().unwrap().to_uppercase();
