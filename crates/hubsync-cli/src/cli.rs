@@ -78,6 +78,10 @@ pub enum Command {
     /// The portal's contact owners.
     #[command(subcommand)]
     Owners(OwnersCommand),
+    /// Custom fields, the mapping, push rules and pull rules as one JSON file, to keep under
+    /// version control or move to another laptop.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// The history of previews and live runs, and resuming a live run that stopped early.
     #[command(subcommand)]
     Runs(RunsCommand),
@@ -104,6 +108,22 @@ pub struct PushArgs {
     /// Batches in flight at once; the portal's rate limit paces them whatever this is.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write the configuration to FILE (replaced whole).
+    Export(ConfigFileArgs),
+    /// Apply FILE: custom fields it defines are added (one of the same name must have the same
+    /// type), and the mapping, the push rules and the pull rules are replaced. The file is
+    /// checked whole first; any problem changes nothing.
+    Import(ConfigFileArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigFileArgs {
+    /// The JSON file.
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

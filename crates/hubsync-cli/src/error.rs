@@ -24,6 +24,8 @@ pub mod codes {
     pub const READ_ONLY_PROPERTY: &str = "read_only_property";
     /// No data directory on this system for the default store path.
     pub const NO_DATA_DIR: &str = "no_data_dir";
+    /// A configuration file that can't be read (the store's own check uses the same code).
+    pub const INVALID_CONFIG: &str = "invalid_config";
     /// A pull rule that can't be parsed or that HubSpot's search can't take.
     pub const INVALID_RULE: &str = "invalid_rule";
     /// A live run stopped with rows still to write; `hubsync runs resume` finishes it.

@@ -43,6 +43,8 @@ pub enum StoreError {
     RunNotResumable { run_id: i64, why: String },
     #[error("{} of the rows are invalid, so nothing was written:\n{}", .0.len(), RowError::list(.0))]
     InvalidRows(Vec<RowError>),
+    #[error("the configuration file can't be used: {0}; nothing was changed")]
+    InvalidConfig(String),
     #[error("the lead store is corrupt: {0}")]
     Corrupt(String),
     #[error("lead store: {0}")]
@@ -70,6 +72,7 @@ impl StoreError {
             StoreError::RunNotFound(_) => "run_not_found",
             StoreError::RunNotResumable { .. } => "run_not_resumable",
             StoreError::InvalidRows(_) => "invalid_rows",
+            StoreError::InvalidConfig(_) => "invalid_config",
             StoreError::Corrupt(_) => "store_corrupt",
             StoreError::Sqlite(_) => "store_error",
         }

@@ -5,6 +5,7 @@
 //! No secret is ever written here: tokens live in the OS keychain.
 
 mod clock;
+mod config;
 mod error;
 mod fields;
 mod migrations;
@@ -13,6 +14,7 @@ mod runs;
 mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use config::{CONFIG_VERSION, ConfigFile, CustomField};
 pub use error::{RowError, StoreError};
 pub use fields::{Field, FieldType, canonical_email};
 pub use migrations::{MIGRATIONS, Migration};

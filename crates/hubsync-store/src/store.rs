@@ -60,14 +60,14 @@ impl WriteRule {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mapping {
     pub field_key: String,
     pub property: String,
     pub write_rule: WriteRule,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushRules {
     /// Update the matching HubSpot contact.
     pub update: bool,
@@ -207,35 +207,7 @@ impl Store {
     /// Adds a custom field. Keys are lowercase letters, digits and underscores, starting with a
     /// letter; choice types need options, other types take none.
     pub fn add_field(&mut self, key: &str, label: Option<&str>, kind: FieldType, options: &[String]) -> Result<Field> {
-        let valid_key = key.len() <= 64
-            && key.starts_with(|c: char| c.is_ascii_lowercase())
-            && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !valid_key {
-            return Err(StoreError::InvalidField(format!(
-                "{key:?}: a field name is 1 to 64 lowercase letters, digits or underscores, starting with a letter"
-            )));
-        }
-        let options: Vec<String> = options.iter().map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect();
-        if kind.has_options() {
-            if options.is_empty() {
-                return Err(StoreError::InvalidField(format!(
-                    "a {} field needs options (--options a,b,c)",
-                    kind.as_str()
-                )));
-            }
-            for (i, option) in options.iter().enumerate() {
-                if options[..i].iter().any(|o| o.eq_ignore_ascii_case(option)) {
-                    return Err(StoreError::InvalidField(format!("the option {option:?} is listed twice")));
-                }
-                if kind == FieldType::MultipleChoice && option.contains(';') {
-                    return Err(StoreError::InvalidField(format!(
-                        "the option {option:?} contains ';', which separates the choices of a multiple choice value"
-                    )));
-                }
-            }
-        } else if !options.is_empty() {
-            return Err(StoreError::InvalidField(format!("a {} field takes no options", kind.as_str())));
-        }
+        let options = check_field_definition(key, kind, options)?;
         let tx = self.conn.transaction()?;
         if tx.query_row("SELECT 1 FROM fields WHERE key = ?1", [key], |_| Ok(())).optional()?.is_some() {
             return Err(StoreError::FieldExists(key.to_string()));
@@ -492,10 +464,7 @@ impl Store {
     /// Maps a lead field to a HubSpot property. A new row's rule defaults to `overwrite`; an
     /// existing row keeps its rule unless one is given.
     pub fn set_mapping(&mut self, field_key: &str, property: &str, rule: Option<WriteRule>) -> Result<Mapping> {
-        let valid_property = !property.is_empty()
-            && property.len() <= 100
-            && property.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !valid_property {
+        if !valid_property_name(property) {
             return Err(StoreError::InvalidPropertyName(property.to_string()));
         }
         if field_key == "email" && (property != "email" || rule == Some(WriteRule::IfEmpty)) {
@@ -641,7 +610,46 @@ impl Store {
     }
 }
 
-fn default_label(key: &str) -> String {
+/// A custom field's key and options, checked: keys are lowercase letters, digits and
+/// underscores, starting with a letter; choice types need options, other types take none.
+pub(crate) fn check_field_definition(key: &str, kind: FieldType, options: &[String]) -> Result<Vec<String>> {
+    let valid_key = key.len() <= 64
+        && key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid_key {
+        return Err(StoreError::InvalidField(format!(
+            "{key:?}: a field name is 1 to 64 lowercase letters, digits or underscores, starting with a letter"
+        )));
+    }
+    let options: Vec<String> = options.iter().map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect();
+    if kind.has_options() {
+        if options.is_empty() {
+            return Err(StoreError::InvalidField(format!("a {} field needs options (--options a,b,c)", kind.as_str())));
+        }
+        for (i, option) in options.iter().enumerate() {
+            if options[..i].iter().any(|o| o.eq_ignore_ascii_case(option)) {
+                return Err(StoreError::InvalidField(format!("the option {option:?} is listed twice")));
+            }
+            if kind == FieldType::MultipleChoice && option.contains(';') {
+                return Err(StoreError::InvalidField(format!(
+                    "the option {option:?} contains ';', which separates the choices of a multiple choice value"
+                )));
+            }
+        }
+    } else if !options.is_empty() {
+        return Err(StoreError::InvalidField(format!("a {} field takes no options", kind.as_str())));
+    }
+    Ok(options)
+}
+
+/// HubSpot property names: lowercase letters, digits and underscores.
+pub(crate) fn valid_property_name(property: &str) -> bool {
+    !property.is_empty()
+        && property.len() <= 100
+        && property.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+pub(crate) fn default_label(key: &str) -> String {
     let spaced = key.replace('_', " ");
     let mut chars = spaced.chars();
     chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()

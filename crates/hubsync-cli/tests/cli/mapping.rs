@@ -72,3 +72,30 @@ fn offline_a_mapping_is_saved_with_a_warning() {
     assert_eq!(set["checked_in_hubspot"], false, "the portal is unreachable: {set}");
     assert!(set["warning"].as_str().unwrap().contains("could not reach HubSpot"), "{set}");
 }
+
+#[test]
+fn the_configuration_exports_and_imports_as_one_file() {
+    let source = Hub::new();
+    source.run(&["fields", "add", "tier", "--type", "single-choice", "--options", "Gold,Silver"]).ok();
+    source.run(&["mapping", "set", "company", "company", "--rule", "if-empty"]).ok();
+    source.run(&["rules", "push", "--create", "on"]).ok();
+    let file = source.dir().join("hubsync-config.json");
+    let file = file.to_str().unwrap();
+    let exported = source.json(&["config", "export", file]);
+    assert_eq!((exported["fields"].as_u64(), exported["mappings"].as_u64()), (Some(1), Some(2)));
+
+    let target = Hub::new();
+    target.run(&["mapping", "set", "city", "city"]).ok();
+    target.json(&["config", "import", file]);
+    assert_eq!(target.json(&["mapping", "list"]), source.json(&["mapping", "list"]), "the mapping replaced");
+    assert_eq!(target.json(&["rules", "push"]), json!({ "update": true, "create": true }));
+    assert!(target.json(&["fields", "list"])["fields"].as_array().unwrap().iter().any(|f| f["key"] == "tier"));
+
+    // A broken file is refused whole.
+    let broken = source.dir().join("broken.json");
+    std::fs::write(&broken, "{ \"version\": 1, \"pushRules\": ").unwrap();
+    let error = target.json_error(&["config", "import", broken.to_str().unwrap()]);
+    assert_eq!(error["code"], "invalid_config");
+    assert!(error["message"].as_str().unwrap().contains("line 1"), "{error}");
+    assert_eq!(target.json(&["mapping", "list"]), source.json(&["mapping", "list"]), "unchanged");
+}

@@ -188,3 +188,48 @@ fn owners_are_kept_as_last_read_and_found_by_email() {
     assert_eq!((ana.name().as_deref(), ana.active), (Some("Ana 1"), true));
     assert!(store.owner_by_email("gone@acme.test").unwrap().is_none());
 }
+
+#[test]
+fn the_configuration_moves_to_another_store_whole_or_not_at_all() {
+    use hubsync_store::{FieldType, WriteRule};
+    let mut source = store();
+    source.add_field("tier", Some("Tier"), FieldType::SingleChoice, &["Gold".into(), "Silver".into()]).unwrap();
+    source.set_mapping("tier", "customer_tier", Some(WriteRule::IfEmpty)).unwrap();
+    source.set_mapping("company", "company", None).unwrap();
+    source.set_push_rules(Some(true), Some(true)).unwrap();
+    source.set_pull_rules_json(&json!({ "conditions": [], "newOnly": true })).unwrap();
+    let config = source.export_config().unwrap();
+    let text = serde_json::to_string_pretty(&config).unwrap();
+
+    let mut target = store();
+    target.set_mapping("city", "city", None).unwrap();
+    target.import_config(&serde_json::from_str(&text).unwrap()).unwrap();
+    assert_eq!(target.export_config().unwrap(), config, "the same configuration, the target's own mapping replaced");
+    assert_eq!(target.field("tier").unwrap().unwrap().options, ["Gold", "Silver"]);
+
+    // A file with a problem changes nothing.
+    let mut bad = config.clone();
+    bad.mappings.push(hubsync_store::Mapping {
+        field_key: "city".into(),
+        property: "company".into(),
+        write_rule: WriteRule::Overwrite,
+    });
+    let mut other = store();
+    other.set_mapping("city", "city", None).unwrap();
+    let before = other.export_config().unwrap();
+    assert!(matches!(other.import_config(&bad), Err(StoreError::PropertyAlreadyMapped { .. })));
+    let mut clash = config.clone();
+    clash.fields[0].kind = FieldType::Number;
+    clash.fields[0].options.clear();
+    other.add_field("tier", None, FieldType::Text, &[]).unwrap();
+    let error = other.import_config(&clash).unwrap_err();
+    assert!(error.to_string().contains("the field tier is text here and number in the file"), "{error}");
+    let mut newer = config.clone();
+    newer.version = 99;
+    assert_eq!(other.import_config(&newer).unwrap_err().code(), "invalid_config");
+    let after = other.export_config().unwrap();
+    assert_eq!(
+        (after.mappings, after.push_rules, after.pull_rules),
+        (before.mappings, before.push_rules, before.pull_rules)
+    );
+}
