@@ -370,6 +370,10 @@ pub struct PullRulesArgs {
     /// Only contacts modified on or after this date (YYYY-MM-DD) or instant (RFC 3339).
     #[arg(long, value_name = "DATE")]
     pub modified_since: Option<String>,
+
+    /// Incremental: only contacts modified since the last completed live pull began.
+    #[arg(long)]
+    pub since_last_pull: bool,
 }
 
 #[derive(Debug, Args)]

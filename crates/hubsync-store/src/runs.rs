@@ -395,6 +395,22 @@ impl Store {
         Ok(Some(run))
     }
 
+    /// The newest live run of this kind that completed (an incremental pull starts from it).
+    pub fn last_completed_live_run(&self, kind: RunKind) -> Result<Option<Run>> {
+        let id: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM sync_runs WHERE kind = ?1 AND mode = 'live' AND status = 'completed' ORDER BY id DESC LIMIT 1",
+                [kind.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match id {
+            Some(id) => self.run(id),
+            None => Ok(None),
+        }
+    }
+
     /// A run's rows, in order.
     pub fn run_items(&self, run_id: i64) -> Result<Vec<RunItem>> {
         self.items_where(run_id, "")

@@ -234,7 +234,9 @@ pub async fn prepare_pull(
 ) -> Result<PreparedPull, SyncError> {
     let started = Instant::now();
     let calls_before = client.api_calls();
-    let rules = pull_rules::load(store)?;
+    let saved = pull_rules::load(store)?;
+    let last_pull = store.last_completed_live_run(RunKind::Pull)?.map(|r| r.started_at);
+    let rules = saved.effective(last_pull);
     let fields = store.fields()?;
     let mappings = store.mappings()?;
     let properties = client.properties().await?;

@@ -125,12 +125,28 @@ pub struct PullRules {
     /// Only contacts modified on or after this instant.
     #[serde(default)]
     pub modified_since: Option<DateTime<Utc>>,
+    /// Incremental: only contacts modified since the last completed live pull began (every
+    /// contact, as the other rules select, when there was none).
+    #[serde(default)]
+    pub since_last_pull: bool,
 }
 
 impl PullRules {
     /// Whether the pull can page through the contacts list (every contact) instead of search.
     pub fn is_everything(&self) -> bool {
         self.conditions.is_empty() && self.modified_since.is_none()
+    }
+
+    /// The rules a pull runs with: an incremental rule's date becomes the later of its own and
+    /// the start of the last completed live pull.
+    pub fn effective(&self, last_pull_started: Option<DateTime<Utc>>) -> PullRules {
+        let mut rules = self.clone();
+        if self.since_last_pull
+            && let Some(last) = last_pull_started
+        {
+            rules.modified_since = Some(self.modified_since.map_or(last, |own| own.max(last)));
+        }
+        rules
     }
 }
 
@@ -174,11 +190,13 @@ pub fn compile(rules: &PullRules, properties: &[Property], owners: &OwnerDirecto
     for condition in &rules.conditions {
         filters.push(compile_condition(condition, properties, owners)?);
     }
-    if let Some(since) = rules.modified_since {
+    // An incremental rule needs its date filter even before there is a last pull.
+    let since = rules.modified_since.or(rules.since_last_pull.then_some(DateTime::<Utc>::UNIX_EPOCH));
+    if let Some(since) = since {
         filters.push(json!({ "propertyName": "lastmodifieddate", "operator": "GTE", "value": since.timestamp_millis().to_string() }));
         if filters.len() > MAX_CONDITIONS {
             return Err(format!(
-                "{MAX_CONDITIONS} conditions and a modified-since date: together they need one more filter than HubSpot's search takes; drop a condition"
+                "{MAX_CONDITIONS} conditions and a modified-since date (or since-last-pull): together they need one more filter than HubSpot's search takes; drop a condition"
             ));
         }
     }

@@ -35,7 +35,8 @@ pub async fn run(ctx: &mut Context, command: RulesCommand) -> anyhow::Result<()>
 }
 
 async fn pull(ctx: &mut Context, args: PullRulesArgs) -> anyhow::Result<()> {
-    let changes = args.all || !args.filter.is_empty() || args.new_only || args.modified_since.is_some();
+    let changes =
+        args.all || !args.filter.is_empty() || args.new_only || args.modified_since.is_some() || args.since_last_pull;
     if !changes {
         let rules = pull_rules::load(&ctx.store)?;
         return emit(ctx.json, &PullRulesReport { rules, filters: None }, |r| render_pull(&r.rules));
@@ -50,7 +51,8 @@ async fn pull(ctx: &mut Context, args: PullRulesArgs) -> anyhow::Result<()> {
         .as_deref()
         .map(|d| pull_rules::parse_instant(d).map_err(|e| CliError::new(codes::INVALID_RULE, e)))
         .transpose()?;
-    let rules = PullRules { conditions, new_only: args.new_only, modified_since };
+    let rules =
+        PullRules { conditions, new_only: args.new_only, modified_since, since_last_pull: args.since_last_pull };
     // Checked against the live portal: a rule HubSpot can't take is refused now, not mid-pull.
     let client = ctx.interactive_client()?;
     let properties = client.properties().await?;
@@ -89,5 +91,6 @@ fn render_pull(rules: &PullRules) -> String {
         ("contacts", contacts),
         ("new only", on_off(rules.new_only).to_string()),
         ("modified since", rules.modified_since.map(|t| t.to_rfc3339()).unwrap_or_else(|| "-".into())),
+        ("since last pull", on_off(rules.since_last_pull).to_string()),
     ])
 }

@@ -29,7 +29,7 @@ fn pull_rules_are_checked_against_the_portal_when_saved() {
     let hub = Hub::new();
     assert_eq!(
         hub.json(&["rules", "pull"])["rules"],
-        json!({ "conditions": [], "newOnly": false, "modifiedSince": null })
+        json!({ "conditions": [], "newOnly": false, "modifiedSince": null, "sinceLastPull": false })
     );
     assert_eq!(hub.json_error(&["rules", "pull", "--filter", "city known"])["code"], "not_connected");
     hub.connect(&portal);

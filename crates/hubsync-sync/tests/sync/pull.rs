@@ -114,3 +114,32 @@ async fn write_rules_apply_locally_and_new_only_skips_known_leads() {
     let prepared = prepare_pull(&store, &client, &mut quiet).await.unwrap();
     assert_eq!(prepared.counts.already_in_store, 2, "{:?}", prepared.counts);
 }
+
+#[tokio::test]
+async fn an_incremental_pull_takes_exactly_the_contacts_changed_since_the_last_pull() {
+    let at = "2026-01-05T10:00:00Z";
+    let portal = Portal::start(json!([
+        { "id": "21", "properties": { "email": "one@example.com", "company": "One" }, "createdAt": at, "updatedAt": at },
+        { "id": "22", "properties": { "email": "two@example.com", "company": "Two" }, "createdAt": at, "updatedAt": at },
+        { "id": "23", "properties": { "email": "three@example.com", "company": "Three" }, "createdAt": at, "updatedAt": at }
+    ]))
+    .await;
+    let client = portal.client(fast());
+    let mut store = store_for(&portal);
+    pull_rules::save(&mut store, &PullRules { since_last_pull: true, ..PullRules::default() }).unwrap();
+    let first = prepare_pull(&store, &client, &mut quiet).await.unwrap();
+    assert_eq!(first.counts.new, 3, "no pull yet: every contact");
+    run_pull(&mut store, &first).unwrap();
+
+    portal
+        .call(
+            reqwest::Method::PATCH,
+            "/crm/v3/objects/contacts/22",
+            Some(json!({ "properties": { "company": "Two Inc" } })),
+        )
+        .await;
+    let next = prepare_pull(&store, &client, &mut quiet).await.unwrap();
+    let ids: Vec<&str> = next.items.iter().map(|i| i.contact_id.as_str()).collect();
+    assert_eq!(ids, ["22"], "only the contact changed since the last pull began");
+    assert_eq!(next.counts.update, 1);
+}

@@ -47,7 +47,7 @@ impl Portal {
         HubSpotClient::new(config, Secret::new(TOKEN), Arc::new(PortalLimiter::new(limits))).unwrap()
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
         let mut request = self.http.request(method, format!("{}{path}", self.sandbox.base_url())).bearer_auth(TOKEN);
         if let Some(body) = body {
             request = request.json(&body);
