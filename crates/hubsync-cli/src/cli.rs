@@ -264,6 +264,17 @@ pub enum LeadsCommand {
     /// bad row is listed with its number (the header is row 1, as in a spreadsheet) and
     /// nothing is written.
     Import(ImportArgs),
+    /// Write every lead to a CSV file: `email`, then a column per field, by key (the header
+    /// `leads import` reads back). UTF-8, comma separated, one row per lead. Text a
+    /// spreadsheet would run as a formula (starting with =, +, -, @) is written with a leading `'`.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The CSV file (replaced whole).
+    #[arg(value_name = "FILE.csv")]
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 //! journaled live run, so previews and live runs share one plan.
 
 pub mod convert;
+pub mod files;
 pub mod owners;
 pub mod plan;
 pub mod pull;

@@ -14,6 +14,7 @@ use crate::cli::{LeadAddArgs, LeadsCommand};
 use crate::context::Context;
 use crate::error::{CliError, codes};
 use crate::output::{Table, emit, progress};
+use hubsync_sync::files::spreadsheet_safe;
 
 /// Files at least this big get a progress bar while they are read (on a terminal).
 const PROGRESS_FROM_BYTES: u64 = 1 << 20;
@@ -75,6 +76,7 @@ pub fn run(ctx: &mut Context, command: LeadsCommand) -> anyhow::Result<()> {
             emit(ctx.json, &LeadList { leads }, |l| table(&l.leads))
         }
         LeadsCommand::Import(args) => import(ctx, &args.file),
+        LeadsCommand::Export(args) => export(ctx, &args.file),
     }
 }
 
@@ -119,6 +121,43 @@ fn table(leads: &[LeadView]) -> String {
         table.row(row);
     }
     table.render()
+}
+
+#[derive(Debug, Serialize)]
+pub struct Exported {
+    pub file: String,
+    pub leads: usize,
+}
+
+fn export(ctx: &Context, path: &Path) -> anyhow::Result<()> {
+    let fields = ctx.store.fields()?;
+    let leads = ctx.store.leads()?;
+    let mut temp = path.as_os_str().to_owned();
+    temp.push(format!(".tmp-{}", std::process::id()));
+    let temp = std::path::PathBuf::from(temp);
+    let written = (|| -> anyhow::Result<()> {
+        let mut out = csv::Writer::from_path(&temp)?;
+        // Field keys only, so `leads import` reads the file back.
+        let mut header = vec!["email"];
+        header.extend(fields.iter().filter(|f| f.key != "email").map(|f| f.key.as_str()));
+        out.write_record(&header)?;
+        for lead in &leads {
+            let mut row = vec![spreadsheet_safe(&lead.email)];
+            row.extend(
+                fields.iter().filter(|f| f.key != "email").map(|f| spreadsheet_safe(lead.value(&f.key).unwrap_or(""))),
+            );
+            out.write_record(row.iter().map(|c| c.as_ref()))?;
+        }
+        out.flush()?;
+        std::fs::rename(&temp, path)?;
+        Ok(())
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written.with_context(|| format!("cannot write {}", path.display()))?;
+    let exported = Exported { file: path.display().to_string(), leads: leads.len() };
+    emit(ctx.json, &exported, |e| format!("Exported {} leads to {}.", e.leads, e.file))
 }
 
 fn import(ctx: &mut Context, path: &Path) -> anyhow::Result<()> {

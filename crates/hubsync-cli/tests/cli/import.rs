@@ -112,3 +112,35 @@ fn a_header_that_cannot_be_used_is_refused_before_any_row() {
     assert_eq!(error["rows"], json!([{ "row": 2, "message": "is not UTF-8 text: save the file as UTF-8" }]));
     assert_eq!(hub.json(&["leads", "list"])["leads"], json!([]));
 }
+
+#[test]
+fn an_export_defuses_formulas_and_reads_back_with_import() {
+    let hub = Hub::new();
+    hub.run(&["fields", "add", "score", "--type", "number"]).ok();
+    hub.run(&[
+        "leads",
+        "add",
+        "--email",
+        "ann@example.com",
+        "--set",
+        "company==HYPERLINK(\"http://x\")",
+        "--set",
+        "score=-5",
+    ])
+    .ok();
+    hub.run(&["leads", "add", "--email", "bo@example.com", "--set", "company=Bo, \"Ltd\"\nline two"]).ok();
+    let file = hub.dir().join("out.csv");
+    let file = file.to_str().unwrap();
+    assert_eq!(hub.json(&["leads", "export", file]), json!({ "file": file, "leads": 2 }));
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.starts_with("email,first_name,last_name,company,"), "{text}");
+    assert!(text.contains("'=HYPERLINK"), "a formula is written as text: {text}");
+    assert!(text.contains(",-5"), "a negative number stays a number: {text}");
+
+    let other = Hub::new();
+    other.run(&["fields", "add", "score", "--type", "number"]).ok();
+    other.json(&["leads", "import", file]);
+    let leads = other.json(&["leads", "list"]);
+    assert_eq!(lead(&leads, "bo@example.com")["values"]["company"], "Bo, \"Ltd\"\nline two", "quoted cells read back");
+    assert_eq!(lead(&leads, "ann@example.com")["values"]["score"], "-5");
+}
