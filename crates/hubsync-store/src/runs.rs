@@ -413,19 +413,25 @@ impl Store {
 
     /// A run's rows, in order.
     pub fn run_items(&self, run_id: i64) -> Result<Vec<RunItem>> {
-        self.items_where(run_id, "")
+        self.items_where(run_id, "", -1, i64::MAX)
     }
 
     /// A live run's rows still to write, in order.
     pub fn pending_items(&self, run_id: i64) -> Result<Vec<RunItem>> {
-        self.items_where(run_id, "AND outcome IS NULL")
+        self.items_where(run_id, "AND outcome IS NULL", -1, i64::MAX)
     }
 
-    fn items_where(&self, run_id: i64, filter: &str) -> Result<Vec<RunItem>> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!("SELECT {ITEM_COLUMNS} FROM sync_run_items WHERE run_id = ?1 {filter} ORDER BY seq"))?;
-        let rows = stmt.query_map([run_id], |r| {
+    /// Up to `limit` pending rows after row `after_seq`, in order: for working through a big
+    /// run a page at a time.
+    pub fn pending_items_page(&self, run_id: i64, after_seq: i64, limit: usize) -> Result<Vec<RunItem>> {
+        self.items_where(run_id, "AND outcome IS NULL", after_seq, i64::try_from(limit).unwrap_or(i64::MAX))
+    }
+
+    fn items_where(&self, run_id: i64, filter: &str, after_seq: i64, limit: i64) -> Result<Vec<RunItem>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ITEM_COLUMNS} FROM sync_run_items WHERE run_id = ?1 AND seq > ?2 {filter} ORDER BY seq LIMIT ?3"
+        ))?;
+        let rows = stmt.query_map(params![run_id, after_seq, limit], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, i64>(1)?,

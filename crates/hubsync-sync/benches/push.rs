@@ -6,53 +6,23 @@
 //!
 //! `cargo bench -p hubsync-sync --bench push` (env: BENCH_LEADS=10000,100000)
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hubsync_hubspot::{ClientConfig, HubSpotClient, PortalLimiter, RateLimitSettings, Secret};
-use hubsync_sandbox::{Fixture, OAuthClient, Sandbox, SandboxConfig};
 use hubsync_store::{LeadRow, Store, SystemClock};
 use hubsync_sync::{Cancel, PushOptions, prepare_push, run_push};
 use serde_json::{Value, json};
 
-const ROLE: &str = "HUBSYNC_BENCH_SANDBOX_CONTACTS";
+mod common;
+
+use common::{OAUTH_PER_WINDOW, SANDBOX_ROLE, oauth_token, peak_memory_mib, serve_sandbox, start_sandbox};
+
 const IMPORT_ROLE: &str = "HUBSYNC_BENCH_IMPORT";
-const CLIENT_ID: &str = "bench-client";
-const CLIENT_SECRET: &str = "bench-secret";
-const REDIRECT: &str = "http://localhost:47813/callback";
-const OAUTH_PER_WINDOW: u64 = 110;
 
 fn email(i: usize) -> String {
     format!("lead{i:06}@bench.test")
-}
-
-/// The sandbox process: HubSpot's limits on, an OAuth app that approves at once, and the
-/// first half of the leads as contacts.
-async fn serve_sandbox(known: usize) {
-    let contacts: Vec<Value> = (0..known)
-        .map(|i| {
-            json!({ "properties": {
-                "email": email(i), "firstname": format!("First{i}"), "lastname": format!("Last{i}"),
-                "company": format!("Company {i}"), "jobtitle": "Buyer", "city": "Lyon",
-            } })
-        })
-        .collect();
-    let fixture = Fixture::from_json(&json!({ "contacts": contacts }).to_string()).expect("fixture");
-    let mut config =
-        SandboxConfig { seed_contacts: 0, rate_limits: true, fixture: Some(fixture), ..SandboxConfig::default() };
-    config.oauth_auto_approve = true;
-    config.oauth_clients.push(OAuthClient {
-        client_id: CLIENT_ID.into(),
-        client_secret: CLIENT_SECRET.into(),
-        redirect_uris: vec![REDIRECT.into()],
-        app_id: 4242,
-    });
-    let sandbox = Sandbox::start(config).await.expect("sandbox starts");
-    println!("listening on {}", sandbox.base_url());
-    std::future::pending::<()>().await;
 }
 
 /// The import process: `total` leads into a new store at `db`, mapped and with create on. The
@@ -89,76 +59,29 @@ fn import(total: usize, db: &std::path::Path) {
     store.import_leads(&rows).expect("import");
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_sandbox(known: usize) -> (Server, String) {
-    let mut child = Command::new(std::env::current_exe().expect("own path"))
-        .env(ROLE, known.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the sandbox process starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("reads the address");
-    let base = line.trim().strip_prefix("listening on ").expect("listening line").to_string();
-    (Server(child), base)
-}
-
-/// An access token through the sandbox's OAuth flow (auto-approved), so the portal applies the
-/// OAuth app limit.
-async fn oauth_token(http: &reqwest::Client, base: &str) -> String {
-    let query = [
-        ("client_id", CLIENT_ID),
-        ("scope", "oauth crm.objects.contacts.read crm.objects.contacts.write crm.objects.owners.read"),
-        ("redirect_uri", REDIRECT),
-        ("state", "bench"),
-    ];
-    let reply = http.get(format!("{base}/oauth/authorize")).query(&query).send().await.expect("authorize");
-    let location = reply.headers()["location"].to_str().expect("location").to_string();
-    let (_, params) = location.split_once('?').expect("a redirect with a code");
-    let params: HashMap<String, String> = serde_urlencoded::from_str(params).expect("query");
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("client_id", CLIENT_ID),
-        ("client_secret", CLIENT_SECRET),
-        ("redirect_uri", REDIRECT),
-        ("code", params["code"].as_str()),
-    ];
-    let tokens: Value = http
-        .post(format!("{base}/oauth/v1/token"))
-        .form(&form)
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
-    tokens["access_token"].as_str().expect("access token").to_string()
-}
-
-fn peak_memory_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
+/// The first half of the leads as HubSpot has them, as a fixture file for the sandbox.
+fn write_fixture(known: usize, path: &std::path::Path) {
+    let contacts: Vec<Value> = (0..known)
+        .map(|i| {
+            json!({ "properties": {
+                "email": email(i), "firstname": format!("First{i}"), "lastname": format!("Last{i}"),
+                "company": format!("Company {i}"), "jobtitle": "Buyer", "city": "Lyon",
+            } })
+        })
+        .collect();
+    std::fs::write(path, json!({ "contacts": contacts }).to_string()).expect("fixture written");
 }
 
 async fn bench(total: usize) {
     let known = total / 2;
-    let (_server, base) = start_sandbox(known);
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http");
-    let token = oauth_token(&http, &base).await;
-
     let dir = std::env::temp_dir().join(format!("hubsync-bench-push-{}-{total}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
+    let fixture = dir.join("fixture.json");
+    write_fixture(known, &fixture);
+    let (_server, base) = start_sandbox(&format!("fixture:{}", fixture.display()));
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http");
+    let token = oauth_token(&http, &base).await;
     let db = dir.join("hubsync.db");
     // The store is filled by a child process, as an import before the push would be, so the
     // peak memory printed is the push's alone.
@@ -232,8 +155,8 @@ fn main() {
         import(total.parse().expect("a count"), std::path::Path::new(db));
         return;
     }
-    if let Ok(known) = std::env::var(ROLE) {
-        runtime.block_on(serve_sandbox(known.parse().expect("a count")));
+    if let Ok(role) = std::env::var(SANDBOX_ROLE) {
+        runtime.block_on(serve_sandbox(&role));
         return;
     }
     // `cargo bench` passes `--bench`; run only for it (and not for `cargo test --benches`).

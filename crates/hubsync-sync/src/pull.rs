@@ -362,18 +362,18 @@ fn skip_words(reason: &PullSkip) -> &'static str {
     }
 }
 
-fn run_items(items: &[PullItem], mode: RunMode) -> Vec<RunItem> {
+fn run_items(items: Vec<PullItem>, mode: RunMode) -> Vec<RunItem> {
     items
-        .iter()
+        .into_iter()
         .enumerate()
         .map(|(seq, item)| {
-            let (action, lead_id, reasons, outcome) = match &item.action {
+            let (action, lead_id, reasons, outcome) = match item.action {
                 PullAction::New => (RunAction::Create, 0, vec![], None),
-                PullAction::Update { lead_id } => (RunAction::Update, *lead_id, vec![], None),
+                PullAction::Update { lead_id } => (RunAction::Update, lead_id, vec![], None),
                 PullAction::Skip { reason } => {
-                    (RunAction::Skip, 0, vec![skip_words(reason).to_string()], Some(ItemOutcome::Skipped))
+                    (RunAction::Skip, 0, vec![skip_words(&reason).to_string()], Some(ItemOutcome::Skipped))
                 }
-                PullAction::Invalid { reasons } => (RunAction::Invalid, 0, reasons.clone(), Some(ItemOutcome::Invalid)),
+                PullAction::Invalid { reasons } => (RunAction::Invalid, 0, reasons, Some(ItemOutcome::Invalid)),
             };
             let outcome = match mode {
                 RunMode::Preview => outcome.or(Some(ItemOutcome::Previewed)),
@@ -382,12 +382,12 @@ fn run_items(items: &[PullItem], mode: RunMode) -> Vec<RunItem> {
             RunItem {
                 seq: seq as i64,
                 lead_id,
-                email: item.email.clone().unwrap_or_default(),
-                contact_id: Some(item.contact_id.clone()),
+                email: item.email.unwrap_or_default(),
+                contact_id: Some(item.contact_id),
                 action,
                 reasons,
-                changes: item.changes.clone(),
-                notes: item.notes.clone(),
+                changes: item.changes,
+                notes: item.notes,
                 outcome,
                 error: None,
             }
@@ -408,15 +408,18 @@ fn new_run(prepared: &PreparedPull, mode: RunMode) -> NewRun {
 /// Keeps the plan as a preview run; changes no lead.
 pub fn record_pull_preview(store: &mut Store, prepared: &PreparedPull) -> Result<i64, SyncError> {
     let run_id =
-        store.create_run(&new_run(prepared, RunMode::Preview), &run_items(&prepared.items, RunMode::Preview))?;
+        store.create_run(&new_run(prepared, RunMode::Preview), &run_items(prepared.items.clone(), RunMode::Preview))?;
     store.finish_run(run_id, None, prepared.api_calls)?;
     Ok(run_id)
 }
 
-/// Journals the plan, then applies it a thousand rows per transaction.
-pub fn run_pull(store: &mut Store, prepared: &PreparedPull) -> Result<Run, SyncError> {
+/// Journals the plan, then applies it a thousand rows per transaction. The plan is consumed:
+/// the run's rows in the store are its record, read back a page at a time.
+pub fn run_pull(store: &mut Store, mut prepared: PreparedPull) -> Result<Run, SyncError> {
     store.replace_owners(&prepared.owners)?;
-    let run_id = store.create_run(&new_run(prepared, RunMode::Live), &run_items(&prepared.items, RunMode::Live))?;
+    let items = run_items(std::mem::take(&mut prepared.items), RunMode::Live);
+    let run_id = store.create_run(&new_run(&prepared, RunMode::Live), &items)?;
+    drop(items);
     apply_pending(store, run_id, prepared.api_calls)
 }
 
@@ -427,8 +430,11 @@ pub fn resume_pull(store: &mut Store, run_id: i64) -> Result<Run, SyncError> {
 }
 
 fn apply_pending(store: &mut Store, run_id: i64, api_calls: u64) -> Result<Run, SyncError> {
-    let pending = store.pending_items(run_id)?;
-    for chunk in pending.chunks(APPLY_CHUNK) {
+    let mut after = -1;
+    loop {
+        let chunk = store.pending_items_page(run_id, after, APPLY_CHUNK)?;
+        let Some(last) = chunk.last() else { break };
+        after = last.seq;
         let rows: Vec<PulledLead> = chunk
             .iter()
             .map(|item| PulledLead {

@@ -40,7 +40,7 @@ pub async fn run(ctx: &mut Context, args: PullArgs) -> anyhow::Result<()> {
         return emit(ctx.json, &report, |r| preview_text(r, connection.portal_id));
     }
     confirm(&args, connection.portal_id, &prepared)?;
-    let run = run_pull(&mut ctx.store, &prepared)?;
+    let run = run_pull(&mut ctx.store, prepared)?;
     crate::commands::push::finish(ctx, run)
 }
 

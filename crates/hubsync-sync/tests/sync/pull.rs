@@ -27,7 +27,7 @@ async fn a_full_pull_reads_every_contact_past_10000_and_a_second_pull_changes_no
     assert_eq!(store.lead_count().unwrap(), 0, "a preview writes nothing locally");
     assert_eq!(store.run(preview).unwrap().unwrap().counts.create, with_email as u64);
 
-    let run = run_pull(&mut store, &prepared).unwrap();
+    let run = run_pull(&mut store, prepared).unwrap();
     assert_eq!(run.status, RunStatus::Completed);
     assert_eq!((run.counts.created, run.counts.failed), (with_email as u64, 0));
     assert_eq!(store.lead_count().unwrap(), with_email as i64);
@@ -101,7 +101,7 @@ async fn write_rules_apply_locally_and_new_only_skips_known_leads() {
     );
     let no_email = prepared.items.iter().find(|i| i.contact_id == "13").unwrap();
     assert_eq!(no_email.action, PullAction::Skip { reason: PullSkip::NoEmail });
-    let run = run_pull(&mut store, &prepared).unwrap();
+    let run = run_pull(&mut store, prepared).unwrap();
     assert_eq!((run.counts.created, run.counts.updated), (1, 1));
     let lead = store.lead_by_email("known@example.com").unwrap().unwrap();
     assert_eq!((lead.value("company"), lead.value("city")), (Some("HubSpot Co"), Some("Bergen")));
@@ -129,7 +129,7 @@ async fn an_incremental_pull_takes_exactly_the_contacts_changed_since_the_last_p
     pull_rules::save(&mut store, &PullRules { since_last_pull: true, ..PullRules::default() }).unwrap();
     let first = prepare_pull(&store, &client, &mut quiet).await.unwrap();
     assert_eq!(first.counts.new, 3, "no pull yet: every contact");
-    run_pull(&mut store, &first).unwrap();
+    run_pull(&mut store, first).unwrap();
 
     portal
         .call(

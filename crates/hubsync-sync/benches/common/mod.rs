@@ -1,0 +1,103 @@
+//! What the sync benchmarks share: the sandbox as its own process (the bench binary,
+//! re-executed), at HubSpot's limits, with an OAuth app that approves at once; an OAuth token
+//! from it, so the portal applies the OAuth limit; and the process's peak memory.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use hubsync_sandbox::{Fixture, OAuthClient, Sandbox, SandboxConfig};
+use serde_json::Value;
+
+/// Set in the re-executed process: `fixture` (the contacts as a fixture file's path) or
+/// `seed:N` (N generated demo contacts).
+pub const SANDBOX_ROLE: &str = "HUBSYNC_BENCH_SANDBOX";
+const CLIENT_ID: &str = "bench-client";
+const CLIENT_SECRET: &str = "bench-secret";
+const REDIRECT: &str = "http://localhost:47813/callback";
+pub const OAUTH_PER_WINDOW: u64 = 110;
+
+/// The sandbox process, as `SANDBOX_ROLE` says.
+pub async fn serve_sandbox(role: &str) {
+    let mut config = SandboxConfig { seed_contacts: 0, rate_limits: true, ..SandboxConfig::default() };
+    match role.split_once(':') {
+        Some(("seed", count)) => config.seed_contacts = count.parse().expect("a count"),
+        Some(("fixture", path)) => {
+            config.fixture = Some(Fixture::from_file(std::path::Path::new(path)).expect("fixture"));
+        }
+        _ => panic!("{SANDBOX_ROLE}={role}: expected seed:N or fixture:PATH"),
+    }
+    config.oauth_auto_approve = true;
+    config.oauth_clients.push(OAuthClient {
+        client_id: CLIENT_ID.into(),
+        client_secret: CLIENT_SECRET.into(),
+        redirect_uris: vec![REDIRECT.into()],
+        app_id: 4242,
+    });
+    let sandbox = Sandbox::start(config).await.expect("sandbox starts");
+    println!("listening on {}", sandbox.base_url());
+    std::future::pending::<()>().await;
+}
+
+pub struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts this binary again as the sandbox; returns it and its base URL.
+pub fn start_sandbox(role: &str) -> (Server, String) {
+    let mut child = Command::new(std::env::current_exe().expect("own path"))
+        .env(SANDBOX_ROLE, role)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the sandbox process starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("reads the address");
+    let base = line.trim().strip_prefix("listening on ").expect("listening line").to_string();
+    (Server(child), base)
+}
+
+/// An access token through the sandbox's OAuth flow (auto-approved), so the portal applies the
+/// OAuth app limit.
+pub async fn oauth_token(http: &reqwest::Client, base: &str) -> String {
+    let query = [
+        ("client_id", CLIENT_ID),
+        ("scope", "oauth crm.objects.contacts.read crm.objects.contacts.write crm.objects.owners.read"),
+        ("redirect_uri", REDIRECT),
+        ("state", "bench"),
+    ];
+    let reply = http.get(format!("{base}/oauth/authorize")).query(&query).send().await.expect("authorize");
+    let location = reply.headers()["location"].to_str().expect("location").to_string();
+    let (_, params) = location.split_once('?').expect("a redirect with a code");
+    let params: HashMap<String, String> = serde_urlencoded::from_str(params).expect("query");
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("client_id", CLIENT_ID),
+        ("client_secret", CLIENT_SECRET),
+        ("redirect_uri", REDIRECT),
+        ("code", params["code"].as_str()),
+    ];
+    let tokens: Value = http
+        .post(format!("{base}/oauth/v1/token"))
+        .form(&form)
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    tokens["access_token"].as_str().expect("access token").to_string()
+}
+
+/// The process's peak resident memory (Linux).
+pub fn peak_memory_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
