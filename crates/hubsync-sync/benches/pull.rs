@@ -11,7 +11,9 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{OAUTH_PER_WINDOW, SANDBOX_ROLE, oauth_token, peak_memory_mib, serve_sandbox, start_sandbox};
+use common::{
+    OAUTH_PER_WINDOW, SANDBOX_ROLE, map_contact_fields, oauth_token, peak_memory_mib, serve_sandbox, start_sandbox,
+};
 use hubsync_hubspot::{ClientConfig, HubSpotClient, PortalLimiter, RateLimitSettings, Secret};
 use hubsync_store::{Store, SystemClock};
 use hubsync_sync::{prepare_pull, run_pull};
@@ -25,16 +27,8 @@ async fn bench(total: usize) {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     let mut store = Store::open(&dir.join("hubsync.db"), Arc::new(SystemClock)).expect("store");
-    for (field, property) in [
-        ("first_name", "firstname"),
-        ("last_name", "lastname"),
-        ("company", "company"),
-        ("job_title", "jobtitle"),
-        ("city", "city"),
-        ("lifecycle_stage", "lifecyclestage"),
-    ] {
-        store.set_mapping(field, property, None).expect("mapping");
-    }
+    map_contact_fields(&mut store);
+    store.set_mapping("lifecycle_stage", "lifecyclestage", None).expect("mapping");
 
     let limits = RateLimitSettings::oauth();
     let client =

@@ -17,7 +17,9 @@ use serde_json::{Value, json};
 
 mod common;
 
-use common::{OAUTH_PER_WINDOW, SANDBOX_ROLE, oauth_token, peak_memory_mib, serve_sandbox, start_sandbox};
+use common::{
+    OAUTH_PER_WINDOW, SANDBOX_ROLE, map_contact_fields, oauth_token, peak_memory_mib, serve_sandbox, start_sandbox,
+};
 
 const IMPORT_ROLE: &str = "HUBSYNC_BENCH_IMPORT";
 
@@ -30,15 +32,7 @@ fn email(i: usize) -> String {
 fn import(total: usize, db: &std::path::Path) {
     let known = total / 2;
     let mut store = Store::open(db, Arc::new(SystemClock)).expect("store");
-    for (field, property) in [
-        ("first_name", "firstname"),
-        ("last_name", "lastname"),
-        ("company", "company"),
-        ("job_title", "jobtitle"),
-        ("city", "city"),
-    ] {
-        store.set_mapping(field, property, None).expect("mapping");
-    }
+    map_contact_fields(&mut store);
     store.set_push_rules(Some(true), Some(true)).expect("rules");
     let rows: Vec<LeadRow> = (0..total)
         .map(|i| {

@@ -101,3 +101,16 @@ pub fn peak_memory_mib() -> Option<f64> {
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
 }
+
+/// The mapping both benchmarks use: names, company, job title and city.
+pub fn map_contact_fields(store: &mut hubsync_store::Store) {
+    for (field, property) in [
+        ("first_name", "firstname"),
+        ("last_name", "lastname"),
+        ("company", "company"),
+        ("job_title", "jobtitle"),
+        ("city", "city"),
+    ] {
+        store.set_mapping(field, property, None).expect("mapping");
+    }
+}
