@@ -33,6 +33,17 @@ macro_rules! text_enum {
 
 text_enum!(RunKind { Push = "push", Pull = "pull", Undo = "undo" });
 text_enum!(RunMode { Preview = "preview", Live = "live" });
+
+impl RunMode {
+    /// A planned row's outcome as the run records it: a preview marks every row previewed that
+    /// has no outcome of its own (skipped, invalid); a live run leaves its writes pending.
+    pub fn initial_outcome(self, planned: Option<ItemOutcome>) -> Option<ItemOutcome> {
+        match self {
+            RunMode::Preview => planned.or(Some(ItemOutcome::Previewed)),
+            RunMode::Live => planned,
+        }
+    }
+}
 text_enum!(
     /// `Running` is also what a run cut off by a crash is left as; both it and `Interrupted` resume.
     RunStatus { Running = "running", Interrupted = "interrupted", Completed = "completed" }
@@ -67,6 +78,8 @@ pub struct NewRun {
     pub settings: Value,
     /// API calls and seconds the live run was expected to take.
     pub estimate: Value,
+    /// Calls already made for it (the reads that planned it).
+    pub api_calls: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -160,8 +173,8 @@ impl Store {
         let status = if completed { RunStatus::Completed } else { RunStatus::Running };
         let tx = self.conn.transaction()?;
         tx.execute(
-            "INSERT INTO sync_runs (kind, mode, status, portal_id, settings, estimate, started_at, ended_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO sync_runs (kind, mode, status, portal_id, settings, estimate, api_calls, started_at, ended_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 run.kind.as_str(),
                 run.mode.as_str(),
@@ -169,6 +182,7 @@ impl Store {
                 run.portal_id.map(|p| p as i64),
                 run.settings.to_string(),
                 run.estimate.to_string(),
+                run.api_calls as i64,
                 now,
                 completed.then_some(&now),
             ],

@@ -375,10 +375,6 @@ fn run_items(items: Vec<PullItem>, mode: RunMode) -> Vec<RunItem> {
                 }
                 PullAction::Invalid { reasons } => (RunAction::Invalid, 0, reasons, Some(ItemOutcome::Invalid)),
             };
-            let outcome = match mode {
-                RunMode::Preview => outcome.or(Some(ItemOutcome::Previewed)),
-                RunMode::Live => outcome,
-            };
             RunItem {
                 seq: seq as i64,
                 lead_id,
@@ -388,7 +384,7 @@ fn run_items(items: Vec<PullItem>, mode: RunMode) -> Vec<RunItem> {
                 reasons,
                 changes: item.changes,
                 notes: item.notes,
-                outcome,
+                outcome: mode.initial_outcome(outcome),
                 error: None,
             }
         })
@@ -402,15 +398,14 @@ fn new_run(prepared: &PreparedPull, mode: RunMode) -> NewRun {
         portal_id: prepared.portal_id,
         settings: prepared.settings.clone(),
         estimate: json!({ "apiCalls": prepared.api_calls, "seconds": prepared.read_time.as_secs_f64() }),
+        api_calls: prepared.api_calls,
     }
 }
 
 /// Keeps the plan as a preview run; changes no lead.
 pub fn record_pull_preview(store: &mut Store, prepared: &PreparedPull) -> Result<i64, SyncError> {
-    let run_id =
-        store.create_run(&new_run(prepared, RunMode::Preview), &run_items(prepared.items.clone(), RunMode::Preview))?;
-    store.finish_run(run_id, None, prepared.api_calls)?;
-    Ok(run_id)
+    let items = run_items(prepared.items.clone(), RunMode::Preview);
+    Ok(store.create_run(&new_run(prepared, RunMode::Preview), &items)?)
 }
 
 /// Journals the plan, then applies it a thousand rows per transaction. The plan is consumed:

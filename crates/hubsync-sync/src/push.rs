@@ -423,10 +423,6 @@ fn run_items(items: Vec<PlanItem>, mode: RunMode) -> Vec<RunItem> {
                 }
                 Action::Invalid { reasons } => (RunAction::Invalid, reasons, Some(ItemOutcome::Invalid)),
             };
-            let outcome = match mode {
-                RunMode::Preview => outcome.or(Some(ItemOutcome::Previewed)),
-                RunMode::Live => outcome,
-            };
             RunItem {
                 seq: seq as i64,
                 lead_id: item.lead_id,
@@ -436,7 +432,7 @@ fn run_items(items: Vec<PlanItem>, mode: RunMode) -> Vec<RunItem> {
                 reasons,
                 changes: item.changes,
                 notes: item.notes,
-                outcome,
+                outcome: mode.initial_outcome(outcome),
                 error: None,
             }
         })
@@ -450,6 +446,7 @@ fn new_run(prepared: &PreparedPush, mode: RunMode) -> NewRun {
         portal_id: prepared.portal_id,
         settings: prepared.settings.clone(),
         estimate: serde_json::to_value(&prepared.estimate).expect("plain data"),
+        api_calls: prepared.api_calls,
     }
 }
 
@@ -457,9 +454,7 @@ fn new_run(prepared: &PreparedPush, mode: RunMode) -> NewRun {
 /// HubSpot and changes no lead.
 pub fn record_preview(store: &mut Store, prepared: &PreparedPush) -> Result<i64, SyncError> {
     let items = run_items(prepared.plan.items.clone(), RunMode::Preview);
-    let run_id = store.create_run(&new_run(prepared, RunMode::Preview), &items)?;
-    store.finish_run(run_id, None, prepared.api_calls)?;
-    Ok(run_id)
+    Ok(store.create_run(&new_run(prepared, RunMode::Preview), &items)?)
 }
 
 /// Runs the plan for real: journals it, then writes it. Returns the finished (or interrupted)

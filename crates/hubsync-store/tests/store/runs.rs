@@ -35,6 +35,7 @@ fn new_run(mode: RunMode) -> NewRun {
         portal_id: Some(42),
         settings: json!({"rules": {"update": true, "create": true}}),
         estimate: json!({"apiCalls": 3, "seconds": 1.0}),
+        api_calls: 0,
     }
 }
 
