@@ -12,6 +12,8 @@ use anyhow::Context as _;
 use hubsync_hubspot::Secret;
 use serde::Serialize;
 
+use crate::files::replace_file;
+
 /// Overrides the token file when set (and not empty).
 pub const TOKEN_ENV: &str = "HUBSYNC_TOKEN";
 
@@ -80,14 +82,8 @@ impl TokenStore {
     /// Writes the token to a temporary file (owner-only on Unix) and renames it over the token
     /// file, so the file is always whole: the old token or the new one.
     pub fn save(&self, token: &Secret) -> anyhow::Result<()> {
-        let mut temp_name = OsString::from(self.path.as_os_str());
-        temp_name.push(format!(".tmp-{}", std::process::id()));
-        let temp = PathBuf::from(temp_name);
-        let written = write_private(&temp, token.expose().as_bytes()).and_then(|()| fs::rename(&temp, &self.path));
-        if written.is_err() {
-            let _ = fs::remove_file(&temp);
-        }
-        written.with_context(|| format!("cannot write the token file {}", self.path.display()))
+        replace_file(&self.path, |temp| Ok(write_private(temp, token.expose().as_bytes())?))
+            .with_context(|| format!("cannot write the token file {}", self.path.display()))
     }
 
     /// Deletes the token file; says whether there was one.

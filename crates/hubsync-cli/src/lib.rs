@@ -7,6 +7,7 @@ pub mod commands;
 pub mod context;
 pub mod credentials;
 pub mod error;
+pub mod files;
 pub mod output;
 
 use cli::{Cli, Command};

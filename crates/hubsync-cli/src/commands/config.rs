@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::cli::ConfigCommand;
 use crate::context::Context;
 use crate::error::{CliError, codes};
+use crate::files::replace_file;
 use crate::output::emit;
 
 #[derive(Debug, Serialize)]
@@ -30,7 +31,8 @@ pub fn run(ctx: &mut Context, command: ConfigCommand) -> anyhow::Result<()> {
     match command {
         ConfigCommand::Export(args) => {
             let config = ctx.store.export_config()?;
-            write_atomically(&args.file, &(serde_json::to_string_pretty(&config)? + "\n"))
+            let text = serde_json::to_string_pretty(&config)? + "\n";
+            replace_file(&args.file, |temp| Ok(std::fs::write(temp, &text)?))
                 .with_context(|| format!("cannot write {}", args.file.display()))?;
             emit(ctx.json, &ConfigDone::new(&args.file, &config), |d| {
                 format!(
@@ -61,16 +63,4 @@ pub fn run(ctx: &mut Context, command: ConfigCommand) -> anyhow::Result<()> {
             })
         }
     }
-}
-
-/// Writes a temporary file beside `path` and renames it over: the file is old or new, never half.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut temp = path.as_os_str().to_owned();
-    temp.push(format!(".tmp-{}", std::process::id()));
-    let temp = std::path::PathBuf::from(temp);
-    let written = std::fs::write(&temp, text).and_then(|()| std::fs::rename(&temp, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    written
 }

@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::cli::{LeadAddArgs, LeadsCommand};
 use crate::context::Context;
 use crate::error::{CliError, codes};
+use crate::files::replace_file;
 use crate::output::{Table, emit, progress};
 use hubsync_sync::files::spreadsheet_safe;
 
@@ -132,11 +133,8 @@ pub struct Exported {
 fn export(ctx: &Context, path: &Path) -> anyhow::Result<()> {
     let fields = ctx.store.fields()?;
     let leads = ctx.store.leads()?;
-    let mut temp = path.as_os_str().to_owned();
-    temp.push(format!(".tmp-{}", std::process::id()));
-    let temp = std::path::PathBuf::from(temp);
-    let written = (|| -> anyhow::Result<()> {
-        let mut out = csv::Writer::from_path(&temp)?;
+    replace_file(path, |temp| {
+        let mut out = csv::Writer::from_path(temp)?;
         // Field keys only, so `leads import` reads the file back.
         let mut header = vec!["email"];
         header.extend(fields.iter().filter(|f| f.key != "email").map(|f| f.key.as_str()));
@@ -148,14 +146,9 @@ fn export(ctx: &Context, path: &Path) -> anyhow::Result<()> {
             );
             out.write_record(row.iter().map(|c| c.as_ref()))?;
         }
-        out.flush()?;
-        std::fs::rename(&temp, path)?;
-        Ok(())
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    written.with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(out.flush()?)
+    })
+    .with_context(|| format!("cannot write {}", path.display()))?;
     let exported = Exported { file: path.display().to_string(), leads: leads.len() };
     emit(ctx.json, &exported, |e| format!("Exported {} leads to {}.", e.leads, e.file))
 }
