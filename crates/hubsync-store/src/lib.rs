@@ -18,7 +18,7 @@ pub use config::{CONFIG_VERSION, ConfigFile, CustomField};
 pub use error::{RowError, StoreError};
 pub use fields::{Field, FieldType, canonical_email};
 pub use migrations::{MIGRATIONS, Migration};
-pub use owners::OwnerRecord;
+pub use owners::{OwnerRecord, full_name};
 pub use runs::{
     FieldChange, ItemOutcome, ItemResult, NewRun, PulledLead, Run, RunAction, RunCounts, RunItem, RunKind, RunMode,
     RunStatus,

@@ -20,14 +20,14 @@ pub struct OwnerRecord {
 impl OwnerRecord {
     /// "First Last", or the email when HubSpot has no name.
     pub fn name(&self) -> Option<String> {
-        let name = [self.first_name.as_deref(), self.last_name.as_deref()]
-            .into_iter()
-            .flatten()
-            .filter(|p| !p.trim().is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
-        if name.is_empty() { self.email.clone() } else { Some(name) }
+        full_name(self.first_name.as_deref(), self.last_name.as_deref()).or_else(|| self.email.clone())
     }
+}
+
+/// An owner's "First Last" from the parts HubSpot has, or `None` when it has neither.
+pub fn full_name(first: Option<&str>, last: Option<&str>) -> Option<String> {
+    let name = [first, last].into_iter().flatten().filter(|p| !p.trim().is_empty()).collect::<Vec<_>>().join(" ");
+    (!name.is_empty()).then_some(name)
 }
 
 fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<OwnerRecord> {

@@ -40,6 +40,17 @@ pub enum SkipReason {
     UpdateOff,
 }
 
+impl SkipReason {
+    /// The name `--json` uses.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SkipReason::Unchanged => "unchanged",
+            SkipReason::NoMatchCreateOff => "no-match-create-off",
+            SkipReason::UpdateOff => "update-off",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "kebab-case")]
 pub enum Action {

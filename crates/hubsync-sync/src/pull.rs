@@ -173,13 +173,8 @@ fn owner_fields(
     changes: &mut Vec<FieldChange>,
 ) {
     let Some(owner) = contact.get("hubspot_owner_id").and_then(|id| inputs.owners.by_id(id)) else { return };
-    let name = [owner.first_name.as_deref(), owner.last_name.as_deref()]
-        .into_iter()
-        .flatten()
-        .filter(|p| !p.trim().is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    for (key, value) in [("owner_email", owner.email.clone()), ("owner_name", Some(name).filter(|n| !n.is_empty()))] {
+    let name = hubsync_store::full_name(owner.first_name.as_deref(), owner.last_name.as_deref());
+    for (key, value) in [("owner_email", owner.email.clone()), ("owner_name", name)] {
         if inputs.mappings.iter().any(|m| m.field_key == key) {
             continue;
         }

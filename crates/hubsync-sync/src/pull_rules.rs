@@ -50,6 +50,21 @@ impl Operator {
         })
     }
 
+    /// The name saved rules use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operator::Equals => "equals",
+            Operator::NotEquals => "not-equals",
+            Operator::OneOf => "one-of",
+            Operator::Contains => "contains",
+            Operator::GreaterThan => "greater-than",
+            Operator::LessThan => "less-than",
+            Operator::Between => "between",
+            Operator::Known => "known",
+            Operator::Unknown => "unknown",
+        }
+    }
+
     fn values_wanted(self) -> (usize, Option<usize>) {
         match self {
             Operator::Known | Operator::Unknown => (0, Some(0)),
@@ -311,6 +326,14 @@ fn search_value(property: &Property, operator: Operator, raw: &str) -> Result<St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn operator_names_are_the_saved_ones() {
+        use Operator::*;
+        for op in [Equals, NotEquals, OneOf, Contains, GreaterThan, LessThan, Between, Known, Unknown] {
+            assert_eq!(serde_json::to_value(op).unwrap(), op.as_str());
+        }
+    }
 
     #[test]
     fn conditions_parse_with_their_values() {

@@ -170,10 +170,7 @@ fn action_words(item: &PlanItem) -> String {
     match &item.action {
         Action::Update { .. } => "update".into(),
         Action::Create => "create".into(),
-        Action::Skip { reason } => format!(
-            "skip ({})",
-            serde_json::to_value(reason).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
-        ),
+        Action::Skip { reason } => format!("skip ({})", reason.as_str()),
         Action::Invalid { .. } => "invalid".into(),
     }
 }

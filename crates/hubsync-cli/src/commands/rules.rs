@@ -76,8 +76,7 @@ fn render_push(rules: &PushRules) -> String {
 }
 
 fn describe(condition: &Condition) -> String {
-    let op =
-        serde_json::to_value(condition.operator).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+    let op = condition.operator.as_str();
     format!("{} {op} {}", condition.property, condition.values.join(", ")).trim_end().to_string()
 }
 

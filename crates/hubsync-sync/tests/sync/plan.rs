@@ -187,3 +187,10 @@ fn the_same_lead_wins_a_contact_when_the_winner_has_nothing_to_write() {
     assert_eq!(plan.items[1].action, Action::Skip { reason: SkipReason::Unchanged });
     assert!(matches!(plan.items[0].action, Action::Invalid { .. }), "{:?}", plan.items[0].action);
 }
+
+#[test]
+fn skip_reason_names_are_the_json_ones() {
+    for reason in [SkipReason::Unchanged, SkipReason::NoMatchCreateOff, SkipReason::UpdateOff] {
+        assert_eq!(serde_json::to_value(&reason).unwrap(), reason.as_str());
+    }
+}
