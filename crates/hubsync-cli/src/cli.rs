@@ -82,7 +82,7 @@ pub enum Command {
     /// version control or move to another laptop.
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// The history of previews and live runs, and resuming a live run that stopped early.
+    /// The history of previews and live runs: show, export, resume and undo them.
     #[command(subcommand)]
     Runs(RunsCommand),
     /// Forget the connection and delete the token file.
@@ -156,6 +156,57 @@ pub enum RunsCommand {
     /// Sends the rows still pending again; updates by id and upserts by email land once however
     /// often they are sent, so nothing is written twice and no contact is duplicated.
     Resume(ResumeArgs),
+    /// Write a run's results as two CSV files in DIR: `run-N-success.csv` and `run-N-errors.csv`.
+    ///
+    /// Each row has the run's original columns (its values by lead field, as the run saw them),
+    /// then hubspot_contact_id, action, outcome and message. The error file has the failed,
+    /// invalid and still-pending rows; the success file every other row. Text a spreadsheet
+    /// would run as a formula (starting with =, +, -, @) is written with a leading `'`.
+    Export(RunExportArgs),
+    /// Undo a live push: put back the HubSpot values it overwrote (preview first with --preview).
+    ///
+    /// Reads what HubSpot holds now for every contact the run wrote. A contact whose value
+    /// changed since the run (someone edited a property the run wrote) is flagged and left
+    /// alone unless you pass --force. Contacts the run created are kept unless you pass
+    /// --archive-created (HubSpot keeps archived contacts restorable for 90 days). Values in the
+    /// local store are not changed: the next push would write them again. An interrupted undo
+    /// resumes with `hubsync runs resume`.
+    Undo(UndoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunExportArgs {
+    /// The run's id (`hubsync runs list`).
+    pub run: i64,
+    /// The folder to write the two files into (created if missing; files of the same names are replaced).
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct UndoArgs {
+    /// The live push to undo (`hubsync runs list`).
+    pub run: i64,
+
+    /// Show what the undo would write, write nothing (kept in the history as a preview run).
+    #[arg(long)]
+    pub preview: bool,
+
+    /// Also archive the contacts the run created.
+    #[arg(long)]
+    pub archive_created: bool,
+
+    /// Also restore rows HubSpot changed since the run, overwriting those later edits; and undo
+    /// a run that was undone already.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Run without asking for confirmation (required when stdin is not a terminal).
+    #[arg(long, short = 'y', conflicts_with = "preview")]
+    pub yes: bool,
+
+    /// Batches in flight at once.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub concurrency: usize,
 }
 
 #[derive(Debug, Args)]

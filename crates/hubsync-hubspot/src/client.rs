@@ -454,6 +454,16 @@ impl HubSpotClient {
         self.batch("create", inputs, json!({}), false).await
     }
 
+    /// Archives up to 100 contacts by record id. HubSpot answers 204 with no body, ignoring ids
+    /// it doesn't have (or has archived already), so resending is safe.
+    pub async fn batch_archive(&self, ids: &[String]) -> Result<(), ClientError> {
+        check_batch(ids.len())?;
+        let inputs: Vec<Value> = ids.iter().map(|id| json!({ "id": id })).collect();
+        let path = format!("{}/batch/archive", self.config.version.contacts());
+        self.send(&ApiRequest::post(path, json!({ "inputs": inputs }), true)).await?;
+        Ok(())
+    }
+
     /// One search page. `body` is HubSpot's search request.
     pub async fn search(&self, body: Value) -> Result<Page<Record>, ClientError> {
         let mut request = ApiRequest::post(format!("{}/search", self.config.version.contacts()), body, true);

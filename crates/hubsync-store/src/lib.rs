@@ -20,8 +20,8 @@ pub use fields::{Field, FieldType, canonical_email};
 pub use migrations::{MIGRATIONS, Migration};
 pub use owners::{OwnerRecord, full_name};
 pub use runs::{
-    FieldChange, ItemOutcome, ItemResult, NewRun, PulledLead, Run, RunAction, RunCounts, RunItem, RunKind, RunMode,
-    RunStatus,
+    FieldChange, ItemOutcome, ItemResult, NewRun, PulledLead, Run, RunAction, RunCounts, RunItem, RunItemPages,
+    RunKind, RunMode, RunStatus,
 };
 pub use store::{ConnectionInfo, ImportSummary, Lead, LeadRow, Mapping, PushRules, Store, TokenKind, WriteRule};
 

@@ -11,4 +11,5 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0002_sync_runs.sql", sql: include_str!("../migrations/0002_sync_runs.sql") },
     Migration { name: "0003_pull_rules.sql", sql: include_str!("../migrations/0003_pull_rules.sql") },
     Migration { name: "0004_owners.sql", sql: include_str!("../migrations/0004_owners.sql") },
+    Migration { name: "0005_undo_and_exports.sql", sql: include_str!("../migrations/0005_undo_and_exports.sql") },
 ];

@@ -3,6 +3,8 @@
 //! anything is sent, and each outcome lands in the same transaction as the lead's link to its
 //! contact, so a run cut off at any moment resumes from exactly what is left.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -48,7 +50,14 @@ text_enum!(
     /// `Running` is also what a run cut off by a crash is left as; both it and `Interrupted` resume.
     RunStatus { Running = "running", Interrupted = "interrupted", Completed = "completed" }
 );
-text_enum!(RunAction { Update = "update", Create = "create", Skip = "skip", Invalid = "invalid" });
+text_enum!(RunAction {
+    Update = "update",
+    Create = "create",
+    Skip = "skip",
+    Invalid = "invalid",
+    // An undo archiving a contact its push created.
+    Archive = "archive",
+});
 text_enum!(ItemOutcome {
     Previewed = "previewed",
     Skipped = "skipped",
@@ -56,6 +65,7 @@ text_enum!(ItemOutcome {
     Updated = "updated",
     Created = "created",
     Failed = "failed",
+    Archived = "archived",
 });
 
 /// One mapped field of one row: HubSpot's value before, and what it became (`None` when
@@ -97,6 +107,11 @@ pub struct RunItem {
     /// `None` while a live write is pending.
     pub outcome: Option<ItemOutcome>,
     pub error: Option<String>,
+    /// A live run writes step 0's rows, then step 1's: a row that must follow another write
+    /// to the same contact (setting a lifecycle stage after clearing it) has a later step.
+    pub step: u32,
+    /// The row's values by lead field as the run saw them: the original columns of an export.
+    pub record: BTreeMap<String, String>,
 }
 
 /// One row of a live pull to apply: the lead it updates (or `None` for a new lead), the
@@ -126,9 +141,11 @@ pub struct RunCounts {
     pub create: u64,
     pub skip: u64,
     pub invalid: u64,
+    pub archive: u64,
     /// Outcomes of a live run's writes so far.
     pub updated: u64,
     pub created: u64,
+    pub archived: u64,
     pub failed: u64,
     pub pending: u64,
 }
@@ -162,7 +179,8 @@ fn corrupt(what: &str, raw: &str) -> StoreError {
 
 const RUN_COLUMNS: &str =
     "id, kind, mode, status, portal_id, settings, estimate, api_calls, started_at, ended_at, stop_reason";
-const ITEM_COLUMNS: &str = "seq, lead_id, email, contact_id, action, reason, changes, notes, outcome, error";
+const ITEM_COLUMNS: &str =
+    "seq, lead_id, email, contact_id, action, reason, changes, notes, outcome, error, step, record";
 
 impl Store {
     /// Records a run and all its rows in one transaction; returns the run's id. A live run's
@@ -190,8 +208,8 @@ impl Store {
         let run_id = tx.last_insert_rowid();
         {
             let mut insert = tx.prepare(
-                "INSERT INTO sync_run_items (run_id, seq, lead_id, email, contact_id, action, reason, changes, notes, outcome, error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                "INSERT INTO sync_run_items (run_id, seq, lead_id, email, contact_id, action, reason, changes, notes, outcome, error, step, record)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?;
             for item in items {
                 // A live run links each lead it skipped to the contact it matched (a lead it
@@ -216,6 +234,8 @@ impl Store {
                     serde_json::to_string(&*notes).expect("strings"),
                     item.outcome.map(ItemOutcome::as_str),
                     item.error,
+                    item.step,
+                    serde_json::to_string(&item.record).expect("strings"),
                 ])?;
             }
         }
@@ -246,6 +266,12 @@ impl Store {
                     && let Some(note) = link_lead(&tx, lead_id, contact)?
                 {
                     notes.push(note);
+                }
+                // An archived contact is gone from HubSpot's lists: its lead no longer links to it.
+                if let Some(contact) = result.contact_id.as_deref().filter(|_| result.outcome == ItemOutcome::Archived)
+                {
+                    tx.prepare_cached("UPDATE leads SET hubspot_id = NULL WHERE id = ?1 AND hubspot_id = ?2")?
+                        .execute(params![lead_id, contact])?;
                 }
                 update.execute(params![
                     run_id,
@@ -441,6 +467,30 @@ impl Store {
         self.items_where(run_id, "AND outcome IS NULL", after_seq, i64::try_from(limit).unwrap_or(i64::MAX))
     }
 
+    /// Every row of a run, in order, read a page at a time: a run of any size in bounded memory.
+    pub fn iter_run_items(&self, run_id: i64) -> RunItemPages<'_> {
+        RunItemPages { store: self, run_id, after_seq: -1, page: Vec::new().into_iter(), finished: false }
+    }
+
+    /// The contacts whose row at `step` failed: a later step for the same contact must not go on
+    /// as if it had landed.
+    pub fn failed_contacts(&self, run_id: i64, step: u32) -> Result<std::collections::HashSet<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT contact_id FROM sync_run_items WHERE run_id = ?1 AND step = ?2 AND outcome = 'failed' AND contact_id IS NOT NULL",
+        )?;
+        let rows = stmt.query_map(params![run_id, step], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The live undo runs made of run `run_id`, newest first.
+    pub fn undo_runs_of(&self, run_id: i64) -> Result<Vec<Run>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id FROM sync_runs WHERE kind = 'undo' AND mode = 'live' AND json_extract(settings, '$.undo_of') = ?1 ORDER BY id DESC",
+        )?;
+        let ids: Vec<i64> = stmt.query_map([run_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        ids.into_iter().map(|id| self.run(id)?.ok_or(StoreError::RunNotFound(id))).collect()
+    }
+
     fn items_where(&self, run_id: i64, filter: &str, after_seq: i64, limit: i64) -> Result<Vec<RunItem>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {ITEM_COLUMNS} FROM sync_run_items WHERE run_id = ?1 AND seq > ?2 {filter} ORDER BY seq LIMIT ?3"
@@ -457,10 +507,12 @@ impl Store {
                 r.get::<_, String>(7)?,
                 r.get::<_, Option<String>>(8)?,
                 r.get::<_, Option<String>>(9)?,
+                r.get::<_, u32>(10)?,
+                r.get::<_, String>(11)?,
             ))
         })?;
         rows.map(|row| {
-            let (seq, lead_id, email, contact_id, action, reasons, changes, notes, outcome, error) = row?;
+            let (seq, lead_id, email, contact_id, action, reasons, changes, notes, outcome, error, step, record) = row?;
             Ok(RunItem {
                 seq,
                 lead_id,
@@ -478,9 +530,48 @@ impl Store {
                     None => None,
                 },
                 error,
+                step,
+                record: serde_json::from_str(&record).map_err(|_| corrupt("record", &record))?,
             })
         })
         .collect()
+    }
+}
+
+/// A run's rows, a page at a time (`Store::iter_run_items`).
+pub struct RunItemPages<'a> {
+    store: &'a Store,
+    run_id: i64,
+    after_seq: i64,
+    page: std::vec::IntoIter<RunItem>,
+    finished: bool,
+}
+
+impl RunItemPages<'_> {
+    const PAGE: i64 = 5_000;
+}
+
+impl Iterator for RunItemPages<'_> {
+    type Item = Result<RunItem>;
+
+    fn next(&mut self) -> Option<Result<RunItem>> {
+        loop {
+            if let Some(item) = self.page.next() {
+                self.after_seq = item.seq;
+                return Some(Ok(item));
+            }
+            if self.finished {
+                return None;
+            }
+            match self.store.items_where(self.run_id, "", self.after_seq, Self::PAGE) {
+                Ok(page) if page.is_empty() => self.finished = true,
+                Ok(page) => self.page = page.into_iter(),
+                Err(error) => {
+                    self.finished = true;
+                    return Some(Err(error));
+                }
+            }
+        }
     }
 }
 
@@ -511,11 +602,13 @@ fn add_count(counts: &mut RunCounts, action: &str, outcome: Option<&str>, n: u64
         RunAction::Create => counts.create += n,
         RunAction::Skip => counts.skip += n,
         RunAction::Invalid => counts.invalid += n,
+        RunAction::Archive => counts.archive += n,
     }
     match outcome.map(|o| ItemOutcome::parse(o).ok_or_else(|| corrupt("outcome", o))).transpose()? {
         Some(ItemOutcome::Updated) => counts.updated += n,
         Some(ItemOutcome::Created) => counts.created += n,
         Some(ItemOutcome::Failed) => counts.failed += n,
+        Some(ItemOutcome::Archived) => counts.archived += n,
         None => counts.pending += n,
         Some(_) => {}
     }

@@ -1,4 +1,20 @@
-//! What goes into files people open in spreadsheets.
+//! Files the tool writes: whole or not at all, and safe to open in a spreadsheet.
+
+use std::path::{Path, PathBuf};
+
+/// Writes through `write` to a temporary file beside `path`, then renames it over `path`: the
+/// file is the old one or the new one, never half written. The temporary file is removed when
+/// writing fails.
+pub fn replace_file<E: From<std::io::Error>>(path: &Path, write: impl FnOnce(&Path) -> Result<(), E>) -> Result<(), E> {
+    let mut temp = path.as_os_str().to_owned();
+    temp.push(format!(".tmp-{}", std::process::id()));
+    let temp = PathBuf::from(temp);
+    let written = write(&temp).and_then(|()| Ok(std::fs::rename(&temp, path)?));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
+}
 
 /// A cell safe to open in a spreadsheet: text that Excel, LibreOffice or Google Sheets would
 /// run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a

@@ -3,14 +3,17 @@
 //! journaled live run, so previews and live runs share one plan.
 
 pub mod convert;
+pub mod export;
 pub mod files;
 pub mod owners;
 pub mod plan;
 pub mod pull;
 pub mod pull_rules;
 pub mod push;
+pub mod undo;
 
 pub use convert::{Invalid, lifecycle_moves_backward, to_hubspot};
+pub use export::{RunExport, export_run};
 pub use hubsync_store::FieldChange;
 pub use owners::OwnerDirectory;
 pub use plan::{
@@ -24,3 +27,4 @@ pub use push::{
     Cancel, Estimate, Phase, PreparedPush, Progress, PushOptions, SyncError, prepare_push, record_preview, resume_push,
     run_push,
 };
+pub use undo::{PreparedUndo, UndoCounts, UndoOptions, prepare_undo, record_undo_preview, run_undo};

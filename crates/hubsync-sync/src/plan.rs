@@ -2,7 +2,7 @@
 //! field. A pure function of the store's data and what HubSpot returned, so the preview shows
 //! what the live run will do.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use hubsync_hubspot::{Property, Record};
 use hubsync_store::{Field, FieldChange, Lead, Mapping, PushRules, WriteRule};
@@ -74,6 +74,9 @@ pub struct PlanItem {
     /// What `settle_shared_contacts` needs to pick one lead per contact.
     #[serde(skip)]
     pub claim: Option<Claim>,
+    /// The lead's mapped values as planned: the original columns of the run's export.
+    #[serde(skip)]
+    pub record: BTreeMap<String, String>,
 }
 
 /// A lead's hold on the contact it matched: whether it has the contact's primary email, and
@@ -214,6 +217,11 @@ fn plan_lead(
             primary_email: c.get("email").is_some_and(|e| e.eq_ignore_ascii_case(&lead.email)),
             lead_updated_at: lead.updated_at,
         }),
+        record: inputs
+            .mappings
+            .iter()
+            .filter_map(|m| Some((m.field_key.clone(), lead.value(&m.field_key)?.to_string())))
+            .collect(),
     };
     match contact {
         Some(_) if !inputs.rules.update => {

@@ -5,7 +5,7 @@
 //! than 10,000 matches still come in whole) and plans; `record_pull_preview` keeps the plan as a
 //! preview run; `run_pull` journals it and applies it a thousand rows per transaction.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use hubsync_hubspot::{HubSpotClient, Property, Record};
@@ -62,6 +62,9 @@ pub struct PullItem {
     /// `before` is the lead's value, `after` what the pull sets; `kept` when `if-empty` kept it.
     pub changes: Vec<FieldChange>,
     pub notes: Vec<String>,
+    /// The contact's values as lead fields: the original columns of the run's export.
+    #[serde(skip)]
+    pub record: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -100,7 +103,11 @@ pub fn plan_pull(inputs: &PullInputs<'_>) -> Vec<PullItem> {
                 action: PullAction::New,
                 changes: Vec::new(),
                 notes: Vec::new(),
+                record: BTreeMap::new(),
             };
+            if let Some(email) = &item.email {
+                item.record.insert("email".into(), email.clone());
+            }
             let Some(email) = item.email.clone() else {
                 item.action = PullAction::Skip { reason: PullSkip::NoEmail };
                 return item;
@@ -126,6 +133,7 @@ pub fn plan_pull(inputs: &PullInputs<'_>) -> Vec<PullItem> {
                         continue;
                     }
                 };
+                item.record.insert(mapping.field_key.clone(), value.clone());
                 let before = lead.and_then(|l| l.value(&mapping.field_key)).map(String::from);
                 if before.as_deref() == Some(value.as_str()) {
                     continue;
@@ -139,7 +147,7 @@ pub fn plan_pull(inputs: &PullInputs<'_>) -> Vec<PullItem> {
                     kept,
                 });
             }
-            owner_fields(contact, lead, inputs, &fields, &mut item.changes);
+            owner_fields(contact, lead, inputs, &fields, &mut item);
             item.action = match lead {
                 _ if !problems.is_empty() => PullAction::Invalid { reasons: problems },
                 None => PullAction::New,
@@ -170,7 +178,7 @@ fn owner_fields(
     lead: Option<&Lead>,
     inputs: &PullInputs<'_>,
     fields: &HashMap<&str, &Field>,
-    changes: &mut Vec<FieldChange>,
+    item: &mut PullItem,
 ) {
     let Some(owner) = contact.get("hubspot_owner_id").and_then(|id| inputs.owners.by_id(id)) else { return };
     let name = hubsync_store::full_name(owner.first_name.as_deref(), owner.last_name.as_deref());
@@ -180,9 +188,10 @@ fn owner_fields(
         }
         let (Some(field), Some(value)) = (fields.get(key), value) else { continue };
         let Ok(Some(value)) = field.canonical(&value) else { continue };
+        item.record.insert(key.into(), value.clone());
         let before = lead.and_then(|l| l.value(key)).map(String::from);
         if before.as_deref() != Some(value.as_str()) {
-            changes.push(FieldChange {
+            item.changes.push(FieldChange {
                 field: key.into(),
                 property: "hubspot_owner_id".into(),
                 before,
@@ -381,6 +390,8 @@ fn run_items(items: Vec<PullItem>, mode: RunMode) -> Vec<RunItem> {
                 notes: item.notes,
                 outcome: mode.initial_outcome(outcome),
                 error: None,
+                step: 0,
+                record: item.record,
             }
         })
         .collect()

@@ -40,6 +40,10 @@ pub enum SyncError {
         "run {run_id} belongs to portal {run_portal}, but portal {connected} is connected; connect that portal to resume it"
     )]
     OtherPortal { run_id: i64, run_portal: u64, connected: u64 },
+    #[error("run {run_id} can't be undone: {why}")]
+    NotUndoable { run_id: i64, why: String },
+    #[error("cannot write {}: {source}", path.display())]
+    File { path: std::path::PathBuf, source: std::io::Error },
 }
 
 impl SyncError {
@@ -51,6 +55,8 @@ impl SyncError {
             SyncError::NotAPush { .. } => "not_a_push_run",
             SyncError::OtherPortal { .. } => "other_portal",
             SyncError::InvalidRule(_) => "invalid_rule",
+            SyncError::NotUndoable { .. } => "not_undoable",
+            SyncError::File { .. } => "file_error",
         }
     }
 }
@@ -248,16 +254,21 @@ pub async fn prepare_push(
     let spent = client.api_calls() - calls_before;
     // Reads overlapped as writes will, so their pace is the live run's pace when the limit isn't.
     let per_call = if spent == 0 { Duration::ZERO } else { read_time / spent as u32 };
-    let estimate = estimate(
-        setup_calls,
-        read_calls,
-        write_calls,
-        client.window_capacity().await,
-        client.config().limits.window,
-        per_call,
-    );
+    let estimate = estimate_at_limit(client, setup_calls, read_calls, write_calls, per_call).await;
     let settings = json!({ "rules": context.rules, "mappings": context.mappings, "emails": options.emails });
     Ok(PreparedPush { plan, estimate, settings, portal_id, api_calls: spent, read_time, plan_time })
+}
+
+/// `estimate` at the client's portal's rate limit.
+pub(crate) async fn estimate_at_limit(
+    client: &HubSpotClient,
+    setup_calls: u64,
+    read_calls: u64,
+    write_calls: u64,
+    per_call: Duration,
+) -> Estimate {
+    let capacity = client.window_capacity().await;
+    estimate(setup_calls, read_calls, write_calls, capacity, client.config().limits.window, per_call)
 }
 
 /// The time a run of `calls` takes: the rate limit admits a window's worth at once, then
@@ -372,7 +383,7 @@ async fn read_by_email(
 }
 
 /// Batch reads by record id, one call per 100; ids HubSpot no longer has are simply absent.
-async fn read_by_id(
+pub(crate) async fn read_by_id(
     client: &HubSpotClient,
     ids: &[String],
     properties: &[String],
@@ -434,6 +445,8 @@ fn run_items(items: Vec<PlanItem>, mode: RunMode) -> Vec<RunItem> {
                 notes: item.notes,
                 outcome: mode.initial_outcome(outcome),
                 error: None,
+                step: 0,
+                record: item.record,
             }
         })
         .collect()
@@ -487,7 +500,8 @@ pub async fn resume_push(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Run, SyncError> {
     let run = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;
-    if run.kind != RunKind::Push {
+    // An undo's rows are written exactly as a push's are.
+    if !matches!(run.kind, RunKind::Push | RunKind::Undo) {
         return Err(SyncError::NotAPush { run_id, kind: run.kind.as_str() });
     }
     if let (Some(run_portal), Some(connected)) = (run.portal_id, connected_portal)
@@ -509,6 +523,8 @@ enum WriteKind {
     Update,
     /// Batch upsert by email: a create that can be resent without making a second contact.
     Upsert,
+    /// Batch archive by record id (an undo's created contacts).
+    Archive,
 }
 
 #[derive(Debug)]
@@ -528,6 +544,7 @@ struct Batch {
 fn batches(items: Vec<RunItem>) -> (VecDeque<Batch>, Vec<ItemResult>) {
     let mut updates = Vec::new();
     let mut creates = Vec::new();
+    let mut archives = Vec::new();
     let mut unwritable = Vec::new();
     for item in items {
         let properties: BTreeMap<String, String> =
@@ -535,6 +552,7 @@ fn batches(items: Vec<RunItem>) -> (VecDeque<Batch>, Vec<ItemResult>) {
         match (item.action, item.contact_id) {
             (RunAction::Update, Some(contact_id)) => updates.push(Job { seq: item.seq, key: contact_id, properties }),
             (RunAction::Create, _) => creates.push(Job { seq: item.seq, key: item.email.to_lowercase(), properties }),
+            (RunAction::Archive, Some(contact_id)) => archives.push(Job { seq: item.seq, key: contact_id, properties }),
             // Only a damaged journal gets here; say so on the row rather than guess.
             (action, _) => unwritable.push(ItemResult {
                 seq: item.seq,
@@ -545,7 +563,7 @@ fn batches(items: Vec<RunItem>) -> (VecDeque<Batch>, Vec<ItemResult>) {
         }
     }
     let mut queue = VecDeque::new();
-    for (kind, jobs) in [(WriteKind::Update, updates), (WriteKind::Upsert, creates)] {
+    for (kind, jobs) in [(WriteKind::Update, updates), (WriteKind::Upsert, creates), (WriteKind::Archive, archives)] {
         // Each batch gets its own 100-slot vector (`split_off` would leave every batch holding
         // the capacity of all the rows after it).
         let mut jobs = jobs.into_iter();
@@ -560,13 +578,20 @@ fn batches(items: Vec<RunItem>) -> (VecDeque<Batch>, Vec<ItemResult>) {
     (queue, unwritable)
 }
 
-async fn send(client: &HubSpotClient, batch: Batch) -> (Batch, Result<BatchOutcome, ClientError>) {
+/// A batch's reply: its rows' results, or none for an archive (HubSpot answers 204).
+type Reply = Result<Option<BatchOutcome>, ClientError>;
+
+async fn send(client: &HubSpotClient, batch: Batch) -> (Batch, Reply) {
     let inputs: Vec<(String, BTreeMap<String, String>)> =
         batch.jobs.iter().map(|j| (j.key.clone(), j.properties.clone())).collect();
     let span = tracing::debug_span!("batch", kind = ?batch.kind, rows = inputs.len());
     let outcome = match batch.kind {
-        WriteKind::Update => client.batch_update(&inputs).instrument(span).await,
-        WriteKind::Upsert => client.batch_upsert_by_email(&inputs).instrument(span).await,
+        WriteKind::Update => client.batch_update(&inputs).instrument(span).await.map(Some),
+        WriteKind::Upsert => client.batch_upsert_by_email(&inputs).instrument(span).await.map(Some),
+        WriteKind::Archive => {
+            let ids: Vec<String> = inputs.into_iter().map(|(id, _)| id).collect();
+            client.batch_archive(&ids).instrument(span).await.map(|()| None)
+        }
     };
     (batch, outcome)
 }
@@ -580,9 +605,21 @@ enum Verdict {
     Stop(String),
 }
 
-fn judge(batch: Batch, outcome: Result<BatchOutcome, ClientError>) -> Verdict {
+fn judge(batch: Batch, outcome: Reply) -> Verdict {
     match outcome {
-        Ok(outcome) => Verdict::Landed(outcomes(&batch, outcome)),
+        Ok(Some(outcome)) => Verdict::Landed(outcomes(&batch, outcome)),
+        Ok(None) => Verdict::Landed(
+            batch
+                .jobs
+                .iter()
+                .map(|job| ItemResult {
+                    seq: job.seq,
+                    outcome: ItemOutcome::Archived,
+                    contact_id: Some(job.key.clone()),
+                    error: None,
+                })
+                .collect(),
+        ),
         Err(error) if rejects_rows(&error) => {
             if batch.jobs.len() > 1 {
                 let mut first = batch.jobs;
@@ -593,7 +630,7 @@ fn judge(batch: Batch, outcome: Result<BatchOutcome, ClientError>) -> Verdict {
                 Verdict::Landed(vec![ItemResult {
                     seq: job.seq,
                     outcome: ItemOutcome::Failed,
-                    contact_id: (batch.kind == WriteKind::Update).then(|| job.key.clone()),
+                    contact_id: (batch.kind != WriteKind::Upsert).then(|| job.key.clone()),
                     error: Some(row_error(&error)),
                 }])
             }
@@ -623,7 +660,7 @@ fn outcomes(batch: &Batch, outcome: BatchOutcome) -> Vec<ItemResult> {
     let mut by_key: HashMap<String, &Record> = HashMap::new();
     for record in &outcome.results {
         match batch.kind {
-            WriteKind::Update => {
+            WriteKind::Update | WriteKind::Archive => {
                 by_key.insert(record.id.clone(), record);
             }
             WriteKind::Upsert => {
@@ -664,7 +701,7 @@ fn outcomes(batch: &Batch, outcome: BatchOutcome) -> Vec<ItemResult> {
                 ItemResult {
                     seq: job.seq,
                     outcome: ItemOutcome::Failed,
-                    contact_id: (batch.kind == WriteKind::Update).then(|| job.key.clone()),
+                    contact_id: (batch.kind != WriteKind::Upsert).then(|| job.key.clone()),
                     error: Some(error),
                 }
             }
@@ -672,8 +709,10 @@ fn outcomes(batch: &Batch, outcome: BatchOutcome) -> Vec<ItemResult> {
         .collect()
 }
 
+/// Writes a live run's pending rows, step by step (each step whole before the next), and
+/// finishes the run: completed, or interrupted with the reason it stopped.
 #[allow(clippy::too_many_arguments)]
-async fn write(
+pub(crate) async fn write(
     store: &mut Store,
     client: &HubSpotClient,
     run_id: i64,
@@ -686,12 +725,70 @@ async fn write(
     let base = client.api_calls();
     let calls = |client: &HubSpotClient| calls_before + (client.api_calls() - base);
     let total = pending.len() as u64;
-    let (mut queue, unwritable) = batches(pending);
-    let mut done = unwritable.len() as u64;
-    if !unwritable.is_empty() {
-        store.record_outcomes(run_id, &unwritable, calls(client))?;
+    let mut steps: BTreeMap<u32, Vec<RunItem>> = BTreeMap::new();
+    for item in pending {
+        steps.entry(item.step).or_default().push(item);
     }
+    let mut done = 0;
+    let mut stop: Option<String> = None;
     progress(Progress { phase: Phase::Writing, done, total });
+    for (step, items) in steps {
+        // A later step builds on the earlier one for the same contact: where that failed, so does this.
+        let failed_before: HashSet<String> =
+            if step == 0 { HashSet::new() } else { store.failed_contacts(run_id, step - 1)? };
+        let (blocked, items): (Vec<RunItem>, Vec<RunItem>) =
+            items.into_iter().partition(|i| i.contact_id.as_ref().is_some_and(|c| failed_before.contains(c)));
+        let mut unwritable: Vec<ItemResult> = blocked
+            .iter()
+            .map(|i| ItemResult {
+                seq: i.seq,
+                outcome: ItemOutcome::Failed,
+                contact_id: i.contact_id.clone(),
+                error: Some(format!("not written: this contact's step {} row failed", step - 1)),
+            })
+            .collect();
+        let (queue, damaged) = batches(items);
+        unwritable.extend(damaged);
+        if !unwritable.is_empty() {
+            store.record_outcomes(run_id, &unwritable, calls(client))?;
+            done += unwritable.len() as u64;
+            progress(Progress { phase: Phase::Writing, done, total });
+        }
+        stop = write_batches(
+            store,
+            client,
+            run_id,
+            queue,
+            concurrency,
+            cancel,
+            &mut |landed| {
+                done += landed;
+                progress(Progress { phase: Phase::Writing, done, total });
+            },
+            &calls,
+        )
+        .await?;
+        if stop.is_some() {
+            break;
+        }
+    }
+    store.finish_run(run_id, stop.as_deref(), calls(client))?;
+    Ok(store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?)
+}
+
+/// Sends a step's batches, `concurrency` at a time, recording each reply's outcomes as it
+/// lands. Returns why it stopped early, if it did.
+#[allow(clippy::too_many_arguments)]
+async fn write_batches(
+    store: &mut Store,
+    client: &HubSpotClient,
+    run_id: i64,
+    mut queue: VecDeque<Batch>,
+    concurrency: usize,
+    cancel: &Cancel,
+    landed: &mut dyn FnMut(u64),
+    calls: &dyn Fn(&HubSpotClient) -> u64,
+) -> Result<Option<String>, SyncError> {
     let mut in_flight = FuturesUnordered::new();
     let mut stop: Option<String> = None;
     loop {
@@ -703,8 +800,7 @@ async fn write(
         match judge(batch, outcome) {
             Verdict::Landed(results) => {
                 store.record_outcomes(run_id, &results, calls(client))?;
-                done += results.len() as u64;
-                progress(Progress { phase: Phase::Writing, done, total });
+                landed(results.len() as u64);
             }
             Verdict::Split(first, second) => {
                 tracing::info!(rows = first.jobs.len() + second.jobs.len(), "batch refused; splitting it");
@@ -720,8 +816,7 @@ async fn write(
     if stop.is_none() && !queue.is_empty() {
         stop = Some("cancelled".to_string());
     }
-    store.finish_run(run_id, stop.as_deref(), calls(client))?;
-    Ok(store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?)
+    Ok(stop)
 }
 
 #[cfg(test)]
@@ -751,6 +846,8 @@ mod tests {
             notes: vec![],
             outcome: None,
             error: None,
+            step: 0,
+            record: Default::default(),
         };
         let items: Vec<RunItem> = (0..250)
             .map(|i| item(i, RunAction::Update))

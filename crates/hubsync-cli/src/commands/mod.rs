@@ -11,3 +11,4 @@ pub mod push;
 pub mod rules;
 pub mod runs;
 pub mod status;
+pub mod undo;

@@ -98,15 +98,11 @@ pub fn finish(ctx: &Context, run: Run) -> anyhow::Result<()> {
     }
     let report = LiveReport { run, failed };
     emit(ctx.json, &report, |r| {
+        let c = &r.run.counts;
+        let archived = if c.archived > 0 { format!(", {} archived", c.archived) } else { String::new() };
         let mut out = format!(
-            "Run {} completed: {} updated, {} created, {} failed, {} skipped, {} invalid; {} API calls.\n",
-            r.run.id,
-            r.run.counts.updated,
-            r.run.counts.created,
-            r.run.counts.failed,
-            r.run.counts.skip,
-            r.run.counts.invalid,
-            r.run.api_calls
+            "Run {} completed: {} updated, {} created{archived}, {} failed, {} skipped, {} invalid; {} API calls.\n",
+            r.run.id, c.updated, c.created, c.failed, c.skip, c.invalid, r.run.api_calls
         );
         if !r.failed.is_empty() {
             let mut table = Table::new(&["EMAIL", "CONTACT", "ERROR"]);

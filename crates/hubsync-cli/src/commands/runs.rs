@@ -32,6 +32,20 @@ pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> 
             let items = ctx.store.run_items(args.run)?;
             emit(ctx.json, &RunDetail { run, items }, detail_text)
         }
+        RunsCommand::Export(args) => {
+            let export = hubsync_sync::export_run(&ctx.store, args.run, &args.dir)?;
+            emit(ctx.json, &export, |e| {
+                format!(
+                    "Run {}: {} rows in {}, {} in {}.",
+                    e.run_id,
+                    e.success_rows,
+                    e.success_file.display(),
+                    e.error_rows,
+                    e.error_file.display()
+                )
+            })
+        }
+        RunsCommand::Undo(args) => crate::commands::undo::run(ctx, args).await,
         RunsCommand::Resume(args) => {
             // A live pull's remaining rows are local writes: no connection needed.
             if ctx.store.run(args.run)?.is_some_and(|r| r.kind == hubsync_store::RunKind::Pull) {
@@ -117,12 +131,24 @@ fn detail_text(detail: &RunDetail) -> String {
         ("started", run.started_at.to_rfc3339()),
         ("duration", duration(run)),
         ("api calls", run.api_calls.to_string()),
-        ("planned", format!("{} update, {} create, {} skip, {} invalid", c.update, c.create, c.skip, c.invalid)),
+        (
+            "planned",
+            format!(
+                "{} update, {} create, {} archive, {} skip, {} invalid",
+                c.update, c.create, c.archive, c.skip, c.invalid
+            ),
+        ),
         (
             "outcomes",
-            format!("{} updated, {} created, {} failed, {} pending", c.updated, c.created, c.failed, c.pending),
+            format!(
+                "{} updated, {} created, {} archived, {} failed, {} pending",
+                c.updated, c.created, c.archived, c.failed, c.pending
+            ),
         ),
     ]);
+    if let Some(undone) = run.settings.get("undo_of").and_then(|v| v.as_i64()) {
+        out.push_str(&pairs(&[("undoes", format!("run {undone}"))]));
+    }
     if let Some(reason) = &run.stop_reason {
         out.push_str(&pairs(&[("stopped", reason.clone())]));
     }

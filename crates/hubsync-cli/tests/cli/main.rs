@@ -9,3 +9,4 @@ mod mapping;
 mod push;
 mod rules;
 mod support;
+mod undo;

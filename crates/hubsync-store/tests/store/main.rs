@@ -32,6 +32,7 @@ const SHIPPED: &[(&str, &str)] = &[
     ("0002_sync_runs.sql", "a66ce5b2fe28fb559f444d8684b86f276e9617f6c3dda900f088184a7ba9150c"),
     ("0003_pull_rules.sql", "2619d14c87465e2064ef38aa9a37ddbcf2e2aca0b55c0fb537892c29a87cf3d8"),
     ("0004_owners.sql", "574a287944c2e8b3136a27604a5c802416e390fc87b795698535c95439064359"),
+    ("0005_undo_and_exports.sql", "f780dc558039233e41565983e513bc49296657b9e2020726c7b682b514a3af18"),
 ];
 
 #[test]

@@ -25,6 +25,8 @@ fn item(seq: i64, lead_id: i64, email: &str, action: RunAction, outcome: Option<
         notes: vec![],
         outcome,
         error: None,
+        step: 0,
+        record: [("email".to_string(), email.to_string())].into(),
     }
 }
 
@@ -233,4 +235,39 @@ fn the_configuration_moves_to_another_store_whole_or_not_at_all() {
         (after.mappings, after.push_rules, after.pull_rules),
         (before.mappings, before.push_rules, before.pull_rules)
     );
+}
+
+#[test]
+fn the_undo_migration_keeps_every_run_row_written_before_it() {
+    let dir = super::temp_dir("v4-runs");
+    let path = dir.join("hubsync.db");
+    {
+        // A store as version 4 left it, with a live push and its rows.
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        let tx = conn.transaction().unwrap();
+        for migration in &hubsync_store::MIGRATIONS[..4] {
+            tx.execute_batch(migration.sql).unwrap();
+        }
+        tx.pragma_update(None, "user_version", 4).unwrap();
+        tx.execute_batch(
+            "INSERT INTO sync_runs (id, kind, mode, status, portal_id, settings, estimate, started_at)
+                 VALUES (7, 'push', 'live', 'completed', 42, '{}', '{}', '2026-05-01T12:00:00.000Z');
+             INSERT INTO sync_run_items (run_id, seq, lead_id, email, contact_id, action, changes, notes, outcome)
+                 VALUES (7, 0, 1, 'ann@example.com', '501', 'update',
+                         '[{\"field\":\"company\",\"property\":\"company\",\"before\":\"Old\",\"after\":\"New\",\"kept\":false}]',
+                         '[]', 'updated'),
+                        (7, 1, 2, 'bo@example.com', NULL, 'create', '[]', '[]', NULL);",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+    let store = hubsync_store::Store::open(&path, super::clock()).unwrap();
+    let items = store.run_items(7).unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!((items[0].action, items[0].outcome, items[0].step), (RunAction::Update, Some(ItemOutcome::Updated), 0));
+    assert_eq!(items[0].changes[0].before.as_deref(), Some("Old"));
+    assert!(items[0].record.is_empty());
+    assert_eq!(store.pending_items(7).unwrap().len(), 1, "the pending row is still pending");
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    std::fs::remove_dir_all(dir).unwrap();
 }

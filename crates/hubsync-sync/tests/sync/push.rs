@@ -82,7 +82,7 @@ impl Portal {
     }
 
     /// Requests other than reads since `seq`: what a preview must never send.
-    async fn writes_since(&self, seq: u64) -> Vec<String> {
+    pub async fn writes_since(&self, seq: u64) -> Vec<String> {
         let log = self.control(reqwest::Method::GET, &format!("/requests?since={seq}"), Value::Null).await;
         log["entries"]
             .as_array()
@@ -93,7 +93,7 @@ impl Portal {
             .collect()
     }
 
-    async fn last_seq(&self) -> u64 {
+    pub async fn last_seq(&self) -> u64 {
         self.control(reqwest::Method::GET, "/requests?since=999999999", Value::Null).await["lastSeq"].as_u64().unwrap()
     }
 }

@@ -1,0 +1,143 @@
+//! `hubsync runs undo RUN [--preview] [--archive-created] [--force]`: what undoing a live push
+//! would put back, recorded as a preview run; or, after a confirmation, the live undo.
+
+use hubsync_store::{ConnectionInfo, RunAction, RunItem};
+use hubsync_sync::{
+    Estimate, PreparedUndo, PushOptions, UndoCounts, UndoOptions, prepare_undo, record_undo_preview, run_undo,
+};
+use serde::Serialize;
+
+use crate::cli::UndoArgs;
+use crate::commands::push::{Bars, cancel_on_ctrl_c, duration_words, finish};
+use crate::context::Context;
+use crate::output::{Table, confirm_write, emit, pairs, warn};
+
+/// `runs undo --preview --json`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UndoPreview<'a> {
+    pub run_id: i64,
+    pub undo_of: i64,
+    pub mode: &'static str,
+    pub portal_id: Option<u64>,
+    pub counts: &'a UndoCounts,
+    pub estimate: &'a Estimate,
+    pub items: &'a [RunItem],
+}
+
+pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
+    let connection = ctx.connection()?;
+    let client = ctx.client()?;
+    let options = UndoOptions { archive_created: args.archive_created, force: args.force };
+    let concurrency = args.concurrency.max(1);
+    let mut bars = Bars::new(ctx.json);
+    let prepared =
+        prepare_undo(&ctx.store, &client, args.run, Some(connection.portal_id), options, concurrency, &mut |p| {
+            bars.update(p)
+        })
+        .await?;
+    bars.finish();
+
+    let writes = prepared.counts.restore + prepared.counts.archive;
+    if args.preview || writes == 0 {
+        if !args.preview {
+            warn(ctx.json, "nothing to undo: every row is back already, changed since, or kept");
+        }
+        let run_id = record_undo_preview(&mut ctx.store, &prepared)?;
+        let report = UndoPreview {
+            run_id,
+            undo_of: prepared.undo_of,
+            mode: "preview",
+            portal_id: prepared.portal_id,
+            counts: &prepared.counts,
+            estimate: &prepared.estimate,
+            items: &prepared.items,
+        };
+        return emit(ctx.json, &report, |r| preview_text(r, &connection));
+    }
+    confirm(&args, &connection, &prepared)?;
+    let cancel = cancel_on_ctrl_c();
+    let mut bars = Bars::new(ctx.json);
+    let options = PushOptions { concurrency, ..PushOptions::default() };
+    let run = run_undo(&mut ctx.store, &client, prepared, &options, &cancel, &mut |p| bars.update(p)).await?;
+    bars.finish();
+    finish(ctx, run)
+}
+
+fn confirm(args: &UndoArgs, connection: &ConnectionInfo, prepared: &PreparedUndo) -> anyhow::Result<()> {
+    if args.yes {
+        return Ok(());
+    }
+    let c = &prepared.counts;
+    let question = format!(
+        "Undo run {} in HubSpot portal {} ({}): restore {} contacts and archive {}, about {} API calls and {}?",
+        prepared.undo_of,
+        connection.portal_id,
+        connection.hub_domain,
+        c.restore,
+        c.archive,
+        prepared.estimate.api_calls,
+        duration_words(prepared.estimate.seconds)
+    );
+    Ok(confirm_write("undo", &question)?)
+}
+
+fn action_words(item: &RunItem) -> &'static str {
+    match item.action {
+        RunAction::Update if item.step > 0 => "restore (step 2)",
+        RunAction::Update => "restore",
+        RunAction::Archive => "archive",
+        _ => "leave",
+    }
+}
+
+fn preview_text(report: &UndoPreview<'_>, connection: &ConnectionInfo) -> String {
+    let c = report.counts;
+    let e = report.estimate;
+    let mut out = format!(
+        "Undo preview of run {} (run {}), portal {} ({}): nothing was written.\n\n",
+        report.undo_of, report.run_id, connection.portal_id, connection.hub_domain
+    );
+    out.push_str(&pairs(&[
+        ("restore", c.restore.to_string()),
+        ("archive", c.archive.to_string()),
+        ("changed since", c.changed_since.to_string()),
+        ("nothing to do", c.skip.to_string()),
+        ("live undo", format!("{} API calls, about {}", e.api_calls, duration_words(e.seconds))),
+    ]));
+    let mut table = Table::new(&["EMAIL", "ACTION", "CONTACT", "PROPERTY", "HUBSPOT NOW", "RESTORED VALUE"]);
+    for item in report.items {
+        let mut lines: Vec<(String, String, String)> = item
+            .changes
+            .iter()
+            .map(|ch| {
+                let after = match ch.after.as_deref() {
+                    Some("") => "(cleared)".to_string(),
+                    Some(v) => v.to_string(),
+                    None => String::new(),
+                };
+                (ch.property.clone(), ch.before.clone().unwrap_or_default(), after)
+            })
+            .collect();
+        lines.extend(item.reasons.iter().map(|r| ("!".to_string(), String::new(), r.clone())));
+        lines.extend(item.notes.iter().map(|n| ("note".to_string(), String::new(), n.clone())));
+        if lines.is_empty() {
+            lines.push(Default::default());
+        }
+        for (i, (property, now, restored)) in lines.into_iter().enumerate() {
+            let lead = if i == 0 {
+                vec![item.email.clone(), action_words(item).into(), item.contact_id.clone().unwrap_or_default()]
+            } else {
+                vec![String::new(); 3]
+            };
+            table.row(lead.into_iter().chain([property, now, restored]).collect());
+        }
+    }
+    out.push('\n');
+    out.push_str(&table.render());
+    out.push_str(&format!(
+        "\n`hubsync runs undo {} --yes` runs it for real (with the same options); `hubsync runs show {} --json` has every row.\n",
+        report.undo_of, report.run_id
+    ));
+    out
+}

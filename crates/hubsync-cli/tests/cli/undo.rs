@@ -1,0 +1,93 @@
+//! runs export and runs undo: the result files of a push, and undoing it with a preview first,
+//! a confirmation, a later HubSpot edit flagged and its contacts archived only when asked.
+
+use serde_json::{Value, json};
+
+use crate::support::{Hub, Portal};
+
+fn pushed(portal: &Portal) -> (Hub, i64) {
+    portal.control(
+        reqwest::Method::POST,
+        "/fixture",
+        Some(json!({ "contacts": [
+            { "id": "9101", "properties": { "email": "ann@example.com", "company": "Old A" } },
+            { "id": "9102", "properties": { "email": "bo@example.com", "company": "Old B" } }
+        ] })),
+    );
+    let hub = Hub::new();
+    hub.connect(portal);
+    hub.run(&["mapping", "set", "company", "company"]).ok();
+    hub.run(&["rules", "push", "--create", "on"]).ok();
+    hub.run(&["leads", "add", "--email", "ann@example.com", "--set", "company=@New A"]).ok();
+    hub.run(&["leads", "add", "--email", "bo@example.com", "--set", "company=New B"]).ok();
+    hub.run(&["leads", "add", "--email", "cy@example.com", "--set", "company=Fresh"]).ok();
+    let live = hub.json(&["push", "--yes"]);
+    assert_eq!(live["run"]["counts"]["updated"], 2, "{live}");
+    (hub, live["run"]["id"].as_i64().unwrap())
+}
+
+fn company(portal: &Portal, email: &str) -> Value {
+    portal.contacts().get(email).map_or(Value::Null, |c| c["properties"]["company"].clone())
+}
+
+#[test]
+fn a_push_exports_as_success_and_error_files() {
+    let portal = Portal::start();
+    let (hub, run) = pushed(&portal);
+    let dir = hub.dir().join("results");
+    let body = hub.json(&["runs", "export", &run.to_string(), dir.to_str().unwrap()]);
+    assert_eq!((body["success_rows"].as_u64(), body["error_rows"].as_u64()), (Some(3), Some(0)), "{body}");
+    let success = std::fs::read_to_string(dir.join(format!("run-{run}-success.csv"))).unwrap();
+    let lines: Vec<&str> = success.lines().collect();
+    assert_eq!(lines[0], "email,company,hubspot_contact_id,action,outcome,message");
+    assert_eq!(lines[1], "ann@example.com,'@New A,9101,update,updated,");
+    let errors = std::fs::read_to_string(dir.join(format!("run-{run}-errors.csv"))).unwrap();
+    assert_eq!(errors.lines().count(), 1, "the header alone: {errors}");
+
+    let text = hub.run(&["runs", "export", &run.to_string(), dir.to_str().unwrap()]).ok().stdout;
+    assert!(text.contains("3 rows in") && text.contains("0 in"), "{text}");
+    let missing = hub.json_error(&["runs", "export", "99", dir.to_str().unwrap()]);
+    assert_eq!(missing["code"], "run_not_found");
+}
+
+#[test]
+fn undo_previews_then_restores_and_flags_a_later_edit() {
+    let mut portal = Portal::start();
+    let (hub, run) = pushed(&portal);
+    let run_arg = run.to_string();
+    // Bo's company is edited in HubSpot after the push.
+    let edit = json!({ "properties": { "company": "Edited B" } });
+    portal.api(reqwest::Method::PATCH, "/crm/v3/objects/contacts/9102", edit);
+    assert_eq!(company(&portal, "bo@example.com"), "Edited B");
+
+    let preview = hub.json(&["runs", "undo", &run_arg, "--preview"]);
+    assert_eq!(preview["mode"], "preview");
+    assert_eq!(preview["counts"], json!({ "restore": 1, "archive": 0, "changed_since": 1, "skip": 1 }), "{preview}");
+    assert_eq!(company(&portal, "ann@example.com"), "@New A", "a preview writes nothing");
+    let text = hub.run(&["runs", "undo", &run_arg, "--preview"]).ok().stdout;
+    assert!(text.contains("changed in HubSpot since run") && text.contains("Old A"), "{text}");
+
+    let refused = hub.json_error(&["runs", "undo", &run_arg]);
+    assert!(refused["hint"].as_str().unwrap().contains("--yes"), "{refused}");
+
+    let undone = hub.json(&["runs", "undo", &run_arg, "--yes"]);
+    assert_eq!(undone["run"]["kind"], "undo");
+    assert_eq!(undone["run"]["counts"]["updated"], 1, "{undone}");
+    assert_eq!(company(&portal, "ann@example.com"), "Old A");
+    assert_eq!(company(&portal, "bo@example.com"), "Edited B", "the later edit is left alone");
+    assert_eq!(company(&portal, "cy@example.com"), "Fresh", "created contacts stay unless asked");
+
+    let again = hub.json_error(&["runs", "undo", &run_arg, "--yes"]);
+    assert_eq!(again["code"], "not_undoable");
+
+    let forced = hub.json(&["runs", "undo", &run_arg, "--yes", "--force", "--archive-created"]);
+    assert_eq!(
+        (forced["run"]["counts"]["updated"].as_u64(), forced["run"]["counts"]["archived"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(company(&portal, "bo@example.com"), "Old B");
+    assert_eq!(company(&portal, "cy@example.com"), Value::Null, "archived");
+    let show = hub.run(&["runs", "show", &forced["run"]["id"].to_string()]).ok().stdout;
+    assert!(show.contains(&format!("run {run}")) && show.contains("1 archived"), "{show}");
+    portal.stop();
+}

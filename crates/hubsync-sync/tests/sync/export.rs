@@ -1,0 +1,63 @@
+//! A run's results as success and error files: the original columns, then contact id, action,
+//! outcome and message; formula-looking cells defused.
+
+use hubsync_store::RunStatus;
+use hubsync_sync::{Cancel, PushOptions, export_run, prepare_push, record_preview, run_push};
+use serde_json::json;
+
+use crate::push::{Portal, fast, quiet, store_for};
+
+fn read(path: &std::path::Path) -> Vec<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_path(path).unwrap();
+    reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect()
+}
+
+#[tokio::test]
+async fn a_live_push_exports_its_rows_with_their_original_columns_and_outcomes() {
+    let portal = Portal::start(json!([
+        { "id": "701", "properties": { "email": "ann@example.com", "company": "Old" } },
+        { "id": "702", "properties": { "email": "bob@example.com", "lifecyclestage": "customer" } }
+    ]))
+    .await;
+    let client = portal.client(fast());
+    let mut store = store_for(&portal);
+    store.set_push_rules(Some(true), Some(true)).unwrap();
+    store.add_lead("ann@example.com", &[("company", "=HYPERLINK(\"http://evil.test\",\"x\")")]).unwrap();
+    store.add_lead("bob@example.com", &[("first_name", "Bob"), ("lifecycle_stage", "lead")]).unwrap();
+    store.add_lead("cat@example.com", &[("first_name", "+Cat"), ("company", "Cat, Inc.\nHQ")]).unwrap();
+    let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    let preview = record_preview(&mut store, &prepared).unwrap();
+    let run =
+        run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+    assert_eq!(run.status, RunStatus::Completed);
+
+    let dir = std::env::temp_dir().join(format!("hubsync-export-{}", std::process::id())).join("nested");
+    let export = export_run(&store, run.id, &dir).unwrap();
+    assert_eq!((export.success_rows, export.error_rows), (2, 1));
+    assert_eq!(export.success_file, dir.join(format!("run-{}-success.csv", run.id)));
+    let header =
+        ["email", "first_name", "company", "lifecycle_stage", "hubspot_contact_id", "action", "outcome", "message"];
+    let success = read(&export.success_file);
+    assert_eq!(success[0], header);
+    assert_eq!(
+        success[1][..7],
+        ["ann@example.com", "", "'=HYPERLINK(\"http://evil.test\",\"x\")", "", "701", "update", "updated"]
+    );
+    let cat = &success[2];
+    assert_eq!(cat[..4], ["cat@example.com", "'+Cat", "Cat, Inc.\nHQ", ""]);
+    assert!(!cat[4].is_empty(), "the new contact's id: {cat:?}");
+    assert_eq!(cat[5..7], ["create", "created"]);
+    let errors = read(&export.error_file);
+    assert_eq!(errors[0], header);
+    assert_eq!(errors[1][..7], ["bob@example.com", "Bob", "", "lead", "702", "invalid", "invalid"]);
+    assert!(errors[1][7].contains("only moves the stage forward"), "{:?}", errors[1]);
+
+    // A preview exports too; an export into a file (not a folder) fails and says where.
+    let export = export_run(&store, preview, &dir).unwrap();
+    assert_eq!((export.success_rows, export.error_rows), (2, 1));
+    assert_eq!(read(&export.success_file)[1][6], "previewed");
+    let error = export_run(&store, run.id, &export.success_file).unwrap_err();
+    assert_eq!(error.code(), "file_error", "{error}");
+    assert_eq!(export_run(&store, 999, &dir).unwrap_err().code(), "run_not_found");
+    std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
+}
