@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use crate::convert::from_hubspot;
 use crate::owners::OwnerDirectory;
 use crate::pull_rules::{self, PullRules};
-use crate::push::{Phase, Progress, SyncError};
+use crate::push::{Estimate, Phase, Progress, SyncError, estimate_at_limit};
 
 /// Search pages: HubSpot's largest.
 const SEARCH_PAGE: usize = 200;
@@ -223,6 +223,8 @@ pub struct PreparedPull {
     pub counts: PullCounts,
     /// Calls the preparation made; a live pull applies the plan without calling HubSpot again.
     pub api_calls: u64,
+    /// What a live pull (which reads the same pages) costs at the portal's limits.
+    pub estimate: Estimate,
     pub read_time: Duration,
     pub settings: Value,
     pub portal_id: Option<u64>,
@@ -246,6 +248,7 @@ pub async fn prepare_pull(
     let properties = client.properties().await?;
     let owners = OwnerDirectory::new(client.owners(false).await?, client.owners(true).await?);
     let filters = pull_rules::compile(&rules, &properties, &owners).map_err(SyncError::InvalidRule)?;
+    let setup_calls = client.api_calls() - calls_before;
     let names: std::collections::HashSet<&str> = properties.iter().map(|p| p.name.as_str()).collect();
     let mut wanted: Vec<String> =
         mappings.iter().map(|m| m.property.clone()).filter(|p| names.contains(p.as_str())).collect();
@@ -274,11 +277,23 @@ pub async fn prepare_pull(
         progress(Progress { phase: Phase::Reading, done, total: pages.total.unwrap_or(done) });
     }
     let counts = count(&items);
+    let api_calls = client.api_calls() - calls_before;
+    let read_time = started.elapsed();
+    let read_calls = api_calls - setup_calls;
+    let per_call = if api_calls == 0 { Duration::ZERO } else { read_time / api_calls as u32 };
+    let mut estimate = estimate_at_limit(client, setup_calls, read_calls, 0, per_call).await;
+    if pages.filters.is_some() {
+        // Search has a per-second limit of its own besides the window.
+        let per_second = f64::from(client.config().limits.search_per_second.max(1));
+        let search_bound = read_calls.saturating_sub(1) as f64 / per_second;
+        estimate.seconds = estimate.seconds.max((search_bound * 10.0).round() / 10.0);
+    }
     Ok(PreparedPull {
         items,
         counts,
-        api_calls: client.api_calls() - calls_before,
-        read_time: started.elapsed(),
+        api_calls,
+        estimate,
+        read_time,
         settings: json!({ "rules": rules, "mappings": mappings }),
         portal_id: store.connection()?.map(|c| c.portal_id),
         owners: owners.records(),
@@ -403,7 +418,7 @@ fn new_run(prepared: &PreparedPull, mode: RunMode) -> NewRun {
         mode,
         portal_id: prepared.portal_id,
         settings: prepared.settings.clone(),
-        estimate: json!({ "apiCalls": prepared.api_calls, "seconds": prepared.read_time.as_secs_f64() }),
+        estimate: serde_json::to_value(&prepared.estimate).expect("plain data"),
         api_calls: prepared.api_calls,
     }
 }

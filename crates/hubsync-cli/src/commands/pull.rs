@@ -1,11 +1,13 @@
 //! `hubsync pull --preview` and `hubsync pull [--yes]`: HubSpot contacts into the lead store,
 //! through the pull rules and the mapping in reverse.
 
-use hubsync_sync::{PreparedPull, PullAction, PullCounts, PullItem, prepare_pull, record_pull_preview, run_pull};
+use hubsync_sync::{
+    Estimate, PreparedPull, PullAction, PullCounts, PullItem, prepare_pull, record_pull_preview, run_pull,
+};
 use serde::Serialize;
 
 use crate::cli::PullArgs;
-use crate::commands::push::Bars;
+use crate::commands::push::{Bars, duration_words};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{Table, confirm_write, emit, pairs};
@@ -18,6 +20,8 @@ pub struct PullPreview<'a> {
     pub mode: &'static str,
     pub counts: &'a PullCounts,
     pub api_calls: u64,
+    /// What the live pull costs: it reads the same pages again.
+    pub estimate: &'a Estimate,
     pub items: &'a [PullItem],
 }
 
@@ -35,6 +39,7 @@ pub async fn run(ctx: &mut Context, args: PullArgs) -> anyhow::Result<()> {
             mode: "preview",
             counts: &prepared.counts,
             api_calls: prepared.api_calls,
+            estimate: &prepared.estimate,
             items: &prepared.items,
         };
         return emit(ctx.json, &report, |r| preview_text(r, connection.portal_id));
@@ -49,8 +54,8 @@ fn confirm(args: &PullArgs, portal_id: u64, prepared: &PreparedPull) -> Result<(
         return Ok(());
     }
     let question = format!(
-        "Write to the lead store from portal {portal_id}: add {} leads and update {}?",
-        prepared.counts.new, prepared.counts.update
+        "Write to the lead store from portal {portal_id}: add {} leads and update {} (read with {} API calls)?",
+        prepared.counts.new, prepared.counts.update, prepared.api_calls
     );
     confirm_write("pull", &question)
 }
@@ -66,6 +71,16 @@ fn preview_text(report: &PullPreview<'_>, portal_id: u64) -> String {
         ("already in the store", c.already_in_store.to_string()),
         ("invalid", c.invalid.to_string()),
         ("API calls", report.api_calls.to_string()),
+        (
+            "live pull",
+            format!(
+                "{} API calls, about {} at {} requests per {} s",
+                report.estimate.api_calls,
+                duration_words(report.estimate.seconds),
+                report.estimate.rate_limit_per_window,
+                report.estimate.rate_limit_window_ms / 1000
+            ),
+        ),
     ]));
     let mut table = Table::new(&["CONTACT", "EMAIL", "ACTION", "FIELD", "LEAD NOW", "NEW VALUE"]);
     for item in report

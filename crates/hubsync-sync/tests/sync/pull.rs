@@ -23,6 +23,10 @@ async fn a_full_pull_reads_every_contact_past_10000_and_a_second_pull_changes_no
     assert_eq!(prepared.counts.new, with_email);
     // Properties, owners (active and deactivated), then 101 list pages.
     assert_eq!(prepared.api_calls, 1 + 2 + 101);
+    // The live pull reads the same pages: 104 calls at 100 per 10 s is one full window's wait.
+    let e = &prepared.estimate;
+    assert_eq!((e.api_calls, e.setup_calls, e.read_calls, e.write_calls), (104, 3, 101, 0));
+    assert!(e.seconds >= 10.0, "{e:?}");
     let preview = record_pull_preview(&mut store, &prepared).unwrap();
     assert_eq!(store.lead_count().unwrap(), 0, "a preview writes nothing locally");
     assert_eq!(store.run(preview).unwrap().unwrap().counts.create, with_email as u64);
@@ -73,6 +77,10 @@ async fn a_filter_matching_more_than_10000_comes_in_whole_through_search_windows
     assert_eq!(ids.len(), with_email, "no contact read twice");
     // Setup, then one search per 200 matches (and one that finds the end).
     assert_eq!(prepared.api_calls, 3 + (with_email as u64 / 200 + 1));
+    // Well inside the window's 100 calls, but search's 5 per second sets the pace at least
+    // (slower round trips, as on a busy test machine, make it longer).
+    let e = &prepared.estimate;
+    assert!(e.seconds >= (e.read_calls - 1) as f64 / 5.0 - 0.1, "{e:?}");
 }
 
 #[tokio::test]
@@ -142,4 +150,90 @@ async fn an_incremental_pull_takes_exactly_the_contacts_changed_since_the_last_p
     let ids: Vec<&str> = next.items.iter().map(|i| i.contact_id.as_str()).collect();
     assert_eq!(ids, ["22"], "only the contact changed since the last pull began");
     assert_eq!(next.counts.update, 1);
+}
+
+/// The leads of a store as comparable rows: email, linked contact, values.
+fn lead_rows(store: &hubsync_store::Store) -> Vec<(String, Option<String>, Vec<(String, String)>)> {
+    let mut rows: Vec<_> = store
+        .leads()
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.email.to_lowercase(), l.hubspot_id, l.values.into_iter().collect()))
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[tokio::test]
+async fn a_live_pull_cut_off_after_its_first_chunk_resumes_to_the_same_store_as_an_uninterrupted_one() {
+    let portal = Portal::start_seeded(json!([]), 2_500).await;
+    let client = portal.client(fast());
+
+    // The reference: one uninterrupted live pull.
+    let mut whole = store_for(&portal);
+    let prepared = prepare_pull(&whole, &client, &mut quiet).await.unwrap();
+    let run = run_pull(&mut whole, prepared).unwrap();
+    assert_eq!(run.status, RunStatus::Completed);
+
+    // The same pull journaled as a live run, with only its first 1,000 rows applied before the
+    // process dies; the store is opened again from its file and the run resumed.
+    let dir = std::env::temp_dir().join(format!("hubsync-pull-crash-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("hubsync.db");
+    let run_id = {
+        let mut store = hubsync_store::Store::open(&path, std::sync::Arc::new(hubsync_store::SystemClock)).unwrap();
+        store.set_connection(&whole.connection().unwrap().unwrap()).unwrap();
+        for mapping in whole.mappings().unwrap() {
+            store.set_mapping(&mapping.field_key, &mapping.property, Some(mapping.write_rule)).unwrap();
+        }
+        let prepared = prepare_pull(&store, &client, &mut quiet).await.unwrap();
+        let preview = record_pull_preview(&mut store, &prepared).unwrap();
+        let journal: Vec<hubsync_store::RunItem> = store
+            .run_items(preview)
+            .unwrap()
+            .into_iter()
+            .map(|item| {
+                let writes = matches!(item.action, hubsync_store::RunAction::Create | hubsync_store::RunAction::Update);
+                hubsync_store::RunItem { outcome: if writes { None } else { item.outcome }, ..item }
+            })
+            .collect();
+        let live = store.run(preview).unwrap().unwrap();
+        let new_run = hubsync_store::NewRun {
+            kind: live.kind,
+            mode: hubsync_store::RunMode::Live,
+            portal_id: live.portal_id,
+            settings: live.settings,
+            estimate: live.estimate,
+            api_calls: live.api_calls,
+        };
+        let run_id = store.create_run(&new_run, &journal).unwrap();
+        let first: Vec<hubsync_store::PulledLead> = store
+            .pending_items_page(run_id, -1, 1_000)
+            .unwrap()
+            .into_iter()
+            .map(|item| hubsync_store::PulledLead {
+                seq: item.seq,
+                lead_id: None,
+                email: item.email,
+                contact_id: item.contact_id.unwrap(),
+                values: item.changes.into_iter().filter_map(|c| Some((c.field, c.after?))).collect(),
+            })
+            .collect();
+        store.apply_pull(run_id, &first).unwrap();
+        run_id
+        // The store is dropped here without finishing the run, as a killed process leaves it.
+    };
+    let mut store = hubsync_store::Store::open(&path, std::sync::Arc::new(hubsync_store::SystemClock)).unwrap();
+    let cut = store.run(run_id).unwrap().unwrap();
+    assert_eq!((cut.status, cut.counts.created), (RunStatus::Running, 1_000));
+    assert!(cut.counts.pending > 0 && cut.is_resumable(), "{:?}", cut.counts);
+    assert_eq!(store.lead_count().unwrap(), 1_000, "the first chunk, whole");
+
+    let resumed = hubsync_sync::resume_pull(&mut store, run_id).unwrap();
+    assert_eq!((resumed.status, resumed.counts.pending, resumed.counts.failed), (RunStatus::Completed, 0, 0));
+    assert_eq!(resumed.counts.created, run.counts.created, "every contact once");
+    assert_eq!(lead_rows(&store), lead_rows(&whole), "the same leads, values and links");
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    drop(store);
+    std::fs::remove_dir_all(dir).unwrap();
 }
