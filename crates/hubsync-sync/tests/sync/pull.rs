@@ -152,8 +152,10 @@ async fn an_incremental_pull_takes_exactly_the_contacts_changed_since_the_last_p
     assert_eq!(next.counts.update, 1);
 }
 
-/// The leads of a store as comparable rows: email, linked contact, values.
-fn lead_rows(store: &hubsync_store::Store) -> Vec<(String, Option<String>, Vec<(String, String)>)> {
+/// A lead as a comparable row: email, linked contact, values.
+type LeadRow = (String, Option<String>, Vec<(String, String)>);
+
+fn lead_rows(store: &hubsync_store::Store) -> Vec<LeadRow> {
     let mut rows: Vec<_> = store
         .leads()
         .unwrap()
