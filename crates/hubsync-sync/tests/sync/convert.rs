@@ -2,7 +2,7 @@
 
 use hubsync_hubspot::Property;
 use hubsync_store::FieldType;
-use hubsync_sync::convert::{MAX_STRING_CHARS, lifecycle_moves_backward, to_hubspot};
+use hubsync_sync::convert::{MAX_STRING_CHARS, from_hubspot, lifecycle_moves_backward, to_hubspot};
 use serde_json::json;
 
 use crate::support::{kind_field, owners, property};
@@ -89,4 +89,56 @@ fn lifecycle_only_forward() {
     assert!(!lifecycle_moves_backward(&stage, Some("lead"), "customer"));
     assert!(!lifecycle_moves_backward(&stage, None, "lead"));
     assert!(!lifecycle_moves_backward(&stage, Some("custom_stage"), "lead"));
+}
+
+/// A lead value in its field's canonical form goes to HubSpot and comes back as itself, for
+/// every field type and each property type it can fill.
+#[test]
+fn values_round_trip_through_hubspot_both_ways() {
+    let string = property(json!({ "name": "jobtitle", "type": "string" }));
+    let number = property(json!({ "name": "annualrevenue", "type": "number" }));
+    let boolean = property(json!({ "name": "is_vip", "type": "bool" }));
+    let date = property(json!({ "name": "renewal_date", "type": "date" }));
+    let datetime = property(json!({ "name": "last_demo_at", "type": "datetime" }));
+    let options = json!([{ "label": "Gold", "value": "gold" }, { "label": "Silver", "value": "silver" }]);
+    let tier =
+        property(json!({ "name": "customer_tier", "type": "enumeration", "fieldType": "select", "options": options }));
+    let tiers =
+        property(json!({ "name": "tiers", "type": "enumeration", "fieldType": "checkbox", "options": options }));
+    let owner = property(json!({ "name": "hubspot_owner_id", "type": "enumeration", "externalOptions": true }));
+
+    use FieldType::*;
+    let choice = |kind| hubsync_store::Field { options: vec!["gold".into(), "silver".into()], ..kind_field(kind) };
+    let cases: Vec<(hubsync_store::Field, &str, &Property)> = vec![
+        (kind_field(Text), "VP Sales 🚀, \"EMEA\"\nsecond line", &string),
+        (kind_field(Text), "+33 1 23 45 67 89", &string),
+        (kind_field(Number), "-1234.5", &number),
+        (kind_field(Number), "0", &number),
+        (kind_field(Number), "42", &string),
+        (kind_field(Text), "1234.5", &number),
+        (kind_field(Boolean), "true", &boolean),
+        (kind_field(Boolean), "false", &boolean),
+        (kind_field(Text), "true", &boolean),
+        (kind_field(Date), "2026-02-28", &date),
+        (kind_field(Date), "2026-02-28", &datetime),
+        (kind_field(Datetime), "2026-03-01T09:30:00.000Z", &datetime),
+        (kind_field(Datetime), "2026-03-01T00:00:00.000Z", &date),
+        (choice(SingleChoice), "gold", &tier),
+        (kind_field(Text), "silver", &tier),
+        (choice(MultipleChoice), "silver;gold", &tiers),
+        (kind_field(Text), "sam@acme.test", &owner),
+    ];
+    let directory = owners();
+    for (field, value, property) in cases {
+        let sent = to_hubspot(&field, value, property, &directory)
+            .unwrap_or_else(|e| panic!("{:?} {value:?} → {}: {e:?}", field.kind, property.name));
+        let back = from_hubspot(&field, property, &sent, &directory)
+            .unwrap_or_else(|e| panic!("{:?} {value:?} → {} {sent:?} → back: {e}", field.kind, property.name));
+        // The owner comes back in the directory's spelling of the email (Sam@Acme.test).
+        let same = match property.name.as_str() {
+            "hubspot_owner_id" => back.as_deref().is_some_and(|b| b.eq_ignore_ascii_case(value)),
+            _ => back.as_deref() == Some(value),
+        };
+        assert!(same, "{:?} {value:?} → {} {sent:?} → {back:?}", field.kind, property.name);
+    }
 }
