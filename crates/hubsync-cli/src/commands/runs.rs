@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::cli::RunsCommand;
 use crate::commands::push::{Bars, cancel_on_ctrl_c, finish};
 use crate::context::Context;
-use crate::output::{Table, emit, pairs};
+use crate::output::{Table, emit, on_off, pairs};
 
 #[derive(Debug, Serialize)]
 pub struct RunList {
@@ -120,10 +120,44 @@ fn list_text(runs: &[Run]) -> String {
     table.render()
 }
 
+/// The rules and mapping a run was planned with, as `runs show` prints them.
+fn settings_lines(settings: &serde_json::Value) -> Vec<(&'static str, String)> {
+    let mut lines = Vec::new();
+    if let Some(undone) = settings.get("undo_of").and_then(|v| v.as_i64()) {
+        lines.push(("undoes", format!("run {undone}")));
+        let flag = |key: &str| settings.get(key).and_then(|v| v.as_bool()).unwrap_or(false);
+        lines.push(("options", format!("archive created: {}, force: {}", flag("archive_created"), flag("force"))));
+    }
+    if let Some(rules) = settings.get("rules") {
+        let on = |key: &str| on_off(rules.get(key).and_then(|v| v.as_bool()).unwrap_or(false));
+        let text = if rules.get("update").is_some() {
+            format!("update {}, create {}", on("update"), on("create"))
+        } else {
+            rules.to_string()
+        };
+        lines.push(("rules", text));
+    }
+    if let Some(mappings) = settings.get("mappings").and_then(|v| v.as_array()) {
+        let text: Vec<String> = mappings
+            .iter()
+            .map(|m| {
+                let text = |key: &str| m.get(key).and_then(|v| v.as_str()).unwrap_or("?").to_string();
+                format!("{} → {} ({})", text("field_key"), text("property"), text("write_rule"))
+            })
+            .collect();
+        lines.push(("mapping", text.join(", ")));
+    }
+    if let Some(emails) = settings.get("emails").and_then(|v| v.as_array()).filter(|e| !e.is_empty()) {
+        let text: Vec<&str> = emails.iter().filter_map(|e| e.as_str()).collect();
+        lines.push(("leads", text.join(", ")));
+    }
+    lines
+}
+
 fn detail_text(detail: &RunDetail) -> String {
     let run = &detail.run;
     let c = &run.counts;
-    let mut out = pairs(&[
+    let mut lines = vec![
         ("run", run.id.to_string()),
         ("kind", format!("{} ({})", run.kind.as_str(), run.mode.as_str())),
         ("status", run.status.as_str().to_string()),
@@ -145,13 +179,12 @@ fn detail_text(detail: &RunDetail) -> String {
                 c.updated, c.created, c.archived, c.failed, c.pending
             ),
         ),
-    ]);
-    if let Some(undone) = run.settings.get("undo_of").and_then(|v| v.as_i64()) {
-        out.push_str(&pairs(&[("undoes", format!("run {undone}"))]));
-    }
+    ];
+    lines.extend(settings_lines(&run.settings));
     if let Some(reason) = &run.stop_reason {
-        out.push_str(&pairs(&[("stopped", reason.clone())]));
+        lines.push(("stopped", reason.clone()));
     }
+    let mut out = pairs(&lines);
     let mut table = Table::new(&["#", "EMAIL", "ACTION", "OUTCOME", "CONTACT", "CHANGES / REASON"]);
     for item in &detail.items {
         let mut what: Vec<String> = item

@@ -46,6 +46,12 @@ fn a_push_exports_as_success_and_error_files() {
 
     let text = hub.run(&["runs", "export", &run.to_string(), dir.to_str().unwrap()]).ok().stdout;
     assert!(text.contains("3 rows in") && text.contains("0 in"), "{text}");
+    // The run keeps the rules and mapping it was planned with, whatever changed since.
+    hub.run(&["mapping", "set", "company", "company", "--rule", "if-empty"]).ok();
+    let show = hub.run(&["runs", "show", &run.to_string()]).ok().stdout;
+    assert!(show.contains("rules:") && show.contains("update on, create on"), "{show}");
+    assert!(show.contains("company → company (overwrite)"), "{show}");
+
     let missing = hub.json_error(&["runs", "export", "99", dir.to_str().unwrap()]);
     assert_eq!(missing["code"], "run_not_found");
 }
