@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use hubsync_store::{ImportSummary, Lead, LeadRow, RowError, Store, StoreError, SystemClock};
+use hubsync_store::{ImportOptions, Lead, LeadRow, RowError, Store, StoreError, SystemClock};
 use serde::Serialize;
 
 use crate::cli::{LeadAddArgs, LeadsCommand};
@@ -65,8 +65,8 @@ fn view(store: &Store, lead: Lead) -> Result<LeadView, StoreError> {
 pub struct Imported {
     pub file: String,
     pub rows: usize,
-    #[serde(flatten)]
-    pub summary: ImportSummary,
+    pub added: usize,
+    pub updated: usize,
 }
 
 pub fn run(ctx: &mut Context, command: LeadsCommand) -> anyhow::Result<()> {
@@ -155,11 +155,13 @@ fn export(ctx: &Context, path: &Path) -> anyhow::Result<()> {
 
 fn import(ctx: &mut Context, path: &Path) -> anyhow::Result<()> {
     let rows = read_csv(ctx, path).with_context(|| format!("cannot import {}", path.display()))?;
-    let summary = ctx.store.import_leads(&rows).with_context(|| format!("cannot import {}", path.display()))?;
-    let imported = Imported { file: path.display().to_string(), rows: rows.len(), summary };
-    emit(ctx.json, &imported, |i| {
-        format!("Imported {}: {} added, {} updated.", i.file, i.summary.added, i.summary.updated)
-    })
+    let summary = ctx
+        .store
+        .import_leads(&rows, ImportOptions::default())
+        .with_context(|| format!("cannot import {}", path.display()))?;
+    let imported =
+        Imported { file: path.display().to_string(), rows: rows.len(), added: summary.added, updated: summary.updated };
+    emit(ctx.json, &imported, |i| format!("Imported {}: {} added, {} updated.", i.file, i.added, i.updated))
 }
 
 /// Reads every row of the file. A header that can't be used fails at once; rows that can't be
@@ -254,7 +256,7 @@ fn check_rows(store: &Store, rows: &[LeadRow]) -> anyhow::Result<Vec<RowError>> 
     for field in store.fields()?.into_iter().filter(|f| !f.builtin) {
         scratch.add_field(&field.key, Some(&field.label), field.kind, &field.options)?;
     }
-    match scratch.import_leads(rows) {
+    match scratch.import_leads(rows, ImportOptions::default()) {
         Ok(_) => Ok(Vec::new()),
         Err(StoreError::InvalidRows(errors)) => Ok(errors),
         Err(error) => Err(error.into()),
