@@ -34,6 +34,7 @@ pub enum CsvImportError {
     HeaderNotUtf8,
     #[error("no column holds the email, and every lead needs one; the columns are {}", names(.columns))]
     NoEmailColumn { columns: Vec<String> },
+    /// The columns matched by name first, then those an override chose.
     #[error("the columns {} all go to the field {field}; a field takes one column", names(.columns))]
     SameField { field: String, columns: Vec<String> },
     #[error("the column {} could be the field {}", name(.column), .fields.join(" or "))]
@@ -298,6 +299,19 @@ pub enum MatchedBy {
     Unmatched,
 }
 
+impl MatchedBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchedBy::Key => "key",
+            MatchedBy::Label => "label",
+            MatchedBy::Property => "property",
+            MatchedBy::Alias => "alias",
+            MatchedBy::Override => "override",
+            MatchedBy::Unmatched => "unmatched",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ColumnMatch {
     pub column: String,
@@ -377,8 +391,12 @@ pub fn match_columns(
         };
         matches.push(ColumnMatch { column: column.clone(), field, matched_by });
     }
+    // Columns matched by name come before those the admin chose, so the first is the one to
+    // ignore in a suggestion.
     let mut by_field: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for m in &matches {
+    let (chosen, named): (Vec<&ColumnMatch>, Vec<&ColumnMatch>) =
+        matches.iter().partition(|m| m.matched_by == MatchedBy::Override);
+    for m in named.into_iter().chain(chosen) {
         if let Some(field) = &m.field {
             by_field.entry(field).or_default().push(m.column.clone());
         }

@@ -180,6 +180,9 @@ fn columns_that_cannot_be_used_are_refused_with_what_the_file_has() {
     let error = matched(&["Email", "Phone", "Mobile"], &[("Mobile", Some("phone"))]).unwrap_err();
     assert!(matches!(&error, CsvImportError::SameField { field, .. } if field == "phone"), "{error}");
     matched(&["Email", "Phone", "Mobile"], &[("Mobile", Some("phone")), ("Phone", None)]).unwrap();
+    let error = matched(&["Email", "Mobile", "Phone"], &[("Mobile", Some("phone"))]).unwrap_err();
+    let CsvImportError::SameField { columns, .. } = error else { panic!("{error}") };
+    assert_eq!(columns, ["Phone", "Mobile"], "the column matched by name first: it is the one to ignore");
 
     let error = matched(&["Email", "Notes"], &[("Comments", Some("company"))]).unwrap_err();
     assert_eq!(error.code(), "unknown_column");
