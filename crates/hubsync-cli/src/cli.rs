@@ -269,7 +269,7 @@ pub enum LeadsCommand {
     /// checked: if any is bad, each bad row is listed with its number (the header is row 1, as
     /// in a spreadsheet) and nothing is written, unless --skip-bad-rows is given.
     ///
-    /// Example: `hubsync leads import contacts.csv --map "Mail=email" --map "Fax=" --skip-bad-rows`.
+    /// Example: `hubsync leads import contacts.csv --map "Contact=email" --map "Fax=" --skip-bad-rows`.
     Import(ImportArgs),
     /// Write every lead to a CSV file: `email`, then a column per field, by key (the header
     /// `leads import` reads back). UTF-8, comma separated, one row per lead. Text a
