@@ -305,15 +305,22 @@ pub enum LeadsCommand {
     Add(LeadAddArgs),
     /// List the leads: a table of a few fields, or every field with --json.
     List,
-    /// Add or update leads from a CSV file, all or nothing.
+    /// Add or update leads from a CSV file: all or nothing, or the good rows with --skip-bad-rows.
     ///
-    /// The first row names the columns by field key (`hubsync fields list`); an `email` column
-    /// is required. UTF-8 (a byte-order mark is fine), comma separated, double quotes around
-    /// values that hold commas, quotes or line breaks. A row whose email is already in the
-    /// store (compared without regard to case) UPDATES that lead; any other row ADDS a lead.
-    /// A blank cell leaves that field as it is. Every row is checked first: if any is bad, each
-    /// bad row is listed with its number (the header is row 1, as in a spreadsheet) and
-    /// nothing is written.
+    /// UTF-8 with or without a byte-order mark; comma, semicolon or tab separated (read from the
+    /// header line); double quotes around values that hold the separator, quotes or line breaks.
+    /// Each header column goes to the lead field whose key, label or mapped HubSpot property it
+    /// names (case, spaces and punctuation aside), or to a built-in field by a common name
+    /// ("E-mail address", "Surname", "Company name", "Phone number", …); --map overrides that.
+    /// Columns no field takes are ignored and listed. One column must hold the email.
+    ///
+    /// A row whose email is already in the store (compared without regard to case) UPDATES that
+    /// lead; any other row ADDS a lead. A blank cell leaves that field as it is; a row with no
+    /// value at all is passed over. Values are converted to their field's type. Every row is
+    /// checked: if any is bad, each bad row is listed with its number (the header is row 1, as
+    /// in a spreadsheet) and nothing is written, unless --skip-bad-rows is given.
+    ///
+    /// Example: `hubsync leads import contacts.csv --map "Contact=email" --map "Fax=" --skip-bad-rows`.
     Import(ImportArgs),
     /// Write every lead to a CSV file: `email`, then a column per field, by key (the header
     /// `leads import` reads back). UTF-8, comma separated, one row per lead. Text a
@@ -344,6 +351,26 @@ pub struct ImportArgs {
     /// The CSV file.
     #[arg(value_name = "FILE.csv")]
     pub file: PathBuf,
+
+    /// Send a column to a field: the column's header as the file has it (case aside), then a
+    /// field key. `COLUMN=` ignores the column. Repeatable.
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    pub map: Vec<String>,
+
+    /// Import the good rows and write the bad ones, with their row number and error, to an
+    /// errors file (see --errors). Without it, one bad row stops the whole import.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+
+    /// The errors file for --skip-bad-rows (replaced whole; default: NAME.errors.csv beside
+    /// FILE). When no row is bad, none is written, and an old one Hubsync wrote is removed.
+    #[arg(long, value_name = "FILE", requires = "skip_bad_rows")]
+    pub errors: Option<PathBuf>,
+
+    /// Check everything and report the column matching and what would be added, updated and
+    /// skipped; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@
 use hubsync_hubspot::ClientError;
 use hubsync_store::{RowError, StoreError};
 use hubsync_sync::SyncError;
+use hubsync_sync::csv_import::CsvImportError;
 use serde::Serialize;
 
 /// Codes this crate adds to the store's and the client's.
@@ -16,7 +17,7 @@ pub mod codes {
     pub const NOT_CONNECTED: &str = "not_connected";
     /// A file could not be read or written.
     pub const IO: &str = "io_error";
-    /// A CSV file could not be used as a whole (no header, no email column, unknown columns).
+    /// A CSV file could not be used as a whole (empty, a header that is not UTF-8).
     pub const INVALID_CSV: &str = "invalid_csv";
     /// The HubSpot property named in a mapping does not exist.
     pub const UNKNOWN_PROPERTY: &str = "unknown_property";
@@ -82,6 +83,8 @@ impl CliError {
             } else if let Some(e) = cause.downcast_ref::<ClientError>() {
                 Some(CliError::from(e))
             } else if let Some(e) = cause.downcast_ref::<SyncError>() {
+                Some(CliError::from(e))
+            } else if let Some(e) = cause.downcast_ref::<CsvImportError>() {
                 Some(CliError::from(e))
             } else if cause.downcast_ref::<std::io::Error>().is_some() {
                 Some(CliError::new(codes::IO, cause.to_string()))
@@ -169,6 +172,44 @@ impl From<&SyncError> for CliError {
                 CliError::new(e.code(), e.to_string()).with_hint("`hubsync leads list` shows the leads")
             }
             _ => CliError::new(e.code(), e.to_string()),
+        }
+    }
+}
+
+/// `--map` as the hints spell it: quoted for the shell.
+fn map_flag(column: &str, field: &str) -> String {
+    format!("--map \"{column}={field}\"")
+}
+
+impl From<&CsvImportError> for CliError {
+    fn from(e: &CsvImportError) -> Self {
+        let error = CliError::new(e.code(), e.to_string());
+        match e {
+            CsvImportError::Store(e) => CliError::from(e),
+            CsvImportError::NoEmailColumn { columns } => {
+                let example = columns.iter().find(|c| !c.is_empty()).map_or("COLUMN", String::as_str);
+                error.with_hint(format!("name the column that holds the email: {}", map_flag(example, "email")))
+            }
+            CsvImportError::SameField { columns, .. } => {
+                let other = columns.first().map_or("COLUMN", String::as_str);
+                error.with_hint(format!(
+                    "ignore one with {}, or send it to another field with {}",
+                    map_flag(other, ""),
+                    map_flag(other, "FIELD")
+                ))
+            }
+            CsvImportError::AmbiguousMatch { column, fields } => {
+                let examples: Vec<String> = fields.iter().map(|f| map_flag(column, f)).collect();
+                error.with_hint(format!("choose with {}", examples.join(" or ")))
+            }
+            CsvImportError::UnknownColumn { .. } => {
+                error.with_hint("--map names a column by its header as the file has it (case aside), then a field")
+            }
+            CsvImportError::UnknownField { column, .. } => error.with_hint(format!(
+                "`hubsync fields list` shows the field keys, `hubsync fields add` adds one; {} ignores the column",
+                map_flag(column, "")
+            )),
+            _ => error,
         }
     }
 }

@@ -86,8 +86,18 @@ pub struct RowError {
     pub message: String,
 }
 
+/// How many bad rows a message lists; a file with thousands would drown the first ones. Callers
+/// have every row in `InvalidRows`.
+const LISTED_ROWS: usize = 20;
+
 impl RowError {
-    fn list(errors: &[RowError]) -> String {
-        errors.iter().map(|e| format!("  row {}: {}", e.row, e.message)).collect::<Vec<_>>().join("\n")
+    /// One line a row, at most `LISTED_ROWS` of them and a count of the rest.
+    pub fn list(errors: &[RowError]) -> String {
+        let mut lines: Vec<String> =
+            errors.iter().take(LISTED_ROWS).map(|e| format!("  row {}: {}", e.row, e.message)).collect();
+        if errors.len() > LISTED_ROWS {
+            lines.push(format!("  … and {} more", errors.len() - LISTED_ROWS));
+        }
+        lines.join("\n")
     }
 }

@@ -8,6 +8,7 @@ mod clock;
 mod config;
 mod error;
 mod fields;
+mod import;
 mod migrations;
 mod owners;
 mod runs;
@@ -17,12 +18,13 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{CONFIG_VERSION, ConfigFile, CustomField};
 pub use error::{RowError, StoreError};
 pub use fields::{Field, FieldType, canonical_email};
+pub use import::{BadRows, ImportOptions, ImportSummary, LeadImport, LeadRow};
 pub use migrations::{MIGRATIONS, Migration};
 pub use owners::{OwnerRecord, full_name};
 pub use runs::{
     FieldChange, ItemOutcome, ItemResult, NewRun, PulledLead, Run, RunAction, RunCounts, RunItem, RunItemPages,
     RunKind, RunMode, RunStatus,
 };
-pub use store::{ConnectionInfo, ImportSummary, Lead, LeadRow, Mapping, PushRules, Store, TokenKind, WriteRule};
+pub use store::{ConnectionInfo, Lead, Mapping, PushRules, Store, TokenKind, WriteRule};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::Result;
 use crate::clock::Clock;
-use crate::error::{RowError, StoreError};
+use crate::error::StoreError;
 use crate::fields::{Field, FieldType, canonical_email};
+use crate::import::{ImportOptions, ImportSummary, LeadImport, LeadRow};
 use crate::migrations::MIGRATIONS;
 
 /// A lead as the store holds it. `values` has every non-empty field but email, keyed by field.
@@ -111,21 +112,6 @@ pub struct ConnectionInfo {
     pub token_kind: TokenKind,
     pub base_url: String,
     pub connected_at: DateTime<Utc>,
-}
-
-/// One lead of a bulk import: its email and raw values by field.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LeadRow {
-    /// How the caller numbers it in errors (a CSV line, say).
-    pub row: usize,
-    pub email: String,
-    pub values: Vec<(String, String)>,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct ImportSummary {
-    pub added: usize,
-    pub updated: usize,
 }
 
 pub struct Store {
@@ -276,64 +262,23 @@ impl Store {
     }
 
     /// Adds or updates many leads at once: a row whose email (case-insensitively) is already in
-    /// the store updates that lead, any other adds one. Every row is checked first and every
-    /// problem reported with its row number; then all are written in one transaction, or none.
-    pub fn import_leads(&mut self, rows: &[LeadRow]) -> Result<ImportSummary> {
-        let fields = self.field_map()?;
-        let mut errors = Vec::new();
-        let mut checked = Vec::with_capacity(rows.len());
-        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    /// the store updates that lead, any other adds one. Every problem is reported with its row
+    /// number; `options` says whether bad rows stop the import (nothing is written) or are left
+    /// out (the others are written). One transaction either way.
+    pub fn import_leads(&mut self, rows: &[LeadRow], options: ImportOptions) -> Result<ImportSummary> {
+        let mut import = self.begin_import(options)?;
         for row in rows {
-            let Some((email, key)) = canonical_email(&row.email) else {
-                let message = if row.email.trim().is_empty() {
-                    "the email is empty; every lead needs one".to_string()
-                } else {
-                    format!("{:?} is not a valid email address", row.email)
-                };
-                errors.push(RowError { row: row.row, message });
-                continue;
-            };
-            if let Some(first) = seen.insert(key.clone(), row.row) {
-                errors.push(RowError { row: row.row, message: format!("{email} is also on row {first}") });
-                continue;
-            }
             let values: Vec<(&str, &str)> = row.values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            match check_values(&fields, &values) {
-                Ok(values) => checked.push((email, key, values)),
-                Err(e) => errors.push(RowError { row: row.row, message: e.to_string() }),
-            }
+            import.add(row.row, &row.email, &values)?;
         }
-        if !errors.is_empty() {
-            return Err(StoreError::InvalidRows(errors));
-        }
-        let now = stamp(self.clock.now());
-        let mut summary = ImportSummary::default();
-        let tx = self.conn.transaction()?;
-        {
-            let mut find = tx.prepare_cached("SELECT id FROM leads WHERE email_key = ?1")?;
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO leads (email, email_key, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
-            )?;
-            let mut touch = tx.prepare_cached("UPDATE leads SET email = ?1, updated_at = ?2 WHERE id = ?3")?;
-            for (email, key, values) in &checked {
-                let existing: Option<i64> = find.query_row([key], |r| r.get(0)).optional()?;
-                let id = match existing {
-                    Some(id) => {
-                        touch.execute(params![email, now, id])?;
-                        summary.updated += 1;
-                        id
-                    }
-                    None => {
-                        insert.execute(params![email, key, now])?;
-                        summary.added += 1;
-                        tx.last_insert_rowid()
-                    }
-                };
-                write_values(&tx, id, values)?;
-            }
-        }
-        tx.commit()?;
-        Ok(summary)
+        import.finish()
+    }
+
+    /// Starts an import that takes its rows one at a time, so a caller reading a large file
+    /// never holds every row. Nothing is visible to others until `finish`; dropping the import
+    /// writes nothing.
+    pub fn begin_import(&mut self, options: ImportOptions) -> Result<LeadImport<'_>> {
+        LeadImport::begin(&self.conn, self.field_map()?, stamp(self.clock.now()), options)
     }
 
     pub fn lead(&self, id: i64) -> Result<Option<Lead>> {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hubsync_hubspot::{ClientConfig, HubSpotClient, PortalLimiter, RateLimitSettings, Secret};
-use hubsync_store::{LeadRow, Store, SystemClock};
+use hubsync_store::{ImportOptions, LeadRow, Store, SystemClock};
 use hubsync_sync::{Cancel, PushOptions, prepare_push, run_push};
 use serde_json::{Value, json};
 
@@ -50,7 +50,7 @@ fn import(total: usize, db: &std::path::Path) {
             }
         })
         .collect();
-    store.import_leads(&rows).expect("import");
+    store.import_leads(&rows, ImportOptions::default()).expect("import");
 }
 
 /// The first half of the leads as HubSpot has them, as a fixture file for the sandbox.

@@ -1,23 +1,25 @@
-//! `hubsync leads add | list | import`.
+//! `hubsync leads add | list | import | export`.
 
-use std::collections::HashSet;
 use std::fs::File;
-use std::io::BufReader;
+use std::io::BufWriter;
 use std::path::Path;
-use std::sync::Arc;
 
 use anyhow::Context as _;
-use hubsync_store::{ImportSummary, Lead, LeadRow, RowError, Store, StoreError, SystemClock};
+use hubsync_store::{BadRows, ImportOptions, Lead, RowError, Store, StoreError};
+use hubsync_sync::csv_import::{
+    ColumnMatch, ColumnOverride, ColumnPlan, CsvFile, CsvLayout, Delimiter, MatchedBy, errors_path,
+    is_skipped_rows_file, match_columns, name, read_rows, write_skipped_rows,
+};
+use hubsync_sync::files::spreadsheet_safe;
 use serde::Serialize;
 
-use crate::cli::{LeadAddArgs, LeadsCommand};
+use crate::cli::{ImportArgs, LeadAddArgs, LeadsCommand};
 use crate::context::Context;
-use crate::error::{CliError, codes};
+use crate::error::CliError;
 use crate::files::replace_file;
-use crate::output::{Table, emit, progress};
-use hubsync_sync::files::spreadsheet_safe;
+use crate::output::{Table, emit, progress, warn};
 
-/// Files at least this big get a progress bar while they are read (on a terminal).
+/// Files at least this big get a progress bar while they are imported (on a terminal).
 const PROGRESS_FROM_BYTES: u64 = 1 << 20;
 
 #[derive(Debug, Serialize)]
@@ -64,9 +66,20 @@ fn view(store: &Store, lead: Lead) -> Result<LeadView, StoreError> {
 #[derive(Debug, Serialize)]
 pub struct Imported {
     pub file: String,
+    pub dry_run: bool,
+    pub delimiter: Delimiter,
+    pub columns: Vec<ColumnMatch>,
+    /// Rows after the header: added + updated + skipped + blank.
     pub rows: usize,
-    #[serde(flatten)]
-    pub summary: ImportSummary,
+    pub blank: usize,
+    pub added: usize,
+    pub updated: usize,
+    /// Bad rows left out (--skip-bad-rows).
+    pub skipped: Vec<RowError>,
+    /// The errors file written, if any.
+    pub errors_file: Option<String>,
+    /// An old errors file removed because no row was bad this time.
+    pub removed_errors_file: Option<String>,
 }
 
 pub fn run(ctx: &mut Context, command: LeadsCommand) -> anyhow::Result<()> {
@@ -76,7 +89,7 @@ pub fn run(ctx: &mut Context, command: LeadsCommand) -> anyhow::Result<()> {
             let leads = ctx.store.leads()?.into_iter().map(|l| view(&ctx.store, l)).collect::<Result<_, _>>()?;
             emit(ctx.json, &LeadList { leads }, |l| table(&l.leads))
         }
-        LeadsCommand::Import(args) => import(ctx, &args.file),
+        LeadsCommand::Import(args) => import(ctx, args),
         LeadsCommand::Export(args) => export(ctx, &args.file),
     }
 }
@@ -153,110 +166,169 @@ fn export(ctx: &Context, path: &Path) -> anyhow::Result<()> {
     emit(ctx.json, &exported, |e| format!("Exported {} leads to {}.", e.leads, e.file))
 }
 
-fn import(ctx: &mut Context, path: &Path) -> anyhow::Result<()> {
-    let rows = read_csv(ctx, path).with_context(|| format!("cannot import {}", path.display()))?;
-    let summary = ctx.store.import_leads(&rows).with_context(|| format!("cannot import {}", path.display()))?;
-    let imported = Imported { file: path.display().to_string(), rows: rows.len(), summary };
-    emit(ctx.json, &imported, |i| {
-        format!("Imported {}: {} added, {} updated.", i.file, i.summary.added, i.summary.updated)
-    })
-}
-
-/// Reads every row of the file. A header that can't be used fails at once; rows that can't be
-/// read (not UTF-8, a different number of cells) are collected with the store's verdict on the
-/// others, so every bad row is reported together and nothing is written.
-fn read_csv(ctx: &Context, path: &Path) -> anyhow::Result<Vec<LeadRow>> {
-    let file = File::open(path)?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let bar = if size >= PROGRESS_FROM_BYTES { progress(ctx.json, size, "reading") } else { None };
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(BufReader::new(file));
-    let columns: Vec<String> = reader.headers()?.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
-    let email_column = check_columns(&ctx.store, &columns)?;
-
-    let mut rows = Vec::new();
-    let mut unreadable = Vec::new();
-    let mut record = csv::StringRecord::new();
-    // The header is row 1, as a spreadsheet numbers it.
-    let mut row = 1;
-    loop {
-        let read = reader.read_record(&mut record);
-        row += 1;
-        match read {
-            Ok(false) => break,
-            Ok(true) if record.len() != columns.len() => unreadable.push(RowError {
-                row,
-                message: format!("has {} cells; the header has {}", record.len(), columns.len()),
-            }),
-            Ok(true) => rows.push(LeadRow {
-                row,
-                email: record[email_column].to_string(),
-                values: columns
-                    .iter()
-                    .zip(record.iter())
-                    .enumerate()
-                    .filter(|(i, (_, cell))| *i != email_column && !cell.trim().is_empty())
-                    .map(|(_, (column, cell))| (column.clone(), cell.to_string()))
-                    .collect(),
-            }),
-            Err(error) if matches!(error.kind(), csv::ErrorKind::Utf8 { .. }) => {
-                unreadable.push(RowError { row, message: "is not UTF-8 text: save the file as UTF-8".into() })
-            }
-            Err(error) => return Err(error.into()),
-        }
-        if let Some(bar) = &bar {
-            bar.set_position(reader.position().byte());
-        }
+fn import(ctx: &mut Context, args: ImportArgs) -> anyhow::Result<()> {
+    let path = args.file.as_path();
+    let cannot = || format!("cannot import {}", path.display());
+    let overrides = args.map.iter().map(|pair| parse_override(pair)).collect::<Result<Vec<_>, _>>()?;
+    let errors_file = args.skip_bad_rows.then(|| args.errors.clone().unwrap_or_else(|| errors_path(path)));
+    if let Some(errors) = &errors_file {
+        check_errors_file(path, errors)?;
     }
+
+    let mut file = CsvFile::open(path).with_context(cannot)?;
+    let plan =
+        match_columns(file.columns(), &ctx.store.fields()?, &ctx.store.mappings()?, &overrides).with_context(cannot)?;
+    let layout = file.layout();
+    if !ctx.json {
+        // Before the rows, so a failed import still shows how its columns were read.
+        println!("{}", columns_table(path, layout, &plan).trim_end());
+    }
+    let bad_rows = if args.skip_bad_rows { BadRows::Skip } else { BadRows::Refuse };
+    let mut import = ctx.store.begin_import(ImportOptions { bad_rows, dry_run: args.dry_run })?;
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let bar = if size >= PROGRESS_FROM_BYTES { progress(ctx.json, size, "importing") } else { None };
+    let counts = read_rows(&mut file, &plan, &mut import, &mut |read| {
+        if let Some(bar) = &bar {
+            bar.set_position(read);
+        }
+    })
+    .with_context(cannot)?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    if unreadable.is_empty() {
-        return Ok(rows);
+
+    // The skipped rows are on disk before the others are kept: if their file can't be written,
+    // nothing is imported and no row is lost.
+    let mut written = None;
+    if let Some(errors) = errors_file.as_deref().filter(|_| !args.dry_run && !import.bad_rows().is_empty()) {
+        replace_file(errors, |temp| {
+            write_skipped_rows(path, import.bad_rows(), BufWriter::new(File::create(temp)?))?;
+            Ok(())
+        })
+        .with_context(|| format!("cannot write the skipped rows to {}; nothing was imported", errors.display()))?;
+        written = Some(errors.display().to_string());
     }
-    let mut errors = unreadable;
-    errors.extend(check_rows(&ctx.store, &rows)?);
-    errors.sort_by_key(|e| e.row);
-    Err(StoreError::InvalidRows(errors).into())
+    let summary = match import.finish() {
+        Err(StoreError::InvalidRows(rows)) => return Err(invalid_rows(path, rows, args.dry_run).into()),
+        other => other.with_context(cannot)?,
+    };
+    let mut removed = None;
+    if let Some(errors) = errors_file.as_deref().filter(|_| !args.dry_run && summary.skipped.is_empty()) {
+        removed = remove_old_errors_file(ctx.json, errors)?;
+    }
+
+    let imported = Imported {
+        file: path.display().to_string(),
+        dry_run: args.dry_run,
+        delimiter: layout.delimiter,
+        columns: plan.columns,
+        rows: counts.rows,
+        blank: counts.blank,
+        added: summary.added,
+        updated: summary.updated,
+        skipped: summary.skipped,
+        errors_file: written,
+        removed_errors_file: removed,
+    };
+    emit(ctx.json, &imported, |i| import_report(i, args.skip_bad_rows))
 }
 
-/// Checks the header: column names are field keys, each once, `email` among them. Returns the
-/// email column's index.
-fn check_columns(store: &Store, columns: &[String]) -> anyhow::Result<usize> {
-    let invalid = |message: String| CliError::new(codes::INVALID_CSV, message);
-    if columns.iter().all(String::is_empty) {
-        return Err(
-            invalid("the file is empty: its first row must name the columns (email, first_name, …)".into()).into()
-        );
+/// `COLUMN=FIELD`, split at the last `=` (field keys have none; a header might).
+fn parse_override(pair: &str) -> Result<ColumnOverride, CliError> {
+    match pair.rsplit_once('=') {
+        Some((column, field)) if !column.trim().is_empty() => Ok(ColumnOverride {
+            column: column.trim().to_string(),
+            field: Some(field.trim()).filter(|f| !f.is_empty()).map(String::from),
+        }),
+        _ => Err(CliError::usage(format!(
+            "--map {pair:?}: expected COLUMN=FIELD, e.g. --map \"E-mail address=email\" (or COLUMN= to ignore it)"
+        ))),
     }
-    let known: HashSet<String> = store.fields()?.into_iter().map(|f| f.key).collect();
-    let unknown: Vec<&str> = columns.iter().filter(|c| !known.contains(*c)).map(String::as_str).collect();
-    if !unknown.is_empty() {
-        let names = unknown.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", ");
-        return Err(invalid(format!("the header names columns that are not lead fields: {names}"))
-            .with_hint("`hubsync fields list` shows the field keys; `hubsync fields add` adds one")
-            .into());
-    }
-    let mut seen = HashSet::new();
-    if let Some(twice) = columns.iter().find(|c| !seen.insert(c.as_str())) {
-        return Err(invalid(format!("the column {twice:?} appears twice in the header")).into());
-    }
-    columns
-        .iter()
-        .position(|c| c == "email")
-        .ok_or_else(|| invalid("the header has no email column; every lead needs one".into()).into())
 }
 
-/// The store's verdict on rows, without writing them: an in-memory store with the same fields
-/// imports them. Used only when some rows could not even be read, so that every bad row is
-/// still reported at once.
-fn check_rows(store: &Store, rows: &[LeadRow]) -> anyhow::Result<Vec<RowError>> {
-    let mut scratch = Store::open_in_memory(Arc::new(SystemClock))?;
-    for field in store.fields()?.into_iter().filter(|f| !f.builtin) {
-        scratch.add_field(&field.key, Some(&field.label), field.kind, &field.options)?;
+/// The errors file must not be the file being imported: it is replaced whole.
+fn check_errors_file(input: &Path, errors: &Path) -> Result<(), CliError> {
+    let same = match (input.canonicalize(), errors.canonicalize()) {
+        (Ok(input), Ok(errors)) => input == errors,
+        _ => false,
+    };
+    if same {
+        return Err(CliError::usage(format!(
+            "--errors {} is the file being imported; the skipped rows would replace it",
+            errors.display()
+        )));
     }
-    match scratch.import_leads(rows) {
-        Ok(_) => Ok(Vec::new()),
-        Err(StoreError::InvalidRows(errors)) => Ok(errors),
-        Err(error) => Err(error.into()),
+    Ok(())
+}
+
+/// An import that skipped nothing leaves no errors file behind: an old one Hubsync wrote would
+/// claim errors this import did not have. Any other file of that name is left alone.
+fn remove_old_errors_file(json: bool, errors: &Path) -> anyhow::Result<Option<String>> {
+    if !errors.exists() {
+        return Ok(None);
     }
+    if !is_skipped_rows_file(errors) {
+        warn(json, &format!("{} is not an errors file Hubsync wrote, so it was left as it is", errors.display()));
+        return Ok(None);
+    }
+    std::fs::remove_file(errors).with_context(|| format!("cannot remove the old {}", errors.display()))?;
+    Ok(Some(errors.display().to_string()))
+}
+
+fn invalid_rows(path: &Path, rows: Vec<RowError>, dry_run: bool) -> CliError {
+    let error = CliError::from(StoreError::InvalidRows(rows));
+    let hint = if dry_run {
+        "fix those rows, or add --skip-bad-rows to see what the others would do"
+    } else {
+        "fix those rows, or add --skip-bad-rows to import the others and get the bad ones in an errors file"
+    };
+    CliError { message: format!("cannot import {}: {}", path.display(), error.message), ..error }.with_hint(hint)
+}
+
+fn columns_table(path: &Path, layout: CsvLayout, plan: &ColumnPlan) -> String {
+    let mut table = Table::new(&["COLUMN", "FIELD", "MATCHED BY"]);
+    for ColumnMatch { column, field, matched_by } in &plan.columns {
+        let how = match (field, matched_by) {
+            (None, MatchedBy::Override) => "ignored (--map)".to_string(),
+            (None, _) => "ignored: no field matched".to_string(),
+            (Some(_), how) => how.as_str().to_string(),
+        };
+        let column = if column.is_empty() { name(column) } else { column.clone() };
+        table.row(vec![column, field.clone().unwrap_or_else(|| "-".into()), how]);
+    }
+    let mut out =
+        format!("Columns of {} ({} separated):\n{}", path.display(), layout.delimiter.as_str(), table.render());
+    let unmatched: Vec<String> =
+        plan.ignored().filter(|c| c.matched_by == MatchedBy::Unmatched).map(|c| name(&c.column)).collect();
+    if !unmatched.is_empty() {
+        out.push_str(&format!(
+            "Not imported: {} (--map \"COLUMN=FIELD\" sends a column to a field)\n",
+            unmatched.join(", ")
+        ));
+    }
+    out
+}
+
+fn import_report(i: &Imported, skip_bad_rows: bool) -> String {
+    let rows = |n: usize, what: &str| format!("{n} {what} {}", if n == 1 { "row" } else { "rows" });
+    let mut out = if i.dry_run {
+        format!("Dry run of {}, nothing was written: it would add {} and update {} leads.", i.file, i.added, i.updated)
+    } else {
+        format!("Imported {}: {} added, {} updated.", i.file, i.added, i.updated)
+    };
+    if i.blank > 0 {
+        out.push_str(&format!(" {} passed over.", rows(i.blank, "blank")));
+    }
+    if !i.skipped.is_empty() {
+        let verb = if i.dry_run { "would be skipped" } else { "skipped" };
+        let whereto = i.errors_file.as_ref().map(|f| format!(", written to {f}")).unwrap_or_default();
+        out.push_str(&format!("\n{} {verb}{whereto}:\n{}", rows(i.skipped.len(), "bad"), RowError::list(&i.skipped)));
+    } else if skip_bad_rows && !i.dry_run {
+        out.push_str(" No bad rows, so no errors file was written");
+        match &i.removed_errors_file {
+            Some(old) => out.push_str(&format!("; the old {old} was removed.")),
+            None => out.push('.'),
+        }
+    }
+    out
 }

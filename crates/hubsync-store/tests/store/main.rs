@@ -1,5 +1,6 @@
-//! The store's integration suite: migrations, fields, leads, mapping, rules, connection, runs.
+//! The store's integration suite: migrations, fields, leads, bulk imports, mapping, rules, connection, runs.
 
+mod import;
 mod runs;
 
 use std::sync::Arc;

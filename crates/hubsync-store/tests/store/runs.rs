@@ -1,10 +1,11 @@
-//! Run history and journal, and bulk imports.
+//! Run history and journal, and walking the leads a page at a time.
 
 use hubsync_store::{
     FieldChange, ItemOutcome, ItemResult, LeadRow, NewRun, RunAction, RunItem, RunKind, RunMode, RunStatus, StoreError,
 };
 use serde_json::json;
 
+use super::import::row;
 use super::store;
 
 fn item(seq: i64, lead_id: i64, email: &str, action: RunAction, outcome: Option<ItemOutcome>) -> RunItem {
@@ -116,41 +117,11 @@ fn a_preview_is_complete_at_once_and_never_resumable() {
     assert!(store.run(999).unwrap().is_none());
 }
 
-fn row(row: usize, email: &str, values: &[(&str, &str)]) -> LeadRow {
-    LeadRow { row, email: email.into(), values: values.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() }
-}
-
-#[test]
-fn a_bulk_import_reports_every_bad_row_and_writes_all_or_nothing() {
-    let mut store = store();
-    store.add_lead("Known@Example.com", &[("company", "Old")]).unwrap();
-    let bad = [
-        row(2, "new@example.com", &[("company", "Acme")]),
-        row(3, "not an email", &[]),
-        row(4, "", &[]),
-        row(5, "NEW@example.com", &[]),
-        row(6, "x@example.com", &[("company_size", "huge")]),
-        row(7, "y@example.com", &[("shoe_size", "9")]),
-    ];
-    let StoreError::InvalidRows(errors) = store.import_leads(&bad).unwrap_err() else { panic!() };
-    assert_eq!(errors.iter().map(|e| e.row).collect::<Vec<_>>(), vec![3, 4, 5, 6, 7]);
-    assert!(errors[2].message.contains("row 2"), "{}", errors[2].message);
-    assert!(errors[3].message.contains("company_size"), "{}", errors[3].message);
-    assert_eq!(store.lead_count().unwrap(), 1, "nothing written");
-
-    let good = [row(2, "new@example.com", &[("company", "Acme")]), row(3, "known@example.com", &[("company", "New")])];
-    let summary = store.import_leads(&good).unwrap();
-    assert_eq!((summary.added, summary.updated), (1, 1));
-    let known = store.lead_by_email("KNOWN@example.com").unwrap().unwrap();
-    assert_eq!(known.value("company"), Some("New"));
-    assert_eq!(store.lead_count().unwrap(), 2);
-}
-
 #[test]
 fn leads_can_be_walked_a_page_at_a_time_with_their_values() {
     let mut store = store();
     let rows: Vec<LeadRow> = (0..25).map(|i| row(i + 1, &format!("p{i}@example.com"), &[("company", "C")])).collect();
-    store.import_leads(&rows).unwrap();
+    store.import_leads(&rows, hubsync_store::ImportOptions::default()).unwrap();
     let mut seen = Vec::new();
     let mut after = 0;
     loop {

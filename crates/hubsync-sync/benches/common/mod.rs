@@ -9,6 +9,9 @@ use std::process::{Child, Command, Stdio};
 use hubsync_sandbox::{Fixture, OAuthClient, Sandbox, SandboxConfig};
 use serde_json::Value;
 
+mod memory;
+pub use memory::peak_memory_mib;
+
 /// Set in the re-executed process: `fixture` (the contacts as a fixture file's path) or
 /// `seed:N` (N generated demo contacts).
 pub const SANDBOX_ROLE: &str = "HUBSYNC_BENCH_SANDBOX";
@@ -92,14 +95,6 @@ pub async fn oauth_token(http: &reqwest::Client, base: &str) -> String {
         .await
         .expect("json");
     tokens["access_token"].as_str().expect("access token").to_string()
-}
-
-/// The process's peak resident memory (Linux).
-pub fn peak_memory_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
 }
 
 /// The mapping both benchmarks use: names, company, job title and city.

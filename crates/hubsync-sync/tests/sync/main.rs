@@ -1,6 +1,8 @@
-//! hubsync-sync's integration suite: value conversion, the push plan, and the push against the sandbox.
+//! hubsync-sync's integration suite: value conversion, the push plan, the push against the sandbox,
+//! and the CSV import.
 
 mod convert;
+mod csv_import;
 mod export;
 mod plan;
 mod pull;

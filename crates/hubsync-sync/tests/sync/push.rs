@@ -258,7 +258,7 @@ async fn half_known(portal_contacts: usize) -> (Portal, Store) {
             values: vec![("company".into(), format!("Company {i}")), ("lifecycle_stage".into(), "lead".into())],
         })
         .collect();
-    store.import_leads(&rows).unwrap();
+    store.import_leads(&rows, hubsync_store::ImportOptions::default()).unwrap();
     (portal, store)
 }
 
@@ -440,7 +440,7 @@ async fn a_push_bigger_than_a_page_reads_at_the_floor_and_plans_every_lead_once(
             values: vec![("company".into(), format!("Co {i}"))],
         })
         .collect();
-    store.import_leads(&rows).unwrap();
+    store.import_leads(&rows, hubsync_store::ImportOptions::default()).unwrap();
     let leads = store.leads().unwrap();
     // Spread over both pages of leads.
     for j in 0..150 {
