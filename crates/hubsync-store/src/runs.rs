@@ -110,7 +110,9 @@ pub struct RunItem {
     /// A live run writes step 0's rows, then step 1's: a row that must follow another write
     /// to the same contact (setting a lifecycle stage after clearing it) has a later step.
     pub step: u32,
-    /// The row's values by lead field as the run saw them: the original columns of an export.
+    /// The row's values by lead field as the run saw them, those its `changes` don't already
+    /// set (a push keeps every mapped value; a pull only its unchanged and kept ones): the
+    /// original columns of an export.
     pub record: BTreeMap<String, String>,
 }
 

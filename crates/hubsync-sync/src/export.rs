@@ -62,11 +62,7 @@ pub fn export_run(store: &Store, run_id: i64, dir: &Path) -> Result<RunExport, S
                 let item = item.map_err(std::io::Error::other)?;
                 let mut row: Vec<String> = columns
                     .iter()
-                    .map(|c| {
-                        let value = item.record.get(c).map(String::as_str);
-                        let value = if c == "email" { value.or(Some(&item.email)) } else { value };
-                        spreadsheet_safe(value.unwrap_or("")).into_owned()
-                    })
+                    .map(|c| spreadsheet_safe(original_value(&item, c).unwrap_or("")).into_owned())
                     .collect();
                 row.push(item.contact_id.clone().unwrap_or_default());
                 row.push(item.action.as_str().into());
@@ -88,6 +84,16 @@ pub fn export_run(store: &Store, run_id: i64, dir: &Path) -> Result<RunExport, S
     Ok(RunExport { run_id, success_file, success_rows: counts.0, error_file, error_rows: counts.1 })
 }
 
+/// A row's value for a column: its record, else the value a change set (a pull keeps in its
+/// record only what its changes don't carry), else the row's email for `email`.
+fn original_value<'a>(item: &'a RunItem, column: &str) -> Option<&'a str> {
+    item.record
+        .get(column)
+        .map(String::as_str)
+        .or_else(|| item.changes.iter().find(|c| c.field == column).and_then(|c| c.after.as_deref()))
+        .or_else(|| (column == "email").then_some(item.email.as_str()))
+}
+
 fn csv_error(error: csv::Error) -> std::io::Error {
     std::io::Error::other(error)
 }
@@ -97,9 +103,9 @@ fn csv_error(error: csv::Error) -> std::io::Error {
 fn columns(store: &Store, run_id: i64) -> Result<Vec<String>, SyncError> {
     let mut keys = BTreeSet::new();
     for item in store.iter_run_items(run_id) {
-        for key in item?.record.into_keys() {
-            keys.insert(key);
-        }
+        let item = item?;
+        keys.extend(item.record.into_keys());
+        keys.extend(item.changes.into_iter().filter(|c| c.after.is_some()).map(|c| c.field));
     }
     keys.remove("email");
     let mut columns = vec!["email".to_string()];

@@ -74,7 +74,8 @@ pub struct PlanItem {
     /// What `settle_shared_contacts` needs to pick one lead per contact.
     #[serde(skip)]
     pub claim: Option<Claim>,
-    /// The lead's mapped values as planned: the original columns of the run's export.
+    /// The lead's mapped values as planned that `changes` doesn't carry as they are: with the
+    /// changes' new values, the original columns of the run's export.
     #[serde(skip)]
     pub record: BTreeMap<String, String>,
 }
@@ -206,7 +207,15 @@ fn plan_lead(
 ) -> PlanItem {
     let mut notes = Vec::new();
     let contact = match_contact(inputs.found, lead, &mut notes);
-    let item = |action, changes, notes| PlanItem {
+    let item = |action, changes: Vec<FieldChange>, notes| PlanItem {
+        // Values a change already carries as they are are not held twice.
+        record: inputs
+            .mappings
+            .iter()
+            .filter_map(|m| Some((m.field_key.as_str(), lead.value(&m.field_key)?)))
+            .filter(|(field, value)| !changes.iter().any(|c| c.field == *field && c.after.as_deref() == Some(*value)))
+            .map(|(field, value)| (field.to_string(), value.to_string()))
+            .collect(),
         lead_id: lead.id,
         email: lead.email.clone(),
         contact_id: contact.map(|c| c.id.clone()),
@@ -217,11 +226,6 @@ fn plan_lead(
             primary_email: c.get("email").is_some_and(|e| e.eq_ignore_ascii_case(&lead.email)),
             lead_updated_at: lead.updated_at,
         }),
-        record: inputs
-            .mappings
-            .iter()
-            .filter_map(|m| Some((m.field_key.clone(), lead.value(&m.field_key)?.to_string())))
-            .collect(),
     };
     match contact {
         Some(_) if !inputs.rules.update => {

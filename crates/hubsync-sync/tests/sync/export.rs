@@ -2,7 +2,7 @@
 //! outcome and message; formula-looking cells defused.
 
 use hubsync_store::RunStatus;
-use hubsync_sync::{Cancel, PushOptions, export_run, prepare_push, record_preview, run_push};
+use hubsync_sync::{Cancel, PushOptions, export_run, prepare_pull, prepare_push, record_preview, run_pull, run_push};
 use serde_json::json;
 
 use crate::push::{Portal, fast, quiet, store_for};
@@ -59,5 +59,23 @@ async fn a_live_push_exports_its_rows_with_their_original_columns_and_outcomes()
     let error = export_run(&store, run.id, &export.success_file).unwrap_err();
     assert_eq!(error.code(), "file_error", "{error}");
     assert_eq!(export_run(&store, 999, &dir).unwrap_err().code(), "run_not_found");
+
+    // A pull's rows: values it set and values it found unchanged both fill the columns.
+    portal
+        .call(
+            reqwest::Method::PATCH,
+            "/crm/v3/objects/contacts/701",
+            Some(json!({ "properties": { "firstname": "Annie" } })),
+        )
+        .await;
+    let pulled = prepare_pull(&store, &client, &mut quiet).await.unwrap();
+    let pull = run_pull(&mut store, pulled).unwrap();
+    let export = export_run(&store, pull.id, &dir).unwrap();
+    let rows = read(&export.success_file);
+    let ann = rows.iter().find(|r| r[0] == "ann@example.com").unwrap();
+    let column = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
+    assert_eq!(ann[column("first_name")], "Annie", "set by the pull: {rows:?}");
+    assert_eq!(ann[column("company")], "'=HYPERLINK(\"http://evil.test\",\"x\")", "unchanged: {rows:?}");
+    assert_eq!((ann[column("action")].as_str(), ann[column("outcome")].as_str()), ("update", "updated"));
     std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
 }
