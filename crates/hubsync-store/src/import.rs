@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::Result;
 use crate::error::{RowError, StoreError};
 use crate::fields::{Field, canonical_email};
-use crate::store::check_values;
+use crate::store::{CLEAR_VALUE, FIND_LEAD_BY_EMAIL_KEY, INSERT_LEAD, SET_VALUE, check_values};
 
 /// One lead of a bulk import: its email and raw values by field.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,16 +83,11 @@ impl<'conn> LeadImport<'conn> {
         let behavior = if options.dry_run { TransactionBehavior::Deferred } else { TransactionBehavior::Immediate };
         let tx = Transaction::new_unchecked(conn, behavior)?;
         let statements = Statements {
-            find: conn.prepare_cached("SELECT id FROM leads WHERE email_key = ?1")?,
-            insert: conn.prepare_cached(
-                "INSERT INTO leads (email, email_key, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
-            )?,
+            find: conn.prepare_cached(FIND_LEAD_BY_EMAIL_KEY)?,
+            insert: conn.prepare_cached(INSERT_LEAD)?,
             touch: conn.prepare_cached("UPDATE leads SET email = ?1, updated_at = ?2 WHERE id = ?3")?,
-            set_value: conn.prepare_cached(
-                "INSERT INTO lead_values (lead_id, field_key, value) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (lead_id, field_key) DO UPDATE SET value = excluded.value",
-            )?,
-            clear_value: conn.prepare_cached("DELETE FROM lead_values WHERE lead_id = ?1 AND field_key = ?2")?,
+            set_value: conn.prepare_cached(SET_VALUE)?,
+            clear_value: conn.prepare_cached(CLEAR_VALUE)?,
         };
         Ok(LeadImport {
             statements,

@@ -116,6 +116,40 @@ pub struct RunItem {
     pub record: BTreeMap<String, String>,
 }
 
+impl RunItem {
+    /// A planned row, no changes yet: a skipped or invalid row has its outcome at once, a row to
+    /// write has none in a live run (it is pending) and `previewed` in a preview.
+    pub fn planned(
+        seq: i64,
+        lead_id: i64,
+        email: String,
+        contact_id: Option<String>,
+        action: RunAction,
+        reasons: Vec<String>,
+        mode: RunMode,
+    ) -> RunItem {
+        let planned = match action {
+            RunAction::Skip => Some(ItemOutcome::Skipped),
+            RunAction::Invalid => Some(ItemOutcome::Invalid),
+            RunAction::Update | RunAction::Create | RunAction::Archive => None,
+        };
+        RunItem {
+            seq,
+            lead_id,
+            email,
+            contact_id,
+            action,
+            reasons,
+            changes: Vec::new(),
+            notes: Vec::new(),
+            outcome: mode.initial_outcome(planned),
+            error: None,
+            step: 0,
+            record: BTreeMap::new(),
+        }
+    }
+}
+
 /// One row of a live pull to apply: the lead it updates (or `None` for a new lead), the
 /// contact's email and id, and the lead values it sets (canonical for their fields).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -315,7 +349,7 @@ impl Store {
                 Some(id) => Some(id),
                 None => match crate::fields::canonical_email(&row.email) {
                     Some((_, key)) => tx
-                        .prepare_cached("SELECT id FROM leads WHERE email_key = ?1")?
+                        .prepare_cached(crate::store::FIND_LEAD_BY_EMAIL_KEY)?
                         .query_row([key], |r| r.get(0))
                         .optional()?,
                     None => None,
@@ -338,10 +372,7 @@ impl Store {
                         ])?;
                         continue;
                     };
-                    tx.prepare_cached(
-                        "INSERT INTO leads (email, email_key, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
-                    )?
-                    .execute(params![email, key, now])?;
+                    tx.prepare_cached(crate::store::INSERT_LEAD)?.execute(params![email, key, now])?;
                     (tx.last_insert_rowid(), ItemOutcome::Created)
                 }
             };

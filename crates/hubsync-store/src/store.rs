@@ -119,6 +119,14 @@ pub struct Store {
     pub(crate) clock: Arc<dyn Clock>,
 }
 
+/// The lead statements the single-lead calls, the bulk import and the pull share.
+pub(crate) const FIND_LEAD_BY_EMAIL_KEY: &str = "SELECT id FROM leads WHERE email_key = ?1";
+pub(crate) const INSERT_LEAD: &str =
+    "INSERT INTO leads (email, email_key, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)";
+pub(crate) const SET_VALUE: &str = "INSERT INTO lead_values (lead_id, field_key, value) VALUES (?1, ?2, ?3)
+     ON CONFLICT (lead_id, field_key) DO UPDATE SET value = excluded.value";
+pub(crate) const CLEAR_VALUE: &str = "DELETE FROM lead_values WHERE lead_id = ?1 AND field_key = ?2";
+
 pub(crate) fn stamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
@@ -222,10 +230,7 @@ impl Store {
         if let Some(existing) = lead_id_by_email_key(&tx, &email_key)? {
             return Err(StoreError::DuplicateEmail { email, existing });
         }
-        tx.execute(
-            "INSERT INTO leads (email, email_key, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
-            params![email, email_key, now],
-        )?;
+        tx.execute(INSERT_LEAD, params![email, email_key, now])?;
         let id = tx.last_insert_rowid();
         write_values(&tx, id, &checked)?;
         tx.commit()?;
@@ -629,7 +634,7 @@ fn read_lead(r: &rusqlite::Row<'_>) -> rusqlite::Result<Lead> {
 }
 
 fn lead_id_by_email_key(conn: &Connection, key: &str) -> Result<Option<i64>> {
-    Ok(conn.query_row("SELECT id FROM leads WHERE email_key = ?1", [key], |r| r.get(0)).optional()?)
+    Ok(conn.query_row(FIND_LEAD_BY_EMAIL_KEY, [key], |r| r.get(0)).optional()?)
 }
 
 /// Checks every value first, so one bad value changes nothing. Returns `(field, canonical or
@@ -658,15 +663,8 @@ pub(crate) fn check_values(
 pub(crate) fn write_values(tx: &Transaction<'_>, lead_id: i64, values: &[(String, Option<String>)]) -> Result<()> {
     for (key, value) in values {
         match value {
-            Some(v) => tx
-                .prepare_cached(
-                    "INSERT INTO lead_values (lead_id, field_key, value) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (lead_id, field_key) DO UPDATE SET value = excluded.value",
-                )?
-                .execute(params![lead_id, key, v])?,
-            None => tx
-                .prepare_cached("DELETE FROM lead_values WHERE lead_id = ?1 AND field_key = ?2")?
-                .execute(params![lead_id, key])?,
+            Some(v) => tx.prepare_cached(SET_VALUE)?.execute(params![lead_id, key, v])?,
+            None => tx.prepare_cached(CLEAR_VALUE)?.execute(params![lead_id, key])?,
         };
     }
     Ok(())

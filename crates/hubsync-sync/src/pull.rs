@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use hubsync_hubspot::{HubSpotClient, Property, Record};
 use hubsync_store::{
-    Field, FieldChange, ItemOutcome, Lead, Mapping, NewRun, PulledLead, Run, RunAction, RunItem, RunKind, RunMode,
-    Store, StoreError, WriteRule,
+    Field, FieldChange, Lead, Mapping, NewRun, PulledLead, Run, RunAction, RunItem, RunKind, RunMode, Store,
+    StoreError, WriteRule,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -389,27 +389,18 @@ fn run_items(items: Vec<PullItem>, mode: RunMode) -> Vec<RunItem> {
         .into_iter()
         .enumerate()
         .map(|(seq, item)| {
-            let (action, lead_id, reasons, outcome) = match item.action {
-                PullAction::New => (RunAction::Create, 0, vec![], None),
-                PullAction::Update { lead_id } => (RunAction::Update, lead_id, vec![], None),
-                PullAction::Skip { reason } => {
-                    (RunAction::Skip, 0, vec![skip_words(&reason).to_string()], Some(ItemOutcome::Skipped))
-                }
-                PullAction::Invalid { reasons } => (RunAction::Invalid, 0, reasons, Some(ItemOutcome::Invalid)),
+            let (action, lead_id, reasons) = match item.action {
+                PullAction::New => (RunAction::Create, 0, vec![]),
+                PullAction::Update { lead_id } => (RunAction::Update, lead_id, vec![]),
+                PullAction::Skip { reason } => (RunAction::Skip, 0, vec![skip_words(&reason).to_string()]),
+                PullAction::Invalid { reasons } => (RunAction::Invalid, 0, reasons),
             };
+            let email = item.email.unwrap_or_default();
             RunItem {
-                seq: seq as i64,
-                lead_id,
-                email: item.email.unwrap_or_default(),
-                contact_id: Some(item.contact_id),
-                action,
-                reasons,
                 changes: item.changes,
                 notes: item.notes,
-                outcome: mode.initial_outcome(outcome),
-                error: None,
-                step: 0,
                 record: item.record,
+                ..RunItem::planned(seq as i64, lead_id, email, Some(item.contact_id), action, reasons, mode)
             }
         })
         .collect()

@@ -426,27 +426,17 @@ fn run_items(items: Vec<PlanItem>, mode: RunMode) -> Vec<RunItem> {
         .into_iter()
         .enumerate()
         .map(|(seq, item)| {
-            let (action, reasons, outcome) = match item.action {
-                Action::Update { .. } => (RunAction::Update, vec![], None),
-                Action::Create => (RunAction::Create, vec![], None),
-                Action::Skip { reason } => {
-                    (RunAction::Skip, vec![skip_reason(&reason).to_string()], Some(ItemOutcome::Skipped))
-                }
-                Action::Invalid { reasons } => (RunAction::Invalid, reasons, Some(ItemOutcome::Invalid)),
+            let (action, reasons) = match item.action {
+                Action::Update { .. } => (RunAction::Update, vec![]),
+                Action::Create => (RunAction::Create, vec![]),
+                Action::Skip { reason } => (RunAction::Skip, vec![skip_reason(&reason).to_string()]),
+                Action::Invalid { reasons } => (RunAction::Invalid, reasons),
             };
             RunItem {
-                seq: seq as i64,
-                lead_id: item.lead_id,
-                email: item.email,
-                contact_id: item.contact_id,
-                action,
-                reasons,
                 changes: item.changes,
                 notes: item.notes,
-                outcome: mode.initial_outcome(outcome),
-                error: None,
-                step: 0,
                 record: item.record,
+                ..RunItem::planned(seq as i64, item.lead_id, item.email, item.contact_id, action, reasons, mode)
             }
         })
         .collect()

@@ -229,19 +229,18 @@ fn plan_undo(
             },
         };
         let seq = items.len() as i64;
-        let base = RunItem {
-            seq,
-            lead_id: item.lead_id,
-            email: item.email,
-            contact_id: Some(contact_id.clone()),
-            action: RunAction::Skip,
-            reasons: Vec::new(),
-            changes: Vec::new(),
-            notes: Vec::new(),
-            outcome: Some(ItemOutcome::Skipped),
-            error: None,
-            step: 0,
-            record: item.record,
+        // Written rows are pending, as in a live run; a preview marks them when it records them.
+        let row = |action, reasons| RunItem {
+            record: item.record.clone(),
+            ..RunItem::planned(
+                seq,
+                item.lead_id,
+                item.email.clone(),
+                Some(contact_id.clone()),
+                action,
+                reasons,
+                RunMode::Live,
+            )
         };
         items.push(match verdict {
             Verdict::Restore { changes, later: second, notes } => {
@@ -254,27 +253,25 @@ fn plan_undo(
                         changes: vec![change],
                         step: 1,
                         notes: vec!["sets the earlier lifecycle stage once step 0 has cleared it".into()],
-                        action: RunAction::Update,
-                        outcome: None,
-                        ..base.clone()
+                        ..row(RunAction::Update, vec![])
                     });
                 }
-                RunItem { action: RunAction::Update, changes, notes, outcome: None, ..base }
+                RunItem { changes, notes, ..row(RunAction::Update, vec![]) }
             }
             Verdict::Archive { notes } => {
                 counts.archive += 1;
                 if notes.iter().any(|n| n.starts_with(FORCED)) {
                     counts.changed_since += 1;
                 }
-                RunItem { action: RunAction::Archive, notes, outcome: None, ..base }
+                RunItem { notes, ..row(RunAction::Archive, vec![]) }
             }
             Verdict::ChangedSince(reasons) => {
                 counts.changed_since += 1;
-                RunItem { reasons, ..base }
+                row(RunAction::Skip, reasons)
             }
             Verdict::Skip(reason) => {
                 counts.skip += 1;
-                RunItem { reasons: vec![reason], ..base }
+                row(RunAction::Skip, vec![reason])
             }
         });
     }
