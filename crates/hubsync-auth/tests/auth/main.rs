@@ -1,0 +1,5 @@
+//! The auth crate against the sandbox's OAuth endpoints (the test plays the browser) and a real
+//! Secret Service.
+
+mod keychain;
+mod oauth;
