@@ -207,9 +207,10 @@ impl SecretStore {
 
     /// Stores `value` under `name`, replacing any earlier value.
     ///
-    /// In the Secret Service the item is labelled with [`EntryName::label`] (seen in GNOME's
-    /// Passwords and Keys, KWallet's manager); the Keychain and the Credential Manager show the
-    /// service and the entry name instead, as the `keyring` crate sets no label there.
+    /// In the Secret Service the item is labelled with [`EntryName::label`] (what GNOME's
+    /// Passwords and Keys or KWallet's manager list); the Keychain and the Credential Manager
+    /// list it by service and entry name (`portal-123/refresh-token.app.hubsync.desktop` on
+    /// Windows).
     pub fn set(&self, name: &EntryName, value: &Secret) -> Result<()> {
         match &self.backend {
             Backend::Keychain { service } => keychain_set(service, name, value),
@@ -247,25 +248,25 @@ impl SecretStore {
     /// [`get`](Self::get) on a blocking thread.
     pub async fn get_async(&self, name: &EntryName) -> Result<Option<Secret>> {
         let (store, name) = (self.clone(), name.clone());
-        run_blocking(move || store.get(&name)).await
+        run_blocking(self, move || store.get(&name)).await
     }
 
     /// [`set`](Self::set) on a blocking thread.
     pub async fn set_async(&self, name: &EntryName, value: &Secret) -> Result<()> {
         let (store, name, value) = (self.clone(), name.clone(), value.clone());
-        run_blocking(move || store.set(&name, &value)).await
+        run_blocking(self, move || store.set(&name, &value)).await
     }
 
     /// [`delete`](Self::delete) on a blocking thread.
     pub async fn delete_async(&self, name: &EntryName) -> Result<bool> {
         let (store, name) = (self.clone(), name.clone());
-        run_blocking(move || store.delete(&name)).await
+        run_blocking(self, move || store.delete(&name)).await
     }
 
     /// [`probe`](Self::probe) on a blocking thread.
     pub async fn probe_async(&self) -> Result<()> {
         let store = self.clone();
-        run_blocking(move || store.probe()).await
+        run_blocking(self, move || store.probe()).await
     }
 }
 
@@ -273,18 +274,27 @@ fn probe_entry() -> EntryName {
     EntryName::new("hubsync-probe", "Hubsync: keychain probe (never stored)")
 }
 
-/// Runs a store call on tokio's blocking pool. A panic in the call is resumed here, as if the
-/// call had been made in place.
-async fn run_blocking<T: Send + 'static>(call: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+/// Runs a call of `store` on tokio's blocking pool. A panic in the call is resumed here, as if
+/// the call had been made in place.
+async fn run_blocking<T: Send + 'static>(
+    store: &SecretStore,
+    call: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
     match tokio::task::spawn_blocking(call).await {
         Ok(result) => result,
         Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
-        Err(_) => Err(SecretStoreError::Keychain {
-            tried: KEYCHAIN_NAME,
-            action: "finish an operation on",
-            entry: "(any)".to_owned(),
-            reason: "the runtime shut down during the call".to_owned(),
-        }),
+        Err(_) => {
+            let reason = "the runtime shut down during the call";
+            Err(match &store.backend {
+                Backend::Keychain { .. } => SecretStoreError::Keychain {
+                    tried: KEYCHAIN_NAME,
+                    action: "finish a call for",
+                    entry: "(any)".to_owned(),
+                    reason: reason.to_owned(),
+                },
+                Backend::File { path } => file_error(path, "used", reason),
+            })
+        }
     }
 }
 

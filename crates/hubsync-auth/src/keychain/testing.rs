@@ -9,9 +9,29 @@
 //! itself re-executed for one test (this crate's `tests/auth/keychain.rs`).
 //!
 //! Needs the Debian packages `dbus-daemon`, `dbus-bin` (`dbus-send`) and `gnome-keyring`, which
-//! `scripts/setup.sh` installs. Works as root in a container: gnome-keyring gets its password on
-//! stdin (`--unlock`) and only its `secrets` component is started, so no prompt, SSH agent or
-//! PKCS#11 module is involved. Ready in about 50 ms on the project's build machine.
+//! `scripts/setup.sh` installs. Works as root in a container and as an unprivileged user:
+//! gnome-keyring gets its password on stdin (`--unlock`) and only its `secrets` component runs,
+//! so no prompt, SSH agent or PKCS#11 module is involved. Ready in 15 to 50 ms on the project's
+//! 2-core build machine (about 130 ms when ten start at once); the wait is bounded at 30 s.
+//!
+//! A test that runs the `hubsync` binary with a real keychain (the CLI's crate adds
+//! `hubsync-auth = { workspace = true, features = ["testing"] }` to its dev-dependencies):
+//!
+//! ```ignore
+//! use hubsync_auth::keychain::testing::SecretServiceDaemon;
+//!
+//! let keychain = SecretServiceDaemon::start()?; // one per test: tests run in parallel
+//! let status = Command::new(env!("CARGO_BIN_EXE_hubsync"))
+//!     .args(["--db", db, "connect", "-"]) // the token on stdin
+//!     .envs(keychain.env()) // only DBUS_SESSION_BUS_ADDRESS: HOME etc. stay the test's
+//!     .status()?;
+//! // Later commands given the same env see what this one stored, until `keychain` is dropped;
+//! // the daemon's item labels show what was stored without reading a value.
+//! assert_eq!(keychain.item_labels()?, ["Hubsync: HubSpot portal 123 private app token"]);
+//! ```
+//!
+//! [`unreachable_bus_env`] gives a command no keychain at all, for the "refuse unless
+//! `--insecure-file-store`" paths.
 
 use std::ffi::OsString;
 use std::fs;
