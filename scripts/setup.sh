@@ -14,6 +14,9 @@ APT_PACKAGES=(
     libayatana-appindicator3-dev librsvg2-dev libxdo-dev
     # Headless window tests: a virtual X server, WebKit's WebDriver, screenshots, a font to render with.
     xvfb xauth x11-utils webkit2gtk-driver imagemagick fonts-dejavu-core
+    # The OS keychain: libdbus to build keyring's Secret Service client; a session bus
+    # (dbus-daemon, dbus-send) and gnome-keyring, which the keychain tests start privately.
+    libdbus-1-dev dbus-daemon dbus-bin gnome-keyring
 )
 
 command -v cargo >/dev/null 2>&1 ||
