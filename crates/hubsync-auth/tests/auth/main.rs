@@ -3,3 +3,4 @@
 
 mod keychain;
 mod oauth;
+mod session;
