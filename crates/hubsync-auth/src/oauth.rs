@@ -508,7 +508,8 @@ impl HubSpotOAuth {
                         format!("HubSpot refused the redirect URL{said}: it must be registered on the app exactly")
                     }
                     ("BAD_AUTH_CODE", _) | (_, "invalid_grant") => format!(
-                        "HubSpot refused the authorization code{said}: it expired or was already used; connect again"
+                        "HubSpot refused the authorization code{said}: a code is good once, for a few minutes, and \
+                         only with the attempt that asked for it; connect again"
                     ),
                     _ => format!("HubSpot answered {}{said}", if error.is_empty() { status } else { error }),
                 };
