@@ -1,6 +1,7 @@
 //! The HTTP client. A request is a value (`ApiRequest`); one `send` path waits for the portal's
-//! rate limiter, sends, classifies what happened and asks the retry policy what to do, so every
-//! call gets the same limits, retries and error reporting. Typed operations sit on top.
+//! rate limiter, takes a token from the client's `TokenSource`, sends, classifies what happened
+//! and asks the retry policy what to do, so every call gets the same limits, retries, token
+//! refresh and error reporting. Typed operations sit on top.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use crate::models::{AccountDetails, BatchOutcome, Owner, Page, Property, Record,
 use crate::ratelimit::{PortalLimiter, RateLimitSettings};
 use crate::retry::{Outcome, RetryDecision, RetryPolicy};
 use crate::secret::Secret;
+use crate::token::{StaticToken, TokenSource};
 
 /// Most inputs a batch takes.
 pub const BATCH_LIMIT: usize = 100;
@@ -108,6 +110,10 @@ pub enum ClientError {
     Decode(String),
     #[error("a batch takes at most {BATCH_LIMIT} inputs, got {0}")]
     BatchTooLarge(usize),
+    /// The OAuth grant is gone (the app was uninstalled or its access revoked): no request can
+    /// succeed until the admin connects the portal again, so none is sent.
+    #[error("{message}")]
+    ReconnectNeeded { message: String },
 }
 
 impl ClientError {
@@ -115,7 +121,9 @@ impl ClientError {
         match self {
             ClientError::Api { .. } | ClientError::DailyLimit | ClientError::Decode(_) => Sent::Yes,
             ClientError::Interrupted { .. } => Sent::Maybe,
-            ClientError::Unreachable { .. } | ClientError::BatchTooLarge(_) => Sent::No,
+            ClientError::Unreachable { .. } | ClientError::BatchTooLarge(_) | ClientError::ReconnectNeeded { .. } => {
+                Sent::No
+            }
         }
     }
 
@@ -143,6 +151,16 @@ impl ClientError {
             ClientError::Interrupted { .. } => "hubspot_interrupted",
             ClientError::Decode(_) => "hubspot_bad_reply",
             ClientError::BatchTooLarge(_) => "batch_too_large",
+            ClientError::ReconnectNeeded { .. } => "reconnect_needed",
+        }
+    }
+
+    /// The error a token source gives once HubSpot refused its refresh token.
+    pub fn reconnect_needed() -> Self {
+        ClientError::ReconnectNeeded {
+            message: "HubSpot no longer accepts this connection's refresh token (the app was uninstalled or its \
+                      access revoked): reconnect the portal"
+                .into(),
         }
     }
 
@@ -221,7 +239,7 @@ impl Reply {
 pub struct HubSpotClient {
     http: reqwest::Client,
     config: ClientConfig,
-    token: Secret,
+    tokens: Arc<dyn TokenSource>,
     limiter: Arc<PortalLimiter>,
     calls: AtomicU64,
     seen: std::sync::Mutex<RateLimitSeen>,
@@ -252,14 +270,24 @@ fn header_number<T: std::str::FromStr>(headers: &HeaderMap, name: &str) -> Optio
 }
 
 impl HubSpotClient {
-    /// A client for one portal. `limiter` is shared by every client of that portal.
+    /// A client for one portal with a token that never changes (a private app's). `limiter` is
+    /// shared by every client of that portal.
     pub fn new(config: ClientConfig, token: Secret, limiter: Arc<PortalLimiter>) -> Result<Self, ClientError> {
+        Self::with_token_source(config, Arc::new(StaticToken(token)), limiter)
+    }
+
+    /// A client whose tokens come from `tokens` (an OAuth session that refreshes them).
+    pub fn with_token_source(
+        config: ClientConfig,
+        tokens: Arc<dyn TokenSource>,
+        limiter: Arc<PortalLimiter>,
+    ) -> Result<Self, ClientError> {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .user_agent(concat!("hubsync/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Unreachable { url: config.base_url.clone(), detail: e.to_string() })?;
-        Ok(HubSpotClient { http, config, token, limiter, calls: AtomicU64::new(0), seen: Default::default() })
+        Ok(HubSpotClient { http, config, tokens, limiter, calls: AtomicU64::new(0), seen: Default::default() })
     }
 
     /// API calls made so far, retries included.
@@ -289,6 +317,9 @@ impl HubSpotClient {
             window: self.config.limits.window,
         };
         let mut attempt = 0;
+        // A 401 gets one fresh token and one more try per request, outside the retry budget:
+        // refreshing on every 401 would loop forever on a token HubSpot keeps refusing.
+        let mut refreshed_after_401 = false;
         loop {
             attempt += 1;
             if request.search {
@@ -296,8 +327,10 @@ impl HubSpotClient {
             } else {
                 self.limiter.acquire().await;
             }
+            // After the limiter's wait, so the token is as fresh as it can be.
+            let token = self.tokens.access_token().await?;
             self.calls.fetch_add(1, Ordering::Relaxed);
-            let mut builder = self.http.request(request.method.clone(), &url).bearer_auth(self.token.expose());
+            let mut builder = self.http.request(request.method.clone(), &url).bearer_auth(token.expose());
             if !request.query.is_empty() {
                 builder = builder.query(&request.query);
             }
@@ -334,6 +367,14 @@ impl HubSpotClient {
                     }
                 }
             };
+            if error.status() == Some(401) && !refreshed_after_401 {
+                refreshed_after_401 = true;
+                if self.tokens.rejected(&token).await? {
+                    tracing::debug!(path = %request.path, "HubSpot refused the access token; trying once with a new one");
+                    attempt -= 1;
+                    continue;
+                }
+            }
             let outcome = match &error {
                 ClientError::Api { status, body, .. } => {
                     Outcome::Answered { status: *status, body: body.as_deref(), retry_after }

@@ -1,6 +1,7 @@
 //! Hubsync's HubSpot client (issue 3, in progress): requests as values sent through one path
 //! that applies the portal's rate limiter and the retry policy, typed operations for the calls
-//! the sync makes, secrets that never print, and HubSpot's error bodies.
+//! the sync makes, secrets that never print, HubSpot's error bodies, and the `TokenSource` an
+//! OAuth session plugs into.
 
 pub mod client;
 pub mod errors;
@@ -8,6 +9,7 @@ pub mod models;
 pub mod ratelimit;
 pub mod retry;
 pub mod secret;
+pub mod token;
 
 pub use client::{
     ApiRequest, ApiVersion, BATCH_LIMIT, ClientConfig, ClientError, HubSpotClient, RateLimitSeen, Reply, Sent,
@@ -17,3 +19,4 @@ pub use models::{AccountDetails, BatchItemError, BatchOutcome, Owner, Page, Prop
 pub use ratelimit::{PortalLimiter, RateLimitSettings, SAFETY_MARGIN};
 pub use retry::{Outcome, RetryDecision, RetryPolicy};
 pub use secret::Secret;
+pub use token::{StaticToken, TokenSource};

@@ -3,4 +3,5 @@
 
 mod keychain;
 mod oauth;
+mod session;
 mod support;

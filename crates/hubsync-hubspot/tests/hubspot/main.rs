@@ -1,11 +1,14 @@
 //! The client against the sandbox portal over real HTTP: typed calls, 207s, errors that say
-//! whether a request was sent, retries through transient faults, the daily cap.
+//! whether a request was sent, retries through transient faults, the daily cap, and tokens from a
+//! `TokenSource` (one refresh and one more try after a 401, never a loop).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
+use futures_util::future::BoxFuture;
 use hubsync_hubspot::{
-    ApiVersion, ClientConfig, ClientError, HubSpotClient, PortalLimiter, RateLimitSettings, Secret, Sent,
+    ApiVersion, ClientConfig, ClientError, HubSpotClient, PortalLimiter, RateLimitSettings, Secret, Sent, TokenSource,
 };
 use hubsync_sandbox::{PrivateToken, Sandbox, SandboxConfig};
 use serde_json::json;
@@ -143,6 +146,7 @@ async fn permanent_errors_are_not_retried_and_say_they_were_sent() {
     .unwrap();
     let error = stranger.properties().await.unwrap_err();
     assert_eq!((error.status(), error.category()), (Some(401), Some("INVALID_AUTHENTICATION")));
+    assert_eq!(stranger.api_calls(), 1, "a static token's 401 is final");
 }
 
 #[tokio::test]
@@ -198,4 +202,114 @@ async fn the_daily_cap_stops_at_once_and_an_absent_server_was_never_sent_to() {
     let error = orphan.properties().await.unwrap_err();
     assert_eq!(error.sent(), Sent::No, "{error}");
     assert_eq!(orphan.api_calls(), 2, "not sent is always safe to try again");
+}
+
+/// A token source that hands out `current` and, when told it was rejected, moves to the next
+/// token of `after_refresh` (or fails as a revoked grant does when `revoked`).
+struct FakeTokens {
+    current: Mutex<Secret>,
+    after_refresh: Mutex<Vec<Secret>>,
+    revoked: bool,
+    handed_out: AtomicUsize,
+    rejections: AtomicUsize,
+}
+
+impl FakeTokens {
+    fn new(first: &str, after_refresh: &[&str]) -> Self {
+        FakeTokens {
+            current: Mutex::new(Secret::new(first)),
+            after_refresh: Mutex::new(after_refresh.iter().rev().map(|t| Secret::new(*t)).collect()),
+            revoked: false,
+            handed_out: AtomicUsize::new(0),
+            rejections: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl TokenSource for FakeTokens {
+    fn access_token(&self) -> BoxFuture<'_, Result<Secret, ClientError>> {
+        Box::pin(async {
+            self.handed_out.fetch_add(1, Ordering::SeqCst);
+            Ok(self.current.lock().unwrap().clone())
+        })
+    }
+
+    fn rejected<'a>(&'a self, token: &'a Secret) -> BoxFuture<'a, Result<bool, ClientError>> {
+        Box::pin(async move {
+            self.rejections.fetch_add(1, Ordering::SeqCst);
+            if self.revoked {
+                return Err(ClientError::reconnect_needed());
+            }
+            let mut current = self.current.lock().unwrap();
+            if *current != *token {
+                return Ok(true);
+            }
+            match self.after_refresh.lock().unwrap().pop() {
+                Some(next) => {
+                    *current = next;
+                    Ok(true)
+                }
+                None => Ok(false),
+            }
+        })
+    }
+}
+
+fn client_with(sandbox: &Sandbox, tokens: Arc<dyn TokenSource>, max_attempts: u32) -> HubSpotClient {
+    let limits = RateLimitSettings::private_app(100);
+    let config = ClientConfig { max_attempts, ..ClientConfig::new(sandbox.base_url(), limits) };
+    HubSpotClient::with_token_source(config, tokens, Arc::new(PortalLimiter::new(limits))).unwrap()
+}
+
+#[tokio::test]
+async fn a_401_gets_one_new_token_and_one_more_try() {
+    let sandbox = portal(0, false).await;
+    let tokens = Arc::new(FakeTokens::new("pat-na1-stale", &[TOKEN]));
+    // One attempt in the budget: the try after a 401 is not taken from it.
+    let client = client_with(&sandbox, tokens.clone(), 1);
+    assert!(client.properties().await.unwrap().iter().any(|p| p.name == "email"));
+    assert_eq!(client.api_calls(), 2, "the refused try and the one with the new token");
+    assert_eq!(tokens.rejections.load(Ordering::SeqCst), 1);
+    assert_eq!(tokens.handed_out.load(Ordering::SeqCst), 2, "a token per attempt");
+
+    assert_eq!(client.owners(false).await.unwrap().len(), 0);
+    assert_eq!(client.api_calls(), 3, "the new token is used from then on");
+    assert_eq!(tokens.rejections.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_401_after_the_new_token_stands_with_no_loop() {
+    let sandbox = portal(0, false).await;
+    let tokens = Arc::new(FakeTokens::new("pat-na1-stale", &["pat-na1-also-refused", "pat-na1-never-reached"]));
+    let client = client_with(&sandbox, tokens.clone(), 6);
+    let error = client.properties().await.unwrap_err();
+    assert_eq!((error.status(), error.code(), error.sent()), (Some(401), "hubspot_unauthorized", Sent::Yes));
+    assert_eq!(client.api_calls(), 2, "one try with the new token, then the 401 is final");
+    assert_eq!(tokens.rejections.load(Ordering::SeqCst), 1, "rejected is called once per request");
+}
+
+#[tokio::test]
+async fn a_revoked_grant_stops_the_request_with_reconnect_needed() {
+    let sandbox = portal(0, false).await;
+    let tokens = Arc::new(FakeTokens { revoked: true, ..FakeTokens::new("pat-na1-stale", &[]) });
+    let client = client_with(&sandbox, tokens.clone(), 6);
+    let error = client.properties().await.unwrap_err();
+    assert!(matches!(error, ClientError::ReconnectNeeded { .. }), "{error:?}");
+    assert_eq!((error.code(), error.sent()), ("reconnect_needed", Sent::No));
+    assert!(error.to_string().contains("reconnect the portal"), "{error}");
+    assert_eq!(client.api_calls(), 1);
+
+    /// A source that can't give a token at all: nothing is sent.
+    struct Gone;
+    impl TokenSource for Gone {
+        fn access_token(&self) -> BoxFuture<'_, Result<Secret, ClientError>> {
+            Box::pin(async { Err(ClientError::reconnect_needed()) })
+        }
+        fn rejected<'a>(&'a self, _: &'a Secret) -> BoxFuture<'a, Result<bool, ClientError>> {
+            Box::pin(async { Ok(false) })
+        }
+    }
+    let client = client_with(&sandbox, Arc::new(Gone), 6);
+    assert_eq!(client.properties().await.unwrap_err().code(), "reconnect_needed");
+    assert_eq!(client.api_calls(), 0, "failing fast: HubSpot is not contacted");
 }
