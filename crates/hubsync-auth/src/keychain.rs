@@ -27,7 +27,6 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use hubsync_hubspot::Secret;
-use serde::Serialize;
 
 #[cfg(all(feature = "testing", target_os = "linux"))]
 pub mod testing;
@@ -92,22 +91,8 @@ pub fn client_secret_entry(client_id: &str) -> EntryName {
     )
 }
 
-/// Which kind of store holds the secrets, for status output (`"keychain"` or `"file"`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SecretStoreKind {
-    Keychain,
-    File,
-}
-
-impl SecretStoreKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SecretStoreKind::Keychain => "keychain",
-            SecretStoreKind::File => "file",
-        }
-    }
-}
+/// Which kind of store holds the secrets: the same choice a portal records in the lead store.
+pub use hubsync_store::SecretStoreKind;
 
 /// Something a store could not do. None of these messages ever contains a secret value: they
 /// are built from entry names, paths and the platform's reason only.

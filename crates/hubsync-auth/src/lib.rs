@@ -5,9 +5,11 @@
 //! - `loopback`: the one-shot callback listener on `http://localhost:PORT/callback`.
 //! - `session`: the token source a `HubSpotClient` draws access tokens from: refresh ahead of
 //!   expiry, one refresh at a time, "reconnect needed" on a revoked grant.
+//! - `connection`: a portal's secrets within one lead store, and Test Connection's checks.
 //! - `keychain`: where refresh tokens, private-app tokens and client secrets are kept: the OS
 //!   keychain, or (opted into) a file only the user can read.
 
+pub mod connection;
 pub mod keychain;
 pub mod loopback;
 pub mod oauth;

@@ -146,6 +146,11 @@ impl OAuthSession {
         self.reconnect_needed.load(Ordering::SeqCst)
     }
 
+    /// The app and endpoints the session refreshes with (for token info and revoking).
+    pub fn oauth(&self) -> &HubSpotOAuth {
+        &self.oauth
+    }
+
     /// The refresh token as it stands (for revoking it on disconnect).
     pub async fn refresh_token(&self) -> Secret {
         self.state.lock().await.refresh_token.clone()

@@ -29,14 +29,28 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check a HubSpot token and save the connection.
+    /// Connect a HubSpot portal: in the browser (OAuth), or with a private app token.
     ///
-    /// Before anything is saved, the token must read the account details, one page of
-    /// contacts (scope crm.objects.contacts.read), the owners (crm.objects.owners.read) and the
-    /// contact properties. Then the portal's details are saved in the lead store and the token
-    /// in a file beside it (`<db>.token`, readable by you only); the token itself is never
-    /// written to the store or printed. HUBSYNC_TOKEN, when set, overrides the saved token.
+    /// `--oauth` opens HubSpot's consent page in your browser; you pick the portal and approve,
+    /// and a one-time listener on http://localhost:PORT/callback (loopback only) receives the
+    /// answer. The app asks for the scopes oauth, crm.objects.contacts.read,
+    /// crm.objects.contacts.write and crm.objects.owners.read; a portal that doesn't grant all
+    /// of them is refused by name. `--token` takes a private app token or service key instead.
+    ///
+    /// Before anything is saved, the token must read the account details, one page of contacts,
+    /// the owners and the contact properties. The refresh token (or private token) is then kept
+    /// in the OS keychain, never in the lead store or any output; where no keychain is available
+    /// the connection is refused unless you pass --insecure-file-store. The portal becomes the
+    /// active one; a portal connected before gets back its mapping, rules and lead links.
     Connect(ConnectArgs),
+    /// The portals this store has been connected to, and which one is active.
+    #[command(subcommand)]
+    Portals(PortalsCommand),
+    /// Check the active portal's connection: token, contacts read, owners read, rate limit.
+    ///
+    /// Each check is shown as passed or failed with the reason and its round-trip time; the
+    /// exit status is 1 when any failed.
+    TestConnection,
     /// Show the connection, what the store holds, the push rules, and the portal's rate limit.
     ///
     /// When connected, one cheap call (account details) reads the rate limit HubSpot reports;
@@ -85,10 +99,30 @@ pub enum Command {
     /// The history of previews and live runs: show, export, resume and undo them.
     #[command(subcommand)]
     Runs(RunsCommand),
-    /// Forget the connection and delete the token file.
+    /// Disconnect a portal (default: the active one).
     ///
-    /// Fields, leads, mappings and rules stay. HUBSYNC_TOKEN, if you set it, is yours to unset.
-    Disconnect,
+    /// An OAuth connection's refresh token is revoked at HubSpot; the token is deleted from the
+    /// keychain, and syncing with that portal stops. Its mapping, rules, leads, lead links and
+    /// runs are kept: connecting the same portal again brings them back. HUBSYNC_TOKEN, if you
+    /// set it, is yours to unset.
+    Disconnect(DisconnectArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PortalsCommand {
+    /// Every portal this store knows, the active one first, with its status.
+    List,
+    /// Make a portal the active one: syncs, the mapping and the rules are its from now on.
+    Use {
+        /// The portal's id, or its name (domain) as `portals list` shows it.
+        portal: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DisconnectArgs {
+    /// The portal's id or name; default: the active portal.
+    pub portal: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -226,19 +260,54 @@ pub struct ResumeArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("method").required(true).args(["oauth", "token"]))]
 pub struct ConnectArgs {
-    /// The private app token or service key. `-` reads it from stdin, which keeps it out of the
-    /// shell's history and the process list: `hubsync connect --token -`.
-    #[arg(long, value_name = "TOKEN|-")]
-    pub token: String,
+    /// Connect in the browser with HubSpot's OAuth consent page.
+    #[arg(long)]
+    pub oauth: bool,
 
-    /// HubSpot's API address (a sandbox portal's `http://127.0.0.1:PORT` for rehearsals).
+    /// A private app token or service key instead. `-` reads it from stdin, which keeps it out
+    /// of the shell's history and the process list: `hubsync connect --token -`.
+    #[arg(long, value_name = "TOKEN|-")]
+    pub token: Option<String>,
+
+    /// Your HubSpot app's client id (once; later connections reuse it). Not needed with a build
+    /// that has an app compiled in.
+    #[arg(long, value_name = "ID", requires = "oauth")]
+    pub client_id: Option<String>,
+
+    /// Your HubSpot app's client secret, `-` to read it from stdin. Kept in the keychain, so
+    /// it is asked for once per app.
+    #[arg(long, value_name = "SECRET|-", requires = "oauth")]
+    pub client_secret: Option<String>,
+
+    /// The callback port (registered on the app as http://localhost:PORT/callback). Default:
+    /// 42813, then 42814 and 42815 if it is busy.
+    #[arg(long, value_name = "N", requires = "oauth")]
+    pub port: Option<u16>,
+
+    /// Print the consent page's address instead of opening a browser (for another machine's
+    /// browser, or a browser of your choice).
+    #[arg(long, requires = "oauth")]
+    pub no_browser: bool,
+
+    /// How long to wait for the approval, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, requires = "oauth")]
+    pub timeout: u64,
+
+    /// HubSpot's API address (a sandbox portal's `http://127.0.0.1:PORT` for rehearsals, which
+    /// also serves its own consent page).
     #[arg(long, value_name = "URL", default_value = "https://api.hubapi.com")]
     pub base_url: String,
 
-    /// What kind of token it is.
-    #[arg(long, value_enum, default_value_t = KindArg::PrivateApp)]
+    /// What kind of token `--token` is.
+    #[arg(long, value_enum, default_value_t = KindArg::PrivateApp, requires = "token")]
     pub kind: KindArg,
+
+    /// Where no OS keychain is available, keep the token in a file beside the lead store that
+    /// only you can read (mode 0600) instead of refusing. `status` shows it.
+    #[arg(long)]
+    pub insecure_file_store: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -15,6 +15,9 @@ pub mod codes {
     pub const USAGE: &str = "usage";
     /// No saved connection, or no token for it.
     pub const NOT_CONNECTED: &str = "not_connected";
+    pub const RECONNECT_NEEDED: &str = "reconnect_needed";
+    pub const PORTAL_NOT_FOUND: &str = "portal_not_found";
+    pub const CONNECTION_TEST_FAILED: &str = "connection_test_failed";
     /// A file could not be read or written.
     pub const IO: &str = "io_error";
     /// A CSV file could not be used as a whole (empty, a header that is not UTF-8).
@@ -129,7 +132,20 @@ impl From<StoreError> for CliError {
 }
 
 /// The hint that ends every "connect again" error.
-pub const CONNECT_HINT: &str = "run `hubsync connect --token -` and paste the token (it is read from stdin)";
+pub const CONNECT_HINT: &str = "run `hubsync connect --oauth` to connect in the browser, or `hubsync connect --token -` and paste a private app token";
+
+/// The command already printed what went wrong (Test Connection's failed checks): exit with
+/// status 1 without printing an error on top.
+#[derive(Debug)]
+pub struct Reported;
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the command reported its failure")
+    }
+}
+
+impl std::error::Error for Reported {}
 
 impl From<&ClientError> for CliError {
     fn from(e: &ClientError) -> Self {

@@ -5,7 +5,6 @@
 pub mod cli;
 pub mod commands;
 pub mod context;
-pub mod credentials;
 pub mod error;
 pub mod files;
 pub mod output;
@@ -16,8 +15,10 @@ use context::Context;
 /// Runs one parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut ctx = Context::open(cli.db, cli.json)?;
-    match cli.command {
+    let outcome = match cli.command {
         Command::Connect(args) => commands::connect::run(&mut ctx, args).await,
+        Command::Portals(command) => commands::portals::run(&mut ctx, command),
+        Command::TestConnection => commands::connect::test_connection(&mut ctx).await,
         Command::Status => commands::status::run(&ctx).await,
         Command::Fields(command) => commands::fields::run(&mut ctx, command),
         Command::Leads(command) => commands::leads::run(&mut ctx, command),
@@ -28,6 +29,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Config(command) => commands::config::run(&mut ctx, command),
         Command::Pull(args) => commands::pull::run(&mut ctx, args).await,
         Command::Runs(command) => commands::runs::run(&mut ctx, command).await,
-        Command::Disconnect => commands::connect::disconnect(&mut ctx),
-    }
+        Command::Disconnect(args) => commands::connect::disconnect(&mut ctx, args).await,
+    };
+    // Whatever the command's outcome, a refresh token HubSpot refused is remembered.
+    let settled = ctx.settle();
+    outcome.and(settled)
 }

@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         .and_then(|runtime| runtime.block_on(hubsync_cli::run(cli)));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.downcast_ref::<hubsync_cli::error::Reported>().is_some() => ExitCode::from(1),
         Err(error) => {
             print_error(&CliError::from_anyhow(&error), json);
             ExitCode::from(1)

@@ -10,7 +10,8 @@ use crate::Result;
 use crate::error::StoreError;
 use crate::fields::FieldType;
 use crate::store::{
-    Mapping, PushRules, Store, WriteRule, check_field_definition, default_label, stamp, valid_property_name,
+    Mapping, PushRules, Store, WriteRule, active_profile, check_field_definition, default_label, stamp,
+    valid_property_name,
 };
 
 /// The file's format version; a newer file is refused with a message.
@@ -126,24 +127,26 @@ impl Store {
                 params![field.key, label, field.kind.as_str(), serde_json::to_string(&options).expect("strings"), position, now],
             )?;
         }
-        tx.execute("DELETE FROM mappings WHERE field_key <> 'email'", [])?;
+        // The file replaces the active portal's configuration; other portals keep theirs.
+        let portal = active_profile(&tx)?;
+        tx.execute("DELETE FROM portal_mappings WHERE portal_id = ?1 AND field_key <> 'email'", [portal])?;
         for mapping in config.mappings.iter().filter(|m| m.field_key != "email") {
             tx.execute(
-                "INSERT INTO mappings (field_key, property, write_rule) VALUES (?1, ?2, ?3)",
-                params![mapping.field_key, mapping.property, mapping.write_rule.as_str()],
+                "INSERT INTO portal_mappings (portal_id, field_key, property, write_rule) VALUES (?1, ?2, ?3, ?4)",
+                params![portal, mapping.field_key, mapping.property, mapping.write_rule.as_str()],
             )?;
         }
         tx.execute(
-            "UPDATE push_rules SET update_enabled = ?1, create_enabled = ?2 WHERE id = 1",
-            params![config.push_rules.update, config.push_rules.create],
+            "UPDATE portal_push_rules SET update_enabled = ?1, create_enabled = ?2 WHERE portal_id = ?3",
+            params![config.push_rules.update, config.push_rules.create, portal],
         )?;
         match &config.pull_rules {
             Some(rules) => tx.execute(
-                "INSERT INTO pull_rules (id, rules, updated_at) VALUES (1, ?1, ?2)
-                 ON CONFLICT (id) DO UPDATE SET rules = excluded.rules, updated_at = excluded.updated_at",
-                params![rules.to_string(), now],
+                "INSERT INTO portal_pull_rules (portal_id, rules, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (portal_id) DO UPDATE SET rules = excluded.rules, updated_at = excluded.updated_at",
+                params![portal, rules.to_string(), now],
             )?,
-            None => tx.execute("DELETE FROM pull_rules", [])?,
+            None => tx.execute("DELETE FROM portal_pull_rules WHERE portal_id = ?1", [portal])?,
         };
         tx.commit()?;
         Ok(())

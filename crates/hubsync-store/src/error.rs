@@ -39,6 +39,10 @@ pub enum StoreError {
     CreateNeedsUpdate,
     #[error("no sync run with id {0}; `hubsync runs list` shows the runs")]
     RunNotFound(i64),
+    #[error("no portal {0} is known to this store; `hubsync portals list` shows the portals")]
+    PortalNotFound(u64),
+    #[error("{0}")]
+    InvalidPortal(String),
     #[error("run {run_id} can't be resumed: {why}")]
     RunNotResumable { run_id: i64, why: String },
     #[error("{} of the rows are invalid, so nothing was written:\n{}", .0.len(), RowError::list(.0))]
@@ -71,6 +75,8 @@ impl StoreError {
             StoreError::CreateNeedsUpdate => "create_needs_update",
             StoreError::RunNotFound(_) => "run_not_found",
             StoreError::RunNotResumable { .. } => "run_not_resumable",
+            StoreError::PortalNotFound(_) => "portal_not_found",
+            StoreError::InvalidPortal(_) => "invalid_portal",
             StoreError::InvalidRows(_) => "invalid_rows",
             StoreError::InvalidConfig(_) => "invalid_config",
             StoreError::Corrupt(_) => "store_corrupt",

@@ -1,6 +1,6 @@
 //! Hubsync's local store: lead fields (built-in and custom, typed), leads, the mapping between
-//! lead fields and HubSpot contact properties, the push rules, and what is known of the
-//! connected portal, and the history of sync runs. SQLite (bundled) in WAL mode, with append-only migrations.
+//! lead fields and HubSpot contact properties, the push rules, the portals it was connected to (each with its own mapping, rules
+//! and lead links), and the history of sync runs. SQLite (bundled) in WAL mode, with append-only migrations.
 //!
 //! No secret is ever written here: tokens live in the OS keychain.
 
@@ -11,6 +11,7 @@ mod fields;
 mod import;
 mod migrations;
 mod owners;
+mod portals;
 mod runs;
 mod store;
 
@@ -21,10 +22,11 @@ pub use fields::{Field, FieldType, canonical_email};
 pub use import::{BadRows, ImportOptions, ImportSummary, LeadImport, LeadRow};
 pub use migrations::{MIGRATIONS, Migration};
 pub use owners::{OwnerRecord, full_name};
+pub use portals::{Portal, PortalConnection, PortalStatus, SecretStoreKind};
 pub use runs::{
     FieldChange, ItemOutcome, ItemResult, NewRun, PulledLead, Run, RunAction, RunCounts, RunItem, RunItemPages,
     RunKind, RunMode, RunStatus,
 };
-pub use store::{ConnectionInfo, Lead, Mapping, PushRules, Store, TokenKind, WriteRule};
+pub use store::{Lead, Mapping, PushRules, Store, TokenKind, WriteRule};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -12,4 +12,5 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0003_pull_rules.sql", sql: include_str!("../migrations/0003_pull_rules.sql") },
     Migration { name: "0004_owners.sql", sql: include_str!("../migrations/0004_owners.sql") },
     Migration { name: "0005_undo_and_exports.sql", sql: include_str!("../migrations/0005_undo_and_exports.sql") },
+    Migration { name: "0006_portals.sql", sql: include_str!("../migrations/0006_portals.sql") },
 ];

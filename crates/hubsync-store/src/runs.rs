@@ -242,6 +242,7 @@ impl Store {
             ],
         )?;
         let run_id = tx.last_insert_rowid();
+        let portal = run_portal(&tx, run_id)?;
         {
             let mut insert = tx.prepare(
                 "INSERT INTO sync_run_items (run_id, seq, lead_id, email, contact_id, action, reason, changes, notes, outcome, error, step, record)
@@ -254,7 +255,7 @@ impl Store {
                 if run.mode == RunMode::Live
                     && item.outcome == Some(ItemOutcome::Skipped)
                     && let Some(contact) = item.contact_id.as_deref()
-                    && let Some(note) = link_lead(&tx, item.lead_id, contact)?
+                    && let Some(note) = link_lead(&tx, portal, item.lead_id, contact)?
                 {
                     notes.to_mut().push(note);
                 }
@@ -284,6 +285,7 @@ impl Store {
     /// so in its notes.
     pub fn record_outcomes(&mut self, run_id: i64, results: &[ItemResult], api_calls: u64) -> Result<()> {
         let tx = self.conn.transaction()?;
+        let portal = run_portal(&tx, run_id)?;
         {
             let mut lead_of =
                 tx.prepare_cached("SELECT lead_id, notes FROM sync_run_items WHERE run_id = ?1 AND seq = ?2")?;
@@ -299,15 +301,17 @@ impl Store {
                 let mut notes: Vec<String> = serde_json::from_str(&notes).map_err(|_| corrupt("notes", &notes))?;
                 let written = matches!(result.outcome, ItemOutcome::Updated | ItemOutcome::Created);
                 if let Some(contact) = result.contact_id.as_deref().filter(|_| written)
-                    && let Some(note) = link_lead(&tx, lead_id, contact)?
+                    && let Some(note) = link_lead(&tx, portal, lead_id, contact)?
                 {
                     notes.push(note);
                 }
                 // An archived contact is gone from HubSpot's lists: its lead no longer links to it.
                 if let Some(contact) = result.contact_id.as_deref().filter(|_| result.outcome == ItemOutcome::Archived)
                 {
-                    tx.prepare_cached("UPDATE leads SET hubspot_id = NULL WHERE id = ?1 AND hubspot_id = ?2")?
-                        .execute(params![lead_id, contact])?;
+                    tx.prepare_cached(
+                        "DELETE FROM lead_links WHERE portal_id = ?1 AND lead_id = ?2 AND contact_id = ?3",
+                    )?
+                    .execute(params![portal, lead_id, contact])?;
                 }
                 update.execute(params![
                     run_id,
@@ -333,6 +337,7 @@ impl Store {
             self.fields()?.into_iter().map(|f| (f.key.clone(), f)).collect();
         let now = stamp(self.clock.now());
         let tx = self.conn.transaction()?;
+        let portal = run_portal(&tx, run_id)?;
         for row in rows {
             let values: Vec<(&str, &str)> = row.values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let checked = match crate::store::check_values(&fields, &values) {
@@ -377,7 +382,7 @@ impl Store {
                 }
             };
             crate::store::write_values(&tx, lead_id, &checked)?;
-            let note = link_lead(&tx, lead_id, &row.contact_id)?;
+            let note = link_lead(&tx, portal, lead_id, &row.contact_id)?;
             tx.prepare_cached(
                 "UPDATE sync_run_items SET outcome = ?3, lead_id = ?4,
                  notes = CASE WHEN ?5 IS NULL THEN notes ELSE json_insert(notes, '$[#]', ?5) END
@@ -608,17 +613,27 @@ impl Iterator for RunItemPages<'_> {
     }
 }
 
-/// Links a lead to its contact, unless another lead holds that contact: then it says so, for
-/// the row's notes. A lead deleted since the run was planned simply has nothing to link.
-fn link_lead(tx: &rusqlite::Transaction<'_>, lead_id: i64, contact: &str) -> Result<Option<String>> {
-    let other: Option<i64> = tx
-        .prepare_cached("SELECT id FROM leads WHERE hubspot_id = ?1 AND id <> ?2")?
-        .query_row(params![contact, lead_id], |r| r.get(0))
-        .optional()?;
-    if let Some(other) = other {
+/// The portal a run's links belong to: the run's own, whichever portal is active now.
+fn run_portal(tx: &rusqlite::Transaction<'_>, run_id: i64) -> Result<i64> {
+    let portal: Option<Option<i64>> =
+        tx.query_row("SELECT portal_id FROM sync_runs WHERE id = ?1", [run_id], |r| r.get(0)).optional()?;
+    match portal {
+        Some(Some(portal)) => Ok(portal),
+        Some(None) => crate::store::active_profile(tx),
+        None => Err(StoreError::RunNotFound(run_id)),
+    }
+}
+
+/// Links a lead to its contact in `portal`, unless another lead holds that contact: then it
+/// says so, for the row's notes. A lead deleted since the run was planned has nothing to link.
+fn link_lead(tx: &rusqlite::Transaction<'_>, portal: i64, lead_id: i64, contact: &str) -> Result<Option<String>> {
+    if let Some(other) = crate::store::linked_lead(tx, portal, contact, lead_id)? {
         return Ok(Some(format!("contact {contact} is linked to lead {other}, so this lead was not linked to it")));
     }
-    tx.prepare_cached("UPDATE leads SET hubspot_id = ?1 WHERE id = ?2")?.execute(params![contact, lead_id])?;
+    if tx.prepare_cached("SELECT 1 FROM leads WHERE id = ?1")?.query_row([lead_id], |_| Ok(())).optional()?.is_none() {
+        return Ok(None);
+    }
+    crate::store::set_link(tx, portal, lead_id, contact)?;
     Ok(None)
 }
 

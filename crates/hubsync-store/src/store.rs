@@ -95,23 +95,11 @@ impl TokenKind {
         }
     }
 
-    fn parse(raw: &str) -> Option<TokenKind> {
+    pub(crate) fn parse(raw: &str) -> Option<TokenKind> {
         [TokenKind::Oauth, TokenKind::PrivateApp, TokenKind::ServiceKey, TokenKind::Sandbox]
             .into_iter()
             .find(|k| k.as_str() == raw)
     }
-}
-
-/// What is known of the connected portal. Holds no secret by construction.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ConnectionInfo {
-    pub portal_id: u64,
-    pub hub_domain: String,
-    pub user_email: String,
-    pub scopes: Vec<String>,
-    pub token_kind: TokenKind,
-    pub base_url: String,
-    pub connected_at: DateTime<Utc>,
 }
 
 pub struct Store {
@@ -126,6 +114,11 @@ pub(crate) const INSERT_LEAD: &str =
 pub(crate) const SET_VALUE: &str = "INSERT INTO lead_values (lead_id, field_key, value) VALUES (?1, ?2, ?3)
      ON CONFLICT (lead_id, field_key) DO UPDATE SET value = excluded.value";
 pub(crate) const CLEAR_VALUE: &str = "DELETE FROM lead_values WHERE lead_id = ?1 AND field_key = ?2";
+/// A lead's columns as `read_lead` takes them, from `leads l`: its link is the one in the active
+/// portal.
+pub(crate) const LEAD_COLUMNS: &str = "l.id, l.email,
+    (SELECT contact_id FROM lead_links k WHERE k.lead_id = l.id AND k.portal_id = (SELECT portal_id FROM active_profile)),
+    l.owner_id, l.created_at, l.updated_at";
 
 pub(crate) fn stamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -289,11 +282,7 @@ impl Store {
     pub fn lead(&self, id: i64) -> Result<Option<Lead>> {
         let Some(mut lead) = self
             .conn
-            .query_row(
-                "SELECT id, email, hubspot_id, owner_id, created_at, updated_at FROM leads WHERE id = ?1",
-                [id],
-                read_lead,
-            )
+            .query_row(&format!("SELECT {LEAD_COLUMNS} FROM leads l WHERE l.id = ?1"), [id], read_lead)
             .optional()?
         else {
             return Ok(None);
@@ -321,7 +310,9 @@ impl Store {
     pub fn lead_by_contact(&self, contact_id: &str) -> Result<Option<Lead>> {
         let id: Option<i64> = self
             .conn
-            .prepare_cached("SELECT id FROM leads WHERE hubspot_id = ?1")?
+            .prepare_cached(
+                "SELECT lead_id FROM lead_links WHERE contact_id = ?1 AND portal_id = (SELECT portal_id FROM active_profile)",
+            )?
             .query_row([contact_id], |r| r.get(0))
             .optional()?;
         match id {
@@ -338,9 +329,9 @@ impl Store {
     /// Up to `limit` leads with an id above `after`, in id order: for walking a big store a page
     /// at a time instead of holding every lead at once.
     pub fn leads_page(&self, after: i64, limit: usize) -> Result<Vec<Lead>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, email, hubspot_id, owner_id, created_at, updated_at FROM leads WHERE id > ?1 ORDER BY id LIMIT ?2",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {LEAD_COLUMNS} FROM leads l WHERE l.id > ?1 ORDER BY l.id LIMIT ?2"))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut leads: Vec<Lead> =
             stmt.query_map(params![after, limit], read_lead)?.collect::<rusqlite::Result<_>>()?;
@@ -367,22 +358,24 @@ impl Store {
         Ok(self.conn.query_row("SELECT COUNT(*) FROM leads", [], |r| r.get(0))?)
     }
 
-    /// Links a lead to its HubSpot contact (or unlinks it with `None`). A contact links to one
-    /// lead at most.
+    /// Links a lead to its contact in the active portal (or unlinks it with `None`). A contact
+    /// links to one lead at most.
     pub fn link_contact(&mut self, id: i64, contact_id: Option<&str>) -> Result<()> {
         let tx = self.conn.transaction()?;
-        if let Some(contact) = contact_id {
-            let holder: Option<i64> = tx
-                .query_row("SELECT id FROM leads WHERE hubspot_id = ?1 AND id <> ?2", params![contact, id], |r| {
-                    r.get(0)
-                })
-                .optional()?;
-            if let Some(lead_id) = holder {
-                return Err(StoreError::ContactAlreadyLinked { contact_id: contact.to_string(), lead_id });
-            }
-        }
-        if tx.execute("UPDATE leads SET hubspot_id = ?1 WHERE id = ?2", params![contact_id, id])? == 0 {
+        if tx.query_row("SELECT 1 FROM leads WHERE id = ?1", [id], |_| Ok(())).optional()?.is_none() {
             return Err(StoreError::LeadNotFound(id));
+        }
+        let portal = active_profile(&tx)?;
+        match contact_id {
+            Some(contact) => {
+                if let Some(lead_id) = linked_lead(&tx, portal, contact, id)? {
+                    return Err(StoreError::ContactAlreadyLinked { contact_id: contact.to_string(), lead_id });
+                }
+                set_link(&tx, portal, id, contact)?;
+            }
+            None => {
+                tx.execute("DELETE FROM lead_links WHERE portal_id = ?1 AND lead_id = ?2", params![portal, id])?;
+            }
         }
         tx.commit()?;
         Ok(())
@@ -396,7 +389,8 @@ impl Store {
 
     pub fn mappings(&self) -> Result<Vec<Mapping>> {
         let mut stmt = self.conn.prepare(
-            "SELECT m.field_key, m.property, m.write_rule FROM mappings m JOIN fields f ON f.key = m.field_key ORDER BY f.position, m.field_key",
+            "SELECT m.field_key, m.property, m.write_rule FROM portal_mappings m JOIN fields f ON f.key = m.field_key
+             WHERE m.portal_id = (SELECT portal_id FROM active_profile) ORDER BY f.position, m.field_key",
         )?;
         let rows = stmt.query_map([], |r| {
             let rule: String = r.get(2)?;
@@ -421,13 +415,14 @@ impl Store {
             return Err(StoreError::EmailMappingLocked);
         }
         let tx = self.conn.transaction()?;
+        let portal = active_profile(&tx)?;
         if tx.query_row("SELECT 1 FROM fields WHERE key = ?1", [field_key], |_| Ok(())).optional()?.is_none() {
             return Err(StoreError::UnknownField(field_key.to_string()));
         }
         let other: Option<String> = tx
             .query_row(
-                "SELECT field_key FROM mappings WHERE property = ?1 AND field_key <> ?2",
-                params![property, field_key],
+                "SELECT field_key FROM portal_mappings WHERE portal_id = ?3 AND property = ?1 AND field_key <> ?2",
+                params![property, field_key, portal],
                 |r| r.get(0),
             )
             .optional()?;
@@ -435,14 +430,18 @@ impl Store {
             return Err(StoreError::PropertyAlreadyMapped { property: property.to_string(), field });
         }
         let existing: Option<String> = tx
-            .query_row("SELECT write_rule FROM mappings WHERE field_key = ?1", [field_key], |r| r.get(0))
+            .query_row(
+                "SELECT write_rule FROM portal_mappings WHERE portal_id = ?1 AND field_key = ?2",
+                params![portal, field_key],
+                |r| r.get(0),
+            )
             .optional()?;
         let write_rule =
             rule.or_else(|| existing.as_deref().and_then(WriteRule::parse)).unwrap_or(WriteRule::Overwrite);
         tx.execute(
-            "INSERT INTO mappings (field_key, property, write_rule) VALUES (?1, ?2, ?3)
-             ON CONFLICT (field_key) DO UPDATE SET property = excluded.property, write_rule = excluded.write_rule",
-            params![field_key, property, write_rule.as_str()],
+            "INSERT INTO portal_mappings (portal_id, field_key, property, write_rule) VALUES (?4, ?1, ?2, ?3)
+             ON CONFLICT (portal_id, field_key) DO UPDATE SET property = excluded.property, write_rule = excluded.write_rule",
+            params![field_key, property, write_rule.as_str(), portal],
         )?;
         tx.commit()?;
         Ok(Mapping { field_key: field_key.into(), property: property.into(), write_rule })
@@ -452,7 +451,11 @@ impl Store {
         if field_key == "email" {
             return Err(StoreError::EmailMappingLocked);
         }
-        if self.conn.execute("DELETE FROM mappings WHERE field_key = ?1", [field_key])? == 0 {
+        if self.conn.execute(
+            "DELETE FROM portal_mappings WHERE portal_id = (SELECT portal_id FROM active_profile) AND field_key = ?1",
+            [field_key],
+        )? == 0
+        {
             return Err(StoreError::NotMapped(field_key.to_string()));
         }
         Ok(())
@@ -461,9 +464,11 @@ impl Store {
     // ---- rules ----
 
     pub fn push_rules(&self) -> Result<PushRules> {
-        Ok(self.conn.query_row("SELECT update_enabled, create_enabled FROM push_rules WHERE id = 1", [], |r| {
-            Ok(PushRules { update: r.get(0)?, create: r.get(1)? })
-        })?)
+        Ok(self.conn.query_row(
+            "SELECT update_enabled, create_enabled FROM portal_push_rules WHERE portal_id = (SELECT portal_id FROM active_profile)",
+            [],
+            |r| Ok(PushRules { update: r.get(0)?, create: r.get(1)? }),
+        )?)
     }
 
     /// Changes either rule. Create on with update off is refused, whichever change would cause it.
@@ -474,7 +479,8 @@ impl Store {
             return Err(StoreError::CreateNeedsUpdate);
         }
         self.conn.execute(
-            "UPDATE push_rules SET update_enabled = ?1, create_enabled = ?2 WHERE id = 1",
+            "UPDATE portal_push_rules SET update_enabled = ?1, create_enabled = ?2
+             WHERE portal_id = (SELECT portal_id FROM active_profile)",
             params![next.update, next.create],
         )?;
         Ok(next)
@@ -482,75 +488,23 @@ impl Store {
 
     /// The pull rules as saved (the sync crate's JSON), or `None` when none were saved.
     pub fn pull_rules_json(&self) -> Result<Option<serde_json::Value>> {
-        let raw: Option<String> =
-            self.conn.query_row("SELECT rules FROM pull_rules WHERE id = 1", [], |r| r.get(0)).optional()?;
+        let raw: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT rules FROM portal_pull_rules WHERE portal_id = (SELECT portal_id FROM active_profile)",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
         raw.map(|r| serde_json::from_str(&r).map_err(|e| StoreError::Corrupt(format!("pull rules: {e}")))).transpose()
     }
 
     pub fn set_pull_rules_json(&mut self, rules: &serde_json::Value) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO pull_rules (id, rules, updated_at) VALUES (1, ?1, ?2)
-             ON CONFLICT (id) DO UPDATE SET rules = excluded.rules, updated_at = excluded.updated_at",
+            "INSERT INTO portal_pull_rules (portal_id, rules, updated_at) VALUES ((SELECT portal_id FROM active_profile), ?1, ?2)
+             ON CONFLICT (portal_id) DO UPDATE SET rules = excluded.rules, updated_at = excluded.updated_at",
             params![rules.to_string(), stamp(self.clock.now())],
         )?;
-        Ok(())
-    }
-
-    // ---- connection ----
-
-    pub fn connection(&self) -> Result<Option<ConnectionInfo>> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT portal_id, hub_domain, user_email, scopes, token_kind, base_url, connected_at FROM connection WHERE id = 1",
-                [],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, String>(6)?,
-                    ))
-                },
-            )
-            .optional()?;
-        let Some((portal_id, hub_domain, user_email, scopes, kind, base_url, connected_at)) = row else {
-            return Ok(None);
-        };
-        Ok(Some(ConnectionInfo {
-            portal_id: portal_id as u64,
-            hub_domain,
-            user_email,
-            scopes: serde_json::from_str(&scopes).map_err(|e| StoreError::Corrupt(format!("scopes: {e}")))?,
-            token_kind: TokenKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("token kind {kind:?}")))?,
-            base_url,
-            connected_at: parse_stamp(&connected_at)?,
-        }))
-    }
-
-    pub fn set_connection(&mut self, info: &ConnectionInfo) -> Result<()> {
-        self.conn.execute(
-            "INSERT OR REPLACE INTO connection (id, portal_id, hub_domain, user_email, scopes, token_kind, base_url, connected_at)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                info.portal_id as i64,
-                info.hub_domain,
-                info.user_email,
-                serde_json::to_string(&info.scopes).expect("strings"),
-                info.token_kind.as_str(),
-                info.base_url,
-                stamp(info.connected_at),
-            ],
-        )?;
-        Ok(())
-    }
-
-    /// Forgets the connection; fields, leads, mappings and rules stay.
-    pub fn clear_connection(&mut self) -> Result<()> {
-        self.conn.execute("DELETE FROM connection", [])?;
         Ok(())
     }
 
@@ -631,6 +585,29 @@ fn read_lead(r: &rusqlite::Row<'_>) -> rusqlite::Result<Lead> {
         created_at: parse_stamp(&r.get::<_, String>(4)?)?,
         updated_at: parse_stamp(&r.get::<_, String>(5)?)?,
     })
+}
+
+/// The profile configuration statements use: the active portal's, or 0 before any portal.
+pub(crate) fn active_profile(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT portal_id FROM active_profile", [], |r| r.get(0))?)
+}
+
+/// The other lead linked to `contact` in `portal`, if any.
+pub(crate) fn linked_lead(conn: &Connection, portal: i64, contact: &str, lead_id: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT lead_id FROM lead_links WHERE portal_id = ?1 AND contact_id = ?2 AND lead_id <> ?3")?
+        .query_row(params![portal, contact, lead_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// Links `lead_id` to `contact` in `portal`, replacing its earlier link there.
+pub(crate) fn set_link(conn: &Connection, portal: i64, lead_id: i64, contact: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO lead_links (portal_id, lead_id, contact_id) VALUES (?1, ?2, ?3)
+         ON CONFLICT (portal_id, lead_id) DO UPDATE SET contact_id = excluded.contact_id",
+    )?
+    .execute(params![portal, lead_id, contact])?;
+    Ok(())
 }
 
 fn lead_id_by_email_key(conn: &Connection, key: &str) -> Result<Option<i64>> {

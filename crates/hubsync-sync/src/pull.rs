@@ -298,7 +298,7 @@ pub async fn prepare_pull(
         estimate,
         read_time,
         settings: json!({ "rules": rules, "mappings": mappings }),
-        portal_id: store.connection()?.map(|c| c.portal_id),
+        portal_id: store.active_portal()?.map(|p| p.portal_id),
         owners: owners.records(),
     })
 }

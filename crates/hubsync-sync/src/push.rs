@@ -184,7 +184,7 @@ pub async fn prepare_push(
     let mut selection = Selection::new(store, &options.emails)?;
     let mappings = store.mappings()?;
     let rules = store.push_rules()?;
-    let portal_id = store.connection()?.map(|c| c.portal_id);
+    let portal_id = store.active_portal()?.map(|p| p.portal_id);
 
     let properties = client.properties().await?;
     let owners = if mappings.iter().any(|m| m.property == "hubspot_owner_id") {

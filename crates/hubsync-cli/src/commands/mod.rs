@@ -6,6 +6,7 @@ pub mod fields;
 pub mod leads;
 pub mod mapping;
 pub mod owners;
+pub mod portals;
 pub mod pull;
 pub mod push;
 pub mod rules;

@@ -2,7 +2,7 @@
 //! preview run; or, after a confirmation, the live run with a progress bar. Ctrl-C stops a live
 //! run between batches and leaves it resumable.
 
-use hubsync_store::{ConnectionInfo, Run, RunStatus};
+use hubsync_store::{Portal, Run, RunStatus};
 use hubsync_sync::{
     Action, Cancel, Counts, Estimate, Phase, PlanItem, PreparedPush, Progress, PushOptions, prepare_push,
     record_preview, run_push,
@@ -122,7 +122,7 @@ pub fn finish(ctx: &Context, run: Run) -> anyhow::Result<()> {
 }
 
 /// On a terminal, asks; elsewhere `--yes` is required.
-fn confirm(args: &PushArgs, connection: &ConnectionInfo, prepared: &PreparedPush) -> Result<(), CliError> {
+fn confirm(args: &PushArgs, connection: &Portal, prepared: &PreparedPush) -> Result<(), CliError> {
     if args.yes {
         return Ok(());
     }
@@ -130,7 +130,7 @@ fn confirm(args: &PushArgs, connection: &ConnectionInfo, prepared: &PreparedPush
     let question = format!(
         "Write to HubSpot portal {} ({}): update {} contacts and create {}, about {} API calls and {}?",
         connection.portal_id,
-        connection.hub_domain,
+        connection.name,
         counts.update,
         counts.create,
         prepared.estimate.api_calls,
@@ -171,12 +171,12 @@ fn action_words(item: &PlanItem) -> String {
     }
 }
 
-fn preview_text(report: &PreviewReport<'_>, connection: &ConnectionInfo) -> String {
+fn preview_text(report: &PreviewReport<'_>, connection: &Portal) -> String {
     let c = report.counts;
     let e = report.estimate;
     let mut out = format!(
         "Preview (run {}), portal {} ({}): nothing was written.\n\n",
-        report.run_id, connection.portal_id, connection.hub_domain
+        report.run_id, connection.portal_id, connection.name
     );
     out.push_str(&pairs(&[
         ("update", c.update.to_string()),

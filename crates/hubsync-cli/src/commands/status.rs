@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 
 use hubsync_hubspot::RateLimitSeen;
-use hubsync_store::{ConnectionInfo, PushRules};
+use hubsync_store::{Portal, PortalStatus, PushRules, TokenKind};
 use serde::Serialize;
 
-use crate::commands::connect::{describe_rate_limit, or_unknown};
-use crate::context::Context;
-use crate::credentials::TokenLocation;
+use crate::commands::connect::describe_rate_limit;
+use crate::commands::portals::{describe_kind, describe_status};
+use crate::context::{Context, TOKEN_ENV, env_token_set, usable};
 use crate::error::CliError;
 use crate::output::{emit, on_off, pairs};
 
@@ -26,8 +26,12 @@ pub struct Status {
 #[derive(Debug, Serialize)]
 pub struct ConnectionStatus {
     #[serde(flatten)]
-    pub info: ConnectionInfo,
-    pub token: TokenLocation,
+    pub portal: Portal,
+    /// Where its token comes from, in words: the keychain, the opted-into file, or
+    /// `HUBSYNC_TOKEN`.
+    pub token_kept_in: String,
+    /// Other portals this store knows (`hubsync portals list`).
+    pub other_portals: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -61,14 +65,25 @@ pub async fn run(ctx: &Context) -> anyhow::Result<()> {
         custom_fields: fields.iter().filter(|f| !f.builtin).count(),
         mappings: store.mappings()?.len(),
     };
-    let connection = store.connection()?;
+    let connection = store.active_portal()?;
     let portal = match &connection {
-        Some(_) => Some(check_portal(ctx).await),
+        Some(active) if active.status == PortalStatus::Connected => Some(check_portal(ctx).await),
+        Some(active) => {
+            Some(PortalCheck { reachable: false, portal_id: None, rate_limit: None, error: usable(active).err() })
+        }
         None => None,
     };
+    let other_portals = store.portals()?.len().saturating_sub(1);
     let status = Status {
         db_path: ctx.db_path.clone(),
-        connection: connection.map(|info| ConnectionStatus { info, token: ctx.credentials.location() }),
+        connection: connection.map(|portal| {
+            let token_kept_in = if env_token_set() && portal.token_kind != TokenKind::Oauth {
+                format!("environment variable {TOKEN_ENV} (overrides the kept token)")
+            } else {
+                ctx.credentials.store(portal.secret_store).describe()
+            };
+            ConnectionStatus { portal, token_kept_in, other_portals }
+        }),
         counts,
         push_rules: store.push_rules()?,
         portal,
@@ -97,25 +112,34 @@ async fn check_portal(ctx: &Context) -> PortalCheck {
 fn render(s: &Status) -> String {
     let mut rows = vec![("lead store", s.db_path.display().to_string())];
     match &s.connection {
-        None => rows.push(("connection", "not connected (`hubsync connect --token -`)".into())),
+        None => rows.push(("connection", "not connected (`hubsync connect --oauth`, or `--token -`)".into())),
         Some(c) => {
-            let info = &c.info;
-            rows.push(("connection", format!("portal {} ({})", info.portal_id, or_unknown(&info.hub_domain))));
+            let info = &c.portal;
+            rows.push(("connection", format!("{} ({})", info.label(), describe_kind(info))));
+            rows.push((
+                "status",
+                match &info.status_detail {
+                    Some(detail) => format!("{}: {detail}", describe_status(info)),
+                    None => describe_status(info),
+                },
+            ));
             let user =
                 if info.user_email.is_empty() { "(none: the token belongs to an app)" } else { &info.user_email };
             rows.push(("user", user.to_string()));
             rows.push(("scopes", info.scopes.join(", ")));
-            rows.push(("token kind", info.token_kind.as_str().to_string()));
-            rows.push(("token kept in", c.token.describe()));
+            rows.push(("token kept in", c.token_kept_in.clone()));
             rows.push(("base URL", info.base_url.clone()));
             rows.push(("connected at", info.connected_at.to_rfc3339()));
+            if c.other_portals > 0 {
+                rows.push(("other portals", format!("{} (`hubsync portals list`)", c.other_portals)));
+            }
         }
     }
     if let Some(portal) = &s.portal {
         let live = match &portal.error {
             Some(error) => format!("could not be reached: {error}"),
             None => {
-                let saved = s.connection.as_ref().map(|c| c.info.portal_id);
+                let saved = s.connection.as_ref().map(|c| c.portal.portal_id);
                 match portal.portal_id.filter(|id| Some(*id) != saved) {
                     Some(other) => format!("reachable, but the token answers for portal {other}: connect again"),
                     None => "reachable".to_string(),

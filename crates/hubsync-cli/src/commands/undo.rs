@@ -1,7 +1,7 @@
 //! `hubsync runs undo RUN [--preview] [--archive-created] [--force]`: what undoing a live push
 //! would put back, recorded as a preview run; or, after a confirmation, the live undo.
 
-use hubsync_store::{ConnectionInfo, RunAction, RunItem};
+use hubsync_store::{Portal, RunAction, RunItem};
 use hubsync_sync::{
     Estimate, PreparedUndo, PushOptions, UndoCounts, UndoOptions, prepare_undo, record_undo_preview, run_undo,
 };
@@ -64,7 +64,7 @@ pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
     finish(ctx, run)
 }
 
-fn confirm(args: &UndoArgs, connection: &ConnectionInfo, prepared: &PreparedUndo) -> anyhow::Result<()> {
+fn confirm(args: &UndoArgs, connection: &Portal, prepared: &PreparedUndo) -> anyhow::Result<()> {
     if args.yes {
         return Ok(());
     }
@@ -73,7 +73,7 @@ fn confirm(args: &UndoArgs, connection: &ConnectionInfo, prepared: &PreparedUndo
         "Undo run {} in HubSpot portal {} ({}): restore {} contacts and archive {}, about {} API calls and {}?",
         prepared.undo_of,
         connection.portal_id,
-        connection.hub_domain,
+        connection.name,
         c.restore,
         c.archive,
         prepared.estimate.api_calls,
@@ -91,12 +91,12 @@ fn action_words(item: &RunItem) -> &'static str {
     }
 }
 
-fn preview_text(report: &UndoPreview<'_>, connection: &ConnectionInfo) -> String {
+fn preview_text(report: &UndoPreview<'_>, connection: &Portal) -> String {
     let c = report.counts;
     let e = report.estimate;
     let mut out = format!(
         "Undo preview of run {} (run {}), portal {} ({}): nothing was written.\n\n",
-        report.undo_of, report.run_id, connection.portal_id, connection.hub_domain
+        report.undo_of, report.run_id, connection.portal_id, connection.name
     );
     out.push_str(&pairs(&[
         ("restore", c.restore.to_string()),

@@ -14,9 +14,9 @@ fn connect_with_a_good_token_then_status_shows_the_portal() {
     assert!(connected.stdout.contains("crm.objects.owners.read"), "what was checked: {connected:?}");
 
     let status = hub.run(&["status"]).ok();
-    assert!(status.stdout.contains(&format!("portal {}", portal.portal_id())), "{status:?}");
+    assert!(status.stdout.contains(&format!("app.hubspot.com ({})", portal.portal_id())), "{status:?}");
     assert!(status.stdout.contains("reachable"), "{status:?}");
-    assert!(status.stdout.contains(&hub.token_file().display().to_string()), "where the token is: {status:?}");
+    assert!(status.stdout.contains("OS keychain (Secret Service)"), "where the token is: {status:?}");
 
     let status = hub.json(&["status"]);
     assert_eq!(status["connection"]["portal_id"], json!(portal.portal_id()));
@@ -24,7 +24,10 @@ fn connect_with_a_good_token_then_status_shows_the_portal() {
     assert_eq!(status["connection"]["base_url"], json!(portal.base_url));
     assert_eq!(status["connection"]["user_email"], "");
     assert_eq!(status["connection"]["scopes"], json!(["crm.objects.contacts.read", "crm.objects.owners.read"]));
-    assert_eq!(status["connection"]["token"], json!({ "source": "file", "path": hub.token_file() }));
+    assert_eq!(status["connection"]["token_kept_in"], "OS keychain (Secret Service)");
+    assert_eq!(status["connection"]["secret_store"], "keychain");
+    assert_eq!(status["connection"]["status"], "connected");
+    assert_eq!(status["connection"]["active"], true);
     assert_eq!(status["portal"]["reachable"], true);
     assert_eq!(status["portal"]["rate_limit"]["max"], 100);
     assert_eq!(status["portal"]["rate_limit"]["daily"], 250_000);
@@ -32,12 +35,9 @@ fn connect_with_a_good_token_then_status_shows_the_portal() {
     assert_eq!(status["counts"], json!({ "leads": 0, "linked_leads": 0, "custom_fields": 0, "mappings": 1 }));
     assert_eq!(status["push_rules"], json!({ "update": true, "create": false }));
 
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(hub.token_file()).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600, "the token file is the owner's alone");
-    }
+    let labels = hub.keychain.item_labels().unwrap();
+    assert_eq!(labels, [format!("Hubsync: HubSpot portal {} private app token", portal.portal_id())]);
+    assert_eq!(hub.files_beside_the_store(), ["hubsync.db"], "no token or secret file");
 }
 
 #[test]
@@ -61,8 +61,10 @@ fn connect_reads_the_token_from_stdin_and_reports_its_checks_as_json() {
     assert_eq!(checks, ["account details", "contacts read", "owners read", "contact properties"]);
     assert_eq!(body["not_checked"], json!(["crm.objects.contacts.write"]));
     assert_eq!(body["rate_limit"]["max"], 100);
-    assert_eq!(body["token"]["source"], "file");
-    assert_eq!(std::fs::read_to_string(hub.token_file()).unwrap(), TOKEN, "saved without the newline");
+    assert_eq!(body["secret_kept_in"], "OS keychain (Secret Service)");
+    assert_eq!(body["name"], "app.hubspot.com");
+    // Saved without the newline: the next command's client is accepted.
+    assert_eq!(hub.json(&["status"])["portal"]["reachable"], true);
 
     let empty = hub.json_error(&["connect", "--token", "-", "--base-url", &portal.base_url]);
     assert_eq!(empty["code"], "usage");
@@ -84,7 +86,7 @@ fn a_wrong_token_is_refused_clearly_and_nothing_is_saved() {
     let error = hub.json_error(&["connect", "--token", "pat-na1-not-a-real-token", "--base-url", &portal.base_url]);
     assert_eq!(error["code"], "hubspot_unauthorized");
 
-    assert!(!hub.token_file().exists());
+    assert!(hub.keychain.item_labels().unwrap().is_empty(), "nothing was kept");
     assert_eq!(hub.json(&["status"])["connection"], json!(null));
 }
 
@@ -101,7 +103,7 @@ fn a_token_without_a_needed_scope_names_the_scope_and_saves_nothing() {
     let error = hub.json_error(&["connect", "--token", CONTACTS_ONLY_TOKEN, "--base-url", &portal.base_url]);
     assert_eq!(error["code"], "hubspot_missing_scopes");
     assert!(error["message"].as_str().unwrap().contains("crm.objects.owners.read"), "{error}");
-    assert!(!hub.token_file().exists());
+    assert!(hub.keychain.item_labels().unwrap().is_empty(), "nothing was kept");
     assert_eq!(hub.json(&["status"])["connection"], json!(null));
 }
 
@@ -144,24 +146,58 @@ fn status_shows_the_local_part_when_the_portal_cannot_be_reached() {
 }
 
 #[test]
-fn hubsync_token_overrides_the_file_and_a_missing_token_is_not_connected() {
+fn hubsync_token_overrides_the_keychain_and_a_missing_keychain_is_named() {
     let portal = Portal::start();
     let mut hub = Hub::new();
     hub.connect(&portal);
-    std::fs::remove_file(hub.token_file()).unwrap();
+    hub.without_keychain();
     let status = hub.json(&["status"]);
-    assert_eq!(status["connection"]["token"]["source"], "missing");
     assert_eq!(status["portal"]["reachable"], false);
-    assert_eq!(status["portal"]["error"]["code"], "not_connected");
+    assert_eq!(status["portal"]["error"]["code"], "keychain_unavailable");
+    assert_eq!(hub.json_error(&["owners", "list"])["code"], "keychain_unavailable");
 
     hub.env("HUBSYNC_TOKEN", TOKEN);
     let status = hub.json(&["status"]);
-    assert_eq!(status["connection"]["token"], json!({ "source": "env", "variable": "HUBSYNC_TOKEN" }));
+    assert_eq!(status["connection"]["token_kept_in"], "environment variable HUBSYNC_TOKEN (overrides the kept token)");
     assert_eq!(status["portal"]["reachable"], true);
 }
 
 #[test]
-fn disconnect_forgets_the_connection_and_token_but_keeps_the_rest() {
+fn without_a_keychain_connect_refuses_unless_the_file_store_is_chosen() {
+    let portal = Portal::start();
+    let mut hub = Hub::new();
+    hub.without_keychain();
+    let run = hub.run_with_stdin(&["connect", "--token", "-", "--base-url", &portal.base_url], Some(TOKEN)).fails();
+    assert!(run.stderr.contains("no usable OS keychain"), "{run:?}");
+    assert!(run.stderr.contains("--insecure-file-store"), "the way out is named: {run:?}");
+    assert_eq!(hub.json(&["status"])["connection"], json!(null), "nothing was saved");
+
+    let run = hub.run_with_stdin(
+        &["connect", "--token", "-", "--base-url", &portal.base_url, "--insecure-file-store"],
+        Some(TOKEN),
+    );
+    let run = run.ok();
+    assert!(run.stderr.contains("no OS keychain is available"), "{run:?}");
+    let status = hub.json(&["status"]);
+    let kept_in = format!("file {} (readable by you only)", hub.secret_file().display());
+    assert_eq!(status["connection"]["token_kept_in"], json!(kept_in));
+    assert_eq!(status["connection"]["secret_store"], "file");
+    assert_eq!(status["portal"]["reachable"], true);
+    let listed = hub.run(&["portals", "list"]).ok();
+    assert!(listed.stdout.contains("token in a file"), "{listed:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(hub.secret_file()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the secret file is the owner's alone");
+    }
+    hub.run(&["disconnect"]).ok();
+    let kept = std::fs::read_to_string(hub.secret_file()).unwrap();
+    assert!(!kept.contains(TOKEN), "disconnect deleted the token from the file: {kept}");
+}
+
+#[test]
+fn disconnect_deletes_the_token_stops_syncing_and_keeps_the_rest_for_a_reconnect() {
     let portal = Portal::start();
     let hub = Hub::new();
     hub.connect(&portal);
@@ -171,15 +207,16 @@ fn disconnect_forgets_the_connection_and_token_but_keeps_the_rest() {
     hub.run(&["rules", "push", "--create", "on"]).ok();
 
     let body = hub.json(&["disconnect"]);
-    assert_eq!(
-        body,
-        json!({ "disconnected": true, "portal_id": portal.portal_id(), "token_file_removed": true, "token_env_set": false })
-    );
-    assert!(!hub.token_file().exists());
+    assert_eq!(body["portal_id"], json!(portal.portal_id()));
+    assert_eq!(body["status"], "disconnected");
+    assert_eq!(body["secret_deleted"], true);
+    assert_eq!(body["revoked"], false);
+    assert!(body["not_revoked"].as_str().unwrap().contains("no API to revoke a private app token"), "{body}");
+    assert!(hub.keychain.item_labels().unwrap().is_empty(), "the token left the keychain");
 
     let status = hub.json(&["status"]);
-    assert_eq!(status["connection"], json!(null));
-    assert_eq!(status["portal"], json!(null));
+    assert_eq!(status["connection"]["status"], "disconnected");
+    assert_eq!(status["portal"]["error"]["code"], "not_connected");
     assert_eq!(status["counts"], json!({ "leads": 1, "linked_leads": 0, "custom_fields": 1, "mappings": 2 }));
     assert_eq!(status["push_rules"], json!({ "update": true, "create": true }));
     let mappings = hub.json(&["mapping", "list"]);
@@ -187,9 +224,17 @@ fn disconnect_forgets_the_connection_and_token_but_keeps_the_rest() {
         mappings["mappings"][1],
         json!({ "field_key": "company", "property": "company", "write_rule": "if-empty" })
     );
+    let push = hub.json_error(&["push", "--preview"]);
+    assert_eq!(push["code"], "not_connected", "syncing stopped: {push}");
+    assert!(push["message"].as_str().unwrap().contains("is disconnected"), "{push}");
 
-    let again = hub.run(&["disconnect"]).ok();
-    assert!(again.stdout.contains("Was not connected"), "{again:?}");
+    // Connecting the same portal again brings every rule and mapping back.
+    hub.connect(&portal);
+    let status = hub.json(&["status"]);
+    assert_eq!(status["connection"]["status"], "connected");
+    assert_eq!(status["counts"]["mappings"], 2);
+    assert_eq!(status["push_rules"], json!({ "update": true, "create": true }));
+    hub.run(&["push", "--preview"]).ok();
 }
 
 #[test]

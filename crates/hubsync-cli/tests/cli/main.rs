@@ -6,6 +6,8 @@ mod fields;
 mod import;
 mod leads;
 mod mapping;
+mod oauth;
+mod portals;
 mod push;
 mod rules;
 mod support;

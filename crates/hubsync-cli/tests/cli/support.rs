@@ -1,18 +1,23 @@
 //! A sandbox portal in the test process, a lead store in a temporary folder, and the real
 //! `hubsync` binary run against both. Every run checks that no token reached its output.
 
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use hubsync_sandbox::{PrivateToken, Sandbox, SandboxConfig};
+use hubsync_auth::keychain::testing::SecretServiceDaemon;
+use hubsync_sandbox::{OAuthClient, PrivateToken, Sandbox, SandboxConfig};
 use serde_json::Value;
 
 /// A private app token with every scope the sandbox knows.
 pub const TOKEN: &str = "pat-na1-cli-tests-7f3a9c21-5e4b-4d8a-9b1c-0123456789ab";
 /// A token that can read contacts (and so properties) but not owners.
 pub const CONTACTS_ONLY_TOKEN: &str = "pat-na1-cli-contacts-only-0d9e8f7a";
-const ALL_TOKENS: [&str; 2] = [TOKEN, CONTACTS_ONLY_TOKEN];
+/// The sandbox's registered OAuth app; its redirect URLs are registered per test.
+pub const OAUTH_CLIENT_ID: &str = "7c1e9a52-hubsync-cli-tests";
+pub const OAUTH_CLIENT_SECRET: &str = "oauth-secret-cli-tests-4b8d2f61a9c3";
+const ALL_TOKENS: [&str; 3] = [TOKEN, CONTACTS_ONLY_TOKEN, OAUTH_CLIENT_SECRET];
 
 /// A sandbox portal served by a runtime of its own, so tests stay synchronous and can run the
 /// binary while the portal answers.
@@ -24,15 +29,27 @@ pub struct Portal {
 
 impl Portal {
     pub fn start() -> Portal {
+        Portal::start_with(|_| {})
+    }
+
+    /// A portal with its config adjusted first (another portal id, an OAuth app…).
+    pub fn start_with(tweak: impl FnOnce(&mut SandboxConfig)) -> Portal {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let config = SandboxConfig {
+        let mut config = SandboxConfig {
             seed_contacts: 5,
             private_tokens: vec![
                 PrivateToken::new(TOKEN),
                 PrivateToken { token: CONTACTS_ONLY_TOKEN.into(), scopes: vec!["crm.objects.contacts.read".into()] },
             ],
+            oauth_clients: vec![OAuthClient {
+                client_id: OAUTH_CLIENT_ID.into(),
+                client_secret: OAUTH_CLIENT_SECRET.into(),
+                redirect_uris: Vec::new(),
+                app_id: 2_000_001,
+            }],
             ..SandboxConfig::default()
         };
+        tweak(&mut config);
         let sandbox = runtime.block_on(Sandbox::start(config)).expect("sandbox starts");
         let base_url = sandbox.base_url();
         Portal { sandbox: Some(sandbox), runtime, base_url }
@@ -67,6 +84,24 @@ impl Portal {
         })
     }
 
+    /// Plays the browser on the consent page at `url`: reads the form, sends `decision`
+    /// (`approve` or `deny`), follows HubSpot's redirect to the loopback callback, and returns
+    /// the page the callback answered with (or HubSpot's own page when it didn't redirect).
+    pub fn consent(&self, url: &str, decision: &str) -> String {
+        self.runtime.block_on(async {
+            let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+            let page = browser.get(url).send().await.unwrap().text().await.unwrap();
+            let mut form = hidden_inputs(&page);
+            assert!(!form.is_empty(), "the consent page has its form: {page}");
+            form.push(("decision".into(), decision.into()));
+            let reply = browser.post(format!("{}/oauth/authorize", self.base_url)).form(&form).send().await.unwrap();
+            let Some(location) = reply.headers().get("location").map(|l| l.to_str().unwrap().to_string()) else {
+                return reply.text().await.unwrap();
+            };
+            browser.get(location).send().await.unwrap().text().await.unwrap()
+        })
+    }
+
     /// Live contacts by lowercased primary email, with every stored property.
     pub fn contacts(&self) -> std::collections::HashMap<String, Value> {
         let all = self.control(reqwest::Method::GET, "/contacts", None);
@@ -97,11 +132,55 @@ impl Drop for Portal {
     }
 }
 
-/// A lead store in a temporary folder, and the binary run against it.
+/// The `name`/`value` pairs of an HTML page's hidden inputs, unescaped.
+fn hidden_inputs(page: &str) -> Vec<(String, String)> {
+    let attribute = |tag: &str, name: &str| {
+        let start = tag.find(&format!("{name}=\""))? + name.len() + 2;
+        let end = start + tag[start..].find('"')?;
+        Some(
+            tag[start..end]
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&"),
+        )
+    };
+    page.split("<input")
+        .skip(1)
+        .filter_map(|rest| {
+            let tag = &rest[..rest.find('>')?];
+            tag.contains("type=\"hidden\"").then(|| Some((attribute(tag, "name")?, attribute(tag, "value")?)))?
+        })
+        .collect()
+}
+
+/// A port nothing listens on now, for a test's OAuth callback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Fails if `text` holds what looks like a sandbox OAuth token: a refresh token (`na1-` and a
+/// UUID) or an access token (`CN` and 128 URL-safe characters).
+pub fn assert_no_oauth_tokens(text: &str, what: &str) {
+    let token_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    for (at, _) in text.match_indices("na1-") {
+        let rest: String = text[at + 4..].chars().take_while(|c| c.is_ascii_hexdigit() || *c == '-').collect();
+        assert!(rest.len() < 36, "a refresh token is in {what}");
+    }
+    for (at, _) in text.match_indices("CN") {
+        let rest = text[at + 2..].chars().take_while(|c| token_char(*c)).count();
+        assert!(rest < 100, "an access token is in {what}");
+    }
+}
+
+/// A lead store in a temporary folder, a real Secret Service of its own (gnome-keyring on a
+/// private D-Bus session), and the binary run against both.
 pub struct Hub {
     dir: tempfile::TempDir,
     pub db: PathBuf,
-    env: Vec<(String, String)>,
+    env: Vec<(OsString, OsString)>,
+    pub keychain: SecretServiceDaemon,
 }
 
 #[derive(Debug)]
@@ -115,7 +194,24 @@ impl Hub {
     pub fn new() -> Hub {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("hubsync.db");
-        Hub { dir, db, env: Vec::new() }
+        let keychain = SecretServiceDaemon::start().expect("gnome-keyring starts (scripts/setup.sh installs it)");
+        Hub { dir, db, env: keychain.env(), keychain }
+    }
+
+    /// The names of the store's files in its folder, sorted.
+    pub fn files_beside_the_store(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with("hubsync"))
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// The opted-into secret file beside the store.
+    pub fn secret_file(&self) -> PathBuf {
+        self.dir.path().join("hubsync.db.secrets")
     }
 
     pub fn dir(&self) -> &Path {
@@ -126,13 +222,15 @@ impl Hub {
         self.dir.path().join("data")
     }
 
-    pub fn token_file(&self) -> PathBuf {
-        self.dir.path().join("hubsync.db.token")
-    }
-
     /// Sets an environment variable for every later run.
     pub fn env(&mut self, key: &str, value: &str) {
         self.env.push((key.into(), value.into()));
+    }
+
+    /// Takes the keychain away from later runs: their D-Bus session address leads nowhere.
+    pub fn without_keychain(&mut self) {
+        let gone = hubsync_auth::keychain::testing::unreachable_bus_env(self.dir.path());
+        self.env.extend(gone);
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
@@ -147,6 +245,48 @@ impl Hub {
     /// Runs without `--db`: the store is the default one, under this hub's XDG data folder.
     pub fn run_in_default_store(&self, args: &[&str]) -> Run {
         self.spawn(&[], args, None)
+    }
+
+    /// `connect --oauth` with `args` after it, the client secret on stdin: waits for the consent
+    /// URL on stderr, lets `browser` play the browser on it (returning the page it ended on),
+    /// then waits for the command. Every output is checked for tokens.
+    pub fn connect_oauth(
+        &self,
+        args: &[&str],
+        client_secret: Option<&str>,
+        browser: impl FnOnce(&str) -> String,
+    ) -> (Run, String) {
+        use std::io::BufRead;
+        let mut all = vec!["connect", "--oauth", "--no-browser"];
+        all.extend_from_slice(args);
+        let mut child = self.spawn_with_stdin(&["--db".as_ref(), self.db.as_os_str()], &all, client_secret);
+        let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+        let mut seen = String::new();
+        let url = loop {
+            let mut line = String::new();
+            if stderr.read_line(&mut line).unwrap() == 0 {
+                break None;
+            }
+            seen.push_str(&line);
+            if let Some(url) = line.trim().strip_prefix("http") {
+                break Some(format!("http{url}"));
+            }
+        };
+        let page = url.map(|url| browser(&url)).unwrap_or_default();
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+        let output = child.wait_with_output().unwrap();
+        let run = Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: seen + &rest,
+        };
+        for token in ALL_TOKENS {
+            assert!(!run.stdout.contains(token) && !run.stderr.contains(token), "a secret was printed: {run:?}");
+        }
+        assert_no_oauth_tokens(&run.stdout, "stdout");
+        assert_no_oauth_tokens(&run.stderr, "stderr");
+        (run, page)
     }
 
     /// Starts the binary (with `--db`) without waiting for it, stdin closed and output discarded:
@@ -171,7 +311,8 @@ impl Hub {
         command
     }
 
-    fn spawn(&self, db: &[&std::ffi::OsStr], args: &[&str], stdin: Option<&str>) -> Run {
+    /// Starts the binary with its output piped and `stdin` written and closed.
+    fn spawn_with_stdin(&self, db: &[&std::ffi::OsStr], args: &[&str], stdin: Option<&str>) -> std::process::Child {
         let mut command = self.command(db, args);
         command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = command.spawn().expect("the hubsync binary starts");
@@ -180,6 +321,11 @@ impl Hub {
             input.write_all(text.as_bytes()).unwrap();
         }
         drop(input);
+        child
+    }
+
+    fn spawn(&self, db: &[&std::ffi::OsStr], args: &[&str], stdin: Option<&str>) -> Run {
+        let child = self.spawn_with_stdin(db, args, stdin);
         let output = child.wait_with_output().unwrap();
         let run = Run {
             code: output.status.code().unwrap_or(-1),
@@ -189,6 +335,8 @@ impl Hub {
         for token in ALL_TOKENS {
             assert!(!run.stdout.contains(token) && !run.stderr.contains(token), "a token was printed: {run:?}");
         }
+        assert_no_oauth_tokens(&run.stdout, "stdout");
+        assert_no_oauth_tokens(&run.stderr, "stderr");
         run
     }
 

@@ -1,14 +1,13 @@
 //! The store's integration suite: migrations, fields, leads, bulk imports, mapping, rules, connection, runs.
 
 mod import;
+mod portals;
 mod runs;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use hubsync_store::{
-    Clock, ConnectionInfo, FieldType, FixedClock, MIGRATIONS, PushRules, Store, StoreError, TokenKind, WriteRule,
-};
+use hubsync_store::{Clock, FieldType, FixedClock, MIGRATIONS, PushRules, Store, StoreError, WriteRule};
 use sha2::{Digest, Sha256};
 
 fn clock() -> Arc<FixedClock> {
@@ -34,6 +33,7 @@ const SHIPPED: &[(&str, &str)] = &[
     ("0003_pull_rules.sql", "2619d14c87465e2064ef38aa9a37ddbcf2e2aca0b55c0fb537892c29a87cf3d8"),
     ("0004_owners.sql", "574a287944c2e8b3136a27604a5c802416e390fc87b795698535c95439064359"),
     ("0005_undo_and_exports.sql", "f780dc558039233e41565983e513bc49296657b9e2020726c7b682b514a3af18"),
+    ("0006_portals.sql", "c5ce0ebbfb479b69c4833e19b5c44d4dbae95d6ad4d8043ccdcb580a5e33529c"),
 ];
 
 #[test]
@@ -212,29 +212,6 @@ fn create_is_allowed_only_while_update_is_on() {
     assert_eq!(store.set_push_rules(Some(false), Some(true)).unwrap_err().code(), "create_needs_update");
     assert_eq!(store.set_push_rules(Some(false), Some(false)).unwrap(), PushRules { update: false, create: false });
     assert_eq!(store.push_rules().unwrap(), PushRules { update: false, create: false });
-}
-
-#[test]
-fn disconnecting_forgets_the_portal_and_keeps_rules_and_mappings() {
-    let mut store = store();
-    assert!(store.connection().unwrap().is_none());
-    let info = ConnectionInfo {
-        portal_id: 24_681_357,
-        hub_domain: "hubsync-sandbox.hubspot.test".into(),
-        user_email: "admin@example.com".into(),
-        scopes: vec!["crm.objects.contacts.read".into(), "crm.objects.contacts.write".into()],
-        token_kind: TokenKind::PrivateApp,
-        base_url: "http://127.0.0.1:4010".into(),
-        connected_at: "2026-05-01T12:00:00Z".parse().unwrap(),
-    };
-    store.set_connection(&info).unwrap();
-    assert_eq!(store.connection().unwrap().as_ref(), Some(&info));
-    store.set_mapping("first_name", "firstname", None).unwrap();
-    store.set_push_rules(None, Some(true)).unwrap();
-    store.clear_connection().unwrap();
-    assert!(store.connection().unwrap().is_none());
-    assert_eq!(store.mappings().unwrap().len(), 2);
-    assert_eq!(store.push_rules().unwrap(), PushRules { update: true, create: true });
 }
 
 #[test]

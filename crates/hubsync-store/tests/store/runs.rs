@@ -6,7 +6,13 @@ use hubsync_store::{
 use serde_json::json;
 
 use super::import::row;
-use super::store;
+
+/// Runs belong to portal 42, the active one, as a live run's portal always is.
+fn store() -> hubsync_store::Store {
+    let mut store = super::store();
+    store.connect_portal(&super::portals::connection(42, "acme.hubspot.com")).unwrap();
+    store
+}
 
 fn item(seq: i64, lead_id: i64, email: &str, action: RunAction, outcome: Option<ItemOutcome>) -> RunItem {
     RunItem {

@@ -184,7 +184,7 @@ async fn a_live_pull_cut_off_after_its_first_chunk_resumes_to_the_same_store_as_
     let path = dir.join("hubsync.db");
     let run_id = {
         let mut store = hubsync_store::Store::open(&path, std::sync::Arc::new(hubsync_store::SystemClock)).unwrap();
-        store.set_connection(&whole.connection().unwrap().unwrap()).unwrap();
+        store.connect_portal(&super::push::connection_to(&portal)).unwrap();
         for mapping in whole.mappings().unwrap() {
             store.set_mapping(&mapping.field_key, &mapping.property, Some(mapping.write_rule)).unwrap();
         }

@@ -8,7 +8,8 @@ use std::time::Duration;
 use hubsync_hubspot::{ClientConfig, HubSpotClient, PortalLimiter, RateLimitSettings, Secret};
 use hubsync_sandbox::{Fixture, PrivateToken, Sandbox, SandboxConfig};
 use hubsync_store::{
-    ConnectionInfo, ItemOutcome, RunAction, RunMode, RunStatus, Store, SystemClock, TokenKind, WriteRule,
+    ItemOutcome, PortalConnection, RunAction, RunMode, RunStatus, SecretStoreKind, Store, SystemClock, TokenKind,
+    WriteRule,
 };
 use hubsync_sync::{Cancel, PushOptions, prepare_push, record_preview, resume_push, run_push};
 use serde_json::{Value, json};
@@ -102,19 +103,25 @@ pub fn prop<'a>(contact: &'a Value, name: &str) -> Option<&'a str> {
     contact["properties"][name].as_str()
 }
 
+/// What connecting the store to this sandbox portal with a private-app token saves.
+pub fn connection_to(portal: &Portal) -> PortalConnection {
+    PortalConnection {
+        portal_id: portal.sandbox.portal_id(),
+        name: "sandbox".into(),
+        hub_domain: "sandbox".into(),
+        user_email: String::new(),
+        scopes: vec![],
+        token_kind: TokenKind::PrivateApp,
+        base_url: portal.sandbox.base_url(),
+        client_id: None,
+        secret_store: SecretStoreKind::Keychain,
+        connected_at: chrono::Utc::now(),
+    }
+}
+
 pub fn store_for(portal: &Portal) -> Store {
     let mut store = Store::open_in_memory(Arc::new(SystemClock)).unwrap();
-    store
-        .set_connection(&ConnectionInfo {
-            portal_id: portal.sandbox.portal_id(),
-            hub_domain: "sandbox".into(),
-            user_email: String::new(),
-            scopes: vec![],
-            token_kind: TokenKind::PrivateApp,
-            base_url: portal.sandbox.base_url(),
-            connected_at: chrono::Utc::now(),
-        })
-        .unwrap();
+    store.connect_portal(&connection_to(portal)).unwrap();
     for (field, property) in [
         ("first_name", "firstname"),
         ("company", "company"),

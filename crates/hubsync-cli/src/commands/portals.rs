@@ -1,0 +1,97 @@
+//! `hubsync portals list | use PORTAL`.
+
+use hubsync_store::{Portal, PortalStatus, TokenKind};
+use serde::Serialize;
+
+use crate::cli::PortalsCommand;
+use crate::context::Context;
+use crate::error::{CliError, codes};
+use crate::output::{Table, emit, warn};
+
+pub fn run(ctx: &mut Context, command: PortalsCommand) -> anyhow::Result<()> {
+    match command {
+        PortalsCommand::List => list(ctx),
+        PortalsCommand::Use { portal } => use_portal(ctx, &portal),
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct PortalList {
+    portals: Vec<Portal>,
+}
+
+fn list(ctx: &Context) -> anyhow::Result<()> {
+    let portals = ctx.store.portals()?;
+    emit(ctx.json, &PortalList { portals }, |list| {
+        if list.portals.is_empty() {
+            return "No portal connected yet: `hubsync connect --oauth` (or `--token -`).".into();
+        }
+        let mut table = Table::new(&["", "portal", "name", "connection", "status", "user", "connected at"]);
+        for portal in &list.portals {
+            table.row(vec![
+                if portal.active { "*".into() } else { String::new() },
+                portal.portal_id.to_string(),
+                portal.name.clone(),
+                describe_kind(portal),
+                describe_status(portal),
+                if portal.user_email.is_empty() { "-".into() } else { portal.user_email.clone() },
+                portal.connected_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            ]);
+        }
+        table.render() + "* the active portal: syncs, the mapping and the rules are its own.\n"
+    })
+}
+
+fn use_portal(ctx: &mut Context, wanted: &str) -> anyhow::Result<()> {
+    let portal = find_portal(ctx, wanted)?;
+    let portal = ctx.store.use_portal(portal.portal_id)?;
+    if portal.status != PortalStatus::Connected {
+        warn(ctx.json, &format!("{} is {}: connect it again before syncing", portal.label(), describe_status(&portal)));
+    }
+    emit(ctx.json, &portal, |p| {
+        format!(
+            "Active portal: {} ({}). Its own mapping, rules and lead links are in use.\n",
+            p.label(),
+            describe_kind(p)
+        )
+    })
+}
+
+/// A portal by id or by name (any case), as `portals list` shows them.
+pub fn find_portal(ctx: &Context, wanted: &str) -> Result<Portal, CliError> {
+    let wanted = wanted.trim();
+    let portals = ctx.store.portals()?;
+    let found = match wanted.parse::<u64>() {
+        Ok(id) => portals.into_iter().find(|p| p.portal_id == id),
+        Err(_) => portals
+            .into_iter()
+            .find(|p| p.name.eq_ignore_ascii_case(wanted) || p.hub_domain.eq_ignore_ascii_case(wanted)),
+    };
+    found.ok_or_else(|| {
+        CliError::new(codes::PORTAL_NOT_FOUND, format!("no portal {wanted:?} is known to this store"))
+            .with_hint("`hubsync portals list` shows the portals")
+    })
+}
+
+/// How the portal is connected, with the built-in sandbox marked as such.
+pub fn describe_kind(portal: &Portal) -> String {
+    let secret = match portal.secret_store {
+        hubsync_store::SecretStoreKind::Keychain => "",
+        hubsync_store::SecretStoreKind::File => ", token in a file",
+    };
+    let kind = match portal.token_kind {
+        TokenKind::Oauth => "OAuth",
+        TokenKind::PrivateApp => "private app token",
+        TokenKind::ServiceKey => "service key",
+        TokenKind::Sandbox => "built-in sandbox portal (not HubSpot)",
+    };
+    format!("{kind}{secret}")
+}
+
+pub fn describe_status(portal: &Portal) -> String {
+    match portal.status {
+        PortalStatus::Connected => "connected".into(),
+        PortalStatus::ReconnectNeeded => "reconnect needed".into(),
+        PortalStatus::Disconnected => "disconnected".into(),
+    }
+}

@@ -1,0 +1,268 @@
+//! The portals this store has been connected to (`0006_portals.sql`): what is known of each,
+//! whether it is connected, and which one is active. Every configuration read and write (the
+//! mapping, the push and pull rules) and every lead's link goes to the active portal's profile;
+//! a portal connected for the first time starts from a copy of the profile active then.
+//!
+//! A portal row holds no secret by construction: tokens and client secrets live in the OS
+//! keychain (or, opted into, a file only the user can read), and `secret_store` says which.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::Result;
+use crate::error::StoreError;
+use crate::store::{Store, TokenKind, active_profile, parse_stamp, stamp};
+
+/// Whether a portal can be synced with now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PortalStatus {
+    Connected,
+    /// HubSpot refused the saved grant (revoked, app uninstalled) or the token must move: runs
+    /// stop cleanly and resume once the admin connects the portal again.
+    ReconnectNeeded,
+    /// The admin disconnected it: no token is kept; its configuration, leads' links and runs are.
+    Disconnected,
+}
+
+impl PortalStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PortalStatus::Connected => "connected",
+            PortalStatus::ReconnectNeeded => "reconnect-needed",
+            PortalStatus::Disconnected => "disconnected",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<PortalStatus> {
+        [PortalStatus::Connected, PortalStatus::ReconnectNeeded, PortalStatus::Disconnected]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+    }
+}
+
+/// Where a portal's secret (refresh token or private token) is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecretStoreKind {
+    /// The OS keychain (Secret Service, Keychain, Credential Manager).
+    Keychain,
+    /// A file readable only by the user, which the admin opted into.
+    File,
+}
+
+impl SecretStoreKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretStoreKind::Keychain => "keychain",
+            SecretStoreKind::File => "file",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<SecretStoreKind> {
+        [SecretStoreKind::Keychain, SecretStoreKind::File].into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+/// A portal as the store knows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Portal {
+    pub portal_id: u64,
+    /// What the admin sees beside the id: the portal's domain, or "Built-in sandbox portal".
+    pub name: String,
+    pub hub_domain: String,
+    /// The HubSpot user who approved an OAuth connection; empty for an app's token.
+    pub user_email: String,
+    pub scopes: Vec<String>,
+    pub token_kind: TokenKind,
+    pub base_url: String,
+    /// OAuth: the app whose client secret refreshes the token.
+    pub client_id: Option<String>,
+    pub secret_store: SecretStoreKind,
+    pub status: PortalStatus,
+    /// Why the status is not `connected`, in words.
+    pub status_detail: Option<String>,
+    pub active: bool,
+    pub connected_at: DateTime<Utc>,
+}
+
+impl Portal {
+    /// The built-in sandbox portal (a HubSpot-compatible server inside Hubsync), not HubSpot.
+    pub fn is_sandbox(&self) -> bool {
+        self.token_kind == TokenKind::Sandbox
+    }
+
+    /// `Built-in sandbox portal (123)`, `acme.hubspot.com (456)`.
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.name, self.portal_id)
+    }
+}
+
+/// What connecting proved about a portal; `Store::connect_portal` saves it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortalConnection {
+    pub portal_id: u64,
+    pub name: String,
+    pub hub_domain: String,
+    pub user_email: String,
+    pub scopes: Vec<String>,
+    pub token_kind: TokenKind,
+    pub base_url: String,
+    pub client_id: Option<String>,
+    pub secret_store: SecretStoreKind,
+    pub connected_at: DateTime<Utc>,
+}
+
+const PORTAL_COLUMNS: &str = "portal_id, name, hub_domain, user_email, scopes, token_kind, base_url, client_id,
+    secret_store, status, status_detail, active, connected_at";
+
+fn read_portal(r: &rusqlite::Row<'_>) -> rusqlite::Result<Portal> {
+    let conversion = |column: usize, what: String| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, what.into())
+    };
+    let scopes: String = r.get(4)?;
+    let kind: String = r.get(5)?;
+    let secret_store: String = r.get(8)?;
+    let status: String = r.get(9)?;
+    Ok(Portal {
+        portal_id: r.get::<_, i64>(0)? as u64,
+        name: r.get(1)?,
+        hub_domain: r.get(2)?,
+        user_email: r.get(3)?,
+        scopes: serde_json::from_str(&scopes).map_err(|e| conversion(4, format!("scopes: {e}")))?,
+        token_kind: TokenKind::parse(&kind).ok_or_else(|| conversion(5, format!("token kind {kind:?}")))?,
+        base_url: r.get(6)?,
+        client_id: r.get(7)?,
+        secret_store: SecretStoreKind::parse(&secret_store)
+            .ok_or_else(|| conversion(8, format!("secret store {secret_store:?}")))?,
+        status: PortalStatus::parse(&status).ok_or_else(|| conversion(9, format!("status {status:?}")))?,
+        status_detail: r.get(10)?,
+        active: r.get(11)?,
+        connected_at: parse_stamp(&r.get::<_, String>(12)?)?,
+    })
+}
+
+fn portal_by_id(conn: &Connection, portal_id: u64) -> Result<Option<Portal>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {PORTAL_COLUMNS} FROM portals WHERE portal_id = ?1"),
+            [portal_id as i64],
+            read_portal,
+        )
+        .optional()?)
+}
+
+impl Store {
+    /// This store's random identity, made by its first open: it names the store's keychain
+    /// entries.
+    pub fn store_id(&self) -> Result<String> {
+        Ok(self.conn.query_row("SELECT store_id FROM store_identity WHERE id = 1", [], |r| r.get(0))?)
+    }
+
+    /// Every portal this store was connected to, the active one first, then by id.
+    pub fn portals(&self) -> Result<Vec<Portal>> {
+        let mut stmt =
+            self.conn.prepare(&format!("SELECT {PORTAL_COLUMNS} FROM portals ORDER BY active DESC, portal_id"))?;
+        let portals = stmt.query_map([], read_portal)?.collect::<rusqlite::Result<_>>()?;
+        Ok(portals)
+    }
+
+    pub fn portal(&self, portal_id: u64) -> Result<Option<Portal>> {
+        portal_by_id(&self.conn, portal_id)
+    }
+
+    /// The portal syncs go to, whatever its status; `None` before any portal was connected.
+    pub fn active_portal(&self) -> Result<Option<Portal>> {
+        Ok(self
+            .conn
+            .query_row(&format!("SELECT {PORTAL_COLUMNS} FROM portals WHERE active = 1"), [], read_portal)
+            .optional()?)
+    }
+
+    /// Saves a connection and makes its portal the active one, in one transaction. A portal seen
+    /// before gets its facts refreshed and keeps its own configuration; a new one starts from a
+    /// copy of the configuration active until now (so a mapping built against a test portal
+    /// carries over to production), and from there the two are independent.
+    pub fn connect_portal(&mut self, connection: &PortalConnection) -> Result<Portal> {
+        if connection.portal_id == 0 || connection.portal_id > i64::MAX as u64 {
+            return Err(StoreError::InvalidPortal(format!("{} is not a HubSpot portal id", connection.portal_id)));
+        }
+        let id = connection.portal_id as i64;
+        let tx = self.conn.transaction()?;
+        let has_profile = tx
+            .query_row("SELECT 1 FROM portal_push_rules WHERE portal_id = ?1", [id], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if !has_profile {
+            let from = active_profile(&tx)?;
+            tx.execute(
+                "INSERT INTO portal_mappings (portal_id, field_key, property, write_rule)
+                 SELECT ?1, field_key, property, write_rule FROM portal_mappings WHERE portal_id = ?2",
+                params![id, from],
+            )?;
+            tx.execute(
+                "INSERT INTO portal_push_rules (portal_id, update_enabled, create_enabled)
+                 SELECT ?1, update_enabled, create_enabled FROM portal_push_rules WHERE portal_id = ?2",
+                params![id, from],
+            )?;
+            tx.execute(
+                "INSERT INTO portal_pull_rules (portal_id, rules, updated_at)
+                 SELECT ?1, rules, updated_at FROM portal_pull_rules WHERE portal_id = ?2",
+                params![id, from],
+            )?;
+        }
+        tx.execute("UPDATE portals SET active = 0 WHERE active = 1 AND portal_id <> ?1", [id])?;
+        tx.execute(
+            "INSERT INTO portals (portal_id, name, hub_domain, user_email, scopes, token_kind, base_url, client_id,
+                                  secret_store, status, status_detail, active, connected_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'connected', NULL, 1, ?10)
+             ON CONFLICT (portal_id) DO UPDATE SET name = excluded.name, hub_domain = excluded.hub_domain,
+                 user_email = excluded.user_email, scopes = excluded.scopes, token_kind = excluded.token_kind,
+                 base_url = excluded.base_url, client_id = excluded.client_id, secret_store = excluded.secret_store,
+                 status = 'connected', status_detail = NULL, active = 1, connected_at = excluded.connected_at",
+            params![
+                id,
+                connection.name,
+                connection.hub_domain,
+                connection.user_email,
+                serde_json::to_string(&connection.scopes).expect("strings"),
+                connection.token_kind.as_str(),
+                connection.base_url,
+                connection.client_id,
+                connection.secret_store.as_str(),
+                stamp(connection.connected_at),
+            ],
+        )?;
+        let portal =
+            portal_by_id(&tx, connection.portal_id)?.ok_or(StoreError::PortalNotFound(connection.portal_id))?;
+        tx.commit()?;
+        Ok(portal)
+    }
+
+    /// Makes a known portal the active one: syncs, the mapping and the rules are its from now on.
+    pub fn use_portal(&mut self, portal_id: u64) -> Result<Portal> {
+        let tx = self.conn.transaction()?;
+        if portal_by_id(&tx, portal_id)?.is_none() {
+            return Err(StoreError::PortalNotFound(portal_id));
+        }
+        tx.execute("UPDATE portals SET active = 0 WHERE active = 1", [])?;
+        tx.execute("UPDATE portals SET active = 1 WHERE portal_id = ?1", [portal_id as i64])?;
+        let portal = portal_by_id(&tx, portal_id)?.ok_or(StoreError::PortalNotFound(portal_id))?;
+        tx.commit()?;
+        Ok(portal)
+    }
+
+    /// Records that a portal needs reconnecting or was disconnected (with why, in words), or is
+    /// connected again.
+    pub fn set_portal_status(&mut self, portal_id: u64, status: PortalStatus, detail: Option<&str>) -> Result<Portal> {
+        let changed = self.conn.execute(
+            "UPDATE portals SET status = ?2, status_detail = ?3 WHERE portal_id = ?1",
+            params![portal_id as i64, status.as_str(), detail],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::PortalNotFound(portal_id));
+        }
+        portal_by_id(&self.conn, portal_id)?.ok_or(StoreError::PortalNotFound(portal_id))
+    }
+}

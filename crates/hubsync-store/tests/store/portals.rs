@@ -1,0 +1,155 @@
+//! Several portals: each keeps its own mapping, rules and lead links; one is active.
+
+use hubsync_store::{PortalConnection, PortalStatus, PushRules, SecretStoreKind, Store, TokenKind, WriteRule};
+use serde_json::json;
+
+pub fn connection(portal_id: u64, name: &str) -> PortalConnection {
+    PortalConnection {
+        portal_id,
+        name: name.into(),
+        hub_domain: name.into(),
+        user_email: "admin@example.com".into(),
+        scopes: vec!["crm.objects.contacts.read".into(), "crm.objects.contacts.write".into()],
+        token_kind: TokenKind::Oauth,
+        base_url: "https://api.hubapi.com".into(),
+        client_id: Some("client-1".into()),
+        secret_store: SecretStoreKind::Keychain,
+        connected_at: "2026-05-01T12:00:00Z".parse().unwrap(),
+    }
+}
+
+fn mapped(store: &Store) -> Vec<(String, String)> {
+    store.mappings().unwrap().into_iter().map(|m| (m.field_key, m.property)).collect()
+}
+
+#[test]
+fn each_portal_keeps_its_own_mapping_and_rules_and_a_new_one_starts_from_the_active_ones() {
+    let mut store = super::store();
+    assert!(store.active_portal().unwrap().is_none());
+    let id = store.store_id().unwrap();
+    assert!(id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
+    assert_ne!(id, super::store().store_id().unwrap(), "every store has its own");
+    store.set_mapping("first_name", "firstname", None).unwrap();
+    store.set_pull_rules_json(&json!({"conditions": []})).unwrap();
+
+    let test = store.connect_portal(&connection(111, "test.hubspot.com")).unwrap();
+    assert!(test.active && test.status == PortalStatus::Connected);
+    assert_eq!(mapped(&store), [("email".into(), "email".into()), ("first_name".into(), "firstname".into())]);
+    assert_eq!(store.pull_rules_json().unwrap(), Some(json!({"conditions": []})));
+    store.set_mapping("company", "company", Some(WriteRule::IfEmpty)).unwrap();
+    store.set_push_rules(None, Some(true)).unwrap();
+
+    // Production starts from the test portal's configuration, then goes its own way.
+    store.connect_portal(&connection(222, "prod.hubspot.com")).unwrap();
+    assert_eq!(mapped(&store).len(), 3);
+    assert_eq!(store.push_rules().unwrap(), PushRules { update: true, create: true });
+    store.remove_mapping("company").unwrap();
+    store.set_push_rules(None, Some(false)).unwrap();
+    store.set_pull_rules_json(&json!({"conditions": ["lifecyclestage = lead"]})).unwrap();
+
+    let back = store.use_portal(111).unwrap();
+    assert_eq!((back.portal_id, back.active), (111, true));
+    assert_eq!(mapped(&store).len(), 3, "the test portal kept its company mapping");
+    assert_eq!(store.push_rules().unwrap(), PushRules { update: true, create: true });
+    assert_eq!(store.pull_rules_json().unwrap(), Some(json!({"conditions": []})));
+    let portals = store.portals().unwrap();
+    assert_eq!(portals.iter().map(|p| (p.portal_id, p.active)).collect::<Vec<_>>(), [(111, true), (222, false)]);
+
+    // Another mapping row onto a property already mapped is refused within a profile only.
+    store.use_portal(222).unwrap();
+    store.set_mapping("job_title", "company", None).unwrap();
+    store.use_portal(111).unwrap();
+    assert_eq!(store.set_mapping("job_title", "company", None).unwrap_err().code(), "property_already_mapped");
+    assert_eq!(store.use_portal(999).unwrap_err().code(), "portal_not_found");
+}
+
+#[test]
+fn links_belong_to_their_portal() {
+    let mut store = super::store();
+    let lead = store.add_lead("ann@example.com", &[]).unwrap();
+    store.connect_portal(&connection(111, "test.hubspot.com")).unwrap();
+    store.link_contact(lead.id, Some("501")).unwrap();
+    assert_eq!(store.lead(lead.id).unwrap().unwrap().hubspot_id.as_deref(), Some("501"));
+
+    store.connect_portal(&connection(222, "prod.hubspot.com")).unwrap();
+    let in_prod = store.lead(lead.id).unwrap().unwrap();
+    assert_eq!(in_prod.hubspot_id, None, "a test portal's contact id means nothing in production");
+    assert!(store.lead_by_contact("501").unwrap().is_none());
+    assert_eq!(store.leads().unwrap()[0].hubspot_id, None);
+    store.link_contact(lead.id, Some("9001")).unwrap();
+
+    store.use_portal(111).unwrap();
+    assert_eq!(store.lead_by_contact("501").unwrap().map(|l| l.id), Some(lead.id));
+    assert_eq!(store.leads_page(0, 10).unwrap()[0].hubspot_id.as_deref(), Some("501"));
+    store.link_contact(lead.id, None).unwrap();
+    assert_eq!(store.lead(lead.id).unwrap().unwrap().hubspot_id, None);
+    store.use_portal(222).unwrap();
+    assert_eq!(store.lead(lead.id).unwrap().unwrap().hubspot_id.as_deref(), Some("9001"));
+    assert_eq!(store.link_contact(12345, Some("1")).unwrap_err().code(), "lead_not_found");
+}
+
+#[test]
+fn disconnecting_keeps_everything_and_reconnecting_brings_it_back() {
+    let mut store = super::store();
+    let lead = store.add_lead("ann@example.com", &[]).unwrap();
+    store.connect_portal(&connection(111, "test.hubspot.com")).unwrap();
+    store.set_mapping("first_name", "firstname", None).unwrap();
+    store.link_contact(lead.id, Some("501")).unwrap();
+
+    let gone = store.set_portal_status(111, PortalStatus::Disconnected, Some("disconnected by the admin")).unwrap();
+    assert_eq!((gone.status, gone.active), (PortalStatus::Disconnected, true));
+    assert_eq!(gone.status_detail.as_deref(), Some("disconnected by the admin"));
+    assert_eq!(mapped(&store).len(), 2);
+
+    let mut again = connection(111, "test.hubspot.com");
+    again.user_email = "other@example.com".into();
+    let back = store.connect_portal(&again).unwrap();
+    assert_eq!(
+        (back.status, back.status_detail, back.user_email.as_str()),
+        (PortalStatus::Connected, None, "other@example.com")
+    );
+    assert_eq!(mapped(&store).len(), 2, "the mapping came back, not a fresh copy");
+    assert_eq!(store.lead(lead.id).unwrap().unwrap().hubspot_id.as_deref(), Some("501"));
+    assert_eq!(store.set_portal_status(5, PortalStatus::Connected, None).unwrap_err().code(), "portal_not_found");
+    assert_eq!(store.connect_portal(&connection(0, "zero")).unwrap_err().code(), "invalid_portal");
+}
+
+#[test]
+fn a_version_5_store_moves_its_connection_mapping_rules_and_links_to_the_portal() {
+    let dir = super::temp_dir("portals-upgrade");
+    let path = dir.join("hubsync.db");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        let tx = conn.transaction().unwrap();
+        for migration in &hubsync_store::MIGRATIONS[..5] {
+            tx.execute_batch(migration.sql).unwrap();
+        }
+        tx.pragma_update(None, "user_version", 5).unwrap();
+        tx.execute_batch(
+            "INSERT INTO connection (id, portal_id, hub_domain, user_email, scopes, token_kind, base_url, connected_at)
+                 VALUES (1, 42, 'acme.hubspot.com', '', '[\"crm.objects.contacts.read\"]', 'private-app',
+                         'https://api.hubapi.com', '2026-05-01T12:00:00.000Z');
+             INSERT INTO mappings (field_key, property, write_rule) VALUES ('company', 'company', 'if-empty');
+             UPDATE push_rules SET create_enabled = 1;
+             INSERT INTO pull_rules (id, rules, updated_at) VALUES (1, '{\"new_only\":true}', '2026-05-01T12:00:00.000Z');
+             INSERT INTO leads (id, email, email_key, hubspot_id, created_at, updated_at)
+                 VALUES (1, 'ann@example.com', 'ann@example.com', '501', '2026-05-01T12:00:00.000Z', '2026-05-01T12:00:00.000Z');",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+    let store = Store::open(&path, super::clock()).unwrap();
+    let portal = store.active_portal().unwrap().unwrap();
+    assert_eq!(
+        (portal.portal_id, portal.name.as_str(), portal.token_kind),
+        (42, "acme.hubspot.com", TokenKind::PrivateApp)
+    );
+    assert_eq!(portal.status, PortalStatus::ReconnectNeeded, "its token file is no longer read");
+    assert!(portal.status_detail.unwrap().contains("keychain"));
+    assert_eq!(mapped(&store), [("email".into(), "email".into()), ("company".into(), "company".into())]);
+    assert_eq!(store.push_rules().unwrap(), PushRules { update: true, create: true });
+    assert_eq!(store.pull_rules_json().unwrap(), Some(json!({"new_only": true})));
+    assert_eq!(store.lead(1).unwrap().unwrap().hubspot_id.as_deref(), Some("501"));
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    std::fs::remove_dir_all(dir).unwrap();
+}
