@@ -8,5 +8,6 @@ mod plan;
 mod pull;
 mod pull_rules;
 pub mod push;
+mod reconnect;
 mod support;
 mod undo;

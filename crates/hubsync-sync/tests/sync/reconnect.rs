@@ -1,0 +1,125 @@
+//! A live push whose OAuth grant HubSpot revokes stops cleanly with its rows pending and "reconnect
+//! needed"; after the admin connects again, the same run resumes and every lead lands once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hubsync_auth::loopback::CancelHandle;
+use hubsync_auth::oauth::{ConnectOptions, Endpoints, HubSpotOAuth, OAuthApp, OAuthGrant, connect};
+use hubsync_auth::session::{OAuthSession, SystemClock};
+use hubsync_hubspot::{ClientConfig, HubSpotClient, PortalLimiter, Secret, TokenSource};
+use hubsync_sandbox::{OAuthClient, Sandbox, SandboxConfig};
+use hubsync_store::{PortalConnection, RunStatus, SecretStoreKind, Store, TokenKind};
+use hubsync_sync::{Cancel, PushOptions, prepare_push, resume_push, run_push};
+use serde_json::json;
+
+use crate::push::{fast, quiet};
+
+const CLIENT_ID: &str = "hubsync-sync-reconnect";
+const CLIENT_SECRET: &str = "reconnect-secret";
+
+fn app() -> OAuthApp {
+    OAuthApp::new(CLIENT_ID, Secret::new(CLIENT_SECRET))
+}
+
+/// Connects the way the apps do, the browser approving at once (the sandbox's auto-approve).
+async fn grant(sandbox: &Sandbox, port: u16) -> OAuthGrant {
+    let options = ConnectOptions {
+        ports: vec![port],
+        timeout: Duration::from_secs(30),
+        cancel: CancelHandle::new(),
+        ..ConnectOptions::default()
+    };
+    connect(app(), Endpoints::at(&sandbox.base_url()), options, |url| {
+        let url = url.to_string();
+        tokio::spawn(async move { reqwest::get(url).await.map(|_| ()) });
+        Ok(())
+    })
+    .await
+    .expect("connected")
+}
+
+fn client_for(sandbox: &Sandbox, session: Arc<OAuthSession>) -> HubSpotClient {
+    let config = ClientConfig::new(sandbox.base_url(), fast());
+    let source: Arc<dyn TokenSource> = session;
+    HubSpotClient::with_token_source(config, source, Arc::new(PortalLimiter::new(fast()))).unwrap()
+}
+
+fn session_from(sandbox: &Sandbox, grant: &OAuthGrant) -> Arc<OAuthSession> {
+    let oauth = HubSpotOAuth::new(app(), Endpoints::at(&sandbox.base_url())).unwrap();
+    Arc::new(OAuthSession::from_grant(oauth, grant, Arc::new(SystemClock)))
+}
+
+#[tokio::test]
+async fn a_revoked_grant_stops_the_push_which_resumes_after_reconnecting() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let sandbox = Sandbox::start(SandboxConfig {
+        rate_limits: false,
+        oauth_auto_approve: true,
+        oauth_clients: vec![OAuthClient {
+            client_id: CLIENT_ID.into(),
+            client_secret: CLIENT_SECRET.into(),
+            redirect_uris: vec![format!("http://localhost:{port}/callback")],
+            app_id: 2_000_001,
+        }],
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let first = grant(&sandbox, port).await;
+    let mut store = Store::open_in_memory(Arc::new(hubsync_store::SystemClock)).unwrap();
+    store
+        .connect_portal(&PortalConnection {
+            portal_id: first.info.hub_id,
+            name: first.info.hub_domain.clone(),
+            hub_domain: first.info.hub_domain.clone(),
+            user_email: first.info.user.clone().unwrap_or_default(),
+            scopes: first.info.scopes.clone(),
+            token_kind: TokenKind::Oauth,
+            base_url: sandbox.base_url(),
+            client_id: Some(CLIENT_ID.into()),
+            secret_store: SecretStoreKind::Keychain,
+            connected_at: chrono::Utc::now(),
+        })
+        .unwrap();
+    store.set_push_rules(None, Some(true)).unwrap();
+    store.set_mapping("company", "company", None).unwrap();
+    for i in 0..250 {
+        store.add_lead(&format!("lead{i}@example.com"), &[("company", "Acme")]).unwrap();
+    }
+    let session = session_from(&sandbox, &first);
+    let client = client_for(&sandbox, session.clone());
+    let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    assert_eq!(prepared.plan.counts.create, 250);
+
+    // The admin uninstalls the app in HubSpot: the refresh token dies, and so does the access token.
+    let control = |path: &str| reqwest::Client::new().post(format!("{}/__sandbox{path}", sandbox.base_url())).send();
+    control("/oauth/revoke-refresh-tokens").await.unwrap();
+    control("/oauth/expire-access-tokens").await.unwrap();
+    let run =
+        run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+    assert_eq!(run.status, RunStatus::Interrupted);
+    assert_eq!(run.counts.pending, 250, "nothing was written: {:?}", run.counts);
+    assert!(run.stop_reason.as_deref().unwrap().contains("reconnect"), "{:?}", run.stop_reason);
+    assert!(session.is_reconnect_needed());
+
+    // Connecting again gives a new grant; the same run resumes with it and completes.
+    let second = grant(&sandbox, port).await;
+    let client = client_for(&sandbox, session_from(&sandbox, &second));
+    let connected = Some(second.info.hub_id);
+    let run =
+        resume_push(&mut store, &client, run.id, connected, &PushOptions::default(), &Cancel::default(), &mut quiet)
+            .await
+            .unwrap();
+    assert_eq!((run.status, run.counts.created, run.counts.pending), (RunStatus::Completed, 250, 0));
+    let all = reqwest::Client::new()
+        .get(format!("{}/__sandbox/contacts", sandbox.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let created = all["results"].as_array().unwrap().iter().filter(|c| c["properties"]["company"] == json!("Acme"));
+    assert_eq!(created.count(), 250, "every lead landed once");
+}
