@@ -50,10 +50,16 @@ fn session_from(sandbox: &Sandbox, grant: &OAuthGrant) -> Arc<OAuthSession> {
     Arc::new(OAuthSession::from_grant(oauth, grant, Arc::new(SystemClock)))
 }
 
-#[tokio::test]
-async fn a_revoked_grant_stops_the_push_which_resumes_after_reconnecting() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let sandbox = Sandbox::start(SandboxConfig {
+/// Calls to the token endpoint so far (exchanges and refreshes).
+async fn token_requests(sandbox: &Sandbox) -> u64 {
+    let counters: serde_json::Value =
+        reqwest::get(format!("{}/__sandbox/counters", sandbox.base_url())).await.unwrap().json().await.unwrap();
+    counters["requests"]["POST /oauth/v1/token"].as_u64().unwrap_or(0)
+}
+
+/// A portal with the test's OAuth app registered for `port`, approving at once.
+async fn oauth_sandbox(port: u16) -> Sandbox {
+    Sandbox::start(SandboxConfig {
         rate_limits: false,
         oauth_auto_approve: true,
         oauth_clients: vec![OAuthClient {
@@ -65,16 +71,19 @@ async fn a_revoked_grant_stops_the_push_which_resumes_after_reconnecting() {
         ..SandboxConfig::default()
     })
     .await
-    .unwrap();
-    let first = grant(&sandbox, port).await;
+    .unwrap()
+}
+
+/// A store connected to the grant's portal, creates allowed, with `leads` new leads.
+fn connected_store(sandbox: &Sandbox, grant: &OAuthGrant, leads: usize) -> Store {
     let mut store = Store::open_in_memory(Arc::new(hubsync_store::SystemClock)).unwrap();
     store
         .connect_portal(&PortalConnection {
-            portal_id: first.info.hub_id,
-            name: first.info.hub_domain.clone(),
-            hub_domain: first.info.hub_domain.clone(),
-            user_email: first.info.user.clone().unwrap_or_default(),
-            scopes: first.info.scopes.clone(),
+            portal_id: grant.info.hub_id,
+            name: grant.info.hub_domain.clone(),
+            hub_domain: grant.info.hub_domain.clone(),
+            user_email: grant.info.user.clone().unwrap_or_default(),
+            scopes: grant.info.scopes.clone(),
             token_kind: TokenKind::Oauth,
             base_url: sandbox.base_url(),
             client_id: Some(CLIENT_ID.into()),
@@ -84,9 +93,18 @@ async fn a_revoked_grant_stops_the_push_which_resumes_after_reconnecting() {
         .unwrap();
     store.set_push_rules(None, Some(true)).unwrap();
     store.set_mapping("company", "company", None).unwrap();
-    for i in 0..250 {
+    for i in 0..leads {
         store.add_lead(&format!("lead{i}@example.com"), &[("company", "Acme")]).unwrap();
     }
+    store
+}
+
+#[tokio::test]
+async fn a_revoked_grant_stops_the_push_which_resumes_after_reconnecting() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let sandbox = oauth_sandbox(port).await;
+    let first = grant(&sandbox, port).await;
+    let mut store = connected_store(&sandbox, &first, 250);
     let session = session_from(&sandbox, &first);
     let client = client_for(&sandbox, session.clone());
     let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
@@ -122,4 +140,24 @@ async fn a_revoked_grant_stops_the_push_which_resumes_after_reconnecting() {
         .unwrap();
     let created = all["results"].as_array().unwrap().iter().filter(|c| c["properties"]["company"] == json!("Acme"));
     assert_eq!(created.count(), 250, "every lead landed once");
+}
+
+#[tokio::test]
+async fn an_access_token_expired_mid_run_is_refreshed_and_the_push_completes() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let sandbox = oauth_sandbox(port).await;
+    let grant = grant(&sandbox, port).await;
+    let mut store = connected_store(&sandbox, &grant, 150);
+    let session = session_from(&sandbox, &grant);
+    let client = client_for(&sandbox, session.clone());
+    let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+
+    // HubSpot expires the access token early (a 401 "expired"): one refresh, and the run goes on.
+    let expire = format!("{}/__sandbox/oauth/expire-access-tokens", sandbox.base_url());
+    reqwest::Client::new().post(expire).send().await.unwrap();
+    let run =
+        run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+    assert_eq!((run.status, run.counts.created, run.counts.pending), (RunStatus::Completed, 150, 0));
+    assert!(!session.is_reconnect_needed());
+    assert_eq!(token_requests(&sandbox).await, 2, "the code's exchange, then exactly one refresh");
 }
