@@ -62,17 +62,31 @@ impl SyncError {
 }
 
 /// Stops a live run between batches: the batches in flight finish and are recorded, the rest
-/// stay pending for `resume_push`.
+/// stay pending for `resume_push`. The reason becomes the run's stop reason.
 #[derive(Clone, Debug, Default)]
-pub struct Cancel(Arc<AtomicBool>);
+pub struct Cancel {
+    flag: Arc<AtomicBool>,
+    reason: Arc<std::sync::Mutex<Option<String>>>,
+}
 
 impl Cancel {
     pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.flag.store(true, Ordering::SeqCst);
+    }
+
+    /// Cancels with the reason the run's history shows (the first reason given wins).
+    pub fn cancel_because(&self, reason: impl Into<String>) {
+        self.reason.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert_with(|| reason.into());
+        self.cancel();
     }
 
     pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.flag.load(Ordering::SeqCst)
+    }
+
+    /// Why the run was cancelled: the reason given, or "cancelled".
+    pub fn reason(&self) -> String {
+        self.reason.lock().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_else(|| "cancelled".into())
     }
 }
 
@@ -804,7 +818,7 @@ async fn write_batches(
         }
     }
     if stop.is_none() && !queue.is_empty() {
-        stop = Some("cancelled".to_string());
+        stop = Some(cancel.reason());
     }
     Ok(stop)
 }

@@ -73,7 +73,7 @@ pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
     }
     confirm(&args, &connection, &prepared)?;
 
-    let cancel = cancel_on_ctrl_c();
+    let cancel = stop_signals(ctx, connection.portal_id);
     let mut bars = Bars::new(ctx.json);
     let run = run_push(&mut ctx.store, &client, prepared, &options, &cancel, &mut |p| bars.update(p)).await?;
     bars.finish();
@@ -139,14 +139,37 @@ fn confirm(args: &PushArgs, connection: &Portal, prepared: &PreparedPush) -> Res
     confirm_write("push", &question)
 }
 
-/// Ctrl-C stops the run between batches (the batches in flight finish and are recorded).
-pub fn cancel_on_ctrl_c() -> Cancel {
+/// What stops a live run between batches (the batches in flight finish and are recorded):
+/// Ctrl-C, or its portal disconnected or needing a reconnect, which another `hubsync` or the
+/// desktop app may record while this run goes on; the store is looked at twice a second.
+pub fn stop_signals(ctx: &Context, portal_id: u64) -> Cancel {
     let cancel = Cancel::default();
-    let handle = cancel.clone();
+    let on_ctrl_c = cancel.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             eprintln!("\nstopping after the batches in flight; `hubsync runs resume` finishes the run");
-            handle.cancel();
+            on_ctrl_c.cancel();
+        }
+    });
+    let on_disconnect = cancel.clone();
+    let db_path = ctx.db_path.clone();
+    tokio::spawn(async move {
+        let Ok(store) = hubsync_store::Store::open(&db_path, std::sync::Arc::new(hubsync_store::SystemClock)) else {
+            return;
+        };
+        let mut every = tokio::time::interval(std::time::Duration::from_millis(500));
+        while !on_disconnect.is_cancelled() {
+            every.tick().await;
+            match store.portal(portal_id) {
+                Ok(Some(portal)) if portal.status != hubsync_store::PortalStatus::Connected => {
+                    on_disconnect.cancel_because(format!(
+                        "{} was {} while the run went on",
+                        portal.label(),
+                        crate::commands::portals::describe_status(&portal)
+                    ));
+                }
+                _ => {}
+            }
         }
     });
     cancel

@@ -6,7 +6,7 @@ use hubsync_sync::{PushOptions, resume_push};
 use serde::Serialize;
 
 use crate::cli::RunsCommand;
-use crate::commands::push::{Bars, cancel_on_ctrl_c, finish};
+use crate::commands::push::{Bars, finish, stop_signals};
 use crate::context::Context;
 use crate::output::{Table, emit, on_off, pairs};
 
@@ -55,7 +55,7 @@ pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> 
             let connection = ctx.connection()?;
             let client = ctx.client()?;
             let options = PushOptions { concurrency: args.concurrency.max(1), ..PushOptions::default() };
-            let cancel = cancel_on_ctrl_c();
+            let cancel = stop_signals(ctx, connection.portal_id);
             let mut bars = Bars::new(ctx.json);
             let run = resume_push(
                 &mut ctx.store,

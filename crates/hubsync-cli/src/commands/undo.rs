@@ -8,7 +8,7 @@ use hubsync_sync::{
 use serde::Serialize;
 
 use crate::cli::UndoArgs;
-use crate::commands::push::{Bars, cancel_on_ctrl_c, duration_words, finish};
+use crate::commands::push::{Bars, duration_words, finish, stop_signals};
 use crate::context::Context;
 use crate::output::{Table, confirm_write, emit, pairs, warn};
 
@@ -56,7 +56,7 @@ pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
         return emit(ctx.json, &report, |r| preview_text(r, &connection));
     }
     confirm(&args, &connection, &prepared)?;
-    let cancel = cancel_on_ctrl_c();
+    let cancel = stop_signals(ctx, connection.portal_id);
     let mut bars = Bars::new(ctx.json);
     let options = PushOptions { concurrency, ..PushOptions::default() };
     let run = run_undo(&mut ctx.store, &client, prepared, &options, &cancel, &mut |p| bars.update(p)).await?;

@@ -272,3 +272,47 @@ fn owners_are_listed_and_each_pulled_lead_shows_its_owner() {
     let offline = hub.json(&["owners", "list"]);
     assert_eq!(offline["live"], false, "the owners as last read: {offline}");
 }
+
+#[test]
+fn disconnecting_stops_a_running_push_at_once_and_it_resumes_after_reconnecting() {
+    let portal = Portal::start();
+    let hub = Hub::new();
+    hub.connect(&portal);
+    hub.run(&["mapping", "set", "company", "company"]).ok();
+    hub.run(&["rules", "push", "--create", "on"]).ok();
+    let mut csv = String::from("email,company\n");
+    for i in 0..800 {
+        csv.push_str(&format!("d{i}@example.com,Acme\n"));
+    }
+    let file = hub.dir().join("leads.csv");
+    std::fs::write(&file, csv).unwrap();
+    hub.run(&["leads", "import", file.to_str().unwrap()]).ok();
+    // Eight batches of a second each: time enough to disconnect between them.
+    portal.control(reqwest::Method::PUT, "/faults", Some(json!({ "latencyMs": 1000, "paths": ["/batch/upsert"] })));
+    let before = written(&portal);
+    let mut child = hub.start(&["push", "--yes", "--concurrency", "1"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while written(&portal) < before + 100 {
+        assert!(Instant::now() < deadline, "the push never wrote");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    hub.run(&["disconnect"]).ok();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the push ended interrupted");
+
+    let runs = hub.json(&["runs", "list"]);
+    let run = &runs["runs"][0];
+    assert_eq!(run["status"], "interrupted", "{runs}");
+    assert!(run["stop_reason"].as_str().unwrap().contains("disconnected while the run went on"), "{run}");
+    let pending = run["counts"]["pending"].as_u64().unwrap();
+    assert!(pending >= 100, "stopped well before the end: {run}");
+
+    hub.connect(&portal);
+    portal.control(reqwest::Method::PUT, "/faults", Some(json!({})));
+    let id = run["id"].as_i64().unwrap().to_string();
+    let resumed = hub.json(&["runs", "resume", &id, "--concurrency", "4"]);
+    assert_eq!(resumed["run"]["status"], "completed", "{resumed}");
+    let mut contacts = portal.contacts();
+    contacts.retain(|email, _| email.starts_with('d') && email.ends_with("@example.com"));
+    assert_eq!(contacts.len(), 800, "every lead landed once");
+}
