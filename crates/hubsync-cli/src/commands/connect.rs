@@ -167,9 +167,12 @@ async fn connect_oauth(
         )
         .into());
     }
+    // The token info names the portal itself (acme.hubspot.com); the account details only the
+    // UI's domain, which many portals share.
+    let name = if grant.info.hub_domain.is_empty() { proof.name.clone() } else { grant.info.hub_domain.clone() };
     let connection = PortalConnection {
         portal_id: grant.info.hub_id,
-        name: proof.name.clone(),
+        name,
         hub_domain: if grant.info.hub_domain.is_empty() {
             proof.hub_domain.clone()
         } else {

@@ -33,6 +33,7 @@ fn connect_in_the_browser_test_reconnect_and_disconnect() {
     assert_eq!(connected["portal_id"], json!(portal.portal_id()));
     assert_eq!(connected["token_kind"], "oauth");
     assert_eq!(connected["client_id"], OAUTH_CLIENT_ID);
+    assert_eq!(connected["name"], "hubsync-sandbox.hubspot.test", "named by the token info's portal domain");
     assert_eq!(connected["user_email"], "admin@hubsync-sandbox.test");
     for scope in ["oauth", "crm.objects.contacts.read", "crm.objects.contacts.write", "crm.objects.owners.read"] {
         assert!(connected["scopes"].as_array().unwrap().contains(&json!(scope)), "{scope}: {connected}");
