@@ -165,6 +165,9 @@ impl From<&ClientError> for CliError {
                 CliError::new(code, format!("the token is missing the scope {named}"))
                     .with_hint("add the scope to the private app in HubSpot (Settings → Integrations → Private Apps), then connect again")
             }
+            ClientError::ReconnectNeeded { .. } => CliError::new(code, e.to_string()).with_hint(
+                "run `hubsync connect --oauth` and approve in the browser; an interrupted run then resumes with `hubsync runs resume RUN`",
+            ),
             ClientError::Unreachable { .. } => {
                 CliError::new(code, e.to_string()).with_hint("check the network, or the --base-url given to connect")
             }

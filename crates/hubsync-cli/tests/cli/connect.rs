@@ -8,6 +8,8 @@ use crate::support::{CONTACTS_ONLY_TOKEN, Hub, Portal, TOKEN, contains};
 fn connect_with_a_good_token_then_status_shows_the_portal() {
     let portal = Portal::start();
     let hub = Hub::new();
+    // Where earlier versions kept the token: connecting moves it to the keychain, so it goes.
+    std::fs::write(hub.dir().join("hubsync.db.token"), "pat-na1-old-token").unwrap();
     let connected = hub.connect(&portal);
     assert!(connected.stdout.contains(&format!("Connected to HubSpot portal {}", portal.portal_id())), "{connected:?}");
     assert!(connected.stdout.contains("100 per 10 s"), "the rate limit seen: {connected:?}");
