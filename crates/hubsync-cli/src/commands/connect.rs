@@ -156,17 +156,25 @@ async fn connect_oauth(
     let limiter = Arc::new(PortalLimiter::new(config.limits));
     let source: Arc<dyn TokenSource> = session.clone();
     let client = HubSpotClient::with_token_source(config, source, limiter)?;
-    let proof = prove(&client).await?;
-    if proof.portal_id != grant.info.hub_id {
-        return Err(CliError::new(
+    let proved = prove(&client).await.and_then(|proof| match proof.portal_id == grant.info.hub_id {
+        true => Ok(proof),
+        false => Err(CliError::new(
             codes::NOT_CONNECTED,
             format!(
-                "HubSpot's token info says portal {}, its account details portal {}",
+                "HubSpot's token info says portal {}, its account details portal {}; nothing was saved",
                 grant.info.hub_id, proof.portal_id
             ),
         )
-        .into());
-    }
+        .into()),
+    });
+    let proof = match proved {
+        Ok(proof) => proof,
+        Err(error) => {
+            // Nothing will use this grant: don't leave it live at HubSpot.
+            let _ = session.oauth().revoke(&session.refresh_token().await).await;
+            return Err(error);
+        }
+    };
     // The token info names the portal itself (acme.hubspot.com); the account details only the
     // UI's domain, which many portals share.
     let name = if grant.info.hub_domain.is_empty() { proof.name.clone() } else { grant.info.hub_domain.clone() };

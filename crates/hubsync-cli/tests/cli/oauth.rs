@@ -114,4 +114,15 @@ fn declining_timing_out_and_a_missing_secret_are_said_in_words() {
     assert!(run.stderr.contains("no answer came back from HubSpot's consent page"), "{run:?}");
     assert_eq!(hub.json(&["status"])["connection"], json!(null), "nothing was saved");
     assert!(hub.keychain.item_labels().unwrap().is_empty(), "nothing was kept");
+
+    // Approved, but the owners can't be read: nothing is saved and the new grant is revoked.
+    portal.control(reqwest::Method::PUT, "/faults", Some(json!({ "unavailable": 1.0, "paths": ["/crm/v3/owners"] })));
+    let args = [&base[..], &["--client-secret", "-"]].concat();
+    let (run, _) = hub.connect_oauth(&args, Some(OAUTH_CLIENT_SECRET), |url| portal.consent(url, "approve"));
+    let run = run.fails();
+    assert!(run.stderr.contains("cannot read owners (nothing was saved)"), "{run:?}");
+    let counters = portal.control(reqwest::Method::GET, "/counters", None);
+    assert_eq!(counters["requests"]["POST /oauth/v3/token/revoke"], 1, "{counters}");
+    assert_eq!(hub.json(&["status"])["connection"], json!(null));
+    assert!(hub.keychain.item_labels().unwrap().is_empty());
 }
