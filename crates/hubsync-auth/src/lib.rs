@@ -6,6 +6,9 @@
 //! - `session`: the token source a `HubSpotClient` draws access tokens from: refresh ahead of
 //!   expiry, one refresh at a time, "reconnect needed" on a revoked grant.
 //! - `connection`: a portal's secrets within one lead store, and Test Connection's checks.
+//! - `portals`: connecting a lead store's portals (where the secret goes, the checks before
+//!   saving, clients for saved portals, a refused grant recorded, disconnecting), shared by both
+//!   apps.
 //! - `keychain`: where refresh tokens, private-app tokens and client secrets are kept: the OS
 //!   keychain, or (opted into) a file only the user can read.
 
@@ -13,4 +16,5 @@ pub mod connection;
 pub mod keychain;
 pub mod loopback;
 pub mod oauth;
+pub mod portals;
 pub mod session;

@@ -3,6 +3,7 @@
 //! `CliError::from_anyhow` finds the typed error in the chain for the code and keeps the whole
 //! chain as the message.
 
+use hubsync_auth::portals::ConnectError;
 use hubsync_hubspot::ClientError;
 use hubsync_store::{RowError, StoreError};
 use hubsync_sync::SyncError;
@@ -84,6 +85,8 @@ impl CliError {
             } else if let Some(e) = cause.downcast_ref::<StoreError>() {
                 Some(CliError::from(e))
             } else if let Some(e) = cause.downcast_ref::<ClientError>() {
+                Some(CliError::from(e))
+            } else if let Some(e) = cause.downcast_ref::<ConnectError>() {
                 Some(CliError::from(e))
             } else if let Some(e) = cause.downcast_ref::<SyncError>() {
                 Some(CliError::from(e))
@@ -178,6 +181,37 @@ impl From<&ClientError> for CliError {
 
 impl From<ClientError> for CliError {
     fn from(e: ClientError) -> Self {
+        CliError::from(&e)
+    }
+}
+
+impl From<&ConnectError> for CliError {
+    fn from(e: &ConnectError) -> Self {
+        let error = CliError::new(e.code(), e.to_string());
+        match e {
+            ConnectError::Store(e) => CliError::from(e),
+            ConnectError::Client(e) => CliError::from(e),
+            ConnectError::CheckFailed { source, .. } => CliError { hint: CliError::from(source).hint, ..error },
+            ConnectError::NotConnected | ConnectError::Disconnected { .. } | ConnectError::NoToken { .. } => {
+                error.with_hint(CONNECT_HINT)
+            }
+            ConnectError::ReconnectNeeded { kind, base_url, .. } => {
+                error.with_hint(crate::context::reconnect_hint(*kind, base_url))
+            }
+            ConnectError::NoApp => error.with_hint(
+                "create a HubSpot app as the README's \"Connect with OAuth\" explains, then run \
+                 `hubsync connect --oauth --client-id ID --client-secret -` and paste its secret",
+            ),
+            ConnectError::ClientSecretMissing(client_id) => {
+                error.with_hint(format!("add `--client-secret -` and paste it (app {client_id}, Auth tab in HubSpot)"))
+            }
+            _ => error,
+        }
+    }
+}
+
+impl From<ConnectError> for CliError {
+    fn from(e: ConnectError) -> Self {
         CliError::from(&e)
     }
 }

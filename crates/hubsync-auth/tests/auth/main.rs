@@ -3,5 +3,6 @@
 
 mod keychain;
 mod oauth;
+mod portals;
 mod session;
 mod support;

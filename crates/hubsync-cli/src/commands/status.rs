@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::commands::connect::describe_rate_limit;
 use crate::commands::portals::{describe_kind, describe_status};
-use crate::context::{Context, TOKEN_ENV, env_token_set, usable};
+use crate::context::{Context, TOKEN_ENV, env_token_set};
 use crate::error::CliError;
 use crate::output::{emit, on_off, pairs};
 
@@ -68,9 +68,12 @@ pub async fn run(ctx: &Context) -> anyhow::Result<()> {
     let connection = store.active_portal()?;
     let portal = match &connection {
         Some(active) if active.status == PortalStatus::Connected => Some(check_portal(ctx).await),
-        Some(active) => {
-            Some(PortalCheck { reachable: false, portal_id: None, rate_limit: None, error: usable(active).err() })
-        }
+        Some(active) => Some(PortalCheck {
+            reachable: false,
+            portal_id: None,
+            rate_limit: None,
+            error: hubsync_auth::portals::usable(active).err().map(CliError::from),
+        }),
         None => None,
     };
     let other_portals = store.portals()?.len().saturating_sub(1);

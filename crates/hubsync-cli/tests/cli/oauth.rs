@@ -103,7 +103,7 @@ fn declining_timing_out_and_a_missing_secret_are_said_in_words() {
 
     let missing = hub.run(&[&["--json", "connect", "--oauth"][..], &base[..]].concat());
     let error: Value = missing.fails().json();
-    assert_eq!(error["error"]["code"], "usage");
+    assert_eq!(error["error"]["code"], "client_secret_missing");
     assert!(error["error"]["hint"].as_str().unwrap().contains("--client-secret -"), "{error}");
 
     // HubSpot sends nothing back on a refusal: the attempt times out and says what may have happened.
