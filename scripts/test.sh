@@ -39,6 +39,10 @@ step "ui lint" npm --prefix ui run --silent lint
 step "ui build" npm --prefix ui run --silent build
 step "cargo clippy" cargo clippy --workspace --all-targets "${FEATURES[@]}" -- -D warnings
 step "cargo test" cargo test --workspace "${FEATURES[@]}"
+# `cargo test` re-exported the IPC types' TypeScript bindings (ts-rs); committed ones must match.
+step "TypeScript bindings current" bash -c 'git diff --exit-code --stat -- ui/src/bindings &&
+    test -z "$(git ls-files --others --exclude-standard -- ui/src/bindings)" ||
+    { echo "ui/src/bindings changed: run cargo test and commit them" >&2; exit 1; }'
 if [ -f tests/fidelity/run.sh ]; then
     # The binary the test step just built; building it alone would resolve other features and
     # compile it again.

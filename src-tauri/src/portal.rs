@@ -4,6 +4,7 @@
 use hubsync_sandbox::{PrivateToken, Sandbox, SandboxConfig};
 use serde::Serialize;
 use tokio::sync::{Mutex, OnceCell};
+use ts_rs::TS;
 
 use crate::error::CommandError;
 
@@ -14,10 +15,13 @@ pub const SEED_CONTACTS: usize = 250;
 pub const SANDBOX_TOKEN: &str = "pat-sandbox-hubsync-desktop";
 
 /// What the UI shows about the portal the app is talking to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct PortalSummary {
     pub base_url: String,
+    // HubSpot portal ids stay far below 2^53: a plain number in the page.
+    #[ts(type = "number")]
     pub portal_id: u64,
     pub contact_count: usize,
 }

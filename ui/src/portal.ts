@@ -1,11 +1,10 @@
 import { invoke, isTauri } from "@tauri-apps/api/core";
 
-/** The HubSpot-compatible portal the app is talking to (mirrors `PortalSummary` in src-tauri). */
-export interface SandboxPortal {
-  baseUrl: string;
-  portalId: number;
-  contactCount: number;
-}
+import type { CommandError as CommandErrorPayload } from "./bindings/CommandError";
+import type { PortalSummary } from "./bindings/PortalSummary";
+
+/** The HubSpot-compatible portal the app is talking to (`PortalSummary` in src-tauri). */
+export type SandboxPortal = PortalSummary;
 
 /** A failed command; Rust sends every command error over IPC as `{ code, message }`. */
 export class CommandError extends Error {
@@ -18,7 +17,7 @@ export class CommandError extends Error {
   }
 }
 
-function isErrorPayload(value: unknown): value is { code: string; message: string } {
+function isErrorPayload(value: unknown): value is CommandErrorPayload {
   if (typeof value !== "object" || value === null) return false;
   const { code, message } = value as Record<string, unknown>;
   return typeof code === "string" && typeof message === "string";
