@@ -1,8 +1,19 @@
 fn main() {
-    // Only `sandbox_portal` is reachable from the page, and only through the capability
-    // in capabilities/ that grants it to the main window.
+    // Only these commands are reachable from the page, and only through the capability in
+    // capabilities/ that grants them to the main window.
+    const COMMANDS: &[&str] = &[
+        "sandbox_portal",
+        "portals_overview",
+        "use_portal",
+        "use_sandbox",
+        "connect_token",
+        "oauth_start",
+        "oauth_cancel",
+        "test_connection",
+        "disconnect",
+    ];
     tauri_build::try_build(
-        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(&["sandbox_portal"])),
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
     )
     .expect("failed to generate the Tauri context (is ui/dist built?)");
 }

@@ -28,7 +28,10 @@ export default defineConfig(
   {
     // Generated from the Rust IPC types by ts-rs (`cargo test`): its style, not ours.
     files: ["src/bindings/**/*.ts"],
-    rules: { "@typescript-eslint/consistent-type-definitions": "off" },
+    rules: {
+      "@typescript-eslint/consistent-type-definitions": "off",
+      "@typescript-eslint/array-type": "off",
+    },
   },
   {
     files: ["**/*.js"],

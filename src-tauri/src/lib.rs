@@ -4,6 +4,7 @@
 pub mod commands;
 pub mod error;
 pub mod portal;
+pub mod workspace;
 
 use std::io::IsTerminal;
 
@@ -11,6 +12,7 @@ use tauri::{Manager, RunEvent};
 use tracing_subscriber::EnvFilter;
 
 use crate::portal::BuiltinPortal;
+use crate::workspace::AppWorkspace;
 
 /// Builds and runs the app until its last window closes.
 pub fn run() {
@@ -23,16 +25,39 @@ pub fn run() {
     let app = tauri::Builder::default()
         .manage(BuiltinPortal::default())
         .setup(|app| {
-            // No HubSpot account can be connected yet, so start the built-in portal now rather
-            // than on the page's first request; the window opens without waiting for it.
+            // The lead store the command line shares: `<data dir>/app.hubsync.desktop/hubsync.db`.
+            let data_dir = app.path().app_data_dir()?;
+            let workspace = AppWorkspace::open(&data_dir);
+            if let Err(error) = &workspace.0 {
+                tracing::error!(%error, "the lead store could not be opened");
+            }
+            app.manage(workspace);
+            // Start the built-in portal now rather than on the page's first request, and record
+            // where it listens; on a first start it is the active portal. The window opens
+            // without waiting for it.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 // A failure is logged and kept for the page to report.
-                let _ = handle.state::<BuiltinPortal>().ensure_started().await;
+                let Ok(sandbox) = handle.state::<BuiltinPortal>().info().await else { return };
+                if let Ok(workspace) = handle.state::<AppWorkspace>().get()
+                    && let Err(error) = workspace.register_sandbox(&sandbox).await
+                {
+                    tracing::error!(%error, "the built-in sandbox portal could not be recorded");
+                }
             });
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![commands::sandbox_portal])
+        .invoke_handler(tauri::generate_handler![
+            commands::sandbox_portal,
+            commands::portals_overview,
+            commands::use_portal,
+            commands::use_sandbox,
+            commands::connect_token,
+            commands::oauth_start,
+            commands::oauth_cancel,
+            commands::test_connection,
+            commands::disconnect,
+        ])
         .build(tauri::generate_context!())
         .expect("failed to build the Tauri app");
 

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use hubsync_hubspot::{ClientError, HubSpotClient, RateLimitSeen};
 use hubsync_store::{SecretStoreKind, TokenKind};
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::keychain::{self, DEFAULT_SERVICE, EntryName, SecretStore};
 
@@ -78,23 +79,28 @@ impl Credentials {
 }
 
 /// One check of Test Connection.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
 pub struct Check {
     /// `token`, `contacts read`, `owners read`, `rate limit`.
+    #[ts(type = "string")]
     pub check: &'static str,
     pub passed: bool,
     /// What it found, or why it failed, in words.
     pub detail: String,
     /// The round trip, for checks that made a call.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
     pub millis: Option<u64>,
     /// The stable code of a failure.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub code: Option<String>,
 }
 
 /// What Test Connection found.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
 pub struct ConnectionReport {
     pub passed: bool,
     pub checks: Vec<Check>,

@@ -14,6 +14,7 @@ use hubsync_store::{
     Clock as StoreClock, Portal, PortalConnection, PortalStatus, SecretStoreKind, Store, StoreError, TokenKind,
 };
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::connection::{CONTACTS_READ, CONTACTS_WRITE, Credentials, OWNERS_READ, TokenFacts, explain};
 use crate::keychain::SecretStoreError;
@@ -172,10 +173,13 @@ pub fn record_session(store: &mut Store, portal_id: u64, session: &OAuthSession)
 }
 
 /// What a new connection proved: each check passed, and what the portal said about itself.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
 pub struct ProvenCheck {
+    #[ts(type = "string")]
     pub check: &'static str,
     /// The scope it proves, if any.
+    #[ts(type = "string | null")]
     pub scope: Option<&'static str>,
     pub detail: String,
 }
@@ -225,12 +229,14 @@ pub async fn prove(client: &HubSpotClient) -> Result<Proof, ConnectError> {
 }
 
 /// A saved connection, as both apps report it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
 pub struct Connected {
     #[serde(flatten)]
     pub portal: Portal,
     pub time_zone: Option<String>,
     /// Scopes a read can't prove.
+    #[ts(type = "Array<string>")]
     pub not_checked: Vec<&'static str>,
     pub checks: Vec<ProvenCheck>,
     pub rate_limit: RateLimitSeen,
@@ -238,11 +244,13 @@ pub struct Connected {
     pub secret_kept_in: String,
     /// Another portal was active until now.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
     pub previously_active: Option<u64>,
 }
 
 /// What disconnecting did.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
 pub struct Disconnected {
     #[serde(flatten)]
     pub portal: Portal,
@@ -250,6 +258,7 @@ pub struct Disconnected {
     pub revoked: bool,
     /// Why it wasn't, when it wasn't.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub not_revoked: Option<String>,
     /// The token was deleted from where it was kept.
     pub secret_deleted: bool,

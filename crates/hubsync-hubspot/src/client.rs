@@ -202,12 +202,16 @@ impl ApiRequest {
 
 /// What the last reply's `X-HubSpot-RateLimit-*` headers said (each may be absent: OAuth apps
 /// get no daily figures).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct RateLimitSeen {
     pub max: Option<u32>,
     pub remaining: Option<u32>,
+    #[ts(type = "number | null")]
     pub interval_ms: Option<u64>,
+    #[ts(type = "number | null")]
     pub daily: Option<u64>,
+    #[ts(type = "number | null")]
     pub daily_remaining: Option<u64>,
 }
 

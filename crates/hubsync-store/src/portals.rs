@@ -9,14 +9,16 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::Result;
 use crate::error::StoreError;
 use crate::store::{Store, TokenKind, active_profile, parse_stamp, stamp};
 
 /// Whether a portal can be synced with now.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "kebab-case")]
+#[ts(export)]
 pub enum PortalStatus {
     Connected,
     /// HubSpot refused the saved grant (revoked, app uninstalled) or the token must move: runs
@@ -43,8 +45,9 @@ impl PortalStatus {
 }
 
 /// Where a portal's secret (refresh token or private token) is kept.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "kebab-case")]
+#[ts(export)]
 pub enum SecretStoreKind {
     /// The OS keychain (Secret Service, Keychain, Credential Manager).
     Keychain,
@@ -66,8 +69,11 @@ impl SecretStoreKind {
 }
 
 /// A portal as the store knows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct Portal {
+    // HubSpot portal ids stay far below 2^53: a plain number in the page.
+    #[ts(type = "number")]
     pub portal_id: u64,
     /// What the admin sees beside the id: the portal's domain, or "Built-in sandbox portal".
     pub name: String,
@@ -251,6 +257,18 @@ impl Store {
         let portal = portal_by_id(&tx, portal_id)?.ok_or(StoreError::PortalNotFound(portal_id))?;
         tx.commit()?;
         Ok(portal)
+    }
+
+    /// Moves a portal to another address: the built-in sandbox portal listens on a new port
+    /// each time the app starts.
+    pub fn set_portal_base_url(&mut self, portal_id: u64, base_url: &str) -> Result<Portal> {
+        let changed = self
+            .conn
+            .execute("UPDATE portals SET base_url = ?2 WHERE portal_id = ?1", params![portal_id as i64, base_url])?;
+        if changed == 0 {
+            return Err(StoreError::PortalNotFound(portal_id));
+        }
+        portal_by_id(&self.conn, portal_id)?.ok_or(StoreError::PortalNotFound(portal_id))
     }
 
     /// Records that a portal needs reconnecting or was disconnected (with why, in words), or is

@@ -111,6 +111,9 @@ fn disconnecting_keeps_everything_and_reconnecting_brings_it_back() {
     assert_eq!(mapped(&store).len(), 2, "the mapping came back, not a fresh copy");
     assert_eq!(store.lead(lead.id).unwrap().unwrap().hubspot_id.as_deref(), Some("501"));
     assert_eq!(store.set_portal_status(5, PortalStatus::Connected, None).unwrap_err().code(), "portal_not_found");
+    let moved = store.set_portal_base_url(111, "http://127.0.0.1:4011").unwrap();
+    assert_eq!((moved.base_url.as_str(), moved.status), ("http://127.0.0.1:4011", PortalStatus::Connected));
+    assert_eq!(store.set_portal_base_url(5, "x").unwrap_err().code(), "portal_not_found");
     assert_eq!(store.connect_portal(&connection(0, "zero")).unwrap_err().code(), "invalid_portal");
 }
 

@@ -1,0 +1,151 @@
+//! The app's lead store and where its secrets are kept, opened once at start. The connecting
+//! itself is the core's (`hubsync_auth::portals`); this only holds what the commands share.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use hubsync_auth::connection::Credentials;
+use hubsync_auth::loopback::CancelHandle;
+use hubsync_auth::portals::{ConnectError, PortalClient, client_config};
+use hubsync_auth::session::SystemClock as AuthClock;
+use hubsync_hubspot::{ClientConfig, Secret};
+use hubsync_store::{Portal, PortalConnection, SecretStoreKind, Store, SystemClock, TokenKind};
+use tokio::sync::Mutex;
+
+use crate::error::CommandError;
+use crate::portal::{PortalSummary, SANDBOX_TOKEN};
+
+/// The store's file in the app's data folder; the command line's default store is the same one.
+pub const DB_FILE_NAME: &str = "hubsync.db";
+/// What the built-in sandbox portal is called wherever a portal's name shows.
+pub const SANDBOX_NAME: &str = "Built-in sandbox portal";
+
+pub struct Workspace {
+    pub store: Mutex<Store>,
+    pub credentials: Credentials,
+    /// The OAuth attempt waiting for the browser, if any: Cancel ends it.
+    pub oauth: std::sync::Mutex<Option<CancelHandle>>,
+}
+
+/// The workspace, or why it could not be opened (shown by every command that needs it).
+pub struct AppWorkspace(pub Result<Workspace, CommandError>);
+
+impl AppWorkspace {
+    pub fn open(data_dir: &Path) -> AppWorkspace {
+        AppWorkspace(Workspace::open(&data_dir.join(DB_FILE_NAME)))
+    }
+
+    pub fn get(&self) -> Result<&Workspace, CommandError> {
+        self.0.as_ref().map_err(Clone::clone)
+    }
+}
+
+impl Workspace {
+    pub fn open(db_path: &Path) -> Result<Workspace, CommandError> {
+        if let Some(parent) = db_path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                CommandError::new("store_open_failed", format!("cannot create {}: {e}", parent.display()))
+            })?;
+        }
+        let store =
+            Store::open(db_path, Arc::new(SystemClock)).map_err(|e| CommandError::new(e.code(), e.to_string()))?;
+        let store_id = store.store_id().map_err(|e| CommandError::new(e.code(), e.to_string()))?;
+        let credentials = Credentials::new(&store_id, Credentials::secret_file_for(&PathBuf::from(db_path)));
+        Ok(Workspace { store: Mutex::new(store), credentials, oauth: std::sync::Mutex::new(None) })
+    }
+
+    /// Records the built-in sandbox portal where it listens now. On a first start (no portal
+    /// yet) it becomes the active portal, so the app can be tried without an account; later it
+    /// keeps whatever place the admin gave it.
+    pub async fn register_sandbox(&self, sandbox: &PortalSummary) -> Result<Portal, ConnectError> {
+        let mut store = self.store.lock().await;
+        if store.portal(sandbox.portal_id)?.is_some_and(|p| p.is_sandbox()) {
+            return Ok(store.set_portal_base_url(sandbox.portal_id, &sandbox.base_url)?);
+        }
+        if store.portals()?.is_empty() {
+            return Ok(store.connect_portal(&sandbox_connection(sandbox))?);
+        }
+        // Another portal is connected and none is the sandbox: leave the store as it is.
+        store.active_portal()?.ok_or(ConnectError::NotConnected)
+    }
+
+    /// Opens the built-in sandbox portal as the active one (its configuration and runs kept).
+    pub async fn use_sandbox(&self, sandbox: &PortalSummary) -> Result<Portal, ConnectError> {
+        Ok(self.store.lock().await.connect_portal(&sandbox_connection(sandbox))?)
+    }
+
+    /// A client for `portal`: the built-in sandbox's own token, or what the keychain keeps.
+    pub fn client_for(
+        &self,
+        portal: Portal,
+        tweak: impl FnOnce(&mut ClientConfig),
+    ) -> Result<PortalClient, ConnectError> {
+        let mut config = client_config(&portal.base_url, portal.token_kind);
+        tweak(&mut config);
+        let token = portal.is_sandbox().then(|| Secret::new(SANDBOX_TOKEN));
+        self.credentials.client_for(portal, config, token, Arc::new(AuthClock))
+    }
+}
+
+fn sandbox_connection(sandbox: &PortalSummary) -> PortalConnection {
+    PortalConnection {
+        portal_id: sandbox.portal_id,
+        name: SANDBOX_NAME.into(),
+        hub_domain: String::new(),
+        user_email: String::new(),
+        scopes: hubsync_auth::oauth::REQUIRED_SCOPES.iter().map(|s| s.to_string()).collect(),
+        token_kind: TokenKind::Sandbox,
+        base_url: sandbox.base_url.clone(),
+        client_id: None,
+        // Its token is the app's own, never stored.
+        secret_store: SecretStoreKind::Keychain,
+        connected_at: hubsync_store::Clock::now(&SystemClock),
+    }
+}
+
+impl From<ConnectError> for CommandError {
+    fn from(error: ConnectError) -> Self {
+        CommandError::new(error.code(), error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::portal::BuiltinPortal;
+
+    #[tokio::test]
+    async fn the_built_in_sandbox_is_the_first_portal_and_follows_its_port() {
+        let dir = tempfile::tempdir().unwrap();
+        let workspace = Workspace::open(&dir.path().join(DB_FILE_NAME)).unwrap();
+        let builtin = BuiltinPortal::default();
+        let sandbox = builtin.info().await.unwrap();
+
+        let portal = workspace.register_sandbox(&sandbox).await.unwrap();
+        assert!(portal.active && portal.is_sandbox(), "{portal:?}");
+        assert_eq!((portal.name.as_str(), portal.portal_id), (SANDBOX_NAME, sandbox.portal_id));
+
+        // Next start: another port, same portal, its place kept.
+        let moved = PortalSummary { base_url: "http://127.0.0.1:1".into(), ..sandbox.clone() };
+        let portal = workspace.register_sandbox(&moved).await.unwrap();
+        assert_eq!(portal.base_url, "http://127.0.0.1:1");
+        assert_eq!(workspace.store.lock().await.portals().unwrap().len(), 1);
+
+        // Its client carries the app's own token, never one from the keychain.
+        let portal = workspace.register_sandbox(&sandbox).await.unwrap();
+        let client = workspace.client_for(portal, |_| {}).unwrap();
+        assert!(client.session.is_none());
+        assert_eq!(client.account_details().await.unwrap().portal_id, sandbox.portal_id);
+        builtin.shutdown().await;
+    }
+
+    #[test]
+    fn a_store_that_cannot_open_is_an_error_for_every_command() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocked = dir.path().join("file");
+        std::fs::write(&blocked, "not a folder").unwrap();
+        let workspace = AppWorkspace::open(&blocked);
+        let error = workspace.get().err().unwrap();
+        assert_eq!(error.code, "store_open_failed", "{error:?}");
+    }
+}
