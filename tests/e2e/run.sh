@@ -23,5 +23,10 @@ HUBSYNC_APP_BINARY="$(hubsync_target_dir)/debug/hubsync-app"
 export HUBSYNC_APP_BINARY
 [ -x "$HUBSYNC_APP_BINARY" ] || die "no app binary at $HUBSYNC_APP_BINARY"
 
+# The app's lead store and logs go to a throwaway data folder, never the developer's own.
+e2e_home="$(mktemp -d)"
+trap 'rm -rf "$e2e_home"' EXIT
+export XDG_DATA_HOME="$e2e_home/data" XDG_CONFIG_HOME="$e2e_home/config" XDG_CACHE_HOME="$e2e_home/cache"
+
 log "running the window test under Xvfb"
 xvfb-run -a -s "-screen 0 1280x800x24" node --test --test-reporter=spec tests/e2e/window.test.mjs
