@@ -7,7 +7,9 @@ use std::time::Duration;
 use hubsync_auth::connection::{ConnectionReport, test_connection as run_checks};
 use hubsync_auth::loopback::{CancelHandle, DEFAULT_CALLBACK_PORTS};
 use hubsync_auth::oauth::{ConnectOptions, HubSpotOAuth, PendingConnect};
-use hubsync_auth::portals::{Connected, Disconnected, client_config, endpoints_for, token_facts, usable};
+use hubsync_auth::portals::{
+    Connected, Disconnected, client_config, endpoints_for, prove_grant, prove_token, token_facts, usable,
+};
 use hubsync_auth::session::SystemClock as AuthClock;
 use hubsync_hubspot::Secret;
 use hubsync_store::{Portal, SystemClock, TokenKind};
@@ -89,12 +91,9 @@ pub async fn connect_token(
     };
     let secret_store = workspace.credentials.choose_store(insecure_file_store).await?;
     let config = client_config(base_url.trim().trim_end_matches('/'), kind);
-    let mut store = workspace.store.lock().await;
-    let connected = workspace
-        .credentials
-        .connect_token(&mut store, config, kind, &Secret::new(token), secret_store, &SystemClock)
-        .await?;
-    Ok(connected)
+    // The checks go to HubSpot; the store is locked only to save.
+    let proven = prove_token(config, kind, &Secret::new(token), secret_store, &SystemClock).await?;
+    Ok(workspace.credentials.save(&mut *workspace.store.lock().await, proven).await?)
 }
 
 /// The consent page to open: the app opens it in the system browser too.
@@ -175,12 +174,9 @@ async fn finish_oauth(
     let ws = workspace.get()?;
     let grant = pending.finish().await.map_err(auth_error)?;
     let config = client_config(&base_url, TokenKind::Oauth);
-    let mut store = ws.store.lock().await;
     let clock = std::sync::Arc::new(AuthClock);
-    Ok(ws
-        .credentials
-        .connect_oauth(&mut store, oauth, &grant, config, client_secret, secret_store, clock, &SystemClock)
-        .await?)
+    let proven = prove_grant(oauth, &grant, config, client_secret, secret_store, clock, &SystemClock).await?;
+    Ok(ws.credentials.save(&mut *ws.store.lock().await, proven).await?)
 }
 
 /// Ends the OAuth attempt waiting for the browser, if any.

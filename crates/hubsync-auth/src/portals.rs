@@ -264,6 +264,106 @@ pub struct Disconnected {
     pub secret_deleted: bool,
 }
 
+/// A connection that passed every check, not saved yet (`Credentials::save`).
+#[derive(Debug)]
+pub struct ProvenConnection {
+    pub connection: PortalConnection,
+    /// The refresh token or private token to keep.
+    pub secret: Secret,
+    /// An OAuth app's client secret to keep with it.
+    pub client_secret: Option<(String, Secret)>,
+    pub proof: Proof,
+    pub rate_limit: RateLimitSeen,
+}
+
+/// Proves a private app token or service key, the client set up by `config` (`client_config`
+/// of the base URL and kind).
+pub async fn prove_token(
+    config: ClientConfig,
+    kind: TokenKind,
+    token: &Secret,
+    secret_store: SecretStoreKind,
+    now: &dyn StoreClock,
+) -> Result<ProvenConnection, ConnectError> {
+    let client = static_client(config, token.clone())?;
+    let proof = prove(&client).await?;
+    let connection = PortalConnection {
+        portal_id: proof.portal_id,
+        name: proof.name.clone(),
+        hub_domain: proof.hub_domain.clone(),
+        // A private app token belongs to the app, not to a user.
+        user_email: String::new(),
+        scopes: vec![CONTACTS_READ.to_string(), OWNERS_READ.to_string()],
+        token_kind: kind,
+        base_url: client.config().base_url.clone(),
+        client_id: None,
+        secret_store,
+        connected_at: now.now(),
+    };
+    Ok(ProvenConnection {
+        connection,
+        secret: token.clone(),
+        client_secret: None,
+        proof,
+        rate_limit: client.rate_limit_seen(),
+    })
+}
+
+/// Proves the portal HubSpot granted with the new tokens, the client set up by `config`
+/// (`client_config` of the base URL for OAuth), revoking the grant if that fails.
+#[allow(clippy::too_many_arguments)]
+pub async fn prove_grant(
+    oauth: HubSpotOAuth,
+    grant: &OAuthGrant,
+    config: ClientConfig,
+    client_secret: Option<Secret>,
+    secret_store: SecretStoreKind,
+    clock: Arc<dyn Clock>,
+    now: &dyn StoreClock,
+) -> Result<ProvenConnection, ConnectError> {
+    let client_id = oauth.app().client_id.clone();
+    let session = Arc::new(OAuthSession::from_grant(oauth, grant, clock));
+    let client = session_client(config, session.clone())?;
+    let proved = match prove(&client).await {
+        Ok(proof) if proof.portal_id != grant.info.hub_id => {
+            Err(ConnectError::PortalMismatch { token: grant.info.hub_id, account: proof.portal_id })
+        }
+        other => other,
+    };
+    let proof = match proved {
+        Ok(proof) => proof,
+        Err(error) => {
+            // Nothing will use this grant: don't leave it live at HubSpot.
+            let _ = session.oauth().revoke(&session.refresh_token().await).await;
+            return Err(error);
+        }
+    };
+    // The token info names the portal itself (acme.hubspot.com); the account details only the
+    // UI's domain, which many portals share.
+    let domain =
+        if grant.info.hub_domain.is_empty() { proof.hub_domain.clone() } else { grant.info.hub_domain.clone() };
+    let connection = PortalConnection {
+        portal_id: grant.info.hub_id,
+        name: if domain.is_empty() { proof.name.clone() } else { domain.clone() },
+        hub_domain: domain,
+        user_email: grant.info.user.clone().unwrap_or_default(),
+        scopes: grant.info.scopes.clone(),
+        token_kind: TokenKind::Oauth,
+        base_url: client.config().base_url.clone(),
+        client_id: Some(client_id.clone()),
+        secret_store,
+        connected_at: now.now(),
+    };
+    Ok(ProvenConnection {
+        connection,
+        // The refresh token may have rotated during the checks.
+        secret: session.refresh_token().await,
+        client_secret: client_secret.map(|secret| (client_id, secret)),
+        proof,
+        rate_limit: client.rate_limit_seen(),
+    })
+}
+
 impl Credentials {
     /// Where a new connection's secret goes: the OS keychain when it answers; the opted-into
     /// file when it doesn't; else the keychain's error, which says what to do.
@@ -322,8 +422,7 @@ impl Credentials {
         }
     }
 
-    /// Connects with a private app token or service key, the client set up by `config`
-    /// (`client_config` of the base URL and kind): proves it, keeps it, saves the portal.
+    /// Connects with a private app token or service key: `prove_token`, then `save`.
     pub async fn connect_token(
         &self,
         store: &mut Store,
@@ -333,28 +432,11 @@ impl Credentials {
         secret_store: SecretStoreKind,
         now: &dyn StoreClock,
     ) -> Result<Connected, ConnectError> {
-        let client = static_client(config, token.clone())?;
-        let proof = prove(&client).await?;
-        let connection = PortalConnection {
-            portal_id: proof.portal_id,
-            name: proof.name.clone(),
-            hub_domain: proof.hub_domain.clone(),
-            // A private app token belongs to the app, not to a user.
-            user_email: String::new(),
-            scopes: vec![CONTACTS_READ.to_string(), OWNERS_READ.to_string()],
-            token_kind: kind,
-            base_url: client.config().base_url.clone(),
-            client_id: None,
-            secret_store,
-            connected_at: now.now(),
-        };
-        self.save(store, &connection, token, None, proof, client.rate_limit_seen()).await
+        let proven = prove_token(config, kind, token, secret_store, now).await?;
+        self.save(store, proven).await
     }
 
-    /// Finishes an OAuth connection once HubSpot granted it, the client set up by `config`
-    /// (`client_config` of the base URL for OAuth): proves the portal with the new
-    /// tokens (revoking the grant if that fails), keeps the refresh token (and the client secret
-    /// when given), saves the portal.
+    /// Finishes an OAuth connection once HubSpot granted it: `prove_grant`, then `save`.
     #[allow(clippy::too_many_arguments)]
     pub async fn connect_oauth(
         &self,
@@ -367,65 +449,24 @@ impl Credentials {
         clock: Arc<dyn Clock>,
         now: &dyn StoreClock,
     ) -> Result<Connected, ConnectError> {
-        let client_id = oauth.app().client_id.clone();
-        let session = Arc::new(OAuthSession::from_grant(oauth, grant, clock));
-        let client = session_client(config, session.clone())?;
-        let proved = match prove(&client).await {
-            Ok(proof) if proof.portal_id != grant.info.hub_id => {
-                Err(ConnectError::PortalMismatch { token: grant.info.hub_id, account: proof.portal_id })
-            }
-            other => other,
-        };
-        let proof = match proved {
-            Ok(proof) => proof,
-            Err(error) => {
-                // Nothing will use this grant: don't leave it live at HubSpot.
-                let _ = session.oauth().revoke(&session.refresh_token().await).await;
-                return Err(error);
-            }
-        };
-        // The token info names the portal itself (acme.hubspot.com); the account details only
-        // the UI's domain, which many portals share.
-        let domain =
-            if grant.info.hub_domain.is_empty() { proof.hub_domain.clone() } else { grant.info.hub_domain.clone() };
-        let connection = PortalConnection {
-            portal_id: grant.info.hub_id,
-            name: if domain.is_empty() { proof.name.clone() } else { domain.clone() },
-            hub_domain: domain,
-            user_email: grant.info.user.clone().unwrap_or_default(),
-            scopes: grant.info.scopes.clone(),
-            token_kind: TokenKind::Oauth,
-            base_url: client.config().base_url.clone(),
-            client_id: Some(client_id.clone()),
-            secret_store,
-            connected_at: now.now(),
-        };
-        // The refresh token may have rotated during the checks.
-        let refresh_token = session.refresh_token().await;
-        let client_secret = client_secret.map(|secret| (client_id, secret));
-        self.save(store, &connection, &refresh_token, client_secret, proof, client.rate_limit_seen()).await
+        let proven = prove_grant(oauth, grant, config, client_secret, secret_store, clock, now).await?;
+        self.save(store, proven).await
     }
 
-    /// Keeps the secret (and a client secret), then saves the portal as the active one; the
-    /// secret is removed again if the portal can't be saved. A token of the other kind or in the
-    /// other store for this portal is stale from now on and deleted.
-    async fn save(
-        &self,
-        store: &mut Store,
-        connection: &PortalConnection,
-        secret: &Secret,
-        client_secret: Option<(String, Secret)>,
-        proof: Proof,
-        rate_limit: RateLimitSeen,
-    ) -> Result<Connected, ConnectError> {
+    /// Keeps a proven connection's secret (and a client secret), then saves the portal as the
+    /// active one; the secret is removed again if the portal can't be saved. A token of the
+    /// other kind or in the other store for this portal is stale from now on and deleted. Only
+    /// local work: an app holding a lock on its store holds it for no network call.
+    pub async fn save(&self, store: &mut Store, proven: ProvenConnection) -> Result<Connected, ConnectError> {
+        let ProvenConnection { connection, secret, client_secret, proof, rate_limit } = proven;
         let secrets = self.store(connection.secret_store).clone();
         let entry = self.portal_entry(connection.portal_id, connection.token_kind);
-        secrets.set_async(&entry, secret).await?;
+        secrets.set_async(&entry, &secret).await?;
         if let Some((client_id, client_secret)) = &client_secret {
             secrets.set_async(&self.client_secret_entry(client_id), client_secret).await?;
         }
         let previously_active = store.active_portal()?.map(|p| p.portal_id).filter(|id| *id != connection.portal_id);
-        let portal = match store.connect_portal(connection) {
+        let portal = match store.connect_portal(&connection) {
             Ok(portal) => portal,
             Err(error) => {
                 let _ = secrets.delete_async(&entry).await;
