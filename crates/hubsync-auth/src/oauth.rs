@@ -19,6 +19,7 @@ use std::io;
 use std::time::Duration;
 
 use hubsync_hubspot::Secret;
+use hubsync_hubspot::with_causes;
 use oauth2::basic::{BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
 use oauth2::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
@@ -221,22 +222,6 @@ fn scrub(text: &str, secrets: &[&str]) -> String {
     }
     if text.chars().count() > MAX_QUOTED {
         text = text.chars().take(MAX_QUOTED).collect::<String>() + "…";
-    }
-    text
-}
-
-/// reqwest's message with the causes under it ("connection refused", a DNS failure), so the
-/// admin sees what actually failed.
-fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
     }
     text
 }

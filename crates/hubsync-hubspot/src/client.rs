@@ -249,11 +249,11 @@ pub struct HubSpotClient {
     seen: std::sync::Mutex<RateLimitSeen>,
 }
 
-/// reqwest's message ("error sending request") with what lies under it ("connection refused",
-/// a DNS failure, a timeout), so the admin sees the actual cause.
-fn with_causes(error: &reqwest::Error) -> String {
+/// An error's message with the causes under it (reqwest's "error sending request" and then
+/// "connection refused", a DNS failure, a timeout), so the admin sees the actual cause.
+pub fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
+    let mut source = error.source();
     while let Some(cause) = source {
         let cause_text = cause.to_string();
         if !text.contains(&cause_text) {

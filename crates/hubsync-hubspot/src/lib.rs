@@ -1,4 +1,4 @@
-//! Hubsync's HubSpot client (issue 3, in progress): requests as values sent through one path
+//! Hubsync's HubSpot client: requests as values sent through one path
 //! that applies the portal's rate limiter and the retry policy, typed operations for the calls
 //! the sync makes, secrets that never print, HubSpot's error bodies, and the `TokenSource` an
 //! OAuth session plugs into.
@@ -13,6 +13,7 @@ pub mod token;
 
 pub use client::{
     ApiRequest, ApiVersion, BATCH_LIMIT, ClientConfig, ClientError, HubSpotClient, RateLimitSeen, Reply, Sent,
+    with_causes,
 };
 pub use errors::{ErrorBody, RateLimitPolicy};
 pub use models::{AccountDetails, BatchItemError, BatchOutcome, Owner, Page, Property, Record};
