@@ -155,10 +155,6 @@ pub fn describe_rate_limit(seen: &RateLimitSeen) -> String {
     text
 }
 
-pub fn or_unknown(text: &str) -> &str {
-    if text.is_empty() { "domain unknown" } else { text }
-}
-
 /// A secret from the argument, or from stdin for `-`. Never echoed back, not even in errors.
 fn read_secret(arg: &str, flag: &str) -> anyhow::Result<Secret> {
     let raw = if arg == "-" {
