@@ -365,7 +365,7 @@ function Waiting({
   }
 
   return (
-    <div className="waiting" aria-live="polite" aria-busy="true">
+    <div className="waiting" aria-live="polite">
       <p className="waiting-title">
         <span className="spinner" aria-hidden="true" /> Waiting for approval in your browser…
       </p>

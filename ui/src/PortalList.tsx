@@ -14,7 +14,7 @@ type SwitchState =
 export function PortalList({ portals, onChanged }: { portals: Portal[]; onChanged: () => void }) {
   const [state, setState] = useState<SwitchState>({ status: "idle" });
   const headingId = useId();
-  const sandboxActive = portals.some((portal) => portal.active && isSandbox(portal));
+  const sandboxKnown = portals.some((portal) => isSandbox(portal));
 
   function switchTo(target: number | "sandbox") {
     setState({ status: "running", target });
@@ -53,6 +53,18 @@ export function PortalList({ portals, onChanged }: { portals: Portal[]; onChange
               </div>
               {portal.active ? (
                 <span className="badge">Active</span>
+              ) : isSandbox(portal) ? (
+                // Opening the sandbox also records its address for this run.
+                <button
+                  type="button"
+                  onClick={() => {
+                    switchTo("sandbox");
+                  }}
+                  disabled={busy}
+                  aria-label="Open the built-in sandbox portal"
+                >
+                  {state.status === "running" && state.target === "sandbox" ? "Opening…" : "Use"}
+                </button>
               ) : (
                 <button
                   type="button"
@@ -69,7 +81,7 @@ export function PortalList({ portals, onChanged }: { portals: Portal[]; onChange
           ))}
         </ul>
       )}
-      {!sandboxActive && (
+      {!sandboxKnown && (
         <div className="actions">
           <button
             type="button"
