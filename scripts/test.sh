@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's whole check, in order, stopping at the first failure: setup, formatting,
-# UI lint and build, clippy (which also compiles the benchmarks), tests, HubSpot client
+# UI lint, build and tests, clippy (which also compiles the benchmarks), tests, HubSpot client
 # fidelity, window E2E.
 set -euo pipefail
 HUBSYNC_LOG_TAG="test"
@@ -37,6 +37,7 @@ hubsync_env
 step "cargo fmt" cargo fmt --all -- --check
 step "ui lint" npm --prefix ui run --silent lint
 step "ui build" npm --prefix ui run --silent build
+step "ui tests" npm --prefix ui run --silent test
 step "cargo clippy" cargo clippy --workspace --all-targets "${FEATURES[@]}" -- -D warnings
 step "cargo test" cargo test --workspace "${FEATURES[@]}"
 # `cargo test` re-exported the IPC types' TypeScript bindings (ts-rs); committed ones must match.

@@ -1,32 +1,52 @@
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import logoUrl from "../../icons/icon.svg";
-import { fetchSandboxPortal, toCommandError, type CommandError, type SandboxPortal } from "./portal";
+import type { PortalSummary } from "./bindings/PortalSummary";
+import type { PortalsOverview } from "./bindings/PortalsOverview";
+import { ConnectionScreen } from "./ConnectionScreen";
+import { portalsOverview, sandboxPortal, toCommandError } from "./ipc";
+import type { Loadable } from "./loadable";
+import { PortalBanner } from "./PortalBanner";
 
-type PortalState =
-  | { status: "loading" }
-  | { status: "ready"; portal: SandboxPortal }
-  | { status: "failed"; error: CommandError };
-
-const numberFormat = new Intl.NumberFormat();
+/** Runs `load` into a `Loadable`, dropping answers that arrive after `isCurrent()` turned false. */
+function loadInto<T>(load: () => Promise<T>, set: (state: Loadable<T>) => void, isCurrent: () => boolean) {
+  load().then(
+    (value) => {
+      if (isCurrent()) set({ status: "ready", value });
+    },
+    (error: unknown) => {
+      if (isCurrent()) set({ status: "failed", error: toCommandError(error) });
+    },
+  );
+}
 
 export function App() {
-  const [state, setState] = useState<PortalState>({ status: "loading" });
+  const [overview, setOverview] = useState<Loadable<PortalsOverview>>({ status: "loading" });
+  const [sandbox, setSandbox] = useState<Loadable<PortalSummary>>({ status: "loading" });
 
   useEffect(() => {
     let active = true;
-    fetchSandboxPortal().then(
-      (portal) => {
-        if (active) setState({ status: "ready", portal });
-      },
-      (error: unknown) => {
-        if (active) setState({ status: "failed", error: toCommandError(error) });
-      },
-    );
-    // StrictMode mounts twice in development; drop the first mount's answer.
+    const isCurrent = () => active;
+    loadInto(portalsOverview, setOverview, isCurrent);
+    loadInto(sandboxPortal, setSandbox, isCurrent);
+    // StrictMode mounts twice in development; drop the first mount's answers.
     return () => {
       active = false;
     };
   }, []);
+
+  // After a change (connect, switch, disconnect) the overview is read again; the previous one
+  // stays on screen until the new one arrives, and only the latest read counts.
+  const reads = useRef(0);
+  const sandboxFailed = sandbox.status === "failed";
+  const refresh = useCallback(() => {
+    reads.current += 1;
+    const read = reads.current;
+    loadInto(portalsOverview, setOverview, () => read === reads.current);
+    if (sandboxFailed) {
+      setSandbox({ status: "loading" });
+      loadInto(sandboxPortal, setSandbox, () => true);
+    }
+  }, [sandboxFailed]);
 
   return (
     <div className="app">
@@ -37,64 +57,10 @@ export function App() {
           <p className="tagline">Your lead store and HubSpot contacts, kept in step.</p>
         </div>
       </header>
+      <PortalBanner overview={overview} sandbox={sandbox} />
       <main>
-        <PortalBanner state={state} />
+        <ConnectionScreen overview={overview} onChanged={refresh} />
       </main>
     </div>
   );
-}
-
-function PortalBanner({ state }: { state: PortalState }) {
-  switch (state.status) {
-    case "loading":
-      return (
-        <section className="banner" aria-busy="true" data-testid="sandbox-banner">
-          <h2>Sandbox portal</h2>
-          <p className="banner-note">Starting the built-in sandbox portal…</p>
-        </section>
-      );
-    case "failed":
-      return (
-        <section className="banner banner-error" role="alert" data-testid="sandbox-error">
-          <h2>Sandbox portal unavailable</h2>
-          <p className="banner-note">
-            The built-in sandbox portal could not be reached, so there is nothing to sync with yet.
-          </p>
-          <p className="error-detail">
-            <code>{state.error.code}</code> {state.error.message}
-          </p>
-        </section>
-      );
-    case "ready": {
-      const { portal } = state;
-      return (
-        <section className="banner" data-testid="sandbox-banner">
-          <div className="banner-title">
-            <h2>Sandbox portal</h2>
-            <span className="badge">Built-in</span>
-          </div>
-          <p className="banner-note">
-            No HubSpot account is connected, so Hubsync is using its built-in HubSpot-compatible
-            portal with demo contacts.
-          </p>
-          <dl className="facts">
-            <div>
-              <dt>Portal ID</dt>
-              <dd data-testid="portal-id">{portal.portalId}</dd>
-            </div>
-            <div>
-              <dt>Contacts</dt>
-              <dd data-testid="contact-count">{numberFormat.format(portal.contactCount)}</dd>
-            </div>
-            <div className="fact-wide">
-              <dt>Base URL</dt>
-              <dd data-testid="base-url">
-                <code>{portal.baseUrl}</code>
-              </dd>
-            </div>
-          </dl>
-        </section>
-      );
-    }
-  }
 }

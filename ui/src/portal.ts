@@ -1,10 +1,4 @@
-import { invoke, isTauri } from "@tauri-apps/api/core";
-
 import type { CommandError as CommandErrorPayload } from "./bindings/CommandError";
-import type { PortalSummary } from "./bindings/PortalSummary";
-
-/** The HubSpot-compatible portal the app is talking to (`PortalSummary` in src-tauri). */
-export type SandboxPortal = PortalSummary;
 
 /** A failed command; Rust sends every command error over IPC as `{ code, message }`. */
 export class CommandError extends Error {
@@ -30,18 +24,4 @@ export function toCommandError(error: unknown): CommandError {
   // The IPC bridge itself failed before the command ran.
   if (error instanceof Error) return new CommandError("ipc_failed", error.message);
   return new CommandError("unknown", String(error));
-}
-
-export async function fetchSandboxPortal(): Promise<SandboxPortal> {
-  if (!isTauri()) {
-    throw new CommandError(
-      "ipc_unavailable",
-      "This page is running outside the Hubsync app, so it cannot reach the app's portal.",
-    );
-  }
-  try {
-    return await invoke<SandboxPortal>("sandbox_portal");
-  } catch (error) {
-    throw toCommandError(error);
-  }
 }
