@@ -38,9 +38,18 @@ pub struct PortalsOverview {
     pub portals: Vec<Portal>,
 }
 
+/// On a first start the built-in sandbox becomes the active portal once it runs: the overview
+/// waits for that, so the page never sees an empty store a moment before it is filled.
 #[tauri::command]
-pub async fn portals_overview(workspace: State<'_, AppWorkspace>) -> Result<PortalsOverview, CommandError> {
-    let store = workspace.get()?.store.lock().await;
+pub async fn portals_overview(
+    workspace: State<'_, AppWorkspace>,
+    builtin: State<'_, BuiltinPortal>,
+) -> Result<PortalsOverview, CommandError> {
+    let ws = workspace.get()?;
+    if let Ok(sandbox) = builtin.info().await {
+        ws.register_sandbox(&sandbox).await?;
+    }
+    let store = ws.store.lock().await;
     let portals = store.portals().map_err(store_error)?;
     Ok(PortalsOverview { active: portals.iter().find(|p| p.active).cloned(), portals })
 }
