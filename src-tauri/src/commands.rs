@@ -46,8 +46,10 @@ pub async fn portals_overview(
     builtin: State<'_, BuiltinPortal>,
 ) -> Result<PortalsOverview, CommandError> {
     let ws = workspace.get()?;
-    if let Ok(sandbox) = builtin.info().await {
-        ws.register_sandbox(&sandbox).await?;
+    if let Ok(sandbox) = builtin.info().await
+        && let Err(error) = ws.register_sandbox(&sandbox).await
+    {
+        tracing::warn!(%error, "the built-in sandbox portal could not be recorded");
     }
     let store = ws.store.lock().await;
     let portals = store.portals().map_err(store_error)?;
