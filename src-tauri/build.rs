@@ -11,6 +11,7 @@ fn main() {
         "oauth_cancel",
         "test_connection",
         "disconnect",
+        "open_logs",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),

@@ -243,3 +243,18 @@ fn store_error(error: hubsync_store::StoreError) -> CommandError {
 fn auth_error(error: hubsync_auth::oauth::AuthError) -> CommandError {
     CommandError::new(error.code(), error.to_string())
 }
+
+/// Opens the app's log folder in the file manager; returns where it is.
+#[tauri::command]
+pub async fn open_logs(app: AppHandle) -> Result<String, CommandError> {
+    let dir = tauri::Manager::path(&app)
+        .app_log_dir()
+        .map_err(|e| CommandError::new("no_log_folder", format!("This system has no log folder for the app: {e}")))?;
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        CommandError::new("no_log_folder", format!("The log folder {} can't be made: {e}", dir.display()))
+    })?;
+    open::that_detached(&dir).map_err(|e| {
+        CommandError::new("open_failed", format!("The log folder is {}; it could not be opened: {e}", dir.display()))
+    })?;
+    Ok(dir.display().to_string())
+}

@@ -3,28 +3,23 @@
 
 pub mod commands;
 pub mod error;
+pub mod logs;
 pub mod portal;
 pub mod workspace;
 
-use std::io::IsTerminal;
-
 use tauri::{Manager, RunEvent};
-use tracing_subscriber::EnvFilter;
 
 use crate::portal::BuiltinPortal;
 use crate::workspace::AppWorkspace;
 
 /// Builds and runs the app until its last window closes.
 pub fn run() {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
-        .init();
-
     let app = tauri::Builder::default()
         .manage(BuiltinPortal::default())
         .setup(|app| {
+            // Logs to stderr and to daily files in the app's log folder ("Show logs").
+            let guard = logs::init(app.path().app_log_dir().ok().as_deref());
+            app.manage(guard);
             // The lead store the command line shares: `<data dir>/app.hubsync.desktop/hubsync.db`.
             let data_dir = app.path().app_data_dir()?;
             let workspace = AppWorkspace::open(&data_dir);
@@ -57,6 +52,7 @@ pub fn run() {
             commands::oauth_cancel,
             commands::test_connection,
             commands::disconnect,
+            commands::open_logs,
         ])
         .build(tauri::generate_context!())
         .expect("failed to build the Tauri app");
