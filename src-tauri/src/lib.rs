@@ -22,6 +22,7 @@ pub fn run() {
             app.manage(guard);
             // The lead store the command line shares: `<data dir>/app.hubsync.desktop/hubsync.db`.
             let data_dir = app.path().app_data_dir()?;
+            app.state::<BuiltinPortal>().keep_in(data_dir.join(portal::DB_FILE_NAME));
             let workspace = AppWorkspace::open(&data_dir);
             if let Err(error) = &workspace.0 {
                 tracing::error!(%error, "the lead store could not be opened");

@@ -11,6 +11,9 @@ use crate::error::CommandError;
 /// Demo contacts the built-in portal is seeded with (deterministic, so every run shows the same).
 pub const SEED_CONTACTS: usize = 250;
 
+/// The built-in portal's own file in the app's data folder.
+pub const DB_FILE_NAME: &str = "sandbox-portal.db";
+
 /// The private app token the built-in portal accepts; the sync engine authenticates with it.
 pub const SANDBOX_TOKEN: &str = "pat-sandbox-hubsync-desktop";
 
@@ -32,14 +35,22 @@ pub struct PortalSummary {
 pub struct BuiltinPortal {
     started: OnceCell<Result<(), CommandError>>,
     sandbox: Mutex<Option<Sandbox>>,
+    /// Where the portal keeps its contacts between runs; in memory when unset.
+    db_path: std::sync::OnceLock<std::path::PathBuf>,
 }
 
 impl BuiltinPortal {
+    /// Keeps the portal in a SQLite file, so contacts a push created are still there next time
+    /// (and leads stay linked to them). Takes effect if called before the portal starts.
+    pub fn keep_in(&self, path: std::path::PathBuf) {
+        let _ = self.db_path.set(path);
+    }
+
     /// Starts the sandbox unless it already is (or failed to); returns the start's outcome.
     pub async fn ensure_started(&self) -> Result<(), CommandError> {
         self.started
             .get_or_init(|| async {
-                match Sandbox::start(config()).await {
+                match Sandbox::start(config(self.db_path.get().cloned())).await {
                     Ok(sandbox) => {
                         tracing::info!(
                             base_url = %sandbox.base_url(),
@@ -85,11 +96,13 @@ impl BuiltinPortal {
     }
 }
 
-/// In memory on a free loopback port, with HubSpot's rate limits (the sandbox defaults).
-fn config() -> SandboxConfig {
+/// On a free loopback port, with HubSpot's rate limits (the sandbox defaults), kept in `db_path`
+/// (seeded when the file is new) or in memory.
+fn config(db_path: Option<std::path::PathBuf>) -> SandboxConfig {
     SandboxConfig {
         seed_contacts: SEED_CONTACTS,
         private_tokens: vec![PrivateToken::new(SANDBOX_TOKEN)],
+        db_path,
         ..SandboxConfig::default()
     }
 }
@@ -97,6 +110,42 @@ fn config() -> SandboxConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_kept_portal_is_seeded_once_and_reopened_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sandbox-portal.db");
+        let first = BuiltinPortal::default();
+        first.keep_in(path.clone());
+        let info = first.info().await.unwrap();
+        assert_eq!(info.contact_count, SEED_CONTACTS);
+        let body = serde_json::json!({ "properties": { "email": "kept@example.com" } });
+        let created = post_with_token(&info.base_url, "/crm/v3/objects/contacts", &body).await;
+        assert!(created.contains("kept@example.com"), "{created}");
+        first.shutdown().await;
+
+        let second = BuiltinPortal::default();
+        second.keep_in(path);
+        assert_eq!(second.info().await.unwrap().contact_count, SEED_CONTACTS + 1, "reopened, not reseeded");
+        second.shutdown().await;
+    }
+
+    /// A POST with the portal's token over a plain TCP connection (the shell has no HTTP client).
+    async fn post_with_token(base_url: &str, path: &str, body: &serde_json::Value) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let address = base_url.strip_prefix("http://").unwrap();
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        let body = body.to_string();
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {SANDBOX_TOKEN}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).await.unwrap();
+        reply
+    }
 
     #[tokio::test]
     async fn starts_seeded_on_loopback() {
