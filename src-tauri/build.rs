@@ -11,6 +11,14 @@ fn main() {
         "oauth_cancel",
         "test_connection",
         "disconnect",
+        "list_fields",
+        "add_field",
+        "list_mappings",
+        "contact_properties",
+        "set_mapping",
+        "remove_mapping",
+        "push_rules",
+        "set_push_rules",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
