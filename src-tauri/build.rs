@@ -12,6 +12,14 @@ fn main() {
         "test_connection",
         "disconnect",
         "open_logs",
+        "list_fields",
+        "add_field",
+        "list_mappings",
+        "contact_properties",
+        "set_mapping",
+        "remove_mapping",
+        "push_rules",
+        "set_push_rules",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),

@@ -2,6 +2,8 @@
 //! `CommandError` on failure so the page always gets `{ code, message }`. Long work (the OAuth
 //! wait) runs off the command and reports through an event.
 
+pub mod config;
+
 use std::time::Duration;
 
 use hubsync_auth::connection::{ConnectionReport, test_connection as run_checks};
@@ -227,7 +229,7 @@ pub async fn disconnect(
     Ok(ws.credentials.disconnect(&mut store, &portal).await?)
 }
 
-async fn active(ws: &crate::workspace::Workspace) -> Result<Portal, CommandError> {
+pub(crate) async fn active(ws: &crate::workspace::Workspace) -> Result<Portal, CommandError> {
     ws.store
         .lock()
         .await
@@ -236,7 +238,7 @@ async fn active(ws: &crate::workspace::Workspace) -> Result<Portal, CommandError
         .ok_or_else(|| CommandError::new("not_connected", "No portal is connected yet."))
 }
 
-fn store_error(error: hubsync_store::StoreError) -> CommandError {
+pub(crate) fn store_error(error: hubsync_store::StoreError) -> CommandError {
     CommandError::new(error.code(), error.to_string())
 }
 

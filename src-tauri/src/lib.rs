@@ -54,6 +54,14 @@ pub fn run() {
             commands::test_connection,
             commands::disconnect,
             commands::open_logs,
+            commands::config::list_fields,
+            commands::config::add_field,
+            commands::config::list_mappings,
+            commands::config::contact_properties,
+            commands::config::set_mapping,
+            commands::config::remove_mapping,
+            commands::config::push_rules,
+            commands::config::set_push_rules,
         ])
         .build(tauri::generate_context!())
         .expect("failed to build the Tauri app");

@@ -3,9 +3,21 @@ import logoUrl from "../../icons/icon.svg";
 import type { PortalSummary } from "./bindings/PortalSummary";
 import type { PortalsOverview } from "./bindings/PortalsOverview";
 import { ConnectionScreen } from "./ConnectionScreen";
+import { FieldsScreen } from "./FieldsScreen";
 import { portalsOverview, sandboxPortal, toCommandError } from "./ipc";
 import type { Loadable } from "./loadable";
+import { MappingScreen } from "./MappingScreen";
 import { PortalBanner } from "./PortalBanner";
+import { PushRulesScreen } from "./PushRulesScreen";
+
+type Screen = "connection" | "fields" | "mapping" | "push-rules";
+
+const SCREENS: readonly { screen: Screen; label: string }[] = [
+  { screen: "connection", label: "Connection" },
+  { screen: "fields", label: "Data model" },
+  { screen: "mapping", label: "Mapping" },
+  { screen: "push-rules", label: "Push rules" },
+];
 
 /** Runs `load` into a `Loadable`, dropping answers that arrive after `isCurrent()` turned false. */
 function loadInto<T>(load: () => Promise<T>, set: (state: Loadable<T>) => void, isCurrent: () => boolean) {
@@ -19,9 +31,15 @@ function loadInto<T>(load: () => Promise<T>, set: (state: Loadable<T>) => void, 
   );
 }
 
+/** Which portal's profile the configuration screens show. */
+function activeKey(overview: Loadable<PortalsOverview>): string {
+  return overview.status === "ready" ? String(overview.value.active?.portal_id ?? "none") : "none";
+}
+
 export function App() {
   const [overview, setOverview] = useState<Loadable<PortalsOverview>>({ status: "loading" });
   const [sandbox, setSandbox] = useState<Loadable<PortalSummary>>({ status: "loading" });
+  const [screen, setScreen] = useState<Screen>("connection");
 
   useEffect(() => {
     let active = true;
@@ -58,8 +76,29 @@ export function App() {
         </div>
       </header>
       <PortalBanner overview={overview} sandbox={sandbox} />
+      <nav className="app-nav" aria-label="Screens">
+        <ul>
+          {SCREENS.map((s) => (
+            <li key={s.screen}>
+              <button
+                type="button"
+                aria-current={s.screen === screen ? "page" : undefined}
+                onClick={() => {
+                  setScreen(s.screen);
+                }}
+              >
+                {s.label}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </nav>
       <main>
-        <ConnectionScreen overview={overview} onChanged={refresh} />
+        {screen === "connection" && <ConnectionScreen overview={overview} onChanged={refresh} />}
+        {/* Configuration belongs to the active portal: a switch reloads the screen. */}
+        {screen === "fields" && <FieldsScreen />}
+        {screen === "mapping" && <MappingScreen key={activeKey(overview)} />}
+        {screen === "push-rules" && <PushRulesScreen key={activeKey(overview)} />}
       </main>
     </div>
   );

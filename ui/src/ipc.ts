@@ -6,13 +6,20 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
 import type { ConnectionReport } from "./bindings/ConnectionReport";
 import type { Connected } from "./bindings/Connected";
+import type { ContactProperties } from "./bindings/ContactProperties";
 import type { Disconnected } from "./bindings/Disconnected";
+import type { Field } from "./bindings/Field";
+import type { FieldType } from "./bindings/FieldType";
+import type { Mapping } from "./bindings/Mapping";
+import type { MappingSaved } from "./bindings/MappingSaved";
 import type { OAuthFinished } from "./bindings/OAuthFinished";
 import type { OAuthStarted } from "./bindings/OAuthStarted";
 import type { PastedTokenKind } from "./bindings/PastedTokenKind";
 import type { Portal } from "./bindings/Portal";
 import type { PortalSummary } from "./bindings/PortalSummary";
 import type { PortalsOverview } from "./bindings/PortalsOverview";
+import type { PushRules } from "./bindings/PushRules";
+import type { WriteRule } from "./bindings/WriteRule";
 import { CommandError, toCommandError } from "./portal";
 
 export { CommandError, toCommandError };
@@ -100,6 +107,60 @@ export function testConnection(): Promise<ConnectionReport> {
 /** Disconnects a portal (`null`: the active one); its rules and mappings are kept. */
 export function disconnect(portalId: number | null): Promise<Disconnected> {
   return call("disconnect", { portalId });
+}
+
+/** Every lead field, built-in and custom, in their order. */
+export function listFields(): Promise<Field[]> {
+  return call("list_fields");
+}
+
+export interface NewField {
+  key: string;
+  /** `null` derives the label from the key. */
+  label: string | null;
+  kind: FieldType;
+  /** Choice types need options; other types take none. */
+  options: string[];
+}
+
+/** Adds a custom lead field; the store checks the key, type and options. */
+export function addField(field: NewField): Promise<Field> {
+  const { key, label, kind, options } = field;
+  return call("add_field", { key, label, kind, options });
+}
+
+/** The active portal's mapping: lead field → HubSpot property, with its write rule. */
+export function listMappings(): Promise<Mapping[]> {
+  return call("list_mappings");
+}
+
+/** The active portal's live contact properties, or why they could not be read. */
+export function contactProperties(): Promise<ContactProperties> {
+  return call("contact_properties");
+}
+
+/**
+ * Maps a lead field to a HubSpot property, or changes a row's write rule (`null` keeps it).
+ * Unknown or read-only properties are refused when the portal answers; offline the row is
+ * saved with a warning.
+ */
+export function setMapping(fieldKey: string, property: string, rule: WriteRule | null): Promise<MappingSaved> {
+  return call("set_mapping", { fieldKey, property, rule });
+}
+
+/** Stops sending a lead field to HubSpot (not the email row). */
+export function removeMapping(fieldKey: string): Promise<void> {
+  return call("remove_mapping", { fieldKey });
+}
+
+/** The active portal's push rules. */
+export function pushRules(): Promise<PushRules> {
+  return call("push_rules");
+}
+
+/** Changes either push rule (`null` keeps it); create without update is refused. */
+export function setPushRules(update: boolean | null, create: boolean | null): Promise<PushRules> {
+  return call("set_push_rules", { update, create });
 }
 
 /** Calls `handler` with each `oauth-finished` event; resolves to the function that stops it. */

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 /// The longest text value kept; HubSpot's own limit for string properties.
 pub const MAX_TEXT_CHARS: usize = 65_536;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum FieldType {
     Text,
     Number,
@@ -61,7 +62,8 @@ impl FieldType {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Field {
     pub key: String,
     pub label: String,
@@ -69,6 +71,7 @@ pub struct Field {
     pub kind: FieldType,
     pub options: Vec<String>,
     pub builtin: bool,
+    #[ts(type = "number")]
     pub position: i64,
 }
 

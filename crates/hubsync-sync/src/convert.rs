@@ -29,6 +29,65 @@ fn as_type(kind: FieldType, value: &str) -> Result<Option<String>, String> {
     probe.canonical(value)
 }
 
+/// Whether a lead field's values can fill a property, judged from the types alone (and the
+/// options of choices), before any value is seen: what a mapping screen warns about. `to_hubspot`
+/// refuses every value of a `Never` pair with the same reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fit {
+    /// Every valid value of the field converts.
+    Fits,
+    /// Only some values convert; the reason says which.
+    Sometimes(String),
+    /// No value converts.
+    Never(String),
+}
+
+pub fn fit(field: &Field, property: &Property) -> Fit {
+    let never = || Fit::Never(format!("a {} field can't fill a {} property", field.kind.as_str(), property.kind));
+    let text_as = |what: &str| Fit::Sometimes(format!("only text values that read as {what} are sent"));
+    match (property.kind.as_str(), field.kind) {
+        ("string" | "phone_number", _) => Fit::Fits,
+        ("number", FieldType::Number) | ("bool", FieldType::Boolean) | ("date", FieldType::Date) => Fit::Fits,
+        ("datetime", FieldType::Datetime | FieldType::Date) => Fit::Fits,
+        ("number", FieldType::Text) => text_as("a number (digits and one decimal point, no separators)"),
+        ("bool", FieldType::Text) => text_as("a yes/no value"),
+        ("date", FieldType::Text) => text_as("a date (YYYY-MM-DD)"),
+        ("datetime", FieldType::Text) => text_as("a date and time"),
+        ("date", FieldType::Datetime) => {
+            Fit::Sometimes("only times at midnight UTC are sent: HubSpot dates are whole days".into())
+        }
+        ("number" | "bool" | "date" | "datetime", _) => never(),
+        ("enumeration", _) if property.external_options => {
+            if property.name == "hubspot_owner_id" {
+                Fit::Sometimes("only emails of active HubSpot owners are sent".into())
+            } else {
+                Fit::Fits
+            }
+        }
+        ("enumeration", FieldType::SingleChoice | FieldType::MultipleChoice) => {
+            let missing: Vec<&str> = field
+                .options
+                .iter()
+                .filter(|o| {
+                    !property.options.iter().any(|p| p.value.eq_ignore_ascii_case(o) || p.label.eq_ignore_ascii_case(o))
+                })
+                .map(String::as_str)
+                .collect();
+            if field.kind == FieldType::MultipleChoice && !property.is_multi_select() {
+                Fit::Sometimes(format!("{} takes one choice: a value with several is not sent", property.name))
+            } else if !missing.is_empty() {
+                Fit::Sometimes(format!("not among {}'s options: {}", property.name, missing.join(", ")))
+            } else {
+                Fit::Fits
+            }
+        }
+        ("enumeration", _) => {
+            Fit::Sometimes(format!("only values that are one of {}'s options are sent", property.name))
+        }
+        (other, _) => Fit::Never(format!("HubSpot property type {other:?} is not supported")),
+    }
+}
+
 /// Converts a lead's stored value (canonical for `field`'s type, never empty) to the string
 /// HubSpot accepts for `property`.
 pub fn to_hubspot(field: &Field, value: &str, property: &Property, owners: &OwnerDirectory) -> Result<String, Invalid> {
@@ -37,6 +96,9 @@ pub fn to_hubspot(field: &Field, value: &str, property: &Property, owners: &Owne
             property,
             format!("{} is read-only in HubSpot; map the field to another property", property.name),
         ));
+    }
+    if let Fit::Never(reason) = fit(field, property) {
+        return Err(invalid(property, reason));
     }
     let mismatch =
         || invalid(property, format!("a {} field can't fill a {} property", field.kind.as_str(), property.kind));

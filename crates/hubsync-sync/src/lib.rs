@@ -7,6 +7,7 @@ pub mod convert;
 pub mod csv_import;
 pub mod export;
 pub mod files;
+pub mod mapping_check;
 pub mod owners;
 pub mod plan;
 pub mod pull;
@@ -14,7 +15,7 @@ pub mod pull_rules;
 pub mod push;
 pub mod undo;
 
-pub use convert::{Invalid, lifecycle_moves_backward, to_hubspot};
+pub use convert::{Fit, Invalid, fit, lifecycle_moves_backward, to_hubspot};
 pub use export::{RunExport, export_run};
 pub use hubsync_store::FieldChange;
 pub use owners::OwnerDirectory;

@@ -1,11 +1,12 @@
 //! `hubsync mapping list | set | remove`.
 
 use hubsync_store::Mapping;
+use hubsync_sync::mapping_check::{self, PropertyRefusal};
 use serde::Serialize;
 
 use crate::cli::{MappingCommand, MappingSetArgs};
 use crate::context::Context;
-use crate::error::{CliError, codes};
+use crate::error::CliError;
 use crate::output::{Table, emit, warn};
 
 #[derive(Debug, Serialize)]
@@ -45,9 +46,7 @@ pub async fn run(ctx: &mut Context, command: MappingCommand) -> anyhow::Result<(
 }
 
 async fn set(ctx: &mut Context, args: MappingSetArgs) -> anyhow::Result<()> {
-    // Ask HubSpot only about a mapping the store could accept: the field exists, and it is not
-    // the email row (which maps to `email` alone, whatever HubSpot holds).
-    let worth_checking = args.lead_field != "email" && ctx.store.field(&args.lead_field)?.is_some();
+    let worth_checking = mapping_check::worth_checking(&ctx.store, &args.lead_field)?;
     let warning = if worth_checking { check_property(ctx, &args.property).await? } else { None };
     if let Some(warning) = &warning {
         warn(ctx.json, warning);
@@ -60,11 +59,11 @@ async fn set(ctx: &mut Context, args: MappingSetArgs) -> anyhow::Result<()> {
     })
 }
 
-/// When connected, the property must exist in HubSpot and be writable. Offline (not connected,
-/// no token, the portal unreachable or refusing), the mapping is still saved: the answer is a
-/// warning saying why it could not be checked.
+/// When connected, the property must exist in HubSpot and be writable (the core's check).
+/// Offline (not connected, no token, the portal unreachable or refusing), the mapping is still
+/// saved: the answer is a warning saying why it could not be checked.
 async fn check_property(ctx: &Context, name: &str) -> anyhow::Result<Option<String>> {
-    let unchecked = |why: String| Ok(Some(format!("the property {name} was not checked in HubSpot: {why}")));
+    let unchecked = |why: String| Ok(Some(mapping_check::unchecked_warning(name, &why)));
     let client = match ctx.interactive_client() {
         Ok(client) => client,
         Err(error) => return unchecked(error.message),
@@ -73,16 +72,12 @@ async fn check_property(ctx: &Context, name: &str) -> anyhow::Result<Option<Stri
         Ok(properties) => properties,
         Err(error) => return unchecked(CliError::from(&error).message),
     };
-    match properties.iter().find(|p| p.name == name) {
-        None => Err(CliError::new(codes::UNKNOWN_PROPERTY, format!("HubSpot has no contact property {name:?}"))
+    match mapping_check::check_property(&properties, name) {
+        Ok(_) => Ok(None),
+        Err(refusal @ PropertyRefusal::Unknown(_)) => Err(CliError::new(refusal.code(), refusal.to_string())
             .with_hint("use the property's internal name, as HubSpot's property settings show it")
             .into()),
-        Some(p) if p.is_read_only() => Err(CliError::new(
-            codes::READ_ONLY_PROPERTY,
-            format!("the HubSpot property {name} ({}) is read-only: HubSpot refuses writes to it", p.label),
-        )
-        .into()),
-        Some(_) => Ok(None),
+        Err(refusal) => Err(CliError::new(refusal.code(), refusal.to_string()).into()),
     }
 }
 

@@ -1,0 +1,76 @@
+//! Checking a mapping row against the portal's live contact properties, shared by the command
+//! line and the desktop app: the property must exist and be writable, and whether the lead
+//! field's type can fill it (`convert::fit`) is told before anything is sent.
+
+use hubsync_hubspot::Property;
+use hubsync_store::{Store, StoreError};
+
+pub use crate::convert::{Fit, fit};
+
+/// Why a mapping to a property is refused when the portal could be asked.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PropertyRefusal {
+    #[error("HubSpot has no contact property {0:?}")]
+    Unknown(String),
+    #[error("the HubSpot property {name} ({label}) is read-only: HubSpot refuses writes to it")]
+    ReadOnly { name: String, label: String },
+}
+
+impl PropertyRefusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            PropertyRefusal::Unknown(_) => "unknown_property",
+            PropertyRefusal::ReadOnly { .. } => "read_only_property",
+        }
+    }
+}
+
+/// The live definition of `name` when a lead field may be mapped to it: it exists and is
+/// writable.
+pub fn check_property<'a>(properties: &'a [Property], name: &str) -> Result<&'a Property, PropertyRefusal> {
+    match properties.iter().find(|p| p.name == name) {
+        None => Err(PropertyRefusal::Unknown(name.to_string())),
+        Some(p) if p.is_read_only() => {
+            Err(PropertyRefusal::ReadOnly { name: name.to_string(), label: p.label.clone() })
+        }
+        Some(p) => Ok(p),
+    }
+}
+
+/// Whether setting the mapping of `field_key` is worth asking HubSpot about: only a mapping the
+/// store could accept (the field exists) and not the email row, which maps to `email` alone
+/// whatever HubSpot holds.
+pub fn worth_checking(store: &Store, field_key: &str) -> Result<bool, StoreError> {
+    Ok(field_key != "email" && store.field(field_key)?.is_some())
+}
+
+/// The warning a mapping saved without the portal's answer carries (offline, not connected).
+pub fn unchecked_warning(property: &str, why: &str) -> String {
+    format!("the property {property} was not checked in HubSpot: {why}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn property(name: &str, calculated: bool) -> Property {
+        serde_json::from_value(serde_json::json!({
+            "name": name, "label": name.to_uppercase(), "type": "string", "calculated": calculated
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn unknown_and_read_only_properties_are_refused_with_their_codes() {
+        let properties = [property("company", false), property("hs_score", true)];
+        assert_eq!(check_property(&properties, "company").unwrap().name, "company");
+        let unknown = check_property(&properties, "nope").unwrap_err();
+        assert_eq!(
+            (unknown.code(), unknown.to_string().as_str()),
+            ("unknown_property", "HubSpot has no contact property \"nope\"")
+        );
+        let read_only = check_property(&properties, "hs_score").unwrap_err();
+        assert_eq!(read_only.code(), "read_only_property");
+        assert!(read_only.to_string().contains("(HS_SCORE) is read-only"), "{read_only}");
+    }
+}
