@@ -23,10 +23,6 @@ pub mod codes {
     pub const IO: &str = "io_error";
     /// A CSV file could not be used as a whole (empty, a header that is not UTF-8).
     pub const INVALID_CSV: &str = "invalid_csv";
-    /// The HubSpot property named in a mapping does not exist.
-    pub const UNKNOWN_PROPERTY: &str = "unknown_property";
-    /// The HubSpot property named in a mapping can't be written.
-    pub const READ_ONLY_PROPERTY: &str = "read_only_property";
     /// No data directory on this system for the default store path.
     pub const NO_DATA_DIR: &str = "no_data_dir";
     /// A configuration file that can't be read (the store's own check uses the same code).

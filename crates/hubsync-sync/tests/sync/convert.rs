@@ -142,3 +142,51 @@ fn values_round_trip_through_hubspot_both_ways() {
         assert!(same, "{:?} {value:?} → {} {sent:?} → {back:?}", field.kind, property.name);
     }
 }
+
+/// What the mapping screen warns about agrees with what the push does: a pair `fit` calls
+/// "never" is refused by `to_hubspot` for any value, and a "fits" pair converts a valid value.
+#[test]
+fn fit_says_which_pairs_convert() {
+    use FieldType::*;
+    use hubsync_sync::convert::{Fit, fit};
+    let kinds = |kind: &str| property(json!({ "name": "p", "label": "P", "type": kind, "fieldType": "text" }));
+    // A value each field type holds in its canonical form.
+    let valid = |kind: FieldType| match kind {
+        Number => "12",
+        Boolean => "true",
+        Date => "2026-05-01",
+        Datetime => "2026-05-01T00:00:00Z",
+        _ => "lead",
+    };
+    let cases = [
+        (Text, "string", "fits"),
+        (Number, "string", "fits"),
+        (Number, "number", "fits"),
+        (Text, "number", "sometimes"),
+        (Boolean, "bool", "fits"),
+        (Text, "bool", "sometimes"),
+        (Date, "date", "fits"),
+        (Datetime, "date", "sometimes"),
+        (Date, "datetime", "fits"),
+        (Boolean, "number", "never"),
+        (Number, "date", "never"),
+        (SingleChoice, "bool", "never"),
+    ];
+    for (kind, property_kind, expected) in cases {
+        let verdict = match fit(&kind_field(kind), &kinds(property_kind)) {
+            Fit::Fits => "fits",
+            Fit::Sometimes(_) => "sometimes",
+            Fit::Never(reason) => {
+                assert!(reason.contains(kind.as_str()) && reason.contains(property_kind), "{reason}");
+                "never"
+            }
+        };
+        let sent = to_hubspot(&kind_field(kind), valid(kind), &kinds(property_kind), &owners());
+        match expected {
+            "never" => assert!(sent.is_err(), "{kind:?} into {property_kind} was sent: {sent:?}"),
+            "fits" => assert!(sent.is_ok(), "{kind:?} into {property_kind} was refused: {sent:?}"),
+            _ => {}
+        }
+        assert_eq!(verdict, expected, "{kind:?} into {property_kind}");
+    }
+}
