@@ -9,6 +9,7 @@ import type { Loadable } from "./loadable";
 import { MappingScreen } from "./MappingScreen";
 import { PortalBanner } from "./PortalBanner";
 import { PushRulesScreen } from "./PushRulesScreen";
+import { ShowLogs } from "./ShowLogs";
 
 type Screen = "connection" | "fields" | "mapping" | "push-rules";
 
@@ -74,6 +75,7 @@ export function App() {
           <h1>Hubsync</h1>
           <p className="tagline">Your lead store and HubSpot contacts, kept in step.</p>
         </div>
+        <ShowLogs />
       </header>
       <PortalBanner overview={overview} sandbox={sandbox} />
       <nav className="app-nav" aria-label="Screens">

@@ -174,3 +174,8 @@ export async function onOAuthFinished(handler: (finished: OAuthFinished) => void
     throw toCommandError(error);
   }
 }
+
+/** Opens the app's log folder in the file manager; resolves to where it is. */
+export function openLogs(): Promise<string> {
+  return call("open_logs");
+}
