@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { OAuthFinished } from "./bindings/OAuthFinished";
 import { OAuthConnect, TokenConnect } from "./ConnectForms";
 import * as ipc from "./ipc";
+import { portal } from "./test/fixtures";
 
 vi.mock("./ipc", async (importOriginal) => {
   const actual = await importOriginal<typeof import("./ipc")>();
@@ -127,19 +128,7 @@ describe("OAuthConnect", () => {
         checks: [{ check: "contacts read", scope: "crm.objects.contacts.read", detail: "read 1 contact" }],
         rate_limit: { max: null, remaining: null, interval_ms: null, daily: null, daily_remaining: null },
         secret_kept_in: "OS keychain (Secret Service)",
-        portal_id: 4_412_345,
-        name: "acme.hubspot.com",
-        hub_domain: "acme.hubspot.com",
-        user_email: "admin@acme.test",
-        scopes: ["oauth"],
-        token_kind: "oauth",
-        base_url: "https://api.hubapi.com",
-        client_id: "abc-123",
-        secret_store: "keychain",
-        status: "connected",
-        status_detail: null,
-        active: true,
-        connected_at: "2025-01-15T09:30:00Z",
+        ...portal({ scopes: ["oauth"] }),
       },
       error: null,
     });
