@@ -1,4 +1,4 @@
-import { useEffect, useEffectEvent, useId, useRef, useState, type SubmitEvent } from "react";
+import { useEffect, useEffectEvent, useId, useRef, useState, type Ref, type SubmitEvent } from "react";
 
 import type { Connected } from "./bindings/Connected";
 import type { OAuthFinished } from "./bindings/OAuthFinished";
@@ -15,6 +15,50 @@ import {
   type CommandError,
 } from "./ipc";
 import { tokenKindLabel } from "./format";
+
+/** A labelled one-line input whose problem, when it has one, is shown under it and tied to it. */
+function TextField({
+  id,
+  label,
+  value,
+  onChange,
+  error,
+  type = "text",
+  inputRef,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  error: string | undefined;
+  type?: "text" | "password";
+  inputRef?: Ref<HTMLInputElement>;
+}) {
+  const errorId = `${id}-error`;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        ref={inputRef}
+        id={id}
+        type={type}
+        value={value}
+        onChange={(event) => {
+          onChange(event.target.value);
+        }}
+        spellCheck={false}
+        autoComplete="off"
+        aria-invalid={error !== undefined}
+        aria-describedby={error !== undefined ? errorId : undefined}
+      />
+      {error !== undefined && (
+        <p id={errorId} className="field-error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
 
 /** Connecting a portal: in the browser (OAuth), or with a pasted token. */
 export function ConnectPortal({ onChanged }: { onChanged: () => void }) {
@@ -259,25 +303,13 @@ export function OAuthConnect({ onChanged }: { onChanged: () => void }) {
             shows how to create one. Once given, the secret is kept for next time.
           </p>
           <div className="field-row">
-            <div className="field">
-              <label htmlFor={clientIdId}>Client ID (optional)</label>
-              <input
-                id={clientIdId}
-                value={clientId}
-                onChange={(event) => {
-                  setClientId(event.target.value);
-                }}
-                spellCheck={false}
-                autoComplete="off"
-                aria-invalid={problems.clientId !== undefined}
-                aria-describedby={problems.clientId !== undefined ? `${clientIdId}-error` : undefined}
-              />
-              {problems.clientId !== undefined && (
-                <p id={`${clientIdId}-error`} className="field-error">
-                  {problems.clientId}
-                </p>
-              )}
-            </div>
+            <TextField
+              id={clientIdId}
+              label="Client ID (optional)"
+              value={clientId}
+              onChange={setClientId}
+              error={problems.clientId}
+            />
             <div className="field">
               <label htmlFor={clientSecretId}>Client secret (optional)</label>
               <input
@@ -480,27 +512,15 @@ export function TokenConnect({ onChanged }: { onChanged: () => void }) {
               ))}
             </select>
           </div>
-          <div className="field">
-            <label htmlFor={tokenId}>Token</label>
-            <input
-              ref={tokenRef}
-              id={tokenId}
-              type="password"
-              value={token}
-              onChange={(event) => {
-                setToken(event.target.value);
-              }}
-              spellCheck={false}
-              autoComplete="off"
-              aria-invalid={problems.token !== undefined}
-              aria-describedby={problems.token !== undefined ? `${tokenId}-error` : undefined}
-            />
-            {problems.token !== undefined && (
-              <p id={`${tokenId}-error`} className="field-error">
-                {problems.token}
-              </p>
-            )}
-          </div>
+          <TextField
+            id={tokenId}
+            label="Token"
+            type="password"
+            value={token}
+            onChange={setToken}
+            error={problems.token}
+            inputRef={tokenRef}
+          />
         </div>
         <AdvancedBaseUrl value={baseUrl} onChange={setBaseUrl} error={problems.baseUrl} />
         <FileStoreOption checked={fileStore} onChange={setFileStore} />
