@@ -25,16 +25,20 @@ function TextField({
   error,
   type = "text",
   inputRef,
+  hint,
 }: {
   id: string;
   label: string;
   value: string;
   onChange: (value: string) => void;
-  error: string | undefined;
-  type?: "text" | "password";
+  error?: string | undefined;
+  type?: "text" | "password" | "url";
   inputRef?: Ref<HTMLInputElement>;
+  /** Shown under the input while it has no error. */
+  hint?: string;
 }) {
   const errorId = `${id}-error`;
+  const hintId = `${id}-hint`;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
@@ -49,12 +53,18 @@ function TextField({
         spellCheck={false}
         autoComplete="off"
         aria-invalid={error !== undefined}
-        aria-describedby={error !== undefined ? errorId : undefined}
+        aria-describedby={error !== undefined ? errorId : hint !== undefined ? hintId : undefined}
       />
-      {error !== undefined && (
+      {error !== undefined ? (
         <p id={errorId} className="field-error">
           {error}
         </p>
+      ) : (
+        hint !== undefined && (
+          <p id={hintId} className="field-hint">
+            {hint}
+          </p>
+        )
       )}
     </div>
   );
@@ -96,35 +106,18 @@ function AdvancedBaseUrl({
   error: string | undefined;
 }) {
   const id = useId();
-  const errorId = `${id}-error`;
   return (
     <details className="advanced" open={error !== undefined ? true : undefined}>
       <summary>Advanced</summary>
-      <div className="field">
-        <label htmlFor={id}>Base URL</label>
-        <input
-          id={id}
-          type="url"
-          value={value}
-          onChange={(event) => {
-            onChange(event.target.value);
-          }}
-          spellCheck={false}
-          autoComplete="off"
-          aria-invalid={error !== undefined}
-          aria-describedby={error !== undefined ? errorId : `${id}-hint`}
-        />
-        {error !== undefined ? (
-          <p id={errorId} className="field-error">
-            {error}
-          </p>
-        ) : (
-          <p id={`${id}-hint`} className="field-hint">
-            HubSpot's API is {HUBSPOT_BASE_URL}; change it only to reach a HubSpot-compatible test
-            portal.
-          </p>
-        )}
-      </div>
+      <TextField
+        id={id}
+        label="Base URL"
+        type="url"
+        value={value}
+        onChange={onChange}
+        error={error}
+        hint={`HubSpot's API is ${HUBSPOT_BASE_URL}; change it only to reach a HubSpot-compatible test portal.`}
+      />
     </details>
   );
 }
@@ -310,19 +303,13 @@ export function OAuthConnect({ onChanged }: { onChanged: () => void }) {
               onChange={setClientId}
               error={problems.clientId}
             />
-            <div className="field">
-              <label htmlFor={clientSecretId}>Client secret (optional)</label>
-              <input
-                id={clientSecretId}
-                type="password"
-                value={clientSecret}
-                onChange={(event) => {
-                  setClientSecret(event.target.value);
-                }}
-                spellCheck={false}
-                autoComplete="off"
-              />
-            </div>
+            <TextField
+              id={clientSecretId}
+              label="Client secret (optional)"
+              type="password"
+              value={clientSecret}
+              onChange={setClientSecret}
+            />
           </div>
           <AdvancedBaseUrl
             value={baseUrl}
