@@ -422,37 +422,6 @@ impl Credentials {
         }
     }
 
-    /// Connects with a private app token or service key: `prove_token`, then `save`.
-    pub async fn connect_token(
-        &self,
-        store: &mut Store,
-        config: ClientConfig,
-        kind: TokenKind,
-        token: &Secret,
-        secret_store: SecretStoreKind,
-        now: &dyn StoreClock,
-    ) -> Result<Connected, ConnectError> {
-        let proven = prove_token(config, kind, token, secret_store, now).await?;
-        self.save(store, proven).await
-    }
-
-    /// Finishes an OAuth connection once HubSpot granted it: `prove_grant`, then `save`.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn connect_oauth(
-        &self,
-        store: &mut Store,
-        oauth: HubSpotOAuth,
-        grant: &OAuthGrant,
-        config: ClientConfig,
-        client_secret: Option<Secret>,
-        secret_store: SecretStoreKind,
-        clock: Arc<dyn Clock>,
-        now: &dyn StoreClock,
-    ) -> Result<Connected, ConnectError> {
-        let proven = prove_grant(oauth, grant, config, client_secret, secret_store, clock, now).await?;
-        self.save(store, proven).await
-    }
-
     /// Keeps a proven connection's secret (and a client secret), then saves the portal as the
     /// active one; the secret is removed again if the portal can't be saved. A token of the
     /// other kind or in the other store for this portal is stale from now on and deleted. Only

@@ -1,11 +1,11 @@
 //! The connection service both apps use, against the sandbox, with the opt-in file store (so
-//! it runs without a keychain): connect with a token or a grant, clients for the saved portal, a
+//! it runs without a keychain): prove a token or a grant and save it, clients for the saved portal, a
 //! refused grant recorded, disconnect.
 
 use std::sync::Arc;
 
 use hubsync_auth::connection::Credentials;
-use hubsync_auth::portals::{client_config, usable};
+use hubsync_auth::portals::{client_config, prove_grant, prove_token, usable};
 use hubsync_auth::session::SystemClock as AuthClock;
 use hubsync_hubspot::Secret;
 use hubsync_sandbox::PrivateToken;
@@ -28,10 +28,8 @@ async fn a_token_connects_serves_clients_and_disconnects_keeping_the_portal() {
     let (mut store, credentials) = store_and_credentials(&dir);
     let config = client_config(&sandbox.base_url(), TokenKind::PrivateApp);
     let token = Secret::new(TOKEN);
-    let connected = credentials
-        .connect_token(&mut store, config, TokenKind::PrivateApp, &token, SecretStoreKind::File, &SystemClock)
-        .await
-        .unwrap();
+    let proven = prove_token(config, TokenKind::PrivateApp, &token, SecretStoreKind::File, &SystemClock).await.unwrap();
+    let connected = credentials.save(&mut store, proven).await.unwrap();
     assert_eq!(connected.portal.portal_id, sandbox.portal_id());
     assert_eq!(connected.checks.len(), 4);
     assert!(connected.secret_kept_in.contains("readable by you only"));
@@ -41,17 +39,15 @@ async fn a_token_connects_serves_clients_and_disconnects_keeping_the_portal() {
     let client = credentials.client_for(active.clone(), config, None, Arc::new(AuthClock)).unwrap();
     assert_eq!(client.account_details().await.unwrap().portal_id, sandbox.portal_id());
 
-    let wrong = credentials
-        .connect_token(
-            &mut store,
-            client_config(&sandbox.base_url(), TokenKind::PrivateApp),
-            TokenKind::PrivateApp,
-            &Secret::new("pat-na1-wrong"),
-            SecretStoreKind::File,
-            &SystemClock,
-        )
-        .await
-        .unwrap_err();
+    let wrong = prove_token(
+        client_config(&sandbox.base_url(), TokenKind::PrivateApp),
+        TokenKind::PrivateApp,
+        &Secret::new("pat-na1-wrong"),
+        SecretStoreKind::File,
+        &SystemClock,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(wrong.code(), "hubspot_unauthorized");
     assert!(wrong.to_string().starts_with("cannot read the account details (nothing was saved)"), "{wrong}");
 
@@ -75,19 +71,10 @@ async fn a_grant_connects_refreshes_in_a_new_client_and_a_revoked_one_is_recorde
     let grant = connected(&sandbox, port).await;
     let config = client_config(&sandbox.base_url(), TokenKind::Oauth);
     let secret = Some(Secret::new(CLIENT_SECRET));
-    let connected = credentials
-        .connect_oauth(
-            &mut store,
-            oauth(&sandbox),
-            &grant,
-            config,
-            secret,
-            SecretStoreKind::File,
-            Arc::new(AuthClock),
-            &SystemClock,
-        )
-        .await
-        .unwrap();
+    let clock = Arc::new(AuthClock);
+    let proven =
+        prove_grant(oauth(&sandbox), &grant, config, secret, SecretStoreKind::File, clock, &SystemClock).await.unwrap();
+    let connected = credentials.save(&mut store, proven).await.unwrap();
     assert_eq!(connected.portal.token_kind, TokenKind::Oauth);
     assert_eq!(connected.portal.user_email, grant.info.user.clone().unwrap());
 

@@ -10,7 +10,9 @@ use anyhow::Context as _;
 use hubsync_auth::connection::ConnectionReport;
 use hubsync_auth::loopback::{CancelHandle, DEFAULT_CALLBACK_PORTS};
 use hubsync_auth::oauth::{ConnectOptions, HubSpotOAuth, PendingConnect};
-use hubsync_auth::portals::{Connected, Disconnected, client_config, endpoints_for, token_facts};
+use hubsync_auth::portals::{
+    Connected, Disconnected, client_config, endpoints_for, prove_grant, prove_token, token_facts,
+};
 use hubsync_auth::session::SystemClock as AuthClock;
 use hubsync_hubspot::{RateLimitSeen, Secret};
 use hubsync_store::{Portal, SecretStoreKind, SystemClock, TokenKind};
@@ -44,7 +46,8 @@ pub async fn run(ctx: &mut Context, args: ConnectArgs) -> anyhow::Result<()> {
             let kind = TokenKind::from(args.kind);
             let mut config = client_config(&base_url, kind);
             interactive(&mut config);
-            ctx.credentials.connect_token(&mut ctx.store, config, kind, &token, secret_store, &SystemClock).await?
+            let proven = prove_token(config, kind, &token, secret_store, &SystemClock).await?;
+            ctx.credentials.save(&mut ctx.store, proven).await?
         }
         None => connect_oauth(ctx, &args, &base_url, secret_store).await?,
     };
@@ -95,10 +98,8 @@ async fn connect_oauth(
     let mut config = client_config(base_url, TokenKind::Oauth);
     interactive(&mut config);
     let clock = Arc::new(AuthClock);
-    let credentials = &ctx.credentials;
-    Ok(credentials
-        .connect_oauth(&mut ctx.store, oauth, &grant, config, client_secret, secret_store, clock, &SystemClock)
-        .await?)
+    let proven = prove_grant(oauth, &grant, config, client_secret, secret_store, clock, &SystemClock).await?;
+    Ok(ctx.credentials.save(&mut ctx.store, proven).await?)
 }
 
 fn auth_error(error: hubsync_auth::oauth::AuthError) -> anyhow::Error {
