@@ -10,7 +10,7 @@ use hubsync_auth::connection::{ConnectionReport, test_connection as run_checks};
 use hubsync_auth::loopback::{CancelHandle, DEFAULT_CALLBACK_PORTS};
 use hubsync_auth::oauth::{ConnectOptions, HubSpotOAuth, PendingConnect};
 use hubsync_auth::portals::{
-    Connected, Disconnected, client_config, endpoints_for, prove_grant, prove_token, token_facts, usable,
+    Connected, Disconnected, client_config, endpoints_for, pasted_secret, prove_grant, prove_token, token_facts, usable,
 };
 use hubsync_auth::session::SystemClock as AuthClock;
 use hubsync_hubspot::Secret;
@@ -94,10 +94,8 @@ pub async fn connect_token(
     insecure_file_store: bool,
 ) -> Result<Connected, CommandError> {
     let workspace = workspace.get()?;
-    let token = token.trim();
-    if token.is_empty() || !token.chars().all(|c| c.is_ascii_graphic()) {
-        return Err(CommandError::new("invalid_token", "Paste the whole token: it has no spaces or line breaks."));
-    }
+    let token = pasted_secret(&token)
+        .map_err(|_| CommandError::new("invalid_token", "Paste the whole token: it has no spaces or line breaks."))?;
     let kind = match kind {
         PastedTokenKind::PrivateApp => TokenKind::PrivateApp,
         PastedTokenKind::ServiceKey => TokenKind::ServiceKey,
@@ -105,7 +103,7 @@ pub async fn connect_token(
     let secret_store = workspace.credentials.choose_store(insecure_file_store).await?;
     let config = client_config(base_url.trim().trim_end_matches('/'), kind);
     // The checks go to HubSpot; the store is locked only to save.
-    let proven = prove_token(config, kind, &Secret::new(token), secret_store, &SystemClock).await?;
+    let proven = prove_token(config, kind, &token, secret_store, &SystemClock).await?;
     Ok(workspace.credentials.save(&mut *workspace.store.lock().await, proven).await?)
 }
 

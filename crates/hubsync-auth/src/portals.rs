@@ -88,6 +88,27 @@ fn explain_check(error: &ClientError, scope: Option<&str>) -> String {
     }
 }
 
+/// Why pasted text can't be a HubSpot token or secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PastedSecretProblem {
+    Empty,
+    /// Spaces, line breaks or other characters HubSpot's tokens and secrets never have.
+    NotOneWord,
+}
+
+/// A pasted token or client secret, trimmed: HubSpot's are one run of visible ASCII
+/// characters. Each app words the problem for its own input.
+pub fn pasted_secret(raw: &str) -> Result<Secret, PastedSecretProblem> {
+    let value = raw.trim();
+    if value.is_empty() {
+        Err(PastedSecretProblem::Empty)
+    } else if !value.chars().all(|c| c.is_ascii_graphic()) {
+        Err(PastedSecretProblem::NotOneWord)
+    } else {
+        Ok(Secret::new(value))
+    }
+}
+
 /// The client settings for a portal reached at `base_url` with a token of `kind`. Private apps
 /// start at the lowest tier's burst; the client learns the real one from HubSpot's headers.
 pub fn client_config(base_url: &str, kind: TokenKind) -> ClientConfig {
@@ -583,5 +604,18 @@ pub async fn token_facts(client: &PortalClient) -> Result<TokenFacts, String> {
                 detail: format!("token accepted by portal {}", account.portal_id),
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pasted_secret_is_trimmed_and_must_be_one_word() {
+        assert_eq!(pasted_secret("  pat-na1-abc\n").unwrap().expose(), "pat-na1-abc");
+        assert_eq!(pasted_secret(" \n").unwrap_err(), PastedSecretProblem::Empty);
+        assert_eq!(pasted_secret("pat-na1 abc").unwrap_err(), PastedSecretProblem::NotOneWord);
+        assert_eq!(pasted_secret("pat-na1-é").unwrap_err(), PastedSecretProblem::NotOneWord);
     }
 }

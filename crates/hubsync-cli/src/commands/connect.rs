@@ -11,7 +11,8 @@ use hubsync_auth::connection::ConnectionReport;
 use hubsync_auth::loopback::{CancelHandle, DEFAULT_CALLBACK_PORTS};
 use hubsync_auth::oauth::{ConnectOptions, HubSpotOAuth, PendingConnect};
 use hubsync_auth::portals::{
-    Connected, Disconnected, client_config, endpoints_for, prove_grant, prove_token, token_facts,
+    Connected, Disconnected, PastedSecretProblem, client_config, endpoints_for, pasted_secret, prove_grant,
+    prove_token, token_facts,
 };
 use hubsync_auth::session::SystemClock as AuthClock;
 use hubsync_hubspot::{RateLimitSeen, Secret};
@@ -165,17 +166,18 @@ fn read_secret(arg: &str, flag: &str) -> anyhow::Result<Secret> {
     } else {
         arg.to_string()
     };
-    let value = raw.trim();
-    if value.is_empty() {
-        let from = if arg == "-" { "stdin" } else { flag };
-        return Err(CliError::usage(format!("nothing was given on {from}")).into());
-    }
-    if !value.chars().all(|c| c.is_ascii_graphic()) {
-        return Err(
-            CliError::usage(format!("the value of {flag} has spaces or characters HubSpot's can't have")).into()
-        );
-    }
-    Ok(Secret::new(value))
+    pasted_secret(&raw).map_err(|problem| {
+        let message = match problem {
+            PastedSecretProblem::Empty => {
+                let from = if arg == "-" { "stdin" } else { flag };
+                format!("nothing was given on {from}")
+            }
+            PastedSecretProblem::NotOneWord => {
+                format!("the value of {flag} has spaces or characters HubSpot's can't have")
+            }
+        };
+        CliError::usage(message).into()
+    })
 }
 
 // ---- test-connection ----
