@@ -119,6 +119,13 @@ pub fn client_config(base_url: &str, kind: TokenKind) -> ClientConfig {
     ClientConfig::new(base_url, limits)
 }
 
+/// Fewer attempts and a shorter timeout, for a call someone is waiting on (a check, a picker);
+/// runs keep the defaults.
+pub fn interactive(config: &mut ClientConfig) {
+    config.max_attempts = 2;
+    config.timeout = std::time::Duration::from_secs(20);
+}
+
 /// HubSpot's endpoints, or a sandbox's, which serves the consent page on its API address.
 pub fn endpoints_for(base_url: &str) -> Endpoints {
     if base_url.trim_end_matches('/') == HUBSPOT_API { Endpoints::hubspot() } else { Endpoints::at(base_url) }

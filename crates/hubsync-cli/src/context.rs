@@ -5,7 +5,6 @@
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use hubsync_auth::connection::Credentials;
@@ -15,7 +14,7 @@ use hubsync_auth::session::{OAuthSession, SystemClock as AuthClock};
 use hubsync_hubspot::{ClientConfig, Secret};
 use hubsync_store::{Portal, Store, SystemClock, TokenKind};
 
-pub use hubsync_auth::portals::PortalClient;
+pub use hubsync_auth::portals::{PortalClient, interactive};
 
 use crate::error::{CONNECT_HINT, CliError, codes};
 
@@ -138,10 +137,4 @@ fn env_token() -> Option<Secret> {
 /// Whether `HUBSYNC_TOKEN` is set.
 pub fn env_token_set() -> bool {
     env_token().is_some()
-}
-
-/// Fewer attempts and a shorter timeout, for a call someone is waiting on.
-pub fn interactive(config: &mut ClientConfig) {
-    config.max_attempts = 2;
-    config.timeout = Duration::from_secs(20);
 }

@@ -1,8 +1,8 @@
 //! The configuration screens' commands: lead fields, the mapping and the push rules. Each one
 //! calls the store or the core (`hubsync_sync::mapping_check`), as the command line does.
 
-use hubsync_auth::portals::usable;
-use hubsync_hubspot::{ClientConfig, Property};
+use hubsync_auth::portals::{interactive, usable};
+use hubsync_hubspot::Property;
 use hubsync_store::{Field, FieldType, Mapping, PushRules, WriteRule};
 use hubsync_sync::mapping_check::{self, Fit};
 use serde::Serialize;
@@ -149,12 +149,6 @@ pub async fn set_push_rules(
     create: Option<bool>,
 ) -> Result<PushRules, CommandError> {
     workspace.get()?.store.lock().await.set_push_rules(update, create).map_err(store_error)
-}
-
-/// A quick question while someone waits: few retries, a short timeout.
-fn interactive(config: &mut ClientConfig) {
-    config.max_attempts = 2;
-    config.timeout = std::time::Duration::from_secs(20);
 }
 
 async fn live_properties(ws: &Workspace) -> Result<Vec<Property>, CommandError> {
