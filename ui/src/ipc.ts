@@ -37,7 +37,8 @@ function outsideApp(): CommandError {
   );
 }
 
-async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
+/** Calls a command; a rejection arrives as a `CommandError`. Screens with their own ipc module use it. */
+export async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
   if (!isTauri()) throw outsideApp();
   try {
     return await invoke<T>(command, args);
