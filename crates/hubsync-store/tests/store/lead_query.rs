@@ -177,3 +177,15 @@ fn a_lead_view_names_its_owner_as_last_read() {
     let known = view(&store, 3).owner.unwrap();
     assert_eq!((known.name.as_deref(), known.active), (Some("Olga Ng"), Some(false)));
 }
+
+#[test]
+fn search_text_is_literal_even_with_like_wildcards() {
+    let mut store = store();
+    store.add_lead("pct@example.com", &[("company", "100% off_sale \\o/")]).unwrap();
+    store.add_lead("plain@example.com", &[("company", "1000 offXsale")]).unwrap();
+    let search = |text: &str| emails(&store, &LeadQuery { search: text.into(), ..query() });
+    assert_eq!(search("0% OFF_"), ["pct@example.com"]);
+    assert_eq!(search("_"), ["pct@example.com"]);
+    assert_eq!(search("\\o/"), ["pct@example.com"]);
+    assert_eq!(search("%"), ["pct@example.com"]);
+}
