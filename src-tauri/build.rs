@@ -20,6 +20,16 @@ fn main() {
         "remove_mapping",
         "push_rules",
         "set_push_rules",
+        "leads_page",
+        "lead_detail",
+        "open_lead_in_hubspot",
+        "add_lead",
+        "update_lead",
+        "refresh_owners",
+        "export_leads",
+        "open_saved_folder",
+        "csv_import_inspect",
+        "csv_import_run",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),

@@ -5,6 +5,8 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::Result;
+use crate::error::StoreError;
+use crate::fields::canonical_email;
 use crate::portals::Portal;
 use crate::store::{Lead, Store};
 
@@ -63,4 +65,57 @@ pub fn contact_link(portal: &Portal, contact_id: &str) -> ContactLink {
         return ContactLink::Sandbox;
     }
     ContactLink::Hubspot { url: format!("https://app.hubspot.com/contacts/{}/record/0-1/{contact_id}", portal.portal_id) }
+}
+
+/// One thing wrong with a lead form, tied to its field where there is one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct FieldProblem {
+    /// The field's key (`email` for the address).
+    pub field: String,
+    #[ts(type = "string")]
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Store {
+    /// Every problem `add_lead` (no `id`) or `update_lead` (with `id`) would refuse these values
+    /// for, each with its field, rather than the first alone: a form shows them all at once.
+    pub fn lead_form_problems(
+        &self,
+        id: Option<i64>,
+        email: &str,
+        values: &[(&str, &str)],
+    ) -> Result<Vec<FieldProblem>> {
+        let mut problems = Vec::new();
+        let problem = |field: &str, error: StoreError| FieldProblem {
+            field: field.to_string(),
+            code: error.code(),
+            message: match &error {
+                StoreError::InvalidValue { reason, .. } => reason.clone(),
+                other => other.to_string(),
+            },
+        };
+        match canonical_email(email) {
+            None => problems.push(problem("email", StoreError::InvalidEmail { email: email.to_string() })),
+            Some((canonical, _)) => {
+                if let Some(existing) = self.lead_by_email(&canonical)?.filter(|l| Some(l.id) != id) {
+                    problems
+                        .push(problem("email", StoreError::DuplicateEmail { email: canonical, existing: existing.id }));
+                }
+            }
+        }
+        for (key, raw) in values {
+            let error = match self.field(key)? {
+                None => StoreError::UnknownField(key.to_string()),
+                Some(field) if field.key == "email" => continue,
+                Some(field) => match field.canonical(raw) {
+                    Ok(_) => continue,
+                    Err(reason) => StoreError::InvalidValue { field: key.to_string(), reason },
+                },
+            };
+            problems.push(problem(key, error));
+        }
+        Ok(problems)
+    }
 }

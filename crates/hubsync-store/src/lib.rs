@@ -22,7 +22,7 @@ pub use config::{CONFIG_VERSION, ConfigFile, CustomField};
 pub use error::{RowError, StoreError};
 pub use fields::{Field, FieldType, canonical_email};
 pub use lead_query::{FieldOp, LeadFilter, LeadPage, LeadQuery, LeadSort, MAX_PAGE_ROWS, SortKey, fold};
-pub use lead_view::{ContactLink, LeadView, OwnerView, contact_link};
+pub use lead_view::{ContactLink, FieldProblem, LeadView, OwnerView, contact_link};
 pub use import::{BadRows, ImportOptions, ImportSummary, LeadImport, LeadRow};
 pub use migrations::{MIGRATIONS, Migration};
 pub use owners::{OwnerRecord, full_name};

@@ -189,3 +189,18 @@ fn search_text_is_literal_even_with_like_wildcards() {
     assert_eq!(search("\\o/"), ["pct@example.com"]);
     assert_eq!(search("%"), ["pct@example.com"]);
 }
+
+#[test]
+fn a_lead_form_hears_of_every_problem_by_field() {
+    let store = sample();
+    let problems = store
+        .lead_form_problems(None, "ann@example.com", &[("score", "many"), ("nope", "x"), ("city", "Oslo")])
+        .unwrap();
+    let found: Vec<(&str, &str)> = problems.iter().map(|p| (p.field.as_str(), p.code)).collect();
+    assert_eq!(found, [("email", "duplicate_email"), ("score", "invalid_value"), ("nope", "unknown_field")]);
+    assert!(problems[1].message.contains("is not a number"), "{:?}", problems[1]);
+    // Editing lead 2 keeps its own address.
+    assert!(store.lead_form_problems(Some(2), "ANN@example.com", &[("score", "")]).unwrap().is_empty());
+    let bad = store.lead_form_problems(None, "not an email", &[]).unwrap();
+    assert_eq!((bad[0].field.as_str(), bad[0].code), ("email", "invalid_email"));
+}

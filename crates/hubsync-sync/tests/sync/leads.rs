@@ -44,7 +44,7 @@ fn an_export_imports_back_into_an_empty_store_unchanged() {
 fn skipped_rows_go_to_the_report_and_a_refusal_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.csv");
-    std::fs::write(&input, "E-mail,Score,Notes\nann@example.com,7,x\nnot-an-email,1,y\nbo@example.com,lots,z\n\n").unwrap();
+    std::fs::write(&input, "E-mail,Score,Notes\nann@example.com,7,x\nnot-an-email,1,y\nbo@example.com,lots,z\n,,\n").unwrap();
     let mut store = store();
 
     let refused = PreparedImport::open(&store, &input, &[])
