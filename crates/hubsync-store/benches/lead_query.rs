@@ -56,12 +56,19 @@ fn main() {
         (
             "filter company equals \"globex\"",
             LeadQuery {
-                filters: vec![LeadFilter::Field { field: "company".into(), op: FieldOp::Equals, value: "globex".into() }],
+                filters: vec![LeadFilter::Field {
+                    field: "company".into(),
+                    op: FieldOp::Equals,
+                    value: "globex".into(),
+                }],
                 ..page(0)
             },
         ),
         ("sort by email", LeadQuery { sort: by(SortKey::Email, false), ..page(0) }),
-        ("sort by custom number field", LeadQuery { sort: by(SortKey::Field { key: "score".into() }, false), ..page(0) }),
+        (
+            "sort by custom number field",
+            LeadQuery { sort: by(SortKey::Field { key: "score".into() }, false), ..page(0) },
+        ),
         (
             "sort by custom text field, deep page",
             LeadQuery { sort: by(SortKey::Field { key: "notes".into() }, true), ..page(leads as u64 / 2) },

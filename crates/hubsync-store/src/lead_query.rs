@@ -77,7 +77,9 @@ pub enum SortKey {
     Updated,
     /// A field's value: numbers by size, other types as text ignoring case; leads without a value
     /// come last either way.
-    Field { key: String },
+    Field {
+        key: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
@@ -118,11 +120,42 @@ fn contains_folded(haystack: &str, needle: &str) -> bool {
     if needle.is_empty() {
         return true;
     }
-    if haystack.is_ascii() && needle.is_ascii() {
+    if haystack.is_ascii() {
+        // ASCII folds to ASCII, so a folded needle that isn't ASCII can't be in it.
         let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-        return h.len() >= n.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
+        return needle.is_ascii() && h.len() >= n.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
     }
     fold(haystack).contains(needle)
+}
+
+/// How a query orders its leads.
+enum Order {
+    /// By columns of `leads l`.
+    Columns(String),
+    /// By a number field's value, by size; leads without one last.
+    Number(String),
+    /// By a field's value as text, case ignored; leads without one last.
+    Text(String),
+}
+
+impl Order {
+    /// The join it needs, the `ORDER BY` terms, and the join's parameters.
+    fn sql(&self, direction: &str) -> (&'static str, String, Vec<Value>) {
+        const JOIN: &str = "LEFT JOIN lead_values s ON s.lead_id = l.id AND s.field_key = ?";
+        match self {
+            Order::Columns(order) => ("", order.clone(), Vec::new()),
+            Order::Number(key) => (
+                JOIN,
+                format!("s.value IS NULL, CAST(s.value AS REAL) {direction}, l.id {direction}"),
+                vec![Value::Text(key.clone())],
+            ),
+            Order::Text(key) => (
+                JOIN,
+                format!("s.value IS NULL, s.value COLLATE NOCASE {direction}, l.id {direction}"),
+                vec![Value::Text(key.clone())],
+            ),
+        }
+    }
 }
 
 /// The SQL for one query, with its parameters in order.
@@ -196,11 +229,7 @@ impl Sql {
         };
         let on = |column: &str| test.replace("{}", column);
         self.push(
-            &format!(
-                "({} OR l.id IN (SELECT lead_id FROM lead_values WHERE {}))",
-                on("l.email_key"),
-                on("value")
-            ),
+            &format!("({} OR l.id IN (SELECT lead_id FROM lead_values WHERE {}))", on("l.email_key"), on("value")),
             [Value::Text(pattern.clone()), Value::Text(pattern)],
         );
     }
@@ -222,46 +251,117 @@ impl Store {
         for filter in &query.filters {
             sql.filter(self, filter)?;
         }
-        let where_clause = sql.where_clause();
-        let total: i64 = self.conn.query_row(
-            &format!("SELECT COUNT(*) FROM leads l {where_clause}"),
-            params_from_iter(&sql.params),
-            |r| r.get(0),
-        )?;
-
         let direction = if query.sort.descending { "DESC" } else { "ASC" };
-        let mut params = Vec::new();
-        let (join, order) = match &query.sort.key {
-            SortKey::Id => (String::new(), format!("l.id {direction}")),
-            SortKey::Email => (String::new(), format!("l.email_key {direction}, l.id {direction}")),
-            SortKey::Created => (String::new(), format!("l.created_at {direction}, l.id {direction}")),
-            SortKey::Updated => (String::new(), format!("l.updated_at {direction}, l.id {direction}")),
-            SortKey::Field { key } if key == "email" => {
-                (String::new(), format!("l.email_key {direction}, l.id {direction}"))
-            }
-            SortKey::Field { key } => {
-                let field = self.field(key)?.ok_or_else(|| StoreError::UnknownField(key.clone()))?;
-                let value = match field.kind {
-                    FieldType::Number => "CAST(s.value AS REAL)",
-                    _ => "s.value COLLATE NOCASE",
-                };
-                params.push(Value::Text(key.clone()));
-                (
-                    "LEFT JOIN lead_values s ON s.lead_id = l.id AND s.field_key = ?".to_string(),
-                    format!("s.value IS NULL, {value} {direction}, l.id {direction}"),
-                )
-            }
-        };
-        params.extend(sql.params.iter().cloned());
         let limit = query.limit.min(MAX_PAGE_ROWS) as i64;
         let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
-        params.extend([Value::Integer(limit), Value::Integer(offset)]);
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {LEAD_COLUMNS} FROM leads l {join} {where_clause} ORDER BY {order} LIMIT ? OFFSET ?"
-        ))?;
-        let mut leads: Vec<Lead> = stmt.query_map(params_from_iter(&params), read_lead)?.collect::<rusqlite::Result<_>>()?;
+        let order = match &query.sort.key {
+            SortKey::Id => Order::Columns(format!("l.id {direction}")),
+            SortKey::Email => Order::Columns(format!("l.email_key {direction}, l.id {direction}")),
+            SortKey::Created => Order::Columns(format!("l.created_at {direction}, l.id {direction}")),
+            SortKey::Updated => Order::Columns(format!("l.updated_at {direction}, l.id {direction}")),
+            SortKey::Field { key } if key == "email" => {
+                Order::Columns(format!("l.email_key {direction}, l.id {direction}"))
+            }
+            SortKey::Field { key } => match self.field(key)?.ok_or_else(|| StoreError::UnknownField(key.clone()))? {
+                field if field.kind == FieldType::Number => Order::Number(field.key),
+                field => Order::Text(field.key),
+            },
+        };
+        let where_clause = sql.where_clause();
+        let (total, mut leads) = if needle.is_empty() {
+            let total: i64 = self.conn.query_row(
+                &format!("SELECT COUNT(*) FROM leads l {where_clause}"),
+                params_from_iter(&sql.params),
+                |r| r.get(0),
+            )?;
+            let leads = match &order {
+                Order::Text(key) => self.by_text(&sql, key, direction, limit, offset)?,
+                _ => {
+                    let (join, order, mut params) = order.sql(direction);
+                    params.extend(sql.params.iter().cloned());
+                    params.extend([Value::Integer(limit), Value::Integer(offset)]);
+                    let rest = format!("FROM leads l {join} {where_clause} ORDER BY {order} LIMIT ? OFFSET ?");
+                    self.select(&rest, &params)?
+                }
+            };
+            (total as u64, leads)
+        } else {
+            // A search reads every value whatever the page: one pass lists the matches in order,
+            // rather than one to count them and another for the page.
+            let (join, order, mut params) = order.sql(direction);
+            params.extend(sql.params.iter().cloned());
+            let mut stmt = self
+                .conn
+                .prepare_cached(&format!("SELECT l.id FROM leads l {join} {where_clause} ORDER BY {order}"))?;
+            let ids: Vec<i64> =
+                stmt.query_map(params_from_iter(&params), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            let page: Vec<i64> = ids.iter().copied().skip(offset as usize).take(limit as usize).collect();
+            (ids.len() as u64, self.leads_in_order(&page)?)
+        };
         self.fill_values(&mut leads)?;
-        Ok(LeadPage { leads, total: total as u64 })
+        Ok(LeadPage { leads, total })
+    }
+
+    /// The leads with these ids, in this order.
+    fn leads_in_order(&self, ids: &[i64]) -> Result<Vec<Lead>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; ids.len()].join(",");
+        let mut stmt = self.conn.prepare(&format!("SELECT {LEAD_COLUMNS} FROM leads l WHERE l.id IN ({marks})"))?;
+        let mut found: HashMap<i64, Lead> = stmt
+            .query_map(params_from_iter(ids), read_lead)?
+            .map(|r| r.map(|l| (l.id, l)))
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
+    /// `SELECT` the lead columns `rest` (from `leads l` on, ending `LIMIT ? OFFSET ?`) names.
+    fn select(&self, rest: &str, params: &[Value]) -> Result<Vec<Lead>> {
+        let mut stmt = self.conn.prepare_cached(&format!("SELECT {LEAD_COLUMNS} {rest}"))?;
+        Ok(stmt.query_map(params_from_iter(params), read_lead)?.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A page sorted by a field's value as text, case ignored; leads without one come last. The
+    /// leads with a value are read in the order of the field's index, so no page sorts the
+    /// whole store; those without follow by id.
+    fn by_text(&self, sql: &Sql, key: &str, direction: &str, limit: i64, offset: i64) -> Result<Vec<Lead>> {
+        let and_conditions = sql.conditions.iter().map(|c| format!(" AND {c}")).collect::<String>();
+        let with_value =
+            format!("FROM lead_values s JOIN leads l ON l.id = s.lead_id WHERE s.field_key = ?{and_conditions}");
+        let mut params = vec![Value::Text(key.to_string())];
+        params.extend(sql.params.iter().cloned());
+        // Unfiltered, the field's index alone has the count.
+        let count = if sql.conditions.is_empty() {
+            "SELECT COUNT(*) FROM lead_values WHERE field_key = ?".to_string()
+        } else {
+            format!("SELECT COUNT(*) {with_value}")
+        };
+        let valued: i64 = self.conn.query_row(&count, params_from_iter(&params), |r| r.get(0))?;
+        let mut leads = Vec::new();
+        if offset < valued {
+            let mut page = params.clone();
+            page.extend([Value::Integer(limit), Value::Integer(offset)]);
+            leads = self.select(
+                &format!(
+                    "{with_value} ORDER BY s.value COLLATE NOCASE {direction}, s.lead_id {direction} LIMIT ? OFFSET ?"
+                ),
+                &page,
+            )?;
+        }
+        let wanted = limit - leads.len() as i64;
+        if wanted > 0 {
+            let mut page = params;
+            page.extend([Value::Integer(wanted), Value::Integer((offset - valued).max(0))]);
+            leads.extend(self.select(
+                &format!(
+                    "FROM leads l WHERE NOT EXISTS (SELECT 1 FROM lead_values s WHERE s.lead_id = l.id AND s.field_key = ?)
+                     {and_conditions} ORDER BY l.id {direction} LIMIT ? OFFSET ?"
+                ),
+                &page,
+            )?);
+        }
+        Ok(leads)
     }
 
     /// Reads the values of a page of leads in one statement.
@@ -297,5 +397,7 @@ mod tests {
         assert!(!contains_folded("abc", "abcd"));
         assert!(contains_folded("", ""));
         assert!(!contains_folded("", "a"));
+        assert!(!contains_folded("Chloe", &fold("Chloé")));
+        assert!(contains_folded("Kelvin", &fold("\u{212A}ELVIN")), "the Kelvin sign folds to an ASCII k");
     }
 }

@@ -64,7 +64,9 @@ pub fn contact_link(portal: &Portal, contact_id: &str) -> ContactLink {
     if portal.is_sandbox() {
         return ContactLink::Sandbox;
     }
-    ContactLink::Hubspot { url: format!("https://app.hubspot.com/contacts/{}/record/0-1/{contact_id}", portal.portal_id) }
+    ContactLink::Hubspot {
+        url: format!("https://app.hubspot.com/contacts/{}/record/0-1/{contact_id}", portal.portal_id),
+    }
 }
 
 /// One thing wrong with a lead form, tied to its field where there is one.

@@ -132,7 +132,10 @@ impl PreparedImport {
             replace_file(errors, |temp| {
                 write_skipped_rows(&self.path, import.bad_rows(), BufWriter::new(File::create(temp)?)).map(|_| ())
             })
-            .map_err(|source| CsvImportError::SkippedRowsFile { path: errors.to_path_buf(), source: Box::new(source) })?;
+            .map_err(|source| CsvImportError::SkippedRowsFile {
+                path: errors.to_path_buf(),
+                source: Box::new(source),
+            })?;
             written = Some(errors.display().to_string());
         }
         let summary = import.finish()?;

@@ -445,7 +445,10 @@ mod tests {
             save(&mut store, Some(lead.id), "Ann@Example.com", &values(&[("company_size", ""), ("city", "Oslo")]))
                 .unwrap();
         let LeadSaved::Saved { lead } = edited else { panic!("{edited:?}") };
-        assert_eq!((lead.email.as_str(), lead.value("company_size"), lead.value("city")), ("Ann@Example.com", None, Some("Oslo")));
+        assert_eq!(
+            (lead.email.as_str(), lead.value("company_size"), lead.value("city")),
+            ("Ann@Example.com", None, Some("Oslo"))
+        );
         let shown = detail(&store, lead.id).unwrap();
         assert!(shown.link.is_none() && shown.view.owner.is_none());
     }

@@ -1,9 +1,7 @@
 //! The lead table's page query: search, filters, sorts and paging.
 
 use chrono::Duration;
-use hubsync_store::{
-    FieldOp, FieldType, LeadFilter, LeadQuery, LeadSort, MAX_PAGE_ROWS, OwnerRecord, SortKey, Store,
-};
+use hubsync_store::{FieldOp, FieldType, LeadFilter, LeadQuery, LeadSort, MAX_PAGE_ROWS, OwnerRecord, SortKey, Store};
 
 use super::{clock, store};
 
@@ -67,7 +65,10 @@ fn search_matches_the_email_or_any_value_ignoring_case_beyond_ascii() {
 fn filters_on_fields_links_and_owners_all_hold() {
     let mut store = sample();
     let filtered = |store: &Store, filters: Vec<LeadFilter>| emails(store, &LeadQuery { filters, ..query() });
-    assert_eq!(filtered(&store, vec![field("first_name", FieldOp::Equals, "ANN")]), ["Ann@Example.com", "cy@other.org"]);
+    assert_eq!(
+        filtered(&store, vec![field("first_name", FieldOp::Equals, "ANN")]),
+        ["Ann@Example.com", "cy@other.org"]
+    );
     assert_eq!(filtered(&store, vec![field("city", FieldOp::Contains, "sl")]), ["zoe@example.com", "bo@other.org"]);
     assert_eq!(filtered(&store, vec![field("city", FieldOp::IsEmpty, "")]), ["cy@other.org", "dee@example.com"]);
     assert_eq!(filtered(&store, vec![field("score", FieldOp::IsNotEmpty, "")]).len(), 3);
@@ -92,7 +93,8 @@ fn filters_on_fields_links_and_owners_all_hold() {
     let unknown = store.query_leads(&LeadQuery { filters: vec![field("nope", FieldOp::Equals, "x")], ..query() });
     assert_eq!(unknown.unwrap_err().code(), "unknown_field");
     // A search and a filter together.
-    let both = LeadQuery { search: "oslo".into(), filters: vec![field("first_name", FieldOp::IsNotEmpty, "")], ..query() };
+    let both =
+        LeadQuery { search: "oslo".into(), filters: vec![field("first_name", FieldOp::IsNotEmpty, "")], ..query() };
     assert_eq!(emails(&store, &both), ["zoe@example.com", "bo@other.org"]);
 }
 
@@ -142,6 +144,29 @@ fn pages_cover_every_match_once_and_an_offset_past_the_end_is_empty() {
     }
     let whole: Vec<i64> = page(0, 10).leads.into_iter().map(|l| l.id).collect();
     assert_eq!(walked, whole);
+    let spanning: Vec<i64> = page(3, 2).leads.into_iter().map(|l| l.id).collect();
+    assert_eq!(spanning, whole[3..5], "a page across the leads with a value and those without");
+    let filtered = LeadQuery {
+        sort: sort.clone(),
+        filters: vec![field("email", FieldOp::Contains, "example.com")],
+        offset: 1,
+        limit: 5,
+        ..LeadQuery::default()
+    };
+    assert_eq!(emails(&store, &filtered), ["zoe@example.com", "dee@example.com"], "filters hold in both parts");
+    let searched = LeadQuery { search: "EXAMPLE".into(), ..filtered.clone() };
+    let found = store.query_leads(&searched).unwrap();
+    assert_eq!(found.total, 3);
+    assert_eq!(
+        found.leads.iter().map(|l| l.email.as_str()).collect::<Vec<_>>(),
+        ["zoe@example.com", "dee@example.com"]
+    );
+    let by_score = LeadQuery {
+        search: "example".into(),
+        sort: LeadSort { key: SortKey::Field { key: "score".into() }, descending: true },
+        ..query()
+    };
+    assert_eq!(emails(&store, &by_score), ["zoe@example.com", "Ann@Example.com", "dee@example.com"]);
     let past = page(50, 10);
     assert_eq!((past.leads.len(), past.total), (0, 5));
     assert_eq!(page(0, 0).leads.len(), 0, "a limit of 0 only counts");

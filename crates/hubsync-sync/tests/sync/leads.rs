@@ -34,9 +34,7 @@ fn an_export_imports_back_into_an_empty_store_unchanged() {
         .run(&mut target, &ImportSettings::default(), &mut |_| {})
         .unwrap();
     assert_eq!((imported.added, imported.updated, imported.skipped.len()), (2, 0, 0));
-    let strip = |s: &Store| {
-        s.leads().unwrap().into_iter().map(|l| (l.email, l.values)).collect::<Vec<_>>()
-    };
+    let strip = |s: &Store| s.leads().unwrap().into_iter().map(|l| (l.email, l.values)).collect::<Vec<_>>();
     assert_eq!(strip(&target), strip(&source));
 }
 
@@ -44,7 +42,8 @@ fn an_export_imports_back_into_an_empty_store_unchanged() {
 fn skipped_rows_go_to_the_report_and_a_refusal_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.csv");
-    std::fs::write(&input, "E-mail,Score,Notes\nann@example.com,7,x\nnot-an-email,1,y\nbo@example.com,lots,z\n,,\n").unwrap();
+    std::fs::write(&input, "E-mail,Score,Notes\nann@example.com,7,x\nnot-an-email,1,y\nbo@example.com,lots,z\n,,\n")
+        .unwrap();
     let mut store = store();
 
     let refused = PreparedImport::open(&store, &input, &[])
@@ -84,12 +83,15 @@ fn overrides_choose_or_ignore_columns() {
         ColumnOverride { column: "points".into(), field: Some("score".into()) },
         ColumnOverride { column: "City".into(), field: None },
     ];
-    let imported =
-        PreparedImport::open(&store, &input, &overrides).unwrap().run(&mut store, &ImportSettings::default(), &mut |_| {}).unwrap();
+    let imported = PreparedImport::open(&store, &input, &overrides)
+        .unwrap()
+        .run(&mut store, &ImportSettings::default(), &mut |_| {})
+        .unwrap();
     assert_eq!(imported.added, 1);
     let lead = store.lead_by_email("ann@example.com").unwrap().unwrap();
     assert_eq!((lead.value("score"), lead.value("city")), (Some("3"), None));
-    let unknown = PreparedImport::open(&store, &input, &[ColumnOverride { column: "Mail".into(), field: Some("nope".into()) }]);
+    let unknown =
+        PreparedImport::open(&store, &input, &[ColumnOverride { column: "Mail".into(), field: Some("nope".into()) }]);
     assert!(matches!(unknown.err().unwrap(), CsvImportError::UnknownField { .. }));
 }
 
@@ -116,7 +118,8 @@ fn owners_are_kept_and_the_last_read_stand_when_hubspot_is_away() {
     let mut store = store();
     let away = || Err(ClientError::Unreachable { url: "https://api.hubapi.com".into(), detail: "timed out".into() });
     assert!(keep_owners(&mut store, away()).is_err(), "nothing kept yet: HubSpot's error");
-    let owner = OwnerRecord { id: "1".into(), email: Some("o@x.test".into()), first_name: None, last_name: None, active: true };
+    let owner =
+        OwnerRecord { id: "1".into(), email: Some("o@x.test".into()), first_name: None, last_name: None, active: true };
     let live = keep_owners(&mut store, Ok(vec![owner.clone()])).unwrap();
     assert!(live.live && live.warning.is_none());
     let offline = keep_owners(&mut store, away()).unwrap();
