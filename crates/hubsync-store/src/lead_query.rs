@@ -104,7 +104,7 @@ pub(crate) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
 
 fn text_arg<'a>(ctx: &'a Context<'_>, index: usize) -> rusqlite::Result<Option<&'a str>> {
     match ctx.get_raw(index) {
-        ValueRef::Text(bytes) => std::str::from_utf8(bytes).map(Some).map_err(|e| rusqlite::Error::Utf8Error(e)),
+        ValueRef::Text(bytes) => std::str::from_utf8(bytes).map(Some).map_err(rusqlite::Error::Utf8Error),
         _ => Ok(None),
     }
 }
