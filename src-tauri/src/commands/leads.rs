@@ -27,6 +27,8 @@ use crate::workspace::{AppWorkspace, DB_FILE_NAME};
 
 /// Rows of a staged file the columns step shows.
 const SAMPLE_ROWS: usize = 5;
+/// A staged file older than this was left by an import never run (the window closed, say).
+const STALE_STAGED: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
 
 /// One page of the lead table and the count of every match.
 #[tauri::command]
@@ -223,6 +225,7 @@ pub async fn csv_import_inspect(
         (store.fields().map_err(store_error)?, store.mappings().map_err(store_error)?)
     };
     blocking(move || {
+        remove_stale(&staging, STALE_STAGED);
         let token = new_token();
         let path = staged_path(&staging, &token)?;
         std::fs::write(&path, text.as_bytes()).map_err(|e| {
@@ -370,6 +373,17 @@ fn staging_dir(app: &AppHandle) -> Result<PathBuf, CommandError> {
     Ok(dir)
 }
 
+/// Removes staged files older than `age`; one that can't be removed stays for the next time.
+fn remove_stale(dir: &Path, age: std::time::Duration) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let old = entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|e| e > age));
+        if old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// A token no other staged file has in this run of the app, and nothing but hex digits and a
 /// dash, so it can't name a path outside the staging folder.
 fn new_token() -> String {
@@ -416,6 +430,18 @@ mod tests {
         std::fs::write(&first, "x").unwrap();
         let second = unique_path(dir.path(), "hubsync-leads", "csv", at);
         assert_eq!(second.file_name().unwrap(), "hubsync-leads-20261124-123005-2.csv");
+    }
+
+    #[test]
+    fn staged_files_left_behind_are_removed_once_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let staged = dir.path().join("abc-1.csv");
+        std::fs::write(&staged, "email\n").unwrap();
+        remove_stale(dir.path(), std::time::Duration::from_secs(3600));
+        assert!(staged.exists(), "a fresh file stays");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        remove_stale(dir.path(), std::time::Duration::from_millis(1));
+        assert!(!staged.exists());
     }
 
     #[test]

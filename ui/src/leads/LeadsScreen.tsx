@@ -157,12 +157,11 @@ export function LeadsScreen() {
                 chooseFile(e.dataTransfer.files[0]);
               }}
             >
-              {busy === "import" ? "Reading…" : "Import CSV…"}
+              {busy === "import" ? "Reading…" : "Import CSV (choose or drop a file)"}
               <input
                 type="file"
                 accept=".csv,.tsv,.txt,text/csv"
                 data-testid="leads-import-file"
-                className="sr-only"
                 onChange={(e) => {
                   chooseFile(e.currentTarget.files?.[0]);
                   e.currentTarget.value = "";
