@@ -27,7 +27,14 @@ export function LeadDetailPanel({ detail, fields, onEdit, onClose }: { detail: L
   }
 
   return (
-    <aside className="lead-detail card" data-testid="lead-detail" aria-labelledby="lead-detail-title">
+    <aside
+      className="lead-detail card"
+      data-testid="lead-detail"
+      aria-labelledby="lead-detail-title"
+      onKeyDown={(e) => {
+        if (e.key === "Escape") onClose();
+      }}
+    >
       <div className="dialog-head">
         <h2 id="lead-detail-title">{lead.email}</h2>
         <button type="button" className="dialog-close" aria-label="Close the lead" onClick={onClose}>

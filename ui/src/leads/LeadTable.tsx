@@ -151,7 +151,10 @@ export function LeadTable({ fields, search, filters, sort, onSort, reloadKey, se
   }, [queryKey, first, last, shown.total, fetchPage]);
 
   const columns = columnsFor(fields);
-  const template = `repeat(${String(columns.length)}, minmax(10rem, 1fr))`;
+  // Fixed widths, so the header and the rows (laid out apart) line up; the email, the widest
+  // value and the one that names a lead, gets more room.
+  const template = `16rem repeat(${String(columns.length - 1)}, 10rem)`;
+  const width = `${String(16 + (columns.length - 1) * 10)}rem`;
 
   function rowAt(index: number): Lead | undefined {
     return shown.pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE];
@@ -221,7 +224,7 @@ export function LeadTable({ fields, search, filters, sort, onSort, reloadKey, se
         setScrollTop(e.currentTarget.scrollTop);
       }}
     >
-      <div className="lead-head" role="row" aria-rowindex={1} style={{ gridTemplateColumns: template }}>
+      <div className="lead-head" role="row" aria-rowindex={1} style={{ gridTemplateColumns: template, width }}>
         {columns.map((c) => {
           const active = c.sort !== null && sameKey(c.sort, sort.key);
           const ariaSort = active ? (sort.descending ? "descending" : "ascending") : "none";
@@ -245,7 +248,7 @@ export function LeadTable({ fields, search, filters, sort, onSort, reloadKey, se
           );
         })}
       </div>
-      <div className="lead-body" role="rowgroup" style={{ height: rowCount * ROW_HEIGHT }}>
+      <div className="lead-body" role="rowgroup" style={{ height: rowCount * ROW_HEIGHT, width }}>
         {rows}
       </div>
       {shown.total === 0 && <p className="lead-empty muted">No lead matches.</p>}
