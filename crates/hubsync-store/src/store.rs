@@ -26,6 +26,7 @@ pub struct Lead {
     pub email: String,
     pub hubspot_id: Option<String>,
     pub owner_id: Option<String>,
+    #[ts(type = "Record<string, string>")]
     pub values: BTreeMap<String, String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -4,4 +4,4 @@
  * A lead as the store holds it. `values` has every non-empty field but email, keyed by field.
  * `hubspot_id` is its contact in the active portal.
  */
-export type Lead = { id: number, email: string, hubspot_id: string | null, owner_id: string | null, values: { [key in string]: string }, created_at: string, updated_at: string, };
+export type Lead = { id: number, email: string, hubspot_id: string | null, owner_id: string | null, values: Record<string, string>, created_at: string, updated_at: string, };

@@ -4,4 +4,4 @@ import type { OwnerView } from "./OwnerView";
 /**
  * A lead with its owner (by the `owner_email` field).
  */
-export type LeadView = { owner: OwnerView | null, id: number, email: string, hubspot_id: string | null, owner_id: string | null, values: { [key in string]: string }, created_at: string, updated_at: string, };
+export type LeadView = { owner: OwnerView | null, id: number, email: string, hubspot_id: string | null, owner_id: string | null, values: Record<string, string>, created_at: string, updated_at: string, };
