@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use hubsync_auth::portals::{interactive, usable};
 use hubsync_store::{
-    ContactLink, FieldProblem, Lead, LeadPage, LeadQuery, LeadView, Store, StoreError, SystemClock, contact_link,
+    ContactLink, Field, FieldProblem, Lead, LeadPage, LeadQuery, LeadView, Mapping, Store, StoreError, SystemClock,
+    contact_link,
 };
 use hubsync_sync::csv_import::{ColumnMatch, ColumnOverride, CsvFile, CsvImportError, Delimiter, suggest_columns};
 use hubsync_sync::leads::{ImportSettings, Imported, PreparedImport, export_leads as write_export};
@@ -224,26 +225,35 @@ pub async fn csv_import_inspect(
         let store = workspace.get()?.store.lock().await;
         (store.fields().map_err(store_error)?, store.mappings().map_err(store_error)?)
     };
-    blocking(move || {
-        remove_stale(&staging, STALE_STAGED);
-        let token = new_token();
-        let path = staged_path(&staging, &token)?;
-        std::fs::write(&path, text.as_bytes()).map_err(|e| {
-            CommandError::new("io_error", format!("The file could not be staged in {}: {e}", staging.display()))
-        })?;
-        let inspected = (|| {
-            let mut file = CsvFile::open(&path)?;
-            let columns = suggest_columns(file.columns(), &fields, &mappings);
-            let delimiter = file.layout().delimiter;
-            Ok::<_, CsvImportError>((delimiter, columns, file.sample(SAMPLE_ROWS)?))
-        })();
-        let (delimiter, columns, samples) = inspected.map_err(|e| {
-            let _ = std::fs::remove_file(&path);
-            import_error(&file_name, e)
-        })?;
-        Ok(ImportInspection { token, file_name, delimiter, columns, samples })
-    })
-    .await
+    blocking(move || stage(&staging, &fields, &mappings, file_name, &text)).await
+}
+
+/// Stages `text` in `staging` under a new token and reads its columns and first rows. A file
+/// that can't be read is not kept.
+fn stage(
+    staging: &Path,
+    fields: &[Field],
+    mappings: &[Mapping],
+    file_name: String,
+    text: &str,
+) -> Result<ImportInspection, CommandError> {
+    remove_stale(staging, STALE_STAGED);
+    let token = new_token();
+    let path = staged_path(staging, &token)?;
+    std::fs::write(&path, text.as_bytes()).map_err(|e| {
+        CommandError::new("io_error", format!("The file could not be staged in {}: {e}", staging.display()))
+    })?;
+    let inspected = (|| {
+        let mut file = CsvFile::open(&path)?;
+        let columns = suggest_columns(file.columns(), fields, mappings);
+        let delimiter = file.layout().delimiter;
+        Ok::<_, CsvImportError>((delimiter, columns, file.sample(SAMPLE_ROWS)?))
+    })();
+    let (delimiter, columns, samples) = inspected.map_err(|e| {
+        let _ = std::fs::remove_file(&path);
+        import_error(&file_name, e)
+    })?;
+    Ok(ImportInspection { token, file_name, delimiter, columns, samples })
 }
 
 /// The field the admin chose for a column in the columns step (`None`: not imported).
@@ -290,32 +300,54 @@ pub async fn csv_import_run(
     let staged = staged_path(&staging_dir(&app)?, &token)?;
     let reports = save_dir(&app)?;
     blocking(move || {
-        if !staged.exists() {
-            return Err(CommandError::new(
-                "import_expired",
-                "The file is no longer staged (it was imported already): choose it again.",
-            ));
-        }
         let mut store = open_store(&db)?;
-        let overrides: Vec<ColumnOverride> =
-            columns.into_iter().map(|c| ColumnOverride { column: c.column, field: c.field }).collect();
-        let stem = Path::new(&file_name).file_stem().and_then(|s| s.to_str()).unwrap_or("import").to_string();
-        let errors_file = skip_bad_rows.then(|| unique_path(&reports, &format!("{stem}-errors"), "csv", &file_stamp()));
-        let settings = ImportSettings { skip_bad_rows, dry_run, errors_file };
-        let bytes_total = std::fs::metadata(&staged).map(|m| m.len()).unwrap_or(0);
-        let prepared = PreparedImport::open(&store, &staged, &overrides).map_err(|e| import_error(&file_name, e))?;
-        let imported = prepared
-            .run(&mut store, &settings, &mut |bytes_read| {
-                // A closed page only misses the progress.
-                let _ = on_progress.send(ImportProgress { bytes_read, bytes_total });
-            })
-            .map_err(|e| import_error(&file_name, e))?;
-        if !dry_run {
-            let _ = std::fs::remove_file(&staged);
-        }
-        Ok(ImportReport { file_name, imported: Imported { file: stem, ..imported } })
+        let request = ImportRequest { file_name, columns, skip_bad_rows, dry_run };
+        run_staged(&mut store, &staged, &reports, request, &mut |progress| {
+            // A closed page only misses the progress.
+            let _ = on_progress.send(progress);
+        })
     })
     .await
+}
+
+/// What the columns step asked for.
+struct ImportRequest {
+    file_name: String,
+    columns: Vec<ColumnChoice>,
+    skip_bad_rows: bool,
+    dry_run: bool,
+}
+
+/// Imports the staged file into `store`, the skipped rows' report (if any) going to `reports`.
+/// The staged file goes once imported; a dry run or a refused import keeps it for another try.
+fn run_staged(
+    store: &mut Store,
+    staged: &Path,
+    reports: &Path,
+    request: ImportRequest,
+    progress: &mut dyn FnMut(ImportProgress),
+) -> Result<ImportReport, CommandError> {
+    let ImportRequest { file_name, columns, skip_bad_rows, dry_run } = request;
+    if !staged.exists() {
+        return Err(CommandError::new(
+            "import_expired",
+            "The file is no longer staged (it was imported already): choose it again.",
+        ));
+    }
+    let overrides: Vec<ColumnOverride> =
+        columns.into_iter().map(|c| ColumnOverride { column: c.column, field: c.field }).collect();
+    let stem = Path::new(&file_name).file_stem().and_then(|s| s.to_str()).unwrap_or("import").to_string();
+    let errors_file = skip_bad_rows.then(|| unique_path(reports, &format!("{stem}-errors"), "csv", &file_stamp()));
+    let settings = ImportSettings { skip_bad_rows, dry_run, errors_file };
+    let bytes_total = std::fs::metadata(staged).map(|m| m.len()).unwrap_or(0);
+    let prepared = PreparedImport::open(store, staged, &overrides).map_err(|e| import_error(&file_name, e))?;
+    let imported = prepared
+        .run(store, &settings, &mut |bytes_read| progress(ImportProgress { bytes_read, bytes_total }))
+        .map_err(|e| import_error(&file_name, e))?;
+    if !dry_run {
+        let _ = std::fs::remove_file(staged);
+    }
+    Ok(ImportReport { file_name, imported: Imported { file: stem, ..imported } })
 }
 
 /// An import's failure in words, with what to do next.
@@ -430,6 +462,55 @@ mod tests {
         std::fs::write(&first, "x").unwrap();
         let second = unique_path(dir.path(), "hubsync-leads", "csv", at);
         assert_eq!(second.file_name().unwrap(), "hubsync-leads-20261124-123005-2.csv");
+    }
+
+    #[test]
+    fn a_staged_file_imports_with_the_columns_chosen_and_its_bad_rows_in_a_report() {
+        let (staging, reports) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let mut store = Store::open_in_memory(Arc::new(SystemClock)).unwrap();
+        let text = "E-mail,Place,Size\nann@example.com,Oslo,5-25\nbo@example.com,Bergen,huge\n";
+        let (fields, mappings) = (store.fields().unwrap(), store.mappings().unwrap());
+        let inspection = stage(staging.path(), &fields, &mappings, "people.csv".into(), text).unwrap();
+        let matched: Vec<Option<&str>> = inspection.columns.iter().map(|c| c.field.as_deref()).collect();
+        assert_eq!(matched, [Some("email"), None, None]);
+        assert_eq!(inspection.samples[1], ["bo@example.com", "Bergen", "huge"]);
+        let staged = staged_path(staging.path(), &inspection.token).unwrap();
+
+        let choose = |skip_bad_rows, dry_run| ImportRequest {
+            file_name: "people.csv".into(),
+            columns: vec![
+                ColumnChoice { column: "Place".into(), field: Some("city".into()) },
+                ColumnChoice { column: "Size".into(), field: Some("company_size".into()) },
+            ],
+            skip_bad_rows,
+            dry_run,
+        };
+        let refused = run_staged(&mut store, &staged, reports.path(), choose(false, false), &mut |_| {}).unwrap_err();
+        assert_eq!(refused.code, "invalid_rows");
+        assert!(refused.message.contains("row 3") && refused.message.contains("Skip bad rows"), "{refused:?}");
+        assert!(staged.exists(), "kept for another try");
+
+        let checked = run_staged(&mut store, &staged, reports.path(), choose(true, true), &mut |_| {}).unwrap();
+        assert_eq!((checked.imported.added, checked.imported.errors_file.as_deref()), (1, None));
+        assert_eq!(store.lead_count().unwrap(), 0, "a check writes nothing");
+
+        let mut heard = Vec::new();
+        let done =
+            run_staged(&mut store, &staged, reports.path(), choose(true, false), &mut |p| heard.push(p.bytes_read))
+                .unwrap();
+        assert_eq!((done.imported.added, done.imported.skipped.len(), done.imported.file.as_str()), (1, 1, "people"));
+        assert_eq!(heard.last().copied(), Some(text.len() as u64));
+        let report = PathBuf::from(done.imported.errors_file.unwrap());
+        assert_eq!(report.parent().unwrap(), reports.path());
+        assert!(std::fs::read_to_string(&report).unwrap().contains("bo@example.com,Bergen,huge"));
+        assert_eq!(store.lead_by_email("ann@example.com").unwrap().unwrap().value("city"), Some("Oslo"));
+        assert!(!staged.exists(), "imported: no longer staged");
+        let again = run_staged(&mut store, &staged, reports.path(), choose(true, false), &mut |_| {}).unwrap_err();
+        assert_eq!(again.code, "import_expired");
+
+        let unreadable = stage(staging.path(), &fields, &mappings, "empty.csv".into(), "").unwrap_err();
+        assert_eq!(unreadable.code, "invalid_csv");
+        assert_eq!(std::fs::read_dir(staging.path()).unwrap().count(), 0, "an unreadable file is not kept");
     }
 
     #[test]
