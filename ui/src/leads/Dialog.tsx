@@ -1,5 +1,7 @@
 import { useEffect, useRef, type ReactNode } from "react";
 
+const FOCUSABLE = "input, select, textarea, button, a[href]";
+
 /**
  * A modal dialog over the screen: focus moves into it, Escape or the close button closes it,
  * and focus returns where it was.
@@ -29,6 +31,18 @@ export function Dialog({ title, onClose, children, testId }: { title: string; on
           if (e.key === "Escape") {
             e.stopPropagation();
             onClose();
+          } else if (e.key === "Tab" && box.current) {
+            // Focus stays in the dialog: past the last control it comes back to the first.
+            const controls = [...box.current.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((c) => !c.hasAttribute("disabled"));
+            const first = controls[0];
+            const last = controls[controls.length - 1];
+            if (e.shiftKey && document.activeElement === first) {
+              e.preventDefault();
+              last?.focus();
+            } else if (!e.shiftKey && document.activeElement === last) {
+              e.preventDefault();
+              first?.focus();
+            }
           }
         }}
       >

@@ -15,7 +15,7 @@ vi.mock("./ipc", async (importOriginal) => {
 
 const noop = () => undefined;
 
-function Table({ onSelect = noop }: { onSelect?: (id: number) => void }) {
+function Table({ onSelect = noop, reloadKey = 0 }: { onSelect?: (id: number) => void; reloadKey?: number }) {
   const [sort, setSort] = useState<LeadSort>({ key: { kind: "id" }, descending: false });
   return (
     <LeadTable
@@ -24,7 +24,7 @@ function Table({ onSelect = noop }: { onSelect?: (id: number) => void }) {
       filters={[]}
       sort={sort}
       onSort={setSort}
-      reloadKey={0}
+      reloadKey={reloadKey}
       selectedId={null}
       onSelect={onSelect}
       onTotal={noop}
@@ -94,6 +94,21 @@ describe("LeadTable", () => {
     row.focus();
     await user.keyboard("{ArrowDown}{Enter}");
     expect(onSelect).toHaveBeenLastCalledWith(4);
+  });
+
+  it("reads the rows in view again after a reload, where the table is", async () => {
+    const { rerender } = render(<Table />);
+    await screen.findByText("lead1@example.com");
+    const table = screen.getByTestId("leads-table");
+    fireEvent.scroll(table, { target: { scrollTop: 5_000 * ROW_HEIGHT } });
+    await screen.findByText("lead5001@example.com");
+    vi.mocked(ipc.leadsPage).mockClear();
+    rerender(<Table reloadKey={1} />);
+    await waitFor(() => {
+      expect(ipc.leadsPage).toHaveBeenCalledWith(expect.objectContaining({ offset: 4_900 }));
+    });
+    expect(await screen.findByText("lead5001@example.com")).toBeTruthy();
+    expect(ipc.leadsPage).not.toHaveBeenCalledWith(expect.objectContaining({ offset: 0 }));
   });
 
   it("says when nothing matches", async () => {

@@ -83,7 +83,8 @@ export function LeadTable({ fields, search, filters, sort, onSort, reloadKey, se
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(DEFAULT_HEIGHT);
   // The pages read for one query (and reload); another query starts from nothing.
-  const queryKey = JSON.stringify([search, filters, sort, reloadKey]);
+  const viewKey = JSON.stringify([search, filters, sort]);
+  const queryKey = JSON.stringify([viewKey, reloadKey]);
   const [cache, setCache] = useState<PageCache>(() => emptyCache(queryKey));
   const shown = cache.key === queryKey ? cache : emptyCache(queryKey);
   const latestKey = useRef(queryKey);
@@ -102,12 +103,16 @@ export function LeadTable({ fields, search, filters, sort, onSort, reloadKey, se
     };
   }, []);
 
-  // A new query shows its first rows from the top.
   useEffect(() => {
     latestKey.current = queryKey;
     asked.current = new Set([...asked.current].filter((a) => a.startsWith(`${queryKey}#`)));
-    if (viewport.current) viewport.current.scrollTop = 0;
   }, [queryKey]);
+
+  // Another search, filter or sort shows its first rows from the top; changed leads (an edit,
+  // an import) are read again where the table is.
+  useEffect(() => {
+    if (viewport.current) viewport.current.scrollTop = 0;
+  }, [viewKey]);
 
   const fetchPage = useCallback(
     (key: string, index: number) => {
@@ -136,13 +141,14 @@ export function LeadTable({ fields, search, filters, sort, onSort, reloadKey, se
   );
 
   const rowCount = shown.total ?? 0;
-  const top = shown.total === null ? 0 : scrollTop;
+  const top = scrollTop;
   const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(rowCount, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
 
   useEffect(() => {
     if (shown.total === null) {
-      fetchPage(queryKey, 0);
+      // The page where the table is: the top after a new query, the same place after a reload.
+      fetchPage(queryKey, Math.floor(first / PAGE_SIZE));
       return;
     }
     for (let page = Math.floor(first / PAGE_SIZE); page <= Math.floor((last - 1) / PAGE_SIZE); page += 1) {
