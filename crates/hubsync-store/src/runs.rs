@@ -119,6 +119,7 @@ pub struct RunItem {
     /// The row's values by lead field as the run saw them, those its `changes` don't already
     /// set (a push keeps every mapped value; a pull only its unchanged and kept ones): the
     /// original columns of an export.
+    #[ts(type = "Record<string, string>")]
     pub record: BTreeMap<String, String>,
 }
 

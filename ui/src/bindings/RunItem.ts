@@ -26,4 +26,4 @@ step: number,
  * set (a push keeps every mapped value; a pull only its unchanged and kept ones): the
  * original columns of an export.
  */
-record: { [key in string]: string }, };
+record: Record<string, string>, };

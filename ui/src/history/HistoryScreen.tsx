@@ -1,0 +1,126 @@
+import { useCallback, useEffect, useState } from "react";
+
+import type { Run } from "../bindings/Run";
+import { ErrorMessage } from "../ErrorMessage";
+import { formatTime, numberFormat } from "../format";
+import { toCommandError } from "../ipc";
+import type { Loadable } from "../loadable";
+import { runsList } from "../sync/ipc";
+import { runDuration } from "../sync/words";
+import { RunDetailView } from "./RunDetailView";
+import { RunsChart } from "./RunsChart";
+
+/** History: every preview and live run, a chart of what they changed, and one run's detail. */
+export function HistoryScreen() {
+  const [runs, setRuns] = useState<Loadable<Run[]>>({ status: "loading" });
+  const [selected, setSelected] = useState<number | null>(null);
+  const [reads, setReads] = useState(0);
+
+  useEffect(() => {
+    let current = true;
+    runsList().then(
+      (value) => {
+        if (current) setRuns({ status: "ready", value });
+      },
+      (e: unknown) => {
+        if (current) setRuns({ status: "failed", error: toCommandError(e) });
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [reads]);
+
+  const refresh = useCallback(() => {
+    setReads((n) => n + 1);
+  }, []);
+
+  return (
+    <div className="screen">
+      <section className="card" aria-labelledby="history-title">
+        <h2 id="history-title">History</h2>
+        <p className="muted">Every preview and live run, newest first. Open one for its rows, undo or resume.</p>
+        {runs.status === "loading" && <p aria-busy="true">Loading the runs…</p>}
+        {runs.status === "failed" && <ErrorMessage error={runs.error} title="The runs could not be read" />}
+        {runs.status === "ready" && (
+          <>
+            <RunsChart runs={runs.value} />
+            <RunsTable runs={runs.value} selected={selected} onSelect={setSelected} />
+          </>
+        )}
+      </section>
+      {selected !== null && <RunDetailView key={selected} runId={selected} onChanged={refresh} onOpen={setSelected} />}
+    </div>
+  );
+}
+
+function RunsTable({
+  runs,
+  selected,
+  onSelect,
+}: {
+  runs: readonly Run[];
+  selected: number | null;
+  onSelect: (runId: number) => void;
+}) {
+  if (runs.length === 0) return <p className="muted">No runs yet: a preview on the Sync screen makes the first.</p>;
+  return (
+    <div className="table-wrap">
+      <table className="table" data-testid="runs-table" aria-label="Runs">
+        <thead>
+          <tr>
+            <th scope="col">Run</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Status</th>
+            <th scope="col">Started</th>
+            <th scope="col">Duration</th>
+            <th scope="col">Changed / failed / skipped</th>
+            <th scope="col">API calls</th>
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map((run) => {
+            const c = run.counts;
+            const changed = run.mode === "live" ? c.updated + c.created + c.archived : c.update + c.create + c.archive;
+            return (
+              <tr
+                key={run.id}
+                data-testid="run-row"
+                data-run-id={run.id}
+                data-kind={run.kind}
+                data-mode={run.mode}
+                data-status={run.status}
+                aria-selected={run.id === selected}
+              >
+                <th scope="row">
+                  <button
+                    type="button"
+                    className="link-button"
+                    aria-label={`Open run ${String(run.id)}`}
+                    onClick={() => {
+                      onSelect(run.id);
+                    }}
+                  >
+                    {run.id}
+                  </button>
+                </th>
+                <td>
+                  {run.kind} <span className="muted">({run.mode})</span>
+                </td>
+                <td>{run.status}</td>
+                <td>{formatTime(run.started_at)}</td>
+                <td>{runDuration(run)}</td>
+                <td>
+                  {numberFormat.format(changed)}
+                  {run.mode === "preview" && <span className="muted"> planned</span>} / {numberFormat.format(c.failed)} /{" "}
+                  {numberFormat.format(c.skip)}
+                </td>
+                <td>{numberFormat.format(run.api_calls)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
