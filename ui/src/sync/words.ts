@@ -33,7 +33,10 @@ export function secondsLeft(progress: SyncProgress, estimate: number | null): nu
 export function runDuration(run: Run): string {
   if (run.ended_at === null) return run.status === "running" ? "still running" : "—";
   const ms = new Date(run.ended_at).getTime() - new Date(run.started_at).getTime();
-  return Number.isNaN(ms) ? "—" : ms < 1000 ? `${String(ms)} ms` : durationWords(ms / 1000);
+  if (Number.isNaN(ms)) return "—";
+  if (ms < 1000) return `${String(ms)} ms`;
+  // Short runs to a tenth of a second, so two quick runs can be told apart.
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : durationWords(ms / 1000);
 }
 
 /** The planned actions a kind of run has, in the order the counts show. */
