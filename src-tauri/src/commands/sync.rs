@@ -101,8 +101,6 @@ pub struct RunDetail {
     pub run: Run,
     pub undo_runs: Vec<Run>,
     pub portal_name: Option<String>,
-    /// Whether the app still holds this preview's plan, so it can be run for real.
-    pub runnable: bool,
 }
 
 /// What a preview reads, by kind.
@@ -202,13 +200,9 @@ pub async fn runs_list(workspace: State<'_, AppWorkspace>) -> Result<Vec<Run>, C
 }
 
 #[tauri::command]
-pub async fn run_detail(
-    workspace: State<'_, AppWorkspace>,
-    jobs: State<'_, SyncJobs>,
-    run_id: i64,
-) -> Result<RunDetail, CommandError> {
+pub async fn run_detail(workspace: State<'_, AppWorkspace>, run_id: i64) -> Result<RunDetail, CommandError> {
     let store = workspace.get()?.store.lock().await;
-    detail(&store, &jobs, run_id)
+    detail(&store, run_id)
 }
 
 /// A page of a run's rows, filtered, with how many rows match in all.
@@ -284,14 +278,14 @@ pub fn export_into(store: &Store, run_id: i64, base: &Path, stamp: &str) -> Resu
     })
 }
 
-pub fn detail(store: &Store, jobs: &SyncJobs, run_id: i64) -> Result<RunDetail, CommandError> {
+pub fn detail(store: &Store, run_id: i64) -> Result<RunDetail, CommandError> {
     let run = store.run(run_id).map_err(store_error)?.ok_or_else(|| store_error(StoreError::RunNotFound(run_id)))?;
     let undo_runs = store.undo_runs_of(run_id).map_err(store_error)?;
     let portal_name = match run.portal_id {
         Some(id) => store.portal(id).map_err(store_error)?.map(|p| p.name),
         None => None,
     };
-    Ok(RunDetail { run, undo_runs, portal_name, runnable: jobs.kept_preview() == Some(run_id) })
+    Ok(RunDetail { run, undo_runs, portal_name })
 }
 
 /// The emails of a push run's failed rows, each once.

@@ -4,8 +4,4 @@ import type { Run } from "./Run";
 /**
  * One run with what belongs to it: the undo runs made of it, and the portal's name.
  */
-export type RunDetail = { run: Run, undo_runs: Array<Run>, portal_name: string | null, 
-/**
- * Whether the app still holds this preview's plan, so it can be run for real.
- */
-runnable: boolean, };
+export type RunDetail = { run: Run, undo_runs: Array<Run>, portal_name: string | null, };

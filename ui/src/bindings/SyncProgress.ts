@@ -7,6 +7,6 @@ import type { SyncPhase } from "./SyncPhase";
  */
 export type SyncProgress = { phase: SyncPhase, done: number, total: number, 
 /**
- * The live run's counts so far, once it has started.
+ * The live run, once the core has made it, and its counts so far (read about once a second).
  */
 run_id: number | null, counts: RunCounts | null, elapsed_ms: number, };

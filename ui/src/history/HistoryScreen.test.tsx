@@ -102,7 +102,7 @@ describe("HistoryScreen", () => {
 
   it("opens a run and undoes it through its own preview and confirmation", async () => {
     const user = userEvent.setup();
-    vi.mocked(ipc.runDetail).mockResolvedValue({ run: push, undo_runs: [], portal_name: "acme.hubspot.com", runnable: false });
+    vi.mocked(ipc.runDetail).mockResolvedValue({ run: push, undo_runs: [], portal_name: "acme.hubspot.com" });
     vi.mocked(ipc.undoPreview).mockResolvedValue(
       summary({ run_id: 13, kind: "undo", undo_of: 12, counts: counts({ update: 3, archive: 1 }), writes: 4 }),
     );
@@ -139,7 +139,7 @@ describe("HistoryScreen", () => {
 
   it("resumes an interrupted run", async () => {
     const user = userEvent.setup();
-    vi.mocked(ipc.runDetail).mockResolvedValue({ run: interrupted, undo_runs: [], portal_name: null, runnable: false });
+    vi.mocked(ipc.runDetail).mockResolvedValue({ run: interrupted, undo_runs: [], portal_name: null });
     vi.mocked(ipc.resumeRun).mockResolvedValue(run({ id: 11, counts: counts({ update: 10, updated: 10 }) }));
     render(<HistoryScreen />);
     await user.click(await screen.findByRole("button", { name: "Open run 11" }));

@@ -18,6 +18,19 @@ export function JobView({ job }: { job: SyncJob }) {
   return (
     <>
       {error !== null && <ErrorMessage error={error.error} title={error.title} />}
+      {error?.error.code === "job_running" && (
+        // The job may have been started from a screen since closed, which had its Cancel.
+        <div className="actions">
+          <button type="button" data-testid="cancel-running-job" onClick={job.cancel}>
+            Cancel the running job
+          </button>
+        </div>
+      )}
+      {job.note !== null && (
+        <p className="status-line" role="status" data-testid="job-note">
+          {job.note}
+        </p>
+      )}
       {state.step === "previewing" && (
         <p className="status-line" role="status" aria-live="polite" data-testid="preview-progress">
           <span className="spinner" aria-hidden="true" />{" "}

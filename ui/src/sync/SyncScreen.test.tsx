@@ -209,3 +209,19 @@ describe("SyncScreen", () => {
     expect(screen.getByTestId("preview-summary")).toBeTruthy();
   });
 });
+
+describe("SyncScreen, with a job from elsewhere running", () => {
+  it("offers to cancel the job that holds the slot", async () => {
+    const user = userEvent.setup();
+    vi.mocked(ipc.syncPreview).mockRejectedValue(
+      new CommandError("job_running", "A sync is still going: wait for it to finish, or cancel it, before starting another."),
+    );
+    render(<SyncScreen />);
+    await user.click(screen.getByTestId("sync-preview"));
+    expect((await screen.findByRole("alert")).textContent).toContain("A sync is still going");
+    await user.click(screen.getByTestId("cancel-running-job"));
+    expect(ipc.syncCancel).toHaveBeenCalled();
+    expect((await screen.findByTestId("job-note")).textContent).toContain("stops after the batches in flight");
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+});

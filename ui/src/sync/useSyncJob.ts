@@ -23,6 +23,8 @@ export interface JobError {
 export interface SyncJob {
   state: JobState;
   error: JobError | null;
+  /** What happened to a job this screen did not start (cancelled from a refusal). */
+  note: string | null;
   /** Starts a preview (a sync's, an undo's, a retry's); any earlier result is put away. */
   preview: (start: (onProgress: OnProgress) => Promise<PreviewSummary>) => void;
   /** Opens or closes the confirmation of the previewed run. */
@@ -38,6 +40,7 @@ export interface SyncJob {
 export function useSyncJob(): SyncJob {
   const [state, setState] = useState<JobState>({ step: "idle" });
   const [error, setError] = useState<JobError | null>(null);
+  const [note, setNote] = useState<string | null>(null);
   // An answer that arrives after the screen closed is dropped by React; the job goes on in the app.
 
   function fail(e: unknown, title: string) {
@@ -46,6 +49,7 @@ export function useSyncJob(): SyncJob {
 
   function preview(start: (onProgress: OnProgress) => Promise<PreviewSummary>) {
     setError(null);
+    setNote(null);
     setState({ step: "previewing", progress: null });
     start((progress) => {
       setState((s) => (s.step === "previewing" ? { ...s, progress } : s));
@@ -66,6 +70,7 @@ export function useSyncJob(): SyncJob {
 
   function follow(job: Promise<Run>, summary: PreviewSummary | null, title: string) {
     setError(null);
+    setNote(null);
     setState({ step: "running", summary, progress: null, cancelling: false });
     job.then(
       (run) => {
@@ -90,9 +95,22 @@ export function useSyncJob(): SyncJob {
 
   function cancel() {
     setState((s) => (s.step === "running" ? { ...s, cancelling: true } : s));
-    syncCancel().catch((e: unknown) => {
-      fail(e, "The run could not be cancelled");
-    });
+    syncCancel().then(
+      (wasRunning) => {
+        // Asked from a refusal: the job stops between batches, then a new one can start.
+        if (state.step !== "running") {
+          setError(null);
+          setNote(
+            wasRunning
+              ? "The running job stops after the batches in flight; start again in a moment. A stopped run can be resumed from History."
+              : "No job is running any more: start again.",
+          );
+        }
+      },
+      (e: unknown) => {
+        fail(e, "The run could not be cancelled");
+      },
+    );
   }
 
   function confirm(open: boolean) {
@@ -104,5 +122,5 @@ export function useSyncJob(): SyncJob {
     setState({ step: "idle" });
   }
 
-  return { state, error, preview, confirm, run, resume, cancel, reset };
+  return { state, error, note, preview, confirm, run, resume, cancel, reset };
 }

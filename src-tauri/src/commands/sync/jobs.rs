@@ -152,11 +152,6 @@ impl SyncJobs {
         }
         Ok((kept.prepared, kept.portal_id))
     }
-
-    /// The id of the preview that can be run, if any.
-    pub fn kept_preview(&self) -> Option<i64> {
-        self.lock().kept.as_ref().map(|k| k.run_id)
-    }
 }
 
 fn capitalized(text: &str) -> String {
@@ -228,12 +223,10 @@ mod tests {
         let jobs = SyncJobs::default();
         let made = Instant::now();
         jobs.keep(3, 7, made, pull_plan());
-        assert_eq!(jobs.kept_preview(), Some(3));
         jobs.keep(4, 7, made, pull_plan());
         let older = jobs.take(3, made).unwrap_err();
         assert_eq!(older.code, "preview_stale");
         assert!(older.message.starts_with("Preview again: preview 3 is not the latest"), "{}", older.message);
-        assert_eq!(jobs.kept_preview(), Some(4), "asking for an older one keeps the latest");
 
         let (prepared, portal) = jobs.take(4, made + PREVIEW_TTL).unwrap();
         assert!(matches!(prepared, Prepared::Pull(_)) && portal == 7);
@@ -242,6 +235,6 @@ mod tests {
         jobs.keep(5, 7, made, pull_plan());
         let old = jobs.take(5, made + PREVIEW_TTL + Duration::from_secs(60)).unwrap_err();
         assert!(old.message.contains("preview 5 is 16 minutes old"), "{}", old.message);
-        assert_eq!(jobs.kept_preview(), None, "a stale plan is dropped");
+        assert_eq!(jobs.take(5, made).unwrap_err().code, "preview_stale", "a stale plan is dropped");
     }
 }

@@ -35,7 +35,7 @@ pub struct SyncProgress {
     pub done: u64,
     #[ts(type = "number")]
     pub total: u64,
-    /// The live run's counts so far, once it has started.
+    /// The live run, once the core has made it, and its counts so far (read about once a second).
     #[ts(type = "number | null")]
     pub run_id: Option<i64>,
     pub counts: Option<RunCounts>,

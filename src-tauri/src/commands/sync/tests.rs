@@ -57,7 +57,6 @@ async fn a_push_is_previewed_run_exported_and_undone() {
         let page = store.run_items_page(summary.run_id, &RunItemFilter::default(), 0, 50).unwrap();
         assert_eq!(page.total, 2);
         assert!(page.items.iter().all(|i| i.action == RunAction::Create && i.outcome == Some(ItemOutcome::Previewed)));
-        assert!(detail(&store, f.jobs, summary.run_id).unwrap().runnable);
     }
 
     let (sent, send) = collect();
@@ -94,7 +93,7 @@ async fn a_push_is_previewed_run_exported_and_undone() {
     let undone = run_preview(&f.workspace, f.jobs, undo.run_id, Instant::now(), |_| {}).await.unwrap();
     assert_eq!((undone.kind, undone.status, undone.counts.archived), (RunKind::Undo, RunStatus::Completed, 2));
     let store = f.workspace.store.lock().await;
-    assert_eq!(detail(&store, f.jobs, run.id).unwrap().undo_runs[0].id, undone.id);
+    assert_eq!(detail(&store, run.id).unwrap().undo_runs[0].id, undone.id);
     assert_eq!(failed_emails(&store, undone.id).unwrap_err().code, "not_a_push_run");
     drop(store);
     f.builtin.shutdown().await;
