@@ -1,36 +1,20 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useState } from "react";
 
 import type { Run } from "../bindings/Run";
 import { ErrorMessage } from "../ErrorMessage";
 import { formatTime, numberFormat } from "../format";
-import { toCommandError } from "../ipc";
-import type { Loadable } from "../loadable";
 import { runsList } from "../sync/ipc";
+import { useLoadable } from "../sync/useLoadable";
 import { runDuration } from "../sync/words";
 import { RunDetailView } from "./RunDetailView";
 import { RunsChart } from "./RunsChart";
 
 /** History: every preview and live run, a chart of what they changed, and one run's detail. */
 export function HistoryScreen() {
-  const [runs, setRuns] = useState<Loadable<Run[]>>({ status: "loading" });
   const [selected, setSelected] = useState<number | null>(null);
+  // Bumped when a job adds to the history: the list is read again.
   const [reads, setReads] = useState(0);
-
-  useEffect(() => {
-    let current = true;
-    runsList().then(
-      (value) => {
-        if (current) setRuns({ status: "ready", value });
-      },
-      (e: unknown) => {
-        if (current) setRuns({ status: "failed", error: toCommandError(e) });
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [reads]);
-
+  const runs = useLoadable(runsList, reads);
   const refresh = useCallback(() => {
     setReads((n) => n + 1);
   }, []);

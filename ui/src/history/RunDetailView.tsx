@@ -1,14 +1,12 @@
-import { useEffect, useId, useState } from "react";
+import { useCallback, useEffect, useId, useState } from "react";
 
-import type { RunDetail } from "../bindings/RunDetail";
 import { ErrorMessage } from "../ErrorMessage";
 import { formatTime, numberFormat } from "../format";
-import { toCommandError } from "../ipc";
-import type { Loadable } from "../loadable";
 import { runDetail, undoPreview } from "../sync/ipc";
 import { JobView } from "../sync/JobView";
 import { PreviewTable } from "../sync/PreviewTable";
 import { ExportRun } from "../sync/ResultView";
+import { useLoadable } from "../sync/useLoadable";
 import { useSyncJob } from "../sync/useSyncJob";
 import { runDuration } from "../sync/words";
 import { settingsLines } from "./settings";
@@ -22,27 +20,12 @@ interface Props {
 
 /** One run: counts, settings, its undo runs and rows; Undo and Resume. */
 export function RunDetailView({ runId, onChanged, onOpen }: Props) {
-  const [detail, setDetail] = useState<Loadable<RunDetail>>({ status: "loading" });
+  const detail = useLoadable(useCallback(() => runDetail(runId), [runId]));
   const [archiveCreated, setArchiveCreated] = useState(false);
   const [force, setForce] = useState(false);
   const job = useSyncJob();
   const ids = useId();
   const step = job.state.step;
-
-  useEffect(() => {
-    let current = true;
-    runDetail(runId).then(
-      (value) => {
-        if (current) setDetail({ status: "ready", value });
-      },
-      (e: unknown) => {
-        if (current) setDetail({ status: "failed", error: toCommandError(e) });
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [runId]);
 
   // A preview, a run or a resume adds to the history.
   useEffect(() => {

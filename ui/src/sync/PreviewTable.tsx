@@ -1,16 +1,14 @@
-import { useEffect, useId, useState } from "react";
+import { useCallback, useId, useState } from "react";
 
 import type { FieldChange } from "../bindings/FieldChange";
 import type { ItemOutcome } from "../bindings/ItemOutcome";
 import type { RunAction } from "../bindings/RunAction";
 import type { RunItem } from "../bindings/RunItem";
-import type { RunItemPage } from "../bindings/RunItemPage";
 import type { RunKind } from "../bindings/RunKind";
 import { ErrorMessage } from "../ErrorMessage";
 import { numberFormat } from "../format";
-import { toCommandError } from "../ipc";
-import type { Loadable } from "../loadable";
 import { runItemsPage } from "./ipc";
+import { useLoadable } from "./useLoadable";
 import { actionLabel, actionsOf, keptWords, outcomeLabel } from "./words";
 
 /** Rows a page shows: a run of 100,000 rows is read a page at a time. */
@@ -40,34 +38,23 @@ interface Filter {
 export function PreviewTable({ runId, kind, outcome, outcomeFilter = false, label }: Props) {
   const [filter, setFilter] = useState<Filter>({ action: "", outcome: outcome ?? "", search: "" });
   const [offset, setOffset] = useState(0);
-  const [page, setPage] = useState<Loadable<RunItemPage>>({ status: "loading" });
   const ids = useId();
-
-  useEffect(() => {
-    let current = true;
-    runItemsPage(
-      runId,
-      {
-        action: filter.action === "" ? null : filter.action,
-        outcome: filter.outcome === "" ? null : filter.outcome,
-        pending: false,
-        search: filter.search.trim() === "" ? null : filter.search,
-      },
-      offset,
-      PAGE_SIZE,
-    ).then(
-      (value) => {
-        if (current) setPage({ status: "ready", value });
-      },
-      (e: unknown) => {
-        if (current) setPage({ status: "failed", error: toCommandError(e) });
-      },
-    );
-    // Only the latest request's answer counts: typing fast sends several.
-    return () => {
-      current = false;
-    };
-  }, [runId, filter, offset]);
+  const load = useCallback(
+    () =>
+      runItemsPage(
+        runId,
+        {
+          action: filter.action === "" ? null : filter.action,
+          outcome: filter.outcome === "" ? null : filter.outcome,
+          pending: false,
+          search: filter.search.trim() === "" ? null : filter.search,
+        },
+        offset,
+        PAGE_SIZE,
+      ),
+    [runId, filter, offset],
+  );
+  const page = useLoadable(load);
 
   function change(next: Partial<Filter>) {
     setFilter((f) => ({ ...f, ...next }));
