@@ -1,4 +1,4 @@
-import { render, screen, within } from "@testing-library/react";
+import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
@@ -91,7 +91,11 @@ describe("HistoryScreen", () => {
     expect(rows[1]?.textContent).toContain("10 planned / 0 / 0");
     const chart = screen.getByTestId("runs-chart");
     expect(within(chart).getByRole("img").textContent).toContain("Records changed and failed per day");
-    expect(within(chart).getAllByTestId("chart-day").map((d) => [d.dataset.day, d.dataset.changed, d.dataset.failed])).toEqual([
+    expect(
+      within(chart)
+        .getAllByTestId("chart-day")
+        .map((d) => [d.dataset.day, d.dataset.changed, d.dataset.failed]),
+    ).toEqual([
       ["2026-11-18", "7", "0"],
       ["2026-11-20", "8", "1"],
     ]);
@@ -148,5 +152,9 @@ describe("HistoryScreen", () => {
     await user.click(within(detail).getByTestId("run-resume"));
     expect(ipc.resumeRun).toHaveBeenCalledWith(11, expect.any(Function));
     expect((await within(detail).findByTestId("result-updated")).textContent).toBe("10");
+    // The run is read again with its new counts.
+    await waitFor(() => {
+      expect(ipc.runDetail).toHaveBeenCalledTimes(2);
+    });
   });
 });

@@ -96,8 +96,8 @@ function RunsTable({
                 <td>{runDuration(run)}</td>
                 <td>
                   {numberFormat.format(changed)}
-                  {run.mode === "preview" && <span className="muted"> planned</span>} / {numberFormat.format(c.failed)} /{" "}
-                  {numberFormat.format(c.skip)}
+                  {run.mode === "preview" && <span className="muted"> planned</span>} / {numberFormat.format(c.failed)}{" "}
+                  / {numberFormat.format(c.skip)}
                 </td>
                 <td>{numberFormat.format(run.api_calls)}</td>
               </tr>

@@ -20,10 +20,15 @@ interface Props {
 
 /** One run: counts, settings, its undo runs and rows; Undo and Resume. */
 export function RunDetailView({ runId, onChanged, onOpen }: Props) {
-  const detail = useLoadable(useCallback(() => runDetail(runId), [runId]));
+  const job = useSyncJob();
+  // A finished undo or resume changes this run's counts and undo runs: read it again.
+  const finished = job.state.step === "finished" ? job.state.run.id : 0;
+  const detail = useLoadable(
+    useCallback(() => runDetail(runId), [runId]),
+    finished,
+  );
   const [archiveCreated, setArchiveCreated] = useState(false);
   const [force, setForce] = useState(false);
-  const job = useSyncJob();
   const ids = useId();
   const step = job.state.step;
 
@@ -33,7 +38,8 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
   }, [step, onChanged]);
 
   if (detail.status === "loading") return <p aria-busy="true">Loading run {runId}…</p>;
-  if (detail.status === "failed") return <ErrorMessage error={detail.error} title={`Run ${String(runId)} could not be read`} />;
+  if (detail.status === "failed")
+    return <ErrorMessage error={detail.error} title={`Run ${String(runId)} could not be read`} />;
   const { run, undo_runs: undoRuns } = detail.value;
   const c = run.counts;
   const busy = step === "previewing" || step === "running";
@@ -111,7 +117,12 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
         </p>
       )}
       <h3>Rows</h3>
-      <PreviewTable runId={run.id} kind={run.kind} outcomeFilter={run.mode === "live"} label={`Rows of run ${String(run.id)}`} />
+      <PreviewTable
+        runId={run.id}
+        kind={run.kind}
+        outcomeFilter={run.mode === "live"}
+        label={`Rows of run ${String(run.id)}`}
+      />
       {run.mode === "live" && <ExportRun runId={run.id} />}
       {(undoable || run.status !== "completed") && (
         <div className="action-block">

@@ -37,7 +37,13 @@ export function RunsChart({ runs }: { runs: readonly Run[] }) {
                 <rect className="bar-changed" x={x} y={HEIGHT - scale(d.changed)} width={BAR} height={scale(d.changed)}>
                   <title>{`${d.day}: ${String(d.changed)} changed`}</title>
                 </rect>
-                <rect className="bar-failed" x={x + BAR + GAP} y={HEIGHT - scale(d.failed)} width={BAR} height={scale(d.failed)}>
+                <rect
+                  className="bar-failed"
+                  x={x + BAR + GAP}
+                  y={HEIGHT - scale(d.failed)}
+                  width={BAR}
+                  height={scale(d.failed)}
+                >
                   <title>{`${d.day}: ${String(d.failed)} failed`}</title>
                 </rect>
                 <text className="chart-label" x={x} y={HEIGHT + 13}>

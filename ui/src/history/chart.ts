@@ -32,6 +32,7 @@ export function chartSummary(days: readonly ChartDay[]): string {
   const runs = days.reduce((n, d) => n + d.runs, 0);
   const changed = days.reduce((n, d) => n + d.changed, 0);
   const failed = days.reduce((n, d) => n + d.failed, 0);
-  const span = days.length === 1 ? `on ${days[0]?.day ?? ""}` : `from ${days[0]?.day ?? ""} to ${days.at(-1)?.day ?? ""}`;
+  const span =
+    days.length === 1 ? `on ${days[0]?.day ?? ""}` : `from ${days[0]?.day ?? ""} to ${days.at(-1)?.day ?? ""}`;
   return `${String(runs)} live ${runs === 1 ? "run" : "runs"} ${span}: ${String(changed)} records changed, ${String(failed)} failed.`;
 }

@@ -70,7 +70,11 @@ export function JobView({ job }: { job: SyncJob }) {
           )}
           {state.confirming && (
             <ConfirmDialog
-              title={state.summary.kind === "undo" ? `Undo run ${String(state.summary.undo_of ?? "")}?` : "Run this sync for real?"}
+              title={
+                state.summary.kind === "undo"
+                  ? `Undo run ${String(state.summary.undo_of ?? "")}?`
+                  : "Run this sync for real?"
+              }
               confirmLabel="Run for real"
               onConfirm={() => {
                 job.run();
@@ -82,7 +86,9 @@ export function JobView({ job }: { job: SyncJob }) {
             >
               <p>
                 This writes to <strong data-testid="confirm-target">{targetWords(state.summary)}</strong>
-                {state.summary.kind === "pull" && ` from HubSpot portal ${state.summary.portal_name} (${String(state.summary.portal_id)})`}:
+                {state.summary.kind === "pull" &&
+                  ` from HubSpot portal ${state.summary.portal_name} (${String(state.summary.portal_id)})`}
+                :
               </p>
               <ul data-testid="confirm-counts">
                 {state.summary.kind === "undo" ? (
@@ -102,8 +108,8 @@ export function JobView({ job }: { job: SyncJob }) {
                 )}
               </ul>
               <p className="muted">
-                About {numberFormat.format(state.summary.api_calls)} API calls and {durationWords(state.summary.seconds)}.
-                Cancel stops it between batches; the rest can be resumed.
+                About {numberFormat.format(state.summary.api_calls)} API calls and{" "}
+                {durationWords(state.summary.seconds)}. Cancel stops it between batches; the rest can be resumed.
               </p>
             </ConfirmDialog>
           )}

@@ -10,7 +10,11 @@ export function PreviewSummaryView({ summary }: { summary: PreviewSummary }) {
       ? `Undo preview of run ${String(summary.undo_of ?? "")}`
       : `${summary.kind === "push" ? "Push" : "Pull"} preview`;
   return (
-    <section className="preview-summary" data-testid="preview-summary" aria-labelledby={`preview-${String(summary.run_id)}`}>
+    <section
+      className="preview-summary"
+      data-testid="preview-summary"
+      aria-labelledby={`preview-${String(summary.run_id)}`}
+    >
       <h3 id={`preview-${String(summary.run_id)}`}>
         {title} (run {summary.run_id}): nothing was written
       </h3>
@@ -28,13 +32,12 @@ export function PreviewSummaryView({ summary }: { summary: PreviewSummary }) {
         ))}
       </dl>
       {summary.details.length > 0 && (
-        <p className="muted">
-          {summary.details.map((d) => `${d.label}: ${numberFormat.format(d.count)}`).join(" · ")}
-        </p>
+        <p className="muted">{summary.details.map((d) => `${d.label}: ${numberFormat.format(d.count)}`).join(" · ")}</p>
       )}
       <p>
-        The live run takes about <strong data-testid="preview-api-calls">{numberFormat.format(summary.api_calls)} API calls</strong>{" "}
-        and <strong data-testid="preview-time">{durationWords(summary.seconds)}</strong>
+        The live run takes about{" "}
+        <strong data-testid="preview-api-calls">{numberFormat.format(summary.api_calls)} API calls</strong> and{" "}
+        <strong data-testid="preview-time">{durationWords(summary.seconds)}</strong>
         {summary.kind === "pull" ? " (it applies this plan without reading HubSpot again)" : ""}.
       </p>
     </section>

@@ -65,9 +65,7 @@ describe("PreviewTable", () => {
     expect(phone.dataset.field).toBe("phone");
     expect(phone.textContent).toContain("kept, HubSpot value not empty");
     expect(within(phone).getByTestId("field-before").textContent).toBe("+1 555");
-    expect(within(nth(found, 2)).getByTestId("row-reason").textContent).toBe(
-      "phone: “abc” is not a phone number",
-    );
+    expect(within(nth(found, 2)).getByTestId("row-reason").textContent).toBe("phone: “abc” is not a phone number");
     expect(found[3]?.textContent).toContain("unchanged");
     expect(screen.getByTestId("preview-page").textContent).toBe("Rows 1–4 of 4");
   });

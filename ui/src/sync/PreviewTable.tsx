@@ -14,7 +14,15 @@ import { actionLabel, actionsOf, keptWords, outcomeLabel } from "./words";
 /** Rows a page shows: a run of 100,000 rows is read a page at a time. */
 export const PAGE_SIZE = 50;
 
-const OUTCOMES: readonly ItemOutcome[] = ["updated", "created", "archived", "failed", "skipped", "invalid", "previewed"];
+const OUTCOMES: readonly ItemOutcome[] = [
+  "updated",
+  "created",
+  "archived",
+  "failed",
+  "skipped",
+  "invalid",
+  "previewed",
+];
 
 interface Props {
   runId: number;
@@ -128,12 +136,13 @@ export function PreviewTable({ runId, kind, outcome, outcomeFilter = false, labe
               <th scope="col">Email</th>
               <th scope="col">Action</th>
               <th scope="col">Contact</th>
-              <th scope="col">{kind === "pull" ? "Lead field: lead now → new value" : "Property: HubSpot now → new value"}</th>
+              <th scope="col">
+                {kind === "pull" ? "Lead field: lead now → new value" : "Property: HubSpot now → new value"}
+              </th>
             </tr>
           </thead>
           <tbody>
-            {page.status === "ready" &&
-              page.value.items.map((item) => <Row key={item.seq} item={item} kind={kind} />)}
+            {page.status === "ready" && page.value.items.map((item) => <Row key={item.seq} item={item} kind={kind} />)}
             {page.status === "ready" && shown === 0 && (
               <tr>
                 <td colSpan={4} className="muted">
@@ -180,7 +189,9 @@ function Row({ item, kind }: { item: RunItem; kind: RunKind }) {
       <th scope="row">{item.email === "" ? <span className="muted">(no email)</span> : item.email}</th>
       <td>
         {actionLabel(kind, item.action)}
-        {live && <span className={`outcome outcome-${outcomeLabel(item.outcome)}`}> · {outcomeLabel(item.outcome)}</span>}
+        {live && (
+          <span className={`outcome outcome-${outcomeLabel(item.outcome)}`}> · {outcomeLabel(item.outcome)}</span>
+        )}
       </td>
       <td>{item.contact_id ?? <span className="muted">—</span>}</td>
       <td>
@@ -225,7 +236,13 @@ function Change({ change, kind }: { change: FieldChange; kind: RunKind }) {
       </span>{" "}
       →{" "}
       <span data-testid="field-after" className="change-after">
-        {change.after === null ? (change.kept ? keptWords(kind) : "(not written)") : change.after === "" ? "(cleared)" : change.after}
+        {change.after === null
+          ? change.kept
+            ? keptWords(kind)
+            : "(not written)"
+          : change.after === ""
+            ? "(cleared)"
+            : change.after}
       </span>
     </li>
   );

@@ -67,7 +67,12 @@ export function ResultView({ run, onRetry, onResume }: Props) {
       {c.failed > 0 && (
         <>
           <h4>Failed rows</h4>
-          <PreviewTable runId={run.id} kind={run.kind} outcome="failed" label={`Failed rows of run ${String(run.id)}`} />
+          <PreviewTable
+            runId={run.id}
+            kind={run.kind}
+            outcome="failed"
+            label={`Failed rows of run ${String(run.id)}`}
+          />
         </>
       )}
       <div className="actions">

@@ -130,19 +130,28 @@ describe("SyncScreen", () => {
     act(() => onProgress?.(progress({ done: 0, elapsed_ms: 30_000 })));
     expect(screen.getByTestId("progress-time").textContent).toBe("30 s so far · about 2 min left");
     act(() =>
-      onProgress?.(progress({ done: 410, elapsed_ms: 20_000, run_id: 8, counts: counts({ updated: 400, failed: 10 }) })),
+      onProgress?.(
+        progress({ done: 410, elapsed_ms: 20_000, run_id: 8, counts: counts({ updated: 400, failed: 10 }) }),
+      ),
     );
     const bar = screen.getByRole("progressbar");
     expect(bar.getAttribute("aria-valuenow")).toBe("410");
     expect(bar.getAttribute("aria-valuemax")).toBe("1230");
-    expect(screen.getByTestId("progress-rows").textContent).toBe("410 of 1,230 rows · 400 updated, 0 created, 10 failed");
+    expect(screen.getByTestId("progress-rows").textContent).toBe(
+      "410 of 1,230 rows · 400 updated, 0 created, 10 failed",
+    );
     expect(screen.getByTestId("progress-time").textContent).toBe("20 s so far · about 40 s left");
 
     await user.click(screen.getByTestId("sync-cancel"));
     expect(ipc.syncCancel).toHaveBeenCalled();
     expect(screen.getByTestId("sync-cancel")).toHaveProperty("disabled", true);
     running.resolve(
-      run({ id: 8, status: "interrupted", stop_reason: "cancelled in the app", counts: counts({ updated: 400, pending: 820 }) }),
+      run({
+        id: 8,
+        status: "interrupted",
+        stop_reason: "cancelled in the app",
+        counts: counts({ updated: 400, pending: 820 }),
+      }),
     );
     const result = await screen.findByTestId("sync-result");
     expect(within(result).getByRole("alert").textContent).toContain("820 rows were not written: cancelled in the app");
@@ -184,7 +193,9 @@ describe("SyncScreen", () => {
     await user.click(within(result).getByTestId("result-export"));
     const paths = await screen.findByTestId("export-paths");
     expect(paths.textContent).toContain("run-8-success.csv");
-    expect(paths.textContent).toContain("1 rows that need attention: /home/ada/Downloads/hubsync-run-8-20261124-120000/run-8-errors.csv");
+    expect(paths.textContent).toContain(
+      "1 rows that need attention: /home/ada/Downloads/hubsync-run-8-20261124-120000/run-8-errors.csv",
+    );
     await user.click(within(paths).getByRole("button", { name: "Open folder" }));
     expect(ipc.openExportFolder).toHaveBeenCalledWith("/home/ada/Downloads/hubsync-run-8-20261124-120000");
 
@@ -198,7 +209,10 @@ describe("SyncScreen", () => {
   it("keeps the preview and says what to do when its plan has gone stale", async () => {
     const user = userEvent.setup();
     vi.mocked(ipc.syncRun).mockRejectedValue(
-      new CommandError("preview_stale", "Preview again: preview 7 is 16 minutes old, and HubSpot may have changed since."),
+      new CommandError(
+        "preview_stale",
+        "Preview again: preview 7 is 16 minutes old, and HubSpot may have changed since.",
+      ),
     );
     await previewed(user);
     await user.click(screen.getByTestId("sync-run"));
@@ -214,7 +228,10 @@ describe("SyncScreen, with a job from elsewhere running", () => {
   it("offers to cancel the job that holds the slot", async () => {
     const user = userEvent.setup();
     vi.mocked(ipc.syncPreview).mockRejectedValue(
-      new CommandError("job_running", "A sync is still going: wait for it to finish, or cancel it, before starting another."),
+      new CommandError(
+        "job_running",
+        "A sync is still going: wait for it to finish, or cancel it, before starting another.",
+      ),
     );
     render(<SyncScreen />);
     await user.click(screen.getByTestId("sync-preview"));

@@ -71,7 +71,12 @@ export function runDetail(runId: number): Promise<RunDetail> {
 }
 
 /** A page of a run's rows, filtered, with how many match in all. */
-export function runItemsPage(runId: number, filter: RunItemFilter, offset: number, limit: number): Promise<RunItemPage> {
+export function runItemsPage(
+  runId: number,
+  filter: RunItemFilter,
+  offset: number,
+  limit: number,
+): Promise<RunItemPage> {
   return call("run_items_page", { runId, filter, offset, limit });
 }
 

@@ -69,7 +69,9 @@ export function keptWords(kind: RunKind): string {
 
 /** Where a run writes, in words. */
 export function targetWords(summary: PreviewSummary): string {
-  return summary.kind === "pull" ? "the lead store" : `HubSpot portal ${summary.portal_name} (${String(summary.portal_id)})`;
+  return summary.kind === "pull"
+    ? "the lead store"
+    : `HubSpot portal ${summary.portal_name} (${String(summary.portal_id)})`;
 }
 
 /** The emails pasted or typed: one per line, or separated by commas, semicolons or spaces. */
