@@ -34,6 +34,7 @@ const SHIPPED: &[(&str, &str)] = &[
     ("0004_owners.sql", "574a287944c2e8b3136a27604a5c802416e390fc87b795698535c95439064359"),
     ("0005_undo_and_exports.sql", "f780dc558039233e41565983e513bc49296657b9e2020726c7b682b514a3af18"),
     ("0006_portals.sql", "c5ce0ebbfb479b69c4833e19b5c44d4dbae95d6ad4d8043ccdcb580a5e33529c"),
+    ("0007_run_item_filters.sql", "c8115a111175587679860ebafde768e1c4b5459b7f0667aad30f0fdd2d87040b"),
 ];
 
 #[test]
