@@ -86,9 +86,9 @@ describe("HistoryScreen", () => {
       ["11", "push", "live", "interrupted"],
       ["5", "push", "live", "completed"],
     ]);
-    expect(rows[0]?.textContent).toContain("4 / 1 / 0");
+    expect(screen.getAllByTestId("run-changed").map((c) => c.textContent)).toEqual(["4", "10 planned", "4", "7"]);
+    expect(screen.getAllByTestId("run-failed").map((c) => c.textContent)).toEqual(["1", "0", "0", "0"]);
     expect(rows[0]?.textContent).toContain("3.5 s");
-    expect(rows[1]?.textContent).toContain("10 planned / 0 / 0");
     const chart = screen.getByTestId("runs-chart");
     expect(within(chart).getByRole("img").textContent).toContain("Records changed and failed per day");
     expect(

@@ -2,12 +2,20 @@ import { useCallback, useState } from "react";
 
 import type { Run } from "../bindings/Run";
 import { ErrorMessage } from "../ErrorMessage";
-import { formatTime, numberFormat } from "../format";
+import { numberFormat } from "../format";
 import { runsList } from "../sync/ipc";
 import { useLoadable } from "../sync/useLoadable";
 import { runDuration } from "../sync/words";
 import { RunDetailView } from "./RunDetailView";
 import { RunsChart } from "./RunsChart";
+
+const shortFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "short" });
+
+/** A run's start, short enough for a table cell. */
+function shortTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : shortFormat.format(date);
+}
 
 /** History: every preview and live run, a chart of what they changed, and one run's detail. */
 export function HistoryScreen() {
@@ -21,7 +29,7 @@ export function HistoryScreen() {
 
   return (
     <div className="screen">
-      <section className="card" aria-labelledby="history-title">
+      <section className="card run-card" aria-labelledby="history-title">
         <h2 id="history-title">History</h2>
         <p className="muted">Every preview and live run, newest first. Open one for its rows, undo or resume.</p>
         {runs.status === "loading" && <p aria-busy="true">Loading the runs…</p>}
@@ -50,15 +58,16 @@ function RunsTable({
   if (runs.length === 0) return <p className="muted">No runs yet: a preview on the Sync screen makes the first.</p>;
   return (
     <div className="table-wrap">
-      <table className="table" data-testid="runs-table" aria-label="Runs">
+      <table className="table runs-table" data-testid="runs-table" aria-label="Runs">
         <thead>
           <tr>
             <th scope="col">Run</th>
-            <th scope="col">Kind</th>
             <th scope="col">Status</th>
             <th scope="col">Started</th>
             <th scope="col">Duration</th>
-            <th scope="col">Changed / failed / skipped</th>
+            <th scope="col">Changed</th>
+            <th scope="col">Failed</th>
+            <th scope="col">Skipped</th>
             <th scope="col">API calls</th>
           </tr>
         </thead>
@@ -86,20 +95,23 @@ function RunsTable({
                     }}
                   >
                     {run.id}
-                  </button>
+                  </button>{" "}
+                  <span className="muted nowrap">
+                    {run.kind} · {run.mode}
+                  </span>
                 </th>
-                <td>
-                  {run.kind} <span className="muted">({run.mode})</span>
-                </td>
                 <td>{run.status}</td>
-                <td>{formatTime(run.started_at)}</td>
-                <td>{runDuration(run)}</td>
-                <td>
+                <td>{shortTime(run.started_at)}</td>
+                <td className="nowrap">{runDuration(run)}</td>
+                <td className="numeric" data-testid="run-changed">
                   {numberFormat.format(changed)}
-                  {run.mode === "preview" && <span className="muted"> planned</span>} / {numberFormat.format(c.failed)}{" "}
-                  / {numberFormat.format(c.skip)}
+                  {run.mode === "preview" && <span className="muted"> planned</span>}
                 </td>
-                <td>{numberFormat.format(run.api_calls)}</td>
+                <td className="numeric" data-testid="run-failed">
+                  {numberFormat.format(c.failed)}
+                </td>
+                <td className="numeric">{numberFormat.format(c.skip)}</td>
+                <td className="numeric">{numberFormat.format(run.api_calls)}</td>
               </tr>
             );
           })}

@@ -45,7 +45,7 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
   const busy = step === "previewing" || step === "running";
   const undoable = run.kind === "push" && run.mode === "live";
   return (
-    <section className="card" data-testid="run-detail" aria-labelledby={`${ids}-title`}>
+    <section className="card run-card" data-testid="run-detail" aria-labelledby={`${ids}-title`}>
       <h2 id={`${ids}-title`}>
         Run {run.id}: {run.kind} ({run.mode}), {run.status}
       </h2>

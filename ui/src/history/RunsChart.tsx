@@ -4,9 +4,9 @@ import type { Run } from "../bindings/Run";
 import { chartData, chartSummary } from "./chart";
 
 const HEIGHT = 120;
-const BAR = 10;
+const BAR = 14;
 const GAP = 4;
-const DAY_WIDTH = 2 * BAR + GAP + 16;
+const DAY_WIDTH = 2 * BAR + GAP + 24;
 
 /** Live runs over time: records changed and failed per day, as bars with a text summary. */
 export function RunsChart({ runs }: { runs: readonly Run[] }) {
@@ -16,7 +16,7 @@ export function RunsChart({ runs }: { runs: readonly Run[] }) {
   const summary = chartSummary(days);
   const top = Math.max(1, ...days.map((d) => Math.max(d.changed, d.failed)));
   const scale = (n: number) => (n === 0 ? 0 : Math.max(2, (n / top) * (HEIGHT - 20)));
-  const width = Math.max(days.length * DAY_WIDTH, 200);
+  const width = Math.max(days.length * DAY_WIDTH + 40, 320);
   return (
     <figure className="runs-chart" data-testid="runs-chart">
       {days.length > 0 && (
@@ -53,6 +53,9 @@ export function RunsChart({ runs }: { runs: readonly Run[] }) {
             );
           })}
           <line className="chart-axis" x1={0} x2={width} y1={HEIGHT} y2={HEIGHT} />
+          <text className="chart-label" x={width - 4} y={12} textAnchor="end">
+            {`most in a day: ${String(top)}`}
+          </text>
         </svg>
       )}
       <figcaption>

@@ -183,13 +183,15 @@ export function PreviewTable({ runId, kind, outcome, outcomeFilter = false, labe
 }
 
 function Row({ item, kind }: { item: RunItem; kind: RunKind }) {
-  const live = item.outcome !== "previewed";
+  // The outcome says something the action doesn't once the row was written (or failed, or waits).
+  const said = ["previewed", "skipped", "invalid"] as const;
+  const shown = !said.some((o) => o === item.outcome);
   return (
     <tr data-testid="preview-row" data-email={item.email} data-action={item.action}>
       <th scope="row">{item.email === "" ? <span className="muted">(no email)</span> : item.email}</th>
       <td>
         {actionLabel(kind, item.action)}
-        {live && (
+        {shown && (
           <span className={`outcome outcome-${outcomeLabel(item.outcome)}`}> · {outcomeLabel(item.outcome)}</span>
         )}
       </td>
@@ -235,7 +237,7 @@ function Change({ change, kind }: { change: FieldChange; kind: RunKind }) {
         {change.before === null || change.before === "" ? "(empty)" : change.before}
       </span>{" "}
       →{" "}
-      <span data-testid="field-after" className="change-after">
+      <span data-testid="field-after" className={change.kept ? "change-after change-kept" : "change-after"}>
         {change.after === null
           ? change.kept
             ? keptWords(kind)

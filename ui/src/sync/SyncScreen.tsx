@@ -22,7 +22,7 @@ export function SyncScreen() {
 
   return (
     <div className="screen">
-      <section className="card" aria-labelledby="sync-title">
+      <section className="card run-card" aria-labelledby="sync-title">
         <h2 id="sync-title">Sync</h2>
         <p className="muted">
           Preview first: it reads HubSpot and shows every row without writing anything. Then run it for real.
