@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useState } from "react";
+import { useCallback, useEffect, useId, useState, type ReactNode } from "react";
 
 import { ErrorMessage } from "../ErrorMessage";
 import { formatTime, numberFormat } from "../format";
@@ -50,49 +50,29 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
         Run {run.id}: {run.kind} ({run.mode}), {run.status}
       </h2>
       <dl className="details">
-        <div>
-          <dt>Portal</dt>
-          <dd>
-            {detail.value.portal_name ?? "—"} {run.portal_id !== null && `(${String(run.portal_id)})`}
-          </dd>
-        </div>
-        <div>
-          <dt>Started</dt>
-          <dd>{formatTime(run.started_at)}</dd>
-        </div>
-        <div>
-          <dt>Duration</dt>
-          <dd>{runDuration(run)}</dd>
-        </div>
-        <div>
-          <dt>API calls</dt>
-          <dd>{numberFormat.format(run.api_calls)}</dd>
-        </div>
-        <div className="detail-wide">
-          <dt>Planned</dt>
-          <dd data-testid="detail-planned">
-            {c.update} update, {c.create} create, {c.archive} archive, {c.skip} skip, {c.invalid} invalid
-          </dd>
-        </div>
+        <Detail label="Portal">
+          {detail.value.portal_name ?? "—"} {run.portal_id !== null && `(${String(run.portal_id)})`}
+        </Detail>
+        <Detail label="Started">{formatTime(run.started_at)}</Detail>
+        <Detail label="Duration">{runDuration(run)}</Detail>
+        <Detail label="API calls">{numberFormat.format(run.api_calls)}</Detail>
+        <Detail label="Planned" wide testId="detail-planned">
+          {c.update} update, {c.create} create, {c.archive} archive, {c.skip} skip, {c.invalid} invalid
+        </Detail>
         {run.mode === "live" && (
-          <div className="detail-wide">
-            <dt>Outcomes</dt>
-            <dd data-testid="detail-outcomes">
-              {c.updated} updated, {c.created} created, {c.archived} archived, {c.failed} failed, {c.pending} pending
-            </dd>
-          </div>
+          <Detail label="Outcomes" wide testId="detail-outcomes">
+            {c.updated} updated, {c.created} created, {c.archived} archived, {c.failed} failed, {c.pending} pending
+          </Detail>
         )}
         {run.stop_reason !== null && (
-          <div className="detail-wide">
-            <dt>Stopped</dt>
-            <dd>{run.stop_reason}</dd>
-          </div>
+          <Detail label="Stopped" wide>
+            {run.stop_reason}
+          </Detail>
         )}
         {settingsLines(run.settings).map((line) => (
-          <div key={line.label} className="detail-wide">
-            <dt>{line.label}</dt>
-            <dd className="detail-text">{line.value}</dd>
-          </div>
+          <Detail key={line.label} label={line.label} wide text>
+            {line.value}
+          </Detail>
         ))}
       </dl>
       {undoRuns.length > 0 && (
@@ -186,5 +166,26 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
       )}
       <JobView job={job} />
     </section>
+  );
+}
+
+interface DetailProps {
+  label: string;
+  children: ReactNode;
+  /** Spans both columns. */
+  wide?: boolean;
+  /** Plain text rather than a figure. */
+  text?: boolean;
+  testId?: string;
+}
+
+function Detail({ label, children, wide = false, text = false, testId }: DetailProps) {
+  return (
+    <div className={wide ? "detail-wide" : undefined}>
+      <dt>{label}</dt>
+      <dd className={text ? "detail-text" : undefined} data-testid={testId}>
+        {children}
+      </dd>
+    </div>
   );
 }

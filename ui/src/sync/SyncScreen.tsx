@@ -6,6 +6,11 @@ import { JobView } from "./JobView";
 import { useSyncJob } from "./useSyncJob";
 import { parseEmails } from "./words";
 
+const DIRECTIONS: readonly { direction: SyncDirection; label: string }[] = [
+  { direction: "push", label: "Push: leads to HubSpot contacts" },
+  { direction: "pull", label: "Pull: HubSpot contacts to leads (as the pull rules select them)" },
+];
+
 /** Sync: preview a push or pull, look at every row, then run it for real. */
 export function SyncScreen() {
   const [direction, setDirection] = useState<SyncDirection>("push");
@@ -30,32 +35,21 @@ export function SyncScreen() {
         <form onSubmit={onSubmit}>
           <fieldset className="rules" disabled={busy}>
             <legend>Direction</legend>
-            <label className="field-check">
-              <input
-                type="radio"
-                name="direction"
-                value="push"
-                data-testid="sync-direction-push"
-                checked={direction === "push"}
-                onChange={() => {
-                  setDirection("push");
-                }}
-              />
-              Push: leads to HubSpot contacts
-            </label>
-            <label className="field-check">
-              <input
-                type="radio"
-                name="direction"
-                value="pull"
-                data-testid="sync-direction-pull"
-                checked={direction === "pull"}
-                onChange={() => {
-                  setDirection("pull");
-                }}
-              />
-              Pull: HubSpot contacts to leads (as the pull rules select them)
-            </label>
+            {DIRECTIONS.map((d) => (
+              <label key={d.direction} className="field-check">
+                <input
+                  type="radio"
+                  name="direction"
+                  value={d.direction}
+                  data-testid={`sync-direction-${d.direction}`}
+                  checked={direction === d.direction}
+                  onChange={() => {
+                    setDirection(d.direction);
+                  }}
+                />
+                {d.label}
+              </label>
+            ))}
             {direction === "push" && (
               <label className="field" htmlFor={`${ids}-emails`}>
                 Which leads
