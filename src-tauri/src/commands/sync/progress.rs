@@ -82,9 +82,10 @@ impl CountWatch {
         Ok(self.run_id)
     }
 
-    /// The counts, read again when `COUNTS_EVERY` has passed; a failed read keeps the last.
-    fn counts_at(&mut self, now: Instant) -> (Option<i64>, Option<RunCounts>) {
-        if self.read_at.is_none_or(|at| now.saturating_duration_since(at) >= COUNTS_EVERY) {
+    /// The counts, read again when `COUNTS_EVERY` has passed or `fresh` asks (a phase's last
+    /// message must not show older counts); a failed read keeps the last.
+    fn counts_at(&mut self, now: Instant, fresh: bool) -> (Option<i64>, Option<RunCounts>) {
+        if fresh || self.read_at.is_none_or(|at| now.saturating_duration_since(at) >= COUNTS_EVERY) {
             self.read_at = Some(now);
             match self.find().and_then(|id| id.map(|id| self.store.run(id)).transpose()) {
                 Ok(Some(Some(run))) => self.counts = Some(run.counts),
@@ -131,7 +132,7 @@ impl<F: FnMut(SyncProgress)> Reporter<F> {
         }
         self.last = Some((phase, now));
         let (run_id, counts) = match &mut self.watch {
-            Some(watch) => watch.counts_at(now),
+            Some(watch) => watch.counts_at(now, done >= total),
             None => (None, None),
         };
         let elapsed_ms = now.saturating_duration_since(self.started).as_millis() as u64;

@@ -69,7 +69,8 @@ async fn a_push_is_previewed_run_exported_and_undone() {
     let last = sent.last().unwrap();
     assert_eq!((last.phase, last.done, last.total), (SyncPhase::Writing, 2, 2));
     assert_eq!(last.run_id, Some(run.id), "the live run is found for its counts");
-    assert!(last.counts.is_some());
+    let live = last.counts.as_ref().unwrap();
+    assert_eq!((live.created, live.pending), (2, 0), "the last message has the final counts");
 
     let again = run_preview(&f.workspace, f.jobs, summary.run_id, Instant::now(), |_| {}).await.unwrap_err();
     assert_eq!(again.code, "preview_stale", "a preview runs once");
