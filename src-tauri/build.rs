@@ -30,6 +30,17 @@ fn main() {
         "open_saved_folder",
         "csv_import_inspect",
         "csv_import_run",
+        "sync_preview",
+        "undo_preview",
+        "retry_failed",
+        "sync_run",
+        "sync_cancel",
+        "resume_run",
+        "runs_list",
+        "run_detail",
+        "run_items_page",
+        "export_run",
+        "open_export_folder",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod leads;
+pub mod sync;
 
 use std::time::Duration;
 
@@ -216,6 +217,7 @@ pub async fn test_connection(workspace: State<'_, AppWorkspace>) -> Result<Conne
 #[tauri::command]
 pub async fn disconnect(
     workspace: State<'_, AppWorkspace>,
+    jobs: State<'_, sync::jobs::SyncJobs>,
     portal_id: Option<u64>,
 ) -> Result<Disconnected, CommandError> {
     let ws = workspace.get()?;
@@ -224,6 +226,8 @@ pub async fn disconnect(
         None => Some(active(ws).await?),
     }
     .ok_or_else(|| CommandError::new("portal_not_found", "That portal is not known to this app."))?;
+    // A sync with this portal stops between batches; its run stays resumable.
+    jobs.cancel_portal(portal.portal_id, &format!("{} was disconnected in the app", portal.label()));
     let mut store = ws.store.lock().await;
     Ok(ws.credentials.disconnect(&mut store, &portal).await?)
 }

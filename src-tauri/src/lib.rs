@@ -16,6 +16,7 @@ use crate::workspace::AppWorkspace;
 pub fn run() {
     let app = tauri::Builder::default()
         .manage(BuiltinPortal::default())
+        .manage(commands::sync::jobs::SyncJobs::default())
         .setup(|app| {
             // Logs to stderr and to daily files in the app's log folder ("Show logs").
             let guard = logs::init(app.path().app_log_dir().ok().as_deref());
@@ -72,6 +73,17 @@ pub fn run() {
             commands::leads::open_saved_folder,
             commands::leads::csv_import_inspect,
             commands::leads::csv_import_run,
+            commands::sync::sync_preview,
+            commands::sync::undo_preview,
+            commands::sync::retry_failed,
+            commands::sync::sync_run,
+            commands::sync::sync_cancel,
+            commands::sync::resume_run,
+            commands::sync::runs_list,
+            commands::sync::run_detail,
+            commands::sync::run_items_page,
+            commands::sync::export_run,
+            commands::sync::open_export_folder,
         ])
         .build(tauri::generate_context!())
         .expect("failed to build the Tauri app");

@@ -22,6 +22,8 @@ pub const SANDBOX_NAME: &str = "Built-in sandbox portal";
 
 pub struct Workspace {
     pub store: Mutex<Store>,
+    /// Where the store lives: a long job (a sync) opens its own connection to it.
+    pub db_path: PathBuf,
     pub credentials: Credentials,
     /// The OAuth attempt waiting for the browser, if any: Cancel ends it.
     pub oauth: std::sync::Mutex<Option<CancelHandle>>,
@@ -51,7 +53,12 @@ impl Workspace {
             Store::open(db_path, Arc::new(SystemClock)).map_err(|e| CommandError::new(e.code(), e.to_string()))?;
         let store_id = store.store_id().map_err(|e| CommandError::new(e.code(), e.to_string()))?;
         let credentials = Credentials::new(&store_id, Credentials::secret_file_for(&PathBuf::from(db_path)));
-        Ok(Workspace { store: Mutex::new(store), credentials, oauth: std::sync::Mutex::new(None) })
+        Ok(Workspace {
+            store: Mutex::new(store),
+            db_path: db_path.to_path_buf(),
+            credentials,
+            oauth: std::sync::Mutex::new(None),
+        })
     }
 
     /// Records the built-in sandbox portal where it listens now. On a first start (no portal

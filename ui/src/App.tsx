@@ -4,6 +4,7 @@ import type { PortalSummary } from "./bindings/PortalSummary";
 import type { PortalsOverview } from "./bindings/PortalsOverview";
 import { ConnectionScreen } from "./ConnectionScreen";
 import { FieldsScreen } from "./FieldsScreen";
+import { HistoryScreen } from "./history/HistoryScreen";
 import { portalsOverview, sandboxPortal, toCommandError } from "./ipc";
 import { LeadsScreen } from "./leads/LeadsScreen";
 import type { Loadable } from "./loadable";
@@ -11,8 +12,9 @@ import { MappingScreen } from "./MappingScreen";
 import { PortalBanner } from "./PortalBanner";
 import { PushRulesScreen } from "./PushRulesScreen";
 import { ShowLogs } from "./ShowLogs";
+import { SyncScreen } from "./sync/SyncScreen";
 
-type Screen = "connection" | "leads" | "fields" | "mapping" | "push-rules";
+type Screen = "connection" | "leads" | "fields" | "mapping" | "push-rules" | "sync" | "history";
 
 const SCREENS: readonly { screen: Screen; label: string }[] = [
   { screen: "connection", label: "Connection" },
@@ -20,6 +22,8 @@ const SCREENS: readonly { screen: Screen; label: string }[] = [
   { screen: "fields", label: "Data model" },
   { screen: "mapping", label: "Mapping" },
   { screen: "push-rules", label: "Push rules" },
+  { screen: "sync", label: "Sync" },
+  { screen: "history", label: "History" },
 ];
 
 /** Runs `load` into a `Loadable`, dropping answers that arrive after `isCurrent()` turned false. */
@@ -105,6 +109,8 @@ export function App() {
         {screen === "fields" && <FieldsScreen />}
         {screen === "mapping" && <MappingScreen key={activeKey(overview)} />}
         {screen === "push-rules" && <PushRulesScreen key={activeKey(overview)} />}
+        {screen === "sync" && <SyncScreen key={activeKey(overview)} />}
+        {screen === "history" && <HistoryScreen />}
       </main>
     </div>
   );

@@ -28,8 +28,8 @@ pub use migrations::{MIGRATIONS, Migration};
 pub use owners::{OwnerRecord, full_name};
 pub use portals::{Portal, PortalConnection, PortalStatus, SecretStoreKind};
 pub use runs::{
-    FieldChange, ItemOutcome, ItemResult, NewRun, PulledLead, Run, RunAction, RunCounts, RunItem, RunItemPages,
-    RunKind, RunMode, RunStatus,
+    FieldChange, ItemOutcome, ItemResult, NewRun, PulledLead, Run, RunAction, RunCounts, RunItem, RunItemFilter,
+    RunItemPage, RunItemPages, RunKind, RunMode, RunStatus,
 };
 pub use store::{Lead, Mapping, PushRules, Store, TokenKind, WriteRule};
 

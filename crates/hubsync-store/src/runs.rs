@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use ts_rs::TS;
 
 use crate::Result;
 use crate::error::StoreError;
@@ -17,8 +18,9 @@ use crate::store::{Store, parse_stamp, stamp};
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
         #[serde(rename_all = "kebab-case")]
+        #[ts(export)]
         pub enum $name { $($variant),+ }
 
         impl $name {
@@ -70,7 +72,8 @@ text_enum!(ItemOutcome {
 
 /// One mapped field of one row: HubSpot's value before, and what it became (`None` when
 /// nothing was written; `kept` when an `if-empty` rule kept HubSpot's value).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct FieldChange {
     pub field: String,
     pub property: String,
@@ -92,10 +95,13 @@ pub struct NewRun {
     pub api_calls: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct RunItem {
     /// The row's place in the run, from 0.
+    #[ts(type = "number")]
     pub seq: i64,
+    #[ts(type = "number")]
     pub lead_id: i64,
     pub email: String,
     pub contact_id: Option<String>,
@@ -113,6 +119,7 @@ pub struct RunItem {
     /// The row's values by lead field as the run saw them, those its `changes` don't already
     /// set (a push keeps every mapped value; a pull only its unchanged and kept ones): the
     /// original columns of an export.
+    #[ts(type = "Record<string, string>")]
     pub record: BTreeMap<String, String>,
 }
 
@@ -170,33 +177,53 @@ pub struct ItemResult {
     pub error: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct RunCounts {
     /// Planned actions.
+    #[ts(type = "number")]
     pub update: u64,
+    #[ts(type = "number")]
     pub create: u64,
+    #[ts(type = "number")]
     pub skip: u64,
+    #[ts(type = "number")]
     pub invalid: u64,
+    #[ts(type = "number")]
     pub archive: u64,
     /// Outcomes of a live run's writes so far.
+    #[ts(type = "number")]
     pub updated: u64,
+    #[ts(type = "number")]
     pub created: u64,
+    #[ts(type = "number")]
     pub archived: u64,
+    #[ts(type = "number")]
     pub failed: u64,
+    #[ts(type = "number")]
     pub pending: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+#[ts(export)]
 pub struct Run {
+    #[ts(type = "number")]
     pub id: i64,
     pub kind: RunKind,
     pub mode: RunMode,
     pub status: RunStatus,
+    #[ts(type = "number | null")]
     pub portal_id: Option<u64>,
+    /// The rules and mapping as they were (and an undo's `undo_of` and options).
+    #[ts(type = "unknown")]
     pub settings: Value,
+    #[ts(type = "unknown")]
     pub estimate: Value,
+    #[ts(type = "number")]
     pub api_calls: u64,
+    #[ts(type = "string")]
     pub started_at: DateTime<Utc>,
+    #[ts(type = "string | null")]
     pub ended_at: Option<DateTime<Utc>>,
     pub stop_reason: Option<String>,
     pub counts: RunCounts,
@@ -207,6 +234,29 @@ impl Run {
     pub fn is_resumable(&self) -> bool {
         self.mode == RunMode::Live && self.status != RunStatus::Completed
     }
+}
+
+/// Which rows of a run a page shows: all of them, or those with this action, this outcome, and
+/// an email containing `search` (any case). `pending` picks the rows a live run has yet to write.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, TS)]
+#[ts(export)]
+pub struct RunItemFilter {
+    pub action: Option<RunAction>,
+    pub outcome: Option<ItemOutcome>,
+    #[serde(default)]
+    pub pending: bool,
+    pub search: Option<String>,
+}
+
+/// One page of a run's rows, and how many rows the filter matches in all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct RunItemPage {
+    #[ts(type = "number")]
+    pub total: u64,
+    #[ts(type = "number")]
+    pub offset: u64,
+    pub items: Vec<RunItem>,
 }
 
 fn corrupt(what: &str, raw: &str) -> StoreError {
@@ -533,46 +583,103 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {ITEM_COLUMNS} FROM sync_run_items WHERE run_id = ?1 AND seq > ?2 {filter} ORDER BY seq LIMIT ?3"
         ))?;
-        let rows = stmt.query_map(params![run_id, after_seq, limit], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-                r.get::<_, Option<String>>(8)?,
-                r.get::<_, Option<String>>(9)?,
-                r.get::<_, u32>(10)?,
-                r.get::<_, String>(11)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (seq, lead_id, email, contact_id, action, reasons, changes, notes, outcome, error, step, record) = row?;
-            Ok(RunItem {
-                seq,
-                lead_id,
-                email,
-                contact_id,
-                action: RunAction::parse(&action).ok_or_else(|| corrupt("action", &action))?,
-                reasons: match reasons {
-                    Some(raw) => serde_json::from_str(&raw).map_err(|_| corrupt("reasons", &raw))?,
-                    None => Vec::new(),
-                },
-                changes: serde_json::from_str(&changes).map_err(|_| corrupt("changes", &changes))?,
-                notes: serde_json::from_str(&notes).map_err(|_| corrupt("notes", &notes))?,
-                outcome: match outcome {
-                    Some(raw) => Some(ItemOutcome::parse(&raw).ok_or_else(|| corrupt("outcome", &raw))?),
-                    None => None,
-                },
-                error,
-                step,
-                record: serde_json::from_str(&record).map_err(|_| corrupt("record", &record))?,
-            })
+        let rows = stmt.query_map(params![run_id, after_seq, limit], RawItem::read)?;
+        rows.map(|row| row?.parse()).collect()
+    }
+
+    /// Up to `limit` rows of a run from the `offset`th row the filter matches, in order, with
+    /// the number of rows it matches: a table of any size a page at a time. An empty search
+    /// matches every row.
+    pub fn run_items_page(&self, run_id: i64, filter: &RunItemFilter, offset: u64, limit: u64) -> Result<RunItemPage> {
+        let search = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase);
+        // Unset parts match everything, so one statement serves every filter.
+        let conditions = "run_id = ?1
+             AND (?2 IS NULL OR action = ?2)
+             AND (?3 IS NULL OR outcome = ?3)
+             AND (?4 = 0 OR outcome IS NULL)
+             AND (?5 IS NULL OR instr(lower(email), ?5) > 0)";
+        let (action, outcome) = (filter.action.map(RunAction::as_str), filter.outcome.map(ItemOutcome::as_str));
+        let args = params![run_id, action, outcome, filter.pending, search];
+        let total: i64 = self
+            .conn
+            .prepare_cached(&format!("SELECT COUNT(*) FROM sync_run_items WHERE {conditions}"))?
+            .query_row(args, |r| r.get(0))?;
+        // Plain numbers, written into the statement so both statements take the same parameters.
+        let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {ITEM_COLUMNS} FROM sync_run_items WHERE {conditions} ORDER BY seq LIMIT {} OFFSET {}",
+            clamp(limit),
+            clamp(offset)
+        ))?;
+        let rows = stmt.query_map(args, RawItem::read)?;
+        let items = rows.map(|row| row?.parse()).collect::<Result<Vec<_>>>()?;
+        Ok(RunItemPage { total: total as u64, offset, items })
+    }
+
+    /// The id of the newest run, if any: what a run started after it is newer than.
+    pub fn newest_run_id(&self) -> Result<Option<i64>> {
+        Ok(self.conn.query_row("SELECT MAX(id) FROM sync_runs", [], |r| r.get(0))?)
+    }
+}
+
+/// A row of `sync_run_items` as SQLite holds it, before its JSON and names are checked.
+struct RawItem {
+    seq: i64,
+    lead_id: i64,
+    email: String,
+    contact_id: Option<String>,
+    action: String,
+    reasons: Option<String>,
+    changes: String,
+    notes: String,
+    outcome: Option<String>,
+    error: Option<String>,
+    step: u32,
+    record: String,
+}
+
+impl RawItem {
+    /// Reads the `ITEM_COLUMNS`, in their order.
+    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawItem> {
+        Ok(RawItem {
+            seq: r.get(0)?,
+            lead_id: r.get(1)?,
+            email: r.get(2)?,
+            contact_id: r.get(3)?,
+            action: r.get(4)?,
+            reasons: r.get(5)?,
+            changes: r.get(6)?,
+            notes: r.get(7)?,
+            outcome: r.get(8)?,
+            error: r.get(9)?,
+            step: r.get(10)?,
+            record: r.get(11)?,
         })
-        .collect()
+    }
+
+    fn parse(self) -> Result<RunItem> {
+        let RawItem { seq, lead_id, email, contact_id, action, reasons, changes, notes, outcome, error, step, record } =
+            self;
+        Ok(RunItem {
+            seq,
+            lead_id,
+            email,
+            contact_id,
+            action: RunAction::parse(&action).ok_or_else(|| corrupt("action", &action))?,
+            reasons: match reasons {
+                Some(raw) => serde_json::from_str(&raw).map_err(|_| corrupt("reasons", &raw))?,
+                None => Vec::new(),
+            },
+            changes: serde_json::from_str(&changes).map_err(|_| corrupt("changes", &changes))?,
+            notes: serde_json::from_str(&notes).map_err(|_| corrupt("notes", &notes))?,
+            outcome: match outcome {
+                Some(raw) => Some(ItemOutcome::parse(&raw).ok_or_else(|| corrupt("outcome", &raw))?),
+                None => None,
+            },
+            error,
+            step,
+            record: serde_json::from_str(&record).map_err(|_| corrupt("record", &record))?,
+        })
     }
 }
 

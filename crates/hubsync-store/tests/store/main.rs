@@ -36,6 +36,7 @@ const SHIPPED: &[(&str, &str)] = &[
     ("0005_undo_and_exports.sql", "f780dc558039233e41565983e513bc49296657b9e2020726c7b682b514a3af18"),
     ("0006_portals.sql", "c5ce0ebbfb479b69c4833e19b5c44d4dbae95d6ad4d8043ccdcb580a5e33529c"),
     ("0007_lead_query_indexes.sql", "aac3c295192430592504ddad41713ea9b7f13bd631206c4e56ffc5f34ffb0a32"),
+    ("0008_run_item_filters.sql", "c8115a111175587679860ebafde768e1c4b5459b7f0667aad30f0fdd2d87040b"),
 ];
 
 #[test]

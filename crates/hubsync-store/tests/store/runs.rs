@@ -248,3 +248,71 @@ fn the_undo_migration_keeps_every_run_row_written_before_it() {
     assert_eq!(store.integrity_check().unwrap(), "ok");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A run of 30 rows: every third a skip, row 7 failed, the rest updated; emails r0…r29, the
+/// even ones in capitals.
+fn paged_run(store: &mut hubsync_store::Store) -> i64 {
+    let items: Vec<RunItem> = (0..30)
+        .map(|seq| {
+            let email = if seq % 2 == 0 { format!("R{seq}@Example.com") } else { format!("r{seq}@example.com") };
+            let (action, outcome) = match seq {
+                s if s % 3 == 0 => (RunAction::Skip, Some(ItemOutcome::Skipped)),
+                7 => (RunAction::Update, Some(ItemOutcome::Failed)),
+                29 => (RunAction::Create, None),
+                _ => (RunAction::Update, Some(ItemOutcome::Updated)),
+            };
+            item(seq, 1, &email, action, outcome)
+        })
+        .collect();
+    store.create_run(&new_run(RunMode::Live), &items).unwrap()
+}
+
+fn seqs(page: &hubsync_store::RunItemPage) -> Vec<i64> {
+    page.items.iter().map(|i| i.seq).collect()
+}
+
+#[test]
+fn a_runs_rows_are_read_a_filtered_page_at_a_time_with_the_total() {
+    use hubsync_store::RunItemFilter;
+    let mut store = store();
+    let run_id = paged_run(&mut store);
+    let other = paged_run(&mut store);
+    assert_ne!(run_id, other);
+
+    let all = RunItemFilter::default();
+    let first = store.run_items_page(run_id, &all, 0, 10).unwrap();
+    assert_eq!((first.total, first.offset, seqs(&first)), (30, 0, (0..10).collect()));
+    let last = store.run_items_page(run_id, &all, 25, 10).unwrap();
+    assert_eq!((last.total, seqs(&last)), (30, (25..30).collect()), "the last page is short");
+    let beyond = store.run_items_page(run_id, &all, 30, 10).unwrap();
+    assert_eq!((beyond.total, beyond.items.len()), (30, 0), "past the end: no rows, the total still");
+    assert!(store.run_items_page(run_id, &all, 0, 0).unwrap().items.is_empty());
+
+    let skips = RunItemFilter { action: Some(RunAction::Skip), ..RunItemFilter::default() };
+    let page = store.run_items_page(run_id, &skips, 2, 3).unwrap();
+    assert_eq!((page.total, seqs(&page)), (10, vec![6, 9, 12]));
+    assert!(page.items.iter().all(|i| i.action == RunAction::Skip));
+
+    let failed = RunItemFilter { outcome: Some(ItemOutcome::Failed), ..RunItemFilter::default() };
+    let page = store.run_items_page(run_id, &failed, 0, 50).unwrap();
+    assert_eq!((page.total, seqs(&page)), (1, vec![7]));
+    let pending = RunItemFilter { pending: true, ..RunItemFilter::default() };
+    assert_eq!(seqs(&store.run_items_page(run_id, &pending, 0, 50).unwrap()), vec![29]);
+
+    // Any case, anywhere in the email; blank is no search at all.
+    let search = |text: &str| RunItemFilter { search: Some(text.into()), ..RunItemFilter::default() };
+    assert_eq!(
+        seqs(&store.run_items_page(run_id, &search("r2"), 0, 50).unwrap()),
+        vec![2, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]
+    );
+    assert_eq!(seqs(&store.run_items_page(run_id, &search(" R21@EXAMPLE "), 0, 50).unwrap()), vec![21]);
+    assert_eq!(store.run_items_page(run_id, &search("   "), 0, 50).unwrap().total, 30);
+    assert_eq!(store.run_items_page(run_id, &search("%"), 0, 50).unwrap().total, 0, "no wildcards");
+    let both = RunItemFilter { search: Some("r1".into()), action: Some(RunAction::Skip), ..RunItemFilter::default() };
+    assert_eq!(seqs(&store.run_items_page(run_id, &both, 0, 50).unwrap()), vec![12, 15, 18]);
+
+    let row = &store.run_items_page(run_id, &all, 7, 1).unwrap().items[0];
+    assert_eq!(row, &store.run_items(run_id).unwrap()[7], "a page's rows are the run's rows");
+    assert_eq!(store.run_items_page(999, &all, 0, 10).unwrap().total, 0);
+    assert_eq!(store.newest_run_id().unwrap(), Some(other));
+}

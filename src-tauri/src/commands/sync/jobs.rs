@@ -1,0 +1,240 @@
+//! The app's sync jobs: at most one preview, run, undo or resume at a time (two would race for
+//! the portal's rate limit and the same leads), its `Cancel`, and the latest preview's plan,
+//! kept so that "Run for real" runs exactly what the admin looked at.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use hubsync_store::{Store, StoreError};
+use hubsync_sync::{Cancel, PreparedPull, PreparedPush, PreparedUndo, SyncError};
+
+use crate::error::CommandError;
+
+/// How long a preview may be run for real: after that HubSpot has likely moved on.
+pub const PREVIEW_TTL: Duration = Duration::from_secs(15 * 60);
+
+/// A plan the core prepared, of any kind.
+#[derive(Debug)]
+pub enum Prepared {
+    Push(PreparedPush),
+    Pull(PreparedPull),
+    Undo(PreparedUndo),
+}
+
+impl Prepared {
+    /// Records the plan as a preview run (the history keeps every preview); returns its id.
+    pub fn record_preview(&self, store: &mut Store) -> Result<i64, SyncError> {
+        match self {
+            Prepared::Push(p) => hubsync_sync::record_preview(store, p),
+            Prepared::Pull(p) => hubsync_sync::record_pull_preview(store, p),
+            Prepared::Undo(p) => hubsync_sync::record_undo_preview(store, p),
+        }
+    }
+}
+
+/// The latest preview's plan: which run recorded it, for which portal, and when.
+#[derive(Debug)]
+struct Kept {
+    run_id: i64,
+    portal_id: u64,
+    made: Instant,
+    prepared: Prepared,
+}
+
+#[derive(Debug)]
+struct Running {
+    id: u64,
+    what: &'static str,
+    portal_id: u64,
+    cancel: Cancel,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    running: Option<Running>,
+    // Only the latest preview is kept: a plan of 100,000 rows is big, and an older preview
+    // is one the admin has already looked past.
+    kept: Option<Kept>,
+    started: u64,
+}
+
+/// The app's one job slot and kept preview (`.manage`d).
+#[derive(Debug, Default)]
+pub struct SyncJobs {
+    inner: Mutex<Inner>,
+}
+
+/// The running job: its `Cancel`; dropping it frees the slot, however the job ended.
+#[derive(Debug)]
+pub struct JobGuard<'a> {
+    jobs: &'a SyncJobs,
+    id: u64,
+    pub cancel: Cancel,
+}
+
+impl Drop for JobGuard<'_> {
+    fn drop(&mut self) {
+        let mut inner = self.jobs.lock();
+        if inner.running.as_ref().is_some_and(|r| r.id == self.id) {
+            inner.running = None;
+        }
+    }
+}
+
+impl SyncJobs {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes the job slot for `what` ("a push preview") on `portal_id`, or says what holds it.
+    pub fn start(&self, what: &'static str, portal_id: u64) -> Result<JobGuard<'_>, CommandError> {
+        let mut inner = self.lock();
+        if let Some(running) = &inner.running {
+            return Err(CommandError::new(
+                "job_running",
+                format!(
+                    "{} is still going: wait for it to finish, or cancel it, before starting another.",
+                    capitalized(running.what)
+                ),
+            ));
+        }
+        inner.started += 1;
+        let cancel = Cancel::default();
+        let id = inner.started;
+        inner.running = Some(Running { id, what, portal_id, cancel: cancel.clone() });
+        Ok(JobGuard { jobs: self, id, cancel })
+    }
+
+    /// Cancels the running job, if any, with the reason its run will show. A live run stops
+    /// between batches and stays resumable.
+    pub fn cancel(&self, reason: &str) -> bool {
+        match &self.lock().running {
+            Some(running) => {
+                running.cancel.cancel_because(reason);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Cancels the running job if it talks to `portal_id` (that portal is being disconnected).
+    pub fn cancel_portal(&self, portal_id: u64, reason: &str) -> bool {
+        match &self.lock().running {
+            Some(running) if running.portal_id == portal_id => {
+                running.cancel.cancel_because(reason);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Keeps a preview's plan (replacing any older one) for `take`.
+    pub fn keep(&self, run_id: i64, portal_id: u64, made: Instant, prepared: Prepared) {
+        self.lock().kept = Some(Kept { run_id, portal_id, made, prepared });
+    }
+
+    /// Hands over the plan preview run `run_id` recorded, if it is the latest and younger than
+    /// `PREVIEW_TTL` at `now`; returns it with its portal. It can be run once.
+    pub fn take(&self, run_id: i64, now: Instant) -> Result<(Prepared, u64), CommandError> {
+        let mut inner = self.lock();
+        let stale = |why: &str| CommandError::new("preview_stale", format!("Preview again: {why}."));
+        let Some(kept) = inner.kept.take_if(|k| k.run_id == run_id) else {
+            return Err(stale(&format!(
+                "preview {run_id} is not the latest one this app made since it started, or it has run already"
+            )));
+        };
+        let age = now.saturating_duration_since(kept.made);
+        if age > PREVIEW_TTL {
+            return Err(stale(&format!(
+                "preview {run_id} is {} minutes old, and HubSpot may have changed since",
+                age.as_secs() / 60
+            )));
+        }
+        Ok((kept.prepared, kept.portal_id))
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// A core error as the page shows it.
+pub fn sync_error(error: SyncError) -> CommandError {
+    CommandError::new(error.code(), error.to_string())
+}
+
+pub fn store_error(error: StoreError) -> CommandError {
+    crate::commands::store_error(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pull_plan() -> Prepared {
+        Prepared::Pull(PreparedPull {
+            items: Vec::new(),
+            counts: Default::default(),
+            api_calls: 0,
+            estimate: hubsync_sync::Estimate {
+                api_calls: 0,
+                setup_calls: 0,
+                read_calls: 0,
+                write_calls: 0,
+                rate_limit_per_window: 100,
+                rate_limit_window_ms: 10_000,
+                seconds: 0.0,
+            },
+            read_time: Duration::ZERO,
+            settings: serde_json::Value::Null,
+            portal_id: Some(7),
+            owners: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn one_job_at_a_time_and_the_slot_frees_however_the_job_ends() {
+        let jobs = SyncJobs::default();
+        let first = jobs.start("a push", 7).unwrap();
+        let refused = jobs.start("a pull preview", 7).unwrap_err();
+        assert_eq!(refused.code, "job_running");
+        assert!(refused.message.starts_with("A push is still going"), "{}", refused.message);
+        drop(first);
+        let second = jobs.start("a pull preview", 7).unwrap();
+        assert!(!second.cancel.is_cancelled());
+    }
+
+    #[test]
+    fn cancel_reaches_the_running_job_with_its_reason() {
+        let jobs = SyncJobs::default();
+        assert!(!jobs.cancel("cancelled in the app"), "nothing runs");
+        let job = jobs.start("a push", 7).unwrap();
+        assert!(!jobs.cancel_portal(8, "portal 8 was disconnected"), "another portal's job goes on");
+        assert!(!job.cancel.is_cancelled());
+        assert!(jobs.cancel_portal(7, "portal 7 was disconnected in the app"));
+        assert!(jobs.cancel("cancelled in the app"));
+        assert!(job.cancel.is_cancelled());
+        assert_eq!(job.cancel.reason(), "portal 7 was disconnected in the app", "the first reason wins");
+    }
+
+    #[test]
+    fn a_preview_runs_once_while_it_is_the_latest_and_fresh() {
+        let jobs = SyncJobs::default();
+        let made = Instant::now();
+        jobs.keep(3, 7, made, pull_plan());
+        jobs.keep(4, 7, made, pull_plan());
+        let older = jobs.take(3, made).unwrap_err();
+        assert_eq!(older.code, "preview_stale");
+        assert!(older.message.starts_with("Preview again: preview 3 is not the latest"), "{}", older.message);
+
+        let (prepared, portal) = jobs.take(4, made + PREVIEW_TTL).unwrap();
+        assert!(matches!(prepared, Prepared::Pull(_)) && portal == 7);
+        assert_eq!(jobs.take(4, made).unwrap_err().code, "preview_stale", "a plan runs once");
+
+        jobs.keep(5, 7, made, pull_plan());
+        let old = jobs.take(5, made + PREVIEW_TTL + Duration::from_secs(60)).unwrap_err();
+        assert!(old.message.contains("preview 5 is 16 minutes old"), "{}", old.message);
+        assert_eq!(jobs.take(5, made).unwrap_err().code, "preview_stale", "a stale plan is dropped");
+    }
+}

@@ -1,0 +1,137 @@
+//! The Sync screen's jobs end to end against the built-in sandbox portal: preview, live run
+//! with progress, cancel and resume, undo, retry and export, as the commands run them.
+
+use std::sync::{Arc, Mutex};
+
+use hubsync_store::{ItemOutcome, RunAction, RunItemFilter, RunMode, RunStatus};
+
+use super::*;
+use crate::portal::BuiltinPortal;
+use crate::workspace::DB_FILE_NAME;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    builtin: BuiltinPortal,
+    workspace: Workspace,
+    jobs: &'static SyncJobs,
+}
+
+/// A workspace on the built-in sandbox portal with two leads the portal doesn't know, and
+/// create turned on.
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = Workspace::open(&dir.path().join(DB_FILE_NAME)).unwrap();
+    let builtin = BuiltinPortal::default();
+    workspace.register_sandbox(&builtin.info().await.unwrap()).await.unwrap();
+    {
+        let mut store = workspace.store.lock().await;
+        store.set_push_rules(Some(true), Some(true)).unwrap();
+        store.add_lead("Sync-A@example.test", &[]).unwrap();
+        store.add_lead("sync-b@example.test", &[]).unwrap();
+    }
+    // A job's guard borrows the slot for as long as the job runs, as the managed state does.
+    let jobs: &'static SyncJobs = Box::leak(Box::default());
+    Fixture { _dir: dir, builtin, workspace, jobs }
+}
+
+type Sent = Arc<Mutex<Vec<SyncProgress>>>;
+
+fn collect() -> (Sent, impl FnMut(SyncProgress) + Send + 'static) {
+    let sent: Sent = Arc::default();
+    let into = sent.clone();
+    (sent, move |p| into.lock().unwrap().push(p))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_is_previewed_run_exported_and_undone() {
+    let f = fixture().await;
+    let (sent, send) = collect();
+    let request = PreviewRequest::Push { emails: Vec::new() };
+    let summary = preview(&f.workspace, f.jobs, request, send).await.unwrap();
+    assert_eq!((summary.kind, summary.counts.create, summary.counts.update, summary.writes), (RunKind::Push, 2, 0, 2));
+    assert_eq!(summary.portal_name, crate::workspace::SANDBOX_NAME);
+    assert!(summary.api_calls > 0 && summary.seconds >= 0.0, "{summary:?}");
+    assert!(sent.lock().unwrap().iter().any(|p| p.phase == SyncPhase::Reading), "reading is reported");
+    {
+        let store = f.workspace.store.lock().await;
+        let page = store.run_items_page(summary.run_id, &RunItemFilter::default(), 0, 50).unwrap();
+        assert_eq!(page.total, 2);
+        assert!(page.items.iter().all(|i| i.action == RunAction::Create && i.outcome == Some(ItemOutcome::Previewed)));
+    }
+
+    let (sent, send) = collect();
+    let run = run_preview(&f.workspace, f.jobs, summary.run_id, Instant::now(), send).await.unwrap();
+    assert_eq!(
+        (run.mode, run.status, run.counts.created, run.counts.failed),
+        (RunMode::Live, RunStatus::Completed, 2, 0)
+    );
+    let sent = sent.lock().unwrap().clone();
+    let last = sent.last().unwrap();
+    assert_eq!((last.phase, last.done, last.total), (SyncPhase::Writing, 2, 2));
+    assert_eq!(last.run_id, Some(run.id), "the live run is found for its counts");
+    let live = last.counts.as_ref().unwrap();
+    assert_eq!((live.created, live.pending), (2, 0), "the last message has the final counts");
+
+    let again = run_preview(&f.workspace, f.jobs, summary.run_id, Instant::now(), |_| {}).await.unwrap_err();
+    assert_eq!(again.code, "preview_stale", "a preview runs once");
+
+    {
+        let store = f.workspace.store.lock().await;
+        let out = tempfile::tempdir().unwrap();
+        let first = export_into(&store, run.id, out.path(), "20261124-120000").unwrap();
+        let second = export_into(&store, run.id, out.path(), "20261124-120000").unwrap();
+        assert_ne!(first.folder, second.folder, "an export never replaces an earlier one");
+        assert!(second.folder.ends_with(&format!("hubsync-run-{}-20261124-120000-2", run.id)));
+        assert_eq!((first.success_rows, first.error_rows), (2, 0));
+        let success = std::fs::read_to_string(&first.success_file).unwrap();
+        assert!(success.contains("sync-b@example.test"), "{success}");
+        assert_eq!(failed_emails(&store, run.id).unwrap_err().code, "no_failed_rows");
+    }
+
+    let request = PreviewRequest::Undo { run_id: run.id, options: UndoOptions { archive_created: true, force: false } };
+    let undo = preview(&f.workspace, f.jobs, request, |_| {}).await.unwrap();
+    assert_eq!((undo.kind, undo.undo_of, undo.counts.archive, undo.writes), (RunKind::Undo, Some(run.id), 2, 2));
+    let undone = run_preview(&f.workspace, f.jobs, undo.run_id, Instant::now(), |_| {}).await.unwrap();
+    assert_eq!((undone.kind, undone.status, undone.counts.archived), (RunKind::Undo, RunStatus::Completed, 2));
+    let store = f.workspace.store.lock().await;
+    assert_eq!(detail(&store, run.id).unwrap().undo_runs[0].id, undone.id);
+    assert_eq!(failed_emails(&store, undone.id).unwrap_err().code, "not_a_push_run");
+    drop(store);
+    f.builtin.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_run_keeps_its_rows_for_resume_and_one_job_runs_at_a_time() {
+    let f = fixture().await;
+    let summary = preview(&f.workspace, f.jobs, PreviewRequest::Pull, |_| {}).await.unwrap();
+    assert_eq!(summary.kind, RunKind::Pull);
+    let summary = preview(&f.workspace, f.jobs, PreviewRequest::Push { emails: vec![] }, |_| {}).await.unwrap();
+
+    // Cancelled as writing begins: nothing is sent, every row stays pending.
+    let jobs = f.jobs;
+    let run = run_preview(&f.workspace, jobs, summary.run_id, Instant::now(), move |p: SyncProgress| {
+        if p.phase == SyncPhase::Writing {
+            assert_eq!(jobs.start("a second job", 1).unwrap_err().code, "job_running");
+            jobs.cancel(CANCELLED_IN_APP);
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        (run.status, run.stop_reason.as_deref(), run.counts.pending),
+        (RunStatus::Interrupted, Some(CANCELLED_IN_APP), 2)
+    );
+    assert!(run.is_resumable());
+
+    let resumed = resume(&f.workspace, f.jobs, run.id, |_| {}).await.unwrap();
+    assert_eq!((resumed.id, resumed.status, resumed.counts.created), (run.id, RunStatus::Completed, 2));
+    assert!(!f.jobs.cancel("nothing runs"), "the slot is free again");
+    f.builtin.shutdown().await;
+}
+
+#[test]
+fn pasted_emails_split_on_lines_commas_and_spaces() {
+    let pasted = vec!["a@x.test, b@x.test;c@x.test\n\n  d@x.test ".to_string()];
+    assert_eq!(clean_emails(pasted), vec!["a@x.test", "b@x.test", "c@x.test", "d@x.test"]);
+    assert!(clean_emails(vec![" \n".into()]).is_empty(), "blank is every lead");
+}

@@ -1,0 +1,160 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+
+import { counts, item, run, summary } from "../sync/fixtures";
+import * as ipc from "../sync/ipc";
+import { chartData, chartSummary } from "./chart";
+import { HistoryScreen } from "./HistoryScreen";
+import { settingsLines } from "./settings";
+
+vi.mock("../sync/ipc", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../sync/ipc")>();
+  return {
+    ...actual,
+    runsList: vi.fn(),
+    runDetail: vi.fn(),
+    runItemsPage: vi.fn(),
+    undoPreview: vi.fn(),
+    syncRun: vi.fn(),
+    resumeRun: vi.fn(),
+  };
+});
+
+const push = run({ id: 12, counts: counts({ update: 3, create: 2, updated: 3, created: 1, failed: 1 }) });
+const interrupted = run({
+  id: 11,
+  started_at: "2026-11-20T08:00:00.000Z",
+  ended_at: "2026-11-20T08:01:00.000Z",
+  status: "interrupted",
+  stop_reason: "cancelled in the app",
+  counts: counts({ update: 10, updated: 4, pending: 6 }),
+});
+const older = run({
+  id: 5,
+  started_at: "2026-11-18T09:00:00.000Z",
+  ended_at: "2026-11-18T09:00:01.000Z",
+  counts: counts({ create: 7, created: 7 }),
+});
+const preview = run({ id: 10, mode: "preview", counts: counts({ update: 10 }), ended_at: "2026-11-20T10:00:00.100Z" });
+
+beforeEach(() => {
+  vi.resetAllMocks();
+  vi.mocked(ipc.runsList).mockResolvedValue([push, preview, interrupted, older]);
+  vi.mocked(ipc.runItemsPage).mockResolvedValue({ total: 1, offset: 0, items: [item({ outcome: "updated" })] });
+});
+
+describe("chartData", () => {
+  it("adds up live runs per day, oldest first, leaving previews out", () => {
+    const days = chartData([push, preview, interrupted, older]);
+    expect(days).toEqual([
+      { day: "2026-11-18", runs: 1, changed: 7, failed: 0 },
+      { day: "2026-11-20", runs: 2, changed: 8, failed: 1 },
+    ]);
+    expect(chartSummary(days)).toBe("3 live runs from 2026-11-18 to 2026-11-20: 15 records changed, 1 failed.");
+    expect(chartSummary([])).toContain("No live runs yet");
+  });
+});
+
+describe("settingsLines", () => {
+  it("words an undo's options, the rules, the mapping and the picked leads", () => {
+    const lines = settingsLines({
+      undo_of: 4,
+      archive_created: true,
+      rules: { update: true, create: false },
+      mappings: [{ field_key: "company", property: "company", write_rule: "if-empty" }],
+      emails: ["ada@example.test"],
+    });
+    expect(lines).toEqual([
+      { label: "Undoes", value: "run 4" },
+      { label: "Options", value: "archive created contacts: on, force: off" },
+      { label: "Push rules", value: "update on, create off" },
+      { label: "Mapping", value: "company → company (if-empty)" },
+      { label: "Leads", value: "ada@example.test" },
+    ]);
+    expect(settingsLines(null)).toEqual([]);
+  });
+});
+
+describe("HistoryScreen", () => {
+  it("lists every run with its kind, mode, status, counts and API calls, and charts them", async () => {
+    render(<HistoryScreen />);
+    const rows = await screen.findAllByTestId("run-row");
+    expect(rows.map((r) => [r.dataset.runId, r.dataset.kind, r.dataset.mode, r.dataset.status])).toEqual([
+      ["12", "push", "live", "completed"],
+      ["10", "push", "preview", "completed"],
+      ["11", "push", "live", "interrupted"],
+      ["5", "push", "live", "completed"],
+    ]);
+    expect(screen.getAllByTestId("run-changed").map((c) => c.textContent)).toEqual(["4", "10 planned", "4", "7"]);
+    expect(screen.getAllByTestId("run-failed").map((c) => c.textContent)).toEqual(["1", "0", "0", "0"]);
+    expect(rows[0]?.textContent).toContain("3.5 s");
+    const chart = screen.getByTestId("runs-chart");
+    expect(within(chart).getByRole("img").textContent).toContain("Records changed and failed per day");
+    expect(
+      within(chart)
+        .getAllByTestId("chart-day")
+        .map((d) => [d.dataset.day, d.dataset.changed, d.dataset.failed]),
+    ).toEqual([
+      ["2026-11-18", "7", "0"],
+      ["2026-11-20", "8", "1"],
+    ]);
+    expect(within(chart).getByTestId("chart-summary").textContent).toBe(
+      "3 live runs from 2026-11-18 to 2026-11-20: 15 records changed, 1 failed.",
+    );
+  });
+
+  it("opens a run and undoes it through its own preview and confirmation", async () => {
+    const user = userEvent.setup();
+    vi.mocked(ipc.runDetail).mockResolvedValue({ run: push, undo_runs: [], portal_name: "acme.hubspot.com" });
+    vi.mocked(ipc.undoPreview).mockResolvedValue(
+      summary({ run_id: 13, kind: "undo", undo_of: 12, counts: counts({ update: 3, archive: 1 }), writes: 4 }),
+    );
+    vi.mocked(ipc.syncRun).mockResolvedValue(
+      run({ id: 14, kind: "undo", counts: counts({ update: 3, archive: 1, updated: 3, archived: 1 }) }),
+    );
+    render(<HistoryScreen />);
+    await user.click(await screen.findByRole("button", { name: "Open run 12" }));
+    const detail = await screen.findByTestId("run-detail");
+    expect(within(detail).getByTestId("detail-outcomes").textContent).toBe(
+      "3 updated, 1 created, 0 archived, 1 failed, 0 pending",
+    );
+    expect(within(detail).getByText("update on, create on")).toBeTruthy();
+    await within(detail).findByTestId("preview-row");
+    expect(within(detail).getByTestId("run-filter-outcome")).toBeTruthy();
+
+    await user.click(within(detail).getByLabelText("Archive the contacts it created (they are kept otherwise)"));
+    await user.click(within(detail).getByTestId("run-undo"));
+    expect(ipc.undoPreview).toHaveBeenCalledWith(12, { archiveCreated: true, force: false }, expect.any(Function));
+    const shown = await within(detail).findByTestId("preview-summary");
+    expect(shown.textContent).toContain("Undo preview of run 12 (run 13)");
+    expect(within(shown).getByTestId("preview-count-archive").textContent).toBe("1");
+    await user.click(within(detail).getByTestId("sync-run"));
+    const dialog = screen.getByTestId("confirm-dialog");
+    expect(dialog.textContent).toContain("Undo run 12?");
+    expect(within(dialog).getByTestId("confirm-counts").textContent).toBe("restore 3 contactsarchive 1 contacts");
+    await user.click(within(dialog).getByTestId("confirm-run"));
+    expect(ipc.syncRun).toHaveBeenCalledWith(13, expect.any(Function));
+    const result = await within(detail).findByTestId("sync-result");
+    expect(within(result).getByTestId("result-archived").textContent).toBe("1");
+    // The history is read again with the new runs.
+    expect(vi.mocked(ipc.runsList).mock.calls.length).toBeGreaterThan(1);
+  });
+
+  it("resumes an interrupted run", async () => {
+    const user = userEvent.setup();
+    vi.mocked(ipc.runDetail).mockResolvedValue({ run: interrupted, undo_runs: [], portal_name: null });
+    vi.mocked(ipc.resumeRun).mockResolvedValue(run({ id: 11, counts: counts({ update: 10, updated: 10 }) }));
+    render(<HistoryScreen />);
+    await user.click(await screen.findByRole("button", { name: "Open run 11" }));
+    const detail = await screen.findByTestId("run-detail");
+    expect(detail.textContent).toContain("6 rows were not written: cancelled in the app");
+    await user.click(within(detail).getByTestId("run-resume"));
+    expect(ipc.resumeRun).toHaveBeenCalledWith(11, expect.any(Function));
+    expect((await within(detail).findByTestId("result-updated")).textContent).toBe("10");
+    // The run is read again with its new counts.
+    await waitFor(() => {
+      expect(ipc.runDetail).toHaveBeenCalledTimes(2);
+    });
+  });
+});

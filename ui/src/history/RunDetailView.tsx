@@ -1,0 +1,191 @@
+import { useCallback, useEffect, useId, useState, type ReactNode } from "react";
+
+import { ErrorMessage } from "../ErrorMessage";
+import { formatTime, numberFormat } from "../format";
+import { runDetail, undoPreview } from "../sync/ipc";
+import { JobView } from "../sync/JobView";
+import { PreviewTable } from "../sync/PreviewTable";
+import { ExportRun } from "../sync/ResultView";
+import { useLoadable } from "../sync/useLoadable";
+import { useSyncJob } from "../sync/useSyncJob";
+import { runDuration } from "../sync/words";
+import { settingsLines } from "./settings";
+
+interface Props {
+  runId: number;
+  /** A job changed the history: read the list again. */
+  onChanged: () => void;
+  onOpen: (runId: number) => void;
+}
+
+/** One run: counts, settings, its undo runs and rows; Undo and Resume. */
+export function RunDetailView({ runId, onChanged, onOpen }: Props) {
+  const job = useSyncJob();
+  // A finished undo or resume changes this run's counts and undo runs: read it again.
+  const finished = job.state.step === "finished" ? job.state.run.id : 0;
+  const detail = useLoadable(
+    useCallback(() => runDetail(runId), [runId]),
+    finished,
+  );
+  const [archiveCreated, setArchiveCreated] = useState(false);
+  const [force, setForce] = useState(false);
+  const ids = useId();
+  const step = job.state.step;
+
+  // A preview, a run or a resume adds to the history.
+  useEffect(() => {
+    if (step === "previewed" || step === "finished") onChanged();
+  }, [step, onChanged]);
+
+  if (detail.status === "loading") return <p aria-busy="true">Loading run {runId}…</p>;
+  if (detail.status === "failed")
+    return <ErrorMessage error={detail.error} title={`Run ${String(runId)} could not be read`} />;
+  const { run, undo_runs: undoRuns } = detail.value;
+  const c = run.counts;
+  const busy = step === "previewing" || step === "running";
+  const undoable = run.kind === "push" && run.mode === "live";
+  return (
+    <section className="card run-card" data-testid="run-detail" aria-labelledby={`${ids}-title`}>
+      <h2 id={`${ids}-title`}>
+        Run {run.id}: {run.kind} ({run.mode}), {run.status}
+      </h2>
+      <dl className="details">
+        <Detail label="Portal">
+          {detail.value.portal_name ?? "—"} {run.portal_id !== null && `(${String(run.portal_id)})`}
+        </Detail>
+        <Detail label="Started">{formatTime(run.started_at)}</Detail>
+        <Detail label="Duration">{runDuration(run)}</Detail>
+        <Detail label="API calls">{numberFormat.format(run.api_calls)}</Detail>
+        <Detail label="Planned" wide testId="detail-planned">
+          {c.update} update, {c.create} create, {c.archive} archive, {c.skip} skip, {c.invalid} invalid
+        </Detail>
+        {run.mode === "live" && (
+          <Detail label="Outcomes" wide testId="detail-outcomes">
+            {c.updated} updated, {c.created} created, {c.archived} archived, {c.failed} failed, {c.pending} pending
+          </Detail>
+        )}
+        {run.stop_reason !== null && (
+          <Detail label="Stopped" wide>
+            {run.stop_reason}
+          </Detail>
+        )}
+        {settingsLines(run.settings).map((line) => (
+          <Detail key={line.label} label={line.label} wide text>
+            {line.value}
+          </Detail>
+        ))}
+      </dl>
+      {undoRuns.length > 0 && (
+        <p>
+          Undone by{" "}
+          {undoRuns.map((u, i) => (
+            <span key={u.id}>
+              {i > 0 && ", "}
+              <button
+                type="button"
+                className="link-button"
+                onClick={() => {
+                  onOpen(u.id);
+                }}
+              >
+                run {u.id}
+              </button>{" "}
+              ({u.status})
+            </span>
+          ))}
+          .
+        </p>
+      )}
+      <h3>Rows</h3>
+      <PreviewTable
+        runId={run.id}
+        kind={run.kind}
+        outcomeFilter={run.mode === "live"}
+        label={`Rows of run ${String(run.id)}`}
+      />
+      {run.mode === "live" && <ExportRun runId={run.id} />}
+      {(undoable || run.status !== "completed") && (
+        <div className="action-block">
+          {run.mode === "live" && run.status !== "completed" && (
+            <div className="notice notice-warning">
+              <p className="notice-title">
+                {numberFormat.format(c.pending)} rows were not written: {run.stop_reason ?? "the run stopped early"}.
+              </p>
+              <div className="actions">
+                <button
+                  type="button"
+                  className="button-primary"
+                  data-testid="run-resume"
+                  disabled={busy}
+                  onClick={() => {
+                    job.resume(run.id);
+                  }}
+                >
+                  Resume
+                </button>
+              </div>
+            </div>
+          )}
+          {undoable && (
+            <fieldset className="rules" disabled={busy}>
+              <legend>Undo this run</legend>
+              <label className="field-check">
+                <input
+                  type="checkbox"
+                  checked={archiveCreated}
+                  onChange={(e) => {
+                    setArchiveCreated(e.currentTarget.checked);
+                  }}
+                />
+                Archive the contacts it created (they are kept otherwise)
+              </label>
+              <label className="field-check">
+                <input
+                  type="checkbox"
+                  checked={force}
+                  onChange={(e) => {
+                    setForce(e.currentTarget.checked);
+                  }}
+                />
+                Also restore values HubSpot changed since, and undo again if undone already
+              </label>
+              <div className="actions">
+                <button
+                  type="button"
+                  data-testid="run-undo"
+                  onClick={() => {
+                    job.preview((onProgress) => undoPreview(run.id, { archiveCreated, force }, onProgress));
+                  }}
+                >
+                  Preview the undo
+                </button>
+              </div>
+            </fieldset>
+          )}
+        </div>
+      )}
+      <JobView job={job} />
+    </section>
+  );
+}
+
+interface DetailProps {
+  label: string;
+  children: ReactNode;
+  /** Spans both columns. */
+  wide?: boolean;
+  /** Plain text rather than a figure. */
+  text?: boolean;
+  testId?: string;
+}
+
+function Detail({ label, children, wide = false, text = false, testId }: DetailProps) {
+  return (
+    <div className={wide ? "detail-wide" : undefined}>
+      <dt>{label}</dt>
+      <dd className={text ? "detail-text" : undefined} data-testid={testId}>
+        {children}
+      </dd>
+    </div>
+  );
+}

@@ -1,0 +1,137 @@
+import { useRef } from "react";
+
+import { ErrorMessage } from "../ErrorMessage";
+import { numberFormat } from "../format";
+import { ConfirmDialog } from "./ConfirmDialog";
+import { retryFailed } from "./ipc";
+import { PreviewSummaryView } from "./PreviewSummaryView";
+import { PreviewTable } from "./PreviewTable";
+import { ProgressView } from "./ProgressView";
+import { ResultView } from "./ResultView";
+import type { SyncJob } from "./useSyncJob";
+import { actionLabel, durationWords, targetWords } from "./words";
+
+/** A job's preview, confirmation, progress and result, whichever it is at. */
+export function JobView({ job }: { job: SyncJob }) {
+  const { state, error } = job;
+  const runButton = useRef<HTMLButtonElement>(null);
+  return (
+    <>
+      {error !== null && <ErrorMessage error={error.error} title={error.title} />}
+      {error?.error.code === "job_running" && (
+        // The job may have been started from a screen since closed, which had its Cancel.
+        <div className="actions">
+          <button type="button" data-testid="cancel-running-job" onClick={job.cancel}>
+            Cancel the running job
+          </button>
+        </div>
+      )}
+      {job.note !== null && (
+        <p className="status-line" role="status" data-testid="job-note">
+          {job.note}
+        </p>
+      )}
+      {state.step === "previewing" && (
+        <p className="status-line" role="status" aria-live="polite" data-testid="preview-progress">
+          <span className="spinner" aria-hidden="true" />{" "}
+          {state.progress === null || state.progress.total === 0
+            ? "Reading HubSpot…"
+            : `Reading HubSpot: ${numberFormat.format(state.progress.done)} of ${numberFormat.format(state.progress.total)}…`}
+        </p>
+      )}
+      {state.step === "previewed" && (
+        <>
+          <PreviewSummaryView summary={state.summary} />
+          <PreviewTable
+            key={state.summary.run_id}
+            runId={state.summary.run_id}
+            kind={state.summary.kind}
+            label={`Rows of preview ${String(state.summary.run_id)}`}
+          />
+          <div className="actions">
+            <button
+              ref={runButton}
+              type="button"
+              className="button-primary"
+              data-testid="sync-run"
+              disabled={state.summary.writes === 0}
+              aria-describedby={state.summary.writes === 0 ? "nothing-to-write" : undefined}
+              onClick={() => {
+                job.confirm(true);
+              }}
+            >
+              Run for real…
+            </button>
+          </div>
+          {state.summary.writes === 0 && (
+            <p className="field-hint" id="nothing-to-write">
+              Nothing to write: every row is unchanged, skipped or invalid.
+            </p>
+          )}
+          {state.confirming && (
+            <ConfirmDialog
+              title={
+                state.summary.kind === "undo"
+                  ? `Undo run ${String(state.summary.undo_of ?? "")}?`
+                  : "Run this sync for real?"
+              }
+              confirmLabel="Run for real"
+              onConfirm={() => {
+                job.run();
+              }}
+              onCancel={() => {
+                job.confirm(false);
+                runButton.current?.focus();
+              }}
+            >
+              <p>
+                This writes to <strong data-testid="confirm-target">{targetWords(state.summary)}</strong>
+                {state.summary.kind === "pull" &&
+                  ` from HubSpot portal ${state.summary.portal_name} (${String(state.summary.portal_id)})`}
+                :
+              </p>
+              <ul data-testid="confirm-counts">
+                {state.summary.kind === "undo" ? (
+                  <>
+                    <li>restore {numberFormat.format(state.summary.counts.update)} contacts</li>
+                    <li>archive {numberFormat.format(state.summary.counts.archive)} contacts</li>
+                  </>
+                ) : (
+                  <>
+                    <li>
+                      {actionLabel(state.summary.kind, "update")}: {numberFormat.format(state.summary.counts.update)}
+                    </li>
+                    <li>
+                      {actionLabel(state.summary.kind, "create")}: {numberFormat.format(state.summary.counts.create)}
+                    </li>
+                  </>
+                )}
+              </ul>
+              <p className="muted">
+                About {numberFormat.format(state.summary.api_calls)} API calls and{" "}
+                {durationWords(state.summary.seconds)}. Cancel stops it between batches; the rest can be resumed.
+              </p>
+            </ConfirmDialog>
+          )}
+        </>
+      )}
+      {state.step === "running" && (
+        <ProgressView
+          progress={state.progress}
+          estimate={state.summary?.seconds ?? null}
+          cancelling={state.cancelling}
+          onCancel={job.cancel}
+        />
+      )}
+      {state.step === "finished" && (
+        <ResultView
+          run={state.run}
+          onResume={job.resume}
+          onRetry={(runId) => {
+            job.preview((onProgress) => retryFailed(runId, onProgress));
+          }}
+        />
+      )}
+    </>
+  );
+}

@@ -1,0 +1,169 @@
+import { useState } from "react";
+
+import type { ExportedRun } from "../bindings/ExportedRun";
+import type { Run } from "../bindings/Run";
+import { ErrorMessage } from "../ErrorMessage";
+import { numberFormat } from "../format";
+import { toCommandError } from "../ipc";
+import type { CommandError } from "../portal";
+import { exportRun, openExportFolder } from "./ipc";
+import { PreviewTable } from "./PreviewTable";
+import { runDuration } from "./words";
+
+interface Props {
+  run: Run;
+  onRetry: (runId: number) => void;
+  onResume: (runId: number) => void;
+}
+
+/** A finished or stopped run: its counts, failed rows, retry, export, and resume when it stopped. */
+export function ResultView({ run, onRetry, onResume }: Props) {
+  const c = run.counts;
+  const stopped = run.status !== "completed";
+  return (
+    <section className="sync-result" data-testid="sync-result" aria-labelledby={`result-${String(run.id)}`}>
+      <h3 id={`result-${String(run.id)}`}>
+        Run {run.id} {stopped ? "stopped early" : "completed"}
+      </h3>
+      {stopped && (
+        <div className="notice notice-warning" role="alert">
+          <p className="notice-title">
+            {numberFormat.format(c.pending)} rows were not written: {run.stop_reason ?? "the run stopped early"}.
+          </p>
+          <p>Resume writes exactly the rows left; nothing is written twice.</p>
+          <div className="actions">
+            <button
+              type="button"
+              className="button-primary"
+              data-testid="result-resume"
+              onClick={() => {
+                onResume(run.id);
+              }}
+            >
+              Resume
+            </button>
+          </div>
+        </div>
+      )}
+      <dl className="counts">
+        {run.kind === "undo" ? (
+          <>
+            <Count label="restored" value={c.updated} testId="result-updated" />
+            <Count label="archived" value={c.archived} testId="result-archived" />
+          </>
+        ) : (
+          <>
+            <Count label="updated" value={c.updated} testId="result-updated" />
+            <Count label="created" value={c.created} testId="result-created" />
+          </>
+        )}
+        <Count label="failed" value={c.failed} testId="result-failed" />
+        <Count label="skipped" value={c.skip} testId="result-skipped" />
+        <Count label="invalid" value={c.invalid} testId="result-invalid" />
+      </dl>
+      <p className="muted">
+        {numberFormat.format(run.api_calls)} API calls · {runDuration(run)}
+      </p>
+      {c.failed > 0 && (
+        <>
+          <h4>Failed rows</h4>
+          <PreviewTable
+            runId={run.id}
+            kind={run.kind}
+            outcome="failed"
+            label={`Failed rows of run ${String(run.id)}`}
+          />
+        </>
+      )}
+      <div className="actions">
+        {c.failed > 0 && run.kind === "push" && (
+          <button
+            type="button"
+            data-testid="result-retry-failed"
+            onClick={() => {
+              onRetry(run.id);
+            }}
+          >
+            Retry failed rows
+          </button>
+        )}
+      </div>
+      <ExportRun runId={run.id} />
+    </section>
+  );
+}
+
+function Count({ label, value, testId }: { label: string; value: number; testId: string }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd data-testid={testId}>{numberFormat.format(value)}</dd>
+    </div>
+  );
+}
+
+type ExportState =
+  | { status: "idle" }
+  | { status: "exporting" }
+  | { status: "done"; exported: ExportedRun }
+  | { status: "failed"; error: CommandError };
+
+/** Export results: the success and error files in the Downloads folder, and Open folder. */
+export function ExportRun({ runId }: { runId: number }) {
+  const [state, setState] = useState<ExportState>({ status: "idle" });
+  const [openError, setOpenError] = useState<CommandError | null>(null);
+  return (
+    <div className="action-block">
+      <div className="actions">
+        <button
+          type="button"
+          data-testid="result-export"
+          disabled={state.status === "exporting"}
+          onClick={() => {
+            setState({ status: "exporting" });
+            exportRun(runId).then(
+              (exported) => {
+                setState({ status: "done", exported });
+              },
+              (e: unknown) => {
+                setState({ status: "failed", error: toCommandError(e) });
+              },
+            );
+          }}
+        >
+          {state.status === "exporting" ? "Exporting…" : "Export results"}
+        </button>
+      </div>
+      <div aria-live="polite">
+        {state.status === "failed" && <ErrorMessage error={state.error} title="The results could not be exported" />}
+        {state.status === "done" && (
+          <div className="notice notice-success" data-testid="export-paths">
+            <p className="notice-title">Exported run {state.exported.run_id}</p>
+            <p>
+              {numberFormat.format(state.exported.success_rows)} rows that went through:{" "}
+              <code>{state.exported.success_file}</code>
+            </p>
+            <p>
+              {numberFormat.format(state.exported.error_rows)} rows that need attention:{" "}
+              <code>{state.exported.error_file}</code>
+            </p>
+            <div className="actions">
+              <button
+                type="button"
+                onClick={() => {
+                  setOpenError(null);
+                  openExportFolder(state.exported.folder).catch((e: unknown) => {
+                    setOpenError(toCommandError(e));
+                  });
+                }}
+              >
+                Open folder
+              </button>
+            </div>
+          </div>
+        )}
+        {openError !== null && <ErrorMessage error={openError} title="The folder could not be opened" />}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,85 @@
+import { useId, useState, type SubmitEvent } from "react";
+
+import type { SyncDirection } from "../bindings/SyncDirection";
+import { syncPreview } from "./ipc";
+import { JobView } from "./JobView";
+import { useSyncJob } from "./useSyncJob";
+import { parseEmails } from "./words";
+
+const DIRECTIONS: readonly { direction: SyncDirection; label: string }[] = [
+  { direction: "push", label: "Push: leads to HubSpot contacts" },
+  { direction: "pull", label: "Pull: HubSpot contacts to leads (as the pull rules select them)" },
+];
+
+/** Sync: preview a push or pull, look at every row, then run it for real. */
+export function SyncScreen() {
+  const [direction, setDirection] = useState<SyncDirection>("push");
+  const [emails, setEmails] = useState("");
+  const job = useSyncJob();
+  const ids = useId();
+  const busy = job.state.step === "previewing" || job.state.step === "running";
+
+  function onSubmit(e: SubmitEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const picked = direction === "push" ? parseEmails(emails) : [];
+    job.preview((onProgress) => syncPreview(direction, picked, onProgress));
+  }
+
+  return (
+    <div className="screen">
+      <section className="card run-card" aria-labelledby="sync-title">
+        <h2 id="sync-title">Sync</h2>
+        <p className="muted">
+          Preview first: it reads HubSpot and shows every row without writing anything. Then run it for real.
+        </p>
+        <form onSubmit={onSubmit}>
+          <fieldset className="rules" disabled={busy}>
+            <legend>Direction</legend>
+            {DIRECTIONS.map((d) => (
+              <label key={d.direction} className="field-check">
+                <input
+                  type="radio"
+                  name="direction"
+                  value={d.direction}
+                  data-testid={`sync-direction-${d.direction}`}
+                  checked={direction === d.direction}
+                  onChange={() => {
+                    setDirection(d.direction);
+                  }}
+                />
+                {d.label}
+              </label>
+            ))}
+            {direction === "push" && (
+              <label className="field" htmlFor={`${ids}-emails`}>
+                Which leads
+                <textarea
+                  id={`${ids}-emails`}
+                  data-testid="sync-emails"
+                  rows={3}
+                  value={emails}
+                  placeholder="Empty: every lead. Or paste emails, one per line."
+                  aria-describedby={`${ids}-emails-hint`}
+                  onChange={(e) => {
+                    setEmails(e.currentTarget.value);
+                  }}
+                />
+                <span className="field-hint" id={`${ids}-emails-hint`}>
+                  {parseEmails(emails).length === 0
+                    ? "Every lead will be pushed."
+                    : `${String(parseEmails(emails).length)} leads picked by email.`}
+                </span>
+              </label>
+            )}
+            <div className="actions">
+              <button type="submit" className="button-primary" data-testid="sync-preview">
+                {job.state.step === "previewing" ? "Previewing…" : "Preview"}
+              </button>
+            </div>
+          </fieldset>
+        </form>
+        <JobView job={job} />
+      </section>
+    </div>
+  );
+}

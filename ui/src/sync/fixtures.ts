@@ -1,0 +1,90 @@
+// Runs, rows and previews for the Sync and History screens' tests.
+
+import type { PreviewSummary } from "../bindings/PreviewSummary";
+import type { Run } from "../bindings/Run";
+import type { RunCounts } from "../bindings/RunCounts";
+import type { RunItem } from "../bindings/RunItem";
+import type { SyncProgress } from "../bindings/SyncProgress";
+
+export function counts(overrides: Partial<RunCounts> = {}): RunCounts {
+  return {
+    update: 0,
+    create: 0,
+    skip: 0,
+    invalid: 0,
+    archive: 0,
+    updated: 0,
+    created: 0,
+    archived: 0,
+    failed: 0,
+    pending: 0,
+    ...overrides,
+  };
+}
+
+export function run(overrides: Partial<Run> = {}): Run {
+  return {
+    id: 12,
+    kind: "push",
+    mode: "live",
+    status: "completed",
+    portal_id: 4_412_345,
+    settings: { rules: { update: true, create: true }, mappings: [], emails: [] },
+    estimate: { apiCalls: 4, seconds: 2 },
+    api_calls: 4,
+    started_at: "2026-11-20T10:00:00.000Z",
+    ended_at: "2026-11-20T10:00:03.500Z",
+    stop_reason: null,
+    counts: counts(),
+    ...overrides,
+  };
+}
+
+export function item(overrides: Partial<RunItem> = {}): RunItem {
+  return {
+    seq: 0,
+    lead_id: 1,
+    email: "ada@example.test",
+    contact_id: "501",
+    action: "update",
+    reasons: [],
+    changes: [],
+    notes: [],
+    outcome: "previewed",
+    error: null,
+    step: 0,
+    record: {},
+    ...overrides,
+  };
+}
+
+export function summary(overrides: Partial<PreviewSummary> = {}): PreviewSummary {
+  return {
+    run_id: 7,
+    kind: "push",
+    undo_of: null,
+    portal_id: 4_412_345,
+    portal_name: "acme.hubspot.com",
+    counts: counts({ update: 1200, create: 30, skip: 5, invalid: 2 }),
+    details: [],
+    api_calls: 26,
+    seconds: 150,
+    writes: 1230,
+    ...overrides,
+  };
+}
+
+export function progress(overrides: Partial<SyncProgress> = {}): SyncProgress {
+  return { phase: "writing", done: 0, total: 1230, run_id: null, counts: null, elapsed_ms: 0, ...overrides };
+}
+
+/** A promise the test settles when it chooses. */
+export function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}

@@ -1,0 +1,80 @@
+// Words and figures for runs: durations, time left, actions and outcomes.
+
+import type { ItemOutcome } from "../bindings/ItemOutcome";
+import type { PreviewSummary } from "../bindings/PreviewSummary";
+import type { Run } from "../bindings/Run";
+import type { RunAction } from "../bindings/RunAction";
+import type { RunKind } from "../bindings/RunKind";
+import type { SyncProgress } from "../bindings/SyncProgress";
+
+/** "under a second", "42 s", "3 min", "1 h 5 min". */
+export function durationWords(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 1) return "under a second";
+  if (seconds < 90) return `${String(Math.round(seconds))} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 90) return `${String(minutes)} min`;
+  return `${String(Math.floor(minutes / 60))} h ${String(minutes % 60)} min`;
+}
+
+/**
+ * Seconds left of a job: from the rate so far once rows are done, else what the preview
+ * estimated less the time gone; `null` when neither says.
+ */
+export function secondsLeft(progress: SyncProgress, estimate: number | null): number | null {
+  const elapsed = progress.elapsed_ms / 1000;
+  if (progress.done > 0 && elapsed > 0) {
+    return ((progress.total - progress.done) * elapsed) / progress.done;
+  }
+  if (estimate !== null) return Math.max(estimate - elapsed, 0);
+  return null;
+}
+
+/** How long a run took, or "still running". */
+export function runDuration(run: Run): string {
+  if (run.ended_at === null) return run.status === "running" ? "still running" : "—";
+  const ms = new Date(run.ended_at).getTime() - new Date(run.started_at).getTime();
+  if (Number.isNaN(ms)) return "—";
+  if (ms < 1000) return `${String(ms)} ms`;
+  // Short runs to a tenth of a second, so two quick runs can be told apart.
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : durationWords(ms / 1000);
+}
+
+/** The planned actions a kind of run has, in the order the counts show. */
+export function actionsOf(kind: RunKind): RunAction[] {
+  switch (kind) {
+    case "push":
+      return ["update", "create", "skip", "invalid"];
+    case "pull":
+      return ["create", "update", "skip", "invalid"];
+    case "undo":
+      return ["update", "archive", "skip"];
+  }
+}
+
+export function actionLabel(kind: RunKind, action: RunAction): string {
+  if (kind === "pull" && action === "create") return "new lead";
+  if (kind === "pull" && action === "update") return "update lead";
+  if (kind === "undo" && action === "update") return "restore";
+  return action;
+}
+
+export function outcomeLabel(outcome: ItemOutcome | null): string {
+  return outcome ?? "pending";
+}
+
+/** What a kept field says: the value already there stays. */
+export function keptWords(kind: RunKind): string {
+  return kind === "pull" ? "kept, lead value not empty" : "kept, HubSpot value not empty";
+}
+
+/** Where a run writes, in words. */
+export function targetWords(summary: PreviewSummary): string {
+  return summary.kind === "pull"
+    ? "the lead store"
+    : `HubSpot portal ${summary.portal_name} (${String(summary.portal_id)})`;
+}
+
+/** The emails pasted or typed: one per line, or separated by commas, semicolons or spaces. */
+export function parseEmails(text: string): string[] {
+  return text.split(/[\s,;]+/).filter((e) => e !== "");
+}
