@@ -20,6 +20,13 @@ fn main() {
         "remove_mapping",
         "push_rules",
         "set_push_rules",
+        "pull_rules",
+        "pull_rule_properties",
+        "set_pull_rules",
+        "export_mapping_file",
+        "preview_mapping_file",
+        "import_mapping_file",
+        "open_export_folder",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),

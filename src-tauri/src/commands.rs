@@ -3,6 +3,8 @@
 //! wait) runs off the command and reports through an event.
 
 pub mod config;
+pub mod mapping_file;
+pub mod pull_rules;
 
 use std::time::Duration;
 

@@ -8,16 +8,18 @@ import { portalsOverview, sandboxPortal, toCommandError } from "./ipc";
 import type { Loadable } from "./loadable";
 import { MappingScreen } from "./MappingScreen";
 import { PortalBanner } from "./PortalBanner";
+import { PullRulesScreen } from "./pullrules/PullRulesScreen";
 import { PushRulesScreen } from "./PushRulesScreen";
 import { ShowLogs } from "./ShowLogs";
 
-type Screen = "connection" | "fields" | "mapping" | "push-rules";
+type Screen = "connection" | "fields" | "mapping" | "push-rules" | "pull-rules";
 
 const SCREENS: readonly { screen: Screen; label: string }[] = [
   { screen: "connection", label: "Connection" },
   { screen: "fields", label: "Data model" },
   { screen: "mapping", label: "Mapping" },
   { screen: "push-rules", label: "Push rules" },
+  { screen: "pull-rules", label: "Pull rules" },
 ];
 
 /** Runs `load` into a `Loadable`, dropping answers that arrive after `isCurrent()` turned false. */
@@ -101,6 +103,7 @@ export function App() {
         {screen === "fields" && <FieldsScreen />}
         {screen === "mapping" && <MappingScreen key={activeKey(overview)} />}
         {screen === "push-rules" && <PushRulesScreen key={activeKey(overview)} />}
+        {screen === "pull-rules" && <PullRulesScreen key={activeKey(overview)} />}
       </main>
     </div>
   );
