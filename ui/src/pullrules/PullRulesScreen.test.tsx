@@ -177,3 +177,13 @@ describe("PullRulesScreen", () => {
     expect((await screen.findByTestId("pull-offline-notice")).textContent).toContain("connection refused");
   });
 });
+
+describe("modified since", () => {
+  it("shows a saved instant to the second, so unchanged rules don't look edited", async () => {
+    vi.mocked(ipc.pullRules).mockResolvedValue({ ...EVERY, modifiedSince: "2026-05-01T09:30:15Z" });
+    render(<PullRulesScreen />);
+    const since = await screen.findByTestId<HTMLInputElement>("pull-modified-since");
+    expect(new Date(since.value).toISOString()).toBe("2026-05-01T09:30:15.000Z");
+    expect(screen.queryByTestId("pull-rules-unsaved")).toBeNull();
+  });
+});

@@ -228,6 +228,7 @@ export function PullRulesScreen() {
               <input
                 id={`${id}-since`}
                 type="datetime-local"
+                step={1}
                 data-testid="pull-modified-since"
                 value={draft.modifiedSince}
                 aria-describedby={`${id}-since-hint`}

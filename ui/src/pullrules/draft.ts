@@ -19,7 +19,7 @@ export interface Draft {
   mode: "all" | "filter";
   conditions: DraftCondition[];
   newOnly: boolean;
-  /** A `datetime-local` value (the user's time zone), or "". */
+  /** A `datetime-local` value (the user's time zone, to the second), or "". */
   modifiedSince: string;
   sinceLastPull: boolean;
 }
@@ -93,7 +93,10 @@ export function instantToLocal(instant: string | null): string {
   const date = new Date(instant);
   if (Number.isNaN(date.getTime())) return "";
   const pad = (n: number) => String(n).padStart(2, "0");
-  return `${String(date.getFullYear())}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  const day = `${String(date.getFullYear())}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  // Seconds only when the saved instant has them, so an unchanged rule never looks edited.
+  const seconds = date.getSeconds() === 0 ? "" : `:${pad(date.getSeconds())}`;
+  return `${day}T${pad(date.getHours())}:${pad(date.getMinutes())}${seconds}`;
 }
 
 /** The editor's form of saved rules. */
