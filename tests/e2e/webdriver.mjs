@@ -268,13 +268,19 @@ export async function valueOf(session, selector, name = "value") {
  * Saves a PNG of the window as `<name>.png` in the folder HUBSYNC_E2E_SCREENSHOTS names
  * (tests/e2e/screenshots.sh sets it to docs/screenshots); without it, nothing is written so
  * test runs leave the tree clean. `scrollTo` (a selector) first scrolls that element to the
- * top. Returns the path, or undefined.
+ * window's top (`block` "start") or bottom ("end"). Returns the path, or undefined.
  */
-export async function screenshot(session, name, { scrollTo } = {}) {
+export async function screenshot(session, name, { scrollTo, block = "start" } = {}) {
   const folder = process.env.HUBSYNC_E2E_SCREENSHOTS;
   if (!folder) return undefined;
   if (scrollTo !== undefined) {
-    await session.execute("arguments[0].scrollIntoView({ block: 'start' })", [elementRef(await element(session, scrollTo))]);
+    await session.execute(
+      `const [el, block] = arguments;
+       const box = el.getBoundingClientRect();
+       const y = window.scrollY + (block === "end" ? box.bottom - window.innerHeight + 16 : box.top - 16);
+       window.scrollTo(0, Math.max(0, y));`,
+      [elementRef(await element(session, scrollTo)), block],
+    );
   }
   await mkdir(folder, { recursive: true });
   const path = join(folder, `${name}.png`);

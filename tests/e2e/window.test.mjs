@@ -181,7 +181,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await click(session, buttonByText("Test connection"));
     const report = await waitForText(session, testId("test-report"), /checks? (passed|failed)/);
     assert.match(report, /^All checks passed\./, report);
-    await screenshot(session, "connection");
+    await screenshot(session, "connection", { scrollTo: testId("test-report"), block: "end" });
   });
 
   step("Data model: adds a custom field", async () => {
