@@ -3,6 +3,7 @@
 //! wait) runs off the command and reports through an event.
 
 pub mod config;
+pub mod leads;
 pub mod mapping_file;
 pub mod pull_rules;
 

@@ -62,13 +62,22 @@ pub fn run() {
             commands::config::remove_mapping,
             commands::config::push_rules,
             commands::config::set_push_rules,
+            commands::leads::leads_page,
+            commands::leads::lead_detail,
+            commands::leads::open_lead_in_hubspot,
+            commands::leads::add_lead,
+            commands::leads::update_lead,
+            commands::leads::refresh_owners,
+            commands::leads::export_leads,
+            commands::leads::open_saved_folder,
+            commands::leads::csv_import_inspect,
+            commands::leads::csv_import_run,
             commands::pull_rules::pull_rules,
             commands::pull_rules::pull_rule_properties,
             commands::pull_rules::set_pull_rules,
             commands::mapping_file::export_mapping_file,
             commands::mapping_file::preview_mapping_file,
             commands::mapping_file::import_mapping_file,
-            commands::mapping_file::open_export_folder,
         ])
         .build(tauri::generate_context!())
         .expect("failed to build the Tauri app");

@@ -31,7 +31,7 @@
 // `pull-add-condition`, `pull-new-only`, `pull-modified-since`, `pull-since-last-pull`,
 // `pull-rules-save`, `pull-rules-discard`, `pull-rules-saved`, `pull-rules-unsaved`,
 // `pull-rules-problems`, `pull-offline-notice`. Mapping file `mapping-export`,
-// `mapping-export-path`, `mapping-open-folder`, `mapping-import-file`,
+// `mapping-export-path` (its "Open folder" button: `open_saved_folder`), `mapping-import-file`,
 // `mapping-import-preview` (with `mapping-import-added|changed|removed|new-field` items),
 // `mapping-import-confirm`, `mapping-import-cancel`, `mapping-import-done`,
 // `mapping-file-error`; Mapping rows `mapping-row-<field key>`.

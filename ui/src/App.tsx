@@ -5,6 +5,7 @@ import type { PortalsOverview } from "./bindings/PortalsOverview";
 import { ConnectionScreen } from "./ConnectionScreen";
 import { FieldsScreen } from "./FieldsScreen";
 import { portalsOverview, sandboxPortal, toCommandError } from "./ipc";
+import { LeadsScreen } from "./leads/LeadsScreen";
 import type { Loadable } from "./loadable";
 import { MappingScreen } from "./MappingScreen";
 import { PortalBanner } from "./PortalBanner";
@@ -12,10 +13,11 @@ import { PullRulesScreen } from "./pullrules/PullRulesScreen";
 import { PushRulesScreen } from "./PushRulesScreen";
 import { ShowLogs } from "./ShowLogs";
 
-type Screen = "connection" | "fields" | "mapping" | "push-rules" | "pull-rules";
+type Screen = "connection" | "leads" | "fields" | "mapping" | "push-rules" | "pull-rules";
 
 const SCREENS: readonly { screen: Screen; label: string }[] = [
   { screen: "connection", label: "Connection" },
+  { screen: "leads", label: "Leads" },
   { screen: "fields", label: "Data model" },
   { screen: "mapping", label: "Mapping" },
   { screen: "push-rules", label: "Push rules" },
@@ -99,6 +101,8 @@ export function App() {
       </nav>
       <main>
         {screen === "connection" && <ConnectionScreen overview={overview} onChanged={refresh} />}
+        {/* Leads show their link in the active portal: a switch reloads the screen. */}
+        {screen === "leads" && <LeadsScreen key={activeKey(overview)} />}
         {/* Configuration belongs to the active portal: a switch reloads the screen. */}
         {screen === "fields" && <FieldsScreen />}
         {screen === "mapping" && <MappingScreen key={activeKey(overview)} />}

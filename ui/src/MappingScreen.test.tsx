@@ -12,7 +12,6 @@ vi.mock("./mappingfile/ipc", () => ({
   exportMappingFile: vi.fn(),
   previewMappingFile: vi.fn(),
   importMappingFile: vi.fn(),
-  openExportFolder: vi.fn(),
 }));
 
 vi.mock("./ipc", async (importOriginal) => {

@@ -89,8 +89,10 @@ impl StoreError {
 }
 
 /// One refused row of a bulk change, numbered as the caller numbered it (a CSV line, say).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct RowError {
+    #[ts(type = "number")]
     pub row: usize,
     pub message: String,
 }

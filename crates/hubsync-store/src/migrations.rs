@@ -13,4 +13,5 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0004_owners.sql", sql: include_str!("../migrations/0004_owners.sql") },
     Migration { name: "0005_undo_and_exports.sql", sql: include_str!("../migrations/0005_undo_and_exports.sql") },
     Migration { name: "0006_portals.sql", sql: include_str!("../migrations/0006_portals.sql") },
+    Migration { name: "0007_lead_query_indexes.sql", sql: include_str!("../migrations/0007_lead_query_indexes.sql") },
 ];

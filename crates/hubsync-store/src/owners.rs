@@ -7,7 +7,8 @@ use serde::Serialize;
 use crate::Result;
 use crate::store::{Store, stamp};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct OwnerRecord {
     pub id: String,
     pub email: Option<String>,

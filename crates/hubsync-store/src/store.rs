@@ -17,12 +17,16 @@ use crate::import::{ImportOptions, ImportSummary, LeadImport, LeadRow};
 use crate::migrations::MIGRATIONS;
 
 /// A lead as the store holds it. `values` has every non-empty field but email, keyed by field.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// `hubspot_id` is its contact in the active portal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Lead {
+    #[ts(type = "number")]
     pub id: i64,
     pub email: String,
     pub hubspot_id: Option<String>,
     pub owner_id: Option<String>,
+    #[ts(type = "Record<string, string>")]
     pub values: BTreeMap<String, String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -152,6 +156,7 @@ impl Store {
 
     fn init(mut conn: Connection, clock: Arc<dyn Clock>, path: &Path) -> Result<Store> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        crate::lead_query::register_functions(&conn)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -579,7 +584,7 @@ fn read_field(r: &rusqlite::Row<'_>) -> rusqlite::Result<Field> {
     })
 }
 
-fn read_lead(r: &rusqlite::Row<'_>) -> rusqlite::Result<Lead> {
+pub(crate) fn read_lead(r: &rusqlite::Row<'_>) -> rusqlite::Result<Lead> {
     Ok(Lead {
         id: r.get(0)?,
         email: r.get(1)?,

@@ -49,6 +49,8 @@ pub enum CsvImportError {
     UnknownField { column: String, field: String },
     #[error("the file changed while it was imported: row {row} is no longer in it")]
     FileChanged { row: usize },
+    #[error("cannot write the skipped rows to {}: {source}; nothing was imported", path.display())]
+    SkippedRowsFile { path: PathBuf, source: Box<CsvImportError> },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -70,6 +72,7 @@ impl CsvImportError {
             | CsvImportError::OverriddenTwice { .. } => "ambiguous_columns",
             CsvImportError::UnknownColumn { .. } => "unknown_column",
             CsvImportError::UnknownField { .. } => "unknown_field",
+            CsvImportError::SkippedRowsFile { .. } => "io_error",
             CsvImportError::Store(e) => e.code(),
         }
     }
@@ -86,8 +89,9 @@ fn names(columns: &[String]) -> String {
 
 // ---- layout ----
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum Delimiter {
     Comma,
     Semicolon,
@@ -211,6 +215,21 @@ impl CsvFile {
         self.reader.position().byte()
     }
 
+    /// The next `count` rows' cells as text (bytes that are not UTF-8 replaced), for a preview;
+    /// fewer at the end of the file. Blank rows are passed over.
+    pub fn sample(&mut self, count: usize) -> Result<Vec<Vec<String>>, CsvImportError> {
+        let mut rows = Vec::with_capacity(count);
+        while rows.len() < count && self.next_record()? {
+            if self.record.iter().all(|cell| cell.trim_ascii().is_empty()) {
+                continue;
+            }
+            rows.push(
+                self.record.iter().map(|c| from_spreadsheet_safe(&String::from_utf8_lossy(c)).to_string()).collect(),
+            );
+        }
+        Ok(rows)
+    }
+
     /// Reads the next record into `self.record`; false at the end.
     fn next_record(&mut self) -> Result<bool, CsvImportError> {
         let more = self.reader.read_byte_record(&mut self.record)?;
@@ -282,8 +301,9 @@ pub fn read_rows(
 // ---- columns ----
 
 /// How a column found its field.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum MatchedBy {
     /// The column is named like the field's key (`first_name`).
     Key,
@@ -312,7 +332,8 @@ impl MatchedBy {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ColumnMatch {
     pub column: String,
     /// `None`: the column is ignored.
@@ -409,6 +430,27 @@ pub fn match_columns(
         .position(|m| m.field.as_deref() == Some("email"))
         .ok_or_else(|| CsvImportError::NoEmailColumn { columns: columns.to_vec() })?;
     Ok(ColumnPlan { columns: matches, email })
+}
+
+/// How each column would be matched without overrides, for the admin to review before an import:
+/// like `match_columns`, but a column two fields could take is left unmatched (for the admin to
+/// choose) and nothing is refused.
+pub fn suggest_columns(columns: &[String], fields: &[Field], mappings: &[Mapping]) -> Vec<ColumnMatch> {
+    let tiers = match_tiers(fields, mappings);
+    let mut taken: Vec<String> = Vec::new();
+    columns
+        .iter()
+        .map(|column| {
+            let found = auto_match(column, &tiers).ok().flatten().filter(|(field, _)| !taken.contains(field));
+            match found {
+                Some((field, matched_by)) => {
+                    taken.push(field.clone());
+                    ColumnMatch { column: column.clone(), field: Some(field), matched_by }
+                }
+                None => ColumnMatch { column: column.clone(), field: None, matched_by: MatchedBy::Unmatched },
+            }
+        })
+        .collect()
 }
 
 /// Per column: `None` when no override names it, else the field it chose (`Some(None)`: ignore).

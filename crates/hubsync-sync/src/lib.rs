@@ -7,6 +7,7 @@ pub mod convert;
 pub mod csv_import;
 pub mod export;
 pub mod files;
+pub mod leads;
 pub mod mapping_check;
 pub mod owners;
 pub mod plan;

@@ -1,8 +1,52 @@
-//! Owners by email, to turn a lead's owner email into the `hubspot_owner_id` HubSpot stores.
+//! Owners by email, to turn a lead's owner email into the `hubspot_owner_id` HubSpot stores;
+//! and the refresh of the owners the store keeps, so leads show their owner offline.
 
 use std::collections::HashMap;
 
-use hubsync_hubspot::Owner;
+use hubsync_hubspot::{ClientError, HubSpotClient, Owner};
+use hubsync_store::{OwnerRecord, Store};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::push::SyncError;
+
+/// Every owner of the portal, active and deactivated, as the store keeps them.
+pub async fn read_owners(client: &HubSpotClient) -> Result<Vec<OwnerRecord>, ClientError> {
+    let active = client.owners(false).await?;
+    let deactivated = client.owners(true).await?;
+    Ok(OwnerDirectory::new(active, deactivated).records())
+}
+
+/// The owners after a refresh.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct OwnerList {
+    pub owners: Vec<OwnerRecord>,
+    /// False when HubSpot could not be reached and the list is the one last read.
+    pub live: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub warning: Option<String>,
+}
+
+/// Keeps the owners `read` from HubSpot. When HubSpot could not be reached, the owners as last
+/// read stand, with a warning saying so; with none kept either, the error is HubSpot's.
+pub fn keep_owners(store: &mut Store, read: Result<Vec<OwnerRecord>, ClientError>) -> Result<OwnerList, SyncError> {
+    match read {
+        Ok(owners) => {
+            store.replace_owners(&owners)?;
+            Ok(OwnerList { owners: store.owners()?, live: true, warning: None })
+        }
+        Err(error) => {
+            let stored = store.owners()?;
+            if stored.is_empty() {
+                return Err(SyncError::HubSpot(error));
+            }
+            let warning = format!("could not reach HubSpot ({error}); these are the owners as last read");
+            Ok(OwnerList { owners: stored, live: false, warning: Some(warning) })
+        }
+    }
+}
 
 #[derive(Debug, Default, Clone)]
 pub struct OwnerDirectory {

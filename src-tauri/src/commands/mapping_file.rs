@@ -3,17 +3,14 @@
 //! the file; the live portal adds its refusals of unknown or read-only properties when it
 //! answers.
 
-use std::fs::OpenOptions;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-
-use hubsync_store::{Clock, MappingFile, MappingImportPlan, SystemClock};
+use hubsync_store::{MappingFile, MappingImportPlan};
 use hubsync_sync::mapping_check;
 use serde::Serialize;
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, State};
 use ts_rs::TS;
 
 use super::config::live_properties;
+use super::leads::{file_stamp, save_dir, unique_path};
 use super::{active, store_error};
 use crate::error::CommandError;
 use crate::workspace::{AppWorkspace, Workspace};
@@ -28,7 +25,7 @@ pub struct MappingExported {
 }
 
 /// Writes the active portal's mapping to a new file in the Downloads folder (the app's data
-/// folder when there is none) and returns its path.
+/// folder when there is none) and returns its path; `open_saved_folder` opens its folder.
 #[tauri::command]
 pub async fn export_mapping_file(
     app: AppHandle,
@@ -37,45 +34,20 @@ pub async fn export_mapping_file(
     let ws = workspace.get()?;
     let file = ws.store.lock().await.export_mapping().map_err(store_error)?;
     let portal = active(ws).await.map(|p| p.portal_id.to_string()).unwrap_or_else(|_| "local".into());
-    let folder = app.path().download_dir().or_else(|_| app.path().app_data_dir()).map_err(|e| {
-        CommandError::new("no_download_folder", format!("This system has no Downloads or app data folder: {e}"))
+    let path = unique_path(&save_dir(&app)?, &format!("hubsync-mapping-{portal}"), "json", &file_stamp());
+    std::fs::write(&path, file.to_text()).map_err(|e| {
+        CommandError::new(
+            "export_failed",
+            format!(
+                "The mapping file could not be written to {}: {e}. Check that the folder is writable.",
+                path.display()
+            ),
+        )
     })?;
-    let stamp = SystemClock.now().format("%Y-%m-%d_%H%M%S").to_string();
-    let path = write_new(&folder, &format!("hubsync-mapping-{portal}-{stamp}"), &file.to_text())?;
     Ok(MappingExported {
         path: path.display().to_string(),
         rows: u32::try_from(file.mappings.len()).unwrap_or(u32::MAX),
     })
-}
-
-/// Writes `text` to `<stem>.json` in `folder`, or `<stem>-2.json`, … : never over a file.
-fn write_new(folder: &Path, stem: &str, text: &str) -> Result<PathBuf, CommandError> {
-    let failed = |path: &Path, e: std::io::Error| {
-        CommandError::new(
-            "export_failed",
-            format!(
-                "The mapping file could not be written to {}: {e}. Check that the folder exists and is writable.",
-                path.display()
-            ),
-        )
-    };
-    std::fs::create_dir_all(folder).map_err(|e| failed(folder, e))?;
-    for n in 1..1000 {
-        let name = if n == 1 { format!("{stem}.json") } else { format!("{stem}-{n}.json") };
-        let path = folder.join(name);
-        match OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(mut out) => {
-                out.write_all(text.as_bytes()).map_err(|e| failed(&path, e))?;
-                return Ok(path);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(failed(&path, e)),
-        }
-    }
-    Err(CommandError::new(
-        "export_failed",
-        format!("{} already holds 999 files named {stem}: move some away.", folder.display()),
-    ))
 }
 
 /// What importing a mapping file does (or did), and whether HubSpot checked its properties.
@@ -126,16 +98,4 @@ async fn live_problems(ws: &Workspace, file: &MappingFile) -> (Vec<String>, Opti
             )),
         ),
     }
-}
-
-/// Opens the folder holding an exported file in the file manager.
-#[tauri::command]
-pub async fn open_export_folder(path: String) -> Result<(), CommandError> {
-    let folder = Path::new(&path)
-        .parent()
-        .filter(|p| p.is_dir())
-        .ok_or_else(|| CommandError::new("no_such_folder", format!("The folder of {path} is gone; export again.")))?;
-    open::that_detached(folder).map_err(|e| {
-        CommandError::new("open_failed", format!("The folder is {}; it could not be opened: {e}", folder.display()))
-    })
 }

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import type { MappingImport } from "../bindings/MappingImport";
 import { CommandError } from "../portal";
+import * as leadsIpc from "../leads/ipc";
 import * as ipc from "./ipc";
 import { MappingFileCard } from "./MappingFileCard";
 
@@ -11,8 +12,8 @@ vi.mock("./ipc", () => ({
   exportMappingFile: vi.fn(),
   previewMappingFile: vi.fn(),
   importMappingFile: vi.fn(),
-  openExportFolder: vi.fn(),
 }));
+vi.mock("../leads/ipc", () => ({ openSavedFolder: vi.fn() }));
 
 const PREVIEW: MappingImport = {
   plan: {
@@ -41,13 +42,13 @@ describe("MappingFileCard", () => {
   it("exports into a file and shows its path with Open folder", async () => {
     const user = userEvent.setup();
     vi.mocked(ipc.exportMappingFile).mockResolvedValue({ path: "/home/ana/Downloads/hubsync-mapping-1-x.json", rows: 3 });
-    vi.mocked(ipc.openExportFolder).mockResolvedValue();
+    vi.mocked(leadsIpc.openSavedFolder).mockResolvedValue();
     render(<MappingFileCard onImported={vi.fn()} />);
     await user.click(screen.getByTestId("mapping-export"));
     expect((await screen.findByTestId("mapping-export-path")).textContent).toBe("/home/ana/Downloads/hubsync-mapping-1-x.json");
     expect(screen.getByTestId("mapping-exported").textContent).toContain("Saved 3 rows");
     await user.click(screen.getByRole("button", { name: "Open folder" }));
-    expect(ipc.openExportFolder).toHaveBeenCalledWith("/home/ana/Downloads/hubsync-mapping-1-x.json");
+    expect(leadsIpc.openSavedFolder).toHaveBeenCalledWith("/home/ana/Downloads/hubsync-mapping-1-x.json");
   });
 
   it("previews what a file changes and imports it only on confirm", async () => {

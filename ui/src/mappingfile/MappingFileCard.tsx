@@ -6,7 +6,8 @@ import type { MappingImport } from "../bindings/MappingImport";
 import { ErrorMessage } from "../ErrorMessage";
 import { toCommandError } from "../ipc";
 import type { CommandError } from "../portal";
-import { exportMappingFile, importMappingFile, openExportFolder, previewMappingFile } from "./ipc";
+import { SavedPath } from "../leads/SavedPath";
+import { exportMappingFile, importMappingFile, previewMappingFile } from "./ipc";
 
 const RULE_WORDS = { overwrite: "overwrite", "if-empty": "only if empty" } as const;
 
@@ -98,18 +99,7 @@ export function MappingFileCard({ onImported }: { onImported: () => void }) {
       </div>
       {exported !== null && (
         <div className="notice notice-success" data-testid="mapping-exported">
-          <p>
-            Saved {exported.rows} rows to <code className="file-path" data-testid="mapping-export-path">{exported.path}</code>
-          </p>
-          <button
-            type="button"
-            data-testid="mapping-open-folder"
-            onClick={() => {
-              run(openExportFolder(exported.path), "The folder could not be opened", () => undefined);
-            }}
-          >
-            Open folder
-          </button>
+          <SavedPath label={`Saved ${String(exported.rows)} rows to`} path={exported.path} testId="mapping-export-path" />
         </div>
       )}
       <div className="field">

@@ -18,8 +18,3 @@ export function previewMappingFile(text: string): Promise<MappingImport> {
 export function importMappingFile(text: string): Promise<MappingImport> {
   return call("import_mapping_file", { text });
 }
-
-/** Opens the folder holding an exported file. */
-export function openExportFolder(path: string): Promise<void> {
-  return call("open_export_folder", { path });
-}

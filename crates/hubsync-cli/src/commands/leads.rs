@@ -1,22 +1,18 @@
 //! `hubsync leads add | list | import | export`.
 
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::Path;
 
 use anyhow::Context as _;
-use hubsync_store::{BadRows, ImportOptions, Lead, RowError, Store, StoreError};
+use hubsync_store::{Lead, LeadView, OwnerView, RowError, StoreError};
 use hubsync_sync::csv_import::{
-    ColumnMatch, ColumnOverride, ColumnPlan, CsvFile, CsvLayout, Delimiter, MatchedBy, errors_path,
-    is_skipped_rows_file, match_columns, name, read_rows, write_skipped_rows,
+    ColumnMatch, ColumnOverride, ColumnPlan, CsvImportError, CsvLayout, MatchedBy, errors_path, name,
 };
-use hubsync_sync::files::spreadsheet_safe;
+use hubsync_sync::leads::{ImportSettings, Imported, PreparedImport, export_leads};
 use serde::Serialize;
 
 use crate::cli::{ImportArgs, LeadAddArgs, LeadsCommand};
 use crate::context::Context;
 use crate::error::CliError;
-use crate::files::replace_file;
 use crate::output::{Table, emit, progress, warn};
 
 /// Files at least this big get a progress bar while they are imported (on a terminal).
@@ -32,61 +28,11 @@ pub struct LeadList {
     pub leads: Vec<LeadView>,
 }
 
-/// A lead with its owner as last read from HubSpot (by the `owner_email` field).
-#[derive(Debug, Serialize)]
-pub struct LeadView {
-    #[serde(flatten)]
-    pub lead: Lead,
-    pub owner: Option<OwnerView>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct OwnerView {
-    pub email: String,
-    /// `None` when the email is no owner the portal has (as last read).
-    pub name: Option<String>,
-    pub active: Option<bool>,
-}
-
-fn view(store: &Store, lead: Lead) -> Result<LeadView, StoreError> {
-    let owner = match lead.value("owner_email") {
-        None => None,
-        Some(email) => {
-            let known = store.owner_by_email(email)?;
-            Some(OwnerView {
-                email: email.to_string(),
-                name: known.as_ref().and_then(|o| o.name()).or_else(|| lead.value("owner_name").map(String::from)),
-                active: known.map(|o| o.active),
-            })
-        }
-    };
-    Ok(LeadView { lead, owner })
-}
-
-#[derive(Debug, Serialize)]
-pub struct Imported {
-    pub file: String,
-    pub dry_run: bool,
-    pub delimiter: Delimiter,
-    pub columns: Vec<ColumnMatch>,
-    /// Rows after the header: added + updated + skipped + blank.
-    pub rows: usize,
-    pub blank: usize,
-    pub added: usize,
-    pub updated: usize,
-    /// Bad rows left out (--skip-bad-rows).
-    pub skipped: Vec<RowError>,
-    /// The errors file written, if any.
-    pub errors_file: Option<String>,
-    /// An old errors file removed because no row was bad this time.
-    pub removed_errors_file: Option<String>,
-}
-
 pub fn run(ctx: &mut Context, command: LeadsCommand) -> anyhow::Result<()> {
     match command {
         LeadsCommand::Add(args) => add(ctx, args),
         LeadsCommand::List => {
-            let leads = ctx.store.leads()?.into_iter().map(|l| view(&ctx.store, l)).collect::<Result<_, _>>()?;
+            let leads = ctx.store.leads()?.into_iter().map(|l| ctx.store.lead_view(l)).collect::<Result<_, _>>()?;
             emit(ctx.json, &LeadList { leads }, |l| table(&l.leads))
         }
         LeadsCommand::Import(args) => import(ctx, args),
@@ -97,7 +43,7 @@ pub fn run(ctx: &mut Context, command: LeadsCommand) -> anyhow::Result<()> {
 fn add(ctx: &mut Context, args: LeadAddArgs) -> anyhow::Result<()> {
     let values = args.set.iter().map(|pair| split_assignment(pair)).collect::<Result<Vec<_>, _>>()?;
     let lead = ctx.store.add_lead(&args.email, &values)?;
-    let shown = [view(&ctx.store, lead.clone())?];
+    let shown = [ctx.store.lead_view(lead.clone())?];
     emit(ctx.json, &LeadAdded { lead }, |added| format!("Added lead {}.\n{}", added.lead.id, table(&shown)))
 }
 
@@ -144,25 +90,8 @@ pub struct Exported {
 }
 
 fn export(ctx: &Context, path: &Path) -> anyhow::Result<()> {
-    let fields = ctx.store.fields()?;
-    let leads = ctx.store.leads()?;
-    replace_file(path, |temp| {
-        let mut out = csv::Writer::from_path(temp)?;
-        // Field keys only, so `leads import` reads the file back.
-        let mut header = vec!["email"];
-        header.extend(fields.iter().filter(|f| f.key != "email").map(|f| f.key.as_str()));
-        out.write_record(&header)?;
-        for lead in &leads {
-            let mut row = vec![spreadsheet_safe(&lead.email)];
-            row.extend(
-                fields.iter().filter(|f| f.key != "email").map(|f| spreadsheet_safe(lead.value(&f.key).unwrap_or(""))),
-            );
-            out.write_record(row.iter().map(|c| c.as_ref()))?;
-        }
-        Ok(out.flush()?)
-    })
-    .with_context(|| format!("cannot write {}", path.display()))?;
-    let exported = Exported { file: path.display().to_string(), leads: leads.len() };
+    let leads = export_leads(&ctx.store, path).map_err(|e| CliError::from(&e))?;
+    let exported = Exported { file: path.display().to_string(), leads };
     emit(ctx.json, &exported, |e| format!("Exported {} leads to {}.", e.leads, e.file))
 }
 
@@ -175,61 +104,33 @@ fn import(ctx: &mut Context, args: ImportArgs) -> anyhow::Result<()> {
         check_errors_file(path, errors)?;
     }
 
-    let mut file = CsvFile::open(path).with_context(cannot)?;
-    let plan =
-        match_columns(file.columns(), &ctx.store.fields()?, &ctx.store.mappings()?, &overrides).with_context(cannot)?;
-    let layout = file.layout();
+    let prepared = PreparedImport::open(&ctx.store, path, &overrides).with_context(cannot)?;
     if !ctx.json {
         // Before the rows, so a failed import still shows how its columns were read.
-        println!("{}", columns_table(path, layout, &plan).trim_end());
+        println!("{}", columns_table(path, prepared.layout(), prepared.plan()).trim_end());
     }
-    let bad_rows = if args.skip_bad_rows { BadRows::Skip } else { BadRows::Refuse };
-    let mut import = ctx.store.begin_import(ImportOptions { bad_rows, dry_run: args.dry_run })?;
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let bar = if size >= PROGRESS_FROM_BYTES { progress(ctx.json, size, "importing") } else { None };
-    let counts = read_rows(&mut file, &plan, &mut import, &mut |read| {
+    let settings = ImportSettings { skip_bad_rows: args.skip_bad_rows, dry_run: args.dry_run, errors_file };
+    let outcome = prepared.run(&mut ctx.store, &settings, &mut |read| {
         if let Some(bar) = &bar {
             bar.set_position(read);
         }
-    })
-    .with_context(cannot)?;
+    });
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-
-    // The skipped rows are on disk before the others are kept: if their file can't be written,
-    // nothing is imported and no row is lost.
-    let mut written = None;
-    if let Some(errors) = errors_file.as_deref().filter(|_| !args.dry_run && !import.bad_rows().is_empty()) {
-        replace_file(errors, |temp| {
-            write_skipped_rows(path, import.bad_rows(), BufWriter::new(File::create(temp)?))?;
-            Ok(())
-        })
-        .with_context(|| format!("cannot write the skipped rows to {}; nothing was imported", errors.display()))?;
-        written = Some(errors.display().to_string());
-    }
-    let summary = match import.finish() {
-        Err(StoreError::InvalidRows(rows)) => return Err(invalid_rows(path, rows, args.dry_run).into()),
-        other => other.with_context(cannot)?,
+    let imported = match outcome {
+        Ok(imported) => imported,
+        Err(CsvImportError::Store(StoreError::InvalidRows(rows))) => {
+            return Err(invalid_rows(path, rows, args.dry_run).into());
+        }
+        Err(error @ CsvImportError::SkippedRowsFile { .. }) => return Err(CliError::from(&error).into()),
+        Err(error) => return Err(anyhow::Error::new(error).context(cannot())),
     };
-    let mut removed = None;
-    if let Some(errors) = errors_file.as_deref().filter(|_| !args.dry_run && summary.skipped.is_empty()) {
-        removed = remove_old_errors_file(ctx.json, errors)?;
+    if let Some(kept) = &imported.kept_foreign_errors_file {
+        warn(ctx.json, &format!("{kept} is not an errors file Hubsync wrote, so it was left as it is"));
     }
-
-    let imported = Imported {
-        file: path.display().to_string(),
-        dry_run: args.dry_run,
-        delimiter: layout.delimiter,
-        columns: plan.columns,
-        rows: counts.rows,
-        blank: counts.blank,
-        added: summary.added,
-        updated: summary.updated,
-        skipped: summary.skipped,
-        errors_file: written,
-        removed_errors_file: removed,
-    };
     emit(ctx.json, &imported, |i| import_report(i, args.skip_bad_rows))
 }
 
@@ -259,20 +160,6 @@ fn check_errors_file(input: &Path, errors: &Path) -> Result<(), CliError> {
         )));
     }
     Ok(())
-}
-
-/// An import that skipped nothing leaves no errors file behind: an old one Hubsync wrote would
-/// claim errors this import did not have. Any other file of that name is left alone.
-fn remove_old_errors_file(json: bool, errors: &Path) -> anyhow::Result<Option<String>> {
-    if !errors.exists() {
-        return Ok(None);
-    }
-    if !is_skipped_rows_file(errors) {
-        warn(json, &format!("{} is not an errors file Hubsync wrote, so it was left as it is", errors.display()));
-        return Ok(None);
-    }
-    std::fs::remove_file(errors).with_context(|| format!("cannot remove the old {}", errors.display()))?;
-    Ok(Some(errors.display().to_string()))
 }
 
 fn invalid_rows(path: &Path, rows: Vec<RowError>, dry_run: bool) -> CliError {

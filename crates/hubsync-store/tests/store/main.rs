@@ -1,6 +1,7 @@
 //! The store's integration suite: migrations, fields, leads, bulk imports, mapping, rules, connection, runs.
 
 mod import;
+mod lead_query;
 mod portals;
 mod runs;
 
@@ -34,6 +35,7 @@ const SHIPPED: &[(&str, &str)] = &[
     ("0004_owners.sql", "574a287944c2e8b3136a27604a5c802416e390fc87b795698535c95439064359"),
     ("0005_undo_and_exports.sql", "f780dc558039233e41565983e513bc49296657b9e2020726c7b682b514a3af18"),
     ("0006_portals.sql", "c5ce0ebbfb479b69c4833e19b5c44d4dbae95d6ad4d8043ccdcb580a5e33529c"),
+    ("0007_lead_query_indexes.sql", "aac3c295192430592504ddad41713ea9b7f13bd631206c4e56ffc5f34ffb0a32"),
 ];
 
 #[test]

@@ -4,6 +4,7 @@
 mod convert;
 mod csv_import;
 mod export;
+mod leads;
 mod plan;
 mod pull;
 mod pull_rules;

@@ -1,0 +1,98 @@
+import { useState } from "react";
+
+import type { Field } from "../bindings/Field";
+import type { LeadDetail } from "../bindings/LeadDetail";
+import type { OwnerView } from "../bindings/OwnerView";
+import { ErrorMessage } from "../ErrorMessage";
+import { formatTime } from "../format";
+import { toCommandError, type CommandError } from "../ipc";
+import { openLeadInHubspot } from "./ipc";
+
+function ownerState(owner: OwnerView): string {
+  if (owner.active === null) return "Unknown: not an owner of this portal as last read (Refresh owners reads them again)";
+  return owner.active ? "Active" : "Deactivated";
+}
+
+/** A lead's every field, its contact in the active portal, and its owner. */
+export function LeadDetailPanel({ detail, fields, onEdit, onClose }: { detail: LeadDetail; fields: Field[]; onEdit: () => void; onClose: () => void }) {
+  const [error, setError] = useState<CommandError | null>(null);
+  const lead = detail.view;
+  const owner = detail.view.owner;
+
+  function openContact() {
+    setError(null);
+    openLeadInHubspot(lead.id).catch((e: unknown) => {
+      setError(toCommandError(e));
+    });
+  }
+
+  return (
+    <aside
+      className="lead-detail card"
+      data-testid="lead-detail"
+      aria-labelledby="lead-detail-title"
+      onKeyDown={(e) => {
+        if (e.key === "Escape") onClose();
+      }}
+    >
+      <div className="dialog-head">
+        <h2 id="lead-detail-title">{lead.email}</h2>
+        <button type="button" className="dialog-close" aria-label="Close the lead" onClick={onClose}>
+          ×
+        </button>
+      </div>
+      <div className="actions">
+        <button type="button" data-testid="lead-edit" onClick={onEdit}>
+          Edit lead
+        </button>
+      </div>
+      <h3>HubSpot</h3>
+      <dl className="details">
+        <dt>Contact ID{detail.portal_name ? ` in ${detail.portal_name}` : ""}</dt>
+        <dd data-testid="lead-hubspot-id">{lead.hubspot_id ?? "Not linked (a push or pull links it)"}</dd>
+        <dt>Contact page</dt>
+        <dd data-testid="lead-hubspot-link">
+          {detail.link === null && <span className="muted">None until the lead is linked</span>}
+          {detail.link?.kind === "sandbox" && (
+            <span className="muted">The built-in sandbox portal has no HubSpot pages: its contacts live only in Hubsync.</span>
+          )}
+          {detail.link?.kind === "hubspot" && (
+            <button type="button" className="link-button" title={detail.link.url} onClick={openContact}>
+              Open in HubSpot
+            </button>
+          )}
+        </dd>
+      </dl>
+      {error && <ErrorMessage error={error} title="The contact could not be opened" />}
+      <h3>Owner</h3>
+      <dl className="details">
+        <dt>Name</dt>
+        <dd data-testid="lead-owner-name">{owner ? (owner.name ?? "Unknown") : "No owner"}</dd>
+        <dt>Email</dt>
+        <dd data-testid="lead-owner-email">{owner?.email ?? "—"}</dd>
+        <dt>State</dt>
+        <dd data-testid="lead-owner-active">{owner ? ownerState(owner) : "—"}</dd>
+      </dl>
+      <h3>Fields</h3>
+      <dl className="details">
+        {fields.map((f) => {
+          const value = f.key === "email" ? lead.email : lead.values[f.key];
+          return (
+            <div key={f.key} className="detail-pair" data-field={f.key}>
+              <dt>{f.label}</dt>
+              <dd>{value ?? <span className="muted">—</span>}</dd>
+            </div>
+          );
+        })}
+        <div className="detail-pair">
+          <dt>Added</dt>
+          <dd>{formatTime(lead.created_at)}</dd>
+        </div>
+        <div className="detail-pair">
+          <dt>Changed</dt>
+          <dd>{formatTime(lead.updated_at)}</dd>
+        </div>
+      </dl>
+    </aside>
+  );
+}

@@ -1,0 +1,120 @@
+import { fireEvent, render, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { useState } from "react";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+
+import type { LeadSort } from "../bindings/LeadSort";
+import * as ipc from "./ipc";
+import { LeadTable, PAGE_SIZE, ROW_HEIGHT } from "./LeadTable";
+import { FIELDS, pagesOf } from "./testData";
+
+vi.mock("./ipc", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("./ipc")>();
+  return { ...actual, leadsPage: vi.fn() };
+});
+
+const noop = () => undefined;
+
+function Table({ onSelect = noop, reloadKey = 0 }: { onSelect?: (id: number) => void; reloadKey?: number }) {
+  const [sort, setSort] = useState<LeadSort>({ key: { kind: "id" }, descending: false });
+  return (
+    <LeadTable
+      fields={FIELDS}
+      search=""
+      filters={[]}
+      sort={sort}
+      onSort={setSort}
+      reloadKey={reloadKey}
+      selectedId={null}
+      onSelect={onSelect}
+      onTotal={noop}
+      onError={noop}
+    />
+  );
+}
+
+beforeEach(() => {
+  vi.mocked(ipc.leadsPage).mockReset();
+  vi.mocked(ipc.leadsPage).mockImplementation(pagesOf(100_000));
+});
+
+describe("LeadTable", () => {
+  it("renders only a window of rows out of 100,000 and reads pages as it scrolls", async () => {
+    render(<Table />);
+    await screen.findByText("lead1@example.com");
+    const rows = screen.getAllByTestId("lead-row");
+    expect(rows.length).toBeGreaterThan(5);
+    expect(rows.length).toBeLessThan(60);
+    expect(rows[0]?.getAttribute("data-email")).toBe("lead1@example.com");
+    expect(ipc.leadsPage).toHaveBeenCalledTimes(1);
+    const table = screen.getByTestId("leads-table");
+    expect(table.getAttribute("aria-rowcount")).toBe("100001");
+
+    fireEvent.scroll(table, { target: { scrollTop: 75_000 * ROW_HEIGHT } });
+    await screen.findByText("lead75001@example.com");
+    const asked = vi.mocked(ipc.leadsPage).mock.calls.map(([q]) => q.offset);
+    expect(asked).toContain(Math.floor(75_000 / PAGE_SIZE) * PAGE_SIZE);
+    expect(asked.length).toBeLessThan(5);
+    const shown = screen.getAllByTestId("lead-row");
+    expect(shown.length).toBeLessThan(60);
+    expect(screen.queryByText("lead1@example.com")).toBeNull();
+  });
+
+  it("sorts by a clicked header, ascending then descending, and says so with aria-sort", async () => {
+    const user = userEvent.setup();
+    render(<Table />);
+    await screen.findByText("lead1@example.com");
+    const header = screen.getByRole("button", { name: "City" });
+    await user.click(header);
+    await waitFor(() => {
+      expect(ipc.leadsPage).toHaveBeenLastCalledWith(
+        expect.objectContaining({ sort: { key: { kind: "field", key: "city" }, descending: false }, offset: 0 }),
+      );
+    });
+    expect(header.closest("[role=columnheader]")?.getAttribute("aria-sort")).toBe("ascending");
+    await user.click(header);
+    await waitFor(() => {
+      expect(ipc.leadsPage).toHaveBeenLastCalledWith(
+        expect.objectContaining({ sort: { key: { kind: "field", key: "city" }, descending: true } }),
+      );
+    });
+    expect(header.closest("[role=columnheader]")?.getAttribute("aria-sort")).toBe("descending");
+    const email = screen.getByRole("button", { name: "Email" });
+    expect(email.closest("[role=columnheader]")?.getAttribute("aria-sort")).toBe("none");
+  });
+
+  it("opens a row with a click or Enter", async () => {
+    const user = userEvent.setup();
+    const onSelect = vi.fn();
+    render(<Table onSelect={onSelect} />);
+    const row = (await screen.findByText("lead3@example.com")).closest<HTMLElement>("[data-testid=lead-row]");
+    if (!row) throw new Error("no row");
+    await user.click(row);
+    expect(onSelect).toHaveBeenLastCalledWith(3);
+    row.focus();
+    await user.keyboard("{ArrowDown}{Enter}");
+    expect(onSelect).toHaveBeenLastCalledWith(4);
+  });
+
+  it("reads the rows in view again after a reload, where the table is", async () => {
+    const { rerender } = render(<Table />);
+    await screen.findByText("lead1@example.com");
+    const table = screen.getByTestId("leads-table");
+    fireEvent.scroll(table, { target: { scrollTop: 5_000 * ROW_HEIGHT } });
+    await screen.findByText("lead5001@example.com");
+    vi.mocked(ipc.leadsPage).mockClear();
+    rerender(<Table reloadKey={1} />);
+    await waitFor(() => {
+      expect(ipc.leadsPage).toHaveBeenCalledWith(expect.objectContaining({ offset: 4_900 }));
+    });
+    expect(await screen.findByText("lead5001@example.com")).toBeTruthy();
+    expect(ipc.leadsPage).not.toHaveBeenCalledWith(expect.objectContaining({ offset: 0 }));
+  });
+
+  it("says when nothing matches", async () => {
+    vi.mocked(ipc.leadsPage).mockImplementation(pagesOf(0));
+    render(<Table />);
+    expect(await screen.findByText("No lead matches.")).toBeTruthy();
+    expect(screen.queryAllByTestId("lead-row")).toHaveLength(0);
+  });
+});

@@ -1,0 +1,176 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+
+import type { LeadDetail } from "../bindings/LeadDetail";
+import * as appIpc from "../ipc";
+import * as ipc from "./ipc";
+import { LeadsScreen } from "./LeadsScreen";
+import { FIELDS, lead, pagesOf } from "./testData";
+
+vi.mock("../ipc", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../ipc")>();
+  return { ...actual, listFields: vi.fn() };
+});
+
+vi.mock("./ipc", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("./ipc")>();
+  return {
+    ...actual,
+    leadsPage: vi.fn(),
+    leadDetail: vi.fn(),
+    openLeadInHubspot: vi.fn(),
+    refreshOwners: vi.fn(),
+    exportLeads: vi.fn(),
+    openSavedFolder: vi.fn(),
+    csvImportInspect: vi.fn(),
+  };
+});
+
+function detail(overrides: Partial<LeadDetail> = {}): LeadDetail {
+  return {
+    view: {
+      ...lead(2, { hubspot_id: "901", values: { first_name: "Ann", city: "Oslo", owner_email: "olga@acme.test" } }),
+      owner: { email: "olga@acme.test", name: "Olga Ng", active: false },
+    },
+    link: { kind: "hubspot", url: "https://app.hubspot.com/contacts/4412345/record/0-1/901" },
+    portal_name: "acme.hubspot.com",
+    ...overrides,
+  };
+}
+
+beforeEach(() => {
+  vi.mocked(appIpc.listFields).mockReset().mockResolvedValue(FIELDS);
+  vi.mocked(ipc.leadsPage).mockReset().mockImplementation(pagesOf(1234));
+  vi.mocked(ipc.leadDetail).mockReset().mockResolvedValue(detail());
+  vi.mocked(ipc.openLeadInHubspot).mockReset();
+  vi.mocked(ipc.refreshOwners).mockReset();
+  vi.mocked(ipc.exportLeads).mockReset();
+  vi.mocked(ipc.openSavedFolder).mockReset();
+  vi.mocked(ipc.csvImportInspect).mockReset();
+});
+
+describe("LeadsScreen", () => {
+  it("shows the total and searches once typing pauses", async () => {
+    const user = userEvent.setup();
+    render(<LeadsScreen />);
+    await waitFor(() => {
+      expect(screen.getByTestId("leads-total").textContent).toBe("1,234 leads");
+    });
+    vi.mocked(ipc.leadsPage).mockClear();
+    await user.type(screen.getByTestId("leads-search"), "Ann");
+    await waitFor(() => {
+      expect(ipc.leadsPage).toHaveBeenCalledWith(expect.objectContaining({ search: "Ann", offset: 0 }));
+    });
+    const searches = vi.mocked(ipc.leadsPage).mock.calls.map(([q]) => q.search);
+    expect(searches).not.toContain("A");
+    expect(searches).not.toContain("An");
+  });
+
+  it("filters by a field, by link and by owner, and removes a filter", async () => {
+    const user = userEvent.setup();
+    render(<LeadsScreen />);
+    await screen.findByText("lead1@example.com");
+    await user.selectOptions(screen.getByTestId("filter-target"), "city");
+    await user.selectOptions(screen.getByTestId("filter-op"), "equals");
+    await user.type(screen.getByTestId("filter-value"), "Oslo");
+    await user.click(screen.getByTestId("filter-add"));
+    const city = { kind: "field", field: "city", op: "equals", value: "Oslo" };
+    await waitFor(() => {
+      expect(ipc.leadsPage).toHaveBeenLastCalledWith(expect.objectContaining({ filters: [city] }));
+    });
+    await user.selectOptions(screen.getByTestId("filter-target"), "__linked");
+    await user.selectOptions(screen.getByTestId("filter-linked"), "no");
+    await user.click(screen.getByTestId("filter-add"));
+    await user.selectOptions(screen.getByTestId("filter-target"), "__owner");
+    await user.type(screen.getByTestId("filter-value"), "olga@acme.test");
+    await user.click(screen.getByTestId("filter-add"));
+    const all = [city, { kind: "linked", linked: false }, { kind: "owner", email: "olga@acme.test" }];
+    await waitFor(() => {
+      expect(ipc.leadsPage).toHaveBeenLastCalledWith(expect.objectContaining({ filters: all }));
+    });
+    await user.click(screen.getByRole("button", { name: "Remove filter: City is “Oslo”" }));
+    await waitFor(() => {
+      expect(ipc.leadsPage).toHaveBeenLastCalledWith(expect.objectContaining({ filters: all.slice(1) }));
+    });
+  });
+
+  it("opens a lead's detail with its HubSpot id, link and owner", async () => {
+    const user = userEvent.setup();
+    vi.mocked(ipc.openLeadInHubspot).mockResolvedValue("https://app.hubspot.com/contacts/4412345/record/0-1/901");
+    render(<LeadsScreen />);
+    await user.click(await screen.findByText("lead2@example.com"));
+    const panel = await screen.findByTestId("lead-detail");
+    expect(ipc.leadDetail).toHaveBeenCalledWith(2);
+    expect(within(panel).getByTestId("lead-hubspot-id").textContent).toBe("901");
+    expect(within(panel).getByTestId("lead-owner-name").textContent).toBe("Olga Ng");
+    expect(within(panel).getByTestId("lead-owner-email").textContent).toBe("olga@acme.test");
+    expect(within(panel).getByTestId("lead-owner-active").textContent).toBe("Deactivated");
+    expect(within(panel).getByText("Oslo")).toBeTruthy();
+    await user.click(within(panel).getByRole("button", { name: "Open in HubSpot" }));
+    expect(ipc.openLeadInHubspot).toHaveBeenCalledWith(2);
+  });
+
+  it("says the sandbox portal has no HubSpot page and an unknown owner is unknown", async () => {
+    const user = userEvent.setup();
+    const base = detail();
+    vi.mocked(ipc.leadDetail).mockResolvedValue({
+      ...base,
+      link: { kind: "sandbox" },
+      view: { ...base.view, owner: { email: "x@y.test", name: null, active: null } },
+    });
+    render(<LeadsScreen />);
+    await user.click(await screen.findByText("lead2@example.com"));
+    const panel = await screen.findByTestId("lead-detail");
+    expect(within(panel).getByTestId("lead-hubspot-link").textContent).toContain("no HubSpot pages");
+    expect(within(panel).queryByRole("button", { name: "Open in HubSpot" })).toBeNull();
+    expect(within(panel).getByTestId("lead-owner-active").textContent).toContain("Unknown");
+  });
+
+  it("refreshes the owners and reads the open lead again", async () => {
+    const user = userEvent.setup();
+    vi.mocked(ipc.refreshOwners).mockResolvedValue({ owners: [], live: false, warning: "could not reach HubSpot" });
+    render(<LeadsScreen />);
+    await user.click(await screen.findByText("lead2@example.com"));
+    await screen.findByTestId("lead-detail");
+    await user.click(screen.getByTestId("leads-refresh-owners"));
+    expect(await screen.findByText("could not reach HubSpot")).toBeTruthy();
+    expect(ipc.leadDetail).toHaveBeenCalledTimes(2);
+  });
+
+  it("exports and shows where the file went, with a folder button", async () => {
+    const user = userEvent.setup();
+    vi.mocked(ipc.exportLeads).mockResolvedValue({ path: "/home/ann/Downloads/hubsync-leads-20261124-120000.csv", leads: 1234 });
+    vi.mocked(ipc.openSavedFolder).mockResolvedValue();
+    render(<LeadsScreen />);
+    await user.click(await screen.findByTestId("leads-export"));
+    expect((await screen.findByTestId("export-path")).textContent).toBe("/home/ann/Downloads/hubsync-leads-20261124-120000.csv");
+    await user.click(screen.getByRole("button", { name: "Open folder" }));
+    expect(ipc.openSavedFolder).toHaveBeenCalledWith("/home/ann/Downloads/hubsync-leads-20261124-120000.csv");
+  });
+
+  it("reads a chosen CSV file and opens the columns step", async () => {
+    const user = userEvent.setup();
+    vi.mocked(ipc.csvImportInspect).mockResolvedValue({
+      token: "abc-1",
+      file_name: "people.csv",
+      delimiter: "comma",
+      columns: [{ column: "E-mail", field: "email", matched_by: "label" }],
+      samples: [["ann@example.com"]],
+    });
+    render(<LeadsScreen />);
+    await screen.findByText("lead1@example.com");
+    const file = new File(["E-mail\nann@example.com\n"], "people.csv", { type: "text/csv" });
+    await user.upload(screen.getByTestId("leads-import-file"), file);
+    expect(await screen.findByTestId("import-mapping")).toBeTruthy();
+    expect(ipc.csvImportInspect).toHaveBeenCalledWith("people.csv", "E-mail\nann@example.com\n");
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("import-mapping")).toBeNull();
+  });
+
+  it("shows a table error in words", async () => {
+    vi.mocked(ipc.leadsPage).mockRejectedValue(new appIpc.CommandError("unknown_field", "there is no lead field \"x\""));
+    render(<LeadsScreen />);
+    expect((await screen.findByRole("alert")).textContent).toContain("there is no lead field");
+  });
+});
