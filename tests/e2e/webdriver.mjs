@@ -207,15 +207,15 @@ export async function setValue(session, selector, value) {
  * Puts a file into an <input type=file> as if the user had picked it: a script builds a
  * DataTransfer holding a File with `text` and dispatches `change`.
  */
-export async function uploadFile(session, selector, fileName, text) {
+export async function uploadFile(session, selector, fileName, text, mimeType = "application/json") {
   const id = await element(session, selector);
   await session.execute(
-    `const [el, name, text] = arguments;
+    `const [el, name, text, type] = arguments;
      const files = new DataTransfer();
-     files.items.add(new File([text], name, { type: "application/json" }));
+     files.items.add(new File([text], name, { type }));
      el.files = files.files;
      el.dispatchEvent(new Event("change", { bubbles: true }));`,
-    [elementRef(id), fileName, text],
+    [elementRef(id), fileName, text, mimeType],
   );
 }
 

@@ -6,11 +6,8 @@
 //
 // Flows still to add here, as further `it(...)` steps after the last one, once their screens
 // exist (other branches are building them); the data-testid contract they will use:
-// - Leads CSV import: `leads-import-file` (uploadFile), `import-mapping`,
-//   `import-column[data-column]` with a select, `import-confirm`, `import-result` with
-//   `import-added`, `import-updated`, `import-skipped`, `import-row-errors`; then
-//   `leads-table`, `lead-row[data-email]`, `leads-search`, `leads-total`; `lead-add`,
-//   `lead-edit`, `lead-form`, `lead-save`; `leads-export` → `export-path`.
+// - Leads beyond the CSV import below: `leads-search`, `lead-add`, `lead-edit`, `lead-form`,
+//   `lead-save`; `leads-export` → `export-path`.
 // - Sync preview and run (push): `sync-direction-push`, `sync-emails`, `sync-preview`,
 //   `preview-summary`, `preview-count-<action>`, `preview-api-calls`, `preview-time`,
 //   `preview-table`, `preview-row[data-email][data-action]`, `field-change[data-field]` with
@@ -50,6 +47,7 @@ import {
   buttonByText,
   click,
   controlByLabel,
+  element,
   screenshot,
   setValue,
   type,
@@ -298,5 +296,34 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     assert.match(error, /neither this store nor the file defines/);
     assert.match(error, /"Not A Name" is not a HubSpot property name/);
     assert.equal(await session.find(testId("mapping-import-confirm")), undefined);
+  });
+
+  step("Leads: imports a CSV file, its column matched to the custom field, a bad row skipped", async () => {
+    await openScreen("Leads");
+    await waitForText(session, testId("leads-total"), /^0 leads$/);
+    const csv = [
+      "Email,First name,Company,E2E segment",
+      "ana@e2e.test,Ana,Acme,enterprise",
+      "ben@e2e.test,Ben,Globex,smb",
+      "not-an-email,Cy,Initech,smb",
+      "dee@e2e.test,Dee,Umbrella,",
+    ].join("\n");
+    await uploadFile(session, testId("leads-import-file"), "leads.csv", csv, "text/csv");
+    const segment = `${testId("import-column")}[data-column="E2E segment"] select`;
+    await waitFor("the columns step", () => session.find(segment));
+    // The wizard matched the column to the custom field itself; the test checks, not sets.
+    assert.equal(await valueOf(session, segment), FIELD);
+    // "Skip bad rows" is on by default: the bad row goes to the report, the others in.
+    assert.equal(await valueOf(session, '//label[contains(., "Skip bad rows")]/input', "checked"), true);
+    await click(session, testId("import-confirm"));
+    await element(session, testId("import-added"));
+    assert.equal(await session.textOf(testId("import-added")), "3");
+    assert.equal(await session.textOf(testId("import-skipped")), "1");
+    assert.match(await session.textOf(testId("import-row-errors")), /not-an-email/);
+    await screenshot(session, "leads-import", { scrollTo: testId("import-result") });
+    await click(session, `//*[@data-testid="import-wizard"]//button[@aria-label="Close"]`);
+    await waitForText(session, testId("leads-total"), /^3 leads$/);
+    assert.ok(await element(session, `${testId("lead-row")}[data-email="ana@e2e.test"]`));
+    await screenshot(session, "leads", { scrollTo: "main" });
   });
 });
