@@ -41,6 +41,12 @@ fn main() {
         "run_items_page",
         "export_run",
         "open_export_folder",
+        "pull_rules",
+        "pull_rule_properties",
+        "set_pull_rules",
+        "export_mapping_file",
+        "preview_mapping_file",
+        "import_mapping_file",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),

@@ -4,6 +4,8 @@
 
 pub mod config;
 pub mod leads;
+pub mod mapping_file;
+pub mod pull_rules;
 pub mod sync;
 
 use std::time::Duration;

@@ -84,6 +84,12 @@ pub fn run() {
             commands::sync::run_items_page,
             commands::sync::export_run,
             commands::sync::open_export_folder,
+            commands::pull_rules::pull_rules,
+            commands::pull_rules::pull_rule_properties,
+            commands::pull_rules::set_pull_rules,
+            commands::mapping_file::export_mapping_file,
+            commands::mapping_file::preview_mapping_file,
+            commands::mapping_file::import_mapping_file,
         ])
         .build(tauri::generate_context!())
         .expect("failed to build the Tauri app");

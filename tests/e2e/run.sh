@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the app with its UI embedded and runs the window test under a virtual X server.
+# Builds the app with its UI embedded and runs the end-to-end flows (tests/e2e/window.test.mjs)
+# under a virtual X server. HUBSYNC_E2E_SCREENSHOTS=<folder> also saves a PNG of each screen.
 # Needs what scripts/setup.sh installs (xvfb-run, tauri-driver, WebKitWebDriver).
 set -euo pipefail
 HUBSYNC_LOG_TAG="e2e"
@@ -27,6 +28,10 @@ export HUBSYNC_APP_BINARY
 e2e_home="$(mktemp -d)"
 trap 'rm -rf "$e2e_home"' EXIT
 export XDG_DATA_HOME="$e2e_home/data" XDG_CONFIG_HOME="$e2e_home/config" XDG_CACHE_HOME="$e2e_home/cache"
+# Exports go to the Downloads folder, which XDG user dirs name: a throwaway one here.
+export HUBSYNC_E2E_DOWNLOADS="$e2e_home/Downloads"
+mkdir -p "$XDG_CONFIG_HOME" "$HUBSYNC_E2E_DOWNLOADS"
+printf 'XDG_DOWNLOAD_DIR="%s"\n' "$HUBSYNC_E2E_DOWNLOADS" >"$XDG_CONFIG_HOME/user-dirs.dirs"
 
-log "running the window test under Xvfb"
+log "running the end-to-end flows under Xvfb"
 xvfb-run -a -s "-screen 0 1280x800x24" node --test --test-reporter=spec tests/e2e/window.test.mjs

@@ -1,4 +1,9 @@
-// A minimal W3C WebDriver client over fetch: just what the window test needs.
+// A minimal W3C WebDriver client over fetch, and the page helpers the end-to-end flows use:
+// click, type, select, wait for text, upload a file into an <input type=file> (native file
+// dialogs can't be driven), and screenshots for the README.
+
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 
 const ELEMENT_KEY = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -28,7 +33,10 @@ async function call(baseUrl, method, path, body) {
   return json.value;
 }
 
-/** Polls `check` until it returns something other than undefined, or fails after `timeoutMs`. */
+/**
+ * Polls `check` until it returns something other than undefined, or fails after `timeoutMs`.
+ * A `FatalPageError` from `check` ends the wait at once.
+ */
 export async function waitFor(description, check, { timeoutMs = 20_000, intervalMs = 200 } = {}) {
   const deadline = Date.now() + timeoutMs;
   let lastError;
@@ -37,6 +45,7 @@ export async function waitFor(description, check, { timeoutMs = 20_000, interval
       const value = await check();
       if (value !== undefined) return value;
     } catch (error) {
+      if (error?.name === "FatalPageError") throw error;
       lastError = error;
     }
     if (Date.now() > deadline) {
@@ -45,6 +54,11 @@ export async function waitFor(description, check, { timeoutMs = 20_000, interval
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** A reference to an element, as WebDriver takes it in a script's arguments. */
+export function elementRef(elementId) {
+  return { [ELEMENT_KEY]: elementId };
 }
 
 export class Session {
@@ -64,15 +78,34 @@ export class Session {
     return call(this.baseUrl, method, `/session/${this.id}${path}`, body);
   }
 
-  /** The element matching `selector`, or undefined when there is none (yet). */
+  /** The element matching `selector` (CSS, or XPath when it starts with `/` or `(`), or undefined when there is none (yet). */
   async find(selector) {
+    const using = /^[/(]/.test(selector) ? "xpath" : "css selector";
     try {
-      const value = await this.#call("POST", "/element", { using: "css selector", value: selector });
+      const value = await this.#call("POST", "/element", { using, value: selector });
       return value[ELEMENT_KEY];
     } catch (error) {
       if (error instanceof WebDriverError && error.error === "no such element") return undefined;
       throw error;
     }
+  }
+
+  click(elementId) {
+    return this.#call("POST", `/element/${elementId}/click`, {});
+  }
+
+  clear(elementId) {
+    return this.#call("POST", `/element/${elementId}/clear`, {});
+  }
+
+  /** Types `text` into the element as key presses (React sees each one). */
+  sendKeys(elementId, text) {
+    return this.#call("POST", `/element/${elementId}/value`, { text });
+  }
+
+  /** A DOM property of the element (`value`, `checked`, `disabled`, …). */
+  property(elementId, name) {
+    return this.#call("GET", `/element/${elementId}/property/${name}`);
   }
 
   text(elementId) {
@@ -89,6 +122,11 @@ export class Session {
     return this.#call("POST", "/execute/sync", { script, args });
   }
 
+  /** Resizes the window (WebDriver's window rect). */
+  setWindowRect(rect) {
+    return this.#call("POST", "/window/rect", rect);
+  }
+
   title() {
     return this.#call("GET", "/title");
   }
@@ -101,4 +139,152 @@ export class Session {
   async delete() {
     await this.#call("DELETE", "");
   }
+}
+
+// ---- page helpers: each waits for its element, so flows read as steps ----
+
+/** The element matching `selector`, once it is on the page. */
+export function element(session, selector, timeoutMs) {
+  return waitFor(`the element ${selector}`, () => session.find(selector), { timeoutMs });
+}
+
+/** An XPath literal for any text (quotes included). */
+function xpathLiteral(text) {
+  if (!text.includes('"')) return `"${text}"`;
+  if (!text.includes("'")) return `'${text}'`;
+  return `concat("${text.replaceAll('"', '", \'"\', "')}")`;
+}
+
+/** The enabled button whose visible text is `text` (optionally inside `within`, an XPath). */
+export function buttonByText(text, within = "") {
+  return `${within}//button[normalize-space()=${xpathLiteral(text)} and not(@disabled)]`;
+}
+
+/** The form control a <label> with this text names. */
+export function controlByLabel(text) {
+  return `//*[@id=//label[normalize-space()=${xpathLiteral(text)}]/@for]`;
+}
+
+/** Clicks the element once it is there (and, for a button, enabled). */
+export async function click(session, selector) {
+  await session.click(await element(session, selector));
+}
+
+/** Types into an input, after clearing it unless `{ clear: false }`. */
+export async function type(session, selector, text, { clear = true } = {}) {
+  const id = await element(session, selector);
+  if (clear) await session.clear(id);
+  await session.sendKeys(id, text);
+}
+
+/**
+ * Sets a control's value the way a person's change would reach React: through the native
+ * setter, then `input` and `change` events. For <select> (one value or, for a multiple one, a
+ * list) and for inputs WebDriver can't type into reliably (date and time).
+ */
+export async function setValue(session, selector, value) {
+  const id = await element(session, selector);
+  const problem = await session.execute(
+    `const [el, value] = arguments;
+     if (el instanceof HTMLSelectElement) {
+       const wanted = Array.isArray(value) ? value : [value];
+       const missing = wanted.filter((v) => ![...el.options].some((o) => o.value === v));
+       if (missing.length > 0) return "no option " + missing.join(", ") + " in " + [...el.options].map((o) => o.value).join(", ");
+       if (el.multiple) for (const o of el.options) o.selected = wanted.includes(o.value);
+       else Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, "value").set.call(el, wanted[0]);
+     } else {
+       Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set.call(el, value);
+     }
+     el.dispatchEvent(new Event("input", { bubbles: true }));
+     el.dispatchEvent(new Event("change", { bubbles: true }));
+     return null;`,
+    [elementRef(id), value],
+  );
+  if (problem !== null) throw new Error(`${selector}: ${problem}`);
+}
+
+/**
+ * Puts a file into an <input type=file> as if the user had picked it: a script builds a
+ * DataTransfer holding a File with `text` and dispatches `change`.
+ */
+export async function uploadFile(session, selector, fileName, text, mimeType = "application/json") {
+  const id = await element(session, selector);
+  await session.execute(
+    `const [el, name, text, type] = arguments;
+     const files = new DataTransfer();
+     files.items.add(new File([text], name, { type }));
+     el.files = files.files;
+     el.dispatchEvent(new Event("change", { bubbles: true }));`,
+    [elementRef(id), fileName, text, mimeType],
+  );
+}
+
+/**
+ * Waits until the text of `selector` satisfies `expected` (a RegExp, a string it must
+ * contain, or a predicate) and returns it. A UI error on screen (`[role=alert]`) fails fast.
+ */
+export async function waitForText(session, selector, expected, { timeoutMs = 20_000, failOnAlert = true } = {}) {
+  const matches =
+    expected instanceof RegExp
+      ? (text) => expected.test(text)
+      : typeof expected === "function"
+        ? expected
+        : (text) => text.includes(expected);
+  let last;
+  try {
+    return await waitFor(
+      `${selector} to show ${String(expected)}`,
+      async () => {
+        last = await session.textOf(selector);
+        if (last !== undefined && matches(last)) return last;
+        if (failOnAlert) {
+          const alert = await session.textOf('[role="alert"]');
+          if (alert !== undefined && alert.trim() !== "") throw new FatalPageError(alert);
+        }
+        return undefined;
+      },
+      { timeoutMs },
+    );
+  } catch (error) {
+    if (last !== undefined && !(error instanceof FatalPageError)) error.message += `; it showed: ${JSON.stringify(last)}`;
+    throw error;
+  }
+}
+
+/** An error the page shows: no point waiting longer. */
+export class FatalPageError extends Error {
+  constructor(alert) {
+    super(`the page shows an error: ${alert}`);
+    this.name = "FatalPageError";
+  }
+}
+
+/** The value (or another DOM property) of the control at `selector`. */
+export async function valueOf(session, selector, name = "value") {
+  return session.property(await element(session, selector), name);
+}
+
+/**
+ * Saves a PNG of the window as `<name>.png` in the folder HUBSYNC_E2E_SCREENSHOTS names
+ * (tests/e2e/screenshots.sh sets it to docs/screenshots); without it, nothing is written so
+ * test runs leave the tree clean. `scrollTo` (a selector) first scrolls that element to the
+ * window's top (`block` "start") or bottom ("end"). Returns the path, or undefined.
+ */
+export async function screenshot(session, name, { scrollTo, block = "start" } = {}) {
+  const folder = process.env.HUBSYNC_E2E_SCREENSHOTS;
+  if (!folder) return undefined;
+  if (scrollTo !== undefined) {
+    await session.execute(
+      `const [el, block] = arguments;
+       const box = el.getBoundingClientRect();
+       const y = window.scrollY + (block === "end" ? box.bottom - window.innerHeight + 16 : box.top - 16);
+       window.scrollTo(0, Math.max(0, y));`,
+      [elementRef(await element(session, scrollTo)), block],
+    );
+  }
+  await mkdir(folder, { recursive: true });
+  const path = join(folder, `${name}.png`);
+  await writeFile(path, await session.screenshot());
+  console.log(`screenshot: ${path}`);
+  return path;
 }

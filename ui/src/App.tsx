@@ -10,11 +10,12 @@ import { LeadsScreen } from "./leads/LeadsScreen";
 import type { Loadable } from "./loadable";
 import { MappingScreen } from "./MappingScreen";
 import { PortalBanner } from "./PortalBanner";
+import { PullRulesScreen } from "./pullrules/PullRulesScreen";
 import { PushRulesScreen } from "./PushRulesScreen";
 import { ShowLogs } from "./ShowLogs";
 import { SyncScreen } from "./sync/SyncScreen";
 
-type Screen = "connection" | "leads" | "fields" | "mapping" | "push-rules" | "sync" | "history";
+type Screen = "connection" | "leads" | "fields" | "mapping" | "push-rules" | "pull-rules" | "sync" | "history";
 
 const SCREENS: readonly { screen: Screen; label: string }[] = [
   { screen: "connection", label: "Connection" },
@@ -22,6 +23,7 @@ const SCREENS: readonly { screen: Screen; label: string }[] = [
   { screen: "fields", label: "Data model" },
   { screen: "mapping", label: "Mapping" },
   { screen: "push-rules", label: "Push rules" },
+  { screen: "pull-rules", label: "Pull rules" },
   { screen: "sync", label: "Sync" },
   { screen: "history", label: "History" },
 ];
@@ -109,6 +111,7 @@ export function App() {
         {screen === "fields" && <FieldsScreen />}
         {screen === "mapping" && <MappingScreen key={activeKey(overview)} />}
         {screen === "push-rules" && <PushRulesScreen key={activeKey(overview)} />}
+        {screen === "pull-rules" && <PullRulesScreen key={activeKey(overview)} />}
         {screen === "sync" && <SyncScreen key={activeKey(overview)} />}
         {screen === "history" && <HistoryScreen />}
       </main>

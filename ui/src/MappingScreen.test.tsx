@@ -6,6 +6,13 @@ import type { ContactProperty } from "./bindings/ContactProperty";
 import type { Field } from "./bindings/Field";
 import * as ipc from "./ipc";
 import { MappingScreen } from "./MappingScreen";
+import * as fileIpc from "./mappingfile/ipc";
+
+vi.mock("./mappingfile/ipc", () => ({
+  exportMappingFile: vi.fn(),
+  previewMappingFile: vi.fn(),
+  importMappingFile: vi.fn(),
+}));
 
 vi.mock("./ipc", async (importOriginal) => {
   const actual = await importOriginal<typeof import("./ipc")>();
@@ -85,7 +92,7 @@ describe("MappingScreen", () => {
     const rule = await screen.findByRole("combobox", { name: "Write rule for Company" });
     await user.selectOptions(rule, "overwrite");
     expect(ipc.setMapping).toHaveBeenCalledWith("company", "company", "overwrite");
-    expect((await screen.findByRole("status")).textContent).toContain("Overwrite");
+    expect(await screen.findByText("company → company: Overwrite.")).toBeTruthy();
 
     await user.click(screen.getByRole("button", { name: /Remove/ }));
     expect(ipc.removeMapping).toHaveBeenCalledWith("company");
@@ -146,5 +153,30 @@ describe("MappingScreen", () => {
     await user.click(screen.getByRole("button", { name: "Add row" }));
     expect(ipc.setMapping).toHaveBeenCalledWith("signed_up", "signed_up_flag", null);
     expect((await screen.findByTestId("save-warning")).textContent).toContain("was not checked in HubSpot");
+  });
+
+  it("reads the rows again after a mapping file is imported", async () => {
+    const user = userEvent.setup();
+    const plan = {
+      new_fields: [],
+      added: [{ field_key: "signed_up", property: "signed_up_flag", write_rule: "overwrite" as const }],
+      changed: [],
+      removed: [],
+      unchanged: 2,
+    };
+    vi.mocked(fileIpc.previewMappingFile).mockResolvedValue({ plan, checked_in_hubspot: true, warning: null });
+    vi.mocked(fileIpc.importMappingFile).mockResolvedValue({ plan, checked_in_hubspot: true, warning: null });
+    render(<MappingScreen />);
+    await screen.findByTestId("mapping-row-company");
+    vi.mocked(ipc.listMappings).mockClear();
+    vi.mocked(ipc.listMappings).mockResolvedValue([
+      { field_key: "email", property: "email", write_rule: "overwrite" },
+      { field_key: "company", property: "company", write_rule: "if-empty" },
+      { field_key: "signed_up", property: "signed_up_flag", write_rule: "overwrite" },
+    ]);
+    await user.upload(screen.getByTestId("mapping-import-file"), new File(["{}"], "mapping.json"));
+    await user.click(await screen.findByTestId("mapping-import-confirm"));
+    expect(await screen.findByTestId("mapping-row-signed_up")).toBeTruthy();
+    expect(ipc.listMappings).toHaveBeenCalledOnce();
   });
 });

@@ -9,6 +9,7 @@ import type { WriteRule } from "./bindings/WriteRule";
 import { ErrorMessage } from "./ErrorMessage";
 import { contactProperties, listFields, listMappings, removeMapping, setMapping, toCommandError } from "./ipc";
 import type { Loadable } from "./loadable";
+import { MappingFileCard } from "./mappingfile/MappingFileCard";
 import type { CommandError } from "./portal";
 
 const RULES: readonly { rule: WriteRule; label: string }[] = [
@@ -34,6 +35,8 @@ export function MappingScreen() {
   const [warning, setWarning] = useState<string | null>(null);
   const [error, setError] = useState<{ error: CommandError; title: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  // An imported mapping file changes the rows (and maybe the fields): read them again.
+  const [reads, setReads] = useState(0);
 
   useEffect(() => {
     let current = true;
@@ -45,6 +48,13 @@ export function MappingScreen() {
         if (current) setLocal({ status: "failed", error: toCommandError(e) });
       },
     );
+    return () => {
+      current = false;
+    };
+  }, [reads]);
+
+  useEffect(() => {
+    let current = true;
     contactProperties().then(
       (value) => {
         if (current) setLive({ status: "ready", value });
@@ -167,6 +177,11 @@ export function MappingScreen() {
           }}
         />
       )}
+      <MappingFileCard
+        onImported={() => {
+          setReads((n) => n + 1);
+        }}
+      />
     </div>
   );
 }

@@ -454,6 +454,28 @@ pub enum MappingCommand {
     /// Stop sending a lead field to HubSpot. The email mapping can't be removed: it is what
     /// matches leads to contacts.
     Remove(MappingRemoveArgs),
+    /// Write the mapping, with the custom fields its rows name, to a JSON file (replaced whole).
+    Export(MappingExportArgs),
+    /// Replace the mapping with a mapping file's, adding the custom fields it defines; the
+    /// email row stays. The file is checked whole first (against the portal's properties when
+    /// connected) and every problem is listed; any problem changes nothing.
+    Import(MappingImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MappingExportArgs {
+    /// The JSON file to write.
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct MappingImportArgs {
+    /// The mapping file (`hubsync mapping export`, or the app's Export mapping).
+    pub file: PathBuf,
+
+    /// Only say what the import would add, change and remove.
+    #[arg(long)]
+    pub preview: bool,
 }
 
 #[derive(Debug, Args)]

@@ -32,8 +32,9 @@ pub struct ConfigFile {
     pub pull_rules: Option<Value>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
+#[ts(export)]
 pub struct CustomField {
     pub key: String,
     #[serde(default)]
@@ -118,24 +119,10 @@ impl Store {
 
         let now = stamp(self.clock.now());
         let tx = self.conn.transaction()?;
-        for (field, options) in new_fields {
-            let position: i64 = tx.query_row("SELECT COALESCE(MAX(position), 0) + 1 FROM fields", [], |r| r.get(0))?;
-            let label =
-                field.label.clone().filter(|l| !l.trim().is_empty()).unwrap_or_else(|| default_label(&field.key));
-            tx.execute(
-                "INSERT INTO fields (key, label, type, options, builtin, position, created_at) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)",
-                params![field.key, label, field.kind.as_str(), serde_json::to_string(&options).expect("strings"), position, now],
-            )?;
-        }
+        insert_custom_fields(&tx, &new_fields, &now)?;
         // The file replaces the active portal's configuration; other portals keep theirs.
         let portal = active_profile(&tx)?;
-        tx.execute("DELETE FROM portal_mappings WHERE portal_id = ?1 AND field_key <> 'email'", [portal])?;
-        for mapping in config.mappings.iter().filter(|m| m.field_key != "email") {
-            tx.execute(
-                "INSERT INTO portal_mappings (portal_id, field_key, property, write_rule) VALUES (?1, ?2, ?3, ?4)",
-                params![portal, mapping.field_key, mapping.property, mapping.write_rule.as_str()],
-            )?;
-        }
+        replace_mappings(&tx, portal, &config.mappings)?;
         tx.execute(
             "UPDATE portal_push_rules SET update_enabled = ?1, create_enabled = ?2 WHERE portal_id = ?3",
             params![config.push_rules.update, config.push_rules.create, portal],
@@ -151,4 +138,34 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// Adds custom fields (checked, with their options as `check_field_definition` returned them)
+/// after the existing ones.
+pub(crate) fn insert_custom_fields(
+    tx: &rusqlite::Transaction<'_>,
+    fields: &[(&CustomField, Vec<String>)],
+    now: &str,
+) -> Result<()> {
+    for (field, options) in fields {
+        let position: i64 = tx.query_row("SELECT COALESCE(MAX(position), 0) + 1 FROM fields", [], |r| r.get(0))?;
+        let label = field.label.clone().filter(|l| !l.trim().is_empty()).unwrap_or_else(|| default_label(&field.key));
+        tx.execute(
+            "INSERT INTO fields (key, label, type, options, builtin, position, created_at) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)",
+            params![field.key, label, field.kind.as_str(), serde_json::to_string(options).expect("strings"), position, now],
+        )?;
+    }
+    Ok(())
+}
+
+/// Replaces a portal's mapping with `mappings`; the email row stays as it is.
+pub(crate) fn replace_mappings(tx: &rusqlite::Transaction<'_>, portal: i64, mappings: &[Mapping]) -> Result<()> {
+    tx.execute("DELETE FROM portal_mappings WHERE portal_id = ?1 AND field_key <> 'email'", [portal])?;
+    for mapping in mappings.iter().filter(|m| m.field_key != "email") {
+        tx.execute(
+            "INSERT INTO portal_mappings (portal_id, field_key, property, write_rule) VALUES (?1, ?2, ?3, ?4)",
+            params![portal, mapping.field_key, mapping.property, mapping.write_rule.as_str()],
+        )?;
+    }
+    Ok(())
 }

@@ -49,6 +49,8 @@ pub enum StoreError {
     InvalidRows(Vec<RowError>),
     #[error("the configuration file can't be used: {0}; nothing was changed")]
     InvalidConfig(String),
+    #[error("the mapping file can't be imported, so nothing was changed:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    InvalidMappingFile(Vec<String>),
     #[error("the lead store is corrupt: {0}")]
     Corrupt(String),
     #[error("lead store: {0}")]
@@ -79,6 +81,7 @@ impl StoreError {
             StoreError::InvalidPortal(_) => "invalid_portal",
             StoreError::InvalidRows(_) => "invalid_rows",
             StoreError::InvalidConfig(_) => "invalid_config",
+            StoreError::InvalidMappingFile(_) => "invalid_mapping_file",
             StoreError::Corrupt(_) => "store_corrupt",
             StoreError::Sqlite(_) => "store_error",
         }

@@ -3,7 +3,7 @@
 //! field's type can fill it (`convert::fit`) is told before anything is sent.
 
 use hubsync_hubspot::Property;
-use hubsync_store::{Store, StoreError};
+use hubsync_store::{Mapping, Store, StoreError};
 
 pub use crate::convert::{Fit, fit};
 
@@ -49,6 +49,20 @@ pub fn unchecked_warning(property: &str, why: &str) -> String {
     format!("the property {property} was not checked in HubSpot: {why}")
 }
 
+/// The rows of a mapping file the live portal refuses (unknown or read-only properties), in
+/// words naming the row; the email row is not asked about.
+pub fn file_problems(properties: &[Property], mappings: &[Mapping]) -> Vec<String> {
+    mappings
+        .iter()
+        .filter(|m| m.field_key != "email")
+        .filter_map(|m| {
+            check_property(properties, &m.property)
+                .err()
+                .map(|refusal| format!("the row {} → {}: {refusal}", m.field_key, m.property))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +86,22 @@ mod tests {
         let read_only = check_property(&properties, "hs_score").unwrap_err();
         assert_eq!(read_only.code(), "read_only_property");
         assert!(read_only.to_string().contains("(HS_SCORE) is read-only"), "{read_only}");
+    }
+
+    #[test]
+    fn a_files_refused_rows_are_named() {
+        let properties = [property("company", false), property("hs_score", true)];
+        let row = |field_key: &str, property: &str| Mapping {
+            field_key: field_key.into(),
+            property: property.into(),
+            write_rule: hubsync_store::WriteRule::Overwrite,
+        };
+        let problems = file_problems(
+            &properties,
+            &[row("email", "email"), row("company", "company"), row("score", "hs_score"), row("x", "nope")],
+        );
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].starts_with("the row score → hs_score: the HubSpot property hs_score"), "{problems:?}");
+        assert_eq!(problems[1], "the row x → nope: HubSpot has no contact property \"nope\"");
     }
 }

@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hubsync_hubspot::Property;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use ts_rs::TS;
 
 use crate::owners::OwnerDirectory;
 
@@ -20,8 +21,9 @@ pub const MAX_FILTER_CHARS: usize = 1_500;
 /// The pseudo-property for "owned by": its value is the owner's email.
 pub const OWNER: &str = "owner";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
+#[ts(export)]
 pub enum Operator {
     Equals,
     NotEquals,
@@ -73,10 +75,25 @@ impl Operator {
             _ => (1, Some(1)),
         }
     }
+
+    /// `Some("takes …, got n")` when `got` values don't suit the operator.
+    fn count_problem(self, got: usize) -> Option<String> {
+        let (min, max) = self.values_wanted();
+        if got >= min && max.is_none_or(|m| got <= m) {
+            return None;
+        }
+        let wanted = match (min, max) {
+            (0, Some(0)) => "no value".to_string(),
+            (n, Some(m)) if n == m => format!("{n} value{}", if n == 1 { "" } else { "s" }),
+            (n, _) => format!("at least {n} value"),
+        };
+        Some(format!("takes {wanted}, got {got}"))
+    }
 }
 
 /// One condition: a contact property (or `owner`), an operator and its values.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Condition {
     pub property: String,
     pub operator: Operator,
@@ -105,14 +122,8 @@ impl Condition {
             }
             _ => [unquote(rest).to_string()].into_iter().filter(|v| !v.is_empty()).collect(),
         };
-        let (min, max) = operator.values_wanted();
-        if values.len() < min || max.is_some_and(|m| values.len() > m) {
-            let wanted = match (min, max) {
-                (0, Some(0)) => "no value".to_string(),
-                (n, Some(m)) if n == m => format!("{n} value{}", if n == 1 { "" } else { "s" }),
-                (n, _) => format!("at least {n} value"),
-            };
-            return Err(format!("{text:?}: {op} takes {wanted}, got {}", values.len()));
+        if let Some(problem) = operator.count_problem(values.len()) {
+            return Err(format!("{text:?}: {op} {problem}"));
         }
         Ok(Condition { property: property.to_lowercase(), operator, values })
     }
@@ -128,8 +139,9 @@ fn unquote(value: &str) -> &str {
 }
 
 /// What a pull brings in.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct PullRules {
     /// All must hold; none means every contact.
     #[serde(default)]
@@ -139,6 +151,7 @@ pub struct PullRules {
     pub new_only: bool,
     /// Only contacts modified on or after this instant.
     #[serde(default)]
+    #[ts(type = "string | null")]
     pub modified_since: Option<DateTime<Utc>>,
     /// Incremental: only contacts modified since the last completed live pull began (every
     /// contact, as the other rules select, when there was none).
@@ -190,42 +203,152 @@ pub fn parse_instant(raw: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|_| format!("{raw:?} is not a date (YYYY-MM-DD) or a date and time (2026-05-01T09:30:00Z)"))
 }
 
+/// What is wrong with the rules: the condition it belongs to (its position, from 0) when it is
+/// one condition's, and what to change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct RuleProblem {
+    #[ts(type = "number | null")]
+    pub condition: Option<usize>,
+    pub message: String,
+}
+
+impl RuleProblem {
+    fn whole(message: String) -> RuleProblem {
+        RuleProblem { condition: None, message }
+    }
+}
+
 /// Compiles the rules to one HubSpot filter group (`[]` for every contact): each condition
 /// checked against the live property (it exists; the operator suits its type; values parse as
 /// its type; options are among its options), owners' emails turned into their ids, and the
 /// whole kept within HubSpot's limits. The error says what to change.
 pub fn compile(rules: &PullRules, properties: &[Property], owners: &OwnerDirectory) -> Result<Vec<Value>, String> {
+    check(rules, properties, owners).map_err(|problems| {
+        problems.into_iter().next().map(|p| p.message).unwrap_or_else(|| "the rules can't be used".into())
+    })
+}
+
+/// `compile`, telling every condition's problem at once (each with its position) so an editor
+/// can show them by their rows. Never an empty list on error.
+pub fn check(
+    rules: &PullRules,
+    properties: &[Property],
+    owners: &OwnerDirectory,
+) -> Result<Vec<Value>, Vec<RuleProblem>> {
     if rules.conditions.len() > MAX_CONDITIONS {
-        return Err(format!(
+        return Err(vec![RuleProblem::whole(format!(
             "{} conditions: HubSpot's search takes 6 per rule and the pull needs one to page past 10,000 results, so at most {MAX_CONDITIONS}",
             rules.conditions.len()
-        ));
+        ))]);
     }
     let mut filters = Vec::with_capacity(rules.conditions.len() + 1);
-    for condition in &rules.conditions {
-        filters.push(compile_condition(condition, properties, owners)?);
+    let mut problems = Vec::new();
+    for (index, condition) in rules.conditions.iter().enumerate() {
+        match compile_condition(condition, properties, owners) {
+            Ok(filter) => filters.push(filter),
+            Err(message) => problems.push(RuleProblem { condition: Some(index), message }),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
     }
     // An incremental rule needs its date filter even before there is a last pull.
     let since = rules.modified_since.or(rules.since_last_pull.then_some(DateTime::<Utc>::UNIX_EPOCH));
     if let Some(since) = since {
         filters.push(json!({ "propertyName": "lastmodifieddate", "operator": "GTE", "value": since.timestamp_millis().to_string() }));
         if filters.len() > MAX_CONDITIONS {
-            return Err(format!(
+            return Err(vec![RuleProblem::whole(format!(
                 "{MAX_CONDITIONS} conditions and a modified-since date (or since-last-pull): together they need one more filter than HubSpot's search takes; drop a condition"
-            ));
+            ))]);
         }
     }
     let chars = Value::Array(filters.clone()).to_string().chars().count();
     if chars > MAX_FILTER_CHARS {
-        return Err(format!(
+        return Err(vec![RuleProblem::whole(format!(
             "the conditions take {chars} characters of HubSpot's 3,000-character search request; at most {MAX_FILTER_CHARS} leave room for the rest (shorten the lists of values)"
-        ));
+        ))]);
     }
     Ok(filters)
 }
 
+/// The operators that suit a property's type (`None`: the `owner` pseudo-property), in the
+/// order an editor offers them; `check` accepts each with a value of the type.
+pub fn operators_for(property: Option<&Property>) -> Vec<Operator> {
+    use Operator::*;
+    let Some(property) = property else {
+        return vec![Equals, NotEquals, OneOf, Known, Unknown];
+    };
+    match property.kind.as_str() {
+        "number" => vec![Equals, NotEquals, OneOf, GreaterThan, LessThan, Between, Known, Unknown],
+        "date" | "datetime" => vec![Equals, NotEquals, GreaterThan, LessThan, Between, Known, Unknown],
+        "bool" => vec![Equals, NotEquals, Known, Unknown],
+        "enumeration" if !property.external_options => vec![Equals, NotEquals, OneOf, Known, Unknown],
+        _ => vec![Equals, NotEquals, OneOf, Contains, Known, Unknown],
+    }
+}
+
+/// A choice for a condition's value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ChoiceOption {
+    pub value: String,
+    pub label: String,
+}
+
+/// A property a condition can test, as an editor offers it: its type, the operators that suit
+/// it and, for a choice, its options.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ConditionProperty {
+    pub name: String,
+    pub label: String,
+    /// HubSpot's type (string, number, bool, date, datetime, enumeration, phone_number), or
+    /// `owner` for the owner pseudo-property (its values are owners' emails).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub operators: Vec<Operator>,
+    pub options: Vec<ChoiceOption>,
+}
+
+/// Every property a condition can test: `owner` first, then the portal's properties by label.
+pub fn condition_properties(properties: &[Property]) -> Vec<ConditionProperty> {
+    let owner = ConditionProperty {
+        name: OWNER.into(),
+        label: "Contact owner (by email)".into(),
+        kind: OWNER.into(),
+        operators: operators_for(None),
+        options: Vec::new(),
+    };
+    let mut described: Vec<ConditionProperty> = properties
+        .iter()
+        .map(|p| ConditionProperty {
+            name: p.name.clone(),
+            label: p.label.clone(),
+            kind: p.kind.clone(),
+            operators: operators_for(Some(p)),
+            options: if p.kind == "enumeration" && !p.external_options {
+                p.options.iter().map(|o| ChoiceOption { value: o.value.clone(), label: o.label.clone() }).collect()
+            } else {
+                Vec::new()
+            },
+        })
+        .collect();
+    described.sort_by(|a, b| a.label.to_lowercase().cmp(&b.label.to_lowercase()).then(a.name.cmp(&b.name)));
+    std::iter::once(owner).chain(described).collect()
+}
+
 fn compile_condition(condition: &Condition, properties: &[Property], owners: &OwnerDirectory) -> Result<Value, String> {
     let name = condition.property.as_str();
+    if name.is_empty() {
+        return Err("choose a property".into());
+    }
+    if let Some(problem) = condition.operator.count_problem(condition.values.len()) {
+        return Err(format!("{name} {} {problem}", condition.operator.as_str()));
+    }
+    if condition.values.iter().any(|v| v.trim().is_empty()) {
+        return Err(format!("{name} {}: a value is empty; fill it in or remove it", condition.operator.as_str()));
+    }
     let (property_name, values) = if name == OWNER {
         let ids = condition
             .values
@@ -353,5 +476,103 @@ mod tests {
         assert_eq!(parse_instant("2026-05-01").unwrap().timestamp_millis(), 1_777_593_600_000);
         assert!(parse_instant("2026-05-01T10:00:00+02:00").is_ok());
         assert!(parse_instant("01/05/2026").unwrap_err().contains("YYYY-MM-DD"));
+    }
+
+    fn properties() -> Vec<Property> {
+        serde_json::from_value(json!([
+            { "name": "score", "label": "Score", "type": "number" },
+            { "name": "closedate", "label": "Close date", "type": "datetime" },
+            { "name": "opted_in", "label": "Opted in", "type": "bool" },
+            { "name": "lifecyclestage", "label": "Lifecycle stage", "type": "enumeration",
+              "options": [{ "value": "lead", "label": "Lead" }, { "value": "customer", "label": "Customer" }] },
+            { "name": "company", "label": "Company", "type": "string" },
+        ]))
+        .unwrap()
+    }
+
+    fn sample(kind: &str, operator: Operator) -> Vec<String> {
+        let one = match kind {
+            "number" => "5",
+            "datetime" => "2026-05-01",
+            "bool" => "true",
+            "enumeration" => "lead",
+            _ => "acme",
+        };
+        let two = match kind {
+            "number" => "9",
+            "datetime" => "2026-06-01",
+            _ => "customer",
+        };
+        match operator.values_wanted() {
+            (0, _) => vec![],
+            (2, _) => vec![one.into(), two.into()],
+            _ => vec![one.into()],
+        }
+    }
+
+    #[test]
+    fn every_offered_operator_is_accepted_with_a_value_of_the_type() {
+        let properties = properties();
+        for property in &properties {
+            let offered = operators_for(Some(property));
+            assert!(!offered.is_empty());
+            for operator in offered {
+                let values = sample(&property.kind, operator);
+                let rules = PullRules {
+                    conditions: vec![Condition { property: property.name.clone(), operator, values }],
+                    ..PullRules::default()
+                };
+                let checked = check(&rules, &properties, &OwnerDirectory::default());
+                assert!(checked.is_ok(), "{} {operator:?}: {checked:?}", property.name);
+            }
+        }
+        assert!(!operators_for(Some(&properties[0])).contains(&Operator::Contains), "numbers: no contains");
+        assert!(!operators_for(Some(&properties[3])).contains(&Operator::GreaterThan), "choices: no ordering");
+    }
+
+    #[test]
+    fn check_tells_each_conditions_problem_with_its_position() {
+        let rules = PullRules {
+            conditions: vec![
+                Condition { property: "score".into(), operator: Operator::GreaterThan, values: vec!["many".into()] },
+                Condition { property: "company".into(), operator: Operator::Equals, values: vec!["Acme".into()] },
+                Condition { property: "lifecyclestage".into(), operator: Operator::Equals, values: vec!["vip".into()] },
+                Condition { property: "company".into(), operator: Operator::Between, values: vec!["a".into()] },
+                Condition { property: "company".into(), operator: Operator::Equals, values: vec![" ".into()] },
+            ],
+            ..PullRules::default()
+        };
+        let problems = check(&rules, &properties(), &OwnerDirectory::default()).unwrap_err();
+        let positions: Vec<Option<usize>> = problems.iter().map(|p| p.condition).collect();
+        assert_eq!(positions, [Some(0), Some(2), Some(3), Some(4)]);
+        assert!(problems[0].message.contains("score is a number"), "{problems:?}");
+        assert!(problems[1].message.contains("not one of lifecyclestage's options: lead, customer"), "{problems:?}");
+        assert!(problems[2].message.contains("takes 2 values, got 1"), "{problems:?}");
+        assert!(problems[3].message.contains("a value is empty"), "{problems:?}");
+        // `compile` reports the first, as the command line shows it.
+        assert_eq!(compile(&rules, &properties(), &OwnerDirectory::default()).unwrap_err(), problems[0].message);
+    }
+
+    #[test]
+    fn the_whole_rule_problems_have_no_position() {
+        let condition = Condition { property: "company".into(), operator: Operator::Known, values: vec![] };
+        let rules =
+            PullRules { conditions: vec![condition; MAX_CONDITIONS], since_last_pull: true, ..PullRules::default() };
+        let problems = check(&rules, &properties(), &OwnerDirectory::default()).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].condition, None);
+        assert!(problems[0].message.contains("drop a condition"));
+    }
+
+    #[test]
+    fn condition_properties_offer_owner_first_then_by_label_with_choices() {
+        let offered = condition_properties(&properties());
+        let names: Vec<&str> = offered.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["owner", "closedate", "company", "lifecyclestage", "opted_in", "score"]);
+        assert_eq!(offered[0].kind, "owner");
+        let stage = &offered[3];
+        assert_eq!(stage.options.iter().map(|o| o.label.as_str()).collect::<Vec<_>>(), ["Lead", "Customer"]);
+        assert!(offered[2].options.is_empty());
+        assert_eq!(offered[4].operators, [Operator::Equals, Operator::NotEquals, Operator::Known, Operator::Unknown]);
     }
 }

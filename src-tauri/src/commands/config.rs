@@ -151,7 +151,7 @@ pub async fn set_push_rules(
     workspace.get()?.store.lock().await.set_push_rules(update, create).map_err(store_error)
 }
 
-async fn live_properties(ws: &Workspace) -> Result<Vec<Property>, CommandError> {
+pub(crate) async fn live_properties(ws: &Workspace) -> Result<Vec<Property>, CommandError> {
     let portal = active(ws).await?;
     usable(&portal)?;
     let client = ws.client_for(portal, interactive)?;

@@ -385,7 +385,7 @@ fn open_store(db: &Path) -> Result<Store, CommandError> {
 }
 
 /// Where saved files go: the Downloads folder, or the app's data folder when there is none.
-fn save_dir(app: &AppHandle) -> Result<PathBuf, CommandError> {
+pub(crate) fn save_dir(app: &AppHandle) -> Result<PathBuf, CommandError> {
     let dir = app.path().download_dir().or_else(|_| app.path().app_data_dir()).map_err(|e| {
         CommandError::new("no_save_folder", format!("This system has no Downloads or data folder for the app: {e}"))
     })?;
@@ -432,13 +432,13 @@ fn staged_path(dir: &Path, token: &str) -> Result<PathBuf, CommandError> {
 }
 
 /// Now, as saved files' names carry it.
-fn file_stamp() -> String {
+pub(crate) fn file_stamp() -> String {
     hubsync_store::Clock::now(&SystemClock).format("%Y%m%d-%H%M%S").to_string()
 }
 
 /// `dir/<stem>-<date>-<time>.<ext>`, with `-2`, `-3`, … when that name is taken: a saved file
 /// never replaces another.
-fn unique_path(dir: &Path, stem: &str, ext: &str, stamp: &str) -> PathBuf {
+pub(crate) fn unique_path(dir: &Path, stem: &str, ext: &str, stamp: &str) -> PathBuf {
     let base = format!("{stem}-{stamp}");
     let mut path = dir.join(format!("{base}.{ext}"));
     let mut n = 2;

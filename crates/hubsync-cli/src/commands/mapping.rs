@@ -1,12 +1,14 @@
-//! `hubsync mapping list | set | remove`.
+//! `hubsync mapping list | set | remove | export | import`.
 
-use hubsync_store::Mapping;
+use anyhow::Context as _;
+use hubsync_store::{Mapping, MappingFile, MappingImportPlan};
 use hubsync_sync::mapping_check::{self, PropertyRefusal};
 use serde::Serialize;
 
-use crate::cli::{MappingCommand, MappingSetArgs};
+use crate::cli::{MappingCommand, MappingExportArgs, MappingImportArgs, MappingSetArgs};
 use crate::context::Context;
 use crate::error::CliError;
+use crate::files::replace_file;
 use crate::output::{Table, emit, warn};
 
 #[derive(Debug, Serialize)]
@@ -42,7 +44,86 @@ pub async fn run(ctx: &mut Context, command: MappingCommand) -> anyhow::Result<(
                 format!("The field {} is no longer sent to HubSpot.", r.removed)
             })
         }
+        MappingCommand::Export(args) => export(ctx, args),
+        MappingCommand::Import(args) => import(ctx, args).await,
     }
+}
+
+#[derive(Debug, Serialize)]
+pub struct MappingExported {
+    pub file: String,
+    pub rows: usize,
+    pub fields: usize,
+}
+
+fn export(ctx: &mut Context, args: MappingExportArgs) -> anyhow::Result<()> {
+    let file = ctx.store.export_mapping()?;
+    let text = file.to_text();
+    replace_file(&args.file, |temp| Ok(std::fs::write(temp, &text)?))
+        .with_context(|| format!("cannot write {}", args.file.display()))?;
+    let done =
+        MappingExported { file: args.file.display().to_string(), rows: file.mappings.len(), fields: file.fields.len() };
+    emit(ctx.json, &done, |d| format!("Exported {} mapping rows and {} custom fields to {}.", d.rows, d.fields, d.file))
+}
+
+#[derive(Debug, Serialize)]
+pub struct MappingImported {
+    pub file: String,
+    pub preview: bool,
+    #[serde(flatten)]
+    pub plan: MappingImportPlan,
+    pub checked_in_hubspot: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+async fn import(ctx: &mut Context, args: MappingImportArgs) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let file = MappingFile::parse(&text)?;
+    // The live portal refuses unknown and read-only properties; offline they are checked when a sync runs.
+    let properties = match ctx.interactive_client() {
+        Ok(client) => client.properties().await.map_err(|error| CliError::from(&error).message),
+        Err(error) => Err(error.message),
+    };
+    let (problems, warning) = match properties {
+        Ok(properties) => (mapping_check::file_problems(&properties, &file.mappings), None),
+        Err(why) => (Vec::new(), Some(format!("the properties were not checked in HubSpot: {why}"))),
+    };
+    if let Some(warning) = &warning {
+        warn(ctx.json, warning);
+    }
+    let plan = if args.preview {
+        ctx.store.plan_mapping_import(&file, problems)?
+    } else {
+        ctx.store.import_mapping(&file, problems)?
+    };
+    let report = MappingImported {
+        file: args.file.display().to_string(),
+        preview: args.preview,
+        plan,
+        checked_in_hubspot: warning.is_none(),
+        warning,
+    };
+    emit(ctx.json, &report, render_import)
+}
+
+fn render_import(report: &MappingImported) -> String {
+    let plan = &report.plan;
+    let describe = |m: &Mapping| format!("{} → {} ({})", m.field_key, m.property, m.write_rule.as_str());
+    let mut lines = vec![if report.preview {
+        format!("Importing {} would:", report.file)
+    } else {
+        format!("Imported {}:", report.file)
+    }];
+    lines.extend(plan.new_fields.iter().map(|f| format!("  add the custom field {} ({})", f.key, f.kind.as_str())));
+    lines.extend(plan.added.iter().map(|m| format!("  add {}", describe(m))));
+    lines.extend(plan.changed.iter().map(|c| format!("  change {} to {}", describe(&c.before), describe(&c.after))));
+    lines.extend(plan.removed.iter().map(|m| format!("  remove {}", describe(m))));
+    if !plan.changes_anything() {
+        lines.push("  nothing: the file matches the mapping".into());
+    }
+    lines.push(format!("  {} rows stay as they are", plan.unchanged));
+    lines.join("\n")
 }
 
 async fn set(ctx: &mut Context, args: MappingSetArgs) -> anyhow::Result<()> {

@@ -99,3 +99,48 @@ fn the_configuration_exports_and_imports_as_one_file() {
     assert!(error["message"].as_str().unwrap().contains("line 1"), "{error}");
     assert_eq!(target.json(&["mapping", "list"]), source.json(&["mapping", "list"]), "unchanged");
 }
+
+#[test]
+fn the_mapping_moves_between_stores_as_a_file() {
+    let portal = Portal::start();
+    let from = Hub::new();
+    from.connect(&portal);
+    from.run(&["fields", "add", "tier", "--type", "single-choice", "--options", "gold,silver"]).ok();
+    from.run(&["mapping", "set", "tier", "industry", "--rule", "if-empty"]).ok();
+    from.run(&["mapping", "set", "company", "company"]).ok();
+    let file = from.dir().join("mapping.json");
+    let exported = from.json(&["mapping", "export", file.to_str().unwrap()]);
+    assert_eq!((exported["rows"].as_u64(), exported["fields"].as_u64()), (Some(3), Some(1)), "{exported}");
+
+    let to = Hub::new();
+    to.connect(&portal);
+    to.run(&["mapping", "set", "job_title", "jobtitle"]).ok();
+    let preview = to.json(&["mapping", "import", file.to_str().unwrap(), "--preview"]);
+    assert_eq!(preview["checked_in_hubspot"], true);
+    assert_eq!(preview["new_fields"][0]["key"], "tier");
+    assert_eq!(preview["added"].as_array().unwrap().len(), 2, "{preview}");
+    assert_eq!(
+        preview["removed"],
+        json!([{ "field_key": "job_title", "property": "jobtitle", "write_rule": "overwrite" }])
+    );
+    assert_eq!(to.json(&["mapping", "list"])["mappings"].as_array().unwrap().len(), 2, "a preview changes nothing");
+
+    let text = to.run(&["mapping", "import", file.to_str().unwrap()]).ok().stdout;
+    assert!(text.contains("add tier → industry (if-empty)") && text.contains("remove job_title → jobtitle"), "{text}");
+    assert_eq!(to.json(&["mapping", "list"]), from.json(&["mapping", "list"]));
+
+    // A file naming a property the portal lacks, and a field no one defines: both told, nothing changed.
+    let bad = from.dir().join("bad.json");
+    let mut body: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    body["mappings"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "field_key": "ghost", "property": "no_such_property", "write_rule": "overwrite" }));
+    std::fs::write(&bad, body.to_string()).unwrap();
+    let error = to.json_error(&["mapping", "import", bad.to_str().unwrap()]);
+    assert_eq!(error["code"], "invalid_mapping_file");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("\"ghost\", which neither this store nor the file defines"), "{message}");
+    assert!(message.contains("HubSpot has no contact property \"no_such_property\""), "{message}");
+    assert_eq!(to.json(&["mapping", "list"]), from.json(&["mapping", "list"]), "nothing changed");
+}

@@ -1,0 +1,51 @@
+// The built-in sandbox portal's HubSpot-compatible API, read directly: what the app shows (or
+// wrote) is checked against the portal itself. The banner shows the base URL.
+
+/** Must match SANDBOX_TOKEN in src-tauri/src/portal.rs. */
+export const SANDBOX_TOKEN = "pat-sandbox-hubsync-desktop";
+
+export class SandboxApi {
+  constructor(baseUrl) {
+    this.baseUrl = baseUrl;
+  }
+
+  async #call(method, path, body) {
+    const response = await fetch(new URL(path, this.baseUrl), {
+      method,
+      headers: {
+        authorization: `Bearer ${SANDBOX_TOKEN}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path} -> HTTP ${response.status}: ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  /** A search (`filterGroups`, `properties`, `limit`, …): `{ total, results, paging }`. */
+  searchContacts(body) {
+    return this.#call("POST", "/crm/v3/objects/contacts/search", body);
+  }
+
+  /** How many contacts match all `filters` (`[]`: every contact). */
+  async countContacts(filters = []) {
+    const { total } = await this.searchContacts(filters.length ? { filterGroups: [{ filters }], limit: 1 } : { limit: 1 });
+    return total;
+  }
+
+  /** One contact by email, with `properties`, or undefined. */
+  async contactByEmail(email, properties = []) {
+    const { results } = await this.searchContacts({
+      filterGroups: [{ filters: [{ propertyName: "email", operator: "EQ", value: email }] }],
+      properties: ["email", ...properties],
+      limit: 1,
+    });
+    return results[0];
+  }
+
+  /** Every contact property the portal defines. */
+  async properties() {
+    return (await this.#call("GET", "/crm/v3/properties/contacts")).results;
+  }
+}
