@@ -7,6 +7,7 @@ import * as ipc from "../sync/ipc";
 import { chartData, chartSummary } from "./chart";
 import { HistoryScreen } from "./HistoryScreen";
 import { settingsLines } from "./settings";
+import { SyncJobProvider } from "../sync/jobStore";
 
 vi.mock("../sync/ipc", async (importOriginal) => {
   const actual = await importOriginal<typeof import("../sync/ipc")>();
@@ -15,6 +16,7 @@ vi.mock("../sync/ipc", async (importOriginal) => {
     runsList: vi.fn(),
     runDetail: vi.fn(),
     runItemsPage: vi.fn(),
+    syncJobStatus: vi.fn(),
     undoPreview: vi.fn(),
     syncRun: vi.fn(),
     resumeRun: vi.fn(),
@@ -40,6 +42,7 @@ const preview = run({ id: 10, mode: "preview", counts: counts({ update: 10 }), e
 
 beforeEach(() => {
   vi.resetAllMocks();
+  vi.mocked(ipc.syncJobStatus).mockResolvedValue(null);
   vi.mocked(ipc.runsList).mockResolvedValue([push, preview, interrupted, older]);
   vi.mocked(ipc.runItemsPage).mockResolvedValue({ total: 1, offset: 0, items: [item({ outcome: "updated" })] });
 });
@@ -78,7 +81,7 @@ describe("settingsLines", () => {
 
 describe("HistoryScreen", () => {
   it("lists every run with its kind, mode, status, counts and API calls, and charts them", async () => {
-    render(<HistoryScreen />);
+    render(<HistoryScreen />, { wrapper: SyncJobProvider });
     const rows = await screen.findAllByTestId("run-row");
     expect(rows.map((r) => [r.dataset.runId, r.dataset.kind, r.dataset.mode, r.dataset.status])).toEqual([
       ["12", "push", "live", "completed"],
@@ -113,7 +116,7 @@ describe("HistoryScreen", () => {
     vi.mocked(ipc.syncRun).mockResolvedValue(
       run({ id: 14, kind: "undo", counts: counts({ update: 3, archive: 1, updated: 3, archived: 1 }) }),
     );
-    render(<HistoryScreen />);
+    render(<HistoryScreen />, { wrapper: SyncJobProvider });
     await user.click(await screen.findByRole("button", { name: "Open run 12" }));
     const detail = await screen.findByTestId("run-detail");
     expect(within(detail).getByTestId("detail-outcomes").textContent).toBe(
@@ -145,7 +148,7 @@ describe("HistoryScreen", () => {
     const user = userEvent.setup();
     vi.mocked(ipc.runDetail).mockResolvedValue({ run: interrupted, undo_runs: [], portal_name: null });
     vi.mocked(ipc.resumeRun).mockResolvedValue(run({ id: 11, counts: counts({ update: 10, updated: 10 }) }));
-    render(<HistoryScreen />);
+    render(<HistoryScreen />, { wrapper: SyncJobProvider });
     await user.click(await screen.findByRole("button", { name: "Open run 11" }));
     const detail = await screen.findByTestId("run-detail");
     expect(detail.textContent).toContain("6 rows were not written: cancelled in the app");

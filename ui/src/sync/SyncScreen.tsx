@@ -15,14 +15,14 @@ const DIRECTIONS: readonly { direction: SyncDirection; label: string }[] = [
 export function SyncScreen() {
   const [direction, setDirection] = useState<SyncDirection>("push");
   const [emails, setEmails] = useState("");
-  const job = useSyncJob();
+  const job = useSyncJob("sync");
   const ids = useId();
   const busy = job.state.step === "previewing" || job.state.step === "running";
 
   function onSubmit(e: SubmitEvent<HTMLFormElement>) {
     e.preventDefault();
     const picked = direction === "push" ? parseEmails(emails) : [];
-    job.preview((onProgress) => syncPreview(direction, picked, onProgress));
+    job.preview(direction, (onProgress) => syncPreview(direction, picked, onProgress));
   }
 
   return (
