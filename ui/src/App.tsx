@@ -13,7 +13,8 @@ import { PortalBanner } from "./PortalBanner";
 import { PushRulesScreen } from "./PushRulesScreen";
 import { ShowLogs } from "./ShowLogs";
 import { JobIndicator } from "./sync/JobIndicator";
-import { originRun, SyncJobProvider, type JobOrigin } from "./sync/jobStore";
+import { originRun, type JobOrigin } from "./sync/jobState";
+import { SyncJobProvider } from "./sync/SyncJobProvider";
 import { SyncScreen } from "./sync/SyncScreen";
 
 type Screen = "connection" | "leads" | "fields" | "mapping" | "push-rules" | "sync" | "history";

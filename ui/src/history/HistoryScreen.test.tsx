@@ -7,7 +7,7 @@ import * as ipc from "../sync/ipc";
 import { chartData, chartSummary } from "./chart";
 import { HistoryScreen } from "./HistoryScreen";
 import { settingsLines } from "./settings";
-import { SyncJobProvider } from "../sync/jobStore";
+import { SyncJobProvider } from "../sync/SyncJobProvider";
 
 vi.mock("../sync/ipc", async (importOriginal) => {
   const actual = await importOriginal<typeof import("../sync/ipc")>();

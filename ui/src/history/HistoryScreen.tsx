@@ -4,7 +4,7 @@ import type { Run } from "../bindings/Run";
 import { ErrorMessage } from "../ErrorMessage";
 import { numberFormat } from "../format";
 import { runsList } from "../sync/ipc";
-import { originRun, useJobStore } from "../sync/jobStore";
+import { originRun, useJobStore } from "../sync/jobState";
 import { useLoadable } from "../sync/useLoadable";
 import { runDuration } from "../sync/words";
 import { RunDetailView } from "./RunDetailView";

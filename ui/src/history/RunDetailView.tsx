@@ -7,7 +7,7 @@ import { JobView } from "../sync/JobView";
 import { PreviewTable } from "../sync/PreviewTable";
 import { ExportRun } from "../sync/ResultView";
 import { useLoadable } from "../sync/useLoadable";
-import { runOrigin } from "../sync/jobStore";
+import { runOrigin } from "../sync/jobState";
 import { useSyncJob } from "../sync/useSyncJob";
 import { runDuration } from "../sync/words";
 import { settingsLines } from "./settings";

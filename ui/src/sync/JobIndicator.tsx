@@ -1,4 +1,4 @@
-import { useJobStore, type JobOrigin } from "./jobStore";
+import { useJobStore, type JobOrigin } from "./jobState";
 import { indicatorWords } from "./words";
 
 /** The running job in one line on every screen; it opens the screen the job belongs to. */

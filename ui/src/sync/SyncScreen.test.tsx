@@ -8,7 +8,7 @@ import { CommandError } from "../portal";
 import { counts, deferred, item, progress, run, summary } from "./fixtures";
 import * as ipc from "./ipc";
 import { SyncScreen } from "./SyncScreen";
-import { SyncJobProvider } from "./jobStore";
+import { SyncJobProvider } from "./SyncJobProvider";
 
 vi.mock("./ipc", async (importOriginal) => {
   const actual = await importOriginal<typeof import("./ipc")>();

@@ -7,10 +7,10 @@ import type { SyncProgress } from "../bindings/SyncProgress";
 import { toCommandError } from "../ipc";
 import { CommandError } from "../portal";
 import { resumeRun, syncCancel, syncRun, type OnProgress } from "./ipc";
-import { IDLE, isBusy, useJobStore, type JobError, type JobOrigin, type JobState, type SharedJob } from "./jobStore";
+import { IDLE, isBusy, useJobStore, type JobError, type JobOrigin, type JobState, type SharedJob } from "./jobState";
 import { capitalized, jobWords } from "./words";
 
-export type { JobError, JobState } from "./jobStore";
+export type { JobError, JobState } from "./jobState";
 
 export interface SyncJob {
   state: JobState;

@@ -103,9 +103,9 @@ export function indicatorWords(
 ): string {
   const name = capitalized(kind);
   if (cancelling) return `${name}${preview ? " preview" : ""} stopping…`;
-  const head = preview ? `${name} preview — reading` : `${name} running —`;
+  const head = preview ? `${name} preview —` : `${name} running —`;
   if (progress === null || progress.total === 0) return `${head} starting…`;
   const rows = `${numberFormat.format(progress.done)} of ${numberFormat.format(progress.total)}`;
   const left = secondsLeft(progress, estimate);
-  return `${head} ${rows}${left === null ? "" : ` · ${durationWords(left)} left`}`;
+  return `${head} ${preview ? "reading " : ""}${rows}${left === null ? "" : ` · ${durationWords(left)} left`}`;
 }
