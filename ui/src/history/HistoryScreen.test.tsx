@@ -1,8 +1,9 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
-import { counts, item, run, summary } from "../sync/fixtures";
+import type { SyncProgress } from "../bindings/SyncProgress";
+import { counts, item, progress, run, summary } from "../sync/fixtures";
 import * as ipc from "../sync/ipc";
 import { chartData, chartSummary } from "./chart";
 import { HistoryScreen } from "./HistoryScreen";
@@ -142,6 +143,26 @@ describe("HistoryScreen", () => {
     expect(within(result).getByTestId("result-archived").textContent).toBe("1");
     // The history is read again with the new runs.
     expect(vi.mocked(ipc.runsList).mock.calls.length).toBeGreaterThan(1);
+  });
+
+  it("opens the run again, with its undo preview's progress, after History was left", async () => {
+    const user = userEvent.setup();
+    vi.mocked(ipc.runDetail).mockResolvedValue({ run: push, undo_runs: [], portal_name: "acme.hubspot.com" });
+    let onProgress: ((p: SyncProgress) => void) | undefined;
+    vi.mocked(ipc.undoPreview).mockImplementation((_runId, _choices, report) => {
+      onProgress = report;
+      return new Promise(() => undefined);
+    });
+    const { rerender } = render(<HistoryScreen key="first" />, { wrapper: SyncJobProvider });
+    await user.click(await screen.findByRole("button", { name: "Open run 12" }));
+    await user.click(await screen.findByTestId("run-undo"));
+    act(() => onProgress?.(progress({ phase: "reading", done: 2, total: 5 })));
+    rerender(<p>Another screen</p>);
+    expect(screen.queryByTestId("run-detail")).toBeNull();
+    rerender(<HistoryScreen key="second" />);
+    const detail = await screen.findByTestId("run-detail");
+    expect(within(detail).getByTestId("preview-progress").textContent).toContain("Reading HubSpot: 2 of 5");
+    expect(within(detail).getByTestId("preview-cancel")).toBeTruthy();
   });
 
   it("resumes an interrupted run", async () => {
