@@ -9,7 +9,7 @@ import { PreviewTable } from "./PreviewTable";
 import { ProgressView } from "./ProgressView";
 import { ResultView } from "./ResultView";
 import type { SyncJob } from "./useSyncJob";
-import { actionLabel, durationWords, targetWords } from "./words";
+import { actionLabel, durationWords, readWords, targetWords } from "./words";
 
 /** A job's preview, confirmation, progress and result, whichever it is at. */
 export function JobView({ job }: { job: SyncJob }) {
@@ -39,7 +39,7 @@ export function JobView({ job }: { job: SyncJob }) {
               ? "Stopping the preview; nothing is recorded."
               : state.progress === null || state.progress.total === 0
                 ? "Reading HubSpot…"
-                : `Reading HubSpot: ${numberFormat.format(state.progress.done)} of ${numberFormat.format(state.progress.total)}…`}
+                : `Reading HubSpot: ${readWords(state.progress)}…`}
           </p>
           <div className="actions">
             <button type="button" data-testid="preview-cancel" onClick={job.cancel} disabled={state.cancelling}>

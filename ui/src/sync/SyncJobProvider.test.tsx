@@ -177,5 +177,9 @@ describe("indicatorWords", () => {
       "Pull preview — starting…",
     );
     expect(indicatorWords("pull", false, progress(), null, true)).toBe("Pull stopping…");
+    // The list of every contact has no total: what came in so far.
+    expect(indicatorWords("pull", true, progress({ phase: "reading", done: 300, total: 300 }), null, false)).toBe(
+      "Pull preview — reading 300 so far",
+    );
   });
 });

@@ -105,7 +105,17 @@ export function indicatorWords(
   if (cancelling) return `${name}${preview ? " preview" : ""} stopping…`;
   const head = preview ? `${name} preview —` : `${name} running —`;
   if (progress === null || progress.total === 0) return `${head} starting…`;
+  if (preview) return `${head} reading ${readWords(progress)}`;
   const rows = `${numberFormat.format(progress.done)} of ${numberFormat.format(progress.total)}`;
   const left = secondsLeft(progress, estimate);
-  return `${head} ${preview ? "reading " : ""}${rows}${left === null ? "" : ` · ${durationWords(left)} left`}`;
+  return `${head} ${rows}${left === null ? "" : ` · ${durationWords(left)} left`}`;
+}
+
+/**
+ * How far a preview's reading is: "300 of 1,237", or "300 so far" where HubSpot gives no total
+ * (a pull of every contact pages through the list, whose total is what has come in).
+ */
+export function readWords(progress: SyncProgress): string {
+  const done = numberFormat.format(progress.done);
+  return progress.done < progress.total ? `${done} of ${numberFormat.format(progress.total)}` : `${done} so far`;
 }
