@@ -7,7 +7,7 @@ use hubsync_sync::{
 use serde::Serialize;
 
 use crate::cli::PullArgs;
-use crate::commands::push::{Bars, duration_words, stop_signals};
+use crate::commands::push::{Bars, at_prompt, duration_words, stop_signals};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{Table, confirm_write, emit, pairs};
@@ -46,8 +46,8 @@ pub async fn run(ctx: &mut Context, args: PullArgs) -> anyhow::Result<()> {
         };
         return emit(ctx.json, &report, |r| preview_text(r, connection.portal_id));
     }
-    confirm(&args, connection.portal_id, &prepared)?;
-    // A Ctrl-C at the confirmation stops the command before anything is written.
+    at_prompt(|| confirm(&args, connection.portal_id, &prepared))?;
+    // A Ctrl-C between the preview and the confirmation: nothing is written.
     cancel.check()?;
     let mut bars = Bars::new(ctx.json);
     let run = run_pull(&mut ctx.store, prepared, &cancel, &mut |p| bars.update(p))?;

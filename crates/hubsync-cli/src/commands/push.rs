@@ -73,8 +73,8 @@ pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
         };
         return emit(ctx.json, &report, |r| preview_text(r, &connection));
     }
-    confirm(&args, &connection, &prepared)?;
-    // A Ctrl-C at the confirmation stops the command before anything is written.
+    at_prompt(|| confirm(&args, &connection, &prepared))?;
+    // A Ctrl-C between the preview and the confirmation: nothing is written.
     cancel.check()?;
 
     let mut bars = Bars::new(ctx.json);
@@ -142,19 +142,38 @@ fn confirm(args: &PushArgs, connection: &Portal, prepared: &PreparedPush) -> Res
     confirm_write("push", &question)
 }
 
-/// A `Cancel` that Ctrl-C cancels.
+/// Whether the command waits at its confirmation, where Ctrl-C quits at once.
+static AT_PROMPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A `Cancel` that Ctrl-C cancels. Once the handler is in, Ctrl-C no longer ends the process by
+/// itself, so at a confirmation (`at_prompt`), where nothing is being written, it quits as it
+/// would without the handler.
 pub fn ctrl_c_cancel() -> Cancel {
     let cancel = Cancel::default();
     let on_ctrl_c = cancel.clone();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!(
-                "\nstopping: a preview records nothing; a live run stops after the batches or chunks in flight, and `hubsync runs resume` finishes it"
-            );
-            on_ctrl_c.cancel();
+        while tokio::signal::ctrl_c().await.is_ok() {
+            if AT_PROMPT.load(std::sync::atomic::Ordering::SeqCst) {
+                eprintln!("\nnothing was written: not confirmed");
+                std::process::exit(130);
+            }
+            if !on_ctrl_c.is_cancelled() {
+                eprintln!(
+                    "\nstopping: a preview records nothing; a live run stops after the batches or chunks in flight, and `hubsync runs resume` finishes it"
+                );
+                on_ctrl_c.cancel();
+            }
         }
     });
     cancel
+}
+
+/// Runs a confirmation with Ctrl-C quitting at once.
+pub fn at_prompt<T>(ask: impl FnOnce() -> T) -> T {
+    AT_PROMPT.store(true, std::sync::atomic::Ordering::SeqCst);
+    let answer = ask();
+    AT_PROMPT.store(false, std::sync::atomic::Ordering::SeqCst);
+    answer
 }
 
 /// What stops a preview between reads (nothing is recorded) and a live run between batches

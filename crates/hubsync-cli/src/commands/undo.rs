@@ -8,7 +8,7 @@ use hubsync_sync::{
 use serde::Serialize;
 
 use crate::cli::UndoArgs;
-use crate::commands::push::{Bars, duration_words, finish, stop_signals};
+use crate::commands::push::{Bars, at_prompt, duration_words, finish, stop_signals};
 use crate::context::Context;
 use crate::output::{Table, confirm_write, emit, pairs, warn};
 
@@ -56,8 +56,8 @@ pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
         };
         return emit(ctx.json, &report, |r| preview_text(r, &connection));
     }
-    confirm(&args, &connection, &prepared)?;
-    // A Ctrl-C at the confirmation stops the command before anything is written.
+    at_prompt(|| confirm(&args, &connection, &prepared))?;
+    // A Ctrl-C between the preview and the confirmation: nothing is written.
     cancel.check()?;
     let mut bars = Bars::new(ctx.json);
     let options = PushOptions { concurrency, ..PushOptions::default() };
