@@ -146,9 +146,16 @@ async fn a_preview_cancelled_while_reading_records_nothing_and_frees_the_slot() 
     let jobs = f.jobs;
     let (sent, send) = collect();
     let mut send = send;
+    let db_path = f.workspace.db_path.clone();
     let error = preview(&f.workspace, jobs, PreviewRequest::Pull, move |p: SyncProgress| {
         assert_eq!(p.phase, SyncPhase::Reading);
         jobs.cancel(CANCELLED_IN_APP);
+        // A reloaded page asking now: a pull preview, no run yet, the progress just sent.
+        let store = Store::open(&db_path, Arc::new(SystemClock)).unwrap();
+        let status = jobs.status(&store, Instant::now()).unwrap().unwrap();
+        assert_eq!((status.step, status.kind, status.run_id), (JobStep::Preview, RunKind::Pull, None));
+        assert_eq!(status.progress.as_ref(), Some(&p));
+        assert!(status.cancelling);
         send(p);
     })
     .await
