@@ -35,6 +35,7 @@ fn main() {
         "retry_failed",
         "sync_run",
         "sync_cancel",
+        "sync_job_status",
         "resume_run",
         "runs_list",
         "run_detail",

@@ -78,6 +78,7 @@ pub fn run() {
             commands::sync::retry_failed,
             commands::sync::sync_run,
             commands::sync::sync_cancel,
+            commands::sync::sync_job_status,
             commands::sync::resume_run,
             commands::sync::runs_list,
             commands::sync::run_detail,

@@ -13,6 +13,9 @@ import { PortalBanner } from "./PortalBanner";
 import { PullRulesScreen } from "./pullrules/PullRulesScreen";
 import { PushRulesScreen } from "./PushRulesScreen";
 import { ShowLogs } from "./ShowLogs";
+import { JobIndicator } from "./sync/JobIndicator";
+import { originRun, type JobOrigin } from "./sync/jobState";
+import { SyncJobProvider } from "./sync/SyncJobProvider";
 import { SyncScreen } from "./sync/SyncScreen";
 
 type Screen = "connection" | "leads" | "fields" | "mapping" | "push-rules" | "pull-rules" | "sync" | "history";
@@ -46,9 +49,28 @@ function activeKey(overview: Loadable<PortalsOverview>): string {
 }
 
 export function App() {
+  // The sync job lives above the screens: leaving Sync or History keeps it and its progress.
+  return (
+    <SyncJobProvider>
+      <Screens />
+    </SyncJobProvider>
+  );
+}
+
+function Screens() {
   const [overview, setOverview] = useState<Loadable<PortalsOverview>>({ status: "loading" });
   const [sandbox, setSandbox] = useState<Loadable<PortalSummary>>({ status: "loading" });
   const [screen, setScreen] = useState<Screen>("connection");
+  // Bumped when the job indicator opens History, so it shows the job's run again.
+  const [historyOpens, setHistoryOpens] = useState(0);
+  const openJob = useCallback((origin: JobOrigin) => {
+    if (originRun(origin) === null) {
+      setScreen("sync");
+    } else {
+      setScreen("history");
+      setHistoryOpens((n) => n + 1);
+    }
+  }, []);
 
   useEffect(() => {
     let active = true;
@@ -102,6 +124,7 @@ export function App() {
             </li>
           ))}
         </ul>
+        <JobIndicator onOpen={openJob} />
       </nav>
       <main>
         {screen === "connection" && <ConnectionScreen overview={overview} onChanged={refresh} />}
@@ -113,7 +136,7 @@ export function App() {
         {screen === "push-rules" && <PushRulesScreen key={activeKey(overview)} />}
         {screen === "pull-rules" && <PullRulesScreen key={activeKey(overview)} />}
         {screen === "sync" && <SyncScreen key={activeKey(overview)} />}
-        {screen === "history" && <HistoryScreen />}
+        {screen === "history" && <HistoryScreen key={historyOpens} />}
       </main>
     </div>
   );

@@ -16,7 +16,7 @@ use common::{
 };
 use hubsync_hubspot::{ClientConfig, HubSpotClient, PortalLimiter, RateLimitSettings, Secret};
 use hubsync_store::{Store, SystemClock};
-use hubsync_sync::{prepare_pull, run_pull};
+use hubsync_sync::{Cancel, prepare_pull, run_pull};
 use serde_json::Value;
 
 async fn bench(total: usize) {
@@ -35,11 +35,11 @@ async fn bench(total: usize) {
         HubSpotClient::new(ClientConfig::new(&base, limits), Secret::new(token), Arc::new(PortalLimiter::new(limits)))
             .expect("client");
     let started = Instant::now();
-    let prepared = prepare_pull(&store, &client, &mut |_| {}).await.expect("prepare");
+    let prepared = prepare_pull(&store, &client, &Cancel::default(), &mut |_| {}).await.expect("prepare");
     let read = started.elapsed();
     let (counts, calls) = (prepared.counts.clone(), client.api_calls());
     let applying = Instant::now();
-    let run = run_pull(&mut store, prepared).expect("run");
+    let run = run_pull(&mut store, prepared, &Cancel::default(), &mut |_| {}).expect("run");
     let apply = applying.elapsed();
     let wall = started.elapsed();
 

@@ -3,7 +3,8 @@
 //! in reverse and its write rules. `prepare_pull` fetches page by page (the contacts list for
 //! every contact, no 10,000 cap; search in `hs_object_id` windows for filtered pulls, so more
 //! than 10,000 matches still come in whole) and plans; `record_pull_preview` keeps the plan as a
-//! preview run; `run_pull` journals it and applies it a thousand rows per transaction.
+//! preview run; `run_pull` journals it and applies it a thousand rows per transaction (a cancel
+//! stops it between them; `resume_pull` applies the rest).
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
@@ -19,7 +20,7 @@ use serde_json::{Value, json};
 use crate::convert::from_hubspot;
 use crate::owners::OwnerDirectory;
 use crate::pull_rules::{self, PullRules};
-use crate::push::{Estimate, Phase, Progress, SyncError, estimate_at_limit};
+use crate::push::{Cancel, Estimate, Phase, Progress, SyncError, estimate_at_limit};
 
 /// Search pages: HubSpot's largest.
 const SEARCH_PAGE: usize = 200;
@@ -236,9 +237,13 @@ pub struct PreparedPull {
 }
 
 /// Fetches the contacts the rules select, a page at a time, and plans each page. Writes nothing.
+/// Reports the contacts read after each page (of the total HubSpot reports for a filtered
+/// pull; the list endpoint reports none, so there the total is what has come in so far), and
+/// stops between pages when `cancel` is cancelled.
 pub async fn prepare_pull(
     store: &Store,
     client: &HubSpotClient,
+    cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<PreparedPull, SyncError> {
     let started = Instant::now();
@@ -264,7 +269,10 @@ pub async fn prepare_pull(
     let mut items = Vec::new();
     let mut done = 0;
     let mut pages = Pages::new(&rules, filters, wanted);
-    while let Some(contacts) = pages.next(client).await? {
+    progress(Progress { phase: Phase::Reading, done: 0, total: 0 });
+    loop {
+        cancel.check()?;
+        let Some(contacts) = pages.next(client).await? else { break };
         let (by_email, by_contact) = leads_for(store, &contacts)?;
         items.extend(plan_pull(&PullInputs {
             contacts: &contacts,
@@ -423,25 +431,52 @@ pub fn record_pull_preview(store: &mut Store, prepared: &PreparedPull) -> Result
     Ok(store.create_run(&new_run(prepared, RunMode::Preview), &items)?)
 }
 
-/// Journals the plan, then applies it a thousand rows per transaction. The plan is consumed:
-/// the run's rows in the store are its record, read back a page at a time.
-pub fn run_pull(store: &mut Store, mut prepared: PreparedPull) -> Result<Run, SyncError> {
+/// Journals the plan, then applies it a thousand rows per transaction, reporting each chunk.
+/// The plan is consumed: the run's rows in the store are its record, read back a page at a
+/// time. A cancel stops it between chunks: what was applied stays applied, the run is
+/// interrupted with the cancel's reason and `resume_pull` applies the rest.
+pub fn run_pull(
+    store: &mut Store,
+    mut prepared: PreparedPull,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Run, SyncError> {
     store.replace_owners(&prepared.owners)?;
     let items = run_items(std::mem::take(&mut prepared.items), RunMode::Live);
     let run_id = store.create_run(&new_run(&prepared, RunMode::Live), &items)?;
     drop(items);
-    apply_pending(store, run_id, prepared.api_calls)
+    apply_pending(store, run_id, prepared.api_calls, cancel, progress)
 }
 
-/// Applies whatever rows of a live pull are still pending (after a crash, say).
-pub fn resume_pull(store: &mut Store, run_id: i64) -> Result<Run, SyncError> {
+/// Applies whatever rows of a live pull are still pending (after a crash or a cancel).
+pub fn resume_pull(
+    store: &mut Store,
+    run_id: i64,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Run, SyncError> {
     let run = store.reopen_run(run_id)?;
-    apply_pending(store, run_id, run.api_calls)
+    apply_pending(store, run_id, run.api_calls, cancel, progress)
 }
 
-fn apply_pending(store: &mut Store, run_id: i64, api_calls: u64) -> Result<Run, SyncError> {
+fn apply_pending(
+    store: &mut Store,
+    run_id: i64,
+    api_calls: u64,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Run, SyncError> {
+    // Skipped and invalid rows have their outcome from the start: only the pending count.
+    let total = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?.counts.pending;
+    let mut done = 0;
+    progress(Progress { phase: Phase::Applying, done, total });
     let mut after = -1;
+    let mut stop = None;
     loop {
+        if cancel.is_cancelled() {
+            stop = Some(cancel.reason());
+            break;
+        }
         let chunk = store.pending_items_page(run_id, after, APPLY_CHUNK)?;
         let Some(last) = chunk.last() else { break };
         after = last.seq;
@@ -456,7 +491,9 @@ fn apply_pending(store: &mut Store, run_id: i64, api_calls: u64) -> Result<Run, 
             })
             .collect();
         store.apply_pull(run_id, &rows)?;
+        done += rows.len() as u64;
+        progress(Progress { phase: Phase::Applying, done, total });
     }
-    store.finish_run(run_id, None, api_calls)?;
+    store.finish_run(run_id, stop.as_deref(), api_calls)?;
     Ok(store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?)
 }

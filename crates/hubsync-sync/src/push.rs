@@ -44,6 +44,9 @@ pub enum SyncError {
     NotUndoable { run_id: i64, why: String },
     #[error("cannot write {}: {source}", path.display())]
     File { path: std::path::PathBuf, source: std::io::Error },
+    /// A preview stopped before its plan was made: nothing was recorded or written.
+    #[error("the preview was stopped ({0}) before it finished; nothing was recorded or written: preview again")]
+    Cancelled(String),
 }
 
 impl SyncError {
@@ -57,12 +60,14 @@ impl SyncError {
             SyncError::InvalidRule(_) => "invalid_rule",
             SyncError::NotUndoable { .. } => "not_undoable",
             SyncError::File { .. } => "file_error",
+            SyncError::Cancelled(_) => "cancelled",
         }
     }
 }
 
 /// Stops a live run between batches: the batches in flight finish and are recorded, the rest
-/// stay pending for `resume_push`. The reason becomes the run's stop reason.
+/// stay pending for `resume_push` (or `resume_pull`). The reason becomes the run's stop reason.
+/// A preview stops between its reads with `SyncError::Cancelled`, having recorded nothing.
 #[derive(Clone, Debug, Default)]
 pub struct Cancel {
     flag: Arc<AtomicBool>,
@@ -88,6 +93,11 @@ impl Cancel {
     pub fn reason(&self) -> String {
         self.reason.lock().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_else(|| "cancelled".into())
     }
+
+    /// A preview's check between reads: `SyncError::Cancelled` once cancelled.
+    pub fn check(&self) -> Result<(), SyncError> {
+        if self.is_cancelled() { Err(SyncError::Cancelled(self.reason())) } else { Ok(()) }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -97,6 +107,8 @@ pub enum Phase {
     Reading,
     /// Writing a live run's batches.
     Writing,
+    /// Applying a live pull's rows to the lead store.
+    Applying,
 }
 
 /// Rows handled so far out of the phase's total.
@@ -191,6 +203,7 @@ pub async fn prepare_push(
     store: &Store,
     client: &HubSpotClient,
     options: &PushOptions,
+    cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<PreparedPush, SyncError> {
     let started = Instant::now();
@@ -224,10 +237,11 @@ pub async fn prepare_push(
     let mut done = 0;
     progress(Progress { phase: Phase::Reading, done, total });
     loop {
+        cancel.check()?;
         let page = selection.next_page(store)?;
         let last = page.is_empty();
         if !page.is_empty() {
-            let by_email = read_by_email(client, &page, &wanted, options.concurrency).await?;
+            let by_email = read_by_email(client, &page, &wanted, options.concurrency, cancel).await?;
             let (now, later): (Vec<Lead>, Vec<Lead>) = page
                 .into_iter()
                 .partition(|l| l.hubspot_id.is_none() || by_email.contains_key(&l.email.to_lowercase()));
@@ -244,7 +258,7 @@ pub async fn prepare_push(
             let rest = by_id_pending.split_off(take);
             let leads = std::mem::replace(&mut by_id_pending, rest);
             let ids: Vec<String> = leads.iter().filter_map(|l| l.hubspot_id.clone()).collect();
-            let by_id = read_by_id(client, &ids, &wanted, options.concurrency).await?;
+            let by_id = read_by_id(client, &ids, &wanted, options.concurrency, cancel).await?;
             let found = Found { by_email: HashMap::new(), by_id };
             let planning = Instant::now();
             done += leads.len() as u64;
@@ -375,6 +389,7 @@ async fn read_by_email(
     leads: &[Lead],
     properties: &[String],
     concurrency: usize,
+    cancel: &Cancel,
 ) -> Result<HashMap<String, Vec<Record>>, SyncError> {
     let mut found: HashMap<String, Vec<Record>> = HashMap::new();
     let emails: Vec<String> = leads.iter().map(|l| l.email.to_lowercase()).collect();
@@ -384,6 +399,8 @@ async fn read_by_email(
     }))
     .buffer_unordered(concurrency.max(1));
     while let Some((chunk, outcome)) = reads.next().await {
+        // Reads in flight are dropped: a preview that stops keeps nothing of them.
+        cancel.check()?;
         let asked: HashSet<&str> = chunk.iter().map(String::as_str).collect();
         for record in outcome?.results {
             for address in addresses(&record) {
@@ -402,6 +419,7 @@ pub(crate) async fn read_by_id(
     ids: &[String],
     properties: &[String],
     concurrency: usize,
+    cancel: &Cancel,
 ) -> Result<HashMap<String, Record>, SyncError> {
     let mut found = HashMap::new();
     let mut reads = futures_util::stream::iter(
@@ -409,6 +427,7 @@ pub(crate) async fn read_by_id(
     )
     .buffer_unordered(concurrency.max(1));
     while let Some(outcome) = reads.next().await {
+        cancel.check()?;
         for record in outcome?.results {
             found.insert(record.id.clone(), record);
         }

@@ -58,7 +58,8 @@ struct Written {
 }
 
 /// Checks the run can be undone, reads what HubSpot holds now for every contact it wrote, and
-/// plans the undo. Sends no write.
+/// plans the undo. Sends no write. Stops between reads when `cancel` is cancelled.
+#[allow(clippy::too_many_arguments)]
 pub async fn prepare_undo(
     store: &Store,
     client: &HubSpotClient,
@@ -66,6 +67,7 @@ pub async fn prepare_undo(
     connected_portal: Option<u64>,
     options: UndoOptions,
     concurrency: usize,
+    cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<PreparedUndo, SyncError> {
     let started = Instant::now();
@@ -99,9 +101,19 @@ pub async fn prepare_undo(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    progress(Progress { phase: Phase::Reading, done: 0, total: ids.len() as u64 });
-    let now = read_by_id(client, &ids, &wanted, concurrency).await?;
-    progress(Progress { phase: Phase::Reading, done: ids.len() as u64, total: ids.len() as u64 });
+    let total = ids.len() as u64;
+    progress(Progress { phase: Phase::Reading, done: 0, total });
+    let mut now = HashMap::new();
+    // A page of reads at a time, so progress moves and a cancel stops between pages.
+    for (page, chunk) in ids.chunks(BATCH_LIMIT * concurrency.max(1)).enumerate() {
+        cancel.check()?;
+        now.extend(read_by_id(client, chunk, &wanted, concurrency, cancel).await?);
+        let done = (page * BATCH_LIMIT * concurrency.max(1) + chunk.len()) as u64;
+        progress(Progress { phase: Phase::Reading, done, total });
+    }
+    if ids.is_empty() {
+        progress(Progress { phase: Phase::Reading, done: 0, total });
+    }
     let read_calls = client.api_calls() - calls_before - setup_calls;
 
     let lifecycle = properties.iter().find(|p| p.name == "lifecyclestage");

@@ -21,8 +21,10 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use ts_rs::TS;
 
-use self::jobs::{Prepared, SyncJobs, store_error, sync_error};
-use self::progress::{CountWatch, Reporter, SyncPhase, SyncProgress};
+use self::jobs::{
+    JobKind, JobStart, JobStep, LastProgress, Prepared, SyncJobStatus, SyncJobs, store_error, sync_error,
+};
+use self::progress::{CountWatch, Reporter, SyncProgress};
 use super::active;
 use crate::error::CommandError;
 use crate::workspace::{AppWorkspace, Workspace};
@@ -111,11 +113,11 @@ enum PreviewRequest {
 }
 
 impl PreviewRequest {
-    fn what(&self) -> &'static str {
+    fn kind(&self) -> RunKind {
         match self {
-            PreviewRequest::Push { .. } => "a push preview",
-            PreviewRequest::Pull => "a pull preview",
-            PreviewRequest::Undo { .. } => "an undo preview",
+            PreviewRequest::Push { .. } => RunKind::Push,
+            PreviewRequest::Pull => RunKind::Pull,
+            PreviewRequest::Undo { .. } => RunKind::Undo,
         }
     }
 }
@@ -176,10 +178,22 @@ pub async fn sync_run(
     run_preview(workspace.get()?, &jobs, preview_run_id, Instant::now(), sender(on_progress)).await
 }
 
-/// Stops the running job between batches; a live run keeps its rows left to write for Resume.
+/// Stops the running job: a preview between its reads (recording nothing), a live run between
+/// batches or chunks (keeping its rows left to write for Resume).
 #[tauri::command]
 pub async fn sync_cancel(jobs: State<'_, SyncJobs>) -> Result<bool, CommandError> {
     Ok(jobs.cancel(CANCELLED_IN_APP))
+}
+
+/// What job runs now, if any, and how far it is: for a page that (re)loaded while the job went
+/// on and so has no channel to it. A live run's rows and counts are read from the store.
+#[tauri::command]
+pub async fn sync_job_status(
+    workspace: State<'_, AppWorkspace>,
+    jobs: State<'_, SyncJobs>,
+) -> Result<Option<SyncJobStatus>, CommandError> {
+    let store = workspace.get()?.store.lock().await;
+    jobs.status(&store, Instant::now()).map_err(store_error)
 }
 
 /// Finishes a live push, pull or undo that stopped early.
@@ -328,6 +342,24 @@ fn sender(channel: Channel<SyncProgress>) -> impl FnMut(SyncProgress) + Send + '
     }
 }
 
+/// Keeps each progress message as the job's latest (for `sync_job_status`), then sends it.
+fn tracked(
+    last: LastProgress,
+    mut send: impl FnMut(SyncProgress) + Send + 'static,
+) -> impl FnMut(SyncProgress) + Send + 'static {
+    move |progress| {
+        *last.lock().unwrap_or_else(|e| e.into_inner()) = Some(progress.clone());
+        send(progress)
+    }
+}
+
+/// A job starting at `started`, now; `run_id` is the run a resume finishes.
+async fn job_start(ws: &Workspace, started: Instant, run_id: Option<i64>) -> Result<JobStart, CommandError> {
+    let runs_before = ws.store.lock().await.newest_run_id().map_err(store_error)?;
+    let started_at = hubsync_store::Clock::now(&SystemClock).to_rfc3339();
+    Ok(JobStart { started, started_at, runs_before, run_id })
+}
+
 /// The active portal, connected, with a client for a long job.
 async fn connected(ws: &Workspace) -> Result<(Portal, PortalClient), CommandError> {
     let portal = active(ws).await?;
@@ -359,10 +391,13 @@ async fn preview(
     send: impl FnMut(SyncProgress) + Send + 'static,
 ) -> Result<PreviewSummary, CommandError> {
     let (portal, client) = connected(ws).await?;
-    let _job = jobs.start(request.what(), portal.portal_id)?;
+    let started = Instant::now();
+    let kind = JobKind::new(JobStep::Preview, request.kind());
+    let job = jobs.start(kind, portal.portal_id, job_start(ws, started, None).await?)?;
+    let cancel = job.cancel.clone();
+    let send = tracked(job.last.clone(), send);
     let db_path = ws.db_path.clone();
     let portal_id = portal.portal_id;
-    let started = Instant::now();
     let (summary, prepared) = off_thread(move || async move {
         let mut store = open_job_store(&db_path)?;
         let mut reporter = Reporter::new(send, started, None);
@@ -370,10 +405,12 @@ async fn preview(
         let prepared = match request {
             PreviewRequest::Push { emails } => {
                 let options = PushOptions { emails, ..PushOptions::default() };
-                hubsync_sync::prepare_push(&store, &client, &options, &mut on_progress).await.map(Prepared::Push)
+                hubsync_sync::prepare_push(&store, &client, &options, &cancel, &mut on_progress)
+                    .await
+                    .map(Prepared::Push)
             }
             PreviewRequest::Pull => {
-                hubsync_sync::prepare_pull(&store, &client, &mut on_progress).await.map(Prepared::Pull)
+                hubsync_sync::prepare_pull(&store, &client, &cancel, &mut on_progress).await.map(Prepared::Pull)
             }
             PreviewRequest::Undo { run_id, options } => hubsync_sync::prepare_undo(
                 &store,
@@ -382,6 +419,7 @@ async fn preview(
                 Some(portal_id),
                 options,
                 PushOptions::default().concurrency,
+                &cancel,
                 &mut on_progress,
             )
             .await
@@ -458,8 +496,10 @@ pub(crate) async fn run_preview(
 ) -> Result<Run, CommandError> {
     let (portal, client) = connected(ws).await?;
     // The slot first: a refused start must not lose the kept plan.
-    let job = jobs.start("a sync", portal.portal_id)?;
+    let job =
+        jobs.start(JobKind::new(JobStep::Run, RunKind::Push), portal.portal_id, job_start(ws, now, None).await?)?;
     let (prepared, preview_portal) = jobs.take(preview_run_id, now)?;
+    job.set_kind(prepared.kind());
     if preview_portal != portal.portal_id {
         return Err(CommandError::new(
             "preview_stale",
@@ -470,15 +510,11 @@ pub(crate) async fn run_preview(
         ));
     }
     let cancel = job.cancel.clone();
+    let send = tracked(job.last.clone(), send);
     let db_path = ws.db_path.clone();
     off_thread(move || async move {
         let (mut store, watch_store) = job_stores(&db_path)?;
-        let kind = match &prepared {
-            Prepared::Push(_) => RunKind::Push,
-            Prepared::Pull(_) => RunKind::Pull,
-            Prepared::Undo(_) => RunKind::Undo,
-        };
-        let watch = CountWatch::new_run(watch_store, kind).map_err(store_error)?;
+        let watch = CountWatch::new_run(watch_store, prepared.kind()).map_err(store_error)?;
         let mut reporter = Reporter::new(send, now, Some(watch));
         let options = PushOptions::default();
         let run = match prepared {
@@ -492,11 +528,8 @@ pub(crate) async fn run_preview(
             }
             Prepared::Pull(p) => {
                 // A live pull applies its plan to the store without calling HubSpot again.
-                let rows = (p.counts.new + p.counts.update) as u64;
-                reporter.report(SyncPhase::Applying, 0, rows, Instant::now());
-                let run = hubsync_sync::run_pull(&mut store, p);
-                reporter.report(SyncPhase::Applying, rows, rows, Instant::now());
-                run
+                let mut on_progress = |p| reporter.core(p, Instant::now());
+                hubsync_sync::run_pull(&mut store, p, &cancel, &mut on_progress)
             }
         };
         client.record_outcome(&mut store).map_err(store_error)?;
@@ -515,23 +548,25 @@ pub(crate) async fn resume(
     let run = run.ok_or_else(|| store_error(StoreError::RunNotFound(run_id)))?;
     let db_path = ws.db_path.clone();
     let started = Instant::now();
+    let kind = JobKind::new(JobStep::Resume, run.kind);
     if run.kind == RunKind::Pull {
         // A live pull's remaining rows are local writes: no connection needed.
-        let _job = jobs.start("resuming a pull", run.portal_id.unwrap_or_default())?;
+        let at = job_start(ws, started, Some(run_id)).await?;
+        let job = jobs.start(kind, run.portal_id.unwrap_or_default(), at)?;
+        let cancel = job.cancel.clone();
+        let send = tracked(job.last.clone(), send);
         return off_thread(move || async move {
             let (mut store, watch_store) = job_stores(&db_path)?;
             let mut reporter = Reporter::new(send, started, Some(CountWatch::run(watch_store, run_id, run.kind)));
-            let rows = run.counts.pending;
-            reporter.report(SyncPhase::Applying, 0, rows, Instant::now());
-            let resumed = hubsync_sync::resume_pull(&mut store, run_id).map_err(sync_error);
-            reporter.report(SyncPhase::Applying, rows, rows, Instant::now());
-            resumed
+            let mut on_progress = |p| reporter.core(p, Instant::now());
+            hubsync_sync::resume_pull(&mut store, run_id, &cancel, &mut on_progress).map_err(sync_error)
         })
         .await;
     }
     let (portal, client) = connected(ws).await?;
-    let job = jobs.start("resuming a run", portal.portal_id)?;
+    let job = jobs.start(kind, portal.portal_id, job_start(ws, started, Some(run_id)).await?)?;
     let cancel: Cancel = job.cancel.clone();
+    let send = tracked(job.last.clone(), send);
     off_thread(move || async move {
         let (mut store, watch_store) = job_stores(&db_path)?;
         let mut reporter = Reporter::new(send, started, Some(CountWatch::run(watch_store, run_id, run.kind)));

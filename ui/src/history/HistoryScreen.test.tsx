@@ -1,12 +1,14 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
-import { counts, item, run, summary } from "../sync/fixtures";
+import type { SyncProgress } from "../bindings/SyncProgress";
+import { counts, item, progress, run, summary } from "../sync/fixtures";
 import * as ipc from "../sync/ipc";
 import { chartData, chartSummary } from "./chart";
 import { HistoryScreen } from "./HistoryScreen";
 import { settingsLines } from "./settings";
+import { SyncJobProvider } from "../sync/SyncJobProvider";
 
 vi.mock("../sync/ipc", async (importOriginal) => {
   const actual = await importOriginal<typeof import("../sync/ipc")>();
@@ -15,6 +17,7 @@ vi.mock("../sync/ipc", async (importOriginal) => {
     runsList: vi.fn(),
     runDetail: vi.fn(),
     runItemsPage: vi.fn(),
+    syncJobStatus: vi.fn(),
     undoPreview: vi.fn(),
     syncRun: vi.fn(),
     resumeRun: vi.fn(),
@@ -40,6 +43,7 @@ const preview = run({ id: 10, mode: "preview", counts: counts({ update: 10 }), e
 
 beforeEach(() => {
   vi.resetAllMocks();
+  vi.mocked(ipc.syncJobStatus).mockResolvedValue(null);
   vi.mocked(ipc.runsList).mockResolvedValue([push, preview, interrupted, older]);
   vi.mocked(ipc.runItemsPage).mockResolvedValue({ total: 1, offset: 0, items: [item({ outcome: "updated" })] });
 });
@@ -78,7 +82,7 @@ describe("settingsLines", () => {
 
 describe("HistoryScreen", () => {
   it("lists every run with its kind, mode, status, counts and API calls, and charts them", async () => {
-    render(<HistoryScreen />);
+    render(<HistoryScreen />, { wrapper: SyncJobProvider });
     const rows = await screen.findAllByTestId("run-row");
     expect(rows.map((r) => [r.dataset.runId, r.dataset.kind, r.dataset.mode, r.dataset.status])).toEqual([
       ["12", "push", "live", "completed"],
@@ -113,7 +117,7 @@ describe("HistoryScreen", () => {
     vi.mocked(ipc.syncRun).mockResolvedValue(
       run({ id: 14, kind: "undo", counts: counts({ update: 3, archive: 1, updated: 3, archived: 1 }) }),
     );
-    render(<HistoryScreen />);
+    render(<HistoryScreen />, { wrapper: SyncJobProvider });
     await user.click(await screen.findByRole("button", { name: "Open run 12" }));
     const detail = await screen.findByTestId("run-detail");
     expect(within(detail).getByTestId("detail-outcomes").textContent).toBe(
@@ -141,11 +145,31 @@ describe("HistoryScreen", () => {
     expect(vi.mocked(ipc.runsList).mock.calls.length).toBeGreaterThan(1);
   });
 
+  it("opens the run again, with its undo preview's progress, after History was left", async () => {
+    const user = userEvent.setup();
+    vi.mocked(ipc.runDetail).mockResolvedValue({ run: push, undo_runs: [], portal_name: "acme.hubspot.com" });
+    let onProgress: ((p: SyncProgress) => void) | undefined;
+    vi.mocked(ipc.undoPreview).mockImplementation((_runId, _choices, report) => {
+      onProgress = report;
+      return new Promise(() => undefined);
+    });
+    const { rerender } = render(<HistoryScreen key="first" />, { wrapper: SyncJobProvider });
+    await user.click(await screen.findByRole("button", { name: "Open run 12" }));
+    await user.click(await screen.findByTestId("run-undo"));
+    act(() => onProgress?.(progress({ phase: "reading", done: 2, total: 5 })));
+    rerender(<p>Another screen</p>);
+    expect(screen.queryByTestId("run-detail")).toBeNull();
+    rerender(<HistoryScreen key="second" />);
+    const detail = await screen.findByTestId("run-detail");
+    expect(within(detail).getByTestId("preview-progress").textContent).toContain("Reading HubSpot: 2 of 5");
+    expect(within(detail).getByTestId("preview-cancel")).toBeTruthy();
+  });
+
   it("resumes an interrupted run", async () => {
     const user = userEvent.setup();
     vi.mocked(ipc.runDetail).mockResolvedValue({ run: interrupted, undo_runs: [], portal_name: null });
     vi.mocked(ipc.resumeRun).mockResolvedValue(run({ id: 11, counts: counts({ update: 10, updated: 10 }) }));
-    render(<HistoryScreen />);
+    render(<HistoryScreen />, { wrapper: SyncJobProvider });
     await user.click(await screen.findByRole("button", { name: "Open run 11" }));
     const detail = await screen.findByTestId("run-detail");
     expect(detail.textContent).toContain("6 rows were not written: cancelled in the app");

@@ -4,6 +4,7 @@ import type { Run } from "../bindings/Run";
 import { ErrorMessage } from "../ErrorMessage";
 import { numberFormat } from "../format";
 import { runsList } from "../sync/ipc";
+import { originRun, useJobStore } from "../sync/jobState";
 import { useLoadable } from "../sync/useLoadable";
 import { runDuration } from "../sync/words";
 import { RunDetailView } from "./RunDetailView";
@@ -19,7 +20,9 @@ function shortTime(iso: string): string {
 
 /** History: every preview and live run, a chart of what they changed, and one run's detail. */
 export function HistoryScreen() {
-  const [selected, setSelected] = useState<number | null>(null);
+  const { job } = useJobStore();
+  // Coming back while a run's undo or resume goes on (or has its result) opens that run again.
+  const [selected, setSelected] = useState<number | null>(() => originRun(job.origin));
   // Bumped when a job adds to the history: the list is read again.
   const [reads, setReads] = useState(0);
   const runs = useLoadable(runsList, reads);

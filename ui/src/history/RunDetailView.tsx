@@ -7,6 +7,7 @@ import { JobView } from "../sync/JobView";
 import { PreviewTable } from "../sync/PreviewTable";
 import { ExportRun } from "../sync/ResultView";
 import { useLoadable } from "../sync/useLoadable";
+import { runOrigin } from "../sync/jobState";
 import { useSyncJob } from "../sync/useSyncJob";
 import { runDuration } from "../sync/words";
 import { settingsLines } from "./settings";
@@ -20,7 +21,7 @@ interface Props {
 
 /** One run: counts, settings, its undo runs and rows; Undo and Resume. */
 export function RunDetailView({ runId, onChanged, onOpen }: Props) {
-  const job = useSyncJob();
+  const job = useSyncJob(runOrigin(runId));
   // A finished undo or resume changes this run's counts and undo runs: read it again.
   const finished = job.state.step === "finished" ? job.state.run.id : 0;
   const detail = useLoadable(
@@ -118,7 +119,7 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
                   data-testid="run-resume"
                   disabled={busy}
                   onClick={() => {
-                    job.resume(run.id);
+                    job.resume(run.id, run.kind);
                   }}
                 >
                   Resume
@@ -154,7 +155,7 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
                   type="button"
                   data-testid="run-undo"
                   onClick={() => {
-                    job.preview((onProgress) => undoPreview(run.id, { archiveCreated, force }, onProgress));
+                    job.preview("undo", (onProgress) => undoPreview(run.id, { archiveCreated, force }, onProgress));
                   }}
                 >
                   Preview the undo

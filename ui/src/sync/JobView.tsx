@@ -9,7 +9,7 @@ import { PreviewTable } from "./PreviewTable";
 import { ProgressView } from "./ProgressView";
 import { ResultView } from "./ResultView";
 import type { SyncJob } from "./useSyncJob";
-import { actionLabel, durationWords, targetWords } from "./words";
+import { actionLabel, durationWords, readWords, targetWords } from "./words";
 
 /** A job's preview, confirmation, progress and result, whichever it is at. */
 export function JobView({ job }: { job: SyncJob }) {
@@ -32,12 +32,21 @@ export function JobView({ job }: { job: SyncJob }) {
         </p>
       )}
       {state.step === "previewing" && (
-        <p className="status-line" role="status" aria-live="polite" data-testid="preview-progress">
-          <span className="spinner" aria-hidden="true" />{" "}
-          {state.progress === null || state.progress.total === 0
-            ? "Reading HubSpot…"
-            : `Reading HubSpot: ${numberFormat.format(state.progress.done)} of ${numberFormat.format(state.progress.total)}…`}
-        </p>
+        <>
+          <p className="status-line" role="status" aria-live="polite" data-testid="preview-progress">
+            <span className="spinner" aria-hidden="true" />{" "}
+            {state.cancelling
+              ? "Stopping the preview; nothing is recorded."
+              : state.progress === null || state.progress.total === 0
+                ? "Reading HubSpot…"
+                : `Reading HubSpot: ${readWords(state.progress)}…`}
+          </p>
+          <div className="actions">
+            <button type="button" data-testid="preview-cancel" onClick={job.cancel} disabled={state.cancelling}>
+              {state.cancelling ? "Cancelling…" : "Cancel the preview"}
+            </button>
+          </div>
+        </>
       )}
       {state.step === "previewed" && (
         <>
@@ -126,9 +135,11 @@ export function JobView({ job }: { job: SyncJob }) {
       {state.step === "finished" && (
         <ResultView
           run={state.run}
-          onResume={job.resume}
+          onResume={(runId) => {
+            job.resume(runId, state.run.kind);
+          }}
           onRetry={(runId) => {
-            job.preview((onProgress) => retryFailed(runId, onProgress));
+            job.preview("push", (onProgress) => retryFailed(runId, onProgress));
           }}
         />
       )}

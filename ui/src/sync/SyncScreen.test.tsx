@@ -8,6 +8,7 @@ import { CommandError } from "../portal";
 import { counts, deferred, item, progress, run, summary } from "./fixtures";
 import * as ipc from "./ipc";
 import { SyncScreen } from "./SyncScreen";
+import { SyncJobProvider } from "./SyncJobProvider";
 
 vi.mock("./ipc", async (importOriginal) => {
   const actual = await importOriginal<typeof import("./ipc")>();
@@ -21,11 +22,13 @@ vi.mock("./ipc", async (importOriginal) => {
     exportRun: vi.fn(),
     openExportFolder: vi.fn(),
     runItemsPage: vi.fn(),
+    syncJobStatus: vi.fn(),
   };
 });
 
 beforeEach(() => {
   vi.resetAllMocks();
+  vi.mocked(ipc.syncJobStatus).mockResolvedValue(null);
   vi.mocked(ipc.runItemsPage).mockResolvedValue({ total: 1, offset: 0, items: [item()] });
   vi.mocked(ipc.syncCancel).mockResolvedValue(true);
 });
@@ -33,7 +36,7 @@ beforeEach(() => {
 /** Previews a push of every lead and waits for the summary. */
 async function previewed(user: ReturnType<typeof userEvent.setup>, shown: PreviewSummary = summary()) {
   vi.mocked(ipc.syncPreview).mockResolvedValue(shown);
-  render(<SyncScreen />);
+  render(<SyncScreen />, { wrapper: SyncJobProvider });
   await user.click(screen.getByTestId("sync-preview"));
   return screen.findByTestId("preview-summary");
 }
@@ -43,7 +46,7 @@ describe("SyncScreen", () => {
     const user = userEvent.setup();
     const reading = deferred<PreviewSummary>();
     vi.mocked(ipc.syncPreview).mockReturnValue(reading.promise);
-    render(<SyncScreen />);
+    render(<SyncScreen />, { wrapper: SyncJobProvider });
     await user.type(screen.getByTestId("sync-emails"), "ada@example.test, bob@example.test\ncy@example.test");
     expect(screen.getByText("3 leads picked by email.")).toBeTruthy();
     await user.click(screen.getByTestId("sync-preview"));
@@ -76,7 +79,7 @@ describe("SyncScreen", () => {
         writes: 6,
       }),
     );
-    render(<SyncScreen />);
+    render(<SyncScreen />, { wrapper: SyncJobProvider });
     await user.click(screen.getByTestId("sync-direction-pull"));
     expect(screen.queryByTestId("sync-emails")).toBeNull();
     await user.click(screen.getByTestId("sync-preview"));
@@ -233,7 +236,7 @@ describe("SyncScreen, with a job from elsewhere running", () => {
         "A sync is still going: wait for it to finish, or cancel it, before starting another.",
       ),
     );
-    render(<SyncScreen />);
+    render(<SyncScreen />, { wrapper: SyncJobProvider });
     await user.click(screen.getByTestId("sync-preview"));
     expect((await screen.findByRole("alert")).textContent).toContain("A sync is still going");
     await user.click(screen.getByTestId("cancel-running-job"));

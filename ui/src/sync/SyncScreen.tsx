@@ -3,7 +3,7 @@ import { useId, useState, type SubmitEvent } from "react";
 import type { SyncDirection } from "../bindings/SyncDirection";
 import { syncPreview } from "./ipc";
 import { JobView } from "./JobView";
-import { useSyncJob } from "./useSyncJob";
+import { useSyncJob, type JobState } from "./useSyncJob";
 import { parseEmails } from "./words";
 
 const DIRECTIONS: readonly { direction: SyncDirection; label: string }[] = [
@@ -11,18 +11,31 @@ const DIRECTIONS: readonly { direction: SyncDirection; label: string }[] = [
   { direction: "pull", label: "Pull: HubSpot contacts to leads (as the pull rules select them)" },
 ];
 
+function directionOf(state: JobState): SyncDirection {
+  const kind =
+    state.step === "previewing" || state.step === "running"
+      ? state.kind
+      : state.step === "previewed"
+        ? state.summary.kind
+        : state.step === "finished"
+          ? state.run.kind
+          : "push";
+  return kind === "pull" ? "pull" : "push";
+}
+
 /** Sync: preview a push or pull, look at every row, then run it for real. */
 export function SyncScreen() {
-  const [direction, setDirection] = useState<SyncDirection>("push");
+  const job = useSyncJob("sync");
+  // Back on the screen while a pull goes on (or its preview shows), the form says pull.
+  const [direction, setDirection] = useState<SyncDirection>(() => directionOf(job.state));
   const [emails, setEmails] = useState("");
-  const job = useSyncJob();
   const ids = useId();
   const busy = job.state.step === "previewing" || job.state.step === "running";
 
   function onSubmit(e: SubmitEvent<HTMLFormElement>) {
     e.preventDefault();
     const picked = direction === "push" ? parseEmails(emails) : [];
-    job.preview((onProgress) => syncPreview(direction, picked, onProgress));
+    job.preview(direction, (onProgress) => syncPreview(direction, picked, onProgress));
   }
 
   return (

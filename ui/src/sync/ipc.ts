@@ -10,6 +10,7 @@ import type { RunDetail } from "../bindings/RunDetail";
 import type { RunItemFilter } from "../bindings/RunItemFilter";
 import type { RunItemPage } from "../bindings/RunItemPage";
 import type { SyncDirection } from "../bindings/SyncDirection";
+import type { SyncJobStatus } from "../bindings/SyncJobStatus";
 import type { SyncProgress } from "../bindings/SyncProgress";
 import { call } from "../ipc";
 
@@ -88,4 +89,9 @@ export function exportRun(runId: number): Promise<ExportedRun> {
 /** Opens an export's folder in the file manager. */
 export function openExportFolder(folder: string): Promise<void> {
   return call("open_export_folder", { folder });
+}
+
+/** What job the app runs now, if any, and how far it is (for a page with no channel to it). */
+export function syncJobStatus(): Promise<SyncJobStatus | null> {
+  return call("sync_job_status");
 }

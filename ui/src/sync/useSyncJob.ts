@@ -2,23 +2,15 @@ import { useState } from "react";
 
 import type { PreviewSummary } from "../bindings/PreviewSummary";
 import type { Run } from "../bindings/Run";
+import type { RunKind } from "../bindings/RunKind";
 import type { SyncProgress } from "../bindings/SyncProgress";
 import { toCommandError } from "../ipc";
-import type { CommandError } from "../portal";
+import { CommandError } from "../portal";
 import { resumeRun, syncCancel, syncRun, type OnProgress } from "./ipc";
+import { IDLE, isBusy, useJobStore, type JobError, type JobOrigin, type JobState, type SharedJob } from "./jobState";
+import { capitalized, jobWords } from "./words";
 
-/** Where a job stands: reading for a preview, showing it, running it, or done. */
-export type JobState =
-  | { step: "idle" }
-  | { step: "previewing"; progress: SyncProgress | null }
-  | { step: "previewed"; summary: PreviewSummary; confirming: boolean }
-  | { step: "running"; summary: PreviewSummary | null; progress: SyncProgress | null; cancelling: boolean }
-  | { step: "finished"; run: Run; summary: PreviewSummary | null };
-
-export interface JobError {
-  error: CommandError;
-  title: string;
-}
+export type { JobError, JobState } from "./jobState";
 
 export interface SyncJob {
   state: JobState;
@@ -26,59 +18,95 @@ export interface SyncJob {
   /** What happened to a job this screen did not start (cancelled from a refusal). */
   note: string | null;
   /** Starts a preview (a sync's, an undo's, a retry's); any earlier result is put away. */
-  preview: (start: (onProgress: OnProgress) => Promise<PreviewSummary>) => void;
+  preview: (kind: RunKind, start: (onProgress: OnProgress) => Promise<PreviewSummary>) => void;
   /** Opens or closes the confirmation of the previewed run. */
   confirm: (open: boolean) => void;
   /** Runs the previewed plan for real (after the confirmation). */
   run: () => void;
-  resume: (runId: number) => void;
+  resume: (runId: number, kind: RunKind) => void;
+  /** Stops the running job: a preview between its reads, a run between batches. */
   cancel: () => void;
   reset: () => void;
 }
 
-/** A preview → confirm → run → result job, its progress streamed from the app. */
-export function useSyncJob(): SyncJob {
-  const [state, setState] = useState<JobState>({ step: "idle" });
-  const [error, setError] = useState<JobError | null>(null);
-  const [note, setNote] = useState<string | null>(null);
-  // An answer that arrives after the screen closed is dropped by React; the job goes on in the app.
+/**
+ * The app's preview → confirm → run → result job as the screen `origin` sees it. The job lives
+ * in the `SyncJobProvider`, so it outlives the screen: its progress and result are there when
+ * the screen opens again. Another screen's job shows here as idle; starting one while it runs
+ * is refused with a way to cancel it.
+ */
+export function useSyncJob(origin: JobOrigin): SyncJob {
+  const { job: shared, update } = useJobStore();
+  // A refusal belongs to the screen that asked, not to the job that runs.
+  const [refusal, setRefusal] = useState<JobError | null>(null);
+  const [refusalNote, setRefusalNote] = useState<string | null>(null);
+  const mine = shared.origin === origin;
+  const state: JobState = mine ? shared.state : { step: "idle" };
 
-  function fail(e: unknown, title: string) {
-    setError({ error: toCommandError(e), title });
+  /** Changes the job, if it is still this screen's. */
+  function updateMine(change: (job: SharedJob) => SharedJob) {
+    update((j) => (j.origin === origin ? change(j) : j));
   }
 
-  function preview(start: (onProgress: OnProgress) => Promise<PreviewSummary>) {
-    setError(null);
-    setNote(null);
-    setState({ step: "previewing", progress: null });
+  function fail(e: unknown, title: string) {
+    updateMine((j) => ({ ...j, error: { error: toCommandError(e), title } }));
+  }
+
+  /** Takes the job for this screen, unless another screen's job runs. */
+  function begin(next: JobState): boolean {
+    setRefusal(null);
+    setRefusalNote(null);
+    if (!mine && isBusy(shared.state)) {
+      const what = shared.state.step === "previewing" || shared.state.step === "running" ? shared.state : null;
+      const words = what === null ? "A job" : capitalized(jobWords(what.kind, what.step === "previewing"));
+      setRefusal({
+        title: "Another job is running",
+        error: new CommandError(
+          "job_running",
+          `${words} is still going: wait for it to finish, or cancel it, before starting another.`,
+        ),
+      });
+      return false;
+    }
+    update(() => ({ ...IDLE, origin, state: next }));
+    return true;
+  }
+
+  function preview(kind: RunKind, start: (onProgress: OnProgress) => Promise<PreviewSummary>) {
+    if (!begin({ step: "previewing", kind, progress: null, cancelling: false, detached: false })) return;
     start((progress) => {
-      setState((s) => (s.step === "previewing" ? { ...s, progress } : s));
+      updateMine((j) => (j.state.step === "previewing" ? { ...j, state: { ...j.state, progress } } : j));
     }).then(
       (summary) => {
-        setState({ step: "previewed", summary, confirming: false });
+        updateMine((j) => ({ ...j, state: { step: "previewed", summary, confirming: false } }));
       },
       (e: unknown) => {
-        setState({ step: "idle" });
-        fail(e, "The preview could not be made");
+        const error = toCommandError(e);
+        if (error.code === "cancelled") {
+          updateMine((j) => ({ ...j, state: { step: "idle" }, note: "Preview cancelled: nothing was recorded." }));
+          return;
+        }
+        updateMine((j) => ({ ...j, state: { step: "idle" } }));
+        fail(error, "The preview could not be made");
       },
     );
   }
 
   function onProgress(progress: SyncProgress) {
-    setState((s) => (s.step === "running" ? { ...s, progress } : s));
+    updateMine((j) => (j.state.step === "running" ? { ...j, state: { ...j.state, progress } } : j));
   }
 
-  function follow(job: Promise<Run>, summary: PreviewSummary | null, title: string) {
-    setError(null);
-    setNote(null);
-    setState({ step: "running", summary, progress: null, cancelling: false });
+  function follow(job: Promise<Run>, kind: RunKind, summary: PreviewSummary | null, title: string) {
+    if (!begin({ step: "running", kind, summary, progress: null, cancelling: false, detached: false })) return;
     job.then(
       (run) => {
-        setState({ step: "finished", run, summary });
+        updateMine((j) => ({ ...j, state: { step: "finished", run, summary } }));
       },
       (e: unknown) => {
         // The preview stays on screen: if its plan is gone, the error says to preview again.
-        setState(summary === null ? { step: "idle" } : { step: "previewed", summary, confirming: false });
+        const back: JobState =
+          summary === null ? { step: "idle" } : { step: "previewed", summary, confirming: false };
+        updateMine((j) => ({ ...j, state: back }));
         fail(e, title);
       },
     );
@@ -86,21 +114,28 @@ export function useSyncJob(): SyncJob {
 
   function run() {
     if (state.step !== "previewed") return;
-    follow(syncRun(state.summary.run_id, onProgress), state.summary, "The run could not start");
+    const summary = state.summary;
+    follow(syncRun(summary.run_id, onProgress), summary.kind, summary, "The run could not start");
   }
 
-  function resume(runId: number) {
-    follow(resumeRun(runId, onProgress), null, "The run could not be resumed");
+  function resume(runId: number, kind: RunKind) {
+    follow(resumeRun(runId, onProgress), kind, null, "The run could not be resumed");
   }
 
   function cancel() {
-    setState((s) => (s.step === "running" ? { ...s, cancelling: true } : s));
+    const busy = isBusy(state);
+    updateMine((j) =>
+      j.state.step === "running" || j.state.step === "previewing"
+        ? { ...j, state: { ...j.state, cancelling: true } }
+        : j,
+    );
     syncCancel().then(
       (wasRunning) => {
         // Asked from a refusal: the job stops between batches, then a new one can start.
-        if (state.step !== "running") {
-          setError(null);
-          setNote(
+        if (!busy) {
+          setRefusal(null);
+          updateMine((j) => ({ ...j, error: null }));
+          setRefusalNote(
             wasRunning
               ? "The running job stops after the batches in flight; start again in a moment. A stopped run can be resumed from History."
               : "No job is running any more: start again.",
@@ -108,19 +143,30 @@ export function useSyncJob(): SyncJob {
         }
       },
       (e: unknown) => {
-        fail(e, "The run could not be cancelled");
+        if (busy) fail(e, "The job could not be cancelled");
+        else setRefusal({ error: toCommandError(e), title: "The job could not be cancelled" });
       },
     );
   }
 
   function confirm(open: boolean) {
-    setState((s) => (s.step === "previewed" ? { ...s, confirming: open } : s));
+    updateMine((j) => (j.state.step === "previewed" ? { ...j, state: { ...j.state, confirming: open } } : j));
   }
 
   function reset() {
-    setError(null);
-    setState({ step: "idle" });
+    setRefusal(null);
+    updateMine(() => IDLE);
   }
 
-  return { state, error, note, preview, confirm, run, resume, cancel, reset };
+  return {
+    state,
+    error: refusal ?? (mine ? shared.error : null),
+    note: refusalNote ?? (mine ? shared.note : null),
+    preview,
+    confirm,
+    run,
+    resume,
+    cancel,
+    reset,
+  };
 }

@@ -6,6 +6,7 @@ import type { Run } from "../bindings/Run";
 import type { RunAction } from "../bindings/RunAction";
 import type { RunKind } from "../bindings/RunKind";
 import type { SyncProgress } from "../bindings/SyncProgress";
+import { numberFormat } from "../format";
 
 /** "under a second", "42 s", "3 min", "1 h 5 min". */
 export function durationWords(seconds: number): string {
@@ -77,4 +78,44 @@ export function targetWords(summary: PreviewSummary): string {
 /** The emails pasted or typed: one per line, or separated by commas, semicolons or spaces. */
 export function parseEmails(text: string): string[] {
   return text.split(/[\s,;]+/).filter((e) => e !== "");
+}
+
+export function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** "a push preview", "a pull", "an undo". */
+export function jobWords(kind: RunKind, preview: boolean): string {
+  const article = kind === "undo" ? "an" : "a";
+  return `${article} ${kind}${preview ? " preview" : ""}`;
+}
+
+/**
+ * A running job in one line, for the indicator every screen shows: "Push running — 1,234 of
+ * 5,000 · 40 s left", "Pull preview — reading 300 of 1,000".
+ */
+export function indicatorWords(
+  kind: RunKind,
+  preview: boolean,
+  progress: SyncProgress | null,
+  estimate: number | null,
+  cancelling: boolean,
+): string {
+  const name = capitalized(kind);
+  if (cancelling) return `${name}${preview ? " preview" : ""} stopping…`;
+  const head = preview ? `${name} preview —` : `${name} running —`;
+  if (progress === null || progress.total === 0) return `${head} starting…`;
+  if (preview) return `${head} reading ${readWords(progress)}`;
+  const rows = `${numberFormat.format(progress.done)} of ${numberFormat.format(progress.total)}`;
+  const left = secondsLeft(progress, estimate);
+  return `${head} ${rows}${left === null ? "" : ` · ${durationWords(left)} left`}`;
+}
+
+/**
+ * How far a preview's reading is: "300 of 1,237", or "300 so far" where HubSpot gives no total
+ * (a pull of every contact pages through the list, whose total is what has come in).
+ */
+export function readWords(progress: SyncProgress): string {
+  const done = numberFormat.format(progress.done);
+  return progress.done < progress.total ? `${done} of ${numberFormat.format(progress.total)}` : `${done} so far`;
 }

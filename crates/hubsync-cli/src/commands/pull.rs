@@ -7,7 +7,7 @@ use hubsync_sync::{
 use serde::Serialize;
 
 use crate::cli::PullArgs;
-use crate::commands::push::{Bars, duration_words};
+use crate::commands::push::{Bars, at_prompt, duration_words, stop_signals};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{Table, confirm_write, emit, pairs};
@@ -28,8 +28,10 @@ pub struct PullPreview<'a> {
 pub async fn run(ctx: &mut Context, args: PullArgs) -> anyhow::Result<()> {
     let connection = ctx.connection()?;
     let client = ctx.client()?;
+    // Ctrl-C stops the preview between pages, and the live pull between chunks (resumable).
+    let cancel = stop_signals(ctx, connection.portal_id);
     let mut bars = Bars::new(ctx.json);
-    let prepared = prepare_pull(&ctx.store, &client, &mut |p| bars.update(p)).await?;
+    let prepared = prepare_pull(&ctx.store, &client, &cancel, &mut |p| bars.update(p)).await?;
     bars.finish();
     let writes = prepared.counts.new + prepared.counts.update;
     if args.preview || writes == 0 {
@@ -44,8 +46,12 @@ pub async fn run(ctx: &mut Context, args: PullArgs) -> anyhow::Result<()> {
         };
         return emit(ctx.json, &report, |r| preview_text(r, connection.portal_id));
     }
-    confirm(&args, connection.portal_id, &prepared)?;
-    let run = run_pull(&mut ctx.store, prepared)?;
+    at_prompt(|| confirm(&args, connection.portal_id, &prepared))?;
+    // A Ctrl-C between the preview and the confirmation: nothing is written.
+    cancel.check()?;
+    let mut bars = Bars::new(ctx.json);
+    let run = run_pull(&mut ctx.store, prepared, &cancel, &mut |p| bars.update(p))?;
+    bars.finish();
     crate::commands::push::finish(ctx, run)
 }
 

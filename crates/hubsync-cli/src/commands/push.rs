@@ -40,8 +40,10 @@ pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
     let connection = ctx.connection()?;
     let client = ctx.client()?;
     let options = PushOptions { emails: args.email.clone(), concurrency: args.concurrency.max(1) };
+    // Ctrl-C stops the preview between reads as well as the live run between batches.
+    let cancel = stop_signals(ctx, connection.portal_id);
     let mut bars = Bars::new(ctx.json);
-    let prepared = prepare_push(&ctx.store, &client, &options, &mut |p| bars.update(p)).await?;
+    let prepared = prepare_push(&ctx.store, &client, &options, &cancel, &mut |p| bars.update(p)).await?;
     bars.finish();
 
     if args.preview {
@@ -71,9 +73,10 @@ pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
         };
         return emit(ctx.json, &report, |r| preview_text(r, &connection));
     }
-    confirm(&args, &connection, &prepared)?;
+    at_prompt(|| confirm(&args, &connection, &prepared))?;
+    // A Ctrl-C between the preview and the confirmation: nothing is written.
+    cancel.check()?;
 
-    let cancel = stop_signals(ctx, connection.portal_id);
     let mut bars = Bars::new(ctx.json);
     let run = run_push(&mut ctx.store, &client, prepared, &options, &cancel, &mut |p| bars.update(p)).await?;
     bars.finish();
@@ -139,18 +142,45 @@ fn confirm(args: &PushArgs, connection: &Portal, prepared: &PreparedPush) -> Res
     confirm_write("push", &question)
 }
 
-/// What stops a live run between batches (the batches in flight finish and are recorded):
-/// Ctrl-C, or its portal disconnected or needing a reconnect, which another `hubsync` or the
-/// desktop app may record while this run goes on; the store is looked at twice a second.
-pub fn stop_signals(ctx: &Context, portal_id: u64) -> Cancel {
+/// Whether the command waits at its confirmation, where Ctrl-C quits at once.
+static AT_PROMPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A `Cancel` that Ctrl-C cancels. Once the handler is in, Ctrl-C no longer ends the process by
+/// itself, so at a confirmation (`at_prompt`), where nothing is being written, it quits as it
+/// would without the handler.
+pub fn ctrl_c_cancel() -> Cancel {
     let cancel = Cancel::default();
     let on_ctrl_c = cancel.clone();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\nstopping after the batches in flight; `hubsync runs resume` finishes the run");
-            on_ctrl_c.cancel();
+        while tokio::signal::ctrl_c().await.is_ok() {
+            if AT_PROMPT.load(std::sync::atomic::Ordering::SeqCst) {
+                eprintln!("\nnothing was written: not confirmed");
+                std::process::exit(130);
+            }
+            if !on_ctrl_c.is_cancelled() {
+                eprintln!(
+                    "\nstopping: a preview records nothing; a live run stops after the batches or chunks in flight, and `hubsync runs resume` finishes it"
+                );
+                on_ctrl_c.cancel();
+            }
         }
     });
+    cancel
+}
+
+/// Runs a confirmation with Ctrl-C quitting at once.
+pub fn at_prompt<T>(ask: impl FnOnce() -> T) -> T {
+    AT_PROMPT.store(true, std::sync::atomic::Ordering::SeqCst);
+    let answer = ask();
+    AT_PROMPT.store(false, std::sync::atomic::Ordering::SeqCst);
+    answer
+}
+
+/// What stops a preview between reads (nothing is recorded) and a live run between batches
+/// (the batches in flight finish and are recorded): Ctrl-C, or its portal disconnected or needing a reconnect, which another `hubsync` or the
+/// desktop app may record while this run goes on; the store is looked at twice a second.
+pub fn stop_signals(ctx: &Context, portal_id: u64) -> Cancel {
+    let cancel = ctrl_c_cancel();
     let on_disconnect = cancel.clone();
     let db_path = ctx.db_path.clone();
     tokio::spawn(async move {
@@ -277,10 +307,13 @@ impl Bars {
             let label = match p.phase {
                 Phase::Reading => "reading HubSpot",
                 Phase::Writing => "writing",
+                Phase::Applying => "applying to the lead store",
             };
             self.current = Some((p.phase, progress(self.json, p.total, label)));
         }
         if let Some((_, Some(bar))) = &self.current {
+            // A pull's total grows as pages come in when HubSpot reports none.
+            bar.set_length(p.total);
             bar.set_position(p.done);
         }
     }

@@ -6,7 +6,7 @@ use hubsync_sync::{PushOptions, resume_push};
 use serde::Serialize;
 
 use crate::cli::RunsCommand;
-use crate::commands::push::{Bars, finish, stop_signals};
+use crate::commands::push::{Bars, ctrl_c_cancel, finish, stop_signals};
 use crate::context::Context;
 use crate::output::{Table, emit, on_off, pairs};
 
@@ -49,7 +49,10 @@ pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> 
         RunsCommand::Resume(args) => {
             // A live pull's remaining rows are local writes: no connection needed.
             if ctx.store.run(args.run)?.is_some_and(|r| r.kind == hubsync_store::RunKind::Pull) {
-                let run = hubsync_sync::resume_pull(&mut ctx.store, args.run)?;
+                let cancel = ctrl_c_cancel();
+                let mut bars = Bars::new(ctx.json);
+                let run = hubsync_sync::resume_pull(&mut ctx.store, args.run, &cancel, &mut |p| bars.update(p))?;
+                bars.finish();
                 return finish(ctx, run);
             }
             let connection = ctx.connection()?;

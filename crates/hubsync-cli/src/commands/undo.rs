@@ -8,7 +8,7 @@ use hubsync_sync::{
 use serde::Serialize;
 
 use crate::cli::UndoArgs;
-use crate::commands::push::{Bars, duration_words, finish, stop_signals};
+use crate::commands::push::{Bars, at_prompt, duration_words, finish, stop_signals};
 use crate::context::Context;
 use crate::output::{Table, confirm_write, emit, pairs, warn};
 
@@ -30,12 +30,13 @@ pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
     let client = ctx.client()?;
     let options = UndoOptions { archive_created: args.archive_created, force: args.force };
     let concurrency = args.concurrency.max(1);
+    // Ctrl-C stops the preview between reads as well as the live undo between batches.
+    let cancel = stop_signals(ctx, connection.portal_id);
     let mut bars = Bars::new(ctx.json);
+    let portal = Some(connection.portal_id);
     let prepared =
-        prepare_undo(&ctx.store, &client, args.run, Some(connection.portal_id), options, concurrency, &mut |p| {
-            bars.update(p)
-        })
-        .await?;
+        prepare_undo(&ctx.store, &client, args.run, portal, options, concurrency, &cancel, &mut |p| bars.update(p))
+            .await?;
     bars.finish();
 
     let writes = prepared.counts.restore + prepared.counts.archive;
@@ -55,8 +56,9 @@ pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
         };
         return emit(ctx.json, &report, |r| preview_text(r, &connection));
     }
-    confirm(&args, &connection, &prepared)?;
-    let cancel = stop_signals(ctx, connection.portal_id);
+    at_prompt(|| confirm(&args, &connection, &prepared))?;
+    // A Ctrl-C between the preview and the confirmation: nothing is written.
+    cancel.check()?;
     let mut bars = Bars::new(ctx.json);
     let options = PushOptions { concurrency, ..PushOptions::default() };
     let run = run_undo(&mut ctx.store, &client, prepared, &options, &cancel, &mut |p| bars.update(p)).await?;

@@ -2,6 +2,7 @@
 //! preview showed, the history keeps both, and a run killed with SIGKILL resumes to exactly
 //! one write per lead.
 
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use hubsync_store::{Store, SystemClock};
@@ -315,4 +316,37 @@ fn disconnecting_stops_a_running_push_at_once_and_it_resumes_after_reconnecting(
     let mut contacts = portal.contacts();
     contacts.retain(|email, _| email.starts_with('d') && email.ends_with("@example.com"));
     assert_eq!(contacts.len(), 800, "every lead landed once");
+}
+
+#[test]
+fn ctrl_c_stops_a_pull_preview_between_pages_and_records_nothing() {
+    let portal = Portal::start();
+    let contacts: Vec<Value> =
+        (0..1_000).map(|i| json!({ "properties": { "email": format!("p{i}@example.com") } })).collect();
+    load(&portal, Value::Array(contacts));
+    let hub = Hub::new();
+    hub.connect(&portal);
+    // Each list page waits 300 ms: ten pages take three seconds, time enough for Ctrl-C.
+    let faults = json!({ "latencyMs": 300, "paths": ["/crm/v3/objects/contacts"] });
+    portal.control(reqwest::Method::PUT, "/faults", Some(faults));
+    let pages = |portal: &Portal| {
+        let counters = portal.control(reqwest::Method::GET, "/counters", None);
+        counters["requests"]["GET /crm/v3/objects/contacts"].as_u64().unwrap_or(0)
+    };
+    let before = pages(&portal);
+    let mut child = hub.start(&["--json", "pull", "--preview"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // A page answered: the preview is reading, and Ctrl-C is the command's to handle.
+    while pages(&portal) == before {
+        assert!(Instant::now() < deadline, "the preview never read a page");
+        assert!(child.try_wait().unwrap().is_none(), "the preview ended before Ctrl-C");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "stopped with an error, not killed by the signal: {status:?}");
+    let read = pages(&portal) - before;
+    assert!(read < 10, "no page after the one in flight: {read} of 10 read");
+    assert_eq!(hub.json(&["runs", "list"])["runs"], json!([]), "no preview recorded");
 }

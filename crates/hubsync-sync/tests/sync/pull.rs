@@ -3,7 +3,7 @@
 
 use hubsync_store::{RunStatus, WriteRule};
 use hubsync_sync::pull_rules::{self, Condition, PullRules};
-use hubsync_sync::{PullAction, PullSkip, prepare_pull, record_pull_preview, run_pull};
+use hubsync_sync::{Cancel, PullAction, PullSkip, prepare_pull, record_pull_preview, run_pull};
 use serde_json::json;
 
 use crate::push::{Portal, fast, quiet, store_for};
@@ -17,7 +17,7 @@ async fn a_full_pull_reads_every_contact_past_10000_and_a_second_pull_changes_no
     let with_email = contacts.len();
     assert!(with_email > 9_500 && with_email < 10_050, "some demo contacts have no email: {with_email}");
 
-    let prepared = prepare_pull(&store, &client, &mut quiet).await.unwrap();
+    let prepared = prepare_pull(&store, &client, &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!(prepared.items.len(), 10_050, "every contact, none capped");
     assert_eq!(prepared.counts.no_email, 10_050 - with_email, "counted, not dropped");
     assert_eq!(prepared.counts.new, with_email);
@@ -31,7 +31,7 @@ async fn a_full_pull_reads_every_contact_past_10000_and_a_second_pull_changes_no
     assert_eq!(store.lead_count().unwrap(), 0, "a preview writes nothing locally");
     assert_eq!(store.run(preview).unwrap().unwrap().counts.create, with_email as u64);
 
-    let run = run_pull(&mut store, prepared).unwrap();
+    let run = run_pull(&mut store, prepared, &Cancel::default(), &mut |_| {}).unwrap();
     assert_eq!(run.status, RunStatus::Completed);
     assert_eq!((run.counts.created, run.counts.failed), (with_email as u64, 0));
     assert_eq!(store.lead_count().unwrap(), with_email as i64);
@@ -54,7 +54,7 @@ async fn a_full_pull_reads_every_contact_past_10000_and_a_second_pull_changes_no
     let active = store.owner_by_email(owner.email.as_deref().unwrap()).unwrap().unwrap().active;
     assert_eq!(active, !owner.archived, "whether the owner is active");
 
-    let again = prepare_pull(&store, &client, &mut quiet).await.unwrap();
+    let again = prepare_pull(&store, &client, &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!((again.counts.new, again.counts.update), (0, 0), "round trip: {:?}", again.counts);
     assert_eq!(again.counts.unchanged, with_email);
 }
@@ -68,7 +68,7 @@ async fn a_filter_matching_more_than_10000_comes_in_whole_through_search_windows
     assert!(with_email > 10_000, "{with_email}");
     let rules = PullRules { conditions: vec![Condition::parse("email known").unwrap()], ..PullRules::default() };
     pull_rules::save(&mut store, &rules).unwrap();
-    let prepared = prepare_pull(&store, &client, &mut quiet).await.unwrap();
+    let prepared = prepare_pull(&store, &client, &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!(prepared.items.len(), with_email, "every match, past search's 10,000 cap");
     assert_eq!(prepared.counts.new, with_email);
     let mut ids: Vec<&str> = prepared.items.iter().map(|i| i.contact_id.as_str()).collect();
@@ -94,7 +94,7 @@ async fn write_rules_apply_locally_and_new_only_skips_known_leads() {
     let client = portal.client(fast());
     let mut store = store_for(&portal); // city is if-empty; company overwrite
     store.add_lead("known@example.com", &[("company", "Local Co"), ("city", "Bergen")]).unwrap();
-    let prepared = prepare_pull(&store, &client, &mut quiet).await.unwrap();
+    let prepared = prepare_pull(&store, &client, &Cancel::default(), &mut quiet).await.unwrap();
     let known = prepared.items.iter().find(|i| i.contact_id == "11").unwrap();
     assert!(matches!(known.action, PullAction::Update { .. }));
     let changes: Vec<(&str, Option<&str>, Option<&str>, bool)> =
@@ -109,7 +109,7 @@ async fn write_rules_apply_locally_and_new_only_skips_known_leads() {
     );
     let no_email = prepared.items.iter().find(|i| i.contact_id == "13").unwrap();
     assert_eq!(no_email.action, PullAction::Skip { reason: PullSkip::NoEmail });
-    let run = run_pull(&mut store, prepared).unwrap();
+    let run = run_pull(&mut store, prepared, &Cancel::default(), &mut |_| {}).unwrap();
     assert_eq!((run.counts.created, run.counts.updated), (1, 1));
     let lead = store.lead_by_email("known@example.com").unwrap().unwrap();
     assert_eq!((lead.value("company"), lead.value("city")), (Some("HubSpot Co"), Some("Bergen")));
@@ -119,7 +119,7 @@ async fn write_rules_apply_locally_and_new_only_skips_known_leads() {
 
     store.set_mapping("city", "city", Some(WriteRule::Overwrite)).unwrap();
     pull_rules::save(&mut store, &PullRules { new_only: true, ..PullRules::default() }).unwrap();
-    let prepared = prepare_pull(&store, &client, &mut quiet).await.unwrap();
+    let prepared = prepare_pull(&store, &client, &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!(prepared.counts.already_in_store, 2, "{:?}", prepared.counts);
 }
 
@@ -135,9 +135,9 @@ async fn an_incremental_pull_takes_exactly_the_contacts_changed_since_the_last_p
     let client = portal.client(fast());
     let mut store = store_for(&portal);
     pull_rules::save(&mut store, &PullRules { since_last_pull: true, ..PullRules::default() }).unwrap();
-    let first = prepare_pull(&store, &client, &mut quiet).await.unwrap();
+    let first = prepare_pull(&store, &client, &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!(first.counts.new, 3, "no pull yet: every contact");
-    run_pull(&mut store, first).unwrap();
+    run_pull(&mut store, first, &Cancel::default(), &mut |_| {}).unwrap();
 
     portal
         .call(
@@ -146,7 +146,7 @@ async fn an_incremental_pull_takes_exactly_the_contacts_changed_since_the_last_p
             Some(json!({ "properties": { "company": "Two Inc" } })),
         )
         .await;
-    let next = prepare_pull(&store, &client, &mut quiet).await.unwrap();
+    let next = prepare_pull(&store, &client, &Cancel::default(), &mut quiet).await.unwrap();
     let ids: Vec<&str> = next.items.iter().map(|i| i.contact_id.as_str()).collect();
     assert_eq!(ids, ["22"], "only the contact changed since the last pull began");
     assert_eq!(next.counts.update, 1);
@@ -173,8 +173,8 @@ async fn a_live_pull_cut_off_after_its_first_chunk_resumes_to_the_same_store_as_
 
     // The reference: one uninterrupted live pull.
     let mut whole = store_for(&portal);
-    let prepared = prepare_pull(&whole, &client, &mut quiet).await.unwrap();
-    let run = run_pull(&mut whole, prepared).unwrap();
+    let prepared = prepare_pull(&whole, &client, &Cancel::default(), &mut quiet).await.unwrap();
+    let run = run_pull(&mut whole, prepared, &Cancel::default(), &mut |_| {}).unwrap();
     assert_eq!(run.status, RunStatus::Completed);
 
     // The same pull journaled as a live run, with only its first 1,000 rows applied before the
@@ -188,7 +188,7 @@ async fn a_live_pull_cut_off_after_its_first_chunk_resumes_to_the_same_store_as_
         for mapping in whole.mappings().unwrap() {
             store.set_mapping(&mapping.field_key, &mapping.property, Some(mapping.write_rule)).unwrap();
         }
-        let prepared = prepare_pull(&store, &client, &mut quiet).await.unwrap();
+        let prepared = prepare_pull(&store, &client, &Cancel::default(), &mut quiet).await.unwrap();
         let preview = record_pull_preview(&mut store, &prepared).unwrap();
         let journal: Vec<hubsync_store::RunItem> = store
             .run_items(preview)
@@ -231,11 +231,74 @@ async fn a_live_pull_cut_off_after_its_first_chunk_resumes_to_the_same_store_as_
     assert!(cut.counts.pending > 0 && cut.is_resumable(), "{:?}", cut.counts);
     assert_eq!(store.lead_count().unwrap(), 1_000, "the first chunk, whole");
 
-    let resumed = hubsync_sync::resume_pull(&mut store, run_id).unwrap();
+    let resumed = hubsync_sync::resume_pull(&mut store, run_id, &Cancel::default(), &mut |_| {}).unwrap();
     assert_eq!((resumed.status, resumed.counts.pending, resumed.counts.failed), (RunStatus::Completed, 0, 0));
     assert_eq!(resumed.counts.created, run.counts.created, "every contact once");
     assert_eq!(lead_rows(&store), lead_rows(&whole), "the same leads, values and links");
     assert_eq!(store.integrity_check().unwrap(), "ok");
     drop(store);
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_cancelled_pull_preview_stops_between_pages_and_records_nothing() {
+    let portal = Portal::start_seeded(json!([]), 250).await;
+    let client = portal.client(fast());
+    let store = store_for(&portal);
+    let cancel = Cancel::default();
+    let mut reported = Vec::new();
+    let error = prepare_pull(&store, &client, &cancel, &mut |p| {
+        reported.push((p.phase, p.done));
+        if p.done >= 100 {
+            cancel.cancel_because("cancelled in a test");
+        }
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(error.code(), "cancelled");
+    assert!(error.to_string().contains("(cancelled in a test)"), "{error}");
+    use hubsync_sync::Phase::Reading;
+    assert_eq!(reported, vec![(Reading, 0), (Reading, 100)], "progress per page; no page after the cancel");
+    // Properties, owners (active and deactivated) and the one list page read before the cancel.
+    assert_eq!(client.api_calls(), 1 + 2 + 1);
+    assert_eq!(store.newest_run_id().unwrap(), None, "no run recorded");
+    assert_eq!(store.lead_count().unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_live_pull_cancelled_after_its_first_chunk_resumes_to_the_same_store_as_an_uninterrupted_one() {
+    let portal = Portal::start_seeded(json!([]), 2_500).await;
+    let client = portal.client(fast());
+    let mut whole = store_for(&portal);
+    let prepared = prepare_pull(&whole, &client, &Cancel::default(), &mut quiet).await.unwrap();
+    let mut applied = Vec::new();
+    let run =
+        run_pull(&mut whole, prepared, &Cancel::default(), &mut |p| applied.push((p.phase, p.done, p.total))).unwrap();
+    assert_eq!(run.status, RunStatus::Completed);
+    let total = run.counts.created;
+    use hubsync_sync::Phase::Applying;
+    assert_eq!(
+        applied,
+        vec![(Applying, 0, total), (Applying, 1_000, total), (Applying, 2_000, total), (Applying, total, total)],
+        "progress per applied chunk"
+    );
+
+    let mut store = store_for(&portal);
+    let prepared = prepare_pull(&store, &client, &Cancel::default(), &mut quiet).await.unwrap();
+    let cancel = Cancel::default();
+    let cut = run_pull(&mut store, prepared, &cancel, &mut |p| {
+        if p.done >= 1_000 {
+            cancel.cancel();
+        }
+    })
+    .unwrap();
+    assert_eq!((cut.status, cut.stop_reason.as_deref()), (RunStatus::Interrupted, Some("cancelled")));
+    assert_eq!((cut.counts.created, cut.counts.pending), (1_000, total - 1_000), "the first chunk stays applied");
+    assert_eq!(store.lead_count().unwrap(), 1_000);
+    assert!(cut.is_resumable());
+
+    let resumed = hubsync_sync::resume_pull(&mut store, cut.id, &Cancel::default(), &mut quiet).unwrap();
+    assert_eq!((resumed.status, resumed.counts.pending, resumed.counts.failed), (RunStatus::Completed, 0, 0));
+    assert_eq!(resumed.counts.created, total, "every contact once");
+    assert_eq!(lead_rows(&store), lead_rows(&whole), "the same leads, values and links");
 }

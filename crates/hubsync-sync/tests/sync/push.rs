@@ -165,7 +165,8 @@ async fn a_preview_writes_nothing_and_the_live_run_does_exactly_what_it_showed()
 
     let before = portal.contacts().await;
     let seq = portal.last_seq().await;
-    let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    let prepared =
+        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     let preview = record_preview(&mut store, &prepared).unwrap();
     assert_eq!(portal.writes_since(seq).await, Vec::<String>::new(), "a preview sends no write");
     assert_eq!(portal.contacts().await, before);
@@ -227,7 +228,7 @@ async fn a_preview_writes_nothing_and_the_live_run_does_exactly_what_it_showed()
     assert_eq!(ada_row.changes[0].before.as_deref(), Some("Old Co"));
 
     // Pushing again finds nothing to do.
-    let again = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    let again = prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!((again.plan.counts.update, again.plan.counts.create), (0, 0), "{:#?}", again.plan);
     assert_eq!(again.estimate.write_calls, 0);
 }
@@ -241,10 +242,10 @@ async fn selected_leads_only_and_unknown_ones_named() {
     store.add_lead("one@example.com", &[]).unwrap();
     store.add_lead("two@example.com", &[]).unwrap();
     let options = PushOptions { emails: vec!["ONE@example.com".into()], ..PushOptions::default() };
-    let prepared = prepare_push(&store, &client, &options, &mut quiet).await.unwrap();
+    let prepared = prepare_push(&store, &client, &options, &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!(prepared.plan.items.len(), 1);
     let options = PushOptions { emails: vec!["one@example.com".into(), "nobody@example.com".into()], ..options };
-    let error = prepare_push(&store, &client, &options, &mut quiet).await.unwrap_err();
+    let error = prepare_push(&store, &client, &options, &Cancel::default(), &mut quiet).await.unwrap_err();
     assert_eq!(error.code(), "unknown_leads");
     assert!(error.to_string().contains("nobody@example.com"), "{error}");
 }
@@ -274,7 +275,8 @@ async fn a_rejected_batch_is_split_and_every_good_row_lands() {
     let (portal, mut store) = half_known(125).await;
     let client = portal.client(fast());
     portal.control(reqwest::Method::PUT, "/settings", json!({ "lifecycleBackward": "reject" })).await;
-    let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    let prepared =
+        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!((prepared.plan.counts.update, prepared.plan.counts.create), (125, 125));
 
     // Between the preview and the run, someone moves two contacts to customer and creates one
@@ -309,7 +311,8 @@ async fn a_rejected_batch_is_split_and_every_good_row_lands() {
 async fn a_contact_deleted_since_the_plan_fails_its_row_alone_in_a_207() {
     let (portal, mut store) = half_known(10).await;
     let client = portal.client(fast());
-    let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    let prepared =
+        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     portal.call(reqwest::Method::DELETE, "/crm/v3/objects/contacts/1004", None).await;
     let read_calls = prepared.api_calls;
     let run =
@@ -328,7 +331,8 @@ async fn a_429_storm_still_lands_every_row_once() {
     let client = portal.client(limits);
     let faults = json!({ "rateLimited": 0.3, "paths": ["/crm/v3/objects/contacts/batch"] });
     portal.control(reqwest::Method::PUT, "/faults", faults).await;
-    let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    let prepared =
+        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     let run =
         run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!(run.status, RunStatus::Completed, "{:?}", run.stop_reason);
@@ -344,7 +348,8 @@ async fn a_429_storm_still_lands_every_row_once() {
 async fn the_daily_limit_stops_the_run_cleanly_and_resume_finishes_it() {
     let (portal, mut store) = half_known(150).await;
     let client = portal.client(fast());
-    let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    let prepared =
+        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     // Two calls left today: two write batches land, then the cap.
     portal.control(reqwest::Method::PUT, "/rate-limits", json!({ "enabled": true })).await;
     let limits = portal.control(reqwest::Method::GET, "/rate-limits", Value::Null).await;
@@ -380,7 +385,8 @@ async fn the_daily_limit_stops_the_run_cleanly_and_resume_finishes_it() {
 async fn a_cancelled_run_leaves_the_rest_pending_and_resumes_without_duplicates() {
     let (portal, mut store) = half_known(150).await;
     let client = portal.client(fast());
-    let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    let prepared =
+        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     let cancel = Cancel::default();
     let one_at_a_time = PushOptions { concurrency: 1, ..PushOptions::default() };
     let mut cancel_after_first = |p: hubsync_sync::Progress| {
@@ -418,7 +424,8 @@ async fn an_owner_email_becomes_the_active_owners_id_and_a_deactivated_one_is_re
     store.add_lead("owned@example.com", &[("owner_email", upper.as_str())]).unwrap();
     store.add_lead("gone@example.com", &[("owner_email", gone.email.as_deref().unwrap())]).unwrap();
     store.add_lead("nobody@example.com", &[("owner_email", "nobody@elsewhere.test")]).unwrap();
-    let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    let prepared =
+        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     let reasons = |i: usize| match &prepared.plan.items[i].action {
         hubsync_sync::Action::Invalid { reasons } => reasons.join("; "),
         other => panic!("{other:?}"),
@@ -455,7 +462,9 @@ async fn a_push_bigger_than_a_page_reads_at_the_floor_and_plans_every_lead_once(
     }
     let mut reported = Vec::new();
     let prepared =
-        prepare_push(&store, &client, &PushOptions::default(), &mut |p| reported.push(p.done)).await.unwrap();
+        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut |p| reported.push(p.done))
+            .await
+            .unwrap();
     assert_eq!(prepared.estimate.read_calls, 22 + 2, "22 by email, then 150 by id in two batches");
     assert_eq!(prepared.plan.items.len(), 2150);
     assert!(prepared.plan.items.windows(2).all(|w| w[0].lead_id < w[1].lead_id), "in the store's order");
@@ -499,4 +508,18 @@ async fn compiled_pull_rules_are_searches_hubspot_accepts() {
         ["a@example.com"]
     );
     assert_eq!(emails(client.search(search(&["annualrevenue unknown"])).await.unwrap()), ["b@example.com"]);
+}
+
+#[tokio::test]
+async fn a_cancelled_push_preview_reads_no_further_and_records_nothing() {
+    let (portal, store) = half_known(150).await;
+    let client = portal.client(fast());
+    let cancel = Cancel::default();
+    let error =
+        prepare_push(&store, &client, &PushOptions::default(), &cancel, &mut |_| cancel.cancel()).await.unwrap_err();
+    assert_eq!(error.code(), "cancelled");
+    // Properties only: the cancel came with the first progress, before any batch read.
+    assert_eq!(client.api_calls(), 1);
+    assert_eq!(store.newest_run_id().unwrap(), None, "no preview recorded");
+    assert!(portal.writes_since(0).await.is_empty(), "nothing written");
 }

@@ -107,7 +107,8 @@ async fn a_revoked_grant_stops_the_push_which_resumes_after_reconnecting() {
     let mut store = connected_store(&sandbox, &first, 250);
     let session = session_from(&sandbox, &first);
     let client = client_for(&sandbox, session.clone());
-    let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    let prepared =
+        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!(prepared.plan.counts.create, 250);
 
     // The admin uninstalls the app in HubSpot: the refresh token dies, and so does the access token.
@@ -150,7 +151,8 @@ async fn an_access_token_expired_mid_run_is_refreshed_and_the_push_completes() {
     let mut store = connected_store(&sandbox, &grant, 150);
     let session = session_from(&sandbox, &grant);
     let client = client_for(&sandbox, session.clone());
-    let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    let prepared =
+        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
 
     // HubSpot expires the access token early (a 401 "expired"): one refresh, and the run goes on.
     let expire = format!("{}/__sandbox/oauth/expire-access-tokens", sandbox.base_url());

@@ -15,7 +15,7 @@ use crate::push::{Portal, fast, prop, quiet, store_for};
 
 async fn undo(store: &Store, portal: &Portal, run_id: i64, options: UndoOptions) -> Result<PreparedUndo, String> {
     let client = portal.client(fast());
-    prepare_undo(store, &client, run_id, Some(portal.sandbox.portal_id()), options, 4, &mut quiet)
+    prepare_undo(store, &client, run_id, Some(portal.sandbox.portal_id()), options, 4, &Cancel::default(), &mut quiet)
         .await
         .map_err(|e| format!("{}: {e}", e.code()))
 }
@@ -41,7 +41,8 @@ async fn pushed() -> (Portal, Store, i64) {
     store.add_lead("eve@example.com", &[("company", "Same E")]).unwrap();
     store.add_lead("fay@example.com", &[("company", "New F")]).unwrap();
     store.add_lead("nia@example.com", &[("first_name", "Nia")]).unwrap();
-    let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    let prepared =
+        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     let run =
         run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!((run.status, run.counts.updated, run.counts.created), (RunStatus::Completed, 5, 1), "{:?}", run.counts);
@@ -134,7 +135,8 @@ async fn undo_restores_every_overwritten_value_and_flags_rows_changed_since() {
 async fn previews_pulls_and_unfinished_runs_are_refused_with_the_way_forward() {
     let (portal, mut store, push) = pushed().await;
     let client = portal.client(fast());
-    let prepared = prepare_push(&store, &client, &PushOptions::default(), &mut quiet).await.unwrap();
+    let prepared =
+        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     let preview = record_preview(&mut store, &prepared).unwrap();
     let error = undo(&store, &portal, preview, UndoOptions::default()).await.unwrap_err();
     assert!(error.contains("it is a preview, which wrote nothing"), "{error}");
@@ -158,7 +160,9 @@ async fn previews_pulls_and_unfinished_runs_are_refused_with_the_way_forward() {
     let error = undo(&store, &portal, pull, UndoOptions::default()).await.unwrap_err();
     assert!(error.contains("it is a pull, which changed only the local store"), "{error}");
 
-    let other = prepare_undo(&store, &client, push, Some(1), UndoOptions::default(), 4, &mut quiet).await.unwrap_err();
+    let other = prepare_undo(&store, &client, push, Some(1), UndoOptions::default(), 4, &Cancel::default(), &mut quiet)
+        .await
+        .unwrap_err();
     assert_eq!(other.code(), "other_portal");
 
     // An undo cancelled before its first batch stays pending; it can't itself be undone until
@@ -177,4 +181,20 @@ async fn previews_pulls_and_unfinished_runs_are_refused_with_the_way_forward() {
     let now = portal.contacts().await;
     assert_eq!(prop(&now["cy@example.com"], "lifecyclestage"), Some("lead"));
     assert_eq!(prop(&now["fay@example.com"], "company"), Some("Old F"));
+}
+
+#[tokio::test]
+async fn a_cancelled_undo_preview_stops_before_its_reads_and_records_nothing() {
+    let (portal, store, push) = pushed().await;
+    let client = portal.client(fast());
+    let before = store.newest_run_id().unwrap();
+    let cancel = Cancel::default();
+    let connected = Some(portal.sandbox.portal_id());
+    let error =
+        prepare_undo(&store, &client, push, connected, UndoOptions::default(), 4, &cancel, &mut |_| cancel.cancel())
+            .await
+            .unwrap_err();
+    assert_eq!(error.code(), "cancelled");
+    assert_eq!(client.api_calls(), 1, "properties only: no contact read after the cancel");
+    assert_eq!(store.newest_run_id().unwrap(), before, "no undo preview recorded");
 }

@@ -1,17 +1,79 @@
 //! The app's sync jobs: at most one preview, run, undo or resume at a time (two would race for
-//! the portal's rate limit and the same leads), its `Cancel`, and the latest preview's plan,
-//! kept so that "Run for real" runs exactly what the admin looked at.
+//! the portal's rate limit and the same leads), its `Cancel`, the last progress it reported
+//! (a page that reloaded asks `sync_job_status` for it), and the latest preview's plan, kept so
+//! that "Run for real" runs exactly what the admin looked at.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hubsync_store::{Store, StoreError};
+use hubsync_store::{RunKind, Store, StoreError};
 use hubsync_sync::{Cancel, PreparedPull, PreparedPush, PreparedUndo, SyncError};
+use serde::Serialize;
+use ts_rs::TS;
 
+use super::progress::SyncProgress;
 use crate::error::CommandError;
 
 /// How long a preview may be run for real: after that HubSpot has likely moved on.
 pub const PREVIEW_TTL: Duration = Duration::from_secs(15 * 60);
+
+/// What a job does with its run kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum JobStep {
+    /// Reading HubSpot for a plan; writes nothing.
+    Preview,
+    /// Running a previewed plan for real.
+    Run,
+    /// Finishing a live run that stopped early.
+    Resume,
+}
+
+/// What the running job is, in a form the page can show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobKind {
+    pub step: JobStep,
+    pub kind: RunKind,
+}
+
+impl JobKind {
+    pub fn new(step: JobStep, kind: RunKind) -> JobKind {
+        JobKind { step, kind }
+    }
+
+    /// "a push preview", "a pull", "resuming an undo".
+    fn words(self) -> String {
+        let kind = self.kind.as_str();
+        let article = if kind.starts_with('u') { "an" } else { "a" };
+        match self.step {
+            JobStep::Preview => format!("{article} {kind} preview"),
+            JobStep::Run => format!("{article} {kind}"),
+            JobStep::Resume => format!("resuming {article} {kind}"),
+        }
+    }
+}
+
+/// The running job as `sync_job_status` reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct SyncJobStatus {
+    pub step: JobStep,
+    pub kind: RunKind,
+    /// The live run, once the job has one (a resume has it from the start).
+    #[ts(type = "number | null")]
+    pub run_id: Option<i64>,
+    /// When the job started (RFC 3339).
+    pub started_at: String,
+    #[ts(type = "number")]
+    pub elapsed_ms: u64,
+    /// The latest progress, its rows and counts read afresh from the live run when it has one.
+    pub progress: Option<SyncProgress>,
+    pub cancelling: bool,
+}
+
+/// The last progress a job reported, shared with the job's sender.
+pub type LastProgress = Arc<Mutex<Option<SyncProgress>>>;
 
 /// A plan the core prepared, of any kind.
 #[derive(Debug)]
@@ -22,6 +84,14 @@ pub enum Prepared {
 }
 
 impl Prepared {
+    pub fn kind(&self) -> RunKind {
+        match self {
+            Prepared::Push(_) => RunKind::Push,
+            Prepared::Pull(_) => RunKind::Pull,
+            Prepared::Undo(_) => RunKind::Undo,
+        }
+    }
+
     /// Records the plan as a preview run (the history keeps every preview); returns its id.
     pub fn record_preview(&self, store: &mut Store) -> Result<i64, SyncError> {
         match self {
@@ -44,9 +114,15 @@ struct Kept {
 #[derive(Debug)]
 struct Running {
     id: u64,
-    what: &'static str,
+    kind: JobKind,
     portal_id: u64,
     cancel: Cancel,
+    started: Instant,
+    started_at: String,
+    /// The newest run before the job began: the job's live run is the first of its kind after it.
+    runs_before: Option<i64>,
+    run_id: Option<i64>,
+    last: LastProgress,
 }
 
 #[derive(Debug, Default)]
@@ -64,12 +140,33 @@ pub struct SyncJobs {
     inner: Mutex<Inner>,
 }
 
-/// The running job: its `Cancel`; dropping it frees the slot, however the job ended.
+/// The running job: its `Cancel` and where its progress is kept; dropping it frees the slot,
+/// however the job ended.
 #[derive(Debug)]
 pub struct JobGuard<'a> {
     jobs: &'a SyncJobs,
     id: u64,
     pub cancel: Cancel,
+    pub last: LastProgress,
+}
+
+impl JobGuard<'_> {
+    /// What the job turned out to be (a run's kind is known once its plan is taken).
+    pub fn set_kind(&self, kind: RunKind) {
+        if let Some(running) = self.jobs.lock().running.as_mut().filter(|r| r.id == self.id) {
+            running.kind.kind = kind;
+        }
+    }
+}
+
+/// Where a job starts: its time, for the page and for the time gone, and the newest run then.
+#[derive(Clone, Debug)]
+pub struct JobStart {
+    pub started: Instant,
+    pub started_at: String,
+    pub runs_before: Option<i64>,
+    /// The run a resume finishes.
+    pub run_id: Option<i64>,
 }
 
 impl Drop for JobGuard<'_> {
@@ -86,23 +183,80 @@ impl SyncJobs {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Takes the job slot for `what` ("a push preview") on `portal_id`, or says what holds it.
-    pub fn start(&self, what: &'static str, portal_id: u64) -> Result<JobGuard<'_>, CommandError> {
+    /// Takes the job slot for `kind` on `portal_id`, or says what holds it.
+    pub fn start(&self, kind: JobKind, portal_id: u64, at: JobStart) -> Result<JobGuard<'_>, CommandError> {
         let mut inner = self.lock();
         if let Some(running) = &inner.running {
             return Err(CommandError::new(
                 "job_running",
                 format!(
                     "{} is still going: wait for it to finish, or cancel it, before starting another.",
-                    capitalized(running.what)
+                    capitalized(&running.kind.words())
                 ),
             ));
         }
         inner.started += 1;
         let cancel = Cancel::default();
+        let last = LastProgress::default();
         let id = inner.started;
-        inner.running = Some(Running { id, what, portal_id, cancel: cancel.clone() });
-        Ok(JobGuard { jobs: self, id, cancel })
+        inner.running = Some(Running {
+            id,
+            kind,
+            portal_id,
+            cancel: cancel.clone(),
+            started: at.started,
+            started_at: at.started_at,
+            runs_before: at.runs_before,
+            run_id: at.run_id,
+            last: last.clone(),
+        });
+        Ok(JobGuard { jobs: self, id, cancel, last })
+    }
+
+    /// What runs now, if anything, at `now`: its latest progress, with the rows and counts of
+    /// its live run read from `store` (the page that asks has no channel to the job).
+    pub fn status(&self, store: &Store, now: Instant) -> hubsync_store::Result<Option<SyncJobStatus>> {
+        let Some((kind, run_id, runs_before, started, started_at, last, cancelling)) =
+            self.lock().running.as_ref().map(|r| {
+                let last = r.last.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                (r.kind, r.run_id, r.runs_before, r.started, r.started_at.clone(), last, r.cancel.is_cancelled())
+            })
+        else {
+            return Ok(None);
+        };
+        let run_id = match (run_id, kind.step) {
+            (Some(id), _) => Some(id),
+            (None, JobStep::Preview) => None,
+            (None, _) => super::progress::first_live_run(store, kind.kind, runs_before)?,
+        };
+        let elapsed_ms = now.saturating_duration_since(started).as_millis() as u64;
+        let mut progress = last;
+        if let Some(run) = run_id.map(|id| store.run(id)).transpose()?.flatten() {
+            let c = run.counts;
+            let total = c.update + c.create + c.archive;
+            let phase = if kind.kind == RunKind::Pull {
+                super::progress::SyncPhase::Applying
+            } else {
+                super::progress::SyncPhase::Writing
+            };
+            progress = Some(SyncProgress {
+                phase,
+                done: total.saturating_sub(c.pending),
+                total,
+                run_id: Some(run.id),
+                counts: Some(c),
+                elapsed_ms,
+            });
+        }
+        Ok(Some(SyncJobStatus {
+            step: kind.step,
+            kind: kind.kind,
+            run_id,
+            started_at,
+            elapsed_ms,
+            progress,
+            cancelling,
+        }))
     }
 
     /// Cancels the running job, if any, with the reason its run will show. A live run stops
@@ -193,23 +347,39 @@ mod tests {
         })
     }
 
+    fn at() -> JobStart {
+        JobStart {
+            started: Instant::now(),
+            started_at: "2026-11-24T12:00:00+00:00".into(),
+            runs_before: None,
+            run_id: None,
+        }
+    }
+
+    const PUSH: JobKind = JobKind { step: JobStep::Run, kind: RunKind::Push };
+
     #[test]
     fn one_job_at_a_time_and_the_slot_frees_however_the_job_ends() {
         let jobs = SyncJobs::default();
-        let first = jobs.start("a push", 7).unwrap();
-        let refused = jobs.start("a pull preview", 7).unwrap_err();
+        let first = jobs.start(PUSH, 7, at()).unwrap();
+        let refused = jobs.start(JobKind::new(JobStep::Preview, RunKind::Pull), 7, at()).unwrap_err();
         assert_eq!(refused.code, "job_running");
         assert!(refused.message.starts_with("A push is still going"), "{}", refused.message);
+        first.set_kind(RunKind::Undo);
+        let refused = jobs.start(PUSH, 7, at()).unwrap_err();
+        assert!(refused.message.starts_with("An undo is still going"), "{}", refused.message);
         drop(first);
-        let second = jobs.start("a pull preview", 7).unwrap();
+        let second = jobs.start(JobKind::new(JobStep::Resume, RunKind::Pull), 7, at()).unwrap();
         assert!(!second.cancel.is_cancelled());
+        let refused = jobs.start(PUSH, 7, at()).unwrap_err();
+        assert!(refused.message.starts_with("Resuming a pull is still going"), "{}", refused.message);
     }
 
     #[test]
     fn cancel_reaches_the_running_job_with_its_reason() {
         let jobs = SyncJobs::default();
         assert!(!jobs.cancel("cancelled in the app"), "nothing runs");
-        let job = jobs.start("a push", 7).unwrap();
+        let job = jobs.start(PUSH, 7, at()).unwrap();
         assert!(!jobs.cancel_portal(8, "portal 8 was disconnected"), "another portal's job goes on");
         assert!(!job.cancel.is_cancelled());
         assert!(jobs.cancel_portal(7, "portal 7 was disconnected in the app"));

@@ -69,15 +69,7 @@ impl CountWatch {
 
     fn find(&mut self) -> hubsync_store::Result<Option<i64>> {
         if self.run_id.is_none() {
-            let newest = self.store.newest_run_id()?.unwrap_or(0);
-            // Another program (the command line) may have started a run meanwhile: the job's is
-            // the first live one of its kind.
-            for id in self.after.unwrap_or(0) + 1..=newest {
-                if self.store.run(id)?.is_some_and(|r| r.kind == self.kind && r.mode == RunMode::Live) {
-                    self.run_id = Some(id);
-                    break;
-                }
-            }
+            self.run_id = first_live_run(&self.store, self.kind, self.after)?;
         }
         Ok(self.run_id)
     }
@@ -95,6 +87,19 @@ impl CountWatch {
         }
         (self.run_id, self.counts.clone())
     }
+}
+
+/// The first live run of `kind` newer than run `after`: the one a job that began after `after`
+/// made. Another program (the command line) may have started a run meanwhile, so not simply
+/// the newest.
+pub fn first_live_run(store: &Store, kind: RunKind, after: Option<i64>) -> hubsync_store::Result<Option<i64>> {
+    let newest = store.newest_run_id()?.unwrap_or(0);
+    for id in after.unwrap_or(0) + 1..=newest {
+        if store.run(id)?.is_some_and(|r| r.kind == kind && r.mode == RunMode::Live) {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
 }
 
 /// Turns the core's progress into throttled `SyncProgress` messages.
@@ -116,6 +121,7 @@ impl<F: FnMut(SyncProgress)> Reporter<F> {
         let phase = match progress.phase {
             Phase::Reading => SyncPhase::Reading,
             Phase::Writing => SyncPhase::Writing,
+            Phase::Applying => SyncPhase::Applying,
         };
         self.report(phase, progress.done, progress.total, now);
     }

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use hubsync_store::{ItemOutcome, RunAction, RunItemFilter, RunMode, RunStatus};
 
+use super::progress::SyncPhase;
 use super::*;
 use crate::portal::BuiltinPortal;
 use crate::workspace::DB_FILE_NAME;
@@ -111,7 +112,9 @@ async fn a_cancelled_run_keeps_its_rows_for_resume_and_one_job_runs_at_a_time() 
     let jobs = f.jobs;
     let run = run_preview(&f.workspace, jobs, summary.run_id, Instant::now(), move |p: SyncProgress| {
         if p.phase == SyncPhase::Writing {
-            assert_eq!(jobs.start("a second job", 1).unwrap_err().code, "job_running");
+            let at = JobStart { started: Instant::now(), started_at: String::new(), runs_before: None, run_id: None };
+            let second = jobs.start(JobKind::new(JobStep::Preview, RunKind::Pull), 1, at).unwrap_err();
+            assert_eq!(second.code, "job_running");
             jobs.cancel(CANCELLED_IN_APP);
         }
     })
@@ -134,4 +137,83 @@ fn pasted_emails_split_on_lines_commas_and_spaces() {
     let pasted = vec!["a@x.test, b@x.test;c@x.test\n\n  d@x.test ".to_string()];
     assert_eq!(clean_emails(pasted), vec!["a@x.test", "b@x.test", "c@x.test", "d@x.test"]);
     assert!(clean_emails(vec![" \n".into()]).is_empty(), "blank is every lead");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_preview_cancelled_while_reading_records_nothing_and_frees_the_slot() {
+    let f = fixture().await;
+    let before = f.workspace.store.lock().await.newest_run_id().unwrap();
+    let jobs = f.jobs;
+    let (sent, send) = collect();
+    let mut send = send;
+    let db_path = f.workspace.db_path.clone();
+    let error = preview(&f.workspace, jobs, PreviewRequest::Pull, move |p: SyncProgress| {
+        assert_eq!(p.phase, SyncPhase::Reading);
+        jobs.cancel(CANCELLED_IN_APP);
+        // A reloaded page asking now: a pull preview, no run yet, the progress just sent.
+        let store = Store::open(&db_path, Arc::new(SystemClock)).unwrap();
+        let status = jobs.status(&store, Instant::now()).unwrap().unwrap();
+        assert_eq!((status.step, status.kind, status.run_id), (JobStep::Preview, RunKind::Pull, None));
+        assert_eq!(status.progress.as_ref(), Some(&p));
+        assert!(status.cancelling);
+        send(p);
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(error.code, "cancelled");
+    assert!(error.message.contains(CANCELLED_IN_APP), "{}", error.message);
+    assert_eq!(sent.lock().unwrap().len(), 1, "no page read after the cancel");
+    let store = f.workspace.store.lock().await;
+    assert_eq!(store.newest_run_id().unwrap(), before, "no preview recorded");
+    assert_eq!(f.jobs.status(&store, Instant::now()).unwrap(), None, "the slot is free");
+    drop(store);
+    f.builtin.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_pull_reports_to_the_page_and_to_the_status_and_cancels_resumably() {
+    let f = fixture().await;
+    let summary = preview(&f.workspace, f.jobs, PreviewRequest::Pull, |_| {}).await.unwrap();
+    let rows = summary.writes;
+    assert!(rows > 0, "{summary:?}");
+
+    // The page reloads while the pull runs: the status tells what runs and how far it is.
+    let jobs = f.jobs;
+    let db_path = f.workspace.db_path.clone();
+    let statuses: Arc<Mutex<Vec<SyncJobStatus>>> = Arc::default();
+    let seen = statuses.clone();
+    let (sent, send) = collect();
+    let mut send = send;
+    let run = run_preview(&f.workspace, jobs, summary.run_id, Instant::now(), move |p: SyncProgress| {
+        if p.phase == SyncPhase::Applying {
+            jobs.cancel(CANCELLED_IN_APP);
+        }
+        let store = Store::open(&db_path, Arc::new(SystemClock)).unwrap();
+        seen.lock().unwrap().push(jobs.status(&store, Instant::now()).unwrap().unwrap());
+        send(p);
+    })
+    .await
+    .unwrap();
+    assert_eq!((run.status, run.stop_reason.as_deref()), (RunStatus::Interrupted, Some(CANCELLED_IN_APP)));
+    assert_eq!((run.counts.created + run.counts.updated, run.counts.pending), (0, rows), "stopped before a chunk");
+    let sent = sent.lock().unwrap().clone();
+    let applied: Vec<(u64, u64)> =
+        sent.iter().filter(|p| p.phase == SyncPhase::Applying).map(|p| (p.done, p.total)).collect();
+    assert_eq!(applied, vec![(0, rows)]);
+
+    let statuses = statuses.lock().unwrap().clone();
+    let last = statuses.last().unwrap();
+    assert_eq!((last.step, last.kind, last.run_id), (JobStep::Run, RunKind::Pull, Some(run.id)));
+    let progress = last.progress.as_ref().unwrap();
+    assert_eq!((progress.phase, progress.total), (SyncPhase::Applying, rows));
+    assert_eq!(progress.done, 0, "rows done read from the run in the store");
+    assert!(last.cancelling && last.started_at.contains('T'), "{last:?}");
+    assert_eq!(f.jobs.status(&*f.workspace.store.lock().await, Instant::now()).unwrap(), None);
+
+    let (sent, send) = collect();
+    let resumed = resume(&f.workspace, f.jobs, run.id, send).await.unwrap();
+    assert_eq!((resumed.status, resumed.counts.pending, resumed.counts.created), (RunStatus::Completed, 0, rows));
+    let applied: Vec<(u64, u64)> = sent.lock().unwrap().iter().map(|p| (p.done, p.total)).collect();
+    assert_eq!(applied, vec![(0, rows), (rows, rows)], "the core's chunks, as they are applied");
+    f.builtin.shutdown().await;
 }
