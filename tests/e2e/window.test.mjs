@@ -4,25 +4,14 @@
 // shows is checked against the store's behaviour and the built-in sandbox portal's API. Run it
 // through tests/e2e/run.sh (or tests/e2e/screenshots.sh to refresh docs/screenshots).
 //
-// Flows still to add here, as further `it(...)` steps after the last one, once their screens
-// exist (other branches are building them); the data-testid contract they will use:
-// - Leads beyond the CSV import below: `leads-search`, `lead-add`, `lead-edit`, `lead-form`,
-//   `lead-save`; `leads-export` → `export-path`.
-// - Sync preview and run (push): `sync-direction-push`, `sync-emails`, `sync-preview`,
-//   `preview-summary`, `preview-count-<action>`, `preview-api-calls`, `preview-time`,
-//   `preview-table`, `preview-row[data-email][data-action]`, `field-change[data-field]` with
-//   `field-before`/`field-after`, `preview-filter-action`, `preview-search`; `sync-run`,
-//   `confirm-dialog`, `confirm-run`, `confirm-cancel`, `sync-progress`, `sync-cancel`,
-//   `sync-result` with `result-updated`, `result-created`, `result-failed`,
-//   `result-retry-failed`, `result-export` → `export-paths`. Check the written values with
-//   `SandboxApi.contactByEmail` (the "Only if empty" row set below must not overwrite).
-// - Pull with the filter saved below: `sync-direction-pull`, then the preview/run ids above;
-//   the pulled count must equal `SandboxApi.countContacts` with the same filter.
-// - History and undo: `runs-table`, `run-row[data-run-id][data-kind][data-mode][data-status]`,
-//   `runs-chart`, `run-detail`, `run-undo`, `run-resume`.
-// - Owner names on leads: `lead-detail` with `lead-hubspot-id`, `lead-hubspot-link`,
-//   `lead-owner-name`, `lead-owner-email`, `lead-owner-active`, `leads-refresh-owners`.
-// This branch's contract: Pull rules `pull-mode-all`, `pull-mode-filter`, `pull-condition`
+// Covered in order: the sandbox portal, Test connection, a custom field and its mapping,
+// pull rules, the mapping file, a CSV import, a push preview and run (checked through the
+// sandbox's API), History and undo, a pull with the saved filter, and a pulled lead's owner.
+// Not driven yet (their data-testids, for the next steps): Leads `lead-add`, `lead-edit`,
+// `lead-form`, `lead-save`, `leads-export` → `export-path`, `leads-refresh-owners`,
+// `lead-hubspot-link`; Sync `sync-cancel`, `result-retry-failed`, `result-export` →
+// `export-paths`; History `run-resume`.
+// Pull rules `pull-mode-all`, `pull-mode-filter`, `pull-condition`
 // rows with `condition-property`, `condition-type`, `condition-operator`, `condition-value`
 // (`condition-value-2` for a range's end), `condition-remove`, `condition-error`;
 // `pull-add-condition`, `pull-new-only`, `pull-modified-since`, `pull-since-last-pull`,
@@ -434,7 +423,8 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await waitForText(session, `${testId("run-detail")} h2`, `Run ${pushRunId}: push (live), completed`);
     const { update, create } = pushResult.counts;
     await waitForText(session, testId("detail-outcomes"), `${update} updated, ${create} created, 0 archived, 0 failed, 0 pending`);
-    await screenshot(session, "history", { scrollTo: testId("run-detail") });
+    // The chart, the runs and the opened run's head.
+    await screenshot(session, "history", { scrollTo: testId("runs-chart") });
 
     await click(session, '//*[@data-testid="run-detail"]//label[contains(., "Archive the contacts it created")]/input');
     await click(session, testId("run-undo"));
