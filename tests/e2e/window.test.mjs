@@ -444,10 +444,13 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await waitForText(session, testId("confirm-dialog"), `Undo run ${pushRunId}?`);
     assert.equal(await session.textOf(testId("confirm-target")), `HubSpot portal ${portalName} (${portalId})`);
     await click(session, testId("confirm-run"));
-    await waitForText(session, `${testId("sync-result")} h3`, /^Run \d+ completed$/, { timeoutMs: 60_000 });
+    const undone = await waitForText(session, `${testId("sync-result")} h3`, /^Run \d+ completed$/, { timeoutMs: 60_000 });
     assert.equal(await countOf("result-updated"), update);
     assert.equal(await countOf("result-archived"), create);
     assert.equal(await countOf("result-failed"), 0);
+    // The pushed run's detail, read again, names its undo.
+    const undoRunId = /^Run (\d+)/.exec(undone)[1];
+    await waitForText(session, testId("run-detail"), `Undone by run ${undoRunId} (completed).`);
 
     const [anaAfter, benAfter, deeAfter] = await Promise.all(
       IMPORTED.map((email) => sandbox.contactByEmail(email, ["industry"])),
@@ -507,6 +510,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await click(session, row);
     await waitForText(session, `${testId("lead-detail")} h2`, email);
     assert.equal(await session.textOf(testId("lead-hubspot-id")), contact.id);
+    assert.match(await session.textOf(testId("lead-hubspot-link")), /sandbox portal has no HubSpot pages/);
     const name = [owner.firstName, owner.lastName].filter((p) => p?.trim()).join(" ") || owner.email;
     assert.equal(await session.textOf(testId("lead-owner-name")), name);
     assert.equal(await session.textOf(testId("lead-owner-email")), owner.email);
