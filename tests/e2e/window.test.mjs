@@ -333,10 +333,9 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     // Push rules: creating contacts is off until the admin turns it on.
     await openScreen("Push rules");
     const create = '//label[contains(., "Create HubSpot contact when no match is found")]/input';
-    if (!(await valueOf(session, create, "checked"))) {
-      await click(session, create);
-      await waitForText(session, '//*[@role="status"]', "Create is on.");
-    }
+    assert.equal(await valueOf(session, create, "checked"), false, "a new store does not create contacts");
+    await click(session, create);
+    await waitForText(session, '//*[@role="status"]', "Create is on.");
     assert.equal(await valueOf(session, create, "checked"), true);
     // In the portal: Ana is a contact with no industry (the push fills it), Ben one whose
     // industry is set (Only if empty keeps it); Dee is not there (the push creates her).
