@@ -44,6 +44,42 @@ export class SandboxApi {
     return results[0];
   }
 
+  /** Every contact matching all `filters`, with `properties`, read page by page. */
+  async allContacts(filters, properties = []) {
+    const contacts = [];
+    let after;
+    do {
+      const page = await this.searchContacts({
+        filterGroups: [{ filters }],
+        properties: ["email", ...properties],
+        limit: 100,
+        ...(after === undefined ? {} : { after }),
+      });
+      contacts.push(...page.results);
+      after = page.paging?.next?.after;
+    } while (after !== undefined);
+    return contacts;
+  }
+
+  /** Creates a contact with these properties; returns it (its `id`). */
+  createContact(properties) {
+    return this.#call("POST", "/crm/v3/objects/contacts", { properties });
+  }
+
+  /** The portal's owners: the active ones, or with `archived` the deactivated ones. */
+  async owners({ archived = false } = {}) {
+    const owners = [];
+    let after;
+    do {
+      const query = new URLSearchParams({ limit: "100", archived: String(archived) });
+      if (after !== undefined) query.set("after", after);
+      const page = await this.#call("GET", `/crm/v3/owners?${query}`);
+      owners.push(...page.results);
+      after = page.paging?.next?.after;
+    } while (after !== undefined);
+    return owners;
+  }
+
   /** Every contact property the portal defines. */
   async properties() {
     return (await this.#call("GET", "/crm/v3/properties/contacts")).results;

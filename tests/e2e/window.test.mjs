@@ -4,25 +4,14 @@
 // shows is checked against the store's behaviour and the built-in sandbox portal's API. Run it
 // through tests/e2e/run.sh (or tests/e2e/screenshots.sh to refresh docs/screenshots).
 //
-// Flows still to add here, as further `it(...)` steps after the last one, once their screens
-// exist (other branches are building them); the data-testid contract they will use:
-// - Leads beyond the CSV import below: `leads-search`, `lead-add`, `lead-edit`, `lead-form`,
-//   `lead-save`; `leads-export` → `export-path`.
-// - Sync preview and run (push): `sync-direction-push`, `sync-emails`, `sync-preview`,
-//   `preview-summary`, `preview-count-<action>`, `preview-api-calls`, `preview-time`,
-//   `preview-table`, `preview-row[data-email][data-action]`, `field-change[data-field]` with
-//   `field-before`/`field-after`, `preview-filter-action`, `preview-search`; `sync-run`,
-//   `confirm-dialog`, `confirm-run`, `confirm-cancel`, `sync-progress`, `sync-cancel`,
-//   `sync-result` with `result-updated`, `result-created`, `result-failed`,
-//   `result-retry-failed`, `result-export` → `export-paths`. Check the written values with
-//   `SandboxApi.contactByEmail` (the "Only if empty" row set below must not overwrite).
-// - Pull with the filter saved below: `sync-direction-pull`, then the preview/run ids above;
-//   the pulled count must equal `SandboxApi.countContacts` with the same filter.
-// - History and undo: `runs-table`, `run-row[data-run-id][data-kind][data-mode][data-status]`,
-//   `runs-chart`, `run-detail`, `run-undo`, `run-resume`.
-// - Owner names on leads: `lead-detail` with `lead-hubspot-id`, `lead-hubspot-link`,
-//   `lead-owner-name`, `lead-owner-email`, `lead-owner-active`, `leads-refresh-owners`.
-// This branch's contract: Pull rules `pull-mode-all`, `pull-mode-filter`, `pull-condition`
+// Covered in order: the sandbox portal, Test connection, a custom field and its mapping,
+// pull rules, the mapping file, a CSV import, a push preview and run (checked through the
+// sandbox's API), History and undo, a pull with the saved filter, and a pulled lead's owner.
+// Not driven yet (their data-testids, for the next steps): Leads `lead-add`, `lead-edit`,
+// `lead-form`, `lead-save`, `leads-export` → `export-path`, `leads-refresh-owners`,
+// `lead-hubspot-link`; Sync `sync-cancel`, `result-retry-failed`, `result-export` →
+// `export-paths`; History `run-resume`.
+// Pull rules `pull-mode-all`, `pull-mode-filter`, `pull-condition`
 // rows with `condition-property`, `condition-type`, `condition-operator`, `condition-value`
 // (`condition-value-2` for a range's end), `condition-remove`, `condition-error`;
 // `pull-add-condition`, `pull-new-only`, `pull-modified-since`, `pull-since-last-pull`,
@@ -48,6 +37,7 @@ import {
   click,
   controlByLabel,
   element,
+  elementRef,
   screenshot,
   setValue,
   type,
@@ -86,6 +76,12 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
   let driverExit;
   let session;
   let sandbox;
+  // What earlier steps read or set up, for the later ones to check against.
+  let portalId;
+  let portalName;
+  let pushRunId;
+  let pushResult;
+  let pulled;
 
   before(async () => {
     assert.ok(APP_BINARY, "HUBSYNC_APP_BINARY must name the built app (tests/e2e/run.sh sets it)");
@@ -160,7 +156,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
   });
 
   step("starts on the built-in sandbox portal, whose API holds the contacts the banner counts", async () => {
-    const portalId = await waitFor("the sandbox banner", async () => {
+    portalId = await waitFor("the sandbox banner", async () => {
       const error = await session.textOf(testId("sandbox-error"));
       if (error !== undefined) throw new assert.AssertionError({ message: `UI error: ${error}` });
       return session.textOf(`${testId("sandbox-banner")} ${testId("portal-id")}`);
@@ -179,6 +175,8 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await click(session, buttonByText("Test connection"));
     const report = await waitForText(session, testId("test-report"), /checks? (passed|failed)/);
     assert.match(report, /^All checks passed\./, report);
+    portalName = await session.textOf('//dl[contains(@class, "details")]/div[dt[normalize-space()="Name"]]/dd');
+    assert.ok(portalName, "the Connection screen names the active portal");
     await screenshot(session, "connection", { scrollTo: testId("test-report"), block: "end" });
   });
 
@@ -324,6 +322,267 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await click(session, `//*[@data-testid="import-wizard"]//button[@aria-label="Close"]`);
     await waitForText(session, testId("leads-total"), /^3 leads$/);
     assert.ok(await element(session, `${testId("lead-row")}[data-email="ana@e2e.test"]`));
+  });
+
+  step("Sync: previews a push of the imported leads, each field's change shown, the kept one kept", async () => {
+    // The mapping-file step left the row on overwrite: back to "Only if empty".
+    await openScreen("Mapping");
+    const mappingRow = testId(`mapping-row-${FIELD}`);
+    await setValue(session, `${mappingRow} select`, "if-empty");
+    await waitForText(session, `//*[@role="status"][contains(., "${FIELD} → industry")]`, "Only if empty.");
+    // Push rules: creating contacts is off until the admin turns it on.
+    await openScreen("Push rules");
+    const create = '//label[contains(., "Create HubSpot contact when no match is found")]/input';
+    assert.equal(await valueOf(session, create, "checked"), false, "a new store does not create contacts");
+    await click(session, create);
+    await waitForText(session, '//*[@role="status"]', "Create is on.");
+    assert.equal(await valueOf(session, create, "checked"), true);
+    // In the portal: Ana is a contact with no industry (the push fills it), Ben one whose
+    // industry is set (Only if empty keeps it); Dee is not there (the push creates her).
+    await sandbox.createContact({ email: "ana@e2e.test", firstname: "Ana" });
+    await sandbox.createContact({ email: "ben@e2e.test", firstname: "Ben", industry: "Retail" });
+    assert.equal(await sandbox.contactByEmail("dee@e2e.test"), undefined, "dee is not in the portal yet");
+
+    await openScreen("Sync");
+    await click(session, testId("sync-direction-push"));
+    await type(session, testId("sync-emails"), IMPORTED.join(", "));
+    await waitForText(session, '//*[@data-testid="sync-emails"]/following-sibling::*[contains(@class, "field-hint")]', "3 leads picked by email.");
+    await click(session, testId("sync-preview"));
+    const heading = await waitForText(session, `${testId("preview-summary")} h3`, /^Push preview \(run \d+\)/);
+    const previewRunId = Number(/\(run (\d+)\)/.exec(heading)[1]);
+    await waitFor("the preview's rows", async () => ((await rowCount()) === IMPORTED.length ? true : undefined));
+    const counts = await previewCounts(["update", "create", "skip", "invalid"]);
+    assert.deepEqual(counts, { update: 1, create: 1, skip: 1, invalid: 0 });
+    assert.deepEqual(await rowsByAction(), withoutZeros(counts), "the counts are the table's rows by action");
+    assert.match(await session.textOf(testId("preview-api-calls")), /^[1-9]\d* API calls?$/);
+    assert.ok((await session.textOf(testId("preview-time"))).trim() !== "", "the time is shown");
+
+    const ana = `${testId("preview-row")}[data-email="ana@e2e.test"]`;
+    assert.equal(await attributeOf(ana, "data-action"), "update");
+    assert.deepEqual(await fieldChange(ana, FIELD), { before: "(empty)", after: "enterprise" });
+    const ben = `${testId("preview-row")}[data-email="ben@e2e.test"]`;
+    assert.equal(await attributeOf(ben, "data-action"), "skip");
+    assert.deepEqual(await fieldChange(ben, FIELD), { before: "Retail", after: "kept, HubSpot value not empty" });
+    assert.equal(await attributeOf(`${testId("preview-row")}[data-email="dee@e2e.test"]`, "data-action"), "create");
+
+    // The action filter and the search narrow the table.
+    await setValue(session, testId("preview-filter-action"), "create");
+    await waitFor("only the create row", async () => (deepEqualOrUndefined(await rowsByAction(), { create: 1 })));
+    assert.ok(await session.find(`${testId("preview-row")}[data-email="dee@e2e.test"]`));
+    await setValue(session, testId("preview-filter-action"), "");
+    await type(session, testId("preview-search"), "ben@");
+    await waitFor("only ben's row", async () => (deepEqualOrUndefined(await rowsByAction(), { skip: 1 })));
+    assert.ok(await session.find(ben));
+    await setValue(session, testId("preview-search"), "");
+    await waitFor("every row again", async () => ((await rowCount()) === IMPORTED.length ? true : undefined));
+    await screenshot(session, "sync-preview", { scrollTo: testId("preview-summary") });
+    pushResult = { previewRunId, counts };
+  });
+
+  step("Sync: runs the push after a confirmation naming the portal, and the portal holds the values", async () => {
+    const { counts } = pushResult;
+    await click(session, testId("sync-run"));
+    const dialog = await waitForText(session, testId("confirm-dialog"), "Run this sync for real?");
+    assert.equal(await session.textOf(testId("confirm-target")), `HubSpot portal ${portalName} (${portalId})`);
+    assert.match(dialog, new RegExp(`update: ${counts.update}(?!\\d)`));
+    assert.match(dialog, new RegExp(`create: ${counts.create}(?!\\d)`));
+    await watchFor(testId("sync-progress"));
+    await click(session, testId("confirm-run"));
+    const title = await waitForText(session, `${testId("sync-result")} h3`, /^Run \d+ completed$/, { timeoutMs: 60_000 });
+    assert.equal(await session.execute("return window.__hubsyncSeen"), true, "the progress was shown while it ran");
+    pushRunId = Number(/^Run (\d+)/.exec(title)[1]);
+    assert.equal(await countOf("result-updated"), counts.update);
+    assert.equal(await countOf("result-created"), counts.create);
+    assert.equal(await countOf("result-failed"), 0);
+    await screenshot(session, "sync-result", { scrollTo: testId("sync-result") });
+
+    const [ana, ben, dee] = await Promise.all(IMPORTED.map((email) => sandbox.contactByEmail(email, ["industry"])));
+    assert.equal(ana.properties.industry, "enterprise", "written: the contact had no industry");
+    assert.equal(ben.properties.industry, "Retail", "kept: Only if empty");
+    assert.ok(dee, "dee was created");
+    assert.equal(dee.properties.email, "dee@e2e.test");
+    assert.ok(!dee.properties.industry, "dee's segment was empty, so no industry");
+    pushResult.deeId = dee.id;
+  });
+
+  step("History: lists the run and its preview, opens it, and its undo restores the portal", async () => {
+    await openScreen("History");
+    await element(session, testId("runs-chart"));
+    const live = `${testId("run-row")}[data-run-id="${pushRunId}"]`;
+    assert.equal(await attributeOf(live, "data-kind"), "push");
+    assert.equal(await attributeOf(live, "data-mode"), "live");
+    assert.equal(await attributeOf(live, "data-status"), "completed");
+    assert.equal(await session.textOf(`${live} ${testId("run-changed")}`), String(pushResult.counts.update + pushResult.counts.create));
+    assert.equal(await session.textOf(`${live} ${testId("run-failed")}`), "0");
+    const preview = `${testId("run-row")}[data-run-id="${pushResult.previewRunId}"]`;
+    assert.equal(await attributeOf(preview, "data-mode"), "preview");
+    assert.equal(await session.textOf(`${preview} ${testId("run-changed")}`), `${pushResult.counts.update + pushResult.counts.create} planned`);
+
+    await click(session, `//button[@aria-label="Open run ${pushRunId}"]`);
+    await waitForText(session, `${testId("run-detail")} h2`, `Run ${pushRunId}: push (live), completed`);
+    const { update, create } = pushResult.counts;
+    await waitForText(session, testId("detail-outcomes"), `${update} updated, ${create} created, 0 archived, 0 failed, 0 pending`);
+    // The chart, the runs and the opened run's head.
+    await screenshot(session, "history", { scrollTo: testId("runs-chart") });
+
+    await click(session, '//*[@data-testid="run-detail"]//label[contains(., "Archive the contacts it created")]/input');
+    await click(session, testId("run-undo"));
+    const undoHeading = await waitForText(session, `${testId("preview-summary")} h3`, `Undo preview of run ${pushRunId}`);
+    const undoPreviewId = /\(run (\d+)\)/.exec(undoHeading)[1];
+    assert.equal(await countOf("preview-count-update"), update, "restores what the run updated");
+    assert.equal(await countOf("preview-count-archive"), create, "archives what the run created");
+    // The detail also lists the pushed run's own rows: read the undo preview's table.
+    const undoRows = `table[aria-label="Rows of preview ${undoPreviewId}"]`;
+    const ana = `${undoRows} ${testId("preview-row")}[data-email="ana@e2e.test"]`;
+    assert.equal(await attributeOf(ana, "data-action"), "update");
+    assert.deepEqual(await fieldChange(ana, FIELD), { before: "enterprise", after: "(cleared)" });
+    assert.equal(await attributeOf(`${undoRows} ${testId("preview-row")}[data-email="dee@e2e.test"]`, "data-action"), "archive");
+    await screenshot(session, "undo-preview", { scrollTo: testId("preview-summary") });
+
+    await click(session, testId("sync-run"));
+    await waitForText(session, testId("confirm-dialog"), `Undo run ${pushRunId}?`);
+    assert.equal(await session.textOf(testId("confirm-target")), `HubSpot portal ${portalName} (${portalId})`);
+    await click(session, testId("confirm-run"));
+    const undone = await waitForText(session, `${testId("sync-result")} h3`, /^Run \d+ completed$/, { timeoutMs: 60_000 });
+    assert.equal(await countOf("result-updated"), update);
+    assert.equal(await countOf("result-archived"), create);
+    assert.equal(await countOf("result-failed"), 0);
+    // The pushed run's detail, read again, names its undo.
+    const undoRunId = /^Run (\d+)/.exec(undone)[1];
+    await waitForText(session, testId("run-detail"), `Undone by run ${undoRunId} (completed).`);
+
+    const [anaAfter, benAfter, deeAfter] = await Promise.all(
+      IMPORTED.map((email) => sandbox.contactByEmail(email, ["industry"])),
+    );
+    assert.ok(!anaAfter.properties.industry, `ana's industry is cleared again, not ${anaAfter.properties.industry}`);
+    assert.equal(benAfter.properties.industry, "Retail", "the kept value was never touched");
+    assert.equal(deeAfter, undefined, "the contact the push created is archived");
+  });
+
+  step("Sync: pulls the contacts the saved filter selects, as many as the portal's own search finds", async () => {
+    // The saved rules: lifecyclestage = lead, email known, modified since 2020-01-01 (local
+    // time, as typed), new contacts only.
+    const filters = [
+      { propertyName: "lifecyclestage", operator: "EQ", value: "lead" },
+      { propertyName: "email", operator: "HAS_PROPERTY" },
+      { propertyName: "lastmodifieddate", operator: "GTE", value: String(new Date("2020-01-01T00:00").getTime()) },
+    ];
+    const matching = await sandbox.allContacts(filters, ["hubspot_owner_id"]);
+    assert.equal(matching.length, await sandbox.countContacts(filters), "every page of the search was read");
+    const inStore = matching.filter((c) => IMPORTED.includes(c.properties.email.trim().toLowerCase()));
+    assert.ok(matching.length - inStore.length > 0, "the filter selects contacts to pull");
+
+    await openScreen("Sync");
+    await click(session, testId("sync-direction-pull"));
+    await click(session, testId("sync-preview"));
+    await waitForText(session, `${testId("preview-summary")} h3`, /^Pull preview \(run \d+\)/, { timeoutMs: 60_000 });
+    const counts = await previewCounts(["create", "update", "skip", "invalid"]);
+    assert.deepEqual(counts, { create: matching.length - inStore.length, update: 0, skip: inStore.length, invalid: 0 });
+    await waitForText(session, testId("preview-page"), new RegExp(`of ${matching.length}$`));
+
+    await click(session, testId("sync-run"));
+    const dialog = await waitForText(session, testId("confirm-dialog"), "Run this sync for real?");
+    assert.match(dialog, new RegExp(`from HubSpot portal ${escapeRegExp(portalName)} \\(${portalId}\\)`));
+    assert.match(dialog, new RegExp(`new lead: ${counts.create}(?!\\d)`));
+    await click(session, testId("confirm-run"));
+    await waitForText(session, `${testId("sync-result")} h3`, /^Run \d+ completed$/, { timeoutMs: 60_000 });
+    assert.equal(await countOf("result-created"), counts.create);
+    assert.equal(await countOf("result-failed"), 0);
+
+    await openScreen("Leads");
+    await waitForText(session, testId("leads-total"), `${IMPORTED.length + counts.create} leads`);
+    pulled = matching.filter((c) => !inStore.includes(c));
+  });
+
+  step("Leads: a pulled lead shows its contact and its owner as the portal has them", async () => {
+    const active = await sandbox.owners();
+    const deactivated = await sandbox.owners({ archived: true });
+    const owners = new Map([...active, ...deactivated].map((o) => [o.id, o]));
+    const contact = pulled.find((c) => owners.has(c.properties.hubspot_owner_id) && c.properties.email === c.properties.email.toLowerCase());
+    assert.ok(contact, "a pulled contact has an owner");
+    const owner = owners.get(contact.properties.hubspot_owner_id);
+    const email = contact.properties.email.trim();
+
+    await type(session, testId("leads-search"), email);
+    const row = `${testId("lead-row")}[data-email="${email}"]`;
+    await waitFor("the search to leave one lead", async () => ((await session.textOf(testId("leads-total"))) === "1 lead" ? true : undefined));
+    await click(session, row);
+    await waitForText(session, `${testId("lead-detail")} h2`, email);
+    assert.equal(await session.textOf(testId("lead-hubspot-id")), contact.id);
+    assert.match(await session.textOf(testId("lead-hubspot-link")), /sandbox portal has no HubSpot pages/);
+    const name = [owner.firstName, owner.lastName].filter((p) => p?.trim()).join(" ") || owner.email;
+    assert.equal(await session.textOf(testId("lead-owner-name")), name);
+    assert.equal(await session.textOf(testId("lead-owner-email")), owner.email);
+    assert.equal(await session.textOf(testId("lead-owner-active")), owner.archived ? "Deactivated" : "Active");
+    await screenshot(session, "lead-detail", { scrollTo: testId("lead-detail") });
+
+    await click(session, `${testId("lead-detail")} button[aria-label="Close the lead"]`);
+    await setValue(session, testId("leads-search"), "");
+    await waitForText(session, testId("leads-total"), `${IMPORTED.length + pulled.length} leads`);
     await screenshot(session, "leads", { scrollTo: "main" });
   });
+
+  /** The count a `data-testid` element shows, as a number. */
+  async function countOf(id) {
+    return Number((await session.textOf(testId(id))).replace(/\D/g, ""));
+  }
+
+  /** The preview's counts by action, as numbers. */
+  async function previewCounts(actions) {
+    return Object.fromEntries(await Promise.all(actions.map(async (a) => [a, await countOf(`preview-count-${a}`)])));
+  }
+
+  async function rowCount() {
+    return session.execute(`return document.querySelectorAll('[data-testid="preview-row"]').length`);
+  }
+
+  /** The preview table's rows counted by their action. */
+  function rowsByAction() {
+    return session.execute(
+      `const by = {};
+       for (const row of document.querySelectorAll('[data-testid="preview-row"]')) by[row.dataset.action] = (by[row.dataset.action] ?? 0) + 1;
+       return by;`,
+    );
+  }
+
+  async function attributeOf(selector, name) {
+    return session.execute("return arguments[0].getAttribute(arguments[1])", [elementRef(await element(session, selector)), name]);
+  }
+
+  /** A row's before → after for a field, as the table shows them. */
+  async function fieldChange(row, field) {
+    const change = `${row} ${testId("field-change")}[data-field="${field}"]`;
+    await element(session, change);
+    return {
+      before: await session.textOf(`${change} ${testId("field-before")}`),
+      after: await session.textOf(`${change} ${testId("field-after")}`),
+    };
+  }
+
+  /** Notes in the page whether `selector` ever shows from now on (window.__hubsyncSeen). */
+  async function watchFor(selector) {
+    await session.execute(
+      `window.__hubsyncSeen = false;
+       const seen = () => document.querySelector(arguments[0]) !== null;
+       const observer = new MutationObserver(() => {
+         if (seen()) { window.__hubsyncSeen = true; observer.disconnect(); }
+       });
+       observer.observe(document.body, { childList: true, subtree: true });`,
+      [selector],
+    );
+  }
 });
+
+const IMPORTED = ["ana@e2e.test", "ben@e2e.test", "dee@e2e.test"];
+
+function withoutZeros(counts) {
+  return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
+}
+
+function deepEqualOrUndefined(actual, expected) {
+  return JSON.stringify(Object.entries(actual).sort()) === JSON.stringify(Object.entries(expected).sort()) ? true : undefined;
+}
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
