@@ -1,6 +1,5 @@
 import { useEffect, useId, useMemo, useState, type SubmitEvent } from "react";
 
-import type { ContactProperties } from "./bindings/ContactProperties";
 import type { ContactProperty } from "./bindings/ContactProperty";
 import type { Field } from "./bindings/Field";
 import type { FieldFit } from "./bindings/FieldFit";
@@ -9,6 +8,7 @@ import type { WriteRule } from "./bindings/WriteRule";
 import { ErrorMessage } from "./ErrorMessage";
 import { contactProperties, listFields, listMappings, removeMapping, setMapping, toCommandError } from "./ipc";
 import type { Loadable } from "./loadable";
+import { useLoadable } from "./useLoadable";
 import { MappingFileCard } from "./mappingfile/MappingFileCard";
 import type { CommandError } from "./portal";
 
@@ -30,7 +30,7 @@ function fitFor(property: ContactProperty | undefined, fieldKey: string): FieldF
 /** The mapping: which lead field fills which HubSpot contact property, and how. */
 export function MappingScreen() {
   const [local, setLocal] = useState<Loadable<Local>>({ status: "loading" });
-  const [live, setLive] = useState<Loadable<ContactProperties>>({ status: "loading" });
+  const live = useLoadable(contactProperties);
   const [status, setStatus] = useState("");
   const [warning, setWarning] = useState<string | null>(null);
   const [error, setError] = useState<{ error: CommandError; title: string } | null>(null);
@@ -53,20 +53,6 @@ export function MappingScreen() {
     };
   }, [reads]);
 
-  useEffect(() => {
-    let current = true;
-    contactProperties().then(
-      (value) => {
-        if (current) setLive({ status: "ready", value });
-      },
-      (e: unknown) => {
-        if (current) setLive({ status: "failed", error: toCommandError(e) });
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, []);
 
   const properties = live.status === "ready" ? live.value.properties : [];
   const offline =

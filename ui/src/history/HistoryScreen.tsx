@@ -5,7 +5,7 @@ import { ErrorMessage } from "../ErrorMessage";
 import { numberFormat } from "../format";
 import { runsList } from "../sync/ipc";
 import { originRun, useJobStore } from "../sync/jobState";
-import { useLoadable } from "../sync/useLoadable";
+import { useLoadable } from "../useLoadable";
 import { runDuration } from "../sync/words";
 import { RunDetailView } from "./RunDetailView";
 import { RunsChart } from "./RunsChart";

@@ -6,7 +6,7 @@ import { runDetail, undoPreview } from "../sync/ipc";
 import { JobView } from "../sync/JobView";
 import { PreviewTable } from "../sync/PreviewTable";
 import { ExportRun } from "../sync/ResultView";
-import { useLoadable } from "../sync/useLoadable";
+import { useLoadable } from "../useLoadable";
 import { runOrigin } from "../sync/jobState";
 import { useSyncJob } from "../sync/useSyncJob";
 import { runDuration } from "../sync/words";

@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useState, type DragEvent } from "react";
 
-import type { Field } from "../bindings/Field";
 import type { ImportInspection } from "../bindings/ImportInspection";
 import type { Lead } from "../bindings/Lead";
 import type { LeadDetail } from "../bindings/LeadDetail";
@@ -11,6 +10,7 @@ import { ErrorMessage } from "../ErrorMessage";
 import { numberFormat } from "../format";
 import { listFields, toCommandError, type CommandError } from "../ipc";
 import type { Loadable } from "../loadable";
+import { useLoadable } from "../useLoadable";
 import { FilterBar } from "./FilterBar";
 import { ImportWizard } from "./ImportWizard";
 import { csvImportInspect, exportLeads, leadDetail, refreshOwners } from "./ipc";
@@ -27,7 +27,7 @@ const FIRST_ADDED: LeadSort = { key: { kind: "id" }, descending: false };
 
 /** The lead store: a table of every lead, a lead's detail, add and edit, import and export. */
 export function LeadsScreen() {
-  const [fields, setFields] = useState<Loadable<Field[]>>({ status: "loading" });
+  const fields = useLoadable(listFields);
   const [typed, setTyped] = useState("");
   const [search, setSearch] = useState("");
   const [filters, setFilters] = useState<LeadFilter[]>([]);
@@ -43,21 +43,6 @@ export function LeadsScreen() {
   const [actionError, setActionError] = useState<{ title: string; error: CommandError } | null>(null);
   const [exported, setExported] = useState<SavedFile | null>(null);
   const [ownersNote, setOwnersNote] = useState("");
-
-  useEffect(() => {
-    let current = true;
-    listFields().then(
-      (value) => {
-        if (current) setFields({ status: "ready", value });
-      },
-      (e: unknown) => {
-        if (current) setFields({ status: "failed", error: toCommandError(e) });
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, []);
 
   useEffect(() => {
     const timer = window.setTimeout(() => {

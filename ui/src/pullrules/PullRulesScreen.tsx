@@ -1,11 +1,11 @@
 import { useEffect, useId, useRef, useState } from "react";
 
-import type { PullRuleProperties } from "../bindings/PullRuleProperties";
 import type { PullRules } from "../bindings/PullRules";
 import type { RuleProblem } from "../bindings/RuleProblem";
 import { ErrorMessage } from "../ErrorMessage";
 import { toCommandError } from "../ipc";
 import type { Loadable } from "../loadable";
+import { useLoadable } from "../useLoadable";
 import type { CommandError } from "../portal";
 import { ConditionRow } from "./ConditionRow";
 import { type Draft, draftProblems, sameRules, toDraft, toRules, typeLabel } from "./draft";
@@ -18,7 +18,7 @@ export function PullRulesScreen() {
   const nextId = () => (ids.current += 1);
   const [saved, setSaved] = useState<Loadable<PullRules>>({ status: "loading" });
   const [draft, setDraft] = useState<Draft | null>(null);
-  const [live, setLive] = useState<Loadable<PullRuleProperties>>({ status: "loading" });
+  const live = useLoadable(pullRuleProperties);
   const [saving, setSaving] = useState(false);
   const [status, setStatus] = useState("");
   const [problems, setProblems] = useState<RuleProblem[]>([]);
@@ -35,14 +35,6 @@ export function PullRulesScreen() {
       },
       (e: unknown) => {
         if (current) setSaved({ status: "failed", error: toCommandError(e) });
-      },
-    );
-    pullRuleProperties().then(
-      (value) => {
-        if (current) setLive({ status: "ready", value });
-      },
-      (e: unknown) => {
-        if (current) setLive({ status: "failed", error: toCommandError(e) });
       },
     );
     return () => {

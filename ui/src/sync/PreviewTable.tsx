@@ -8,7 +8,7 @@ import type { RunKind } from "../bindings/RunKind";
 import { ErrorMessage } from "../ErrorMessage";
 import { numberFormat } from "../format";
 import { runItemsPage } from "./ipc";
-import { useLoadable } from "./useLoadable";
+import { useLoadable } from "../useLoadable";
 import { actionLabel, actionsOf, keptWords, outcomeLabel } from "./words";
 
 /** Rows a page shows: a run of 100,000 rows is read a page at a time. */

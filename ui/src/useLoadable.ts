@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 
-import { toCommandError } from "../ipc";
-import type { Loadable } from "../loadable";
+import { toCommandError } from "./ipc";
+import type { Loadable } from "./loadable";
 
 /**
  * What `load` reads, loaded again whenever `load` changes (wrap it in `useCallback` with what it
