@@ -6,11 +6,16 @@
 //
 // Covered in order: the sandbox portal, Test connection, a custom field and its mapping,
 // pull rules, the mapping file, a CSV import, a push preview and run (checked through the
-// sandbox's API), History and undo, a pull with the saved filter, and a pulled lead's owner.
-// Not driven yet (their data-testids, for the next steps): Leads `lead-add`, `lead-edit`,
-// `lead-form`, `lead-save`, `leads-export` → `export-path`, `leads-refresh-owners`,
-// `lead-hubspot-link`; Sync `sync-cancel`, `result-retry-failed`, `result-export` →
-// `export-paths`; History `run-resume`.
+// sandbox's API), History and undo, a pull with the saved filter, a pulled lead's owner, a
+// lead added (a bad email refused under its field first) and edited, the leads exported to
+// Downloads and read back by the import, a push slowed by the sandbox's injected latency,
+// cancelled (the nav's `job-indicator` shown on another screen meanwhile) and resumed from
+// History to every lead once, and a push whose rows the portal refuses (a choice option
+// dropped after the preview): the failed rows with HubSpot's error, their export, and a retry
+// of exactly those rows once the option is back.
+// Not driven yet (their data-testids, for the next steps): Leads `leads-refresh-owners`,
+// `lead-hubspot-link` for a real portal's page; Sync `result-resume` (the stopped run is
+// resumed from History's `run-resume`), `preview-cancel`, `cancel-running-job`.
 // Pull rules `pull-mode-all`, `pull-mode-filter`, `pull-condition`
 // rows with `condition-property`, `condition-type`, `condition-operator`, `condition-value`
 // (`condition-value-2` for a range's end), `condition-remove`, `condition-error`;
@@ -628,7 +633,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     const done = await waitFor("a first batch to land", async () => ((await rowsDone()) > 0 ? rowsDone() : undefined), { timeoutMs: 30_000 });
     assert.ok(done < BULK, `some rows written, not all: ${done}`);
     assert.ok(await session.find(testId("job-indicator")), "the indicator shows while the run goes on");
-    await screenshot(session, "sync-progress", { scrollTo: testId("sync-progress") });
+    await screenshot(session, "sync-progress", { scrollTo: testId("sync-progress"), block: "end" });
     await click(session, testId("sync-cancel"));
     const title = await waitForText(session, `${testId("sync-result")} h3`, /^Run \d+ stopped early$/, { timeoutMs: 60_000, failOnAlert: false });
     const runId = Number(/^Run (\d+)/.exec(title)[1]);
