@@ -80,6 +80,21 @@ export class SandboxApi {
     return owners;
   }
 
+  /** Every contact, archived ones too, with every stored property: the portal's own records, not a search (which may lag). */
+  async dumpContacts() {
+    return (await this.#call("GET", "/__sandbox/contacts")).results;
+  }
+
+  /** Sets the fault injection (`latencyMs`, `paths`, …; `{}` turns every fault off). */
+  setFaults(config) {
+    return this.#call("PUT", "/__sandbox/faults", config);
+  }
+
+  /** Adds a fixture's records (a property definition with the same name replaces the old one). */
+  loadFixture(fixture) {
+    return this.#call("POST", "/__sandbox/fixture", fixture);
+  }
+
   /** Every contact property the portal defines. */
   async properties() {
     return (await this.#call("GET", "/crm/v3/properties/contacts")).results;

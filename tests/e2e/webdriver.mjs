@@ -180,7 +180,8 @@ export async function type(session, selector, text, { clear = true } = {}) {
 /**
  * Sets a control's value the way a person's change would reach React: through the native
  * setter, then `input` and `change` events. For <select> (one value or, for a multiple one, a
- * list) and for inputs WebDriver can't type into reliably (date and time).
+ * list), for inputs WebDriver can't type into reliably (date and time), and for text too long
+ * to type key by key (a <textarea> of thousands of emails).
  */
 export async function setValue(session, selector, value) {
   const id = await element(session, selector);
@@ -193,7 +194,8 @@ export async function setValue(session, selector, value) {
        if (el.multiple) for (const o of el.options) o.selected = wanted.includes(o.value);
        else Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, "value").set.call(el, wanted[0]);
      } else {
-       Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set.call(el, value);
+       const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+       Object.getOwnPropertyDescriptor(proto, "value").set.call(el, value);
      }
      el.dispatchEvent(new Event("input", { bubbles: true }));
      el.dispatchEvent(new Event("change", { bubbles: true }));
