@@ -59,6 +59,44 @@ impl ErrorBody {
         })
     }
 
+    /// The rows of a property-value refusal (400 VALIDATION_ERROR): HubSpot puts them as a JSON
+    /// array inside `message` ("Property values were not valid: [...]"); without it, the
+    /// `errors` list's messages with their `context.propertyName`. Empty for any other error.
+    pub fn property_problems(&self) -> Vec<PropertyProblem> {
+        const PREFIX: &str = "Property values were not valid: ";
+        if let Some(list) = self.message.as_deref().and_then(|m| m.strip_prefix(PREFIX))
+            && let Ok(items) = serde_json::from_str::<Vec<Value>>(list)
+        {
+            let text = |item: &Value, key: &str| item.get(key).and_then(Value::as_str).map(String::from);
+            let problems: Vec<PropertyProblem> = items
+                .iter()
+                .filter_map(|item| {
+                    Some(PropertyProblem {
+                        property: text(item, "name"),
+                        message: text(item, "message")?,
+                        code: text(item, "error"),
+                    })
+                })
+                .collect();
+            if !problems.is_empty() {
+                return problems;
+            }
+        }
+        if self.category.as_deref() != Some("VALIDATION_ERROR") {
+            return Vec::new();
+        }
+        self.errors
+            .iter()
+            .filter_map(|e| {
+                Some(PropertyProblem {
+                    property: e.pointer("/context/propertyName/0").and_then(Value::as_str).map(String::from),
+                    message: e.get("message")?.as_str()?.to_string(),
+                    code: e.get("code").and_then(Value::as_str).map(String::from),
+                })
+            })
+            .collect()
+    }
+
     /// The scopes a 403 MISSING_SCOPES names.
     pub fn missing_scopes(&self) -> Vec<String> {
         self.errors
@@ -68,6 +106,29 @@ impl ErrorBody {
             .flatten()
             .filter_map(|s| s.as_str().map(String::from))
             .collect()
+    }
+}
+
+/// One property HubSpot refused a value for, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PropertyProblem {
+    pub property: Option<String>,
+    pub message: String,
+    /// INVALID_OPTION, INVALID_INTEGER, INVALID_EMAIL, READ_ONLY_VALUE, PROPERTY_DOESNT_EXIST, …
+    pub code: Option<String>,
+}
+
+impl std::fmt::Display for PropertyProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.property {
+            // HubSpot's messages often start with the value, not the property: name it first.
+            Some(property) => write!(f, "{property}: {}", self.message)?,
+            None => f.write_str(&self.message)?,
+        }
+        match &self.code {
+            Some(code) => write!(f, " ({code})"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -92,5 +153,30 @@ mod tests {
         assert_eq!(ErrorBody::parse(b"[1,2]"), None);
         assert_eq!(ErrorBody::parse(br#"{"category":7}"#), None, "a wrongly typed field is not a HubSpot body");
         assert_eq!(ErrorBody::parse(b"{}"), Some(ErrorBody::default()));
+    }
+
+    #[test]
+    fn property_problems_come_out_of_the_message_or_the_errors_list() {
+        let body = ErrorBody::parse(
+            br#"{"status":"error","category":"VALIDATION_ERROR","message":"Property values were not valid: [{\"isValid\":false,\"message\":\"bronze was not one of the allowed options: [gold, silver]\",\"error\":\"INVALID_OPTION\",\"name\":\"tier\"}]"}"#,
+        )
+        .unwrap();
+        let problems = body.property_problems();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(
+            problems[0].to_string(),
+            "tier: bronze was not one of the allowed options: [gold, silver] (INVALID_OPTION)"
+        );
+
+        let listed = ErrorBody::parse(
+            br#"{"category":"VALIDATION_ERROR","message":"Property values were not valid: [cut","errors":[{"message":"abc is not a valid integer","code":"INVALID_INTEGER","context":{"propertyName":["score"]}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(listed.property_problems()[0].to_string(), "score: abc is not a valid integer (INVALID_INTEGER)");
+
+        let other = ErrorBody::parse(
+            br#"{"category":"CONFLICT","message":"Contact already exists","errors":[{"message":"x"}]}"#,
+        );
+        assert!(other.unwrap().property_problems().is_empty());
     }
 }

@@ -667,12 +667,22 @@ fn rejects_rows(error: &ClientError) -> bool {
     matches!(error.status(), Some(400..=499)) && !matches!(error.status(), Some(401 | 403 | 429))
 }
 
+/// What HubSpot said about a refused row, in words: a property-value refusal names each property
+/// and its problem instead of HubSpot's JSON-in-a-string message.
 fn row_error(error: &ClientError) -> String {
     match error {
-        ClientError::Api { status, message, .. } => match error.category() {
-            Some(category) => format!("HubSpot refused it ({status} {category}): {message}"),
-            None => format!("HubSpot refused it ({status}): {message}"),
-        },
+        ClientError::Api { status, message, body } => {
+            let problems = body.as_ref().map(|b| b.property_problems()).unwrap_or_default();
+            let said = if problems.is_empty() {
+                message.clone()
+            } else {
+                problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+            };
+            match error.category() {
+                Some(category) => format!("HubSpot refused it ({status} {category}): {said}"),
+                None => format!("HubSpot refused it ({status}): {said}"),
+            }
+        }
         other => other.to_string(),
     }
 }
