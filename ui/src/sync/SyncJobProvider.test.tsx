@@ -98,6 +98,21 @@ describe("SyncJobProvider", () => {
     expect(within(screen.getByTestId("sync-result")).getByTestId("result-created").textContent).toBe("30");
   });
 
+  it("keeps the form as it was left: the emails picked and the direction", async () => {
+    const user = userEvent.setup();
+    render(<Harness onOpen={vi.fn()} />);
+    await user.type(screen.getByTestId("sync-emails"), "ana@acme.test, ben@acme.test");
+    await user.click(screen.getByRole("button", { name: "Leave" }));
+    await user.click(screen.getByRole("button", { name: "Back to Sync" }));
+    expect(screen.getByTestId<HTMLTextAreaElement>("sync-emails").value).toBe("ana@acme.test, ben@acme.test");
+    expect(screen.getByText("2 leads picked by email.")).toBeTruthy();
+
+    await user.click(screen.getByTestId("sync-direction-pull"));
+    await user.click(screen.getByRole("button", { name: "Leave" }));
+    await user.click(screen.getByRole("button", { name: "Back to Sync" }));
+    expect(screen.getByTestId<HTMLInputElement>("sync-direction-pull").checked).toBe(true);
+  });
+
   it("cancels a preview while it reads, and says nothing was recorded", async () => {
     const user = userEvent.setup();
     const reading = deferred<PreviewSummary>();

@@ -6,7 +6,17 @@ import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } fro
 import type { SyncJobStatus } from "../bindings/SyncJobStatus";
 import { toCommandError } from "../ipc";
 import { runDetail, syncJobStatus } from "./ipc";
-import { IDLE, isBusy, JobContext, POLL_MS, runOrigin, type JobState, type SharedJob } from "./jobState";
+import {
+  EMPTY_DRAFT,
+  IDLE,
+  isBusy,
+  JobContext,
+  POLL_MS,
+  runOrigin,
+  type JobState,
+  type SharedJob,
+  type SyncDraft,
+} from "./jobState";
 
 /** The state a job the page has no channel to is shown in. */
 function attached(status: SyncJobStatus, cancelling: boolean): JobState {
@@ -19,6 +29,7 @@ function attached(status: SyncJobStatus, cancelling: boolean): JobState {
 /** Holds the app's sync job for every screen; asks on load whether the app runs one already. */
 export function SyncJobProvider({ children }: { children: ReactNode }) {
   const [job, setJob] = useState<SharedJob>(IDLE);
+  const [draft, setDraft] = useState<SyncDraft>(EMPTY_DRAFT);
   const update = useCallback((change: (job: SharedJob) => SharedJob) => {
     setJob(change);
   }, []);
@@ -92,7 +103,7 @@ export function SyncJobProvider({ children }: { children: ReactNode }) {
     };
   }, [detached]);
 
-  const store = useMemo(() => ({ job, update }), [job, update]);
+  const store = useMemo(() => ({ job, update, draft, setDraft }), [job, update, draft]);
   return <JobContext.Provider value={store}>{children}</JobContext.Provider>;
 }
 

@@ -1,7 +1,8 @@
-import { useId, useState, type SubmitEvent } from "react";
+import { useId, type SubmitEvent } from "react";
 
 import type { SyncDirection } from "../bindings/SyncDirection";
 import { syncPreview } from "./ipc";
+import { useJobStore } from "./jobState";
 import { JobView } from "./JobView";
 import { useSyncJob, type JobState } from "./useSyncJob";
 import { parseEmails } from "./words";
@@ -26,9 +27,11 @@ function directionOf(state: JobState): SyncDirection {
 /** Sync: preview a push or pull, look at every row, then run it for real. */
 export function SyncScreen() {
   const job = useSyncJob("sync");
-  // Back on the screen while a pull goes on (or its preview shows), the form says pull.
-  const [direction, setDirection] = useState<SyncDirection>(() => directionOf(job.state));
-  const [emails, setEmails] = useState("");
+  // The form lives with the job, so it is as the admin left it when the screen opens again;
+  // until they pick, it says what the job is (a pull going on: pull).
+  const { draft, setDraft } = useJobStore();
+  const direction: SyncDirection = draft.direction ?? directionOf(job.state);
+  const emails = draft.emails;
   const ids = useId();
   const busy = job.state.step === "previewing" || job.state.step === "running";
 
@@ -57,7 +60,7 @@ export function SyncScreen() {
                   data-testid={`sync-direction-${d.direction}`}
                   checked={direction === d.direction}
                   onChange={() => {
-                    setDirection(d.direction);
+                    setDraft({ ...draft, direction: d.direction });
                   }}
                 />
                 {d.label}
@@ -74,7 +77,7 @@ export function SyncScreen() {
                   placeholder="Empty: every lead. Or paste emails, one per line."
                   aria-describedby={`${ids}-emails-hint`}
                   onChange={(e) => {
-                    setEmails(e.currentTarget.value);
+                    setDraft({ ...draft, emails: e.currentTarget.value });
                   }}
                 />
                 <span className="field-hint" id={`${ids}-emails-hint`}>

@@ -58,9 +58,20 @@ export interface SharedJob {
 
 export const IDLE: SharedJob = { origin: null, state: { step: "idle" }, error: null, note: null };
 
+/** The Sync form as the admin left it: kept with the job, so leaving the screen keeps it too. */
+export interface SyncDraft {
+  /** `null` until the admin picks: the form then follows the job's kind. */
+  direction: "push" | "pull" | null;
+  emails: string;
+}
+
+export const EMPTY_DRAFT: SyncDraft = { direction: null, emails: "" };
+
 export interface JobStore {
   job: SharedJob;
   update: (change: (job: SharedJob) => SharedJob) => void;
+  draft: SyncDraft;
+  setDraft: (draft: SyncDraft) => void;
 }
 
 export const JobContext = createContext<JobStore | null>(null);
