@@ -96,9 +96,9 @@ impl Field {
             FieldType::Number => canonical_number(raw.trim())
                 .map(Some)
                 .ok_or_else(|| format!("{raw:?} is not a number (digits, an optional - and one decimal point)")),
-            FieldType::Date => NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-                .ok()
-                .filter(|_| raw.trim().len() == 10)
+            FieldType::Date => Some(raw.trim())
+                .filter(|d| is_iso_date_shape(d))
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
                 .map(|d| Some(d.format("%Y-%m-%d").to_string()))
                 .ok_or_else(|| format!("{raw:?} is not a date (YYYY-MM-DD)")),
             FieldType::Datetime => DateTime::parse_from_rfc3339(raw.trim())
@@ -133,6 +133,14 @@ impl Field {
             .map(String::as_str)
             .ok_or_else(|| format!("{raw:?} is not one of the options: {}", self.options.join(", ")))
     }
+}
+
+/// Four digits, two and two, dash separated: what `%Y-%m-%d` parses also takes a signed year
+/// (`+202-03-01`, `-001-01-01`), which HubSpot's `YYYY-MM-DD` does not.
+fn is_iso_date_shape(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() })
 }
 
 /// Digits with an optional `-` and one decimal point, without leading zeros or trailing
@@ -206,6 +214,9 @@ mod tests {
         assert_eq!(d.canonical("2026-02-28"), Ok(Some("2026-02-28".into())));
         assert!(d.canonical("2026-02-30").is_err());
         assert!(d.canonical("28/02/2026").is_err());
+        for signed in ["+202-03-01", "-001-01-01", "+2026-3-01", "２０２６-03-01"] {
+            assert!(d.canonical(signed).is_err(), "{signed}");
+        }
         let t = field(FieldType::Datetime, &[]);
         assert_eq!(t.canonical("2026-03-01T10:30:00+01:00"), Ok(Some("2026-03-01T09:30:00.000Z".into())));
         assert!(t.canonical("2026-03-01 10:30").is_err());
