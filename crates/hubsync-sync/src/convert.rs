@@ -158,6 +158,13 @@ pub fn to_hubspot(field: &Field, value: &str, property: &Property, owners: &Owne
         }
         "enumeration" => {
             let choices: Vec<&str> = value.split(';').map(str::trim).filter(|c| !c.is_empty()).collect();
+            // Sent as "", it would clear the property instead of setting it.
+            if choices.is_empty() {
+                return Err(invalid(
+                    property,
+                    format!("{value:?} has no choice; {} takes one of its options", property.name),
+                ));
+            }
             if choices.len() > 1 && !property.is_multi_select() {
                 return Err(invalid(property, format!("{value:?} has several choices; {} takes one", property.name)));
             }
