@@ -4,6 +4,8 @@
 mod convert;
 mod csv_import;
 mod export;
+mod fuzz;
+mod hostile;
 mod leads;
 mod plan;
 mod pull;
