@@ -11,6 +11,7 @@ mod plan;
 mod pull;
 mod pull_rules;
 pub mod push;
+mod push_properties;
 mod reconnect;
 mod support;
 mod undo;
