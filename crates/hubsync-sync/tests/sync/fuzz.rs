@@ -17,13 +17,17 @@ use serde_json::json;
 
 use crate::support::{kind_field, owners, property};
 
-/// 64 cases unless `PROPTEST_CASES` says otherwise.
-pub fn config() -> Config {
+/// `cases` cases unless `PROPTEST_CASES` says otherwise.
+pub fn config_with(cases: u32) -> Config {
     let mut config = Config::default();
     if std::env::var_os("PROPTEST_CASES").is_none() {
-        config.cases = 64;
+        config.cases = cases;
     }
     config
+}
+
+fn config() -> Config {
+    config_with(64)
 }
 
 // ---- the CSV importer ----

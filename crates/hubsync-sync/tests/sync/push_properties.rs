@@ -8,18 +8,10 @@ use std::collections::{BTreeMap, HashMap};
 use hubsync_store::{ItemOutcome, RunAction, RunStatus};
 use hubsync_sync::{Action, Cancel, PushOptions, prepare_push, record_preview, run_push};
 use proptest::prelude::*;
-use proptest::test_runner::Config;
 use serde_json::{Value, json};
 
+use crate::fuzz::config_with;
 use crate::push::{Portal, fast, prop, quiet, store_for};
-
-fn config() -> Config {
-    let mut config = Config::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        config.cases = 16;
-    }
-    config
-}
 
 /// The lead fields `store_for` maps, their properties, and values each side may hold (the
 /// stages in HubSpot's order, so some pushes would move a stage backwards).
@@ -151,7 +143,7 @@ async fn check_push(people: Vec<Person>, create: bool, update: bool) -> Result<(
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(config_with(16))]
 
     #[test]
     fn a_live_push_does_what_its_preview_showed_and_a_second_writes_nothing(
