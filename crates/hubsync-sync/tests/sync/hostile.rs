@@ -105,6 +105,13 @@ fn hostile_values_are_sent_valid_or_refused_with_a_reason() {
                         Some(Fate::NotStored(reason) | Fate::NotSent(reason)) => {
                             refused += 1;
                             assert!(reason.len() > 10, "{what} ({kind:?} → {property_kind}): reason {reason:?}");
+                            // A reason quotes a value, but not a whole page of it.
+                            assert!(
+                                reason.chars().count() <= 300,
+                                "{what} ({kind:?} → {property_kind}): a reason of {} characters: {}…",
+                                reason.chars().count(),
+                                reason.chars().take(120).collect::<String>()
+                            );
                         }
                     }
                 }
