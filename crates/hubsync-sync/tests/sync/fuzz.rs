@@ -9,7 +9,9 @@ use std::sync::Arc;
 use hubsync_hubspot::Property;
 use hubsync_store::{BadRows, Field, FieldType, ImportOptions, Store, SystemClock, canonical_email};
 use hubsync_sync::convert::{Fit, MAX_STRING_CHARS, fit, from_hubspot, to_hubspot};
-use hubsync_sync::csv_import::{CsvFile, match_columns, read_rows, sniff};
+use hubsync_sync::csv_import::{
+    CsvFile, is_skipped_rows_file, match_columns, read_rows, sniff, suggest_columns, write_skipped_rows,
+};
 use hubsync_sync::pull_rules::{Condition, Operator, PullRules, compile, parse_instant};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -82,6 +84,13 @@ fn import_checked(bytes: &[u8], bad_rows: BadRows) -> Result<(), TestCaseError> 
     };
     prop_assert_eq!(summary.added + summary.updated + summary.skipped.len() + counts.blank, counts.rows);
     prop_assert!(summary.skipped.iter().all(|e| e.row >= 2 && !e.message.is_empty()));
+    // The skipped rows can be written out again, one line each, as a file the import knows.
+    let errors = dir.path().join("leads.errors.csv");
+    let written = write_skipped_rows(&path, &summary.skipped, std::fs::File::create(&errors).unwrap())
+        .map_err(|e| TestCaseError::fail(format!("the skipped rows were not written: {e}")))?;
+    prop_assert_eq!(written, summary.skipped.len());
+    prop_assert!(is_skipped_rows_file(&errors));
+    let _ = suggest_columns(file.columns(), &fields, &[]);
     let leads = store.leads().unwrap();
     prop_assert_eq!(leads.len(), summary.added);
     for lead in leads {
