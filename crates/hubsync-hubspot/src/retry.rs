@@ -48,6 +48,11 @@ const CAP: Duration = Duration::from_secs(8);
 const WINDOW: Duration = Duration::from_secs(10);
 
 impl RetryPolicy {
+    /// The longest wait before a retry, whatever a `Retry-After` header asks: a reply asking for
+    /// hours (or for `u64::MAX` seconds) must not leave a run asleep. Longer than any of
+    /// HubSpot's windows (10 s, 1 s), so an honest header is obeyed; the daily cap stops instead.
+    pub const MAX_WAIT: Duration = Duration::from_secs(60);
+
     pub fn new(idempotent: bool) -> Self {
         RetryPolicy { max_attempts: 6, idempotent, window: WINDOW }
     }
@@ -55,7 +60,8 @@ impl RetryPolicy {
     /// `attempt` counts attempts made so far (1 after the first); `jitter` is drawn uniformly
     /// from [0, 1) by the caller.
     pub fn decide(&self, outcome: &Outcome<'_>, attempt: u32, jitter: f64) -> RetryDecision {
-        let jitter = jitter.clamp(0.0, 1.0);
+        // NaN survives `clamp`, and `mul_f64` panics on it.
+        let jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.0 };
         let backoff = || {
             let exp = BASE.saturating_mul(1 << attempt.saturating_sub(1).min(8)).min(CAP);
             exp + exp.mul_f64(jitter / 2.0)
@@ -85,7 +91,11 @@ impl RetryPolicy {
             Outcome::Answered { status: 429, .. } => self.max_attempts.saturating_mul(2),
             _ => self.max_attempts,
         };
-        if attempt >= limit { RetryDecision::DontRetry } else { decision }
+        match decision {
+            _ if attempt >= limit => RetryDecision::DontRetry,
+            RetryDecision::Retry { after } => RetryDecision::Retry { after: after.min(Self::MAX_WAIT) },
+            other => other,
+        }
     }
 }
 
@@ -152,5 +162,33 @@ mod tests {
         assert_eq!(policy.decide(&outcome, 1, 0.9), RetryDecision::Retry { after: Duration::from_secs(3) });
         let RetryDecision::Retry { after } = policy.decide(&answered(503, None), 2, 0.99) else { panic!() };
         assert!(after >= Duration::from_secs(1) && after < Duration::from_millis(1500), "{after:?}");
+    }
+
+    #[test]
+    fn no_reply_makes_a_run_wait_without_bound() {
+        let policy = RetryPolicy::new(true);
+        for seconds in [3_600, u64::MAX] {
+            let outcome =
+                Outcome::Answered { status: 429, body: None, retry_after: Some(Duration::from_secs(seconds)) };
+            assert_eq!(policy.decide(&outcome, 1, 0.0), RetryDecision::Retry { after: RetryPolicy::MAX_WAIT });
+            let outcome =
+                Outcome::Answered { status: 503, body: None, retry_after: Some(Duration::from_secs(seconds)) };
+            assert_eq!(policy.decide(&outcome, 1, 0.0), RetryDecision::Retry { after: RetryPolicy::MAX_WAIT });
+        }
+        let slow_window = RetryPolicy { window: Duration::from_secs(86_400), ..policy };
+        assert_eq!(
+            slow_window.decide(&answered(429, None), 1, 0.0),
+            RetryDecision::Retry { after: RetryPolicy::MAX_WAIT }
+        );
+    }
+
+    #[test]
+    fn a_jitter_outside_its_range_does_not_panic() {
+        let policy = RetryPolicy::new(true);
+        for jitter in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -1.0, 7.0] {
+            let RetryDecision::Retry { after } = policy.decide(&answered(503, None), 2, jitter) else { panic!() };
+            assert!(after >= Duration::from_secs(1) && after <= Duration::from_millis(1500), "{jitter}: {after:?}");
+            assert!(matches!(policy.decide(&answered(423, None), 2, jitter), RetryDecision::Retry { .. }));
+        }
     }
 }

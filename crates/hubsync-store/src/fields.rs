@@ -93,23 +93,24 @@ impl Field {
                 }
                 Ok(Some(raw.to_string()))
             }
-            FieldType::Number => canonical_number(raw.trim())
-                .map(Some)
-                .ok_or_else(|| format!("{raw:?} is not a number (digits, an optional - and one decimal point)")),
-            FieldType::Date => NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-                .ok()
-                .filter(|_| raw.trim().len() == 10)
+            FieldType::Number => canonical_number(raw.trim()).map(Some).ok_or_else(|| {
+                format!("{} is not a number (digits, an optional - and one decimal point)", quoted(raw))
+            }),
+            FieldType::Date => Some(raw.trim())
+                .filter(|d| is_iso_date_shape(d))
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
                 .map(|d| Some(d.format("%Y-%m-%d").to_string()))
-                .ok_or_else(|| format!("{raw:?} is not a date (YYYY-MM-DD)")),
+                .ok_or_else(|| format!("{} is not a date (YYYY-MM-DD)", quoted(raw))),
             FieldType::Datetime => DateTime::parse_from_rfc3339(raw.trim())
                 .map(|t| Some(t.with_timezone(&Utc).to_rfc3339_opts(SecondsFormat::Millis, true)))
                 .map_err(|_| {
-                    format!("{raw:?} is not a date and time (ISO 8601 with a zone, e.g. 2026-03-01T09:30:00Z)")
+                    let raw = quoted(raw);
+                    format!("{raw} is not a date and time (ISO 8601 with a zone, e.g. 2026-03-01T09:30:00Z)")
                 }),
             FieldType::Boolean => match raw.trim().to_ascii_lowercase().as_str() {
                 "true" | "yes" | "y" | "1" => Ok(Some("true".into())),
                 "false" | "no" | "n" | "0" => Ok(Some("false".into())),
-                _ => Err(format!("{raw:?} is not a yes/no value (true, false, yes, no, 1, 0)")),
+                _ => Err(format!("{} is not a yes/no value (true, false, yes, no, 1, 0)", quoted(raw))),
             },
             FieldType::SingleChoice => self.option(raw.trim()).map(|o| Some(o.to_string())),
             FieldType::MultipleChoice => {
@@ -131,8 +132,28 @@ impl Field {
             .iter()
             .find(|o| o.eq_ignore_ascii_case(raw))
             .map(String::as_str)
-            .ok_or_else(|| format!("{raw:?} is not one of the options: {}", self.options.join(", ")))
+            .ok_or_else(|| format!("{} is not one of the options: {}", quoted(raw), self.options.join(", ")))
     }
+}
+
+/// `value` quoted for a message, cut after its first 60 characters: a reason names the value
+/// without repeating a page of it.
+pub fn quoted(value: &str) -> String {
+    const SHOWN: usize = 60;
+    let count = value.chars().count();
+    if count <= SHOWN {
+        return format!("{value:?}");
+    }
+    let head: String = value.chars().take(SHOWN).collect();
+    format!("{head:?}… ({count} characters)")
+}
+
+/// Four digits, two and two, dash separated: what `%Y-%m-%d` parses also takes a signed year
+/// (`+202-03-01`, `-001-01-01`), which HubSpot's `YYYY-MM-DD` does not.
+fn is_iso_date_shape(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() })
 }
 
 /// Digits with an optional `-` and one decimal point, without leading zeros or trailing
@@ -206,6 +227,9 @@ mod tests {
         assert_eq!(d.canonical("2026-02-28"), Ok(Some("2026-02-28".into())));
         assert!(d.canonical("2026-02-30").is_err());
         assert!(d.canonical("28/02/2026").is_err());
+        for signed in ["+202-03-01", "-001-01-01", "+2026-3-01", "２０２６-03-01"] {
+            assert!(d.canonical(signed).is_err(), "{signed}");
+        }
         let t = field(FieldType::Datetime, &[]);
         assert_eq!(t.canonical("2026-03-01T10:30:00+01:00"), Ok(Some("2026-03-01T09:30:00.000Z".into())));
         assert!(t.canonical("2026-03-01 10:30").is_err());
@@ -229,6 +253,21 @@ mod tests {
         assert_eq!(t.canonical("עברית 🚀\nline two"), Ok(Some("עברית 🚀\nline two".into())));
         assert!(t.canonical("bell\u{7}").is_err());
         assert!(t.canonical(&"x".repeat(MAX_TEXT_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn long_values_are_cut_in_reasons() {
+        let f = field(FieldType::Number, &[]);
+        let reason = f.canonical(&"x".repeat(MAX_TEXT_CHARS)).unwrap_err();
+        assert_eq!(
+            reason,
+            format!(
+                "\"{}\"… (65536 characters) is not a number (digits, an optional - and one decimal point)",
+                "x".repeat(60)
+            )
+        );
+        assert_eq!(quoted("a\"b"), "\"a\\\"b\"");
+        assert_eq!(quoted(&"é".repeat(60)), format!("\"{}\"", "é".repeat(60)));
     }
 
     #[test]

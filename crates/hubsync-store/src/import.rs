@@ -109,7 +109,7 @@ impl<'conn> LeadImport<'conn> {
             let message = if email.trim().is_empty() {
                 "the email is empty; every lead needs one".to_string()
             } else {
-                format!("{email:?} is not a valid email address")
+                format!("{} is not a valid email address", crate::fields::quoted(email))
             };
             self.reject(row, message);
             return Ok(());

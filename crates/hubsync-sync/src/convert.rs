@@ -3,7 +3,7 @@
 //! reported with its reason instead of sinking a batch.
 
 use hubsync_hubspot::Property;
-use hubsync_store::{Field, FieldType};
+use hubsync_store::{Field, FieldType, quoted};
 
 use crate::owners::{OwnerDirectory, OwnerProblem};
 
@@ -104,7 +104,7 @@ pub fn to_hubspot(field: &Field, value: &str, property: &Property, owners: &Owne
         || invalid(property, format!("a {} field can't fill a {} property", field.kind.as_str(), property.kind));
     let from_text = |kind: FieldType, what: &str| match as_type(kind, value) {
         Ok(Some(v)) => Ok(v),
-        Ok(None) => Err(invalid(property, format!("{value:?} is empty as {what}"))),
+        Ok(None) => Err(invalid(property, format!("{} is empty as {what}", quoted(value)))),
         Err(reason) => Err(invalid(property, reason)),
     };
     match property.kind.as_str() {
@@ -118,7 +118,7 @@ pub fn to_hubspot(field: &Field, value: &str, property: &Property, owners: &Owne
             FieldType::Number => Ok(value.to_string()),
             FieldType::Text if value.contains(',') => Err(invalid(
                 property,
-                format!("{value:?} has a comma; HubSpot numbers take digits and one decimal point (1234.5)"),
+                format!("{} has a comma; HubSpot numbers take digits and one decimal point (1234.5)", quoted(value)),
             )),
             FieldType::Text => from_text(FieldType::Number, "a number"),
             _ => Err(mismatch()),
@@ -158,8 +158,18 @@ pub fn to_hubspot(field: &Field, value: &str, property: &Property, owners: &Owne
         }
         "enumeration" => {
             let choices: Vec<&str> = value.split(';').map(str::trim).filter(|c| !c.is_empty()).collect();
+            // Sent as "", it would clear the property instead of setting it.
+            if choices.is_empty() {
+                return Err(invalid(
+                    property,
+                    format!("{} has no choice; {} takes one of its options", quoted(value), property.name),
+                ));
+            }
             if choices.len() > 1 && !property.is_multi_select() {
-                return Err(invalid(property, format!("{value:?} has several choices; {} takes one", property.name)));
+                return Err(invalid(
+                    property,
+                    format!("{} has several choices; {} takes one", quoted(value), property.name),
+                ));
             }
             let mut values = Vec::with_capacity(choices.len());
             for choice in choices {
@@ -177,7 +187,12 @@ pub fn to_hubspot(field: &Field, value: &str, property: &Property, owners: &Owne
                         let allowed: Vec<&str> = property.options.iter().map(|o| o.value.as_str()).collect();
                         invalid(
                             property,
-                            format!("{choice:?} is not one of {}'s options: {}", property.name, allowed.join(", ")),
+                            format!(
+                                "{} is not one of {}'s options: {}",
+                                quoted(choice),
+                                property.name,
+                                allowed.join(", ")
+                            ),
                         )
                     })?;
                 if !values.contains(&option.value.as_str()) {

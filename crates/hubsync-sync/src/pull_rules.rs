@@ -107,12 +107,13 @@ impl Condition {
     /// Parses `PROPERTY OP [VALUE]`. Lists (`in`, `between`) are comma separated.
     pub fn parse(text: &str) -> Result<Condition, String> {
         let text = text.trim();
-        let mut parts = text.splitn(3, char::is_whitespace).filter(|p| !p.is_empty());
-        let (Some(property), Some(op)) = (parts.next(), parts.next()) else {
+        let (property, rest) = first_word(text);
+        let (op, rest) = first_word(rest);
+        if property.is_empty() || op.is_empty() {
             return Err(format!("{text:?} is not a condition: {SYNTAX}"));
-        };
+        }
         let operator = Operator::parse(op).ok_or_else(|| format!("{op:?} is not an operator: {SYNTAX}"))?;
-        let rest = parts.next().map(str::trim).unwrap_or("");
+        let rest = rest.trim();
         let rest = rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')).unwrap_or(rest);
         let values: Vec<String> = match operator {
             // Anything after `known` is a mistake the count check below reports.
@@ -127,6 +128,13 @@ impl Condition {
         }
         Ok(Condition { property: property.to_lowercase(), operator, values })
     }
+}
+
+/// The first word of `text` and what follows it, split on a run of whitespace, so
+/// "city  =\tParis" reads like "city = Paris".
+fn first_word(text: &str) -> (&str, &str) {
+    let text = text.trim_start();
+    text.split_once(char::is_whitespace).map_or((text, ""), |(word, rest)| (word, rest.trim_start()))
 }
 
 fn unquote(value: &str) -> &str {
@@ -469,6 +477,10 @@ mod tests {
         assert!(Condition::parse("score between 1").unwrap_err().contains("takes 2 values"));
         assert!(Condition::parse("score ≈ 3").unwrap_err().contains("not an operator"));
         assert!(Condition::parse("score").unwrap_err().contains("not a condition"));
+        // Runs of spaces or tabs between the parts, as people type them.
+        assert_eq!(Condition::parse("city  =\t Paris"), Condition::parse("city = Paris"));
+        assert_eq!(Condition::parse(" Lead_Score \t between  (1, 5) ").unwrap().values, ["1", "5"]);
+        assert!(Condition::parse("   ").unwrap_err().contains("not a condition"));
     }
 
     #[test]

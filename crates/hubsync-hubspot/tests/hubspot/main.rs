@@ -13,6 +13,8 @@ use hubsync_hubspot::{
 use hubsync_sandbox::{PrivateToken, Sandbox, SandboxConfig};
 use serde_json::json;
 
+mod replies;
+
 const TOKEN: &str = "pat-na1-client-tests";
 
 async fn portal(seed_contacts: usize, rate_limits: bool) -> Sandbox {

@@ -50,6 +50,8 @@ fn the_conversion_table() {
         (MultipleChoice, "gold;silver", &tier, Err(())),
         (MultipleChoice, "Security;analytics;security", &interests, ok("security;analytics")),
         (Text, ";analytics", &interests, ok("analytics")),
+        (Text, ";", &interests, Err(())),
+        (Text, " ; ", &tier, Err(())),
         (Text, "sam@acme.test", &owner, ok("101")),
         (Text, "gone@acme.test", &owner, Err(())),
         (Text, "nobody@acme.test", &owner, Err(())),

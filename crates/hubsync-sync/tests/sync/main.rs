@@ -4,11 +4,14 @@
 mod convert;
 mod csv_import;
 mod export;
+mod fuzz;
+mod hostile;
 mod leads;
 mod plan;
 mod pull;
 mod pull_rules;
 pub mod push;
+mod push_properties;
 mod reconnect;
 mod support;
 mod undo;
