@@ -30,7 +30,10 @@ fn capabilities() -> Vec<(String, Value)> {
         .map(|path| {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             assert!(name.ends_with(".json"), "capabilities/{name}: only JSON capabilities are checked here");
-            (name, serde_json::from_str(&read(&path)).unwrap_or_else(|e| panic!("capabilities/{}: {e}", path.display())))
+            (
+                name,
+                serde_json::from_str(&read(&path)).unwrap_or_else(|e| panic!("capabilities/{}: {e}", path.display())),
+            )
         })
         .collect();
     found.sort_by(|a, b| a.0.cmp(&b.0));
@@ -233,11 +236,7 @@ fn the_release_csp_is_strict_and_names_only_the_ipc_origin() {
 fn the_dev_csp_adds_only_the_local_dev_server() {
     let conf = tauri_conf();
     let Some(dev) = conf["app"]["security"].get("devCsp") else { return };
-    check_csp(
-        "devCsp",
-        dev,
-        &[("connect-src", "http://ipc.localhost"), ("connect-src", "ws://localhost:5173")],
-    );
+    check_csp("devCsp", dev, &[("connect-src", "http://ipc.localhost"), ("connect-src", "ws://localhost:5173")]);
 }
 
 #[test]
@@ -290,7 +289,12 @@ fn the_only_capability_is_the_main_windows_and_it_is_local() {
         .collect();
     assert_eq!(listed, ["main-window"]);
     let files = capabilities();
-    assert_eq!(files.len(), 1, "one capability file expected, found {:?}", files.iter().map(|f| &f.0).collect::<Vec<_>>());
+    assert_eq!(
+        files.len(),
+        1,
+        "one capability file expected, found {:?}",
+        files.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
     let (_, capability) = &files[0];
     assert_eq!(capability["identifier"], "main-window");
     assert_eq!(capability["windows"], serde_json::json!(["main"]));
@@ -305,7 +309,11 @@ fn the_capability_grants_exactly_the_commands_registered_and_called() {
     assert!(duplicates(&registered).is_empty(), "registered twice: {:?}", duplicates(&registered));
     assert!(duplicates(&built).is_empty(), "listed twice in build.rs: {:?}", duplicates(&built));
     let registered = set(&registered);
-    assert_eq!(set(&built), registered, "build.rs's COMMANDS and lib.rs's generate_handler! must list the same commands");
+    assert_eq!(
+        set(&built),
+        registered,
+        "build.rs's COMMANDS and lib.rs's generate_handler! must list the same commands"
+    );
 
     let files = capabilities();
     let permissions: Vec<String> = files[0].1["permissions"]

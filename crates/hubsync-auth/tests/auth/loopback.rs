@@ -43,7 +43,10 @@ fn get(target: &str) -> Vec<u8> {
     format!("GET {target} HTTP/1.1\r\nHost: localhost\r\n\r\n").into_bytes()
 }
 
-fn spawn_wait(listener: CallbackListener, timeout: Duration) -> JoinHandle<Result<hubsync_auth::loopback::Callback, AuthError>> {
+fn spawn_wait(
+    listener: CallbackListener,
+    timeout: Duration,
+) -> JoinHandle<Result<hubsync_auth::loopback::Callback, AuthError>> {
     tokio::spawn(async move { listener.wait(STATE, timeout, &CancelHandle::new()).await })
 }
 

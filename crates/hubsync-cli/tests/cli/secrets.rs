@@ -37,7 +37,8 @@ fn no_token_or_secret_is_left_in_the_store_exports_or_output_of_a_whole_oauth_li
     // The most talkative log there is: every run's stderr is searched (by `Hub`) as well.
     hub.env("HUBSYNC_LOG", "trace");
     let port_arg = port.to_string();
-    let args = ["--client-id", OAUTH_CLIENT_ID, "--port", &port_arg, "--base-url", &portal.base_url, "--client-secret", "-"];
+    let args =
+        ["--client-id", OAUTH_CLIENT_ID, "--port", &port_arg, "--base-url", &portal.base_url, "--client-secret", "-"];
     let (run, page) = hub.connect_oauth(&args, Some(OAUTH_CLIENT_SECRET), |url| portal.consent(url, "approve"));
     run.ok();
     assert!(page.contains("Connected to HubSpot"), "{page}");
@@ -76,7 +77,11 @@ fn no_token_or_secret_is_left_in_the_store_exports_or_output_of_a_whole_oauth_li
     hub.json(&["config", "export", exports.join("config.json").to_str().unwrap()]);
 
     let exported = files_under(&exports);
-    assert!(exported.len() >= 2 * ids.len() + 2, "every export was written: {:?}", exported.iter().map(|f| &f.0).collect::<Vec<_>>());
+    assert!(
+        exported.len() >= 2 * ids.len() + 2,
+        "every export was written: {:?}",
+        exported.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
     for (name, bytes) in &exported {
         assert_clean(name, bytes);
     }
@@ -84,7 +89,11 @@ fn no_token_or_secret_is_left_in_the_store_exports_or_output_of_a_whole_oauth_li
     assert!(contains(&store, "ann@example.com"), "the store's files were read");
     assert_clean("the lead store's files", &store);
     // The keychain keeps the secrets: no token file was written beside the store.
-    assert!(!hub.files_beside_the_store().iter().any(|name| name.ends_with(".secrets")), "{:?}", hub.files_beside_the_store());
+    assert!(
+        !hub.files_beside_the_store().iter().any(|name| name.ends_with(".secrets")),
+        "{:?}",
+        hub.files_beside_the_store()
+    );
 }
 
 #[test]

@@ -176,8 +176,17 @@ fn mapping_files_with_hostile_text_import_literally_or_are_refused_whole() {
     let file = MappingFile {
         format: hubsync_store::MAPPING_FILE_FORMAT.into(),
         version: hubsync_store::MAPPING_FILE_VERSION,
-        fields: vec![CustomField { key: "notes".into(), label: Some(HOSTILE[0].into()), kind: FieldType::Text, options: vec![] }],
-        mappings: vec![Mapping { field_key: "notes".into(), property: "notes_x".into(), write_rule: WriteRule::Overwrite }],
+        fields: vec![CustomField {
+            key: "notes".into(),
+            label: Some(HOSTILE[0].into()),
+            kind: FieldType::Text,
+            options: vec![],
+        }],
+        mappings: vec![Mapping {
+            field_key: "notes".into(),
+            property: "notes_x".into(),
+            write_rule: WriteRule::Overwrite,
+        }],
     };
     let text = file.to_text();
     store.import_mapping(&MappingFile::parse(&text).unwrap(), vec![]).unwrap();
@@ -187,7 +196,11 @@ fn mapping_files_with_hostile_text_import_literally_or_are_refused_whole() {
     let before = store.mappings().unwrap();
     for text in HOSTILE.iter().filter(|t| !is_key_like(t)) {
         let hostile_property = MappingFile {
-            mappings: vec![Mapping { field_key: "notes".into(), property: (*text).into(), write_rule: WriteRule::IfEmpty }],
+            mappings: vec![Mapping {
+                field_key: "notes".into(),
+                property: (*text).into(),
+                write_rule: WriteRule::IfEmpty,
+            }],
             ..file.clone()
         };
         assert!(store.import_mapping(&hostile_property, vec![]).is_err(), "{text:?} taken as a property name");
@@ -195,7 +208,11 @@ fn mapping_files_with_hostile_text_import_literally_or_are_refused_whole() {
     }
     let hostile_key = MappingFile {
         fields: vec![CustomField { key: HOSTILE[0].into(), label: None, kind: FieldType::Text, options: vec![] }],
-        mappings: vec![Mapping { field_key: HOSTILE[0].into(), property: "company".into(), write_rule: WriteRule::Overwrite }],
+        mappings: vec![Mapping {
+            field_key: HOSTILE[0].into(),
+            property: "company".into(),
+            write_rule: WriteRule::Overwrite,
+        }],
         ..file
     };
     assert!(store.import_mapping(&hostile_key, vec![]).is_err(), "a hostile field key was imported");
@@ -209,7 +226,9 @@ fn run_row_search_takes_hostile_text_literally() {
     let items: Vec<_> = HOSTILE
         .iter()
         .enumerate()
-        .map(|(i, text)| super::runs::item(i as i64, 1, &format!("{text}{i}@x.test"), RunAction::Create, Some(ItemOutcome::Created)))
+        .map(|(i, text)| {
+            super::runs::item(i as i64, 1, &format!("{text}{i}@x.test"), RunAction::Create, Some(ItemOutcome::Created))
+        })
         .collect();
     let run_id = store.create_run(&super::runs::new_run(RunMode::Live), &items).unwrap();
     for (i, text) in HOSTILE.iter().enumerate() {
