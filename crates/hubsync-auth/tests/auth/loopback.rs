@@ -43,11 +43,13 @@ fn get(target: &str) -> Vec<u8> {
     format!("GET {target} HTTP/1.1\r\nHost: localhost\r\n\r\n").into_bytes()
 }
 
-fn spawn_wait(
-    listener: CallbackListener,
-    timeout: Duration,
-) -> JoinHandle<Result<hubsync_auth::loopback::Callback, AuthError>> {
-    tokio::spawn(async move { listener.wait(STATE, timeout, &CancelHandle::new()).await })
+type Wait = JoinHandle<Result<hubsync_auth::loopback::Callback, AuthError>>;
+
+/// A listener on a free port, waiting for `STATE` in the background; and its port.
+async fn waiting(timeout: Duration) -> (u16, Wait) {
+    let listener = listener().await;
+    let port = listener.port();
+    (port, tokio::spawn(async move { listener.wait(STATE, timeout, &CancelHandle::new()).await }))
 }
 
 /// This machine's address on its default route, if it has one that is not loopback: the
@@ -81,9 +83,7 @@ async fn it_listens_on_loopback_only() {
 
 #[tokio::test]
 async fn stray_requests_are_answered_and_the_wait_goes_on_until_the_real_callback() {
-    let listener = listener().await;
-    let port = listener.port();
-    let wait = spawn_wait(listener, Duration::from_secs(60));
+    let (port, wait) = waiting(Duration::from_secs(60)).await;
 
     // Clients that send nothing, or a byte at a time, are kept waiting on their own.
     let mut silent = TcpStream::connect(local(port)).await.unwrap();
@@ -138,9 +138,7 @@ async fn stray_requests_are_answered_and_the_wait_goes_on_until_the_real_callbac
 
 #[tokio::test]
 async fn wrong_states_are_counted_and_other_requests_are_not() {
-    let listener = listener().await;
-    let port = listener.port();
-    let wait = spawn_wait(listener, Duration::from_secs(2));
+    let (port, wait) = waiting(Duration::from_secs(2)).await;
     assert_eq!(status_of(port, &get("/callback?state=old&code=c1")).await, 400);
     assert_eq!(status_of(port, &get("/callback?state=&code=c2")).await, 400);
     assert_eq!(status_of(port, &get("/callback?code=c3")).await, 400);
@@ -152,9 +150,7 @@ async fn wrong_states_are_counted_and_other_requests_are_not() {
 
 #[tokio::test]
 async fn a_client_that_never_sends_does_not_keep_the_listener_alive() {
-    let listener = listener().await;
-    let port = listener.port();
-    let wait = spawn_wait(listener, Duration::from_secs(1));
+    let (port, wait) = waiting(Duration::from_secs(1)).await;
     let mut silent = TcpStream::connect(local(port)).await.unwrap();
     let started = Instant::now();
     let error = wait.await.unwrap().unwrap_err();
