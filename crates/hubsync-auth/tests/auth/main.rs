@@ -2,6 +2,7 @@
 //! Secret Service.
 
 mod keychain;
+mod loopback;
 mod oauth;
 mod portals;
 mod session;

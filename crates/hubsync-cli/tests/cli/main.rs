@@ -10,5 +10,6 @@ mod oauth;
 mod portals;
 mod push;
 mod rules;
+mod secrets;
 mod support;
 mod undo;

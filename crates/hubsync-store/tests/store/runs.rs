@@ -8,13 +8,13 @@ use serde_json::json;
 use super::import::row;
 
 /// Runs belong to portal 42, the active one, as a live run's portal always is.
-fn store() -> hubsync_store::Store {
+pub(super) fn store() -> hubsync_store::Store {
     let mut store = super::store();
     store.connect_portal(&super::portals::connection(42, "acme.hubspot.com")).unwrap();
     store
 }
 
-fn item(seq: i64, lead_id: i64, email: &str, action: RunAction, outcome: Option<ItemOutcome>) -> RunItem {
+pub(super) fn item(seq: i64, lead_id: i64, email: &str, action: RunAction, outcome: Option<ItemOutcome>) -> RunItem {
     RunItem {
         seq,
         lead_id,
@@ -37,7 +37,7 @@ fn item(seq: i64, lead_id: i64, email: &str, action: RunAction, outcome: Option<
     }
 }
 
-fn new_run(mode: RunMode) -> NewRun {
+pub(super) fn new_run(mode: RunMode) -> NewRun {
     NewRun {
         kind: RunKind::Push,
         mode,

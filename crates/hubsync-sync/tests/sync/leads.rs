@@ -126,3 +126,25 @@ fn owners_are_kept_and_the_last_read_stand_when_hubspot_is_away() {
     assert_eq!((offline.live, offline.owners), (false, vec![owner]));
     assert!(offline.warning.unwrap().contains("as last read"));
 }
+
+#[test]
+fn an_export_defuses_every_formula_start_and_leaves_numbers_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut source = store();
+    // Values refuse control characters, so a tab or CR start (defused too) can't reach this file.
+    let risky = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "'=already quoted"];
+    for (i, value) in risky.iter().enumerate() {
+        source.add_lead(&format!("lead{i}@example.com"), &[("company", value), ("score", "-5")]).unwrap();
+    }
+    let path = dir.path().join("leads.csv");
+    export_leads(&source, &path).unwrap();
+    let mut reader = csv::ReaderBuilder::new().from_path(&path).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|c| c == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), risky.len());
+    for (row, value) in rows.iter().zip(risky) {
+        assert_eq!(&row[column("company")], format!("'{value}"), "{value:?} is written as text");
+        assert_eq!(&row[column("score")], "-5", "a negative number is a number, not a formula");
+    }
+}
