@@ -28,7 +28,7 @@ pub use pull::{
 };
 pub use pull_rules::{Condition, Operator, PullRules};
 pub use push::{
-    Cancel, Estimate, Phase, PreparedPush, Progress, PushOptions, SyncError, prepare_push, record_preview, resume_push,
-    run_push,
+    Cancel, Estimate, Phase, PreparedPush, Progress, PushOptions, SyncError, failed_emails, prepare_push,
+    record_preview, resume_push, run_push,
 };
 pub use undo::{PreparedUndo, UndoCounts, UndoOptions, prepare_undo, record_undo_preview, run_undo};

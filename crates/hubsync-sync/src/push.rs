@@ -44,6 +44,10 @@ pub enum SyncError {
     NotUndoable { run_id: i64, why: String },
     #[error("cannot write {}: {source}", path.display())]
     File { path: std::path::PathBuf, source: std::io::Error },
+    #[error("run {run_id} is a {kind} run: only a push's failed rows can be retried")]
+    RetryNeedsAPush { run_id: i64, kind: &'static str },
+    #[error("run {0} has no failed rows to retry")]
+    NoFailedRows(i64),
     /// A preview stopped before its plan was made: nothing was recorded or written.
     #[error("the preview was stopped ({0}) before it finished; nothing was recorded or written: preview again")]
     Cancelled(String),
@@ -55,7 +59,8 @@ impl SyncError {
             SyncError::Store(e) => e.code(),
             SyncError::HubSpot(e) => e.code(),
             SyncError::UnknownLeads(_) => "unknown_leads",
-            SyncError::NotAPush { .. } => "not_a_push_run",
+            SyncError::NotAPush { .. } | SyncError::RetryNeedsAPush { .. } => "not_a_push_run",
+            SyncError::NoFailedRows(_) => "no_failed_rows",
             SyncError::OtherPortal { .. } => "other_portal",
             SyncError::InvalidRule(_) => "invalid_rule",
             SyncError::NotUndoable { .. } => "not_undoable",
@@ -484,6 +489,24 @@ fn new_run(prepared: &PreparedPush, mode: RunMode) -> NewRun {
         estimate: serde_json::to_value(&prepared.estimate).expect("plain data"),
         api_calls: prepared.api_calls,
     }
+}
+
+/// The emails of push run `run_id`'s failed rows, each once (case ignored): what a retry of
+/// the failed rows pushes again.
+pub fn failed_emails(store: &Store, run_id: i64) -> Result<Vec<String>, SyncError> {
+    let run = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;
+    if run.kind != RunKind::Push {
+        return Err(SyncError::RetryNeedsAPush { run_id, kind: run.kind.as_str() });
+    }
+    let failed = hubsync_store::RunItemFilter { outcome: Some(ItemOutcome::Failed), ..Default::default() };
+    let page = store.run_items_page(run_id, &failed, 0, u64::MAX)?;
+    let mut emails: Vec<String> = page.items.into_iter().map(|i| i.email).collect();
+    emails.sort_by_key(|e| e.to_lowercase());
+    emails.dedup_by_key(|e| e.to_lowercase());
+    if emails.is_empty() {
+        return Err(SyncError::NoFailedRows(run_id));
+    }
+    Ok(emails)
 }
 
 /// Records the plan as a preview run (the history keeps every preview). Writes nothing to

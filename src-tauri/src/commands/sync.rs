@@ -12,9 +12,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use hubsync_auth::portals::{PortalClient, usable};
-use hubsync_store::{
-    ItemOutcome, Portal, Run, RunCounts, RunItemFilter, RunItemPage, RunKind, Store, StoreError, SystemClock,
-};
+use hubsync_store::{Portal, Run, RunCounts, RunItemFilter, RunItemPage, RunKind, Store, StoreError, SystemClock};
 use hubsync_sync::{Cancel, PushOptions, UndoOptions};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
@@ -162,7 +160,7 @@ pub async fn retry_failed(
     on_progress: Channel<SyncProgress>,
 ) -> Result<PreviewSummary, CommandError> {
     let ws = workspace.get()?;
-    let emails = failed_emails(&*ws.store.lock().await, run_id)?;
+    let emails = hubsync_sync::failed_emails(&*ws.store.lock().await, run_id).map_err(sync_error)?;
     preview(ws, &jobs, PreviewRequest::Push { emails }, sender(on_progress)).await
 }
 
@@ -302,26 +300,6 @@ pub fn detail(store: &Store, run_id: i64) -> Result<RunDetail, CommandError> {
         None => None,
     };
     Ok(RunDetail { run, undo_runs, portal_name })
-}
-
-/// The emails of a push run's failed rows, each once.
-pub fn failed_emails(store: &Store, run_id: i64) -> Result<Vec<String>, CommandError> {
-    let run = store.run(run_id).map_err(store_error)?.ok_or_else(|| store_error(StoreError::RunNotFound(run_id)))?;
-    if run.kind != RunKind::Push {
-        return Err(CommandError::new(
-            "not_a_push_run",
-            format!("Run {run_id} is a {} run: only a push's failed rows can be retried.", run.kind.as_str()),
-        ));
-    }
-    let failed = RunItemFilter { outcome: Some(ItemOutcome::Failed), ..RunItemFilter::default() };
-    let page = store.run_items_page(run_id, &failed, 0, u64::MAX).map_err(store_error)?;
-    let mut emails: Vec<String> = page.items.into_iter().map(|i| i.email).collect();
-    emails.sort_by_key(|e| e.to_lowercase());
-    emails.dedup_by_key(|e| e.to_lowercase());
-    if emails.is_empty() {
-        return Err(CommandError::new("no_failed_rows", format!("Run {run_id} has no failed rows to retry.")));
-    }
-    Ok(emails)
 }
 
 /// Pasted emails, one per line or separated by commas, semicolons or spaces.

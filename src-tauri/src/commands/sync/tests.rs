@@ -86,7 +86,7 @@ async fn a_push_is_previewed_run_exported_and_undone() {
         assert_eq!((first.success_rows, first.error_rows), (2, 0));
         let success = std::fs::read_to_string(&first.success_file).unwrap();
         assert!(success.contains("sync-b@example.test"), "{success}");
-        assert_eq!(failed_emails(&store, run.id).unwrap_err().code, "no_failed_rows");
+        assert_eq!(hubsync_sync::failed_emails(&store, run.id).unwrap_err().code(), "no_failed_rows");
     }
 
     let request = PreviewRequest::Undo { run_id: run.id, options: UndoOptions { archive_created: true, force: false } };
@@ -96,7 +96,7 @@ async fn a_push_is_previewed_run_exported_and_undone() {
     assert_eq!((undone.kind, undone.status, undone.counts.archived), (RunKind::Undo, RunStatus::Completed, 2));
     let store = f.workspace.store.lock().await;
     assert_eq!(detail(&store, run.id).unwrap().undo_runs[0].id, undone.id);
-    assert_eq!(failed_emails(&store, undone.id).unwrap_err().code, "not_a_push_run");
+    assert_eq!(hubsync_sync::failed_emails(&store, undone.id).unwrap_err().code(), "not_a_push_run");
     drop(store);
     f.builtin.shutdown().await;
 }
