@@ -34,4 +34,6 @@ mkdir -p "$XDG_CONFIG_HOME" "$HUBSYNC_E2E_DOWNLOADS"
 printf 'XDG_DOWNLOAD_DIR="%s"\n' "$HUBSYNC_E2E_DOWNLOADS" >"$XDG_CONFIG_HOME/user-dirs.dirs"
 
 log "running the end-to-end flows under Xvfb"
-xvfb-run -a -s "-screen 0 1280x800x24" node --test --test-reporter=spec tests/e2e/window.test.mjs
+# The flows take well under a minute; a hang (a process gone mid-request) ends here, not at
+# CI's own limit.
+timeout --kill-after=10 600 xvfb-run -a -s "-screen 0 1280x800x24" node --test --test-reporter=spec tests/e2e/window.test.mjs

@@ -12,6 +12,8 @@ export class SandboxApi {
   async #call(method, path, body) {
     const response = await fetch(new URL(path, this.baseUrl), {
       method,
+      // A sandbox that stopped answering fails the step instead of hanging the suite.
+      signal: AbortSignal.timeout(60_000),
       headers: {
         authorization: `Bearer ${SANDBOX_TOKEN}`,
         ...(body === undefined ? {} : { "content-type": "application/json" }),

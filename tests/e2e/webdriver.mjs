@@ -16,9 +16,14 @@ export class WebDriverError extends Error {
   }
 }
 
+// A driver or app that died mid-request must fail the step, not hang the suite: no WebDriver
+// command here takes nearly this long (a new session starts the app in a few seconds).
+const CALL_TIMEOUT_MS = 120_000;
+
 async function call(baseUrl, method, path, body) {
   const response = await fetch(new URL(path, baseUrl), {
     method,
+    signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
     headers: body === undefined ? {} : { "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
