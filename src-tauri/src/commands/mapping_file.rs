@@ -3,7 +3,7 @@
 //! the file; the live portal adds its refusals of unknown or read-only properties when it
 //! answers.
 
-use hubsync_store::{MappingFile, MappingImportPlan};
+use hubsync_store::{MappingFile, MappingImportPlan, Store, StoreError};
 use hubsync_sync::mapping_check;
 use serde::Serialize;
 use tauri::{AppHandle, State};
@@ -65,11 +65,7 @@ pub async fn preview_mapping_file(
     workspace: State<'_, AppWorkspace>,
     text: String,
 ) -> Result<MappingImport, CommandError> {
-    let ws = workspace.get()?;
-    let file = MappingFile::parse(&text).map_err(store_error)?;
-    let (live_problems, warning) = live_problems(ws, &file).await;
-    let plan = ws.store.lock().await.plan_mapping_import(&file, live_problems).map_err(store_error)?;
-    Ok(MappingImport { plan, checked_in_hubspot: warning.is_none(), warning })
+    checked(workspace.get()?, &text, |store, file, refused| store.plan_mapping_import(file, refused)).await
 }
 
 /// Imports the file's text (checked whole again): the active portal's mapping becomes the
@@ -79,10 +75,19 @@ pub async fn import_mapping_file(
     workspace: State<'_, AppWorkspace>,
     text: String,
 ) -> Result<MappingImport, CommandError> {
-    let ws = workspace.get()?;
-    let file = MappingFile::parse(&text).map_err(store_error)?;
+    checked(workspace.get()?, &text, |store, file, refused| store.import_mapping(file, refused)).await
+}
+
+/// Parses the file, asks the live portal which rows it refuses, and hands both to the store's
+/// `plan` or `import`, which checks the whole file again.
+async fn checked(
+    ws: &Workspace,
+    text: &str,
+    apply: impl FnOnce(&mut Store, &MappingFile, Vec<String>) -> Result<MappingImportPlan, StoreError>,
+) -> Result<MappingImport, CommandError> {
+    let file = MappingFile::parse(text).map_err(store_error)?;
     let (live_problems, warning) = live_problems(ws, &file).await;
-    let plan = ws.store.lock().await.import_mapping(&file, live_problems).map_err(store_error)?;
+    let plan = apply(&mut *ws.store.lock().await, &file, live_problems).map_err(store_error)?;
     Ok(MappingImport { plan, checked_in_hubspot: warning.is_none(), warning })
 }
 
