@@ -436,14 +436,17 @@ pub(crate) fn file_stamp() -> String {
     hubsync_store::Clock::now(&SystemClock).format("%Y%m%d-%H%M%S").to_string()
 }
 
-/// `dir/<stem>-<date>-<time>.<ext>`, with `-2`, `-3`, … when that name is taken: a saved file
-/// never replaces another.
+/// `dir/<stem>-<date>-<time>.<ext>` (no extension when `ext` is empty: a folder), with `-2`,
+/// `-3`, … when that name is taken: a saved file never replaces another.
 pub(crate) fn unique_path(dir: &Path, stem: &str, ext: &str, stamp: &str) -> PathBuf {
-    let base = format!("{stem}-{stamp}");
-    let mut path = dir.join(format!("{base}.{ext}"));
+    let named = |suffix: &str| {
+        let name = format!("{stem}-{stamp}{suffix}");
+        dir.join(if ext.is_empty() { name } else { format!("{name}.{ext}") })
+    };
+    let mut path = named("");
     let mut n = 2;
     while path.exists() {
-        path = dir.join(format!("{base}-{n}.{ext}"));
+        path = named(&format!("-{n}"));
         n += 1;
     }
     path

@@ -16,7 +16,7 @@ use hubsync_store::{Portal, Run, RunCounts, RunItemFilter, RunItemPage, RunKind,
 use hubsync_sync::{Cancel, PushOptions, UndoOptions};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, State};
 use ts_rs::TS;
 
 use self::jobs::{
@@ -24,6 +24,7 @@ use self::jobs::{
 };
 use self::progress::{CountWatch, Reporter, SyncProgress};
 use super::active;
+use super::leads::{file_stamp, save_dir, unique_path};
 use crate::error::CommandError;
 use crate::workspace::{AppWorkspace, Workspace};
 
@@ -239,16 +240,16 @@ pub async fn export_run(
     workspace: State<'_, AppWorkspace>,
     run_id: i64,
 ) -> Result<ExportedRun, CommandError> {
-    let base = exports_base(&app)?;
+    let base = save_dir(&app)?;
     let db_path = workspace.get()?.db_path.clone();
-    let stamp = hubsync_store::Clock::now(&SystemClock).format("%Y%m%d-%H%M%S").to_string();
+    let stamp = file_stamp();
     off_thread(move || async move { export_into(&open_job_store(&db_path)?, run_id, &base, &stamp) }).await
 }
 
 /// Opens an export's folder in the file manager (only a folder `export_run` made).
 #[tauri::command]
 pub async fn open_export_folder(app: AppHandle, folder: String) -> Result<(), CommandError> {
-    let base = exports_base(&app)?;
+    let base = save_dir(&app)?;
     let folder = PathBuf::from(folder);
     let ours = folder.parent() == Some(base.as_path())
         && folder.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(EXPORT_PREFIX));
@@ -263,24 +264,11 @@ pub async fn open_export_folder(app: AppHandle, folder: String) -> Result<(), Co
     })
 }
 
-/// Where exports go: the Downloads folder, else the app's data folder.
-fn exports_base(app: &AppHandle) -> Result<PathBuf, CommandError> {
-    let paths = app.path();
-    paths.download_dir().or_else(|_| paths.app_data_dir()).map_err(|e| {
-        CommandError::new("no_export_folder", format!("This system has no Downloads or app data folder: {e}"))
-    })
-}
-
 const EXPORT_PREFIX: &str = "hubsync-run-";
 
 /// Exports run `run_id` into a new folder of `base` named after the run and `stamp`.
 pub fn export_into(store: &Store, run_id: i64, base: &Path, stamp: &str) -> Result<ExportedRun, CommandError> {
-    let mut folder = base.join(format!("{EXPORT_PREFIX}{run_id}-{stamp}"));
-    let mut n = 1;
-    while folder.exists() {
-        n += 1;
-        folder = base.join(format!("{EXPORT_PREFIX}{run_id}-{stamp}-{n}"));
-    }
+    let folder = unique_path(base, &format!("{EXPORT_PREFIX}{run_id}"), "", stamp);
     let export = hubsync_sync::export_run(store, run_id, &folder).map_err(sync_error)?;
     Ok(ExportedRun {
         run_id,
