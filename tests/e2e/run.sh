@@ -33,7 +33,16 @@ export HUBSYNC_E2E_DOWNLOADS="$e2e_home/Downloads"
 mkdir -p "$XDG_CONFIG_HOME" "$HUBSYNC_E2E_DOWNLOADS"
 printf 'XDG_DOWNLOAD_DIR="%s"\n' "$HUBSYNC_E2E_DOWNLOADS" >"$XDG_CONFIG_HOME/user-dirs.dirs"
 
+# The app's own crates log everything they can (the log file included), so the scan below
+# searches the most talkative logs there are.
+export RUST_LOG="info,hubsync_app=trace,hubsync_sync=trace,hubsync_hubspot=trace,hubsync_auth=trace,hubsync_store=trace"
+
 log "running the end-to-end flows under Xvfb"
 # The flows take well under a minute; a hang (a process gone mid-request) ends here, not at
 # CI's own limit.
 timeout --kill-after=10 600 xvfb-run -a -s "-screen 0 1280x800x24" node --test --test-reporter=spec tests/e2e/window.test.mjs
+
+# After every flow (push, pull, undo, failures, exports): the app's token for its built-in
+# portal must be in none of the files it left: the lead store, its log files, the exports.
+log "searching the app's data, logs and exports for its token"
+bash tests/e2e/no-token-left.sh "$e2e_home" pat-sandbox-hubsync-desktop

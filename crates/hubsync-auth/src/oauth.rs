@@ -15,16 +15,19 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::future::Future;
 use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
 
-use hubsync_hubspot::Secret;
-use hubsync_hubspot::with_causes;
+use hubsync_hubspot::{Outcome, RetryDecision, RetryPolicy, Secret, with_causes};
 use oauth2::basic::{BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
 use oauth2::{
-    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
-    ErrorResponse, ExtraTokenFields, HttpClientError, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
-    RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse, TokenResponse, TokenUrl,
+    AsyncHttpClient, AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
+    EndpointSet, ErrorResponse, ExtraTokenFields, HttpClientError, HttpRequest, HttpResponse, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardRevocableToken,
+    StandardTokenResponse, TokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -284,6 +287,26 @@ impl fmt::Display for TokenEndpointError {
 
 impl ErrorResponse for TokenEndpointError {}
 
+/// The token requests' HTTP client, noting the status the endpoint answered with: oauth2 keeps
+/// it to itself, and whether to try again depends on it.
+struct StatusNoting<'a> {
+    http: &'a reqwest::Client,
+    status: AtomicU16,
+}
+
+impl<'c> AsyncHttpClient<'c> for StatusNoting<'_> {
+    type Error = HttpClientError<reqwest::Error>;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, Self::Error>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(async move {
+            let response = self.http.call(request).await?;
+            self.status.store(response.status().as_u16(), Ordering::Relaxed);
+            Ok(response)
+        })
+    }
+}
+
 type TokenReply = StandardTokenResponse<HubSpotTokenFields, BasicTokenType>;
 type TokenRequestError = RequestTokenError<HttpClientError<reqwest::Error>, TokenEndpointError>;
 type OAuth2Client = oauth2::Client<
@@ -377,6 +400,9 @@ pub struct HubSpotOAuth {
     endpoints: Endpoints,
     client: OAuth2Client,
     http: reqwest::Client,
+    /// How a refresh that failed on the way (no answer, a 429 or 5xx, a reply cut off) is tried
+    /// again.
+    refresh_retry: RetryPolicy,
 }
 
 impl fmt::Debug for HubSpotOAuth {
@@ -405,7 +431,16 @@ impl HubSpotOAuth {
             .user_agent(concat!("hubsync/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| bad("the HTTP client could not be built", &with_causes(&e)))?;
-        Ok(HubSpotOAuth { app, endpoints, client, http })
+        // A refresh can be sent again safely: HubSpot keeps the refresh token, and an access token
+        // whose reply was lost just expires unused.
+        let refresh_retry = RetryPolicy::new(true);
+        Ok(HubSpotOAuth { app, endpoints, client, http, refresh_retry })
+    }
+
+    /// The rolling window a 429 from the token endpoint waits out (HubSpot's is 10 seconds).
+    pub fn with_rate_limit_window(mut self, window: Duration) -> Self {
+        self.refresh_retry.window = window;
+        self
     }
 
     pub fn app(&self) -> &OAuthApp {
@@ -452,10 +487,40 @@ impl HubSpotOAuth {
     }
 
     /// A new access token for `refresh_token`. A revoked grant is `AuthError::ReconnectNeeded`.
+    /// A failure on the way (no connection, a 429, a 5xx, a reply cut off) is tried again with
+    /// the API client's backoff, so a run doesn't stop on one bad moment of the token endpoint.
     pub async fn refresh(&self, refresh_token: &Secret) -> Result<Tokens, AuthError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (result, status) = self.refresh_once(refresh_token).await;
+            let outcome = match (&result, status) {
+                (Ok(_) | Err(AuthError::ReconnectNeeded), _) => return result,
+                // Connection refused, reset or timed out: no status came back.
+                (Err(AuthError::Unreachable { .. }), None) => Outcome::MaybeSent,
+                // A success whose body was cut off or garbled on the way.
+                (Err(AuthError::BadReply { .. }), Some(200..=299)) => Outcome::MaybeSent,
+                (Err(_), Some(status)) => Outcome::Answered { status, body: None, retry_after: None },
+                (Err(_), None) => return result,
+            };
+            match self.refresh_retry.decide(&outcome, attempt, rand::random::<f64>()) {
+                RetryDecision::Retry { after } => {
+                    let error = result.err().map(|e| e.to_string()).unwrap_or_default();
+                    tracing::debug!(attempt, ?after, %error, "refreshing the HubSpot access token again");
+                    tokio::time::sleep(after).await;
+                }
+                RetryDecision::StopDaily | RetryDecision::DontRetry => return result,
+            }
+        }
+    }
+
+    /// One call to the token endpoint, and the HTTP status it answered with, if any.
+    async fn refresh_once(&self, refresh_token: &Secret) -> (Result<Tokens, AuthError>, Option<u16>) {
+        let http = StatusNoting { http: &self.http, status: AtomicU16::new(0) };
         let token = RefreshToken::new(refresh_token.expose().to_string());
-        let reply = self.client.exchange_refresh_token(&token).request_async(&self.http).await;
-        self.tokens(reply, Grant::Refresh, &[refresh_token.expose()])
+        let reply = self.client.exchange_refresh_token(&token).request_async(&http).await;
+        let result = self.tokens(reply, Grant::Refresh, &[refresh_token.expose()]);
+        (result, Some(http.status.load(Ordering::Relaxed)).filter(|s| *s != 0))
     }
 
     fn tokens(

@@ -113,6 +113,46 @@ impl Sandbox {
         self.lock().contacts.live_count()
     }
 
+    // ---- in-process control: what `/__sandbox/...` does, callable from a synchronous progress
+    // callback, so a test can change the portal at an exact moment of a run ----
+
+    /// Replaces the fault configuration and restarts the fault dice from `seed`.
+    pub fn set_faults(&self, config: FaultConfig, seed: u64) -> Result<(), SandboxError> {
+        config.validate().map_err(SandboxError::Faults)?;
+        let mut portal = self.lock();
+        portal.faults = faults::FaultDice::new(seed, config);
+        Ok(())
+    }
+
+    /// HubSpot expires every access token early: the next call with one gets a 401.
+    pub fn expire_access_tokens(&self) -> usize {
+        let mut portal = self.lock();
+        let now = portal.now();
+        portal.oauth.expire_all_access(now)
+    }
+
+    /// The app is uninstalled: every refresh token (and so every access token) stops working.
+    pub fn revoke_refresh_tokens(&self) -> usize {
+        self.lock().oauth.revoke_all_refresh()
+    }
+
+    /// Turns the portal's limits on and leaves `left` calls of today's daily cap (which applies
+    /// to private-app tokens, as HubSpot's does).
+    pub fn set_daily_calls_left(&self, left: u64) {
+        let mut portal = self.lock();
+        let (now, offset) = (portal.now(), portal.info.utc_offset_minutes);
+        let cap = portal.limits.tier.daily_limit();
+        portal.limits.enabled = true;
+        portal.limits.set_daily_used(cap.saturating_sub(left), now, offset);
+    }
+
+    /// The portal's midnight: the daily cap starts again.
+    pub fn reset_daily_limit(&self) {
+        let mut portal = self.lock();
+        let (now, offset) = (portal.now(), portal.info.utc_offset_minutes);
+        portal.limits.set_daily_used(0, now, offset);
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Portal> {
         self.portal.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -4,6 +4,7 @@
 mod convert;
 mod csv_import;
 mod export;
+mod faults;
 mod fuzz;
 mod hostile;
 mod leads;
