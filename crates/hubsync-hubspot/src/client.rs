@@ -232,6 +232,9 @@ impl RateLimitSeen {
 pub struct Reply {
     pub status: u16,
     pub body: Vec<u8>,
+    /// An earlier attempt of this request failed after it went out, so it may have landed
+    /// before this answer: an upsert's "not new" may be that attempt's own contact.
+    pub resent: bool,
 }
 
 impl Reply {
@@ -324,6 +327,7 @@ impl HubSpotClient {
         // A 401 gets one fresh token and one more try per request, outside the retry budget:
         // refreshing on every 401 would loop forever on a token HubSpot keeps refusing.
         let mut refreshed_after_401 = false;
+        let mut maybe_landed = false;
         loop {
             attempt += 1;
             if request.search {
@@ -359,7 +363,7 @@ impl HubSpotClient {
                     match response.bytes().await {
                         Err(e) => (ClientError::Interrupted { detail: e.to_string() }, None),
                         Ok(bytes) if (200..300).contains(&status) => {
-                            return Ok(Reply { status, body: bytes.to_vec() });
+                            return Ok(Reply { status, body: bytes.to_vec(), resent: maybe_landed });
                         }
                         Ok(bytes) => {
                             let body = ErrorBody::parse(&bytes);
@@ -386,6 +390,7 @@ impl HubSpotClient {
                 ClientError::Unreachable { .. } => Outcome::NotSent,
                 _ => Outcome::MaybeSent,
             };
+            maybe_landed |= matches!(outcome, Outcome::MaybeSent);
             match policy.decide(&outcome, attempt, rand::random::<f64>()) {
                 RetryDecision::Retry { after } => {
                     tracing::debug!(path = %request.path, attempt, ?after, %error, "retrying");
@@ -527,7 +532,10 @@ impl HubSpotClient {
         check_batch(inputs.len())?;
         extra["inputs"] = Value::Array(inputs);
         let path = format!("{}/batch/{operation}", self.config.version.contacts());
-        self.send(&ApiRequest::post(path, extra, idempotent)).await?.json()
+        let reply = self.send(&ApiRequest::post(path, extra, idempotent)).await?;
+        let mut outcome: BatchOutcome = reply.json()?;
+        outcome.resent = reply.resent;
+        Ok(outcome)
     }
 }
 

@@ -145,6 +145,9 @@ pub struct BatchOutcome {
     pub results: Vec<Record>,
     #[serde(default)]
     pub errors: Vec<BatchItemError>,
+    /// Not HubSpot's: the request was sent again after an attempt that may have landed.
+    #[serde(skip)]
+    pub resent: bool,
 }
 
 impl BatchOutcome {

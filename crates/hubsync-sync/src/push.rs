@@ -529,7 +529,7 @@ pub async fn run_push(
     let items = run_items(std::mem::take(&mut prepared.plan.items), RunMode::Live);
     let run_id = store.create_run(&new_run(&prepared, RunMode::Live), &items)?;
     let pending: Vec<RunItem> = items.into_iter().filter(|i| i.outcome.is_none()).collect();
-    write(store, client, run_id, prepared.api_calls, pending, options.concurrency, cancel, progress)
+    write(store, client, run_id, prepared.api_calls, pending, false, options.concurrency, cancel, progress)
         .instrument(tracing::info_span!("push", run_id))
         .await
 }
@@ -558,7 +558,7 @@ pub async fn resume_push(
     let run = store.reopen_run(run_id)?;
     let pending = store.pending_items(run_id)?;
     tracing::info!(run_id, pending = pending.len(), "resuming");
-    write(store, client, run_id, run.api_calls, pending, options.concurrency, cancel, progress)
+    write(store, client, run_id, run.api_calls, pending, true, options.concurrency, cancel, progress)
         .instrument(tracing::info_span!("push", run_id, resumed = true))
         .await
 }
@@ -651,9 +651,9 @@ enum Verdict {
     Stop(String),
 }
 
-fn judge(batch: Batch, outcome: Reply) -> Verdict {
+fn judge(batch: Batch, outcome: Reply, resumed: bool) -> Verdict {
     match outcome {
-        Ok(Some(outcome)) => Verdict::Landed(outcomes(&batch, outcome)),
+        Ok(Some(outcome)) => Verdict::Landed(outcomes(&batch, outcome, resumed)),
         Ok(None) => Verdict::Landed(
             batch
                 .jobs
@@ -712,7 +712,13 @@ fn row_error(error: &ClientError) -> String {
 
 /// Matches a reply's results and errors to the batch's rows: updates by record id, upserts by
 /// any of the contact's addresses. A row the reply doesn't account for fails with what HubSpot said.
-fn outcomes(batch: &Batch, outcome: BatchOutcome) -> Vec<ItemResult> {
+fn outcomes(batch: &Batch, outcome: BatchOutcome, resumed: bool) -> Vec<ItemResult> {
+    // Only planned creates are upserted, so a contact the upsert didn't make new was made since
+    // the plan: by an earlier attempt of this write whose answer was lost (the client sent it
+    // again, or the run was cut off and resumed), or by someone else. Where an earlier attempt
+    // may have landed it is by far the likelier, and counting the row created lets the run's
+    // undo archive the contact.
+    let may_have_landed_before = outcome.resent || resumed;
     let mut by_key: HashMap<String, &Record> = HashMap::new();
     for record in &outcome.results {
         match batch.kind {
@@ -741,6 +747,7 @@ fn outcomes(batch: &Batch, outcome: BatchOutcome) -> Vec<ItemResult> {
                 seq: job.seq,
                 outcome: match (batch.kind, record.new) {
                     (WriteKind::Upsert, Some(true)) => ItemOutcome::Created,
+                    (WriteKind::Upsert, _) if may_have_landed_before => ItemOutcome::Created,
                     _ => ItemOutcome::Updated,
                 },
                 contact_id: Some(record.id.clone()),
@@ -766,7 +773,8 @@ fn outcomes(batch: &Batch, outcome: BatchOutcome) -> Vec<ItemResult> {
 }
 
 /// Writes a live run's pending rows, step by step (each step whole before the next), and
-/// finishes the run: completed, or interrupted with the reason it stopped.
+/// finishes the run: completed, or interrupted with the reason it stopped. `resumed`: the rows
+/// may have been sent before the run was cut off.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn write(
     store: &mut Store,
@@ -774,6 +782,7 @@ pub(crate) async fn write(
     run_id: i64,
     calls_before: u64,
     pending: Vec<RunItem>,
+    resumed: bool,
     concurrency: usize,
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
@@ -815,6 +824,7 @@ pub(crate) async fn write(
             client,
             run_id,
             queue,
+            resumed,
             concurrency,
             cancel,
             &mut |landed| {
@@ -840,6 +850,7 @@ async fn write_batches(
     client: &HubSpotClient,
     run_id: i64,
     mut queue: VecDeque<Batch>,
+    resumed: bool,
     concurrency: usize,
     cancel: &Cancel,
     landed: &mut dyn FnMut(u64),
@@ -853,7 +864,7 @@ async fn write_batches(
             in_flight.push(send(client, batch));
         }
         let Some((batch, outcome)) = in_flight.next().await else { break };
-        match judge(batch, outcome) {
+        match judge(batch, outcome, resumed) {
             Verdict::Landed(results) => {
                 store.record_outcomes(run_id, &results, calls(client))?;
                 landed(results.len() as u64);

@@ -79,7 +79,7 @@ fn any_json() -> impl Strategy<Value = Value> {
 
 /// Reads `body` as every reply shape the client reads; each gives a value or a decode error.
 fn read_every_shape(body: &[u8]) -> Result<(), TestCaseError> {
-    let reply = Reply { status: 200, body: body.to_vec() };
+    let reply = Reply { status: 200, body: body.to_vec(), resent: false };
     fn check<T>(read: Result<T, ClientError>) -> Result<(), TestCaseError> {
         if let Err(e) = read {
             prop_assert!(matches!(e, ClientError::Decode(_)), "{e:?}");
@@ -227,7 +227,7 @@ proptest! {
         errors.extend(other_errors.iter().map(|(category, message)| json!({ "status": "error", "category": category, "message": message, "context": { "ids": ["not-missing"] } })));
         let body = json!({ "status": "COMPLETE", "results": results, "numErrors": errors.len(), "errors": errors,
             "startedAt": "2026-01-01T00:00:00Z", "completedAt": "2026-01-01T00:00:01Z" });
-        let reply = Reply { status: 207, body: body.to_string().into_bytes() };
+        let reply = Reply { status: 207, body: body.to_string().into_bytes(), resent: false };
         let batch: BatchOutcome = reply.json().map_err(|e| TestCaseError::fail(format!("{e}: {body}")))?;
         prop_assert_eq!(batch.results.len(), records.len());
         for (record, (id, properties, new)) in batch.results.iter().zip(&records) {
@@ -254,7 +254,7 @@ proptest! {
             "options": options.iter().map(|(label, value, hidden)| json!({ "label": label, "value": value, "hidden": hidden, "displayOrder": 1 })).collect::<Vec<_>>(),
             "calculated": calculated, "hasUniqueValue": false, "hidden": false, "hubspotDefined": true,
             "modificationMetadata": { "readOnlyValue": read_only, "readOnlyDefinition": true, "archivable": false } }] });
-        let page: Page<Property> = Reply { status: 200, body: body.to_string().into_bytes() }.json().unwrap();
+        let page: Page<Property> = Reply { status: 200, body: body.to_string().into_bytes(), resent: false }.json().unwrap();
         let property = &page.results[0];
         prop_assert_eq!(&property.name, &name);
         prop_assert_eq!(property.is_read_only(), calculated || read_only);

@@ -6,7 +6,8 @@
 //! agrees with the sandbox's contacts, and a run the fault interrupted resumed to completion.
 //!
 //! The cells of one operation run at once, each against its own sandbox (their waits overlap),
-//! and a failing cell names itself and its fault seed.
+//! and a failing cell names itself and its fault seed. `HUBSYNC_FAULT_SEED=N` draws other faults
+//! (or replays a failure).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -80,7 +81,7 @@ impl Fault {
         let none = FaultConfig::default();
         match self {
             Fault::RateLimited => FaultConfig { rate_limited: 0.3, ..none },
-            Fault::Locked => FaultConfig { locked: 0.2, ..none },
+            Fault::Locked => FaultConfig { locked: 0.3, ..none },
             Fault::ServerErrors => FaultConfig { bad_gateway: 0.04, unavailable: 0.03, gateway_timeout: 0.03, ..none },
             Fault::Latency => FaultConfig { latency_ms: 2_000, latency_probability: 1.0, ..none },
             Fault::DroppedConnections => FaultConfig { drop_before: 0.1, drop_after: 0.1, ..none },
@@ -212,10 +213,20 @@ impl Cell {
         reqwest::get(url).await.unwrap().json().await.unwrap()
     }
 
-    /// Faults the sandbox served: proof the cell met its fault.
-    async fn faults_served(&self) -> u64 {
+    /// Proof the cell met its transport fault: the sandbox served some. The pinned seeds draw
+    /// one in every cell; another seed (`HUBSYNC_FAULT_SEED`) may draw none for a short cell at
+    /// 10 %, which is said rather than failed.
+    async fn check_fault_met(&self) {
+        if !TRANSPORT.contains(&self.fault) {
+            return;
+        }
         let counters = self.counters().await;
-        counters["faults"].as_object().map(|f| f.values().filter_map(Value::as_u64).sum()).unwrap_or(0)
+        let served: u64 =
+            counters["faults"].as_object().map(|f| f.values().filter_map(Value::as_u64).sum()).unwrap_or(0);
+        if served == 0 {
+            assert!(std::env::var_os("HUBSYNC_FAULT_SEED").is_some(), "{}: the fault never happened", self.name());
+            eprintln!("{}: this seed drew no fault for the cell", self.name());
+        }
     }
 
     /// An OAuth cell's run refreshed its token after the access token expired mid-run: the
@@ -369,6 +380,12 @@ fn once_after_first(cell_fault: Fault, sandbox: &Sandbox, phase: Phase) -> impl 
     }
 }
 
+/// The first cell's fault seed (the next cells take the next ones): `HUBSYNC_FAULT_SEED`, to
+/// replay a failure or try other draws, else 7.
+fn first_seed() -> u64 {
+    std::env::var("HUBSYNC_FAULT_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(7)
+}
+
 /// Runs every fault's cell at once and reports every failing one (not just the first).
 async fn matrix<F, Fut>(faults: &[Fault], cell: F)
 where
@@ -381,7 +398,7 @@ where
             let handles: Vec<_> = faults
                 .iter()
                 .enumerate()
-                .map(|(i, &fault)| (fault, tokio::task::spawn_local(cell(fault, 7 + i as u64))))
+                .map(|(i, &fault)| (fault, tokio::task::spawn_local(cell(fault, first_seed() + i as u64))))
                 .collect();
             let mut failures = Vec::new();
             for (fault, handle) in handles {
@@ -458,9 +475,7 @@ async fn a_push_under_every_fault_lands_each_valid_row_once() {
         for lead in cell.store.leads().unwrap().iter().filter(|l| !l.email.starts_with("bad")) {
             assert!(lead.hubspot_id.is_some(), "{}: {} was not linked", cell.name(), lead.email);
         }
-        if fault != Fault::DailyLimit && fault != Fault::RefreshTokenRevoked && fault != Fault::AccessTokenExpires {
-            assert!(cell.faults_served().await > 0, "{}: the fault never happened", cell.name());
-        }
+        cell.check_fault_met().await;
     })
     .await;
 }
@@ -528,6 +543,7 @@ async fn a_pull_under_every_fault_brings_every_contact_in_once() {
         }
         cell.check_store_agrees().await;
         cell.check_refreshed().await;
+        cell.check_fault_met().await;
     })
     .await;
 }
@@ -616,6 +632,7 @@ async fn an_undo_under_every_fault_puts_back_every_value_once() {
         assert_eq!(archived, expected, "{}: exactly the created contacts archived", cell.name());
         assert_eq!(cell.store.integrity_check().unwrap(), "ok", "{}", cell.name());
         cell.check_refreshed().await;
+        cell.check_fault_met().await;
     })
     .await;
 }
@@ -642,7 +659,44 @@ async fn the_oauth_refresh_gets_through_every_transport_fault() {
             let client = HubSpotClient::new(config(&cell.sandbox), tokens.access_token, limiter).unwrap();
             client.account_details().await.unwrap_or_else(|e| panic!("{}: new token refused: {e}", cell.name()));
         }
-        assert!(cell.faults_served().await > 0, "{}: the fault never happened", cell.name());
+        cell.check_fault_met().await;
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_is_still_counted_created_and_its_undo_archives_it() {
+    const LEADS: usize = 500;
+    let mut cell = Cell::start(Fault::DailyLimit, 3, json!([])).await;
+    for i in 0..LEADS {
+        cell.store.add_lead(&format!("new{i}@example.com"), &[("company", &format!("Created {i}"))]).unwrap();
+    }
+    // Half the upserts land and lose their answer: the client sends them again, and HubSpot
+    // then says the contact is not new.
+    let lost = FaultConfig { drop_after: 0.5, paths: vec!["/batch/upsert".into()], ..FaultConfig::default() };
+    cell.sandbox.set_faults(lost, 3).unwrap();
+    let one_at_a_time = PushOptions { concurrency: 1, ..PushOptions::default() };
+    let prepared =
+        prepare_push(&cell.store, &cell.client, &one_at_a_time, &Cancel::default(), &mut |_| {}).await.unwrap();
+    let run = run_push(&mut cell.store, &cell.client, prepared, &one_at_a_time, &Cancel::default(), &mut |_| {})
+        .await
+        .unwrap();
+    let dropped = cell.counters().await["faults"]["dropAfter"].as_u64().unwrap_or(0);
+    assert!(dropped > 0, "an answer was lost");
+    assert_eq!((run.status, run.counts.created, run.counts.updated), (RunStatus::Completed, LEADS as u64, 0));
+    assert_eq!(cell.contacts().await.len(), LEADS);
+
+    cell.sandbox.set_faults(FaultConfig::default(), 3).unwrap();
+    let archive = UndoOptions { archive_created: true, force: false };
+    let connected = Some(cell.sandbox.portal_id());
+    let prepared =
+        prepare_undo(&cell.store, &cell.client, run.id, connected, archive, 1, &Cancel::default(), &mut |_| {})
+            .await
+            .unwrap();
+    assert_eq!(prepared.counts.archive, LEADS as u64, "{:?}", prepared.counts);
+    let undo = run_undo(&mut cell.store, &cell.client, prepared, &one_at_a_time, &Cancel::default(), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!((undo.status, undo.counts.archived), (RunStatus::Completed, LEADS as u64));
+    assert!(cell.contacts().await.is_empty(), "every contact the push made is archived");
 }
