@@ -1,5 +1,6 @@
 //! The store's integration suite: migrations, fields, leads, bulk imports, mapping, rules, connection, runs.
 
+mod file_failures;
 mod hostile_text;
 mod import;
 mod lead_query;
