@@ -11,5 +11,6 @@ mod portals;
 mod push;
 mod rules;
 mod secrets;
+mod store_failures;
 mod support;
 mod undo;
