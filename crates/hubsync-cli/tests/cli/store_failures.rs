@@ -25,6 +25,29 @@ fn leads_json(hub: &Hub) -> serde_json::Value {
     hub.json(&["leads", "list"])
 }
 
+/// Every row of every table, as text: what the store holds, whatever command shows it.
+fn contents(hub: &Hub) -> Vec<String> {
+    let conn = rusqlite::Connection::open(&hub.db).unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut rows = Vec::new();
+    for table in tables {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+        let columns = stmt.column_count();
+        let mut query = stmt.query([]).unwrap();
+        while let Some(row) = query.next().unwrap() {
+            let values: Vec<String> = (0..columns).map(|i| format!("{:?}", row.get_ref(i).unwrap())).collect();
+            rows.push(format!("{table}: {}", values.join(", ")));
+        }
+    }
+    rows
+}
+
 /// The human output of a failed command: the message on stderr, then its hint.
 fn says(run: &Run, words: &[&str]) {
     for word in words {
@@ -36,6 +59,7 @@ fn says(run: &Run, words: &[&str]) {
 fn a_store_another_hubsync_holds_refuses_writes_clearly_and_keeps_its_data() {
     let hub = hub_with_leads(3);
     let before = leads_json(&hub);
+    let held = contents(&hub);
     let db = hub.db.display().to_string();
 
     // Another process in the middle of a write: writes wait for it, then give up; reads go on.
@@ -56,12 +80,14 @@ fn a_store_another_hubsync_holds_refuses_writes_clearly_and_keeps_its_data() {
     says(&read, &["in use by another Hubsync", "try again", "close the Hubsync app", &db]);
     drop(holder);
     assert_eq!(leads_json(&hub), before);
+    assert_eq!(contents(&hub), held, "not a row changed anywhere");
 }
 
 #[test]
 fn a_full_disk_fails_the_import_clearly_and_the_store_holds_what_it_held() {
     let hub = hub_with_leads(3);
     let before = leads_json(&hub);
+    let held = contents(&hub);
     let files_before = hub.files_beside_the_store();
     let mut csv = String::from("email,company\n");
     for i in 0..3000 {
@@ -82,7 +108,8 @@ fn a_full_disk_fails_the_import_clearly_and_the_store_holds_what_it_held() {
     let human = hub.run_with_file_size_limit(limit_kib, &["leads", "import", file.to_str().unwrap()]).fails();
     says(&human, &["Nothing was changed", "free space on the disk"]);
 
-    assert_eq!(leads_json(&hub), before, "not one of the 3,000 rows went in, nothing else changed");
+    assert_eq!(leads_json(&hub), before, "not one of the 3,000 rows went in");
+    assert_eq!(contents(&hub), held, "not a row changed anywhere");
     assert_eq!(hub.files_beside_the_store(), files_before, "no journal left behind");
     let store = hubsync_store::Store::open(&hub.db, std::sync::Arc::new(hubsync_store::SystemClock)).unwrap();
     assert_eq!(store.integrity_check().unwrap(), "ok");
