@@ -268,7 +268,8 @@ fn push_trial(rng: &mut ChaCha8Rng) -> String {
         assert_eq!(lead.values.get("company").map(String::as_str), contact["properties"]["company"].as_str());
     }
 
-    // The run: every row written once, as planned.
+    // The run: every row written once, as planned; a create whose reply the kill cut off is
+    // still recorded as created when the resume sends it again.
     let c = &run.counts;
     assert_eq!((c.pending, c.failed, c.skip, c.invalid), (0, 0, 0, 0), "{c:?}; {context}");
     assert_eq!((c.create, c.update), ((leads - existing) as u64, existing as u64), "{c:?}; {context}");
@@ -319,29 +320,33 @@ fn pull_trial(rng: &mut ChaCha8Rng) -> String {
         }
         hub
     };
-    // What an uninterrupted pull gives, from the same portal and the same store.
+    // Requests the sandbox has answered (its control calls aside).
+    let requests =
+        || portal.control(reqwest::Method::GET, "/requests?since=999999999", None)["lastSeq"].as_u64().unwrap();
+    // What an uninterrupted pull gives, from the same portal and the same store, and how many
+    // requests it takes.
     let reference = setup("known.csv");
+    let before = requests();
     reference.run(&["pull", "--yes"]).ok();
+    let reads = requests() - before;
     let expected = comparable(open_store(&reference).leads().unwrap());
     let expected_run = live_runs(&reference, RunKind::Pull).remove(0);
 
     let hub = setup("known.csv");
     latency_faults(&portal, latency, &["contacts"]);
-    let since = portal.control(reqwest::Method::GET, "/requests?since=999999999", None)["lastSeq"].as_u64().unwrap();
-    let pages_read = || {
-        let log = portal.control(reqwest::Method::GET, &format!("/requests?since={since}"), None);
-        let entries = log["entries"].as_array().unwrap();
-        entries.iter().filter(|e| e["method"] == "GET" && e["path"].as_str().unwrap().ends_with("/contacts")).count()
-            as u64
-    };
-    // Every page but the last is full (a contact page holds 100); the sandbox's own demo
-    // contacts are among them.
-    let pages = (contacts as u64 + 5).div_ceil(100);
-    let typical_run = latency * pages as u32 + Duration::from_millis(500);
+    let typical_run = latency * reads as u32 + Duration::from_millis(500);
     let first = ["pull", "--yes"].map(String::from);
-    // After the last page: planning, journaling and applying, locally.
-    let draw = |rng: &mut ChaCha8Rng| KillAt::draw(rng, pages, latency, Duration::from_millis(600), typical_run);
-    let (story, run) = kill_and_resume(&hub, rng, RunKind::Pull, &first, "1", &draw, &pages_read);
+    // Half the kills come once every page is read: into planning, journaling and applying,
+    // which take tens of milliseconds.
+    let local = Duration::from_millis(60);
+    let draw = |rng: &mut ChaCha8Rng| {
+        if rng.random_bool(0.5) {
+            KillAt::After { count: reads, then: Duration::from_millis(rng.random_range(0..=local.as_millis() as u64)) }
+        } else {
+            KillAt::draw(rng, reads, latency, local, typical_run)
+        }
+    };
+    let (story, run) = kill_and_resume(&hub, rng, RunKind::Pull, &first, "1", &draw, &requests);
     let context = format!("{contacts} contacts, {} known leads, {latency:?} latency: {story:#?}", known.len());
 
     let store = open_store(&hub);
