@@ -651,9 +651,9 @@ enum Verdict {
     Stop(String),
 }
 
-fn judge(batch: Batch, outcome: Reply) -> Verdict {
+fn judge(batch: Batch, outcome: Reply, resent: &HashSet<i64>) -> Verdict {
     match outcome {
-        Ok(Some(outcome)) => Verdict::Landed(outcomes(&batch, outcome)),
+        Ok(Some(outcome)) => Verdict::Landed(outcomes(&batch, outcome, resent)),
         Ok(None) => Verdict::Landed(
             batch
                 .jobs
@@ -712,7 +712,9 @@ fn row_error(error: &ClientError) -> String {
 
 /// Matches a reply's results and errors to the batch's rows: updates by record id, upserts by
 /// any of the contact's addresses. A row the reply doesn't account for fails with what HubSpot said.
-fn outcomes(batch: &Batch, outcome: BatchOutcome) -> Vec<ItemResult> {
+/// An upsert is a create when HubSpot made the contact now, or when an earlier session of the
+/// run sent it (`resent`) and its reply was lost.
+fn outcomes(batch: &Batch, outcome: BatchOutcome, resent: &HashSet<i64>) -> Vec<ItemResult> {
     let mut by_key: HashMap<String, &Record> = HashMap::new();
     for record in &outcome.results {
         match batch.kind {
@@ -741,6 +743,7 @@ fn outcomes(batch: &Batch, outcome: BatchOutcome) -> Vec<ItemResult> {
                 seq: job.seq,
                 outcome: match (batch.kind, record.new) {
                     (WriteKind::Upsert, Some(true)) => ItemOutcome::Created,
+                    (WriteKind::Upsert, _) if resent.contains(&job.seq) => ItemOutcome::Created,
                     _ => ItemOutcome::Updated,
                 },
                 contact_id: Some(record.id.clone()),
@@ -785,6 +788,9 @@ pub(crate) async fn write(
     for item in pending {
         steps.entry(item.step).or_default().push(item);
     }
+    // Creates an earlier session sent without recording the reply: HubSpot now calls them
+    // "not new", yet this run made them.
+    let resent = store.sent_pending(run_id)?;
     let mut done = 0;
     let mut stop: Option<String> = None;
     progress(Progress { phase: Phase::Writing, done, total });
@@ -815,6 +821,7 @@ pub(crate) async fn write(
             client,
             run_id,
             queue,
+            &resent,
             concurrency,
             cancel,
             &mut |landed| {
@@ -840,6 +847,7 @@ async fn write_batches(
     client: &HubSpotClient,
     run_id: i64,
     mut queue: VecDeque<Batch>,
+    resent: &HashSet<i64>,
     concurrency: usize,
     cancel: &Cancel,
     landed: &mut dyn FnMut(u64),
@@ -850,10 +858,13 @@ async fn write_batches(
     loop {
         while stop.is_none() && !cancel.is_cancelled() && in_flight.len() < concurrency.max(1) {
             let Some(batch) = queue.pop_front() else { break };
+            if batch.kind == WriteKind::Upsert {
+                store.mark_sent(run_id, &batch.jobs.iter().map(|j| j.seq).collect::<Vec<_>>())?;
+            }
             in_flight.push(send(client, batch));
         }
         let Some((batch, outcome)) = in_flight.next().await else { break };
-        match judge(batch, outcome) {
+        match judge(batch, outcome, resent) {
             Verdict::Landed(results) => {
                 store.record_outcomes(run_id, &results, calls(client))?;
                 landed(results.len() as u64);
