@@ -278,8 +278,11 @@ fn push_trial(rng: &mut ChaCha8Rng) -> String {
     format!("{leads} leads, {existing} existing, {latency:?}, concurrency {concurrency}; {}", story.join("; "))
 }
 
-/// A lead as two stores may both hold it: ids and timestamps aside.
-fn comparable(leads: Vec<Lead>) -> BTreeMap<String, (Option<String>, Option<String>, BTreeMap<String, String>)> {
+/// A lead as two stores may both hold it, ids and timestamps aside: its contact, its owner
+/// and its values, by lowercased email.
+type Comparable = BTreeMap<String, (Option<String>, Option<String>, BTreeMap<String, String>)>;
+
+fn comparable(leads: Vec<Lead>) -> Comparable {
     leads.into_iter().map(|l| (l.email.to_lowercase(), (l.hubspot_id, l.owner_id, l.values))).collect()
 }
 
