@@ -155,4 +155,26 @@ mod tests {
         let error = workspace.get().err().unwrap();
         assert_eq!(error.code, "store_open_failed", "{error:?}");
     }
+
+    #[test]
+    fn a_newer_or_damaged_store_is_refused_by_name_and_left_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE_NAME);
+        drop(Workspace::open(&path).unwrap());
+        let good = std::fs::read(&path).unwrap();
+        // SQLite keeps the schema version (`user_version`) at offset 60 of its header.
+        let mut newer = good.clone();
+        newer[60..64].copy_from_slice(&999u32.to_be_bytes());
+        let mut damaged = good.clone();
+        damaged[..100].fill(b'#');
+        for (bytes, code, words) in
+            [(newer, "store_too_new", "newer Hubsync"), (damaged, "store_file_damaged", "move the file aside")]
+        {
+            std::fs::write(&path, &bytes).unwrap();
+            let error = AppWorkspace::open(dir.path()).get().err().unwrap();
+            assert_eq!(error.code, code, "{error:?}");
+            assert!(error.message.contains(words) && error.message.contains(&path.display().to_string()), "{error:?}");
+            assert_eq!(std::fs::read(&path).unwrap(), bytes, "{code}: the file is as it was");
+        }
+    }
 }

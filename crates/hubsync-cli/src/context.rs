@@ -16,7 +16,7 @@ use hubsync_store::{Portal, Store, SystemClock, TokenKind};
 
 pub use hubsync_auth::portals::{PortalClient, interactive};
 
-use crate::error::{CONNECT_HINT, CliError, codes};
+use crate::error::{CONNECT_HINT, CliError, codes, locate_store};
 
 /// The Tauri app's identifier (`src-tauri/tauri.conf.json`): its data folder is
 /// `data_dir()/identifier`, so the command line and the app share one store.
@@ -61,8 +61,9 @@ impl Context {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create the folder {} for the lead store", parent.display()))?;
         }
-        let store = Store::open(&db_path, Arc::new(SystemClock))?;
-        let credentials = Credentials::new(&store.store_id()?, Credentials::secret_file_for(&db_path));
+        let store = Store::open(&db_path, Arc::new(SystemClock)).map_err(|e| locate_store(e.into(), &db_path))?;
+        let store_id = store.store_id().map_err(|e| locate_store(e.into(), &db_path))?;
+        let credentials = Credentials::new(&store_id, Credentials::secret_file_for(&db_path));
         Ok(Context { store, db_path, json, credentials, session: RefCell::new(None) })
     }
 

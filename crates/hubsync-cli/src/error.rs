@@ -124,6 +124,35 @@ impl From<&StoreError> for CliError {
     }
 }
 
+/// What to do about a store file that is locked, can't grow or is damaged, naming the file:
+/// the store's own error only knows it when the file was being opened.
+fn store_file_hint(code: &str, db: &std::path::Path) -> Option<String> {
+    let db = db.display();
+    match code {
+        "store_busy" => Some(format!(
+            "close the Hubsync app, or wait for the other `hubsync` command using {db} to end, then run this again"
+        )),
+        "store_disk_full" => Some(format!("free space on the disk that holds {db}, then run this again")),
+        "store_file_damaged" => Some(format!(
+            "the store is the file {db}: move it aside (with {db}-wal and {db}-shm if they are there), then copy a \
+             backup in its place; without one, the next command starts a new empty store there"
+        )),
+        _ => None,
+    }
+}
+
+/// `error` with a hint naming the store's file when the file itself is the problem.
+pub fn locate_store(error: anyhow::Error, db: &std::path::Path) -> anyhow::Error {
+    if error.downcast_ref::<Reported>().is_some() {
+        return error;
+    }
+    let cli = CliError::from_anyhow(&error);
+    match store_file_hint(&cli.code, db) {
+        Some(hint) => anyhow::Error::new(cli.with_hint(hint)),
+        None => error,
+    }
+}
+
 impl From<StoreError> for CliError {
     fn from(e: StoreError) -> Self {
         CliError::from(&e)

@@ -33,5 +33,5 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     // Whatever the command's outcome, a refresh token HubSpot refused is remembered.
     let settled = ctx.settle();
-    outcome.and(settled)
+    outcome.and(settled).map_err(|e| error::locate_store(e, &ctx.db_path))
 }

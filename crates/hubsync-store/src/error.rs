@@ -53,8 +53,80 @@ pub enum StoreError {
     InvalidMappingFile(Vec<String>),
     #[error("the lead store is corrupt: {0}")]
     Corrupt(String),
+    #[error(
+        "{} is in use by another Hubsync (the app or a `hubsync` command) and stayed locked for more than {} seconds, so nothing was changed. Let the other one finish (or close it), then try again",
+        the_store(path),
+        BUSY_TIMEOUT.as_secs()
+    )]
+    Busy { path: Option<PathBuf> },
+    #[error(
+        "{} could not be written: the disk is full or the system refused to let the file grow ({detail}). Nothing was changed; free some disk space, then try again",
+        the_store(path)
+    )]
+    DiskFull { path: Option<PathBuf>, detail: String },
+    #[error(
+        "{} is damaged: SQLite says \"{detail}\". Hubsync left the file as it is. Quit the app and every `hubsync` command, move the file aside (keep it: it may still be rescued), then restore a backup in its place or start with a new empty store",
+        the_store(path)
+    )]
+    FileDamaged { path: Option<PathBuf>, detail: String },
     #[error("lead store: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+}
+
+/// How long a statement waits for another connection's lock before giving up with `Busy`.
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn the_store(path: &Option<PathBuf>) -> String {
+    match path {
+        Some(path) => format!("the lead store at {}", path.display()),
+        None => "the lead store".to_string(),
+    }
+}
+
+/// SQLite's failures that people can act on get their own errors: a lock held elsewhere, a
+/// full disk, a damaged file. The rest stay `Sqlite`.
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        use rusqlite::ffi;
+        let Some(sqlite) = error.sqlite_error() else { return StoreError::Sqlite(error) };
+        let detail = error.to_string();
+        match sqlite.code {
+            ffi::ErrorCode::DatabaseBusy | ffi::ErrorCode::DatabaseLocked => StoreError::Busy { path: None },
+            ffi::ErrorCode::DiskFull => StoreError::DiskFull { path: None, detail },
+            // A write the system refused (a file size limit gives EFBIG, which SQLite reports
+            // as a failed write rather than SQLITE_FULL).
+            ffi::ErrorCode::SystemIoFailure
+                if matches!(
+                    sqlite.extended_code,
+                    ffi::SQLITE_IOERR_WRITE
+                        | ffi::SQLITE_IOERR_FSYNC
+                        | ffi::SQLITE_IOERR_DIR_FSYNC
+                        | ffi::SQLITE_IOERR_TRUNCATE
+                        | ffi::SQLITE_IOERR_SHMSIZE
+                        | ffi::SQLITE_IOERR_SHMMAP
+                ) =>
+            {
+                StoreError::DiskFull { path: None, detail }
+            }
+            ffi::ErrorCode::DatabaseCorrupt | ffi::ErrorCode::NotADatabase => {
+                StoreError::FileDamaged { path: None, detail }
+            }
+            _ => StoreError::Sqlite(error),
+        }
+    }
+}
+
+impl StoreError {
+    /// Names the file in the errors that are about it, for whoever knows where the store is.
+    pub fn at(self, store: &std::path::Path) -> StoreError {
+        let path = Some(store.to_path_buf());
+        match self {
+            StoreError::Busy { path: None } => StoreError::Busy { path },
+            StoreError::DiskFull { path: None, detail } => StoreError::DiskFull { path, detail },
+            StoreError::FileDamaged { path: None, detail } => StoreError::FileDamaged { path, detail },
+            other => other,
+        }
+    }
 }
 
 impl StoreError {
@@ -83,6 +155,9 @@ impl StoreError {
             StoreError::InvalidConfig(_) => "invalid_config",
             StoreError::InvalidMappingFile(_) => "invalid_mapping_file",
             StoreError::Corrupt(_) => "store_corrupt",
+            StoreError::Busy { .. } => "store_busy",
+            StoreError::DiskFull { .. } => "store_disk_full",
+            StoreError::FileDamaged { .. } => "store_file_damaged",
             StoreError::Sqlite(_) => "store_error",
         }
     }

@@ -544,6 +544,28 @@ impl Store {
         self.items_where(run_id, "", -1, i64::MAX)
     }
 
+    /// Journals that these rows' batch is about to be sent, so that a later session knows a
+    /// pending row may have landed already.
+    pub fn mark_sent(&mut self, run_id: i64, seqs: &[i64]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut mark = tx.prepare_cached("UPDATE sync_run_items SET sent = 1 WHERE run_id = ?1 AND seq = ?2")?;
+            for seq in seqs {
+                mark.execute(params![run_id, seq])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The pending rows of a run that an earlier session sent without recording a reply.
+    pub fn sent_pending(&self, run_id: i64) -> Result<std::collections::HashSet<i64>> {
+        let mut stmt =
+            self.conn.prepare("SELECT seq FROM sync_run_items WHERE run_id = ?1 AND outcome IS NULL AND sent = 1")?;
+        let seqs = stmt.query_map([run_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(seqs)
+    }
+
     /// A live run's rows still to write, in order.
     pub fn pending_items(&self, run_id: i64) -> Result<Vec<RunItem>> {
         self.items_where(run_id, "AND outcome IS NULL", -1, i64::MAX)

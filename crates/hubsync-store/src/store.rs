@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Result;
 use crate::clock::Clock;
-use crate::error::StoreError;
+use crate::error::{BUSY_TIMEOUT, StoreError};
 use crate::fields::{Field, FieldType, canonical_email};
 use crate::import::{ImportOptions, ImportSummary, LeadImport, LeadRow};
 use crate::migrations::MIGRATIONS;
@@ -142,10 +142,23 @@ impl Store {
     /// Opens (creating if needed) the store at `path` and brings its schema up to date. A file
     /// from a newer Hubsync is refused and left untouched.
     pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Store> {
-        let open_error = |source| StoreError::Open { path: path.to_path_buf(), source };
-        let conn = Connection::open(path).map_err(open_error)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_error)?;
-        Self::init(conn, clock, path)
+        let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        Self::check_version(&conn, path).map_err(|e| e.at(path))?;
+        // After the version check: a newer Hubsync's file keeps its journal mode too.
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| StoreError::from(e).at(path))?;
+        Self::init(conn, clock, path).map_err(|e| e.at(path))
+    }
+
+    /// Reads the schema version (the first read of the file: a file that is no database fails
+    /// here, before anything is written) and refuses a newer one.
+    fn check_version(conn: &Connection, path: &Path) -> Result<i64> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew { path: path.to_path_buf(), found: version, known });
+        }
+        Ok(version)
     }
 
     /// A store that lives in memory, for tests and previews of imports.
@@ -158,12 +171,8 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         crate::lead_query::register_functions(&conn)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let version = Self::check_version(&conn, path)?;
         let known = MIGRATIONS.len() as i64;
-        if version > known {
-            return Err(StoreError::TooNew { path: path.to_path_buf(), found: version, known });
-        }
         if version < known {
             let tx = conn.transaction()?;
             for migration in &MIGRATIONS[version as usize..] {

@@ -529,7 +529,7 @@ pub async fn run_push(
     let items = run_items(std::mem::take(&mut prepared.plan.items), RunMode::Live);
     let run_id = store.create_run(&new_run(&prepared, RunMode::Live), &items)?;
     let pending: Vec<RunItem> = items.into_iter().filter(|i| i.outcome.is_none()).collect();
-    write(store, client, run_id, prepared.api_calls, pending, false, options.concurrency, cancel, progress)
+    write(store, client, run_id, prepared.api_calls, pending, options.concurrency, cancel, progress)
         .instrument(tracing::info_span!("push", run_id))
         .await
 }
@@ -558,7 +558,7 @@ pub async fn resume_push(
     let run = store.reopen_run(run_id)?;
     let pending = store.pending_items(run_id)?;
     tracing::info!(run_id, pending = pending.len(), "resuming");
-    write(store, client, run_id, run.api_calls, pending, true, options.concurrency, cancel, progress)
+    write(store, client, run_id, run.api_calls, pending, options.concurrency, cancel, progress)
         .instrument(tracing::info_span!("push", run_id, resumed = true))
         .await
 }
@@ -651,9 +651,9 @@ enum Verdict {
     Stop(String),
 }
 
-fn judge(batch: Batch, outcome: Reply, resumed: bool) -> Verdict {
+fn judge(batch: Batch, outcome: Reply, resent: &HashSet<i64>) -> Verdict {
     match outcome {
-        Ok(Some(outcome)) => Verdict::Landed(outcomes(&batch, outcome, resumed)),
+        Ok(Some(outcome)) => Verdict::Landed(outcomes(&batch, outcome, resent)),
         Ok(None) => Verdict::Landed(
             batch
                 .jobs
@@ -712,13 +712,11 @@ fn row_error(error: &ClientError) -> String {
 
 /// Matches a reply's results and errors to the batch's rows: updates by record id, upserts by
 /// any of the contact's addresses. A row the reply doesn't account for fails with what HubSpot said.
-fn outcomes(batch: &Batch, outcome: BatchOutcome, resumed: bool) -> Vec<ItemResult> {
-    // Only planned creates are upserted, so a contact the upsert didn't make new was made since
-    // the plan: by an earlier attempt of this write whose answer was lost (the client sent it
-    // again, or the run was cut off and resumed), or by someone else. Where an earlier attempt
-    // may have landed it is by far the likelier, and counting the row created lets the run's
-    // undo archive the contact.
-    let may_have_landed_before = outcome.resent || resumed;
+/// An upsert is a create when HubSpot made the contact now, or when an earlier attempt sent it
+/// and its reply was lost: the client sent this batch again (`outcome.resent`), or an earlier
+/// session of the run did (`resent`). Only planned creates are upserted, so the contact HubSpot
+/// then calls "not new" is this run's own, which its undo archives.
+fn outcomes(batch: &Batch, outcome: BatchOutcome, resent: &HashSet<i64>) -> Vec<ItemResult> {
     let mut by_key: HashMap<String, &Record> = HashMap::new();
     for record in &outcome.results {
         match batch.kind {
@@ -747,7 +745,7 @@ fn outcomes(batch: &Batch, outcome: BatchOutcome, resumed: bool) -> Vec<ItemResu
                 seq: job.seq,
                 outcome: match (batch.kind, record.new) {
                     (WriteKind::Upsert, Some(true)) => ItemOutcome::Created,
-                    (WriteKind::Upsert, _) if may_have_landed_before => ItemOutcome::Created,
+                    (WriteKind::Upsert, _) if outcome.resent || resent.contains(&job.seq) => ItemOutcome::Created,
                     _ => ItemOutcome::Updated,
                 },
                 contact_id: Some(record.id.clone()),
@@ -773,8 +771,7 @@ fn outcomes(batch: &Batch, outcome: BatchOutcome, resumed: bool) -> Vec<ItemResu
 }
 
 /// Writes a live run's pending rows, step by step (each step whole before the next), and
-/// finishes the run: completed, or interrupted with the reason it stopped. `resumed`: the rows
-/// may have been sent before the run was cut off.
+/// finishes the run: completed, or interrupted with the reason it stopped.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn write(
     store: &mut Store,
@@ -782,7 +779,6 @@ pub(crate) async fn write(
     run_id: i64,
     calls_before: u64,
     pending: Vec<RunItem>,
-    resumed: bool,
     concurrency: usize,
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
@@ -794,6 +790,9 @@ pub(crate) async fn write(
     for item in pending {
         steps.entry(item.step).or_default().push(item);
     }
+    // Creates an earlier session sent without recording the reply: HubSpot now calls them
+    // "not new", yet this run made them.
+    let resent = store.sent_pending(run_id)?;
     let mut done = 0;
     let mut stop: Option<String> = None;
     progress(Progress { phase: Phase::Writing, done, total });
@@ -824,7 +823,7 @@ pub(crate) async fn write(
             client,
             run_id,
             queue,
-            resumed,
+            &resent,
             concurrency,
             cancel,
             &mut |landed| {
@@ -850,7 +849,7 @@ async fn write_batches(
     client: &HubSpotClient,
     run_id: i64,
     mut queue: VecDeque<Batch>,
-    resumed: bool,
+    resent: &HashSet<i64>,
     concurrency: usize,
     cancel: &Cancel,
     landed: &mut dyn FnMut(u64),
@@ -861,10 +860,13 @@ async fn write_batches(
     loop {
         while stop.is_none() && !cancel.is_cancelled() && in_flight.len() < concurrency.max(1) {
             let Some(batch) = queue.pop_front() else { break };
+            if batch.kind == WriteKind::Upsert {
+                store.mark_sent(run_id, &batch.jobs.iter().map(|j| j.seq).collect::<Vec<_>>())?;
+            }
             in_flight.push(send(client, batch));
         }
         let Some((batch, outcome)) = in_flight.next().await else { break };
-        match judge(batch, outcome, resumed) {
+        match judge(batch, outcome, resent) {
             Verdict::Landed(results) => {
                 store.record_outcomes(run_id, &results, calls(client))?;
                 landed(results.len() as u64);

@@ -395,7 +395,7 @@ pub async fn run_undo(
     let items = std::mem::take(&mut prepared.items);
     let run_id = store.create_run(&new_run(&prepared, RunMode::Live), &items)?;
     let pending: Vec<RunItem> = items.into_iter().filter(|i| i.outcome.is_none()).collect();
-    write(store, client, run_id, prepared.api_calls, pending, false, options.concurrency, cancel, progress)
+    write(store, client, run_id, prepared.api_calls, pending, options.concurrency, cancel, progress)
         .instrument(tracing::info_span!("undo", run_id, undo_of = prepared.undo_of))
         .await
 }

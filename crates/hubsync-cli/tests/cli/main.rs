@@ -2,6 +2,7 @@
 //! test process, the real binary run as a user would run it.
 
 mod connect;
+mod crash;
 mod fields;
 mod import;
 mod leads;
@@ -11,5 +12,6 @@ mod portals;
 mod push;
 mod rules;
 mod secrets;
+mod store_failures;
 mod support;
 mod undo;

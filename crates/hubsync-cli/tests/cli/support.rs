@@ -325,19 +325,28 @@ impl Hub {
     }
 
     fn spawn(&self, db: &[&std::ffi::OsStr], args: &[&str], stdin: Option<&str>) -> Run {
-        let child = self.spawn_with_stdin(db, args, stdin);
-        let output = child.wait_with_output().unwrap();
-        let run = Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        };
-        for token in ALL_TOKENS {
-            assert!(!run.stdout.contains(token) && !run.stderr.contains(token), "a token was printed: {run:?}");
+        finish(self.spawn_with_stdin(db, args, stdin))
+    }
+
+    /// Runs with `--db` where no file may grow past `limit_kib` KiB (`ulimit -f`), as on a
+    /// full disk: SIGXFSZ is ignored (which `exec` keeps), so a write past the limit fails with
+    /// EFBIG instead of killing the process.
+    pub fn run_with_file_size_limit(&self, limit_kib: u64, args: &[&str]) -> Run {
+        let inner = self.command(&["--db".as_ref(), self.db.as_os_str()], args);
+        let mut command = Command::new("bash");
+        command
+            .args(["-c", "trap '' XFSZ && ulimit -f \"$0\" && exec \"$@\""])
+            .arg(limit_kib.to_string())
+            .arg(inner.get_program())
+            .args(inner.get_args());
+        for (key, value) in inner.get_envs() {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
         }
-        assert_no_oauth_tokens(&run.stdout, "stdout");
-        assert_no_oauth_tokens(&run.stderr, "stderr");
-        run
+        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        finish(command.spawn().expect("bash starts"))
     }
 
     /// Runs with `--json`, expects success, and parses stdout.
@@ -377,6 +386,22 @@ impl Hub {
         }
         bytes
     }
+}
+
+/// Waits for the binary and checks that no token reached its output.
+fn finish(child: std::process::Child) -> Run {
+    let output = child.wait_with_output().unwrap();
+    let run = Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    };
+    for token in ALL_TOKENS {
+        assert!(!run.stdout.contains(token) && !run.stderr.contains(token), "a token was printed: {run:?}");
+    }
+    assert_no_oauth_tokens(&run.stdout, "stdout");
+    assert_no_oauth_tokens(&run.stderr, "stderr");
+    run
 }
 
 impl Run {

@@ -1,5 +1,6 @@
 //! The store's integration suite: migrations, fields, leads, bulk imports, mapping, rules, connection, runs.
 
+mod file_failures;
 mod hostile_text;
 mod import;
 mod lead_query;
@@ -38,6 +39,7 @@ const SHIPPED: &[(&str, &str)] = &[
     ("0006_portals.sql", "c5ce0ebbfb479b69c4833e19b5c44d4dbae95d6ad4d8043ccdcb580a5e33529c"),
     ("0007_lead_query_indexes.sql", "aac3c295192430592504ddad41713ea9b7f13bd631206c4e56ffc5f34ffb0a32"),
     ("0008_run_item_filters.sql", "c8115a111175587679860ebafde768e1c4b5459b7f0667aad30f0fdd2d87040b"),
+    ("0009_run_item_sent.sql", "bc4eb42f1b402645e116e580270a0580e9f513783f84fa977ab65e396c089cbc"),
 ];
 
 #[test]

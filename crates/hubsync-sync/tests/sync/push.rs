@@ -43,8 +43,16 @@ impl Portal {
     }
 
     pub fn client(&self, limits: RateLimitSettings) -> HubSpotClient {
-        let config =
-            ClientConfig { timeout: Duration::from_secs(10), ..ClientConfig::new(self.sandbox.base_url(), limits) };
+        self.client_trying(limits, ClientConfig::new(self.sandbox.base_url(), limits).max_attempts)
+    }
+
+    /// A client that gives each request at most `attempts` tries.
+    pub fn client_trying(&self, limits: RateLimitSettings, attempts: u32) -> HubSpotClient {
+        let config = ClientConfig {
+            timeout: Duration::from_secs(10),
+            max_attempts: attempts,
+            ..ClientConfig::new(self.sandbox.base_url(), limits)
+        };
         HubSpotClient::new(config, Secret::new(TOKEN), Arc::new(PortalLimiter::new(limits))).unwrap()
     }
 
@@ -410,6 +418,34 @@ async fn a_cancelled_run_leaves_the_rest_pending_and_resumes_without_duplicates(
         (RunStatus::Completed, 0, 300)
     );
     assert_eq!(portal.contacts().await.len(), 300);
+}
+
+#[tokio::test]
+async fn creates_whose_replies_were_lost_are_recorded_as_created_when_the_run_resumes() {
+    let (portal, mut store) = half_known(50).await;
+    let client = portal.client(fast());
+    let prepared =
+        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+    assert_eq!((prepared.plan.counts.update, prepared.plan.counts.create), (50, 50));
+    // The creates land in HubSpot and the reply is lost, as when a crash or a dropped
+    // connection cuts it off: the run stops with those rows pending. (One try: the client's
+    // own retries are another matter.)
+    let lost_replies = json!({ "dropAfter": 1.0, "paths": ["/batch/upsert"] });
+    portal.control(reqwest::Method::PUT, "/faults", lost_replies).await;
+    let once = portal.client_trying(fast(), 1);
+    let run =
+        run_push(&mut store, &once, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+    assert_eq!((run.status, run.counts.pending, run.counts.updated), (RunStatus::Interrupted, 50, 50));
+    assert_eq!(portal.contacts().await.len(), 100, "the creates landed all the same");
+
+    portal.control(reqwest::Method::PUT, "/faults", json!({})).await;
+    let run = resume_push(&mut store, &client, run.id, None, &PushOptions::default(), &Cancel::default(), &mut quiet)
+        .await
+        .unwrap();
+    // HubSpot calls the resent creates "not new"; they are still the contacts this run made
+    // (which is what an undo archives, and never "restores" to empty).
+    assert_eq!((run.status, run.counts.created, run.counts.updated), (RunStatus::Completed, 50, 50));
+    assert_eq!(portal.contacts().await.len(), 100, "no contact twice");
 }
 
 #[tokio::test]
