@@ -47,7 +47,7 @@ fn known(total: usize) -> usize {
 
 /// A known lead whose company differs from HubSpot's: every fourth.
 fn changed(i: usize, total: usize) -> bool {
-    i < known(total) && i % 4 == 0
+    i < known(total) && i.is_multiple_of(4)
 }
 
 /// The leads as an admin's CSV file, written a row at a time.
