@@ -3,6 +3,7 @@
 //! anything is sent, and each outcome lands in the same transaction as the lead's link to its
 //! contact, so a run cut off at any moment resumes from exactly what is left.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -270,11 +271,16 @@ const ITEM_COLUMNS: &str =
 
 impl Store {
     /// Records a run and all its rows in one transaction; returns the run's id. A live run's
-    /// rows to write have no outcome yet: they are the journal `pending_items` reads back.
-    pub fn create_run(&mut self, run: &NewRun, items: &[RunItem]) -> Result<i64> {
+    /// rows to write have no outcome yet: they are the journal `pending_items` reads back. The
+    /// rows are written as they come, so a plan can be turned into rows one at a time rather
+    /// than held twice.
+    pub fn create_run<I>(&mut self, run: &NewRun, items: I) -> Result<i64>
+    where
+        I: IntoIterator,
+        I::Item: Borrow<RunItem>,
+    {
         let now = stamp(self.clock.now());
-        let completed = run.mode == RunMode::Preview || items.iter().all(|i| i.outcome.is_some());
-        let status = if completed { RunStatus::Completed } else { RunStatus::Running };
+        // Running until every row is in: only then is it known whether any is still to write.
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO sync_runs (kind, mode, status, portal_id, settings, estimate, api_calls, started_at, ended_at)
@@ -282,23 +288,26 @@ impl Store {
             params![
                 run.kind.as_str(),
                 run.mode.as_str(),
-                status.as_str(),
+                RunStatus::Running.as_str(),
                 run.portal_id.map(|p| p as i64),
                 run.settings.to_string(),
                 run.estimate.to_string(),
                 run.api_calls as i64,
                 now,
-                completed.then_some(&now),
+                None::<String>,
             ],
         )?;
         let run_id = tx.last_insert_rowid();
         let portal = run_portal(&tx, run_id)?;
+        let mut every_row_done = true;
         {
             let mut insert = tx.prepare(
                 "INSERT INTO sync_run_items (run_id, seq, lead_id, email, contact_id, action, reason, changes, notes, outcome, error, step, record)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?;
             for item in items {
+                let item = item.borrow();
+                every_row_done &= item.outcome.is_some();
                 // A live run links each lead it skipped to the contact it matched (a lead it
                 // writes is linked when HubSpot answers); a preview links nothing.
                 let mut notes = std::borrow::Cow::Borrowed(&item.notes);
@@ -325,6 +334,12 @@ impl Store {
                     serde_json::to_string(&item.record).expect("strings"),
                 ])?;
             }
+        }
+        if run.mode == RunMode::Preview || every_row_done {
+            tx.execute(
+                "UPDATE sync_runs SET status = ?2, ended_at = ?3 WHERE id = ?1",
+                params![run_id, RunStatus::Completed.as_str(), now],
+            )?;
         }
         tx.commit()?;
         Ok(run_id)
@@ -575,6 +590,22 @@ impl Store {
     /// run a page at a time.
     pub fn pending_items_page(&self, run_id: i64, after_seq: i64, limit: usize) -> Result<Vec<RunItem>> {
         self.items_where(run_id, "AND outcome IS NULL", after_seq, i64::try_from(limit).unwrap_or(i64::MAX))
+    }
+
+    /// The steps that still have rows to write in a live run, in order.
+    pub fn pending_steps(&self, run_id: i64) -> Result<Vec<u32>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT step FROM sync_run_items WHERE run_id = ?1 AND outcome IS NULL ORDER BY step",
+        )?;
+        let steps = stmt.query_map([run_id], |r| r.get(0))?;
+        Ok(steps.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Up to `limit` pending rows of one step after row `after_seq`, in order: a live run's
+    /// writes, a page at a time.
+    pub fn pending_items_at_step(&self, run_id: i64, step: u32, after_seq: i64, limit: usize) -> Result<Vec<RunItem>> {
+        let filter = format!("AND outcome IS NULL AND step = {step}");
+        self.items_where(run_id, &filter, after_seq, i64::try_from(limit).unwrap_or(i64::MAX))
     }
 
     /// Every row of a run, in order, read a page at a time: a run of any size in bounded memory.

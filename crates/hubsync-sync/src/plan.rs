@@ -119,20 +119,20 @@ pub fn plan_leads(inputs: &PushInputs<'_>) -> Vec<PlanItem> {
     inputs.leads.iter().map(|lead| plan_lead(inputs, lead, &fields, &properties)).collect()
 }
 
-/// Settles contacts that several leads reached, and counts the actions.
+/// Settles contacts that several leads reached, and counts the actions. The items stay where
+/// they are: a plan of every lead is too big to move into a second vector.
 pub fn finish_plan(mut items: Vec<PlanItem>) -> PushPlan {
     settle_shared_contacts(&mut items);
-    let mut plan = PushPlan::default();
-    for item in items {
+    let mut counts = Counts::default();
+    for item in &items {
         match item.action {
-            Action::Update { .. } => plan.counts.update += 1,
-            Action::Create => plan.counts.create += 1,
-            Action::Skip { .. } => plan.counts.skip += 1,
-            Action::Invalid { .. } => plan.counts.invalid += 1,
+            Action::Update { .. } => counts.update += 1,
+            Action::Create => counts.create += 1,
+            Action::Skip { .. } => counts.skip += 1,
+            Action::Invalid { .. } => counts.invalid += 1,
         }
-        plan.items.push(item);
     }
-    plan
+    PushPlan { items, counts }
 }
 
 /// Two leads can reach one contact (one by its primary email, one by an additional email, or

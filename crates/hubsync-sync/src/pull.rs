@@ -392,26 +392,24 @@ fn skip_words(reason: &PullSkip) -> &'static str {
     }
 }
 
-fn run_items(items: Vec<PullItem>, mode: RunMode) -> Vec<RunItem> {
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(seq, item)| {
-            let (action, lead_id, reasons) = match item.action {
-                PullAction::New => (RunAction::Create, 0, vec![]),
-                PullAction::Update { lead_id } => (RunAction::Update, lead_id, vec![]),
-                PullAction::Skip { reason } => (RunAction::Skip, 0, vec![skip_words(&reason).to_string()]),
-                PullAction::Invalid { reasons } => (RunAction::Invalid, 0, reasons),
-            };
-            let email = item.email.unwrap_or_default();
-            RunItem {
-                changes: item.changes,
-                notes: item.notes,
-                record: item.record,
-                ..RunItem::planned(seq as i64, lead_id, email, Some(item.contact_id), action, reasons, mode)
-            }
-        })
-        .collect()
+/// The plan's rows as run items, one at a time as the run's journal takes them (the plan is
+/// never held twice).
+fn run_items(items: impl IntoIterator<Item = PullItem>, mode: RunMode) -> impl Iterator<Item = RunItem> {
+    items.into_iter().enumerate().map(move |(seq, item)| {
+        let (action, lead_id, reasons) = match item.action {
+            PullAction::New => (RunAction::Create, 0, vec![]),
+            PullAction::Update { lead_id } => (RunAction::Update, lead_id, vec![]),
+            PullAction::Skip { reason } => (RunAction::Skip, 0, vec![skip_words(&reason).to_string()]),
+            PullAction::Invalid { reasons } => (RunAction::Invalid, 0, reasons),
+        };
+        let email = item.email.unwrap_or_default();
+        RunItem {
+            changes: item.changes,
+            notes: item.notes,
+            record: item.record,
+            ..RunItem::planned(seq as i64, lead_id, email, Some(item.contact_id), action, reasons, mode)
+        }
+    })
 }
 
 fn new_run(prepared: &PreparedPull, mode: RunMode) -> NewRun {
@@ -427,8 +425,8 @@ fn new_run(prepared: &PreparedPull, mode: RunMode) -> NewRun {
 
 /// Keeps the plan as a preview run; changes no lead.
 pub fn record_pull_preview(store: &mut Store, prepared: &PreparedPull) -> Result<i64, SyncError> {
-    let items = run_items(prepared.items.clone(), RunMode::Preview);
-    Ok(store.create_run(&new_run(prepared, RunMode::Preview), &items)?)
+    let items = run_items(prepared.items.iter().cloned(), RunMode::Preview);
+    Ok(store.create_run(&new_run(prepared, RunMode::Preview), items)?)
 }
 
 /// Journals the plan, then applies it a thousand rows per transaction, reporting each chunk.
@@ -443,8 +441,7 @@ pub fn run_pull(
 ) -> Result<Run, SyncError> {
     store.replace_owners(&prepared.owners)?;
     let items = run_items(std::mem::take(&mut prepared.items), RunMode::Live);
-    let run_id = store.create_run(&new_run(&prepared, RunMode::Live), &items)?;
-    drop(items);
+    let run_id = store.create_run(&new_run(&prepared, RunMode::Live), items)?;
     apply_pending(store, run_id, prepared.api_calls, cancel, progress)
 }
 

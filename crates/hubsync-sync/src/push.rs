@@ -457,27 +457,24 @@ fn skip_reason(reason: &SkipReason) -> &'static str {
     }
 }
 
-/// The plan's rows as run items; a live run's writes have no outcome until HubSpot answers.
-/// Takes the rows by value: at 100,000 leads a copy of the plan is a hundred megabytes.
-fn run_items(items: Vec<PlanItem>, mode: RunMode) -> Vec<RunItem> {
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(seq, item)| {
-            let (action, reasons) = match item.action {
-                Action::Update { .. } => (RunAction::Update, vec![]),
-                Action::Create => (RunAction::Create, vec![]),
-                Action::Skip { reason } => (RunAction::Skip, vec![skip_reason(&reason).to_string()]),
-                Action::Invalid { reasons } => (RunAction::Invalid, reasons),
-            };
-            RunItem {
-                changes: item.changes,
-                notes: item.notes,
-                record: item.record,
-                ..RunItem::planned(seq as i64, item.lead_id, item.email, item.contact_id, action, reasons, mode)
-            }
-        })
-        .collect()
+/// The plan's rows as run items, one at a time as the run's journal takes them; a live run's
+/// writes have no outcome until HubSpot answers. The plan is never held twice: at 1,000,000
+/// leads a copy of it is gigabytes.
+fn run_items(items: impl IntoIterator<Item = PlanItem>, mode: RunMode) -> impl Iterator<Item = RunItem> {
+    items.into_iter().enumerate().map(move |(seq, item)| {
+        let (action, reasons) = match item.action {
+            Action::Update { .. } => (RunAction::Update, vec![]),
+            Action::Create => (RunAction::Create, vec![]),
+            Action::Skip { reason } => (RunAction::Skip, vec![skip_reason(&reason).to_string()]),
+            Action::Invalid { reasons } => (RunAction::Invalid, reasons),
+        };
+        RunItem {
+            changes: item.changes,
+            notes: item.notes,
+            record: item.record,
+            ..RunItem::planned(seq as i64, item.lead_id, item.email, item.contact_id, action, reasons, mode)
+        }
+    })
 }
 
 fn new_run(prepared: &PreparedPush, mode: RunMode) -> NewRun {
@@ -512,8 +509,8 @@ pub fn failed_emails(store: &Store, run_id: i64) -> Result<Vec<String>, SyncErro
 /// Records the plan as a preview run (the history keeps every preview). Writes nothing to
 /// HubSpot and changes no lead.
 pub fn record_preview(store: &mut Store, prepared: &PreparedPush) -> Result<i64, SyncError> {
-    let items = run_items(prepared.plan.items.clone(), RunMode::Preview);
-    Ok(store.create_run(&new_run(prepared, RunMode::Preview), &items)?)
+    let items = run_items(prepared.plan.items.iter().cloned(), RunMode::Preview);
+    Ok(store.create_run(&new_run(prepared, RunMode::Preview), items)?)
 }
 
 /// Runs the plan for real: journals it, then writes it. Returns the finished (or interrupted)
@@ -527,9 +524,8 @@ pub async fn run_push(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Run, SyncError> {
     let items = run_items(std::mem::take(&mut prepared.plan.items), RunMode::Live);
-    let run_id = store.create_run(&new_run(&prepared, RunMode::Live), &items)?;
-    let pending: Vec<RunItem> = items.into_iter().filter(|i| i.outcome.is_none()).collect();
-    write(store, client, run_id, prepared.api_calls, pending, options.concurrency, cancel, progress)
+    let run_id = store.create_run(&new_run(&prepared, RunMode::Live), items)?;
+    write(store, client, run_id, prepared.api_calls, &Writing::new(options.concurrency), cancel, progress)
         .instrument(tracing::info_span!("push", run_id))
         .await
 }
@@ -556,9 +552,8 @@ pub async fn resume_push(
         return Err(SyncError::OtherPortal { run_id, run_portal, connected });
     }
     let run = store.reopen_run(run_id)?;
-    let pending = store.pending_items(run_id)?;
-    tracing::info!(run_id, pending = pending.len(), "resuming");
-    write(store, client, run_id, run.api_calls, pending, options.concurrency, cancel, progress)
+    tracing::info!(run_id, pending = run.counts.pending, "resuming");
+    write(store, client, run_id, run.api_calls, &Writing::new(options.concurrency), cancel, progress)
         .instrument(tracing::info_span!("push", run_id, resumed = true))
         .await
 }
@@ -587,41 +582,67 @@ struct Batch {
     jobs: Vec<Job>,
 }
 
-fn batches(items: Vec<RunItem>) -> (VecDeque<Batch>, Vec<ItemResult>) {
-    let mut updates = Vec::new();
-    let mut creates = Vec::new();
-    let mut archives = Vec::new();
-    let mut unwritable = Vec::new();
-    for item in items {
-        let properties: BTreeMap<String, String> =
-            item.changes.iter().filter_map(|c| Some((c.property.clone(), c.after.clone()?))).collect();
-        match (item.action, item.contact_id) {
-            (RunAction::Update, Some(contact_id)) => updates.push(Job { seq: item.seq, key: contact_id, properties }),
-            (RunAction::Create, _) => creates.push(Job { seq: item.seq, key: item.email.to_lowercase(), properties }),
-            (RunAction::Archive, Some(contact_id)) => archives.push(Job { seq: item.seq, key: contact_id, properties }),
-            // Only a damaged journal gets here; say so on the row rather than guess.
-            (action, _) => unwritable.push(ItemResult {
-                seq: item.seq,
-                outcome: ItemOutcome::Failed,
-                contact_id: None,
-                error: Some(format!("the journal holds a pending {} row without a contact id", action.as_str())),
-            }),
-        }
+/// A live run's rows sorted into batches of 100 by kind, a page of the journal at a time. A
+/// part-filled batch waits for the next page, so reading the journal in pages adds no call.
+#[derive(Default)]
+struct Batcher {
+    updates: Vec<Job>,
+    creates: Vec<Job>,
+    archives: Vec<Job>,
+}
+
+impl Batcher {
+    fn is_empty(&self) -> bool {
+        self.updates.is_empty() && self.creates.is_empty() && self.archives.is_empty()
     }
-    let mut queue = VecDeque::new();
-    for (kind, jobs) in [(WriteKind::Update, updates), (WriteKind::Upsert, creates), (WriteKind::Archive, archives)] {
-        // Each batch gets its own 100-slot vector (`split_off` would leave every batch holding
-        // the capacity of all the rows after it).
-        let mut jobs = jobs.into_iter();
-        loop {
-            let batch: Vec<Job> = jobs.by_ref().take(BATCH_LIMIT).collect();
-            if batch.is_empty() {
-                break;
+
+    /// Takes a page of rows. Returns the batches now full (every batch, part-filled too, when
+    /// `last`) and, failed, the rows no batch can take.
+    fn add(&mut self, items: Vec<RunItem>, last: bool) -> (VecDeque<Batch>, Vec<ItemResult>) {
+        let mut unwritable = Vec::new();
+        for item in items {
+            let properties: BTreeMap<String, String> =
+                item.changes.iter().filter_map(|c| Some((c.property.clone(), c.after.clone()?))).collect();
+            match (item.action, item.contact_id) {
+                (RunAction::Update, Some(contact_id)) => {
+                    self.updates.push(Job { seq: item.seq, key: contact_id, properties })
+                }
+                (RunAction::Create, _) => {
+                    self.creates.push(Job { seq: item.seq, key: item.email.to_lowercase(), properties })
+                }
+                (RunAction::Archive, Some(contact_id)) => {
+                    self.archives.push(Job { seq: item.seq, key: contact_id, properties })
+                }
+                // Only a damaged journal gets here; say so on the row rather than guess.
+                (action, _) => unwritable.push(ItemResult {
+                    seq: item.seq,
+                    outcome: ItemOutcome::Failed,
+                    contact_id: None,
+                    error: Some(format!("the journal holds a pending {} row without a contact id", action.as_str())),
+                }),
             }
-            queue.push_back(Batch { kind, jobs: batch });
         }
+        let mut queue = VecDeque::new();
+        for (kind, jobs) in [
+            (WriteKind::Update, &mut self.updates),
+            (WriteKind::Upsert, &mut self.creates),
+            (WriteKind::Archive, &mut self.archives),
+        ] {
+            let full = if last { jobs.len() } else { jobs.len() / BATCH_LIMIT * BATCH_LIMIT };
+            let waiting = jobs.split_off(full);
+            // Each batch gets its own 100-slot vector (`split_off` would leave every batch
+            // holding the capacity of all the rows after it).
+            let mut ready = std::mem::replace(jobs, waiting).into_iter();
+            loop {
+                let batch: Vec<Job> = ready.by_ref().take(BATCH_LIMIT).collect();
+                if batch.is_empty() {
+                    break;
+                }
+                queue.push_back(Batch { kind, jobs: batch });
+            }
+        }
+        (queue, unwritable)
     }
-    (queue, unwritable)
 }
 
 /// A batch's reply: its rows' results, or none for an archive (HubSpot answers 204).
@@ -770,71 +791,99 @@ fn outcomes(batch: &Batch, outcome: BatchOutcome, resent: &HashSet<i64>) -> Vec<
         .collect()
 }
 
-/// Writes a live run's pending rows, step by step (each step whole before the next), and
-/// finishes the run: completed, or interrupted with the reason it stopped.
-#[allow(clippy::too_many_arguments)]
+/// Pending rows read back from the journal at a time while writing: a run of any size is
+/// written in bounded memory.
+const WRITE_PAGE: usize = 10_000;
+
+/// How a live run's rows go out: batches in flight at once, and the journal's page.
+pub(crate) struct Writing {
+    concurrency: usize,
+    page: usize,
+}
+
+impl Writing {
+    pub(crate) fn new(concurrency: usize) -> Writing {
+        Writing { concurrency, page: WRITE_PAGE }
+    }
+}
+
+/// Writes a live run's pending rows, read from its journal a page at a time, step by step
+/// (each step whole before the next), and finishes the run: completed, or interrupted with the
+/// reason it stopped.
 pub(crate) async fn write(
     store: &mut Store,
     client: &HubSpotClient,
     run_id: i64,
     calls_before: u64,
-    pending: Vec<RunItem>,
-    concurrency: usize,
+    writing: &Writing,
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Run, SyncError> {
     let base = client.api_calls();
     let calls = |client: &HubSpotClient| calls_before + (client.api_calls() - base);
-    let total = pending.len() as u64;
-    let mut steps: BTreeMap<u32, Vec<RunItem>> = BTreeMap::new();
-    for item in pending {
-        steps.entry(item.step).or_default().push(item);
-    }
+    let total = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?.counts.pending;
     // Creates an earlier session sent without recording the reply: HubSpot now calls them
     // "not new", yet this run made them.
     let resent = store.sent_pending(run_id)?;
     let mut done = 0;
     let mut stop: Option<String> = None;
     progress(Progress { phase: Phase::Writing, done, total });
-    for (step, items) in steps {
+    'steps: for step in store.pending_steps(run_id)? {
         // A later step builds on the earlier one for the same contact: where that failed, so does this.
         let failed_before: HashSet<String> =
             if step == 0 { HashSet::new() } else { store.failed_contacts(run_id, step - 1)? };
-        let (blocked, items): (Vec<RunItem>, Vec<RunItem>) =
-            items.into_iter().partition(|i| i.contact_id.as_ref().is_some_and(|c| failed_before.contains(c)));
-        let mut unwritable: Vec<ItemResult> = blocked
-            .iter()
-            .map(|i| ItemResult {
-                seq: i.seq,
-                outcome: ItemOutcome::Failed,
-                contact_id: i.contact_id.clone(),
-                error: Some(format!("not written: this contact's step {} row failed", step - 1)),
-            })
-            .collect();
-        let (queue, damaged) = batches(items);
-        unwritable.extend(damaged);
-        if !unwritable.is_empty() {
-            store.record_outcomes(run_id, &unwritable, calls(client))?;
-            done += unwritable.len() as u64;
-            progress(Progress { phase: Phase::Writing, done, total });
-        }
-        stop = write_batches(
-            store,
-            client,
-            run_id,
-            queue,
-            &resent,
-            concurrency,
-            cancel,
-            &mut |landed| {
-                done += landed;
+        let mut batcher = Batcher::default();
+        let mut after_seq = -1;
+        loop {
+            let page = store.pending_items_at_step(run_id, step, after_seq, writing.page)?;
+            let last = page.len() < writing.page;
+            // Cancelled with rows still to send: they stay pending for a resume.
+            if cancel.is_cancelled() && !(page.is_empty() && batcher.is_empty()) {
+                stop = Some(cancel.reason());
+                break 'steps;
+            }
+            if let Some(item) = page.last() {
+                after_seq = item.seq;
+            }
+            let (blocked, items): (Vec<RunItem>, Vec<RunItem>) =
+                page.into_iter().partition(|i| i.contact_id.as_ref().is_some_and(|c| failed_before.contains(c)));
+            let mut unwritable: Vec<ItemResult> = blocked
+                .iter()
+                .map(|i| ItemResult {
+                    seq: i.seq,
+                    outcome: ItemOutcome::Failed,
+                    contact_id: i.contact_id.clone(),
+                    error: Some(format!("not written: this contact's step {} row failed", step - 1)),
+                })
+                .collect();
+            let (queue, damaged) = batcher.add(items, last);
+            unwritable.extend(damaged);
+            if !unwritable.is_empty() {
+                store.record_outcomes(run_id, &unwritable, calls(client))?;
+                done += unwritable.len() as u64;
                 progress(Progress { phase: Phase::Writing, done, total });
-            },
-            &calls,
-        )
-        .await?;
-        if stop.is_some() {
-            break;
+            }
+            stop = write_batches(
+                store,
+                client,
+                run_id,
+                queue,
+                &resent,
+                writing.concurrency,
+                cancel,
+                &mut |landed| {
+                    done += landed;
+                    progress(Progress { phase: Phase::Writing, done, total });
+                },
+                &calls,
+            )
+            .await?;
+            if stop.is_some() {
+                break 'steps;
+            }
+            if last {
+                break;
+            }
         }
     }
     store.finish_run(run_id, stop.as_deref(), calls(client))?;
@@ -922,7 +971,7 @@ mod tests {
             .map(|i| item(i, RunAction::Update))
             .chain((250..301).map(|i| item(i, RunAction::Create)))
             .collect();
-        let (queue, unwritable) = batches(items);
+        let (queue, unwritable) = Batcher::default().add(items, true);
         assert!(unwritable.is_empty());
         let sizes: Vec<(WriteKind, usize)> = queue.iter().map(|b| (b.kind, b.jobs.len())).collect();
         assert_eq!(
@@ -930,5 +979,103 @@ mod tests {
             vec![(WriteKind::Update, 100), (WriteKind::Update, 100), (WriteKind::Update, 50), (WriteKind::Upsert, 51)]
         );
         assert_eq!(queue[3].jobs[0].key, "l250@example.com", "upserts key by the lowercased email");
+    }
+
+    #[test]
+    fn a_part_filled_batch_waits_for_the_next_page_of_the_journal() {
+        let item = |seq: i64, action| RunItem {
+            contact_id: (action == RunAction::Update).then(|| seq.to_string()),
+            ..RunItem::planned(seq, seq, format!("l{seq}@example.com"), None, action, vec![], RunMode::Live)
+        };
+        let mut batcher = Batcher::default();
+        let sizes = |queue: &VecDeque<Batch>| queue.iter().map(|b| (b.kind, b.jobs.len())).collect::<Vec<_>>();
+        // Pages of 130 rows: 150 updates then 110 creates, as a journal read in pages holds them.
+        let (first, _) = batcher.add((0..130).map(|i| item(i, RunAction::Update)).collect(), false);
+        assert_eq!(sizes(&first), vec![(WriteKind::Update, 100)], "30 updates wait");
+        let page: Vec<RunItem> = (130..150)
+            .map(|i| item(i, RunAction::Update))
+            .chain((150..260).map(|i| item(i, RunAction::Create)))
+            .collect();
+        let (second, _) = batcher.add(page, false);
+        assert_eq!(sizes(&second), vec![(WriteKind::Upsert, 100)], "50 updates and 10 creates wait");
+        let (last, unwritable) = batcher.add(Vec::new(), true);
+        assert_eq!(sizes(&last), vec![(WriteKind::Update, 50), (WriteKind::Upsert, 10)]);
+        assert!(unwritable.is_empty() && batcher.is_empty());
+        let seqs: Vec<i64> =
+            [first, second, last].iter().flatten().flat_map(|b| b.jobs.iter().map(|j| j.seq)).collect();
+        assert_eq!(seqs.len(), 260, "every row in exactly one batch");
+        assert_eq!(seqs.iter().collect::<HashSet<_>>().len(), 260);
+    }
+
+    /// A push of 250 leads (130 known and changed, 120 new) written from a journal read 7 rows
+    /// at a time: batches span the pages, so the calls stay at the floor, and a run cancelled
+    /// between pages resumes with every row landing once.
+    #[tokio::test]
+    async fn a_journal_read_in_small_pages_writes_every_row_once_in_full_batches() {
+        use hubsync_hubspot::{ClientConfig, PortalLimiter, RateLimitSettings, Secret};
+        use hubsync_sandbox::{Fixture, PrivateToken, Sandbox, SandboxConfig};
+        use hubsync_store::{ImportOptions, LeadRow, RunStatus, SystemClock};
+
+        let known = 130;
+        let contacts: Vec<serde_json::Value> = (0..known)
+            .map(|i| json!({ "properties": { "email": format!("lead{i}@example.com"), "company": "Old" } }))
+            .collect();
+        let fixture = Fixture::from_json(&json!({ "contacts": contacts }).to_string()).unwrap();
+        let sandbox = Sandbox::start(SandboxConfig {
+            rate_limits: false,
+            fixture: Some(fixture),
+            private_tokens: vec![PrivateToken::new("pat-paged")],
+            ..SandboxConfig::default()
+        })
+        .await
+        .unwrap();
+        let limits = RateLimitSettings::private_app(100);
+        let client = HubSpotClient::new(
+            ClientConfig::new(sandbox.base_url(), limits),
+            Secret::new("pat-paged"),
+            Arc::new(PortalLimiter::new(limits)),
+        )
+        .unwrap();
+        let mut store = Store::open_in_memory(Arc::new(SystemClock)).unwrap();
+        store.set_mapping("company", "company", None).unwrap();
+        store.set_push_rules(Some(true), Some(true)).unwrap();
+        let rows: Vec<LeadRow> = (0..250)
+            .map(|i| LeadRow {
+                row: i + 1,
+                email: format!("lead{i}@example.com"),
+                values: vec![("company".into(), format!("Company {i}"))],
+            })
+            .collect();
+        store.import_leads(&rows, ImportOptions::default()).unwrap();
+
+        let mut prepared =
+            prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut |_| {}).await.unwrap();
+        assert_eq!((prepared.plan.counts.update, prepared.plan.counts.create), (130, 120));
+        let items = run_items(std::mem::take(&mut prepared.plan.items), RunMode::Live);
+        let run_id = store.create_run(&new_run(&prepared, RunMode::Live), items).unwrap();
+        let paged = Writing { concurrency: 1, page: 7 };
+        let before = client.api_calls();
+        // Cancelled once the first batch (100 updates) has landed: the rest stay pending.
+        let cancel = Cancel::default();
+        let run = write(&mut store, &client, run_id, 0, &paged, &cancel, &mut |p| {
+            if p.done >= 100 {
+                cancel.cancel();
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!((run.status, run.counts.pending), (RunStatus::Interrupted, 150));
+        store.reopen_run(run_id).unwrap();
+        let run = write(&mut store, &client, run_id, 0, &paged, &Cancel::default(), &mut |_| {}).await.unwrap();
+        assert_eq!(
+            (run.status, run.counts.updated, run.counts.created, run.counts.failed),
+            (RunStatus::Completed, 130, 120, 0)
+        );
+        // 130 updates and 120 creates: two batches of each, however the pages fell.
+        assert_eq!(client.api_calls() - before, 4);
+        for i in [0, 129, 130, 249] {
+            let lead = store.lead_by_email(&format!("lead{i}@example.com")).unwrap().unwrap();
+            assert!(lead.hubspot_id.is_some(), "lead {i} is linked to its contact");
+        }
     }
 }

@@ -17,7 +17,9 @@ use serde_json::json;
 use tracing::Instrument;
 
 use crate::convert::lifecycle_moves_backward;
-use crate::push::{Cancel, Estimate, Phase, Progress, PushOptions, SyncError, estimate_at_limit, read_by_id, write};
+use crate::push::{
+    Cancel, Estimate, Phase, Progress, PushOptions, SyncError, Writing, estimate_at_limit, read_by_id, write,
+};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct UndoOptions {
@@ -374,13 +376,12 @@ fn new_run(prepared: &PreparedUndo, mode: RunMode) -> NewRun {
 
 /// Records the undo's plan as a preview run. Writes nothing.
 pub fn record_undo_preview(store: &mut Store, prepared: &PreparedUndo) -> Result<i64, SyncError> {
-    let items: Vec<RunItem> = prepared
+    let items = prepared
         .items
         .iter()
         .cloned()
-        .map(|item| RunItem { outcome: RunMode::Preview.initial_outcome(item.outcome), ..item })
-        .collect();
-    Ok(store.create_run(&new_run(prepared, RunMode::Preview), &items)?)
+        .map(|item| RunItem { outcome: RunMode::Preview.initial_outcome(item.outcome), ..item });
+    Ok(store.create_run(&new_run(prepared, RunMode::Preview), items)?)
 }
 
 /// Runs the undo for real: journals it, then writes it step by step. The plan is consumed.
@@ -392,10 +393,8 @@ pub async fn run_undo(
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Run, SyncError> {
-    let items = std::mem::take(&mut prepared.items);
-    let run_id = store.create_run(&new_run(&prepared, RunMode::Live), &items)?;
-    let pending: Vec<RunItem> = items.into_iter().filter(|i| i.outcome.is_none()).collect();
-    write(store, client, run_id, prepared.api_calls, pending, options.concurrency, cancel, progress)
+    let run_id = store.create_run(&new_run(&prepared, RunMode::Live), std::mem::take(&mut prepared.items))?;
+    write(store, client, run_id, prepared.api_calls, &Writing::new(options.concurrency), cancel, progress)
         .instrument(tracing::info_span!("undo", run_id, undo_of = prepared.undo_of))
         .await
 }

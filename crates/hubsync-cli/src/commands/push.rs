@@ -2,7 +2,7 @@
 //! preview run; or, after a confirmation, the live run with a progress bar. Ctrl-C stops a live
 //! run between batches and leaves it resumable.
 
-use hubsync_store::{Portal, Run, RunStatus};
+use hubsync_store::{ItemOutcome, Portal, Run, RunItemFilter, RunStatus};
 use hubsync_sync::{
     Action, Cancel, Counts, Estimate, Phase, PlanItem, PreparedPush, Progress, PushOptions, prepare_push,
     record_preview, run_push,
@@ -85,12 +85,9 @@ pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
 
 /// Prints a live run's result; an interrupted run is an error that says how to resume it.
 pub fn finish(ctx: &Context, run: Run) -> anyhow::Result<()> {
-    let failed: Vec<_> = ctx
-        .store
-        .run_items(run.id)?
-        .into_iter()
-        .filter(|i| i.outcome == Some(hubsync_store::ItemOutcome::Failed))
-        .collect();
+    // Only the failed rows are read: the run may have a million.
+    let only_failed = RunItemFilter { outcome: Some(ItemOutcome::Failed), ..RunItemFilter::default() };
+    let failed = ctx.store.run_items_page(run.id, &only_failed, 0, u64::MAX)?.items;
     if run.status != RunStatus::Completed {
         let reason = run.stop_reason.clone().unwrap_or_else(|| "it stopped early".into());
         let message =

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use hubsync_hubspot::RateLimitSeen;
-use hubsync_store::{Portal, PortalStatus, PushRules, TokenKind};
+use hubsync_store::{LeadFilter, LeadQuery, Portal, PortalStatus, PushRules, TokenKind};
 use serde::Serialize;
 
 use crate::commands::connect::describe_rate_limit;
@@ -59,9 +59,11 @@ pub struct PortalCheck {
 pub async fn run(ctx: &Context) -> anyhow::Result<()> {
     let store = &ctx.store;
     let fields = store.fields()?;
+    let linked = LeadQuery { filters: vec![LeadFilter::Linked { linked: true }], limit: 0, ..LeadQuery::default() };
     let counts = Counts {
         leads: store.lead_count()?,
-        linked_leads: store.leads()?.iter().filter(|l| l.hubspot_id.is_some()).count(),
+        // Counted in SQL: reading every lead to count the linked ones would hold the whole table.
+        linked_leads: store.query_leads(&linked)?.total as usize,
         custom_fields: fields.iter().filter(|f| !f.builtin).count(),
         mappings: store.mappings()?.len(),
     };

@@ -92,6 +92,7 @@ fn preview_then_confirmed_push_then_history() {
     let ids: Vec<&Value> = leads["leads"].as_array().unwrap().iter().map(|l| &l["hubspot_id"]).collect();
     assert_eq!((ids[0], ids[1]), (&json!("9001"), &json!("9002")), "matched leads are linked, written or skipped");
     assert!(ids[2].is_string() && ids[3].is_string(), "new ids written back: {leads}");
+    assert_eq!(hub.json(&["status"])["counts"]["linked_leads"], 4, "status counts the linked leads");
 
     let runs = hub.json(&["runs", "list"]);
     let modes: Vec<&str> = runs["runs"].as_array().unwrap().iter().map(|r| r["mode"].as_str().unwrap()).collect();

@@ -316,3 +316,49 @@ fn a_runs_rows_are_read_a_filtered_page_at_a_time_with_the_total() {
     assert_eq!(store.run_items_page(999, &all, 0, 10).unwrap().total, 0);
     assert_eq!(store.newest_run_id().unwrap(), Some(other));
 }
+
+#[test]
+fn a_run_is_recorded_from_rows_made_one_at_a_time_its_status_from_all_of_them() {
+    let mut store = store();
+    let lead = store.add_lead("s@example.com", &[]).unwrap();
+    // Every row has its outcome: a live run with nothing to write is complete at once.
+    let settled = (0..3).map(|seq| item(seq, lead.id, "s@example.com", RunAction::Skip, Some(ItemOutcome::Skipped)));
+    let done = store.create_run(&new_run(RunMode::Live), settled).unwrap();
+    let run = store.run(done).unwrap().unwrap();
+    assert_eq!((run.status, run.counts.skip), (RunStatus::Completed, 3));
+    assert!(run.ended_at.is_some() && !run.is_resumable());
+    // The last row made is the only one to write: the run waits for it.
+    let rows = (0..3).map(|seq| match seq {
+        2 => item(seq, lead.id, "s@example.com", RunAction::Create, None),
+        _ => item(seq, lead.id, "s@example.com", RunAction::Skip, Some(ItemOutcome::Skipped)),
+    });
+    let waiting = store.create_run(&new_run(RunMode::Live), rows).unwrap();
+    let run = store.run(waiting).unwrap().unwrap();
+    assert_eq!((run.status, run.counts.pending, run.ended_at), (RunStatus::Running, 1, None));
+    assert!(run.is_resumable());
+}
+
+#[test]
+fn a_live_runs_pending_rows_are_read_a_step_and_a_page_at_a_time() {
+    let mut store = store();
+    // Steps interleaved by seq, as an undo's are; row 4 has already landed.
+    let items: Vec<RunItem> = (0..7)
+        .map(|seq| {
+            let outcome = (seq == 4).then_some(ItemOutcome::Updated);
+            RunItem { step: (seq % 2) as u32, ..item(seq, 1, "p@example.com", RunAction::Update, outcome) }
+        })
+        .collect();
+    let run_id = store.create_run(&new_run(RunMode::Live), &items).unwrap();
+    assert_eq!(store.pending_steps(run_id).unwrap(), vec![0, 1]);
+    let page = |step, after, limit| -> Vec<i64> {
+        store.pending_items_at_step(run_id, step, after, limit).unwrap().iter().map(|i| i.seq).collect()
+    };
+    assert_eq!(page(0, -1, 2), vec![0, 2]);
+    assert_eq!(page(0, 2, 2), vec![6], "row 4 is not pending");
+    assert_eq!(page(0, 6, 2), Vec::<i64>::new());
+    assert_eq!(page(1, -1, 10), vec![1, 3, 5]);
+    let landed: Vec<ItemResult> =
+        [0, 2, 6].map(|seq| ItemResult { seq, outcome: ItemOutcome::Updated, contact_id: None, error: None }).into();
+    store.record_outcomes(run_id, &landed, 1).unwrap();
+    assert_eq!(store.pending_steps(run_id).unwrap(), vec![1], "step 0 is written");
+}

@@ -1,12 +1,13 @@
 //! What the sync benchmarks share: the sandbox as its own process (the bench binary,
-//! re-executed), at HubSpot's limits, with an OAuth app that approves at once; an OAuth token
-//! from it, so the portal applies the OAuth limit; and the process's peak memory.
+//! re-executed), at HubSpot's limits, with an OAuth app that approves at once and a private-app
+//! token on the Professional tier; an OAuth token from it, so the portal applies the OAuth limit;
+//! and the process's peak memory.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use hubsync_sandbox::{Fixture, OAuthClient, Sandbox, SandboxConfig};
+use hubsync_sandbox::{ApiTier, Fixture, OAuthClient, PrivateToken, Sandbox, SandboxConfig};
 use serde_json::Value;
 
 mod memory;
@@ -19,6 +20,9 @@ const CLIENT_ID: &str = "bench-client";
 const CLIENT_SECRET: &str = "bench-secret";
 const REDIRECT: &str = "http://localhost:47813/callback";
 pub const OAUTH_PER_WINDOW: u64 = 110;
+/// A private app's token the sandbox accepts, at the Professional tier's limit.
+pub const PRIVATE_TOKEN: &str = "pat-bench-professional";
+pub const PRIVATE_TIER: ApiTier = ApiTier::Professional;
 
 /// The sandbox process, as `SANDBOX_ROLE` says.
 pub async fn serve_sandbox(role: &str) {
@@ -31,6 +35,8 @@ pub async fn serve_sandbox(role: &str) {
         _ => panic!("{SANDBOX_ROLE}={role}: expected seed:N or fixture:PATH"),
     }
     config.oauth_auto_approve = true;
+    config.tier = PRIVATE_TIER;
+    config.private_tokens.push(PrivateToken::new(PRIVATE_TOKEN));
     config.oauth_clients.push(OAuthClient {
         client_id: CLIENT_ID.into(),
         client_secret: CLIENT_SECRET.into(),
