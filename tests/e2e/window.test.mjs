@@ -29,7 +29,7 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { closeSync, openSync, readFileSync, readdirSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -74,6 +74,50 @@ function freePort() {
   });
 }
 
+/**
+ * The app processes this run started that are still alive: the test binary, run with this run's
+ * throwaway data folder (`tests/e2e/run.sh` sets `XDG_DATA_HOME`), so no other Hubsync is touched.
+ */
+function strayApps() {
+  const dataHome = process.env.XDG_DATA_HOME;
+  if (!dataHome) return [];
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0];
+        const environment = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+        return command === APP_BINARY && environment.includes(`XDG_DATA_HOME=${dataHome}`);
+      } catch {
+        return false; // gone meanwhile, or not ours to read
+      }
+    })
+    .map(Number);
+}
+
+/**
+ * A driver that dies while closing its session can leave the app running, holding the virtual
+ * display: end it (politely, then not), and say so, since it means the session did not close.
+ */
+async function stopStrayApps() {
+  const stray = strayApps();
+  if (stray.length === 0) return;
+  console.warn(`the app outlived its WebDriver session (pid ${stray.join(", ")}); ending it`);
+  for (const signal of ["SIGTERM", "SIGKILL"]) {
+    for (const pid of strayApps()) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+    for (let waited = 0; waited < 5_000 && strayApps().length > 0; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (strayApps().length === 0) return;
+  }
+}
+
 const testId = (id) => `[data-testid="${id}"]`;
 // The Sync form's hint under the emails: how many leads the pasted emails pick.
 const EMAILS_HINT = '//*[@data-testid="sync-emails"]/following-sibling::*[contains(@class, "field-hint")]';
@@ -94,14 +138,17 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     assert.ok(APP_BINARY, "HUBSYNC_APP_BINARY must name the built app (tests/e2e/run.sh sets it)");
     const port = await freePort();
     const nativePort = await freePort();
-    const log = createWriteStream(DRIVER_LOG);
+    // The driver (and the app it starts, which inherits them) write straight to the log file: a
+    // pipe to this process would keep it alive for as long as any of them lives.
+    const log = openSync(DRIVER_LOG, "w");
     driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["ignore", log, log],
     });
-    driver.stdout.pipe(log);
-    driver.stderr.pipe(log);
+    closeSync(log);
     driverExit = new Promise((resolve) => driver.once("exit", resolve));
-    driver.once("error", (error) => log.write(`failed to start tauri-driver: ${error.message}\n`));
+    driver.once("error", (error) => {
+      console.error(`failed to start tauri-driver: ${error.message}`);
+    });
 
     const baseUrl = `http://127.0.0.1:${port}`;
     await waitFor("tauri-driver to accept connections", async () => {
@@ -129,6 +176,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
       driver.kill("SIGTERM");
       await driverExit;
     }
+    await stopStrayApps();
   });
 
   /** Runs a step; on failure keeps a screenshot of the window for the log. */
