@@ -10,7 +10,9 @@ use serde::Serialize;
 use crate::Result;
 use crate::error::{RowError, StoreError};
 use crate::fields::{Field, canonical_email};
-use crate::store::{CLEAR_VALUE, FIND_LEAD_BY_EMAIL_KEY, INSERT_LEAD, SET_VALUE, check_values};
+use crate::store::{
+    CLEAR_VALUE, FIND_LEAD_BY_EMAIL_KEY, INDEX_LEAD, INSERT_LEAD, SET_VALUE, UNINDEX_LEAD, check_values,
+};
 
 /// One lead of a bulk import: its email and raw values by field.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,6 +72,8 @@ struct Statements<'conn> {
     touch: CachedStatement<'conn>,
     set_value: CachedStatement<'conn>,
     clear_value: CachedStatement<'conn>,
+    unindex: CachedStatement<'conn>,
+    index: CachedStatement<'conn>,
 }
 
 impl<'conn> LeadImport<'conn> {
@@ -88,6 +92,8 @@ impl<'conn> LeadImport<'conn> {
             touch: conn.prepare_cached("UPDATE leads SET email = ?1, updated_at = ?2 WHERE id = ?3")?,
             set_value: conn.prepare_cached(SET_VALUE)?,
             clear_value: conn.prepare_cached(CLEAR_VALUE)?,
+            unindex: conn.prepare_cached(UNINDEX_LEAD)?,
+            index: conn.prepare_cached(INDEX_LEAD)?,
         };
         Ok(LeadImport {
             statements,
@@ -145,6 +151,7 @@ impl<'conn> LeadImport<'conn> {
         let id = match existing {
             Some(id) => {
                 statements.touch.execute(params![email, self.now, id])?;
+                statements.unindex.execute([id])?;
                 self.updated += 1;
                 id
             }
@@ -160,6 +167,7 @@ impl<'conn> LeadImport<'conn> {
                 None => statements.clear_value.execute(params![id, field])?,
             };
         }
+        statements.index.execute([id])?;
         Ok(())
     }
 

@@ -114,6 +114,10 @@ pub fn fold(text: &str) -> String {
     text.to_lowercase()
 }
 
+/// The ASCII letters `fold` makes of other characters: `k` of the Kelvin sign, `i` (and a dot
+/// above) of a dotted capital I. Only these; a test walks every character to keep it so.
+const LETTERS_FOLDED_FROM_BEYOND_ASCII: [char; 2] = ['i', 'k'];
+
 /// Whether `haystack` holds `needle`, which is already folded. ASCII text is compared in place:
 /// most values are, and a table search runs this on every value of every lead.
 fn contains_folded(haystack: &str, needle: &str) -> bool {
@@ -198,7 +202,9 @@ impl Sql {
     }
 
     fn field_condition(&mut self, field: &str, op: FieldOp, value: &str) {
-        let folded = Value::Text(fold(value.trim()));
+        let needle = fold(value.trim());
+        let indexed = op == FieldOp::Contains && self.in_index(&needle);
+        let folded = Value::Text(needle);
         if field == "email" {
             match op {
                 FieldOp::Equals => self.push("l.email_key = ?", [folded]),
@@ -212,16 +218,43 @@ impl Sql {
         let values_of = "l.id IN (SELECT lead_id FROM lead_values WHERE field_key = ?";
         match op {
             FieldOp::Equals => self.push(&format!("{values_of} AND hubsync_fold(value) = ?)"), [key, folded]),
+            // Only the leads the index found are checked, each by its own value: an `IN` list
+            // here would read the field's every value to make it.
+            FieldOp::Contains if indexed => self.push(
+                "EXISTS (SELECT 1 FROM lead_values v WHERE v.lead_id = l.id AND v.field_key = ?
+                 AND hubsync_contains(v.value, ?))",
+                [key, folded],
+            ),
             FieldOp::Contains => self.push(&format!("{values_of} AND hubsync_contains(value, ?))"), [key, folded]),
             FieldOp::IsEmpty => self.push(&format!("NOT {values_of})"), [key]),
             FieldOp::IsNotEmpty => self.push(&format!("{values_of})"), [key]),
         }
     }
 
-    /// Leads whose email or any value holds `needle` (folded). SQLite's own `LIKE` ignores ASCII
-    /// case and runs much faster than a function call a value, so it takes ASCII needles.
+    /// Limits the query to the leads whose search document (migration 0010) holds `needle`
+    /// (folded), when the index can tell; whether it could. A trigram index can't for a needle
+    /// shorter than three characters, nor for one holding the separator of a lead's values
+    /// (or a NUL), which could span two values.
+    fn in_index(&mut self, needle: &str) -> bool {
+        if needle.chars().count() < 3 || needle.contains(['\u{1f}', '\0']) {
+            return false;
+        }
+        // A phrase of the needle's trigrams, each at the position after the last: exactly the
+        // documents holding the needle.
+        let phrase = format!("\"{}\"", needle.replace('"', "\"\""));
+        self.push("l.id IN (SELECT rowid FROM lead_search WHERE lead_search MATCH ?)", [Value::Text(phrase)]);
+        true
+    }
+
+    /// Leads whose email or any value holds `needle` (folded): from the index, or for a needle
+    /// it can't take, by reading every value. SQLite's own `LIKE` ignores ASCII case and runs
+    /// much faster than a function call a value, so it takes ASCII needles, but for the two
+    /// letters other text folds to (`LETTERS_FOLDED_FROM_BEYOND_ASCII`), which it can't see.
     fn search(&mut self, needle: &str) {
-        let (test, pattern) = if needle.is_ascii() {
+        if self.in_index(needle) {
+            return;
+        }
+        let (test, pattern) = if needle.is_ascii() && !needle.contains(LETTERS_FOLDED_FROM_BEYOND_ASCII) {
             let escaped = needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
             ("{} LIKE ? ESCAPE '\\'", format!("%{escaped}%"))
         } else {
@@ -399,5 +432,17 @@ mod tests {
         assert!(!contains_folded("", "a"));
         assert!(!contains_folded("Chloe", &fold("Chloé")));
         assert!(contains_folded("Kelvin", &fold("\u{212A}ELVIN")), "the Kelvin sign folds to an ASCII k");
+    }
+
+    #[test]
+    fn only_two_letters_fold_into_ascii_from_beyond_it() {
+        let mut made: Vec<char> = (0..=u32::from(char::MAX))
+            .filter_map(char::from_u32)
+            .filter(|c| !c.is_ascii())
+            .flat_map(|c| fold(&c.to_string()).chars().filter(char::is_ascii).collect::<Vec<_>>())
+            .collect();
+        made.sort();
+        made.dedup();
+        assert_eq!(made, LETTERS_FOLDED_FROM_BEYOND_ASCII, "the search's LIKE path must not take these");
     }
 }
