@@ -167,6 +167,8 @@ impl Order {
 struct Sql {
     conditions: Vec<String>,
     params: Vec<Value>,
+    /// Whether a condition reads the search index.
+    indexed: bool,
 }
 
 impl Sql {
@@ -203,7 +205,7 @@ impl Sql {
 
     fn field_condition(&mut self, field: &str, op: FieldOp, value: &str) {
         let needle = fold(value.trim());
-        let indexed = op == FieldOp::Contains && self.in_index(&needle);
+        let indexed = op == FieldOp::Contains && self.limit_to_index(&needle);
         let folded = Value::Text(needle);
         if field == "email" {
             match op {
@@ -232,10 +234,10 @@ impl Sql {
     }
 
     /// Limits the query to the leads whose search document (migration 0010) holds `needle`
-    /// (folded), when the index can tell; whether it could. A trigram index can't for a needle
-    /// shorter than three characters, nor for one holding the separator of a lead's values
-    /// (or a NUL), which could span two values.
-    fn in_index(&mut self, needle: &str) -> bool {
+    /// (folded), and says so; or, when the index can't tell, adds nothing and says that. A
+    /// trigram index can't for a needle shorter than three characters, nor for one holding the
+    /// separator of a lead's values (or a NUL), which could span two of them.
+    fn limit_to_index(&mut self, needle: &str) -> bool {
         if needle.chars().count() < 3 || needle.contains(['\u{1f}', '\0']) {
             return false;
         }
@@ -243,6 +245,7 @@ impl Sql {
         // documents holding the needle.
         let phrase = format!("\"{}\"", needle.replace('"', "\"\""));
         self.push("l.id IN (SELECT rowid FROM lead_search WHERE lead_search MATCH ?)", [Value::Text(phrase)]);
+        self.indexed = true;
         true
     }
 
@@ -251,7 +254,7 @@ impl Sql {
     /// much faster than a function call a value, so it takes ASCII needles, but for the two
     /// letters other text folds to (`LETTERS_FOLDED_FROM_BEYOND_ASCII`), which it can't see.
     fn search(&mut self, needle: &str) {
-        if self.in_index(needle) {
+        if self.limit_to_index(needle) {
             return;
         }
         let (test, pattern) = if needle.is_ascii() && !needle.contains(LETTERS_FOLDED_FROM_BEYOND_ASCII) {
@@ -301,7 +304,7 @@ impl Store {
             },
         };
         let where_clause = sql.where_clause();
-        let (total, mut leads) = if needle.is_empty() {
+        let (total, mut leads) = if needle.is_empty() && !sql.indexed {
             let total: i64 = self.conn.query_row(
                 &format!("SELECT COUNT(*) FROM leads l {where_clause}"),
                 params_from_iter(&sql.params),
@@ -319,8 +322,8 @@ impl Store {
             };
             (total as u64, leads)
         } else {
-            // A search reads every value whatever the page: one pass lists the matches in order,
-            // rather than one to count them and another for the page.
+            // A search, or a filter the index answers, reads every match whatever the page: one
+            // pass lists them in order, rather than one to count them and another for the page.
             let (join, order, mut params) = order.sql(direction);
             params.extend(sql.params.iter().cloned());
             let mut stmt = self
