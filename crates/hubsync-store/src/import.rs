@@ -10,9 +10,7 @@ use serde::Serialize;
 use crate::Result;
 use crate::error::{RowError, StoreError};
 use crate::fields::{Field, canonical_email};
-use crate::store::{
-    CLEAR_VALUE, FIND_LEAD_BY_EMAIL_KEY, INDEX_LEAD, INSERT_LEAD, SET_VALUE, UNINDEX_LEAD, check_values,
-};
+use crate::store::{CLEAR_VALUE, FIND_LEAD_BY_EMAIL_KEY, INDEX_LEAD, INSERT_LEAD, SET_VALUE, check_values};
 
 /// One lead of a bulk import: its email and raw values by field.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,7 +70,6 @@ struct Statements<'conn> {
     touch: CachedStatement<'conn>,
     set_value: CachedStatement<'conn>,
     clear_value: CachedStatement<'conn>,
-    unindex: CachedStatement<'conn>,
     index: CachedStatement<'conn>,
 }
 
@@ -92,7 +89,6 @@ impl<'conn> LeadImport<'conn> {
             touch: conn.prepare_cached("UPDATE leads SET email = ?1, updated_at = ?2 WHERE id = ?3")?,
             set_value: conn.prepare_cached(SET_VALUE)?,
             clear_value: conn.prepare_cached(CLEAR_VALUE)?,
-            unindex: conn.prepare_cached(UNINDEX_LEAD)?,
             index: conn.prepare_cached(INDEX_LEAD)?,
         };
         Ok(LeadImport {
@@ -151,7 +147,6 @@ impl<'conn> LeadImport<'conn> {
         let id = match existing {
             Some(id) => {
                 statements.touch.execute(params![email, self.now, id])?;
-                statements.unindex.execute([id])?;
                 self.updated += 1;
                 id
             }

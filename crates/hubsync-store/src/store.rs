@@ -122,14 +122,14 @@ pub(crate) const INSERT_LEAD: &str =
 pub(crate) const SET_VALUE: &str = "INSERT INTO lead_values (lead_id, field_key, value) VALUES (?1, ?2, ?3)
      ON CONFLICT (lead_id, field_key) DO UPDATE SET value = excluded.value";
 pub(crate) const CLEAR_VALUE: &str = "DELETE FROM lead_values WHERE lead_id = ?1 AND field_key = ?2";
-/// A lead's search document (migration 0010) from its email and values as stored: every write of
-/// them ends with these, in the same transaction, so a search never sees text a lead no longer
-/// has. A new lead needs only the insert.
-pub(crate) const UNINDEX_LEAD: &str = "DELETE FROM lead_search WHERE rowid = ?1";
-pub(crate) const INDEX_LEAD: &str = "INSERT INTO lead_search (rowid, text)
+/// Writes a lead's search document (migration 0010) from its email and values as stored, when it
+/// changed: every write of them ends with this, in the same transaction, so a search never sees
+/// text a lead no longer has, and a write that changes nothing leaves the index alone.
+pub(crate) const INDEX_LEAD: &str = "INSERT INTO lead_search_text (lead_id, text)
      SELECT l.id, hubsync_fold(l.email_key) || COALESCE((SELECT group_concat(char(31) || hubsync_fold(v.value), '')
          FROM lead_values v WHERE v.lead_id = l.id), '')
-     FROM leads l WHERE l.id = ?1";
+     FROM leads l WHERE l.id = ?1
+     ON CONFLICT (lead_id) DO UPDATE SET text = excluded.text WHERE text <> excluded.text";
 /// A lead's columns as `read_lead` takes them, from `leads l`: its link is the one in the active
 /// portal.
 pub(crate) const LEAD_COLUMNS: &str = "l.id, l.email,
@@ -252,7 +252,7 @@ impl Store {
         tx.execute(INSERT_LEAD, params![email, email_key, now])?;
         let id = tx.last_insert_rowid();
         write_values(&tx, id, &checked)?;
-        tx.prepare_cached(INDEX_LEAD)?.execute([id])?;
+        write_search_text(&tx, id)?;
         tx.commit()?;
         self.lead(id)?.ok_or(StoreError::LeadNotFound(id))
     }
@@ -281,7 +281,7 @@ impl Store {
             tx.execute("UPDATE leads SET email = ?1, email_key = ?2 WHERE id = ?3", params![email, key, id])?;
         }
         write_values(&tx, id, &checked)?;
-        reindex_lead(&tx, id)?;
+        write_search_text(&tx, id)?;
         tx.execute("UPDATE leads SET updated_at = ?1 WHERE id = ?2", params![now, id])?;
         tx.commit()?;
         self.lead(id)?.ok_or(StoreError::LeadNotFound(id))
@@ -675,9 +675,8 @@ pub(crate) fn write_values(tx: &Transaction<'_>, lead_id: i64, values: &[(String
     Ok(())
 }
 
-/// Rewrites the search document of a lead whose email or values changed.
-pub(crate) fn reindex_lead(conn: &Connection, lead_id: i64) -> Result<()> {
-    conn.prepare_cached(UNINDEX_LEAD)?.execute([lead_id])?;
+/// Writes the search document of a lead just added or whose email or values were written.
+pub(crate) fn write_search_text(conn: &Connection, lead_id: i64) -> Result<()> {
     conn.prepare_cached(INDEX_LEAD)?.execute([lead_id])?;
     Ok(())
 }
