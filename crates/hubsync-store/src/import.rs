@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::Result;
 use crate::error::{RowError, StoreError};
 use crate::fields::{Field, canonical_email};
-use crate::store::{CLEAR_VALUE, FIND_LEAD_BY_EMAIL_KEY, INDEX_LEAD, INSERT_LEAD, SET_VALUE, check_values};
+use crate::store::{CLEAR_VALUE, FIND_LEAD_BY_EMAIL_KEY, INSERT_LEAD, SET_VALUE, check_values, write_search_text};
 
 /// One lead of a bulk import: its email and raw values by field.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,7 +70,6 @@ struct Statements<'conn> {
     touch: CachedStatement<'conn>,
     set_value: CachedStatement<'conn>,
     clear_value: CachedStatement<'conn>,
-    index: CachedStatement<'conn>,
 }
 
 impl<'conn> LeadImport<'conn> {
@@ -89,7 +88,6 @@ impl<'conn> LeadImport<'conn> {
             touch: conn.prepare_cached("UPDATE leads SET email = ?1, updated_at = ?2 WHERE id = ?3")?,
             set_value: conn.prepare_cached(SET_VALUE)?,
             clear_value: conn.prepare_cached(CLEAR_VALUE)?,
-            index: conn.prepare_cached(INDEX_LEAD)?,
         };
         Ok(LeadImport {
             statements,
@@ -162,7 +160,7 @@ impl<'conn> LeadImport<'conn> {
                 None => statements.clear_value.execute(params![id, field])?,
             };
         }
-        statements.index.execute([id])?;
+        write_search_text(&self.tx, id)?;
         Ok(())
     }
 
