@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::Result;
 use crate::error::{RowError, StoreError};
 use crate::fields::{Field, canonical_email};
-use crate::store::{CLEAR_VALUE, FIND_LEAD_BY_EMAIL_KEY, INSERT_LEAD, SET_VALUE, check_values};
+use crate::store::{CLEAR_VALUE, FIND_LEAD_BY_EMAIL_KEY, INSERT_LEAD, SET_VALUE, check_values, write_search_text};
 
 /// One lead of a bulk import: its email and raw values by field.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,6 +160,7 @@ impl<'conn> LeadImport<'conn> {
                 None => statements.clear_value.execute(params![id, field])?,
             };
         }
+        write_search_text(&self.tx, id)?;
         Ok(())
     }
 

@@ -114,6 +114,10 @@ pub fn fold(text: &str) -> String {
     text.to_lowercase()
 }
 
+/// The ASCII letters `fold` makes of other characters: `k` of the Kelvin sign, `i` (and a dot
+/// above) of a dotted capital I. Only these; a test walks every character to keep it so.
+const LETTERS_FOLDED_FROM_BEYOND_ASCII: [char; 2] = ['i', 'k'];
+
 /// Whether `haystack` holds `needle`, which is already folded. ASCII text is compared in place:
 /// most values are, and a table search runs this on every value of every lead.
 fn contains_folded(haystack: &str, needle: &str) -> bool {
@@ -163,6 +167,8 @@ impl Order {
 struct Sql {
     conditions: Vec<String>,
     params: Vec<Value>,
+    /// Whether a condition reads the search index.
+    indexed: bool,
 }
 
 impl Sql {
@@ -198,7 +204,9 @@ impl Sql {
     }
 
     fn field_condition(&mut self, field: &str, op: FieldOp, value: &str) {
-        let folded = Value::Text(fold(value.trim()));
+        let needle = fold(value.trim());
+        let indexed = op == FieldOp::Contains && self.limit_to_index(&needle);
+        let folded = Value::Text(needle);
         if field == "email" {
             match op {
                 FieldOp::Equals => self.push("l.email_key = ?", [folded]),
@@ -212,16 +220,44 @@ impl Sql {
         let values_of = "l.id IN (SELECT lead_id FROM lead_values WHERE field_key = ?";
         match op {
             FieldOp::Equals => self.push(&format!("{values_of} AND hubsync_fold(value) = ?)"), [key, folded]),
+            // Only the leads the index found are checked, each by its own value: an `IN` list
+            // here would read the field's every value to make it.
+            FieldOp::Contains if indexed => self.push(
+                "EXISTS (SELECT 1 FROM lead_values v WHERE v.lead_id = l.id AND v.field_key = ?
+                 AND hubsync_contains(v.value, ?))",
+                [key, folded],
+            ),
             FieldOp::Contains => self.push(&format!("{values_of} AND hubsync_contains(value, ?))"), [key, folded]),
             FieldOp::IsEmpty => self.push(&format!("NOT {values_of})"), [key]),
             FieldOp::IsNotEmpty => self.push(&format!("{values_of})"), [key]),
         }
     }
 
-    /// Leads whose email or any value holds `needle` (folded). SQLite's own `LIKE` ignores ASCII
-    /// case and runs much faster than a function call a value, so it takes ASCII needles.
+    /// Limits the query to the leads whose search document (migration 0010) holds `needle`
+    /// (folded), and says so; or, when the index can't tell, adds nothing and says that. A
+    /// trigram index can't for a needle shorter than three characters, nor for one holding the
+    /// separator of a lead's values (or a NUL), which could span two of them.
+    fn limit_to_index(&mut self, needle: &str) -> bool {
+        if needle.chars().count() < 3 || needle.contains(['\u{1f}', '\0']) {
+            return false;
+        }
+        // A phrase of the needle's trigrams, each at the position after the last: exactly the
+        // documents holding the needle.
+        let phrase = format!("\"{}\"", needle.replace('"', "\"\""));
+        self.push("l.id IN (SELECT rowid FROM lead_search WHERE lead_search MATCH ?)", [Value::Text(phrase)]);
+        self.indexed = true;
+        true
+    }
+
+    /// Leads whose email or any value holds `needle` (folded): from the index, or for a needle
+    /// it can't take, by reading every value. SQLite's own `LIKE` ignores ASCII case and runs
+    /// much faster than a function call a value, so it takes ASCII needles, but for the two
+    /// letters other text folds to (`LETTERS_FOLDED_FROM_BEYOND_ASCII`), which it can't see.
     fn search(&mut self, needle: &str) {
-        let (test, pattern) = if needle.is_ascii() {
+        if self.limit_to_index(needle) {
+            return;
+        }
+        let (test, pattern) = if needle.is_ascii() && !needle.contains(LETTERS_FOLDED_FROM_BEYOND_ASCII) {
             let escaped = needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
             ("{} LIKE ? ESCAPE '\\'", format!("%{escaped}%"))
         } else {
@@ -268,7 +304,7 @@ impl Store {
             },
         };
         let where_clause = sql.where_clause();
-        let (total, mut leads) = if needle.is_empty() {
+        let (total, mut leads) = if needle.is_empty() && !sql.indexed {
             let total: i64 = self.conn.query_row(
                 &format!("SELECT COUNT(*) FROM leads l {where_clause}"),
                 params_from_iter(&sql.params),
@@ -286,8 +322,8 @@ impl Store {
             };
             (total as u64, leads)
         } else {
-            // A search reads every value whatever the page: one pass lists the matches in order,
-            // rather than one to count them and another for the page.
+            // A search, or a filter the index answers, reads every match whatever the page: one
+            // pass lists them in order, rather than one to count them and another for the page.
             let (join, order, mut params) = order.sql(direction);
             params.extend(sql.params.iter().cloned());
             let mut stmt = self
@@ -399,5 +435,17 @@ mod tests {
         assert!(!contains_folded("", "a"));
         assert!(!contains_folded("Chloe", &fold("Chloé")));
         assert!(contains_folded("Kelvin", &fold("\u{212A}ELVIN")), "the Kelvin sign folds to an ASCII k");
+    }
+
+    #[test]
+    fn only_two_letters_fold_into_ascii_from_beyond_it() {
+        let mut made: Vec<char> = (0..=u32::from(char::MAX))
+            .filter_map(char::from_u32)
+            .filter(|c| !c.is_ascii())
+            .flat_map(|c| fold(&c.to_string()).chars().filter(char::is_ascii).collect::<Vec<_>>())
+            .collect();
+        made.sort();
+        made.dedup();
+        assert_eq!(made, LETTERS_FOLDED_FROM_BEYOND_ASCII, "the search's LIKE path must not take these");
     }
 }

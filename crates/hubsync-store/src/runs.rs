@@ -447,6 +447,7 @@ impl Store {
                 }
             };
             crate::store::write_values(&tx, lead_id, &checked)?;
+            crate::store::write_search_text(&tx, lead_id)?;
             let note = link_lead(&tx, portal, lead_id, &row.contact_id)?;
             tx.prepare_cached(
                 "UPDATE sync_run_items SET outcome = ?3, lead_id = ?4,

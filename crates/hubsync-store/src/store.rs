@@ -122,6 +122,10 @@ pub(crate) const INSERT_LEAD: &str =
 pub(crate) const SET_VALUE: &str = "INSERT INTO lead_values (lead_id, field_key, value) VALUES (?1, ?2, ?3)
      ON CONFLICT (lead_id, field_key) DO UPDATE SET value = excluded.value";
 pub(crate) const CLEAR_VALUE: &str = "DELETE FROM lead_values WHERE lead_id = ?1 AND field_key = ?2";
+/// A lead's search document (migration 0010) from its email and values as stored.
+const SEARCH_TEXT: &str =
+    "SELECT hubsync_fold(l.email_key) || COALESCE((SELECT group_concat(char(31) || hubsync_fold(v.value), '')
+     FROM lead_values v WHERE v.lead_id = l.id), '') FROM leads l WHERE l.id = ?1";
 /// A lead's columns as `read_lead` takes them, from `leads l`: its link is the one in the active
 /// portal.
 pub(crate) const LEAD_COLUMNS: &str = "l.id, l.email,
@@ -244,6 +248,7 @@ impl Store {
         tx.execute(INSERT_LEAD, params![email, email_key, now])?;
         let id = tx.last_insert_rowid();
         write_values(&tx, id, &checked)?;
+        write_search_text(&tx, id)?;
         tx.commit()?;
         self.lead(id)?.ok_or(StoreError::LeadNotFound(id))
     }
@@ -272,6 +277,7 @@ impl Store {
             tx.execute("UPDATE leads SET email = ?1, email_key = ?2 WHERE id = ?3", params![email, key, id])?;
         }
         write_values(&tx, id, &checked)?;
+        write_search_text(&tx, id)?;
         tx.execute("UPDATE leads SET updated_at = ?1 WHERE id = ?2", params![now, id])?;
         tx.commit()?;
         self.lead(id)?.ok_or(StoreError::LeadNotFound(id))
@@ -662,5 +668,32 @@ pub(crate) fn write_values(tx: &Transaction<'_>, lead_id: i64, values: &[(String
             None => tx.prepare_cached(CLEAR_VALUE)?.execute(params![lead_id, key])?,
         };
     }
+    Ok(())
+}
+
+/// Writes the search document of a lead just added or whose email or values were written, and
+/// the index with it, when it changed: every write of them ends with this, in the same
+/// transaction, so a search never sees text a lead no longer has. Each statement writes one row,
+/// so none opens a statement savepoint, at which FTS5 would flush its pending terms.
+pub(crate) fn write_search_text(conn: &Connection, lead_id: i64) -> Result<()> {
+    let text: String = conn.prepare_cached(SEARCH_TEXT)?.query_row([lead_id], |r| r.get(0))?;
+    let old: Option<String> = conn
+        .prepare_cached("SELECT text FROM lead_search_text WHERE lead_id = ?1")?
+        .query_row([lead_id], |r| r.get(0))
+        .optional()?;
+    match old {
+        Some(old) if old == text => return Ok(()),
+        Some(old) => {
+            conn.prepare_cached("INSERT INTO lead_search (lead_search, rowid, text) VALUES ('delete', ?1, ?2)")?
+                .execute(params![lead_id, old])?;
+            conn.prepare_cached("UPDATE lead_search_text SET text = ?2 WHERE lead_id = ?1")?
+                .execute(params![lead_id, text])?;
+        }
+        None => {
+            conn.prepare_cached("INSERT INTO lead_search_text (lead_id, text) VALUES (?1, ?2)")?
+                .execute(params![lead_id, text])?;
+        }
+    }
+    conn.prepare_cached("INSERT INTO lead_search (rowid, text) VALUES (?1, ?2)")?.execute(params![lead_id, text])?;
     Ok(())
 }

@@ -6,6 +6,7 @@ mod import;
 mod lead_query;
 mod portals;
 mod runs;
+mod search_index;
 
 use std::sync::Arc;
 
@@ -40,6 +41,7 @@ const SHIPPED: &[(&str, &str)] = &[
     ("0007_lead_query_indexes.sql", "aac3c295192430592504ddad41713ea9b7f13bd631206c4e56ffc5f34ffb0a32"),
     ("0008_run_item_filters.sql", "c8115a111175587679860ebafde768e1c4b5459b7f0667aad30f0fdd2d87040b"),
     ("0009_run_item_sent.sql", "bc4eb42f1b402645e116e580270a0580e9f513783f84fa977ab65e396c089cbc"),
+    ("0010_lead_search.sql", "b0e0416ae1d8bf0087a5b68fc86797649ed4f246b51a80726b424a6e9f652176"),
 ];
 
 #[test]
