@@ -14,8 +14,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hubsync_auth::loopback::CancelHandle;
-use hubsync_auth::oauth::{ConnectOptions, Endpoints, HubSpotOAuth, OAuthApp, OAuthGrant, connect};
+use hubsync_auth::oauth::{Endpoints, HubSpotOAuth, OAuthApp, OAuthGrant};
 use hubsync_auth::session::{OAuthSession, SystemClock};
 use hubsync_hubspot::{ClientConfig, HubSpotClient, PortalLimiter, RateLimitSettings, Secret, TokenSource};
 use hubsync_sandbox::{FaultConfig, Fixture, OAuthClient, PrivateToken, Sandbox, SandboxConfig};
@@ -28,6 +27,8 @@ use hubsync_sync::{
     run_push, run_undo,
 };
 use serde_json::{Value, json};
+
+use crate::reconnect::approved_grant;
 
 const CLIENT_ID: &str = "hubsync-fault-matrix";
 const CLIENT_SECRET: &str = "fault-matrix-secret";
@@ -293,21 +294,8 @@ fn app() -> OAuthApp {
     OAuthApp::new(CLIENT_ID, Secret::new(CLIENT_SECRET))
 }
 
-/// Connects the way the apps do, the sandbox approving at once.
 async fn grant(sandbox: &Sandbox, port: u16) -> OAuthGrant {
-    let options = ConnectOptions {
-        ports: vec![port],
-        timeout: Duration::from_secs(60),
-        cancel: CancelHandle::new(),
-        ..ConnectOptions::default()
-    };
-    connect(app(), Endpoints::at(&sandbox.base_url()), options, |url| {
-        let url = url.to_string();
-        tokio::spawn(async move { reqwest::get(url).await.map(|_| ()) });
-        Ok(())
-    })
-    .await
-    .expect("connected")
+    approved_grant(app(), sandbox, port).await
 }
 
 /// The client's limits: a 429 waits out a one-second window here (HubSpot's is ten), so the

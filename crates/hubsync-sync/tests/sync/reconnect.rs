@@ -22,15 +22,20 @@ fn app() -> OAuthApp {
     OAuthApp::new(CLIENT_ID, Secret::new(CLIENT_SECRET))
 }
 
-/// Connects the way the apps do, the browser approving at once (the sandbox's auto-approve).
 async fn grant(sandbox: &Sandbox, port: u16) -> OAuthGrant {
+    approved_grant(app(), sandbox, port).await
+}
+
+/// Connects `app` the way the apps do, the browser approving at once (the sandbox's
+/// auto-approve), its callback on `port`.
+pub async fn approved_grant(app: OAuthApp, sandbox: &Sandbox, port: u16) -> OAuthGrant {
     let options = ConnectOptions {
         ports: vec![port],
-        timeout: Duration::from_secs(30),
+        timeout: Duration::from_secs(60),
         cancel: CancelHandle::new(),
         ..ConnectOptions::default()
     };
-    connect(app(), Endpoints::at(&sandbox.base_url()), options, |url| {
+    connect(app, Endpoints::at(&sandbox.base_url()), options, |url| {
         let url = url.to_string();
         tokio::spawn(async move { reqwest::get(url).await.map(|_| ()) });
         Ok(())
