@@ -1,5 +1,5 @@
 //! The fault matrix: a push, a pull, an undo and the OAuth refresh under each of HubSpot's bad
-//! days (30 % 429s, 423s, 10 % 5xx, 2-second latency, dropped connections, cut-off bodies, the
+//! days (30 % 429s, 30 % 423s, 10 % 5xx, 2-second latency, dropped connections, cut-off bodies, the
 //! daily limit reached mid-run, the access token expiring mid-run, the refresh token revoked
 //! mid-run). Every cell ends with checks, not a log line: each valid row landed exactly once,
 //! each invalid row is reported with its reason, the store passes `PRAGMA integrity_check` and
