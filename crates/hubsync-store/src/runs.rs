@@ -271,9 +271,9 @@ const ITEM_COLUMNS: &str =
 
 impl Store {
     /// Records a run and all its rows in one transaction; returns the run's id. A live run's
-    /// rows to write have no outcome yet: they are the journal `pending_items` reads back. The
-    /// rows are written as they come, so a plan can be turned into rows one at a time rather
-    /// than held twice.
+    /// rows to write have no outcome yet: they are the journal `pending_items_at_step` reads
+    /// back. The rows are written as they come, so a plan can be turned into rows one at a time
+    /// rather than held twice.
     pub fn create_run<I>(&mut self, run: &NewRun, items: I) -> Result<i64>
     where
         I: IntoIterator,
@@ -557,7 +557,7 @@ impl Store {
 
     /// A run's rows, in order.
     pub fn run_items(&self, run_id: i64) -> Result<Vec<RunItem>> {
-        self.items_where(run_id, "", -1, i64::MAX)
+        self.items_where(run_id, "", None, -1, i64::MAX)
     }
 
     /// Journals that these rows' batch is about to be sent, so that a later session knows a
@@ -582,15 +582,10 @@ impl Store {
         Ok(seqs)
     }
 
-    /// A live run's rows still to write, in order.
-    pub fn pending_items(&self, run_id: i64) -> Result<Vec<RunItem>> {
-        self.items_where(run_id, "AND outcome IS NULL", -1, i64::MAX)
-    }
-
     /// Up to `limit` pending rows after row `after_seq`, in order: for working through a big
     /// run a page at a time.
     pub fn pending_items_page(&self, run_id: i64, after_seq: i64, limit: usize) -> Result<Vec<RunItem>> {
-        self.items_where(run_id, "AND outcome IS NULL", after_seq, i64::try_from(limit).unwrap_or(i64::MAX))
+        self.items_where(run_id, "AND outcome IS NULL", None, after_seq, i64::try_from(limit).unwrap_or(i64::MAX))
     }
 
     /// The steps that still have rows to write in a live run, in order.
@@ -605,8 +600,7 @@ impl Store {
     /// Up to `limit` pending rows of one step after row `after_seq`, in order: a live run's
     /// writes, a page at a time.
     pub fn pending_items_at_step(&self, run_id: i64, step: u32, after_seq: i64, limit: usize) -> Result<Vec<RunItem>> {
-        let filter = format!("AND outcome IS NULL AND step = {step}");
-        self.items_where(run_id, &filter, after_seq, i64::try_from(limit).unwrap_or(i64::MAX))
+        self.items_where(run_id, "AND outcome IS NULL", Some(step), after_seq, i64::try_from(limit).unwrap_or(i64::MAX))
     }
 
     /// Every row of a run, in order, read a page at a time: a run of any size in bounded memory.
@@ -633,11 +627,20 @@ impl Store {
         ids.into_iter().map(|id| self.run(id)?.ok_or(StoreError::RunNotFound(id))).collect()
     }
 
-    fn items_where(&self, run_id: i64, filter: &str, after_seq: i64, limit: i64) -> Result<Vec<RunItem>> {
+    /// `filter` is a fixed condition; `step`, when given, keeps that step's rows alone.
+    fn items_where(
+        &self,
+        run_id: i64,
+        filter: &str,
+        step: Option<u32>,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<RunItem>> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {ITEM_COLUMNS} FROM sync_run_items WHERE run_id = ?1 AND seq > ?2 {filter} ORDER BY seq LIMIT ?3"
+            "SELECT {ITEM_COLUMNS} FROM sync_run_items
+             WHERE run_id = ?1 AND seq > ?2 AND (?4 IS NULL OR step = ?4) {filter} ORDER BY seq LIMIT ?3"
         ))?;
-        let rows = stmt.query_map(params![run_id, after_seq, limit], RawItem::read)?;
+        let rows = stmt.query_map(params![run_id, after_seq, limit, step], RawItem::read)?;
         rows.map(|row| row?.parse()).collect()
     }
 
@@ -762,7 +765,7 @@ impl Iterator for RunItemPages<'_> {
             if self.finished {
                 return None;
             }
-            match self.store.items_where(self.run_id, "", self.after_seq, Self::PAGE) {
+            match self.store.items_where(self.run_id, "", None, self.after_seq, Self::PAGE) {
                 Ok(page) if page.is_empty() => self.finished = true,
                 Ok(page) => self.page = page.into_iter(),
                 Err(error) => {

@@ -147,10 +147,10 @@ impl Store {
     /// from a newer Hubsync is refused and left untouched.
     pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Store> {
         let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
-        Self::check_version(&conn, path).map_err(|e| e.at(path))?;
+        let version = Self::check_version(&conn, path).map_err(|e| e.at(path))?;
         // After the version check: a newer Hubsync's file keeps its journal mode too.
         conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| StoreError::from(e).at(path))?;
-        Self::init(conn, clock, path).map_err(|e| e.at(path))
+        Self::init(conn, clock, version).map_err(|e| e.at(path))
     }
 
     /// Reads the schema version (the first read of the file: a file that is no database fails
@@ -168,14 +168,15 @@ impl Store {
     /// A store that lives in memory, for tests and previews of imports.
     pub fn open_in_memory(clock: Arc<dyn Clock>) -> Result<Store> {
         let conn = Connection::open_in_memory()?;
-        Self::init(conn, clock, Path::new(":memory:"))
+        let version = Self::check_version(&conn, Path::new(":memory:"))?;
+        Self::init(conn, clock, version)
     }
 
-    fn init(mut conn: Connection, clock: Arc<dyn Clock>, path: &Path) -> Result<Store> {
+    /// Brings a connection whose schema `version` was checked up to date.
+    fn init(mut conn: Connection, clock: Arc<dyn Clock>, version: i64) -> Result<Store> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         crate::lead_query::register_functions(&conn)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        let version = Self::check_version(&conn, path)?;
         let known = MIGRATIONS.len() as i64;
         if version < known {
             let tx = conn.transaction()?;

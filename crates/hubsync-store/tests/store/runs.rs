@@ -70,7 +70,10 @@ fn a_live_run_is_a_journal_whose_outcomes_link_leads_and_complete_it() {
     assert_eq!(run.status, RunStatus::Running);
     assert!(run.is_resumable());
     assert_eq!((run.counts.update, run.counts.create, run.counts.skip, run.counts.pending), (1, 2, 1, 3));
-    assert_eq!(store.pending_items(run_id).unwrap().iter().map(|i| i.seq).collect::<Vec<_>>(), vec![0, 1, 3]);
+    assert_eq!(
+        store.pending_items_page(run_id, -1, usize::MAX).unwrap().iter().map(|i| i.seq).collect::<Vec<_>>(),
+        vec![0, 1, 3]
+    );
 
     // Two rows land; the store stops with one pending, so the run is interrupted.
     let landed = [
@@ -116,7 +119,7 @@ fn a_preview_is_complete_at_once_and_never_resumable() {
     let runs = store.runs().unwrap();
     assert_eq!(runs.iter().map(|r| r.id).collect::<Vec<_>>(), vec![second, first], "newest first");
     assert!(runs.iter().all(|r| r.status == RunStatus::Completed && !r.is_resumable()));
-    assert!(store.pending_items(second).unwrap().is_empty());
+    assert!(store.pending_items_page(second, -1, usize::MAX).unwrap().is_empty());
     assert!(store.lead(lead.id).unwrap().unwrap().hubspot_id.is_none(), "a preview links nothing");
     assert!(matches!(store.reopen_run(second), Err(StoreError::RunNotResumable { .. })));
     assert!(matches!(store.reopen_run(999), Err(StoreError::RunNotFound(999))));
@@ -244,7 +247,7 @@ fn the_undo_migration_keeps_every_run_row_written_before_it() {
     assert_eq!((items[0].action, items[0].outcome, items[0].step), (RunAction::Update, Some(ItemOutcome::Updated), 0));
     assert_eq!(items[0].changes[0].before.as_deref(), Some("Old"));
     assert!(items[0].record.is_empty());
-    assert_eq!(store.pending_items(7).unwrap().len(), 1, "the pending row is still pending");
+    assert_eq!(store.pending_items_page(7, -1, usize::MAX).unwrap().len(), 1, "the pending row is still pending");
     assert_eq!(store.integrity_check().unwrap(), "ok");
     std::fs::remove_dir_all(dir).unwrap();
 }
