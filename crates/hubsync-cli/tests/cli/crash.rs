@@ -210,10 +210,6 @@ fn import(hub: &Hub, name: &str, rows: &[(String, String)]) {
     hub.run(&["leads", "import", file.to_str().unwrap()]).ok();
 }
 
-fn counter(portal: &Portal, name: &str) -> u64 {
-    portal.control(reqwest::Method::GET, "/counters", None)[name].as_u64().unwrap()
-}
-
 /// A portal with some of the leads as contacts already; every lead has a new company to push.
 fn push_trial(rng: &mut ChaCha8Rng) -> String {
     let leads = rng.random_range(150..=350);
@@ -234,9 +230,9 @@ fn push_trial(rng: &mut ChaCha8Rng) -> String {
     hub.run(&["rules", "push", "--create", "on"]).ok();
     import(&hub, "leads.csv", &intended);
     latency_faults(&portal, latency, &["/batch/update", "/batch/upsert", "/batch/create"]);
-    let created_before = counter(&portal, "recordsCreated");
+    let created_before = portal.counter("recordsCreated");
 
-    let written = || counter(&portal, "recordsCreated") + counter(&portal, "recordsUpdated");
+    let written = || portal.counter("recordsCreated") + portal.counter("recordsUpdated");
     let batches = leads.div_ceil(100) as u32;
     let typical_run = latency * batches + Duration::from_millis(500);
     let first = ["push", "--yes", "--concurrency", &concurrency].map(String::from);
@@ -256,7 +252,7 @@ fn push_trial(rng: &mut ChaCha8Rng) -> String {
     for (email, company) in &intended {
         assert_eq!(contacts[email]["properties"]["company"], company.as_str(), "{email}; {context}");
     }
-    let created = counter(&portal, "recordsCreated") - created_before;
+    let created = portal.counter("recordsCreated") - created_before;
     assert_eq!(created, (leads - existing) as u64, "each missing contact created once; {context}");
 
     // The store: sound, and every lead linked to its contact.

@@ -118,6 +118,12 @@ impl Portal {
         by_email
     }
 
+    /// One of the sandbox's counters (`recordsCreated`, `recordsUpdated`, …).
+    pub fn counter(&self, name: &str) -> u64 {
+        let counters = self.control(reqwest::Method::GET, "/counters", None);
+        counters[name].as_u64().unwrap_or_else(|| panic!("no counter {name}: {counters}"))
+    }
+
     /// Stops serving: later calls find nothing listening.
     pub fn stop(&mut self) {
         if let Some(sandbox) = self.sandbox.take() {
