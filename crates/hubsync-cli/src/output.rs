@@ -11,10 +11,23 @@ use crate::error::CliError;
 
 /// Prints `value` as JSON with `--json`, else what `human` renders.
 pub fn emit<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) -> anyhow::Result<()> {
+    try_emit(json, value, |v| Ok(human(v)))
+}
+
+/// `emit`, for a rendering that can fail (it reads the store as it goes).
+pub fn try_emit<T: Serialize>(
+    json: bool,
+    value: &T,
+    human: impl FnOnce(&T) -> anyhow::Result<String>,
+) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(value)?);
+        // Written as it is serialized: a report may stream a run of any size from the store.
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        serde_json::to_writer_pretty(&mut out, value)?;
+        std::io::Write::write_all(&mut out, b"\n")?;
+        std::io::Write::flush(&mut out)?;
     } else {
-        let text = human(value);
+        let text = human(value)?;
         if !text.is_empty() {
             println!("{}", text.trim_end_matches('\n'));
         }
@@ -148,6 +161,41 @@ pub fn pairs(rows: &[(&str, String)]) -> String {
 
 pub fn on_off(value: bool) -> &'static str {
     if value { "on" } else { "off" }
+}
+
+/// A run's rows, read from the store a page at a time as they are printed: a plan of any size is
+/// never in memory whole. Each row is shown as `convert` makes it.
+pub struct JournalItems<'a, T> {
+    store: &'a hubsync_store::Store,
+    run_id: i64,
+    convert: fn(hubsync_store::RunItem) -> T,
+}
+
+impl<'a, T> JournalItems<'a, T> {
+    pub fn new(store: &'a hubsync_store::Store, run_id: i64, convert: fn(hubsync_store::RunItem) -> T) -> Self {
+        JournalItems { store, run_id, convert }
+    }
+
+    pub fn each(&self) -> impl Iterator<Item = Result<T, hubsync_store::StoreError>> + '_ {
+        self.store.iter_run_items(self.run_id).map(|item| item.map(self.convert))
+    }
+}
+
+impl<T: Serialize> Serialize for JournalItems<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq};
+        let mut seq = serializer.serialize_seq(None)?;
+        for item in self.each() {
+            seq.serialize_element(&item.map_err(S::Error::custom)?)?;
+        }
+        seq.end()
+    }
+}
+
+impl<T> std::fmt::Debug for JournalItems<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JournalItems").field("run_id", &self.run_id).finish_non_exhaustive()
+    }
 }
 
 #[cfg(test)]

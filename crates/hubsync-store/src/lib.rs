@@ -14,6 +14,7 @@ mod lead_view;
 mod mapping_file;
 mod migrations;
 mod owners;
+mod plans;
 mod portals;
 mod runs;
 mod store;
@@ -28,6 +29,7 @@ pub use lead_view::{ContactLink, FieldProblem, LeadView, OwnerView, contact_link
 pub use mapping_file::{MAPPING_FILE_FORMAT, MAPPING_FILE_VERSION, MappingChange, MappingFile, MappingImportPlan};
 pub use migrations::{MIGRATIONS, Migration};
 pub use owners::{OwnerRecord, full_name};
+pub use plans::{ContestedRow, PlanRow};
 pub use portals::{Portal, PortalConnection, PortalStatus, SecretStoreKind};
 pub use runs::{
     FieldChange, ItemOutcome, ItemResult, NewRun, PulledLead, Run, RunAction, RunCounts, RunItem, RunItemFilter,

@@ -300,40 +300,20 @@ impl Store {
         let run_id = tx.last_insert_rowid();
         let portal = run_portal(&tx, run_id)?;
         let mut every_row_done = true;
-        {
-            let mut insert = tx.prepare(
-                "INSERT INTO sync_run_items (run_id, seq, lead_id, email, contact_id, action, reason, changes, notes, outcome, error, step, record)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            )?;
-            for item in items {
-                let item = item.borrow();
-                every_row_done &= item.outcome.is_some();
-                // A live run links each lead it skipped to the contact it matched (a lead it
-                // writes is linked when HubSpot answers); a preview links nothing.
-                let mut notes = std::borrow::Cow::Borrowed(&item.notes);
-                if run.mode == RunMode::Live
-                    && item.outcome == Some(ItemOutcome::Skipped)
-                    && let Some(contact) = item.contact_id.as_deref()
-                    && let Some(note) = link_lead(&tx, portal, item.lead_id, contact)?
-                {
-                    notes.to_mut().push(note);
-                }
-                insert.execute(params![
-                    run_id,
-                    item.seq,
-                    item.lead_id,
-                    item.email,
-                    item.contact_id,
-                    item.action.as_str(),
-                    (!item.reasons.is_empty()).then(|| serde_json::to_string(&item.reasons).expect("strings")),
-                    serde_json::to_string(&item.changes).expect("plain data"),
-                    serde_json::to_string(&*notes).expect("strings"),
-                    item.outcome.map(ItemOutcome::as_str),
-                    item.error,
-                    item.step,
-                    serde_json::to_string(&item.record).expect("strings"),
-                ])?;
+        for item in items {
+            let item = item.borrow();
+            every_row_done &= item.outcome.is_some();
+            // A live run links each lead it skipped to the contact it matched (a lead it
+            // writes is linked when HubSpot answers); a preview links nothing.
+            let mut notes = std::borrow::Cow::Borrowed(&item.notes);
+            if run.mode == RunMode::Live
+                && item.outcome == Some(ItemOutcome::Skipped)
+                && let Some(contact) = item.contact_id.as_deref()
+                && let Some(note) = link_lead(&tx, portal, item.lead_id, contact)?
+            {
+                notes.to_mut().push(note);
             }
+            insert_item(&tx, run_id, item, &notes)?;
         }
         if run.mode == RunMode::Preview || every_row_done {
             tx.execute(
@@ -603,6 +583,17 @@ impl Store {
         self.items_where(run_id, "AND outcome IS NULL", Some(step), after_seq, i64::try_from(limit).unwrap_or(i64::MAX))
     }
 
+    /// Up to `limit` rows of one step after row `after_seq`, in order: a run's rows at that step,
+    /// a page at a time.
+    pub fn step_items_page(&self, run_id: i64, step: u32, after_seq: i64, limit: usize) -> Result<Vec<RunItem>> {
+        self.items_where(run_id, "", Some(step), after_seq, i64::try_from(limit).unwrap_or(i64::MAX))
+    }
+
+    /// A run's rows after step 0, in order (an undo's stages set after their clear: few).
+    pub fn later_step_items(&self, run_id: i64) -> Result<Vec<RunItem>> {
+        self.items_where(run_id, "AND step > 0", None, -1, i64::MAX)
+    }
+
     /// Every row of a run, in order, read a page at a time: a run of any size in bounded memory.
     pub fn iter_run_items(&self, run_id: i64) -> RunItemPages<'_> {
         RunItemPages { store: self, run_id, after_seq: -1, page: Vec::new().into_iter(), finished: false }
@@ -777,8 +768,32 @@ impl Iterator for RunItemPages<'_> {
     }
 }
 
+/// Writes one row of run `run_id`, with `notes` for the item's own.
+pub(crate) fn insert_item(tx: &rusqlite::Transaction<'_>, run_id: i64, item: &RunItem, notes: &[String]) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO sync_run_items (run_id, seq, lead_id, email, contact_id, action, reason, changes, notes, outcome, error, step, record)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        run_id,
+        item.seq,
+        item.lead_id,
+        item.email,
+        item.contact_id,
+        item.action.as_str(),
+        (!item.reasons.is_empty()).then(|| serde_json::to_string(&item.reasons).expect("strings")),
+        serde_json::to_string(&item.changes).expect("plain data"),
+        serde_json::to_string(notes).expect("strings"),
+        item.outcome.map(ItemOutcome::as_str),
+        item.error,
+        item.step,
+        serde_json::to_string(&item.record).expect("strings"),
+    ])?;
+    Ok(())
+}
+
 /// The portal a run's links belong to: the run's own, whichever portal is active now.
-fn run_portal(tx: &rusqlite::Transaction<'_>, run_id: i64) -> Result<i64> {
+pub(crate) fn run_portal(tx: &rusqlite::Transaction<'_>, run_id: i64) -> Result<i64> {
     let portal: Option<Option<i64>> =
         tx.query_row("SELECT portal_id FROM sync_runs WHERE id = ?1", [run_id], |r| r.get(0)).optional()?;
     match portal {
@@ -790,7 +805,12 @@ fn run_portal(tx: &rusqlite::Transaction<'_>, run_id: i64) -> Result<i64> {
 
 /// Links a lead to its contact in `portal`, unless another lead holds that contact: then it
 /// says so, for the row's notes. A lead deleted since the run was planned has nothing to link.
-fn link_lead(tx: &rusqlite::Transaction<'_>, portal: i64, lead_id: i64, contact: &str) -> Result<Option<String>> {
+pub(crate) fn link_lead(
+    tx: &rusqlite::Transaction<'_>,
+    portal: i64,
+    lead_id: i64,
+    contact: &str,
+) -> Result<Option<String>> {
     if let Some(other) = crate::store::linked_lead(tx, portal, contact, lead_id)? {
         return Ok(Some(format!("contact {contact} is linked to lead {other}, so this lead was not linked to it")));
     }

@@ -35,7 +35,7 @@ async fn bench(total: usize) {
         HubSpotClient::new(ClientConfig::new(&base, limits), Secret::new(token), Arc::new(PortalLimiter::new(limits)))
             .expect("client");
     let started = Instant::now();
-    let prepared = prepare_pull(&store, &client, &Cancel::default(), &mut |_| {}).await.expect("prepare");
+    let prepared = prepare_pull(&mut store, &client, &Cancel::default(), &mut |_| {}).await.expect("prepare");
     let read = started.elapsed();
     let (counts, calls) = (prepared.counts.clone(), client.api_calls());
     let applying = Instant::now();

@@ -179,8 +179,9 @@ async fn preview_phase(dir: &Path, total: usize, base: &str) {
     )
     .expect("client");
     let started = Instant::now();
-    let prepared =
-        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut |_| {}).await.expect("prepare");
+    let prepared = prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut |_| {})
+        .await
+        .expect("prepare");
     let prepare_time = started.elapsed();
     let after_prepare = memory();
     let recording = Instant::now();
@@ -196,7 +197,7 @@ async fn preview_phase(dir: &Path, total: usize, base: &str) {
     let filter_time = filtering.elapsed();
 
     let calls = client.api_calls();
-    let counts = &prepared.plan.counts;
+    let counts = &prepared.counts;
     let updated = (0..known(total)).filter(|&i| changed(i, total)).count();
     assert_eq!((counts.update, counts.create), (updated, total - known(total)), "{counts:?}");
     assert_eq!((first.items.len() as u64, first.total, deep.total), (PAGE, total as u64, updated as u64));
@@ -228,12 +229,11 @@ async fn preview_phase(dir: &Path, total: usize, base: &str) {
         SAFETY_MARGIN.as_millis()
     );
     println!("    429s received             {:>9}", counters["rateLimited"].to_string());
-    println!("    peak memory after prepare {:>12}   (the plan of every lead, held for the live run)", after_prepare);
     println!(
-        "    record the preview        {:>9.2} s   {} rows into the run history",
-        record_time.as_secs_f64(),
-        first.total
+        "    peak memory after prepare {:>12}   (the plan's {} rows are in the run history)",
+        after_prepare, first.total
     );
+    println!("    record the preview        {:>9.2} s", record_time.as_secs_f64());
     println!("    counts + first page       {:>9.1?}", show_time);
     println!("    last page of the updates  {:>9.1?}", filter_time);
     println!("    peak memory, preview phase {:>11}", memory());

@@ -22,13 +22,15 @@ pub use hubsync_store::FieldChange;
 pub use owners::OwnerDirectory;
 pub use plan::{
     Action, Claim, Counts, Found, PlanItem, PushInputs, PushPlan, SkipReason, finish_plan, plan_leads, plan_push,
+    shared_contact_reason,
 };
 pub use pull::{
-    PreparedPull, PullAction, PullCounts, PullItem, PullSkip, prepare_pull, record_pull_preview, resume_pull, run_pull,
+    PreparedPull, PullAction, PullCounts, PullItem, PullSkip, discard_pull, prepare_pull, pull_item,
+    record_pull_preview, resume_pull, run_pull,
 };
 pub use pull_rules::{Condition, Operator, PullRules};
 pub use push::{
-    Cancel, Estimate, Phase, PreparedPush, Progress, PushOptions, SyncError, failed_emails, prepare_push,
-    record_preview, resume_push, run_push,
+    Cancel, Estimate, Phase, PreparedPush, Progress, PushOptions, SyncError, discard_push, failed_emails, plan_item,
+    prepare_push, record_preview, resume_push, run_push,
 };
-pub use undo::{PreparedUndo, UndoCounts, UndoOptions, prepare_undo, record_undo_preview, run_undo};
+pub use undo::{PreparedUndo, UndoCounts, UndoOptions, discard_undo, prepare_undo, record_undo_preview, run_undo};

@@ -88,6 +88,21 @@ pub struct Claim {
     pub lead_updated_at: chrono::DateTime<chrono::Utc>,
 }
 
+impl Claim {
+    /// The claim as text that sorts as claims compare, for a journal to rank them.
+    pub fn rank(&self) -> String {
+        let at = self.lead_updated_at.format("%Y-%m-%dT%H:%M:%S%.9fZ");
+        format!("{}{at}", u8::from(self.primary_email))
+    }
+}
+
+/// Why a lead that reached a contact another lead holds more strongly is not written.
+pub fn shared_contact_reason(contact_id: &str, winner_email: &str) -> String {
+    format!(
+        "contact {contact_id} is also matched by lead {winner_email}, which is the one written; merge the two leads or change this one's email"
+    )
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
     pub update: usize,
@@ -111,8 +126,8 @@ pub fn plan_push(inputs: &PushInputs<'_>) -> PushPlan {
     finish_plan(plan_leads(inputs))
 }
 
-/// Each lead's item, on its own. A big push plans its leads a page at a time with this and
-/// finishes with `finish_plan` over all the items.
+/// Each lead's item, on its own. A push plans its leads a page at a time with this and
+/// journals each page; the store then settles shared contacts as `finish_plan` does.
 pub fn plan_leads(inputs: &PushInputs<'_>) -> Vec<PlanItem> {
     let fields: HashMap<&str, &Field> = inputs.fields.iter().map(|f| (f.key.as_str(), f)).collect();
     let properties: HashMap<&str, &Property> = inputs.properties.iter().map(|p| (p.name.as_str(), p)).collect();
@@ -152,13 +167,7 @@ fn settle_shared_contacts(items: &mut [PlanItem]) {
         let winner = *claimants.iter().max_by_key(|&&i| &items[i].claim).expect("several");
         let writes = |i: usize| matches!(items[i].action, Action::Update { .. });
         for &i in claimants.iter().filter(|&&i| i != winner && writes(i)) {
-            losers.push((
-                i,
-                format!(
-                    "contact {contact_id} is also matched by lead {}, which is the one written; merge the two leads or change this one's email",
-                    items[winner].email
-                ),
-            ));
+            losers.push((i, shared_contact_reason(contact_id, &items[winner].email)));
         }
     }
     for (i, reason) in losers {

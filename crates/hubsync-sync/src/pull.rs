@@ -2,16 +2,17 @@
 //! and the leads they match, what each lead would become, field by field, through the mapping
 //! in reverse and its write rules. `prepare_pull` fetches page by page (the contacts list for
 //! every contact, no 10,000 cap; search in `hs_object_id` windows for filtered pulls, so more
-//! than 10,000 matches still come in whole) and plans; `record_pull_preview` keeps the plan as a
-//! preview run; `run_pull` journals it and applies it a thousand rows per transaction (a cancel
-//! stops it between them; `resume_pull` applies the rest).
+//! than 10,000 matches still come in whole), plans each page and journals it, so the plan is
+//! never in memory whole; `record_pull_preview` keeps the plan as a preview run; `run_pull`
+//! makes it the live run and applies it a thousand rows per transaction (a cancel stops it
+//! between them; `resume_pull` applies the rest).
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use hubsync_hubspot::{HubSpotClient, Property, Record};
 use hubsync_store::{
-    Field, FieldChange, Lead, Mapping, NewRun, PulledLead, Run, RunAction, RunItem, RunKind, RunMode, Store,
+    Field, FieldChange, Lead, Mapping, PlanRow, PulledLead, Run, RunAction, RunItem, RunKind, RunMode, Store,
     StoreError, WriteRule,
 };
 use serde::Serialize;
@@ -20,7 +21,7 @@ use serde_json::{Value, json};
 use crate::convert::from_hubspot;
 use crate::owners::OwnerDirectory;
 use crate::pull_rules::{self, PullRules};
-use crate::push::{Cancel, Estimate, Phase, Progress, SyncError, estimate_at_limit};
+use crate::push::{Cancel, Estimate, Phase, Progress, SyncError, abandon_plan, begin_plan, estimate_at_limit};
 
 /// Search pages: HubSpot's largest.
 const SEARCH_PAGE: usize = 200;
@@ -208,22 +209,31 @@ fn owner_fields(
 
 pub fn count(items: &[PullItem]) -> PullCounts {
     let mut counts = PullCounts::default();
-    for item in items {
-        match &item.action {
-            PullAction::New => counts.new += 1,
-            PullAction::Update { .. } => counts.update += 1,
-            PullAction::Skip { reason: PullSkip::Unchanged } => counts.unchanged += 1,
-            PullAction::Skip { reason: PullSkip::NoEmail } => counts.no_email += 1,
-            PullAction::Skip { reason: PullSkip::AlreadyInStore } => counts.already_in_store += 1,
-            PullAction::Invalid { .. } => counts.invalid += 1,
+    counts.add(items);
+    counts
+}
+
+impl PullCounts {
+    /// Counts `items` too.
+    pub fn add(&mut self, items: &[PullItem]) {
+        for item in items {
+            match &item.action {
+                PullAction::New => self.new += 1,
+                PullAction::Update { .. } => self.update += 1,
+                PullAction::Skip { reason: PullSkip::Unchanged } => self.unchanged += 1,
+                PullAction::Skip { reason: PullSkip::NoEmail } => self.no_email += 1,
+                PullAction::Skip { reason: PullSkip::AlreadyInStore } => self.already_in_store += 1,
+                PullAction::Invalid { .. } => self.invalid += 1,
+            }
         }
     }
-    counts
 }
 
 #[derive(Debug)]
 pub struct PreparedPull {
-    pub items: Vec<PullItem>,
+    /// The run holding the plan's rows: a preview, `running` until `record_pull_preview` records
+    /// it or `run_pull` runs it (`discard_pull` throws it away). The plan is never in memory whole.
+    pub run_id: i64,
     pub counts: PullCounts,
     /// Calls the preparation made; a live pull applies the plan without calling HubSpot again.
     pub api_calls: u64,
@@ -236,12 +246,13 @@ pub struct PreparedPull {
     pub owners: Vec<hubsync_store::OwnerRecord>,
 }
 
-/// Fetches the contacts the rules select, a page at a time, and plans each page. Writes nothing.
-/// Reports the contacts read after each page (of the total HubSpot reports for a filtered
-/// pull; the list endpoint reports none, so there the total is what has come in so far), and
-/// stops between pages when `cancel` is cancelled.
+/// Fetches the contacts the rules select, a page at a time, plans each page and journals it as
+/// a preview run that is not yet recorded (`PreparedPull::run_id`). Changes no lead. Reports the
+/// contacts read after each page (of the total HubSpot reports for a filtered pull; the list
+/// endpoint reports none, so there the total is what has come in so far), and stops between
+/// pages when `cancel` is cancelled, leaving nothing behind.
 pub async fn prepare_pull(
-    store: &Store,
+    store: &mut Store,
     client: &HubSpotClient,
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
@@ -265,29 +276,17 @@ pub async fn prepare_pull(
             wanted.push(always.into());
         }
     }
+    let settings = json!({ "rules": rules, "mappings": mappings });
+    let portal_id = store.active_portal()?.map(|p| p.portal_id);
 
-    let mut items = Vec::new();
-    let mut done = 0;
+    let run_id = begin_plan(store, RunKind::Pull, portal_id, &settings)?;
+    let mut counts = PullCounts::default();
     let mut pages = Pages::new(&rules, filters, wanted);
-    progress(Progress { phase: Phase::Reading, done: 0, total: 0 });
-    loop {
-        cancel.check()?;
-        let Some(contacts) = pages.next(client).await? else { break };
-        let (by_email, by_contact) = leads_for(store, &contacts)?;
-        items.extend(plan_pull(&PullInputs {
-            contacts: &contacts,
-            by_email: &by_email,
-            by_contact: &by_contact,
-            fields: &fields,
-            mappings: &mappings,
-            properties: &properties,
-            owners: &owners,
-            new_only: rules.new_only,
-        }));
-        done += contacts.len() as u64;
-        progress(Progress { phase: Phase::Reading, done, total: pages.total.unwrap_or(done) });
-    }
-    let counts = count(&items);
+    let inputs =
+        PageInputs { fields: &fields, mappings: &mappings, properties: &properties, owners: &owners, rules: &rules };
+    journal_pages(store, client, run_id, &mut pages, &inputs, &mut counts, cancel, progress)
+        .await
+        .map_err(|error| abandon_plan(store, run_id, error))?;
     let api_calls = client.api_calls() - calls_before;
     let read_time = started.elapsed();
     let read_calls = api_calls - setup_calls;
@@ -299,16 +298,58 @@ pub async fn prepare_pull(
         let search_bound = read_calls.saturating_sub(1) as f64 / per_second;
         estimate.seconds = estimate.seconds.max((search_bound * 10.0).round() / 10.0);
     }
-    Ok(PreparedPull {
-        items,
-        counts,
-        api_calls,
-        estimate,
-        read_time,
-        settings: json!({ "rules": rules, "mappings": mappings }),
-        portal_id: store.active_portal()?.map(|p| p.portal_id),
-        owners: owners.records(),
-    })
+    store.finish_plan(run_id, &serde_json::to_value(&estimate).expect("plain data"), api_calls)?;
+    Ok(PreparedPull { run_id, counts, api_calls, estimate, read_time, settings, portal_id, owners: owners.records() })
+}
+
+/// What planning a page of contacts needs besides the page and its leads.
+struct PageInputs<'a> {
+    fields: &'a [Field],
+    mappings: &'a [Mapping],
+    properties: &'a [Property],
+    owners: &'a OwnerDirectory,
+    rules: &'a PullRules,
+}
+
+/// Reads every page, plans it and journals its rows in plan `run_id`, counting them.
+#[allow(clippy::too_many_arguments)]
+async fn journal_pages(
+    store: &mut Store,
+    client: &HubSpotClient,
+    run_id: i64,
+    pages: &mut Pages,
+    inputs: &PageInputs<'_>,
+    counts: &mut PullCounts,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(), SyncError> {
+    let mut done = 0;
+    progress(Progress { phase: Phase::Reading, done: 0, total: 0 });
+    loop {
+        cancel.check()?;
+        let Some(contacts) = pages.next(client).await? else { break };
+        let (by_email, by_contact) = leads_for(store, &contacts)?;
+        let items = plan_pull(&PullInputs {
+            contacts: &contacts,
+            by_email: &by_email,
+            by_contact: &by_contact,
+            fields: inputs.fields,
+            mappings: inputs.mappings,
+            properties: inputs.properties,
+            owners: inputs.owners,
+            new_only: inputs.rules.new_only,
+        });
+        counts.add(&items);
+        let first = done as i64;
+        let rows = items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| PlanRow { item: run_item(first + i as i64, item, RunMode::Preview), claim: None });
+        store.add_plan_rows(run_id, rows)?;
+        done += contacts.len() as u64;
+        progress(Progress { phase: Phase::Reading, done, total: pages.total.unwrap_or(done) });
+    }
+    Ok(())
 }
 
 /// The leads a page of contacts may match: by email, and by the contact id they are linked to.
@@ -392,56 +433,69 @@ fn skip_words(reason: &PullSkip) -> &'static str {
     }
 }
 
-/// The plan's rows as run items, one at a time as the run's journal takes them (the plan is
-/// never held twice).
-fn run_items(items: impl IntoIterator<Item = PullItem>, mode: RunMode) -> impl Iterator<Item = RunItem> {
-    items.into_iter().enumerate().map(move |(seq, item)| {
-        let (action, lead_id, reasons) = match item.action {
-            PullAction::New => (RunAction::Create, 0, vec![]),
-            PullAction::Update { lead_id } => (RunAction::Update, lead_id, vec![]),
-            PullAction::Skip { reason } => (RunAction::Skip, 0, vec![skip_words(&reason).to_string()]),
-            PullAction::Invalid { reasons } => (RunAction::Invalid, 0, reasons),
-        };
-        let email = item.email.unwrap_or_default();
-        RunItem {
-            changes: item.changes,
-            notes: item.notes,
-            record: item.record,
-            ..RunItem::planned(seq as i64, lead_id, email, Some(item.contact_id), action, reasons, mode)
-        }
-    })
-}
-
-fn new_run(prepared: &PreparedPull, mode: RunMode) -> NewRun {
-    NewRun {
-        kind: RunKind::Pull,
-        mode,
-        portal_id: prepared.portal_id,
-        settings: prepared.settings.clone(),
-        estimate: serde_json::to_value(&prepared.estimate).expect("plain data"),
-        api_calls: prepared.api_calls,
+/// A planned row as the run's journal holds it.
+fn run_item(seq: i64, item: PullItem, mode: RunMode) -> RunItem {
+    let (action, lead_id, reasons) = match item.action {
+        PullAction::New => (RunAction::Create, 0, vec![]),
+        PullAction::Update { lead_id } => (RunAction::Update, lead_id, vec![]),
+        PullAction::Skip { reason } => (RunAction::Skip, 0, vec![skip_words(&reason).to_string()]),
+        PullAction::Invalid { reasons } => (RunAction::Invalid, 0, reasons),
+    };
+    let email = item.email.unwrap_or_default();
+    RunItem {
+        changes: item.changes,
+        notes: item.notes,
+        record: item.record,
+        ..RunItem::planned(seq, lead_id, email, Some(item.contact_id), action, reasons, mode)
     }
 }
 
-/// Keeps the plan as a preview run; changes no lead.
-pub fn record_pull_preview(store: &mut Store, prepared: &PreparedPull) -> Result<i64, SyncError> {
-    let items = run_items(prepared.items.iter().cloned(), RunMode::Preview);
-    Ok(store.create_run(&new_run(prepared, RunMode::Preview), items)?)
+/// A pull run's row as the plan item it was made from (what `pull --preview --json` shows).
+pub fn pull_item(item: RunItem) -> PullItem {
+    let action = match item.action {
+        RunAction::Create => PullAction::New,
+        RunAction::Update => PullAction::Update { lead_id: item.lead_id },
+        RunAction::Skip => PullAction::Skip {
+            reason: [PullSkip::Unchanged, PullSkip::NoEmail, PullSkip::AlreadyInStore]
+                .into_iter()
+                .find(|r| item.reasons.first().map(String::as_str) == Some(skip_words(r)))
+                .unwrap_or(PullSkip::Unchanged),
+        },
+        RunAction::Invalid | RunAction::Archive => PullAction::Invalid { reasons: item.reasons },
+    };
+    PullItem {
+        contact_id: item.contact_id.unwrap_or_default(),
+        email: Some(item.email).filter(|e| !e.is_empty()),
+        action,
+        changes: item.changes,
+        notes: item.notes,
+        record: item.record,
+    }
 }
 
-/// Journals the plan, then applies it a thousand rows per transaction, reporting each chunk.
-/// The plan is consumed: the run's rows in the store are its record, read back a page at a
-/// time. A cancel stops it between chunks: what was applied stays applied, the run is
+/// Keeps the plan as a preview run; changes no lead. Recording it again changes nothing.
+pub fn record_pull_preview(store: &mut Store, prepared: &PreparedPull) -> Result<i64, SyncError> {
+    store.record_plan(prepared.run_id)?;
+    Ok(prepared.run_id)
+}
+
+/// Throws away a plan that is neither recorded nor run (a pull not confirmed).
+pub fn discard_pull(store: &mut Store, prepared: PreparedPull) -> Result<(), SyncError> {
+    Ok(store.discard_plan(prepared.run_id)?)
+}
+
+/// Makes the plan the live run (a copy of it when it was recorded as a preview), then applies
+/// it a thousand rows per transaction, reporting each chunk, read back from the journal a chunk
+/// at a time. A cancel stops it between chunks: what was applied stays applied, the run is
 /// interrupted with the cancel's reason and `resume_pull` applies the rest.
 pub fn run_pull(
     store: &mut Store,
-    mut prepared: PreparedPull,
+    prepared: PreparedPull,
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Run, SyncError> {
     store.replace_owners(&prepared.owners)?;
-    let items = run_items(std::mem::take(&mut prepared.items), RunMode::Live);
-    let run_id = store.create_run(&new_run(&prepared, RunMode::Live), items)?;
+    let run_id = store.live_run_from_plan(prepared.run_id)?;
     apply_pending(store, run_id, prepared.api_calls, cancel, progress)
 }
 

@@ -1,10 +1,10 @@
 //! The push, end to end. `prepare_push` reads what HubSpot holds for the selected leads (batch
-//! reads by email, then by id for leads whose email found nothing) and plans; the plan is then
-//! recorded as a preview, or written by `run_push` as a journaled live run: every row is in the
-//! store before anything is sent, writes go out in batches of 100 (updates by id, creates as
-//! upserts by email, so a resent batch never makes a second contact), a rejected batch is split
-//! until the bad rows are isolated, and each batch's outcomes land in one transaction together
-//! with the leads' links to their contacts. `resume_push` finishes whatever a crash, a cancel
+//! reads by email, then by id for leads whose email found nothing), plans and journals the plan
+//! page by page; the plan is then recorded as a preview, or made the live run by `run_push`:
+//! every row is in the store before anything is sent, writes go out in batches of 100 (updates
+//! by id, creates as upserts by email, so a resent batch never makes a second contact), a
+//! rejected batch is split until the bad rows are isolated, and each batch's outcomes land in
+//! one transaction together with the leads' links to their contacts. `resume_push` finishes whatever a crash, a cancel
 //! or the daily limit left pending.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -15,14 +15,14 @@ use std::time::{Duration, Instant};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use hubsync_hubspot::{BATCH_LIMIT, BatchOutcome, ClientError, HubSpotClient, Property, Record, SAFETY_MARGIN};
 use hubsync_store::{
-    ItemOutcome, ItemResult, Lead, NewRun, Run, RunAction, RunItem, RunKind, RunMode, Store, StoreError,
+    ItemOutcome, ItemResult, Lead, NewRun, PlanRow, Run, RunAction, RunItem, RunKind, RunMode, Store, StoreError,
 };
 use serde::Serialize;
 use serde_json::json;
 use tracing::Instrument;
 
 use crate::owners::OwnerDirectory;
-use crate::plan::{Action, Found, PlanItem, PushInputs, PushPlan, SkipReason, finish_plan, plan_leads};
+use crate::plan::{Action, Counts, Found, PlanItem, PushInputs, SkipReason, plan_leads, shared_contact_reason};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -157,24 +157,31 @@ pub struct Estimate {
     pub seconds: f64,
 }
 
-/// A plan and everything needed to record it as a preview or run it.
+/// A plan, journaled in the store, and everything needed to record it as a preview or run it.
 #[derive(Debug)]
 pub struct PreparedPush {
-    pub plan: PushPlan,
+    /// The run holding the plan's rows: a preview, `running` until `record_preview` records it
+    /// or `run_push` runs it (`discard_push` throws it away). The plan is never in memory whole:
+    /// at 1,000,000 leads it is gigabytes.
+    pub run_id: i64,
+    pub counts: Counts,
     pub estimate: Estimate,
     /// The rules and mapping the plan was made with, kept with the run.
     pub settings: serde_json::Value,
     pub portal_id: Option<u64>,
     /// Calls the preparation made (they count toward the live run's).
     pub api_calls: u64,
-    /// Reading HubSpot's side, and computing the plan from it.
+    /// Reading HubSpot's side, and computing the plan from it and journaling it.
     pub read_time: Duration,
     pub plan_time: Duration,
 }
 
-/// Leads are read and planned this many at a time, so memory holds the plan, not every lead
-/// and every contact at once.
+/// Leads are read, planned and journaled this many at a time, so memory holds a page, not every
+/// lead, every contact or the plan.
 const PAGE: usize = 2_000;
+
+/// A lead and its place in the selection: its row's `seq` in the plan.
+type Placed = (i64, Lead);
 
 /// What the plan needs besides the leads and what HubSpot holds for them.
 struct PlanContext {
@@ -186,26 +193,37 @@ struct PlanContext {
 }
 
 impl PlanContext {
-    fn plan(&self, leads: &[Lead], found: &Found) -> Vec<PlanItem> {
-        plan_leads(&PushInputs {
-            leads,
+    /// Plans `leads` (each with its place in the selection) and journals their rows in run `run_id`.
+    fn plan_into(&self, store: &mut Store, run_id: i64, leads: Vec<Placed>, found: &Found) -> Result<(), SyncError> {
+        let (seqs, leads): (Vec<i64>, Vec<Lead>) = leads.into_iter().unzip();
+        let items = plan_leads(&PushInputs {
+            leads: &leads,
             fields: &self.fields,
             mappings: &self.mappings,
             rules: self.rules,
             properties: &self.properties,
             owners: &self.owners,
             found,
-        })
+        });
+        let rows = seqs.into_iter().zip(items).map(|(seq, item)| {
+            let claim = item.claim.as_ref().map(|c| c.rank());
+            PlanRow { item: run_item(seq, item, RunMode::Preview), claim }
+        });
+        store.add_plan_rows(run_id, rows)?;
+        Ok(())
     }
 }
 
-/// Reads HubSpot's side for the selected leads and plans the push. Sends no write.
+/// Reads HubSpot's side for the selected leads, plans the push and journals the plan as a
+/// preview run that is not yet recorded (`PreparedPush::run_id`). Sends no write and changes no
+/// lead. A preview that fails or is stopped leaves nothing behind.
 ///
 /// A page of leads at a time: one batch read by email per 100 leads; leads whose email found
 /// nothing but that are linked to a contact wait until 100 of them (or the last page) make a
-/// full batch read by id, so the calls stay at the floor however the pages fall.
+/// full batch read by id, so the calls stay at the floor however the pages fall. Each row keeps
+/// its lead's place in the selection, so the plan is in the store's order.
 pub async fn prepare_push(
-    store: &Store,
+    store: &mut Store,
     client: &HubSpotClient,
     options: &PushOptions,
     cancel: &Cancel,
@@ -213,7 +231,7 @@ pub async fn prepare_push(
 ) -> Result<PreparedPush, SyncError> {
     let started = Instant::now();
     let calls_before = client.api_calls();
-    let mut selection = Selection::new(store, &options.emails)?;
+    let selection = Selection::new(store, &options.emails)?;
     let mappings = store.mappings()?;
     let rules = store.push_rules()?;
     let portal_id = store.active_portal()?.map(|p| p.portal_id);
@@ -233,11 +251,79 @@ pub async fn prepare_push(
         }
     }
     let wanted = known_properties(wanted, &properties);
+    let settings = json!({ "rules": rules, "mappings": mappings, "emails": options.emails });
     let context = PlanContext { fields: store.fields()?, mappings, rules, properties, owners };
 
+    let run_id = begin_plan(store, RunKind::Push, portal_id, &settings)?;
+    let planned = plan_selection(store, client, run_id, selection, &context, &wanted, options, cancel, progress).await;
+    let plan_time = planned.map_err(|error| abandon_plan(store, run_id, error))?;
+    let run = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;
+    let c = &run.counts;
+    let counts = Counts {
+        update: c.update as usize,
+        create: c.create as usize,
+        skip: c.skip as usize,
+        invalid: c.invalid as usize,
+    };
+    let read_calls = client.api_calls() - calls_before - setup_calls;
+    let read_time = started.elapsed().saturating_sub(plan_time);
+
+    let write_calls = (counts.update.div_ceil(BATCH_LIMIT) + counts.create.div_ceil(BATCH_LIMIT)) as u64;
+    let spent = client.api_calls() - calls_before;
+    // Reads overlapped as writes will, so their pace is the live run's pace when the limit isn't.
+    let per_call = if spent == 0 { Duration::ZERO } else { read_time / spent as u32 };
+    let estimate = estimate_at_limit(client, setup_calls, read_calls, write_calls, per_call).await;
+    store.finish_plan(run_id, &serde_json::to_value(&estimate).expect("plain data"), spent)?;
+    Ok(PreparedPush { run_id, counts, estimate, settings, portal_id, api_calls: spent, read_time, plan_time })
+}
+
+/// Starts journaling a plan of `kind` (`Store::start_plan`), first throwing away any a crash
+/// left neither recorded nor run: their reads are stale.
+pub(crate) fn begin_plan(
+    store: &mut Store,
+    kind: RunKind,
+    portal_id: Option<u64>,
+    settings: &serde_json::Value,
+) -> Result<i64, SyncError> {
+    let discarded = store.discard_unfinished_plans(kind)?;
+    if discarded > 0 {
+        tracing::info!(discarded, kind = kind.as_str(), "threw away plans a crash left unfinished");
+    }
+    Ok(store.start_plan(&NewRun {
+        kind,
+        mode: RunMode::Preview,
+        portal_id,
+        settings: settings.clone(),
+        estimate: serde_json::Value::Null,
+        api_calls: 0,
+    })?)
+}
+
+/// Throws away plan `run_id`, which `error` stopped midway, and hands the error on.
+pub(crate) fn abandon_plan(store: &mut Store, run_id: i64, error: SyncError) -> SyncError {
+    if let Err(discard) = store.discard_plan(run_id) {
+        tracing::warn!(%discard, run_id, "could not throw away the unfinished plan");
+    }
+    error
+}
+
+/// Reads, plans and journals every page of the selection into plan `run_id`, then settles the
+/// contacts several leads reached. Returns the time spent planning and journaling.
+#[allow(clippy::too_many_arguments)]
+async fn plan_selection(
+    store: &mut Store,
+    client: &HubSpotClient,
+    run_id: i64,
+    mut selection: Selection,
+    context: &PlanContext,
+    wanted: &[String],
+    options: &PushOptions,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Duration, SyncError> {
     let total = selection.total;
-    let mut items: Vec<PlanItem> = Vec::with_capacity(total as usize);
-    let mut by_id_pending: Vec<Lead> = Vec::new();
+    let mut next_seq = 0;
+    let mut by_id_pending: Vec<Placed> = Vec::new();
     let mut plan_time = Duration::ZERO;
     let mut done = 0;
     progress(Progress { phase: Phase::Reading, done, total });
@@ -246,15 +332,17 @@ pub async fn prepare_push(
         let page = selection.next_page(store)?;
         let last = page.is_empty();
         if !page.is_empty() {
-            let by_email = read_by_email(client, &page, &wanted, options.concurrency, cancel).await?;
-            let (now, later): (Vec<Lead>, Vec<Lead>) = page
-                .into_iter()
-                .partition(|l| l.hubspot_id.is_none() || by_email.contains_key(&l.email.to_lowercase()));
+            let by_email = read_by_email(client, &page, wanted, options.concurrency, cancel).await?;
+            let places = next_seq..next_seq + page.len() as i64;
+            next_seq = places.end;
+            let (now, later): (Vec<Placed>, Vec<Placed>) = places
+                .zip(page)
+                .partition(|(_, l)| l.hubspot_id.is_none() || by_email.contains_key(&l.email.to_lowercase()));
             by_id_pending.extend(later);
             let found = Found { by_email, by_id: HashMap::new() };
             let planning = Instant::now();
             done += now.len() as u64;
-            items.extend(context.plan(&now, &found));
+            context.plan_into(store, run_id, now, &found)?;
             plan_time += planning.elapsed();
         }
         // Only whole batches of 100 until the last page, which takes the rest.
@@ -262,12 +350,12 @@ pub async fn prepare_push(
         if take > 0 {
             let rest = by_id_pending.split_off(take);
             let leads = std::mem::replace(&mut by_id_pending, rest);
-            let ids: Vec<String> = leads.iter().filter_map(|l| l.hubspot_id.clone()).collect();
-            let by_id = read_by_id(client, &ids, &wanted, options.concurrency, cancel).await?;
+            let ids: Vec<String> = leads.iter().filter_map(|(_, l)| l.hubspot_id.clone()).collect();
+            let by_id = read_by_id(client, &ids, wanted, options.concurrency, cancel).await?;
             let found = Found { by_email: HashMap::new(), by_id };
             let planning = Instant::now();
             done += leads.len() as u64;
-            items.extend(context.plan(&leads, &found));
+            context.plan_into(store, run_id, leads, &found)?;
             plan_time += planning.elapsed();
         }
         progress(Progress { phase: Phase::Reading, done, total });
@@ -275,21 +363,21 @@ pub async fn prepare_push(
             break;
         }
     }
-    let planning = Instant::now();
-    // Leads read by id were planned after their page: back to the store's order.
-    items.sort_by_key(|i| i.lead_id);
-    let plan = finish_plan(items);
-    plan_time += planning.elapsed();
-    let read_calls = client.api_calls() - calls_before - setup_calls;
-    let read_time = started.elapsed().saturating_sub(plan_time);
+    let settling = Instant::now();
+    settle_journaled_plan(store, run_id)?;
+    Ok(plan_time + settling.elapsed())
+}
 
-    let write_calls = (plan.counts.update.div_ceil(BATCH_LIMIT) + plan.counts.create.div_ceil(BATCH_LIMIT)) as u64;
-    let spent = client.api_calls() - calls_before;
-    // Reads overlapped as writes will, so their pace is the live run's pace when the limit isn't.
-    let per_call = if spent == 0 { Duration::ZERO } else { read_time / spent as u32 };
-    let estimate = estimate_at_limit(client, setup_calls, read_calls, write_calls, per_call).await;
-    let settings = json!({ "rules": context.rules, "mappings": context.mappings, "emails": options.emails });
-    Ok(PreparedPush { plan, estimate, settings, portal_id, api_calls: spent, read_time, plan_time })
+/// `finish_plan`'s settling of contacts several leads reached, done on a journaled plan: the
+/// store ranks the claims, so only the losing rows come into memory.
+fn settle_journaled_plan(store: &mut Store, run_id: i64) -> Result<(), SyncError> {
+    let contested: Vec<(i64, Vec<String>)> = store
+        .contested_rows(run_id)?
+        .into_iter()
+        .map(|row| (row.seq, vec![shared_contact_reason(&row.contact_id, &row.winner_email)]))
+        .collect();
+    store.invalidate_plan_rows(run_id, &contested)?;
+    Ok(())
 }
 
 /// `estimate` at the client's portal's rate limit.
@@ -457,34 +545,45 @@ fn skip_reason(reason: &SkipReason) -> &'static str {
     }
 }
 
-/// The plan's rows as run items, one at a time as the run's journal takes them; a live run's
-/// writes have no outcome until HubSpot answers. The plan is never held twice: at 1,000,000
-/// leads a copy of it is gigabytes.
-fn run_items(items: impl IntoIterator<Item = PlanItem>, mode: RunMode) -> impl Iterator<Item = RunItem> {
-    items.into_iter().enumerate().map(move |(seq, item)| {
-        let (action, reasons) = match item.action {
-            Action::Update { .. } => (RunAction::Update, vec![]),
-            Action::Create => (RunAction::Create, vec![]),
-            Action::Skip { reason } => (RunAction::Skip, vec![skip_reason(&reason).to_string()]),
-            Action::Invalid { reasons } => (RunAction::Invalid, reasons),
-        };
-        RunItem {
-            changes: item.changes,
-            notes: item.notes,
-            record: item.record,
-            ..RunItem::planned(seq as i64, item.lead_id, item.email, item.contact_id, action, reasons, mode)
-        }
-    })
+/// A planned row as the run's journal holds it; a live run's writes have no outcome until
+/// HubSpot answers.
+fn run_item(seq: i64, item: PlanItem, mode: RunMode) -> RunItem {
+    let (action, reasons) = match item.action {
+        Action::Update { .. } => (RunAction::Update, vec![]),
+        Action::Create => (RunAction::Create, vec![]),
+        Action::Skip { reason } => (RunAction::Skip, vec![skip_reason(&reason).to_string()]),
+        Action::Invalid { reasons } => (RunAction::Invalid, reasons),
+    };
+    RunItem {
+        changes: item.changes,
+        notes: item.notes,
+        record: item.record,
+        ..RunItem::planned(seq, item.lead_id, item.email, item.contact_id, action, reasons, mode)
+    }
 }
 
-fn new_run(prepared: &PreparedPush, mode: RunMode) -> NewRun {
-    NewRun {
-        kind: RunKind::Push,
-        mode,
-        portal_id: prepared.portal_id,
-        settings: prepared.settings.clone(),
-        estimate: serde_json::to_value(&prepared.estimate).expect("plain data"),
-        api_calls: prepared.api_calls,
+/// A push run's row as the plan item it was made from (what `push --preview --json` shows).
+pub fn plan_item(item: RunItem) -> PlanItem {
+    let action = match item.action {
+        RunAction::Update => Action::Update { contact_id: item.contact_id.clone().unwrap_or_default() },
+        RunAction::Create => Action::Create,
+        RunAction::Skip => Action::Skip {
+            reason: [SkipReason::Unchanged, SkipReason::NoMatchCreateOff, SkipReason::UpdateOff]
+                .into_iter()
+                .find(|r| item.reasons.first().map(String::as_str) == Some(skip_reason(r)))
+                .unwrap_or(SkipReason::Unchanged),
+        },
+        RunAction::Invalid | RunAction::Archive => Action::Invalid { reasons: item.reasons },
+    };
+    PlanItem {
+        lead_id: item.lead_id,
+        email: item.email,
+        contact_id: item.contact_id,
+        action,
+        changes: item.changes,
+        notes: item.notes,
+        claim: None,
+        record: item.record,
     }
 }
 
@@ -507,24 +606,29 @@ pub fn failed_emails(store: &Store, run_id: i64) -> Result<Vec<String>, SyncErro
 }
 
 /// Records the plan as a preview run (the history keeps every preview). Writes nothing to
-/// HubSpot and changes no lead.
+/// HubSpot and changes no lead. Recording it again changes nothing.
 pub fn record_preview(store: &mut Store, prepared: &PreparedPush) -> Result<i64, SyncError> {
-    let items = run_items(prepared.plan.items.iter().cloned(), RunMode::Preview);
-    Ok(store.create_run(&new_run(prepared, RunMode::Preview), items)?)
+    store.record_plan(prepared.run_id)?;
+    Ok(prepared.run_id)
 }
 
-/// Runs the plan for real: journals it, then writes it. Returns the finished (or interrupted)
-/// run. The plan is consumed: the run's rows in the store are its record from then on.
+/// Throws away a plan that is neither recorded nor run (a push not confirmed). A recorded
+/// preview stays in the history.
+pub fn discard_push(store: &mut Store, prepared: PreparedPush) -> Result<(), SyncError> {
+    Ok(store.discard_plan(prepared.run_id)?)
+}
+
+/// Runs the plan for real: its journal becomes the live run (a copy of it when it was recorded
+/// as a preview), then its rows are written. Returns the finished (or interrupted) run.
 pub async fn run_push(
     store: &mut Store,
     client: &HubSpotClient,
-    mut prepared: PreparedPush,
+    prepared: PreparedPush,
     options: &PushOptions,
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Run, SyncError> {
-    let items = run_items(std::mem::take(&mut prepared.plan.items), RunMode::Live);
-    let run_id = store.create_run(&new_run(&prepared, RunMode::Live), items)?;
+    let run_id = store.live_run_from_plan(prepared.run_id)?;
     write(store, client, run_id, prepared.api_calls, &Writing::new(options.concurrency), cancel, progress)
         .instrument(tracing::info_span!("push", run_id))
         .await
@@ -937,6 +1041,33 @@ async fn write_batches(
     Ok(stop)
 }
 
+/// A sandbox portal holding `contacts` with no rate limit, a client for it, and an empty store:
+/// what the unit tests of a run's paging start from.
+#[cfg(test)]
+pub(crate) async fn sandboxed(contacts: Vec<serde_json::Value>) -> (hubsync_sandbox::Sandbox, HubSpotClient, Store) {
+    use hubsync_hubspot::{ClientConfig, PortalLimiter, RateLimitSettings, Secret};
+    use hubsync_sandbox::{Fixture, PrivateToken, Sandbox, SandboxConfig};
+
+    let fixture = Fixture::from_json(&json!({ "contacts": contacts }).to_string()).unwrap();
+    let sandbox = Sandbox::start(SandboxConfig {
+        rate_limits: false,
+        fixture: Some(fixture),
+        private_tokens: vec![PrivateToken::new("pat-paged")],
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let limits = RateLimitSettings::private_app(100);
+    let client = HubSpotClient::new(
+        ClientConfig::new(sandbox.base_url(), limits),
+        Secret::new("pat-paged"),
+        Arc::new(PortalLimiter::new(limits)),
+    )
+    .unwrap();
+    let store = Store::open_in_memory(Arc::new(hubsync_store::SystemClock)).unwrap();
+    (sandbox, client, store)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -949,6 +1080,69 @@ mod tests {
         let big = estimate(1, 1000, 625, 110, window, Duration::from_millis(10));
         // 1,626 calls: 110 at once, then 14 more windows of 10.5 s.
         assert_eq!(big.seconds, 147.0);
+    }
+
+    proptest::proptest! {
+        /// Settling a journaled plan in the store picks the same lead for each contact, and
+        /// makes the same rows invalid with the same reasons, as `finish_plan` in memory; ties
+        /// (same hold, same time) go to the later lead either way. Rows reach the journal out of
+        /// order, as leads read by id do.
+        #[test]
+        fn a_journaled_plan_settles_shared_contacts_as_the_plan_in_memory_does(
+            rows in proptest::collection::vec((proptest::option::of(0..4u8), proptest::bool::ANY, 0..3i64, 0..3u8), 1..40)
+        ) {
+            use crate::plan::{Claim, finish_plan};
+            use hubsync_store::SystemClock;
+
+            let items: Vec<PlanItem> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, &(contact, primary_email, minute, action))| {
+                    let contact_id = contact.map(|c| format!("90{c}"));
+                    let action = match (&contact_id, action) {
+                        (Some(id), 0) => Action::Update { contact_id: id.clone() },
+                        (Some(_), 1) => Action::Skip { reason: SkipReason::Unchanged },
+                        (None, 0 | 1) => Action::Create,
+                        _ => Action::Invalid { reasons: vec!["city: refused".into()] },
+                    };
+                    PlanItem {
+                        lead_id: i as i64 + 1,
+                        email: format!("lead{i}@example.com"),
+                        claim: contact_id.as_ref().map(|_| Claim {
+                            primary_email,
+                            lead_updated_at: chrono::DateTime::UNIX_EPOCH + chrono::Duration::minutes(minute),
+                        }),
+                        contact_id,
+                        action,
+                        changes: vec![],
+                        notes: vec![],
+                        record: Default::default(),
+                    }
+                })
+                .collect();
+            let in_memory = finish_plan(items.clone());
+
+            let mut store = Store::open_in_memory(Arc::new(SystemClock)).unwrap();
+            let run = NewRun {
+                kind: RunKind::Push,
+                mode: RunMode::Preview,
+                portal_id: None,
+                settings: json!({}),
+                estimate: json!(null),
+                api_calls: 0,
+            };
+            let run_id = store.start_plan(&run).unwrap();
+            let journal_rows = items.into_iter().enumerate().rev().map(|(seq, item)| PlanRow {
+                claim: item.claim.as_ref().map(Claim::rank),
+                item: run_item(seq as i64, item, RunMode::Preview),
+            });
+            store.add_plan_rows(run_id, journal_rows).unwrap();
+            settle_journaled_plan(&mut store, run_id).unwrap();
+            let journaled: Vec<Action> =
+                store.run_items(run_id).unwrap().into_iter().map(|i| plan_item(i).action).collect();
+            let expected: Vec<Action> = in_memory.items.into_iter().map(|i| i.action).collect();
+            proptest::prop_assert_eq!(journaled, expected);
+        }
     }
 
     #[test]
@@ -1012,31 +1206,13 @@ mod tests {
     /// between pages resumes with every row landing once.
     #[tokio::test]
     async fn a_journal_read_in_small_pages_writes_every_row_once_in_full_batches() {
-        use hubsync_hubspot::{ClientConfig, PortalLimiter, RateLimitSettings, Secret};
-        use hubsync_sandbox::{Fixture, PrivateToken, Sandbox, SandboxConfig};
-        use hubsync_store::{ImportOptions, LeadRow, RunStatus, SystemClock};
+        use hubsync_store::{ImportOptions, LeadRow, RunStatus};
 
         let known = 130;
         let contacts: Vec<serde_json::Value> = (0..known)
             .map(|i| json!({ "properties": { "email": format!("lead{i}@example.com"), "company": "Old" } }))
             .collect();
-        let fixture = Fixture::from_json(&json!({ "contacts": contacts }).to_string()).unwrap();
-        let sandbox = Sandbox::start(SandboxConfig {
-            rate_limits: false,
-            fixture: Some(fixture),
-            private_tokens: vec![PrivateToken::new("pat-paged")],
-            ..SandboxConfig::default()
-        })
-        .await
-        .unwrap();
-        let limits = RateLimitSettings::private_app(100);
-        let client = HubSpotClient::new(
-            ClientConfig::new(sandbox.base_url(), limits),
-            Secret::new("pat-paged"),
-            Arc::new(PortalLimiter::new(limits)),
-        )
-        .unwrap();
-        let mut store = Store::open_in_memory(Arc::new(SystemClock)).unwrap();
+        let (_sandbox, client, mut store) = sandboxed(contacts).await;
         store.set_mapping("company", "company", None).unwrap();
         store.set_push_rules(Some(true), Some(true)).unwrap();
         let rows: Vec<LeadRow> = (0..250)
@@ -1048,11 +1224,10 @@ mod tests {
             .collect();
         store.import_leads(&rows, ImportOptions::default()).unwrap();
 
-        let mut prepared =
-            prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut |_| {}).await.unwrap();
-        assert_eq!((prepared.plan.counts.update, prepared.plan.counts.create), (130, 120));
-        let items = run_items(std::mem::take(&mut prepared.plan.items), RunMode::Live);
-        let run_id = store.create_run(&new_run(&prepared, RunMode::Live), items).unwrap();
+        let prepared =
+            prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut |_| {}).await.unwrap();
+        assert_eq!((prepared.counts.update, prepared.counts.create), (130, 120));
+        let run_id = store.live_run_from_plan(prepared.run_id).unwrap();
         let paged = Writing { concurrency: 1, page: 7 };
         let before = client.api_calls();
         // Cancelled once the first batch (100 updates) has landed: the rest stay pending.

@@ -10,15 +10,17 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
 use hubsync_hubspot::{BATCH_LIMIT, HubSpotClient, Property, Record};
-use hubsync_store::StoreError;
-use hubsync_store::{FieldChange, ItemOutcome, NewRun, Run, RunAction, RunItem, RunKind, RunMode, RunStatus, Store};
+use hubsync_store::{
+    FieldChange, ItemOutcome, PlanRow, Run, RunAction, RunItem, RunKind, RunMode, RunStatus, Store, StoreError,
+};
 use serde::Serialize;
 use serde_json::json;
 use tracing::Instrument;
 
 use crate::convert::lifecycle_moves_backward;
 use crate::push::{
-    Cancel, Estimate, Phase, Progress, PushOptions, SyncError, Writing, estimate_at_limit, read_by_id, write,
+    Cancel, Estimate, Phase, Progress, PushOptions, SyncError, Writing, abandon_plan, begin_plan, estimate_at_limit,
+    read_by_id, write,
 };
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -41,11 +43,14 @@ pub struct UndoCounts {
     pub skip: u64,
 }
 
-/// An undo's plan and everything needed to record it as a preview or run it.
+/// An undo's plan, journaled in the store, and everything needed to record it as a preview or
+/// run it.
 #[derive(Debug)]
 pub struct PreparedUndo {
+    /// The run holding the undo's rows: a preview, `running` until `record_undo_preview`
+    /// records it or `run_undo` runs it (`discard_undo` throws it away).
+    pub run_id: i64,
     pub undo_of: i64,
-    pub items: Vec<RunItem>,
     pub counts: UndoCounts,
     pub estimate: Estimate,
     pub settings: serde_json::Value,
@@ -59,11 +64,29 @@ struct Written {
     contact_id: String,
 }
 
-/// Checks the run can be undone, reads what HubSpot holds now for every contact it wrote, and
-/// plans the undo. Sends no write. Stops between reads when `cancel` is cancelled.
+impl Written {
+    fn of(item: RunItem) -> Option<Written> {
+        let wrote = matches!(item.outcome, Some(ItemOutcome::Updated | ItemOutcome::Created | ItemOutcome::Archived));
+        let contact_id = item.contact_id.clone().filter(|_| wrote)?;
+        Some(Written { item, contact_id })
+    }
+}
+
+/// Written rows of the undone run read back from HubSpot, planned and journaled at a time.
+const UNDO_PAGE: usize = 1_000;
+
+/// Where a plan's step-1 rows are journaled until every step-0 row has its place; then they
+/// move to follow them (`Store::move_rows`).
+const LATER_ROWS: i64 = 1 << 40;
+
+/// Checks the run can be undone, reads what HubSpot holds now for every contact it wrote, plans
+/// the undo and journals it as a preview run that is not yet recorded (`PreparedUndo::run_id`).
+/// Sends no write. A page of the undone run at a time, so neither the run's rows, the contacts
+/// nor the plan are ever in memory whole. Stops between reads when `cancel` is cancelled,
+/// leaving nothing behind.
 #[allow(clippy::too_many_arguments)]
 pub async fn prepare_undo(
-    store: &Store,
+    store: &mut Store,
     client: &HubSpotClient,
     run_id: i64,
     connected_portal: Option<u64>,
@@ -72,105 +95,241 @@ pub async fn prepare_undo(
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<PreparedUndo, SyncError> {
+    let paging = Paging { concurrency, page: UNDO_PAGE };
+    prepare_undo_paged(store, client, run_id, connected_portal, options, paging, cancel, progress).await
+}
+
+/// How an undo's preparation reads: batch reads in flight at once, and the rows of the undone
+/// run (and contacts to read) a page holds, a multiple of 100.
+#[derive(Clone, Copy)]
+struct Paging {
+    concurrency: usize,
+    page: usize,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn prepare_undo_paged(
+    store: &mut Store,
+    client: &HubSpotClient,
+    run_id: i64,
+    connected_portal: Option<u64>,
+    options: UndoOptions,
+    paging: Paging,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<PreparedUndo, SyncError> {
     let started = Instant::now();
     let calls_before = client.api_calls();
     let run = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;
     check_undoable(store, &run, connected_portal, options)?;
-
-    let mut written = Vec::new();
-    for item in store.iter_run_items(run_id) {
-        let item = item?;
-        let wrote = matches!(item.outcome, Some(ItemOutcome::Updated | ItemOutcome::Created | ItemOutcome::Archived));
-        if let (true, Some(contact_id)) = (wrote, item.contact_id.clone()) {
-            written.push(Written { item, contact_id });
-        }
-    }
-    let written = merge_steps(written);
-
     let properties = client.properties().await?;
     let setup_calls = client.api_calls() - calls_before;
-    let mut wanted: BTreeSet<String> =
-        written.iter().flat_map(|w| w.item.changes.iter().map(|c| c.property.clone())).collect();
-    wanted.insert("email".into());
-    let known: BTreeSet<&str> = properties.iter().map(|p| p.name.as_str()).collect();
-    let wanted: Vec<String> = wanted.into_iter().filter(|p| known.contains(p.as_str())).collect();
-    // Archived contacts can't be read back (nor restored through the API): no read for them.
-    let ids: Vec<String> = written
-        .iter()
-        .filter(|w| w.item.outcome != Some(ItemOutcome::Archived))
-        .filter(|w| w.item.outcome != Some(ItemOutcome::Created) || options.archive_created)
-        .map(|w| w.contact_id.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let total = ids.len() as u64;
-    progress(Progress { phase: Phase::Reading, done: 0, total });
-    let mut now = HashMap::new();
-    // A page of reads at a time, so progress moves and a cancel stops between pages.
-    for (page, chunk) in ids.chunks(BATCH_LIMIT * concurrency.max(1)).enumerate() {
-        cancel.check()?;
-        now.extend(read_by_id(client, chunk, &wanted, concurrency, cancel).await?);
-        let done = (page * BATCH_LIMIT * concurrency.max(1) + chunk.len()) as u64;
-        progress(Progress { phase: Phase::Reading, done, total });
-    }
-    if ids.is_empty() {
-        progress(Progress { phase: Phase::Reading, done: 0, total });
-    }
+
+    let settings = json!({ "undo_of": run_id, "archive_created": options.archive_created, "force": options.force });
+    let plan_id = begin_plan(store, RunKind::Undo, run.portal_id, &settings)?;
+    let context = UndoContext { undo_of: run_id, properties: &properties, options, paging };
+    let total = run.counts.updated + run.counts.created + run.counts.archived;
+    let planned = plan_pages(store, client, plan_id, &context, total, cancel, progress).await;
+    let tally = planned.map_err(|error| abandon_plan(store, plan_id, error))?;
     let read_calls = client.api_calls() - calls_before - setup_calls;
 
-    let lifecycle = properties.iter().find(|p| p.name == "lifecyclestage");
-    let (items, counts) = plan_undo(run_id, written, &now, lifecycle, options);
-
-    let step_rows = |step: u32, action: RunAction| {
-        items.iter().filter(|i| i.step == step && i.action == action && i.outcome.is_none()).count()
-    };
-    let write_calls =
-        [step_rows(0, RunAction::Update), step_rows(1, RunAction::Update), step_rows(0, RunAction::Archive)]
-            .iter()
-            .map(|rows| rows.div_ceil(BATCH_LIMIT) as u64)
-            .sum();
+    let write_calls = [tally.step0_updates, tally.step1_updates, tally.archives]
+        .iter()
+        .map(|rows| rows.div_ceil(BATCH_LIMIT as u64))
+        .sum();
     let spent = client.api_calls() - calls_before;
     let per_call = if spent == 0 { std::time::Duration::ZERO } else { started.elapsed() / spent as u32 };
     let estimate = estimate_at_limit(client, setup_calls, read_calls, write_calls, per_call).await;
+    store.finish_plan(plan_id, &serde_json::to_value(&estimate).expect("plain data"), spent)?;
     Ok(PreparedUndo {
+        run_id: plan_id,
         undo_of: run_id,
-        items,
-        counts,
+        counts: tally.counts,
         estimate,
-        settings: json!({ "undo_of": run_id, "archive_created": options.archive_created, "force": options.force }),
+        settings,
         portal_id: run.portal_id,
         api_calls: spent,
     })
 }
 
-/// One row per contact: a later step's writes (an undo's stage set after its clear) fold into
-/// the contact's first row, keeping the earliest value before and the last value written.
-fn merge_steps(written: Vec<Written>) -> Vec<Written> {
-    let mut first_row: HashMap<String, usize> = HashMap::new();
-    let mut merged: Vec<Written> = Vec::with_capacity(written.len());
-    let mut later = Vec::new();
-    for row in written {
-        if row.item.step == 0 {
-            first_row.insert(row.contact_id.clone(), merged.len());
-            merged.push(row);
-        } else {
-            later.push(row);
+/// What planning a page of the undone run needs besides the page.
+struct UndoContext<'a> {
+    undo_of: i64,
+    properties: &'a [Property],
+    options: UndoOptions,
+    paging: Paging,
+}
+
+impl UndoContext<'_> {
+    /// Whether the undo reads the row's contact: archived contacts can't be read back (nor
+    /// restored through the API), and created ones are only read to be archived.
+    fn reads(&self, row: &Written) -> bool {
+        row.item.outcome != Some(ItemOutcome::Archived)
+            && (row.item.outcome != Some(ItemOutcome::Created) || self.options.archive_created)
+    }
+}
+
+/// The plan's counts, and its rows to write by kind (for the estimate's batches).
+#[derive(Default)]
+struct Tally {
+    counts: UndoCounts,
+    step0_updates: u64,
+    step1_updates: u64,
+    archives: u64,
+}
+
+/// Reads the undone run's written rows a page at a time and plans them in chunks of 1,000
+/// contacts to read (whole batches of 100 but the last), each chunk read from HubSpot, planned
+/// and journaled in plan `plan_id`; then moves the step-1 rows after the step-0 ones.
+async fn plan_pages(
+    store: &mut Store,
+    client: &HubSpotClient,
+    plan_id: i64,
+    context: &UndoContext<'_>,
+    total: u64,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Tally, SyncError> {
+    // A later step's row (an undo's stage set after its clear) folds into its contact's step-0
+    // row; only an undo run has them, one per stage it moved back.
+    let mut later: HashMap<String, Vec<Written>> = HashMap::new();
+    for item in store.later_step_items(context.undo_of)? {
+        if let Some(row) = Written::of(item) {
+            later.entry(row.contact_id.clone()).or_default().push(row);
         }
     }
-    for row in later {
-        let Some(&at) = first_row.get(&row.contact_id) else {
-            merged.push(row);
-            continue;
-        };
-        let changes = &mut merged[at].item.changes;
-        for change in row.item.changes {
-            match changes.iter_mut().find(|c| c.property == change.property) {
-                Some(earlier) => earlier.after = change.after,
-                None => changes.push(change),
+    let mut journal = UndoJournal { plan_id, tally: Tally::default(), next_seq: 0, next_later: LATER_ROWS };
+    let (mut chunk, mut reads, mut done) = (Vec::new(), 0, 0);
+    progress(Progress { phase: Phase::Reading, done, total });
+    let mut after = -1;
+    loop {
+        cancel.check()?;
+        let page = store.step_items_page(context.undo_of, 0, after, context.paging.page)?;
+        let last = page.len() < context.paging.page;
+        after = page.last().map_or(after, |i| i.seq);
+        let mut rows: Vec<Written> = page.into_iter().filter_map(Written::of).collect();
+        for row in &mut rows {
+            for step in later.remove(&row.contact_id).unwrap_or_default() {
+                done += 1;
+                fold_step(row, step);
             }
         }
+        if last {
+            // Later rows whose contact had no step-0 row stand on their own.
+            let mut rest: Vec<Written> = later.drain().flat_map(|(_, rows)| rows).collect();
+            rest.sort_by_key(|r| r.item.seq);
+            rows.extend(rest);
+        }
+        for row in rows {
+            done += 1;
+            reads += usize::from(context.reads(&row));
+            chunk.push(row);
+            if reads == context.paging.page {
+                journal.plan(store, client, context, std::mem::take(&mut chunk), cancel).await?;
+                reads = 0;
+                progress(Progress { phase: Phase::Reading, done: done.min(total), total });
+            }
+        }
+        if last {
+            break;
+        }
     }
-    merged
+    journal.plan(store, client, context, chunk, cancel).await?;
+    progress(Progress { phase: Phase::Reading, done: total, total });
+    store.move_rows(plan_id, LATER_ROWS, journal.next_seq)?;
+    Ok(journal.tally)
+}
+
+/// An undo's plan as it is journaled: its counts so far and the next rows' places.
+struct UndoJournal {
+    plan_id: i64,
+    tally: Tally,
+    next_seq: i64,
+    next_later: i64,
+}
+
+impl UndoJournal {
+    /// Reads, plans and journals a chunk of written rows.
+    async fn plan(
+        &mut self,
+        store: &mut Store,
+        client: &HubSpotClient,
+        context: &UndoContext<'_>,
+        written: Vec<Written>,
+        cancel: &Cancel,
+    ) -> Result<(), SyncError> {
+        if written.is_empty() {
+            return Ok(());
+        }
+        let planned = plan_page(client, context, written, self.next_seq, cancel).await?;
+        self.next_seq += planned.items.len() as i64;
+        self.tally.counts.add(&planned.counts);
+        for item in planned.items.iter().chain(&planned.later).filter(|i| i.outcome.is_none()) {
+            match (item.step, item.action) {
+                (0, RunAction::Update) => self.tally.step0_updates += 1,
+                (_, RunAction::Update) => self.tally.step1_updates += 1,
+                (_, RunAction::Archive) => self.tally.archives += 1,
+                _ => {}
+            }
+        }
+        let later = planned.later.into_iter().map(|item| {
+            self.next_later += 1;
+            RunItem { seq: self.next_later - 1, ..item }
+        });
+        let rows = planned.items.into_iter().chain(later).map(|item| PlanRow {
+            item: RunItem { outcome: RunMode::Preview.initial_outcome(item.outcome), ..item },
+            claim: None,
+        });
+        store.add_plan_rows(self.plan_id, rows)?;
+        Ok(())
+    }
+}
+
+/// Reads what HubSpot holds now for a page of written rows and plans them, numbering the
+/// step-0 rows from `first_seq`.
+async fn plan_page(
+    client: &HubSpotClient,
+    context: &UndoContext<'_>,
+    written: Vec<Written>,
+    first_seq: i64,
+    cancel: &Cancel,
+) -> Result<UndoPage, SyncError> {
+    let mut wanted: BTreeSet<String> =
+        written.iter().flat_map(|w| w.item.changes.iter().map(|c| c.property.clone())).collect();
+    wanted.insert("email".into());
+    let known: BTreeSet<&str> = context.properties.iter().map(|p| p.name.as_str()).collect();
+    let wanted: Vec<String> = wanted.into_iter().filter(|p| known.contains(p.as_str())).collect();
+    let ids: Vec<String> = written
+        .iter()
+        .filter(|w| context.reads(w))
+        .map(|w| w.contact_id.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let now = read_by_id(client, &ids, &wanted, context.paging.concurrency, cancel).await?;
+    let lifecycle = context.properties.iter().find(|p| p.name == "lifecyclestage");
+    Ok(plan_undo(context.undo_of, written, &now, lifecycle, context.options, first_seq))
+}
+
+/// Folds a later step's row into its contact's step-0 row, keeping the earliest value before
+/// and the last value written.
+fn fold_step(row: &mut Written, step: Written) {
+    let changes = &mut row.item.changes;
+    for change in step.item.changes {
+        match changes.iter_mut().find(|c| c.property == change.property) {
+            Some(earlier) => earlier.after = change.after,
+            None => changes.push(change),
+        }
+    }
+}
+
+impl UndoCounts {
+    fn add(&mut self, other: &UndoCounts) {
+        self.restore += other.restore;
+        self.archive += other.archive;
+        self.changed_since += other.changed_since;
+        self.skip += other.skip;
+    }
 }
 
 fn check_undoable(
@@ -217,15 +376,24 @@ enum Verdict {
     Skip(String),
 }
 
-/// The undo's rows, numbered in the undone run's order; a lifecycle stage moved back gets a
-/// second row in step 1. Pure: what HubSpot holds now is `now`, by contact id.
+/// A page of the undo's rows: step 0's, numbered in the undone run's order, and the step-1 rows
+/// of the lifecycle stages moved back (numbered by the caller, after every step-0 row).
+struct UndoPage {
+    items: Vec<RunItem>,
+    later: Vec<RunItem>,
+    counts: UndoCounts,
+}
+
+/// Plans a page of the undone run's written rows, numbering them from `first_seq`. Pure: what
+/// HubSpot holds now is `now`, by contact id.
 fn plan_undo(
     run_id: i64,
     written: Vec<Written>,
     now: &HashMap<String, Record>,
     lifecycle: Option<&Property>,
     options: UndoOptions,
-) -> (Vec<RunItem>, UndoCounts) {
+    first_seq: i64,
+) -> UndoPage {
     let mut items = Vec::new();
     let mut later = Vec::new();
     let mut counts = UndoCounts::default();
@@ -242,7 +410,7 @@ fn plan_undo(
                 Some(contact) => judge(run_id, &item, contact, lifecycle, options),
             },
         };
-        let seq = items.len() as i64;
+        let seq = first_seq + items.len() as i64;
         // Written rows are pending, as in a live run; a preview marks them when it records them.
         let row = |action, reasons| RunItem {
             record: item.record.clone(),
@@ -289,9 +457,7 @@ fn plan_undo(
             }
         });
     }
-    let first_later = items.len() as i64;
-    items.extend(later.into_iter().enumerate().map(|(i, item)| RunItem { seq: first_later + i as i64, ..item }));
-    (items, counts)
+    UndoPage { items, later, counts }
 }
 
 const FORCED: &str = "forced: ";
@@ -363,38 +529,125 @@ fn shown(value: Option<&str>) -> String {
     }
 }
 
-fn new_run(prepared: &PreparedUndo, mode: RunMode) -> NewRun {
-    NewRun {
-        kind: RunKind::Undo,
-        mode,
-        portal_id: prepared.portal_id,
-        settings: prepared.settings.clone(),
-        estimate: serde_json::to_value(&prepared.estimate).expect("plain data"),
-        api_calls: prepared.api_calls,
-    }
-}
-
-/// Records the undo's plan as a preview run. Writes nothing.
+/// Records the undo's plan as a preview run. Writes nothing. Recording it again changes nothing.
 pub fn record_undo_preview(store: &mut Store, prepared: &PreparedUndo) -> Result<i64, SyncError> {
-    let items = prepared
-        .items
-        .iter()
-        .cloned()
-        .map(|item| RunItem { outcome: RunMode::Preview.initial_outcome(item.outcome), ..item });
-    Ok(store.create_run(&new_run(prepared, RunMode::Preview), items)?)
+    store.record_plan(prepared.run_id)?;
+    Ok(prepared.run_id)
 }
 
-/// Runs the undo for real: journals it, then writes it step by step. The plan is consumed.
+/// Throws away an undo's plan that is neither recorded nor run (an undo not confirmed).
+pub fn discard_undo(store: &mut Store, prepared: PreparedUndo) -> Result<(), SyncError> {
+    Ok(store.discard_plan(prepared.run_id)?)
+}
+
+/// Runs the undo for real: its plan becomes the live run (a copy, when it was recorded as a
+/// preview), then it is written step by step.
 pub async fn run_undo(
     store: &mut Store,
     client: &HubSpotClient,
-    mut prepared: PreparedUndo,
+    prepared: PreparedUndo,
     options: &PushOptions,
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Run, SyncError> {
-    let run_id = store.create_run(&new_run(&prepared, RunMode::Live), std::mem::take(&mut prepared.items))?;
+    let run_id = store.live_run_from_plan(prepared.run_id)?;
     write(store, client, run_id, prepared.api_calls, &Writing::new(options.concurrency), cancel, progress)
         .instrument(tracing::info_span!("undo", run_id, undo_of = prepared.undo_of))
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use hubsync_store::{ImportOptions, LeadRow};
+
+    use super::*;
+    use crate::push::{prepare_push, run_push};
+
+    /// An undo prepared 100 rows at a time plans exactly what one prepared 1,000 at a time
+    /// does, with the same batch reads: for a push (whose created contacts are not read) and
+    /// for an undo whose lifecycle stages were set back in a second step, which fold into their
+    /// contacts' first rows however the pages fall.
+    #[tokio::test]
+    async fn an_undo_planned_in_small_pages_is_the_undo_planned_in_one() {
+        let known = 250;
+        let contacts: Vec<serde_json::Value> = (0..known)
+            .map(|i| {
+                json!({ "properties": { "email": format!("lead{i}@example.com"), "company": "Old", "lifecyclestage": "lead" } })
+            })
+            .collect();
+        let (_sandbox, client, mut store) = crate::push::sandboxed(contacts).await;
+        store.set_mapping("company", "company", None).unwrap();
+        store.set_mapping("lifecycle_stage", "lifecyclestage", None).unwrap();
+        store.set_push_rules(Some(true), Some(true)).unwrap();
+        let rows: Vec<LeadRow> = (0..known + 60)
+            .map(|i| LeadRow {
+                row: i + 1,
+                email: format!("lead{i}@example.com"),
+                values: vec![("company".into(), format!("Company {i}")), ("lifecycle_stage".into(), "customer".into())],
+            })
+            .collect();
+        store.import_leads(&rows, ImportOptions::default()).unwrap();
+        let options = PushOptions::default();
+        let prepared = prepare_push(&mut store, &client, &options, &Cancel::default(), &mut |_| {}).await.unwrap();
+        let push = run_push(&mut store, &client, prepared, &options, &Cancel::default(), &mut |_| {}).await.unwrap();
+        assert_eq!((push.counts.updated, push.counts.created), (250, 60));
+
+        async fn planned(
+            store: &mut Store,
+            client: &HubSpotClient,
+            undo_of: i64,
+            page: usize,
+        ) -> (Vec<RunItem>, UndoCounts, u64) {
+            let paging = Paging { concurrency: 2, page };
+            let before = client.api_calls();
+            let prepared = prepare_undo_paged(
+                store,
+                client,
+                undo_of,
+                None,
+                UndoOptions::default(),
+                paging,
+                &Cancel::default(),
+                &mut |_| {},
+            )
+            .await
+            .unwrap();
+            let rows = store.run_items(prepared.run_id).unwrap();
+            (rows, prepared.counts, client.api_calls() - before)
+        }
+
+        let (small, small_counts, small_calls) = planned(&mut store, &client, push.id, 100).await;
+        let (whole, whole_counts, whole_calls) = planned(&mut store, &client, push.id, 1_000).await;
+        assert_eq!((small_counts.restore, small_counts.skip), (250, 60), "created contacts are kept");
+        assert_eq!(small.iter().filter(|r| r.step == 1).count(), 250, "each stage set back in step 1");
+        assert_eq!(small.iter().map(|r| r.seq).collect::<Vec<_>>(), (0..560).collect::<Vec<i64>>());
+        assert_eq!((small, small_counts), (whole.clone(), whole_counts));
+        assert_eq!((small_calls, whole_calls), (1 + 3, 1 + 3), "properties, then 250 contacts in 3 reads");
+
+        // Run that undo, then plan undoing it: its step-1 rows fold into their contacts' rows.
+        let prepared = prepare_undo(
+            &mut store,
+            &client,
+            push.id,
+            None,
+            UndoOptions::default(),
+            2,
+            &Cancel::default(),
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+        let undo = run_undo(&mut store, &client, prepared, &options, &Cancel::default(), &mut |_| {}).await.unwrap();
+        assert_eq!((undo.status, undo.counts.updated, undo.counts.failed), (RunStatus::Completed, 500, 0));
+        let (small, small_counts, small_calls) = planned(&mut store, &client, undo.id, 100).await;
+        let (whole, whole_counts, _) = planned(&mut store, &client, undo.id, 1_000).await;
+        assert_eq!((small_counts.restore, small.len()), (250, 250), "one row a contact: {small_counts:?}");
+        let first = &small[0];
+        let stage = first.changes.iter().find(|c| c.property == "lifecyclestage").unwrap();
+        assert_eq!((stage.before.as_deref(), stage.after.as_deref()), (Some("lead"), Some("customer")));
+        assert_eq!((small, small_counts), (whole, whole_counts));
+        assert_eq!(small_calls, 1 + 3);
+        let unfinished = store.runs().unwrap().into_iter().filter(|r| r.status == RunStatus::Running).count();
+        assert_eq!(unfinished, 1, "each plan threw away the one left before it");
+    }
 }

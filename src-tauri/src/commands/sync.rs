@@ -371,15 +371,15 @@ async fn preview(
         let prepared = match request {
             PreviewRequest::Push { emails } => {
                 let options = PushOptions { emails, ..PushOptions::default() };
-                hubsync_sync::prepare_push(&store, &client, &options, &cancel, &mut on_progress)
+                hubsync_sync::prepare_push(&mut store, &client, &options, &cancel, &mut on_progress)
                     .await
                     .map(Prepared::Push)
             }
             PreviewRequest::Pull => {
-                hubsync_sync::prepare_pull(&store, &client, &cancel, &mut on_progress).await.map(Prepared::Pull)
+                hubsync_sync::prepare_pull(&mut store, &client, &cancel, &mut on_progress).await.map(Prepared::Pull)
             }
             PreviewRequest::Undo { run_id, options } => hubsync_sync::prepare_undo(
-                &store,
+                &mut store,
                 &client,
                 run_id,
                 Some(portal_id),
@@ -411,7 +411,7 @@ fn line(key: &str, label: &str, count: u64) -> CountLine {
 fn summarize(run: &Run, prepared: &Prepared, portal: &Portal) -> PreviewSummary {
     let (estimate, undo_of, details, writes) = match prepared {
         Prepared::Push(p) => {
-            let c = &p.plan.counts;
+            let c = &p.counts;
             (&p.estimate, None, Vec::new(), (c.update + c.create) as u64)
         }
         Prepared::Pull(p) => {

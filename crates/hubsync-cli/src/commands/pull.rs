@@ -2,7 +2,8 @@
 //! through the pull rules and the mapping in reverse.
 
 use hubsync_sync::{
-    Estimate, PreparedPull, PullAction, PullCounts, PullItem, prepare_pull, record_pull_preview, run_pull,
+    Estimate, PreparedPull, PullAction, PullCounts, PullItem, discard_pull, prepare_pull, pull_item,
+    record_pull_preview, run_pull,
 };
 use serde::Serialize;
 
@@ -10,7 +11,7 @@ use crate::cli::PullArgs;
 use crate::commands::push::{Bars, at_prompt, duration_words, stop_signals};
 use crate::context::Context;
 use crate::error::CliError;
-use crate::output::{Table, confirm_write, emit, pairs};
+use crate::output::{JournalItems, Table, confirm_write, pairs, try_emit};
 
 /// `pull --preview --json`.
 #[derive(Debug, Serialize)]
@@ -22,7 +23,7 @@ pub struct PullPreview<'a> {
     pub api_calls: u64,
     /// What the live pull costs: it reads the same pages again.
     pub estimate: &'a Estimate,
-    pub items: &'a [PullItem],
+    pub items: JournalItems<'a, PullItem>,
 }
 
 pub async fn run(ctx: &mut Context, args: PullArgs) -> anyhow::Result<()> {
@@ -31,7 +32,7 @@ pub async fn run(ctx: &mut Context, args: PullArgs) -> anyhow::Result<()> {
     // Ctrl-C stops the preview between pages, and the live pull between chunks (resumable).
     let cancel = stop_signals(ctx, connection.portal_id);
     let mut bars = Bars::new(ctx.json);
-    let prepared = prepare_pull(&ctx.store, &client, &cancel, &mut |p| bars.update(p)).await?;
+    let prepared = prepare_pull(&mut ctx.store, &client, &cancel, &mut |p| bars.update(p)).await?;
     bars.finish();
     let writes = prepared.counts.new + prepared.counts.update;
     if args.preview || writes == 0 {
@@ -42,13 +43,19 @@ pub async fn run(ctx: &mut Context, args: PullArgs) -> anyhow::Result<()> {
             counts: &prepared.counts,
             api_calls: prepared.api_calls,
             estimate: &prepared.estimate,
-            items: &prepared.items,
+            items: JournalItems::new(&ctx.store, run_id, pull_item),
         };
-        return emit(ctx.json, &report, |r| preview_text(r, connection.portal_id));
+        return try_emit(ctx.json, &report, |r| preview_text(r, connection.portal_id));
     }
-    at_prompt(|| confirm(&args, connection.portal_id, &prepared))?;
-    // A Ctrl-C between the preview and the confirmation: nothing is written.
-    cancel.check()?;
+    // Not confirmed, or Ctrl-C between the preview and the confirmation: nothing is written,
+    // and the plan is not kept.
+    let confirmed = at_prompt(|| confirm(&args, connection.portal_id, &prepared))
+        .map_err(anyhow::Error::from)
+        .and_then(|()| cancel.check().map_err(anyhow::Error::from));
+    if let Err(error) = confirmed {
+        discard_pull(&mut ctx.store, prepared)?;
+        return Err(error);
+    }
     let mut bars = Bars::new(ctx.json);
     let run = run_pull(&mut ctx.store, prepared, &cancel, &mut |p| bars.update(p))?;
     bars.finish();
@@ -66,7 +73,7 @@ fn confirm(args: &PullArgs, portal_id: u64, prepared: &PreparedPull) -> Result<(
     confirm_write("pull", &question)
 }
 
-fn preview_text(report: &PullPreview<'_>, portal_id: u64) -> String {
+fn preview_text(report: &PullPreview<'_>, portal_id: u64) -> anyhow::Result<String> {
     let c = report.counts;
     let mut out = format!("Pull preview (run {}), portal {portal_id}: nothing was written.\n\n", report.run_id);
     out.push_str(&pairs(&[
@@ -89,11 +96,11 @@ fn preview_text(report: &PullPreview<'_>, portal_id: u64) -> String {
         ),
     ]));
     let mut table = Table::new(&["CONTACT", "EMAIL", "ACTION", "FIELD", "LEAD NOW", "NEW VALUE"]);
-    for item in report
-        .items
-        .iter()
-        .filter(|i| matches!(i.action, PullAction::New | PullAction::Update { .. } | PullAction::Invalid { .. }))
-    {
+    for item in report.items.each() {
+        let item = item?;
+        if !matches!(item.action, PullAction::New | PullAction::Update { .. } | PullAction::Invalid { .. }) {
+            continue;
+        }
         let action = match &item.action {
             PullAction::New => "new",
             PullAction::Update { .. } => "update",
@@ -129,5 +136,5 @@ fn preview_text(report: &PullPreview<'_>, portal_id: u64) -> String {
     }
     out.push('\n');
     out.push_str(&table.render());
-    out
+    Ok(out)
 }

@@ -4,8 +4,8 @@
 
 use hubsync_store::{ItemOutcome, Portal, Run, RunItemFilter, RunStatus};
 use hubsync_sync::{
-    Action, Cancel, Counts, Estimate, Phase, PlanItem, PreparedPush, Progress, PushOptions, prepare_push,
-    record_preview, run_push,
+    Action, Cancel, Counts, Estimate, Phase, PlanItem, PreparedPush, Progress, PushOptions, discard_push, plan_item,
+    prepare_push, record_preview, run_push,
 };
 use indicatif::ProgressBar;
 use serde::Serialize;
@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::cli::PushArgs;
 use crate::context::Context;
 use crate::error::{CliError, codes};
-use crate::output::{Table, confirm_write, emit, pairs, progress, warn};
+use crate::output::{JournalItems, Table, confirm_write, emit, pairs, progress, try_emit, warn};
 
 /// `push --preview --json`.
 #[derive(Debug, Serialize)]
@@ -24,7 +24,7 @@ pub struct PreviewReport<'a> {
     pub portal_id: Option<u64>,
     pub counts: &'a Counts,
     pub estimate: &'a Estimate,
-    pub items: &'a [PlanItem],
+    pub items: JournalItems<'a, PlanItem>,
 }
 
 /// `push --json` (live) and `runs resume --json`.
@@ -43,39 +43,34 @@ pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
     // Ctrl-C stops the preview between reads as well as the live run between batches.
     let cancel = stop_signals(ctx, connection.portal_id);
     let mut bars = Bars::new(ctx.json);
-    let prepared = prepare_push(&ctx.store, &client, &options, &cancel, &mut |p| bars.update(p)).await?;
+    let prepared = prepare_push(&mut ctx.store, &client, &options, &cancel, &mut |p| bars.update(p)).await?;
     bars.finish();
 
-    if args.preview {
+    let counts = &prepared.counts;
+    if args.preview || counts.update + counts.create == 0 {
+        if !args.preview {
+            warn(ctx.json, "nothing to write: every selected lead is unchanged, skipped or invalid");
+        }
         let run_id = record_preview(&mut ctx.store, &prepared)?;
         let report = PreviewReport {
             run_id,
             mode: "preview",
             portal_id: prepared.portal_id,
-            counts: &prepared.plan.counts,
+            counts: &prepared.counts,
             estimate: &prepared.estimate,
-            items: &prepared.plan.items,
+            items: JournalItems::new(&ctx.store, run_id, plan_item),
         };
-        return emit(ctx.json, &report, |r| preview_text(r, &connection));
+        return try_emit(ctx.json, &report, |r| preview_text(r, &connection));
     }
-
-    let counts = &prepared.plan.counts;
-    if counts.update + counts.create == 0 {
-        let run_id = record_preview(&mut ctx.store, &prepared)?;
-        warn(ctx.json, "nothing to write: every selected lead is unchanged, skipped or invalid");
-        let report = PreviewReport {
-            run_id,
-            mode: "preview",
-            portal_id: prepared.portal_id,
-            counts,
-            estimate: &prepared.estimate,
-            items: &prepared.plan.items,
-        };
-        return emit(ctx.json, &report, |r| preview_text(r, &connection));
+    // Not confirmed, or Ctrl-C between the preview and the confirmation: nothing is written,
+    // and the plan is not kept.
+    let confirmed = at_prompt(|| confirm(&args, &connection, &prepared))
+        .map_err(anyhow::Error::from)
+        .and_then(|()| cancel.check().map_err(anyhow::Error::from));
+    if let Err(error) = confirmed {
+        discard_push(&mut ctx.store, prepared)?;
+        return Err(error);
     }
-    at_prompt(|| confirm(&args, &connection, &prepared))?;
-    // A Ctrl-C between the preview and the confirmation: nothing is written.
-    cancel.check()?;
 
     let mut bars = Bars::new(ctx.json);
     let run = run_push(&mut ctx.store, &client, prepared, &options, &cancel, &mut |p| bars.update(p)).await?;
@@ -126,7 +121,7 @@ fn confirm(args: &PushArgs, connection: &Portal, prepared: &PreparedPush) -> Res
     if args.yes {
         return Ok(());
     }
-    let counts = &prepared.plan.counts;
+    let counts = &prepared.counts;
     let question = format!(
         "Write to HubSpot portal {} ({}): update {} contacts and create {}, about {} API calls and {}?",
         connection.portal_id,
@@ -221,7 +216,7 @@ fn action_words(item: &PlanItem) -> String {
     }
 }
 
-fn preview_text(report: &PreviewReport<'_>, connection: &Portal) -> String {
+fn preview_text(report: &PreviewReport<'_>, connection: &Portal) -> anyhow::Result<String> {
     let c = report.counts;
     let e = report.estimate;
     let mut out = format!(
@@ -248,7 +243,8 @@ fn preview_text(report: &PreviewReport<'_>, connection: &Portal) -> String {
         ),
     ]));
     let mut table = Table::new(&["EMAIL", "ACTION", "CONTACT", "PROPERTY", "HUBSPOT NOW", "NEW VALUE"]);
-    for item in report.items {
+    for item in report.items.each() {
+        let item = &item?;
         let contact = item.contact_id.clone().unwrap_or_default();
         let mut first = true;
         let mut row = |property: String, before: String, after: String, first: &mut bool| {
@@ -284,7 +280,7 @@ fn preview_text(report: &PreviewReport<'_>, connection: &Portal) -> String {
     out.push_str(&table.render());
     out.push_str("\n`hubsync push --yes` runs it for real (with --email for the same selection); `hubsync runs show ");
     out.push_str(&format!("{} --json` has every row.\n", report.run_id));
-    out
+    Ok(out)
 }
 
 /// One progress bar per phase, on a terminal only.

@@ -3,14 +3,15 @@
 
 use hubsync_store::{Portal, RunAction, RunItem};
 use hubsync_sync::{
-    Estimate, PreparedUndo, PushOptions, UndoCounts, UndoOptions, prepare_undo, record_undo_preview, run_undo,
+    Estimate, PreparedUndo, PushOptions, UndoCounts, UndoOptions, discard_undo, prepare_undo, record_undo_preview,
+    run_undo,
 };
 use serde::Serialize;
 
 use crate::cli::UndoArgs;
 use crate::commands::push::{Bars, at_prompt, duration_words, finish, stop_signals};
 use crate::context::Context;
-use crate::output::{Table, confirm_write, emit, pairs, warn};
+use crate::output::{JournalItems, Table, confirm_write, pairs, try_emit, warn};
 
 /// `runs undo --preview --json`.
 #[derive(Debug, Serialize)]
@@ -22,7 +23,7 @@ pub struct UndoPreview<'a> {
     pub portal_id: Option<u64>,
     pub counts: &'a UndoCounts,
     pub estimate: &'a Estimate,
-    pub items: &'a [RunItem],
+    pub items: JournalItems<'a, RunItem>,
 }
 
 pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
@@ -35,7 +36,7 @@ pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
     let mut bars = Bars::new(ctx.json);
     let portal = Some(connection.portal_id);
     let prepared =
-        prepare_undo(&ctx.store, &client, args.run, portal, options, concurrency, &cancel, &mut |p| bars.update(p))
+        prepare_undo(&mut ctx.store, &client, args.run, portal, options, concurrency, &cancel, &mut |p| bars.update(p))
             .await?;
     bars.finish();
 
@@ -52,13 +53,18 @@ pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
             portal_id: prepared.portal_id,
             counts: &prepared.counts,
             estimate: &prepared.estimate,
-            items: &prepared.items,
+            items: JournalItems::new(&ctx.store, run_id, std::convert::identity),
         };
-        return emit(ctx.json, &report, |r| preview_text(r, &connection));
+        return try_emit(ctx.json, &report, |r| preview_text(r, &connection));
     }
-    at_prompt(|| confirm(&args, &connection, &prepared))?;
-    // A Ctrl-C between the preview and the confirmation: nothing is written.
-    cancel.check()?;
+    // Not confirmed, or Ctrl-C between the preview and the confirmation: nothing is written,
+    // and the plan is not kept.
+    let confirmed =
+        at_prompt(|| confirm(&args, &connection, &prepared)).and_then(|()| cancel.check().map_err(anyhow::Error::from));
+    if let Err(error) = confirmed {
+        discard_undo(&mut ctx.store, prepared)?;
+        return Err(error);
+    }
     let mut bars = Bars::new(ctx.json);
     let options = PushOptions { concurrency, ..PushOptions::default() };
     let run = run_undo(&mut ctx.store, &client, prepared, &options, &cancel, &mut |p| bars.update(p)).await?;
@@ -93,7 +99,7 @@ fn action_words(item: &RunItem) -> &'static str {
     }
 }
 
-fn preview_text(report: &UndoPreview<'_>, connection: &Portal) -> String {
+fn preview_text(report: &UndoPreview<'_>, connection: &Portal) -> anyhow::Result<String> {
     let c = report.counts;
     let e = report.estimate;
     let mut out = format!(
@@ -108,7 +114,8 @@ fn preview_text(report: &UndoPreview<'_>, connection: &Portal) -> String {
         ("live undo", format!("{} API calls, about {}", e.api_calls, duration_words(e.seconds))),
     ]));
     let mut table = Table::new(&["EMAIL", "ACTION", "CONTACT", "PROPERTY", "HUBSPOT NOW", "RESTORED VALUE"]);
-    for item in report.items {
+    for item in report.items.each() {
+        let item = &item?;
         let mut lines: Vec<(String, String, String)> = item
             .changes
             .iter()
@@ -141,5 +148,5 @@ fn preview_text(report: &UndoPreview<'_>, connection: &Portal) -> String {
         "\n`hubsync runs undo {} --yes` runs it for real (with the same options); `hubsync runs show {} --json` has every row.\n",
         report.undo_of, report.run_id
     ));
-    out
+    Ok(out)
 }

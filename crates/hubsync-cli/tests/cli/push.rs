@@ -76,6 +76,14 @@ fn preview_then_confirmed_push_then_history() {
     assert_eq!(refused["code"], "usage");
     assert!(refused["hint"].as_str().unwrap().contains("--yes"));
     assert_eq!(writes_since(&portal, seq), Vec::<String>::new());
+    let runs = hub.json(&["runs", "list"]);
+    let kept: Vec<(&str, &str)> = runs["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["mode"].as_str().unwrap(), r["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kept, [("preview", "completed"), ("preview", "completed")], "the refused push's plan is not kept");
 
     let live = hub.json(&["push", "--yes"]);
     assert_eq!(live["run"]["status"], "completed");
@@ -216,6 +224,11 @@ fn pull_preview_then_live_pull_fills_the_store() {
     assert!(human.contains("Pia Co") && human.contains("nothing was written"), "{human}");
 
     assert_eq!(hub.json_error(&["pull"])["code"], "usage", "no terminal, no --yes");
+    let runs = hub.json(&["runs", "list"]);
+    let kept: Vec<&str> = runs["runs"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(kept, ["completed", "completed"], "the two previews; the refused pull's plan is not kept");
+    let preview_items = preview["items"].as_array().unwrap();
+    assert_eq!((preview_items.len(), &preview_items[0]["action"]), (1, &json!("new")), "{preview}");
     let live = hub.json(&["pull", "--yes"]);
     assert_eq!((live["run"]["kind"].as_str(), live["run"]["counts"]["created"].as_u64()), (Some("pull"), Some(1)));
     let leads = hub.json(&["leads", "list"]);

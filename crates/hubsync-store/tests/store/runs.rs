@@ -365,3 +365,90 @@ fn a_live_runs_pending_rows_are_read_a_step_and_a_page_at_a_time() {
     store.record_outcomes(run_id, &landed, 1).unwrap();
     assert_eq!(store.pending_steps(run_id).unwrap(), vec![1], "step 0 is written");
 }
+
+fn plan_row(item: RunItem, claim: Option<&str>) -> hubsync_store::PlanRow {
+    hubsync_store::PlanRow { item, claim: claim.map(String::from) }
+}
+
+/// A plan is journaled as it is made, a preview `running` until it is recorded or run; each
+/// contact claimed by several rows goes to the strongest claim, the latest row on a tie.
+#[test]
+fn a_plan_is_journaled_page_by_page_then_recorded_run_or_thrown_away() {
+    let mut store = store();
+    let leads: Vec<i64> = (0..5).map(|i| store.add_lead(&format!("l{i}@example.com"), &[]).unwrap().id).collect();
+    let preview = |seq: i64, action, contact: Option<&str>| {
+        let mut item = item(seq, leads[seq as usize], &format!("l{seq}@example.com"), action, None);
+        item.contact_id = contact.map(String::from);
+        item.outcome = RunMode::Preview.initial_outcome(match action {
+            RunAction::Skip => Some(ItemOutcome::Skipped),
+            _ => None,
+        });
+        item
+    };
+    let plan = store.start_plan(&new_run(RunMode::Preview)).unwrap();
+    // Two pages, out of order: rows 3 and 4 were planned after their page, as reads by id are.
+    store
+        .add_plan_rows(
+            plan,
+            [
+                plan_row(preview(0, RunAction::Update, Some("7")), Some("0-b")),
+                plan_row(preview(1, RunAction::Skip, Some("8")), Some("0-a")),
+                plan_row(preview(2, RunAction::Create, None), None),
+            ],
+        )
+        .unwrap();
+    store
+        .add_plan_rows(
+            plan,
+            [
+                plan_row(preview(4, RunAction::Update, Some("7")), Some("0-b")),
+                plan_row(preview(3, RunAction::Update, Some("7")), Some("1-a")),
+            ],
+        )
+        .unwrap();
+    let contested = store.contested_rows(plan).unwrap();
+    let losers: Vec<(i64, &str, &str)> =
+        contested.iter().map(|c| (c.seq, c.contact_id.as_str(), c.winner_email.as_str())).collect();
+    assert_eq!(losers, [(0, "7", "l3@example.com"), (4, "7", "l3@example.com")], "the primary email's row wins");
+    store.invalidate_plan_rows(plan, &[(0, vec!["shared".into()]), (4, vec!["shared".into()])]).unwrap();
+    store.finish_plan(plan, &json!({"apiCalls": 9}), 4).unwrap();
+    let run = store.run(plan).unwrap().unwrap();
+    assert_eq!((run.mode, run.status, run.api_calls), (RunMode::Preview, RunStatus::Running, 4));
+    assert_eq!((run.counts.update, run.counts.create, run.counts.skip, run.counts.invalid), (1, 1, 1, 2));
+    assert_eq!(store.run_items(plan).unwrap().iter().map(|i| i.seq).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+
+    // Recorded, it is a completed preview; its live run is a copy whose writes are pending and
+    // whose skipped lead is linked to its contact.
+    store.record_plan(plan).unwrap();
+    assert_eq!(store.run(plan).unwrap().unwrap().status, RunStatus::Completed);
+    let live = store.live_run_from_plan(plan).unwrap();
+    assert_ne!(live, plan);
+    let run = store.run(live).unwrap().unwrap();
+    assert_eq!((run.mode, run.status, run.counts.pending, run.api_calls), (RunMode::Live, RunStatus::Running, 2, 4));
+    assert_eq!(store.lead(leads[1]).unwrap().unwrap().hubspot_id.as_deref(), Some("8"));
+    assert_eq!(store.lead(leads[3]).unwrap().unwrap().hubspot_id, None, "a write is linked when HubSpot answers");
+    assert_eq!(store.run(plan).unwrap().unwrap().counts.pending, 0, "the preview is as it was");
+    let error = store.live_run_from_plan(live).unwrap_err();
+    assert!(matches!(error, StoreError::RunNotResumable { .. }), "{error}");
+    assert!(matches!(store.live_run_from_plan(999).unwrap_err(), StoreError::RunNotFound(999)));
+
+    // Not recorded: the plan itself becomes the live run.
+    let plan = store.start_plan(&new_run(RunMode::Preview)).unwrap();
+    store.add_plan_rows(plan, [plan_row(preview(2, RunAction::Create, None), None)]).unwrap();
+    assert_eq!(store.live_run_from_plan(plan).unwrap(), plan);
+    let run = store.run(plan).unwrap().unwrap();
+    assert_eq!((run.mode, run.counts.pending), (RunMode::Live, 1));
+    store.discard_plan(plan).unwrap();
+    assert!(store.run(plan).unwrap().is_some(), "a live run is never thrown away");
+
+    // Thrown away: not confirmed, or left by a crash.
+    let runs = store.runs().unwrap().len();
+    let declined = store.start_plan(&new_run(RunMode::Preview)).unwrap();
+    store.add_plan_rows(declined, [plan_row(preview(1, RunAction::Skip, Some("8")), Some("0-a"))]).unwrap();
+    store.discard_plan(declined).unwrap();
+    let crashed = store.start_plan(&new_run(RunMode::Preview)).unwrap();
+    assert_eq!(store.runs().unwrap().len(), runs + 1);
+    assert_eq!(store.discard_unfinished_plans(RunKind::Push).unwrap(), 1);
+    assert!(store.run(crashed).unwrap().is_none());
+    assert_eq!(store.runs().unwrap().len(), runs, "recorded previews and live runs stay");
+}

@@ -26,7 +26,7 @@ async fn a_live_push_exports_its_rows_with_their_original_columns_and_outcomes()
     store.add_lead("bob@example.com", &[("first_name", "Bob"), ("lifecycle_stage", "lead")]).unwrap();
     store.add_lead("cat@example.com", &[("first_name", "+Cat"), ("company", "Cat, Inc.\nHQ")]).unwrap();
     let prepared =
-        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     let preview = record_preview(&mut store, &prepared).unwrap();
     let run =
         run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
@@ -69,7 +69,7 @@ async fn a_live_push_exports_its_rows_with_their_original_columns_and_outcomes()
             Some(json!({ "properties": { "firstname": "Annie" } })),
         )
         .await;
-    let pulled = prepare_pull(&store, &client, &Cancel::default(), &mut quiet).await.unwrap();
+    let pulled = prepare_pull(&mut store, &client, &Cancel::default(), &mut quiet).await.unwrap();
     let pull = run_pull(&mut store, pulled, &Cancel::default(), &mut |_| {}).unwrap();
     let export = export_run(&store, pull.id, &dir).unwrap();
     let rows = read(&export.success_file);

@@ -409,10 +409,10 @@ async fn a_push_under_every_fault_lands_each_valid_row_once() {
         let mut cell = Cell::start(fault, seed, known_contacts()).await;
         add_push_leads(&mut cell.store);
         let options = PushOptions { concurrency: 2, ..PushOptions::default() };
-        let prepared = prepare_push(&cell.store, &cell.client, &options, &Cancel::default(), &mut |_| {})
+        let prepared = prepare_push(&mut cell.store, &cell.client, &options, &Cancel::default(), &mut |_| {})
             .await
             .unwrap_or_else(|e| panic!("{}: preview failed: {e}", cell.name()));
-        let c = &prepared.plan.counts;
+        let c = &prepared.counts;
         assert_eq!((c.update, c.create, c.invalid), (KNOWN, NEW, BAD), "{}", cell.name());
         let run = {
             let mut progress = once_after_first(fault, &cell.sandbox, Phase::Writing);
@@ -490,9 +490,9 @@ async fn a_pull_under_every_fault_brings_every_contact_in_once() {
             // The fault strikes the first attempt; the next one meets a recovered portal.
             let prepared = if attempts == 1 {
                 let mut progress = once_after_first(fault, &cell.sandbox, Phase::Reading);
-                prepare_pull(&cell.store, &cell.client, &Cancel::default(), &mut progress).await
+                prepare_pull(&mut cell.store, &cell.client, &Cancel::default(), &mut progress).await
             } else {
-                prepare_pull(&cell.store, &cell.client, &Cancel::default(), &mut |_| {}).await
+                prepare_pull(&mut cell.store, &cell.client, &Cancel::default(), &mut |_| {}).await
             };
             match prepared {
                 Ok(prepared) => break prepared,
@@ -545,7 +545,7 @@ async fn an_undo_under_every_fault_puts_back_every_value_once() {
         cell.sandbox.set_faults(FaultConfig::default(), seed).unwrap();
         let options = PushOptions { concurrency: 2, ..PushOptions::default() };
         let prepared =
-            prepare_push(&cell.store, &cell.client, &options, &Cancel::default(), &mut |_| {}).await.unwrap();
+            prepare_push(&mut cell.store, &cell.client, &options, &Cancel::default(), &mut |_| {}).await.unwrap();
         let pushed =
             run_push(&mut cell.store, &cell.client, prepared, &options, &Cancel::default(), &mut |_| {}).await.unwrap();
         assert_eq!(pushed.status, RunStatus::Completed, "{}", cell.name());
@@ -572,7 +572,7 @@ async fn an_undo_under_every_fault_puts_back_every_value_once() {
         let undo_options = UndoOptions { archive_created: true, force: false };
         let connected = cell.store.active_portal().unwrap().map(|p| p.portal_id);
         let prepared = prepare_undo(
-            &cell.store,
+            &mut cell.store,
             &cell.client,
             pushed.id,
             connected,
@@ -665,7 +665,7 @@ async fn a_create_whose_answer_was_lost_is_still_counted_created_and_its_undo_ar
     cell.sandbox.set_faults(lost, 3).unwrap();
     let one_at_a_time = PushOptions { concurrency: 1, ..PushOptions::default() };
     let prepared =
-        prepare_push(&cell.store, &cell.client, &one_at_a_time, &Cancel::default(), &mut |_| {}).await.unwrap();
+        prepare_push(&mut cell.store, &cell.client, &one_at_a_time, &Cancel::default(), &mut |_| {}).await.unwrap();
     let run = run_push(&mut cell.store, &cell.client, prepared, &one_at_a_time, &Cancel::default(), &mut |_| {})
         .await
         .unwrap();
@@ -678,7 +678,7 @@ async fn a_create_whose_answer_was_lost_is_still_counted_created_and_its_undo_ar
     let archive = UndoOptions { archive_created: true, force: false };
     let connected = Some(cell.sandbox.portal_id());
     let prepared =
-        prepare_undo(&cell.store, &cell.client, run.id, connected, archive, 1, &Cancel::default(), &mut |_| {})
+        prepare_undo(&mut cell.store, &cell.client, run.id, connected, archive, 1, &Cancel::default(), &mut |_| {})
             .await
             .unwrap();
     assert_eq!(prepared.counts.archive, LEADS as u64, "{:?}", prepared.counts);

@@ -17,8 +17,8 @@ async fn a_full_pull_reads_every_contact_past_10000_and_a_second_pull_changes_no
     let with_email = contacts.len();
     assert!(with_email > 9_500 && with_email < 10_050, "some demo contacts have no email: {with_email}");
 
-    let prepared = prepare_pull(&store, &client, &Cancel::default(), &mut quiet).await.unwrap();
-    assert_eq!(prepared.items.len(), 10_050, "every contact, none capped");
+    let prepared = prepare_pull(&mut store, &client, &Cancel::default(), &mut quiet).await.unwrap();
+    assert_eq!(crate::support::pulled(&store, &prepared).len(), 10_050, "every contact, none capped");
     assert_eq!(prepared.counts.no_email, 10_050 - with_email, "counted, not dropped");
     assert_eq!(prepared.counts.new, with_email);
     // Properties, owners (active and deactivated), then 101 list pages.
@@ -54,7 +54,7 @@ async fn a_full_pull_reads_every_contact_past_10000_and_a_second_pull_changes_no
     let active = store.owner_by_email(owner.email.as_deref().unwrap()).unwrap().unwrap().active;
     assert_eq!(active, !owner.archived, "whether the owner is active");
 
-    let again = prepare_pull(&store, &client, &Cancel::default(), &mut quiet).await.unwrap();
+    let again = prepare_pull(&mut store, &client, &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!((again.counts.new, again.counts.update), (0, 0), "round trip: {:?}", again.counts);
     assert_eq!(again.counts.unchanged, with_email);
 }
@@ -68,10 +68,11 @@ async fn a_filter_matching_more_than_10000_comes_in_whole_through_search_windows
     assert!(with_email > 10_000, "{with_email}");
     let rules = PullRules { conditions: vec![Condition::parse("email known").unwrap()], ..PullRules::default() };
     pull_rules::save(&mut store, &rules).unwrap();
-    let prepared = prepare_pull(&store, &client, &Cancel::default(), &mut quiet).await.unwrap();
-    assert_eq!(prepared.items.len(), with_email, "every match, past search's 10,000 cap");
+    let prepared = prepare_pull(&mut store, &client, &Cancel::default(), &mut quiet).await.unwrap();
+    let plan = crate::support::pulled(&store, &prepared);
+    assert_eq!(plan.len(), with_email, "every match, past search's 10,000 cap");
     assert_eq!(prepared.counts.new, with_email);
-    let mut ids: Vec<&str> = prepared.items.iter().map(|i| i.contact_id.as_str()).collect();
+    let mut ids: Vec<&str> = plan.iter().map(|i| i.contact_id.as_str()).collect();
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), with_email, "no contact read twice");
@@ -94,8 +95,9 @@ async fn write_rules_apply_locally_and_new_only_skips_known_leads() {
     let client = portal.client(fast());
     let mut store = store_for(&portal); // city is if-empty; company overwrite
     store.add_lead("known@example.com", &[("company", "Local Co"), ("city", "Bergen")]).unwrap();
-    let prepared = prepare_pull(&store, &client, &Cancel::default(), &mut quiet).await.unwrap();
-    let known = prepared.items.iter().find(|i| i.contact_id == "11").unwrap();
+    let prepared = prepare_pull(&mut store, &client, &Cancel::default(), &mut quiet).await.unwrap();
+    let plan = crate::support::pulled(&store, &prepared);
+    let known = plan.iter().find(|i| i.contact_id == "11").unwrap();
     assert!(matches!(known.action, PullAction::Update { .. }));
     let changes: Vec<(&str, Option<&str>, Option<&str>, bool)> =
         known.changes.iter().map(|c| (c.field.as_str(), c.before.as_deref(), c.after.as_deref(), c.kept)).collect();
@@ -107,7 +109,7 @@ async fn write_rules_apply_locally_and_new_only_skips_known_leads() {
             ("city", Some("Bergen"), None, true)
         ]
     );
-    let no_email = prepared.items.iter().find(|i| i.contact_id == "13").unwrap();
+    let no_email = plan.iter().find(|i| i.contact_id == "13").unwrap();
     assert_eq!(no_email.action, PullAction::Skip { reason: PullSkip::NoEmail });
     let run = run_pull(&mut store, prepared, &Cancel::default(), &mut |_| {}).unwrap();
     assert_eq!((run.counts.created, run.counts.updated), (1, 1));
@@ -119,7 +121,7 @@ async fn write_rules_apply_locally_and_new_only_skips_known_leads() {
 
     store.set_mapping("city", "city", Some(WriteRule::Overwrite)).unwrap();
     pull_rules::save(&mut store, &PullRules { new_only: true, ..PullRules::default() }).unwrap();
-    let prepared = prepare_pull(&store, &client, &Cancel::default(), &mut quiet).await.unwrap();
+    let prepared = prepare_pull(&mut store, &client, &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!(prepared.counts.already_in_store, 2, "{:?}", prepared.counts);
 }
 
@@ -135,7 +137,7 @@ async fn an_incremental_pull_takes_exactly_the_contacts_changed_since_the_last_p
     let client = portal.client(fast());
     let mut store = store_for(&portal);
     pull_rules::save(&mut store, &PullRules { since_last_pull: true, ..PullRules::default() }).unwrap();
-    let first = prepare_pull(&store, &client, &Cancel::default(), &mut quiet).await.unwrap();
+    let first = prepare_pull(&mut store, &client, &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!(first.counts.new, 3, "no pull yet: every contact");
     run_pull(&mut store, first, &Cancel::default(), &mut |_| {}).unwrap();
 
@@ -146,8 +148,9 @@ async fn an_incremental_pull_takes_exactly_the_contacts_changed_since_the_last_p
             Some(json!({ "properties": { "company": "Two Inc" } })),
         )
         .await;
-    let next = prepare_pull(&store, &client, &Cancel::default(), &mut quiet).await.unwrap();
-    let ids: Vec<&str> = next.items.iter().map(|i| i.contact_id.as_str()).collect();
+    let next = prepare_pull(&mut store, &client, &Cancel::default(), &mut quiet).await.unwrap();
+    let plan = crate::support::pulled(&store, &next);
+    let ids: Vec<&str> = plan.iter().map(|i| i.contact_id.as_str()).collect();
     assert_eq!(ids, ["22"], "only the contact changed since the last pull began");
     assert_eq!(next.counts.update, 1);
 }
@@ -173,7 +176,7 @@ async fn a_live_pull_cut_off_after_its_first_chunk_resumes_to_the_same_store_as_
 
     // The reference: one uninterrupted live pull.
     let mut whole = store_for(&portal);
-    let prepared = prepare_pull(&whole, &client, &Cancel::default(), &mut quiet).await.unwrap();
+    let prepared = prepare_pull(&mut whole, &client, &Cancel::default(), &mut quiet).await.unwrap();
     let run = run_pull(&mut whole, prepared, &Cancel::default(), &mut |_| {}).unwrap();
     assert_eq!(run.status, RunStatus::Completed);
 
@@ -188,7 +191,7 @@ async fn a_live_pull_cut_off_after_its_first_chunk_resumes_to_the_same_store_as_
         for mapping in whole.mappings().unwrap() {
             store.set_mapping(&mapping.field_key, &mapping.property, Some(mapping.write_rule)).unwrap();
         }
-        let prepared = prepare_pull(&store, &client, &Cancel::default(), &mut quiet).await.unwrap();
+        let prepared = prepare_pull(&mut store, &client, &Cancel::default(), &mut quiet).await.unwrap();
         let preview = record_pull_preview(&mut store, &prepared).unwrap();
         let journal: Vec<hubsync_store::RunItem> = store
             .run_items(preview)
@@ -244,10 +247,10 @@ async fn a_live_pull_cut_off_after_its_first_chunk_resumes_to_the_same_store_as_
 async fn a_cancelled_pull_preview_stops_between_pages_and_records_nothing() {
     let portal = Portal::start_seeded(json!([]), 250).await;
     let client = portal.client(fast());
-    let store = store_for(&portal);
+    let mut store = store_for(&portal);
     let cancel = Cancel::default();
     let mut reported = Vec::new();
-    let error = prepare_pull(&store, &client, &cancel, &mut |p| {
+    let error = prepare_pull(&mut store, &client, &cancel, &mut |p| {
         reported.push((p.phase, p.done));
         if p.done >= 100 {
             cancel.cancel_because("cancelled in a test");
@@ -270,7 +273,7 @@ async fn a_live_pull_cancelled_after_its_first_chunk_resumes_to_the_same_store_a
     let portal = Portal::start_seeded(json!([]), 2_500).await;
     let client = portal.client(fast());
     let mut whole = store_for(&portal);
-    let prepared = prepare_pull(&whole, &client, &Cancel::default(), &mut quiet).await.unwrap();
+    let prepared = prepare_pull(&mut whole, &client, &Cancel::default(), &mut quiet).await.unwrap();
     let mut applied = Vec::new();
     let run =
         run_pull(&mut whole, prepared, &Cancel::default(), &mut |p| applied.push((p.phase, p.done, p.total))).unwrap();
@@ -284,7 +287,7 @@ async fn a_live_pull_cancelled_after_its_first_chunk_resumes_to_the_same_store_a
     );
 
     let mut store = store_for(&portal);
-    let prepared = prepare_pull(&store, &client, &Cancel::default(), &mut quiet).await.unwrap();
+    let prepared = prepare_pull(&mut store, &client, &Cancel::default(), &mut quiet).await.unwrap();
     let cancel = Cancel::default();
     let cut = run_pull(&mut store, prepared, &cancel, &mut |p| {
         if p.done >= 1_000 {

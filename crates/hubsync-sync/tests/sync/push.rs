@@ -174,20 +174,20 @@ async fn a_preview_writes_nothing_and_the_live_run_does_exactly_what_it_showed()
     let before = portal.contacts().await;
     let seq = portal.last_seq().await;
     let prepared =
-        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     let preview = record_preview(&mut store, &prepared).unwrap();
     assert_eq!(portal.writes_since(seq).await, Vec::<String>::new(), "a preview sends no write");
     assert_eq!(portal.contacts().await, before);
     assert!(store.leads().unwrap().iter().all(|l| l.hubspot_id.is_none() || l.email == "moved@example.com"));
 
-    let counts = &prepared.plan.counts;
-    assert_eq!((counts.update, counts.create, counts.skip, counts.invalid), (3, 1, 1, 2), "{:#?}", prepared.plan);
+    let counts = &prepared.counts;
+    assert_eq!((counts.update, counts.create, counts.skip, counts.invalid), (3, 1, 1, 2), "{prepared:#?}");
     // Two email reads would be one batch; the moved lead's email finds nothing, so one read by id.
     assert_eq!(prepared.estimate.read_calls, 2);
     assert_eq!(prepared.estimate.write_calls, 2);
     assert_eq!(prepared.estimate.api_calls, prepared.estimate.setup_calls + 4);
-    let by_email: HashMap<&str, &hubsync_sync::PlanItem> =
-        prepared.plan.items.iter().map(|i| (i.email.as_str(), i)).collect();
+    let plan = crate::support::planned(&store, &prepared);
+    let by_email: HashMap<&str, &hubsync_sync::PlanItem> = plan.iter().map(|i| (i.email.as_str(), i)).collect();
     let ada = by_email["ADA@example.com"];
     let fields: Vec<(&str, Option<&str>, Option<&str>, bool)> =
         ada.changes.iter().map(|c| (c.property.as_str(), c.before.as_deref(), c.after.as_deref(), c.kept)).collect();
@@ -236,8 +236,9 @@ async fn a_preview_writes_nothing_and_the_live_run_does_exactly_what_it_showed()
     assert_eq!(ada_row.changes[0].before.as_deref(), Some("Old Co"));
 
     // Pushing again finds nothing to do.
-    let again = prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
-    assert_eq!((again.plan.counts.update, again.plan.counts.create), (0, 0), "{:#?}", again.plan);
+    let again =
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+    assert_eq!((again.counts.update, again.counts.create), (0, 0), "{again:#?}");
     assert_eq!(again.estimate.write_calls, 0);
 }
 
@@ -250,10 +251,10 @@ async fn selected_leads_only_and_unknown_ones_named() {
     store.add_lead("one@example.com", &[]).unwrap();
     store.add_lead("two@example.com", &[]).unwrap();
     let options = PushOptions { emails: vec!["ONE@example.com".into()], ..PushOptions::default() };
-    let prepared = prepare_push(&store, &client, &options, &Cancel::default(), &mut quiet).await.unwrap();
-    assert_eq!(prepared.plan.items.len(), 1);
+    let prepared = prepare_push(&mut store, &client, &options, &Cancel::default(), &mut quiet).await.unwrap();
+    assert_eq!(crate::support::planned(&store, &prepared).len(), 1);
     let options = PushOptions { emails: vec!["one@example.com".into(), "nobody@example.com".into()], ..options };
-    let error = prepare_push(&store, &client, &options, &Cancel::default(), &mut quiet).await.unwrap_err();
+    let error = prepare_push(&mut store, &client, &options, &Cancel::default(), &mut quiet).await.unwrap_err();
     assert_eq!(error.code(), "unknown_leads");
     assert!(error.to_string().contains("nobody@example.com"), "{error}");
 }
@@ -284,8 +285,8 @@ async fn a_rejected_batch_is_split_and_every_good_row_lands() {
     let client = portal.client(fast());
     portal.control(reqwest::Method::PUT, "/settings", json!({ "lifecycleBackward": "reject" })).await;
     let prepared =
-        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
-    assert_eq!((prepared.plan.counts.update, prepared.plan.counts.create), (125, 125));
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+    assert_eq!((prepared.counts.update, prepared.counts.create), (125, 125));
 
     // Between the preview and the run, someone moves two contacts to customer and creates one
     // of the new ones as a customer: HubSpot now refuses those rows' stage, and their batches.
@@ -326,7 +327,7 @@ async fn a_contact_deleted_since_the_plan_fails_its_row_alone_in_a_207() {
     let (portal, mut store) = half_known(10).await;
     let client = portal.client(fast());
     let prepared =
-        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     portal.call(reqwest::Method::DELETE, "/crm/v3/objects/contacts/1004", None).await;
     let read_calls = prepared.api_calls;
     let run =
@@ -346,7 +347,7 @@ async fn a_429_storm_still_lands_every_row_once() {
     let faults = json!({ "rateLimited": 0.3, "paths": ["/crm/v3/objects/contacts/batch"] });
     portal.control(reqwest::Method::PUT, "/faults", faults).await;
     let prepared =
-        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     let run =
         run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!(run.status, RunStatus::Completed, "{:?}", run.stop_reason);
@@ -363,7 +364,7 @@ async fn the_daily_limit_stops_the_run_cleanly_and_resume_finishes_it() {
     let (portal, mut store) = half_known(150).await;
     let client = portal.client(fast());
     let prepared =
-        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     // Two calls left today: two write batches land, then the cap.
     portal.control(reqwest::Method::PUT, "/rate-limits", json!({ "enabled": true })).await;
     let limits = portal.control(reqwest::Method::GET, "/rate-limits", Value::Null).await;
@@ -400,7 +401,7 @@ async fn a_cancelled_run_leaves_the_rest_pending_and_resumes_without_duplicates(
     let (portal, mut store) = half_known(150).await;
     let client = portal.client(fast());
     let prepared =
-        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     let cancel = Cancel::default();
     let one_at_a_time = PushOptions { concurrency: 1, ..PushOptions::default() };
     let mut cancel_after_first = |p: hubsync_sync::Progress| {
@@ -425,8 +426,8 @@ async fn creates_whose_replies_were_lost_are_recorded_as_created_when_the_run_re
     let (portal, mut store) = half_known(50).await;
     let client = portal.client(fast());
     let prepared =
-        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
-    assert_eq!((prepared.plan.counts.update, prepared.plan.counts.create), (50, 50));
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+    assert_eq!((prepared.counts.update, prepared.counts.create), (50, 50));
     // The creates land in HubSpot and the reply is lost, as when a crash or a dropped
     // connection cuts it off: the run stops with those rows pending. (One try: the client's
     // own retries are another matter.)
@@ -467,8 +468,9 @@ async fn an_owner_email_becomes_the_active_owners_id_and_a_deactivated_one_is_re
     store.add_lead("gone@example.com", &[("owner_email", gone.email.as_deref().unwrap())]).unwrap();
     store.add_lead("nobody@example.com", &[("owner_email", "nobody@elsewhere.test")]).unwrap();
     let prepared =
-        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
-    let reasons = |i: usize| match &prepared.plan.items[i].action {
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+    let plan = crate::support::planned(&store, &prepared);
+    let reasons = |i: usize| match &plan[i].action {
         hubsync_sync::Action::Invalid { reasons } => reasons.join("; "),
         other => panic!("{other:?}"),
     };
@@ -504,13 +506,14 @@ async fn a_push_bigger_than_a_page_reads_at_the_floor_and_plans_every_lead_once(
     }
     let mut reported = Vec::new();
     let prepared =
-        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut |p| reported.push(p.done))
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut |p| reported.push(p.done))
             .await
             .unwrap();
     assert_eq!(prepared.estimate.read_calls, 22 + 2, "22 by email, then 150 by id in two batches");
-    assert_eq!(prepared.plan.items.len(), 2150);
-    assert!(prepared.plan.items.windows(2).all(|w| w[0].lead_id < w[1].lead_id), "in the store's order");
-    assert_eq!((prepared.plan.counts.update, prepared.plan.counts.skip), (150, 2000), "create is off");
+    let plan = crate::support::planned(&store, &prepared);
+    assert_eq!(plan.len(), 2150);
+    assert!(plan.windows(2).all(|w| w[0].lead_id < w[1].lead_id), "in the store's order");
+    assert_eq!((prepared.counts.update, prepared.counts.skip), (150, 2000), "create is off");
     assert_eq!(reported.last(), Some(&2150));
     assert!(reported.windows(2).all(|w| w[0] <= w[1]));
 }
@@ -554,14 +557,91 @@ async fn compiled_pull_rules_are_searches_hubspot_accepts() {
 
 #[tokio::test]
 async fn a_cancelled_push_preview_reads_no_further_and_records_nothing() {
-    let (portal, store) = half_known(150).await;
+    let (portal, mut store) = half_known(150).await;
     let client = portal.client(fast());
     let cancel = Cancel::default();
-    let error =
-        prepare_push(&store, &client, &PushOptions::default(), &cancel, &mut |_| cancel.cancel()).await.unwrap_err();
+    let error = prepare_push(&mut store, &client, &PushOptions::default(), &cancel, &mut |_| cancel.cancel())
+        .await
+        .unwrap_err();
     assert_eq!(error.code(), "cancelled");
     // Properties only: the cancel came with the first progress, before any batch read.
     assert_eq!(client.api_calls(), 1);
     assert_eq!(store.newest_run_id().unwrap(), None, "no preview recorded");
     assert!(portal.writes_since(0).await.is_empty(), "nothing written");
+}
+
+/// The plan is journaled page by page as it is made: a preview stopped after a page, or a push
+/// not confirmed, leaves no row behind, and a plan a crash left unfinished is thrown away by the
+/// next preview.
+#[tokio::test]
+async fn a_plan_neither_recorded_nor_run_leaves_nothing_in_the_history() {
+    let (portal, mut store) = half_known(1_500).await;
+    let client = portal.client(fast());
+    let cancel = Cancel::default();
+    let mut pages = 0;
+    let error = prepare_push(&mut store, &client, &PushOptions::default(), &cancel, &mut |p| {
+        if p.done > 0 {
+            pages += 1;
+            cancel.cancel();
+        }
+    })
+    .await
+    .unwrap_err();
+    assert_eq!((error.code(), pages), ("cancelled", 1), "stopped after its first page of 2,000 rows");
+    assert_eq!(store.newest_run_id().unwrap(), None, "its rows are gone with it");
+
+    // Prepared, then not confirmed.
+    let prepared =
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+    assert_eq!(store.run_items(prepared.run_id).unwrap().len(), 3_000);
+    hubsync_sync::discard_push(&mut store, prepared).unwrap();
+    assert_eq!(store.newest_run_id().unwrap(), None);
+
+    // Prepared, then the process died: the next preview throws the stale plan away.
+    let stale = prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await;
+    drop(stale);
+    let fresh =
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+    assert_eq!(store.runs().unwrap().len(), 1, "the stale plan is gone");
+    assert_eq!(store.run_items(fresh.run_id).unwrap().len(), 3_000);
+    let kept = record_preview(&mut store, &fresh).unwrap();
+    assert_eq!(store.runs().unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), [kept]);
+    assert!(portal.writes_since(0).await.is_empty(), "nothing written");
+}
+
+/// A plan run without a preview is the live run itself; a recorded preview stays in the
+/// history, and its live run is a copy with the same rows, their writes pending.
+#[tokio::test]
+async fn a_live_push_runs_its_journaled_plan_and_a_recorded_preview_stays() {
+    let (portal, mut store) = half_known(150).await;
+    let client = portal.client(fast());
+    let prepared =
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+    let plan_id = prepared.run_id;
+    let live =
+        run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+    assert_eq!((live.id, live.mode, live.status), (plan_id, RunMode::Live, RunStatus::Completed));
+    assert_eq!((live.counts.updated, live.counts.created), (150, 150));
+    assert_eq!(store.runs().unwrap().len(), 1, "no preview was asked for, so none is kept");
+
+    // Every lead is now in HubSpot, unchanged: a preview, then its live run, which only links.
+    let prepared =
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+    let preview = record_preview(&mut store, &prepared).unwrap();
+    assert_eq!(record_preview(&mut store, &prepared).unwrap(), preview, "recording twice changes nothing");
+    let shown = store.run_items(preview).unwrap();
+    let live =
+        run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+    assert_ne!(live.id, preview);
+    let preview_run = store.run(preview).unwrap().unwrap();
+    assert_eq!((preview_run.mode, preview_run.status), (RunMode::Preview, RunStatus::Completed));
+    assert_eq!((live.status, live.counts.skip, live.counts.pending), (RunStatus::Completed, 300, 0));
+    let ran = store.run_items(live.id).unwrap();
+    assert_eq!(ran.len(), shown.len());
+    for (ran, shown) in ran.iter().zip(&shown) {
+        assert_eq!(
+            (ran.seq, &ran.email, ran.action, &ran.changes),
+            (shown.seq, &shown.email, shown.action, &shown.changes)
+        );
+    }
 }

@@ -113,8 +113,8 @@ async fn a_revoked_grant_stops_the_push_which_resumes_after_reconnecting() {
     let session = session_from(&sandbox, &first);
     let client = client_for(&sandbox, session.clone());
     let prepared =
-        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
-    assert_eq!(prepared.plan.counts.create, 250);
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+    assert_eq!(prepared.counts.create, 250);
 
     // The admin uninstalls the app in HubSpot: the refresh token dies, and so does the access token.
     let control = |path: &str| reqwest::Client::new().post(format!("{}/__sandbox{path}", sandbox.base_url())).send();
@@ -157,7 +157,7 @@ async fn an_access_token_expired_mid_run_is_refreshed_and_the_push_completes() {
     let session = session_from(&sandbox, &grant);
     let client = client_for(&sandbox, session.clone());
     let prepared =
-        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
 
     // HubSpot expires the access token early (a 401 "expired"): one refresh, and the run goes on.
     let expire = format!("{}/__sandbox/oauth/expire-access-tokens", sandbox.base_url());

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::push::{Portal, fast, prop, quiet, store_for};
 
-async fn undo(store: &Store, portal: &Portal, run_id: i64, options: UndoOptions) -> Result<PreparedUndo, String> {
+async fn undo(store: &mut Store, portal: &Portal, run_id: i64, options: UndoOptions) -> Result<PreparedUndo, String> {
     let client = portal.client(fast());
     prepare_undo(store, &client, run_id, Some(portal.sandbox.portal_id()), options, 4, &Cancel::default(), &mut quiet)
         .await
@@ -42,7 +42,7 @@ async fn pushed() -> (Portal, Store, i64) {
     store.add_lead("fay@example.com", &[("company", "New F")]).unwrap();
     store.add_lead("nia@example.com", &[("first_name", "Nia")]).unwrap();
     let prepared =
-        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     let run =
         run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!((run.status, run.counts.updated, run.counts.created), (RunStatus::Completed, 5, 1), "{:?}", run.counts);
@@ -59,13 +59,14 @@ async fn undo_restores_every_overwritten_value_and_flags_rows_changed_since() {
     portal.call(Method::DELETE, "/crm/v3/objects/contacts/606", None).await;
 
     let seq = portal.last_seq().await;
-    let prepared = undo(&store, &portal, push, UndoOptions::default()).await.unwrap();
+    let prepared = undo(&mut store, &portal, push, UndoOptions::default()).await.unwrap();
     let preview = record_undo_preview(&mut store, &prepared).unwrap();
     assert_eq!(portal.writes_since(seq).await, Vec::<String>::new(), "an undo preview sends no write");
     let c = &prepared.counts;
-    assert_eq!((c.restore, c.archive, c.changed_since, c.skip), (3, 0, 1, 2), "{:#?}", prepared.items);
+    assert_eq!((c.restore, c.archive, c.changed_since, c.skip), (3, 0, 1, 2), "{prepared:#?}");
     assert_eq!(prepared.estimate.write_calls, 2, "one batch per step");
-    let row = |email: &str, step: u32| prepared.items.iter().find(|i| i.email == email && i.step == step).unwrap();
+    let rows = store.run_items(prepared.run_id).unwrap();
+    let row = |email: &str, step: u32| rows.iter().find(|i| i.email == email && i.step == step).unwrap();
     let dan = row("dan@example.com", 0);
     assert_eq!((dan.action, dan.outcome), (RunAction::Skip, Some(ItemOutcome::Skipped)));
     assert!(dan.reasons[0].contains("changed in HubSpot since run"), "{:?}", dan.reasons);
@@ -97,7 +98,7 @@ async fn undo_restores_every_overwritten_value_and_flags_rows_changed_since() {
     assert!(now.contains_key("nia@example.com"), "created contacts are kept unless asked");
 
     // Undone once: a second undo is refused, naming the undo run.
-    let error = undo(&store, &portal, push, UndoOptions::default()).await.unwrap_err();
+    let error = undo(&mut store, &portal, push, UndoOptions::default()).await.unwrap_err();
     assert!(
         error.starts_with("not_undoable") && error.contains(&format!("run {} already undid it", run.id)),
         "{error}"
@@ -105,9 +106,9 @@ async fn undo_restores_every_overwritten_value_and_flags_rows_changed_since() {
 
     // Forced, and archiving what the push created: Dan's edit is overwritten, Nia archived.
     let forced = UndoOptions { archive_created: true, force: true };
-    let prepared = undo(&store, &portal, push, forced).await.unwrap();
+    let prepared = undo(&mut store, &portal, push, forced).await.unwrap();
     let c = &prepared.counts;
-    assert_eq!((c.restore, c.archive, c.changed_since), (1, 1, 1), "{:#?}", prepared.items);
+    assert_eq!((c.restore, c.archive, c.changed_since), (1, 1, 1), "{prepared:#?}");
     let run =
         run_undo(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!((run.counts.updated, run.counts.archived, run.counts.failed), (1, 1, 0), "{:?}", run.counts);
@@ -121,7 +122,7 @@ async fn undo_restores_every_overwritten_value_and_flags_rows_changed_since() {
 
     // Undoing the first undo puts the push's values back again.
     let undo_run = store.undo_runs_of(push).unwrap().last().unwrap().id;
-    let prepared = undo(&store, &portal, undo_run, UndoOptions::default()).await.unwrap();
+    let prepared = undo(&mut store, &portal, undo_run, UndoOptions::default()).await.unwrap();
     let run =
         run_undo(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!(run.status, RunStatus::Completed);
@@ -136,12 +137,12 @@ async fn previews_pulls_and_unfinished_runs_are_refused_with_the_way_forward() {
     let (portal, mut store, push) = pushed().await;
     let client = portal.client(fast());
     let prepared =
-        prepare_push(&store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     let preview = record_preview(&mut store, &prepared).unwrap();
-    let error = undo(&store, &portal, preview, UndoOptions::default()).await.unwrap_err();
+    let error = undo(&mut store, &portal, preview, UndoOptions::default()).await.unwrap_err();
     assert!(error.contains("it is a preview, which wrote nothing"), "{error}");
 
-    let error = undo(&store, &portal, 999, UndoOptions::default()).await.unwrap_err();
+    let error = undo(&mut store, &portal, 999, UndoOptions::default()).await.unwrap_err();
     assert!(error.starts_with("run_not_found"), "{error}");
 
     let pull = store
@@ -157,22 +158,23 @@ async fn previews_pulls_and_unfinished_runs_are_refused_with_the_way_forward() {
             &[],
         )
         .unwrap();
-    let error = undo(&store, &portal, pull, UndoOptions::default()).await.unwrap_err();
+    let error = undo(&mut store, &portal, pull, UndoOptions::default()).await.unwrap_err();
     assert!(error.contains("it is a pull, which changed only the local store"), "{error}");
 
-    let other = prepare_undo(&store, &client, push, Some(1), UndoOptions::default(), 4, &Cancel::default(), &mut quiet)
-        .await
-        .unwrap_err();
+    let other =
+        prepare_undo(&mut store, &client, push, Some(1), UndoOptions::default(), 4, &Cancel::default(), &mut quiet)
+            .await
+            .unwrap_err();
     assert_eq!(other.code(), "other_portal");
 
     // An undo cancelled before its first batch stays pending; it can't itself be undone until
     // it finishes, and `resume_push` finishes it.
-    let prepared = undo(&store, &portal, push, UndoOptions::default()).await.unwrap();
+    let prepared = undo(&mut store, &portal, push, UndoOptions::default()).await.unwrap();
     let cancel = Cancel::default();
     cancel.cancel();
     let run = run_undo(&mut store, &client, prepared, &PushOptions::default(), &cancel, &mut quiet).await.unwrap();
     assert_eq!((run.status, run.counts.pending), (RunStatus::Interrupted, 6), "{:?}", run.counts);
-    let error = undo(&store, &portal, run.id, UndoOptions::default()).await.unwrap_err();
+    let error = undo(&mut store, &portal, run.id, UndoOptions::default()).await.unwrap_err();
     assert!(error.contains(&format!("`hubsync runs resume {}`", run.id)), "{error}");
     let run = resume_push(&mut store, &client, run.id, None, &PushOptions::default(), &Cancel::default(), &mut quiet)
         .await
@@ -185,15 +187,16 @@ async fn previews_pulls_and_unfinished_runs_are_refused_with_the_way_forward() {
 
 #[tokio::test]
 async fn a_cancelled_undo_preview_stops_before_its_reads_and_records_nothing() {
-    let (portal, store, push) = pushed().await;
+    let (portal, mut store, push) = pushed().await;
     let client = portal.client(fast());
     let before = store.newest_run_id().unwrap();
     let cancel = Cancel::default();
     let connected = Some(portal.sandbox.portal_id());
-    let error =
-        prepare_undo(&store, &client, push, connected, UndoOptions::default(), 4, &cancel, &mut |_| cancel.cancel())
-            .await
-            .unwrap_err();
+    let error = prepare_undo(&mut store, &client, push, connected, UndoOptions::default(), 4, &cancel, &mut |_| {
+        cancel.cancel()
+    })
+    .await
+    .unwrap_err();
     assert_eq!(error.code(), "cancelled");
     assert_eq!(client.api_calls(), 1, "properties only: no contact read after the cancel");
     assert_eq!(store.newest_run_id().unwrap(), before, "no undo preview recorded");

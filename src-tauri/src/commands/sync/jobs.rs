@@ -328,7 +328,7 @@ mod tests {
 
     fn pull_plan() -> Prepared {
         Prepared::Pull(PreparedPull {
-            items: Vec::new(),
+            run_id: 1,
             counts: Default::default(),
             api_calls: 0,
             estimate: hubsync_sync::Estimate {

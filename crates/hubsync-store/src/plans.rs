@@ -1,0 +1,267 @@
+//! A plan journaled as it is made. A push of a million leads plans a page at a time and writes
+//! each page's rows here, so its plan is never held in memory: it is a preview run whose status
+//! stays `running` while it is made and until it is recorded as a preview (`record_plan`), made
+//! the live run (`live_run_from_plan`), or thrown away (`discard_plan`).
+//!
+//! Rows that matched a contact also leave a claim on it in a table of the connection's own
+//! (`temp.plan_claims`): when several rows reach one contact, `contested_rows` names those the
+//! strongest claim beats, without the plan ever being in memory at once.
+
+use rusqlite::{OptionalExtension, params};
+use serde_json::Value;
+
+use crate::Result;
+use crate::error::StoreError;
+use crate::runs::{NewRun, RunItem, RunMode, RunStatus, insert_item, link_lead, run_portal};
+use crate::store::{Store, stamp};
+
+/// One planned row, and its claim on the contact it matched: of several rows on one contact, the
+/// greatest claim (then the latest row) is the one that writes it. Claims compare as text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanRow {
+    pub item: RunItem,
+    pub claim: Option<String>,
+}
+
+/// A row that writes a contact another row of the plan holds a stronger claim on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContestedRow {
+    pub seq: i64,
+    pub contact_id: String,
+    /// The email of the row whose claim is the strongest: the one that writes the contact.
+    pub winner_email: String,
+}
+
+/// Rows of a journal handled at a time when a plan becomes a live run.
+const LINK_PAGE: i64 = 10_000;
+
+impl Store {
+    /// Starts journaling a plan: a preview run, `running` until it is recorded or run.
+    pub fn start_plan(&mut self, run: &NewRun) -> Result<i64> {
+        debug_assert_eq!(run.mode, RunMode::Preview, "a plan is made as a preview");
+        self.conn.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS plan_claims (
+                 run_id     INTEGER NOT NULL,
+                 contact_id TEXT NOT NULL,
+                 claim      TEXT NOT NULL,
+                 seq        INTEGER NOT NULL,
+                 PRIMARY KEY (run_id, contact_id, claim, seq)
+             ) WITHOUT ROWID",
+        )?;
+        self.conn.execute(
+            "INSERT INTO sync_runs (kind, mode, status, portal_id, settings, estimate, api_calls, started_at)
+             VALUES (?1, 'preview', 'running', ?2, ?3, ?4, ?5, ?6)",
+            params![
+                run.kind.as_str(),
+                run.portal_id.map(|p| p as i64),
+                run.settings.to_string(),
+                run.estimate.to_string(),
+                run.api_calls as i64,
+                stamp(self.clock.now()),
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Adds planned rows to plan `run_id`, in one transaction. Rows may come in any order of
+    /// `seq`.
+    pub fn add_plan_rows(&mut self, run_id: i64, rows: impl IntoIterator<Item = PlanRow>) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for PlanRow { item, claim } in rows {
+            insert_item(&tx, run_id, &item, &item.notes)?;
+            if let (Some(contact_id), Some(claim)) = (&item.contact_id, claim) {
+                tx.prepare_cached(
+                    "INSERT INTO temp.plan_claims (run_id, contact_id, claim, seq) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![run_id, contact_id, claim, item.seq])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The update rows of plan `run_id` whose contact another row has a stronger claim on, in
+    /// order. Only contacts claimed more than once are ranked.
+    pub fn contested_rows(&self, run_id: i64) -> Result<Vec<ContestedRow>> {
+        let mut stmt = self.conn.prepare(
+            "WITH contested AS (
+                 SELECT contact_id FROM temp.plan_claims WHERE run_id = ?1 GROUP BY contact_id HAVING COUNT(*) > 1
+             ),
+             ranked AS (
+                 SELECT c.seq, c.contact_id,
+                        ROW_NUMBER() OVER (PARTITION BY c.contact_id ORDER BY c.claim DESC, c.seq DESC) AS place
+                 FROM temp.plan_claims c JOIN contested USING (contact_id)
+                 WHERE c.run_id = ?1
+             )
+             SELECT loser.seq, loser.contact_id, winner_row.email
+             FROM ranked loser
+             JOIN ranked winner ON winner.contact_id = loser.contact_id AND winner.place = 1
+             JOIN sync_run_items loser_row ON loser_row.run_id = ?1 AND loser_row.seq = loser.seq
+             JOIN sync_run_items winner_row ON winner_row.run_id = ?1 AND winner_row.seq = winner.seq
+             WHERE loser.place > 1 AND loser_row.action = 'update'
+             ORDER BY loser.seq",
+        )?;
+        let rows = stmt.query_map([run_id], |r| {
+            Ok(ContestedRow { seq: r.get(0)?, contact_id: r.get(1)?, winner_email: r.get(2)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Makes rows of plan `run_id` invalid, each with its reasons (its changes stay, to show).
+    pub fn invalidate_plan_rows(&mut self, run_id: i64, rows: &[(i64, Vec<String>)]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for (seq, reasons) in rows {
+            tx.prepare_cached(
+                "UPDATE sync_run_items SET action = 'invalid', outcome = 'invalid', reason = ?3
+                 WHERE run_id = ?1 AND seq = ?2",
+            )?
+            .execute(params![run_id, seq, serde_json::to_string(reasons).expect("strings")])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Ends the making of plan `run_id`: its estimate and the calls its reads made are set, and
+    /// its claims are dropped. It stays `running` until it is recorded or run.
+    pub fn finish_plan(&mut self, run_id: i64, estimate: &Value, api_calls: u64) -> Result<()> {
+        self.conn.execute("DELETE FROM temp.plan_claims WHERE run_id = ?1", [run_id])?;
+        self.conn.execute(
+            "UPDATE sync_runs SET estimate = ?2, api_calls = ?3 WHERE id = ?1",
+            params![run_id, estimate.to_string(), api_calls as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Renumbers plan `run_id`'s rows from `from` on to start at `to`, in their order: rows
+    /// journaled out of the way until the rows before them were all numbered. Every other row
+    /// must be numbered below `to`.
+    pub fn move_rows(&mut self, run_id: i64, from: i64, to: i64) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        // Through negative numbers, which no row has, so no two rows ever share one.
+        tx.execute(
+            "UPDATE sync_run_items SET seq = -1 - (seq - ?2) WHERE run_id = ?1 AND seq >= ?2",
+            params![run_id, from],
+        )?;
+        tx.execute(
+            "UPDATE sync_run_items SET seq = ?2 + (-1 - seq) WHERE run_id = ?1 AND seq < 0",
+            params![run_id, to],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records plan `run_id` as a completed preview (again: nothing changes).
+    pub fn record_plan(&mut self, run_id: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE sync_runs SET status = 'completed', ended_at = ?2
+             WHERE id = ?1 AND mode = 'preview' AND status = 'running'",
+            params![run_id, stamp(self.clock.now())],
+        )?;
+        Ok(())
+    }
+
+    /// Throws away plan `run_id` if it was neither recorded nor run: a preview stopped midway,
+    /// or a push not confirmed.
+    pub fn discard_plan(&mut self, run_id: i64) -> Result<()> {
+        self.conn.execute("DELETE FROM temp.plan_claims WHERE run_id = ?1", [run_id]).or_else(no_claims_yet)?;
+        self.conn
+            .execute("DELETE FROM sync_runs WHERE id = ?1 AND mode = 'preview' AND status = 'running'", [run_id])?;
+        Ok(())
+    }
+
+    /// Throws away the plans of this kind a crash left neither recorded nor run. Returns how many.
+    pub fn discard_unfinished_plans(&mut self, kind: crate::RunKind) -> Result<usize> {
+        Ok(self.conn.execute(
+            "DELETE FROM sync_runs WHERE kind = ?1 AND mode = 'preview' AND status = 'running'",
+            [kind.as_str()],
+        )?)
+    }
+
+    /// The live run of plan `run_id`, in one transaction: the plan itself when it was not
+    /// recorded as a preview, else a copy of the preview (which the history keeps). Its rows to
+    /// write are pending; each lead it skipped is linked to the contact it matched. Returns the
+    /// live run's id.
+    pub fn live_run_from_plan(&mut self, run_id: i64) -> Result<i64> {
+        let now = stamp(self.clock.now());
+        let tx = self.conn.transaction()?;
+        let run: Option<(String, String)> = tx
+            .query_row("SELECT mode, status FROM sync_runs WHERE id = ?1", [run_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let live_id = match run.as_ref().map(|(mode, status)| (mode.as_str(), status.as_str())) {
+            None => return Err(StoreError::RunNotFound(run_id)),
+            Some(("preview", "running")) => {
+                tx.execute("UPDATE sync_runs SET mode = 'live', started_at = ?2 WHERE id = ?1", params![run_id, now])?;
+                tx.execute(
+                    "UPDATE sync_run_items SET outcome = NULL WHERE run_id = ?1 AND outcome = 'previewed'",
+                    [run_id],
+                )?;
+                run_id
+            }
+            Some(("preview", "completed")) => {
+                tx.execute(
+                    "INSERT INTO sync_runs (kind, mode, status, portal_id, settings, estimate, api_calls, started_at)
+                     SELECT kind, 'live', 'running', portal_id, settings, estimate, api_calls, ?2 FROM sync_runs WHERE id = ?1",
+                    params![run_id, now],
+                )?;
+                let live_id = tx.last_insert_rowid();
+                tx.execute(
+                    "INSERT INTO sync_run_items (run_id, seq, lead_id, email, contact_id, action, reason, changes, notes, outcome, error, step, record)
+                     SELECT ?2, seq, lead_id, email, contact_id, action, reason, changes, notes,
+                            CASE WHEN outcome = 'previewed' THEN NULL ELSE outcome END, error, step, record
+                     FROM sync_run_items WHERE run_id = ?1",
+                    params![run_id, live_id],
+                )?;
+                live_id
+            }
+            Some(_) => {
+                return Err(StoreError::RunNotResumable {
+                    run_id,
+                    why: "it is a live run already, not a plan; resume it instead".into(),
+                });
+            }
+        };
+        let portal = run_portal(&tx, live_id)?;
+        let mut after = -1;
+        loop {
+            let skipped: Vec<(i64, i64, String)> = tx
+                .prepare_cached(
+                    "SELECT seq, lead_id, contact_id FROM sync_run_items
+                     WHERE run_id = ?1 AND outcome = 'skipped' AND contact_id IS NOT NULL AND seq > ?2
+                     ORDER BY seq LIMIT ?3",
+                )?
+                .query_map(params![live_id, after, LINK_PAGE], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let Some(&(last, _, _)) = skipped.last() else { break };
+            after = last;
+            for (seq, lead_id, contact) in skipped {
+                if let Some(note) = link_lead(&tx, portal, lead_id, &contact)? {
+                    tx.prepare_cached(
+                        "UPDATE sync_run_items SET notes = json_insert(notes, '$[#]', ?3) WHERE run_id = ?1 AND seq = ?2",
+                    )?
+                    .execute(params![live_id, seq, note])?;
+                }
+            }
+        }
+        let pending: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM sync_run_items WHERE run_id = ?1 AND outcome IS NULL",
+            [live_id],
+            |r| r.get(0),
+        )?;
+        if pending == 0 {
+            tx.execute(
+                "UPDATE sync_runs SET status = ?2, ended_at = ?3 WHERE id = ?1",
+                params![live_id, RunStatus::Completed.as_str(), now],
+            )?;
+        }
+        tx.commit()?;
+        Ok(live_id)
+    }
+}
+
+/// A plan discarded before `start_plan` made the claims table has no claims to drop.
+fn no_claims_yet(error: rusqlite::Error) -> rusqlite::Result<usize> {
+    match &error {
+        rusqlite::Error::SqliteFailure(_, Some(message)) if message.contains("no such table") => Ok(0),
+        _ => Err(error),
+    }
+}
