@@ -272,8 +272,8 @@ const ITEM_COLUMNS: &str =
 impl Store {
     /// Records a run and all its rows in one transaction; returns the run's id. A live run's
     /// rows to write have no outcome yet: they are the journal `pending_items_at_step` reads
-    /// back. The rows are written as they come, so a plan can be turned into rows one at a time
-    /// rather than held twice.
+    /// back. The rows are written as they come. A sync's plans are journaled page by page as
+    /// they are made instead (`start_plan`); this records a run whole, as tests and benches do.
     pub fn create_run<I>(&mut self, run: &NewRun, items: I) -> Result<i64>
     where
         I: IntoIterator,

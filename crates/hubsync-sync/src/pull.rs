@@ -207,12 +207,6 @@ fn owner_fields(
     }
 }
 
-pub fn count(items: &[PullItem]) -> PullCounts {
-    let mut counts = PullCounts::default();
-    counts.add(items);
-    counts
-}
-
 impl PullCounts {
     /// Counts `items` too.
     pub fn add(&mut self, items: &[PullItem]) {
@@ -240,7 +234,6 @@ pub struct PreparedPull {
     /// What a live pull (which reads the same pages) costs at the portal's limits.
     pub estimate: Estimate,
     pub read_time: Duration,
-    pub settings: Value,
     pub portal_id: Option<u64>,
     /// The portal's owners, active and deactivated, which a live pull keeps in the store.
     pub owners: Vec<hubsync_store::OwnerRecord>,
@@ -299,7 +292,7 @@ pub async fn prepare_pull(
         estimate.seconds = estimate.seconds.max((search_bound * 10.0).round() / 10.0);
     }
     store.finish_plan(run_id, &serde_json::to_value(&estimate).expect("plain data"), api_calls)?;
-    Ok(PreparedPull { run_id, counts, api_calls, estimate, read_time, settings, portal_id, owners: owners.records() })
+    Ok(PreparedPull { run_id, counts, api_calls, estimate, read_time, portal_id, owners: owners.records() })
 }
 
 /// What planning a page of contacts needs besides the page and its leads.

@@ -166,8 +166,6 @@ pub struct PreparedPush {
     pub run_id: i64,
     pub counts: Counts,
     pub estimate: Estimate,
-    /// The rules and mapping the plan was made with, kept with the run.
-    pub settings: serde_json::Value,
     pub portal_id: Option<u64>,
     /// Calls the preparation made (they count toward the live run's).
     pub api_calls: u64,
@@ -251,6 +249,7 @@ pub async fn prepare_push(
         }
     }
     let wanted = known_properties(wanted, &properties);
+    // The rules and mapping the plan is made with, kept with its run.
     let settings = json!({ "rules": rules, "mappings": mappings, "emails": options.emails });
     let context = PlanContext { fields: store.fields()?, mappings, rules, properties, owners };
 
@@ -274,7 +273,7 @@ pub async fn prepare_push(
     let per_call = if spent == 0 { Duration::ZERO } else { read_time / spent as u32 };
     let estimate = estimate_at_limit(client, setup_calls, read_calls, write_calls, per_call).await;
     store.finish_plan(run_id, &serde_json::to_value(&estimate).expect("plain data"), spent)?;
-    Ok(PreparedPush { run_id, counts, estimate, settings, portal_id, api_calls: spent, read_time, plan_time })
+    Ok(PreparedPush { run_id, counts, estimate, portal_id, api_calls: spent, read_time, plan_time })
 }
 
 /// Starts journaling a plan of `kind` (`Store::start_plan`), first throwing away any a crash

@@ -53,7 +53,6 @@ pub struct PreparedUndo {
     pub undo_of: i64,
     pub counts: UndoCounts,
     pub estimate: Estimate,
-    pub settings: serde_json::Value,
     pub portal_id: Option<u64>,
     pub api_calls: u64,
 }
@@ -146,7 +145,6 @@ async fn prepare_undo_paged(
         undo_of: run_id,
         counts: tally.counts,
         estimate,
-        settings,
         portal_id: run.portal_id,
         api_calls: spent,
     })

@@ -8,7 +8,7 @@ use hubsync_sync::{
 use serde::Serialize;
 
 use crate::cli::PullArgs;
-use crate::commands::push::{Bars, at_prompt, duration_words, stop_signals};
+use crate::commands::push::{Bars, confirmed, duration_words, stop_signals};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{JournalItems, Table, confirm_write, pairs, try_emit};
@@ -47,12 +47,7 @@ pub async fn run(ctx: &mut Context, args: PullArgs) -> anyhow::Result<()> {
         };
         return try_emit(ctx.json, &report, |r| preview_text(r, connection.portal_id));
     }
-    // Not confirmed, or Ctrl-C between the preview and the confirmation: nothing is written,
-    // and the plan is not kept.
-    let confirmed = at_prompt(|| confirm(&args, connection.portal_id, &prepared))
-        .map_err(anyhow::Error::from)
-        .and_then(|()| cancel.check().map_err(anyhow::Error::from));
-    if let Err(error) = confirmed {
+    if let Err(error) = confirmed(&cancel, || confirm(&args, connection.portal_id, &prepared)) {
         discard_pull(&mut ctx.store, prepared)?;
         return Err(error);
     }

@@ -62,12 +62,7 @@ pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
         };
         return try_emit(ctx.json, &report, |r| preview_text(r, &connection));
     }
-    // Not confirmed, or Ctrl-C between the preview and the confirmation: nothing is written,
-    // and the plan is not kept.
-    let confirmed = at_prompt(|| confirm(&args, &connection, &prepared))
-        .map_err(anyhow::Error::from)
-        .and_then(|()| cancel.check().map_err(anyhow::Error::from));
-    if let Err(error) = confirmed {
+    if let Err(error) = confirmed(&cancel, || confirm(&args, &connection, &prepared)) {
         discard_push(&mut ctx.store, prepared)?;
         return Err(error);
     }
@@ -158,6 +153,13 @@ pub fn ctrl_c_cancel() -> Cancel {
         }
     });
     cancel
+}
+
+/// Asks for confirmation (`at_prompt`), then checks no Ctrl-C came between the preview and the
+/// answer. An error means nothing may be written: the caller throws its plan away.
+pub fn confirmed<E: Into<anyhow::Error>>(cancel: &Cancel, ask: impl FnOnce() -> Result<(), E>) -> anyhow::Result<()> {
+    at_prompt(ask).map_err(Into::into)?;
+    Ok(cancel.check()?)
 }
 
 /// Runs a confirmation with Ctrl-C quitting at once.

@@ -9,7 +9,7 @@ use hubsync_sync::{
 use serde::Serialize;
 
 use crate::cli::UndoArgs;
-use crate::commands::push::{Bars, at_prompt, duration_words, finish, stop_signals};
+use crate::commands::push::{Bars, confirmed, duration_words, finish, stop_signals};
 use crate::context::Context;
 use crate::output::{JournalItems, Table, confirm_write, pairs, try_emit, warn};
 
@@ -57,11 +57,7 @@ pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
         };
         return try_emit(ctx.json, &report, |r| preview_text(r, &connection));
     }
-    // Not confirmed, or Ctrl-C between the preview and the confirmation: nothing is written,
-    // and the plan is not kept.
-    let confirmed =
-        at_prompt(|| confirm(&args, &connection, &prepared)).and_then(|()| cancel.check().map_err(anyhow::Error::from));
-    if let Err(error) = confirmed {
+    if let Err(error) = confirmed(&cancel, || confirm(&args, &connection, &prepared)) {
         discard_undo(&mut ctx.store, prepared)?;
         return Err(error);
     }

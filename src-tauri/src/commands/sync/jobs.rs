@@ -341,7 +341,6 @@ mod tests {
                 seconds: 0.0,
             },
             read_time: Duration::ZERO,
-            settings: serde_json::Value::Null,
             portal_id: Some(7),
             owners: Vec::new(),
         })
