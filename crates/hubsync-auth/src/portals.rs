@@ -494,14 +494,19 @@ impl Credentials {
 
     /// A client for a saved portal with the secret kept for it: an OAuth session that refreshes
     /// (saving whatever refresh token HubSpot hands back), or the private token, which
-    /// `token_override` (the CLI's `HUBSYNC_TOKEN`) replaces.
+    /// `token_override` (the CLI's `HUBSYNC_TOKEN`, the built-in sandbox's own token) replaces.
+    /// The client refuses every request if its token answers for another portal.
     pub fn client_for(
         &self,
         portal: Portal,
-        config: ClientConfig,
+        mut config: ClientConfig,
         token_override: Option<Secret>,
         clock: Arc<dyn Clock>,
     ) -> Result<PortalClient, ConnectError> {
+        // Whatever token it is given, the client answers only for this portal: a token of
+        // another one (a stray `HUBSYNC_TOKEN`, an address another server took) reads and
+        // writes nothing.
+        config.expected_portal = Some(portal.portal_id);
         let secrets = self.store(portal.secret_store).clone();
         let entry = self.portal_entry(portal.portal_id, portal.token_kind);
         if portal.token_kind != TokenKind::Oauth {

@@ -96,7 +96,8 @@ impl Context {
         let portal = self.connection()?;
         let mut config = client_config(&portal.base_url, portal.token_kind);
         tweak(&mut config);
-        let client = self.credentials.client_for(portal, config, env_token(), Arc::new(AuthClock))?;
+        let token = token_override(&portal);
+        let client = self.credentials.client_for(portal, config, token, Arc::new(AuthClock))?;
         if let Some(session) = &client.session {
             *self.session.borrow_mut() = Some((client.portal.portal_id, session.clone()));
         }
@@ -127,6 +128,18 @@ pub fn reconnect_hint(kind: TokenKind, base_url: &str) -> String {
         ),
         _ => format!("run `hubsync connect --token -{base}` and paste the token (it is read from stdin)"),
     }
+}
+
+/// `HUBSYNC_TOKEN` stands in for a HubSpot portal's private app token. It is never sent to the
+/// built-in sandbox portal: that portal's address is wherever the app last listened, which any
+/// process may hold while the app is closed. (An OAuth portal refreshes its own tokens.)
+fn token_override(portal: &Portal) -> Option<Secret> {
+    let token = env_token()?;
+    if portal.is_sandbox() || portal.token_kind == TokenKind::Oauth {
+        tracing::warn!(portal = %portal.label(), "HUBSYNC_TOKEN is ignored: it stands in for a private app token only");
+        return None;
+    }
+    Some(token)
 }
 
 fn env_token() -> Option<Secret> {

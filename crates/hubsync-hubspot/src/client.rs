@@ -70,6 +70,11 @@ pub struct ClientConfig {
     /// Per attempt.
     pub timeout: Duration,
     pub max_attempts: u32,
+    /// The portal the token must answer for: before its first request the client reads the
+    /// account details once, and every request fails with `WrongPortal` (none sent) if the
+    /// token belongs to another portal. `None` for a connection being made, whose portal is
+    /// what the checks find out.
+    pub expected_portal: Option<u64>,
 }
 
 impl ClientConfig {
@@ -80,6 +85,7 @@ impl ClientConfig {
             limits,
             timeout: Duration::from_secs(30),
             max_attempts: 6,
+            expected_portal: None,
         }
     }
 }
@@ -114,6 +120,11 @@ pub enum ClientError {
     /// succeed until the admin connects the portal again, so none is sent.
     #[error("{message}")]
     ReconnectNeeded { message: String },
+    /// The token answers for another portal than the one it is used for: nothing was sent.
+    #[error(
+        "this connection's token belongs to HubSpot portal {actual}, not to portal {expected}: nothing was read or written. Use a token of portal {expected}, or connect portal {actual} as a portal of its own"
+    )]
+    WrongPortal { expected: u64, actual: u64 },
 }
 
 impl ClientError {
@@ -121,9 +132,10 @@ impl ClientError {
         match self {
             ClientError::Api { .. } | ClientError::DailyLimit | ClientError::Decode(_) => Sent::Yes,
             ClientError::Interrupted { .. } => Sent::Maybe,
-            ClientError::Unreachable { .. } | ClientError::BatchTooLarge(_) | ClientError::ReconnectNeeded { .. } => {
-                Sent::No
-            }
+            ClientError::Unreachable { .. }
+            | ClientError::BatchTooLarge(_)
+            | ClientError::ReconnectNeeded { .. }
+            | ClientError::WrongPortal { .. } => Sent::No,
         }
     }
 
@@ -152,6 +164,7 @@ impl ClientError {
             ClientError::Decode(_) => "hubspot_bad_reply",
             ClientError::BatchTooLarge(_) => "batch_too_large",
             ClientError::ReconnectNeeded { .. } => "reconnect_needed",
+            ClientError::WrongPortal { .. } => "wrong_portal",
         }
     }
 
@@ -250,6 +263,8 @@ pub struct HubSpotClient {
     limiter: Arc<PortalLimiter>,
     calls: AtomicU64,
     seen: std::sync::Mutex<RateLimitSeen>,
+    /// The portal the token answers for, once the account details said.
+    portal: tokio::sync::OnceCell<u64>,
 }
 
 /// An error's message with the causes under it (reqwest's "error sending request" and then
@@ -294,7 +309,15 @@ impl HubSpotClient {
             .user_agent(concat!("hubsync/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Unreachable { url: config.base_url.clone(), detail: e.to_string() })?;
-        Ok(HubSpotClient { http, config, tokens, limiter, calls: AtomicU64::new(0), seen: Default::default() })
+        Ok(HubSpotClient {
+            http,
+            config,
+            tokens,
+            limiter,
+            calls: AtomicU64::new(0),
+            seen: Default::default(),
+            portal: tokio::sync::OnceCell::new(),
+        })
     }
 
     /// API calls made so far, retries included.
@@ -316,7 +339,29 @@ impl HubSpotClient {
         &self.config
     }
 
+    /// The portal this client's token answers for, from the account details: asked once per
+    /// client (a token's portal does not change; an OAuth session refreshes within its grant).
+    pub async fn portal_id(&self) -> Result<u64, ClientError> {
+        self.portal.get_or_try_init(|| async { Ok(self.fetch_account_details().await?.portal_id) }).await.copied()
+    }
+
+    /// Refuses, before anything is sent, a client whose token answers for another portal than
+    /// `expected`.
+    pub async fn ensure_portal(&self, expected: u64) -> Result<(), ClientError> {
+        let actual = self.portal_id().await?;
+        if actual == expected { Ok(()) } else { Err(ClientError::WrongPortal { expected, actual }) }
+    }
+
     pub async fn send(&self, request: &ApiRequest) -> Result<Reply, ClientError> {
+        // A client bound to a portal proves its token's portal before its first request.
+        if let Some(expected) = self.config.expected_portal {
+            self.ensure_portal(expected).await?;
+        }
+        self.send_unchecked(request).await
+    }
+
+    /// `send` without the portal check: the account details, which are that check.
+    async fn send_unchecked(&self, request: &ApiRequest) -> Result<Reply, ClientError> {
         let url = format!("{}{}", self.config.base_url, request.path);
         let policy = RetryPolicy {
             max_attempts: self.config.max_attempts,
@@ -431,8 +476,21 @@ impl HubSpotClient {
         }
     }
 
+    /// The portal's details, read now. A client bound to a portal refuses them with
+    /// `WrongPortal` when the token answers for another one.
     pub async fn account_details(&self) -> Result<AccountDetails, ClientError> {
-        self.send(&ApiRequest::get(self.config.version.account_details())).await?.json()
+        let details = self.fetch_account_details().await?;
+        let _ = self.portal.set(details.portal_id);
+        match self.config.expected_portal {
+            Some(expected) if expected != details.portal_id => {
+                Err(ClientError::WrongPortal { expected, actual: details.portal_id })
+            }
+            _ => Ok(details),
+        }
+    }
+
+    async fn fetch_account_details(&self) -> Result<AccountDetails, ClientError> {
+        self.send_unchecked(&ApiRequest::get(self.config.version.account_details())).await?.json()
     }
 
     /// One page of the contacts list (no 10,000 cap, unlike search), of up to `limit` (at most

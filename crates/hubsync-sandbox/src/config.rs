@@ -155,14 +155,20 @@ pub struct SandboxConfig {
     /// Whether the 10-second, daily and search limits are enforced.
     pub rate_limits: bool,
     pub tier: ApiTier,
-    /// How long a write takes to become visible to search (HubSpot's search is eventually
-    /// consistent).
+    /// How long a write takes to become visible to search. HubSpot's search is eventually
+    /// consistent: its documentation says a write reaches search "a few moments" later, and
+    /// integrations see seconds. The default (`DEFAULT_SEARCH_DELAY_MS`) is that, so that
+    /// every client of the sandbox meets the lag; a test that is not about it sets 0.
     pub search_visibility_delay_ms: u64,
     pub faults: FaultConfig,
     /// Date versions served beside v3 (`/crm/objects/{version}/contacts`, …).
     pub api_versions: Vec<String>,
     pub lifecycle_backward: LifecycleBackward,
 }
+
+/// How long the sandbox's writes take to reach its search, unless configured otherwise: a
+/// realistic few seconds.
+pub const DEFAULT_SEARCH_DELAY_MS: u64 = 3_000;
 
 impl Default for SandboxConfig {
     fn default() -> Self {
@@ -180,7 +186,7 @@ impl Default for SandboxConfig {
             access_token_ttl_secs: 1800,
             rate_limits: true,
             tier: ApiTier::Starter,
-            search_visibility_delay_ms: 0,
+            search_visibility_delay_ms: DEFAULT_SEARCH_DELAY_MS,
             faults: FaultConfig::default(),
             api_versions: vec!["2026-03".into(), "2026-09".into()],
             lifecycle_backward: LifecycleBackward::Ignore,

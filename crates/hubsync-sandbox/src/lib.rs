@@ -146,6 +146,17 @@ impl Sandbox {
         portal.limits.set_daily_used(cap.saturating_sub(left), now, offset);
     }
 
+    /// Moves the portal's clock forward: writes reach search, tokens expire, the daily limit
+    /// resets, without waiting.
+    pub fn advance_clock(&self, by: chrono::Duration) {
+        self.lock().clock.advance(by);
+    }
+
+    /// How long from now on a write takes to reach search.
+    pub fn set_search_delay(&self, delay: std::time::Duration) {
+        self.lock().config.search_visibility_delay_ms = delay.as_millis() as u64;
+    }
+
     /// The portal's midnight: the daily cap starts again.
     pub fn reset_daily_limit(&self) {
         let mut portal = self.lock();

@@ -59,8 +59,9 @@ struct Args {
     /// Turn off the 10-second, daily and search limits.
     #[arg(long)]
     no_rate_limit: bool,
-    /// Delay before a write becomes visible to search, in milliseconds.
-    #[arg(long, default_value_t = 0)]
+    /// Delay before a write becomes visible to search, in milliseconds (HubSpot's search lags
+    /// its writes by a few seconds).
+    #[arg(long, default_value_t = hubsync_sandbox::config::DEFAULT_SEARCH_DELAY_MS)]
     search_delay_ms: u64,
     /// What a backwards lifecycle stage write does.
     #[arg(long, value_enum, default_value = "ignore")]

@@ -45,6 +45,24 @@ pub enum StoreError {
     InvalidPortal(String),
     #[error("run {run_id} can't be resumed: {why}")]
     RunNotResumable { run_id: i64, why: String },
+    /// Another process (the app, or another `hubsync`) is writing a live run of this portal.
+    #[error(
+        "run {run_id} is being written to this portal by another Hubsync (process {pid} on {host}, since {}), and one run writes to a portal at a time. Wait for it to finish, or stop it where it runs, then try again; if that process has ended, resuming run {run_id} takes it over",
+        since.format("%Y-%m-%d %H:%M:%S UTC")
+    )]
+    RunInProgress { run_id: i64, pid: u32, host: String, since: chrono::DateTime<chrono::Utc> },
+    /// This connection does not hold (or no longer holds) the lease of the run it writes.
+    #[error(
+        "run {run_id} is no longer this process's to write: another Hubsync took it over. This one stopped writing; the run's rows stay as recorded, and whoever holds it now finishes it"
+    )]
+    LeaseLost { run_id: i64 },
+    #[error("cannot use the run lock file {}: {source}", path.display())]
+    LeaseFile { path: PathBuf, source: std::io::Error },
+    /// The run was made against another address than the portal is reached at now.
+    #[error(
+        "run {run_id} was made against {then}, but portal {portal_id} is now reached at {now}, which may be another HubSpot account: the run's contact ids mean nothing there, so it is not written again from here"
+    )]
+    PortalMoved { run_id: i64, portal_id: u64, then: String, now: String },
     #[error("{} of the rows are invalid, so nothing was written:\n{}", .0.len(), RowError::list(.0))]
     InvalidRows(Vec<RowError>),
     #[error("the configuration file can't be used: {0}; nothing was changed")]
@@ -149,6 +167,10 @@ impl StoreError {
             StoreError::CreateNeedsUpdate => "create_needs_update",
             StoreError::RunNotFound(_) => "run_not_found",
             StoreError::RunNotResumable { .. } => "run_not_resumable",
+            StoreError::RunInProgress { .. } => "run_in_progress",
+            StoreError::LeaseLost { .. } => "lease_lost",
+            StoreError::LeaseFile { .. } => "store_open_failed",
+            StoreError::PortalMoved { .. } => "other_portal",
             StoreError::PortalNotFound(_) => "portal_not_found",
             StoreError::InvalidPortal(_) => "invalid_portal",
             StoreError::InvalidRows(_) => "invalid_rows",

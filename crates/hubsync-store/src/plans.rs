@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::Result;
 use crate::error::StoreError;
+use crate::leases;
 use crate::runs::{NewRun, RunItem, RunMode, RunStatus, insert_item, link_lead, run_portal};
 use crate::store::{Store, stamp};
 
@@ -39,6 +40,7 @@ impl Store {
     /// Starts journaling a plan: a preview run, `running` until it is recorded or run.
     pub fn start_plan(&mut self, run: &NewRun) -> Result<i64> {
         debug_assert_eq!(run.mode, RunMode::Preview, "a plan is made as a preview");
+        let maker = self.presence_token()?;
         self.conn.execute_batch(
             "CREATE TEMP TABLE IF NOT EXISTS plan_claims (
                  run_id     INTEGER NOT NULL,
@@ -49,8 +51,8 @@ impl Store {
              ) WITHOUT ROWID",
         )?;
         self.conn.execute(
-            "INSERT INTO sync_runs (kind, mode, status, portal_id, settings, estimate, api_calls, started_at)
-             VALUES (?1, 'preview', 'running', ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO sync_runs (kind, mode, status, portal_id, settings, estimate, api_calls, started_at, base_url, maker)
+             VALUES (?1, 'preview', 'running', ?2, ?3, ?4, ?5, ?6, (SELECT base_url FROM portals WHERE portal_id = ?2), ?7)",
             params![
                 run.kind.as_str(),
                 run.portal_id.map(|p| p as i64),
@@ -58,6 +60,7 @@ impl Store {
                 run.estimate.to_string(),
                 run.api_calls as i64,
                 stamp(self.clock.now()),
+                maker,
             ],
         )?;
         Ok(self.conn.last_insert_rowid())
@@ -169,21 +172,45 @@ impl Store {
         Ok(())
     }
 
-    /// Throws away the plans of this kind a crash left neither recorded nor run. Returns how many.
+    /// Throws away the plans of this kind neither recorded nor run that no open connection is
+    /// still making or holding (a crash's leftovers), and this connection's own earlier ones:
+    /// another process's plan (the app's preview kept for its Run button, a `push` waiting at its
+    /// prompt) stays. Returns how many went.
     pub fn discard_unfinished_plans(&mut self, kind: crate::RunKind) -> Result<usize> {
-        Ok(self.conn.execute(
-            "DELETE FROM sync_runs WHERE kind = ?1 AND mode = 'preview' AND status = 'running'",
-            [kind.as_str()],
-        )?)
+        let mine = self.presence.as_ref().map(|p| p.token.clone());
+        let unfinished: Vec<(i64, Option<String>)> = self
+            .conn
+            .prepare("SELECT id, maker FROM sync_runs WHERE kind = ?1 AND mode = 'preview' AND status = 'running'")?
+            .query_map([kind.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut discarded = 0;
+        for (run_id, maker) in unfinished {
+            let abandoned = match maker {
+                None => true,
+                Some(maker) if Some(&maker) == mine.as_ref() => true,
+                // A maker whose presence can't be told is left alone.
+                Some(maker) => leases::present(&self.leases_dir, &maker) == Some(false),
+            };
+            if abandoned {
+                discarded += self.conn.execute(
+                    "DELETE FROM sync_runs WHERE id = ?1 AND mode = 'preview' AND status = 'running'",
+                    [run_id],
+                )?;
+            }
+        }
+        Ok(discarded)
     }
 
     /// The live run of plan `run_id`, in one transaction: the plan itself when it was not
     /// recorded as a preview, else a copy of the preview (which the history keeps). Its rows to
-    /// write are pending; each lead it skipped is linked to the contact it matched. Returns the
-    /// live run's id.
+    /// write are pending; each lead it skipped is linked to the contact it matched. A run with
+    /// rows to write takes its portal's lease in the same transaction (`RunInProgress`, and
+    /// nothing changed, while another process writes to that portal). Returns the live run's id.
     pub fn live_run_from_plan(&mut self, run_id: i64) -> Result<i64> {
-        let now = stamp(self.clock.now());
-        let tx = self.conn.transaction()?;
+        let at = self.clock.now();
+        let now = stamp(at);
+        let token = self.presence_token()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let run: Option<(String, String)> = tx
             .query_row("SELECT mode, status FROM sync_runs WHERE id = ?1", [run_id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
@@ -199,8 +226,8 @@ impl Store {
             }
             Some(("preview", "completed")) => {
                 tx.execute(
-                    "INSERT INTO sync_runs (kind, mode, status, portal_id, settings, estimate, api_calls, started_at)
-                     SELECT kind, 'live', 'running', portal_id, settings, estimate, api_calls, ?2 FROM sync_runs WHERE id = ?1",
+                    "INSERT INTO sync_runs (kind, mode, status, portal_id, settings, estimate, api_calls, started_at, base_url)
+                     SELECT kind, 'live', 'running', portal_id, settings, estimate, api_calls, ?2, base_url FROM sync_runs WHERE id = ?1",
                     params![run_id, now],
                 )?;
                 let live_id = tx.last_insert_rowid();
@@ -247,13 +274,19 @@ impl Store {
             [live_id],
             |r| r.get(0),
         )?;
+        let mut lease = None;
         if pending == 0 {
             tx.execute(
                 "UPDATE sync_runs SET status = ?2, ended_at = ?3 WHERE id = ?1",
                 params![live_id, RunStatus::Completed.as_str(), now],
             )?;
+        } else {
+            lease = Some(leases::take(&tx, &self.leases_dir, &token, self.lease.as_ref(), live_id, at)?);
         }
         tx.commit()?;
+        if lease.is_some() {
+            self.lease = lease;
+        }
         Ok(live_id)
     }
 }

@@ -149,6 +149,11 @@ fn read_portal(r: &rusqlite::Row<'_>) -> rusqlite::Result<Portal> {
     })
 }
 
+/// Whether two base URLs name one address (a trailing slash or the case of the host aside).
+pub(crate) fn same_address(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/').eq_ignore_ascii_case(b.trim_end_matches('/'))
+}
+
 fn portal_by_id(conn: &Connection, portal_id: u64) -> Result<Option<Portal>> {
     Ok(conn
         .query_row(
@@ -196,6 +201,28 @@ impl Store {
         }
         let id = connection.portal_id as i64;
         let tx = self.conn.transaction()?;
+        // Another address answering for a known portal id may be another account altogether (a
+        // sandbox that took the port, a test portal with a reused id): its contact ids are not
+        // this portal's, so no lead keeps a link into it. The built-in sandbox portal moves to
+        // a new port on every start and stays itself.
+        let known: Option<(String, String)> = tx
+            .query_row("SELECT base_url, token_kind FROM portals WHERE portal_id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        if let Some((address, kind)) = known
+            && !(kind == TokenKind::Sandbox.as_str() && connection.token_kind == TokenKind::Sandbox)
+            && !same_address(&address, &connection.base_url)
+        {
+            let dropped = tx.execute("DELETE FROM lead_links WHERE portal_id = ?1", [id])?;
+            tracing::warn!(
+                portal_id = connection.portal_id,
+                from = %address,
+                to = %connection.base_url,
+                dropped,
+                "portal reconnected at another address: its leads' links were dropped"
+            );
+        }
         let has_profile = tx
             .query_row("SELECT 1 FROM portal_push_rules WHERE portal_id = ?1", [id], |_| Ok(()))
             .optional()?

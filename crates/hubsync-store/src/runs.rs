@@ -14,6 +14,7 @@ use ts_rs::TS;
 
 use crate::Result;
 use crate::error::StoreError;
+use crate::leases::{self, LeaseHolder};
 use crate::store::{Store, parse_stamp, stamp};
 
 macro_rules! text_enum {
@@ -228,6 +229,8 @@ pub struct Run {
     pub ended_at: Option<DateTime<Utc>>,
     pub stop_reason: Option<String>,
     pub counts: RunCounts,
+    /// The address the run was made against (`None` for runs of no portal).
+    pub base_url: Option<String>,
 }
 
 impl Run {
@@ -265,7 +268,7 @@ fn corrupt(what: &str, raw: &str) -> StoreError {
 }
 
 const RUN_COLUMNS: &str =
-    "id, kind, mode, status, portal_id, settings, estimate, api_calls, started_at, ended_at, stop_reason";
+    "id, kind, mode, status, portal_id, settings, estimate, api_calls, started_at, ended_at, stop_reason, base_url";
 const ITEM_COLUMNS: &str =
     "seq, lead_id, email, contact_id, action, reason, changes, notes, outcome, error, step, record";
 
@@ -279,12 +282,14 @@ impl Store {
         I: IntoIterator,
         I::Item: Borrow<RunItem>,
     {
-        let now = stamp(self.clock.now());
+        let at = self.clock.now();
+        let now = stamp(at);
+        let token = if run.mode == RunMode::Live { Some(self.presence_token()?) } else { None };
         // Running until every row is in: only then is it known whether any is still to write.
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
-            "INSERT INTO sync_runs (kind, mode, status, portal_id, settings, estimate, api_calls, started_at, ended_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO sync_runs (kind, mode, status, portal_id, settings, estimate, api_calls, started_at, ended_at, base_url)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT base_url FROM portals WHERE portal_id = ?4))",
             params![
                 run.kind.as_str(),
                 run.mode.as_str(),
@@ -315,34 +320,54 @@ impl Store {
             }
             insert_item(&tx, run_id, item, &notes)?;
         }
+        let mut lease = None;
         if run.mode == RunMode::Preview || every_row_done {
             tx.execute(
                 "UPDATE sync_runs SET status = ?2, ended_at = ?3 WHERE id = ?1",
                 params![run_id, RunStatus::Completed.as_str(), now],
             )?;
+        } else if let Some(token) = &token {
+            // A live run with rows to write is written under its portal's lease.
+            lease = Some(leases::take(&tx, &self.leases_dir, token, self.lease.as_ref(), run_id, at)?);
         }
         tx.commit()?;
+        if lease.is_some() {
+            self.lease = lease;
+        }
         Ok(run_id)
     }
 
     /// Records what became of some pending rows and links each written lead to its contact, in
-    /// one transaction. A contact already linked to another lead is not relinked; the row says
-    /// so in its notes.
+    /// one transaction, under the run's lease (`LeaseLost` when this connection does not hold
+    /// it). A contact already linked to another lead is not relinked; the row says so in its
+    /// notes. A row that has its outcome already keeps it: outcomes never go back (a row recorded
+    /// `created` stays `created`, whatever a later reply says).
     pub fn record_outcomes(&mut self, run_id: i64, results: &[ItemResult], api_calls: u64) -> Result<()> {
         let tx = self.conn.transaction()?;
+        leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
         let portal = run_portal(&tx, run_id)?;
         {
-            let mut lead_of =
-                tx.prepare_cached("SELECT lead_id, notes FROM sync_run_items WHERE run_id = ?1 AND seq = ?2")?;
+            let mut row_of = tx.prepare_cached(
+                "SELECT lead_id, notes, outcome IS NOT NULL FROM sync_run_items WHERE run_id = ?1 AND seq = ?2",
+            )?;
             let mut update = tx.prepare_cached(
                 "UPDATE sync_run_items SET outcome = ?3, contact_id = COALESCE(?4, contact_id), error = ?5, notes = ?6
-                 WHERE run_id = ?1 AND seq = ?2",
+                 WHERE run_id = ?1 AND seq = ?2 AND outcome IS NULL",
             )?;
             for result in results {
-                let (lead_id, notes): (i64, String) = lead_of
-                    .query_row(params![run_id, result.seq], |r| Ok((r.get(0)?, r.get(1)?)))
+                let (lead_id, notes, settled): (i64, String, bool) = row_of
+                    .query_row(params![run_id, result.seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                     .optional()?
                     .ok_or_else(|| StoreError::Corrupt(format!("run {run_id} has no row {}", result.seq)))?;
+                if settled {
+                    tracing::warn!(
+                        run_id,
+                        seq = result.seq,
+                        outcome = result.outcome.as_str(),
+                        "row already has its outcome; kept"
+                    );
+                    continue;
+                }
                 let mut notes: Vec<String> = serde_json::from_str(&notes).map_err(|_| corrupt("notes", &notes))?;
                 let written = matches!(result.outcome, ItemOutcome::Updated | ItemOutcome::Created);
                 if let Some(contact) = result.contact_id.as_deref().filter(|_| written)
@@ -382,8 +407,18 @@ impl Store {
             self.fields()?.into_iter().map(|f| (f.key.clone(), f)).collect();
         let now = stamp(self.clock.now());
         let tx = self.conn.transaction()?;
+        leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
         let portal = run_portal(&tx, run_id)?;
         for row in rows {
+            // Applied already (outcomes never go back).
+            let settled: bool = tx
+                .prepare_cached("SELECT outcome IS NOT NULL FROM sync_run_items WHERE run_id = ?1 AND seq = ?2")?
+                .query_row(params![run_id, row.seq], |r| r.get(0))
+                .optional()?
+                .unwrap_or(true);
+            if settled {
+                continue;
+            }
             let values: Vec<(&str, &str)> = row.values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let checked = match crate::store::check_values(&fields, &values) {
                 Ok(checked) => checked,
@@ -440,13 +475,18 @@ impl Store {
         Ok(())
     }
 
-    /// Ends a live run: `Completed` when no row is pending, else `Interrupted` with the reason.
+    /// Ends a live run: `Completed` when no row is pending, else `Interrupted` with the reason,
+    /// and gives its lease back. A run with rows pending is ended only by its lease's holder.
     pub fn finish_run(&mut self, run_id: i64, stop_reason: Option<&str>, api_calls: u64) -> Result<RunStatus> {
         let tx = self.conn.transaction()?;
         let pending: i64 =
             tx.query_row("SELECT COUNT(*) FROM sync_run_items WHERE run_id = ?1 AND outcome IS NULL", [run_id], |r| {
                 r.get(0)
             })?;
+        let holds = self.lease.as_ref().is_some_and(|held| held.run_id == run_id);
+        if holds || pending > 0 {
+            leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
+        }
         let status = if pending == 0 { RunStatus::Completed } else { RunStatus::Interrupted };
         let changed = tx.execute(
             "UPDATE sync_runs SET status = ?2, stop_reason = ?3, api_calls = ?4, ended_at = ?5 WHERE id = ?1",
@@ -461,20 +501,70 @@ impl Store {
         if changed == 0 {
             return Err(StoreError::RunNotFound(run_id));
         }
+        if let Some(held) = self.lease.as_ref().filter(|_| holds) {
+            leases::end(&tx, held)?;
+        }
         tx.commit()?;
+        if holds {
+            self.lease = None;
+        }
         Ok(status)
     }
 
-    /// Marks a resumable run as running again.
+    /// Checks that this connection still holds run `run_id`'s lease, and renews it: what a
+    /// writer does before it sends anything. `LeaseLost` once another process took it over.
+    pub fn check_lease(&mut self, run_id: i64) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Gives back the lease this connection holds, if any, leaving its run as it is (a run that
+    /// stopped on an error: it resumes later). Safe to call on every way out of a run. Returns
+    /// whether no lease is left behind (a row it could not delete is taken over once this
+    /// connection's lock is free).
+    pub fn release_lease(&mut self) -> bool {
+        let Some(held) = self.lease.take() else { return true };
+        match leases::end(&self.conn, &held) {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::warn!(%error, run_id = held.run_id, "could not give back the run's lease");
+                false
+            }
+        }
+    }
+
+    /// Who is writing run `run_id` now, if a live process is.
+    pub fn run_writer(&self, run_id: i64) -> Result<Option<LeaseHolder>> {
+        leases::holder_of(&self.conn, &self.leases_dir, run_id, self.clock.now())
+    }
+
+    /// Refuses run `run`'s writes when its portal is reached at another address than the run was
+    /// made against: that may be another HubSpot account. The built-in sandbox portal moves to a
+    /// new port every time the app starts and is the same portal wherever it listens.
+    pub fn check_run_address(&self, run: &Run) -> Result<()> {
+        check_address(&self.conn, run.id, run.portal_id, run.base_url.as_deref())
+    }
+
+    /// Marks a resumable run as running again and takes its lease: refused with `RunInProgress`
+    /// while another process writes it (or another run of its portal), taken over when the
+    /// process that wrote it has ended.
     pub fn reopen_run(&mut self, run_id: i64) -> Result<Run> {
         let run = self.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;
         if !run.is_resumable() {
             return Err(StoreError::RunNotResumable { run_id, why: resumable_why(&run) });
         }
-        self.conn.execute(
+        let token = self.presence_token()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        check_address(&tx, run_id, run.portal_id, run.base_url.as_deref())?;
+        let lease = leases::take(&tx, &self.leases_dir, &token, self.lease.as_ref(), run_id, self.clock.now())?;
+        tx.execute(
             "UPDATE sync_runs SET status = 'running', stop_reason = NULL, ended_at = NULL WHERE id = ?1",
             [run_id],
         )?;
+        tx.commit()?;
+        self.lease = Some(lease);
         self.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))
     }
 
@@ -519,13 +609,15 @@ impl Store {
         Ok(Some(run))
     }
 
-    /// The newest live run of this kind that completed (an incremental pull starts from it).
-    pub fn last_completed_live_run(&self, kind: RunKind) -> Result<Option<Run>> {
+    /// The newest live run of this kind with this portal (`None`: of no portal) that completed:
+    /// an incremental pull starts from it. Another portal's runs say nothing of this one.
+    pub fn last_completed_live_run(&self, kind: RunKind, portal_id: Option<u64>) -> Result<Option<Run>> {
         let id: Option<i64> = self
             .conn
             .query_row(
-                "SELECT id FROM sync_runs WHERE kind = ?1 AND mode = 'live' AND status = 'completed' ORDER BY id DESC LIMIT 1",
-                [kind.as_str()],
+                "SELECT id FROM sync_runs WHERE kind = ?1 AND mode = 'live' AND status = 'completed' AND portal_id IS ?2
+                 ORDER BY id DESC LIMIT 1",
+                params![kind.as_str(), portal_id.map(|p| p as i64)],
                 |r| r.get(0),
             )
             .optional()?;
@@ -544,6 +636,7 @@ impl Store {
     /// pending row may have landed already.
     pub fn mark_sent(&mut self, run_id: i64, seqs: &[i64]) -> Result<()> {
         let tx = self.conn.transaction()?;
+        leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
         {
             let mut mark = tx.prepare_cached("UPDATE sync_run_items SET sent = 1 WHERE run_id = ?1 AND seq = ?2")?;
             for seq in seqs {
@@ -821,6 +914,22 @@ pub(crate) fn link_lead(
     Ok(None)
 }
 
+/// `Store::check_run_address` on a connection (or a transaction).
+fn check_address(conn: &rusqlite::Connection, run_id: i64, portal_id: Option<u64>, then: Option<&str>) -> Result<()> {
+    let (Some(portal_id), Some(then)) = (portal_id, then) else { return Ok(()) };
+    let now: Option<(String, String)> = conn
+        .query_row("SELECT base_url, token_kind FROM portals WHERE portal_id = ?1", [portal_id as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    match now {
+        Some((now, kind)) if kind != "sandbox" && !crate::portals::same_address(then, &now) => {
+            Err(StoreError::PortalMoved { run_id, portal_id, then: then.to_string(), now })
+        }
+        _ => Ok(()),
+    }
+}
+
 fn resumable_why(run: &Run) -> String {
     match (run.mode, run.status) {
         (RunMode::Preview, _) => "it is a preview, which writes nothing; run the sync live instead".into(),
@@ -871,5 +980,6 @@ fn read_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<Run> {
         ended_at: r.get::<_, Option<String>>(9)?.as_deref().map(parse_stamp).transpose()?,
         stop_reason: r.get(10)?,
         counts: RunCounts::default(),
+        base_url: r.get(11)?,
     })
 }

@@ -113,6 +113,24 @@ impl TokenKind {
 pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Where the lock files of run leases live (`leases.rs`): beside the store's file.
+    pub(crate) leases_dir: std::path::PathBuf,
+    /// The run lease this connection holds while it writes a live run.
+    pub(crate) lease: Option<crate::leases::HeldLease>,
+    /// This connection's lock file, made when it first leases or plans (`leases.rs`).
+    pub(crate) presence: Option<crate::leases::Presence>,
+}
+
+impl Drop for Store {
+    /// A connection that ends while it holds a run's lease gives it back (its run stays as it
+    /// is, resumable); were this skipped, the OS lock going with the process lets it be taken over.
+    fn drop(&mut self) {
+        let released = self.release_lease();
+        if let Some(presence) = self.presence.take() {
+            // A lease row left behind names the file: leave it, unlocked, for the next writer.
+            presence.end(!released);
+        }
+    }
 }
 
 /// The lead statements the single-lead calls, the bulk import and the pull share.
@@ -150,7 +168,11 @@ impl Store {
         let version = Self::check_version(&conn, path).map_err(|e| e.at(path))?;
         // After the version check: a newer Hubsync's file keeps its journal mode too.
         conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| StoreError::from(e).at(path))?;
-        Self::init(conn, clock, version).map_err(|e| e.at(path))
+        let mut store = Self::init(conn, clock, version).map_err(|e| e.at(path))?;
+        let mut leases = path.as_os_str().to_owned();
+        leases.push(".leases");
+        store.leases_dir = leases.into();
+        Ok(store)
     }
 
     /// Reads the schema version (the first read of the file: a file that is no database fails
@@ -169,7 +191,10 @@ impl Store {
     pub fn open_in_memory(clock: Arc<dyn Clock>) -> Result<Store> {
         let conn = Connection::open_in_memory()?;
         let version = Self::check_version(&conn, Path::new(":memory:"))?;
-        Self::init(conn, clock, version)
+        let mut store = Self::init(conn, clock, version)?;
+        // No other process can open this store; the folder only has to be its own.
+        store.leases_dir = std::env::temp_dir().join(format!("hubsync-leases-{}", store.store_id()?));
+        Ok(store)
     }
 
     /// Brings a connection whose schema `version` was checked up to date.
@@ -186,7 +211,19 @@ impl Store {
             tx.pragma_update(None, "user_version", known)?;
             tx.commit()?;
         }
-        Ok(Store { conn, clock })
+        Ok(Store { conn, clock, leases_dir: std::path::PathBuf::new(), lease: None, presence: None })
+    }
+
+    /// The token other connections know this one by while it leases or plans, its lock file
+    /// made the first time.
+    pub(crate) fn presence_token(&mut self) -> Result<String> {
+        if let Some(presence) = &self.presence {
+            return Ok(presence.token.clone());
+        }
+        let token: String = self.conn.query_row("SELECT lower(hex(randomblob(16)))", [], |r| r.get(0))?;
+        let presence = crate::leases::Presence::announce(&self.leases_dir, token.clone())?;
+        self.presence = Some(presence);
+        Ok(token)
     }
 
     pub fn schema_version(&self) -> Result<i64> {

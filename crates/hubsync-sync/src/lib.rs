@@ -28,7 +28,7 @@ pub use pull::{
     PreparedPull, PullAction, PullCounts, PullItem, PullSkip, discard_pull, prepare_pull, pull_item,
     record_pull_preview, resume_pull, run_pull,
 };
-pub use pull_rules::{Condition, Operator, PullRules};
+pub use pull_rules::{Condition, Operator, PullRules, SINCE_LAST_PULL_OVERLAP};
 pub use push::{
     Cancel, Estimate, Phase, PreparedPush, Progress, PushOptions, SyncError, discard_push, failed_emails, plan_item,
     prepare_push, record_preview, resume_push, run_push,

@@ -21,7 +21,9 @@ use serde_json::{Value, json};
 use crate::convert::from_hubspot;
 use crate::owners::OwnerDirectory;
 use crate::pull_rules::{self, PullRules};
-use crate::push::{Cancel, Estimate, Phase, Progress, SyncError, abandon_plan, begin_plan, estimate_at_limit};
+use crate::push::{
+    Cancel, Estimate, Phase, Progress, SyncError, abandon_plan, begin_plan, ensure_portal, estimate_at_limit, give_back,
+};
 
 /// Search pages: HubSpot's largest.
 const SEARCH_PAGE: usize = 200;
@@ -252,8 +254,10 @@ pub async fn prepare_pull(
 ) -> Result<PreparedPull, SyncError> {
     let started = Instant::now();
     let calls_before = client.api_calls();
+    let portal_id = store.active_portal()?.map(|p| p.portal_id);
+    ensure_portal(client, portal_id).await?;
     let saved = pull_rules::load(store)?;
-    let last_pull = store.last_completed_live_run(RunKind::Pull)?.map(|r| r.started_at);
+    let last_pull = store.last_completed_live_run(RunKind::Pull, portal_id)?.map(|r| r.started_at);
     let rules = saved.effective(last_pull);
     let fields = store.fields()?;
     let mappings = store.mappings()?;
@@ -270,7 +274,6 @@ pub async fn prepare_pull(
         }
     }
     let settings = json!({ "rules": rules, "mappings": mappings });
-    let portal_id = store.active_portal()?.map(|p| p.portal_id);
 
     let run_id = begin_plan(store, RunKind::Pull, portal_id, &settings)?;
     let mut counts = PullCounts::default();
@@ -489,7 +492,8 @@ pub fn run_pull(
 ) -> Result<Run, SyncError> {
     store.replace_owners(&prepared.owners)?;
     let run_id = store.live_run_from_plan(prepared.run_id)?;
-    apply_pending(store, run_id, prepared.api_calls, cancel, progress)
+    let applied = apply_pending(store, run_id, prepared.api_calls, cancel, progress);
+    give_back(store, applied)
 }
 
 /// Applies whatever rows of a live pull are still pending (after a crash or a cancel).
@@ -500,7 +504,8 @@ pub fn resume_pull(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Run, SyncError> {
     let run = store.reopen_run(run_id)?;
-    apply_pending(store, run_id, run.api_calls, cancel, progress)
+    let applied = apply_pending(store, run_id, run.api_calls, cancel, progress);
+    give_back(store, applied)
 }
 
 fn apply_pending(

@@ -147,6 +147,15 @@ fn unquote(value: &str) -> &str {
 }
 
 /// What a pull brings in.
+/// How far before the last pull's start an incremental pull reaches back. HubSpot's search sees
+/// a write only "a few moments" after it (its documentation gives no bound; seconds are usual,
+/// longer under load), and the last pull's start is this machine's clock while
+/// `lastmodifieddate` is HubSpot's: a contact changed just before the last pull, which that
+/// pull's search could not see yet, must fall in the next pull's window, or no pull ever reads
+/// it. Minutes cover both with room to spare; the cost is reading again the contacts changed in
+/// those minutes, which plan as unchanged and write nothing.
+pub const SINCE_LAST_PULL_OVERLAP: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
@@ -161,8 +170,9 @@ pub struct PullRules {
     #[serde(default)]
     #[ts(type = "string | null")]
     pub modified_since: Option<DateTime<Utc>>,
-    /// Incremental: only contacts modified since the last completed live pull began (every
-    /// contact, as the other rules select, when there was none).
+    /// Incremental: only contacts modified since the last completed live pull of this portal
+    /// began, less `SINCE_LAST_PULL_OVERLAP` (every contact, as the other rules select, when
+    /// there was none).
     #[serde(default)]
     pub since_last_pull: bool,
 }
@@ -174,13 +184,14 @@ impl PullRules {
     }
 
     /// The rules a pull runs with: an incremental rule's date becomes the later of its own and
-    /// the start of the last completed live pull.
+    /// the start of the last completed live pull less `SINCE_LAST_PULL_OVERLAP`.
     pub fn effective(&self, last_pull_started: Option<DateTime<Utc>>) -> PullRules {
         let mut rules = self.clone();
         if self.since_last_pull
             && let Some(last) = last_pull_started
         {
-            rules.modified_since = Some(self.modified_since.map_or(last, |own| own.max(last)));
+            let from = last - SINCE_LAST_PULL_OVERLAP;
+            rules.modified_since = Some(self.modified_since.map_or(from, |own| own.max(from)));
         }
         rules
     }

@@ -233,6 +233,7 @@ pub async fn prepare_push(
     let mappings = store.mappings()?;
     let rules = store.push_rules()?;
     let portal_id = store.active_portal()?.map(|p| p.portal_id);
+    ensure_portal(client, portal_id).await?;
 
     let properties = client.properties().await?;
     let owners = if mappings.iter().any(|m| m.property == "hubspot_owner_id") {
@@ -274,6 +275,24 @@ pub async fn prepare_push(
     let estimate = estimate_at_limit(client, setup_calls, read_calls, write_calls, per_call).await;
     store.finish_plan(run_id, &serde_json::to_value(&estimate).expect("plain data"), spent)?;
     Ok(PreparedPush { run_id, counts, estimate, portal_id, api_calls: spent, read_time, plan_time })
+}
+
+/// Refuses, before anything is read into a plan or written, a client whose token answers for
+/// another portal than `portal` (the run's). The client asks once; every later check is free.
+pub(crate) async fn ensure_portal(client: &HubSpotClient, portal: Option<u64>) -> Result<(), SyncError> {
+    if let Some(portal) = portal {
+        client.ensure_portal(portal).await?;
+    }
+    Ok(())
+}
+
+/// A live run's outcome, with its lease given back when it stopped on an error: the run stays as
+/// it is, for a resume (which takes the lease again).
+pub(crate) fn give_back<T>(store: &mut Store, outcome: Result<T, SyncError>) -> Result<T, SyncError> {
+    if outcome.is_err() {
+        store.release_lease();
+    }
+    outcome
 }
 
 /// Starts journaling a plan of `kind` (`Store::start_plan`), first throwing away any a crash
@@ -627,10 +646,13 @@ pub async fn run_push(
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Run, SyncError> {
+    ensure_portal(client, prepared.portal_id).await?;
     let run_id = store.live_run_from_plan(prepared.run_id)?;
-    write(store, client, run_id, prepared.api_calls, &Writing::new(options.concurrency), cancel, progress)
-        .instrument(tracing::info_span!("push", run_id))
-        .await
+    let written =
+        write(store, client, run_id, prepared.api_calls, &Writing::new(options.concurrency), cancel, progress)
+            .instrument(tracing::info_span!("push", run_id))
+            .await;
+    give_back(store, written)
 }
 
 /// Finishes a live push that a crash, a cancel, lost network or the daily limit left with rows
@@ -654,11 +676,14 @@ pub async fn resume_push(
     {
         return Err(SyncError::OtherPortal { run_id, run_portal, connected });
     }
+    store.check_run_address(&run)?;
+    ensure_portal(client, run.portal_id).await?;
     let run = store.reopen_run(run_id)?;
     tracing::info!(run_id, pending = run.counts.pending, "resuming");
-    write(store, client, run_id, run.api_calls, &Writing::new(options.concurrency), cancel, progress)
+    let written = write(store, client, run_id, run.api_calls, &Writing::new(options.concurrency), cancel, progress)
         .instrument(tracing::info_span!("push", run_id, resumed = true))
-        .await
+        .await;
+    give_back(store, written)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1012,8 +1037,12 @@ async fn write_batches(
     loop {
         while stop.is_none() && !cancel.is_cancelled() && in_flight.len() < concurrency.max(1) {
             let Some(batch) = queue.pop_front() else { break };
+            // Nothing goes out unless this process still holds the run's lease (marking creates
+            // sent checks it too).
             if batch.kind == WriteKind::Upsert {
                 store.mark_sent(run_id, &batch.jobs.iter().map(|j| j.seq).collect::<Vec<_>>())?;
+            } else {
+                store.check_lease(run_id)?;
             }
             in_flight.push(send(client, batch));
         }

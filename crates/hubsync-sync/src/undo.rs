@@ -19,8 +19,8 @@ use tracing::Instrument;
 
 use crate::convert::lifecycle_moves_backward;
 use crate::push::{
-    Cancel, Estimate, Phase, Progress, PushOptions, SyncError, Writing, abandon_plan, begin_plan, estimate_at_limit,
-    read_by_id, write,
+    Cancel, Estimate, Phase, Progress, PushOptions, SyncError, Writing, abandon_plan, begin_plan, ensure_portal,
+    estimate_at_limit, give_back, read_by_id, write,
 };
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -68,6 +68,13 @@ impl Written {
         let wrote = matches!(item.outcome, Some(ItemOutcome::Updated | ItemOutcome::Created | ItemOutcome::Archived));
         let contact_id = item.contact_id.clone().filter(|_| wrote)?;
         Some(Written { item, contact_id })
+    }
+
+    /// A create that met a contact already there (another writer made it between the plan and
+    /// the write): the plan never read that contact, so its values from before the run are
+    /// unknown, and "restoring" them would blank every property the run sent, email included.
+    fn before_unknown(&self) -> bool {
+        self.item.action == RunAction::Create && self.item.outcome != Some(ItemOutcome::Created)
     }
 }
 
@@ -121,6 +128,8 @@ async fn prepare_undo_paged(
     let calls_before = client.api_calls();
     let run = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;
     check_undoable(store, &run, connected_portal, options)?;
+    store.check_run_address(&run)?;
+    ensure_portal(client, run.portal_id).await?;
     let properties = client.properties().await?;
     let setup_calls = client.api_calls() - calls_before;
 
@@ -164,6 +173,7 @@ impl UndoContext<'_> {
     fn reads(&self, row: &Written) -> bool {
         row.item.outcome != Some(ItemOutcome::Archived)
             && (row.item.outcome != Some(ItemOutcome::Created) || self.options.archive_created)
+            && !row.before_unknown()
     }
 }
 
@@ -395,8 +405,13 @@ fn plan_undo(
     let mut items = Vec::new();
     let mut later = Vec::new();
     let mut counts = UndoCounts::default();
-    for Written { item, contact_id } in written {
+    for row in written {
+        let before_unknown = row.before_unknown();
+        let Written { item, contact_id } = row;
         let verdict = match item.outcome {
+            _ if before_unknown => Verdict::Skip(format!(
+                "run {run_id} planned to create this contact, but HubSpot already had it when the create arrived (made in the meantime elsewhere); its values from before were never read, so there is nothing to put back"
+            )),
             Some(ItemOutcome::Archived) => Verdict::Skip(format!(
                 "run {run_id} archived this contact; HubSpot restores archived contacts from its recycling bin (Contacts → Actions → Restore), not through the API"
             )),
@@ -499,6 +514,10 @@ fn judge(run_id: i64, item: &RunItem, contact: &Record, lifecycle: Option<&Prope
             continue;
         }
         let restored = earlier.unwrap_or("").to_string();
+        // A contact's email is how it is found: an undo never blanks it.
+        if change.property == "email" && restored.is_empty() {
+            continue;
+        }
         let backward = change.property == "lifecyclestage"
             && !restored.is_empty()
             && lifecycle.is_some_and(|p| lifecycle_moves_backward(p, current, &restored));
@@ -548,10 +567,13 @@ pub async fn run_undo(
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Run, SyncError> {
+    ensure_portal(client, prepared.portal_id).await?;
     let run_id = store.live_run_from_plan(prepared.run_id)?;
-    write(store, client, run_id, prepared.api_calls, &Writing::new(options.concurrency), cancel, progress)
-        .instrument(tracing::info_span!("undo", run_id, undo_of = prepared.undo_of))
-        .await
+    let written =
+        write(store, client, run_id, prepared.api_calls, &Writing::new(options.concurrency), cancel, progress)
+            .instrument(tracing::info_span!("undo", run_id, undo_of = prepared.undo_of))
+            .await;
+    give_back(store, written)
 }
 
 #[cfg(test)]

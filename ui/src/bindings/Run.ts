@@ -8,4 +8,8 @@ export type Run = { id: number, kind: RunKind, mode: RunMode, status: RunStatus,
 /**
  * The rules and mapping as they were (and an undo's `undo_of` and options).
  */
-settings: unknown, estimate: unknown, api_calls: number, started_at: string, ended_at: string | null, stop_reason: string | null, counts: RunCounts, };
+settings: unknown, estimate: unknown, api_calls: number, started_at: string, ended_at: string | null, stop_reason: string | null, counts: RunCounts, 
+/**
+ * The address the run was made against (`None` for runs of no portal).
+ */
+base_url: string | null, };

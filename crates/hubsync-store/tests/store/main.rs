@@ -4,6 +4,7 @@ mod file_failures;
 mod hostile_text;
 mod import;
 mod lead_query;
+mod leases;
 mod portals;
 mod runs;
 mod search_index;
@@ -42,6 +43,7 @@ const SHIPPED: &[(&str, &str)] = &[
     ("0008_run_item_filters.sql", "c8115a111175587679860ebafde768e1c4b5459b7f0667aad30f0fdd2d87040b"),
     ("0009_run_item_sent.sql", "bc4eb42f1b402645e116e580270a0580e9f513783f84fa977ab65e396c089cbc"),
     ("0010_lead_search.sql", "b0e0416ae1d8bf0087a5b68fc86797649ed4f246b51a80726b424a6e9f652176"),
+    ("0011_run_leases.sql", "18fb3e2d1a2830486814a997930c2ca5d3a703f312378d80e4237edaca28fec2"),
 ];
 
 #[test]

@@ -267,7 +267,10 @@ fn paged_run(store: &mut hubsync_store::Store) -> i64 {
             item(seq, 1, &email, action, outcome)
         })
         .collect();
-    store.create_run(&new_run(RunMode::Live), &items).unwrap()
+    let run_id = store.create_run(&new_run(RunMode::Live), &items).unwrap();
+    // Stopped with row 29 pending, which gives the portal back for the next run.
+    store.finish_run(run_id, Some("stopped"), 0).unwrap();
+    run_id
 }
 
 fn seqs(page: &hubsync_store::RunItemPage) -> Vec<i64> {
@@ -428,6 +431,8 @@ fn a_plan_is_journaled_page_by_page_then_recorded_run_or_thrown_away() {
     assert_eq!(store.lead(leads[1]).unwrap().unwrap().hubspot_id.as_deref(), Some("8"));
     assert_eq!(store.lead(leads[3]).unwrap().unwrap().hubspot_id, None, "a write is linked when HubSpot answers");
     assert_eq!(store.run(plan).unwrap().unwrap().counts.pending, 0, "the preview is as it was");
+    // One live run writes to a portal at a time: this one stops before the next starts.
+    store.finish_run(live, Some("stopped"), 4).unwrap();
     let error = store.live_run_from_plan(live).unwrap_err();
     assert!(matches!(error, StoreError::RunNotResumable { .. }), "{error}");
     assert!(matches!(store.live_run_from_plan(999).unwrap_err(), StoreError::RunNotFound(999)));
