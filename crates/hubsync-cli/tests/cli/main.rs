@@ -14,4 +14,5 @@ mod rules;
 mod secrets;
 mod store_failures;
 mod support;
+mod trust;
 mod undo;

@@ -21,6 +21,8 @@ async fn portal(seed_contacts: usize, rate_limits: bool) -> Sandbox {
     Sandbox::start(SandboxConfig {
         seed_contacts,
         rate_limits,
+        // The client's reading of search replies, not search's lag.
+        search_visibility_delay_ms: 0,
         private_tokens: vec![PrivateToken::new(TOKEN)],
         ..SandboxConfig::default()
     })

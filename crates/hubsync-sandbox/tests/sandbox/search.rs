@@ -193,3 +193,16 @@ async fn writes_reach_search_after_the_visibility_delay() {
     portal.control(reqwest::Method::POST, "/clock", Some(json!({ "advanceSeconds": 61 }))).await;
     assert_eq!(emails_for(&portal, filter("city", "EQ", json!({ "value": "Milan" }))).await, ["late@example.com"]);
 }
+
+#[tokio::test]
+async fn by_default_a_write_reaches_search_a_few_seconds_later_as_in_hubspot() {
+    let lag = hubsync_sandbox::SandboxConfig::default().search_visibility_delay_ms;
+    assert_eq!(lag, hubsync_sandbox::config::DEFAULT_SEARCH_DELAY_MS);
+    assert!((1_000..=10_000).contains(&lag), "a few seconds: {lag} ms");
+    let portal = start_with(0, |c| c.search_visibility_delay_ms = lag).await;
+    portal.create_contact(json!({ "email": "fresh@example.com" })).await;
+    let by_email = filter("email", "EQ", json!({ "value": "fresh@example.com" }));
+    assert!(emails_for(&portal, by_email.clone()).await.is_empty(), "not searchable at once");
+    portal.control(reqwest::Method::POST, "/clock", Some(json!({ "advanceSeconds": lag.div_ceil(1000) }))).await;
+    assert_eq!(emails_for(&portal, by_email).await, ["fresh@example.com"]);
+}

@@ -40,7 +40,9 @@ pub async fn start(seed_contacts: usize) -> Portal {
 }
 
 pub async fn start_with(seed_contacts: usize, tweak: impl FnOnce(&mut SandboxConfig)) -> Portal {
-    let mut config = SandboxConfig { seed_contacts, rate_limits: false, ..SandboxConfig::default() };
+    // What search finds, not when: the tests of its lag (`search.rs`) set one of their own.
+    let mut config =
+        SandboxConfig { seed_contacts, rate_limits: false, search_visibility_delay_ms: 0, ..SandboxConfig::default() };
     config.private_tokens.push(PrivateToken::new(TOKEN));
     config
         .private_tokens

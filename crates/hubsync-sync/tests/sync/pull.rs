@@ -21,11 +21,12 @@ async fn a_full_pull_reads_every_contact_past_10000_and_a_second_pull_changes_no
     assert_eq!(crate::support::pulled(&store, &prepared).len(), 10_050, "every contact, none capped");
     assert_eq!(prepared.counts.no_email, 10_050 - with_email, "counted, not dropped");
     assert_eq!(prepared.counts.new, with_email);
-    // Properties, owners (active and deactivated), then 101 list pages.
-    assert_eq!(prepared.api_calls, 1 + 2 + 101);
-    // The live pull reads the same pages: 104 calls at 100 per 10 s is one full window's wait.
+    // The portal check (account details), properties, owners (active and deactivated), then
+    // 101 list pages.
+    assert_eq!(prepared.api_calls, 1 + 1 + 2 + 101);
+    // The live pull reads the same pages: 105 calls at 100 per 10 s is one full window's wait.
     let e = &prepared.estimate;
-    assert_eq!((e.api_calls, e.setup_calls, e.read_calls, e.write_calls), (104, 3, 101, 0));
+    assert_eq!((e.api_calls, e.setup_calls, e.read_calls, e.write_calls), (105, 4, 101, 0));
     assert!(e.seconds >= 10.0, "{e:?}");
     let preview = record_pull_preview(&mut store, &prepared).unwrap();
     assert_eq!(store.lead_count().unwrap(), 0, "a preview writes nothing locally");
@@ -76,8 +77,9 @@ async fn a_filter_matching_more_than_10000_comes_in_whole_through_search_windows
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), with_email, "no contact read twice");
-    // Setup, then one search per 200 matches (and one that finds the end).
-    assert_eq!(prepared.api_calls, 3 + (with_email as u64 / 200 + 1));
+    // Setup (the portal check, properties, owners), then one search per 200 matches (and one
+    // that finds the end).
+    assert_eq!(prepared.api_calls, 4 + (with_email as u64 / 200 + 1));
     // Well inside the window's 100 calls, but search's 5 per second sets the pace at least
     // (slower round trips, as on a busy test machine, make it longer).
     let e = &prepared.estimate;
@@ -148,11 +150,66 @@ async fn an_incremental_pull_takes_exactly_the_contacts_changed_since_the_last_p
             Some(json!({ "properties": { "company": "Two Inc" } })),
         )
         .await;
+    // Once the change has reached search (HubSpot's lags its writes by a few seconds).
+    portal.sandbox.advance_clock(search_lag());
     let next = prepare_pull(&mut store, &client, &Cancel::default(), &mut quiet).await.unwrap();
     let plan = crate::support::pulled(&store, &next);
     let ids: Vec<&str> = plan.iter().map(|i| i.contact_id.as_str()).collect();
     assert_eq!(ids, ["22"], "only the contact changed since the last pull began");
     assert_eq!(next.counts.update, 1);
+}
+
+/// Past the sandbox's default search lag: what a write waits before search finds it.
+fn search_lag() -> chrono::Duration {
+    chrono::Duration::milliseconds(hubsync_sandbox::config::DEFAULT_SEARCH_DELAY_MS as i64 + 1)
+}
+
+#[tokio::test]
+async fn a_change_search_had_not_seen_at_the_last_pull_comes_with_the_next_one() {
+    let at = "2026-01-05T10:00:00Z";
+    let portal = Portal::start(json!([
+        { "id": "21", "properties": { "email": "one@example.com", "company": "One" }, "createdAt": at, "updatedAt": at },
+        { "id": "22", "properties": { "email": "two@example.com", "company": "Two" }, "createdAt": at, "updatedAt": at }
+    ]))
+    .await;
+    let client = portal.client(fast());
+    let mut store = store_for(&portal);
+    pull_rules::save(&mut store, &PullRules { since_last_pull: true, ..PullRules::default() }).unwrap();
+    let first = prepare_pull(&mut store, &client, &Cancel::default(), &mut quiet).await.unwrap();
+    run_pull(&mut store, first, &Cancel::default(), &mut |_| {}).unwrap();
+    let patch = |id: &'static str, company: &'static str| {
+        let path = format!("/crm/v3/objects/contacts/{id}");
+        let body = json!({ "properties": { "company": company } });
+        let portal = &portal;
+        async move { portal.call(reqwest::Method::PATCH, &path, Some(body)).await }
+    };
+
+    // 21 changes and search sees it at once; 22 changes just before the next pull, which
+    // search does not see for a minute.
+    portal.sandbox.set_search_delay(std::time::Duration::ZERO);
+    patch("21", "One Inc").await;
+    portal.sandbox.set_search_delay(std::time::Duration::from_secs(60));
+    patch("22", "Two Inc").await;
+    let second = prepare_pull(&mut store, &client, &Cancel::default(), &mut quiet).await.unwrap();
+    let ids: Vec<String> = crate::support::pulled(&store, &second).into_iter().map(|i| i.contact_id).collect();
+    assert_eq!(ids, ["21"], "search can't find 22's change yet");
+    run_pull(&mut store, second, &Cancel::default(), &mut |_| {}).unwrap();
+    let one = store.lead_by_email("one@example.com").unwrap().unwrap();
+
+    // A minute on, search has 22's change, made before the last pull began: the next pull
+    // reaches back far enough to take it.
+    portal.sandbox.advance_clock(chrono::Duration::seconds(61));
+    let third = prepare_pull(&mut store, &client, &Cancel::default(), &mut quiet).await.unwrap();
+    let plan = crate::support::pulled(&store, &third);
+    let two = plan.iter().find(|i| i.contact_id == "22").expect("22's change is not lost");
+    assert!(matches!(two.action, PullAction::Update { .. }), "{two:?}");
+    // The overlap reads 21 again, which is up to date: it writes nothing.
+    let again = plan.iter().find(|i| i.contact_id == "21").expect("21 is in the overlap");
+    assert_eq!(again.action, PullAction::Skip { reason: PullSkip::Unchanged });
+    assert_eq!((third.counts.update, third.counts.unchanged), (1, 1), "{:?}", third.counts);
+    run_pull(&mut store, third, &Cancel::default(), &mut |_| {}).unwrap();
+    assert_eq!(store.lead_by_email("two@example.com").unwrap().unwrap().value("company"), Some("Two Inc"));
+    assert_eq!(store.lead_by_email("one@example.com").unwrap().unwrap(), one, "21's lead was not written again");
 }
 
 /// A lead as a comparable row: email, linked contact, values.
@@ -262,8 +319,9 @@ async fn a_cancelled_pull_preview_stops_between_pages_and_records_nothing() {
     assert!(error.to_string().contains("(cancelled in a test)"), "{error}");
     use hubsync_sync::Phase::Reading;
     assert_eq!(reported, vec![(Reading, 0), (Reading, 100)], "progress per page; no page after the cancel");
-    // Properties, owners (active and deactivated) and the one list page read before the cancel.
-    assert_eq!(client.api_calls(), 1 + 2 + 1);
+    // The portal check, properties, owners (active and deactivated) and the one list page read
+    // before the cancel.
+    assert_eq!(client.api_calls(), 1 + 1 + 2 + 1);
     assert_eq!(store.newest_run_id().unwrap(), None, "no run recorded");
     assert_eq!(store.lead_count().unwrap(), 0);
 }

@@ -564,8 +564,9 @@ async fn a_cancelled_push_preview_reads_no_further_and_records_nothing() {
         .await
         .unwrap_err();
     assert_eq!(error.code(), "cancelled");
-    // Properties only: the cancel came with the first progress, before any batch read.
-    assert_eq!(client.api_calls(), 1);
+    // The portal check and properties only: the cancel came with the first progress, before
+    // any batch read.
+    assert_eq!(client.api_calls(), 2);
     assert_eq!(store.newest_run_id().unwrap(), None, "no preview recorded");
     assert!(portal.writes_since(0).await.is_empty(), "nothing written");
 }

@@ -198,6 +198,6 @@ async fn a_cancelled_undo_preview_stops_before_its_reads_and_records_nothing() {
     .await
     .unwrap_err();
     assert_eq!(error.code(), "cancelled");
-    assert_eq!(client.api_calls(), 1, "properties only: no contact read after the cancel");
+    assert_eq!(client.api_calls(), 2, "the portal check and properties only: no contact read after the cancel");
     assert_eq!(store.newest_run_id().unwrap(), before, "no undo preview recorded");
 }
