@@ -11,6 +11,7 @@ mod oauth;
 mod portals;
 mod push;
 mod rules;
+mod scopes;
 mod secrets;
 mod store_failures;
 mod support;
