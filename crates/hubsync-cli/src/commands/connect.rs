@@ -23,7 +23,7 @@ use crate::cli::{ConnectArgs, DisconnectArgs};
 use crate::commands::portals::{describe_kind, find_portal};
 use crate::context::{Context, TOKEN_ENV, env_token_set, interactive, legacy_token_file};
 use crate::error::{CliError, Reported, codes};
-use crate::output::{emit, pairs, warn};
+use crate::output::{emit, note, pairs, warn};
 
 pub async fn run(ctx: &mut Context, args: ConnectArgs) -> anyhow::Result<()> {
     let base_url = args.base_url.trim().trim_end_matches('/').to_string();
@@ -81,14 +81,14 @@ async fn connect_oauth(
     let pending = PendingConnect::start(oauth.clone(), options).await.map_err(auth_error)?;
     let url = pending.authorize_url().to_string();
     if args.no_browser {
-        eprintln!("Open this address in a browser to connect HubSpot:\n  {url}");
+        note(format_args!("Open this address in a browser to connect HubSpot:\n  {url}"));
     } else {
-        eprintln!("Opening HubSpot's consent page in your browser. If it does not open, visit:\n  {url}");
+        note(format_args!("Opening HubSpot's consent page in your browser. If it does not open, visit:\n  {url}"));
         if let Err(error) = open::that_detached(&url) {
-            eprintln!("(the browser could not be opened: {error})");
+            note(format_args!("(the browser could not be opened: {error})"));
         }
     }
-    eprintln!("Waiting up to {} min for your approval (Ctrl-C cancels)...", args.timeout.div_ceil(60));
+    note(format_args!("Waiting up to {} min for your approval (Ctrl-C cancels)...", args.timeout.div_ceil(60)));
     let grant = tokio::select! {
         grant = pending.finish() => grant.map_err(auth_error)?,
         _ = tokio::signal::ctrl_c() => {

@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::cli::PushArgs;
 use crate::context::Context;
 use crate::error::{CliError, codes};
-use crate::output::{JournalItems, Table, confirm_write, emit, pairs, progress, try_emit, warn};
+use crate::output::{JournalItems, Table, confirm_write, emit, note, pairs, progress, try_emit, warn};
 
 /// `push --preview --json`.
 #[derive(Debug, Serialize)]
@@ -141,14 +141,14 @@ pub fn ctrl_c_cancel() -> Cancel {
     tokio::spawn(async move {
         while tokio::signal::ctrl_c().await.is_ok() {
             if AT_PROMPT.load(std::sync::atomic::Ordering::SeqCst) {
-                eprintln!("\nnothing was written: not confirmed");
+                note("\nnothing was written: not confirmed");
                 std::process::exit(130);
             }
             if !on_ctrl_c.is_cancelled() {
-                eprintln!(
-                    "\nstopping: a preview records nothing; a live run stops after the batches or chunks in flight, and `hubsync runs resume` finishes it"
-                );
                 on_ctrl_c.cancel();
+                note(
+                    "\nstopping: a preview records nothing; a live run stops after the batches or chunks in flight, and `hubsync runs resume` finishes it",
+                );
             }
         }
     });

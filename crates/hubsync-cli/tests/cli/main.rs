@@ -8,6 +8,7 @@ mod import;
 mod leads;
 mod mapping;
 mod oauth;
+mod pipes;
 mod portals;
 mod push;
 mod rules;
