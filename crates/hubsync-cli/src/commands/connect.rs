@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use hubsync_auth::connection::ConnectionReport;
 use hubsync_auth::loopback::{CancelHandle, DEFAULT_CALLBACK_PORTS};
-use hubsync_auth::oauth::{ConnectOptions, HubSpotOAuth, PendingConnect};
+use hubsync_auth::oauth::{ConnectOptions, HubSpotOAuth, PendingConnect, in_words};
 use hubsync_auth::portals::{
     Connected, Disconnected, PastedSecretProblem, client_config, endpoints_for, pasted_secret, prove_grant,
     prove_token, token_facts,
@@ -78,6 +78,7 @@ async fn connect_oauth(
         cancel: cancel.clone(),
         ..ConnectOptions::default()
     };
+    let waits = in_words(options.timeout);
     let pending = PendingConnect::start(oauth.clone(), options).await.map_err(auth_error)?;
     let url = pending.authorize_url().to_string();
     if args.no_browser {
@@ -88,7 +89,7 @@ async fn connect_oauth(
             note(format_args!("(the browser could not be opened: {error})"));
         }
     }
-    note(format_args!("Waiting up to {} min for your approval (Ctrl-C cancels)...", args.timeout.div_ceil(60)));
+    note(format_args!("Waiting up to {waits} for your approval (Ctrl-C cancels)..."));
     let grant = tokio::select! {
         grant = pending.finish() => grant.map_err(auth_error)?,
         _ = tokio::signal::ctrl_c() => {
