@@ -943,7 +943,7 @@ impl Writing {
 
 /// Writes a live run's pending rows, read from its journal a page at a time, step by step
 /// (each step whole before the next), and finishes the run: completed, or interrupted with the
-/// reason it stopped.
+/// reason it stopped (`SyncError::MissingScopes` when that reason is a scope the token lacks).
 pub(crate) async fn write(
     store: &mut Store,
     client: &HubSpotClient,
