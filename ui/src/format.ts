@@ -70,6 +70,8 @@ const NEXT_STEPS: Partial<Record<string, string>> = {
   oauth_denied: "Start again and approve the request on HubSpot's page.",
   oauth_port_busy: "Close the program using ports 42813–42815, then start again.",
   oauth_missing_scopes: "Add the missing scopes to your HubSpot app, then connect again.",
+  missing_scopes:
+    "Give the connection the scope first: for OAuth, connect the portal again and approve; for a private app token, add the scope in the app's settings in HubSpot and paste its token again. A stopped run's rows stay pending until then.",
   oauth_unreachable: "Check your internet connection and the base URL, then try again.",
   portal_not_found: "Refresh the list of portals and pick another one.",
   sandbox_stopped: "Restart Hubsync to start the built-in sandbox portal again.",

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use hubsync_hubspot::{ClientError, HubSpotClient, RateLimitSeen};
+use hubsync_hubspot::{ClientError, HubSpotClient, RateLimitSeen, describe_scopes};
 use hubsync_store::{SecretStoreKind, TokenKind};
 use serde::Serialize;
 use ts_rs::TS;
@@ -198,14 +198,10 @@ pub fn explain(error: &ClientError) -> String {
         ClientError::Api { status: 401, message, .. } => {
             format!("HubSpot refused the token: it is wrong, revoked or expired (HubSpot: {message})")
         }
-        ClientError::Api { status: 403, body, message } => {
-            let scopes = body.as_ref().map(|b| b.missing_scopes()).unwrap_or_default();
-            if scopes.is_empty() {
-                format!("HubSpot refused the call: {message}")
-            } else {
-                format!("the token is missing the scope {}", scopes.join(", "))
-            }
-        }
+        ClientError::Api { status: 403, message, .. } => match error.missing_scopes() {
+            Some(scopes) if !scopes.is_empty() => format!("the token lacks {}", describe_scopes(&scopes)),
+            _ => format!("HubSpot refused the call: {message}"),
+        },
         other => other.to_string(),
     }
 }

@@ -207,7 +207,8 @@ fn ports_list(ports: &[u16]) -> String {
     ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
 }
 
-pub(crate) fn in_words(duration: Duration) -> String {
+/// A duration in words, exactly (`20 seconds`, `5 minutes`), as a wait is announced.
+pub fn in_words(duration: Duration) -> String {
     let secs = duration.as_secs();
     match secs {
         0 => format!("{} ms", duration.as_millis()),

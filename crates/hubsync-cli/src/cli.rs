@@ -527,9 +527,10 @@ pub enum RulesCommand {
     /// --all: every contact. --filter 'PROPERTY OP VALUE' (repeatable; all must hold), with OP
     /// one of =, !=, in (a,b,c), contains, >, <, between (a,b), known, unknown, on any contact
     /// property by its internal name, or `owner` with an owner's email. Dates are YYYY-MM-DD
-    /// (midnight UTC) or full timestamps. The rules are checked against the connected portal's
-    /// properties and owners and HubSpot's search limits when saved; a rule HubSpot can't take
-    /// is refused with the reason and nothing changes. With no flags, shows the rules.
+    /// (midnight UTC) or full timestamps. Conditions are checked against the connected portal's
+    /// properties and owners and HubSpot's search limits when saved (rules without any save
+    /// offline); a rule HubSpot can't take is refused with the reason and nothing changes. With
+    /// no flags, shows the rules.
     Pull(PullRulesArgs),
 }
 

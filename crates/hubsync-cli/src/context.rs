@@ -119,9 +119,14 @@ impl Context {
     }
 }
 
+/// `connect`'s `--base-url` flag for a portal's address (none for HubSpot's own).
+fn base_url_flag(base_url: &str) -> String {
+    if base_url == HUBSPOT_API { String::new() } else { format!(" --base-url {base_url}") }
+}
+
 /// The command that connects this portal again.
 pub fn reconnect_hint(kind: TokenKind, base_url: &str) -> String {
-    let base = if base_url == HUBSPOT_API { String::new() } else { format!(" --base-url {base_url}") };
+    let base = base_url_flag(base_url);
     match kind {
         TokenKind::Oauth => format!(
             "run `hubsync connect --oauth{base}` and approve in the browser; interrupted runs resume with `hubsync runs resume RUN`"
@@ -151,4 +156,30 @@ fn env_token() -> Option<Secret> {
 /// Whether `HUBSYNC_TOKEN` is set.
 pub fn env_token_set() -> bool {
     env_token().is_some()
+}
+
+/// How to give the connection a scope HubSpot said it lacks, for the portal the command used
+/// (`None`: not known), and then, for a run it stopped, how to finish that run.
+pub fn missing_scopes_hint(portal: Option<&Portal>, run_id: Option<i64>) -> String {
+    const PRIVATE_APP_SCOPES: &str = "Settings → Integrations → Private Apps → the app → Scopes";
+    let fix = match portal {
+        Some(portal) if portal.token_kind == TokenKind::Oauth => format!(
+            "run `hubsync connect --oauth{}` and approve in the browser: the new grant carries every scope Hubsync asks for",
+            base_url_flag(&portal.base_url)
+        ),
+        Some(_) if env_token_set() => format!(
+            "{TOKEN_ENV} holds the token in use: add the scope to its private app in HubSpot ({PRIVATE_APP_SCOPES}), or unset {TOKEN_ENV} to use the token saved by `hubsync connect --token`"
+        ),
+        Some(portal) => format!(
+            "add the scope to the private app in HubSpot ({PRIVATE_APP_SCOPES}), then run `hubsync connect --token -{}` and paste the app's access token",
+            base_url_flag(&portal.base_url)
+        ),
+        None => format!(
+            "for a private app token, add the scope in HubSpot ({PRIVATE_APP_SCOPES}), then run `hubsync connect --token -` and paste the app's access token; for OAuth, run `hubsync connect --oauth` and approve again"
+        ),
+    };
+    match run_id {
+        Some(run_id) => format!("{fix}; after that, `hubsync runs resume {run_id}` writes the rows still pending"),
+        None => fix,
+    }
 }

@@ -4,7 +4,7 @@
 //! chain as the message.
 
 use hubsync_auth::portals::ConnectError;
-use hubsync_hubspot::ClientError;
+use hubsync_hubspot::{ClientError, describe_scopes};
 use hubsync_store::{RowError, StoreError};
 use hubsync_sync::SyncError;
 use hubsync_sync::csv_import::CsvImportError;
@@ -31,6 +31,8 @@ pub mod codes {
     pub const INVALID_RULE: &str = "invalid_rule";
     /// A live run stopped with rows still to write; `hubsync runs resume` finishes it.
     pub const RUN_INTERRUPTED: &str = "run_interrupted";
+    /// HubSpot refused a call for a scope the token lacks (the client's and a live run's code).
+    pub const MISSING_SCOPES: &str = "missing_scopes";
     /// The admin answered no.
     pub const CANCELLED: &str = "cancelled";
     /// Anything without a more specific code.
@@ -141,6 +143,20 @@ fn store_file_hint(code: &str, db: &std::path::Path) -> Option<String> {
     }
 }
 
+/// `error` with the hint for the connection the command used when HubSpot said its token lacks
+/// a scope: how to give that kind of connection the scope, then how to finish a run it stopped.
+pub fn fix_missing_scopes(error: anyhow::Error, portal: Option<&hubsync_store::Portal>) -> anyhow::Error {
+    let cli = CliError::from_anyhow(&error);
+    if cli.code != codes::MISSING_SCOPES {
+        return error;
+    }
+    let run_id = error.chain().find_map(|cause| match cause.downcast_ref::<SyncError>() {
+        Some(SyncError::MissingScopes { run_id, .. }) => Some(*run_id),
+        _ => None,
+    });
+    anyhow::Error::new(cli.with_hint(crate::context::missing_scopes_hint(portal, run_id)))
+}
+
 /// `error` with a hint naming the store's file when the file itself is the problem.
 pub fn locate_store(error: anyhow::Error, db: &std::path::Path) -> anyhow::Error {
     if error.downcast_ref::<Reported>().is_some() {
@@ -187,11 +203,10 @@ impl From<&ClientError> for CliError {
                 CliError::new(code, format!("HubSpot refused the token: it is wrong, revoked or expired{hubspot_says}"))
                     .with_hint(CONNECT_HINT)
             }
-            ClientError::Api { status: 403, body, .. } if code == "hubspot_missing_scopes" => {
-                let scopes = body.as_ref().map(|b| b.missing_scopes()).unwrap_or_default();
-                let named = if scopes.is_empty() { "a scope".to_string() } else { scopes.join(", ") };
-                CliError::new(code, format!("the token is missing the scope {named}"))
-                    .with_hint("add the scope to the private app in HubSpot (Settings → Integrations → Private Apps), then connect again")
+            ClientError::Api { .. } if code == codes::MISSING_SCOPES => {
+                let scopes = e.missing_scopes().unwrap_or_default();
+                CliError::new(code, format!("HubSpot refused the call: the token lacks {}", describe_scopes(&scopes)))
+                    .with_hint(crate::context::missing_scopes_hint(None, None))
             }
             ClientError::ReconnectNeeded { .. } => CliError::new(code, e.to_string()).with_hint(
                 "run `hubsync connect --oauth` and approve in the browser; an interrupted run then resumes with `hubsync runs resume RUN`",
@@ -249,6 +264,8 @@ impl From<&SyncError> for CliError {
             SyncError::UnknownLeads(_) => {
                 CliError::new(e.code(), e.to_string()).with_hint("`hubsync leads list` shows the leads")
             }
+            SyncError::MissingScopes { run_id, .. } => CliError::new(e.code(), e.to_string())
+                .with_hint(crate::context::missing_scopes_hint(None, Some(*run_id))),
             _ => CliError::new(e.code(), e.to_string()),
         }
     }

@@ -15,6 +15,8 @@ use context::Context;
 /// Runs one parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut ctx = Context::open(cli.db, cli.json)?;
+    // `connect` names a token's missing scope for the connection it makes, not the active one.
+    let uses_active_portal = !matches!(cli.command, Command::Connect(_));
     let outcome = match cli.command {
         Command::Connect(args) => commands::connect::run(&mut ctx, args).await,
         Command::Portals(command) => commands::portals::run(&mut ctx, command),
@@ -33,5 +35,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     // Whatever the command's outcome, a refresh token HubSpot refused is remembered.
     let settled = ctx.settle();
-    outcome.and(settled).map_err(|e| error::locate_store(e, &ctx.db_path))
+    let portal = if uses_active_portal { ctx.store.active_portal().ok().flatten() } else { None };
+    outcome.and(settled).map_err(|e| error::locate_store(error::fix_missing_scopes(e, portal.as_ref()), &ctx.db_path))
 }

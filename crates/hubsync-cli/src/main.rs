@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use hubsync_cli::cli::Cli;
 use hubsync_cli::error::CliError;
-use hubsync_cli::output::print_error;
+use hubsync_cli::output::{OUTPUT_CLOSED_STATUS, output_closed, print_error};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -22,6 +22,8 @@ fn main() -> ExitCode {
         .and_then(|runtime| runtime.block_on(hubsync_cli::run(cli)));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
+        // `| head -1` read what it wanted: nothing to say, and nowhere to say it.
+        Err(error) if output_closed(&error) => ExitCode::from(OUTPUT_CLOSED_STATUS),
         Err(error) if error.downcast_ref::<hubsync_cli::error::Reported>().is_some() => ExitCode::from(1),
         Err(error) => {
             print_error(&CliError::from_anyhow(&error), json);
@@ -59,6 +61,8 @@ fn init_logging() {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // A closed stderr drops log lines; reporting that on stderr would panic.
+        .log_internal_errors(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();

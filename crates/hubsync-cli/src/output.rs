@@ -1,13 +1,56 @@
 //! What commands print: JSON on stdout with `--json`, else plain aligned tables and lines for
 //! people; errors (to stderr, or as JSON on stdout); progress bars on a terminal only.
+//!
+//! A reader that goes away (`hubsync runs show 2 | head -1`) ends the output: writing to stdout
+//! then fails with `OutputClosed`, which `main` turns into a quiet exit with status 141, as a
+//! shell shows a program SIGPIPE killed. SIGPIPE itself stays ignored (Rust's default), so no
+//! write can kill a live run mid-batch: a run writes nothing to stdout until it has finished, and
+//! lines for people on stderr are dropped when stderr is closed.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use crate::error::CliError;
+
+/// Status of a command whose reader closed its output: 128 + SIGPIPE.
+pub const OUTPUT_CLOSED_STATUS: u8 = 141;
+
+/// Stdout's reader went away before everything was written: nothing more can be shown.
+#[derive(Debug)]
+pub struct OutputClosed;
+
+impl std::fmt::Display for OutputClosed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the output was closed before everything was written")
+    }
+}
+
+impl std::error::Error for OutputClosed {}
+
+/// Whether `error` is the reader of stdout gone away.
+pub fn output_closed(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| cause.is::<OutputClosed>())
+}
+
+/// `OutputClosed` for a write that failed because the pipe's reader is gone.
+fn closed_pipe(error: std::io::Error) -> anyhow::Error {
+    if error.kind() == std::io::ErrorKind::BrokenPipe { OutputClosed.into() } else { error.into() }
+}
+
+/// Writes `text` and a line break to stdout.
+pub fn print_line(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}").and_then(|()| out.flush()).map_err(closed_pipe)
+}
+
+/// A line for people on stderr. A closed stderr is ignored: what is said there never stops a
+/// command, least of all a live run.
+pub fn note(line: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
 
 /// Prints `value` as JSON with `--json`, else what `human` renders.
 pub fn emit<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) -> anyhow::Result<()> {
@@ -23,13 +66,15 @@ pub fn try_emit<T: Serialize>(
     if json {
         // Written as it is serialized: a report may stream a run of any size from the store.
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        serde_json::to_writer_pretty(&mut out, value)?;
-        std::io::Write::write_all(&mut out, b"\n")?;
-        std::io::Write::flush(&mut out)?;
+        serde_json::to_writer_pretty(&mut out, value).map_err(|e| match e.io_error_kind() {
+            Some(kind) => closed_pipe(kind.into()),
+            None => e.into(),
+        })?;
+        out.write_all(b"\n").and_then(|()| out.flush()).map_err(closed_pipe)?;
     } else {
         let text = human(value)?;
         if !text.is_empty() {
-            println!("{}", text.trim_end_matches('\n'));
+            print_line(text.trim_end_matches('\n'))?;
         }
     }
     Ok(())
@@ -38,19 +83,20 @@ pub fn try_emit<T: Serialize>(
 /// A warning for people, on stderr (JSON output carries its warnings in the document).
 pub fn warn(json: bool, message: &str) {
     if !json {
-        eprintln!("warning: {message}");
+        note(format_args!("warning: {message}"));
     }
 }
 
 /// Human mode: `error: …` and `hint: …` on stderr (and the bad rows are in the message).
-/// JSON mode: `{"error":{"code","message",…}}` on stdout.
+/// JSON mode: `{"error":{"code","message",…}}` on stdout. Output closed is the same as shown:
+/// the exit status still says the command failed.
 pub fn print_error(error: &CliError, json: bool) {
     if json {
-        println!("{}", serde_json::to_string_pretty(&error.to_json()).unwrap_or_default());
+        let _ = print_line(&serde_json::to_string_pretty(&error.to_json()).unwrap_or_default());
     } else {
-        eprintln!("error: {}", error.message);
+        note(format_args!("error: {}", error.message));
         if let Some(hint) = &error.hint {
-            eprintln!("hint: {hint}");
+            note(format_args!("hint: {hint}"));
         }
     }
 }
@@ -58,15 +104,14 @@ pub fn print_error(error: &CliError, json: bool) {
 /// Asks `question` on a terminal before `hubsync COMMAND` writes; elsewhere `--yes` is
 /// required, so a script never writes by accident.
 pub fn confirm_write(command: &str, question: &str) -> Result<(), CliError> {
-    use std::io::{BufRead, IsTerminal, Write};
+    use std::io::BufRead;
     if !std::io::stdin().is_terminal() {
         return Err(CliError::usage(format!("a live {command} asks for confirmation, and stdin is not a terminal"))
             .with_hint(format!(
                 "check the plan with `hubsync {command} --preview`, then run `hubsync {command} --yes`"
             )));
     }
-    eprint!("{question} [y/N] ");
-    let _ = std::io::stderr().flush();
+    let _ = write!(std::io::stderr(), "{question} [y/N] ").and_then(|()| std::io::stderr().flush());
     let mut answer = String::new();
     std::io::stdin()
         .lock()

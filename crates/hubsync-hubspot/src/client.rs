@@ -151,9 +151,7 @@ impl ClientError {
     pub fn code(&self) -> &'static str {
         match self {
             ClientError::Api { status: 401, .. } => "hubspot_unauthorized",
-            ClientError::Api { status: 403, .. } if self.category() == Some("MISSING_SCOPES") => {
-                "hubspot_missing_scopes"
-            }
+            ClientError::Api { .. } if self.missing_scopes().is_some() => "missing_scopes",
             ClientError::Api { status: 403, .. } => "hubspot_forbidden",
             ClientError::Api { status: 429, .. } => "hubspot_rate_limited",
             ClientError::Api { status: 500..=599, .. } => "hubspot_unavailable",
@@ -174,6 +172,19 @@ impl ClientError {
             message: "HubSpot no longer accepts this connection's refresh token (the app was uninstalled or its \
                       access revoked): reconnect the portal"
                 .into(),
+        }
+    }
+
+    /// The scopes HubSpot named when it refused a call for a scope the token lacks (a 403
+    /// `MISSING_SCOPES`; any one of them would do), or `None` for any other error.
+    pub fn missing_scopes(&self) -> Option<Vec<String>> {
+        match self {
+            ClientError::Api { status: 403, body: Some(body), .. }
+                if body.category.as_deref() == Some("MISSING_SCOPES") =>
+            {
+                Some(body.missing_scopes())
+            }
+            _ => None,
         }
     }
 

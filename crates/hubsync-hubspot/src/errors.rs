@@ -97,15 +97,28 @@ impl ErrorBody {
             .collect()
     }
 
-    /// The scopes a 403 MISSING_SCOPES names.
+    /// The scopes a 403 MISSING_SCOPES names (`requiredGranularScopes`, or `requiredScopes` in
+    /// older bodies); any one of them would do.
     pub fn missing_scopes(&self) -> Vec<String> {
-        self.errors
-            .iter()
-            .filter_map(|e| e.pointer("/context/requiredGranularScopes"))
-            .filter_map(Value::as_array)
-            .flatten()
-            .filter_map(|s| s.as_str().map(String::from))
-            .collect()
+        let mut scopes: Vec<String> = Vec::new();
+        for key in ["/context/requiredGranularScopes", "/context/requiredScopes"] {
+            let named = self.errors.iter().filter_map(|e| e.pointer(key)).filter_map(Value::as_array).flatten();
+            for scope in named.filter_map(Value::as_str) {
+                if !scopes.iter().any(|s| s == scope) {
+                    scopes.push(scope.to_string());
+                }
+            }
+        }
+        scopes
+    }
+}
+
+/// Scopes a 403 named, in words: `the scope a`, or `one of the scopes a, b` (any one would do).
+pub fn describe_scopes(scopes: &[String]) -> String {
+    match scopes {
+        [] => "a scope HubSpot did not name".into(),
+        [scope] => format!("the scope {scope}"),
+        _ => format!("one of the scopes {}", scopes.join(", ")),
     }
 }
 
@@ -148,6 +161,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(scopes.missing_scopes(), ["crm.objects.contacts.write"]);
+        let older = ErrorBody::parse(
+            br#"{"category":"MISSING_SCOPES","errors":[{"context":{"requiredScopes":["contacts"]}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(older.missing_scopes(), ["contacts"]);
+        assert_eq!(describe_scopes(&older.missing_scopes()), "the scope contacts");
         assert_eq!(ErrorBody::parse(b"<html><body>502 Bad Gateway</body></html>"), None);
         assert_eq!(ErrorBody::parse(br#"{"status":"err"#), None, "a cut-off body");
         assert_eq!(ErrorBody::parse(b"[1,2]"), None);

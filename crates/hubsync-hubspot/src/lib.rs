@@ -15,7 +15,7 @@ pub use client::{
     ApiRequest, ApiVersion, BATCH_LIMIT, ClientConfig, ClientError, HubSpotClient, RateLimitSeen, Reply, Sent,
     with_causes,
 };
-pub use errors::{ErrorBody, PropertyProblem, RateLimitPolicy};
+pub use errors::{ErrorBody, PropertyProblem, RateLimitPolicy, describe_scopes};
 pub use models::{AccountDetails, BatchItemError, BatchOutcome, Owner, Page, Property, Record};
 pub use ratelimit::{PortalLimiter, RateLimitSettings, SAFETY_MARGIN};
 pub use retry::{Outcome, RetryDecision, RetryPolicy};

@@ -63,10 +63,16 @@ impl Principal {
 
     /// Checks that the token was granted `scope`.
     pub fn require(&self, scope: &str) -> Result<(), ApiError> {
-        if self.scopes().iter().any(|s| s == scope) {
+        self.require_any(&[scope])
+    }
+
+    /// Checks that the token was granted one of `scopes`; HubSpot's 403 lists them all, since
+    /// any one suffices.
+    pub fn require_any(&self, scopes: &[&str]) -> Result<(), ApiError> {
+        if self.scopes().iter().any(|s| scopes.contains(&s.as_str())) {
             Ok(())
         } else {
-            Err(ApiError::MissingScopes(vec![scope.to_string()]))
+            Err(ApiError::MissingScopes(scopes.iter().map(|s| s.to_string()).collect()))
         }
     }
 

@@ -13,7 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use hubsync_hubspot::{BATCH_LIMIT, BatchOutcome, ClientError, HubSpotClient, Property, Record, SAFETY_MARGIN};
+use hubsync_hubspot::{
+    BATCH_LIMIT, BatchOutcome, ClientError, HubSpotClient, Property, Record, SAFETY_MARGIN, describe_scopes,
+};
 use hubsync_store::{
     ItemOutcome, ItemResult, Lead, NewRun, PlanRow, Run, RunAction, RunItem, RunKind, RunMode, Store, StoreError,
 };
@@ -51,6 +53,13 @@ pub enum SyncError {
     /// A preview stopped before its plan was made: nothing was recorded or written.
     #[error("the preview was stopped ({0}) before it finished; nothing was recorded or written: preview again")]
     Cancelled(String),
+    /// HubSpot refused a live run's write for a scope the token lacks. The run stopped with its
+    /// rows pending: it can finish once the connection has the scope, not before.
+    #[error(
+        "HubSpot refused to write: the token lacks {}; run {run_id} stopped with {pending} of its rows still to write",
+        describe_scopes(.scopes)
+    )]
+    MissingScopes { run_id: i64, pending: u64, scopes: Vec<String> },
 }
 
 impl SyncError {
@@ -66,6 +75,7 @@ impl SyncError {
             SyncError::NotUndoable { .. } => "not_undoable",
             SyncError::File { .. } => "file_error",
             SyncError::Cancelled(_) => "cancelled",
+            SyncError::MissingScopes { .. } => "missing_scopes",
         }
     }
 }
@@ -796,8 +806,29 @@ enum Verdict {
     Landed(Vec<ItemResult>),
     /// HubSpot refused the batch as a whole: send the halves to find the bad rows.
     Split(Batch, Batch),
-    /// The run can't go on now (daily limit, token, network): the batch stays pending.
-    Stop(String),
+    /// The run can't go on now (daily limit, token, scopes, network): the batch stays pending.
+    Stop(ClientError),
+}
+
+/// Why a live run stopped with rows pending.
+enum Stopped {
+    /// Cancelled, for this reason.
+    Cancelled(String),
+    /// HubSpot refused a batch for a reason that is not about its rows.
+    Refused(ClientError),
+}
+
+impl Stopped {
+    /// The reason the run's history keeps.
+    fn reason(&self) -> String {
+        match self {
+            Stopped::Cancelled(reason) => reason.clone(),
+            Stopped::Refused(error) => match error.missing_scopes() {
+                Some(scopes) => format!("HubSpot refused to write: the token lacks {}", describe_scopes(&scopes)),
+                None => error.to_string(),
+            },
+        }
+    }
 }
 
 fn judge(batch: Batch, outcome: Reply, resent: &HashSet<i64>) -> Verdict {
@@ -830,7 +861,7 @@ fn judge(batch: Batch, outcome: Reply, resent: &HashSet<i64>) -> Verdict {
                 }])
             }
         }
-        Err(error) => Verdict::Stop(error.to_string()),
+        Err(error) => Verdict::Stop(error),
     }
 }
 
@@ -937,7 +968,7 @@ impl Writing {
 
 /// Writes a live run's pending rows, read from its journal a page at a time, step by step
 /// (each step whole before the next), and finishes the run: completed, or interrupted with the
-/// reason it stopped.
+/// reason it stopped (`SyncError::MissingScopes` when that reason is a scope the token lacks).
 pub(crate) async fn write(
     store: &mut Store,
     client: &HubSpotClient,
@@ -954,7 +985,7 @@ pub(crate) async fn write(
     // "not new", yet this run made them.
     let resent = store.sent_pending(run_id)?;
     let mut done = 0;
-    let mut stop: Option<String> = None;
+    let mut stop: Option<Stopped> = None;
     progress(Progress { phase: Phase::Writing, done, total });
     'steps: for step in store.pending_steps(run_id)? {
         // A later step builds on the earlier one for the same contact: where that failed, so does this.
@@ -967,7 +998,7 @@ pub(crate) async fn write(
             let last = page.len() < writing.page;
             // Cancelled with rows still to send: they stay pending for a resume.
             if cancel.is_cancelled() && !(page.is_empty() && batcher.is_empty()) {
-                stop = Some(cancel.reason());
+                stop = Some(Stopped::Cancelled(cancel.reason()));
                 break 'steps;
             }
             if let Some(item) = page.last() {
@@ -1014,8 +1045,16 @@ pub(crate) async fn write(
             }
         }
     }
-    store.finish_run(run_id, stop.as_deref(), calls(client))?;
-    Ok(store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?)
+    store.finish_run(run_id, stop.as_ref().map(Stopped::reason).as_deref(), calls(client))?;
+    let run = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;
+    // Resuming can't help until the connection has the scope: an error that says so, not a run
+    // that looks resumable.
+    if let Some(Stopped::Refused(error)) = &stop
+        && let Some(scopes) = error.missing_scopes()
+    {
+        return Err(SyncError::MissingScopes { run_id, pending: run.counts.pending, scopes });
+    }
+    Ok(run)
 }
 
 /// Sends a step's batches, `concurrency` at a time, recording each reply's outcomes as it
@@ -1031,9 +1070,9 @@ async fn write_batches(
     cancel: &Cancel,
     landed: &mut dyn FnMut(u64),
     calls: &dyn Fn(&HubSpotClient) -> u64,
-) -> Result<Option<String>, SyncError> {
+) -> Result<Option<Stopped>, SyncError> {
     let mut in_flight = FuturesUnordered::new();
-    let mut stop: Option<String> = None;
+    let mut stop: Option<Stopped> = None;
     loop {
         while stop.is_none() && !cancel.is_cancelled() && in_flight.len() < concurrency.max(1) {
             let Some(batch) = queue.pop_front() else { break };
@@ -1057,14 +1096,14 @@ async fn write_batches(
                 queue.push_front(second);
                 queue.push_front(first);
             }
-            Verdict::Stop(reason) => {
-                tracing::warn!(%reason, "stopping the run; it can resume");
-                stop.get_or_insert(reason);
+            Verdict::Stop(error) => {
+                tracing::warn!(%error, "stopping the run with its rows pending");
+                stop.get_or_insert(Stopped::Refused(error));
             }
         }
     }
     if stop.is_none() && !queue.is_empty() {
-        stop = Some(cancel.reason());
+        stop = Some(Stopped::Cancelled(cancel.reason()));
     }
     Ok(stop)
 }

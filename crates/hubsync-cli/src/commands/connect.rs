@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use hubsync_auth::connection::ConnectionReport;
 use hubsync_auth::loopback::{CancelHandle, DEFAULT_CALLBACK_PORTS};
-use hubsync_auth::oauth::{ConnectOptions, HubSpotOAuth, PendingConnect};
+use hubsync_auth::oauth::{ConnectOptions, HubSpotOAuth, PendingConnect, in_words};
 use hubsync_auth::portals::{
     Connected, Disconnected, PastedSecretProblem, client_config, endpoints_for, pasted_secret, prove_grant,
     prove_token, token_facts,
@@ -23,7 +23,7 @@ use crate::cli::{ConnectArgs, DisconnectArgs};
 use crate::commands::portals::{describe_kind, find_portal};
 use crate::context::{Context, TOKEN_ENV, env_token_set, interactive, legacy_token_file};
 use crate::error::{CliError, Reported, codes};
-use crate::output::{emit, pairs, warn};
+use crate::output::{emit, note, pairs, warn};
 
 pub async fn run(ctx: &mut Context, args: ConnectArgs) -> anyhow::Result<()> {
     let base_url = args.base_url.trim().trim_end_matches('/').to_string();
@@ -78,17 +78,18 @@ async fn connect_oauth(
         cancel: cancel.clone(),
         ..ConnectOptions::default()
     };
+    let waits = in_words(options.timeout);
     let pending = PendingConnect::start(oauth.clone(), options).await.map_err(auth_error)?;
     let url = pending.authorize_url().to_string();
     if args.no_browser {
-        eprintln!("Open this address in a browser to connect HubSpot:\n  {url}");
+        note(format_args!("Open this address in a browser to connect HubSpot:\n  {url}"));
     } else {
-        eprintln!("Opening HubSpot's consent page in your browser. If it does not open, visit:\n  {url}");
+        note(format_args!("Opening HubSpot's consent page in your browser. If it does not open, visit:\n  {url}"));
         if let Err(error) = open::that_detached(&url) {
-            eprintln!("(the browser could not be opened: {error})");
+            note(format_args!("(the browser could not be opened: {error})"));
         }
     }
-    eprintln!("Waiting up to {} min for your approval (Ctrl-C cancels)...", args.timeout.div_ceil(60));
+    note(format_args!("Waiting up to {waits} for your approval (Ctrl-C cancels)..."));
     let grant = tokio::select! {
         grant = pending.finish() => grant.map_err(auth_error)?,
         _ = tokio::signal::ctrl_c() => {

@@ -107,7 +107,7 @@ fn import(ctx: &mut Context, args: ImportArgs) -> anyhow::Result<()> {
     let prepared = PreparedImport::open(&ctx.store, path, &overrides).with_context(cannot)?;
     if !ctx.json {
         // Before the rows, so a failed import still shows how its columns were read.
-        println!("{}", columns_table(path, prepared.layout(), prepared.plan()).trim_end());
+        crate::output::print_line(columns_table(path, prepared.layout(), prepared.plan()).trim_end())?;
     }
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let bar = if size >= PROGRESS_FROM_BYTES { progress(ctx.json, size, "importing") } else { None };

@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::cli::PushArgs;
 use crate::context::Context;
 use crate::error::{CliError, codes};
-use crate::output::{JournalItems, Table, confirm_write, emit, pairs, progress, try_emit, warn};
+use crate::output::{JournalItems, Table, confirm_write, emit, note, pairs, progress, try_emit};
 
 /// `push --preview --json`.
 #[derive(Debug, Serialize)]
@@ -48,9 +48,6 @@ pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
 
     let counts = &prepared.counts;
     if args.preview || counts.update + counts.create == 0 {
-        if !args.preview {
-            warn(ctx.json, "nothing to write: every selected lead is unchanged, skipped or invalid");
-        }
         let run_id = record_preview(&mut ctx.store, &prepared)?;
         let report = PreviewReport {
             run_id,
@@ -141,14 +138,14 @@ pub fn ctrl_c_cancel() -> Cancel {
     tokio::spawn(async move {
         while tokio::signal::ctrl_c().await.is_ok() {
             if AT_PROMPT.load(std::sync::atomic::Ordering::SeqCst) {
-                eprintln!("\nnothing was written: not confirmed");
+                note("\nnothing was written: not confirmed");
                 std::process::exit(130);
             }
             if !on_ctrl_c.is_cancelled() {
-                eprintln!(
-                    "\nstopping: a preview records nothing; a live run stops after the batches or chunks in flight, and `hubsync runs resume` finishes it"
-                );
                 on_ctrl_c.cancel();
+                note(
+                    "\nstopping: a preview records nothing; a live run stops after the batches or chunks in flight, and `hubsync runs resume` finishes it",
+                );
             }
         }
     });
@@ -280,8 +277,12 @@ fn preview_text(report: &PreviewReport<'_>, connection: &Portal) -> anyhow::Resu
     }
     out.push('\n');
     out.push_str(&table.render());
-    out.push_str("\n`hubsync push --yes` runs it for real (with --email for the same selection); `hubsync runs show ");
-    out.push_str(&format!("{} --json` has every row.\n", report.run_id));
+    if c.update + c.create == 0 {
+        out.push_str("\nNothing needs writing: every selected lead is unchanged, skipped or invalid. ");
+    } else {
+        out.push_str("\n`hubsync push --yes` runs it for real (with --email for the same selection); ");
+    }
+    out.push_str(&format!("`hubsync runs show {} --json` has every row.\n", report.run_id));
     Ok(out)
 }
 

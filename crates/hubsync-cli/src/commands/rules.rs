@@ -53,14 +53,21 @@ async fn pull(ctx: &mut Context, args: PullRulesArgs) -> anyhow::Result<()> {
         .transpose()?;
     let rules =
         PullRules { conditions, new_only: args.new_only, modified_since, since_last_pull: args.since_last_pull };
-    // Checked against the live portal: a rule HubSpot can't take is refused now, not mid-pull.
-    let client = ctx.interactive_client()?;
-    let properties = client.properties().await?;
-    let uses_owner = rules.conditions.iter().any(|c| c.property == pull_rules::OWNER);
-    let owners = if uses_owner {
-        OwnerDirectory::new(client.owners(false).await?, client.owners(true).await?)
+    // Conditions are checked against the live portal: a rule HubSpot can't take is refused now,
+    // not mid-pull. Without any (every contact, new or modified since), there is nothing to
+    // check, so no connection is needed.
+    let (properties, owners) = if rules.conditions.is_empty() {
+        (Vec::new(), OwnerDirectory::default())
     } else {
-        OwnerDirectory::default()
+        let client = ctx.interactive_client()?;
+        let properties = client.properties().await?;
+        let uses_owner = rules.conditions.iter().any(|c| c.property == pull_rules::OWNER);
+        let owners = if uses_owner {
+            OwnerDirectory::new(client.owners(false).await?, client.owners(true).await?)
+        } else {
+            OwnerDirectory::default()
+        };
+        (properties, owners)
     };
     let filters = pull_rules::compile(&rules, &properties, &owners)
         .map_err(|reason| CliError::new(codes::INVALID_RULE, format!("HubSpot can't take this pull rule: {reason}")))?;

@@ -99,6 +99,7 @@ fn list_text(runs: &[Run]) -> String {
         "CREATE",
         "SKIP",
         "INVALID",
+        "ARCHIVED",
         "FAILED",
         "PENDING",
     ]);
@@ -116,6 +117,7 @@ fn list_text(runs: &[Run]) -> String {
             c.create.to_string(),
             c.skip.to_string(),
             c.invalid.to_string(),
+            c.archived.to_string(),
             c.failed.to_string(),
             c.pending.to_string(),
         ]);

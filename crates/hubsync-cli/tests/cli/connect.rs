@@ -103,7 +103,7 @@ fn a_token_without_a_needed_scope_names_the_scope_and_saves_nothing() {
     assert!(run.stderr.contains("cannot read owners"), "{run:?}");
 
     let error = hub.json_error(&["connect", "--token", CONTACTS_ONLY_TOKEN, "--base-url", &portal.base_url]);
-    assert_eq!(error["code"], "hubspot_missing_scopes");
+    assert_eq!(error["code"], "missing_scopes");
     assert!(error["message"].as_str().unwrap().contains("crm.objects.owners.read"), "{error}");
     assert!(hub.keychain.item_labels().unwrap().is_empty(), "nothing was kept");
     assert_eq!(hub.json(&["status"])["connection"], json!(null));

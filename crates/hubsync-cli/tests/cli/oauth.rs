@@ -126,3 +126,18 @@ fn declining_timing_out_and_a_missing_secret_are_said_in_words() {
     assert_eq!(hub.json(&["status"])["connection"], json!(null));
     assert!(hub.keychain.item_labels().unwrap().is_empty());
 }
+
+#[test]
+fn the_wait_for_approval_is_announced_as_long_as_it_is() {
+    let port = free_port();
+    let portal = portal_with_callback(port);
+    let hub = Hub::new();
+    let port_arg = port.to_string();
+    let base = ["--client-id", OAUTH_CLIENT_ID, "--port", &port_arg, "--base-url", &portal.base_url];
+    for (timeout, said) in [("20", "up to 20 seconds"), ("90", "up to 90 seconds"), ("300", "up to 5 minutes")] {
+        let args = [&base[..], &["--client-secret", "-", "--timeout", timeout]].concat();
+        let (run, _) = hub.connect_oauth(&args, Some(OAUTH_CLIENT_SECRET), |url| portal.consent(url, "approve"));
+        let run = run.ok();
+        assert!(run.stderr.contains(&format!("Waiting {said} for your approval")), "--timeout {timeout}: {run:?}");
+    }
+}

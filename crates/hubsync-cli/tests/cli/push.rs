@@ -363,3 +363,26 @@ fn ctrl_c_stops_a_pull_preview_between_pages_and_records_nothing() {
     assert!(read < 10, "no page after the one in flight: {read} of 10 read");
     assert_eq!(hub.json(&["runs", "list"])["runs"], json!([]), "no preview recorded");
 }
+
+#[test]
+fn a_push_with_nothing_to_write_says_so_instead_of_suggesting_itself() {
+    let portal = Portal::start();
+    load(&portal, json!([{ "id": "9001", "properties": { "email": "ann@example.com", "company": "Same" } }]));
+    let hub = Hub::new();
+    hub.connect(&portal);
+    hub.run(&["mapping", "set", "company", "company"]).ok();
+    hub.run(&["leads", "add", "--email", "ann@example.com", "--set", "company=Same"]).ok();
+
+    let run = hub.run(&["push", "--yes"]).ok();
+    assert!(run.stdout.contains("Nothing needs writing"), "{run:?}");
+    assert!(!run.stdout.contains("push --yes"), "no suggestion to run what just ran: {run:?}");
+    let preview = hub.run(&["push", "--preview"]).ok();
+    assert!(!preview.stdout.contains("push --yes"), "nor to run a plan that writes nothing: {preview:?}");
+
+    // With something to write, the preview still says how to run it.
+    let file = hub.dir().join("changed.csv");
+    std::fs::write(&file, "email,company\nann@example.com,New\n").unwrap();
+    hub.run(&["leads", "import", file.to_str().unwrap()]).ok();
+    let preview = hub.run(&["push", "--preview"]).ok();
+    assert!(preview.stdout.contains("`hubsync push --yes` runs it for real"), "{preview:?}");
+}

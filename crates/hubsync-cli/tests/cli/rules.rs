@@ -68,3 +68,30 @@ fn pull_rules_are_checked_against_the_portal_when_saved() {
 
     assert_eq!(hub.json(&["rules", "pull", "--all"])["rules"]["conditions"], json!([]));
 }
+
+#[test]
+fn pulling_everything_is_saved_without_the_portal() {
+    let hub = Hub::new();
+    hub.run(&["rules", "pull", "--filter", "city known"]).fails();
+    // Never connected: every contact, or every new one, needs no property or owner checked.
+    let saved = hub.json(&["rules", "pull", "--all", "--new-only"]);
+    assert_eq!(
+        saved["rules"],
+        json!({ "conditions": [], "newOnly": true, "modifiedSince": null, "sinceLastPull": false })
+    );
+    assert_eq!(saved["filters"], json!([]));
+
+    // Connected, but the portal doesn't answer.
+    let mut portal = crate::support::Portal::start();
+    hub.connect(&portal);
+    hub.run(&["rules", "pull", "--filter", "city known"]).ok();
+    portal.stop();
+    assert_eq!(hub.json_error(&["rules", "pull", "--filter", "city contains Oslo"])["code"], "hubspot_unreachable");
+    let saved = hub.json(&["rules", "pull", "--all", "--modified-since", "2026-05-01"]);
+    assert_eq!(saved["rules"]["conditions"], json!([]));
+    assert_eq!(
+        saved["filters"],
+        json!([{ "propertyName": "lastmodifieddate", "operator": "GTE", "value": "1777593600000" }])
+    );
+    assert_eq!(hub.json(&["rules", "pull"])["rules"]["modifiedSince"], "2026-05-01T00:00:00Z", "saved");
+}

@@ -97,3 +97,22 @@ fn undo_previews_then_restores_and_flags_a_later_edit() {
     assert!(show.contains(&format!("run {run}")) && show.contains("1 archived"), "{show}");
     portal.stop();
 }
+
+#[test]
+fn runs_list_shows_what_an_undo_archived() {
+    let portal = Portal::start();
+    let (hub, run) = pushed(&portal);
+    let undone = hub.json(&["runs", "undo", &run.to_string(), "--yes", "--archive-created"]);
+    assert_eq!(undone["run"]["counts"]["archived"], 1, "{undone}");
+
+    let listed = hub.json(&["runs", "list"]);
+    let archived: Vec<u64> =
+        listed["runs"].as_array().unwrap().iter().map(|r| r["counts"]["archived"].as_u64().unwrap()).collect();
+    assert_eq!(archived[0], 1, "the undo, newest first: {listed}");
+    let text = hub.run(&["runs", "list"]).ok().stdout;
+    let mut lines = text.lines();
+    let at = lines.next().unwrap().find("ARCHIVED").unwrap_or_else(|| panic!("no ARCHIVED column: {text}"));
+    let undo_row = lines.next().unwrap();
+    assert!(undo_row.contains(" undo "), "{text}");
+    assert_eq!(undo_row[at..].split_whitespace().next(), Some("1"), "{text}");
+}

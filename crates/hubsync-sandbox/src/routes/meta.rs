@@ -25,7 +25,7 @@ pub fn owners_router() -> Router<AppState> {
 
 /// Properties are readable with the contacts read scope or the schema scope.
 fn require_schema_read(who: &Principal) -> Result<(), ApiError> {
-    who.require(crate::routes::contacts::READ).or_else(|_| who.require("crm.schemas.contacts.read"))
+    who.require_any(&[crate::routes::contacts::READ, "crm.schemas.contacts.read"])
 }
 
 async fn list_properties(State(app): State<AppState>, Extension(who): Extension<Principal>, uri: Uri) -> ApiResult {
