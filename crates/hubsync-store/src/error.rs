@@ -11,8 +11,8 @@ pub enum StoreError {
         path.display()
     )]
     TooNew { path: PathBuf, found: i64, known: i64 },
-    #[error("{email:?} is not a valid email address")]
-    InvalidEmail { email: String },
+    #[error("{} is not an email address HubSpot accepts: {reason}", crate::fields::quoted(.email))]
+    InvalidEmail { email: String, reason: String },
     #[error("a lead with the email {email} already exists (lead {existing})")]
     DuplicateEmail { email: String, existing: i64 },
     #[error("no lead with id {0}")]
