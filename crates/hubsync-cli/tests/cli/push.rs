@@ -363,3 +363,21 @@ fn ctrl_c_stops_a_pull_preview_between_pages_and_records_nothing() {
     assert!(read < 10, "no page after the one in flight: {read} of 10 read");
     assert_eq!(hub.json(&["runs", "list"])["runs"], json!([]), "no preview recorded");
 }
+
+#[test]
+fn invalid_reasons_are_shown_whole_in_the_preview_and_the_run() {
+    let portal = Portal::start();
+    let hub = Hub::new();
+    hub.connect(&portal);
+    hub.run(&["mapping", "set", "company", "createdate"]).ok();
+    hub.run(&["rules", "push", "--create", "on"]).ok();
+    hub.run(&["leads", "add", "--email", "ann@example.com", "--set", "company=Acme Robotics International"]).ok();
+    let preview = hub.json(&["push", "--preview"]);
+    let reason = preview["items"][0]["reasons"][0].as_str().unwrap().to_string();
+    assert!(reason.chars().count() > 60, "{reason}");
+    let text = hub.run(&["push", "--preview"]).ok().stdout;
+    assert!(text.contains(&reason), "the whole reason: {text}");
+    let run_id = preview["runId"].to_string();
+    let shown = hub.run(&["runs", "show", &run_id]).ok().stdout;
+    assert!(shown.contains(&reason), "the whole reason: {shown}");
+}
