@@ -47,9 +47,9 @@ pub enum StoreError {
     RunNotResumable { run_id: i64, why: String },
     #[error("{} of the rows are invalid, so nothing was written:\n{}", .0.len(), RowError::list(.0))]
     InvalidRows(Vec<RowError>),
-    #[error("the configuration file can't be used: {0}; nothing was changed")]
-    InvalidConfig(String),
-    #[error("the mapping file can't be imported, so nothing was changed:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    #[error("the configuration file can't be imported, so nothing was changed:\n{}", bullets(.0))]
+    InvalidConfig(Vec<String>),
+    #[error("the mapping file can't be imported, so nothing was changed:\n{}", bullets(.0))]
     InvalidMappingFile(Vec<String>),
     #[error("the lead store is corrupt: {0}")]
     Corrupt(String),
@@ -114,6 +114,11 @@ impl From<rusqlite::Error> for StoreError {
             _ => StoreError::Sqlite(error),
         }
     }
+}
+
+/// Problems as a list under their heading, one a line.
+fn bullets(problems: &[String]) -> String {
+    problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
 }
 
 impl StoreError {

@@ -20,7 +20,7 @@ mod runs;
 mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use config::{CONFIG_VERSION, ConfigFile, CustomField};
+pub use config::{CONFIG_VERSION, ConfigFile, CustomField, MAX_CUSTOM_FIELDS};
 pub use error::{RowError, StoreError};
 pub use fields::{Field, FieldType, canonical_email, email_key, quoted};
 pub use import::{BadRows, ImportOptions, ImportSummary, LeadImport, LeadRow};

@@ -400,7 +400,7 @@ impl Store {
         Ok(())
     }
 
-    fn field_map(&self) -> Result<BTreeMap<String, Field>> {
+    pub(crate) fn field_map(&self) -> Result<BTreeMap<String, Field>> {
         Ok(self.fields()?.into_iter().map(|f| (f.key.clone(), f)).collect())
     }
 
@@ -549,8 +549,9 @@ pub(crate) fn check_field_definition(key: &str, kind: FieldType, options: &[Stri
         if options.is_empty() {
             return Err(StoreError::InvalidField(format!("a {} field needs options (--options a,b,c)", kind.as_str())));
         }
-        for (i, option) in options.iter().enumerate() {
-            if options[..i].iter().any(|o| o.eq_ignore_ascii_case(option)) {
+        let mut seen = std::collections::HashSet::with_capacity(options.len());
+        for option in &options {
+            if !seen.insert(option.to_ascii_lowercase()) {
                 return Err(StoreError::InvalidField(format!("the option {option:?} is listed twice")));
             }
             if kind == FieldType::MultipleChoice && option.contains(';') {
