@@ -262,9 +262,9 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     const row = `${testId("pull-condition")}[data-index="0"]`;
     await type(session, `${row} ${testId("condition-property")}`, "owner");
     await waitForText(session, `${row} ${testId("condition-type")}`, "owner's email");
-    await type(session, `${row} ${testId("condition-value")}`, "nobody@e2e.test");
+    await type(session, `${row} ${testId("condition-value")}`, "nobody@e2e.example.com");
     await click(session, testId("pull-rules-save"));
-    const refused = await waitForText(session, `${row} ${testId("condition-error")}`, "nobody@e2e.test", {
+    const refused = await waitForText(session, `${row} ${testId("condition-error")}`, "nobody@e2e.example.com", {
       failOnAlert: false,
     });
     assert.match(refused, /^Condition 1: no HubSpot owner has the email nobody@e2e\.test/);
@@ -351,10 +351,10 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await waitForText(session, testId("leads-total"), /^0 leads$/);
     const csv = [
       "Email,First name,Company,E2E segment",
-      "ana@e2e.test,Ana,Acme,enterprise",
-      "ben@e2e.test,Ben,Globex,smb",
+      "ana@e2e.example.com,Ana,Acme,enterprise",
+      "ben@e2e.example.com,Ben,Globex,smb",
       "not-an-email,Cy,Initech,smb",
-      "dee@e2e.test,Dee,Umbrella,",
+      "dee@e2e.example.com,Dee,Umbrella,",
     ].join("\n");
     await uploadFile(session, testId("leads-import-file"), "leads.csv", csv, "text/csv");
     const segment = `${testId("import-column")}[data-column="E2E segment"] select`;
@@ -371,7 +371,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await screenshot(session, "leads-import", { scrollTo: testId("import-result") });
     await click(session, `//*[@data-testid="import-wizard"]//button[@aria-label="Close"]`);
     await waitForText(session, testId("leads-total"), /^3 leads$/);
-    assert.ok(await element(session, `${testId("lead-row")}[data-email="ana@e2e.test"]`));
+    assert.ok(await element(session, `${testId("lead-row")}[data-email="ana@e2e.example.com"]`));
   });
 
   step("Sync: previews a push of the imported leads, each field's change shown, the kept one kept", async () => {
@@ -389,9 +389,9 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     assert.equal(await valueOf(session, create, "checked"), true);
     // In the portal: Ana is a contact with no industry (the push fills it), Ben one whose
     // industry is set (Only if empty keeps it); Dee is not there (the push creates her).
-    await sandbox.createContact({ email: "ana@e2e.test", firstname: "Ana" });
-    await sandbox.createContact({ email: "ben@e2e.test", firstname: "Ben", industry: "Retail" });
-    assert.equal(await sandbox.contactByEmail("dee@e2e.test"), undefined, "dee is not in the portal yet");
+    await sandbox.createContact({ email: "ana@e2e.example.com", firstname: "Ana" });
+    await sandbox.createContact({ email: "ben@e2e.example.com", firstname: "Ben", industry: "Retail" });
+    assert.equal(await sandbox.contactByEmail("dee@e2e.example.com"), undefined, "dee is not in the portal yet");
 
     await openScreen("Sync");
     await click(session, testId("sync-direction-push"));
@@ -407,18 +407,18 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     assert.match(await session.textOf(testId("preview-api-calls")), /^[1-9]\d* API calls?$/);
     assert.ok((await session.textOf(testId("preview-time"))).trim() !== "", "the time is shown");
 
-    const ana = `${testId("preview-row")}[data-email="ana@e2e.test"]`;
+    const ana = `${testId("preview-row")}[data-email="ana@e2e.example.com"]`;
     assert.equal(await attributeOf(ana, "data-action"), "update");
     assert.deepEqual(await fieldChange(ana, FIELD), { before: "(empty)", after: "enterprise" });
-    const ben = `${testId("preview-row")}[data-email="ben@e2e.test"]`;
+    const ben = `${testId("preview-row")}[data-email="ben@e2e.example.com"]`;
     assert.equal(await attributeOf(ben, "data-action"), "skip");
     assert.deepEqual(await fieldChange(ben, FIELD), { before: "Retail", after: "kept, HubSpot value not empty" });
-    assert.equal(await attributeOf(`${testId("preview-row")}[data-email="dee@e2e.test"]`, "data-action"), "create");
+    assert.equal(await attributeOf(`${testId("preview-row")}[data-email="dee@e2e.example.com"]`, "data-action"), "create");
 
     // The action filter and the search narrow the table.
     await setValue(session, testId("preview-filter-action"), "create");
     await waitFor("only the create row", async () => (deepEqualOrUndefined(await rowsByAction(), { create: 1 })));
-    assert.ok(await session.find(`${testId("preview-row")}[data-email="dee@e2e.test"]`));
+    assert.ok(await session.find(`${testId("preview-row")}[data-email="dee@e2e.example.com"]`));
     await setValue(session, testId("preview-filter-action"), "");
     await type(session, testId("preview-search"), "ben@");
     await waitFor("only ben's row", async () => (deepEqualOrUndefined(await rowsByAction(), { skip: 1 })));
@@ -450,7 +450,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     assert.equal(ana.properties.industry, "enterprise", "written: the contact had no industry");
     assert.equal(ben.properties.industry, "Retail", "kept: Only if empty");
     assert.ok(dee, "dee was created");
-    assert.equal(dee.properties.email, "dee@e2e.test");
+    assert.equal(dee.properties.email, "dee@e2e.example.com");
     assert.ok(!dee.properties.industry, "dee's segment was empty, so no industry");
     pushResult.deeId = dee.id;
   });
@@ -483,10 +483,10 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     assert.equal(await countOf("preview-count-archive"), create, "archives what the run created");
     // The detail also lists the pushed run's own rows: read the undo preview's table.
     const undoRows = `table[aria-label="Rows of preview ${undoPreviewId}"]`;
-    const ana = `${undoRows} ${testId("preview-row")}[data-email="ana@e2e.test"]`;
+    const ana = `${undoRows} ${testId("preview-row")}[data-email="ana@e2e.example.com"]`;
     assert.equal(await attributeOf(ana, "data-action"), "update");
     assert.deepEqual(await fieldChange(ana, FIELD), { before: "enterprise", after: "(cleared)" });
-    assert.equal(await attributeOf(`${undoRows} ${testId("preview-row")}[data-email="dee@e2e.test"]`, "data-action"), "archive");
+    assert.equal(await attributeOf(`${undoRows} ${testId("preview-row")}[data-email="dee@e2e.example.com"]`, "data-action"), "archive");
     await screenshot(session, "undo-preview", { scrollTo: testId("preview-summary") });
 
     await click(session, testId("sync-run"));
@@ -597,7 +597,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
 
     // The same lead with a good email is added and found by the search.
     await click(session, testId("lead-add"));
-    await type(session, `${form} #lead-field-email`, "evelyn.quill@e2e.test");
+    await type(session, `${form} #lead-field-email`, "evelyn.quill@e2e.example.com");
     await type(session, `${form} #lead-field-first_name`, "Eve");
     await type(session, `${form} #lead-field-${FIELD}`, "partner");
     await click(session, testId("lead-save"));
@@ -605,15 +605,15 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await waitForText(session, testId("leads-total"), `${before + 1} leads`);
     await type(session, testId("leads-search"), "quill");
     await waitForText(session, testId("leads-total"), /^1 lead$/);
-    const row = `${testId("lead-row")}[data-email="evelyn.quill@e2e.test"]`;
+    const row = `${testId("lead-row")}[data-email="evelyn.quill@e2e.example.com"]`;
     await click(session, row);
-    await waitForText(session, `${testId("lead-detail")} h2`, "evelyn.quill@e2e.test");
+    await waitForText(session, `${testId("lead-detail")} h2`, "evelyn.quill@e2e.example.com");
     assert.equal(await detailValue("E2E segment"), "partner");
     assert.equal(await detailValue("Company"), "—", "no company yet");
 
     // Edit: the form opens with the lead's values; the change shows in the detail.
     await click(session, testId("lead-edit"));
-    assert.equal(await valueOf(session, `${form} #lead-field-email`), "evelyn.quill@e2e.test");
+    assert.equal(await valueOf(session, `${form} #lead-field-email`), "evelyn.quill@e2e.example.com");
     assert.equal(await valueOf(session, `${form} #lead-field-${FIELD}`), "partner");
     await type(session, `${form} #lead-field-company`, "Evergreen");
     await type(session, `${form} #lead-field-${FIELD}`, "enterprise");
@@ -635,7 +635,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     assert.equal(rows.length, total, "one row per lead");
     assert.equal(header[0], "email");
     assert.ok(header.includes(FIELD) && header.includes("company"), `the header names the fields: ${header.join(",")}`);
-    const eve = rows.find((r) => r[0] === "evelyn.quill@e2e.test");
+    const eve = rows.find((r) => r[0] === "evelyn.quill@e2e.example.com");
     assert.ok(eve, "the added lead is in the file");
     assert.equal(eve[header.indexOf("company")], "Evergreen");
     assert.equal(eve[header.indexOf(FIELD)], "enterprise");
@@ -653,7 +653,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
   });
 
   step("Sync: a slow push is cancelled between batches, shown interrupted, and resumed to the last row once", async () => {
-    const emails = Array.from({ length: BULK }, (_, i) => `bulk-${String(i).padStart(4, "0")}@e2e.test`);
+    const emails = Array.from({ length: BULK }, (_, i) => `bulk-${String(i).padStart(4, "0")}@e2e.example.com`);
     const csv = ["Email,First name", ...emails.map((e, i) => `${e},Bulk ${i}`)].join("\n");
     await uploadFile(session, testId("leads-import-file"), "bulk.csv", csv, "text/csv");
     await click(session, testId("import-confirm"));
@@ -726,7 +726,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await click(session, buttonByText("Add row"));
     await waitForText(session, testId(`mapping-row-${TIER}`), TIER);
 
-    const tiers = { "tier-1@e2e.test": "gold", "tier-2@e2e.test": "bronze", "tier-3@e2e.test": "silver", "tier-4@e2e.test": "gold", "tier-5@e2e.test": "bronze", "tier-6@e2e.test": "silver" };
+    const tiers = { "tier-1@e2e.example.com": "gold", "tier-2@e2e.example.com": "bronze", "tier-3@e2e.example.com": "silver", "tier-4@e2e.example.com": "gold", "tier-5@e2e.example.com": "bronze", "tier-6@e2e.example.com": "silver" };
     const emails = Object.keys(tiers);
     const bronze = emails.filter((e) => tiers[e] === "bronze");
     await openScreen("Leads");
@@ -881,7 +881,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
   }
 });
 
-const IMPORTED = ["ana@e2e.test", "ben@e2e.test", "dee@e2e.test"];
+const IMPORTED = ["ana@e2e.example.com", "ben@e2e.example.com", "dee@e2e.example.com"];
 // The cancelled push: enough leads for more batches (of 100) than the 8 in flight at a time,
 // each write held LATENCY_MS by the sandbox, so a cancel lands with batches left to resume.
 const BULK = 3000;

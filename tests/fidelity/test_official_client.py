@@ -151,7 +151,7 @@ def test_get_all_returns_every_contact(client, everyone):
 def test_list_has_no_10000_cap(fresh):
     client = fresh.client()
     inputs = [
-        SimplePublicObjectBatchInputForCreate(properties={"email": f"extra{i}@fidelity.example"}) for i in range(100)
+        SimplePublicObjectBatchInputForCreate(properties={"email": f"extra{i}@fidelity.example.com"}) for i in range(100)
     ]
     client.crm.contacts.batch_api.create(BatchInputSimplePublicObjectBatchInputForCreate(inputs=inputs))
     listed = client.crm.contacts.get_all()
@@ -181,7 +181,7 @@ def test_get_by_email_ignores_case(client, lowercase_emails):
 
 def test_get_by_unknown_email_is_404(client):
     with pytest.raises(contacts.ApiException) as raised:
-        client.crm.contacts.basic_api.get_by_id("nobody@nowhere.example", id_property="email")
+        client.crm.contacts.basic_api.get_by_id("nobody@nowhere.example.com", id_property="email")
     assert raised.value.status == 404
     assert error_body(raised.value)["category"] == "OBJECT_NOT_FOUND"
 
@@ -189,7 +189,7 @@ def test_get_by_unknown_email_is_404(client):
 def test_create_update_by_email_and_append_checkboxes(fresh):
     api = fresh.client().crm.contacts.basic_api
     created, status, _ = api.create_with_http_info(
-        SimplePublicObjectInputForCreate(properties={"email": "new.person@fidelity.example", "firstname": "New"})
+        SimplePublicObjectInputForCreate(properties={"email": "new.person@fidelity.example.com", "firstname": "New"})
     )
     assert status == 201
     assert isinstance(created, contacts.SimplePublicObject)
@@ -198,7 +198,7 @@ def test_create_update_by_email_and_append_checkboxes(fresh):
 
     # PATCH by email instead of record id.
     api.update(
-        "NEW.PERSON@fidelity.example",
+        "NEW.PERSON@fidelity.example.com",
         SimplePublicObjectInput(properties={"product_interests": "analytics"}),
         id_property="email",
     )
@@ -295,7 +295,7 @@ def test_batch_takes_at_most_100_inputs(client, everyone):
 def test_batch_read_by_email(seeded, lowercase_emails):
     client = lenient(seeded)
     known = [c.properties["email"] for c in lowercase_emails[:2]]
-    missing = "ghost@nowhere.example"
+    missing = "ghost@nowhere.example.com"
     request = BatchReadInputSimplePublicObjectId(
         id_property="email",
         inputs=[
@@ -378,7 +378,7 @@ def test_batch_update_refuses_email_as_id_property(fresh, lowercase_emails):
 def test_batch_upsert_by_email_tells_new_from_existing(fresh, lowercase_emails):
     client = fresh.client()
     existing = lowercase_emails[0]
-    new_email = "fresh.face@fidelity.example"
+    new_email = "fresh.face@fidelity.example.com"
     request = BatchInputSimplePublicObjectBatchInputUpsert(
         inputs=[
             SimplePublicObjectBatchInputUpsert(id=new_email, id_property="email", properties={"firstname": "Fresh"}),
@@ -406,10 +406,10 @@ def test_batch_upsert_by_email_fails_whole_on_one_bad_input(fresh):
     request = BatchInputSimplePublicObjectBatchInputUpsert(
         inputs=[
             SimplePublicObjectBatchInputUpsert(
-                id="good.one@fidelity.example", id_property="email", properties={"firstname": "Good"}
+                id="good.one@fidelity.example.com", id_property="email", properties={"firstname": "Good"}
             ),
             SimplePublicObjectBatchInputUpsert(
-                id="bad.one@fidelity.example", id_property="email", properties={"lead_score": "lots"}
+                id="bad.one@fidelity.example.com", id_property="email", properties={"lead_score": "lots"}
             ),
         ]
     )
@@ -418,7 +418,7 @@ def test_batch_upsert_by_email_fails_whole_on_one_bad_input(fresh):
     assert raised.value.status == 400
     assert error_body(raised.value)["category"] == "VALIDATION_ERROR"
     with pytest.raises(contacts.ApiException) as lookup:
-        client.crm.contacts.basic_api.get_by_id("good.one@fidelity.example", id_property="email")
+        client.crm.contacts.basic_api.get_by_id("good.one@fidelity.example.com", id_property="email")
     assert lookup.value.status == 404, "upsert by email has no partial success"
 
 
@@ -426,7 +426,7 @@ def test_batch_create_with_an_existing_email_fails_whole(fresh, lowercase_emails
     client = fresh.client()
     existing = lowercase_emails[0]
     inputs = [
-        SimplePublicObjectBatchInputForCreate(properties={"email": "batch.one@fidelity.example"}),
+        SimplePublicObjectBatchInputForCreate(properties={"email": "batch.one@fidelity.example.com"}),
         SimplePublicObjectBatchInputForCreate(properties={"email": existing.properties["email"]}),
     ]
     with pytest.raises(contacts.ApiException) as raised:
@@ -436,7 +436,7 @@ def test_batch_create_with_an_existing_email_fails_whole(fresh, lowercase_emails
     assert body["category"] == "CONFLICT"
     assert f"Existing ID: {existing.id}" in body["message"]
     with pytest.raises(contacts.ApiException) as lookup:
-        client.crm.contacts.basic_api.get_by_id("batch.one@fidelity.example", id_property="email")
+        client.crm.contacts.basic_api.get_by_id("batch.one@fidelity.example.com", id_property="email")
     assert lookup.value.status == 404, "the good input of a failed batch must not be created"
 
 
@@ -445,7 +445,7 @@ def test_batch_create_with_trace_ids_is_a_207(fresh, lowercase_emails):
     existing = lowercase_emails[0]
     inputs = [
         SimplePublicObjectBatchInputForCreate(
-            properties={"email": "batch.two@fidelity.example"}, object_write_trace_id="good"
+            properties={"email": "batch.two@fidelity.example.com"}, object_write_trace_id="good"
         ),
         SimplePublicObjectBatchInputForCreate(
             properties={"email": existing.properties["email"]}, object_write_trace_id="dup"
@@ -457,7 +457,7 @@ def test_batch_create_with_trace_ids_is_a_207(fresh, lowercase_emails):
     assert status == 207
     assert isinstance(result, contacts.BatchResponseSimplePublicObjectWithErrors)
     [created] = result.results
-    assert created.properties["email"] == "batch.two@fidelity.example"
+    assert created.properties["email"] == "batch.two@fidelity.example.com"
     assert created.object_write_trace_id == "good"
     [error] = result.errors
     assert error.category == "CONFLICT"
@@ -516,7 +516,7 @@ def test_search_contains_token_word_and_wildcard(client, everyone):
     assert page.total == count(everyone, lambda p: "manager" in words(p["jobtitle"]))
     assert page.total > 0
 
-    domain = "@acme-robotics.example"
+    domain = "@acme-robotics.example.com"
     page = search(api, [{"property_name": "email", "operator": "CONTAINS_TOKEN", "value": "*" + domain}])
     assert page.total == count(everyone, lambda p: (p["email"] or "").lower().endswith(domain))
     assert page.total > 0
@@ -732,7 +732,7 @@ def test_invalid_property_value_is_400(fresh):
     with pytest.raises(contacts.ApiException) as raised:
         client.crm.contacts.basic_api.create(
             SimplePublicObjectInputForCreate(
-                properties={"email": "valid@fidelity.example", "lead_score": "5,333,222", "customer_tier": "platinum"}
+                properties={"email": "valid@fidelity.example.com", "lead_score": "5,333,222", "customer_tier": "platinum"}
             )
         )
     assert raised.value.status == 400
@@ -744,7 +744,7 @@ def test_invalid_property_value_is_400(fresh):
     assert problems == {"lead_score": "INVALID_INTEGER", "customer_tier": "INVALID_OPTION"}
     # Nothing was created.
     with pytest.raises(contacts.ApiException) as lookup:
-        client.crm.contacts.basic_api.get_by_id("valid@fidelity.example", id_property="email")
+        client.crm.contacts.basic_api.get_by_id("valid@fidelity.example.com", id_property="email")
     assert lookup.value.status == 404
 
 
@@ -752,11 +752,19 @@ def test_invalid_property_value_is_400(fresh):
     ("name", "value", "code"),
     [
         ("email", "not-an-address", "INVALID_EMAIL"),
+        # HubSpot's rule, which the lead store checks too: RFC 2822, no quoted local part, a
+        # top-level domain on IANA's list.
+        ("email", "a.@x.com", "INVALID_EMAIL"),
+        ("email", "x..y@x.com", "INVALID_EMAIL"),
+        ("email", "q@-bad.x.com", "INVALID_EMAIL"),
+        ("email", "z@x.c", "INVALID_EMAIL"),
+        ("email", "tb.tb@yahoo.comtttt", "INVALID_EMAIL"),
+        ("email", '"Test Email"@hubspot.com', "INVALID_EMAIL"),
         ("customer_tier", "Gold", "INVALID_OPTION"),  # enumeration values match exactly
         ("is_vip", "yes", "INVALID_OPTION"),
         ("annualrevenue", "1e6", "INVALID_INTEGER"),
         ("hs_object_id", "42", "READ_ONLY_VALUE"),
-        ("hs_email_domain", "fidelity.example", "READ_ONLY_VALUE"),  # calculated
+        ("hs_email_domain", "fidelity.example.com", "READ_ONLY_VALUE"),  # calculated
         ("no_such_property", "x", "PROPERTY_DOESNT_EXIST"),
         ("product_interests", "analytics;golf", "INVALID_OPTION"),
         # Dates take YYYY-MM-DD or epoch ms at midnight UTC; the spec names no code for the rest.
@@ -792,7 +800,7 @@ def test_read_only_token_can_read_but_not_write(seeded):
     assert client.crm.contacts.basic_api.get_page(limit=1).results
     with pytest.raises(contacts.ApiException) as raised:
         client.crm.contacts.basic_api.create(
-            SimplePublicObjectInputForCreate(properties={"email": "scope@fidelity.example"})
+            SimplePublicObjectInputForCreate(properties={"email": "scope@fidelity.example.com"})
         )
     assert isinstance(raised.value, contacts.exceptions.ForbiddenException)
     assert raised.value.status == 403
@@ -899,10 +907,10 @@ def test_dropped_connections_as_the_client_sees_them(new_portal):
     # A POST is not retried. Dropped after handling, the create landed though the caller got an error.
     new_portal.control("PUT", "/faults", {"dropAfter": 1.0})
     with pytest.raises(urllib3.exceptions.ProtocolError):
-        api.create(SimplePublicObjectInputForCreate(properties={"email": "dropped@fidelity.example"}))
+        api.create(SimplePublicObjectInputForCreate(properties={"email": "dropped@fidelity.example.com"}))
     new_portal.control("PUT", "/faults", {})
     assert (
-        api.get_by_id("dropped@fidelity.example", id_property="email").properties["email"] == "dropped@fidelity.example"
+        api.get_by_id("dropped@fidelity.example.com", id_property="email").properties["email"] == "dropped@fidelity.example.com"
     )
 
 

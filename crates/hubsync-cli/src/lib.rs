@@ -28,7 +28,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rules(command) => commands::rules::run(&mut ctx, command).await,
         Command::Push(args) => commands::push::run(&mut ctx, args).await,
         Command::Owners(cli::OwnersCommand::List) => commands::owners::list(&mut ctx).await,
-        Command::Config(command) => commands::config::run(&mut ctx, command),
+        Command::Config(command) => commands::config::run(&mut ctx, command).await,
         Command::Pull(args) => commands::pull::run(&mut ctx, args).await,
         Command::Runs(command) => commands::runs::run(&mut ctx, command).await,
         Command::Disconnect(args) => commands::connect::disconnect(&mut ctx, args).await,

@@ -161,6 +161,15 @@ impl Table {
         self.rows.push(cells.into_iter().map(|c| cell(&c)).collect());
     }
 
+    /// A row whose last cell is shown whole, on one line: what it holds is a reason, which a
+    /// cut would leave unreadable.
+    pub fn row_ending_in_reason(&mut self, cells: Vec<String>) {
+        let last = cells.len().saturating_sub(1);
+        self.rows.push(
+            cells.into_iter().enumerate().map(|(i, c)| if i == last { one_line(&c) } else { cell(&c) }).collect(),
+        );
+    }
+
     pub fn render(&self) -> String {
         let columns = self.header.len();
         let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
@@ -190,12 +199,17 @@ impl Table {
 
 /// A value as a table shows it: one line, at most `CELL_MAX_CHARS` characters.
 fn cell(value: &str) -> String {
-    let one_line: String = value.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let one_line = one_line(value);
     if one_line.chars().count() > CELL_MAX_CHARS {
         one_line.chars().take(CELL_MAX_CHARS - 1).collect::<String>() + "…"
     } else {
         one_line
     }
+}
+
+/// `value` on one line: control characters (line breaks, tabs) become spaces.
+fn one_line(value: &str) -> String {
+    value.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
 /// `key: value` lines with the values aligned.
@@ -254,6 +268,9 @@ mod tests {
         table.row(vec!["10".into(), "two\nlines".into()]);
         assert_eq!(table.render(), "ID  EMAIL\n1   ann@example.com\n10  two lines\n");
         assert_eq!(cell(&"x".repeat(50)).chars().count(), CELL_MAX_CHARS);
+        let reason = format!("{} end", "x".repeat(50));
+        table.row_ending_in_reason(vec!["2".into(), format!("{reason}\nsecond line")]);
+        assert!(table.render().ends_with(&format!("2   {reason} second line\n")), "{}", table.render());
     }
 
     #[test]

@@ -108,30 +108,30 @@ const LAST_NAMES: &[&str] = &[
 
 /// (company, domain, industry, employees band)
 const COMPANIES: &[(&str, &str, &str, &str)] = &[
-    ("Acme Robotics", "acme-robotics.example", "Machinery", "100-500"),
-    ("Blue Harbor Logistics", "blueharbor.example", "Logistics", "500-1000"),
-    ("Cedar & Pine Studio", "cedarpine.example", "Design", "5-25"),
-    ("Delta Analytics", "delta-analytics.example", "Software", "50-100"),
-    ("Evergreen Health", "evergreenhealth.example", "Healthcare", "1000+"),
-    ("Fjord Fintech", "fjordfintech.example", "Financial Services", "25-50"),
-    ("Granite Builders", "granitebuilders.example", "Construction", "100-500"),
-    ("Helios Energy", "helios-energy.example", "Renewables", "500-1000"),
-    ("Indigo Retail", "indigoretail.example", "Retail", "1000+"),
-    ("Juniper Labs", "juniperlabs.example", "Biotechnology", "25-50"),
-    ("Kite Education", "kite-edu.example", "Education", "50-100"),
-    ("Lumen Media", "lumenmedia.example", "Media", "5-25"),
-    ("Meridian Travel", "meridiantravel.example", "Travel", "100-500"),
-    ("Nimbus Cloud", "nimbuscloud.example", "Software", "500-1000"),
-    ("Orchid Foods", "orchidfoods.example", "Food & Beverage", "100-500"),
-    ("Polar Insurance", "polarinsurance.example", "Insurance", "1000+"),
-    ("Quartz Legal", "quartzlegal.example", "Legal Services", "25-50"),
-    ("Riverstone Realty", "riverstone.example", "Real Estate", "5-25"),
-    ("Summit Outdoor", "summitoutdoor.example", "Retail", "50-100"),
-    ("Tidewater Marine", "tidewater.example", "Maritime", "100-500"),
-    ("Umber Coffee Co.", "umbercoffee.example", "Food & Beverage", "1-5"),
-    ("Vertex Security", "vertexsec.example", "Computer & Network Security", "50-100"),
-    ("Willow Architects", "willowarch.example", "Architecture", "5-25"),
-    ("Zephyr Aerospace", "zephyr-aero.example", "Aerospace", "1000+"),
+    ("Acme Robotics", "acme-robotics.example.com", "Machinery", "100-500"),
+    ("Blue Harbor Logistics", "blueharbor.example.com", "Logistics", "500-1000"),
+    ("Cedar & Pine Studio", "cedarpine.example.com", "Design", "5-25"),
+    ("Delta Analytics", "delta-analytics.example.com", "Software", "50-100"),
+    ("Evergreen Health", "evergreenhealth.example.com", "Healthcare", "1000+"),
+    ("Fjord Fintech", "fjordfintech.example.com", "Financial Services", "25-50"),
+    ("Granite Builders", "granitebuilders.example.com", "Construction", "100-500"),
+    ("Helios Energy", "helios-energy.example.com", "Renewables", "500-1000"),
+    ("Indigo Retail", "indigoretail.example.com", "Retail", "1000+"),
+    ("Juniper Labs", "juniperlabs.example.com", "Biotechnology", "25-50"),
+    ("Kite Education", "kite-edu.example.com", "Education", "50-100"),
+    ("Lumen Media", "lumenmedia.example.com", "Media", "5-25"),
+    ("Meridian Travel", "meridiantravel.example.com", "Travel", "100-500"),
+    ("Nimbus Cloud", "nimbuscloud.example.com", "Software", "500-1000"),
+    ("Orchid Foods", "orchidfoods.example.com", "Food & Beverage", "100-500"),
+    ("Polar Insurance", "polarinsurance.example.com", "Insurance", "1000+"),
+    ("Quartz Legal", "quartzlegal.example.com", "Legal Services", "25-50"),
+    ("Riverstone Realty", "riverstone.example.com", "Real Estate", "5-25"),
+    ("Summit Outdoor", "summitoutdoor.example.com", "Retail", "50-100"),
+    ("Tidewater Marine", "tidewater.example.com", "Maritime", "100-500"),
+    ("Umber Coffee Co.", "umbercoffee.example.com", "Food & Beverage", "1-5"),
+    ("Vertex Security", "vertexsec.example.com", "Computer & Network Security", "50-100"),
+    ("Willow Architects", "willowarch.example.com", "Architecture", "5-25"),
+    ("Zephyr Aerospace", "zephyr-aero.example.com", "Aerospace", "1000+"),
 ];
 
 const JOB_TITLES: &[&str] = &[
@@ -281,7 +281,7 @@ pub fn contacts(seed: u64, count: usize, owners: &[Owner]) -> Vec<SeedContact> {
                 if rng.random_ratio(1, 20) {
                     set(
                         "hs_additional_emails",
-                        format!("{}.{}{}@personal-mail.example", ascii_slug(first), ascii_slug(last), i + 1),
+                        format!("{}.{}{}@personal-mail.example.com", ascii_slug(first), ascii_slug(last), i + 1),
                     );
                 }
             }

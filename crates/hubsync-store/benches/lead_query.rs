@@ -33,7 +33,7 @@ fn main() {
     let rows: Vec<LeadRow> = (0..leads)
         .map(|i| LeadRow {
             row: i + 2,
-            email: format!("lead{i}@{}.example", COMPANIES[i % COMPANIES.len()].to_lowercase()),
+            email: format!("lead{i}@{}.example.com", COMPANIES[i % COMPANIES.len()].to_lowercase()),
             values: vec![
                 ("first_name".into(), FIRST[i % FIRST.len()].into()),
                 ("last_name".into(), format!("Surname{}", i * 7919 % 100_003)),

@@ -9,13 +9,17 @@ use serde_json::Value;
 use crate::Result;
 use crate::error::StoreError;
 use crate::fields::FieldType;
-use crate::store::{
-    Mapping, PushRules, Store, WriteRule, active_profile, check_field_definition, default_label, stamp,
-    valid_property_name,
-};
+use crate::mapping_file::check_fields_and_rows;
+use crate::store::{Mapping, PushRules, Store, active_profile, default_label, stamp};
 
 /// The file's format version; a newer file is refused with a message.
 pub const CONFIG_VERSION: u32 = 1;
+
+/// The most custom fields a configuration or mapping file may hold: a custom field exists to
+/// fill a custom property, and HubSpot lets a portal define 1,000 custom properties on an
+/// object (its Products & Services catalog; paid tiers, 10 on free ones). A cap keeps a
+/// hostile or broken file from making an import's checks and writes arbitrarily long.
+pub const MAX_CUSTOM_FIELDS: usize = 1_000;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -32,6 +36,20 @@ pub struct ConfigFile {
     pub pull_rules: Option<Value>,
 }
 
+impl ConfigFile {
+    /// Reads a configuration file's text (a byte-order mark, as some editors write, is
+    /// skipped); what is not one is refused with where it stopped making sense.
+    pub fn parse(text: &str) -> Result<ConfigFile> {
+        serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(text)).map_err(|e| {
+            StoreError::InvalidConfig(vec![format!(
+                "it is not a Hubsync configuration (line {}, column {}: {e}); choose a file `hubsync config export` wrote",
+                e.line(),
+                e.column()
+            )])
+        })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 #[ts(export)]
@@ -43,10 +61,6 @@ pub struct CustomField {
     pub kind: FieldType,
     #[serde(default)]
     pub options: Vec<String>,
-}
-
-fn invalid(message: String) -> StoreError {
-    StoreError::InvalidConfig(message)
 }
 
 impl Store {
@@ -66,55 +80,26 @@ impl Store {
     }
 
     /// Applies a configuration file: adds its custom fields that are missing (one of the same
-    /// name must have the same type), replaces the mapping and both sets of rules.
-    pub fn import_config(&mut self, config: &ConfigFile) -> Result<()> {
+    /// name must have the same type), replaces the mapping and both sets of rules. The whole
+    /// file is checked first, with the checks a mapping file gets, and `more_problems` (what
+    /// the live portal refuses) are reported with its own: any problem changes nothing
+    /// (`InvalidConfig`, every problem listed).
+    pub fn import_config(&mut self, config: &ConfigFile, more_problems: Vec<String>) -> Result<()> {
+        let mut problems = Vec::new();
         if config.version > CONFIG_VERSION {
-            return Err(invalid(format!(
+            problems.push(format!(
                 "the file is version {} of the configuration format; this Hubsync reads up to {CONFIG_VERSION}. Update Hubsync",
                 config.version
-            )));
+            ));
         }
         if config.push_rules.create && !config.push_rules.update {
-            return Err(StoreError::CreateNeedsUpdate);
+            problems.push(format!("the push rules: {}", StoreError::CreateNeedsUpdate));
         }
-        let existing: std::collections::HashMap<String, crate::Field> =
-            self.fields()?.into_iter().map(|f| (f.key.clone(), f)).collect();
-        let mut new_fields = Vec::new();
-        for field in &config.fields {
-            let options = check_field_definition(&field.key, field.kind, &field.options)?;
-            match existing.get(&field.key) {
-                Some(have) if have.kind != field.kind => {
-                    return Err(invalid(format!(
-                        "the field {} is {} here and {} in the file; rename one of them",
-                        field.key,
-                        have.kind.as_str(),
-                        field.kind.as_str()
-                    )));
-                }
-                Some(_) => {}
-                None => new_fields.push((field, options)),
-            }
-        }
-        let known = |key: &str| existing.contains_key(key) || config.fields.iter().any(|f| f.key == key);
-        let mut seen_properties = std::collections::HashMap::new();
-        for mapping in &config.mappings {
-            if !known(&mapping.field_key) {
-                return Err(invalid(format!(
-                    "the mapping names the field {:?}, which neither this store nor the file defines",
-                    mapping.field_key
-                )));
-            }
-            if !valid_property_name(&mapping.property) {
-                return Err(StoreError::InvalidPropertyName(mapping.property.clone()));
-            }
-            if mapping.field_key == "email"
-                && (mapping.property != "email" || mapping.write_rule != WriteRule::Overwrite)
-            {
-                return Err(StoreError::EmailMappingLocked);
-            }
-            if let Some(other) = seen_properties.insert(mapping.property.clone(), mapping.field_key.clone()) {
-                return Err(StoreError::PropertyAlreadyMapped { property: mapping.property.clone(), field: other });
-            }
+        let existing = self.field_map()?;
+        let new_fields = check_fields_and_rows(&existing, &config.fields, &config.mappings, &mut problems);
+        problems.extend(more_problems);
+        if !problems.is_empty() {
+            return Err(StoreError::InvalidConfig(problems));
         }
 
         let now = stamp(self.clock.now());
@@ -140,20 +125,19 @@ impl Store {
     }
 }
 
-/// Adds custom fields (checked, with their options as `check_field_definition` returned them)
-/// after the existing ones.
-pub(crate) fn insert_custom_fields(
-    tx: &rusqlite::Transaction<'_>,
-    fields: &[(&CustomField, Vec<String>)],
-    now: &str,
-) -> Result<()> {
-    for (field, options) in fields {
-        let position: i64 = tx.query_row("SELECT COALESCE(MAX(position), 0) + 1 FROM fields", [], |r| r.get(0))?;
+/// Adds custom fields (checked, their options as `check_field_definition` returned them) after
+/// the existing ones, in the order given.
+pub(crate) fn insert_custom_fields(tx: &rusqlite::Transaction<'_>, fields: &[CustomField], now: &str) -> Result<()> {
+    // Positions are counted on from the last one: asking for the largest per field would scan
+    // the fields once per field.
+    let last: i64 = tx.query_row("SELECT COALESCE(MAX(position), 0) FROM fields", [], |r| r.get(0))?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO fields (key, label, type, options, builtin, position, created_at) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)",
+    )?;
+    for (field, position) in fields.iter().zip(last + 1..) {
         let label = field.label.clone().filter(|l| !l.trim().is_empty()).unwrap_or_else(|| default_label(&field.key));
-        tx.execute(
-            "INSERT INTO fields (key, label, type, options, builtin, position, created_at) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)",
-            params![field.key, label, field.kind.as_str(), serde_json::to_string(options).expect("strings"), position, now],
-        )?;
+        let options = serde_json::to_string(&field.options).expect("strings");
+        insert.execute(params![field.key, label, field.kind.as_str(), options, position, now])?;
     }
     Ok(())
 }
@@ -161,11 +145,87 @@ pub(crate) fn insert_custom_fields(
 /// Replaces a portal's mapping with `mappings`; the email row stays as it is.
 pub(crate) fn replace_mappings(tx: &rusqlite::Transaction<'_>, portal: i64, mappings: &[Mapping]) -> Result<()> {
     tx.execute("DELETE FROM portal_mappings WHERE portal_id = ?1 AND field_key <> 'email'", [portal])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO portal_mappings (portal_id, field_key, property, write_rule) VALUES (?1, ?2, ?3, ?4)",
+    )?;
     for mapping in mappings.iter().filter(|m| m.field_key != "email") {
-        tx.execute(
-            "INSERT INTO portal_mappings (portal_id, field_key, property, write_rule) VALUES (?1, ?2, ?3, ?4)",
-            params![portal, mapping.field_key, mapping.property, mapping.write_rule.as_str()],
-        )?;
+        insert.execute(params![portal, mapping.field_key, mapping.property, mapping.write_rule.as_str()])?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::{c_int, c_void};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use super::*;
+    use crate::{SystemClock, WriteRule};
+
+    /// A configuration of `count` custom text fields, each mapped to a property of its own.
+    fn config_of(count: usize) -> ConfigFile {
+        let key = |i: usize| format!("custom_{i}");
+        ConfigFile {
+            version: CONFIG_VERSION,
+            fields: (0..count)
+                .map(|i| CustomField { key: key(i), label: None, kind: FieldType::Text, options: vec![] })
+                .collect(),
+            mappings: (0..count)
+                .map(|i| Mapping { field_key: key(i), property: format!("prop_{i}"), write_rule: WriteRule::Overwrite })
+                .collect(),
+            push_rules: PushRules { update: true, create: false },
+            pull_rules: None,
+        }
+    }
+
+    unsafe extern "C" fn count_step(counter: *mut c_void) -> c_int {
+        // SAFETY: the pointer is the `AtomicU64` `sqlite_steps` keeps alive while the handler is set.
+        unsafe { (*(counter as *const AtomicU64)).fetch_add(1, Ordering::Relaxed) };
+        0
+    }
+
+    /// The virtual-machine steps SQLite runs for `work`: what the work costs the database,
+    /// counted rather than timed, so the count is the same on any machine.
+    fn sqlite_steps(store: &mut Store, work: impl FnOnce(&mut Store)) -> u64 {
+        let counter = AtomicU64::new(0);
+        // SAFETY: the handler is removed before `counter` goes out of scope.
+        unsafe {
+            let handle = store.conn.handle();
+            rusqlite::ffi::sqlite3_progress_handler(handle, 1, Some(count_step), &counter as *const _ as *mut c_void);
+            work(store);
+            rusqlite::ffi::sqlite3_progress_handler(handle, 0, None, std::ptr::null_mut());
+        }
+        counter.into_inner()
+    }
+
+    fn import_steps(count: usize) -> u64 {
+        let mut store = Store::open_in_memory(Arc::new(SystemClock)).unwrap();
+        let config = config_of(count);
+        sqlite_steps(&mut store, |store| store.import_config(&config, Vec::new()).unwrap())
+    }
+
+    #[test]
+    fn importing_twice_the_fields_costs_twice_the_work() {
+        let (half, full) = (import_steps(400), import_steps(800));
+        // Linear work doubles (a little less: some of it is fixed); work per field that grows
+        // with the fields already there (a scan each) would nearly quadruple it.
+        assert!(full * 10 < half * 22, "{half} steps for 400 fields, {full} for 800");
+    }
+
+    #[test]
+    fn a_file_with_more_custom_fields_than_hubspot_allows_custom_properties_is_refused_whole() {
+        let mut store = Store::open_in_memory(Arc::new(SystemClock)).unwrap();
+        let before = store.export_config().unwrap();
+        let error = store.import_config(&config_of(MAX_CUSTOM_FIELDS + 1), Vec::new()).unwrap_err();
+        assert_eq!(error.code(), "invalid_config");
+        let message = error.to_string();
+        assert!(
+            message.contains("it has 1001 custom fields and 1001 mapping rows; Hubsync takes at most 1000"),
+            "{message}"
+        );
+        assert_eq!(store.export_config().unwrap(), before, "nothing imported");
+        store.import_config(&config_of(MAX_CUSTOM_FIELDS), Vec::new()).unwrap();
+        assert_eq!(store.export_config().unwrap().fields.len(), MAX_CUSTOM_FIELDS);
+    }
 }

@@ -11,8 +11,8 @@ pub enum StoreError {
         path.display()
     )]
     TooNew { path: PathBuf, found: i64, known: i64 },
-    #[error("{email:?} is not a valid email address")]
-    InvalidEmail { email: String },
+    #[error("{} is not an email address HubSpot accepts: {reason}", crate::fields::quoted(.email))]
+    InvalidEmail { email: String, reason: String },
     #[error("a lead with the email {email} already exists (lead {existing})")]
     DuplicateEmail { email: String, existing: i64 },
     #[error("no lead with id {0}")]
@@ -65,9 +65,9 @@ pub enum StoreError {
     PortalMoved { run_id: i64, portal_id: u64, then: String, now: String },
     #[error("{} of the rows are invalid, so nothing was written:\n{}", .0.len(), RowError::list(.0))]
     InvalidRows(Vec<RowError>),
-    #[error("the configuration file can't be used: {0}; nothing was changed")]
-    InvalidConfig(String),
-    #[error("the mapping file can't be imported, so nothing was changed:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    #[error("the configuration file can't be imported, so nothing was changed:\n{}", bullets(.0))]
+    InvalidConfig(Vec<String>),
+    #[error("the mapping file can't be imported, so nothing was changed:\n{}", bullets(.0))]
     InvalidMappingFile(Vec<String>),
     #[error("the lead store is corrupt: {0}")]
     Corrupt(String),
@@ -132,6 +132,11 @@ impl From<rusqlite::Error> for StoreError {
             _ => StoreError::Sqlite(error),
         }
     }
+}
+
+/// Problems as a list under their heading, one a line.
+fn bullets(problems: &[String]) -> String {
+    problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
 }
 
 impl StoreError {

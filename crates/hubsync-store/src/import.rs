@@ -105,14 +105,16 @@ impl<'conn> LeadImport<'conn> {
     /// Checks one row and, unless the import already can't succeed, writes it. A bad row is
     /// recorded with its number, never returned: the error is only for the store failing.
     pub fn add(&mut self, row: usize, email: &str, values: &[(&str, &str)]) -> Result<()> {
-        let Some((email, key)) = canonical_email(email) else {
-            let message = if email.trim().is_empty() {
-                "the email is empty; every lead needs one".to_string()
-            } else {
-                format!("{} is not a valid email address", crate::fields::quoted(email))
-            };
-            self.reject(row, message);
-            return Ok(());
+        let (email, key) = match canonical_email(email) {
+            Ok(canonical) => canonical,
+            Err(_) if email.trim().is_empty() => {
+                self.reject(row, "the email is empty; every lead needs one");
+                return Ok(());
+            }
+            Err(invalid) => {
+                self.reject(row, invalid.to_string());
+                return Ok(());
+            }
         };
         let values = match check_values(&self.fields, values) {
             Ok(values) => values,

@@ -99,8 +99,8 @@ impl Store {
             },
         };
         match canonical_email(email) {
-            None => problems.push(problem("email", StoreError::InvalidEmail { email: email.to_string() })),
-            Some((canonical, _)) => {
+            Err(error) => problems.push(problem("email", error)),
+            Ok((canonical, _)) => {
                 if let Some(existing) = self.lead_by_email(&canonical)?.filter(|l| Some(l.id) != id) {
                     problems
                         .push(problem("email", StoreError::DuplicateEmail { email: canonical, existing: existing.id }));

@@ -21,9 +21,9 @@ mod runs;
 mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use config::{CONFIG_VERSION, ConfigFile, CustomField};
+pub use config::{CONFIG_VERSION, ConfigFile, CustomField, MAX_CUSTOM_FIELDS};
 pub use error::{RowError, StoreError};
-pub use fields::{Field, FieldType, canonical_email, quoted};
+pub use fields::{Field, FieldType, canonical_email, email_key, quoted};
 pub use import::{BadRows, ImportOptions, ImportSummary, LeadImport, LeadRow};
 pub use lead_query::{FieldOp, LeadFilter, LeadPage, LeadQuery, LeadSort, MAX_PAGE_ROWS, SortKey, fold};
 pub use lead_view::{ContactLink, FieldProblem, LeadView, OwnerView, contact_link};

@@ -3,13 +3,13 @@
 //! which is never removed or changed. Every problem in a file is found before anything
 //! changes and all of them are reported at once.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::Result;
-use crate::config::{CustomField, insert_custom_fields, replace_mappings};
+use crate::config::{CustomField, MAX_CUSTOM_FIELDS, insert_custom_fields, replace_mappings};
 use crate::error::StoreError;
 use crate::store::{Mapping, Store, WriteRule, active_profile, check_field_definition, stamp, valid_property_name};
 
@@ -33,6 +33,8 @@ impl MappingFile {
     /// Reads a mapping file's text; what is not one is refused with what it looks like instead.
     pub fn parse(text: &str) -> Result<MappingFile> {
         let refuse = |why: String| StoreError::InvalidMappingFile(vec![why]);
+        // Some editors start a UTF-8 file with a byte-order mark, which is no JSON.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let value: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| refuse(format!("it is not JSON ({e}); choose a file Hubsync exported with Export mapping")))?;
         if value.get("format").is_none() && value.get("pushRules").is_some() {
@@ -120,69 +122,29 @@ impl Store {
                 file.version
             ));
         }
-        let existing: HashMap<String, crate::Field> = self.fields()?.into_iter().map(|f| (f.key.clone(), f)).collect();
-        let mut new_fields = Vec::new();
-        let mut file_fields = HashSet::new();
-        for field in &file.fields {
-            if !file_fields.insert(field.key.as_str()) {
-                problems.push(format!("the field {} is defined twice; keep one", field.key));
-                continue;
-            }
-            match (check_field_definition(&field.key, field.kind, &field.options), existing.get(&field.key)) {
-                (Err(e), _) => problems.push(format!("the field {}: {e}", field.key)),
-                (Ok(_), Some(have)) if have.kind != field.kind => problems.push(format!(
-                    "the field {} is {} here and {} in the file; rename one of them",
-                    field.key,
-                    have.kind.as_str(),
-                    field.kind.as_str()
-                )),
-                (Ok(_), Some(_)) => {}
-                (Ok(options), None) => new_fields.push(CustomField { options, ..field.clone() }),
-            }
-        }
-        let mut rows = HashSet::new();
-        let mut properties: HashMap<&str, &str> = HashMap::new();
-        for mapping in &file.mappings {
-            let (key, property) = (mapping.field_key.as_str(), mapping.property.as_str());
-            if !rows.insert(key) {
-                problems.push(format!("the field {key} has two rows; keep one"));
-                continue;
-            }
-            if !existing.contains_key(key) && !file_fields.contains(key) {
-                problems.push(format!(
-                    "the row {key} → {property} names the field {key:?}, which neither this store nor the file defines"
-                ));
-            }
-            if !valid_property_name(property) {
-                problems
-                    .push(format!("the row {key} → {property}: {}", StoreError::InvalidPropertyName(property.into())));
-            }
-            if key == "email" && (property != "email" || mapping.write_rule != WriteRule::Overwrite) {
-                problems.push(format!(
-                    "the row email → {property}: {}; the file must map email to email, overwrite, or leave the row out",
-                    StoreError::EmailMappingLocked
-                ));
-            }
-            if let Some(other) = properties.insert(property, key) {
-                problems.push(format!("the property {property} is filled by two fields ({other} and {key}); keep one"));
-            }
-        }
+        let existing = self.field_map()?;
+        let new_fields = check_fields_and_rows(&existing, &file.fields, &file.mappings, &mut problems);
         problems.extend(more_problems);
         if !problems.is_empty() {
             return Err(StoreError::InvalidMappingFile(problems));
         }
 
         let current = self.mappings()?;
+        let by_field: HashMap<&str, &Mapping> = current.iter().map(|m| (m.field_key.as_str(), m)).collect();
         let mut plan = MappingImportPlan { new_fields, ..MappingImportPlan::default() };
         for mapping in file.mappings.iter().filter(|m| m.field_key != "email") {
-            match current.iter().find(|c| c.field_key == mapping.field_key) {
+            match by_field.get(mapping.field_key.as_str()) {
                 None => plan.added.push(mapping.clone()),
-                Some(before) if before == mapping => plan.unchanged += 1,
-                Some(before) => plan.changed.push(MappingChange { before: before.clone(), after: mapping.clone() }),
+                Some(&before) if before == mapping => plan.unchanged += 1,
+                Some(&before) => plan.changed.push(MappingChange { before: before.clone(), after: mapping.clone() }),
             }
         }
-        plan.removed =
-            current.into_iter().filter(|c| c.field_key != "email" && !rows.contains(c.field_key.as_str())).collect();
+        let rows: HashSet<&str> = file.mappings.iter().map(|m| m.field_key.as_str()).collect();
+        plan.removed = current
+            .iter()
+            .filter(|c| c.field_key != "email" && !rows.contains(c.field_key.as_str()))
+            .cloned()
+            .collect();
         Ok(plan)
     }
 
@@ -193,14 +155,85 @@ impl Store {
         let plan = self.plan_mapping_import(file, more_problems)?;
         let now = stamp(self.clock.now());
         let tx = self.conn.transaction()?;
-        let new_fields: Vec<(&CustomField, Vec<String>)> =
-            plan.new_fields.iter().map(|f| (f, f.options.clone())).collect();
-        insert_custom_fields(&tx, &new_fields, &now)?;
+        insert_custom_fields(&tx, &plan.new_fields, &now)?;
         let portal = active_profile(&tx)?;
         replace_mappings(&tx, portal, &file.mappings)?;
         tx.commit()?;
         Ok(plan)
     }
+}
+
+/// The checks a configuration file and a mapping file share: the custom fields (well formed,
+/// defined once, of the type a field of the same name has here) and the rows (one per field,
+/// naming a field the store or the file has, a property name HubSpot could have, the email row
+/// as it must be, one field per property). Every problem goes into `problems`; returns the
+/// fields the store lacks, their options as they will be kept. Each field and row is looked at
+/// once, against maps: a large file costs in proportion to its size. Files over the caps are
+/// refused before anything else is looked at.
+pub(crate) fn check_fields_and_rows(
+    existing: &BTreeMap<String, crate::Field>,
+    fields: &[CustomField],
+    mappings: &[Mapping],
+    problems: &mut Vec<String>,
+) -> Vec<CustomField> {
+    // A field has at most one row: the built-in ones and as many custom ones as there may be.
+    let max_rows = MAX_CUSTOM_FIELDS + existing.values().filter(|f| f.builtin).count();
+    if fields.len() > MAX_CUSTOM_FIELDS || mappings.len() > max_rows {
+        problems.push(format!(
+            "it has {} custom fields and {} mapping rows; Hubsync takes at most {MAX_CUSTOM_FIELDS} custom fields, \
+             as many custom properties as HubSpot lets a portal define, and one row a field ({max_rows}): \
+             remove what no mapping row needs",
+            fields.len(),
+            mappings.len()
+        ));
+        return Vec::new();
+    }
+    let mut new_fields = Vec::new();
+    let mut file_fields = HashSet::new();
+    for field in fields {
+        if !file_fields.insert(field.key.as_str()) {
+            problems.push(format!("the field {} is defined twice; keep one", field.key));
+            continue;
+        }
+        match (check_field_definition(&field.key, field.kind, &field.options), existing.get(&field.key)) {
+            (Err(e), _) => problems.push(format!("the field {}: {e}", field.key)),
+            (Ok(_), Some(have)) if have.kind != field.kind => problems.push(format!(
+                "the field {} is {} here and {} in the file; rename one of them",
+                field.key,
+                have.kind.as_str(),
+                field.kind.as_str()
+            )),
+            (Ok(_), Some(_)) => {}
+            (Ok(options), None) => new_fields.push(CustomField { options, ..field.clone() }),
+        }
+    }
+    let mut rows = HashSet::new();
+    let mut properties: HashMap<&str, &str> = HashMap::new();
+    for mapping in mappings {
+        let (key, property) = (mapping.field_key.as_str(), mapping.property.as_str());
+        if !rows.insert(key) {
+            problems.push(format!("the field {key} has two rows; keep one"));
+            continue;
+        }
+        if !existing.contains_key(key) && !file_fields.contains(key) {
+            problems.push(format!(
+                "the row {key} → {property} names the field {key:?}, which neither this store nor the file defines"
+            ));
+        }
+        if !valid_property_name(property) {
+            problems.push(format!("the row {key} → {property}: {}", StoreError::InvalidPropertyName(property.into())));
+        }
+        if key == "email" && (property != "email" || mapping.write_rule != WriteRule::Overwrite) {
+            problems.push(format!(
+                "the row email → {property}: {}; the file must map email to email, overwrite, or leave the row out",
+                StoreError::EmailMappingLocked
+            ));
+        }
+        if let Some(other) = properties.insert(property, key) {
+            problems.push(format!("the property {property} is filled by two fields ({other} and {key}); keep one"));
+        }
+    }
+    new_fields
 }
 
 #[cfg(test)]

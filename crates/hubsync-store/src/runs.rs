@@ -409,6 +409,13 @@ impl Store {
         let tx = self.conn.transaction()?;
         leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
         let portal = run_portal(&tx, run_id)?;
+        let fail = |seq: i64, error: StoreError| -> Result<()> {
+            tx.prepare_cached(
+                "UPDATE sync_run_items SET outcome = 'failed', error = ?3 WHERE run_id = ?1 AND seq = ?2",
+            )?
+            .execute(params![run_id, seq, error.to_string()])?;
+            Ok(())
+        };
         for row in rows {
             // Applied already (outcomes never go back).
             let settled: bool = tx
@@ -423,22 +430,16 @@ impl Store {
             let checked = match crate::store::check_values(&fields, &values) {
                 Ok(checked) => checked,
                 Err(e) => {
-                    tx.prepare_cached(
-                        "UPDATE sync_run_items SET outcome = 'failed', error = ?3 WHERE run_id = ?1 AND seq = ?2",
-                    )?
-                    .execute(params![run_id, row.seq, e.to_string()])?;
+                    fail(row.seq, e)?;
                     continue;
                 }
             };
             let existing = match row.lead_id {
                 Some(id) => Some(id),
-                None => match crate::fields::canonical_email(&row.email) {
-                    Some((_, key)) => tx
-                        .prepare_cached(crate::store::FIND_LEAD_BY_EMAIL_KEY)?
-                        .query_row([key], |r| r.get(0))
-                        .optional()?,
-                    None => None,
-                },
+                None => tx
+                    .prepare_cached(crate::store::FIND_LEAD_BY_EMAIL_KEY)?
+                    .query_row([crate::fields::email_key(&row.email)], |r| r.get(0))
+                    .optional()?,
             };
             let (lead_id, outcome) = match existing {
                 Some(id) => {
@@ -446,16 +447,12 @@ impl Store {
                     (id, ItemOutcome::Updated)
                 }
                 None => {
-                    let Some((email, key)) = crate::fields::canonical_email(&row.email) else {
-                        tx.prepare_cached(
-                            "UPDATE sync_run_items SET outcome = 'failed', error = ?3 WHERE run_id = ?1 AND seq = ?2",
-                        )?
-                        .execute(params![
-                            run_id,
-                            row.seq,
-                            format!("{:?} is not a valid email address", row.email)
-                        ])?;
-                        continue;
+                    let (email, key) = match crate::fields::canonical_email(&row.email) {
+                        Ok(canonical) => canonical,
+                        Err(invalid) => {
+                            fail(row.seq, invalid)?;
+                            continue;
+                        }
                     };
                     tx.prepare_cached(crate::store::INSERT_LEAD)?.execute(params![email, key, now])?;
                     (tx.last_insert_rowid(), ItemOutcome::Created)

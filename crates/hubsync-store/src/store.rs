@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::Result;
 use crate::clock::Clock;
 use crate::error::{BUSY_TIMEOUT, StoreError};
-use crate::fields::{Field, FieldType, canonical_email};
+use crate::fields::{Field, FieldType, canonical_email, email_key};
 use crate::import::{ImportOptions, ImportSummary, LeadImport, LeadRow};
 use crate::migrations::MIGRATIONS;
 
@@ -274,8 +274,7 @@ impl Store {
     /// Adds a lead. Values are `(field, raw value)`; each is checked against its field's type
     /// and stored in canonical form. The email must be unique, compared case-insensitively.
     pub fn add_lead(&mut self, email: &str, values: &[(&str, &str)]) -> Result<Lead> {
-        let (email, email_key) =
-            canonical_email(email).ok_or_else(|| StoreError::InvalidEmail { email: email.to_string() })?;
+        let (email, email_key) = canonical_email(email)?;
         let fields = self.field_map()?;
         let checked = check_values(&fields, values)?;
         let now = stamp(self.clock.now());
@@ -298,9 +297,7 @@ impl Store {
         let (email_values, other): (Vec<_>, Vec<_>) = values.iter().partition(|(k, _)| *k == "email");
         let checked = check_values(&fields, &other)?;
         let new_email = match email_values.last() {
-            Some((_, raw)) => {
-                Some(canonical_email(raw).ok_or_else(|| StoreError::InvalidEmail { email: raw.to_string() })?)
-            }
+            Some((_, raw)) => Some(canonical_email(raw)?),
             None => None,
         };
         let now = stamp(self.clock.now());
@@ -359,11 +356,8 @@ impl Store {
 
     /// The lead with this address, compared case-insensitively.
     pub fn lead_by_email(&self, email: &str) -> Result<Option<Lead>> {
-        match canonical_email(email) {
-            Some((_, key)) => match lead_id_by_email_key(&self.conn, &key)? {
-                Some(id) => self.lead(id),
-                None => Ok(None),
-            },
+        match lead_id_by_email_key(&self.conn, &email_key(email))? {
+            Some(id) => self.lead(id),
             None => Ok(None),
         }
     }
@@ -443,7 +437,7 @@ impl Store {
         Ok(())
     }
 
-    fn field_map(&self) -> Result<BTreeMap<String, Field>> {
+    pub(crate) fn field_map(&self) -> Result<BTreeMap<String, Field>> {
         Ok(self.fields()?.into_iter().map(|f| (f.key.clone(), f)).collect())
     }
 
@@ -592,8 +586,9 @@ pub(crate) fn check_field_definition(key: &str, kind: FieldType, options: &[Stri
         if options.is_empty() {
             return Err(StoreError::InvalidField(format!("a {} field needs options (--options a,b,c)", kind.as_str())));
         }
-        for (i, option) in options.iter().enumerate() {
-            if options[..i].iter().any(|o| o.eq_ignore_ascii_case(option)) {
+        let mut seen = std::collections::HashSet::with_capacity(options.len());
+        for option in &options {
+            if !seen.insert(option.to_ascii_lowercase()) {
                 return Err(StoreError::InvalidField(format!("the option {option:?} is listed twice")));
             }
             if kind == FieldType::MultipleChoice && option.contains(';') {

@@ -24,7 +24,7 @@ use common::{
 const IMPORT_ROLE: &str = "HUBSYNC_BENCH_IMPORT";
 
 fn email(i: usize) -> String {
-    format!("lead{i:06}@bench.test")
+    format!("lead{i:06}@bench.example.com")
 }
 
 /// The import process: `total` leads into a new store at `db`, mapped and with create on. The

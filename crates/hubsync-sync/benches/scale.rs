@@ -37,7 +37,7 @@ const PAGE: u64 = 50;
 const RUNS: usize = 5;
 
 fn email(i: usize) -> String {
-    format!("lead{i:07}@bench.test")
+    format!("lead{i:07}@bench.example.com")
 }
 
 /// The leads HubSpot already has: the first half.

@@ -32,6 +32,10 @@ pub enum CsvImportError {
     Empty,
     #[error("the header row is not UTF-8 text: save the file as UTF-8")]
     HeaderNotUtf8,
+    #[error(
+        "the header row opens a quote (\") that is never closed, so the whole file reads as one header cell; close the quote"
+    )]
+    HeaderQuoteNotClosed,
     #[error("no column holds the email, and every lead needs one; the columns are {}", names(.columns))]
     NoEmailColumn { columns: Vec<String> },
     /// The columns matched by name first, then those an override chose.
@@ -64,6 +68,7 @@ impl CsvImportError {
             CsvImportError::Csv(_)
             | CsvImportError::Empty
             | CsvImportError::HeaderNotUtf8
+            | CsvImportError::HeaderQuoteNotClosed
             | CsvImportError::FileChanged { .. } => "invalid_csv",
             CsvImportError::NoEmailColumn { .. } => "no_email_column",
             CsvImportError::SameField { .. }
@@ -170,11 +175,16 @@ pub struct CsvFile {
     columns: Vec<String>,
     record: csv::ByteRecord,
     row: usize,
+    /// The file's length when opened: only a record that reaches it can end inside quotes.
+    len: u64,
+    /// The line on which the record just read opened a quote it never closed.
+    open_quote_line: Option<u64>,
 }
 
 impl CsvFile {
     pub fn open(path: &Path) -> Result<CsvFile, CsvImportError> {
         let mut file = File::open(path)?;
+        let len = file.metadata()?.len();
         let mut head = Vec::new();
         (&mut file).take(SNIFF_BYTES).read_to_end(&mut head)?;
         let layout = sniff(&head);
@@ -190,6 +200,9 @@ impl CsvFile {
         if !reader.read_byte_record(&mut header)? {
             return Err(CsvImportError::Empty);
         }
+        if open_quote_line(&mut reader, &header, len, layout.delimiter.byte())?.is_some() {
+            return Err(CsvImportError::HeaderQuoteNotClosed);
+        }
         let columns = header
             .iter()
             .map(|cell| std::str::from_utf8(cell).map(|c| c.trim().to_string()))
@@ -198,7 +211,16 @@ impl CsvFile {
         if columns.iter().all(String::is_empty) {
             return Err(CsvImportError::Empty);
         }
-        Ok(CsvFile { reader, layout, header, columns, record: csv::ByteRecord::new(), row: 1 })
+        Ok(CsvFile {
+            reader,
+            layout,
+            header,
+            columns,
+            record: csv::ByteRecord::new(),
+            row: 1,
+            len,
+            open_quote_line: None,
+        })
     }
 
     pub fn layout(&self) -> CsvLayout {
@@ -235,9 +257,64 @@ impl CsvFile {
         let more = self.reader.read_byte_record(&mut self.record)?;
         if more {
             self.row += 1;
+            self.open_quote_line =
+                open_quote_line(&mut self.reader, &self.record, self.len, self.layout.delimiter.byte())?;
         }
         Ok(more)
     }
+}
+
+/// The line on which `record`, just read, opened a quote it never closed, if it did. The csv
+/// crate ends such a cell at the end of the file without a word, so every line after the quote
+/// would be that cell's text. Only the record that reached the end of the file can do it: its
+/// bytes are read again and scanned as the csv crate reads them (a quote opens a cell only at
+/// the cell's start; inside quotes, `""` is a quote).
+fn open_quote_line(
+    reader: &mut csv::Reader<File>,
+    record: &csv::ByteRecord,
+    len: u64,
+    delimiter: u8,
+) -> io::Result<Option<u64>> {
+    let Some(start) = record.position().cloned() else { return Ok(None) };
+    if reader.position().byte() < len {
+        return Ok(None);
+    }
+    // Everything is read: the reader has nothing buffered, so moving its file moves nothing it
+    // has yet to read.
+    let file = reader.get_mut();
+    file.seek(io::SeekFrom::Start(start.byte()))?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    let bytes = if start.byte() == 0 { bytes.strip_prefix(BYTE_ORDER_MARK).unwrap_or(&bytes) } else { &bytes };
+    // Line breaks before the record are the previous record's end (or blank lines).
+    let skipped = bytes.iter().take_while(|b| matches!(b, b'\r' | b'\n')).filter(|b| **b == b'\n').count();
+    let record_bytes = &bytes[bytes.iter().take_while(|b| matches!(b, b'\r' | b'\n')).count()..];
+    Ok(ends_inside_quotes(record_bytes, delimiter).then(|| start.line() + skipped as u64))
+}
+
+/// Whether one record's bytes, up to the end of the file, leave a quoted cell open.
+fn ends_inside_quotes(bytes: &[u8], delimiter: u8) -> bool {
+    #[derive(PartialEq)]
+    enum State {
+        CellStart,
+        Unquoted,
+        Quoted,
+        /// A quote inside quotes: the cell's end, or the first of `""`.
+        QuoteInQuoted,
+    }
+    let mut state = State::CellStart;
+    for &byte in bytes {
+        state = match (state, byte) {
+            (State::CellStart, b'"') => State::Quoted,
+            (State::Quoted, b'"') => State::QuoteInQuoted,
+            (State::Quoted, _) => State::Quoted,
+            (State::QuoteInQuoted, b'"') => State::Quoted,
+            (_, b'\r' | b'\n') => return false,
+            (_, b) if b == delimiter => State::CellStart,
+            _ => State::Unquoted,
+        };
+    }
+    state == State::Quoted
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -266,6 +343,15 @@ pub fn read_rows(
         counts.rows += 1;
         if counts.rows % PROGRESS_EVERY == 0 {
             progress(file.reader.position().byte());
+        }
+        if let Some(line) = file.open_quote_line {
+            import.reject(
+                row,
+                format!(
+                    "opens a quote (\") on line {line} that is never closed, so every line after it would be read into one cell; close the quote, or write a quote inside a value as two (\"\")"
+                ),
+            );
+            continue;
         }
         if record.iter().all(|cell| cell.trim_ascii().is_empty()) {
             counts.blank += 1;

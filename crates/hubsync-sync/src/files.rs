@@ -6,8 +6,12 @@ use std::path::{Path, PathBuf};
 
 /// Writes through `write` to a temporary file beside `path`, then renames it over `path`: the
 /// file is the old one or the new one, never half written. The temporary file is removed when
-/// writing fails.
+/// writing fails. A folder `path` names that isn't there yet is made, as a run's export makes
+/// its folder.
 pub fn replace_file<E: From<std::io::Error>>(path: &Path, write: impl FnOnce(&Path) -> Result<(), E>) -> Result<(), E> {
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)?;
+    }
     let mut temp = path.as_os_str().to_owned();
     temp.push(format!(".tmp-{}", std::process::id()));
     let temp = PathBuf::from(temp);

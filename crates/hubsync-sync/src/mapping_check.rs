@@ -1,11 +1,15 @@
 //! Checking a mapping row against the portal's live contact properties, shared by the command
 //! line and the desktop app: the property must exist and be writable, and whether the lead
-//! field's type can fill it (`convert::fit`) is told before anything is sent.
+//! field's type can fill it (`convert::fit`) is told before anything is sent. Files (a mapping
+//! file, a configuration file) get the same checks for every row, and their pull rules the
+//! rules' own.
 
-use hubsync_hubspot::Property;
-use hubsync_store::{Mapping, Store, StoreError};
+use hubsync_hubspot::{ClientError, HubSpotClient, Property};
+use hubsync_store::{Field, Mapping, Store, StoreError};
 
 pub use crate::convert::{Fit, fit};
+use crate::owners::OwnerDirectory;
+use crate::pull_rules::{self, PullRules};
 
 /// Why a mapping to a property is refused when the portal could be asked.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -47,6 +51,54 @@ pub fn worth_checking(store: &Store, field_key: &str) -> Result<bool, StoreError
 /// The warning a mapping saved without the portal's answer carries (offline, not connected).
 pub fn unchecked_warning(property: &str, why: &str) -> String {
     format!("the property {property} was not checked in HubSpot: {why}")
+}
+
+/// What to tell an admin who maps `field` onto `property`, as the app's mapping screen does:
+/// nothing when every value fits, else the reason (prefixed when no value ever converts).
+pub fn fit_warning(field: &Field, property: &Property) -> Option<String> {
+    match fit(field, property) {
+        Fit::Fits => None,
+        Fit::Sometimes(reason) => Some(reason),
+        Fit::Never(reason) => Some(format!("these types look incompatible: {reason}")),
+    }
+}
+
+/// What the live portal refuses in a file: its rows (`file_problems`) and its pull rules (a
+/// property it lacks, an option or an owner it has no such thing for, …), each in words naming
+/// where it is. The one check a mapping file and a configuration file both get.
+pub fn portal_problems(
+    properties: &[Property],
+    owners: &OwnerDirectory,
+    mappings: &[Mapping],
+    rules: Option<&PullRules>,
+) -> Vec<String> {
+    let mut problems = file_problems(properties, mappings);
+    if let Some(rules) = rules
+        && let Err(refused) = pull_rules::check(rules, properties, owners)
+    {
+        problems.extend(refused.into_iter().map(|problem| match problem.condition {
+            Some(i) => format!("the pull rules' condition {}: {}", i + 1, problem.message),
+            None => format!("the pull rules: {}", problem.message),
+        }));
+    }
+    problems
+}
+
+/// Asks the live portal what it refuses in a file (`portal_problems`): its properties, and its
+/// owners when a pull rule names one.
+pub async fn ask_portal(
+    client: &HubSpotClient,
+    mappings: &[Mapping],
+    rules: Option<&PullRules>,
+) -> Result<Vec<String>, ClientError> {
+    let properties = client.properties().await?;
+    let names_an_owner = rules.is_some_and(|r| r.conditions.iter().any(|c| c.property == pull_rules::OWNER));
+    let owners = if names_an_owner {
+        OwnerDirectory::new(client.owners(false).await?, client.owners(true).await?)
+    } else {
+        OwnerDirectory::default()
+    };
+    Ok(portal_problems(&properties, &owners, mappings, rules))
 }
 
 /// The rows of a mapping file the live portal refuses (unknown or read-only properties), in

@@ -248,6 +248,13 @@ fn plan_lead(
 
     let mut changes = Vec::new();
     let mut problems: Vec<String> = Vec::new();
+    // A create sends the lead's email, which HubSpot checks (INVALID_EMAIL); an update never
+    // does. A store holds no such address now, but may from before it checked as HubSpot does.
+    if contact.is_none()
+        && let Err(problem) = hubsync_email::check(&lead.email)
+    {
+        problems.push(format!("email: HubSpot refuses this address: {problem}; correct the lead's email"));
+    }
     for mapping in inputs.mappings {
         let Some(value) = lead.value(&mapping.field_key).filter(|v| !v.is_empty()) else {
             // An empty lead value is never pushed: a blank in the store doesn't wipe HubSpot.

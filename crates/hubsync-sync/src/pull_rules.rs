@@ -114,6 +114,12 @@ impl Condition {
         }
         let operator = Operator::parse(op).ok_or_else(|| format!("{op:?} is not an operator: {SYNTAX}"))?;
         let rest = rest.trim();
+        let is_list = matches!(operator, Operator::OneOf | Operator::Between);
+        // A list's parentheses are its syntax: one never closed (or never opened) is a typo to
+        // point at, not a value that starts with "(".
+        if is_list && rest.matches('(').count() != rest.matches(')').count() {
+            return Err(format!("{text:?}: the parentheses in {rest:?} don't pair up; write a list as {op} (a, b)"));
+        }
         let rest = rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')).unwrap_or(rest);
         let values: Vec<String> = match operator {
             // Anything after `known` is a mistake the count check below reports.
@@ -388,6 +394,12 @@ fn compile_condition(condition: &Condition, properties: &[Property], owners: &Ow
             .collect::<Result<Vec<_>, _>>()?;
         (property.name.clone(), values)
     };
+    if condition.operator == Operator::Between && bounds_reversed(&values) {
+        let (low, high) = (&condition.values[0], &condition.values[1]);
+        return Err(format!(
+            "{name} between takes the lower bound first: {low} is more than {high}; write between ({high}, {low})"
+        ));
+    }
     let filter = |operator: &str| json!({ "propertyName": property_name, "operator": operator });
     let mut out = match condition.operator {
         Operator::Equals => filter("EQ"),
@@ -412,6 +424,15 @@ fn compile_condition(condition: &Condition, properties: &[Property], owners: &Ow
         _ => out["value"] = json!(values[0]),
     }
     Ok(out)
+}
+
+/// Whether a `between`'s two values, as search compares them (numbers, or dates as epoch
+/// milliseconds), come high first: HubSpot would then match nothing.
+fn bounds_reversed(values: &[String]) -> bool {
+    match values {
+        [low, high] => matches!((low.parse::<f64>(), high.parse::<f64>()), (Ok(low), Ok(high)) if low > high),
+        _ => false,
+    }
 }
 
 /// A condition's value in the form HubSpot's search compares for the property's type.
@@ -492,6 +513,37 @@ mod tests {
         assert_eq!(Condition::parse("city  =\t Paris"), Condition::parse("city = Paris"));
         assert_eq!(Condition::parse(" Lead_Score \t between  (1, 5) ").unwrap().values, ["1", "5"]);
         assert!(Condition::parse("   ").unwrap_err().contains("not a condition"));
+    }
+
+    #[test]
+    fn a_list_opened_with_a_parenthesis_must_close_it() {
+        for unclosed in ["city in (a,b", "score between (1, 5", "city in a,b)", "city in ((a,b)"] {
+            let error = Condition::parse(unclosed).unwrap_err();
+            assert!(error.contains("parenthes"), "{unclosed}: {error}");
+        }
+        assert_eq!(Condition::parse("city in (a, b)").unwrap().values, ["a", "b"]);
+        assert_eq!(Condition::parse("city in a, b").unwrap().values, ["a", "b"], "no parentheses is fine");
+        assert_eq!(Condition::parse("company = (untitled").unwrap().values, ["(untitled"], "a value, not a list");
+    }
+
+    #[test]
+    fn between_takes_its_lower_bound_first() {
+        let between = |property: &str, low: &str, high: &str| PullRules {
+            conditions: vec![Condition {
+                property: property.into(),
+                operator: Operator::Between,
+                values: vec![low.into(), high.into()],
+            }],
+            ..PullRules::default()
+        };
+        let owners = OwnerDirectory::default();
+        let problems = check(&between("score", "9", "5"), &properties(), &owners).unwrap_err();
+        assert_eq!(problems[0].condition, Some(0));
+        assert!(problems[0].message.contains("the lower bound first: 9 is more than 5"), "{problems:?}");
+        let problems = check(&between("closedate", "2026-06-01", "2026-05-01"), &properties(), &owners).unwrap_err();
+        assert!(problems[0].message.contains("the lower bound first"), "{problems:?}");
+        assert!(check(&between("score", "5", "5"), &properties(), &owners).is_ok(), "bounds are inclusive");
+        assert!(check(&between("score", "-10", "2.5"), &properties(), &owners).is_ok());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use anyhow::Context as _;
 use hubsync_store::{Mapping, MappingFile, MappingImportPlan};
+use hubsync_sync::PullRules;
 use hubsync_sync::mapping_check::{self, PropertyRefusal};
 use serde::Serialize;
 
@@ -24,6 +25,9 @@ pub struct MappingSet {
     /// Why it could not be checked (not connected, portal unreachable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
+    /// Which of the field's values the property can't take, when not all (`convert::fit`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fit: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -80,18 +84,7 @@ pub struct MappingImported {
 async fn import(ctx: &mut Context, args: MappingImportArgs) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
     let file = MappingFile::parse(&text)?;
-    // The live portal refuses unknown and read-only properties; offline they are checked when a sync runs.
-    let properties = match ctx.interactive_client() {
-        Ok(client) => client.properties().await.map_err(|error| CliError::from(&error).message),
-        Err(error) => Err(error.message),
-    };
-    let (problems, warning) = match properties {
-        Ok(properties) => (mapping_check::file_problems(&properties, &file.mappings), None),
-        Err(why) => (Vec::new(), Some(format!("the properties were not checked in HubSpot: {why}"))),
-    };
-    if let Some(warning) = &warning {
-        warn(ctx.json, warning);
-    }
+    let (problems, warning) = portal_problems(ctx, &file.mappings, None).await;
     let plan = if args.preview {
         ctx.store.plan_mapping_import(&file, problems)?
     } else {
@@ -105,6 +98,31 @@ async fn import(ctx: &mut Context, args: MappingImportArgs) -> anyhow::Result<()
         warning,
     };
     emit(ctx.json, &report, render_import)
+}
+
+/// What the connected portal refuses in a file's rows and pull rules (the core's check, the
+/// same for a mapping file and a configuration file). Offline (not connected, the portal
+/// unreachable or refusing) nothing is refused and a warning, also printed, says the file was
+/// not checked: the rows are checked again when a sync runs.
+pub(crate) async fn portal_problems(
+    ctx: &Context,
+    mappings: &[Mapping],
+    rules: Option<&PullRules>,
+) -> (Vec<String>, Option<String>) {
+    let asked = match ctx.interactive_client() {
+        Ok(client) => {
+            mapping_check::ask_portal(&client, mappings, rules).await.map_err(|error| CliError::from(&error).message)
+        }
+        Err(error) => Err(error.message),
+    };
+    match asked {
+        Ok(problems) => (problems, None),
+        Err(why) => {
+            let warning = format!("the file was not checked in HubSpot: {why}");
+            warn(ctx.json, &warning);
+            (Vec::new(), Some(warning))
+        }
+    }
 }
 
 fn render_import(report: &MappingImported) -> String {
@@ -128,23 +146,35 @@ fn render_import(report: &MappingImported) -> String {
 
 async fn set(ctx: &mut Context, args: MappingSetArgs) -> anyhow::Result<()> {
     let worth_checking = mapping_check::worth_checking(&ctx.store, &args.lead_field)?;
-    let warning = if worth_checking { check_property(ctx, &args.property).await? } else { None };
+    let (warning, property) = if worth_checking { check_property(ctx, &args.property).await? } else { (None, None) };
     if let Some(warning) = &warning {
         warn(ctx.json, warning);
     }
+    // As the app's mapping screen does: a pair whose values don't all fit is saved, and said.
+    let fit = match (property, ctx.store.field(&args.lead_field)?) {
+        (Some(property), Some(field)) => mapping_check::fit_warning(&field, &property),
+        _ => None,
+    };
+    if let Some(fit) = &fit {
+        warn(ctx.json, fit);
+    }
     let mapping = ctx.store.set_mapping(&args.lead_field, &args.property, args.rule.map(Into::into))?;
-    let report = MappingSet { mapping, checked_in_hubspot: worth_checking && warning.is_none(), warning };
+    let report = MappingSet { mapping, checked_in_hubspot: worth_checking && warning.is_none(), warning, fit };
     emit(ctx.json, &report, |r| {
         let m = &r.mapping;
         format!("{} → {} ({}).", m.field_key, m.property, m.write_rule.as_str())
     })
 }
 
-/// When connected, the property must exist in HubSpot and be writable (the core's check).
-/// Offline (not connected, no token, the portal unreachable or refusing), the mapping is still
-/// saved: the answer is a warning saying why it could not be checked.
-async fn check_property(ctx: &Context, name: &str) -> anyhow::Result<Option<String>> {
-    let unchecked = |why: String| Ok(Some(mapping_check::unchecked_warning(name, &why)));
+/// When connected, the property must exist in HubSpot and be writable (the core's check); its
+/// definition comes back. Offline (not connected, no token, the portal unreachable or
+/// refusing), the mapping is still saved: the answer is a warning saying why it could not be
+/// checked.
+async fn check_property(
+    ctx: &Context,
+    name: &str,
+) -> anyhow::Result<(Option<String>, Option<hubsync_hubspot::Property>)> {
+    let unchecked = |why: String| Ok((Some(mapping_check::unchecked_warning(name, &why)), None));
     let client = match ctx.interactive_client() {
         Ok(client) => client,
         Err(error) => return unchecked(error.message),
@@ -154,7 +184,7 @@ async fn check_property(ctx: &Context, name: &str) -> anyhow::Result<Option<Stri
         Err(error) => return unchecked(CliError::from(&error).message),
     };
     match mapping_check::check_property(&properties, name) {
-        Ok(_) => Ok(None),
+        Ok(property) => Ok((None, Some(property.clone()))),
         Err(refusal @ PropertyRefusal::Unknown(_)) => Err(CliError::new(refusal.code(), refusal.to_string())
             .with_hint("use the property's internal name, as HubSpot's property settings show it")
             .into()),

@@ -94,7 +94,7 @@ pub fn finish(ctx: &Context, run: Run) -> anyhow::Result<()> {
         if !r.failed.is_empty() {
             let mut table = Table::new(&["EMAIL", "CONTACT", "ERROR"]);
             for item in &r.failed {
-                table.row(vec![
+                table.row_ending_in_reason(vec![
                     item.email.clone(),
                     item.contact_id.clone().unwrap_or_default(),
                     item.error.clone().unwrap_or_default(),
@@ -253,7 +253,10 @@ fn preview_text(report: &PreviewReport<'_>, connection: &Portal) -> anyhow::Resu
                 (String::new(), String::new(), String::new())
             };
             *first = false;
-            table.row(vec![email, action, contact, property, before, after]);
+            // A reason or a note stands where a new value would: it is shown whole.
+            let is_reason = property == "!" || property == "note";
+            let cells = vec![email, action, contact, property, before, after];
+            if is_reason { table.row_ending_in_reason(cells) } else { table.row(cells) }
         };
         for change in &item.changes {
             let after = match (&change.after, change.kept) {

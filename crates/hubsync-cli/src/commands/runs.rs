@@ -202,14 +202,16 @@ fn detail_text(detail: &RunDetail) -> String {
             .collect();
         what.extend(item.reasons.iter().cloned());
         what.extend(item.error.iter().cloned());
-        table.row(vec![
+        let has_reason = !item.reasons.is_empty() || item.error.is_some();
+        let cells = vec![
             item.seq.to_string(),
             item.email.clone(),
             item.action.as_str().into(),
             item.outcome.map(|o| o.as_str()).unwrap_or("pending").into(),
             item.contact_id.clone().unwrap_or_default(),
             what.join("; "),
-        ]);
+        ];
+        if has_reason { table.row_ending_in_reason(cells) } else { table.row(cells) }
     }
     out.push('\n');
     out.push_str(&table.render());

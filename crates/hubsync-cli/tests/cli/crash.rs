@@ -216,7 +216,7 @@ fn push_trial(rng: &mut ChaCha8Rng) -> String {
     let existing = rng.random_range(0..=leads / 2);
     let latency = Duration::from_millis(rng.random_range(100..=300));
     let concurrency = rng.random_range(1..=3).to_string();
-    let email = |i: usize| format!("crash{i}@push.example");
+    let email = |i: usize| format!("crash{i}@push.example.com");
     let intended: Vec<(String, String)> =
         (0..leads).map(|i| (email(i), format!("Pushed {i} {}", rng.random_range(0..1_000_000)))).collect();
 
@@ -247,7 +247,7 @@ fn push_trial(rng: &mut ChaCha8Rng) -> String {
     // The sandbox: one contact per lead, each with the value the lead holds, and exactly the
     // missing ones created (a create sent twice would be a second contact or a second create).
     let mut contacts = portal.contacts(); // fails on an email held twice
-    contacts.retain(|email, _| email.ends_with("@push.example"));
+    contacts.retain(|email, _| email.ends_with("@push.example.com"));
     assert_eq!(contacts.len(), leads, "no contact duplicated or lost; {context}");
     for (email, company) in &intended {
         assert_eq!(contacts[email]["properties"]["company"], company.as_str(), "{email}; {context}");
@@ -289,7 +289,7 @@ fn comparable(leads: Vec<Lead>) -> Comparable {
 fn pull_trial(rng: &mut ChaCha8Rng) -> String {
     let contacts = rng.random_range(200..=1_300);
     let latency = Duration::from_millis(rng.random_range(100..=200));
-    let email = |i: usize| format!("crash{i}@pull.example");
+    let email = |i: usize| format!("crash{i}@pull.example.com");
     let portal_contacts: Vec<Value> = (0..contacts)
         .map(|i| {
             // One in thirty has no email: skipped, never a lead.
@@ -307,7 +307,7 @@ fn pull_trial(rng: &mut ChaCha8Rng) -> String {
         }
     }
     for i in 0..rng.random_range(0..50) {
-        known.push((format!("local{i}@pull.example"), "Only here".to_string()));
+        known.push((format!("local{i}@pull.example.com"), "Only here".to_string()));
     }
 
     let portal = Portal::start();
@@ -365,7 +365,7 @@ fn pull_trial(rng: &mut ChaCha8Rng) -> String {
     let linked: HashMap<&str, &str> =
         actual.iter().filter_map(|(email, (id, _, _))| Some((email.as_str(), id.as_deref()?))).collect();
     let mut in_portal = portal.contacts();
-    in_portal.retain(|email, _| email.ends_with("@pull.example"));
+    in_portal.retain(|email, _| email.ends_with("@pull.example.com"));
     for (email, contact) in &in_portal {
         assert_eq!(linked.get(email.as_str()).copied(), contact["id"].as_str(), "{email} linked; {context}");
     }

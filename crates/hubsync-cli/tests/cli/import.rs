@@ -342,7 +342,7 @@ fn skip_bad_rows_imports_the_rest_and_writes_the_bad_rows_as_they_were() {
         written,
         "\u{feff}row;error;Email;First Name;Score;Notes\r\n\
          3;\"score: \"\"many\"\" is not a number (digits, an optional - and one decimal point)\";bad@example.com;\"'=HYPERLINK(\"\"http://x\"\")\";many;\"two\r\nlines\"\r\n\
-         6;\"\"\"not-an-email\"\" is not a valid email address\";not-an-email;'@me;3;'+1+1\r\n",
+         6;\"\"\"not-an-email\"\" is not an email address HubSpot accepts: it has no @\";not-an-email;'@me;3;'+1+1\r\n",
         "the bad rows only, in the input's layout, formula-looking cells escaped"
     );
 

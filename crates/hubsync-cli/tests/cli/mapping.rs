@@ -144,3 +144,111 @@ fn the_mapping_moves_between_stores_as_a_file() {
     assert!(message.contains("HubSpot has no contact property \"no_such_property\""), "{message}");
     assert_eq!(to.json(&["mapping", "list"]), from.json(&["mapping", "list"]), "nothing changed");
 }
+
+/// A configuration file naming properties the portal lacks or can't write, and pull-rule values
+/// it has no such thing for.
+fn config_the_portal_refuses() -> serde_json::Value {
+    json!({
+        "version": 1,
+        "fields": [],
+        "mappings": [
+            { "field_key": "email", "property": "email", "write_rule": "overwrite" },
+            { "field_key": "city", "property": "no_such_property", "write_rule": "overwrite" },
+            { "field_key": "country", "property": "hs_object_id", "write_rule": "overwrite" }
+        ],
+        "pushRules": { "update": true, "create": true },
+        "pullRules": { "conditions": [
+            { "property": "lifecyclestage", "operator": "equals", "values": ["vip"] },
+            { "property": "owner", "operator": "equals", "values": ["nobody@example.com"] }
+        ] }
+    })
+}
+
+#[test]
+fn config_import_runs_the_portals_checks_and_is_refused_whole() {
+    let portal = Portal::start();
+    let hub = Hub::new();
+    hub.connect(&portal);
+    hub.run(&["mapping", "set", "company", "company"]).ok();
+    let file = hub.dir().join("config.json");
+    std::fs::write(&file, config_the_portal_refuses().to_string()).unwrap();
+    let (mapping, push, pull) =
+        (hub.json(&["mapping", "list"]), hub.json(&["rules", "push"]), hub.json(&["rules", "pull"]));
+
+    let error = hub.json_error(&["config", "import", file.to_str().unwrap()]);
+    assert_eq!(error["code"], "invalid_config", "{error}");
+    let message = error["message"].as_str().unwrap();
+    for expected in [
+        "the row city → no_such_property: HubSpot has no contact property \"no_such_property\"",
+        "the row country → hs_object_id: the HubSpot property hs_object_id",
+        "\"vip\" is not one of lifecyclestage's options",
+        "no HubSpot owner has the email nobody@example.com",
+    ] {
+        assert!(message.contains(expected), "{expected}: {message}");
+    }
+    assert_eq!(hub.json(&["mapping", "list"]), mapping, "nothing changed");
+    assert_eq!(hub.json(&["rules", "push"]), push);
+    assert_eq!(hub.json(&["rules", "pull"]), pull);
+
+    // Offline it goes in as a mapping file does offline: the store's checks, and a warning.
+    let offline = Hub::new();
+    let run = offline.run(&["config", "import", file.to_str().unwrap()]).ok();
+    assert!(run.stderr.starts_with("warning: ") && run.stderr.contains("not checked in HubSpot"), "{run:?}");
+    let rows = offline.json(&["mapping", "list"])["mappings"].as_array().unwrap().len();
+    assert_eq!(rows, 3);
+}
+
+#[test]
+fn configuration_and_mapping_files_may_start_with_a_byte_order_mark() {
+    let source = Hub::new();
+    source.run(&["mapping", "set", "company", "company"]).ok();
+    let with_mark = |name: &str, args: &[&str]| {
+        let file = source.dir().join(name);
+        let path = file.to_str().unwrap().to_string();
+        let mut export = args.to_vec();
+        export.extend(["export", path.as_str()]);
+        source.run(&export).ok();
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(&file, format!("\u{feff}{text}")).unwrap();
+        path
+    };
+    let config = with_mark("config.json", &["config"]);
+    let mapping = with_mark("mapping.json", &["mapping"]);
+
+    let target = Hub::new();
+    target.json(&["config", "import", &config]);
+    assert_eq!(target.json(&["mapping", "list"]), source.json(&["mapping", "list"]));
+    let other = Hub::new();
+    other.json(&["mapping", "import", &mapping]);
+    assert_eq!(other.json(&["mapping", "list"]), source.json(&["mapping", "list"]));
+}
+
+#[test]
+fn exports_create_the_folder_they_are_written_to_as_runs_export_does() {
+    let hub = Hub::new();
+    for (args, name) in [(["config", "export"], "config.json"), (["mapping", "export"], "mapping.json")] {
+        let file = hub.dir().join("not").join("there").join(name);
+        hub.json(&[args[0], args[1], file.to_str().unwrap()]);
+        assert!(file.is_file(), "{}", file.display());
+    }
+}
+
+#[test]
+fn mapping_set_warns_when_a_fields_values_only_sometimes_fit_as_the_app_does() {
+    let portal = Portal::start();
+    let hub = Hub::new();
+    hub.connect(&portal);
+    // Company is text; createdate a date and time: only text that reads as one is sent.
+    let run = hub.run(&["mapping", "set", "company", "createdate"]).ok();
+    assert!(run.stderr.contains("warning: only text values that read as a date and time are sent"), "{run:?}");
+    let set = hub.json(&["mapping", "set", "company", "createdate"]);
+    assert_eq!(set["fit"], "only text values that read as a date and time are sent", "{set}");
+    hub.run(&["fields", "add", "signed", "--type", "boolean"]).ok();
+    let run = hub.run(&["mapping", "set", "signed", "annualrevenue"]).ok();
+    assert!(
+        run.stderr.contains("warning: these types look incompatible: a boolean field can't fill a number property"),
+        "{run:?}"
+    );
+    // A fitting pair says nothing.
+    assert!(hub.run(&["mapping", "set", "city", "city"]).ok().stderr.is_empty());
+}

@@ -386,3 +386,21 @@ fn a_push_with_nothing_to_write_says_so_instead_of_suggesting_itself() {
     let preview = hub.run(&["push", "--preview"]).ok();
     assert!(preview.stdout.contains("`hubsync push --yes` runs it for real"), "{preview:?}");
 }
+
+#[test]
+fn invalid_reasons_are_shown_whole_in_the_preview_and_the_run() {
+    let portal = Portal::start();
+    let hub = Hub::new();
+    hub.connect(&portal);
+    hub.run(&["mapping", "set", "company", "createdate"]).ok();
+    hub.run(&["rules", "push", "--create", "on"]).ok();
+    hub.run(&["leads", "add", "--email", "ann@example.com", "--set", "company=Acme Robotics International"]).ok();
+    let preview = hub.json(&["push", "--preview"]);
+    let reason = preview["items"][0]["reasons"][0].as_str().unwrap().to_string();
+    assert!(reason.chars().count() > 60, "{reason}");
+    let text = hub.run(&["push", "--preview"]).ok().stdout;
+    assert!(text.contains(&reason), "the whole reason: {text}");
+    let run_id = preview["runId"].to_string();
+    let shown = hub.run(&["runs", "show", &run_id]).ok().stdout;
+    assert!(shown.contains(&reason), "the whole reason: {shown}");
+}

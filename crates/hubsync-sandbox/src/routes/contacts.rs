@@ -429,7 +429,7 @@ async fn batch_upsert(State(app): State<AppState>, Extension(who): Extension<Pri
             return Err(ApiError::Validation("Invalid input JSON: \"properties\" must be an object".into()));
         }
         let key = id_text(i.id.as_ref().unwrap_or(&Value::Null))?;
-        if !crate::properties::is_valid_email(&key) {
+        if !hubsync_email::is_valid(&key) {
             return Err(ApiError::PropertyValues {
                 portal_id: app.portal().info.portal_id,
                 errors: vec![crate::properties::PropertyValueError::new(

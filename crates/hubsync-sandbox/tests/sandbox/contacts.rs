@@ -101,23 +101,23 @@ async fn emails_are_unique_across_primary_and_additional_case_insensitively() {
     let portal = start_with(0, |c| {
         c.fixture = Some(
             hubsync_sandbox::Fixture::from_json(
-                r#"{"contacts":[{"id":"5001","properties":{"email":"ann@example.com","hs_additional_emails":"ann.b@home.example;ab@old.example"}}]}"#,
+                r#"{"contacts":[{"id":"5001","properties":{"email":"ann@example.com","hs_additional_emails":"ann.b@home.example.com;ab@old.example.com"}}]}"#,
             )
             .unwrap(),
         )
     })
     .await;
-    for taken in ["ANN@example.com", "Ann.B@Home.Example", "ab@old.example"] {
+    for taken in ["ANN@example.com", "Ann.B@Home.Example.com", "ab@old.example.com"] {
         let reply = portal.post("/crm/v3/objects/contacts", json!({ "properties": { "email": taken } })).await;
         assert_error(&reply, 409, "CONFLICT");
         assert_eq!(reply.body["message"], "Contact already exists. Existing ID: 5001");
     }
     // An additional email also finds its contact.
-    let found = portal.get("/crm/v3/objects/contacts/AB@old.example?idProperty=email").await;
+    let found = portal.get("/crm/v3/objects/contacts/AB@old.example.com?idProperty=email").await;
     assert_eq!(found.body["id"], "5001");
     // hs_additional_emails is read-only through the API.
     let reply = portal
-        .patch("/crm/v3/objects/contacts/5001", json!({ "properties": { "hs_additional_emails": "x@y.example" } }))
+        .patch("/crm/v3/objects/contacts/5001", json!({ "properties": { "hs_additional_emails": "x@y.example.com" } }))
         .await;
     assert_error(&reply, 400, "VALIDATION_ERROR");
     assert!(reply.text.contains("READ_ONLY_VALUE"));
@@ -137,6 +137,17 @@ async fn create_returns_201_with_system_properties_and_contacts_without_email_ar
     assert_error(&bad, 400, "VALIDATION_ERROR");
     assert!(bad.body["message"].as_str().unwrap().starts_with("Property values were not valid: ["));
     assert!(bad.text.contains("INVALID_EMAIL"));
+    // HubSpot's rule (the one the lead store checks): RFC 2822, no quoted local part, a
+    // top-level domain IANA lists.
+    for refused in ["a.@x.com", "x..y@x.com", "q@-bad.x.com", "z@x.c", "tb.tb@yahoo.comtttt", "ann@acme.test"] {
+        let reply = portal.post("/crm/v3/objects/contacts", json!({ "properties": { "email": refused } })).await;
+        assert_error(&reply, 400, "VALIDATION_ERROR");
+        assert!(reply.text.contains("INVALID_EMAIL"), "{refused}: {}", reply.text);
+    }
+    for taken in ["x@test.design", "user@email.삼성", "ann+tag@sub.example.co.uk"] {
+        let reply = portal.create_contact(json!({ "email": taken })).await;
+        assert_eq!(reply.prop("email"), taken);
+    }
 
     let broken = portal
         .http

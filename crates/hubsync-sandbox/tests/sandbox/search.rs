@@ -6,10 +6,10 @@ use crate::support::{Portal, assert_error, start, start_with};
 
 async fn people(portal: &Portal) {
     let rows = [
-        json!({ "email": "ann@alpha.example", "firstname": "Ann", "lastname": "Lee", "lead_score": "10", "lifecyclestage": "lead", "renewal_date": "2026-01-15", "product_interests": "analytics;security", "company": "Alpha Works" }),
-        json!({ "email": "Bob@Beta.example", "firstname": "Bob", "lastname": "Stone", "lead_score": "55", "lifecyclestage": "customer", "renewal_date": "2026-03-01", "product_interests": "reporting", "company": "Beta Labs" }),
-        json!({ "email": "cy@gamma.example", "firstname": "Cy", "lastname": "Lee", "lead_score": "90", "lifecyclestage": "customer", "company": "Gamma" }),
-        json!({ "email": "di@alpha.example", "firstname": "Di", "lastname": "Park", "lifecyclestage": "subscriber" }),
+        json!({ "email": "ann@alpha.example.com", "firstname": "Ann", "lastname": "Lee", "lead_score": "10", "lifecyclestage": "lead", "renewal_date": "2026-01-15", "product_interests": "analytics;security", "company": "Alpha Works" }),
+        json!({ "email": "Bob@Beta.example.com", "firstname": "Bob", "lastname": "Stone", "lead_score": "55", "lifecyclestage": "customer", "renewal_date": "2026-03-01", "product_interests": "reporting", "company": "Beta Labs" }),
+        json!({ "email": "cy@gamma.example.com", "firstname": "Cy", "lastname": "Lee", "lead_score": "90", "lifecyclestage": "customer", "company": "Gamma" }),
+        json!({ "email": "di@alpha.example.com", "firstname": "Di", "lastname": "Park", "lifecyclestage": "subscriber" }),
     ];
     for row in rows {
         portal.create_contact(row).await;
@@ -40,45 +40,48 @@ async fn every_operator_matches_as_hubspot_documents() {
     let portal = start(0).await;
     people(&portal).await;
     let cases: Vec<(Value, Vec<&str>)> = vec![
-        (filter("lastname", "EQ", json!({ "value": "LEE" })), vec!["ann@alpha.example", "cy@gamma.example"]),
-        (filter("lastname", "NEQ", json!({ "value": "lee" })), vec!["bob@beta.example", "di@alpha.example"]),
-        (filter("lead_score", "LT", json!({ "value": "55" })), vec!["ann@alpha.example"]),
-        (filter("lead_score", "LTE", json!({ "value": "55" })), vec!["ann@alpha.example", "bob@beta.example"]),
-        (filter("lead_score", "GT", json!({ "value": "55" })), vec!["cy@gamma.example"]),
+        (filter("lastname", "EQ", json!({ "value": "LEE" })), vec!["ann@alpha.example.com", "cy@gamma.example.com"]),
+        (filter("lastname", "NEQ", json!({ "value": "lee" })), vec!["bob@beta.example.com", "di@alpha.example.com"]),
+        (filter("lead_score", "LT", json!({ "value": "55" })), vec!["ann@alpha.example.com"]),
+        (filter("lead_score", "LTE", json!({ "value": "55" })), vec!["ann@alpha.example.com", "bob@beta.example.com"]),
+        (filter("lead_score", "GT", json!({ "value": "55" })), vec!["cy@gamma.example.com"]),
         (
             filter("lead_score", "GTE", json!({ "value": "9" })),
-            vec!["ann@alpha.example", "bob@beta.example", "cy@gamma.example"],
+            vec!["ann@alpha.example.com", "bob@beta.example.com", "cy@gamma.example.com"],
         ),
         (
             filter("lead_score", "BETWEEN", json!({ "value": "10", "highValue": "55" })),
-            vec!["ann@alpha.example", "bob@beta.example"],
+            vec!["ann@alpha.example.com", "bob@beta.example.com"],
         ),
-        (filter("renewal_date", "GTE", json!({ "value": "1769904000000" })), vec!["bob@beta.example"]),
+        (filter("renewal_date", "GTE", json!({ "value": "1769904000000" })), vec!["bob@beta.example.com"]),
         (
             filter("lifecyclestage", "IN", json!({ "values": ["customer", "subscriber"] })),
-            vec!["bob@beta.example", "cy@gamma.example", "di@alpha.example"],
+            vec!["bob@beta.example.com", "cy@gamma.example.com", "di@alpha.example.com"],
         ),
         (
             filter("lifecyclestage", "NOT_IN", json!({ "values": ["customer"] })),
-            vec!["ann@alpha.example", "di@alpha.example"],
+            vec!["ann@alpha.example.com", "di@alpha.example.com"],
         ),
         // IN on strings wants lowercase values; an uppercase value matches nothing.
-        (filter("firstname", "IN", json!({ "values": ["ann", "bob"] })), vec!["ann@alpha.example", "bob@beta.example"]),
+        (
+            filter("firstname", "IN", json!({ "values": ["ann", "bob"] })),
+            vec!["ann@alpha.example.com", "bob@beta.example.com"],
+        ),
         (filter("firstname", "IN", json!({ "values": ["Ann"] })), vec![]),
         // Enumerations compare case-sensitively.
         (filter("lifecyclestage", "EQ", json!({ "value": "Customer" })), vec![]),
-        (filter("renewal_date", "HAS_PROPERTY", json!({})), vec!["ann@alpha.example", "bob@beta.example"]),
-        (filter("renewal_date", "NOT_HAS_PROPERTY", json!({})), vec!["cy@gamma.example", "di@alpha.example"]),
-        (filter("company", "CONTAINS_TOKEN", json!({ "value": "labs" })), vec!["bob@beta.example"]),
+        (filter("renewal_date", "HAS_PROPERTY", json!({})), vec!["ann@alpha.example.com", "bob@beta.example.com"]),
+        (filter("renewal_date", "NOT_HAS_PROPERTY", json!({})), vec!["cy@gamma.example.com", "di@alpha.example.com"]),
+        (filter("company", "CONTAINS_TOKEN", json!({ "value": "labs" })), vec!["bob@beta.example.com"]),
         (
-            filter("email", "CONTAINS_TOKEN", json!({ "value": "*@alpha.example" })),
-            vec!["ann@alpha.example", "di@alpha.example"],
+            filter("email", "CONTAINS_TOKEN", json!({ "value": "*@alpha.example.com" })),
+            vec!["ann@alpha.example.com", "di@alpha.example.com"],
         ),
         (
             filter("company", "NOT_CONTAINS_TOKEN", json!({ "value": "alpha" })),
-            vec!["bob@beta.example", "cy@gamma.example", "di@alpha.example"],
+            vec!["bob@beta.example.com", "cy@gamma.example.com", "di@alpha.example.com"],
         ),
-        (filter("product_interests", "EQ", json!({ "value": "security" })), vec!["ann@alpha.example"]),
+        (filter("product_interests", "EQ", json!({ "value": "security" })), vec!["ann@alpha.example.com"]),
     ];
     for (body, expected) in cases {
         assert_eq!(emails_for(&portal, body.clone()).await, expected, "{body}");
@@ -99,8 +102,8 @@ async fn filters_and_within_a_group_or_across_groups() {
         ],
         "properties": ["email"],
     });
-    assert_eq!(emails_for(&portal, body).await, ["cy@gamma.example", "di@alpha.example"]);
-    assert_eq!(emails_for(&portal, json!({ "query": "sto", "properties": ["email"] })).await, ["bob@beta.example"]);
+    assert_eq!(emails_for(&portal, body).await, ["cy@gamma.example.com", "di@alpha.example.com"]);
+    assert_eq!(emails_for(&portal, json!({ "query": "sto", "properties": ["email"] })).await, ["bob@beta.example.com"]);
 }
 
 #[tokio::test]

@@ -149,22 +149,39 @@ fn leads_keep_canonical_values_and_unique_emails() {
     let duplicate = store.add_lead("ann.lee@EXAMPLE.com", &[]).unwrap_err();
     assert!(matches!(duplicate, StoreError::DuplicateEmail { existing, .. } if existing == lead.id));
     assert_eq!(store.add_lead("not an email", &[]).unwrap_err().code(), "invalid_email");
+    // What HubSpot refuses with INVALID_EMAIL, the store refuses too, saying why.
+    for refused in ["a.@x.com", "x..y@x.com", "q@-bad.x.com", "z@x.c", "ann@example.test"] {
+        let error = store.add_lead(refused, &[]).unwrap_err();
+        assert_eq!(error.code(), "invalid_email", "{refused}");
+        assert!(
+            error.to_string().starts_with(&format!("{refused:?} is not an email address HubSpot accepts: ")),
+            "{error}"
+        );
+    }
+    assert!(
+        store
+            .add_lead("z@x.c", &[])
+            .unwrap_err()
+            .to_string()
+            .ends_with("\"c\" is not a top-level domain (HubSpot takes only those IANA lists, such as com or de)")
+    );
     assert_eq!(store.add_lead("b@example.com", &[("nope", "x")]).unwrap_err().code(), "unknown_field");
     let invalid = store.add_lead("b@example.com", &[("first_name", "Bo"), ("score", "1,000")]).unwrap_err();
     assert!(invalid.to_string().starts_with("score:"), "{invalid}");
     assert_eq!(store.lead_count().unwrap(), 1, "a refused lead leaves nothing behind");
 
     clock.advance(Duration::minutes(5));
-    let updated = store.update_lead(lead.id, &[("score", ""), ("city", "Oslo"), ("email", "ann@new.example")]).unwrap();
+    let updated =
+        store.update_lead(lead.id, &[("score", ""), ("city", "Oslo"), ("email", "ann@new.example.com")]).unwrap();
     assert_eq!(updated.value("score"), None, "an empty value clears");
     assert_eq!(updated.value("city"), Some("Oslo"));
-    assert_eq!(updated.email, "ann@new.example");
+    assert_eq!(updated.email, "ann@new.example.com");
     assert_eq!(updated.updated_at, clock.now());
-    assert_eq!(store.lead_by_email("ANN@new.example").unwrap().unwrap().id, lead.id);
+    assert_eq!(store.lead_by_email("ANN@new.example.COM").unwrap().unwrap().id, lead.id);
     assert!(store.lead_by_email("ann.lee@example.com").unwrap().is_none());
 
     let other = store.add_lead("bo@example.com", &[("first_name", "Bo")]).unwrap();
-    assert_eq!(store.update_lead(other.id, &[("email", "ANN@NEW.EXAMPLE")]).unwrap_err().code(), "duplicate_email");
+    assert_eq!(store.update_lead(other.id, &[("email", "ANN@NEW.EXAMPLE.COM")]).unwrap_err().code(), "duplicate_email");
     assert_eq!(store.update_lead(999, &[("city", "x")]).unwrap_err().code(), "lead_not_found");
 
     let all = store.leads().unwrap();

@@ -186,7 +186,7 @@ fn the_configuration_moves_to_another_store_whole_or_not_at_all() {
 
     let mut target = store();
     target.set_mapping("city", "city", None).unwrap();
-    target.import_config(&serde_json::from_str(&text).unwrap()).unwrap();
+    target.import_config(&hubsync_store::ConfigFile::parse(&text).unwrap(), Vec::new()).unwrap();
     assert_eq!(target.export_config().unwrap(), config, "the same configuration, the target's own mapping replaced");
     assert_eq!(target.field("tier").unwrap().unwrap().options, ["Gold", "Silver"]);
 
@@ -200,16 +200,24 @@ fn the_configuration_moves_to_another_store_whole_or_not_at_all() {
     let mut other = store();
     other.set_mapping("city", "city", None).unwrap();
     let before = other.export_config().unwrap();
-    assert!(matches!(other.import_config(&bad), Err(StoreError::PropertyAlreadyMapped { .. })));
+    let error = other.import_config(&bad, Vec::new()).unwrap_err();
+    assert!(
+        matches!(&error, StoreError::InvalidConfig(p) if p[0].contains("company is filled by two fields")),
+        "{error}"
+    );
     let mut clash = config.clone();
     clash.fields[0].kind = FieldType::Number;
     clash.fields[0].options.clear();
     other.add_field("tier", None, FieldType::Text, &[]).unwrap();
-    let error = other.import_config(&clash).unwrap_err();
+    let error = other.import_config(&clash, Vec::new()).unwrap_err();
     assert!(error.to_string().contains("the field tier is text here and number in the file"), "{error}");
     let mut newer = config.clone();
     newer.version = 99;
-    assert_eq!(other.import_config(&newer).unwrap_err().code(), "invalid_config");
+    assert_eq!(other.import_config(&newer, Vec::new()).unwrap_err().code(), "invalid_config");
+    // What the live portal refuses is reported with the file's own problems, and refuses it too.
+    let refused = vec!["the row city → nope: HubSpot has no contact property \"nope\"".to_string()];
+    let error = other.import_config(&config, refused).unwrap_err();
+    assert!(error.to_string().contains("HubSpot has no contact property \"nope\""), "{error}");
     let after = other.export_config().unwrap();
     assert_eq!(
         (after.mappings, after.push_rules, after.pull_rules),

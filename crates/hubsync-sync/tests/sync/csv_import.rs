@@ -377,3 +377,57 @@ fn the_errors_file_sits_beside_the_input() {
     assert_eq!(errors_path(Path::new("leads.tsv")), Path::new("leads.errors.tsv"));
     assert_eq!(errors_path(Path::new("dir/leads")), Path::new("dir/leads.errors.csv"));
 }
+
+#[test]
+fn a_quote_never_closed_is_an_error_on_the_row_that_opened_it() {
+    let files = Files::new();
+    // Row 3 opens a quote in its last cell and never closes it: read as it is, the rows after it
+    // are that cell's text and would be lost without a word.
+    let path = files.write(
+        "leads.csv",
+        b"email,score,company\n\
+          ann@example.com,1,Acme\n\
+          bo@example.com,2,\"Bo Co\n\
+          cy@example.com,3,Cy Co\n\
+          dee@example.com,4,Dee Co\n",
+    );
+    let mut store = store();
+    let error = import(&mut store, &path, &[], ImportOptions::default()).unwrap_err();
+    let CsvImportError::Store(StoreError::InvalidRows(errors)) = &error else { panic!("{error}") };
+    assert_eq!(rows_of(errors), [3]);
+    let message = &errors[0].message;
+    assert!(message.contains("opens a quote (\") on line 3 that is never closed"), "{message}");
+    assert_eq!(store.lead_count().unwrap(), 0, "nothing was written");
+
+    let (counts, summary) = import(&mut store, &path, &[], SKIP).unwrap();
+    assert_eq!((counts.rows, summary.added, rows_of(&summary.skipped)), (2, 1, vec![3]));
+    assert!(store.lead_by_email("bo@example.com").unwrap().is_none());
+
+    // The skipped row is written out as the file has it, with its error.
+    let mut out = Vec::new();
+    assert_eq!(write_skipped_rows(&path, &summary.skipped, &mut out).unwrap(), 1);
+    assert!(String::from_utf8(out).unwrap().contains("never closed"));
+}
+
+#[test]
+fn quotes_closed_at_the_end_of_the_file_or_inside_a_cell_are_fine() {
+    let files = Files::new();
+    for (name, bytes) in [
+        ("no-final-break.csv", &b"email,company\nann@example.com,\"Acme, Inc\""[..]),
+        ("crlf.csv", b"email,company\r\nann@example.com,\"Acme\r\nInc\"\r\n\r\n"),
+        ("inner-quote.csv", b"email,company\nann@example.com,5\" screen\n"),
+        ("doubled.csv", b"email,company\nann@example.com,\"Say \"\"hi\"\"\""),
+        ("bom.csv", b"\xef\xbb\xbf\"email\",company\nann@example.com,Acme"),
+    ] {
+        let path = files.write(name, bytes);
+        let mut store = store();
+        let (_, summary) =
+            import(&mut store, &path, &[], ImportOptions::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(summary.added, 1, "{name}");
+    }
+    // A header that opens a quote and never closes it is no header at all.
+    let path = files.write("header.csv", b"email,\"company\nann@example.com,Acme\n");
+    let error = CsvFile::open(&path).err().expect("refused");
+    assert_eq!(error.code(), "invalid_csv");
+    assert!(error.to_string().contains("never closed"), "{error}");
+}

@@ -94,7 +94,7 @@ fn import_checked(bytes: &[u8], bad_rows: BadRows) -> Result<(), TestCaseError> 
     let leads = store.leads().unwrap();
     prop_assert_eq!(leads.len(), summary.added);
     for lead in leads {
-        prop_assert!(canonical_email(&lead.email).is_some(), "stored email {:?}", lead.email);
+        prop_assert!(canonical_email(&lead.email).is_ok(), "stored email {:?}", lead.email);
         for (key, value) in &lead.values {
             let field = fields.iter().find(|f| &f.key == key).unwrap();
             prop_assert_eq!(field.canonical(value), Ok(Some(value.clone())), "{} = {:?}", key, value);

@@ -194,3 +194,25 @@ fn skip_reason_names_are_the_json_ones() {
         assert_eq!(serde_json::to_value(&reason).unwrap(), reason.as_str());
     }
 }
+
+#[test]
+fn a_lead_whose_email_hubspot_refuses_is_invalid_not_a_create() {
+    // Leads a store kept from before it checked emails as HubSpot does: a create would fail
+    // with INVALID_EMAIL, so the preview must not promise one.
+    let leads = [
+        lead(1, "a.@x.com", None, &[("city", "Oslo")]),
+        lead(2, "x..y@x.com", None, &[]),
+        lead(3, "q@-bad.x.com", None, &[]),
+        lead(4, "z@x.c", None, &[]),
+        lead(5, "fine@x.com", None, &[]),
+    ];
+    let plan = plan(&leads, &found(&[], &[]), BOTH, WriteRule::Overwrite);
+    for item in &plan.items[..4] {
+        let Action::Invalid { reasons } = &item.action else { panic!("{}: {:?}", item.email, item.action) };
+        assert!(reasons.iter().any(|r| r.starts_with("email: HubSpot refuses this address: ")), "{reasons:?}");
+    }
+    let Action::Invalid { reasons } = &plan.items[3].action else { unreachable!() };
+    assert!(reasons[0].contains("\"c\" is not a top-level domain"), "{reasons:?}");
+    assert_eq!(plan.items[4].action, Action::Create);
+    assert_eq!((plan.counts.create, plan.counts.invalid), (1, 4));
+}

@@ -27,8 +27,8 @@ async fn fixture() -> Fixture {
     {
         let mut store = workspace.store.lock().await;
         store.set_push_rules(Some(true), Some(true)).unwrap();
-        store.add_lead("Sync-A@example.test", &[]).unwrap();
-        store.add_lead("sync-b@example.test", &[]).unwrap();
+        store.add_lead("Sync-A@example.com", &[]).unwrap();
+        store.add_lead("sync-b@example.com", &[]).unwrap();
     }
     // A job's guard borrows the slot for as long as the job runs, as the managed state does.
     let jobs: &'static SyncJobs = Box::leak(Box::default());
@@ -85,7 +85,7 @@ async fn a_push_is_previewed_run_exported_and_undone() {
         assert!(second.folder.ends_with(&format!("hubsync-run-{}-20261124-120000-2", run.id)));
         assert_eq!((first.success_rows, first.error_rows), (2, 0));
         let success = std::fs::read_to_string(&first.success_file).unwrap();
-        assert!(success.contains("sync-b@example.test"), "{success}");
+        assert!(success.contains("sync-b@example.com"), "{success}");
         assert_eq!(hubsync_sync::failed_emails(&store, run.id).unwrap_err().code(), "no_failed_rows");
     }
 
