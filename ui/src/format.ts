@@ -75,6 +75,14 @@ const NEXT_STEPS: Partial<Record<string, string>> = {
   oauth_unreachable: "Check your internet connection and the base URL, then try again.",
   portal_not_found: "Refresh the list of portals and pick another one.",
   sandbox_stopped: "Restart Hubsync to start the built-in sandbox portal again.",
+  run_in_progress:
+    "Another Hubsync (a `hubsync` command, or this app in another window) is writing to this portal. Let it finish, or stop it there, then try again.",
+  lease_lost:
+    "Another Hubsync took this run over after this one stopped answering; it finishes the run. Check History for its outcome.",
+  wrong_portal:
+    "The token answers for another HubSpot portal: connect the portal again with its own token, or connect the other portal as a portal of its own.",
+  other_portal:
+    "Open History from the portal the run was made with (Connection → switch portal), or connect it again at its original address.",
 };
 
 /** What to do about an error with this code, when there is something obvious to do. */

@@ -380,14 +380,24 @@ impl Hub {
         self.run_with_stdin(&["connect", "--token", "-", "--base-url", &portal.base_url], Some(TOKEN)).ok()
     }
 
-    /// Every byte of the store's files (the database and its WAL and shared-memory files).
+    /// Every byte of the store's files (the database, its WAL and shared-memory files, and the
+    /// run leases' lock files in `hubsync.db.leases/`).
     pub fn store_bytes(&self) -> Vec<u8> {
+        fn read_all(path: &Path, bytes: &mut Vec<u8>) {
+            if path.is_dir() {
+                for entry in std::fs::read_dir(path).unwrap() {
+                    read_all(&entry.unwrap().path(), bytes);
+                }
+            } else {
+                bytes.extend(std::fs::read(path).unwrap());
+            }
+        }
         let mut bytes = Vec::new();
         for entry in std::fs::read_dir(self.dir.path()).unwrap() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().to_string();
             if name.starts_with("hubsync.db") && !name.ends_with(".token") {
-                bytes.extend(std::fs::read(&path).unwrap());
+                read_all(&path, &mut bytes);
             }
         }
         bytes
