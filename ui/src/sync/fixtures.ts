@@ -36,6 +36,7 @@ export function run(overrides: Partial<Run> = {}): Run {
     ended_at: "2026-11-20T10:00:03.500Z",
     stop_reason: null,
     counts: counts(),
+    base_url: "https://api.hubapi.com",
     ...overrides,
   };
 }

@@ -1,7 +1,7 @@
 //! `hubsync runs list | show RUN | resume RUN`: the history of previews and live runs, one run
 //! row by row, and finishing a live run that stopped early.
 
-use hubsync_store::{Run, RunItem, StoreError};
+use hubsync_store::{LeaseHolder, Run, RunItem, StoreError};
 use hubsync_sync::{PushOptions, resume_push};
 use serde::Serialize;
 
@@ -18,6 +18,8 @@ pub struct RunList {
 #[derive(Debug, Serialize)]
 pub struct RunDetail {
     pub run: Run,
+    /// The process writing the run now, if one is (the app, or another `hubsync`).
+    pub writer: Option<LeaseHolder>,
     pub items: Vec<RunItem>,
 }
 
@@ -29,8 +31,9 @@ pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> 
         }
         RunsCommand::Show(args) => {
             let run = ctx.store.run(args.run)?.ok_or(StoreError::RunNotFound(args.run))?;
+            let writer = ctx.store.run_writer(args.run)?;
             let items = ctx.store.run_items(args.run)?;
-            emit(ctx.json, &RunDetail { run, items }, detail_text)
+            emit(ctx.json, &RunDetail { run, writer, items }, detail_text)
         }
         RunsCommand::Export(args) => {
             let export = hubsync_sync::export_run(&ctx.store, args.run, &args.dir)?;
@@ -188,6 +191,18 @@ fn detail_text(detail: &RunDetail) -> String {
     lines.extend(settings_lines(&run.settings));
     if let Some(reason) = &run.stop_reason {
         lines.push(("stopped", reason.clone()));
+    }
+    if let Some(writer) = &detail.writer {
+        lines.push((
+            "written by",
+            format!(
+                "process {} on {}, since {} (last seen {})",
+                writer.pid,
+                writer.host,
+                writer.taken_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                writer.renewed_at.format("%H:%M:%S UTC")
+            ),
+        ));
     }
     let mut out = pairs(&lines);
     let mut table = Table::new(&["#", "EMAIL", "ACTION", "OUTCOME", "CONTACT", "CHANGES / REASON"]);

@@ -19,6 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 
 use crate::support::{Hub, Portal};
+use crate::trust;
 
 const DEFAULT_SEED: u64 = 20_261_124;
 /// Three pushes and three pulls: about half a minute on a CI machine.
@@ -67,6 +68,30 @@ fn live_pushes_and_pulls_killed_at_random_moments_resume_to_exactly_the_right_en
     }
     println!("crash trials: {} run, {} passed, seed {seed}", trials.len(), trials.len() - failed.len());
     assert!(failed.is_empty(), "crash trials {failed:?} failed (seed {seed}); each printed how to replay it");
+}
+
+/// The lease a killed writer leaves: its process is gone, so `runs resume` takes it over and
+/// finishes the run, each contact created once.
+#[test]
+fn a_push_killed_mid_batch_leaves_a_lease_that_runs_resume_takes_over() {
+    let (portal, hub) = trust::portal_with_new_leads();
+    let faults = json!({ "latencyMs": 800, "paths": ["/batch/upsert"] });
+    portal.control(reqwest::Method::PUT, "/faults", Some(faults));
+    let created_before = portal.counter("recordsCreated");
+    let upserts_before = trust::upserts(&portal);
+    let mut first = hub.start(&["push", "--yes", "--concurrency", "1"]);
+    trust::wait_for(&mut first, "a batch in flight", || trust::upserts(&portal) >= upserts_before + 2);
+    first.kill().unwrap(); // SIGKILL: no chance to give anything back
+    first.wait().unwrap();
+
+    let run = trust::live_push(&hub).expect("the killed push's run");
+    assert_eq!(run.status, RunStatus::Running, "the killed process never ended its run");
+    assert!(trust::open_store(&hub).run_writer(run.id).unwrap().is_none(), "its lease's holder is gone");
+    let resumed = hub.json(&["runs", "resume", &run.id.to_string()]);
+    assert_eq!(resumed["run"]["status"], "completed", "{resumed}");
+    assert_eq!(resumed["run"]["counts"]["created"], trust::LEADS as u64, "{resumed}");
+    assert_eq!(portal.counter("recordsCreated") - created_before, trust::LEADS as u64, "each contact created once");
+    assert_eq!(portal.contacts().keys().filter(|e| e.ends_with("@writers.example.com")).count(), trust::LEADS);
 }
 
 /// When a trial kills the running command.
