@@ -131,12 +131,12 @@ pub enum AuthError {
     #[error("connecting to HubSpot was cancelled")]
     Cancelled,
     #[error(
-        "cannot listen for HubSpot's answer: port(s) {} on 127.0.0.1 are in use by other programs. Close them, or \
-         choose another port that is registered on the HubSpot app as http://localhost:PORT/callback",
+        "cannot listen for HubSpot's answer: port(s) {} on this computer (127.0.0.1 or ::1) are in use by other \
+         programs. Close them, or choose another port that is registered on the HubSpot app as http://localhost:PORT/callback",
         ports_list(.ports)
     )]
     PortBusy { ports: Vec<u16> },
-    #[error("cannot listen for HubSpot's answer on 127.0.0.1:{port}: {detail}")]
+    #[error("cannot listen for HubSpot's answer on port {port} of this computer (127.0.0.1 and ::1): {detail}")]
     Listener { port: u16, detail: String },
     #[error("the HubSpot connection settings are not usable: {0}")]
     InvalidConfig(String),
