@@ -71,6 +71,8 @@ const NEXT_STEPS: Partial<Record<string, string>> = {
   oauth_port_busy: "Close the program using ports 42813–42815, then start again.",
   oauth_missing_scopes: "Add the missing scopes to your HubSpot app, then connect again.",
   oauth_unreachable: "Check your internet connection and the base URL, then try again.",
+  insecure_base_url:
+    "Use an https:// address (HubSpot's is https://api.hubapi.com); http:// only reaches a portal on this computer.",
   portal_not_found: "Refresh the list of portals and pick another one.",
   sandbox_stopped: "Restart Hubsync to start the built-in sandbox portal again.",
 };

@@ -21,7 +21,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
 
-use hubsync_hubspot::{Outcome, RetryDecision, RetryPolicy, Secret, with_causes};
+use hubsync_hubspot::{InsecureBaseUrl, Outcome, RetryDecision, RetryPolicy, Secret, check_base_url, with_causes};
 use oauth2::basic::{BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
 use oauth2::{
     AsyncHttpClient, AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
@@ -163,6 +163,9 @@ pub enum AuthError {
     TokenInfoFailed { message: String },
     #[error("HubSpot did not revoke the token: {message}")]
     RevokeFailed { message: String },
+    /// An endpoint would carry the client secret or a token in plain text.
+    #[error(transparent)]
+    InsecureBaseUrl(#[from] InsecureBaseUrl),
 }
 
 impl AuthError {
@@ -185,6 +188,7 @@ impl AuthError {
             AuthError::BadReply { .. } => "oauth_bad_reply",
             AuthError::TokenInfoFailed { .. } => "oauth_token_info_failed",
             AuthError::RevokeFailed { .. } => "oauth_revoke_failed",
+            AuthError::InsecureBaseUrl(_) => InsecureBaseUrl::CODE,
         }
     }
 }
@@ -413,6 +417,10 @@ impl fmt::Debug for HubSpotOAuth {
 
 impl HubSpotOAuth {
     pub fn new(app: OAuthApp, endpoints: Endpoints) -> Result<Self, AuthError> {
+        // The code, the client secret and every token go to these: https, or this computer.
+        for url in [&endpoints.authorize_url, &endpoints.token_url, &endpoints.api_base] {
+            check_base_url(url)?;
+        }
         let bad = |what: &str, e: &dyn fmt::Display| AuthError::InvalidConfig(format!("{what}: {e}"));
         let client = oauth2::Client::new(ClientId::new(app.client_id.clone()))
             .set_client_secret(ClientSecret::new(app.client_secret.expose().to_string()))

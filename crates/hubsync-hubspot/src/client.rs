@@ -13,6 +13,7 @@ use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::base_url::{InsecureBaseUrl, check_base_url};
 use crate::errors::ErrorBody;
 use crate::models::{AccountDetails, BatchOutcome, Owner, Page, Property, Record, Results};
 use crate::ratelimit::{PortalLimiter, RateLimitSettings};
@@ -114,6 +115,9 @@ pub enum ClientError {
     /// succeed until the admin connects the portal again, so none is sent.
     #[error("{message}")]
     ReconnectNeeded { message: String },
+    /// The portal's address would carry the token in plain text: no request was made.
+    #[error(transparent)]
+    InsecureBaseUrl(#[from] InsecureBaseUrl),
 }
 
 impl ClientError {
@@ -121,9 +125,10 @@ impl ClientError {
         match self {
             ClientError::Api { .. } | ClientError::DailyLimit | ClientError::Decode(_) => Sent::Yes,
             ClientError::Interrupted { .. } => Sent::Maybe,
-            ClientError::Unreachable { .. } | ClientError::BatchTooLarge(_) | ClientError::ReconnectNeeded { .. } => {
-                Sent::No
-            }
+            ClientError::Unreachable { .. }
+            | ClientError::BatchTooLarge(_)
+            | ClientError::ReconnectNeeded { .. }
+            | ClientError::InsecureBaseUrl(_) => Sent::No,
         }
     }
 
@@ -152,6 +157,7 @@ impl ClientError {
             ClientError::Decode(_) => "hubspot_bad_reply",
             ClientError::BatchTooLarge(_) => "batch_too_large",
             ClientError::ReconnectNeeded { .. } => "reconnect_needed",
+            ClientError::InsecureBaseUrl(_) => InsecureBaseUrl::CODE,
         }
     }
 
@@ -283,12 +289,14 @@ impl HubSpotClient {
         Self::with_token_source(config, Arc::new(StaticToken(token)), limiter)
     }
 
-    /// A client whose tokens come from `tokens` (an OAuth session that refreshes them).
+    /// A client whose tokens come from `tokens` (an OAuth session that refreshes them). Its
+    /// base URL must pass `check_base_url`: the one place every client, new or saved, is made.
     pub fn with_token_source(
-        config: ClientConfig,
+        mut config: ClientConfig,
         tokens: Arc<dyn TokenSource>,
         limiter: Arc<PortalLimiter>,
     ) -> Result<Self, ClientError> {
+        config.base_url = check_base_url(&config.base_url)?;
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .user_agent(concat!("hubsync/", env!("CARGO_PKG_VERSION")))
