@@ -264,7 +264,7 @@ pub async fn open_logs(app: AppHandle) -> Result<String, CommandError> {
     let dir = tauri::Manager::path(&app)
         .app_log_dir()
         .map_err(|e| CommandError::new("no_log_folder", format!("This system has no log folder for the app: {e}")))?;
-    std::fs::create_dir_all(&dir).map_err(|e| {
+    hubsync_store::create_private_dir(&dir, hubsync_store::ExistingFolder::Tighten).map_err(|e| {
         CommandError::new("no_log_folder", format!("The log folder {} can't be made: {e}", dir.display()))
     })?;
     open::that_detached(&dir).map_err(|e| {

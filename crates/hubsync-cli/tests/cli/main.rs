@@ -9,6 +9,7 @@ mod leads;
 mod mapping;
 mod oauth;
 mod portals;
+mod private_files;
 mod push;
 mod rules;
 mod secrets;

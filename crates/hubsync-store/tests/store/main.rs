@@ -5,6 +5,7 @@ mod hostile_text;
 mod import;
 mod lead_query;
 mod portals;
+mod private_files;
 mod runs;
 mod search_index;
 
