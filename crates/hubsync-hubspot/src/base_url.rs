@@ -31,7 +31,13 @@ pub fn check_base_url(raw: &str) -> Result<String, InsecureBaseUrl> {
     let url = Url::parse(raw.trim()).map_err(|_| refuse("it is not a full address with https://"))?;
     if !url.username().is_empty() || url.password().is_some() {
         // `http://127.0.0.1@evil.example` goes to evil.example: a user name only misleads here.
-        return Err(refuse("an API address carries no user name or password"));
+        // The refusal shows the address without them, as a password is not for printing.
+        let mut shown = url.clone();
+        let _ = (shown.set_username(""), shown.set_password(None));
+        return Err(InsecureBaseUrl {
+            url: shown.to_string(),
+            reason: "an API address carries no user name or password",
+        });
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(refuse("an API address has no ? or # part"));
@@ -111,8 +117,12 @@ mod tests {
             "https://api.hubapi.com#x",
         ] {
             let error = check_base_url(typed).expect_err(typed);
-            assert_eq!(error.url, typed);
             let message = error.to_string();
+            if typed.contains('@') {
+                assert!(!message.contains("pw@") && !error.url.contains('@'), "{typed}: {message}");
+            } else {
+                assert_eq!(error.url, typed);
+            }
             assert!(message.contains("https://") && message.contains("127.0.0.1"), "{typed}: {message}");
         }
         assert_eq!(InsecureBaseUrl::CODE, "insecure_base_url");
