@@ -17,7 +17,7 @@ use hubsync_auth::portals::{
     Connected, Disconnected, client_config, endpoints_for, pasted_secret, prove_grant, prove_token, token_facts, usable,
 };
 use hubsync_auth::session::SystemClock as AuthClock;
-use hubsync_hubspot::Secret;
+use hubsync_hubspot::{InsecureBaseUrl, Secret, check_base_url};
 use hubsync_store::{Portal, SystemClock, TokenKind};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, State};
@@ -98,6 +98,7 @@ pub async fn connect_token(
     insecure_file_store: bool,
 ) -> Result<Connected, CommandError> {
     let workspace = workspace.get()?;
+    let base_url = checked_base_url(&base_url)?;
     let token = pasted_secret(&token)
         .map_err(|_| CommandError::new("invalid_token", "Paste the whole token: it has no spaces or line breaks."))?;
     let kind = match kind {
@@ -105,10 +106,16 @@ pub async fn connect_token(
         PastedTokenKind::ServiceKey => TokenKind::ServiceKey,
     };
     let secret_store = workspace.credentials.choose_store(insecure_file_store).await?;
-    let config = client_config(base_url.trim().trim_end_matches('/'), kind);
+    let config = client_config(&base_url, kind);
     // The checks go to HubSpot; the store is locked only to save.
     let proven = prove_token(config, kind, &token, secret_store, &SystemClock).await?;
     Ok(workspace.credentials.save(&mut *workspace.store.lock().await, proven).await?)
+}
+
+/// The page's address for a portal, refused unless a token can go there safely (https, or http
+/// to this computer): the core's one rule, so a page can't send a token elsewhere in plain text.
+fn checked_base_url(base_url: &str) -> Result<String, CommandError> {
+    check_base_url(base_url).map_err(|e| CommandError::new(InsecureBaseUrl::CODE, e.to_string()))
 }
 
 /// The consent page to open: the app opens it in the system browser too.
@@ -139,7 +146,7 @@ pub async fn oauth_start(
     insecure_file_store: bool,
 ) -> Result<OAuthStarted, CommandError> {
     let ws = workspace.get()?;
-    let base_url = base_url.trim().trim_end_matches('/').to_string();
+    let base_url = checked_base_url(&base_url)?;
     let secret_store = ws.credentials.choose_store(insecure_file_store).await?;
     let given_secret = client_secret.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).map(Secret::new);
     let (app_creds, client_secret) = {
@@ -257,7 +264,7 @@ pub async fn open_logs(app: AppHandle) -> Result<String, CommandError> {
     let dir = tauri::Manager::path(&app)
         .app_log_dir()
         .map_err(|e| CommandError::new("no_log_folder", format!("This system has no log folder for the app: {e}")))?;
-    std::fs::create_dir_all(&dir).map_err(|e| {
+    hubsync_store::create_private_dir(&dir, hubsync_store::ExistingFolder::Tighten).map_err(|e| {
         CommandError::new("no_log_folder", format!("The log folder {} can't be made: {e}", dir.display()))
     })?;
     open::that_detached(&dir).map_err(|e| {

@@ -42,7 +42,8 @@ pub fn init(dir: Option<&Path>) -> LogGuard {
         .with_writer(std::io::stderr)
         .with_filter(filter());
     let file = dir.map(|dir| {
-        std::fs::create_dir_all(dir)
+        // Logs name leads and portals: the user's alone, as the store is.
+        hubsync_store::create_private_dir(dir, hubsync_store::ExistingFolder::Tighten)
             .map_err(|e| e.to_string())
             .and_then(|()| file_appender(dir).map_err(|e| e.to_string()))
     });

@@ -9,7 +9,9 @@ use hubsync_auth::loopback::CancelHandle;
 use hubsync_auth::portals::{ConnectError, PortalClient, client_config};
 use hubsync_auth::session::SystemClock as AuthClock;
 use hubsync_hubspot::{ClientConfig, Secret};
-use hubsync_store::{Portal, PortalConnection, SecretStoreKind, Store, SystemClock, TokenKind};
+use hubsync_store::{
+    ExistingFolder, Portal, PortalConnection, SecretStoreKind, Store, SystemClock, TokenKind, create_private_dir,
+};
 use tokio::sync::Mutex;
 
 use crate::error::CommandError;
@@ -45,7 +47,8 @@ impl AppWorkspace {
 impl Workspace {
     pub fn open(db_path: &Path) -> Result<Workspace, CommandError> {
         if let Some(parent) = db_path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| {
+            // The app's own folder: the user's alone, even if an earlier version made it 0755.
+            create_private_dir(parent, ExistingFolder::Tighten).map_err(|e| {
                 CommandError::new("store_open_failed", format!("cannot create {}: {e}", parent.display()))
             })?;
         }
@@ -144,6 +147,20 @@ mod tests {
         assert!(client.session.is_none());
         assert_eq!(client.account_details().await.unwrap().portal_id, sandbox.portal_id);
         builtin.shutdown().await;
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_apps_folder_and_its_store_are_the_users_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &Path| format!("{:o}", std::fs::metadata(path).unwrap().permissions().mode() & 0o777);
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("app.hubsync.desktop");
+        std::fs::create_dir(&data).unwrap();
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+        AppWorkspace::open(&data).get().unwrap();
+        assert_eq!(mode(&data), "700", "an earlier version's folder is fixed");
+        assert_eq!(mode(&data.join(DB_FILE_NAME)), "600");
     }
 
     #[test]

@@ -73,6 +73,8 @@ const NEXT_STEPS: Partial<Record<string, string>> = {
   missing_scopes:
     "Give the connection the scope first: for OAuth, connect the portal again and approve; for a private app token, add the scope in the app's settings in HubSpot and paste its token again. A stopped run's rows stay pending until then.",
   oauth_unreachable: "Check your internet connection and the base URL, then try again.",
+  insecure_base_url:
+    "Use an https:// address (HubSpot's is https://api.hubapi.com); http:// only reaches a portal on this computer.",
   portal_not_found: "Refresh the list of portals and pick another one.",
   sandbox_stopped: "Restart Hubsync to start the built-in sandbox portal again.",
   run_in_progress:

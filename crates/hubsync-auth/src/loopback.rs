@@ -2,17 +2,20 @@
 //! `http://localhost:PORT/callback?code=…&state=…`.
 //!
 //! HubSpot accepts only redirect URLs registered on the app, port included, so the listener
-//! tries a few fixed ports (all registered) rather than a random one. It binds 127.0.0.1 only,
-//! answers every request with a small page in words, and takes exactly one callback whose
-//! `state` matches; forged or stale callbacks get a 400 page and the wait goes on.
+//! tries a few fixed ports (all registered) rather than a random one. The redirect names
+//! `localhost`, which a browser may resolve to 127.0.0.1 or to ::1, so a port is used only when
+//! it is ours on both: another program listening on the other address would receive the code
+//! and state. It binds loopback only, answers every request with a small page in words, and
+//! takes exactly one callback whose `state` matches, on either address; forged or stale
+//! callbacks get a 400 page and the wait goes on.
 //!
 //! Public API: `DEFAULT_CALLBACK_PORTS`, `DEFAULT_TIMEOUT`, `CancelHandle`, `CallbackListener`
 //! (`bind`, `port`, `redirect_uri`, `wait`), `Callback` (`code`, `reply_connected`,
 //! `reply_failed`).
 
 use std::fmt;
-use std::io::ErrorKind;
-use std::net::Ipv4Addr;
+use std::io::{self, ErrorKind};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -80,29 +83,36 @@ impl fmt::Debug for CancelHandle {
 /// A bound, not yet answered callback listener.
 #[derive(Debug)]
 pub struct CallbackListener {
-    listener: TcpListener,
+    /// 127.0.0.1 and ::1 on one port (127.0.0.1 alone on a machine without IPv6 loopback).
+    listeners: Vec<TcpListener>,
     port: u16,
 }
 
+/// Why one port could not be used.
+enum PortError {
+    /// Taken by another program (or refused by the system) on one of the addresses: try the next.
+    Busy(io::Error),
+    Failed(io::Error),
+}
+
 impl CallbackListener {
-    /// Binds 127.0.0.1 on the first of `ports` that is free. A port in use (or refused by the
-    /// system) moves on to the next; when none is left, `AuthError::PortBusy` names them all.
+    /// Binds 127.0.0.1 and ::1 on the first of `ports` that is free on both. A port in use (or
+    /// refused by the system) on either moves on to the next; when none is left,
+    /// `AuthError::PortBusy` names them all.
     pub async fn bind(ports: &[u16]) -> Result<Self, AuthError> {
         if ports.is_empty() {
             return Err(AuthError::InvalidConfig("no callback port was given".into()));
         }
         for &port in ports {
-            match TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await {
+            match bind_loopback(port).await {
                 Ok(listener) => {
-                    let port =
-                        listener.local_addr().map_err(|e| AuthError::Listener { port, detail: e.to_string() })?.port();
-                    tracing::debug!(port, "listening for HubSpot's callback");
-                    return Ok(CallbackListener { listener, port });
+                    tracing::debug!(port = listener.port, "listening for HubSpot's callback");
+                    return Ok(listener);
                 }
-                Err(e) if matches!(e.kind(), ErrorKind::AddrInUse | ErrorKind::PermissionDenied) => {
+                Err(PortError::Busy(e)) => {
                     tracing::debug!(port, error = %e, "callback port unavailable, trying the next");
                 }
-                Err(e) => return Err(AuthError::Listener { port, detail: e.to_string() }),
+                Err(PortError::Failed(e)) => return Err(AuthError::Listener { port, detail: e.to_string() }),
             }
         }
         Err(AuthError::PortBusy { ports: ports.to_vec() })
@@ -144,7 +154,7 @@ impl CallbackListener {
                     Ok(Seen::WrongState) => refused += 1,
                     Ok(Seen::Other) | Err(_) => {}
                 },
-                accepted = self.listener.accept() => match accepted {
+                accepted = accept_any(&self.listeners) => match accepted {
                     Ok((stream, _)) if connections.len() < MAX_CONNECTIONS => {
                         connections.spawn(serve(stream, expected.clone()));
                     }
@@ -157,7 +167,7 @@ impl CallbackListener {
                 },
             }
         };
-        drop(self.listener);
+        drop(self.listeners);
         connections.shutdown().await;
         match &outcome {
             Ok(_) => tracing::debug!("HubSpot's callback arrived"),
@@ -165,6 +175,48 @@ impl CallbackListener {
         }
         outcome
     }
+}
+
+/// Binds `port` on 127.0.0.1, then the same port on ::1; a failure on ::1 lets 127.0.0.1 go
+/// again before the next port is tried.
+async fn bind_loopback(port: u16) -> Result<CallbackListener, PortError> {
+    let classify = |e: io::Error| match e.kind() {
+        ErrorKind::AddrInUse | ErrorKind::PermissionDenied => PortError::Busy(e),
+        _ => PortError::Failed(e),
+    };
+    let v4 = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await.map_err(classify)?;
+    // Port 0 (tests) gives a free port on 127.0.0.1: ::1 must then take that one.
+    let port = v4.local_addr().map_err(PortError::Failed)?.port();
+    match TcpListener::bind((Ipv6Addr::LOCALHOST, port)).await {
+        Ok(v6) => Ok(CallbackListener { listeners: vec![v4, v6], port }),
+        // With no IPv6 loopback at all, `localhost` can only be 127.0.0.1 and no one can listen
+        // on ::1 either, so 127.0.0.1 alone is safe.
+        Err(e) if no_ipv6_loopback(&e) => {
+            tracing::debug!(port, error = %e, "no IPv6 loopback on this machine; listening on 127.0.0.1 only");
+            Ok(CallbackListener { listeners: vec![v4], port })
+        }
+        Err(e) => Err(classify(e)),
+    }
+}
+
+/// Whether binding ::1 failed because the machine has no IPv6 loopback: the address is not
+/// configured (EADDRNOTAVAIL) or the system has no IPv6 at all (EAFNOSUPPORT, which the
+/// standard library leaves uncategorised).
+fn no_ipv6_loopback(error: &io::Error) -> bool {
+    const EAFNOSUPPORT: i32 = if cfg!(windows) {
+        10047 // WSAEAFNOSUPPORT
+    } else if cfg!(any(target_os = "linux", target_os = "android")) {
+        97
+    } else {
+        47 // macOS and the BSDs
+    };
+    error.kind() == ErrorKind::AddrNotAvailable || error.raw_os_error() == Some(EAFNOSUPPORT)
+}
+
+/// The next connection on any of `listeners`.
+async fn accept_any(listeners: &[TcpListener]) -> io::Result<(TcpStream, SocketAddr)> {
+    let accepts = listeners.iter().map(|listener| Box::pin(listener.accept()));
+    futures_util::future::select_all(accepts).await.0
 }
 
 /// The browser's request with a matching state and a code, its answer still owed.
@@ -400,6 +452,16 @@ mod tests {
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"abcd"));
         assert_eq!(capital(&AuthError::Cancelled), "Connecting to HubSpot was cancelled");
+    }
+
+    #[test]
+    fn only_a_missing_ipv6_loopback_lets_127_0_0_1_listen_alone() {
+        assert!(no_ipv6_loopback(&io::Error::from(ErrorKind::AddrNotAvailable)));
+        #[cfg(target_os = "linux")]
+        assert!(no_ipv6_loopback(&io::Error::from_raw_os_error(97)), "EAFNOSUPPORT");
+        // Taken or forbidden is not missing: that port must not be used.
+        assert!(!no_ipv6_loopback(&io::Error::from(ErrorKind::AddrInUse)));
+        assert!(!no_ipv6_loopback(&io::Error::from(ErrorKind::PermissionDenied)));
     }
 
     #[tokio::test]

@@ -21,7 +21,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
 
-use hubsync_hubspot::{Outcome, RetryDecision, RetryPolicy, Secret, with_causes};
+use hubsync_hubspot::{InsecureBaseUrl, Outcome, RetryDecision, RetryPolicy, Secret, check_base_url, with_causes};
 use oauth2::basic::{BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
 use oauth2::{
     AsyncHttpClient, AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
@@ -131,12 +131,12 @@ pub enum AuthError {
     #[error("connecting to HubSpot was cancelled")]
     Cancelled,
     #[error(
-        "cannot listen for HubSpot's answer: port(s) {} on 127.0.0.1 are in use by other programs. Close them, or \
-         choose another port that is registered on the HubSpot app as http://localhost:PORT/callback",
+        "cannot listen for HubSpot's answer: port(s) {} on this computer (127.0.0.1 or ::1) are in use by other \
+         programs. Close them, or choose another port that is registered on the HubSpot app as http://localhost:PORT/callback",
         ports_list(.ports)
     )]
     PortBusy { ports: Vec<u16> },
-    #[error("cannot listen for HubSpot's answer on 127.0.0.1:{port}: {detail}")]
+    #[error("cannot listen for HubSpot's answer on port {port} of this computer (127.0.0.1 and ::1): {detail}")]
     Listener { port: u16, detail: String },
     #[error("the HubSpot connection settings are not usable: {0}")]
     InvalidConfig(String),
@@ -163,6 +163,9 @@ pub enum AuthError {
     TokenInfoFailed { message: String },
     #[error("HubSpot did not revoke the token: {message}")]
     RevokeFailed { message: String },
+    /// An endpoint would carry the client secret or a token in plain text.
+    #[error(transparent)]
+    InsecureBaseUrl(#[from] InsecureBaseUrl),
 }
 
 impl AuthError {
@@ -185,6 +188,7 @@ impl AuthError {
             AuthError::BadReply { .. } => "oauth_bad_reply",
             AuthError::TokenInfoFailed { .. } => "oauth_token_info_failed",
             AuthError::RevokeFailed { .. } => "oauth_revoke_failed",
+            AuthError::InsecureBaseUrl(_) => InsecureBaseUrl::CODE,
         }
     }
 }
@@ -414,6 +418,10 @@ impl fmt::Debug for HubSpotOAuth {
 
 impl HubSpotOAuth {
     pub fn new(app: OAuthApp, endpoints: Endpoints) -> Result<Self, AuthError> {
+        // The code, the client secret and every token go to these: https, or this computer.
+        for url in [&endpoints.authorize_url, &endpoints.token_url, &endpoints.api_base] {
+            check_base_url(url)?;
+        }
         let bad = |what: &str, e: &dyn fmt::Display| AuthError::InvalidConfig(format!("{what}: {e}"));
         let client = oauth2::Client::new(ClientId::new(app.client_id.clone()))
             .set_client_secret(ClientSecret::new(app.client_secret.expose().to_string()))

@@ -12,7 +12,7 @@ use hubsync_auth::oauth::HubSpotOAuth;
 use hubsync_auth::portals::{self, HUBSPOT_API, client_config};
 use hubsync_auth::session::{OAuthSession, SystemClock as AuthClock};
 use hubsync_hubspot::{ClientConfig, Secret};
-use hubsync_store::{Portal, Store, SystemClock, TokenKind};
+use hubsync_store::{ExistingFolder, Portal, Store, SystemClock, TokenKind, create_private_dir};
 
 pub use hubsync_auth::portals::{PortalClient, interactive};
 
@@ -52,13 +52,15 @@ pub fn legacy_token_file(db_path: &std::path::Path) -> PathBuf {
 
 impl Context {
     /// Opens (creating if needed, folder included) the store at `db`, or the default one.
+    /// Folders made for it are its owner's alone; so is the default store's folder, which is
+    /// Hubsync's own, while a folder the admin chose for `--db` keeps its mode.
     pub fn open(db: Option<PathBuf>, json: bool) -> anyhow::Result<Context> {
-        let db_path = match db {
-            Some(path) => path,
-            None => default_db_path()?,
+        let (db_path, existing) = match db {
+            Some(path) => (path, ExistingFolder::Keep),
+            None => (default_db_path()?, ExistingFolder::Tighten),
         };
         if let Some(parent) = db_path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
+            create_private_dir(parent, existing)
                 .with_context(|| format!("cannot create the folder {} for the lead store", parent.display()))?;
         }
         let store = Store::open(&db_path, Arc::new(SystemClock)).map_err(|e| locate_store(e.into(), &db_path))?;

@@ -13,6 +13,7 @@ use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::base_url::{InsecureBaseUrl, check_base_url};
 use crate::errors::ErrorBody;
 use crate::models::{AccountDetails, BatchOutcome, Owner, Page, Property, Record, Results};
 use crate::ratelimit::{PortalLimiter, RateLimitSettings};
@@ -125,6 +126,9 @@ pub enum ClientError {
         "this connection's token belongs to HubSpot portal {actual}, not to portal {expected}: nothing was read or written. Use a token of portal {expected}, or connect portal {actual} as a portal of its own"
     )]
     WrongPortal { expected: u64, actual: u64 },
+    /// The portal's address would carry the token in plain text: no request was made.
+    #[error(transparent)]
+    InsecureBaseUrl(#[from] InsecureBaseUrl),
 }
 
 impl ClientError {
@@ -135,7 +139,8 @@ impl ClientError {
             ClientError::Unreachable { .. }
             | ClientError::BatchTooLarge(_)
             | ClientError::ReconnectNeeded { .. }
-            | ClientError::WrongPortal { .. } => Sent::No,
+            | ClientError::WrongPortal { .. }
+            | ClientError::InsecureBaseUrl(_) => Sent::No,
         }
     }
 
@@ -163,6 +168,7 @@ impl ClientError {
             ClientError::BatchTooLarge(_) => "batch_too_large",
             ClientError::ReconnectNeeded { .. } => "reconnect_needed",
             ClientError::WrongPortal { .. } => "wrong_portal",
+            ClientError::InsecureBaseUrl(_) => InsecureBaseUrl::CODE,
         }
     }
 
@@ -309,12 +315,14 @@ impl HubSpotClient {
         Self::with_token_source(config, Arc::new(StaticToken(token)), limiter)
     }
 
-    /// A client whose tokens come from `tokens` (an OAuth session that refreshes them).
+    /// A client whose tokens come from `tokens` (an OAuth session that refreshes them). Its
+    /// base URL must pass `check_base_url`: the one place every client, new or saved, is made.
     pub fn with_token_source(
-        config: ClientConfig,
+        mut config: ClientConfig,
         tokens: Arc<dyn TokenSource>,
         limiter: Arc<PortalLimiter>,
     ) -> Result<Self, ClientError> {
+        config.base_url = check_base_url(&config.base_url)?;
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .user_agent(concat!("hubsync/", env!("CARGO_PKG_VERSION")))

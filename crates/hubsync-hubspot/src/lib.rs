@@ -3,6 +3,7 @@
 //! the sync makes, secrets that never print, HubSpot's error bodies, and the `TokenSource` an
 //! OAuth session plugs into.
 
+pub mod base_url;
 pub mod client;
 pub mod errors;
 pub mod models;
@@ -11,6 +12,7 @@ pub mod retry;
 pub mod secret;
 pub mod token;
 
+pub use base_url::{InsecureBaseUrl, check_base_url};
 pub use client::{
     ApiRequest, ApiVersion, BATCH_LIMIT, ClientConfig, ClientError, HubSpotClient, RateLimitSeen, Reply, Sent,
     with_causes,

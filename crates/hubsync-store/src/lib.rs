@@ -17,6 +17,7 @@ mod migrations;
 mod owners;
 mod plans;
 mod portals;
+mod private_files;
 mod runs;
 mod store;
 
@@ -33,6 +34,7 @@ pub use migrations::{MIGRATIONS, Migration};
 pub use owners::{OwnerRecord, full_name};
 pub use plans::{ContestedRow, PlanRow};
 pub use portals::{Portal, PortalConnection, PortalStatus, SecretStoreKind};
+pub use private_files::{ExistingFolder, create_private_dir};
 pub use runs::{
     FieldChange, ItemOutcome, ItemResult, NewRun, PulledLead, Run, RunAction, RunCounts, RunItem, RunItemFilter,
     RunItemPage, RunItemPages, RunKind, RunMode, RunStatus,

@@ -162,8 +162,10 @@ pub(crate) fn parse_stamp(raw: &str) -> rusqlite::Result<DateTime<Utc>> {
 
 impl Store {
     /// Opens (creating if needed) the store at `path` and brings its schema up to date. A file
-    /// from a newer Hubsync is refused and left untouched.
+    /// from a newer Hubsync is refused and left untouched (but for access by other users, which
+    /// every store file loses here, before SQLite opens it).
     pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Store> {
+        crate::private_files::protect_store_files(path);
         let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
         let version = Self::check_version(&conn, path).map_err(|e| e.at(path))?;
         // After the version check: a newer Hubsync's file keeps its journal mode too.

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use hubsync_auth::portals::{interactive, usable};
 use hubsync_store::{
-    ContactLink, Field, FieldProblem, Lead, LeadPage, LeadQuery, LeadView, Mapping, Store, StoreError, SystemClock,
-    contact_link,
+    ContactLink, ExistingFolder, Field, FieldProblem, Lead, LeadPage, LeadQuery, LeadView, Mapping, Store, StoreError,
+    SystemClock, contact_link, create_private_dir,
 };
 use hubsync_sync::csv_import::{ColumnMatch, ColumnOverride, CsvFile, CsvImportError, Delimiter, suggest_columns};
 use hubsync_sync::leads::{ImportSettings, Imported, PreparedImport, export_leads as write_export};
@@ -400,7 +400,8 @@ fn staging_dir(app: &AppHandle) -> Result<PathBuf, CommandError> {
         .app_cache_dir()
         .map_err(|e| CommandError::new("io_error", format!("This system has no cache folder for the app: {e}")))?
         .join("imports");
-    std::fs::create_dir_all(&dir)
+    // Staged files are whole lead lists: the user's alone, as the store is.
+    create_private_dir(&dir, ExistingFolder::Tighten)
         .map_err(|e| CommandError::new("io_error", format!("The folder {} can't be made: {e}", dir.display())))?;
     Ok(dir)
 }

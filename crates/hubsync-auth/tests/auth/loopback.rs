@@ -1,10 +1,10 @@
 //! The callback listener against hostile and broken clients, spoken to in raw HTTP: it listens
-//! on loopback only, answers only `/callback`, refuses and counts wrong states, is not held up
+//! on loopback only (both 127.0.0.1 and ::1, as `localhost` may be either), answers only `/callback`, refuses and counts wrong states, is not held up
 //! by clients that send nothing or dribble, refuses oversized heads, and is gone once the one
 //! good callback has arrived.
 
 use std::io::ErrorKind;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use hubsync_auth::loopback::{CallbackListener, CancelHandle};
@@ -61,15 +61,18 @@ fn non_loopback_address() -> Option<IpAddr> {
     (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
 }
 
+/// Whether this machine has an IPv6 loopback address to listen on.
+fn has_ipv6_loopback() -> bool {
+    std::net::TcpListener::bind((Ipv6Addr::LOCALHOST, 0)).is_ok()
+}
+
 #[tokio::test]
 async fn it_listens_on_loopback_only() {
     let listener = listener().await;
     let port = listener.port();
     // Loopback reaches it…
     TcpStream::connect(local(port)).await.expect("127.0.0.1 reaches the listener");
-    // …but neither IPv6's loopback nor the machine's network address does.
-    let v6 = TcpStream::connect(SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, port))).await;
-    assert!(v6.is_err(), "[::1]:{port} reached the listener");
+    // …but the machine's network address does not.
     match non_loopback_address() {
         Some(ip) => {
             let error = TcpStream::connect(SocketAddr::new(ip, port))
@@ -160,4 +163,62 @@ async fn a_client_that_never_sends_does_not_keep_the_listener_alive() {
     let closed = tokio::time::timeout(Duration::from_secs(2), silent.read_to_end(&mut rest)).await;
     assert!(matches!(closed, Ok(Ok(0)) | Ok(Err(_))), "the silent client was not let go: {closed:?}");
     assert!(TcpStream::connect(local(port)).await.is_err(), "the listener outlived its wait");
+}
+
+/// A browser that resolves `localhost` to ::1 must find this listener there, never another
+/// program's: the redirect URL names `localhost`, not an address.
+#[tokio::test]
+async fn a_callback_sent_to_ipv6_loopback_reaches_the_listener() {
+    if !has_ipv6_loopback() {
+        eprintln!("skipped: this machine has no IPv6 loopback, so no one can listen there either");
+        return;
+    }
+    let (port, wait) = waiting(Duration::from_secs(60)).await;
+    let mut browser =
+        TcpStream::connect(SocketAddr::from((Ipv6Addr::LOCALHOST, port))).await.expect("[::1] reaches the listener");
+    browser.write_all(&get(&format!("/callback?code=the-v6-code&state={STATE}"))).await.unwrap();
+    let callback = tokio::time::timeout(Duration::from_secs(5), wait)
+        .await
+        .expect("the callback sent to [::1] is taken")
+        .unwrap()
+        .expect("the matching callback is returned");
+    assert_eq!(callback.code().expose(), "the-v6-code");
+    callback.reply_connected("example.hubspot.com").await;
+    assert_eq!(read_status(&mut browser).await, 200);
+    // Both addresses are let go once the callback is in.
+    assert!(TcpStream::connect(local(port)).await.is_err(), "127.0.0.1 outlived the wait");
+    assert!(
+        TcpStream::connect(SocketAddr::from((Ipv6Addr::LOCALHOST, port))).await.is_err(),
+        "[::1] outlived the wait"
+    );
+}
+
+/// Another program listening on [::1] at a port would receive the code and state of a browser
+/// that resolves `localhost` to ::1: such a port is skipped like one taken on 127.0.0.1.
+#[tokio::test]
+async fn a_port_taken_on_ipv6_loopback_is_skipped() {
+    if !has_ipv6_loopback() {
+        eprintln!("skipped: this machine has no IPv6 loopback, so no one can listen there either");
+        return;
+    }
+    let squatter = std::net::TcpListener::bind((Ipv6Addr::LOCALHOST, 0)).unwrap();
+    let taken = squatter.local_addr().unwrap().port();
+    let free = free_port();
+
+    let error = CallbackListener::bind(&[taken]).await.expect_err("a port another program holds on ::1 is refused");
+    assert!(matches!(&error, AuthError::PortBusy { ports } if ports == &[taken]), "{error:?}");
+    // Nothing of ours was left behind on 127.0.0.1.
+    assert!(TcpStream::connect(local(taken)).await.is_err(), "127.0.0.1:{taken} is still held");
+
+    let listener = CallbackListener::bind(&[taken, free]).await.expect("the next port is free");
+    assert_eq!(listener.port(), free, "the port taken on ::1 was used");
+    assert_eq!(listener.redirect_uri(), format!("http://localhost:{free}/callback"));
+    let port = listener.port();
+    let wait = tokio::spawn(async move { listener.wait(STATE, Duration::from_secs(60), &CancelHandle::new()).await });
+    let mut browser = TcpStream::connect(SocketAddr::from((Ipv6Addr::LOCALHOST, port))).await.unwrap();
+    browser.write_all(&get(&format!("/callback?code=ours&state={STATE}"))).await.unwrap();
+    let callback = wait.await.unwrap().expect("the callback reached our listener");
+    assert_eq!(callback.code().expose(), "ours");
+    squatter.set_nonblocking(true).unwrap();
+    assert!(squatter.accept().is_err(), "the other program received a connection");
 }

@@ -385,7 +385,11 @@ async fn all_ports_busy_names_them() {
     let ports: Vec<u16> = held.iter().map(|l| l.local_addr().unwrap().port()).collect();
     let error = CallbackListener::bind(&ports).await.unwrap_err();
     assert_eq!(error.code(), "oauth_port_busy");
-    assert!(error.to_string().contains(&format!("port(s) {}, {} on 127.0.0.1 are in use", ports[0], ports[1])));
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("port(s) {}, {} on this computer (127.0.0.1 or ::1) are in use", ports[0], ports[1]))
+    );
 
     // An explicit port means that port only.
     let error = CallbackListener::bind(&ports[..1]).await.unwrap_err();

@@ -15,7 +15,7 @@ use hubsync_auth::portals::{
     prove_token, token_facts,
 };
 use hubsync_auth::session::SystemClock as AuthClock;
-use hubsync_hubspot::{RateLimitSeen, Secret};
+use hubsync_hubspot::{ClientError, RateLimitSeen, Secret, check_base_url};
 use hubsync_store::{Portal, SecretStoreKind, SystemClock, TokenKind};
 use serde::Serialize;
 
@@ -26,10 +26,8 @@ use crate::error::{CliError, Reported, codes};
 use crate::output::{emit, note, pairs, warn};
 
 pub async fn run(ctx: &mut Context, args: ConnectArgs) -> anyhow::Result<()> {
-    let base_url = args.base_url.trim().trim_end_matches('/').to_string();
-    if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
-        return Err(CliError::usage(format!("--base-url {base_url:?} is not an http:// or https:// address")).into());
-    }
+    // Before anything else: a token or client secret goes only over https, or to this computer.
+    let base_url = check_base_url(&args.base_url).map_err(ClientError::from)?;
     // Before the browser opens or a token is checked: is there anywhere to keep the secret?
     let secret_store = ctx.credentials.choose_store(args.insecure_file_store).await?;
     if secret_store == SecretStoreKind::File {

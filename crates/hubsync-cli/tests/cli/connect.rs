@@ -269,3 +269,82 @@ fn the_default_store_is_the_desktop_apps_and_hubsync_db_names_another() {
     assert_eq!(status["db_path"], json!(other));
     assert_eq!(status["counts"]["leads"], 0);
 }
+
+/// A server on this machine's network address (not loopback) that answers every request with a
+/// 401 and keeps the request heads it was sent; `None` on a machine without such an address.
+fn eavesdropper() -> Option<(String, std::sync::Arc<std::sync::Mutex<Vec<String>>>)> {
+    use std::io::{Read, Write};
+    let probe = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    probe.connect("192.0.2.1:9").ok()?;
+    let ip = probe.local_addr().ok()?.ip();
+    if ip.is_loopback() || ip.is_unspecified() {
+        return None;
+    }
+    let listener = std::net::TcpListener::bind((ip, 0)).ok()?;
+    let url = format!("http://{}", listener.local_addr().ok()?);
+    let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = heard.clone();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut head = [0u8; 4096];
+            let read = stream.read(&mut head).unwrap_or(0);
+            keep.lock().unwrap().push(String::from_utf8_lossy(&head[..read]).into_owned());
+            let _ = stream.write_all(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    Some((url, heard))
+}
+
+#[test]
+fn plain_http_to_another_host_is_refused_before_a_token_is_sent() {
+    let portal = Portal::start();
+    let hub = Hub::new();
+    let (plain, heard) = match eavesdropper() {
+        Some((url, heard)) => (url, Some(heard)),
+        None => ("http://hubspot.invalid".to_string(), None),
+    };
+    let host = plain.trim_start_matches("http://").to_string();
+    let refused = [
+        plain.clone(),
+        plain.to_uppercase(),
+        format!("http://127.0.0.1@{host}"),
+        format!("http://localhost:x@{host}"),
+        "http://127.0.0.1.hubspot.invalid".to_string(),
+        "http://localhost.hubspot.invalid".to_string(),
+        "api.hubapi.com".to_string(),
+    ];
+    for base_url in &refused {
+        let error = hub.json_error(&["connect", "--token", TOKEN, "--base-url", base_url]);
+        assert_eq!(error["code"], "insecure_base_url", "{base_url}: {error}");
+        let message = error["message"].as_str().unwrap();
+        assert!(message.contains("https://") && message.contains("127.0.0.1"), "what is allowed: {message}");
+    }
+    // OAuth is refused before anything listens, opens or sends the client secret.
+    let oauth = [
+        "connect",
+        "--oauth",
+        "--client-id",
+        "demo",
+        "--client-secret",
+        "demo-secret",
+        "--no-browser",
+        "--timeout",
+        "1",
+        "--base-url",
+        &plain,
+    ];
+    assert_eq!(hub.json_error(&oauth)["code"], "insecure_base_url");
+    assert!(hub.keychain.item_labels().unwrap().is_empty(), "nothing was kept");
+    assert_eq!(hub.json(&["status"])["connection"], json!(null));
+
+    // A saved portal's address is checked each time a client is made for it.
+    hub.connect(&portal);
+    let conn = rusqlite::Connection::open(&hub.db).unwrap();
+    conn.execute("UPDATE portals SET base_url = ?1", [&plain]).unwrap();
+    drop(conn);
+    let error = hub.json_error(&["test-connection"]);
+    assert_eq!(error["code"], "insecure_base_url", "{error}");
+    if let Some(heard) = heard {
+        assert_eq!(*heard.lock().unwrap(), Vec::<String>::new(), "a request went out over plain http");
+    }
+}

@@ -10,6 +10,7 @@ mod mapping;
 mod oauth;
 mod pipes;
 mod portals;
+mod private_files;
 mod push;
 mod rules;
 mod scopes;

@@ -339,20 +339,14 @@ impl Hub {
     /// EFBIG instead of killing the process.
     pub fn run_with_file_size_limit(&self, limit_kib: u64, args: &[&str]) -> Run {
         let inner = self.command(&["--db".as_ref(), self.db.as_os_str()], args);
-        let mut command = Command::new("bash");
-        command
-            .args(["-c", "trap '' XFSZ && ulimit -f \"$0\" && exec \"$@\""])
-            .arg(limit_kib.to_string())
-            .arg(inner.get_program())
-            .args(inner.get_args());
-        for (key, value) in inner.get_envs() {
-            match value {
-                Some(value) => command.env(key, value),
-                None => command.env_remove(key),
-            };
-        }
-        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        finish(command.spawn().expect("bash starts"))
+        through_bash("trap '' XFSZ && ulimit -f \"$0\" && exec \"$@\"", &limit_kib.to_string(), inner)
+    }
+
+    /// Runs under `umask` (octal; `000` gives every file the binary makes the mode it asks for),
+    /// on the store at `db` or, with `None`, the default one.
+    pub fn run_with_umask(&self, umask: &str, db: Option<&Path>, args: &[&str]) -> Run {
+        let db_args: Vec<&std::ffi::OsStr> = db.map(|db| vec!["--db".as_ref(), db.as_os_str()]).unwrap_or_default();
+        through_bash("umask \"$0\" && exec \"$@\"", umask, self.command(&db_args, args))
     }
 
     /// Runs with `--json`, expects success, and parses stdout.
@@ -402,6 +396,20 @@ impl Hub {
         }
         bytes
     }
+}
+
+/// Runs `inner` through `bash -c script`, which gets `arg0` as `$0` and the command as `"$@"`.
+fn through_bash(script: &str, arg0: &str, inner: Command) -> Run {
+    let mut command = Command::new("bash");
+    command.args(["-c", script]).arg(arg0).arg(inner.get_program()).args(inner.get_args());
+    for (key, value) in inner.get_envs() {
+        match value {
+            Some(value) => command.env(key, value),
+            None => command.env_remove(key),
+        };
+    }
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    finish(command.spawn().expect("bash starts"))
 }
 
 /// Waits for the binary and checks that no token reached its output.

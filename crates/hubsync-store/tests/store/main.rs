@@ -6,6 +6,7 @@ mod import;
 mod lead_query;
 mod leases;
 mod portals;
+mod private_files;
 mod runs;
 mod search_index;
 
