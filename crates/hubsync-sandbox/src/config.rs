@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::control::ControlSecret;
 use crate::faults::FaultConfig;
 use crate::fixture::Fixture;
 
@@ -162,6 +163,10 @@ pub struct SandboxConfig {
     /// Date versions served beside v3 (`/crm/objects/{version}/contacts`, …).
     pub api_versions: Vec<String>,
     pub lifecycle_backward: LifecycleBackward,
+    /// The control API (`/__sandbox/`) exists only with a secret, which every control request
+    /// must carry; without one (the default, and the app's built-in portal) its paths answer as
+    /// any path HubSpot doesn't know.
+    pub control_secret: Option<ControlSecret>,
 }
 
 impl Default for SandboxConfig {
@@ -184,6 +189,7 @@ impl Default for SandboxConfig {
             faults: FaultConfig::default(),
             api_versions: vec!["2026-03".into(), "2026-09".into()],
             lifecycle_backward: LifecycleBackward::Ignore,
+            control_secret: None,
         }
     }
 }
