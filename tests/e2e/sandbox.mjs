@@ -10,6 +10,9 @@ import { createInterface } from "node:readline";
 /** Must match SANDBOX_TOKEN in src-tauri/src/portal.rs. */
 export const SANDBOX_TOKEN = "pat-sandbox-hubsync-desktop";
 
+/** Tries of a request the portal keeps refusing with a 429, a second apart: past its 10-second window. */
+const RATE_LIMITED_ATTEMPTS = 15;
+
 /** The header that carries a standalone sandbox's control secret. */
 const CONTROL_SECRET_HEADER = "x-hubsync-sandbox-secret";
 
@@ -24,16 +27,24 @@ export class SandboxApi {
   }
 
   async #call(method, path, body, headers = { authorization: `Bearer ${this.token}` }) {
-    const response = await fetch(new URL(path, this.baseUrl), {
-      method,
-      // A sandbox that stopped answering fails the step instead of hanging the suite.
-      signal: AbortSignal.timeout(60_000),
-      headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path} -> HTTP ${response.status}: ${text}`);
-    return text ? JSON.parse(text) : undefined;
+    // The portal's rate limits apply to the test's reads too: a 429 waits for its window (10
+    // seconds at the most) and tries again, as HubSpot's own clients do.
+    for (let attempt = 1; ; attempt++) {
+      const response = await fetch(new URL(path, this.baseUrl), {
+        method,
+        // A sandbox that stopped answering fails the step instead of hanging the suite.
+        signal: AbortSignal.timeout(60_000),
+        headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      if (response.status === 429 && attempt < RATE_LIMITED_ATTEMPTS) {
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        continue;
+      }
+      if (!response.ok) throw new Error(`${method} ${path} -> HTTP ${response.status}: ${text}`);
+      return text ? JSON.parse(text) : undefined;
+    }
   }
 
   #control(method, path, body) {
