@@ -97,12 +97,14 @@ impl BuiltinPortal {
 }
 
 /// On a free loopback port, with HubSpot's rate limits (the sandbox defaults), kept in `db_path`
-/// (seeded when the file is new) or in memory.
+/// (seeded when the file is new) or in memory, and never with the control API: any web page the
+/// admin opens could send it requests.
 fn config(db_path: Option<std::path::PathBuf>) -> SandboxConfig {
     SandboxConfig {
         seed_contacts: SEED_CONTACTS,
         private_tokens: vec![PrivateToken::new(SANDBOX_TOKEN)],
         db_path,
+        control_secret: None,
         ..SandboxConfig::default()
     }
 }
@@ -130,21 +132,63 @@ mod tests {
         second.shutdown().await;
     }
 
-    /// A POST with the portal's token over a plain TCP connection (the shell has no HTTP client).
+    /// A POST of JSON with the portal's token.
     async fn post_with_token(base_url: &str, path: &str, body: &serde_json::Value) -> String {
+        let bearer = format!("Bearer {SANDBOX_TOKEN}");
+        let headers = [("Authorization", bearer.as_str()), ("Content-Type", "application/json")];
+        send(base_url, "POST", path, &headers, &body.to_string()).await
+    }
+
+    /// A request over a plain TCP connection (the shell has no HTTP client); the whole reply.
+    async fn send(base_url: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> String {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let address = base_url.strip_prefix("http://").unwrap();
         let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-        let body = body.to_string();
-        let request = format!(
-            "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {SANDBOX_TOKEN}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n",
             body.len()
         );
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
+        request.push_str(body);
         stream.write_all(request.as_bytes()).await.unwrap();
         let mut reply = String::new();
         stream.read_to_string(&mut reply).await.unwrap();
         reply
+    }
+
+    fn status_of(reply: &str) -> u16 {
+        reply.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or_else(|| panic!("no status: {reply}"))
+    }
+
+    /// Any web page can send the built-in portal a cross-origin "simple" POST (text/plain), and a
+    /// DNS-rebinding page can read its replies: so it has no control API at all, and its paths
+    /// answer as HubSpot answers a path it doesn't know.
+    #[tokio::test]
+    async fn the_built_in_portal_has_no_control_api() {
+        let portal = BuiltinPortal::default();
+        let info = portal.info().await.unwrap();
+        let body = serde_json::json!({ "properties": { "email": "stays@example.com" } });
+        let created = post_with_token(&info.base_url, "/crm/v3/objects/contacts", &body).await;
+        assert!(created.contains("stays@example.com"), "{created}");
+
+        let bearer = format!("Bearer {SANDBOX_TOKEN}");
+        let text_plain = ("Content-Type", "text/plain");
+        let json = ("Content-Type", "application/json");
+        let token = ("Authorization", bearer.as_str());
+        for (headers, status) in [(vec![text_plain], 401), (vec![text_plain, token], 404), (vec![json, token], 404)] {
+            let reply = send(&info.base_url, "POST", "/__sandbox/reset", &headers, "{}").await;
+            assert_eq!(status_of(&reply), status, "{reply}");
+        }
+        for (headers, status) in [(vec![], 401), (vec![token], 404)] {
+            let reply = send(&info.base_url, "GET", "/__sandbox/contacts", &headers, "").await;
+            assert_eq!(status_of(&reply), status, "{reply}");
+            assert!(!reply.contains("\"results\""), "no contact is listed: {reply}");
+        }
+        assert_eq!(portal.info().await.unwrap().contact_count, SEED_CONTACTS + 1, "nothing reset the portal");
+        portal.shutdown().await;
     }
 
     #[tokio::test]

@@ -21,8 +21,12 @@ npm --prefix ui run --silent build >/dev/null
 cargo build --workspace --all-targets --features tauri/custom-protocol
 
 HUBSYNC_APP_BINARY="$(hubsync_target_dir)/debug/hubsync-app"
-export HUBSYNC_APP_BINARY
+# The flows that need faults and fixtures start this standalone portal: the app's built-in one
+# has no control API.
+HUBSYNC_SANDBOX_BIN="$(hubsync_target_dir)/debug/hubsync-sandbox"
+export HUBSYNC_APP_BINARY HUBSYNC_SANDBOX_BIN
 [ -x "$HUBSYNC_APP_BINARY" ] || die "no app binary at $HUBSYNC_APP_BINARY"
+[ -x "$HUBSYNC_SANDBOX_BIN" ] || die "no sandbox binary at $HUBSYNC_SANDBOX_BIN"
 
 # The app's lead store and logs go to a throwaway data folder, never the developer's own.
 e2e_home="$(mktemp -d)"
@@ -46,3 +50,7 @@ timeout --kill-after=10 600 xvfb-run -a -s "-screen 0 1280x800x24" node --test -
 # portal must be in none of the files it left: the lead store, its log files, the exports.
 log "searching the app's data, logs and exports for its token"
 bash tests/e2e/no-token-left.sh "$e2e_home" pat-sandbox-hubsync-desktop
+# The private-app token pasted for the second portal (STANDALONE_APP_TOKEN in window.test.mjs)
+# is where the admin chose to keep it (the OS keychain, or the opted-into `<store>.secrets` file
+# on a machine without one) and nowhere else.
+bash tests/e2e/no-token-left.sh "$e2e_home" pat-na1-e2e-standalone-app '*.secrets'

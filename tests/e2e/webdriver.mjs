@@ -165,9 +165,9 @@ export function buttonByText(text, within = "") {
   return `${within}//button[normalize-space()=${xpathLiteral(text)} and not(@disabled)]`;
 }
 
-/** The form control a <label> with this text names. */
-export function controlByLabel(text) {
-  return `//*[@id=//label[normalize-space()=${xpathLiteral(text)}]/@for]`;
+/** The form control a <label> with this text names (optionally inside `within`, an XPath). */
+export function controlByLabel(text, within = "") {
+  return `//*[@id=${within}//label[normalize-space()=${xpathLiteral(text)}]/@for]`;
 }
 
 /** Clicks the element once it is there (and, for a button, enabled). */

@@ -1,14 +1,16 @@
 // End-to-end flows in the real app window: the binary (built with the UI embedded) runs under
 // tauri-driver + WebKitWebDriver, the steps below click and type as an admin would, in order,
 // in ONE session (each step starts where the previous one left the app), and what the page
-// shows is checked against the store's behaviour and the built-in sandbox portal's API. Run it
-// through tests/e2e/run.sh (or tests/e2e/screenshots.sh to refresh docs/screenshots).
+// shows is checked against the store's behaviour and the sandbox portals' API. Run it through
+// tests/e2e/run.sh (or tests/e2e/screenshots.sh to refresh docs/screenshots).
 //
 // Covered in order: the sandbox portal, Test connection, a custom field and its mapping,
 // pull rules, the mapping file, a CSV import, a push preview and run (checked through the
 // sandbox's API), History and undo, a pull with the saved filter, a pulled lead's owner, a
 // lead added (a bad email refused under its field first) and edited, the leads exported to
-// Downloads and read back by the import, a push slowed by the sandbox's injected latency,
+// Downloads and read back by the import, a second portal connected with a pasted private-app
+// token (a standalone sandbox the test starts, since the built-in portal has no control API for
+// faults and fixtures), and on it: a push slowed by the sandbox's injected latency,
 // cancelled (the nav's `job-indicator` shown on another screen meanwhile) and resumed from
 // History to every lead once, and a push whose rows the portal refuses (a choice option
 // dropped after the preview): the failed rows with HubSpot's error, their export, and a retry
@@ -35,7 +37,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { SandboxApi } from "./sandbox.mjs";
+import { SandboxApi, startStandaloneSandbox } from "./sandbox.mjs";
 import {
   Session,
   buttonByText,
@@ -53,6 +55,9 @@ import {
 } from "./webdriver.mjs";
 
 const APP_BINARY = process.env.HUBSYNC_APP_BINARY;
+// The standalone sandbox the later flows connect to (tests/e2e/run.sh sets it).
+const SANDBOX_BINARY = process.env.HUBSYNC_SANDBOX_BIN;
+const SANDBOX_LOG = process.env.HUBSYNC_E2E_SANDBOX_LOG ?? join(tmpdir(), "hubsync-e2e-sandbox.log");
 const FAILURE_SCREENSHOT = process.env.HUBSYNC_E2E_SCREENSHOT ?? join(tmpdir(), "hubsync-e2e-failure.png");
 const DRIVER_LOG = process.env.HUBSYNC_E2E_DRIVER_LOG ?? join(tmpdir(), "hubsync-e2e-driver.log");
 // Where run.sh points the app's Downloads folder (XDG user dirs); exports must land there.
@@ -127,6 +132,9 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
   let driverExit;
   let session;
   let sandbox;
+  // The standalone sandbox portal (`{ baseUrl, controlSecret, stop }`) and its API, once started.
+  let standalone;
+  let standaloneApi;
   // What earlier steps read or set up, for the later ones to check against.
   let portalId;
   let portalName;
@@ -136,6 +144,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
 
   before(async () => {
     assert.ok(APP_BINARY, "HUBSYNC_APP_BINARY must name the built app (tests/e2e/run.sh sets it)");
+    assert.ok(SANDBOX_BINARY, "HUBSYNC_SANDBOX_BIN must name the built hubsync-sandbox (tests/e2e/run.sh sets it)");
     const port = await freePort();
     const nativePort = await freePort();
     // The driver (and the app it starts, which inherits them) write straight to the log file: a
@@ -177,6 +186,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
       await driverExit;
     }
     await stopStrayApps();
+    await standalone?.stop();
   });
 
   /** Runs a step; on failure keeps a screenshot of the window for the log. */
@@ -267,7 +277,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     const refused = await waitForText(session, `${row} ${testId("condition-error")}`, "nobody@e2e.example.com", {
       failOnAlert: false,
     });
-    assert.match(refused, /^Condition 1: no HubSpot owner has the email nobody@e2e\.test/);
+    assert.match(refused, /^Condition 1: no HubSpot owner has the email nobody@e2e\.example\.com/);
 
     // A choice property: its options come from the portal; the value is picked, not typed.
     await type(session, `${row} ${testId("condition-property")}`, "lifecyclestage");
@@ -652,7 +662,35 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await waitForText(session, testId("leads-total"), `${total} leads`);
   });
 
+  step("Connection: a second portal is connected with a pasted private-app token and becomes the active one", async () => {
+    standalone = await startStandaloneSandbox(
+      SANDBOX_BINARY,
+      ["--seed-contacts", "20", "--portal-id", String(STANDALONE_PORTAL_ID), "--private-token", STANDALONE_APP_TOKEN, "--private-token", STANDALONE_TEST_TOKEN],
+      SANDBOX_LOG,
+    );
+    // The test reads with a token of its own, so its reads never use up the app's rate limit.
+    standaloneApi = new SandboxApi(standalone.baseUrl, { token: STANDALONE_TEST_TOKEN, controlSecret: standalone.controlSecret });
+    assert.equal(await standaloneApi.countContacts(), 20);
+
+    await openScreen("Connection");
+    const form = '//*[@role="group"][h3[normalize-space()="Or paste a token"]]';
+    assert.equal(await valueOf(session, `${form}//select`), "private-app", "a private app token is the default kind");
+    await type(session, controlByLabel("Token", form), STANDALONE_APP_TOKEN);
+    await click(session, `${form}//summary[normalize-space()="Advanced"]`);
+    await type(session, controlByLabel("Base URL", form), standalone.baseUrl);
+    // Without an OS keychain (as on the test machines) the token needs the admin's opt-in to a
+    // file, which the form offers; with one, the keychain keeps it and the box changes nothing.
+    await click(session, controlByLabel("Keep the token in a file if no keychain", form));
+    await click(session, buttonByText("Connect with this token", form));
+    const connected = await waitForText(session, `${form}//*[@role="status"]`, "It is now the active portal.");
+    assert.match(connected, new RegExp(`^Connected .+ \\(${STANDALONE_PORTAL_ID}\\) with private app token`), connected);
+    assert.equal(await valueOf(session, controlByLabel("Token", form)), "", "the pasted token is cleared from the page");
+    await waitForText(session, `${testId("portal-banner")} ${testId("portal-id")}`, String(STANDALONE_PORTAL_ID));
+    assert.equal(await session.find(testId("sandbox-banner")), undefined, "the built-in portal is no longer the active one");
+  });
+
   step("Sync: a slow push is cancelled between batches, shown interrupted, and resumed to the last row once", async () => {
+    await openScreen("Leads");
     const emails = Array.from({ length: BULK }, (_, i) => `bulk-${String(i).padStart(4, "0")}@e2e.example.com`);
     const csv = ["Email,First name", ...emails.map((e, i) => `${e},Bulk ${i}`)].join("\n");
     await uploadFile(session, testId("leads-import-file"), "bulk.csv", csv, "text/csv");
@@ -670,7 +708,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     assert.deepEqual(await previewCounts(["create", "update", "invalid"]), { create: BULK, update: 0, invalid: 0 });
 
     // Every write waits in the portal: batches of 100, 8 at a time, take turns of LATENCY_MS.
-    await sandbox.setFaults({ latencyMs: LATENCY_MS, latencyProbability: 1, paths: ["/batch/upsert"] });
+    await standaloneApi.setFaults({ latencyMs: LATENCY_MS, latencyProbability: 1, paths: ["/batch/upsert"] });
     await click(session, testId("sync-run"));
     await waitForText(session, testId("confirm-dialog"), "Run this sync for real?");
     await click(session, testId("confirm-run"));
@@ -695,7 +733,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     assert.equal(await countOf("result-created"), BULK - pending);
     assert.ok(await session.find(testId("result-resume")), "the result offers Resume");
     await waitFor("the indicator to go", async () => ((await session.find(testId("job-indicator"))) === undefined ? true : undefined));
-    assert.equal(bulkContacts(await sandbox.dumpContacts()).length, BULK - pending, "the portal holds the rows written, no more");
+    assert.equal(bulkContacts(await standaloneApi.dumpContacts()).length, BULK - pending, "the portal holds the rows written, no more");
 
     // History shows it interrupted; with the latency off, Resume writes the rest.
     await openScreen("History");
@@ -703,19 +741,19 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await waitFor("the interrupted run", async () => ((await attributeOf(live, "data-status")) === "interrupted" ? true : undefined));
     await click(session, `//button[@aria-label="Open run ${runId}"]`);
     await waitForText(session, `${testId("run-detail")} h2`, `Run ${runId}: push (live), interrupted`);
-    await sandbox.setFaults({});
+    await standaloneApi.setFaults({});
     await click(session, testId("run-resume"));
     await waitForText(session, `${testId("run-detail")} ${testId("sync-result")} h3`, /^Run \d+ completed$/, { timeoutMs: 60_000 });
     await waitFor("the run to show completed", async () => ((await attributeOf(live, "data-status")) === "completed" ? true : undefined));
 
-    const held = bulkContacts(await sandbox.dumpContacts());
+    const held = bulkContacts(await standaloneApi.dumpContacts());
     assert.equal(new Set(held.map((c) => c.properties.email)).size, BULK, "every lead reached the portal");
     assert.equal(held.length, BULK, "each lead exactly once: no duplicates");
   });
 
   step("Sync: rows HubSpot refuses are listed with its error, exported, and retried once the cause is fixed", async () => {
     // A choice property in the portal, and a lead field mapped to it.
-    await sandbox.loadFixture({ properties: [tierProperty(["gold", "silver", "bronze"])] });
+    await standaloneApi.loadFixture({ properties: [tierProperty(["gold", "silver", "bronze"])] });
     await addField(TIER, "E2E tier");
     await openScreen("Mapping");
     await setValue(session, controlByLabel("Lead field"), TIER);
@@ -748,7 +786,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     assert.deepEqual(await previewCounts(["create", "invalid"]), { create: emails.length, invalid: 0 });
 
     // Between the preview and the run, the portal's admin drops the bronze option.
-    await sandbox.loadFixture({ properties: [tierProperty(["gold", "silver"])] });
+    await standaloneApi.loadFixture({ properties: [tierProperty(["gold", "silver"])] });
     await click(session, testId("sync-run"));
     await waitForText(session, testId("confirm-dialog"), "Run this sync for real?");
     await click(session, testId("confirm-run"));
@@ -781,7 +819,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     const message = errors[0].indexOf("message");
     assert.deepEqual(errors.slice(1).map((r) => r[0]).sort(), [...bronze].sort());
     for (const row of errors.slice(1)) assert.match(row[message], /bronze was not one of the allowed options/);
-    const portal = await sandbox.dumpContacts();
+    const portal = await standaloneApi.dumpContacts([TIER]);
     for (const email of emails) {
       const contact = portal.find((c) => !c.archived && c.properties.email === email);
       if (bronze.includes(email)) assert.equal(contact, undefined, `${email} was refused`);
@@ -789,7 +827,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     }
 
     // The option is back: a retry previews exactly the failed rows, and they go through.
-    await sandbox.loadFixture({ properties: [tierProperty(["gold", "silver", "bronze"])] });
+    await standaloneApi.loadFixture({ properties: [tierProperty(["gold", "silver", "bronze"])] });
     await click(session, testId("result-retry-failed"));
     await waitForText(session, `${testId("preview-summary")} h3`, /^Push preview \(run \d+\)/);
     await waitFor("the retry's rows", async () => ((await rowCount()) === bronze.length ? true : undefined));
@@ -802,7 +840,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await waitForText(session, `${testId("sync-result")} h3`, /^Run \d+ completed$/, { timeoutMs: 60_000 });
     assert.equal(await countOf("result-created"), bronze.length);
     assert.equal(await countOf("result-failed"), 0);
-    const after = await sandbox.dumpContacts();
+    const after = await standaloneApi.dumpContacts([TIER]);
     for (const email of bronze) {
       const held = after.filter((c) => !c.archived && c.properties.email === email);
       assert.equal(held.length, 1, `${email} is in the portal once`);
@@ -888,6 +926,11 @@ const BULK = 3000;
 const LATENCY_MS = 2000;
 // A choice field and the portal property it fills, whose options the retry flow changes.
 const TIER = "e2e_tier";
+// The standalone sandbox portal: its id (not the built-in portal's), the private-app token the
+// admin pastes into the app, and the one the test reads with.
+const STANDALONE_PORTAL_ID = 31_415_926;
+const STANDALONE_APP_TOKEN = "pat-na1-e2e-standalone-app";
+const STANDALONE_TEST_TOKEN = "pat-na1-e2e-standalone-test";
 
 function tierProperty(values) {
   return {

@@ -31,6 +31,8 @@ OAUTH_APP = {
 
 REPO = Path(__file__).resolve().parents[2]
 LISTENING = re.compile(r"listening on (http://\S+)")
+CONTROL_SECRET = re.compile(r"control secret: (\S+)")
+CONTROL_SECRET_HEADER = "X-Hubsync-Sandbox-Secret"
 START_TIMEOUT_SECONDS = 30
 
 
@@ -55,7 +57,8 @@ def _die_with_parent():
 
 
 class Sandbox:
-    """One `hubsync-sandbox` process on a free port, plus its /__sandbox/ control API."""
+    """One `hubsync-sandbox` process on a free port, plus its /__sandbox/ control API (which
+    answers only to the secret the process printed at start)."""
 
     def __init__(self, *args: str, fixture: dict | None = None):
         # Temporary files that live as long as the process; closed (and deleted) by stop().
@@ -77,24 +80,28 @@ class Sandbox:
             text=True,
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
-        self.url = self._wait_for_url()
+        self.url, self._control_secret = self._wait_for_start()
 
-    def _wait_for_url(self) -> str:
-        # Seeding happens before the line is printed. readline() can't time out, so it runs on a
-        # thread; a sandbox that never answers is killed, which ends that read.
+    def _wait_for_start(self) -> tuple[str, str]:
+        """The address and the control secret, from the two lines the sandbox prints at start."""
+        # Seeding happens before the lines are printed. readline() can't time out, so it runs on
+        # a thread; a sandbox that never answers is killed, which ends that read.
         lines = []
-        reader = threading.Thread(target=lambda: lines.append(self.process.stdout.readline()), daemon=True)
+        reader = threading.Thread(
+            target=lambda: lines.extend(self.process.stdout.readline() for _ in range(2)), daemon=True
+        )
         reader.start()
         reader.join(START_TIMEOUT_SECONDS)
-        match = LISTENING.search(lines[0]) if lines else None
-        if match is None:
+        listening = LISTENING.search(lines[0]) if len(lines) == 2 else None
+        secret = CONTROL_SECRET.search(lines[1]) if len(lines) == 2 else None
+        if listening is None or secret is None:
             self.process.kill()
             self.process.wait()
             self._stderr.seek(0)
             log = self._stderr.read()
             self.stop()
             raise RuntimeError(f"sandbox did not start (stdout {lines!r}):\n{log}")
-        return match.group(1)
+        return listening.group(1), secret.group(1)
 
     def stop(self):
         if self.process.poll() is None:
@@ -114,6 +121,7 @@ class Sandbox:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(f"{self.url}/__sandbox{path}", data=data, method=method)
         request.add_header("Content-Type", "application/json")
+        request.add_header(CONTROL_SECRET_HEADER, self._control_secret)
         with urllib.request.urlopen(request, timeout=30) as response:
             raw = response.read()
         return json.loads(raw) if raw else None

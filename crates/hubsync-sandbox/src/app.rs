@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::de::DeserializeOwned;
 
-use crate::control::LogEntry;
+use crate::control::{ControlSecret, LogEntry};
 use crate::errors::ApiError;
 use crate::faults::ConnectionFault;
 use crate::portal::Portal;
@@ -28,11 +28,13 @@ pub const MAX_URI_BYTES: usize = 8192;
 pub struct AppState {
     portal: Arc<Mutex<Portal>>,
     pub base_url: Arc<str>,
+    /// The control API is mounted only when there is one.
+    control_secret: Option<Arc<ControlSecret>>,
 }
 
 impl AppState {
-    pub fn new(portal: Arc<Mutex<Portal>>, base_url: String) -> Self {
-        AppState { portal, base_url: base_url.into() }
+    pub fn new(portal: Arc<Mutex<Portal>>, base_url: String, control_secret: Option<ControlSecret>) -> Self {
+        AppState { portal, base_url: base_url.into(), control_secret: control_secret.map(Arc::new) }
     }
 
     /// Locks the portal. A handler that panicked mid-change leaves the lock poisoned; the
@@ -54,8 +56,10 @@ enum RouteClass {
     Crm,
 }
 
-fn classify(path: &str) -> RouteClass {
-    if path.starts_with("/__sandbox") {
+/// `control_mounted`: without the control API, its paths are unknown ones, answered as HubSpot
+/// answers those (authentication first).
+fn classify(path: &str, control_mounted: bool) -> RouteClass {
+    if control_mounted && (path == "/__sandbox" || path.starts_with("/__sandbox/")) {
         RouteClass::Control
     } else if path.starts_with("/oauth/authorize") {
         RouteClass::Page
@@ -82,8 +86,10 @@ pub fn router(state: AppState, api_versions: &[String]) -> Router {
         )
         .route("/oauth/v3/token/introspect", post(routes::oauth::introspect))
         .route("/oauth/v3/token/revoke", post(routes::oauth::revoke))
-        .route("/oauth/authorize", get(routes::oauth::authorize_page).post(routes::oauth::authorize_decision))
-        .nest("/__sandbox", crate::control::router());
+        .route("/oauth/authorize", get(routes::oauth::authorize_page).post(routes::oauth::authorize_decision));
+    if state.control_secret.is_some() {
+        app = app.nest("/__sandbox", crate::control::router());
+    }
     for version in api_versions {
         app = app
             .nest(&format!("/crm/objects/{version}/contacts"), routes::contacts::router())
@@ -118,9 +124,12 @@ fn with_connection_fault(mut response: Response, fault: ConnectionFault) -> Resp
 
 async fn hubspot_edge(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
-    let class = classify(&path);
-    if class == RouteClass::Control {
-        return next.run(req).await;
+    let class = classify(&path, app.control_secret.is_some());
+    if let (RouteClass::Control, Some(secret)) = (class, app.control_secret.as_deref()) {
+        return match crate::control::admit(secret, &req) {
+            Ok(()) => next.run(req).await,
+            Err(refused) => refused.into_response(),
+        };
     }
     let started = Instant::now();
     let method = req.method().to_string();

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::control::ControlSecret;
 use crate::faults::FaultConfig;
 use crate::fixture::Fixture;
 
@@ -164,6 +165,10 @@ pub struct SandboxConfig {
     /// Date versions served beside v3 (`/crm/objects/{version}/contacts`, …).
     pub api_versions: Vec<String>,
     pub lifecycle_backward: LifecycleBackward,
+    /// The control API (`/__sandbox/`) exists only with a secret, which every control request
+    /// must carry; without one (the default, and the app's built-in portal) its paths answer as
+    /// any path HubSpot doesn't know.
+    pub control_secret: Option<ControlSecret>,
 }
 
 /// How long the sandbox's writes take to reach its search, unless configured otherwise: a
@@ -190,6 +195,7 @@ impl Default for SandboxConfig {
             faults: FaultConfig::default(),
             api_versions: vec!["2026-03".into(), "2026-09".into()],
             lifecycle_backward: LifecycleBackward::Ignore,
+            control_secret: None,
         }
     }
 }

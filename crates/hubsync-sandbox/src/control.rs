@@ -1,17 +1,22 @@
 //! The control API under `/__sandbox/` (not part of HubSpot's surface): tests and benchmarks
 //! reset the portal, load fixtures, set faults and limits, move the clock, and read counters and
-//! the request log here.
+//! the request log here. It is mounted only in a sandbox started with a `ControlSecret`, and
+//! `admit` lets through only requests that carry it, name a loopback host and send JSON: any web
+//! page can make a browser send a "simple" cross-origin POST to 127.0.0.1, and a DNS-rebinding
+//! page can read the replies.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::Request;
 use axum::extract::State;
-use axum::http::{StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use crate::app::{AppState, QueryParams, parse_json};
 use crate::config::{ApiTier, LifecycleBackward};
@@ -22,6 +27,84 @@ use crate::model::PropertySelection;
 
 /// How many requests the log keeps; older ones drop off.
 pub const LOG_CAPACITY: usize = 100_000;
+
+/// The header every control request carries the sandbox's `ControlSecret` in.
+pub const CONTROL_SECRET_HEADER: &str = "X-Hubsync-Sandbox-Secret";
+
+/// The secret that opens a sandbox's control API. Redacted when printed.
+#[derive(Clone)]
+pub struct ControlSecret(String);
+
+impl ControlSecret {
+    /// 32 random bytes (a CSPRNG seeded by the OS), as 64 hex digits.
+    pub fn generate() -> Self {
+        let bytes: [u8; 32] = rand::random();
+        ControlSecret(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Compares digests, so the time taken says nothing of the secret's length or of how much of
+    /// it `given` got right.
+    fn matches(&self, given: &[u8]) -> bool {
+        let (expected, given) = (Sha256::digest(self.0.as_bytes()), Sha256::digest(given));
+        let difference = expected.iter().zip(given.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b));
+        std::hint::black_box(difference) == 0
+    }
+}
+
+impl std::fmt::Debug for ControlSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ControlSecret([redacted])")
+    }
+}
+
+/// Lets a control request through, or says why not: a Host that is not loopback (a DNS-rebinding
+/// page's), no or another secret, or a body that is not declared JSON (a web page's "simple"
+/// POST, which also may have no body at all: so every POST, PUT and PATCH must declare JSON).
+pub fn admit(secret: &ControlSecret, request: &Request) -> Result<(), ApiError> {
+    let headers = request.headers();
+    let host = headers.get(header::HOST).map(|h| String::from_utf8_lossy(h.as_bytes()).into_owned());
+    if !host.as_deref().is_some_and(is_loopback_host) {
+        return Err(ApiError::ControlHostNotLoopback(host.unwrap_or_default()));
+    }
+    let given = headers.get(CONTROL_SECRET_HEADER).map(|v| v.as_bytes()).unwrap_or_default();
+    if !secret.matches(given) {
+        return Err(ApiError::ControlSecretRequired);
+    }
+    let writes = matches!(*request.method(), Method::POST | Method::PUT | Method::PATCH);
+    if (writes || has_body(headers)) && !declares_json(headers) {
+        let declared = headers.get(header::CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        return Err(ApiError::ControlJsonRequired(declared));
+    }
+    Ok(())
+}
+
+/// 127.0.0.1, [::1] or localhost, with any port or none.
+fn is_loopback_host(host: &str) -> bool {
+    let (name, port) = match host.rfind(':') {
+        // The colons of "[::1]" are inside its brackets; a port comes after them.
+        Some(at) if !host[at..].contains(']') => (&host[..at], Some(&host[at + 1..])),
+        _ => (host, None),
+    };
+    let port_ok = port.is_none_or(|port| (1..=5).contains(&port.len()) && port.bytes().all(|b| b.is_ascii_digit()));
+    port_ok && matches!(name.to_ascii_lowercase().as_str(), "127.0.0.1" | "[::1]" | "localhost")
+}
+
+fn has_body(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).is_some_and(|length| length.trim() != "0")
+}
+
+fn declares_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media_type| media_type.trim().eq_ignore_ascii_case("application/json"))
+}
 
 #[derive(Debug, Default, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -348,4 +431,42 @@ async fn expire_access_tokens(State(app): State<AppState>) -> Response {
     let now = portal.now();
     let expired = portal.oauth.expire_all_access(now);
     json_response(StatusCode::OK, &json!({ "expired": expired }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts_are_the_three_names_with_any_port() {
+        for host in ["127.0.0.1", "127.0.0.1:4010", "localhost", "LOCALHOST:1", "[::1]", "[::1]:4010"] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "",
+            "evil.example",
+            "evil.example:4010",
+            "localhost.evil.example",
+            "127.0.0.1.evil.example",
+            "127.0.0.2:4010",
+            "::1",
+            "[::2]:4010",
+            "user@127.0.0.1",
+            "127.0.0.1:port",
+            "0.0.0.0:4010",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn only_the_secret_itself_matches() {
+        let secret = ControlSecret::generate();
+        assert_eq!(secret.expose().len(), 64);
+        assert!(secret.matches(secret.expose().as_bytes()));
+        assert!(!secret.matches(b""));
+        assert!(!secret.matches(&secret.expose().as_bytes()[..63]));
+        assert!(!secret.matches(ControlSecret::generate().expose().as_bytes()), "each start gets its own");
+        assert_eq!(format!("{secret:?}"), "ControlSecret([redacted])");
+    }
 }

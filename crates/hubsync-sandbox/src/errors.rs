@@ -5,6 +5,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::control::CONTROL_SECRET_HEADER;
 use crate::properties::PropertyValueError;
 
 /// A random UUID (v4 layout) for `correlationId` / `requestId`.
@@ -75,6 +76,12 @@ pub enum ApiError {
     UriTooLong,
     MethodNotAllowed,
     UnknownRoute(String),
+    /// 403 (control API): the request named this host, not a loopback one.
+    ControlHostNotLoopback(String),
+    /// 401 (control API): no control secret, or another.
+    ControlSecretRequired,
+    /// 415 (control API): a body not declared JSON (this content type, if any).
+    ControlJsonRequired(Option<String>),
 }
 
 impl ApiError {
@@ -90,6 +97,9 @@ impl ApiError {
             ApiError::Upstream(status) => *status,
             ApiError::UriTooLong => StatusCode::URI_TOO_LONG,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::ControlHostNotLoopback(_) => StatusCode::FORBIDDEN,
+            ApiError::ControlSecretRequired => StatusCode::UNAUTHORIZED,
+            ApiError::ControlJsonRequired(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         }
     }
 
@@ -173,6 +183,31 @@ impl ApiError {
             ),
             ApiError::UriTooLong => error_body("Request-URI Too Long", "VALIDATION_ERROR", &correlation_id),
             ApiError::MethodNotAllowed => error_body("HTTP method not allowed", "VALIDATION_ERROR", &correlation_id),
+            ApiError::ControlHostNotLoopback(host) => error_body(
+                &format!(
+                    "The control API answers only requests addressed to 127.0.0.1, [::1] or localhost; this one \
+                     named the host {host:?}. Call it at the address the sandbox printed."
+                ),
+                "CONTROL_HOST_NOT_LOOPBACK",
+                &correlation_id,
+            ),
+            ApiError::ControlSecretRequired => error_body(
+                &format!(
+                    "The control API needs the secret the sandbox printed at start (\"control secret: …\") in the \
+                     {CONTROL_SECRET_HEADER} header; this request had none, or another."
+                ),
+                "CONTROL_SECRET_REQUIRED",
+                &correlation_id,
+            ),
+            ApiError::ControlJsonRequired(declared) => error_body(
+                &format!(
+                    "Control requests that send a body (every POST and PUT) must send JSON with Content-Type: \
+                     application/json, {{}} when there is nothing to say; this one declared {}.",
+                    declared.as_deref().map_or_else(|| "no content type".to_string(), |t| format!("{t:?}"))
+                ),
+                "CONTROL_JSON_REQUIRED",
+                &correlation_id,
+            ),
         }
     }
 }

@@ -3,7 +3,8 @@
 //! It serves the CRM contacts, properties, owners, account-info and OAuth endpoints the sync
 //! uses, under both `/crm/v3/...` and dated `/crm/objects/2026-03/...` paths, with HubSpot's
 //! validation, error bodies, rate limits and quirks (see `shared/hubspot-api.md`), plus fault
-//! injection and a control API under `/__sandbox/`.
+//! injection and, when `SandboxConfig::control_secret` is set, a control API under `/__sandbox/`
+//! that answers only to that secret (in `CONTROL_SECRET_HEADER`).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), hubsync_sandbox::SandboxError> {
@@ -43,6 +44,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use config::{ApiTier, KNOWN_SCOPES, LifecycleBackward, OAuthClient, PortalInfo, PrivateToken, SandboxConfig};
+pub use control::{CONTROL_SECRET_HEADER, ControlSecret};
 pub use faults::FaultConfig;
 pub use fixture::{Fixture, FixtureContact};
 pub use model::Owner;
@@ -68,6 +70,7 @@ pub enum SandboxError {
 pub struct Sandbox {
     addr: SocketAddr,
     portal: Arc<Mutex<Portal>>,
+    control_secret: Option<ControlSecret>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -80,6 +83,7 @@ impl Sandbox {
         let persist = config.db_path.as_deref().map(Persistence::open).transpose()?;
         let port = config.port;
         let api_versions = config.api_versions.clone();
+        let control_secret = config.control_secret.clone();
         let mut portal = Portal::new(config, persist);
         initialize(&mut portal)?;
 
@@ -87,12 +91,12 @@ impl Sandbox {
             TcpListener::bind(("127.0.0.1", port)).await.map_err(|source| SandboxError::Bind { port, source })?;
         let addr = listener.local_addr().map_err(|source| SandboxError::Bind { port, source })?;
         let portal = Arc::new(Mutex::new(portal));
-        let state = app::AppState::new(portal.clone(), format!("http://{addr}"));
+        let state = app::AppState::new(portal.clone(), format!("http://{addr}"), control_secret.clone());
         let router = app::router(state, &api_versions);
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(server::serve(listener, router, rx));
         tracing::info!(%addr, "sandbox portal listening");
-        Ok(Sandbox { addr, portal, shutdown: Some(tx), task: Some(task) })
+        Ok(Sandbox { addr, portal, control_secret, shutdown: Some(tx), task: Some(task) })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -102,6 +106,12 @@ impl Sandbox {
     /// `http://127.0.0.1:PORT`, the base URL to give a HubSpot client.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The secret the control API answers to (send it in `CONTROL_SECRET_HEADER`), or `None`
+    /// when the portal has no control API.
+    pub fn control_secret(&self) -> Option<&str> {
+        self.control_secret.as_ref().map(ControlSecret::expose)
     }
 
     pub fn portal_id(&self) -> u64 {

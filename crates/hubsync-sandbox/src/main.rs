@@ -6,12 +6,13 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Parser;
 use hubsync_sandbox::{
-    ApiTier, FaultConfig, Fixture, LifecycleBackward, OAuthClient, PrivateToken, Sandbox, SandboxConfig,
+    ApiTier, ControlSecret, FaultConfig, Fixture, LifecycleBackward, OAuthClient, PrivateToken, Sandbox, SandboxConfig,
 };
 
 /// A local HubSpot-compatible portal: CRM contacts, properties, owners, account info and OAuth,
 /// with HubSpot's validation, limits and error bodies, plus fault injection and a control API
-/// under /__sandbox/.
+/// under /__sandbox/. It prints its address, then a secret made for this start: control requests
+/// must send it in the X-Hubsync-Sandbox-Secret header, address a loopback host and send JSON.
 #[derive(Parser, Debug)]
 #[command(name = "hubsync-sandbox", version)]
 struct Args {
@@ -129,6 +130,7 @@ impl Args {
                 latency_probability: self.fault_latency_probability,
                 paths: self.fault_paths,
             },
+            control_secret: Some(ControlSecret::generate()),
             ..SandboxConfig::default()
         };
         if let Some(id) = self.portal_id {
@@ -161,8 +163,9 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let config = Args::parse().into_config()?;
     let sandbox = Sandbox::start(config).await.context("could not start the sandbox")?;
-    // Tests and scripts read this line to learn the port.
+    // Tests and scripts read these lines to learn the port and the control API's secret.
     println!("listening on {}", sandbox.base_url());
+    println!("control secret: {}", sandbox.control_secret().unwrap_or_default());
     std::io::stdout().flush()?;
     tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
     sandbox.shutdown().await;

@@ -12,15 +12,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{
-    OAUTH_PER_WINDOW, SANDBOX_ROLE, map_contact_fields, oauth_token, peak_memory_mib, serve_sandbox, start_sandbox,
+    OAUTH_PER_WINDOW, SANDBOX_ROLE, counters, map_contact_fields, oauth_token, peak_memory_mib, serve_sandbox,
+    start_sandbox,
 };
 use hubsync_hubspot::{ClientConfig, HubSpotClient, PortalLimiter, RateLimitSettings, Secret};
 use hubsync_store::{Store, SystemClock};
 use hubsync_sync::{Cancel, prepare_pull, run_pull};
-use serde_json::Value;
 
 async fn bench(total: usize) {
-    let (_server, base) = start_sandbox(&format!("seed:{total}"));
+    let (server, base) = start_sandbox(&format!("seed:{total}"));
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http");
     let token = oauth_token(&http, &base).await;
     let dir = std::env::temp_dir().join(format!("hubsync-bench-pull-{}-{total}", std::process::id()));
@@ -43,8 +43,7 @@ async fn bench(total: usize) {
     let apply = applying.elapsed();
     let wall = started.elapsed();
 
-    let counters: Value =
-        http.get(format!("{base}/__sandbox/counters")).send().await.expect("counters").json().await.expect("json");
+    let counters = counters(&http, &base, &server.control_secret).await;
     // Properties, active owners, deactivated owners, then a list page per 100 contacts.
     let floor = 3 + total.div_ceil(100) as u64;
     let bound = Duration::from_secs(10 * (calls.saturating_sub(1) / OAUTH_PER_WINDOW));

@@ -18,7 +18,8 @@ use serde_json::{Value, json};
 mod common;
 
 use common::{
-    OAUTH_PER_WINDOW, SANDBOX_ROLE, map_contact_fields, oauth_token, peak_memory_mib, serve_sandbox, start_sandbox,
+    OAUTH_PER_WINDOW, SANDBOX_ROLE, counters, map_contact_fields, oauth_token, peak_memory_mib, serve_sandbox,
+    start_sandbox,
 };
 
 const IMPORT_ROLE: &str = "HUBSYNC_BENCH_IMPORT";
@@ -73,7 +74,7 @@ async fn bench(total: usize) {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let fixture = dir.join("fixture.json");
     write_fixture(known, &fixture);
-    let (_server, base) = start_sandbox(&format!("fixture:{}", fixture.display()));
+    let (server, base) = start_sandbox(&format!("fixture:{}", fixture.display()));
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http");
     let token = oauth_token(&http, &base).await;
     let db = dir.join("hubsync.db");
@@ -99,8 +100,7 @@ async fn bench(total: usize) {
     let run = run_push(&mut store, &client, prepared, &options, &Cancel::default(), &mut |_| {}).await.expect("run");
     let wall = started.elapsed();
 
-    let counters: Value =
-        http.get(format!("{base}/__sandbox/counters")).send().await.expect("counters").json().await.expect("json");
+    let counters = counters(&http, &base, &server.control_secret).await;
     let updates = known.div_ceil(4);
     let creates = total - known;
     let floor = 1 + total.div_ceil(100) + updates.div_ceil(100) + creates.div_ceil(100);

@@ -19,19 +19,22 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{
-    PRIVATE_TIER, PRIVATE_TOKEN, SANDBOX_ROLE, map_contact_fields, peak_memory_mib, serve_sandbox, start_sandbox,
+    PRIVATE_TIER, PRIVATE_TOKEN, SANDBOX_ROLE, counters, map_contact_fields, peak_memory_mib, serve_sandbox,
+    start_sandbox,
 };
 use hubsync_hubspot::{ClientConfig, HubSpotClient, PortalLimiter, RateLimitSettings, SAFETY_MARGIN, Secret};
 use hubsync_store::{FieldOp, LeadFilter, LeadQuery, LeadSort, RunAction, RunItemFilter, SortKey, Store, SystemClock};
 use hubsync_sync::leads::{ImportSettings, PreparedImport};
 use hubsync_sync::{Cancel, PushOptions, prepare_push, record_preview};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// Set in a re-executed phase: `import`, `query` or `preview:BASE_URL`.
 const PHASE: &str = "HUBSYNC_BENCH_SCALE_PHASE";
 /// The phase's working folder (the CSV file and the store).
 const DIR: &str = "HUBSYNC_BENCH_SCALE_DIR";
 const LEADS: &str = "HUBSYNC_BENCH_SCALE_LEADS";
+/// The preview phase's way to the sandbox's counters.
+const CONTROL_SECRET: &str = "HUBSYNC_BENCH_SCALE_CONTROL_SECRET";
 /// The Leads table's page, and how often each query runs for its median.
 const PAGE: u64 = 50;
 const RUNS: usize = 5;
@@ -204,8 +207,8 @@ async fn preview_phase(dir: &Path, total: usize, base: &str) {
     let per_window = u64::from(limits.per_window);
     let bound = Duration::from_secs(10 * (calls.saturating_sub(1) / per_window));
     let http = reqwest::Client::new();
-    let counters: Value =
-        http.get(format!("{base}/__sandbox/counters")).send().await.expect("counters").json().await.expect("json");
+    let secret = std::env::var(CONTROL_SECRET).expect("the sandbox's control secret");
+    let counters = counters(&http, base, &secret).await;
     println!(
         "  push preview of every lead: {} to update, {} to create, {} unchanged; private app, {per_window} per 10 s",
         counts.update, counts.create, counts.skip
@@ -240,14 +243,13 @@ async fn preview_phase(dir: &Path, total: usize, base: &str) {
 }
 
 /// Runs this binary again as a phase; its lines print as they come.
-fn phase(name: &str, dir: &Path, total: usize) -> Duration {
+fn phase(name: &str, dir: &Path, total: usize, control_secret: Option<&str>) -> Duration {
     let started = Instant::now();
-    let status = Command::new(std::env::current_exe().expect("own path"))
-        .env(PHASE, name)
-        .env(DIR, dir)
-        .env(LEADS, total.to_string())
-        .status()
-        .expect("the phase runs");
+    let mut command = Command::new(std::env::current_exe().expect("own path"));
+    if let Some(secret) = control_secret {
+        command.env(CONTROL_SECRET, secret);
+    }
+    let status = command.env(PHASE, name).env(DIR, dir).env(LEADS, total.to_string()).status().expect("the phase runs");
     assert!(status.success(), "the {name} phase failed");
     started.elapsed()
 }
@@ -268,8 +270,8 @@ fn bench(total: usize) {
     write_fixture(&fixture, total);
     println!("  CSV and sandbox fixture written in {:.1} s", writing.elapsed().as_secs_f64());
 
-    phase("import", &dir, total);
-    phase("query", &dir, total);
+    phase("import", &dir, total, None);
+    phase("query", &dir, total, None);
     let loading = Instant::now();
     let (server, base) = start_sandbox(&format!("fixture:{}", fixture.display()));
     println!(
@@ -277,7 +279,7 @@ fn bench(total: usize) {
         known(total),
         loading.elapsed().as_secs_f64()
     );
-    phase(&format!("preview:{base}"), &dir, total);
+    phase(&format!("preview:{base}"), &dir, total, Some(&server.control_secret));
     drop(server);
     println!("  wall time, whole benchmark  {:>9.1} s", started.elapsed().as_secs_f64());
     let _ = std::fs::remove_dir_all(&dir);

@@ -12,7 +12,7 @@ use hubsync_auth::oauth::{
     AuthError, ConnectOptions, Endpoints, HubSpotOAuth, OAuthApp, OAuthGrant, PendingConnect, REQUIRED_SCOPES, connect,
 };
 use hubsync_hubspot::{ClientConfig, HubSpotClient, PortalLimiter, RateLimitSettings, Secret};
-use hubsync_sandbox::{OAuthClient, Sandbox, SandboxConfig};
+use hubsync_sandbox::{CONTROL_SECRET_HEADER, ControlSecret, OAuthClient, Sandbox, SandboxConfig};
 use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -39,6 +39,7 @@ pub async fn portal(ports: &[u16], configure: impl FnOnce(&mut SandboxConfig)) -
             redirect_uris: ports.iter().map(|p| redirect_uri(*p)).collect(),
             app_id: APP_ID,
         }],
+        control_secret: Some(ControlSecret::generate()),
         ..SandboxConfig::default()
     };
     configure(&mut config);
@@ -59,13 +60,24 @@ pub fn options(ports: Vec<u16>, timeout: Duration) -> ConnectOptions {
 
 /// The sandbox's request counters, by `METHOD route`.
 pub async fn requests(sandbox: &Sandbox, route: &str) -> u64 {
-    let counters: Value =
-        reqwest::get(format!("{}/__sandbox/counters", sandbox.base_url())).await.unwrap().json().await.unwrap();
+    let counters = control_call(sandbox, reqwest::Method::GET, "/counters").await;
     counters["requests"][route].as_u64().unwrap_or(0)
 }
 
+/// A control-API POST (revoke or expire tokens).
 pub async fn control(sandbox: &Sandbox, path: &str) -> Value {
-    let reply = reqwest::Client::new().post(format!("{}/__sandbox{path}", sandbox.base_url())).send().await.unwrap();
+    control_call(sandbox, reqwest::Method::POST, path).await
+}
+
+/// A control-API call with an empty JSON body.
+async fn control_call(sandbox: &Sandbox, method: reqwest::Method, path: &str) -> Value {
+    let reply = reqwest::Client::new()
+        .request(method, format!("{}/__sandbox{path}", sandbox.base_url()))
+        .header(CONTROL_SECRET_HEADER, sandbox.control_secret().unwrap())
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
     reply.json().await.unwrap()
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use hubsync_auth::keychain::testing::SecretServiceDaemon;
-use hubsync_sandbox::{OAuthClient, PrivateToken, Sandbox, SandboxConfig};
+use hubsync_sandbox::{CONTROL_SECRET_HEADER, ControlSecret, OAuthClient, PrivateToken, Sandbox, SandboxConfig};
 use serde_json::Value;
 
 /// A private app token with every scope the sandbox knows.
@@ -47,6 +47,7 @@ impl Portal {
                 redirect_uris: Vec::new(),
                 app_id: 2_000_001,
             }],
+            control_secret: Some(ControlSecret::generate()),
             ..SandboxConfig::default()
         };
         tweak(&mut config);
@@ -59,14 +60,15 @@ impl Portal {
         self.sandbox.as_ref().expect("running").portal_id()
     }
 
-    /// A control-API call (`/__sandbox/…`); returns the reply's JSON (null when empty).
+    /// A control-API call (`/__sandbox/…`; no body is sent as `{}`); returns the reply's JSON
+    /// (null when empty).
     pub fn control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
         let url = format!("{}/__sandbox{path}", self.base_url);
+        let secret =
+            self.sandbox.as_ref().and_then(Sandbox::control_secret).expect("a running sandbox with a control API");
         self.runtime.block_on(async {
-            let mut request = reqwest::Client::new().request(method, url);
-            if let Some(body) = body {
-                request = request.json(&body);
-            }
+            let request = reqwest::Client::new().request(method, url).header(CONTROL_SECRET_HEADER, secret);
+            let request = request.json(&body.unwrap_or_else(|| serde_json::json!({})));
             let reply = request.send().await.expect("the sandbox answers");
             assert!(reply.status().is_success(), "control call {path}: {}", reply.status());
             reply.json().await.unwrap_or(Value::Null)

@@ -10,7 +10,7 @@ use futures_util::future::BoxFuture;
 use hubsync_hubspot::{
     ApiVersion, ClientConfig, ClientError, HubSpotClient, PortalLimiter, RateLimitSettings, Secret, Sent, TokenSource,
 };
-use hubsync_sandbox::{PrivateToken, Sandbox, SandboxConfig};
+use hubsync_sandbox::{CONTROL_SECRET_HEADER, ControlSecret, PrivateToken, Sandbox, SandboxConfig};
 use serde_json::json;
 
 mod replies;
@@ -24,6 +24,7 @@ async fn portal(seed_contacts: usize, rate_limits: bool) -> Sandbox {
         // The client's reading of search replies, not search's lag.
         search_visibility_delay_ms: 0,
         private_tokens: vec![PrivateToken::new(TOKEN)],
+        control_secret: Some(ControlSecret::generate()),
         ..SandboxConfig::default()
     })
     .await
@@ -39,6 +40,7 @@ fn client_for(sandbox: &Sandbox, version: ApiVersion) -> HubSpotClient {
 async fn control(sandbox: &Sandbox, method: reqwest::Method, path: &str, body: serde_json::Value) -> serde_json::Value {
     let reply = reqwest::Client::new()
         .request(method, format!("{}/__sandbox{path}", sandbox.base_url()))
+        .header(CONTROL_SECRET_HEADER, sandbox.control_secret().unwrap())
         .json(&body)
         .send()
         .await

@@ -346,14 +346,15 @@ async fn control_api_revokes_and_expires_tokens_for_fault_tests() {
     let tokens = exchange(&portal, "/oauth/v1/token", &authorize_code_auto(&portal).await).await;
     let access = tokens.body["access_token"].as_str().unwrap().to_string();
     let refresh_token = tokens.body["refresh_token"].as_str().unwrap().to_string();
-    let expired: Value = portal.control(reqwest::Method::POST, "/oauth/expire-access-tokens", None).await.body;
+    let expired: Value =
+        portal.control(reqwest::Method::POST, "/oauth/expire-access-tokens", Some(json!({}))).await.body;
     assert_eq!(expired["expired"], 1);
     assert_error(
         &portal.send(reqwest::Method::GET, "/crm/v3/owners", None, Some(&access)).await,
         401,
         "EXPIRED_AUTHENTICATION",
     );
-    portal.control(reqwest::Method::POST, "/oauth/revoke-refresh-tokens", None).await;
+    portal.control(reqwest::Method::POST, "/oauth/revoke-refresh-tokens", Some(json!({}))).await;
     assert_eq!(refresh(&portal, &refresh_token).await.body["status"], "BAD_REFRESH_TOKEN");
     // Token paths never reach the request log.
     let log = portal.control(reqwest::Method::GET, "/requests", None).await;

@@ -1,6 +1,6 @@
 //! A sandbox per test, and a small HTTP client that keeps status, headers and JSON together.
 
-use hubsync_sandbox::{PrivateToken, Sandbox, SandboxConfig};
+use hubsync_sandbox::{CONTROL_SECRET_HEADER, ControlSecret, PrivateToken, Sandbox, SandboxConfig};
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
@@ -34,15 +34,21 @@ impl Reply {
 }
 
 /// A sandbox with `seed_contacts` generated contacts, rate limits off unless the test turns
-/// them on, and two private tokens: one with every scope and one that can only read contacts.
+/// them on, two private tokens (one with every scope, one that can only read contacts) and a
+/// control API.
 pub async fn start(seed_contacts: usize) -> Portal {
     start_with(seed_contacts, |_| {}).await
 }
 
 pub async fn start_with(seed_contacts: usize, tweak: impl FnOnce(&mut SandboxConfig)) -> Portal {
     // What search finds, not when: the tests of its lag (`search.rs`) set one of their own.
-    let mut config =
-        SandboxConfig { seed_contacts, rate_limits: false, search_visibility_delay_ms: 0, ..SandboxConfig::default() };
+    let mut config = SandboxConfig {
+        seed_contacts,
+        rate_limits: false,
+        search_visibility_delay_ms: 0,
+        control_secret: Some(ControlSecret::generate()),
+        ..SandboxConfig::default()
+    };
     config.private_tokens.push(PrivateToken::new(TOKEN));
     config
         .private_tokens
@@ -61,6 +67,9 @@ impl Portal {
 
     pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>, token: Option<&str>) -> Reply {
         let mut request = self.http.request(method, self.url(path));
+        if path.starts_with("/__sandbox/") {
+            request = request.header(CONTROL_SECRET_HEADER, self.control_secret());
+        }
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -94,6 +103,10 @@ impl Portal {
     /// A control-API call (no token).
     pub async fn control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Reply {
         self.send(method, &format!("/__sandbox{path}"), body, None).await
+    }
+
+    pub fn control_secret(&self) -> &str {
+        self.sandbox.control_secret().expect("the test's sandbox has a control API")
     }
 
     pub async fn create_contact(&self, properties: Value) -> Reply {

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use hubsync_sandbox::{ApiTier, Fixture, OAuthClient, PrivateToken, Sandbox, SandboxConfig};
+use hubsync_sandbox::{
+    ApiTier, CONTROL_SECRET_HEADER, ControlSecret, Fixture, OAuthClient, PrivateToken, Sandbox, SandboxConfig,
+};
 use serde_json::Value;
 
 mod memory;
@@ -26,7 +28,12 @@ pub const PRIVATE_TIER: ApiTier = ApiTier::Professional;
 
 /// The sandbox process, as `SANDBOX_ROLE` says.
 pub async fn serve_sandbox(role: &str) {
-    let mut config = SandboxConfig { seed_contacts: 0, rate_limits: true, ..SandboxConfig::default() };
+    let mut config = SandboxConfig {
+        seed_contacts: 0,
+        rate_limits: true,
+        control_secret: Some(ControlSecret::generate()),
+        ..SandboxConfig::default()
+    };
     match role.split_once(':') {
         Some(("seed", count)) => config.seed_contacts = count.parse().expect("a count"),
         Some(("fixture", path)) => {
@@ -44,16 +51,22 @@ pub async fn serve_sandbox(role: &str) {
         app_id: 4242,
     });
     let sandbox = Sandbox::start(config).await.expect("sandbox starts");
+    // What the sandbox binary prints, read by `start_sandbox`.
     println!("listening on {}", sandbox.base_url());
+    println!("control secret: {}", sandbox.control_secret().expect("a control API"));
     std::future::pending::<()>().await;
 }
 
-pub struct Server(Child);
+/// The sandbox process, ended when dropped, and the secret its control API answers to.
+pub struct Server {
+    child: Child,
+    pub control_secret: String,
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -65,10 +78,21 @@ pub fn start_sandbox(role: &str) -> (Server, String) {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("the sandbox process starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("reads the address");
-    let base = line.trim().strip_prefix("listening on ").expect("listening line").to_string();
-    (Server(child), base)
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut printed = |prefix: &str| {
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("reads what the sandbox printed");
+        line.trim().strip_prefix(prefix).unwrap_or_else(|| panic!("expected {prefix}…, got {line:?}")).to_string()
+    };
+    let base = printed("listening on ");
+    let control_secret = printed("control secret: ");
+    (Server { child, control_secret }, base)
+}
+
+/// The sandbox's request counters (its control API).
+pub async fn counters(http: &reqwest::Client, base: &str, control_secret: &str) -> Value {
+    let request = http.get(format!("{base}/__sandbox/counters")).header(CONTROL_SECRET_HEADER, control_secret);
+    request.send().await.expect("counters").json().await.expect("json")
 }
 
 /// An access token through the sandbox's OAuth flow (auto-approved), so the portal applies the

@@ -17,7 +17,7 @@ use std::time::Duration;
 use hubsync_auth::oauth::{Endpoints, HubSpotOAuth, OAuthApp, OAuthGrant};
 use hubsync_auth::session::{OAuthSession, SystemClock};
 use hubsync_hubspot::{ClientConfig, HubSpotClient, PortalLimiter, RateLimitSettings, Secret, TokenSource};
-use hubsync_sandbox::{FaultConfig, Fixture, OAuthClient, PrivateToken, Sandbox, SandboxConfig};
+use hubsync_sandbox::{ControlSecret, FaultConfig, Fixture, OAuthClient, PrivateToken, Sandbox, SandboxConfig};
 use hubsync_store::{
     FieldType, ItemOutcome, PortalConnection, Run, RunAction, RunStatus, SecretStoreKind, Store, TokenKind, WriteRule,
 };
@@ -28,6 +28,7 @@ use hubsync_sync::{
 };
 use serde_json::{Value, json};
 
+use crate::push::control;
 use crate::reconnect::approved_grant;
 
 const CLIENT_ID: &str = "hubsync-fault-matrix";
@@ -143,6 +144,7 @@ impl Cell {
                 redirect_uris: vec![format!("http://localhost:{port}/callback")],
                 app_id: 2_000_002,
             }],
+            control_secret: Some(ControlSecret::generate()),
             ..SandboxConfig::default()
         })
         .await
@@ -183,12 +185,7 @@ impl Cell {
 
     /// Live contacts by lowercased email, asserting no email is held by two contacts.
     async fn contacts(&self) -> HashMap<String, Value> {
-        let all: Value = reqwest::get(format!("{}/__sandbox/contacts", self.sandbox.base_url()))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let all = control(&self.sandbox, reqwest::Method::GET, "/contacts", Value::Null).await;
         let mut by_email = HashMap::new();
         for contact in all["results"].as_array().unwrap().iter().filter(|c| c["archived"] != json!(true)) {
             let Some(email) = contact["properties"]["email"].as_str() else { continue };
@@ -199,19 +196,13 @@ impl Cell {
     }
 
     async fn archived_ids(&self) -> Vec<String> {
-        let all: Value = reqwest::get(format!("{}/__sandbox/contacts", self.sandbox.base_url()))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let all = control(&self.sandbox, reqwest::Method::GET, "/contacts", Value::Null).await;
         let archived = all["results"].as_array().unwrap().iter().filter(|c| c["archived"] == json!(true));
         archived.map(|c| c["id"].as_str().unwrap().to_string()).collect()
     }
 
     async fn counters(&self) -> Value {
-        let url = format!("{}/__sandbox/counters", self.sandbox.base_url());
-        reqwest::get(url).await.unwrap().json().await.unwrap()
+        control(&self.sandbox, reqwest::Method::GET, "/counters", Value::Null).await
     }
 
     /// Proof the cell met its transport fault: the sandbox served some. The pinned seeds draw

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hubsync_hubspot::{ClientConfig, HubSpotClient, PortalLimiter, RateLimitSettings, Secret};
-use hubsync_sandbox::{Fixture, PrivateToken, Sandbox, SandboxConfig};
+use hubsync_sandbox::{CONTROL_SECRET_HEADER, ControlSecret, Fixture, PrivateToken, Sandbox, SandboxConfig};
 use hubsync_store::{
     ItemOutcome, PortalConnection, RunAction, RunMode, RunStatus, SecretStoreKind, Store, SystemClock, TokenKind,
     WriteRule,
@@ -35,6 +35,7 @@ impl Portal {
             rate_limits: false,
             fixture: Some(fixture),
             private_tokens: vec![PrivateToken::new(TOKEN)],
+            control_secret: Some(ControlSecret::generate()),
             ..SandboxConfig::default()
         })
         .await
@@ -69,9 +70,7 @@ impl Portal {
     }
 
     pub async fn control(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let reply =
-            self.http.request(method, format!("{}/__sandbox{path}", self.sandbox.base_url())).json(&body).send().await;
-        reply.unwrap().json().await.unwrap_or(Value::Null)
+        control(&self.sandbox, method, path, body).await
     }
 
     /// Live contacts by lowercased primary email.
@@ -105,6 +104,17 @@ impl Portal {
     pub async fn last_seq(&self) -> u64 {
         self.control(reqwest::Method::GET, "/requests?since=999999999", Value::Null).await["lastSeq"].as_u64().unwrap()
     }
+}
+
+/// A control-API call (`/__sandbox/…`, the sandbox started with a control secret) that must
+/// succeed; its reply's JSON (null when empty).
+pub async fn control(sandbox: &Sandbox, method: reqwest::Method, path: &str, body: Value) -> Value {
+    let secret = sandbox.control_secret().expect("the sandbox has a control API");
+    let url = format!("{}/__sandbox{path}", sandbox.base_url());
+    let reply = reqwest::Client::new().request(method, url).header(CONTROL_SECRET_HEADER, secret).json(&body);
+    let reply = reply.send().await.unwrap();
+    assert!(reply.status().is_success(), "control call {path}: {}", reply.status());
+    reply.json().await.unwrap_or(Value::Null)
 }
 
 pub fn prop<'a>(contact: &'a Value, name: &str) -> Option<&'a str> {

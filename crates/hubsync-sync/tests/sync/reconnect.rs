@@ -8,12 +8,12 @@ use hubsync_auth::loopback::CancelHandle;
 use hubsync_auth::oauth::{ConnectOptions, Endpoints, HubSpotOAuth, OAuthApp, OAuthGrant, connect};
 use hubsync_auth::session::{OAuthSession, SystemClock};
 use hubsync_hubspot::{ClientConfig, HubSpotClient, PortalLimiter, Secret, TokenSource};
-use hubsync_sandbox::{OAuthClient, Sandbox, SandboxConfig};
+use hubsync_sandbox::{ControlSecret, OAuthClient, Sandbox, SandboxConfig};
 use hubsync_store::{PortalConnection, RunStatus, SecretStoreKind, Store, TokenKind};
 use hubsync_sync::{Cancel, PushOptions, prepare_push, resume_push, run_push};
 use serde_json::json;
 
-use crate::push::{fast, quiet};
+use crate::push::{control, fast, quiet};
 
 const CLIENT_ID: &str = "hubsync-sync-reconnect";
 const CLIENT_SECRET: &str = "reconnect-secret";
@@ -57,8 +57,7 @@ fn session_from(sandbox: &Sandbox, grant: &OAuthGrant) -> Arc<OAuthSession> {
 
 /// Calls to the token endpoint so far (exchanges and refreshes).
 async fn token_requests(sandbox: &Sandbox) -> u64 {
-    let counters: serde_json::Value =
-        reqwest::get(format!("{}/__sandbox/counters", sandbox.base_url())).await.unwrap().json().await.unwrap();
+    let counters = control(sandbox, reqwest::Method::GET, "/counters", json!({})).await;
     counters["requests"]["POST /oauth/v1/token"].as_u64().unwrap_or(0)
 }
 
@@ -73,6 +72,7 @@ async fn oauth_sandbox(port: u16) -> Sandbox {
             redirect_uris: vec![format!("http://localhost:{port}/callback")],
             app_id: 2_000_001,
         }],
+        control_secret: Some(ControlSecret::generate()),
         ..SandboxConfig::default()
     })
     .await
@@ -117,9 +117,8 @@ async fn a_revoked_grant_stops_the_push_which_resumes_after_reconnecting() {
     assert_eq!(prepared.counts.create, 250);
 
     // The admin uninstalls the app in HubSpot: the refresh token dies, and so does the access token.
-    let control = |path: &str| reqwest::Client::new().post(format!("{}/__sandbox{path}", sandbox.base_url())).send();
-    control("/oauth/revoke-refresh-tokens").await.unwrap();
-    control("/oauth/expire-access-tokens").await.unwrap();
+    control(&sandbox, reqwest::Method::POST, "/oauth/revoke-refresh-tokens", json!({})).await;
+    control(&sandbox, reqwest::Method::POST, "/oauth/expire-access-tokens", json!({})).await;
     let run =
         run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!(run.status, RunStatus::Interrupted);
@@ -136,14 +135,7 @@ async fn a_revoked_grant_stops_the_push_which_resumes_after_reconnecting() {
             .await
             .unwrap();
     assert_eq!((run.status, run.counts.created, run.counts.pending), (RunStatus::Completed, 250, 0));
-    let all = reqwest::Client::new()
-        .get(format!("{}/__sandbox/contacts", sandbox.base_url()))
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    let all = control(&sandbox, reqwest::Method::GET, "/contacts", json!({})).await;
     let created = all["results"].as_array().unwrap().iter().filter(|c| c["properties"]["company"] == json!("Acme"));
     assert_eq!(created.count(), 250, "every lead landed once");
 }
@@ -160,8 +152,7 @@ async fn an_access_token_expired_mid_run_is_refreshed_and_the_push_completes() {
         prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
 
     // HubSpot expires the access token early (a 401 "expired"): one refresh, and the run goes on.
-    let expire = format!("{}/__sandbox/oauth/expire-access-tokens", sandbox.base_url());
-    reqwest::Client::new().post(expire).send().await.unwrap();
+    control(&sandbox, reqwest::Method::POST, "/oauth/expire-access-tokens", json!({})).await;
     let run =
         run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!((run.status, run.counts.created, run.counts.pending), (RunStatus::Completed, 150, 0));
