@@ -63,14 +63,25 @@ export class SandboxApi {
     return total;
   }
 
-  /** One contact by email, with `properties`, or undefined. */
+  /**
+   * One contact by email, with `properties`, or undefined: a batch read by email, which sees a
+   * write at once (search lags writes by a few seconds, in HubSpot as in the sandbox).
+   */
   async contactByEmail(email, properties = []) {
-    const { results } = await this.searchContacts({
-      filterGroups: [{ filters: [{ propertyName: "email", operator: "EQ", value: email }] }],
+    const { results } = await this.#call("POST", "/crm/v3/objects/contacts/batch/read", {
+      idProperty: "email",
+      inputs: [{ id: email }],
       properties: ["email", ...properties],
-      limit: 1,
     });
     return results[0];
+  }
+
+  /**
+   * Waits until search has caught up with the writes made so far: the sandbox's search, like
+   * HubSpot's, lags writes (`--search-delay-ms`, 3 s by default).
+   */
+  async searchCaughtUp(lagMs = 3_000) {
+    await new Promise((resolve) => setTimeout(resolve, lagMs + 500));
   }
 
   /** Every contact matching all `filters`, with `properties`, read page by page. */

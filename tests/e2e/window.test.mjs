@@ -527,6 +527,8 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
       { propertyName: "email", operator: "HAS_PROPERTY" },
       { propertyName: "lastmodifieddate", operator: "GTE", value: String(new Date("2020-01-01T00:00").getTime()) },
     ];
+    // What the earlier steps wrote has reached search, which the pull reads through as well.
+    await sandbox.searchCaughtUp();
     const matching = await sandbox.allContacts(filters, ["hubspot_owner_id"]);
     assert.equal(matching.length, await sandbox.countContacts(filters), "every page of the search was read");
     const inStore = matching.filter((c) => IMPORTED.includes(c.properties.email.trim().toLowerCase()));
