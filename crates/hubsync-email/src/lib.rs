@@ -26,8 +26,6 @@ use std::collections::HashSet;
 use std::fmt;
 use std::sync::OnceLock;
 
-mod punycode;
-
 /// RFC 5321's limit on the part before the `@`.
 pub const MAX_LOCAL_PART_CHARS: usize = 64;
 /// A host name's limit, in its ASCII form, without a final dot.
@@ -52,6 +50,8 @@ pub enum Problem {
     DomainDots,
     /// A character a host name can't hold (`_`, brackets, spaces, symbols, …).
     DomainCharacter(char),
+    /// A label beyond ASCII that IDNA (UTS 46) can't turn into a host name's label.
+    InternationalLabel(String),
     /// A label that starts or ends with a hyphen.
     LabelHyphen(String),
     LabelTooLong(String),
@@ -80,6 +80,9 @@ impl fmt::Display for Problem {
             Problem::DomainDots => write!(f, "the domain starts or ends with a dot, or has two in a row"),
             Problem::DomainCharacter(c) => {
                 write!(f, "the domain holds {c:?}; a domain has only letters, digits, hyphens and dots")
+            }
+            Problem::InternationalLabel(label) => {
+                write!(f, "{label:?} in the domain is not a valid internationalised domain name")
             }
             Problem::LabelHyphen(label) => write!(f, "the domain's part {label:?} starts or ends with a hyphen"),
             Problem::LabelTooLong(label) => {
@@ -165,53 +168,33 @@ fn check_domain(domain: &str) -> Result<(), Problem> {
     Ok(())
 }
 
-/// A label's ASCII form (lowercase; Punycode with `xn--` for one beyond ASCII), once it is a
-/// host name's label.
+/// A label's ASCII form (lowercase; for one beyond ASCII, its IDNA form: UTS 46 mapping, then
+/// Punycode with `xn--`), once it is a host name's label.
 fn ascii_label(label: &str) -> Result<String, Problem> {
-    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || (!c.is_ascii() && is_idn_character(c));
-    if let Some(c) = label.chars().find(|c| !allowed(*c)) {
+    if let Some(c) = label.chars().find(|c| c.is_ascii() && !(c.is_ascii_alphanumeric() || *c == '-')) {
         return Err(Problem::DomainCharacter(c));
     }
     if label.starts_with('-') || label.ends_with('-') {
         return Err(Problem::LabelHyphen(label.to_string()));
     }
-    let lower = label.to_lowercase();
-    let ascii = if lower.is_ascii() {
-        lower
+    let ascii = if label.is_ascii() {
+        label.to_ascii_lowercase()
     } else {
-        let chars: Vec<char> = lower.chars().collect();
-        match punycode::encode(&chars) {
-            Some(encoded) => format!("xn--{encoded}"),
-            None => return Err(Problem::LabelTooLong(label.to_string())),
+        // The strict form refuses what a host name can't hold: symbols, spaces, the dots other
+        // scripts write (`。`), which would split the label, and anything IDNA disallows.
+        match idna::domain_to_ascii_strict(label) {
+            Ok(ascii) if !ascii.contains('.') => ascii,
+            // Name the character when one is plainly no letter or digit of any script.
+            _ => match label.chars().find(|c| !c.is_ascii() && !c.is_alphanumeric()) {
+                Some(c) => return Err(Problem::DomainCharacter(c)),
+                None => return Err(Problem::InternationalLabel(label.to_string())),
+            },
         }
     };
     if ascii.len() > MAX_LABEL_CHARS {
         return Err(Problem::LabelTooLong(label.to_string()));
     }
     Ok(ascii)
-}
-
-/// A character beyond ASCII that an internationalised label may hold: letters and digits of
-/// any script, and the combining marks scripts write them with (a virama, a nukta). Spaces,
-/// punctuation and symbols are not, nor are the dots other scripts write (`。`), which a
-/// browser would read as label separators.
-fn is_idn_character(c: char) -> bool {
-    c.is_alphanumeric() || is_combining_mark(c)
-}
-
-/// The blocks of combining marks that Indic and other scripts use inside words, which Rust's
-/// `is_alphanumeric` (the Alphabetic property) leaves out.
-fn is_combining_mark(c: char) -> bool {
-    matches!(c,
-        '\u{0300}'..='\u{036F}'   // combining diacritical marks
-        | '\u{0483}'..='\u{0489}' // Cyrillic
-        | '\u{0591}'..='\u{05C7}' // Hebrew points
-        | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{06D6}'..='\u{06ED}' // Arabic
-        | '\u{0900}'..='\u{0963}' | '\u{0966}'..='\u{0DFF}' // Indic scripts (Devanagari to Sinhala) but the dandas
-        | '\u{0E31}' | '\u{0E34}'..='\u{0E3A}' | '\u{0E47}'..='\u{0E4E}' // Thai
-        | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' // more diacritics
-        | '\u{3099}' | '\u{309A}' // kana voicing marks
-    )
 }
 
 fn top_level_domains() -> &'static HashSet<&'static str> {
@@ -257,6 +240,8 @@ mod tests {
             "user@email.xn--3e0b707e",
             "user@почта.рф",
             "user@उदाहरण.भारत",
+            // A symbol IDNA (UTS 46, as browsers) turns into a host name's label, xn--p3h.
+            "ann@★.com",
             "a@b-c.io",
             longest_label.as_str(),
             longest_local.as_str(),
@@ -291,7 +276,7 @@ mod tests {
             ("ann@[192.0.2.1]", Problem::DomainCharacter('[')),
             ("ann@example.com ", Problem::DomainCharacter(' ')),
             ("ann@exa\u{202e}mple.com", Problem::DomainCharacter('\u{202e}')),
-            ("ann@★.com", Problem::DomainCharacter('★')),
+            ("ann@exa\u{3002}mple.com", Problem::DomainCharacter('\u{3002}')),
             ("ann@bad-.example.com", Problem::LabelHyphen("bad-".into())),
             (too_long_label.as_str(), Problem::LabelTooLong(long_label.clone())),
             (too_long_domain.as_str(), Problem::DomainTooLong),
@@ -320,7 +305,8 @@ mod tests {
         let idns: Vec<&str> = top_level_domains().iter().copied().filter(|t| t.starts_with("xn--")).collect();
         assert!(idns.len() > 100, "{}", idns.len());
         for ascii in idns {
-            let unicode = punycode::decode(&ascii["xn--".len()..]).unwrap_or_else(|| panic!("{ascii} decodes"));
+            let (unicode, decoded) = idna::domain_to_unicode(ascii);
+            decoded.unwrap_or_else(|e| panic!("{ascii} decodes: {e:?}"));
             assert_eq!(check(&format!("user@email.{ascii}")), Ok(()), "{ascii}");
             assert_eq!(check(&format!("user@email.{unicode}")), Ok(()), "{ascii} as {unicode}");
         }
