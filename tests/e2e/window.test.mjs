@@ -867,7 +867,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
 
   /** The portal's live contacts made from the bulk leads. */
   function bulkContacts(contacts) {
-    return contacts.filter((c) => !c.archived && /^bulk-\d{4}@e2e\.test$/.test(c.properties.email ?? ""));
+    return contacts.filter((c) => !c.archived && /^bulk-\d{4}@e2e\.example\.com$/.test(c.properties.email ?? ""));
   }
 
   /** The count a `data-testid` element shows, as a number. */
