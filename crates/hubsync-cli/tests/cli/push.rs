@@ -289,18 +289,7 @@ fn owners_are_listed_and_each_pulled_lead_shows_its_owner() {
 
 #[test]
 fn disconnecting_stops_a_running_push_at_once_and_it_resumes_after_reconnecting() {
-    let portal = Portal::start();
-    let hub = Hub::new();
-    hub.connect(&portal);
-    hub.run(&["mapping", "set", "company", "company"]).ok();
-    hub.run(&["rules", "push", "--create", "on"]).ok();
-    let mut csv = String::from("email,company\n");
-    for i in 0..800 {
-        csv.push_str(&format!("d{i}@example.com,Acme\n"));
-    }
-    let file = hub.dir().join("leads.csv");
-    std::fs::write(&file, csv).unwrap();
-    hub.run(&["leads", "import", file.to_str().unwrap()]).ok();
+    let (portal, hub) = crate::support::portal_with_new_leads(800, |i| format!("d{i}@example.com"));
     // Eight batches of a second each: time enough to disconnect between them.
     portal.control(reqwest::Method::PUT, "/faults", Some(json!({ "latencyMs": 1000, "paths": ["/batch/upsert"] })));
     let before = written(&portal);

@@ -163,6 +163,24 @@ fn hidden_inputs(page: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A portal, and a store connected to it holding `count` new leads to create (`email(i)`,
+/// company `Company i`; company mapped, create on), imported from a CSV file.
+pub fn portal_with_new_leads(count: usize, email: impl Fn(usize) -> String) -> (Portal, Hub) {
+    let portal = Portal::start();
+    let hub = Hub::new();
+    hub.connect(&portal);
+    hub.run(&["mapping", "set", "company", "company"]).ok();
+    hub.run(&["rules", "push", "--create", "on"]).ok();
+    let mut csv = String::from("email,company\n");
+    for i in 0..count {
+        csv.push_str(&format!("{},Company {i}\n", email(i)));
+    }
+    let file = hub.dir().join("leads.csv");
+    std::fs::write(&file, csv).unwrap();
+    hub.run(&["leads", "import", file.to_str().unwrap()]).ok();
+    (portal, hub)
+}
+
 /// A port nothing listens on now, for a test's OAuth callback.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()

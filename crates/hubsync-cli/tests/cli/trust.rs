@@ -10,7 +10,7 @@ use hubsync_sandbox::PrivateToken;
 use hubsync_store::{PortalConnection, RunKind, RunMode, RunStatus, SecretStoreKind, Store, SystemClock, TokenKind};
 use serde_json::{Value, json};
 
-use crate::support::{Hub, Portal, TOKEN};
+use crate::support::{self, Hub, Portal, TOKEN};
 
 pub(crate) const LEADS: usize = 600;
 
@@ -18,22 +18,9 @@ fn email(i: usize) -> String {
     format!("trust{i}@writers.example.com")
 }
 
-/// A portal, and a store connected to it holding `LEADS` new leads to create (company mapped,
-/// create on).
+/// A portal, and a store connected to it holding `LEADS` new leads to create.
 pub(crate) fn portal_with_new_leads() -> (Portal, Hub) {
-    let portal = Portal::start();
-    let hub = Hub::new();
-    hub.connect(&portal);
-    hub.run(&["mapping", "set", "company", "company"]).ok();
-    hub.run(&["rules", "push", "--create", "on"]).ok();
-    let mut csv = String::from("email,company\n");
-    for i in 0..LEADS {
-        csv.push_str(&format!("{},Company {i}\n", email(i)));
-    }
-    let file = hub.dir().join("leads.csv");
-    std::fs::write(&file, csv).unwrap();
-    hub.run(&["leads", "import", file.to_str().unwrap()]).ok();
-    (portal, hub)
+    support::portal_with_new_leads(LEADS, email)
 }
 
 pub(crate) fn open_store(hub: &Hub) -> Store {
