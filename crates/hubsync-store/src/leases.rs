@@ -50,27 +50,30 @@ pub struct LeaseHolder {
 #[derive(Debug)]
 pub(crate) struct Presence {
     pub(crate) token: String,
-    path: PathBuf,
-    lock: Option<File>,
+    /// The lock file; none for a store in memory, which no other connection can open.
+    file: Option<(PathBuf, File)>,
 }
 
 impl Presence {
-    /// Makes this connection's lock file in `dir` and locks it.
-    pub(crate) fn announce(dir: &Path, token: String) -> Result<Presence> {
+    /// Makes this connection's lock file in `dir` and locks it (`None`: a store in memory).
+    pub(crate) fn announce(dir: Option<&Path>, token: String) -> Result<Presence> {
+        let Some(dir) = dir else { return Ok(Presence { token, file: None }) };
         let path = lock_path(dir, &token).expect("a hex token");
         let error = |source: std::io::Error| StoreError::LeaseFile { path: path.clone(), source };
         create_lock_dir(dir).map_err(error)?;
         let lock = OpenOptions::new().read(true).write(true).create_new(true).open(&path).map_err(error)?;
         lock.try_lock().map_err(|e| error(e.into()))?;
-        Ok(Presence { token, path, lock: Some(lock) })
+        Ok(Presence { token, file: Some((path, lock)) })
     }
 
     /// Ends the presence: the lock is let go and the file removed. `keep_file` leaves the file
     /// (unlocked) where something in the store may still name it: whoever checks finds it free.
-    pub(crate) fn end(mut self, keep_file: bool) {
-        drop(self.lock.take());
-        if !keep_file {
-            let _ = std::fs::remove_file(&self.path);
+    pub(crate) fn end(self, keep_file: bool) {
+        if let Some((path, lock)) = self.file {
+            drop(lock);
+            if !keep_file {
+                let _ = std::fs::remove_file(path);
+            }
         }
     }
 }
@@ -121,8 +124,10 @@ fn create_lock_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Whether the connection whose presence is `token` is still open: its lock file is locked.
-/// `None` when that can't be told (the file can't be opened or locked for another reason).
-pub(crate) fn present(dir: &Path, token: &str) -> Option<bool> {
+/// `None` when that can't be told (the file can't be opened or locked for another reason). A
+/// store in memory (`dir` none) has no other connection.
+pub(crate) fn present(dir: Option<&Path>, token: &str) -> Option<bool> {
+    let Some(dir) = dir else { return Some(false) };
     let path = lock_path(dir, token)?;
     let file = match OpenOptions::new().read(true).write(true).open(&path) {
         Ok(file) => file,
@@ -140,7 +145,7 @@ pub(crate) fn present(dir: &Path, token: &str) -> Option<bool> {
 
 /// Whether the holder of a lease is still there: its presence, or on another machine (or when
 /// the presence can't be told) its renewals.
-fn holder_alive(dir: &Path, token: &str, holder: &LeaseHolder, now: DateTime<Utc>) -> bool {
+fn holder_alive(dir: Option<&Path>, token: &str, holder: &LeaseHolder, now: DateTime<Utc>) -> bool {
     let renewing = now - holder.renewed_at <= LAPSE_WITHOUT_RENEWAL;
     if holder.host != host_name() {
         return renewing;
@@ -178,7 +183,7 @@ fn read_holder(conn: &Connection, portal: i64) -> Result<Option<(String, LeaseHo
 /// marked interrupted.
 pub(crate) fn take(
     tx: &Transaction<'_>,
-    dir: &Path,
+    dir: Option<&Path>,
     token: &str,
     held: Option<&HeldLease>,
     run_id: i64,
@@ -220,7 +225,7 @@ pub(crate) fn take(
                 ],
             )?;
         }
-        if let Some(stale) = lock_path(dir, &holder_token) {
+        if let Some(stale) = dir.and_then(|dir| lock_path(dir, &holder_token)) {
             let _ = std::fs::remove_file(stale);
         }
     }
@@ -257,7 +262,12 @@ pub(crate) fn end(tx: &Connection, held: &HeldLease) -> Result<()> {
 }
 
 /// Who holds the lease run `run_id` writes under, if a live holder does.
-pub(crate) fn holder_of(conn: &Connection, dir: &Path, run_id: i64, now: DateTime<Utc>) -> Result<Option<LeaseHolder>> {
+pub(crate) fn holder_of(
+    conn: &Connection,
+    dir: Option<&Path>,
+    run_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<LeaseHolder>> {
     let portal: Option<i64> =
         conn.query_row("SELECT portal_id FROM run_leases WHERE run_id = ?1", [run_id], |r| r.get(0)).optional()?;
     let Some(portal) = portal else { return Ok(None) };

@@ -189,7 +189,7 @@ impl Store {
                 None => true,
                 Some(maker) if Some(&maker) == mine.as_ref() => true,
                 // A maker whose presence can't be told is left alone.
-                Some(maker) => leases::present(&self.leases_dir, &maker) == Some(false),
+                Some(maker) => leases::present(self.leases_dir.as_deref(), &maker) == Some(false),
             };
             if abandoned {
                 discarded += self.conn.execute(
@@ -281,7 +281,7 @@ impl Store {
                 params![live_id, RunStatus::Completed.as_str(), now],
             )?;
         } else {
-            lease = Some(leases::take(&tx, &self.leases_dir, &token, self.lease.as_ref(), live_id, at)?);
+            lease = Some(leases::take(&tx, self.leases_dir.as_deref(), &token, self.lease.as_ref(), live_id, at)?);
         }
         tx.commit()?;
         if lease.is_some() {

@@ -328,7 +328,7 @@ impl Store {
             )?;
         } else if let Some(token) = &token {
             // A live run with rows to write is written under its portal's lease.
-            lease = Some(leases::take(&tx, &self.leases_dir, token, self.lease.as_ref(), run_id, at)?);
+            lease = Some(leases::take(&tx, self.leases_dir.as_deref(), token, self.lease.as_ref(), run_id, at)?);
         }
         tx.commit()?;
         if lease.is_some() {
@@ -534,7 +534,7 @@ impl Store {
 
     /// Who is writing run `run_id` now, if a live process is.
     pub fn run_writer(&self, run_id: i64) -> Result<Option<LeaseHolder>> {
-        leases::holder_of(&self.conn, &self.leases_dir, run_id, self.clock.now())
+        leases::holder_of(&self.conn, self.leases_dir.as_deref(), run_id, self.clock.now())
     }
 
     /// Refuses run `run`'s writes when its portal is reached at another address than the run was
@@ -555,7 +555,8 @@ impl Store {
         let token = self.presence_token()?;
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         check_address(&tx, run_id, run.portal_id, run.base_url.as_deref())?;
-        let lease = leases::take(&tx, &self.leases_dir, &token, self.lease.as_ref(), run_id, self.clock.now())?;
+        let lease =
+            leases::take(&tx, self.leases_dir.as_deref(), &token, self.lease.as_ref(), run_id, self.clock.now())?;
         tx.execute(
             "UPDATE sync_runs SET status = 'running', stop_reason = NULL, ended_at = NULL WHERE id = ?1",
             [run_id],

@@ -113,8 +113,9 @@ impl TokenKind {
 pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) clock: Arc<dyn Clock>,
-    /// Where the lock files of run leases live (`leases.rs`): beside the store's file.
-    pub(crate) leases_dir: std::path::PathBuf,
+    /// Where the lock files of run leases live (`leases.rs`): beside the store's file; none for a
+    /// store in memory, which no other connection can open.
+    pub(crate) leases_dir: Option<std::path::PathBuf>,
     /// The run lease this connection holds while it writes a live run.
     pub(crate) lease: Option<crate::leases::HeldLease>,
     /// This connection's lock file, made when it first leases or plans (`leases.rs`).
@@ -173,7 +174,7 @@ impl Store {
         let mut store = Self::init(conn, clock, version).map_err(|e| e.at(path))?;
         let mut leases = path.as_os_str().to_owned();
         leases.push(".leases");
-        store.leases_dir = leases.into();
+        store.leases_dir = Some(leases.into());
         Ok(store)
     }
 
@@ -193,10 +194,7 @@ impl Store {
     pub fn open_in_memory(clock: Arc<dyn Clock>) -> Result<Store> {
         let conn = Connection::open_in_memory()?;
         let version = Self::check_version(&conn, Path::new(":memory:"))?;
-        let mut store = Self::init(conn, clock, version)?;
-        // No other process can open this store; the folder only has to be its own.
-        store.leases_dir = std::env::temp_dir().join(format!("hubsync-leases-{}", store.store_id()?));
-        Ok(store)
+        Self::init(conn, clock, version)
     }
 
     /// Brings a connection whose schema `version` was checked up to date.
@@ -213,7 +211,7 @@ impl Store {
             tx.pragma_update(None, "user_version", known)?;
             tx.commit()?;
         }
-        Ok(Store { conn, clock, leases_dir: std::path::PathBuf::new(), lease: None, presence: None })
+        Ok(Store { conn, clock, leases_dir: None, lease: None, presence: None })
     }
 
     /// The token other connections know this one by while it leases or plans, its lock file
@@ -223,7 +221,7 @@ impl Store {
             return Ok(presence.token.clone());
         }
         let token: String = self.conn.query_row("SELECT lower(hex(randomblob(16)))", [], |r| r.get(0))?;
-        let presence = crate::leases::Presence::announce(&self.leases_dir, token.clone())?;
+        let presence = crate::leases::Presence::announce(self.leases_dir.as_deref(), token.clone())?;
         self.presence = Some(presence);
         Ok(token)
     }
