@@ -142,11 +142,17 @@ pub fn reconnect_hint(kind: TokenKind, base_url: &str) -> String {
 /// process may hold while the app is closed. (An OAuth portal refreshes its own tokens.)
 fn token_override(portal: &Portal) -> Option<Secret> {
     let token = env_token()?;
-    if portal.is_sandbox() || portal.token_kind == TokenKind::Oauth {
-        tracing::warn!(portal = %portal.label(), "HUBSYNC_TOKEN is ignored: it stands in for a private app token only");
+    if !env_token_applies(portal) {
+        tracing::warn!(portal = %portal.label(), "HUBSYNC_TOKEN is ignored: it stands in for a HubSpot private app token only");
         return None;
     }
     Some(token)
+}
+
+/// Whether `HUBSYNC_TOKEN` is set and is the token used for `portal`: a HubSpot portal's private
+/// app token, never the built-in sandbox's nor an OAuth connection's.
+pub fn env_token_applies(portal: &Portal) -> bool {
+    env_token_set() && !portal.is_sandbox() && portal.token_kind != TokenKind::Oauth
 }
 
 fn env_token() -> Option<Secret> {
@@ -169,7 +175,7 @@ pub fn missing_scopes_hint(portal: Option<&Portal>, run_id: Option<i64>) -> Stri
             "run `hubsync connect --oauth{}` and approve in the browser: the new grant carries every scope Hubsync asks for",
             base_url_flag(&portal.base_url)
         ),
-        Some(_) if env_token_set() => format!(
+        Some(portal) if env_token_applies(portal) => format!(
             "{TOKEN_ENV} holds the token in use: add the scope to its private app in HubSpot ({PRIVATE_APP_SCOPES}), or unset {TOKEN_ENV} to use the token saved by `hubsync connect --token`"
         ),
         Some(portal) => format!(

@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 
 use hubsync_hubspot::RateLimitSeen;
-use hubsync_store::{LeadFilter, LeadQuery, Portal, PortalStatus, PushRules, TokenKind};
+use hubsync_store::{LeadFilter, LeadQuery, Portal, PortalStatus, PushRules};
 use serde::Serialize;
 
 use crate::commands::connect::describe_rate_limit;
 use crate::commands::portals::{describe_kind, describe_status};
-use crate::context::{Context, TOKEN_ENV, env_token_set};
+use crate::context::{Context, TOKEN_ENV, env_token_applies};
 use crate::error::CliError;
 use crate::output::{emit, on_off, pairs};
 
@@ -82,7 +82,7 @@ pub async fn run(ctx: &Context) -> anyhow::Result<()> {
     let status = Status {
         db_path: ctx.db_path.clone(),
         connection: connection.map(|portal| {
-            let token_kept_in = if env_token_set() && portal.token_kind != TokenKind::Oauth {
+            let token_kept_in = if env_token_applies(&portal) {
                 format!("environment variable {TOKEN_ENV} (overrides the kept token)")
             } else {
                 ctx.credentials.store(portal.secret_store).describe()
