@@ -52,9 +52,9 @@ pub(crate) fn live_push(hub: &Hub) -> Option<hubsync_store::Run> {
 #[test]
 fn while_one_process_writes_a_run_no_other_writes_it_or_its_portal() {
     let (portal, hub) = portal_with_new_leads();
-    // Each batch of creates takes 1.5 s to come back: the first writer is still writing while
-    // the others try.
-    let faults = json!({ "latencyMs": 1500, "paths": ["/batch/upsert"] });
+    // Each batch of creates takes 2.5 s to come back: once the first is back, the first writer has
+    // five more to send (12.5 s), ample time for the others to try while it writes.
+    let faults = json!({ "latencyMs": 2500, "paths": ["/batch/upsert"] });
     portal.control(reqwest::Method::PUT, "/faults", Some(faults));
     let created_before = portal.counter("recordsCreated");
     let upserts_before = upserts(&portal);
