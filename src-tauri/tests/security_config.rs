@@ -1,6 +1,6 @@
 //! The app's attack surface, read from the files that define it: the Tauri configuration, the
-//! capability that grants the page its commands, the commands the shell registers and builds
-//! permissions for, and the commands the UI really calls. Adding a command without granting it,
+//! capability that grants the page its commands, the commands the shell declares (one list,
+//! `src/commands/list.rs`), and the commands the UI really calls. Adding a command without granting it,
 //! granting one nobody calls, granting a plugin, or loosening the CSP fails here.
 
 use std::collections::BTreeSet;
@@ -40,37 +40,26 @@ fn capabilities() -> Vec<(String, Value)> {
     found
 }
 
-/// The `"…"` strings of the list `marker` is set to in `text`.
-fn quoted_list_after(text: &str, marker: &str) -> Vec<String> {
-    let start = text.find(marker).unwrap_or_else(|| panic!("`{marker}` not found"));
-    // Past the type (`&[&str]`) to the value.
-    let rest = &text[start..];
-    let rest = &rest[rest.find('=').expect("a value follows")..];
-    let open = rest.find('[').expect("a list follows");
-    let close = open + rest[open..].find(']').expect("the list ends");
-    rest[open + 1..close]
-        .split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty() && !item.starts_with("//"))
-        .map(|item| item.trim_matches('"').to_owned())
-        .collect()
-}
-
-/// `build.rs`'s COMMANDS: the commands Tauri generates `allow-…` permissions for.
-fn build_commands() -> Vec<String> {
-    quoted_list_after(&read(&shell_dir().join("build.rs")), "const COMMANDS")
-}
-
-/// The commands `generate_handler!` registers, by their function name.
-fn registered_commands() -> Vec<String> {
-    let lib = read(&shell_dir().join("src/lib.rs"));
-    let start = lib.find("generate_handler![").expect("lib.rs registers its commands with generate_handler!");
-    let body = &lib[start + "generate_handler![".len()..];
-    let body = &body[..body.find(']').expect("generate_handler! ends")];
+/// The commands `src/commands/list.rs` declares (`module::command`), by function name: the
+/// handlers `lib.rs` registers and the ones `build.rs` makes permissions for.
+fn declared_commands() -> Vec<String> {
+    let list = read(&shell_dir().join("src/commands/list.rs"));
+    let start = list.find("app_commands![").expect("list.rs declares its commands with app_commands!");
+    let body = &list[start + "app_commands![".len()..];
+    let body = &body[..body.find(']').expect("app_commands! ends")];
     body.split(',')
         .map(str::trim)
         .filter(|path| !path.is_empty())
         .map(|path| path.rsplit("::").next().unwrap().to_owned())
+        .collect()
+}
+
+/// The names `ui/src/bindings/CommandName.ts` (written by build.rs) allows.
+fn typed_command_names() -> Vec<String> {
+    let text = read(&shell_dir().join("../ui/src/bindings/CommandName.ts"));
+    text.lines()
+        .filter_map(|line| line.trim().strip_prefix("| \"").and_then(|rest| rest.strip_suffix('"')))
+        .map(str::to_owned)
         .collect()
 }
 
@@ -304,15 +293,13 @@ fn the_only_capability_is_the_main_windows_and_it_is_local() {
 
 #[test]
 fn the_capability_grants_exactly_the_commands_registered_and_called() {
-    let registered = registered_commands();
-    let built = build_commands();
-    assert!(duplicates(&registered).is_empty(), "registered twice: {:?}", duplicates(&registered));
-    assert!(duplicates(&built).is_empty(), "listed twice in build.rs: {:?}", duplicates(&built));
-    let registered = set(&registered);
+    let declared = declared_commands();
+    assert!(duplicates(&declared).is_empty(), "declared twice: {:?}", duplicates(&declared));
+    let registered = set(&declared);
     assert_eq!(
-        set(&built),
+        set(&typed_command_names()),
         registered,
-        "build.rs's COMMANDS and lib.rs's generate_handler! must list the same commands"
+        "ui/src/bindings/CommandName.ts is out of date: build the app (build.rs writes it) and commit it"
     );
 
     let files = capabilities();

@@ -561,6 +561,12 @@ impl Credentials {
     /// it. Its mapping, rules, lead links and runs stay for a reconnect.
     pub async fn disconnect(&self, store: &mut Store, portal: &Portal) -> Result<Disconnected, ConnectError> {
         const BY_HAND: &str = "remove Hubsync under Connected apps in HubSpot's settings";
+        if portal.is_sandbox() {
+            // Its token is the app's own and was never kept anywhere: nothing to revoke or delete.
+            let portal =
+                store.set_portal_status(portal.portal_id, PortalStatus::Disconnected, Some("disconnected by you"))?;
+            return Ok(Disconnected { portal, revoked: false, not_revoked: None, secret_deleted: false });
+        }
         let secrets = self.store(portal.secret_store).clone();
         let entry = self.portal_entry(portal.portal_id, portal.token_kind);
         let secret = secrets.get_async(&entry).await?;

@@ -6,30 +6,26 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::Context as _;
-use hubsync_auth::connection::Credentials;
+use hubsync_api::Workspace;
+use hubsync_api::workspace::default_db_path as app_db_path;
 use hubsync_auth::oauth::HubSpotOAuth;
-use hubsync_auth::portals::{self, HUBSPOT_API, client_config};
-use hubsync_auth::session::{OAuthSession, SystemClock as AuthClock};
+use hubsync_auth::portals::{self, HUBSPOT_API};
+use hubsync_auth::session::OAuthSession;
 use hubsync_hubspot::{ClientConfig, Secret};
-use hubsync_store::{ExistingFolder, Portal, Store, SystemClock, TokenKind, create_private_dir};
+use hubsync_store::{ExistingFolder, Portal, Store, TokenKind};
+use tokio::sync::MutexGuard;
 
 pub use hubsync_auth::portals::{PortalClient, interactive};
 
 use crate::error::{CONNECT_HINT, CliError, codes, locate_store};
 
-/// The Tauri app's identifier (`src-tauri/tauri.conf.json`): its data folder is
-/// `data_dir()/identifier`, so the command line and the app share one store.
-pub const APP_IDENTIFIER: &str = "app.hubsync.desktop";
-pub const DB_FILE_NAME: &str = "hubsync.db";
 /// Overrides a private app token kept for the active portal when set (and not empty).
 pub const TOKEN_ENV: &str = "HUBSYNC_TOKEN";
 
 pub struct Context {
-    pub store: Store,
-    pub db_path: PathBuf,
+    /// The application layer's workspace: the store, its path and where its secrets are kept.
+    pub ws: Workspace,
     pub json: bool,
-    pub credentials: Credentials,
     /// The OAuth session of the client last built, so that a refresh token HubSpot refused
     /// during the command is recorded as "reconnect needed" however the command ended.
     session: RefCell<Option<(u64, Arc<OAuthSession>)>>,
@@ -37,7 +33,7 @@ pub struct Context {
 
 /// The desktop app's store: `<data dir>/app.hubsync.desktop/hubsync.db`.
 pub fn default_db_path() -> Result<PathBuf, CliError> {
-    dirs::data_dir().map(|dir| dir.join(APP_IDENTIFIER).join(DB_FILE_NAME)).ok_or_else(|| {
+    app_db_path().ok_or_else(|| {
         CliError::new(codes::NO_DATA_DIR, "this system has no data directory for the default lead store")
             .with_hint("pass --db PATH (or set HUBSYNC_DB)")
     })
@@ -50,6 +46,15 @@ pub fn legacy_token_file(db_path: &std::path::Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// The command line's host: `HUBSYNC_TOKEN` stands in for a HubSpot private app's token.
+struct CliHost;
+
+impl hubsync_api::Host for CliHost {
+    fn token_for(&self, portal: &Portal) -> Option<Secret> {
+        token_override(portal)
+    }
+}
+
 impl Context {
     /// Opens (creating if needed, folder included) the store at `db`, or the default one.
     /// Folders made for it are its owner's alone; so is the default store's folder, which is
@@ -59,19 +64,24 @@ impl Context {
             Some(path) => (path, ExistingFolder::Keep),
             None => (default_db_path()?, ExistingFolder::Tighten),
         };
-        if let Some(parent) = db_path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            create_private_dir(parent, existing)
-                .with_context(|| format!("cannot create the folder {} for the lead store", parent.display()))?;
-        }
-        let store = Store::open(&db_path, Arc::new(SystemClock)).map_err(|e| locate_store(e.into(), &db_path))?;
-        let store_id = store.store_id().map_err(|e| locate_store(e.into(), &db_path))?;
-        let credentials = Credentials::new(&store_id, Credentials::secret_file_for(&db_path));
-        Ok(Context { store, db_path, json, credentials, session: RefCell::new(None) })
+        let ws =
+            Workspace::open(&db_path, existing, Arc::new(CliHost)).map_err(|e| locate_store(e.into(), &db_path))?;
+        Ok(Context { ws, json, session: RefCell::new(None) })
+    }
+
+    /// The store. The command line runs one command at a time, so it is never held elsewhere
+    /// when asked for; a command holds the guard no longer than one step.
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.ws.store.try_lock().expect("the command line uses its store one step at a time")
+    }
+
+    pub fn db_path(&self) -> &std::path::Path {
+        &self.ws.db_path
     }
 
     /// The active portal, whatever its status, or `not_connected`.
     pub fn active_portal(&self) -> Result<Portal, CliError> {
-        self.store
+        self.store()
             .active_portal()?
             .ok_or_else(|| CliError::new(codes::NOT_CONNECTED, "not connected to HubSpot").with_hint(CONNECT_HINT))
     }
@@ -96,26 +106,28 @@ impl Context {
     /// A client for the active portal, its config adjusted by `tweak`.
     pub fn client_with(&self, tweak: impl FnOnce(&mut ClientConfig)) -> Result<PortalClient, CliError> {
         let portal = self.connection()?;
-        let mut config = client_config(&portal.base_url, portal.token_kind);
-        tweak(&mut config);
-        let token = token_override(&portal);
-        let client = self.credentials.client_for(portal, config, token, Arc::new(AuthClock))?;
+        let client = self.ws.client_for(portal, tweak)?;
+        self.remember_session(&client);
+        Ok(client)
+    }
+
+    /// Keeps `client`'s OAuth session so `settle` records what HubSpot said of it.
+    pub fn remember_session(&self, client: &PortalClient) {
         if let Some(session) = &client.session {
             *self.session.borrow_mut() = Some((client.portal.portal_id, session.clone()));
         }
-        Ok(client)
     }
 
     /// The OAuth app of an OAuth portal, its client secret from where the portal's are kept.
     pub fn oauth_for(&self, portal: &Portal) -> Result<HubSpotOAuth, CliError> {
-        Ok(self.credentials.oauth_for(portal)?)
+        Ok(self.ws.credentials.oauth_for(portal)?)
     }
 
     /// Records what the command learned about the connection: a refresh token HubSpot refused
     /// makes its portal "reconnect needed", so later commands say so without trying.
     pub fn settle(&mut self) -> anyhow::Result<()> {
         if let Some((portal_id, session)) = self.session.borrow_mut().take() {
-            portals::record_session(&mut self.store, portal_id, &session)?;
+            portals::record_session(&mut self.store(), portal_id, &session)?;
         }
         Ok(())
     }

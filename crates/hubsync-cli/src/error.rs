@@ -3,6 +3,7 @@
 //! `CliError::from_anyhow` finds the typed error in the chain for the code and keeps the whole
 //! chain as the message.
 
+use hubsync_api::ApiError;
 use hubsync_auth::portals::ConnectError;
 use hubsync_hubspot::{ClientError, describe_scopes};
 use hubsync_store::{RowError, StoreError};
@@ -78,7 +79,14 @@ impl CliError {
     pub fn from_anyhow(error: &anyhow::Error) -> CliError {
         let mut contexts = Vec::new();
         for cause in error.chain() {
-            let typed = if let Some(e) = cause.downcast_ref::<CliError>() {
+            let typed = if let Some(e) = cause.downcast_ref::<ApiError>() {
+                // The application layer's error: its typed source, next in the chain, words the
+                // hint; one made by the layer itself is what it says.
+                if e.has_source() {
+                    continue;
+                }
+                Some(CliError::new(e.code, e.message.clone()))
+            } else if let Some(e) = cause.downcast_ref::<CliError>() {
                 Some(e.clone())
             } else if let Some(e) = cause.downcast_ref::<StoreError>() {
                 Some(CliError::from(e))
@@ -166,6 +174,13 @@ pub fn locate_store(error: anyhow::Error, db: &std::path::Path) -> anyhow::Error
     match store_file_hint(&cli.code, db) {
         Some(hint) => anyhow::Error::new(cli.with_hint(hint)),
         None => error,
+    }
+}
+
+/// The application layer's error, worded by the typed core error it came from when it has one.
+impl From<ApiError> for CliError {
+    fn from(e: ApiError) -> Self {
+        CliError::from_anyhow(&anyhow::Error::new(e))
     }
 }
 

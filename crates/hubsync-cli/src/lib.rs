@@ -35,6 +35,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     // Whatever the command's outcome, a refresh token HubSpot refused is remembered.
     let settled = ctx.settle();
-    let portal = if uses_active_portal { ctx.store.active_portal().ok().flatten() } else { None };
-    outcome.and(settled).map_err(|e| error::locate_store(error::fix_missing_scopes(e, portal.as_ref()), &ctx.db_path))
+    let portal = if uses_active_portal { ctx.store().active_portal().ok().flatten() } else { None };
+    outcome.and(settled).map_err(|e| error::locate_store(error::fix_missing_scopes(e, portal.as_ref()), ctx.db_path()))
 }

@@ -197,6 +197,18 @@ impl Store {
         Self::init(conn, clock, version)
     }
 
+    /// A number that grows whenever the store's contents change: another connection's commit
+    /// (SQLite's `data_version`, which covers other processes) or one of this connection's own
+    /// writes. A window compares it to the last it saw to know when to read again.
+    pub fn data_version(&self) -> Result<u64> {
+        let version: i64 = self.conn.query_row(
+            "SELECT (SELECT data_version FROM pragma_data_version) + total_changes()",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(version as u64)
+    }
+
     /// Brings a connection whose schema `version` was checked up to date.
     fn init(mut conn: Connection, clock: Arc<dyn Clock>, version: i64) -> Result<Store> {
         conn.pragma_update(None, "foreign_keys", "ON")?;

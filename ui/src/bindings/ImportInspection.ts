@@ -7,7 +7,7 @@ import type { Delimiter } from "./Delimiter";
  */
 export type ImportInspection = { 
 /**
- * Names the staged file in `csv_import_run`.
+ * Names the staged file in `run_staged`.
  */
 token: string, file_name: string, delimiter: Delimiter, 
 /**

@@ -43,7 +43,7 @@ impl ConfigDone {
 pub async fn run(ctx: &mut Context, command: ConfigCommand) -> anyhow::Result<()> {
     match command {
         ConfigCommand::Export(args) => {
-            let config = ctx.store.export_config()?;
+            let config = ctx.store().export_config()?;
             let text = serde_json::to_string_pretty(&config)? + "\n";
             replace_file(&args.file, |temp| Ok(std::fs::write(temp, &text)?))
                 .with_context(|| format!("cannot write {}", args.file.display()))?;
@@ -70,7 +70,7 @@ pub async fn run(ctx: &mut Context, command: ConfigCommand) -> anyhow::Result<()
             };
             // The checks a mapping file gets from the live portal, and the pull rules' own.
             let (problems, warning) = portal_problems(ctx, &config.mappings, rules.as_ref()).await;
-            ctx.store.import_config(&config, problems).with_context(|| file.clone())?;
+            ctx.store().import_config(&config, problems).with_context(|| file.clone())?;
             let done = ConfigDone {
                 checked_in_hubspot: Some(warning.is_none()),
                 warning,

@@ -11,8 +11,7 @@ use hubsync_auth::connection::ConnectionReport;
 use hubsync_auth::loopback::{CancelHandle, DEFAULT_CALLBACK_PORTS};
 use hubsync_auth::oauth::{ConnectOptions, HubSpotOAuth, PendingConnect, in_words};
 use hubsync_auth::portals::{
-    Connected, Disconnected, PastedSecretProblem, client_config, endpoints_for, pasted_secret, prove_grant,
-    prove_token, token_facts,
+    Connected, Disconnected, PastedSecretProblem, client_config, endpoints_for, pasted_secret, prove_grant, prove_token,
 };
 use hubsync_auth::session::SystemClock as AuthClock;
 use hubsync_hubspot::{ClientError, RateLimitSeen, Secret, check_base_url};
@@ -29,13 +28,13 @@ pub async fn run(ctx: &mut Context, args: ConnectArgs) -> anyhow::Result<()> {
     // Before anything else: a token or client secret goes only over https, or to this computer.
     let base_url = check_base_url(&args.base_url).map_err(ClientError::from)?;
     // Before the browser opens or a token is checked: is there anywhere to keep the secret?
-    let secret_store = ctx.credentials.choose_store(args.insecure_file_store).await?;
+    let secret_store = ctx.ws.credentials.choose_store(args.insecure_file_store).await?;
     if secret_store == SecretStoreKind::File {
         warn(
             ctx.json,
             &format!(
                 "no OS keychain is available; as asked, the token is kept in {}",
-                ctx.credentials.store(SecretStoreKind::File).describe()
+                ctx.ws.credentials.store(SecretStoreKind::File).describe()
             ),
         );
     }
@@ -46,11 +45,11 @@ pub async fn run(ctx: &mut Context, args: ConnectArgs) -> anyhow::Result<()> {
             let mut config = client_config(&base_url, kind);
             interactive(&mut config);
             let proven = prove_token(config, kind, &token, secret_store, &SystemClock).await?;
-            ctx.credentials.save(&mut ctx.store, proven).await?
+            ctx.ws.credentials.save(&mut ctx.store(), proven).await?
         }
         None => connect_oauth(ctx, &args, &base_url, secret_store).await?,
     };
-    let _ = std::fs::remove_file(legacy_token_file(&ctx.db_path));
+    let _ = std::fs::remove_file(legacy_token_file(ctx.db_path()));
     if env_token_set() && connected.portal.token_kind != TokenKind::Oauth {
         warn(ctx.json, &format!("{TOKEN_ENV} is set: it overrides the token just saved until you unset it"));
     }
@@ -67,7 +66,7 @@ async fn connect_oauth(
 ) -> anyhow::Result<Connected> {
     let given_secret = args.client_secret.as_deref().map(|s| read_secret(s, "--client-secret")).transpose()?;
     let (app, client_secret) =
-        ctx.credentials.resolve_app(&ctx.store, args.client_id.as_deref(), given_secret, secret_store)?;
+        ctx.ws.credentials.resolve_app(&ctx.store(), args.client_id.as_deref(), given_secret, secret_store)?;
     let oauth = HubSpotOAuth::new(app, endpoints_for(base_url)).map_err(auth_error)?;
     let cancel = CancelHandle::new();
     let options = ConnectOptions {
@@ -99,7 +98,7 @@ async fn connect_oauth(
     interactive(&mut config);
     let clock = Arc::new(AuthClock);
     let proven = prove_grant(oauth, &grant, config, client_secret, secret_store, clock, &SystemClock).await?;
-    Ok(ctx.credentials.save(&mut ctx.store, proven).await?)
+    Ok(ctx.ws.credentials.save(&mut ctx.store(), proven).await?)
 }
 
 fn auth_error(error: hubsync_auth::oauth::AuthError) -> anyhow::Error {
@@ -183,10 +182,9 @@ fn read_secret(arg: &str, flag: &str) -> anyhow::Result<Secret> {
 
 pub async fn test_connection(ctx: &mut Context) -> anyhow::Result<()> {
     let portal = ctx.connection()?;
-    let client = ctx.client_with(interactive)?;
-    let token_check = token_facts(&client);
-    let report =
-        hubsync_auth::connection::test_connection(&client, portal.token_kind, portal.portal_id, token_check).await;
+    // The client is made first so that a missing token gets the command line's hint.
+    ctx.client_with(interactive)?;
+    let report = hubsync_api::connect::test_connection(&ctx.ws).await?;
     emit(ctx.json, &report, |r| render_report(&portal, r))?;
     if report.passed { Ok(()) } else { Err(Reported.into()) }
 }
@@ -218,8 +216,9 @@ pub async fn disconnect(ctx: &mut Context, args: DisconnectArgs) -> anyhow::Resu
         Some(wanted) => find_portal(ctx, wanted)?,
         None => ctx.active_portal()?,
     };
-    let disconnected = ctx.credentials.disconnect(&mut ctx.store, &portal).await?;
-    let _ = std::fs::remove_file(legacy_token_file(&ctx.db_path));
+    let disconnected =
+        hubsync_api::connect::disconnect(&ctx.ws, Some(portal.portal_id), "from the command line").await?;
+    let _ = std::fs::remove_file(legacy_token_file(ctx.db_path()));
     let report = DisconnectReport { disconnected, token_env_set: env_token_set() };
     emit(ctx.json, &report, |r| {
         let d = &r.disconnected;

@@ -20,11 +20,11 @@ pub struct FieldAdded {
 pub fn run(ctx: &mut Context, command: FieldsCommand) -> anyhow::Result<()> {
     match command {
         FieldsCommand::List => {
-            let list = FieldList { fields: ctx.store.fields()? };
+            let list = FieldList { fields: ctx.store().fields()? };
             emit(ctx.json, &list, |l| table(&l.fields))
         }
         FieldsCommand::Add(FieldAddArgs { name, kind, options, label }) => {
-            let field = ctx.store.add_field(&name, label.as_deref(), kind, &options)?;
+            let field = ctx.store().add_field(&name, label.as_deref(), kind, &options)?;
             emit(ctx.json, &FieldAdded { field }, |added| {
                 format!("Added the field {}.\n{}", added.field.key, table(std::slice::from_ref(&added.field)))
             })

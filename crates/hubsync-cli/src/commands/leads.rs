@@ -32,7 +32,9 @@ pub fn run(ctx: &mut Context, command: LeadsCommand) -> anyhow::Result<()> {
     match command {
         LeadsCommand::Add(args) => add(ctx, args),
         LeadsCommand::List => {
-            let leads = ctx.store.leads()?.into_iter().map(|l| ctx.store.lead_view(l)).collect::<Result<_, _>>()?;
+            let store = ctx.store();
+            let leads = store.leads()?.into_iter().map(|l| store.lead_view(l)).collect::<Result<_, _>>()?;
+            drop(store);
             emit(ctx.json, &LeadList { leads }, |l| table(&l.leads))
         }
         LeadsCommand::Import(args) => import(ctx, args),
@@ -42,8 +44,8 @@ pub fn run(ctx: &mut Context, command: LeadsCommand) -> anyhow::Result<()> {
 
 fn add(ctx: &mut Context, args: LeadAddArgs) -> anyhow::Result<()> {
     let values = args.set.iter().map(|pair| split_assignment(pair)).collect::<Result<Vec<_>, _>>()?;
-    let lead = ctx.store.add_lead(&args.email, &values)?;
-    let shown = [ctx.store.lead_view(lead.clone())?];
+    let lead = ctx.store().add_lead(&args.email, &values)?;
+    let shown = [ctx.store().lead_view(lead.clone())?];
     emit(ctx.json, &LeadAdded { lead }, |added| format!("Added lead {}.\n{}", added.lead.id, table(&shown)))
 }
 
@@ -90,7 +92,7 @@ pub struct Exported {
 }
 
 fn export(ctx: &Context, path: &Path) -> anyhow::Result<()> {
-    let leads = export_leads(&ctx.store, path).map_err(|e| CliError::from(&e))?;
+    let leads = export_leads(&ctx.store(), path).map_err(|e| CliError::from(&e))?;
     let exported = Exported { file: path.display().to_string(), leads };
     emit(ctx.json, &exported, |e| format!("Exported {} leads to {}.", e.leads, e.file))
 }
@@ -104,7 +106,7 @@ fn import(ctx: &mut Context, args: ImportArgs) -> anyhow::Result<()> {
         check_errors_file(path, errors)?;
     }
 
-    let prepared = PreparedImport::open(&ctx.store, path, &overrides).with_context(cannot)?;
+    let prepared = PreparedImport::open(&ctx.store(), path, &overrides).with_context(cannot)?;
     if !ctx.json {
         // Before the rows, so a failed import still shows how its columns were read.
         crate::output::print_line(columns_table(path, prepared.layout(), prepared.plan()).trim_end())?;
@@ -112,7 +114,7 @@ fn import(ctx: &mut Context, args: ImportArgs) -> anyhow::Result<()> {
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let bar = if size >= PROGRESS_FROM_BYTES { progress(ctx.json, size, "importing") } else { None };
     let settings = ImportSettings { skip_bad_rows: args.skip_bad_rows, dry_run: args.dry_run, errors_file };
-    let outcome = prepared.run(&mut ctx.store, &settings, &mut |read| {
+    let outcome = prepared.run(&mut ctx.store(), &settings, &mut |read| {
         if let Some(bar) = &bar {
             bar.set_position(read);
         }

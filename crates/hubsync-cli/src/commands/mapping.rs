@@ -38,12 +38,12 @@ pub struct MappingRemoved {
 pub async fn run(ctx: &mut Context, command: MappingCommand) -> anyhow::Result<()> {
     match command {
         MappingCommand::List => {
-            let list = MappingList { mappings: ctx.store.mappings()? };
+            let list = MappingList { mappings: ctx.store().mappings()? };
             emit(ctx.json, &list, |l| table(&l.mappings))
         }
         MappingCommand::Set(args) => set(ctx, args).await,
         MappingCommand::Remove(args) => {
-            ctx.store.remove_mapping(&args.lead_field)?;
+            ctx.store().remove_mapping(&args.lead_field)?;
             emit(ctx.json, &MappingRemoved { removed: args.lead_field }, |r| {
                 format!("The field {} is no longer sent to HubSpot.", r.removed)
             })
@@ -61,7 +61,7 @@ pub struct MappingExported {
 }
 
 fn export(ctx: &mut Context, args: MappingExportArgs) -> anyhow::Result<()> {
-    let file = ctx.store.export_mapping()?;
+    let file = ctx.store().export_mapping()?;
     let text = file.to_text();
     replace_file(&args.file, |temp| Ok(std::fs::write(temp, &text)?))
         .with_context(|| format!("cannot write {}", args.file.display()))?;
@@ -86,9 +86,9 @@ async fn import(ctx: &mut Context, args: MappingImportArgs) -> anyhow::Result<()
     let file = MappingFile::parse(&text)?;
     let (problems, warning) = portal_problems(ctx, &file.mappings, None).await;
     let plan = if args.preview {
-        ctx.store.plan_mapping_import(&file, problems)?
+        ctx.store().plan_mapping_import(&file, problems)?
     } else {
-        ctx.store.import_mapping(&file, problems)?
+        ctx.store().import_mapping(&file, problems)?
     };
     let report = MappingImported {
         file: args.file.display().to_string(),
@@ -145,20 +145,20 @@ fn render_import(report: &MappingImported) -> String {
 }
 
 async fn set(ctx: &mut Context, args: MappingSetArgs) -> anyhow::Result<()> {
-    let worth_checking = mapping_check::worth_checking(&ctx.store, &args.lead_field)?;
+    let worth_checking = mapping_check::worth_checking(&ctx.store(), &args.lead_field)?;
     let (warning, property) = if worth_checking { check_property(ctx, &args.property).await? } else { (None, None) };
     if let Some(warning) = &warning {
         warn(ctx.json, warning);
     }
     // As the app's mapping screen does: a pair whose values don't all fit is saved, and said.
-    let fit = match (property, ctx.store.field(&args.lead_field)?) {
+    let fit = match (property, ctx.store().field(&args.lead_field)?) {
         (Some(property), Some(field)) => mapping_check::fit_warning(&field, &property),
         _ => None,
     };
     if let Some(fit) = &fit {
         warn(ctx.json, fit);
     }
-    let mapping = ctx.store.set_mapping(&args.lead_field, &args.property, args.rule.map(Into::into))?;
+    let mapping = ctx.store().set_mapping(&args.lead_field, &args.property, args.rule.map(Into::into))?;
     let report = MappingSet { mapping, checked_in_hubspot: worth_checking && warning.is_none(), warning, fit };
     emit(ctx.json, &report, |r| {
         let m = &r.mapping;

@@ -1,16 +1,15 @@
 //! `hubsync owners list`: the portal's contact owners, active and deactivated, read from
 //! HubSpot and kept in the store (so leads show their owner offline).
 
-use hubsync_sync::owners::{OwnerList, keep_owners, read_owners};
+use hubsync_api::leads::refresh_owners;
 
 use crate::context::Context;
-use crate::error::CliError;
 use crate::output::{Table, emit, warn};
 
 pub async fn list(ctx: &mut Context) -> anyhow::Result<()> {
-    let client = ctx.interactive_client()?;
-    let read = read_owners(&client).await;
-    let list: OwnerList = keep_owners(&mut ctx.store, read).map_err(|e| CliError::from(&e))?;
+    // The client is made first so that a missing connection gets the command line's hint.
+    ctx.interactive_client()?;
+    let list = refresh_owners(&ctx.ws).await?;
     if let Some(warning) = &list.warning {
         warn(ctx.json, warning);
     }

@@ -21,7 +21,7 @@ struct PortalList {
 }
 
 fn list(ctx: &Context) -> anyhow::Result<()> {
-    let portals = ctx.store.portals()?;
+    let portals = ctx.store().portals()?;
     emit(ctx.json, &PortalList { portals }, |list| {
         if list.portals.is_empty() {
             return "No portal connected yet: `hubsync connect --oauth` (or `--token -`).".into();
@@ -44,7 +44,7 @@ fn list(ctx: &Context) -> anyhow::Result<()> {
 
 fn use_portal(ctx: &mut Context, wanted: &str) -> anyhow::Result<()> {
     let portal = find_portal(ctx, wanted)?;
-    let portal = ctx.store.use_portal(portal.portal_id)?;
+    let portal = ctx.store().use_portal(portal.portal_id)?;
     if portal.status != PortalStatus::Connected {
         warn(ctx.json, &format!("{} is {}: connect it again before syncing", portal.label(), describe_status(&portal)));
     }
@@ -60,7 +60,7 @@ fn use_portal(ctx: &mut Context, wanted: &str) -> anyhow::Result<()> {
 /// A portal by id or by name (any case), as `portals list` shows them.
 pub fn find_portal(ctx: &Context, wanted: &str) -> Result<Portal, CliError> {
     let wanted = wanted.trim();
-    let portals = ctx.store.portals()?;
+    let portals = ctx.store().portals()?;
     let found = match wanted.parse::<u64>() {
         Ok(id) => portals.into_iter().find(|p| p.portal_id == id),
         Err(_) => portals

@@ -1,10 +1,9 @@
 //! `hubsync pull --preview` and `hubsync pull [--yes]`: HubSpot contacts into the lead store,
 //! through the pull rules and the mapping in reverse.
 
-use hubsync_sync::{
-    Estimate, PreparedPull, PullAction, PullCounts, PullItem, discard_pull, prepare_pull, pull_item,
-    record_pull_preview, run_pull,
-};
+use hubsync_api::plans::CONCURRENCY;
+use hubsync_api::{Plan, PlanRequest};
+use hubsync_sync::{Estimate, PreparedPull, PullAction, PullCounts, PullItem, pull_item};
 use serde::Serialize;
 
 use crate::cli::PullArgs;
@@ -32,27 +31,30 @@ pub async fn run(ctx: &mut Context, args: PullArgs) -> anyhow::Result<()> {
     // Ctrl-C stops the preview between pages, and the live pull between chunks (resumable).
     let cancel = stop_signals(ctx, connection.portal_id);
     let mut bars = Bars::new(ctx.json);
-    let prepared = prepare_pull(&mut ctx.store, &client, &cancel, &mut |p| bars.update(p)).await?;
+    let plan =
+        Plan::prepare(&mut ctx.store(), &client, PlanRequest::Pull, CONCURRENCY, &cancel, &mut |p| bars.update(p))
+            .await?;
     bars.finish();
-    let writes = prepared.counts.new + prepared.counts.update;
-    if args.preview || writes == 0 {
-        let run_id = record_pull_preview(&mut ctx.store, &prepared)?;
+    let Plan::Pull(prepared) = &plan else { unreachable!("a pull request plans a pull") };
+    if args.preview || plan.writes() == 0 {
+        let run_id = plan.record(&mut ctx.store())?;
+        let store = ctx.store();
         let report = PullPreview {
             run_id,
             mode: "preview",
             counts: &prepared.counts,
             api_calls: prepared.api_calls,
             estimate: &prepared.estimate,
-            items: JournalItems::new(&ctx.store, run_id, pull_item),
+            items: JournalItems::new(&store, run_id, pull_item),
         };
         return try_emit(ctx.json, &report, |r| preview_text(r, connection.portal_id));
     }
-    if let Err(error) = confirmed(&cancel, || confirm(&args, connection.portal_id, &prepared)) {
-        discard_pull(&mut ctx.store, prepared)?;
+    if let Err(error) = confirmed(&cancel, || confirm(&args, connection.portal_id, prepared)) {
+        plan.discard(&mut ctx.store())?;
         return Err(error);
     }
     let mut bars = Bars::new(ctx.json);
-    let run = run_pull(&mut ctx.store, prepared, &cancel, &mut |p| bars.update(p))?;
+    let run = plan.run(&mut ctx.store(), &client, CONCURRENCY, &cancel, &mut |p| bars.update(p)).await?;
     bars.finish();
     crate::commands::push::finish(ctx, run)
 }

@@ -2,11 +2,9 @@
 //! preview run; or, after a confirmation, the live run with a progress bar. Ctrl-C stops a live
 //! run between batches and leaves it resumable.
 
+use hubsync_api::{Plan, PlanRequest};
 use hubsync_store::{ItemOutcome, Portal, Run, RunItemFilter, RunStatus};
-use hubsync_sync::{
-    Action, Cancel, Counts, Estimate, Phase, PlanItem, PreparedPush, Progress, PushOptions, discard_push, plan_item,
-    prepare_push, record_preview, run_push,
-};
+use hubsync_sync::{Action, Cancel, Counts, Estimate, Phase, PlanItem, PreparedPush, Progress, plan_item};
 use indicatif::ProgressBar;
 use serde::Serialize;
 
@@ -39,33 +37,35 @@ pub struct LiveReport {
 pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
     let connection = ctx.connection()?;
     let client = ctx.client()?;
-    let options = PushOptions { emails: args.email.clone(), concurrency: args.concurrency.max(1) };
+    let concurrency = args.concurrency.max(1);
     // Ctrl-C stops the preview between reads as well as the live run between batches.
     let cancel = stop_signals(ctx, connection.portal_id);
     let mut bars = Bars::new(ctx.json);
-    let prepared = prepare_push(&mut ctx.store, &client, &options, &cancel, &mut |p| bars.update(p)).await?;
+    let request = PlanRequest::Push { emails: args.email.clone() };
+    let plan = Plan::prepare(&mut ctx.store(), &client, request, concurrency, &cancel, &mut |p| bars.update(p)).await?;
     bars.finish();
+    let Plan::Push(prepared) = &plan else { unreachable!("a push request plans a push") };
 
-    let counts = &prepared.counts;
-    if args.preview || counts.update + counts.create == 0 {
-        let run_id = record_preview(&mut ctx.store, &prepared)?;
+    if args.preview || plan.writes() == 0 {
+        let run_id = plan.record(&mut ctx.store())?;
+        let store = ctx.store();
         let report = PreviewReport {
             run_id,
             mode: "preview",
             portal_id: prepared.portal_id,
             counts: &prepared.counts,
             estimate: &prepared.estimate,
-            items: JournalItems::new(&ctx.store, run_id, plan_item),
+            items: JournalItems::new(&store, run_id, plan_item),
         };
         return try_emit(ctx.json, &report, |r| preview_text(r, &connection));
     }
-    if let Err(error) = confirmed(&cancel, || confirm(&args, &connection, &prepared)) {
-        discard_push(&mut ctx.store, prepared)?;
+    if let Err(error) = confirmed(&cancel, || confirm(&args, &connection, prepared)) {
+        plan.discard(&mut ctx.store())?;
         return Err(error);
     }
 
     let mut bars = Bars::new(ctx.json);
-    let run = run_push(&mut ctx.store, &client, prepared, &options, &cancel, &mut |p| bars.update(p)).await?;
+    let run = plan.run(&mut ctx.store(), &client, concurrency, &cancel, &mut |p| bars.update(p)).await?;
     bars.finish();
     finish(ctx, run)
 }
@@ -74,7 +74,7 @@ pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
 pub fn finish(ctx: &Context, run: Run) -> anyhow::Result<()> {
     // Only the failed rows are read: the run may have a million.
     let only_failed = RunItemFilter { outcome: Some(ItemOutcome::Failed), ..RunItemFilter::default() };
-    let failed = ctx.store.run_items_page(run.id, &only_failed, 0, u64::MAX)?.items;
+    let failed = ctx.store().run_items_page(run.id, &only_failed, 0, u64::MAX)?.items;
     if run.status != RunStatus::Completed {
         let reason = run.stop_reason.clone().unwrap_or_else(|| "it stopped early".into());
         let message =
@@ -168,31 +168,12 @@ pub fn at_prompt<T>(ask: impl FnOnce() -> T) -> T {
 }
 
 /// What stops a preview between reads (nothing is recorded) and a live run between batches
-/// (the batches in flight finish and are recorded): Ctrl-C, or its portal disconnected or needing a reconnect, which another `hubsync` or the
-/// desktop app may record while this run goes on; the store is looked at twice a second.
+/// (the batches in flight finish and are recorded): Ctrl-C, or its portal disconnected or
+/// needing a reconnect, which another `hubsync` or the desktop app may record while this run
+/// goes on (the application layer's watch).
 pub fn stop_signals(ctx: &Context, portal_id: u64) -> Cancel {
     let cancel = ctrl_c_cancel();
-    let on_disconnect = cancel.clone();
-    let db_path = ctx.db_path.clone();
-    tokio::spawn(async move {
-        let Ok(store) = hubsync_store::Store::open(&db_path, std::sync::Arc::new(hubsync_store::SystemClock)) else {
-            return;
-        };
-        let mut every = tokio::time::interval(std::time::Duration::from_millis(500));
-        while !on_disconnect.is_cancelled() {
-            every.tick().await;
-            match store.portal(portal_id) {
-                Ok(Some(portal)) if portal.status != hubsync_store::PortalStatus::Connected => {
-                    on_disconnect.cancel_because(format!(
-                        "{} was {} while the run went on",
-                        portal.label(),
-                        crate::commands::portals::describe_status(&portal)
-                    ));
-                }
-                _ => {}
-            }
-        }
-    });
+    hubsync_api::jobs::stop_when_portal_leaves(ctx.db_path().to_path_buf(), portal_id, cancel.clone()).detach();
     cancel
 }
 

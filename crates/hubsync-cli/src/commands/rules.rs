@@ -24,9 +24,9 @@ pub async fn run(ctx: &mut Context, command: RulesCommand) -> anyhow::Result<()>
     match command {
         RulesCommand::Push(args) => {
             let rules = if args.update.is_none() && args.create.is_none() {
-                ctx.store.push_rules()?
+                ctx.store().push_rules()?
             } else {
-                ctx.store.set_push_rules(args.update.map(Into::into), args.create.map(Into::into))?
+                ctx.store().set_push_rules(args.update.map(Into::into), args.create.map(Into::into))?
             };
             emit(ctx.json, &rules, render_push)
         }
@@ -38,7 +38,7 @@ async fn pull(ctx: &mut Context, args: PullRulesArgs) -> anyhow::Result<()> {
     let changes =
         args.all || !args.filter.is_empty() || args.new_only || args.modified_since.is_some() || args.since_last_pull;
     if !changes {
-        let rules = pull_rules::load(&ctx.store)?;
+        let rules = pull_rules::load(&ctx.store())?;
         return emit(ctx.json, &PullRulesReport { rules, filters: None }, |r| render_pull(&r.rules));
     }
     let conditions = args
@@ -71,7 +71,7 @@ async fn pull(ctx: &mut Context, args: PullRulesArgs) -> anyhow::Result<()> {
     };
     let filters = pull_rules::compile(&rules, &properties, &owners)
         .map_err(|reason| CliError::new(codes::INVALID_RULE, format!("HubSpot can't take this pull rule: {reason}")))?;
-    pull_rules::save(&mut ctx.store, &rules)?;
+    pull_rules::save(&mut ctx.store(), &rules)?;
     emit(ctx.json, &PullRulesReport { rules, filters: Some(filters) }, |r| render_pull(&r.rules))
 }
 

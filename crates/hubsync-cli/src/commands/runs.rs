@@ -1,8 +1,8 @@
 //! `hubsync runs list | show RUN | resume RUN`: the history of previews and live runs, one run
 //! row by row, and finishing a live run that stopped early.
 
+use hubsync_api::plans::{needs_connection, resume};
 use hubsync_store::{LeaseHolder, Run, RunItem, StoreError};
-use hubsync_sync::{PushOptions, resume_push};
 use serde::Serialize;
 
 use crate::cli::RunsCommand;
@@ -26,17 +26,17 @@ pub struct RunDetail {
 pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> {
     match command {
         RunsCommand::List => {
-            let list = RunList { runs: ctx.store.runs()? };
+            let list = RunList { runs: ctx.store().runs()? };
             emit(ctx.json, &list, |l| list_text(&l.runs))
         }
         RunsCommand::Show(args) => {
-            let run = ctx.store.run(args.run)?.ok_or(StoreError::RunNotFound(args.run))?;
-            let writer = ctx.store.run_writer(args.run)?;
-            let items = ctx.store.run_items(args.run)?;
+            let run = ctx.store().run(args.run)?.ok_or(StoreError::RunNotFound(args.run))?;
+            let writer = ctx.store().run_writer(args.run)?;
+            let items = ctx.store().run_items(args.run)?;
             emit(ctx.json, &RunDetail { run, writer, items }, detail_text)
         }
         RunsCommand::Export(args) => {
-            let export = hubsync_sync::export_run(&ctx.store, args.run, &args.dir)?;
+            let export = hubsync_sync::export_run(&ctx.store(), args.run, &args.dir)?;
             emit(ctx.json, &export, |e| {
                 format!(
                     "Run {}: {} rows in {}, {} in {}.",
@@ -50,29 +50,19 @@ pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> 
         }
         RunsCommand::Undo(args) => crate::commands::undo::run(ctx, args).await,
         RunsCommand::Resume(args) => {
+            let run = ctx.store().run(args.run)?.ok_or(StoreError::RunNotFound(args.run))?;
             // A live pull's remaining rows are local writes: no connection needed.
-            if ctx.store.run(args.run)?.is_some_and(|r| r.kind == hubsync_store::RunKind::Pull) {
-                let cancel = ctrl_c_cancel();
-                let mut bars = Bars::new(ctx.json);
-                let run = hubsync_sync::resume_pull(&mut ctx.store, args.run, &cancel, &mut |p| bars.update(p))?;
-                bars.finish();
-                return finish(ctx, run);
-            }
-            let connection = ctx.connection()?;
-            let client = ctx.client()?;
-            let options = PushOptions { concurrency: args.concurrency.max(1), ..PushOptions::default() };
-            let cancel = stop_signals(ctx, connection.portal_id);
+            let (client, cancel) = if needs_connection(run.kind) {
+                let connection = ctx.connection()?;
+                (Some(ctx.client()?), stop_signals(ctx, connection.portal_id))
+            } else {
+                (None, ctrl_c_cancel())
+            };
             let mut bars = Bars::new(ctx.json);
-            let run = resume_push(
-                &mut ctx.store,
-                &client,
-                args.run,
-                Some(connection.portal_id),
-                &options,
-                &cancel,
-                &mut |p| bars.update(p),
-            )
-            .await?;
+            let concurrency = args.concurrency.max(1);
+            let run =
+                resume(&mut ctx.store(), args.run, client.as_ref(), concurrency, &cancel, &mut |p| bars.update(p))
+                    .await?;
             bars.finish();
             finish(ctx, run)
         }

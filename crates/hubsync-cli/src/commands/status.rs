@@ -57,7 +57,8 @@ pub struct PortalCheck {
 }
 
 pub async fn run(ctx: &Context) -> anyhow::Result<()> {
-    let store = &ctx.store;
+    // The store is read, then let go: checking the portal reads it again.
+    let store = ctx.store();
     let fields = store.fields()?;
     let linked = LeadQuery { filters: vec![LeadFilter::Linked { linked: true }], limit: 0, ..LeadQuery::default() };
     let counts = Counts {
@@ -68,6 +69,9 @@ pub async fn run(ctx: &Context) -> anyhow::Result<()> {
         mappings: store.mappings()?.len(),
     };
     let connection = store.active_portal()?;
+    let other_portals = store.portals()?.len().saturating_sub(1);
+    let push_rules = store.push_rules()?;
+    drop(store);
     let portal = match &connection {
         Some(active) if active.status == PortalStatus::Connected => Some(check_portal(ctx).await),
         Some(active) => Some(PortalCheck {
@@ -78,19 +82,18 @@ pub async fn run(ctx: &Context) -> anyhow::Result<()> {
         }),
         None => None,
     };
-    let other_portals = store.portals()?.len().saturating_sub(1);
     let status = Status {
-        db_path: ctx.db_path.clone(),
+        db_path: ctx.db_path().to_path_buf(),
         connection: connection.map(|portal| {
             let token_kept_in = if env_token_applies(&portal) {
                 format!("environment variable {TOKEN_ENV} (overrides the kept token)")
             } else {
-                ctx.credentials.store(portal.secret_store).describe()
+                ctx.ws.credentials.store(portal.secret_store).describe()
             };
             ConnectionStatus { portal, token_kept_in, other_portals }
         }),
         counts,
-        push_rules: store.push_rules()?,
+        push_rules,
         portal,
     };
     emit(ctx.json, &status, render)

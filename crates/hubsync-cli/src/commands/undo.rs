@@ -1,11 +1,9 @@
 //! `hubsync runs undo RUN [--preview] [--archive-created] [--force]`: what undoing a live push
 //! would put back, recorded as a preview run; or, after a confirmation, the live undo.
 
+use hubsync_api::{Plan, PlanRequest};
 use hubsync_store::{Portal, RunAction, RunItem};
-use hubsync_sync::{
-    Estimate, PreparedUndo, PushOptions, UndoCounts, UndoOptions, discard_undo, prepare_undo, record_undo_preview,
-    run_undo,
-};
+use hubsync_sync::{Estimate, PreparedUndo, UndoCounts, UndoOptions};
 use serde::Serialize;
 
 use crate::cli::UndoArgs;
@@ -34,18 +32,17 @@ pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
     // Ctrl-C stops the preview between reads as well as the live undo between batches.
     let cancel = stop_signals(ctx, connection.portal_id);
     let mut bars = Bars::new(ctx.json);
-    let portal = Some(connection.portal_id);
-    let prepared =
-        prepare_undo(&mut ctx.store, &client, args.run, portal, options, concurrency, &cancel, &mut |p| bars.update(p))
-            .await?;
+    let request = PlanRequest::Undo { run_id: args.run, options };
+    let plan = Plan::prepare(&mut ctx.store(), &client, request, concurrency, &cancel, &mut |p| bars.update(p)).await?;
     bars.finish();
+    let Plan::Undo(prepared) = &plan else { unreachable!("an undo request plans an undo") };
 
-    let writes = prepared.counts.restore + prepared.counts.archive;
-    if args.preview || writes == 0 {
+    if args.preview || plan.writes() == 0 {
         if !args.preview {
             warn(ctx.json, "nothing to undo: every row is back already, changed since, or kept");
         }
-        let run_id = record_undo_preview(&mut ctx.store, &prepared)?;
+        let run_id = plan.record(&mut ctx.store())?;
+        let store = ctx.store();
         let report = UndoPreview {
             run_id,
             undo_of: prepared.undo_of,
@@ -53,17 +50,16 @@ pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
             portal_id: prepared.portal_id,
             counts: &prepared.counts,
             estimate: &prepared.estimate,
-            items: JournalItems::new(&ctx.store, run_id, std::convert::identity),
+            items: JournalItems::new(&store, run_id, std::convert::identity),
         };
         return try_emit(ctx.json, &report, |r| preview_text(r, &connection));
     }
-    if let Err(error) = confirmed(&cancel, || confirm(&args, &connection, &prepared)) {
-        discard_undo(&mut ctx.store, prepared)?;
+    if let Err(error) = confirmed(&cancel, || confirm(&args, &connection, prepared)) {
+        plan.discard(&mut ctx.store())?;
         return Err(error);
     }
     let mut bars = Bars::new(ctx.json);
-    let options = PushOptions { concurrency, ..PushOptions::default() };
-    let run = run_undo(&mut ctx.store, &client, prepared, &options, &cancel, &mut |p| bars.update(p)).await?;
+    let run = plan.run(&mut ctx.store(), &client, concurrency, &cancel, &mut |p| bars.update(p)).await?;
     bars.finish();
     finish(ctx, run)
 }

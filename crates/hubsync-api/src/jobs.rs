@@ -1,4 +1,4 @@
-//! The app's sync jobs: at most one preview, run, undo or resume at a time (two would race for
+//! A process's sync jobs: at most one preview, run, undo or resume at a time (two would race for
 //! the portal's rate limit and the same leads), its `Cancel`, the last progress it reported
 //! (a page that reloaded asks `sync_job_status` for it), and the latest preview's plan, kept so
 //! that "Run for real" runs exactly what the admin looked at.
@@ -6,13 +6,14 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hubsync_store::{RunKind, Store, StoreError};
-use hubsync_sync::{Cancel, PreparedPull, PreparedPush, PreparedUndo, SyncError};
+use hubsync_store::{RunKind, Store};
+use hubsync_sync::Cancel;
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::progress::SyncProgress;
-use crate::error::CommandError;
+use crate::error::{ApiError, codes};
+use crate::plans::Plan;
+use crate::progress::{SyncPhase, SyncProgress};
 
 /// How long a preview may be run for real: after that HubSpot has likely moved on.
 pub const PREVIEW_TTL: Duration = Duration::from_secs(15 * 60);
@@ -75,40 +76,13 @@ pub struct SyncJobStatus {
 /// The last progress a job reported, shared with the job's sender.
 pub type LastProgress = Arc<Mutex<Option<SyncProgress>>>;
 
-/// A plan the core prepared, of any kind.
-#[derive(Debug)]
-pub enum Prepared {
-    Push(PreparedPush),
-    Pull(PreparedPull),
-    Undo(PreparedUndo),
-}
-
-impl Prepared {
-    pub fn kind(&self) -> RunKind {
-        match self {
-            Prepared::Push(_) => RunKind::Push,
-            Prepared::Pull(_) => RunKind::Pull,
-            Prepared::Undo(_) => RunKind::Undo,
-        }
-    }
-
-    /// Records the plan as a preview run (the history keeps every preview); returns its id.
-    pub fn record_preview(&self, store: &mut Store) -> Result<i64, SyncError> {
-        match self {
-            Prepared::Push(p) => hubsync_sync::record_preview(store, p),
-            Prepared::Pull(p) => hubsync_sync::record_pull_preview(store, p),
-            Prepared::Undo(p) => hubsync_sync::record_undo_preview(store, p),
-        }
-    }
-}
-
 /// The latest preview's plan: which run recorded it, for which portal, and when.
 #[derive(Debug)]
 struct Kept {
     run_id: i64,
     portal_id: u64,
     made: Instant,
-    prepared: Prepared,
+    plan: Plan,
 }
 
 #[derive(Debug)]
@@ -134,9 +108,9 @@ struct Inner {
     started: u64,
 }
 
-/// The app's one job slot and kept preview (`.manage`d).
+/// The process's one job slot and kept preview.
 #[derive(Debug, Default)]
-pub struct SyncJobs {
+pub struct Jobs {
     inner: Mutex<Inner>,
 }
 
@@ -144,7 +118,7 @@ pub struct SyncJobs {
 /// however the job ended.
 #[derive(Debug)]
 pub struct JobGuard<'a> {
-    jobs: &'a SyncJobs,
+    jobs: &'a Jobs,
     id: u64,
     pub cancel: Cancel,
     pub last: LastProgress,
@@ -178,17 +152,17 @@ impl Drop for JobGuard<'_> {
     }
 }
 
-impl SyncJobs {
+impl Jobs {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Takes the job slot for `kind` on `portal_id`, or says what holds it.
-    pub fn start(&self, kind: JobKind, portal_id: u64, at: JobStart) -> Result<JobGuard<'_>, CommandError> {
+    pub fn start(&self, kind: JobKind, portal_id: u64, at: JobStart) -> Result<JobGuard<'_>, ApiError> {
         let mut inner = self.lock();
         if let Some(running) = &inner.running {
-            return Err(CommandError::new(
-                "job_running",
+            return Err(ApiError::new(
+                codes::JOB_RUNNING,
                 format!(
                     "{} is still going: wait for it to finish, or cancel it, before starting another.",
                     capitalized(&running.kind.words())
@@ -227,18 +201,14 @@ impl SyncJobs {
         let run_id = match (run_id, kind.step) {
             (Some(id), _) => Some(id),
             (None, JobStep::Preview) => None,
-            (None, _) => super::progress::first_live_run(store, kind.kind, runs_before)?,
+            (None, _) => crate::progress::first_live_run(store, kind.kind, runs_before)?,
         };
         let elapsed_ms = now.saturating_duration_since(started).as_millis() as u64;
         let mut progress = last;
         if let Some(run) = run_id.map(|id| store.run(id)).transpose()?.flatten() {
             let c = run.counts;
             let total = c.update + c.create + c.archive;
-            let phase = if kind.kind == RunKind::Pull {
-                super::progress::SyncPhase::Applying
-            } else {
-                super::progress::SyncPhase::Writing
-            };
+            let phase = if kind.kind == RunKind::Pull { SyncPhase::Applying } else { SyncPhase::Writing };
             progress = Some(SyncProgress {
                 phase,
                 done: total.saturating_sub(c.pending),
@@ -257,6 +227,22 @@ impl SyncJobs {
             progress,
             cancelling,
         }))
+    }
+
+    /// The running job as it stands with `progress` its latest message, read without the store
+    /// (a message of a live run carries the run's counts): what a shell pushes to its pages.
+    pub fn snapshot(&self, progress: SyncProgress, now: Instant) -> Option<SyncJobStatus> {
+        let inner = self.lock();
+        let running = inner.running.as_ref()?;
+        Some(SyncJobStatus {
+            step: running.kind.step,
+            kind: running.kind.kind,
+            run_id: running.run_id.or(progress.run_id),
+            started_at: running.started_at.clone(),
+            elapsed_ms: now.saturating_duration_since(running.started).as_millis() as u64,
+            progress: Some(progress),
+            cancelling: running.cancel.is_cancelled(),
+        })
     }
 
     /// Cancels the running job, if any, with the reason its run will show. A live run stops
@@ -283,15 +269,15 @@ impl SyncJobs {
     }
 
     /// Keeps a preview's plan (replacing any older one) for `take`.
-    pub fn keep(&self, run_id: i64, portal_id: u64, made: Instant, prepared: Prepared) {
-        self.lock().kept = Some(Kept { run_id, portal_id, made, prepared });
+    pub fn keep(&self, run_id: i64, portal_id: u64, made: Instant, plan: Plan) {
+        self.lock().kept = Some(Kept { run_id, portal_id, made, plan });
     }
 
     /// Hands over the plan preview run `run_id` recorded, if it is the latest and younger than
     /// `PREVIEW_TTL` at `now`; returns it with its portal. It can be run once.
-    pub fn take(&self, run_id: i64, now: Instant) -> Result<(Prepared, u64), CommandError> {
+    pub fn take(&self, run_id: i64, now: Instant) -> Result<(Plan, u64), ApiError> {
         let mut inner = self.lock();
-        let stale = |why: &str| CommandError::new("preview_stale", format!("Preview again: {why}."));
+        let stale = |why: &str| ApiError::new(codes::PREVIEW_STALE, format!("Preview again: {why}."));
         let Some(kept) = inner.kept.take_if(|k| k.run_id == run_id) else {
             return Err(stale(&format!(
                 "preview {run_id} is not the latest one this app made since it started, or it has run already"
@@ -304,7 +290,54 @@ impl SyncJobs {
                 age.as_secs() / 60
             )));
         }
-        Ok((kept.prepared, kept.portal_id))
+        Ok((kept.plan, kept.portal_id))
+    }
+}
+
+/// How often a running job looks whether its portal is still connected.
+const PORTAL_CHECK_EVERY: Duration = Duration::from_millis(500);
+
+/// Cancels `cancel` once portal `portal_id` is disconnected or needs a reconnect, which any
+/// process (the app, a `hubsync` command) may record while the job goes on: a preview stops
+/// between reads, a live run between batches, resumable. Watches on a store connection of its
+/// own until `cancel` is cancelled or the returned watch is dropped.
+pub fn stop_when_portal_leaves(db_path: std::path::PathBuf, portal_id: u64, cancel: Cancel) -> PortalWatch {
+    let task = tokio::spawn(async move {
+        let Ok(store) = Store::open(&db_path, Arc::new(hubsync_store::SystemClock)) else { return };
+        let mut every = tokio::time::interval(PORTAL_CHECK_EVERY);
+        while !cancel.is_cancelled() {
+            every.tick().await;
+            if let Ok(Some(portal)) = store.portal(portal_id)
+                && portal.status != hubsync_store::PortalStatus::Connected
+            {
+                let status = match portal.status {
+                    hubsync_store::PortalStatus::ReconnectNeeded => "left needing a reconnect",
+                    _ => "disconnected",
+                };
+                cancel.cancel_because(format!("{} was {status} while the run went on", portal.label()));
+            }
+        }
+    });
+    PortalWatch(Some(task.abort_handle()))
+}
+
+/// A job's watch on its portal; it stops when dropped, with the job.
+#[derive(Debug)]
+pub struct PortalWatch(Option<tokio::task::AbortHandle>);
+
+impl PortalWatch {
+    /// Lets the watch go on until its job's `Cancel` is cancelled or the process ends (a
+    /// command line runs one job and exits).
+    pub fn detach(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for PortalWatch {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
     }
 }
 
@@ -313,21 +346,12 @@ fn capitalized(text: &str) -> String {
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
-/// A core error as the page shows it.
-pub fn sync_error(error: SyncError) -> CommandError {
-    CommandError::new(error.code(), error.to_string())
-}
-
-pub fn store_error(error: StoreError) -> CommandError {
-    crate::commands::store_error(error)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn pull_plan() -> Prepared {
-        Prepared::Pull(PreparedPull {
+    fn pull_plan() -> Plan {
+        Plan::Pull(hubsync_sync::PreparedPull {
             run_id: 1,
             counts: Default::default(),
             api_calls: 0,
@@ -359,7 +383,7 @@ mod tests {
 
     #[test]
     fn one_job_at_a_time_and_the_slot_frees_however_the_job_ends() {
-        let jobs = SyncJobs::default();
+        let jobs = Jobs::default();
         let first = jobs.start(PUSH, 7, at()).unwrap();
         let refused = jobs.start(JobKind::new(JobStep::Preview, RunKind::Pull), 7, at()).unwrap_err();
         assert_eq!(refused.code, "job_running");
@@ -376,7 +400,7 @@ mod tests {
 
     #[test]
     fn cancel_reaches_the_running_job_with_its_reason() {
-        let jobs = SyncJobs::default();
+        let jobs = Jobs::default();
         assert!(!jobs.cancel("cancelled in the app"), "nothing runs");
         let job = jobs.start(PUSH, 7, at()).unwrap();
         assert!(!jobs.cancel_portal(8, "portal 8 was disconnected"), "another portal's job goes on");
@@ -389,7 +413,7 @@ mod tests {
 
     #[test]
     fn a_preview_runs_once_while_it_is_the_latest_and_fresh() {
-        let jobs = SyncJobs::default();
+        let jobs = Jobs::default();
         let made = Instant::now();
         jobs.keep(3, 7, made, pull_plan());
         jobs.keep(4, 7, made, pull_plan());
@@ -398,7 +422,7 @@ mod tests {
         assert!(older.message.starts_with("Preview again: preview 3 is not the latest"), "{}", older.message);
 
         let (prepared, portal) = jobs.take(4, made + PREVIEW_TTL).unwrap();
-        assert!(matches!(prepared, Prepared::Pull(_)) && portal == 7);
+        assert!(matches!(prepared, Plan::Pull(_)) && portal == 7);
         assert_eq!(jobs.take(4, made).unwrap_err().code, "preview_stale", "a plan runs once");
 
         jobs.keep(5, 7, made, pull_plan());

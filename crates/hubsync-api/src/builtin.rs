@@ -6,16 +6,34 @@ use serde::Serialize;
 use tokio::sync::{Mutex, OnceCell};
 use ts_rs::TS;
 
-use crate::error::CommandError;
+use hubsync_hubspot::Secret;
+use hubsync_store::Portal;
+
+use crate::error::{ApiError, codes};
+use crate::host::Host;
 
 /// Demo contacts the built-in portal is seeded with (deterministic, so every run shows the same).
 pub const SEED_CONTACTS: usize = 250;
 
 /// The built-in portal's own file in the app's data folder.
-pub const DB_FILE_NAME: &str = "sandbox-portal.db";
+pub const SANDBOX_DB_FILE_NAME: &str = "sandbox-portal.db";
 
 /// The private app token the built-in portal accepts; the sync engine authenticates with it.
 pub const SANDBOX_TOKEN: &str = "pat-sandbox-hubsync-desktop";
+
+/// What the built-in sandbox portal is called wherever a portal's name shows.
+pub const SANDBOX_NAME: &str = "Built-in sandbox portal";
+
+/// The app's host: the built-in sandbox portal's token is its own; every other portal's comes
+/// from the keychain.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct BuiltinSandboxHost;
+
+impl Host for BuiltinSandboxHost {
+    fn token_for(&self, portal: &Portal) -> Option<Secret> {
+        portal.is_sandbox().then(|| Secret::new(SANDBOX_TOKEN))
+    }
+}
 
 /// What the UI shows about the portal the app is talking to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -33,7 +51,7 @@ pub struct PortalSummary {
 /// waits for that start, so the page may ask before `setup`'s eager start has finished.
 #[derive(Default)]
 pub struct BuiltinPortal {
-    started: OnceCell<Result<(), CommandError>>,
+    started: OnceCell<Result<(), ApiError>>,
     sandbox: Mutex<Option<Sandbox>>,
     /// Where the portal keeps its contacts between runs; in memory when unset.
     db_path: std::sync::OnceLock<std::path::PathBuf>,
@@ -47,7 +65,7 @@ impl BuiltinPortal {
     }
 
     /// Starts the sandbox unless it already is (or failed to); returns the start's outcome.
-    pub async fn ensure_started(&self) -> Result<(), CommandError> {
+    pub async fn ensure_started(&self) -> Result<(), ApiError> {
         self.started
             .get_or_init(|| async {
                 match Sandbox::start(config(self.db_path.get().cloned())).await {
@@ -62,8 +80,8 @@ impl BuiltinPortal {
                     }
                     Err(error) => {
                         tracing::error!(%error, "built-in sandbox portal failed to start");
-                        Err(CommandError::new(
-                            "sandbox_start_failed",
+                        Err(ApiError::new(
+                            codes::SANDBOX_START_FAILED,
                             format!("The built-in sandbox portal could not start: {error}"),
                         ))
                     }
@@ -73,12 +91,12 @@ impl BuiltinPortal {
             .clone()
     }
 
-    pub async fn info(&self) -> Result<PortalSummary, CommandError> {
+    pub async fn info(&self) -> Result<PortalSummary, ApiError> {
         self.ensure_started().await?;
         let sandbox = self.sandbox.lock().await;
         let sandbox = sandbox
             .as_ref()
-            .ok_or_else(|| CommandError::new("sandbox_stopped", "The built-in sandbox portal has shut down."))?;
+            .ok_or_else(|| ApiError::new(codes::SANDBOX_STOPPED, "The built-in sandbox portal has shut down."))?;
         Ok(PortalSummary {
             base_url: sandbox.base_url(),
             portal_id: sandbox.portal_id(),
@@ -238,12 +256,5 @@ mod tests {
                 "contactCount": 250,
             })
         );
-    }
-
-    #[test]
-    fn errors_cross_ipc_as_code_and_message() {
-        let error = CommandError::new("sandbox_stopped", "gone");
-        let json = serde_json::to_value(&error).expect("serializes");
-        assert_eq!(json, serde_json::json!({ "code": "sandbox_stopped", "message": "gone" }));
     }
 }

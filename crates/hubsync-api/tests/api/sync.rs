@@ -1,39 +1,21 @@
-//! The Sync screen's jobs end to end against the built-in sandbox portal: preview, live run
-//! with progress, cancel and resume, undo, retry and export, as the commands run them.
+//! Sync jobs end to end against the built-in sandbox portal: preview, live run with progress,
+//! cancel and resume, undo, retry and export, as the app runs them.
 
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
-use hubsync_store::{ItemOutcome, RunAction, RunItemFilter, RunMode, RunStatus};
+use hubsync_api::jobs::{JobKind, JobStart, JobStep, SyncJobStatus};
+use hubsync_api::plans::PlanRequest;
+use hubsync_api::progress::{SyncPhase, SyncProgress};
+use hubsync_api::runs::{detail, export_into};
+use hubsync_api::sync::{preview, resume, run_previewed};
+use hubsync_store::{ItemOutcome, RunAction, RunItemFilter, RunKind, RunMode, RunStatus, Store, SystemClock};
+use hubsync_sync::UndoOptions;
 
-use super::progress::SyncPhase;
-use super::*;
-use crate::portal::BuiltinPortal;
-use crate::workspace::DB_FILE_NAME;
+use crate::support::fixture;
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    builtin: BuiltinPortal,
-    workspace: Workspace,
-    jobs: &'static SyncJobs,
-}
-
-/// A workspace on the built-in sandbox portal with two leads the portal doesn't know, and
-/// create turned on.
-async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let workspace = Workspace::open(&dir.path().join(DB_FILE_NAME)).unwrap();
-    let builtin = BuiltinPortal::default();
-    workspace.register_sandbox(&builtin.info().await.unwrap()).await.unwrap();
-    {
-        let mut store = workspace.store.lock().await;
-        store.set_push_rules(Some(true), Some(true)).unwrap();
-        store.add_lead("Sync-A@example.com", &[]).unwrap();
-        store.add_lead("sync-b@example.com", &[]).unwrap();
-    }
-    // A job's guard borrows the slot for as long as the job runs, as the managed state does.
-    let jobs: &'static SyncJobs = Box::leak(Box::default());
-    Fixture { _dir: dir, builtin, workspace, jobs }
-}
+/// The reason the app gives a run it cancels.
+const CANCELLED_IN_APP: &str = "cancelled in the app";
 
 type Sent = Arc<Mutex<Vec<SyncProgress>>>;
 
@@ -47,10 +29,10 @@ fn collect() -> (Sent, impl FnMut(SyncProgress) + Send + 'static) {
 async fn a_push_is_previewed_run_exported_and_undone() {
     let f = fixture().await;
     let (sent, send) = collect();
-    let request = PreviewRequest::Push { emails: Vec::new() };
-    let summary = preview(&f.workspace, f.jobs, request, send).await.unwrap();
+    let request = PlanRequest::Push { emails: Vec::new() };
+    let summary = preview(&f.workspace, request, send).await.unwrap();
     assert_eq!((summary.kind, summary.counts.create, summary.counts.update, summary.writes), (RunKind::Push, 2, 0, 2));
-    assert_eq!(summary.portal_name, crate::workspace::SANDBOX_NAME);
+    assert_eq!(summary.portal_name, hubsync_api::builtin::SANDBOX_NAME);
     assert!(summary.api_calls > 0 && summary.seconds >= 0.0, "{summary:?}");
     assert!(sent.lock().unwrap().iter().any(|p| p.phase == SyncPhase::Reading), "reading is reported");
     {
@@ -61,7 +43,7 @@ async fn a_push_is_previewed_run_exported_and_undone() {
     }
 
     let (sent, send) = collect();
-    let run = run_preview(&f.workspace, f.jobs, summary.run_id, Instant::now(), send).await.unwrap();
+    let run = run_previewed(&f.workspace, summary.run_id, Instant::now(), send).await.unwrap();
     assert_eq!(
         (run.mode, run.status, run.counts.created, run.counts.failed),
         (RunMode::Live, RunStatus::Completed, 2, 0)
@@ -73,7 +55,7 @@ async fn a_push_is_previewed_run_exported_and_undone() {
     let live = last.counts.as_ref().unwrap();
     assert_eq!((live.created, live.pending), (2, 0), "the last message has the final counts");
 
-    let again = run_preview(&f.workspace, f.jobs, summary.run_id, Instant::now(), |_| {}).await.unwrap_err();
+    let again = run_previewed(&f.workspace, summary.run_id, Instant::now(), |_| {}).await.unwrap_err();
     assert_eq!(again.code, "preview_stale", "a preview runs once");
 
     {
@@ -89,10 +71,10 @@ async fn a_push_is_previewed_run_exported_and_undone() {
         assert_eq!(hubsync_sync::failed_emails(&store, run.id).unwrap_err().code(), "no_failed_rows");
     }
 
-    let request = PreviewRequest::Undo { run_id: run.id, options: UndoOptions { archive_created: true, force: false } };
-    let undo = preview(&f.workspace, f.jobs, request, |_| {}).await.unwrap();
+    let request = PlanRequest::Undo { run_id: run.id, options: UndoOptions { archive_created: true, force: false } };
+    let undo = preview(&f.workspace, request, |_| {}).await.unwrap();
     assert_eq!((undo.kind, undo.undo_of, undo.counts.archive, undo.writes), (RunKind::Undo, Some(run.id), 2, 2));
-    let undone = run_preview(&f.workspace, f.jobs, undo.run_id, Instant::now(), |_| {}).await.unwrap();
+    let undone = run_previewed(&f.workspace, undo.run_id, Instant::now(), |_| {}).await.unwrap();
     assert_eq!((undone.kind, undone.status, undone.counts.archived), (RunKind::Undo, RunStatus::Completed, 2));
     let store = f.workspace.store.lock().await;
     assert_eq!(detail(&store, run.id).unwrap().undo_runs[0].id, undone.id);
@@ -104,13 +86,13 @@ async fn a_push_is_previewed_run_exported_and_undone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_run_keeps_its_rows_for_resume_and_one_job_runs_at_a_time() {
     let f = fixture().await;
-    let summary = preview(&f.workspace, f.jobs, PreviewRequest::Pull, |_| {}).await.unwrap();
+    let summary = preview(&f.workspace, PlanRequest::Pull, |_| {}).await.unwrap();
     assert_eq!(summary.kind, RunKind::Pull);
-    let summary = preview(&f.workspace, f.jobs, PreviewRequest::Push { emails: vec![] }, |_| {}).await.unwrap();
+    let summary = preview(&f.workspace, PlanRequest::Push { emails: vec![] }, |_| {}).await.unwrap();
 
     // Cancelled as writing begins: nothing is sent, every row stays pending.
-    let jobs = f.jobs;
-    let run = run_preview(&f.workspace, jobs, summary.run_id, Instant::now(), move |p: SyncProgress| {
+    let jobs = f.workspace.jobs.clone();
+    let run = run_previewed(&f.workspace, summary.run_id, Instant::now(), move |p: SyncProgress| {
         if p.phase == SyncPhase::Writing {
             let at = JobStart { started: Instant::now(), started_at: String::new(), runs_before: None, run_id: None };
             let second = jobs.start(JobKind::new(JobStep::Preview, RunKind::Pull), 1, at).unwrap_err();
@@ -126,28 +108,21 @@ async fn a_cancelled_run_keeps_its_rows_for_resume_and_one_job_runs_at_a_time() 
     );
     assert!(run.is_resumable());
 
-    let resumed = resume(&f.workspace, f.jobs, run.id, |_| {}).await.unwrap();
+    let resumed = resume(&f.workspace, run.id, |_| {}).await.unwrap();
     assert_eq!((resumed.id, resumed.status, resumed.counts.created), (run.id, RunStatus::Completed, 2));
-    assert!(!f.jobs.cancel("nothing runs"), "the slot is free again");
+    assert!(!f.workspace.jobs.cancel("nothing runs"), "the slot is free again");
     f.builtin.shutdown().await;
-}
-
-#[test]
-fn pasted_emails_split_on_lines_commas_and_spaces() {
-    let pasted = vec!["a@x.test, b@x.test;c@x.test\n\n  d@x.test ".to_string()];
-    assert_eq!(clean_emails(pasted), vec!["a@x.test", "b@x.test", "c@x.test", "d@x.test"]);
-    assert!(clean_emails(vec![" \n".into()]).is_empty(), "blank is every lead");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_preview_cancelled_while_reading_records_nothing_and_frees_the_slot() {
     let f = fixture().await;
     let before = f.workspace.store.lock().await.newest_run_id().unwrap();
-    let jobs = f.jobs;
+    let jobs = f.workspace.jobs.clone();
     let (sent, send) = collect();
     let mut send = send;
     let db_path = f.workspace.db_path.clone();
-    let error = preview(&f.workspace, jobs, PreviewRequest::Pull, move |p: SyncProgress| {
+    let error = preview(&f.workspace, PlanRequest::Pull, move |p: SyncProgress| {
         assert_eq!(p.phase, SyncPhase::Reading);
         jobs.cancel(CANCELLED_IN_APP);
         // A reloaded page asking now: a pull preview, no run yet, the progress just sent.
@@ -165,7 +140,7 @@ async fn a_preview_cancelled_while_reading_records_nothing_and_frees_the_slot() 
     assert_eq!(sent.lock().unwrap().len(), 1, "no page read after the cancel");
     let store = f.workspace.store.lock().await;
     assert_eq!(store.newest_run_id().unwrap(), before, "no preview recorded");
-    assert_eq!(f.jobs.status(&store, Instant::now()).unwrap(), None, "the slot is free");
+    assert_eq!(f.workspace.jobs.status(&store, Instant::now()).unwrap(), None, "the slot is free");
     drop(store);
     f.builtin.shutdown().await;
 }
@@ -173,18 +148,18 @@ async fn a_preview_cancelled_while_reading_records_nothing_and_frees_the_slot() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_pull_reports_to_the_page_and_to_the_status_and_cancels_resumably() {
     let f = fixture().await;
-    let summary = preview(&f.workspace, f.jobs, PreviewRequest::Pull, |_| {}).await.unwrap();
+    let summary = preview(&f.workspace, PlanRequest::Pull, |_| {}).await.unwrap();
     let rows = summary.writes;
     assert!(rows > 0, "{summary:?}");
 
     // The page reloads while the pull runs: the status tells what runs and how far it is.
-    let jobs = f.jobs;
+    let jobs = f.workspace.jobs.clone();
     let db_path = f.workspace.db_path.clone();
     let statuses: Arc<Mutex<Vec<SyncJobStatus>>> = Arc::default();
     let seen = statuses.clone();
     let (sent, send) = collect();
     let mut send = send;
-    let run = run_preview(&f.workspace, jobs, summary.run_id, Instant::now(), move |p: SyncProgress| {
+    let run = run_previewed(&f.workspace, summary.run_id, Instant::now(), move |p: SyncProgress| {
         if p.phase == SyncPhase::Applying {
             jobs.cancel(CANCELLED_IN_APP);
         }
@@ -208,10 +183,10 @@ async fn a_live_pull_reports_to_the_page_and_to_the_status_and_cancels_resumably
     assert_eq!((progress.phase, progress.total), (SyncPhase::Applying, rows));
     assert_eq!(progress.done, 0, "rows done read from the run in the store");
     assert!(last.cancelling && last.started_at.contains('T'), "{last:?}");
-    assert_eq!(f.jobs.status(&*f.workspace.store.lock().await, Instant::now()).unwrap(), None);
+    assert_eq!(f.workspace.jobs.status(&*f.workspace.store.lock().await, Instant::now()).unwrap(), None);
 
     let (sent, send) = collect();
-    let resumed = resume(&f.workspace, f.jobs, run.id, send).await.unwrap();
+    let resumed = resume(&f.workspace, run.id, send).await.unwrap();
     assert_eq!((resumed.status, resumed.counts.pending, resumed.counts.created), (RunStatus::Completed, 0, rows));
     let applied: Vec<(u64, u64)> = sent.lock().unwrap().iter().map(|p| (p.done, p.total)).collect();
     assert_eq!(applied, vec![(0, rows), (rows, rows)], "the core's chunks, as they are applied");

@@ -1,4 +1,4 @@
-//! A job's progress as the page gets it: the core's phase and rows done, the live run's counts
+//! A job's progress as a shell gets it: the core's phase and rows done, the live run's counts
 //! so far and the time since the job started, at most about ten messages a second (a run of
 //! 100,000 rows reports far more often than a page can draw).
 

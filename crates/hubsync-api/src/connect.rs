@@ -1,0 +1,217 @@
+//! Connecting: the portals the store knows, switching the active one, connecting with a pasted
+//! token or with OAuth in the system browser, Test Connection, and Disconnect (which stops a
+//! sync with that portal and keeps its rules and mappings). The built-in sandbox portal is
+//! recorded here too.
+
+use std::time::Duration;
+
+use hubsync_auth::connection::{ConnectionReport, test_connection as run_checks};
+use hubsync_auth::loopback::{CancelHandle, DEFAULT_CALLBACK_PORTS};
+use hubsync_auth::oauth::{ConnectOptions, HubSpotOAuth, PendingConnect};
+use hubsync_auth::portals::{
+    ConnectError, Connected, Disconnected, client_config, endpoints_for, interactive, pasted_secret, prove_grant,
+    prove_token, token_facts,
+};
+use hubsync_auth::session::SystemClock as AuthClock;
+use hubsync_hubspot::{InsecureBaseUrl, Secret, check_base_url};
+use hubsync_store::{Portal, PortalConnection, SecretStoreKind, SystemClock, TokenKind};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::builtin::{PortalSummary, SANDBOX_NAME};
+use crate::error::{ApiError, codes};
+use crate::workspace::Workspace;
+
+/// Every portal the store knows, the active one first.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct PortalsOverview {
+    pub active: Option<Portal>,
+    pub portals: Vec<Portal>,
+}
+
+pub async fn portals_overview(ws: &Workspace) -> Result<PortalsOverview, ApiError> {
+    let portals = ws.store.lock().await.portals()?;
+    Ok(PortalsOverview { active: portals.iter().find(|p| p.active).cloned(), portals })
+}
+
+/// Makes a known portal the active one.
+pub async fn use_portal(ws: &Workspace, portal_id: u64) -> Result<Portal, ApiError> {
+    Ok(ws.store.lock().await.use_portal(portal_id)?)
+}
+
+/// Records the built-in sandbox portal where it listens now. On a first start (no portal yet)
+/// it becomes the active portal, so the app can be tried without an account; later it keeps
+/// whatever place the admin gave it.
+pub async fn register_sandbox(ws: &Workspace, sandbox: &PortalSummary) -> Result<Portal, ApiError> {
+    let mut store = ws.store.lock().await;
+    if store.portal(sandbox.portal_id)?.is_some_and(|p| p.is_sandbox()) {
+        return Ok(store.set_portal_base_url(sandbox.portal_id, &sandbox.base_url)?);
+    }
+    if store.portals()?.is_empty() {
+        return Ok(store.connect_portal(&sandbox_connection(sandbox))?);
+    }
+    // Another portal is connected and none is the sandbox: leave the store as it is.
+    Ok(store.active_portal()?.ok_or(ConnectError::NotConnected)?)
+}
+
+/// Opens the built-in sandbox portal as the active one (its configuration and runs kept).
+pub async fn use_sandbox(ws: &Workspace, sandbox: &PortalSummary) -> Result<Portal, ApiError> {
+    Ok(ws.store.lock().await.connect_portal(&sandbox_connection(sandbox))?)
+}
+
+fn sandbox_connection(sandbox: &PortalSummary) -> PortalConnection {
+    PortalConnection {
+        portal_id: sandbox.portal_id,
+        name: SANDBOX_NAME.into(),
+        hub_domain: String::new(),
+        user_email: String::new(),
+        scopes: hubsync_auth::oauth::REQUIRED_SCOPES.iter().map(|s| s.to_string()).collect(),
+        token_kind: TokenKind::Sandbox,
+        base_url: sandbox.base_url.clone(),
+        client_id: None,
+        // Its token is the app's own, never stored.
+        secret_store: SecretStoreKind::Keychain,
+        connected_at: hubsync_store::Clock::now(&SystemClock),
+    }
+}
+
+/// What kind of token the admin pasted.
+#[derive(Clone, Copy, Debug, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum PastedTokenKind {
+    PrivateApp,
+    ServiceKey,
+}
+
+impl From<PastedTokenKind> for TokenKind {
+    fn from(kind: PastedTokenKind) -> TokenKind {
+        match kind {
+            PastedTokenKind::PrivateApp => TokenKind::PrivateApp,
+            PastedTokenKind::ServiceKey => TokenKind::ServiceKey,
+        }
+    }
+}
+
+/// Connects with a pasted private app token or service key: checked with HubSpot, then kept
+/// where the portal's secrets go. Nothing sends the token back.
+pub async fn connect_token(
+    ws: &Workspace,
+    base_url: &str,
+    token: &str,
+    kind: PastedTokenKind,
+    insecure_file_store: bool,
+) -> Result<Connected, ApiError> {
+    let base_url = checked_base_url(base_url)?;
+    let token = pasted_secret(token)
+        .map_err(|_| ApiError::new(codes::INVALID_TOKEN, "Paste the whole token: it has no spaces or line breaks."))?;
+    let kind = TokenKind::from(kind);
+    let secret_store = ws.credentials.choose_store(insecure_file_store).await?;
+    let config = client_config(&base_url, kind);
+    // The checks go to HubSpot; the store is locked only to save.
+    let proven = prove_token(config, kind, &token, secret_store, &SystemClock).await?;
+    Ok(ws.credentials.save(&mut *ws.store.lock().await, proven).await?)
+}
+
+/// A portal's address, refused unless a token can go there safely (https, or http to this
+/// computer), so no shell can send a token elsewhere in plain text.
+pub fn checked_base_url(base_url: &str) -> Result<String, ApiError> {
+    check_base_url(base_url).map_err(|e| ApiError::new(InsecureBaseUrl::CODE, e.to_string()))
+}
+
+/// The consent page to open: the app opens it in the system browser too.
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct OAuthStarted {
+    pub authorize_url: String,
+    pub redirect_uri: String,
+}
+
+/// An OAuth attempt waiting for the browser: `finish` saves the connection once the admin
+/// approves.
+pub struct OAuthAttempt {
+    pub started: OAuthStarted,
+    pending: PendingConnect,
+    oauth: HubSpotOAuth,
+    base_url: String,
+    client_secret: Option<Secret>,
+    secret_store: SecretStoreKind,
+}
+
+/// Starts connecting in the browser: the loopback listener is bound and the consent page's
+/// address made (the shell opens it). A second start cancels the first.
+pub async fn oauth_start(
+    ws: &Workspace,
+    base_url: &str,
+    client_id: Option<&str>,
+    client_secret: Option<String>,
+    insecure_file_store: bool,
+) -> Result<OAuthAttempt, ApiError> {
+    let base_url = checked_base_url(base_url)?;
+    let secret_store = ws.credentials.choose_store(insecure_file_store).await?;
+    let given_secret = client_secret.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).map(Secret::new);
+    let (app_creds, client_secret) = {
+        let store = ws.store.lock().await;
+        ws.credentials.resolve_app(&store, client_id, given_secret, secret_store)?
+    };
+    let oauth = HubSpotOAuth::new(app_creds, endpoints_for(&base_url))?;
+    let cancel = CancelHandle::new();
+    if let Some(previous) = ws.oauth.lock().unwrap_or_else(|e| e.into_inner()).replace(cancel.clone()) {
+        previous.cancel();
+    }
+    let options = ConnectOptions {
+        ports: DEFAULT_CALLBACK_PORTS.to_vec(),
+        timeout: Duration::from_secs(300),
+        cancel,
+        ..ConnectOptions::default()
+    };
+    let pending = PendingConnect::start(oauth.clone(), options).await?;
+    let started = OAuthStarted {
+        authorize_url: pending.authorize_url().to_string(),
+        redirect_uri: pending.redirect_uri().into(),
+    };
+    Ok(OAuthAttempt { started, pending, oauth, base_url, client_secret, secret_store })
+}
+
+impl OAuthAttempt {
+    /// Waits for the browser's answer, proves the grant with HubSpot and saves the connection.
+    pub async fn finish(self, ws: &Workspace) -> Result<Connected, ApiError> {
+        let grant = self.pending.finish().await?;
+        let config = client_config(&self.base_url, TokenKind::Oauth);
+        let clock = std::sync::Arc::new(AuthClock);
+        let proven =
+            prove_grant(self.oauth, &grant, config, self.client_secret, self.secret_store, clock, &SystemClock).await?;
+        Ok(ws.credentials.save(&mut *ws.store.lock().await, proven).await?)
+    }
+}
+
+/// Ends the OAuth attempt waiting for the browser, if any.
+pub fn oauth_cancel(ws: &Workspace) {
+    if let Some(cancel) = ws.oauth.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        cancel.cancel();
+    }
+}
+
+/// Test Connection on the active portal, with a client for someone waiting (fewer retries, a
+/// shorter timeout).
+pub async fn test_connection(ws: &Workspace) -> Result<ConnectionReport, ApiError> {
+    let (portal, client) = ws.connected(interactive).await?;
+    let report = run_checks(&client, portal.token_kind, portal.portal_id, token_facts(&client)).await;
+    ws.record_outcome(&client).await?;
+    Ok(report)
+}
+
+/// Disconnects a portal (default: the active one), keeping its rules and mappings. A sync of
+/// this process with that portal stops between batches, its run resumable and its stop reason
+/// "<portal> was disconnected <where>".
+pub async fn disconnect(ws: &Workspace, portal_id: Option<u64>, r#where: &str) -> Result<Disconnected, ApiError> {
+    let portal = match portal_id {
+        Some(id) => ws.store.lock().await.portal(id)?,
+        None => Some(ws.active_portal().await?),
+    }
+    .ok_or_else(|| ApiError::new(codes::PORTAL_NOT_FOUND, "That portal is not known to this app."))?;
+    ws.jobs.cancel_portal(portal.portal_id, &format!("{} was disconnected {where}", portal.label()));
+    let mut store = ws.store.lock().await;
+    Ok(ws.credentials.disconnect(&mut store, &portal).await?)
+}

@@ -1,0 +1,92 @@
+//! The mapping as a file: export it into the Downloads folder, preview what importing a file
+//! would change, and import it. The store (`hubsync_store::MappingFile`) checks and applies
+//! the file; the live portal adds its refusals of unknown or read-only properties when it
+//! answers.
+
+use std::path::Path;
+
+use hubsync_store::{MappingFile, MappingImportPlan, Store, StoreError};
+use hubsync_sync::mapping_check;
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::config::live_properties;
+use crate::error::{ApiError, codes};
+use crate::files::{file_stamp, unique_path};
+use crate::workspace::Workspace;
+
+/// Where an exported mapping file was written.
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct MappingExported {
+    pub path: String,
+    #[ts(type = "number")]
+    pub rows: u32,
+}
+
+/// Writes the active portal's mapping to a new file in `dir` and returns its path.
+pub async fn export(ws: &Workspace, dir: &Path) -> Result<MappingExported, ApiError> {
+    let file = ws.store.lock().await.export_mapping()?;
+    let portal = ws.active_portal().await.map(|p| p.portal_id.to_string()).unwrap_or_else(|_| "local".into());
+    let path = unique_path(dir, &format!("hubsync-mapping-{portal}"), "json", &file_stamp());
+    std::fs::write(&path, file.to_text()).map_err(|e| {
+        ApiError::new(
+            codes::EXPORT_FAILED,
+            format!(
+                "The mapping file could not be written to {}: {e}. Check that the folder is writable.",
+                path.display()
+            ),
+        )
+    })?;
+    Ok(MappingExported {
+        path: path.display().to_string(),
+        rows: u32::try_from(file.mappings.len()).unwrap_or(u32::MAX),
+    })
+}
+
+/// What importing a mapping file does (or did), and whether HubSpot checked its properties.
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct MappingImport {
+    pub plan: MappingImportPlan,
+    pub checked_in_hubspot: bool,
+    pub warning: Option<String>,
+}
+
+/// What importing the file's text would change; every problem at once when it can't be used.
+pub async fn preview(ws: &Workspace, text: &str) -> Result<MappingImport, ApiError> {
+    checked(ws, text, |store, file, refused| store.plan_mapping_import(file, refused)).await
+}
+
+/// Imports the file's text (checked whole again): the active portal's mapping becomes the
+/// file's, keeping the email row.
+pub async fn import(ws: &Workspace, text: &str) -> Result<MappingImport, ApiError> {
+    checked(ws, text, |store, file, refused| store.import_mapping(file, refused)).await
+}
+
+/// Parses the file, asks the live portal which rows it refuses, and hands both to the store's
+/// `plan` or `import`, which checks the whole file again.
+async fn checked(
+    ws: &Workspace,
+    text: &str,
+    apply: impl FnOnce(&mut Store, &MappingFile, Vec<String>) -> Result<MappingImportPlan, StoreError>,
+) -> Result<MappingImport, ApiError> {
+    let file = MappingFile::parse(text)?;
+    let (live_problems, warning) = live_problems(ws, &file).await;
+    let plan = apply(&mut *ws.store.lock().await, &file, live_problems)?;
+    Ok(MappingImport { plan, checked_in_hubspot: warning.is_none(), warning })
+}
+
+/// The rows the live portal refuses, or (offline) a warning that they were not checked.
+async fn live_problems(ws: &Workspace, file: &MappingFile) -> (Vec<String>, Option<String>) {
+    match live_properties(ws).await {
+        Ok(properties) => (mapping_check::file_problems(&properties, &file.mappings), None),
+        Err(error) => (
+            Vec::new(),
+            Some(format!(
+                "the properties were not checked in HubSpot: {} They are checked when a sync runs.",
+                error.message
+            )),
+        ),
+    }
+}

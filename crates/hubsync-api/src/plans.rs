@@ -1,0 +1,261 @@
+//! One plan abstraction for every kind of sync: a push (or the retry of a push's failed rows),
+//! a pull and an undo are prepared from what HubSpot holds, recorded as a preview or discarded,
+//! and run for real, each by one path. A live run that stopped early is resumed by `resume`,
+//! whatever its kind. Both shells go through here; only how they show progress differs.
+
+use hubsync_auth::portals::PortalClient;
+use hubsync_store::{Portal, Run, RunCounts, RunKind, Store, StoreError};
+use hubsync_sync::{
+    Cancel, Estimate, PreparedPull, PreparedPush, PreparedUndo, Progress, PushOptions, SyncError, UndoOptions,
+};
+use serde::Serialize;
+use ts_rs::TS;
+
+/// Rows a live run writes to HubSpot at once (batches in flight).
+pub const CONCURRENCY: usize = 8;
+
+/// What to plan.
+#[derive(Clone, Debug)]
+pub enum PlanRequest {
+    /// Leads to HubSpot: the leads with these emails (none: every lead).
+    Push { emails: Vec<String> },
+    /// HubSpot's contacts to leads, by the saved pull rules.
+    Pull,
+    /// What undoing live run `run_id` would put back.
+    Undo { run_id: i64, options: UndoOptions },
+    /// A push of the leads whose rows failed in push run `run_id`.
+    RetryFailed { run_id: i64 },
+}
+
+impl PlanRequest {
+    pub fn kind(&self) -> RunKind {
+        match self {
+            PlanRequest::Push { .. } | PlanRequest::RetryFailed { .. } => RunKind::Push,
+            PlanRequest::Pull => RunKind::Pull,
+            PlanRequest::Undo { .. } => RunKind::Undo,
+        }
+    }
+}
+
+/// A plan the core prepared, of any kind.
+#[derive(Debug)]
+pub enum Plan {
+    Push(PreparedPush),
+    Pull(PreparedPull),
+    Undo(PreparedUndo),
+}
+
+impl Plan {
+    /// Reads HubSpot's side and plans `request` for `client`'s portal. Writes nothing.
+    pub async fn prepare(
+        store: &mut Store,
+        client: &PortalClient,
+        request: PlanRequest,
+        concurrency: usize,
+        cancel: &Cancel,
+        on_progress: &mut dyn FnMut(Progress),
+    ) -> Result<Plan, SyncError> {
+        Ok(match request {
+            PlanRequest::Push { emails } => {
+                let options = PushOptions { emails, concurrency };
+                Plan::Push(hubsync_sync::prepare_push(store, client, &options, cancel, on_progress).await?)
+            }
+            PlanRequest::RetryFailed { run_id } => {
+                let emails = hubsync_sync::failed_emails(store, run_id)?;
+                let options = PushOptions { emails, concurrency };
+                Plan::Push(hubsync_sync::prepare_push(store, client, &options, cancel, on_progress).await?)
+            }
+            PlanRequest::Pull => Plan::Pull(hubsync_sync::prepare_pull(store, client, cancel, on_progress).await?),
+            PlanRequest::Undo { run_id, options } => {
+                let portal = Some(client.portal.portal_id);
+                Plan::Undo(
+                    hubsync_sync::prepare_undo(
+                        store,
+                        client,
+                        run_id,
+                        portal,
+                        options,
+                        concurrency,
+                        cancel,
+                        on_progress,
+                    )
+                    .await?,
+                )
+            }
+        })
+    }
+
+    pub fn kind(&self) -> RunKind {
+        match self {
+            Plan::Push(_) => RunKind::Push,
+            Plan::Pull(_) => RunKind::Pull,
+            Plan::Undo(_) => RunKind::Undo,
+        }
+    }
+
+    /// Records the plan as a preview run (the history keeps every preview); returns its id.
+    pub fn record(&self, store: &mut Store) -> Result<i64, SyncError> {
+        match self {
+            Plan::Push(p) => hubsync_sync::record_preview(store, p),
+            Plan::Pull(p) => hubsync_sync::record_pull_preview(store, p),
+            Plan::Undo(p) => hubsync_sync::record_undo_preview(store, p),
+        }
+    }
+
+    /// Drops a plan that will not run (the admin said no), releasing what preparing it held.
+    pub fn discard(self, store: &mut Store) -> Result<(), SyncError> {
+        match self {
+            Plan::Push(p) => hubsync_sync::discard_push(store, p),
+            Plan::Pull(p) => hubsync_sync::discard_pull(store, p),
+            Plan::Undo(p) => hubsync_sync::discard_undo(store, p),
+        }
+    }
+
+    /// Runs the plan for real: a push or undo writes to HubSpot through `client`; a pull
+    /// applies its plan to the store without calling HubSpot again.
+    pub async fn run(
+        self,
+        store: &mut Store,
+        client: &PortalClient,
+        concurrency: usize,
+        cancel: &Cancel,
+        on_progress: &mut dyn FnMut(Progress),
+    ) -> Result<Run, SyncError> {
+        let options = PushOptions { concurrency, ..PushOptions::default() };
+        match self {
+            Plan::Push(p) => hubsync_sync::run_push(store, client, p, &options, cancel, on_progress).await,
+            Plan::Undo(p) => hubsync_sync::run_undo(store, client, p, &options, cancel, on_progress).await,
+            Plan::Pull(p) => hubsync_sync::run_pull(store, p, cancel, on_progress),
+        }
+    }
+
+    /// What the live run will cost.
+    pub fn estimate(&self) -> &Estimate {
+        match self {
+            Plan::Push(p) => &p.estimate,
+            Plan::Pull(p) => &p.estimate,
+            Plan::Undo(p) => &p.estimate,
+        }
+    }
+
+    /// Rows the live run writes: nothing to write means nothing to run.
+    pub fn writes(&self) -> u64 {
+        match self {
+            Plan::Push(p) => (p.counts.update + p.counts.create) as u64,
+            Plan::Pull(p) => (p.counts.new + p.counts.update) as u64,
+            Plan::Undo(p) => p.counts.restore + p.counts.archive,
+        }
+    }
+
+    /// The kind-specific counts both shells show beside the run's counts.
+    pub fn details(&self) -> Vec<CountLine> {
+        match self {
+            Plan::Push(_) => Vec::new(),
+            Plan::Pull(p) => {
+                let c = &p.counts;
+                vec![
+                    line("unchanged", "unchanged", c.unchanged as u64),
+                    line("no-email", "no email (skipped)", c.no_email as u64),
+                    line("already-in-store", "already in the store (skipped)", c.already_in_store as u64),
+                ]
+            }
+            Plan::Undo(p) => {
+                let c = &p.counts;
+                vec![
+                    line("restore", "restore", c.restore),
+                    line("archive", "archive", c.archive),
+                    line("changed-since", "changed in HubSpot since", c.changed_since),
+                    line("nothing-to-do", "nothing to do", c.skip),
+                ]
+            }
+        }
+    }
+
+    /// The preview as both shells show it, once recorded as run `run`.
+    pub fn summary(&self, run: &Run, portal: &Portal) -> PreviewSummary {
+        let estimate = self.estimate();
+        PreviewSummary {
+            run_id: run.id,
+            kind: run.kind,
+            undo_of: match self {
+                Plan::Undo(p) => Some(p.undo_of),
+                _ => None,
+            },
+            portal_id: portal.portal_id,
+            portal_name: portal.name.clone(),
+            counts: run.counts.clone(),
+            details: self.details(),
+            api_calls: estimate.api_calls,
+            seconds: estimate.seconds,
+            writes: self.writes(),
+        }
+    }
+}
+
+/// Finishes a live push, pull or undo that stopped early. A pull's remaining rows are local
+/// writes, so it needs no client: ask `needs_connection` before making one. A run that does
+/// need one, given none, is refused as its portal not being connected.
+pub async fn resume(
+    store: &mut Store,
+    run_id: i64,
+    client: Option<&PortalClient>,
+    concurrency: usize,
+    cancel: &Cancel,
+    on_progress: &mut dyn FnMut(Progress),
+) -> Result<Run, SyncError> {
+    let run = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;
+    if !needs_connection(run.kind) {
+        return hubsync_sync::resume_pull(store, run_id, cancel, on_progress);
+    }
+    let Some(client) = client else {
+        return Err(StoreError::PortalNotFound(run.portal_id.unwrap_or_default()).into());
+    };
+    let options = PushOptions { concurrency, ..PushOptions::default() };
+    let portal = Some(client.portal.portal_id);
+    hubsync_sync::resume_push(store, client, run_id, portal, &options, cancel, on_progress).await
+}
+
+/// Whether resuming a run of `kind` talks to HubSpot: a pull's remaining rows are local writes.
+pub fn needs_connection(kind: RunKind) -> bool {
+    kind != RunKind::Pull
+}
+
+/// A count of a kind-specific outcome of a plan, in words (a pull's "unchanged", an undo's
+/// "changed in HubSpot since").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct CountLine {
+    pub key: String,
+    pub label: String,
+    #[ts(type = "number")]
+    pub count: u64,
+}
+
+fn line(key: &str, label: &str, count: u64) -> CountLine {
+    CountLine { key: key.into(), label: label.into(), count }
+}
+
+/// A recorded preview: what the live run would do and cost, and where.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct PreviewSummary {
+    #[ts(type = "number")]
+    pub run_id: i64,
+    pub kind: RunKind,
+    /// The run an undo preview undoes.
+    #[ts(type = "number | null")]
+    pub undo_of: Option<i64>,
+    #[ts(type = "number")]
+    pub portal_id: u64,
+    pub portal_name: String,
+    /// Rows by planned action (update, create, skip, invalid, archive).
+    pub counts: RunCounts,
+    pub details: Vec<CountLine>,
+    /// What the live run will cost: API calls and seconds at the portal's rate limit.
+    #[ts(type = "number")]
+    pub api_calls: u64,
+    pub seconds: f64,
+    /// Rows the live run writes; nothing to write means nothing to run.
+    #[ts(type = "number")]
+    pub writes: u64,
+}

@@ -1,0 +1,86 @@
+//! Pull rules: the saved rules, the properties a condition can test, and saving rules checked
+//! by the core (`hubsync_sync::pull_rules::check`) against the live portal.
+
+use hubsync_auth::portals::interactive;
+use hubsync_sync::OwnerDirectory;
+use hubsync_sync::pull_rules::{self, ConditionProperty, PullRules, RuleProblem};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::config::live_properties;
+use crate::error::ApiError;
+use crate::workspace::Workspace;
+
+/// The active portal's pull rules (every contact when none were saved).
+pub async fn load(ws: &Workspace) -> Result<PullRules, ApiError> {
+    Ok(pull_rules::load(&*ws.store.lock().await)?)
+}
+
+/// What a condition can test, or why the portal could not be asked.
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct PullRuleProperties {
+    pub properties: Vec<ConditionProperty>,
+    pub unavailable: Option<String>,
+}
+
+/// The live properties a condition can test, each with the operators that suit its type.
+pub async fn properties(ws: &Workspace) -> Result<PullRuleProperties, ApiError> {
+    Ok(match live_properties(ws).await {
+        Ok(properties) => {
+            PullRuleProperties { properties: pull_rules::condition_properties(&properties), unavailable: None }
+        }
+        Err(error) => PullRuleProperties { properties: Vec::new(), unavailable: Some(error.message) },
+    })
+}
+
+/// The outcome of a save: the rules as saved, or every problem (nothing saved).
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct PullRulesSaved {
+    pub saved: bool,
+    pub rules: PullRules,
+    pub problems: Vec<RuleProblem>,
+}
+
+/// Saves the rules once the core accepts them against the live portal's properties and
+/// owners. Conditions can't be checked offline, so they are refused then (as the CLI does);
+/// rules without conditions need no portal.
+pub async fn save(ws: &Workspace, rules: PullRules) -> Result<PullRulesSaved, ApiError> {
+    let (properties, owners) = if rules.conditions.is_empty() {
+        (Vec::new(), OwnerDirectory::default())
+    } else {
+        portal_facts(ws, &rules).await.map_err(|error| {
+            ApiError::new(
+                error.code,
+                format!(
+                    "The conditions can't be checked against HubSpot, so they were not saved: {} Connect to the portal and save again.",
+                    error.message
+                ),
+            )
+        })?
+    };
+    if let Err(problems) = pull_rules::check(&rules, &properties, &owners) {
+        return Ok(PullRulesSaved { saved: false, rules, problems });
+    }
+    pull_rules::save(&mut *ws.store.lock().await, &rules)?;
+    Ok(PullRulesSaved { saved: true, rules, problems: Vec::new() })
+}
+
+/// The portal's properties, and its owners when a condition names one.
+async fn portal_facts(
+    ws: &Workspace,
+    rules: &PullRules,
+) -> Result<(Vec<hubsync_hubspot::Property>, OwnerDirectory), ApiError> {
+    let properties = live_properties(ws).await?;
+    if !rules.conditions.iter().any(|c| c.property == pull_rules::OWNER) {
+        return Ok((properties, OwnerDirectory::default()));
+    }
+    let (_, client) = ws.connected(interactive).await?;
+    let owners =
+        async { Ok::<_, hubsync_hubspot::ClientError>((client.owners(false).await?, client.owners(true).await?)) }
+            .await;
+    ws.record_outcome(&client).await?;
+    let (active_owners, deactivated) = owners?;
+    Ok((properties, OwnerDirectory::new(active_owners, deactivated)))
+}

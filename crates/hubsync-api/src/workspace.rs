@@ -1,0 +1,109 @@
+//! The workspace both shells start from: the lead store (one connection shared by quick use
+//! cases, a fresh one per long job), where it lives, where its secrets are kept, the shell's
+//! `Host`, and the process's sync job slot.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use hubsync_auth::connection::Credentials;
+use hubsync_auth::loopback::CancelHandle;
+use hubsync_auth::portals::{PortalClient, client_config, usable};
+use hubsync_auth::session::SystemClock as AuthClock;
+use hubsync_hubspot::ClientConfig;
+use hubsync_store::{ExistingFolder, Portal, Store, SystemClock, create_private_dir};
+use tokio::sync::Mutex;
+
+use crate::error::{ApiError, codes};
+use crate::host::Host;
+use crate::jobs::Jobs;
+
+/// The Tauri app's identifier (`tauri.conf.json`): its data folder is `data_dir()/identifier`,
+/// so the command line's default store is the app's.
+pub const APP_IDENTIFIER: &str = "app.hubsync.desktop";
+/// The store's file in the app's data folder.
+pub const DB_FILE_NAME: &str = "hubsync.db";
+
+pub struct Workspace {
+    pub store: Mutex<Store>,
+    /// Where the store lives: a long job opens its own connection to it.
+    pub db_path: PathBuf,
+    pub credentials: Credentials,
+    /// This process's sync job slot and kept preview.
+    pub jobs: Arc<Jobs>,
+    /// The OAuth attempt waiting for the browser, if any: a new attempt or Cancel ends it.
+    pub(crate) oauth: std::sync::Mutex<Option<CancelHandle>>,
+    host: Arc<dyn Host>,
+}
+
+/// The default store: `<data dir>/app.hubsync.desktop/hubsync.db`, when the system has a data
+/// folder.
+pub fn default_db_path() -> Option<PathBuf> {
+    dirs::data_dir().map(|dir| dir.join(APP_IDENTIFIER).join(DB_FILE_NAME))
+}
+
+impl Workspace {
+    /// Opens (creating if needed) the store at `db_path` and its folder. `existing` says what to
+    /// do with a folder that is already there: Hubsync's own is made the user's alone; one the
+    /// admin chose keeps its mode.
+    pub fn open(db_path: &Path, existing: ExistingFolder, host: Arc<dyn Host>) -> Result<Workspace, ApiError> {
+        if let Some(parent) = db_path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            create_private_dir(parent, existing).map_err(|e| {
+                ApiError::new(
+                    codes::STORE_OPEN_FAILED,
+                    format!("cannot create the folder {} for the lead store: {e}", parent.display()),
+                )
+            })?;
+        }
+        let store = Store::open(db_path, Arc::new(SystemClock))?;
+        let store_id = store.store_id()?;
+        let credentials = Credentials::new(&store_id, Credentials::secret_file_for(db_path));
+        Ok(Workspace {
+            store: Mutex::new(store),
+            db_path: db_path.to_path_buf(),
+            credentials,
+            jobs: Arc::default(),
+            oauth: std::sync::Mutex::new(None),
+            host,
+        })
+    }
+
+    /// A connection of its own to the store, for work that must not hold the shared one.
+    pub fn open_job_store(&self) -> Result<Store, ApiError> {
+        open_store_at(&self.db_path)
+    }
+
+    /// The active portal, whatever its status, or `not_connected`.
+    pub async fn active_portal(&self) -> Result<Portal, ApiError> {
+        self.store.lock().await.active_portal()?.ok_or_else(not_connected)
+    }
+
+    /// The active portal if it can be synced with, and a client for it adjusted by `tweak`.
+    pub async fn connected(&self, tweak: impl FnOnce(&mut ClientConfig)) -> Result<(Portal, PortalClient), ApiError> {
+        let portal = self.active_portal().await?;
+        usable(&portal)?;
+        let client = self.client_for(portal.clone(), tweak)?;
+        Ok((portal, client))
+    }
+
+    /// A client for `portal`: the host's token for it, or what the keychain keeps.
+    pub fn client_for(&self, portal: Portal, tweak: impl FnOnce(&mut ClientConfig)) -> Result<PortalClient, ApiError> {
+        let mut config = client_config(&portal.base_url, portal.token_kind);
+        tweak(&mut config);
+        let token = self.host.token_for(&portal);
+        Ok(self.credentials.client_for(portal, config, token, Arc::new(AuthClock))?)
+    }
+
+    /// Keeps what a client learned about its session (a refresh token HubSpot refused makes
+    /// the portal "reconnect needed").
+    pub async fn record_outcome(&self, client: &PortalClient) -> Result<(), ApiError> {
+        Ok(client.record_outcome(&mut *self.store.lock().await)?)
+    }
+}
+
+pub(crate) fn open_store_at(db_path: &Path) -> Result<Store, ApiError> {
+    Ok(Store::open(db_path, Arc::new(SystemClock))?)
+}
+
+pub(crate) fn not_connected() -> ApiError {
+    ApiError::new(codes::NOT_CONNECTED, "No portal is connected yet.")
+}

@@ -1,0 +1,76 @@
+//! Configuration against the built-in sandbox portal: the mapping checked in HubSpot, the push
+//! rules, pull rules checked against the live portal, and the mapping as a file.
+
+use hubsync_api::{config, mapping_file, pull_rules};
+use hubsync_store::WriteRule;
+use hubsync_sync::pull_rules::{Condition, PullRules};
+
+use crate::support::fixture;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mapping_is_checked_in_hubspot_and_a_property_it_refuses_is_not_saved() {
+    let f = fixture().await;
+    let ws = &f.workspace;
+    let saved = config::set_mapping(ws, "city".into(), "city".into(), Some(WriteRule::IfEmpty)).await.unwrap();
+    assert!(saved.checked_in_hubspot && saved.warning.is_none(), "{saved:?}");
+    assert_eq!((saved.mapping.property.as_str(), saved.mapping.write_rule), ("city", WriteRule::IfEmpty));
+
+    let unknown = config::set_mapping(ws, "job_title".into(), "no_such_property".into(), None).await.unwrap_err();
+    assert_eq!(unknown.code, "unknown_property", "{unknown:?}");
+    let mapped: Vec<String> = config::list_mappings(ws).await.unwrap().into_iter().map(|m| m.field_key).collect();
+    assert!(mapped.contains(&"city".to_string()) && !mapped.contains(&"job_title".to_string()), "{mapped:?}");
+
+    let properties = config::contact_properties(ws).await.unwrap();
+    assert!(properties.unavailable.is_none());
+    assert!(properties.properties.iter().any(|p| p.name == "email"));
+
+    let refused = config::set_push_rules(ws, Some(false), Some(true)).await.unwrap_err();
+    assert_eq!(refused.code, "create_needs_update");
+    assert!(config::push_rules(ws).await.unwrap().create, "the fixture's rules stand");
+    f.builtin.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pull_rules_are_saved_only_once_the_portal_accepts_every_condition() {
+    let f = fixture().await;
+    let ws = &f.workspace;
+    let condition = |text: &str| Condition::parse(text).unwrap();
+    let bad = PullRules { conditions: vec![condition("no_such_property = x")], ..PullRules::default() };
+    let refused = pull_rules::save(ws, bad).await.unwrap();
+    assert!(!refused.saved && !refused.problems.is_empty(), "{refused:?}");
+    assert!(pull_rules::load(ws).await.unwrap().conditions.is_empty(), "nothing saved");
+
+    let good = PullRules { conditions: vec![condition("lifecyclestage = lead")], ..PullRules::default() };
+    let saved = pull_rules::save(ws, good.clone()).await.unwrap();
+    assert!(saved.saved && saved.problems.is_empty(), "{saved:?}");
+    assert_eq!(pull_rules::load(ws).await.unwrap(), good);
+    let properties = pull_rules::properties(ws).await.unwrap();
+    assert!(properties.properties.iter().any(|p| p.name == "lifecyclestage"), "{properties:?}");
+    f.builtin.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mapping_file_round_trips_and_the_portal_refuses_its_unknown_properties() {
+    let f = fixture().await;
+    let ws = &f.workspace;
+    config::set_mapping(ws, "city".into(), "city".into(), None).await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let exported = mapping_file::export(ws, out.path()).await.unwrap();
+    assert_eq!(exported.rows, 2, "email and city");
+    let text = std::fs::read_to_string(&exported.path).unwrap();
+
+    config::remove_mapping(ws, "city".into()).await.unwrap();
+    let preview = mapping_file::preview(ws, &text).await.unwrap();
+    assert!(preview.checked_in_hubspot && preview.warning.is_none(), "{preview:?}");
+    assert_eq!(config::list_mappings(ws).await.unwrap().len(), 1, "a preview changes nothing");
+    let imported = mapping_file::import(ws, &text).await.unwrap();
+    assert!(imported.checked_in_hubspot);
+    assert_eq!(config::list_mappings(ws).await.unwrap().len(), 2, "the file's mapping is back");
+
+    let bad = text.replace("\"property\": \"city\"", "\"property\": \"no_such_property\"");
+    assert_ne!(bad, text, "{text}");
+    let refused = mapping_file::preview(ws, &bad).await.unwrap_err();
+    assert_eq!(refused.code, "invalid_mapping_file", "{refused:?}");
+    assert!(refused.message.contains("no_such_property"), "{refused:?}");
+    f.builtin.shutdown().await;
+}

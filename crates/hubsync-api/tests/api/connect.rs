@@ -1,0 +1,81 @@
+//! The connection: Test Connection, Disconnect (which stops a running sync, whichever process
+//! disconnects), and the portals overview.
+
+use std::time::Instant;
+
+use hubsync_api::builtin::{PortalSummary, SANDBOX_TOKEN};
+use hubsync_api::connect::{disconnect, portals_overview, register_sandbox, test_connection};
+use hubsync_api::plans::PlanRequest;
+use hubsync_api::sync::{preview, run_previewed};
+use hubsync_sandbox::faults::FaultConfig;
+use hubsync_sandbox::{PrivateToken, Sandbox, SandboxConfig};
+use hubsync_store::{PortalStatus, RunStatus};
+
+use crate::support::{fixture, open_workspace};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_connection_passes_and_a_disconnected_portal_is_refused_until_it_is_connected_again() {
+    let f = fixture().await;
+    let ws = &f.workspace;
+    let report = test_connection(ws).await.unwrap();
+    assert!(report.passed, "{report:?}");
+
+    let gone = disconnect(ws, None, "in the app").await.unwrap();
+    assert_eq!(gone.portal.status, PortalStatus::Disconnected);
+    let overview = portals_overview(ws).await.unwrap();
+    assert_eq!(overview.portals.len(), 1, "its rules and runs are kept: {overview:?}");
+    let refused = test_connection(ws).await.unwrap_err();
+    assert_eq!(refused.code, "not_connected", "{refused:?}");
+    let unknown = disconnect(ws, Some(1), "in the app").await.unwrap_err();
+    assert_eq!(unknown.code, "portal_not_found");
+    f.builtin.shutdown().await;
+}
+
+/// Another process (here a second workspace on the same store file, as the command line opens
+/// it) disconnects the portal while the app writes to it: the app's run stops between batches,
+/// resumable, and says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_stops_when_another_process_disconnects_its_portal() {
+    let dir = tempfile::tempdir().unwrap();
+    // A second a batch, eight at a time: five rounds, time enough to disconnect between them.
+    let faults = FaultConfig {
+        latency_ms: 1000,
+        latency_probability: 1.0,
+        paths: vec!["/batch/".into()],
+        ..FaultConfig::default()
+    };
+    let sandbox = Sandbox::start(SandboxConfig {
+        seed_contacts: 0,
+        private_tokens: vec![PrivateToken::new(SANDBOX_TOKEN)],
+        faults,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let app = open_workspace(dir.path());
+    let summary = PortalSummary { base_url: sandbox.base_url(), portal_id: sandbox.portal_id(), contact_count: 0 };
+    register_sandbox(&app, &summary).await.unwrap();
+    {
+        let mut store = app.store.lock().await;
+        store.set_push_rules(Some(true), Some(true)).unwrap();
+        for i in 0..4000 {
+            store.add_lead(&format!("w{i}@example.com"), &[]).unwrap();
+        }
+    }
+    let planned = preview(&app, PlanRequest::Push { emails: Vec::new() }, |_| {}).await.unwrap();
+    assert_eq!(planned.writes, 4000);
+
+    let command_line = open_workspace(dir.path());
+    let started = Instant::now();
+    let (run, ()) = tokio::join!(run_previewed(&app, planned.run_id, started, |_| {}), async {
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        disconnect(&command_line, None, "from the command line").await.unwrap();
+    });
+    let run = run.unwrap();
+    assert_eq!(run.status, RunStatus::Interrupted, "{run:?}");
+    let reason = run.stop_reason.clone().unwrap_or_default();
+    assert!(reason.contains("disconnected while the run went on"), "{reason}");
+    assert!(run.counts.pending >= 100, "stopped well before the end: {:?}", run.counts);
+    assert!(run.is_resumable());
+    sandbox.shutdown().await;
+}

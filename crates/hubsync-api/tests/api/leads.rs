@@ -1,0 +1,87 @@
+//! Leads: the form's checks, the two-step CSV import, the export.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use hubsync_api::files::staged_path;
+use hubsync_api::leads::{ColumnChoice, ImportRequest, LeadSaved, detail, export, run_staged, save, stage};
+use hubsync_store::{Store, SystemClock};
+
+#[test]
+fn a_staged_file_imports_with_the_columns_chosen_and_its_bad_rows_in_a_report() {
+    let (staging, reports) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut store = Store::open_in_memory(Arc::new(SystemClock)).unwrap();
+    let text = "E-mail,Place,Size\nann@example.com,Oslo,5-25\nbo@example.com,Bergen,huge\n";
+    let (fields, mappings) = (store.fields().unwrap(), store.mappings().unwrap());
+    let inspection = stage(staging.path(), &fields, &mappings, "people.csv".into(), text).unwrap();
+    let matched: Vec<Option<&str>> = inspection.columns.iter().map(|c| c.field.as_deref()).collect();
+    assert_eq!(matched, [Some("email"), None, None]);
+    assert_eq!(inspection.samples[1], ["bo@example.com", "Bergen", "huge"]);
+    let staged = staged_path(staging.path(), &inspection.token).unwrap();
+
+    let choose = |skip_bad_rows, dry_run| ImportRequest {
+        file_name: "people.csv".into(),
+        columns: vec![
+            ColumnChoice { column: "Place".into(), field: Some("city".into()) },
+            ColumnChoice { column: "Size".into(), field: Some("company_size".into()) },
+        ],
+        skip_bad_rows,
+        dry_run,
+    };
+    let refused = run_staged(&mut store, &staged, reports.path(), choose(false, false), &mut |_| {}).unwrap_err();
+    assert_eq!(refused.code, "invalid_rows");
+    assert!(refused.message.contains("row 3") && refused.message.contains("Skip bad rows"), "{refused:?}");
+    assert!(staged.exists(), "kept for another try");
+
+    let checked = run_staged(&mut store, &staged, reports.path(), choose(true, true), &mut |_| {}).unwrap();
+    assert_eq!((checked.imported.added, checked.imported.errors_file.as_deref()), (1, None));
+    assert_eq!(store.lead_count().unwrap(), 0, "a check writes nothing");
+
+    let mut heard = Vec::new();
+    let done = run_staged(&mut store, &staged, reports.path(), choose(true, false), &mut |p| heard.push(p.bytes_read))
+        .unwrap();
+    assert_eq!((done.imported.added, done.imported.skipped.len(), done.imported.file.as_str()), (1, 1, "people"));
+    assert_eq!(heard.last().copied(), Some(text.len() as u64));
+    let report = PathBuf::from(done.imported.errors_file.unwrap());
+    assert_eq!(report.parent().unwrap(), reports.path());
+    assert!(std::fs::read_to_string(&report).unwrap().contains("bo@example.com,Bergen,huge"));
+    assert_eq!(store.lead_by_email("ann@example.com").unwrap().unwrap().value("city"), Some("Oslo"));
+    assert!(!staged.exists(), "imported: no longer staged");
+    let again = run_staged(&mut store, &staged, reports.path(), choose(true, false), &mut |_| {}).unwrap_err();
+    assert_eq!(again.code, "import_expired");
+
+    let unreadable = stage(staging.path(), &fields, &mappings, "empty.csv".into(), "").unwrap_err();
+    assert_eq!(unreadable.code, "invalid_csv");
+    assert_eq!(std::fs::read_dir(staging.path()).unwrap().count(), 0, "an unreadable file is not kept");
+
+    let out = tempfile::tempdir().unwrap();
+    let saved = export(&store, out.path()).unwrap();
+    assert_eq!(saved.leads, 1);
+    assert!(std::fs::read_to_string(&saved.path).unwrap().contains("ann@example.com"));
+}
+
+#[test]
+fn a_form_gets_every_problem_and_saves_nothing_until_all_are_fixed() {
+    let mut store = Store::open_in_memory(Arc::new(SystemClock)).unwrap();
+    let values = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    };
+    let refused = save(&mut store, None, "nope", &values(&[("company_size", "huge")])).unwrap();
+    let LeadSaved::Invalid { problems } = refused else { panic!("{refused:?}") };
+    let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+    assert_eq!(fields, ["email", "company_size"]);
+    assert_eq!(store.lead_count().unwrap(), 0);
+
+    let saved = save(&mut store, None, "ann@example.com", &values(&[("company_size", "5-25")])).unwrap();
+    let LeadSaved::Saved { lead } = saved else { panic!("{saved:?}") };
+    let edited =
+        save(&mut store, Some(lead.id), "Ann@Example.com", &values(&[("company_size", ""), ("city", "Oslo")])).unwrap();
+    let LeadSaved::Saved { lead } = edited else { panic!("{edited:?}") };
+    assert_eq!(
+        (lead.email.as_str(), lead.value("company_size"), lead.value("city")),
+        ("Ann@Example.com", None, Some("Oslo"))
+    );
+    let shown = detail(&store, lead.id).unwrap();
+    assert!(shown.link.is_none() && shown.view.owner.is_none());
+}

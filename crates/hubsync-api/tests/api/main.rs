@@ -1,0 +1,9 @@
+//! The application layer's use cases end to end, each over a temporary store and the built-in
+//! sandbox portal, as both shells call them.
+
+mod config;
+mod connect;
+mod leads;
+mod support;
+mod sync;
+mod workspace;
