@@ -1,11 +1,10 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useState } from "react";
 import logoUrl from "../../icons/icon.svg";
-import type { PortalSummary } from "./bindings/PortalSummary";
 import type { PortalsOverview } from "./bindings/PortalsOverview";
 import { ConnectionScreen } from "./ConnectionScreen";
 import { FieldsScreen } from "./FieldsScreen";
 import { HistoryScreen } from "./history/HistoryScreen";
-import { portalsOverview, sandboxPortal, toCommandError } from "./ipc";
+import { portalsOverview, sandboxPortal } from "./ipc";
 import { LeadsScreen } from "./leads/LeadsScreen";
 import type { Loadable } from "./loadable";
 import { MappingScreen } from "./MappingScreen";
@@ -17,6 +16,7 @@ import { JobIndicator } from "./sync/JobIndicator";
 import { originRun, type JobOrigin } from "./sync/jobState";
 import { SyncJobProvider } from "./sync/SyncJobProvider";
 import { SyncScreen } from "./sync/SyncScreen";
+import { useLoadable } from "./useLoadable";
 
 type Screen = "connection" | "leads" | "fields" | "mapping" | "push-rules" | "pull-rules" | "sync" | "history";
 
@@ -30,18 +30,6 @@ const SCREENS: readonly { screen: Screen; label: string }[] = [
   { screen: "sync", label: "Sync" },
   { screen: "history", label: "History" },
 ];
-
-/** Runs `load` into a `Loadable`, dropping answers that arrive after `isCurrent()` turned false. */
-function loadInto<T>(load: () => Promise<T>, set: (state: Loadable<T>) => void, isCurrent: () => boolean) {
-  load().then(
-    (value) => {
-      if (isCurrent()) set({ status: "ready", value });
-    },
-    (error: unknown) => {
-      if (isCurrent()) set({ status: "failed", error: toCommandError(error) });
-    },
-  );
-}
 
 /** Which portal's profile the configuration screens show. */
 function activeKey(overview: Loadable<PortalsOverview>): string {
@@ -58,8 +46,12 @@ export function App() {
 }
 
 function Screens() {
-  const [overview, setOverview] = useState<Loadable<PortalsOverview>>({ status: "loading" });
-  const [sandbox, setSandbox] = useState<Loadable<PortalSummary>>({ status: "loading" });
+  // After a change (connect, switch, disconnect) the overview is read again; the previous one
+  // stays on screen until the new one arrives.
+  const [overviewReads, setOverviewReads] = useState(0);
+  const [overview] = useLoadable(portalsOverview, overviewReads);
+  const [sandboxReads, setSandboxReads] = useState(0);
+  const [sandbox] = useLoadable(sandboxPortal, sandboxReads);
   const [screen, setScreen] = useState<Screen>("connection");
   // Bumped when the job indicator opens History, so it shows the job's run again.
   const [historyOpens, setHistoryOpens] = useState(0);
@@ -72,29 +64,11 @@ function Screens() {
     }
   }, []);
 
-  useEffect(() => {
-    let active = true;
-    const isCurrent = () => active;
-    loadInto(portalsOverview, setOverview, isCurrent);
-    loadInto(sandboxPortal, setSandbox, isCurrent);
-    // StrictMode mounts twice in development; drop the first mount's answers.
-    return () => {
-      active = false;
-    };
-  }, []);
-
-  // After a change (connect, switch, disconnect) the overview is read again; the previous one
-  // stays on screen until the new one arrives, and only the latest read counts.
-  const reads = useRef(0);
   const sandboxFailed = sandbox.status === "failed";
   const refresh = useCallback(() => {
-    reads.current += 1;
-    const read = reads.current;
-    loadInto(portalsOverview, setOverview, () => read === reads.current);
-    if (sandboxFailed) {
-      setSandbox({ status: "loading" });
-      loadInto(sandboxPortal, setSandbox, () => true);
-    }
+    setOverviewReads((n) => n + 1);
+    // A sandbox that failed to start is asked again; one that answered stays as it is.
+    if (sandboxFailed) setSandboxReads((n) => n + 1);
   }, [sandboxFailed]);
 
   return (

@@ -1,31 +1,16 @@
-import { useEffect, useId, useState, type SubmitEvent } from "react";
+import { useId, useState, type SubmitEvent } from "react";
 
 import type { Field } from "./bindings/Field";
 import type { FieldType } from "./bindings/FieldType";
 import { ErrorMessage } from "./ErrorMessage";
 import { FIELD_TYPES, fieldTypeLabel, hasOptions } from "./fields";
 import { addField, listFields, toCommandError } from "./ipc";
-import type { Loadable } from "./loadable";
 import type { CommandError } from "./portal";
+import { useLoadable } from "./useLoadable";
 
 /** The data model: every lead field, and adding a custom one. */
 export function FieldsScreen() {
-  const [fields, setFields] = useState<Loadable<Field[]>>({ status: "loading" });
-
-  useEffect(() => {
-    let current = true;
-    listFields().then(
-      (value) => {
-        if (current) setFields({ status: "ready", value });
-      },
-      (e: unknown) => {
-        if (current) setFields({ status: "failed", error: toCommandError(e) });
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, []);
+  const [fields, updateFields] = useLoadable(listFields);
 
   return (
     <div className="screen">
@@ -38,7 +23,7 @@ export function FieldsScreen() {
       </section>
       <AddField
         onAdded={(field) => {
-          setFields((state) => (state.status === "ready" ? { status: "ready", value: [...state.value, field] } : state));
+          updateFields((list) => [...list, field]);
         }}
       />
     </div>

@@ -1,4 +1,4 @@
-import { useEffect, useId, useMemo, useState, type SubmitEvent } from "react";
+import { useId, useMemo, useState, type SubmitEvent } from "react";
 
 import type { ContactProperty } from "./bindings/ContactProperty";
 import type { Field } from "./bindings/Field";
@@ -7,7 +7,6 @@ import type { Mapping } from "./bindings/Mapping";
 import type { WriteRule } from "./bindings/WriteRule";
 import { ErrorMessage } from "./ErrorMessage";
 import { contactProperties, listFields, listMappings, removeMapping, setMapping, toCommandError } from "./ipc";
-import type { Loadable } from "./loadable";
 import { useLoadable } from "./useLoadable";
 import { MappingFileCard } from "./mappingfile/MappingFileCard";
 import type { CommandError } from "./portal";
@@ -22,6 +21,12 @@ interface Local {
   mappings: Mapping[];
 }
 
+/** The store's side of the mapping: the lead fields and the rows. */
+async function readLocal(): Promise<Local> {
+  const [fields, mappings] = await Promise.all([listFields(), listMappings()]);
+  return { fields, mappings };
+}
+
 /** Which fit note, if any, the core gave for `fieldKey` filling `property`. */
 function fitFor(property: ContactProperty | undefined, fieldKey: string): FieldFit | undefined {
   return property?.fits.find((f) => f.field_key === fieldKey);
@@ -29,43 +34,25 @@ function fitFor(property: ContactProperty | undefined, fieldKey: string): FieldF
 
 /** The mapping: which lead field fills which HubSpot contact property, and how. */
 export function MappingScreen() {
-  const [local, setLocal] = useState<Loadable<Local>>({ status: "loading" });
-  const live = useLoadable(contactProperties);
+  // An imported mapping file changes the rows (and maybe the fields): read them again.
+  const [reads, setReads] = useState(0);
+  const [local, updateLocal] = useLoadable(readLocal, reads);
+  const [live] = useLoadable(contactProperties);
   const [status, setStatus] = useState("");
   const [warning, setWarning] = useState<string | null>(null);
   const [error, setError] = useState<{ error: CommandError; title: string } | null>(null);
   const [busy, setBusy] = useState(false);
-  // An imported mapping file changes the rows (and maybe the fields): read them again.
-  const [reads, setReads] = useState(0);
-
-  useEffect(() => {
-    let current = true;
-    Promise.all([listFields(), listMappings()]).then(
-      ([fields, mappings]) => {
-        if (current) setLocal({ status: "ready", value: { fields, mappings } });
-      },
-      (e: unknown) => {
-        if (current) setLocal({ status: "failed", error: toCommandError(e) });
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [reads]);
-
 
   const properties = live.status === "ready" ? live.value.properties : [];
   const offline =
     live.status === "ready" ? live.value.unavailable : live.status === "failed" ? live.error.message : null;
 
   function replaceRow(mapping: Mapping) {
-    setLocal((state) => {
-      if (state.status !== "ready") return state;
-      const { fields, mappings } = state.value;
+    updateLocal(({ fields, mappings }) => {
       const others = mappings.filter((m) => m.field_key !== mapping.field_key);
       const order = (key: string) => fields.findIndex((f) => f.key === key);
       const next = [...others, mapping].sort((a, b) => order(a.field_key) - order(b.field_key));
-      return { status: "ready", value: { fields, mappings: next } };
+      return { fields, mappings: next };
     });
   }
 
@@ -96,14 +83,7 @@ export function MappingScreen() {
 
   function remove(fieldKey: string) {
     run(removeMapping(fieldKey), "The row was not removed", () => {
-      setLocal((state) =>
-        state.status === "ready"
-          ? {
-              status: "ready",
-              value: { ...state.value, mappings: state.value.mappings.filter((m) => m.field_key !== fieldKey) },
-            }
-          : state,
-      );
+      updateLocal((held) => ({ ...held, mappings: held.mappings.filter((m) => m.field_key !== fieldKey) }));
       setStatus(`The field ${fieldKey} is no longer sent to HubSpot.`);
     });
   }

@@ -1,35 +1,19 @@
-import { useEffect, useState } from "react";
+import { useState } from "react";
 
-import type { PushRules } from "./bindings/PushRules";
 import { ErrorMessage } from "./ErrorMessage";
 import { pushRules, setPushRules, toCommandError } from "./ipc";
-import type { Loadable } from "./loadable";
 import type { CommandError } from "./portal";
+import { useLoadable } from "./useLoadable";
 
 const CREATE_NEEDS_UPDATE =
   "Turn on “Update matching HubSpot contact” first: Hubsync creates contacts only while it updates them.";
 
 /** Push rules: what a push may do to HubSpot contacts (the active portal's profile). */
 export function PushRulesScreen() {
-  const [rules, setRules] = useState<Loadable<PushRules>>({ status: "loading" });
+  const [rules, updateRules] = useLoadable(pushRules);
   const [saving, setSaving] = useState(false);
   const [status, setStatus] = useState("");
   const [error, setError] = useState<CommandError | null>(null);
-
-  useEffect(() => {
-    let current = true;
-    pushRules().then(
-      (value) => {
-        if (current) setRules({ status: "ready", value });
-      },
-      (e: unknown) => {
-        if (current) setRules({ status: "failed", error: toCommandError(e) });
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, []);
 
   function save(update: boolean, create: boolean, said: string) {
     setSaving(true);
@@ -37,7 +21,7 @@ export function PushRulesScreen() {
     setStatus("");
     setPushRules(update, create).then(
       (value) => {
-        setRules({ status: "ready", value });
+        updateRules(() => value);
         setStatus(said);
         setSaving(false);
       },

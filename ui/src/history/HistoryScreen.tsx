@@ -25,7 +25,7 @@ export function HistoryScreen() {
   const [selected, setSelected] = useState<number | null>(() => originRun(job.origin));
   // Bumped when a job adds to the history: the list is read again.
   const [reads, setReads] = useState(0);
-  const runs = useLoadable(runsList, reads);
+  const [runs] = useLoadable(runsList, reads);
   const refresh = useCallback(() => {
     setReads((n) => n + 1);
   }, []);

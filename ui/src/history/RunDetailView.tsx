@@ -24,7 +24,7 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
   const job = useSyncJob(runOrigin(runId));
   // A finished undo or resume changes this run's counts and undo runs: read it again.
   const finished = job.state.step === "finished" ? job.state.run.id : 0;
-  const detail = useLoadable(
+  const [detail] = useLoadable(
     useCallback(() => runDetail(runId), [runId]),
     finished,
   );

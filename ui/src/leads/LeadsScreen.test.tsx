@@ -1,9 +1,10 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import type { LeadDetail } from "../bindings/LeadDetail";
 import * as appIpc from "../ipc";
+import { deferred } from "../sync/fixtures";
 import * as ipc from "./ipc";
 import { LeadsScreen } from "./LeadsScreen";
 import { FIELDS, lead, pagesOf } from "./testData";
@@ -125,6 +126,26 @@ describe("LeadsScreen", () => {
     expect(within(panel).getByTestId("lead-hubspot-link").textContent).toContain("no HubSpot pages");
     expect(within(panel).queryByRole("button", { name: "Open in HubSpot" })).toBeNull();
     expect(within(panel).getByTestId("lead-owner-active").textContent).toContain("Unknown");
+  });
+
+  it("shows the lead clicked last, whichever detail arrives first", async () => {
+    const user = userEvent.setup();
+    const second = deferred<LeadDetail>();
+    const third = deferred<LeadDetail>();
+    vi.mocked(ipc.leadDetail).mockImplementation((id) => (id === 2 ? second.promise : third.promise));
+    render(<LeadsScreen />);
+    await user.click(await screen.findByText("lead2@example.com"));
+    await user.click(screen.getByText("lead3@example.com"));
+    const base = detail();
+    third.resolve({ ...base, view: { ...base.view, id: 3, email: "lead3@example.com" } });
+    expect(within(await screen.findByTestId("lead-detail")).getByRole("heading", { level: 2 }).textContent).toBe(
+      "lead3@example.com",
+    );
+    second.resolve(base);
+    await act(() => second.promise);
+    expect(within(screen.getByTestId("lead-detail")).getByRole("heading", { level: 2 }).textContent).toBe(
+      "lead3@example.com",
+    );
   });
 
   it("refreshes the owners and reads the open lead again", async () => {

@@ -62,7 +62,7 @@ export function PreviewTable({ runId, kind, outcome, outcomeFilter = false, labe
       ),
     [runId, filter, offset],
   );
-  const page = useLoadable(load);
+  const [page] = useLoadable(load);
 
   function change(next: Partial<Filter>) {
     setFilter((f) => ({ ...f, ...next }));
