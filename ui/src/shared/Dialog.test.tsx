@@ -1,5 +1,5 @@
 import { render, screen, waitFor } from "@testing-library/react";
-import userEvent from "@testing-library/user-event";
+import userEvent, { PointerEventsCheckLevel } from "@testing-library/user-event";
 import { useRef, useState } from "react";
 import { describe, expect, it, vi } from "vitest";
 
@@ -53,6 +53,19 @@ describe("Dialog", () => {
     expect(screen.getByText("Behind the dialog").closest("[aria-hidden=true]")).not.toBeNull();
   });
 
+  it("adds no <style> element, which the app's CSP (style-src 'self') would refuse", async () => {
+    const user = userEvent.setup();
+    render(<Page kind="form" />);
+    const before = document.querySelectorAll("style").length;
+    await user.click(screen.getByRole("button", { name: "Open" }));
+    expect(screen.getByRole("dialog")).toBeTruthy();
+    expect(document.querySelectorAll("style").length).toBe(before);
+    // The page behind can't scroll while it is open.
+    expect(document.documentElement.style.overflow).toBe("hidden");
+    await user.keyboard("{Escape}");
+    expect(document.documentElement.style.overflow).toBe("");
+  });
+
   it("focuses its first control, not the ×, and keeps the focus inside", async () => {
     const user = userEvent.setup();
     render(<Page kind="form" />);
@@ -91,7 +104,9 @@ describe("Dialog", () => {
   });
 
   it("closes with the ×, and not with a click beside it", async () => {
-    const user = userEvent.setup();
+    // The page behind takes no pointer events while it is open; the click is sent anyway, as
+    // the webview would deliver one that reached the backdrop.
+    const user = userEvent.setup({ pointerEventsCheck: PointerEventsCheckLevel.Never });
     const onClose = vi.fn();
     render(<Page kind="form" onClose={onClose} />);
     await user.click(screen.getByRole("button", { name: "Open" }));

@@ -20,8 +20,8 @@ interface Props {
 
 /**
  * The app's one modal dialog, on Radix's: focus moves in and stays in, Escape closes it, focus
- * returns where it was, and the page behind is hidden from screen readers and can't scroll. A
- * click beside it closes nothing, so a half-filled form isn't lost to a stray click.
+ * returns where it was, and the page behind is hidden from screen readers, takes no clicks and
+ * can't scroll. A click beside it closes nothing, so a half-filled form isn't lost to a stray click.
  */
 export function Dialog({ title, onClose, children, kind, initialFocus, describedBy, testId }: Props) {
   const content = useRef<HTMLDivElement>(null);
@@ -29,6 +29,17 @@ export function Dialog({ title, onClose, children, kind, initialFocus, described
   const returnTo = useRef<HTMLElement | null>(null);
   useLayoutEffect(() => {
     returnTo.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+  }, []);
+  // The page behind stays put. Radix's Overlay would lock it by adding a <style> element, which
+  // the app's CSP (style-src 'self') refuses, so the backdrop is a plain element and the lock
+  // goes through the CSSOM, which the CSP allows.
+  useLayoutEffect(() => {
+    const root = document.documentElement;
+    const overflow = root.style.overflow;
+    root.style.overflow = "hidden";
+    return () => {
+      root.style.overflow = overflow;
+    };
   }, []);
 
   const form = kind === "form";
@@ -40,7 +51,7 @@ export function Dialog({ title, onClose, children, kind, initialFocus, described
       }}
     >
       <Radix.Portal>
-        <Radix.Overlay className={form ? "dialog-backdrop" : "modal-backdrop"}>
+        <div className={form ? "dialog-backdrop" : "modal-backdrop"}>
           <Radix.Content
             ref={content}
             className={form ? "dialog card" : "modal"}
@@ -72,7 +83,7 @@ export function Dialog({ title, onClose, children, kind, initialFocus, described
             )}
             {children}
           </Radix.Content>
-        </Radix.Overlay>
+        </div>
       </Radix.Portal>
     </Radix.Root>
   );
