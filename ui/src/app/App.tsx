@@ -1,22 +1,22 @@
 import { useCallback, useState } from "react";
-import logoUrl from "../../icons/icon.svg";
-import type { PortalsOverview } from "./bindings/PortalsOverview";
-import { ConnectionScreen } from "./ConnectionScreen";
-import { FieldsScreen } from "./FieldsScreen";
-import { HistoryScreen } from "./history/HistoryScreen";
-import { portalsOverview, sandboxPortal } from "./ipc";
-import { LeadsScreen } from "./leads/LeadsScreen";
-import type { Loadable } from "./loadable";
-import { MappingScreen } from "./MappingScreen";
+import logoUrl from "../../../icons/icon.svg";
+import type { PortalsOverview } from "../bindings/PortalsOverview";
+import { ConnectionScreen } from "../connection/ConnectionScreen";
+import { portalsOverview, sandboxPortal } from "../connection/ipc";
+import { FieldsScreen } from "../fields/FieldsScreen";
+import { HistoryScreen } from "../history/HistoryScreen";
+import { LeadsScreen } from "../leads/LeadsScreen";
+import { MappingScreen } from "../mapping/MappingScreen";
+import { PullRulesScreen } from "../pullrules/PullRulesScreen";
+import { PushRulesScreen } from "../pushrules/PushRulesScreen";
+import type { Loadable } from "../shared/loadable";
+import { useLoadable } from "../shared/useLoadable";
+import { JobIndicator } from "../sync/JobIndicator";
+import { originRun, type JobOrigin } from "../sync/jobState";
+import { SyncJobProvider } from "../sync/SyncJobProvider";
+import { SyncScreen } from "../sync/SyncScreen";
 import { PortalBanner } from "./PortalBanner";
-import { PullRulesScreen } from "./pullrules/PullRulesScreen";
-import { PushRulesScreen } from "./PushRulesScreen";
 import { ShowLogs } from "./ShowLogs";
-import { JobIndicator } from "./sync/JobIndicator";
-import { originRun, type JobOrigin } from "./sync/jobState";
-import { SyncJobProvider } from "./sync/SyncJobProvider";
-import { SyncScreen } from "./sync/SyncScreen";
-import { useLoadable } from "./useLoadable";
 
 type Screen = "connection" | "leads" | "fields" | "mapping" | "push-rules" | "pull-rules" | "sync" | "history";
 

@@ -1,9 +1,9 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
-import { CommandError } from "./portal";
+import { CommandError } from "../shared/commandError";
+import { portal, sandboxPortal } from "../test/fixtures";
 import { PortalBanner } from "./PortalBanner";
-import { portal, sandboxPortal } from "./test/fixtures";
 
 const summary = { baseUrl: "http://127.0.0.1:40123", portalId: 100_200, contactCount: 250 };
 

@@ -1,8 +1,8 @@
-import type { Portal } from "./bindings/Portal";
-import type { PortalSummary } from "./bindings/PortalSummary";
-import type { PortalsOverview } from "./bindings/PortalsOverview";
-import { isSandbox, numberFormat, statusLabel } from "./format";
-import type { Loadable } from "./loadable";
+import type { Portal } from "../bindings/Portal";
+import type { PortalsOverview } from "../bindings/PortalsOverview";
+import type { PortalSummary } from "../bindings/PortalSummary";
+import { isSandbox, numberFormat, statusLabel } from "../shared/format";
+import type { Loadable } from "../shared/loadable";
 
 /**
  * The banner on every screen: which portal Hubsync syncs with. The built-in sandbox portal is

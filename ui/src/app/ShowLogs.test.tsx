@@ -2,8 +2,8 @@ import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
+import { CommandError } from "../shared/commandError";
 import * as ipc from "./ipc";
-import { CommandError } from "./portal";
 import { ShowLogs } from "./ShowLogs";
 
 vi.mock("./ipc", async (importOriginal) => {

@@ -1,5 +1,6 @@
 import { useState } from "react";
-import { openLogs, toCommandError } from "./ipc";
+import { toCommandError } from "../shared/ipc";
+import { openLogs } from "./ipc";
 
 /** "Show logs": opens the app's log folder, and says where it is (or why it couldn't). */
 export function ShowLogs() {

@@ -1,11 +1,12 @@
 import { useId, useRef, useState } from "react";
 
-import type { ConnectionReport } from "./bindings/ConnectionReport";
-import type { Disconnected } from "./bindings/Disconnected";
-import type { Portal } from "./bindings/Portal";
-import { ErrorMessage } from "./ErrorMessage";
-import { formatTime, isSandbox, secretKeptIn, statusLabel, tokenKindLabel } from "./format";
-import { disconnect, testConnection, toCommandError, type CommandError } from "./ipc";
+import type { ConnectionReport } from "../bindings/ConnectionReport";
+import type { Disconnected } from "../bindings/Disconnected";
+import type { Portal } from "../bindings/Portal";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { formatTime, isSandbox, secretKeptIn, statusLabel, tokenKindLabel } from "../shared/format";
+import { toCommandError, type CommandError } from "../shared/ipc";
+import { disconnect, testConnection } from "./ipc";
 
 type TestState =
   | { status: "idle" }

@@ -2,10 +2,11 @@ import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
-import type { OAuthFinished } from "./bindings/OAuthFinished";
+import type { OAuthFinished } from "../bindings/OAuthFinished";
+import { CommandError } from "../shared/commandError";
+import { portal } from "../test/fixtures";
 import { OAuthConnect, TokenConnect } from "./ConnectForms";
 import * as ipc from "./ipc";
-import { portal } from "./test/fixtures";
 
 vi.mock("./ipc", async (importOriginal) => {
   const actual = await importOriginal<typeof import("./ipc")>();
@@ -56,7 +57,7 @@ describe("TokenConnect", () => {
   it("sends a trimmed token with its kind and shows the error in words with its code", async () => {
     const user = userEvent.setup();
     vi.mocked(ipc.connectToken).mockRejectedValue(
-      new ipc.CommandError("keychain_unavailable", "No keychain answered on this computer."),
+      new CommandError("keychain_unavailable", "No keychain answered on this computer."),
     );
     render(<TokenConnect onChanged={vi.fn()} />);
 

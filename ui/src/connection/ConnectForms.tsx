@@ -1,20 +1,13 @@
 import { useEffect, useEffectEvent, useId, useRef, useState, type Ref, type SubmitEvent } from "react";
 
-import type { Connected } from "./bindings/Connected";
-import type { OAuthFinished } from "./bindings/OAuthFinished";
-import type { OAuthStarted } from "./bindings/OAuthStarted";
-import type { PastedTokenKind } from "./bindings/PastedTokenKind";
-import { ErrorMessage } from "./ErrorMessage";
-import {
-  connectToken,
-  HUBSPOT_BASE_URL,
-  oauthCancel,
-  oauthStart,
-  onOAuthFinished,
-  toCommandError,
-  type CommandError,
-} from "./ipc";
-import { tokenKindLabel } from "./format";
+import type { Connected } from "../bindings/Connected";
+import type { OAuthFinished } from "../bindings/OAuthFinished";
+import type { OAuthStarted } from "../bindings/OAuthStarted";
+import type { PastedTokenKind } from "../bindings/PastedTokenKind";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { tokenKindLabel } from "../shared/format";
+import { toCommandError, type CommandError } from "../shared/ipc";
+import { connectToken, HUBSPOT_BASE_URL, oauthCancel, oauthStart, onOAuthFinished } from "./ipc";
 
 /** A labelled one-line input whose problem, when it has one, is shown under it and tied to it. */
 function TextField({

@@ -1,7 +1,7 @@
+import type { PortalsOverview } from "../bindings/PortalsOverview";
+import type { Loadable } from "../shared/loadable";
 import { ActivePortal } from "./ActivePortal";
-import type { PortalsOverview } from "./bindings/PortalsOverview";
 import { ConnectPortal } from "./ConnectForms";
-import type { Loadable } from "./loadable";
 import { PortalList } from "./PortalList";
 
 /** The Connection screen: the active portal, the known portals, and connecting a new one. */

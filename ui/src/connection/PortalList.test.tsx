@@ -2,9 +2,9 @@ import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
+import { portal, sandboxPortal } from "../test/fixtures";
 import * as ipc from "./ipc";
 import { PortalList } from "./PortalList";
-import { portal, sandboxPortal } from "./test/fixtures";
 
 vi.mock("./ipc", async (importOriginal) => {
   const actual = await importOriginal<typeof import("./ipc")>();

@@ -1,9 +1,10 @@
 import { useId, useState } from "react";
 
-import type { Portal } from "./bindings/Portal";
-import { ErrorMessage } from "./ErrorMessage";
-import { isSandbox, statusLabel, tokenKindLabel } from "./format";
-import { activatePortal, activateSandbox, toCommandError, type CommandError } from "./ipc";
+import type { Portal } from "../bindings/Portal";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { isSandbox, statusLabel, tokenKindLabel } from "../shared/format";
+import { toCommandError, type CommandError } from "../shared/ipc";
+import { activatePortal, activateSandbox } from "./ipc";
 
 type SwitchState =
   | { status: "idle" }

@@ -2,6 +2,7 @@ import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
+import { CommandError } from "../shared/commandError";
 import { FieldsScreen } from "./FieldsScreen";
 import * as ipc from "./ipc";
 
@@ -61,7 +62,7 @@ describe("FieldsScreen", () => {
   it("shows the store's refusal in words", async () => {
     const user = userEvent.setup();
     vi.mocked(ipc.addField).mockRejectedValue(
-      new ipc.CommandError("invalid_field", "invalid field definition: a single_choice field needs options"),
+      new CommandError("invalid_field", "invalid field definition: a single_choice field needs options"),
     );
     render(<FieldsScreen />);
     await user.type(await screen.findByRole("textbox", { name: "Key" }), "tier");

@@ -1,12 +1,13 @@
 import { useId, useState, type SubmitEvent } from "react";
 
-import type { Field } from "./bindings/Field";
-import type { FieldType } from "./bindings/FieldType";
-import { ErrorMessage } from "./ErrorMessage";
-import { FIELD_TYPES, fieldTypeLabel, hasOptions } from "./fields";
-import { addField, listFields, toCommandError } from "./ipc";
-import type { CommandError } from "./portal";
-import { useLoadable } from "./useLoadable";
+import type { Field } from "../bindings/Field";
+import type { FieldType } from "../bindings/FieldType";
+import type { CommandError } from "../shared/commandError";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { toCommandError } from "../shared/ipc";
+import { useLoadable } from "../shared/useLoadable";
+import { FIELD_TYPES, fieldTypeLabel, hasOptions } from "./fieldTypes";
+import { addField, listFields } from "./ipc";
 
 /** The data model: every lead field, and adding a custom one. */
 export function FieldsScreen() {

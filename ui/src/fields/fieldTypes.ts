@@ -1,4 +1,4 @@
-import type { FieldType } from "./bindings/FieldType";
+import type { FieldType } from "../bindings/FieldType";
 
 /** Each lead field type in words, in the order the pickers list them. */
 export const FIELD_TYPES: readonly { type: FieldType; label: string }[] = [

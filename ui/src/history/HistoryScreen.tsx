@@ -1,11 +1,11 @@
 import { useCallback, useState } from "react";
 
 import type { Run } from "../bindings/Run";
-import { ErrorMessage } from "../ErrorMessage";
-import { numberFormat } from "../format";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { numberFormat } from "../shared/format";
+import { useLoadable } from "../shared/useLoadable";
 import { runsList } from "../sync/ipc";
 import { originRun, useJobStore } from "../sync/jobState";
-import { useLoadable } from "../useLoadable";
 import { runDuration } from "../sync/words";
 import { RunDetailView } from "./RunDetailView";
 import { RunsChart } from "./RunsChart";

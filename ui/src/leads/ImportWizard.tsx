@@ -5,10 +5,10 @@ import type { ImportInspection } from "../bindings/ImportInspection";
 import type { ImportProgress } from "../bindings/ImportProgress";
 import type { ImportReport } from "../bindings/ImportReport";
 import type { MatchedBy } from "../bindings/MatchedBy";
-import { ErrorMessage } from "../ErrorMessage";
-import { numberFormat } from "../format";
-import { toCommandError, type CommandError } from "../ipc";
 import { Dialog } from "../shared/Dialog";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { numberFormat } from "../shared/format";
+import { toCommandError, type CommandError } from "../shared/ipc";
 import { csvImportRun } from "./ipc";
 import { SavedPath } from "./SavedPath";
 

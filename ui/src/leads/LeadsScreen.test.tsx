@@ -3,14 +3,15 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import type { LeadDetail } from "../bindings/LeadDetail";
-import * as appIpc from "../ipc";
-import { deferred } from "../sync/fixtures";
+import * as fieldsIpc from "../fields/ipc";
+import { CommandError } from "../shared/commandError";
+import { deferred } from "../test/fixtures";
 import * as ipc from "./ipc";
 import { LeadsScreen } from "./LeadsScreen";
 import { FIELDS, lead, pagesOf } from "./testData";
 
-vi.mock("../ipc", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../ipc")>();
+vi.mock("../fields/ipc", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../fields/ipc")>();
   return { ...actual, listFields: vi.fn() };
 });
 
@@ -41,7 +42,7 @@ function detail(overrides: Partial<LeadDetail> = {}): LeadDetail {
 }
 
 beforeEach(() => {
-  vi.mocked(appIpc.listFields).mockReset().mockResolvedValue(FIELDS);
+  vi.mocked(fieldsIpc.listFields).mockReset().mockResolvedValue(FIELDS);
   vi.mocked(ipc.leadsPage).mockReset().mockImplementation(pagesOf(1234));
   vi.mocked(ipc.leadDetail).mockReset().mockResolvedValue(detail());
   vi.mocked(ipc.openLeadInHubspot).mockReset();
@@ -190,7 +191,7 @@ describe("LeadsScreen", () => {
   });
 
   it("shows a table error in words", async () => {
-    vi.mocked(ipc.leadsPage).mockRejectedValue(new appIpc.CommandError("unknown_field", "there is no lead field \"x\""));
+    vi.mocked(ipc.leadsPage).mockRejectedValue(new CommandError("unknown_field", "there is no lead field \"x\""));
     render(<LeadsScreen />);
     expect((await screen.findByRole("alert")).textContent).toContain("there is no lead field");
   });

@@ -2,23 +2,25 @@ import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
-import type { ContactProperty } from "./bindings/ContactProperty";
-import type { Field } from "./bindings/Field";
+import type { ContactProperty } from "../bindings/ContactProperty";
+import type { Field } from "../bindings/Field";
+import * as fieldsIpc from "../fields/ipc";
+import * as fileIpc from "../mappingfile/ipc";
 import * as ipc from "./ipc";
 import { MappingScreen } from "./MappingScreen";
-import * as fileIpc from "./mappingfile/ipc";
 
-vi.mock("./mappingfile/ipc", () => ({
+vi.mock("../mappingfile/ipc", () => ({
   exportMappingFile: vi.fn(),
   previewMappingFile: vi.fn(),
   importMappingFile: vi.fn(),
 }));
 
+vi.mock("../fields/ipc", () => ({ listFields: vi.fn() }));
+
 vi.mock("./ipc", async (importOriginal) => {
   const actual = await importOriginal<typeof import("./ipc")>();
   return {
     ...actual,
-    listFields: vi.fn(),
     listMappings: vi.fn(),
     contactProperties: vi.fn(),
     setMapping: vi.fn(),
@@ -41,7 +43,7 @@ const fields = [
 ];
 
 beforeEach(() => {
-  vi.mocked(ipc.listFields).mockResolvedValue(fields);
+  vi.mocked(fieldsIpc.listFields).mockResolvedValue(fields);
   vi.mocked(ipc.listMappings).mockResolvedValue([
     { field_key: "email", property: "email", write_rule: "overwrite" },
     { field_key: "company", property: "company", write_rule: "if-empty" },

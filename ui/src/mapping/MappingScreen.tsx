@@ -1,15 +1,17 @@
 import { useId, useMemo, useState, type SubmitEvent } from "react";
 
-import type { ContactProperty } from "./bindings/ContactProperty";
-import type { Field } from "./bindings/Field";
-import type { FieldFit } from "./bindings/FieldFit";
-import type { Mapping } from "./bindings/Mapping";
-import type { WriteRule } from "./bindings/WriteRule";
-import { ErrorMessage } from "./ErrorMessage";
-import { contactProperties, listFields, listMappings, removeMapping, setMapping, toCommandError } from "./ipc";
-import { useLoadable } from "./useLoadable";
-import { MappingFileCard } from "./mappingfile/MappingFileCard";
-import type { CommandError } from "./portal";
+import type { ContactProperty } from "../bindings/ContactProperty";
+import type { Field } from "../bindings/Field";
+import type { FieldFit } from "../bindings/FieldFit";
+import type { Mapping } from "../bindings/Mapping";
+import type { WriteRule } from "../bindings/WriteRule";
+import { listFields } from "../fields/ipc";
+import { MappingFileCard } from "../mappingfile/MappingFileCard";
+import type { CommandError } from "../shared/commandError";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { toCommandError } from "../shared/ipc";
+import { useLoadable } from "../shared/useLoadable";
+import { contactProperties, listMappings, removeMapping, setMapping } from "./ipc";
 
 const RULES: readonly { rule: WriteRule; label: string }[] = [
   { rule: "overwrite", label: "Overwrite" },

@@ -3,8 +3,8 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import type { MappingImport } from "../bindings/MappingImport";
-import { CommandError } from "../portal";
 import * as leadsIpc from "../leads/ipc";
+import { CommandError } from "../shared/commandError";
 import * as ipc from "./ipc";
 import { MappingFileCard } from "./MappingFileCard";
 

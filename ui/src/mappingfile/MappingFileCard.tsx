@@ -3,11 +3,11 @@ import { useId, useRef, useState, type ChangeEvent } from "react";
 import type { Mapping } from "../bindings/Mapping";
 import type { MappingExported } from "../bindings/MappingExported";
 import type { MappingImport } from "../bindings/MappingImport";
-import { ErrorMessage } from "../ErrorMessage";
-import { toCommandError } from "../ipc";
-import type { CommandError } from "../portal";
 import { SavedPath } from "../leads/SavedPath";
+import type { CommandError } from "../shared/commandError";
 import { Dialog } from "../shared/Dialog";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { toCommandError } from "../shared/ipc";
 import { exportMappingFile, importMappingFile, previewMappingFile } from "./ipc";
 
 const RULE_WORDS = { overwrite: "overwrite", "if-empty": "only if empty" } as const;

@@ -2,10 +2,10 @@ import { useId, useState } from "react";
 
 import type { PullRules } from "../bindings/PullRules";
 import type { RuleProblem } from "../bindings/RuleProblem";
-import { ErrorMessage } from "../ErrorMessage";
-import { toCommandError } from "../ipc";
-import { useLoadable } from "../useLoadable";
-import type { CommandError } from "../portal";
+import type { CommandError } from "../shared/commandError";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { toCommandError } from "../shared/ipc";
+import { useLoadable } from "../shared/useLoadable";
 import { ConditionRow } from "./ConditionRow";
 import { type Draft, draftProblems, nextConditionId, sameRules, toDraft, toRules, typeLabel } from "./draft";
 import { pullRuleProperties, pullRules, setPullRules } from "./ipc";

@@ -2,6 +2,7 @@ import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
+import { CommandError } from "../shared/commandError";
 import * as ipc from "./ipc";
 import { PushRulesScreen } from "./PushRulesScreen";
 
@@ -53,7 +54,7 @@ describe("PushRulesScreen", () => {
     const user = userEvent.setup();
     vi.mocked(ipc.pushRules).mockResolvedValue({ update: true, create: false });
     vi.mocked(ipc.setPushRules).mockRejectedValue(
-      new ipc.CommandError("create_needs_update", "creating contacts is only allowed while updating them is on"),
+      new CommandError("create_needs_update", "creating contacts is only allowed while updating them is on"),
     );
     render(<PushRulesScreen />);
     await user.click(await screen.findByRole("checkbox", { name: "Create HubSpot contact when no match is found" }));

@@ -1,9 +1,10 @@
 import { useState } from "react";
 
-import { ErrorMessage } from "./ErrorMessage";
-import { pushRules, setPushRules, toCommandError } from "./ipc";
-import type { CommandError } from "./portal";
-import { useLoadable } from "./useLoadable";
+import type { CommandError } from "../shared/commandError";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { toCommandError } from "../shared/ipc";
+import { useLoadable } from "../shared/useLoadable";
+import { pushRules, setPushRules } from "./ipc";
 
 const CREATE_NEEDS_UPDATE =
   "Turn on “Update matching HubSpot contact” first: Hubsync creates contacts only while it updates them.";

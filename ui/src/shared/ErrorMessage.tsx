@@ -1,5 +1,5 @@
+import type { CommandError } from "./commandError";
 import { nextStep } from "./format";
-import type { CommandError } from "./portal";
 
 /** A failed command in words: what happened, its code, and what to do next when obvious. */
 export function ErrorMessage({ error, title }: { error: CommandError; title: string }) {

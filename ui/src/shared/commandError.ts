@@ -1,4 +1,4 @@
-import type { CommandError as CommandErrorPayload } from "./bindings/CommandError";
+import type { CommandError as CommandErrorPayload } from "../bindings/CommandError";
 
 /** A failed command; Rust sends every command error over IPC as `{ code, message }`. */
 export class CommandError extends Error {

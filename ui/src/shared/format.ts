@@ -1,8 +1,8 @@
 // Words for the portal facts and error codes the Rust side sends.
 
-import type { Portal } from "./bindings/Portal";
-import type { PortalStatus } from "./bindings/PortalStatus";
-import type { TokenKind } from "./bindings/TokenKind";
+import type { Portal } from "../bindings/Portal";
+import type { PortalStatus } from "../bindings/PortalStatus";
+import type { TokenKind } from "../bindings/TokenKind";
 
 export const numberFormat = new Intl.NumberFormat();
 

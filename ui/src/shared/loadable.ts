@@ -1,4 +1,4 @@
-import type { CommandError } from "./portal";
+import type { CommandError } from "./commandError";
 
 /** Data a command fetches: still coming, arrived, or failed. */
 export type Loadable<T> =

@@ -1,8 +1,8 @@
 import { act, renderHook, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
-import { CommandError } from "./portal";
-import { deferred } from "./sync/fixtures";
+import { deferred } from "../test/fixtures";
+import { CommandError } from "./commandError";
 import { useLoadable } from "./useLoadable";
 
 describe("useLoadable", () => {

@@ -1,5 +1,5 @@
-import { ErrorMessage } from "../ErrorMessage";
-import { numberFormat } from "../format";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { numberFormat } from "../shared/format";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { retryFailed } from "./ipc";
 import { PreviewSummaryView } from "./PreviewSummaryView";
