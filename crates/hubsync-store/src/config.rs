@@ -42,7 +42,7 @@ impl ConfigFile {
     pub fn parse(text: &str) -> Result<ConfigFile> {
         serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(text)).map_err(|e| {
             StoreError::InvalidConfig(vec![format!(
-                "it is not a Hubsync configuration (line {}, column {}: {e}); choose a file `hubsync config export` wrote",
+                "it is not a Hubsync configuration (line {}, column {}: {e}); choose a file Hubsync exported its configuration to",
                 e.line(),
                 e.column()
             )])

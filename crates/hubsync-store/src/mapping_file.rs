@@ -36,10 +36,10 @@ impl MappingFile {
         // Some editors start a UTF-8 file with a byte-order mark, which is no JSON.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| refuse(format!("it is not JSON ({e}); choose a file Hubsync exported with Export mapping")))?;
+            .map_err(|e| refuse(format!("it is not JSON ({e}); choose a mapping file Hubsync exported")))?;
         if value.get("format").is_none() && value.get("pushRules").is_some() {
             return Err(refuse(
-                "it is a whole configuration file (hubsync config export), not a mapping file: import it with `hubsync config import`".into(),
+                "it is a whole configuration file, not a mapping file: import it as a configuration instead".into(),
             ));
         }
         match value.get("format").and_then(|f| f.as_str()) {

@@ -596,7 +596,7 @@ pub(crate) fn check_field_definition(key: &str, kind: FieldType, options: &[Stri
     let options: Vec<String> = options.iter().map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect();
     if kind.has_options() {
         if options.is_empty() {
-            return Err(StoreError::InvalidField(format!("a {} field needs options (--options a,b,c)", kind.as_str())));
+            return Err(StoreError::InvalidField(format!("a {} field needs options", kind.as_str())));
         }
         let mut seen = std::collections::HashSet::with_capacity(options.len());
         for option in &options {

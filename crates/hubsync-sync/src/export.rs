@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use hubsync_store::{ItemOutcome, RunItem, Store, StoreError};
 use serde::Serialize;
 
+use crate::error::SyncError;
 use crate::files::{replace_file, spreadsheet_safe};
-use crate::push::SyncError;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RunExport {

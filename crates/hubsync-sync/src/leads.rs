@@ -14,8 +14,8 @@ use crate::csv_import::{
     ColumnMatch, ColumnOverride, ColumnPlan, CsvFile, CsvImportError, CsvLayout, Delimiter, is_skipped_rows_file,
     match_columns, read_rows, write_skipped_rows,
 };
+use crate::error::SyncError;
 use crate::files::{replace_file, spreadsheet_safe};
-use crate::push::SyncError;
 
 /// Leads read from the store at a time while exporting, so a large store is never held whole.
 const EXPORT_PAGE: usize = 1000;

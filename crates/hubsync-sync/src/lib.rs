@@ -3,20 +3,30 @@
 //! journaled live run, so previews and live runs share one plan; the pull, undo and a run's
 //! export; and the import of admins' CSV files into the store.
 
+mod batch;
 pub mod convert;
 pub mod csv_import;
+pub mod error;
+pub mod estimate;
 pub mod export;
 pub mod files;
+mod journal;
 pub mod leads;
 pub mod mapping_check;
 pub mod owners;
 pub mod plan;
+pub mod progress;
 pub mod pull;
 pub mod pull_rules;
 pub mod push;
+mod reads;
+#[cfg(test)]
+mod testing;
 pub mod undo;
 
 pub use convert::{Fit, Invalid, fit, lifecycle_moves_backward, to_hubspot};
+pub use error::SyncError;
+pub use estimate::Estimate;
 pub use export::{RunExport, export_run};
 pub use hubsync_store::FieldChange;
 pub use owners::OwnerDirectory;
@@ -24,13 +34,14 @@ pub use plan::{
     Action, Claim, Counts, Found, PlanItem, PushInputs, PushPlan, SkipReason, finish_plan, plan_leads, plan_push,
     shared_contact_reason,
 };
+pub use progress::{Cancel, Phase, Progress};
 pub use pull::{
     PreparedPull, PullAction, PullCounts, PullItem, PullSkip, discard_pull, prepare_pull, pull_item,
     record_pull_preview, resume_pull, run_pull,
 };
 pub use pull_rules::{Condition, Operator, PullRules, SINCE_LAST_PULL_OVERLAP};
 pub use push::{
-    Cancel, Estimate, Phase, PreparedPush, Progress, PushOptions, SyncError, discard_push, failed_emails, plan_item,
-    prepare_push, record_preview, resume_push, run_push,
+    PreparedPush, PushOptions, discard_push, failed_emails, plan_item, prepare_push, record_preview, resume_push,
+    run_push,
 };
 pub use undo::{PreparedUndo, UndoCounts, UndoOptions, discard_undo, prepare_undo, record_undo_preview, run_undo};

@@ -8,7 +8,7 @@ use hubsync_store::{OwnerRecord, Store};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::push::SyncError;
+use crate::error::SyncError;
 
 /// Every owner of the portal, active and deactivated, as the store keeps them.
 pub async fn read_owners(client: &HubSpotClient) -> Result<Vec<OwnerRecord>, ClientError> {

@@ -19,11 +19,12 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::convert::from_hubspot;
+use crate::error::SyncError;
+use crate::estimate::{Estimate, estimate_at_limit};
+use crate::journal::{abandon_plan, begin_plan, ensure_portal, give_back};
 use crate::owners::OwnerDirectory;
+use crate::progress::{Cancel, Phase, Progress};
 use crate::pull_rules::{self, PullRules};
-use crate::push::{
-    Cancel, Estimate, Phase, Progress, SyncError, abandon_plan, begin_plan, ensure_portal, estimate_at_limit, give_back,
-};
 
 /// Search pages: HubSpot's largest.
 const SEARCH_PAGE: usize = 200;

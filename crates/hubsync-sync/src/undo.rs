@@ -17,11 +17,14 @@ use serde::Serialize;
 use serde_json::json;
 use tracing::Instrument;
 
+use crate::batch::{Writing, write};
 use crate::convert::lifecycle_moves_backward;
-use crate::push::{
-    Cancel, Estimate, Phase, Progress, PushOptions, SyncError, Writing, abandon_plan, begin_plan, ensure_portal,
-    estimate_at_limit, give_back, read_by_id, write,
-};
+use crate::error::SyncError;
+use crate::estimate::{Estimate, estimate_at_limit};
+use crate::journal::{abandon_plan, begin_plan, ensure_portal, give_back};
+use crate::progress::{Cancel, Phase, Progress};
+use crate::push::PushOptions;
+use crate::reads::read_by_id;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct UndoOptions {
@@ -595,7 +598,7 @@ mod tests {
                 json!({ "properties": { "email": format!("lead{i}@example.com"), "company": "Old", "lifecyclestage": "lead" } })
             })
             .collect();
-        let (_sandbox, client, mut store) = crate::push::sandboxed(contacts).await;
+        let (_sandbox, client, mut store) = crate::testing::sandboxed(contacts).await;
         store.set_mapping("company", "company", None).unwrap();
         store.set_mapping("lifecycle_stage", "lifecyclestage", None).unwrap();
         store.set_push_rules(Some(true), Some(true)).unwrap();

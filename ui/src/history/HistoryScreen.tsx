@@ -1,11 +1,11 @@
 import { useCallback, useState } from "react";
 
 import type { Run } from "../bindings/Run";
-import { ErrorMessage } from "../ErrorMessage";
-import { numberFormat } from "../format";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { numberFormat } from "../shared/format";
+import { useLoadable } from "../shared/useLoadable";
 import { runsList } from "../sync/ipc";
 import { originRun, useJobStore } from "../sync/jobState";
-import { useLoadable } from "../useLoadable";
 import { runDuration } from "../sync/words";
 import { RunDetailView } from "./RunDetailView";
 import { RunsChart } from "./RunsChart";
@@ -25,7 +25,7 @@ export function HistoryScreen() {
   const [selected, setSelected] = useState<number | null>(() => originRun(job.origin));
   // Bumped when a job adds to the history: the list is read again.
   const [reads, setReads] = useState(0);
-  const runs = useLoadable(runsList, reads);
+  const [runs] = useLoadable(runsList, reads);
   const refresh = useCallback(() => {
     setReads((n) => n + 1);
   }, []);

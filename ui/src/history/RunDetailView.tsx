@@ -1,13 +1,13 @@
 import { useCallback, useEffect, useId, useState, type ReactNode } from "react";
 
-import { ErrorMessage } from "../ErrorMessage";
-import { formatTime, numberFormat } from "../format";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { formatTime, numberFormat } from "../shared/format";
+import { useLoadable } from "../shared/useLoadable";
 import { runDetail, undoPreview } from "../sync/ipc";
+import { runOrigin } from "../sync/jobState";
 import { JobView } from "../sync/JobView";
 import { PreviewTable } from "../sync/PreviewTable";
 import { ExportRun } from "../sync/ResultView";
-import { useLoadable } from "../useLoadable";
-import { runOrigin } from "../sync/jobState";
 import { useSyncJob } from "../sync/useSyncJob";
 import { runDuration } from "../sync/words";
 import { settingsLines } from "./settings";
@@ -24,7 +24,7 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
   const job = useSyncJob(runOrigin(runId));
   // A finished undo or resume changes this run's counts and undo runs: read it again.
   const finished = job.state.step === "finished" ? job.state.run.id : 0;
-  const detail = useLoadable(
+  const [detail] = useLoadable(
     useCallback(() => runDetail(runId), [runId]),
     finished,
   );

@@ -2,9 +2,9 @@ import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
-import type { ImportInspection } from "../bindings/ImportInspection";
 import type { Imported } from "../bindings/Imported";
-import { CommandError } from "../ipc";
+import type { ImportInspection } from "../bindings/ImportInspection";
+import { CommandError } from "../shared/ipc";
 import { ImportWizard } from "./ImportWizard";
 import * as ipc from "./ipc";
 import { FIELDS } from "./testData";

@@ -5,10 +5,10 @@ import type { ImportInspection } from "../bindings/ImportInspection";
 import type { ImportProgress } from "../bindings/ImportProgress";
 import type { ImportReport } from "../bindings/ImportReport";
 import type { MatchedBy } from "../bindings/MatchedBy";
-import { ErrorMessage } from "../ErrorMessage";
-import { numberFormat } from "../format";
-import { toCommandError, type CommandError } from "../ipc";
-import { Dialog } from "./Dialog";
+import { Dialog } from "../shared/Dialog";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { numberFormat } from "../shared/format";
+import { toCommandError, type CommandError } from "../shared/ipc";
 import { csvImportRun } from "./ipc";
 import { SavedPath } from "./SavedPath";
 
@@ -80,7 +80,7 @@ export function ImportWizard({ inspection, fields, onClose, onImported }: { insp
 
   const imported = report?.imported;
   return (
-    <Dialog title={`Import ${inspection.file_name}`} onClose={onClose} testId="import-wizard">
+    <Dialog kind="form" title={`Import ${inspection.file_name}`} onClose={onClose} testId="import-wizard">
       {(imported === undefined || imported.dry_run) && (
         <section data-testid="import-mapping" aria-labelledby="import-mapping-title">
           <h3 id="import-mapping-title">Columns</h3>

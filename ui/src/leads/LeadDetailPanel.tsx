@@ -3,9 +3,9 @@ import { useState } from "react";
 import type { Field } from "../bindings/Field";
 import type { LeadDetail } from "../bindings/LeadDetail";
 import type { OwnerView } from "../bindings/OwnerView";
-import { ErrorMessage } from "../ErrorMessage";
-import { formatTime } from "../format";
-import { toCommandError, type CommandError } from "../ipc";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { formatTime } from "../shared/format";
+import { toCommandError, type CommandError } from "../shared/ipc";
 import { openLeadInHubspot } from "./ipc";
 
 function ownerState(owner: OwnerView): string {

@@ -2,7 +2,7 @@ import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
-import { CommandError } from "../ipc";
+import { CommandError } from "../shared/ipc";
 import * as ipc from "./ipc";
 import { LeadForm } from "./LeadForm";
 import { FIELDS, lead } from "./testData";

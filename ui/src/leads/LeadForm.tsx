@@ -3,9 +3,9 @@ import { useState } from "react";
 import type { Field } from "../bindings/Field";
 import type { FieldProblem } from "../bindings/FieldProblem";
 import type { Lead } from "../bindings/Lead";
-import { ErrorMessage } from "../ErrorMessage";
-import { toCommandError, type CommandError } from "../ipc";
-import { Dialog } from "./Dialog";
+import { Dialog } from "../shared/Dialog";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { toCommandError, type CommandError } from "../shared/ipc";
 import { addLead, updateLead, type LeadValues } from "./ipc";
 
 function FieldInput({ field, value, onChange, describedBy }: { field: Field; value: string; onChange: (value: string) => void; describedBy: string | undefined }) {
@@ -115,7 +115,7 @@ export function LeadForm({ fields, lead, onSaved, onCancel }: { fields: Field[];
   const emailProblem = problemOf("email");
 
   return (
-    <Dialog title={lead === null ? "Add a lead" : `Edit ${lead.email}`} onClose={onCancel}>
+    <Dialog kind="form" title={lead === null ? "Add a lead" : `Edit ${lead.email}`} onClose={onCancel}>
       <form
         className="lead-form"
         data-testid="lead-form"

@@ -5,8 +5,8 @@ import type { Lead } from "../bindings/Lead";
 import type { LeadFilter } from "../bindings/LeadFilter";
 import type { LeadSort } from "../bindings/LeadSort";
 import type { SortKey } from "../bindings/SortKey";
-import { formatTime } from "../format";
-import { toCommandError, type CommandError } from "../ipc";
+import { formatTime } from "../shared/format";
+import { toCommandError, type CommandError } from "../shared/ipc";
 import { leadsPage } from "./ipc";
 
 /** Each row's height in pixels: fixed, so a row's place follows from its index. */

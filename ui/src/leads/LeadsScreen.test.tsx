@@ -1,15 +1,17 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import type { LeadDetail } from "../bindings/LeadDetail";
-import * as appIpc from "../ipc";
+import * as fieldsIpc from "../fields/ipc";
+import { CommandError } from "../shared/commandError";
+import { deferred } from "../test/fixtures";
 import * as ipc from "./ipc";
 import { LeadsScreen } from "./LeadsScreen";
 import { FIELDS, lead, pagesOf } from "./testData";
 
-vi.mock("../ipc", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../ipc")>();
+vi.mock("../fields/ipc", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../fields/ipc")>();
   return { ...actual, listFields: vi.fn() };
 });
 
@@ -40,7 +42,7 @@ function detail(overrides: Partial<LeadDetail> = {}): LeadDetail {
 }
 
 beforeEach(() => {
-  vi.mocked(appIpc.listFields).mockReset().mockResolvedValue(FIELDS);
+  vi.mocked(fieldsIpc.listFields).mockReset().mockResolvedValue(FIELDS);
   vi.mocked(ipc.leadsPage).mockReset().mockImplementation(pagesOf(1234));
   vi.mocked(ipc.leadDetail).mockReset().mockResolvedValue(detail());
   vi.mocked(ipc.openLeadInHubspot).mockReset();
@@ -127,6 +129,26 @@ describe("LeadsScreen", () => {
     expect(within(panel).getByTestId("lead-owner-active").textContent).toContain("Unknown");
   });
 
+  it("shows the lead clicked last, whichever detail arrives first", async () => {
+    const user = userEvent.setup();
+    const second = deferred<LeadDetail>();
+    const third = deferred<LeadDetail>();
+    vi.mocked(ipc.leadDetail).mockImplementation((id) => (id === 2 ? second.promise : third.promise));
+    render(<LeadsScreen />);
+    await user.click(await screen.findByText("lead2@example.com"));
+    await user.click(screen.getByText("lead3@example.com"));
+    const base = detail();
+    third.resolve({ ...base, view: { ...base.view, id: 3, email: "lead3@example.com" } });
+    expect(within(await screen.findByTestId("lead-detail")).getByRole("heading", { level: 2 }).textContent).toBe(
+      "lead3@example.com",
+    );
+    second.resolve(base);
+    await act(() => second.promise);
+    expect(within(screen.getByTestId("lead-detail")).getByRole("heading", { level: 2 }).textContent).toBe(
+      "lead3@example.com",
+    );
+  });
+
   it("refreshes the owners and reads the open lead again", async () => {
     const user = userEvent.setup();
     vi.mocked(ipc.refreshOwners).mockResolvedValue({ owners: [], live: false, warning: "could not reach HubSpot" });
@@ -169,7 +191,7 @@ describe("LeadsScreen", () => {
   });
 
   it("shows a table error in words", async () => {
-    vi.mocked(ipc.leadsPage).mockRejectedValue(new appIpc.CommandError("unknown_field", "there is no lead field \"x\""));
+    vi.mocked(ipc.leadsPage).mockRejectedValue(new CommandError("unknown_field", "there is no lead field \"x\""));
     render(<LeadsScreen />);
     expect((await screen.findByRole("alert")).textContent).toContain("there is no lead field");
   });

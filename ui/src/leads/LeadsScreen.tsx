@@ -6,11 +6,12 @@ import type { LeadDetail } from "../bindings/LeadDetail";
 import type { LeadFilter } from "../bindings/LeadFilter";
 import type { LeadSort } from "../bindings/LeadSort";
 import type { SavedFile } from "../bindings/SavedFile";
-import { ErrorMessage } from "../ErrorMessage";
-import { numberFormat } from "../format";
-import { listFields, toCommandError, type CommandError } from "../ipc";
-import type { Loadable } from "../loadable";
-import { useLoadable } from "../useLoadable";
+import { listFields } from "../fields/ipc";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { numberFormat } from "../shared/format";
+import { toCommandError, type CommandError } from "../shared/ipc";
+import type { Loadable } from "../shared/loadable";
+import { useLoadable } from "../shared/useLoadable";
 import { FilterBar } from "./FilterBar";
 import { ImportWizard } from "./ImportWizard";
 import { csvImportInspect, exportLeads, leadDetail, refreshOwners } from "./ipc";
@@ -25,9 +26,17 @@ export const SEARCH_DELAY_MS = 250;
 
 const FIRST_ADDED: LeadSort = { key: { kind: "id" }, descending: false };
 
+/** The open lead's detail; until the chosen lead's arrives, the one before is not shown as if it were it. */
+function detailOf(read: Loadable<LeadDetail | null>, selected: number | null): Loadable<LeadDetail> | null {
+  if (selected === null) return null;
+  if (read.status !== "ready") return read;
+  const value = read.value;
+  return value !== null && value.view.id === selected ? { status: "ready", value } : { status: "loading" };
+}
+
 /** The lead store: a table of every lead, a lead's detail, add and edit, import and export. */
 export function LeadsScreen() {
-  const fields = useLoadable(listFields);
+  const [fields] = useLoadable(listFields);
   const [typed, setTyped] = useState("");
   const [search, setSearch] = useState("");
   const [filters, setFilters] = useState<LeadFilter[]>([]);
@@ -36,7 +45,11 @@ export function LeadsScreen() {
   const [total, setTotal] = useState<number | null>(null);
   const [tableError, setTableError] = useState<CommandError | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
-  const [detail, setDetail] = useState<Loadable<LeadDetail> | null>(null);
+  // Bumped to read the open lead again (an edit, an import, new owners).
+  const [detailReads, setDetailReads] = useState(0);
+  const loadDetail = useCallback(() => (selected === null ? Promise.resolve(null) : leadDetail(selected)), [selected]);
+  const [read] = useLoadable(loadDetail, detailReads);
+  const detail = detailOf(read, selected);
   const [form, setForm] = useState<{ lead: Lead | null } | null>(null);
   const [inspection, setInspection] = useState<ImportInspection | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
@@ -55,20 +68,12 @@ export function LeadsScreen() {
 
   const showDetail = useCallback((id: number) => {
     setSelected(id);
-    setDetail((old) => (old?.status === "ready" && old.value.view.id === id ? old : { status: "loading" }));
-    leadDetail(id).then(
-      (value) => {
-        setDetail({ status: "ready", value });
-      },
-      (e: unknown) => {
-        setDetail({ status: "failed", error: toCommandError(e) });
-      },
-    );
+    setDetailReads((n) => n + 1);
   }, []);
 
   function leadsChanged() {
     setReloadKey((k) => k + 1);
-    if (selected !== null) showDetail(selected);
+    setDetailReads((n) => n + 1);
   }
 
   function act<T>(name: string, title: string, work: () => Promise<T>, done: (value: T) => void) {
@@ -170,7 +175,7 @@ export function LeadsScreen() {
               onClick={() => {
                 act("owners", "The owners could not be read from HubSpot", refreshOwners, (list) => {
                   setOwnersNote(list.warning ?? `${numberFormat.format(list.owners.length)} owners read from HubSpot.`);
-                  if (selected !== null) showDetail(selected);
+                  setDetailReads((n) => n + 1);
                 });
               }}
             >
@@ -212,7 +217,6 @@ export function LeadsScreen() {
               }}
               onClose={() => {
                 setSelected(null);
-                setDetail(null);
               }}
             />
           )}

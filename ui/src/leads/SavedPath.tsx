@@ -1,7 +1,7 @@
 import { useState } from "react";
 
-import { ErrorMessage } from "../ErrorMessage";
-import { toCommandError, type CommandError } from "../ipc";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { toCommandError, type CommandError } from "../shared/ipc";
 import { openSavedFolder } from "./ipc";
 
 /** Where a file was saved, with a button that opens its folder. */

@@ -12,7 +12,7 @@ import type { LeadQuery } from "../bindings/LeadQuery";
 import type { LeadSaved } from "../bindings/LeadSaved";
 import type { OwnerList } from "../bindings/OwnerList";
 import type { SavedFile } from "../bindings/SavedFile";
-import { call } from "../ipc";
+import { call } from "../shared/ipc";
 
 /** One page of the lead table and the count of every match. */
 export function leadsPage(query: LeadQuery): Promise<LeadPage> {

@@ -1,10 +1,10 @@
-import { render, screen } from "@testing-library/react";
+import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import type { MappingImport } from "../bindings/MappingImport";
-import { CommandError } from "../portal";
 import * as leadsIpc from "../leads/ipc";
+import { CommandError } from "../shared/commandError";
 import * as ipc from "./ipc";
 import { MappingFileCard } from "./MappingFileCard";
 
@@ -76,6 +76,21 @@ describe("MappingFileCard", () => {
     );
     expect(onImported).toHaveBeenCalledOnce();
     expect(screen.queryByTestId("mapping-import-preview")).toBeNull();
+  });
+
+  it("says in the dialog why an import failed, and keeps the preview open", async () => {
+    const user = userEvent.setup();
+    const onImported = vi.fn();
+    vi.mocked(ipc.previewMappingFile).mockResolvedValue(PREVIEW);
+    vi.mocked(ipc.importMappingFile).mockRejectedValue(new CommandError("store_error", "lead store: disk full"));
+    render(<MappingFileCard onImported={onImported} />);
+    await user.upload(screen.getByLabelText("Import a mapping file"), new File([FILE_TEXT], "mapping.json"));
+    const preview = await screen.findByRole("dialog", { name: "Importing mapping.json will:" });
+    await user.click(within(preview).getByTestId("mapping-import-confirm"));
+    const error = await within(preview).findByTestId("mapping-file-error");
+    expect(error.textContent).toContain("The file mapping.json was not imported");
+    expect(error.textContent).toContain("disk full");
+    expect(onImported).not.toHaveBeenCalled();
   });
 
   it("Escape cancels the preview without importing", async () => {

@@ -1,12 +1,13 @@
-import { useEffect, useId, useRef, useState, type ChangeEvent } from "react";
+import { useId, useRef, useState, type ChangeEvent } from "react";
 
 import type { Mapping } from "../bindings/Mapping";
 import type { MappingExported } from "../bindings/MappingExported";
 import type { MappingImport } from "../bindings/MappingImport";
-import { ErrorMessage } from "../ErrorMessage";
-import { toCommandError } from "../ipc";
-import type { CommandError } from "../portal";
 import { SavedPath } from "../leads/SavedPath";
+import type { CommandError } from "../shared/commandError";
+import { Dialog } from "../shared/Dialog";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { toCommandError } from "../shared/ipc";
 import { exportMappingFile, importMappingFile, previewMappingFile } from "./ipc";
 
 const RULE_WORDS = { overwrite: "overwrite", "if-empty": "only if empty" } as const;
@@ -25,10 +26,6 @@ export function MappingFileCard({ onImported }: { onImported: () => void }) {
   const [error, setError] = useState<{ error: CommandError; title: string } | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const confirmButton = useRef<HTMLButtonElement>(null);
-
-  useEffect(() => {
-    if (pending !== null) confirmButton.current?.focus();
-  }, [pending]);
 
   function run<T>(action: Promise<T>, title: string, then: (value: T) => void) {
     setBusy(true);
@@ -116,18 +113,13 @@ export function MappingFileCard({ onImported }: { onImported: () => void }) {
         <p className="field-hint">Nothing changes until you confirm what the file will do.</p>
       </div>
       {pending !== null && plan !== undefined && (
-        <div
-          className="notice"
-          role="dialog"
-          aria-labelledby={`${id}-preview-title`}
-          data-testid="mapping-import-preview"
-          onKeyDown={(e) => {
-            if (e.key === "Escape") cancel();
-          }}
+        <Dialog
+          kind="question"
+          title={changes === 0 ? `${pending.name} matches the current mapping` : `Importing ${pending.name} will:`}
+          onClose={cancel}
+          initialFocus={confirmButton}
+          testId="mapping-import-preview"
         >
-          <p className="notice-title" id={`${id}-preview-title`}>
-            {changes === 0 ? `${pending.name} matches the current mapping` : `Importing ${pending.name} will:`}
-          </p>
           <ul>
             {plan.new_fields.map((f) => (
               <li key={`f-${f.key}`} data-testid="mapping-import-new-field">
@@ -152,6 +144,8 @@ export function MappingFileCard({ onImported }: { onImported: () => void }) {
           </ul>
           <p className="muted">{plan.unchanged} rows stay as they are.</p>
           {pending.preview.warning !== null && <p className="notice notice-warning">Note: {pending.preview.warning}</p>}
+          {/* An import that failed is said where the admin is looking: in the dialog. */}
+          {error !== null && <FileError error={error} />}
           <div className="actions">
             <button
               ref={confirmButton}
@@ -167,16 +161,20 @@ export function MappingFileCard({ onImported }: { onImported: () => void }) {
               Cancel
             </button>
           </div>
-        </div>
+        </Dialog>
       )}
       <p className="status-line" role="status" aria-live="polite" data-testid="mapping-import-done">
         {done}
       </p>
-      {error !== null && (
-        <div className="mapping-file-error" data-testid="mapping-file-error">
-          <ErrorMessage error={error.error} title={error.title} />
-        </div>
-      )}
+      {error !== null && pending === null && <FileError error={error} />}
     </section>
+  );
+}
+
+function FileError({ error }: { error: { error: CommandError; title: string } }) {
+  return (
+    <div className="mapping-file-error" data-testid="mapping-file-error">
+      <ErrorMessage error={error.error} title={error.title} />
+    </div>
   );
 }

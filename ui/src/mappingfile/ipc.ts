@@ -2,7 +2,7 @@
 
 import type { MappingExported } from "../bindings/MappingExported";
 import type { MappingImport } from "../bindings/MappingImport";
-import { call } from "../ipc";
+import { call } from "../shared/ipc";
 
 /** Writes the active portal's mapping to a new file in the Downloads folder. */
 export function exportMappingFile(): Promise<MappingExported> {

@@ -1,46 +1,35 @@
-import { useEffect, useId, useRef, useState } from "react";
+import { useId, useState } from "react";
 
 import type { PullRules } from "../bindings/PullRules";
 import type { RuleProblem } from "../bindings/RuleProblem";
-import { ErrorMessage } from "../ErrorMessage";
-import { toCommandError } from "../ipc";
-import type { Loadable } from "../loadable";
-import { useLoadable } from "../useLoadable";
-import type { CommandError } from "../portal";
+import type { CommandError } from "../shared/commandError";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { toCommandError } from "../shared/ipc";
+import { useLoadable } from "../shared/useLoadable";
 import { ConditionRow } from "./ConditionRow";
-import { type Draft, draftProblems, sameRules, toDraft, toRules, typeLabel } from "./draft";
+import { type Draft, draftProblems, nextConditionId, sameRules, toDraft, toRules, typeLabel } from "./draft";
 import { pullRuleProperties, pullRules, setPullRules } from "./ipc";
 
 /** Pull rules: which HubSpot contacts a pull brings into the lead store (the active portal's). */
 export function PullRulesScreen() {
   const id = useId();
-  const ids = useRef(0);
-  const nextId = () => (ids.current += 1);
-  const [saved, setSaved] = useState<Loadable<PullRules>>({ status: "loading" });
+  const [saved, updateSaved] = useLoadable(pullRules);
+  // The draft and the saved rules it was made from: a new read of the rules replaces the draft
+  // only while the admin has not changed it.
   const [draft, setDraft] = useState<Draft | null>(null);
-  const live = useLoadable(pullRuleProperties);
+  const [draftBase, setDraftBase] = useState<PullRules | null>(null);
+  const [live] = useLoadable(pullRuleProperties);
   const [saving, setSaving] = useState(false);
   const [status, setStatus] = useState("");
   const [problems, setProblems] = useState<RuleProblem[]>([]);
   const [showLocal, setShowLocal] = useState(false);
   const [error, setError] = useState<CommandError | null>(null);
 
-  useEffect(() => {
-    let current = true;
-    pullRules().then(
-      (value) => {
-        if (!current) return;
-        setSaved({ status: "ready", value });
-        setDraft(toDraft(value, () => (ids.current += 1)));
-      },
-      (e: unknown) => {
-        if (current) setSaved({ status: "failed", error: toCommandError(e) });
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, []);
+  if (saved.status === "ready" && saved.value !== draftBase) {
+    const untouched = draft === null || draftBase === null || sameRules(toRules(draft), draftBase);
+    if (untouched && (draftBase === null || !sameRules(saved.value, draftBase))) setDraft(toDraft(saved.value));
+    setDraftBase(saved.value);
+  }
 
   const properties = live.status === "ready" && live.value.unavailable === null ? live.value.properties : null;
   const offline = live.status === "ready" ? live.value.unavailable : live.status === "failed" ? live.error.message : null;
@@ -91,7 +80,7 @@ export function PullRulesScreen() {
       (outcome) => {
         setSaving(false);
         if (outcome.saved) {
-          setSaved({ status: "ready", value: outcome.rules });
+          updateSaved(() => outcome.rules);
           setStatus("The pull rules are saved.");
         } else {
           setProblems(outcome.problems);
@@ -153,7 +142,9 @@ export function PullRulesScreen() {
                 checked={draft.mode === "filter"}
                 onChange={() => {
                   const conditions =
-                    draft.conditions.length === 0 ? [{ id: nextId(), property: "", operator: "" as const, values: [] }] : draft.conditions;
+                    draft.conditions.length === 0
+                      ? [{ id: nextConditionId(draft), property: "", operator: "" as const, values: [] }]
+                      : draft.conditions;
                   edit({ ...draft, mode: "filter", conditions });
                 }}
               />
@@ -192,7 +183,8 @@ export function PullRulesScreen() {
                     type="button"
                     data-testid="pull-add-condition"
                     onClick={() => {
-                      edit({ ...draft, conditions: [...draft.conditions, { id: nextId(), property: "", operator: "", values: [] }] });
+                      const added = { id: nextConditionId(draft), property: "", operator: "" as const, values: [] };
+                      edit({ ...draft, conditions: [...draft.conditions, added] });
                     }}
                   >
                     Add condition
@@ -254,7 +246,7 @@ export function PullRulesScreen() {
               data-testid="pull-rules-discard"
               disabled={saving || !unsaved}
               onClick={() => {
-                edit(toDraft(savedRules, nextId));
+                edit(toDraft(savedRules));
                 setShowLocal(false);
               }}
             >

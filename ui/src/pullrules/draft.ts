@@ -99,12 +99,17 @@ export function instantToLocal(instant: string | null): string {
   return `${day}T${pad(date.getHours())}:${pad(date.getMinutes())}${seconds}`;
 }
 
+/** An id no row of the draft has yet. */
+export function nextConditionId(draft: Draft): number {
+  return Math.max(0, ...draft.conditions.map((c) => c.id)) + 1;
+}
+
 /** The editor's form of saved rules. */
-export function toDraft(rules: PullRules, nextId: () => number): Draft {
+export function toDraft(rules: PullRules): Draft {
   return {
     mode: rules.conditions.length === 0 ? "all" : "filter",
-    conditions: rules.conditions.map((c) => ({
-      id: nextId(),
+    conditions: rules.conditions.map((c, index) => ({
+      id: index + 1,
       property: c.property,
       operator: c.operator,
       values: c.operator === "one-of" ? [c.values.join(", ")] : [...c.values],

@@ -3,7 +3,7 @@
 import type { PullRuleProperties } from "../bindings/PullRuleProperties";
 import type { PullRules } from "../bindings/PullRules";
 import type { PullRulesSaved } from "../bindings/PullRulesSaved";
-import { call } from "../ipc";
+import { call } from "../shared/ipc";
 
 /** The active portal's pull rules (every contact when none were saved). */
 export function pullRules(): Promise<PullRules> {

@@ -1,7 +1,5 @@
-import { useRef } from "react";
-
-import { ErrorMessage } from "../ErrorMessage";
-import { numberFormat } from "../format";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { numberFormat } from "../shared/format";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { retryFailed } from "./ipc";
 import { PreviewSummaryView } from "./PreviewSummaryView";
@@ -14,7 +12,6 @@ import { actionLabel, durationWords, readWords, targetWords } from "./words";
 /** A job's preview, confirmation, progress and result, whichever it is at. */
 export function JobView({ job }: { job: SyncJob }) {
   const { state, error } = job;
-  const runButton = useRef<HTMLButtonElement>(null);
   return (
     <>
       {error !== null && <ErrorMessage error={error.error} title={error.title} />}
@@ -59,7 +56,6 @@ export function JobView({ job }: { job: SyncJob }) {
           />
           <div className="actions">
             <button
-              ref={runButton}
               type="button"
               className="button-primary"
               data-testid="sync-run"
@@ -90,7 +86,6 @@ export function JobView({ job }: { job: SyncJob }) {
               }}
               onCancel={() => {
                 job.confirm(false);
-                runButton.current?.focus();
               }}
             >
               <p>

@@ -1,5 +1,5 @@
 import type { PreviewSummary } from "../bindings/PreviewSummary";
-import { numberFormat } from "../format";
+import { numberFormat } from "../shared/format";
 import { actionLabel, actionsOf, durationWords, targetWords } from "./words";
 
 /** A preview's counts per action, and what the live run will cost. */

@@ -2,7 +2,7 @@ import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
-import { CommandError } from "../portal";
+import { CommandError } from "../shared/commandError";
 import { item } from "./fixtures";
 import * as ipc from "./ipc";
 import { PAGE_SIZE, PreviewTable } from "./PreviewTable";

@@ -5,10 +5,10 @@ import type { ItemOutcome } from "../bindings/ItemOutcome";
 import type { RunAction } from "../bindings/RunAction";
 import type { RunItem } from "../bindings/RunItem";
 import type { RunKind } from "../bindings/RunKind";
-import { ErrorMessage } from "../ErrorMessage";
-import { numberFormat } from "../format";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { numberFormat } from "../shared/format";
+import { useLoadable } from "../shared/useLoadable";
 import { runItemsPage } from "./ipc";
-import { useLoadable } from "../useLoadable";
 import { actionLabel, actionsOf, keptWords, outcomeLabel } from "./words";
 
 /** Rows a page shows: a run of 100,000 rows is read a page at a time. */
@@ -62,7 +62,7 @@ export function PreviewTable({ runId, kind, outcome, outcomeFilter = false, labe
       ),
     [runId, filter, offset],
   );
-  const page = useLoadable(load);
+  const [page] = useLoadable(load);
 
   function change(next: Partial<Filter>) {
     setFilter((f) => ({ ...f, ...next }));

@@ -1,5 +1,5 @@
 import type { SyncProgress } from "../bindings/SyncProgress";
-import { numberFormat } from "../format";
+import { numberFormat } from "../shared/format";
 import { durationWords, secondsLeft } from "./words";
 
 const PHASES = { reading: "Reading HubSpot", writing: "Writing to HubSpot", applying: "Writing to the lead store" };

@@ -2,10 +2,10 @@ import { useState } from "react";
 
 import type { ExportedRun } from "../bindings/ExportedRun";
 import type { Run } from "../bindings/Run";
-import { ErrorMessage } from "../ErrorMessage";
-import { numberFormat } from "../format";
-import { toCommandError } from "../ipc";
-import type { CommandError } from "../portal";
+import type { CommandError } from "../shared/commandError";
+import { ErrorMessage } from "../shared/ErrorMessage";
+import { numberFormat } from "../shared/format";
+import { toCommandError } from "../shared/ipc";
 import { exportRun, openExportFolder } from "./ipc";
 import { PreviewTable } from "./PreviewTable";
 import { runDuration } from "./words";

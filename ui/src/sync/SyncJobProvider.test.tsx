@@ -5,8 +5,9 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import type { PreviewSummary } from "../bindings/PreviewSummary";
 import type { Run } from "../bindings/Run";
-import { CommandError } from "../portal";
-import { counts, deferred, item, progress, run, summary } from "./fixtures";
+import { CommandError } from "../shared/commandError";
+import { deferred } from "../test/fixtures";
+import { counts, item, progress, run, summary } from "./fixtures";
 import * as ipc from "./ipc";
 import { JobIndicator } from "./JobIndicator";
 import type { JobOrigin } from "./jobState";

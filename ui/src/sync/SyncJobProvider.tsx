@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 
 import type { SyncJobStatus } from "../bindings/SyncJobStatus";
-import { toCommandError } from "../ipc";
+import { toCommandError } from "../shared/ipc";
 import { runDetail, syncJobStatus } from "./ipc";
 import {
   EMPTY_DRAFT,

@@ -4,11 +4,12 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import type { PreviewSummary } from "../bindings/PreviewSummary";
 import type { Run } from "../bindings/Run";
-import { CommandError } from "../portal";
-import { counts, deferred, item, progress, run, summary } from "./fixtures";
+import { CommandError } from "../shared/commandError";
+import { deferred } from "../test/fixtures";
+import { counts, item, progress, run, summary } from "./fixtures";
 import * as ipc from "./ipc";
-import { SyncScreen } from "./SyncScreen";
 import { SyncJobProvider } from "./SyncJobProvider";
+import { SyncScreen } from "./SyncScreen";
 
 vi.mock("./ipc", async (importOriginal) => {
   const actual = await importOriginal<typeof import("./ipc")>();

@@ -78,14 +78,3 @@ export function summary(overrides: Partial<PreviewSummary> = {}): PreviewSummary
 export function progress(overrides: Partial<SyncProgress> = {}): SyncProgress {
   return { phase: "writing", done: 0, total: 1230, run_id: null, counts: null, elapsed_ms: 0, ...overrides };
 }
-
-/** A promise the test settles when it chooses. */
-export function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}

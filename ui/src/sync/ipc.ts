@@ -12,7 +12,7 @@ import type { RunItemPage } from "../bindings/RunItemPage";
 import type { SyncDirection } from "../bindings/SyncDirection";
 import type { SyncJobStatus } from "../bindings/SyncJobStatus";
 import type { SyncProgress } from "../bindings/SyncProgress";
-import { call } from "../ipc";
+import { call } from "../shared/ipc";
 
 export type OnProgress = (progress: SyncProgress) => void;
 

@@ -7,7 +7,7 @@ import type { PreviewSummary } from "../bindings/PreviewSummary";
 import type { Run } from "../bindings/Run";
 import type { RunKind } from "../bindings/RunKind";
 import type { SyncProgress } from "../bindings/SyncProgress";
-import type { CommandError } from "../portal";
+import type { CommandError } from "../shared/commandError";
 
 /** How often a job this page has no channel to is asked about. */
 export const POLL_MS = 1000;

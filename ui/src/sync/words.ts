@@ -6,7 +6,7 @@ import type { Run } from "../bindings/Run";
 import type { RunAction } from "../bindings/RunAction";
 import type { RunKind } from "../bindings/RunKind";
 import type { SyncProgress } from "../bindings/SyncProgress";
-import { numberFormat } from "../format";
+import { numberFormat } from "../shared/format";
 
 /** "under a second", "42 s", "3 min", "1 h 5 min". */
 export function durationWords(seconds: number): string {

@@ -29,3 +29,14 @@ export const sandboxPortal: Portal = portal({
   base_url: "http://127.0.0.1:40123",
   client_id: null,
 });
+
+/** A promise the test settles when it chooses. */
+export function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}

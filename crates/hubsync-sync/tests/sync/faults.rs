@@ -21,7 +21,7 @@ use hubsync_sandbox::{ControlSecret, FaultConfig, Fixture, OAuthClient, PrivateT
 use hubsync_store::{
     FieldType, ItemOutcome, PortalConnection, Run, RunAction, RunStatus, SecretStoreKind, Store, TokenKind, WriteRule,
 };
-use hubsync_sync::push::Phase;
+use hubsync_sync::Phase;
 use hubsync_sync::{
     Cancel, Progress, PushOptions, UndoOptions, prepare_pull, prepare_push, prepare_undo, resume_push, run_pull,
     run_push, run_undo,

@@ -1,0 +1,58 @@
+//! The crate's error: what stopped a preparation, a run or a file, each with a stable code.
+
+use hubsync_hubspot::{ClientError, describe_scopes};
+use hubsync_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    HubSpot(#[from] ClientError),
+    #[error("no lead has the email {}; `hubsync leads list` shows the leads", .0.join(", "))]
+    UnknownLeads(Vec<String>),
+    #[error("run {run_id} is a {kind} run, which this command does not resume")]
+    NotAPush { run_id: i64, kind: &'static str },
+    #[error("the saved pull rules can't be used with this portal: {0}; change them with `hubsync rules pull`")]
+    InvalidRule(String),
+    #[error(
+        "run {run_id} belongs to portal {run_portal}, but portal {connected} is connected; connect that portal to resume it"
+    )]
+    OtherPortal { run_id: i64, run_portal: u64, connected: u64 },
+    #[error("run {run_id} can't be undone: {why}")]
+    NotUndoable { run_id: i64, why: String },
+    #[error("cannot write {}: {source}", path.display())]
+    File { path: std::path::PathBuf, source: std::io::Error },
+    #[error("run {run_id} is a {kind} run: only a push's failed rows can be retried")]
+    RetryNeedsAPush { run_id: i64, kind: &'static str },
+    #[error("run {0} has no failed rows to retry")]
+    NoFailedRows(i64),
+    /// A preview stopped before its plan was made: nothing was recorded or written.
+    #[error("the preview was stopped ({0}) before it finished; nothing was recorded or written: preview again")]
+    Cancelled(String),
+    /// HubSpot refused a live run's write for a scope the token lacks. The run stopped with its
+    /// rows pending: it can finish once the connection has the scope, not before.
+    #[error(
+        "HubSpot refused to write: the token lacks {}; run {run_id} stopped with {pending} of its rows still to write",
+        describe_scopes(.scopes)
+    )]
+    MissingScopes { run_id: i64, pending: u64, scopes: Vec<String> },
+}
+
+impl SyncError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyncError::Store(e) => e.code(),
+            SyncError::HubSpot(e) => e.code(),
+            SyncError::UnknownLeads(_) => "unknown_leads",
+            SyncError::NotAPush { .. } | SyncError::RetryNeedsAPush { .. } => "not_a_push_run",
+            SyncError::NoFailedRows(_) => "no_failed_rows",
+            SyncError::OtherPortal { .. } => "other_portal",
+            SyncError::InvalidRule(_) => "invalid_rule",
+            SyncError::NotUndoable { .. } => "not_undoable",
+            SyncError::File { .. } => "file_error",
+            SyncError::Cancelled(_) => "cancelled",
+            SyncError::MissingScopes { .. } => "missing_scopes",
+        }
+    }
+}
