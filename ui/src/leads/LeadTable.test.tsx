@@ -4,6 +4,7 @@ import { useState } from "react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import type { LeadSort } from "../bindings/LeadSort";
+import { StoreChangesContext } from "../shared/storeChanges";
 import * as ipc from "./ipc";
 import { LeadTable, PAGE_SIZE, ROW_HEIGHT } from "./LeadTable";
 import { FIELDS, pagesOf } from "./testData";
@@ -109,6 +110,26 @@ describe("LeadTable", () => {
     });
     expect(await screen.findByText("lead5001@example.com")).toBeTruthy();
     expect(ipc.leadsPage).not.toHaveBeenCalledWith(expect.objectContaining({ offset: 0 }));
+  });
+
+  it("reads the rows in view again when another process changed the store", async () => {
+    const { rerender } = render(
+      <StoreChangesContext.Provider value={0}>
+        <Table />
+      </StoreChangesContext.Provider>,
+    );
+    await screen.findByText("lead1@example.com");
+    vi.mocked(ipc.leadsPage).mockClear();
+    vi.mocked(ipc.leadsPage).mockImplementation(pagesOf(100_001));
+    rerender(
+      <StoreChangesContext.Provider value={1}>
+        <Table />
+      </StoreChangesContext.Provider>,
+    );
+    await waitFor(() => {
+      expect(screen.getByTestId("leads-table").getAttribute("aria-rowcount")).toBe("100002");
+    });
+    expect(ipc.leadsPage).toHaveBeenCalledWith(expect.objectContaining({ offset: 0 }));
   });
 
   it("says when nothing matches", async () => {

@@ -6,6 +6,7 @@ import type { LeadFilter } from "../bindings/LeadFilter";
 import type { LeadSort } from "../bindings/LeadSort";
 import type { SortKey } from "../bindings/SortKey";
 import { formatTime } from "../shared/format";
+import { useStoreChanges } from "../shared/storeChanges";
 import { toCommandError, type CommandError } from "../shared/ipc";
 import { leadsPage } from "./ipc";
 
@@ -84,7 +85,9 @@ export function LeadTable({ fields, search, filters, sort, onSort, reloadKey, se
   const [height, setHeight] = useState(DEFAULT_HEIGHT);
   // The pages read for one query (and reload); another query starts from nothing.
   const viewKey = JSON.stringify([search, filters, sort]);
-  const queryKey = JSON.stringify([viewKey, reloadKey]);
+  // A change to the store by any process (an import on the command line) reads the pages again.
+  const storeChanges = useStoreChanges();
+  const queryKey = JSON.stringify([viewKey, reloadKey, storeChanges]);
   const [cache, setCache] = useState<PageCache>(() => emptyCache(queryKey));
   const shown = cache.key === queryKey ? cache : emptyCache(queryKey);
   const latestKey = useRef(queryKey);
