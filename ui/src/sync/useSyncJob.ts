@@ -31,8 +31,8 @@ export interface SyncJob {
 /**
  * The app's preview → confirm → run → result job as the screen `origin` sees it. The job lives
  * in the `SyncJobProvider`, which hears its progress, so it outlives the screen: its progress
- * and result are there when the screen opens again. Another screen's job shows here as idle; starting one while it runs
- * is refused with a way to cancel it.
+ * and result are there when the screen opens again. Another screen's job shows here as idle;
+ * starting one while it runs is refused with a way to cancel it.
  */
 export function useSyncJob(origin: JobOrigin): SyncJob {
   const { job: shared, update } = useJobStore();
