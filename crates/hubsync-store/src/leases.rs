@@ -194,7 +194,7 @@ pub(crate) fn take(
         let since = read_holder(tx, held.portal)?.map_or(now, |(_, holder)| holder.taken_at);
         return Err(StoreError::RunInProgress { run_id: held.run_id, pid, host, since });
     }
-    let portal = crate::runs::run_portal(tx, run_id)?;
+    let portal = crate::journal::run_portal(tx, run_id)?;
     if let Some((holder_token, holder)) = read_holder(tx, portal)? {
         if holder_alive(dir, &holder_token, &holder, now) {
             return Err(StoreError::RunInProgress {

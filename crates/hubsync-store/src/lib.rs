@@ -9,6 +9,7 @@ mod config;
 mod error;
 mod fields;
 mod import;
+mod journal;
 mod lead_query;
 mod lead_view;
 mod leases;
@@ -18,6 +19,7 @@ mod owners;
 mod plans;
 mod portals;
 mod private_files;
+mod run_items;
 mod runs;
 mod store;
 
@@ -26,6 +28,7 @@ pub use config::{CONFIG_VERSION, ConfigFile, CustomField, MAX_CUSTOM_FIELDS};
 pub use error::{RowError, StoreError};
 pub use fields::{Field, FieldType, canonical_email, email_key, quoted};
 pub use import::{BadRows, ImportOptions, ImportSummary, LeadImport, LeadRow};
+pub use journal::{ItemResult, PulledLead};
 pub use lead_query::{FieldOp, LeadFilter, LeadPage, LeadQuery, LeadSort, MAX_PAGE_ROWS, SortKey, fold};
 pub use lead_view::{ContactLink, FieldProblem, LeadView, OwnerView, contact_link};
 pub use leases::{LAPSE_WITHOUT_RENEWAL, LeaseHolder};
@@ -35,10 +38,8 @@ pub use owners::{OwnerRecord, full_name};
 pub use plans::{ContestedRow, PlanRow};
 pub use portals::{Portal, PortalConnection, PortalStatus, SecretStoreKind};
 pub use private_files::{ExistingFolder, create_private_dir};
-pub use runs::{
-    FieldChange, ItemOutcome, ItemResult, NewRun, PulledLead, Run, RunAction, RunCounts, RunItem, RunItemFilter,
-    RunItemPage, RunItemPages, RunKind, RunMode, RunStatus,
-};
+pub use run_items::{RunItemFilter, RunItemPage, RunItemPages};
+pub use runs::{FieldChange, ItemOutcome, NewRun, Run, RunAction, RunCounts, RunItem, RunKind, RunMode, RunStatus};
 pub use store::{Lead, Mapping, PushRules, Store, TokenKind, WriteRule};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -12,8 +12,10 @@ use serde_json::Value;
 
 use crate::Result;
 use crate::error::StoreError;
+use crate::journal::{link_lead, run_portal};
 use crate::leases;
-use crate::runs::{NewRun, RunItem, RunMode, RunStatus, insert_item, link_lead, run_portal};
+use crate::run_items::insert_item;
+use crate::runs::{NewRun, RunItem, RunMode, RunStatus};
 use crate::store::{Store, stamp};
 
 /// One planned row, and its claim on the contact it matched: of several rows on one contact, the

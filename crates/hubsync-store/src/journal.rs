@@ -1,0 +1,442 @@
+//! The journal of a live run: its rows are in the store before anything is sent, each batch is
+//! marked sent before it goes out, and each outcome lands in the same transaction as the lead's
+//! link to its contact, under the run's lease, so a run cut off at any moment resumes from
+//! exactly what is left.
+
+use std::borrow::Borrow;
+
+use rusqlite::{OptionalExtension, params};
+
+use crate::Result;
+use crate::error::StoreError;
+use crate::leases;
+use crate::run_items::insert_item;
+use crate::runs::{ItemOutcome, NewRun, Run, RunItem, RunMode, RunStatus, corrupt};
+use crate::store::{Store, stamp};
+
+/// One row of a live pull to apply: the lead it updates (or `None` for a new lead), the
+/// contact's email and id, and the lead values it sets (canonical for their fields).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PulledLead {
+    pub seq: i64,
+    pub lead_id: Option<i64>,
+    pub email: String,
+    pub contact_id: String,
+    pub values: Vec<(String, String)>,
+}
+
+/// What became of one pending row of a live run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemResult {
+    pub seq: i64,
+    pub outcome: ItemOutcome,
+    pub contact_id: Option<String>,
+    pub error: Option<String>,
+}
+
+impl Store {
+    /// Records a run and all its rows in one transaction; returns the run's id. A live run's
+    /// rows to write have no outcome yet: they are the journal `pending_items_at_step` reads
+    /// back. The rows are written as they come. A sync's plans are journaled page by page as
+    /// they are made instead (`start_plan`); this records a run whole, as tests and benches do.
+    pub fn create_run<I>(&mut self, run: &NewRun, items: I) -> Result<i64>
+    where
+        I: IntoIterator,
+        I::Item: Borrow<RunItem>,
+    {
+        let at = self.clock.now();
+        let now = stamp(at);
+        let token = if run.mode == RunMode::Live { Some(self.presence_token()?) } else { None };
+        // Running until every row is in: only then is it known whether any is still to write.
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO sync_runs (kind, mode, status, portal_id, settings, estimate, api_calls, started_at, ended_at, base_url)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT base_url FROM portals WHERE portal_id = ?4))",
+            params![
+                run.kind.as_str(),
+                run.mode.as_str(),
+                RunStatus::Running.as_str(),
+                run.portal_id.map(|p| p as i64),
+                run.settings.to_string(),
+                run.estimate.to_string(),
+                run.api_calls as i64,
+                now,
+                None::<String>,
+            ],
+        )?;
+        let run_id = tx.last_insert_rowid();
+        let portal = run_portal(&tx, run_id)?;
+        let mut every_row_done = true;
+        for item in items {
+            let item = item.borrow();
+            every_row_done &= item.outcome.is_some();
+            // A live run links each lead it skipped to the contact it matched (a lead it
+            // writes is linked when HubSpot answers); a preview links nothing.
+            let mut notes = std::borrow::Cow::Borrowed(&item.notes);
+            if run.mode == RunMode::Live
+                && item.outcome == Some(ItemOutcome::Skipped)
+                && let Some(contact) = item.contact_id.as_deref()
+                && let Some(note) = link_lead(&tx, portal, item.lead_id, contact)?
+            {
+                notes.to_mut().push(note);
+            }
+            insert_item(&tx, run_id, item, &notes)?;
+        }
+        let mut lease = None;
+        if run.mode == RunMode::Preview || every_row_done {
+            tx.execute(
+                "UPDATE sync_runs SET status = ?2, ended_at = ?3 WHERE id = ?1",
+                params![run_id, RunStatus::Completed.as_str(), now],
+            )?;
+        } else if let Some(token) = &token {
+            // A live run with rows to write is written under its portal's lease.
+            lease = Some(leases::take(&tx, self.leases_dir.as_deref(), token, self.lease.as_ref(), run_id, at)?);
+        }
+        tx.commit()?;
+        if lease.is_some() {
+            self.lease = lease;
+        }
+        Ok(run_id)
+    }
+
+    /// Records what became of some pending rows and links each written lead to its contact, in
+    /// one transaction, under the run's lease (`LeaseLost` when this connection does not hold
+    /// it). A contact already linked to another lead is not relinked; the row says so in its
+    /// notes. A row that has its outcome already keeps it: outcomes never go back (a row recorded
+    /// `created` stays `created`, whatever a later reply says).
+    pub fn record_outcomes(&mut self, run_id: i64, results: &[ItemResult], api_calls: u64) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
+        let portal = run_portal(&tx, run_id)?;
+        {
+            let mut row_of = tx.prepare_cached(
+                "SELECT lead_id, notes, outcome IS NOT NULL FROM sync_run_items WHERE run_id = ?1 AND seq = ?2",
+            )?;
+            let mut update = tx.prepare_cached(
+                "UPDATE sync_run_items SET outcome = ?3, contact_id = COALESCE(?4, contact_id), error = ?5, notes = ?6
+                 WHERE run_id = ?1 AND seq = ?2 AND outcome IS NULL",
+            )?;
+            for result in results {
+                let (lead_id, notes, settled): (i64, String, bool) = row_of
+                    .query_row(params![run_id, result.seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()?
+                    .ok_or_else(|| StoreError::Corrupt(format!("run {run_id} has no row {}", result.seq)))?;
+                if settled {
+                    tracing::warn!(
+                        run_id,
+                        seq = result.seq,
+                        outcome = result.outcome.as_str(),
+                        "row already has its outcome; kept"
+                    );
+                    continue;
+                }
+                let mut notes: Vec<String> = serde_json::from_str(&notes).map_err(|_| corrupt("notes", &notes))?;
+                let written = matches!(result.outcome, ItemOutcome::Updated | ItemOutcome::Created);
+                if let Some(contact) = result.contact_id.as_deref().filter(|_| written)
+                    && let Some(note) = link_lead(&tx, portal, lead_id, contact)?
+                {
+                    notes.push(note);
+                }
+                // An archived contact is gone from HubSpot's lists: its lead no longer links to it.
+                if let Some(contact) = result.contact_id.as_deref().filter(|_| result.outcome == ItemOutcome::Archived)
+                {
+                    tx.prepare_cached(
+                        "DELETE FROM lead_links WHERE portal_id = ?1 AND lead_id = ?2 AND contact_id = ?3",
+                    )?
+                    .execute(params![portal, lead_id, contact])?;
+                }
+                update.execute(params![
+                    run_id,
+                    result.seq,
+                    result.outcome.as_str(),
+                    result.contact_id,
+                    result.error,
+                    serde_json::to_string(&notes).expect("strings"),
+                ])?;
+            }
+        }
+        tx.execute("UPDATE sync_runs SET api_calls = ?2 WHERE id = ?1", params![run_id, api_calls as i64])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Applies pulled rows to the leads and records their outcomes, in one transaction: a row
+    /// with a lead updates it, one without adds a lead (or, if a lead with that email appeared
+    /// since the plan, updates it); each lead is linked to its contact unless another lead holds
+    /// it. Values are checked again, so a row the field types refuse fails alone.
+    pub fn apply_pull(&mut self, run_id: i64, rows: &[PulledLead]) -> Result<()> {
+        let fields: std::collections::BTreeMap<String, crate::Field> =
+            self.fields()?.into_iter().map(|f| (f.key.clone(), f)).collect();
+        let now = stamp(self.clock.now());
+        let tx = self.conn.transaction()?;
+        leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
+        let portal = run_portal(&tx, run_id)?;
+        let fail = |seq: i64, error: StoreError| -> Result<()> {
+            tx.prepare_cached(
+                "UPDATE sync_run_items SET outcome = 'failed', error = ?3 WHERE run_id = ?1 AND seq = ?2",
+            )?
+            .execute(params![run_id, seq, error.to_string()])?;
+            Ok(())
+        };
+        for row in rows {
+            // Applied already (outcomes never go back).
+            let settled: bool = tx
+                .prepare_cached("SELECT outcome IS NOT NULL FROM sync_run_items WHERE run_id = ?1 AND seq = ?2")?
+                .query_row(params![run_id, row.seq], |r| r.get(0))
+                .optional()?
+                .unwrap_or(true);
+            if settled {
+                continue;
+            }
+            let values: Vec<(&str, &str)> = row.values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let checked = match crate::store::check_values(&fields, &values) {
+                Ok(checked) => checked,
+                Err(e) => {
+                    fail(row.seq, e)?;
+                    continue;
+                }
+            };
+            let existing = match row.lead_id {
+                Some(id) => Some(id),
+                None => tx
+                    .prepare_cached(crate::store::FIND_LEAD_BY_EMAIL_KEY)?
+                    .query_row([crate::fields::email_key(&row.email)], |r| r.get(0))
+                    .optional()?,
+            };
+            let (lead_id, outcome) = match existing {
+                Some(id) => {
+                    tx.prepare_cached("UPDATE leads SET updated_at = ?1 WHERE id = ?2")?.execute(params![now, id])?;
+                    (id, ItemOutcome::Updated)
+                }
+                None => {
+                    let (email, key) = match crate::fields::canonical_email(&row.email) {
+                        Ok(canonical) => canonical,
+                        Err(invalid) => {
+                            fail(row.seq, invalid)?;
+                            continue;
+                        }
+                    };
+                    tx.prepare_cached(crate::store::INSERT_LEAD)?.execute(params![email, key, now])?;
+                    (tx.last_insert_rowid(), ItemOutcome::Created)
+                }
+            };
+            crate::store::write_values(&tx, lead_id, &checked)?;
+            crate::store::write_search_text(&tx, lead_id)?;
+            let note = link_lead(&tx, portal, lead_id, &row.contact_id)?;
+            tx.prepare_cached(
+                "UPDATE sync_run_items SET outcome = ?3, lead_id = ?4,
+                 notes = CASE WHEN ?5 IS NULL THEN notes ELSE json_insert(notes, '$[#]', ?5) END
+                 WHERE run_id = ?1 AND seq = ?2",
+            )?
+            .execute(params![run_id, row.seq, outcome.as_str(), lead_id, note])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Ends a live run: `Completed` when no row is pending, else `Interrupted` with the reason,
+    /// and gives its lease back. A run with rows pending is ended only by its lease's holder.
+    pub fn finish_run(&mut self, run_id: i64, stop_reason: Option<&str>, api_calls: u64) -> Result<RunStatus> {
+        let tx = self.conn.transaction()?;
+        let pending: i64 =
+            tx.query_row("SELECT COUNT(*) FROM sync_run_items WHERE run_id = ?1 AND outcome IS NULL", [run_id], |r| {
+                r.get(0)
+            })?;
+        let holds = self.lease.as_ref().is_some_and(|held| held.run_id == run_id);
+        if holds || pending > 0 {
+            leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
+        }
+        let status = if pending == 0 { RunStatus::Completed } else { RunStatus::Interrupted };
+        let changed = tx.execute(
+            "UPDATE sync_runs SET status = ?2, stop_reason = ?3, api_calls = ?4, ended_at = ?5 WHERE id = ?1",
+            params![
+                run_id,
+                status.as_str(),
+                if pending == 0 { None } else { stop_reason },
+                api_calls as i64,
+                stamp(self.clock.now())
+            ],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::RunNotFound(run_id));
+        }
+        if let Some(held) = self.lease.as_ref().filter(|_| holds) {
+            leases::end(&tx, held)?;
+        }
+        tx.commit()?;
+        if holds {
+            self.lease = None;
+        }
+        Ok(status)
+    }
+
+    /// Checks that this connection still holds run `run_id`'s lease, and renews it: what a
+    /// writer does before it sends anything. `LeaseLost` once another process took it over.
+    pub fn check_lease(&mut self, run_id: i64) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Gives back the lease this connection holds, if any, leaving its run as it is (a run that
+    /// stopped on an error: it resumes later). Safe to call on every way out of a run. Returns
+    /// whether no lease is left behind (a row it could not delete is taken over once this
+    /// connection's lock is free).
+    pub fn release_lease(&mut self) -> bool {
+        let Some(held) = self.lease.take() else { return true };
+        match leases::end(&self.conn, &held) {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::warn!(%error, run_id = held.run_id, "could not give back the run's lease");
+                false
+            }
+        }
+    }
+
+    /// Refuses run `run`'s writes when its portal is reached at another address than the run was
+    /// made against: that may be another HubSpot account. The built-in sandbox portal moves to a
+    /// new port every time the app starts and is the same portal wherever it listens.
+    pub fn check_run_address(&self, run: &Run) -> Result<()> {
+        check_address(&self.conn, run.id, run.portal_id, run.base_url.as_deref())
+    }
+
+    /// Marks a resumable run as running again and takes its lease: refused with `RunInProgress`
+    /// while another process writes it (or another run of its portal), taken over when the
+    /// process that wrote it has ended.
+    pub fn reopen_run(&mut self, run_id: i64) -> Result<Run> {
+        let run = self.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;
+        if !run.is_resumable() {
+            return Err(StoreError::RunNotResumable { run_id, why: resumable_why(&run) });
+        }
+        let token = self.presence_token()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        check_address(&tx, run_id, run.portal_id, run.base_url.as_deref())?;
+        let lease =
+            leases::take(&tx, self.leases_dir.as_deref(), &token, self.lease.as_ref(), run_id, self.clock.now())?;
+        tx.execute(
+            "UPDATE sync_runs SET status = 'running', stop_reason = NULL, ended_at = NULL WHERE id = ?1",
+            [run_id],
+        )?;
+        tx.commit()?;
+        self.lease = Some(lease);
+        self.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))
+    }
+
+    /// Journals that these rows' batch is about to be sent, so that a later session knows a
+    /// pending row may have landed already.
+    pub fn mark_sent(&mut self, run_id: i64, seqs: &[i64]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
+        {
+            let mut mark = tx.prepare_cached("UPDATE sync_run_items SET sent = 1 WHERE run_id = ?1 AND seq = ?2")?;
+            for seq in seqs {
+                mark.execute(params![run_id, seq])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The pending rows of a run that an earlier session sent without recording a reply.
+    pub fn sent_pending(&self, run_id: i64) -> Result<std::collections::HashSet<i64>> {
+        let mut stmt =
+            self.conn.prepare("SELECT seq FROM sync_run_items WHERE run_id = ?1 AND outcome IS NULL AND sent = 1")?;
+        let seqs = stmt.query_map([run_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(seqs)
+    }
+
+    /// Up to `limit` pending rows after row `after_seq`, in order: for working through a big
+    /// run a page at a time.
+    pub fn pending_items_page(&self, run_id: i64, after_seq: i64, limit: usize) -> Result<Vec<RunItem>> {
+        self.items_where(run_id, "AND outcome IS NULL", None, after_seq, i64::try_from(limit).unwrap_or(i64::MAX))
+    }
+
+    /// The steps that still have rows to write in a live run, in order.
+    pub fn pending_steps(&self, run_id: i64) -> Result<Vec<u32>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT step FROM sync_run_items WHERE run_id = ?1 AND outcome IS NULL ORDER BY step",
+        )?;
+        let steps = stmt.query_map([run_id], |r| r.get(0))?;
+        Ok(steps.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Up to `limit` pending rows of one step after row `after_seq`, in order: a live run's
+    /// writes, a page at a time.
+    pub fn pending_items_at_step(&self, run_id: i64, step: u32, after_seq: i64, limit: usize) -> Result<Vec<RunItem>> {
+        self.items_where(run_id, "AND outcome IS NULL", Some(step), after_seq, i64::try_from(limit).unwrap_or(i64::MAX))
+    }
+
+    /// Up to `limit` rows of one step after row `after_seq`, in order: a run's rows at that step,
+    /// a page at a time.
+    pub fn step_items_page(&self, run_id: i64, step: u32, after_seq: i64, limit: usize) -> Result<Vec<RunItem>> {
+        self.items_where(run_id, "", Some(step), after_seq, i64::try_from(limit).unwrap_or(i64::MAX))
+    }
+
+    /// A run's rows after step 0, in order (an undo's stages set after their clear: few).
+    pub fn later_step_items(&self, run_id: i64) -> Result<Vec<RunItem>> {
+        self.items_where(run_id, "AND step > 0", None, -1, i64::MAX)
+    }
+
+    /// The contacts whose row at `step` failed: a later step for the same contact must not go on
+    /// as if it had landed.
+    pub fn failed_contacts(&self, run_id: i64, step: u32) -> Result<std::collections::HashSet<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT contact_id FROM sync_run_items WHERE run_id = ?1 AND step = ?2 AND outcome = 'failed' AND contact_id IS NOT NULL",
+        )?;
+        let rows = stmt.query_map(params![run_id, step], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// The portal a run's links belong to: the run's own, whichever portal is active now.
+pub(crate) fn run_portal(tx: &rusqlite::Transaction<'_>, run_id: i64) -> Result<i64> {
+    let portal: Option<Option<i64>> =
+        tx.query_row("SELECT portal_id FROM sync_runs WHERE id = ?1", [run_id], |r| r.get(0)).optional()?;
+    match portal {
+        Some(Some(portal)) => Ok(portal),
+        Some(None) => crate::store::active_profile(tx),
+        None => Err(StoreError::RunNotFound(run_id)),
+    }
+}
+
+/// Links a lead to its contact in `portal`, unless another lead holds that contact: then it
+/// says so, for the row's notes. A lead deleted since the run was planned has nothing to link.
+pub(crate) fn link_lead(
+    tx: &rusqlite::Transaction<'_>,
+    portal: i64,
+    lead_id: i64,
+    contact: &str,
+) -> Result<Option<String>> {
+    if let Some(other) = crate::store::linked_lead(tx, portal, contact, lead_id)? {
+        return Ok(Some(format!("contact {contact} is linked to lead {other}, so this lead was not linked to it")));
+    }
+    if tx.prepare_cached("SELECT 1 FROM leads WHERE id = ?1")?.query_row([lead_id], |_| Ok(())).optional()?.is_none() {
+        return Ok(None);
+    }
+    crate::store::set_link(tx, portal, lead_id, contact)?;
+    Ok(None)
+}
+
+/// `Store::check_run_address` on a connection (or a transaction).
+fn check_address(conn: &rusqlite::Connection, run_id: i64, portal_id: Option<u64>, then: Option<&str>) -> Result<()> {
+    let (Some(portal_id), Some(then)) = (portal_id, then) else { return Ok(()) };
+    let now: Option<(String, String)> = conn
+        .query_row("SELECT base_url, token_kind FROM portals WHERE portal_id = ?1", [portal_id as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    match now {
+        Some((now, kind)) if kind != "sandbox" && !crate::portals::same_address(then, &now) => {
+            Err(StoreError::PortalMoved { run_id, portal_id, then: then.to_string(), now })
+        }
+        _ => Ok(()),
+    }
+}
+
+fn resumable_why(run: &Run) -> String {
+    match (run.mode, run.status) {
+        (RunMode::Preview, _) => "it is a preview, which writes nothing; run the sync live instead".into(),
+        _ => "it has completed: every row has its outcome".into(),
+    }
+}
