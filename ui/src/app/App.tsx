@@ -10,6 +10,7 @@ import { MappingScreen } from "../mapping/MappingScreen";
 import { PullRulesScreen } from "../pullrules/PullRulesScreen";
 import { PushRulesScreen } from "../pushrules/PushRulesScreen";
 import type { Loadable } from "../shared/loadable";
+import { StoreVersionProvider } from "../shared/StoreVersionProvider";
 import { useLoadable } from "../shared/useLoadable";
 import { JobIndicator } from "../sync/JobIndicator";
 import { originRun, type JobOrigin } from "../sync/jobState";
@@ -38,10 +39,13 @@ function activeKey(overview: Loadable<PortalsOverview>): string {
 
 export function App() {
   // The sync job lives above the screens: leaving Sync or History keeps it and its progress.
+  // Every loaded view reads again when the store changed, whichever process wrote.
   return (
-    <SyncJobProvider>
-      <Screens />
-    </SyncJobProvider>
+    <StoreVersionProvider>
+      <SyncJobProvider>
+        <Screens />
+      </SyncJobProvider>
+    </StoreVersionProvider>
   );
 }
 
@@ -51,7 +55,8 @@ function Screens() {
   const [overviewReads, setOverviewReads] = useState(0);
   const [overview] = useLoadable(portalsOverview, overviewReads);
   const [sandboxReads, setSandboxReads] = useState(0);
-  const [sandbox] = useLoadable(sandboxPortal, sandboxReads);
+  // The built-in portal's facts are the sandbox's, not the store's.
+  const [sandbox] = useLoadable(sandboxPortal, sandboxReads, { followsStore: false });
   const [screen, setScreen] = useState<Screen>("connection");
   // Bumped when the job indicator opens History, so it shows the job's run again.
   const [historyOpens, setHistoryOpens] = useState(0);

@@ -1,8 +1,7 @@
 // The Connection screen's commands (src-tauri/src/commands.rs): portals, connecting, testing,
 // disconnecting, and the OAuth flow's ending event.
 
-import { isTauri } from "@tauri-apps/api/core";
-import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { UnlistenFn } from "@tauri-apps/api/event";
 
 import type { Connected } from "../bindings/Connected";
 import type { ConnectionReport } from "../bindings/ConnectionReport";
@@ -13,7 +12,7 @@ import type { PastedTokenKind } from "../bindings/PastedTokenKind";
 import type { Portal } from "../bindings/Portal";
 import type { PortalsOverview } from "../bindings/PortalsOverview";
 import type { PortalSummary } from "../bindings/PortalSummary";
-import { call, outsideApp, toCommandError } from "../shared/ipc";
+import { call, listenTo } from "../shared/ipc";
 
 /** The event an OAuth attempt ends with (`OAUTH_FINISHED` in src-tauri/src/commands.rs). */
 export const OAUTH_FINISHED_EVENT = "oauth-finished";
@@ -85,13 +84,6 @@ export function disconnect(portalId: number | null): Promise<Disconnected> {
 }
 
 /** Calls `handler` with each `oauth-finished` event; resolves to the function that stops it. */
-export async function onOAuthFinished(handler: (finished: OAuthFinished) => void): Promise<UnlistenFn> {
-  if (!isTauri()) throw outsideApp();
-  try {
-    return await listen<OAuthFinished>(OAUTH_FINISHED_EVENT, (event) => {
-      handler(event.payload);
-    });
-  } catch (error) {
-    throw toCommandError(error);
-  }
+export function onOAuthFinished(handler: (finished: OAuthFinished) => void): Promise<UnlistenFn> {
+  return listenTo(OAUTH_FINISHED_EVENT, handler);
 }

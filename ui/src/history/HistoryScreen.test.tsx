@@ -2,8 +2,7 @@ import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
-import type { SyncProgress } from "../bindings/SyncProgress";
-import { counts, item, progress, run, summary } from "../sync/fixtures";
+import { counts, item, progress, run, summary, syncJobEvents } from "../sync/fixtures";
 import * as ipc from "../sync/ipc";
 import { chartData, chartSummary } from "./chart";
 import { HistoryScreen } from "./HistoryScreen";
@@ -21,8 +20,11 @@ vi.mock("../sync/ipc", async (importOriginal) => {
     undoPreview: vi.fn(),
     syncRun: vi.fn(),
     resumeRun: vi.fn(),
+    onSyncJob: vi.fn(),
   };
 });
+
+let events = syncJobEvents();
 
 const push = run({ id: 12, counts: counts({ update: 3, create: 2, updated: 3, created: 1, failed: 1 }) });
 const interrupted = run({
@@ -43,6 +45,8 @@ const preview = run({ id: 10, mode: "preview", counts: counts({ update: 10 }), e
 
 beforeEach(() => {
   vi.resetAllMocks();
+  events = syncJobEvents();
+  vi.mocked(ipc.onSyncJob).mockImplementation(events.listen);
   vi.mocked(ipc.syncJobStatus).mockResolvedValue(null);
   vi.mocked(ipc.runsList).mockResolvedValue([push, preview, interrupted, older]);
   vi.mocked(ipc.runItemsPage).mockResolvedValue({ total: 1, offset: 0, items: [item({ outcome: "updated" })] });
@@ -129,7 +133,7 @@ describe("HistoryScreen", () => {
 
     await user.click(within(detail).getByLabelText("Archive the contacts it created (they are kept otherwise)"));
     await user.click(within(detail).getByTestId("run-undo"));
-    expect(ipc.undoPreview).toHaveBeenCalledWith(12, { archiveCreated: true, force: false }, expect.any(Function));
+    expect(ipc.undoPreview).toHaveBeenCalledWith(12, { archiveCreated: true, force: false });
     const shown = await within(detail).findByTestId("preview-summary");
     expect(shown.textContent).toContain("Undo preview of run 12 (run 13)");
     expect(within(shown).getByTestId("preview-count-archive").textContent).toBe("1");
@@ -138,7 +142,7 @@ describe("HistoryScreen", () => {
     expect(dialog.textContent).toContain("Undo run 12?");
     expect(within(dialog).getByTestId("confirm-counts").textContent).toBe("restore 3 contactsarchive 1 contacts");
     await user.click(within(dialog).getByTestId("confirm-run"));
-    expect(ipc.syncRun).toHaveBeenCalledWith(13, expect.any(Function));
+    expect(ipc.syncRun).toHaveBeenCalledWith(13);
     const result = await within(detail).findByTestId("sync-result");
     expect(within(result).getByTestId("result-archived").textContent).toBe("1");
     // The history is read again with the new runs.
@@ -148,15 +152,13 @@ describe("HistoryScreen", () => {
   it("opens the run again, with its undo preview's progress, after History was left", async () => {
     const user = userEvent.setup();
     vi.mocked(ipc.runDetail).mockResolvedValue({ run: push, undo_runs: [], portal_name: "acme.hubspot.com" });
-    let onProgress: ((p: SyncProgress) => void) | undefined;
-    vi.mocked(ipc.undoPreview).mockImplementation((_runId, _choices, report) => {
-      onProgress = report;
-      return new Promise(() => undefined);
-    });
+    vi.mocked(ipc.undoPreview).mockReturnValue(new Promise(() => undefined));
     const { rerender } = render(<HistoryScreen key="first" />, { wrapper: SyncJobProvider });
     await user.click(await screen.findByRole("button", { name: "Open run 12" }));
     await user.click(await screen.findByTestId("run-undo"));
-    act(() => onProgress?.(progress({ phase: "reading", done: 2, total: 5 })));
+    act(() => {
+      events.progress({ kind: "undo", progress: progress({ phase: "reading", done: 2, total: 5 }) });
+    });
     rerender(<p>Another screen</p>);
     expect(screen.queryByTestId("run-detail")).toBeNull();
     rerender(<HistoryScreen key="second" />);
@@ -174,7 +176,7 @@ describe("HistoryScreen", () => {
     const detail = await screen.findByTestId("run-detail");
     expect(detail.textContent).toContain("6 rows were not written: cancelled in the app");
     await user.click(within(detail).getByTestId("run-resume"));
-    expect(ipc.resumeRun).toHaveBeenCalledWith(11, expect.any(Function));
+    expect(ipc.resumeRun).toHaveBeenCalledWith(11);
     expect((await within(detail).findByTestId("result-updated")).textContent).toBe("10");
     // The run is read again with its new counts.
     await waitFor(() => {

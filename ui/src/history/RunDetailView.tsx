@@ -155,7 +155,7 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
                   type="button"
                   data-testid="run-undo"
                   onClick={() => {
-                    job.preview("undo", (onProgress) => undoPreview(run.id, { archiveCreated, force }, onProgress));
+                    job.preview("undo", () => undoPreview(run.id, { archiveCreated, force }));
                   }}
                 >
                   Preview the undo

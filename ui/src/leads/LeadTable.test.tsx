@@ -3,10 +3,13 @@ import userEvent from "@testing-library/user-event";
 import { useState } from "react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
+import type { LeadPage } from "../bindings/LeadPage";
 import type { LeadSort } from "../bindings/LeadSort";
+import { StoreChangesContext } from "../shared/storeChanges";
+import { deferred } from "../test/fixtures";
 import * as ipc from "./ipc";
 import { LeadTable, PAGE_SIZE, ROW_HEIGHT } from "./LeadTable";
-import { FIELDS, pagesOf } from "./testData";
+import { FIELDS, lead, pagesOf } from "./testData";
 
 vi.mock("./ipc", async (importOriginal) => {
   const actual = await importOriginal<typeof import("./ipc")>();
@@ -109,6 +112,33 @@ describe("LeadTable", () => {
     });
     expect(await screen.findByText("lead5001@example.com")).toBeTruthy();
     expect(ipc.leadsPage).not.toHaveBeenCalledWith(expect.objectContaining({ offset: 0 }));
+  });
+
+  it("reads the rows in view again when another process changed the store", async () => {
+    const { rerender } = render(
+      <StoreChangesContext.Provider value={0}>
+        <Table />
+      </StoreChangesContext.Provider>,
+    );
+    await screen.findByText("lead1@example.com");
+    vi.mocked(ipc.leadsPage).mockClear();
+    const page = deferred<LeadPage>();
+    vi.mocked(ipc.leadsPage).mockReturnValue(page.promise);
+    rerender(
+      <StoreChangesContext.Provider value={1}>
+        <Table />
+      </StoreChangesContext.Provider>,
+    );
+    await waitFor(() => {
+      expect(ipc.leadsPage).toHaveBeenCalledWith(expect.objectContaining({ offset: 0 }));
+    });
+    // Until the new page arrives the rows read before stay, rather than blink to "Loading…".
+    expect(screen.getByText("lead1@example.com")).toBeTruthy();
+    expect(screen.queryByText("Loading…")).toBeNull();
+    page.resolve({ leads: Array.from({ length: PAGE_SIZE }, (_, i) => lead(i + 1)), total: 100_001 });
+    await waitFor(() => {
+      expect(screen.getByTestId("leads-table").getAttribute("aria-rowcount")).toBe("100002");
+    });
   });
 
   it("says when nothing matches", async () => {

@@ -6,6 +6,7 @@ import type { LeadFilter } from "../bindings/LeadFilter";
 import type { LeadSort } from "../bindings/LeadSort";
 import type { SortKey } from "../bindings/SortKey";
 import { formatTime } from "../shared/format";
+import { useStoreChanges } from "../shared/storeChanges";
 import { toCommandError, type CommandError } from "../shared/ipc";
 import { leadsPage } from "./ipc";
 
@@ -51,12 +52,24 @@ function sameKey(a: SortKey, b: SortKey): boolean {
 
 interface PageCache {
   key: string;
+  /** The search, filters and sort the pages answer; a reload keeps it. */
+  view: string;
   pages: Map<number, Lead[]>;
   total: number | null;
 }
 
-function emptyCache(key: string): PageCache {
-  return { key, pages: new Map(), total: null };
+function emptyCache(key: string, view: string): PageCache {
+  return { key, view, pages: new Map(), total: null };
+}
+
+/**
+ * The pages to show for `key`: its own, or while a reload of the same view is read, the ones
+ * before it (rows don't blink to "Loading…" and the table keeps its place); another view starts
+ * from nothing.
+ */
+function cacheFor(cache: PageCache, key: string, view: string): PageCache {
+  if (cache.key === key) return cache;
+  return cache.view === view ? { ...cache, key } : emptyCache(key, view);
 }
 
 export interface LeadTableProps {
@@ -84,9 +97,11 @@ export function LeadTable({ fields, search, filters, sort, onSort, reloadKey, se
   const [height, setHeight] = useState(DEFAULT_HEIGHT);
   // The pages read for one query (and reload); another query starts from nothing.
   const viewKey = JSON.stringify([search, filters, sort]);
-  const queryKey = JSON.stringify([viewKey, reloadKey]);
-  const [cache, setCache] = useState<PageCache>(() => emptyCache(queryKey));
-  const shown = cache.key === queryKey ? cache : emptyCache(queryKey);
+  // A change to the store by any process (an import on the command line) reads the pages again.
+  const storeChanges = useStoreChanges();
+  const queryKey = JSON.stringify([viewKey, reloadKey, storeChanges]);
+  const [cache, setCache] = useState<PageCache>(() => emptyCache(queryKey, viewKey));
+  const shown = cacheFor(cache, queryKey, viewKey);
   const latestKey = useRef(queryKey);
   const asked = useRef(new Set<string>());
 
@@ -123,10 +138,10 @@ export function LeadTable({ fields, search, filters, sort, onSort, reloadKey, se
         (page) => {
           if (key !== latestKey.current) return;
           setCache((old) => {
-            const base = old.key === key ? old : emptyCache(key);
+            const base = cacheFor(old, key, viewKey);
             const pages = new Map(base.pages);
             pages.set(index, page.leads);
-            return { key, pages, total: page.total };
+            return { ...base, pages, total: page.total };
           });
           onTotal(page.total);
           onError(null);
@@ -137,7 +152,7 @@ export function LeadTable({ fields, search, filters, sort, onSort, reloadKey, se
         },
       );
     },
-    [search, filters, sort, onTotal, onError],
+    [search, filters, sort, viewKey, onTotal, onError],
   );
 
   const rowCount = shown.total ?? 0;

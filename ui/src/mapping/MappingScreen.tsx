@@ -39,7 +39,7 @@ export function MappingScreen() {
   // An imported mapping file changes the rows (and maybe the fields): read them again.
   const [reads, setReads] = useState(0);
   const [local, updateLocal] = useLoadable(readLocal, reads);
-  const [live] = useLoadable(contactProperties);
+  const [live] = useLoadable(contactProperties, 0, { followsStore: false });
   const [status, setStatus] = useState("");
   const [warning, setWarning] = useState<string | null>(null);
   const [error, setError] = useState<{ error: CommandError; title: string } | null>(null);

@@ -1,9 +1,10 @@
-import { render, screen, within } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import type { ConditionProperty } from "../bindings/ConditionProperty";
 import type { PullRules } from "../bindings/PullRules";
+import { StoreChangesContext } from "../shared/storeChanges";
 import * as ipc from "./ipc";
 import { PullRulesScreen } from "./PullRulesScreen";
 
@@ -169,6 +170,48 @@ describe("PullRulesScreen", () => {
       modifiedSince: "2026-05-01T00:00:00.000Z",
       sinceLastPull: true,
     });
+  });
+
+  it("follows rules another process saved, but keeps a draft the admin is editing", async () => {
+    const user = userEvent.setup();
+    const byCompany: PullRules = { ...EVERY, conditions: [{ property: "company", operator: "equals", values: ["acme"] }] };
+    const { rerender } = render(
+      <StoreChangesContext.Provider value={0}>
+        <PullRulesScreen />
+      </StoreChangesContext.Provider>,
+    );
+    expect((await screen.findByTestId<HTMLInputElement>("pull-mode-all")).checked).toBe(true);
+
+    // The command line saved a filter: the untouched form shows it.
+    vi.mocked(ipc.pullRules).mockResolvedValue(byCompany);
+    rerender(
+      <StoreChangesContext.Provider value={1}>
+        <PullRulesScreen />
+      </StoreChangesContext.Provider>,
+    );
+    const row = await screen.findByTestId("pull-condition");
+    expect(within(row).getByTestId<HTMLInputElement>("condition-value").value).toBe("acme");
+    expect(screen.queryByTestId("pull-rules-unsaved")).toBeNull();
+
+    // The admin edits; the command line saves again meanwhile: the edit stays, marked unsaved.
+    await user.click(screen.getByTestId("pull-new-only"));
+    vi.mocked(ipc.pullRules).mockResolvedValue({ ...byCompany, sinceLastPull: true });
+    const reads = vi.mocked(ipc.pullRules).mock.calls.length;
+    const propertyReads = vi.mocked(ipc.pullRuleProperties).mock.calls.length;
+    rerender(
+      <StoreChangesContext.Provider value={2}>
+        <PullRulesScreen />
+      </StoreChangesContext.Provider>,
+    );
+    await waitFor(() => {
+      expect(ipc.pullRules).toHaveBeenCalledTimes(reads + 1);
+    });
+    await act(() => vi.mocked(ipc.pullRules).mock.results[reads]?.value as Promise<PullRules>);
+    expect(screen.getByTestId<HTMLInputElement>("pull-new-only").checked).toBe(true);
+    expect(screen.getByTestId<HTMLInputElement>("pull-since-last-pull").checked).toBe(false);
+    expect(screen.getByTestId("pull-rules-unsaved")).toBeTruthy();
+    // The properties come from HubSpot, not the store: not read again.
+    expect(ipc.pullRuleProperties).toHaveBeenCalledTimes(propertyReads);
   });
 
   it("says when HubSpot can't be reached", async () => {

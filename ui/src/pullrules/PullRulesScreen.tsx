@@ -18,7 +18,7 @@ export function PullRulesScreen() {
   // only while the admin has not changed it.
   const [draft, setDraft] = useState<Draft | null>(null);
   const [draftBase, setDraftBase] = useState<PullRules | null>(null);
-  const [live] = useLoadable(pullRuleProperties);
+  const [live] = useLoadable(pullRuleProperties, 0, { followsStore: false });
   const [saving, setSaving] = useState(false);
   const [status, setStatus] = useState("");
   const [problems, setProblems] = useState<RuleProblem[]>([]);

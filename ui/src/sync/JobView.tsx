@@ -134,7 +134,7 @@ export function JobView({ job }: { job: SyncJob }) {
             job.resume(runId, state.run.kind);
           }}
           onRetry={(runId) => {
-            job.preview("push", (onProgress) => retryFailed(runId, onProgress));
+            job.preview("push", () => retryFailed(runId));
           }}
         />
       )}

@@ -7,7 +7,7 @@ import type { PreviewSummary } from "../bindings/PreviewSummary";
 import type { Run } from "../bindings/Run";
 import { CommandError } from "../shared/commandError";
 import { deferred } from "../test/fixtures";
-import { counts, item, progress, run, summary } from "./fixtures";
+import { counts, item, jobStatus, progress, run, summary, syncJobEvents } from "./fixtures";
 import * as ipc from "./ipc";
 import { JobIndicator } from "./JobIndicator";
 import type { JobOrigin } from "./jobState";
@@ -25,11 +25,16 @@ vi.mock("./ipc", async (importOriginal) => {
     syncJobStatus: vi.fn(),
     runDetail: vi.fn(),
     runItemsPage: vi.fn(),
+    onSyncJob: vi.fn(),
   };
 });
 
+let events = syncJobEvents();
+
 beforeEach(() => {
   vi.resetAllMocks();
+  events = syncJobEvents();
+  vi.mocked(ipc.onSyncJob).mockImplementation(events.listen);
   vi.mocked(ipc.runItemsPage).mockResolvedValue({ total: 1, offset: 0, items: [item()] });
   vi.mocked(ipc.syncCancel).mockResolvedValue(true);
   vi.mocked(ipc.syncJobStatus).mockResolvedValue(null);
@@ -63,12 +68,15 @@ describe("SyncJobProvider", () => {
     render(<Harness onOpen={onOpen} />);
     expect(screen.queryByTestId("job-indicator")).toBeNull();
     await user.click(screen.getByTestId("sync-preview"));
-    const onReading = vi.mocked(ipc.syncPreview).mock.calls[0]?.[2];
-    act(() => onReading?.(progress({ phase: "reading", done: 100, total: 1237 })));
+    act(() => {
+      events.progress({ progress: progress({ phase: "reading", done: 100, total: 1237 }) });
+    });
 
     await user.click(screen.getByRole("button", { name: "Leave" }));
     expect(screen.queryByTestId("sync-preview")).toBeNull();
-    act(() => onReading?.(progress({ phase: "reading", done: 300, total: 1237 })));
+    act(() => {
+      events.progress({ progress: progress({ phase: "reading", done: 300, total: 1237 }) });
+    });
     expect(screen.getByTestId("job-indicator").textContent).toBe("Push preview — reading 300 of 1,237");
     expect(screen.getByRole("status").getAttribute("data-testid")).toBe("job-indicator");
 
@@ -82,9 +90,10 @@ describe("SyncJobProvider", () => {
     vi.mocked(ipc.syncRun).mockReturnValue(running.promise);
     await user.click(screen.getByTestId("sync-run"));
     await user.click(screen.getByTestId("confirm-run"));
-    const onWriting = vi.mocked(ipc.syncRun).mock.calls[0]?.[1];
     await user.click(screen.getByRole("button", { name: "Leave" }));
-    act(() => onWriting?.(progress({ done: 410, total: 1230, elapsed_ms: 20_000, run_id: 8 })));
+    act(() => {
+      events.progress({ step: "run", run_id: 8, progress: progress({ done: 410, total: 1230, elapsed_ms: 20_000, run_id: 8 }) });
+    });
     const indicator = screen.getByTestId("job-indicator");
     expect(indicator.textContent).toBe("Push running — 410 of 1,230 · 40 s left");
     await user.click(within(indicator).getByRole("button"));
@@ -131,27 +140,12 @@ describe("SyncJobProvider", () => {
     expect(screen.getByTestId("sync-preview")).toHaveProperty("disabled", false);
   });
 
-  it("after a reload, finds the app's running job, polls its progress, cancels it and shows its result", async () => {
+  it("after a reload, finds the app's running job, follows its events, cancels it and shows its result", async () => {
     const user = userEvent.setup();
-    const live = {
-      step: "run" as const,
-      kind: "pull" as const,
-      run_id: 21,
-      started_at: "2026-11-24T12:00:00+00:00",
-      elapsed_ms: 10_000,
-      cancelling: false,
-    };
-    vi.mocked(ipc.syncJobStatus)
-      .mockResolvedValueOnce({
-        ...live,
-        progress: progress({ phase: "applying", done: 1000, total: 4000, run_id: 21, elapsed_ms: 10_000 }),
-      })
-      .mockResolvedValueOnce({
-        ...live,
-        cancelling: true,
-        progress: progress({ phase: "applying", done: 2000, total: 4000, run_id: 21, elapsed_ms: 11_000 }),
-      })
-      .mockResolvedValue(null);
+    const live = { step: "run" as const, kind: "pull" as const, run_id: 21, elapsed_ms: 10_000 };
+    vi.mocked(ipc.syncJobStatus).mockResolvedValue(
+      jobStatus({ ...live, progress: progress({ phase: "applying", done: 1000, total: 4000, run_id: 21, elapsed_ms: 10_000 }) }),
+    );
     vi.mocked(ipc.runDetail).mockResolvedValue({
       run: run({
         id: 21,
@@ -167,19 +161,77 @@ describe("SyncJobProvider", () => {
     const shown = await screen.findByTestId("sync-progress");
     expect(within(shown).getByTestId("progress-rows").textContent).toBe("1,000 of 4,000 rows");
     expect(screen.getByTestId("job-indicator").textContent).toBe("Pull running — 1,000 of 4,000 · 30 s left");
+    // Asked once: the events say the rest.
+    expect(ipc.syncJobStatus).toHaveBeenCalledTimes(1);
 
     await user.click(screen.getByTestId("sync-cancel"));
     expect(ipc.syncCancel).toHaveBeenCalledTimes(1);
-    await waitFor(
-      () => {
-        expect(screen.getByTestId("progress-rows").textContent).toBe("2,000 of 4,000 rows");
-      },
-      { timeout: 2500 },
-    );
+    act(() => {
+      events.progress({
+        ...live,
+        cancelling: true,
+        progress: progress({ phase: "applying", done: 2000, total: 4000, run_id: 21, elapsed_ms: 11_000 }),
+      });
+    });
+    expect(screen.getByTestId("progress-rows").textContent).toBe("2,000 of 4,000 rows");
     expect(screen.getByTestId("sync-cancel")).toHaveProperty("disabled", true);
-    const result = await screen.findByTestId("sync-result", {}, { timeout: 2500 });
+    act(() => {
+      events.send({ type: "ended", kind: "pull", run_id: 21 });
+    });
+    const result = await screen.findByTestId("sync-result");
     expect(ipc.runDetail).toHaveBeenCalledWith(21);
     expect(within(result).getByRole("alert").textContent).toContain("cancelled in the app");
+    expect(ipc.syncJobStatus).toHaveBeenCalledTimes(1);
+  });
+
+  it("after a reload, says a preview that ended has gone to History", async () => {
+    vi.mocked(ipc.syncJobStatus).mockResolvedValue(
+      jobStatus({ step: "preview", kind: "push", progress: progress({ phase: "reading", done: 3, total: 9 }) }),
+    );
+    render(<Harness onOpen={vi.fn()} />);
+    expect((await screen.findByTestId("preview-progress")).textContent).toContain("Reading HubSpot: 3 of 9");
+    act(() => {
+      events.send({ type: "ended", kind: "push", run_id: 30 });
+    });
+    expect((await screen.findByTestId("job-note")).textContent).toBe(
+      "The job that was running when the page reloaded has ended; History has what it did.",
+    );
+    expect(screen.queryByTestId("job-indicator")).toBeNull();
+    expect(ipc.runDetail).not.toHaveBeenCalled();
+  });
+
+  it("asks again what runs when a job ended while it asked", async () => {
+    const first = deferred<Awaited<ReturnType<typeof ipc.syncJobStatus>>>();
+    vi.mocked(ipc.syncJobStatus).mockReturnValueOnce(first.promise).mockResolvedValue(null);
+    render(<Harness onOpen={vi.fn()} />);
+    await waitFor(() => {
+      expect(ipc.syncJobStatus).toHaveBeenCalledTimes(1);
+    });
+    // The answer was made before the job ended; the end arrives first.
+    act(() => {
+      events.send({ type: "ended", kind: "pull", run_id: 21 });
+    });
+    first.resolve(jobStatus({ step: "run", kind: "pull", run_id: 21, progress: progress({ run_id: 21 }) }));
+    await waitFor(() => {
+      expect(ipc.syncJobStatus).toHaveBeenCalledTimes(2);
+    });
+    expect(screen.queryByTestId("sync-progress")).toBeNull();
+    expect(screen.queryByTestId("job-indicator")).toBeNull();
+  });
+
+  it("lets no progress arrive after its command answered bring a job back", async () => {
+    const user = userEvent.setup();
+    vi.mocked(ipc.syncPreview).mockResolvedValue(summary());
+    render(<Harness onOpen={vi.fn()} />);
+    await user.click(screen.getByTestId("sync-preview"));
+    await screen.findByTestId("preview-summary");
+    act(() => {
+      events.progress({ progress: progress({ phase: "reading", done: 1230, total: 1230 }) });
+      events.send({ type: "ended", kind: "push", run_id: 7 });
+    });
+    expect(screen.getByTestId("preview-summary")).toBeTruthy();
+    expect(screen.queryByTestId("job-indicator")).toBeNull();
+    expect(screen.queryByTestId("job-note")).toBeNull();
   });
 });
 

@@ -6,7 +6,7 @@ import type { PreviewSummary } from "../bindings/PreviewSummary";
 import type { Run } from "../bindings/Run";
 import { CommandError } from "../shared/commandError";
 import { deferred } from "../test/fixtures";
-import { counts, item, progress, run, summary } from "./fixtures";
+import { counts, item, progress, run, summary, syncJobEvents } from "./fixtures";
 import * as ipc from "./ipc";
 import { SyncJobProvider } from "./SyncJobProvider";
 import { SyncScreen } from "./SyncScreen";
@@ -24,11 +24,16 @@ vi.mock("./ipc", async (importOriginal) => {
     openExportFolder: vi.fn(),
     runItemsPage: vi.fn(),
     syncJobStatus: vi.fn(),
+    onSyncJob: vi.fn(),
   };
 });
 
+let events = syncJobEvents();
+
 beforeEach(() => {
   vi.resetAllMocks();
+  events = syncJobEvents();
+  vi.mocked(ipc.onSyncJob).mockImplementation(events.listen);
   vi.mocked(ipc.syncJobStatus).mockResolvedValue(null);
   vi.mocked(ipc.runItemsPage).mockResolvedValue({ total: 1, offset: 0, items: [item()] });
   vi.mocked(ipc.syncCancel).mockResolvedValue(true);
@@ -51,13 +56,10 @@ describe("SyncScreen", () => {
     await user.type(screen.getByTestId("sync-emails"), "ada@example.test, bob@example.test\ncy@example.test");
     expect(screen.getByText("3 leads picked by email.")).toBeTruthy();
     await user.click(screen.getByTestId("sync-preview"));
-    expect(ipc.syncPreview).toHaveBeenCalledWith(
-      "push",
-      ["ada@example.test", "bob@example.test", "cy@example.test"],
-      expect.any(Function),
-    );
-    const onProgress = vi.mocked(ipc.syncPreview).mock.calls[0]?.[2];
-    act(() => onProgress?.(progress({ phase: "reading", done: 100, total: 1237 })));
+    expect(ipc.syncPreview).toHaveBeenCalledWith("push", ["ada@example.test", "bob@example.test", "cy@example.test"]);
+    act(() => {
+      events.progress({ progress: progress({ phase: "reading", done: 100, total: 1237 }) });
+    });
     expect(screen.getByTestId("preview-progress").textContent).toContain("Reading HubSpot: 100 of 1,237");
     reading.resolve(summary());
     const shown = await screen.findByTestId("preview-summary");
@@ -84,7 +86,7 @@ describe("SyncScreen", () => {
     await user.click(screen.getByTestId("sync-direction-pull"));
     expect(screen.queryByTestId("sync-emails")).toBeNull();
     await user.click(screen.getByTestId("sync-preview"));
-    expect(ipc.syncPreview).toHaveBeenCalledWith("pull", [], expect.any(Function));
+    expect(ipc.syncPreview).toHaveBeenCalledWith("pull", []);
     expect((await screen.findByTestId("preview-count-create")).textContent).toBe("4");
     const shown = screen.getByTestId("preview-summary");
     expect(within(shown).getByText("new lead")).toBeTruthy();
@@ -127,17 +129,17 @@ describe("SyncScreen", () => {
     await previewed(user);
     await user.click(screen.getByTestId("sync-run"));
     await user.click(screen.getByTestId("confirm-run"));
-    expect(ipc.syncRun).toHaveBeenCalledWith(7, expect.any(Function));
-    const onProgress = vi.mocked(ipc.syncRun).mock.calls[0]?.[1];
+    expect(ipc.syncRun).toHaveBeenCalledWith(7);
     expect(screen.getByTestId("sync-progress")).toBeTruthy();
     // Before any row lands the preview's estimate stands.
-    act(() => onProgress?.(progress({ done: 0, elapsed_ms: 30_000 })));
+    act(() => {
+      events.progress({ step: "run", progress: progress({ done: 0, elapsed_ms: 30_000 }) });
+    });
     expect(screen.getByTestId("progress-time").textContent).toBe("30 s so far · about 2 min left");
-    act(() =>
-      onProgress?.(
-        progress({ done: 410, elapsed_ms: 20_000, run_id: 8, counts: counts({ updated: 400, failed: 10 }) }),
-      ),
-    );
+    act(() => {
+      const counted = progress({ done: 410, elapsed_ms: 20_000, run_id: 8, counts: counts({ updated: 400, failed: 10 }) });
+      events.progress({ step: "run", run_id: 8, progress: counted });
+    });
     const bar = screen.getByRole("progressbar");
     expect(bar.getAttribute("aria-valuenow")).toBe("410");
     expect(bar.getAttribute("aria-valuemax")).toBe("1230");
@@ -161,7 +163,7 @@ describe("SyncScreen", () => {
     expect(within(result).getByRole("alert").textContent).toContain("820 rows were not written: cancelled in the app");
     vi.mocked(ipc.resumeRun).mockResolvedValue(run({ id: 8, counts: counts({ updated: 1220 }) }));
     await user.click(within(result).getByTestId("result-resume"));
-    expect(ipc.resumeRun).toHaveBeenCalledWith(8, expect.any(Function));
+    expect(ipc.resumeRun).toHaveBeenCalledWith(8);
     expect((await screen.findByTestId("result-updated")).textContent).toBe("1,220");
   });
 
@@ -205,7 +207,7 @@ describe("SyncScreen", () => {
 
     vi.mocked(ipc.retryFailed).mockResolvedValue(summary({ run_id: 9, counts: counts({ update: 1 }), writes: 1 }));
     await user.click(within(result).getByTestId("result-retry-failed"));
-    expect(ipc.retryFailed).toHaveBeenCalledWith(8, expect.any(Function));
+    expect(ipc.retryFailed).toHaveBeenCalledWith(8);
     expect((await screen.findByTestId("preview-count-update")).textContent).toBe("1");
     expect(screen.queryByTestId("sync-result")).toBeNull();
   });

@@ -38,7 +38,7 @@ export function SyncScreen() {
   function onSubmit(e: SubmitEvent<HTMLFormElement>) {
     e.preventDefault();
     const picked = direction === "push" ? parseEmails(emails) : [];
-    job.preview(direction, (onProgress) => syncPreview(direction, picked, onProgress));
+    job.preview(direction, () => syncPreview(direction, picked));
   }
 
   return (

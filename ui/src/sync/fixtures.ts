@@ -4,6 +4,8 @@ import type { PreviewSummary } from "../bindings/PreviewSummary";
 import type { Run } from "../bindings/Run";
 import type { RunCounts } from "../bindings/RunCounts";
 import type { RunItem } from "../bindings/RunItem";
+import type { SyncJobEvent } from "../bindings/SyncJobEvent";
+import type { SyncJobStatus } from "../bindings/SyncJobStatus";
 import type { SyncProgress } from "../bindings/SyncProgress";
 
 export function counts(overrides: Partial<RunCounts> = {}): RunCounts {
@@ -77,4 +79,42 @@ export function summary(overrides: Partial<PreviewSummary> = {}): PreviewSummary
 
 export function progress(overrides: Partial<SyncProgress> = {}): SyncProgress {
   return { phase: "writing", done: 0, total: 1230, run_id: null, counts: null, elapsed_ms: 0, ...overrides };
+}
+
+/** The running job as `sync_job_status` and the `sync-job` event report it. */
+export function jobStatus(overrides: Partial<SyncJobStatus> = {}): SyncJobStatus {
+  return {
+    step: "preview",
+    kind: "push",
+    run_id: null,
+    started_at: "2026-11-24T12:00:00+00:00",
+    elapsed_ms: 0,
+    progress: null,
+    cancelling: false,
+    ...overrides,
+  };
+}
+
+/**
+ * The app's `sync-job` event for a test: mock `onSyncJob` with `listen`, then `send` what the
+ * app would emit.
+ */
+export function syncJobEvents() {
+  const handlers = new Set<(event: SyncJobEvent) => void>();
+  const send = (event: SyncJobEvent) => {
+    for (const handler of handlers) handler(event);
+  };
+  return {
+    listen: (handler: (event: SyncJobEvent) => void): Promise<() => void> => {
+      handlers.add(handler);
+      return Promise.resolve(() => {
+        handlers.delete(handler);
+      });
+    },
+    send,
+    /** Progress of the job `status` describes. */
+    progress: (status: Partial<SyncJobStatus>) => {
+      send({ type: "progress", job: jobStatus(status) });
+    },
+  };
 }

@@ -1,7 +1,7 @@
 // The Sync and History screens' commands (src-tauri/src/commands/sync.rs). A job's progress
-// arrives on a channel made for each call.
+// comes by one route whoever started it: the app's `sync-job` event (`onSyncJob`).
 
-import { Channel, isTauri } from "@tauri-apps/api/core";
+import type { UnlistenFn } from "@tauri-apps/api/event";
 
 import type { ExportedRun } from "../bindings/ExportedRun";
 import type { PreviewSummary } from "../bindings/PreviewSummary";
@@ -10,24 +10,16 @@ import type { RunDetail } from "../bindings/RunDetail";
 import type { RunItemFilter } from "../bindings/RunItemFilter";
 import type { RunItemPage } from "../bindings/RunItemPage";
 import type { SyncDirection } from "../bindings/SyncDirection";
+import type { SyncJobEvent } from "../bindings/SyncJobEvent";
 import type { SyncJobStatus } from "../bindings/SyncJobStatus";
-import type { SyncProgress } from "../bindings/SyncProgress";
-import { call } from "../shared/ipc";
+import { call, listenTo } from "../shared/ipc";
 
-export type OnProgress = (progress: SyncProgress) => void;
-
-/** Calls a job's command with a channel for its progress. */
-function withProgress<T>(command: string, args: Record<string, unknown>, onProgress: OnProgress): Promise<T> {
-  // Outside the app there is no channel to make; `call` says so in words.
-  if (!isTauri()) return call(command, args);
-  const channel = new Channel<SyncProgress>();
-  channel.onmessage = onProgress;
-  return call(command, { ...args, onProgress: channel });
-}
+/** The event the app's sync job reports on (`SYNC_JOB_EVENT` in src-tauri/src/commands/sync.rs). */
+export const SYNC_JOB_EVENT = "sync-job";
 
 /** Reads HubSpot's side and plans a push (of these emails; none: every lead) or a pull. Writes nothing. */
-export function syncPreview(kind: SyncDirection, emails: string[], onProgress: OnProgress): Promise<PreviewSummary> {
-  return withProgress("sync_preview", { kind, emails }, onProgress);
+export function syncPreview(kind: SyncDirection, emails: string[]): Promise<PreviewSummary> {
+  return call("sync_preview", { kind, emails });
 }
 
 export interface UndoChoices {
@@ -38,18 +30,18 @@ export interface UndoChoices {
 }
 
 /** What undoing a live run would put back, as a preview. */
-export function undoPreview(runId: number, choices: UndoChoices, onProgress: OnProgress): Promise<PreviewSummary> {
-  return withProgress("undo_preview", { runId, ...choices }, onProgress);
+export function undoPreview(runId: number, choices: UndoChoices): Promise<PreviewSummary> {
+  return call("undo_preview", { runId, ...choices });
 }
 
 /** A push preview of the leads whose rows failed in push run `runId`. */
-export function retryFailed(runId: number, onProgress: OnProgress): Promise<PreviewSummary> {
-  return withProgress("retry_failed", { runId }, onProgress);
+export function retryFailed(runId: number): Promise<PreviewSummary> {
+  return call("retry_failed", { runId });
 }
 
 /** Runs a preview's plan for real; resolves when the run finishes or stops. */
-export function syncRun(previewRunId: number, onProgress: OnProgress): Promise<Run> {
-  return withProgress("sync_run", { previewRunId }, onProgress);
+export function syncRun(previewRunId: number): Promise<Run> {
+  return call("sync_run", { previewRunId });
 }
 
 /** Stops the running job between batches; resolves to whether one was running. */
@@ -58,8 +50,8 @@ export function syncCancel(): Promise<boolean> {
 }
 
 /** Finishes a live run that stopped early. */
-export function resumeRun(runId: number, onProgress: OnProgress): Promise<Run> {
-  return withProgress("resume_run", { runId }, onProgress);
+export function resumeRun(runId: number): Promise<Run> {
+  return call("resume_run", { runId });
 }
 
 /** Every run, newest first. */
@@ -91,7 +83,12 @@ export function openExportFolder(folder: string): Promise<void> {
   return call("open_export_folder", { folder });
 }
 
-/** What job the app runs now, if any, and how far it is (for a page with no channel to it). */
+/** What job the app runs now, if any, and how far it is (for a page that (re)loaded while it went on). */
 export function syncJobStatus(): Promise<SyncJobStatus | null> {
   return call("sync_job_status");
+}
+
+/** Calls `handler` with each `sync-job` event; resolves to the function that stops it. */
+export function onSyncJob(handler: (event: SyncJobEvent) => void): Promise<UnlistenFn> {
+  return listenTo(SYNC_JOB_EVENT, handler);
 }

@@ -9,9 +9,6 @@ import type { RunKind } from "../bindings/RunKind";
 import type { SyncProgress } from "../bindings/SyncProgress";
 import type { CommandError } from "../shared/commandError";
 
-/** How often a job this page has no channel to is asked about. */
-export const POLL_MS = 1000;
-
 /** Which screen a job belongs to: "sync", or one run's detail on History (`runOrigin`). */
 export type JobOrigin = string;
 
@@ -27,7 +24,8 @@ export function originRun(origin: JobOrigin | null): number | null {
 
 /**
  * Where a job stands: reading for a preview, showing it, running it, or done. `detached`: the
- * job was started before the page (re)loaded, so its progress comes from polling.
+ * job was started before the page (re)loaded, so no command's answer ends it here: the
+ * `sync-job` event's "ended" does.
  */
 export type JobState =
   | { step: "idle" }

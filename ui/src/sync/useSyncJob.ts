@@ -3,10 +3,9 @@ import { useState } from "react";
 import type { PreviewSummary } from "../bindings/PreviewSummary";
 import type { Run } from "../bindings/Run";
 import type { RunKind } from "../bindings/RunKind";
-import type { SyncProgress } from "../bindings/SyncProgress";
 import { CommandError } from "../shared/commandError";
 import { toCommandError } from "../shared/ipc";
-import { resumeRun, syncCancel, syncRun, type OnProgress } from "./ipc";
+import { resumeRun, syncCancel, syncRun } from "./ipc";
 import { IDLE, isBusy, useJobStore, type JobError, type JobOrigin, type JobState, type SharedJob } from "./jobState";
 import { capitalized, jobWords } from "./words";
 
@@ -18,7 +17,7 @@ export interface SyncJob {
   /** What happened to a job this screen did not start (cancelled from a refusal). */
   note: string | null;
   /** Starts a preview (a sync's, an undo's, a retry's); any earlier result is put away. */
-  preview: (kind: RunKind, start: (onProgress: OnProgress) => Promise<PreviewSummary>) => void;
+  preview: (kind: RunKind, start: () => Promise<PreviewSummary>) => void;
   /** Opens or closes the confirmation of the previewed run. */
   confirm: (open: boolean) => void;
   /** Runs the previewed plan for real (after the confirmation). */
@@ -31,9 +30,9 @@ export interface SyncJob {
 
 /**
  * The app's preview → confirm → run → result job as the screen `origin` sees it. The job lives
- * in the `SyncJobProvider`, so it outlives the screen: its progress and result are there when
- * the screen opens again. Another screen's job shows here as idle; starting one while it runs
- * is refused with a way to cancel it.
+ * in the `SyncJobProvider`, which hears its progress, so it outlives the screen: its progress
+ * and result are there when the screen opens again. Another screen's job shows here as idle;
+ * starting one while it runs is refused with a way to cancel it.
  */
 export function useSyncJob(origin: JobOrigin): SyncJob {
   const { job: shared, update } = useJobStore();
@@ -72,11 +71,9 @@ export function useSyncJob(origin: JobOrigin): SyncJob {
     return true;
   }
 
-  function preview(kind: RunKind, start: (onProgress: OnProgress) => Promise<PreviewSummary>) {
+  function preview(kind: RunKind, start: () => Promise<PreviewSummary>) {
     if (!begin({ step: "previewing", kind, progress: null, cancelling: false, detached: false })) return;
-    start((progress) => {
-      updateMine((j) => (j.state.step === "previewing" ? { ...j, state: { ...j.state, progress } } : j));
-    }).then(
+    start().then(
       (summary) => {
         updateMine((j) => ({ ...j, state: { step: "previewed", summary, confirming: false } }));
       },
@@ -92,13 +89,10 @@ export function useSyncJob(origin: JobOrigin): SyncJob {
     );
   }
 
-  function onProgress(progress: SyncProgress) {
-    updateMine((j) => (j.state.step === "running" ? { ...j, state: { ...j.state, progress } } : j));
-  }
-
-  function follow(job: Promise<Run>, kind: RunKind, summary: PreviewSummary | null, title: string) {
+  // The command is called only once the job is this screen's: a refused start sends nothing.
+  function follow(start: () => Promise<Run>, kind: RunKind, summary: PreviewSummary | null, title: string) {
     if (!begin({ step: "running", kind, summary, progress: null, cancelling: false, detached: false })) return;
-    job.then(
+    start().then(
       (run) => {
         updateMine((j) => ({ ...j, state: { step: "finished", run, summary } }));
       },
@@ -115,11 +109,11 @@ export function useSyncJob(origin: JobOrigin): SyncJob {
   function run() {
     if (state.step !== "previewed") return;
     const summary = state.summary;
-    follow(syncRun(summary.run_id, onProgress), summary.kind, summary, "The run could not start");
+    follow(() => syncRun(summary.run_id), summary.kind, summary, "The run could not start");
   }
 
   function resume(runId: number, kind: RunKind) {
-    follow(resumeRun(runId, onProgress), kind, null, "The run could not be resumed");
+    follow(() => resumeRun(runId), kind, null, "The run could not be resumed");
   }
 
   function cancel() {
