@@ -58,7 +58,7 @@ fn declared_commands() -> Vec<String> {
 fn typed_command_names() -> Vec<String> {
     let text = read(&shell_dir().join("../ui/src/bindings/CommandName.ts"));
     text.lines()
-        .filter_map(|line| line.trim().strip_prefix("| \"").and_then(|rest| rest.strip_suffix('"')))
+        .filter_map(|line| line.trim().trim_end_matches(';').strip_prefix("| \"")?.strip_suffix('"'))
         .map(str::to_owned)
         .collect()
 }

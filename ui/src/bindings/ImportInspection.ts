@@ -7,7 +7,7 @@ import type { Delimiter } from "./Delimiter";
  */
 export type ImportInspection = { 
 /**
- * Names the staged file in `run_staged`.
+ * Names the staged file when the import runs.
  */
 token: string, file_name: string, delimiter: Delimiter, 
 /**
