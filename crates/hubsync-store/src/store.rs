@@ -14,6 +14,7 @@ use crate::clock::Clock;
 use crate::error::{BUSY_TIMEOUT, StoreError};
 use crate::fields::{Field, FieldType, canonical_email, email_key};
 use crate::import::{ImportOptions, ImportSummary, LeadImport, LeadRow};
+use crate::journal::Journal;
 use crate::migrations::MIGRATIONS;
 
 /// A lead as the store holds it. `values` has every non-empty field but email, keyed by field.
