@@ -260,7 +260,7 @@ impl Journal for Store {
                 continue;
             }
             let values: Vec<(&str, &str)> = row.values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let checked = match crate::store::check_values(&fields, &values) {
+            let checked = match crate::leads::check_values(&fields, &values) {
                 Ok(checked) => checked,
                 Err(e) => {
                     fail(row.seq, e)?;
@@ -270,7 +270,7 @@ impl Journal for Store {
             let existing = match row.lead_id {
                 Some(id) => Some(id),
                 None => tx
-                    .prepare_cached(crate::store::FIND_LEAD_BY_EMAIL_KEY)?
+                    .prepare_cached(crate::leads::FIND_LEAD_BY_EMAIL_KEY)?
                     .query_row([crate::fields::email_key(&row.email)], |r| r.get(0))
                     .optional()?,
             };
@@ -287,12 +287,12 @@ impl Journal for Store {
                             continue;
                         }
                     };
-                    tx.prepare_cached(crate::store::INSERT_LEAD)?.execute(params![email, key, now])?;
+                    tx.prepare_cached(crate::leads::INSERT_LEAD)?.execute(params![email, key, now])?;
                     (tx.last_insert_rowid(), ItemOutcome::Created)
                 }
             };
-            crate::store::write_values(&tx, lead_id, &checked)?;
-            crate::store::write_search_text(&tx, lead_id)?;
+            crate::leads::write_values(&tx, lead_id, &checked)?;
+            crate::leads::write_search_text(&tx, lead_id)?;
             let note = link_lead(&tx, portal, lead_id, &row.contact_id)?;
             tx.prepare_cached(
                 "UPDATE sync_run_items SET outcome = ?3, lead_id = ?4,
@@ -431,7 +431,7 @@ pub(crate) fn run_portal(tx: &rusqlite::Transaction<'_>, run_id: i64) -> Result<
         tx.query_row("SELECT portal_id FROM sync_runs WHERE id = ?1", [run_id], |r| r.get(0)).optional()?;
     match portal {
         Some(Some(portal)) => Ok(portal),
-        Some(None) => crate::store::active_profile(tx),
+        Some(None) => crate::portals::active_profile(tx),
         None => Err(StoreError::RunNotFound(run_id)),
     }
 }
@@ -444,13 +444,13 @@ pub(crate) fn link_lead(
     lead_id: i64,
     contact: &str,
 ) -> Result<Option<String>> {
-    if let Some(other) = crate::store::linked_lead(tx, portal, contact, lead_id)? {
+    if let Some(other) = crate::leads::linked_lead(tx, portal, contact, lead_id)? {
         return Ok(Some(format!("contact {contact} is linked to lead {other}, so this lead was not linked to it")));
     }
     if tx.prepare_cached("SELECT 1 FROM leads WHERE id = ?1")?.query_row([lead_id], |_| Ok(())).optional()?.is_none() {
         return Ok(None);
     }
-    crate::store::set_link(tx, portal, lead_id, contact)?;
+    crate::leads::set_link(tx, portal, lead_id, contact)?;
     Ok(None)
 }
 
