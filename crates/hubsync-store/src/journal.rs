@@ -1,8 +1,8 @@
-//! The journal the sync engine keeps while it plans and writes a run. A plan is journaled page by
-//! page as it is made (`PlanJournal`, `plans.rs`); a live run's rows are in the store before
-//! anything is sent, each batch is marked sent before it goes out, and each outcome lands in the
-//! same transaction as the lead's link to its contact, under the run's lease (`Journal`), so a
-//! run cut off at any moment resumes from exactly what is left.
+//! The journal the sync engine keeps while it plans and writes a run. A plan is journaled page
+//! by page as it is made (`PlanJournal`, `journal/plans.rs`); a live run's rows are in the store
+//! before anything is sent, each batch is marked sent before it goes out, and each outcome lands
+//! in the same transaction as the lead's link to its contact, under the run's lease (`Journal`),
+//! so a run cut off at any moment resumes from exactly what is left.
 //!
 //! Both are traits implemented for `Store`, so their operations can be called only where one is
 //! imported. Only the sync engine (`hubsync-sync`) imports them: it keeps the journal's order,
