@@ -9,8 +9,11 @@ use serde_json::Value;
 use crate::Result;
 use crate::error::StoreError;
 use crate::fields::FieldType;
+use crate::fields::default_label;
+use crate::mapping::{Mapping, PushRules};
 use crate::mapping_file::check_fields_and_rows;
-use crate::store::{Mapping, PushRules, Store, active_profile, default_label, stamp};
+use crate::portals::active_profile;
+use crate::store::{Store, stamp};
 
 /// The file's format version; a newer file is refused with a message.
 pub const CONFIG_VERSION: u32 = 1;

@@ -11,7 +11,10 @@ use ts_rs::TS;
 use crate::Result;
 use crate::config::{CustomField, MAX_CUSTOM_FIELDS, insert_custom_fields, replace_mappings};
 use crate::error::StoreError;
-use crate::store::{Mapping, Store, WriteRule, active_profile, check_field_definition, stamp, valid_property_name};
+use crate::fields::check_field_definition;
+use crate::mapping::{Mapping, WriteRule, valid_property_name};
+use crate::portals::active_profile;
+use crate::store::{Store, stamp};
 
 /// What the file says it is, so another JSON file is told apart from a mapping file.
 pub const MAPPING_FILE_FORMAT: &str = "hubsync-mapping";
