@@ -114,6 +114,19 @@ describe("LeadTable", () => {
     expect(ipc.leadsPage).not.toHaveBeenCalledWith(expect.objectContaining({ offset: 0 }));
   });
 
+  it("reads the first page again after a reload of an empty table, and shows the leads an import added", async () => {
+    vi.mocked(ipc.leadsPage).mockImplementation(pagesOf(0));
+    const { rerender } = render(<Table />);
+    await waitFor(() => {
+      expect(ipc.leadsPage).toHaveBeenCalledTimes(1);
+    });
+    expect(screen.queryAllByTestId("lead-row")).toHaveLength(0);
+    vi.mocked(ipc.leadsPage).mockImplementation(pagesOf(3));
+    rerender(<Table reloadKey={1} />);
+    expect(await screen.findByText("lead1@example.com")).toBeTruthy();
+    expect(screen.getAllByTestId("lead-row")).toHaveLength(3);
+  });
+
   it("reads the rows in view again when another process changed the store", async () => {
     const { rerender } = render(
       <StoreChangesContext.Provider value={0}>

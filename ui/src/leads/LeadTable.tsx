@@ -166,7 +166,11 @@ export function LeadTable({ fields, search, filters, sort, onSort, reloadKey, se
       fetchPage(queryKey, Math.floor(first / PAGE_SIZE));
       return;
     }
-    for (let page = Math.floor(first / PAGE_SIZE); page <= Math.floor((last - 1) / PAGE_SIZE); page += 1) {
+    // At least the page where the table is: a reload that keeps an empty view's rows (no lead
+    // yet) must still read whether there are some now.
+    const firstPage = Math.floor(first / PAGE_SIZE);
+    const lastPage = Math.max(firstPage, Math.floor((last - 1) / PAGE_SIZE));
+    for (let page = firstPage; page <= lastPage; page += 1) {
       fetchPage(queryKey, page);
     }
   }, [queryKey, first, last, shown.total, fetchPage]);
