@@ -304,7 +304,7 @@ pub(crate) async fn write(
     let resent = store.sent_pending(run_id)?;
     let mut done = 0;
     let mut stop: Option<Stopped> = None;
-    progress(Progress { phase: Phase::Writing, done, total });
+    progress(Progress { run_id, phase: Phase::Writing, done, total });
     'steps: for step in store.pending_steps(run_id)? {
         // A later step builds on the earlier one for the same contact: where that failed, so does this.
         let failed_before: HashSet<String> =
@@ -338,7 +338,7 @@ pub(crate) async fn write(
             if !unwritable.is_empty() {
                 store.record_outcomes(run_id, &unwritable, calls(client))?;
                 done += unwritable.len() as u64;
-                progress(Progress { phase: Phase::Writing, done, total });
+                progress(Progress { run_id, phase: Phase::Writing, done, total });
             }
             stop = write_batches(
                 store,
@@ -350,7 +350,7 @@ pub(crate) async fn write(
                 cancel,
                 &mut |landed| {
                     done += landed;
-                    progress(Progress { phase: Phase::Writing, done, total });
+                    progress(Progress { run_id, phase: Phase::Writing, done, total });
                 },
                 &calls,
             )

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::error::SyncError;
 
@@ -42,20 +43,27 @@ impl Cancel {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+// What a running sync is doing; the app's pages get it as `SyncPhase`. No doc comment here:
+// ts-rs would put it in ui/src/bindings/SyncPhase.ts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "kebab-case")]
+#[ts(export, rename = "SyncPhase")]
 pub enum Phase {
-    /// Reading HubSpot's contacts for the plan.
+    /// Reading HubSpot's side for a plan.
     Reading,
-    /// Writing a live run's batches.
+    /// Writing a live run's batches to HubSpot.
     Writing,
-    /// Applying a live pull's rows to the lead store.
+    /// Writing a live pull's rows into the lead store.
     Applying,
 }
 
-/// Rows handled so far out of the phase's total.
+/// Rows handled so far out of the phase's total, in run `run_id`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Progress {
+    /// The run the rows belong to: the preview run a preparation journals its plan in, or the
+    /// live run being written or applied (a recorded preview runs as a new live run). Every
+    /// report carries it, so a shell knows which run it started without looking for it.
+    pub run_id: i64,
     pub phase: Phase,
     pub done: u64,
     pub total: u64,

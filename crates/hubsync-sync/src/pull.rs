@@ -321,7 +321,7 @@ async fn journal_pages(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(), SyncError> {
     let mut done = 0;
-    progress(Progress { phase: Phase::Reading, done: 0, total: 0 });
+    progress(Progress { run_id, phase: Phase::Reading, done: 0, total: 0 });
     loop {
         cancel.check()?;
         let Some(contacts) = pages.next(client).await? else { break };
@@ -344,7 +344,7 @@ async fn journal_pages(
             .map(|(i, item)| PlanRow { item: run_item(first + i as i64, item, RunMode::Preview), claim: None });
         store.add_plan_rows(run_id, rows)?;
         done += contacts.len() as u64;
-        progress(Progress { phase: Phase::Reading, done, total: pages.total.unwrap_or(done) });
+        progress(Progress { run_id, phase: Phase::Reading, done, total: pages.total.unwrap_or(done) });
     }
     Ok(())
 }
@@ -519,7 +519,7 @@ fn apply_pending(
     // Skipped and invalid rows have their outcome from the start: only the pending count.
     let total = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?.counts.pending;
     let mut done = 0;
-    progress(Progress { phase: Phase::Applying, done, total });
+    progress(Progress { run_id, phase: Phase::Applying, done, total });
     let mut after = -1;
     let mut stop = None;
     loop {
@@ -542,7 +542,7 @@ fn apply_pending(
             .collect();
         store.apply_pull(run_id, &rows)?;
         done += rows.len() as u64;
-        progress(Progress { phase: Phase::Applying, done, total });
+        progress(Progress { run_id, phase: Phase::Applying, done, total });
     }
     store.finish_run(run_id, stop.as_deref(), api_calls)?;
     Ok(store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?)

@@ -175,7 +175,7 @@ async fn plan_selection(
     let mut by_id_pending: Vec<Placed> = Vec::new();
     let mut plan_time = Duration::ZERO;
     let mut done = 0;
-    progress(Progress { phase: Phase::Reading, done, total });
+    progress(Progress { run_id, phase: Phase::Reading, done, total });
     loop {
         cancel.check()?;
         let page = selection.next_page(store)?;
@@ -207,7 +207,7 @@ async fn plan_selection(
             context.plan_into(store, run_id, leads, &found)?;
             plan_time += planning.elapsed();
         }
-        progress(Progress { phase: Phase::Reading, done, total });
+        progress(Progress { run_id, phase: Phase::Reading, done, total });
         if last {
             break;
         }

@@ -211,7 +211,7 @@ async fn plan_pages(
     }
     let mut journal = UndoJournal { plan_id, tally: Tally::default(), next_seq: 0, next_later: LATER_ROWS };
     let (mut chunk, mut reads, mut done) = (Vec::new(), 0, 0);
-    progress(Progress { phase: Phase::Reading, done, total });
+    progress(Progress { run_id: plan_id, phase: Phase::Reading, done, total });
     let mut after = -1;
     loop {
         cancel.check()?;
@@ -238,7 +238,7 @@ async fn plan_pages(
             if reads == context.paging.page {
                 journal.plan(store, client, context, std::mem::take(&mut chunk), cancel).await?;
                 reads = 0;
-                progress(Progress { phase: Phase::Reading, done: done.min(total), total });
+                progress(Progress { run_id: plan_id, phase: Phase::Reading, done: done.min(total), total });
             }
         }
         if last {
@@ -246,7 +246,7 @@ async fn plan_pages(
         }
     }
     journal.plan(store, client, context, chunk, cancel).await?;
-    progress(Progress { phase: Phase::Reading, done: total, total });
+    progress(Progress { run_id: plan_id, phase: Phase::Reading, done: total, total });
     store.move_rows(plan_id, LATER_ROWS, journal.next_seq)?;
     Ok(journal.tally)
 }

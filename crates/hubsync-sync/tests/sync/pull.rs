@@ -332,10 +332,17 @@ async fn a_live_pull_cancelled_after_its_first_chunk_resumes_to_the_same_store_a
     let client = portal.client(fast());
     let mut whole = store_for(&portal);
     let prepared = prepare_pull(&mut whole, &client, &Cancel::default(), &mut quiet).await.unwrap();
+    let plan = prepared.run_id;
     let mut applied = Vec::new();
-    let run =
-        run_pull(&mut whole, prepared, &Cancel::default(), &mut |p| applied.push((p.phase, p.done, p.total))).unwrap();
+    let mut runs = Vec::new();
+    let run = run_pull(&mut whole, prepared, &Cancel::default(), &mut |p| {
+        applied.push((p.phase, p.done, p.total));
+        runs.push(p.run_id);
+    })
+    .unwrap();
     assert_eq!(run.status, RunStatus::Completed);
+    assert_eq!(run.id, plan, "a plan never recorded as a preview becomes the live run itself");
+    assert!(runs.iter().all(|&id| id == run.id), "every report names the live run: {runs:?}");
     let total = run.counts.created;
     use hubsync_sync::Phase::Applying;
     assert_eq!(

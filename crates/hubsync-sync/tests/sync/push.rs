@@ -431,6 +431,44 @@ async fn a_cancelled_run_leaves_the_rest_pending_and_resumes_without_duplicates(
     assert_eq!(portal.contacts().await.len(), 300);
 }
 
+/// Every progress report names its run: the plan's while preparing, the live run's while
+/// writing (a recorded preview runs as a run of its own), the resumed run's on a resume.
+#[tokio::test]
+async fn each_progress_report_names_the_run_it_belongs_to() {
+    let (portal, mut store) = half_known(150).await;
+    let client = portal.client(fast());
+    let mut planned = Vec::new();
+    let prepared =
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut |p| planned.push(p.run_id))
+            .await
+            .unwrap();
+    let preview = record_preview(&mut store, &prepared).unwrap();
+    assert!(!planned.is_empty() && planned.iter().all(|&id| id == preview), "{planned:?} of preview {preview}");
+
+    let cancel = Cancel::default();
+    let one_at_a_time = PushOptions { concurrency: 1, ..PushOptions::default() };
+    let mut written = Vec::new();
+    let run = run_push(&mut store, &client, prepared, &one_at_a_time, &cancel, &mut |p| {
+        written.push(p.run_id);
+        if p.done >= 100 {
+            cancel.cancel();
+        }
+    })
+    .await
+    .unwrap();
+    assert_ne!(run.id, preview, "the preview stays in the history; the live run is another run");
+    assert!(!written.is_empty() && written.iter().all(|&id| id == run.id), "{written:?} of run {}", run.id);
+
+    let mut resumed = Vec::new();
+    let run = resume_push(&mut store, &client, run.id, None, &one_at_a_time, &Cancel::default(), &mut |p| {
+        resumed.push(p.run_id)
+    })
+    .await
+    .unwrap();
+    assert_eq!(run.status, RunStatus::Completed);
+    assert!(!resumed.is_empty() && resumed.iter().all(|&id| id == run.id), "{resumed:?} of run {}", run.id);
+}
+
 #[tokio::test]
 async fn creates_whose_replies_were_lost_are_recorded_as_created_when_the_run_resumes() {
     let (portal, mut store) = half_known(50).await;

@@ -151,7 +151,7 @@ mod tests {
     use super::*;
 
     fn writing(done: u64) -> Progress {
-        Progress { phase: Phase::Writing, done, total: 1000 }
+        Progress { run_id: 1, phase: Phase::Writing, done, total: 1000 }
     }
 
     #[test]
@@ -159,8 +159,8 @@ mod tests {
         let mut sent = Vec::new();
         let start = Instant::now();
         let mut reporter = Reporter::new(|p| sent.push(p), start, None);
-        reporter.core(Progress { phase: Phase::Reading, done: 0, total: 10 }, start);
-        reporter.core(Progress { phase: Phase::Reading, done: 10, total: 10 }, start);
+        reporter.core(Progress { run_id: 1, phase: Phase::Reading, done: 0, total: 10 }, start);
+        reporter.core(Progress { run_id: 1, phase: Phase::Reading, done: 10, total: 10 }, start);
         reporter.core(writing(100), start + Duration::from_millis(10));
         reporter.core(writing(200), start + Duration::from_millis(50));
         reporter.core(writing(250), start + Duration::from_millis(109));
