@@ -102,8 +102,7 @@ pub enum SecretStoreError {
     /// logon session. The message says what was tried and how to get one or opt out.
     #[error(
         "no usable OS keychain: Hubsync tried {tried} ({reason}). {advice} Or opt into keeping secrets \
-         in a file only you can read: `--insecure-file-store` on the command line, or the desktop \
-         app's setting to keep secrets in a file.",
+         in a file only you can read.",
         advice = KEYCHAIN_ADVICE
     )]
     KeychainUnavailable { tried: &'static str, reason: String },

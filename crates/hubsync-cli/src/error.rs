@@ -3,6 +3,7 @@
 //! `CliError::from_anyhow` finds the typed error in the chain for the code and keeps the whole
 //! chain as the message.
 
+use hubsync_auth::keychain::SecretStoreError;
 use hubsync_auth::portals::ConnectError;
 use hubsync_hubspot::{ClientError, describe_scopes};
 use hubsync_store::{RowError, StoreError};
@@ -120,6 +121,16 @@ impl From<&StoreError> for CliError {
         match e {
             StoreError::InvalidRows(rows) => CliError { rows: rows.clone(), ..error },
             StoreError::UnknownField(_) => error.with_hint("`hubsync fields list` shows the fields"),
+            StoreError::RunNotFound(_) => error.with_hint("`hubsync runs list` shows the runs"),
+            StoreError::PortalNotFound(_) => error.with_hint("`hubsync portals list` shows the portals"),
+            StoreError::InvalidField(_) => {
+                error.with_hint("a choice field takes its options as `--options a,b,c`; other types take none")
+            }
+            StoreError::InvalidConfig(_) => error.with_hint("`hubsync config export FILE` writes a configuration file"),
+            StoreError::InvalidMappingFile(_) => error.with_hint(
+                "`hubsync mapping export FILE` writes a mapping file; a whole configuration imports with \
+                 `hubsync config import FILE`",
+            ),
             StoreError::TooNew { .. } => error.with_hint("update Hubsync, or pass --db to use another store"),
             _ => error,
         }
@@ -242,6 +253,9 @@ impl From<&ConnectError> for CliError {
                 "create a HubSpot app as the README's \"Connect with OAuth\" explains, then run \
                  `hubsync connect --oauth --client-id ID --client-secret -` and paste its secret",
             ),
+            ConnectError::Secret(SecretStoreError::KeychainUnavailable { .. }) => {
+                error.with_hint("connect with `--insecure-file-store` to keep the secrets in a file only you can read")
+            }
             ConnectError::ClientSecretMissing(client_id) => {
                 error.with_hint(format!("add `--client-secret -` and paste it (app {client_id}, Auth tab in HubSpot)"))
             }

@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use hubsync_store::journal::Journal;
 use hubsync_store::{
     FieldChange, ItemOutcome, NewRun, RunAction, RunItem, RunItemFilter, RunKind, RunMode, Store, SystemClock,
 };

@@ -9,8 +9,11 @@ use serde_json::Value;
 use crate::Result;
 use crate::error::StoreError;
 use crate::fields::FieldType;
+use crate::fields::default_label;
+use crate::mapping::{Mapping, PushRules};
 use crate::mapping_file::check_fields_and_rows;
-use crate::store::{Mapping, PushRules, Store, active_profile, default_label, stamp};
+use crate::portals::active_profile;
+use crate::store::{Store, stamp};
 
 /// The file's format version; a newer file is refused with a message.
 pub const CONFIG_VERSION: u32 = 1;
@@ -42,7 +45,7 @@ impl ConfigFile {
     pub fn parse(text: &str) -> Result<ConfigFile> {
         serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(text)).map_err(|e| {
             StoreError::InvalidConfig(vec![format!(
-                "it is not a Hubsync configuration (line {}, column {}: {e}); choose a file `hubsync config export` wrote",
+                "it is not a Hubsync configuration (line {}, column {}: {e}); choose a file Hubsync exported its configuration to",
                 e.line(),
                 e.column()
             )])

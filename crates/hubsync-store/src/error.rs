@@ -19,7 +19,7 @@ pub enum StoreError {
     LeadNotFound(i64),
     #[error("HubSpot contact {contact_id} is already linked to lead {lead_id}")]
     ContactAlreadyLinked { contact_id: String, lead_id: i64 },
-    #[error("there is no lead field {0:?}; `hubsync fields list` shows the fields")]
+    #[error("there is no lead field {0:?}")]
     UnknownField(String),
     #[error("{field}: {reason}")]
     InvalidValue { field: String, reason: String },
@@ -37,9 +37,9 @@ pub enum StoreError {
     NotMapped(String),
     #[error("creating contacts is only allowed while updating them is on: turn update on, or create off")]
     CreateNeedsUpdate,
-    #[error("no sync run with id {0}; `hubsync runs list` shows the runs")]
+    #[error("no sync run with id {0}")]
     RunNotFound(i64),
-    #[error("no portal {0} is known to this store; `hubsync portals list` shows the portals")]
+    #[error("no portal {0} is known to this store")]
     PortalNotFound(u64),
     #[error("{0}")]
     InvalidPortal(String),

@@ -1,10 +1,15 @@
 //! Lead fields and their types, and the one canonical text form each type stores, so a value
 //! compares equal however it was typed ("5.50" and "5.5", "Yes" and "true").
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
+use crate::Result;
 use crate::error::StoreError;
+use crate::store::{Store, stamp};
 
 /// The longest text value kept; HubSpot's own limit for string properties.
 pub const MAX_TEXT_CHARS: usize = 65_536;
@@ -191,6 +196,104 @@ pub fn canonical_email(raw: &str) -> Result<(String, String), StoreError> {
 /// the address would be accepted today: a store may hold leads from before the rule.
 pub fn email_key(raw: &str) -> String {
     raw.trim().to_lowercase()
+}
+
+impl Store {
+    pub fn fields(&self) -> Result<Vec<Field>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, label, type, options, builtin, position FROM fields ORDER BY position, key")?;
+        let rows = stmt.query_map([], read_field)?;
+        rows.map(|r| r.map_err(StoreError::from)).collect()
+    }
+
+    pub fn field(&self, key: &str) -> Result<Option<Field>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT key, label, type, options, builtin, position FROM fields WHERE key = ?1",
+                [key],
+                read_field,
+            )
+            .optional()?)
+    }
+
+    /// Adds a custom field. Keys are lowercase letters, digits and underscores, starting with a
+    /// letter; choice types need options, other types take none.
+    pub fn add_field(&mut self, key: &str, label: Option<&str>, kind: FieldType, options: &[String]) -> Result<Field> {
+        let options = check_field_definition(key, kind, options)?;
+        let tx = self.conn.transaction()?;
+        if tx.query_row("SELECT 1 FROM fields WHERE key = ?1", [key], |_| Ok(())).optional()?.is_some() {
+            return Err(StoreError::FieldExists(key.to_string()));
+        }
+        let position: i64 = tx.query_row("SELECT COALESCE(MAX(position), 0) + 1 FROM fields", [], |r| r.get(0))?;
+        let label = label.map(str::trim).filter(|l| !l.is_empty()).map_or_else(|| default_label(key), String::from);
+        tx.execute(
+            "INSERT INTO fields (key, label, type, options, builtin, position, created_at) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)",
+            params![key, label, kind.as_str(), serde_json::to_string(&options).expect("strings"), position, stamp(self.clock.now())],
+        )?;
+        tx.commit()?;
+        Ok(Field { key: key.into(), label, kind, options, builtin: false, position })
+    }
+
+    pub(crate) fn field_map(&self) -> Result<BTreeMap<String, Field>> {
+        Ok(self.fields()?.into_iter().map(|f| (f.key.clone(), f)).collect())
+    }
+}
+
+/// A custom field's key and options, checked: keys are lowercase letters, digits and
+/// underscores, starting with a letter; choice types need options, other types take none.
+pub(crate) fn check_field_definition(key: &str, kind: FieldType, options: &[String]) -> Result<Vec<String>> {
+    let valid_key = key.len() <= 64
+        && key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid_key {
+        return Err(StoreError::InvalidField(format!(
+            "{key:?}: a field name is 1 to 64 lowercase letters, digits or underscores, starting with a letter"
+        )));
+    }
+    let options: Vec<String> = options.iter().map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect();
+    if kind.has_options() {
+        if options.is_empty() {
+            return Err(StoreError::InvalidField(format!("a {} field needs options", kind.as_str())));
+        }
+        let mut seen = std::collections::HashSet::with_capacity(options.len());
+        for option in &options {
+            if !seen.insert(option.to_ascii_lowercase()) {
+                return Err(StoreError::InvalidField(format!("the option {option:?} is listed twice")));
+            }
+            if kind == FieldType::MultipleChoice && option.contains(';') {
+                return Err(StoreError::InvalidField(format!(
+                    "the option {option:?} contains ';', which separates the choices of a multiple choice value"
+                )));
+            }
+        }
+    } else if !options.is_empty() {
+        return Err(StoreError::InvalidField(format!("a {} field takes no options", kind.as_str())));
+    }
+    Ok(options)
+}
+
+pub(crate) fn default_label(key: &str) -> String {
+    let spaced = key.replace('_', " ");
+    let mut chars = spaced.chars();
+    chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+}
+
+fn read_field(r: &rusqlite::Row<'_>) -> rusqlite::Result<Field> {
+    let kind: String = r.get(2)?;
+    let options: String = r.get(3)?;
+    let conversion = |e: Box<dyn std::error::Error + Send + Sync>| {
+        rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, e)
+    };
+    Ok(Field {
+        key: r.get(0)?,
+        label: r.get(1)?,
+        kind: FieldType::parse(&kind).ok_or_else(|| conversion(format!("field type {kind:?}").into()))?,
+        options: serde_json::from_str(&options).map_err(|e| conversion(Box::new(e)))?,
+        builtin: r.get(4)?,
+        position: r.get(5)?,
+    })
 }
 
 #[cfg(test)]

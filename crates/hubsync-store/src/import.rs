@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::Result;
 use crate::error::{RowError, StoreError};
 use crate::fields::{Field, canonical_email};
-use crate::store::{CLEAR_VALUE, FIND_LEAD_BY_EMAIL_KEY, INSERT_LEAD, SET_VALUE, check_values, write_search_text};
+use crate::leads::{CLEAR_VALUE, FIND_LEAD_BY_EMAIL_KEY, INSERT_LEAD, SET_VALUE, check_values, write_search_text};
 
 /// One lead of a bulk import: its email and raw values by field.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,7 +1,17 @@
-//! The journal of a live run: its rows are in the store before anything is sent, each batch is
-//! marked sent before it goes out, and each outcome lands in the same transaction as the lead's
-//! link to its contact, under the run's lease, so a run cut off at any moment resumes from
-//! exactly what is left.
+//! The journal the sync engine keeps while it plans and writes a run. A plan is journaled page
+//! by page as it is made (`PlanJournal`, `journal/plans.rs`); a live run's rows are in the store
+//! before anything is sent, each batch is marked sent before it goes out, and each outcome lands
+//! in the same transaction as the lead's link to its contact, under the run's lease (`Journal`),
+//! so a run cut off at any moment resumes from exactly what is left.
+//!
+//! Both are traits implemented for `Store`, so their operations can be called only where one is
+//! imported. Only the sync engine (`hubsync-sync`) imports them: it keeps the journal's order,
+//! which a single call out of place would break (a row sent before it was marked, a lease given
+//! back mid-run). The shells and the app layer write runs through `hubsync_sync`'s use cases and
+//! read them through `Store` (`runs.rs`, `run_items.rs`); `tests/store/journal_access.rs` fails
+//! when any other crate imports this module.
+
+mod plans;
 
 use std::borrow::Borrow;
 
@@ -13,6 +23,8 @@ use crate::leases;
 use crate::run_items::insert_item;
 use crate::runs::{ItemOutcome, NewRun, Run, RunItem, RunMode, RunStatus, corrupt};
 use crate::store::{Store, stamp};
+
+pub use plans::{ContestedRow, PlanJournal, PlanRow};
 
 /// One row of a live pull to apply: the lead it updates (or `None` for a new lead), the
 /// contact's email and id, and the lead values it sets (canonical for their fields).
@@ -34,12 +46,80 @@ pub struct ItemResult {
     pub error: Option<String>,
 }
 
-impl Store {
+/// A live run's journal: recording a run, its sends and outcomes under its lease, reading what is
+/// left to write, ending and reopening it. Only the sync engine imports it (see the module docs).
+pub trait Journal {
     /// Records a run and all its rows in one transaction; returns the run's id. A live run's
     /// rows to write have no outcome yet: they are the journal `pending_items_at_step` reads
     /// back. The rows are written as they come. A sync's plans are journaled page by page as
     /// they are made instead (`start_plan`); this records a run whole, as tests and benches do.
-    pub fn create_run<I>(&mut self, run: &NewRun, items: I) -> Result<i64>
+    fn create_run<I>(&mut self, run: &NewRun, items: I) -> Result<i64>
+    where
+        I: IntoIterator,
+        I::Item: Borrow<RunItem>;
+
+    /// Records what became of some pending rows and links each written lead to its contact, in
+    /// one transaction, under the run's lease (`LeaseLost` when this connection does not hold
+    /// it). A contact already linked to another lead is not relinked; the row says so in its
+    /// notes. A row that has its outcome already keeps it: outcomes never go back (a row recorded
+    /// `created` stays `created`, whatever a later reply says).
+    fn record_outcomes(&mut self, run_id: i64, results: &[ItemResult], api_calls: u64) -> Result<()>;
+
+    /// Applies pulled rows to the leads and records their outcomes, in one transaction: a row
+    /// with a lead updates it, one without adds a lead (or, if a lead with that email appeared
+    /// since the plan, updates it); each lead is linked to its contact unless another lead holds
+    /// it. Values are checked again, so a row the field types refuse fails alone.
+    fn apply_pull(&mut self, run_id: i64, rows: &[PulledLead]) -> Result<()>;
+
+    /// Ends a live run: `Completed` when no row is pending, else `Interrupted` with the reason,
+    /// and gives its lease back. A run with rows pending is ended only by its lease's holder.
+    fn finish_run(&mut self, run_id: i64, stop_reason: Option<&str>, api_calls: u64) -> Result<RunStatus>;
+
+    /// Checks that this connection still holds run `run_id`'s lease, and renews it: what a
+    /// writer does before it sends anything. `LeaseLost` once another process took it over.
+    fn check_lease(&mut self, run_id: i64) -> Result<()>;
+
+    /// Gives back the lease this connection holds, if any, leaving its run as it is (a run that
+    /// stopped on an error: it resumes later). Safe to call on every way out of a run. Returns
+    /// whether no lease is left behind (a row it could not delete is taken over once this
+    /// connection's lock is free).
+    fn release_lease(&mut self) -> bool;
+
+    /// Refuses run `run`'s writes when its portal is reached at another address than the run was
+    /// made against: that may be another HubSpot account. The built-in sandbox portal moves to a
+    /// new port every time the app starts and is the same portal wherever it listens.
+    fn check_run_address(&self, run: &Run) -> Result<()>;
+
+    /// Marks a resumable run as running again and takes its lease: refused with `RunInProgress`
+    /// while another process writes it (or another run of its portal), taken over when the
+    /// process that wrote it has ended.
+    fn reopen_run(&mut self, run_id: i64) -> Result<Run>;
+
+    /// Journals that these rows' batch is about to be sent, so that a later session knows a
+    /// pending row may have landed already.
+    fn mark_sent(&mut self, run_id: i64, seqs: &[i64]) -> Result<()>;
+
+    /// The pending rows of a run that an earlier session sent without recording a reply.
+    fn sent_pending(&self, run_id: i64) -> Result<std::collections::HashSet<i64>>;
+
+    /// Up to `limit` pending rows after row `after_seq`, in order: for working through a big
+    /// run a page at a time.
+    fn pending_items_page(&self, run_id: i64, after_seq: i64, limit: usize) -> Result<Vec<RunItem>>;
+
+    /// The steps that still have rows to write in a live run, in order.
+    fn pending_steps(&self, run_id: i64) -> Result<Vec<u32>>;
+
+    /// Up to `limit` pending rows of one step after row `after_seq`, in order: a live run's
+    /// writes, a page at a time.
+    fn pending_items_at_step(&self, run_id: i64, step: u32, after_seq: i64, limit: usize) -> Result<Vec<RunItem>>;
+
+    /// The contacts whose row at `step` failed: a later step for the same contact must not go on
+    /// as if it had landed.
+    fn failed_contacts(&self, run_id: i64, step: u32) -> Result<std::collections::HashSet<String>>;
+}
+
+impl Journal for Store {
+    fn create_run<I>(&mut self, run: &NewRun, items: I) -> Result<i64>
     where
         I: IntoIterator,
         I::Item: Borrow<RunItem>,
@@ -99,12 +179,7 @@ impl Store {
         Ok(run_id)
     }
 
-    /// Records what became of some pending rows and links each written lead to its contact, in
-    /// one transaction, under the run's lease (`LeaseLost` when this connection does not hold
-    /// it). A contact already linked to another lead is not relinked; the row says so in its
-    /// notes. A row that has its outcome already keeps it: outcomes never go back (a row recorded
-    /// `created` stays `created`, whatever a later reply says).
-    pub fn record_outcomes(&mut self, run_id: i64, results: &[ItemResult], api_calls: u64) -> Result<()> {
+    fn record_outcomes(&mut self, run_id: i64, results: &[ItemResult], api_calls: u64) -> Result<()> {
         let tx = self.conn.transaction()?;
         leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
         let portal = run_portal(&tx, run_id)?;
@@ -160,11 +235,7 @@ impl Store {
         Ok(())
     }
 
-    /// Applies pulled rows to the leads and records their outcomes, in one transaction: a row
-    /// with a lead updates it, one without adds a lead (or, if a lead with that email appeared
-    /// since the plan, updates it); each lead is linked to its contact unless another lead holds
-    /// it. Values are checked again, so a row the field types refuse fails alone.
-    pub fn apply_pull(&mut self, run_id: i64, rows: &[PulledLead]) -> Result<()> {
+    fn apply_pull(&mut self, run_id: i64, rows: &[PulledLead]) -> Result<()> {
         let fields: std::collections::BTreeMap<String, crate::Field> =
             self.fields()?.into_iter().map(|f| (f.key.clone(), f)).collect();
         let now = stamp(self.clock.now());
@@ -189,7 +260,7 @@ impl Store {
                 continue;
             }
             let values: Vec<(&str, &str)> = row.values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let checked = match crate::store::check_values(&fields, &values) {
+            let checked = match crate::leads::check_values(&fields, &values) {
                 Ok(checked) => checked,
                 Err(e) => {
                     fail(row.seq, e)?;
@@ -199,7 +270,7 @@ impl Store {
             let existing = match row.lead_id {
                 Some(id) => Some(id),
                 None => tx
-                    .prepare_cached(crate::store::FIND_LEAD_BY_EMAIL_KEY)?
+                    .prepare_cached(crate::leads::FIND_LEAD_BY_EMAIL_KEY)?
                     .query_row([crate::fields::email_key(&row.email)], |r| r.get(0))
                     .optional()?,
             };
@@ -216,12 +287,12 @@ impl Store {
                             continue;
                         }
                     };
-                    tx.prepare_cached(crate::store::INSERT_LEAD)?.execute(params![email, key, now])?;
+                    tx.prepare_cached(crate::leads::INSERT_LEAD)?.execute(params![email, key, now])?;
                     (tx.last_insert_rowid(), ItemOutcome::Created)
                 }
             };
-            crate::store::write_values(&tx, lead_id, &checked)?;
-            crate::store::write_search_text(&tx, lead_id)?;
+            crate::leads::write_values(&tx, lead_id, &checked)?;
+            crate::leads::write_search_text(&tx, lead_id)?;
             let note = link_lead(&tx, portal, lead_id, &row.contact_id)?;
             tx.prepare_cached(
                 "UPDATE sync_run_items SET outcome = ?3, lead_id = ?4,
@@ -234,9 +305,7 @@ impl Store {
         Ok(())
     }
 
-    /// Ends a live run: `Completed` when no row is pending, else `Interrupted` with the reason,
-    /// and gives its lease back. A run with rows pending is ended only by its lease's holder.
-    pub fn finish_run(&mut self, run_id: i64, stop_reason: Option<&str>, api_calls: u64) -> Result<RunStatus> {
+    fn finish_run(&mut self, run_id: i64, stop_reason: Option<&str>, api_calls: u64) -> Result<RunStatus> {
         let tx = self.conn.transaction()?;
         let pending: i64 =
             tx.query_row("SELECT COUNT(*) FROM sync_run_items WHERE run_id = ?1 AND outcome IS NULL", [run_id], |r| {
@@ -270,20 +339,14 @@ impl Store {
         Ok(status)
     }
 
-    /// Checks that this connection still holds run `run_id`'s lease, and renews it: what a
-    /// writer does before it sends anything. `LeaseLost` once another process took it over.
-    pub fn check_lease(&mut self, run_id: i64) -> Result<()> {
+    fn check_lease(&mut self, run_id: i64) -> Result<()> {
         let tx = self.conn.transaction()?;
         leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Gives back the lease this connection holds, if any, leaving its run as it is (a run that
-    /// stopped on an error: it resumes later). Safe to call on every way out of a run. Returns
-    /// whether no lease is left behind (a row it could not delete is taken over once this
-    /// connection's lock is free).
-    pub fn release_lease(&mut self) -> bool {
+    fn release_lease(&mut self) -> bool {
         let Some(held) = self.lease.take() else { return true };
         match leases::end(&self.conn, &held) {
             Ok(()) => true,
@@ -294,17 +357,11 @@ impl Store {
         }
     }
 
-    /// Refuses run `run`'s writes when its portal is reached at another address than the run was
-    /// made against: that may be another HubSpot account. The built-in sandbox portal moves to a
-    /// new port every time the app starts and is the same portal wherever it listens.
-    pub fn check_run_address(&self, run: &Run) -> Result<()> {
+    fn check_run_address(&self, run: &Run) -> Result<()> {
         check_address(&self.conn, run.id, run.portal_id, run.base_url.as_deref())
     }
 
-    /// Marks a resumable run as running again and takes its lease: refused with `RunInProgress`
-    /// while another process writes it (or another run of its portal), taken over when the
-    /// process that wrote it has ended.
-    pub fn reopen_run(&mut self, run_id: i64) -> Result<Run> {
+    fn reopen_run(&mut self, run_id: i64) -> Result<Run> {
         let run = self.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;
         if !run.is_resumable() {
             return Err(StoreError::RunNotResumable { run_id, why: resumable_why(&run) });
@@ -323,9 +380,7 @@ impl Store {
         self.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))
     }
 
-    /// Journals that these rows' batch is about to be sent, so that a later session knows a
-    /// pending row may have landed already.
-    pub fn mark_sent(&mut self, run_id: i64, seqs: &[i64]) -> Result<()> {
+    fn mark_sent(&mut self, run_id: i64, seqs: &[i64]) -> Result<()> {
         let tx = self.conn.transaction()?;
         leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
         {
@@ -338,22 +393,18 @@ impl Store {
         Ok(())
     }
 
-    /// The pending rows of a run that an earlier session sent without recording a reply.
-    pub fn sent_pending(&self, run_id: i64) -> Result<std::collections::HashSet<i64>> {
+    fn sent_pending(&self, run_id: i64) -> Result<std::collections::HashSet<i64>> {
         let mut stmt =
             self.conn.prepare("SELECT seq FROM sync_run_items WHERE run_id = ?1 AND outcome IS NULL AND sent = 1")?;
         let seqs = stmt.query_map([run_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         Ok(seqs)
     }
 
-    /// Up to `limit` pending rows after row `after_seq`, in order: for working through a big
-    /// run a page at a time.
-    pub fn pending_items_page(&self, run_id: i64, after_seq: i64, limit: usize) -> Result<Vec<RunItem>> {
+    fn pending_items_page(&self, run_id: i64, after_seq: i64, limit: usize) -> Result<Vec<RunItem>> {
         self.items_where(run_id, "AND outcome IS NULL", None, after_seq, i64::try_from(limit).unwrap_or(i64::MAX))
     }
 
-    /// The steps that still have rows to write in a live run, in order.
-    pub fn pending_steps(&self, run_id: i64) -> Result<Vec<u32>> {
+    fn pending_steps(&self, run_id: i64) -> Result<Vec<u32>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT DISTINCT step FROM sync_run_items WHERE run_id = ?1 AND outcome IS NULL ORDER BY step",
         )?;
@@ -361,26 +412,11 @@ impl Store {
         Ok(steps.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Up to `limit` pending rows of one step after row `after_seq`, in order: a live run's
-    /// writes, a page at a time.
-    pub fn pending_items_at_step(&self, run_id: i64, step: u32, after_seq: i64, limit: usize) -> Result<Vec<RunItem>> {
+    fn pending_items_at_step(&self, run_id: i64, step: u32, after_seq: i64, limit: usize) -> Result<Vec<RunItem>> {
         self.items_where(run_id, "AND outcome IS NULL", Some(step), after_seq, i64::try_from(limit).unwrap_or(i64::MAX))
     }
 
-    /// Up to `limit` rows of one step after row `after_seq`, in order: a run's rows at that step,
-    /// a page at a time.
-    pub fn step_items_page(&self, run_id: i64, step: u32, after_seq: i64, limit: usize) -> Result<Vec<RunItem>> {
-        self.items_where(run_id, "", Some(step), after_seq, i64::try_from(limit).unwrap_or(i64::MAX))
-    }
-
-    /// A run's rows after step 0, in order (an undo's stages set after their clear: few).
-    pub fn later_step_items(&self, run_id: i64) -> Result<Vec<RunItem>> {
-        self.items_where(run_id, "AND step > 0", None, -1, i64::MAX)
-    }
-
-    /// The contacts whose row at `step` failed: a later step for the same contact must not go on
-    /// as if it had landed.
-    pub fn failed_contacts(&self, run_id: i64, step: u32) -> Result<std::collections::HashSet<String>> {
+    fn failed_contacts(&self, run_id: i64, step: u32) -> Result<std::collections::HashSet<String>> {
         let mut stmt = self.conn.prepare(
             "SELECT contact_id FROM sync_run_items WHERE run_id = ?1 AND step = ?2 AND outcome = 'failed' AND contact_id IS NOT NULL",
         )?;
@@ -395,7 +431,7 @@ pub(crate) fn run_portal(tx: &rusqlite::Transaction<'_>, run_id: i64) -> Result<
         tx.query_row("SELECT portal_id FROM sync_runs WHERE id = ?1", [run_id], |r| r.get(0)).optional()?;
     match portal {
         Some(Some(portal)) => Ok(portal),
-        Some(None) => crate::store::active_profile(tx),
+        Some(None) => crate::portals::active_profile(tx),
         None => Err(StoreError::RunNotFound(run_id)),
     }
 }
@@ -408,13 +444,13 @@ pub(crate) fn link_lead(
     lead_id: i64,
     contact: &str,
 ) -> Result<Option<String>> {
-    if let Some(other) = crate::store::linked_lead(tx, portal, contact, lead_id)? {
+    if let Some(other) = crate::leads::linked_lead(tx, portal, contact, lead_id)? {
         return Ok(Some(format!("contact {contact} is linked to lead {other}, so this lead was not linked to it")));
     }
     if tx.prepare_cached("SELECT 1 FROM leads WHERE id = ?1")?.query_row([lead_id], |_| Ok(())).optional()?.is_none() {
         return Ok(None);
     }
-    crate::store::set_link(tx, portal, lead_id, contact)?;
+    crate::leads::set_link(tx, portal, lead_id, contact)?;
     Ok(None)
 }
 

@@ -12,7 +12,8 @@ use ts_rs::TS;
 use crate::Result;
 use crate::error::StoreError;
 use crate::fields::FieldType;
-use crate::store::{LEAD_COLUMNS, Lead, Store, read_lead};
+use crate::leads::{LEAD_COLUMNS, Lead, read_lead};
+use crate::store::Store;
 
 /// The most rows one page returns; a table asks for the rows it shows, a few dozen.
 pub const MAX_PAGE_ROWS: u64 = 1000;

@@ -7,8 +7,9 @@ use ts_rs::TS;
 use crate::Result;
 use crate::error::StoreError;
 use crate::fields::canonical_email;
+use crate::leads::Lead;
 use crate::portals::Portal;
-use crate::store::{Lead, Store};
+use crate::store::Store;
 
 /// A lead with its owner (by the `owner_email` field).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]

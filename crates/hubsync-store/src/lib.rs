@@ -1,22 +1,44 @@
 //! Hubsync's local store: lead fields (built-in and custom, typed), leads, the mapping between
-//! lead fields and HubSpot contact properties, the push rules, the portals it was connected to (each with its own mapping, rules
-//! and lead links), and the history of sync runs. SQLite (bundled) in WAL mode, with append-only migrations.
+//! lead fields and HubSpot contact properties, the push and pull rules, the portals it was
+//! connected to (each with its own mapping, rules and lead links), and the history of sync runs.
+//! SQLite (bundled) in WAL mode, with append-only migrations.
 //!
 //! No secret is ever written here: tokens live in the OS keychain.
+//!
+//! # By concern
+//!
+//! A `Store` is one connection (`store.rs`: opening, migrating, checking the file). Its
+//! operations are grouped by concern, each in its own module with its own `impl Store` block:
+//!
+//! - Leads: fields and their canonical values (`fields.rs`), leads and their links to contacts
+//!   (`leads.rs`), bulk imports (`import.rs`), the Leads table's queries and search
+//!   (`lead_query.rs`), a lead as a page shows it (`lead_view.rs`), the portals' owners
+//!   (`owners.rs`).
+//! - Mapping and configuration: the mapping and the push and pull rules (`mapping.rs`), the
+//!   configuration file (`config.rs`), the mapping file (`mapping_file.rs`).
+//! - Portals: those connected, the active one, their status (`portals.rs`).
+//! - Runs: the history of runs (`runs.rs`), their rows (`run_items.rs`), and who is writing a
+//!   run now (`Store::run_writer`, on the leases of `leases.rs`).
+//! - Journal: plans journaled as they are made, and a live run's journal under its portal's
+//!   lease (`journal`). Its operations are the traits `journal::Journal` and
+//!   `journal::PlanJournal`, which only the sync engine (`hubsync-sync`) imports; the shells and
+//!   the app layer write runs through `hubsync_sync`'s use cases and read them through `Store`.
+//!   `tests/store/journal_access.rs` fails when another crate imports them.
 
 mod clock;
 mod config;
 mod error;
 mod fields;
 mod import;
-mod journal;
+pub mod journal;
 mod lead_query;
 mod lead_view;
+mod leads;
 mod leases;
+mod mapping;
 mod mapping_file;
 mod migrations;
 mod owners;
-mod plans;
 mod portals;
 mod private_files;
 mod run_items;
@@ -28,18 +50,19 @@ pub use config::{CONFIG_VERSION, ConfigFile, CustomField, MAX_CUSTOM_FIELDS};
 pub use error::{RowError, StoreError};
 pub use fields::{Field, FieldType, canonical_email, email_key, quoted};
 pub use import::{BadRows, ImportOptions, ImportSummary, LeadImport, LeadRow};
-pub use journal::{ItemResult, PulledLead};
+pub use journal::{ContestedRow, ItemResult, PlanRow, PulledLead};
 pub use lead_query::{FieldOp, LeadFilter, LeadPage, LeadQuery, LeadSort, MAX_PAGE_ROWS, SortKey, fold};
 pub use lead_view::{ContactLink, FieldProblem, LeadView, OwnerView, contact_link};
+pub use leads::Lead;
 pub use leases::{LAPSE_WITHOUT_RENEWAL, LeaseHolder};
+pub use mapping::{Mapping, PushRules, WriteRule};
 pub use mapping_file::{MAPPING_FILE_FORMAT, MAPPING_FILE_VERSION, MappingChange, MappingFile, MappingImportPlan};
 pub use migrations::{MIGRATIONS, Migration};
 pub use owners::{OwnerRecord, full_name};
-pub use plans::{ContestedRow, PlanRow};
-pub use portals::{Portal, PortalConnection, PortalStatus, SecretStoreKind};
+pub use portals::{Portal, PortalConnection, PortalStatus, SecretStoreKind, TokenKind};
 pub use private_files::{ExistingFolder, create_private_dir};
 pub use run_items::{RunItemFilter, RunItemPage, RunItemPages};
 pub use runs::{FieldChange, ItemOutcome, NewRun, Run, RunAction, RunCounts, RunItem, RunKind, RunMode, RunStatus};
-pub use store::{Lead, Mapping, PushRules, Store, TokenKind, WriteRule};
+pub use store::Store;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

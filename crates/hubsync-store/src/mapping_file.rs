@@ -11,7 +11,10 @@ use ts_rs::TS;
 use crate::Result;
 use crate::config::{CustomField, MAX_CUSTOM_FIELDS, insert_custom_fields, replace_mappings};
 use crate::error::StoreError;
-use crate::store::{Mapping, Store, WriteRule, active_profile, check_field_definition, stamp, valid_property_name};
+use crate::fields::check_field_definition;
+use crate::mapping::{Mapping, WriteRule, valid_property_name};
+use crate::portals::active_profile;
+use crate::store::{Store, stamp};
 
 /// What the file says it is, so another JSON file is told apart from a mapping file.
 pub const MAPPING_FILE_FORMAT: &str = "hubsync-mapping";
@@ -36,10 +39,10 @@ impl MappingFile {
         // Some editors start a UTF-8 file with a byte-order mark, which is no JSON.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| refuse(format!("it is not JSON ({e}); choose a file Hubsync exported with Export mapping")))?;
+            .map_err(|e| refuse(format!("it is not JSON ({e}); choose a mapping file Hubsync exported")))?;
         if value.get("format").is_none() && value.get("pushRules").is_some() {
             return Err(refuse(
-                "it is a whole configuration file (hubsync config export), not a mapping file: import it with `hubsync config import`".into(),
+                "it is a whole configuration file, not a mapping file: import it as a configuration instead".into(),
             ));
         }
         match value.get("format").and_then(|f| f.as_str()) {

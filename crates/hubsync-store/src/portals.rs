@@ -8,12 +8,39 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::Result;
 use crate::error::StoreError;
-use crate::store::{Store, TokenKind, active_profile, parse_stamp, stamp};
+use crate::store::{Store, parse_stamp, stamp};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum TokenKind {
+    Oauth,
+    PrivateApp,
+    ServiceKey,
+    Sandbox,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Oauth => "oauth",
+            TokenKind::PrivateApp => "private-app",
+            TokenKind::ServiceKey => "service-key",
+            TokenKind::Sandbox => "sandbox",
+        }
+    }
+
+    pub(crate) fn parse(raw: &str) -> Option<TokenKind> {
+        [TokenKind::Oauth, TokenKind::PrivateApp, TokenKind::ServiceKey, TokenKind::Sandbox]
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+    }
+}
 
 /// Whether a portal can be synced with now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
@@ -310,4 +337,9 @@ impl Store {
         }
         portal_by_id(&self.conn, portal_id)?.ok_or(StoreError::PortalNotFound(portal_id))
     }
+}
+
+/// The profile configuration statements use: the active portal's, or 0 before any portal.
+pub(crate) fn active_profile(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT portal_id FROM active_profile", [], |r| r.get(0))?)
 }

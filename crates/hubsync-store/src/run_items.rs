@@ -70,6 +70,17 @@ impl Store {
         Ok(RunItemPage { total: total as u64, offset, items })
     }
 
+    /// Up to `limit` rows of one step after row `after_seq`, in order: a run's rows at that step,
+    /// a page at a time.
+    pub fn step_items_page(&self, run_id: i64, step: u32, after_seq: i64, limit: usize) -> Result<Vec<RunItem>> {
+        self.items_where(run_id, "", Some(step), after_seq, i64::try_from(limit).unwrap_or(i64::MAX))
+    }
+
+    /// A run's rows after step 0, in order (an undo's stages set after their clear: few).
+    pub fn later_step_items(&self, run_id: i64) -> Result<Vec<RunItem>> {
+        self.items_where(run_id, "AND step > 0", None, -1, i64::MAX)
+    }
+
     /// Every row of a run, in order, read a page at a time: a run of any size in bounded memory.
     pub fn iter_run_items(&self, run_id: i64) -> RunItemPages<'_> {
         RunItemPages { store: self, run_id, after_seq: -1, page: Vec::new().into_iter(), finished: false }

@@ -1,7 +1,6 @@
 //! Sync runs as the history shows them: every preview and live run with its settings, counts
 //! and per-row outcomes, and the types a run's rows are made of. Reading a run's rows is in
-//! `run_items.rs`; writing a live run (the journal) in `journal.rs`, and a plan as it is made in
-//! `plans.rs`.
+//! `run_items.rs`; writing a live run and a plan as it is made (the journal) in `journal`.
 
 use std::collections::BTreeMap;
 

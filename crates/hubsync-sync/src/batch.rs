@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use hubsync_hubspot::{BATCH_LIMIT, BatchOutcome, ClientError, HubSpotClient, Record, describe_scopes};
+use hubsync_store::journal::Journal;
 use hubsync_store::{ItemOutcome, ItemResult, Run, RunAction, RunItem, Store, StoreError};
 use tracing::Instrument;
 

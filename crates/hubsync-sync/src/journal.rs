@@ -3,6 +3,7 @@
 //! the portal's lease back when a live run stops on an error.
 
 use hubsync_hubspot::HubSpotClient;
+use hubsync_store::journal::{Journal, PlanJournal};
 use hubsync_store::{NewRun, RunKind, RunMode, Store};
 
 use crate::error::SyncError;

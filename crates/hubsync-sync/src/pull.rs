@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use hubsync_hubspot::{HubSpotClient, Property, Record};
+use hubsync_store::journal::{Journal, PlanJournal};
 use hubsync_store::{
     Field, FieldChange, Lead, Mapping, PlanRow, PulledLead, Run, RunAction, RunItem, RunKind, RunMode, Store,
     StoreError, WriteRule,

@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use hubsync_hubspot::{BATCH_LIMIT, HubSpotClient, Property};
+use hubsync_store::journal::{Journal, PlanJournal};
 use hubsync_store::{ItemOutcome, Lead, PlanRow, Run, RunAction, RunItem, RunKind, RunMode, Store, StoreError};
 use serde_json::json;
 use tracing::Instrument;

@@ -10,6 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
 use hubsync_hubspot::{BATCH_LIMIT, HubSpotClient, Property, Record};
+use hubsync_store::journal::{Journal, PlanJournal};
 use hubsync_store::{
     FieldChange, ItemOutcome, PlanRow, Run, RunAction, RunItem, RunKind, RunMode, RunStatus, Store, StoreError,
 };

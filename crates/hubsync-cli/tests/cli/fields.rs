@@ -39,6 +39,7 @@ fn a_choice_field_needs_options_and_names_must_be_new_and_well_formed() {
     let hub = Hub::new();
     let run = hub.run(&["fields", "add", "tier", "--type", "single-choice"]).fails();
     assert!(run.stderr.contains("needs options"), "{run:?}");
+    assert!(run.stderr.contains("--options a,b,c"), "the flag is named: {run:?}");
     assert_eq!(hub.json_error(&["fields", "add", "tier", "--type", "single-choice"])["code"], "invalid_field");
     assert_eq!(
         hub.json_error(&["fields", "add", "score", "--type", "number", "--options", "a"])["code"],

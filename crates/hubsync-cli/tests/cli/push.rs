@@ -113,7 +113,9 @@ fn preview_then_confirmed_push_then_history() {
     let human = hub.run(&["runs", "show", &id]).ok();
     assert!(human.stdout.contains("company: Old → New"), "{}", human.stdout);
     assert_eq!(hub.json_error(&["runs", "resume", &id])["code"], "run_not_resumable");
-    assert_eq!(hub.json_error(&["runs", "show", "999"])["code"], "run_not_found");
+    let missing = hub.json_error(&["runs", "show", "999"]);
+    assert_eq!(missing["code"], "run_not_found");
+    assert!(missing["hint"].as_str().unwrap().contains("hubsync runs list"), "{missing}");
 
     let again = hub.json(&["push", "--preview", "--email", "ANN@example.com"]);
     assert_eq!(again["counts"], json!({ "update": 0, "create": 0, "skip": 1, "invalid": 0 }));

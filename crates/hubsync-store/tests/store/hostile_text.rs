@@ -2,6 +2,7 @@
 //! run row search, field keys, labels and options, mapping files. Each is taken literally (a
 //! parameter, never SQL), matches only itself, and leaves the store whole.
 
+use hubsync_store::journal::Journal;
 use hubsync_store::{
     CustomField, FieldOp, FieldType, ItemOutcome, LeadFilter, LeadQuery, LeadSort, Mapping, MappingFile, RunAction,
     RunItemFilter, RunMode, SortKey, Store, StoreError, WriteRule,

@@ -2,6 +2,7 @@
 //! connection's lease holds its own OS lock, which another connection finds taken. (A holder
 //! that ended is taken over: `crates/hubsync-cli/tests/cli/crash.rs` kills real processes.)
 
+use hubsync_store::journal::{Journal, PlanJournal};
 use hubsync_store::{ItemOutcome, ItemResult, RunAction, RunMode, RunStatus, Store, StoreError};
 
 use super::portals::connection;

@@ -3,6 +3,7 @@
 mod file_failures;
 mod hostile_text;
 mod import;
+mod journal_access;
 mod lead_query;
 mod leases;
 mod portals;

@@ -1,5 +1,6 @@
 //! Run history and journal, and walking the leads a page at a time.
 
+use hubsync_store::journal::{Journal, PlanJournal};
 use hubsync_store::{
     FieldChange, ItemOutcome, ItemResult, LeadRow, NewRun, RunAction, RunItem, RunKind, RunMode, RunStatus, StoreError,
 };

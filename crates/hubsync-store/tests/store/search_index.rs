@@ -2,6 +2,7 @@
 //! email or values hold the text once folded, in the same order and count as reading every value
 //! would, and every write of leads and values keeps it in step.
 
+use hubsync_store::journal::Journal;
 use hubsync_store::{
     BadRows, FieldOp, ImportOptions, Lead, LeadFilter, LeadQuery, LeadSort, MAX_PAGE_ROWS, PulledLead, RunKind,
     RunMode, SortKey, Store, fold,

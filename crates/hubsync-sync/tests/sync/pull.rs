@@ -1,6 +1,7 @@
 //! The pull against the sandbox: every contact past 10,000 through the list, a filter matching
 //! more than 10,000 through search windows, write rules, contacts without email, new-only.
 
+use hubsync_store::journal::Journal;
 use hubsync_store::{RunStatus, WriteRule};
 use hubsync_sync::pull_rules::{self, Condition, PullRules};
 use hubsync_sync::{Cancel, PullAction, PullSkip, prepare_pull, record_pull_preview, run_pull};

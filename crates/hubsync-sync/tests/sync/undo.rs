@@ -3,6 +3,7 @@
 //! and left alone unless forced, created contacts archived only when asked, and an undo that
 //! stops early resumes.
 
+use hubsync_store::journal::Journal;
 use hubsync_store::{ItemOutcome, NewRun, RunAction, RunKind, RunMode, RunStatus, Store};
 use hubsync_sync::{
     Cancel, PreparedUndo, PushOptions, UndoOptions, prepare_push, prepare_undo, record_preview, record_undo_preview,

@@ -10,9 +10,9 @@
 use rusqlite::{OptionalExtension, params};
 use serde_json::Value;
 
+use super::{link_lead, run_portal};
 use crate::Result;
 use crate::error::StoreError;
-use crate::journal::{link_lead, run_portal};
 use crate::leases;
 use crate::run_items::insert_item;
 use crate::runs::{NewRun, RunItem, RunMode, RunStatus};
@@ -38,9 +38,55 @@ pub struct ContestedRow {
 /// Rows of a journal handled at a time when a plan becomes a live run.
 const LINK_PAGE: i64 = 10_000;
 
-impl Store {
+/// A plan journaled as it is made, then recorded as a preview, made the live run or thrown away.
+/// Only the sync engine imports it (see `journal`'s docs).
+pub trait PlanJournal {
     /// Starts journaling a plan: a preview run, `running` until it is recorded or run.
-    pub fn start_plan(&mut self, run: &NewRun) -> Result<i64> {
+    fn start_plan(&mut self, run: &NewRun) -> Result<i64>;
+
+    /// Adds planned rows to plan `run_id`, in one transaction. Rows may come in any order of
+    /// `seq`.
+    fn add_plan_rows(&mut self, run_id: i64, rows: impl IntoIterator<Item = PlanRow>) -> Result<()>;
+
+    /// The update rows of plan `run_id` whose contact another row has a stronger claim on, in
+    /// order. Only contacts claimed more than once are ranked.
+    fn contested_rows(&self, run_id: i64) -> Result<Vec<ContestedRow>>;
+
+    /// Makes rows of plan `run_id` invalid, each with its reasons (its changes stay, to show).
+    fn invalidate_plan_rows(&mut self, run_id: i64, rows: &[(i64, Vec<String>)]) -> Result<()>;
+
+    /// Ends the making of plan `run_id`: its estimate and the calls its reads made are set, and
+    /// its claims are dropped. It stays `running` until it is recorded or run.
+    fn finish_plan(&mut self, run_id: i64, estimate: &Value, api_calls: u64) -> Result<()>;
+
+    /// Renumbers plan `run_id`'s rows from `from` on to start at `to`, in their order: rows
+    /// journaled out of the way until the rows before them were all numbered. Every other row
+    /// must be numbered below `to`.
+    fn move_rows(&mut self, run_id: i64, from: i64, to: i64) -> Result<()>;
+
+    /// Records plan `run_id` as a completed preview (again: nothing changes).
+    fn record_plan(&mut self, run_id: i64) -> Result<()>;
+
+    /// Throws away plan `run_id` if it was neither recorded nor run: a preview stopped midway,
+    /// or a push not confirmed.
+    fn discard_plan(&mut self, run_id: i64) -> Result<()>;
+
+    /// Throws away the plans of this kind neither recorded nor run that no open connection is
+    /// still making or holding (a crash's leftovers), and this connection's own earlier ones:
+    /// another process's plan (the app's preview kept for its Run button, a `push` waiting at its
+    /// prompt) stays. Returns how many went.
+    fn discard_unfinished_plans(&mut self, kind: crate::RunKind) -> Result<usize>;
+
+    /// The live run of plan `run_id`, in one transaction: the plan itself when it was not
+    /// recorded as a preview, else a copy of the preview (which the history keeps). Its rows to
+    /// write are pending; each lead it skipped is linked to the contact it matched. A run with
+    /// rows to write takes its portal's lease in the same transaction (`RunInProgress`, and
+    /// nothing changed, while another process writes to that portal). Returns the live run's id.
+    fn live_run_from_plan(&mut self, run_id: i64) -> Result<i64>;
+}
+
+impl PlanJournal for Store {
+    fn start_plan(&mut self, run: &NewRun) -> Result<i64> {
         debug_assert_eq!(run.mode, RunMode::Preview, "a plan is made as a preview");
         let maker = self.presence_token()?;
         self.conn.execute_batch(
@@ -68,9 +114,7 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// Adds planned rows to plan `run_id`, in one transaction. Rows may come in any order of
-    /// `seq`.
-    pub fn add_plan_rows(&mut self, run_id: i64, rows: impl IntoIterator<Item = PlanRow>) -> Result<()> {
+    fn add_plan_rows(&mut self, run_id: i64, rows: impl IntoIterator<Item = PlanRow>) -> Result<()> {
         let tx = self.conn.transaction()?;
         for PlanRow { item, claim } in rows {
             insert_item(&tx, run_id, &item, &item.notes)?;
@@ -85,9 +129,7 @@ impl Store {
         Ok(())
     }
 
-    /// The update rows of plan `run_id` whose contact another row has a stronger claim on, in
-    /// order. Only contacts claimed more than once are ranked.
-    pub fn contested_rows(&self, run_id: i64) -> Result<Vec<ContestedRow>> {
+    fn contested_rows(&self, run_id: i64) -> Result<Vec<ContestedRow>> {
         let mut stmt = self.conn.prepare(
             "WITH contested AS (
                  SELECT contact_id FROM temp.plan_claims WHERE run_id = ?1 GROUP BY contact_id HAVING COUNT(*) > 1
@@ -112,8 +154,7 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Makes rows of plan `run_id` invalid, each with its reasons (its changes stay, to show).
-    pub fn invalidate_plan_rows(&mut self, run_id: i64, rows: &[(i64, Vec<String>)]) -> Result<()> {
+    fn invalidate_plan_rows(&mut self, run_id: i64, rows: &[(i64, Vec<String>)]) -> Result<()> {
         let tx = self.conn.transaction()?;
         for (seq, reasons) in rows {
             tx.prepare_cached(
@@ -126,9 +167,7 @@ impl Store {
         Ok(())
     }
 
-    /// Ends the making of plan `run_id`: its estimate and the calls its reads made are set, and
-    /// its claims are dropped. It stays `running` until it is recorded or run.
-    pub fn finish_plan(&mut self, run_id: i64, estimate: &Value, api_calls: u64) -> Result<()> {
+    fn finish_plan(&mut self, run_id: i64, estimate: &Value, api_calls: u64) -> Result<()> {
         self.conn.execute("DELETE FROM temp.plan_claims WHERE run_id = ?1", [run_id])?;
         self.conn.execute(
             "UPDATE sync_runs SET estimate = ?2, api_calls = ?3 WHERE id = ?1",
@@ -137,10 +176,7 @@ impl Store {
         Ok(())
     }
 
-    /// Renumbers plan `run_id`'s rows from `from` on to start at `to`, in their order: rows
-    /// journaled out of the way until the rows before them were all numbered. Every other row
-    /// must be numbered below `to`.
-    pub fn move_rows(&mut self, run_id: i64, from: i64, to: i64) -> Result<()> {
+    fn move_rows(&mut self, run_id: i64, from: i64, to: i64) -> Result<()> {
         let tx = self.conn.transaction()?;
         // Through negative numbers, which no row has, so no two rows ever share one.
         tx.execute(
@@ -155,8 +191,7 @@ impl Store {
         Ok(())
     }
 
-    /// Records plan `run_id` as a completed preview (again: nothing changes).
-    pub fn record_plan(&mut self, run_id: i64) -> Result<()> {
+    fn record_plan(&mut self, run_id: i64) -> Result<()> {
         self.conn.execute(
             "UPDATE sync_runs SET status = 'completed', ended_at = ?2
              WHERE id = ?1 AND mode = 'preview' AND status = 'running'",
@@ -165,20 +200,14 @@ impl Store {
         Ok(())
     }
 
-    /// Throws away plan `run_id` if it was neither recorded nor run: a preview stopped midway,
-    /// or a push not confirmed.
-    pub fn discard_plan(&mut self, run_id: i64) -> Result<()> {
+    fn discard_plan(&mut self, run_id: i64) -> Result<()> {
         self.conn.execute("DELETE FROM temp.plan_claims WHERE run_id = ?1", [run_id]).or_else(no_claims_yet)?;
         self.conn
             .execute("DELETE FROM sync_runs WHERE id = ?1 AND mode = 'preview' AND status = 'running'", [run_id])?;
         Ok(())
     }
 
-    /// Throws away the plans of this kind neither recorded nor run that no open connection is
-    /// still making or holding (a crash's leftovers), and this connection's own earlier ones:
-    /// another process's plan (the app's preview kept for its Run button, a `push` waiting at its
-    /// prompt) stays. Returns how many went.
-    pub fn discard_unfinished_plans(&mut self, kind: crate::RunKind) -> Result<usize> {
+    fn discard_unfinished_plans(&mut self, kind: crate::RunKind) -> Result<usize> {
         let mine = self.presence.as_ref().map(|p| p.token.clone());
         let unfinished: Vec<(i64, Option<String>)> = self
             .conn
@@ -203,12 +232,7 @@ impl Store {
         Ok(discarded)
     }
 
-    /// The live run of plan `run_id`, in one transaction: the plan itself when it was not
-    /// recorded as a preview, else a copy of the preview (which the history keeps). Its rows to
-    /// write are pending; each lead it skipped is linked to the contact it matched. A run with
-    /// rows to write takes its portal's lease in the same transaction (`RunInProgress`, and
-    /// nothing changed, while another process writes to that portal). Returns the live run's id.
-    pub fn live_run_from_plan(&mut self, run_id: i64) -> Result<i64> {
+    fn live_run_from_plan(&mut self, run_id: i64) -> Result<i64> {
         let at = self.clock.now();
         let now = stamp(at);
         let token = self.presence_token()?;
