@@ -12,6 +12,7 @@ use hubsync_store::{ItemOutcome, ItemResult, Run, RunAction, RunItem, Store, Sto
 use tracing::Instrument;
 
 use crate::error::SyncError;
+use crate::journal::{JournaledPlan, ensure_portal, give_back};
 use crate::progress::{Cancel, Phase, Progress};
 use crate::reads::addresses;
 
@@ -283,6 +284,56 @@ impl Writing {
     pub(crate) fn new(concurrency: usize) -> Writing {
         Writing { concurrency, page: WRITE_PAGE }
     }
+}
+
+/// Runs a push's or an undo's plan for real: the plan becomes the live run (a copy of it when
+/// it was recorded as a preview), then its rows are written (`write`), in `span(live run id)`.
+/// Returns the finished (or interrupted) run.
+pub(crate) async fn run_plan(
+    store: &mut Store,
+    client: &HubSpotClient,
+    plan: JournaledPlan,
+    concurrency: usize,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+    span: impl FnOnce(i64) -> tracing::Span,
+) -> Result<Run, SyncError> {
+    ensure_portal(client, plan.portal_id).await?;
+    let calls_before = plan.api_calls;
+    let run_id = plan.go_live(store)?;
+    let written = write(store, client, run_id, calls_before, &Writing::new(concurrency), cancel, progress)
+        .instrument(span(run_id))
+        .await;
+    give_back(store, written)
+}
+
+/// Finishes live run `run` (a push or an undo: its caller checks which) that a crash, a cancel,
+/// lost network or the daily limit left with rows pending, writing them in `span`. Safe to
+/// repeat: updates by id, upserts by email and archives by id land once however often sent.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn resume_run(
+    store: &mut Store,
+    client: &HubSpotClient,
+    run: Run,
+    connected_portal: Option<u64>,
+    concurrency: usize,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+    span: tracing::Span,
+) -> Result<Run, SyncError> {
+    if let (Some(run_portal), Some(connected)) = (run.portal_id, connected_portal)
+        && run_portal != connected
+    {
+        return Err(SyncError::OtherPortal { run_id: run.id, run_portal, connected });
+    }
+    store.check_run_address(&run)?;
+    ensure_portal(client, run.portal_id).await?;
+    let run = store.reopen_run(run.id)?;
+    tracing::info!(run_id = run.id, pending = run.counts.pending, "resuming");
+    let written = write(store, client, run.id, run.api_calls, &Writing::new(concurrency), cancel, progress)
+        .instrument(span)
+        .await;
+    give_back(store, written)
 }
 
 /// Writes a live run's pending rows, read from its journal a page at a time, step by step

@@ -9,7 +9,8 @@ use ts_rs::TS;
 use crate::error::SyncError;
 
 /// Stops a live run between batches: the batches in flight finish and are recorded, the rest
-/// stay pending for `resume_push` (or `resume_pull`). The reason becomes the run's stop reason.
+/// stay pending for `resume_push` (`resume_undo`, `resume_pull`). The reason becomes the run's
+/// stop reason.
 /// A preview stops between its reads with `SyncError::Cancelled`, having recorded nothing.
 #[derive(Clone, Debug, Default)]
 pub struct Cancel {

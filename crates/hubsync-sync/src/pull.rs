@@ -21,8 +21,8 @@ use serde_json::{Value, json};
 
 use crate::convert::from_hubspot;
 use crate::error::SyncError;
-use crate::estimate::{Estimate, estimate_at_limit};
-use crate::journal::{abandon_plan, begin_plan, ensure_portal, give_back};
+use crate::estimate::estimate_at_limit;
+use crate::journal::{JournaledPlan, UnfinishedPlan, ensure_portal, give_back};
 use crate::owners::OwnerDirectory;
 use crate::progress::{Cancel, Phase, Progress};
 use crate::pull_rules::{self, PullRules};
@@ -227,24 +227,20 @@ impl PullCounts {
     }
 }
 
+/// A pull's plan, journaled in the store: recorded as a preview (`record_pull_preview`), run
+/// (`run_pull`) or thrown away (`discard_pull`). A live pull applies it without calling HubSpot
+/// again; its estimate is what a pull that reads the same pages costs at the portal's limits.
 #[derive(Debug)]
 pub struct PreparedPull {
-    /// The run holding the plan's rows: a preview, `running` until `record_pull_preview` records
-    /// it or `run_pull` runs it (`discard_pull` throws it away). The plan is never in memory whole.
-    pub run_id: i64,
+    pub plan: JournaledPlan,
     pub counts: PullCounts,
-    /// Calls the preparation made; a live pull applies the plan without calling HubSpot again.
-    pub api_calls: u64,
-    /// What a live pull (which reads the same pages) costs at the portal's limits.
-    pub estimate: Estimate,
     pub read_time: Duration,
-    pub portal_id: Option<u64>,
     /// The portal's owners, active and deactivated, which a live pull keeps in the store.
     pub owners: Vec<hubsync_store::OwnerRecord>,
 }
 
 /// Fetches the contacts the rules select, a page at a time, plans each page and journals it as
-/// a preview run that is not yet recorded (`PreparedPull::run_id`). Changes no lead. Reports the
+/// a preview run that is not yet recorded (`JournaledPlan::run_id`). Changes no lead. Reports the
 /// contacts read after each page (of the total HubSpot reports for a filtered pull; the list
 /// endpoint reports none, so there the total is what has come in so far), and stops between
 /// pages when `cancel` is cancelled, leaving nothing behind.
@@ -277,14 +273,15 @@ pub async fn prepare_pull(
     }
     let settings = json!({ "rules": rules, "mappings": mappings });
 
-    let run_id = begin_plan(store, RunKind::Pull, portal_id, &settings)?;
+    let journal = UnfinishedPlan::begin(store, RunKind::Pull, portal_id, &settings)?;
     let mut counts = PullCounts::default();
     let mut pages = Pages::new(&rules, filters, wanted);
     let inputs =
         PageInputs { fields: &fields, mappings: &mappings, properties: &properties, owners: &owners, rules: &rules };
-    journal_pages(store, client, run_id, &mut pages, &inputs, &mut counts, cancel, progress)
-        .await
-        .map_err(|error| abandon_plan(store, run_id, error))?;
+    let journaled = journal_pages(store, client, journal.run_id, &mut pages, &inputs, &mut counts, cancel, progress);
+    if let Err(error) = journaled.await {
+        return Err(journal.abandon(store, error));
+    }
     let api_calls = client.api_calls() - calls_before;
     let read_time = started.elapsed();
     let read_calls = api_calls - setup_calls;
@@ -296,8 +293,8 @@ pub async fn prepare_pull(
         let search_bound = read_calls.saturating_sub(1) as f64 / per_second;
         estimate.seconds = estimate.seconds.max((search_bound * 10.0).round() / 10.0);
     }
-    store.finish_plan(run_id, &serde_json::to_value(&estimate).expect("plain data"), api_calls)?;
-    Ok(PreparedPull { run_id, counts, api_calls, estimate, read_time, portal_id, owners: owners.records() })
+    let plan = journal.finish(store, estimate, api_calls)?;
+    Ok(PreparedPull { plan, counts, read_time, owners: owners.records() })
 }
 
 /// What planning a page of contacts needs besides the page and its leads.
@@ -471,15 +468,14 @@ pub fn pull_item(item: RunItem) -> PullItem {
     }
 }
 
-/// Keeps the plan as a preview run; changes no lead. Recording it again changes nothing.
+/// Records the pull's plan as a preview run (`JournaledPlan::record_preview`); changes no lead.
 pub fn record_pull_preview(store: &mut Store, prepared: &PreparedPull) -> Result<i64, SyncError> {
-    store.record_plan(prepared.run_id)?;
-    Ok(prepared.run_id)
+    prepared.plan.record_preview(store)
 }
 
-/// Throws away a plan that is neither recorded nor run (a pull not confirmed).
+/// Throws away a pull's plan that is neither recorded nor run (`JournaledPlan::discard`).
 pub fn discard_pull(store: &mut Store, prepared: PreparedPull) -> Result<(), SyncError> {
-    Ok(store.discard_plan(prepared.run_id)?)
+    prepared.plan.discard(store)
 }
 
 /// Makes the plan the live run (a copy of it when it was recorded as a preview), then applies
@@ -493,8 +489,9 @@ pub fn run_pull(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Run, SyncError> {
     store.replace_owners(&prepared.owners)?;
-    let run_id = store.live_run_from_plan(prepared.run_id)?;
-    let applied = apply_pending(store, run_id, prepared.api_calls, cancel, progress);
+    let api_calls = prepared.plan.api_calls;
+    let run_id = prepared.plan.go_live(store)?;
+    let applied = apply_pending(store, run_id, api_calls, cancel, progress);
     give_back(store, applied)
 }
 

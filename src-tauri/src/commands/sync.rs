@@ -148,7 +148,8 @@ pub async fn undo_preview(
     force: bool,
     on_progress: Channel<SyncProgress>,
 ) -> Result<PreviewSummary, CommandError> {
-    let request = PreviewRequest::Undo { run_id, options: UndoOptions { archive_created, force } };
+    let options = UndoOptions { archive_created, force, ..UndoOptions::default() };
+    let request = PreviewRequest::Undo { run_id, options };
     preview(workspace.get()?, &jobs, request, sender(on_progress)).await
 }
 
@@ -384,7 +385,6 @@ async fn preview(
                 run_id,
                 Some(portal_id),
                 options,
-                PushOptions::default().concurrency,
                 &cancel,
                 &mut on_progress,
             )
@@ -412,7 +412,7 @@ fn summarize(run: &Run, prepared: &Prepared, portal: &Portal) -> PreviewSummary 
     let (estimate, undo_of, details, writes) = match prepared {
         Prepared::Push(p) => {
             let c = &p.counts;
-            (&p.estimate, None, Vec::new(), (c.update + c.create) as u64)
+            (&p.plan.estimate, None, Vec::new(), (c.update + c.create) as u64)
         }
         Prepared::Pull(p) => {
             let c = &p.counts;
@@ -421,7 +421,7 @@ fn summarize(run: &Run, prepared: &Prepared, portal: &Portal) -> PreviewSummary 
                 line("no-email", "no email (skipped)", c.no_email as u64),
                 line("already-in-store", "already in the store (skipped)", c.already_in_store as u64),
             ];
-            (&p.estimate, None, details, (c.new + c.update) as u64)
+            (&p.plan.estimate, None, details, (c.new + c.update) as u64)
         }
         Prepared::Undo(p) => {
             let c = &p.counts;
@@ -431,7 +431,7 @@ fn summarize(run: &Run, prepared: &Prepared, portal: &Portal) -> PreviewSummary 
                 line("changed-since", "changed in HubSpot since", c.changed_since),
                 line("nothing-to-do", "nothing to do", c.skip),
             ];
-            (&p.estimate, Some(p.undo_of), details, c.restore + c.archive)
+            (&p.plan.estimate, Some(p.undo_of), details, c.restore + c.archive)
         }
     };
     PreviewSummary {
@@ -490,6 +490,7 @@ pub(crate) async fn run_preview(
             }
             Prepared::Undo(p) => {
                 let mut on_progress = |p| reporter.core(p, Instant::now());
+                let options = UndoOptions::default();
                 hubsync_sync::run_undo(&mut store, &client, p, &options, &cancel, &mut on_progress).await
             }
             Prepared::Pull(p) => {
@@ -537,16 +538,14 @@ pub(crate) async fn resume(
         let (mut store, watch_store) = job_stores(&db_path)?;
         let mut reporter = Reporter::new(send, started, Some(CountWatch::run(watch_store, run_id, run.kind)));
         let mut on_progress = |p| reporter.core(p, Instant::now());
-        let resumed = hubsync_sync::resume_push(
-            &mut store,
-            &client,
-            run_id,
-            Some(portal.portal_id),
-            &PushOptions::default(),
-            &cancel,
-            &mut on_progress,
-        )
-        .await;
+        let portal = Some(portal.portal_id);
+        let resumed = if run.kind == RunKind::Undo {
+            let options = UndoOptions::default();
+            hubsync_sync::resume_undo(&mut store, &client, run_id, portal, &options, &cancel, &mut on_progress).await
+        } else {
+            let options = PushOptions::default();
+            hubsync_sync::resume_push(&mut store, &client, run_id, portal, &options, &cancel, &mut on_progress).await
+        };
         client.record_outcome(&mut store).map_err(store_error)?;
         resumed.map_err(sync_error)
     })

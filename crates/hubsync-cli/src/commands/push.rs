@@ -52,9 +52,9 @@ pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
         let report = PreviewReport {
             run_id,
             mode: "preview",
-            portal_id: prepared.portal_id,
+            portal_id: prepared.plan.portal_id,
             counts: &prepared.counts,
-            estimate: &prepared.estimate,
+            estimate: &prepared.plan.estimate,
             items: JournalItems::new(&ctx.store, run_id, plan_item),
         };
         return try_emit(ctx.json, &report, |r| preview_text(r, &connection));
@@ -120,8 +120,8 @@ fn confirm(args: &PushArgs, connection: &Portal, prepared: &PreparedPush) -> Res
         connection.name,
         counts.update,
         counts.create,
-        prepared.estimate.api_calls,
-        duration_words(prepared.estimate.seconds)
+        prepared.plan.estimate.api_calls,
+        duration_words(prepared.plan.estimate.seconds)
     );
     confirm_write("push", &question)
 }

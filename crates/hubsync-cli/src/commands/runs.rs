@@ -2,7 +2,7 @@
 //! row by row, and finishing a live run that stopped early.
 
 use hubsync_store::{LeaseHolder, Run, RunItem, StoreError};
-use hubsync_sync::{PushOptions, resume_push};
+use hubsync_sync::{PushOptions, UndoOptions, resume_push, resume_undo};
 use serde::Serialize;
 
 use crate::cli::RunsCommand;
@@ -50,8 +50,9 @@ pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> 
         }
         RunsCommand::Undo(args) => crate::commands::undo::run(ctx, args).await,
         RunsCommand::Resume(args) => {
+            let kind = ctx.store.run(args.run)?.map(|r| r.kind);
             // A live pull's remaining rows are local writes: no connection needed.
-            if ctx.store.run(args.run)?.is_some_and(|r| r.kind == hubsync_store::RunKind::Pull) {
+            if kind == Some(hubsync_store::RunKind::Pull) {
                 let cancel = ctrl_c_cancel();
                 let mut bars = Bars::new(ctx.json);
                 let run = hubsync_sync::resume_pull(&mut ctx.store, args.run, &cancel, &mut |p| bars.update(p))?;
@@ -60,19 +61,18 @@ pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> 
             }
             let connection = ctx.connection()?;
             let client = ctx.client()?;
-            let options = PushOptions { concurrency: args.concurrency.max(1), ..PushOptions::default() };
+            let concurrency = args.concurrency.max(1);
             let cancel = stop_signals(ctx, connection.portal_id);
             let mut bars = Bars::new(ctx.json);
-            let run = resume_push(
-                &mut ctx.store,
-                &client,
-                args.run,
-                Some(connection.portal_id),
-                &options,
-                &cancel,
-                &mut |p| bars.update(p),
-            )
-            .await?;
+            let portal = Some(connection.portal_id);
+            let mut progress = |p| bars.update(p);
+            let run = if kind == Some(hubsync_store::RunKind::Undo) {
+                let options = UndoOptions { concurrency, ..UndoOptions::default() };
+                resume_undo(&mut ctx.store, &client, args.run, portal, &options, &cancel, &mut progress).await?
+            } else {
+                let options = PushOptions { concurrency, ..PushOptions::default() };
+                resume_push(&mut ctx.store, &client, args.run, portal, &options, &cancel, &mut progress).await?
+            };
             bars.finish();
             finish(ctx, run)
         }

@@ -3,8 +3,7 @@
 
 use hubsync_store::{Portal, RunAction, RunItem};
 use hubsync_sync::{
-    Estimate, PreparedUndo, PushOptions, UndoCounts, UndoOptions, discard_undo, prepare_undo, record_undo_preview,
-    run_undo,
+    Estimate, PreparedUndo, UndoCounts, UndoOptions, discard_undo, prepare_undo, record_undo_preview, run_undo,
 };
 use serde::Serialize;
 
@@ -29,15 +28,14 @@ pub struct UndoPreview<'a> {
 pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
     let connection = ctx.connection()?;
     let client = ctx.client()?;
-    let options = UndoOptions { archive_created: args.archive_created, force: args.force };
-    let concurrency = args.concurrency.max(1);
+    let options =
+        UndoOptions { archive_created: args.archive_created, force: args.force, concurrency: args.concurrency.max(1) };
     // Ctrl-C stops the preview between reads as well as the live undo between batches.
     let cancel = stop_signals(ctx, connection.portal_id);
     let mut bars = Bars::new(ctx.json);
     let portal = Some(connection.portal_id);
     let prepared =
-        prepare_undo(&mut ctx.store, &client, args.run, portal, options, concurrency, &cancel, &mut |p| bars.update(p))
-            .await?;
+        prepare_undo(&mut ctx.store, &client, args.run, portal, options, &cancel, &mut |p| bars.update(p)).await?;
     bars.finish();
 
     let writes = prepared.counts.restore + prepared.counts.archive;
@@ -50,9 +48,9 @@ pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
             run_id,
             undo_of: prepared.undo_of,
             mode: "preview",
-            portal_id: prepared.portal_id,
+            portal_id: prepared.plan.portal_id,
             counts: &prepared.counts,
-            estimate: &prepared.estimate,
+            estimate: &prepared.plan.estimate,
             items: JournalItems::new(&ctx.store, run_id, std::convert::identity),
         };
         return try_emit(ctx.json, &report, |r| preview_text(r, &connection));
@@ -62,7 +60,6 @@ pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
         return Err(error);
     }
     let mut bars = Bars::new(ctx.json);
-    let options = PushOptions { concurrency, ..PushOptions::default() };
     let run = run_undo(&mut ctx.store, &client, prepared, &options, &cancel, &mut |p| bars.update(p)).await?;
     bars.finish();
     finish(ctx, run)
@@ -80,8 +77,8 @@ fn confirm(args: &UndoArgs, connection: &Portal, prepared: &PreparedUndo) -> any
         connection.name,
         c.restore,
         c.archive,
-        prepared.estimate.api_calls,
-        duration_words(prepared.estimate.seconds)
+        prepared.plan.estimate.api_calls,
+        duration_words(prepared.plan.estimate.seconds)
     );
     Ok(confirm_write("undo", &question)?)
 }

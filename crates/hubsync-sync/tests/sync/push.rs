@@ -193,9 +193,9 @@ async fn a_preview_writes_nothing_and_the_live_run_does_exactly_what_it_showed()
     let counts = &prepared.counts;
     assert_eq!((counts.update, counts.create, counts.skip, counts.invalid), (3, 1, 1, 2), "{prepared:#?}");
     // Two email reads would be one batch; the moved lead's email finds nothing, so one read by id.
-    assert_eq!(prepared.estimate.read_calls, 2);
-    assert_eq!(prepared.estimate.write_calls, 2);
-    assert_eq!(prepared.estimate.api_calls, prepared.estimate.setup_calls + 4);
+    assert_eq!(prepared.plan.estimate.read_calls, 2);
+    assert_eq!(prepared.plan.estimate.write_calls, 2);
+    assert_eq!(prepared.plan.estimate.api_calls, prepared.plan.estimate.setup_calls + 4);
     let plan = crate::support::planned(&store, &prepared);
     let by_email: HashMap<&str, &hubsync_sync::PlanItem> = plan.iter().map(|i| (i.email.as_str(), i)).collect();
     let ada = by_email["ADA@example.com"];
@@ -249,7 +249,7 @@ async fn a_preview_writes_nothing_and_the_live_run_does_exactly_what_it_showed()
     let again =
         prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!((again.counts.update, again.counts.create), (0, 0), "{again:#?}");
-    assert_eq!(again.estimate.write_calls, 0);
+    assert_eq!(again.plan.estimate.write_calls, 0);
 }
 
 #[tokio::test]
@@ -307,7 +307,7 @@ async fn a_rejected_batch_is_split_and_every_good_row_lands() {
     let body = json!({ "properties": { "email": "lead200@example.com", "lifecyclestage": "customer" } });
     portal.call(reqwest::Method::POST, "/crm/v3/objects/contacts", Some(body)).await;
 
-    let read_calls = prepared.api_calls;
+    let read_calls = prepared.plan.api_calls;
     let run =
         run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!(run.status, RunStatus::Completed);
@@ -339,7 +339,7 @@ async fn a_contact_deleted_since_the_plan_fails_its_row_alone_in_a_207() {
     let prepared =
         prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     portal.call(reqwest::Method::DELETE, "/crm/v3/objects/contacts/1004", None).await;
-    let read_calls = prepared.api_calls;
+    let read_calls = prepared.plan.api_calls;
     let run =
         run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!((run.counts.updated, run.counts.created, run.counts.failed), (9, 10, 1));
@@ -557,7 +557,7 @@ async fn a_push_bigger_than_a_page_reads_at_the_floor_and_plans_every_lead_once(
         prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut |p| reported.push(p.done))
             .await
             .unwrap();
-    assert_eq!(prepared.estimate.read_calls, 22 + 2, "22 by email, then 150 by id in two batches");
+    assert_eq!(prepared.plan.estimate.read_calls, 22 + 2, "22 by email, then 150 by id in two batches");
     let plan = crate::support::planned(&store, &prepared);
     assert_eq!(plan.len(), 2150);
     assert!(plan.windows(2).all(|w| w[0].lead_id < w[1].lead_id), "in the store's order");
@@ -642,7 +642,7 @@ async fn a_plan_neither_recorded_nor_run_leaves_nothing_in_the_history() {
     // Prepared, then not confirmed.
     let prepared =
         prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
-    assert_eq!(store.run_items(prepared.run_id).unwrap().len(), 3_000);
+    assert_eq!(store.run_items(prepared.plan.run_id).unwrap().len(), 3_000);
     hubsync_sync::discard_push(&mut store, prepared).unwrap();
     assert_eq!(store.newest_run_id().unwrap(), None);
 
@@ -652,7 +652,7 @@ async fn a_plan_neither_recorded_nor_run_leaves_nothing_in_the_history() {
     let fresh =
         prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!(store.runs().unwrap().len(), 1, "the stale plan is gone");
-    assert_eq!(store.run_items(fresh.run_id).unwrap().len(), 3_000);
+    assert_eq!(store.run_items(fresh.plan.run_id).unwrap().len(), 3_000);
     let kept = record_preview(&mut store, &fresh).unwrap();
     assert_eq!(store.runs().unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), [kept]);
     assert!(portal.writes_since(0).await.is_empty(), "nothing written");
@@ -666,7 +666,7 @@ async fn a_live_push_runs_its_journaled_plan_and_a_recorded_preview_stays() {
     let client = portal.client(fast());
     let prepared =
         prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
-    let plan_id = prepared.run_id;
+    let plan_id = prepared.plan.run_id;
     let live =
         run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!((live.id, live.mode, live.status), (plan_id, RunMode::Live, RunStatus::Completed));

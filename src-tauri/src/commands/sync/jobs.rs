@@ -328,20 +328,22 @@ mod tests {
 
     fn pull_plan() -> Prepared {
         Prepared::Pull(PreparedPull {
-            run_id: 1,
-            counts: Default::default(),
-            api_calls: 0,
-            estimate: hubsync_sync::Estimate {
+            plan: hubsync_sync::JournaledPlan {
+                run_id: 1,
+                portal_id: Some(7),
+                estimate: hubsync_sync::Estimate {
+                    api_calls: 0,
+                    setup_calls: 0,
+                    read_calls: 0,
+                    write_calls: 0,
+                    rate_limit_per_window: 100,
+                    rate_limit_window_ms: 10_000,
+                    seconds: 0.0,
+                },
                 api_calls: 0,
-                setup_calls: 0,
-                read_calls: 0,
-                write_calls: 0,
-                rate_limit_per_window: 100,
-                rate_limit_window_ms: 10_000,
-                seconds: 0.0,
             },
+            counts: Default::default(),
             read_time: Duration::ZERO,
-            portal_id: Some(7),
             owners: Vec::new(),
         })
     }

@@ -89,7 +89,8 @@ async fn a_push_is_previewed_run_exported_and_undone() {
         assert_eq!(hubsync_sync::failed_emails(&store, run.id).unwrap_err().code(), "no_failed_rows");
     }
 
-    let request = PreviewRequest::Undo { run_id: run.id, options: UndoOptions { archive_created: true, force: false } };
+    let options = UndoOptions { archive_created: true, ..UndoOptions::default() };
+    let request = PreviewRequest::Undo { run_id: run.id, options };
     let undo = preview(&f.workspace, f.jobs, request, |_| {}).await.unwrap();
     assert_eq!((undo.kind, undo.undo_of, undo.counts.archive, undo.writes), (RunKind::Undo, Some(run.id), 2, 2));
     let undone = run_preview(&f.workspace, f.jobs, undo.run_id, Instant::now(), |_| {}).await.unwrap();
