@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use hubsync_hubspot::{BATCH_LIMIT, BatchOutcome, ClientError, HubSpotClient, Record, describe_scopes};
 use hubsync_store::journal::Journal;
-use hubsync_store::{ItemOutcome, ItemResult, Run, RunAction, RunItem, Store, StoreError};
+use hubsync_store::{ItemOutcome, ItemResult, RowFailure, Run, RunAction, RunItem, Store, StoreError};
 use tracing::Instrument;
 
 use crate::error::SyncError;
@@ -76,7 +76,7 @@ impl Batcher {
                     seq: item.seq,
                     outcome: ItemOutcome::Failed,
                     contact_id: None,
-                    error: Some(format!("the journal holds a pending {} row without a contact id", action.as_str())),
+                    error: Some(RowFailure::NoContactId { action }),
                 }),
             }
         }
@@ -190,23 +190,21 @@ fn rejects_rows(error: &ClientError) -> bool {
     matches!(error.status(), Some(400..=499)) && !matches!(error.status(), Some(401 | 403 | 429))
 }
 
-/// What HubSpot said about a refused row, in words: a property-value refusal names each property
-/// and its problem instead of HubSpot's JSON-in-a-string message.
-fn row_error(error: &ClientError) -> String {
+/// What HubSpot said about a refused row: a property-value refusal names each property and its
+/// problem instead of HubSpot's JSON-in-a-string message.
+fn row_error(error: &ClientError) -> RowFailure {
     match error {
         ClientError::Api { status, message, body } => {
             let problems = body.as_ref().map(|b| b.property_problems()).unwrap_or_default();
-            let said = if problems.is_empty() {
+            let detail = if problems.is_empty() {
                 message.clone()
             } else {
                 problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
             };
-            match error.category() {
-                Some(category) => format!("HubSpot refused it ({status} {category}): {said}"),
-                None => format!("HubSpot refused it ({status}): {said}"),
-            }
+            RowFailure::Refused { status: *status, category: error.category().map(String::from), detail }
         }
-        other => other.to_string(),
+        // `rejects_rows` passes only HubSpot's answers; any other error is still worded whole.
+        other => RowFailure::RefusedInBatch { detail: other.to_string() },
     }
 }
 
@@ -253,11 +251,11 @@ fn outcomes(batch: &Batch, outcome: BatchOutcome, resent: &HashSet<i64>) -> Vec<
             },
             None => {
                 let error = if missing.contains(&job.key.to_lowercase()) {
-                    format!("contact {} no longer exists in HubSpot (deleted or merged since the plan)", job.key)
+                    RowFailure::ContactGone { contact_id: job.key.clone() }
                 } else if other_errors.is_empty() {
-                    "HubSpot's reply had no result for this row".to_string()
+                    RowFailure::NoResult
                 } else {
-                    format!("HubSpot refused it: {}", other_errors.join("; "))
+                    RowFailure::RefusedInBatch { detail: other_errors.join("; ") }
                 };
                 ItemResult {
                     seq: job.seq,
@@ -382,7 +380,7 @@ pub(crate) async fn write(
                     seq: i.seq,
                     outcome: ItemOutcome::Failed,
                     contact_id: i.contact_id.clone(),
-                    error: Some(format!("not written: this contact's step {} row failed", step - 1)),
+                    error: Some(RowFailure::EarlierStepFailed { step: step - 1 }),
                 })
                 .collect();
             let (queue, damaged) = batcher.add(items, last);

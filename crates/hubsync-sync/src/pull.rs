@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use hubsync_hubspot::{HubSpotClient, Property, Record};
 use hubsync_store::journal::{Journal, PlanJournal};
 use hubsync_store::{
-    Field, FieldChange, Lead, Mapping, PlanRow, PulledLead, Run, RunAction, RunItem, RunKind, RunMode, Store,
-    StoreError, WriteRule,
+    Field, FieldChange, Lead, Mapping, PlanRow, PulledLead, RowNote, RowReason, Run, RunAction, RunItem, RunKind,
+    RunMode, Store, StoreError, WriteRule, serialize_words,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -55,7 +55,8 @@ pub enum PullAction {
         reason: PullSkip,
     },
     Invalid {
-        reasons: Vec<String>,
+        #[serde(serialize_with = "serialize_words")]
+        reasons: Vec<RowReason>,
     },
 }
 
@@ -67,7 +68,8 @@ pub struct PullItem {
     pub action: PullAction,
     /// `before` is the lead's value, `after` what the pull sets; `kept` when `if-empty` kept it.
     pub changes: Vec<FieldChange>,
-    pub notes: Vec<String>,
+    #[serde(serialize_with = "serialize_words")]
+    pub notes: Vec<RowNote>,
     /// The contact's values as lead fields that `changes` doesn't carry (unchanged, or kept by
     /// an `if-empty` rule): with the changes' new values, the original columns of the run's
     /// export. Held apart so that 100,000 rows don't hold every value twice.
@@ -133,8 +135,12 @@ pub fn plan_pull(inputs: &PullInputs<'_>) -> Vec<PullItem> {
                 let value = match from_hubspot(field, property, raw, inputs.owners) {
                     Ok(Some(v)) => v,
                     Ok(None) => continue,
-                    Err(reason) => {
-                        problems.push(format!("{} → {}: {reason}", mapping.property, mapping.field_key));
+                    Err(detail) => {
+                        problems.push(RowReason::PulledValueRefused {
+                            property: mapping.property.clone(),
+                            field: mapping.field_key.clone(),
+                            detail,
+                        });
                         continue;
                     }
                 };
@@ -161,10 +167,11 @@ pub fn plan_pull(inputs: &PullInputs<'_>) -> Vec<PullItem> {
                 None => PullAction::New,
                 Some(lead) => {
                     if !lead.email.eq_ignore_ascii_case(&email) {
-                        item.notes.push(format!(
-                            "matched lead {} by its link to contact {}; the contact's email is now {email}",
-                            lead.email, contact.id
-                        ));
+                        item.notes.push(RowNote::MatchedByLink {
+                            lead_email: lead.email.clone(),
+                            contact_id: contact.id.clone(),
+                            email: email.clone(),
+                        });
                     }
                     let relink = lead.hubspot_id.as_deref() != Some(contact.id.as_str());
                     if item.changes.iter().any(|c| c.after.is_some()) || relink {
@@ -420,11 +427,24 @@ impl Pages {
     }
 }
 
-fn skip_words(reason: &PullSkip) -> &'static str {
-    match reason {
-        PullSkip::Unchanged => "unchanged",
-        PullSkip::NoEmail => "the contact has no email",
-        PullSkip::AlreadyInStore => "already in the store, and the rules take new contacts only",
+impl PullSkip {
+    /// The reason as a run's row keeps it.
+    pub fn row_reason(&self) -> RowReason {
+        match self {
+            PullSkip::Unchanged => RowReason::Unchanged,
+            PullSkip::NoEmail => RowReason::NoEmail,
+            PullSkip::AlreadyInStore => RowReason::AlreadyInStore,
+        }
+    }
+
+    /// The skip reason a run's row keeps, by its code; `None` for a reason no pull skips for.
+    pub fn from_row(reason: &RowReason) -> Option<PullSkip> {
+        match reason {
+            RowReason::Unchanged => Some(PullSkip::Unchanged),
+            RowReason::NoEmail => Some(PullSkip::NoEmail),
+            RowReason::AlreadyInStore => Some(PullSkip::AlreadyInStore),
+            _ => None,
+        }
     }
 }
 
@@ -433,7 +453,7 @@ fn run_item(seq: i64, item: PullItem, mode: RunMode) -> RunItem {
     let (action, lead_id, reasons) = match item.action {
         PullAction::New => (RunAction::Create, 0, vec![]),
         PullAction::Update { lead_id } => (RunAction::Update, lead_id, vec![]),
-        PullAction::Skip { reason } => (RunAction::Skip, 0, vec![skip_words(&reason).to_string()]),
+        PullAction::Skip { reason } => (RunAction::Skip, 0, vec![reason.row_reason()]),
         PullAction::Invalid { reasons } => (RunAction::Invalid, 0, reasons),
     };
     let email = item.email.unwrap_or_default();
@@ -451,10 +471,7 @@ pub fn pull_item(item: RunItem) -> PullItem {
         RunAction::Create => PullAction::New,
         RunAction::Update => PullAction::Update { lead_id: item.lead_id },
         RunAction::Skip => PullAction::Skip {
-            reason: [PullSkip::Unchanged, PullSkip::NoEmail, PullSkip::AlreadyInStore]
-                .into_iter()
-                .find(|r| item.reasons.first().map(String::as_str) == Some(skip_words(r)))
-                .unwrap_or(PullSkip::Unchanged),
+            reason: item.reasons.first().and_then(PullSkip::from_row).unwrap_or(PullSkip::Unchanged),
         },
         RunAction::Invalid | RunAction::Archive => PullAction::Invalid { reasons: item.reasons },
     };

@@ -218,7 +218,7 @@ async fn plan_selection(
 /// `finish_plan`'s settling of contacts several leads reached, done on a journaled plan: the
 /// store ranks the claims, so only the losing rows come into memory.
 fn settle_journaled_plan(store: &mut Store, run_id: i64) -> Result<(), SyncError> {
-    let contested: Vec<(i64, Vec<String>)> = store
+    let contested: Vec<(i64, Vec<hubsync_store::RowReason>)> = store
         .contested_rows(run_id)?
         .into_iter()
         .map(|row| (row.seq, vec![shared_contact_reason(&row.contact_id, &row.winner_email)]))
@@ -275,21 +275,13 @@ impl Selection {
     }
 }
 
-fn skip_reason(reason: &SkipReason) -> &'static str {
-    match reason {
-        SkipReason::Unchanged => "unchanged",
-        SkipReason::NoMatchCreateOff => "no matching contact, and creating contacts is off",
-        SkipReason::UpdateOff => "a contact matches, and updating contacts is off",
-    }
-}
-
 /// A planned row as the run's journal holds it; a live run's writes have no outcome until
 /// HubSpot answers.
 fn run_item(seq: i64, item: PlanItem, mode: RunMode) -> RunItem {
     let (action, reasons) = match item.action {
         Action::Update { .. } => (RunAction::Update, vec![]),
         Action::Create => (RunAction::Create, vec![]),
-        Action::Skip { reason } => (RunAction::Skip, vec![skip_reason(&reason).to_string()]),
+        Action::Skip { reason } => (RunAction::Skip, vec![reason.row_reason()]),
         Action::Invalid { reasons } => (RunAction::Invalid, reasons),
     };
     RunItem {
@@ -306,10 +298,7 @@ pub fn plan_item(item: RunItem) -> PlanItem {
         RunAction::Update => Action::Update { contact_id: item.contact_id.clone().unwrap_or_default() },
         RunAction::Create => Action::Create,
         RunAction::Skip => Action::Skip {
-            reason: [SkipReason::Unchanged, SkipReason::NoMatchCreateOff, SkipReason::UpdateOff]
-                .into_iter()
-                .find(|r| item.reasons.first().map(String::as_str) == Some(skip_reason(r)))
-                .unwrap_or(SkipReason::Unchanged),
+            reason: item.reasons.first().and_then(SkipReason::from_row).unwrap_or(SkipReason::Unchanged),
         },
         RunAction::Invalid | RunAction::Archive => Action::Invalid { reasons: item.reasons },
     };
@@ -420,7 +409,13 @@ mod tests {
                         (Some(id), 0) => Action::Update { contact_id: id.clone() },
                         (Some(_), 1) => Action::Skip { reason: SkipReason::Unchanged },
                         (None, 0 | 1) => Action::Create,
-                        _ => Action::Invalid { reasons: vec!["city: refused".into()] },
+                        _ => Action::Invalid {
+                            reasons: vec![hubsync_store::RowReason::ValueRefused {
+                                field: "city".into(),
+                                property: "city".into(),
+                                detail: "refused".into(),
+                            }],
+                        },
                     };
                     PlanItem {
                         lead_id: i as i64 + 1,

@@ -12,7 +12,8 @@ use std::time::Instant;
 use hubsync_hubspot::{BATCH_LIMIT, HubSpotClient, Property, Record};
 use hubsync_store::journal::{Journal, PlanJournal};
 use hubsync_store::{
-    FieldChange, ItemOutcome, PlanRow, Run, RunAction, RunItem, RunKind, RunMode, RunStatus, Store, StoreError,
+    FieldChange, ItemOutcome, PlanRow, RowNote, RowReason, Run, RunAction, RunItem, RunKind, RunMode, RunStatus, Store,
+    StoreError,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -377,10 +378,10 @@ fn check_undoable(
 
 /// One row's verdict, before it becomes run items.
 enum Verdict {
-    Restore { changes: Vec<FieldChange>, later: Option<FieldChange>, notes: Vec<String> },
-    Archive { notes: Vec<String> },
-    ChangedSince(Vec<String>),
-    Skip(String),
+    Restore { changes: Vec<FieldChange>, later: Option<FieldChange>, notes: Vec<RowNote> },
+    Archive { notes: Vec<RowNote> },
+    ChangedSince(Vec<RowReason>),
+    Skip(RowReason),
 }
 
 /// A page of the undo's rows: step 0's, numbered in the undone run's order, and the step-1 rows
@@ -408,17 +409,11 @@ fn plan_undo(
         let before_unknown = row.before_unknown();
         let Written { item, contact_id } = row;
         let verdict = match item.outcome {
-            _ if before_unknown => Verdict::Skip(format!(
-                "run {run_id} planned to create this contact, but HubSpot already had it when the create arrived (made in the meantime elsewhere); its values from before were never read, so there is nothing to put back"
-            )),
-            Some(ItemOutcome::Archived) => Verdict::Skip(format!(
-                "run {run_id} archived this contact; HubSpot restores archived contacts from its recycling bin (Contacts → Actions → Restore), not through the API"
-            )),
-            Some(ItemOutcome::Created) if !options.archive_created => Verdict::Skip(format!(
-                "created by run {run_id}; kept (pass --archive-created to archive the contacts it created)"
-            )),
+            _ if before_unknown => Verdict::Skip(RowReason::CreateMetContact { run_id }),
+            Some(ItemOutcome::Archived) => Verdict::Skip(RowReason::ArchivedByRun { run_id }),
+            Some(ItemOutcome::Created) if !options.archive_created => Verdict::Skip(RowReason::CreatedKept { run_id }),
             _ => match now.get(&contact_id) {
-                None => Verdict::Skip(format!("contact {contact_id} is no longer in HubSpot (deleted or merged)")),
+                None => Verdict::Skip(RowReason::ContactGone { contact_id: contact_id.clone() }),
                 Some(contact) => judge(run_id, &item, contact, lifecycle, options),
             },
         };
@@ -439,14 +434,14 @@ fn plan_undo(
         items.push(match verdict {
             Verdict::Restore { changes, later: second, notes } => {
                 counts.restore += 1;
-                if notes.iter().any(|n| n.starts_with(FORCED)) {
+                if notes.iter().any(|n| matches!(n, RowNote::Forced { .. })) {
                     counts.changed_since += 1;
                 }
                 if let Some(change) = second {
                     later.push(RunItem {
                         changes: vec![change],
                         step: 1,
-                        notes: vec!["sets the earlier lifecycle stage once step 0 has cleared it".into()],
+                        notes: vec![RowNote::StageAfterClear],
                         ..row(RunAction::Update, vec![])
                     });
                 }
@@ -454,7 +449,7 @@ fn plan_undo(
             }
             Verdict::Archive { notes } => {
                 counts.archive += 1;
-                if notes.iter().any(|n| n.starts_with(FORCED)) {
+                if notes.iter().any(|n| matches!(n, RowNote::Forced { .. })) {
                     counts.changed_since += 1;
                 }
                 RunItem { notes, ..row(RunAction::Archive, vec![]) }
@@ -472,8 +467,6 @@ fn plan_undo(
     UndoPage { items, later, counts }
 }
 
-const FORCED: &str = "forced: ";
-
 /// Empty and absent are one thing to HubSpot.
 fn same(a: Option<&str>, b: Option<&str>) -> bool {
     a.filter(|v| !v.is_empty()) == b.filter(|v| !v.is_empty())
@@ -482,25 +475,24 @@ fn same(a: Option<&str>, b: Option<&str>) -> bool {
 /// What to do with one contact the run wrote, from what HubSpot holds now.
 fn judge(run_id: i64, item: &RunItem, contact: &Record, lifecycle: Option<&Property>, options: UndoOptions) -> Verdict {
     let written: Vec<&FieldChange> = item.changes.iter().filter(|c| !c.kept && c.after.is_some()).collect();
-    let drift: Vec<String> = written
+    // Each property changed since the run: its name, its value now, and what the run wrote.
+    let drift: Vec<(String, Option<String>, Option<String>)> = written
         .iter()
         .filter(|c| !same(contact.get(&c.property), c.after.as_deref()))
-        .map(|c| {
-            format!(
-                "{} is now {} (run {run_id} wrote {})",
-                c.property,
-                shown(contact.get(&c.property)),
-                shown(c.after.as_deref())
-            )
-        })
+        .map(|c| (c.property.clone(), contact.get(&c.property).map(String::from), c.after.clone()))
         .collect();
     if !drift.is_empty() && !options.force {
-        let mut reasons =
-            vec![format!("changed in HubSpot since run {run_id}; left alone (pass --force to undo it anyway)")];
-        reasons.extend(drift);
+        let mut reasons = vec![RowReason::ChangedSince { run_id }];
+        reasons.extend(drift.into_iter().map(|(property, now, wrote)| RowReason::Drift {
+            property,
+            now,
+            wrote,
+            run_id,
+        }));
         return Verdict::ChangedSince(reasons);
     }
-    let notes: Vec<String> = drift.iter().map(|d| format!("{FORCED}{d}")).collect();
+    let notes: Vec<RowNote> =
+        drift.into_iter().map(|(property, now, wrote)| RowNote::Forced { property, now, wrote, run_id }).collect();
     if item.outcome == Some(ItemOutcome::Created) {
         return Verdict::Archive { notes };
     }
@@ -533,16 +525,9 @@ fn judge(run_id: i64, item: &RunItem, contact: &Record, lifecycle: Option<&Prope
         }
     }
     if changes.is_empty() {
-        return Verdict::Skip(format!("already holds the values it had before run {run_id}"));
+        return Verdict::Skip(RowReason::AlreadyRestored { run_id });
     }
     Verdict::Restore { changes, later, notes }
-}
-
-fn shown(value: Option<&str>) -> String {
-    match value.filter(|v| !v.is_empty()) {
-        Some(v) => format!("{v:?}"),
-        None => "empty".into(),
-    }
 }
 
 /// Records the undo's plan as a preview run (`JournaledPlan::record_preview`).

@@ -114,7 +114,7 @@ fn preview_text(report: &PullPreview<'_>, portal_id: u64) -> anyhow::Result<Stri
             })
             .collect();
         if let PullAction::Invalid { reasons } = &item.action {
-            lines.extend(reasons.iter().map(|r| ("!".to_string(), String::new(), r.clone())));
+            lines.extend(reasons.iter().map(|r| ("!".to_string(), String::new(), r.to_string())));
         }
         if lines.is_empty() {
             lines.push(("(link to contact)".into(), String::new(), String::new()));

@@ -97,7 +97,7 @@ pub fn finish(ctx: &Context, run: Run) -> anyhow::Result<()> {
                 table.row_ending_in_reason(vec![
                     item.email.clone(),
                     item.contact_id.clone().unwrap_or_default(),
-                    item.error.clone().unwrap_or_default(),
+                    item.error.as_ref().map(ToString::to_string).unwrap_or_default(),
                 ]);
             }
             out.push_str("\nFailed rows (`hubsync runs show ID` has every row):\n");
@@ -268,11 +268,11 @@ fn preview_text(report: &PreviewReport<'_>, connection: &Portal) -> anyhow::Resu
         }
         if let Action::Invalid { reasons } = &item.action {
             for reason in reasons {
-                row("!".into(), String::new(), reason.clone(), &mut first);
+                row("!".into(), String::new(), reason.to_string(), &mut first);
             }
         }
         for note in &item.notes {
-            row("note".into(), String::new(), note.clone(), &mut first);
+            row("note".into(), String::new(), note.to_string(), &mut first);
         }
         if first {
             row(String::new(), String::new(), String::new(), &mut first);

@@ -121,8 +121,8 @@ fn preview_text(report: &UndoPreview<'_>, connection: &Portal) -> anyhow::Result
                 (ch.property.clone(), ch.before.clone().unwrap_or_default(), after)
             })
             .collect();
-        lines.extend(item.reasons.iter().map(|r| ("!".to_string(), String::new(), r.clone())));
-        lines.extend(item.notes.iter().map(|n| ("note".to_string(), String::new(), n.clone())));
+        lines.extend(item.reasons.iter().map(|r| ("!".to_string(), String::new(), r.to_string())));
+        lines.extend(item.notes.iter().map(|n| ("note".to_string(), String::new(), n.to_string())));
         if lines.is_empty() {
             lines.push(Default::default());
         }

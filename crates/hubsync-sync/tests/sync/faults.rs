@@ -441,7 +441,7 @@ async fn a_push_under_every_fault_lands_each_valid_row_once() {
         for item in invalid {
             assert_eq!(item.outcome, Some(ItemOutcome::Invalid), "{}", cell.name());
             assert!(
-                item.reasons.iter().any(|r| r.contains("bogus")),
+                item.reasons.iter().any(|r| r.to_string().contains("bogus")),
                 "{}: reason names the value: {:?}",
                 cell.name(),
                 item.reasons

@@ -8,8 +8,8 @@ use std::time::Duration;
 use hubsync_hubspot::{ClientConfig, HubSpotClient, PortalLimiter, RateLimitSettings, Secret};
 use hubsync_sandbox::{CONTROL_SECRET_HEADER, ControlSecret, Fixture, PrivateToken, Sandbox, SandboxConfig};
 use hubsync_store::{
-    ItemOutcome, PortalConnection, RunAction, RunMode, RunStatus, SecretStoreKind, Store, SystemClock, TokenKind,
-    WriteRule,
+    ItemOutcome, PortalConnection, RowFailure, RunAction, RunMode, RunStatus, SecretStoreKind, Store, SystemClock,
+    TokenKind, WriteRule,
 };
 use hubsync_sync::{Cancel, PushOptions, prepare_push, record_preview, resume_push, run_push};
 use serde_json::{Value, json};
@@ -202,20 +202,18 @@ async fn a_preview_writes_nothing_and_the_live_run_does_exactly_what_it_showed()
     let fields: Vec<(&str, Option<&str>, Option<&str>, bool)> =
         ada.changes.iter().map(|c| (c.property.as_str(), c.before.as_deref(), c.after.as_deref(), c.kept)).collect();
     assert_eq!(fields, [("company", Some("Old Co"), Some("New Co"), false), ("city", Some("Paris"), None, true)]);
-    let Some(reason) = by_email["alias@example.com"].notes.first().or(match &by_email["alias@example.com"].action {
-        hubsync_sync::Action::Invalid { reasons } => reasons.first(),
+    let alias = by_email["alias@example.com"];
+    let Some(reason) = alias.notes.first().map(ToString::to_string).or(match &alias.action {
+        hubsync_sync::Action::Invalid { reasons } => reasons.first().map(ToString::to_string),
         _ => None,
     }) else {
         panic!()
     };
     assert!(reason.contains("main@example.com"), "{reason}");
     let hubsync_sync::Action::Invalid { reasons } = &by_email["former@example.com"].action else { panic!() };
-    assert!(reasons[0].contains("only moves the stage forward"), "{reasons:?}");
-    let moved_notes = &by_email["moved@example.com"].notes;
-    assert!(
-        moved_notes[0].contains("matched by HubSpot id 505") && moved_notes[0].contains("linked-target"),
-        "{moved_notes:?}"
-    );
+    assert!(reasons[0].to_string().contains("only moves the stage forward"), "{reasons:?}");
+    let moved_note = by_email["moved@example.com"].notes[0].to_string();
+    assert!(moved_note.contains("matched by HubSpot id 505") && moved_note.contains("linked-target"), "{moved_note}");
 
     let live =
         run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
@@ -318,7 +316,7 @@ async fn a_rejected_batch_is_split_and_every_good_row_lands() {
     assert_eq!(emails, ["lead3@example.com", "lead100@example.com", "lead200@example.com"]);
     // HubSpot's JSON-in-a-string message reads as the property and its problem.
     assert!(
-        failed.iter().all(|f| f.error.as_deref().is_some_and(|e| {
+        failed.iter().all(|f| f.error.as_ref().map(ToString::to_string).is_some_and(|e| {
             e.starts_with("HubSpot refused it (400 VALIDATION_ERROR): lifecyclestage: ") && !e.contains("[{")
         })),
         "{failed:#?}"
@@ -344,7 +342,8 @@ async fn a_contact_deleted_since_the_plan_fails_its_row_alone_in_a_207() {
         run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!((run.counts.updated, run.counts.created, run.counts.failed), (9, 10, 1));
     let row = store.run_items(run.id).unwrap().into_iter().find(|i| i.email == "lead4@example.com").unwrap();
-    assert!(row.error.as_deref().unwrap().contains("no longer exists"), "{row:?}");
+    assert_eq!(row.error, Some(RowFailure::ContactGone { contact_id: "1004".into() }));
+    assert!(row.error.as_ref().unwrap().to_string().contains("no longer exists"), "{row:?}");
     assert_eq!(run.api_calls - read_calls, 2, "one update and one upsert: the 207 needed no split");
 }
 
@@ -519,7 +518,9 @@ async fn an_owner_email_becomes_the_active_owners_id_and_a_deactivated_one_is_re
         prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     let plan = crate::support::planned(&store, &prepared);
     let reasons = |i: usize| match &plan[i].action {
-        hubsync_sync::Action::Invalid { reasons } => reasons.join("; "),
+        hubsync_sync::Action::Invalid { reasons } => {
+            reasons.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+        }
         other => panic!("{other:?}"),
     };
     assert!(reasons(1).contains("deactivated"), "{}", reasons(1));

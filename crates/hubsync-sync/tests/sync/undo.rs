@@ -4,7 +4,7 @@
 //! stops early resumes.
 
 use hubsync_store::journal::Journal;
-use hubsync_store::{ItemOutcome, NewRun, RunAction, RunKind, RunMode, RunStatus, Store};
+use hubsync_store::{ItemOutcome, NewRun, RowNote, RowReason, RunAction, RunKind, RunMode, RunStatus, Store};
 use hubsync_sync::{
     Cancel, PreparedUndo, PushOptions, UndoOptions, prepare_push, prepare_undo, record_preview, record_undo_preview,
     resume_push, resume_undo, run_push, run_undo,
@@ -71,10 +71,19 @@ async fn undo_restores_every_overwritten_value_and_flags_rows_changed_since() {
     let row = |email: &str, step: u32| rows.iter().find(|i| i.email == email && i.step == step).unwrap();
     let dan = row("dan@example.com", 0);
     assert_eq!((dan.action, dan.outcome), (RunAction::Skip, Some(ItemOutcome::Skipped)));
-    assert!(dan.reasons[0].contains("changed in HubSpot since run"), "{:?}", dan.reasons);
-    assert!(dan.reasons[1].contains("company is now \"Edited D\" (run") && dan.reasons[1].contains("\"New D\""));
-    assert!(row("fay@example.com", 0).reasons[0].contains("no longer in HubSpot"));
-    assert!(row("nia@example.com", 0).reasons[0].contains("--archive-created"));
+    let drift = RowReason::Drift {
+        property: "company".into(),
+        now: Some("Edited D".into()),
+        wrote: Some("New D".into()),
+        run_id: push,
+    };
+    assert_eq!(dan.reasons, [RowReason::ChangedSince { run_id: push }, drift]);
+    assert!(dan.reasons[0].to_string().contains("changed in HubSpot since run"), "{:?}", dan.reasons);
+    let drift = dan.reasons[1].to_string();
+    assert!(drift.contains("company is now \"Edited D\" (run") && drift.contains("\"New D\""), "{drift}");
+    assert_eq!(row("fay@example.com", 0).reasons, [RowReason::ContactGone { contact_id: "606".into() }]);
+    assert!(row("fay@example.com", 0).reasons[0].to_string().contains("no longer in HubSpot"));
+    assert_eq!(row("nia@example.com", 0).reasons, [RowReason::CreatedKept { run_id: push }]);
     let cy: Vec<(&str, Option<&str>)> =
         row("cy@example.com", 0).changes.iter().map(|ch| (ch.property.as_str(), ch.after.as_deref())).collect();
     assert_eq!(cy, [("company", Some("Old C")), ("lifecyclestage", Some(""))], "the stage is cleared first");
@@ -118,7 +127,8 @@ async fn undo_restores_every_overwritten_value_and_flags_rows_changed_since() {
     assert_eq!(prop(&now["dan@example.com"], "company"), Some("Old D"));
     assert!(!now.contains_key("nia@example.com"), "archived");
     let dan = store.run_items(run.id).unwrap().into_iter().find(|i| i.email == "dan@example.com").unwrap();
-    assert!(dan.notes[0].starts_with("forced: company is now \"Edited D\""), "{:?}", dan.notes);
+    assert!(matches!(&dan.notes[0], RowNote::Forced { property, .. } if property == "company"), "{:?}", dan.notes);
+    assert!(dan.notes[0].to_string().starts_with("forced: company is now \"Edited D\""), "{:?}", dan.notes);
     let nia = store.lead_by_email("nia@example.com").unwrap().unwrap();
     assert_eq!(nia.hubspot_id, None, "the lead no longer links to the archived contact");
 
