@@ -7,13 +7,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hubsync_store::{RunKind, Store};
-use hubsync_sync::Cancel;
+use hubsync_sync::{Cancel, Phase};
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::error::{ApiError, codes};
 use crate::plans::Plan;
-use crate::progress::{SyncPhase, SyncProgress};
+use crate::progress::SyncProgress;
 
 /// How long a preview may be run for real: after that HubSpot has likely moved on.
 pub const PREVIEW_TTL: Duration = Duration::from_secs(15 * 60);
@@ -93,8 +93,6 @@ struct Running {
     cancel: Cancel,
     started: Instant,
     started_at: String,
-    /// The newest run before the job began: the job's live run is the first of its kind after it.
-    runs_before: Option<i64>,
     run_id: Option<i64>,
     last: LastProgress,
 }
@@ -133,12 +131,11 @@ impl JobGuard<'_> {
     }
 }
 
-/// Where a job starts: its time, for the page and for the time gone, and the newest run then.
+/// Where a job starts: its time, for the page and for the time gone.
 #[derive(Clone, Debug)]
 pub struct JobStart {
     pub started: Instant,
     pub started_at: String,
-    pub runs_before: Option<i64>,
     /// The run a resume finishes.
     pub run_id: Option<i64>,
 }
@@ -180,7 +177,6 @@ impl Jobs {
             cancel: cancel.clone(),
             started: at.started,
             started_at: at.started_at,
-            runs_before: at.runs_before,
             run_id: at.run_id,
             last: last.clone(),
         });
@@ -190,25 +186,20 @@ impl Jobs {
     /// What runs now, if anything, at `now`: its latest progress, with the rows and counts of
     /// its live run read from `store` (the page that asks has no channel to the job).
     pub fn status(&self, store: &Store, now: Instant) -> hubsync_store::Result<Option<SyncJobStatus>> {
-        let Some((kind, run_id, runs_before, started, started_at, last, cancelling)) =
-            self.lock().running.as_ref().map(|r| {
-                let last = r.last.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                (r.kind, r.run_id, r.runs_before, r.started, r.started_at.clone(), last, r.cancel.is_cancelled())
-            })
-        else {
+        let Some((kind, run_id, started, started_at, last, cancelling)) = self.lock().running.as_ref().map(|r| {
+            let last = r.last.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            (r.kind, r.run_id, r.started, r.started_at.clone(), last, r.cancel.is_cancelled())
+        }) else {
             return Ok(None);
         };
-        let run_id = match (run_id, kind.step) {
-            (Some(id), _) => Some(id),
-            (None, JobStep::Preview) => None,
-            (None, _) => crate::progress::first_live_run(store, kind.kind, runs_before)?,
-        };
+        // A resume knows its run from the start; a live run is named by its progress.
+        let run_id = run_id.or(last.as_ref().and_then(|p| p.run_id));
         let elapsed_ms = now.saturating_duration_since(started).as_millis() as u64;
         let mut progress = last;
         if let Some(run) = run_id.map(|id| store.run(id)).transpose()?.flatten() {
             let c = run.counts;
             let total = c.update + c.create + c.archive;
-            let phase = if kind.kind == RunKind::Pull { SyncPhase::Applying } else { SyncPhase::Writing };
+            let phase = if kind.kind == RunKind::Pull { Phase::Applying } else { Phase::Writing };
             progress = Some(SyncProgress {
                 phase,
                 done: total.saturating_sub(c.pending),
@@ -352,31 +343,28 @@ mod tests {
 
     fn pull_plan() -> Plan {
         Plan::Pull(hubsync_sync::PreparedPull {
-            run_id: 1,
-            counts: Default::default(),
-            api_calls: 0,
-            estimate: hubsync_sync::Estimate {
+            plan: hubsync_sync::JournaledPlan {
+                run_id: 1,
+                portal_id: Some(7),
+                estimate: hubsync_sync::Estimate {
+                    api_calls: 0,
+                    setup_calls: 0,
+                    read_calls: 0,
+                    write_calls: 0,
+                    rate_limit_per_window: 100,
+                    rate_limit_window_ms: 10_000,
+                    seconds: 0.0,
+                },
                 api_calls: 0,
-                setup_calls: 0,
-                read_calls: 0,
-                write_calls: 0,
-                rate_limit_per_window: 100,
-                rate_limit_window_ms: 10_000,
-                seconds: 0.0,
             },
+            counts: Default::default(),
             read_time: Duration::ZERO,
-            portal_id: Some(7),
             owners: Vec::new(),
         })
     }
 
     fn at() -> JobStart {
-        JobStart {
-            started: Instant::now(),
-            started_at: "2026-11-24T12:00:00+00:00".into(),
-            runs_before: None,
-            run_id: None,
-        }
+        JobStart { started: Instant::now(), started_at: "2026-11-24T12:00:00+00:00".into(), run_id: None }
     }
 
     const PUSH: JobKind = JobKind { step: JobStep::Run, kind: RunKind::Push };

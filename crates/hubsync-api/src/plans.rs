@@ -6,7 +6,8 @@
 use hubsync_auth::portals::PortalClient;
 use hubsync_store::{Portal, Run, RunCounts, RunKind, Store, StoreError};
 use hubsync_sync::{
-    Cancel, Estimate, PreparedPull, PreparedPush, PreparedUndo, Progress, PushOptions, SyncError, UndoOptions,
+    Cancel, Estimate, JournaledPlan, PreparedPull, PreparedPush, PreparedUndo, Progress, PushOptions, SyncError,
+    UndoOptions,
 };
 use serde::Serialize;
 use ts_rs::TS;
@@ -68,18 +69,9 @@ impl Plan {
             PlanRequest::Pull => Plan::Pull(hubsync_sync::prepare_pull(store, client, cancel, on_progress).await?),
             PlanRequest::Undo { run_id, options } => {
                 let portal = Some(client.portal.portal_id);
+                let options = UndoOptions { concurrency, ..options };
                 Plan::Undo(
-                    hubsync_sync::prepare_undo(
-                        store,
-                        client,
-                        run_id,
-                        portal,
-                        options,
-                        concurrency,
-                        cancel,
-                        on_progress,
-                    )
-                    .await?,
+                    hubsync_sync::prepare_undo(store, client, run_id, portal, options, cancel, on_progress).await?,
                 )
             }
         })
@@ -93,21 +85,27 @@ impl Plan {
         }
     }
 
-    /// Records the plan as a preview run (the history keeps every preview); returns its id.
-    pub fn record(&self, store: &mut Store) -> Result<i64, SyncError> {
+    /// The journaled plan every kind holds beside its own counts.
+    pub fn journaled(&self) -> &JournaledPlan {
         match self {
-            Plan::Push(p) => hubsync_sync::record_preview(store, p),
-            Plan::Pull(p) => hubsync_sync::record_pull_preview(store, p),
-            Plan::Undo(p) => hubsync_sync::record_undo_preview(store, p),
+            Plan::Push(p) => &p.plan,
+            Plan::Pull(p) => &p.plan,
+            Plan::Undo(p) => &p.plan,
         }
     }
 
-    /// Drops a plan that will not run (the admin said no), releasing what preparing it held.
+    /// Records the plan as a preview run (the history keeps every preview); returns its id.
+    pub fn record(&self, store: &mut Store) -> Result<i64, SyncError> {
+        self.journaled().record_preview(store)
+    }
+
+    /// Drops a plan that will not run (the admin said no); a recorded preview stays in the
+    /// history.
     pub fn discard(self, store: &mut Store) -> Result<(), SyncError> {
         match self {
-            Plan::Push(p) => hubsync_sync::discard_push(store, p),
-            Plan::Pull(p) => hubsync_sync::discard_pull(store, p),
-            Plan::Undo(p) => hubsync_sync::discard_undo(store, p),
+            Plan::Push(p) => p.plan.discard(store),
+            Plan::Pull(p) => p.plan.discard(store),
+            Plan::Undo(p) => p.plan.discard(store),
         }
     }
 
@@ -121,21 +119,22 @@ impl Plan {
         cancel: &Cancel,
         on_progress: &mut dyn FnMut(Progress),
     ) -> Result<Run, SyncError> {
-        let options = PushOptions { concurrency, ..PushOptions::default() };
         match self {
-            Plan::Push(p) => hubsync_sync::run_push(store, client, p, &options, cancel, on_progress).await,
-            Plan::Undo(p) => hubsync_sync::run_undo(store, client, p, &options, cancel, on_progress).await,
+            Plan::Push(p) => {
+                let options = PushOptions { concurrency, ..PushOptions::default() };
+                hubsync_sync::run_push(store, client, p, &options, cancel, on_progress).await
+            }
+            Plan::Undo(p) => {
+                let options = UndoOptions { concurrency, ..UndoOptions::default() };
+                hubsync_sync::run_undo(store, client, p, &options, cancel, on_progress).await
+            }
             Plan::Pull(p) => hubsync_sync::run_pull(store, p, cancel, on_progress),
         }
     }
 
     /// What the live run will cost.
     pub fn estimate(&self) -> &Estimate {
-        match self {
-            Plan::Push(p) => &p.estimate,
-            Plan::Pull(p) => &p.estimate,
-            Plan::Undo(p) => &p.estimate,
-        }
+        &self.journaled().estimate
     }
 
     /// Rows the live run writes: nothing to write means nothing to run.
@@ -210,8 +209,12 @@ pub async fn resume(
     let Some(client) = client else {
         return Err(StoreError::PortalNotFound(run.portal_id.unwrap_or_default()).into());
     };
-    let options = PushOptions { concurrency, ..PushOptions::default() };
     let portal = Some(client.portal.portal_id);
+    if run.kind == RunKind::Undo {
+        let options = UndoOptions { concurrency, ..UndoOptions::default() };
+        return hubsync_sync::resume_undo(store, client, run_id, portal, &options, cancel, on_progress).await;
+    }
+    let options = PushOptions { concurrency, ..PushOptions::default() };
     hubsync_sync::resume_push(store, client, run_id, portal, &options, cancel, on_progress).await
 }
 

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use hubsync_store::{RunCounts, RunKind, RunMode, Store};
+use hubsync_store::{RunCounts, Store};
 use hubsync_sync::{Phase, Progress};
 use serde::Serialize;
 use ts_rs::TS;
@@ -14,23 +14,11 @@ const THROTTLE: Duration = Duration::from_millis(100);
 /// How often a live run's counts are read again from the store.
 const COUNTS_EVERY: Duration = Duration::from_secs(1);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "kebab-case")]
-#[ts(export)]
-pub enum SyncPhase {
-    /// Reading HubSpot's side for a plan.
-    Reading,
-    /// Writing a live run's batches to HubSpot.
-    Writing,
-    /// Writing a live pull's rows into the lead store.
-    Applying,
-}
-
 /// One progress message of a job.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct SyncProgress {
-    pub phase: SyncPhase,
+    pub phase: Phase,
     #[ts(type = "number")]
     pub done: u64,
     #[ts(type = "number")]
@@ -43,70 +31,46 @@ pub struct SyncProgress {
     pub elapsed_ms: u64,
 }
 
-/// Finds the live run a job makes (the core creates it) and reads its counts, on a connection
-/// of its own.
+/// Reads a live run's counts, on a connection of its own, about once a second.
 pub struct CountWatch {
     store: Store,
-    kind: RunKind,
-    /// The newest run before the job began, or the run being resumed (known from the start).
-    after: Option<i64>,
+    /// The run the counts are of, as the core's progress names it.
     run_id: Option<i64>,
     read_at: Option<Instant>,
     counts: Option<RunCounts>,
 }
 
 impl CountWatch {
-    /// Watches for the first live run of `kind` newer than any run now in `store`.
-    pub fn new_run(store: Store, kind: RunKind) -> hubsync_store::Result<CountWatch> {
-        let after = store.newest_run_id()?;
-        Ok(CountWatch { store, kind, after, run_id: None, read_at: None, counts: None })
+    pub fn new(store: Store) -> CountWatch {
+        CountWatch { store, run_id: None, read_at: None, counts: None }
     }
 
-    /// Watches a run that exists already (one being resumed).
-    pub fn run(store: Store, run_id: i64, kind: RunKind) -> CountWatch {
-        CountWatch { store, kind, after: None, run_id: Some(run_id), read_at: None, counts: None }
-    }
-
-    fn find(&mut self) -> hubsync_store::Result<Option<i64>> {
-        if self.run_id.is_none() {
-            self.run_id = first_live_run(&self.store, self.kind, self.after)?;
-        }
-        Ok(self.run_id)
-    }
-
-    /// The counts, read again when `COUNTS_EVERY` has passed or `fresh` asks (a phase's last
-    /// message must not show older counts); a failed read keeps the last.
-    fn counts_at(&mut self, now: Instant, fresh: bool) -> (Option<i64>, Option<RunCounts>) {
-        if fresh || self.read_at.is_none_or(|at| now.saturating_duration_since(at) >= COUNTS_EVERY) {
+    /// Run `run_id`'s counts, read again when `COUNTS_EVERY` has passed, the run changed, or
+    /// `fresh` asks (a phase's last message must not show older counts); a failed read keeps
+    /// the last.
+    fn counts_at(&mut self, run_id: i64, now: Instant, fresh: bool) -> Option<RunCounts> {
+        let other_run = self.run_id != Some(run_id);
+        if other_run || fresh || self.read_at.is_none_or(|at| now.saturating_duration_since(at) >= COUNTS_EVERY) {
+            if other_run {
+                self.run_id = Some(run_id);
+                self.counts = None;
+            }
             self.read_at = Some(now);
-            match self.find().and_then(|id| id.map(|id| self.store.run(id)).transpose()) {
-                Ok(Some(Some(run))) => self.counts = Some(run.counts),
-                Ok(_) => {}
+            match self.store.run(run_id) {
+                Ok(Some(run)) => self.counts = Some(run.counts),
+                Ok(None) => {}
                 Err(error) => tracing::warn!(%error, "a running sync's counts could not be read"),
             }
         }
-        (self.run_id, self.counts.clone())
+        self.counts.clone()
     }
-}
-
-/// The first live run of `kind` newer than run `after`: the one a job that began after `after`
-/// made. Another program (the command line) may have started a run meanwhile, so not simply
-/// the newest.
-pub fn first_live_run(store: &Store, kind: RunKind, after: Option<i64>) -> hubsync_store::Result<Option<i64>> {
-    let newest = store.newest_run_id()?.unwrap_or(0);
-    for id in after.unwrap_or(0) + 1..=newest {
-        if store.run(id)?.is_some_and(|r| r.kind == kind && r.mode == RunMode::Live) {
-            return Ok(Some(id));
-        }
-    }
-    Ok(None)
 }
 
 /// Turns the core's progress into throttled `SyncProgress` messages.
 pub struct Reporter<F: FnMut(SyncProgress)> {
     send: F,
     started: Instant,
-    last: Option<(SyncPhase, Instant)>,
+    last: Option<(Phase, Instant)>,
     watch: Option<CountWatch>,
 }
 
@@ -116,17 +80,10 @@ impl<F: FnMut(SyncProgress)> Reporter<F> {
     }
 
     /// The core's progress at `now`: sent when the phase changes, the phase is done, or
-    /// `THROTTLE` has passed since the last message.
+    /// `THROTTLE` has passed since the last message. A live job's messages name its run, as
+    /// the core does, with the run's counts; a preview's name none (its run is not one yet).
     pub fn core(&mut self, progress: Progress, now: Instant) {
-        let phase = match progress.phase {
-            Phase::Reading => SyncPhase::Reading,
-            Phase::Writing => SyncPhase::Writing,
-            Phase::Applying => SyncPhase::Applying,
-        };
-        self.report(phase, progress.done, progress.total, now);
-    }
-
-    pub fn report(&mut self, phase: SyncPhase, done: u64, total: u64, now: Instant) {
+        let Progress { run_id, phase, done, total } = progress;
         let due = match self.last {
             Some((last_phase, at)) => {
                 last_phase != phase || done >= total || now.saturating_duration_since(at) >= THROTTLE
@@ -138,7 +95,7 @@ impl<F: FnMut(SyncProgress)> Reporter<F> {
         }
         self.last = Some((phase, now));
         let (run_id, counts) = match &mut self.watch {
-            Some(watch) => watch.counts_at(now, done >= total),
+            Some(watch) => (Some(run_id), watch.counts_at(run_id, now, done >= total)),
             None => (None, None),
         };
         let elapsed_ms = now.saturating_duration_since(self.started).as_millis() as u64;
@@ -151,7 +108,7 @@ mod tests {
     use super::*;
 
     fn writing(done: u64) -> Progress {
-        Progress { phase: Phase::Writing, done, total: 1000 }
+        Progress { run_id: 1, phase: Phase::Writing, done, total: 1000 }
     }
 
     #[test]
@@ -159,23 +116,23 @@ mod tests {
         let mut sent = Vec::new();
         let start = Instant::now();
         let mut reporter = Reporter::new(|p| sent.push(p), start, None);
-        reporter.core(Progress { phase: Phase::Reading, done: 0, total: 10 }, start);
-        reporter.core(Progress { phase: Phase::Reading, done: 10, total: 10 }, start);
+        reporter.core(Progress { run_id: 1, phase: Phase::Reading, done: 0, total: 10 }, start);
+        reporter.core(Progress { run_id: 1, phase: Phase::Reading, done: 10, total: 10 }, start);
         reporter.core(writing(100), start + Duration::from_millis(10));
         reporter.core(writing(200), start + Duration::from_millis(50));
         reporter.core(writing(250), start + Duration::from_millis(109));
         reporter.core(writing(300), start + Duration::from_millis(110));
         reporter.core(writing(400), start + Duration::from_millis(150));
         reporter.core(writing(1000), start + Duration::from_millis(151));
-        let seen: Vec<(SyncPhase, u64, u64)> = sent.iter().map(|p| (p.phase, p.done, p.elapsed_ms)).collect();
+        let seen: Vec<(Phase, u64, u64)> = sent.iter().map(|p| (p.phase, p.done, p.elapsed_ms)).collect();
         assert_eq!(
             seen,
             vec![
-                (SyncPhase::Reading, 0, 0),
-                (SyncPhase::Reading, 10, 0),
-                (SyncPhase::Writing, 100, 10),
-                (SyncPhase::Writing, 300, 110),
-                (SyncPhase::Writing, 1000, 151),
+                (Phase::Reading, 0, 0),
+                (Phase::Reading, 10, 0),
+                (Phase::Writing, 100, 10),
+                (Phase::Writing, 300, 110),
+                (Phase::Writing, 1000, 151),
             ]
         );
         assert!(sent.iter().all(|p| p.counts.is_none() && p.run_id.is_none()));

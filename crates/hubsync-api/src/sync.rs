@@ -42,7 +42,7 @@ pub async fn preview(
     let (portal, client) = ws.connected(|_| {}).await?;
     let started = Instant::now();
     let kind = JobKind::new(JobStep::Preview, request.kind());
-    let job = ws.jobs.start(kind, portal.portal_id, job_start(ws, started, None).await?)?;
+    let job = ws.jobs.start(kind, portal.portal_id, job_start(started, None))?;
     let cancel = job.cancel.clone();
     let _watch = stop_when_portal_leaves(ws.db_path.clone(), portal.portal_id, cancel.clone());
     let send = tracked(job.last.clone(), send);
@@ -75,7 +75,7 @@ pub async fn run_previewed(
 ) -> Result<Run, ApiError> {
     let (portal, client) = ws.connected(|_| {}).await?;
     // The slot first: a refused start must not lose the kept plan.
-    let at = job_start(ws, now, None).await?;
+    let at = job_start(now, None);
     let job = ws.jobs.start(JobKind::new(JobStep::Run, RunKind::Push), portal.portal_id, at)?;
     let (plan, preview_portal) = ws.jobs.take(preview_run_id, now)?;
     job.set_kind(plan.kind());
@@ -94,7 +94,7 @@ pub async fn run_previewed(
     let db_path = ws.db_path.clone();
     off_thread(move || async move {
         let mut store = open_store_at(&db_path)?;
-        let watch = CountWatch::new_run(open_store_at(&db_path)?, plan.kind())?;
+        let watch = CountWatch::new(open_store_at(&db_path)?);
         let mut reporter = Reporter::new(send, now, Some(watch));
         let mut on_progress = |p| reporter.core(p, Instant::now());
         let run = plan.run(&mut store, &client, CONCURRENCY, &cancel, &mut on_progress).await;
@@ -118,7 +118,7 @@ pub async fn resume(
     } else {
         (run.portal_id.unwrap_or_default(), None)
     };
-    let at = job_start(ws, started, Some(run_id)).await?;
+    let at = job_start(started, Some(run_id));
     let job = ws.jobs.start(JobKind::new(JobStep::Resume, run.kind), portal_id, at)?;
     let cancel = job.cancel.clone();
     // A pull's resume writes only the store: its portal may come and go meanwhile.
@@ -127,7 +127,7 @@ pub async fn resume(
     let db_path = ws.db_path.clone();
     off_thread(move || async move {
         let mut store = open_store_at(&db_path)?;
-        let watch = CountWatch::run(open_store_at(&db_path)?, run_id, run.kind);
+        let watch = CountWatch::new(open_store_at(&db_path)?);
         let mut reporter = Reporter::new(send, started, Some(watch));
         let mut on_progress = |p| reporter.core(p, Instant::now());
         let resumed = plans::resume(&mut store, run_id, client.as_ref(), CONCURRENCY, &cancel, &mut on_progress).await;
@@ -158,10 +158,9 @@ fn tracked(
 }
 
 /// A job starting at `started`, now; `run_id` is the run a resume finishes.
-async fn job_start(ws: &Workspace, started: Instant, run_id: Option<i64>) -> Result<JobStart, ApiError> {
-    let runs_before = ws.store.lock().await.newest_run_id()?;
+fn job_start(started: Instant, run_id: Option<i64>) -> JobStart {
     let started_at = hubsync_store::Clock::now(&SystemClock).to_rfc3339();
-    Ok(JobStart { started, started_at, runs_before, run_id })
+    JobStart { started, started_at, run_id }
 }
 
 /// Runs a job's future to its end on a blocking thread of its own: the core's futures borrow

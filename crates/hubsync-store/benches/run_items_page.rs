@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use hubsync_store::journal::Journal;
 use hubsync_store::{
-    FieldChange, ItemOutcome, NewRun, RunAction, RunItem, RunItemFilter, RunKind, RunMode, Store, SystemClock,
+    FieldChange, ItemOutcome, NewRun, RowFailure, RowReason, RunAction, RunItem, RunItemFilter, RunKind, RunMode,
+    Store, SystemClock,
 };
 
 const PAGE: u64 = 50;
@@ -29,7 +30,7 @@ fn row(seq: i64) -> RunItem {
         email: email.clone(),
         contact_id: Some(format!("{}", 1000 + seq)),
         action,
-        reasons: if action == RunAction::Skip { vec!["unchanged".into()] } else { vec![] },
+        reasons: if action == RunAction::Skip { vec![RowReason::Unchanged] } else { vec![] },
         changes: ["company", "phone", "jobtitle"]
             .iter()
             .map(|p| FieldChange {
@@ -42,7 +43,11 @@ fn row(seq: i64) -> RunItem {
             .collect(),
         notes: vec![],
         outcome: Some(outcome),
-        error: (outcome == ItemOutcome::Failed).then(|| "Property values were not valid".into()),
+        error: (outcome == ItemOutcome::Failed).then(|| RowFailure::Refused {
+            status: 400,
+            category: Some("VALIDATION_ERROR".into()),
+            detail: "Property values were not valid".into(),
+        }),
         step: 0,
         record: [("email".to_string(), email)].into(),
     }

@@ -20,6 +20,7 @@ use rusqlite::{OptionalExtension, params};
 use crate::Result;
 use crate::error::StoreError;
 use crate::leases;
+use crate::row_messages::{RowFailure, RowNote, stored};
 use crate::run_items::insert_item;
 use crate::runs::{ItemOutcome, NewRun, Run, RunItem, RunMode, RunStatus, corrupt};
 use crate::store::{Store, stamp};
@@ -43,7 +44,7 @@ pub struct ItemResult {
     pub seq: i64,
     pub outcome: ItemOutcome,
     pub contact_id: Option<String>,
-    pub error: Option<String>,
+    pub error: Option<RowFailure>,
 }
 
 /// A live run's journal: recording a run, its sends and outcomes under its lease, reading what is
@@ -205,7 +206,7 @@ impl Journal for Store {
                     );
                     continue;
                 }
-                let mut notes: Vec<String> = serde_json::from_str(&notes).map_err(|_| corrupt("notes", &notes))?;
+                let mut notes: Vec<RowNote> = serde_json::from_str(&notes).map_err(|_| corrupt("notes", &notes))?;
                 let written = matches!(result.outcome, ItemOutcome::Updated | ItemOutcome::Created);
                 if let Some(contact) = result.contact_id.as_deref().filter(|_| written)
                     && let Some(note) = link_lead(&tx, portal, lead_id, contact)?
@@ -225,8 +226,8 @@ impl Journal for Store {
                     result.seq,
                     result.outcome.as_str(),
                     result.contact_id,
-                    result.error,
-                    serde_json::to_string(&notes).expect("strings"),
+                    result.error.as_ref().map(stored),
+                    stored(&notes),
                 ])?;
             }
         }
@@ -243,10 +244,11 @@ impl Journal for Store {
         leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
         let portal = run_portal(&tx, run_id)?;
         let fail = |seq: i64, error: StoreError| -> Result<()> {
+            let failure = RowFailure::NotApplied { error_code: error.code().into(), detail: error.to_string() };
             tx.prepare_cached(
                 "UPDATE sync_run_items SET outcome = 'failed', error = ?3 WHERE run_id = ?1 AND seq = ?2",
             )?
-            .execute(params![run_id, seq, error.to_string()])?;
+            .execute(params![run_id, seq, stored(&failure)])?;
             Ok(())
         };
         for row in rows {
@@ -296,10 +298,10 @@ impl Journal for Store {
             let note = link_lead(&tx, portal, lead_id, &row.contact_id)?;
             tx.prepare_cached(
                 "UPDATE sync_run_items SET outcome = ?3, lead_id = ?4,
-                 notes = CASE WHEN ?5 IS NULL THEN notes ELSE json_insert(notes, '$[#]', ?5) END
+                 notes = CASE WHEN ?5 IS NULL THEN notes ELSE json_insert(notes, '$[#]', json(?5)) END
                  WHERE run_id = ?1 AND seq = ?2",
             )?
-            .execute(params![run_id, row.seq, outcome.as_str(), lead_id, note])?;
+            .execute(params![run_id, row.seq, outcome.as_str(), lead_id, note.as_ref().map(stored)])?;
         }
         tx.commit()?;
         Ok(())
@@ -443,9 +445,9 @@ pub(crate) fn link_lead(
     portal: i64,
     lead_id: i64,
     contact: &str,
-) -> Result<Option<String>> {
+) -> Result<Option<RowNote>> {
     if let Some(other) = crate::leads::linked_lead(tx, portal, contact, lead_id)? {
-        return Ok(Some(format!("contact {contact} is linked to lead {other}, so this lead was not linked to it")));
+        return Ok(Some(RowNote::NotLinked { contact_id: contact.into(), lead_id: other }));
     }
     if tx.prepare_cached("SELECT 1 FROM leads WHERE id = ?1")?.query_row([lead_id], |_| Ok(())).optional()?.is_none() {
         return Ok(None);

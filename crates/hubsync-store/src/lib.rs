@@ -17,8 +17,9 @@
 //! - Mapping and configuration: the mapping and the push and pull rules (`mapping.rs`), the
 //!   configuration file (`config.rs`), the mapping file (`mapping_file.rs`).
 //! - Portals: those connected, the active one, their status (`portals.rs`).
-//! - Runs: the history of runs (`runs.rs`), their rows (`run_items.rs`), and who is writing a
-//!   run now (`Store::run_writer`, on the leases of `leases.rs`).
+//! - Runs: the history of runs (`runs.rs`), their rows (`run_items.rs`) and what a row says
+//!   (`row_messages.rs`: codes kept, words made when shown), and who is writing a run now
+//!   (`Store::run_writer`, on the leases of `leases.rs`).
 //! - Journal: plans journaled as they are made, and a live run's journal under its portal's
 //!   lease (`journal`). Its operations are the traits `journal::Journal` and
 //!   `journal::PlanJournal`, which only the sync engine (`hubsync-sync`) imports; the shells and
@@ -41,6 +42,7 @@ mod migrations;
 mod owners;
 mod portals;
 mod private_files;
+mod row_messages;
 mod run_items;
 mod runs;
 mod store;
@@ -61,6 +63,7 @@ pub use migrations::{MIGRATIONS, Migration};
 pub use owners::{OwnerRecord, full_name};
 pub use portals::{Portal, PortalConnection, PortalStatus, SecretStoreKind, TokenKind};
 pub use private_files::{ExistingFolder, create_private_dir};
+pub use row_messages::{RowFailure, RowNote, RowReason, serialize_word, serialize_words};
 pub use run_items::{RunItemFilter, RunItemPage, RunItemPages};
 pub use runs::{FieldChange, ItemOutcome, NewRun, Run, RunAction, RunCounts, RunItem, RunKind, RunMode, RunStatus};
 pub use store::Store;

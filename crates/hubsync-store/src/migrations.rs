@@ -18,4 +18,5 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0009_run_item_sent.sql", sql: include_str!("../migrations/0009_run_item_sent.sql") },
     Migration { name: "0010_lead_search.sql", sql: include_str!("../migrations/0010_lead_search.sql") },
     Migration { name: "0011_run_leases.sql", sql: include_str!("../migrations/0011_run_leases.sql") },
+    Migration { name: "0012_row_message_codes.sql", sql: include_str!("../migrations/0012_row_message_codes.sql") },
 ];

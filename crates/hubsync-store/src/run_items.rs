@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::Result;
+use crate::row_messages::{RowNote, stored};
 use crate::runs::{ItemOutcome, RunAction, RunItem, corrupt};
 use crate::store::Store;
 
@@ -158,7 +159,10 @@ impl RawItem {
                 Some(raw) => Some(ItemOutcome::parse(&raw).ok_or_else(|| corrupt("outcome", &raw))?),
                 None => None,
             },
-            error,
+            error: match error {
+                Some(raw) => Some(serde_json::from_str(&raw).map_err(|_| corrupt("error", &raw))?),
+                None => None,
+            },
             step,
             record: serde_json::from_str(&record).map_err(|_| corrupt("record", &record))?,
         })
@@ -203,7 +207,12 @@ impl Iterator for RunItemPages<'_> {
 }
 
 /// Writes one row of run `run_id`, with `notes` for the item's own.
-pub(crate) fn insert_item(tx: &rusqlite::Transaction<'_>, run_id: i64, item: &RunItem, notes: &[String]) -> Result<()> {
+pub(crate) fn insert_item(
+    tx: &rusqlite::Transaction<'_>,
+    run_id: i64,
+    item: &RunItem,
+    notes: &[RowNote],
+) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO sync_run_items (run_id, seq, lead_id, email, contact_id, action, reason, changes, notes, outcome, error, step, record)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -215,11 +224,11 @@ pub(crate) fn insert_item(tx: &rusqlite::Transaction<'_>, run_id: i64, item: &Ru
         item.email,
         item.contact_id,
         item.action.as_str(),
-        (!item.reasons.is_empty()).then(|| serde_json::to_string(&item.reasons).expect("strings")),
+        (!item.reasons.is_empty()).then(|| stored(&item.reasons)),
         serde_json::to_string(&item.changes).expect("plain data"),
-        serde_json::to_string(notes).expect("strings"),
+        stored(notes),
         item.outcome.map(ItemOutcome::as_str),
-        item.error,
+        item.error.as_ref().map(stored),
         item.step,
         serde_json::to_string(&item.record).expect("strings"),
     ])?;

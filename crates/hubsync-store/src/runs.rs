@@ -13,6 +13,7 @@ use ts_rs::TS;
 use crate::Result;
 use crate::error::StoreError;
 use crate::leases::{self, LeaseHolder};
+use crate::row_messages::{RowFailure, RowNote, RowReason};
 use crate::store::{Store, parse_stamp};
 
 macro_rules! text_enum {
@@ -106,13 +107,21 @@ pub struct RunItem {
     pub email: String,
     pub contact_id: Option<String>,
     pub action: RunAction,
+    // The run history keeps reasons, notes and the failure as codes (`row_messages`); what the
+    // app and `--json` get is their words. Doc comments here would land in the TS binding.
     /// The skip reason, or for an invalid row every reason.
-    pub reasons: Vec<String>,
+    #[serde(serialize_with = "crate::row_messages::serialize_words")]
+    #[ts(type = "Array<string>")]
+    pub reasons: Vec<RowReason>,
     pub changes: Vec<FieldChange>,
-    pub notes: Vec<String>,
+    #[serde(serialize_with = "crate::row_messages::serialize_words")]
+    #[ts(type = "Array<string>")]
+    pub notes: Vec<RowNote>,
     /// `None` while a live write is pending.
     pub outcome: Option<ItemOutcome>,
-    pub error: Option<String>,
+    #[serde(serialize_with = "crate::row_messages::serialize_word")]
+    #[ts(type = "string | null")]
+    pub error: Option<RowFailure>,
     /// A live run writes step 0's rows, then step 1's: a row that must follow another write
     /// to the same contact (setting a lifecycle stage after clearing it) has a later step.
     pub step: u32,
@@ -132,7 +141,7 @@ impl RunItem {
         email: String,
         contact_id: Option<String>,
         action: RunAction,
-        reasons: Vec<String>,
+        reasons: Vec<RowReason>,
         mode: RunMode,
     ) -> RunItem {
         let planned = match action {

@@ -96,7 +96,7 @@ async fn bench(total: usize) {
     let options = PushOptions::default();
     let started = Instant::now();
     let prepared = prepare_push(&mut store, &client, &options, &Cancel::default(), &mut |_| {}).await.expect("prepare");
-    let (plan_time, estimate) = (prepared.plan_time, prepared.estimate.clone());
+    let (plan_time, estimate) = (prepared.plan_time, prepared.plan.estimate.clone());
     let run = run_push(&mut store, &client, prepared, &options, &Cancel::default(), &mut |_| {}).await.expect("run");
     let wall = started.elapsed();
 

@@ -226,9 +226,9 @@ async fn preview_phase(dir: &Path, total: usize, base: &str) {
     );
     println!(
         "    live run's estimate       {:>9.1} s   {} API calls (reads + {} writes), with the limiter's {} ms margin a window",
-        prepared.estimate.seconds,
-        prepared.estimate.api_calls,
-        prepared.estimate.write_calls,
+        prepared.plan.estimate.seconds,
+        prepared.plan.estimate.api_calls,
+        prepared.plan.estimate.write_calls,
         SAFETY_MARGIN.as_millis()
     );
     println!("    429s received             {:>9}", counters["rateLimited"].to_string());

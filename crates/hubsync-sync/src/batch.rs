@@ -8,10 +8,11 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use hubsync_hubspot::{BATCH_LIMIT, BatchOutcome, ClientError, HubSpotClient, Record, describe_scopes};
 use hubsync_store::journal::Journal;
-use hubsync_store::{ItemOutcome, ItemResult, Run, RunAction, RunItem, Store, StoreError};
+use hubsync_store::{ItemOutcome, ItemResult, RowFailure, Run, RunAction, RunItem, Store, StoreError};
 use tracing::Instrument;
 
 use crate::error::SyncError;
+use crate::journal::{JournaledPlan, ensure_portal, give_back};
 use crate::progress::{Cancel, Phase, Progress};
 use crate::reads::addresses;
 
@@ -75,7 +76,7 @@ impl Batcher {
                     seq: item.seq,
                     outcome: ItemOutcome::Failed,
                     contact_id: None,
-                    error: Some(format!("the journal holds a pending {} row without a contact id", action.as_str())),
+                    error: Some(RowFailure::NoContactId { action }),
                 }),
             }
         }
@@ -189,23 +190,21 @@ fn rejects_rows(error: &ClientError) -> bool {
     matches!(error.status(), Some(400..=499)) && !matches!(error.status(), Some(401 | 403 | 429))
 }
 
-/// What HubSpot said about a refused row, in words: a property-value refusal names each property
-/// and its problem instead of HubSpot's JSON-in-a-string message.
-fn row_error(error: &ClientError) -> String {
+/// What HubSpot said about a refused row: a property-value refusal names each property and its
+/// problem instead of HubSpot's JSON-in-a-string message.
+fn row_error(error: &ClientError) -> RowFailure {
     match error {
         ClientError::Api { status, message, body } => {
             let problems = body.as_ref().map(|b| b.property_problems()).unwrap_or_default();
-            let said = if problems.is_empty() {
+            let detail = if problems.is_empty() {
                 message.clone()
             } else {
                 problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
             };
-            match error.category() {
-                Some(category) => format!("HubSpot refused it ({status} {category}): {said}"),
-                None => format!("HubSpot refused it ({status}): {said}"),
-            }
+            RowFailure::Refused { status: *status, category: error.category().map(String::from), detail }
         }
-        other => other.to_string(),
+        // `rejects_rows` passes only HubSpot's answers; any other error is still worded whole.
+        other => RowFailure::RefusedInBatch { detail: other.to_string() },
     }
 }
 
@@ -252,11 +251,11 @@ fn outcomes(batch: &Batch, outcome: BatchOutcome, resent: &HashSet<i64>) -> Vec<
             },
             None => {
                 let error = if missing.contains(&job.key.to_lowercase()) {
-                    format!("contact {} no longer exists in HubSpot (deleted or merged since the plan)", job.key)
+                    RowFailure::ContactGone { contact_id: job.key.clone() }
                 } else if other_errors.is_empty() {
-                    "HubSpot's reply had no result for this row".to_string()
+                    RowFailure::NoResult
                 } else {
-                    format!("HubSpot refused it: {}", other_errors.join("; "))
+                    RowFailure::RefusedInBatch { detail: other_errors.join("; ") }
                 };
                 ItemResult {
                     seq: job.seq,
@@ -285,6 +284,56 @@ impl Writing {
     }
 }
 
+/// Runs a push's or an undo's plan for real: the plan becomes the live run (a copy of it when
+/// it was recorded as a preview), then its rows are written (`write`), in `span(live run id)`.
+/// Returns the finished (or interrupted) run.
+pub(crate) async fn run_plan(
+    store: &mut Store,
+    client: &HubSpotClient,
+    plan: JournaledPlan,
+    concurrency: usize,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+    span: impl FnOnce(i64) -> tracing::Span,
+) -> Result<Run, SyncError> {
+    ensure_portal(client, plan.portal_id).await?;
+    let calls_before = plan.api_calls;
+    let run_id = plan.go_live(store)?;
+    let written = write(store, client, run_id, calls_before, &Writing::new(concurrency), cancel, progress)
+        .instrument(span(run_id))
+        .await;
+    give_back(store, written)
+}
+
+/// Finishes live run `run` (a push or an undo: its caller checks which) that a crash, a cancel,
+/// lost network or the daily limit left with rows pending, writing them in `span`. Safe to
+/// repeat: updates by id, upserts by email and archives by id land once however often sent.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn resume_run(
+    store: &mut Store,
+    client: &HubSpotClient,
+    run: Run,
+    connected_portal: Option<u64>,
+    concurrency: usize,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+    span: tracing::Span,
+) -> Result<Run, SyncError> {
+    if let (Some(run_portal), Some(connected)) = (run.portal_id, connected_portal)
+        && run_portal != connected
+    {
+        return Err(SyncError::OtherPortal { run_id: run.id, run_portal, connected });
+    }
+    store.check_run_address(&run)?;
+    ensure_portal(client, run.portal_id).await?;
+    let run = store.reopen_run(run.id)?;
+    tracing::info!(run_id = run.id, pending = run.counts.pending, "resuming");
+    let written = write(store, client, run.id, run.api_calls, &Writing::new(concurrency), cancel, progress)
+        .instrument(span)
+        .await;
+    give_back(store, written)
+}
+
 /// Writes a live run's pending rows, read from its journal a page at a time, step by step
 /// (each step whole before the next), and finishes the run: completed, or interrupted with the
 /// reason it stopped (`SyncError::MissingScopes` when that reason is a scope the token lacks).
@@ -305,7 +354,7 @@ pub(crate) async fn write(
     let resent = store.sent_pending(run_id)?;
     let mut done = 0;
     let mut stop: Option<Stopped> = None;
-    progress(Progress { phase: Phase::Writing, done, total });
+    progress(Progress { run_id, phase: Phase::Writing, done, total });
     'steps: for step in store.pending_steps(run_id)? {
         // A later step builds on the earlier one for the same contact: where that failed, so does this.
         let failed_before: HashSet<String> =
@@ -331,7 +380,7 @@ pub(crate) async fn write(
                     seq: i.seq,
                     outcome: ItemOutcome::Failed,
                     contact_id: i.contact_id.clone(),
-                    error: Some(format!("not written: this contact's step {} row failed", step - 1)),
+                    error: Some(RowFailure::EarlierStepFailed { step: step - 1 }),
                 })
                 .collect();
             let (queue, damaged) = batcher.add(items, last);
@@ -339,7 +388,7 @@ pub(crate) async fn write(
             if !unwritable.is_empty() {
                 store.record_outcomes(run_id, &unwritable, calls(client))?;
                 done += unwritable.len() as u64;
-                progress(Progress { phase: Phase::Writing, done, total });
+                progress(Progress { run_id, phase: Phase::Writing, done, total });
             }
             stop = write_batches(
                 store,
@@ -351,7 +400,7 @@ pub(crate) async fn write(
                 cancel,
                 &mut |landed| {
                     done += landed;
-                    progress(Progress { phase: Phase::Writing, done, total });
+                    progress(Progress { run_id, phase: Phase::Writing, done, total });
                 },
                 &calls,
             )

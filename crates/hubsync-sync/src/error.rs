@@ -11,8 +11,10 @@ pub enum SyncError {
     HubSpot(#[from] ClientError),
     #[error("no lead has the email {}; `hubsync leads list` shows the leads", .0.join(", "))]
     UnknownLeads(Vec<String>),
-    #[error("run {run_id} is a {kind} run, which this command does not resume")]
+    #[error("run {run_id} is a {kind} run, not a push")]
     NotAPush { run_id: i64, kind: &'static str },
+    #[error("run {run_id} is a {kind} run, not an undo")]
+    NotAnUndo { run_id: i64, kind: &'static str },
     #[error("the saved pull rules can't be used with this portal: {0}; change them with `hubsync rules pull`")]
     InvalidRule(String),
     #[error(
@@ -46,6 +48,7 @@ impl SyncError {
             SyncError::HubSpot(e) => e.code(),
             SyncError::UnknownLeads(_) => "unknown_leads",
             SyncError::NotAPush { .. } | SyncError::RetryNeedsAPush { .. } => "not_a_push_run",
+            SyncError::NotAnUndo { .. } => "not_an_undo_run",
             SyncError::NoFailedRows(_) => "no_failed_rows",
             SyncError::OtherPortal { .. } => "other_portal",
             SyncError::InvalidRule(_) => "invalid_rule",

@@ -27,13 +27,13 @@ fn is_error(item: &RunItem) -> bool {
 }
 
 fn message(item: &RunItem) -> String {
-    let mut parts: Vec<&str> = Vec::new();
+    let mut parts: Vec<String> = Vec::new();
     if item.outcome.is_none() {
-        parts.push("pending: the run stopped before this row was written; `hubsync runs resume` finishes it");
+        parts.push("pending: the run stopped before this row was written; `hubsync runs resume` finishes it".into());
     }
-    parts.extend(item.error.as_deref());
-    parts.extend(item.reasons.iter().map(String::as_str));
-    parts.extend(item.notes.iter().map(String::as_str));
+    parts.extend(item.error.iter().map(ToString::to_string));
+    parts.extend(item.reasons.iter().map(ToString::to_string));
+    parts.extend(item.notes.iter().map(ToString::to_string));
     parts.join("; ")
 }
 

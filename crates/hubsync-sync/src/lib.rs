@@ -29,6 +29,7 @@ pub use error::SyncError;
 pub use estimate::Estimate;
 pub use export::{RunExport, export_run};
 pub use hubsync_store::FieldChange;
+pub use journal::JournaledPlan;
 pub use owners::OwnerDirectory;
 pub use plan::{
     Action, Claim, Counts, Found, PlanItem, PushInputs, PushPlan, SkipReason, finish_plan, plan_leads, plan_push,
@@ -44,4 +45,6 @@ pub use push::{
     PreparedPush, PushOptions, discard_push, failed_emails, plan_item, prepare_push, record_preview, resume_push,
     run_push,
 };
-pub use undo::{PreparedUndo, UndoCounts, UndoOptions, discard_undo, prepare_undo, record_undo_preview, run_undo};
+pub use undo::{
+    PreparedUndo, UndoCounts, UndoOptions, discard_undo, prepare_undo, record_undo_preview, resume_undo, run_undo,
+};

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use hubsync_hubspot::{Property, Record};
-use hubsync_store::{Field, FieldChange, Lead, Mapping, PushRules, WriteRule};
+use hubsync_store::{Field, FieldChange, Lead, Mapping, PushRules, RowNote, RowReason, WriteRule, serialize_words};
 use serde::Serialize;
 
 use crate::convert::{Invalid, lifecycle_moves_backward, to_hubspot};
@@ -49,15 +49,41 @@ impl SkipReason {
             SkipReason::UpdateOff => "update-off",
         }
     }
+
+    /// The reason as a run's row keeps it.
+    pub fn row_reason(&self) -> RowReason {
+        match self {
+            SkipReason::Unchanged => RowReason::Unchanged,
+            SkipReason::NoMatchCreateOff => RowReason::NoMatchCreateOff,
+            SkipReason::UpdateOff => RowReason::UpdateOff,
+        }
+    }
+
+    /// The skip reason a run's row keeps, by its code; `None` for a reason no push skips for.
+    pub fn from_row(reason: &RowReason) -> Option<SkipReason> {
+        match reason {
+            RowReason::Unchanged => Some(SkipReason::Unchanged),
+            RowReason::NoMatchCreateOff => Some(SkipReason::NoMatchCreateOff),
+            RowReason::UpdateOff => Some(SkipReason::UpdateOff),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "kebab-case")]
 pub enum Action {
-    Update { contact_id: String },
+    Update {
+        contact_id: String,
+    },
     Create,
-    Skip { reason: SkipReason },
-    Invalid { reasons: Vec<String> },
+    Skip {
+        reason: SkipReason,
+    },
+    Invalid {
+        #[serde(serialize_with = "serialize_words")]
+        reasons: Vec<RowReason>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -70,7 +96,8 @@ pub struct PlanItem {
     /// Only the fields that would be written, plus those a write rule kept.
     pub changes: Vec<FieldChange>,
     /// Things the admin should know: disagreeing matches, several matches.
-    pub notes: Vec<String>,
+    #[serde(serialize_with = "serialize_words")]
+    pub notes: Vec<RowNote>,
     /// What `settle_shared_contacts` needs to pick one lead per contact.
     #[serde(skip)]
     pub claim: Option<Claim>,
@@ -97,10 +124,8 @@ impl Claim {
 }
 
 /// Why a lead that reached a contact another lead holds more strongly is not written.
-pub fn shared_contact_reason(contact_id: &str, winner_email: &str) -> String {
-    format!(
-        "contact {contact_id} is also matched by lead {winner_email}, which is the one written; merge the two leads or change this one's email"
-    )
+pub fn shared_contact_reason(contact_id: &str, winner_email: &str) -> RowReason {
+    RowReason::SharedContact { contact_id: contact_id.into(), winner_email: winner_email.into() }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -162,7 +187,7 @@ fn settle_shared_contacts(items: &mut [PlanItem]) {
             claims.entry(contact_id.as_str()).or_default().push(i);
         }
     }
-    let mut losers: Vec<(usize, String)> = Vec::new();
+    let mut losers: Vec<(usize, RowReason)> = Vec::new();
     for (contact_id, claimants) in claims.into_iter().filter(|(_, c)| c.len() > 1) {
         let winner = *claimants.iter().max_by_key(|&&i| &items[i].claim).expect("several");
         let writes = |i: usize| matches!(items[i].action, Action::Update { .. });
@@ -176,34 +201,26 @@ fn settle_shared_contacts(items: &mut [PlanItem]) {
 }
 
 /// Email first; then the lead's linked id. Several email matches: the most recently updated.
-fn match_contact<'a>(found: &'a Found, lead: &Lead, notes: &mut Vec<String>) -> Option<&'a Record> {
+fn match_contact<'a>(found: &'a Found, lead: &Lead, notes: &mut Vec<RowNote>) -> Option<&'a Record> {
     let by_email = found.by_email.get(&lead.email.to_lowercase()).filter(|c| !c.is_empty());
     if let Some(candidates) = by_email {
         let chosen = candidates.iter().max_by(|a, b| updated_at(a).cmp(updated_at(b))).expect("non-empty");
         if candidates.len() > 1 {
-            let ids: Vec<&str> = candidates.iter().map(|c| c.id.as_str()).collect();
-            notes.push(format!(
-                "{} contacts have this email ({}); using {}, the most recently updated",
-                candidates.len(),
-                ids.join(", "),
-                chosen.id
-            ));
+            let contact_ids = candidates.iter().map(|c| c.id.clone()).collect();
+            notes.push(RowNote::SeveralContacts { contact_ids, chosen: chosen.id.clone() });
         }
         if let Some(linked) = lead.hubspot_id.as_deref().filter(|id| *id != chosen.id) {
-            notes.push(format!(
-                "the lead is linked to contact {linked}, but its email matches contact {}; the email match wins",
-                chosen.id
-            ));
+            notes.push(RowNote::EmailMatchWins { linked: linked.into(), chosen: chosen.id.clone() });
         }
         return Some(chosen);
     }
     let linked = lead.hubspot_id.as_deref()?;
     let Some(record) = found.by_id.get(linked) else {
-        notes.push(format!("the lead is linked to contact {linked}, which HubSpot no longer has (deleted or merged)"));
+        notes.push(RowNote::LinkedContactGone { linked: linked.into() });
         return None;
     };
     if let Some(email) = record.get("email").filter(|e| !e.eq_ignore_ascii_case(&lead.email)) {
-        notes.push(format!("matched by HubSpot id {linked}; that contact's email is {email}, not the lead's"));
+        notes.push(RowNote::MatchedById { linked: linked.into(), email: email.into() });
     }
     Some(record)
 }
@@ -247,13 +264,13 @@ fn plan_lead(
     }
 
     let mut changes = Vec::new();
-    let mut problems: Vec<String> = Vec::new();
+    let mut problems: Vec<RowReason> = Vec::new();
     // A create sends the lead's email, which HubSpot checks (INVALID_EMAIL); an update never
     // does. A store holds no such address now, but may from before it checked as HubSpot does.
     if contact.is_none()
         && let Err(problem) = hubsync_email::check(&lead.email)
     {
-        problems.push(format!("email: HubSpot refuses this address: {problem}; correct the lead's email"));
+        problems.push(RowReason::EmailRefused { detail: problem.to_string() });
     }
     for mapping in inputs.mappings {
         let Some(value) = lead.value(&mapping.field_key).filter(|v| !v.is_empty()) else {
@@ -262,7 +279,10 @@ fn plan_lead(
         };
         let Some(field) = fields.get(mapping.field_key.as_str()) else { continue };
         let Some(property) = properties.get(mapping.property.as_str()) else {
-            problems.push(format!("{}: HubSpot has no property {}", mapping.field_key, mapping.property));
+            problems.push(RowReason::NoSuchProperty {
+                field: mapping.field_key.clone(),
+                property: mapping.property.clone(),
+            });
             continue;
         };
         // The email is how the contact was found (possibly through one of its additional
@@ -276,7 +296,7 @@ fn plan_lead(
             Ok(v) if mapping.field_key == "email" => v.to_lowercase(),
             Ok(v) => v,
             Err(Invalid { property, reason }) => {
-                problems.push(format!("{} → {property}: {reason}", mapping.field_key));
+                problems.push(RowReason::ValueRefused { field: mapping.field_key.clone(), property, detail: reason });
                 continue;
             }
         };
@@ -294,11 +314,11 @@ fn plan_lead(
             continue;
         }
         if mapping.property == "lifecyclestage" && lifecycle_moves_backward(property, before.as_deref(), &converted) {
-            problems.push(format!(
-                "{} → lifecyclestage: HubSpot only moves the stage forward ({} to {converted})",
-                mapping.field_key,
-                before.as_deref().unwrap_or_default()
-            ));
+            problems.push(RowReason::StageBackward {
+                field: mapping.field_key.clone(),
+                from: before.clone().unwrap_or_default(),
+                to: converted,
+            });
             continue;
         }
         changes.push(FieldChange {

@@ -4,11 +4,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::error::SyncError;
 
 /// Stops a live run between batches: the batches in flight finish and are recorded, the rest
-/// stay pending for `resume_push` (or `resume_pull`). The reason becomes the run's stop reason.
+/// stay pending for `resume_push` (`resume_undo`, `resume_pull`). The reason becomes the run's
+/// stop reason.
 /// A preview stops between its reads with `SyncError::Cancelled`, having recorded nothing.
 #[derive(Clone, Debug, Default)]
 pub struct Cancel {
@@ -42,20 +44,27 @@ impl Cancel {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+// What a running sync is doing; the app's pages get it as `SyncPhase`. No doc comment here:
+// ts-rs would put it in ui/src/bindings/SyncPhase.ts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "kebab-case")]
+#[ts(export, rename = "SyncPhase")]
 pub enum Phase {
-    /// Reading HubSpot's contacts for the plan.
+    /// Reading HubSpot's side for a plan.
     Reading,
-    /// Writing a live run's batches.
+    /// Writing a live run's batches to HubSpot.
     Writing,
-    /// Applying a live pull's rows to the lead store.
+    /// Writing a live pull's rows into the lead store.
     Applying,
 }
 
-/// Rows handled so far out of the phase's total.
+/// Rows handled so far out of the phase's total, in run `run_id`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Progress {
+    /// The run the rows belong to: the preview run a preparation journals its plan in, or the
+    /// live run being written or applied (a recorded preview runs as a new live run). Every
+    /// report carries it, so a shell knows which run it started without looking for it.
+    pub run_id: i64,
     pub phase: Phase,
     pub done: u64,
     pub total: u64,

@@ -13,16 +13,16 @@ use std::time::{Duration, Instant};
 use hubsync_hubspot::{HubSpotClient, Property, Record};
 use hubsync_store::journal::{Journal, PlanJournal};
 use hubsync_store::{
-    Field, FieldChange, Lead, Mapping, PlanRow, PulledLead, Run, RunAction, RunItem, RunKind, RunMode, Store,
-    StoreError, WriteRule,
+    Field, FieldChange, Lead, Mapping, PlanRow, PulledLead, RowNote, RowReason, Run, RunAction, RunItem, RunKind,
+    RunMode, Store, StoreError, WriteRule, serialize_words,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::convert::from_hubspot;
 use crate::error::SyncError;
-use crate::estimate::{Estimate, estimate_at_limit};
-use crate::journal::{abandon_plan, begin_plan, ensure_portal, give_back};
+use crate::estimate::estimate_at_limit;
+use crate::journal::{JournaledPlan, UnfinishedPlan, ensure_portal, give_back};
 use crate::owners::OwnerDirectory;
 use crate::progress::{Cancel, Phase, Progress};
 use crate::pull_rules::{self, PullRules};
@@ -55,7 +55,8 @@ pub enum PullAction {
         reason: PullSkip,
     },
     Invalid {
-        reasons: Vec<String>,
+        #[serde(serialize_with = "serialize_words")]
+        reasons: Vec<RowReason>,
     },
 }
 
@@ -67,7 +68,8 @@ pub struct PullItem {
     pub action: PullAction,
     /// `before` is the lead's value, `after` what the pull sets; `kept` when `if-empty` kept it.
     pub changes: Vec<FieldChange>,
-    pub notes: Vec<String>,
+    #[serde(serialize_with = "serialize_words")]
+    pub notes: Vec<RowNote>,
     /// The contact's values as lead fields that `changes` doesn't carry (unchanged, or kept by
     /// an `if-empty` rule): with the changes' new values, the original columns of the run's
     /// export. Held apart so that 100,000 rows don't hold every value twice.
@@ -133,8 +135,12 @@ pub fn plan_pull(inputs: &PullInputs<'_>) -> Vec<PullItem> {
                 let value = match from_hubspot(field, property, raw, inputs.owners) {
                     Ok(Some(v)) => v,
                     Ok(None) => continue,
-                    Err(reason) => {
-                        problems.push(format!("{} → {}: {reason}", mapping.property, mapping.field_key));
+                    Err(detail) => {
+                        problems.push(RowReason::PulledValueRefused {
+                            property: mapping.property.clone(),
+                            field: mapping.field_key.clone(),
+                            detail,
+                        });
                         continue;
                     }
                 };
@@ -161,10 +167,11 @@ pub fn plan_pull(inputs: &PullInputs<'_>) -> Vec<PullItem> {
                 None => PullAction::New,
                 Some(lead) => {
                     if !lead.email.eq_ignore_ascii_case(&email) {
-                        item.notes.push(format!(
-                            "matched lead {} by its link to contact {}; the contact's email is now {email}",
-                            lead.email, contact.id
-                        ));
+                        item.notes.push(RowNote::MatchedByLink {
+                            lead_email: lead.email.clone(),
+                            contact_id: contact.id.clone(),
+                            email: email.clone(),
+                        });
                     }
                     let relink = lead.hubspot_id.as_deref() != Some(contact.id.as_str());
                     if item.changes.iter().any(|c| c.after.is_some()) || relink {
@@ -227,24 +234,20 @@ impl PullCounts {
     }
 }
 
+/// A pull's plan, journaled in the store: recorded as a preview (`record_pull_preview`), run
+/// (`run_pull`) or thrown away (`discard_pull`). A live pull applies it without calling HubSpot
+/// again; its estimate is what a pull that reads the same pages costs at the portal's limits.
 #[derive(Debug)]
 pub struct PreparedPull {
-    /// The run holding the plan's rows: a preview, `running` until `record_pull_preview` records
-    /// it or `run_pull` runs it (`discard_pull` throws it away). The plan is never in memory whole.
-    pub run_id: i64,
+    pub plan: JournaledPlan,
     pub counts: PullCounts,
-    /// Calls the preparation made; a live pull applies the plan without calling HubSpot again.
-    pub api_calls: u64,
-    /// What a live pull (which reads the same pages) costs at the portal's limits.
-    pub estimate: Estimate,
     pub read_time: Duration,
-    pub portal_id: Option<u64>,
     /// The portal's owners, active and deactivated, which a live pull keeps in the store.
     pub owners: Vec<hubsync_store::OwnerRecord>,
 }
 
 /// Fetches the contacts the rules select, a page at a time, plans each page and journals it as
-/// a preview run that is not yet recorded (`PreparedPull::run_id`). Changes no lead. Reports the
+/// a preview run that is not yet recorded (`JournaledPlan::run_id`). Changes no lead. Reports the
 /// contacts read after each page (of the total HubSpot reports for a filtered pull; the list
 /// endpoint reports none, so there the total is what has come in so far), and stops between
 /// pages when `cancel` is cancelled, leaving nothing behind.
@@ -277,14 +280,15 @@ pub async fn prepare_pull(
     }
     let settings = json!({ "rules": rules, "mappings": mappings });
 
-    let run_id = begin_plan(store, RunKind::Pull, portal_id, &settings)?;
+    let journal = UnfinishedPlan::begin(store, RunKind::Pull, portal_id, &settings)?;
     let mut counts = PullCounts::default();
     let mut pages = Pages::new(&rules, filters, wanted);
     let inputs =
         PageInputs { fields: &fields, mappings: &mappings, properties: &properties, owners: &owners, rules: &rules };
-    journal_pages(store, client, run_id, &mut pages, &inputs, &mut counts, cancel, progress)
-        .await
-        .map_err(|error| abandon_plan(store, run_id, error))?;
+    let journaled = journal_pages(store, client, journal.run_id, &mut pages, &inputs, &mut counts, cancel, progress);
+    if let Err(error) = journaled.await {
+        return Err(journal.abandon(store, error));
+    }
     let api_calls = client.api_calls() - calls_before;
     let read_time = started.elapsed();
     let read_calls = api_calls - setup_calls;
@@ -296,8 +300,8 @@ pub async fn prepare_pull(
         let search_bound = read_calls.saturating_sub(1) as f64 / per_second;
         estimate.seconds = estimate.seconds.max((search_bound * 10.0).round() / 10.0);
     }
-    store.finish_plan(run_id, &serde_json::to_value(&estimate).expect("plain data"), api_calls)?;
-    Ok(PreparedPull { run_id, counts, api_calls, estimate, read_time, portal_id, owners: owners.records() })
+    let plan = journal.finish(store, estimate, api_calls)?;
+    Ok(PreparedPull { plan, counts, read_time, owners: owners.records() })
 }
 
 /// What planning a page of contacts needs besides the page and its leads.
@@ -322,7 +326,7 @@ async fn journal_pages(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(), SyncError> {
     let mut done = 0;
-    progress(Progress { phase: Phase::Reading, done: 0, total: 0 });
+    progress(Progress { run_id, phase: Phase::Reading, done: 0, total: 0 });
     loop {
         cancel.check()?;
         let Some(contacts) = pages.next(client).await? else { break };
@@ -345,7 +349,7 @@ async fn journal_pages(
             .map(|(i, item)| PlanRow { item: run_item(first + i as i64, item, RunMode::Preview), claim: None });
         store.add_plan_rows(run_id, rows)?;
         done += contacts.len() as u64;
-        progress(Progress { phase: Phase::Reading, done, total: pages.total.unwrap_or(done) });
+        progress(Progress { run_id, phase: Phase::Reading, done, total: pages.total.unwrap_or(done) });
     }
     Ok(())
 }
@@ -423,11 +427,24 @@ impl Pages {
     }
 }
 
-fn skip_words(reason: &PullSkip) -> &'static str {
-    match reason {
-        PullSkip::Unchanged => "unchanged",
-        PullSkip::NoEmail => "the contact has no email",
-        PullSkip::AlreadyInStore => "already in the store, and the rules take new contacts only",
+impl PullSkip {
+    /// The reason as a run's row keeps it.
+    pub fn row_reason(&self) -> RowReason {
+        match self {
+            PullSkip::Unchanged => RowReason::Unchanged,
+            PullSkip::NoEmail => RowReason::NoEmail,
+            PullSkip::AlreadyInStore => RowReason::AlreadyInStore,
+        }
+    }
+
+    /// The skip reason a run's row keeps, by its code; `None` for a reason no pull skips for.
+    pub fn from_row(reason: &RowReason) -> Option<PullSkip> {
+        match reason {
+            RowReason::Unchanged => Some(PullSkip::Unchanged),
+            RowReason::NoEmail => Some(PullSkip::NoEmail),
+            RowReason::AlreadyInStore => Some(PullSkip::AlreadyInStore),
+            _ => None,
+        }
     }
 }
 
@@ -436,7 +453,7 @@ fn run_item(seq: i64, item: PullItem, mode: RunMode) -> RunItem {
     let (action, lead_id, reasons) = match item.action {
         PullAction::New => (RunAction::Create, 0, vec![]),
         PullAction::Update { lead_id } => (RunAction::Update, lead_id, vec![]),
-        PullAction::Skip { reason } => (RunAction::Skip, 0, vec![skip_words(&reason).to_string()]),
+        PullAction::Skip { reason } => (RunAction::Skip, 0, vec![reason.row_reason()]),
         PullAction::Invalid { reasons } => (RunAction::Invalid, 0, reasons),
     };
     let email = item.email.unwrap_or_default();
@@ -454,10 +471,7 @@ pub fn pull_item(item: RunItem) -> PullItem {
         RunAction::Create => PullAction::New,
         RunAction::Update => PullAction::Update { lead_id: item.lead_id },
         RunAction::Skip => PullAction::Skip {
-            reason: [PullSkip::Unchanged, PullSkip::NoEmail, PullSkip::AlreadyInStore]
-                .into_iter()
-                .find(|r| item.reasons.first().map(String::as_str) == Some(skip_words(r)))
-                .unwrap_or(PullSkip::Unchanged),
+            reason: item.reasons.first().and_then(PullSkip::from_row).unwrap_or(PullSkip::Unchanged),
         },
         RunAction::Invalid | RunAction::Archive => PullAction::Invalid { reasons: item.reasons },
     };
@@ -471,15 +485,14 @@ pub fn pull_item(item: RunItem) -> PullItem {
     }
 }
 
-/// Keeps the plan as a preview run; changes no lead. Recording it again changes nothing.
+/// Records the pull's plan as a preview run (`JournaledPlan::record_preview`); changes no lead.
 pub fn record_pull_preview(store: &mut Store, prepared: &PreparedPull) -> Result<i64, SyncError> {
-    store.record_plan(prepared.run_id)?;
-    Ok(prepared.run_id)
+    prepared.plan.record_preview(store)
 }
 
-/// Throws away a plan that is neither recorded nor run (a pull not confirmed).
+/// Throws away a pull's plan that is neither recorded nor run (`JournaledPlan::discard`).
 pub fn discard_pull(store: &mut Store, prepared: PreparedPull) -> Result<(), SyncError> {
-    Ok(store.discard_plan(prepared.run_id)?)
+    prepared.plan.discard(store)
 }
 
 /// Makes the plan the live run (a copy of it when it was recorded as a preview), then applies
@@ -493,8 +506,9 @@ pub fn run_pull(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Run, SyncError> {
     store.replace_owners(&prepared.owners)?;
-    let run_id = store.live_run_from_plan(prepared.run_id)?;
-    let applied = apply_pending(store, run_id, prepared.api_calls, cancel, progress);
+    let api_calls = prepared.plan.api_calls;
+    let run_id = prepared.plan.go_live(store)?;
+    let applied = apply_pending(store, run_id, api_calls, cancel, progress);
     give_back(store, applied)
 }
 
@@ -520,7 +534,7 @@ fn apply_pending(
     // Skipped and invalid rows have their outcome from the start: only the pending count.
     let total = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?.counts.pending;
     let mut done = 0;
-    progress(Progress { phase: Phase::Applying, done, total });
+    progress(Progress { run_id, phase: Phase::Applying, done, total });
     let mut after = -1;
     let mut stop = None;
     loop {
@@ -543,7 +557,7 @@ fn apply_pending(
             .collect();
         store.apply_pull(run_id, &rows)?;
         done += rows.len() as u64;
-        progress(Progress { phase: Phase::Applying, done, total });
+        progress(Progress { run_id, phase: Phase::Applying, done, total });
     }
     store.finish_run(run_id, stop.as_deref(), api_calls)?;
     Ok(store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?)

@@ -9,15 +9,14 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use hubsync_hubspot::{BATCH_LIMIT, HubSpotClient, Property};
-use hubsync_store::journal::{Journal, PlanJournal};
+use hubsync_store::journal::PlanJournal;
 use hubsync_store::{ItemOutcome, Lead, PlanRow, Run, RunAction, RunItem, RunKind, RunMode, Store, StoreError};
 use serde_json::json;
-use tracing::Instrument;
 
-use crate::batch::{Writing, write};
+use crate::batch::{resume_run, run_plan};
 use crate::error::SyncError;
-use crate::estimate::{Estimate, estimate_at_limit};
-use crate::journal::{abandon_plan, begin_plan, ensure_portal, give_back};
+use crate::estimate::estimate_at_limit;
+use crate::journal::{JournaledPlan, UnfinishedPlan, ensure_portal};
 use crate::owners::OwnerDirectory;
 use crate::plan::{Action, Counts, Found, PlanItem, PushInputs, SkipReason, plan_leads, shared_contact_reason};
 use crate::progress::{Cancel, Phase, Progress};
@@ -37,18 +36,12 @@ impl Default for PushOptions {
     }
 }
 
-/// A plan, journaled in the store, and everything needed to record it as a preview or run it.
+/// A push's plan, journaled in the store: recorded as a preview (`record_preview`), run
+/// (`run_push`) or thrown away (`discard_push`).
 #[derive(Debug)]
 pub struct PreparedPush {
-    /// The run holding the plan's rows: a preview, `running` until `record_preview` records it
-    /// or `run_push` runs it (`discard_push` throws it away). The plan is never in memory whole:
-    /// at 1,000,000 leads it is gigabytes.
-    pub run_id: i64,
+    pub plan: JournaledPlan,
     pub counts: Counts,
-    pub estimate: Estimate,
-    pub portal_id: Option<u64>,
-    /// Calls the preparation made (they count toward the live run's).
-    pub api_calls: u64,
     /// Reading HubSpot's side, and computing the plan from it and journaling it.
     pub read_time: Duration,
     pub plan_time: Duration,
@@ -93,7 +86,7 @@ impl PlanContext {
 }
 
 /// Reads HubSpot's side for the selected leads, plans the push and journals the plan as a
-/// preview run that is not yet recorded (`PreparedPush::run_id`). Sends no write and changes no
+/// preview run that is not yet recorded (`JournaledPlan::run_id`). Sends no write and changes no
 /// lead. A preview that fails or is stopped leaves nothing behind.
 ///
 /// A page of leads at a time: one batch read by email per 100 leads; leads whose email found
@@ -134,9 +127,13 @@ pub async fn prepare_push(
     let settings = json!({ "rules": rules, "mappings": mappings, "emails": options.emails });
     let context = PlanContext { fields: store.fields()?, mappings, rules, properties, owners };
 
-    let run_id = begin_plan(store, RunKind::Push, portal_id, &settings)?;
+    let journal = UnfinishedPlan::begin(store, RunKind::Push, portal_id, &settings)?;
+    let run_id = journal.run_id;
     let planned = plan_selection(store, client, run_id, selection, &context, &wanted, options, cancel, progress).await;
-    let plan_time = planned.map_err(|error| abandon_plan(store, run_id, error))?;
+    let plan_time = match planned {
+        Ok(plan_time) => plan_time,
+        Err(error) => return Err(journal.abandon(store, error)),
+    };
     let run = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;
     let c = &run.counts;
     let counts = Counts {
@@ -153,8 +150,8 @@ pub async fn prepare_push(
     // Reads overlapped as writes will, so their pace is the live run's pace when the limit isn't.
     let per_call = if spent == 0 { Duration::ZERO } else { read_time / spent as u32 };
     let estimate = estimate_at_limit(client, setup_calls, read_calls, write_calls, per_call).await;
-    store.finish_plan(run_id, &serde_json::to_value(&estimate).expect("plain data"), spent)?;
-    Ok(PreparedPush { run_id, counts, estimate, portal_id, api_calls: spent, read_time, plan_time })
+    let plan = journal.finish(store, estimate, spent)?;
+    Ok(PreparedPush { plan, counts, read_time, plan_time })
 }
 
 /// Reads, plans and journals every page of the selection into plan `run_id`, then settles the
@@ -176,7 +173,7 @@ async fn plan_selection(
     let mut by_id_pending: Vec<Placed> = Vec::new();
     let mut plan_time = Duration::ZERO;
     let mut done = 0;
-    progress(Progress { phase: Phase::Reading, done, total });
+    progress(Progress { run_id, phase: Phase::Reading, done, total });
     loop {
         cancel.check()?;
         let page = selection.next_page(store)?;
@@ -208,7 +205,7 @@ async fn plan_selection(
             context.plan_into(store, run_id, leads, &found)?;
             plan_time += planning.elapsed();
         }
-        progress(Progress { phase: Phase::Reading, done, total });
+        progress(Progress { run_id, phase: Phase::Reading, done, total });
         if last {
             break;
         }
@@ -221,7 +218,7 @@ async fn plan_selection(
 /// `finish_plan`'s settling of contacts several leads reached, done on a journaled plan: the
 /// store ranks the claims, so only the losing rows come into memory.
 fn settle_journaled_plan(store: &mut Store, run_id: i64) -> Result<(), SyncError> {
-    let contested: Vec<(i64, Vec<String>)> = store
+    let contested: Vec<(i64, Vec<hubsync_store::RowReason>)> = store
         .contested_rows(run_id)?
         .into_iter()
         .map(|row| (row.seq, vec![shared_contact_reason(&row.contact_id, &row.winner_email)]))
@@ -278,21 +275,13 @@ impl Selection {
     }
 }
 
-fn skip_reason(reason: &SkipReason) -> &'static str {
-    match reason {
-        SkipReason::Unchanged => "unchanged",
-        SkipReason::NoMatchCreateOff => "no matching contact, and creating contacts is off",
-        SkipReason::UpdateOff => "a contact matches, and updating contacts is off",
-    }
-}
-
 /// A planned row as the run's journal holds it; a live run's writes have no outcome until
 /// HubSpot answers.
 fn run_item(seq: i64, item: PlanItem, mode: RunMode) -> RunItem {
     let (action, reasons) = match item.action {
         Action::Update { .. } => (RunAction::Update, vec![]),
         Action::Create => (RunAction::Create, vec![]),
-        Action::Skip { reason } => (RunAction::Skip, vec![skip_reason(&reason).to_string()]),
+        Action::Skip { reason } => (RunAction::Skip, vec![reason.row_reason()]),
         Action::Invalid { reasons } => (RunAction::Invalid, reasons),
     };
     RunItem {
@@ -309,10 +298,7 @@ pub fn plan_item(item: RunItem) -> PlanItem {
         RunAction::Update => Action::Update { contact_id: item.contact_id.clone().unwrap_or_default() },
         RunAction::Create => Action::Create,
         RunAction::Skip => Action::Skip {
-            reason: [SkipReason::Unchanged, SkipReason::NoMatchCreateOff, SkipReason::UpdateOff]
-                .into_iter()
-                .find(|r| item.reasons.first().map(String::as_str) == Some(skip_reason(r)))
-                .unwrap_or(SkipReason::Unchanged),
+            reason: item.reasons.first().and_then(SkipReason::from_row).unwrap_or(SkipReason::Unchanged),
         },
         RunAction::Invalid | RunAction::Archive => Action::Invalid { reasons: item.reasons },
     };
@@ -346,17 +332,14 @@ pub fn failed_emails(store: &Store, run_id: i64) -> Result<Vec<String>, SyncErro
     Ok(emails)
 }
 
-/// Records the plan as a preview run (the history keeps every preview). Writes nothing to
-/// HubSpot and changes no lead. Recording it again changes nothing.
+/// Records the push's plan as a preview run (`JournaledPlan::record_preview`).
 pub fn record_preview(store: &mut Store, prepared: &PreparedPush) -> Result<i64, SyncError> {
-    store.record_plan(prepared.run_id)?;
-    Ok(prepared.run_id)
+    prepared.plan.record_preview(store)
 }
 
-/// Throws away a plan that is neither recorded nor run (a push not confirmed). A recorded
-/// preview stays in the history.
+/// Throws away a push's plan that is neither recorded nor run (`JournaledPlan::discard`).
 pub fn discard_push(store: &mut Store, prepared: PreparedPush) -> Result<(), SyncError> {
-    Ok(store.discard_plan(prepared.run_id)?)
+    prepared.plan.discard(store)
 }
 
 /// Runs the plan for real: its journal becomes the live run (a copy of it when it was recorded
@@ -369,17 +352,13 @@ pub async fn run_push(
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Run, SyncError> {
-    ensure_portal(client, prepared.portal_id).await?;
-    let run_id = store.live_run_from_plan(prepared.run_id)?;
-    let written =
-        write(store, client, run_id, prepared.api_calls, &Writing::new(options.concurrency), cancel, progress)
-            .instrument(tracing::info_span!("push", run_id))
-            .await;
-    give_back(store, written)
+    let span = |run_id| tracing::info_span!("push", run_id);
+    run_plan(store, client, prepared.plan, options.concurrency, cancel, progress, span).await
 }
 
 /// Finishes a live push that a crash, a cancel, lost network or the daily limit left with rows
-/// pending. Safe to repeat: updates by id and upserts by email land once however often sent.
+/// pending (an undo resumes with `resume_undo`). Safe to repeat: updates by id and upserts by
+/// email land once however often sent.
 pub async fn resume_push(
     store: &mut Store,
     client: &HubSpotClient,
@@ -390,23 +369,11 @@ pub async fn resume_push(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Run, SyncError> {
     let run = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;
-    // An undo's rows are written exactly as a push's are.
-    if !matches!(run.kind, RunKind::Push | RunKind::Undo) {
+    if run.kind != RunKind::Push {
         return Err(SyncError::NotAPush { run_id, kind: run.kind.as_str() });
     }
-    if let (Some(run_portal), Some(connected)) = (run.portal_id, connected_portal)
-        && run_portal != connected
-    {
-        return Err(SyncError::OtherPortal { run_id, run_portal, connected });
-    }
-    store.check_run_address(&run)?;
-    ensure_portal(client, run.portal_id).await?;
-    let run = store.reopen_run(run_id)?;
-    tracing::info!(run_id, pending = run.counts.pending, "resuming");
-    let written = write(store, client, run_id, run.api_calls, &Writing::new(options.concurrency), cancel, progress)
-        .instrument(tracing::info_span!("push", run_id, resumed = true))
-        .await;
-    give_back(store, written)
+    let span = tracing::info_span!("push", run_id, resumed = true);
+    resume_run(store, client, run, connected_portal, options.concurrency, cancel, progress, span).await
 }
 
 #[cfg(test)]
@@ -415,7 +382,10 @@ mod tests {
 
     use hubsync_store::NewRun;
 
+    use hubsync_store::journal::Journal;
+
     use super::*;
+    use crate::batch::{Writing, write};
     use crate::testing::sandboxed;
 
     proptest::proptest! {
@@ -439,7 +409,13 @@ mod tests {
                         (Some(id), 0) => Action::Update { contact_id: id.clone() },
                         (Some(_), 1) => Action::Skip { reason: SkipReason::Unchanged },
                         (None, 0 | 1) => Action::Create,
-                        _ => Action::Invalid { reasons: vec!["city: refused".into()] },
+                        _ => Action::Invalid {
+                            reasons: vec![hubsync_store::RowReason::ValueRefused {
+                                field: "city".into(),
+                                property: "city".into(),
+                                detail: "refused".into(),
+                            }],
+                        },
                     };
                     PlanItem {
                         lead_id: i as i64 + 1,
@@ -507,7 +483,7 @@ mod tests {
         let prepared =
             prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut |_| {}).await.unwrap();
         assert_eq!((prepared.counts.update, prepared.counts.create), (130, 120));
-        let run_id = store.live_run_from_plan(prepared.run_id).unwrap();
+        let run_id = store.live_run_from_plan(prepared.plan.run_id).unwrap();
         let paged = Writing { concurrency: 1, page: 7 };
         let before = client.api_calls();
         // Cancelled once the first batch (100 updates) has landed: the rest stay pending.

@@ -12,27 +12,34 @@ use std::time::Instant;
 use hubsync_hubspot::{BATCH_LIMIT, HubSpotClient, Property, Record};
 use hubsync_store::journal::{Journal, PlanJournal};
 use hubsync_store::{
-    FieldChange, ItemOutcome, PlanRow, Run, RunAction, RunItem, RunKind, RunMode, RunStatus, Store, StoreError,
+    FieldChange, ItemOutcome, PlanRow, RowNote, RowReason, Run, RunAction, RunItem, RunKind, RunMode, RunStatus, Store,
+    StoreError,
 };
 use serde::Serialize;
 use serde_json::json;
-use tracing::Instrument;
 
-use crate::batch::{Writing, write};
+use crate::batch::{resume_run, run_plan};
 use crate::convert::lifecycle_moves_backward;
 use crate::error::SyncError;
-use crate::estimate::{Estimate, estimate_at_limit};
-use crate::journal::{abandon_plan, begin_plan, ensure_portal, give_back};
+use crate::estimate::estimate_at_limit;
+use crate::journal::{JournaledPlan, UnfinishedPlan, ensure_portal};
 use crate::progress::{Cancel, Phase, Progress};
-use crate::push::PushOptions;
 use crate::reads::read_by_id;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct UndoOptions {
     /// Archive the contacts the run created (they are kept otherwise).
     pub archive_created: bool,
     /// Also restore rows HubSpot changed since the run, and undo a run already undone.
     pub force: bool,
+    /// Batches in flight at once, reading and writing; the portal's rate limiter paces them.
+    pub concurrency: usize,
+}
+
+impl Default for UndoOptions {
+    fn default() -> Self {
+        UndoOptions { archive_created: false, force: false, concurrency: 8 }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -47,18 +54,14 @@ pub struct UndoCounts {
     pub skip: u64,
 }
 
-/// An undo's plan, journaled in the store, and everything needed to record it as a preview or
-/// run it.
+/// An undo's plan, journaled in the store: recorded as a preview (`record_undo_preview`), run
+/// (`run_undo`) or thrown away (`discard_undo`).
 #[derive(Debug)]
 pub struct PreparedUndo {
-    /// The run holding the undo's rows: a preview, `running` until `record_undo_preview`
-    /// records it or `run_undo` runs it (`discard_undo` throws it away).
-    pub run_id: i64,
+    pub plan: JournaledPlan,
+    /// The run it undoes.
     pub undo_of: i64,
     pub counts: UndoCounts,
-    pub estimate: Estimate,
-    pub portal_id: Option<u64>,
-    pub api_calls: u64,
 }
 
 /// A row of the undone run that wrote something.
@@ -90,22 +93,20 @@ const UNDO_PAGE: usize = 1_000;
 const LATER_ROWS: i64 = 1 << 40;
 
 /// Checks the run can be undone, reads what HubSpot holds now for every contact it wrote, plans
-/// the undo and journals it as a preview run that is not yet recorded (`PreparedUndo::run_id`).
+/// the undo and journals it as a preview run that is not yet recorded (`JournaledPlan::run_id`).
 /// Sends no write. A page of the undone run at a time, so neither the run's rows, the contacts
 /// nor the plan are ever in memory whole. Stops between reads when `cancel` is cancelled,
 /// leaving nothing behind.
-#[allow(clippy::too_many_arguments)]
 pub async fn prepare_undo(
     store: &mut Store,
     client: &HubSpotClient,
     run_id: i64,
     connected_portal: Option<u64>,
     options: UndoOptions,
-    concurrency: usize,
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<PreparedUndo, SyncError> {
-    let paging = Paging { concurrency, page: UNDO_PAGE };
+    let paging = Paging { concurrency: options.concurrency, page: UNDO_PAGE };
     prepare_undo_paged(store, client, run_id, connected_portal, options, paging, cancel, progress).await
 }
 
@@ -138,11 +139,13 @@ async fn prepare_undo_paged(
     let setup_calls = client.api_calls() - calls_before;
 
     let settings = json!({ "undo_of": run_id, "archive_created": options.archive_created, "force": options.force });
-    let plan_id = begin_plan(store, RunKind::Undo, run.portal_id, &settings)?;
+    let journal = UnfinishedPlan::begin(store, RunKind::Undo, run.portal_id, &settings)?;
     let context = UndoContext { undo_of: run_id, properties: &properties, options, paging };
     let total = run.counts.updated + run.counts.created + run.counts.archived;
-    let planned = plan_pages(store, client, plan_id, &context, total, cancel, progress).await;
-    let tally = planned.map_err(|error| abandon_plan(store, plan_id, error))?;
+    let tally = match plan_pages(store, client, journal.run_id, &context, total, cancel, progress).await {
+        Ok(tally) => tally,
+        Err(error) => return Err(journal.abandon(store, error)),
+    };
     let read_calls = client.api_calls() - calls_before - setup_calls;
 
     let write_calls = [tally.step0_updates, tally.step1_updates, tally.archives]
@@ -152,15 +155,8 @@ async fn prepare_undo_paged(
     let spent = client.api_calls() - calls_before;
     let per_call = if spent == 0 { std::time::Duration::ZERO } else { started.elapsed() / spent as u32 };
     let estimate = estimate_at_limit(client, setup_calls, read_calls, write_calls, per_call).await;
-    store.finish_plan(plan_id, &serde_json::to_value(&estimate).expect("plain data"), spent)?;
-    Ok(PreparedUndo {
-        run_id: plan_id,
-        undo_of: run_id,
-        counts: tally.counts,
-        estimate,
-        portal_id: run.portal_id,
-        api_calls: spent,
-    })
+    let plan = journal.finish(store, estimate, spent)?;
+    Ok(PreparedUndo { plan, undo_of: run_id, counts: tally.counts })
 }
 
 /// What planning a page of the undone run needs besides the page.
@@ -212,7 +208,7 @@ async fn plan_pages(
     }
     let mut journal = UndoJournal { plan_id, tally: Tally::default(), next_seq: 0, next_later: LATER_ROWS };
     let (mut chunk, mut reads, mut done) = (Vec::new(), 0, 0);
-    progress(Progress { phase: Phase::Reading, done, total });
+    progress(Progress { run_id: plan_id, phase: Phase::Reading, done, total });
     let mut after = -1;
     loop {
         cancel.check()?;
@@ -239,7 +235,7 @@ async fn plan_pages(
             if reads == context.paging.page {
                 journal.plan(store, client, context, std::mem::take(&mut chunk), cancel).await?;
                 reads = 0;
-                progress(Progress { phase: Phase::Reading, done: done.min(total), total });
+                progress(Progress { run_id: plan_id, phase: Phase::Reading, done: done.min(total), total });
             }
         }
         if last {
@@ -247,7 +243,7 @@ async fn plan_pages(
         }
     }
     journal.plan(store, client, context, chunk, cancel).await?;
-    progress(Progress { phase: Phase::Reading, done: total, total });
+    progress(Progress { run_id: plan_id, phase: Phase::Reading, done: total, total });
     store.move_rows(plan_id, LATER_ROWS, journal.next_seq)?;
     Ok(journal.tally)
 }
@@ -382,10 +378,10 @@ fn check_undoable(
 
 /// One row's verdict, before it becomes run items.
 enum Verdict {
-    Restore { changes: Vec<FieldChange>, later: Option<FieldChange>, notes: Vec<String> },
-    Archive { notes: Vec<String> },
-    ChangedSince(Vec<String>),
-    Skip(String),
+    Restore { changes: Vec<FieldChange>, later: Option<FieldChange>, notes: Vec<RowNote> },
+    Archive { notes: Vec<RowNote> },
+    ChangedSince(Vec<RowReason>),
+    Skip(RowReason),
 }
 
 /// A page of the undo's rows: step 0's, numbered in the undone run's order, and the step-1 rows
@@ -413,17 +409,11 @@ fn plan_undo(
         let before_unknown = row.before_unknown();
         let Written { item, contact_id } = row;
         let verdict = match item.outcome {
-            _ if before_unknown => Verdict::Skip(format!(
-                "run {run_id} planned to create this contact, but HubSpot already had it when the create arrived (made in the meantime elsewhere); its values from before were never read, so there is nothing to put back"
-            )),
-            Some(ItemOutcome::Archived) => Verdict::Skip(format!(
-                "run {run_id} archived this contact; HubSpot restores archived contacts from its recycling bin (Contacts → Actions → Restore), not through the API"
-            )),
-            Some(ItemOutcome::Created) if !options.archive_created => Verdict::Skip(format!(
-                "created by run {run_id}; kept (pass --archive-created to archive the contacts it created)"
-            )),
+            _ if before_unknown => Verdict::Skip(RowReason::CreateMetContact { run_id }),
+            Some(ItemOutcome::Archived) => Verdict::Skip(RowReason::ArchivedByRun { run_id }),
+            Some(ItemOutcome::Created) if !options.archive_created => Verdict::Skip(RowReason::CreatedKept { run_id }),
             _ => match now.get(&contact_id) {
-                None => Verdict::Skip(format!("contact {contact_id} is no longer in HubSpot (deleted or merged)")),
+                None => Verdict::Skip(RowReason::ContactGone { contact_id: contact_id.clone() }),
                 Some(contact) => judge(run_id, &item, contact, lifecycle, options),
             },
         };
@@ -444,14 +434,14 @@ fn plan_undo(
         items.push(match verdict {
             Verdict::Restore { changes, later: second, notes } => {
                 counts.restore += 1;
-                if notes.iter().any(|n| n.starts_with(FORCED)) {
+                if notes.iter().any(|n| matches!(n, RowNote::Forced { .. })) {
                     counts.changed_since += 1;
                 }
                 if let Some(change) = second {
                     later.push(RunItem {
                         changes: vec![change],
                         step: 1,
-                        notes: vec!["sets the earlier lifecycle stage once step 0 has cleared it".into()],
+                        notes: vec![RowNote::StageAfterClear],
                         ..row(RunAction::Update, vec![])
                     });
                 }
@@ -459,7 +449,7 @@ fn plan_undo(
             }
             Verdict::Archive { notes } => {
                 counts.archive += 1;
-                if notes.iter().any(|n| n.starts_with(FORCED)) {
+                if notes.iter().any(|n| matches!(n, RowNote::Forced { .. })) {
                     counts.changed_since += 1;
                 }
                 RunItem { notes, ..row(RunAction::Archive, vec![]) }
@@ -477,8 +467,6 @@ fn plan_undo(
     UndoPage { items, later, counts }
 }
 
-const FORCED: &str = "forced: ";
-
 /// Empty and absent are one thing to HubSpot.
 fn same(a: Option<&str>, b: Option<&str>) -> bool {
     a.filter(|v| !v.is_empty()) == b.filter(|v| !v.is_empty())
@@ -487,25 +475,24 @@ fn same(a: Option<&str>, b: Option<&str>) -> bool {
 /// What to do with one contact the run wrote, from what HubSpot holds now.
 fn judge(run_id: i64, item: &RunItem, contact: &Record, lifecycle: Option<&Property>, options: UndoOptions) -> Verdict {
     let written: Vec<&FieldChange> = item.changes.iter().filter(|c| !c.kept && c.after.is_some()).collect();
-    let drift: Vec<String> = written
+    // Each property changed since the run: its name, its value now, and what the run wrote.
+    let drift: Vec<(String, Option<String>, Option<String>)> = written
         .iter()
         .filter(|c| !same(contact.get(&c.property), c.after.as_deref()))
-        .map(|c| {
-            format!(
-                "{} is now {} (run {run_id} wrote {})",
-                c.property,
-                shown(contact.get(&c.property)),
-                shown(c.after.as_deref())
-            )
-        })
+        .map(|c| (c.property.clone(), contact.get(&c.property).map(String::from), c.after.clone()))
         .collect();
     if !drift.is_empty() && !options.force {
-        let mut reasons =
-            vec![format!("changed in HubSpot since run {run_id}; left alone (pass --force to undo it anyway)")];
-        reasons.extend(drift);
+        let mut reasons = vec![RowReason::ChangedSince { run_id }];
+        reasons.extend(drift.into_iter().map(|(property, now, wrote)| RowReason::Drift {
+            property,
+            now,
+            wrote,
+            run_id,
+        }));
         return Verdict::ChangedSince(reasons);
     }
-    let notes: Vec<String> = drift.iter().map(|d| format!("{FORCED}{d}")).collect();
+    let notes: Vec<RowNote> =
+        drift.into_iter().map(|(property, now, wrote)| RowNote::Forced { property, now, wrote, run_id }).collect();
     if item.outcome == Some(ItemOutcome::Created) {
         return Verdict::Archive { notes };
     }
@@ -538,46 +525,54 @@ fn judge(run_id: i64, item: &RunItem, contact: &Record, lifecycle: Option<&Prope
         }
     }
     if changes.is_empty() {
-        return Verdict::Skip(format!("already holds the values it had before run {run_id}"));
+        return Verdict::Skip(RowReason::AlreadyRestored { run_id });
     }
     Verdict::Restore { changes, later, notes }
 }
 
-fn shown(value: Option<&str>) -> String {
-    match value.filter(|v| !v.is_empty()) {
-        Some(v) => format!("{v:?}"),
-        None => "empty".into(),
-    }
-}
-
-/// Records the undo's plan as a preview run. Writes nothing. Recording it again changes nothing.
+/// Records the undo's plan as a preview run (`JournaledPlan::record_preview`).
 pub fn record_undo_preview(store: &mut Store, prepared: &PreparedUndo) -> Result<i64, SyncError> {
-    store.record_plan(prepared.run_id)?;
-    Ok(prepared.run_id)
+    prepared.plan.record_preview(store)
 }
 
-/// Throws away an undo's plan that is neither recorded nor run (an undo not confirmed).
+/// Throws away an undo's plan that is neither recorded nor run (`JournaledPlan::discard`).
 pub fn discard_undo(store: &mut Store, prepared: PreparedUndo) -> Result<(), SyncError> {
-    Ok(store.discard_plan(prepared.run_id)?)
+    prepared.plan.discard(store)
 }
 
 /// Runs the undo for real: its plan becomes the live run (a copy, when it was recorded as a
-/// preview), then it is written step by step.
+/// preview), then it is written step by step, `options.concurrency` batches at a time.
 pub async fn run_undo(
     store: &mut Store,
     client: &HubSpotClient,
     prepared: PreparedUndo,
-    options: &PushOptions,
+    options: &UndoOptions,
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Run, SyncError> {
-    ensure_portal(client, prepared.portal_id).await?;
-    let run_id = store.live_run_from_plan(prepared.run_id)?;
-    let written =
-        write(store, client, run_id, prepared.api_calls, &Writing::new(options.concurrency), cancel, progress)
-            .instrument(tracing::info_span!("undo", run_id, undo_of = prepared.undo_of))
-            .await;
-    give_back(store, written)
+    let undo_of = prepared.undo_of;
+    let span = |run_id| tracing::info_span!("undo", run_id, undo_of);
+    run_plan(store, client, prepared.plan, options.concurrency, cancel, progress, span).await
+}
+
+/// Finishes a live undo that a crash, a cancel, lost network or the daily limit left with rows
+/// pending, `options.concurrency` batches at a time. Safe to repeat: updates and archives by id
+/// land once however often sent.
+pub async fn resume_undo(
+    store: &mut Store,
+    client: &HubSpotClient,
+    run_id: i64,
+    connected_portal: Option<u64>,
+    options: &UndoOptions,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Run, SyncError> {
+    let run = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;
+    if run.kind != RunKind::Undo {
+        return Err(SyncError::NotAnUndo { run_id, kind: run.kind.as_str() });
+    }
+    let span = tracing::info_span!("undo", run_id, resumed = true);
+    resume_run(store, client, run, connected_portal, options.concurrency, cancel, progress, span).await
 }
 
 #[cfg(test)]
@@ -585,7 +580,7 @@ mod tests {
     use hubsync_store::{ImportOptions, LeadRow};
 
     use super::*;
-    use crate::push::{prepare_push, run_push};
+    use crate::push::{PushOptions, prepare_push, run_push};
 
     /// An undo prepared 100 rows at a time plans exactly what one prepared 1,000 at a time
     /// does, with the same batch reads: for a push (whose created contacts are not read) and
@@ -636,7 +631,7 @@ mod tests {
             )
             .await
             .unwrap();
-            let rows = store.run_items(prepared.run_id).unwrap();
+            let rows = store.run_items(prepared.plan.run_id).unwrap();
             (rows, prepared.counts, client.api_calls() - before)
         }
 
@@ -649,19 +644,13 @@ mod tests {
         assert_eq!((small_calls, whole_calls), (1 + 3, 1 + 3), "properties, then 250 contacts in 3 reads");
 
         // Run that undo, then plan undoing it: its step-1 rows fold into their contacts' rows.
-        let prepared = prepare_undo(
-            &mut store,
-            &client,
-            push.id,
-            None,
-            UndoOptions::default(),
-            2,
-            &Cancel::default(),
-            &mut |_| {},
-        )
-        .await
-        .unwrap();
-        let undo = run_undo(&mut store, &client, prepared, &options, &Cancel::default(), &mut |_| {}).await.unwrap();
+        let undo_options = UndoOptions { concurrency: 2, ..UndoOptions::default() };
+        let prepared = prepare_undo(&mut store, &client, push.id, None, undo_options, &Cancel::default(), &mut |_| {})
+            .await
+            .unwrap();
+        let undo_options = UndoOptions::default();
+        let undo =
+            run_undo(&mut store, &client, prepared, &undo_options, &Cancel::default(), &mut |_| {}).await.unwrap();
         assert_eq!((undo.status, undo.counts.updated, undo.counts.failed), (RunStatus::Completed, 500, 0));
         let (small, small_counts, small_calls) = planned(&mut store, &client, undo.id, 100).await;
         let (whole, whole_counts, _) = planned(&mut store, &client, undo.id, 1_000).await;

@@ -63,7 +63,8 @@ pub async fn undo_preview(
     archive_created: bool,
     force: bool,
 ) -> Result<PreviewSummary, CommandError> {
-    let request = PlanRequest::Undo { run_id, options: UndoOptions { archive_created, force } };
+    let request =
+        PlanRequest::Undo { run_id, options: UndoOptions { archive_created, force, ..UndoOptions::default() } };
     preview(app, workspace.get()?, request).await
 }
 

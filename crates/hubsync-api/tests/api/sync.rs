@@ -6,10 +6,11 @@ use std::time::Instant;
 
 use hubsync_api::jobs::{JobKind, JobStart, JobStep, SyncJobStatus};
 use hubsync_api::plans::PlanRequest;
-use hubsync_api::progress::{SyncPhase, SyncProgress};
+use hubsync_api::progress::SyncProgress;
 use hubsync_api::runs::{detail, export_into};
 use hubsync_api::sync::{preview, resume, run_previewed};
 use hubsync_store::{ItemOutcome, RunAction, RunItemFilter, RunKind, RunMode, RunStatus, Store, SystemClock};
+use hubsync_sync::Phase;
 use hubsync_sync::UndoOptions;
 
 use crate::support::fixture;
@@ -34,7 +35,7 @@ async fn a_push_is_previewed_run_exported_and_undone() {
     assert_eq!((summary.kind, summary.counts.create, summary.counts.update, summary.writes), (RunKind::Push, 2, 0, 2));
     assert_eq!(summary.portal_name, hubsync_api::builtin::SANDBOX_NAME);
     assert!(summary.api_calls > 0 && summary.seconds >= 0.0, "{summary:?}");
-    assert!(sent.lock().unwrap().iter().any(|p| p.phase == SyncPhase::Reading), "reading is reported");
+    assert!(sent.lock().unwrap().iter().any(|p| p.phase == Phase::Reading), "reading is reported");
     {
         let store = f.workspace.store.lock().await;
         let page = store.run_items_page(summary.run_id, &RunItemFilter::default(), 0, 50).unwrap();
@@ -50,7 +51,7 @@ async fn a_push_is_previewed_run_exported_and_undone() {
     );
     let sent = sent.lock().unwrap().clone();
     let last = sent.last().unwrap();
-    assert_eq!((last.phase, last.done, last.total), (SyncPhase::Writing, 2, 2));
+    assert_eq!((last.phase, last.done, last.total), (Phase::Writing, 2, 2));
     assert_eq!(last.run_id, Some(run.id), "the live run is found for its counts");
     let live = last.counts.as_ref().unwrap();
     assert_eq!((live.created, live.pending), (2, 0), "the last message has the final counts");
@@ -71,7 +72,8 @@ async fn a_push_is_previewed_run_exported_and_undone() {
         assert_eq!(hubsync_sync::failed_emails(&store, run.id).unwrap_err().code(), "no_failed_rows");
     }
 
-    let request = PlanRequest::Undo { run_id: run.id, options: UndoOptions { archive_created: true, force: false } };
+    let request =
+        PlanRequest::Undo { run_id: run.id, options: UndoOptions { archive_created: true, ..UndoOptions::default() } };
     let undo = preview(&f.workspace, request, |_| {}).await.unwrap();
     assert_eq!((undo.kind, undo.undo_of, undo.counts.archive, undo.writes), (RunKind::Undo, Some(run.id), 2, 2));
     let undone = run_previewed(&f.workspace, undo.run_id, Instant::now(), |_| {}).await.unwrap();
@@ -93,8 +95,8 @@ async fn a_cancelled_run_keeps_its_rows_for_resume_and_one_job_runs_at_a_time() 
     // Cancelled as writing begins: nothing is sent, every row stays pending.
     let jobs = f.workspace.jobs.clone();
     let run = run_previewed(&f.workspace, summary.run_id, Instant::now(), move |p: SyncProgress| {
-        if p.phase == SyncPhase::Writing {
-            let at = JobStart { started: Instant::now(), started_at: String::new(), runs_before: None, run_id: None };
+        if p.phase == Phase::Writing {
+            let at = JobStart { started: Instant::now(), started_at: String::new(), run_id: None };
             let second = jobs.start(JobKind::new(JobStep::Preview, RunKind::Pull), 1, at).unwrap_err();
             assert_eq!(second.code, "job_running");
             jobs.cancel(CANCELLED_IN_APP);
@@ -123,7 +125,7 @@ async fn a_preview_cancelled_while_reading_records_nothing_and_frees_the_slot() 
     let mut send = send;
     let db_path = f.workspace.db_path.clone();
     let error = preview(&f.workspace, PlanRequest::Pull, move |p: SyncProgress| {
-        assert_eq!(p.phase, SyncPhase::Reading);
+        assert_eq!(p.phase, Phase::Reading);
         jobs.cancel(CANCELLED_IN_APP);
         // A reloaded page asking now: a pull preview, no run yet, the progress just sent.
         let store = Store::open(&db_path, Arc::new(SystemClock)).unwrap();
@@ -160,7 +162,7 @@ async fn a_live_pull_reports_to_the_page_and_to_the_status_and_cancels_resumably
     let (sent, send) = collect();
     let mut send = send;
     let run = run_previewed(&f.workspace, summary.run_id, Instant::now(), move |p: SyncProgress| {
-        if p.phase == SyncPhase::Applying {
+        if p.phase == Phase::Applying {
             jobs.cancel(CANCELLED_IN_APP);
         }
         let store = Store::open(&db_path, Arc::new(SystemClock)).unwrap();
@@ -173,14 +175,14 @@ async fn a_live_pull_reports_to_the_page_and_to_the_status_and_cancels_resumably
     assert_eq!((run.counts.created + run.counts.updated, run.counts.pending), (0, rows), "stopped before a chunk");
     let sent = sent.lock().unwrap().clone();
     let applied: Vec<(u64, u64)> =
-        sent.iter().filter(|p| p.phase == SyncPhase::Applying).map(|p| (p.done, p.total)).collect();
+        sent.iter().filter(|p| p.phase == Phase::Applying).map(|p| (p.done, p.total)).collect();
     assert_eq!(applied, vec![(0, rows)]);
 
     let statuses = statuses.lock().unwrap().clone();
     let last = statuses.last().unwrap();
     assert_eq!((last.step, last.kind, last.run_id), (JobStep::Run, RunKind::Pull, Some(run.id)));
     let progress = last.progress.as_ref().unwrap();
-    assert_eq!((progress.phase, progress.total), (SyncPhase::Applying, rows));
+    assert_eq!((progress.phase, progress.total), (Phase::Applying, rows));
     assert_eq!(progress.done, 0, "rows done read from the run in the store");
     assert!(last.cancelling && last.started_at.contains('T'), "{last:?}");
     assert_eq!(f.workspace.jobs.status(&*f.workspace.store.lock().await, Instant::now()).unwrap(), None);

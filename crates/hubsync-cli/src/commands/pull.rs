@@ -43,8 +43,8 @@ pub async fn run(ctx: &mut Context, args: PullArgs) -> anyhow::Result<()> {
             run_id,
             mode: "preview",
             counts: &prepared.counts,
-            api_calls: prepared.api_calls,
-            estimate: &prepared.estimate,
+            api_calls: prepared.plan.api_calls,
+            estimate: &prepared.plan.estimate,
             items: JournalItems::new(&store, run_id, pull_item),
         };
         return try_emit(ctx.json, &report, |r| preview_text(r, connection.portal_id));
@@ -65,7 +65,7 @@ fn confirm(args: &PullArgs, portal_id: u64, prepared: &PreparedPull) -> Result<(
     }
     let question = format!(
         "Write to the lead store from portal {portal_id}: add {} leads and update {} (read with {} API calls)?",
-        prepared.counts.new, prepared.counts.update, prepared.api_calls
+        prepared.counts.new, prepared.counts.update, prepared.plan.api_calls
     );
     confirm_write("pull", &question)
 }
@@ -116,7 +116,7 @@ fn preview_text(report: &PullPreview<'_>, portal_id: u64) -> anyhow::Result<Stri
             })
             .collect();
         if let PullAction::Invalid { reasons } = &item.action {
-            lines.extend(reasons.iter().map(|r| ("!".to_string(), String::new(), r.clone())));
+            lines.extend(reasons.iter().map(|r| ("!".to_string(), String::new(), r.to_string())));
         }
         if lines.is_empty() {
             lines.push(("(link to contact)".into(), String::new(), String::new()));

@@ -52,9 +52,9 @@ pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
         let report = PreviewReport {
             run_id,
             mode: "preview",
-            portal_id: prepared.portal_id,
+            portal_id: prepared.plan.portal_id,
             counts: &prepared.counts,
-            estimate: &prepared.estimate,
+            estimate: &prepared.plan.estimate,
             items: JournalItems::new(&store, run_id, plan_item),
         };
         return try_emit(ctx.json, &report, |r| preview_text(r, &connection));
@@ -97,7 +97,7 @@ pub fn finish(ctx: &Context, run: Run) -> anyhow::Result<()> {
                 table.row_ending_in_reason(vec![
                     item.email.clone(),
                     item.contact_id.clone().unwrap_or_default(),
-                    item.error.clone().unwrap_or_default(),
+                    item.error.as_ref().map(ToString::to_string).unwrap_or_default(),
                 ]);
             }
             out.push_str("\nFailed rows (`hubsync runs show ID` has every row):\n");
@@ -120,8 +120,8 @@ fn confirm(args: &PushArgs, connection: &Portal, prepared: &PreparedPush) -> Res
         connection.name,
         counts.update,
         counts.create,
-        prepared.estimate.api_calls,
-        duration_words(prepared.estimate.seconds)
+        prepared.plan.estimate.api_calls,
+        duration_words(prepared.plan.estimate.seconds)
     );
     confirm_write("push", &question)
 }
@@ -249,11 +249,11 @@ fn preview_text(report: &PreviewReport<'_>, connection: &Portal) -> anyhow::Resu
         }
         if let Action::Invalid { reasons } = &item.action {
             for reason in reasons {
-                row("!".into(), String::new(), reason.clone(), &mut first);
+                row("!".into(), String::new(), reason.to_string(), &mut first);
             }
         }
         for note in &item.notes {
-            row("note".into(), String::new(), note.clone(), &mut first);
+            row("note".into(), String::new(), note.to_string(), &mut first);
         }
         if first {
             row(String::new(), String::new(), String::new(), &mut first);

@@ -205,8 +205,8 @@ fn detail_text(detail: &RunDetail) -> String {
                 (None, _) => format!("{}: kept {}", ch.property, ch.before.as_deref().unwrap_or("")),
             })
             .collect();
-        what.extend(item.reasons.iter().cloned());
-        what.extend(item.error.iter().cloned());
+        what.extend(item.reasons.iter().map(ToString::to_string));
+        what.extend(item.error.iter().map(ToString::to_string));
         let has_reason = !item.reasons.is_empty() || item.error.is_some();
         let cells = vec![
             item.seq.to_string(),

@@ -27,8 +27,8 @@ pub struct UndoPreview<'a> {
 pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
     let connection = ctx.connection()?;
     let client = ctx.client()?;
-    let options = UndoOptions { archive_created: args.archive_created, force: args.force };
     let concurrency = args.concurrency.max(1);
+    let options = UndoOptions { archive_created: args.archive_created, force: args.force, concurrency };
     // Ctrl-C stops the preview between reads as well as the live undo between batches.
     let cancel = stop_signals(ctx, connection.portal_id);
     let mut bars = Bars::new(ctx.json);
@@ -47,9 +47,9 @@ pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
             run_id,
             undo_of: prepared.undo_of,
             mode: "preview",
-            portal_id: prepared.portal_id,
+            portal_id: prepared.plan.portal_id,
             counts: &prepared.counts,
-            estimate: &prepared.estimate,
+            estimate: &prepared.plan.estimate,
             items: JournalItems::new(&store, run_id, std::convert::identity),
         };
         return try_emit(ctx.json, &report, |r| preview_text(r, &connection));
@@ -76,8 +76,8 @@ fn confirm(args: &UndoArgs, connection: &Portal, prepared: &PreparedUndo) -> any
         connection.name,
         c.restore,
         c.archive,
-        prepared.estimate.api_calls,
-        duration_words(prepared.estimate.seconds)
+        prepared.plan.estimate.api_calls,
+        duration_words(prepared.plan.estimate.seconds)
     );
     Ok(confirm_write("undo", &question)?)
 }
@@ -120,8 +120,8 @@ fn preview_text(report: &UndoPreview<'_>, connection: &Portal) -> anyhow::Result
                 (ch.property.clone(), ch.before.clone().unwrap_or_default(), after)
             })
             .collect();
-        lines.extend(item.reasons.iter().map(|r| ("!".to_string(), String::new(), r.clone())));
-        lines.extend(item.notes.iter().map(|n| ("note".to_string(), String::new(), n.clone())));
+        lines.extend(item.reasons.iter().map(|r| ("!".to_string(), String::new(), r.to_string())));
+        lines.extend(item.notes.iter().map(|n| ("note".to_string(), String::new(), n.to_string())));
         if lines.is_empty() {
             lines.push(Default::default());
         }

@@ -14,6 +14,7 @@ use super::{link_lead, run_portal};
 use crate::Result;
 use crate::error::StoreError;
 use crate::leases;
+use crate::row_messages::{RowReason, stored};
 use crate::run_items::insert_item;
 use crate::runs::{NewRun, RunItem, RunMode, RunStatus};
 use crate::store::{Store, stamp};
@@ -53,7 +54,7 @@ pub trait PlanJournal {
     fn contested_rows(&self, run_id: i64) -> Result<Vec<ContestedRow>>;
 
     /// Makes rows of plan `run_id` invalid, each with its reasons (its changes stay, to show).
-    fn invalidate_plan_rows(&mut self, run_id: i64, rows: &[(i64, Vec<String>)]) -> Result<()>;
+    fn invalidate_plan_rows(&mut self, run_id: i64, rows: &[(i64, Vec<RowReason>)]) -> Result<()>;
 
     /// Ends the making of plan `run_id`: its estimate and the calls its reads made are set, and
     /// its claims are dropped. It stays `running` until it is recorded or run.
@@ -154,14 +155,14 @@ impl PlanJournal for Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn invalidate_plan_rows(&mut self, run_id: i64, rows: &[(i64, Vec<String>)]) -> Result<()> {
+    fn invalidate_plan_rows(&mut self, run_id: i64, rows: &[(i64, Vec<RowReason>)]) -> Result<()> {
         let tx = self.conn.transaction()?;
         for (seq, reasons) in rows {
             tx.prepare_cached(
                 "UPDATE sync_run_items SET action = 'invalid', outcome = 'invalid', reason = ?3
                  WHERE run_id = ?1 AND seq = ?2",
             )?
-            .execute(params![run_id, seq, serde_json::to_string(reasons).expect("strings")])?;
+            .execute(params![run_id, seq, stored(reasons)])?;
         }
         tx.commit()?;
         Ok(())
@@ -289,9 +290,9 @@ impl PlanJournal for Store {
             for (seq, lead_id, contact) in skipped {
                 if let Some(note) = link_lead(&tx, portal, lead_id, &contact)? {
                     tx.prepare_cached(
-                        "UPDATE sync_run_items SET notes = json_insert(notes, '$[#]', ?3) WHERE run_id = ?1 AND seq = ?2",
+                        "UPDATE sync_run_items SET notes = json_insert(notes, '$[#]', json(?3)) WHERE run_id = ?1 AND seq = ?2",
                     )?
-                    .execute(params![live_id, seq, note])?;
+                    .execute(params![live_id, seq, stored(&note)])?;
                 }
             }
         }

@@ -8,6 +8,7 @@ mod lead_query;
 mod leases;
 mod portals;
 mod private_files;
+mod row_messages;
 mod runs;
 mod search_index;
 
@@ -46,6 +47,7 @@ const SHIPPED: &[(&str, &str)] = &[
     ("0009_run_item_sent.sql", "bc4eb42f1b402645e116e580270a0580e9f513783f84fa977ab65e396c089cbc"),
     ("0010_lead_search.sql", "b0e0416ae1d8bf0087a5b68fc86797649ed4f246b51a80726b424a6e9f652176"),
     ("0011_run_leases.sql", "18fb3e2d1a2830486814a997930c2ca5d3a703f312378d80e4237edaca28fec2"),
+    ("0012_row_message_codes.sql", "1895ebe207ec2e0f76d1a0138c8774bfc4b113719feed4a24873cd9bcf26a6ac"),
 ];
 
 #[test]

@@ -2,7 +2,8 @@
 
 use hubsync_store::journal::{Journal, PlanJournal};
 use hubsync_store::{
-    FieldChange, ItemOutcome, ItemResult, LeadRow, NewRun, RunAction, RunItem, RunKind, RunMode, RunStatus, StoreError,
+    FieldChange, ItemOutcome, ItemResult, LeadRow, NewRun, RowFailure, RowNote, RowReason, RunAction, RunItem, RunKind,
+    RunMode, RunStatus, StoreError,
 };
 use serde_json::json;
 
@@ -22,7 +23,7 @@ pub(super) fn item(seq: i64, lead_id: i64, email: &str, action: RunAction, outco
         email: email.into(),
         contact_id: (action == RunAction::Update).then(|| format!("{}", 100 + seq)),
         action,
-        reasons: if action == RunAction::Skip { vec!["unchanged".into()] } else { vec![] },
+        reasons: if action == RunAction::Skip { vec![RowReason::Unchanged] } else { vec![] },
         changes: vec![FieldChange {
             field: "company".into(),
             property: "company".into(),
@@ -85,7 +86,8 @@ fn a_live_run_is_a_journal_whose_outcomes_link_leads_and_complete_it() {
     assert_eq!(store.lead(a.id).unwrap().unwrap().hubspot_id.as_deref(), Some("100"), "written back");
     assert_eq!(store.lead(b.id).unwrap().unwrap().hubspot_id, None, "999 belongs to another lead");
     let b_row = &store.run_items(run_id).unwrap()[1];
-    assert!(b_row.notes[0].contains("linked to lead"), "{:?}", b_row.notes);
+    assert_eq!(b_row.notes, [RowNote::NotLinked { contact_id: "999".into(), lead_id: d.id }]);
+    assert!(b_row.notes[0].to_string().contains("linked to lead"), "{:?}", b_row.notes);
     assert_eq!(store.finish_run(run_id, Some("the daily limit"), 5).unwrap(), RunStatus::Interrupted);
     let run = store.run(run_id).unwrap().unwrap();
     assert_eq!(
@@ -95,7 +97,8 @@ fn a_live_run_is_a_journal_whose_outcomes_link_leads_and_complete_it() {
 
     // Resumed: the last row fails, and the run completes with its counts.
     assert_eq!(store.reopen_run(run_id).unwrap().status, RunStatus::Running);
-    let failed = ItemResult { seq: 3, outcome: ItemOutcome::Failed, contact_id: None, error: Some("bad".into()) };
+    let bad = RowFailure::RefusedInBatch { detail: "bad".into() };
+    let failed = ItemResult { seq: 3, outcome: ItemOutcome::Failed, contact_id: None, error: Some(bad.clone()) };
     store.record_outcomes(run_id, &[failed], 7).unwrap();
     assert_eq!(store.finish_run(run_id, None, 7).unwrap(), RunStatus::Completed);
     let run = store.run(run_id).unwrap().unwrap();
@@ -106,7 +109,7 @@ fn a_live_run_is_a_journal_whose_outcomes_link_leads_and_complete_it() {
 
     let rows = store.run_items(run_id).unwrap();
     assert_eq!(rows[0].changes[0].before.as_deref(), Some("Old"), "before-values kept for undo");
-    assert_eq!(rows[3].error.as_deref(), Some("bad"));
+    assert_eq!(rows[3].error, Some(bad));
     assert_eq!(store.runs().unwrap()[0].counts, run.counts, "the list counts as the detail does");
 }
 
@@ -422,7 +425,8 @@ fn a_plan_is_journaled_page_by_page_then_recorded_run_or_thrown_away() {
     let losers: Vec<(i64, &str, &str)> =
         contested.iter().map(|c| (c.seq, c.contact_id.as_str(), c.winner_email.as_str())).collect();
     assert_eq!(losers, [(0, "7", "l3@example.com"), (4, "7", "l3@example.com")], "the primary email's row wins");
-    store.invalidate_plan_rows(plan, &[(0, vec!["shared".into()]), (4, vec!["shared".into()])]).unwrap();
+    let shared = vec![RowReason::SharedContact { contact_id: "7".into(), winner_email: "l3@example.com".into() }];
+    store.invalidate_plan_rows(plan, &[(0, shared.clone()), (4, shared)]).unwrap();
     store.finish_plan(plan, &json!({"apiCalls": 9}), 4).unwrap();
     let run = store.run(plan).unwrap().unwrap();
     assert_eq!((run.mode, run.status, run.api_calls), (RunMode::Preview, RunStatus::Running, 4));

@@ -19,12 +19,13 @@ use hubsync_auth::session::{OAuthSession, SystemClock};
 use hubsync_hubspot::{ClientConfig, HubSpotClient, PortalLimiter, RateLimitSettings, Secret, TokenSource};
 use hubsync_sandbox::{ControlSecret, FaultConfig, Fixture, OAuthClient, PrivateToken, Sandbox, SandboxConfig};
 use hubsync_store::{
-    FieldType, ItemOutcome, PortalConnection, Run, RunAction, RunStatus, SecretStoreKind, Store, TokenKind, WriteRule,
+    FieldType, ItemOutcome, PortalConnection, Run, RunAction, RunKind, RunStatus, SecretStoreKind, Store, TokenKind,
+    WriteRule,
 };
 use hubsync_sync::Phase;
 use hubsync_sync::{
-    Cancel, Progress, PushOptions, UndoOptions, prepare_pull, prepare_push, prepare_undo, resume_push, run_pull,
-    run_push, run_undo,
+    Cancel, Progress, PushOptions, UndoOptions, prepare_pull, prepare_push, prepare_undo, resume_push, resume_undo,
+    run_pull, run_push, run_undo,
 };
 use serde_json::{Value, json};
 
@@ -245,17 +246,15 @@ impl Cell {
             assert!(run.counts.pending > 0, "{}: interrupted with nothing pending: {run:?}", self.name());
             self.recover().await;
             let connected = self.store.active_portal().unwrap().map(|p| p.portal_id);
-            run = resume_push(
-                &mut self.store,
-                &self.client,
-                run.id,
-                connected,
-                &options,
-                &Cancel::default(),
-                &mut |_| {},
-            )
-            .await
-            .unwrap_or_else(|e| panic!("{}: resume failed: {e}", self.name()));
+            let (store, client, cancel) = (&mut self.store, &self.client, Cancel::default());
+            let resumed = match run.kind {
+                RunKind::Undo => {
+                    let options = UndoOptions { concurrency: options.concurrency, ..UndoOptions::default() };
+                    resume_undo(store, client, run.id, connected, &options, &cancel, &mut |_| {}).await
+                }
+                _ => resume_push(store, client, run.id, connected, &options, &cancel, &mut |_| {}).await,
+            };
+            run = resumed.unwrap_or_else(|e| panic!("{}: resume failed: {e}", self.name()));
         }
         assert_eq!(run.status, RunStatus::Completed, "{}: still unfinished after {MAX_RESUMES} resumes", self.name());
         run
@@ -442,7 +441,7 @@ async fn a_push_under_every_fault_lands_each_valid_row_once() {
         for item in invalid {
             assert_eq!(item.outcome, Some(ItemOutcome::Invalid), "{}", cell.name());
             assert!(
-                item.reasons.iter().any(|r| r.contains("bogus")),
+                item.reasons.iter().any(|r| r.to_string().contains("bogus")),
                 "{}: reason names the value: {:?}",
                 cell.name(),
                 item.reasons
@@ -560,7 +559,7 @@ async fn an_undo_under_every_fault_puts_back_every_value_once() {
         assert_eq!(created.len(), NEW, "{}", cell.name());
 
         cell.sandbox.set_faults(fault.config(), seed).unwrap();
-        let undo_options = UndoOptions { archive_created: true, force: false };
+        let undo_options = UndoOptions { archive_created: true, force: false, concurrency: options.concurrency };
         let connected = cell.store.active_portal().unwrap().map(|p| p.portal_id);
         let prepared = prepare_undo(
             &mut cell.store,
@@ -568,7 +567,6 @@ async fn an_undo_under_every_fault_puts_back_every_value_once() {
             pushed.id,
             connected,
             undo_options,
-            2,
             &Cancel::default(),
             &mut |_| {},
         )
@@ -578,7 +576,7 @@ async fn an_undo_under_every_fault_puts_back_every_value_once() {
         assert_eq!((c.restore, c.archive, c.changed_since), (KNOWN as u64 - 1, NEW as u64, 1), "{}", cell.name());
         let run = {
             let mut progress = once_after_first(fault, &cell.sandbox, Phase::Writing);
-            run_undo(&mut cell.store, &cell.client, prepared, &options, &Cancel::default(), &mut progress).await
+            run_undo(&mut cell.store, &cell.client, prepared, &undo_options, &Cancel::default(), &mut progress).await
         };
         let run = run.unwrap_or_else(|e| panic!("{}: undo failed: {e}", cell.name()));
         if matches!(fault, Fault::DailyLimit | Fault::RefreshTokenRevoked) {
@@ -666,16 +664,15 @@ async fn a_create_whose_answer_was_lost_is_still_counted_created_and_its_undo_ar
     assert_eq!(cell.contacts().await.len(), LEADS);
 
     cell.sandbox.set_faults(FaultConfig::default(), 3).unwrap();
-    let archive = UndoOptions { archive_created: true, force: false };
+    let archive = UndoOptions { archive_created: true, force: false, concurrency: 1 };
     let connected = Some(cell.sandbox.portal_id());
     let prepared =
-        prepare_undo(&mut cell.store, &cell.client, run.id, connected, archive, 1, &Cancel::default(), &mut |_| {})
+        prepare_undo(&mut cell.store, &cell.client, run.id, connected, archive, &Cancel::default(), &mut |_| {})
             .await
             .unwrap();
     assert_eq!(prepared.counts.archive, LEADS as u64, "{:?}", prepared.counts);
-    let undo = run_undo(&mut cell.store, &cell.client, prepared, &one_at_a_time, &Cancel::default(), &mut |_| {})
-        .await
-        .unwrap();
+    let undo =
+        run_undo(&mut cell.store, &cell.client, prepared, &archive, &Cancel::default(), &mut |_| {}).await.unwrap();
     assert_eq!((undo.status, undo.counts.archived), (RunStatus::Completed, LEADS as u64));
     assert!(cell.contacts().await.is_empty(), "every contact the push made is archived");
 }

@@ -1,6 +1,6 @@
 //! The push plan, table by table: matching, write rules, rules, conversions and refusals.
 
-use hubsync_store::{Lead, Mapping, PushRules, WriteRule};
+use hubsync_store::{Lead, Mapping, PushRules, RowNote, RowReason, WriteRule};
 use hubsync_sync::{Action, Found, PushInputs, PushPlan, SkipReason, plan_push};
 
 use crate::support::{fields, found, lead, mappings, owners, properties, record};
@@ -95,11 +95,15 @@ fn matching_email_first_then_id_and_saying_so() {
     );
     let plan = plan(&leads, &hubspot, UPDATE_ONLY, WriteRule::Overwrite);
     assert_eq!(plan.items[0].contact_id.as_deref(), Some("11"), "the most recently updated");
-    assert!(plan.items[0].notes[0].contains("2 contacts have this email"), "{:?}", plan.items[0].notes);
+    let several = RowNote::SeveralContacts { contact_ids: vec!["10".into(), "11".into()], chosen: "11".into() };
+    assert_eq!(plan.items[0].notes, [several]);
+    assert!(plan.items[0].notes[0].to_string().contains("2 contacts have this email"), "{:?}", plan.items[0].notes);
     assert_eq!(plan.items[1].contact_id.as_deref(), Some("20"), "email wins over the linked id");
-    assert!(plan.items[1].notes[0].contains("linked to contact 77"));
+    assert_eq!(plan.items[1].notes, [RowNote::EmailMatchWins { linked: "77".into(), chosen: "20".into() }]);
+    assert!(plan.items[1].notes[0].to_string().contains("linked to contact 77"));
     assert_eq!(plan.items[2].contact_id.as_deref(), Some("88"), "the linked id when the email finds nothing");
-    assert!(plan.items[2].notes[0].contains("old-address@x.com"));
+    assert_eq!(plan.items[2].notes, [RowNote::MatchedById { linked: "88".into(), email: "old-address@x.com".into() }]);
+    assert!(plan.items[2].notes[0].to_string().contains("old-address@x.com"));
     assert!(plan.items[2].changes.iter().all(|c| c.property != "email"), "an update never rewrites the email");
 }
 
@@ -121,9 +125,9 @@ fn bad_values_make_the_row_invalid_with_every_reason() {
     let plan = plan(&leads, &hubspot, UPDATE_ONLY, WriteRule::Overwrite);
     let Action::Invalid { reasons } = &plan.items[0].action else { panic!("{:?}", plan.items[0]) };
     assert_eq!(reasons.len(), 3, "{reasons:?}");
-    assert!(reasons.iter().any(|r| r.contains("Platinum")));
-    assert!(reasons.iter().any(|r| r.contains("deactivated")));
-    assert!(reasons.iter().any(|r| r.contains("only moves the stage forward")));
+    assert!(reasons.iter().any(|r| r.to_string().contains("Platinum")));
+    assert!(reasons.iter().any(|r| r.to_string().contains("deactivated")));
+    assert!(reasons.iter().any(|r| r.to_string().contains("only moves the stage forward")));
     let converted: Vec<(&str, Option<&str>)> =
         plan.items[1].changes.iter().map(|c| (c.property.as_str(), c.after.as_deref())).collect();
     assert_eq!(
@@ -154,7 +158,8 @@ fn a_mapping_to_a_missing_property_is_reported() {
         found: &hubspot,
     });
     let Action::Invalid { reasons } = &plan.items[0].action else { panic!() };
-    assert_eq!(reasons, &["first_name: HubSpot has no property deleted_prop".to_string()]);
+    assert_eq!(reasons, &[RowReason::NoSuchProperty { field: "first_name".into(), property: "deleted_prop".into() }]);
+    assert_eq!(reasons[0].to_string(), "first_name: HubSpot has no property deleted_prop");
 }
 
 #[test]
@@ -170,9 +175,11 @@ fn two_leads_reaching_one_contact_write_it_once() {
     let plan = plan(&leads, &hubspot, BOTH, WriteRule::Overwrite);
     assert_eq!(plan.items[1].action, Action::Update { contact_id: "30".into() }, "the primary email's lead wins");
     let Action::Invalid { reasons } = &plan.items[0].action else { panic!("{:?}", plan.items[0].action) };
-    assert!(reasons[0].contains("contact 30 is also matched by lead Main@X.com"), "{reasons:?}");
+    assert_eq!(reasons, &[RowReason::SharedContact { contact_id: "30".into(), winner_email: "Main@X.com".into() }]);
+    assert!(reasons[0].to_string().contains("contact 30 is also matched by lead Main@X.com"), "{reasons:?}");
     assert_eq!(plan.items[2].action, Action::Create, "its linked contact is gone");
-    assert!(plan.items[2].notes[0].contains("no longer has"), "{:?}", plan.items[2].notes);
+    assert_eq!(plan.items[2].notes, [RowNote::LinkedContactGone { linked: "404".into() }]);
+    assert!(plan.items[2].notes[0].to_string().contains("no longer has"), "{:?}", plan.items[2].notes);
     let email = plan.items[2].changes.iter().find(|c| c.property == "email").unwrap();
     assert_eq!(email.after.as_deref(), Some("gone@x.com"));
     assert_eq!((plan.counts.update, plan.counts.create, plan.counts.invalid), (1, 1, 1));
@@ -209,10 +216,48 @@ fn a_lead_whose_email_hubspot_refuses_is_invalid_not_a_create() {
     let plan = plan(&leads, &found(&[], &[]), BOTH, WriteRule::Overwrite);
     for item in &plan.items[..4] {
         let Action::Invalid { reasons } = &item.action else { panic!("{}: {:?}", item.email, item.action) };
-        assert!(reasons.iter().any(|r| r.starts_with("email: HubSpot refuses this address: ")), "{reasons:?}");
+        assert!(
+            reasons.iter().any(|r| matches!(r, RowReason::EmailRefused { .. })
+                && r.to_string().starts_with("email: HubSpot refuses this address: ")),
+            "{reasons:?}"
+        );
     }
     let Action::Invalid { reasons } = &plan.items[3].action else { unreachable!() };
-    assert!(reasons[0].contains("\"c\" is not a top-level domain"), "{reasons:?}");
+    assert!(reasons[0].to_string().contains("\"c\" is not a top-level domain"), "{reasons:?}");
     assert_eq!(plan.items[4].action, Action::Create);
     assert_eq!((plan.counts.create, plan.counts.invalid), (1, 4));
+}
+
+/// A run's skipped row tells its reason by code: a push's and a pull's rows come back as the
+/// skip reasons they were planned with, whatever the words say.
+#[test]
+fn a_skipped_row_comes_back_with_its_reason_by_code() {
+    use hubsync_store::journal::Journal;
+    use hubsync_store::{NewRun, RunAction, RunItem, RunKind, RunMode, Store, SystemClock};
+    use hubsync_sync::{PullAction, PullSkip, plan_item, pull_item};
+
+    let mut store = Store::open_in_memory(std::sync::Arc::new(SystemClock)).unwrap();
+    let skipped = |seq: i64, reason: RowReason| {
+        RunItem::planned(seq, seq, format!("l{seq}@x.com"), None, RunAction::Skip, vec![reason], RunMode::Preview)
+    };
+    let push = [SkipReason::Unchanged, SkipReason::NoMatchCreateOff, SkipReason::UpdateOff];
+    let pull = [PullSkip::Unchanged, PullSkip::NoEmail, PullSkip::AlreadyInStore];
+    let mut run = |kind, items: Vec<RunItem>| {
+        let new = NewRun {
+            kind,
+            mode: RunMode::Preview,
+            portal_id: None,
+            settings: serde_json::json!({}),
+            estimate: serde_json::json!({}),
+            api_calls: 0,
+        };
+        let run_id = store.create_run(&new, &items).unwrap();
+        store.run_items(run_id).unwrap()
+    };
+    let pushed = run(RunKind::Push, push.iter().zip(0..).map(|(r, seq)| skipped(seq, r.row_reason())).collect());
+    let pulled = run(RunKind::Pull, pull.iter().zip(0..).map(|(r, seq)| skipped(seq, r.row_reason())).collect());
+    let pushed: Vec<Action> = pushed.into_iter().map(|i| plan_item(i).action).collect();
+    assert_eq!(pushed, push.map(|reason| Action::Skip { reason }));
+    let pulled: Vec<PullAction> = pulled.into_iter().map(|i| pull_item(i).action).collect();
+    assert_eq!(pulled, pull.map(|reason| PullAction::Skip { reason }));
 }

@@ -24,9 +24,9 @@ async fn a_full_pull_reads_every_contact_past_10000_and_a_second_pull_changes_no
     assert_eq!(prepared.counts.new, with_email);
     // The portal check (account details), properties, owners (active and deactivated), then
     // 101 list pages.
-    assert_eq!(prepared.api_calls, 1 + 1 + 2 + 101);
+    assert_eq!(prepared.plan.api_calls, 1 + 1 + 2 + 101);
     // The live pull reads the same pages: 105 calls at 100 per 10 s is one full window's wait.
-    let e = &prepared.estimate;
+    let e = &prepared.plan.estimate;
     assert_eq!((e.api_calls, e.setup_calls, e.read_calls, e.write_calls), (105, 4, 101, 0));
     assert!(e.seconds >= 10.0, "{e:?}");
     let preview = record_pull_preview(&mut store, &prepared).unwrap();
@@ -80,10 +80,10 @@ async fn a_filter_matching_more_than_10000_comes_in_whole_through_search_windows
     assert_eq!(ids.len(), with_email, "no contact read twice");
     // Setup (the portal check, properties, owners), then one search per 200 matches (and one
     // that finds the end).
-    assert_eq!(prepared.api_calls, 4 + (with_email as u64 / 200 + 1));
+    assert_eq!(prepared.plan.api_calls, 4 + (with_email as u64 / 200 + 1));
     // Well inside the window's 100 calls, but search's 5 per second sets the pace at least
     // (slower round trips, as on a busy test machine, make it longer).
-    let e = &prepared.estimate;
+    let e = &prepared.plan.estimate;
     assert!(e.seconds >= (e.read_calls - 1) as f64 / 5.0 - 0.1, "{e:?}");
 }
 
@@ -333,10 +333,17 @@ async fn a_live_pull_cancelled_after_its_first_chunk_resumes_to_the_same_store_a
     let client = portal.client(fast());
     let mut whole = store_for(&portal);
     let prepared = prepare_pull(&mut whole, &client, &Cancel::default(), &mut quiet).await.unwrap();
+    let plan = prepared.plan.run_id;
     let mut applied = Vec::new();
-    let run =
-        run_pull(&mut whole, prepared, &Cancel::default(), &mut |p| applied.push((p.phase, p.done, p.total))).unwrap();
+    let mut runs = Vec::new();
+    let run = run_pull(&mut whole, prepared, &Cancel::default(), &mut |p| {
+        applied.push((p.phase, p.done, p.total));
+        runs.push(p.run_id);
+    })
+    .unwrap();
     assert_eq!(run.status, RunStatus::Completed);
+    assert_eq!(run.id, plan, "a plan never recorded as a preview becomes the live run itself");
+    assert!(runs.iter().all(|&id| id == run.id), "every report names the live run: {runs:?}");
     let total = run.counts.created;
     use hubsync_sync::Phase::Applying;
     assert_eq!(

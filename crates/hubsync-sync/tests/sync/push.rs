@@ -8,8 +8,8 @@ use std::time::Duration;
 use hubsync_hubspot::{ClientConfig, HubSpotClient, PortalLimiter, RateLimitSettings, Secret};
 use hubsync_sandbox::{CONTROL_SECRET_HEADER, ControlSecret, Fixture, PrivateToken, Sandbox, SandboxConfig};
 use hubsync_store::{
-    ItemOutcome, PortalConnection, RunAction, RunMode, RunStatus, SecretStoreKind, Store, SystemClock, TokenKind,
-    WriteRule,
+    ItemOutcome, PortalConnection, RowFailure, RunAction, RunMode, RunStatus, SecretStoreKind, Store, SystemClock,
+    TokenKind, WriteRule,
 };
 use hubsync_sync::{Cancel, PushOptions, prepare_push, record_preview, resume_push, run_push};
 use serde_json::{Value, json};
@@ -193,29 +193,27 @@ async fn a_preview_writes_nothing_and_the_live_run_does_exactly_what_it_showed()
     let counts = &prepared.counts;
     assert_eq!((counts.update, counts.create, counts.skip, counts.invalid), (3, 1, 1, 2), "{prepared:#?}");
     // Two email reads would be one batch; the moved lead's email finds nothing, so one read by id.
-    assert_eq!(prepared.estimate.read_calls, 2);
-    assert_eq!(prepared.estimate.write_calls, 2);
-    assert_eq!(prepared.estimate.api_calls, prepared.estimate.setup_calls + 4);
+    assert_eq!(prepared.plan.estimate.read_calls, 2);
+    assert_eq!(prepared.plan.estimate.write_calls, 2);
+    assert_eq!(prepared.plan.estimate.api_calls, prepared.plan.estimate.setup_calls + 4);
     let plan = crate::support::planned(&store, &prepared);
     let by_email: HashMap<&str, &hubsync_sync::PlanItem> = plan.iter().map(|i| (i.email.as_str(), i)).collect();
     let ada = by_email["ADA@example.com"];
     let fields: Vec<(&str, Option<&str>, Option<&str>, bool)> =
         ada.changes.iter().map(|c| (c.property.as_str(), c.before.as_deref(), c.after.as_deref(), c.kept)).collect();
     assert_eq!(fields, [("company", Some("Old Co"), Some("New Co"), false), ("city", Some("Paris"), None, true)]);
-    let Some(reason) = by_email["alias@example.com"].notes.first().or(match &by_email["alias@example.com"].action {
-        hubsync_sync::Action::Invalid { reasons } => reasons.first(),
+    let alias = by_email["alias@example.com"];
+    let Some(reason) = alias.notes.first().map(ToString::to_string).or(match &alias.action {
+        hubsync_sync::Action::Invalid { reasons } => reasons.first().map(ToString::to_string),
         _ => None,
     }) else {
         panic!()
     };
     assert!(reason.contains("main@example.com"), "{reason}");
     let hubsync_sync::Action::Invalid { reasons } = &by_email["former@example.com"].action else { panic!() };
-    assert!(reasons[0].contains("only moves the stage forward"), "{reasons:?}");
-    let moved_notes = &by_email["moved@example.com"].notes;
-    assert!(
-        moved_notes[0].contains("matched by HubSpot id 505") && moved_notes[0].contains("linked-target"),
-        "{moved_notes:?}"
-    );
+    assert!(reasons[0].to_string().contains("only moves the stage forward"), "{reasons:?}");
+    let moved_note = by_email["moved@example.com"].notes[0].to_string();
+    assert!(moved_note.contains("matched by HubSpot id 505") && moved_note.contains("linked-target"), "{moved_note}");
 
     let live =
         run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
@@ -249,7 +247,7 @@ async fn a_preview_writes_nothing_and_the_live_run_does_exactly_what_it_showed()
     let again =
         prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!((again.counts.update, again.counts.create), (0, 0), "{again:#?}");
-    assert_eq!(again.estimate.write_calls, 0);
+    assert_eq!(again.plan.estimate.write_calls, 0);
 }
 
 #[tokio::test]
@@ -307,7 +305,7 @@ async fn a_rejected_batch_is_split_and_every_good_row_lands() {
     let body = json!({ "properties": { "email": "lead200@example.com", "lifecyclestage": "customer" } });
     portal.call(reqwest::Method::POST, "/crm/v3/objects/contacts", Some(body)).await;
 
-    let read_calls = prepared.api_calls;
+    let read_calls = prepared.plan.api_calls;
     let run =
         run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!(run.status, RunStatus::Completed);
@@ -318,7 +316,7 @@ async fn a_rejected_batch_is_split_and_every_good_row_lands() {
     assert_eq!(emails, ["lead3@example.com", "lead100@example.com", "lead200@example.com"]);
     // HubSpot's JSON-in-a-string message reads as the property and its problem.
     assert!(
-        failed.iter().all(|f| f.error.as_deref().is_some_and(|e| {
+        failed.iter().all(|f| f.error.as_ref().map(ToString::to_string).is_some_and(|e| {
             e.starts_with("HubSpot refused it (400 VALIDATION_ERROR): lifecyclestage: ") && !e.contains("[{")
         })),
         "{failed:#?}"
@@ -339,12 +337,13 @@ async fn a_contact_deleted_since_the_plan_fails_its_row_alone_in_a_207() {
     let prepared =
         prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     portal.call(reqwest::Method::DELETE, "/crm/v3/objects/contacts/1004", None).await;
-    let read_calls = prepared.api_calls;
+    let read_calls = prepared.plan.api_calls;
     let run =
         run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!((run.counts.updated, run.counts.created, run.counts.failed), (9, 10, 1));
     let row = store.run_items(run.id).unwrap().into_iter().find(|i| i.email == "lead4@example.com").unwrap();
-    assert!(row.error.as_deref().unwrap().contains("no longer exists"), "{row:?}");
+    assert_eq!(row.error, Some(RowFailure::ContactGone { contact_id: "1004".into() }));
+    assert!(row.error.as_ref().unwrap().to_string().contains("no longer exists"), "{row:?}");
     assert_eq!(run.api_calls - read_calls, 2, "one update and one upsert: the 207 needed no split");
 }
 
@@ -431,6 +430,44 @@ async fn a_cancelled_run_leaves_the_rest_pending_and_resumes_without_duplicates(
     assert_eq!(portal.contacts().await.len(), 300);
 }
 
+/// Every progress report names its run: the plan's while preparing, the live run's while
+/// writing (a recorded preview runs as a run of its own), the resumed run's on a resume.
+#[tokio::test]
+async fn each_progress_report_names_the_run_it_belongs_to() {
+    let (portal, mut store) = half_known(150).await;
+    let client = portal.client(fast());
+    let mut planned = Vec::new();
+    let prepared =
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut |p| planned.push(p.run_id))
+            .await
+            .unwrap();
+    let preview = record_preview(&mut store, &prepared).unwrap();
+    assert!(!planned.is_empty() && planned.iter().all(|&id| id == preview), "{planned:?} of preview {preview}");
+
+    let cancel = Cancel::default();
+    let one_at_a_time = PushOptions { concurrency: 1, ..PushOptions::default() };
+    let mut written = Vec::new();
+    let run = run_push(&mut store, &client, prepared, &one_at_a_time, &cancel, &mut |p| {
+        written.push(p.run_id);
+        if p.done >= 100 {
+            cancel.cancel();
+        }
+    })
+    .await
+    .unwrap();
+    assert_ne!(run.id, preview, "the preview stays in the history; the live run is another run");
+    assert!(!written.is_empty() && written.iter().all(|&id| id == run.id), "{written:?} of run {}", run.id);
+
+    let mut resumed = Vec::new();
+    let run = resume_push(&mut store, &client, run.id, None, &one_at_a_time, &Cancel::default(), &mut |p| {
+        resumed.push(p.run_id)
+    })
+    .await
+    .unwrap();
+    assert_eq!(run.status, RunStatus::Completed);
+    assert!(!resumed.is_empty() && resumed.iter().all(|&id| id == run.id), "{resumed:?} of run {}", run.id);
+}
+
 #[tokio::test]
 async fn creates_whose_replies_were_lost_are_recorded_as_created_when_the_run_resumes() {
     let (portal, mut store) = half_known(50).await;
@@ -481,7 +518,9 @@ async fn an_owner_email_becomes_the_active_owners_id_and_a_deactivated_one_is_re
         prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     let plan = crate::support::planned(&store, &prepared);
     let reasons = |i: usize| match &plan[i].action {
-        hubsync_sync::Action::Invalid { reasons } => reasons.join("; "),
+        hubsync_sync::Action::Invalid { reasons } => {
+            reasons.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+        }
         other => panic!("{other:?}"),
     };
     assert!(reasons(1).contains("deactivated"), "{}", reasons(1));
@@ -519,7 +558,7 @@ async fn a_push_bigger_than_a_page_reads_at_the_floor_and_plans_every_lead_once(
         prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut |p| reported.push(p.done))
             .await
             .unwrap();
-    assert_eq!(prepared.estimate.read_calls, 22 + 2, "22 by email, then 150 by id in two batches");
+    assert_eq!(prepared.plan.estimate.read_calls, 22 + 2, "22 by email, then 150 by id in two batches");
     let plan = crate::support::planned(&store, &prepared);
     assert_eq!(plan.len(), 2150);
     assert!(plan.windows(2).all(|w| w[0].lead_id < w[1].lead_id), "in the store's order");
@@ -604,7 +643,7 @@ async fn a_plan_neither_recorded_nor_run_leaves_nothing_in_the_history() {
     // Prepared, then not confirmed.
     let prepared =
         prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
-    assert_eq!(store.run_items(prepared.run_id).unwrap().len(), 3_000);
+    assert_eq!(store.run_items(prepared.plan.run_id).unwrap().len(), 3_000);
     hubsync_sync::discard_push(&mut store, prepared).unwrap();
     assert_eq!(store.newest_run_id().unwrap(), None);
 
@@ -614,7 +653,7 @@ async fn a_plan_neither_recorded_nor_run_leaves_nothing_in_the_history() {
     let fresh =
         prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!(store.runs().unwrap().len(), 1, "the stale plan is gone");
-    assert_eq!(store.run_items(fresh.run_id).unwrap().len(), 3_000);
+    assert_eq!(store.run_items(fresh.plan.run_id).unwrap().len(), 3_000);
     let kept = record_preview(&mut store, &fresh).unwrap();
     assert_eq!(store.runs().unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), [kept]);
     assert!(portal.writes_since(0).await.is_empty(), "nothing written");
@@ -628,7 +667,7 @@ async fn a_live_push_runs_its_journaled_plan_and_a_recorded_preview_stays() {
     let client = portal.client(fast());
     let prepared =
         prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
-    let plan_id = prepared.run_id;
+    let plan_id = prepared.plan.run_id;
     let live =
         run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!((live.id, live.mode, live.status), (plan_id, RunMode::Live, RunStatus::Completed));

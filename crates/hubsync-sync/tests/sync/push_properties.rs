@@ -139,7 +139,7 @@ async fn check_push(people: Vec<Person>, create: bool, update: bool) -> Result<(
         .map(|i| i.email.as_str())
         .collect();
     prop_assert!(writes.is_empty(), "the second push would write {:?}: {:#?}", writes, again_plan);
-    prop_assert_eq!(again.estimate.write_calls, 0);
+    prop_assert_eq!(again.plan.estimate.write_calls, 0);
     Ok(())
 }
 

@@ -110,10 +110,10 @@ pub fn found(by_email: &[(&str, Vec<Record>)], by_id: &[Record]) -> Found {
 
 /// A prepared push's plan, read back from its journal in the store's order.
 pub fn planned(store: &hubsync_store::Store, prepared: &hubsync_sync::PreparedPush) -> Vec<hubsync_sync::PlanItem> {
-    store.run_items(prepared.run_id).unwrap().into_iter().map(hubsync_sync::plan_item).collect()
+    store.run_items(prepared.plan.run_id).unwrap().into_iter().map(hubsync_sync::plan_item).collect()
 }
 
 /// A prepared pull's plan, read back from its journal in the order it was read.
 pub fn pulled(store: &hubsync_store::Store, prepared: &hubsync_sync::PreparedPull) -> Vec<hubsync_sync::PullItem> {
-    store.run_items(prepared.run_id).unwrap().into_iter().map(hubsync_sync::pull_item).collect()
+    store.run_items(prepared.plan.run_id).unwrap().into_iter().map(hubsync_sync::pull_item).collect()
 }

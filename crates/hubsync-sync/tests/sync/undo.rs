@@ -4,10 +4,10 @@
 //! stops early resumes.
 
 use hubsync_store::journal::Journal;
-use hubsync_store::{ItemOutcome, NewRun, RunAction, RunKind, RunMode, RunStatus, Store};
+use hubsync_store::{ItemOutcome, NewRun, RowNote, RowReason, RunAction, RunKind, RunMode, RunStatus, Store};
 use hubsync_sync::{
     Cancel, PreparedUndo, PushOptions, UndoOptions, prepare_push, prepare_undo, record_preview, record_undo_preview,
-    resume_push, run_push, run_undo,
+    resume_push, resume_undo, run_push, run_undo,
 };
 use reqwest::Method;
 use serde_json::json;
@@ -16,7 +16,8 @@ use crate::push::{Portal, fast, prop, quiet, store_for};
 
 async fn undo(store: &mut Store, portal: &Portal, run_id: i64, options: UndoOptions) -> Result<PreparedUndo, String> {
     let client = portal.client(fast());
-    prepare_undo(store, &client, run_id, Some(portal.sandbox.portal_id()), options, 4, &Cancel::default(), &mut quiet)
+    let options = UndoOptions { concurrency: 4, ..options };
+    prepare_undo(store, &client, run_id, Some(portal.sandbox.portal_id()), options, &Cancel::default(), &mut quiet)
         .await
         .map_err(|e| format!("{}: {e}", e.code()))
 }
@@ -65,15 +66,24 @@ async fn undo_restores_every_overwritten_value_and_flags_rows_changed_since() {
     assert_eq!(portal.writes_since(seq).await, Vec::<String>::new(), "an undo preview sends no write");
     let c = &prepared.counts;
     assert_eq!((c.restore, c.archive, c.changed_since, c.skip), (3, 0, 1, 2), "{prepared:#?}");
-    assert_eq!(prepared.estimate.write_calls, 2, "one batch per step");
-    let rows = store.run_items(prepared.run_id).unwrap();
+    assert_eq!(prepared.plan.estimate.write_calls, 2, "one batch per step");
+    let rows = store.run_items(prepared.plan.run_id).unwrap();
     let row = |email: &str, step: u32| rows.iter().find(|i| i.email == email && i.step == step).unwrap();
     let dan = row("dan@example.com", 0);
     assert_eq!((dan.action, dan.outcome), (RunAction::Skip, Some(ItemOutcome::Skipped)));
-    assert!(dan.reasons[0].contains("changed in HubSpot since run"), "{:?}", dan.reasons);
-    assert!(dan.reasons[1].contains("company is now \"Edited D\" (run") && dan.reasons[1].contains("\"New D\""));
-    assert!(row("fay@example.com", 0).reasons[0].contains("no longer in HubSpot"));
-    assert!(row("nia@example.com", 0).reasons[0].contains("--archive-created"));
+    let drift = RowReason::Drift {
+        property: "company".into(),
+        now: Some("Edited D".into()),
+        wrote: Some("New D".into()),
+        run_id: push,
+    };
+    assert_eq!(dan.reasons, [RowReason::ChangedSince { run_id: push }, drift]);
+    assert!(dan.reasons[0].to_string().contains("changed in HubSpot since run"), "{:?}", dan.reasons);
+    let drift = dan.reasons[1].to_string();
+    assert!(drift.contains("company is now \"Edited D\" (run") && drift.contains("\"New D\""), "{drift}");
+    assert_eq!(row("fay@example.com", 0).reasons, [RowReason::ContactGone { contact_id: "606".into() }]);
+    assert!(row("fay@example.com", 0).reasons[0].to_string().contains("no longer in HubSpot"));
+    assert_eq!(row("nia@example.com", 0).reasons, [RowReason::CreatedKept { run_id: push }]);
     let cy: Vec<(&str, Option<&str>)> =
         row("cy@example.com", 0).changes.iter().map(|ch| (ch.property.as_str(), ch.after.as_deref())).collect();
     assert_eq!(cy, [("company", Some("Old C")), ("lifecyclestage", Some(""))], "the stage is cleared first");
@@ -83,7 +93,7 @@ async fn undo_restores_every_overwritten_value_and_flags_rows_changed_since() {
 
     let client = portal.client(fast());
     let run =
-        run_undo(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+        run_undo(&mut store, &client, prepared, &UndoOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!((run.status, run.counts.updated, run.counts.failed), (RunStatus::Completed, 4, 0), "{:?}", run.counts);
     let now = portal.contacts().await;
     assert_eq!(
@@ -106,18 +116,19 @@ async fn undo_restores_every_overwritten_value_and_flags_rows_changed_since() {
     );
 
     // Forced, and archiving what the push created: Dan's edit is overwritten, Nia archived.
-    let forced = UndoOptions { archive_created: true, force: true };
+    let forced = UndoOptions { archive_created: true, force: true, ..UndoOptions::default() };
     let prepared = undo(&mut store, &portal, push, forced).await.unwrap();
     let c = &prepared.counts;
     assert_eq!((c.restore, c.archive, c.changed_since), (1, 1, 1), "{prepared:#?}");
     let run =
-        run_undo(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+        run_undo(&mut store, &client, prepared, &UndoOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!((run.counts.updated, run.counts.archived, run.counts.failed), (1, 1, 0), "{:?}", run.counts);
     let now = portal.contacts().await;
     assert_eq!(prop(&now["dan@example.com"], "company"), Some("Old D"));
     assert!(!now.contains_key("nia@example.com"), "archived");
     let dan = store.run_items(run.id).unwrap().into_iter().find(|i| i.email == "dan@example.com").unwrap();
-    assert!(dan.notes[0].starts_with("forced: company is now \"Edited D\""), "{:?}", dan.notes);
+    assert!(matches!(&dan.notes[0], RowNote::Forced { property, .. } if property == "company"), "{:?}", dan.notes);
+    assert!(dan.notes[0].to_string().starts_with("forced: company is now \"Edited D\""), "{:?}", dan.notes);
     let nia = store.lead_by_email("nia@example.com").unwrap().unwrap();
     assert_eq!(nia.hubspot_id, None, "the lead no longer links to the archived contact");
 
@@ -125,7 +136,7 @@ async fn undo_restores_every_overwritten_value_and_flags_rows_changed_since() {
     let undo_run = store.undo_runs_of(push).unwrap().last().unwrap().id;
     let prepared = undo(&mut store, &portal, undo_run, UndoOptions::default()).await.unwrap();
     let run =
-        run_undo(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+        run_undo(&mut store, &client, prepared, &UndoOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert_eq!(run.status, RunStatus::Completed);
     let now = portal.contacts().await;
     assert_eq!(prop(&now["ann@example.com"], "company"), Some("New A"));
@@ -162,22 +173,29 @@ async fn previews_pulls_and_unfinished_runs_are_refused_with_the_way_forward() {
     let error = undo(&mut store, &portal, pull, UndoOptions::default()).await.unwrap_err();
     assert!(error.contains("it is a pull, which changed only the local store"), "{error}");
 
+    let options = UndoOptions { concurrency: 4, ..UndoOptions::default() };
     let other =
-        prepare_undo(&mut store, &client, push, Some(1), UndoOptions::default(), 4, &Cancel::default(), &mut quiet)
-            .await
-            .unwrap_err();
+        prepare_undo(&mut store, &client, push, Some(1), options, &Cancel::default(), &mut quiet).await.unwrap_err();
     assert_eq!(other.code(), "other_portal");
 
     // An undo cancelled before its first batch stays pending; it can't itself be undone until
-    // it finishes, and `resume_push` finishes it.
+    // it finishes, and `resume_undo` (not `resume_push`) finishes it.
     let prepared = undo(&mut store, &portal, push, UndoOptions::default()).await.unwrap();
     let cancel = Cancel::default();
     cancel.cancel();
-    let run = run_undo(&mut store, &client, prepared, &PushOptions::default(), &cancel, &mut quiet).await.unwrap();
+    let run = run_undo(&mut store, &client, prepared, &UndoOptions::default(), &cancel, &mut quiet).await.unwrap();
     assert_eq!((run.status, run.counts.pending), (RunStatus::Interrupted, 6), "{:?}", run.counts);
     let error = undo(&mut store, &portal, run.id, UndoOptions::default()).await.unwrap_err();
     assert!(error.contains(&format!("`hubsync runs resume {}`", run.id)), "{error}");
-    let run = resume_push(&mut store, &client, run.id, None, &PushOptions::default(), &Cancel::default(), &mut quiet)
+    let error = resume_push(&mut store, &client, run.id, None, &PushOptions::default(), &Cancel::default(), &mut quiet)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "not_a_push_run");
+    let error = resume_undo(&mut store, &client, push, None, &UndoOptions::default(), &Cancel::default(), &mut quiet)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "not_an_undo_run");
+    let run = resume_undo(&mut store, &client, run.id, None, &UndoOptions::default(), &Cancel::default(), &mut quiet)
         .await
         .unwrap();
     assert_eq!((run.status, run.counts.updated, run.counts.pending), (RunStatus::Completed, 6, 0), "{:?}", run.counts);
@@ -193,11 +211,10 @@ async fn a_cancelled_undo_preview_stops_before_its_reads_and_records_nothing() {
     let before = store.newest_run_id().unwrap();
     let cancel = Cancel::default();
     let connected = Some(portal.sandbox.portal_id());
-    let error = prepare_undo(&mut store, &client, push, connected, UndoOptions::default(), 4, &cancel, &mut |_| {
-        cancel.cancel()
-    })
-    .await
-    .unwrap_err();
+    let options = UndoOptions { concurrency: 4, ..UndoOptions::default() };
+    let error = prepare_undo(&mut store, &client, push, connected, options, &cancel, &mut |_| cancel.cancel())
+        .await
+        .unwrap_err();
     assert_eq!(error.code(), "cancelled");
     assert_eq!(client.api_calls(), 2, "the portal check and properties only: no contact read after the cancel");
     assert_eq!(store.newest_run_id().unwrap(), before, "no undo preview recorded");

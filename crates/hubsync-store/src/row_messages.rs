@@ -1,0 +1,241 @@
+//! What a run's row says besides its action and outcome: why it was skipped or is invalid
+//! (`RowReason`), what the admin should know about it (`RowNote`), and why its write or apply
+//! failed (`RowFailure`). The run history keeps each as a stable code with its parameters as
+//! data (`{"code": "shared-contact", "contact_id": "…", "winner_email": "…"}`), and code reads
+//! them back by code alone; the words come from `Display` when a row is shown, so rewording a
+//! message never changes what an old run means. Free text inside a parameter (`detail`) is what
+//! another part said in its own words: HubSpot's message, a value converter's reason.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::runs::RunAction;
+
+/// Why a row is skipped, or one reason it is invalid.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "kebab-case")]
+pub enum RowReason {
+    /// Nothing to write: every value already matches.
+    Unchanged,
+    /// A push: no contact matches, and creating contacts is off.
+    NoMatchCreateOff,
+    /// A push: a contact matches, and updating contacts is off.
+    UpdateOff,
+    /// A pull: the contact has no email, which is what identifies a lead.
+    NoEmail,
+    /// A pull whose rules take only contacts not in the store yet.
+    AlreadyInStore,
+    /// A push would create a contact with an address HubSpot refuses.
+    EmailRefused { detail: String },
+    /// The mapping sends `field` to a property the portal doesn't have.
+    NoSuchProperty { field: String, property: String },
+    /// A push: `field`'s value can't be sent as `property`.
+    ValueRefused { field: String, property: String, detail: String },
+    /// A pull: `property`'s value can't be kept as `field`.
+    PulledValueRefused { property: String, field: String, detail: String },
+    /// A push would move a contact's lifecycle stage back, which HubSpot refuses.
+    StageBackward { field: String, from: String, to: String },
+    /// Another lead holds the contact more strongly and is the one written.
+    SharedContact { contact_id: String, winner_email: String },
+    /// An undo: run `run_id` planned a create, but the contact was there when it arrived, so
+    /// its values from before were never read.
+    CreateMetContact { run_id: i64 },
+    /// An undo: run `run_id` archived the contact; the API can't bring it back.
+    ArchivedByRun { run_id: i64 },
+    /// An undo not asked to archive the contacts run `run_id` created.
+    CreatedKept { run_id: i64 },
+    /// An undo: the contact is gone from HubSpot.
+    ContactGone { contact_id: String },
+    /// An undo: the contact already holds its values from before run `run_id`.
+    AlreadyRestored { run_id: i64 },
+    /// An undo not forced: the contact changed in HubSpot since run `run_id` (each change
+    /// follows as a `Drift`).
+    ChangedSince { run_id: i64 },
+    /// An undo: `property` is now `now`, where run `run_id` wrote `wrote`.
+    Drift { property: String, now: Option<String>, wrote: Option<String>, run_id: i64 },
+    /// Words from before the codes: a row recorded by an older Hubsync, kept as written.
+    Text { text: String },
+}
+
+impl fmt::Display for RowReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RowReason::Unchanged => f.write_str("unchanged"),
+            RowReason::NoMatchCreateOff => f.write_str("no matching contact, and creating contacts is off"),
+            RowReason::UpdateOff => f.write_str("a contact matches, and updating contacts is off"),
+            RowReason::NoEmail => f.write_str("the contact has no email"),
+            RowReason::AlreadyInStore => f.write_str("already in the store, and the rules take new contacts only"),
+            RowReason::EmailRefused { detail } => {
+                write!(f, "email: HubSpot refuses this address: {detail}; correct the lead's email")
+            }
+            RowReason::NoSuchProperty { field, property } => write!(f, "{field}: HubSpot has no property {property}"),
+            RowReason::ValueRefused { field, property, detail } => write!(f, "{field} → {property}: {detail}"),
+            RowReason::PulledValueRefused { property, field, detail } => write!(f, "{property} → {field}: {detail}"),
+            RowReason::StageBackward { field, from, to } => {
+                write!(f, "{field} → lifecyclestage: HubSpot only moves the stage forward ({from} to {to})")
+            }
+            RowReason::SharedContact { contact_id, winner_email } => write!(
+                f,
+                "contact {contact_id} is also matched by lead {winner_email}, which is the one written; merge the two leads or change this one's email"
+            ),
+            RowReason::CreateMetContact { run_id } => write!(
+                f,
+                "run {run_id} planned to create this contact, but HubSpot already had it when the create arrived (made in the meantime elsewhere); its values from before were never read, so there is nothing to put back"
+            ),
+            RowReason::ArchivedByRun { run_id } => write!(
+                f,
+                "run {run_id} archived this contact; HubSpot restores archived contacts from its recycling bin (Contacts → Actions → Restore), not through the API"
+            ),
+            RowReason::CreatedKept { run_id } => {
+                write!(f, "created by run {run_id}; kept, as this undo does not archive the contacts the run created")
+            }
+            RowReason::ContactGone { contact_id } => {
+                write!(f, "contact {contact_id} is no longer in HubSpot (deleted or merged)")
+            }
+            RowReason::AlreadyRestored { run_id } => write!(f, "already holds the values it had before run {run_id}"),
+            RowReason::ChangedSince { run_id } => {
+                write!(f, "changed in HubSpot since run {run_id}; left alone, as this undo is not forced")
+            }
+            RowReason::Drift { property, now, wrote, run_id } => {
+                write!(f, "{property} is now {} (run {run_id} wrote {})", shown(now), shown(wrote))
+            }
+            RowReason::Text { text } => f.write_str(text),
+        }
+    }
+}
+
+/// Something the admin should know about a row: how its contact was matched, what a forced
+/// undo overwrote, why its lead was not linked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "kebab-case")]
+pub enum RowNote {
+    /// Several contacts have the lead's email; `chosen` was the most recently updated.
+    SeveralContacts { contact_ids: Vec<String>, chosen: String },
+    /// The lead is linked to contact `linked`, but its email matches contact `chosen`.
+    EmailMatchWins { linked: String, chosen: String },
+    /// The lead is linked to contact `linked`, which HubSpot no longer has.
+    LinkedContactGone { linked: String },
+    /// Matched by the lead's link to contact `linked`, whose email is `email`.
+    MatchedById { linked: String, email: String },
+    /// A pull matched lead `lead_email` by its link to contact `contact_id`, whose email is now
+    /// `email`.
+    MatchedByLink { lead_email: String, contact_id: String, email: String },
+    /// A forced undo overwrote a later change: `property` was `now`, where run `run_id` wrote
+    /// `wrote`.
+    Forced { property: String, now: Option<String>, wrote: Option<String>, run_id: i64 },
+    /// An undo's second step: it sets the earlier lifecycle stage once the first has cleared it.
+    StageAfterClear,
+    /// Contact `contact_id` is linked to lead `lead_id`, so this row's lead was not linked to it.
+    NotLinked { contact_id: String, lead_id: i64 },
+    /// Words from before the codes: a row recorded by an older Hubsync, kept as written.
+    Text { text: String },
+}
+
+impl fmt::Display for RowNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RowNote::SeveralContacts { contact_ids, chosen } => write!(
+                f,
+                "{} contacts have this email ({}); using {chosen}, the most recently updated",
+                contact_ids.len(),
+                contact_ids.join(", ")
+            ),
+            RowNote::EmailMatchWins { linked, chosen } => write!(
+                f,
+                "the lead is linked to contact {linked}, but its email matches contact {chosen}; the email match wins"
+            ),
+            RowNote::LinkedContactGone { linked } => {
+                write!(f, "the lead is linked to contact {linked}, which HubSpot no longer has (deleted or merged)")
+            }
+            RowNote::MatchedById { linked, email } => {
+                write!(f, "matched by HubSpot id {linked}; that contact's email is {email}, not the lead's")
+            }
+            RowNote::MatchedByLink { lead_email, contact_id, email } => write!(
+                f,
+                "matched lead {lead_email} by its link to contact {contact_id}; the contact's email is now {email}"
+            ),
+            RowNote::Forced { property, now, wrote, run_id } => {
+                write!(f, "forced: {property} is now {} (run {run_id} wrote {})", shown(now), shown(wrote))
+            }
+            RowNote::StageAfterClear => f.write_str("sets the earlier lifecycle stage once step 0 has cleared it"),
+            RowNote::NotLinked { contact_id, lead_id } => {
+                write!(f, "contact {contact_id} is linked to lead {lead_id}, so this lead was not linked to it")
+            }
+            RowNote::Text { text } => f.write_str(text),
+        }
+    }
+}
+
+/// Why a live run's row failed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "kebab-case")]
+pub enum RowFailure {
+    /// HubSpot refused the row alone, with this status (and category), saying `detail`.
+    Refused { status: u16, category: Option<String>, detail: String },
+    /// HubSpot's reply to the row's batch refused something without naming the row.
+    RefusedInBatch { detail: String },
+    /// The contact the row updates is gone from HubSpot since the plan.
+    ContactGone { contact_id: String },
+    /// HubSpot's reply had no result for the row.
+    NoResult,
+    /// The same contact's row at step `step` failed, so this later one was not written.
+    EarlierStepFailed { step: u32 },
+    /// A damaged journal: a pending row of this action without the contact id it needs.
+    NoContactId { action: RunAction },
+    /// A pull's row the store refused to apply: the store error's code, and what it said.
+    NotApplied { error_code: String, detail: String },
+    /// Words from before the codes: a row recorded by an older Hubsync, kept as written.
+    Text { text: String },
+}
+
+impl fmt::Display for RowFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RowFailure::Refused { status, category: Some(category), detail } => {
+                write!(f, "HubSpot refused it ({status} {category}): {detail}")
+            }
+            RowFailure::Refused { status, category: None, detail } => {
+                write!(f, "HubSpot refused it ({status}): {detail}")
+            }
+            RowFailure::RefusedInBatch { detail } => write!(f, "HubSpot refused it: {detail}"),
+            RowFailure::ContactGone { contact_id } => {
+                write!(f, "contact {contact_id} no longer exists in HubSpot (deleted or merged since the plan)")
+            }
+            RowFailure::NoResult => f.write_str("HubSpot's reply had no result for this row"),
+            RowFailure::EarlierStepFailed { step } => write!(f, "not written: this contact's step {step} row failed"),
+            RowFailure::NoContactId { action } => {
+                write!(f, "the journal holds a pending {} row without a contact id", action.as_str())
+            }
+            RowFailure::NotApplied { detail, .. } => f.write_str(detail),
+            RowFailure::Text { text } => f.write_str(text),
+        }
+    }
+}
+
+/// A value as a message quotes it: quoted, or "empty" (empty and absent are one to HubSpot).
+fn shown(value: &Option<String>) -> String {
+    match value.as_deref().filter(|v| !v.is_empty()) {
+        Some(v) => format!("{v:?}"),
+        None => "empty".into(),
+    }
+}
+
+/// A message, or messages, as the run history keeps them: codes and parameters, as JSON.
+pub(crate) fn stored<T: Serialize + ?Sized>(messages: &T) -> String {
+    serde_json::to_string(messages).expect("plain data")
+}
+
+/// Serializes messages as their words, for what people and the app read (`--json`, IPC); the
+/// run history keeps their codes.
+pub fn serialize_words<T: fmt::Display, S: Serializer>(messages: &[T], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(messages.iter().map(ToString::to_string))
+}
+
+/// `serialize_words` for one message or none.
+pub fn serialize_word<T: fmt::Display, S: Serializer>(message: &Option<T>, serializer: S) -> Result<S::Ok, S::Error> {
+    match message {
+        Some(message) => serializer.serialize_some(&message.to_string()),
+        None => serializer.serialize_none(),
+    }
+}

@@ -1,0 +1,204 @@
+//! A run's reasons, notes and failures as codes: a store written before them (schema 11, English
+//! sentences in the rows) is converted by migration 0012, and rows read back by code alone.
+
+use hubsync_store::{MIGRATIONS, RowFailure, RowNote, RowReason, RunAction, Store};
+use rusqlite::params;
+
+use crate::{clock, temp_dir};
+
+/// The schema as it was before migration 0012.
+const BEFORE_CODES: usize = 11;
+
+/// One row as the older Hubsync wrote it: its reasons, notes and error as sentences.
+struct OldRow {
+    action: &'static str,
+    outcome: Option<&'static str>,
+    reasons: Option<&'static str>,
+    notes: &'static str,
+    error: Option<&'static str>,
+}
+
+#[test]
+fn migration_0012_turns_the_sentences_of_older_rows_into_codes() {
+    assert_eq!(MIGRATIONS[BEFORE_CODES].name, "0012_row_message_codes.sql");
+    let dir = temp_dir("row-codes");
+    let path = dir.join("hubsync.db");
+    let rows = [
+        OldRow {
+            action: "skip",
+            outcome: Some("skipped"),
+            reasons: Some(r#"["no matching contact, and creating contacts is off"]"#),
+            notes: "[]",
+            error: None,
+        },
+        OldRow {
+            action: "skip",
+            outcome: Some("skipped"),
+            reasons: Some(r#"["a contact matches, and updating contacts is off"]"#),
+            notes: r#"["matched by HubSpot id 7; that contact's email is x@example.com, not the lead's"]"#,
+            error: None,
+        },
+        OldRow {
+            action: "skip",
+            outcome: Some("skipped"),
+            reasons: Some(r#"["unchanged"]"#),
+            notes: "[]",
+            error: None,
+        },
+        OldRow {
+            action: "skip",
+            outcome: Some("skipped"),
+            reasons: Some(r#"["the contact has no email"]"#),
+            notes: "[]",
+            error: None,
+        },
+        OldRow {
+            action: "skip",
+            outcome: Some("skipped"),
+            reasons: Some(r#"["already in the store, and the rules take new contacts only"]"#),
+            notes: "[]",
+            error: None,
+        },
+        OldRow {
+            action: "invalid",
+            outcome: Some("invalid"),
+            reasons: Some(r#"["city → city: too long", "company: HubSpot has no property company"]"#),
+            notes: "[]",
+            error: None,
+        },
+        OldRow {
+            action: "update",
+            outcome: Some("failed"),
+            reasons: None,
+            notes: r#"["sets the earlier lifecycle stage once step 0 has cleared it", "contact 9 is linked to lead 3, so this lead was not linked to it"]"#,
+            error: Some("HubSpot's reply had no result for this row"),
+        },
+        OldRow {
+            action: "create",
+            outcome: Some("failed"),
+            reasons: None,
+            notes: "[]",
+            error: Some("HubSpot refused it (400 VALIDATION_ERROR): email is invalid"),
+        },
+        OldRow { action: "update", outcome: None, reasons: None, notes: "[]", error: None },
+    ];
+    // A store at schema 11: 0012 changes rows, not tables, so a store made now and marked 11 is
+    // one an older Hubsync made (whose migrations need the store's own SQL functions).
+    drop(Store::open(&path, clock()).unwrap());
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        let tx = conn.transaction().unwrap();
+        tx.pragma_update(None, "user_version", BEFORE_CODES as i64).unwrap();
+        tx.execute(
+            "INSERT INTO sync_runs (id, kind, mode, status, settings, estimate, started_at)
+             VALUES (1, 'push', 'live', 'interrupted', '{}', '{}', '2026-04-01T10:00:00Z')",
+            [],
+        )
+        .unwrap();
+        for (seq, row) in rows.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO sync_run_items (run_id, seq, lead_id, email, action, reason, changes, notes, outcome, error)
+                 VALUES (1, ?1, ?1, 'lead@example.com', ?2, ?3, '[]', ?4, ?5, ?6)",
+                params![seq as i64, row.action, row.reasons, row.notes, row.outcome, row.error],
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+
+    let store = Store::open(&path, clock()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+    let items = store.run_items(1).unwrap();
+    let reasons: Vec<Vec<RowReason>> = items.iter().map(|i| i.reasons.clone()).collect();
+    let text = |text: &str| RowReason::Text { text: text.into() };
+    assert_eq!(
+        reasons,
+        [
+            vec![RowReason::NoMatchCreateOff],
+            vec![RowReason::UpdateOff],
+            vec![RowReason::Unchanged],
+            vec![RowReason::NoEmail],
+            vec![RowReason::AlreadyInStore],
+            vec![text("city → city: too long"), text("company: HubSpot has no property company")],
+            vec![],
+            vec![],
+            vec![],
+        ]
+    );
+    assert_eq!(
+        items[1].notes,
+        [RowNote::Text {
+            text: "matched by HubSpot id 7; that contact's email is x@example.com, not the lead's".into()
+        }]
+    );
+    assert_eq!(
+        items[6].notes,
+        [
+            RowNote::StageAfterClear,
+            RowNote::Text { text: "contact 9 is linked to lead 3, so this lead was not linked to it".into() }
+        ]
+    );
+    let errors: Vec<Option<RowFailure>> = items.iter().map(|i| i.error.clone()).collect();
+    assert_eq!(errors[6], Some(RowFailure::NoResult));
+    assert_eq!(
+        errors[7],
+        Some(RowFailure::Text { text: "HubSpot refused it (400 VALIDATION_ERROR): email is invalid".into() })
+    );
+    assert!(errors.iter().enumerate().all(|(i, e)| e.is_some() == matches!(i, 6 | 7)), "{errors:?}");
+    assert!(items.iter().filter(|i| i.seq != 1 && i.seq != 6).all(|i| i.notes.is_empty()));
+    assert_eq!((items[8].action, items[8].outcome), (RunAction::Update, None), "a pending row stays pending");
+
+    // The words people read are the ones the rows held.
+    for (item, row) in items.iter().zip(&rows) {
+        let words: Vec<String> = item.reasons.iter().map(ToString::to_string).collect();
+        let before: Vec<String> = row.reasons.map(|r| serde_json::from_str(r).unwrap()).unwrap_or_default();
+        assert_eq!(words, before);
+        let words: Vec<String> = item.notes.iter().map(ToString::to_string).collect();
+        assert_eq!(words, serde_json::from_str::<Vec<String>>(row.notes).unwrap());
+        assert_eq!(item.error.as_ref().map(ToString::to_string).as_deref(), row.error);
+    }
+    drop(store);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Each code and its parameters come back as written, and the JSON the app and `--json` get
+/// carries the words.
+#[test]
+fn reasons_notes_and_failures_are_kept_as_codes_and_shown_as_words() {
+    let reason = RowReason::SharedContact { contact_id: "7".into(), winner_email: "a@example.com".into() };
+    let stored = serde_json::to_value(&reason).unwrap();
+    assert_eq!(
+        stored,
+        serde_json::json!({ "code": "shared-contact", "contact_id": "7", "winner_email": "a@example.com" })
+    );
+    assert_eq!(serde_json::from_value::<RowReason>(stored).unwrap(), reason);
+    let drift = RowReason::Drift { property: "company".into(), now: None, wrote: Some("New".into()), run_id: 4 };
+    assert_eq!(drift.to_string(), r#"company is now empty (run 4 wrote "New")"#);
+    let failure = RowFailure::Refused { status: 400, category: None, detail: "bad".into() };
+    assert_eq!(failure.to_string(), "HubSpot refused it (400): bad");
+    let note = RowNote::SeveralContacts { contact_ids: vec!["1".into(), "2".into()], chosen: "2".into() };
+    assert_eq!(note.to_string(), "2 contacts have this email (1, 2); using 2, the most recently updated");
+
+    let item = hubsync_store::RunItem {
+        notes: vec![note],
+        error: Some(failure),
+        ..hubsync_store::RunItem::planned(
+            0,
+            1,
+            "a@example.com".into(),
+            None,
+            RunAction::Invalid,
+            vec![reason],
+            hubsync_store::RunMode::Preview,
+        )
+    };
+    let shown = serde_json::to_value(&item).unwrap();
+    assert_eq!(
+        shown["reasons"],
+        serde_json::json!([
+            "contact 7 is also matched by lead a@example.com, which is the one written; merge the two leads or change this one's email"
+        ])
+    );
+    assert_eq!(shown["notes"][0], "2 contacts have this email (1, 2); using 2, the most recently updated");
+    assert_eq!(shown["error"], "HubSpot refused it (400): bad");
+}
