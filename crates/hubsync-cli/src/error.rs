@@ -8,8 +8,8 @@ use hubsync_auth::keychain::SecretStoreError;
 use hubsync_auth::portals::ConnectError;
 use hubsync_hubspot::{ClientError, describe_scopes};
 use hubsync_store::{RowError, StoreError};
-use hubsync_sync::SyncError;
 use hubsync_sync::csv_import::CsvImportError;
+use hubsync_sync::{SyncError, WhyNotUndoable};
 use serde::Serialize;
 
 /// Codes this crate adds to the store's and the client's.
@@ -295,6 +295,15 @@ impl From<&SyncError> for CliError {
             }
             SyncError::MissingScopes { run_id, .. } => CliError::new(e.code(), e.to_string())
                 .with_hint(crate::context::missing_scopes_hint(None, Some(*run_id))),
+            SyncError::InvalidRule(_) => {
+                CliError::new(e.code(), e.to_string()).with_hint("change them with `hubsync rules pull`")
+            }
+            SyncError::NotUndoable { run_id, why: WhyNotUndoable::Pending } => {
+                CliError::new(e.code(), e.to_string()).with_hint(format!("`hubsync runs resume {run_id}` finishes it"))
+            }
+            SyncError::NotUndoable { why: WhyNotUndoable::UndoneBy { .. }, .. } => {
+                CliError::new(e.code(), e.to_string()).with_hint("or pass --force to undo it again")
+            }
             _ => CliError::new(e.code(), e.to_string()),
         }
     }

@@ -95,7 +95,7 @@ impl fmt::Display for RowReason {
             }
             RowReason::AlreadyRestored { run_id } => write!(f, "already holds the values it had before run {run_id}"),
             RowReason::ChangedSince { run_id } => {
-                write!(f, "changed in HubSpot since run {run_id}; left alone, as this undo is not forced")
+                write!(f, "changed in HubSpot since run {run_id}; left alone, as this undo keeps later changes")
             }
             RowReason::Drift { property, now, wrote, run_id } => {
                 write!(f, "{property} is now {} (run {run_id} wrote {})", shown(now), shown(wrote))

@@ -9,20 +9,20 @@ pub enum SyncError {
     Store(#[from] StoreError),
     #[error(transparent)]
     HubSpot(#[from] ClientError),
-    #[error("no lead has the email {}; `hubsync leads list` shows the leads", .0.join(", "))]
+    #[error("no lead has the email {}", .0.join(", "))]
     UnknownLeads(Vec<String>),
     #[error("run {run_id} is a {kind} run, not a push")]
     NotAPush { run_id: i64, kind: &'static str },
     #[error("run {run_id} is a {kind} run, not an undo")]
     NotAnUndo { run_id: i64, kind: &'static str },
-    #[error("the saved pull rules can't be used with this portal: {0}; change them with `hubsync rules pull`")]
+    #[error("the saved pull rules can't be used with this portal: {0}")]
     InvalidRule(String),
     #[error(
         "run {run_id} belongs to portal {run_portal}, but portal {connected} is connected; connect that portal to resume it"
     )]
     OtherPortal { run_id: i64, run_portal: u64, connected: u64 },
     #[error("run {run_id} can't be undone: {why}")]
-    NotUndoable { run_id: i64, why: String },
+    NotUndoable { run_id: i64, why: WhyNotUndoable },
     #[error("cannot write {}: {source}", path.display())]
     File { path: std::path::PathBuf, source: std::io::Error },
     #[error("run {run_id} is a {kind} run: only a push's failed rows can be retried")]
@@ -39,6 +39,20 @@ pub enum SyncError {
         describe_scopes(.scopes)
     )]
     MissingScopes { run_id: i64, pending: u64, scopes: Vec<String> },
+}
+
+/// Why a run can't be undone (what to do about it is the shell's to say).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WhyNotUndoable {
+    #[error("it is a preview, which wrote nothing")]
+    Preview,
+    #[error("it is a pull, which changed only the local store; undo puts back what a push wrote to HubSpot")]
+    Pull,
+    #[error("it has rows still pending; finish it first, then undo it")]
+    Pending,
+    /// Live undo run `undo_id` undid it already; only a forced undo undoes it again.
+    #[error("run {undo_id} already undid it; to put its values back again, undo run {undo_id}")]
+    UndoneBy { undo_id: i64 },
 }
 
 impl SyncError {

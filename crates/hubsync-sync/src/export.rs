@@ -29,7 +29,7 @@ fn is_error(item: &RunItem) -> bool {
 fn message(item: &RunItem) -> String {
     let mut parts: Vec<String> = Vec::new();
     if item.outcome.is_none() {
-        parts.push("pending: the run stopped before this row was written; `hubsync runs resume` finishes it".into());
+        parts.push("pending: the run stopped before this row was written; resuming the run writes it".into());
     }
     parts.extend(item.error.iter().map(ToString::to_string));
     parts.extend(item.reasons.iter().map(ToString::to_string));

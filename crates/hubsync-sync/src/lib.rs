@@ -25,7 +25,7 @@ mod testing;
 pub mod undo;
 
 pub use convert::{Fit, Invalid, fit, lifecycle_moves_backward, to_hubspot};
-pub use error::SyncError;
+pub use error::{SyncError, WhyNotUndoable};
 pub use estimate::Estimate;
 pub use export::{RunExport, export_run};
 pub use hubsync_store::FieldChange;

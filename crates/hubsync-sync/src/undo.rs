@@ -20,7 +20,7 @@ use serde_json::json;
 
 use crate::batch::{resume_run, run_plan};
 use crate::convert::lifecycle_moves_backward;
-use crate::error::SyncError;
+use crate::error::{SyncError, WhyNotUndoable};
 use crate::estimate::estimate_at_limit;
 use crate::journal::{JournaledPlan, UnfinishedPlan, ensure_portal};
 use crate::progress::{Cancel, Phase, Progress};
@@ -346,21 +346,14 @@ fn check_undoable(
     connected_portal: Option<u64>,
     options: UndoOptions,
 ) -> Result<(), SyncError> {
-    let refuse = |why: String| Err(SyncError::NotUndoable { run_id: run.id, why });
+    let refuse = |why| Err(SyncError::NotUndoable { run_id: run.id, why });
     match (run.kind, run.mode) {
-        (_, RunMode::Preview) => return refuse("it is a preview, which wrote nothing".into()),
-        (RunKind::Pull, _) => {
-            return refuse(
-                "it is a pull, which changed only the local store; undo puts back what a push wrote to HubSpot".into(),
-            );
-        }
+        (_, RunMode::Preview) => return refuse(WhyNotUndoable::Preview),
+        (RunKind::Pull, _) => return refuse(WhyNotUndoable::Pull),
         _ => {}
     }
     if run.status != RunStatus::Completed {
-        return refuse(format!(
-            "it has rows still pending; finish it first with `hubsync runs resume {}`, then undo it",
-            run.id
-        ));
+        return refuse(WhyNotUndoable::Pending);
     }
     if let (Some(run_portal), Some(connected)) = (run.portal_id, connected_portal)
         && run_portal != connected
@@ -368,10 +361,7 @@ fn check_undoable(
         return Err(SyncError::OtherPortal { run_id: run.id, run_portal, connected });
     }
     if let Some(undo) = store.undo_runs_of(run.id)?.first().filter(|_| !options.force) {
-        return refuse(format!(
-            "run {} already undid it; to put its values back again, undo run {} (or pass --force)",
-            undo.id, undo.id
-        ));
+        return refuse(WhyNotUndoable::UndoneBy { undo_id: undo.id });
     }
     Ok(())
 }

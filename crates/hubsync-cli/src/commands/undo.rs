@@ -2,7 +2,7 @@
 //! would put back, recorded as a preview run; or, after a confirmation, the live undo.
 
 use hubsync_api::{Plan, PlanRequest};
-use hubsync_store::{Portal, RunAction, RunItem};
+use hubsync_store::{Portal, RowReason, RunAction, RunItem};
 use hubsync_sync::{Estimate, PreparedUndo, UndoCounts, UndoOptions};
 use serde::Serialize;
 
@@ -106,8 +106,12 @@ fn preview_text(report: &UndoPreview<'_>, connection: &Portal) -> anyhow::Result
         ("live undo", format!("{} API calls, about {}", e.api_calls, duration_words(e.seconds))),
     ]));
     let mut table = Table::new(&["EMAIL", "ACTION", "CONTACT", "PROPERTY", "HUBSPOT NOW", "RESTORED VALUE"]);
+    // Rows the options left as they are: the flags that would change that, said once below.
+    let (mut left_alone, mut kept_created) = (false, false);
     for item in report.items.each() {
         let item = &item?;
+        left_alone |= item.reasons.iter().any(|r| matches!(r, RowReason::ChangedSince { .. }));
+        kept_created |= item.reasons.iter().any(|r| matches!(r, RowReason::CreatedKept { .. }));
         let mut lines: Vec<(String, String, String)> = item
             .changes
             .iter()
@@ -136,6 +140,12 @@ fn preview_text(report: &UndoPreview<'_>, connection: &Portal) -> anyhow::Result
     }
     out.push('\n');
     out.push_str(&table.render());
+    if left_alone {
+        out.push_str("\n`--force` restores the rows changed in HubSpot since as well.");
+    }
+    if kept_created {
+        out.push_str("\n`--archive-created` archives the contacts the run created.");
+    }
     out.push_str(&format!(
         "\n`hubsync runs undo {} --yes` runs it for real (with the same options); `hubsync runs show {} --json` has every row.\n",
         report.undo_of, report.run_id

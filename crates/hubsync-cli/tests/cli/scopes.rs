@@ -63,6 +63,11 @@ fn a_push_without_the_write_scope_names_it_and_finishes_once_the_token_has_it() 
     let human = hub.run(&["runs", "resume", &id]).fails();
     assert!(human.stderr.contains("crm.objects.contacts.write"), "{human:?}");
     assert!(!human.stderr.contains("finishes it"), "{human:?}");
+    // Not undone while rows are pending: the core says why, the command line what to run.
+    let undo = hub.json_error(&["runs", "undo", &id]);
+    assert_eq!(text(&undo, "code"), "not_undoable", "{undo}");
+    assert!(!text(&undo, "message").contains("hubsync"), "{undo}");
+    assert_eq!(text(&undo, "hint"), format!("`hubsync runs resume {id}` finishes it"), "{undo}");
 
     // The fix the hint gives: a token with the scope, pasted again. Then the run finishes.
     hub.connect(&portal);

@@ -72,6 +72,7 @@ fn undo_previews_then_restores_and_flags_a_later_edit() {
     assert_eq!(company(&portal, "ann@example.com"), "@New A", "a preview writes nothing");
     let text = hub.run(&["runs", "undo", &run_arg, "--preview"]).ok().stdout;
     assert!(text.contains("changed in HubSpot since run") && text.contains("Old A"), "{text}");
+    assert!(text.contains("`--force` restores") && text.contains("`--archive-created` archives"), "{text}");
 
     let refused = hub.json_error(&["runs", "undo", &run_arg]);
     assert!(refused["hint"].as_str().unwrap().contains("--yes"), "{refused}");
@@ -85,6 +86,8 @@ fn undo_previews_then_restores_and_flags_a_later_edit() {
 
     let again = hub.json_error(&["runs", "undo", &run_arg, "--yes"]);
     assert_eq!(again["code"], "not_undoable");
+    assert!(!again["message"].as_str().unwrap().contains("--force"), "{again}");
+    assert!(again["hint"].as_str().unwrap().contains("--force"), "{again}");
 
     let forced = hub.json(&["runs", "undo", &run_arg, "--yes", "--force", "--archive-created"]);
     assert_eq!(

@@ -80,3 +80,29 @@ async fn a_live_push_exports_its_rows_with_their_original_columns_and_outcomes()
     assert_eq!((ann[column("action")].as_str(), ann[column("outcome")].as_str()), ("update", "updated"));
     std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
 }
+
+/// A row a stopped run never wrote says so in the error file, in words of the file's own: no
+/// command line of a shell.
+#[test]
+fn a_pending_row_is_exported_as_pending() {
+    use hubsync_store::journal::Journal;
+    use hubsync_store::{NewRun, RunAction, RunItem, RunKind, RunMode, Store, SystemClock};
+
+    let mut store = Store::open_in_memory(std::sync::Arc::new(SystemClock)).unwrap();
+    let run = NewRun {
+        kind: RunKind::Push,
+        mode: RunMode::Live,
+        portal_id: None,
+        settings: json!({}),
+        estimate: json!({}),
+        api_calls: 0,
+    };
+    let pending = RunItem::planned(0, 1, "ann@example.com".into(), None, RunAction::Create, vec![], RunMode::Live);
+    let run_id = store.create_run(&run, [pending]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let export = export_run(&store, run_id, dir.path()).unwrap();
+    assert_eq!((export.success_rows, export.error_rows), (0, 1));
+    let rows = read(&export.error_file);
+    assert_eq!(rows[1][..4], ["ann@example.com", "", "create", "pending"]);
+    assert_eq!(rows[1][4], "pending: the run stopped before this row was written; resuming the run writes it");
+}

@@ -186,7 +186,13 @@ async fn previews_pulls_and_unfinished_runs_are_refused_with_the_way_forward() {
     let run = run_undo(&mut store, &client, prepared, &UndoOptions::default(), &cancel, &mut quiet).await.unwrap();
     assert_eq!((run.status, run.counts.pending), (RunStatus::Interrupted, 6), "{:?}", run.counts);
     let error = undo(&mut store, &portal, run.id, UndoOptions::default()).await.unwrap_err();
-    assert!(error.contains(&format!("`hubsync runs resume {}`", run.id)), "{error}");
+    assert_eq!(
+        error,
+        format!(
+            "not_undoable: run {} can't be undone: it has rows still pending; finish it first, then undo it",
+            run.id
+        )
+    );
     let error = resume_push(&mut store, &client, run.id, None, &PushOptions::default(), &Cancel::default(), &mut quiet)
         .await
         .unwrap_err();
