@@ -40,10 +40,11 @@ step "ui build" npm --prefix ui run --silent build
 step "ui tests" npm --prefix ui run --silent test
 step "cargo clippy" cargo clippy --workspace --all-targets "${FEATURES[@]}" -- -D warnings
 step "cargo test" cargo test --workspace "${FEATURES[@]}"
-# `cargo test` re-exported the IPC types' TypeScript bindings (ts-rs); committed ones must match.
-step "TypeScript bindings current" bash -c 'git diff --exit-code --stat -- ui/src/bindings &&
-    test -z "$(git ls-files --others --exclude-standard -- ui/src/bindings)" ||
-    { echo "ui/src/bindings changed: run cargo test and commit them" >&2; exit 1; }'
+# `cargo test` re-exported the IPC types' TypeScript bindings (ts-rs) and the app's build wrote
+# its capability and command names from src-tauri/src/commands/list.rs; committed ones must match.
+step "generated files current" bash -c 'git diff --exit-code --stat -- ui/src/bindings src-tauri/capabilities &&
+    test -z "$(git ls-files --others --exclude-standard -- ui/src/bindings src-tauri/capabilities)" ||
+    { echo "generated files changed: build, run cargo test and commit them" >&2; exit 1; }'
 if [ -f tests/fidelity/run.sh ]; then
     # The binary the test step just built; building it alone would resolve other features and
     # compile it again.

@@ -13,6 +13,9 @@ pub mod sync;
 /// error, which gives the path so the admin can go there by hand.
 pub(crate) fn open_with_system(path: &str, what: &str) -> Result<(), crate::error::CommandError> {
     open::that_detached(path).map_err(|e| {
-        crate::error::CommandError::new("open_failed", format!("{what} is {path}; it could not be opened: {e}"))
+        crate::error::CommandError::new(
+            hubsync_api::ErrorCode::OpenFailed,
+            format!("{what} is {path}; it could not be opened: {e}"),
+        )
     })
 }

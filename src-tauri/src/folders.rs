@@ -6,14 +6,19 @@ use hubsync_store::{ExistingFolder, create_private_dir};
 use tauri::{AppHandle, Manager};
 
 use crate::error::CommandError;
+use hubsync_api::error::ErrorCode;
 
 /// Where saved files go: the Downloads folder, or the app's data folder when there is none.
 pub fn save_dir(app: &AppHandle) -> Result<PathBuf, CommandError> {
     let dir = app.path().download_dir().or_else(|_| app.path().app_data_dir()).map_err(|e| {
-        CommandError::new("no_save_folder", format!("This system has no Downloads or data folder for the app: {e}"))
+        CommandError::new(
+            ErrorCode::NoSaveFolder,
+            format!("This system has no Downloads or data folder for the app: {e}"),
+        )
     })?;
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| CommandError::new("io_error", format!("The folder {} can't be made: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        CommandError::new(ErrorCode::IoError, format!("The folder {} can't be made: {e}", dir.display()))
+    })?;
     Ok(dir)
 }
 
@@ -22,9 +27,12 @@ pub fn staging_dir(app: &AppHandle) -> Result<PathBuf, CommandError> {
     let dir = app
         .path()
         .app_cache_dir()
-        .map_err(|e| CommandError::new("io_error", format!("This system has no cache folder for the app: {e}")))?
+        .map_err(|e| {
+            CommandError::new(ErrorCode::IoError, format!("This system has no cache folder for the app: {e}"))
+        })?
         .join("imports");
-    create_private_dir(&dir, ExistingFolder::Tighten)
-        .map_err(|e| CommandError::new("io_error", format!("The folder {} can't be made: {e}", dir.display())))?;
+    create_private_dir(&dir, ExistingFolder::Tighten).map_err(|e| {
+        CommandError::new(ErrorCode::IoError, format!("The folder {} can't be made: {e}", dir.display()))
+    })?;
     Ok(dir)
 }

@@ -9,7 +9,7 @@ use ts_rs::TS;
 use hubsync_hubspot::Secret;
 use hubsync_store::Portal;
 
-use crate::error::{ApiError, codes};
+use crate::error::{ApiError, ErrorCode};
 use crate::host::Host;
 
 /// Demo contacts the built-in portal is seeded with (deterministic, so every run shows the same).
@@ -81,7 +81,7 @@ impl BuiltinPortal {
                     Err(error) => {
                         tracing::error!(%error, "built-in sandbox portal failed to start");
                         Err(ApiError::new(
-                            codes::SANDBOX_START_FAILED,
+                            ErrorCode::SandboxStartFailed,
                             format!("The built-in sandbox portal could not start: {error}"),
                         ))
                     }
@@ -96,7 +96,7 @@ impl BuiltinPortal {
         let sandbox = self.sandbox.lock().await;
         let sandbox = sandbox
             .as_ref()
-            .ok_or_else(|| ApiError::new(codes::SANDBOX_STOPPED, "The built-in sandbox portal has shut down."))?;
+            .ok_or_else(|| ApiError::new(ErrorCode::SandboxStopped, "The built-in sandbox portal has shut down."))?;
         Ok(PortalSummary {
             base_url: sandbox.base_url(),
             portal_id: sandbox.portal_id(),

@@ -13,13 +13,13 @@ use hubsync_auth::portals::{
     prove_token, token_facts,
 };
 use hubsync_auth::session::SystemClock as AuthClock;
-use hubsync_hubspot::{InsecureBaseUrl, Secret, check_base_url};
+use hubsync_hubspot::{Secret, check_base_url};
 use hubsync_store::{Portal, PortalConnection, SecretStoreKind, SystemClock, TokenKind};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::builtin::{PortalSummary, SANDBOX_NAME};
-use crate::error::{ApiError, codes};
+use crate::error::{ApiError, ErrorCode};
 use crate::workspace::Workspace;
 
 /// Every portal the store knows, the active one first.
@@ -104,8 +104,9 @@ pub async fn connect_token(
     insecure_file_store: bool,
 ) -> Result<Connected, ApiError> {
     let base_url = checked_base_url(base_url)?;
-    let token = pasted_secret(token)
-        .map_err(|_| ApiError::new(codes::INVALID_TOKEN, "Paste the whole token: it has no spaces or line breaks."))?;
+    let token = pasted_secret(token).map_err(|_| {
+        ApiError::new(ErrorCode::InvalidToken, "Paste the whole token: it has no spaces or line breaks.")
+    })?;
     let kind = TokenKind::from(kind);
     let secret_store = ws.credentials.choose_store(insecure_file_store).await?;
     let config = client_config(&base_url, kind);
@@ -117,7 +118,7 @@ pub async fn connect_token(
 /// A portal's address, refused unless a token can go there safely (https, or http to this
 /// computer), so no shell can send a token elsewhere in plain text.
 pub fn checked_base_url(base_url: &str) -> Result<String, ApiError> {
-    check_base_url(base_url).map_err(|e| ApiError::new(InsecureBaseUrl::CODE, e.to_string()))
+    check_base_url(base_url).map_err(|e| ApiError::new(ErrorCode::InsecureBaseUrl, e.to_string()))
 }
 
 /// The consent page to open: the app opens it in the system browser too.
@@ -210,7 +211,7 @@ pub async fn disconnect(ws: &Workspace, portal_id: Option<u64>, r#where: &str) -
         Some(id) => ws.store.lock().await.portal(id)?,
         None => Some(ws.active_portal().await?),
     }
-    .ok_or_else(|| ApiError::new(codes::PORTAL_NOT_FOUND, "That portal is not known to this app."))?;
+    .ok_or_else(|| ApiError::new(ErrorCode::PortalNotFound, "That portal is not known to this app."))?;
     ws.jobs.cancel_portal(portal.portal_id, &format!("{} was disconnected {where}", portal.label()));
     let mut store = ws.store.lock().await;
     Ok(ws.credentials.disconnect(&mut store, &portal).await?)

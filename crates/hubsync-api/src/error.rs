@@ -7,6 +7,8 @@ use std::sync::Arc;
 use serde::Serialize;
 use ts_rs::TS;
 
+pub use crate::error_code::ErrorCode;
+
 /// The core's typed error an `ApiError` came from, kept so a shell can word its hint from the
 /// details (the command line names the flag to pass, the app the screen to open).
 type Source = Arc<dyn std::error::Error + Send + Sync>;
@@ -16,8 +18,7 @@ type Source = Arc<dyn std::error::Error + Send + Sync>;
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export, rename = "CommandError")]
 pub struct ApiError {
-    #[ts(type = "string")]
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     #[serde(skip)]
     #[ts(skip)]
@@ -25,13 +26,13 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self { code, message: message.into(), source: None }
     }
 
     /// An error of the core, with its own code and words, the typed error kept as the source.
-    pub fn from_core(code: &'static str, error: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self { code, message: error.to_string(), source: Some(Arc::new(error)) }
+    pub fn from_core(code: &str, error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self { code: ErrorCode::of(code), message: error.to_string(), source: Some(Arc::new(error)) }
     }
 
     /// Whether the error came from a typed core error (which `source()` gives).
@@ -58,28 +59,6 @@ impl std::error::Error for ApiError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
     }
-}
-
-/// Codes this layer adds to the core's.
-pub mod codes {
-    /// A job (preview, run, resume) is running in this process already.
-    pub const JOB_RUNNING: &str = "job_running";
-    /// The preview asked to run is not the latest, is too old, or ran already.
-    pub const PREVIEW_STALE: &str = "preview_stale";
-    /// A job's thread ended without an answer (a bug; the logs say more).
-    pub const INTERNAL: &str = "internal";
-    pub const NOT_CONNECTED: &str = "not_connected";
-    pub const PORTAL_NOT_FOUND: &str = "portal_not_found";
-    pub const IO: &str = "io_error";
-    pub const STORE_OPEN_FAILED: &str = "store_open_failed";
-    pub const IMPORT_EXPIRED: &str = "import_expired";
-    pub const INVALID_TOKEN: &str = "invalid_token";
-    pub const NOT_AN_EXPORT: &str = "not_an_export";
-    pub const EXPORT_FAILED: &str = "export_failed";
-    pub const SANDBOX_START_FAILED: &str = "sandbox_start_failed";
-    pub const SANDBOX_STOPPED: &str = "sandbox_stopped";
-    pub const NO_HUBSPOT_PAGE: &str = "no_hubspot_page";
-    pub const NOT_LINKED: &str = "not_linked";
 }
 
 /// Every core error converts with its own code and words, so `?` works in use cases and shells.
@@ -110,7 +89,7 @@ mod tests {
 
     #[test]
     fn errors_cross_ipc_as_code_and_message() {
-        let error = ApiError::new("sandbox_stopped", "gone");
+        let error = ApiError::new(ErrorCode::SandboxStopped, "gone");
         let json = serde_json::to_value(&error).expect("serializes");
         assert_eq!(json, serde_json::json!({ "code": "sandbox_stopped", "message": "gone" }));
     }

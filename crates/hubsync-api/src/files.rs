@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use hubsync_store::SystemClock;
 
-use crate::error::{ApiError, codes};
+use crate::error::{ApiError, ErrorCode};
 
 /// Now, as saved files' names carry it.
 pub fn file_stamp() -> String {
@@ -51,7 +51,7 @@ pub(crate) fn new_token() -> String {
 /// The staged file `token` names in `dir`.
 pub fn staged_path(dir: &Path, token: &str) -> Result<PathBuf, ApiError> {
     if token.is_empty() || !token.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
-        return Err(ApiError::new(codes::IMPORT_EXPIRED, "That import is unknown: choose the file again."));
+        return Err(ApiError::new(ErrorCode::ImportExpired, "That import is unknown: choose the file again."));
     }
     Ok(dir.join(format!("{token}.csv")))
 }

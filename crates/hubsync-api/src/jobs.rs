@@ -11,7 +11,7 @@ use hubsync_sync::{Cancel, Phase};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::error::{ApiError, codes};
+use crate::error::{ApiError, ErrorCode};
 use crate::plans::Plan;
 use crate::progress::SyncProgress;
 
@@ -159,7 +159,7 @@ impl Jobs {
         let mut inner = self.lock();
         if let Some(running) = &inner.running {
             return Err(ApiError::new(
-                codes::JOB_RUNNING,
+                ErrorCode::JobRunning,
                 format!(
                     "{} is still going: wait for it to finish, or cancel it, before starting another.",
                     capitalized(&running.kind.words())
@@ -268,7 +268,7 @@ impl Jobs {
     /// `PREVIEW_TTL` at `now`; returns it with its portal. It can be run once.
     pub fn take(&self, run_id: i64, now: Instant) -> Result<(Plan, u64), ApiError> {
         let mut inner = self.lock();
-        let stale = |why: &str| ApiError::new(codes::PREVIEW_STALE, format!("Preview again: {why}."));
+        let stale = |why: &str| ApiError::new(ErrorCode::PreviewStale, format!("Preview again: {why}."));
         let Some(kept) = inner.kept.take_if(|k| k.run_id == run_id) else {
             return Err(stale(&format!(
                 "preview {run_id} is not the latest one this app made since it started, or it has run already"

@@ -15,7 +15,7 @@ use hubsync_sync::owners::{OwnerList, keep_owners, read_owners};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::error::{ApiError, codes};
+use crate::error::{ApiError, ErrorCode};
 use crate::files::{file_stamp, new_token, remove_stale, staged_path, unique_path};
 use crate::workspace::Workspace;
 
@@ -56,11 +56,11 @@ pub fn hubspot_page(store: &Store, id: i64) -> Result<String, ApiError> {
     match detail(store, id)?.link {
         Some(ContactLink::Hubspot { url }) => Ok(url),
         Some(ContactLink::Sandbox) => Err(ApiError::new(
-            codes::NO_HUBSPOT_PAGE,
+            ErrorCode::NoHubspotPage,
             "The built-in sandbox portal has no HubSpot pages: its contacts live only inside Hubsync.",
         )),
         None => Err(ApiError::new(
-            codes::NOT_LINKED,
+            ErrorCode::NotLinked,
             "This lead is not linked to a contact in the active portal yet: a push or pull links it.",
         )),
     }
@@ -108,7 +108,7 @@ pub async fn refresh_owners(ws: &Workspace) -> Result<OwnerList, ApiError> {
     let read = read_owners(&client).await;
     let mut store = ws.store.lock().await;
     client.record_outcome(&mut store)?;
-    keep_owners(&mut store, read).map_err(|e| ApiError::new(e.code(), e.to_string()))
+    keep_owners(&mut store, read).map_err(|e| ApiError::from_core(e.code(), e))
 }
 
 /// A file the app saved for the admin.
@@ -123,7 +123,7 @@ pub struct SavedFile {
 /// Writes every lead to a new CSV file in `dir`.
 pub fn export(store: &Store, dir: &Path) -> Result<SavedFile, ApiError> {
     let path = unique_path(dir, "hubsync-leads", "csv", &file_stamp());
-    let count = write_export(store, &path).map_err(|e| ApiError::new(e.code(), e.to_string()))?;
+    let count = write_export(store, &path).map_err(|e| ApiError::from_core(e.code(), e))?;
     Ok(SavedFile { path: path.display().to_string(), leads: count as u64 })
 }
 
@@ -153,8 +153,9 @@ pub fn stage(
     remove_stale(staging, STALE_STAGED);
     let token = new_token();
     let path = staged_path(staging, &token)?;
-    std::fs::write(&path, text.as_bytes())
-        .map_err(|e| ApiError::new(codes::IO, format!("The file could not be staged in {}: {e}", staging.display())))?;
+    std::fs::write(&path, text.as_bytes()).map_err(|e| {
+        ApiError::new(ErrorCode::IoError, format!("The file could not be staged in {}: {e}", staging.display()))
+    })?;
     let inspected = (|| {
         let mut file = CsvFile::open(&path)?;
         let columns = suggest_columns(file.columns(), fields, mappings);
@@ -215,7 +216,7 @@ pub fn run_staged(
     let ImportRequest { file_name, columns, skip_bad_rows, dry_run } = request;
     if !staged.exists() {
         return Err(ApiError::new(
-            codes::IMPORT_EXPIRED,
+            ErrorCode::ImportExpired,
             "The file is no longer staged (it was imported already): choose it again.",
         ));
     }
@@ -246,5 +247,5 @@ fn import_error(file_name: &str, error: CsvImportError) -> ApiError {
         CsvImportError::AmbiguousMatch { .. } => " Choose its field in the columns step.",
         _ => "",
     };
-    ApiError::new(error.code(), format!("{file_name} can't be imported: {error}.{hint}"))
+    ApiError::new(ErrorCode::of(error.code()), format!("{file_name} can't be imported: {error}.{hint}"))
 }

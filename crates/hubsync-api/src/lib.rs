@@ -9,6 +9,7 @@ pub mod builtin;
 pub mod config;
 pub mod connect;
 pub mod error;
+pub mod error_code;
 pub mod files;
 pub mod host;
 pub mod jobs;
@@ -21,7 +22,7 @@ pub mod runs;
 pub mod sync;
 pub mod workspace;
 
-pub use error::ApiError;
+pub use error::{ApiError, ErrorCode};
 pub use host::Host;
 pub use plans::{Plan, PlanRequest, PreviewSummary};
 pub use workspace::Workspace;

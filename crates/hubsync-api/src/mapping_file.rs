@@ -11,7 +11,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::config::live_properties;
-use crate::error::{ApiError, codes};
+use crate::error::{ApiError, ErrorCode};
 use crate::files::{file_stamp, unique_path};
 use crate::workspace::Workspace;
 
@@ -31,7 +31,7 @@ pub async fn export(ws: &Workspace, dir: &Path) -> Result<MappingExported, ApiEr
     let path = unique_path(dir, &format!("hubsync-mapping-{portal}"), "json", &file_stamp());
     std::fs::write(&path, file.to_text()).map_err(|e| {
         ApiError::new(
-            codes::EXPORT_FAILED,
+            ErrorCode::ExportFailed,
             format!(
                 "The mapping file could not be written to {}: {e}. Check that the folder is writable.",
                 path.display()

@@ -10,7 +10,7 @@ use hubsync_store::{Run, RunKind, StoreError, SystemClock};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::error::{ApiError, codes};
+use crate::error::{ApiError, ErrorCode};
 use crate::jobs::{JobKind, JobStart, JobStep, LastProgress, SyncJobStatus, stop_when_portal_leaves};
 use crate::plans::{self, CONCURRENCY, Plan, PlanRequest, PreviewSummary};
 use crate::progress::{CountWatch, Reporter, SyncProgress};
@@ -81,7 +81,7 @@ pub async fn run_previewed(
     job.set_kind(plan.kind());
     if preview_portal != portal.portal_id {
         return Err(ApiError::new(
-            codes::PREVIEW_STALE,
+            ErrorCode::PreviewStale,
             format!(
                 "Preview again: preview {preview_run_id} was made for portal {preview_portal}, and {} is active now.",
                 portal.label()
@@ -172,9 +172,9 @@ where
     Fut: Future<Output = Result<T, ApiError>>,
 {
     let runtime = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || runtime.block_on(job()))
-        .await
-        .map_err(|e| ApiError::new(codes::INTERNAL, format!("The job stopped unexpectedly: {e}. The logs say more.")))?
+    tokio::task::spawn_blocking(move || runtime.block_on(job())).await.map_err(|e| {
+        ApiError::new(ErrorCode::Internal, format!("The job stopped unexpectedly: {e}. The logs say more."))
+    })?
 }
 
 /// Runs blocking work (a file read or written, a second store connection) off the async
@@ -183,7 +183,7 @@ pub async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work).await.map_err(|e| {
-        ApiError::new(codes::INTERNAL, format!("The work stopped unexpectedly: {e}. The logs say more."))
+        ApiError::new(ErrorCode::Internal, format!("The work stopped unexpectedly: {e}. The logs say more."))
     })?
 }
 

@@ -13,7 +13,7 @@ use hubsync_hubspot::ClientConfig;
 use hubsync_store::{ExistingFolder, Portal, Store, SystemClock, create_private_dir};
 use tokio::sync::Mutex;
 
-use crate::error::{ApiError, codes};
+use crate::error::{ApiError, ErrorCode};
 use crate::host::Host;
 use crate::jobs::Jobs;
 
@@ -49,7 +49,7 @@ impl Workspace {
         if let Some(parent) = db_path.parent().filter(|p| !p.as_os_str().is_empty()) {
             create_private_dir(parent, existing).map_err(|e| {
                 ApiError::new(
-                    codes::STORE_OPEN_FAILED,
+                    ErrorCode::StoreOpenFailed,
                     format!("cannot create the folder {} for the lead store: {e}", parent.display()),
                 )
             })?;
@@ -105,5 +105,5 @@ pub(crate) fn open_store_at(db_path: &Path) -> Result<Store, ApiError> {
 }
 
 pub(crate) fn not_connected() -> ApiError {
-    ApiError::new(codes::NOT_CONNECTED, "No portal is connected yet.")
+    ApiError::new(ErrorCode::NotConnected, "No portal is connected yet.")
 }

@@ -86,7 +86,7 @@ impl CliError {
                 if e.has_source() {
                     continue;
                 }
-                Some(CliError::new(e.code, e.message.clone()))
+                Some(CliError::new(e.code.as_str(), e.message.clone()))
             } else if let Some(e) = cause.downcast_ref::<CliError>() {
                 Some(e.clone())
             } else if let Some(e) = cause.downcast_ref::<StoreError>() {

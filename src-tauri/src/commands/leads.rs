@@ -16,6 +16,7 @@ use tauri::{AppHandle, Manager, State};
 use crate::error::CommandError;
 use crate::folders::{save_dir, staging_dir};
 use crate::state::AppWorkspace;
+use hubsync_api::error::ErrorCode;
 
 #[tauri::command]
 pub async fn leads_page(workspace: State<'_, AppWorkspace>, query: LeadQuery) -> Result<LeadPage, CommandError> {
@@ -73,7 +74,10 @@ pub async fn open_saved_folder(app: AppHandle, path: String) -> Result<(), Comma
     let dir = Path::new(&path).parent().map(Path::to_path_buf).unwrap_or_default();
     let allowed = [save_dir(&app).ok(), app.path().app_data_dir().ok()];
     if !allowed.iter().flatten().any(|a| a == &dir) {
-        return Err(CommandError::new("not_a_saved_file", "Only the folder of a file Hubsync saved can be opened."));
+        return Err(CommandError::new(
+            ErrorCode::NotASavedFile,
+            "Only the folder of a file Hubsync saved can be opened.",
+        ));
     }
     super::open_with_system(&dir.display().to_string(), "The folder")
 }

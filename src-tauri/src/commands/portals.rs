@@ -12,6 +12,7 @@ use ts_rs::TS;
 
 use crate::error::CommandError;
 use crate::state::AppWorkspace;
+use hubsync_api::error::ErrorCode;
 
 /// The event an OAuth attempt ends with.
 pub const OAUTH_FINISHED: &str = "oauth-finished";
@@ -136,12 +137,11 @@ pub async fn store_version(workspace: State<'_, AppWorkspace>) -> Result<u64, Co
 /// Opens the app's log folder in the file manager; returns where it is.
 #[tauri::command]
 pub async fn open_logs(app: AppHandle) -> Result<String, CommandError> {
-    let dir = app
-        .path()
-        .app_log_dir()
-        .map_err(|e| CommandError::new("no_log_folder", format!("This system has no log folder for the app: {e}")))?;
+    let dir = app.path().app_log_dir().map_err(|e| {
+        CommandError::new(ErrorCode::NoLogFolder, format!("This system has no log folder for the app: {e}"))
+    })?;
     hubsync_store::create_private_dir(&dir, hubsync_store::ExistingFolder::Tighten).map_err(|e| {
-        CommandError::new("no_log_folder", format!("The log folder {} can't be made: {e}", dir.display()))
+        CommandError::new(ErrorCode::NoLogFolder, format!("The log folder {} can't be made: {e}", dir.display()))
     })?;
     let dir = dir.display().to_string();
     super::open_with_system(&dir, "The log folder")?;

@@ -21,6 +21,7 @@ use ts_rs::TS;
 use crate::error::CommandError;
 use crate::folders::save_dir;
 use crate::state::AppWorkspace;
+use hubsync_api::error::ErrorCode;
 
 /// The event a job's progress and its end go out as.
 pub const SYNC_JOB_EVENT: &str = "sync-job";
@@ -157,7 +158,7 @@ pub async fn open_export_folder(app: AppHandle, folder: String) -> Result<(), Co
     let folder = PathBuf::from(folder);
     if !runs::is_export_folder(&save_dir(&app)?, &folder) {
         return Err(CommandError::new(
-            "not_an_export",
+            ErrorCode::NotAnExport,
             format!("{} is not a folder of this app's exports; export the run again.", folder.display()),
         ));
     }

@@ -1,4 +1,4 @@
-// The Connection screen's commands (src-tauri/src/commands.rs): portals, connecting, testing,
+// The Connection screen's commands (src-tauri/src/commands/portals.rs): portals, connecting, testing,
 // disconnecting, and the OAuth flow's ending event.
 
 import type { UnlistenFn } from "@tauri-apps/api/event";
@@ -14,7 +14,7 @@ import type { PortalsOverview } from "../bindings/PortalsOverview";
 import type { PortalSummary } from "../bindings/PortalSummary";
 import { call, listenTo } from "../shared/ipc";
 
-/** The event an OAuth attempt ends with (`OAUTH_FINISHED` in src-tauri/src/commands.rs). */
+/** The event an OAuth attempt ends with (`OAUTH_FINISHED` in src-tauri/src/commands/portals.rs). */
 export const OAUTH_FINISHED_EVENT = "oauth-finished";
 
 /** HubSpot's API address; the base URL fields default to it. */

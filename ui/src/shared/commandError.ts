@@ -1,10 +1,15 @@
 import type { CommandError as CommandErrorPayload } from "../bindings/CommandError";
+import type { ErrorCode } from "../bindings/ErrorCode";
 
-/** A failed command; Rust sends every command error over IPC as `{ code, message }`. */
+/** The codes the page makes itself, when the call never reached a command. */
+export type PageErrorCode = "ipc_unavailable" | "ipc_failed" | "unknown";
+
+/** A failed command; Rust sends every command error over IPC as `{ code, message }`, its code
+ * one of the app's `ErrorCode`s (generated from `hubsync_api::ErrorCode`). */
 export class CommandError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode | PageErrorCode;
 
-  constructor(code: string, message: string) {
+  constructor(code: ErrorCode | PageErrorCode, message: string) {
     super(message);
     this.name = "CommandError";
     this.code = code;

@@ -3,6 +3,7 @@
 
 mod config;
 mod connect;
+mod error_codes;
 mod leads;
 mod support;
 mod sync;
