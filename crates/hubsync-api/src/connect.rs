@@ -13,7 +13,7 @@ use hubsync_auth::portals::{
     prove_token, token_facts,
 };
 use hubsync_auth::session::SystemClock as AuthClock;
-use hubsync_hubspot::{Secret, check_base_url};
+use hubsync_hubspot::{ClientConfig, Secret, check_base_url};
 use hubsync_store::{Portal, PortalConnection, SecretStoreKind, SystemClock, TokenKind};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -94,24 +94,46 @@ impl From<PastedTokenKind> for TokenKind {
     }
 }
 
-/// Connects with a pasted private app token or service key: checked with HubSpot, then kept
-/// where the portal's secrets go. Nothing sends the token back.
-pub async fn connect_token(
+/// Where a new connection goes and where its secrets will be kept, both checked before a token
+/// is read or the browser opens.
+#[derive(Clone, Debug)]
+pub struct ConnectTarget {
+    pub base_url: String,
+    pub secret_store: SecretStoreKind,
+}
+
+/// Checks the portal's address (a token goes only over https, or to this computer) and chooses
+/// where the connection's secrets will be kept: the keychain, or the file only when allowed.
+pub async fn connect_target(
     ws: &Workspace,
     base_url: &str,
-    token: &str,
-    kind: PastedTokenKind,
     insecure_file_store: bool,
-) -> Result<Connected, ApiError> {
+) -> Result<ConnectTarget, ApiError> {
     let base_url = checked_base_url(base_url)?;
-    let token = pasted_secret(token).map_err(|_| {
-        ApiError::new(ErrorCode::InvalidToken, "Paste the whole token: it has no spaces or line breaks.")
-    })?;
-    let kind = TokenKind::from(kind);
     let secret_store = ws.credentials.choose_store(insecure_file_store).await?;
-    let config = client_config(&base_url, kind);
+    Ok(ConnectTarget { base_url, secret_store })
+}
+
+/// A token pasted in the app, trimmed, or `invalid_token`.
+pub fn pasted_token(token: &str) -> Result<Secret, ApiError> {
+    pasted_secret(token)
+        .map_err(|_| ApiError::new(ErrorCode::InvalidToken, "Paste the whole token: it has no spaces or line breaks."))
+}
+
+/// Connects with a private app token or service key: checked with HubSpot, then kept where
+/// `target` says. Nothing sends the token back. `tweak` adjusts the client for the checks (the
+/// command line waits less than the app).
+pub async fn connect_token(
+    ws: &Workspace,
+    target: &ConnectTarget,
+    token: &Secret,
+    kind: TokenKind,
+    tweak: impl FnOnce(&mut ClientConfig),
+) -> Result<Connected, ApiError> {
+    let mut config = client_config(&target.base_url, kind);
+    tweak(&mut config);
     // The checks go to HubSpot; the store is locked only to save.
-    let proven = prove_token(config, kind, &token, secret_store, &SystemClock).await?;
+    let proven = prove_token(config, kind, token, target.secret_store, &SystemClock).await?;
     Ok(ws.credentials.save(&mut *ws.store.lock().await, proven).await?)
 }
 

@@ -62,7 +62,9 @@ pub async fn connect_token(
     kind: PastedTokenKind,
     insecure_file_store: bool,
 ) -> Result<Connected, CommandError> {
-    connect::connect_token(workspace.get()?, &base_url, &token, kind, insecure_file_store).await
+    let ws = workspace.get()?;
+    let target = connect::connect_target(ws, &base_url, insecure_file_store).await?;
+    connect::connect_token(ws, &target, &connect::pasted_token(&token)?, kind.into(), |_| {}).await
 }
 
 /// How an OAuth attempt ended (the `oauth-finished` event).

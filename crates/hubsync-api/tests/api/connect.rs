@@ -1,17 +1,65 @@
-//! The connection: Test Connection, Disconnect (which stops a running sync, whichever process
-//! disconnects), and the portals overview.
+//! The connection: connecting with a token, Test Connection, Disconnect (which stops a running
+//! sync, whichever process disconnects), and the portals overview.
 
+use std::sync::Arc;
 use std::time::Instant;
 
+use hubsync_api::Workspace;
 use hubsync_api::builtin::{PortalSummary, SANDBOX_TOKEN};
-use hubsync_api::connect::{disconnect, portals_overview, register_sandbox, test_connection};
+use hubsync_api::connect::{
+    connect_target, connect_token, disconnect, pasted_token, portals_overview, register_sandbox, test_connection,
+};
+use hubsync_api::host::KeychainOnly;
 use hubsync_api::plans::PlanRequest;
 use hubsync_api::sync::{preview, run_previewed};
+use hubsync_api::workspace::DB_FILE_NAME;
 use hubsync_sandbox::faults::FaultConfig;
 use hubsync_sandbox::{PrivateToken, Sandbox, SandboxConfig};
-use hubsync_store::{PortalStatus, RunStatus};
+use hubsync_store::{ExistingFolder, PortalStatus, RunStatus, TokenKind};
 
 use crate::support::{fixture, open_workspace};
+
+/// Both shells connect a pasted private app token through one use case: checked with the
+/// portal, kept where the secrets go, and the token the workspace's clients use from then on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_app_token_connects_and_is_the_one_later_calls_use() {
+    const TOKEN: &str = "pat-na1-connect-test";
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(SandboxConfig {
+        seed_contacts: 0,
+        private_tokens: vec![PrivateToken::new(TOKEN)],
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    // No host token: later calls must find the token where connecting kept it.
+    let ws = Workspace::open(&dir.path().join(DB_FILE_NAME), ExistingFolder::Tighten, Arc::new(KeychainOnly)).unwrap();
+
+    let insecure = connect_target(&ws, "http://example.com", true).await.unwrap_err();
+    assert_eq!(insecure.code, "insecure_base_url", "{insecure:?}");
+    assert_eq!(pasted_token("pat na1").unwrap_err().code, "invalid_token");
+
+    // The keychain may be unavailable here: the file store is allowed.
+    let target = connect_target(&ws, &sandbox.base_url(), true).await.unwrap();
+    let refused = connect_token(&ws, &target, &pasted_token("pat-na1-wrong").unwrap(), TokenKind::PrivateApp, |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "hubspot_unauthorized", "{refused:?}");
+    assert!(portals_overview(&ws).await.unwrap().portals.is_empty(), "a refused token saves nothing: {refused:?}");
+
+    let token = pasted_token(&format!("  {TOKEN}\n")).unwrap();
+    let connected = connect_token(&ws, &target, &token, TokenKind::PrivateApp, |_| {}).await.unwrap();
+    assert_eq!(connected.portal.portal_id, sandbox.portal_id());
+    assert_eq!(connected.portal.token_kind, TokenKind::PrivateApp);
+    assert_eq!(connected.portal.secret_store, target.secret_store);
+    assert!(connected.portal.active && connected.previously_active.is_none(), "{connected:?}");
+    let report = test_connection(&ws).await.unwrap();
+    assert!(report.passed, "the kept token answers: {report:?}");
+
+    // Disconnecting deletes the kept token (from the keychain too, when it was there).
+    assert!(disconnect(&ws, None, "in the app").await.unwrap().secret_deleted);
+    sandbox.shutdown().await;
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_connection_passes_and_a_disconnected_portal_is_refused_until_it_is_connected_again() {

@@ -7,14 +7,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use hubsync_api::connect;
 use hubsync_auth::connection::ConnectionReport;
 use hubsync_auth::loopback::{CancelHandle, DEFAULT_CALLBACK_PORTS};
 use hubsync_auth::oauth::{ConnectOptions, HubSpotOAuth, PendingConnect, in_words};
 use hubsync_auth::portals::{
-    Connected, Disconnected, PastedSecretProblem, client_config, endpoints_for, pasted_secret, prove_grant, prove_token,
+    Connected, Disconnected, PastedSecretProblem, client_config, endpoints_for, pasted_secret, prove_grant,
 };
 use hubsync_auth::session::SystemClock as AuthClock;
-use hubsync_hubspot::{ClientError, RateLimitSeen, Secret, check_base_url};
+use hubsync_hubspot::{RateLimitSeen, Secret};
 use hubsync_store::{Portal, SecretStoreKind, SystemClock, TokenKind};
 use serde::Serialize;
 
@@ -25,11 +26,10 @@ use crate::error::{CliError, Reported, codes};
 use crate::output::{emit, note, pairs, warn};
 
 pub async fn run(ctx: &mut Context, args: ConnectArgs) -> anyhow::Result<()> {
-    // Before anything else: a token or client secret goes only over https, or to this computer.
-    let base_url = check_base_url(&args.base_url).map_err(ClientError::from)?;
-    // Before the browser opens or a token is checked: is there anywhere to keep the secret?
-    let secret_store = ctx.ws.credentials.choose_store(args.insecure_file_store).await?;
-    if secret_store == SecretStoreKind::File {
+    // Before the browser opens or a token is read: is the address safe for a secret, and is
+    // there anywhere to keep it?
+    let target = connect::connect_target(&ctx.ws, &args.base_url, args.insecure_file_store).await?;
+    if target.secret_store == SecretStoreKind::File {
         warn(
             ctx.json,
             &format!(
@@ -41,13 +41,9 @@ pub async fn run(ctx: &mut Context, args: ConnectArgs) -> anyhow::Result<()> {
     let connected = match &args.token {
         Some(token) => {
             let token = read_secret(token, "--token")?;
-            let kind = TokenKind::from(args.kind);
-            let mut config = client_config(&base_url, kind);
-            interactive(&mut config);
-            let proven = prove_token(config, kind, &token, secret_store, &SystemClock).await?;
-            ctx.ws.credentials.save(&mut ctx.store(), proven).await?
+            connect::connect_token(&ctx.ws, &target, &token, args.kind.into(), interactive).await?
         }
-        None => connect_oauth(ctx, &args, &base_url, secret_store).await?,
+        None => connect_oauth(ctx, &args, &target.base_url, target.secret_store).await?,
     };
     let _ = std::fs::remove_file(legacy_token_file(ctx.db_path()));
     if env_token_set() && connected.portal.token_kind != TokenKind::Oauth {
