@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use hubsync_auth::connection::{ConnectionReport, test_connection as run_checks};
 use hubsync_auth::loopback::{CancelHandle, DEFAULT_CALLBACK_PORTS};
-use hubsync_auth::oauth::{ConnectOptions, HubSpotOAuth, PendingConnect};
+use hubsync_auth::oauth::{ConnectOptions, HubSpotOAuth, OAuthGrant, PendingConnect};
 use hubsync_auth::portals::{
     ConnectError, Connected, Disconnected, client_config, endpoints_for, interactive, pasted_secret, prove_grant,
     prove_token, token_facts,
@@ -151,60 +151,102 @@ pub struct OAuthStarted {
     pub redirect_uri: String,
 }
 
+/// How an OAuth attempt listens for the browser's answer: the app's defaults, or what the
+/// command line was given.
+#[derive(Clone, Debug)]
+pub struct OAuthOptions {
+    /// The loopback ports to try for the callback, in order (each must be a redirect URL of the app).
+    pub ports: Vec<u16>,
+    /// How long to wait for the admin's approval.
+    pub timeout: Duration,
+}
+
+impl Default for OAuthOptions {
+    fn default() -> Self {
+        OAuthOptions { ports: DEFAULT_CALLBACK_PORTS.to_vec(), timeout: Duration::from_secs(300) }
+    }
+}
+
 /// An OAuth attempt waiting for the browser: `finish` saves the connection once the admin
 /// approves.
 pub struct OAuthAttempt {
     pub started: OAuthStarted,
     pending: PendingConnect,
+    approval: Approval,
+}
+
+/// What proving and saving a grant needs beside the grant itself.
+struct Approval {
     oauth: HubSpotOAuth,
     base_url: String,
     client_secret: Option<Secret>,
     secret_store: SecretStoreKind,
 }
 
+/// The admin approved in the browser: `save` proves the grant with HubSpot and keeps it.
+pub struct OAuthApproved {
+    grant: OAuthGrant,
+    approval: Approval,
+}
+
+/// A client secret typed in the app, trimmed; none when left blank.
+pub fn typed_client_secret(client_secret: Option<String>) -> Option<Secret> {
+    client_secret.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).map(Secret::new)
+}
+
 /// Starts connecting in the browser: the loopback listener is bound and the consent page's
 /// address made (the shell opens it). A second start cancels the first.
 pub async fn oauth_start(
     ws: &Workspace,
-    base_url: &str,
+    target: &ConnectTarget,
     client_id: Option<&str>,
-    client_secret: Option<String>,
-    insecure_file_store: bool,
+    client_secret: Option<Secret>,
+    options: OAuthOptions,
 ) -> Result<OAuthAttempt, ApiError> {
-    let base_url = checked_base_url(base_url)?;
-    let secret_store = ws.credentials.choose_store(insecure_file_store).await?;
-    let given_secret = client_secret.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).map(Secret::new);
     let (app_creds, client_secret) = {
         let store = ws.store.lock().await;
-        ws.credentials.resolve_app(&store, client_id, given_secret, secret_store)?
+        ws.credentials.resolve_app(&store, client_id, client_secret, target.secret_store)?
     };
-    let oauth = HubSpotOAuth::new(app_creds, endpoints_for(&base_url))?;
+    let oauth = HubSpotOAuth::new(app_creds, endpoints_for(&target.base_url))?;
     let cancel = CancelHandle::new();
     if let Some(previous) = ws.oauth.lock().unwrap_or_else(|e| e.into_inner()).replace(cancel.clone()) {
         previous.cancel();
     }
-    let options = ConnectOptions {
-        ports: DEFAULT_CALLBACK_PORTS.to_vec(),
-        timeout: Duration::from_secs(300),
-        cancel,
-        ..ConnectOptions::default()
-    };
+    let options =
+        ConnectOptions { ports: options.ports, timeout: options.timeout, cancel, ..ConnectOptions::default() };
     let pending = PendingConnect::start(oauth.clone(), options).await?;
     let started = OAuthStarted {
         authorize_url: pending.authorize_url().to_string(),
         redirect_uri: pending.redirect_uri().into(),
     };
-    Ok(OAuthAttempt { started, pending, oauth, base_url, client_secret, secret_store })
+    let approval =
+        Approval { oauth, base_url: target.base_url.clone(), client_secret, secret_store: target.secret_store };
+    Ok(OAuthAttempt { started, pending, approval })
 }
 
 impl OAuthAttempt {
     /// Waits for the browser's answer, proves the grant with HubSpot and saves the connection.
-    pub async fn finish(self, ws: &Workspace) -> Result<Connected, ApiError> {
+    /// `tweak` adjusts the client for the checks.
+    pub async fn finish(self, ws: &Workspace, tweak: impl FnOnce(&mut ClientConfig)) -> Result<Connected, ApiError> {
+        self.approved().await?.save(ws, tweak).await
+    }
+
+    /// Waits for the browser's answer only: a shell that stops waiting on its own (Ctrl-C)
+    /// stops here, never in the middle of saving.
+    pub async fn approved(self) -> Result<OAuthApproved, ApiError> {
         let grant = self.pending.finish().await?;
-        let config = client_config(&self.base_url, TokenKind::Oauth);
+        Ok(OAuthApproved { grant, approval: self.approval })
+    }
+}
+
+impl OAuthApproved {
+    /// Proves the grant with HubSpot and saves the connection.
+    pub async fn save(self, ws: &Workspace, tweak: impl FnOnce(&mut ClientConfig)) -> Result<Connected, ApiError> {
+        let Approval { oauth, base_url, client_secret, secret_store } = self.approval;
+        let mut config = client_config(&base_url, TokenKind::Oauth);
+        tweak(&mut config);
         let clock = std::sync::Arc::new(AuthClock);
-        let proven =
-            prove_grant(self.oauth, &grant, config, self.client_secret, self.secret_store, clock, &SystemClock).await?;
+        let proven = prove_grant(oauth, &self.grant, config, client_secret, secret_store, clock, &SystemClock).await?;
         Ok(ws.credentials.save(&mut *ws.store.lock().await, proven).await?)
     }
 }

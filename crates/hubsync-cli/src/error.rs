@@ -5,6 +5,7 @@
 
 use hubsync_api::ApiError;
 use hubsync_auth::keychain::SecretStoreError;
+use hubsync_auth::oauth::AuthError;
 use hubsync_auth::portals::ConnectError;
 use hubsync_hubspot::{ClientError, describe_scopes};
 use hubsync_store::{RowError, StoreError};
@@ -99,6 +100,8 @@ impl CliError {
                 Some(CliError::from(e))
             } else if let Some(e) = cause.downcast_ref::<CsvImportError>() {
                 Some(CliError::from(e))
+            } else if let Some(e) = cause.downcast_ref::<AuthError>() {
+                Some(CliError::new(e.code(), e.to_string()))
             } else if cause.downcast_ref::<std::io::Error>().is_some() {
                 Some(CliError::new(codes::IO, cause.to_string()))
             } else if cause.downcast_ref::<csv::Error>().is_some() {

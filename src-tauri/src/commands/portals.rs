@@ -87,7 +87,10 @@ pub async fn oauth_start(
     insecure_file_store: bool,
 ) -> Result<OAuthStarted, CommandError> {
     let ws = workspace.get()?;
-    let attempt = connect::oauth_start(ws, &base_url, client_id.as_deref(), client_secret, insecure_file_store).await?;
+    let target = connect::connect_target(ws, &base_url, insecure_file_store).await?;
+    let client_secret = connect::typed_client_secret(client_secret);
+    let options = connect::OAuthOptions::default();
+    let attempt = connect::oauth_start(ws, &target, client_id.as_deref(), client_secret, options).await?;
     let started = attempt.started.clone();
     if let Err(error) = open::that_detached(&started.authorize_url) {
         tracing::warn!(%error, "could not open the browser; the page shows the address");
@@ -95,7 +98,7 @@ pub async fn oauth_start(
     tauri::async_runtime::spawn(async move {
         let workspace = app.state::<AppWorkspace>();
         let outcome = match workspace.get() {
-            Ok(ws) => attempt.finish(ws).await,
+            Ok(ws) => attempt.finish(ws, |_| {}).await,
             Err(error) => Err(error),
         };
         let finished = match outcome {

@@ -7,14 +7,16 @@ use std::time::Instant;
 use hubsync_api::Workspace;
 use hubsync_api::builtin::{PortalSummary, SANDBOX_TOKEN};
 use hubsync_api::connect::{
-    connect_target, connect_token, disconnect, pasted_token, portals_overview, register_sandbox, test_connection,
+    OAuthOptions, connect_target, connect_token, disconnect, oauth_cancel, oauth_start, pasted_token, portals_overview,
+    register_sandbox, test_connection,
 };
 use hubsync_api::host::KeychainOnly;
 use hubsync_api::plans::PlanRequest;
 use hubsync_api::sync::{preview, run_previewed};
 use hubsync_api::workspace::DB_FILE_NAME;
+use hubsync_hubspot::Secret;
 use hubsync_sandbox::faults::FaultConfig;
-use hubsync_sandbox::{PrivateToken, Sandbox, SandboxConfig};
+use hubsync_sandbox::{OAuthClient, PrivateToken, Sandbox, SandboxConfig};
 use hubsync_store::{ExistingFolder, PortalStatus, RunStatus, TokenKind};
 
 use crate::support::{fixture, open_workspace};
@@ -58,6 +60,54 @@ async fn a_private_app_token_connects_and_is_the_one_later_calls_use() {
 
     // Disconnecting deletes the kept token (from the keychain too, when it was there).
     assert!(disconnect(&ws, None, "in the app").await.unwrap().secret_deleted);
+    sandbox.shutdown().await;
+}
+
+/// Both shells connect in the browser through one use case, the command line with its own
+/// callback port and wait: a cancelled attempt saves nothing, an approved one is the portal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oauth_attempt_on_a_chosen_port_connects_once_approved_and_a_cancelled_one_saves_nothing() {
+    const CLIENT_ID: &str = "hubsync-api-test-app";
+    const CLIENT_SECRET: &str = "api-test-client-secret";
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let sandbox = Sandbox::start(SandboxConfig {
+        seed_contacts: 0,
+        oauth_clients: vec![OAuthClient {
+            client_id: CLIENT_ID.into(),
+            client_secret: CLIENT_SECRET.into(),
+            redirect_uris: vec![format!("http://localhost:{port}/callback")],
+            app_id: 4242,
+        }],
+        oauth_auto_approve: true,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join(DB_FILE_NAME), ExistingFolder::Tighten, Arc::new(KeychainOnly)).unwrap();
+    let target = connect_target(&ws, &sandbox.base_url(), true).await.unwrap();
+    let options = OAuthOptions { ports: vec![port], timeout: std::time::Duration::from_secs(30) };
+    let secret = || Some(Secret::new(CLIENT_SECRET));
+
+    let attempt = oauth_start(&ws, &target, Some(CLIENT_ID), secret(), options.clone()).await.unwrap();
+    assert_eq!(attempt.started.redirect_uri, format!("http://localhost:{port}/callback"));
+    oauth_cancel(&ws);
+    let cancelled = attempt.finish(&ws, |_| {}).await.unwrap_err();
+    assert_eq!(cancelled.code, "oauth_cancelled", "{cancelled:?}");
+    assert!(portals_overview(&ws).await.unwrap().portals.is_empty(), "nothing was saved");
+
+    let attempt = oauth_start(&ws, &target, Some(CLIENT_ID), secret(), options).await.unwrap();
+    // The test plays the browser: the sandbox approves and redirects to the loopback callback.
+    let (page, connected) =
+        tokio::join!(reqwest::get(attempt.started.authorize_url.clone()), attempt.finish(&ws, |_| {}));
+    assert!(page.unwrap().status().is_success());
+    let connected = connected.unwrap();
+    assert_eq!(connected.portal.portal_id, sandbox.portal_id());
+    assert_eq!(connected.portal.token_kind, TokenKind::Oauth);
+    assert_eq!(connected.portal.client_id.as_deref(), Some(CLIENT_ID));
+    let report = test_connection(&ws).await.unwrap();
+    assert!(report.passed, "the kept refresh token answers: {report:?}");
+    assert!(disconnect(&ws, None, "in the app").await.unwrap().revoked);
     sandbox.shutdown().await;
 }
 

@@ -1,22 +1,17 @@
 //! `hubsync connect --oauth | --token`, `hubsync test-connection`, `hubsync disconnect`: flags,
-//! the browser and the terminal here; the connecting itself is the core's
-//! (`hubsync_auth::portals`), shared with the desktop app.
+//! the browser and the terminal here; the connecting itself is the application layer's
+//! (`hubsync_api::connect`), shared with the desktop app.
 
 use std::io::Read;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use hubsync_api::connect;
+use hubsync_api::connect::{self, ConnectTarget, OAuthOptions};
 use hubsync_auth::connection::ConnectionReport;
-use hubsync_auth::loopback::{CancelHandle, DEFAULT_CALLBACK_PORTS};
-use hubsync_auth::oauth::{ConnectOptions, HubSpotOAuth, PendingConnect, in_words};
-use hubsync_auth::portals::{
-    Connected, Disconnected, PastedSecretProblem, client_config, endpoints_for, pasted_secret, prove_grant,
-};
-use hubsync_auth::session::SystemClock as AuthClock;
+use hubsync_auth::oauth::in_words;
+use hubsync_auth::portals::{Connected, Disconnected, PastedSecretProblem, pasted_secret};
 use hubsync_hubspot::{RateLimitSeen, Secret};
-use hubsync_store::{Portal, SecretStoreKind, SystemClock, TokenKind};
+use hubsync_store::{Portal, SecretStoreKind, TokenKind};
 use serde::Serialize;
 
 use crate::cli::{ConnectArgs, DisconnectArgs};
@@ -43,7 +38,7 @@ pub async fn run(ctx: &mut Context, args: ConnectArgs) -> anyhow::Result<()> {
             let token = read_secret(token, "--token")?;
             connect::connect_token(&ctx.ws, &target, &token, args.kind.into(), interactive).await?
         }
-        None => connect_oauth(ctx, &args, &target.base_url, target.secret_store).await?,
+        None => connect_oauth(ctx, &args, &target).await?,
     };
     let _ = std::fs::remove_file(legacy_token_file(ctx.db_path()));
     if env_token_set() && connected.portal.token_kind != TokenKind::Oauth {
@@ -53,27 +48,16 @@ pub async fn run(ctx: &mut Context, args: ConnectArgs) -> anyhow::Result<()> {
 }
 
 /// The browser's part: the consent URL shown (and opened unless `--no-browser`), the wait with
-/// Ctrl-C to cancel; then the core proves and saves the grant.
-async fn connect_oauth(
-    ctx: &mut Context,
-    args: &ConnectArgs,
-    base_url: &str,
-    secret_store: SecretStoreKind,
-) -> anyhow::Result<Connected> {
+/// Ctrl-C to cancel; then the application layer proves and saves the grant.
+async fn connect_oauth(ctx: &mut Context, args: &ConnectArgs, target: &ConnectTarget) -> anyhow::Result<Connected> {
     let given_secret = args.client_secret.as_deref().map(|s| read_secret(s, "--client-secret")).transpose()?;
-    let (app, client_secret) =
-        ctx.ws.credentials.resolve_app(&ctx.store(), args.client_id.as_deref(), given_secret, secret_store)?;
-    let oauth = HubSpotOAuth::new(app, endpoints_for(base_url)).map_err(auth_error)?;
-    let cancel = CancelHandle::new();
-    let options = ConnectOptions {
-        ports: args.port.map_or_else(|| DEFAULT_CALLBACK_PORTS.to_vec(), |port| vec![port]),
-        timeout: Duration::from_secs(args.timeout.max(1)),
-        cancel: cancel.clone(),
-        ..ConnectOptions::default()
-    };
+    let mut options = OAuthOptions { timeout: Duration::from_secs(args.timeout.max(1)), ..OAuthOptions::default() };
+    if let Some(port) = args.port {
+        options.ports = vec![port];
+    }
     let waits = in_words(options.timeout);
-    let pending = PendingConnect::start(oauth.clone(), options).await.map_err(auth_error)?;
-    let url = pending.authorize_url().to_string();
+    let attempt = connect::oauth_start(&ctx.ws, target, args.client_id.as_deref(), given_secret, options).await?;
+    let url = attempt.started.authorize_url.clone();
     if args.no_browser {
         note(format_args!("Open this address in a browser to connect HubSpot:\n  {url}"));
     } else {
@@ -83,22 +67,14 @@ async fn connect_oauth(
         }
     }
     note(format_args!("Waiting up to {waits} for your approval (Ctrl-C cancels)..."));
-    let grant = tokio::select! {
-        grant = pending.finish() => grant.map_err(auth_error)?,
+    let approved = tokio::select! {
+        approved = attempt.approved() => approved?,
         _ = tokio::signal::ctrl_c() => {
-            cancel.cancel();
+            connect::oauth_cancel(&ctx.ws);
             return Err(CliError::new(codes::CANCELLED, "connecting to HubSpot was cancelled; nothing was saved").into());
         }
     };
-    let mut config = client_config(base_url, TokenKind::Oauth);
-    interactive(&mut config);
-    let clock = Arc::new(AuthClock);
-    let proven = prove_grant(oauth, &grant, config, client_secret, secret_store, clock, &SystemClock).await?;
-    Ok(ctx.ws.credentials.save(&mut ctx.store(), proven).await?)
-}
-
-fn auth_error(error: hubsync_auth::oauth::AuthError) -> anyhow::Error {
-    CliError::new(error.code(), error.to_string()).into()
+    Ok(approved.save(&ctx.ws, interactive).await?)
 }
 
 fn render_connected(c: &Connected) -> String {
