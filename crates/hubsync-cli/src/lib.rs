@@ -19,10 +19,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let uses_active_portal = !matches!(cli.command, Command::Connect(_));
     let outcome = match cli.command {
         Command::Connect(args) => commands::connect::run(&mut ctx, args).await,
-        Command::Portals(command) => commands::portals::run(&mut ctx, command),
+        Command::Portals(command) => commands::portals::run(&mut ctx, command).await,
         Command::TestConnection => commands::connect::test_connection(&mut ctx).await,
         Command::Status => commands::status::run(&ctx).await,
-        Command::Fields(command) => commands::fields::run(&mut ctx, command),
+        Command::Fields(command) => commands::fields::run(&mut ctx, command).await,
         Command::Leads(command) => commands::leads::run(&mut ctx, command),
         Command::Mapping(command) => commands::mapping::run(&mut ctx, command).await,
         Command::Rules(command) => commands::rules::run(&mut ctx, command).await,

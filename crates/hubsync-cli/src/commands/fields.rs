@@ -4,6 +4,8 @@ use hubsync_store::Field;
 use serde::Serialize;
 
 use crate::cli::{FieldAddArgs, FieldsCommand};
+use hubsync_api::config;
+
 use crate::context::Context;
 use crate::output::{Table, emit};
 
@@ -17,14 +19,14 @@ pub struct FieldAdded {
     pub field: Field,
 }
 
-pub fn run(ctx: &mut Context, command: FieldsCommand) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Context, command: FieldsCommand) -> anyhow::Result<()> {
     match command {
         FieldsCommand::List => {
-            let list = FieldList { fields: ctx.store().fields()? };
+            let list = FieldList { fields: config::list_fields(&ctx.ws).await? };
             emit(ctx.json, &list, |l| table(&l.fields))
         }
         FieldsCommand::Add(FieldAddArgs { name, kind, options, label }) => {
-            let field = ctx.store().add_field(&name, label.as_deref(), kind, &options)?;
+            let field = config::add_field(&ctx.ws, name, label, kind, options).await?;
             emit(ctx.json, &FieldAdded { field }, |added| {
                 format!("Added the field {}.\n{}", added.field.key, table(std::slice::from_ref(&added.field)))
             })

@@ -6,6 +6,8 @@ use hubsync_sync::PullRules;
 use hubsync_sync::mapping_check::{self, PropertyRefusal};
 use serde::Serialize;
 
+use hubsync_api::config;
+
 use crate::cli::{MappingCommand, MappingExportArgs, MappingImportArgs, MappingSetArgs};
 use crate::context::Context;
 use crate::error::CliError;
@@ -38,12 +40,12 @@ pub struct MappingRemoved {
 pub async fn run(ctx: &mut Context, command: MappingCommand) -> anyhow::Result<()> {
     match command {
         MappingCommand::List => {
-            let list = MappingList { mappings: ctx.store().mappings()? };
+            let list = MappingList { mappings: config::list_mappings(&ctx.ws).await? };
             emit(ctx.json, &list, |l| table(&l.mappings))
         }
         MappingCommand::Set(args) => set(ctx, args).await,
         MappingCommand::Remove(args) => {
-            ctx.store().remove_mapping(&args.lead_field)?;
+            config::remove_mapping(&ctx.ws, args.lead_field.clone()).await?;
             emit(ctx.json, &MappingRemoved { removed: args.lead_field }, |r| {
                 format!("The field {} is no longer sent to HubSpot.", r.removed)
             })

@@ -8,10 +8,10 @@ use crate::context::Context;
 use crate::error::{CliError, codes};
 use crate::output::{Table, emit, warn};
 
-pub fn run(ctx: &mut Context, command: PortalsCommand) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Context, command: PortalsCommand) -> anyhow::Result<()> {
     match command {
-        PortalsCommand::List => list(ctx),
-        PortalsCommand::Use { portal } => use_portal(ctx, &portal),
+        PortalsCommand::List => list(ctx).await,
+        PortalsCommand::Use { portal } => use_portal(ctx, &portal).await,
     }
 }
 
@@ -20,8 +20,8 @@ struct PortalList {
     portals: Vec<Portal>,
 }
 
-fn list(ctx: &Context) -> anyhow::Result<()> {
-    let portals = ctx.store().portals()?;
+async fn list(ctx: &Context) -> anyhow::Result<()> {
+    let portals = hubsync_api::connect::portals_overview(&ctx.ws).await?.portals;
     emit(ctx.json, &PortalList { portals }, |list| {
         if list.portals.is_empty() {
             return "No portal connected yet: `hubsync connect --oauth` (or `--token -`).".into();
@@ -42,9 +42,9 @@ fn list(ctx: &Context) -> anyhow::Result<()> {
     })
 }
 
-fn use_portal(ctx: &mut Context, wanted: &str) -> anyhow::Result<()> {
+async fn use_portal(ctx: &mut Context, wanted: &str) -> anyhow::Result<()> {
     let portal = find_portal(ctx, wanted)?;
-    let portal = ctx.store().use_portal(portal.portal_id)?;
+    let portal = hubsync_api::connect::use_portal(&ctx.ws, portal.portal_id).await?;
     if portal.status != PortalStatus::Connected {
         warn(ctx.json, &format!("{} is {}: connect it again before syncing", portal.label(), describe_status(&portal)));
     }

@@ -6,6 +6,8 @@ use hubsync_sync::OwnerDirectory;
 use hubsync_sync::pull_rules::{self, Condition, PullRules};
 use serde::Serialize;
 
+use hubsync_api::config;
+
 use crate::cli::{PullRulesArgs, RulesCommand};
 use crate::context::Context;
 use crate::error::{CliError, codes};
@@ -24,9 +26,9 @@ pub async fn run(ctx: &mut Context, command: RulesCommand) -> anyhow::Result<()>
     match command {
         RulesCommand::Push(args) => {
             let rules = if args.update.is_none() && args.create.is_none() {
-                ctx.store().push_rules()?
+                config::push_rules(&ctx.ws).await?
             } else {
-                ctx.store().set_push_rules(args.update.map(Into::into), args.create.map(Into::into))?
+                config::set_push_rules(&ctx.ws, args.update.map(Into::into), args.create.map(Into::into)).await?
             };
             emit(ctx.json, &rules, render_push)
         }
