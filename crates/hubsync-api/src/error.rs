@@ -35,6 +35,11 @@ impl ApiError {
         Self { code: ErrorCode::of(code), message: error.to_string(), source: Some(Arc::new(error)) }
     }
 
+    /// The same error in other words for people; the code and the typed source stay.
+    pub fn reworded(self, message: impl Into<String>) -> Self {
+        Self { message: message.into(), ..self }
+    }
+
     /// Whether the error came from a typed core error (which `source()` gives).
     pub fn has_source(&self) -> bool {
         self.source.is_some()

@@ -41,6 +41,9 @@ pub struct PullRulesSaved {
     pub saved: bool,
     pub rules: PullRules,
     pub problems: Vec<RuleProblem>,
+    /// The HubSpot search filters saved rules compile to (none without conditions).
+    #[ts(type = "Array<unknown>")]
+    pub filters: Vec<serde_json::Value>,
 }
 
 /// Saves the rules once the core accepts them against the live portal's properties and
@@ -51,20 +54,19 @@ pub async fn save(ws: &Workspace, rules: PullRules) -> Result<PullRulesSaved, Ap
         (Vec::new(), OwnerDirectory::default())
     } else {
         portal_facts(ws, &rules).await.map_err(|error| {
-            ApiError::new(
-                error.code,
-                format!(
-                    "The conditions can't be checked against HubSpot, so they were not saved: {} Connect to the portal and save again.",
-                    error.message
-                ),
-            )
+            let words = format!(
+                "The conditions can't be checked against HubSpot, so they were not saved: {} Connect to the portal and save again.",
+                error.message
+            );
+            error.reworded(words)
         })?
     };
-    if let Err(problems) = pull_rules::check(&rules, &properties, &owners) {
-        return Ok(PullRulesSaved { saved: false, rules, problems });
-    }
+    let filters = match pull_rules::check(&rules, &properties, &owners) {
+        Ok(filters) => filters,
+        Err(problems) => return Ok(PullRulesSaved { saved: false, rules, problems, filters: Vec::new() }),
+    };
     pull_rules::save(&mut *ws.store.lock().await, &rules)?;
-    Ok(PullRulesSaved { saved: true, rules, problems: Vec::new() })
+    Ok(PullRulesSaved { saved: true, rules, problems: Vec::new(), filters })
 }
 
 /// The portal's properties, and its owners when a condition names one.

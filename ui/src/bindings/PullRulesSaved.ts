@@ -5,4 +5,8 @@ import type { RuleProblem } from "./RuleProblem";
 /**
  * The outcome of a save: the rules as saved, or every problem (nothing saved).
  */
-export type PullRulesSaved = { saved: boolean, rules: PullRules, problems: Array<RuleProblem>, };
+export type PullRulesSaved = { saved: boolean, rules: PullRules, problems: Array<RuleProblem>, 
+/**
+ * The HubSpot search filters saved rules compile to (none without conditions).
+ */
+filters: Array<unknown>, };

@@ -72,7 +72,7 @@ describe("PullRulesScreen", () => {
 
   it("offers a choice property's options and saves the shape the core takes", async () => {
     const user = userEvent.setup();
-    vi.mocked(ipc.setPullRules).mockImplementation((rules) => Promise.resolve({ saved: true, rules, problems: [] }));
+    vi.mocked(ipc.setPullRules).mockImplementation((rules) => Promise.resolve({ saved: true, rules, problems: [], filters: [] }));
     render(<PullRulesScreen />);
     const row = await firstCondition(user);
     await user.type(within(row).getByTestId("condition-property"), "lifecyclestage");
@@ -127,6 +127,7 @@ describe("PullRulesScreen", () => {
       Promise.resolve({
         saved: false,
         rules,
+        filters: [],
         problems: [
           { condition: 0, message: "no HubSpot owner has the email ghost@acme.test" },
           { condition: null, message: "drop a condition" },
@@ -155,7 +156,7 @@ describe("PullRulesScreen", () => {
       modifiedSince: "2026-05-01T00:00:00Z",
       sinceLastPull: true,
     });
-    vi.mocked(ipc.setPullRules).mockImplementation((rules) => Promise.resolve({ saved: true, rules, problems: [] }));
+    vi.mocked(ipc.setPullRules).mockImplementation((rules) => Promise.resolve({ saved: true, rules, problems: [], filters: [] }));
     render(<PullRulesScreen />);
     const row = await screen.findByTestId("pull-condition");
     expect(within(row).getByTestId<HTMLInputElement>("condition-value").value).toBe("acme, globex");

@@ -43,6 +43,8 @@ async fn pull_rules_are_saved_only_once_the_portal_accepts_every_condition() {
     let good = PullRules { conditions: vec![condition("lifecyclestage = lead")], ..PullRules::default() };
     let saved = pull_rules::save(ws, good.clone()).await.unwrap();
     assert!(saved.saved && saved.problems.is_empty(), "{saved:?}");
+    assert_eq!(saved.filters.len(), 1, "the search filter the condition compiles to: {saved:?}");
+    assert_eq!(saved.filters[0]["propertyName"], "lifecyclestage");
     assert_eq!(pull_rules::load(ws).await.unwrap(), good);
     let properties = pull_rules::properties(ws).await.unwrap();
     assert!(properties.properties.iter().any(|p| p.name == "lifecyclestage"), "{properties:?}");

@@ -2,7 +2,6 @@
 //! `hubsync rules pull [--all | --filter 'PROPERTY OP VALUE' …] [--new-only] [--modified-since DATE]`.
 
 use hubsync_store::PushRules;
-use hubsync_sync::OwnerDirectory;
 use hubsync_sync::pull_rules::{self, Condition, PullRules};
 use serde::Serialize;
 
@@ -55,26 +54,21 @@ async fn pull(ctx: &mut Context, args: PullRulesArgs) -> anyhow::Result<()> {
         .transpose()?;
     let rules =
         PullRules { conditions, new_only: args.new_only, modified_since, since_last_pull: args.since_last_pull };
-    // Conditions are checked against the live portal: a rule HubSpot can't take is refused now,
-    // not mid-pull. Without any (every contact, new or modified since), there is nothing to
-    // check, so no connection is needed.
-    let (properties, owners) = if rules.conditions.is_empty() {
-        (Vec::new(), OwnerDirectory::default())
-    } else {
-        let client = ctx.interactive_client()?;
-        let properties = client.properties().await?;
-        let uses_owner = rules.conditions.iter().any(|c| c.property == pull_rules::OWNER);
-        let owners = if uses_owner {
-            OwnerDirectory::new(client.owners(false).await?, client.owners(true).await?)
-        } else {
-            OwnerDirectory::default()
-        };
-        (properties, owners)
-    };
-    let filters = pull_rules::compile(&rules, &properties, &owners)
-        .map_err(|reason| CliError::new(codes::INVALID_RULE, format!("HubSpot can't take this pull rule: {reason}")))?;
-    pull_rules::save(&mut ctx.store(), &rules)?;
-    emit(ctx.json, &PullRulesReport { rules, filters: Some(filters) }, |r| render_pull(&r.rules))
+    // Conditions are checked against the live portal (the application layer's one check, the
+    // app's too): a rule HubSpot can't take is refused now, not mid-pull. Without any (every
+    // contact, new or modified since), no connection is needed.
+    if !rules.conditions.is_empty() {
+        // Made first so that a missing connection gets the command line's hint.
+        ctx.interactive_client()?;
+    }
+    let saved = hubsync_api::pull_rules::save(&ctx.ws, rules).await?;
+    if !saved.saved {
+        let reason =
+            saved.problems.into_iter().next().map(|p| p.message).unwrap_or_else(|| "the rules can't be used".into());
+        return Err(CliError::new(codes::INVALID_RULE, format!("HubSpot can't take this pull rule: {reason}")).into());
+    }
+    let report = PullRulesReport { rules: saved.rules, filters: Some(saved.filters) };
+    emit(ctx.json, &report, |r| render_pull(&r.rules))
 }
 
 fn render_push(rules: &PushRules) -> String {
