@@ -93,6 +93,9 @@ pub struct MappingSaved {
     pub mapping: Mapping,
     pub checked_in_hubspot: bool,
     pub warning: Option<String>,
+    /// Which of the field's values the property can't take, when not all (`convert::fit`); the
+    /// pair is saved all the same.
+    pub fit: Option<String>,
 }
 
 /// Maps a lead field to a property (or changes its write rule). When the portal answers, an
@@ -104,19 +107,20 @@ pub async fn set_mapping(
     rule: Option<WriteRule>,
 ) -> Result<MappingSaved, ApiError> {
     let worth_checking = mapping_check::worth_checking(&*ws.store.lock().await, &field_key)?;
-    let warning = if worth_checking {
+    let (warning, fit) = if worth_checking {
         match live_properties(ws).await {
             Ok(properties) => {
-                mapping_check::check_property(&properties, &property)?;
-                None
+                let checked = mapping_check::check_property(&properties, &property)?;
+                let field = ws.store.lock().await.field(&field_key)?;
+                (None, field.and_then(|field| mapping_check::fit_warning(&field, checked)))
             }
-            Err(error) => Some(mapping_check::unchecked_warning(&property, &error.message)),
+            Err(error) => (Some(mapping_check::unchecked_warning(&property, &error.message)), None),
         }
     } else {
-        None
+        (None, None)
     };
     let mapping = ws.store.lock().await.set_mapping(&field_key, &property, rule)?;
-    Ok(MappingSaved { mapping, checked_in_hubspot: worth_checking && warning.is_none(), warning })
+    Ok(MappingSaved { mapping, checked_in_hubspot: worth_checking && warning.is_none(), warning, fit })
 }
 
 /// Stops sending a lead field to HubSpot (the email row can't be removed).

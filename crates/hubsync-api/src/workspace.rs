@@ -105,5 +105,5 @@ pub(crate) fn open_store_at(db_path: &Path) -> Result<Store, ApiError> {
 }
 
 pub(crate) fn not_connected() -> ApiError {
-    ApiError::new(ErrorCode::NotConnected, "No portal is connected yet.")
+    ApiError::from(hubsync_auth::portals::ConnectError::NotConnected)
 }

@@ -10,6 +10,7 @@ use hubsync_auth::portals::ConnectError;
 use hubsync_hubspot::{ClientError, describe_scopes};
 use hubsync_store::{RowError, StoreError};
 use hubsync_sync::csv_import::CsvImportError;
+use hubsync_sync::mapping_check::PropertyRefusal;
 use hubsync_sync::{SyncError, WhyNotUndoable};
 use serde::Serialize;
 
@@ -100,6 +101,14 @@ impl CliError {
                 Some(CliError::from(e))
             } else if let Some(e) = cause.downcast_ref::<CsvImportError>() {
                 Some(CliError::from(e))
+            } else if let Some(e) = cause.downcast_ref::<PropertyRefusal>() {
+                let error = CliError::new(e.code(), e.to_string());
+                Some(match e {
+                    PropertyRefusal::Unknown(_) => {
+                        error.with_hint("use the property's internal name, as HubSpot's property settings show it")
+                    }
+                    PropertyRefusal::ReadOnly { .. } => error,
+                })
             } else if let Some(e) = cause.downcast_ref::<AuthError>() {
                 Some(CliError::new(e.code(), e.to_string()))
             } else if cause.downcast_ref::<std::io::Error>().is_some() {

@@ -4,4 +4,9 @@ import type { Mapping } from "./Mapping";
 /**
  * What a saved mapping row got: checked in HubSpot, or saved with a warning saying why not.
  */
-export type MappingSaved = { mapping: Mapping, checked_in_hubspot: boolean, warning: string | null, };
+export type MappingSaved = { mapping: Mapping, checked_in_hubspot: boolean, warning: string | null, 
+/**
+ * Which of the field's values the property can't take, when not all (`convert::fit`); the
+ * pair is saved all the same.
+ */
+fit: string | null, };

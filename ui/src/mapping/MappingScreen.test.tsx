@@ -88,6 +88,7 @@ describe("MappingScreen", () => {
       mapping: { field_key: "company", property: "company", write_rule: "overwrite" },
       checked_in_hubspot: true,
       warning: null,
+      fit: null,
     });
     vi.mocked(ipc.removeMapping).mockResolvedValue();
     render(<MappingScreen />);
@@ -124,6 +125,7 @@ describe("MappingScreen", () => {
       mapping: { field_key: "signed_up", property: "num_employees", write_rule: "overwrite" },
       checked_in_hubspot: true,
       warning: null,
+      fit: null,
     });
     render(<MappingScreen />);
     await user.selectOptions(await screen.findByRole("combobox", { name: "Lead field" }), "signed_up");
@@ -147,6 +149,7 @@ describe("MappingScreen", () => {
       mapping: { field_key: "signed_up", property: "signed_up_flag", write_rule: "overwrite" },
       checked_in_hubspot: false,
       warning: "the property signed_up_flag was not checked in HubSpot: could not reach HubSpot",
+      fit: null,
     });
     render(<MappingScreen />);
     expect((await screen.findByTestId("offline-notice")).textContent).toContain("connection refused");

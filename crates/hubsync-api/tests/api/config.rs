@@ -20,6 +20,13 @@ async fn a_mapping_is_checked_in_hubspot_and_a_property_it_refuses_is_not_saved(
     let mapped: Vec<String> = config::list_mappings(ws).await.unwrap().into_iter().map(|m| m.field_key).collect();
     assert!(mapped.contains(&"city".to_string()) && !mapped.contains(&"job_title".to_string()), "{mapped:?}");
 
+    // Saved all the same, with which values the property can't take: only some numbers are
+    // among HubSpot's employee-count options.
+    config::add_field(ws, "headcount".into(), None, hubsync_store::FieldType::Number, Vec::new()).await.unwrap();
+    let partly = config::set_mapping(ws, "headcount".into(), "numemployees".into(), None).await.unwrap();
+    assert!(partly.checked_in_hubspot && partly.fit.is_some(), "{partly:?}");
+    assert!(saved.fit.is_none(), "city fits city");
+
     let properties = config::contact_properties(ws).await.unwrap();
     assert!(properties.unavailable.is_none());
     assert!(properties.properties.iter().any(|p| p.name == "email"));

@@ -3,7 +3,7 @@
 use anyhow::Context as _;
 use hubsync_store::{Mapping, MappingFile, MappingImportPlan};
 use hubsync_sync::PullRules;
-use hubsync_sync::mapping_check::{self, PropertyRefusal};
+use hubsync_sync::mapping_check;
 use serde::Serialize;
 
 use hubsync_api::config;
@@ -147,51 +147,23 @@ fn render_import(report: &MappingImported) -> String {
 }
 
 async fn set(ctx: &mut Context, args: MappingSetArgs) -> anyhow::Result<()> {
-    let worth_checking = mapping_check::worth_checking(&ctx.store(), &args.lead_field)?;
-    let (warning, property) = if worth_checking { check_property(ctx, &args.property).await? } else { (None, None) };
-    if let Some(warning) = &warning {
+    // The application layer's one check, the app's too: the property must exist in HubSpot and
+    // be writable when the portal answers; offline the pair is saved with a warning saying why
+    // it was not checked, and a pair whose values don't all fit is saved and said.
+    let saved = config::set_mapping(&ctx.ws, args.lead_field, args.property, args.rule.map(Into::into)).await?;
+    for warning in saved.warning.iter().chain(&saved.fit) {
         warn(ctx.json, warning);
     }
-    // As the app's mapping screen does: a pair whose values don't all fit is saved, and said.
-    let fit = match (property, ctx.store().field(&args.lead_field)?) {
-        (Some(property), Some(field)) => mapping_check::fit_warning(&field, &property),
-        _ => None,
+    let report = MappingSet {
+        mapping: saved.mapping,
+        checked_in_hubspot: saved.checked_in_hubspot,
+        warning: saved.warning,
+        fit: saved.fit,
     };
-    if let Some(fit) = &fit {
-        warn(ctx.json, fit);
-    }
-    let mapping = ctx.store().set_mapping(&args.lead_field, &args.property, args.rule.map(Into::into))?;
-    let report = MappingSet { mapping, checked_in_hubspot: worth_checking && warning.is_none(), warning, fit };
     emit(ctx.json, &report, |r| {
         let m = &r.mapping;
         format!("{} → {} ({}).", m.field_key, m.property, m.write_rule.as_str())
     })
-}
-
-/// When connected, the property must exist in HubSpot and be writable (the core's check); its
-/// definition comes back. Offline (not connected, no token, the portal unreachable or
-/// refusing), the mapping is still saved: the answer is a warning saying why it could not be
-/// checked.
-async fn check_property(
-    ctx: &Context,
-    name: &str,
-) -> anyhow::Result<(Option<String>, Option<hubsync_hubspot::Property>)> {
-    let unchecked = |why: String| Ok((Some(mapping_check::unchecked_warning(name, &why)), None));
-    let client = match ctx.interactive_client() {
-        Ok(client) => client,
-        Err(error) => return unchecked(error.message),
-    };
-    let properties = match client.properties().await {
-        Ok(properties) => properties,
-        Err(error) => return unchecked(CliError::from(&error).message),
-    };
-    match mapping_check::check_property(&properties, name) {
-        Ok(property) => Ok((None, Some(property.clone()))),
-        Err(refusal @ PropertyRefusal::Unknown(_)) => Err(CliError::new(refusal.code(), refusal.to_string())
-            .with_hint("use the property's internal name, as HubSpot's property settings show it")
-            .into()),
-        Err(refusal) => Err(CliError::new(refusal.code(), refusal.to_string()).into()),
-    }
 }
 
 fn table(mappings: &[Mapping]) -> String {
