@@ -77,16 +77,12 @@ async fn checked(
     Ok(MappingImport { plan, checked_in_hubspot: warning.is_none(), warning })
 }
 
-/// The rows the live portal refuses, or (offline) a warning that they were not checked.
+/// The rows the live portal refuses, or (offline: not connected, the portal unreachable or
+/// refusing) a warning that the file was not checked; its rows are checked again when a sync
+/// runs.
 async fn live_problems(ws: &Workspace, file: &MappingFile) -> (Vec<String>, Option<String>) {
     match live_properties(ws).await {
         Ok(properties) => (mapping_check::file_problems(&properties, &file.mappings), None),
-        Err(error) => (
-            Vec::new(),
-            Some(format!(
-                "the properties were not checked in HubSpot: {} They are checked when a sync runs.",
-                error.message
-            )),
-        ),
+        Err(error) => (Vec::new(), Some(format!("the file was not checked in HubSpot: {}", error.message))),
     }
 }

@@ -83,3 +83,24 @@ async fn a_mapping_file_round_trips_and_the_portal_refuses_its_unknown_propertie
     assert!(refused.message.contains("no_such_property"), "{refused:?}");
     f.builtin.shutdown().await;
 }
+
+/// Offline a mapping file goes in as the store checks it, with a warning that HubSpot did not;
+/// its rows are checked again when a sync runs.
+#[tokio::test]
+async fn offline_a_mapping_file_imports_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = crate::support::open_workspace(dir.path());
+    // The file format is the store's: export one rather than write it by hand.
+    let text = {
+        let mut store = ws.store.lock().await;
+        store.set_mapping("city", "city", Some(WriteRule::IfEmpty)).unwrap();
+        let text = store.export_mapping().unwrap().to_text();
+        store.remove_mapping("city").unwrap();
+        text
+    };
+    let imported = mapping_file::import(&ws, &text).await.unwrap();
+    assert!(!imported.checked_in_hubspot);
+    let warning = imported.warning.unwrap();
+    assert!(warning.starts_with("the file was not checked in HubSpot: not connected"), "{warning}");
+    assert_eq!(config::list_mappings(&ws).await.unwrap().len(), 2, "the store's checks passed, and it went in");
+}

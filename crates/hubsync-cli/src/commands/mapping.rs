@@ -1,12 +1,12 @@
 //! `hubsync mapping list | set | remove | export | import`.
 
 use anyhow::Context as _;
-use hubsync_store::{Mapping, MappingFile, MappingImportPlan};
+use hubsync_store::{Mapping, MappingImportPlan};
 use hubsync_sync::PullRules;
 use hubsync_sync::mapping_check;
 use serde::Serialize;
 
-use hubsync_api::config;
+use hubsync_api::{config, mapping_file};
 
 use crate::cli::{MappingCommand, MappingExportArgs, MappingImportArgs, MappingSetArgs};
 use crate::context::Context;
@@ -85,19 +85,22 @@ pub struct MappingImported {
 
 async fn import(ctx: &mut Context, args: MappingImportArgs) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
-    let file = MappingFile::parse(&text)?;
-    let (problems, warning) = portal_problems(ctx, &file.mappings, None).await;
-    let plan = if args.preview {
-        ctx.store().plan_mapping_import(&file, problems)?
+    // The application layer's one check, the app's too: the file whole, and the rows the live
+    // portal refuses; offline it goes in with a warning.
+    let imported = if args.preview {
+        mapping_file::preview(&ctx.ws, &text).await?
     } else {
-        ctx.store().import_mapping(&file, problems)?
+        mapping_file::import(&ctx.ws, &text).await?
     };
+    if let Some(warning) = &imported.warning {
+        warn(ctx.json, warning);
+    }
     let report = MappingImported {
         file: args.file.display().to_string(),
         preview: args.preview,
-        plan,
-        checked_in_hubspot: warning.is_none(),
-        warning,
+        plan: imported.plan,
+        checked_in_hubspot: imported.checked_in_hubspot,
+        warning: imported.warning,
     };
     emit(ctx.json, &report, render_import)
 }
