@@ -190,6 +190,11 @@ export async function type(session, selector, text, { clear = true } = {}) {
  */
 export async function setValue(session, selector, value) {
   const id = await element(session, selector);
+  // A person can't change a disabled control (a form is disabled while a job runs); set by
+  // script it would change the DOM and React would put its own value back.
+  await waitFor(`${selector} to be enabled`, async () =>
+    (await session.execute("return !arguments[0].matches(':disabled');", [elementRef(id)])) ? true : undefined,
+  );
   const problem = await session.execute(
     `const [el, value] = arguments;
      if (el instanceof HTMLSelectElement) {
