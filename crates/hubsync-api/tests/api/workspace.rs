@@ -77,3 +77,33 @@ async fn the_store_version_changes_when_any_connection_writes() {
     workspace.store.lock().await.add_lead("here@example.com", &[]).unwrap();
     assert_ne!(version().await, after_other, "this connection's own write is seen");
 }
+
+/// Set in the child process of the test below to the store it writes to.
+const WRITER_STORE: &str = "HUBSYNC_API_TEST_WRITER_STORE";
+
+/// The app's window learns of a write another process (the command line) made: this test binary
+/// runs itself again as that process, which adds a lead to the same store file.
+#[tokio::test]
+async fn the_store_version_changes_when_another_process_writes() {
+    if let Some(db) = std::env::var_os(WRITER_STORE) {
+        // The child: another process on the same store, as `hubsync leads add` would be.
+        let writer = Workspace::open(db.as_ref(), ExistingFolder::Keep, Arc::new(BuiltinSandboxHost)).unwrap();
+        writer.store.lock().await.add_lead("from-the-cli@example.com", &[]).unwrap();
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let app = open_workspace(dir.path());
+    let before = app.store.lock().await.data_version().unwrap();
+    let this = concat!(module_path!(), "::the_store_version_changes_when_another_process_writes");
+    let test = this.split_once("::").map_or(this, |(_, name)| name);
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--test-threads=1"])
+        .env(WRITER_STORE, dir.path().join(DB_FILE_NAME))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&child.stdout);
+    assert!(child.status.success() && stdout.contains("1 passed"), "the writer: {child:?}");
+    let store = app.store.lock().await;
+    assert_ne!(store.data_version().unwrap(), before, "the other process's write is seen");
+    assert!(store.lead_by_email("from-the-cli@example.com").unwrap().is_some());
+}
