@@ -93,9 +93,7 @@ pub async fn run_previewed(
     let send = tracked(job.last.clone(), send);
     let db_path = ws.db_path.clone();
     off_thread(move || async move {
-        let mut store = open_store_at(&db_path)?;
-        let watch = CountWatch::new(open_store_at(&db_path)?);
-        let mut reporter = Reporter::new(send, now, Some(watch));
+        let (mut store, mut reporter) = live_job(&db_path, now, send)?;
         let mut on_progress = |p| reporter.core(p, Instant::now());
         let run = plan.run(&mut store, &client, CONCURRENCY, &cancel, &mut on_progress).await;
         client.record_outcome(&mut store)?;
@@ -126,9 +124,7 @@ pub async fn resume(
     let send = tracked(job.last.clone(), send);
     let db_path = ws.db_path.clone();
     off_thread(move || async move {
-        let mut store = open_store_at(&db_path)?;
-        let watch = CountWatch::new(open_store_at(&db_path)?);
-        let mut reporter = Reporter::new(send, started, Some(watch));
+        let (mut store, mut reporter) = live_job(&db_path, started, send)?;
         let mut on_progress = |p| reporter.core(p, Instant::now());
         let resumed = plans::resume(&mut store, run_id, client.as_ref(), CONCURRENCY, &cancel, &mut on_progress).await;
         if let Some(client) = &client {
@@ -144,6 +140,18 @@ pub async fn resume(
 pub async fn job_status(ws: &Workspace) -> Result<Option<SyncJobStatus>, ApiError> {
     let store = ws.store.lock().await;
     Ok(ws.jobs.status(&store, Instant::now())?)
+}
+
+/// A live job's store connection, and its reporter with a second connection that reads the
+/// run's counts, both on the job's own thread.
+fn live_job<F: FnMut(SyncProgress)>(
+    db_path: &std::path::Path,
+    started: Instant,
+    send: F,
+) -> Result<(hubsync_store::Store, Reporter<F>), ApiError> {
+    let store = open_store_at(db_path)?;
+    let watch = CountWatch::new(open_store_at(db_path)?);
+    Ok((store, Reporter::new(send, started, Some(watch))))
 }
 
 /// Keeps each progress message as the job's latest (for `job_status`), then sends it.
