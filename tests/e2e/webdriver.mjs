@@ -99,10 +99,6 @@ export class Session {
     return this.#call("POST", `/element/${elementId}/click`, {});
   }
 
-  clear(elementId) {
-    return this.#call("POST", `/element/${elementId}/clear`, {});
-  }
-
   /** Types `text` into the element as key presses (React sees each one). */
   sendKeys(elementId, text) {
     return this.#call("POST", `/element/${elementId}/value`, { text });
@@ -175,10 +171,22 @@ export async function click(session, selector) {
   await session.click(await element(session, selector));
 }
 
-/** Types into an input, after clearing it unless `{ clear: false }`. */
+// WebDriver key codes: Control, then the Null key that releases it, then Backspace.
+const SELECT_ALL_AND_DELETE = "\uE009a\uE000\uE003";
+
+/**
+ * Types into an input, after clearing it unless `{ clear: false }`. It clears as a person
+ * does, selecting the text and deleting it: WebDriver's Element Clear changes the DOM without
+ * an `input` event, so React kept the old value and put it back on its next render (the CI
+ * run that read "partnerenterprise" after "enterprise" was typed over "partner").
+ */
 export async function type(session, selector, text, { clear = true } = {}) {
   const id = await element(session, selector);
-  if (clear) await session.clear(id);
+  if (clear && (await session.property(id, "value")) !== "") {
+    await session.sendKeys(id, SELECT_ALL_AND_DELETE);
+    const left = await session.property(id, "value");
+    if (left !== "") throw new Error(`${selector}: select-all and delete left ${JSON.stringify(left)}`);
+  }
   await session.sendKeys(id, text);
 }
 
