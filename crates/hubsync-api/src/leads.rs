@@ -29,6 +29,13 @@ pub fn page(store: &Store, query: &LeadQuery) -> Result<LeadPage, ApiError> {
     Ok(store.query_leads(query)?)
 }
 
+/// Every lead with its owner, in the order they were added (a terminal lists them all; a
+/// window pages with `page`).
+pub fn all(store: &Store) -> Result<Vec<LeadView>, ApiError> {
+    let leads = store.leads()?;
+    Ok(leads.into_iter().map(|lead| store.lead_view(lead)).collect::<Result<_, _>>()?)
+}
+
 /// A lead as the detail panel shows it.
 #[derive(Debug, Serialize, TS)]
 #[ts(export)]
@@ -122,8 +129,12 @@ pub struct SavedFile {
 
 /// Writes every lead to a new CSV file in `dir`.
 pub fn export(store: &Store, dir: &Path) -> Result<SavedFile, ApiError> {
-    let path = unique_path(dir, "hubsync-leads", "csv", &file_stamp());
-    let count = write_export(store, &path).map_err(|e| ApiError::from_core(e.code(), e))?;
+    write(store, &unique_path(dir, "hubsync-leads", "csv", &file_stamp()))
+}
+
+/// Writes every lead to the CSV file `path`, replacing a file there whole.
+pub fn write(store: &Store, path: &Path) -> Result<SavedFile, ApiError> {
+    let count = write_export(store, path)?;
     Ok(SavedFile { path: path.display().to_string(), leads: count as u64 })
 }
 

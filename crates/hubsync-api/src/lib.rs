@@ -7,6 +7,7 @@
 
 pub mod builtin;
 pub mod config;
+pub mod config_file;
 pub mod connect;
 pub mod error;
 pub mod error_code;
@@ -19,6 +20,7 @@ pub mod plans;
 pub mod progress;
 pub mod pull_rules;
 pub mod runs;
+pub mod status;
 pub mod sync;
 pub mod workspace;
 

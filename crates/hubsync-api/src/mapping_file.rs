@@ -5,31 +5,40 @@
 
 use std::path::Path;
 
-use hubsync_store::{MappingFile, MappingImportPlan, Store, StoreError};
-use hubsync_sync::mapping_check;
+use hubsync_auth::portals::interactive;
+use hubsync_store::{Mapping, MappingFile, MappingImportPlan, Store, StoreError};
+use hubsync_sync::files::replace_file;
+use hubsync_sync::{PullRules, mapping_check};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::config::live_properties;
 use crate::error::{ApiError, ErrorCode};
 use crate::files::{file_stamp, unique_path};
 use crate::workspace::Workspace;
 
-/// Where an exported mapping file was written.
+/// Where an exported mapping file was written, and what it holds.
 #[derive(Clone, Debug, Serialize, TS)]
 #[ts(export)]
 pub struct MappingExported {
     pub path: String,
     #[ts(type = "number")]
     pub rows: u32,
+    /// The custom fields the rows name, written with them.
+    #[ts(type = "number")]
+    pub fields: u32,
 }
 
-/// Writes the active portal's mapping to a new file in `dir` and returns its path.
+/// Writes the active portal's mapping to a new file in `dir` named after the portal.
 pub async fn export(ws: &Workspace, dir: &Path) -> Result<MappingExported, ApiError> {
-    let file = ws.store.lock().await.export_mapping()?;
     let portal = ws.active_portal().await.map(|p| p.portal_id.to_string()).unwrap_or_else(|_| "local".into());
-    let path = unique_path(dir, &format!("hubsync-mapping-{portal}"), "json", &file_stamp());
-    std::fs::write(&path, file.to_text()).map_err(|e| {
+    write(ws, &unique_path(dir, &format!("hubsync-mapping-{portal}"), "json", &file_stamp())).await
+}
+
+/// Writes the active portal's mapping to `path`, replacing a file there whole.
+pub async fn write(ws: &Workspace, path: &Path) -> Result<MappingExported, ApiError> {
+    let file = ws.store.lock().await.export_mapping()?;
+    let text = file.to_text();
+    replace_file(path, |temp| std::fs::write(temp, &text)).map_err(|e| {
         ApiError::new(
             ErrorCode::ExportFailed,
             format!(
@@ -38,9 +47,11 @@ pub async fn export(ws: &Workspace, dir: &Path) -> Result<MappingExported, ApiEr
             ),
         )
     })?;
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     Ok(MappingExported {
         path: path.display().to_string(),
-        rows: u32::try_from(file.mappings.len()).unwrap_or(u32::MAX),
+        rows: count(file.mappings.len()),
+        fields: count(file.fields.len()),
     })
 }
 
@@ -72,17 +83,27 @@ async fn checked(
     apply: impl FnOnce(&mut Store, &MappingFile, Vec<String>) -> Result<MappingImportPlan, StoreError>,
 ) -> Result<MappingImport, ApiError> {
     let file = MappingFile::parse(text)?;
-    let (live_problems, warning) = live_problems(ws, &file).await;
+    let (live_problems, warning) = live_problems(ws, &file.mappings, None).await;
     let plan = apply(&mut *ws.store.lock().await, &file, live_problems)?;
     Ok(MappingImport { plan, checked_in_hubspot: warning.is_none(), warning })
 }
 
-/// The rows the live portal refuses, or (offline: not connected, the portal unreachable or
-/// refusing) a warning that the file was not checked; its rows are checked again when a sync
-/// runs.
-async fn live_problems(ws: &Workspace, file: &MappingFile) -> (Vec<String>, Option<String>) {
-    match live_properties(ws).await {
-        Ok(properties) => (mapping_check::file_problems(&properties, &file.mappings), None),
+/// What the live portal refuses in a file's rows and pull rules, or (offline: not connected,
+/// the portal unreachable or refusing) a warning that the file was not checked; its rows are
+/// checked again when a sync runs. The one check a mapping file and a configuration file get.
+pub(crate) async fn live_problems(
+    ws: &Workspace,
+    mappings: &[Mapping],
+    rules: Option<&PullRules>,
+) -> (Vec<String>, Option<String>) {
+    let asked = async {
+        let (_, client) = ws.connected(interactive).await?;
+        let asked = mapping_check::ask_portal(&client, mappings, rules).await;
+        ws.record_outcome(&client).await?;
+        Ok::<_, ApiError>(asked?)
+    };
+    match asked.await {
+        Ok(problems) => (problems, None),
         Err(error) => (Vec::new(), Some(format!("the file was not checked in HubSpot: {}", error.message))),
     }
 }

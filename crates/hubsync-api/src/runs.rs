@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use hubsync_store::{Run, RunItemFilter, RunItemPage, Store, StoreError};
+use hubsync_store::{LeaseHolder, Run, RunItem, RunItemFilter, RunItemPage, Store, StoreError};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -14,23 +14,45 @@ pub const MAX_PAGE: u64 = 500;
 /// Exports are folders named `hubsync-run-<id>-<stamp>`.
 pub const EXPORT_PREFIX: &str = "hubsync-run-";
 
-/// One run with what belongs to it: the undo runs made of it, and the portal's name.
+/// Every run and preview, newest first.
+pub fn list(store: &Store) -> Result<Vec<Run>, ApiError> {
+    Ok(store.runs()?)
+}
+
+/// One run with what belongs to it: the undo runs made of it, the portal's name, and the
+/// process writing it now, if one is (the app, or a `hubsync` command).
 #[derive(Clone, Debug, PartialEq, Serialize, TS)]
 #[ts(export)]
 pub struct RunDetail {
     pub run: Run,
     pub undo_runs: Vec<Run>,
     pub portal_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub writer: Option<LeaseHolder>,
+}
+
+/// One run, or `run_not_found`.
+pub fn get(store: &Store, run_id: i64) -> Result<Run, ApiError> {
+    Ok(store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?)
 }
 
 pub fn detail(store: &Store, run_id: i64) -> Result<RunDetail, ApiError> {
-    let run = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;
+    let run = get(store, run_id)?;
     let undo_runs = store.undo_runs_of(run_id)?;
     let portal_name = match run.portal_id {
         Some(id) => store.portal(id)?.map(|p| p.name),
         None => None,
     };
-    Ok(RunDetail { run, undo_runs, portal_name })
+    let writer = store.run_writer(run_id)?;
+    Ok(RunDetail { run, undo_runs, portal_name, writer })
+}
+
+/// Every row of a run the filter matches, in order (a terminal lists them all; a window pages
+/// with `items_page`).
+pub fn items(store: &Store, run_id: i64, filter: &RunItemFilter) -> Result<Vec<RunItem>, ApiError> {
+    get(store, run_id)?;
+    Ok(store.run_items_page(run_id, filter, 0, u64::MAX)?.items)
 }
 
 /// A page of a run's rows, filtered, with how many rows match in all (at most `MAX_PAGE`).
@@ -61,8 +83,13 @@ pub struct ExportedRun {
 
 /// Exports run `run_id` into a new folder of `base` named after the run and `stamp`.
 pub fn export_into(store: &Store, run_id: i64, base: &Path, stamp: &str) -> Result<ExportedRun, ApiError> {
-    let folder = unique_path(base, &format!("{EXPORT_PREFIX}{run_id}"), "", stamp);
-    let export = hubsync_sync::export_run(store, run_id, &folder)?;
+    export(store, run_id, &unique_path(base, &format!("{EXPORT_PREFIX}{run_id}"), "", stamp))
+}
+
+/// Exports run `run_id` into `folder` (made if missing): its rows that went through in one
+/// CSV file, those that need the admin in another.
+pub fn export(store: &Store, run_id: i64, folder: &Path) -> Result<ExportedRun, ApiError> {
+    let export = hubsync_sync::export_run(store, run_id, folder)?;
     Ok(ExportedRun {
         run_id,
         folder: folder.display().to_string(),

@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::time::Instant;
 
-use hubsync_store::{Run, RunKind, StoreError, SystemClock};
+use hubsync_store::{Run, RunKind, SystemClock};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -57,7 +57,7 @@ pub async fn preview(
         client.record_outcome(&mut store)?;
         let plan = plan?;
         let run_id = plan.record(&mut store)?;
-        let run = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;
+        let run = crate::runs::get(&store, run_id)?;
         Ok((plan.summary(&run, &portal), plan))
     })
     .await?;
@@ -108,7 +108,7 @@ pub async fn resume(
     run_id: i64,
     send: impl FnMut(SyncProgress) + Send + 'static,
 ) -> Result<Run, ApiError> {
-    let run = ws.store.lock().await.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;
+    let run = crate::runs::get(&*ws.store.lock().await, run_id)?;
     let started = Instant::now();
     let (portal_id, client) = if plans::needs_connection(run.kind) {
         let (portal, client) = ws.connected(|_| {}).await?;

@@ -6,7 +6,6 @@ pub mod cli;
 pub mod commands;
 pub mod context;
 pub mod error;
-pub mod files;
 pub mod output;
 
 use cli::{Cli, Command};

@@ -121,7 +121,7 @@ pub async fn resume_run(app: AppHandle, workspace: State<'_, AppWorkspace>, run_
 /// Every run, newest first.
 #[tauri::command]
 pub async fn runs_list(workspace: State<'_, AppWorkspace>) -> Result<Vec<Run>, CommandError> {
-    Ok(workspace.get()?.store.lock().await.runs()?)
+    runs::list(&*workspace.get()?.store.lock().await)
 }
 
 #[tauri::command]

@@ -41,12 +41,12 @@ beforeEach(() => {
 describe("MappingFileCard", () => {
   it("exports into a file and shows its path with Open folder", async () => {
     const user = userEvent.setup();
-    vi.mocked(ipc.exportMappingFile).mockResolvedValue({ path: "/home/ana/Downloads/hubsync-mapping-1-x.json", rows: 3 });
+    vi.mocked(ipc.exportMappingFile).mockResolvedValue({ path: "/home/ana/Downloads/hubsync-mapping-1-x.json", rows: 3, fields: 1 });
     vi.mocked(leadsIpc.openSavedFolder).mockResolvedValue();
     render(<MappingFileCard onImported={vi.fn()} />);
     await user.click(screen.getByTestId("mapping-export"));
     expect((await screen.findByTestId("mapping-export-path")).textContent).toBe("/home/ana/Downloads/hubsync-mapping-1-x.json");
-    expect(screen.getByTestId("mapping-exported").textContent).toContain("Saved 3 rows");
+    expect(screen.getByTestId("mapping-exported").textContent).toContain("Saved 3 rows and 1 custom field to");
     await user.click(screen.getByRole("button", { name: "Open folder" }));
     expect(leadsIpc.openSavedFolder).toHaveBeenCalledWith("/home/ana/Downloads/hubsync-mapping-1-x.json");
   });

@@ -96,7 +96,7 @@ export function MappingFileCard({ onImported }: { onImported: () => void }) {
       </div>
       {exported !== null && (
         <div className="notice notice-success" data-testid="mapping-exported">
-          <SavedPath label={`Saved ${String(exported.rows)} rows to`} path={exported.path} testId="mapping-export-path" />
+          <SavedPath label={`Saved ${savedWhat(exported)} to`} path={exported.path} testId="mapping-export-path" />
         </div>
       )}
       <div className="field">
@@ -177,4 +177,10 @@ function FileError({ error }: { error: { error: CommandError; title: string } })
       <ErrorMessage error={error.error} title={error.title} />
     </div>
   );
+}
+
+/** "3 rows", and the custom fields they name when there are any. */
+function savedWhat({ rows, fields }: MappingExported): string {
+  const counted = (n: number, one: string) => `${String(n)} ${one}${n === 1 ? "" : "s"}`;
+  return fields === 0 ? counted(rows, "row") : `${counted(rows, "row")} and ${counted(fields, "custom field")}`;
 }

@@ -1,8 +1,9 @@
 //! Configuration against the built-in sandbox portal: the mapping checked in HubSpot, the push
 //! rules, pull rules checked against the live portal, and the mapping as a file.
 
-use hubsync_api::{config, mapping_file, pull_rules};
-use hubsync_store::WriteRule;
+use hubsync_api::connect::register_sandbox;
+use hubsync_api::{config, config_file, mapping_file, pull_rules};
+use hubsync_store::{FieldType, WriteRule};
 use hubsync_sync::pull_rules::{Condition, PullRules};
 
 use crate::support::fixture;
@@ -103,4 +104,79 @@ async fn offline_a_mapping_file_imports_with_a_warning() {
     let warning = imported.warning.unwrap();
     assert!(warning.starts_with("the file was not checked in HubSpot: not connected"), "{warning}");
     assert_eq!(config::list_mappings(&ws).await.unwrap().len(), 2, "the store's checks passed, and it went in");
+}
+
+/// A mapping file written where the admin asks replaces the file there, with the custom fields
+/// its rows name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mapping_file_is_written_to_a_chosen_path_with_the_fields_it_names() {
+    let f = fixture().await;
+    let ws = &f.workspace;
+    config::add_field(ws, "tier".into(), None, FieldType::Text, Vec::new()).await.unwrap();
+    config::set_mapping(ws, "tier".into(), "city".into(), None).await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let path = out.path().join("new folder").join("mapping.json");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, "an older file").unwrap();
+    let written = mapping_file::write(ws, &path).await.unwrap();
+    assert_eq!((written.path.as_str(), written.rows, written.fields), (path.to_str().unwrap(), 2, 1));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\"tier\"") && !text.contains("an older file"), "{text}");
+    f.builtin.shutdown().await;
+}
+
+/// A configuration file carries the fields, the mapping and both rules to another store; the
+/// live portal refuses pull rules it can't serve, and nothing changes then.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configuration_file_round_trips_and_the_portal_refuses_its_pull_rules() {
+    let f = fixture().await;
+    let ws = &f.workspace;
+    config::add_field(ws, "tier".into(), None, FieldType::Text, Vec::new()).await.unwrap();
+    config::set_mapping(ws, "tier".into(), "city".into(), None).await.unwrap();
+    let rules =
+        PullRules { conditions: vec![Condition::parse("lifecyclestage = lead").unwrap()], ..PullRules::default() };
+    assert!(pull_rules::save(ws, rules.clone()).await.unwrap().saved);
+    let out = tempfile::tempdir().unwrap();
+    let path = out.path().join("config.json");
+    let written = config_file::write(ws, &path).await.unwrap();
+    assert_eq!((written.fields, written.mappings, written.checked_in_hubspot), (1, 2, None));
+    let text = std::fs::read_to_string(&path).unwrap();
+
+    // Another store on the same portal takes it whole.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = crate::support::open_workspace(other_dir.path());
+    register_sandbox(&other, &f.builtin.info().await.unwrap()).await.unwrap();
+    let imported = config_file::import(&other, &text).await.unwrap();
+    assert_eq!((imported.fields, imported.mappings, imported.checked_in_hubspot), (1, 2, Some(true)));
+    assert_eq!(pull_rules::load(&other).await.unwrap(), rules);
+    assert_eq!(config::list_mappings(&other).await.unwrap(), config::list_mappings(ws).await.unwrap());
+    assert!(config::push_rules(&other).await.unwrap().create, "the push rules came with it");
+
+    // A condition on a property the portal lacks is refused by it, naming the condition.
+    let bad = text.replace("lifecyclestage", "no_such_property");
+    let before = config::list_mappings(&other).await.unwrap();
+    let refused = config_file::import(&other, &bad).await.unwrap_err();
+    assert_eq!(refused.code, "invalid_config", "{refused:?}");
+    assert!(refused.message.contains("the pull rules' condition 1"), "{refused:?}");
+    assert_eq!(pull_rules::load(&other).await.unwrap(), rules, "nothing changed");
+    assert_eq!(config::list_mappings(&other).await.unwrap(), before);
+
+    let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    value["pullRules"] = serde_json::json!({ "conditions": "every contact" });
+    let unreadable = config_file::import(&other, &value.to_string()).await.unwrap_err();
+    assert_eq!(unreadable.code, "invalid_config", "{unreadable:?}");
+    assert!(unreadable.message.contains("the pull rules can't be read"), "{unreadable:?}");
+    f.builtin.shutdown().await;
+}
+
+/// Offline a configuration file goes in as the store checks it, with the mapping file's warning.
+#[tokio::test]
+async fn offline_a_configuration_file_imports_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = crate::support::open_workspace(dir.path());
+    let text = serde_json::to_string(&ws.store.lock().await.export_config().unwrap()).unwrap();
+    let imported = config_file::import(&ws, &text).await.unwrap();
+    assert_eq!(imported.checked_in_hubspot, Some(false));
+    let warning = imported.warning.unwrap();
+    assert!(warning.starts_with("the file was not checked in HubSpot: not connected"), "{warning}");
 }

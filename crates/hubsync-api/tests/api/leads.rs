@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use hubsync_api::files::staged_path;
-use hubsync_api::leads::{ColumnChoice, ImportRequest, LeadSaved, detail, export, run_staged, save, stage};
+use hubsync_api::leads::{ColumnChoice, ImportRequest, LeadSaved, all, detail, export, run_staged, save, stage, write};
 use hubsync_store::{Store, SystemClock};
 
 #[test]
@@ -84,4 +84,30 @@ fn a_form_gets_every_problem_and_saves_nothing_until_all_are_fixed() {
     );
     let shown = detail(&store, lead.id).unwrap();
     assert!(shown.link.is_none() && shown.view.owner.is_none());
+}
+
+/// A terminal's lead list: every lead with its owner as the store knows it; and the export to a
+/// file the admin names, replacing what was there.
+#[test]
+fn every_lead_is_listed_with_its_owner_and_written_to_a_chosen_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("leads.db"), Arc::new(SystemClock)).unwrap();
+    let values = BTreeMap::from([("company".to_string(), "Analytical".to_string())]);
+    let LeadSaved::Saved { lead: ada } = save(&mut store, None, "ada@example.com", &values).unwrap() else {
+        panic!("a good lead is saved")
+    };
+    save(&mut store, None, "grace@example.com", &BTreeMap::new()).unwrap();
+    let listed = all(&store).unwrap();
+    let emails: Vec<&str> = listed.iter().map(|v| v.lead.email.as_str()).collect();
+    assert_eq!(emails, ["ada@example.com", "grace@example.com"], "in the order added");
+    assert_eq!(listed[0].lead.id, ada.id);
+    assert_eq!(listed[0].lead.value("company"), Some("Analytical"));
+    assert!(listed.iter().all(|v| v.owner.is_none()), "no owner set");
+
+    let path = dir.path().join("leads.csv");
+    std::fs::write(&path, "an older file").unwrap();
+    let written = write(&store, &path).unwrap();
+    assert_eq!((written.path.as_str(), written.leads), (path.to_str().unwrap(), 2));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("email,") && text.contains("ada@example.com") && !text.contains("older"), "{text}");
 }

@@ -5,6 +5,8 @@ mod config;
 mod connect;
 mod error_codes;
 mod leads;
+mod runs;
+mod status;
 mod support;
 mod sync;
 mod workspace;

@@ -185,7 +185,7 @@ pub struct DisconnectReport {
 
 pub async fn disconnect(ctx: &mut Context, args: DisconnectArgs) -> anyhow::Result<()> {
     let portal = match &args.portal {
-        Some(wanted) => find_portal(ctx, wanted)?,
+        Some(wanted) => find_portal(ctx, wanted).await?,
         None => ctx.active_portal()?,
     };
     let disconnected =

@@ -1,13 +1,15 @@
 //! `hubsync leads add | list | import | export`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context as _;
-use hubsync_store::{Lead, LeadView, OwnerView, RowError, StoreError};
+use hubsync_api::leads::{self, LeadSaved};
+use hubsync_store::{FieldProblem, Lead, LeadView, OwnerView, RowError, StoreError};
 use hubsync_sync::csv_import::{
     ColumnMatch, ColumnOverride, ColumnPlan, CsvImportError, CsvLayout, MatchedBy, errors_path, name,
 };
-use hubsync_sync::leads::{ImportSettings, Imported, PreparedImport, export_leads};
+use hubsync_sync::leads::{ImportSettings, Imported, PreparedImport};
 use serde::Serialize;
 
 use crate::cli::{ImportArgs, LeadAddArgs, LeadsCommand};
@@ -32,9 +34,7 @@ pub fn run(ctx: &mut Context, command: LeadsCommand) -> anyhow::Result<()> {
     match command {
         LeadsCommand::Add(args) => add(ctx, args),
         LeadsCommand::List => {
-            let store = ctx.store();
-            let leads = store.leads()?.into_iter().map(|l| store.lead_view(l)).collect::<Result<_, _>>()?;
-            drop(store);
+            let leads = leads::all(&ctx.store())?;
             emit(ctx.json, &LeadList { leads }, |l| table(&l.leads))
         }
         LeadsCommand::Import(args) => import(ctx, args),
@@ -43,10 +43,40 @@ pub fn run(ctx: &mut Context, command: LeadsCommand) -> anyhow::Result<()> {
 }
 
 fn add(ctx: &mut Context, args: LeadAddArgs) -> anyhow::Result<()> {
-    let values = args.set.iter().map(|pair| split_assignment(pair)).collect::<Result<Vec<_>, _>>()?;
-    let lead = ctx.store().add_lead(&args.email, &values)?;
-    let shown = [ctx.store().lead_view(lead.clone())?];
+    let mut values = BTreeMap::new();
+    for pair in &args.set {
+        let (field, value) = split_assignment(pair)?;
+        values.insert(field.to_string(), value.to_string());
+    }
+    let lead = match leads::save(&mut ctx.store(), None, &args.email, &values)? {
+        LeadSaved::Saved { lead } => lead,
+        LeadSaved::Invalid { problems } => return Err(refused(&problems).into()),
+    };
+    let shown = [leads::detail(&ctx.store(), lead.id)?.view];
     emit(ctx.json, &LeadAdded { lead }, |added| format!("Added lead {}.\n{}", added.lead.id, table(&shown)))
+}
+
+/// Every problem with the lead, each naming its field, under the first one's code.
+fn refused(problems: &[FieldProblem]) -> CliError {
+    let line = |p: &FieldProblem| match p.code {
+        // The store words a bad value by its reason alone: a form shows it under its field.
+        "invalid_value" => format!("{}: {}", p.field, p.message),
+        _ => p.message.clone(),
+    };
+    let code = problems.first().map_or("invalid_value", |p| p.code);
+    let message = match problems {
+        [one] => line(one),
+        many => format!(
+            "{} values need fixing; nothing was added:\n{}",
+            many.len(),
+            many.iter().map(|p| format!("  {}", line(p))).collect::<Vec<_>>().join("\n")
+        ),
+    };
+    let error = CliError::new(code, message);
+    if problems.iter().any(|p| p.code == "unknown_field") {
+        return error.with_hint("`hubsync fields list` shows the fields");
+    }
+    error
 }
 
 /// `field=value`, split at the first `=`.
@@ -92,8 +122,8 @@ pub struct Exported {
 }
 
 fn export(ctx: &Context, path: &Path) -> anyhow::Result<()> {
-    let leads = export_leads(&ctx.store(), path).map_err(|e| CliError::from(&e))?;
-    let exported = Exported { file: path.display().to_string(), leads };
+    let saved = leads::write(&ctx.store(), path)?;
+    let exported = Exported { file: saved.path, leads: saved.leads as usize };
     emit(ctx.json, &exported, |e| format!("Exported {} leads to {}.", e.leads, e.file))
 }
 

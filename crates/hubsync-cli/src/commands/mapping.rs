@@ -2,16 +2,12 @@
 
 use anyhow::Context as _;
 use hubsync_store::{Mapping, MappingImportPlan};
-use hubsync_sync::PullRules;
-use hubsync_sync::mapping_check;
 use serde::Serialize;
 
 use hubsync_api::{config, mapping_file};
 
 use crate::cli::{MappingCommand, MappingExportArgs, MappingImportArgs, MappingSetArgs};
 use crate::context::Context;
-use crate::error::CliError;
-use crate::files::replace_file;
 use crate::output::{Table, emit, warn};
 
 #[derive(Debug, Serialize)]
@@ -50,7 +46,7 @@ pub async fn run(ctx: &mut Context, command: MappingCommand) -> anyhow::Result<(
                 format!("The field {} is no longer sent to HubSpot.", r.removed)
             })
         }
-        MappingCommand::Export(args) => export(ctx, args),
+        MappingCommand::Export(args) => export(ctx, args).await,
         MappingCommand::Import(args) => import(ctx, args).await,
     }
 }
@@ -62,13 +58,9 @@ pub struct MappingExported {
     pub fields: usize,
 }
 
-fn export(ctx: &mut Context, args: MappingExportArgs) -> anyhow::Result<()> {
-    let file = ctx.store().export_mapping()?;
-    let text = file.to_text();
-    replace_file(&args.file, |temp| Ok(std::fs::write(temp, &text)?))
-        .with_context(|| format!("cannot write {}", args.file.display()))?;
-    let done =
-        MappingExported { file: args.file.display().to_string(), rows: file.mappings.len(), fields: file.fields.len() };
+async fn export(ctx: &mut Context, args: MappingExportArgs) -> anyhow::Result<()> {
+    let written = mapping_file::write(&ctx.ws, &args.file).await?;
+    let done = MappingExported { file: written.path, rows: written.rows as usize, fields: written.fields as usize };
     emit(ctx.json, &done, |d| format!("Exported {} mapping rows and {} custom fields to {}.", d.rows, d.fields, d.file))
 }
 
@@ -103,31 +95,6 @@ async fn import(ctx: &mut Context, args: MappingImportArgs) -> anyhow::Result<()
         warning: imported.warning,
     };
     emit(ctx.json, &report, render_import)
-}
-
-/// What the connected portal refuses in a file's rows and pull rules (the core's check, the
-/// same for a mapping file and a configuration file). Offline (not connected, the portal
-/// unreachable or refusing) nothing is refused and a warning, also printed, says the file was
-/// not checked: the rows are checked again when a sync runs.
-pub(crate) async fn portal_problems(
-    ctx: &Context,
-    mappings: &[Mapping],
-    rules: Option<&PullRules>,
-) -> (Vec<String>, Option<String>) {
-    let asked = match ctx.interactive_client() {
-        Ok(client) => {
-            mapping_check::ask_portal(&client, mappings, rules).await.map_err(|error| CliError::from(&error).message)
-        }
-        Err(error) => Err(error.message),
-    };
-    match asked {
-        Ok(problems) => (problems, None),
-        Err(why) => {
-            let warning = format!("the file was not checked in HubSpot: {why}");
-            warn(ctx.json, &warning);
-            (Vec::new(), Some(warning))
-        }
-    }
 }
 
 fn render_import(report: &MappingImported) -> String {

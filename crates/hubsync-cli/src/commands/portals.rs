@@ -43,7 +43,7 @@ async fn list(ctx: &Context) -> anyhow::Result<()> {
 }
 
 async fn use_portal(ctx: &mut Context, wanted: &str) -> anyhow::Result<()> {
-    let portal = find_portal(ctx, wanted)?;
+    let portal = find_portal(ctx, wanted).await?;
     let portal = hubsync_api::connect::use_portal(&ctx.ws, portal.portal_id).await?;
     if portal.status != PortalStatus::Connected {
         warn(ctx.json, &format!("{} is {}: connect it again before syncing", portal.label(), describe_status(&portal)));
@@ -58,9 +58,9 @@ async fn use_portal(ctx: &mut Context, wanted: &str) -> anyhow::Result<()> {
 }
 
 /// A portal by id or by name (any case), as `portals list` shows them.
-pub fn find_portal(ctx: &Context, wanted: &str) -> Result<Portal, CliError> {
+pub async fn find_portal(ctx: &Context, wanted: &str) -> Result<Portal, CliError> {
     let wanted = wanted.trim();
-    let portals = ctx.store().portals()?;
+    let portals = hubsync_api::connect::portals_overview(&ctx.ws).await?.portals;
     let found = match wanted.parse::<u64>() {
         Ok(id) => portals.into_iter().find(|p| p.portal_id == id),
         Err(_) => portals

@@ -74,7 +74,7 @@ pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
 pub fn finish(ctx: &Context, run: Run) -> anyhow::Result<()> {
     // Only the failed rows are read: the run may have a million.
     let only_failed = RunItemFilter { outcome: Some(ItemOutcome::Failed), ..RunItemFilter::default() };
-    let failed = ctx.store().run_items_page(run.id, &only_failed, 0, u64::MAX)?.items;
+    let failed = hubsync_api::runs::items(&ctx.store(), run.id, &only_failed)?;
     if run.status != RunStatus::Completed {
         let reason = run.stop_reason.clone().unwrap_or_else(|| "it stopped early".into());
         let message =

@@ -39,7 +39,7 @@ async fn pull(ctx: &mut Context, args: PullRulesArgs) -> anyhow::Result<()> {
     let changes =
         args.all || !args.filter.is_empty() || args.new_only || args.modified_since.is_some() || args.since_last_pull;
     if !changes {
-        let rules = pull_rules::load(&ctx.store())?;
+        let rules = hubsync_api::pull_rules::load(&ctx.ws).await?;
         return emit(ctx.json, &PullRulesReport { rules, filters: None }, |r| render_pull(&r.rules));
     }
     let conditions = args

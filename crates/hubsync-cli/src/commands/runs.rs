@@ -2,7 +2,8 @@
 //! row by row, and finishing a live run that stopped early.
 
 use hubsync_api::plans::{needs_connection, resume};
-use hubsync_store::{LeaseHolder, Run, RunItem, StoreError};
+use hubsync_api::runs;
+use hubsync_store::{LeaseHolder, Run, RunItem, RunItemFilter};
 use serde::Serialize;
 
 use crate::cli::RunsCommand;
@@ -26,31 +27,28 @@ pub struct RunDetail {
 pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> {
     match command {
         RunsCommand::List => {
-            let list = RunList { runs: ctx.store().runs()? };
+            let list = RunList { runs: runs::list(&ctx.store())? };
             emit(ctx.json, &list, |l| list_text(&l.runs))
         }
         RunsCommand::Show(args) => {
-            let run = ctx.store().run(args.run)?.ok_or(StoreError::RunNotFound(args.run))?;
-            let writer = ctx.store().run_writer(args.run)?;
-            let items = ctx.store().run_items(args.run)?;
+            let store = ctx.store();
+            let runs::RunDetail { run, writer, .. } = runs::detail(&store, args.run)?;
+            let items = runs::items(&store, args.run, &RunItemFilter::default())?;
+            drop(store);
             emit(ctx.json, &RunDetail { run, writer, items }, detail_text)
         }
         RunsCommand::Export(args) => {
-            let export = hubsync_sync::export_run(&ctx.store(), args.run, &args.dir)?;
+            let export = runs::export(&ctx.store(), args.run, &args.dir)?;
             emit(ctx.json, &export, |e| {
                 format!(
                     "Run {}: {} rows in {}, {} in {}.",
-                    e.run_id,
-                    e.success_rows,
-                    e.success_file.display(),
-                    e.error_rows,
-                    e.error_file.display()
+                    e.run_id, e.success_rows, e.success_file, e.error_rows, e.error_file
                 )
             })
         }
         RunsCommand::Undo(args) => crate::commands::undo::run(ctx, args).await,
         RunsCommand::Resume(args) => {
-            let run = ctx.store().run(args.run)?.ok_or(StoreError::RunNotFound(args.run))?;
+            let run = runs::get(&ctx.store(), args.run)?;
             // A live pull's remaining rows are local writes: no connection needed.
             let (client, cancel) = if needs_connection(run.kind) {
                 let connection = ctx.connection()?;

@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 
+use hubsync_api::status::{self, StoreCounts, WorkspaceStatus};
 use hubsync_hubspot::RateLimitSeen;
-use hubsync_store::{LeadFilter, LeadQuery, Portal, PortalStatus, PushRules};
+use hubsync_store::{Portal, PushRules};
 use serde::Serialize;
 
 use crate::commands::connect::describe_rate_limit;
@@ -17,7 +18,7 @@ use crate::output::{emit, on_off, pairs};
 pub struct Status {
     pub db_path: PathBuf,
     pub connection: Option<ConnectionStatus>,
-    pub counts: Counts,
+    pub counts: StoreCounts,
     pub push_rules: PushRules,
     /// The live check; `None` when not connected.
     pub portal: Option<PortalCheck>,
@@ -35,15 +36,6 @@ pub struct ConnectionStatus {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Counts {
-    pub leads: i64,
-    /// Leads linked to a HubSpot contact.
-    pub linked_leads: usize,
-    pub custom_fields: usize,
-    pub mappings: usize,
-}
-
-#[derive(Debug, Serialize)]
 pub struct PortalCheck {
     pub reachable: bool,
     /// The portal the token answered for (it should be the saved one).
@@ -51,40 +43,16 @@ pub struct PortalCheck {
     pub portal_id: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<RateLimitSeen>,
-    /// Why the portal could not be reached.
+    /// Why the portal could not be reached, with this command line's hint.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<CliError>,
 }
 
 pub async fn run(ctx: &Context) -> anyhow::Result<()> {
-    // The store is read, then let go: checking the portal reads it again.
-    let store = ctx.store();
-    let fields = store.fields()?;
-    let linked = LeadQuery { filters: vec![LeadFilter::Linked { linked: true }], limit: 0, ..LeadQuery::default() };
-    let counts = Counts {
-        leads: store.lead_count()?,
-        // Counted in SQL: reading every lead to count the linked ones would hold the whole table.
-        linked_leads: store.query_leads(&linked)?.total as usize,
-        custom_fields: fields.iter().filter(|f| !f.builtin).count(),
-        mappings: store.mappings()?.len(),
-    };
-    let connection = store.active_portal()?;
-    let other_portals = store.portals()?.len().saturating_sub(1);
-    let push_rules = store.push_rules()?;
-    drop(store);
-    let portal = match &connection {
-        Some(active) if active.status == PortalStatus::Connected => Some(check_portal(ctx).await),
-        Some(active) => Some(PortalCheck {
-            reachable: false,
-            portal_id: None,
-            rate_limit: None,
-            error: hubsync_auth::portals::usable(active).err().map(CliError::from),
-        }),
-        None => None,
-    };
+    let WorkspaceStatus { db_path, active, other_portals, counts, push_rules, check } = status::status(&ctx.ws).await?;
     let status = Status {
-        db_path: ctx.db_path().to_path_buf(),
-        connection: connection.map(|portal| {
+        db_path,
+        connection: active.map(|portal| {
             let token_kept_in = if env_token_applies(&portal) {
                 format!("environment variable {TOKEN_ENV} (overrides the kept token)")
             } else {
@@ -94,27 +62,14 @@ pub async fn run(ctx: &Context) -> anyhow::Result<()> {
         }),
         counts,
         push_rules,
-        portal,
+        portal: check.map(|c| PortalCheck {
+            reachable: c.reachable,
+            portal_id: c.portal_id,
+            rate_limit: c.rate_limit,
+            error: c.error.map(CliError::from),
+        }),
     };
     emit(ctx.json, &status, render)
-}
-
-async fn check_portal(ctx: &Context) -> PortalCheck {
-    let unreachable =
-        |error: CliError| PortalCheck { reachable: false, portal_id: None, rate_limit: None, error: Some(error) };
-    let client = match ctx.interactive_client() {
-        Ok(client) => client,
-        Err(error) => return unreachable(error),
-    };
-    match client.account_details().await {
-        Ok(account) => PortalCheck {
-            reachable: true,
-            portal_id: Some(account.portal_id),
-            rate_limit: Some(client.rate_limit_seen()),
-            error: None,
-        },
-        Err(error) => unreachable(CliError::from(&error)),
-    }
 }
 
 fn render(s: &Status) -> String {

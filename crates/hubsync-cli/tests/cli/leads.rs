@@ -76,6 +76,22 @@ fn a_bad_value_names_its_field_and_why_and_adds_nothing() {
     assert_eq!(hub.json(&["leads", "list"])["leads"], json!([]));
 }
 
+/// The application layer checks the whole lead at once, as the app's form does: every problem
+/// is named, under the first one's code, and nothing is added.
+#[test]
+fn every_problem_with_a_lead_is_named_at_once() {
+    let hub = Hub::new();
+    hub.run(&["fields", "add", "score", "--type", "number"]).ok();
+    let args = ["leads", "add", "--email", "not-an-address", "--set", "score=many", "--set", "colour=red"];
+    let run = hub.run(&args).fails();
+    assert!(run.stderr.contains("3 values need fixing; nothing was added"), "{run:?}");
+    assert!(run.stderr.contains("score: ") && run.stderr.contains("colour"), "{run:?}");
+    let error = hub.json_error(&args);
+    assert_eq!(error["code"], "invalid_email", "{error}");
+    assert!(error["hint"].as_str().unwrap().contains("hubsync fields list"), "{error}");
+    assert_eq!(hub.json(&["leads", "list"])["leads"], json!([]));
+}
+
 #[test]
 fn an_email_already_there_in_another_case_is_refused() {
     let hub = Hub::new();

@@ -1,0 +1,94 @@
+//! The workspace at a glance: the active portal, the store's counts, the push rules and, when
+//! connected, whether the portal answers and what rate limit HubSpot reports on one cheap call.
+
+use std::path::PathBuf;
+
+use hubsync_auth::portals::interactive;
+use hubsync_hubspot::RateLimitSeen;
+use hubsync_store::{LeadFilter, LeadQuery, Portal, PushRules};
+use serde::Serialize;
+
+use crate::error::ApiError;
+use crate::workspace::Workspace;
+
+#[derive(Debug, Serialize)]
+pub struct WorkspaceStatus {
+    pub db_path: PathBuf,
+    pub active: Option<Portal>,
+    /// Other portals the store knows.
+    pub other_portals: usize,
+    pub counts: StoreCounts,
+    pub push_rules: PushRules,
+    /// The live check; `None` when no portal is active.
+    pub check: Option<PortalCheck>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StoreCounts {
+    pub leads: i64,
+    /// Leads linked to a HubSpot contact.
+    pub linked_leads: usize,
+    pub custom_fields: usize,
+    pub mappings: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PortalCheck {
+    pub reachable: bool,
+    /// The portal the token answered for (it should be the active one).
+    pub portal_id: Option<u64>,
+    pub rate_limit: Option<RateLimitSeen>,
+    /// Why the portal could not be reached, or can't be synced with.
+    pub error: Option<ApiError>,
+}
+
+impl PortalCheck {
+    fn failed(error: ApiError) -> PortalCheck {
+        PortalCheck { reachable: false, portal_id: None, rate_limit: None, error: Some(error) }
+    }
+}
+
+pub async fn status(ws: &Workspace) -> Result<WorkspaceStatus, ApiError> {
+    // The store is read, then let go: checking the portal locks it again.
+    let (active, other_portals, counts, push_rules) = {
+        let store = ws.store.lock().await;
+        let fields = store.fields()?;
+        let linked = LeadQuery { filters: vec![LeadFilter::Linked { linked: true }], limit: 0, ..LeadQuery::default() };
+        let counts = StoreCounts {
+            leads: store.lead_count()?,
+            // Counted in SQL: reading every lead to count the linked ones would hold the table.
+            linked_leads: store.query_leads(&linked)?.total as usize,
+            custom_fields: fields.iter().filter(|f| !f.builtin).count(),
+            mappings: store.mappings()?.len(),
+        };
+        (store.active_portal()?, store.portals()?.len().saturating_sub(1), counts, store.push_rules()?)
+    };
+    // A portal that can't be synced with is refused by `connected` before anything is sent.
+    let check = match &active {
+        Some(_) => Some(check_portal(ws).await),
+        None => None,
+    };
+    Ok(WorkspaceStatus { db_path: ws.db_path.clone(), active, other_portals, counts, push_rules, check })
+}
+
+/// One cheap call to the active portal: whether it answers, for which portal, and the rate
+/// limit its headers report.
+async fn check_portal(ws: &Workspace) -> PortalCheck {
+    let client = match ws.connected(interactive).await {
+        Ok((_, client)) => client,
+        Err(error) => return PortalCheck::failed(error),
+    };
+    let answer = client.account_details().await;
+    if let Err(error) = ws.record_outcome(&client).await {
+        return PortalCheck::failed(error);
+    }
+    match answer {
+        Ok(account) => PortalCheck {
+            reachable: true,
+            portal_id: Some(account.portal_id),
+            rate_limit: Some(client.rate_limit_seen()),
+            error: None,
+        },
+        Err(error) => PortalCheck::failed(error.into()),
+    }
+}
