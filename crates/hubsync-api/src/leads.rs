@@ -259,9 +259,7 @@ impl LeadImport {
     /// its source, for a shell's hint. `progress` hears how far the file is read now and then.
     pub fn run(self, store: &mut Store, progress: &mut dyn FnMut(ImportProgress)) -> Result<Imported, ApiError> {
         let LeadImport { prepared, settings, bytes_total } = self;
-        let imported =
-            prepared.run(store, &settings, &mut |bytes_read| progress(ImportProgress { bytes_read, bytes_total }))?;
-        Ok(imported)
+        Ok(prepared.run(store, &settings, &mut |bytes_read| progress(ImportProgress { bytes_read, bytes_total }))?)
     }
 }
 
@@ -304,7 +302,7 @@ pub fn run_staged(
 }
 
 /// A file's failure to import in words, with what to do next in the columns step; the code and
-/// the typed source stay. An error that is not the file's (none is, from a staged file) stays as it is.
+/// the typed source stay. The use case's own refusals (none applies to a staged file) keep theirs.
 fn import_error(file_name: &str, error: ApiError) -> ApiError {
     let Some(cause) = std::error::Error::source(&error).and_then(|s| s.downcast_ref::<CsvImportError>()) else {
         return error;
