@@ -127,6 +127,8 @@ error_codes! {
     AmbiguousColumns = "ambiguous_columns",
     UnknownColumn = "unknown_column",
     ImportExpired = "import_expired",
+    /// An import's errors file would replace the file being imported.
+    ErrorsFileIsInput = "errors_file_is_input",
     IoError = "io_error",
     ExportFailed = "export_failed",
     NotAnExport = "not_an_export",

@@ -1,6 +1,7 @@
 //! Leads: the table's pages, a lead's detail and its contact's page in HubSpot, adding and
-//! editing, the owners' refresh, the export and the two-step CSV import (stage the file and
-//! match its columns, then import it with the columns as chosen).
+//! editing, the owners' refresh, the export and the CSV import: one import (`open_import`, then
+//! `LeadImport::run`) that the command line runs on a file in one step and the app in two
+//! (stage the file and suggest its columns, then `run_staged` with the columns as chosen).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,8 +10,11 @@ use hubsync_auth::portals::interactive;
 use hubsync_store::{
     ContactLink, Field, FieldProblem, Lead, LeadPage, LeadQuery, LeadView, Mapping, Store, StoreError, contact_link,
 };
-use hubsync_sync::csv_import::{ColumnMatch, ColumnOverride, CsvFile, CsvImportError, Delimiter, suggest_columns};
-use hubsync_sync::leads::{ImportSettings, Imported, PreparedImport, export_leads as write_export};
+use hubsync_sync::csv_import::{
+    ColumnMatch, ColumnOverride, ColumnPlan, CsvFile, CsvImportError, CsvLayout, Delimiter, suggest_columns,
+};
+pub use hubsync_sync::leads::{ImportSettings, Imported};
+use hubsync_sync::leads::{PreparedImport, export_leads as write_export};
 use hubsync_sync::owners::{OwnerList, keep_owners, read_owners};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -175,7 +179,7 @@ pub fn stage(
     })();
     let (delimiter, columns, samples) = inspected.map_err(|e| {
         let _ = std::fs::remove_file(&path);
-        import_error(&file_name, e)
+        import_error(&file_name, e.into())
     })?;
     Ok(ImportInspection { token, file_name, delimiter, columns, samples })
 }
@@ -204,6 +208,70 @@ pub struct ImportProgress {
 pub struct ImportReport {
     pub file_name: String,
     pub imported: Imported,
+}
+
+/// A CSV file open for import, its columns matched to fields (overrides first) and nothing read
+/// past its header yet: how its columns were read can be shown before its rows are imported.
+pub struct LeadImport {
+    prepared: PreparedImport,
+    settings: ImportSettings,
+    bytes_total: u64,
+}
+
+/// Opens `path` for import into `store` with `settings` and matches its columns to fields,
+/// `overrides` first. An errors file that is `path` itself is refused before the file is read:
+/// the skipped rows would replace the file they come from.
+pub fn open_import(
+    store: &Store,
+    path: &Path,
+    overrides: &[ColumnOverride],
+    settings: ImportSettings,
+) -> Result<LeadImport, ApiError> {
+    if let Some(errors) = &settings.errors_file
+        && same_file(path, errors)
+    {
+        return Err(ApiError::new(
+            ErrorCode::ErrorsFileIsInput,
+            format!(
+                "The errors file {} is the file being imported: the skipped rows would replace it.",
+                errors.display()
+            ),
+        ));
+    }
+    let bytes_total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let prepared = PreparedImport::open(store, path, overrides)?;
+    Ok(LeadImport { prepared, settings, bytes_total })
+}
+
+/// Whether both paths name one existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+impl LeadImport {
+    pub fn layout(&self) -> CsvLayout {
+        self.prepared.layout()
+    }
+
+    pub fn plan(&self) -> &ColumnPlan {
+        self.prepared.plan()
+    }
+
+    /// The file's size, which `ImportProgress` counts up to.
+    pub fn bytes_total(&self) -> u64 {
+        self.bytes_total
+    }
+
+    /// Imports every row in one transaction. Bad rows refuse the import (`invalid_rows`,
+    /// nothing written) unless the settings skip them; the error keeps the core's typed error as
+    /// its source, for a shell's hint. `progress` hears how far the file is read now and then.
+    pub fn run(self, store: &mut Store, progress: &mut dyn FnMut(ImportProgress)) -> Result<Imported, ApiError> {
+        let LeadImport { prepared, settings, bytes_total } = self;
+        Ok(prepared.run(store, &settings, &mut |bytes_read| progress(ImportProgress { bytes_read, bytes_total }))?)
+    }
 }
 
 /// What the columns step asked for.
@@ -236,20 +304,21 @@ pub fn run_staged(
     let stem = Path::new(&file_name).file_stem().and_then(|s| s.to_str()).unwrap_or("import").to_string();
     let errors_file = skip_bad_rows.then(|| unique_path(reports, &format!("{stem}-errors"), "csv", &file_stamp()));
     let settings = ImportSettings { skip_bad_rows, dry_run, errors_file };
-    let bytes_total = std::fs::metadata(staged).map(|m| m.len()).unwrap_or(0);
-    let prepared = PreparedImport::open(store, staged, &overrides).map_err(|e| import_error(&file_name, e))?;
-    let imported = prepared
-        .run(store, &settings, &mut |bytes_read| progress(ImportProgress { bytes_read, bytes_total }))
-        .map_err(|e| import_error(&file_name, e))?;
+    let import = open_import(store, staged, &overrides, settings).map_err(|e| import_error(&file_name, e))?;
+    let imported = import.run(store, progress).map_err(|e| import_error(&file_name, e))?;
     if !dry_run {
         let _ = std::fs::remove_file(staged);
     }
     Ok(ImportReport { file_name, imported: Imported { file: stem, ..imported } })
 }
 
-/// An import's failure in words, with what to do next in the columns step.
-fn import_error(file_name: &str, error: CsvImportError) -> ApiError {
-    let hint = match &error {
+/// A file's failure to import in words, with what to do next in the columns step; the code and
+/// the typed source stay. The use case's own refusals (none applies to a staged file) keep theirs.
+fn import_error(file_name: &str, error: ApiError) -> ApiError {
+    let Some(cause) = std::error::Error::source(&error).and_then(|s| s.downcast_ref::<CsvImportError>()) else {
+        return error;
+    };
+    let hint = match cause {
         CsvImportError::Store(StoreError::InvalidRows(_)) => {
             " Fix those rows in the file, or choose \"Skip bad rows\" to import the others and get the bad ones in a report."
         }
@@ -258,5 +327,6 @@ fn import_error(file_name: &str, error: CsvImportError) -> ApiError {
         CsvImportError::AmbiguousMatch { .. } => " Choose its field in the columns step.",
         _ => "",
     };
-    ApiError::new(ErrorCode::of(error.code()), format!("{file_name} can't be imported: {error}.{hint}"))
+    let message = format!("{file_name} can't be imported: {cause}.{hint}");
+    error.reworded(message)
 }

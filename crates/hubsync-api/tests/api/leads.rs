@@ -1,12 +1,85 @@
-//! Leads: the form's checks, the two-step CSV import, the export.
+//! Leads: the form's checks, the CSV import in one step (the command line's) and in two (the
+//! app's), the export.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use hubsync_api::files::staged_path;
-use hubsync_api::leads::{ColumnChoice, ImportRequest, LeadSaved, all, detail, export, run_staged, save, stage, write};
-use hubsync_store::{Store, SystemClock};
+use hubsync_api::leads::{
+    ColumnChoice, ImportRequest, ImportSettings, LeadSaved, all, detail, export, open_import, run_staged, save, stage,
+    write,
+};
+use hubsync_store::{Store, StoreError, SystemClock};
+use hubsync_sync::csv_import::{ColumnOverride, CsvImportError, MatchedBy};
+
+#[test]
+fn a_file_imports_in_one_step_with_an_override_and_its_bad_row_in_an_errors_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_in_memory(Arc::new(SystemClock)).unwrap();
+    let input = dir.path().join("people.csv");
+    let text = "E-mail;Town;Size\nann@example.com;Oslo;5-25\nbo@example.com;Bergen;huge\n;;\n";
+    std::fs::write(&input, text).unwrap();
+    let errors = dir.path().join("people.errors.csv");
+    let overrides = [ColumnOverride { column: "size".into(), field: Some("company_size".into()) }];
+    let settings = |skip_bad_rows| ImportSettings { skip_bad_rows, dry_run: false, errors_file: Some(errors.clone()) };
+
+    let import = open_import(&store, &input, &overrides, settings(false)).unwrap();
+    let matched: Vec<(Option<&str>, MatchedBy)> =
+        import.plan().columns.iter().map(|c| (c.field.as_deref(), c.matched_by)).collect();
+    assert_eq!(
+        matched,
+        [
+            (Some("email"), MatchedBy::Key),
+            (Some("city"), MatchedBy::Alias),
+            (Some("company_size"), MatchedBy::Override)
+        ]
+    );
+    assert_eq!((import.layout().delimiter.as_str(), import.bytes_total()), ("semicolon", text.len() as u64));
+    let refused = import.run(&mut store, &mut |_| {}).unwrap_err();
+    assert_eq!(refused.code, "invalid_rows");
+    let cause = std::error::Error::source(&refused).and_then(|s| s.downcast_ref::<CsvImportError>());
+    let Some(CsvImportError::Store(StoreError::InvalidRows(rows))) = cause else { panic!("{refused:?}") };
+    assert_eq!(rows.iter().map(|r| r.row).collect::<Vec<_>>(), [3], "the typed rows stay for a shell to list");
+    assert_eq!(store.lead_count().unwrap(), 0, "refused: nothing written");
+    assert!(!errors.exists(), "no errors file without skipping bad rows");
+
+    let mut heard = Vec::new();
+    let imported = open_import(&store, &input, &overrides, settings(true))
+        .unwrap()
+        .run(&mut store, &mut |p| heard.push((p.bytes_read, p.bytes_total)))
+        .unwrap();
+    assert_eq!((imported.rows, imported.blank, imported.added, imported.updated), (3, 1, 1, 0));
+    assert_eq!(imported.skipped.iter().map(|r| r.row).collect::<Vec<_>>(), [3]);
+    assert_eq!(imported.file, input.display().to_string());
+    assert_eq!(imported.errors_file, Some(errors.display().to_string()));
+    assert_eq!(heard.last().copied(), Some((text.len() as u64, text.len() as u64)));
+    let written = std::fs::read_to_string(&errors).unwrap();
+    assert!(written.starts_with("row;error;E-mail;Town;Size\n3;"), "{written}");
+    assert!(written.ends_with(";bo@example.com;Bergen;huge\n"), "{written}");
+    let ann = store.lead_by_email("ann@example.com").unwrap().unwrap();
+    assert_eq!((ann.value("city"), ann.value("company_size")), (Some("Oslo"), Some("5-25")));
+}
+
+#[test]
+fn an_errors_file_that_is_the_file_being_imported_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_memory(Arc::new(SystemClock)).unwrap();
+    let input = dir.path().join("people.csv");
+    // No email column: had the file been read, that would be the error.
+    std::fs::write(&input, "Name\nAnn\n").unwrap();
+    let same = dir.path().join(".").join("people.csv");
+    let settings = ImportSettings { skip_bad_rows: true, dry_run: false, errors_file: Some(same.clone()) };
+
+    let refused = open_import(&store, &input, &[], settings).err().expect("refused");
+    assert_eq!(refused.code, "errors_file_is_input");
+    assert!(refused.message.contains(&same.display().to_string()), "{refused:?}");
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), "Name\nAnn\n", "the file is left as it was");
+
+    let beside = ImportSettings { errors_file: Some(dir.path().join("people.errors.csv")), ..Default::default() };
+    let unreadable = open_import(&store, &input, &[], beside).err().expect("no email column");
+    assert_eq!(unreadable.code, "no_email_column");
+}
 
 #[test]
 fn a_staged_file_imports_with_the_columns_chosen_and_its_bad_rows_in_a_report() {

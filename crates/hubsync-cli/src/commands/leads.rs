@@ -3,13 +3,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::Context as _;
-use hubsync_api::leads::{self, LeadSaved};
+use hubsync_api::ErrorCode;
+use hubsync_api::leads::{self, ImportSettings, Imported, LeadSaved, open_import};
 use hubsync_store::{FieldProblem, Lead, LeadView, OwnerView, RowError, StoreError};
 use hubsync_sync::csv_import::{
     ColumnMatch, ColumnOverride, ColumnPlan, CsvImportError, CsvLayout, MatchedBy, errors_path, name,
 };
-use hubsync_sync::leads::{ImportSettings, Imported, PreparedImport};
 use serde::Serialize;
 
 use crate::cli::{ImportArgs, LeadAddArgs, LeadsCommand};
@@ -132,21 +131,31 @@ fn import(ctx: &mut Context, args: ImportArgs) -> anyhow::Result<()> {
     let cannot = || format!("cannot import {}", path.display());
     let overrides = args.map.iter().map(|pair| parse_override(pair)).collect::<Result<Vec<_>, _>>()?;
     let errors_file = args.skip_bad_rows.then(|| args.errors.clone().unwrap_or_else(|| errors_path(path)));
-    if let Some(errors) = &errors_file {
-        check_errors_file(path, errors)?;
-    }
+    let settings =
+        ImportSettings { skip_bad_rows: args.skip_bad_rows, dry_run: args.dry_run, errors_file: errors_file.clone() };
 
-    let prepared = PreparedImport::open(&ctx.store(), path, &overrides).with_context(cannot)?;
+    let import = match open_import(&ctx.store(), path, &overrides, settings) {
+        Ok(import) => import,
+        // Only `--errors` can name the input (the default is beside it), so the flag is wrong.
+        Err(error) if error.code == ErrorCode::ErrorsFileIsInput => {
+            let errors = errors_file.as_deref().unwrap_or(path);
+            return Err(CliError::usage(format!(
+                "--errors {} is the file being imported; the skipped rows would replace it",
+                errors.display()
+            ))
+            .into());
+        }
+        Err(error) => return Err(anyhow::Error::new(error).context(cannot())),
+    };
     if !ctx.json {
         // Before the rows, so a failed import still shows how its columns were read.
-        crate::output::print_line(columns_table(path, prepared.layout(), prepared.plan()).trim_end())?;
+        crate::output::print_line(columns_table(path, import.layout(), import.plan()).trim_end())?;
     }
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let size = import.bytes_total();
     let bar = if size >= PROGRESS_FROM_BYTES { progress(ctx.json, size, "importing") } else { None };
-    let settings = ImportSettings { skip_bad_rows: args.skip_bad_rows, dry_run: args.dry_run, errors_file };
-    let outcome = prepared.run(&mut ctx.store(), &settings, &mut |read| {
+    let outcome = import.run(&mut ctx.store(), &mut |read| {
         if let Some(bar) = &bar {
-            bar.set_position(read);
+            bar.set_position(read.bytes_read);
         }
     });
     if let Some(bar) = bar {
@@ -154,11 +163,16 @@ fn import(ctx: &mut Context, args: ImportArgs) -> anyhow::Result<()> {
     }
     let imported = match outcome {
         Ok(imported) => imported,
-        Err(CsvImportError::Store(StoreError::InvalidRows(rows))) => {
-            return Err(invalid_rows(path, rows, args.dry_run).into());
+        Err(error) => {
+            let cause = std::error::Error::source(&error).and_then(|s| s.downcast_ref::<CsvImportError>());
+            return Err(match cause {
+                Some(CsvImportError::Store(StoreError::InvalidRows(rows))) => {
+                    invalid_rows(path, rows.clone(), args.dry_run).into()
+                }
+                Some(CsvImportError::SkippedRowsFile { .. }) => CliError::from(error).into(),
+                _ => anyhow::Error::new(error).context(cannot()),
+            });
         }
-        Err(error @ CsvImportError::SkippedRowsFile { .. }) => return Err(CliError::from(&error).into()),
-        Err(error) => return Err(anyhow::Error::new(error).context(cannot())),
     };
     if let Some(kept) = &imported.kept_foreign_errors_file {
         warn(ctx.json, &format!("{kept} is not an errors file Hubsync wrote, so it was left as it is"));
@@ -177,21 +191,6 @@ fn parse_override(pair: &str) -> Result<ColumnOverride, CliError> {
             "--map {pair:?}: expected COLUMN=FIELD, e.g. --map \"E-mail address=email\" (or COLUMN= to ignore it)"
         ))),
     }
-}
-
-/// The errors file must not be the file being imported: it is replaced whole.
-fn check_errors_file(input: &Path, errors: &Path) -> Result<(), CliError> {
-    let same = match (input.canonicalize(), errors.canonicalize()) {
-        (Ok(input), Ok(errors)) => input == errors,
-        _ => false,
-    };
-    if same {
-        return Err(CliError::usage(format!(
-            "--errors {} is the file being imported; the skipped rows would replace it",
-            errors.display()
-        )));
-    }
-    Ok(())
 }
 
 fn invalid_rows(path: &Path, rows: Vec<RowError>, dry_run: bool) -> CliError {
