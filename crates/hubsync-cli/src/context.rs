@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use hubsync_api::Workspace;
+use hubsync_api::{ApiError, Workspace};
 use hubsync_api::workspace::default_db_path as app_db_path;
 use hubsync_auth::oauth::HubSpotOAuth;
 use hubsync_auth::portals::{self, HUBSPOT_API};
@@ -17,7 +17,7 @@ use tokio::sync::MutexGuard;
 
 pub use hubsync_auth::portals::{PortalClient, interactive};
 
-use crate::error::{CONNECT_HINT, CliError, codes, locate_store};
+use crate::error::{CliError, codes, locate_store};
 
 /// Overrides a private app token kept for the active portal when set (and not empty).
 pub const TOKEN_ENV: &str = "HUBSYNC_TOKEN";
@@ -80,35 +80,17 @@ impl Context {
     }
 
     /// The active portal, whatever its status, or `not_connected`.
-    pub fn active_portal(&self) -> Result<Portal, CliError> {
-        self.store()
-            .active_portal()?
-            .ok_or_else(|| CliError::new(codes::NOT_CONNECTED, "not connected to HubSpot").with_hint(CONNECT_HINT))
+    pub async fn active_portal(&self) -> Result<Portal, ApiError> {
+        self.ws.active_portal().await
     }
 
-    /// The active portal if it can be synced with: `reconnect_needed` or `not_connected` else.
-    pub fn connection(&self) -> Result<Portal, CliError> {
-        let portal = self.active_portal()?;
-        portals::usable(&portal)?;
-        Ok(portal)
-    }
-
-    /// A client for the active portal, with the default timeouts and retries (for runs).
-    pub fn client(&self) -> Result<PortalClient, CliError> {
-        self.client_with(|_| {})
-    }
-
-    /// A client for a quick question while someone waits: fewer retries, a shorter timeout.
-    pub fn interactive_client(&self) -> Result<PortalClient, CliError> {
-        self.client_with(interactive)
-    }
-
-    /// A client for the active portal, its config adjusted by `tweak`.
-    pub fn client_with(&self, tweak: impl FnOnce(&mut ClientConfig)) -> Result<PortalClient, CliError> {
-        let portal = self.connection()?;
-        let client = self.ws.client_for(portal, tweak)?;
+    /// The active portal if it can be synced with (`reconnect_needed` or `not_connected` else)
+    /// and a client for it adjusted by `tweak`, the application layer's; its OAuth session is
+    /// kept for `settle`.
+    pub async fn connected(&self, tweak: impl FnOnce(&mut ClientConfig)) -> Result<(Portal, PortalClient), ApiError> {
+        let (portal, client) = self.ws.connected(tweak).await?;
         self.remember_session(&client);
-        Ok(client)
+        Ok((portal, client))
     }
 
     /// Keeps `client`'s OAuth session so `settle` records what HubSpot said of it.

@@ -153,9 +153,7 @@ fn read_secret(arg: &str, flag: &str) -> anyhow::Result<Secret> {
 // ---- test-connection ----
 
 pub async fn test_connection(ctx: &mut Context) -> anyhow::Result<()> {
-    let portal = ctx.connection()?;
-    // The client is made first so that a missing token gets the command line's hint.
-    ctx.client_with(interactive)?;
+    let portal = ctx.active_portal().await?;
     let report = hubsync_api::connect::test_connection(&ctx.ws).await?;
     emit(ctx.json, &report, |r| render_report(&portal, r))?;
     if report.passed { Ok(()) } else { Err(Reported.into()) }
@@ -186,7 +184,7 @@ pub struct DisconnectReport {
 pub async fn disconnect(ctx: &mut Context, args: DisconnectArgs) -> anyhow::Result<()> {
     let portal = match &args.portal {
         Some(wanted) => find_portal(ctx, wanted).await?,
-        None => ctx.active_portal()?,
+        None => ctx.active_portal().await?,
     };
     let disconnected =
         hubsync_api::connect::disconnect(&ctx.ws, Some(portal.portal_id), "from the command line").await?;

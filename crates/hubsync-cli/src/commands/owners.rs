@@ -7,8 +7,6 @@ use crate::context::Context;
 use crate::output::{Table, emit, warn};
 
 pub async fn list(ctx: &mut Context) -> anyhow::Result<()> {
-    // The client is made first so that a missing connection gets the command line's hint.
-    ctx.interactive_client()?;
     let list = refresh_owners(&ctx.ws).await?;
     if let Some(warning) = &list.warning {
         warn(ctx.json, warning);

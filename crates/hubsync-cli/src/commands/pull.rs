@@ -26,8 +26,7 @@ pub struct PullPreview<'a> {
 }
 
 pub async fn run(ctx: &mut Context, args: PullArgs) -> anyhow::Result<()> {
-    let connection = ctx.connection()?;
-    let client = ctx.client()?;
+    let (connection, client) = ctx.connected(|_| {}).await?;
     // Ctrl-C stops the preview between pages, and the live pull between chunks (resumable).
     let cancel = stop_signals(ctx, connection.portal_id);
     let mut bars = Bars::new(ctx.json);

@@ -35,8 +35,7 @@ pub struct LiveReport {
 }
 
 pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
-    let connection = ctx.connection()?;
-    let client = ctx.client()?;
+    let (connection, client) = ctx.connected(|_| {}).await?;
     let concurrency = args.concurrency.max(1);
     // Ctrl-C stops the preview between reads as well as the live run between batches.
     let cancel = stop_signals(ctx, connection.portal_id);

@@ -57,10 +57,6 @@ async fn pull(ctx: &mut Context, args: PullRulesArgs) -> anyhow::Result<()> {
     // Conditions are checked against the live portal (the application layer's one check, the
     // app's too): a rule HubSpot can't take is refused now, not mid-pull. Without any (every
     // contact, new or modified since), no connection is needed.
-    if !rules.conditions.is_empty() {
-        // Made first so that a missing connection gets the command line's hint.
-        ctx.interactive_client()?;
-    }
     let saved = hubsync_api::pull_rules::save(&ctx.ws, rules).await?;
     if !saved.saved {
         let reason =

@@ -51,8 +51,8 @@ pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> 
             let run = runs::get(&ctx.store(), args.run)?;
             // A live pull's remaining rows are local writes: no connection needed.
             let (client, cancel) = if needs_connection(run.kind) {
-                let connection = ctx.connection()?;
-                (Some(ctx.client()?), stop_signals(ctx, connection.portal_id))
+                let (connection, client) = ctx.connected(|_| {}).await?;
+                (Some(client), stop_signals(ctx, connection.portal_id))
             } else {
                 (None, ctrl_c_cancel())
             };

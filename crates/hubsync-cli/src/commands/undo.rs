@@ -25,8 +25,7 @@ pub struct UndoPreview<'a> {
 }
 
 pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
-    let connection = ctx.connection()?;
-    let client = ctx.client()?;
+    let (connection, client) = ctx.connected(|_| {}).await?;
     let concurrency = args.concurrency.max(1);
     let options = UndoOptions { archive_created: args.archive_created, force: args.force, concurrency };
     // Ctrl-C stops the preview between reads as well as the live undo between batches.
