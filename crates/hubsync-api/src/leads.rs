@@ -4,7 +4,7 @@
 //! (stage the file and suggest its columns, then `run_staged` with the columns as chosen).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use hubsync_auth::portals::interactive;
 use hubsync_store::{
@@ -21,6 +21,7 @@ use ts_rs::TS;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::files::{file_stamp, new_token, remove_stale, staged_path, unique_path};
+use crate::sync::blocking;
 use crate::workspace::Workspace;
 
 /// Rows of a staged file the columns step shows.
@@ -154,6 +155,21 @@ pub struct ImportInspection {
     pub columns: Vec<ColumnMatch>,
     /// The first rows' cells, in column order.
     pub samples: Vec<Vec<String>>,
+}
+
+/// Stages `text` in `staging` under a new token and matches its columns to the workspace's
+/// fields, off the async threads.
+pub async fn stage_text(
+    ws: &Workspace,
+    staging: PathBuf,
+    file_name: String,
+    text: String,
+) -> Result<ImportInspection, ApiError> {
+    let (fields, mappings) = {
+        let store = ws.store.lock().await;
+        (store.fields()?, store.mappings()?)
+    };
+    blocking(move || stage(&staging, &fields, &mappings, file_name, &text)).await
 }
 
 /// Stages `text` in `staging` under a new token and reads its columns and first rows. A file

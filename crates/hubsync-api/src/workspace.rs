@@ -98,6 +98,12 @@ impl Workspace {
     pub async fn record_outcome(&self, client: &PortalClient) -> Result<(), ApiError> {
         Ok(client.record_outcome(&mut *self.store.lock().await)?)
     }
+
+    /// A number that changes whenever any connection, in any process, wrote to the store: a
+    /// shell showing the store reloads when it does.
+    pub async fn store_version(&self) -> Result<u64, ApiError> {
+        Ok(self.store.lock().await.data_version()?)
+    }
 }
 
 pub(crate) fn open_store_at(db_path: &Path) -> Result<Store, ApiError> {

@@ -6,8 +6,8 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use hubsync_api::{ApiError, Workspace};
 use hubsync_api::workspace::default_db_path as app_db_path;
+use hubsync_api::{ApiError, Workspace};
 use hubsync_auth::oauth::HubSpotOAuth;
 use hubsync_auth::portals::{self, HUBSPOT_API};
 use hubsync_auth::session::OAuthSession;

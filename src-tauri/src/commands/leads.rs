@@ -90,12 +90,7 @@ pub async fn csv_import_inspect(
     file_name: String,
     text: String,
 ) -> Result<ImportInspection, CommandError> {
-    let staging = staging_dir(&app)?;
-    let (fields, mappings) = {
-        let store = workspace.get()?.store.lock().await;
-        (store.fields()?, store.mappings()?)
-    };
-    blocking(move || leads::stage(&staging, &fields, &mappings, file_name, &text)).await
+    leads::stage_text(workspace.get()?, staging_dir(&app)?, file_name, text).await
 }
 
 /// Imports a staged file with the columns as chosen; bad rows go to a row-error report in the

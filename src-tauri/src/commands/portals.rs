@@ -136,7 +136,7 @@ pub async fn disconnect(
 /// page reloads what it shows when it does.
 #[tauri::command]
 pub async fn store_version(workspace: State<'_, AppWorkspace>) -> Result<u64, CommandError> {
-    Ok(workspace.get()?.store.lock().await.data_version()?)
+    workspace.get()?.store_version().await
 }
 
 /// Opens the app's log folder in the file manager; returns where it is.

@@ -190,8 +190,7 @@ fn reporter(app: &AppHandle, ws: &hubsync_api::Workspace) -> impl FnMut(SyncProg
 
 /// The kind of run `run_id` (a preview's kind is its live run's).
 async fn run_kind(ws: &hubsync_api::Workspace, run_id: i64) -> Result<RunKind, CommandError> {
-    let run = ws.store.lock().await.run(run_id)?;
-    Ok(run.ok_or(hubsync_store::StoreError::RunNotFound(run_id))?.kind)
+    Ok(runs::get(&*ws.store.lock().await, run_id)?.kind)
 }
 
 fn ended(app: &AppHandle, kind: RunKind, run_id: Option<i64>) {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use hubsync_api::files::staged_path;
 use hubsync_api::leads::{
     ColumnChoice, ImportRequest, ImportSettings, LeadSaved, all, detail, export, open_import, run_staged, save, stage,
-    write,
+    stage_text, write,
 };
 use hubsync_store::{Store, StoreError, SystemClock};
 use hubsync_sync::csv_import::{ColumnOverride, CsvImportError, MatchedBy};
@@ -183,4 +183,21 @@ fn every_lead_is_listed_with_its_owner_and_written_to_a_chosen_file() {
     assert_eq!((written.path.as_str(), written.leads), (path.to_str().unwrap(), 2));
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.starts_with("email,") && text.contains("ada@example.com") && !text.contains("older"), "{text}");
+}
+
+/// The app's columns step: a staged file's columns are matched to the workspace's own fields,
+/// its custom ones included.
+#[tokio::test]
+async fn a_file_staged_in_a_workspace_is_matched_to_its_custom_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = crate::support::open_workspace(dir.path());
+    hubsync_api::config::add_field(&ws, "tier".into(), None, hubsync_store::FieldType::Text, Vec::new()).await.unwrap();
+    // The shell makes the folder, private to the admin.
+    let staging = dir.path().join("staging");
+    std::fs::create_dir(&staging).unwrap();
+    let text = "Email,Tier\nann@example.com,gold\n".to_string();
+    let inspection = stage_text(&ws, staging.clone(), "tiers.csv".into(), text).await.unwrap();
+    let matched: Vec<Option<&str>> = inspection.columns.iter().map(|c| c.field.as_deref()).collect();
+    assert_eq!(matched, [Some("email"), Some("tier")]);
+    assert!(staged_path(&staging, &inspection.token).unwrap().is_file(), "the file is staged");
 }

@@ -65,7 +65,7 @@ fn a_newer_or_damaged_store_is_refused_by_name_and_left_as_it_was() {
 async fn the_store_version_changes_when_any_connection_writes() {
     let dir = tempfile::tempdir().unwrap();
     let workspace = open_workspace(dir.path());
-    let version = || async { workspace.store.lock().await.data_version().unwrap() };
+    let version = || async { workspace.store_version().await.unwrap() };
     let first = version().await;
     assert_eq!(version().await, first, "reading changes nothing");
 
@@ -93,7 +93,7 @@ async fn the_store_version_changes_when_another_process_writes() {
     }
     let dir = tempfile::tempdir().unwrap();
     let app = open_workspace(dir.path());
-    let before = app.store.lock().await.data_version().unwrap();
+    let before = app.store_version().await.unwrap();
     let this = concat!(module_path!(), "::the_store_version_changes_when_another_process_writes");
     let test = this.split_once("::").map_or(this, |(_, name)| name);
     let child = std::process::Command::new(std::env::current_exe().unwrap())
