@@ -8,7 +8,7 @@ use hubsync_api::Workspace;
 use hubsync_api::builtin::{PortalSummary, SANDBOX_TOKEN};
 use hubsync_api::connect::{
     OAuthOptions, connect_target, connect_token, disconnect, oauth_cancel, oauth_start, pasted_token, portals_overview,
-    register_sandbox, test_connection,
+    register_sandbox, test_connection, use_portal, use_sandbox,
 };
 use hubsync_api::host::KeychainOnly;
 use hubsync_api::plans::PlanRequest;
@@ -16,7 +16,7 @@ use hubsync_api::sync::{preview, run_previewed};
 use hubsync_api::workspace::DB_FILE_NAME;
 use hubsync_hubspot::Secret;
 use hubsync_sandbox::faults::FaultConfig;
-use hubsync_sandbox::{OAuthClient, PrivateToken, Sandbox, SandboxConfig};
+use hubsync_sandbox::{OAuthClient, PortalInfo, PrivateToken, Sandbox, SandboxConfig};
 use hubsync_store::{ExistingFolder, PortalStatus, RunStatus, TokenKind};
 
 use crate::support::{fixture, open_workspace};
@@ -176,4 +176,42 @@ async fn a_run_stops_when_another_process_disconnects_its_portal() {
     assert!(run.counts.pending >= 100, "stopped well before the end: {:?}", run.counts);
     assert!(run.is_resumable());
     sandbox.shutdown().await;
+}
+
+/// A second portal connected with a token becomes the active one; either shell switches back
+/// to a known portal, or to the built-in sandbox, by one use case.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_active_portal_is_switched_between_known_portals_and_the_built_in_one() {
+    const TOKEN: &str = "pat-na1-second-portal";
+    let f = fixture().await;
+    let ws = &f.workspace;
+    let builtin = f.builtin.info().await.unwrap();
+    let sandbox_id = portals_overview(ws).await.unwrap().active.unwrap().portal_id;
+    let other = Sandbox::start(SandboxConfig {
+        seed_contacts: 0,
+        private_tokens: vec![PrivateToken::new(TOKEN)],
+        portal: PortalInfo { portal_id: 7_654_321, ..PortalInfo::default() },
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let target = connect_target(ws, &other.base_url(), true).await.unwrap();
+    let connected =
+        connect_token(ws, &target, &pasted_token(TOKEN).unwrap(), TokenKind::PrivateApp, |_| {}).await.unwrap();
+    assert_eq!(connected.previously_active, Some(sandbox_id), "{connected:?}");
+    let overview = portals_overview(ws).await.unwrap();
+    assert_eq!(overview.portals.len(), 2);
+    assert_eq!(overview.active.unwrap().portal_id, other.portal_id());
+
+    let back = use_portal(ws, sandbox_id).await.unwrap();
+    assert!(back.active && back.portal_id == sandbox_id, "{back:?}");
+    assert!(test_connection(ws).await.unwrap().passed, "the sandbox's own token is used again");
+    assert_eq!(use_portal(ws, 424_242).await.unwrap_err().code, "portal_not_found");
+
+    use_portal(ws, other.portal_id()).await.unwrap();
+    let sandbox = use_sandbox(ws, &builtin).await.unwrap();
+    assert_eq!(sandbox.portal_id, sandbox_id);
+    assert_eq!(portals_overview(ws).await.unwrap().active.unwrap().portal_id, sandbox_id);
+    other.shutdown().await;
+    f.builtin.shutdown().await;
 }

@@ -201,3 +201,44 @@ async fn a_file_staged_in_a_workspace_is_matched_to_its_custom_fields() {
     assert_eq!(matched, [Some("email"), Some("tier")]);
     assert!(staged_path(&staging, &inspection.token).unwrap().is_file(), "the file is staged");
 }
+
+/// The app's lead table: a page at a time, searched, and a linked lead's contact; the owners
+/// read from the portal are kept, and offline the refresh says why it can't.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lead_table_pages_and_searches_and_a_pushed_lead_links_to_its_contact() {
+    use hubsync_api::leads::{hubspot_page, page, refresh_owners};
+    use hubsync_api::plans::PlanRequest;
+    use hubsync_api::sync::{preview, run_previewed};
+    use hubsync_store::{ContactLink, LeadQuery};
+
+    let f = crate::support::fixture().await;
+    let ws = &f.workspace;
+    let query =
+        |search: &str, offset, limit| LeadQuery { search: search.into(), offset, limit, ..LeadQuery::default() };
+    let second = page(&*ws.store.lock().await, &query("", 1, 1)).unwrap();
+    assert_eq!((second.total, second.leads.len()), (2, 1), "one page of one, of two in all");
+    let found = page(&*ws.store.lock().await, &query("SYNC-B", 0, 50)).unwrap();
+    assert_eq!(found.leads.iter().map(|l| l.email.as_str()).collect::<Vec<_>>(), ["sync-b@example.com"]);
+    let id = found.leads[0].id;
+
+    let unlinked = hubspot_page(&*ws.store.lock().await, id).unwrap_err();
+    assert_eq!(unlinked.code, "not_linked", "{unlinked:?}");
+    let summary = preview(ws, PlanRequest::Push { emails: vec!["sync-b@example.com".into()] }, |_| {}).await.unwrap();
+    run_previewed(ws, summary.run_id, std::time::Instant::now(), |_| {}).await.unwrap();
+    let linked = detail(&*ws.store.lock().await, id).unwrap();
+    assert!(linked.view.lead.hubspot_id.is_some(), "{linked:?}");
+    assert_eq!(linked.link, Some(ContactLink::Sandbox));
+    let no_page = hubspot_page(&*ws.store.lock().await, id).unwrap_err();
+    assert_eq!(no_page.code, "no_hubspot_page", "the built-in portal has no web pages: {no_page:?}");
+
+    let owners = refresh_owners(ws).await.unwrap();
+    assert!(owners.live && owners.warning.is_none(), "{owners:?}");
+    assert!(owners.owners.iter().any(|o| o.active), "the seeded portal has active owners: {owners:?}");
+    let fields = hubsync_api::config::list_fields(ws).await.unwrap();
+    assert!(fields.iter().any(|f| f.key == "owner_email"), "the owner's field is built in");
+    f.builtin.shutdown().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let offline = crate::support::open_workspace(dir.path());
+    assert_eq!(refresh_owners(&offline).await.unwrap_err().code, "not_connected");
+}

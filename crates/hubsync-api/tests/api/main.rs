@@ -5,6 +5,7 @@ mod config;
 mod connect;
 mod error_codes;
 mod leads;
+mod retry;
 mod runs;
 mod status;
 mod support;
