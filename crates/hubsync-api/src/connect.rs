@@ -131,6 +131,8 @@ pub async fn connect_token(
     tweak: impl FnOnce(&mut ClientConfig),
 ) -> Result<Connected, ApiError> {
     let mut config = client_config(&target.base_url, kind);
+    // Once the account details name the portal, the checks count in its shared windows.
+    config.shared_limits = Some(ws.rate_ledgers.clone());
     tweak(&mut config);
     // The checks go to HubSpot; the store is locked only to save.
     let proven = prove_token(config, kind, token, target.secret_store, &SystemClock).await?;
@@ -244,6 +246,7 @@ impl OAuthApproved {
     pub async fn save(self, ws: &Workspace, tweak: impl FnOnce(&mut ClientConfig)) -> Result<Connected, ApiError> {
         let Approval { oauth, base_url, client_secret, secret_store } = self.approval;
         let mut config = client_config(&base_url, TokenKind::Oauth);
+        config.shared_limits = Some(ws.rate_ledgers.clone());
         tweak(&mut config);
         let clock = std::sync::Arc::new(AuthClock);
         let proven = prove_grant(oauth, &self.grant, config, client_secret, secret_store, clock, &SystemClock).await?;

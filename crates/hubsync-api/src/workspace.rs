@@ -9,6 +9,7 @@ use hubsync_auth::connection::Credentials;
 use hubsync_auth::loopback::CancelHandle;
 use hubsync_auth::portals::{PortalClient, client_config, usable};
 use hubsync_auth::session::SystemClock as AuthClock;
+use hubsync_auth::shared_limits::StoreLedgers;
 use hubsync_hubspot::ClientConfig;
 use hubsync_store::{ExistingFolder, Portal, Store, SystemClock, create_private_dir};
 use tokio::sync::Mutex;
@@ -33,6 +34,8 @@ pub struct Workspace {
     /// The OAuth attempt waiting for the browser, if any: a new attempt or Cancel ends it.
     pub(crate) oauth: std::sync::Mutex<Option<CancelHandle>>,
     host: Arc<dyn Host>,
+    /// Each portal's rate limits as every process using the store shares them.
+    pub(crate) rate_ledgers: Arc<StoreLedgers>,
 }
 
 /// The default store: `<data dir>/app.hubsync.desktop/hubsync.db`, when the system has a data
@@ -64,6 +67,7 @@ impl Workspace {
             jobs: Arc::default(),
             oauth: std::sync::Mutex::new(None),
             host,
+            rate_ledgers: Arc::new(StoreLedgers::new(db_path, Arc::new(SystemClock))),
         })
     }
 
@@ -88,6 +92,7 @@ impl Workspace {
     /// A client for `portal`: the host's token for it, or what the keychain keeps.
     pub fn client_for(&self, portal: Portal, tweak: impl FnOnce(&mut ClientConfig)) -> Result<PortalClient, ApiError> {
         let mut config = client_config(&portal.base_url, portal.token_kind);
+        config.shared_limits = Some(self.rate_ledgers.clone());
         tweak(&mut config);
         let token = self.host.token_for(&portal);
         Ok(self.credentials.client_for(portal, config, token, Arc::new(AuthClock))?)

@@ -9,6 +9,7 @@
 //! - `portals`: connecting a lead store's portals (where the secret goes, the checks before
 //!   saving, clients for saved portals, a refused grant recorded, disconnecting), shared by both
 //!   apps.
+//! - `shared_limits`: a portal's rate limits shared by every process using a lead store.
 //! - `keychain`: where refresh tokens, private-app tokens and client secrets are kept: the OS
 //!   keychain, or (opted into) a file only the user can read.
 
@@ -18,3 +19,4 @@ pub mod loopback;
 pub mod oauth;
 pub mod portals;
 pub mod session;
+pub mod shared_limits;

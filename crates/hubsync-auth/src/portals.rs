@@ -131,15 +131,15 @@ pub fn endpoints_for(base_url: &str) -> Endpoints {
     if base_url.trim_end_matches('/') == HUBSPOT_API { Endpoints::hubspot() } else { Endpoints::at(base_url) }
 }
 
-/// A client with a rate limiter of its own.
+/// A client on its config's rate limiter: shared with other processes when the config says so.
 pub fn static_client(config: ClientConfig, token: Secret) -> Result<HubSpotClient, ClientError> {
-    let limiter = Arc::new(PortalLimiter::new(config.limits));
+    let limiter = Arc::new(PortalLimiter::for_config(&config));
     HubSpotClient::new(config, token, limiter)
 }
 
-/// A client drawing its tokens from an OAuth session, with a rate limiter of its own.
+/// A client drawing its tokens from an OAuth session, on its config's rate limiter.
 pub fn session_client(config: ClientConfig, session: Arc<OAuthSession>) -> Result<HubSpotClient, ClientError> {
-    let limiter = Arc::new(PortalLimiter::new(config.limits));
+    let limiter = Arc::new(PortalLimiter::for_config(&config));
     let source: Arc<dyn TokenSource> = session;
     HubSpotClient::with_token_source(config, source, limiter)
 }

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::base_url::{InsecureBaseUrl, check_base_url};
 use crate::errors::ErrorBody;
 use crate::models::{AccountDetails, BatchOutcome, Owner, Page, Property, Record, Results};
-use crate::ratelimit::{PortalLimiter, RateLimitSettings};
+use crate::ratelimit::{PortalLimiter, RateLimitSettings, SharedLimitsByPortal};
 use crate::retry::{Outcome, RetryDecision, RetryPolicy};
 use crate::secret::Secret;
 use crate::token::{StaticToken, TokenSource};
@@ -76,6 +76,9 @@ pub struct ClientConfig {
     /// token belongs to another portal. `None` for a connection being made, whose portal is
     /// what the checks find out.
     pub expected_portal: Option<u64>,
+    /// Where each portal's windows are shared by every process using it (the lead store's rate
+    /// ledger); the client moves onto its portal's once it knows the portal. `None`: its own.
+    pub shared_limits: Option<Arc<dyn SharedLimitsByPortal>>,
 }
 
 impl ClientConfig {
@@ -87,6 +90,7 @@ impl ClientConfig {
             timeout: Duration::from_secs(30),
             max_attempts: 6,
             expected_portal: None,
+            shared_limits: None,
         }
     }
 }
@@ -419,7 +423,7 @@ impl HubSpotClient {
                     let headers = response.headers().clone();
                     if !request.search {
                         let seen = RateLimitSeen::from_headers(&headers);
-                        self.limiter.learn(seen.max, seen.interval_ms).await;
+                        self.limiter.learn(&seen).await;
                         if seen != RateLimitSeen::default() {
                             *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = seen;
                         }
@@ -509,7 +513,16 @@ impl HubSpotClient {
     }
 
     async fn fetch_account_details(&self) -> Result<AccountDetails, ClientError> {
-        self.send_unchecked(&ApiRequest::get(self.config.version.account_details())).await?.json()
+        let details: AccountDetails =
+            self.send_unchecked(&ApiRequest::get(self.config.version.account_details())).await?.json()?;
+        // A connection being made learns its portal here: from now on it counts in the portal's
+        // shared windows, with what it sent so far.
+        if let Some(by_portal) = self.config.shared_limits.as_ref().filter(|_| !self.limiter.is_shared())
+            && let Some(shared) = by_portal.for_portal(details.portal_id)
+        {
+            self.limiter.share(shared).await;
+        }
+        Ok(details)
     }
 
     /// One page of the contacts list (no 10,000 cap, unlike search), of up to `limit` (at most

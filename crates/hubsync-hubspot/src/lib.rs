@@ -19,7 +19,9 @@ pub use client::{
 };
 pub use errors::{ErrorBody, PropertyProblem, RateLimitPolicy, describe_scopes};
 pub use models::{AccountDetails, BatchItemError, BatchOutcome, Owner, Page, Property, Record};
-pub use ratelimit::{PortalLimiter, RateLimitSettings, SAFETY_MARGIN};
+pub use ratelimit::{
+    Lane, PortalLimiter, RateLimitSettings, SAFETY_MARGIN, SharedLimits, SharedLimitsByPortal, SharedLimitsError,
+};
 pub use retry::{Outcome, RetryDecision, RetryPolicy};
 pub use secret::Secret;
 pub use token::{StaticToken, TokenSource};

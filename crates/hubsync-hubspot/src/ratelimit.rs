@@ -2,12 +2,20 @@
 //! a rolling window (110 per 10 s for OAuth apps, the tier's burst for private apps, learned
 //! from `X-HubSpot-RateLimit-*` headers when they come) and search's 5 per second. A healthy
 //! run waits here instead of collecting 429s.
+//!
+//! The limits are the portal's, not the process's: given `SharedLimits` (the lead store's rate
+//! ledger), the windows are the ones every process using the portal records its requests in, so
+//! the app and the command line, together or back to back, stay within one budget.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Mutex;
-use tokio::time::{Instant, sleep_until};
+use tokio::time::{Instant, sleep, sleep_until};
+
+use crate::client::RateLimitSeen;
 
 /// A little more than the server's window, so requests that arrive late by network jitter
 /// still fall in a fresh window on HubSpot's side.
@@ -44,6 +52,16 @@ impl Window {
         Window { capacity: capacity.max(1), span, sent: VecDeque::new() }
     }
 
+    /// The capacity and span a reply's headers state, where they state them.
+    fn adopt(&mut self, max: Option<u32>, interval_ms: Option<u64>) {
+        if let Some(max) = max.filter(|m| *m > 0) {
+            self.capacity = max;
+        }
+        if let Some(ms) = interval_ms.filter(|ms| *ms > 0) {
+            self.span = Duration::from_millis(ms);
+        }
+    }
+
     /// Takes a slot now, or says when one frees up.
     fn try_take(&mut self, now: Instant) -> Result<(), Instant> {
         let span = self.span + SAFETY_MARGIN;
@@ -61,44 +79,195 @@ impl Window {
     }
 }
 
-#[derive(Debug)]
+/// Which of a portal's limits a request counts against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lane {
+    /// The rolling window every call but search counts against.
+    General,
+    /// Search's own requests per second.
+    Search,
+}
+
+impl Lane {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lane::General => "general",
+            Lane::Search => "search",
+        }
+    }
+}
+
+pub type SharedLimitsError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A portal's windows and learned limits as every process using the portal sees them. Its calls
+/// are short blocking writes: the limiter makes them off the async threads.
+pub trait SharedLimits: std::fmt::Debug + Send + Sync + 'static {
+    /// Records a request in `lane` now if fewer than `capacity` went in the last `span`, by any
+    /// process; else, recording nothing, how long until one may go.
+    fn take(&self, lane: Lane, capacity: u32, span: Duration) -> Result<Option<Duration>, SharedLimitsError>;
+    /// Keeps what a reply's headers said of the limits, for every process.
+    fn learn(&self, seen: &RateLimitSeen) -> Result<(), SharedLimitsError>;
+    /// What the headers last said, by any process.
+    fn seen(&self) -> Result<Option<RateLimitSeen>, SharedLimitsError>;
+    /// Records requests in `lane` that went out `ages` ago, before their portal was known.
+    fn record(&self, lane: Lane, ages: &[Duration]) -> Result<(), SharedLimitsError>;
+}
+
+/// Each portal's `SharedLimits`: a client opens its portal's once it knows the portal.
+pub trait SharedLimitsByPortal: std::fmt::Debug + Send + Sync + 'static {
+    /// `None` when they can't be had (the client then keeps its own windows).
+    fn for_portal(&self, portal_id: u64) -> Option<Arc<dyn SharedLimits>>;
+}
+
 pub struct PortalLimiter {
     general: Mutex<Window>,
     search: Mutex<Window>,
+    /// Set when the portal is known (at once for a saved portal's client; after the account
+    /// details for a connection being made).
+    shared: std::sync::OnceLock<Arc<dyn SharedLimits>>,
+    /// Set once the shared windows failed: this limiter keeps to its own from then on.
+    shared_failed: AtomicBool,
+}
+
+impl std::fmt::Debug for PortalLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PortalLimiter").field("shared", &self.shared.get().is_some()).finish_non_exhaustive()
+    }
 }
 
 impl PortalLimiter {
+    /// A limiter whose windows are this process's own.
     pub fn new(settings: RateLimitSettings) -> Self {
         PortalLimiter {
             general: Mutex::new(Window::new(settings.per_window, settings.window)),
             search: Mutex::new(Window::new(settings.search_per_second, Duration::from_secs(1))),
+            shared: std::sync::OnceLock::new(),
+            shared_failed: AtomicBool::new(false),
+        }
+    }
+
+    /// The limiter a client made with `config` uses: on its portal's shared windows when the
+    /// config names both.
+    pub fn for_config(config: &crate::client::ClientConfig) -> Self {
+        let shared = config.shared_limits.as_ref().zip(config.expected_portal);
+        match shared.and_then(|(by_portal, portal_id)| by_portal.for_portal(portal_id)) {
+            Some(shared) => Self::shared(config.limits, shared),
+            None => Self::new(config.limits),
+        }
+    }
+
+    /// A limiter on the windows `shared` keeps for every process, starting from the limits the
+    /// last reply with headers stated, whichever process got it.
+    pub fn shared(settings: RateLimitSettings, shared: Arc<dyn SharedLimits>) -> Self {
+        let mut general = Window::new(settings.per_window, settings.window);
+        match shared.seen() {
+            Ok(Some(seen)) => general.adopt(seen.max, seen.interval_ms),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "the limits other processes learned could not be read"),
+        }
+        PortalLimiter {
+            general: Mutex::new(general),
+            search: Mutex::new(Window::new(settings.search_per_second, Duration::from_secs(1))),
+            shared: std::sync::OnceLock::from(shared),
+            shared_failed: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether the windows are the ones shared with other processes.
+    pub fn is_shared(&self) -> bool {
+        self.shared.get().is_some()
+    }
+
+    /// Moves onto `shared` once the portal is known: the requests already sent from this
+    /// limiter's own windows are recorded there, and the limits other processes learned adopted.
+    pub async fn share(&self, shared: Arc<dyn SharedLimits>) {
+        if self.shared.set(shared.clone()).is_err() {
+            return;
+        }
+        let now = Instant::now();
+        let mut sent = Vec::new();
+        for (lane, window) in [(Lane::General, &self.general), (Lane::Search, &self.search)] {
+            let window = window.lock().await;
+            sent.push((lane, window.sent.iter().map(|&t| now.duration_since(t)).collect::<Vec<_>>()));
+        }
+        let recorded = tokio::task::spawn_blocking(move || {
+            for (lane, ages) in &sent {
+                shared.record(*lane, ages)?;
+            }
+            shared.seen()
+        })
+        .await;
+        match recorded {
+            Ok(Ok(seen)) => {
+                if let Some(seen) = seen {
+                    self.general.lock().await.adopt(seen.max, seen.interval_ms);
+                }
+            }
+            Ok(Err(error)) => self.shared_failed(&*error),
+            Err(error) => self.shared_failed(&error),
         }
     }
 
     /// Waits for a slot in the rolling window; call before every non-search request.
     pub async fn acquire(&self) {
-        take(&self.general).await;
+        self.take(Lane::General).await;
     }
 
     /// Waits for a search slot; search requests don't count against the rolling window.
     pub async fn acquire_search(&self) {
-        take(&self.search).await;
+        self.take(Lane::Search).await;
     }
 
     /// Adopts the limit a reply's `X-HubSpot-RateLimit-Max` / `-Interval-Milliseconds` headers
-    /// state (they may be absent: then nothing changes).
-    pub async fn learn(&self, max: Option<u32>, interval_ms: Option<u64>) {
-        let mut window = self.general.lock().await;
-        if let Some(max) = max.filter(|m| *m > 0) {
-            window.capacity = max;
+    /// state (they may be absent: then nothing changes), and keeps the reply's figures for the
+    /// other processes.
+    pub async fn learn(&self, seen: &RateLimitSeen) {
+        self.general.lock().await.adopt(seen.max, seen.interval_ms);
+        if *seen == RateLimitSeen::default() {
+            return;
         }
-        if let Some(ms) = interval_ms.filter(|ms| *ms > 0) {
-            window.span = Duration::from_millis(ms);
+        if let Some(shared) = self.working_shared() {
+            let seen = *seen;
+            match tokio::task::spawn_blocking(move || shared.learn(&seen)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => self.shared_failed(&*error),
+                Err(error) => self.shared_failed(&error),
+            }
         }
     }
 
     pub async fn capacity(&self) -> u32 {
         self.general.lock().await.capacity
+    }
+
+    fn working_shared(&self) -> Option<Arc<dyn SharedLimits>> {
+        self.shared.get().cloned().filter(|_| !self.shared_failed.load(Ordering::Relaxed))
+    }
+
+    fn shared_failed(&self, error: &dyn std::error::Error) {
+        if !self.shared_failed.swap(true, Ordering::Relaxed) {
+            tracing::warn!(%error, "the rate limits shared with other processes failed; this run keeps its own");
+        }
+    }
+
+    async fn take(&self, lane: Lane) {
+        let window = match lane {
+            Lane::General => &self.general,
+            Lane::Search => &self.search,
+        };
+        while let Some(shared) = self.working_shared() {
+            let (capacity, span) = {
+                let window = window.lock().await;
+                (window.capacity, window.span + SAFETY_MARGIN)
+            };
+            match tokio::task::spawn_blocking(move || shared.take(lane, capacity, span)).await {
+                Ok(Ok(None)) => return,
+                Ok(Ok(Some(wait))) => sleep(wait).await,
+                Ok(Err(error)) => self.shared_failed(&*error),
+                Err(error) => self.shared_failed(&error),
+            }
+        }
+        take(window).await;
     }
 }
 
@@ -165,9 +334,129 @@ mod tests {
         assert_eq!(Instant::now() - start, Duration::from_secs(1) + SAFETY_MARGIN);
         limiter.acquire().await;
         assert_eq!(limiter.capacity().await, 110);
-        limiter.learn(Some(190), Some(10_000)).await;
+        limiter.learn(&RateLimitSeen { max: Some(190), interval_ms: Some(10_000), ..Default::default() }).await;
         assert_eq!(limiter.capacity().await, 190);
-        limiter.learn(None, None).await;
+        limiter.learn(&RateLimitSeen::default()).await;
         assert_eq!(limiter.capacity().await, 190, "absent headers change nothing");
+    }
+
+    /// Windows shared as the store's ledger shares them between processes, on tokio's clock.
+    #[derive(Debug, Default)]
+    struct SharedWindows {
+        sent: std::sync::Mutex<std::collections::HashMap<&'static str, VecDeque<Instant>>>,
+        seen: std::sync::Mutex<Option<RateLimitSeen>>,
+        broken: bool,
+    }
+
+    impl SharedLimits for SharedWindows {
+        fn take(&self, lane: Lane, capacity: u32, span: Duration) -> Result<Option<Duration>, SharedLimitsError> {
+            if self.broken {
+                return Err("the ledger is locked".into());
+            }
+            let now = Instant::now();
+            let mut sent = self.sent.lock().unwrap();
+            let window = sent.entry(lane.as_str()).or_default();
+            while window.front().is_some_and(|&t| now.duration_since(t) >= span) {
+                window.pop_front();
+            }
+            if window.len() < capacity as usize {
+                window.push_back(now);
+                Ok(None)
+            } else {
+                Ok(Some(window[window.len() - capacity as usize] + span - now))
+            }
+        }
+
+        fn learn(&self, seen: &RateLimitSeen) -> Result<(), SharedLimitsError> {
+            *self.seen.lock().unwrap() = Some(*seen);
+            Ok(())
+        }
+
+        fn seen(&self) -> Result<Option<RateLimitSeen>, SharedLimitsError> {
+            Ok(*self.seen.lock().unwrap())
+        }
+
+        fn record(&self, lane: Lane, ages: &[Duration]) -> Result<(), SharedLimitsError> {
+            let now = Instant::now();
+            let mut sent = self.sent.lock().unwrap();
+            let window = sent.entry(lane.as_str()).or_default();
+            window.extend(ages.iter().map(|&age| now - age));
+            window.make_contiguous().sort();
+            Ok(())
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn limiters_of_two_processes_on_one_shared_window_stay_within_it_together() {
+        let shared: Arc<dyn SharedLimits> = Arc::new(SharedWindows::default());
+        let settings = RateLimitSettings::private_app(100);
+        let processes = [
+            Arc::new(PortalLimiter::shared(settings, shared.clone())),
+            Arc::new(PortalLimiter::shared(settings, shared.clone())),
+        ];
+        let start = Instant::now();
+        let tasks: Vec<_> = (0..250)
+            .map(|i| {
+                let limiter = processes[i % 2].clone();
+                tokio::spawn(async move {
+                    limiter.acquire().await;
+                    Instant::now()
+                })
+            })
+            .collect();
+        let mut times = Vec::new();
+        for task in tasks {
+            times.push(task.await.unwrap() - start);
+        }
+        times.sort();
+        for (i, t) in times.iter().enumerate().skip(100) {
+            assert!(*t - times[i - 100] >= Duration::from_secs(10) + SAFETY_MARGIN, "request {i} came too soon");
+        }
+        assert_eq!(*times.last().unwrap(), (Duration::from_secs(10) + SAFETY_MARGIN) * 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_new_limiter_starts_from_the_limits_another_process_learned() {
+        let shared: Arc<dyn SharedLimits> = Arc::new(SharedWindows::default());
+        let first = PortalLimiter::shared(RateLimitSettings::private_app(100), shared.clone());
+        first
+            .learn(&RateLimitSeen {
+                max: Some(190),
+                interval_ms: Some(10_000),
+                daily: Some(625_000),
+                ..Default::default()
+            })
+            .await;
+        let second = PortalLimiter::shared(RateLimitSettings::private_app(100), shared.clone());
+        assert_eq!(second.capacity().await, 190);
+        assert_eq!(shared.seen().unwrap().unwrap().daily, Some(625_000));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failing_shared_window_leaves_the_limiter_its_own() {
+        let shared: Arc<dyn SharedLimits> = Arc::new(SharedWindows { broken: true, ..SharedWindows::default() });
+        let limiter = PortalLimiter::shared(RateLimitSettings::private_app(100), shared);
+        let start = Instant::now();
+        for _ in 0..101 {
+            limiter.acquire().await;
+        }
+        assert_eq!(Instant::now() - start, Duration::from_secs(10) + SAFETY_MARGIN, "still within 100 per window");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_limiter_that_learns_its_portal_later_brings_its_sends_into_the_shared_window() {
+        let shared: Arc<dyn SharedLimits> = Arc::new(SharedWindows::default());
+        let connecting = PortalLimiter::new(RateLimitSettings::private_app(100));
+        for _ in 0..40 {
+            connecting.acquire().await;
+        }
+        connecting.share(shared.clone()).await;
+        assert!(connecting.is_shared());
+        let other = PortalLimiter::shared(RateLimitSettings::private_app(100), shared);
+        let start = Instant::now();
+        for _ in 0..61 {
+            other.acquire().await;
+        }
+        assert_eq!(Instant::now() - start, Duration::from_secs(10) + SAFETY_MARGIN, "the 40 sent before count");
     }
 }

@@ -20,6 +20,8 @@
 //! - Runs: the history of runs (`runs.rs`), their rows (`run_items.rs`) and what a row says
 //!   (`row_messages.rs`: codes kept, words made when shown), and who is writing a run now
 //!   (`Store::run_writer`, on the leases of `leases.rs`).
+//! - Rate limits: the requests sent to each portal and the limits HubSpot stated, shared by
+//!   every process, in a small database beside the store (`rate_ledger.rs`).
 //! - Journal: plans journaled as they are made, and a live run's journal under its portal's
 //!   lease (`journal`). Its operations are the traits `journal::Journal` and
 //!   `journal::PlanJournal`, which only the sync engine (`hubsync-sync`) imports; the shells and
@@ -42,6 +44,7 @@ mod migrations;
 mod owners;
 mod portals;
 mod private_files;
+mod rate_ledger;
 mod row_messages;
 mod run_items;
 mod runs;
@@ -63,6 +66,7 @@ pub use migrations::{MIGRATIONS, Migration};
 pub use owners::{OwnerRecord, full_name};
 pub use portals::{Portal, PortalConnection, PortalStatus, SecretStoreKind, TokenKind};
 pub use private_files::{ExistingFolder, create_private_dir};
+pub use rate_ledger::{RateLedger, SeenLimits, rate_ledger_path};
 pub use row_messages::{RowFailure, RowNote, RowReason, serialize_word, serialize_words};
 pub use run_items::{RunItemFilter, RunItemPage, RunItemPages};
 pub use runs::{FieldChange, ItemOutcome, NewRun, Run, RunAction, RunCounts, RunItem, RunKind, RunMode, RunStatus};

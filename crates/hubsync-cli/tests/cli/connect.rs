@@ -39,7 +39,8 @@ fn connect_with_a_good_token_then_status_shows_the_portal() {
 
     let labels = hub.keychain.item_labels().unwrap();
     assert_eq!(labels, [format!("Hubsync: HubSpot portal {} private app token", portal.portal_id())]);
-    assert_eq!(hub.files_beside_the_store(), ["hubsync.db"], "no token or secret file");
+    // The store and the rate ledger its processes share: no token or secret file.
+    assert_eq!(hub.files_beside_the_store(), ["hubsync.db", "hubsync.db.ratelimits"], "no token or secret file");
 }
 
 #[test]

@@ -12,6 +12,7 @@ mod pipes;
 mod portals;
 mod private_files;
 mod push;
+mod rate_limits;
 mod rules;
 mod scopes;
 mod secrets;
