@@ -243,6 +243,18 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     portalName = await session.textOf('//dl[contains(@class, "details")]/div[dt[normalize-space()="Name"]]/dd');
     assert.ok(portalName, "the Connection screen names the active portal");
     await screenshot(session, "connection", { scrollTo: testId("test-report"), block: "end" });
+
+    // The share of the daily limit kept for the portal's other apps, typed in and saved; the
+    // day's use is read again, as the checks' replies stated it.
+    const reserve = controlByLabel("Keep free for the portal's other apps");
+    assert.equal(await valueOf(session, reserve), "10", "ten percent unless set");
+    await type(session, reserve, "15");
+    await click(session, '//form[@aria-label="Daily reserve"]//button[normalize-space()="Save"]');
+    await waitFor("the reserve to be saved", async () =>
+      (await session.find('//form[@aria-label="Daily reserve"]//button[normalize-space()="Save" and @disabled]')) ? true : undefined,
+    );
+    assert.equal(await valueOf(session, reserve), "15");
+    await waitForText(session, testId("daily-use"), /calls used today/);
   });
 
   step("Data model: adds a custom field", async () => {

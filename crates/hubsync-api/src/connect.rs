@@ -40,6 +40,16 @@ pub async fn use_portal(ws: &Workspace, portal_id: u64) -> Result<Portal, ApiErr
     Ok(ws.store.lock().await.use_portal(portal_id)?)
 }
 
+/// Sets the share of a portal's daily API limit (percent, 0 to 90) kept free for its other
+/// apps; `None`: the active portal's.
+pub async fn set_daily_reserve(ws: &Workspace, portal_id: Option<u64>, percent: u8) -> Result<Portal, ApiError> {
+    let portal_id = match portal_id {
+        Some(id) => id,
+        None => ws.active_portal().await?.portal_id,
+    };
+    Ok(ws.store.lock().await.set_daily_reserve(portal_id, percent)?)
+}
+
 /// Records the built-in sandbox portal where it listens now. On a first start (no portal yet)
 /// it becomes the active portal, so the app can be tried without an account; later it keeps
 /// whatever place the admin gave it.

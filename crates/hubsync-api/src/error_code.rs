@@ -64,6 +64,7 @@ error_codes! {
     LeaseLost = "lease_lost",
     OtherPortal = "other_portal",
     PortalNotFound = "portal_not_found",
+    InvalidDailyReserve = "invalid_daily_reserve",
     InvalidPortal = "invalid_portal",
     InvalidRows = "invalid_rows",
     InvalidConfig = "invalid_config",
@@ -75,6 +76,8 @@ error_codes! {
     HubspotForbidden = "hubspot_forbidden",
     HubspotRateLimited = "hubspot_rate_limited",
     HubspotDailyLimit = "hubspot_daily_limit",
+    /// What is left of the portal's daily limit is the share kept for its other apps.
+    DailyReserveReached = "daily_reserve_reached",
     HubspotUnavailable = "hubspot_unavailable",
     HubspotRejected = "hubspot_rejected",
     HubspotBadReply = "hubspot_bad_reply",

@@ -3,10 +3,12 @@
 
 use std::path::PathBuf;
 
+use chrono::{DateTime, Utc};
 use hubsync_auth::portals::interactive;
 use hubsync_hubspot::RateLimitSeen;
 use hubsync_store::{LeadFilter, LeadQuery, Portal, PushRules};
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::error::ApiError;
 use crate::workspace::Workspace;
@@ -21,6 +23,47 @@ pub struct WorkspaceStatus {
     pub push_rules: PushRules,
     /// The live check; `None` when no portal is active.
     pub check: Option<PortalCheck>,
+    /// The active portal's daily API use, as HubSpot last stated it to any process.
+    pub daily_use: Option<DailyUse>,
+}
+
+/// A portal's daily API limit as the last reply that stated it said, by any process using the
+/// store (private apps get the figures; OAuth apps have no daily limit).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct DailyUse {
+    #[ts(type = "number")]
+    pub limit: u64,
+    #[ts(type = "number")]
+    pub used: u64,
+    #[ts(type = "number")]
+    pub remaining: u64,
+    /// The share kept free for the portal's other apps: runs stop before using it.
+    pub reserve_percent: u8,
+    #[ts(type = "string")]
+    pub seen_at: DateTime<Utc>,
+}
+
+/// The active portal's daily use as last stated (none without an active portal, or before a
+/// reply stated it).
+pub async fn active_daily_use(ws: &Workspace) -> Result<Option<DailyUse>, ApiError> {
+    let active = ws.store.lock().await.active_portal()?;
+    match active {
+        Some(portal) => daily_use(ws, &portal),
+        None => Ok(None),
+    }
+}
+
+/// `portal`'s daily use as last stated, if a reply ever stated it.
+pub fn daily_use(ws: &Workspace, portal: &Portal) -> Result<Option<DailyUse>, ApiError> {
+    let Some(seen) = ws.rate_ledgers.seen(portal.portal_id)? else { return Ok(None) };
+    Ok(seen.daily.zip(seen.daily_remaining).map(|(limit, remaining)| DailyUse {
+        limit,
+        used: limit.saturating_sub(remaining),
+        remaining,
+        reserve_percent: portal.daily_reserve_percent,
+        seen_at: seen.seen_at,
+    }))
 }
 
 #[derive(Debug, Serialize)]
@@ -68,7 +111,12 @@ pub async fn status(ws: &Workspace) -> Result<WorkspaceStatus, ApiError> {
         Some(_) => Some(check_portal(ws).await),
         None => None,
     };
-    Ok(WorkspaceStatus { db_path: ws.db_path.clone(), active, other_portals, counts, push_rules, check })
+    // After the check, whose reply states the figures afresh.
+    let daily_use = match &active {
+        Some(portal) => daily_use(ws, portal)?,
+        None => None,
+    };
+    Ok(WorkspaceStatus { db_path: ws.db_path.clone(), active, other_portals, counts, push_rules, check, daily_use })
 }
 
 /// One cheap call to the active portal: whether it answers, for which portal, and the rate

@@ -93,6 +93,7 @@ impl Workspace {
     pub fn client_for(&self, portal: Portal, tweak: impl FnOnce(&mut ClientConfig)) -> Result<PortalClient, ApiError> {
         let mut config = client_config(&portal.base_url, portal.token_kind);
         config.shared_limits = Some(self.rate_ledgers.clone());
+        config.daily_reserve_percent = Some(portal.daily_reserve_percent);
         tweak(&mut config);
         let token = self.host.token_for(&portal);
         Ok(self.credentials.client_for(portal, config, token, Arc::new(AuthClock))?)

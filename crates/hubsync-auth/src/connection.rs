@@ -229,7 +229,8 @@ pub fn describe_tier(seen: &RateLimitSeen, kind: TokenKind) -> Option<String> {
     Some(text)
 }
 
-fn thousands(n: u64) -> String {
+/// 250000 → "250,000", as the checks and the command line word limits.
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hubsync_hubspot::{Lane, RateLimitSeen, SharedLimits, SharedLimitsByPortal, SharedLimitsError};
-use hubsync_store::{Clock, RateLedger, StoreError};
+use hubsync_store::{Clock, RateLedger, SeenLimits, StoreError};
 
 /// The rate ledgers beside one store, each portal's opened when a client first needs it.
 pub struct StoreLedgers {
@@ -25,6 +25,13 @@ impl std::fmt::Debug for StoreLedgers {
 impl StoreLedgers {
     pub fn new(store_path: &Path, clock: Arc<dyn Clock>) -> StoreLedgers {
         StoreLedgers { store_path: store_path.to_path_buf(), clock, opened: Mutex::default() }
+    }
+}
+
+impl StoreLedgers {
+    /// What HubSpot's headers last said of `portal_id`'s limits, by any process, and when.
+    pub fn seen(&self, portal_id: u64) -> Result<Option<SeenLimits>, StoreError> {
+        RateLedger::open(&self.store_path, portal_id, self.clock.clone())?.seen()
     }
 }
 

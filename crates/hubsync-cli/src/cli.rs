@@ -117,6 +117,15 @@ pub enum PortalsCommand {
         /// The portal's id, or its name (domain) as `portals list` shows it.
         portal: String,
     },
+    /// Keep a share of the portal's daily API limit free for its other apps (default 10 %): a
+    /// run stops, resumable, before it would use it.
+    Reserve {
+        /// Percent of the daily limit, 0 to 90.
+        percent: u8,
+        /// The portal's id or name; default: the active portal.
+        #[arg(long)]
+        portal: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

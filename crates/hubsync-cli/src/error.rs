@@ -252,6 +252,9 @@ impl From<&ClientError> for CliError {
             ClientError::Unreachable { .. } => {
                 CliError::new(code, e.to_string()).with_hint("check the network, or the --base-url given to connect")
             }
+            ClientError::DailyReserve { .. } => CliError::new(code, e.to_string()).with_hint(
+                "`hubsync portals reserve PERCENT` keeps a smaller share free; an interrupted run resumes with `hubsync runs resume RUN`",
+            ),
             _ => CliError::new(code, e.to_string()),
         }
     }

@@ -76,6 +76,9 @@ pub struct ClientConfig {
     /// token belongs to another portal. `None` for a connection being made, whose portal is
     /// what the checks find out.
     pub expected_portal: Option<u64>,
+    /// The share of the portal's daily limit (percent) kept for its other apps: a request that
+    /// would dip into it is refused unsent. `None`: the whole limit may be used.
+    pub daily_reserve_percent: Option<u8>,
     /// Where each portal's windows are shared by every process using it (the lead store's rate
     /// ledger); the client moves onto its portal's once it knows the portal. `None`: its own.
     pub shared_limits: Option<Arc<dyn SharedLimitsByPortal>>,
@@ -90,6 +93,7 @@ impl ClientConfig {
             timeout: Duration::from_secs(30),
             max_attempts: 6,
             expected_portal: None,
+            daily_reserve_percent: None,
             shared_limits: None,
         }
     }
@@ -113,6 +117,12 @@ pub enum ClientError {
     Api { status: u16, body: Option<Box<ErrorBody>>, message: String },
     #[error("the portal's daily API limit is reached; the run can go on after the portal's midnight")]
     DailyLimit,
+    /// What is left of the portal's daily limit is the share kept for its other apps: nothing
+    /// was sent.
+    #[error(
+        "the portal has {remaining} of its {daily} API calls left today, the {reserve_percent} % kept free for its other apps; nothing was sent, and the run can go on after the portal's midnight or with a smaller reserve"
+    )]
+    DailyReserve { daily: u64, remaining: u64, reserve_percent: u8 },
     #[error("could not reach HubSpot at {url}: {detail}")]
     Unreachable { url: String, detail: String },
     #[error("the connection to HubSpot failed after the request was sent ({detail}); it may have been applied")]
@@ -144,6 +154,7 @@ impl ClientError {
             | ClientError::BatchTooLarge(_)
             | ClientError::ReconnectNeeded { .. }
             | ClientError::WrongPortal { .. }
+            | ClientError::DailyReserve { .. }
             | ClientError::InsecureBaseUrl(_) => Sent::No,
         }
     }
@@ -166,6 +177,7 @@ impl ClientError {
             ClientError::Api { status: 500..=599, .. } => "hubspot_unavailable",
             ClientError::Api { .. } => "hubspot_rejected",
             ClientError::DailyLimit => "hubspot_daily_limit",
+            ClientError::DailyReserve { .. } => "daily_reserve_reached",
             ClientError::Unreachable { .. } => "hubspot_unreachable",
             ClientError::Interrupted { .. } => "hubspot_interrupted",
             ClientError::Decode(_) => "hubspot_bad_reply",
@@ -343,6 +355,17 @@ impl HubSpotClient {
         })
     }
 
+    /// Refuses, unsent, a request that would dip into the share of the daily limit kept for
+    /// the portal's other apps, as the last reply of any process using the portal stated it.
+    async fn check_daily_reserve(&self) -> Result<(), ClientError> {
+        let Some(reserve_percent) = self.config.daily_reserve_percent.filter(|p| *p > 0) else { return Ok(()) };
+        let Some((daily, remaining)) = self.limiter.daily_left().await else { return Ok(()) };
+        if remaining.saturating_mul(100) <= daily.saturating_mul(u64::from(reserve_percent)) {
+            return Err(ClientError::DailyReserve { daily, remaining, reserve_percent });
+        }
+        Ok(())
+    }
+
     /// API calls made so far, retries included.
     pub fn api_calls(&self) -> u64 {
         self.calls.load(Ordering::Relaxed)
@@ -398,6 +421,7 @@ impl HubSpotClient {
         let mut maybe_landed = false;
         loop {
             attempt += 1;
+            self.check_daily_reserve().await?;
             if request.search {
                 self.limiter.acquire_search().await;
             } else {

@@ -127,6 +127,8 @@ pub struct PortalLimiter {
     shared: std::sync::OnceLock<Arc<dyn SharedLimits>>,
     /// Set once the shared windows failed: this limiter keeps to its own from then on.
     shared_failed: AtomicBool,
+    /// The portal's daily limit and what was left of it, as the last reply that said stated it.
+    daily: Mutex<Option<(u64, u64)>>,
 }
 
 impl std::fmt::Debug for PortalLimiter {
@@ -143,6 +145,7 @@ impl PortalLimiter {
             search: Mutex::new(Window::new(settings.search_per_second, Duration::from_secs(1))),
             shared: std::sync::OnceLock::new(),
             shared_failed: AtomicBool::new(false),
+            daily: Mutex::new(None),
         }
     }
 
@@ -160,8 +163,12 @@ impl PortalLimiter {
     /// last reply with headers stated, whichever process got it.
     pub fn shared(settings: RateLimitSettings, shared: Arc<dyn SharedLimits>) -> Self {
         let mut general = Window::new(settings.per_window, settings.window);
+        let mut daily = None;
         match shared.seen() {
-            Ok(Some(seen)) => general.adopt(seen.max, seen.interval_ms),
+            Ok(Some(seen)) => {
+                general.adopt(seen.max, seen.interval_ms);
+                daily = seen.daily.zip(seen.daily_remaining);
+            }
             Ok(None) => {}
             Err(error) => tracing::warn!(%error, "the limits other processes learned could not be read"),
         }
@@ -170,6 +177,7 @@ impl PortalLimiter {
             search: Mutex::new(Window::new(settings.search_per_second, Duration::from_secs(1))),
             shared: std::sync::OnceLock::from(shared),
             shared_failed: AtomicBool::new(false),
+            daily: Mutex::new(daily),
         }
     }
 
@@ -201,6 +209,9 @@ impl PortalLimiter {
             Ok(Ok(seen)) => {
                 if let Some(seen) = seen {
                     self.general.lock().await.adopt(seen.max, seen.interval_ms);
+                    if let Some(daily) = seen.daily.zip(seen.daily_remaining) {
+                        self.daily.lock().await.get_or_insert(daily);
+                    }
                 }
             }
             Ok(Err(error)) => self.shared_failed(&*error),
@@ -223,6 +234,9 @@ impl PortalLimiter {
     /// other processes.
     pub async fn learn(&self, seen: &RateLimitSeen) {
         self.general.lock().await.adopt(seen.max, seen.interval_ms);
+        if let Some(daily) = seen.daily.zip(seen.daily_remaining) {
+            *self.daily.lock().await = Some(daily);
+        }
         if *seen == RateLimitSeen::default() {
             return;
         }
@@ -234,6 +248,12 @@ impl PortalLimiter {
                 Err(error) => self.shared_failed(&error),
             }
         }
+    }
+
+    /// The portal's daily limit and what was left of it, as the last reply that said stated
+    /// it (this process's, or another's when this limiter started).
+    pub async fn daily_left(&self) -> Option<(u64, u64)> {
+        *self.daily.lock().await
     }
 
     pub async fn capacity(&self) -> u32 {

@@ -39,6 +39,8 @@ pub enum StoreError {
     CreateNeedsUpdate,
     #[error("no sync run with id {0}")]
     RunNotFound(i64),
+    #[error("a daily reserve of {0} % leaves a run nothing: keep between 0 and 90 % free")]
+    InvalidDailyReserve(u8),
     #[error("no portal {0} is known to this store")]
     PortalNotFound(u64),
     #[error("{0}")]
@@ -163,6 +165,7 @@ impl StoreError {
             StoreError::ContactAlreadyLinked { .. } => "contact_already_linked",
             StoreError::UnknownField(_) => "unknown_field",
             StoreError::InvalidValue { .. } => "invalid_value",
+            StoreError::InvalidDailyReserve(_) => "invalid_daily_reserve",
             StoreError::FieldExists(_) => "field_exists",
             StoreError::InvalidField(_) => "invalid_field",
             StoreError::EmailMappingLocked => "email_mapping_locked",

@@ -19,4 +19,5 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0010_lead_search.sql", sql: include_str!("../migrations/0010_lead_search.sql") },
     Migration { name: "0011_run_leases.sql", sql: include_str!("../migrations/0011_run_leases.sql") },
     Migration { name: "0012_row_message_codes.sql", sql: include_str!("../migrations/0012_row_message_codes.sql") },
+    Migration { name: "0013_daily_reserve.sql", sql: include_str!("../migrations/0013_daily_reserve.sql") },
 ];

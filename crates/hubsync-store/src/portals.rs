@@ -118,7 +118,13 @@ pub struct Portal {
     pub status_detail: Option<String>,
     pub active: bool,
     pub connected_at: DateTime<Utc>,
+    /// The share of the portal's daily API limit kept free for its other apps: a run stops
+    /// before it would use it.
+    pub daily_reserve_percent: u8,
 }
+
+/// The most of a daily limit that can be kept free: a run needs some of it.
+pub const MAX_DAILY_RESERVE_PERCENT: u8 = 90;
 
 impl Portal {
     /// The built-in sandbox portal (a HubSpot-compatible server inside Hubsync), not HubSpot.
@@ -148,7 +154,7 @@ pub struct PortalConnection {
 }
 
 const PORTAL_COLUMNS: &str = "portal_id, name, hub_domain, user_email, scopes, token_kind, base_url, client_id,
-    secret_store, status, status_detail, active, connected_at";
+    secret_store, status, status_detail, active, connected_at, daily_reserve_percent";
 
 fn read_portal(r: &rusqlite::Row<'_>) -> rusqlite::Result<Portal> {
     let conversion = |column: usize, what: String| {
@@ -173,6 +179,7 @@ fn read_portal(r: &rusqlite::Row<'_>) -> rusqlite::Result<Portal> {
         status_detail: r.get(10)?,
         active: r.get(11)?,
         connected_at: parse_stamp(&r.get::<_, String>(12)?)?,
+        daily_reserve_percent: r.get(13)?,
     })
 }
 
@@ -319,6 +326,21 @@ impl Store {
         let changed = self
             .conn
             .execute("UPDATE portals SET base_url = ?2 WHERE portal_id = ?1", params![portal_id as i64, base_url])?;
+        if changed == 0 {
+            return Err(StoreError::PortalNotFound(portal_id));
+        }
+        portal_by_id(&self.conn, portal_id)?.ok_or(StoreError::PortalNotFound(portal_id))
+    }
+
+    /// Sets the share of the portal's daily limit kept free for its other apps (0 to 90 %).
+    pub fn set_daily_reserve(&mut self, portal_id: u64, percent: u8) -> Result<Portal> {
+        if percent > MAX_DAILY_RESERVE_PERCENT {
+            return Err(StoreError::InvalidDailyReserve(percent));
+        }
+        let changed = self.conn.execute(
+            "UPDATE portals SET daily_reserve_percent = ?2 WHERE portal_id = ?1",
+            params![portal_id as i64, percent],
+        )?;
         if changed == 0 {
             return Err(StoreError::PortalNotFound(portal_id));
         }

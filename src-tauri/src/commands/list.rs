@@ -13,6 +13,8 @@ app_commands![
     portals::disconnect,
     portals::open_logs,
     portals::store_version,
+    portals::daily_use,
+    portals::set_daily_reserve,
     config::list_fields,
     config::add_field,
     config::list_mappings,

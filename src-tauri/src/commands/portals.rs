@@ -3,6 +3,7 @@
 
 use hubsync_api::builtin::{BuiltinPortal, PortalSummary};
 use hubsync_api::connect::{self, OAuthStarted, PastedTokenKind, PortalsOverview};
+use hubsync_api::status::{self, DailyUse};
 use hubsync_auth::connection::ConnectionReport;
 use hubsync_auth::portals::{Connected, Disconnected};
 use hubsync_store::Portal;
@@ -130,6 +131,18 @@ pub async fn disconnect(
     portal_id: Option<u64>,
 ) -> Result<Disconnected, CommandError> {
     connect::disconnect(workspace.get()?, portal_id, "in the app").await
+}
+
+/// The active portal's daily API use, as HubSpot last stated it to any process.
+#[tauri::command]
+pub async fn daily_use(workspace: State<'_, AppWorkspace>) -> Result<Option<DailyUse>, CommandError> {
+    status::active_daily_use(workspace.get()?).await
+}
+
+/// Sets the share of the active portal's daily limit kept free for its other apps.
+#[tauri::command]
+pub async fn set_daily_reserve(workspace: State<'_, AppWorkspace>, percent: u8) -> Result<Portal, CommandError> {
+    connect::set_daily_reserve(workspace.get()?, None, percent).await
 }
 
 /// A number that changes whenever any process (the command line too) wrote to the store: the

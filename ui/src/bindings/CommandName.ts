@@ -13,6 +13,8 @@ export type CommandName =
   | "disconnect"
   | "open_logs"
   | "store_version"
+  | "daily_use"
+  | "set_daily_reserve"
   | "list_fields"
   | "add_field"
   | "list_mappings"

@@ -8,7 +8,7 @@ import * as ipc from "./ipc";
 
 vi.mock("./ipc", async (importOriginal) => {
   const actual = await importOriginal<typeof import("./ipc")>();
-  return { ...actual, testConnection: vi.fn(), disconnect: vi.fn() };
+  return { ...actual, testConnection: vi.fn(), disconnect: vi.fn(), dailyUse: vi.fn(), setDailyReserve: vi.fn() };
 });
 
 const noLimits = { max: null, remaining: null, interval_ms: null, daily: null, daily_remaining: null };
@@ -16,6 +16,8 @@ const noLimits = { max: null, remaining: null, interval_ms: null, daily: null, d
 beforeEach(() => {
   vi.mocked(ipc.testConnection).mockReset();
   vi.mocked(ipc.disconnect).mockReset();
+  vi.mocked(ipc.dailyUse).mockReset().mockResolvedValue(null);
+  vi.mocked(ipc.setDailyReserve).mockReset();
 });
 
 describe("ActivePortal", () => {
@@ -96,5 +98,46 @@ describe("ActivePortal", () => {
     expect(card.textContent).toContain("Connected withBuilt-in sandbox portal");
     expect(card.textContent).toContain("the built-in portal's token belongs to the app");
     expect(screen.queryByRole("button", { name: "Disconnect…" })).toBeNull();
+  });
+
+  it("shows the day's API use as HubSpot last stated it, and the share kept free", async () => {
+    vi.mocked(ipc.dailyUse).mockResolvedValue({
+      limit: 250_000,
+      used: 12_500,
+      remaining: 237_500,
+      reserve_percent: 10,
+      seen_at: "2025-01-15T10:00:00Z",
+    });
+    render(<ActivePortal portal={portal({ token_kind: "private-app" })} onChanged={vi.fn()} />);
+    const line = await screen.findByTestId("daily-use");
+    expect(line.textContent).toContain("12,500 of 250,000 calls used today (5.0 %)");
+    expect(screen.getByLabelText("Keep free for the portal's other apps")).toHaveProperty("value", "10");
+  });
+
+  it("says the day's use is not known before HubSpot stated it", async () => {
+    render(<ActivePortal portal={portal()} onChanged={vi.fn()} />);
+    expect((await screen.findByTestId("daily-use")).textContent).toContain("Not known yet");
+  });
+
+  it("saves a new reserve typed in, and refuses one out of range", async () => {
+    const user = userEvent.setup();
+    const onChanged = vi.fn();
+    vi.mocked(ipc.setDailyReserve).mockResolvedValue(portal({ daily_reserve_percent: 25 }));
+    render(<ActivePortal portal={portal()} onChanged={onChanged} />);
+    const field = screen.getByLabelText("Keep free for the portal's other apps");
+    const save = within(screen.getByRole("form", { name: "Daily reserve" })).getByRole("button", { name: "Save" });
+    expect(save).toHaveProperty("disabled", true);
+    await user.clear(field);
+    await user.type(field, "95");
+    expect(save).toHaveProperty("disabled", true);
+    expect(screen.getByText("A whole number from 0 to 90.")).toBeDefined();
+    await user.clear(field);
+    await user.type(field, "25");
+    await user.click(save);
+    expect(ipc.setDailyReserve).toHaveBeenCalledWith(25);
+    await vi.waitFor(() => {
+      expect(onChanged).toHaveBeenCalled();
+    });
+    expect(ipc.dailyUse).toHaveBeenCalledTimes(2);
   });
 });

@@ -4,6 +4,7 @@ import type { ConnectionReport } from "../bindings/ConnectionReport";
 import type { Disconnected } from "../bindings/Disconnected";
 import type { Portal } from "../bindings/Portal";
 import { ErrorMessage } from "../shared/ErrorMessage";
+import { DailyLimit } from "./DailyLimit";
 import { formatTime, isSandbox, secretKeptIn, statusLabel, tokenKindLabel } from "../shared/format";
 import { toCommandError, type CommandError } from "../shared/ipc";
 import { disconnect, testConnection } from "./ipc";
@@ -102,6 +103,7 @@ function PortalDetails({ portal, onChanged }: { portal: Portal; onChanged: () =>
             <code>{portal.base_url}</code>
           </dd>
         </div>
+        <DailyLimit portal={portal} onChanged={onChanged} />
       </dl>
       {portal.status === "connected" ? (
         <TestConnection />

@@ -4,6 +4,7 @@
 import type { UnlistenFn } from "@tauri-apps/api/event";
 
 import type { Connected } from "../bindings/Connected";
+import type { DailyUse } from "../bindings/DailyUse";
 import type { ConnectionReport } from "../bindings/ConnectionReport";
 import type { Disconnected } from "../bindings/Disconnected";
 import type { OAuthFinished } from "../bindings/OAuthFinished";
@@ -81,6 +82,16 @@ export function testConnection(): Promise<ConnectionReport> {
 /** Disconnects a portal (`null`: the active one); its rules and mappings are kept. */
 export function disconnect(portalId: number | null): Promise<Disconnected> {
   return call("disconnect", { portalId });
+}
+
+/** The active portal's daily API use as HubSpot last stated it, or `null` before it did. */
+export function dailyUse(): Promise<DailyUse | null> {
+  return call("daily_use");
+}
+
+/** Sets the share of the active portal's daily limit (percent) kept for its other apps. */
+export function setDailyReserve(percent: number): Promise<Portal> {
+  return call("set_daily_reserve", { percent });
 }
 
 /** Calls `handler` with each `oauth-finished` event; resolves to the function that stops it. */

@@ -15,6 +15,7 @@ export function portal(overrides: Partial<Portal> = {}): Portal {
     status_detail: null,
     active: true,
     connected_at: "2025-01-15T09:30:00Z",
+    daily_reserve_percent: 10,
     ...overrides,
   };
 }

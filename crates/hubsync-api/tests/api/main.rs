@@ -3,6 +3,7 @@
 
 mod config;
 mod connect;
+mod daily_reserve;
 mod error_codes;
 mod leads;
 mod retry;

@@ -1,19 +1,16 @@
 //! Rows HubSpot refused at write time, retried once their cause is fixed: the retry plans only
 //! the failed rows, as the app's "Retry failed rows" and a push by email do.
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use hubsync_api::Workspace;
-use hubsync_api::connect::{connect_target, connect_token, pasted_token};
-use hubsync_api::host::KeychainOnly;
 use hubsync_api::plans::PlanRequest;
 use hubsync_api::runs;
 use hubsync_api::sync::{preview, run_previewed};
-use hubsync_api::workspace::DB_FILE_NAME;
 use hubsync_sandbox::{Fixture, LifecycleBackward, PrivateToken, Sandbox, SandboxConfig};
-use hubsync_store::{ExistingFolder, ItemOutcome, RunItemFilter, RunStatus, TokenKind};
+use hubsync_store::{ItemOutcome, RunItemFilter, RunStatus};
 use serde_json::json;
+
+use crate::support::connected_workspace;
 
 const TOKEN: &str = "pat-na1-retry-test";
 
@@ -45,10 +42,7 @@ async fn a_refused_row_fails_alone_and_its_retry_plans_only_it() {
     })
     .await
     .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let ws = Workspace::open(&dir.path().join(DB_FILE_NAME), ExistingFolder::Tighten, Arc::new(KeychainOnly)).unwrap();
-    let target = connect_target(&ws, &sandbox.base_url(), true).await.unwrap();
-    connect_token(&ws, &target, &pasted_token(TOKEN).unwrap(), TokenKind::PrivateApp, |_| {}).await.unwrap();
+    let (_dir, ws) = connected_workspace(&sandbox, TOKEN).await;
     {
         let mut store = ws.store.lock().await;
         store.set_push_rules(Some(true), Some(true)).unwrap();

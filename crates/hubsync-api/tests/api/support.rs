@@ -34,3 +34,16 @@ pub async fn fixture() -> Fixture {
     }
     Fixture { _dir: dir, builtin, workspace }
 }
+
+/// A workspace of its own (secrets in the file store, no host token) connected to `sandbox`
+/// with `token`, a private app token the sandbox knows.
+pub async fn connected_workspace(sandbox: &hubsync_sandbox::Sandbox, token: &str) -> (tempfile::TempDir, Workspace) {
+    use hubsync_api::connect::{connect_target, connect_token, pasted_token};
+    let dir = tempfile::tempdir().unwrap();
+    let host = Arc::new(hubsync_api::host::KeychainOnly);
+    let workspace = Workspace::open(&dir.path().join(DB_FILE_NAME), ExistingFolder::Tighten, host).unwrap();
+    let target = connect_target(&workspace, &sandbox.base_url(), true).await.unwrap();
+    let token = pasted_token(token).unwrap();
+    connect_token(&workspace, &target, &token, hubsync_store::TokenKind::PrivateApp, |_| {}).await.unwrap();
+    (dir, workspace)
+}

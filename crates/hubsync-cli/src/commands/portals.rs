@@ -1,4 +1,4 @@
-//! `hubsync portals list | use PORTAL`.
+//! `hubsync portals list | use PORTAL | reserve PERCENT`.
 
 use hubsync_store::{Portal, PortalStatus, TokenKind};
 use serde::Serialize;
@@ -12,7 +12,23 @@ pub async fn run(ctx: &mut Context, command: PortalsCommand) -> anyhow::Result<(
     match command {
         PortalsCommand::List => list(ctx).await,
         PortalsCommand::Use { portal } => use_portal(ctx, &portal).await,
+        PortalsCommand::Reserve { percent, portal } => reserve(ctx, percent, portal.as_deref()).await,
     }
+}
+
+async fn reserve(ctx: &mut Context, percent: u8, wanted: Option<&str>) -> anyhow::Result<()> {
+    let portal_id = match wanted {
+        Some(wanted) => Some(find_portal(ctx, wanted).await?.portal_id),
+        None => None,
+    };
+    let portal = hubsync_api::connect::set_daily_reserve(&ctx.ws, portal_id, percent).await?;
+    emit(ctx.json, &portal, |p| {
+        format!(
+            "{}: {} % of the daily API limit is kept free for the portal's other apps; runs stop before using it.\n",
+            p.label(),
+            p.daily_reserve_percent
+        )
+    })
 }
 
 #[derive(Debug, Serialize)]

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use hubsync_api::status::{self, StoreCounts, WorkspaceStatus};
+use hubsync_api::status::{self, DailyUse, StoreCounts, WorkspaceStatus};
+use hubsync_auth::connection::thousands;
 use hubsync_hubspot::RateLimitSeen;
 use hubsync_store::{Portal, PushRules};
 use serde::Serialize;
@@ -22,6 +23,9 @@ pub struct Status {
     pub push_rules: PushRules,
     /// The live check; `None` when not connected.
     pub portal: Option<PortalCheck>,
+    /// The active portal's daily API use, as HubSpot last stated it to any process.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub daily_use: Option<DailyUse>,
 }
 
 #[derive(Debug, Serialize)]
@@ -49,7 +53,8 @@ pub struct PortalCheck {
 }
 
 pub async fn run(ctx: &Context) -> anyhow::Result<()> {
-    let WorkspaceStatus { db_path, active, other_portals, counts, push_rules, check } = status::status(&ctx.ws).await?;
+    let WorkspaceStatus { db_path, active, other_portals, counts, push_rules, check, daily_use } =
+        status::status(&ctx.ws).await?;
     let status = Status {
         db_path,
         connection: active.map(|portal| {
@@ -68,6 +73,7 @@ pub async fn run(ctx: &Context) -> anyhow::Result<()> {
             rate_limit: c.rate_limit,
             error: c.error.map(CliError::from),
         }),
+        daily_use,
     };
     emit(ctx.json, &status, render)
 }
@@ -114,6 +120,9 @@ fn render(s: &Status) -> String {
             rows.push(("rate limit", describe_rate_limit(seen)));
         }
     }
+    if let Some(daily) = &s.daily_use {
+        rows.push(("today's API use", describe_daily_use(daily)));
+    }
     let c = &s.counts;
     rows.push(("leads", format!("{} ({} linked to a HubSpot contact)", c.leads, c.linked_leads)));
     rows.push(("custom fields", c.custom_fields.to_string()));
@@ -123,4 +132,16 @@ fn render(s: &Status) -> String {
         format!("update {}, create {}", on_off(s.push_rules.update), on_off(s.push_rules.create)),
     ));
     pairs(&rows)
+}
+
+/// "1,234 of 250,000 calls (0.5 %), 10 % kept free for the portal's other apps; as of 14:02 UTC".
+fn describe_daily_use(daily: &DailyUse) -> String {
+    let share = daily.used as f64 * 100.0 / daily.limit.max(1) as f64;
+    format!(
+        "{} of {} calls ({share:.1} %), {} % kept free for the portal's other apps; as HubSpot said at {}",
+        thousands(daily.used),
+        thousands(daily.limit),
+        daily.reserve_percent,
+        daily.seen_at.format("%Y-%m-%d %H:%M UTC")
+    )
 }

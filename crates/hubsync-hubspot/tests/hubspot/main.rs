@@ -210,6 +210,34 @@ async fn the_daily_cap_stops_at_once_and_an_absent_server_was_never_sent_to() {
     assert_eq!(orphan.api_calls(), 2, "not sent is always safe to try again");
 }
 
+/// The last share of the daily limit is the portal's other apps': once a reply says the portal is
+/// down to it, the next request is refused without being sent, and the whole limit is there for
+/// a client that keeps nothing back.
+#[tokio::test]
+async fn a_client_stops_short_of_the_daily_share_kept_for_the_portals_other_apps() {
+    let sandbox = portal(1, true).await;
+    // Ten percent of 250,000 is 25,000: 25,001 left, then 25,000 after one call.
+    sandbox.set_daily_calls_left(25_001);
+    let limits = RateLimitSettings::private_app(100);
+    let config = ClientConfig { daily_reserve_percent: Some(10), ..ClientConfig::new(sandbox.base_url(), limits) };
+    let client = HubSpotClient::new(config, Secret::new(TOKEN), Arc::new(PortalLimiter::new(limits))).unwrap();
+    client.properties().await.unwrap();
+    assert_eq!(client.rate_limit_seen().daily_remaining, Some(25_000));
+    let refused = client.properties().await.unwrap_err();
+    assert!(
+        matches!(refused, ClientError::DailyReserve { daily: 250_000, remaining: 25_000, reserve_percent: 10 }),
+        "{refused}"
+    );
+    assert_eq!((refused.sent(), refused.code()), (Sent::No, "daily_reserve_reached"));
+    assert_eq!(client.api_calls(), 1, "nothing more was sent");
+
+    let everything = client_for(&sandbox, ApiVersion::V3);
+    everything.properties().await.unwrap();
+    everything.properties().await.unwrap();
+    assert_eq!(everything.rate_limit_seen().daily_remaining, Some(24_998), "no reserve: the limit is the client's");
+    sandbox.shutdown().await;
+}
+
 /// A token source that hands out `current` and, when told it was rejected, moves to the next
 /// token of `after_refresh` (or fails as a revoked grant does when `revoked`).
 struct FakeTokens {

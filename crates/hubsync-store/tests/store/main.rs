@@ -48,6 +48,7 @@ const SHIPPED: &[(&str, &str)] = &[
     ("0010_lead_search.sql", "b0e0416ae1d8bf0087a5b68fc86797649ed4f246b51a80726b424a6e9f652176"),
     ("0011_run_leases.sql", "18fb3e2d1a2830486814a997930c2ca5d3a703f312378d80e4237edaca28fec2"),
     ("0012_row_message_codes.sql", "1895ebe207ec2e0f76d1a0138c8774bfc4b113719feed4a24873cd9bcf26a6ac"),
+    ("0013_daily_reserve.sql", "cf72d8b3093fab6444748349b3764e8bf7d6d5a48e461336f7b8c41b5107a038"),
 ];
 
 #[test]

@@ -156,3 +156,22 @@ fn a_version_5_store_moves_its_connection_mapping_rules_and_links_to_the_portal(
     assert_eq!(store.integrity_check().unwrap(), "ok");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn each_portal_keeps_a_share_of_its_daily_limit_free_ten_percent_unless_told() {
+    let mut store = super::store();
+    let first = store.connect_portal(&connection(111, "test.hubspot.com")).unwrap();
+    assert_eq!(first.daily_reserve_percent, 10);
+    store.connect_portal(&connection(222, "prod.hubspot.com")).unwrap();
+    assert_eq!(store.set_daily_reserve(111, 25).unwrap().daily_reserve_percent, 25);
+    assert_eq!(store.set_daily_reserve(222, 0).unwrap().daily_reserve_percent, 0);
+    let refused = store.set_daily_reserve(111, 91).unwrap_err();
+    assert_eq!(refused.code(), "invalid_daily_reserve");
+    assert!(refused.to_string().contains("between 0 and 90"), "{refused}");
+    assert_eq!(store.set_daily_reserve(333, 5).unwrap_err().code(), "portal_not_found");
+    // Reconnecting keeps the admin's choice.
+    store.connect_portal(&connection(111, "test.hubspot.com")).unwrap();
+    let reserves: Vec<(u64, u8)> =
+        store.portals().unwrap().iter().map(|p| (p.portal_id, p.daily_reserve_percent)).collect();
+    assert_eq!(reserves, [(111, 25), (222, 0)]);
+}

@@ -82,13 +82,15 @@ fn migration_0012_turns_the_sentences_of_older_rows_into_codes() {
         },
         OldRow { action: "update", outcome: None, reasons: None, notes: "[]", error: None },
     ];
-    // A store at schema 11: 0012 changes rows, not tables, so a store made now and marked 11 is
-    // one an older Hubsync made (whose migrations need the store's own SQL functions).
+    // A store at schema 11: 0012 changes rows, not tables, so a store made now, marked 11 and
+    // without the column 0013 adds is one an older Hubsync made (whose migrations need the
+    // store's own SQL functions).
     drop(Store::open(&path, clock()).unwrap());
     {
         let mut conn = rusqlite::Connection::open(&path).unwrap();
         let tx = conn.transaction().unwrap();
         tx.pragma_update(None, "user_version", BEFORE_CODES as i64).unwrap();
+        tx.execute_batch("ALTER TABLE portals DROP COLUMN daily_reserve_percent").unwrap();
         tx.execute(
             "INSERT INTO sync_runs (id, kind, mode, status, settings, estimate, started_at)
              VALUES (1, 'push', 'live', 'interrupted', '{}', '{}', '2026-04-01T10:00:00Z')",
