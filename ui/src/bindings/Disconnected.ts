@@ -34,4 +34,9 @@ client_id: string | null, secret_store: SecretStoreKind, status: PortalStatus,
 /**
  * Why the status is not `connected`, in words.
  */
-status_detail: string | null, active: boolean, connected_at: string, };
+status_detail: string | null, active: boolean, connected_at: string, 
+/**
+ * The share of the portal's daily API limit kept free for its other apps: a run stops
+ * before it would use it.
+ */
+daily_reserve_percent: number, };
