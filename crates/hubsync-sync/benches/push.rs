@@ -11,60 +11,24 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hubsync_hubspot::{ClientConfig, HubSpotClient, PortalLimiter, RateLimitSettings, Secret};
-use hubsync_store::{ImportOptions, LeadRow, Store, SystemClock};
+use hubsync_store::{ImportOptions, Store, SystemClock};
 use hubsync_sync::{Cancel, PushOptions, prepare_push, run_push};
-use serde_json::{Value, json};
 
 mod common;
 
 use common::{
-    OAUTH_PER_WINDOW, SANDBOX_ROLE, counters, map_contact_fields, oauth_token, peak_memory_mib, serve_sandbox,
-    start_sandbox,
+    OAUTH_PER_WINDOW, SANDBOX_ROLE, bench_leads, counters, map_contact_fields, oauth_token, peak_memory_mib,
+    serve_sandbox, start_sandbox, write_known_contacts,
 };
 
 const IMPORT_ROLE: &str = "HUBSYNC_BENCH_IMPORT";
 
-fn email(i: usize) -> String {
-    format!("lead{i:06}@bench.example.com")
-}
-
-/// The import process: `total` leads into a new store at `db`, mapped and with create on. The
-/// known half as HubSpot has them, every fourth of those with a new company.
+/// The import process: `total` leads into a new store at `db`, mapped and with create on.
 fn import(total: usize, db: &std::path::Path) {
-    let known = total / 2;
     let mut store = Store::open(db, Arc::new(SystemClock)).expect("store");
     map_contact_fields(&mut store);
     store.set_push_rules(Some(true), Some(true)).expect("rules");
-    let rows: Vec<LeadRow> = (0..total)
-        .map(|i| {
-            let company = if i < known && i % 4 == 0 { format!("Renamed {i}") } else { format!("Company {i}") };
-            LeadRow {
-                row: i + 1,
-                email: email(i),
-                values: vec![
-                    ("first_name".into(), format!("First{i}")),
-                    ("last_name".into(), format!("Last{i}")),
-                    ("company".into(), company),
-                    ("job_title".into(), "Buyer".into()),
-                    ("city".into(), "Lyon".into()),
-                ],
-            }
-        })
-        .collect();
-    store.import_leads(&rows, ImportOptions::default()).expect("import");
-}
-
-/// The first half of the leads as HubSpot has them, as a fixture file for the sandbox.
-fn write_fixture(known: usize, path: &std::path::Path) {
-    let contacts: Vec<Value> = (0..known)
-        .map(|i| {
-            json!({ "properties": {
-                "email": email(i), "firstname": format!("First{i}"), "lastname": format!("Last{i}"),
-                "company": format!("Company {i}"), "jobtitle": "Buyer", "city": "Lyon",
-            } })
-        })
-        .collect();
-    std::fs::write(path, json!({ "contacts": contacts }).to_string()).expect("fixture written");
+    store.import_leads(&bench_leads(total), ImportOptions::default()).expect("import");
 }
 
 async fn bench(total: usize) {
@@ -73,7 +37,7 @@ async fn bench(total: usize) {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     let fixture = dir.join("fixture.json");
-    write_fixture(known, &fixture);
+    write_known_contacts(known, &fixture);
     let (server, base) = start_sandbox(&format!("fixture:{}", fixture.display()));
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http");
     let token = oauth_token(&http, &base).await;

@@ -8,8 +8,6 @@
 //!
 //! `cargo bench -p hubsync-sync --bench scale` (env: BENCH_LEADS=1000000)
 
-// This bench uses the sandbox's private-app token, not the OAuth flow the others share.
-#[allow(dead_code)]
 mod common;
 
 use std::io::{BufWriter, Write};

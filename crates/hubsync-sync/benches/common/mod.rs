@@ -1,7 +1,10 @@
 //! What the sync benchmarks share: the sandbox as its own process (the bench binary,
 //! re-executed), at HubSpot's limits, with an OAuth app that approves at once and a private-app
 //! token on the Professional tier; an OAuth token from it, so the portal applies the OAuth limit;
-//! and the process's peak memory.
+//! the push benchmarks' leads and contacts; and the process's peak memory. Each benchmark uses
+//! its own part of it.
+
+#![allow(dead_code, unused_imports)]
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -18,6 +21,9 @@ pub use memory::peak_memory_mib;
 /// Set in the re-executed process: `fixture` (the contacts as a fixture file's path) or
 /// `seed:N` (N generated demo contacts).
 pub const SANDBOX_ROLE: &str = "HUBSYNC_BENCH_SANDBOX";
+/// Set with `SANDBOX_ROLE` for a sandbox at another tier, with a private token for it:
+/// `starter:<token>`.
+const TIER_ROLE: &str = "HUBSYNC_BENCH_TIER";
 const CLIENT_ID: &str = "bench-client";
 const CLIENT_SECRET: &str = "bench-secret";
 const REDIRECT: &str = "http://localhost:47813/callback";
@@ -44,6 +50,15 @@ pub async fn serve_sandbox(role: &str) {
     config.oauth_auto_approve = true;
     config.tier = PRIVATE_TIER;
     config.private_tokens.push(PrivateToken::new(PRIVATE_TOKEN));
+    if let Ok(tier) = std::env::var(TIER_ROLE) {
+        match tier.split_once(':') {
+            Some(("starter", token)) => {
+                config.tier = ApiTier::Starter;
+                config.private_tokens.push(PrivateToken::new(token));
+            }
+            _ => panic!("{TIER_ROLE}={tier}: expected starter:<token>"),
+        }
+    }
     config.oauth_clients.push(OAuthClient {
         client_id: CLIENT_ID.into(),
         client_secret: CLIENT_SECRET.into(),
@@ -72,12 +87,19 @@ impl Drop for Server {
 
 /// Starts this binary again as the sandbox; returns it and its base URL.
 pub fn start_sandbox(role: &str) -> (Server, String) {
-    let mut child = Command::new(std::env::current_exe().expect("own path"))
-        .env(SANDBOX_ROLE, role)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the sandbox process starts");
+    spawn_sandbox(Command::new(std::env::current_exe().expect("own path")).env(SANDBOX_ROLE, role))
+}
+
+/// The sandbox at `tier` (Starter only), `token` a private app token of it.
+pub fn start_sandbox_at_tier(role: &str, tier: ApiTier, token: &str) -> (Server, String) {
+    assert_eq!(tier, ApiTier::Starter, "only the Starter tier is offered");
+    let mut command = Command::new(std::env::current_exe().expect("own path"));
+    spawn_sandbox(command.env(SANDBOX_ROLE, role).env(TIER_ROLE, format!("starter:{token}")))
+}
+
+fn spawn_sandbox(command: &mut Command) -> (Server, String) {
+    let mut child =
+        command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("the sandbox process starts");
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let mut printed = |prefix: &str| {
         let mut line = String::new();
@@ -87,6 +109,12 @@ pub fn start_sandbox(role: &str) -> (Server, String) {
     let base = printed("listening on ");
     let control_secret = printed("control secret: ");
     (Server { child, control_secret }, base)
+}
+
+/// Zeroes the sandbox's request counters (its control API).
+pub async fn reset_counters(http: &reqwest::Client, base: &str, control_secret: &str) {
+    let request = http.delete(format!("{base}/__sandbox/counters")).header(CONTROL_SECRET_HEADER, control_secret);
+    assert!(request.send().await.expect("counters").status().is_success(), "counters reset");
 }
 
 /// The sandbox's request counters (its control API).
@@ -125,6 +153,46 @@ pub async fn oauth_token(http: &reqwest::Client, base: &str) -> String {
         .await
         .expect("json");
     tokens["access_token"].as_str().expect("access token").to_string()
+}
+
+/// A push benchmark's lead `i`'s email.
+pub fn bench_email(i: usize) -> String {
+    format!("lead{i:06}@bench.example.com")
+}
+
+/// A push benchmark's `total` leads: the first half as HubSpot has them, every fourth of those
+/// with a new company; the rest new.
+pub fn bench_leads(total: usize) -> Vec<hubsync_store::LeadRow> {
+    let known = total / 2;
+    (0..total)
+        .map(|i| {
+            let company = if i < known && i % 4 == 0 { format!("Renamed {i}") } else { format!("Company {i}") };
+            hubsync_store::LeadRow {
+                row: i + 1,
+                email: bench_email(i),
+                values: vec![
+                    ("first_name".into(), format!("First{i}")),
+                    ("last_name".into(), format!("Last{i}")),
+                    ("company".into(), company),
+                    ("job_title".into(), "Buyer".into()),
+                    ("city".into(), "Lyon".into()),
+                ],
+            }
+        })
+        .collect()
+}
+
+/// The first `known` of a push benchmark's leads as HubSpot has them, as a fixture file.
+pub fn write_known_contacts(known: usize, path: &std::path::Path) {
+    let contacts: Vec<Value> = (0..known)
+        .map(|i| {
+            serde_json::json!({ "properties": {
+                "email": bench_email(i), "firstname": format!("First{i}"), "lastname": format!("Last{i}"),
+                "company": format!("Company {i}"), "jobtitle": "Buyer", "city": "Lyon",
+            } })
+        })
+        .collect();
+    std::fs::write(path, serde_json::json!({ "contacts": contacts }).to_string()).expect("fixture written");
 }
 
 /// The mapping both benchmarks use: names, company, job title and city.
