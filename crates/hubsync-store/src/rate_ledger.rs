@@ -110,9 +110,10 @@ impl RateLedger {
         let mut conn = self.conn();
         // Immediate: the count and the insert are one step for every process.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Sends from after now are from before the clock was set back: they hold no slot.
         tx.execute(
-            "DELETE FROM sends WHERE portal_id = ?1 AND lane = ?2 AND sent_at_ms <= ?3",
-            params![portal, lane, since],
+            "DELETE FROM sends WHERE portal_id = ?1 AND lane = ?2 AND (sent_at_ms <= ?3 OR sent_at_ms > ?4)",
+            params![portal, lane, since, now],
         )?;
         let sent: i64 = tx.query_row(
             "SELECT COUNT(*) FROM sends WHERE portal_id = ?1 AND lane = ?2",
@@ -247,6 +248,18 @@ mod tests {
         assert_eq!(one.take("general", 5, 10_000).unwrap(), None);
         assert_eq!(one.take("general", 5, 10_000).unwrap(), None);
         assert_eq!(one.take("general", 5, 10_000).unwrap(), Some(400));
+    }
+
+    #[test]
+    fn a_clock_set_back_frees_the_slots_of_sends_it_left_in_the_future() {
+        let clock = Arc::new(FixedClock::at("2026-12-07T10:00:00Z".parse().unwrap()));
+        let (_dir, one, _two) = ledgers(clock.clone());
+        for _ in 0..5 {
+            assert_eq!(one.take("general", 5, 10_000).unwrap(), None);
+        }
+        assert_eq!(one.take("general", 5, 10_000).unwrap(), Some(10_000));
+        clock.advance(Duration::hours(-1));
+        assert_eq!(one.take("general", 5, 10_000).unwrap(), None, "not an hour's wait");
     }
 
     #[test]
