@@ -2,6 +2,7 @@
 // click, type, select, wait for text, upload a file into an <input type=file> (native file
 // dialogs can't be driven), and screenshots for the README.
 
+import { readFileSync, readdirSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -307,4 +308,47 @@ export async function screenshot(session, name, { scrollTo, block = "start" } = 
   await writeFile(path, await session.screenshot());
   console.log(`screenshot: ${path}`);
   return path;
+}
+
+/**
+ * The processes of `appBinary` still alive that run with `dataHome` as their `XDG_DATA_HOME`:
+ * the app a session started with a throwaway data folder, so no other Hubsync is touched.
+ */
+function appsOf(appBinary, dataHome) {
+  if (!dataHome) return [];
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0];
+        const environment = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+        return command === appBinary && environment.includes(`XDG_DATA_HOME=${dataHome}`);
+      } catch {
+        return false; // gone meanwhile, or not ours to read
+      }
+    })
+    .map(Number);
+}
+
+/**
+ * Ends what `appsOf` finds (politely, then not) and waits until none is left: a driver that dies
+ * while closing its session, or a session just closed, can leave the app running, holding the
+ * display and writing to its data folder. Resolves to the pids it found.
+ */
+export async function stopApps(appBinary, dataHome) {
+  const found = appsOf(appBinary, dataHome);
+  for (const signal of ["SIGTERM", "SIGKILL"]) {
+    if (appsOf(appBinary, dataHome).length === 0) break;
+    for (const pid of appsOf(appBinary, dataHome)) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+    for (let waited = 0; waited < 5_000 && appsOf(appBinary, dataHome).length > 0; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return found;
 }

@@ -31,7 +31,7 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync, readdirSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -47,6 +47,7 @@ import {
   elementRef,
   screenshot,
   setValue,
+  stopApps,
   type,
   uploadFile,
   valueOf,
@@ -77,50 +78,6 @@ function freePort() {
       server.close(() => resolve(port));
     });
   });
-}
-
-/**
- * The app processes this run started that are still alive: the test binary, run with this run's
- * throwaway data folder (`tests/e2e/run.sh` sets `XDG_DATA_HOME`), so no other Hubsync is touched.
- */
-function strayApps() {
-  const dataHome = process.env.XDG_DATA_HOME;
-  if (!dataHome) return [];
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0];
-        const environment = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
-        return command === APP_BINARY && environment.includes(`XDG_DATA_HOME=${dataHome}`);
-      } catch {
-        return false; // gone meanwhile, or not ours to read
-      }
-    })
-    .map(Number);
-}
-
-/**
- * A driver that dies while closing its session can leave the app running, holding the virtual
- * display: end it (politely, then not), and say so, since it means the session did not close.
- */
-async function stopStrayApps() {
-  const stray = strayApps();
-  if (stray.length === 0) return;
-  console.warn(`the app outlived its WebDriver session (pid ${stray.join(", ")}); ending it`);
-  for (const signal of ["SIGTERM", "SIGKILL"]) {
-    for (const pid of strayApps()) {
-      try {
-        process.kill(pid, signal);
-      } catch {
-        // already gone
-      }
-    }
-    for (let waited = 0; waited < 5_000 && strayApps().length > 0; waited += 100) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    if (strayApps().length === 0) return;
-  }
 }
 
 const testId = (id) => `[data-testid="${id}"]`;
@@ -185,7 +142,8 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
       driver.kill("SIGTERM");
       await driverExit;
     }
-    await stopStrayApps();
+    const stray = await stopApps(APP_BINARY, process.env.XDG_DATA_HOME);
+    if (stray.length > 0) console.warn(`the app outlived its WebDriver session (pid ${stray.join(", ")}); ended it`);
     await standalone?.stop();
   });
 
