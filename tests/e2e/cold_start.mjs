@@ -10,29 +10,17 @@
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 
-import { Session, stopApps, waitFor } from "./webdriver.mjs";
+import { Session, freePort, stopApps, waitFor } from "./webdriver.mjs";
 
 const APP_BINARY = process.env.HUBSYNC_APP_BINARY;
 const RUNS = Number(process.env.RUNS ?? "5");
 const TARGET_SECONDS = 1.5;
 // The Connection screen's button, enabled once the active portal is known.
 const READY = '//button[normalize-space()="Test connection" and not(@disabled)]';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts tauri-driver with the app's data in `home`; resolves to its base URL and process. */
 async function startDriver(home) {

@@ -3,6 +3,7 @@
 // dialogs can't be driven), and screenshots for the README.
 
 import { readFileSync, readdirSync } from "node:fs";
+import { createServer } from "node:net";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -351,4 +352,16 @@ export async function stopApps(appBinary, dataHome) {
     }
   }
   return found;
+}
+
+/** A TCP port that was free a moment ago, so parallel runs don't fight over 4444/4445. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
 }

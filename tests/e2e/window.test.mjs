@@ -33,7 +33,6 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -45,6 +44,7 @@ import {
   controlByLabel,
   element,
   elementRef,
+  freePort,
   screenshot,
   setValue,
   stopApps,
@@ -67,18 +67,6 @@ const DOWNLOADS = process.env.HUBSYNC_E2E_DOWNLOADS;
 const SEED_CONTACTS = 250;
 // The custom field the flows add, map and export.
 const FIELD = "e2e_segment";
-
-/** A TCP port that was free a moment ago, so parallel runs don't fight over 4444/4445. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const testId = (id) => `[data-testid="${id}"]`;
 // The Sync form's hint under the emails: how many leads the pasted emails pick.
