@@ -10,7 +10,10 @@ use serde::Serialize;
 use crate::Result;
 use crate::error::{RowError, StoreError};
 use crate::fields::{Field, canonical_email};
-use crate::leads::{CLEAR_VALUE, FIND_LEAD_BY_EMAIL_KEY, INSERT_LEAD, SET_VALUE, check_values, write_search_text};
+use crate::leads::{
+    CLEAR_VALUE, FIND_LEAD_BY_EMAIL_KEY, INSERT_LEAD, SET_VALUE, check_values, index_new_search_texts,
+    insert_new_search_text, write_search_text,
+};
 
 /// One lead of a bulk import: its email and raw values by field.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,6 +64,8 @@ pub struct LeadImport<'conn> {
     errors: Vec<RowError>,
     added: usize,
     updated: usize,
+    /// The first lead this import added: the new leads' documents are indexed at the end.
+    first_new: Option<i64>,
 }
 
 /// Prepared once per import: a large file runs each of them for every row.
@@ -99,6 +104,7 @@ impl<'conn> LeadImport<'conn> {
             errors: Vec::new(),
             added: 0,
             updated: 0,
+            first_new: None,
         })
     }
 
@@ -162,7 +168,18 @@ impl<'conn> LeadImport<'conn> {
                 None => statements.clear_value.execute(params![id, field])?,
             };
         }
-        write_search_text(&self.tx, id)?;
+        match existing {
+            None => {
+                self.first_new.get_or_insert(id);
+                insert_new_search_text(
+                    &self.tx,
+                    id,
+                    &key,
+                    values.iter().filter_map(|(field, value)| Some((field.as_str(), value.as_deref()?))),
+                )?;
+            }
+            Some(_) => write_search_text(&self.tx, id)?,
+        }
         Ok(())
     }
 
@@ -179,7 +196,7 @@ impl<'conn> LeadImport<'conn> {
     /// Keeps the rows (nothing for a dry run). With `BadRows::Refuse`, any bad row makes this
     /// `StoreError::InvalidRows` and nothing is kept.
     pub fn finish(self) -> Result<ImportSummary> {
-        let LeadImport { statements, tx, mut errors, options, added, updated, .. } = self;
+        let LeadImport { statements, tx, mut errors, options, added, updated, first_new, .. } = self;
         drop(statements);
         errors.sort_by_key(|e| e.row);
         if options.bad_rows == BadRows::Refuse && !errors.is_empty() {
@@ -189,6 +206,9 @@ impl<'conn> LeadImport<'conn> {
         if options.dry_run {
             tx.rollback()?;
         } else {
+            if let Some(first) = first_new {
+                index_new_search_texts(&tx, first)?;
+            }
             tx.commit()?;
         }
         Ok(ImportSummary { added, updated, skipped: errors })

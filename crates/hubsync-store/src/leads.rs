@@ -11,6 +11,7 @@ use crate::Result;
 use crate::error::StoreError;
 use crate::fields::{Field, canonical_email, email_key};
 use crate::import::{ImportOptions, ImportSummary, LeadImport, LeadRow};
+use crate::lead_query::fold;
 use crate::portals::active_profile;
 use crate::store::{Store, parse_stamp, stamp};
 
@@ -293,6 +294,35 @@ pub(crate) fn write_values(tx: &Transaction<'_>, lead_id: i64, values: &[(String
 /// the index with it, when it changed: every write of them ends with this, in the same
 /// transaction, so a search never sees text a lead no longer has. Each statement writes one row,
 /// so none opens a statement savepoint, at which FTS5 would flush its pending terms.
+/// A new lead's search document, made from what was just written rather than read back: its
+/// email key and each value, folded, in the order of the values' key (as `SEARCH_TEXT` reads
+/// them). The index takes it later (`index_new_search_texts`).
+pub(crate) fn insert_new_search_text<'a>(
+    conn: &Connection,
+    lead_id: i64,
+    email_key: &str,
+    values: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<()> {
+    let values: BTreeMap<&str, &str> = values.into_iter().collect();
+    let mut text = fold(email_key);
+    for value in values.values() {
+        text.push('\u{1f}');
+        text.push_str(&fold(value));
+    }
+    conn.prepare_cached("INSERT INTO lead_search_text (lead_id, text) VALUES (?1, ?2)")?
+        .execute(params![lead_id, text])?;
+    Ok(())
+}
+
+/// Indexes the search documents of the leads from `first_id` on, in one statement.
+pub(crate) fn index_new_search_texts(conn: &Connection, first_id: i64) -> Result<()> {
+    conn.execute(
+        "INSERT INTO lead_search (rowid, text) SELECT lead_id, text FROM lead_search_text WHERE lead_id >= ?1",
+        [first_id],
+    )?;
+    Ok(())
+}
+
 pub(crate) fn write_search_text(conn: &Connection, lead_id: i64) -> Result<()> {
     let text: String = conn.prepare_cached(SEARCH_TEXT)?.query_row([lead_id], |r| r.get(0))?;
     let old: Option<String> = conn

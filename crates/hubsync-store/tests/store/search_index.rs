@@ -90,6 +90,12 @@ fn imports_index_what_they_keep_and_nothing_else() {
     assert!(found_by_search(&store, "old company").is_empty(), "an updated lead's old value is gone");
     assert_eq!(found_by_search(&store, "new company"), ["KNOWN@example.com"]);
     assert_eq!(found_by_search(&store, "REYKJAVÍK"), ["fresh@example.com"]);
+    // A new lead's document is made as the import writes it and indexed at its end: an edit
+    // afterwards takes the old text out of the index and puts the new one in.
+    let fresh = store.lead_by_email("fresh@example.com").unwrap().unwrap();
+    store.update_lead(fresh.id, &[("city", "Akureyri")]).unwrap();
+    assert!(found_by_search(&store, "reykjav").is_empty(), "the imported value left the index");
+    assert_eq!(found_by_search(&store, "akureyri"), ["fresh@example.com"]);
 
     let dry = ImportOptions { dry_run: true, ..ImportOptions::default() };
     store.import_leads(&[row(2, "dry@example.com", &[("city", "Dryden")])], dry).unwrap();
