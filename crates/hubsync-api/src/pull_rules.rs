@@ -2,8 +2,8 @@
 //! by the core (`hubsync_sync::pull_rules::check`) against the live portal.
 
 use hubsync_auth::portals::interactive;
-use hubsync_sync::OwnerDirectory;
 use hubsync_sync::pull_rules::{self, ConditionProperty, PullRules, RuleProblem};
+use hubsync_sync::{OwnerDirectory, mapping_check};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -69,20 +69,14 @@ pub async fn save(ws: &Workspace, rules: PullRules) -> Result<PullRulesSaved, Ap
     Ok(PullRulesSaved { saved: true, rules, problems: Vec::new(), filters })
 }
 
-/// The portal's properties, and its owners when a condition names one.
+/// The portal's properties, and its owners when a condition names one, on one client whose
+/// outcome is kept.
 async fn portal_facts(
     ws: &Workspace,
     rules: &PullRules,
 ) -> Result<(Vec<hubsync_hubspot::Property>, OwnerDirectory), ApiError> {
-    let properties = live_properties(ws).await?;
-    if !rules.conditions.iter().any(|c| c.property == pull_rules::OWNER) {
-        return Ok((properties, OwnerDirectory::default()));
-    }
     let (_, client) = ws.connected(interactive).await?;
-    let owners =
-        async { Ok::<_, hubsync_hubspot::ClientError>((client.owners(false).await?, client.owners(true).await?)) }
-            .await;
+    let facts = mapping_check::portal_facts(&client, Some(rules)).await;
     ws.record_outcome(&client).await?;
-    let (active_owners, deactivated) = owners?;
-    Ok((properties, OwnerDirectory::new(active_owners, deactivated)))
+    Ok(facts?)
 }

@@ -91,6 +91,16 @@ pub async fn ask_portal(
     mappings: &[Mapping],
     rules: Option<&PullRules>,
 ) -> Result<Vec<String>, ClientError> {
+    let (properties, owners) = portal_facts(client, rules).await?;
+    Ok(portal_problems(&properties, &owners, mappings, rules))
+}
+
+/// What the live portal's checks need: its contact properties, and its owners (active and
+/// deactivated) when a pull rule names one; no owner is read otherwise.
+pub async fn portal_facts(
+    client: &HubSpotClient,
+    rules: Option<&PullRules>,
+) -> Result<(Vec<Property>, OwnerDirectory), ClientError> {
     let properties = client.properties().await?;
     let names_an_owner = rules.is_some_and(|r| r.conditions.iter().any(|c| c.property == pull_rules::OWNER));
     let owners = if names_an_owner {
@@ -98,7 +108,7 @@ pub async fn ask_portal(
     } else {
         OwnerDirectory::default()
     };
-    Ok(portal_problems(&properties, &owners, mappings, rules))
+    Ok((properties, owners))
 }
 
 /// The rows of a mapping file the live portal refuses (unknown or read-only properties), in
