@@ -9,8 +9,8 @@ use hubsync_auth::connection::{ConnectionReport, test_connection as run_checks};
 use hubsync_auth::loopback::{CancelHandle, DEFAULT_CALLBACK_PORTS};
 use hubsync_auth::oauth::{ConnectOptions, HubSpotOAuth, OAuthGrant, PendingConnect};
 use hubsync_auth::portals::{
-    ConnectError, Connected, Disconnected, client_config, endpoints_for, interactive, pasted_secret, prove_grant,
-    prove_token, token_facts,
+    ConnectError, Connected, Disconnected, endpoints_for, interactive, pasted_secret, prove_grant, prove_token,
+    token_facts,
 };
 use hubsync_auth::session::SystemClock as AuthClock;
 use hubsync_hubspot::{ClientConfig, Secret, check_base_url};
@@ -140,9 +140,8 @@ pub async fn connect_token(
     kind: TokenKind,
     tweak: impl FnOnce(&mut ClientConfig),
 ) -> Result<Connected, ApiError> {
-    let mut config = client_config(&target.base_url, kind);
     // Once the account details name the portal, the checks count in its shared windows.
-    config.shared_limits = Some(ws.rate_ledgers.clone());
+    let mut config = ws.client_config(&target.base_url, kind);
     tweak(&mut config);
     // The checks go to HubSpot; the store is locked only to save.
     let proven = prove_token(config, kind, token, target.secret_store, &SystemClock).await?;
@@ -255,8 +254,7 @@ impl OAuthApproved {
     /// Proves the grant with HubSpot and saves the connection.
     pub async fn save(self, ws: &Workspace, tweak: impl FnOnce(&mut ClientConfig)) -> Result<Connected, ApiError> {
         let Approval { oauth, base_url, client_secret, secret_store } = self.approval;
-        let mut config = client_config(&base_url, TokenKind::Oauth);
-        config.shared_limits = Some(ws.rate_ledgers.clone());
+        let mut config = ws.client_config(&base_url, TokenKind::Oauth);
         tweak(&mut config);
         let clock = std::sync::Arc::new(AuthClock);
         let proven = prove_grant(oauth, &self.grant, config, client_secret, secret_store, clock, &SystemClock).await?;

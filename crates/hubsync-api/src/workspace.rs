@@ -11,7 +11,7 @@ use hubsync_auth::portals::{PortalClient, client_config, usable};
 use hubsync_auth::session::SystemClock as AuthClock;
 use hubsync_auth::shared_limits::StoreLedgers;
 use hubsync_hubspot::ClientConfig;
-use hubsync_store::{ExistingFolder, Portal, Store, SystemClock, create_private_dir};
+use hubsync_store::{ExistingFolder, Portal, Store, SystemClock, TokenKind, create_private_dir};
 use tokio::sync::Mutex;
 
 use crate::error::{ApiError, ErrorCode};
@@ -89,10 +89,17 @@ impl Workspace {
         Ok((portal, client))
     }
 
+    /// The settings of a client reaching `base_url` with a token of `kind`, its rate limits
+    /// shared with every process using this store once its portal is known.
+    pub(crate) fn client_config(&self, base_url: &str, kind: TokenKind) -> ClientConfig {
+        let mut config = client_config(base_url, kind);
+        config.shared_limits = Some(self.rate_ledgers.clone());
+        config
+    }
+
     /// A client for `portal`: the host's token for it, or what the keychain keeps.
     pub fn client_for(&self, portal: Portal, tweak: impl FnOnce(&mut ClientConfig)) -> Result<PortalClient, ApiError> {
-        let mut config = client_config(&portal.base_url, portal.token_kind);
-        config.shared_limits = Some(self.rate_ledgers.clone());
+        let mut config = self.client_config(&portal.base_url, portal.token_kind);
         config.daily_reserve_percent = Some(portal.daily_reserve_percent);
         tweak(&mut config);
         let token = self.host.token_for(&portal);

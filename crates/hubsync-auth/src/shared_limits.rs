@@ -9,11 +9,11 @@ use std::time::Duration;
 use hubsync_hubspot::{Lane, RateLimitSeen, SharedLimits, SharedLimitsByPortal, SharedLimitsError};
 use hubsync_store::{Clock, RateLedger, SeenLimits, StoreError};
 
-/// The rate ledgers beside one store, each portal's opened when a client first needs it.
+/// The rate ledgers beside one store, each portal's opened once, when first needed.
 pub struct StoreLedgers {
     store_path: PathBuf,
     clock: Arc<dyn Clock>,
-    opened: Mutex<HashMap<u64, Arc<dyn SharedLimits>>>,
+    opened: Mutex<HashMap<u64, Arc<LedgerLimits>>>,
 }
 
 impl std::fmt::Debug for StoreLedgers {
@@ -26,28 +26,29 @@ impl StoreLedgers {
     pub fn new(store_path: &Path, clock: Arc<dyn Clock>) -> StoreLedgers {
         StoreLedgers { store_path: store_path.to_path_buf(), clock, opened: Mutex::default() }
     }
-}
 
-impl StoreLedgers {
+    /// `portal_id`'s ledger, opened the first time.
+    fn ledger(&self, portal_id: u64) -> Result<Arc<LedgerLimits>, StoreError> {
+        let mut opened = self.opened.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(ledger) = opened.get(&portal_id) {
+            return Ok(ledger.clone());
+        }
+        let ledger = Arc::new(LedgerLimits::open(&self.store_path, portal_id, self.clock.clone())?);
+        opened.insert(portal_id, ledger.clone());
+        Ok(ledger)
+    }
+
     /// What HubSpot's headers last said of `portal_id`'s limits, by any process, and when.
     pub fn seen(&self, portal_id: u64) -> Result<Option<SeenLimits>, StoreError> {
-        RateLedger::open(&self.store_path, portal_id, self.clock.clone())?.seen()
+        self.ledger(portal_id)?.0.seen()
     }
 }
 
 impl SharedLimitsByPortal for StoreLedgers {
     /// `None`, with a warning, when the ledger can't be opened: the client keeps its own windows.
     fn for_portal(&self, portal_id: u64) -> Option<Arc<dyn SharedLimits>> {
-        let mut opened = self.opened.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(limits) = opened.get(&portal_id) {
-            return Some(limits.clone());
-        }
-        match LedgerLimits::open(&self.store_path, portal_id, self.clock.clone()) {
-            Ok(limits) => {
-                let limits: Arc<dyn SharedLimits> = Arc::new(limits);
-                opened.insert(portal_id, limits.clone());
-                Some(limits)
-            }
+        match self.ledger(portal_id) {
+            Ok(ledger) => Some(ledger),
             Err(error) => {
                 tracing::warn!(%error, portal_id, "the rate limits shared with other processes can't be used");
                 None
@@ -62,7 +63,7 @@ pub struct LedgerLimits(RateLedger);
 
 impl LedgerLimits {
     /// The shared windows of `portal_id` beside the store at `store_path`.
-    pub fn open(store_path: &Path, portal_id: u64, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+    fn open(store_path: &Path, portal_id: u64, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         Ok(LedgerLimits(RateLedger::open(store_path, portal_id, clock)?))
     }
 }
