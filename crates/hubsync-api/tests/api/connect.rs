@@ -16,10 +16,10 @@ use hubsync_api::sync::{preview, run_previewed};
 use hubsync_api::workspace::DB_FILE_NAME;
 use hubsync_hubspot::Secret;
 use hubsync_sandbox::faults::FaultConfig;
-use hubsync_sandbox::{OAuthClient, PortalInfo, PrivateToken, Sandbox, SandboxConfig};
+use hubsync_sandbox::{OAuthClient, PortalInfo, Sandbox, SandboxConfig};
 use hubsync_store::{ExistingFolder, PortalStatus, RunStatus, TokenKind};
 
-use crate::support::{fixture, open_workspace};
+use crate::support::{fixture, open_workspace, portal_with_token};
 
 /// Both shells connect a pasted private app token through one use case: checked with the
 /// portal, kept where the secrets go, and the token the workspace's clients use from then on.
@@ -27,13 +27,7 @@ use crate::support::{fixture, open_workspace};
 async fn a_private_app_token_connects_and_is_the_one_later_calls_use() {
     const TOKEN: &str = "pat-na1-connect-test";
     let dir = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::start(SandboxConfig {
-        seed_contacts: 0,
-        private_tokens: vec![PrivateToken::new(TOKEN)],
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
+    let sandbox = portal_with_token(TOKEN, |_| {}).await;
     // No host token: later calls must find the token where connecting kept it.
     let ws = Workspace::open(&dir.path().join(DB_FILE_NAME), ExistingFolder::Tighten, Arc::new(KeychainOnly)).unwrap();
 
@@ -142,14 +136,7 @@ async fn a_run_stops_when_another_process_disconnects_its_portal() {
         paths: vec!["/batch/".into()],
         ..FaultConfig::default()
     };
-    let sandbox = Sandbox::start(SandboxConfig {
-        seed_contacts: 0,
-        private_tokens: vec![PrivateToken::new(SANDBOX_TOKEN)],
-        faults,
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
+    let sandbox = portal_with_token(SANDBOX_TOKEN, |config| config.faults = faults).await;
     let app = open_workspace(dir.path());
     let summary = PortalSummary { base_url: sandbox.base_url(), portal_id: sandbox.portal_id(), contact_count: 0 };
     register_sandbox(&app, &summary).await.unwrap();
@@ -187,14 +174,9 @@ async fn the_active_portal_is_switched_between_known_portals_and_the_built_in_on
     let ws = &f.workspace;
     let builtin = f.builtin.info().await.unwrap();
     let sandbox_id = portals_overview(ws).await.unwrap().active.unwrap().portal_id;
-    let other = Sandbox::start(SandboxConfig {
-        seed_contacts: 0,
-        private_tokens: vec![PrivateToken::new(TOKEN)],
-        portal: PortalInfo { portal_id: 7_654_321, ..PortalInfo::default() },
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
+    let other =
+        portal_with_token(TOKEN, |config| config.portal = PortalInfo { portal_id: 7_654_321, ..PortalInfo::default() })
+            .await;
     let target = connect_target(ws, &other.base_url(), true).await.unwrap();
     let connected =
         connect_token(ws, &target, &pasted_token(TOKEN).unwrap(), TokenKind::PrivateApp, |_| {}).await.unwrap();

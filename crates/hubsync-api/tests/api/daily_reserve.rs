@@ -7,23 +7,16 @@ use hubsync_api::connect::set_daily_reserve;
 use hubsync_api::plans::PlanRequest;
 use hubsync_api::status::status;
 use hubsync_api::sync::{preview, resume, run_previewed};
-use hubsync_sandbox::{PrivateToken, Sandbox, SandboxConfig};
 use hubsync_store::{ImportOptions, LeadRow, RunStatus};
 
-use crate::support::connected_workspace;
+use crate::support::{connected_workspace, portal_with_token};
 
 const TOKEN: &str = "pat-na1-reserve-test";
 const LEADS: usize = 2_000;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_stops_before_the_daily_reserve_and_resumes_once_it_is_lowered() {
-    let sandbox = Sandbox::start(SandboxConfig {
-        seed_contacts: 0,
-        private_tokens: vec![PrivateToken::new(TOKEN)],
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
+    let sandbox = portal_with_token(TOKEN, |_| {}).await;
     let (_dir, ws) = connected_workspace(&sandbox, TOKEN).await;
     assert_eq!(ws.active_portal().await.unwrap().daily_reserve_percent, 10, "ten percent unless told");
     {

@@ -6,11 +6,11 @@ use std::time::Instant;
 use hubsync_api::plans::PlanRequest;
 use hubsync_api::runs;
 use hubsync_api::sync::{preview, run_previewed};
-use hubsync_sandbox::{Fixture, LifecycleBackward, PrivateToken, Sandbox, SandboxConfig};
+use hubsync_sandbox::{Fixture, LifecycleBackward, Sandbox};
 use hubsync_store::{ItemOutcome, RunItemFilter, RunStatus};
 use serde_json::json;
 
-use crate::support::connected_workspace;
+use crate::support::{connected_workspace, portal_with_token};
 
 const TOKEN: &str = "pat-na1-retry-test";
 
@@ -33,15 +33,11 @@ async fn a_refused_row_fails_alone_and_its_retry_plans_only_it() {
         "contacts": [{ "id": "501", "properties": { "email": "kept@example.com", "lifecyclestage": "subscriber" } }]
     }))
     .unwrap();
-    let sandbox = Sandbox::start(SandboxConfig {
-        seed_contacts: 0,
-        fixture: Some(fixture),
-        private_tokens: vec![PrivateToken::new(TOKEN)],
-        lifecycle_backward: LifecycleBackward::Reject,
-        ..SandboxConfig::default()
+    let sandbox = portal_with_token(TOKEN, |config| {
+        config.fixture = Some(fixture);
+        config.lifecycle_backward = LifecycleBackward::Reject;
     })
-    .await
-    .unwrap();
+    .await;
     let (_dir, ws) = connected_workspace(&sandbox, TOKEN).await;
     {
         let mut store = ws.store.lock().await;

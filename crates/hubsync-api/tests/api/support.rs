@@ -47,3 +47,16 @@ pub async fn connected_workspace(sandbox: &hubsync_sandbox::Sandbox, token: &str
     connect_token(&workspace, &target, &token, hubsync_store::TokenKind::PrivateApp, |_| {}).await.unwrap();
     (dir, workspace)
 }
+
+/// A standalone sandbox portal with no contacts that knows the private app token `token`, its
+/// config adjusted first.
+pub async fn portal_with_token(
+    token: &str,
+    tweak: impl FnOnce(&mut hubsync_sandbox::SandboxConfig),
+) -> hubsync_sandbox::Sandbox {
+    use hubsync_sandbox::{PrivateToken, Sandbox, SandboxConfig};
+    let mut config =
+        SandboxConfig { seed_contacts: 0, private_tokens: vec![PrivateToken::new(token)], ..SandboxConfig::default() };
+    tweak(&mut config);
+    Sandbox::start(config).await.unwrap()
+}
