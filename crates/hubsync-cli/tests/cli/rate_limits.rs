@@ -33,6 +33,10 @@ fn a_push_stops_short_of_the_daily_share_kept_for_other_apps_until_the_reserve_i
     assert!(refused["message"].as_str().unwrap().contains("10 % kept free"), "{refused}");
     assert!(refused["hint"].as_str().unwrap().contains("hubsync portals reserve"), "{refused}");
     assert_eq!(portal.counter("totalRequests") - before, 1, "one call told the client; nothing after it was sent");
+    // Another process knows it from the store's rate ledger: it sends nothing at all.
+    let again = hub.json_error(&["push", "--yes"]);
+    assert_eq!(again["code"], "daily_reserve_reached", "{again}");
+    assert_eq!(portal.counter("totalRequests") - before, 1, "the second process sent nothing");
 
     let status = hub.json(&["status"]);
     let daily = &status["daily_use"];
