@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hubsync_hubspot::{Lane, RateLimitSeen, SharedLimits, SharedLimitsByPortal, SharedLimitsError};
-use hubsync_store::{Clock, RateLedger, SeenLimits, StoreError};
+use hubsync_hubspot::{Lane, RateLimitSeen, SharedLimits, SharedLimitsByPortal, SharedLimitsError, SharedTake};
+use hubsync_store::{Clock, LedgerTake, RateLedger, SeenLimits, StoreError};
 
 /// The rate ledgers beside one store, each portal's opened once, when first needed.
 pub struct StoreLedgers {
@@ -69,9 +69,16 @@ impl LedgerLimits {
 }
 
 impl SharedLimits for LedgerLimits {
-    fn take(&self, lane: Lane, capacity: u32, span: Duration) -> Result<Option<Duration>, SharedLimitsError> {
+    fn take(&self, lane: Lane, capacity: u32, span: Duration) -> Result<SharedTake, SharedLimitsError> {
         let span_ms = u64::try_from(span.as_millis()).unwrap_or(u64::MAX);
-        Ok(self.0.take(lane.as_str(), capacity, span_ms)?.map(Duration::from_millis))
+        Ok(match self.0.take(lane.as_str(), capacity, span_ms)? {
+            LedgerTake::Sent(id) => SharedTake::Sent(id),
+            LedgerTake::WaitMs(ms) => SharedTake::Wait(Duration::from_millis(ms)),
+        })
+    }
+
+    fn replied(&self, lane: Lane, id: i64) -> Result<(), SharedLimitsError> {
+        Ok(self.0.replied(lane.as_str(), id)?)
     }
 
     fn learn(&self, seen: &RateLimitSeen) -> Result<(), SharedLimitsError> {

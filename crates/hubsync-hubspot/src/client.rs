@@ -422,13 +422,15 @@ impl HubSpotClient {
         loop {
             attempt += 1;
             self.check_daily_reserve().await?;
-            if request.search {
-                self.limiter.acquire_search().await;
-            } else {
-                self.limiter.acquire().await;
-            }
+            let slot = if request.search { self.limiter.acquire_search().await } else { self.limiter.acquire().await };
             // After the limiter's wait, so the token is as fresh as it can be.
-            let token = self.tokens.access_token().await?;
+            let token = match self.tokens.access_token().await {
+                Ok(token) => token,
+                Err(error) => {
+                    self.limiter.replied(slot).await;
+                    return Err(error);
+                }
+            };
             self.calls.fetch_add(1, Ordering::Relaxed);
             let mut builder = self.http.request(request.method.clone(), &url).bearer_auth(token.expose());
             if !request.query.is_empty() {
@@ -437,7 +439,9 @@ impl HubSpotClient {
             if let Some(body) = &request.body {
                 builder = builder.json(body);
             }
-            let (error, retry_after) = match builder.send().await {
+            let sent = builder.send().await;
+            self.limiter.replied(slot).await;
+            let (error, retry_after) = match sent {
                 Err(e) if e.is_connect() => {
                     (ClientError::Unreachable { url: url.clone(), detail: with_causes(&e) }, None)
                 }

@@ -21,6 +21,7 @@ pub use errors::{ErrorBody, PropertyProblem, RateLimitPolicy, describe_scopes};
 pub use models::{AccountDetails, BatchItemError, BatchOutcome, Owner, Page, Property, Record};
 pub use ratelimit::{
     Lane, PortalLimiter, RateLimitSettings, SAFETY_MARGIN, SharedLimits, SharedLimitsByPortal, SharedLimitsError,
+    SharedTake, Slot,
 };
 pub use retry::{Outcome, RetryDecision, RetryPolicy};
 pub use secret::Secret;

@@ -6,6 +6,10 @@
 //! The limits are the portal's, not the process's: given `SharedLimits` (the lead store's rate
 //! ledger), the windows are the ones every process using the portal records its requests in, so
 //! the app and the command line, together or back to back, stay within one budget.
+//!
+//! A request holds its slot from when it is granted until a window after its reply came:
+//! HubSpot counts it somewhere between the two, and a request slowed on its way (a busy machine,
+//! a slow network) would otherwise free its slot before HubSpot's window lets go of it.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -17,10 +21,9 @@ use tokio::time::{Instant, sleep, sleep_until};
 
 use crate::client::RateLimitSeen;
 
-/// A little more than the server's window, so requests that arrive late by network jitter
-/// still fall in a fresh window on HubSpot's side. Each window costs it once: at 500 ms a run
-/// of several windows reached 0.94 of what the limit allows, at 250 ms about 0.97 (the
-/// `rate_limit` bench).
+/// A little more than the server's window, for the difference between its clock's reading and
+/// ours. Each window costs it once: at 500 ms a run of several windows reached 0.94 of what the
+/// limit allows, at 250 ms about 0.97 (the `rate_limit` bench).
 pub const SAFETY_MARGIN: Duration = Duration::from_millis(250);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,12 +49,14 @@ impl RateLimitSettings {
 struct Window {
     capacity: u32,
     span: Duration,
-    sent: VecDeque<Instant>,
+    /// Each send's id and when it went or, once its reply came, when that came; oldest first.
+    sent: VecDeque<(u64, Instant)>,
+    next_id: u64,
 }
 
 impl Window {
     fn new(capacity: u32, span: Duration) -> Self {
-        Window { capacity: capacity.max(1), span, sent: VecDeque::new() }
+        Window { capacity: capacity.max(1), span, sent: VecDeque::new(), next_id: 0 }
     }
 
     /// The capacity and span a reply's headers state, where they state them.
@@ -65,20 +70,52 @@ impl Window {
     }
 
     /// Takes a slot now, or says when one frees up.
-    fn try_take(&mut self, now: Instant) -> Result<(), Instant> {
+    fn try_take(&mut self, now: Instant) -> Result<u64, Instant> {
         let span = self.span + SAFETY_MARGIN;
-        while self.sent.front().is_some_and(|&t| now.duration_since(t) >= span) {
+        while self.sent.front().is_some_and(|&(_, t)| now.duration_since(t) >= span) {
             self.sent.pop_front();
         }
         if self.sent.len() < self.capacity as usize {
-            self.sent.push_back(now);
-            Ok(())
+            self.next_id += 1;
+            self.sent.push_back((self.next_id, now));
+            Ok(self.next_id)
         } else {
             // Enough of the oldest must age out for one slot.
             let excess = self.sent.len() + 1 - self.capacity as usize;
-            Err(self.sent[excess - 1] + span)
+            Err(self.sent[excess - 1].1 + span)
         }
     }
+
+    /// Moves send `id` to `now`, when its reply came (back in if it aged out on its way).
+    fn replied(&mut self, id: u64, now: Instant) {
+        self.sent.retain(|&(sent, _)| sent != id);
+        let at = self.sent.partition_point(|&(_, t)| t <= now);
+        self.sent.insert(at, (id, now));
+    }
+}
+
+/// A slot a request holds in its portal's window: hand it back to `PortalLimiter::replied` once
+/// the reply came.
+#[derive(Debug)]
+#[must_use = "a slot is handed back when its reply came"]
+pub struct Slot {
+    lane: Lane,
+    id: SlotId,
+}
+
+#[derive(Debug)]
+enum SlotId {
+    Own(u64),
+    Shared(i64),
+}
+
+/// What `SharedLimits::take` gave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SharedTake {
+    /// A send recorded under this id.
+    Sent(i64),
+    /// Nothing recorded: a slot frees after this long.
+    Wait(Duration),
 }
 
 /// Which of a portal's limits a request counts against.
@@ -106,7 +143,9 @@ pub type SharedLimitsError = Box<dyn std::error::Error + Send + Sync>;
 pub trait SharedLimits: std::fmt::Debug + Send + Sync + 'static {
     /// Records a request in `lane` now if fewer than `capacity` went in the last `span`, by any
     /// process; else, recording nothing, how long until one may go.
-    fn take(&self, lane: Lane, capacity: u32, span: Duration) -> Result<Option<Duration>, SharedLimitsError>;
+    fn take(&self, lane: Lane, capacity: u32, span: Duration) -> Result<SharedTake, SharedLimitsError>;
+    /// Moves the send `id` to now, when its reply came.
+    fn replied(&self, lane: Lane, id: i64) -> Result<(), SharedLimitsError>;
     /// Keeps what a reply's headers said of the limits, for every process.
     fn learn(&self, seen: &RateLimitSeen) -> Result<(), SharedLimitsError>;
     /// What the headers last said, by any process.
@@ -198,7 +237,7 @@ impl PortalLimiter {
         let mut sent = Vec::new();
         for (lane, window) in [(Lane::General, &self.general), (Lane::Search, &self.search)] {
             let window = window.lock().await;
-            sent.push((lane, window.sent.iter().map(|&t| now.duration_since(t)).collect::<Vec<_>>()));
+            sent.push((lane, window.sent.iter().map(|&(_, t)| now.duration_since(t)).collect::<Vec<_>>()));
         }
         let recorded = tokio::task::spawn_blocking(move || {
             for (lane, ages) in &sent {
@@ -222,13 +261,29 @@ impl PortalLimiter {
     }
 
     /// Waits for a slot in the rolling window; call before every non-search request.
-    pub async fn acquire(&self) {
-        self.take(Lane::General).await;
+    pub async fn acquire(&self) -> Slot {
+        self.take(Lane::General).await
     }
 
     /// Waits for a search slot; search requests don't count against the rolling window.
-    pub async fn acquire_search(&self) {
-        self.take(Lane::Search).await;
+    pub async fn acquire_search(&self) -> Slot {
+        self.take(Lane::Search).await
+    }
+
+    /// Hands back `slot` when its request's reply came (or its sending failed): it frees a
+    /// window from now.
+    pub async fn replied(&self, slot: Slot) {
+        match slot.id {
+            SlotId::Own(id) => self.window(slot.lane).lock().await.replied(id, Instant::now()),
+            SlotId::Shared(id) => {
+                let Some(shared) = self.working_shared() else { return };
+                match tokio::task::spawn_blocking(move || shared.replied(slot.lane, id)).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(error)) => self.shared_failed(&*error),
+                    Err(error) => self.shared_failed(&error),
+                }
+            }
+        }
     }
 
     /// Adopts the limit a reply's `X-HubSpot-RateLimit-Max` / `-Interval-Milliseconds` headers
@@ -272,34 +327,34 @@ impl PortalLimiter {
         }
     }
 
-    async fn take(&self, lane: Lane) {
-        let window = match lane {
+    fn window(&self, lane: Lane) -> &Mutex<Window> {
+        match lane {
             Lane::General => &self.general,
             Lane::Search => &self.search,
-        };
+        }
+    }
+
+    async fn take(&self, lane: Lane) -> Slot {
+        let window = self.window(lane);
         while let Some(shared) = self.working_shared() {
             let (capacity, span) = {
                 let window = window.lock().await;
                 (window.capacity, window.span + SAFETY_MARGIN)
             };
             match tokio::task::spawn_blocking(move || shared.take(lane, capacity, span)).await {
-                Ok(Ok(None)) => return,
-                Ok(Ok(Some(wait))) => sleep(wait).await,
+                Ok(Ok(SharedTake::Sent(id))) => return Slot { lane, id: SlotId::Shared(id) },
+                Ok(Ok(SharedTake::Wait(wait))) => sleep(wait).await,
                 Ok(Err(error)) => self.shared_failed(&*error),
                 Err(error) => self.shared_failed(&error),
             }
         }
-        take(window).await;
-    }
-}
-
-async fn take(window: &Mutex<Window>) {
-    loop {
-        let wait_until = match window.lock().await.try_take(Instant::now()) {
-            Ok(()) => return,
-            Err(at) => at,
-        };
-        sleep_until(wait_until).await;
+        loop {
+            let wait_until = match window.lock().await.try_take(Instant::now()) {
+                Ok(id) => return Slot { lane, id: SlotId::Own(id) },
+                Err(at) => at,
+            };
+            sleep_until(wait_until).await;
+        }
     }
 }
 
@@ -309,15 +364,45 @@ mod tests {
 
     use super::*;
 
+    /// A request whose reply comes at once.
+    async fn send(limiter: &PortalLimiter) {
+        let slot = limiter.acquire().await;
+        limiter.replied(slot).await;
+    }
+
+    /// Two sends, the first with a reply 3 s late: its slot frees a window after the reply.
+    async fn assert_a_slow_reply_holds_its_slot(limiter: &PortalLimiter) {
+        let start = Instant::now();
+        let slow = limiter.acquire().await;
+        send(limiter).await;
+        sleep(Duration::from_secs(3)).await;
+        limiter.replied(slow).await;
+        send(limiter).await;
+        assert_eq!(Instant::now() - start, Duration::from_secs(10) + SAFETY_MARGIN, "the quick one freed first");
+        send(limiter).await;
+        assert_eq!(
+            Instant::now() - start,
+            Duration::from_secs(13) + SAFETY_MARGIN,
+            "HubSpot may have counted the slow one as late as its reply"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slot_frees_a_window_after_its_reply_came_not_after_it_was_sent() {
+        assert_a_slow_reply_holds_its_slot(&PortalLimiter::new(RateLimitSettings::private_app(2))).await;
+        let shared: Arc<dyn SharedLimits> = Arc::new(SharedWindows::default());
+        assert_a_slow_reply_holds_its_slot(&PortalLimiter::shared(RateLimitSettings::private_app(2), shared)).await;
+    }
+
     #[tokio::test(start_paused = true)]
     async fn the_window_admits_its_capacity_then_waits_for_the_oldest_to_age_out() {
         let limiter = PortalLimiter::new(RateLimitSettings::oauth());
         let start = Instant::now();
         for _ in 0..110 {
-            limiter.acquire().await;
+            send(&limiter).await;
         }
         assert_eq!(Instant::now(), start, "110 go at once");
-        limiter.acquire().await;
+        send(&limiter).await;
         assert_eq!(Instant::now() - start, Duration::from_secs(10) + SAFETY_MARGIN);
     }
 
@@ -335,7 +420,7 @@ mod tests {
             .map(|i| {
                 let limiter = limiters[i % limiters.len()].clone();
                 tokio::spawn(async move {
-                    limiter.acquire().await;
+                    send(&limiter).await;
                     Instant::now()
                 })
             })
@@ -356,10 +441,10 @@ mod tests {
         let limiter = PortalLimiter::new(RateLimitSettings::oauth());
         let start = Instant::now();
         for _ in 0..6 {
-            limiter.acquire_search().await;
+            limiter.replied(limiter.acquire_search().await).await;
         }
         assert_eq!(Instant::now() - start, Duration::from_secs(1) + SAFETY_MARGIN);
-        limiter.acquire().await;
+        send(&limiter).await;
         assert_eq!(limiter.capacity().await, 110);
         limiter.learn(&RateLimitSeen { max: Some(190), interval_ms: Some(10_000), ..Default::default() }).await;
         assert_eq!(limiter.capacity().await, 190);
@@ -370,28 +455,39 @@ mod tests {
     /// Windows shared as the store's ledger shares them between processes, on tokio's clock.
     #[derive(Debug, Default)]
     struct SharedWindows {
-        sent: std::sync::Mutex<std::collections::HashMap<&'static str, VecDeque<Instant>>>,
+        /// Each lane's sends, by id, when they went or their reply came.
+        sent: std::sync::Mutex<std::collections::HashMap<&'static str, Vec<(i64, Instant)>>>,
+        next_id: std::sync::atomic::AtomicI64,
         seen: std::sync::Mutex<Option<RateLimitSeen>>,
         broken: bool,
     }
 
     impl SharedLimits for SharedWindows {
-        fn take(&self, lane: Lane, capacity: u32, span: Duration) -> Result<Option<Duration>, SharedLimitsError> {
+        fn take(&self, lane: Lane, capacity: u32, span: Duration) -> Result<SharedTake, SharedLimitsError> {
             if self.broken {
                 return Err("the ledger is locked".into());
             }
             let now = Instant::now();
             let mut sent = self.sent.lock().unwrap();
             let window = sent.entry(lane.as_str()).or_default();
-            while window.front().is_some_and(|&t| now.duration_since(t) >= span) {
-                window.pop_front();
-            }
+            window.retain(|&(_, t)| now.duration_since(t) < span);
+            window.sort_by_key(|&(_, t)| t);
             if window.len() < capacity as usize {
-                window.push_back(now);
-                Ok(None)
+                let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+                window.push((id, now));
+                Ok(SharedTake::Sent(id))
             } else {
-                Ok(Some(window[window.len() - capacity as usize] + span - now))
+                Ok(SharedTake::Wait(window[window.len() - capacity as usize].1 + span - now))
             }
+        }
+
+        fn replied(&self, lane: Lane, id: i64) -> Result<(), SharedLimitsError> {
+            let now = Instant::now();
+            let mut sent = self.sent.lock().unwrap();
+            let window = sent.entry(lane.as_str()).or_default();
+            window.retain(|&(sent, _)| sent != id);
+            window.push((id, now));
+            Ok(())
         }
 
         fn learn(&self, seen: &RateLimitSeen) -> Result<(), SharedLimitsError> {
@@ -407,8 +503,10 @@ mod tests {
             let now = Instant::now();
             let mut sent = self.sent.lock().unwrap();
             let window = sent.entry(lane.as_str()).or_default();
-            window.extend(ages.iter().map(|&age| now - age));
-            window.make_contiguous().sort();
+            for age in ages {
+                let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+                window.push((id, now - *age));
+            }
             Ok(())
         }
     }
@@ -447,7 +545,7 @@ mod tests {
         let limiter = PortalLimiter::shared(RateLimitSettings::private_app(100), shared);
         let start = Instant::now();
         for _ in 0..101 {
-            limiter.acquire().await;
+            send(&limiter).await;
         }
         assert_eq!(Instant::now() - start, Duration::from_secs(10) + SAFETY_MARGIN, "still within 100 per window");
     }
@@ -457,14 +555,14 @@ mod tests {
         let shared: Arc<dyn SharedLimits> = Arc::new(SharedWindows::default());
         let connecting = PortalLimiter::new(RateLimitSettings::private_app(100));
         for _ in 0..40 {
-            connecting.acquire().await;
+            send(&connecting).await;
         }
         connecting.share(shared.clone()).await;
         assert!(connecting.is_shared());
         let other = PortalLimiter::shared(RateLimitSettings::private_app(100), shared);
         let start = Instant::now();
         for _ in 0..61 {
-            other.acquire().await;
+            send(&other).await;
         }
         assert_eq!(Instant::now() - start, Duration::from_secs(10) + SAFETY_MARGIN, "the 40 sent before count");
     }

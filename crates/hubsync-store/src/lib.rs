@@ -66,7 +66,7 @@ pub use migrations::{MIGRATIONS, Migration};
 pub use owners::{OwnerRecord, full_name};
 pub use portals::{MAX_DAILY_RESERVE_PERCENT, Portal, PortalConnection, PortalStatus, SecretStoreKind, TokenKind};
 pub use private_files::{ExistingFolder, create_private_dir};
-pub use rate_ledger::{RateLedger, SeenLimits, rate_ledger_path};
+pub use rate_ledger::{LedgerTake, RateLedger, SeenLimits, rate_ledger_path};
 pub use row_messages::{RowFailure, RowNote, RowReason, serialize_word, serialize_words};
 pub use run_items::{RunItemFilter, RunItemPage, RunItemPages};
 pub use runs::{FieldChange, ItemOutcome, NewRun, Run, RunAction, RunCounts, RunItem, RunKind, RunMode, RunStatus};

@@ -4,6 +4,10 @@
 //! portal (and one for search) instead of each starting from an empty one. The limits HubSpot's
 //! headers stated are kept here too, so a new process starts with what the last one learned.
 //!
+//! A send is recorded when it is granted and again when its reply comes: HubSpot counts it at
+//! some moment between the two, so only the later one is sure to free its slot no sooner than
+//! HubSpot's window does, however long the request spent on the way.
+//!
 //! It is a small database of its own beside the store (`<store>.ratelimits`), not tables in it:
 //! a write per request would wake every window that watches the store's version, and would wait
 //! behind a long import's write transaction.
@@ -20,10 +24,12 @@ use crate::error::{BUSY_TIMEOUT, StoreError};
 use crate::store::{parse_stamp, stamp};
 
 /// The ledger's schema; a file with another version is rebuilt (it holds nothing lasting).
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS sends (
+    -- Never reused, so a late reply can't restamp another process's send.
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     portal_id   INTEGER NOT NULL,
     lane        TEXT NOT NULL,
     sent_at_ms  INTEGER NOT NULL
@@ -47,6 +53,15 @@ pub struct SeenLimits {
     pub daily: Option<u64>,
     pub daily_remaining: Option<u64>,
     pub seen_at: DateTime<Utc>,
+}
+
+/// What a `take` gave: a recorded send, or how long until one may go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LedgerTake {
+    /// Recorded; `replied` with this id once its reply came.
+    Sent(i64),
+    /// Nothing recorded: a slot frees in this many milliseconds.
+    WaitMs(u64),
 }
 
 /// One portal's entries in the ledger beside a store, on a connection of its own.
@@ -103,17 +118,19 @@ impl RateLedger {
     /// Records a request in `lane` now if fewer than `capacity` were recorded in it over the
     /// last `span_ms`, by any process; else, recording nothing, how many milliseconds until
     /// enough of them age out for one more.
-    pub fn take(&self, lane: &str, capacity: u32, span_ms: u64) -> Result<Option<u64>> {
-        let now = self.clock.now().timestamp_millis();
-        let since = now - span_ms as i64;
+    pub fn take(&self, lane: &str, capacity: u32, span_ms: u64) -> Result<LedgerTake> {
         let portal = self.portal_id as i64;
         let mut conn = self.conn();
         // Immediate: the count and the insert are one step for every process.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Sends from after now are from before the clock was set back: they hold no slot.
+        let now = self.now_holding_the_lock();
+        let since = now - span_ms as i64;
+        // Sends more than a window after now are from before the clock was set back: they hold
+        // no slot. (One a little after now is another process's, whose clock reads a little
+        // ahead: it keeps its slot.)
         tx.execute(
             "DELETE FROM sends WHERE portal_id = ?1 AND lane = ?2 AND (sent_at_ms <= ?3 OR sent_at_ms > ?4)",
-            params![portal, lane, since, now],
+            params![portal, lane, since, now + span_ms as i64],
         )?;
         let sent: i64 = tx.query_row(
             "SELECT COUNT(*) FROM sends WHERE portal_id = ?1 AND lane = ?2",
@@ -121,12 +138,12 @@ impl RateLedger {
             |r| r.get(0),
         )?;
         let capacity = i64::from(capacity.max(1));
-        let wait = if sent < capacity {
+        let taken = if sent < capacity {
             tx.execute(
                 "INSERT INTO sends (portal_id, lane, sent_at_ms) VALUES (?1, ?2, ?3)",
                 params![portal, lane, now],
             )?;
-            None
+            LedgerTake::Sent(tx.last_insert_rowid())
         } else {
             // The one whose ageing out leaves room for one more.
             let frees: i64 = tx.query_row(
@@ -134,18 +151,42 @@ impl RateLedger {
                 params![portal, lane, sent - capacity],
                 |r| r.get(0),
             )?;
-            Some((frees + span_ms as i64 - now).max(1) as u64)
+            LedgerTake::WaitMs((frees + span_ms as i64 - now).max(1) as u64)
         };
         tx.commit()?;
-        Ok(wait)
+        Ok(taken)
+    }
+
+    /// Moves the send `id` of `lane` to now, when its reply came; one already aged out of the
+    /// window (a request slower than the window) is recorded again.
+    pub fn replied(&self, lane: &str, id: i64) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let now = self.now_holding_the_lock();
+        let moved = tx.execute("UPDATE sends SET sent_at_ms = MAX(sent_at_ms, ?2) WHERE id = ?1", params![id, now])?;
+        if moved == 0 {
+            tx.execute(
+                "INSERT INTO sends (portal_id, lane, sent_at_ms) VALUES (?1, ?2, ?3)",
+                params![self.portal_id as i64, lane, now],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The time to stamp and judge sends by, read once the write lock is held: a time read
+    /// before it, while other writers went first, would be older than what they recorded and
+    /// take their sends for ones left in the future by a clock set back.
+    fn now_holding_the_lock(&self) -> i64 {
+        self.clock.now().timestamp_millis()
     }
 
     /// Records requests in `lane` that went out `ages_ms` milliseconds ago (a connection being
     /// made sends some before it knows its portal).
     pub fn record(&self, lane: &str, ages_ms: &[u64]) -> Result<()> {
-        let now = self.clock.now().timestamp_millis();
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let now = self.now_holding_the_lock();
         {
             let mut insert =
                 tx.prepare_cached("INSERT INTO sends (portal_id, lane, sent_at_ms) VALUES (?1, ?2, ?3)")?;
@@ -216,6 +257,14 @@ mod tests {
     use super::*;
     use crate::clock::FixedClock;
 
+    /// `None` when the send was recorded, else the wait.
+    fn wait(ledger: &RateLedger, lane: &str, capacity: u32, span_ms: u64) -> Option<u64> {
+        match ledger.take(lane, capacity, span_ms).unwrap() {
+            LedgerTake::Sent(_) => None,
+            LedgerTake::WaitMs(ms) => Some(ms),
+        }
+    }
+
     fn ledgers(clock: Arc<FixedClock>) -> (tempfile::TempDir, RateLedger, RateLedger) {
         let dir = tempfile::tempdir().unwrap();
         let store = dir.path().join("hubsync.db");
@@ -229,25 +278,25 @@ mod tests {
         let clock = Arc::new(FixedClock::at("2026-12-07T10:00:00Z".parse().unwrap()));
         let (dir, one, two) = ledgers(clock.clone());
         for _ in 0..3 {
-            assert_eq!(one.take("general", 5, 10_000).unwrap(), None);
+            assert_eq!(wait(&one, "general", 5, 10_000), None);
         }
         clock.advance(Duration::milliseconds(400));
         for _ in 0..2 {
-            assert_eq!(two.take("general", 5, 10_000).unwrap(), None);
+            assert_eq!(wait(&two, "general", 5, 10_000), None);
         }
         // Full: the first send ages out 10 s after it went, 9.6 s from now.
-        assert_eq!(two.take("general", 5, 10_000).unwrap(), Some(9_600));
-        assert_eq!(one.take("general", 5, 10_000).unwrap(), Some(9_600), "refused sends are not recorded");
-        assert_eq!(one.take("search", 5, 1_000).unwrap(), None, "search has a window of its own");
+        assert_eq!(wait(&two, "general", 5, 10_000), Some(9_600));
+        assert_eq!(wait(&one, "general", 5, 10_000), Some(9_600), "refused sends are not recorded");
+        assert_eq!(wait(&one, "search", 5, 1_000), None, "search has a window of its own");
         let other_portal = RateLedger::open(&dir.path().join("hubsync.db"), 8, clock.clone()).unwrap();
-        assert_eq!(other_portal.take("general", 5, 10_000).unwrap(), None, "and so has each portal");
+        assert_eq!(wait(&other_portal, "general", 5, 10_000), None, "and so has each portal");
 
         clock.advance(Duration::milliseconds(9_600));
-        assert_eq!(two.take("general", 5, 10_000).unwrap(), None, "the three first aged out");
+        assert_eq!(wait(&two, "general", 5, 10_000), None, "the three first aged out");
         // Two room left of the three: the fourth waits for the sends 0.4 s in.
-        assert_eq!(one.take("general", 5, 10_000).unwrap(), None);
-        assert_eq!(one.take("general", 5, 10_000).unwrap(), None);
-        assert_eq!(one.take("general", 5, 10_000).unwrap(), Some(400));
+        assert_eq!(wait(&one, "general", 5, 10_000), None);
+        assert_eq!(wait(&one, "general", 5, 10_000), None);
+        assert_eq!(wait(&one, "general", 5, 10_000), Some(400));
     }
 
     #[test]
@@ -255,11 +304,21 @@ mod tests {
         let clock = Arc::new(FixedClock::at("2026-12-07T10:00:00Z".parse().unwrap()));
         let (_dir, one, _two) = ledgers(clock.clone());
         for _ in 0..5 {
-            assert_eq!(one.take("general", 5, 10_000).unwrap(), None);
+            assert_eq!(wait(&one, "general", 5, 10_000), None);
         }
-        assert_eq!(one.take("general", 5, 10_000).unwrap(), Some(10_000));
+        assert_eq!(wait(&one, "general", 5, 10_000), Some(10_000));
         clock.advance(Duration::hours(-1));
-        assert_eq!(one.take("general", 5, 10_000).unwrap(), None, "not an hour's wait");
+        assert_eq!(wait(&one, "general", 5, 10_000), None, "not an hour's wait");
+    }
+
+    #[test]
+    fn a_send_another_clock_stamped_a_moment_ahead_keeps_its_slot() {
+        let clock = Arc::new(FixedClock::at("2026-12-07T10:00:00Z".parse().unwrap()));
+        let (dir, one, _two) = ledgers(clock.clone());
+        let ahead = Arc::new(FixedClock::at(clock.now() + Duration::milliseconds(50)));
+        let other = RateLedger::open(&dir.path().join("hubsync.db"), 7, ahead).unwrap();
+        assert_eq!(wait(&other, "general", 1, 10_000), None);
+        assert_eq!(wait(&one, "general", 1, 10_000), Some(10_050), "not taken for a clock set back");
     }
 
     #[test]
@@ -268,9 +327,33 @@ mod tests {
         let (_dir, one, two) = ledgers(clock);
         one.record("general", &[3_000, 1_000]).unwrap();
         for _ in 0..3 {
-            assert_eq!(two.take("general", 5, 10_000).unwrap(), None);
+            assert_eq!(wait(&two, "general", 5, 10_000), None);
         }
-        assert_eq!(two.take("general", 5, 10_000).unwrap(), Some(7_000), "the one sent 3 s ago frees first");
+        assert_eq!(wait(&two, "general", 5, 10_000), Some(7_000), "the one sent 3 s ago frees first");
+    }
+
+    #[test]
+    fn a_send_frees_its_slot_a_window_after_its_reply_came_not_after_it_went() {
+        let clock = Arc::new(FixedClock::at("2026-12-07T10:00:00Z".parse().unwrap()));
+        let (_dir, one, two) = ledgers(clock.clone());
+        let LedgerTake::Sent(slow) = one.take("general", 2, 10_000).unwrap() else { panic!("room") };
+        let LedgerTake::Sent(quick) = one.take("general", 2, 10_000).unwrap() else { panic!("room") };
+        one.replied("general", quick).unwrap();
+        // The slow one's reply comes 3 s after it went: HubSpot may have counted it then.
+        clock.advance(Duration::seconds(3));
+        one.replied("general", slow).unwrap();
+        assert_eq!(wait(&two, "general", 2, 10_000), Some(7_000), "the quick one frees first");
+        clock.advance(Duration::seconds(7));
+        assert_eq!(wait(&two, "general", 2, 10_000), None);
+        assert_eq!(wait(&two, "general", 2, 10_000), Some(3_000), "not 10 s after the slow one went");
+
+        // A reply slower than the window records its send again, from when it came.
+        let LedgerTake::Sent(slowest) = one.take("search", 1, 1_000).unwrap() else { panic!("room") };
+        clock.advance(Duration::seconds(2));
+        assert_eq!(wait(&two, "search", 1, 1_000), None, "aged out while on its way");
+        one.replied("search", slowest).unwrap();
+        clock.advance(Duration::milliseconds(1));
+        assert_eq!(wait(&two, "search", 1, 1_000), Some(999));
     }
 
     #[test]
@@ -293,7 +376,7 @@ mod tests {
     fn the_ledger_is_its_owners_alone_and_beside_the_store() {
         let clock = Arc::new(FixedClock::at("2026-12-07T10:00:00Z".parse().unwrap()));
         let (dir, one, _two) = ledgers(clock);
-        one.take("general", 1, 1).unwrap();
+        wait(&one, "general", 1, 1);
         let path = rate_ledger_path(&dir.path().join("hubsync.db"));
         assert_eq!(path.file_name().unwrap(), "hubsync.db.ratelimits");
         #[cfg(unix)]

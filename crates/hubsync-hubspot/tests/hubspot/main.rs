@@ -178,6 +178,30 @@ async fn transient_failures_are_retried_until_every_call_lands() {
     assert!(served > 3, "faults were served and retried: {counters}");
 }
 
+/// HubSpot counts a request when it arrives, which a busy machine or a slow network can put well
+/// after the client let it go: a slot stays held a window after its reply, so the requests after
+/// a slowed full window draw no 429. (The sandbox's latency comes before its rate limiter, as a
+/// slow network's would.)
+#[tokio::test]
+async fn requests_slowed_on_their_way_hold_their_slots_a_window_after_their_replies() {
+    let sandbox = portal(0, true).await;
+    control(&sandbox, reqwest::Method::PUT, "/faults", json!({ "latencyMs": 1_500, "paths": ["/owners"] })).await;
+    let client = Arc::new(client_for(&sandbox, ApiVersion::V3));
+    let slow: Vec<_> = (0..100)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.owners(false).await })
+        })
+        .collect();
+    for read in slow {
+        read.await.unwrap().unwrap();
+    }
+    client.properties().await.unwrap();
+    let counters = control(&sandbox, reqwest::Method::GET, "/counters", json!(null)).await;
+    assert_eq!(counters["rateLimited"], 0, "{counters}");
+    assert_eq!(client.api_calls(), 101);
+}
+
 #[tokio::test]
 async fn a_reply_lost_after_a_write_is_reported_as_maybe_sent() {
     let sandbox = portal(0, false).await;
