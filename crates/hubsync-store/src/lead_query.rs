@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::{Value, ValueRef};
-use rusqlite::{Connection, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -100,7 +100,8 @@ pub(crate) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
         let (Some(haystack), Some(needle)) = (text_arg(ctx, 0)?, text_arg(ctx, 1)?) else { return Ok(false) };
         Ok(contains_folded(haystack, needle))
     })?;
-    conn.create_scalar_function("hubsync_fold", 1, flags, |ctx| Ok(text_arg(ctx, 0)?.map(fold)))
+    conn.create_scalar_function("hubsync_fold", 1, flags, |ctx| Ok(text_arg(ctx, 0)?.map(fold)))?;
+    conn.create_scalar_function("hubsync_char_mask", 1, flags, |ctx| Ok(text_arg(ctx, 0)?.map(char_mask)))
 }
 
 fn text_arg<'a>(ctx: &'a Context<'_>, index: usize) -> rusqlite::Result<Option<&'a str>> {
@@ -133,10 +134,80 @@ fn contains_folded(haystack: &str, needle: &str) -> bool {
     fold(haystack).contains(needle)
 }
 
+/// What separates a lead's values in its search document (migration 0010); never in a value.
+const SEPARATOR: char = '\u{1f}';
+
+/// The characters a search of one character is answered for by `lead_search_chars` alone
+/// (migration 0014), a bit each in this order: those of addresses and of most values, once
+/// folded. Every other character shares one of the bits after them, by its code, whose leads
+/// are then read to tell.
+const MASK_CHARS: &[u8; 59] = b"abcdefghijklmnopqrstuvwxyz0123456789 .@-_+,'&/():#!?;*%=\"$\n";
+const SHARED_BITS: u32 = 64 - MASK_CHARS.len() as u32;
+/// No bit: the separator, which a search never asks for.
+const NO_BIT: u8 = u8::MAX;
+/// A bit shared by other characters, placeholder in `ASCII_BITS`.
+const SHARED: u8 = u8::MAX - 1;
+
+/// Each ASCII character's own bit, looked up rather than searched for: a migration computes the
+/// mask of every lead at once.
+const ASCII_BITS: [u8; 128] = {
+    let mut bits = [SHARED; 128];
+    let mut i = 0;
+    while i < MASK_CHARS.len() {
+        bits[MASK_CHARS[i] as usize] = i as u8;
+        i += 1;
+    }
+    bits[SEPARATOR as usize] = NO_BIT;
+    bits
+};
+
+/// The bit of a character of a lead's search document (migration 0014), and whether that bit
+/// is the character's own; None for the separator.
+fn char_bit(c: char) -> Option<(u8, bool)> {
+    let own = if c.is_ascii() { ASCII_BITS[c as usize] } else { SHARED };
+    match own {
+        NO_BIT => None,
+        SHARED => Some((MASK_CHARS.len() as u8 + (u32::from(c) % SHARED_BITS) as u8, false)),
+        bit => Some((bit, true)),
+    }
+}
+
+/// Which characters `text` (a search document) holds, a bit each (`char_bit`).
+pub(crate) fn char_mask(text: &str) -> i64 {
+    let mut mask = 0u64;
+    for c in text.chars() {
+        if let Some((bit, _)) = char_bit(c) {
+            mask |= 1 << bit;
+        }
+    }
+    mask as i64
+}
+
+/// The sort keys of `leads l` a page can be ordered by, each ending in the id, so that an order
+/// and its reverse list the same leads backwards.
+#[derive(Clone, Copy)]
+enum LeadColumns {
+    Id,
+    Email,
+    Created,
+    Updated,
+}
+
+impl LeadColumns {
+    fn order_by(self, direction: &str) -> String {
+        let first = match self {
+            LeadColumns::Id => return format!("l.id {direction}"),
+            LeadColumns::Email => "l.email_key",
+            LeadColumns::Created => "l.created_at",
+            LeadColumns::Updated => "l.updated_at",
+        };
+        format!("{first} {direction}, l.id {direction}")
+    }
+}
+
 /// How a query orders its leads.
 enum Order {
-    /// By columns of `leads l`.
-    Columns(String),
+    Columns(LeadColumns),
     /// By a number field's value, by size; leads without one last.
     Number(String),
     /// By a field's value as text, case ignored; leads without one last.
@@ -148,7 +219,7 @@ impl Order {
     fn sql(&self, direction: &str) -> (&'static str, String, Vec<Value>) {
         const JOIN: &str = "LEFT JOIN lead_values s ON s.lead_id = l.id AND s.field_key = ?";
         match self {
-            Order::Columns(order) => ("", order.clone(), Vec::new()),
+            Order::Columns(columns) => ("", columns.order_by(direction), Vec::new()),
             Order::Number(key) => (
                 JOIN,
                 format!("s.value IS NULL, CAST(s.value AS REAL) {direction}, l.id {direction}"),
@@ -163,6 +234,14 @@ impl Order {
     }
 }
 
+/// The leads one condition matches as a query of their ids (`id`), which an index answers in
+/// id order: a page of a lone search or filter is read from it, and its count, without reading
+/// the other leads.
+struct Source {
+    sql: String,
+    params: Vec<Value>,
+}
+
 /// The SQL for one query, with its parameters in order.
 #[derive(Default)]
 struct Sql {
@@ -170,12 +249,34 @@ struct Sql {
     params: Vec<Value>,
     /// Whether a condition reads the search index.
     indexed: bool,
+    /// The leads the last condition that has one matches (`Source`).
+    source: Option<Source>,
 }
+
+/// The most distinct values (case aside) of a field a "contains" filter tries one by one
+/// before it reads the leads instead: a field most leads share a few values of (a company, a
+/// country, a stage) is answered by its values, one with a value a lead by its leads.
+const MAX_VALUES_TRIED: usize = 1000;
+
+/// The most `k`s an "equals" needle may hold to be looked up case aside: each may be stored as
+/// the Kelvin sign too, so each doubles the values looked up.
+const MAX_KS_LOOKED_UP: usize = 3;
 
 impl Sql {
     fn push(&mut self, condition: &str, params: impl IntoIterator<Item = Value>) {
         self.conditions.push(condition.to_string());
         self.params.extend(params);
+    }
+
+    /// Limits the query to `source`'s leads.
+    fn push_source(&mut self, source: Source) {
+        self.push(&format!("l.id IN ({})", source.sql), source.params.iter().cloned());
+        self.source = Some(source);
+    }
+
+    /// The source of the query's only condition, if it has one.
+    fn lone_source(&self) -> Option<&Source> {
+        self.source.as_ref().filter(|_| self.conditions.len() == 1)
     }
 
     fn filter(&mut self, store: &Store, filter: &LeadFilter) -> Result<()> {
@@ -191,72 +292,125 @@ impl Sql {
                 );
             }
             LeadFilter::Owner { email } if email.trim().is_empty() => {
-                self.field_condition("owner_email", FieldOp::IsEmpty, "");
+                self.field_condition(store, "owner_email", FieldOp::IsEmpty, "")?;
             }
-            LeadFilter::Owner { email } => self.field_condition("owner_email", FieldOp::Equals, email.trim()),
+            LeadFilter::Owner { email } => self.field_condition(store, "owner_email", FieldOp::Equals, email.trim())?,
             LeadFilter::Field { field, op, value } => {
                 if field != "email" && store.field(field)?.is_none() {
                     return Err(StoreError::UnknownField(field.clone()));
                 }
-                self.field_condition(field, *op, value);
+                self.field_condition(store, field, *op, value)?;
             }
         }
         Ok(())
     }
 
-    fn field_condition(&mut self, field: &str, op: FieldOp, value: &str) {
+    fn field_condition(&mut self, store: &Store, field: &str, op: FieldOp, value: &str) -> Result<()> {
         let needle = fold(value.trim());
-        let indexed = op == FieldOp::Contains && self.limit_to_index(&needle);
-        let folded = Value::Text(needle);
         if field == "email" {
+            if op == FieldOp::Contains {
+                self.limit_to_index(&needle);
+            }
+            let folded = Value::Text(needle);
             match op {
                 FieldOp::Equals => self.push("l.email_key = ?", [folded]),
                 FieldOp::Contains => self.push("hubsync_contains(l.email_key, ?)", [folded]),
                 FieldOp::IsEmpty => self.push("0", []),
                 FieldOp::IsNotEmpty => self.push("1", []),
             }
-            return;
+            return Ok(());
         }
         let key = Value::Text(field.to_string());
         let values_of = "l.id IN (SELECT lead_id FROM lead_values WHERE field_key = ?";
         match op {
-            FieldOp::Equals => self.push(&format!("{values_of} AND hubsync_fold(value) = ?)"), [key, folded]),
-            // Only the leads the index found are checked, each by its own value: an `IN` list
-            // here would read the field's every value to make it.
-            FieldOp::Contains if indexed => self.push(
-                "EXISTS (SELECT 1 FROM lead_values v WHERE v.lead_id = l.id AND v.field_key = ?
-                 AND hubsync_contains(v.value, ?))",
-                [key, folded],
-            ),
-            FieldOp::Contains => self.push(&format!("{values_of} AND hubsync_contains(value, ?))"), [key, folded]),
+            FieldOp::Equals => self.equals(field, &needle),
+            FieldOp::Contains => match values_holding(store, field, &needle)? {
+                Some(values) if values.is_empty() => self.push("0", []),
+                Some(values) => self.push_source(values_of_field(field, &values)),
+                None if self.limit_to_index(&needle) => self.push(
+                    // Only the leads the index found are checked, each by its own value: an `IN`
+                    // list here would read the field's every value to make it.
+                    "EXISTS (SELECT 1 FROM lead_values v WHERE v.lead_id = l.id AND v.field_key = ?
+                     AND hubsync_contains(v.value, ?))",
+                    [key, Value::Text(needle)],
+                ),
+                None => self.push(&format!("{values_of} AND hubsync_contains(value, ?))"), [key, Value::Text(needle)]),
+            },
             FieldOp::IsEmpty => self.push(&format!("NOT {values_of})"), [key]),
             FieldOp::IsNotEmpty => self.push(&format!("{values_of})"), [key]),
+        }
+        Ok(())
+    }
+
+    /// Leads whose value of `field` folds to `needle` (folded), looked up in the field's index,
+    /// which ignores the case of ASCII letters only (`COLLATE NOCASE`). Folding makes an ASCII
+    /// letter of no other character but the Kelvin sign (`k`; a dotted capital I folds to `i`
+    /// and a dot): an ASCII needle is found exactly, as itself and with its `k`s as that sign.
+    /// Another is found among the values that begin with its ASCII letters up to the first that
+    /// could have come of another character, each then folded to tell.
+    fn equals(&mut self, field: &str, needle: &str) {
+        let key = Value::Text(field.to_string());
+        let values = "SELECT lead_id AS id FROM lead_values WHERE field_key = ?";
+        if needle.is_ascii() && needle.matches('k').count() <= MAX_KS_LOOKED_UP {
+            let spellings = with_kelvin_signs(needle);
+            self.push_source(values_of_field(field, &spellings));
+            return;
+        }
+        let prefix_len = needle.find(|c: char| !c.is_ascii() || c == 'i' || c == 'k').unwrap_or(needle.len());
+        let prefix = &needle[..prefix_len];
+        let folded = Value::Text(needle.to_string());
+        match prefix.as_bytes().last() {
+            // The values from the prefix to the prefix with its last byte one higher; a byte of
+            // 0x7f has no ASCII after it. Either way, each value found is folded to tell.
+            Some(&last) if last < 0x7f => {
+                let mut upper = prefix.as_bytes().to_vec();
+                *upper.last_mut().expect("a prefix") = last + 1;
+                let upper = String::from_utf8(upper).expect("ASCII stays UTF-8");
+                self.push_source(Source {
+                    sql: format!(
+                        "{values} AND value >= ? COLLATE NOCASE AND value < ? COLLATE NOCASE AND hubsync_fold(value) = ?"
+                    ),
+                    params: vec![key, Value::Text(prefix.to_string()), Value::Text(upper), folded],
+                });
+            }
+            _ => self.push_source(Source {
+                sql: format!("{values} AND hubsync_fold(value) = ?"),
+                params: vec![key, folded],
+            }),
         }
     }
 
     /// Limits the query to the leads whose search document (migration 0010) holds `needle`
-    /// (folded), and says so; or, when the index can't tell, adds nothing and says that. A
-    /// trigram index can't for a needle shorter than three characters, nor for one holding the
-    /// separator of a lead's values (or a NUL), which could span two of them.
+    /// (folded), and says so; or, when the index can't tell, adds nothing and says that.
     fn limit_to_index(&mut self, needle: &str) -> bool {
-        if needle.chars().count() < 3 || needle.contains(['\u{1f}', '\0']) {
-            return false;
-        }
-        // A phrase of the needle's trigrams, each at the position after the last: exactly the
-        // documents holding the needle.
-        let phrase = format!("\"{}\"", needle.replace('"', "\"\""));
+        let Some(phrase) = trigram_phrase(needle) else { return false };
         self.push("l.id IN (SELECT rowid FROM lead_search WHERE lead_search MATCH ?)", [Value::Text(phrase)]);
         self.indexed = true;
         true
     }
 
-    /// Leads whose email or any value holds `needle` (folded): from the index, or for a needle
-    /// it can't take, by reading every value. SQLite's own `LIKE` ignores ASCII case and runs
-    /// much faster than a function call a value, so it takes ASCII needles, but for the two
-    /// letters other text folds to (`LETTERS_FOLDED_FROM_BEYOND_ASCII`), which it can't see.
-    fn search(&mut self, needle: &str) {
-        if self.limit_to_index(needle) {
-            return;
+    /// Leads whose email or any value holds `needle` (folded): from the trigram index for three
+    /// characters or more, from its terms and the documents' ends for two, from the characters
+    /// each document holds for one (migration 0014). A needle holding the separator or a NUL,
+    /// which the documents can't answer for, is looked for in every value. SQLite's own `LIKE`
+    /// ignores ASCII case and runs much faster than a function call a value, so it takes ASCII
+    /// needles, but for the two letters other text folds to (`LETTERS_FOLDED_FROM_BEYOND_ASCII`),
+    /// which it can't see.
+    fn search(&mut self, store: &Store, needle: &str) -> Result<()> {
+        self.indexed = true;
+        if !needle.contains([SEPARATOR, '\0']) {
+            let source = match needle.chars().count() {
+                1 => Some(one_char(needle)),
+                2 => Some(two_chars(store, needle)?),
+                _ => trigram_phrase(needle).map(|phrase| Source {
+                    sql: "SELECT rowid AS id FROM lead_search WHERE lead_search MATCH ?".into(),
+                    params: vec![Value::Text(phrase)],
+                }),
+            };
+            if let Some(source) = source {
+                self.push_source(source);
+                return Ok(());
+            }
         }
         let (test, pattern) = if needle.is_ascii() && !needle.contains(LETTERS_FOLDED_FROM_BEYOND_ASCII) {
             let escaped = needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
@@ -269,11 +423,132 @@ impl Sql {
             &format!("({} OR l.id IN (SELECT lead_id FROM lead_values WHERE {}))", on("l.email_key"), on("value")),
             [Value::Text(pattern.clone()), Value::Text(pattern)],
         );
+        Ok(())
     }
 
     fn where_clause(&self) -> String {
         if self.conditions.is_empty() { String::new() } else { format!("WHERE {}", self.conditions.join(" AND ")) }
     }
+
+    fn and_conditions(&self) -> String {
+        self.conditions.iter().map(|c| format!(" AND {c}")).collect()
+    }
+}
+
+/// The trigram index's phrase for `needle` (folded): a phrase of its trigrams, each at the
+/// position after the last, which is exactly the documents holding it. None when the index
+/// can't tell: a needle shorter than three characters, or holding the separator of a lead's
+/// values (or a NUL), which could span two of them.
+fn trigram_phrase(needle: &str) -> Option<String> {
+    if needle.chars().count() < 3 || needle.contains([SEPARATOR, '\0']) {
+        return None;
+    }
+    Some(format!("\"{}\"", needle.replace('"', "\"\"")))
+}
+
+/// The leads whose document holds `needle`, one character: those whose mask has its bit, read
+/// alone when the bit is the character's own.
+fn one_char(needle: &str) -> Source {
+    // The separator never comes here (`search`).
+    let (bit, own) = char_bit(needle.chars().next().expect("one character")).unwrap_or((0, false));
+    let bit = Value::Integer((1u64 << bit) as i64);
+    if own {
+        return Source {
+            sql: "SELECT lead_id AS id FROM lead_search_chars WHERE (mask & ?) != 0".into(),
+            params: vec![bit],
+        };
+    }
+    Source {
+        sql: "SELECT c.lead_id AS id FROM lead_search_chars c JOIN lead_search_text t ON t.lead_id = c.lead_id
+              WHERE (c.mask & ?) != 0 AND instr(t.text, ?) > 0"
+            .into(),
+        params: vec![bit, Value::Text(needle.to_string())],
+    }
+}
+
+/// The leads whose document holds `needle`, two characters. Every place they start but the
+/// last starts a trigram, one of the index's terms that begin with them; the documents holding
+/// them only at their end are those ending with them that hold them nowhere else.
+fn two_chars(store: &Store, needle: &str) -> Result<Source> {
+    let mut stmt = store.conn.prepare_cached("SELECT term FROM lead_search_vocab WHERE term >= ?1 AND term <= ?2")?;
+    let terms: Vec<String> = stmt
+        .query_map([needle.to_string(), format!("{needle}{}", char::MAX)], |r| r.get::<_, String>(0))?
+        .filter(|term| term.as_ref().map_or(true, |t| t.starts_with(needle)))
+        .collect::<rusqlite::Result<_>>()?;
+    let needle = Value::Text(needle.to_string());
+    let ending = "SELECT lead_id AS id FROM lead_search_text INDEXED BY lead_search_text_tail
+                  WHERE substr(text, -2) = ? AND instr(substr(text, 1, length(text) - 1), ?) = 0";
+    if terms.is_empty() {
+        return Ok(Source { sql: ending.into(), params: vec![needle.clone(), needle] });
+    }
+    let any_term = terms.iter().map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect::<Vec<_>>().join(" OR ");
+    Ok(Source {
+        sql: format!("SELECT rowid AS id FROM lead_search WHERE lead_search MATCH ? UNION ALL {ending}"),
+        params: vec![Value::Text(any_term), needle.clone(), needle],
+    })
+}
+
+/// `needle` (ASCII, folded) with each of its `k`s as itself and as the Kelvin sign, which folds
+/// to it: every spelling an equal value has, case aside.
+fn with_kelvin_signs(needle: &str) -> Vec<String> {
+    let mut spellings = vec![String::new()];
+    for c in needle.chars() {
+        let signs = if c == 'k' { vec![c, '\u{212A}'] } else { vec![c] };
+        spellings = spellings.iter().flat_map(|s| signs.iter().map(move |c| format!("{s}{c}"))).collect();
+    }
+    spellings
+}
+
+/// The leads whose value of `field` is one of `values`, case aside.
+fn values_of_field(field: &str, values: &[String]) -> Source {
+    let marks = vec!["?"; values.len()].join(", ");
+    let mut params = vec![Value::Text(field.to_string())];
+    params.extend(values.iter().map(|v| Value::Text(v.clone())));
+    Source {
+        sql: format!("SELECT lead_id AS id FROM lead_values WHERE field_key = ? AND value COLLATE NOCASE IN ({marks})"),
+        params,
+    }
+}
+
+/// The distinct values (case aside) of `field` holding `needle` (folded), one spelling each,
+/// found by stepping through the field's index one value at a time; or None when the field has
+/// more than `MAX_VALUES_TRIED`. Values that differ only in ASCII case fold alike, so one
+/// spelling tells for all.
+fn values_holding(store: &Store, field: &str, needle: &str) -> Result<Option<Vec<String>>> {
+    let mut first = store.conn.prepare_cached(
+        "SELECT value FROM lead_values INDEXED BY lead_values_by_field WHERE field_key = ?1
+         ORDER BY value COLLATE NOCASE LIMIT 1",
+    )?;
+    let mut next = store.conn.prepare_cached(
+        "SELECT value FROM lead_values INDEXED BY lead_values_by_field WHERE field_key = ?1 AND value > ?2 COLLATE NOCASE
+         ORDER BY value COLLATE NOCASE LIMIT 1",
+    )?;
+    let mut value: Option<String> = first.query_row([field], |r| r.get(0)).optional()?;
+    let mut holding = Vec::new();
+    for _ in 0..MAX_VALUES_TRIED {
+        let Some(current) = value else { return Ok(Some(holding)) };
+        value = next.query_row(params![field, current], |r| r.get(0)).optional()?;
+        if contains_folded(&current, needle) {
+            holding.push(current);
+        }
+    }
+    Ok(value.is_none().then_some(holding))
+}
+
+/// Where a page of `limit` leads from `offset` lies among `total` in order, counted from the
+/// nearer end: SQLite steps over every row an offset skips. `(from the end, offset, limit)`;
+/// None past the end.
+fn nearer_end(total: i64, offset: i64, limit: i64) -> Option<(bool, i64, i64)> {
+    if offset >= total || limit <= 0 {
+        return None;
+    }
+    let limit = limit.min(total - offset);
+    let from_end = total - offset - limit;
+    Some(if from_end < offset { (true, from_end, limit) } else { (false, offset, limit) })
+}
+
+fn reverse(direction: &str) -> &'static str {
+    if direction == "DESC" { "ASC" } else { "DESC" }
 }
 
 impl Store {
@@ -283,7 +558,7 @@ impl Store {
         let mut sql = Sql::default();
         let needle = fold(query.search.trim());
         if !needle.is_empty() {
-            sql.search(&needle);
+            sql.search(self, &needle)?;
         }
         for filter in &query.filters {
             sql.filter(self, filter)?;
@@ -292,51 +567,105 @@ impl Store {
         let limit = query.limit.min(MAX_PAGE_ROWS) as i64;
         let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
         let order = match &query.sort.key {
-            SortKey::Id => Order::Columns(format!("l.id {direction}")),
-            SortKey::Email => Order::Columns(format!("l.email_key {direction}, l.id {direction}")),
-            SortKey::Created => Order::Columns(format!("l.created_at {direction}, l.id {direction}")),
-            SortKey::Updated => Order::Columns(format!("l.updated_at {direction}, l.id {direction}")),
-            SortKey::Field { key } if key == "email" => {
-                Order::Columns(format!("l.email_key {direction}, l.id {direction}"))
-            }
+            SortKey::Id => Order::Columns(LeadColumns::Id),
+            SortKey::Email => Order::Columns(LeadColumns::Email),
+            SortKey::Created => Order::Columns(LeadColumns::Created),
+            SortKey::Updated => Order::Columns(LeadColumns::Updated),
+            SortKey::Field { key } if key == "email" => Order::Columns(LeadColumns::Email),
             SortKey::Field { key } => match self.field(key)?.ok_or_else(|| StoreError::UnknownField(key.clone()))? {
                 field if field.kind == FieldType::Number => Order::Number(field.key),
                 field => Order::Text(field.key),
             },
         };
-        let where_clause = sql.where_clause();
-        let (total, mut leads) = if needle.is_empty() && !sql.indexed {
-            let total: i64 = self.conn.query_row(
-                &format!("SELECT COUNT(*) FROM leads l {where_clause}"),
-                params_from_iter(&sql.params),
-                |r| r.get(0),
-            )?;
-            let leads = match &order {
-                Order::Text(key) => self.by_text(&sql, key, direction, limit, offset)?,
-                _ => {
-                    let (join, order, mut params) = order.sql(direction);
-                    params.extend(sql.params.iter().cloned());
-                    params.extend([Value::Integer(limit), Value::Integer(offset)]);
-                    let rest = format!("FROM leads l {join} {where_clause} ORDER BY {order} LIMIT ? OFFSET ?");
-                    self.select(&rest, &params)?
+        let mut leads = Vec::new();
+        let total = match (&order, sql.lone_source()) {
+            (Order::Columns(LeadColumns::Id), Some(source)) => {
+                // A lone search or filter, in id order: its page and count come from its index.
+                let total: i64 = self.conn.query_row(
+                    &format!("SELECT COUNT(*) FROM ({})", source.sql),
+                    params_from_iter(&source.params),
+                    |r| r.get(0),
+                )?;
+                if let Some((from_end, offset, limit)) = nearer_end(total, offset, limit) {
+                    let direction = if from_end { reverse(direction) } else { direction };
+                    let mut stmt = self.conn.prepare_cached(&format!(
+                        "SELECT id FROM ({}) ORDER BY id {direction} LIMIT ? OFFSET ?",
+                        source.sql
+                    ))?;
+                    let params = source.params.iter().cloned().chain([Value::Integer(limit), Value::Integer(offset)]);
+                    let mut ids: Vec<i64> =
+                        stmt.query_map(params_from_iter(params), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+                    if from_end {
+                        ids.reverse();
+                    }
+                    leads = self.leads_in_order(&ids)?;
                 }
-            };
-            (total as u64, leads)
-        } else {
-            // A search, or a filter the index answers, reads every match whatever the page: one
-            // pass lists them in order, rather than one to count them and another for the page.
-            let (join, order, mut params) = order.sql(direction);
-            params.extend(sql.params.iter().cloned());
-            let mut stmt = self
-                .conn
-                .prepare_cached(&format!("SELECT l.id FROM leads l {join} {where_clause} ORDER BY {order}"))?;
-            let ids: Vec<i64> =
-                stmt.query_map(params_from_iter(&params), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-            let page: Vec<i64> = ids.iter().copied().skip(offset as usize).take(limit as usize).collect();
-            (ids.len() as u64, self.leads_in_order(&page)?)
+                total as u64
+            }
+            _ if sql.indexed => {
+                // A search, or a filter the index answers, reads every match whatever the page:
+                // one pass lists them in order, rather than one to count them and another for
+                // the page.
+                let (join, order, mut params) = order.sql(direction);
+                params.extend(sql.params.iter().cloned());
+                let mut stmt = self.conn.prepare_cached(&format!(
+                    "SELECT l.id FROM leads l {join} {} ORDER BY {order}",
+                    sql.where_clause()
+                ))?;
+                let ids: Vec<i64> =
+                    stmt.query_map(params_from_iter(&params), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+                let page: Vec<i64> = ids.iter().copied().skip(offset as usize).take(limit as usize).collect();
+                leads = self.leads_in_order(&page)?;
+                ids.len() as u64
+            }
+            _ => {
+                let total = self.count(&sql)?;
+                leads = match &order {
+                    Order::Columns(columns) => self.by_columns(&sql, *columns, direction, total, limit, offset)?,
+                    Order::Text(key) | Order::Number(key) => {
+                        let number = matches!(order, Order::Number(_));
+                        self.by_value(&sql, key, number, direction, limit, offset)?
+                    }
+                };
+                total as u64
+            }
         };
         self.fill_values(&mut leads)?;
         Ok(LeadPage { leads, total })
+    }
+
+    /// How many leads `sql`'s conditions match: from its lone condition's index when it has one.
+    fn count(&self, sql: &Sql) -> Result<i64> {
+        let (count, params) = match sql.lone_source() {
+            Some(source) => (format!("SELECT COUNT(*) FROM ({})", source.sql), &source.params),
+            None => (format!("SELECT COUNT(*) FROM leads l {}", sql.where_clause()), &sql.params),
+        };
+        Ok(self.conn.query_row(&count, params_from_iter(params), |r| r.get(0))?)
+    }
+
+    /// A page sorted by columns of `leads l`, of `total` matching leads: read from whichever
+    /// end of the order is nearer, backwards from the far end.
+    fn by_columns(
+        &self,
+        sql: &Sql,
+        columns: LeadColumns,
+        direction: &str,
+        total: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Lead>> {
+        let Some((from_end, offset, limit)) = nearer_end(total, offset, limit) else { return Ok(Vec::new()) };
+        let direction = if from_end { reverse(direction) } else { direction };
+        let mut params = sql.params.clone();
+        params.extend([Value::Integer(limit), Value::Integer(offset)]);
+        let mut leads = self.select(
+            &format!("FROM leads l {} ORDER BY {} LIMIT ? OFFSET ?", sql.where_clause(), columns.order_by(direction)),
+            &params,
+        )?;
+        if from_end {
+            leads.reverse();
+        }
+        Ok(leads)
     }
 
     /// The leads with these ids, in this order.
@@ -359,41 +688,63 @@ impl Store {
         Ok(stmt.query_map(params_from_iter(params), read_lead)?.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// A page sorted by a field's value as text, case ignored; leads without one come last. The
-    /// leads with a value are read in the order of the field's index, so no page sorts the
-    /// whole store; those without follow by id.
-    fn by_text(&self, sql: &Sql, key: &str, direction: &str, limit: i64, offset: i64) -> Result<Vec<Lead>> {
-        let and_conditions = sql.conditions.iter().map(|c| format!(" AND {c}")).collect::<String>();
-        let with_value =
-            format!("FROM lead_values s JOIN leads l ON l.id = s.lead_id WHERE s.field_key = ?{and_conditions}");
+    /// A page sorted by a field's value, by size for a number field (`number`), otherwise as
+    /// text ignoring case; leads without one come last. The leads with a value are read in the
+    /// order of the field's index (0007, 0014), only their ids until the page, so no page sorts
+    /// the whole store; those without follow by id.
+    fn by_value(
+        &self,
+        sql: &Sql,
+        key: &str,
+        number: bool,
+        direction: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Lead>> {
+        // A number field's values all have the shape the number index keeps (`canonical`); a
+        // value of another shape would come with the leads without one.
+        let (index, has_value, order) = if number {
+            (
+                "lead_values_by_number",
+                "s.field_key = ? AND s.value GLOB '[-0-9]*'",
+                format!("CAST(s.value AS REAL) {direction}, s.lead_id {direction}"),
+            )
+        } else {
+            (
+                "lead_values_by_field",
+                "s.field_key = ?",
+                format!("s.value COLLATE NOCASE {direction}, s.lead_id {direction}"),
+            )
+        };
+        // Unfiltered, the field's index alone is read; filtered, the planner picks the way.
+        let with_value = if sql.conditions.is_empty() {
+            format!("FROM lead_values s INDEXED BY {index} WHERE {has_value}")
+        } else {
+            format!("FROM lead_values s JOIN leads l ON l.id = s.lead_id WHERE {has_value}{}", sql.and_conditions())
+        };
         let mut params = vec![Value::Text(key.to_string())];
         params.extend(sql.params.iter().cloned());
-        // Unfiltered, the field's index alone has the count.
-        let count = if sql.conditions.is_empty() {
-            "SELECT COUNT(*) FROM lead_values WHERE field_key = ?".to_string()
-        } else {
-            format!("SELECT COUNT(*) {with_value}")
-        };
-        let valued: i64 = self.conn.query_row(&count, params_from_iter(&params), |r| r.get(0))?;
-        let mut leads = Vec::new();
-        if offset < valued {
-            let mut page = params.clone();
-            page.extend([Value::Integer(limit), Value::Integer(offset)]);
-            leads = self.select(
-                &format!(
-                    "{with_value} ORDER BY s.value COLLATE NOCASE {direction}, s.lead_id {direction} LIMIT ? OFFSET ?"
-                ),
-                &page,
-            )?;
-        }
+        let mut page = params.clone();
+        page.extend([Value::Integer(limit), Value::Integer(offset)]);
+        let ids: Vec<i64> = self
+            .conn
+            .prepare_cached(&format!("SELECT s.lead_id {with_value} ORDER BY {order} LIMIT ? OFFSET ?"))?
+            .query_map(params_from_iter(&page), |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut leads = self.leads_in_order(&ids)?;
         let wanted = limit - leads.len() as i64;
         if wanted > 0 {
+            // The page reaches past the leads with a value: how many there are says where.
+            let valued: i64 =
+                self.conn
+                    .query_row(&format!("SELECT COUNT(*) {with_value}"), params_from_iter(&params), |r| r.get(0))?;
             let mut page = params;
             page.extend([Value::Integer(wanted), Value::Integer((offset - valued).max(0))]);
             leads.extend(self.select(
                 &format!(
-                    "FROM leads l WHERE NOT EXISTS (SELECT 1 FROM lead_values s WHERE s.lead_id = l.id AND s.field_key = ?)
-                     {and_conditions} ORDER BY l.id {direction} LIMIT ? OFFSET ?"
+                    "FROM leads l WHERE NOT EXISTS (SELECT 1 FROM lead_values s WHERE s.lead_id = l.id AND {has_value})
+                     {} ORDER BY l.id {direction} LIMIT ? OFFSET ?",
+                    sql.and_conditions()
                 ),
                 &page,
             )?);

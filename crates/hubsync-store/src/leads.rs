@@ -11,7 +11,7 @@ use crate::Result;
 use crate::error::StoreError;
 use crate::fields::{Field, canonical_email, email_key};
 use crate::import::{ImportOptions, ImportSummary, LeadImport, LeadRow};
-use crate::lead_query::fold;
+use crate::lead_query::{char_mask, fold};
 use crate::portals::active_profile;
 use crate::store::{Store, parse_stamp, stamp};
 
@@ -311,6 +311,16 @@ pub(crate) fn insert_new_search_text<'a>(
     }
     conn.prepare_cached("INSERT INTO lead_search_text (lead_id, text) VALUES (?1, ?2)")?
         .execute(params![lead_id, text])?;
+    write_char_mask(conn, lead_id, &text)
+}
+
+/// Writes which characters a lead's search document holds (migration 0014), with the document.
+fn write_char_mask(conn: &Connection, lead_id: i64, text: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO lead_search_chars (lead_id, mask) VALUES (?1, ?2)
+         ON CONFLICT (lead_id) DO UPDATE SET mask = excluded.mask",
+    )?
+    .execute(params![lead_id, char_mask(text)])?;
     Ok(())
 }
 
@@ -343,5 +353,5 @@ pub(crate) fn write_search_text(conn: &Connection, lead_id: i64) -> Result<()> {
         }
     }
     conn.prepare_cached("INSERT INTO lead_search (rowid, text) VALUES (?1, ?2)")?.execute(params![lead_id, text])?;
-    Ok(())
+    write_char_mask(conn, lead_id, &text)
 }

@@ -8,6 +8,7 @@ mod lead_query;
 mod leases;
 mod portals;
 mod private_files;
+mod query_paths;
 mod row_messages;
 mod runs;
 mod search_index;
@@ -49,6 +50,7 @@ const SHIPPED: &[(&str, &str)] = &[
     ("0011_run_leases.sql", "18fb3e2d1a2830486814a997930c2ca5d3a703f312378d80e4237edaca28fec2"),
     ("0012_row_message_codes.sql", "1895ebe207ec2e0f76d1a0138c8774bfc4b113719feed4a24873cd9bcf26a6ac"),
     ("0013_daily_reserve.sql", "cf72d8b3093fab6444748349b3764e8bf7d6d5a48e461336f7b8c41b5107a038"),
+    ("0014_lead_query_paths.sql", "347a030dbb5b8b053a6142ac4b8a37011d4d133634238cb0f9e8b3504fcb317f"),
 ];
 
 #[test]

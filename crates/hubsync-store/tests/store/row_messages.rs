@@ -83,14 +83,19 @@ fn migration_0012_turns_the_sentences_of_older_rows_into_codes() {
         OldRow { action: "update", outcome: None, reasons: None, notes: "[]", error: None },
     ];
     // A store at schema 11: 0012 changes rows, not tables, so a store made now, marked 11 and
-    // without the column 0013 adds is one an older Hubsync made (whose migrations need the
+    // without the column 0013 adds and what 0014 makes is one an older Hubsync made (whose migrations need the
     // store's own SQL functions).
     drop(Store::open(&path, clock()).unwrap());
     {
         let mut conn = rusqlite::Connection::open(&path).unwrap();
         let tx = conn.transaction().unwrap();
         tx.pragma_update(None, "user_version", BEFORE_CODES as i64).unwrap();
-        tx.execute_batch("ALTER TABLE portals DROP COLUMN daily_reserve_percent").unwrap();
+        tx.execute_batch(
+            "ALTER TABLE portals DROP COLUMN daily_reserve_percent;
+             DROP INDEX lead_values_by_number; DROP TABLE lead_search_vocab; DROP INDEX lead_search_text_tail;
+             DROP TRIGGER leads_leave_search_chars; DROP TABLE lead_search_chars;",
+        )
+        .unwrap();
         tx.execute(
             "INSERT INTO sync_runs (id, kind, mode, status, settings, estimate, started_at)
              VALUES (1, 'push', 'live', 'interrupted', '{}', '{}', '2026-04-01T10:00:00Z')",
