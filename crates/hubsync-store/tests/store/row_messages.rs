@@ -83,7 +83,7 @@ fn migration_0012_turns_the_sentences_of_older_rows_into_codes() {
         OldRow { action: "update", outcome: None, reasons: None, notes: "[]", error: None },
     ];
     // A store at schema 11: 0012 changes rows, not tables, so a store made now, marked 11 and
-    // without the column 0013 adds and what 0014 makes is one an older Hubsync made (whose migrations need the
+    // without what 0013 and 0014 add is one an older Hubsync made (whose migrations need the
     // store's own SQL functions).
     drop(Store::open(&path, clock()).unwrap());
     {
