@@ -51,7 +51,20 @@ impl Portal {
             ..SandboxConfig::default()
         };
         tweak(&mut config);
-        let sandbox = runtime.block_on(Sandbox::start(config)).expect("sandbox starts");
+        // A port given back a moment ago may still be held (by a closing connection, or another
+        // test's process between its bind and its listen): a portal at a chosen address waits.
+        let mut tries = 0;
+        let sandbox = loop {
+            match runtime.block_on(Sandbox::start(config.clone())) {
+                Err(hubsync_sandbox::SandboxError::Bind { source, .. })
+                    if source.kind() == std::io::ErrorKind::AddrInUse && tries < 50 =>
+                {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                started => break started.expect("sandbox starts"),
+            }
+        };
         let base_url = sandbox.base_url();
         Portal { sandbox: Some(sandbox), runtime, base_url }
     }
