@@ -48,6 +48,7 @@ mod rate_ledger;
 mod row_messages;
 mod run_items;
 mod runs;
+mod snapshots;
 mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -70,6 +71,7 @@ pub use rate_ledger::{LedgerTake, RateLedger, SeenLimits, rate_ledger_path};
 pub use row_messages::{RowFailure, RowNote, RowReason, serialize_word, serialize_words};
 pub use run_items::{RunItemFilter, RunItemPage, RunItemPages};
 pub use runs::{FieldChange, ItemOutcome, NewRun, Run, RunAction, RunCounts, RunItem, RunKind, RunMode, RunStatus};
+pub use snapshots::ContactSnapshot;
 pub use store::Store;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -21,4 +21,5 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0012_row_message_codes.sql", sql: include_str!("../migrations/0012_row_message_codes.sql") },
     Migration { name: "0013_daily_reserve.sql", sql: include_str!("../migrations/0013_daily_reserve.sql") },
     Migration { name: "0014_lead_query_paths.sql", sql: include_str!("../migrations/0014_lead_query_paths.sql") },
+    Migration { name: "0015_contact_snapshots.sql", sql: include_str!("../migrations/0015_contact_snapshots.sql") },
 ];

@@ -82,6 +82,11 @@ impl Store {
     }
 
     /// A store that lives in memory, for tests and previews of imports.
+    /// Now, by the store's clock (injected: tests move it).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
     pub fn open_in_memory(clock: Arc<dyn Clock>) -> Result<Store> {
         let conn = Connection::open_in_memory()?;
         let version = Self::check_version(&conn, Path::new(":memory:"))?;

@@ -349,6 +349,8 @@ pub(crate) async fn write(
     let base = client.api_calls();
     let calls = |client: &HubSpotClient| calls_before + (client.api_calls() - base);
     let total = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?.counts.pending;
+    // The contacts about to be written are no longer what the last reads remembered of them.
+    store.forget_snapshots_run_writes(run_id)?;
     // Creates an earlier session sent without recording the reply: HubSpot now calls them
     // "not new", yet this run made them.
     let resent = store.sent_pending(run_id)?;
@@ -454,9 +456,17 @@ async fn write_batches(
             in_flight.push(send(client, batch));
         }
         let Some((batch, outcome)) = in_flight.next().await else { break };
+        // The versions HubSpot gave what it wrote: search results older than them are stale.
+        let versions: Vec<(String, Option<String>)> = match &outcome {
+            Ok(Some(written)) => {
+                written.results.iter().map(|r| (r.id.clone(), r.get("lastmodifieddate").map(String::from))).collect()
+            }
+            _ => Vec::new(),
+        };
         match judge(batch, outcome, resent) {
             Verdict::Landed(results) => {
                 store.record_outcomes(run_id, &results, calls(client))?;
+                store.remember_run_writes(run_id, &versions)?;
                 landed(results.len() as u64);
             }
             Verdict::Split(first, second) => {

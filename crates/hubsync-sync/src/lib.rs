@@ -20,6 +20,7 @@ pub mod pull;
 pub mod pull_rules;
 pub mod push;
 mod reads;
+mod remembered;
 #[cfg(test)]
 mod testing;
 pub mod undo;

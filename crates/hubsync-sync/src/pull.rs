@@ -26,9 +26,8 @@ use crate::journal::{JournaledPlan, UnfinishedPlan, ensure_portal, give_back};
 use crate::owners::OwnerDirectory;
 use crate::progress::{Cancel, Phase, Progress};
 use crate::pull_rules::{self, PullRules};
+use crate::reads::SearchWindows;
 
-/// Search pages: HubSpot's largest.
-const SEARCH_PAGE: usize = 200;
 /// Rows applied per transaction in a live pull.
 const APPLY_CHUNK: usize = 1_000;
 
@@ -294,7 +293,7 @@ pub async fn prepare_pull(
     let read_calls = api_calls - setup_calls;
     let per_call = if api_calls == 0 { Duration::ZERO } else { read_time / api_calls as u32 };
     let mut estimate = estimate_at_limit(client, setup_calls, read_calls, 0, per_call).await;
-    if pages.filters.is_some() {
+    if pages.search.is_some() {
         // Search has a per-second limit of its own besides the window.
         let per_second = f64::from(client.config().limits.search_per_second.max(1));
         let search_bound = read_calls.saturating_sub(1) as f64 / per_second;
@@ -349,7 +348,7 @@ async fn journal_pages(
             .map(|(i, item)| PlanRow { item: run_item(first + i as i64, item, RunMode::Preview), claim: None });
         store.add_plan_rows(run_id, rows)?;
         done += contacts.len() as u64;
-        progress(Progress { run_id, phase: Phase::Reading, done, total: pages.total.unwrap_or(done) });
+        progress(Progress { run_id, phase: Phase::Reading, done, total: pages.total().unwrap_or(done) });
     }
     Ok(())
 }
@@ -374,55 +373,35 @@ fn leads_for(store: &Store, contacts: &[Record]) -> Result<LeadIndex, StoreError
     Ok((by_email, by_contact))
 }
 
-/// The contacts a pull reads, a page at a time: the list endpoint for every contact, or
-/// search windows (`hs_object_id` above the last one seen, ascending) for filters, which never
-/// page past search's 10,000-result cap.
+/// The contacts a pull reads, a page at a time: the list endpoint for every contact, or search
+/// windows for filters.
 struct Pages {
-    filters: Option<Vec<Value>>,
+    search: Option<SearchWindows>,
     properties: Vec<String>,
     after: Option<String>,
-    last_id: u64,
     done: bool,
-    total: Option<u64>,
 }
 
 impl Pages {
     fn new(rules: &PullRules, filters: Vec<Value>, properties: Vec<String>) -> Pages {
-        let filters = (!rules.is_everything()).then_some(filters);
-        Pages { filters, properties, after: None, last_id: 0, done: false, total: None }
+        let search = (!rules.is_everything()).then(|| SearchWindows::new(filters, properties.clone()));
+        Pages { search, properties, after: None, done: false }
+    }
+
+    fn total(&self) -> Option<u64> {
+        self.search.as_ref().and_then(SearchWindows::total)
     }
 
     async fn next(&mut self, client: &HubSpotClient) -> Result<Option<Vec<Record>>, SyncError> {
+        if let Some(search) = &mut self.search {
+            return search.next(client).await;
+        }
         if self.done {
             return Ok(None);
         }
-        let Some(filters) = &self.filters else {
-            let page = client.list_contacts(100, self.after.as_deref(), &self.properties).await?;
-            self.after = page.next_after().map(String::from);
-            self.done = self.after.is_none();
-            return Ok(Some(page.results));
-        };
-        let mut window = filters.clone();
-        window.push(json!({ "propertyName": "hs_object_id", "operator": "GT", "value": self.last_id.to_string() }));
-        let body = json!({
-            "filterGroups": [{ "filters": window }],
-            "sorts": [{ "propertyName": "hs_object_id", "direction": "ASCENDING" }],
-            "properties": self.properties,
-            "limit": SEARCH_PAGE,
-        });
-        let page = client.search(body).await?;
-        if self.total.is_none() {
-            self.total = page.total;
-        }
-        self.done = page.results.len() < SEARCH_PAGE;
-        if let Some(last) = page.results.last() {
-            self.last_id = last.id.parse().map_err(|_| {
-                SyncError::HubSpot(hubsync_hubspot::ClientError::Decode(format!(
-                    "contact id {:?} is not a number",
-                    last.id
-                )))
-            })?;
-        }
+        let page = client.list_contacts(100, self.after.as_deref(), &self.properties).await?;
+        self.after = page.next_after().map(String::from);
+        self.done = self.after.is_none();
         Ok(Some(page.results))
     }
 }

@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use hubsync_hubspot::{BATCH_LIMIT, HubSpotClient, Property};
+use hubsync_hubspot::{BATCH_LIMIT, HubSpotClient, Property, Record};
 use hubsync_store::journal::PlanJournal;
 use hubsync_store::{ItemOutcome, Lead, PlanRow, Run, RunAction, RunItem, RunKind, RunMode, Store, StoreError};
 use serde_json::json;
@@ -20,7 +20,8 @@ use crate::journal::{JournaledPlan, UnfinishedPlan, ensure_portal};
 use crate::owners::OwnerDirectory;
 use crate::plan::{Action, Counts, Found, PlanItem, PushInputs, SkipReason, plan_leads, shared_contact_reason};
 use crate::progress::{Cancel, Phase, Progress};
-use crate::reads::{known_properties, read_by_email, read_by_id};
+use crate::reads::{addresses, known_properties, read_by_email, read_by_id};
+use crate::remembered::{Placed, Remembered, linked_ids};
 
 #[derive(Clone, Debug)]
 pub struct PushOptions {
@@ -51,9 +52,6 @@ pub struct PreparedPush {
 /// lead, every contact or the plan.
 const PAGE: usize = 2_000;
 
-/// A lead and its place in the selection: its row's `seq` in the plan.
-type Placed = (i64, Lead);
-
 /// What the plan needs besides the leads and what HubSpot holds for them.
 struct PlanContext {
     fields: Vec<hubsync_store::Field>,
@@ -66,6 +64,12 @@ struct PlanContext {
 impl PlanContext {
     /// Plans `leads` (each with its place in the selection) and journals their rows in run `run_id`.
     fn plan_into(&self, store: &mut Store, run_id: i64, leads: Vec<Placed>, found: &Found) -> Result<(), SyncError> {
+        let planned = self.plan(leads, found);
+        Self::journal(store, run_id, planned)
+    }
+
+    /// The plan's items for `leads`, each beside its place.
+    fn plan(&self, leads: Vec<Placed>, found: &Found) -> Vec<(i64, PlanItem)> {
         let (seqs, leads): (Vec<i64>, Vec<Lead>) = leads.into_iter().unzip();
         let items = plan_leads(&PushInputs {
             leads: &leads,
@@ -76,7 +80,11 @@ impl PlanContext {
             owners: &self.owners,
             found,
         });
-        let rows = seqs.into_iter().zip(items).map(|(seq, item)| {
+        seqs.into_iter().zip(items).collect()
+    }
+
+    fn journal(store: &mut Store, run_id: i64, planned: Vec<(i64, PlanItem)>) -> Result<(), SyncError> {
+        let rows = planned.into_iter().map(|(seq, item)| {
             let claim = item.claim.as_ref().map(|c| c.rank());
             PlanRow { item: run_item(seq, item, RunMode::Preview), claim }
         });
@@ -129,7 +137,8 @@ pub async fn prepare_push(
 
     let journal = UnfinishedPlan::begin(store, RunKind::Push, portal_id, &settings)?;
     let run_id = journal.run_id;
-    let planned = plan_selection(store, client, run_id, selection, &context, &wanted, options, cancel, progress).await;
+    let planned =
+        plan_selection(store, client, run_id, portal_id, selection, &context, &wanted, options, cancel, progress).await;
     let plan_time = match planned {
         Ok(plan_time) => plan_time,
         Err(error) => return Err(journal.abandon(store, error)),
@@ -156,11 +165,19 @@ pub async fn prepare_push(
 
 /// Reads, plans and journals every page of the selection into plan `run_id`, then settles the
 /// contacts several leads reached. Returns the time spent planning and journaling.
+///
+/// What the portal's snapshots know (`Remembered`) comes first: leads whose contacts it knows
+/// are planned without a read, except those the plan would write to, which wait to be read by id
+/// and planned from that. The others are read as before: one batch read by email per 100 leads;
+/// leads whose email found nothing but that are linked to a contact wait to be read by id. Reads
+/// by id wait until 100 (or the last page) make a full batch, so the calls stay at the floor
+/// however the pages fall. Each row keeps its lead's place in the selection.
 #[allow(clippy::too_many_arguments)]
 async fn plan_selection(
     store: &mut Store,
     client: &HubSpotClient,
     run_id: i64,
+    portal_id: Option<u64>,
     mut selection: Selection,
     context: &PlanContext,
     wanted: &[String],
@@ -169,50 +186,115 @@ async fn plan_selection(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Duration, SyncError> {
     let total = selection.total;
-    let mut next_seq = 0;
-    let mut by_id_pending: Vec<Placed> = Vec::new();
-    let mut plan_time = Duration::ZERO;
     let mut done = 0;
     progress(Progress { run_id, phase: Phase::Reading, done, total });
+    let every_lead = options.emails.is_empty();
+    let memory = Remembered::begin(store, client, portal_id, wanted, (total, every_lead), cancel).await?;
+    let reader = Reader { client, wanted, concurrency: options.concurrency, cancel, memory: &memory };
+    let mut next_seq = 0;
+    let mut by_id_pending: Vec<Placed> = Vec::new();
+    let mut to_read_again: Vec<Placed> = Vec::new();
+    let mut plan_time = Duration::ZERO;
+    // Plans and journals `leads` from `found`, counting them done.
+    let mut plan = |store: &mut Store, leads: Vec<Placed>, found: &Found, done: &mut u64| {
+        let planning = Instant::now();
+        *done += leads.len() as u64;
+        let planned = context.plan_into(store, run_id, leads, found);
+        plan_time += planning.elapsed();
+        planned
+    };
     loop {
         cancel.check()?;
         let page = selection.next_page(store)?;
         let last = page.is_empty();
         if !page.is_empty() {
-            let by_email = read_by_email(client, &page, wanted, options.concurrency, cancel).await?;
             let places = next_seq..next_seq + page.len() as i64;
             next_seq = places.end;
-            let (now, later): (Vec<Placed>, Vec<Placed>) = places
-                .zip(page)
-                .partition(|(_, l)| l.hubspot_id.is_none() || by_email.contains_key(&l.email.to_lowercase()));
+            let sorted = memory.sort(store, places.zip(page).collect())?;
+            let mut known: HashMap<i64, Lead> = sorted.known.iter().map(|(seq, lead)| (*seq, lead.clone())).collect();
+            let (writes, settled): (Vec<_>, Vec<_>) = context.plan(sorted.known, &sorted.found).into_iter().partition(
+                |(_, item)| matches!(&item.action, Action::Update { contact_id } if !memory.is_changed(contact_id)),
+            );
+            done += settled.len() as u64;
+            PlanContext::journal(store, run_id, settled)?;
+            to_read_again.extend(writes.into_iter().filter_map(|(seq, _)| known.remove(&seq).map(|lead| (seq, lead))));
+
+            let (now, found, later) = reader.by_email(store, sorted.unknown).await?;
             by_id_pending.extend(later);
-            let found = Found { by_email, by_id: HashMap::new() };
-            let planning = Instant::now();
-            done += now.len() as u64;
-            context.plan_into(store, run_id, now, &found)?;
-            plan_time += planning.elapsed();
+            plan(store, now, &found, &mut done)?;
         }
         // Only whole batches of 100 until the last page, which takes the rest.
-        let take = if last { by_id_pending.len() } else { by_id_pending.len() / BATCH_LIMIT * BATCH_LIMIT };
+        let whole = |pending: usize| if last { pending } else { pending / BATCH_LIMIT * BATCH_LIMIT };
+        let take = whole(to_read_again.len());
+        if take > 0 {
+            let rest = to_read_again.split_off(take);
+            let leads = std::mem::replace(&mut to_read_again, rest);
+            let fresh = reader.by_id(store, &linked_ids(&leads)).await?;
+            // A contact that no longer has the lead's email (or is gone) is matched as for a lead never read.
+            let (known, unknown): (Vec<Placed>, Vec<Placed>) = leads.into_iter().partition(|(_, lead)| {
+                let contact = lead.hubspot_id.as_deref().and_then(|id| fresh.get(id));
+                contact.is_some_and(|c| addresses(c).contains(&lead.email.to_lowercase()))
+            });
+            plan(store, known.clone(), &memory.found(&known, &fresh), &mut done)?;
+            let (now, found, later) = reader.by_email(store, unknown).await?;
+            by_id_pending.extend(later);
+            plan(store, now, &found, &mut done)?;
+        }
+        let take = whole(by_id_pending.len());
         if take > 0 {
             let rest = by_id_pending.split_off(take);
             let leads = std::mem::replace(&mut by_id_pending, rest);
-            let ids: Vec<String> = leads.iter().filter_map(|(_, l)| l.hubspot_id.clone()).collect();
-            let by_id = read_by_id(client, &ids, wanted, options.concurrency, cancel).await?;
-            let found = Found { by_email: HashMap::new(), by_id };
-            let planning = Instant::now();
-            done += leads.len() as u64;
-            context.plan_into(store, run_id, leads, &found)?;
-            plan_time += planning.elapsed();
+            let by_id = reader.by_id(store, &linked_ids(&leads)).await?;
+            plan(store, leads, &Found { by_email: HashMap::new(), by_id }, &mut done)?;
         }
         progress(Progress { run_id, phase: Phase::Reading, done, total });
         if last {
             break;
         }
     }
+    memory.finish(store)?;
     let settling = Instant::now();
     settle_journaled_plan(store, run_id)?;
     Ok(plan_time + settling.elapsed())
+}
+
+/// A push's reads of the contacts of leads, each kept for the next push.
+struct Reader<'a> {
+    client: &'a HubSpotClient,
+    wanted: &'a [String],
+    concurrency: usize,
+    cancel: &'a Cancel,
+    memory: &'a Remembered,
+}
+
+impl Reader<'_> {
+    /// Reads `leads`' contacts by email: the leads to plan now with what was found, and those
+    /// whose email found nothing but that are linked to a contact, to read by id.
+    async fn by_email(
+        &self,
+        store: &mut Store,
+        leads: Vec<Placed>,
+    ) -> Result<(Vec<Placed>, Found, Vec<Placed>), SyncError> {
+        if leads.is_empty() {
+            return Ok((leads, Found::default(), Vec::new()));
+        }
+        let plain: Vec<Lead> = leads.iter().map(|(_, lead)| lead.clone()).collect();
+        let by_email = read_by_email(self.client, &plain, self.wanted, self.concurrency, self.cancel).await?;
+        self.memory.keep(store, by_email.values().flatten())?;
+        let (now, later): (Vec<Placed>, Vec<Placed>) = leads
+            .into_iter()
+            .partition(|(_, l)| l.hubspot_id.is_none() || by_email.contains_key(&l.email.to_lowercase()));
+        Ok((now, Found { by_email, by_id: HashMap::new() }, later))
+    }
+
+    /// Reads contacts by id; those HubSpot no longer has are forgotten.
+    async fn by_id(&self, store: &mut Store, ids: &[String]) -> Result<HashMap<String, Record>, SyncError> {
+        let found = read_by_id(self.client, ids, self.wanted, self.concurrency, self.cancel).await?;
+        self.memory.keep(store, found.values())?;
+        let gone: Vec<String> = ids.iter().filter(|id| !found.contains_key(*id)).cloned().collect();
+        self.memory.forget(store, &gone)?;
+        Ok(found)
+    }
 }
 
 /// `finish_plan`'s settling of contacts several leads reached, done on a journaled plan: the

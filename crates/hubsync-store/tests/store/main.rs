@@ -12,6 +12,7 @@ mod query_paths;
 mod row_messages;
 mod runs;
 mod search_index;
+mod snapshots;
 
 use std::sync::Arc;
 
@@ -51,6 +52,7 @@ const SHIPPED: &[(&str, &str)] = &[
     ("0012_row_message_codes.sql", "1895ebe207ec2e0f76d1a0138c8774bfc4b113719feed4a24873cd9bcf26a6ac"),
     ("0013_daily_reserve.sql", "cf72d8b3093fab6444748349b3764e8bf7d6d5a48e461336f7b8c41b5107a038"),
     ("0014_lead_query_paths.sql", "347a030dbb5b8b053a6142ac4b8a37011d4d133634238cb0f9e8b3504fcb317f"),
+    ("0015_contact_snapshots.sql", "61ede241c14996cde4b8b87256d9cd73ef9109432d6479c5a60e8fbb4d7747a9"),
 ];
 
 #[test]

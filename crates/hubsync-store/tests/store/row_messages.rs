@@ -83,7 +83,7 @@ fn migration_0012_turns_the_sentences_of_older_rows_into_codes() {
         OldRow { action: "update", outcome: None, reasons: None, notes: "[]", error: None },
     ];
     // A store at schema 11: 0012 changes rows, not tables, so a store made now, marked 11 and
-    // without what 0013 and 0014 add is one an older Hubsync made (whose migrations need the
+    // without what 0013 to 0015 add is one an older Hubsync made (whose migrations need the
     // store's own SQL functions).
     drop(Store::open(&path, clock()).unwrap());
     {
@@ -93,7 +93,10 @@ fn migration_0012_turns_the_sentences_of_older_rows_into_codes() {
         tx.execute_batch(
             "ALTER TABLE portals DROP COLUMN daily_reserve_percent;
              DROP INDEX lead_values_by_number; DROP TABLE lead_search_vocab; DROP INDEX lead_search_text_tail;
-             DROP TRIGGER leads_leave_search_chars; DROP TABLE lead_search_chars;",
+             DROP TRIGGER leads_leave_search_chars; DROP TABLE lead_search_chars;
+             ALTER TABLE portals DROP COLUMN snapshots_valid_from;
+             ALTER TABLE portals DROP COLUMN snapshots_epoch;
+             DROP TABLE contact_snapshots;",
         )
         .unwrap();
         tx.execute(

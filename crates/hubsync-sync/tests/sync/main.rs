@@ -7,6 +7,7 @@ mod export;
 mod faults;
 mod fuzz;
 mod hostile;
+mod incremental;
 mod leads;
 mod plan;
 mod pull;

@@ -138,7 +138,12 @@ pub fn connection_to(portal: &Portal) -> PortalConnection {
 }
 
 pub fn store_for(portal: &Portal) -> Store {
-    let mut store = Store::open_in_memory(Arc::new(SystemClock)).unwrap();
+    store_on_clock(portal, Arc::new(SystemClock))
+}
+
+/// `store_for` with the store's time from `clock`.
+pub fn store_on_clock(portal: &Portal, clock: Arc<dyn hubsync_store::Clock>) -> Store {
+    let mut store = Store::open_in_memory(clock).unwrap();
     store.connect_portal(&connection_to(portal)).unwrap();
     for (field, property) in [
         ("first_name", "firstname"),
