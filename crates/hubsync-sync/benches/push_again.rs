@@ -14,7 +14,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use common::{PRIVATE_TOKEN, SANDBOX_ROLE, bench_email, map_contact_fields, serve_sandbox, start_sandbox_at_tier};
+use common::{
+    PRIVATE_TOKEN, SANDBOX_ROLE, bench_email, counters, map_contact_fields, reset_counters, serve_sandbox,
+    start_sandbox_at_tier,
+};
 use hubsync_hubspot::{ClientConfig, HubSpotClient, PortalLimiter, RateLimitSettings, Secret};
 use hubsync_sandbox::{ApiTier, CONTROL_SECRET_HEADER, PortalInfo};
 use hubsync_store::{Clock, ImportOptions, LeadRow, PortalConnection, SecretStoreKind, Store, TokenKind};
@@ -122,7 +125,9 @@ async fn bench(total: usize) {
     }
     advance(60).await;
 
+    reset_counters(&http, &base, &server.control_secret).await;
     let second = push(&mut store, &base).await;
+    let requests = counters(&http, &base, &server.control_secret).await["requests"].clone();
     let changed = changes.len() as u64;
     let writes = second.2.counts.updated;
     let target = changed.div_ceil(200) + writes.div_ceil(100) + 10;
@@ -132,6 +137,7 @@ async fn bench(total: usize) {
         second.1,
         if second.0 <= target { "met" } else { "MISSED" }
     );
+    println!("    its requests: {requests}");
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
