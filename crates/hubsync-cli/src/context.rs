@@ -18,6 +18,7 @@ use tokio::sync::MutexGuard;
 pub use hubsync_auth::portals::{PortalClient, interactive};
 
 use crate::error::{CliError, codes, locate_store};
+use crate::output::UpgradeNotes;
 
 /// Overrides a private app token kept for the active portal when set (and not empty).
 pub const TOKEN_ENV: &str = "HUBSYNC_TOKEN";
@@ -56,7 +57,8 @@ impl hubsync_api::Host for CliHost {
 }
 
 impl Context {
-    /// Opens (creating if needed, folder included) the store at `db`, or the default one.
+    /// Opens (creating if needed, folder included) the store at `db`, or the default one, and
+    /// upgrades a store from an older Hubsync, saying so on stderr.
     /// Folders made for it are its owner's alone; so is the default store's folder, which is
     /// Hubsync's own, while a folder the admin chose for `--db` keeps its mode.
     pub fn open(db: Option<PathBuf>, json: bool) -> anyhow::Result<Context> {
@@ -64,8 +66,10 @@ impl Context {
             Some(path) => (path, ExistingFolder::Keep),
             None => (default_db_path()?, ExistingFolder::Tighten),
         };
-        let ws =
-            Workspace::open(&db_path, existing, Arc::new(CliHost)).map_err(|e| locate_store(e.into(), &db_path))?;
+        // A store from an older Hubsync is upgraded first, which says so on stderr.
+        let mut notes = UpgradeNotes::new(json);
+        let ws = Workspace::open_reporting(&db_path, existing, Arc::new(CliHost), &mut |upgrade| notes.report(upgrade))
+            .map_err(|e| locate_store(e.into(), &db_path))?;
         Ok(Context { ws, json, session: RefCell::new(None) })
     }
 

@@ -10,6 +10,7 @@
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
+use hubsync_api::workspace::StoreUpgrade;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -141,6 +142,55 @@ pub fn progress(json: bool, total: u64, label: &str) -> Option<ProgressBar> {
     bar.set_message(label.to_string());
     bar.enable_steady_tick(Duration::from_millis(200));
     Some(bar)
+}
+
+/// Says on stderr how the upgrade of a store from an older Hubsync goes (stdout stays the
+/// command's): a line as each step starts, then how long it took. On a terminal, without
+/// `--json`, the step's line shows the time passing and gives way to the next.
+pub struct UpgradeNotes {
+    live: bool,
+    line: Option<ProgressBar>,
+}
+
+impl UpgradeNotes {
+    pub fn new(json: bool) -> UpgradeNotes {
+        UpgradeNotes { live: !json && std::io::stderr().is_terminal(), line: None }
+    }
+
+    pub fn report(&mut self, upgrade: StoreUpgrade) {
+        match upgrade {
+            StoreUpgrade::Step { step, steps, migration, .. } => {
+                let words = format!("Upgrading the lead store (step {step} of {steps}: {migration})…");
+                if !self.live {
+                    return note(words);
+                }
+                let line = self.line.get_or_insert_with(|| {
+                    let line = ProgressBar::new_spinner();
+                    if let Ok(style) = ProgressStyle::with_template("{msg} {elapsed}") {
+                        line.set_style(style);
+                    }
+                    line.enable_steady_tick(Duration::from_millis(200));
+                    line
+                });
+                line.set_message(words);
+            }
+            StoreUpgrade::Done { elapsed_ms, .. } => {
+                if let Some(line) = self.line.take() {
+                    line.finish_and_clear();
+                }
+                note(format!("Lead store upgraded in {:.1} s.", elapsed_ms as f64 / 1000.0));
+            }
+        }
+    }
+}
+
+impl Drop for UpgradeNotes {
+    /// An upgrade that failed leaves its last step's line standing, above the error.
+    fn drop(&mut self) {
+        if let Some(line) = self.line.take() {
+            line.abandon();
+        }
+    }
 }
 
 /// A plain table: columns padded to their widest cell, two spaces apart, no colours.

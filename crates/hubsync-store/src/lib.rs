@@ -63,7 +63,7 @@ pub use leads::Lead;
 pub use leases::{LAPSE_WITHOUT_RENEWAL, LeaseHolder};
 pub use mapping::{Mapping, PushRules, WriteRule};
 pub use mapping_file::{MAPPING_FILE_FORMAT, MAPPING_FILE_VERSION, MappingChange, MappingFile, MappingImportPlan};
-pub use migrations::{MIGRATIONS, Migration};
+pub use migrations::{MIGRATIONS, Migration, UpgradeProgress};
 pub use owners::{OwnerRecord, full_name};
 pub use portals::{MAX_DAILY_RESERVE_PERCENT, Portal, PortalConnection, PortalStatus, SecretStoreKind, TokenKind};
 pub use private_files::{ExistingFolder, create_private_dir};

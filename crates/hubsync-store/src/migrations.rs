@@ -6,6 +6,17 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
+/// How an upgrade of a store's schema goes, as `Store::open_reporting` tells it: numbers and
+/// names, which a shell puts in words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpgradeProgress {
+    /// Migration `name` (its file's) starts, step `step` of `steps` (from 1), taking the schema
+    /// from version `from` to `to`. Every step runs in the one transaction.
+    Step { step: usize, steps: usize, name: &'static str, from: i64, to: i64 },
+    /// The `steps` migrations are committed: the schema is at `version`.
+    Done { steps: usize, version: i64 },
+}
+
 pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0001_initial.sql", sql: include_str!("../migrations/0001_initial.sql") },
     Migration { name: "0002_sync_runs.sql", sql: include_str!("../migrations/0002_sync_runs.sql") },

@@ -14,7 +14,7 @@ use crate::Result;
 use crate::clock::Clock;
 use crate::error::{BUSY_TIMEOUT, StoreError};
 use crate::journal::Journal;
-use crate::migrations::MIGRATIONS;
+use crate::migrations::{MIGRATIONS, UpgradeProgress};
 
 /// The lead store: one SQLite connection, with its run lease and lock file while it writes or
 /// plans a run. Its operations live by concern (the crate docs list them).
@@ -57,12 +57,23 @@ impl Store {
     /// from a newer Hubsync is refused and left untouched (but for access by other users, which
     /// every store file loses here, before SQLite opens it).
     pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Store> {
+        Self::open_reporting(path, clock, &mut |_| {})
+    }
+
+    /// `open`, telling `report` how an upgrade of the store's schema goes: before each pending
+    /// migration, then once all are committed. A store that is up to date, or new (its schema
+    /// made, not upgraded), reports nothing.
+    pub fn open_reporting(
+        path: &Path,
+        clock: Arc<dyn Clock>,
+        report: &mut dyn FnMut(UpgradeProgress),
+    ) -> Result<Store> {
         crate::private_files::protect_store_files(path);
         let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
         let version = Self::check_version(&conn, path).map_err(|e| e.at(path))?;
         // After the version check: a newer Hubsync's file keeps its journal mode too.
         conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| StoreError::from(e).at(path))?;
-        let mut store = Self::init(conn, clock, version).map_err(|e| e.at(path))?;
+        let mut store = Self::init(conn, clock, version, report).map_err(|e| e.at(path))?;
         let mut leases = path.as_os_str().to_owned();
         leases.push(".leases");
         store.leases_dir = Some(leases.into());
@@ -90,7 +101,7 @@ impl Store {
     pub fn open_in_memory(clock: Arc<dyn Clock>) -> Result<Store> {
         let conn = Connection::open_in_memory()?;
         let version = Self::check_version(&conn, Path::new(":memory:"))?;
-        Self::init(conn, clock, version)
+        Self::init(conn, clock, version, &mut |_| {})
     }
 
     /// A number that grows whenever the store's contents change: another connection's commit
@@ -105,19 +116,43 @@ impl Store {
         Ok(version as u64)
     }
 
-    /// Brings a connection whose schema `version` was checked up to date.
-    fn init(mut conn: Connection, clock: Arc<dyn Clock>, version: i64) -> Result<Store> {
+    /// Brings a connection whose schema `version` was checked up to date, every pending migration
+    /// in one transaction (a crash midway leaves the store as it was), telling `report` how far
+    /// an upgrade is.
+    fn init(
+        mut conn: Connection,
+        clock: Arc<dyn Clock>,
+        version: i64,
+        report: &mut dyn FnMut(UpgradeProgress),
+    ) -> Result<Store> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         crate::lead_query::register_functions(&conn)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         let known = MIGRATIONS.len() as i64;
         if version < known {
+            // A new store's schema is made, not upgraded: nothing to report.
+            let upgrade = version > 0;
+            let pending = &MIGRATIONS[version as usize..];
             let tx = conn.transaction()?;
-            for migration in &MIGRATIONS[version as usize..] {
+            for (i, migration) in pending.iter().enumerate() {
+                if upgrade {
+                    let from = version + i as i64;
+                    let step = i + 1;
+                    report(UpgradeProgress::Step {
+                        step,
+                        steps: pending.len(),
+                        name: migration.name,
+                        from,
+                        to: from + 1,
+                    });
+                }
                 tx.execute_batch(migration.sql)?;
             }
             tx.pragma_update(None, "user_version", known)?;
             tx.commit()?;
+            if upgrade {
+                report(UpgradeProgress::Done { steps: pending.len(), version: known });
+            }
         }
         Ok(Store { conn, clock, leases_dir: None, lease: None, presence: None })
     }

@@ -20,3 +20,4 @@ mod store_failures;
 mod support;
 mod trust;
 mod undo;
+mod upgrades;

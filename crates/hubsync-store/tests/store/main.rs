@@ -13,6 +13,7 @@ mod row_messages;
 mod runs;
 mod search_index;
 mod snapshots;
+mod upgrades;
 
 use std::sync::Arc;
 

@@ -224,17 +224,7 @@ fn a_store_from_before_the_query_paths_gets_them_when_opened() {
         store.add_lead("ann@example.com", &[("city", "Oslo"), ("score", "12")]).unwrap();
         store.add_lead("bo@example.com", &[("city", "Graz"), ("score", "3")]).unwrap();
     }
-    {
-        // What 0014 and later made, gone: the store as version 13 left it.
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(
-            "DROP INDEX lead_values_by_number; DROP TABLE lead_search_vocab; DROP INDEX lead_search_text_tail;
-             DROP TRIGGER leads_leave_search_chars; DROP TABLE lead_search_chars;
-             ALTER TABLE portals DROP COLUMN snapshots_valid_from; ALTER TABLE portals DROP COLUMN snapshots_epoch;
-             DROP TABLE contact_snapshots; PRAGMA user_version = 13;",
-        )
-        .unwrap();
-    }
+    super::upgrades::roll_back_to_13(&path);
     let store = Store::open(&path, super::clock()).unwrap();
     let search = |text: &str| search(&store, text);
     assert_eq!(search("z"), [2], "every lead's characters, counted at the upgrade");

@@ -1,0 +1,35 @@
+//! A store from an older Hubsync, as the command line opens it: the upgrade says how it goes on
+//! stderr, a line a step and then its time, while stdout carries the command's answer as ever.
+
+use crate::support::Hub;
+
+/// Turns the store back into one Hubsync's schema version 13 left: what migrations 0014 (the
+/// lead query paths, which touch every lead) and 0015 (contact snapshots) made, gone; the
+/// store's tests do the same.
+fn roll_back_to_13(hub: &Hub) {
+    let conn = rusqlite::Connection::open(&hub.db).unwrap();
+    conn.execute_batch(include_str!("../../../hubsync-store/tests/store/roll_back_to_13.sql")).unwrap();
+}
+
+#[test]
+fn an_older_store_is_upgraded_saying_so_on_stderr_and_a_current_one_says_nothing() {
+    let hub = Hub::new();
+    hub.run(&["leads", "add", "--email", "ann@example.com"]).ok();
+    hub.run(&["leads", "add", "--email", "bo@example.com"]).ok();
+    let listed = hub.json(&["leads", "list"]);
+    let human = hub.run(&["leads", "list"]).ok();
+    assert_eq!(human.stderr, "", "a current store: nothing to say");
+    roll_back_to_13(&hub);
+
+    let upgraded = hub.run(&["--json", "leads", "list"]).ok();
+    assert_eq!(upgraded.json(), listed, "stdout is the command's alone");
+    let lines: Vec<&str> = upgraded.stderr.lines().collect();
+    let [first, second, done] = lines[..] else { panic!("three lines: {upgraded:?}") };
+    assert_eq!(first, "Upgrading the lead store (step 1 of 2: lead query paths)…");
+    assert_eq!(second, "Upgrading the lead store (step 2 of 2: contact snapshots)…");
+    let seconds = done.strip_prefix("Lead store upgraded in ").and_then(|rest| rest.strip_suffix(" s."));
+    assert!(seconds.is_some_and(|s| s.parse::<f64>().is_ok()), "{done:?}");
+
+    let again = hub.run(&["leads", "list"]).ok();
+    assert_eq!((again.stdout, again.stderr), (human.stdout, String::new()), "upgraded once");
+}
