@@ -9,8 +9,9 @@ pub mod state;
 
 use hubsync_api::builtin::{BuiltinPortal, SANDBOX_DB_FILE_NAME};
 use hubsync_api::connect;
-use tauri::{Manager, RunEvent};
+use tauri::{Emitter, Manager, RunEvent};
 
+use crate::commands::portals::STORE_UPGRADE_EVENT;
 use crate::state::AppWorkspace;
 
 /// The handlers of `commands/list.rs`, registered.
@@ -31,11 +32,18 @@ pub fn run() {
             // The lead store the command line shares: `<data dir>/app.hubsync.desktop/hubsync.db`.
             let data_dir = app.path().app_data_dir()?;
             app.state::<BuiltinPortal>().keep_in(data_dir.join(SANDBOX_DB_FILE_NAME));
-            let workspace = AppWorkspace::open(&data_dir);
-            if let Err(error) = &workspace.0 {
-                tracing::error!(%error, "the lead store could not be opened");
-            }
-            app.manage(workspace);
+            // Opened off the main thread: a store from an older Hubsync is upgraded first, which
+            // can take seconds, and the window shows how it goes (the `store-upgrade` event)
+            // while commands wait for the workspace.
+            app.manage(AppWorkspace::default());
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn_blocking(move || {
+                handle.state::<AppWorkspace>().open(&data_dir, |upgrade| {
+                    if let Err(error) = handle.emit(STORE_UPGRADE_EVENT, upgrade) {
+                        tracing::warn!(%error, "could not tell the page how the store's upgrade goes");
+                    }
+                });
+            });
             // Start the built-in portal now rather than on the page's first request, and record
             // where it listens; on a first start it is the active portal. The window opens
             // without waiting for it.
@@ -43,7 +51,7 @@ pub fn run() {
             tauri::async_runtime::spawn(async move {
                 // A failure is logged and kept for the page to report.
                 let Ok(sandbox) = handle.state::<BuiltinPortal>().info().await else { return };
-                if let Ok(workspace) = handle.state::<AppWorkspace>().get()
+                if let Ok(workspace) = handle.state::<AppWorkspace>().get().await
                     && let Err(error) = connect::register_sandbox(workspace, &sandbox).await
                 {
                     tracing::error!(%error, "the built-in sandbox portal could not be recorded");

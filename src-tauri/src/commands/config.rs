@@ -9,7 +9,7 @@ use crate::state::AppWorkspace;
 
 #[tauri::command]
 pub async fn list_fields(workspace: State<'_, AppWorkspace>) -> Result<Vec<Field>, CommandError> {
-    config::list_fields(workspace.get()?).await
+    config::list_fields(workspace.get().await?).await
 }
 
 #[tauri::command]
@@ -20,17 +20,17 @@ pub async fn add_field(
     kind: FieldType,
     options: Vec<String>,
 ) -> Result<Field, CommandError> {
-    config::add_field(workspace.get()?, key, label, kind, options).await
+    config::add_field(workspace.get().await?, key, label, kind, options).await
 }
 
 #[tauri::command]
 pub async fn list_mappings(workspace: State<'_, AppWorkspace>) -> Result<Vec<Mapping>, CommandError> {
-    config::list_mappings(workspace.get()?).await
+    config::list_mappings(workspace.get().await?).await
 }
 
 #[tauri::command]
 pub async fn contact_properties(workspace: State<'_, AppWorkspace>) -> Result<ContactProperties, CommandError> {
-    config::contact_properties(workspace.get()?).await
+    config::contact_properties(workspace.get().await?).await
 }
 
 #[tauri::command]
@@ -40,17 +40,17 @@ pub async fn set_mapping(
     property: String,
     rule: Option<WriteRule>,
 ) -> Result<MappingSaved, CommandError> {
-    config::set_mapping(workspace.get()?, field_key, property, rule).await
+    config::set_mapping(workspace.get().await?, field_key, property, rule).await
 }
 
 #[tauri::command]
 pub async fn remove_mapping(workspace: State<'_, AppWorkspace>, field_key: String) -> Result<(), CommandError> {
-    config::remove_mapping(workspace.get()?, field_key).await
+    config::remove_mapping(workspace.get().await?, field_key).await
 }
 
 #[tauri::command]
 pub async fn push_rules(workspace: State<'_, AppWorkspace>) -> Result<PushRules, CommandError> {
-    config::push_rules(workspace.get()?).await
+    config::push_rules(workspace.get().await?).await
 }
 
 #[tauri::command]
@@ -59,5 +59,5 @@ pub async fn set_push_rules(
     update: Option<bool>,
     create: Option<bool>,
 ) -> Result<PushRules, CommandError> {
-    config::set_push_rules(workspace.get()?, update, create).await
+    config::set_push_rules(workspace.get().await?, update, create).await
 }

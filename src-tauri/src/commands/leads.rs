@@ -20,18 +20,18 @@ use hubsync_api::error::ErrorCode;
 
 #[tauri::command]
 pub async fn leads_page(workspace: State<'_, AppWorkspace>, query: LeadQuery) -> Result<LeadPage, CommandError> {
-    leads::page(&*workspace.get()?.store.lock().await, &query)
+    leads::page(&*workspace.get().await?.store.lock().await, &query)
 }
 
 #[tauri::command]
 pub async fn lead_detail(workspace: State<'_, AppWorkspace>, id: i64) -> Result<LeadDetail, CommandError> {
-    leads::detail(&*workspace.get()?.store.lock().await, id)
+    leads::detail(&*workspace.get().await?.store.lock().await, id)
 }
 
 /// Opens a linked lead's contact in HubSpot in the system browser (the page never navigates).
 #[tauri::command]
 pub async fn open_lead_in_hubspot(workspace: State<'_, AppWorkspace>, id: i64) -> Result<String, CommandError> {
-    let url = leads::hubspot_page(&*workspace.get()?.store.lock().await, id)?;
+    let url = leads::hubspot_page(&*workspace.get().await?.store.lock().await, id)?;
     super::open_with_system(&url, "The contact's page")?;
     Ok(url)
 }
@@ -42,7 +42,7 @@ pub async fn add_lead(
     email: String,
     values: BTreeMap<String, String>,
 ) -> Result<LeadSaved, CommandError> {
-    leads::save(&mut *workspace.get()?.store.lock().await, None, &email, &values)
+    leads::save(&mut *workspace.get().await?.store.lock().await, None, &email, &values)
 }
 
 #[tauri::command]
@@ -52,18 +52,18 @@ pub async fn update_lead(
     email: String,
     values: BTreeMap<String, String>,
 ) -> Result<LeadSaved, CommandError> {
-    leads::save(&mut *workspace.get()?.store.lock().await, Some(id), &email, &values)
+    leads::save(&mut *workspace.get().await?.store.lock().await, Some(id), &email, &values)
 }
 
 #[tauri::command]
 pub async fn refresh_owners(workspace: State<'_, AppWorkspace>) -> Result<OwnerList, CommandError> {
-    leads::refresh_owners(workspace.get()?).await
+    leads::refresh_owners(workspace.get().await?).await
 }
 
 /// Writes every lead to a new CSV file in the Downloads folder and returns where.
 #[tauri::command]
 pub async fn export_leads(app: AppHandle, workspace: State<'_, AppWorkspace>) -> Result<SavedFile, CommandError> {
-    let store = workspace.get()?.open_job_store()?;
+    let store = workspace.get().await?.open_job_store()?;
     let dir = save_dir(&app)?;
     blocking(move || leads::export(&store, &dir)).await
 }
@@ -90,7 +90,7 @@ pub async fn csv_import_inspect(
     file_name: String,
     text: String,
 ) -> Result<ImportInspection, CommandError> {
-    leads::stage_text(workspace.get()?, staging_dir(&app)?, file_name, text).await
+    leads::stage_text(workspace.get().await?, staging_dir(&app)?, file_name, text).await
 }
 
 /// Imports a staged file with the columns as chosen; bad rows go to a row-error report in the
@@ -107,7 +107,7 @@ pub async fn csv_import_run(
     dry_run: bool,
     on_progress: Channel<ImportProgress>,
 ) -> Result<ImportReport, CommandError> {
-    let mut store = workspace.get()?.open_job_store()?;
+    let mut store = workspace.get().await?.open_job_store()?;
     let staged = hubsync_api::files::staged_path(&staging_dir(&app)?, &token)?;
     let reports = save_dir(&app)?;
     blocking(move || {

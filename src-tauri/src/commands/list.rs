@@ -13,6 +13,7 @@ app_commands![
     portals::disconnect,
     portals::open_logs,
     portals::store_version,
+    portals::store_upgrade,
     portals::daily_use,
     portals::set_daily_reserve,
     config::list_fields,

@@ -13,7 +13,7 @@ pub async fn export_mapping_file(
     app: AppHandle,
     workspace: State<'_, AppWorkspace>,
 ) -> Result<MappingExported, CommandError> {
-    mapping_file::export(workspace.get()?, &save_dir(&app)?).await
+    mapping_file::export(workspace.get().await?, &save_dir(&app)?).await
 }
 
 #[tauri::command]
@@ -21,7 +21,7 @@ pub async fn preview_mapping_file(
     workspace: State<'_, AppWorkspace>,
     text: String,
 ) -> Result<MappingImport, CommandError> {
-    mapping_file::preview(workspace.get()?, &text).await
+    mapping_file::preview(workspace.get().await?, &text).await
 }
 
 #[tauri::command]
@@ -29,5 +29,5 @@ pub async fn import_mapping_file(
     workspace: State<'_, AppWorkspace>,
     text: String,
 ) -> Result<MappingImport, CommandError> {
-    mapping_file::import(workspace.get()?, &text).await
+    mapping_file::import(workspace.get().await?, &text).await
 }

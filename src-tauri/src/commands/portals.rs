@@ -4,6 +4,7 @@
 use hubsync_api::builtin::{BuiltinPortal, PortalSummary};
 use hubsync_api::connect::{self, OAuthStarted, PastedTokenKind, PortalsOverview};
 use hubsync_api::status::{self, DailyUse};
+use hubsync_api::workspace::StoreUpgrade;
 use hubsync_auth::connection::ConnectionReport;
 use hubsync_auth::portals::{Connected, Disconnected};
 use hubsync_store::Portal;
@@ -31,7 +32,7 @@ pub async fn portals_overview(
     workspace: State<'_, AppWorkspace>,
     builtin: State<'_, BuiltinPortal>,
 ) -> Result<PortalsOverview, CommandError> {
-    let ws = workspace.get()?;
+    let ws = workspace.get().await?;
     if let Ok(sandbox) = builtin.info().await
         && let Err(error) = connect::register_sandbox(ws, &sandbox).await
     {
@@ -42,7 +43,7 @@ pub async fn portals_overview(
 
 #[tauri::command]
 pub async fn use_portal(workspace: State<'_, AppWorkspace>, portal_id: u64) -> Result<Portal, CommandError> {
-    connect::use_portal(workspace.get()?, portal_id).await
+    connect::use_portal(workspace.get().await?, portal_id).await
 }
 
 #[tauri::command]
@@ -51,7 +52,7 @@ pub async fn use_sandbox(
     builtin: State<'_, BuiltinPortal>,
 ) -> Result<Portal, CommandError> {
     let sandbox = builtin.info().await?;
-    connect::use_sandbox(workspace.get()?, &sandbox).await
+    connect::use_sandbox(workspace.get().await?, &sandbox).await
 }
 
 /// Connects with a pasted token; it goes from the page to the keychain and nothing sends it back.
@@ -63,7 +64,7 @@ pub async fn connect_token(
     kind: PastedTokenKind,
     insecure_file_store: bool,
 ) -> Result<Connected, CommandError> {
-    let ws = workspace.get()?;
+    let ws = workspace.get().await?;
     let target = connect::connect_target(ws, &base_url, insecure_file_store).await?;
     connect::connect_token(ws, &target, &connect::pasted_token(&token)?, kind.into(), |_| {}).await
 }
@@ -87,7 +88,7 @@ pub async fn oauth_start(
     client_secret: Option<String>,
     insecure_file_store: bool,
 ) -> Result<OAuthStarted, CommandError> {
-    let ws = workspace.get()?;
+    let ws = workspace.get().await?;
     let target = connect::connect_target(ws, &base_url, insecure_file_store).await?;
     let client_secret = connect::typed_client_secret(client_secret);
     let options = connect::OAuthOptions::default();
@@ -98,7 +99,7 @@ pub async fn oauth_start(
     }
     tauri::async_runtime::spawn(async move {
         let workspace = app.state::<AppWorkspace>();
-        let outcome = match workspace.get() {
+        let outcome = match workspace.get().await {
             Ok(ws) => attempt.finish(ws, |_| {}).await,
             Err(error) => Err(error),
         };
@@ -115,13 +116,13 @@ pub async fn oauth_start(
 
 #[tauri::command]
 pub async fn oauth_cancel(workspace: State<'_, AppWorkspace>) -> Result<(), CommandError> {
-    connect::oauth_cancel(workspace.get()?);
+    connect::oauth_cancel(workspace.get().await?);
     Ok(())
 }
 
 #[tauri::command]
 pub async fn test_connection(workspace: State<'_, AppWorkspace>) -> Result<ConnectionReport, CommandError> {
-    connect::test_connection(workspace.get()?).await
+    connect::test_connection(workspace.get().await?).await
 }
 
 /// Disconnects a portal (default: the active one), keeping its rules and mappings.
@@ -130,26 +131,38 @@ pub async fn disconnect(
     workspace: State<'_, AppWorkspace>,
     portal_id: Option<u64>,
 ) -> Result<Disconnected, CommandError> {
-    connect::disconnect(workspace.get()?, portal_id, "in the app").await
+    connect::disconnect(workspace.get().await?, portal_id, "in the app").await
 }
 
 /// The active portal's daily API use, as HubSpot last stated it to any process.
 #[tauri::command]
 pub async fn daily_use(workspace: State<'_, AppWorkspace>) -> Result<Option<DailyUse>, CommandError> {
-    status::active_daily_use(workspace.get()?).await
+    status::active_daily_use(workspace.get().await?).await
 }
 
 /// Sets the share of the active portal's daily limit kept free for its other apps.
 #[tauri::command]
 pub async fn set_daily_reserve(workspace: State<'_, AppWorkspace>, percent: u8) -> Result<Portal, CommandError> {
-    connect::set_daily_reserve(workspace.get()?, None, percent).await
+    connect::set_daily_reserve(workspace.get().await?, None, percent).await
 }
 
 /// A number that changes whenever any process (the command line too) wrote to the store: the
 /// page reloads what it shows when it does.
 #[tauri::command]
 pub async fn store_version(workspace: State<'_, AppWorkspace>) -> Result<u64, CommandError> {
-    workspace.get()?.store_version().await
+    workspace.get().await?.store_version().await
+}
+
+/// The event each step of the store's upgrade, and its end, go out as while the app opens a
+/// store from an older Hubsync.
+pub const STORE_UPGRADE_EVENT: &str = "store-upgrade";
+
+/// The step the store's upgrade is at while the app opens a store from an older Hubsync (for a
+/// page that loaded after the upgrade began; the `store-upgrade` event tells the rest); none
+/// once the workspace is open, or before an upgrade starts.
+#[tauri::command]
+pub async fn store_upgrade(workspace: State<'_, AppWorkspace>) -> Result<Option<StoreUpgrade>, CommandError> {
+    Ok(workspace.upgrading())
 }
 
 /// Opens the app's log folder in the file manager; returns where it is.

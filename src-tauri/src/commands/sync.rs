@@ -52,7 +52,7 @@ pub async fn sync_preview(
         SyncDirection::Push => PlanRequest::Push { emails: clean_emails(emails.unwrap_or_default()) },
         SyncDirection::Pull => PlanRequest::Pull,
     };
-    preview(app, workspace.get()?, request).await
+    preview(app, workspace.get().await?, request).await
 }
 
 /// What undoing live run `run_id` would put back, recorded as a preview; `sync_run` runs it.
@@ -66,7 +66,7 @@ pub async fn undo_preview(
 ) -> Result<PreviewSummary, CommandError> {
     let request =
         PlanRequest::Undo { run_id, options: UndoOptions { archive_created, force, ..UndoOptions::default() } };
-    preview(app, workspace.get()?, request).await
+    preview(app, workspace.get().await?, request).await
 }
 
 /// A push preview of the leads whose rows failed in push run `run_id`.
@@ -76,7 +76,7 @@ pub async fn retry_failed(
     workspace: State<'_, AppWorkspace>,
     run_id: i64,
 ) -> Result<PreviewSummary, CommandError> {
-    preview(app, workspace.get()?, PlanRequest::RetryFailed { run_id }).await
+    preview(app, workspace.get().await?, PlanRequest::RetryFailed { run_id }).await
 }
 
 /// Runs the plan preview `preview_run_id` showed, for real.
@@ -86,7 +86,7 @@ pub async fn sync_run(
     workspace: State<'_, AppWorkspace>,
     preview_run_id: i64,
 ) -> Result<Run, CommandError> {
-    let ws = workspace.get()?;
+    let ws = workspace.get().await?;
     let kind = run_kind(ws, preview_run_id).await?;
     let send = reporter(&app, ws);
     let run = sync::run_previewed(ws, preview_run_id, Instant::now(), send).await;
@@ -98,19 +98,19 @@ pub async fn sync_run(
 /// batches (keeping its rows left to write for Resume).
 #[tauri::command]
 pub async fn sync_cancel(workspace: State<'_, AppWorkspace>) -> Result<bool, CommandError> {
-    Ok(workspace.get()?.jobs.cancel(CANCELLED_IN_APP))
+    Ok(workspace.get().await?.jobs.cancel(CANCELLED_IN_APP))
 }
 
 /// What job runs now, if any, and how far it is: for a page that (re)loaded while it went on.
 #[tauri::command]
 pub async fn sync_job_status(workspace: State<'_, AppWorkspace>) -> Result<Option<SyncJobStatus>, CommandError> {
-    sync::job_status(workspace.get()?).await
+    sync::job_status(workspace.get().await?).await
 }
 
 /// Finishes a live push, pull or undo that stopped early.
 #[tauri::command]
 pub async fn resume_run(app: AppHandle, workspace: State<'_, AppWorkspace>, run_id: i64) -> Result<Run, CommandError> {
-    let ws = workspace.get()?;
+    let ws = workspace.get().await?;
     let kind = run_kind(ws, run_id).await?;
     let send = reporter(&app, ws);
     let run = sync::resume(ws, run_id, send).await;
@@ -121,12 +121,12 @@ pub async fn resume_run(app: AppHandle, workspace: State<'_, AppWorkspace>, run_
 /// Every run, newest first.
 #[tauri::command]
 pub async fn runs_list(workspace: State<'_, AppWorkspace>) -> Result<Vec<Run>, CommandError> {
-    runs::list(&*workspace.get()?.store.lock().await)
+    runs::list(&*workspace.get().await?.store.lock().await)
 }
 
 #[tauri::command]
 pub async fn run_detail(workspace: State<'_, AppWorkspace>, run_id: i64) -> Result<RunDetail, CommandError> {
-    runs::detail(&*workspace.get()?.store.lock().await, run_id)
+    runs::detail(&*workspace.get().await?.store.lock().await, run_id)
 }
 
 #[tauri::command]
@@ -137,7 +137,7 @@ pub async fn run_items_page(
     offset: u64,
     limit: u64,
 ) -> Result<RunItemPage, CommandError> {
-    runs::items_page(&*workspace.get()?.store.lock().await, run_id, &filter, offset, limit)
+    runs::items_page(&*workspace.get().await?.store.lock().await, run_id, &filter, offset, limit)
 }
 
 /// Writes a run's success and error files into a folder of their own in the Downloads folder.
@@ -148,7 +148,7 @@ pub async fn export_run(
     run_id: i64,
 ) -> Result<ExportedRun, CommandError> {
     let base = save_dir(&app)?;
-    let store = workspace.get()?.open_job_store()?;
+    let store = workspace.get().await?.open_job_store()?;
     blocking(move || runs::export_into(&store, run_id, &base, &file_stamp())).await
 }
 

@@ -18,6 +18,7 @@ import { SyncJobProvider } from "../sync/SyncJobProvider";
 import { SyncScreen } from "../sync/SyncScreen";
 import { PortalBanner } from "./PortalBanner";
 import { ShowLogs } from "./ShowLogs";
+import { StoreUpgradeGate } from "./StoreUpgradeGate";
 
 type Screen = "connection" | "leads" | "fields" | "mapping" | "push-rules" | "pull-rules" | "sync" | "history";
 
@@ -39,13 +40,16 @@ function activeKey(overview: Loadable<PortalsOverview>): string {
 
 export function App() {
   // The sync job lives above the screens: leaving Sync or History keeps it and its progress.
-  // Every loaded view reads again when the store changed, whichever process wrote.
+  // Every loaded view reads again when the store changed, whichever process wrote. A store from
+  // an older Hubsync is upgraded first: the window shows how it goes, then the screens load.
   return (
-    <StoreVersionProvider>
-      <SyncJobProvider>
-        <Screens />
-      </SyncJobProvider>
-    </StoreVersionProvider>
+    <StoreUpgradeGate>
+      <StoreVersionProvider>
+        <SyncJobProvider>
+          <Screens />
+        </SyncJobProvider>
+      </StoreVersionProvider>
+    </StoreUpgradeGate>
   );
 }
 

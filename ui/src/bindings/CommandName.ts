@@ -13,6 +13,7 @@ export type CommandName =
   | "disconnect"
   | "open_logs"
   | "store_version"
+  | "store_upgrade"
   | "daily_use"
   | "set_daily_reserve"
   | "list_fields"

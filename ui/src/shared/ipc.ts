@@ -7,6 +7,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
 import type { CommandName } from "../bindings/CommandName";
 import type { OAuthFinished } from "../bindings/OAuthFinished";
+import type { StoreUpgrade } from "../bindings/StoreUpgrade";
 import type { SyncJobEvent } from "../bindings/SyncJobEvent";
 import { CommandError, toCommandError } from "./commandError";
 
@@ -36,6 +37,8 @@ export interface AppEvents {
   "oauth-finished": OAuthFinished;
   /** The app's sync job: its progress, then its end (`SYNC_JOB_EVENT` in src-tauri). */
   "sync-job": SyncJobEvent;
+  /** Each step of the store's upgrade at start, then its end (`STORE_UPGRADE_EVENT` in src-tauri). */
+  "store-upgrade": StoreUpgrade;
 }
 
 /** Calls `handler` with each payload of the app's event `event`; resolves to the function that stops it. */

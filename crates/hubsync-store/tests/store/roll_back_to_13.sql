@@ -1,6 +1,7 @@
 -- Turns a current store back into one Hubsync's schema version 13 left: what migrations 0014
 -- (the lead query paths, which touch every lead) and 0015 (contact snapshots) made, gone. Used
--- by the store's tests and the command line's (`include_str!`) to open a store from before them.
+-- by the store's, the command line's and the app's tests (`include_str!`) to open a store from
+-- before them.
 DROP INDEX lead_values_by_number;
 DROP TABLE lead_search_vocab;
 DROP INDEX lead_search_text_tail;
