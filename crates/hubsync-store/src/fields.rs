@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
@@ -200,11 +200,7 @@ pub fn email_key(raw: &str) -> String {
 
 impl Store {
     pub fn fields(&self) -> Result<Vec<Field>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT key, label, type, options, builtin, position FROM fields ORDER BY position, key")?;
-        let rows = stmt.query_map([], read_field)?;
-        rows.map(|r| r.map_err(StoreError::from)).collect()
+        fields_of(&self.conn)
     }
 
     pub fn field(&self, key: &str) -> Result<Option<Field>> {
@@ -237,8 +233,20 @@ impl Store {
     }
 
     pub(crate) fn field_map(&self) -> Result<BTreeMap<String, Field>> {
-        Ok(self.fields()?.into_iter().map(|f| (f.key.clone(), f)).collect())
+        field_map_of(&self.conn)
     }
+}
+
+fn fields_of(conn: &Connection) -> Result<Vec<Field>> {
+    let mut stmt =
+        conn.prepare("SELECT key, label, type, options, builtin, position FROM fields ORDER BY position, key")?;
+    let rows = stmt.query_map([], read_field)?;
+    rows.map(|r| r.map_err(StoreError::from)).collect()
+}
+
+/// The fields by key, as `conn` (inside a transaction: as that transaction) sees them.
+pub(crate) fn field_map_of(conn: &Connection) -> Result<BTreeMap<String, Field>> {
+    Ok(fields_of(conn)?.into_iter().map(|f| (f.key.clone(), f)).collect())
 }
 
 /// A custom field's key and options, checked: keys are lowercase letters, digits and

@@ -120,7 +120,7 @@ impl Store {
     /// never holds every row. Nothing is visible to others until `finish`; dropping the import
     /// writes nothing.
     pub fn begin_import(&mut self, options: ImportOptions) -> Result<LeadImport<'_>> {
-        LeadImport::begin(&self.conn, self.field_map()?, stamp(self.clock.now()), options)
+        LeadImport::begin(&self.conn, stamp(self.clock.now()), options)
     }
 
     pub fn lead(&self, id: i64) -> Result<Option<Lead>> {
@@ -295,19 +295,21 @@ pub(crate) fn write_values(tx: &Transaction<'_>, lead_id: i64, values: &[(String
 /// transaction, so a search never sees text a lead no longer has. Each statement writes one row,
 /// so none opens a statement savepoint, at which FTS5 would flush its pending terms.
 /// A new lead's search document, made from what was just written rather than read back: its
-/// email key and each value, folded, in the order of the values' key (as `SEARCH_TEXT` reads
-/// them). The index takes it later (`index_new_search_texts`).
+/// email key and each value (one a field), folded, in the order of the values' key (as
+/// `SEARCH_TEXT` reads them). The index takes it later (`index_new_search_texts`).
 pub(crate) fn insert_new_search_text<'a>(
     conn: &Connection,
     lead_id: i64,
     email_key: &str,
     values: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<()> {
-    let values: BTreeMap<&str, &str> = values.into_iter().collect();
-    let mut text = fold(email_key);
-    for value in values.values() {
+    let mut values: Vec<(&str, &str)> = values.into_iter().collect();
+    values.sort_unstable_by_key(|(field, _)| *field);
+    let mut text = String::with_capacity(email_key.len() + values.iter().map(|(_, v)| v.len() + 1).sum::<usize>());
+    push_folded(&mut text, email_key);
+    for (_, value) in values {
         text.push('\u{1f}');
-        text.push_str(&fold(value));
+        push_folded(&mut text, value);
     }
     conn.prepare_cached("INSERT INTO lead_search_text (lead_id, text) VALUES (?1, ?2)")?
         .execute(params![lead_id, text])?;
@@ -322,6 +324,15 @@ fn write_char_mask(conn: &Connection, lead_id: i64, text: &str) -> Result<()> {
     )?
     .execute(params![lead_id, char_mask(text)])?;
     Ok(())
+}
+
+/// Appends `text` as `fold` makes it; ASCII (most values) without a string of its own.
+fn push_folded(out: &mut String, text: &str) {
+    if text.is_ascii() {
+        out.extend(text.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        out.push_str(&fold(text));
+    }
 }
 
 /// Indexes the search documents of the leads from `first_id` on, in one statement.
