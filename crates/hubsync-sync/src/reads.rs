@@ -120,7 +120,10 @@ impl SearchWindows {
         if self.total.is_none() {
             self.total = page.total;
         }
-        self.done = page.results.len() < SEARCH_PAGE;
+        // A window's total counts what is left from its start: a full page that holds all of it
+        // is the last, and asking again would only read an empty one.
+        let returned = page.results.len();
+        self.done = returned < SEARCH_PAGE || page.total.is_some_and(|left| left <= returned as u64);
         if let Some(last) = page.results.last() {
             self.last_id = last.id.parse().map_err(|_| {
                 SyncError::HubSpot(hubsync_hubspot::ClientError::Decode(format!(

@@ -188,3 +188,18 @@ async fn a_push_right_after_its_own_writes_never_plans_from_what_search_shows_of
     let skipped = items.iter().filter(|i| matches!(i.action, hubsync_sync::plan::Action::Skip { .. })).count();
     assert_eq!(skipped, 300, "every lead is as HubSpot holds it: {requests}");
 }
+
+#[tokio::test]
+async fn a_search_whose_matches_fill_its_pages_exactly_reads_no_empty_page_after_them() {
+    let mut setup = Setup::pushed_once().await;
+    setup.advance(3_600).await;
+    for i in 0..200 {
+        setup.set_company(&(1000 + i).to_string(), &format!("Foreign {i}")).await;
+    }
+    setup.advance(60).await;
+    let (items, _, requests) = setup.preview().await;
+    let updates = items.iter().filter(|i| matches!(i.action, hubsync_sync::plan::Action::Update { .. })).count();
+    assert_eq!(updates, 200);
+    // One page of 200, whose total says it holds them all.
+    assert_eq!(requests["POST /crm/v3/objects/contacts/search"], 1, "{requests}");
+}
