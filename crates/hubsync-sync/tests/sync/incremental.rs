@@ -9,7 +9,7 @@ use hubsync_store::{Clock, RunAction, Store};
 use hubsync_sync::{Cancel, PlanItem, PushOptions, SINCE_LAST_PULL_OVERLAP, prepare_push, run_push};
 use serde_json::{Value, json};
 
-use crate::push::{Portal, fast, quiet, store_on_clock};
+use crate::push::{Portal, company_leads, fast, quiet, store_on_clock};
 
 /// The wall clock moved on by hand, as the sandbox's is: both move together.
 #[derive(Debug, Default)]
@@ -41,14 +41,7 @@ impl Setup {
         let portal = Portal::start(Value::Array(contacts)).await;
         let clock = Arc::new(MovedClock::default());
         let mut store = store_on_clock(&portal, clock.clone());
-        let rows: Vec<hubsync_store::LeadRow> = (0..300)
-            .map(|i| hubsync_store::LeadRow {
-                row: i + 1,
-                email: format!("lead{i}@example.com"),
-                values: vec![("company".into(), format!("Company {i}")), ("lifecycle_stage".into(), "lead".into())],
-            })
-            .collect();
-        store.import_leads(&rows, hubsync_store::ImportOptions::default()).unwrap();
+        store.import_leads(&company_leads(300), hubsync_store::ImportOptions::default()).unwrap();
         let mut setup = Setup { portal, store, clock };
         setup.advance(3_600).await;
         let pushed = setup.push_live().await;
@@ -65,6 +58,15 @@ impl Setup {
     async fn set_company(&self, contact: &str, company: &str) {
         let path = format!("/crm/v3/objects/contacts/{contact}");
         self.portal.call(reqwest::Method::PATCH, &path, Some(json!({ "properties": { "company": company } }))).await;
+    }
+
+    /// Another app sets the company of the first `count` contacts to "Foreign i", then search
+    /// shows it.
+    async fn another_app_changes(&mut self, count: usize) {
+        for i in 0..count {
+            self.set_company(&(1000 + i).to_string(), &format!("Foreign {i}")).await;
+        }
+        self.advance(60).await;
     }
 
     async fn push_live(&mut self) -> hubsync_store::Run {
@@ -174,10 +176,7 @@ async fn a_push_right_after_its_own_writes_never_plans_from_what_search_shows_of
     let mut setup = Setup::pushed_once().await;
     setup.advance(3_600).await;
     // Another app changes 150 contacts; search shows it; the next push writes the leads' values back.
-    for i in 0..150 {
-        setup.set_company(&(1000 + i).to_string(), &format!("Foreign {i}")).await;
-    }
-    setup.advance(60).await;
+    setup.another_app_changes(150).await;
     setup.portal.control(reqwest::Method::PUT, "/settings", json!({ "searchVisibilityDelayMs": 120_000 })).await;
     let pushed = setup.push_live().await;
     assert_eq!(pushed.counts.updated, 150);
@@ -193,10 +192,7 @@ async fn a_push_right_after_its_own_writes_never_plans_from_what_search_shows_of
 async fn a_search_whose_matches_fill_its_pages_exactly_reads_no_empty_page_after_them() {
     let mut setup = Setup::pushed_once().await;
     setup.advance(3_600).await;
-    for i in 0..200 {
-        setup.set_company(&(1000 + i).to_string(), &format!("Foreign {i}")).await;
-    }
-    setup.advance(60).await;
+    setup.another_app_changes(200).await;
     let (items, _, requests) = setup.preview().await;
     let updates = items.iter().filter(|i| matches!(i.action, hubsync_sync::plan::Action::Update { .. })).count();
     assert_eq!(updates, 200);

@@ -281,15 +281,19 @@ async fn half_known(portal_contacts: usize) -> (Portal, Store) {
     let portal = Portal::start(Value::Array(contacts)).await;
     let mut store = store_for(&portal);
     store.set_push_rules(Some(true), Some(true)).unwrap();
-    let rows: Vec<hubsync_store::LeadRow> = (0..portal_contacts * 2)
+    store.import_leads(&company_leads(portal_contacts * 2), hubsync_store::ImportOptions::default()).unwrap();
+    (portal, store)
+}
+
+/// `count` leads `lead{i}@example.com`, each with company "Company {i}" and lifecycle stage "lead".
+pub fn company_leads(count: usize) -> Vec<hubsync_store::LeadRow> {
+    (0..count)
         .map(|i| hubsync_store::LeadRow {
             row: i + 1,
             email: format!("lead{i}@example.com"),
             values: vec![("company".into(), format!("Company {i}")), ("lifecycle_stage".into(), "lead".into())],
         })
-        .collect();
-    store.import_leads(&rows, hubsync_store::ImportOptions::default()).unwrap();
-    (portal, store)
+        .collect()
 }
 
 #[tokio::test]
