@@ -119,6 +119,23 @@ describe("MappingScreen", () => {
     ]);
   });
 
+  it("shows nothing picked until a property is picked, even a search's only match", async () => {
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    const picker = await screen.findByRole("listbox", { name: "HubSpot property" });
+    expect(within(picker).getAllByRole("option").some((o) => (o as HTMLOptionElement).selected)).toBe(false);
+    await user.selectOptions(screen.getByRole("combobox", { name: "Lead field" }), "signed_up");
+    await user.type(screen.getByRole("searchbox", { name: "Search HubSpot properties" }), "job");
+    const only = within(picker).getByRole<HTMLOptionElement>("option", { name: "Job Title — jobtitle (string)" });
+    expect(only.selected).toBe(false);
+    expect(screen.getByText(/1 writable property matches/)).toBeTruthy();
+    expect(screen.getByRole<HTMLButtonElement>("button", { name: "Add row" }).disabled).toBe(true);
+
+    await user.selectOptions(picker, "jobtitle");
+    expect(only.selected).toBe(true);
+    expect(screen.getByRole<HTMLButtonElement>("button", { name: "Add row" }).disabled).toBe(false);
+  });
+
   it("warns when the field's type and the property's look incompatible, and saves the row", async () => {
     const user = userEvent.setup();
     vi.mocked(ipc.setMapping).mockResolvedValue({

@@ -359,6 +359,10 @@ function AddRow({
                   setProperty(e.currentTarget.value);
                 }}
               >
+                {/* What "nothing picked yet" selects. Without it React selects the first
+                    property in the page while none is picked, so it looks picked but isn't, and
+                    clicking it (or a search's only match) changes nothing. */}
+                <option value="" disabled hidden />
                 {offered.map((p) => (
                   <option key={p.name} value={p.name}>
                     {p.label} — {p.name} ({p.type})
@@ -366,8 +370,9 @@ function AddRow({
                 ))}
               </select>
               <p id={`${id}-count`} className="field-hint" aria-live="polite">
-                {offered.length} writable properties{search.trim() === "" ? "" : " match"}; read-only properties are
-                not offered.
+                {offered.length} writable {offered.length === 1 ? "property" : "properties"}
+                {search.trim() === "" ? "" : offered.length === 1 ? " matches" : " match"}; read-only properties are not
+                offered.
               </p>
             </div>
           </>
