@@ -140,7 +140,7 @@ describe("HistoryScreen", () => {
     await user.click(within(detail).getByTestId("sync-run"));
     const dialog = screen.getByTestId("confirm-dialog");
     expect(dialog.textContent).toContain("Undo run 12?");
-    expect(within(dialog).getByTestId("confirm-counts").textContent).toBe("restore 3 contactsarchive 1 contacts");
+    expect(within(dialog).getByTestId("confirm-counts").textContent).toBe("restore 3 contactsarchive 1 contact");
     await user.click(within(dialog).getByTestId("confirm-run"));
     expect(ipc.syncRun).toHaveBeenCalledWith(13);
     const result = await within(detail).findByTestId("sync-result");

@@ -6,6 +6,11 @@ import type { TokenKind } from "../bindings/TokenKind";
 
 export const numberFormat = new Intl.NumberFormat();
 
+/** A count and its noun: "1 contact", "1,204 contacts". */
+export function counted(count: number, one: string, many = `${one}s`): string {
+  return `${numberFormat.format(count)} ${count === 1 ? one : many}`;
+}
+
 export function isSandbox(portal: Pick<Portal, "token_kind">): boolean {
   return portal.token_kind === "sandbox";
 }

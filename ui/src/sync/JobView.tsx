@@ -1,5 +1,5 @@
 import { ErrorMessage } from "../shared/ErrorMessage";
-import { numberFormat } from "../shared/format";
+import { counted, numberFormat } from "../shared/format";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { retryFailed } from "./ipc";
 import { PreviewSummaryView } from "./PreviewSummaryView";
@@ -7,7 +7,7 @@ import { PreviewTable } from "./PreviewTable";
 import { ProgressView } from "./ProgressView";
 import { ResultView } from "./ResultView";
 import type { SyncJob } from "./useSyncJob";
-import { actionLabel, durationWords, readWords, targetWords } from "./words";
+import { aboutDuration, actionLabel, readWords, targetWords } from "./words";
 
 /** A job's preview, confirmation, progress and result, whichever it is at. */
 export function JobView({ job }: { job: SyncJob }) {
@@ -97,8 +97,8 @@ export function JobView({ job }: { job: SyncJob }) {
               <ul data-testid="confirm-counts">
                 {state.summary.kind === "undo" ? (
                   <>
-                    <li>restore {numberFormat.format(state.summary.counts.update)} contacts</li>
-                    <li>archive {numberFormat.format(state.summary.counts.archive)} contacts</li>
+                    <li>restore {counted(state.summary.counts.update, "contact")}</li>
+                    <li>archive {counted(state.summary.counts.archive, "contact")}</li>
                   </>
                 ) : (
                   <>
@@ -112,8 +112,8 @@ export function JobView({ job }: { job: SyncJob }) {
                 )}
               </ul>
               <p className="muted">
-                About {numberFormat.format(state.summary.api_calls)} API calls and{" "}
-                {durationWords(state.summary.seconds)}. Cancel stops it between batches; the rest can be resumed.
+                {counted(state.summary.api_calls, "API call")}, {aboutDuration(state.summary.seconds)}. Cancel stops
+                it between batches; the rest can be resumed.
               </p>
             </ConfirmDialog>
           )}

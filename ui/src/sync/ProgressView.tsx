@@ -1,6 +1,6 @@
 import type { SyncProgress } from "../bindings/SyncProgress";
 import { numberFormat } from "../shared/format";
-import { durationWords, secondsLeft } from "./words";
+import { aboutDuration, durationWords, secondsLeft } from "./words";
 
 const PHASES = { reading: "Reading HubSpot", writing: "Writing to HubSpot", applying: "Writing to the lead store" };
 
@@ -39,7 +39,7 @@ export function ProgressView({ progress, estimate, cancelling, onCancel }: Props
       </p>
       <p className="muted" data-testid="progress-time">
         {progress === null ? "" : `${durationWords(progress.elapsed_ms / 1000)} so far`}
-        {left !== null && ` · about ${durationWords(left)} left`}
+        {left !== null && ` · ${aboutDuration(left)} left`}
       </p>
       <div className="actions">
         <button type="button" data-testid="sync-cancel" onClick={onCancel} disabled={cancelling}>

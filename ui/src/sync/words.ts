@@ -17,6 +17,12 @@ export function durationWords(seconds: number): string {
   return `${String(Math.floor(minutes / 60))} h ${String(minutes % 60)} min`;
 }
 
+/** A duration as an estimate: "about 42 s", but "under a second" as it is. */
+export function aboutDuration(seconds: number): string {
+  const words = durationWords(seconds);
+  return words === "under a second" ? words : `about ${words}`;
+}
+
 /**
  * Seconds left of a job: from the rate so far once rows are done, else what the preview
  * estimated less the time gone; `null` when neither says.
