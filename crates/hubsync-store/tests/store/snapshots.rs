@@ -50,3 +50,30 @@ fn a_push_of_an_older_epoch_sets_no_moment_and_a_restart_forgets_every_snapshot(
     assert_eq!(store.snapshots_state(7).unwrap(), (second, Some(at)));
     assert_eq!(store.snapshots_state(8).unwrap(), (0, None), "another portal has its own");
 }
+
+/// Two connections on one store file, as the app and a `hubsync` command are: one starts a new
+/// epoch while the other was reading in the old one; the older push's snapshots and moment are
+/// never used.
+#[test]
+fn a_push_in_another_connection_that_restarts_the_snapshots_voids_what_an_older_push_saves() {
+    let dir = super::temp_dir("snapshots-two-connections");
+    let path = dir.join("hubsync.db");
+    let mut app = hubsync_store::Store::open(&path, super::clock()).unwrap();
+    app.connect_portal(&connection(7, "portal")).unwrap();
+    let mut cli = hubsync_store::Store::open(&path, super::clock()).unwrap();
+
+    let app_epoch = app.restart_contact_snapshots(7).unwrap();
+    let cli_epoch = cli.restart_contact_snapshots(7).unwrap();
+    assert_ne!(app_epoch, cli_epoch);
+    // The app's push, of the older epoch, saves a read and finishes after the command's.
+    app.save_contact_snapshots(7, &[snapshot("1", app_epoch, "Acme", "2026-12-07T10:00:00Z")]).unwrap();
+    let at = "2026-12-07T10:05:00Z".parse().unwrap();
+    assert!(cli.set_snapshots_valid_from(7, cli_epoch, at).unwrap());
+    assert!(!app.set_snapshots_valid_from(7, app_epoch, at).unwrap());
+    let (epoch, from) = cli.snapshots_state(7).unwrap();
+    assert_eq!((epoch, from), (cli_epoch, Some(at)));
+    let saved = cli.contact_snapshots(7, &["1"]).unwrap();
+    assert_eq!(saved["1"].epoch, app_epoch, "kept, but of an epoch no push plans from");
+    drop((app, cli));
+    std::fs::remove_dir_all(dir).unwrap();
+}
