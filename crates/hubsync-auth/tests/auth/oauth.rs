@@ -21,9 +21,16 @@ pub const CLIENT_ID: &str = "hubsync-test-app";
 pub const CLIENT_SECRET: &str = "client-secret-never-printed";
 pub const APP_ID: u64 = 4242;
 
-/// A port nobody listens on right now, to register and listen on.
+/// A port nobody listens on right now, to register and listen on. Below Linux's ephemeral range
+/// (32768 and up), so no test's server bound to port 0 is handed it between now and the flow's
+/// own bind, as happened once under a full parallel run.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    loop {
+        let port = 20_000 + rand::random::<u16>() % 12_000;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 pub fn redirect_uri(port: u16) -> String {

@@ -194,9 +194,15 @@ pub fn portal_with_new_leads(count: usize, email: impl Fn(usize) -> String) -> (
     (portal, hub)
 }
 
-/// A port nothing listens on now, for a test's OAuth callback.
+/// A port nothing listens on now, for a test's OAuth callback. Below Linux's ephemeral range
+/// (32768 and up), so no test's server bound to port 0 is handed it before the callback binds.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    loop {
+        let port = 20_000 + rand::random::<u16>() % 12_000;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// Fails if `text` holds what looks like a sandbox OAuth token: a refresh token (`na1-` and a
