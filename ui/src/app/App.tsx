@@ -112,7 +112,14 @@ function Screens() {
       <main>
         {screen === "connection" && <ConnectionScreen overview={overview} onChanged={refresh} />}
         {/* Leads show their link in the active portal: a switch reloads the screen. */}
-        {screen === "leads" && <LeadsScreen key={activeKey(overview)} />}
+        {screen === "leads" && (
+          <LeadsScreen
+            key={activeKey(overview)}
+            onPull={() => {
+              setScreen("sync");
+            }}
+          />
+        )}
         {/* Configuration belongs to the active portal: a switch reloads the screen. */}
         {screen === "fields" && <FieldsScreen />}
         {screen === "mapping" && <MappingScreen key={activeKey(overview)} />}

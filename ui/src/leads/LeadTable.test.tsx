@@ -154,6 +154,27 @@ describe("LeadTable", () => {
     });
   });
 
+  it("offers what fills an empty store when it holds no lead, and says no match when a search finds none", async () => {
+    vi.mocked(ipc.leadsPage).mockImplementation(pagesOf(0));
+    const props = {
+      fields: FIELDS,
+      filters: [],
+      sort: { key: { kind: "id" }, descending: false } as LeadSort,
+      onSort: noop,
+      reloadKey: 0,
+      selectedId: null,
+      onSelect: noop,
+      onTotal: noop,
+      onError: noop,
+      whenEmpty: <p>No leads yet.</p>,
+    };
+    const { rerender } = render(<LeadTable {...props} search="" />);
+    expect(await screen.findByText("No leads yet.")).toBeTruthy();
+    rerender(<LeadTable {...props} search="ada" />);
+    expect(await screen.findByText("No lead matches.")).toBeTruthy();
+    expect(screen.queryByText("No leads yet.")).toBeNull();
+  });
+
   it("says when nothing matches", async () => {
     vi.mocked(ipc.leadsPage).mockImplementation(pagesOf(0));
     render(<Table />);

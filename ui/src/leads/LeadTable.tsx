@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 
 import type { Field } from "../bindings/Field";
 import type { Lead } from "../bindings/Lead";
@@ -85,13 +85,27 @@ export interface LeadTableProps {
   /** The count of every match, once known. */
   onTotal: (total: number) => void;
   onError: (error: CommandError | null) => void;
+  /** What to show when the store holds no lead at all (no search, no filter), instead of "No lead matches." */
+  whenEmpty?: ReactNode;
 }
 
 /**
  * The lead table: only the rows in view (and a few around them) are in the page, and only the
  * pages of rows in view are asked for, so it stays smooth at any number of leads.
  */
-export function LeadTable({ fields, search, filters, sort, onSort, reloadKey, selectedId, onSelect, onTotal, onError }: LeadTableProps) {
+export function LeadTable({
+  fields,
+  search,
+  filters,
+  sort,
+  onSort,
+  reloadKey,
+  selectedId,
+  onSelect,
+  onTotal,
+  onError,
+  whenEmpty,
+}: LeadTableProps) {
   const viewport = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(DEFAULT_HEIGHT);
@@ -276,7 +290,12 @@ export function LeadTable({ fields, search, filters, sort, onSort, reloadKey, se
       <div className="lead-body" role="rowgroup" style={{ height: rowCount * ROW_HEIGHT, width }}>
         {rows}
       </div>
-      {shown.total === 0 && <p className="lead-empty muted">No lead matches.</p>}
+      {shown.total === 0 &&
+        (whenEmpty !== undefined && search.trim() === "" && filters.length === 0 ? (
+          <div className="lead-empty">{whenEmpty}</div>
+        ) : (
+          <p className="lead-empty muted">No lead matches.</p>
+        ))}
     </div>
   );
 }

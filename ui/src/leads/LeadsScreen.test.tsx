@@ -53,6 +53,16 @@ beforeEach(() => {
 });
 
 describe("LeadsScreen", () => {
+  it("offers to import or pull when the store holds no lead, and the pull button goes to it", async () => {
+    vi.mocked(ipc.leadsPage).mockImplementation(pagesOf(0));
+    const onPull = vi.fn();
+    const user = userEvent.setup();
+    render(<LeadsScreen onPull={onPull} />);
+    expect(await screen.findByText(/No leads yet\. Add one, import a CSV file/)).toBeTruthy();
+    await user.click(screen.getByRole("button", { name: "Pull contacts from HubSpot…" }));
+    expect(onPull).toHaveBeenCalledTimes(1);
+  });
+
   it("shows the total and searches once typing pauses", async () => {
     const user = userEvent.setup();
     render(<LeadsScreen />);

@@ -35,7 +35,7 @@ function detailOf(read: Loadable<LeadDetail | null>, selected: number | null): L
 }
 
 /** The lead store: a table of every lead, a lead's detail, add and edit, import and export. */
-export function LeadsScreen() {
+export function LeadsScreen({ onPull }: { onPull?: () => void }) {
   const [fields] = useLoadable(listFields);
   const [typed, setTyped] = useState("");
   const [search, setSearch] = useState("");
@@ -205,6 +205,18 @@ export function LeadsScreen() {
             onSelect={showDetail}
             onTotal={setTotal}
             onError={setTableError}
+            whenEmpty={
+              <>
+                <p>
+                  No leads yet. Add one, import a CSV file (the buttons above), or pull contacts from your HubSpot portal.
+                </p>
+                {onPull && (
+                  <button type="button" onClick={onPull}>
+                    Pull contacts from HubSpot…
+                  </button>
+                )}
+              </>
+            }
           />
           {detail?.status === "loading" && <p aria-busy="true">Loading the lead…</p>}
           {detail?.status === "failed" && <ErrorMessage error={detail.error} title="The lead could not be read" />}
