@@ -10,9 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 hubsync_env
 cd "$HUBSYNC_ROOT"
 
-for tool in xvfb-run tauri-driver WebKitWebDriver; do
-    command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run scripts/setup.sh"
-done
+require_tools xvfb-run tauri-driver WebKitWebDriver
 
 profile="${PROFILE:-release}"
 log "building the UI and the app ($profile, UI embedded)"

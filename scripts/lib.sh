@@ -18,6 +18,14 @@ die() {
     exit 1
 }
 
+# Stops, naming the first of these commands that is missing, with the script that installs it.
+require_tools() {
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run scripts/setup.sh"
+    done
+}
+
 # True when version $1 >= version $2 (dotted numbers, an optional leading "v").
 version_at_least() {
     local have="${1#v}" want="${2#v}"

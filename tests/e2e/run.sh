@@ -9,9 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 hubsync_env
 cd "$HUBSYNC_ROOT"
 
-for tool in xvfb-run tauri-driver WebKitWebDriver; do
-    command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run scripts/setup.sh"
-done
+require_tools xvfb-run tauri-driver WebKitWebDriver
 
 log "building the UI and the app (UI embedded)"
 npm --prefix ui run --silent build >/dev/null
