@@ -278,8 +278,8 @@ impl Reader<'_> {
         if leads.is_empty() {
             return Ok((leads, Found::default(), Vec::new()));
         }
-        let plain: Vec<Lead> = leads.iter().map(|(_, lead)| lead.clone()).collect();
-        let by_email = read_by_email(self.client, &plain, self.wanted, self.concurrency, self.cancel).await?;
+        let plain = leads.iter().map(|(_, lead)| lead);
+        let by_email = read_by_email(self.client, plain, self.wanted, self.concurrency, self.cancel).await?;
         self.memory.keep(store, by_email.values().flatten())?;
         let (now, later): (Vec<Placed>, Vec<Placed>) = leads
             .into_iter()

@@ -20,15 +20,15 @@ pub(crate) fn known_properties(wanted: Vec<String>, properties: &[Property]) -> 
 
 /// Batch reads by email, one call per 100 leads. A contact found through an additional email
 /// is filed under it.
-pub(crate) async fn read_by_email(
+pub(crate) async fn read_by_email<'a>(
     client: &HubSpotClient,
-    leads: &[Lead],
+    leads: impl IntoIterator<Item = &'a Lead>,
     properties: &[String],
     concurrency: usize,
     cancel: &Cancel,
 ) -> Result<HashMap<String, Vec<Record>>, SyncError> {
     let mut found: HashMap<String, Vec<Record>> = HashMap::new();
-    let emails: Vec<String> = leads.iter().map(|l| l.email.to_lowercase()).collect();
+    let emails: Vec<String> = leads.into_iter().map(|l| l.email.to_lowercase()).collect();
     let mut reads = futures_util::stream::iter(emails.chunks(BATCH_LIMIT).map(|chunk| async move {
         let outcome = client.batch_read(chunk, true, properties).await;
         (chunk, outcome)
