@@ -1,5 +1,4 @@
-import { useCallback, useState } from "react";
-import logoUrl from "../../../icons/icon.svg";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import type { PortalsOverview } from "../bindings/PortalsOverview";
 import { ConnectionScreen } from "../connection/ConnectionScreen";
 import { portalsOverview, sandboxPortal } from "../connection/ipc";
@@ -9,29 +8,21 @@ import { LeadsScreen } from "../leads/LeadsScreen";
 import { MappingScreen } from "../mapping/MappingScreen";
 import { PullRulesScreen } from "../pullrules/PullRulesScreen";
 import { PushRulesScreen } from "../pushrules/PushRulesScreen";
+import { ActivePortalContext } from "../shared/activePortal";
 import type { Loadable } from "../shared/loadable";
 import { StoreVersionProvider } from "../shared/StoreVersionProvider";
 import { useLoadable } from "../shared/useLoadable";
-import { JobIndicator } from "../sync/JobIndicator";
-import { originRun, type JobOrigin } from "../sync/jobState";
+import { originRun, useJobStore, type JobOrigin } from "../sync/jobState";
 import { SyncJobProvider } from "../sync/SyncJobProvider";
-import { SyncScreen } from "../sync/SyncScreen";
+import { SyncScreen, type SyncAsk } from "../sync/SyncScreen";
+import { CommandPalette, type PaletteCommand } from "./CommandPalette";
+import { openLogs } from "./ipc";
 import { PortalBanner } from "./PortalBanner";
-import { ShowLogs } from "./ShowLogs";
+import { modKeyLabel, SCREENS, type Screen } from "./screens";
+import { shortcutKeys, shortcutOf, type ShortcutAction } from "./shortcuts";
+import { Sidebar } from "./Sidebar";
 import { StoreUpgradeGate } from "./StoreUpgradeGate";
-
-type Screen = "connection" | "leads" | "fields" | "mapping" | "push-rules" | "pull-rules" | "sync" | "history";
-
-const SCREENS: readonly { screen: Screen; label: string }[] = [
-  { screen: "connection", label: "Connection" },
-  { screen: "leads", label: "Leads" },
-  { screen: "fields", label: "Data model" },
-  { screen: "mapping", label: "Mapping" },
-  { screen: "push-rules", label: "Push rules" },
-  { screen: "pull-rules", label: "Pull rules" },
-  { screen: "sync", label: "Sync" },
-  { screen: "history", label: "History" },
-];
+import { THEME_CHOICES, useTheme } from "./theme";
 
 /** Which portal's profile the configuration screens show. */
 function activeKey(overview: Loadable<PortalsOverview>): string {
@@ -53,15 +44,24 @@ export function App() {
   );
 }
 
+/** Focuses the open screen's search field, if it has one. */
+function focusSearch() {
+  document.querySelector<HTMLInputElement>('main input[type="search"]')?.focus();
+}
+
 function Screens() {
   // After a change (connect, switch, disconnect) the overview is read again; the previous one
   // stays on screen until the new one arrives.
   const [overviewReads, setOverviewReads] = useState(0);
   const [overview] = useLoadable(portalsOverview, overviewReads);
   const [sandboxReads, setSandboxReads] = useState(0);
-  // The built-in portal's facts are the sandbox's, not the store's.
-  const [sandbox] = useLoadable(sandboxPortal, sandboxReads, { followsStore: false });
+  // The built-in portal's facts are the sandbox's; read again when the store changed, since a
+  // run that wrote to it changed the store too (its contact count stays current).
+  const [sandbox] = useLoadable(sandboxPortal, sandboxReads);
   const [screen, setScreen] = useState<Screen>("connection");
+  const [paletteOpen, setPaletteOpen] = useState(false);
+  // Asks the newly opened screen to focus its search once it is on screen.
+  const [searchAsked, setSearchAsked] = useState(0);
   // Bumped when the job indicator opens History, so it shows the job's run again.
   const [historyOpens, setHistoryOpens] = useState(0);
   const openJob = useCallback((origin: JobOrigin) => {
@@ -80,54 +80,188 @@ function Screens() {
     if (sandboxFailed) setSandboxReads((n) => n + 1);
   }, [sandboxFailed]);
 
+  const { job, draft } = useJobStore();
+  const [theme, chooseTheme] = useTheme();
+  // What a shortcut or the palette asked the Sync screen to do; it does it as its own buttons
+  // would, so a refusal (another job running) shows there.
+  const [syncAsk, setSyncAsk] = useState<SyncAsk | null>(null);
+  const askSync = useCallback((ask: Omit<SyncAsk, "n">) => {
+    setScreen("sync");
+    setSyncAsk((last) => ({ ...ask, n: (last?.n ?? 0) + 1 }));
+  }, []);
+  const act = useCallback(
+    (action: ShortcutAction) => {
+      switch (action.kind) {
+        case "palette":
+          setPaletteOpen((open) => !open);
+          return;
+        case "open":
+          setScreen(action.screen);
+          return;
+        case "search":
+          if (screen !== "leads") setScreen("leads");
+          setSearchAsked((n) => n + 1);
+          return;
+        case "preview":
+          askSync({ what: "preview", direction: null });
+          return;
+        case "run":
+          askSync({ what: "run", direction: null });
+          return;
+      }
+    },
+    [askSync, screen],
+  );
+
+  useEffect(() => {
+    if (searchAsked > 0) focusSearch();
+  }, [searchAsked]);
+
+  useEffect(() => {
+    const mac = modKeyLabel() === "⌘";
+    const onKey = (event: KeyboardEvent) => {
+      // A dialog holds the keys while it is open (the palette toggles itself).
+      const action = shortcutOf(event, mac);
+      if (action === null) return;
+      if (action.kind !== "palette" && document.querySelector('[role="dialog"]') !== null) return;
+      event.preventDefault();
+      act(action);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => {
+      window.removeEventListener("keydown", onKey);
+    };
+  }, [act]);
+
+  const commands = useMemo<PaletteCommand[]>(() => {
+    const mod = modKeyLabel();
+    const keys = shortcutKeys(mod);
+    const previewed = job.origin === "sync" && job.state.step === "previewed";
+    return [
+      ...SCREENS.map((entry, index) => ({
+        id: `open-${entry.screen}`,
+        label: `Go to ${entry.label}`,
+        group: "Go to",
+        keywords: [entry.label, entry.keywords],
+        keys: [mod, String(index + 1)],
+        run: () => {
+          setScreen(entry.screen);
+        },
+      })),
+      {
+        id: "search-leads",
+        label: "Search leads",
+        group: "Actions",
+        keywords: ["find", "filter"],
+        keys: keys.search,
+        run: () => {
+          act({ kind: "search" });
+        },
+      },
+      {
+        id: "preview-push",
+        label: "Preview a push",
+        group: "Actions",
+        keywords: ["sync", "hubspot", "send", "leads"],
+        keys: draft.direction !== "pull" ? keys.preview : undefined,
+        run: () => {
+          askSync({ what: "preview", direction: "push" });
+        },
+      },
+      {
+        id: "preview-pull",
+        label: "Preview a pull",
+        group: "Actions",
+        keywords: ["sync", "import", "contacts", "pull rules"],
+        keys: draft.direction === "pull" ? keys.preview : undefined,
+        run: () => {
+          askSync({ what: "preview", direction: "pull" });
+        },
+      },
+      ...(previewed
+        ? [
+            {
+              id: "run-previewed",
+              label: "Run the previewed sync for real…",
+              group: "Actions",
+              keywords: ["confirm", "write"],
+              keys: keys.run,
+              run: () => {
+                act({ kind: "run" });
+              },
+            },
+          ]
+        : []),
+      ...THEME_CHOICES.map((option) => ({
+        id: `theme-${option.choice}`,
+        label: `Theme: ${option.label}`,
+        group: "Window",
+        keywords: ["dark", "light", "appearance", "colour", "color"],
+        run: () => {
+          chooseTheme(option.choice);
+        },
+      })),
+      {
+        id: "show-logs",
+        label: "Show logs",
+        group: "Window",
+        keywords: ["log", "folder", "debug"],
+        run: () => {
+          void openLogs().catch(() => {
+            // The sidebar's "Show logs" says where they are and why the folder didn't open.
+          });
+        },
+      },
+    ];
+  }, [act, askSync, chooseTheme, draft.direction, job.origin, job.state.step]);
+
+  const active = overview.status === "ready" ? overview.value.active : null;
   return (
-    <div className="app">
-      <header className="app-header">
-        <img className="app-logo" src={logoUrl} alt="" width={40} height={40} />
-        <div>
-          <h1>Hubsync</h1>
-          <p className="tagline">Your lead store and HubSpot contacts, kept in step.</p>
-        </div>
-        <ShowLogs />
-      </header>
-      <PortalBanner overview={overview} sandbox={sandbox} />
-      <nav className="app-nav" aria-label="Screens">
-        <ul>
-          {SCREENS.map((s) => (
-            <li key={s.screen}>
-              <button
-                type="button"
-                aria-current={s.screen === screen ? "page" : undefined}
-                onClick={() => {
-                  setScreen(s.screen);
+    <ActivePortalContext.Provider value={active}>
+      <div className="app">
+        <Sidebar screen={screen} onOpen={setScreen} onOpenJob={openJob} theme={theme} onTheme={chooseTheme} />
+        <div className="app-main">
+          <header className="topbar">
+            <PortalBanner overview={overview} sandbox={sandbox} />
+            <button
+              type="button"
+              className="palette-button"
+              aria-keyshortcuts={modKeyLabel() === "⌘" ? "Meta+K" : "Control+K"}
+              data-testid="open-palette"
+              onClick={() => {
+                setPaletteOpen(true);
+              }}
+            >
+              <span>Commands</span>
+              <span className="keys" aria-hidden="true">
+                {shortcutKeys(modKeyLabel()).palette.map((key) => (
+                  <kbd key={key}>{key}</kbd>
+                ))}
+              </span>
+            </button>
+          </header>
+          <main className="content">
+            {screen === "connection" && <ConnectionScreen overview={overview} onChanged={refresh} />}
+            {/* Leads show their link in the active portal: a switch reloads the screen. */}
+            {screen === "leads" && (
+              <LeadsScreen
+                key={activeKey(overview)}
+                onPull={() => {
+                  setScreen("sync");
                 }}
-              >
-                {s.label}
-              </button>
-            </li>
-          ))}
-        </ul>
-        <JobIndicator onOpen={openJob} />
-      </nav>
-      <main>
-        {screen === "connection" && <ConnectionScreen overview={overview} onChanged={refresh} />}
-        {/* Leads show their link in the active portal: a switch reloads the screen. */}
-        {screen === "leads" && (
-          <LeadsScreen
-            key={activeKey(overview)}
-            onPull={() => {
-              setScreen("sync");
-            }}
-          />
-        )}
-        {/* Configuration belongs to the active portal: a switch reloads the screen. */}
-        {screen === "fields" && <FieldsScreen />}
-        {screen === "mapping" && <MappingScreen key={activeKey(overview)} />}
-        {screen === "push-rules" && <PushRulesScreen key={activeKey(overview)} />}
-        {screen === "pull-rules" && <PullRulesScreen key={activeKey(overview)} />}
-        {screen === "sync" && <SyncScreen key={activeKey(overview)} />}
-        {screen === "history" && <HistoryScreen key={historyOpens} />}
-      </main>
-    </div>
+              />
+            )}
+            {/* Configuration belongs to the active portal: a switch reloads the screen. */}
+            {screen === "fields" && <FieldsScreen />}
+            {screen === "mapping" && <MappingScreen key={activeKey(overview)} />}
+            {screen === "push-rules" && <PushRulesScreen key={activeKey(overview)} />}
+            {screen === "pull-rules" && <PullRulesScreen key={activeKey(overview)} />}
+            {screen === "sync" && <SyncScreen key={activeKey(overview)} asked={syncAsk} />}
+            {screen === "history" && <HistoryScreen key={historyOpens} />}
+          </main>
+        </div>
+      </div>
+      <CommandPalette open={paletteOpen} onOpenChange={setPaletteOpen} commands={commands} />
+    </ActivePortalContext.Provider>
   );
 }

@@ -16,8 +16,8 @@ describe("PortalBanner", () => {
       />,
     );
     const banner = screen.getByTestId("sandbox-banner");
-    expect(banner.textContent).toMatch(/^Sandbox portal/);
-    expect(banner.textContent).toContain("Built-in, not HubSpot");
+    expect(screen.getByTestId("portal-environment").textContent).toBe("Built-in sandbox");
+    expect(banner.textContent).toContain("Sandbox portal");
     expect(screen.getByTestId("portal-id").textContent).toBe("100200");
     expect(screen.getByTestId("contact-count").textContent).toBe("250");
     expect(screen.getByTestId("base-url").textContent).toBe("http://127.0.0.1:40123");
@@ -35,6 +35,8 @@ describe("PortalBanner", () => {
     const banner = screen.getByTestId("portal-banner");
     expect(banner.textContent).toContain("HubSpot portal");
     expect(banner.textContent).not.toMatch(/sandbox/i);
+    // A live portal says so by its badge: runs here write to real contacts.
+    expect(screen.getByTestId("portal-environment").textContent).toBe("Production");
     expect(screen.getByTestId("portal-name").textContent).toBe("acme.hubspot.com");
     expect(screen.getByTestId("portal-id").textContent).toBe("4412345");
     expect(screen.queryByTestId("sandbox-banner")).toBeNull();

@@ -1,12 +1,14 @@
 import type { Portal } from "../bindings/Portal";
 import type { PortalsOverview } from "../bindings/PortalsOverview";
 import type { PortalSummary } from "../bindings/PortalSummary";
+import { environmentOf } from "../shared/environment";
 import { isSandbox, numberFormat, statusLabel } from "../shared/format";
 import type { Loadable } from "../shared/loadable";
 
 /**
- * The banner on every screen: which portal Hubsync syncs with. The built-in sandbox portal is
- * marked as such so nobody mistakes its demo contacts for HubSpot's.
+ * The top bar's portal: which portal Hubsync syncs with, and what kind it is (built-in sandbox,
+ * HubSpot test portal, production) by label and colour, so nobody writes to production thinking
+ * it is a sandbox. `tests/e2e/window.test.mjs` reads its test ids.
  */
 export function PortalBanner({
   overview,
@@ -18,24 +20,24 @@ export function PortalBanner({
   switch (overview.status) {
     case "loading":
       return (
-        <section className="banner" aria-busy="true" aria-label="Active portal">
-          <p className="banner-note">Loading the active portal…</p>
+        <section className="portal-bar" aria-busy="true" aria-label="Active portal">
+          <span className="muted">Loading the active portal…</span>
         </section>
       );
     case "failed":
       return (
-        <section className="banner banner-error" role="alert" data-testid="portal-error">
-          <h2>Portals unavailable</h2>
-          <p className="banner-note">Hubsync could not read its portals from the lead store.</p>
-          <p className="error-detail">
-            {overview.error.message} <code>{overview.error.code}</code>
-          </p>
+        <section className="portal-bar portal-bar-error" role="alert" data-testid="portal-error">
+          <strong>Portals unavailable</strong>
+          <span className="portal-bar-note">
+            Hubsync could not read its portals from the lead store: {overview.error.message}{" "}
+            <code>{overview.error.code}</code>
+          </span>
         </section>
       );
     case "ready": {
       const { active } = overview.value;
       if (active === null) return <NoPortalBanner />;
-      if (isSandbox(active)) return <SandboxBanner state={sandbox} />;
+      if (isSandbox(active)) return <SandboxBanner portal={active} state={sandbox} />;
       return <HubSpotBanner portal={active} />;
     }
   }
@@ -43,96 +45,88 @@ export function PortalBanner({
 
 function NoPortalBanner() {
   return (
-    <section className="banner banner-warning" data-testid="no-portal-banner">
-      <h2>No portal connected</h2>
-      <p className="banner-note">
-        Connect a HubSpot portal below, or open the built-in sandbox portal to try Hubsync with
-        demo contacts.
-      </p>
+    <section className="portal-bar portal-bar-warning" data-testid="no-portal-banner" aria-label="Active portal">
+      <strong>No portal connected</strong>
+      <span className="portal-bar-note">
+        Connect a HubSpot portal on Connection, or open the built-in sandbox portal to try Hubsync with demo
+        contacts.
+      </span>
     </section>
+  );
+}
+
+function EnvironmentBadge({ portal }: { portal: Portal }) {
+  const environment = environmentOf(portal);
+  return (
+    <span className={`env-badge env-${environment.tone}`} data-testid="portal-environment" title={environment.note}>
+      {environment.label}
+    </span>
   );
 }
 
 function HubSpotBanner({ portal }: { portal: Portal }) {
   const healthy = portal.status === "connected";
+  const environment = environmentOf(portal);
   return (
     <section
-      className={healthy ? "banner" : "banner banner-warning"}
+      className={`portal-bar portal-bar-${environment.tone}${healthy ? "" : " portal-bar-warning"}`}
       data-testid="portal-banner"
       aria-label="Active portal"
     >
-      <div className="banner-title">
-        <h2>HubSpot portal</h2>
-        <span className={healthy ? "badge" : "badge badge-warning"}>{statusLabel(portal.status)}</span>
-      </div>
-      <p className="banner-note">
-        Hubsync syncs your lead store with this HubSpot portal.
-        {portal.status_detail !== null && !healthy && <> {portal.status_detail}</>}
-      </p>
-      <dl className="facts">
-        <div>
-          <dt>Portal</dt>
-          <dd data-testid="portal-name">{portal.name}</dd>
-        </div>
-        <div>
-          <dt>Portal ID</dt>
-          <dd data-testid="portal-id">{portal.portal_id}</dd>
-        </div>
-      </dl>
+      <EnvironmentBadge portal={portal} />
+      <span className="portal-bar-name">
+        <span className="sr-only">HubSpot portal </span>
+        <span data-testid="portal-name">{portal.name}</span>
+      </span>
+      <span className="portal-bar-fact">
+        ID <span data-testid="portal-id">{portal.portal_id}</span>
+      </span>
+      {!healthy && (
+        <span className="portal-bar-note">
+          <span className="badge badge-warning">{statusLabel(portal.status)}</span>
+          {portal.status_detail !== null && <> {portal.status_detail}</>}
+        </span>
+      )}
     </section>
   );
 }
 
-/** The built-in sandbox portal; `tests/e2e/window.test.mjs` reads its test ids. */
-function SandboxBanner({ state }: { state: Loadable<PortalSummary> }) {
+/** The built-in sandbox portal: its facts are the sandbox's own, read from it. */
+function SandboxBanner({ portal, state }: { portal: Portal; state: Loadable<PortalSummary> }) {
   switch (state.status) {
     case "loading":
       return (
-        <section className="banner banner-sandbox" aria-busy="true" data-testid="sandbox-banner">
-          <h2>Sandbox portal</h2>
-          <p className="banner-note">Starting the built-in sandbox portal…</p>
+        <section className="portal-bar portal-bar-builtin" aria-busy="true" data-testid="sandbox-banner" aria-label="Active portal">
+          <EnvironmentBadge portal={portal} />
+          <span className="portal-bar-note">Starting the built-in sandbox portal…</span>
         </section>
       );
     case "failed":
       return (
-        <section className="banner banner-error" role="alert" data-testid="sandbox-error">
-          <h2>Sandbox portal unavailable</h2>
-          <p className="banner-note">
-            The built-in sandbox portal could not be reached, so there is nothing to sync with yet.
-          </p>
-          <p className="error-detail">
-            {state.error.message} <code>{state.error.code}</code>
-          </p>
+        <section className="portal-bar portal-bar-error" role="alert" data-testid="sandbox-error">
+          <strong>Sandbox portal unavailable</strong>
+          <span className="portal-bar-note">
+            The built-in sandbox portal could not be reached, so there is nothing to sync with yet: {state.error.message}{" "}
+            <code>{state.error.code}</code>
+          </span>
         </section>
       );
     case "ready": {
-      const portal = state.value;
+      const summary = state.value;
       return (
-        <section className="banner banner-sandbox" data-testid="sandbox-banner">
-          <div className="banner-title">
-            <h2>Sandbox portal</h2>
-            <span className="badge badge-sandbox">Built-in, not HubSpot</span>
-          </div>
-          <p className="banner-note">
-            Hubsync is talking to its built-in HubSpot-compatible portal with demo contacts.
-            Nothing you do here reaches HubSpot.
-          </p>
-          <dl className="facts">
-            <div>
-              <dt>Portal ID</dt>
-              <dd data-testid="portal-id">{portal.portalId}</dd>
-            </div>
-            <div>
-              <dt>Contacts</dt>
-              <dd data-testid="contact-count">{numberFormat.format(portal.contactCount)}</dd>
-            </div>
-            <div className="fact-wide">
-              <dt>Base URL</dt>
-              <dd data-testid="base-url">
-                <code>{portal.baseUrl}</code>
-              </dd>
-            </div>
-          </dl>
+        <section className="portal-bar portal-bar-builtin" data-testid="sandbox-banner" aria-label="Active portal">
+          <EnvironmentBadge portal={portal} />
+          <span className="portal-bar-name">Sandbox portal</span>
+          <span className="portal-bar-fact">
+            ID <span data-testid="portal-id">{summary.portalId}</span>
+          </span>
+          <span className="portal-bar-fact">
+            <span data-testid="contact-count">{numberFormat.format(summary.contactCount)}</span>{" "}
+            {summary.contactCount === 1 ? "contact" : "contacts"}
+          </span>
+          <span className="portal-bar-fact portal-bar-url">
+            <code data-testid="base-url">{summary.baseUrl}</code>
+          </span>
         </section>
       );
     }

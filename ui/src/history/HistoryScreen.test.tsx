@@ -8,6 +8,7 @@ import { chartData, chartSummary } from "./chart";
 import { HistoryScreen } from "./HistoryScreen";
 import { settingsLines } from "./settings";
 import { SyncJobProvider } from "../sync/SyncJobProvider";
+import { confirmProductionRun } from "../test/confirm";
 
 vi.mock("../sync/ipc", async (importOriginal) => {
   const actual = await importOriginal<typeof import("../sync/ipc")>();
@@ -141,7 +142,7 @@ describe("HistoryScreen", () => {
     const dialog = screen.getByTestId("confirm-dialog");
     expect(dialog.textContent).toContain("Undo run 12?");
     expect(within(dialog).getByTestId("confirm-counts").textContent).toBe("restore 3 contactsarchive 1 contact");
-    await user.click(within(dialog).getByTestId("confirm-run"));
+    await confirmProductionRun(user);
     expect(ipc.syncRun).toHaveBeenCalledWith(13);
     const result = await within(detail).findByTestId("sync-result");
     expect(within(result).getByTestId("result-archived").textContent).toBe("1");

@@ -1,3 +1,7 @@
+import type { Portal } from "../bindings/Portal";
+import type { PreviewSummary } from "../bindings/PreviewSummary";
+import { useActivePortal } from "../shared/activePortal";
+import { asksForName } from "../shared/environment";
 import { ErrorMessage } from "../shared/ErrorMessage";
 import { counted, numberFormat } from "../shared/format";
 import { ConfirmDialog } from "./ConfirmDialog";
@@ -7,11 +11,12 @@ import { PreviewTable } from "./PreviewTable";
 import { ProgressView } from "./ProgressView";
 import { ResultView } from "./ResultView";
 import type { SyncJob } from "./useSyncJob";
-import { aboutDuration, actionLabel, readWords, targetWords } from "./words";
+import { aboutDuration, actionLabel, portalWords, readWords, targetWords } from "./words";
 
 /** A job's preview, confirmation, progress and result, whichever it is at. */
 export function JobView({ job }: { job: SyncJob }) {
   const { state, error } = job;
+  const portal = useActivePortal();
   return (
     <>
       {error !== null && <ErrorMessage error={error.error} title={error.title} />}
@@ -81,6 +86,7 @@ export function JobView({ job }: { job: SyncJob }) {
                   : "Run this sync for real?"
               }
               confirmLabel="Run for real"
+              typedName={writesToProduction(state.summary, portal) ? state.summary.portal_name : undefined}
               onConfirm={() => {
                 job.run();
               }}
@@ -89,10 +95,8 @@ export function JobView({ job }: { job: SyncJob }) {
               }}
             >
               <p>
-                This writes to <strong data-testid="confirm-target">{targetWords(state.summary)}</strong>
-                {state.summary.kind === "pull" &&
-                  ` from HubSpot portal ${state.summary.portal_name} (${String(state.summary.portal_id)})`}
-                :
+                This writes to <strong data-testid="confirm-target">{targetWords(state.summary, portal)}</strong>
+                {state.summary.kind === "pull" && ` from ${portalWords(state.summary, portal)}`}:
               </p>
               <ul data-testid="confirm-counts">
                 {state.summary.kind === "undo" ? (
@@ -140,4 +144,14 @@ export function JobView({ job }: { job: SyncJob }) {
       )}
     </>
   );
+}
+
+/**
+ * Whether a live run writes to a production HubSpot portal: a push or an undo (a pull writes
+ * only the lead store) to a portal not known to be a sandbox or test account.
+ */
+function writesToProduction(summary: PreviewSummary, active: Portal | null): boolean {
+  if (summary.kind === "pull") return false;
+  const portal = active?.portal_id === summary.portal_id ? active : null;
+  return portal === null || asksForName(portal);
 }

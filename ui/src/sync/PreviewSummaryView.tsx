@@ -1,10 +1,12 @@
 import type { PreviewSummary } from "../bindings/PreviewSummary";
 import { numberFormat } from "../shared/format";
-import { actionLabel, actionsOf, durationWords, targetWords } from "./words";
+import { useActivePortal } from "../shared/activePortal";
+import { actionLabel, actionsOf, durationWords, portalWords } from "./words";
 
 /** A preview's counts per action, and what the live run will cost. */
 export function PreviewSummaryView({ summary }: { summary: PreviewSummary }) {
   const { counts } = summary;
+  const portal = useActivePortal();
   const title =
     summary.kind === "undo"
       ? `Undo preview of run ${String(summary.undo_of ?? "")}`
@@ -20,8 +22,8 @@ export function PreviewSummaryView({ summary }: { summary: PreviewSummary }) {
       </h3>
       <p className="muted">
         {summary.kind === "pull"
-          ? `From HubSpot portal ${summary.portal_name} (${String(summary.portal_id)}) into the lead store.`
-          : `To ${targetWords(summary)}.`}
+          ? `From ${portalWords(summary, portal)} into the lead store.`
+          : `To ${portalWords(summary, portal)}.`}
       </p>
       <dl className="counts">
         {actionsOf(summary.kind).map((action) => (

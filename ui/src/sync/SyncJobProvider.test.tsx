@@ -14,6 +14,7 @@ import type { JobOrigin } from "./jobState";
 import { SyncJobProvider } from "./SyncJobProvider";
 import { SyncScreen } from "./SyncScreen";
 import { indicatorWords } from "./words";
+import { confirmProductionRun } from "../test/confirm";
 
 vi.mock("./ipc", async (importOriginal) => {
   const actual = await importOriginal<typeof import("./ipc")>();
@@ -89,7 +90,7 @@ describe("SyncJobProvider", () => {
     const running = deferred<Run>();
     vi.mocked(ipc.syncRun).mockReturnValue(running.promise);
     await user.click(screen.getByTestId("sync-run"));
-    await user.click(screen.getByTestId("confirm-run"));
+    await confirmProductionRun(user);
     await user.click(screen.getByRole("button", { name: "Leave" }));
     act(() => {
       events.progress({ step: "run", run_id: 8, progress: progress({ done: 410, total: 1230, elapsed_ms: 20_000, run_id: 8 }) });

@@ -10,6 +10,7 @@ import { counts, item, progress, run, summary, syncJobEvents } from "./fixtures"
 import * as ipc from "./ipc";
 import { SyncJobProvider } from "./SyncJobProvider";
 import { SyncScreen } from "./SyncScreen";
+import { confirmProductionRun } from "../test/confirm";
 
 vi.mock("./ipc", async (importOriginal) => {
   const actual = await importOriginal<typeof import("./ipc")>();
@@ -104,10 +105,19 @@ describe("SyncScreen", () => {
     expect(within(dialog).getByTestId("confirm-target").textContent).toBe("HubSpot portal acme.hubspot.com (4412345)");
     expect(within(dialog).getByTestId("confirm-counts").textContent).toBe("update: 1,200create: 30");
     expect(document.activeElement).toBe(within(dialog).getByTestId("confirm-cancel"));
+    // A portal not known to be a sandbox is production: its name is typed before anything runs.
+    const run = within(dialog).getByTestId("confirm-run");
+    expect(run).toHaveProperty("disabled", true);
     // Focus stays in the dialog.
     await user.tab();
-    expect(document.activeElement).toBe(within(dialog).getByTestId("confirm-run"));
-    await user.tab({ shift: true });
+    expect(document.activeElement).toBe(within(dialog).getByTestId("confirm-portal-name"));
+    await user.keyboard("acme.hubspot");
+    expect(run).toHaveProperty("disabled", true);
+    await user.keyboard(".com");
+    expect(run).toHaveProperty("disabled", false);
+    await user.tab();
+    expect(document.activeElement).toBe(run);
+    await user.tab();
     expect(document.activeElement).toBe(within(dialog).getByTestId("confirm-cancel"));
     await user.keyboard("{Escape}");
     expect(screen.queryByTestId("confirm-dialog")).toBeNull();
@@ -128,7 +138,7 @@ describe("SyncScreen", () => {
     vi.mocked(ipc.syncRun).mockReturnValue(running.promise);
     await previewed(user);
     await user.click(screen.getByTestId("sync-run"));
-    await user.click(screen.getByTestId("confirm-run"));
+    await confirmProductionRun(user);
     expect(ipc.syncRun).toHaveBeenCalledWith(7);
     expect(screen.getByTestId("sync-progress")).toBeTruthy();
     // Before any row lands the preview's estimate stands.
@@ -179,7 +189,7 @@ describe("SyncScreen", () => {
     });
     await previewed(user);
     await user.click(screen.getByTestId("sync-run"));
-    await user.click(screen.getByTestId("confirm-run"));
+    await confirmProductionRun(user);
     const result = await screen.findByTestId("sync-result");
     expect(within(result).getByTestId("result-updated").textContent).toBe("1,199");
     expect(within(result).getByTestId("result-created").textContent).toBe("30");
@@ -222,7 +232,7 @@ describe("SyncScreen", () => {
     );
     await previewed(user);
     await user.click(screen.getByTestId("sync-run"));
-    await user.click(screen.getByTestId("confirm-run"));
+    await confirmProductionRun(user);
     await waitFor(() => {
       expect(screen.getByRole("alert").textContent).toContain("Preview again: preview 7 is 16 minutes old");
     });

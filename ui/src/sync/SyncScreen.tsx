@@ -1,4 +1,4 @@
-import { useId, type SubmitEvent } from "react";
+import { useEffect, useId, useRef, type SubmitEvent } from "react";
 
 import type { SyncDirection } from "../bindings/SyncDirection";
 import { syncPreview } from "./ipc";
@@ -24,8 +24,18 @@ function directionOf(state: JobState): SyncDirection {
   return kind === "pull" ? "pull" : "push";
 }
 
+/**
+ * What a shortcut or the command palette asks of the screen: a preview (in a direction, or the
+ * form's), or the confirmation of the previewed run. `n` tells one ask from the next.
+ */
+export interface SyncAsk {
+  what: "preview" | "run";
+  direction: SyncDirection | null;
+  n: number;
+}
+
 /** Sync: preview a push or pull, look at every row, then run it for real. */
-export function SyncScreen() {
+export function SyncScreen({ asked = null }: { asked?: SyncAsk | null }) {
   const job = useSyncJob("sync");
   // The form lives with the job, so it is as the admin left it when the screen opens again;
   // until they pick, it says what the job is (a pull going on: pull).
@@ -35,11 +45,29 @@ export function SyncScreen() {
   const ids = useId();
   const busy = job.state.step === "previewing" || job.state.step === "running";
 
+  function startPreview(chosen: SyncDirection) {
+    const picked = chosen === "push" ? parseEmails(emails) : [];
+    job.preview(chosen, () => syncPreview(chosen, picked));
+  }
+
   function onSubmit(e: SubmitEvent<HTMLFormElement>) {
     e.preventDefault();
-    const picked = direction === "push" ? parseEmails(emails) : [];
-    job.preview(direction, () => syncPreview(direction, picked));
+    startPreview(direction);
   }
+
+  // Each ask is answered once, as the buttons would answer it, when the screen has it.
+  const answered = useRef(0);
+  useEffect(() => {
+    if (asked === null || asked.n === answered.current) return;
+    answered.current = asked.n;
+    if (asked.what === "run") {
+      job.confirm(true);
+      return;
+    }
+    if (busy) return;
+    if (asked.direction !== null && asked.direction !== direction) setDraft({ ...draft, direction: asked.direction });
+    startPreview(asked.direction ?? direction);
+  });
 
   return (
     <div className="screen">

@@ -6,7 +6,8 @@ import type { Run } from "../bindings/Run";
 import type { RunAction } from "../bindings/RunAction";
 import type { RunKind } from "../bindings/RunKind";
 import type { SyncProgress } from "../bindings/SyncProgress";
-import { numberFormat } from "../shared/format";
+import type { Portal } from "../bindings/Portal";
+import { isSandbox, numberFormat } from "../shared/format";
 
 /** "under a second", "42 s", "3 min", "1 h 5 min". */
 export function durationWords(seconds: number): string {
@@ -75,10 +76,15 @@ export function keptWords(kind: RunKind): string {
 }
 
 /** Where a run writes, in words. */
-export function targetWords(summary: PreviewSummary): string {
-  return summary.kind === "pull"
-    ? "the lead store"
-    : `HubSpot portal ${summary.portal_name} (${String(summary.portal_id)})`;
+export function targetWords(summary: PreviewSummary, portal: Pick<Portal, "portal_id" | "token_kind"> | null): string {
+  return summary.kind === "pull" ? "the lead store" : portalWords(summary, portal);
+}
+
+/** The portal a run reads or writes, as its confirmation names it; `portal` is the active one. */
+export function portalWords(summary: PreviewSummary, portal: Pick<Portal, "portal_id" | "token_kind"> | null): string {
+  const id = String(summary.portal_id);
+  if (portal?.portal_id === summary.portal_id && isSandbox(portal)) return `the built-in sandbox portal (${id})`;
+  return `HubSpot portal ${summary.portal_name} (${id})`;
 }
 
 /** The emails pasted or typed: one per line, or separated by commas, semicolons or spaces. */

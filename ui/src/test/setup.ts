@@ -8,3 +8,17 @@ configure({ asyncUtilTimeout: 10_000 });
 afterEach(() => {
   cleanup();
 });
+
+// jsdom lays nothing out: no ResizeObserver, no scrolling into view. The command palette
+// (cmdk) calls both; sizes it would observe are all zero here anyway.
+if (typeof globalThis.ResizeObserver === "undefined") {
+  const nothing = () => undefined;
+  globalThis.ResizeObserver = class {
+    observe = nothing;
+    unobserve = nothing;
+    disconnect = nothing;
+  };
+}
+if (typeof Element.prototype.scrollIntoView !== "function") {
+  Element.prototype.scrollIntoView = () => undefined;
+}

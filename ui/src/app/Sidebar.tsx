@@ -1,0 +1,115 @@
+import { useCallback } from "react";
+
+import type { LeadQuery } from "../bindings/LeadQuery";
+import logoUrl from "../../../icons/icon.svg";
+import { leadsPage } from "../leads/ipc";
+import { numberFormat } from "../shared/format";
+import { useLoadable } from "../shared/useLoadable";
+import { runsList } from "../sync/ipc";
+import { JobIndicator } from "../sync/JobIndicator";
+import { useJobStore, type JobOrigin } from "../sync/jobState";
+import { modKeyLabel, SCREENS, type Screen } from "./screens";
+import { ShowLogs } from "./ShowLogs";
+import type { ThemeChoice } from "./theme";
+import { ThemeSwitch } from "./ThemeSwitch";
+
+interface Props {
+  screen: Screen;
+  onOpen: (screen: Screen) => void;
+  onOpenJob: (origin: JobOrigin) => void;
+  theme: ThemeChoice;
+  onTheme: (choice: ThemeChoice) => void;
+}
+
+const ALL_LEADS: LeadQuery = {
+  search: "",
+  filters: [],
+  sort: { key: { kind: "id" }, descending: false },
+  offset: 0,
+  limit: 1,
+};
+
+/**
+ * The left navigation: the screens in two groups with what waits on them (how many leads, a job
+ * running, runs that stopped before their end), the running job, and the window's own settings.
+ */
+export function Sidebar({ screen, onOpen, onOpenJob, theme, onTheme }: Props) {
+  // Both follow the store: an import, a pull or a run in another process shows here.
+  const leadCount = useLeadCount();
+  const stopped = useStoppedRuns();
+  const { job } = useJobStore();
+  const busy = job.state.step === "previewing" || job.state.step === "running";
+  const mod = modKeyLabel();
+
+  const badge = (target: Screen) => {
+    if (target === "leads" && leadCount !== null) {
+      return <span className="nav-count">{numberFormat.format(leadCount)}</span>;
+    }
+    if (target === "sync" && busy) {
+      return <span className="spinner nav-busy" role="img" aria-label="A job is running" />;
+    }
+    if (target === "history" && stopped > 0) {
+      return (
+        <span className="nav-count nav-count-warning" title="Runs that stopped before their end: resume them from History">
+          {numberFormat.format(stopped)}
+        </span>
+      );
+    }
+    return null;
+  };
+
+  const group = (name: "work" | "setup") =>
+    SCREENS.map((entry, index) =>
+      entry.group !== name ? null : (
+        <li key={entry.screen}>
+          <button
+            type="button"
+            className="nav-item"
+            aria-current={entry.screen === screen ? "page" : undefined}
+            aria-keyshortcuts={`${mod === "⌘" ? "Meta" : "Control"}+${String(index + 1)}`}
+            title={`${entry.label} (${mod}+${String(index + 1)})`}
+            onClick={() => {
+              onOpen(entry.screen);
+            }}
+          >
+            <span className="nav-label">{entry.label}</span>
+            {badge(entry.screen)}
+          </button>
+        </li>
+      ),
+    );
+
+  return (
+    <aside className="sidebar">
+      <div className="brand">
+        <img className="app-logo" src={logoUrl} alt="" width={28} height={28} />
+        <h1>Hubsync</h1>
+      </div>
+      <nav className="app-nav" aria-label="Screens">
+        <ul>{group("work")}</ul>
+        <h2 className="nav-heading" id="nav-setup">
+          Setup
+        </h2>
+        <ul aria-labelledby="nav-setup">{group("setup")}</ul>
+      </nav>
+      <JobIndicator onOpen={onOpenJob} />
+      <div className="sidebar-foot">
+        <ThemeSwitch choice={theme} choose={onTheme} />
+        <ShowLogs />
+      </div>
+    </aside>
+  );
+}
+
+/** How many leads the store holds; `null` until known or when it can't be read. */
+function useLeadCount(): number | null {
+  const load = useCallback(() => leadsPage(ALL_LEADS), []);
+  const [page] = useLoadable(load);
+  return page.status === "ready" ? page.value.total : null;
+}
+
+/** Runs left interrupted, which History can resume. */
+function useStoppedRuns(): number {
+  const [runs] = useLoadable(runsList);
+  return runs.status === "ready" ? runs.value.filter((run) => run.status === "interrupted").length : 0;
+}

@@ -1,0 +1,45 @@
+// The app's screens, in the order the left navigation lists them; the command palette and the
+// Ctrl/Cmd+digit shortcuts use the same list, so the three never disagree.
+
+export type Screen =
+  | "overview"
+  | "leads"
+  | "sync"
+  | "history"
+  | "connection"
+  | "mapping"
+  | "fields"
+  | "push-rules"
+  | "pull-rules";
+
+export interface ScreenEntry {
+  screen: Screen;
+  label: string;
+  /** The navigation group it sits in: daily work first, then setup. */
+  group: "work" | "setup";
+  /** What the palette finds it by besides its label. */
+  keywords: string;
+}
+
+export const SCREENS: readonly ScreenEntry[] = [
+  { screen: "overview", label: "Overview", group: "work", keywords: "home dashboard health api use checklist" },
+  { screen: "leads", label: "Leads", group: "work", keywords: "lead store table import csv add export" },
+  { screen: "sync", label: "Sync", group: "work", keywords: "push pull preview run" },
+  { screen: "history", label: "History", group: "work", keywords: "runs undo failed rows retry" },
+  { screen: "connection", label: "Connection", group: "setup", keywords: "portal connect oauth token disconnect test" },
+  { screen: "mapping", label: "Mapping", group: "setup", keywords: "fields properties write rule" },
+  { screen: "fields", label: "Data model", group: "setup", keywords: "custom field lead fields" },
+  { screen: "push-rules", label: "Push rules", group: "setup", keywords: "create update contacts" },
+  { screen: "pull-rules", label: "Pull rules", group: "setup", keywords: "filter import contacts conditions" },
+];
+
+/** The screen Ctrl/Cmd+`digit` opens: the nth of the list, 1 to 9. */
+export function screenOfDigit(digit: string): Screen | undefined {
+  const index = Number(digit) - 1;
+  return Number.isInteger(index) && index >= 0 ? SCREENS[index]?.screen : undefined;
+}
+
+/** "Ctrl" or "⌘", as the platform's menus say it. */
+export function modKeyLabel(): string {
+  return /Mac|iPhone|iPad/.test(navigator.platform) ? "⌘" : "Ctrl";
+}
