@@ -285,9 +285,10 @@ export function OAuthConnect({ onChanged }: { onChanged: () => void }) {
         <form onSubmit={start} noValidate>
           <p className="muted">
             Your browser opens HubSpot's consent page: pick the portal and approve. Client ID and
-            secret are only needed for your own HubSpot app; the README's “Connect with OAuth”
-            shows how to create one. Once given, the secret is kept for next time.
+            secret are only needed for your own HubSpot app; once given, the secret is kept for
+            next time.
           </p>
+          <OAuthAppSteps />
           <div className="field-row">
             <TextField
               id={clientIdId}
@@ -515,5 +516,31 @@ export function TokenConnect({ onChanged }: { onChanged: () => void }) {
         {state.status === "failed" && <ErrorMessage title="Connecting with the token failed" error={state.error} />}
       </div>
     </div>
+  );
+}
+
+/** How to make the HubSpot app a connection signs in through, where the admin needs it. */
+function OAuthAppSteps() {
+  return (
+    <details className="advanced" data-testid="oauth-app-steps">
+      <summary>How to create your own HubSpot app</summary>
+      <ol className="steps">
+        <li>
+          In a HubSpot developer account, open <strong>Development → Apps → Create app</strong> (a public app; it
+          needs no listing).
+        </li>
+        <li>
+          On its <strong>Auth</strong> tab, add these three <strong>Redirect URLs</strong> exactly:{" "}
+          <code>http://localhost:42813/callback</code>, <code>http://localhost:42814/callback</code> and{" "}
+          <code>http://localhost:42815/callback</code>. Hubsync listens on the first and moves to the next when a port
+          is busy.
+        </li>
+        <li>
+          Under <strong>Scopes</strong>, require <code>oauth</code>, <code>crm.objects.contacts.read</code>,{" "}
+          <code>crm.objects.contacts.write</code> and <code>crm.objects.owners.read</code>.
+        </li>
+        <li>Copy the app's Client ID and Client secret from the Auth tab into the fields below, then sign in.</li>
+      </ol>
+    </details>
   );
 }

@@ -148,7 +148,7 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
                     setForce(e.currentTarget.checked);
                   }}
                 />
-                Also restore values HubSpot changed since, and undo again if undone already
+                Restore every value, even ones changed in HubSpot since this run (and undo it again if it was undone)
               </label>
               <div className="actions">
                 <button

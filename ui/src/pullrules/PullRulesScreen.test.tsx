@@ -230,4 +230,26 @@ describe("modified since", () => {
     expect(new Date(since.value).toISOString()).toBe("2026-05-01T09:30:15.000Z");
     expect(screen.queryByTestId("pull-rules-unsaved")).toBeNull();
   });
+
+  it("shows no date box until “modified since” is asked for, then starts it at midnight today", async () => {
+    const user = userEvent.setup();
+    vi.mocked(ipc.setPullRules).mockImplementation((rules) => Promise.resolve({ saved: true, rules, problems: [], filters: [] }));
+    render(<PullRulesScreen />);
+    const on = await screen.findByTestId<HTMLInputElement>("pull-modified-since-on");
+    expect(on.checked).toBe(false);
+    expect(screen.queryByTestId("pull-modified-since")).toBeNull();
+
+    await user.click(on);
+    const since = screen.getByTestId<HTMLInputElement>("pull-modified-since");
+    const midnight = new Date();
+    midnight.setHours(0, 0, 0, 0);
+    expect(new Date(since.value).getTime()).toBe(midnight.getTime());
+    await user.click(screen.getByTestId("pull-rules-save"));
+    expect(ipc.setPullRules).toHaveBeenLastCalledWith({ ...EVERY, modifiedSince: midnight.toISOString() });
+
+    await user.click(on);
+    expect(screen.queryByTestId("pull-modified-since")).toBeNull();
+    await user.click(screen.getByTestId("pull-rules-save"));
+    expect(ipc.setPullRules).toHaveBeenLastCalledWith(EVERY);
+  });
 });

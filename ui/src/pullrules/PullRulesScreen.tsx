@@ -207,23 +207,38 @@ export function PullRulesScreen() {
               New contacts only
             </label>
             <p className="field-hint">Skip contacts whose email or HubSpot id the lead store already has.</p>
-            <div className="field">
-              <label htmlFor={`${id}-since`}>Modified since</label>
+            {/* An empty date box shows a made-up date's mask: the box appears only once asked for. */}
+            <label className="field-check">
               <input
-                id={`${id}-since`}
-                type="datetime-local"
-                step={1}
-                data-testid="pull-modified-since"
-                value={draft.modifiedSince}
-                aria-describedby={`${id}-since-hint`}
+                type="checkbox"
+                data-testid="pull-modified-since-on"
+                checked={draft.modifiedSince !== ""}
                 onChange={(e) => {
-                  edit({ ...draft, modifiedSince: e.currentTarget.value });
+                  edit({ ...draft, modifiedSince: e.currentTarget.checked ? startOfToday() : "" });
                 }}
               />
-              <p id={`${id}-since-hint`} className="field-hint">
-                Only contacts changed in HubSpot at or after this time (your time zone). Leave empty for any time.
-              </p>
-            </div>
+              Only contacts modified since a date
+            </label>
+            {draft.modifiedSince !== "" && (
+              <div className="field field-indented">
+                <label htmlFor={`${id}-since`}>Modified since</label>
+                <input
+                  id={`${id}-since`}
+                  type="datetime-local"
+                  step={1}
+                  required
+                  data-testid="pull-modified-since"
+                  value={draft.modifiedSince}
+                  aria-describedby={`${id}-since-hint`}
+                  onChange={(e) => {
+                    edit({ ...draft, modifiedSince: e.currentTarget.value });
+                  }}
+                />
+                <p id={`${id}-since-hint`} className="field-hint">
+                  Contacts changed in HubSpot at or after this time, in your time zone.
+                </p>
+              </div>
+            )}
             <label className="field-check">
               <input
                 type="checkbox"
@@ -274,4 +289,11 @@ export function PullRulesScreen() {
       </section>
     </div>
   );
+}
+
+/** Midnight today, local time, as a date box holds it: where "modified since" starts when asked for. */
+function startOfToday(): string {
+  const now = new Date();
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${String(now.getFullYear())}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}T00:00:00`;
 }

@@ -64,7 +64,7 @@ const NEXT_STEPS: Partial<Record<string, string>> = {
     "Tick “Keep the token in a file if no keychain” and connect again, or start your desktop's keychain.",
   keychain_error: "Unlock your desktop's keychain and try again.",
   no_oauth_app:
-    "Enter your HubSpot app's client ID and client secret (the README's “Connect with OAuth” shows how to create the app).",
+    "Enter your HubSpot app's client ID and client secret (“How to create your own HubSpot app” on Connection shows how to make one).",
   invalid_client_id: "Copy the client ID again from the Auth tab of your HubSpot app.",
   client_secret_missing: "Enter the app's client secret as well; it is kept for the next connection.",
   invalid_token: "Copy the whole token from the private app's settings and paste it again.",
