@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useId, useState, type ReactNode } from "react";
 
 import { ErrorMessage } from "../shared/ErrorMessage";
-import { formatTime, numberFormat } from "../shared/format";
+import { counted, formatTime, numberFormat } from "../shared/format";
 import { useLoadable } from "../shared/useLoadable";
 import { runDetail, undoPreview } from "../sync/ipc";
 import { runOrigin } from "../sync/jobState";
@@ -110,7 +110,7 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
           {run.mode === "live" && run.status !== "completed" && (
             <div className="notice notice-warning">
               <p className="notice-title">
-                {numberFormat.format(c.pending)} rows were not written: {run.stop_reason ?? "the run stopped early"}.
+                {counted(c.pending, "row")} {c.pending === 1 ? "was" : "were"} not written: {run.stop_reason ?? "the run stopped early"}.
               </p>
               <div className="actions">
                 <button

@@ -8,7 +8,7 @@ import type { LeadSort } from "../bindings/LeadSort";
 import type { SavedFile } from "../bindings/SavedFile";
 import { listFields } from "../fields/ipc";
 import { ErrorMessage } from "../shared/ErrorMessage";
-import { numberFormat } from "../shared/format";
+import { counted, numberFormat } from "../shared/format";
 import { toCommandError, type CommandError } from "../shared/ipc";
 import type { Loadable } from "../shared/loadable";
 import { useLoadable } from "../shared/useLoadable";
@@ -174,7 +174,7 @@ export function LeadsScreen({ onPull }: { onPull?: () => void }) {
               disabled={busy === "owners"}
               onClick={() => {
                 act("owners", "The owners could not be read from HubSpot", refreshOwners, (list) => {
-                  setOwnersNote(list.warning ?? `${numberFormat.format(list.owners.length)} owners read from HubSpot.`);
+                  setOwnersNote(list.warning ?? `${counted(list.owners.length, "owner")} read from HubSpot.`);
                   setDetailReads((n) => n + 1);
                 });
               }}
@@ -187,7 +187,7 @@ export function LeadsScreen({ onPull }: { onPull?: () => void }) {
         {ownersNote !== "" && <p role="status" className="muted">{ownersNote}</p>}
         {exported && (
           <div className="notice notice-success" role="status">
-            <p>Exported {numberFormat.format(exported.leads)} leads.</p>
+            <p>Exported {counted(exported.leads, "lead")}.</p>
             <SavedPath label="Saved to" path={exported.path} testId="export-path" />
           </div>
         )}

@@ -72,7 +72,7 @@ describe("MappingFileCard", () => {
     await user.click(screen.getByTestId("mapping-import-confirm"));
     expect(ipc.importMappingFile).toHaveBeenCalledWith(FILE_TEXT);
     expect((await screen.findByTestId("mapping-import-done")).textContent).toBe(
-      "Imported mapping.json: 1 added, 1 changed, 1 removed, 1 new fields.",
+      "Imported mapping.json: 1 added, 1 changed, 1 removed, 1 new field.",
     );
     expect(onImported).toHaveBeenCalledOnce();
     expect(screen.queryByTestId("mapping-import-preview")).toBeNull();

@@ -7,6 +7,7 @@ import { SavedPath } from "../leads/SavedPath";
 import type { CommandError } from "../shared/commandError";
 import { Dialog } from "../shared/Dialog";
 import { ErrorMessage } from "../shared/ErrorMessage";
+import { counted } from "../shared/format";
 import { toCommandError } from "../shared/ipc";
 import { exportMappingFile, importMappingFile, previewMappingFile } from "./ipc";
 
@@ -66,7 +67,7 @@ export function MappingFileCard({ onImported }: { onImported: () => void }) {
     run(importMappingFile(pending.text), `The file ${pending.name} was not imported`, (result) => {
       const { plan } = result;
       setDone(
-        `Imported ${pending.name}: ${String(plan.added.length)} added, ${String(plan.changed.length)} changed, ${String(plan.removed.length)} removed, ${String(plan.new_fields.length)} new fields.`,
+        `Imported ${pending.name}: ${String(plan.added.length)} added, ${String(plan.changed.length)} changed, ${String(plan.removed.length)} removed, ${counted(plan.new_fields.length, "new field")}.`,
       );
       cancel();
       onImported();

@@ -1,5 +1,5 @@
 import type { SyncProgress } from "../bindings/SyncProgress";
-import { numberFormat } from "../shared/format";
+import { counted, numberFormat } from "../shared/format";
 import { aboutDuration, durationWords, secondsLeft } from "./words";
 
 const PHASES = { reading: "Reading HubSpot", writing: "Writing to HubSpot", applying: "Writing to the lead store" };
@@ -28,12 +28,12 @@ export function ProgressView({ progress, estimate, cancelling, onCancel }: Props
         aria-valuemin={0}
         aria-valuemax={Math.max(total, 1)}
         aria-valuenow={done}
-        aria-valuetext={`${numberFormat.format(done)} of ${numberFormat.format(total)} rows`}
+        aria-valuetext={`${numberFormat.format(done)} of ${counted(total, "row")}`}
       >
         <div className="progress-fill" style={{ width: `${String(total === 0 ? 0 : (100 * done) / total)}%` }} />
       </div>
       <p data-testid="progress-rows">
-        {numberFormat.format(done)} of {numberFormat.format(total)} rows
+        {numberFormat.format(done)} of {counted(total, "row")}
         {counts !== null &&
           ` · ${numberFormat.format(counts.updated)} updated, ${numberFormat.format(counts.created)} created, ${numberFormat.format(counts.failed)} failed`}
       </p>

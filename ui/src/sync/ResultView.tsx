@@ -4,7 +4,7 @@ import type { ExportedRun } from "../bindings/ExportedRun";
 import type { Run } from "../bindings/Run";
 import type { CommandError } from "../shared/commandError";
 import { ErrorMessage } from "../shared/ErrorMessage";
-import { numberFormat } from "../shared/format";
+import { counted, numberFormat } from "../shared/format";
 import { toCommandError } from "../shared/ipc";
 import { exportRun, openExportFolder } from "./ipc";
 import { PreviewTable } from "./PreviewTable";
@@ -28,7 +28,7 @@ export function ResultView({ run, onRetry, onResume }: Props) {
       {stopped && (
         <div className="notice notice-warning" role="alert">
           <p className="notice-title">
-            {numberFormat.format(c.pending)} rows were not written: {run.stop_reason ?? "the run stopped early"}.
+            {counted(c.pending, "row")} {c.pending === 1 ? "was" : "were"} not written: {run.stop_reason ?? "the run stopped early"}.
           </p>
           <p>Resume writes exactly the rows left; nothing is written twice.</p>
           <div className="actions">
@@ -140,11 +140,11 @@ export function ExportRun({ runId }: { runId: number }) {
           <div className="notice notice-success" data-testid="export-paths">
             <p className="notice-title">Exported run {state.exported.run_id}</p>
             <p>
-              {numberFormat.format(state.exported.success_rows)} rows that went through:{" "}
+              {counted(state.exported.success_rows, "row")} that went through:{" "}
               <code>{state.exported.success_file}</code>
             </p>
             <p>
-              {numberFormat.format(state.exported.error_rows)} rows that need attention:{" "}
+              {counted(state.exported.error_rows, "row")} that {state.exported.error_rows === 1 ? "needs" : "need"} attention:{" "}
               <code>{state.exported.error_file}</code>
             </p>
             <div className="actions">

@@ -210,7 +210,7 @@ describe("SyncScreen", () => {
     const paths = await screen.findByTestId("export-paths");
     expect(paths.textContent).toContain("run-8-success.csv");
     expect(paths.textContent).toContain(
-      "1 rows that need attention: /home/ada/Downloads/hubsync-run-8-20261124-120000/run-8-errors.csv",
+      "1 row that needs attention: /home/ada/Downloads/hubsync-run-8-20261124-120000/run-8-errors.csv",
     );
     await user.click(within(paths).getByRole("button", { name: "Open folder" }));
     expect(ipc.openExportFolder).toHaveBeenCalledWith("/home/ada/Downloads/hubsync-run-8-20261124-120000");

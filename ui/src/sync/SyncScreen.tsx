@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, type SubmitEvent } from "react";
 
 import type { SyncDirection } from "../bindings/SyncDirection";
+import { counted } from "../shared/format";
 import { syncPreview } from "./ipc";
 import { useJobStore } from "./jobState";
 import { JobView } from "./JobView";
@@ -111,7 +112,7 @@ export function SyncScreen({ asked = null }: { asked?: SyncAsk | null }) {
                 <span className="field-hint" id={`${ids}-emails-hint`}>
                   {parseEmails(emails).length === 0
                     ? "Every lead will be pushed."
-                    : `${String(parseEmails(emails).length)} leads picked by email.`}
+                    : `${counted(parseEmails(emails).length, "lead")} picked by email.`}
                 </span>
               </label>
             )}
