@@ -296,11 +296,10 @@ export async function screenshot(session, name, { scrollTo, block = "start" } = 
   const folder = process.env.HUBSYNC_E2E_SCREENSHOTS;
   if (!folder) return undefined;
   if (scrollTo !== undefined) {
+    // The window's content area scrolls, not the window: the element is brought into view there.
     await session.execute(
       `const [el, block] = arguments;
-       const box = el.getBoundingClientRect();
-       const y = window.scrollY + (block === "end" ? box.bottom - window.innerHeight + 16 : box.top - 16);
-       window.scrollTo(0, Math.max(0, y));`,
+       el.scrollIntoView({ block: block === "end" ? "end" : "start" });`,
       [elementRef(await element(session, scrollTo)), block],
     );
   }

@@ -152,10 +152,13 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     });
   }
 
+  /** The left navigation's button of a screen, by its label (a count may sit beside it). */
+  const navButton = (label) => `//nav[@aria-label="Screens"]//button[span[@class="nav-label" and normalize-space()="${label}"]]`;
+
   async function openScreen(label) {
-    await click(session, buttonByText(label, '//nav[@aria-label="Screens"]'));
+    await click(session, navButton(label));
     await waitFor(`the ${label} screen`, async () =>
-      (await session.find(`//nav//button[normalize-space()="${label}" and @aria-current="page"]`)) ? true : undefined,
+      (await session.find(`${navButton(label)}[@aria-current="page"]`)) ? true : undefined,
     );
   }
 
@@ -172,7 +175,8 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
       if (error !== undefined) throw new assert.AssertionError({ message: `UI error: ${error}` });
       return session.textOf(`${testId("sandbox-banner")} ${testId("portal-id")}`);
     });
-    assert.match(await session.textOf(testId("sandbox-banner")), /^Sandbox portal/);
+    // The top bar says which kind of portal this is, by a badge as well as its words.
+    assert.equal(await session.textOf(`${testId("sandbox-banner")} ${testId("portal-environment")}`), "Built-in sandbox");
     assert.match(portalId, /^[1-9]\d*$/, "portal id is a positive integer");
     assert.equal(await session.textOf(testId("contact-count")), String(SEED_CONTACTS));
     const baseUrl = await session.textOf(testId("base-url"));
