@@ -193,10 +193,35 @@ export async function type(session, selector, text, { clear = true } = {}) {
 }
 
 /**
+ * Picks an option of a <select> as a person does: a click on the option (WebDriver's element
+ * click selects it, as choosing it in the open list would). `value` is the option's value.
+ */
+export async function pick(session, selector, value) {
+  const option = selector.startsWith("/")
+    ? `${selector}//option[@value=${xpathLiteral(value)}]`
+    : `${selector} option[value=${JSON.stringify(value)}]`;
+  await waitFor(`${selector} to be enabled`, async () =>
+    (await session.execute("return !arguments[0].matches(':disabled');", [elementRef(await element(session, selector))]))
+      ? true
+      : undefined,
+  );
+  await click(session, option);
+  await waitFor(`${selector} to hold ${value}`, async () =>
+    (await session.property(await element(session, selector), "value")) === value ? true : undefined,
+  );
+}
+
+/** Empties a text field as a person does: select all, delete. */
+export async function clear(session, selector) {
+  const id = await element(session, selector);
+  if ((await session.property(id, "value")) !== "") await session.sendKeys(id, SELECT_ALL_AND_DELETE);
+}
+
+/**
  * Sets a control's value the way a person's change would reach React: through the native
  * setter, then `input` and `change` events. For <select> (one value or, for a multiple one, a
- * list), for inputs WebDriver can't type into reliably (date and time), and for text too long
- * to type key by key (a <textarea> of thousands of emails).
+ * list) only where no person picks (none left in the flows: `pick` clicks the option), and for
+ * text too long to type key by key (a <textarea> of thousands of pasted emails).
  */
 export async function setValue(session, selector, value) {
   const id = await element(session, selector);

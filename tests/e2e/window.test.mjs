@@ -40,11 +40,13 @@ import { SandboxApi, startStandaloneSandbox } from "./sandbox.mjs";
 import {
   Session,
   buttonByText,
+  clear,
   click,
   controlByLabel,
   element,
   elementRef,
   freePort,
+  pick,
   screenshot,
   setValue,
   stopApps,
@@ -214,7 +216,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
 
   step("Mapping: maps the field to a property picked in the picker, Only if empty", async () => {
     await openScreen("Mapping");
-    await setValue(session, controlByLabel("Lead field"), FIELD);
+    await pick(session, controlByLabel("Lead field"), FIELD);
     await type(session, controlByLabel("Search HubSpot properties"), "industry");
     const picker = controlByLabel("HubSpot property");
     await waitForText(session, picker, "Industry — industry (string)");
@@ -226,7 +228,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await click(session, buttonByText("Add row"));
     const row = testId(`mapping-row-${FIELD}`);
     await waitForText(session, row, "industry");
-    await setValue(session, `${row} select`, "if-empty");
+    await pick(session, `${row} select`, "if-empty");
     await waitForText(session, `//*[@role="status"][contains(., "${FIELD} → industry")]`, "Only if empty.");
     assert.equal(await valueOf(session, `${row} select`), "if-empty");
     await screenshot(session, "mapping", { scrollTo: "main" });
@@ -248,15 +250,17 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     // A choice property: its options come from the portal; the value is picked, not typed.
     await type(session, `${row} ${testId("condition-property")}`, "lifecyclestage");
     await waitForText(session, `${row} ${testId("condition-type")}`, "choice");
-    await setValue(session, `${row} ${testId("condition-operator")}`, "equals");
-    await setValue(session, `${row} ${testId("condition-value")}`, "lead");
+    await pick(session, `${row} ${testId("condition-operator")}`, "equals");
+    await pick(session, `${row} ${testId("condition-value")}`, "lead");
     await click(session, testId("pull-add-condition"));
     const second = `${testId("pull-condition")}[data-index="1"]`;
     await type(session, `${second} ${testId("condition-property")}`, "email");
-    await setValue(session, `${second} ${testId("condition-operator")}`, "known");
+    await pick(session, `${second} ${testId("condition-operator")}`, "known");
     assert.equal(await session.find(`${second} ${testId("condition-value")}`), undefined, "no value for has-a-value");
     await click(session, testId("pull-new-only"));
-    await setValue(session, testId("pull-modified-since"), "2020-01-01T00:00");
+    // "Modified since" starts at midnight today once ticked: every seeded contact is newer.
+    await click(session, testId("pull-modified-since-on"));
+    await waitFor("the date box", () => session.find(testId("pull-modified-since")));
     await waitForText(session, testId("pull-rules-unsaved"), /unsaved changes/i);
     await screenshot(session, "pull-rules", { scrollTo: "main" });
     await click(session, testId("pull-rules-save"));
@@ -354,7 +358,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     // The mapping-file step left the row on overwrite: back to "Only if empty".
     await openScreen("Mapping");
     const mappingRow = testId(`mapping-row-${FIELD}`);
-    await setValue(session, `${mappingRow} select`, "if-empty");
+    await pick(session, `${mappingRow} select`, "if-empty");
     await waitForText(session, `//*[@role="status"][contains(., "${FIELD} → industry")]`, "Only if empty.");
     // Push rules: creating contacts is off until the admin turns it on.
     await openScreen("Push rules");
@@ -392,14 +396,14 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     assert.equal(await attributeOf(`${testId("preview-row")}[data-email="dee@e2e.example.com"]`, "data-action"), "create");
 
     // The action filter and the search narrow the table.
-    await setValue(session, testId("preview-filter-action"), "create");
+    await pick(session, testId("preview-filter-action"), "create");
     await waitFor("only the create row", async () => (deepEqualOrUndefined(await rowsByAction(), { create: 1 })));
     assert.ok(await session.find(`${testId("preview-row")}[data-email="dee@e2e.example.com"]`));
-    await setValue(session, testId("preview-filter-action"), "");
+    await pick(session, testId("preview-filter-action"), "");
     await type(session, testId("preview-search"), "ben@");
     await waitFor("only ben's row", async () => (deepEqualOrUndefined(await rowsByAction(), { skip: 1 })));
     assert.ok(await session.find(ben));
-    await setValue(session, testId("preview-search"), "");
+    await clear(session, testId("preview-search"));
     await waitFor("every row again", async () => ((await rowCount()) === IMPORTED.length ? true : undefined));
     await screenshot(session, "sync-preview", { scrollTo: testId("preview-summary") });
     pushResult = { previewRunId, counts };
@@ -547,7 +551,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await screenshot(session, "lead-detail", { scrollTo: testId("lead-detail") });
 
     await click(session, `${testId("lead-detail")} button[aria-label="Close the lead"]`);
-    await setValue(session, testId("leads-search"), "");
+    await clear(session, testId("leads-search"));
     await waitForText(session, testId("leads-total"), `${IMPORTED.length + pulled.length} leads`);
     await screenshot(session, "leads", { scrollTo: "main" });
   });
@@ -572,7 +576,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await waitFor("the form to close", async () => ((await session.find(form)) === undefined ? true : undefined));
     await type(session, testId("leads-search"), "quill");
     await waitForText(session, testId("leads-total"), /^0 leads$/);
-    await setValue(session, testId("leads-search"), "");
+    await clear(session, testId("leads-search"));
     await waitForText(session, testId("leads-total"), `${before} leads`);
 
     // The same lead with a good email is added and found by the search.
@@ -602,7 +606,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await waitFor("the detail to show the edit", async () => ((await detailValue("Company")) === "Evergreen" ? true : undefined));
     assert.equal(await detailValue("E2E segment"), "enterprise");
     await click(session, `${testId("lead-detail")} button[aria-label="Close the lead"]`);
-    await setValue(session, testId("leads-search"), "");
+    await clear(session, testId("leads-search"));
     await waitForText(session, testId("leads-total"), `${before + 1} leads`);
   });
 
@@ -726,11 +730,11 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await standaloneApi.loadFixture({ properties: [tierProperty(["gold", "silver", "bronze"])] });
     await addField(TIER, "E2E tier");
     await openScreen("Mapping");
-    await setValue(session, controlByLabel("Lead field"), TIER);
+    await pick(session, controlByLabel("Lead field"), TIER);
     await type(session, controlByLabel("Search HubSpot properties"), TIER);
     const picker = controlByLabel("HubSpot property");
     await waitForText(session, picker, `E2E tier — ${TIER}`);
-    await setValue(session, picker, TIER);
+    await pick(session, picker, TIER);
     await click(session, buttonByText("Add row"));
     await waitForText(session, testId(`mapping-row-${TIER}`), TIER);
 
@@ -823,7 +827,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await openScreen("Data model");
     await type(session, controlByLabel("Key"), key);
     await type(session, controlByLabel("Label (optional)"), label);
-    await setValue(session, controlByLabel("Type"), "text");
+    await pick(session, controlByLabel("Type"), "text");
     await click(session, buttonByText("Add field"));
     await waitForText(session, `//table//tr[td/code[normalize-space()="${key}"]]`, "Custom");
   }

@@ -6,8 +6,8 @@
 use hubsync_auth::portals::PortalClient;
 use hubsync_store::{Portal, Run, RunCounts, RunKind, Store, StoreError};
 use hubsync_sync::{
-    Cancel, Estimate, JournaledPlan, PreparedPull, PreparedPush, PreparedUndo, Progress, PushOptions, SyncError,
-    UndoOptions,
+    Cancel, Estimate, JournaledPlan, PreparedPull, PreparedPush, PreparedUndo, Progress, PushOptions, SkipReason,
+    SyncError, UndoOptions,
 };
 use serde::Serialize;
 use ts_rs::TS;
@@ -146,10 +146,23 @@ impl Plan {
         }
     }
 
-    /// The kind-specific counts both shells show beside the run's counts.
-    pub fn details(&self) -> Vec<CountLine> {
-        match self {
-            Plan::Push(_) => Vec::new(),
+    /// The kind-specific counts both shells show beside the run's counts: a push's skipped rows
+    /// by reason (read from the recorded run `run_id`, since a push's plan is journaled, not held).
+    pub fn details(&self, store: &Store, run_id: i64) -> Result<Vec<CountLine>, SyncError> {
+        Ok(match self {
+            Plan::Push(_) => {
+                let by_reason = store.skip_reason_counts(run_id)?;
+                let count = |code: &str| by_reason.iter().find(|(c, _)| c == code).map_or(0, |(_, n)| *n);
+                [
+                    (SkipReason::Unchanged, "unchanged (skipped)"),
+                    (SkipReason::NoMatchCreateOff, "no matching contact, creating is off (skipped)"),
+                    (SkipReason::UpdateOff, "a contact matches, updating is off (skipped)"),
+                ]
+                .into_iter()
+                .map(|(reason, label)| line(reason.as_str(), label, count(reason.as_str())))
+                .filter(|l| l.count > 0)
+                .collect()
+            }
             Plan::Pull(p) => {
                 let c = &p.counts;
                 vec![
@@ -167,13 +180,13 @@ impl Plan {
                     line("nothing-to-do", "nothing to do", c.skip),
                 ]
             }
-        }
+        })
     }
 
     /// The preview as both shells show it, once recorded as run `run`.
-    pub fn summary(&self, run: &Run, portal: &Portal) -> PreviewSummary {
+    pub fn summary(&self, store: &Store, run: &Run, portal: &Portal) -> Result<PreviewSummary, SyncError> {
         let estimate = self.estimate();
-        PreviewSummary {
+        Ok(PreviewSummary {
             run_id: run.id,
             kind: run.kind,
             undo_of: match self {
@@ -183,11 +196,11 @@ impl Plan {
             portal_id: portal.portal_id,
             portal_name: portal.name.clone(),
             counts: run.counts.clone(),
-            details: self.details(),
+            details: self.details(store, run.id)?,
             api_calls: estimate.api_calls,
             seconds: estimate.seconds,
             writes: self.writes(),
-        }
+        })
     }
 }
 

@@ -58,7 +58,7 @@ pub async fn preview(
         let plan = plan?;
         let run_id = plan.record(&mut store)?;
         let run = crate::runs::get(&store, run_id)?;
-        Ok((plan.summary(&run, &portal), plan))
+        Ok((plan.summary(&store, &run, &portal)?, plan))
     })
     .await?;
     ws.jobs.keep(summary.run_id, portal_id, started, plan);

@@ -71,6 +71,17 @@ impl Store {
         Ok(RunItemPage { total: total as u64, offset, items })
     }
 
+    /// How many of a run's rows are skipped for each reason (the reason's code), by code.
+    pub fn skip_reason_counts(&self, run_id: i64) -> Result<Vec<(String, u64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT reason, COUNT(*) FROM sync_run_items
+             WHERE run_id = ?1 AND action = 'skip' AND reason IS NOT NULL
+             GROUP BY reason ORDER BY reason",
+        )?;
+        let rows = stmt.query_map([run_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     /// Up to `limit` rows of one step after row `after_seq`, in order: a run's rows at that step,
     /// a page at a time.
     pub fn step_items_page(&self, run_id: i64, step: u32, after_seq: i64, limit: usize) -> Result<Vec<RunItem>> {

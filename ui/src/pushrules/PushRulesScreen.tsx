@@ -59,7 +59,10 @@ export function PushRulesScreen() {
               />
               Update matching HubSpot contact
             </label>
-            <p className="field-hint">Change the contact a lead matches (by email, then by its link).</p>
+            <p className="field-hint">
+              Change the contact a lead matches (by email first, then by the HubSpot contact the lead is linked to),
+              writing each mapped field as its write rule on Mapping says.
+            </p>
             <label className="field-check">
               <input
                 type="checkbox"
@@ -74,7 +77,8 @@ export function PushRulesScreen() {
               Create HubSpot contact when no match is found
             </label>
             <p className="field-hint" id="create-hint">
-              Add a contact for a lead that matches none.
+              Add a contact, with every mapped field, for a lead no contact matches. Off on a new setup, so a first
+              push changes only contacts HubSpot already has; a preview always lists the contacts it would create.
             </p>
             {!rules.value.update && (
               <p className="field-hint field-reason" id="create-reason" data-testid="create-reason">

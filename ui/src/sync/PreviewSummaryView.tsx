@@ -1,5 +1,5 @@
 import type { PreviewSummary } from "../bindings/PreviewSummary";
-import { numberFormat } from "../shared/format";
+import { counted, numberFormat } from "../shared/format";
 import { useActivePortal } from "../shared/activePortal";
 import { actionLabel, actionsOf, durationWords, portalWords } from "./words";
 
@@ -36,12 +36,43 @@ export function PreviewSummaryView({ summary }: { summary: PreviewSummary }) {
       {summary.details.length > 0 && (
         <p className="muted">{summary.details.map((d) => `${d.label}: ${numberFormat.format(d.count)}`).join(" · ")}</p>
       )}
+      {summary.kind === "push" && <SkipAdvice summary={summary} />}
       <p>
         The live run takes about{" "}
-        <strong data-testid="preview-api-calls">{numberFormat.format(summary.api_calls)} API calls</strong> and{" "}
+        <strong data-testid="preview-api-calls">{counted(summary.api_calls, "API call")}</strong> and{" "}
         <strong data-testid="preview-time">{durationWords(summary.seconds)}</strong>
         {summary.kind === "pull" ? " (it applies this plan without reading HubSpot again)" : ""}.
       </p>
     </section>
+  );
+}
+
+/**
+ * Why a push skips leads that it could write, and what changes that: the first push of a new
+ * setup skips every lead HubSpot doesn't have while creating contacts is off.
+ */
+function SkipAdvice({ summary }: { summary: PreviewSummary }) {
+  const count = (key: string) => summary.details.find((d) => d.key === key)?.count ?? 0;
+  const noMatch = count("no-match-create-off");
+  const updateOff = count("update-off");
+  if (noMatch === 0 && updateOff === 0) return null;
+  return (
+    <div className="notice notice-hint" data-testid="skip-advice">
+      {noMatch > 0 && (
+        <p>
+          {counted(noMatch, "lead")} {noMatch === 1 ? "has" : "have"} no HubSpot contact with the same email, and
+          creating contacts is off, so {noMatch === 1 ? "it is" : "they are"} skipped. To create{" "}
+          {noMatch === 1 ? "it" : "them"}, turn on “Create HubSpot contact when no match is found” in Push rules,
+          then preview again.
+        </p>
+      )}
+      {updateOff > 0 && (
+        <p>
+          {counted(updateOff, "lead")} {updateOff === 1 ? "matches" : "match"} a HubSpot contact, but updating
+          contacts is off, so {updateOff === 1 ? "it is" : "they are"} skipped. Turn on updating in Push rules to
+          send {updateOff === 1 ? "its" : "their"} values.
+        </p>
+      )}
+    </div>
   );
 }

@@ -125,6 +125,19 @@ describe("SyncScreen", () => {
     expect(ipc.syncRun).not.toHaveBeenCalled();
   });
 
+  it("says why a push skips leads it could write, and what turns that around", async () => {
+    const user = userEvent.setup();
+    const details = [
+      { key: "unchanged", label: "unchanged (skipped)", count: 4 },
+      { key: "no-match-create-off", label: "no matching contact, creating is off (skipped)", count: 3 },
+    ];
+    await previewed(user, summary({ counts: counts({ skip: 7 }), details, writes: 0 }));
+    const advice = screen.getByTestId("skip-advice");
+    expect(advice.textContent).toContain("3 leads have no HubSpot contact with the same email");
+    expect(advice.textContent).toContain("turn on “Create HubSpot contact when no match is found” in Push rules");
+    expect(advice.textContent).not.toContain("updating");
+  });
+
   it("offers no run when there is nothing to write", async () => {
     const user = userEvent.setup();
     await previewed(user, summary({ counts: counts({ skip: 3 }), writes: 0 }));

@@ -22,6 +22,8 @@ pub struct PreviewReport<'a> {
     pub portal_id: Option<u64>,
     pub counts: &'a Counts,
     pub estimate: &'a Estimate,
+    /// Skipped rows by reason (`unchanged`, `no-match-create-off`, `update-off`), those there are.
+    pub skipped: Vec<hubsync_api::plans::CountLine>,
     pub items: JournalItems<'a, PlanItem>,
 }
 
@@ -54,6 +56,7 @@ pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
             portal_id: prepared.plan.portal_id,
             counts: &prepared.counts,
             estimate: &prepared.plan.estimate,
+            skipped: plan.details(&store, run_id)?,
             items: JournalItems::new(&store, run_id, plan_item),
         };
         return try_emit(ctx.json, &report, |r| preview_text(r, &connection));
@@ -260,6 +263,14 @@ fn preview_text(report: &PreviewReport<'_>, connection: &Portal) -> anyhow::Resu
     }
     out.push('\n');
     out.push_str(&table.render());
+    let no_match = report.skipped.iter().find(|l| l.key == "no-match-create-off").map_or(0, |l| l.count);
+    if no_match > 0 {
+        let leads = if no_match == 1 { "lead has" } else { "leads have" };
+        out.push_str(&format!(
+            "\n{no_match} {leads} no matching HubSpot contact and creating contacts is off, so they are skipped: \
+             `hubsync rules push --create on` creates them.\n"
+        ));
+    }
     if c.update + c.create == 0 {
         out.push_str("\nNothing needs writing: every selected lead is unchanged, skipped or invalid. ");
     } else {
