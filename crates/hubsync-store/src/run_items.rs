@@ -71,12 +71,13 @@ impl Store {
         Ok(RunItemPage { total: total as u64, offset, items })
     }
 
-    /// How many of a run's rows are skipped for each reason (the reason's code), by code.
+    /// How many of a run's rows are skipped for each reason, by the reason's code. A skipped
+    /// row keeps one reason, stored as `[{"code": …}]`.
     pub fn skip_reason_counts(&self, run_id: i64) -> Result<Vec<(String, u64)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT reason, COUNT(*) FROM sync_run_items
+            "SELECT json_extract(reason, '$[0].code') AS code, COUNT(*) FROM sync_run_items
              WHERE run_id = ?1 AND action = 'skip' AND reason IS NOT NULL
-             GROUP BY reason ORDER BY reason",
+             GROUP BY code HAVING code IS NOT NULL ORDER BY code",
         )?;
         let rows = stmt.query_map([run_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

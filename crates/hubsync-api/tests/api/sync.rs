@@ -27,6 +27,17 @@ fn collect() -> (Sent, impl FnMut(SyncProgress) + Send + 'static) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_preview_counts_the_leads_it_skips_by_reason() {
+    let f = fixture().await;
+    f.workspace.store.lock().await.set_push_rules(None, Some(false)).unwrap();
+    let summary = preview(&f.workspace, PlanRequest::Push { emails: Vec::new() }, |_| {}).await.unwrap();
+    assert_eq!((summary.counts.skip, summary.writes), (2, 0));
+    let details: Vec<_> = summary.details.iter().map(|l| (l.key.as_str(), l.count)).collect();
+    // Neither lead has a contact and creating is off: the one reason there is, and no zero lines.
+    assert_eq!(details, [("no-match-create-off", 2)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_push_is_previewed_run_exported_and_undone() {
     let f = fixture().await;
     let (sent, send) = collect();

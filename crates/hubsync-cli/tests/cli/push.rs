@@ -356,6 +356,38 @@ fn ctrl_c_stops_a_pull_preview_between_pages_and_records_nothing() {
 }
 
 #[test]
+fn a_preview_that_skips_leads_for_want_of_create_says_how_to_create_them() {
+    let portal = Portal::start();
+    load(&portal, json!([{ "id": "9001", "properties": { "email": "ann@example.com" } }]));
+    let hub = Hub::new();
+    hub.connect(&portal);
+    hub.run(&["leads", "add", "--email", "ann@example.com"]).ok();
+    hub.run(&["leads", "add", "--email", "bo@example.com"]).ok();
+    hub.run(&["leads", "add", "--email", "cy@example.com"]).ok();
+
+    let preview = hub.run(&["push", "--preview"]).ok();
+    assert!(
+        preview.stdout.contains(
+            "2 leads have no matching HubSpot contact and creating contacts is off, so they are skipped: \
+             `hubsync rules push --create on` creates them."
+        ),
+        "{preview:?}"
+    );
+    let json = hub.json(&["push", "--preview"]);
+    assert_eq!(
+        json["skipped"],
+        json!([
+            { "key": "unchanged", "label": "unchanged (skipped)", "count": 1 },
+            { "key": "no-match-create-off", "label": "no matching contact, creating is off (skipped)", "count": 2 }
+        ])
+    );
+
+    hub.run(&["rules", "push", "--create", "on"]).ok();
+    let preview = hub.run(&["push", "--preview"]).ok();
+    assert!(!preview.stdout.contains("creating contacts is off"), "{preview:?}");
+}
+
+#[test]
 fn a_push_with_nothing_to_write_says_so_instead_of_suggesting_itself() {
     let portal = Portal::start();
     load(&portal, json!([{ "id": "9001", "properties": { "email": "ann@example.com", "company": "Same" } }]));
