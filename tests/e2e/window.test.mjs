@@ -413,7 +413,9 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     const { counts } = pushResult;
     await click(session, testId("sync-run"));
     await waitForText(session, testId("confirm-dialog"), "Run this sync for real?");
-    assert.equal(await session.textOf(testId("confirm-target")), `HubSpot portal ${portalName} (${portalId})`);
+    // The built-in portal is named as what it is, and asks for no typed name (it isn't production).
+    assert.equal(await session.textOf(testId("confirm-target")), `the built-in sandbox portal (${portalId})`);
+    assert.equal(await session.find(testId("confirm-portal-name")), undefined);
     // The counts' own list: the text after it (the cost) starts with a figure too.
     const planned = await session.textOf(testId("confirm-counts"));
     assert.match(planned, new RegExp(`update: ${counts.update}(?!\\d)`));
@@ -473,7 +475,9 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
 
     await click(session, testId("sync-run"));
     await waitForText(session, testId("confirm-dialog"), `Undo run ${pushRunId}?`);
-    assert.equal(await session.textOf(testId("confirm-target")), `HubSpot portal ${portalName} (${portalId})`);
+    // The built-in portal is named as what it is, and asks for no typed name (it isn't production).
+    assert.equal(await session.textOf(testId("confirm-target")), `the built-in sandbox portal (${portalId})`);
+    assert.equal(await session.find(testId("confirm-portal-name")), undefined);
     await click(session, testId("confirm-run"));
     const undone = await waitForText(session, `${testId("sync-result")} h3`, /^Run \d+ completed$/, { timeoutMs: 60_000 });
     assert.equal(await countOf("result-updated"), update);
@@ -516,7 +520,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
 
     await click(session, testId("sync-run"));
     const dialog = await waitForText(session, testId("confirm-dialog"), "Run this sync for real?");
-    assert.match(dialog, new RegExp(`from HubSpot portal ${escapeRegExp(portalName)} \\(${portalId}\\)`));
+    assert.match(dialog, new RegExp(`from the built-in sandbox portal \\(${portalId}\\)`));
     assert.match(await session.textOf(testId("confirm-counts")), new RegExp(`new lead: ${counts.create}(?!\\d)`));
     await click(session, testId("confirm-run"));
     await waitForText(session, `${testId("sync-result")} h3`, /^Run \d+ completed$/, { timeoutMs: 60_000 });
@@ -954,6 +958,3 @@ function deepEqualOrUndefined(actual, expected) {
   return JSON.stringify(Object.entries(actual).sort()) === JSON.stringify(Object.entries(expected).sort()) ? true : undefined;
 }
 
-function escapeRegExp(text) {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
