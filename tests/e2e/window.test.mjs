@@ -154,6 +154,17 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     });
   }
 
+  /**
+   * Confirms a live run on a production portal as its admin must: the Run button stays disabled
+   * until the portal's name, as the top bar shows it, is typed.
+   */
+  async function confirmProductionRun() {
+    const name = await session.textOf(testId("portal-name"));
+    assert.equal(await session.property(await element(session, testId("confirm-run")), "disabled"), true, "no run before the name");
+    await type(session, testId("confirm-portal-name"), name);
+    await click(session, testId("confirm-run"));
+  }
+
   /** The left navigation's button of a screen, by its label (a count may sit beside it). */
   const navButton = (label) => `//nav[@aria-label="Screens"]//button[span[@class="nav-label" and normalize-space()="${label}"]]`;
 
@@ -259,9 +270,12 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await pick(session, `${second} ${testId("condition-operator")}`, "known");
     assert.equal(await session.find(`${second} ${testId("condition-value")}`), undefined, "no value for has-a-value");
     await click(session, testId("pull-new-only"));
-    // "Modified since" starts at midnight today once ticked: every seeded contact is newer.
+    // "Modified since" shows its date box only once ticked (at midnight today, later than the
+    // seeded contacts' changes); untick it again, as the flow pulls regardless of date.
     await click(session, testId("pull-modified-since-on"));
     await waitFor("the date box", () => session.find(testId("pull-modified-since")));
+    await click(session, testId("pull-modified-since-on"));
+    assert.equal(await session.find(testId("pull-modified-since")), undefined, "no date box when unticked");
     await waitForText(session, testId("pull-rules-unsaved"), /unsaved changes/i);
     await screenshot(session, "pull-rules", { scrollTo: "main" });
     await click(session, testId("pull-rules-save"));
@@ -497,12 +511,10 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
   });
 
   step("Sync: pulls the contacts the saved filter selects, as many as the portal's own search finds", async () => {
-    // The saved rules: lifecyclestage = lead, email known, modified since 2020-01-01 (local
-    // time, as typed), new contacts only.
+    // The saved rules: lifecyclestage = lead, email known, new contacts only.
     const filters = [
       { propertyName: "lifecyclestage", operator: "EQ", value: "lead" },
       { propertyName: "email", operator: "HAS_PROPERTY" },
-      { propertyName: "lastmodifieddate", operator: "GTE", value: String(new Date("2020-01-01T00:00").getTime()) },
     ];
     // What the earlier steps wrote has reached search, which the pull reads through as well.
     await sandbox.searchCaughtUp();
@@ -666,6 +678,8 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     assert.equal(await valueOf(session, controlByLabel("Token", form)), "", "the pasted token is cleared from the page");
     await waitForText(session, `${testId("portal-banner")} ${testId("portal-id")}`, String(STANDALONE_PORTAL_ID));
     assert.equal(await session.find(testId("sandbox-banner")), undefined, "the built-in portal is no longer the active one");
+    // The portal answers as a production account: the top bar says so.
+    assert.match(await session.textOf(`${testId("portal-banner")} ${testId("portal-environment")}`), /^production$/i);
   });
 
   step("Sync: a slow push is cancelled between batches, shown interrupted, and resumed to the last row once", async () => {
@@ -690,7 +704,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await standaloneApi.setFaults({ latencyMs: LATENCY_MS, latencyProbability: 1, paths: ["/batch/upsert"] });
     await click(session, testId("sync-run"));
     await waitForText(session, testId("confirm-dialog"), "Run this sync for real?");
-    await click(session, testId("confirm-run"));
+    await confirmProductionRun();
     await element(session, testId("sync-progress"));
     // The run goes on while another screen shows; the indicator says so and leads back.
     await openScreen("Leads");
@@ -768,7 +782,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await standaloneApi.loadFixture({ properties: [tierProperty(["gold", "silver"])] });
     await click(session, testId("sync-run"));
     await waitForText(session, testId("confirm-dialog"), "Run this sync for real?");
-    await click(session, testId("confirm-run"));
+    await confirmProductionRun();
     const title = await waitForText(session, `${testId("sync-result")} h3`, /^Run \d+ completed$/, { timeoutMs: 60_000 });
     const runId = Number(/^Run (\d+)/.exec(title)[1]);
     const created = emails.length - bronze.length;
@@ -815,7 +829,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     assert.deepEqual(previewed.sort(), [...bronze].sort());
     await click(session, testId("sync-run"));
     await waitForText(session, testId("confirm-dialog"), "Run this sync for real?");
-    await click(session, testId("confirm-run"));
+    await confirmProductionRun();
     await waitForText(session, `${testId("sync-result")} h3`, /^Run \d+ completed$/, { timeoutMs: 60_000 });
     assert.equal(await countOf("result-created"), bronze.length);
     assert.equal(await countOf("result-failed"), 0);
