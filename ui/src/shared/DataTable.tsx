@@ -71,8 +71,10 @@ interface CommonProps<T> {
   columns: readonly DataColumn<T>[];
   rowKey: (row: T) => string | number;
   selectedKey?: string | number | null;
-  /** A click, Enter or Space on a row. */
+  /** A click, Enter or Space on a row (and with `followFocus`, the arrow keys). */
   onSelect?: (row: T, index: number) => void;
+  /** Moving between rows with the keys selects the row moved to (a list beside its detail). */
+  followFocus?: boolean;
   /** Attributes for a row's element (`data-testid`, `data-*`). */
   rowAttributes?: (row: T) => Record<string, string | number | undefined>;
   /** Pixels; every row is as high, so a row's place follows from its index. */
@@ -92,8 +94,11 @@ interface PagedProps<T> extends CommonProps<T> {
   rowAt: (index: number) => T | undefined;
   sort: TableSort | null;
   onSort: (sort: TableSort) => void;
-  /** The rows in view changed (from `first`, before `last`): read their pages. */
-  onRangeChange?: (first: number, last: number) => void;
+  /**
+   * The rows drawn changed (from `first`, before `last`, a few beyond the viewport's edges):
+   * read their pages. `seen` is the rows inside the viewport, for a count to show.
+   */
+  onRangeChange?: (first: number, last: number, seen: { first: number; last: number }) => void;
 }
 
 /** Rows held in memory, sorted here. */
@@ -162,6 +167,7 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
     rowKey,
     selectedKey = null,
     onSelect,
+    followFocus = false,
     rowAttributes,
     rowHeight = DEFAULT_ROW_HEIGHT,
     empty,
@@ -237,10 +243,12 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
   const first = items[0]?.index ?? 0;
   const last = (items.at(-1)?.index ?? -1) + 1;
 
+  const seenFirst = virtualizer.range?.startIndex ?? 0;
+  const seenLast = Math.min(rowCount, (virtualizer.range?.endIndex ?? -1) + 1);
   const onRangeChange = paged?.onRangeChange;
   useEffect(() => {
-    onRangeChange?.(first, last);
-  }, [onRangeChange, first, last]);
+    onRangeChange?.(first, last, { first: seenFirst, last: seenLast });
+  }, [onRangeChange, first, last, seenFirst, seenLast]);
 
   // Another view of the rows shows its first rows; changed rows are read where the table is.
   useEffect(() => {
@@ -263,14 +271,16 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
     if (pendingFocus.current !== null) focusRow(pendingFocus.current);
   });
 
-  function moveTo(index: number) {
+  /** Moves the focus to row `index` (within the rows), scrolled into view; returns where it went. */
+  function moveTo(index: number): number | null {
     const next = Math.min(Math.max(index, 0), rowCount - 1);
-    if (next < 0) return;
+    if (next < 0) return null;
     setActive(next);
     if (!focusRow(next)) {
       pendingFocus.current = next;
       virtualizer.scrollToIndex(next);
     }
+    return next;
   }
 
   function onRowKey(event: KeyboardEvent<HTMLDivElement>, index: number, row: T) {
@@ -288,7 +298,9 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
       onSelect?.(row, index);
     } else if (event.key in moves) {
       event.preventDefault();
-      moveTo(moves[event.key] ?? index);
+      const next = moveTo(moves[event.key] ?? index);
+      const moved = next === null ? undefined : rowAt(next);
+      if (followFocus && next !== null && moved !== undefined) onSelect?.(moved, next);
     }
   }
 
