@@ -80,7 +80,7 @@ const RUN_COLUMNS: DataColumn<Run>[] = [
     hideable: false,
     size: 72,
   },
-  { id: "kind", header: "Kind", text: (run) => `${run.kind} · ${run.mode}`, sortable: true, size: 120 },
+  { id: "kind", header: "Kind", text: (run) => `${run.kind} · ${run.mode}`, sortable: true, size: 140 },
   { id: "status", header: "Status", text: (run) => run.status, sortable: true, size: 110 },
   {
     id: "changed",
@@ -114,7 +114,7 @@ const RUN_COLUMNS: DataColumn<Run>[] = [
     text: (run) => shortTime(run.started_at),
     sortValue: (run) => new Date(run.started_at).getTime() || 0,
     sortable: true,
-    size: 150,
+    size: 180,
   },
   { id: "duration", header: "Duration", text: runDuration, sortValue: durationMs, sortable: true, numeric: true, size: 100 },
   {
@@ -124,7 +124,7 @@ const RUN_COLUMNS: DataColumn<Run>[] = [
     sortValue: (run) => run.counts.skip,
     sortable: true,
     numeric: true,
-    size: 90,
+    size: 100,
   },
   {
     id: "api_calls",

@@ -306,13 +306,9 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
 
   const visible = table.getVisibleLeafColumns();
   const byId = new Map(columns.map((c) => [c.id, c]));
-  // The last column takes what room is left, so the table fills its width.
-  const template = visible
-    .map((column, i) => {
-      const size = `${String(column.getSize())}px`;
-      return i === visible.length - 1 ? `minmax(${size}, 1fr)` : size;
-    })
-    .join(" ");
+  // An empty track after the columns takes what room is left, so the table fills its width
+  // and every column keeps the width it was given.
+  const template = [...visible.map((column) => `${String(column.getSize())}px`), "minmax(0, 1fr)"].join(" ");
   const minWidth = `${String(table.getTotalSize())}px`;
   const headers = table.getHeaderGroups()[0]?.headers ?? [];
   const focusable = items.some((item) => item.index === active) ? active : first;

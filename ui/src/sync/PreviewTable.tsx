@@ -89,8 +89,7 @@ function columnsFor(kind: RunKind): DataColumn<RunRow>[] {
       ),
       size: 140,
     },
-    { id: "contact", header: "Contact", text: (r) => r.contact_id ?? "—", size: 110 },
-    { id: "changes", header: "Changes", text: changesSummary, size: 120 },
+    { id: "changes", header: "Changes", text: changesSummary, size: 140 },
     {
       id: "why",
       header: "Why",
@@ -105,6 +104,7 @@ function columnsFor(kind: RunKind): DataColumn<RunRow>[] {
         ),
       size: 320,
     },
+    { id: "contact", header: "Contact", text: (r) => r.contact_id ?? "—", size: 110 },
   ];
 }
 

@@ -31,7 +31,10 @@ function reasonsTitle(row: RunRow): string {
 export function RowDiff({ row, kind, rules }: { row: RunRow; kind: RunKind; rules: Map<string, WriteRule> }) {
   const { before, after } = sides(kind);
   const others = Object.entries(row.record);
-  const outcome = row.outcome === "previewed" ? null : outcomeLabel(row.outcome);
+  // The outcome says something the action doesn't once the row was written (or failed, or waits).
+  const outcome = (["previewed", "skipped", "invalid"] as const).some((o) => o === row.outcome)
+    ? null
+    : outcomeLabel(row.outcome);
   return (
     <aside
       className="side-panel row-diff"
