@@ -56,8 +56,8 @@ function columnsFor(fields: Field[]): DataColumn<Lead>[] {
           numeric: f.type === "number",
         }),
       ),
-    { id: "created", header: "Added", text: (l) => formatTime(l.created_at), sortable: true },
-    { id: "updated", header: "Changed", text: (l) => formatTime(l.updated_at), sortable: true },
+    { id: "created", header: "Added", text: (l) => formatTime(l.created_at), sortable: true, size: 190 },
+    { id: "updated", header: "Changed", text: (l) => formatTime(l.updated_at), sortable: true, size: 190 },
   ];
 }
 
