@@ -404,10 +404,10 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
 
     const ana = `${testId("preview-row")}[data-email="ana@e2e.example.com"]`;
     assert.equal(await attributeOf(ana, "data-action"), "update");
-    assert.deepEqual(await fieldChange(ana, FIELD), { before: "(empty)", after: "enterprise" });
+    assert.deepEqual(await fieldChange(testId("preview-table"), "ana@e2e.example.com", FIELD), { before: "(empty)", after: "enterprise" });
     const ben = `${testId("preview-row")}[data-email="ben@e2e.example.com"]`;
     assert.equal(await attributeOf(ben, "data-action"), "skip");
-    assert.deepEqual(await fieldChange(ben, FIELD), { before: "Retail", after: "kept, HubSpot value not empty" });
+    assert.deepEqual(await fieldChange(testId("preview-table"), "ben@e2e.example.com", FIELD), { before: "Retail", after: "kept, HubSpot value not empty" });
     assert.equal(await attributeOf(`${testId("preview-row")}[data-email="dee@e2e.example.com"]`, "data-action"), "create");
 
     // The action filter and the search narrow the table.
@@ -480,11 +480,11 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     const undoPreviewId = /\(run (\d+)\)/.exec(undoHeading)[1];
     assert.equal(await countOf("preview-count-update"), update, "restores what the run updated");
     assert.equal(await countOf("preview-count-archive"), create, "archives what the run created");
-    // The detail also lists the pushed run's own rows: read the undo preview's table.
-    const undoRows = `table[aria-label="Rows of preview ${undoPreviewId}"]`;
+    // The detail also lists the pushed run's own rows: read the undo preview's list.
+    const undoRows = `${testId("preview-table")}[data-run-id="${undoPreviewId}"]`;
     const ana = `${undoRows} ${testId("preview-row")}[data-email="ana@e2e.example.com"]`;
     assert.equal(await attributeOf(ana, "data-action"), "update");
-    assert.deepEqual(await fieldChange(ana, FIELD), { before: "enterprise", after: "(cleared)" });
+    assert.deepEqual(await fieldChange(undoRows, "ana@e2e.example.com", FIELD), { before: "enterprise", after: "(cleared)" });
     assert.equal(await attributeOf(`${undoRows} ${testId("preview-row")}[data-email="dee@e2e.example.com"]`, "data-action"), "archive");
     await screenshot(session, "undo-preview", { scrollTo: testId("preview-summary") });
 
@@ -788,12 +788,14 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     const created = emails.length - bronze.length;
     assert.equal(await countOf("result-created"), created);
     assert.equal(await countOf("result-failed"), bronze.length);
-    const failedTable = `table[aria-label="Failed rows of run ${runId}"]`;
+    const failedTable = `${testId("preview-table")}[data-run-id="${runId}"]`;
     await waitFor("the failed rows", async () =>
       (await session.execute(`return document.querySelectorAll(arguments[0]).length`, [`${failedTable} ${testId("preview-row")}`])) === bronze.length ? true : undefined,
     );
+    // Each failed row, chosen, shows HubSpot's error in the panel beside the list.
     for (const email of bronze) {
-      const error = await session.textOf(`${failedTable} ${testId("preview-row")}[data-email="${email}"] ${testId("row-error")}`);
+      await click(session, `${failedTable} ${testId("preview-row")}[data-email="${email}"]`);
+      const error = await waitForText(session, `${failedTable} ${testId("preview-diff")}[data-email="${email}"] ${testId("diff-error")}`, /\S/, { failOnAlert: false });
       assert.match(error, /bronze was not one of the allowed options/, `${email}: ${error}`);
     }
     await screenshot(session, "sync-failed-rows", { scrollTo: testId("sync-result") });
@@ -888,9 +890,13 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     return session.execute("return arguments[0].getAttribute(arguments[1])", [elementRef(await element(session, selector)), name]);
   }
 
-  /** A row's before → after for a field, as the table shows them. */
-  async function fieldChange(row, field) {
-    const change = `${row} ${testId("field-change")}[data-field="${field}"]`;
+  /**
+   * A row's before → after for a field, as the panel beside a run's rows (inside `scope`, one
+   * run's `preview-table`) shows them once the row is chosen.
+   */
+  async function fieldChange(scope, email, field) {
+    await click(session, `${scope} ${testId("preview-row")}[data-email="${email}"]`);
+    const change = `${scope} ${testId("preview-diff")}[data-email="${email}"] ${testId("field-change")}[data-field="${field}"]`;
     await element(session, change);
     return {
       before: await session.textOf(`${change} ${testId("field-before")}`),

@@ -9,12 +9,15 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize, Serializer};
+use ts_rs::TS;
 
 use crate::runs::RunAction;
 
-/// Why a row is skipped, or one reason it is invalid.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Why a row is skipped, or one reason it is invalid. The app words each code itself, with
+/// what to do about it (`RunRow`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "code", rename_all = "kebab-case")]
+#[ts(export)]
 pub enum RowReason {
     /// Nothing to write: every value already matches.
     Unchanged,
@@ -40,20 +43,41 @@ pub enum RowReason {
     SharedContact { contact_id: String, winner_email: String },
     /// An undo: run `run_id` planned a create, but the contact was there when it arrived, so
     /// its values from before were never read.
-    CreateMetContact { run_id: i64 },
+    CreateMetContact {
+        #[ts(type = "number")]
+        run_id: i64,
+    },
     /// An undo: run `run_id` archived the contact; the API can't bring it back.
-    ArchivedByRun { run_id: i64 },
+    ArchivedByRun {
+        #[ts(type = "number")]
+        run_id: i64,
+    },
     /// An undo not asked to archive the contacts run `run_id` created.
-    CreatedKept { run_id: i64 },
+    CreatedKept {
+        #[ts(type = "number")]
+        run_id: i64,
+    },
     /// An undo: the contact is gone from HubSpot.
     ContactGone { contact_id: String },
     /// An undo: the contact already holds its values from before run `run_id`.
-    AlreadyRestored { run_id: i64 },
+    AlreadyRestored {
+        #[ts(type = "number")]
+        run_id: i64,
+    },
     /// An undo not forced: the contact changed in HubSpot since run `run_id` (each change
     /// follows as a `Drift`).
-    ChangedSince { run_id: i64 },
+    ChangedSince {
+        #[ts(type = "number")]
+        run_id: i64,
+    },
     /// An undo: `property` is now `now`, where run `run_id` wrote `wrote`.
-    Drift { property: String, now: Option<String>, wrote: Option<String>, run_id: i64 },
+    Drift {
+        property: String,
+        now: Option<String>,
+        wrote: Option<String>,
+        #[ts(type = "number")]
+        run_id: i64,
+    },
     /// Words from before the codes: a row recorded by an older Hubsync, kept as written.
     Text { text: String },
 }

@@ -2,11 +2,11 @@
 //! time; and how a row is written and read as SQLite holds it.
 
 use rusqlite::params;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 use ts_rs::TS;
 
 use crate::Result;
-use crate::row_messages::{RowNote, stored};
+use crate::row_messages::{RowNote, RowReason, stored};
 use crate::runs::{ItemOutcome, RunAction, RunItem, corrupt};
 use crate::store::Store;
 
@@ -30,7 +30,24 @@ pub struct RunItemPage {
     pub total: u64,
     #[ts(type = "number")]
     pub offset: u64,
+    #[serde(serialize_with = "serialize_rows")]
+    #[ts(as = "Vec<RunRow<'static>>")]
     pub items: Vec<RunItem>,
+}
+
+/// A row as a page of rows shows it: the row, and its reasons again as codes with their
+/// parameters, so the app can word each one itself and say what to do about it (the words in
+/// `reasons` are the ones `--json` and the command line show).
+#[derive(Serialize, TS)]
+#[ts(export)]
+pub struct RunRow<'a> {
+    #[serde(flatten)]
+    item: &'a RunItem,
+    reason_codes: &'a [RowReason],
+}
+
+fn serialize_rows<S: Serializer>(items: &[RunItem], serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    serializer.collect_seq(items.iter().map(|item| RunRow { item, reason_codes: &item.reasons }))
 }
 
 const ITEM_COLUMNS: &str =

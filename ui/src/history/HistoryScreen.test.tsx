@@ -113,6 +113,31 @@ describe("HistoryScreen", () => {
     );
   });
 
+  it("sorts the runs by a header, and opens the run a row is chosen with the keyboard", async () => {
+    const user = userEvent.setup();
+    vi.mocked(ipc.runDetail).mockResolvedValue({ run: older, undo_runs: [], portal_name: null });
+    render(<HistoryScreen />, { wrapper: SyncJobProvider });
+    await screen.findAllByTestId("run-row");
+    const ids = () => screen.getAllByTestId("run-row").map((r) => r.dataset.runId);
+    await user.click(screen.getByRole("button", { name: "Changed" }));
+    // 4, 4, 7 and 10 planned: the two of 4 stay in the order they came.
+    expect(ids()).toEqual(["12", "11", "5", "10"]);
+    await user.click(screen.getByRole("button", { name: "Started" }));
+    await user.click(screen.getByRole("button", { name: "Started" }));
+    expect(ids()).toEqual(["12", "10", "11", "5"]);
+    expect(screen.getByRole("button", { name: "Started" }).closest("[role=columnheader]")?.getAttribute("aria-sort")).toBe(
+      "descending",
+    );
+
+    const rows = screen.getAllByTestId("run-row");
+    rows[0]?.focus();
+    await user.keyboard("{End}{Enter}");
+    const detail = await screen.findByTestId("run-detail");
+    expect(within(detail).getByRole("heading", { level: 2 }).textContent).toBe("Run 5: push (live), completed");
+    expect(ipc.runDetail).toHaveBeenCalledWith(5);
+    expect(screen.getAllByTestId("run-row")[3]?.getAttribute("aria-selected")).toBe("true");
+  });
+
   it("opens a run and undoes it through its own preview and confirmation", async () => {
     const user = userEvent.setup();
     vi.mocked(ipc.runDetail).mockResolvedValue({ run: push, undo_runs: [], portal_name: "acme.hubspot.com" });

@@ -1,6 +1,7 @@
 import { useCallback, useState } from "react";
 
 import type { Run } from "../bindings/Run";
+import { DataTable, type DataColumn } from "../shared/DataTable";
 import { ErrorMessage } from "../shared/ErrorMessage";
 import { numberFormat } from "../shared/format";
 import { useLoadable } from "../shared/useLoadable";
@@ -9,6 +10,7 @@ import { originRun, useJobStore } from "../sync/jobState";
 import { runDuration } from "../sync/words";
 import { RunDetailView } from "./RunDetailView";
 import { RunsChart } from "./RunsChart";
+import "./history.css";
 
 const shortFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "short" });
 
@@ -49,6 +51,93 @@ export function HistoryScreen() {
   );
 }
 
+/** Rows planned (a preview) or written (a live run): updated, created and archived. */
+function changedOf(run: Run): number {
+  const c = run.counts;
+  return run.mode === "live" ? c.updated + c.created + c.archived : c.update + c.create + c.archive;
+}
+
+function durationMs(run: Run): number {
+  if (run.ended_at === null) return Number.POSITIVE_INFINITY;
+  const ms = new Date(run.ended_at).getTime() - new Date(run.started_at).getTime();
+  return Number.isNaN(ms) ? -1 : ms;
+}
+
+/** The outcome columns come first, so they stay in view on a narrow window. */
+const RUN_COLUMNS: DataColumn<Run>[] = [
+  {
+    id: "run",
+    header: "Run",
+    text: (run) => String(run.id),
+    sortValue: (run) => run.id,
+    render: (run) => (
+      // The row opens the run (a click, Enter or Space); the button names it for a reader.
+      <button type="button" className="link-button" tabIndex={-1} aria-label={`Open run ${String(run.id)}`}>
+        {run.id}
+      </button>
+    ),
+    sortable: true,
+    hideable: false,
+    size: 72,
+  },
+  { id: "kind", header: "Kind", text: (run) => `${run.kind} · ${run.mode}`, sortable: true, size: 140 },
+  { id: "status", header: "Status", text: (run) => run.status, sortable: true, size: 110 },
+  {
+    id: "changed",
+    header: "Changed",
+    text: (run) => `${numberFormat.format(changedOf(run))}${run.mode === "preview" ? " planned" : ""}`,
+    sortValue: changedOf,
+    render: (run) => (
+      <>
+        {numberFormat.format(changedOf(run))}
+        {run.mode === "preview" && <span className="muted"> planned</span>}
+      </>
+    ),
+    sortable: true,
+    numeric: true,
+    cellTestId: "run-changed",
+    size: 110,
+  },
+  {
+    id: "failed",
+    header: "Failed",
+    text: (run) => numberFormat.format(run.counts.failed),
+    sortValue: (run) => run.counts.failed,
+    sortable: true,
+    numeric: true,
+    cellTestId: "run-failed",
+    size: 80,
+  },
+  {
+    id: "started",
+    header: "Started",
+    text: (run) => shortTime(run.started_at),
+    sortValue: (run) => new Date(run.started_at).getTime() || 0,
+    sortable: true,
+    size: 180,
+  },
+  { id: "duration", header: "Duration", text: runDuration, sortValue: durationMs, sortable: true, numeric: true, size: 100 },
+  {
+    id: "skipped",
+    header: "Skipped",
+    text: (run) => numberFormat.format(run.counts.skip),
+    sortValue: (run) => run.counts.skip,
+    sortable: true,
+    numeric: true,
+    size: 100,
+  },
+  {
+    id: "api_calls",
+    header: "API calls",
+    text: (run) => numberFormat.format(run.api_calls),
+    sortValue: (run) => run.api_calls,
+    sortable: true,
+    numeric: true,
+    size: 100,
+  },
+];
+
+/** Every run, newest first until a header sorts them another way; a row opens its run below. */
 function RunsTable({
   runs,
   selected,
@@ -60,66 +149,25 @@ function RunsTable({
 }) {
   if (runs.length === 0) return <p className="muted">No runs yet: a preview on the Sync screen makes the first.</p>;
   return (
-    <div className="table-wrap">
-      <table className="table runs-table" data-testid="runs-table" aria-label="Runs">
-        <thead>
-          <tr>
-            <th scope="col">Run</th>
-            <th scope="col">Status</th>
-            <th scope="col">Started</th>
-            <th scope="col">Duration</th>
-            <th scope="col">Changed</th>
-            <th scope="col">Failed</th>
-            <th scope="col">Skipped</th>
-            <th scope="col">API calls</th>
-          </tr>
-        </thead>
-        <tbody>
-          {runs.map((run) => {
-            const c = run.counts;
-            const changed = run.mode === "live" ? c.updated + c.created + c.archived : c.update + c.create + c.archive;
-            return (
-              <tr
-                key={run.id}
-                data-testid="run-row"
-                data-run-id={run.id}
-                data-kind={run.kind}
-                data-mode={run.mode}
-                data-status={run.status}
-                aria-selected={run.id === selected}
-              >
-                <th scope="row">
-                  <button
-                    type="button"
-                    className="link-button"
-                    aria-label={`Open run ${String(run.id)}`}
-                    onClick={() => {
-                      onSelect(run.id);
-                    }}
-                  >
-                    {run.id}
-                  </button>{" "}
-                  <span className="muted nowrap">
-                    {run.kind} · {run.mode}
-                  </span>
-                </th>
-                <td>{run.status}</td>
-                <td>{shortTime(run.started_at)}</td>
-                <td className="nowrap">{runDuration(run)}</td>
-                <td className="numeric" data-testid="run-changed">
-                  {numberFormat.format(changed)}
-                  {run.mode === "preview" && <span className="muted"> planned</span>}
-                </td>
-                <td className="numeric" data-testid="run-failed">
-                  {numberFormat.format(c.failed)}
-                </td>
-                <td className="numeric">{numberFormat.format(c.skip)}</td>
-                <td className="numeric">{numberFormat.format(run.api_calls)}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <DataTable<Run>
+      tableId="runs"
+      label="Runs"
+      testId="runs-table"
+      className="runs-list"
+      columns={RUN_COLUMNS}
+      data={runs}
+      rowKey={(run) => run.id}
+      selectedKey={selected}
+      onSelect={(run) => {
+        onSelect(run.id);
+      }}
+      rowAttributes={(run) => ({
+        "data-testid": "run-row",
+        "data-run-id": run.id,
+        "data-kind": run.kind,
+        "data-mode": run.mode,
+        "data-status": run.status,
+      })}
+    />
   );
 }

@@ -103,6 +103,7 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
         kind={run.kind}
         outcomeFilter={run.mode === "live"}
         label={`Rows of run ${String(run.id)}`}
+        settings={run.settings}
       />
       {run.mode === "live" && <ExportRun runId={run.id} />}
       {(undoable || run.status !== "completed") && (

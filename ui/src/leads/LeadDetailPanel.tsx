@@ -13,7 +13,7 @@ function ownerState(owner: OwnerView): string {
   return owner.active ? "Active" : "Deactivated";
 }
 
-/** A lead's every field, its contact in the active portal, and its owner. */
+/** A lead's every field, its contact in the active portal, and its owner: the panel beside the table. */
 export function LeadDetailPanel({ detail, fields, onEdit, onClose }: { detail: LeadDetail; fields: Field[]; onEdit: () => void; onClose: () => void }) {
   const [error, setError] = useState<CommandError | null>(null);
   const lead = detail.view;
@@ -28,7 +28,7 @@ export function LeadDetailPanel({ detail, fields, onEdit, onClose }: { detail: L
 
   return (
     <aside
-      className="lead-detail card"
+      className="lead-detail side-panel"
       data-testid="lead-detail"
       aria-labelledby="lead-detail-title"
       onKeyDown={(e) => {

@@ -1,75 +1,64 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
+import { useCallback, useMemo, type ReactNode } from "react";
 
 import type { Field } from "../bindings/Field";
 import type { Lead } from "../bindings/Lead";
 import type { LeadFilter } from "../bindings/LeadFilter";
 import type { LeadSort } from "../bindings/LeadSort";
 import type { SortKey } from "../bindings/SortKey";
+import { DataTable, type DataColumn, type TableSort } from "../shared/DataTable";
 import { formatTime } from "../shared/format";
+import type { CommandError } from "../shared/ipc";
 import { useStoreChanges } from "../shared/storeChanges";
-import { toCommandError, type CommandError } from "../shared/ipc";
+import { usePagedRows } from "../shared/usePagedRows";
 import { leadsPage } from "./ipc";
 
 /** Each row's height in pixels: fixed, so a row's place follows from its index. */
 export const ROW_HEIGHT = 36;
 /** Rows asked for at a time. */
 export const PAGE_SIZE = 100;
-/** Rows drawn beyond each edge of the viewport, so a quick scroll shows no gap. */
-const OVERSCAN = 8;
-/** The viewport's height before it is measured (and where nothing is laid out, as in tests). */
-const DEFAULT_HEIGHT = 480;
+/** The name the table's column choices are remembered by. */
+export const LEADS_TABLE_ID = "leads";
 
-interface Column {
-  id: string;
-  label: string;
-  sort: SortKey | null;
-  value: (lead: Lead) => string;
+/** A field's column: its own id, so a custom field named "created" is not the Added column. */
+const fieldColumn = (key: string) => `field:${key}`;
+
+/** The column a sort key sorts, or none (the order leads were added in). */
+function columnOf(key: SortKey): string | null {
+  switch (key.kind) {
+    case "id":
+      return null;
+    case "field":
+      return fieldColumn(key.key);
+    default:
+      return key.kind;
+  }
 }
 
-function columnsFor(fields: Field[]): Column[] {
+/** The sort key a column's header sorts by. */
+function sortKeyOf(column: string): SortKey | null {
+  if (column === "email" || column === "created" || column === "updated") return { kind: column };
+  if (column.startsWith("field:")) return { kind: "field", key: column.slice("field:".length) };
+  return null;
+}
+
+function columnsFor(fields: Field[]): DataColumn<Lead>[] {
   return [
-    { id: "email", label: "Email", sort: { kind: "email" }, value: (l) => l.email },
-    { id: "hubspot", label: "HubSpot ID", sort: null, value: (l) => l.hubspot_id ?? "" },
+    { id: "email", header: "Email", text: (l) => l.email, sortable: true, hideable: false, size: 256 },
+    { id: "hubspot_id", header: "HubSpot ID", text: (l) => l.hubspot_id ?? "", size: 128 },
     ...fields
       .filter((f) => f.key !== "email")
       .map(
-        (f): Column => ({
-          id: f.key,
-          label: f.label,
-          sort: { kind: "field", key: f.key },
-          value: (l) => l.values[f.key] ?? "",
+        (f): DataColumn<Lead> => ({
+          id: fieldColumn(f.key),
+          header: f.label,
+          text: (l) => l.values[f.key] ?? "",
+          sortable: true,
+          numeric: f.type === "number",
         }),
       ),
-    { id: "created", label: "Added", sort: { kind: "created" }, value: (l) => formatTime(l.created_at) },
-    { id: "updated", label: "Changed", sort: { kind: "updated" }, value: (l) => formatTime(l.updated_at) },
+    { id: "created", header: "Added", text: (l) => formatTime(l.created_at), sortable: true, size: 190 },
+    { id: "updated", header: "Changed", text: (l) => formatTime(l.updated_at), sortable: true, size: 190 },
   ];
-}
-
-function sameKey(a: SortKey, b: SortKey): boolean {
-  if (a.kind === "field" && b.kind === "field") return a.key === b.key;
-  return a.kind === b.kind;
-}
-
-interface PageCache {
-  key: string;
-  /** The search, filters and sort the pages answer; a reload keeps it. */
-  view: string;
-  pages: Map<number, Lead[]>;
-  total: number | null;
-}
-
-function emptyCache(key: string, view: string): PageCache {
-  return { key, view, pages: new Map(), total: null };
-}
-
-/**
- * The pages to show for `key`: its own, or while a reload of the same view is read, the ones
- * before it (rows don't blink to "Loading…" and the table keeps its place); another view starts
- * from nothing.
- */
-function cacheFor(cache: PageCache, key: string, view: string): PageCache {
-  if (cache.key === key) return cache;
-  return cache.view === view ? { ...cache, key } : emptyCache(key, view);
 }
 
 export interface LeadTableProps {
@@ -91,7 +80,8 @@ export interface LeadTableProps {
 
 /**
  * The lead table: only the rows in view (and a few around them) are in the page, and only the
- * pages of rows in view are asked for, so it stays smooth at any number of leads.
+ * pages of rows in view are asked for, so it stays smooth at any number of leads. The backend
+ * sorts, so a sort is over every lead, not the ones read.
  */
 export function LeadTable({
   fields,
@@ -106,196 +96,60 @@ export function LeadTable({
   onError,
   whenEmpty,
 }: LeadTableProps) {
-  const viewport = useRef<HTMLDivElement>(null);
-  const [scrollTop, setScrollTop] = useState(0);
-  const [height, setHeight] = useState(DEFAULT_HEIGHT);
-  // The pages read for one query (and reload); another query starts from nothing.
-  const viewKey = JSON.stringify([search, filters, sort]);
+  // The pages read for one query; another query starts from nothing.
+  const view = JSON.stringify([search, filters, sort]);
   // A change to the store by any process (an import on the command line) reads the pages again.
   const storeChanges = useStoreChanges();
-  const queryKey = JSON.stringify([viewKey, reloadKey, storeChanges]);
-  const [cache, setCache] = useState<PageCache>(() => emptyCache(queryKey, viewKey));
-  const shown = cacheFor(cache, queryKey, viewKey);
-  const latestKey = useRef(queryKey);
-  const asked = useRef(new Set<string>());
-
-  useLayoutEffect(() => {
-    const element = viewport.current;
-    if (!element) return;
-    const measure = () => {
-      if (element.clientHeight > 0) setHeight(element.clientHeight);
-    };
-    measure();
-    window.addEventListener("resize", measure);
-    return () => {
-      window.removeEventListener("resize", measure);
-    };
-  }, []);
-
-  useEffect(() => {
-    latestKey.current = queryKey;
-    asked.current = new Set([...asked.current].filter((a) => a.startsWith(`${queryKey}#`)));
-  }, [queryKey]);
-
-  // Another search, filter or sort shows its first rows from the top; changed leads (an edit,
-  // an import) are read again where the table is.
-  useEffect(() => {
-    if (viewport.current) viewport.current.scrollTop = 0;
-  }, [viewKey]);
-
   const fetchPage = useCallback(
-    (key: string, index: number) => {
-      const id = `${key}#${String(index)}`;
-      if (asked.current.has(id)) return;
-      asked.current.add(id);
-      leadsPage({ search, filters, sort, offset: index * PAGE_SIZE, limit: PAGE_SIZE }).then(
-        (page) => {
-          if (key !== latestKey.current) return;
-          setCache((old) => {
-            const base = cacheFor(old, key, viewKey);
-            const pages = new Map(base.pages);
-            pages.set(index, page.leads);
-            return { ...base, pages, total: page.total };
-          });
-          onTotal(page.total);
-          onError(null);
-        },
-        (error: unknown) => {
-          asked.current.delete(id);
-          if (key === latestKey.current) onError(toCommandError(error));
-        },
-      );
-    },
-    [search, filters, sort, viewKey, onTotal, onError],
+    (offset: number, limit: number) =>
+      leadsPage({ search, filters, sort, offset, limit }).then((page) => ({ rows: page.leads, total: page.total })),
+    [search, filters, sort],
+  );
+  const rows = usePagedRows<Lead>({
+    view,
+    reload: JSON.stringify([reloadKey, storeChanges]),
+    pageSize: PAGE_SIZE,
+    fetchPage,
+    onTotal,
+    onError,
+  });
+  const columns = useMemo(() => columnsFor(fields), [fields]);
+  const sorted = columnOf(sort.key);
+  const tableSort = useMemo<TableSort | null>(
+    () => (sorted === null ? null : { id: sorted, desc: sort.descending }),
+    [sorted, sort.descending],
   );
 
-  const rowCount = shown.total ?? 0;
-  const top = scrollTop;
-  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
-  const last = Math.min(rowCount, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
-
-  useEffect(() => {
-    if (shown.total === null) {
-      // The page where the table is: the top after a new query, the same place after a reload.
-      fetchPage(queryKey, Math.floor(first / PAGE_SIZE));
-      return;
-    }
-    // At least the page where the table is: a reload that keeps an empty view's rows (no lead
-    // yet) must still read whether there are some now.
-    const firstPage = Math.floor(first / PAGE_SIZE);
-    const lastPage = Math.max(firstPage, Math.floor((last - 1) / PAGE_SIZE));
-    for (let page = firstPage; page <= lastPage; page += 1) {
-      fetchPage(queryKey, page);
-    }
-  }, [queryKey, first, last, shown.total, fetchPage]);
-
-  const columns = columnsFor(fields);
-  // Fixed widths, so the header and the rows (laid out apart) line up; the email, the widest
-  // value and the one that names a lead, gets more room.
-  const template = `16rem repeat(${String(columns.length - 1)}, 10rem)`;
-  const width = `${String(16 + (columns.length - 1) * 10)}rem`;
-
-  function rowAt(index: number): Lead | undefined {
-    return shown.pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE];
-  }
-
-  function onRowKey(event: KeyboardEvent<HTMLDivElement>, index: number, lead: Lead) {
-    if (event.key === "Enter" || event.key === " ") {
-      event.preventDefault();
-      onSelect(lead.id);
-    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-      event.preventDefault();
-      const next = index + (event.key === "ArrowDown" ? 1 : -1);
-      const target = viewport.current?.querySelector<HTMLElement>(`[aria-rowindex="${String(next + 2)}"]`);
-      target?.focus();
-      if (!target && viewport.current && next >= 0 && next < rowCount) {
-        viewport.current.scrollTop = next * ROW_HEIGHT;
-      }
-    }
-  }
-
-  const rows = Array.from({ length: Math.max(0, last - first) }, (_, offset) => {
-    const index = first + offset;
-    const lead = rowAt(index);
-    const style = { top: index * ROW_HEIGHT, height: ROW_HEIGHT, gridTemplateColumns: template };
-    return lead === undefined ? (
-        <div key={`pending-${String(index)}`} className="lead-row lead-row-pending" role="row" aria-rowindex={index + 2} style={style}>
-          <span role="cell" className="muted">
-            Loading…
-          </span>
-        </div>
-      ) : (
-        <div
-          key={lead.id}
-          className="lead-row"
-          role="row"
-          data-testid="lead-row"
-          data-email={lead.email}
-          aria-rowindex={index + 2}
-          aria-selected={lead.id === selectedId}
-          tabIndex={0}
-          style={style}
-          onClick={() => {
-            onSelect(lead.id);
-          }}
-          onKeyDown={(e) => {
-            onRowKey(e, index, lead);
-          }}
-        >
-          {columns.map((c) => (
-            <span key={c.id} role="cell" title={c.value(lead)}>
-              {c.value(lead)}
-            </span>
-          ))}
-        </div>
-      );
-  });
+  const empty =
+    rows.total !== 0 ? undefined : whenEmpty !== undefined && search.trim() === "" && filters.length === 0 ? (
+      whenEmpty
+    ) : (
+      <p className="muted">No lead matches.</p>
+    );
 
   return (
-    <div
-      className="lead-table"
-      role="table"
-      aria-label="Leads"
-      aria-rowcount={rowCount + 1}
-      data-testid="leads-table"
-      ref={viewport}
-      onScroll={(e) => {
-        setScrollTop(e.currentTarget.scrollTop);
+    <DataTable<Lead>
+      tableId={LEADS_TABLE_ID}
+      label="Leads"
+      testId="leads-table"
+      columns={columns}
+      rowCount={rows.total ?? 0}
+      rowAt={rows.rowAt}
+      onRangeChange={rows.showRange}
+      rowHeight={ROW_HEIGHT}
+      sort={tableSort}
+      onSort={(next) => {
+        const key = sortKeyOf(next.id);
+        if (key) onSort({ key, descending: next.desc });
       }}
-    >
-      <div className="lead-head" role="row" aria-rowindex={1} style={{ gridTemplateColumns: template, width }}>
-        {columns.map((c) => {
-          const active = c.sort !== null && sameKey(c.sort, sort.key);
-          const ariaSort = active ? (sort.descending ? "descending" : "ascending") : "none";
-          return (
-            <div key={c.id} role="columnheader" aria-sort={c.sort ? ariaSort : undefined}>
-              {c.sort === null ? (
-                c.label
-              ) : (
-                <button
-                  type="button"
-                  className="sort-button"
-                  onClick={() => {
-                    if (c.sort) onSort({ key: c.sort, descending: active ? !sort.descending : false });
-                  }}
-                >
-                  {c.label}
-                  <span aria-hidden="true">{active ? (sort.descending ? " ▼" : " ▲") : ""}</span>
-                </button>
-              )}
-            </div>
-          );
-        })}
-      </div>
-      <div className="lead-body" role="rowgroup" style={{ height: rowCount * ROW_HEIGHT, width }}>
-        {rows}
-      </div>
-      {shown.total === 0 &&
-        (whenEmpty !== undefined && search.trim() === "" && filters.length === 0 ? (
-          <div className="lead-empty">{whenEmpty}</div>
-        ) : (
-          <p className="lead-empty muted">No lead matches.</p>
-        ))}
-    </div>
+      scrollKey={view}
+      rowKey={(lead) => lead.id}
+      selectedKey={selectedId}
+      onSelect={(lead) => {
+        onSelect(lead.id);
+      }}
+      rowAttributes={(lead) => ({ "data-testid": "lead-row", "data-email": lead.email })}
+      empty={empty}
+    />
   );
 }

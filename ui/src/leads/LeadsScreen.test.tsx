@@ -123,6 +123,22 @@ describe("LeadsScreen", () => {
     expect(ipc.openLeadInHubspot).toHaveBeenCalledWith(2);
   });
 
+  it("opens the lead chosen with the keys in the panel beside the table, which Escape closes", async () => {
+    const user = userEvent.setup();
+    render(<LeadsScreen />);
+    const first = (await screen.findByText("lead1@example.com")).closest<HTMLElement>("[data-testid=lead-row]");
+    first?.focus();
+    await user.keyboard("{ArrowDown}{Enter}");
+    const panel = await screen.findByTestId("lead-detail");
+    expect(ipc.leadDetail).toHaveBeenCalledWith(2);
+    // Beside the table, not over it: the table is still there to choose another lead.
+    expect(screen.getByTestId("leads-table")).toBeTruthy();
+    expect(screen.getAllByTestId("lead-row")[1]?.getAttribute("aria-selected")).toBe("true");
+    within(panel).getByTestId("lead-edit").focus();
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("lead-detail")).toBeNull();
+  });
+
   it("says the sandbox portal has no HubSpot page and an unknown owner is unknown", async () => {
     const user = userEvent.setup();
     const base = detail();

@@ -193,7 +193,7 @@ export function LeadsScreen({ onPull }: { onPull?: () => void }) {
         )}
         {actionError && <ErrorMessage error={actionError.error} title={actionError.title} />}
         {tableError && <ErrorMessage error={tableError} title="The leads could not be read" />}
-        <div className="leads-body">
+        <div className={detail === null ? "table-split table-split-single" : "table-split"}>
           <LeadTable
             fields={fields.value}
             search={search}
@@ -218,8 +218,16 @@ export function LeadsScreen({ onPull }: { onPull?: () => void }) {
               </>
             }
           />
-          {detail?.status === "loading" && <p aria-busy="true">Loading the lead…</p>}
-          {detail?.status === "failed" && <ErrorMessage error={detail.error} title="The lead could not be read" />}
+          {detail?.status === "loading" && (
+            <div className="side-panel lead-detail-pending">
+              <p aria-busy="true">Loading the lead…</p>
+            </div>
+          )}
+          {detail?.status === "failed" && (
+            <div className="side-panel lead-detail-pending">
+              <ErrorMessage error={detail.error} title="The lead could not be read" />
+            </div>
+          )}
           {detail?.status === "ready" && (
             <LeadDetailPanel
               detail={detail.value}

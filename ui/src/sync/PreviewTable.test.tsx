@@ -1,16 +1,25 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import { CommandError } from "../shared/commandError";
-import { item } from "./fixtures";
+import { DEFAULT_ROW_HEIGHT } from "../shared/DataTable";
+import { item, run } from "./fixtures";
 import * as ipc from "./ipc";
 import { PAGE_SIZE, PreviewTable } from "./PreviewTable";
 
 vi.mock("./ipc", async (importOriginal) => {
   const actual = await importOriginal<typeof import("./ipc")>();
-  return { ...actual, runItemsPage: vi.fn() };
+  return { ...actual, runItemsPage: vi.fn(), runDetail: vi.fn() };
 });
+
+const SETTINGS = {
+  rules: { update: true, create: false },
+  mappings: [
+    { field_key: "company", property: "company", write_rule: "overwrite" },
+    { field_key: "phone", property: "phone", write_rule: "if-empty" },
+  ],
+};
 
 const rows = [
   item({
@@ -20,6 +29,7 @@ const rows = [
       { field: "company", property: "company", before: "Old Co", after: "New Co", kept: false },
       { field: "phone", property: "phone", before: "+1 555", after: null, kept: true },
     ],
+    record: { city: "Oslo" },
   }),
   item({ seq: 1, email: "bob@example.test", action: "create", contact_id: null }),
   item({
@@ -27,28 +37,51 @@ const rows = [
     email: "cy@example.test",
     action: "invalid",
     outcome: "invalid",
-    reasons: ["phone: “abc” is not a phone number"],
+    reasons: ["phone → phone: “abc” is not a phone number"],
+    reason_codes: [{ code: "value-refused", field: "phone", property: "phone", detail: "“abc” is not a phone number" }],
   }),
-  item({ seq: 3, email: "di@example.test", action: "skip", outcome: "skipped", reasons: ["unchanged"] }),
+  item({
+    seq: 3,
+    email: "di@example.test",
+    action: "skip",
+    outcome: "skipped",
+    contact_id: null,
+    reasons: ["no matching contact, and creating contacts is off"],
+    reason_codes: [{ code: "no-match-create-off" }],
+  }),
 ];
 
 beforeEach(() => {
   vi.mocked(ipc.runItemsPage).mockReset();
   vi.mocked(ipc.runItemsPage).mockResolvedValue({ total: 4, offset: 0, items: rows });
+  vi.mocked(ipc.runDetail).mockReset();
+  vi.mocked(ipc.runDetail).mockResolvedValue({
+    run: run({ id: 7, mode: "preview", settings: SETTINGS }),
+    undo_runs: [],
+    portal_name: null,
+  });
+  window.localStorage.clear();
 });
 
-/** The `i`th element, which the test expects to be there. */
-function nth(list: HTMLElement[], i: number): HTMLElement {
-  const element = list[i];
-  if (element === undefined) throw new Error(`no element ${String(i)} of ${String(list.length)}`);
-  return element;
+function row(email: string): HTMLElement {
+  const found = screen.getAllByTestId("preview-row").find((r) => r.dataset.email === email);
+  if (!found) throw new Error(`no row ${email}`);
+  return found;
+}
+
+function change(field: string): HTMLElement {
+  const found = within(screen.getByTestId("preview-diff"))
+    .getAllByTestId("field-change")
+    .find((c) => c.dataset.field === field);
+  if (!found) throw new Error(`no change of ${field}`);
+  return found;
 }
 
 const all = { action: null, outcome: null, pending: false, search: null };
 
 describe("PreviewTable", () => {
-  it("shows each row with its action and each field's current and new value", async () => {
-    render(<PreviewTable runId={7} kind="push" label="Rows" />);
+  it("lists the rows beside the first row's change, field by field, with what its write rule did", async () => {
+    render(<PreviewTable runId={7} kind="push" label="Rows" settings={SETTINGS} />);
     const found = await screen.findAllByTestId("preview-row");
     expect(ipc.runItemsPage).toHaveBeenCalledWith(7, all, 0, PAGE_SIZE);
     expect(found.map((r) => [r.dataset.email, r.dataset.action])).toEqual([
@@ -57,56 +90,121 @@ describe("PreviewTable", () => {
       ["cy@example.test", "invalid"],
       ["di@example.test", "skip"],
     ]);
-    const changes = within(nth(found, 0)).getAllByTestId("field-change");
-    const [company, phone] = [nth(changes, 0), nth(changes, 1)];
-    expect(company.dataset.field).toBe("company");
+    expect(row("ada@example.test").getAttribute("aria-selected")).toBe("true");
+    expect(row("ada@example.test").textContent).toContain("1 field, 1 kept");
+
+    const diff = screen.getByTestId("preview-diff");
+    expect(diff.dataset.email).toBe("ada@example.test");
+    const company = change("company");
     expect(within(company).getByTestId("field-before").textContent).toBe("Old Co");
     expect(within(company).getByTestId("field-after").textContent).toBe("New Co");
-    expect(phone.dataset.field).toBe("phone");
-    expect(phone.textContent).toContain("kept, HubSpot value not empty");
+    expect(within(company).getByTestId("field-rule").textContent).toBe("Overwrite: the new value replaces HubSpot's.");
+    const phone = change("phone");
     expect(within(phone).getByTestId("field-before").textContent).toBe("+1 555");
-    expect(within(nth(found, 2)).getByTestId("row-reason").textContent).toBe("phone: “abc” is not a phone number");
-    expect(found[3]?.textContent).toContain("unchanged");
-    expect(screen.getByTestId("preview-page").textContent).toBe("Rows 1–4 of 4");
+    expect(within(phone).getByTestId("field-after").textContent).toBe("kept, HubSpot value not empty");
+    expect(within(phone).getByTestId("field-rule").textContent).toBe(
+      "Only if empty: HubSpot's value is not empty, so it is kept.",
+    );
+    expect(within(diff).getByText("Oslo")).toBeTruthy();
+    await waitFor(() => {
+      expect(screen.getByTestId("preview-page").textContent).toBe("Rows 1–4 of 4");
+    });
+    // The settings came with the run: nothing more is read.
+    expect(ipc.runDetail).not.toHaveBeenCalled();
   });
 
-  it("filters by action and searches by email, from the first page", async () => {
+  it("says why a row is skipped or invalid in words, with what to do, never as a code", async () => {
+    const user = userEvent.setup();
+    render(<PreviewTable runId={7} kind="push" label="Rows" />);
+    await screen.findAllByTestId("preview-row");
+    const skipped = row("di@example.test");
+    expect(skipped.textContent).toContain("No HubSpot contact has this email, and creating contacts is off.");
+    expect(skipped.textContent).not.toContain("no-match-create-off");
+
+    await user.click(skipped);
+    const diff = screen.getByTestId("preview-diff");
+    expect(diff.dataset.email).toBe("di@example.test");
+    expect(within(diff).getByText("Why it is skipped")).toBeTruthy();
+    const reason = within(diff).getByTestId("row-reason");
+    expect(reason.textContent).not.toContain("no-match-create-off");
+    expect(within(reason).getByTestId("row-todo").textContent).toBe(
+      "Turn on “Create HubSpot contact when no match is found” in Push rules to create it.",
+    );
+
+    await user.click(row("cy@example.test"));
+    const invalid = within(screen.getByTestId("preview-diff"));
+    expect(invalid.getByText("Why it can't be written")).toBeTruthy();
+    expect(invalid.getByTestId("row-reason").textContent).toContain(
+      "The lead's phone can't be sent as phone: “abc” is not a phone number",
+    );
+  });
+
+  it("moves the change shown with the arrow keys", async () => {
+    const user = userEvent.setup();
+    render(<PreviewTable runId={7} kind="push" label="Rows" />);
+    await screen.findAllByTestId("preview-row");
+    await user.click(row("bob@example.test"));
+    expect(screen.getByTestId("preview-diff").dataset.email).toBe("bob@example.test");
+    await user.keyboard("{ArrowDown}");
+    expect(screen.getByTestId("preview-diff").dataset.email).toBe("cy@example.test");
+    expect(row("cy@example.test").getAttribute("aria-selected")).toBe("true");
+    expect(document.activeElement).toBe(row("cy@example.test"));
+  });
+
+  it("reads the run's write rules when not given them", async () => {
+    render(<PreviewTable runId={7} kind="push" label="Rows" />);
+    await waitFor(() => {
+      expect(within(change("company")).getByTestId("field-rule").textContent).toBe(
+        "Overwrite: the new value replaces HubSpot's.",
+      );
+    });
+    expect(ipc.runDetail).toHaveBeenCalledWith(7);
+  });
+
+  it("filters by action and searches by email, from the first row", async () => {
     const user = userEvent.setup();
     render(<PreviewTable runId={7} kind="push" label="Rows" />);
     await screen.findAllByTestId("preview-row");
     await user.selectOptions(screen.getByTestId("preview-filter-action"), "create");
-    expect(ipc.runItemsPage).toHaveBeenLastCalledWith(7, { ...all, action: "create" }, 0, PAGE_SIZE);
+    await waitFor(() => {
+      expect(ipc.runItemsPage).toHaveBeenLastCalledWith(7, { ...all, action: "create" }, 0, PAGE_SIZE);
+    });
     await user.type(screen.getByTestId("preview-search"), "BO");
-    expect(ipc.runItemsPage).toHaveBeenLastCalledWith(7, { ...all, action: "create", search: "BO" }, 0, PAGE_SIZE);
+    await waitFor(() => {
+      expect(ipc.runItemsPage).toHaveBeenLastCalledWith(7, { ...all, action: "create", search: "BO" }, 0, PAGE_SIZE);
+    });
     await user.selectOptions(screen.getByTestId("preview-filter-action"), "");
-    expect(ipc.runItemsPage).toHaveBeenLastCalledWith(7, { ...all, search: "BO" }, 0, PAGE_SIZE);
+    await waitFor(() => {
+      expect(ipc.runItemsPage).toHaveBeenLastCalledWith(7, { ...all, search: "BO" }, 0, PAGE_SIZE);
+    });
   });
 
-  it("pages through a big run and stops at its ends", async () => {
-    const user = userEvent.setup();
-    vi.mocked(ipc.runItemsPage).mockImplementation((_run, _filter, offset) =>
+  it("draws only the rows in view of a big run and reads its pages as the list scrolls", async () => {
+    vi.mocked(ipc.runItemsPage).mockImplementation((_run, _filter, offset, limit) =>
       Promise.resolve({
-        total: 120,
+        total: 100_000,
         offset,
-        items: Array.from({ length: Math.min(PAGE_SIZE, 120 - offset) }, (_, i) =>
+        items: Array.from({ length: Math.min(limit, 100_000 - offset) }, (_, i) =>
           item({ seq: offset + i, email: `r${String(offset + i)}@example.test` }),
         ),
       }),
     );
     render(<PreviewTable runId={7} kind="push" label="Rows" />);
-    await screen.findByText("Rows 1–50 of 120");
-    const previous = screen.getByRole("button", { name: "Previous" });
-    const next = screen.getByRole("button", { name: "Next" });
-    expect(previous).toHaveProperty("disabled", true);
-    await user.click(next);
-    await screen.findByText("Rows 51–100 of 120");
-    await user.click(next);
-    await screen.findByText("Rows 101–120 of 120");
-    expect(screen.getAllByTestId("preview-row")).toHaveLength(20);
-    expect(next).toHaveProperty("disabled", true);
-    expect(ipc.runItemsPage).toHaveBeenLastCalledWith(7, all, 100, PAGE_SIZE);
-    await user.click(previous);
-    await screen.findByText("Rows 51–100 of 120");
+    await screen.findByText("r0@example.test", { selector: "[role=gridcell]" });
+    expect(screen.getAllByTestId("preview-row").length).toBeLessThan(60);
+    await waitFor(() => {
+      expect(screen.getByTestId("preview-page").textContent).toMatch(/^Rows 1–\d+ of 100,000$/);
+    });
+
+    const list = screen.getByRole("grid", { name: "Rows" });
+    fireEvent.scroll(list, { target: { scrollTop: 50_000 * DEFAULT_ROW_HEIGHT } });
+    await screen.findByText("r50000@example.test", { selector: "[role=gridcell]" });
+    const asked = vi.mocked(ipc.runItemsPage).mock.calls.map(([, , offset]) => offset);
+    expect(asked).toContain(50_000);
+    expect(asked.length).toBeLessThan(5);
+    expect(screen.queryByText("r0@example.test", { selector: "[role=gridcell]" })).toBeNull();
+    // The first row's change stays shown until another is chosen.
+    expect(screen.getByTestId("preview-diff").dataset.email).toBe("r0@example.test");
   });
 
   it("shows only the failed rows with HubSpot's error when asked", async () => {
@@ -117,6 +215,7 @@ describe("PreviewTable", () => {
     });
     render(<PreviewTable runId={9} kind="push" outcome="failed" label="Failed rows" />);
     expect((await screen.findByTestId("row-error")).textContent).toBe("Property values were not valid: phone");
+    expect(screen.getByTestId("diff-error").textContent).toBe("Property values were not valid: phone");
     expect(ipc.runItemsPage).toHaveBeenCalledWith(9, { ...all, outcome: "failed" }, 0, PAGE_SIZE);
     expect(screen.queryByTestId("preview-filter-action")).toBeNull();
   });

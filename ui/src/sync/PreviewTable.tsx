@@ -1,18 +1,25 @@
-import { useCallback, useId, useState } from "react";
+import { useCallback, useId, useMemo, useState } from "react";
 
-import type { FieldChange } from "../bindings/FieldChange";
 import type { ItemOutcome } from "../bindings/ItemOutcome";
 import type { RunAction } from "../bindings/RunAction";
-import type { RunItem } from "../bindings/RunItem";
 import type { RunKind } from "../bindings/RunKind";
+import type { RunRow } from "../bindings/RunRow";
+import { DataTable, type DataColumn } from "../shared/DataTable";
 import { ErrorMessage } from "../shared/ErrorMessage";
-import { numberFormat } from "../shared/format";
+import { counted, numberFormat } from "../shared/format";
+import type { CommandError } from "../shared/ipc";
+import { usePagedRows } from "../shared/usePagedRows";
 import { useLoadable } from "../shared/useLoadable";
-import { runItemsPage } from "./ipc";
-import { actionLabel, actionsOf, keptWords, outcomeLabel } from "./words";
+import { runDetail, runItemsPage } from "./ipc";
+import { RowDiff } from "./RowDiff";
+import { reasonSummary, writeRules } from "./rowWords";
+import { actionLabel, actionsOf, outcomeLabel } from "./words";
+import "./preview.css";
 
-/** Rows a page shows: a run of 100,000 rows is read a page at a time. */
-export const PAGE_SIZE = 50;
+/** Rows asked for at a time: a run of 100,000 rows is read a page at a time as the list scrolls. */
+export const PAGE_SIZE = 100;
+/** The name the rows' column choices are remembered by (one for every run's rows). */
+export const RUN_ROWS_TABLE_ID = "run-rows";
 
 const OUTCOMES: readonly ItemOutcome[] = [
   "updated",
@@ -31,8 +38,10 @@ interface Props {
   outcome?: ItemOutcome;
   /** Offer a filter by outcome (a live run's detail). */
   outcomeFilter?: boolean;
-  /** What the table is called, for screen readers. */
+  /** What the list is called, for screen readers. */
   label: string;
+  /** The run's settings, for each field's write rule; read with the run when not given. */
+  settings?: unknown;
 }
 
 /** The filter as the page holds it: "" for any. */
@@ -42,37 +51,122 @@ interface Filter {
   search: string;
 }
 
-/** A run's rows with each field's current and new value, filterable, searchable and paged. */
-export function PreviewTable({ runId, kind, outcome, outcomeFilter = false, label }: Props) {
-  const [filter, setFilter] = useState<Filter>({ action: "", outcome: outcome ?? "", search: "" });
-  const [offset, setOffset] = useState(0);
-  const ids = useId();
-  const load = useCallback(
-    () =>
-      runItemsPage(
-        runId,
-        {
-          action: filter.action === "" ? null : filter.action,
-          outcome: filter.outcome === "" ? null : filter.outcome,
-          pending: false,
-          search: filter.search.trim() === "" ? null : filter.search,
-        },
-        offset,
-        PAGE_SIZE,
+/** The outcome says something the action doesn't once the row was written (or failed, or waits). */
+function outcomeShown(row: RunRow): boolean {
+  return !(["previewed", "skipped", "invalid"] as const).some((o) => o === row.outcome);
+}
+
+/** A row's changes in a few words, for the list. */
+function changesSummary(row: RunRow): string {
+  const kept = row.changes.filter((c) => c.kept).length;
+  const written = row.changes.filter((c) => !c.kept && c.after !== null).length;
+  const parts = [];
+  if (written > 0) parts.push(counted(written, "field"));
+  if (kept > 0) parts.push(`${String(kept)} kept`);
+  return parts.join(", ");
+}
+
+function columnsFor(kind: RunKind): DataColumn<RunRow>[] {
+  return [
+    {
+      id: "email",
+      header: kind === "pull" ? "Contact email" : "Lead email",
+      text: (r) => (r.email === "" ? "(no email)" : r.email),
+      hideable: false,
+      size: 240,
+    },
+    {
+      id: "action",
+      header: "Action",
+      text: (r) => (outcomeShown(r) ? `${actionLabel(kind, r.action)} · ${outcomeLabel(r.outcome)}` : actionLabel(kind, r.action)),
+      render: (r) => (
+        <>
+          {actionLabel(kind, r.action)}
+          {outcomeShown(r) && (
+            <span className={`outcome outcome-${outcomeLabel(r.outcome)}`}> · {outcomeLabel(r.outcome)}</span>
+          )}
+        </>
       ),
-    [runId, filter, offset],
+      size: 140,
+    },
+    { id: "changes", header: "Changes", text: changesSummary, size: 140 },
+    {
+      id: "why",
+      header: "Why",
+      text: (r) => r.error ?? reasonSummary(r.reason_codes, kind),
+      render: (r) =>
+        r.error !== null ? (
+          <span className="row-error" data-testid="row-error">
+            {r.error}
+          </span>
+        ) : (
+          reasonSummary(r.reason_codes, kind)
+        ),
+      size: 320,
+    },
+    { id: "contact", header: "Contact", text: (r) => r.contact_id ?? "—", size: 110 },
+  ];
+}
+
+/**
+ * A run's rows as a list beside the chosen row's field-by-field change: filterable by action
+ * (and outcome), searchable by email, read a page at a time as the list scrolls.
+ */
+export function PreviewTable({ runId, kind, outcome, outcomeFilter = false, label, settings }: Props) {
+  const [filter, setFilter] = useState<Filter>({ action: "", outcome: outcome ?? "", search: "" });
+  const [error, setError] = useState<CommandError | null>(null);
+  const ids = useId();
+  const query = useMemo(
+    () => ({
+      action: filter.action === "" ? null : filter.action,
+      outcome: filter.outcome === "" ? null : filter.outcome,
+      pending: false,
+      search: filter.search.trim() === "" ? null : filter.search,
+    }),
+    [filter],
   );
-  const [page] = useLoadable(load);
+  const view = JSON.stringify([runId, query]);
+  const fetchPage = useCallback(
+    (offset: number, limit: number) =>
+      runItemsPage(runId, query, offset, limit).then((page) => ({ rows: page.items, total: page.total })),
+    [runId, query],
+  );
+  const rows = usePagedRows<RunRow>({ view, reload: "", pageSize: PAGE_SIZE, fetchPage, onError: setError });
+  const [range, setRange] = useState({ first: 0, last: 0 });
+  const showRange = rows.showRange;
+  const onRangeChange = useCallback(
+    (first: number, last: number, seen: { first: number; last: number }) => {
+      showRange(first, last);
+      setRange(seen);
+    },
+    [showRange],
+  );
+
+  // The write rules the run was made with: given, or read with the run (a preview's summary
+  // has none). Without them a change still shows, only not which rule made it.
+  const loadSettings = useCallback(
+    () => (settings !== undefined ? Promise.resolve(settings) : runDetail(runId).then((d) => d.run.settings)),
+    [runId, settings],
+  );
+  const [loadedSettings] = useLoadable(loadSettings);
+  const rules = useMemo(
+    () => writeRules(loadedSettings.status === "ready" ? loadedSettings.value : null),
+    [loadedSettings],
+  );
+
+  // The chosen row, while the list shows the view it was chosen in; the first row otherwise.
+  const [chosen, setChosen] = useState<{ view: string; row: RunRow } | null>(null);
+  const selected = chosen?.view === view ? chosen.row : rows.rowAt(0);
+  const columns = useMemo(() => columnsFor(kind), [kind]);
 
   function change(next: Partial<Filter>) {
     setFilter((f) => ({ ...f, ...next }));
-    setOffset(0);
   }
 
-  const total = page.status === "ready" ? page.value.total : 0;
-  const shown = page.status === "ready" ? page.value.items.length : 0;
+  const total = rows.total;
+  const shownLast = Math.min(range.last, total ?? 0);
   return (
-    <div className="preview-table">
+    <div className="preview" data-testid="preview-table" data-run-id={runId}>
       <div className="field-row table-filters">
         {outcome === undefined && (
           <label className="field field-narrow" htmlFor={`${ids}-action`}>
@@ -128,124 +222,42 @@ export function PreviewTable({ runId, kind, outcome, outcomeFilter = false, labe
           />
         </label>
       </div>
-      {page.status === "failed" && <ErrorMessage error={page.error} title="The rows could not be read" />}
-      <div className="table-wrap">
-        <table className="table" data-testid="preview-table" aria-label={label} aria-busy={page.status === "loading"}>
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Action</th>
-              <th scope="col">Contact</th>
-              <th scope="col">
-                {kind === "pull" ? "Lead field: lead now → new value" : "Property: HubSpot now → new value"}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {page.status === "ready" && page.value.items.map((item) => <Row key={item.seq} item={item} kind={kind} />)}
-            {page.status === "ready" && shown === 0 && (
-              <tr>
-                <td colSpan={4} className="muted">
-                  No rows match.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
-      <div className="pager">
-        <button
-          type="button"
-          disabled={offset === 0}
-          onClick={() => {
-            setOffset(Math.max(offset - PAGE_SIZE, 0));
+      {error !== null && <ErrorMessage error={error} title="The rows could not be read" />}
+      <div className="table-split preview-split">
+        <DataTable<RunRow>
+          tableId={RUN_ROWS_TABLE_ID}
+          label={label}
+          columns={columns}
+          rowCount={total ?? 0}
+          rowAt={rows.rowAt}
+          onRangeChange={onRangeChange}
+          sort={null}
+          onSort={() => undefined}
+          scrollKey={view}
+          rowKey={(r) => r.seq}
+          selectedKey={selected?.seq ?? null}
+          onSelect={(row) => {
+            setChosen({ view, row });
           }}
-        >
-          Previous
-        </button>
-        <span className="muted" data-testid="preview-page" aria-live="polite">
-          {total === 0
+          followFocus
+          rowAttributes={(r) => ({ "data-testid": "preview-row", "data-email": r.email, "data-action": r.action })}
+          empty={total === 0 ? <p className="muted">No rows match.</p> : undefined}
+        />
+        {selected === undefined ? (
+          <div className="side-panel row-diff-none">
+            <p className="muted">{total === 0 ? "No row to show." : "Choose a row to see its fields."}</p>
+          </div>
+        ) : (
+          <RowDiff row={selected} kind={kind} rules={rules} />
+        )}
+      </div>
+      <p className="muted preview-count" data-testid="preview-page">
+        {total === null
+          ? "Reading the rows…"
+          : total === 0
             ? "0 rows"
-            : `Rows ${numberFormat.format(offset + 1)}–${numberFormat.format(offset + shown)} of ${numberFormat.format(total)}`}
-        </span>
-        <button
-          type="button"
-          disabled={offset + PAGE_SIZE >= total}
-          onClick={() => {
-            setOffset(offset + PAGE_SIZE);
-          }}
-        >
-          Next
-        </button>
-      </div>
+            : `Rows ${numberFormat.format(range.first + 1)}–${numberFormat.format(shownLast)} of ${numberFormat.format(total)}`}
+      </p>
     </div>
-  );
-}
-
-function Row({ item, kind }: { item: RunItem; kind: RunKind }) {
-  // The outcome says something the action doesn't once the row was written (or failed, or waits).
-  const said = ["previewed", "skipped", "invalid"] as const;
-  const shown = !said.some((o) => o === item.outcome);
-  return (
-    <tr data-testid="preview-row" data-email={item.email} data-action={item.action}>
-      <th scope="row">{item.email === "" ? <span className="muted">(no email)</span> : item.email}</th>
-      <td>
-        {actionLabel(kind, item.action)}
-        {shown && (
-          <span className={`outcome outcome-${outcomeLabel(item.outcome)}`}> · {outcomeLabel(item.outcome)}</span>
-        )}
-      </td>
-      <td>{item.contact_id ?? <span className="muted">—</span>}</td>
-      <td>
-        {item.changes.length > 0 && (
-          <ul className="changes">
-            {item.changes.map((c) => (
-              <Change key={c.field} change={c} kind={kind} />
-            ))}
-          </ul>
-        )}
-        {item.reasons.length > 0 && (
-          <ul className={item.action === "invalid" ? "reasons reasons-invalid" : "reasons"}>
-            {item.reasons.map((r) => (
-              <li key={r} data-testid="row-reason">
-                {r}
-              </li>
-            ))}
-          </ul>
-        )}
-        {item.error !== null && (
-          <p className="row-error" data-testid="row-error">
-            {item.error}
-          </p>
-        )}
-        {item.notes.map((n) => (
-          <p key={n} className="muted row-note">
-            {n}
-          </p>
-        ))}
-      </td>
-    </tr>
-  );
-}
-
-function Change({ change, kind }: { change: FieldChange; kind: RunKind }) {
-  const name = kind === "pull" ? change.field : change.property;
-  return (
-    <li data-testid="field-change" data-field={change.field}>
-      <span className="change-name">{name}</span>:{" "}
-      <span data-testid="field-before" className="change-before">
-        {change.before === null || change.before === "" ? "(empty)" : change.before}
-      </span>{" "}
-      →{" "}
-      <span data-testid="field-after" className={change.kept ? "change-after change-kept" : "change-after"}>
-        {change.after === null
-          ? change.kept
-            ? keptWords(kind)
-            : "(not written)"
-          : change.after === ""
-            ? "(cleared)"
-            : change.after}
-      </span>
-    </li>
   );
 }

@@ -72,6 +72,7 @@ export function ResultView({ run, onRetry, onResume }: Props) {
             kind={run.kind}
             outcome="failed"
             label={`Failed rows of run ${String(run.id)}`}
+            settings={run.settings}
           />
         </>
       )}

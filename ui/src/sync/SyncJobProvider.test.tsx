@@ -37,6 +37,8 @@ beforeEach(() => {
   events = syncJobEvents();
   vi.mocked(ipc.onSyncJob).mockImplementation(events.listen);
   vi.mocked(ipc.runItemsPage).mockResolvedValue({ total: 1, offset: 0, items: [item()] });
+  // A preview's rows read their run for its write rules.
+  vi.mocked(ipc.runDetail).mockResolvedValue({ run: run({ id: 7, mode: "preview" }), undo_runs: [], portal_name: null });
   vi.mocked(ipc.syncCancel).mockResolvedValue(true);
   vi.mocked(ipc.syncJobStatus).mockResolvedValue(null);
 });

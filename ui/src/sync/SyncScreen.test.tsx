@@ -8,6 +8,7 @@ import { CommandError } from "../shared/commandError";
 import { deferred } from "../test/fixtures";
 import { counts, item, progress, run, summary, syncJobEvents } from "./fixtures";
 import * as ipc from "./ipc";
+import { PAGE_SIZE } from "./PreviewTable";
 import { SyncJobProvider } from "./SyncJobProvider";
 import { SyncScreen } from "./SyncScreen";
 import { confirmProductionRun } from "../test/confirm";
@@ -208,7 +209,7 @@ describe("SyncScreen", () => {
     expect(within(result).getByTestId("result-created").textContent).toBe("30");
     expect(within(result).getByTestId("result-failed").textContent).toBe("1");
     expect((await within(result).findByTestId("row-error")).textContent).toBe("INVALID_EMAIL");
-    expect(ipc.runItemsPage).toHaveBeenLastCalledWith(8, expect.objectContaining({ outcome: "failed" }), 0, 50);
+    expect(ipc.runItemsPage).toHaveBeenLastCalledWith(8, expect.objectContaining({ outcome: "failed" }), 0, PAGE_SIZE);
 
     vi.mocked(ipc.exportRun).mockResolvedValue({
       run_id: 8,

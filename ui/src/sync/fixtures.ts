@@ -3,7 +3,7 @@
 import type { PreviewSummary } from "../bindings/PreviewSummary";
 import type { Run } from "../bindings/Run";
 import type { RunCounts } from "../bindings/RunCounts";
-import type { RunItem } from "../bindings/RunItem";
+import type { RunRow } from "../bindings/RunRow";
 import type { SyncJobEvent } from "../bindings/SyncJobEvent";
 import type { SyncJobStatus } from "../bindings/SyncJobStatus";
 import type { SyncProgress } from "../bindings/SyncProgress";
@@ -43,7 +43,8 @@ export function run(overrides: Partial<Run> = {}): Run {
   };
 }
 
-export function item(overrides: Partial<RunItem> = {}): RunItem {
+/** A row as a page of rows has it; `reasons` holds the words of `reason_codes` as the core gives them. */
+export function item(overrides: Partial<RunRow> = {}): RunRow {
   return {
     seq: 0,
     lead_id: 1,
@@ -51,6 +52,7 @@ export function item(overrides: Partial<RunItem> = {}): RunItem {
     contact_id: "501",
     action: "update",
     reasons: [],
+    reason_codes: [],
     changes: [],
     notes: [],
     outcome: "previewed",

@@ -212,3 +212,40 @@ fn reasons_notes_and_failures_are_kept_as_codes_and_shown_as_words() {
     assert_eq!(shown["notes"][0], "2 contacts have this email (1, 2); using 2, the most recently updated");
     assert_eq!(shown["error"], "HubSpot refused it (400): bad");
 }
+
+/// A page of rows, which the app reads, carries each row's reasons as codes beside their words,
+/// so the app can word them and say what to do; a row alone (`--json`) carries the words only.
+#[test]
+fn a_page_of_rows_carries_the_reasons_as_codes_beside_their_words() {
+    let reasons = vec![
+        RowReason::NoMatchCreateOff,
+        RowReason::ValueRefused { field: "phone".into(), property: "phone".into(), detail: "not a number".into() },
+    ];
+    let item = hubsync_store::RunItem::planned(
+        3,
+        1,
+        "a@example.com".into(),
+        None,
+        RunAction::Invalid,
+        reasons,
+        hubsync_store::RunMode::Preview,
+    );
+    let row = serde_json::to_value(&item).unwrap();
+    let page = serde_json::to_value(hubsync_store::RunItemPage { total: 1, offset: 0, items: vec![item] }).unwrap();
+    let shown = &page["items"][0];
+    assert_eq!(
+        shown["reason_codes"],
+        serde_json::json!([
+            { "code": "no-match-create-off" },
+            { "code": "value-refused", "field": "phone", "property": "phone", "detail": "not a number" },
+        ])
+    );
+    assert_eq!(
+        shown["reasons"],
+        serde_json::json!(["no matching contact, and creating contacts is off", "phone → phone: not a number"])
+    );
+    let mut without_codes = shown.clone();
+    without_codes.as_object_mut().unwrap().remove("reason_codes");
+    assert_eq!(without_codes, row, "the page's row is the row, and its codes");
+    assert!(row.get("reason_codes").is_none());
+}
