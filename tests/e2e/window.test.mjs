@@ -461,11 +461,13 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     assert.equal(await attributeOf(live, "data-kind"), "push");
     assert.equal(await attributeOf(live, "data-mode"), "live");
     assert.equal(await attributeOf(live, "data-status"), "completed");
-    assert.equal(await session.textOf(`${live} ${testId("run-changed")}`), String(pushResult.counts.update + pushResult.counts.create));
-    assert.equal(await session.textOf(`${live} ${testId("run-failed")}`), "0");
+    // The runs list draws its rows once it knows its size: the cells are waited for, not read at once.
+    const changed = String(pushResult.counts.update + pushResult.counts.create);
+    await waitForText(session, `${live} ${testId("run-changed")}`, (text) => text === changed);
+    await waitForText(session, `${live} ${testId("run-failed")}`, (text) => text === "0");
     const preview = `${testId("run-row")}[data-run-id="${pushResult.previewRunId}"]`;
     assert.equal(await attributeOf(preview, "data-mode"), "preview");
-    assert.equal(await session.textOf(`${preview} ${testId("run-changed")}`), `${pushResult.counts.update + pushResult.counts.create} planned`);
+    await waitForText(session, `${preview} ${testId("run-changed")}`, (text) => text === `${changed} planned`);
 
     await click(session, `//button[@aria-label="Open run ${pushRunId}"]`);
     await waitForText(session, `${testId("run-detail")} h2`, `Run ${pushRunId}: push (live), completed`);
