@@ -83,6 +83,7 @@ fn sandbox_connection(sandbox: &PortalSummary) -> PortalConnection {
         // Its token is the app's own, never stored.
         secret_store: SecretStoreKind::Keychain,
         connected_at: hubsync_store::Clock::now(&SystemClock),
+        account_type: None,
     }
 }
 
@@ -270,11 +271,19 @@ pub fn oauth_cancel(ws: &Workspace) {
 }
 
 /// Test Connection on the active portal, with a client for someone waiting (fewer retries, a
-/// shorter timeout).
+/// shorter timeout). The portal keeps when it was checked, whether it passed, and the account
+/// type HubSpot gave (so a portal saved before Hubsync read it learns what it is).
 pub async fn test_connection(ws: &Workspace) -> Result<ConnectionReport, ApiError> {
     let (portal, client) = ws.connected(interactive).await?;
-    let report = run_checks(&client, portal.token_kind, portal.portal_id, token_facts(&client)).await;
+    let mut account_type = None;
+    let token_check = async {
+        let facts = token_facts(&client).await;
+        account_type = facts.as_ref().ok().and_then(|f| f.account_type.clone());
+        facts
+    };
+    let report = run_checks(&client, portal.token_kind, portal.portal_id, token_check).await;
     ws.record_outcome(&client).await?;
+    ws.store.lock().await.record_portal_check(portal.portal_id, report.passed, account_type.as_deref())?;
     Ok(report)
 }
 

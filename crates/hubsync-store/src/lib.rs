@@ -65,7 +65,9 @@ pub use mapping::{Mapping, PushRules, WriteRule};
 pub use mapping_file::{MAPPING_FILE_FORMAT, MAPPING_FILE_VERSION, MappingChange, MappingFile, MappingImportPlan};
 pub use migrations::{MIGRATIONS, Migration, UpgradeProgress};
 pub use owners::{OwnerRecord, full_name};
-pub use portals::{MAX_DAILY_RESERVE_PERCENT, Portal, PortalConnection, PortalStatus, SecretStoreKind, TokenKind};
+pub use portals::{
+    MAX_DAILY_RESERVE_PERCENT, Portal, PortalConnection, PortalEnvironment, PortalStatus, SecretStoreKind, TokenKind,
+};
 pub use private_files::{ExistingFolder, create_private_dir};
 pub use rate_ledger::{LedgerTake, RateLedger, SeenLimits, rate_ledger_path};
 pub use row_messages::{RowFailure, RowNote, RowReason, serialize_word, serialize_words};

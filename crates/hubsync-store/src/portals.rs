@@ -95,6 +95,66 @@ impl SecretStoreKind {
     }
 }
 
+/// Which kind of portal a portal is, for the app to word and to switch on: where a push lands.
+/// Made from the token kind (the built-in sandbox portal) and the account type HubSpot gave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum PortalEnvironment {
+    /// The built-in sandbox portal, a HubSpot-compatible server inside Hubsync: not HubSpot.
+    BuiltinSandbox,
+    /// A HubSpot sandbox account (`SANDBOX`): a copy of a production account, for testing.
+    HubspotSandbox,
+    /// A HubSpot developer test account (`DEVELOPER_TEST`).
+    DeveloperTest,
+    /// A HubSpot app developer account (`APP_DEVELOPER`), where apps are made.
+    AppDeveloper,
+    /// A standard HubSpot account (`STANDARD`): production, real customers' data.
+    Production,
+    /// HubSpot named an account type this Hubsync doesn't know (`account_type` says which):
+    /// treated as production.
+    Other,
+    /// Not known yet: the portal was saved before Hubsync read its account type. Treated as
+    /// production; Test Connection learns it.
+    Unknown,
+}
+
+impl PortalEnvironment {
+    /// The environment of a portal reached with a token of `kind` whose account details gave
+    /// `account_type` (`None`: not read yet).
+    pub fn of(kind: TokenKind, account_type: Option<&str>) -> PortalEnvironment {
+        if kind == TokenKind::Sandbox {
+            return PortalEnvironment::BuiltinSandbox;
+        }
+        match account_type {
+            None => PortalEnvironment::Unknown,
+            Some("STANDARD") => PortalEnvironment::Production,
+            Some("SANDBOX") => PortalEnvironment::HubspotSandbox,
+            Some("DEVELOPER_TEST") => PortalEnvironment::DeveloperTest,
+            Some("APP_DEVELOPER") => PortalEnvironment::AppDeveloper,
+            Some(_) => PortalEnvironment::Other,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PortalEnvironment::BuiltinSandbox => "builtin-sandbox",
+            PortalEnvironment::HubspotSandbox => "hubspot-sandbox",
+            PortalEnvironment::DeveloperTest => "developer-test",
+            PortalEnvironment::AppDeveloper => "app-developer",
+            PortalEnvironment::Production => "production",
+            PortalEnvironment::Other => "other",
+            PortalEnvironment::Unknown => "unknown",
+        }
+    }
+
+    /// Whether a write may land in real customers' data as far as Hubsync knows: production,
+    /// and whatever it can't tell apart from it.
+    pub fn may_be_production(self) -> bool {
+        matches!(self, PortalEnvironment::Production | PortalEnvironment::Other | PortalEnvironment::Unknown)
+    }
+}
+
 /// A portal as the store knows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
@@ -121,6 +181,15 @@ pub struct Portal {
     /// The share of the portal's daily API limit kept free for its other apps: a run stops
     /// before it would use it.
     pub daily_reserve_percent: u8,
+    /// What HubSpot's account details say the portal is (`STANDARD`, `SANDBOX`,
+    /// `DEVELOPER_TEST`, `APP_DEVELOPER`), as HubSpot spells it; `None` until Hubsync read it.
+    pub account_type: Option<String>,
+    /// Which kind of portal it is: the built-in sandbox, a HubSpot test account or production.
+    pub environment: PortalEnvironment,
+    /// When the portal was last checked (connected, Test Connection, a status check).
+    pub checked_at: Option<DateTime<Utc>>,
+    /// Whether that check passed.
+    pub check_passed: Option<bool>,
 }
 
 /// The most of a daily limit that can be kept free: a run needs some of it.
@@ -151,10 +220,13 @@ pub struct PortalConnection {
     pub client_id: Option<String>,
     pub secret_store: SecretStoreKind,
     pub connected_at: DateTime<Utc>,
+    /// The account details' `accountType`, when connecting read it.
+    pub account_type: Option<String>,
 }
 
 const PORTAL_COLUMNS: &str = "portal_id, name, hub_domain, user_email, scopes, token_kind, base_url, client_id,
-    secret_store, status, status_detail, active, connected_at, daily_reserve_percent";
+    secret_store, status, status_detail, active, connected_at, daily_reserve_percent, account_type, checked_at,
+    check_passed";
 
 fn read_portal(r: &rusqlite::Row<'_>) -> rusqlite::Result<Portal> {
     let conversion = |column: usize, what: String| {
@@ -164,13 +236,15 @@ fn read_portal(r: &rusqlite::Row<'_>) -> rusqlite::Result<Portal> {
     let kind: String = r.get(5)?;
     let secret_store: String = r.get(8)?;
     let status: String = r.get(9)?;
+    let token_kind = TokenKind::parse(&kind).ok_or_else(|| conversion(5, format!("token kind {kind:?}")))?;
+    let account_type: Option<String> = r.get(14)?;
     Ok(Portal {
         portal_id: r.get::<_, i64>(0)? as u64,
         name: r.get(1)?,
         hub_domain: r.get(2)?,
         user_email: r.get(3)?,
         scopes: serde_json::from_str(&scopes).map_err(|e| conversion(4, format!("scopes: {e}")))?,
-        token_kind: TokenKind::parse(&kind).ok_or_else(|| conversion(5, format!("token kind {kind:?}")))?,
+        token_kind,
         base_url: r.get(6)?,
         client_id: r.get(7)?,
         secret_store: SecretStoreKind::parse(&secret_store)
@@ -180,6 +254,10 @@ fn read_portal(r: &rusqlite::Row<'_>) -> rusqlite::Result<Portal> {
         active: r.get(11)?,
         connected_at: parse_stamp(&r.get::<_, String>(12)?)?,
         daily_reserve_percent: r.get(13)?,
+        environment: PortalEnvironment::of(token_kind, account_type.as_deref()),
+        account_type,
+        checked_at: r.get::<_, Option<String>>(15)?.as_deref().map(parse_stamp).transpose()?,
+        check_passed: r.get(16)?,
     })
 }
 
@@ -282,12 +360,15 @@ impl Store {
         tx.execute("UPDATE portals SET active = 0 WHERE active = 1 AND portal_id <> ?1", [id])?;
         tx.execute(
             "INSERT INTO portals (portal_id, name, hub_domain, user_email, scopes, token_kind, base_url, client_id,
-                                  secret_store, status, status_detail, active, connected_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'connected', NULL, 1, ?10)
+                                  secret_store, status, status_detail, active, connected_at, account_type, checked_at,
+                                  check_passed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'connected', NULL, 1, ?10, ?11, ?10, 1)
              ON CONFLICT (portal_id) DO UPDATE SET name = excluded.name, hub_domain = excluded.hub_domain,
                  user_email = excluded.user_email, scopes = excluded.scopes, token_kind = excluded.token_kind,
                  base_url = excluded.base_url, client_id = excluded.client_id, secret_store = excluded.secret_store,
-                 status = 'connected', status_detail = NULL, active = 1, connected_at = excluded.connected_at",
+                 status = 'connected', status_detail = NULL, active = 1, connected_at = excluded.connected_at,
+                 account_type = COALESCE(excluded.account_type, account_type), checked_at = excluded.checked_at,
+                 check_passed = 1",
             params![
                 id,
                 connection.name,
@@ -299,6 +380,7 @@ impl Store {
                 connection.client_id,
                 connection.secret_store.as_str(),
                 stamp(connection.connected_at),
+                connection.account_type,
             ],
         )?;
         let portal =
@@ -340,6 +422,20 @@ impl Store {
         let changed = self.conn.execute(
             "UPDATE portals SET daily_reserve_percent = ?2 WHERE portal_id = ?1",
             params![portal_id as i64, percent],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::PortalNotFound(portal_id));
+        }
+        portal_by_id(&self.conn, portal_id)?.ok_or(StoreError::PortalNotFound(portal_id))
+    }
+
+    /// Records a check of the portal (Test Connection, a status check) made now: whether it
+    /// passed, and the account type its account details gave (`None` keeps the one known).
+    pub fn record_portal_check(&mut self, portal_id: u64, passed: bool, account_type: Option<&str>) -> Result<Portal> {
+        let changed = self.conn.execute(
+            "UPDATE portals SET checked_at = ?2, check_passed = ?3, account_type = COALESCE(?4, account_type)
+             WHERE portal_id = ?1",
+            params![portal_id as i64, stamp(self.clock.now()), passed, account_type],
         )?;
         if changed == 0 {
             return Err(StoreError::PortalNotFound(portal_id));

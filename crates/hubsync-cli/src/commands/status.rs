@@ -10,7 +10,7 @@ use hubsync_store::{Portal, PushRules};
 use serde::Serialize;
 
 use crate::commands::connect::describe_rate_limit;
-use crate::commands::portals::{describe_kind, describe_status};
+use crate::commands::portals::{describe_environment, describe_kind, describe_status};
 use crate::context::{Context, TOKEN_ENV, env_token_applies};
 use crate::error::CliError;
 use crate::output::{emit, on_off, pairs};
@@ -85,6 +85,7 @@ fn render(s: &Status) -> String {
         Some(c) => {
             let info = &c.portal;
             rows.push(("connection", format!("{} ({})", info.label(), describe_kind(info))));
+            rows.push(("environment", describe_environment(info)));
             rows.push((
                 "status",
                 match &info.status_detail {

@@ -1,5 +1,6 @@
 //! Several portals: each keeps its own mapping, rules and lead links; `portals use` switches.
 
+use hubsync_sandbox::AccountType;
 use serde_json::json;
 
 use crate::support::{Hub, Portal};
@@ -52,4 +53,56 @@ fn two_portals_keep_their_own_mapping_and_rules_and_one_is_active() {
     let unknown = hub.json_error(&["portals", "use", "nowhere.hubspot.com"]);
     assert_eq!(unknown["code"], "portal_not_found");
     assert!(unknown["hint"].as_str().unwrap().contains("portals list"), "{unknown}");
+}
+
+/// Every portal says in words what kind of account it is, so a push to production is never
+/// mistaken for a test; a portal saved before Hubsync read it says it doesn't know, treats it
+/// as production, and learns it on `test-connection`.
+#[test]
+fn each_portal_says_which_kind_of_account_it_is() {
+    let test = Portal::start();
+    let production = Portal::start_with(|config| {
+        config.portal.portal_id = 55_500_002;
+        config.portal.account_type = AccountType::Standard;
+    });
+    let hub = Hub::new();
+    let connected = hub.connect(&test);
+    assert_eq!(value_of(&connected.stdout, "environment"), "HubSpot sandbox account (test)", "{connected:?}");
+    let connected = hub.connect(&production);
+    assert_eq!(value_of(&connected.stdout, "environment"), "production", "{connected:?}");
+
+    let listed = hub.json(&["portals", "list"]);
+    let environments: Vec<(&str, &str)> = listed["portals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["environment"].as_str().unwrap(), p["account_type"].as_str().unwrap()))
+        .collect();
+    assert_eq!(environments, [("production", "STANDARD"), ("hubspot-sandbox", "SANDBOX")]);
+    let table = hub.run(&["portals", "list"]).ok().stdout;
+    assert!(row_of(&table, 55_500_002).contains("production"), "{table}");
+    assert!(row_of(&table, test.portal_id()).contains("HubSpot sandbox account (test)"), "{table}");
+    assert!(!table.contains("not known yet"), "{table}");
+    assert_eq!(value_of(&hub.run(&["status"]).ok().stdout, "environment"), "production");
+
+    // As a portal saved by an older Hubsync: its type is not known yet.
+    rusqlite::Connection::open(&hub.db).unwrap().execute("UPDATE portals SET account_type = NULL", []).unwrap();
+    let table = hub.run(&["portals", "list"]).ok().stdout;
+    assert!(row_of(&table, 55_500_002).contains("not known yet (treated as production)"), "{table}");
+    assert!(table.contains("`hubsync test-connection` on that portal learns"), "{table}");
+    assert_eq!(hub.json(&["portals", "list"])["portals"][0]["environment"], "unknown");
+    let tested = hub.run(&["test-connection"]).ok().stdout;
+    assert!(tested.contains("Environment: production."), "{tested}");
+    assert_eq!(hub.json(&["portals", "list"])["portals"][0]["environment"], "production");
+}
+
+/// The value of `key: value` in a command's lines for people.
+fn value_of<'a>(text: &'a str, key: &str) -> &'a str {
+    let prefix = format!("{key}:");
+    let line = text.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("no {key} in {text}"));
+    line[prefix.len()..].trim()
+}
+
+fn row_of(table: &str, portal_id: u64) -> &str {
+    table.lines().find(|l| l.contains(&portal_id.to_string())).unwrap_or_else(|| panic!("{table}"))
 }
