@@ -360,9 +360,10 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await waitForText(session, '//*[@role="status"]', "Create is on.");
     assert.equal(await valueOf(session, create, "checked"), true);
     // In the portal: Ana is a contact with no industry (the push fills it), Ben one whose
-    // industry is set (Only if empty keeps it); Dee is not there (the push creates her).
+    // industry is set (Only if empty keeps it) and whose name and company (mapped from the start)
+    // are the lead's, so nothing is written; Dee is not there (the push creates her).
     await sandbox.createContact({ email: "ana@e2e.example.com", firstname: "Ana" });
-    await sandbox.createContact({ email: "ben@e2e.example.com", firstname: "Ben", industry: "Retail" });
+    await sandbox.createContact({ email: "ben@e2e.example.com", firstname: "Ben", company: "Globex", industry: "Retail" });
     assert.equal(await sandbox.contactByEmail("dee@e2e.example.com"), undefined, "dee is not in the portal yet");
 
     await openScreen("Sync");

@@ -149,6 +149,7 @@ impl Plan {
     /// The kind-specific counts both shells show beside the run's counts.
     pub fn details(&self) -> Vec<CountLine> {
         match self {
+            // A push's are its skip reasons, read from its journal (`skip_lines`).
             Plan::Push(_) => Vec::new(),
             Plan::Pull(p) => {
                 let c = &p.counts;
@@ -221,6 +222,17 @@ pub async fn resume(
 /// Whether resuming a run of `kind` talks to HubSpot: a pull's remaining rows are local writes.
 pub fn needs_connection(kind: RunKind) -> bool {
     kind != RunKind::Pull
+}
+
+/// A push preview's skipped rows by why, each reason's code the key (`no-match-create-off`:
+/// no contact matches and creating contacts is off; `unchanged`; `update-off`) and its words the
+/// label: a shell can explain each, and say what would change it.
+pub fn skip_lines(store: &Store, run_id: i64) -> Result<Vec<CountLine>, StoreError> {
+    Ok(store
+        .skip_reasons(run_id)?
+        .into_iter()
+        .map(|(reason, count)| CountLine { key: reason.code(), label: reason.to_string(), count })
+        .collect())
 }
 
 /// A count of a kind-specific outcome of a plan, in words (a pull's "unchanged", an undo's

@@ -58,7 +58,11 @@ pub async fn preview(
         let plan = plan?;
         let run_id = plan.record(&mut store)?;
         let run = crate::runs::get(&store, run_id)?;
-        Ok((plan.summary(&run, &portal), plan))
+        let mut summary = plan.summary(&run, &portal);
+        if let Plan::Push(_) = plan {
+            summary.details = plans::skip_lines(&store, run_id)?;
+        }
+        Ok((summary, plan))
     })
     .await?;
     ws.jobs.keep(summary.run_id, portal_id, started, plan);

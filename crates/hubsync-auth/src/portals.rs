@@ -8,7 +8,8 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use hubsync_hubspot::{
-    ClientConfig, ClientError, HubSpotClient, PortalLimiter, RateLimitSeen, RateLimitSettings, Secret, TokenSource,
+    ClientConfig, ClientError, HubSpotClient, PortalLimiter, Property, RateLimitSeen, RateLimitSettings, Secret,
+    TokenSource,
 };
 use hubsync_store::{
     Clock as StoreClock, Portal, PortalConnection, PortalStatus, SecretStoreKind, Store, StoreError, TokenKind,
@@ -221,6 +222,9 @@ pub struct Proof {
     pub time_zone: Option<String>,
     /// The account details' `accountType` (`STANDARD`, `SANDBOX`, …), when given.
     pub account_type: Option<String>,
+    /// The contact properties the portal takes writes to (a new portal's first mapping uses
+    /// them).
+    pub writable_properties: Vec<String>,
     pub checks: Vec<ProvenCheck>,
 }
 
@@ -261,8 +265,14 @@ pub async fn prove(client: &HubSpotClient) -> Result<Proof, ConnectError> {
         hub_domain,
         time_zone: account.time_zone,
         account_type: account.account_type,
+        writable_properties: writable_properties(&properties),
         checks,
     })
+}
+
+/// The names of the properties a write may set: not read-only, not calculated.
+pub fn writable_properties(properties: &[Property]) -> Vec<String> {
+    properties.iter().filter(|p| !p.is_read_only()).map(|p| p.name.clone()).collect()
 }
 
 /// A saved connection, as both apps report it.
@@ -337,6 +347,7 @@ pub async fn prove_token(
         secret_store,
         connected_at: now.now(),
         account_type: proof.account_type.clone(),
+        writable_properties: Some(proof.writable_properties.clone()),
     };
     Ok(ProvenConnection {
         connection,
@@ -392,6 +403,7 @@ pub async fn prove_grant(
         secret_store,
         connected_at: now.now(),
         account_type: proof.account_type.clone(),
+        writable_properties: Some(proof.writable_properties.clone()),
     };
     Ok(ProvenConnection {
         connection,

@@ -61,7 +61,7 @@ pub use lead_query::{FieldOp, LeadFilter, LeadPage, LeadQuery, LeadSort, MAX_PAG
 pub use lead_view::{ContactLink, FieldProblem, LeadView, OwnerView, contact_link};
 pub use leads::Lead;
 pub use leases::{LAPSE_WITHOUT_RENEWAL, LeaseHolder};
-pub use mapping::{Mapping, PushRules, WriteRule};
+pub use mapping::{Mapping, PushRules, STANDARD_MAPPINGS, WriteRule};
 pub use mapping_file::{MAPPING_FILE_FORMAT, MAPPING_FILE_VERSION, MappingChange, MappingFile, MappingImportPlan};
 pub use migrations::{MIGRATIONS, Migration, UpgradeProgress};
 pub use owners::{OwnerRecord, full_name};

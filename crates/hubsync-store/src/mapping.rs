@@ -36,6 +36,22 @@ impl WriteRule {
     }
 }
 
+/// The built-in lead fields HubSpot has a standard contact property for, each with it: a new
+/// portal's mapping starts with those its portal takes writes to (each overwriting), so a first
+/// push fills names, company, title, phone, website, city and country. The choice fields
+/// (company size, lifecycle stage, lead status) are the admin's to map: their values must be the
+/// portal's options, and HubSpot moves a lifecycle stage forward only.
+pub const STANDARD_MAPPINGS: &[(&str, &str)] = &[
+    ("first_name", "firstname"),
+    ("last_name", "lastname"),
+    ("company", "company"),
+    ("job_title", "jobtitle"),
+    ("phone", "phone"),
+    ("website", "website"),
+    ("city", "city"),
+    ("country", "country"),
+];
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
 pub struct Mapping {

@@ -1,18 +1,20 @@
 //! The portals this store has been connected to (`0006_portals.sql`): what is known of each,
 //! whether it is connected, and which one is active. Every configuration read and write (the
 //! mapping, the push and pull rules) and every lead's link goes to the active portal's profile;
-//! a portal connected for the first time starts from a copy of the profile active then.
+//! a portal connected for the first time starts from a copy of the profile active then, and
+//! from the standard mapping of the built-in fields when that copy maps only the email.
 //!
 //! A portal row holds no secret by construction: tokens and client secrets live in the OS
 //! keychain (or, opted into, a file only the user can read), and `secret_store` says which.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::Result;
 use crate::error::StoreError;
+use crate::mapping::STANDARD_MAPPINGS;
 use crate::store::{Store, parse_stamp, stamp};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -222,6 +224,10 @@ pub struct PortalConnection {
     pub connected_at: DateTime<Utc>,
     /// The account details' `accountType`, when connecting read it.
     pub account_type: Option<String>,
+    /// The contact properties the portal takes writes to, when connecting read them: a new
+    /// portal whose copied mapping holds only the email starts with the standard mapping
+    /// (`STANDARD_MAPPINGS`) of these. `None`: not read, and the copy is kept as it is.
+    pub writable_properties: Option<Vec<String>>,
 }
 
 const PORTAL_COLUMNS: &str = "portal_id, name, hub_domain, user_email, scopes, token_kind, base_url, client_id,
@@ -306,7 +312,10 @@ impl Store {
     /// Saves a connection and makes its portal the active one, in one transaction. A portal seen
     /// before gets its facts refreshed and keeps its own configuration; a new one starts from a
     /// copy of the configuration active until now (so a mapping built against a test portal
-    /// carries over to production), and from there the two are independent.
+    /// carries over to production), and from there the two are independent. A copy that maps
+    /// only the email (nothing was mapped yet) gets the standard mapping of the built-in fields
+    /// to the properties the portal takes writes to, when connecting read them; creating
+    /// contacts stays as it was (off in a new store).
     pub fn connect_portal(&mut self, connection: &PortalConnection) -> Result<Portal> {
         if connection.portal_id == 0 || connection.portal_id > i64::MAX as u64 {
             return Err(StoreError::InvalidPortal(format!("{} is not a HubSpot portal id", connection.portal_id)));
@@ -346,6 +355,9 @@ impl Store {
                  SELECT ?1, field_key, property, write_rule FROM portal_mappings WHERE portal_id = ?2",
                 params![id, from],
             )?;
+            if let Some(writable) = &connection.writable_properties {
+                start_standard_mapping(&tx, id, writable)?;
+            }
             tx.execute(
                 "INSERT INTO portal_push_rules (portal_id, update_enabled, create_enabled)
                  SELECT ?1, update_enabled, create_enabled FROM portal_push_rules WHERE portal_id = ?2",
@@ -455,6 +467,30 @@ impl Store {
         }
         portal_by_id(&self.conn, portal_id)?.ok_or(StoreError::PortalNotFound(portal_id))
     }
+}
+
+/// Gives a new profile whose mapping holds only the email (a first portal, or one after a portal
+/// nothing was mapped for) the standard mapping of the built-in fields to the properties its
+/// portal takes writes to, each overwriting. A mapping the admin made is copied as it is.
+fn start_standard_mapping(tx: &Transaction<'_>, portal: i64, writable: &[String]) -> Result<()> {
+    let mapped_beyond_email: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM portal_mappings WHERE portal_id = ?1 AND field_key <> 'email')",
+        [portal],
+        |r| r.get(0),
+    )?;
+    if mapped_beyond_email {
+        return Ok(());
+    }
+    let mut insert = tx.prepare(
+        "INSERT INTO portal_mappings (portal_id, field_key, property, write_rule)
+         SELECT ?1, key, ?3, 'overwrite' FROM fields WHERE key = ?2 AND builtin = 1",
+    )?;
+    for (field, property) in STANDARD_MAPPINGS {
+        if writable.iter().any(|w| w == property) {
+            insert.execute(params![portal, field, property])?;
+        }
+    }
+    Ok(())
 }
 
 /// The profile configuration statements use: the active portal's, or 0 before any portal.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::Result;
-use crate::row_messages::{RowNote, stored};
+use crate::row_messages::{RowNote, RowReason, stored};
 use crate::runs::{ItemOutcome, RunAction, RunItem, corrupt};
 use crate::store::Store;
 
@@ -69,6 +69,23 @@ impl Store {
         let rows = stmt.query_map(args, RawItem::read)?;
         let items = rows.map(|row| row?.parse()).collect::<Result<Vec<_>>>()?;
         Ok(RunItemPage { total: total as u64, offset, items })
+    }
+
+    /// How many of run `run_id`'s skipped rows each reason skipped (a row by its first reason),
+    /// the most common first: what a preview says of the rows that go nowhere.
+    pub fn skip_reasons(&self, run_id: i64) -> Result<Vec<(RowReason, u64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT json_extract(reason, '$[0]') AS first, COUNT(*) AS n FROM sync_run_items
+             WHERE run_id = ?1 AND action = 'skip' AND json_array_length(reason) > 0
+             GROUP BY first ORDER BY n DESC, first",
+        )?;
+        let rows = stmt.query_map([run_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        rows.map(|row| {
+            let (raw, count) = row?;
+            let reason: RowReason = serde_json::from_str(&raw).map_err(|_| corrupt("reason", &raw))?;
+            Ok((reason, count as u64))
+        })
+        .collect()
     }
 
     /// Up to `limit` rows of one step after row `after_seq`, in order: a run's rows at that step,

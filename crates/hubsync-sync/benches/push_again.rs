@@ -95,6 +95,7 @@ async fn bench(total: usize) {
             secret_store: SecretStoreKind::Keychain,
             connected_at: clock.now(),
             account_type: None,
+            writable_properties: None,
         })
         .expect("portal");
     map_contact_fields(&mut store);

@@ -5,6 +5,7 @@ mod config;
 mod connect;
 mod daily_reserve;
 mod error_codes;
+mod first_run;
 mod leads;
 mod retry;
 mod runs;

@@ -15,7 +15,7 @@ fn two_portals_keep_their_own_mapping_and_rules_and_one_is_active() {
     let hub = Hub::new();
     assert!(hub.run(&["portals", "list"]).ok().stdout.contains("No portal connected yet"));
     hub.connect(&test);
-    hub.run(&["mapping", "set", "company", "company"]).ok();
+    hub.run(&["mapping", "set", "company", "company", "--rule", "if-empty"]).ok();
     hub.run(&["rules", "push", "--create", "on"]).ok();
 
     // Production starts from the test portal's configuration, then goes its own way.
@@ -24,7 +24,9 @@ fn two_portals_keep_their_own_mapping_and_rules_and_one_is_active() {
         connected.stdout.contains(&format!("Portal {} is no longer the active one", test.portal_id())),
         "{connected:?}"
     );
-    assert_eq!(hub.json(&["mapping", "list"])["mappings"].as_array().unwrap().len(), 2);
+    let copied = hub.json(&["mapping", "list"]);
+    assert_eq!(copied["mappings"].as_array().unwrap().len(), 9);
+    assert_eq!(copied["mappings"][3]["write_rule"], "if-empty", "the test portal's rule came along: {copied}");
     hub.run(&["mapping", "remove", "company"]).ok();
     hub.run(&["rules", "push", "--create", "off"]).ok();
 
@@ -44,12 +46,12 @@ fn two_portals_keep_their_own_mapping_and_rules_and_one_is_active() {
         switched.stdout.contains(&format!("Active portal: app.hubspot.com ({})", test.portal_id())),
         "{switched:?}"
     );
-    assert_eq!(hub.json(&["mapping", "list"])["mappings"].as_array().unwrap().len(), 2, "the test portal's mapping");
+    assert_eq!(hub.json(&["mapping", "list"])["mappings"].as_array().unwrap().len(), 9, "the test portal's mapping");
     assert_eq!(hub.json(&["status"])["push_rules"], json!({ "update": true, "create": true }));
     assert_eq!(hub.json(&["status"])["portal"]["portal_id"], json!(test.portal_id()), "syncs go to the test portal");
 
     hub.run(&["portals", "use", "APP-EU1.hubspot.com"]).ok();
-    assert_eq!(hub.json(&["mapping", "list"])["mappings"].as_array().unwrap().len(), 1);
+    assert_eq!(hub.json(&["mapping", "list"])["mappings"].as_array().unwrap().len(), 8);
     let unknown = hub.json_error(&["portals", "use", "nowhere.hubspot.com"]);
     assert_eq!(unknown["code"], "portal_not_found");
     assert!(unknown["hint"].as_str().unwrap().contains("portals list"), "{unknown}");

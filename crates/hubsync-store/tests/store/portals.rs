@@ -22,6 +22,7 @@ pub fn connection(portal_id: u64, name: &str) -> PortalConnection {
         secret_store: SecretStoreKind::Keychain,
         connected_at: "2026-05-01T12:00:00Z".parse().unwrap(),
         account_type: Some("STANDARD".into()),
+        writable_properties: None,
     }
 }
 
@@ -235,4 +236,60 @@ fn each_portal_keeps_a_share_of_its_daily_limit_free_ten_percent_unless_told() {
     let reserves: Vec<(u64, u8)> =
         store.portals().unwrap().iter().map(|p| (p.portal_id, p.daily_reserve_percent)).collect();
     assert_eq!(reserves, [(111, 25), (222, 0)]);
+}
+
+/// A portal's first mapping: the standard one of the built-in fields, to the properties it takes
+/// writes to, when what it would copy maps only the email; never over a mapping that exists.
+#[test]
+fn a_new_portal_starts_from_the_standard_mapping_of_the_properties_it_takes_unless_one_was_made() {
+    let writable = |except: &[&str]| -> Option<Vec<String>> {
+        let names = ["email", "firstname", "lastname", "company", "jobtitle", "phone", "website", "city", "country"];
+        Some(names.iter().filter(|n| !except.contains(n)).map(|n| n.to_string()).collect())
+    };
+    let with = |portal_id: u64, writable: Option<Vec<String>>| PortalConnection {
+        writable_properties: writable,
+        ..connection(portal_id, &format!("portal-{portal_id}.hubspot.com"))
+    };
+    let mut store = super::store();
+    store.connect_portal(&with(111, writable(&["jobtitle"]))).unwrap();
+    let rules: Vec<WriteRule> = store.mappings().unwrap().iter().map(|m| m.write_rule).collect();
+    assert!(rules.iter().all(|r| *r == WriteRule::Overwrite), "{rules:?}");
+    assert_eq!(
+        mapped(&store),
+        [
+            ("email", "email"),
+            ("first_name", "firstname"),
+            ("last_name", "lastname"),
+            ("company", "company"),
+            ("phone", "phone"),
+            ("website", "website"),
+            ("city", "city"),
+            ("country", "country"),
+        ]
+        .map(|(f, p)| (f.to_string(), p.to_string())),
+        "job title is left out: the portal lacks jobtitle"
+    );
+    assert_eq!(store.push_rules().unwrap(), PushRules { update: true, create: false });
+
+    // Reconnected, the portal keeps what the admin made of it.
+    store.remove_mapping("city").unwrap();
+    store.set_mapping("company", "company", Some(WriteRule::IfEmpty)).unwrap();
+    let edited = store.mappings().unwrap();
+    store.connect_portal(&with(111, writable(&[]))).unwrap();
+    assert_eq!(store.mappings().unwrap(), edited);
+
+    // A new portal copies a mapping the admin made, whatever the portal offers.
+    store.connect_portal(&with(222, writable(&[]))).unwrap();
+    assert_eq!(store.mappings().unwrap(), edited);
+
+    // Connecting without reading the properties (as older callers do) copies as before.
+    let mut plain = super::store();
+    plain.connect_portal(&with(333, None)).unwrap();
+    assert_eq!(mapped(&plain), [("email".to_string(), "email".to_string())]);
+    // And a portal with a profile is never given the standard mapping later.
+    plain.connect_portal(&with(333, writable(&[]))).unwrap();
+    assert_eq!(mapped(&plain).len(), 1);
+    // A portal after one whose mapping holds only the email starts from the standard one.
+    plain.connect_portal(&with(444, writable(&[]))).unwrap();
+    assert_eq!(mapped(&plain).len(), 9);
 }

@@ -322,6 +322,7 @@ fn connection(sandbox: &Sandbox, token_kind: TokenKind, portal_id: u64) -> Porta
         secret_store: SecretStoreKind::Keychain,
         connected_at: chrono::Utc::now(),
         account_type: None,
+        writable_properties: None,
     }
 }
 

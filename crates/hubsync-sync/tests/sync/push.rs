@@ -135,6 +135,7 @@ pub fn connection_to(portal: &Portal) -> PortalConnection {
         secret_store: SecretStoreKind::Keychain,
         connected_at: chrono::Utc::now(),
         account_type: None,
+        writable_properties: None,
     }
 }
 

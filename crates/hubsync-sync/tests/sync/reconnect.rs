@@ -95,6 +95,7 @@ fn connected_store(sandbox: &Sandbox, grant: &OAuthGrant, leads: usize) -> Store
             secret_store: SecretStoreKind::Keychain,
             connected_at: chrono::Utc::now(),
             account_type: None,
+            writable_properties: None,
         })
         .unwrap();
     store.set_push_rules(None, Some(true)).unwrap();
