@@ -7,6 +7,7 @@ mod daily_reserve;
 mod error_codes;
 mod first_run;
 mod leads;
+mod overview;
 mod retry;
 mod runs;
 mod status;

@@ -99,7 +99,10 @@ fn migration_0012_turns_the_sentences_of_older_rows_into_codes() {
              DROP TABLE contact_snapshots;
              ALTER TABLE portals DROP COLUMN account_type;
              ALTER TABLE portals DROP COLUMN checked_at;
-             ALTER TABLE portals DROP COLUMN check_passed;",
+             ALTER TABLE portals DROP COLUMN check_passed;
+             ALTER TABLE lead_links DROP COLUMN synced_at;
+             ALTER TABLE sync_runs DROP COLUMN planned_at;
+             ALTER TABLE portal_push_rules DROP COLUMN decided_at;",
         )
         .unwrap();
         tx.execute(
