@@ -5,6 +5,7 @@
 pub mod config;
 pub mod leads;
 pub mod mapping_file;
+pub mod overview;
 pub mod portals;
 pub mod pull_rules;
 pub mod sync;

@@ -120,7 +120,10 @@ mod tests {
                 other => panic!("{other:?}"),
             })
             .collect();
-        assert_eq!(steps, ["1: lead query paths", "2: contact snapshots", "done after 2"]);
+        assert_eq!(
+            steps,
+            ["1: lead query paths", "2: contact snapshots", "3: portal account type", "4: sync state", "done after 4"]
+        );
         assert_eq!(workspace.upgrading(), None, "over once the workspace is open");
         block_on(workspace.get()).unwrap();
 

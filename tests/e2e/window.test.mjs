@@ -199,6 +199,18 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     assert.equal(await sandbox.countContacts(), SEED_CONTACTS);
   });
 
+  step("Overview: the first screen says the portal is healthy and what is left to set up", async () => {
+    await waitFor("the Overview screen", async () =>
+      (await session.find(`${navButton("Overview")}[@aria-current="page"]`)) ? true : undefined,
+    );
+    await waitForText(session, testId("overview-health"), /Connected/);
+    await waitForText(session, testId("setup-checklist"), /steps? left of 6/);
+    // A first portal maps the standard fields itself, so that step is done already.
+    assert.match(await session.textOf(testId("setup-mapping-beyond-email")), /mapped/);
+    assert.ok(await session.find(`${testId("setup-first-preview")}//button`), "previewing is still to do");
+    await screenshot(session, "overview");
+  });
+
   step("Connection: the sandbox is the active portal and Test connection passes", async () => {
     await openScreen("Connection");
     await click(session, buttonByText("Test connection"));
@@ -228,6 +240,10 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
 
   step("Mapping: maps the field to a property picked in the picker, Only if empty", async () => {
     await openScreen("Mapping");
+    // The first run's mapping: the built-in fields already go to HubSpot's standard properties.
+    for (const [field, property] of [["first_name", "firstname"], ["last_name", "lastname"], ["city", "city"]]) {
+      await waitForText(session, testId(`mapping-row-${field}`), property);
+    }
     await pick(session, controlByLabel("Lead field"), FIELD);
     await type(session, controlByLabel("Search HubSpot properties"), "industry");
     const picker = controlByLabel("HubSpot property");
@@ -383,9 +399,10 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await waitForText(session, '//*[@role="status"]', "Create is on.");
     assert.equal(await valueOf(session, create, "checked"), true);
     // In the portal: Ana is a contact with no industry (the push fills it), Ben one whose
-    // industry is set (Only if empty keeps it); Dee is not there (the push creates her).
+    // industry is set (Only if empty keeps it) and whose name and company (mapped from the start)
+    // are the lead's, so nothing is written; Dee is not there (the push creates her).
     await sandbox.createContact({ email: "ana@e2e.example.com", firstname: "Ana" });
-    await sandbox.createContact({ email: "ben@e2e.example.com", firstname: "Ben", industry: "Retail" });
+    await sandbox.createContact({ email: "ben@e2e.example.com", firstname: "Ben", company: "Globex", industry: "Retail" });
     assert.equal(await sandbox.contactByEmail("dee@e2e.example.com"), undefined, "dee is not in the portal yet");
 
     await openScreen("Sync");
@@ -658,7 +675,9 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
   step("Connection: a second portal is connected with a pasted private-app token and becomes the active one", async () => {
     standalone = await startStandaloneSandbox(
       SANDBOX_BINARY,
-      ["--seed-contacts", "20", "--portal-id", String(STANDALONE_PORTAL_ID), "--private-token", STANDALONE_APP_TOKEN, "--private-token", STANDALONE_TEST_TOKEN],
+      // It answers as a production account, so its live runs ask for the portal's name.
+      ["--seed-contacts", "20", "--portal-id", String(STANDALONE_PORTAL_ID), "--account-type", "STANDARD",
+        "--private-token", STANDALONE_APP_TOKEN, "--private-token", STANDALONE_TEST_TOKEN],
       SANDBOX_LOG,
     );
     // The test reads with a token of its own, so its reads never use up the app's rate limit.
@@ -843,6 +862,35 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
       assert.equal(held.length, 1, `${email} is in the portal once`);
       assert.equal(held[0].properties[TIER], "bronze");
     }
+  });
+
+  step("every screen and the command palette, light and dark: axe finds nothing serious or critical", async () => {
+    const screens = ["Overview", "Leads", "Sync", "History", "Connection", "Mapping", "Data model", "Push rules", "Pull rules"];
+    for (const theme of ["light", "dark"]) {
+      // The theme is picked as a person picks it: the switch at the navigation's foot.
+      await click(session, testId(`theme-${theme}`));
+      await waitFor(`the ${theme} theme`, async () =>
+        (await session.execute("return document.documentElement.dataset.theme")) === theme ? true : undefined,
+      );
+      for (const label of screens) {
+        await openScreen(label);
+        // Each screen reads its data first: checked once nothing in it is loading.
+        await waitFor(`${label} to load`, async () =>
+          (await session.find('//main//*[@aria-busy="true"]')) === undefined ? true : undefined,
+        );
+        await assertAccessible(session, `${label}, ${theme} theme`);
+        await screenshot(session, `${label.toLowerCase().replace(/ /g, "-")}-${theme}`);
+      }
+      await click(session, testId("open-palette"));
+      await element(session, testId("command-palette"));
+      await assertAccessible(session, `the command palette, ${theme} theme`);
+      await screenshot(session, `palette-${theme}`);
+      await session.sendKeys(await element(session, '//*[@data-testid="command-palette"]//input'), "\uE00C");
+      await waitFor("the palette to close", async () =>
+        (await session.find(testId("command-palette"))) === undefined ? true : undefined,
+      );
+    }
+    await click(session, testId("theme-system"));
   });
 
   /** Adds a text field on the Data model screen. */

@@ -10,7 +10,7 @@ use hubsync_auth::loopback::{CancelHandle, DEFAULT_CALLBACK_PORTS};
 use hubsync_auth::oauth::{ConnectOptions, HubSpotOAuth, OAuthGrant, PendingConnect};
 use hubsync_auth::portals::{
     ConnectError, Connected, Disconnected, endpoints_for, interactive, pasted_secret, prove_grant, prove_token,
-    token_facts,
+    static_client, token_facts, writable_properties,
 };
 use hubsync_auth::session::SystemClock as AuthClock;
 use hubsync_hubspot::{ClientConfig, Secret, check_base_url};
@@ -18,7 +18,7 @@ use hubsync_store::{Portal, PortalConnection, SecretStoreKind, SystemClock, Toke
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::builtin::{PortalSummary, SANDBOX_NAME};
+use crate::builtin::{PortalSummary, SANDBOX_NAME, SANDBOX_TOKEN};
 use crate::error::{ApiError, ErrorCode};
 use crate::workspace::Workspace;
 
@@ -54,23 +54,51 @@ pub async fn set_daily_reserve(ws: &Workspace, portal_id: Option<u64>, percent: 
 /// it becomes the active portal, so the app can be tried without an account; later it keeps
 /// whatever place the admin gave it.
 pub async fn register_sandbox(ws: &Workspace, sandbox: &PortalSummary) -> Result<Portal, ApiError> {
+    {
+        let mut store = ws.store.lock().await;
+        if store.portal(sandbox.portal_id)?.is_some_and(|p| p.is_sandbox()) {
+            return Ok(store.set_portal_base_url(sandbox.portal_id, &sandbox.base_url)?);
+        }
+        if !store.portals()?.is_empty() {
+            // Another portal is connected and none is the sandbox: leave the store as it is.
+            return Ok(store.active_portal()?.ok_or(ConnectError::NotConnected)?);
+        }
+    }
+    // The first portal: its mapping starts from the properties the sandbox offers, read
+    // without the store locked.
+    let writable = sandbox_properties(ws, sandbox).await;
     let mut store = ws.store.lock().await;
-    if store.portal(sandbox.portal_id)?.is_some_and(|p| p.is_sandbox()) {
-        return Ok(store.set_portal_base_url(sandbox.portal_id, &sandbox.base_url)?);
+    if !store.portals()?.is_empty() {
+        // Another process connected a portal meanwhile.
+        return Ok(store.active_portal()?.ok_or(ConnectError::NotConnected)?);
     }
-    if store.portals()?.is_empty() {
-        return Ok(store.connect_portal(&sandbox_connection(sandbox))?);
-    }
-    // Another portal is connected and none is the sandbox: leave the store as it is.
-    Ok(store.active_portal()?.ok_or(ConnectError::NotConnected)?)
+    Ok(store.connect_portal(&sandbox_connection(sandbox, writable))?)
 }
 
-/// Opens the built-in sandbox portal as the active one (its configuration and runs kept).
+/// Opens the built-in sandbox portal as the active one (its configuration and runs kept; a
+/// first visit starts its mapping as connecting a portal does).
 pub async fn use_sandbox(ws: &Workspace, sandbox: &PortalSummary) -> Result<Portal, ApiError> {
-    Ok(ws.store.lock().await.connect_portal(&sandbox_connection(sandbox))?)
+    let known = ws.store.lock().await.portal(sandbox.portal_id)?.is_some();
+    let writable = if known { None } else { sandbox_properties(ws, sandbox).await };
+    Ok(ws.store.lock().await.connect_portal(&sandbox_connection(sandbox, writable))?)
 }
 
-fn sandbox_connection(sandbox: &PortalSummary) -> PortalConnection {
+/// The contact properties the built-in sandbox portal takes writes to, read as connecting reads
+/// any portal's; `None` when it doesn't answer (its mapping then starts as a plain copy).
+async fn sandbox_properties(ws: &Workspace, sandbox: &PortalSummary) -> Option<Vec<String>> {
+    let mut config = ws.client_config(&sandbox.base_url, TokenKind::Sandbox);
+    interactive(&mut config);
+    let read = async { static_client(config, Secret::new(SANDBOX_TOKEN))?.properties().await };
+    match read.await {
+        Ok(properties) => Some(writable_properties(&properties)),
+        Err(error) => {
+            tracing::warn!(%error, "could not read the built-in sandbox portal's properties");
+            None
+        }
+    }
+}
+
+fn sandbox_connection(sandbox: &PortalSummary, writable_properties: Option<Vec<String>>) -> PortalConnection {
     PortalConnection {
         portal_id: sandbox.portal_id,
         name: SANDBOX_NAME.into(),
@@ -83,6 +111,8 @@ fn sandbox_connection(sandbox: &PortalSummary) -> PortalConnection {
         // Its token is the app's own, never stored.
         secret_store: SecretStoreKind::Keychain,
         connected_at: hubsync_store::Clock::now(&SystemClock),
+        account_type: None,
+        writable_properties,
     }
 }
 
@@ -270,11 +300,19 @@ pub fn oauth_cancel(ws: &Workspace) {
 }
 
 /// Test Connection on the active portal, with a client for someone waiting (fewer retries, a
-/// shorter timeout).
+/// shorter timeout). The portal keeps when it was checked, whether it passed, and the account
+/// type HubSpot gave (so a portal saved before Hubsync read it learns what it is).
 pub async fn test_connection(ws: &Workspace) -> Result<ConnectionReport, ApiError> {
     let (portal, client) = ws.connected(interactive).await?;
-    let report = run_checks(&client, portal.token_kind, portal.portal_id, token_facts(&client)).await;
+    let mut account_type = None;
+    let token_check = async {
+        let facts = token_facts(&client).await;
+        account_type = facts.as_ref().ok().and_then(|f| f.account_type.clone());
+        facts
+    };
+    let report = run_checks(&client, portal.token_kind, portal.portal_id, token_check).await;
     ws.record_outcome(&client).await?;
+    ws.store.lock().await.record_portal_check(portal.portal_id, report.passed, account_type.as_deref())?;
     Ok(report)
 }
 

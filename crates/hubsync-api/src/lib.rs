@@ -16,6 +16,7 @@ pub mod host;
 pub mod jobs;
 pub mod leads;
 pub mod mapping_file;
+pub mod overview;
 pub mod plans;
 pub mod progress;
 pub mod pull_rules;

@@ -6,8 +6,8 @@
 use hubsync_auth::portals::PortalClient;
 use hubsync_store::{Portal, Run, RunCounts, RunKind, Store, StoreError};
 use hubsync_sync::{
-    Cancel, Estimate, JournaledPlan, PreparedPull, PreparedPush, PreparedUndo, Progress, PushOptions, SkipReason,
-    SyncError, UndoOptions,
+    Cancel, Estimate, JournaledPlan, PreparedPull, PreparedPush, PreparedUndo, Progress, PushOptions, SyncError,
+    UndoOptions,
 };
 use serde::Serialize;
 use ts_rs::TS;
@@ -147,22 +147,11 @@ impl Plan {
     }
 
     /// The kind-specific counts both shells show beside the run's counts: a push's skipped rows
-    /// by reason (read from the recorded run `run_id`, since a push's plan is journaled, not held).
+    /// by reason (`skip_lines`, read from the recorded run `run_id`: a push's plan is journaled,
+    /// not held).
     pub fn details(&self, store: &Store, run_id: i64) -> Result<Vec<CountLine>, SyncError> {
         Ok(match self {
-            Plan::Push(_) => {
-                let by_reason = store.skip_reason_counts(run_id)?;
-                let count = |code: &str| by_reason.iter().find(|(c, _)| c == code).map_or(0, |(_, n)| *n);
-                [
-                    (SkipReason::Unchanged, "unchanged (skipped)"),
-                    (SkipReason::NoMatchCreateOff, "no matching contact, creating is off (skipped)"),
-                    (SkipReason::UpdateOff, "a contact matches, updating is off (skipped)"),
-                ]
-                .into_iter()
-                .map(|(reason, label)| line(reason.as_str(), label, count(reason.as_str())))
-                .filter(|l| l.count > 0)
-                .collect()
-            }
+            Plan::Push(_) => skip_lines(store, run_id)?,
             Plan::Pull(p) => {
                 let c = &p.counts;
                 vec![
@@ -234,6 +223,17 @@ pub async fn resume(
 /// Whether resuming a run of `kind` talks to HubSpot: a pull's remaining rows are local writes.
 pub fn needs_connection(kind: RunKind) -> bool {
     kind != RunKind::Pull
+}
+
+/// A push preview's skipped rows by why, each reason's code the key (`no-match-create-off`:
+/// no contact matches and creating contacts is off; `unchanged`; `update-off`) and its words the
+/// label: a shell can explain each, and say what would change it.
+pub fn skip_lines(store: &Store, run_id: i64) -> Result<Vec<CountLine>, StoreError> {
+    Ok(store
+        .skip_reasons(run_id)?
+        .into_iter()
+        .map(|(reason, count)| CountLine { key: reason.code(), label: reason.to_string(), count })
+        .collect())
 }
 
 /// A count of a kind-specific outcome of a plan, in words (a pull's "unchanged", an undo's

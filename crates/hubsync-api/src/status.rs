@@ -111,6 +111,11 @@ pub async fn status(ws: &Workspace) -> Result<WorkspaceStatus, ApiError> {
         Some(_) => Some(check_portal(ws).await),
         None => None,
     };
+    // Read again: the check recorded itself, and what the portal's details say it is.
+    let active = match check {
+        Some(_) => ws.store.lock().await.active_portal()?,
+        None => active,
+    };
     // After the check, whose reply states the figures afresh.
     let daily_use = match &active {
         Some(portal) => daily_use(ws, portal)?,
@@ -129,6 +134,14 @@ async fn check_portal(ws: &Workspace) -> PortalCheck {
     let answer = client.account_details().await;
     if let Err(error) = ws.record_outcome(&client).await {
         return PortalCheck::failed(error);
+    }
+    // The portal keeps the check and what its details say it is.
+    let (passed, account_type) = match &answer {
+        Ok(account) => (account.portal_id == client.portal.portal_id, account.account_type.as_deref()),
+        Err(_) => (false, None),
+    };
+    if let Err(error) = ws.store.lock().await.record_portal_check(client.portal.portal_id, passed, account_type) {
+        return PortalCheck::failed(error.into());
     }
     match answer {
         Ok(account) => PortalCheck {

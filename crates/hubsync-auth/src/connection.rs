@@ -112,6 +112,8 @@ pub struct ConnectionReport {
 pub struct TokenFacts {
     pub portal_id: u64,
     pub detail: String,
+    /// The account details' `accountType`, when the check read it.
+    pub account_type: Option<String>,
 }
 
 /// Runs Test Connection's checks in order, each timed: the token (`token_check`, e.g. the OAuth

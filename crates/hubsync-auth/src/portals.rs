@@ -8,7 +8,8 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use hubsync_hubspot::{
-    ClientConfig, ClientError, HubSpotClient, PortalLimiter, RateLimitSeen, RateLimitSettings, Secret, TokenSource,
+    ClientConfig, ClientError, HubSpotClient, PortalLimiter, Property, RateLimitSeen, RateLimitSettings, Secret,
+    TokenSource,
 };
 use hubsync_store::{
     Clock as StoreClock, Portal, PortalConnection, PortalStatus, SecretStoreKind, Store, StoreError, TokenKind,
@@ -219,6 +220,11 @@ pub struct Proof {
     pub name: String,
     pub hub_domain: String,
     pub time_zone: Option<String>,
+    /// The account details' `accountType` (`STANDARD`, `SANDBOX`, …), when given.
+    pub account_type: Option<String>,
+    /// The contact properties the portal takes writes to (a new portal's first mapping uses
+    /// them).
+    pub writable_properties: Vec<String>,
     pub checks: Vec<ProvenCheck>,
 }
 
@@ -253,7 +259,20 @@ pub async fn prove(client: &HubSpotClient) -> Result<Proof, ConnectError> {
     });
     let hub_domain = account.ui_domain.clone().unwrap_or_default();
     let name = if hub_domain.is_empty() { format!("Portal {}", account.portal_id) } else { hub_domain.clone() };
-    Ok(Proof { portal_id: account.portal_id, name, hub_domain, time_zone: account.time_zone, checks })
+    Ok(Proof {
+        portal_id: account.portal_id,
+        name,
+        hub_domain,
+        time_zone: account.time_zone,
+        account_type: account.account_type,
+        writable_properties: writable_properties(&properties),
+        checks,
+    })
+}
+
+/// The names of the properties a write may set: not read-only, not calculated.
+pub fn writable_properties(properties: &[Property]) -> Vec<String> {
+    properties.iter().filter(|p| !p.is_read_only()).map(|p| p.name.clone()).collect()
 }
 
 /// A saved connection, as both apps report it.
@@ -327,6 +346,8 @@ pub async fn prove_token(
         client_id: None,
         secret_store,
         connected_at: now.now(),
+        account_type: proof.account_type.clone(),
+        writable_properties: Some(proof.writable_properties.clone()),
     };
     Ok(ProvenConnection {
         connection,
@@ -381,6 +402,8 @@ pub async fn prove_grant(
         client_id: Some(client_id.clone()),
         secret_store,
         connected_at: now.now(),
+        account_type: proof.account_type.clone(),
+        writable_properties: Some(proof.writable_properties.clone()),
     };
     Ok(ProvenConnection {
         connection,
@@ -607,12 +630,16 @@ pub async fn token_facts(client: &PortalClient) -> Result<TokenFacts, String> {
             let minutes =
                 info.expires_in.map(|s| format!(", expires in {} min (refreshed ahead)", s / 60)).unwrap_or_default();
             let domain = if info.hub_domain.is_empty() { "an unnamed portal" } else { &info.hub_domain };
+            // The token info doesn't say what kind of account the portal is; its details do. A
+            // failure here fails no check: the later ones say what is wrong.
+            let account_type = client.account_details().await.ok().and_then(|account| account.account_type);
             Ok(TokenFacts {
                 portal_id: info.hub_id,
                 detail: format!(
                     "OAuth token for {domain} by {}, every needed scope granted{minutes}",
                     info.user.as_deref().unwrap_or("an unnamed user")
                 ),
+                account_type,
             })
         }
         None => {
@@ -620,6 +647,7 @@ pub async fn token_facts(client: &PortalClient) -> Result<TokenFacts, String> {
             Ok(TokenFacts {
                 portal_id: account.portal_id,
                 detail: format!("token accepted by portal {}", account.portal_id),
+                account_type: account.account_type,
             })
         }
     }

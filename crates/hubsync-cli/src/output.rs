@@ -268,6 +268,11 @@ pub fn pairs(rows: &[(&str, String)]) -> String {
     rows.iter().map(|(k, v)| format!("{k:<width$}  {v}\n", width = width + 1, k = format!("{k}:"))).collect()
 }
 
+/// `1 lead`, `2 leads`, `1,200 leads`.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", hubsync_auth::connection::thousands(n), if n == 1 { one } else { many })
+}
+
 pub fn on_off(value: bool) -> &'static str {
     if value { "on" } else { "off" }
 }

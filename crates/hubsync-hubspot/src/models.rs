@@ -190,6 +190,10 @@ impl<T> Page<T> {
 #[serde(rename_all = "camelCase")]
 pub struct AccountDetails {
     pub portal_id: u64,
+    /// What kind of account it is: `STANDARD` (production), `SANDBOX`, `DEVELOPER_TEST` or
+    /// `APP_DEVELOPER`, as HubSpot spells it.
+    #[serde(default)]
+    pub account_type: Option<String>,
     #[serde(default)]
     pub time_zone: Option<String>,
     #[serde(default)]

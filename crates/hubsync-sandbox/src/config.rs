@@ -101,6 +101,35 @@ pub enum LifecycleBackward {
     Reject,
 }
 
+/// What kind of HubSpot account the portal says it is (account-info's `accountType`): a client
+/// tells a test account from production by it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[value(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AccountType {
+    /// A standard account: production data.
+    Standard,
+    /// A sandbox account, a copy of a standard one for testing. What a sandbox is, so the default.
+    #[default]
+    Sandbox,
+    /// A developer test account.
+    DeveloperTest,
+    /// An app developer account.
+    AppDeveloper,
+}
+
+impl AccountType {
+    /// As HubSpot spells it: `STANDARD`, `SANDBOX`, `DEVELOPER_TEST`, `APP_DEVELOPER`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountType::Standard => "STANDARD",
+            AccountType::Sandbox => "SANDBOX",
+            AccountType::DeveloperTest => "DEVELOPER_TEST",
+            AccountType::AppDeveloper => "APP_DEVELOPER",
+        }
+    }
+}
+
 /// The portal's identity as account-info and token info report it. A fixture may give any part.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
@@ -115,6 +144,7 @@ pub struct PortalInfo {
     /// The OAuth user shown on the consent page and in token info.
     pub user_email: String,
     pub user_id: u64,
+    pub account_type: AccountType,
 }
 
 impl Default for PortalInfo {
@@ -128,6 +158,7 @@ impl Default for PortalInfo {
             ui_domain: "app.hubspot.com".into(),
             user_email: "admin@hubsync-sandbox.test".into(),
             user_id: 7_000_001,
+            account_type: AccountType::default(),
         }
     }
 }

@@ -43,7 +43,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::{ApiTier, KNOWN_SCOPES, LifecycleBackward, OAuthClient, PortalInfo, PrivateToken, SandboxConfig};
+pub use config::{
+    AccountType, ApiTier, KNOWN_SCOPES, LifecycleBackward, OAuthClient, PortalInfo, PrivateToken, SandboxConfig,
+};
 pub use control::{CONTROL_SECRET_HEADER, ControlSecret};
 pub use faults::FaultConfig;
 pub use fixture::{Fixture, FixtureContact};

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Parser;
 use hubsync_sandbox::{
-    ApiTier, ControlSecret, FaultConfig, Fixture, LifecycleBackward, OAuthClient, PrivateToken, Sandbox, SandboxConfig,
+    AccountType, ApiTier, ControlSecret, FaultConfig, Fixture, LifecycleBackward, OAuthClient, PrivateToken, Sandbox,
+    SandboxConfig,
 };
 
 /// A local HubSpot-compatible portal: CRM contacts, properties, owners, account info and OAuth,
@@ -34,6 +35,10 @@ struct Args {
     /// Portal (hub) id.
     #[arg(long)]
     portal_id: Option<u64>,
+    /// The kind of account the portal says it is (account-info's accountType): STANDARD
+    /// (production), SANDBOX, DEVELOPER_TEST or APP_DEVELOPER.
+    #[arg(long, value_enum, ignore_case = true, default_value = "SANDBOX")]
+    account_type: AccountType,
     /// Accept this private-app token (repeatable).
     #[arg(long = "private-token", value_name = "TOKEN")]
     private_tokens: Vec<String>,
@@ -136,6 +141,7 @@ impl Args {
         if let Some(id) = self.portal_id {
             config.portal.portal_id = id;
         }
+        config.portal.account_type = self.account_type;
         if let (Some(client_id), Some(client_secret)) = (self.client_id, self.client_secret) {
             config.oauth_clients.push(OAuthClient {
                 client_id,

@@ -126,13 +126,7 @@ fn main() {
 fn upgrade_to_the_query_paths(path: &std::path::Path, leads: usize) {
     const UPGRADE_TARGET: Duration = Duration::from_secs(5);
     let conn = rusqlite::Connection::open(path).expect("raw connection");
-    conn.execute_batch(
-        "DROP INDEX lead_values_by_number; DROP TABLE lead_search_vocab; DROP INDEX lead_search_text_tail;
-         DROP TRIGGER leads_leave_search_chars; DROP TABLE lead_search_chars;
-         ALTER TABLE portals DROP COLUMN snapshots_valid_from; ALTER TABLE portals DROP COLUMN snapshots_epoch;
-         DROP TABLE contact_snapshots; PRAGMA user_version = 13;",
-    )
-    .expect("back to schema 13");
+    conn.execute_batch(include_str!("../tests/store/roll_back_to_13.sql")).expect("back to schema 13");
     drop(conn);
     let opening = Instant::now();
     let store = Store::open(path, Arc::new(SystemClock)).expect("upgraded store");

@@ -112,8 +112,8 @@ impl Store {
         let portal = active_profile(&tx)?;
         replace_mappings(&tx, portal, &config.mappings)?;
         tx.execute(
-            "UPDATE portal_push_rules SET update_enabled = ?1, create_enabled = ?2 WHERE portal_id = ?3",
-            params![config.push_rules.update, config.push_rules.create, portal],
+            "UPDATE portal_push_rules SET update_enabled = ?1, create_enabled = ?2, decided_at = ?4 WHERE portal_id = ?3",
+            params![config.push_rules.update, config.push_rules.create, portal, now],
         )?;
         match &config.pull_rules {
             Some(rules) => tx.execute(

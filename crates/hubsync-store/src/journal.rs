@@ -20,9 +20,9 @@ use rusqlite::{OptionalExtension, params};
 use crate::Result;
 use crate::error::StoreError;
 use crate::leases;
-use crate::row_messages::{RowFailure, RowNote, stored};
+use crate::row_messages::{RowFailure, RowNote, RowReason, stored};
 use crate::run_items::insert_item;
-use crate::runs::{ItemOutcome, NewRun, Run, RunItem, RunMode, RunStatus, corrupt};
+use crate::runs::{ItemOutcome, NewRun, Run, RunItem, RunKind, RunMode, RunStatus, corrupt};
 use crate::store::{Store, stamp};
 
 pub use plans::{ContestedRow, PlanJournal, PlanRow};
@@ -131,8 +131,9 @@ impl Journal for Store {
         // Running until every row is in: only then is it known whether any is still to write.
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
-            "INSERT INTO sync_runs (kind, mode, status, portal_id, settings, estimate, api_calls, started_at, ended_at, base_url)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT base_url FROM portals WHERE portal_id = ?4))",
+            "INSERT INTO sync_runs (kind, mode, status, portal_id, settings, estimate, api_calls, started_at, ended_at, base_url,
+                                    planned_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT base_url FROM portals WHERE portal_id = ?4), ?8)",
             params![
                 run.kind.as_str(),
                 run.mode.as_str(),
@@ -152,14 +153,20 @@ impl Journal for Store {
             let item = item.borrow();
             every_row_done &= item.outcome.is_some();
             // A live run links each lead it skipped to the contact it matched (a lead it
-            // writes is linked when HubSpot answers); a preview links nothing.
+            // writes is linked when HubSpot answers); a preview links nothing. A push's lead
+            // that matched unchanged is in step with its contact.
             let mut notes = std::borrow::Cow::Borrowed(&item.notes);
             if run.mode == RunMode::Live
                 && item.outcome == Some(ItemOutcome::Skipped)
                 && let Some(contact) = item.contact_id.as_deref()
-                && let Some(note) = link_lead(&tx, portal, item.lead_id, contact)?
             {
-                notes.to_mut().push(note);
+                match link_lead(&tx, portal, item.lead_id, contact)? {
+                    Some(note) => notes.to_mut().push(note),
+                    None if run.kind == RunKind::Push && item.reasons.contains(&RowReason::Unchanged) => {
+                        mark_synced(&tx, portal, item.lead_id, contact, &now)?;
+                    }
+                    None => {}
+                }
             }
             insert_item(&tx, run_id, item, &notes)?;
         }
@@ -184,6 +191,7 @@ impl Journal for Store {
         let tx = self.conn.transaction()?;
         leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
         let portal = run_portal(&tx, run_id)?;
+        let (kind, planned) = planned_moment(&tx, run_id)?;
         {
             let mut row_of = tx.prepare_cached(
                 "SELECT lead_id, notes, outcome IS NOT NULL FROM sync_run_items WHERE run_id = ?1 AND seq = ?2",
@@ -208,10 +216,18 @@ impl Journal for Store {
                 }
                 let mut notes: Vec<RowNote> = serde_json::from_str(&notes).map_err(|_| corrupt("notes", &notes))?;
                 let written = matches!(result.outcome, ItemOutcome::Updated | ItemOutcome::Created);
-                if let Some(contact) = result.contact_id.as_deref().filter(|_| written)
-                    && let Some(note) = link_lead(&tx, portal, lead_id, contact)?
-                {
-                    notes.push(note);
+                if let Some(contact) = result.contact_id.as_deref().filter(|_| written) {
+                    match link_lead(&tx, portal, lead_id, contact)? {
+                        Some(note) => notes.push(note),
+                        // A push's write holds the lead as its plan read it.
+                        None if kind == RunKind::Push => mark_synced(&tx, portal, lead_id, contact, &planned)?,
+                        None => {}
+                    }
+                }
+                // An undo took the lead's values back from the contact: it is no longer in step.
+                if kind == RunKind::Undo && result.outcome == ItemOutcome::Updated {
+                    tx.prepare_cached("UPDATE lead_links SET synced_at = NULL WHERE portal_id = ?1 AND lead_id = ?2")?
+                        .execute(params![portal, lead_id])?;
                 }
                 // An archived contact is gone from HubSpot's lists: its lead no longer links to it.
                 if let Some(contact) = result.contact_id.as_deref().filter(|_| result.outcome == ItemOutcome::Archived)
@@ -276,10 +292,19 @@ impl Journal for Store {
                     .query_row([crate::fields::email_key(&row.email)], |r| r.get(0))
                     .optional()?,
             };
-            let (lead_id, outcome) = match existing {
+            // A lead the pull creates is in step with its contact; one it updates is when it was
+            // before (else changes of its own may remain that the pull didn't write over).
+            let (lead_id, outcome, in_step) = match existing {
                 Some(id) => {
+                    let in_step: bool = tx
+                        .prepare_cached(
+                            "SELECT EXISTS (SELECT 1 FROM lead_links k JOIN leads l ON l.id = k.lead_id
+                             WHERE k.portal_id = ?1 AND k.lead_id = ?2 AND k.contact_id = ?3
+                               AND l.updated_at <= k.synced_at)",
+                        )?
+                        .query_row(params![portal, id, row.contact_id], |r| r.get(0))?;
                     tx.prepare_cached("UPDATE leads SET updated_at = ?1 WHERE id = ?2")?.execute(params![now, id])?;
-                    (id, ItemOutcome::Updated)
+                    (id, ItemOutcome::Updated, in_step)
                 }
                 None => {
                     let (email, key) = match crate::fields::canonical_email(&row.email) {
@@ -290,12 +315,15 @@ impl Journal for Store {
                         }
                     };
                     tx.prepare_cached(crate::leads::INSERT_LEAD)?.execute(params![email, key, now])?;
-                    (tx.last_insert_rowid(), ItemOutcome::Created)
+                    (tx.last_insert_rowid(), ItemOutcome::Created, true)
                 }
             };
             crate::leads::write_values(&tx, lead_id, &checked)?;
             crate::leads::write_search_text(&tx, lead_id)?;
             let note = link_lead(&tx, portal, lead_id, &row.contact_id)?;
+            if note.is_none() && in_step {
+                mark_synced(&tx, portal, lead_id, &row.contact_id, &now)?;
+            }
             tx.prepare_cached(
                 "UPDATE sync_run_items SET outcome = ?3, lead_id = ?4,
                  notes = CASE WHEN ?5 IS NULL THEN notes ELSE json_insert(notes, '$[#]', json(?5)) END
@@ -454,6 +482,34 @@ pub(crate) fn link_lead(
     }
     crate::leads::set_link(tx, portal, lead_id, contact)?;
     Ok(None)
+}
+
+/// A run's kind, and the moment its plan began reading the leads (its start for a run from
+/// before that was kept).
+pub(crate) fn planned_moment(tx: &rusqlite::Transaction<'_>, run_id: i64) -> Result<(RunKind, String)> {
+    let (kind, planned): (String, String) = tx
+        .query_row("SELECT kind, COALESCE(planned_at, started_at) FROM sync_runs WHERE id = ?1", [run_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?
+        .ok_or(StoreError::RunNotFound(run_id))?;
+    Ok((RunKind::parse(&kind).ok_or_else(|| corrupt("kind", &kind))?, planned))
+}
+
+/// Marks `lead_id`'s link to `contact` in `portal` in step with it as of `at`: a lead edited
+/// after that has changes a push would send. A link another lead holds is not the lead's to mark.
+pub(crate) fn mark_synced(
+    tx: &rusqlite::Transaction<'_>,
+    portal: i64,
+    lead_id: i64,
+    contact: &str,
+    at: &str,
+) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE lead_links SET synced_at = ?4 WHERE portal_id = ?1 AND lead_id = ?2 AND contact_id = ?3",
+    )?
+    .execute(params![portal, lead_id, contact, at])?;
+    Ok(())
 }
 
 /// `Store::check_run_address` on a connection (or a transaction).

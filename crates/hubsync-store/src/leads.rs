@@ -55,6 +55,24 @@ pub(crate) const LEAD_COLUMNS: &str = "l.id, l.email,
     (SELECT contact_id FROM lead_links k WHERE k.lead_id = l.id AND k.portal_id = (SELECT portal_id FROM active_profile)),
     l.owner_id, l.created_at, l.updated_at";
 
+/// The leads as they stand with the active portal.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct LeadSyncCounts {
+    #[ts(type = "number")]
+    pub total: u64,
+    /// Linked to one of the portal's contacts.
+    #[ts(type = "number")]
+    pub linked: u64,
+    #[ts(type = "number")]
+    pub not_linked: u64,
+    /// Changed here since a sync last left them in step with their contact (edited, added or
+    /// imported after the push that wrote them or found them unchanged, or after the pull that
+    /// wrote them), or never in step: the leads a push would look at.
+    #[ts(type = "number")]
+    pub changed_since_sync: u64,
+}
+
 impl Store {
     /// Adds a lead. Values are `(field, raw value)`; each is checked against its field's type
     /// and stored in canonical form. The email must be unique, compared case-insensitively.
@@ -199,6 +217,27 @@ impl Store {
         Ok(self.conn.query_row("SELECT COUNT(*) FROM leads", [], |r| r.get(0))?)
     }
 
+    /// The leads as they stand with the active portal: how many, how many are linked to one of
+    /// its contacts, and how many have changes a push would send (see `LeadSyncCounts`).
+    pub fn lead_sync_counts(&self) -> Result<LeadSyncCounts> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*), COUNT(k.lead_id),
+                    COALESCE(SUM(k.synced_at IS NULL OR l.updated_at > k.synced_at), 0)
+             FROM leads l
+             LEFT JOIN lead_links k ON k.lead_id = l.id AND k.portal_id = (SELECT portal_id FROM active_profile)",
+            [],
+            |r| {
+                let (total, linked): (i64, i64) = (r.get(0)?, r.get(1)?);
+                Ok(LeadSyncCounts {
+                    total: total as u64,
+                    linked: linked as u64,
+                    not_linked: (total - linked) as u64,
+                    changed_since_sync: r.get::<_, i64>(2)? as u64,
+                })
+            },
+        )?)
+    }
+
     /// Links a lead to its contact in the active portal (or unlinks it with `None`). A contact
     /// links to one lead at most.
     pub fn link_contact(&mut self, id: i64, contact_id: Option<&str>) -> Result<()> {
@@ -243,11 +282,13 @@ pub(crate) fn linked_lead(conn: &Connection, portal: i64, contact: &str, lead_id
         .optional()?)
 }
 
-/// Links `lead_id` to `contact` in `portal`, replacing its earlier link there.
+/// Links `lead_id` to `contact` in `portal`, replacing its earlier link there. A link to another
+/// contact than before is not in step with it (`synced_at`) until a sync says so.
 pub(crate) fn set_link(conn: &Connection, portal: i64, lead_id: i64, contact: &str) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO lead_links (portal_id, lead_id, contact_id) VALUES (?1, ?2, ?3)
-         ON CONFLICT (portal_id, lead_id) DO UPDATE SET contact_id = excluded.contact_id",
+         ON CONFLICT (portal_id, lead_id) DO UPDATE SET contact_id = excluded.contact_id,
+             synced_at = CASE WHEN contact_id = excluded.contact_id THEN synced_at END",
     )?
     .execute(params![portal, lead_id, contact])?;
     Ok(())

@@ -59,18 +59,22 @@ pub use import::{BadRows, ImportOptions, ImportSummary, LeadImport, LeadRow};
 pub use journal::{ContestedRow, ItemResult, PlanRow, PulledLead};
 pub use lead_query::{FieldOp, LeadFilter, LeadPage, LeadQuery, LeadSort, MAX_PAGE_ROWS, SortKey, fold};
 pub use lead_view::{ContactLink, FieldProblem, LeadView, OwnerView, contact_link};
-pub use leads::Lead;
+pub use leads::{Lead, LeadSyncCounts};
 pub use leases::{LAPSE_WITHOUT_RENEWAL, LeaseHolder};
-pub use mapping::{Mapping, PushRules, WriteRule};
+pub use mapping::{Mapping, PushRules, STANDARD_MAPPINGS, WriteRule};
 pub use mapping_file::{MAPPING_FILE_FORMAT, MAPPING_FILE_VERSION, MappingChange, MappingFile, MappingImportPlan};
 pub use migrations::{MIGRATIONS, Migration, UpgradeProgress};
 pub use owners::{OwnerRecord, full_name};
-pub use portals::{MAX_DAILY_RESERVE_PERCENT, Portal, PortalConnection, PortalStatus, SecretStoreKind, TokenKind};
+pub use portals::{
+    MAX_DAILY_RESERVE_PERCENT, Portal, PortalConnection, PortalEnvironment, PortalStatus, SecretStoreKind, TokenKind,
+};
 pub use private_files::{ExistingFolder, create_private_dir};
 pub use rate_ledger::{LedgerTake, RateLedger, SeenLimits, rate_ledger_path};
 pub use row_messages::{RowFailure, RowNote, RowReason, serialize_word, serialize_words};
 pub use run_items::{RunItemFilter, RunItemPage, RunItemPages};
-pub use runs::{FieldChange, ItemOutcome, NewRun, Run, RunAction, RunCounts, RunItem, RunKind, RunMode, RunStatus};
+pub use runs::{
+    FieldChange, ItemOutcome, NewRun, Run, RunAction, RunCounts, RunItem, RunKind, RunMode, RunStatus, SyncMilestones,
+};
 pub use snapshots::ContactSnapshot;
 pub use store::Store;
 

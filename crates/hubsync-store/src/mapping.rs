@@ -1,13 +1,14 @@
 //! The mapping from lead fields to HubSpot contact properties, and the push and pull rules: the
 //! active portal's, through the `active_profile` view.
 
+use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
 use crate::error::StoreError;
 use crate::portals::active_profile;
-use crate::store::{Store, stamp};
+use crate::store::{Store, parse_stamp, stamp};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
@@ -35,6 +36,22 @@ impl WriteRule {
         }
     }
 }
+
+/// The built-in lead fields HubSpot has a standard contact property for, each with it: a new
+/// portal's mapping starts with those its portal takes writes to (each overwriting), so a first
+/// push fills names, company, title, phone, website, city and country. The choice fields
+/// (company size, lifecycle stage, lead status) are the admin's to map: their values must be the
+/// portal's options, and HubSpot moves a lifecycle stage forward only.
+pub const STANDARD_MAPPINGS: &[(&str, &str)] = &[
+    ("first_name", "firstname"),
+    ("last_name", "lastname"),
+    ("company", "company"),
+    ("job_title", "jobtitle"),
+    ("phone", "phone"),
+    ("website", "website"),
+    ("city", "city"),
+    ("country", "country"),
+];
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
@@ -136,7 +153,9 @@ impl Store {
         )?)
     }
 
-    /// Changes either rule. Create on with update off is refused, whichever change would cause it.
+    /// Changes either rule (or neither: the admin keeps them as they are). Create on with
+    /// update off is refused, whichever change would cause it. Either way the rules count as
+    /// decided from now (`push_rules_decided_at`).
     pub fn set_push_rules(&mut self, update: Option<bool>, create: Option<bool>) -> Result<PushRules> {
         let current = self.push_rules()?;
         let next = PushRules { update: update.unwrap_or(current.update), create: create.unwrap_or(current.create) };
@@ -144,11 +163,22 @@ impl Store {
             return Err(StoreError::CreateNeedsUpdate);
         }
         self.conn.execute(
-            "UPDATE portal_push_rules SET update_enabled = ?1, create_enabled = ?2
+            "UPDATE portal_push_rules SET update_enabled = ?1, create_enabled = ?2, decided_at = ?3
              WHERE portal_id = (SELECT portal_id FROM active_profile)",
-            params![next.update, next.create],
+            params![next.update, next.create, stamp(self.clock.now())],
         )?;
         Ok(next)
+    }
+
+    /// When the admin last saved the active portal's push rules (or imported a configuration
+    /// with them); `None` while they are as the portal got them.
+    pub fn push_rules_decided_at(&self) -> Result<Option<DateTime<Utc>>> {
+        let raw: Option<String> = self.conn.query_row(
+            "SELECT decided_at FROM portal_push_rules WHERE portal_id = (SELECT portal_id FROM active_profile)",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(raw.as_deref().map(parse_stamp).transpose()?)
     }
 
     /// The pull rules as saved (the sync crate's JSON), or `None` when none were saved.

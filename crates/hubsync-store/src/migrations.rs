@@ -33,4 +33,6 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0013_daily_reserve.sql", sql: include_str!("../migrations/0013_daily_reserve.sql") },
     Migration { name: "0014_lead_query_paths.sql", sql: include_str!("../migrations/0014_lead_query_paths.sql") },
     Migration { name: "0015_contact_snapshots.sql", sql: include_str!("../migrations/0015_contact_snapshots.sql") },
+    Migration { name: "0016_portal_account_type.sql", sql: include_str!("../migrations/0016_portal_account_type.sql") },
+    Migration { name: "0017_sync_state.sql", sql: include_str!("../migrations/0017_sync_state.sql") },
 ];

@@ -1,18 +1,20 @@
 //! The portals this store has been connected to (`0006_portals.sql`): what is known of each,
 //! whether it is connected, and which one is active. Every configuration read and write (the
 //! mapping, the push and pull rules) and every lead's link goes to the active portal's profile;
-//! a portal connected for the first time starts from a copy of the profile active then.
+//! a portal connected for the first time starts from a copy of the profile active then, and
+//! from the standard mapping of the built-in fields when that copy maps only the email.
 //!
 //! A portal row holds no secret by construction: tokens and client secrets live in the OS
 //! keychain (or, opted into, a file only the user can read), and `secret_store` says which.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::Result;
 use crate::error::StoreError;
+use crate::mapping::STANDARD_MAPPINGS;
 use crate::store::{Store, parse_stamp, stamp};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -95,6 +97,66 @@ impl SecretStoreKind {
     }
 }
 
+/// Which kind of portal a portal is, for the app to word and to switch on: where a push lands.
+/// Made from the token kind (the built-in sandbox portal) and the account type HubSpot gave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum PortalEnvironment {
+    /// The built-in sandbox portal, a HubSpot-compatible server inside Hubsync: not HubSpot.
+    BuiltinSandbox,
+    /// A HubSpot sandbox account (`SANDBOX`): a copy of a production account, for testing.
+    HubspotSandbox,
+    /// A HubSpot developer test account (`DEVELOPER_TEST`).
+    DeveloperTest,
+    /// A HubSpot app developer account (`APP_DEVELOPER`), where apps are made.
+    AppDeveloper,
+    /// A standard HubSpot account (`STANDARD`): production, real customers' data.
+    Production,
+    /// HubSpot named an account type this Hubsync doesn't know (`account_type` says which):
+    /// treated as production.
+    Other,
+    /// Not known yet: the portal was saved before Hubsync read its account type. Treated as
+    /// production; Test Connection learns it.
+    Unknown,
+}
+
+impl PortalEnvironment {
+    /// The environment of a portal reached with a token of `kind` whose account details gave
+    /// `account_type` (`None`: not read yet).
+    pub fn of(kind: TokenKind, account_type: Option<&str>) -> PortalEnvironment {
+        if kind == TokenKind::Sandbox {
+            return PortalEnvironment::BuiltinSandbox;
+        }
+        match account_type {
+            None => PortalEnvironment::Unknown,
+            Some("STANDARD") => PortalEnvironment::Production,
+            Some("SANDBOX") => PortalEnvironment::HubspotSandbox,
+            Some("DEVELOPER_TEST") => PortalEnvironment::DeveloperTest,
+            Some("APP_DEVELOPER") => PortalEnvironment::AppDeveloper,
+            Some(_) => PortalEnvironment::Other,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PortalEnvironment::BuiltinSandbox => "builtin-sandbox",
+            PortalEnvironment::HubspotSandbox => "hubspot-sandbox",
+            PortalEnvironment::DeveloperTest => "developer-test",
+            PortalEnvironment::AppDeveloper => "app-developer",
+            PortalEnvironment::Production => "production",
+            PortalEnvironment::Other => "other",
+            PortalEnvironment::Unknown => "unknown",
+        }
+    }
+
+    /// Whether a write may land in real customers' data as far as Hubsync knows: production,
+    /// and whatever it can't tell apart from it.
+    pub fn may_be_production(self) -> bool {
+        matches!(self, PortalEnvironment::Production | PortalEnvironment::Other | PortalEnvironment::Unknown)
+    }
+}
+
 /// A portal as the store knows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
@@ -121,6 +183,15 @@ pub struct Portal {
     /// The share of the portal's daily API limit kept free for its other apps: a run stops
     /// before it would use it.
     pub daily_reserve_percent: u8,
+    /// What HubSpot's account details say the portal is (`STANDARD`, `SANDBOX`,
+    /// `DEVELOPER_TEST`, `APP_DEVELOPER`), as HubSpot spells it; `None` until Hubsync read it.
+    pub account_type: Option<String>,
+    /// Which kind of portal it is: the built-in sandbox, a HubSpot test account or production.
+    pub environment: PortalEnvironment,
+    /// When the portal was last checked (connected, Test Connection, a status check).
+    pub checked_at: Option<DateTime<Utc>>,
+    /// Whether that check passed.
+    pub check_passed: Option<bool>,
 }
 
 /// The most of a daily limit that can be kept free: a run needs some of it.
@@ -151,10 +222,17 @@ pub struct PortalConnection {
     pub client_id: Option<String>,
     pub secret_store: SecretStoreKind,
     pub connected_at: DateTime<Utc>,
+    /// The account details' `accountType`, when connecting read it.
+    pub account_type: Option<String>,
+    /// The contact properties the portal takes writes to, when connecting read them: a new
+    /// portal whose copied mapping holds only the email starts with the standard mapping
+    /// (`STANDARD_MAPPINGS`) of these. `None`: not read, and the copy is kept as it is.
+    pub writable_properties: Option<Vec<String>>,
 }
 
 const PORTAL_COLUMNS: &str = "portal_id, name, hub_domain, user_email, scopes, token_kind, base_url, client_id,
-    secret_store, status, status_detail, active, connected_at, daily_reserve_percent";
+    secret_store, status, status_detail, active, connected_at, daily_reserve_percent, account_type, checked_at,
+    check_passed";
 
 fn read_portal(r: &rusqlite::Row<'_>) -> rusqlite::Result<Portal> {
     let conversion = |column: usize, what: String| {
@@ -164,13 +242,15 @@ fn read_portal(r: &rusqlite::Row<'_>) -> rusqlite::Result<Portal> {
     let kind: String = r.get(5)?;
     let secret_store: String = r.get(8)?;
     let status: String = r.get(9)?;
+    let token_kind = TokenKind::parse(&kind).ok_or_else(|| conversion(5, format!("token kind {kind:?}")))?;
+    let account_type: Option<String> = r.get(14)?;
     Ok(Portal {
         portal_id: r.get::<_, i64>(0)? as u64,
         name: r.get(1)?,
         hub_domain: r.get(2)?,
         user_email: r.get(3)?,
         scopes: serde_json::from_str(&scopes).map_err(|e| conversion(4, format!("scopes: {e}")))?,
-        token_kind: TokenKind::parse(&kind).ok_or_else(|| conversion(5, format!("token kind {kind:?}")))?,
+        token_kind,
         base_url: r.get(6)?,
         client_id: r.get(7)?,
         secret_store: SecretStoreKind::parse(&secret_store)
@@ -180,6 +260,10 @@ fn read_portal(r: &rusqlite::Row<'_>) -> rusqlite::Result<Portal> {
         active: r.get(11)?,
         connected_at: parse_stamp(&r.get::<_, String>(12)?)?,
         daily_reserve_percent: r.get(13)?,
+        environment: PortalEnvironment::of(token_kind, account_type.as_deref()),
+        account_type,
+        checked_at: r.get::<_, Option<String>>(15)?.as_deref().map(parse_stamp).transpose()?,
+        check_passed: r.get(16)?,
     })
 }
 
@@ -228,7 +312,10 @@ impl Store {
     /// Saves a connection and makes its portal the active one, in one transaction. A portal seen
     /// before gets its facts refreshed and keeps its own configuration; a new one starts from a
     /// copy of the configuration active until now (so a mapping built against a test portal
-    /// carries over to production), and from there the two are independent.
+    /// carries over to production), and from there the two are independent. A copy that maps
+    /// only the email (nothing was mapped yet) gets the standard mapping of the built-in fields
+    /// to the properties the portal takes writes to, when connecting read them; creating
+    /// contacts stays as it was (off in a new store).
     pub fn connect_portal(&mut self, connection: &PortalConnection) -> Result<Portal> {
         if connection.portal_id == 0 || connection.portal_id > i64::MAX as u64 {
             return Err(StoreError::InvalidPortal(format!("{} is not a HubSpot portal id", connection.portal_id)));
@@ -268,6 +355,9 @@ impl Store {
                  SELECT ?1, field_key, property, write_rule FROM portal_mappings WHERE portal_id = ?2",
                 params![id, from],
             )?;
+            if let Some(writable) = &connection.writable_properties {
+                start_standard_mapping(&tx, id, writable)?;
+            }
             tx.execute(
                 "INSERT INTO portal_push_rules (portal_id, update_enabled, create_enabled)
                  SELECT ?1, update_enabled, create_enabled FROM portal_push_rules WHERE portal_id = ?2",
@@ -282,12 +372,15 @@ impl Store {
         tx.execute("UPDATE portals SET active = 0 WHERE active = 1 AND portal_id <> ?1", [id])?;
         tx.execute(
             "INSERT INTO portals (portal_id, name, hub_domain, user_email, scopes, token_kind, base_url, client_id,
-                                  secret_store, status, status_detail, active, connected_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'connected', NULL, 1, ?10)
+                                  secret_store, status, status_detail, active, connected_at, account_type, checked_at,
+                                  check_passed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'connected', NULL, 1, ?10, ?11, ?10, 1)
              ON CONFLICT (portal_id) DO UPDATE SET name = excluded.name, hub_domain = excluded.hub_domain,
                  user_email = excluded.user_email, scopes = excluded.scopes, token_kind = excluded.token_kind,
                  base_url = excluded.base_url, client_id = excluded.client_id, secret_store = excluded.secret_store,
-                 status = 'connected', status_detail = NULL, active = 1, connected_at = excluded.connected_at",
+                 status = 'connected', status_detail = NULL, active = 1, connected_at = excluded.connected_at,
+                 account_type = COALESCE(excluded.account_type, account_type), checked_at = excluded.checked_at,
+                 check_passed = 1",
             params![
                 id,
                 connection.name,
@@ -299,6 +392,7 @@ impl Store {
                 connection.client_id,
                 connection.secret_store.as_str(),
                 stamp(connection.connected_at),
+                connection.account_type,
             ],
         )?;
         let portal =
@@ -347,6 +441,20 @@ impl Store {
         portal_by_id(&self.conn, portal_id)?.ok_or(StoreError::PortalNotFound(portal_id))
     }
 
+    /// Records a check of the portal (Test Connection, a status check) made now: whether it
+    /// passed, and the account type its account details gave (`None` keeps the one known).
+    pub fn record_portal_check(&mut self, portal_id: u64, passed: bool, account_type: Option<&str>) -> Result<Portal> {
+        let changed = self.conn.execute(
+            "UPDATE portals SET checked_at = ?2, check_passed = ?3, account_type = COALESCE(?4, account_type)
+             WHERE portal_id = ?1",
+            params![portal_id as i64, stamp(self.clock.now()), passed, account_type],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::PortalNotFound(portal_id));
+        }
+        portal_by_id(&self.conn, portal_id)?.ok_or(StoreError::PortalNotFound(portal_id))
+    }
+
     /// Records that a portal needs reconnecting or was disconnected (with why, in words), or is
     /// connected again.
     pub fn set_portal_status(&mut self, portal_id: u64, status: PortalStatus, detail: Option<&str>) -> Result<Portal> {
@@ -359,6 +467,30 @@ impl Store {
         }
         portal_by_id(&self.conn, portal_id)?.ok_or(StoreError::PortalNotFound(portal_id))
     }
+}
+
+/// Gives a new profile whose mapping holds only the email (a first portal, or one after a portal
+/// nothing was mapped for) the standard mapping of the built-in fields to the properties its
+/// portal takes writes to, each overwriting. A mapping the admin made is copied as it is.
+fn start_standard_mapping(tx: &Transaction<'_>, portal: i64, writable: &[String]) -> Result<()> {
+    let mapped_beyond_email: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM portal_mappings WHERE portal_id = ?1 AND field_key <> 'email')",
+        [portal],
+        |r| r.get(0),
+    )?;
+    if mapped_beyond_email {
+        return Ok(());
+    }
+    let mut insert = tx.prepare(
+        "INSERT INTO portal_mappings (portal_id, field_key, property, write_rule)
+         SELECT ?1, key, ?3, 'overwrite' FROM fields WHERE key = ?2 AND builtin = 1",
+    )?;
+    for (field, property) in STANDARD_MAPPINGS {
+        if writable.iter().any(|w| w == property) {
+            insert.execute(params![portal, field, property])?;
+        }
+    }
+    Ok(())
 }
 
 /// The profile configuration statements use: the active portal's, or 0 before any portal.

@@ -82,6 +82,14 @@ pub enum RowReason {
     Text { text: String },
 }
 
+impl RowReason {
+    /// The reason's stable code, as the run history keeps it (`no-match-create-off`): a shell
+    /// explains a reason by it.
+    pub fn code(&self) -> String {
+        serde_json::to_value(self).ok().and_then(|v| v["code"].as_str().map(str::to_string)).unwrap_or_default()
+    }
+}
+
 impl fmt::Display for RowReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -88,16 +88,21 @@ impl Store {
         Ok(RunItemPage { total: total as u64, offset, items })
     }
 
-    /// How many of a run's rows are skipped for each reason, by the reason's code. A skipped
-    /// row keeps one reason, stored as `[{"code": …}]`.
-    pub fn skip_reason_counts(&self, run_id: i64) -> Result<Vec<(String, u64)>> {
+    /// How many of run `run_id`'s skipped rows each reason skipped (a row by its first reason),
+    /// the most common first: what a preview says of the rows that go nowhere.
+    pub fn skip_reasons(&self, run_id: i64) -> Result<Vec<(RowReason, u64)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT json_extract(reason, '$[0].code') AS code, COUNT(*) FROM sync_run_items
-             WHERE run_id = ?1 AND action = 'skip' AND reason IS NOT NULL
-             GROUP BY code HAVING code IS NOT NULL ORDER BY code",
+            "SELECT json_extract(reason, '$[0]') AS first, COUNT(*) AS n FROM sync_run_items
+             WHERE run_id = ?1 AND action = 'skip' AND json_array_length(reason) > 0
+             GROUP BY first ORDER BY n DESC, first",
         )?;
-        let rows = stmt.query_map([run_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        let rows = stmt.query_map([run_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        rows.map(|row| {
+            let (raw, count) = row?;
+            let reason: RowReason = serde_json::from_str(&raw).map_err(|_| corrupt("reason", &raw))?;
+            Ok((reason, count as u64))
+        })
+        .collect()
     }
 
     /// Up to `limit` rows of one step after row `after_seq`, in order: a run's rows at that step,

@@ -220,6 +220,15 @@ pub struct Run {
     pub base_url: Option<String>,
 }
 
+/// How far a portal's syncs have come (`Store::sync_milestones`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyncMilestones {
+    /// A push or pull was planned and shown: a recorded preview, or a plan that went live.
+    pub previewed: bool,
+    /// A live push or pull ran to its end.
+    pub ran_live: bool,
+}
+
 impl Run {
     /// A live run that has rows left to write.
     pub fn is_resumable(&self) -> bool {
@@ -292,6 +301,31 @@ impl Store {
             Some(id) => self.run(id),
             None => Ok(None),
         }
+    }
+
+    /// The newest `limit` runs and previews of a portal (`None`: of no portal), newest first,
+    /// each with its counts.
+    pub fn recent_runs(&self, portal_id: Option<u64>, limit: usize) -> Result<Vec<Run>> {
+        let ids: Vec<i64> = self
+            .conn
+            .prepare("SELECT id FROM sync_runs WHERE portal_id IS ?1 ORDER BY id DESC LIMIT ?2")?
+            .query_map(params![portal_id.map(|p| p as i64), i64::try_from(limit).unwrap_or(i64::MAX)], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.into_iter().map(|id| self.run(id)?.ok_or(StoreError::RunNotFound(id))).collect()
+    }
+
+    /// How far a portal's syncs have come: whether a push or pull was ever planned and shown
+    /// (a recorded preview, or a plan made live), and whether one ever ran live to its end.
+    pub fn sync_milestones(&self, portal_id: u64) -> Result<SyncMilestones> {
+        Ok(self.conn.query_row(
+            "SELECT
+                 EXISTS (SELECT 1 FROM sync_runs WHERE portal_id = ?1 AND kind IN ('push', 'pull')
+                         AND (mode = 'live' OR status = 'completed')),
+                 EXISTS (SELECT 1 FROM sync_runs WHERE portal_id = ?1 AND kind IN ('push', 'pull')
+                         AND mode = 'live' AND status = 'completed')",
+            [portal_id as i64],
+            |r| Ok(SyncMilestones { previewed: r.get(0)?, ran_live: r.get(1)? }),
+        )?)
     }
 
     /// The live undo runs made of run `run_id`, newest first.

@@ -94,6 +94,8 @@ async fn bench(total: usize) {
             client_id: None,
             secret_store: SecretStoreKind::Keychain,
             connected_at: clock.now(),
+            account_type: None,
+            writable_properties: None,
         })
         .expect("portal");
     map_contact_fields(&mut store);

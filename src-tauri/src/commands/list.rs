@@ -16,6 +16,7 @@ app_commands![
     portals::store_upgrade,
     portals::daily_use,
     portals::set_daily_reserve,
+    overview::overview,
     config::list_fields,
     config::add_field,
     config::list_mappings,

@@ -33,12 +33,18 @@ pub async fn portals_overview(
     builtin: State<'_, BuiltinPortal>,
 ) -> Result<PortalsOverview, CommandError> {
     let ws = workspace.get().await?;
+    record_builtin_portal(ws, &builtin).await;
+    connect::portals_overview(ws).await
+}
+
+/// Records the built-in sandbox portal where it listens (the active portal on a first start),
+/// once it runs; a portal that can't be recorded is logged, and the store read as it is.
+pub(crate) async fn record_builtin_portal(ws: &hubsync_api::Workspace, builtin: &BuiltinPortal) {
     if let Ok(sandbox) = builtin.info().await
         && let Err(error) = connect::register_sandbox(ws, &sandbox).await
     {
         tracing::warn!(%error, "the built-in sandbox portal could not be recorded");
     }
-    connect::portals_overview(ws).await
 }
 
 #[tauri::command]

@@ -6,6 +6,7 @@ import { FieldsScreen } from "../fields/FieldsScreen";
 import { HistoryScreen } from "../history/HistoryScreen";
 import { LeadsScreen } from "../leads/LeadsScreen";
 import { MappingScreen } from "../mapping/MappingScreen";
+import { OverviewScreen } from "../overview/OverviewScreen";
 import { PullRulesScreen } from "../pullrules/PullRulesScreen";
 import { PushRulesScreen } from "../pushrules/PushRulesScreen";
 import { ActivePortalContext } from "../shared/activePortal";
@@ -58,20 +59,31 @@ function Screens() {
   // The built-in portal's facts are the sandbox's; read again when the store changed, since a
   // run that wrote to it changed the store too (its contact count stays current).
   const [sandbox] = useLoadable(sandboxPortal, sandboxReads);
-  const [screen, setScreen] = useState<Screen>("connection");
+  const [screen, setScreen] = useState<Screen>("overview");
   const [paletteOpen, setPaletteOpen] = useState(false);
   // Asks the newly opened screen to focus its search once it is on screen.
   const [searchAsked, setSearchAsked] = useState(0);
-  // Bumped when the job indicator opens History, so it shows the job's run again.
+  // Bumped when the job indicator or the overview opens History, so it shows that run.
   const [historyOpens, setHistoryOpens] = useState(0);
-  const openJob = useCallback((origin: JobOrigin) => {
-    if (originRun(origin) === null) {
-      setScreen("sync");
-    } else {
-      setScreen("history");
-      setHistoryOpens((n) => n + 1);
-    }
+  const [historyRun, setHistoryRun] = useState<number | null>(null);
+  const openRun = useCallback((runId: number | null) => {
+    setHistoryRun(runId);
+    setScreen("history");
+    setHistoryOpens((n) => n + 1);
   }, []);
+  // Navigation (the nav, the palette, a shortcut): History opens on no run in particular.
+  const goTo = useCallback((next: Screen) => {
+    if (next === "history") setHistoryRun(null);
+    setScreen(next);
+  }, []);
+  const openJob = useCallback(
+    (origin: JobOrigin) => {
+      const runId = originRun(origin);
+      if (runId === null) setScreen("sync");
+      else openRun(runId);
+    },
+    [openRun],
+  );
 
   const sandboxFailed = sandbox.status === "failed";
   const refresh = useCallback(() => {
@@ -96,7 +108,7 @@ function Screens() {
           setPaletteOpen((open) => !open);
           return;
         case "open":
-          setScreen(action.screen);
+          goTo(action.screen);
           return;
         case "search":
           if (screen !== "leads") setScreen("leads");
@@ -110,7 +122,7 @@ function Screens() {
           return;
       }
     },
-    [askSync, screen],
+    [askSync, goTo, screen],
   );
 
   useEffect(() => {
@@ -145,7 +157,7 @@ function Screens() {
         keywords: [entry.label, entry.keywords],
         keys: [mod, String(index + 1)],
         run: () => {
-          setScreen(entry.screen);
+          goTo(entry.screen);
         },
       })),
       {
@@ -213,13 +225,13 @@ function Screens() {
         },
       },
     ];
-  }, [act, askSync, chooseTheme, draft.direction, job.origin, job.state.step]);
+  }, [act, askSync, chooseTheme, draft.direction, goTo, job.origin, job.state.step]);
 
   const active = overview.status === "ready" ? overview.value.active : null;
   return (
     <ActivePortalContext.Provider value={active}>
       <div className="app">
-        <Sidebar screen={screen} onOpen={setScreen} onOpenJob={openJob} theme={theme} onTheme={chooseTheme} />
+        <Sidebar screen={screen} onOpen={goTo} onOpenJob={openJob} theme={theme} onTheme={chooseTheme} />
         <div className="app-main">
           <header className="topbar">
             <PortalBanner overview={overview} sandbox={sandbox} />
@@ -241,6 +253,16 @@ function Screens() {
             </button>
           </header>
           <main className="content">
+            {screen === "overview" && (
+              <OverviewScreen
+                key={activeKey(overview)}
+                onOpen={goTo}
+                onOpenRun={openRun}
+                onPreview={(direction) => {
+                  askSync({ what: "preview", direction });
+                }}
+              />
+            )}
             {screen === "connection" && <ConnectionScreen overview={overview} onChanged={refresh} />}
             {/* Leads show their link in the active portal: a switch reloads the screen. */}
             {screen === "leads" && (
@@ -257,7 +279,7 @@ function Screens() {
             {screen === "push-rules" && <PushRulesScreen key={activeKey(overview)} />}
             {screen === "pull-rules" && <PullRulesScreen key={activeKey(overview)} />}
             {screen === "sync" && <SyncScreen key={activeKey(overview)} asked={syncAsk} />}
-            {screen === "history" && <HistoryScreen key={historyOpens} />}
+            {screen === "history" && <HistoryScreen key={historyOpens} openRun={historyRun} />}
           </main>
         </div>
       </div>

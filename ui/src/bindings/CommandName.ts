@@ -16,6 +16,7 @@ export type CommandName =
   | "store_upgrade"
   | "daily_use"
   | "set_daily_reserve"
+  | "overview"
   | "list_fields"
   | "add_field"
   | "list_mappings"

@@ -21,10 +21,11 @@ function shortTime(iso: string): string {
 }
 
 /** History: every preview and live run, a chart of what they changed, and one run's detail. */
-export function HistoryScreen() {
+export function HistoryScreen({ openRun = null }: { openRun?: number | null }) {
   const { job } = useJobStore();
   // Coming back while a run's undo or resume goes on (or has its result) opens that run again.
-  const [selected, setSelected] = useState<number | null>(() => originRun(job.origin));
+  // A run asked for (the overview, a notification) opens; else the one a job of a run goes on in.
+  const [selected, setSelected] = useState<number | null>(() => openRun ?? originRun(job.origin));
   // Bumped when a job adds to the history: the list is read again.
   const [reads, setReads] = useState(0);
   const [runs] = useLoadable(runsList, reads);

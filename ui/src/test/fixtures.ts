@@ -16,6 +16,10 @@ export function portal(overrides: Partial<Portal> = {}): Portal {
     active: true,
     connected_at: "2025-01-15T09:30:00Z",
     daily_reserve_percent: 10,
+    account_type: "STANDARD",
+    environment: "production",
+    checked_at: "2025-01-15T09:30:00Z",
+    check_passed: true,
     ...overrides,
   };
 }
@@ -29,6 +33,8 @@ export const sandboxPortal: Portal = portal({
   token_kind: "sandbox",
   base_url: "http://127.0.0.1:40123",
   client_id: null,
+  account_type: null,
+  environment: "builtin-sandbox",
 });
 
 /** A promise the test settles when it chooses. */

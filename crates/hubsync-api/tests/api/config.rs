@@ -3,7 +3,7 @@
 
 use hubsync_api::connect::register_sandbox;
 use hubsync_api::{config, config_file, mapping_file, pull_rules};
-use hubsync_store::{FieldType, WriteRule};
+use hubsync_store::{FieldType, STANDARD_MAPPINGS, WriteRule};
 use hubsync_sync::pull_rules::{Condition, PullRules};
 
 use crate::support::fixture;
@@ -16,10 +16,14 @@ async fn a_mapping_is_checked_in_hubspot_and_a_property_it_refuses_is_not_saved(
     assert!(saved.checked_in_hubspot && saved.warning.is_none(), "{saved:?}");
     assert_eq!((saved.mapping.property.as_str(), saved.mapping.write_rule), ("city", WriteRule::IfEmpty));
 
+    // Job title maps to jobtitle from the start; a property HubSpot doesn't have is refused and
+    // the row stays as it was.
     let unknown = config::set_mapping(ws, "job_title".into(), "no_such_property".into(), None).await.unwrap_err();
     assert_eq!(unknown.code, "unknown_property", "{unknown:?}");
-    let mapped: Vec<String> = config::list_mappings(ws).await.unwrap().into_iter().map(|m| m.field_key).collect();
-    assert!(mapped.contains(&"city".to_string()) && !mapped.contains(&"job_title".to_string()), "{mapped:?}");
+    let mapped: Vec<(String, String)> =
+        config::list_mappings(ws).await.unwrap().into_iter().map(|m| (m.field_key, m.property)).collect();
+    assert!(mapped.contains(&("city".into(), "city".into())), "{mapped:?}");
+    assert!(mapped.contains(&("job_title".into(), "jobtitle".into())), "{mapped:?}");
 
     // Saved all the same, with which values the property can't take: only some numbers are
     // among HubSpot's employee-count options.
@@ -63,19 +67,24 @@ async fn pull_rules_are_saved_only_once_the_portal_accepts_every_condition() {
 async fn a_mapping_file_round_trips_and_the_portal_refuses_its_unknown_properties() {
     let f = fixture().await;
     let ws = &f.workspace;
-    config::set_mapping(ws, "city".into(), "city".into(), None).await.unwrap();
+    config::set_mapping(ws, "city".into(), "city".into(), Some(WriteRule::IfEmpty)).await.unwrap();
     let out = tempfile::tempdir().unwrap();
     let exported = mapping_file::export(ws, out.path()).await.unwrap();
-    assert_eq!(exported.rows, 2, "email and city");
+    assert_eq!(
+        exported.rows as usize,
+        1 + STANDARD_MAPPINGS.len(),
+        "email and the standard mapping, city kept if empty"
+    );
     let text = std::fs::read_to_string(&exported.path).unwrap();
+    let before = config::list_mappings(ws).await.unwrap();
 
     config::remove_mapping(ws, "city".into()).await.unwrap();
     let preview = mapping_file::preview(ws, &text).await.unwrap();
     assert!(preview.checked_in_hubspot && preview.warning.is_none(), "{preview:?}");
-    assert_eq!(config::list_mappings(ws).await.unwrap().len(), 1, "a preview changes nothing");
+    assert_eq!(config::list_mappings(ws).await.unwrap().len(), STANDARD_MAPPINGS.len(), "a preview changes nothing");
     let imported = mapping_file::import(ws, &text).await.unwrap();
     assert!(imported.checked_in_hubspot);
-    assert_eq!(config::list_mappings(ws).await.unwrap().len(), 2, "the file's mapping is back");
+    assert_eq!(config::list_mappings(ws).await.unwrap(), before, "the file's mapping is back");
 
     let bad = text.replace("\"property\": \"city\"", "\"property\": \"no_such_property\"");
     assert_ne!(bad, text, "{text}");
@@ -113,13 +122,15 @@ async fn a_mapping_file_is_written_to_a_chosen_path_with_the_fields_it_names() {
     let f = fixture().await;
     let ws = &f.workspace;
     config::add_field(ws, "tier".into(), None, FieldType::Text, Vec::new()).await.unwrap();
-    config::set_mapping(ws, "tier".into(), "city".into(), None).await.unwrap();
+    config::set_mapping(ws, "tier".into(), "industry".into(), None).await.unwrap();
     let out = tempfile::tempdir().unwrap();
     let path = out.path().join("new folder").join("mapping.json");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, "an older file").unwrap();
     let written = mapping_file::write(ws, &path).await.unwrap();
-    assert_eq!((written.path.as_str(), written.rows, written.fields), (path.to_str().unwrap(), 2, 1));
+    // Email, the standard mapping and tier.
+    let rows = 2 + STANDARD_MAPPINGS.len() as u32;
+    assert_eq!((written.path.as_str(), written.rows, written.fields), (path.to_str().unwrap(), rows, 1));
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("\"tier\"") && !text.contains("an older file"), "{text}");
     f.builtin.shutdown().await;
@@ -132,22 +143,27 @@ async fn a_configuration_file_round_trips_and_the_portal_refuses_its_pull_rules(
     let f = fixture().await;
     let ws = &f.workspace;
     config::add_field(ws, "tier".into(), None, FieldType::Text, Vec::new()).await.unwrap();
-    config::set_mapping(ws, "tier".into(), "city".into(), None).await.unwrap();
+    config::set_mapping(ws, "tier".into(), "industry".into(), None).await.unwrap();
+    config::remove_mapping(ws, "phone".into()).await.unwrap();
+    config::set_mapping(ws, "company".into(), "company".into(), Some(WriteRule::IfEmpty)).await.unwrap();
+    let mappings = config::list_mappings(ws).await.unwrap().len();
     let rules =
         PullRules { conditions: vec![Condition::parse("lifecyclestage = lead").unwrap()], ..PullRules::default() };
     assert!(pull_rules::save(ws, rules.clone()).await.unwrap().saved);
     let out = tempfile::tempdir().unwrap();
     let path = out.path().join("config.json");
     let written = config_file::write(ws, &path).await.unwrap();
-    assert_eq!((written.fields, written.mappings, written.checked_in_hubspot), (1, 2, None));
+    assert_eq!((written.fields, written.mappings, written.checked_in_hubspot), (1, mappings, None));
     let text = std::fs::read_to_string(&path).unwrap();
 
-    // Another store on the same portal takes it whole.
+    // Another store on the same portal (which starts from the standard mapping) takes it whole:
+    // the edited rows, the row removed and the custom one.
     let other_dir = tempfile::tempdir().unwrap();
     let other = crate::support::open_workspace(other_dir.path());
     register_sandbox(&other, &f.builtin.info().await.unwrap()).await.unwrap();
+    assert_ne!(config::list_mappings(&other).await.unwrap(), config::list_mappings(ws).await.unwrap());
     let imported = config_file::import(&other, &text).await.unwrap();
-    assert_eq!((imported.fields, imported.mappings, imported.checked_in_hubspot), (1, 2, Some(true)));
+    assert_eq!((imported.fields, imported.mappings, imported.checked_in_hubspot), (1, mappings, Some(true)));
     assert_eq!(pull_rules::load(&other).await.unwrap(), rules);
     assert_eq!(config::list_mappings(&other).await.unwrap(), config::list_mappings(ws).await.unwrap());
     assert!(config::push_rules(&other).await.unwrap().create, "the push rules came with it");

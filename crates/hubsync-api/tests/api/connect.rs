@@ -16,10 +16,10 @@ use hubsync_api::sync::{preview, run_previewed};
 use hubsync_api::workspace::DB_FILE_NAME;
 use hubsync_hubspot::Secret;
 use hubsync_sandbox::faults::FaultConfig;
-use hubsync_sandbox::{OAuthClient, PortalInfo, Sandbox, SandboxConfig};
-use hubsync_store::{ExistingFolder, PortalStatus, RunStatus, TokenKind};
+use hubsync_sandbox::{AccountType, OAuthClient, PortalInfo, Sandbox, SandboxConfig};
+use hubsync_store::{ExistingFolder, PortalEnvironment, PortalStatus, RunStatus, TokenKind};
 
-use crate::support::{fixture, open_workspace, portal_with_token};
+use crate::support::{connected_workspace, fixture, open_workspace, portal_with_token};
 
 /// Both shells connect a pasted private app token through one use case: checked with the
 /// portal, kept where the secrets go, and the token the workspace's clients use from then on.
@@ -99,18 +99,63 @@ async fn an_oauth_attempt_on_a_chosen_port_connects_once_approved_and_a_cancelle
     assert_eq!(connected.portal.portal_id, sandbox.portal_id());
     assert_eq!(connected.portal.token_kind, TokenKind::Oauth);
     assert_eq!(connected.portal.client_id.as_deref(), Some(CLIENT_ID));
+    assert_eq!(connected.portal.environment, PortalEnvironment::HubspotSandbox);
     let report = test_connection(&ws).await.unwrap();
     assert!(report.passed, "the kept refresh token answers: {report:?}");
+    let tested = ws.active_portal().await.unwrap();
+    assert_eq!((tested.environment, tested.check_passed), (PortalEnvironment::HubspotSandbox, Some(true)));
     assert!(disconnect(&ws, None, "in the app").await.unwrap().revoked);
     sandbox.shutdown().await;
+}
+
+/// What kind of account a portal is comes from its account details when it connects: a portal
+/// answering STANDARD is production, SANDBOX a HubSpot sandbox. Test Connection reads it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_portal_is_saved_as_the_kind_of_account_it_says_it_is_and_test_connection_reads_it_again() {
+    const TOKEN: &str = "pat-na1-environment";
+    for (account_type, environment) in [
+        (AccountType::Standard, PortalEnvironment::Production),
+        (AccountType::Sandbox, PortalEnvironment::HubspotSandbox),
+        (AccountType::DeveloperTest, PortalEnvironment::DeveloperTest),
+        (AccountType::AppDeveloper, PortalEnvironment::AppDeveloper),
+    ] {
+        let sandbox = portal_with_token(TOKEN, |config| config.portal.account_type = account_type).await;
+        let (_dir, ws) = connected_workspace(&sandbox, TOKEN).await;
+        let portal = ws.active_portal().await.unwrap();
+        assert_eq!((portal.account_type.as_deref(), portal.environment), (Some(account_type.as_str()), environment));
+        assert_eq!(portal.check_passed, Some(true), "connecting checked it");
+        sandbox.shutdown().await;
+    }
+
+    // The same portal, now answering as production (as a sandbox account promoted, or a portal
+    // whose type was read wrongly): Test Connection learns it.
+    let test = portal_with_token(TOKEN, |config| config.portal.account_type = AccountType::Sandbox).await;
+    let (_dir, ws) = connected_workspace(&test, TOKEN).await;
+    let portal_id = test.portal_id();
+    test.shutdown().await;
+    let production = portal_with_token(TOKEN, |config| {
+        config.portal.portal_id = portal_id;
+        config.portal.account_type = AccountType::Standard;
+    })
+    .await;
+    ws.store.lock().await.set_portal_base_url(portal_id, &production.base_url()).unwrap();
+    let report = test_connection(&ws).await.unwrap();
+    assert!(report.passed, "{report:?}");
+    let portal = ws.active_portal().await.unwrap();
+    assert_eq!((portal.environment, portal.check_passed), (PortalEnvironment::Production, Some(true)));
+    production.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_connection_passes_and_a_disconnected_portal_is_refused_until_it_is_connected_again() {
     let f = fixture().await;
     let ws = &f.workspace;
+    let builtin = ws.active_portal().await.unwrap();
+    assert_eq!(builtin.environment, PortalEnvironment::BuiltinSandbox, "whatever its server says it is");
     let report = test_connection(ws).await.unwrap();
     assert!(report.passed, "{report:?}");
+    let checked = ws.active_portal().await.unwrap();
+    assert_eq!((checked.environment, checked.check_passed), (PortalEnvironment::BuiltinSandbox, Some(true)));
 
     let gone = disconnect(ws, None, "in the app").await.unwrap();
     assert_eq!(gone.portal.status, PortalStatus::Disconnected);

@@ -13,7 +13,7 @@ async fn the_status_counts_the_store_and_asks_the_active_portal_once() {
     let active = seen.active.as_ref().expect("the sandbox is active");
     assert_eq!(active.name, hubsync_api::builtin::SANDBOX_NAME);
     assert_eq!((seen.counts.leads, seen.counts.linked_leads, seen.other_portals), (2, 0, 0));
-    assert_eq!(seen.counts.mappings, 1, "the email row");
+    assert_eq!(seen.counts.mappings, 1 + hubsync_store::STANDARD_MAPPINGS.len(), "email and the standard mapping");
     assert!(seen.push_rules.update && seen.push_rules.create);
     let check = seen.check.expect("a connected portal is asked");
     assert!(check.reachable && check.error.is_none(), "{check:?}");

@@ -15,7 +15,7 @@ use hubsync_store::{Portal, SecretStoreKind, TokenKind};
 use serde::Serialize;
 
 use crate::cli::{ConnectArgs, DisconnectArgs};
-use crate::commands::portals::{describe_kind, find_portal};
+use crate::commands::portals::{describe_environment, describe_kind, find_portal};
 use crate::context::{Context, TOKEN_ENV, env_token_set, interactive, legacy_token_file};
 use crate::error::{CliError, Reported, codes};
 use crate::output::{emit, note, pairs, warn};
@@ -80,7 +80,7 @@ async fn connect_oauth(ctx: &mut Context, args: &ConnectArgs, target: &ConnectTa
 fn render_connected(c: &Connected) -> String {
     let portal = &c.portal;
     let mut out = format!("Connected to HubSpot portal {} ({}).\n", portal.portal_id, portal.name);
-    let mut rows = vec![("connection", describe_kind(portal))];
+    let mut rows = vec![("connection", describe_kind(portal)), ("environment", describe_environment(portal))];
     if !portal.user_email.is_empty() {
         rows.push(("user", portal.user_email.clone()));
     }
@@ -153,8 +153,9 @@ fn read_secret(arg: &str, flag: &str) -> anyhow::Result<Secret> {
 // ---- test-connection ----
 
 pub async fn test_connection(ctx: &mut Context) -> anyhow::Result<()> {
-    let portal = ctx.active_portal().await?;
     let report = hubsync_api::connect::test_connection(&ctx.ws).await?;
+    // Read after the test, which learned what kind of account the portal is.
+    let portal = ctx.active_portal().await?;
     emit(ctx.json, &report, |r| render_report(&portal, r))?;
     if report.passed { Ok(()) } else { Err(Reported.into()) }
 }
@@ -166,6 +167,7 @@ fn render_report(portal: &Portal, report: &ConnectionReport) -> String {
         let mark = if check.passed { "ok  " } else { "FAIL" };
         out.push_str(&format!("  {mark} {}: {}{time}\n", check.check, check.detail));
     }
+    out.push_str(&format!("Environment: {}.\n", describe_environment(portal)));
     out.push_str(if report.passed { "Every check passed.\n" } else { "Some checks failed: see above.\n" });
     out
 }

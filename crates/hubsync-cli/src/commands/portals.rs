@@ -1,6 +1,6 @@
 //! `hubsync portals list | use PORTAL | reserve PERCENT`.
 
-use hubsync_store::{Portal, PortalStatus, TokenKind};
+use hubsync_store::{Portal, PortalEnvironment, PortalStatus, TokenKind};
 use serde::Serialize;
 
 use crate::cli::PortalsCommand;
@@ -42,19 +42,25 @@ async fn list(ctx: &Context) -> anyhow::Result<()> {
         if list.portals.is_empty() {
             return "No portal connected yet: `hubsync connect --oauth` (or `--token -`).".into();
         }
-        let mut table = Table::new(&["", "portal", "name", "connection", "status", "user", "connected at"]);
+        let mut table =
+            Table::new(&["", "portal", "name", "environment", "connection", "status", "user", "connected at"]);
         for portal in &list.portals {
             table.row(vec![
                 if portal.active { "*".into() } else { String::new() },
                 portal.portal_id.to_string(),
                 portal.name.clone(),
+                describe_environment(portal),
                 describe_kind(portal),
                 describe_status(portal),
                 if portal.user_email.is_empty() { "-".into() } else { portal.user_email.clone() },
                 portal.connected_at.format("%Y-%m-%d %H:%M UTC").to_string(),
             ]);
         }
-        table.render() + "* the active portal: syncs, the mapping and the rules are its own.\n"
+        let mut out = table.render() + "* the active portal: syncs, the mapping and the rules are its own.\n";
+        if list.portals.iter().any(|p| p.environment == PortalEnvironment::Unknown) {
+            out.push_str(UNKNOWN_HINT);
+        }
+        out
     })
 }
 
@@ -102,6 +108,25 @@ pub fn describe_kind(portal: &Portal) -> String {
         TokenKind::Sandbox => "built-in sandbox portal (not HubSpot)",
     };
     format!("{kind}{secret}")
+}
+
+/// What an unknown environment means and how to learn it.
+pub const UNKNOWN_HINT: &str = "An environment not known yet is treated as production: \
+`hubsync test-connection` on that portal learns what kind of account it is.\n";
+
+/// Which kind of portal it is, in words: where a push lands.
+pub fn describe_environment(portal: &Portal) -> String {
+    match portal.environment {
+        PortalEnvironment::BuiltinSandbox => "built-in sandbox (not HubSpot)".into(),
+        PortalEnvironment::HubspotSandbox => "HubSpot sandbox account (test)".into(),
+        PortalEnvironment::DeveloperTest => "developer test account (test)".into(),
+        PortalEnvironment::AppDeveloper => "app developer account".into(),
+        PortalEnvironment::Production => "production".into(),
+        PortalEnvironment::Other => {
+            format!("account type {} (treated as production)", portal.account_type.as_deref().unwrap_or("?"))
+        }
+        PortalEnvironment::Unknown => "not known yet (treated as production)".into(),
+    }
 }
 
 pub fn describe_status(portal: &Portal) -> String {

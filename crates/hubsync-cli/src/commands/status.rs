@@ -1,19 +1,22 @@
 //! `hubsync status`: the connection, the store's counts, the push rules, and (when connected)
-//! the rate limit HubSpot reports on one cheap call.
+//! the rate limit HubSpot reports on one cheap call; then the facts of the app's overview: how
+//! the portal was last found, the leads as they stand with it, the newest runs and the setup
+//! checklist.
 
 use std::path::PathBuf;
 
+use hubsync_api::overview::{self, ChecklistItem, Overview, PortalHealth, RecentRun, RunOutcome, SetupStep};
 use hubsync_api::status::{self, DailyUse, StoreCounts, WorkspaceStatus};
 use hubsync_auth::connection::thousands;
 use hubsync_hubspot::RateLimitSeen;
-use hubsync_store::{Portal, PushRules};
+use hubsync_store::{LeadSyncCounts, Portal, PushRules, RunCounts, RunKind, RunMode};
 use serde::Serialize;
 
 use crate::commands::connect::describe_rate_limit;
-use crate::commands::portals::{describe_kind, describe_status};
+use crate::commands::portals::{describe_environment, describe_kind, describe_status};
 use crate::context::{Context, TOKEN_ENV, env_token_applies};
 use crate::error::CliError;
-use crate::output::{emit, on_off, pairs};
+use crate::output::{count, emit, on_off, pairs};
 
 #[derive(Debug, Serialize)]
 pub struct Status {
@@ -26,6 +29,15 @@ pub struct Status {
     /// The active portal's daily API use, as HubSpot last stated it to any process.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub daily_use: Option<DailyUse>,
+    /// That figure is over a day old: HubSpot's count has started again since.
+    pub daily_use_outdated: bool,
+    /// How the active portal was last found (after this command's check).
+    pub health: Option<PortalHealth>,
+    /// The leads as they stand with the active portal.
+    pub leads: LeadSyncCounts,
+    /// The active portal's newest runs, newest first.
+    pub recent_runs: Vec<RecentRun>,
+    pub checklist: Vec<ChecklistItem>,
 }
 
 #[derive(Debug, Serialize)]
@@ -55,6 +67,9 @@ pub struct PortalCheck {
 pub async fn run(ctx: &Context) -> anyhow::Result<()> {
     let WorkspaceStatus { db_path, active, other_portals, counts, push_rules, check, daily_use } =
         status::status(&ctx.ws).await?;
+    // After the check, which it records.
+    let Overview { health, daily_use_outdated, recent_runs, leads, checklist, .. } =
+        overview::overview(&ctx.ws, hubsync_store::Clock::now(&hubsync_store::SystemClock)).await?;
     let status = Status {
         db_path,
         connection: active.map(|portal| {
@@ -74,6 +89,11 @@ pub async fn run(ctx: &Context) -> anyhow::Result<()> {
             error: c.error.map(CliError::from),
         }),
         daily_use,
+        daily_use_outdated,
+        health,
+        leads,
+        recent_runs,
+        checklist,
     };
     emit(ctx.json, &status, render)
 }
@@ -85,6 +105,7 @@ fn render(s: &Status) -> String {
         Some(c) => {
             let info = &c.portal;
             rows.push(("connection", format!("{} ({})", info.label(), describe_kind(info))));
+            rows.push(("environment", describe_environment(info)));
             rows.push((
                 "status",
                 match &info.status_detail {
@@ -99,6 +120,9 @@ fn render(s: &Status) -> String {
             rows.push(("token kept in", c.token_kept_in.clone()));
             rows.push(("base URL", info.base_url.clone()));
             rows.push(("connected at", info.connected_at.to_rfc3339()));
+            if let Some(health) = &s.health {
+                rows.push(("last check", describe_check(health)));
+            }
             if c.other_portals > 0 {
                 rows.push(("other portals", format!("{} (`hubsync portals list`)", c.other_portals)));
             }
@@ -121,17 +145,151 @@ fn render(s: &Status) -> String {
         }
     }
     if let Some(daily) = &s.daily_use {
-        rows.push(("today's API use", describe_daily_use(daily)));
+        let mut used = describe_daily_use(daily);
+        if s.daily_use_outdated {
+            used.push_str(" (over a day ago: HubSpot's count has started again since)");
+        }
+        rows.push(("today's API use", used));
     }
     let c = &s.counts;
-    rows.push(("leads", format!("{} ({} linked to a HubSpot contact)", c.leads, c.linked_leads)));
+    rows.push(("leads", describe_leads(&s.leads)));
     rows.push(("custom fields", c.custom_fields.to_string()));
     rows.push(("mapping rows", c.mappings.to_string()));
     rows.push((
         "push rules",
         format!("update {}, create {}", on_off(s.push_rules.update), on_off(s.push_rules.create)),
     ));
-    pairs(&rows)
+    let mut out = pairs(&rows);
+    if s.connection.is_some() {
+        out.push_str(&describe_runs(&s.recent_runs));
+    }
+    out.push_str(&describe_checklist(&s.checklist));
+    out
+}
+
+/// "2026-05-01 12:00 UTC, passed", or why the portal can't be synced with.
+fn describe_check(health: &PortalHealth) -> String {
+    let when = match health.checked_at {
+        Some(at) => at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        None => "never".into(),
+    };
+    match health.check_passed {
+        Some(true) => format!("{when}, passed"),
+        Some(false) => format!("{when}, failed (`hubsync test-connection` says why)"),
+        None => when,
+    }
+}
+
+/// "1,200 leads: 800 linked to a contact of this portal, 400 not; 37 changed here since their
+/// last sync (a push would send them)".
+fn describe_leads(leads: &LeadSyncCounts) -> String {
+    let changed = match leads.changed_since_sync {
+        0 => "none changed here since their last sync".to_string(),
+        1 => "1 changed here since its last sync, or never synced (a push would send it)".to_string(),
+        n => format!("{} changed here since their last sync, or never synced (a push would send them)", thousands(n)),
+    };
+    format!(
+        "{}: {} linked to a contact of this portal, {} not; {changed}",
+        count(leads.total, "lead", "leads"),
+        thousands(leads.linked),
+        thousands(leads.not_linked),
+    )
+}
+
+/// The newest runs, a line each: `  12  push  live     completed  2026-05-01 12:00 UTC  3 updated, 1 created`.
+fn describe_runs(runs: &[RecentRun]) -> String {
+    if runs.is_empty() {
+        return "recent runs:  none yet (`hubsync push --preview` plans a first push)\n".into();
+    }
+    let mut out = String::from("recent runs:\n");
+    for run in runs {
+        let kind = match run.kind {
+            RunKind::Push => "push",
+            RunKind::Pull => "pull",
+            RunKind::Undo => "undo",
+        };
+        let mode = match run.mode {
+            RunMode::Preview => "preview",
+            RunMode::Live => "live",
+        };
+        let mut line = format!(
+            "  run {:<5} {kind} {mode:<7}  {:<26}  {}",
+            run.id,
+            describe_outcome(run),
+            run.started_at.format("%Y-%m-%d %H:%M UTC"),
+        );
+        let counts = describe_run_counts(run.mode, &run.counts);
+        if !counts.is_empty() {
+            line.push_str(&format!("  {counts}"));
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn describe_outcome(run: &RecentRun) -> String {
+    match run.outcome {
+        RunOutcome::Planning => "being planned".into(),
+        RunOutcome::Previewed => "previewed".into(),
+        RunOutcome::Running => "running".into(),
+        RunOutcome::Stopped => match &run.stop_reason {
+            Some(why) => format!("stopped: {why}"),
+            None => "stopped (resumable)".into(),
+        },
+        RunOutcome::Completed => "completed".into(),
+        RunOutcome::CompletedWithFailures => {
+            format!("completed, {}", count(run.counts.failed, "row failed", "rows failed"))
+        }
+    }
+}
+
+/// A preview's planned rows, a live run's written ones.
+fn describe_run_counts(mode: RunMode, c: &RunCounts) -> String {
+    let parts: Vec<String> = match mode {
+        RunMode::Preview => [
+            ("to update", c.update),
+            ("to create", c.create),
+            ("to archive", c.archive),
+            ("skipped", c.skip),
+            ("invalid", c.invalid),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(what, n)| format!("{} {what}", thousands(n)))
+        .collect(),
+        RunMode::Live => [
+            ("updated", c.updated),
+            ("created", c.created),
+            ("archived", c.archived),
+            ("failed", c.failed),
+            ("pending", c.pending),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(what, n)| format!("{} {what}", thousands(n)))
+        .collect(),
+    };
+    parts.join(", ")
+}
+
+/// The setup checklist, a line a step: `  [x] a portal connected and answering`.
+fn describe_checklist(checklist: &[ChecklistItem]) -> String {
+    let mut out = String::from("setup:\n");
+    for item in checklist {
+        let what = match item.step {
+            SetupStep::PortalConnected => "a portal connected, its last check passed (`hubsync connect`)",
+            SetupStep::MappingBeyondEmail => "lead fields mapped beyond the email (`hubsync mapping set`)",
+            SetupStep::PushRulesDecided => {
+                "push rules decided: creating contacts on or off (`hubsync rules push --create on|off`)"
+            }
+            SetupStep::LeadsPresent => "leads in the store (`hubsync leads import`)",
+            SetupStep::FirstPreview => "a first preview (`hubsync push --preview`)",
+            SetupStep::FirstLiveRun => "a first live run (`hubsync push`)",
+        };
+        out.push_str(&format!("  [{}] {what}\n", if item.done { "x" } else { " " }));
+    }
+    out
 }
 
 /// "1,234 of 250,000 calls (0.5 %), 10 % kept free for the portal's other apps; as of 14:02 UTC".

@@ -34,7 +34,9 @@ fn connect_with_a_good_token_then_status_shows_the_portal() {
     assert_eq!(status["portal"]["rate_limit"]["max"], 100);
     assert_eq!(status["portal"]["rate_limit"]["daily"], 250_000);
     assert!(status["portal"]["rate_limit"]["daily_remaining"].as_u64().is_some());
-    assert_eq!(status["counts"], json!({ "leads": 0, "linked_leads": 0, "custom_fields": 0, "mappings": 1 }));
+    // A first portal maps email and the eight built-in fields with a standard property; creating
+    // contacts stays off.
+    assert_eq!(status["counts"], json!({ "leads": 0, "linked_leads": 0, "custom_fields": 0, "mappings": 9 }));
     assert_eq!(status["push_rules"], json!({ "update": true, "create": false }));
 
     let labels = hub.keychain.item_labels().unwrap();
@@ -220,11 +222,11 @@ fn disconnect_deletes_the_token_stops_syncing_and_keeps_the_rest_for_a_reconnect
     let status = hub.json(&["status"]);
     assert_eq!(status["connection"]["status"], "disconnected");
     assert_eq!(status["portal"]["error"]["code"], "not_connected");
-    assert_eq!(status["counts"], json!({ "leads": 1, "linked_leads": 0, "custom_fields": 1, "mappings": 2 }));
+    assert_eq!(status["counts"], json!({ "leads": 1, "linked_leads": 0, "custom_fields": 1, "mappings": 9 }));
     assert_eq!(status["push_rules"], json!({ "update": true, "create": true }));
     let mappings = hub.json(&["mapping", "list"]);
     assert_eq!(
-        mappings["mappings"][1],
+        mappings["mappings"][3],
         json!({ "field_key": "company", "property": "company", "write_rule": "if-empty" })
     );
     let push = hub.json_error(&["push", "--preview"]);
@@ -235,7 +237,8 @@ fn disconnect_deletes_the_token_stops_syncing_and_keeps_the_rest_for_a_reconnect
     hub.connect(&portal);
     let status = hub.json(&["status"]);
     assert_eq!(status["connection"]["status"], "connected");
-    assert_eq!(status["counts"]["mappings"], 2);
+    assert_eq!(status["counts"]["mappings"], 9);
+    assert_eq!(hub.json(&["mapping", "list"]), mappings, "company kept if empty, as set");
     assert_eq!(status["push_rules"], json!({ "update": true, "create": true }));
     hub.run(&["push", "--preview"]).ok();
 }

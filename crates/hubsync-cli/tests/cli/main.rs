@@ -16,6 +16,7 @@ mod rate_limits;
 mod rules;
 mod scopes;
 mod secrets;
+mod status;
 mod store_failures;
 mod support;
 mod trust;

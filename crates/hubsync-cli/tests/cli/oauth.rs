@@ -58,7 +58,7 @@ fn connect_in_the_browser_test_reconnect_and_disconnect() {
     assert!(report["checks"][3]["detail"].as_str().unwrap().contains("OAuth app"), "{report}");
     let text = hub.run(&["test-connection"]).ok();
     assert!(text.stdout.contains("Every check passed"), "{text:?}");
-    hub.run(&["mapping", "set", "company", "company"]).ok();
+    hub.run(&["mapping", "set", "company", "company", "--rule", "if-empty"]).ok();
     hub.run(&["leads", "add", "--email", "ann@example.com", "--set", "company=Acme"]).ok();
     hub.run(&["push", "--preview"]).ok();
 
@@ -79,7 +79,12 @@ fn connect_in_the_browser_test_reconnect_and_disconnect() {
     let run = run.ok();
     assert!(run.stdout.contains(&format!("Connected to HubSpot portal {}", portal.portal_id())), "{run:?}");
     assert_eq!(hub.json(&["portals", "list"])["portals"][0]["status"], "connected");
-    assert_eq!(hub.json(&["mapping", "list"])["mappings"].as_array().unwrap().len(), 2);
+    let mappings = hub.json(&["mapping", "list"]);
+    assert_eq!(mappings["mappings"].as_array().unwrap().len(), 9, "{mappings}");
+    assert_eq!(
+        mappings["mappings"][3],
+        json!({ "field_key": "company", "property": "company", "write_rule": "if-empty" })
+    );
     hub.run(&["push", "--yes"]).ok();
 
     let gone = hub.json(&["disconnect"]);

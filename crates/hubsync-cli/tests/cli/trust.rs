@@ -215,6 +215,8 @@ fn hubsync_token_never_travels_to_the_built_in_portals_address() {
                 client_id: None,
                 secret_store: SecretStoreKind::Keychain,
                 connected_at: hubsync_store::Clock::now(&SystemClock),
+                account_type: None,
+                writable_properties: None,
             })
             .unwrap();
         store.add_lead("lead@builtin.example.com", &[]).unwrap();

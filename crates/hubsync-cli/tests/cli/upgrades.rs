@@ -4,7 +4,7 @@
 use crate::support::Hub;
 
 /// Turns the store back into one Hubsync's schema version 13 left: what migrations 0014 (the
-/// lead query paths, which touch every lead) and 0015 (contact snapshots) made, gone; the
+/// lead query paths, which touch every lead), 0015 (contact snapshots) and later made, gone; the
 /// store's tests do the same.
 fn roll_back_to_13(hub: &Hub) {
     let conn = rusqlite::Connection::open(&hub.db).unwrap();
@@ -24,9 +24,11 @@ fn an_older_store_is_upgraded_saying_so_on_stderr_and_a_current_one_says_nothing
     let upgraded = hub.run(&["--json", "leads", "list"]).ok();
     assert_eq!(upgraded.json(), listed, "stdout is the command's alone");
     let lines: Vec<&str> = upgraded.stderr.lines().collect();
-    let [first, second, done] = lines[..] else { panic!("three lines: {upgraded:?}") };
-    assert_eq!(first, "Upgrading the lead store (step 1 of 2: lead query paths)…");
-    assert_eq!(second, "Upgrading the lead store (step 2 of 2: contact snapshots)…");
+    let [first, second, third, fourth, done] = lines[..] else { panic!("five lines: {upgraded:?}") };
+    assert_eq!(first, "Upgrading the lead store (step 1 of 4: lead query paths)…");
+    assert_eq!(second, "Upgrading the lead store (step 2 of 4: contact snapshots)…");
+    assert_eq!(third, "Upgrading the lead store (step 3 of 4: portal account type)…");
+    assert_eq!(fourth, "Upgrading the lead store (step 4 of 4: sync state)…");
     let seconds = done.strip_prefix("Lead store upgraded in ").and_then(|rest| rest.strip_suffix(" s."));
     assert!(seconds.is_some_and(|s| s.parse::<f64>().is_ok()), "{done:?}");
 

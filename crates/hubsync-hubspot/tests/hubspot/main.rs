@@ -63,7 +63,9 @@ async fn reads_properties_owners_account_and_pages_on_both_path_styles() {
         assert_eq!(client.owners(false).await.unwrap().len(), 9);
         let deactivated = client.owners(true).await.unwrap();
         assert!(deactivated.len() == 3 && deactivated.iter().all(|o| o.user_id.is_none()));
-        assert_eq!(client.account_details().await.unwrap().portal_id, sandbox.portal_id());
+        let account = client.account_details().await.unwrap();
+        assert_eq!(account.portal_id, sandbox.portal_id());
+        assert_eq!(account.account_type.as_deref(), Some("SANDBOX"), "the sandbox's default account type");
 
         let mut seen = 0;
         let mut after: Option<String> = None;

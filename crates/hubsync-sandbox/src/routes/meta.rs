@@ -115,7 +115,7 @@ pub async fn account_details(State(app): State<AppState>, Extension(_who): Exten
     let info = &portal.info;
     let body = json!({
         "portalId": info.portal_id,
-        "accountType": "SANDBOX",
+        "accountType": info.account_type.as_str(),
         "timeZone": info.time_zone,
         "companyCurrency": info.company_currency,
         "additionalCurrencies": [],

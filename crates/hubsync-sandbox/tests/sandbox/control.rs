@@ -198,6 +198,32 @@ fn the_binary_prints_its_address_and_control_secret_and_serves() {
 }
 
 #[test]
+fn the_binary_says_the_account_type_it_is_given() {
+    let mut child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_hubsync-sandbox"))
+            .args(["--port", "0", "--private-token", TOKEN, "--account-type", "STANDARD"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    BufReader::new(child.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let base = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{line:?}")).to_string();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let details: serde_json::Value = runtime.block_on(async {
+        let reply = reqwest::Client::new()
+            .get(format!("{base}/account-info/v3/details"))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        reply.json().await.unwrap()
+    });
+    assert_eq!(details["accountType"], "STANDARD", "{details}");
+}
+
+#[test]
 fn the_binary_refuses_bad_flags_with_a_reason() {
     let output = Command::new(env!("CARGO_BIN_EXE_hubsync-sandbox")).args(["--fault-503", "1.5"]).output().unwrap();
     assert!(!output.status.success());
@@ -209,6 +235,10 @@ fn the_binary_refuses_bad_flags_with_a_reason() {
         .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read fixture"));
+    let output = Command::new(env!("CARGO_BIN_EXE_hubsync-sandbox")).args(["--account-type", "PROD"]).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("invalid value 'PROD'") && stderr.contains("STANDARD"), "{stderr}");
 }
 
 /// Any web page may send a cross-origin "simple" POST (text/plain, or no body at all) to any

@@ -2,7 +2,9 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{assert_error, start};
+use hubsync_sandbox::AccountType;
+
+use crate::support::{assert_error, start, start_with};
 
 #[tokio::test]
 async fn properties_list_defaults_and_custom_properties_of_every_type() {
@@ -113,8 +115,25 @@ async fn account_details_and_daily_usage() {
     assert_eq!(details.body["portalId"], portal.sandbox.portal_id());
     assert_eq!(details.body["utcOffset"], "-05:00");
     assert_eq!(details.body["timeZone"], "US/Eastern");
+    assert_eq!(details.body["accountType"], "SANDBOX", "a sandbox says it is one unless told otherwise");
     let usage = portal.get("/account-info/v3/api-usage/daily/private-apps").await;
     let usage = &usage.body["results"][0];
     assert_eq!(usage["usageLimit"], 250_000);
     assert!(usage["currentUsage"].as_u64().unwrap() >= 1);
+}
+
+/// A client tells a test account from production by `accountType`: the sandbox says whichever
+/// kind it was started as.
+#[tokio::test]
+async fn account_details_say_the_account_type_it_was_started_with() {
+    for (kind, said) in [
+        (AccountType::Standard, "STANDARD"),
+        (AccountType::Sandbox, "SANDBOX"),
+        (AccountType::DeveloperTest, "DEVELOPER_TEST"),
+        (AccountType::AppDeveloper, "APP_DEVELOPER"),
+    ] {
+        let portal = start_with(0, |config| config.portal.account_type = kind).await;
+        let details = portal.get("/account-info/v3/details").await;
+        assert_eq!(details.body["accountType"], said, "{kind:?}");
+    }
 }

@@ -10,13 +10,13 @@
 use rusqlite::{OptionalExtension, params};
 use serde_json::Value;
 
-use super::{link_lead, run_portal};
+use super::{link_lead, mark_synced, planned_moment, run_portal};
 use crate::Result;
 use crate::error::StoreError;
 use crate::leases;
 use crate::row_messages::{RowReason, stored};
 use crate::run_items::insert_item;
-use crate::runs::{NewRun, RunItem, RunMode, RunStatus};
+use crate::runs::{NewRun, RunItem, RunKind, RunMode, RunStatus};
 use crate::store::{Store, stamp};
 
 /// One planned row, and its claim on the contact it matched: of several rows on one contact, the
@@ -100,8 +100,9 @@ impl PlanJournal for Store {
              ) WITHOUT ROWID",
         )?;
         self.conn.execute(
-            "INSERT INTO sync_runs (kind, mode, status, portal_id, settings, estimate, api_calls, started_at, base_url, maker)
-             VALUES (?1, 'preview', 'running', ?2, ?3, ?4, ?5, ?6, (SELECT base_url FROM portals WHERE portal_id = ?2), ?7)",
+            "INSERT INTO sync_runs (kind, mode, status, portal_id, settings, estimate, api_calls, started_at, base_url, maker,
+                                    planned_at)
+             VALUES (?1, 'preview', 'running', ?2, ?3, ?4, ?5, ?6, (SELECT base_url FROM portals WHERE portal_id = ?2), ?7, ?6)",
             params![
                 run.kind.as_str(),
                 run.portal_id.map(|p| p as i64),
@@ -244,7 +245,11 @@ impl PlanJournal for Store {
         let live_id = match run.as_ref().map(|(mode, status)| (mode.as_str(), status.as_str())) {
             None => return Err(StoreError::RunNotFound(run_id)),
             Some(("preview", "running")) => {
-                tx.execute("UPDATE sync_runs SET mode = 'live', started_at = ?2 WHERE id = ?1", params![run_id, now])?;
+                tx.execute(
+                    "UPDATE sync_runs SET mode = 'live', planned_at = COALESCE(planned_at, started_at), started_at = ?2
+                     WHERE id = ?1",
+                    params![run_id, now],
+                )?;
                 tx.execute(
                     "UPDATE sync_run_items SET outcome = NULL WHERE run_id = ?1 AND outcome = 'previewed'",
                     [run_id],
@@ -253,8 +258,11 @@ impl PlanJournal for Store {
             }
             Some(("preview", "completed")) => {
                 tx.execute(
-                    "INSERT INTO sync_runs (kind, mode, status, portal_id, settings, estimate, api_calls, started_at, base_url)
-                     SELECT kind, 'live', 'running', portal_id, settings, estimate, api_calls, ?2, base_url FROM sync_runs WHERE id = ?1",
+                    "INSERT INTO sync_runs (kind, mode, status, portal_id, settings, estimate, api_calls, started_at, base_url,
+                                            planned_at)
+                     SELECT kind, 'live', 'running', portal_id, settings, estimate, api_calls, ?2, base_url,
+                            COALESCE(planned_at, started_at)
+                     FROM sync_runs WHERE id = ?1",
                     params![run_id, now],
                 )?;
                 let live_id = tx.last_insert_rowid();
@@ -275,24 +283,34 @@ impl PlanJournal for Store {
             }
         };
         let portal = run_portal(&tx, live_id)?;
+        let (kind, planned) = planned_moment(&tx, live_id)?;
         let mut after = -1;
         loop {
-            let skipped: Vec<(i64, i64, String)> = tx
+            // A push's lead that matched unchanged is in step with its contact.
+            let skipped: Vec<(i64, i64, String, bool)> = tx
                 .prepare_cached(
-                    "SELECT seq, lead_id, contact_id FROM sync_run_items
+                    "SELECT seq, lead_id, contact_id,
+                            EXISTS (SELECT 1 FROM json_each(reason) WHERE json_extract(json_each.value, '$.code') = 'unchanged')
+                     FROM sync_run_items
                      WHERE run_id = ?1 AND outcome = 'skipped' AND contact_id IS NOT NULL AND seq > ?2
                      ORDER BY seq LIMIT ?3",
                 )?
-                .query_map(params![live_id, after, LINK_PAGE], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .query_map(params![live_id, after, LINK_PAGE], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
                 .collect::<rusqlite::Result<_>>()?;
-            let Some(&(last, _, _)) = skipped.last() else { break };
+            let Some(&(last, _, _, _)) = skipped.last() else { break };
             after = last;
-            for (seq, lead_id, contact) in skipped {
-                if let Some(note) = link_lead(&tx, portal, lead_id, &contact)? {
-                    tx.prepare_cached(
-                        "UPDATE sync_run_items SET notes = json_insert(notes, '$[#]', json(?3)) WHERE run_id = ?1 AND seq = ?2",
-                    )?
-                    .execute(params![live_id, seq, stored(&note)])?;
+            for (seq, lead_id, contact, unchanged) in skipped {
+                match link_lead(&tx, portal, lead_id, &contact)? {
+                    Some(note) => {
+                        tx.prepare_cached(
+                            "UPDATE sync_run_items SET notes = json_insert(notes, '$[#]', json(?3)) WHERE run_id = ?1 AND seq = ?2",
+                        )?
+                        .execute(params![live_id, seq, stored(&note)])?;
+                    }
+                    None if unchanged && kind == RunKind::Push => {
+                        mark_synced(&tx, portal, lead_id, &contact, &planned)?
+                    }
+                    None => {}
                 }
             }
         }

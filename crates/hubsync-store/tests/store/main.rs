@@ -13,6 +13,7 @@ mod row_messages;
 mod runs;
 mod search_index;
 mod snapshots;
+mod sync_state;
 mod upgrades;
 
 use std::sync::Arc;
@@ -54,6 +55,8 @@ const SHIPPED: &[(&str, &str)] = &[
     ("0013_daily_reserve.sql", "cf72d8b3093fab6444748349b3764e8bf7d6d5a48e461336f7b8c41b5107a038"),
     ("0014_lead_query_paths.sql", "347a030dbb5b8b053a6142ac4b8a37011d4d133634238cb0f9e8b3504fcb317f"),
     ("0015_contact_snapshots.sql", "61ede241c14996cde4b8b87256d9cd73ef9109432d6479c5a60e8fbb4d7747a9"),
+    ("0016_portal_account_type.sql", "94f306f0ca7b55387f7dfa476b44341e6f4c4c0b57097aff8202bb0b3e51b82a"),
+    ("0017_sync_state.sql", "376fba1cfd0616117bf6306d64c4748de12eeacc90de9cdeccd2206b44625177"),
 ];
 
 #[test]

@@ -1,6 +1,12 @@
 //! Several portals: each keeps its own mapping, rules and lead links; one is active.
 
-use hubsync_store::{PortalConnection, PortalStatus, PushRules, SecretStoreKind, Store, TokenKind, WriteRule};
+use std::sync::Arc;
+
+use chrono::Duration;
+use hubsync_store::{
+    Clock, FixedClock, PortalConnection, PortalEnvironment, PortalStatus, PushRules, SecretStoreKind, Store, TokenKind,
+    WriteRule,
+};
 use serde_json::json;
 
 pub fn connection(portal_id: u64, name: &str) -> PortalConnection {
@@ -15,6 +21,8 @@ pub fn connection(portal_id: u64, name: &str) -> PortalConnection {
         client_id: Some("client-1".into()),
         secret_store: SecretStoreKind::Keychain,
         connected_at: "2026-05-01T12:00:00Z".parse().unwrap(),
+        account_type: Some("STANDARD".into()),
+        writable_properties: None,
     }
 }
 
@@ -153,8 +161,62 @@ fn a_version_5_store_moves_its_connection_mapping_rules_and_links_to_the_portal(
     assert_eq!(store.push_rules().unwrap(), PushRules { update: true, create: true });
     assert_eq!(store.pull_rules_json().unwrap(), Some(json!({"new_only": true})));
     assert_eq!(store.lead(1).unwrap().unwrap().hubspot_id.as_deref(), Some("501"));
+    // Saved before Hubsync read account types: not known, checked when it was connected.
+    assert_eq!((portal.account_type, portal.environment), (None, PortalEnvironment::Unknown));
+    assert_eq!((portal.checked_at, portal.check_passed), (Some(portal.connected_at), Some(true)));
     assert_eq!(store.integrity_check().unwrap(), "ok");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_portal_keeps_the_account_type_hubspot_gave_and_each_check_refreshes_it() {
+    let clock = Arc::new(FixedClock::at("2026-05-01T12:00:00Z".parse().unwrap()));
+    let mut store = Store::open_in_memory(clock.clone()).unwrap();
+    let saved = |account_type: Option<&str>| PortalConnection {
+        account_type: account_type.map(str::to_string),
+        ..connection(111, "test.hubspot.com")
+    };
+    let test = store.connect_portal(&saved(Some("SANDBOX"))).unwrap();
+    assert_eq!((test.account_type.as_deref(), test.environment), (Some("SANDBOX"), PortalEnvironment::HubspotSandbox));
+    assert_eq!((test.checked_at, test.check_passed), (Some(test.connected_at), Some(true)), "connecting checked it");
+    assert_eq!(store.portal(111).unwrap().unwrap(), test, "read back as saved");
+
+    // A reconnect that didn't read the type keeps the one known.
+    let again = store.connect_portal(&saved(None)).unwrap();
+    assert_eq!(again.environment, PortalEnvironment::HubspotSandbox);
+
+    clock.advance(Duration::hours(2));
+    let checked = store.record_portal_check(111, false, None).unwrap();
+    assert_eq!((checked.checked_at, checked.check_passed), (Some(clock.now()), Some(false)));
+    assert_eq!(checked.environment, PortalEnvironment::HubspotSandbox, "a check that read no type keeps it");
+    let production = store.record_portal_check(111, true, Some("STANDARD")).unwrap();
+    assert_eq!((production.environment, production.check_passed), (PortalEnvironment::Production, Some(true)));
+    assert_eq!(store.record_portal_check(5, true, None).unwrap_err().code(), "portal_not_found");
+
+    let serialized = serde_json::to_value(&production).unwrap();
+    assert_eq!((&serialized["environment"], &serialized["account_type"]), (&json!("production"), &json!("STANDARD")));
+}
+
+#[test]
+fn the_environment_comes_from_the_token_kind_and_the_account_type() {
+    use PortalEnvironment::*;
+    let of = PortalEnvironment::of;
+    assert_eq!(of(TokenKind::Sandbox, Some("STANDARD")), BuiltinSandbox, "the built-in portal is never HubSpot");
+    assert_eq!(of(TokenKind::Sandbox, None), BuiltinSandbox);
+    for kind in [TokenKind::Oauth, TokenKind::PrivateApp, TokenKind::ServiceKey] {
+        assert_eq!(of(kind, Some("STANDARD")), Production);
+        assert_eq!(of(kind, Some("SANDBOX")), HubspotSandbox);
+        assert_eq!(of(kind, Some("DEVELOPER_TEST")), DeveloperTest);
+        assert_eq!(of(kind, Some("APP_DEVELOPER")), AppDeveloper);
+        assert_eq!(of(kind, Some("PARTNER")), Other);
+        assert_eq!(of(kind, None), Unknown);
+    }
+    let production_like: Vec<PortalEnvironment> =
+        [BuiltinSandbox, HubspotSandbox, DeveloperTest, AppDeveloper, Production, Other, Unknown]
+            .into_iter()
+            .filter(|e| e.may_be_production())
+            .collect();
+    assert_eq!(production_like, [Production, Other, Unknown]);
 }
 
 #[test]
@@ -174,4 +236,60 @@ fn each_portal_keeps_a_share_of_its_daily_limit_free_ten_percent_unless_told() {
     let reserves: Vec<(u64, u8)> =
         store.portals().unwrap().iter().map(|p| (p.portal_id, p.daily_reserve_percent)).collect();
     assert_eq!(reserves, [(111, 25), (222, 0)]);
+}
+
+/// A portal's first mapping: the standard one of the built-in fields, to the properties it takes
+/// writes to, when what it would copy maps only the email; never over a mapping that exists.
+#[test]
+fn a_new_portal_starts_from_the_standard_mapping_of_the_properties_it_takes_unless_one_was_made() {
+    let writable = |except: &[&str]| -> Option<Vec<String>> {
+        let names = ["email", "firstname", "lastname", "company", "jobtitle", "phone", "website", "city", "country"];
+        Some(names.iter().filter(|n| !except.contains(n)).map(|n| n.to_string()).collect())
+    };
+    let with = |portal_id: u64, writable: Option<Vec<String>>| PortalConnection {
+        writable_properties: writable,
+        ..connection(portal_id, &format!("portal-{portal_id}.hubspot.com"))
+    };
+    let mut store = super::store();
+    store.connect_portal(&with(111, writable(&["jobtitle"]))).unwrap();
+    let rules: Vec<WriteRule> = store.mappings().unwrap().iter().map(|m| m.write_rule).collect();
+    assert!(rules.iter().all(|r| *r == WriteRule::Overwrite), "{rules:?}");
+    assert_eq!(
+        mapped(&store),
+        [
+            ("email", "email"),
+            ("first_name", "firstname"),
+            ("last_name", "lastname"),
+            ("company", "company"),
+            ("phone", "phone"),
+            ("website", "website"),
+            ("city", "city"),
+            ("country", "country"),
+        ]
+        .map(|(f, p)| (f.to_string(), p.to_string())),
+        "job title is left out: the portal lacks jobtitle"
+    );
+    assert_eq!(store.push_rules().unwrap(), PushRules { update: true, create: false });
+
+    // Reconnected, the portal keeps what the admin made of it.
+    store.remove_mapping("city").unwrap();
+    store.set_mapping("company", "company", Some(WriteRule::IfEmpty)).unwrap();
+    let edited = store.mappings().unwrap();
+    store.connect_portal(&with(111, writable(&[]))).unwrap();
+    assert_eq!(store.mappings().unwrap(), edited);
+
+    // A new portal copies a mapping the admin made, whatever the portal offers.
+    store.connect_portal(&with(222, writable(&[]))).unwrap();
+    assert_eq!(store.mappings().unwrap(), edited);
+
+    // Connecting without reading the properties (as older callers do) copies as before.
+    let mut plain = super::store();
+    plain.connect_portal(&with(333, None)).unwrap();
+    assert_eq!(mapped(&plain), [("email".to_string(), "email".to_string())]);
+    // And a portal with a profile is never given the standard mapping later.
+    plain.connect_portal(&with(333, writable(&[]))).unwrap();
+    assert_eq!(mapped(&plain).len(), 1);
+    // A portal after one whose mapping holds only the email starts from the standard one.
+    plain.connect_portal(&with(444, writable(&[]))).unwrap();
+    assert_eq!(mapped(&plain).len(), 9);
 }

@@ -1,5 +1,5 @@
 -- Turns a current store back into one Hubsync's schema version 13 left: what migrations 0014
--- (the lead query paths, which touch every lead) and 0015 (contact snapshots) made, gone. Used
+-- (the lead query paths, which touch every lead), 0015 (contact snapshots) and later made, gone. Used
 -- by the store's, the command line's and the app's tests (`include_str!`) to open a store from
 -- before them.
 DROP INDEX lead_values_by_number;
@@ -10,4 +10,10 @@ DROP TABLE lead_search_chars;
 ALTER TABLE portals DROP COLUMN snapshots_valid_from;
 ALTER TABLE portals DROP COLUMN snapshots_epoch;
 DROP TABLE contact_snapshots;
+ALTER TABLE portals DROP COLUMN account_type;
+ALTER TABLE portals DROP COLUMN checked_at;
+ALTER TABLE portals DROP COLUMN check_passed;
+ALTER TABLE lead_links DROP COLUMN synced_at;
+ALTER TABLE sync_runs DROP COLUMN planned_at;
+ALTER TABLE portal_push_rules DROP COLUMN decided_at;
 PRAGMA user_version = 13;

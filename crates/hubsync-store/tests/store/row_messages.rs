@@ -83,7 +83,7 @@ fn migration_0012_turns_the_sentences_of_older_rows_into_codes() {
         OldRow { action: "update", outcome: None, reasons: None, notes: "[]", error: None },
     ];
     // A store at schema 11: 0012 changes rows, not tables, so a store made now, marked 11 and
-    // without what 0013 to 0015 add is one an older Hubsync made (whose migrations need the
+    // without what 0013 and later add is one an older Hubsync made (whose migrations need the
     // store's own SQL functions).
     drop(Store::open(&path, clock()).unwrap());
     {
@@ -96,7 +96,13 @@ fn migration_0012_turns_the_sentences_of_older_rows_into_codes() {
              DROP TRIGGER leads_leave_search_chars; DROP TABLE lead_search_chars;
              ALTER TABLE portals DROP COLUMN snapshots_valid_from;
              ALTER TABLE portals DROP COLUMN snapshots_epoch;
-             DROP TABLE contact_snapshots;",
+             DROP TABLE contact_snapshots;
+             ALTER TABLE portals DROP COLUMN account_type;
+             ALTER TABLE portals DROP COLUMN checked_at;
+             ALTER TABLE portals DROP COLUMN check_passed;
+             ALTER TABLE lead_links DROP COLUMN synced_at;
+             ALTER TABLE sync_runs DROP COLUMN planned_at;
+             ALTER TABLE portal_push_rules DROP COLUMN decided_at;",
         )
         .unwrap();
         tx.execute(

@@ -321,6 +321,8 @@ fn connection(sandbox: &Sandbox, token_kind: TokenKind, portal_id: u64) -> Porta
         client_id: token_kind.eq(&TokenKind::Oauth).then(|| CLIENT_ID.into()),
         secret_store: SecretStoreKind::Keychain,
         connected_at: chrono::Utc::now(),
+        account_type: None,
+        writable_properties: None,
     }
 }
 

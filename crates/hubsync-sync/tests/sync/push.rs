@@ -134,6 +134,8 @@ pub fn connection_to(portal: &Portal) -> PortalConnection {
         client_id: None,
         secret_store: SecretStoreKind::Keychain,
         connected_at: chrono::Utc::now(),
+        account_type: None,
+        writable_properties: None,
     }
 }
 

@@ -94,6 +94,8 @@ fn connected_store(sandbox: &Sandbox, grant: &OAuthGrant, leads: usize) -> Store
             client_id: Some(CLIENT_ID.into()),
             secret_store: SecretStoreKind::Keychain,
             connected_at: chrono::Utc::now(),
+            account_type: None,
+            writable_properties: None,
         })
         .unwrap();
     store.set_push_rules(None, Some(true)).unwrap();
