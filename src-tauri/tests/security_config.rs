@@ -349,6 +349,7 @@ fn the_capability_grants_exactly_the_commands_registered_and_called() {
 /// commands (`the_capability_grants_exactly_the_commands_registered_and_called`).
 const RUST_ONLY_PLUGINS: &[(&str, &str)] = &[
     ("tauri-plugin-window-state", "the window opens as big and where it was when the app closed"),
+    ("tauri-plugin-notification", "a run's end is notified while the window is not focused (src/notices.rs)"),
 ];
 
 #[test]
@@ -370,7 +371,7 @@ fn the_shell_pulls_in_only_the_plugins_it_calls_from_rust() {
     let capability = &capabilities()[0].1;
     for permission in capability["permissions"].as_array().expect("permissions is a list") {
         let permission = permission.as_str().unwrap_or_default();
-        for prefix in ["window-state:"] {
+        for prefix in ["notification:", "window-state:"] {
             assert!(!permission.starts_with(prefix), "the page is granted the plugin permission {permission}");
         }
     }
