@@ -5,14 +5,22 @@ pub mod commands;
 pub mod error;
 pub mod folders;
 pub mod logs;
+pub mod notices;
 pub mod state;
+pub mod window_place;
 
 use hubsync_api::builtin::{BuiltinPortal, SANDBOX_DB_FILE_NAME};
 use hubsync_api::connect;
-use tauri::{Emitter, Manager, RunEvent};
+use tauri::{Emitter, Manager, RunEvent, WindowEvent};
+use tauri_plugin_notification::NotificationExt;
+use tauri_plugin_window_state::StateFlags;
 
 use crate::commands::portals::STORE_UPGRADE_EVENT;
+use crate::notices::OpenOnReturn;
 use crate::state::AppWorkspace;
+
+/// The label of the app's one window (`tauri.conf.json`).
+pub const MAIN_WINDOW: &str = "main";
 
 /// The handlers of `commands/list.rs`, registered.
 macro_rules! app_commands {
@@ -24,11 +32,29 @@ macro_rules! app_commands {
 /// Builds and runs the app until its last window closes.
 pub fn run() {
     let app = tauri::Builder::default()
+        // The window opens where and as big as it was when the app last closed (the state is
+        // in the app's config folder), maximised if it was; its visibility, decorations and
+        // fullscreen are the configuration's. The page is granted none of the plugin's commands.
+        .plugin(
+            tauri_plugin_window_state::Builder::new()
+                .with_state_flags(StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED)
+                .build(),
+        )
+        // Run ends are notified from Rust (`notices`); the page is granted none of its commands.
+        .plugin(tauri_plugin_notification::init())
         .manage(BuiltinPortal::default())
+        .manage(OpenOnReturn::default())
         .setup(|app| {
             // Logs to stderr and to daily files in the app's log folder ("Show logs").
             let guard = logs::init(app.path().app_log_dir().ok().as_deref());
             app.manage(guard);
+            // The configuration's windows exist by now, not yet shown, the plugin having restored
+            // their saved state: keep the main one within the screen.
+            if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+                window_place::fit_to_screen(&window);
+            }
+            let handle = app.handle().clone();
+            app.notification().on_action(move |performed| notices::on_notification_action(&handle, performed))?;
             // The lead store the command line shares: `<data dir>/app.hubsync.desktop/hubsync.db`.
             let data_dir = app.path().app_data_dir()?;
             app.state::<BuiltinPortal>().keep_in(data_dir.join(SANDBOX_DB_FILE_NAME));
@@ -58,6 +84,13 @@ pub fn run() {
                 }
             });
             Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let WindowEvent::Focused(true) = event
+                && window.label() == MAIN_WINDOW
+            {
+                notices::on_main_window_focus(window.app_handle());
+            }
         })
         .invoke_handler(include!("commands/list.rs"))
         .build(tauri::generate_context!())

@@ -345,14 +345,34 @@ fn the_capability_grants_exactly_the_commands_registered_and_called() {
     }
 }
 
+/// The plugins the shell uses from Rust alone, each with why: the page is granted none of their
+/// commands (`the_capability_grants_exactly_the_commands_registered_and_called`).
+const RUST_ONLY_PLUGINS: &[(&str, &str)] = &[
+    ("tauri-plugin-window-state", "the window opens as big and where it was when the app closed"),
+    ("tauri-plugin-notification", "a run's end is notified while the window is not focused (src/notices.rs)"),
+];
+
 #[test]
-fn the_shell_pulls_in_no_plugin() {
+fn the_shell_pulls_in_only_the_plugins_it_calls_from_rust() {
     let manifest = read(&shell_dir().join("Cargo.toml"));
     for line in manifest.lines().map(str::trim) {
-        assert!(!line.starts_with("tauri-plugin"), "Cargo.toml adds a plugin: {line}");
+        if line.starts_with("tauri-plugin") {
+            let name = line.split([' ', '=', '.']).next().unwrap();
+            assert!(
+                RUST_ONLY_PLUGINS.iter().any(|(plugin, _)| *plugin == name),
+                "Cargo.toml adds the plugin {name}: list it in RUST_ONLY_PLUGINS with why, and grant the page none of it"
+            );
+        }
         if line.starts_with("tauri =") || line.starts_with("tauri=") {
             // Features such as `protocol-asset` or `devtools` widen what the page can reach.
             assert!(line.contains("features = []"), "tauri is built with extra features: {line}");
+        }
+    }
+    let capability = &capabilities()[0].1;
+    for permission in capability["permissions"].as_array().expect("permissions is a list") {
+        let permission = permission.as_str().unwrap_or_default();
+        for prefix in ["notification:", "window-state:"] {
+            assert!(!permission.starts_with(prefix), "the page is granted the plugin permission {permission}");
         }
     }
 }

@@ -125,6 +125,16 @@ export class Session {
     return this.#call("POST", "/execute/sync", { script, args });
   }
 
+  /** Runs `script`, which ends by calling its last argument with the result (WebDriver's Execute Async Script). */
+  executeAsync(script, args = []) {
+    return this.#call("POST", "/execute/async", { script, args });
+  }
+
+  /** The window's outer size and place (WebDriver's window rect). */
+  windowRect() {
+    return this.#call("GET", "/window/rect");
+  }
+
   /** Resizes the window (WebDriver's window rect). */
   setWindowRect(rect) {
     return this.#call("POST", "/window/rect", rect);

@@ -4,7 +4,8 @@
 // shows is checked against the store's behaviour and the sandbox portals' API. Run it through
 // tests/e2e/run.sh (or tests/e2e/screenshots.sh to refresh docs/screenshots).
 //
-// Covered in order: the sandbox portal, Test connection, a custom field and its mapping,
+// Covered in order: the window's size at start, the sandbox portal, the first screen's
+// accessibility (axe-core, tests/e2e/axe.mjs), Test connection, a custom field and its mapping,
 // pull rules, the mapping file, a CSV import, a push preview and run (checked through the
 // sandbox's API), History and undo, a pull with the saved filter, a pulled lead's owner, a
 // lead added (a bad email refused under its field first) and edited, the leads exported to
@@ -36,6 +37,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { assertAccessible } from "./axe.mjs";
 import { SandboxApi, startStandaloneSandbox } from "./sandbox.mjs";
 import {
   Session,
@@ -88,6 +90,8 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
   let pushRunId;
   let pushResult;
   let pulled;
+  // The window's rect as the app opened it, before the session sizes it.
+  let openedAt;
 
   before(async () => {
     assert.ok(APP_BINARY, "HUBSYNC_APP_BINARY must name the built app (tests/e2e/run.sh sets it)");
@@ -113,6 +117,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
       return response.ok ? true : undefined;
     });
     session = await Session.create(baseUrl, { "tauri:options": { application: APP_BINARY } });
+    openedAt = await session.windowRect();
     // The screenshots show a laptop-sized window (Xvfb's screen is 1280x800).
     await session.setWindowRect({ x: 0, y: 0, width: 1280, height: 800 }).catch((error) => {
       console.warn(`the window keeps its size: ${error.message}`);
@@ -180,6 +185,13 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     assert.match(href, /^(tauri:\/\/localhost|http:\/\/tauri\.localhost)(\/|$)/);
     assert.equal(await session.title(), "Hubsync");
     assert.equal(await waitFor("the app heading", () => session.textOf("h1")), "Hubsync");
+  });
+
+  step("opens at 1280x800, which Xvfb's screen is: no state is left from an earlier run", async () => {
+    // run.sh gives every run a new XDG_CONFIG_HOME, where the window-state plugin keeps the
+    // window's size and place; a state left there would open it elsewhere.
+    assert.deepEqual({ width: openedAt.width, height: openedAt.height }, { width: 1280, height: 800 });
+    assert.deepEqual({ x: openedAt.x, y: openedAt.y }, { x: 0, y: 0 }, "centred on a screen its size");
   });
 
   step("starts on the built-in sandbox portal, whose API holds the contacts the banner counts", async () => {

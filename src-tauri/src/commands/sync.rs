@@ -1,7 +1,8 @@
 //! The Sync and History screens: previews, live runs, cancel, resume, undo, retry of failed
 //! rows, exports and the run history. A job's progress goes to every page by one route, the
 //! `sync-job` event, then an `ended` event once its command answered (a page that reloaded
-//! meanwhile follows the job all the same).
+//! meanwhile follows the job all the same). A live run's end is also notified to the OS when the
+//! window is not focused (`notices`).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -20,6 +21,7 @@ use ts_rs::TS;
 
 use crate::error::CommandError;
 use crate::folders::save_dir;
+use crate::notices::{self, RunEnd};
 use crate::state::AppWorkspace;
 use hubsync_api::error::ErrorCode;
 
@@ -91,6 +93,7 @@ pub async fn sync_run(
     let send = reporter(&app, ws);
     let run = sync::run_previewed(ws, preview_run_id, Instant::now(), send).await;
     ended(&app, kind, run.as_ref().ok().map(|r| r.id));
+    notices::run_ended(&app, &RunEnd::from_answer(kind, None, &run));
     run
 }
 
@@ -115,6 +118,7 @@ pub async fn resume_run(app: AppHandle, workspace: State<'_, AppWorkspace>, run_
     let send = reporter(&app, ws);
     let run = sync::resume(ws, run_id, send).await;
     ended(&app, kind, Some(run_id));
+    notices::run_ended(&app, &RunEnd::from_answer(kind, Some(run_id), &run));
     run
 }
 

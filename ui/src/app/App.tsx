@@ -18,6 +18,7 @@ import { SyncJobProvider } from "../sync/SyncJobProvider";
 import { SyncScreen, type SyncAsk } from "../sync/SyncScreen";
 import { CommandPalette, type PaletteCommand } from "./CommandPalette";
 import { openLogs } from "./ipc";
+import { onOpenRun } from "./openRun";
 import { PortalBanner } from "./PortalBanner";
 import { modKeyLabel, SCREENS, type Screen } from "./screens";
 import { shortcutKeys, shortcutOf, type ShortcutAction } from "./shortcuts";
@@ -128,6 +129,28 @@ function Screens() {
   useEffect(() => {
     if (searchAsked > 0) focusSearch();
   }, [searchAsked]);
+
+  // A click on the OS notice of a run that ended while the window was in the background opens
+  // that run in History (its list, for a run that failed before it was recorded).
+  useEffect(() => {
+    let stop: (() => void) | undefined;
+    let current = true;
+    onOpenRun(({ run_id }) => {
+      openRun(run_id);
+    }).then(
+      (unlisten) => {
+        if (current) stop = unlisten;
+        else unlisten();
+      },
+      () => {
+        // Outside the app there are no notices to follow.
+      },
+    );
+    return () => {
+      current = false;
+      stop?.();
+    };
+  }, [openRun]);
 
   useEffect(() => {
     const mac = modKeyLabel() === "⌘";

@@ -411,8 +411,9 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
             );
           })}
         </div>
-        {rowCount === 0 && empty !== undefined && <div className="data-table-empty">{empty}</div>}
       </div>
+      {/* Outside the grid: its buttons are no grid cells, and a grid holds only rows. */}
+      {rowCount === 0 && empty !== undefined && <div className="data-table-empty">{empty}</div>}
     </div>
   );
 }
