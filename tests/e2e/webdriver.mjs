@@ -115,10 +115,16 @@ export class Session {
     return this.#call("GET", `/element/${elementId}/text`);
   }
 
-  /** The rendered text of `selector`, or undefined when it is not on the page. */
+  /**
+   * The rendered text of `selector`, or undefined when it is not on the page. The element is
+   * scrolled into view first, as a person scrolls to read it: the window's content area scrolls,
+   * and WebKit's driver reads an element outside its visible part as having no text.
+   */
   async textOf(selector) {
     const element = await this.find(selector);
-    return element === undefined ? undefined : this.text(element);
+    if (element === undefined) return undefined;
+    await this.execute('arguments[0].scrollIntoView({ block: "nearest" });', [{ [ELEMENT_KEY]: element }]);
+    return this.text(element);
   }
 
   execute(script, args = []) {

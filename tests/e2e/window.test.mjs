@@ -219,7 +219,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await waitForText(session, testId("setup-checklist"), /steps? left of 6/);
     // A first portal maps the standard fields itself, so that step is done already.
     assert.match(await session.textOf(testId("setup-mapping-beyond-email")), /mapped/);
-    assert.ok(await session.find(`${testId("setup-first-preview")}//button`), "previewing is still to do");
+    assert.ok(await session.find(`${testId("setup-first-preview")} button`), "previewing is still to do");
     await screenshot(session, "overview");
   });
 
