@@ -374,8 +374,12 @@ fn a_preview_that_skips_leads_for_want_of_create_says_how_to_create_them() {
         "{preview:?}"
     );
     let json = hub.json(&["push", "--preview"]);
-    let skipped: Vec<_> =
-        json["skipped"].as_array().unwrap().iter().map(|l| (l["key"].as_str().unwrap(), l["count"].as_u64().unwrap())).collect();
+    let skipped: Vec<_> = json["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["key"].as_str().unwrap(), l["count"].as_u64().unwrap()))
+        .collect();
     assert_eq!(skipped, [("no-match-create-off", 2), ("unchanged", 1)], "the most common reason first: {json}");
 
     hub.run(&["rules", "push", "--create", "on"]).ok();
