@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { PortalsOverview } from "../bindings/PortalsOverview";
 import { ConnectionScreen } from "../connection/ConnectionScreen";
 import { portalsOverview, sandboxPortal } from "../connection/ipc";
@@ -98,9 +98,12 @@ function Screens() {
   // What a shortcut or the palette asked the Sync screen to do; it does it as its own buttons
   // would, so a refusal (another job running) shows there.
   const [syncAsk, setSyncAsk] = useState<SyncAsk | null>(null);
+  // Every ask has a number of its own, even after the last one was answered and dropped.
+  const asks = useRef(0);
   const askSync = useCallback((ask: Omit<SyncAsk, "n">) => {
+    asks.current += 1;
     setScreen("sync");
-    setSyncAsk((last) => ({ ...ask, n: (last?.n ?? 0) + 1 }));
+    setSyncAsk({ ...ask, n: asks.current });
   }, []);
   const act = useCallback(
     (action: ShortcutAction) => {
@@ -301,7 +304,15 @@ function Screens() {
             {screen === "mapping" && <MappingScreen key={activeKey(overview)} />}
             {screen === "push-rules" && <PushRulesScreen key={activeKey(overview)} />}
             {screen === "pull-rules" && <PullRulesScreen key={activeKey(overview)} />}
-            {screen === "sync" && <SyncScreen key={activeKey(overview)} asked={syncAsk} />}
+            {screen === "sync" && (
+              <SyncScreen
+                key={activeKey(overview)}
+                asked={syncAsk}
+                onAnswered={() => {
+                  setSyncAsk(null);
+                }}
+              />
+            )}
             {screen === "history" && <HistoryScreen key={historyOpens} openRun={historyRun} />}
           </main>
         </div>

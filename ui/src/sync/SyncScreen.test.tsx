@@ -50,6 +50,25 @@ async function previewed(user: ReturnType<typeof userEvent.setup>, shown: Previe
 }
 
 describe("SyncScreen", () => {
+  it("answers a shortcut's or the palette's ask once, as its own buttons would", async () => {
+    vi.mocked(ipc.syncPreview).mockResolvedValue(summary({ kind: "pull" }));
+    const answered = vi.fn();
+    const { rerender, unmount } = render(
+      <SyncScreen asked={{ what: "preview", direction: "pull", n: 1 }} onAnswered={answered} />,
+      { wrapper: SyncJobProvider },
+    );
+    await screen.findByTestId("preview-summary");
+    expect(ipc.syncPreview).toHaveBeenCalledExactlyOnceWith("pull", []);
+    expect(screen.getByTestId<HTMLInputElement>("sync-direction-pull").checked).toBe(true);
+    expect(answered).toHaveBeenCalledOnce();
+    rerender(<SyncScreen asked={{ what: "preview", direction: "pull", n: 1 }} onAnswered={answered} />);
+    expect(ipc.syncPreview).toHaveBeenCalledOnce();
+
+    rerender(<SyncScreen asked={{ what: "run", direction: null, n: 2 }} onAnswered={answered} />);
+    expect(await screen.findByTestId("confirm-dialog")).toBeTruthy();
+    unmount();
+  });
+
   it("previews the picked leads and shows the counts, calls and time", async () => {
     const user = userEvent.setup();
     const reading = deferred<PreviewSummary>();

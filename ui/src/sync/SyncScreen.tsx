@@ -36,7 +36,7 @@ export interface SyncAsk {
 }
 
 /** Sync: preview a push or pull, look at every row, then run it for real. */
-export function SyncScreen({ asked = null }: { asked?: SyncAsk | null }) {
+export function SyncScreen({ asked = null, onAnswered }: { asked?: SyncAsk | null; onAnswered?: () => void }) {
   const job = useSyncJob("sync");
   // The form lives with the job, so it is as the admin left it when the screen opens again;
   // until they pick, it says what the job is (a pull going on: pull).
@@ -61,6 +61,8 @@ export function SyncScreen({ asked = null }: { asked?: SyncAsk | null }) {
   useEffect(() => {
     if (asked === null || asked.n === answered.current) return;
     answered.current = asked.n;
+    // Answered once: the ask is dropped, so the screen opened again later doesn't repeat it.
+    onAnswered?.();
     if (asked.what === "run") {
       job.confirm(true);
       return;
