@@ -40,6 +40,17 @@ describe("PushRulesScreen", () => {
     expect(screen.getByRole("status").textContent).toBe("Update is on.");
   });
 
+  it("keeps the rules as they are when asked, which decides them too", async () => {
+    const user = userEvent.setup();
+    vi.mocked(ipc.pushRules).mockResolvedValue({ update: true, create: false });
+    vi.mocked(ipc.setPushRules).mockResolvedValue({ update: true, create: false });
+    render(<PushRulesScreen />);
+    await user.click(await screen.findByRole("button", { name: "Keep these rules" }));
+    expect(ipc.setPushRules).toHaveBeenCalledExactlyOnceWith(null, null);
+    expect(screen.getByRole("status").textContent).toBe("The push rules are kept as they are.");
+    expect(screen.getByRole<HTMLInputElement>("checkbox", { name: "Create HubSpot contact when no match is found" }).checked).toBe(false);
+  });
+
   it("turns create off with update, and says so", async () => {
     const user = userEvent.setup();
     vi.mocked(ipc.pushRules).mockResolvedValue({ update: true, create: true });

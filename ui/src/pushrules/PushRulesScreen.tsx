@@ -16,7 +16,8 @@ export function PushRulesScreen() {
   const [status, setStatus] = useState("");
   const [error, setError] = useState<CommandError | null>(null);
 
-  function save(update: boolean, create: boolean, said: string) {
+  /** Saves the rules; `null` keeps one as it is (both `null`: the rules are confirmed as they are). */
+  function save(update: boolean | null, create: boolean | null, said: string) {
     setSaving(true);
     setError(null);
     setStatus("");
@@ -85,6 +86,18 @@ export function PushRulesScreen() {
                 {CREATE_NEEDS_UPDATE}
               </p>
             )}
+            <div className="actions">
+              {/* The overview's setup list asks for the rules to be decided: keeping them is a decision too. */}
+              <button
+                type="button"
+                data-testid="push-rules-keep"
+                onClick={() => {
+                  save(null, null, "The push rules are kept as they are.");
+                }}
+              >
+                Keep these rules
+              </button>
+            </div>
           </fieldset>
         )}
         <p className="status-line" role="status" aria-live="polite">
