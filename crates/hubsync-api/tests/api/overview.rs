@@ -17,6 +17,16 @@ use crate::support::{connected_workspace, open_workspace, portal_with_token};
 
 const TOKEN: &str = "pat-na1-overview";
 
+/// The setup's steps, in the order the checklist lists them.
+const EVERY_STEP: [SetupStep; 6] = [
+    SetupStep::PortalConnected,
+    SetupStep::MappingBeyondEmail,
+    SetupStep::PushRulesDecided,
+    SetupStep::LeadsPresent,
+    SetupStep::FirstPreview,
+    SetupStep::FirstLiveRun,
+];
+
 /// The steps done, by code, in the checklist's order.
 fn done(checklist: &[ChecklistItem]) -> Vec<SetupStep> {
     checklist.iter().filter(|item| item.done).map(|item| item.step).collect()
@@ -37,17 +47,7 @@ async fn before_any_portal_the_overview_has_only_the_store_and_nothing_is_done()
     assert!(seen.recent_runs.is_empty());
     assert_eq!(seen.leads, counts(0, 0, 0));
     let steps: Vec<SetupStep> = seen.checklist.iter().map(|item| item.step).collect();
-    assert_eq!(
-        steps,
-        [
-            SetupStep::PortalConnected,
-            SetupStep::MappingBeyondEmail,
-            SetupStep::PushRulesDecided,
-            SetupStep::LeadsPresent,
-            SetupStep::FirstPreview,
-            SetupStep::FirstLiveRun,
-        ]
-    );
+    assert_eq!(steps, EVERY_STEP);
     assert_eq!(done(&seen.checklist), []);
     let json = serde_json::to_value(&seen).unwrap();
     assert_eq!(json["checklist"][1], json!({ "step": "mapping-beyond-email", "done": false }));
@@ -107,17 +107,7 @@ async fn a_first_run_goes_down_the_checklist_and_the_overview_follows_it() {
     let summary = preview(&ws, PlanRequest::Push { emails: vec![] }, |_| {}).await.unwrap();
     let run = run_previewed(&ws, summary.run_id, Instant::now(), |_| {}).await.unwrap();
     let seen = overview(&ws, Utc::now()).await.unwrap();
-    assert_eq!(
-        done(&seen.checklist),
-        [
-            SetupStep::PortalConnected,
-            SetupStep::MappingBeyondEmail,
-            SetupStep::PushRulesDecided,
-            SetupStep::LeadsPresent,
-            SetupStep::FirstPreview,
-            SetupStep::FirstLiveRun,
-        ]
-    );
+    assert_eq!(done(&seen.checklist), EVERY_STEP);
     let runs: Vec<(i64, RunMode, RunOutcome)> = seen.recent_runs.iter().map(|r| (r.id, r.mode, r.outcome)).collect();
     assert_eq!(runs[0], (run.id, RunMode::Live, RunOutcome::Completed), "{runs:?}");
     assert_eq!(runs[1], (summary.run_id, RunMode::Preview, RunOutcome::Previewed), "{runs:?}");
