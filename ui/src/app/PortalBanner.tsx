@@ -55,10 +55,11 @@ function NoPortalBanner() {
   );
 }
 
-function EnvironmentBadge({ portal }: { portal: Portal }) {
+/** What kind of portal it is, as a coloured badge (the top bar's and the overview's). */
+export function EnvironmentBadge({ portal, testId }: { portal: Pick<Portal, "environment">; testId?: string }) {
   const environment = environmentOf(portal);
   return (
-    <span className={`env-badge env-${environment.tone}`} data-testid="portal-environment" title={environment.note}>
+    <span className={`env-badge env-${environment.tone}`} data-testid={testId} title={environment.note}>
       {environment.label}
     </span>
   );
@@ -73,7 +74,7 @@ function HubSpotBanner({ portal }: { portal: Portal }) {
       data-testid="portal-banner"
       aria-label="Active portal"
     >
-      <EnvironmentBadge portal={portal} />
+      <EnvironmentBadge portal={portal} testId="portal-environment" />
       <span className="portal-bar-name">
         <span className="sr-only">HubSpot portal </span>
         <span data-testid="portal-name">{portal.name}</span>
@@ -97,7 +98,7 @@ function SandboxBanner({ portal, state }: { portal: Portal; state: Loadable<Port
     case "loading":
       return (
         <section className="portal-bar portal-bar-builtin" aria-busy="true" data-testid="sandbox-banner" aria-label="Active portal">
-          <EnvironmentBadge portal={portal} />
+          <EnvironmentBadge portal={portal} testId="portal-environment" />
           <span className="portal-bar-note">Starting the built-in sandbox portal…</span>
         </section>
       );
@@ -115,7 +116,7 @@ function SandboxBanner({ portal, state }: { portal: Portal; state: Loadable<Port
       const summary = state.value;
       return (
         <section className="portal-bar portal-bar-builtin" data-testid="sandbox-banner" aria-label="Active portal">
-          <EnvironmentBadge portal={portal} />
+          <EnvironmentBadge portal={portal} testId="portal-environment" />
           <span className="portal-bar-name">Sandbox portal</span>
           <span className="portal-bar-fact">
             ID <span data-testid="portal-id">{summary.portalId}</span>

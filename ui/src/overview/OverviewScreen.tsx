@@ -1,10 +1,10 @@
 import { useCallback, useState } from "react";
 
+import { EnvironmentBadge } from "../app/PortalBanner";
 import type { Screen } from "../app/screens";
 import type { Overview } from "../bindings/Overview";
 import type { SyncDirection } from "../bindings/SyncDirection";
 import { testConnection } from "../connection/ipc";
-import { environmentOf } from "../shared/environment";
 import { ErrorMessage } from "../shared/ErrorMessage";
 import { counted, formatTime, numberFormat, statusLabel } from "../shared/format";
 import { toCommandError, type CommandError } from "../shared/ipc";
@@ -122,7 +122,7 @@ function PortalCard({
       ) : (
         <>
           <p className="overview-portal-name">
-            <span className={`env-badge env-${environmentOf(portal).tone}`}>{environmentOf(portal).label}</span>{" "}
+            <EnvironmentBadge portal={portal} />{" "}
             {portal.name} <span className="muted">({portal.portal_id})</span>
           </p>
           <p className={health.healthy ? "status-connected" : "status-reconnect-needed"} data-testid="overview-health">

@@ -4,7 +4,8 @@ import type { RecentRun } from "../bindings/RecentRun";
 import type { RunOutcome } from "../bindings/RunOutcome";
 import type { SetupStep } from "../bindings/SetupStep";
 import type { Screen } from "../app/screens";
-import { counted } from "../shared/format";
+import { counted, numberFormat } from "../shared/format";
+import { capitalized } from "../sync/words";
 
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
 
@@ -54,24 +55,20 @@ export function runCountWords(run: RecentRun): string {
     const parts =
       run.kind === "undo"
         ? [`${counted(c.update, "value")} to restore`, `${counted(c.archive, "contact")} to archive`]
-        : [`${numberWords(c.update)} to update`, `${numberWords(c.create)} to create`, `${numberWords(c.skip)} skipped`];
+        : [`${numberFormat.format(c.update)} to update`, `${numberFormat.format(c.create)} to create`, `${numberFormat.format(c.skip)} skipped`];
     return parts.join(", ");
   }
   const parts =
     run.kind === "undo"
-      ? [`${numberWords(c.updated)} restored`, `${numberWords(c.archived)} archived`]
-      : [`${numberWords(c.updated)} updated`, `${numberWords(c.created)} created`];
-  if (c.failed > 0) parts.push(`${numberWords(c.failed)} failed`);
-  if (c.pending > 0) parts.push(`${numberWords(c.pending)} still to write`);
+      ? [`${numberFormat.format(c.updated)} restored`, `${numberFormat.format(c.archived)} archived`]
+      : [`${numberFormat.format(c.updated)} updated`, `${numberFormat.format(c.created)} created`];
+  if (c.failed > 0) parts.push(`${numberFormat.format(c.failed)} failed`);
+  if (c.pending > 0) parts.push(`${numberFormat.format(c.pending)} still to write`);
   return parts.join(", ");
 }
 
-function numberWords(n: number): string {
-  return new Intl.NumberFormat().format(n);
-}
-
 export function kindWords(run: RecentRun): string {
-  const kind = run.kind === "push" ? "Push" : run.kind === "pull" ? "Pull" : "Undo";
+  const kind = capitalized(run.kind);
   return run.mode === "preview" ? `${kind} preview` : kind;
 }
 
