@@ -26,6 +26,7 @@ pub mod faults;
 pub mod fixture;
 mod model;
 mod oauth;
+pub mod object_type;
 mod persist;
 mod portal;
 pub mod properties;
