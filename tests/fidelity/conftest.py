@@ -22,6 +22,7 @@ import pytest
 
 TOKEN = "pat-na1-fidelity"
 READ_ONLY_TOKEN = "pat-na1-fidelity-read-only"
+COMPANIES_READ_ONLY_TOKEN = "pat-na1-fidelity-companies-read-only"
 SEED_CONTACTS = 10_000
 OAUTH_APP = {
     "client_id": "fidelity-app",
@@ -154,9 +155,18 @@ def seeded():
 
     Rate limits are off here: paging 10,000 contacts takes 200 calls, more than a Starter app may
     make in 10 s. The limits are tested on their own sandboxes (`new_portal`). The fixture also
-    registers a private token that holds only the contacts read scope.
+    registers two private tokens: one that holds only the contacts read scope, and one that can
+    read contacts and companies but write neither.
     """
-    fixture = {"privateTokens": [{"token": READ_ONLY_TOKEN, "scopes": ["crm.objects.contacts.read"]}]}
+    fixture = {
+        "privateTokens": [
+            {"token": READ_ONLY_TOKEN, "scopes": ["crm.objects.contacts.read"]},
+            {
+                "token": COMPANIES_READ_ONLY_TOKEN,
+                "scopes": ["crm.objects.contacts.read", "crm.objects.companies.read"],
+            },
+        ]
+    }
     sandbox = Sandbox(
         "--seed-contacts", str(SEED_CONTACTS), "--private-token", TOKEN, "--no-rate-limit", fixture=fixture
     )

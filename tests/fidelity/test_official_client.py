@@ -26,8 +26,6 @@ from hubspot.crm.contacts import (
     BatchInputSimplePublicObjectBatchInputForCreate,
     BatchInputSimplePublicObjectBatchInputUpsert,
     BatchReadInputSimplePublicObjectId,
-    Filter,
-    FilterGroup,
     PublicObjectSearchRequest,
     SimplePublicObjectBatchInput,
     SimplePublicObjectBatchInputForCreate,
@@ -39,6 +37,7 @@ from hubspot.crm.contacts import (
 from hubspot.utils.oauth import get_auth_url
 
 from conftest import OAUTH_APP, READ_ONLY_TOKEN, SEED_CONTACTS
+from support import UUID, error_body, lenient, search
 
 # What the search tests compare against, read once through the list endpoint.
 TRUTH_PROPERTIES = [
@@ -63,19 +62,6 @@ LIFECYCLE_STAGES = [
 STARTER_BURST = 100
 
 
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def error_body(exc: contacts.ApiException) -> dict:
-    """The JSON error body the client hands back as text on its exception, checked for the fields
-    every HubSpot API error carries."""
-    body = json.loads(exc.body)
-    assert body["status"] == "error"
-    assert UUID.fullmatch(body["correlationId"])
-    assert body["message"]
-    return body
-
-
 def mixed_case(email: str) -> str:
     """The same address with the case of every letter flipped: HubSpot matches emails ignoring case."""
     return email.swapcase()
@@ -91,22 +77,6 @@ def everyone(client):
 def lowercase_emails(everyone):
     """Seeded contacts whose stored email is all lowercase, so a case flip is a real variant."""
     return [c for c in everyone if c.properties.get("email") and c.properties["email"] == c.properties["email"].lower()]
-
-
-def lenient(sandbox):
-    """A client as 12.x ships it, with client-side validation off, for replies that carry 207 errors.
-
-    HubSpot's 207 error entries hold status, category, message and context only (see the spec),
-    while the client's StandardError model marks `links` and `errors` as required too: with
-    validation on, the client would reject HubSpot's own 207s.
-    """
-    return sandbox.client(strict=False)
-
-
-def search(api, *groups, **request):
-    """Runs a search; each group is a list of keyword dicts for the client's Filter model."""
-    filter_groups = [FilterGroup(filters=[Filter(**f) for f in group]) for group in groups]
-    return api.do_search(PublicObjectSearchRequest(filter_groups=filter_groups, **request))
 
 
 def count(contacts_list, predicate) -> int:
