@@ -21,9 +21,10 @@ use serde_json::{Map, Value};
 
 use crate::catalog::{CURRENCY_PROPERTY, Catalog, currency_options};
 use crate::config::{OAuthClient, PortalInfo, PrivateToken};
+use crate::deal_rules::settle_deal;
 use crate::model::{Owner, Properties, identifying_emails};
 use crate::object_type::{ByType, ObjectType};
-use crate::pipelines::{Pipeline, settle_deal};
+use crate::pipelines::DealPipelines;
 use crate::portal::Portal;
 use crate::properties::{PropertyDef, normalize_value};
 
@@ -115,7 +116,7 @@ pub struct SeedRecord {
 struct Staged<'a> {
     catalogs: &'a ByType<Catalog>,
     owners: &'a [Owner],
-    pipelines: &'a [Pipeline],
+    pipelines: &'a DealPipelines,
 }
 
 /// Loads a fixture into the portal. Property values are checked by type (read-only ones such as

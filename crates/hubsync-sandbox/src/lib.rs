@@ -22,6 +22,7 @@ mod app;
 mod catalog;
 pub mod config;
 mod control;
+mod deal_rules;
 mod errors;
 pub mod faults;
 pub mod fixture;
@@ -240,7 +241,7 @@ pub(crate) fn reset_portal(portal: &mut Portal) -> Result<(), String> {
         portal.set_catalog(object, catalog::default_catalog(object));
         *portal.store_mut(object) = store::RecordStore::new(object);
     }
-    portal.deal_pipelines = pipelines::default_deal_pipelines();
+    portal.deal_pipelines = pipelines::DealPipelines::default();
     let count = portal.config.seed_contacts;
     portal.owners = if count > 0 { seed::owners() } else { Vec::new() };
     let seed = portal.config.seed;

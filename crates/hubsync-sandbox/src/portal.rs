@@ -9,13 +9,14 @@ use serde_json::{Map, Value};
 use crate::catalog::{CURRENCY_PROPERTY, Catalog, currency_options, default_catalog};
 use crate::config::{LifecycleBackward, PortalInfo, SandboxConfig};
 use crate::control::{Counters, RequestLog};
+use crate::deal_rules::settle_deal;
 use crate::errors::ApiError;
 use crate::faults::FaultDice;
 use crate::model::{Owner, Properties, PropertySelection, Record, identifying_emails};
 use crate::oauth::OAuthState;
 use crate::object_type::{ByType, ObjectType};
 use crate::persist::Persistence;
-use crate::pipelines::{Pipeline, settle_deal};
+use crate::pipelines::DealPipelines;
 use crate::properties::{PropertyDef, PropertyValueError, lifecycle_rank, normalize_value};
 use crate::ratelimit::RateLimiter;
 use crate::store::RecordStore;
@@ -46,7 +47,7 @@ pub struct Portal {
     pub owners: Vec<Owner>,
     pub records: ByType<RecordStore>,
     /// The deal pipelines a deal's `pipeline` and `dealstage` name.
-    pub deal_pipelines: Vec<Pipeline>,
+    pub deal_pipelines: DealPipelines,
     pub oauth: OAuthState,
     pub limits: RateLimiter,
     pub faults: FaultDice,
@@ -72,7 +73,7 @@ impl Portal {
             catalogs: ByType::default(),
             owners: Vec::new(),
             records: ByType::from_fn(RecordStore::new),
-            deal_pipelines: crate::pipelines::default_deal_pipelines(),
+            deal_pipelines: DealPipelines::default(),
             oauth: OAuthState::new(&config),
             limits: RateLimiter::new(config.rate_limits, config.tier),
             faults: FaultDice::new(config.seed, config.faults.clone()),

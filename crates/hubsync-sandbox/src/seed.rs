@@ -446,7 +446,7 @@ pub fn deals(seed: u64, companies: &[SeedRecord], owners: &[Owner]) -> Vec<SeedD
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ COMPANY_STREAM ^ 0xdea1);
     let anchor = anchor();
     let active: Vec<&Owner> = owners.iter().filter(|o| !o.archived).collect();
-    let pipelines = crate::pipelines::default_deal_pipelines();
+    let pipelines = crate::pipelines::DealPipelines::default();
     let weight_total: u32 = DEAL_STAGES.iter().map(|(_, w)| w).sum();
     let mut deals = Vec::new();
     for (company, record) in companies.iter().enumerate().take(COMPANIES.len()) {
@@ -487,7 +487,7 @@ pub fn deals(seed: u64, companies: &[SeedRecord], owners: &[Owner]) -> Vec<SeedD
                 p.insert("hubspot_owner_id".into(), owner.id.clone());
             }
             // The calculated flags come from the stage, as the portal computes them.
-            crate::pipelines::settle_deal(&pipelines, &mut p, true);
+            crate::deal_rules::settle_deal(&pipelines, &mut p, true);
             let updated_at = if closed { close_at } else { anchor - Duration::days(rng.random_range(0..20)) };
             let record = SeedRecord { id: None, properties: p, archived: false, created_at, updated_at };
             deals.push(SeedDeal { company, record });
