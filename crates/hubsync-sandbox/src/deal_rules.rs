@@ -2,9 +2,21 @@
 //! the calculated properties follow the stage. Reads pipelines only through `DealPipelines`'
 //! lookups, so it holds whichever pipelines the portal has.
 
+use crate::catalog::CURRENCY_PROPERTY;
 use crate::model::Properties;
 use crate::pipelines::{DEFAULT_PIPELINE_ID, DealPipelines, Stage};
 use crate::properties::PropertyValueError;
+
+/// HubSpot's refusal of a `deal_currency_code` that is not one of the portal's currencies, as its
+/// changelog gives it ("Upcoming: Enforcing Deal Currency Code Validation", 2023-07-31): it names
+/// the portal rather than listing the allowed codes.
+pub fn unknown_currency(code: &str, portal_id: u64) -> PropertyValueError {
+    PropertyValueError::new(
+        CURRENCY_PROPERTY,
+        "INVALID_OPTION",
+        format!("\"{code}\" is not a part of the current effective currency codes for portal {portal_id}"),
+    )
+}
 
 /// A stage with probability 1.0 wins the deal.
 pub fn is_won(stage: &Stage) -> bool {
@@ -109,5 +121,12 @@ mod tests {
         assert!(errors[0].message.contains("appointmentscheduled, qualifiedtobuy"), "{}", errors[0].message);
         let errors = settle_deal(&pipelines, &mut props(&[("pipeline", "nope")]), true);
         assert_eq!(errors[0].message, "nope was not one of the allowed options: [default]");
+    }
+
+    #[test]
+    fn an_unknown_currency_is_refused_in_hubspots_words() {
+        let error = unknown_currency("BRL", 104008696);
+        assert_eq!((error.name.as_str(), error.code), ("deal_currency_code", "INVALID_OPTION"));
+        assert_eq!(error.message, "\"BRL\" is not a part of the current effective currency codes for portal 104008696");
     }
 }

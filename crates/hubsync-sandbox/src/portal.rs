@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::catalog::{CURRENCY_PROPERTY, Catalog, currency_options, default_catalog};
 use crate::config::{LifecycleBackward, PortalInfo, SandboxConfig};
 use crate::control::{Counters, RequestLog};
-use crate::deal_rules::settle_deal;
+use crate::deal_rules::{settle_deal, unknown_currency};
 use crate::errors::ApiError;
 use crate::faults::FaultDice;
 use crate::model::{Owner, Properties, PropertySelection, Record, identifying_emails};
@@ -255,6 +255,9 @@ impl Portal {
                 }
                 Ok(None) => {
                     props.remove(name.as_str());
+                }
+                Err(e) if object == ObjectType::Deal && name == CURRENCY_PROPERTY && e.code == "INVALID_OPTION" => {
+                    errors.push(unknown_currency(&raw, self.info.portal_id));
                 }
                 Err(e) => errors.push(e),
             }
