@@ -19,6 +19,7 @@ use crate::faults::ConnectionFault;
 use crate::portal::Portal;
 use crate::ratelimit::Admission;
 use crate::routes;
+use crate::routes::associations::PathStyle;
 
 /// Longest request URI accepted; HubSpot answers 414 past roughly this (long `properties` lists
 /// in a GET are the usual cause).
@@ -75,6 +76,9 @@ pub fn router(state: AppState, api_versions: &[String]) -> Router {
         .nest("/crm/v3/objects/contacts", routes::contacts::router())
         .nest("/crm/v3/properties/contacts", routes::meta::properties_router())
         .nest("/crm/v3/owners", routes::meta::owners_router())
+        .nest("/crm/v3/pipelines", routes::pipelines::router())
+        .nest("/crm/v4/associations", routes::associations::batch_router(PathStyle::V4))
+        .nest("/crm/v4/objects", routes::associations::record_router(PathStyle::V4))
         .route("/account-info/v3/details", get(routes::meta::account_details))
         .route("/account-info/v3/api-usage/daily/private-apps", get(routes::meta::daily_usage))
         .route("/oauth/v1/token", post(routes::oauth::token))
@@ -95,6 +99,9 @@ pub fn router(state: AppState, api_versions: &[String]) -> Router {
             .nest(&format!("/crm/objects/{version}/contacts"), routes::contacts::router())
             .nest(&format!("/crm/properties/{version}/contacts"), routes::meta::properties_router())
             .nest(&format!("/crm/owners/{version}"), routes::meta::owners_router())
+            .nest(&format!("/crm/pipelines/{version}"), routes::pipelines::router())
+            .nest(&format!("/crm/associations/{version}"), routes::associations::batch_router(PathStyle::Dated))
+            .nest(&format!("/crm/objects/{version}"), routes::associations::record_router(PathStyle::Dated))
             .route(&format!("/account-info/{version}/details"), get(routes::meta::account_details))
             .route(&format!("/oauth/{version}/token"), post(routes::oauth::token))
             .route(&format!("/oauth/{version}/token/introspect"), post(routes::oauth::introspect))

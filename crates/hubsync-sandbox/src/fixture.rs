@@ -6,7 +6,11 @@
 //!   "owners": [ {"id":"101","email":"…","firstName":"…","lastName":"…","userId":9,"userIdIncludingInactive":9} ],
 //!   "contacts": [ {"id":"1001","properties":{"email":"a@b.com"},"archived":false,"createdAt":"…"} ],
 //!   "oauthClients": [ {"clientId":"…","clientSecret":"…","redirectUris":["http://localhost:47813/callback"]} ],
-//!   "privateTokens": [ {"token":"pat-na1-…","scopes":["crm.objects.contacts.read"]} ] }
+//!   "privateTokens": [ {"token":"pat-na1-…","scopes":["crm.objects.contacts.read"]} ],
+//!   "associations": [ {"fromObjectType":"contacts","fromObjectId":"1001","toObjectType":"companies",
+//!                      "toObjectId":"5","types":[{"associationCategory":"HUBSPOT_DEFINED","associationTypeId":1}]} ],
+//!   "dealPipelines": [ {"id":"default","label":"Sales Pipeline","stages":[{"id":"closedwon","label":"Won",
+//!                       "metadata":{"probability":"1.0"}}]} ] }
 //! ```
 
 use std::collections::HashSet;
@@ -16,8 +20,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::associations::RecordRef;
 use crate::config::{OAuthClient, PortalInfo, PrivateToken};
+use crate::links::{FixtureAssociation, plan_fixture_associations};
 use crate::model::{Owner, Properties, identifying_emails};
+use crate::object_type::ObjectType;
+use crate::pipelines::PipelineInput;
 use crate::portal::Portal;
 use crate::properties::{PropertyDef, normalize_value};
 
@@ -36,6 +44,12 @@ pub struct Fixture {
     pub oauth_clients: Vec<OAuthClient>,
     #[serde(default)]
     pub private_tokens: Vec<PrivateToken>,
+    /// Associations between records the portal or the fixture holds (`links::FixtureAssociation`).
+    #[serde(default)]
+    pub associations: Vec<FixtureAssociation>,
+    /// Deal pipelines to add, or to replace by id (`default` included).
+    #[serde(default)]
+    pub deal_pipelines: Vec<PipelineInput>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -114,10 +128,25 @@ pub fn apply(portal: &mut Portal, fixture: &Fixture) -> Result<(), String> {
         prepared.push(seed);
     }
 
+    let mut pipelines = portal.deal_pipelines.clone();
+    for pipeline in &fixture.deal_pipelines {
+        pipelines.put(pipeline, now).map_err(|e| format!("deal pipeline: {e}"))?;
+    }
+    let added: HashSet<RecordRef> = prepared
+        .iter()
+        .filter(|seed| !seed.archived)
+        .filter_map(|seed| seed.id.map(|id| (ObjectType::Contact, id)))
+        .collect();
+    let links = plan_fixture_associations(portal, &fixture.associations, |r| added.contains(&r))?;
+
     apply_identity(portal, fixture);
     portal.set_catalog(catalog);
     portal.owners = owners;
     insert_all(portal, prepared);
+    portal.deal_pipelines = pipelines;
+    for (from, to, kinds) in links {
+        portal.associations.associate(from, to, &kinds);
+    }
     Ok(())
 }
 

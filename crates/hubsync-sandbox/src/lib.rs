@@ -19,15 +19,18 @@
 //! ```
 
 mod app;
+pub mod associations;
 pub mod config;
 mod control;
 mod errors;
 pub mod faults;
 pub mod fixture;
+mod links;
 mod model;
 mod oauth;
 pub mod object_type;
 mod persist;
+pub mod pipelines;
 mod portal;
 pub mod properties;
 mod ratelimit;
@@ -51,7 +54,9 @@ pub use control::{CONTROL_SECRET_HEADER, ControlSecret};
 pub use faults::FaultConfig;
 pub use fixture::{Fixture, FixtureContact};
 pub use model::Owner;
+pub use object_type::ObjectType;
 pub use persist::PersistError;
+pub use pipelines::{PipelineInput, StageInput};
 
 use crate::model::Contact;
 use crate::persist::Persistence;
@@ -177,6 +182,32 @@ impl Sandbox {
         portal.limits.set_daily_used(0, now, offset);
     }
 
+    /// Associates two live records of different types, as `PUT /crm/v4/objects/…` would;
+    /// `primary` makes the company the contact's (or deal's) primary one, moving it from another.
+    pub fn associate(&self, from: (ObjectType, u64), to: (ObjectType, u64), primary: bool) -> Result<(), SandboxError> {
+        let mut portal = self.lock();
+        let kinds = links::checked_kinds(&portal, from, to, primary).map_err(SandboxError::Data)?;
+        portal.link(from, to, &kinds);
+        Ok(())
+    }
+
+    /// Ids of the live `to_type` records associated with a live record, in id order.
+    pub fn associated(&self, from: (ObjectType, u64), to_type: ObjectType) -> Vec<u64> {
+        self.lock().live_targets(from, to_type, 0).collect()
+    }
+
+    /// Adds a deal pipeline, or replaces the one with its id (`default` included): how a test
+    /// renames a stage to prove a client reads labels by id.
+    pub fn put_deal_pipeline(&self, pipeline: &PipelineInput) -> Result<(), SandboxError> {
+        let mut portal = self.lock();
+        let now = portal.now();
+        let stored = portal.deal_pipelines.put(pipeline, now).map_err(SandboxError::Data)?.clone();
+        if let Some(persist) = &mut portal.persist {
+            persist.save_deal_pipeline(&stored);
+        }
+        Ok(())
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Portal> {
         self.portal.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -213,6 +244,7 @@ fn initialize(portal: &mut Portal) -> Result<(), SandboxError> {
         for contact in stored.contacts {
             portal.contacts.restore(contact);
         }
+        restore_links_and_pipelines(portal)?;
         // The portal's identity, OAuth apps and private tokens come from the configuration, not
         // the file.
         if let Some(fixture) = portal.config.fixture.clone() {
@@ -221,6 +253,23 @@ fn initialize(portal: &mut Portal) -> Result<(), SandboxError> {
         return Ok(());
     }
     reset_portal(portal).map_err(SandboxError::Data)
+}
+
+/// Puts back the associations and deal pipelines a reopened file holds (a file from before
+/// they were saved has none: its portal keeps the default pipelines).
+fn restore_links_and_pipelines(portal: &mut Portal) -> Result<(), SandboxError> {
+    let Some(persist) = &portal.persist else {
+        return Ok(());
+    };
+    let saved = persist.load_associations()?;
+    let pipelines = persist.load_deal_pipelines()?;
+    for association in saved {
+        portal.associations.restore(association);
+    }
+    if !pipelines.is_empty() {
+        portal.deal_pipelines = pipelines::DealPipelines::from_saved(pipelines);
+    }
+    Ok(())
 }
 
 /// Back to the starting state: generated data, then the fixture; counters, log, limits, faults
@@ -232,6 +281,8 @@ pub(crate) fn reset_portal(portal: &mut Portal) -> Result<(), String> {
     portal.owners = if count > 0 { seed::owners() } else { Vec::new() };
     let contacts = seed::contacts(portal.config.seed, count, &portal.owners);
     fixture::insert_all(portal, contacts);
+    portal.associations = associations::AssociationStore::new();
+    portal.deal_pipelines = pipelines::DealPipelines::default();
     if let Some(fixture) = portal.config.fixture.clone() {
         fixture::apply(portal, &fixture)?;
     }
@@ -244,8 +295,10 @@ pub(crate) fn reset_portal(portal: &mut Portal) -> Result<(), String> {
 }
 
 pub(crate) fn persist_everything(portal: &mut Portal) -> Result<(), String> {
-    let Portal { persist, catalog, owners, contacts, .. } = portal;
+    let Portal { persist, catalog, owners, contacts, associations, deal_pipelines, .. } = portal;
     if let Some(persist) = persist.as_mut() {
+        // Before `save_all`, which marks the file seeded: a file cut short here is seeded again.
+        persist.save_links_and_pipelines(associations.iter(), deal_pipelines.all()).map_err(|e| e.to_string())?;
         let all: Vec<&Contact> = contacts.iter().collect();
         persist.save_all(catalog, owners, &all).map_err(|e| e.to_string())?;
     }

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value};
 
+use crate::associations::AssociationStore;
 use crate::config::{LifecycleBackward, PortalInfo, SandboxConfig};
 use crate::control::{Counters, RequestLog};
 use crate::errors::ApiError;
@@ -13,6 +14,7 @@ use crate::faults::FaultDice;
 use crate::model::{Contact, Owner, Properties, PropertySelection, identifying_emails};
 use crate::oauth::OAuthState;
 use crate::persist::Persistence;
+use crate::pipelines::DealPipelines;
 use crate::properties::{PropertyDef, PropertyValueError, lifecycle_rank, normalize_value};
 use crate::ratelimit::RateLimiter;
 use crate::store::ContactStore;
@@ -42,6 +44,9 @@ pub struct Portal {
     catalog_index: HashMap<String, usize>,
     pub owners: Vec<Owner>,
     pub contacts: ContactStore,
+    /// Associations between records, each pair once (`links.rs` has their rules).
+    pub associations: AssociationStore,
+    pub deal_pipelines: DealPipelines,
     pub oauth: OAuthState,
     pub limits: RateLimiter,
     pub faults: FaultDice,
@@ -67,6 +72,8 @@ impl Portal {
             catalog_index: HashMap::new(),
             owners: Vec::new(),
             contacts: ContactStore::new(),
+            associations: AssociationStore::new(),
+            deal_pipelines: DealPipelines::default(),
             oauth: OAuthState::new(&config),
             limits: RateLimiter::new(config.rate_limits, config.tier),
             faults: FaultDice::new(config.seed, config.faults.clone()),

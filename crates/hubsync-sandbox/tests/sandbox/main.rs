@@ -11,4 +11,5 @@ mod faults;
 mod limits;
 mod meta;
 mod oauth;
+mod pipelines;
 mod search;
