@@ -79,6 +79,8 @@ pub fn router(state: AppState, api_versions: &[String]) -> Router {
         .nest("/crm/v3/pipelines", routes::pipelines::router())
         .nest("/crm/v4/associations", routes::associations::batch_router(PathStyle::V4))
         .nest("/crm/v4/objects", routes::associations::record_router(PathStyle::V4))
+        // The newer associations-schema spec's path for the labels list.
+        .route("/crm/associations/v4/{fromObjectType}/{toObjectType}/labels", get(routes::associations::labels))
         .route("/account-info/v3/details", get(routes::meta::account_details))
         .route("/account-info/v3/api-usage/daily/private-apps", get(routes::meta::daily_usage))
         .route("/oauth/v1/token", post(routes::oauth::token))

@@ -413,7 +413,7 @@ async fn batch_archive_labels(
 }
 
 /// The types defined from one object type to another: `{results:[{category, typeId, label}]}`.
-async fn labels(Extension(who): Extension<Principal>, Path((from, to)): Path<(String, String)>) -> ApiResult {
+pub async fn labels(Extension(who): Extension<Principal>, Path((from, to)): Path<(String, String)>) -> ApiResult {
     let (from_type, to_type) = types_of(&from, &to)?;
     require_read(&who, from_type, to_type)?;
     let results: Vec<Value> =

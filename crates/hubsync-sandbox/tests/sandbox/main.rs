@@ -3,6 +3,7 @@
 
 mod support;
 
+mod associations;
 mod auth;
 mod batch;
 mod contacts;
