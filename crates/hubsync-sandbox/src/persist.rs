@@ -335,4 +335,34 @@ mod tests {
         assert!(matches!(Persistence::open(&path), Err(PersistError::TooNew { found: 99, .. })));
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    #[test]
+    fn associations_and_pipelines_round_trip() {
+        use crate::associations::{AssociationStore, Kind};
+        use crate::pipelines::DealPipelines;
+        let dir = std::env::temp_dir().join(format!("hubsync-sandbox-persist-links-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("portal.db");
+        let _ = std::fs::remove_file(&path);
+        let mut persist = Persistence::open(&path).unwrap();
+        assert!(persist.load_deal_pipelines().unwrap().is_empty(), "a new file keeps the portal's defaults");
+
+        let mut store = AssociationStore::new();
+        let (ann, acme, globex) = ((ObjectType::Contact, 1001), (ObjectType::Company, 5), (ObjectType::Company, 6));
+        store.associate(ann, acme, &[Kind::Primary]);
+        store.associate((ObjectType::Deal, 9), ann, &[]);
+        let pipelines = DealPipelines::default();
+        persist.save_links_and_pipelines(store.iter(), pipelines.all()).unwrap();
+        // Write-through: a primary moving changes two rows, an archive removes one.
+        let changed = store.associate(ann, globex, &[Kind::Primary]);
+        persist.save_associations(&changed, &[]);
+        store.remove((ObjectType::Deal, 9), ann);
+        persist.save_associations(&[], &[(ann, (ObjectType::Deal, 9))]);
+        drop(persist);
+
+        let reopened = Persistence::open(&path).unwrap();
+        assert_eq!(reopened.load_associations().unwrap(), store.iter().collect::<Vec<_>>());
+        assert_eq!(DealPipelines::from_saved(reopened.load_deal_pipelines().unwrap()), pipelines);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

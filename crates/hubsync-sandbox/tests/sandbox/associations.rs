@@ -642,3 +642,31 @@ async fn per_record_routes_live_beside_the_object_routes() {
         "counted by its route: {counted}"
     );
 }
+
+#[tokio::test]
+async fn associations_and_pipelines_survive_a_restart_with_a_db_file() {
+    let dir = std::env::temp_dir().join(format!("hubsync-sandbox-test-{}-associations-db", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("portal.db");
+    let first = start_with(0, |config| config.db_path = Some(db.clone())).await;
+    let (ann, acme) = (contact(&first, "ann@example.com").await, company(&first, "Acme").await);
+    let globex = company(&first, "Globex").await;
+    for (company, ids) in [(acme, [1]), (globex, [1])] {
+        let reply =
+            put(&first, &format!("/crm/v4/objects/contacts/{ann}/associations/companies/{company}"), Some(types(&ids)))
+                .await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+    }
+    let renamed = json!({ "id": "default", "label": "Sales Pipeline", "stages": [
+        { "id": "closedwon", "label": "Signed", "metadata": { "probability": "1.0" } } ] });
+    assert_eq!(first.control(Method::PUT, "/pipelines/deals", Some(renamed)).await.status, 200);
+    first.sandbox.shutdown().await;
+
+    let second = start_with(0, |config| config.db_path = Some(db.clone())).await;
+    assert_eq!(page(&second, "contacts", ann, "companies").await, [(acme, vec![279]), (globex, vec![1, 279])]);
+    assert_eq!(second.get("/crm/v3/pipelines/deals/default/stages/closedwon").await.body["label"], "Signed");
+    assert_eq!(second.get("/crm/v3/pipelines/deals").await.body["results"].as_array().unwrap().len(), 2);
+    second.sandbox.shutdown().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
