@@ -240,10 +240,7 @@ impl Portal {
     /// Whether a record exists and is not archived: what an association may name and what
     /// association reads show.
     pub fn association_record_live(&self, record: RecordRef) -> bool {
-        match record.0 {
-            ObjectType::Contact => self.contacts.get(record.1).is_some_and(|c| !c.archived),
-            ObjectType::Company | ObjectType::Deal => false,
-        }
+        self.record_live(record.0, record.1)
     }
 
     /// Associates two live records (the caller has checked them and the kinds) and saves what

@@ -332,7 +332,7 @@ async fn deny_sends_nothing_back_unless_asked_to_redirect() {
     let unknown_scope = portal
         .send(
             reqwest::Method::GET,
-            &format!("/oauth/authorize?{}", authorize_query(REDIRECT, "oauth crm.objects.deals.read")),
+            &format!("/oauth/authorize?{}", authorize_query(REDIRECT, "oauth crm.objects.tickets.read")),
             None,
             None,
         )
