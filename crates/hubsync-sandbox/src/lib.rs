@@ -264,6 +264,11 @@ fn initialize(portal: &mut Portal) -> Result<(), SandboxError> {
     reset_portal(portal).map_err(SandboxError::Data)
 }
 
+/// The lowercased domain of a record's `email`.
+fn email_domain(properties: &model::Properties) -> Option<String> {
+    properties.get("email").and_then(|e| e.rsplit_once('@')).map(|(_, domain)| domain.to_lowercase())
+}
+
 /// Puts back the associations and deal pipelines a reopened file holds (a file from before
 /// they were saved has none: its portal keeps the default pipelines).
 fn restore_links_and_pipelines(portal: &mut Portal) -> Result<(), SandboxError> {
@@ -294,13 +299,24 @@ pub(crate) fn reset_portal(portal: &mut Portal) -> Result<(), String> {
     portal.associations = associations::AssociationStore::new();
     let seed = portal.config.seed;
     let contacts = seed::contacts(seed, count, &portal.owners);
-    fixture::insert_all(portal, ObjectType::Contact, contacts);
-    // Demo contacts come with their companies and those companies' deals.
+    let contact_domains: Vec<Option<String>> = contacts.iter().map(|c| email_domain(&c.properties)).collect();
+    let contact_ids = fixture::insert_all(portal, ObjectType::Contact, contacts);
+    // Demo contacts come with their companies, those companies' deals, and associations.
     if count > 0 {
         let companies = seed::companies(seed, &portal.owners);
         let deals = seed::deals(seed, &companies, &portal.owners);
-        fixture::insert_all(portal, ObjectType::Company, companies);
-        fixture::insert_all(portal, ObjectType::Deal, deals.into_iter().map(|d| d.record).collect());
+        let company_domains: Vec<String> =
+            companies.iter().map(|c| c.properties.get("domain").cloned().unwrap_or_default()).collect();
+        let deal_companies: Vec<usize> = deals.iter().map(|d| d.company).collect();
+        let company_ids = fixture::insert_all(portal, ObjectType::Company, companies);
+        let deal_ids = fixture::insert_all(portal, ObjectType::Deal, deals.into_iter().map(|d| d.record).collect());
+        let contacts: Vec<(u64, Option<String>)> = contact_ids.into_iter().zip(contact_domains).collect();
+        let companies: Vec<(u64, String)> = company_ids.into_iter().zip(company_domains).collect();
+        let deals: Vec<(u64, usize)> = deal_ids.into_iter().zip(deal_companies).collect();
+        let seeded = seed::Seeded { contacts: &contacts, companies: &companies, deals: &deals };
+        for (from, to, kinds) in seed::associations(seed, &seeded) {
+            portal.associations.associate(from, to, &kinds);
+        }
     }
     if let Some(fixture) = portal.config.fixture.clone() {
         fixture::apply(portal, &fixture)?;

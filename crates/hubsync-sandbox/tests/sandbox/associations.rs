@@ -670,3 +670,36 @@ async fn associations_and_pipelines_survive_a_restart_with_a_db_file() {
     second.sandbox.shutdown().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn the_seeded_portal_associates_contacts_companies_and_deals() {
+    let portal = start(300).await;
+    let contacts = portal.all_contacts().await;
+    let companies = portal.control(Method::GET, "/companies", None).await.body["results"].as_array().unwrap().clone();
+    let with_email: Vec<&Value> = contacts.iter().filter(|c| c["properties"]["email"].is_string()).take(100).collect();
+    let inputs: Vec<Value> = with_email.iter().map(|c| json!({ "id": c["id"] })).collect();
+    let reply = batch_read(&portal, "contacts", "companies", Value::Array(inputs)).await;
+    assert_eq!((reply.status, reply.body["results"].as_array().unwrap().len()), (200, 100), "{}", reply.text);
+    for result in reply.body["results"].as_array().unwrap() {
+        let contact = with_email.iter().find(|c| c["id"] == result["from"]["id"]).unwrap();
+        let email = contact["properties"]["email"].as_str().unwrap().to_lowercase();
+        let primary: Vec<u64> =
+            targets(&result["to"]).into_iter().filter(|(_, t)| t.contains(&1)).map(|(id, _)| id).collect();
+        assert_eq!(primary.len(), 1, "{result}");
+        let company = companies.iter().find(|c| c["id"] == primary[0].to_string()).unwrap();
+        assert!(email.ends_with(&format!("@{}", company["properties"]["domain"].as_str().unwrap())), "{email}");
+    }
+    let deals = portal.control(Method::GET, "/deals", None).await.body["results"].as_array().unwrap().clone();
+    assert!(!deals.is_empty());
+    for deal in &deals {
+        let id: u64 = deal["id"].as_str().unwrap().parse().unwrap();
+        let companies = page(&portal, "deals", id, "companies").await;
+        assert!(companies.iter().any(|(_, types)| types == &vec![5, 341]), "deal {id}: {companies:?}");
+        assert!(!page(&portal, "deals", id, "contacts").await.is_empty(), "deal {id} has contacts");
+    }
+
+    // The same seed gives the same associations.
+    let first = portal.control(Method::GET, "/associations", None).await.body;
+    assert_eq!(portal.control(Method::POST, "/reset", Some(json!({}))).await.status, 200);
+    assert_eq!(portal.control(Method::GET, "/associations", None).await.body, first);
+}
