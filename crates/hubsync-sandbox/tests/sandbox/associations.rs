@@ -183,8 +183,8 @@ async fn batch_reads_page_per_record_and_per_record_reads_page_by_limit() {
         let reply = batch_read(&portal, "companies", "contacts", json!([big_input, { "id": small.to_string() }])).await;
         assert_eq!(reply.status, 200, "{}", reply.text);
         let results = reply.body["results"].as_array().unwrap();
-        let big_result = results.iter().find(|r| r["from"]["id"] == big.to_string()).unwrap();
-        let small_result = results.iter().find(|r| r["from"]["id"] == small.to_string()).unwrap();
+        let result_of = |id: u64| results.iter().find(|r| r["from"]["id"].as_str() == Some(id.to_string().as_str()));
+        let (big_result, small_result) = (result_of(big).unwrap(), result_of(small).unwrap());
         assert_eq!(targets(&small_result["to"]).len(), 3, "each record pages on its own");
         assert!(small_result.get("paging").is_none());
         seen.extend(targets(&big_result["to"]).into_iter().map(|(id, _)| id));
@@ -573,8 +573,12 @@ async fn v3_creates_take_associations_and_reads_list_them() {
     let unknown = portal.get(&format!("/crm/v3/objects/contacts/{ann}?associations=tickets")).await;
     assert!(unknown.body.get("associations").is_none(), "unknown types are left out: {}", unknown.text);
     let listed = portal.get("/crm/objects/2026-03/companies?associations=contacts&limit=100").await;
-    let acme_record =
-        listed.body["results"].as_array().unwrap().iter().find(|c| c["id"] == acme.to_string()).expect(&listed.text);
+    let acme_record = listed.body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"].as_str() == Some(acme.to_string().as_str()))
+        .expect(&listed.text);
     assert_eq!(
         acme_record["associations"]["contacts"]["results"],
         json!([
@@ -686,7 +690,7 @@ async fn the_seeded_portal_associates_contacts_companies_and_deals() {
         let primary: Vec<u64> =
             targets(&result["to"]).into_iter().filter(|(_, t)| t.contains(&1)).map(|(id, _)| id).collect();
         assert_eq!(primary.len(), 1, "{result}");
-        let company = companies.iter().find(|c| c["id"] == primary[0].to_string()).unwrap();
+        let company = companies.iter().find(|c| c["id"].as_str() == Some(primary[0].to_string().as_str())).unwrap();
         assert!(email.ends_with(&format!("@{}", company["properties"]["domain"].as_str().unwrap())), "{email}");
     }
     let deals = portal.control(Method::GET, "/deals", None).await.body["results"].as_array().unwrap().clone();
