@@ -707,3 +707,59 @@ async fn the_seeded_portal_associates_contacts_companies_and_deals() {
     assert_eq!(portal.control(Method::POST, "/reset", Some(json!({}))).await.status, 200);
     assert_eq!(portal.control(Method::GET, "/associations", None).await.body, first);
 }
+
+#[tokio::test]
+async fn fixtures_and_in_process_calls_set_associations_up() {
+    let portal = start(0).await;
+    let fixture = json!({
+        "contacts": [{ "id": "7001", "properties": { "email": "ann@acme.example.com" } }],
+        "companies": [{ "id": "8001", "properties": { "name": "Acme", "domain": "acme.example.com" } }],
+        "deals": [{ "id": "9001", "properties": { "dealname": "Acme renewal", "pipeline": "1467091", "dealstage": "2710548" } }],
+        "associations": [
+            { "fromObjectType": "contacts", "fromObjectId": "7001", "toObjectType": "companies", "toObjectId": "8001",
+              "types": [{ "associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1 }] },
+            { "fromObjectType": "deal", "fromObjectId": 9001, "toObjectType": "0-1", "toObjectId": "7001" },
+        ],
+    });
+    let loaded = portal.control(Method::POST, "/fixture", Some(fixture)).await;
+    assert_eq!(loaded.status, 200, "{}", loaded.text);
+    assert_eq!(page(&portal, "contacts", 7001, "companies").await, [(8001, vec![1, 279])]);
+    assert_eq!(page(&portal, "contacts", 7001, "deals").await, [(9001, vec![4])]);
+
+    // A fixture whose association names nothing, or a type of the other direction, changes nothing.
+    for association in [
+        json!({ "fromObjectType": "contacts", "fromObjectId": "7001", "toObjectType": "companies", "toObjectId": "404" }),
+        json!({ "fromObjectType": "contacts", "fromObjectId": "7001", "toObjectType": "companies", "toObjectId": "8001",
+                "types": [{ "associationTypeId": 280 }] }),
+        json!({ "fromObjectType": "tickets", "fromObjectId": "1", "toObjectType": "companies", "toObjectId": "8001" }),
+    ] {
+        let fixture = json!({ "contacts": [{ "id": "7002", "properties": { "email": "bob@example.com" } }], "associations": [association] });
+        assert_error(&portal.control(Method::POST, "/fixture", Some(fixture)).await, 400, "VALIDATION_ERROR");
+        assert_eq!(portal.get("/crm/v3/objects/contacts/7002").await.status, 404, "nothing applied");
+    }
+
+    let sandbox = &portal.sandbox;
+    let (ann, acme, renewal) = ((ObjectType::Contact, 7001), (ObjectType::Company, 8001), (ObjectType::Deal, 9001));
+    sandbox.associate(renewal, acme, true).expect("a deal takes a primary company");
+    assert_eq!(sandbox.associated(acme, ObjectType::Deal), [9001]);
+    assert!(sandbox.associate(ann, renewal, true).is_err(), "a contact is no deal's primary");
+    assert!(sandbox.associate(ann, (ObjectType::Contact, 7001), false).is_err(), "no contact-to-contact");
+    assert!(sandbox.associate(ann, (ObjectType::Company, 404), false).is_err(), "no record, no association");
+}
+
+#[tokio::test]
+async fn v3_association_reads_need_the_read_scope_of_each_type_asked_for() {
+    let portal = start_with(0, |config| {
+        config
+            .private_tokens
+            .push(PrivateToken { token: CONTACTS_ONLY.into(), scopes: vec!["crm.objects.contacts.read".into()] });
+    })
+    .await;
+    let ann = contact(&portal, "ann@example.com").await;
+    let path = format!("/crm/v3/objects/contacts/{ann}?associations=companies");
+    let refused = portal.send(Method::GET, &path, None, Some(CONTACTS_ONLY)).await;
+    assert_error(&refused, 403, "MISSING_SCOPES");
+    assert_eq!(refused.body["errors"][0]["context"]["requiredGranularScopes"], json!(["crm.objects.companies.read"]));
+    let plain = portal.send(Method::GET, &format!("/crm/v3/objects/contacts/{ann}"), None, Some(CONTACTS_ONLY)).await;
+    assert_eq!(plain.status, 200);
+}
