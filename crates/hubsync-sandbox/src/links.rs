@@ -418,3 +418,41 @@ pub fn link_created(portal: &mut Portal, created: RecordRef, planned: &[PlannedL
         portal.link(created, link.to, &link.kinds);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SandboxConfig;
+    use crate::model::Properties;
+
+    fn record(portal: &mut Portal, object: ObjectType, id: u64) -> RecordRef {
+        let now = portal.now();
+        portal.store_mut(object).insert(Some(id), Properties::new(), now, now);
+        (object, id)
+    }
+
+    /// Archiving leaves the association stored and filters it out of reads; a record put back
+    /// (as a restore does) has it again, primary and all.
+    #[test]
+    fn archived_records_are_filtered_when_read_not_forgotten() {
+        let mut portal = Portal::new(SandboxConfig::default(), None);
+        let ann = record(&mut portal, ObjectType::Contact, 1001);
+        let acme = record(&mut portal, ObjectType::Company, 5001);
+        let kinds = checked_kinds(&portal, ann, acme, true).unwrap();
+        portal.link(ann, acme, &kinds);
+        assert_eq!(portal.live_targets(acme, ObjectType::Contact, 0).collect::<Vec<_>>(), [1001]);
+
+        assert!(portal.archive(ObjectType::Contact, 1001));
+        assert!(portal.live_targets(acme, ObjectType::Contact, 0).next().is_none());
+        assert!(portal.live_targets(ann, ObjectType::Company, 0).next().is_none(), "nor from the archived side");
+        assert!(checked_kinds(&portal, ann, acme, false).is_err(), "no new association to an archived record");
+        assert_eq!(portal.associations.len(), 1);
+
+        if let Some(restored) = portal.store_mut(ObjectType::Contact).get_mut(1001) {
+            restored.archived = false;
+            restored.archived_at = None;
+        }
+        assert_eq!(portal.live_targets(acme, ObjectType::Contact, 0).collect::<Vec<_>>(), [1001]);
+        assert_eq!(portal.associations.kinds(ann, acme), [Kind::Primary, Kind::Unlabeled]);
+    }
+}
