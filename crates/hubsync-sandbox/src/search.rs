@@ -21,14 +21,15 @@ pub const MAX_LIMIT: usize = 200;
 pub const DEFAULT_LIMIT: usize = 10;
 pub const MAX_RESULTS: usize = 10_000;
 
-/// Properties the free-text `query` looks in.
+/// Properties the free-text `query` looks in: for companies and deals, the ones HubSpot's search
+/// guide lists as searched by default.
 fn query_properties(object: ObjectType) -> &'static [&'static str] {
     match object {
         ObjectType::Contact => {
             &["firstname", "lastname", "email", "phone", "company", "website", "hs_additional_emails"]
         }
-        ObjectType::Company => &["name", "domain", "website", "phone", "hs_additional_domains"],
-        ObjectType::Deal => &["dealname"],
+        ObjectType::Company => &["name", "domain", "website", "phone"],
+        ObjectType::Deal => &["dealname", "pipeline", "dealstage", "description", "dealtype"],
     }
 }
 

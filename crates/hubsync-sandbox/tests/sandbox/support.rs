@@ -115,6 +115,19 @@ impl Portal {
         reply
     }
 
+    /// Creates a record of a type (`companies`, `deals`, …) and returns the reply (201 asserted).
+    pub async fn create_record(&self, object: &str, properties: Value) -> Reply {
+        let reply = self.post(&format!("/crm/v3/objects/{object}"), json!({ "properties": properties })).await;
+        assert_eq!(reply.status, 201, "create {object} failed: {}", reply.text);
+        reply
+    }
+
+    /// Every record of a type as the portal holds it, archived ones included.
+    pub async fn all_records(&self, object: &str) -> Vec<Value> {
+        let reply = self.control(reqwest::Method::GET, &format!("/{object}"), None).await;
+        reply.body["results"].as_array().expect("results").clone()
+    }
+
     pub async fn counters(&self) -> Value {
         self.control(reqwest::Method::GET, "/counters", None).await.body
     }
