@@ -295,26 +295,40 @@ fn stage(id: &str, label: &str, display_order: i64, probability: &str, at: DateT
     }
 }
 
-/// HubSpot's default deals pipeline, with its stage ids and probabilities.
-fn sales_pipeline() -> Pipeline {
-    let at = epoch();
+/// A pipeline made at `at`, its stages `(id, label, probability)` in display order.
+fn pipeline(id: &str, label: &str, display_order: i64, at: DateTime<Utc>, stages: &[(&str, &str, &str)]) -> Pipeline {
     Pipeline {
-        id: DEFAULT_PIPELINE_ID.into(),
-        label: "Sales Pipeline".into(),
-        display_order: 0,
-        stages: vec![
-            stage("appointmentscheduled", "Appointment Scheduled", 0, "0.2", at),
-            stage("qualifiedtobuy", "Qualified To Buy", 1, "0.4", at),
-            stage("presentationscheduled", "Presentation Scheduled", 2, "0.6", at),
-            stage("decisionmakerboughtin", "Decision Maker Bought-In", 3, "0.8", at),
-            stage("contractsent", "Contract Sent", 4, "0.9", at),
-            stage("closedwon", "Closed Won", 5, "1.0", at),
-            stage("closedlost", "Closed Lost", 6, "0.0", at),
-        ],
+        id: id.into(),
+        label: label.into(),
+        display_order,
+        stages: stages
+            .iter()
+            .enumerate()
+            .map(|(order, (id, label, probability))| stage(id, label, order as i64, probability, at))
+            .collect(),
         created_at: at,
         updated_at: at,
         archived: false,
     }
+}
+
+/// HubSpot's default deals pipeline, with its stage ids and probabilities.
+fn sales_pipeline() -> Pipeline {
+    pipeline(
+        DEFAULT_PIPELINE_ID,
+        "Sales Pipeline",
+        0,
+        epoch(),
+        &[
+            ("appointmentscheduled", "Appointment Scheduled", "0.2"),
+            ("qualifiedtobuy", "Qualified To Buy", "0.4"),
+            ("presentationscheduled", "Presentation Scheduled", "0.6"),
+            ("decisionmakerboughtin", "Decision Maker Bought-In", "0.8"),
+            ("contractsent", "Contract Sent", "0.9"),
+            ("closedwon", "Closed Won", "1.0"),
+            ("closedlost", "Closed Lost", "0.0"),
+        ],
+    )
 }
 
 /// Id of the sandbox's second deals pipeline; its stage ids are numbers, as a pipeline made in
@@ -324,20 +338,18 @@ pub const RENEWALS_PIPELINE_ID: &str = "1467091";
 /// A second pipeline, made in the portal (numeric ids, as HubSpot gives custom pipelines).
 fn renewals_pipeline() -> Pipeline {
     let at = crate::seed::anchor() - chrono::Duration::days(400);
-    Pipeline {
-        id: RENEWALS_PIPELINE_ID.into(),
-        label: "Renewals".into(),
-        display_order: 1,
-        stages: vec![
-            stage("2710548", "Renewal Due", 0, "0.5", at),
-            stage("2710549", "Terms Proposed", 1, "0.7", at),
-            stage("2710550", "Renewed", 2, "1.0", at),
-            stage("2710551", "Churned", 3, "0.0", at),
+    pipeline(
+        RENEWALS_PIPELINE_ID,
+        "Renewals",
+        1,
+        at,
+        &[
+            ("2710548", "Renewal Due", "0.5"),
+            ("2710549", "Terms Proposed", "0.7"),
+            ("2710550", "Renewed", "1.0"),
+            ("2710551", "Churned", "0.0"),
         ],
-        created_at: at,
-        updated_at: at,
-        archived: false,
-    }
+    )
 }
 
 #[cfg(test)]

@@ -76,13 +76,19 @@ pub fn path_type(segment: &str) -> Result<ObjectType, ApiError> {
     ObjectType::from_path(segment).ok_or_else(|| ApiError::UnknownObjectType(segment.to_string()))
 }
 
-fn types_of(from: &str, to: &str) -> Result<(ObjectType, ObjectType), ApiError> {
-    Ok((path_type(from)?, path_type(to)?))
+/// The two types of a read, which needs the read scope of both.
+fn read_types(who: &Principal, from: &str, to: &str) -> Result<(ObjectType, ObjectType), ApiError> {
+    let (from, to) = (path_type(from)?, path_type(to)?);
+    who.require(from.read_scope())?;
+    who.require(to.read_scope())?;
+    Ok((from, to))
 }
 
-fn require_read(who: &Principal, from: ObjectType, to: ObjectType) -> Result<(), ApiError> {
-    who.require(from.read_scope())?;
-    who.require(to.read_scope())
+/// The two types of a write, which needs the write scope of the from type.
+fn write_types(who: &Principal, from: &str, to: &str) -> Result<(ObjectType, ObjectType), ApiError> {
+    let (from, to) = (path_type(from)?, path_type(to)?);
+    who.require(from.write_scope())?;
+    Ok((from, to))
 }
 
 fn check_size(len: usize, max: usize) -> Result<(), ApiError> {
@@ -160,8 +166,7 @@ async fn batch_read(
     Path((from, to)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let (from_type, to_type) = types_of(&from, &to)?;
-    require_read(&who, from_type, to_type)?;
+    let (from_type, to_type) = read_types(&who, &from, &to)?;
     let input: ReadBody = parse_json(&body)?;
     check_size(input.inputs.len(), MAX_READ_INPUTS)?;
     let portal = app.portal();
@@ -269,8 +274,7 @@ async fn batch_create(
     Path((from, to)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let (from_type, to_type) = types_of(&from, &to)?;
-    who.require(from_type.write_scope())?;
+    let (from_type, to_type) = write_types(&who, &from, &to)?;
     let input: CreateBody = parse_json(&body)?;
     check_size(input.inputs.len(), MAX_WRITE_INPUTS)?;
     let mut portal = app.portal();
@@ -318,8 +322,7 @@ async fn batch_default(
     Path((from, to)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let (from_type, to_type) = types_of(&from, &to)?;
-    who.require(from_type.write_scope())?;
+    let (from_type, to_type) = write_types(&who, &from, &to)?;
     let input: DefaultBody = parse_json(&body)?;
     check_size(input.inputs.len(), MAX_WRITE_INPUTS)?;
     default_kinds(from_type, to_type)?;
@@ -367,8 +370,7 @@ async fn batch_archive(
     Path((from, to)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let (from_type, to_type) = types_of(&from, &to)?;
-    who.require(from_type.write_scope())?;
+    let (from_type, to_type) = write_types(&who, &from, &to)?;
     let input: ArchiveBody = parse_json(&body)?;
     check_size(input.inputs.len(), MAX_WRITE_INPUTS)?;
     // Checked whole first: a malformed id leaves every association as it was.
@@ -395,8 +397,7 @@ async fn batch_archive_labels(
     Path((from, to)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let (from_type, to_type) = types_of(&from, &to)?;
-    who.require(from_type.write_scope())?;
+    let (from_type, to_type) = write_types(&who, &from, &to)?;
     let input: CreateBody = parse_json(&body)?;
     check_size(input.inputs.len(), MAX_WRITE_INPUTS)?;
     let mut removals = Vec::new();
@@ -414,8 +415,7 @@ async fn batch_archive_labels(
 
 /// The types defined from one object type to another: `{results:[{category, typeId, label}]}`.
 pub async fn labels(Extension(who): Extension<Principal>, Path((from, to)): Path<(String, String)>) -> ApiResult {
-    let (from_type, to_type) = types_of(&from, &to)?;
-    require_read(&who, from_type, to_type)?;
+    let (from_type, to_type) = read_types(&who, &from, &to)?;
     let results: Vec<Value> =
         defined_kinds(from_type, to_type).into_iter().map(|k| type_json(from_type, to_type, k)).collect();
     Ok(json_response(StatusCode::OK, &json!({ "results": results })))
@@ -429,8 +429,7 @@ async fn record_list(
     Path((from, from_id, to)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult {
-    let (from_type, to_type) = types_of(&from, &to)?;
-    require_read(&who, from_type, to_type)?;
+    let (from_type, to_type) = read_types(&who, &from, &to)?;
     let from_id = record_id_text(&from_id)?;
     let q = QueryParams::from_uri(&uri)?;
     let limit = q.number("limit")?.unwrap_or(PAGE_SIZE as u64);
@@ -463,8 +462,7 @@ async fn record_create(
     Path((from, from_id, to, to_id)): Path<(String, String, String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let (from_type, to_type) = types_of(&from, &to)?;
-    who.require(from_type.write_scope())?;
+    let (from_type, to_type) = write_types(&who, &from, &to)?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::Validation("Invalid JSON input: a request body was expected, but none found".into()));
     }
@@ -482,8 +480,7 @@ async fn record_default(
     Extension(who): Extension<Principal>,
     Path((from, from_id, to, to_id)): Path<(String, String, String, String)>,
 ) -> ApiResult {
-    let (from_type, to_type) = types_of(&from, &to)?;
-    who.require(from_type.write_scope())?;
+    let (from_type, to_type) = write_types(&who, &from, &to)?;
     let mut portal = app.portal();
     let (from, to, kinds) =
         plan_write(&portal, from_type, to_type, &Value::String(from_id), &Value::String(to_id), None)?;
@@ -499,8 +496,7 @@ async fn record_archive(
     Extension(who): Extension<Principal>,
     Path((from, from_id, to, to_id)): Path<(String, String, String, String)>,
 ) -> ApiResult {
-    let (from_type, to_type) = types_of(&from, &to)?;
-    who.require(from_type.write_scope())?;
+    let (from_type, to_type) = write_types(&who, &from, &to)?;
     let from = (from_type, record_id_text(&from_id)?);
     let to = (to_type, record_id_text(&to_id)?);
     app.portal().unlink(from, to);

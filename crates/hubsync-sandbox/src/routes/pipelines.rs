@@ -37,8 +37,10 @@ pub fn router() -> Router<AppState> {
         .route("/{objectType}/{pipelineId}/stages/{stageId}", get(stage))
 }
 
-/// Only deals have pipelines among the sandbox's types.
-fn deals_only(segment: &str) -> Result<(), ApiError> {
+/// A read of pipelines: any of the read scopes, and only deals have pipelines among the
+/// sandbox's types.
+fn check_read(who: &Principal, segment: &str) -> Result<(), ApiError> {
+    who.require_any(READ_SCOPES)?;
     match path_type(segment)? {
         ObjectType::Deal => Ok(()),
         other => Err(ApiError::Validation(format!("Object type {} has no pipelines", other.type_id()))),
@@ -66,8 +68,7 @@ async fn list(
     Extension(who): Extension<Principal>,
     Path(object_type): Path<String>,
 ) -> ApiResult {
-    who.require_any(READ_SCOPES)?;
-    deals_only(&object_type)?;
+    check_read(&who, &object_type)?;
     let portal = app.portal();
     let results: Vec<Value> = portal.deal_pipelines.live().into_iter().map(Pipeline::to_json).collect();
     Ok(json_response(StatusCode::OK, &json!({ "results": results })))
@@ -78,8 +79,7 @@ async fn read(
     Extension(who): Extension<Principal>,
     Path((object_type, pipeline_id)): Path<(String, String)>,
 ) -> ApiResult {
-    who.require_any(READ_SCOPES)?;
-    deals_only(&object_type)?;
+    check_read(&who, &object_type)?;
     let body = with_pipeline(&app, &pipeline_id, |p| Ok(p.to_json()))?;
     Ok(json_response(StatusCode::OK, &body))
 }
@@ -89,8 +89,7 @@ async fn stages(
     Extension(who): Extension<Principal>,
     Path((object_type, pipeline_id)): Path<(String, String)>,
 ) -> ApiResult {
-    who.require_any(READ_SCOPES)?;
-    deals_only(&object_type)?;
+    check_read(&who, &object_type)?;
     let results = with_pipeline(&app, &pipeline_id, |p| Ok(p.live_stages().map(|s| s.to_json()).collect::<Vec<_>>()))?;
     Ok(json_response(StatusCode::OK, &json!({ "results": results })))
 }
@@ -100,8 +99,7 @@ async fn stage(
     Extension(who): Extension<Principal>,
     Path((object_type, pipeline_id, stage_id)): Path<(String, String, String)>,
 ) -> ApiResult {
-    who.require_any(READ_SCOPES)?;
-    deals_only(&object_type)?;
+    check_read(&who, &object_type)?;
     let body = with_pipeline(&app, &pipeline_id, |p| {
         p.stage(&stage_id).map(|s| s.to_json()).ok_or_else(|| {
             ApiError::detailed(
