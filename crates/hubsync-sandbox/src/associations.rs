@@ -8,7 +8,7 @@
 //! unlabelled. Records that are archived stay associated here; reads leave them out (the caller
 //! passes what is live), so a restored record has its associations back, as it had before.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -255,15 +255,6 @@ pub enum Removal {
     Unchanged,
 }
 
-/// Counts associations by pair of types, for the control API's health and dump.
-pub fn counts(store: &AssociationStore) -> BTreeMap<String, usize> {
-    let mut counts = BTreeMap::new();
-    for stored in store.iter() {
-        *counts.entry(format!("{}-{}", stored.first.0.plural(), stored.second.0.plural())).or_default() += 1;
-    }
-    counts
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,6 +321,5 @@ mod tests {
         saved.iter().for_each(|s| reopened.restore(*s));
         assert_eq!(reopened.iter().collect::<Vec<_>>(), saved);
         assert_eq!(reopened.primary_company((Deal, 7)), Some(5));
-        assert_eq!(counts(&reopened).get("contacts-companies"), Some(&1));
     }
 }

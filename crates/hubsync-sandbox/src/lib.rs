@@ -19,7 +19,7 @@
 //! ```
 
 mod app;
-pub mod associations;
+mod associations;
 mod catalog;
 pub mod config;
 mod control;
@@ -32,7 +32,7 @@ mod model;
 mod oauth;
 pub mod object_type;
 mod persist;
-pub mod pipelines;
+mod pipelines;
 mod portal;
 pub mod properties;
 mod ratelimit;

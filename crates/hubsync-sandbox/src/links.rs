@@ -278,6 +278,9 @@ impl Portal {
     }
 
     fn save_links(&mut self, changed: &[StoredAssociation], removed: &[(RecordRef, RecordRef)]) {
+        if changed.is_empty() && removed.is_empty() {
+            return;
+        }
         if let Some(persist) = &mut self.persist {
             persist.save_associations(changed, removed);
         }

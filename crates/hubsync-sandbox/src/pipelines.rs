@@ -159,12 +159,6 @@ impl DealPipelines {
         self.pipelines.iter().find(|p| p.id == id && !p.archived)
     }
 
-    /// Whether `stage_id` is a live stage of the live pipeline `pipeline_id`: what a deal's
-    /// `pipeline` and `dealstage` must name.
-    pub fn has_stage(&self, pipeline_id: &str, stage_id: &str) -> bool {
-        self.get(pipeline_id).is_some_and(|p| p.stage(stage_id).is_some())
-    }
-
     /// The first stage of a pipeline in display order: where a new deal lands when it names none.
     pub fn first_stage(&self, pipeline_id: &str) -> Option<&Stage> {
         self.get(pipeline_id).and_then(|p| p.live_stages().next())
@@ -356,6 +350,10 @@ fn renewals_pipeline() -> Pipeline {
 mod tests {
     use super::*;
 
+    fn has_stage(pipelines: &DealPipelines, pipeline_id: &str, stage_id: &str) -> bool {
+        pipelines.get(pipeline_id).is_some_and(|p| p.stage(stage_id).is_some())
+    }
+
     fn input(id: &str, label: &str, stages: &[(&str, &str, Value)]) -> PipelineInput {
         PipelineInput {
             id: id.into(),
@@ -395,8 +393,8 @@ mod tests {
         assert_eq!(sales.to_json()["createdAt"], "1970-01-01T00:00:00.000Z");
         assert_eq!(sales.stage("closedwon").unwrap().metadata["isClosed"], "true");
         assert_eq!(sales.stage("contractsent").unwrap().probability(), Some("0.9"));
-        assert!(pipelines.has_stage(RENEWALS_PIPELINE_ID, "2710550"));
-        assert!(!pipelines.has_stage(DEFAULT_PIPELINE_ID, "2710550"), "a stage belongs to one pipeline");
+        assert!(has_stage(&pipelines, RENEWALS_PIPELINE_ID, "2710550"));
+        assert!(!has_stage(&pipelines, DEFAULT_PIPELINE_ID, "2710550"), "a stage belongs to one pipeline");
         assert_eq!(pipelines.first_stage(DEFAULT_PIPELINE_ID).unwrap().id, "appointmentscheduled");
     }
 
@@ -413,7 +411,7 @@ mod tests {
         assert_eq!(stored.created_at, epoch(), "the pipeline keeps its creation time");
         assert_eq!(stored.stage("appointmentscheduled").unwrap().label, "First call");
         assert_eq!(stored.stage("closedwon").unwrap().probability(), Some("1.0"));
-        assert!(!pipelines.has_stage(DEFAULT_PIPELINE_ID, "contractsent"), "replaced whole");
+        assert!(!has_stage(&pipelines, DEFAULT_PIPELINE_ID, "contractsent"), "replaced whole");
 
         for (bad, why) in [
             (input("x", "X", &[("a", "A", json!(0.25))]), "steps of 0.1"),
