@@ -99,8 +99,11 @@ pub fn router(state: AppState, api_versions: &[String]) -> Router {
         app = mount_objects(app, &format!("/crm/objects/{version}"), &format!("/crm/properties/{version}"))
             .nest(&format!("/crm/owners/{version}"), routes::meta::owners_router())
             .nest(&format!("/crm/pipelines/{version}"), routes::pipelines::router())
-            .nest(&format!("/crm/associations/{version}"), routes::associations::batch_router(PathStyle::Dated))
-            .nest(&format!("/crm/objects/{version}"), routes::associations::record_router(PathStyle::Dated))
+            .nest(
+                &format!("/crm/associations/{version}"),
+                routes::associations::batch_router(PathStyle::dated(version)),
+            )
+            .nest(&format!("/crm/objects/{version}"), routes::associations::record_router(PathStyle::dated(version)))
             .route(&format!("/account-info/{version}/details"), get(routes::meta::account_details))
             .route(&format!("/oauth/{version}/token"), post(routes::oauth::token))
             .route(&format!("/oauth/{version}/token/introspect"), post(routes::oauth::introspect))

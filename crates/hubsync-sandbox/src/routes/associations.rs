@@ -38,11 +38,38 @@ pub const MAX_WRITE_INPUTS: usize = 100;
 /// and default `limit` of a per-record read (HubSpot's default).
 pub const PAGE_SIZE: usize = 500;
 
-/// Which family of paths a request came by: they differ in what archives answer.
+/// Which family of paths a request came by: they differ in what some replies' statuses are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PathStyle {
     V4,
-    Dated,
+    /// A dated version. From 2026-09 on, HubSpot's spec gives batch creates and reads one
+    /// status, 200, errors or not.
+    Dated {
+        only_200: bool,
+    },
+}
+
+impl PathStyle {
+    pub fn dated(version: &str) -> PathStyle {
+        PathStyle::Dated { only_200: version >= "2026-09" }
+    }
+
+    /// What a batch answers when every input went through (`created` for a batch create).
+    fn success(self, created: bool) -> StatusCode {
+        match self {
+            PathStyle::Dated { only_200: true } => StatusCode::OK,
+            _ if created => StatusCode::CREATED,
+            _ => StatusCode::OK,
+        }
+    }
+
+    /// What a batch answers when some inputs failed.
+    fn partial(self) -> StatusCode {
+        match self {
+            PathStyle::Dated { only_200: true } => StatusCode::OK,
+            _ => StatusCode::MULTI_STATUS,
+        }
+    }
 }
 
 /// `/{fromObjectType}/{toObjectType}/…`, nested at `/crm/v4/associations` or
@@ -99,16 +126,16 @@ fn check_size(len: usize, max: usize) -> Result<(), ApiError> {
 }
 
 /// A batch reply: `{status, results, startedAt, completedAt}`, with `numErrors` and `errors`
-/// (and 207) when some inputs failed.
-fn batch_reply(portal: &Portal, ok_status: StatusCode, results: Vec<Value>, errors: Vec<Value>) -> Response {
+/// (and the style's partial status, 207 before 2026-09) when some inputs failed.
+fn batch_reply(portal: &Portal, style: PathStyle, created: bool, results: Vec<Value>, errors: Vec<Value>) -> Response {
     let now = format_timestamp(portal.now());
     let mut body = json!({ "status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now });
     if errors.is_empty() {
-        return json_response(ok_status, &body);
+        return json_response(style.success(created), &body);
     }
     body["numErrors"] = json!(errors.len());
     body["errors"] = Value::Array(errors);
-    json_response(StatusCode::MULTI_STATUS, &body)
+    json_response(style.partial(), &body)
 }
 
 /// One entry of a 207's `errors`: the error's body without its correlation id.
@@ -163,6 +190,7 @@ struct ReadInput {
 async fn batch_read(
     State(app): State<AppState>,
     Extension(who): Extension<Principal>,
+    Extension(style): Extension<PathStyle>,
     Path((from, to)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
@@ -206,7 +234,7 @@ async fn batch_read(
         }
         results.push(result);
     }
-    Ok(batch_reply(&portal, StatusCode::OK, results, errors))
+    Ok(batch_reply(&portal, style, false, results, errors))
 }
 
 #[derive(Deserialize)]
@@ -271,6 +299,7 @@ fn default_kinds(from: ObjectType, to: ObjectType) -> Result<Vec<Kind>, ApiError
 async fn batch_create(
     State(app): State<AppState>,
     Extension(who): Extension<Principal>,
+    Extension(style): Extension<PathStyle>,
     Path((from, to)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
@@ -289,7 +318,7 @@ async fn batch_create(
             Err(error) => errors.push(batch_error(&error)),
         }
     }
-    Ok(batch_reply(&portal, StatusCode::CREATED, results, errors))
+    Ok(batch_reply(&portal, style, true, results, errors))
 }
 
 #[derive(Deserialize)]
@@ -319,6 +348,7 @@ fn default_result(from: RecordRef, to: RecordRef) -> Value {
 async fn batch_default(
     State(app): State<AppState>,
     Extension(who): Extension<Principal>,
+    Extension(style): Extension<PathStyle>,
     Path((from, to)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
@@ -338,7 +368,7 @@ async fn batch_default(
             Err(error) => errors.push(batch_error(&error)),
         }
     }
-    Ok(batch_reply(&portal, StatusCode::OK, results, errors))
+    Ok(batch_reply(&portal, style, false, results, errors))
 }
 
 #[derive(Deserialize)]
@@ -358,7 +388,7 @@ struct ArchiveInput {
 fn archived_reply(portal: &Portal, style: PathStyle) -> Response {
     match style {
         PathStyle::V4 => StatusCode::NO_CONTENT.into_response(),
-        PathStyle::Dated => batch_reply(portal, StatusCode::OK, Vec::new(), Vec::new()),
+        PathStyle::Dated { .. } => batch_reply(portal, style, false, Vec::new(), Vec::new()),
     }
 }
 
@@ -478,6 +508,7 @@ async fn record_create(
 async fn record_default(
     State(app): State<AppState>,
     Extension(who): Extension<Principal>,
+    Extension(style): Extension<PathStyle>,
     Path((from, from_id, to, to_id)): Path<(String, String, String, String)>,
 ) -> ApiResult {
     let (from_type, to_type) = write_types(&who, &from, &to)?;
@@ -486,7 +517,7 @@ async fn record_default(
         plan_write(&portal, from_type, to_type, &Value::String(from_id), &Value::String(to_id), None)?;
     portal.link(from, to, &kinds);
     let results = vec![default_result(from, to)];
-    Ok(batch_reply(&portal, StatusCode::OK, results, Vec::new()))
+    Ok(batch_reply(&portal, style, false, results, Vec::new()))
 }
 
 /// `DELETE …/associations/{toObjectType}/{toObjectId}`: every type goes; 204 whether or not

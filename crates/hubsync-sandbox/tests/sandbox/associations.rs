@@ -763,3 +763,30 @@ async fn v3_association_reads_need_the_read_scope_of_each_type_asked_for() {
     let plain = portal.send(Method::GET, &format!("/crm/v3/objects/contacts/{ann}"), None, Some(CONTACTS_ONLY)).await;
     assert_eq!(plain.status, 200);
 }
+
+/// 2026-03 answers as v4 (201, 207); from 2026-09 on, batch creates and reads answer 200, errors
+/// or not (HubSpot's spec for that version declares nothing else), so a client must read
+/// `numErrors` whatever the status.
+#[tokio::test]
+async fn dated_versions_answer_with_their_statuses() {
+    let portal = start(0).await;
+    let (ann, bob, acme) = (
+        contact(&portal, "ann@example.com").await,
+        contact(&portal, "bob@example.com").await,
+        company(&portal, "Acme").await,
+    );
+    let create = json!({ "inputs": [{ "from": { "id": ann }, "to": { "id": acme }, "types": types(&[279]) }] });
+    let read = json!({ "inputs": [{ "id": ann }, { "id": bob }] });
+    for (version, created, partial) in [("2026-03", 201, 207), ("2026-09", 200, 200)] {
+        let reply =
+            portal.post(&format!("/crm/associations/{version}/contacts/companies/batch/create"), create.clone()).await;
+        assert_eq!(reply.status, created, "{version}: {}", reply.text);
+        let reply =
+            portal.post(&format!("/crm/associations/{version}/contacts/companies/batch/read"), read.clone()).await;
+        assert_eq!((reply.status, reply.body["numErrors"].clone()), (partial, json!(1)), "{version}: {}", reply.text);
+        let reply = portal
+            .post(&format!("/crm/associations/{version}/contacts/companies/batch/archive"), json!({ "inputs": [] }))
+            .await;
+        assert_eq!(reply.status, 200, "{version}");
+    }
+}
