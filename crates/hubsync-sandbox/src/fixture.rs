@@ -368,4 +368,29 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn generated_companies_and_deals_pass_the_portals_own_validation() {
+        let mut portal = Portal::new(SandboxConfig::default(), None);
+        portal.owners = crate::seed::owners();
+        let companies = crate::seed::companies(3, &portal.owners);
+        let deals = crate::seed::deals(3, &companies, &portal.owners);
+        let records = companies
+            .iter()
+            .map(|c| (ObjectType::Company, c))
+            .chain(deals.iter().map(|d| (ObjectType::Deal, &d.record)));
+        for (object, record) in records {
+            let writable: serde_json::Map<String, Value> = record
+                .properties
+                .iter()
+                .filter(|(name, _)| portal.property(object, name).is_some_and(|d| !d.is_read_only()))
+                .map(|(name, value)| (name.clone(), Value::String(value.clone())))
+                .collect();
+            let plan = portal.plan_write(object, None, &Value::Object(writable));
+            let plan = plan.unwrap_or_else(|e| panic!("{object:?} {:?}: {:?}", record.properties, e.body()));
+            for (name, value) in &record.properties {
+                assert_eq!(plan.properties.get(name), Some(value), "{object:?} {name}: stored as generated");
+            }
+        }
+    }
 }

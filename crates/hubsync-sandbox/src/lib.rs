@@ -1,10 +1,10 @@
 //! A local HubSpot-compatible portal for tests, benchmarks and rehearsals.
 //!
 //! It serves the CRM contacts, companies and deals, their properties, owners, account-info and
-//! OAuth endpoints, under both `/crm/v3/...` and dated `/crm/objects/2026-03/...` paths, with HubSpot's
-//! validation, error bodies, rate limits and quirks (see `shared/hubspot-api.md`), plus fault
-//! injection and, when `SandboxConfig::control_secret` is set, a control API under `/__sandbox/`
-//! that answers only to that secret (in `CONTROL_SECRET_HEADER`).
+//! OAuth endpoints, under both `/crm/v3/...` and dated `/crm/objects/2026-03/...` paths, with
+//! HubSpot's validation, error bodies, rate limits and quirks (see `shared/hubspot-api.md`), plus
+//! fault injection and, when `SandboxConfig::control_secret` is set, a control API under
+//! `/__sandbox/` that answers only to that secret (in `CONTROL_SECRET_HEADER`).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), hubsync_sandbox::SandboxError> {

@@ -386,12 +386,18 @@ fn upsert_record(conn: &Connection, r: &Record) -> Result<(), rusqlite::Error> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn migrations_apply_in_order_and_refuse_newer_files() {
-        let dir = std::env::temp_dir().join(format!("hubsync-sandbox-persist-{}", std::process::id()));
+    /// A path for a new database file in a folder of the test's own.
+    fn fresh_db(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("hubsync-sandbox-persist-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("portal.db");
         let _ = std::fs::remove_file(&path);
+        (dir, path)
+    }
+
+    #[test]
+    fn migrations_apply_in_order_and_refuse_newer_files() {
+        let (dir, path) = fresh_db("migrations");
         let persist = Persistence::open(&path).unwrap();
         assert!(persist.is_empty().unwrap());
         let version: i64 = persist.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
@@ -434,10 +440,7 @@ mod tests {
 
     #[test]
     fn a_contacts_only_file_keeps_its_data_and_gains_companies_and_deals() {
-        let dir = std::env::temp_dir().join(format!("hubsync-sandbox-persist-v1-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("portal.db");
-        let _ = std::fs::remove_file(&path);
+        let (dir, path) = fresh_db("v1");
         {
             let conn = Connection::open(&path).unwrap();
             conn.execute_batch(MIGRATIONS[0]).unwrap();

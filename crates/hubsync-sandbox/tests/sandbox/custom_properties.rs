@@ -2,10 +2,9 @@
 //! one, and creating custom properties of every type, whose values are then checked as HubSpot
 //! checks them.
 
-use hubsync_sandbox::PrivateToken;
 use serde_json::{Value, json};
 
-use crate::support::{READ_ONLY_TOKEN, assert_error, start, start_with};
+use crate::support::{READ_ONLY_TOKEN, assert_error, start, start_with_token};
 
 fn names(reply: &crate::support::Reply) -> Vec<String> {
     reply.body["results"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_string()).collect()
@@ -228,13 +227,7 @@ async fn a_new_property_is_refused_when_its_name_is_taken_or_its_definition_wron
 #[tokio::test]
 async fn creating_a_property_takes_the_objects_schema_write_scope() {
     const SCHEMAS: &str = "pat-na1-schemas";
-    let portal = start_with(0, |config| {
-        config.private_tokens.push(PrivateToken {
-            token: SCHEMAS.into(),
-            scopes: vec!["crm.schemas.deals.write".into(), "crm.schemas.deals.read".into()],
-        })
-    })
-    .await;
+    let portal = start_with_token(SCHEMAS, &["crm.schemas.deals.write", "crm.schemas.deals.read"]).await;
     let definition =
         json!({ "name": "region", "label": "Region", "type": "string", "fieldType": "text", "groupName": "g" });
     let refused = portal

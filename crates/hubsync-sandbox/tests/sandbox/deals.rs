@@ -1,25 +1,10 @@
 //! Deals: the same operations as contacts, the default pipeline and its stages, calculated
 //! won/closed flags, the portal's currencies, scopes and the seeded demo deals.
 
-use hubsync_sandbox::{ObjectType, PrivateToken};
+use hubsync_sandbox::ObjectType;
 use serde_json::{Value, json};
 
-use crate::support::{READ_ONLY_TOKEN, assert_error, start, start_with};
-
-/// The names and codes of a VALIDATION_ERROR's rejected values.
-fn refusals(reply: &crate::support::Reply) -> Vec<(String, String, String)> {
-    assert_error(reply, 400, "VALIDATION_ERROR");
-    let message = reply.body["message"].as_str().unwrap();
-    let listed: Vec<Value> =
-        serde_json::from_str(message.strip_prefix("Property values were not valid: ").expect(message)).unwrap();
-    listed
-        .iter()
-        .map(|e| {
-            let field = |k: &str| e[k].as_str().unwrap().to_string();
-            (field("name"), field("error"), field("message"))
-        })
-        .collect()
-}
+use crate::support::{READ_ONLY_TOKEN, assert_error, property_refusals, start, start_with, start_with_token};
 
 #[tokio::test]
 async fn a_deal_without_pipeline_or_stage_joins_the_default_pipeline_and_its_first_stage() {
@@ -95,20 +80,20 @@ async fn a_deal_without_pipeline_or_stage_joins_the_default_pipeline_and_its_fir
 
     let unknown_stage =
         portal.post("/crm/v3/objects/deals", json!({ "properties": { "dealname": "X", "dealstage": "won" } })).await;
-    let refused = refusals(&unknown_stage);
+    let refused = property_refusals(&unknown_stage);
     assert_eq!((refused[0].0.as_str(), refused[0].1.as_str()), ("dealstage", "INVALID_OPTION"));
     assert!(refused[0].2.starts_with("won was not one of the allowed options: [appointmentscheduled, qualifiedtobuy"));
     let unknown_pipeline = portal
         .patch(&format!("/crm/v3/objects/deals/{deal}"), json!({ "properties": { "pipeline": "renewals" } }))
         .await;
-    assert_eq!(refusals(&unknown_pipeline)[0].0, "pipeline");
+    assert_eq!(property_refusals(&unknown_pipeline)[0].0, "pipeline");
     let calculated = portal
         .patch(
             &format!("/crm/v3/objects/deals/{deal}"),
             json!({ "properties": { "hs_is_closed_won": "true", "amount": "1,000" } }),
         )
         .await;
-    let codes: Vec<(String, String)> = refusals(&calculated).into_iter().map(|(n, c, _)| (n, c)).collect();
+    let codes: Vec<(String, String)> = property_refusals(&calculated).into_iter().map(|(n, c, _)| (n, c)).collect();
     assert!(codes.contains(&("hs_is_closed_won".into(), "READ_ONLY_VALUE".into())), "{codes:?}");
     assert!(codes.contains(&("amount".into(), "INVALID_INTEGER".into())), "{codes:?}");
     assert_eq!(portal.sandbox.record_count(ObjectType::Deal), 2, "refused writes made nothing");
@@ -122,7 +107,7 @@ async fn a_deals_currency_must_be_one_of_the_portals() {
         .post("/crm/v3/objects/deals", json!({ "properties": { "dealname": "Euros", "deal_currency_code": "EUR" } }))
         .await;
     assert_eq!(
-        refusals(&euros),
+        property_refusals(&euros),
         [(
             "deal_currency_code".into(),
             "INVALID_OPTION".into(),
@@ -135,7 +120,7 @@ async fn a_deals_currency_must_be_one_of_the_portals() {
     let yen = multi
         .post("/crm/v3/objects/deals", json!({ "properties": { "dealname": "Yen", "deal_currency_code": "JPY" } }))
         .await;
-    assert_eq!(refusals(&yen)[0].2, "JPY was not one of the allowed options: [USD, EUR, GBP]");
+    assert_eq!(property_refusals(&yen)[0].2, "JPY was not one of the allowed options: [USD, EUR, GBP]");
     let property = multi.get("/crm/v3/properties/deals/deal_currency_code").await;
     let options: Vec<&str> =
         property.body["options"].as_array().unwrap().iter().map(|o| o["value"].as_str().unwrap()).collect();
@@ -148,7 +133,7 @@ async fn a_deals_currency_must_be_one_of_the_portals() {
     let loaded = portal.control(reqwest::Method::POST, "/fixture", Some(fixture)).await;
     assert_eq!(loaded.status, 200, "{}", loaded.text);
     let dollars = portal.post("/crm/v3/objects/deals", json!({ "properties": { "deal_currency_code": "USD" } })).await;
-    assert_eq!(refusals(&dollars)[0].2, "USD was not one of the allowed options: [EUR]");
+    assert_eq!(property_refusals(&dollars)[0].2, "USD was not one of the allowed options: [EUR]");
 }
 
 #[tokio::test]
@@ -207,12 +192,7 @@ async fn deal_batches_and_search_work_as_for_contacts() {
 #[tokio::test]
 async fn deals_need_the_deals_scopes() {
     const DEALS_READ: &str = "pat-na1-deals-read";
-    let portal = start_with(0, |config| {
-        config
-            .private_tokens
-            .push(PrivateToken { token: DEALS_READ.into(), scopes: vec!["crm.objects.deals.read".into()] })
-    })
-    .await;
+    let portal = start_with_token(DEALS_READ, &["crm.objects.deals.read"]).await;
     let deal =
         portal.create_record("deals", json!({ "dealname": "Scoped" })).await.body["id"].as_str().unwrap().to_string();
     let list = portal.send(reqwest::Method::GET, "/crm/v3/objects/deals", None, Some(READ_ONLY_TOKEN)).await;
