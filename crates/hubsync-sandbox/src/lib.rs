@@ -1,7 +1,8 @@
 //! A local HubSpot-compatible portal for tests, benchmarks and rehearsals.
 //!
-//! It serves the CRM contacts, companies and deals, their properties, owners, account-info and
-//! OAuth endpoints, under both `/crm/v3/...` and dated `/crm/objects/2026-03/...` paths, with
+//! It serves the CRM contacts, companies and deals, their properties, associations (v4, and v3
+//! on objects), deal pipelines, owners, account-info and OAuth endpoints, under both
+//! `/crm/v3/...` (`/crm/v4/...` for associations) and dated `/crm/objects/2026-03/...` paths, with
 //! HubSpot's validation, error bodies, rate limits and quirks (see `shared/hubspot-api.md`), plus
 //! fault injection and, when `SandboxConfig::control_secret` is set, a control API under
 //! `/__sandbox/` that answers only to that secret (in `CONTROL_SECRET_HEADER`).
@@ -55,6 +56,7 @@ pub use config::{
 pub use control::{CONTROL_SECRET_HEADER, ControlSecret};
 pub use faults::FaultConfig;
 pub use fixture::{Fixture, FixtureContact, FixtureRecord};
+pub use links::{FixtureAssociation, FixtureAssociationType};
 pub use model::Owner;
 pub use object_type::ObjectType;
 pub use persist::PersistError;

@@ -2,7 +2,7 @@
 //! read from both sides with each side's type ids, a single primary company that moves, paging
 //! per record, archives, 207 bodies, records that are missing or archived, and scopes.
 
-use hubsync_sandbox::{ObjectType, PrivateToken};
+use hubsync_sandbox::{Fixture, FixtureAssociation, FixtureAssociationType, FixtureRecord, ObjectType, PrivateToken};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -789,4 +789,40 @@ async fn dated_versions_answer_with_their_statuses() {
             .await;
         assert_eq!(reply.status, 200, "{version}");
     }
+}
+
+/// What a Rust client test writes: the portal's records and associations in its configuration.
+#[tokio::test]
+async fn a_fixture_built_in_code_starts_a_portal_with_associations() {
+    let record = |id: &str, properties: Value| FixtureRecord {
+        id: Some(id.into()),
+        properties: properties.as_object().cloned().unwrap_or_default(),
+        ..Default::default()
+    };
+    let fixture = Fixture {
+        contacts: vec![record("7001", json!({ "email": "ann@acme.example.com" }))],
+        companies: vec![record("8001", json!({ "name": "Acme", "domain": "acme.example.com" }))],
+        deals: vec![record("9001", json!({ "dealname": "Acme renewal" }))],
+        associations: vec![
+            FixtureAssociation {
+                from_object_type: "contacts".into(),
+                from_object_id: json!("7001"),
+                to_object_type: "companies".into(),
+                to_object_id: json!("8001"),
+                types: vec![FixtureAssociationType { association_category: None, association_type_id: 1 }],
+            },
+            FixtureAssociation {
+                from_object_type: "deals".into(),
+                from_object_id: json!("9001"),
+                to_object_type: "companies".into(),
+                to_object_id: json!("8001"),
+                types: vec![],
+            },
+        ],
+        ..Default::default()
+    };
+    let portal = start_with(0, |config| config.fixture = Some(fixture)).await;
+    assert_eq!(page(&portal, "companies", 8001, "contacts").await, [(7001, vec![2, 280])]);
+    assert_eq!(page(&portal, "companies", 8001, "deals").await, [(9001, vec![342])]);
+    assert_eq!(portal.sandbox.associated((ObjectType::Deal, 9001), ObjectType::Company), [8001]);
 }
