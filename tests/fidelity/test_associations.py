@@ -4,11 +4,12 @@ Batch read (paged per record), batch create with types, default associations, ba
 label archive, the labels, the per-record endpoints, and records that leave their associations
 when archived. Expected values come from shared/hubspot-api.md ("Associations v4") and HubSpot's
 associations guide, never from what the sandbox happens to answer; association types are matched
-by type id, never by label text (HubSpot renamed the primary labels in 2024).
+by type id, never by label text (HubSpot renamed the primary labels in 2024). Tests that write
+make their own contacts, companies and deals; the seeded contacts' own companies are read once.
 """
 
 import pytest
-from hubspot.crm import companies, deals
+from hubspot.crm import companies, contacts, deals
 from hubspot.crm.associations.v4 import (
     AssociationSpec,
     BatchInputPublicAssociationMultiArchive,
@@ -27,9 +28,10 @@ from hubspot.crm.associations.v4 import (
     PublicFetchAssociationsBatchRequest,
     PublicObjectId,
 )
+from hubspot.crm.associations.v4.exceptions import ApiException as AssociationsApiException
 from hubspot.crm.associations.v4.schema import CollectionResponseAssociationSpecWithLabelNoPaging
 
-from support import lenient
+from support import error_body, lenient
 
 # HubSpot-defined association type ids (HubSpot's associations guide).
 CONTACT_TO_COMPANY, CONTACT_TO_PRIMARY_COMPANY = 279, 1
@@ -78,14 +80,22 @@ def type_ids_by_record(result) -> dict[str, dict[str, set[int]]]:
     }
 
 
-def contact_ids(client, how_many: int) -> list[str]:
-    """Ids of seeded contacts, read through the list endpoint."""
-    ids, after = [], None
-    while len(ids) < how_many:
-        page = client.crm.contacts.basic_api.get_page(limit=100, after=after)
-        ids.extend(c.id for c in page.results)
-        after = page.paging.next.after
-    return ids[:how_many]
+def new_contacts(client, how_many: int) -> list[str]:
+    """Ids of contacts made for the test, which have no associations yet (the portal's seeded
+    contacts come with companies)."""
+    ids = []
+    for start in range(0, how_many, BATCH):
+        inputs = [
+            contacts.SimplePublicObjectBatchInputForCreate(
+                properties={"email": f"assoc{i}@fidelity-associations.example.com"}, associations=[]
+            )
+            for i in range(start, min(how_many, start + BATCH))
+        ]
+        created = client.crm.contacts.batch_api.create(
+            contacts.BatchInputSimplePublicObjectBatchInputForCreate(inputs=inputs)
+        )
+        ids.extend(c.id for c in created.results)
+    return ids
 
 
 def new_company(client, name: str) -> str:
@@ -158,7 +168,7 @@ def test_object_types_in_every_form_name_the_same_labels(client):
 def test_batch_create_with_types_then_read_from_both_sides(fresh):
     client = fresh.client()
     company = new_company(client, "Assoc Both Ways")
-    primary_contact, other_contact = contact_ids(client, 2)
+    primary_contact, other_contact = new_contacts(client, 2)
     result, status, _ = associate(
         client, "contacts", "companies", [(primary_contact, company)], CONTACT_TO_PRIMARY_COMPANY, CONTACT_TO_COMPANY
     )
@@ -200,8 +210,8 @@ def test_batch_create_with_types_then_read_from_both_sides(fresh):
 def test_batch_read_pages_per_record(fresh):
     client = fresh.client()
     big, small = new_company(client, "Assoc Big"), new_company(client, "Assoc Small")
-    contacts = contact_ids(client, MANY + 2)
-    many, few = contacts[:MANY], contacts[MANY:]
+    made = new_contacts(client, MANY + 2)
+    many, few = made[:MANY], made[MANY:]
     for start in range(0, MANY, BATCH):
         _, status, _ = associate(
             client, "companies", "contacts", [(big, c) for c in many[start : start + BATCH]], COMPANY_TO_CONTACT
@@ -251,7 +261,7 @@ def test_no_associations_is_a_207(fresh):
 def test_default_associations(fresh):
     client = fresh.client()
     company = new_company(client, "Assoc Default")
-    contact = contact_ids(client, 1)[0]
+    contact = new_contacts(client, 1)[0]
     deal = new_deal(client, "Default deal")
     batch_api = client.crm.associations.v4.batch_api
     for from_type, from_id, expected in [("contacts", contact, CONTACT_TO_COMPANY), ("deals", deal, DEAL_TO_COMPANY)]:
@@ -282,7 +292,7 @@ def test_default_associations(fresh):
 def test_batch_archive_removes_every_type_between_a_pair(fresh):
     client = fresh.client()
     company = new_company(client, "Assoc Archive")
-    contact, kept = contact_ids(client, 2)
+    contact, kept = new_contacts(client, 2)
     associate(client, "contacts", "companies", [(contact, company)], CONTACT_TO_PRIMARY_COMPANY, CONTACT_TO_COMPANY)
     associate(client, "contacts", "companies", [(kept, company)], CONTACT_TO_COMPANY)
     _, status, _ = client.crm.associations.v4.batch_api.archive_with_http_info(
@@ -302,7 +312,7 @@ def test_batch_archive_removes_every_type_between_a_pair(fresh):
 def test_labels_archive_removes_only_the_types_named(fresh):
     client = fresh.client()
     company = new_company(client, "Assoc Labels Archive")
-    contact = contact_ids(client, 1)[0]
+    contact = new_contacts(client, 1)[0]
     associate(client, "contacts", "companies", [(contact, company)], CONTACT_TO_PRIMARY_COMPANY, CONTACT_TO_COMPANY)
     batch_api = client.crm.associations.v4.batch_api
 
@@ -333,7 +343,7 @@ def test_per_record_associations(fresh):
     client = fresh.client()
     basic_api = client.crm.associations.v4.basic_api
     company = new_company(client, "Assoc Per Record")
-    first, second, *rest = contact_ids(client, 5)
+    first, second, *rest = new_contacts(client, 5)
 
     made, status, _ = basic_api.create_with_http_info(
         "contacts", first, "companies", company, [spec(CONTACT_TO_COMPANY)]
@@ -375,7 +385,7 @@ def test_per_record_associations(fresh):
 def test_archived_records_drop_out_of_association_reads(fresh):
     client = fresh.client()
     leaving, staying = new_company(client, "Assoc Leaving"), new_company(client, "Assoc Staying")
-    contact = contact_ids(client, 1)[0]
+    contact = new_contacts(client, 1)[0]
     deal = new_deal(client, "Orphaned deal")
     associate(client, "contacts", "companies", [(contact, leaving), (contact, staying)], CONTACT_TO_COMPANY)
     associate(client, "deals", "companies", [(deal, leaving)], DEAL_TO_COMPANY)
@@ -409,3 +419,70 @@ def test_associations_given_on_create(fresh):
     # v3 reads list them too, when asked.
     read_back = client.crm.deals.basic_api.get_by_id(deal, associations=["companies"])
     assert company in {a.id for a in read_back.associations["companies"].results}
+
+
+# ---- 6. the seeded portal's associations, and the primary company ----
+
+
+def test_a_seeded_contacts_primary_company_from_both_sides(client):
+    v4 = client.crm.associations.v4
+    # The portal's seeded contacts with an email have their domain's company as primary.
+    contact = next(c.id for c in client.crm.contacts.basic_api.get_page(limit=10).results if c.properties["email"])
+    result, status, _ = read(client, "contacts", "companies", contact)
+    assert status == 200
+    [record] = result.results
+    assert record._from.id == contact
+    primaries = [t for t in record.to if CONTACT_TO_PRIMARY_COMPANY in {a.type_id for a in t.association_types}]
+    # One primary company per record, listed with both of its types.
+    assert len(primaries) == 1
+    assert {a.type_id for a in primaries[0].association_types} == {CONTACT_TO_PRIMARY_COMPANY, CONTACT_TO_COMPANY}
+    company = str(primaries[0].to_object_id)
+    page = v4.basic_api.get_page("companies", company, "contacts", limit=500)
+    assert [{a.type_id for a in t.association_types} for t in page.results if str(t.to_object_id) == contact] == [
+        {COMPANY_TO_PRIMARY_CONTACT, COMPANY_TO_CONTACT}
+    ]
+
+
+def test_a_new_primary_company_replaces_the_old_one(fresh):
+    client = fresh.client()
+    v4 = client.crm.associations.v4
+    contact = new_contacts(client, 1)[0]
+    first, second = new_company(client, "Assoc First Primary"), new_company(client, "Assoc Second Primary")
+    pair = v4.basic_api.create("contacts", contact, "companies", second, [spec(CONTACT_TO_PRIMARY_COMPANY)])
+    assert (pair.from_object_id, pair.to_object_id) == (contact, second)
+    associate(client, "contacts", "companies", [(contact, first)], CONTACT_TO_PRIMARY_COMPANY)
+    # A record has one primary company: the newer one takes it, the older stays associated.
+    result, _, _ = read(client, "contacts", "companies", contact)
+    assert type_ids_by_record(result) == {
+        contact: {first: {CONTACT_TO_PRIMARY_COMPANY, CONTACT_TO_COMPANY}, second: {CONTACT_TO_COMPANY}}
+    }
+
+
+def test_default_associations_between_deals_and_contacts(fresh):
+    client = fresh.client()
+    v4 = client.crm.associations.v4
+    contact = new_contacts(client, 1)[0]
+    deal = new_deal(client, "Deal with a contact")
+    made = v4.batch_api.create_default(
+        "deals",
+        "contacts",
+        BatchInputPublicDefaultAssociationMultiPost(
+            inputs=[PublicDefaultAssociationMultiPost(_from=PublicObjectId(id=deal), to=PublicObjectId(id=contact))]
+        ),
+    )
+    assert made.results[0].association_spec.association_type_id == DEAL_TO_CONTACT
+    single = v4.basic_api.create_default("contacts", contact, "deals", deal)
+    assert single.results[0].association_spec.association_type_id == CONTACT_TO_DEAL
+    v4.basic_api.archive("deals", deal, "contacts", contact)
+    assert v4.basic_api.get_page("deals", deal, "contacts").results == []
+
+
+def test_associating_a_missing_record_is_a_404(fresh):
+    client = fresh.client()
+    contact = new_contacts(client, 1)[0]
+    with pytest.raises(AssociationsApiException) as refused:
+        client.crm.associations.v4.basic_api.create(
+            "contacts", contact, "companies", "999999999", [spec(CONTACT_TO_COMPANY)]
+        )
+    assert refused.value.status == 404
+    error_body(refused.value)

@@ -105,6 +105,11 @@ def test_pipeline_and_stages_by_id(client):
     won = api.pipeline_stages_api.get_by_id("deals", DEFAULT_PIPELINE, "closedwon")
     assert (won.id, float(won.metadata["probability"]), won.metadata["isClosed"]) == ("closedwon", 1.0, "true")
 
+    # Every pipeline's stages read on their own are the ones it lists.
+    for pipeline in api.pipelines_api.get_all("deals").results:
+        own = api.pipeline_stages_api.get_all("deals", pipeline.id).results
+        assert [s.id for s in in_display_order(own)] == [s.id for s in in_display_order(pipeline.stages)], pipeline.id
+
     with pytest.raises(pipelines.ApiException) as raised:
         api.pipelines_api.get_by_id("deals", "no-such-pipeline")
     assert raised.value.status == 404
