@@ -5,6 +5,7 @@ import json
 import math
 import re
 
+import pytest
 from hubspot.crm import contacts
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -14,6 +15,16 @@ MISSING_SCOPES_MESSAGE = (
     "Read more about required scopes here: https://developers.hubspot.com/scopes."
 )
 PROPERTY_ERRORS_PREFIX = "Property values were not valid: "
+# HubSpot's lifecycle stages in their order, shared by contacts and companies.
+LIFECYCLE_STAGES = [
+    "subscriber",
+    "lead",
+    "marketingqualifiedlead",
+    "salesqualifiedlead",
+    "opportunity",
+    "customer",
+    "evangelist",
+]
 
 
 def error_body(exc) -> dict:
@@ -46,6 +57,20 @@ def assert_missing_scope(exc, scope: str):
     assert detail["message"] == "One or more of the following scopes are required."
     assert scope in detail["context"]["requiredGranularScopes"]
     assert body["links"] == {"scopes": "https://developers.hubspot.com/scopes"}
+
+
+def archive_and_find_archived(api, record_id: str, api_exception):
+    """Archives a record through an object's basic API and checks it is gone as HubSpot has it:
+    204, then 404 OBJECT_NOT_FOUND, found again only with archived=true. Returns that read."""
+    _, status, _ = api.archive_with_http_info(record_id)
+    assert status == 204
+    with pytest.raises(api_exception) as raised:
+        api.get_by_id(record_id)
+    assert raised.value.status == 404
+    assert error_body(raised.value)["category"] == "OBJECT_NOT_FOUND"
+    archived = api.get_by_id(record_id, archived=True)
+    assert archived.archived is True and archived.archived_at is not None
+    return archived
 
 
 def lenient(sandbox):

@@ -26,20 +26,20 @@ from hubspot.crm.companies import (
 )
 
 from conftest import COMPANIES_READ_ONLY_TOKEN, READ_ONLY_TOKEN
-from support import assert_missing_scope, error_body, lenient, let_search_catch_up, property_problems, search
+from support import (
+    LIFECYCLE_STAGES,
+    archive_and_find_archived,
+    assert_missing_scope,
+    error_body,
+    lenient,
+    let_search_catch_up,
+    property_problems,
+    search,
+)
 
 # HubSpot returns these when a read names no properties (the search adds the last three to a GET's
 # name and domain; a GET returns them too, as for contacts).
 DEFAULT_PROPERTIES = {"name", "domain", "createdate", "hs_lastmodifieddate", "hs_object_id"}
-LIFECYCLE_STAGES = [
-    "subscriber",
-    "lead",
-    "marketingqualifiedlead",
-    "salesqualifiedlead",
-    "opportunity",
-    "customer",
-    "evangelist",
-]
 MISSING_ID = "987654321"
 
 
@@ -140,14 +140,7 @@ def test_company_create_read_update_archive(fresh):
     assert updated.properties["numberofemployees"] == "120"
     assert updated.updated_at >= created.created_at
 
-    _, status, _ = api.archive_with_http_info(created.id)
-    assert status == 204
-    with pytest.raises(companies.ApiException) as raised:
-        api.get_by_id(created.id)
-    assert raised.value.status == 404
-    assert error_body(raised.value)["category"] == "OBJECT_NOT_FOUND"
-    archived = api.get_by_id(created.id, archived=True)
-    assert archived.archived is True and archived.archived_at is not None
+    archive_and_find_archived(api, created.id, companies.ApiException)
     # archived=true lists archived companies only.
     archived_page = client.crm.companies.get_all(archived=True)
     assert created.id in {c.id for c in archived_page}

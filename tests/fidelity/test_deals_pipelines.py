@@ -23,7 +23,15 @@ from hubspot.crm.deals import (
 )
 
 from conftest import READ_ONLY_TOKEN
-from support import assert_missing_scope, error_body, lenient, let_search_catch_up, property_problems, search
+from support import (
+    archive_and_find_archived,
+    assert_missing_scope,
+    error_body,
+    lenient,
+    let_search_catch_up,
+    property_problems,
+    search,
+)
 
 # HubSpot's default deal pipeline, as a new portal has it: stage ids, labels (compared ignoring
 # case, which HubSpot's own pages vary), win probability, and whether the stage closes the deal.
@@ -155,13 +163,7 @@ def test_deal_create_read_update_archive(fresh):
     updated = api.update(created.id, SimplePublicObjectInput(properties={"dealstage": "closedwon", "amount": "1750"}))
     assert (updated.properties["dealstage"], float(updated.properties["amount"])) == ("closedwon", 1750)
 
-    _, status, _ = api.archive_with_http_info(created.id)
-    assert status == 204
-    with pytest.raises(deals.ApiException) as raised:
-        api.get_by_id(created.id)
-    assert raised.value.status == 404
-    assert error_body(raised.value)["category"] == "OBJECT_NOT_FOUND"
-    assert api.get_by_id(created.id, archived=True).archived is True
+    archive_and_find_archived(api, created.id, deals.ApiException)
 
 
 def test_deal_batches(fresh):

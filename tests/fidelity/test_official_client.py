@@ -37,7 +37,7 @@ from hubspot.crm.contacts import (
 from hubspot.utils.oauth import get_auth_url
 
 from conftest import OAUTH_APP, READ_ONLY_TOKEN, SEED_CONTACTS
-from support import UUID, error_body, lenient, search
+from support import LIFECYCLE_STAGES, UUID, archive_and_find_archived, error_body, lenient, search
 
 # What the search tests compare against, read once through the list endpoint.
 TRUTH_PROPERTIES = [
@@ -50,15 +50,6 @@ TRUTH_PROPERTIES = [
     "hs_additional_emails",
 ]
 CUSTOM_PROPERTY_TYPES = {"bool", "date", "datetime", "enumeration", "number", "phone_number", "string"}
-LIFECYCLE_STAGES = [
-    "subscriber",
-    "lead",
-    "marketingqualifiedlead",
-    "salesqualifiedlead",
-    "opportunity",
-    "customer",
-    "evangelist",
-]
 STARTER_BURST = 100
 
 
@@ -202,13 +193,7 @@ def test_archive_hides_a_contact(fresh, lowercase_emails):
     client = fresh.client()
     api = client.crm.contacts.basic_api
     target = lowercase_emails[3]
-    _, status, _ = api.archive_with_http_info(target.id)
-    assert status == 204
-    with pytest.raises(contacts.ApiException) as raised:
-        api.get_by_id(target.id)
-    assert raised.value.status == 404
-    archived = api.get_by_id(target.id, archived=True)
-    assert archived.archived is True and archived.archived_at is not None
+    archive_and_find_archived(api, target.id, contacts.ApiException)
     # archived=true lists archived contacts only.
     archived_page = api.get_page(archived=True, limit=100)
     assert [r.id for r in archived_page.results] == [target.id]
