@@ -8,6 +8,8 @@ by type id, never by label text (HubSpot renamed the primary labels in 2024). Te
 make their own contacts, companies and deals; the seeded contacts' own companies are read once.
 """
 
+import itertools
+
 import pytest
 from hubspot.crm import companies, contacts, deals
 from hubspot.crm.associations.v4 import (
@@ -40,10 +42,12 @@ DEAL_TO_COMPANY, DEAL_TO_PRIMARY_COMPANY = 341, 5
 COMPANY_TO_DEAL, COMPANY_TO_PRIMARY_DEAL = 342, 6
 CONTACT_TO_DEAL, DEAL_TO_CONTACT = 4, 3
 HUBSPOT_DEFINED = "HUBSPOT_DEFINED"
-# More associations than any page of a batch read holds (HubSpot's page size is undocumented;
-# pages of 500 to 600 have been seen), so the read must page.
+# More associations than a page of a batch read holds, so the read must page: HubSpot's page size
+# is undocumented, and pages of 600-odd have been seen.
 MANY = 1_500
 BATCH = 100
+# Numbers the emails of the contacts the tests make, so that none repeats.
+CONTACT_NUMBERS = itertools.count()
 
 
 def spec(type_id: int) -> AssociationSpec:
@@ -87,9 +91,10 @@ def new_contacts(client, how_many: int) -> list[str]:
     for start in range(0, how_many, BATCH):
         inputs = [
             contacts.SimplePublicObjectBatchInputForCreate(
-                properties={"email": f"assoc{i}@fidelity-associations.example.com"}, associations=[]
+                properties={"email": f"assoc{next(CONTACT_NUMBERS)}@fidelity-associations.example.com"},
+                associations=[],
             )
-            for i in range(start, min(how_many, start + BATCH))
+            for _ in range(start, min(how_many, start + BATCH))
         ]
         created = client.crm.contacts.batch_api.create(
             contacts.BatchInputSimplePublicObjectBatchInputForCreate(inputs=inputs)
@@ -223,6 +228,7 @@ def test_batch_read_pages_per_record(fresh):
     pages = {big: 0, small: 0}
     cursors, pending = {}, [big, small]
     while pending:
+        assert pages[big] <= MANY, "a cursor that never ends"
         result, status, _ = read(client, "companies", "contacts", *pending, after=cursors)
         assert status == 200
         assert {r._from.id for r in result.results} == set(pending)
