@@ -113,6 +113,17 @@ mod tests {
     }
 
     #[test]
+    fn companies_and_deals_are_asked_for_as_optional_scopes_only() {
+        assert_eq!(
+            OPTIONAL_SCOPES,
+            ["crm.objects.companies.read", "crm.objects.companies.write", "crm.objects.deals.read"]
+        );
+        assert!(OPTIONAL_SCOPES.iter().all(|s| !REQUIRED_SCOPES.contains(s)));
+        let defaults = ConnectOptions::default().optional_scopes;
+        assert_eq!(defaults, OPTIONAL_SCOPES.map(String::from));
+    }
+
+    #[test]
     fn endpoints_on_one_base() {
         let e = Endpoints::at("http://127.0.0.1:9/");
         assert_eq!(e.authorize_url, "http://127.0.0.1:9/oauth/authorize");
