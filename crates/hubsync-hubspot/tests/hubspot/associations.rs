@@ -16,10 +16,10 @@ use crate::{client_for, portal, props};
 
 use ObjectType::{Companies, Contacts};
 
-/// Contacts `n@people.example` for each n in `numbers`, 100 a batch; their ids in order.
+/// Contacts `n@people.example.com` for each n in `numbers`, 100 a batch; their ids in order.
 async fn contacts(client: &HubSpotClient, numbers: std::ops::Range<usize>) -> Vec<String> {
     let mut ids = Vec::new();
-    let emails: Vec<String> = numbers.map(|n| format!("{n}@people.example")).collect();
+    let emails: Vec<String> = numbers.map(|n| format!("{n}@people.example.com")).collect();
     for chunk in emails.chunks(100) {
         let inputs: Vec<(String, BTreeMap<String, String>)> = chunk.iter().map(|e| (e.clone(), props(&[]))).collect();
         let done = client.batch_upsert_by_email(&inputs).await.unwrap();
