@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use crate::control::{ControlSecret, LogEntry};
 use crate::errors::ApiError;
 use crate::faults::ConnectionFault;
+use crate::object_type::ObjectType;
 use crate::portal::Portal;
 use crate::ratelimit::Admission;
 use crate::routes;
@@ -71,9 +72,7 @@ fn classify(path: &str, control_mounted: bool) -> RouteClass {
 }
 
 pub fn router(state: AppState, api_versions: &[String]) -> Router {
-    let mut app = Router::new()
-        .nest("/crm/v3/objects/contacts", routes::contacts::router())
-        .nest("/crm/v3/properties/contacts", routes::meta::properties_router())
+    let mut app = mount_objects(Router::new(), "/crm/v3/objects", "/crm/v3/properties")
         .nest("/crm/v3/owners", routes::meta::owners_router())
         .route("/account-info/v3/details", get(routes::meta::account_details))
         .route("/account-info/v3/api-usage/daily/private-apps", get(routes::meta::daily_usage))
@@ -91,9 +90,7 @@ pub fn router(state: AppState, api_versions: &[String]) -> Router {
         app = app.nest("/__sandbox", crate::control::router());
     }
     for version in api_versions {
-        app = app
-            .nest(&format!("/crm/objects/{version}/contacts"), routes::contacts::router())
-            .nest(&format!("/crm/properties/{version}/contacts"), routes::meta::properties_router())
+        app = mount_objects(app, &format!("/crm/objects/{version}"), &format!("/crm/properties/{version}"))
             .nest(&format!("/crm/owners/{version}"), routes::meta::owners_router())
             .route(&format!("/account-info/{version}/details"), get(routes::meta::account_details))
             .route(&format!("/oauth/{version}/token"), post(routes::oauth::token))
@@ -104,6 +101,19 @@ pub fn router(state: AppState, api_versions: &[String]) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(axum::middleware::from_fn_with_state(state.clone(), hubspot_edge))
         .with_state(state)
+}
+
+/// Every object type's records and properties under one API version's prefixes, by plural name
+/// (`contacts`) and by type id (`0-1`), as HubSpot serves them.
+fn mount_objects(mut app: Router<AppState>, objects: &str, properties: &str) -> Router<AppState> {
+    for object in ObjectType::ALL {
+        for name in [object.plural(), object.type_id()] {
+            app = app
+                .nest(&format!("{objects}/{name}"), routes::objects::router(object))
+                .nest(&format!("{properties}/{name}"), routes::meta::properties_router(object));
+        }
+    }
+    app
 }
 
 async fn unknown_route(uri: Uri) -> ApiError {

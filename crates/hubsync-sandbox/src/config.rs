@@ -9,14 +9,23 @@ use crate::control::ControlSecret;
 use crate::faults::FaultConfig;
 use crate::fixture::Fixture;
 
-/// Scopes the sandbox knows. HubSpot has many more; these are the ones the contacts sync touches.
+/// Scopes the sandbox knows. HubSpot has many more; these are the ones for the objects it serves
+/// (contacts, companies, deals, their property schemas) and owners.
 pub const KNOWN_SCOPES: &[&str] = &[
     "oauth",
     "crm.objects.contacts.read",
     "crm.objects.contacts.write",
+    "crm.objects.companies.read",
+    "crm.objects.companies.write",
+    "crm.objects.deals.read",
+    "crm.objects.deals.write",
     "crm.objects.owners.read",
     "crm.schemas.contacts.read",
     "crm.schemas.contacts.write",
+    "crm.schemas.companies.read",
+    "crm.schemas.companies.write",
+    "crm.schemas.deals.read",
+    "crm.schemas.deals.write",
 ];
 
 /// The HubSpot API usage tier of a private app / service key: it sets the 10-second burst and
@@ -140,11 +149,27 @@ pub struct PortalInfo {
     /// The time zone's offset from UTC in minutes; the daily limit resets at this local midnight.
     pub utc_offset_minutes: i32,
     pub company_currency: String,
+    /// The portal's other currencies (multi-currency portals): a deal's `deal_currency_code`
+    /// must be the company currency or one of these.
+    pub additional_currencies: Vec<String>,
     pub ui_domain: String,
     /// The OAuth user shown on the consent page and in token info.
     pub user_email: String,
     pub user_id: u64,
     pub account_type: AccountType,
+}
+
+impl PortalInfo {
+    /// Every currency the portal accepts: the company currency first.
+    pub fn currencies(&self) -> Vec<String> {
+        let mut all = vec![self.company_currency.clone()];
+        for code in &self.additional_currencies {
+            if !all.contains(code) {
+                all.push(code.clone());
+            }
+        }
+        all
+    }
 }
 
 impl Default for PortalInfo {
@@ -155,6 +180,7 @@ impl Default for PortalInfo {
             time_zone: "US/Eastern".into(),
             utc_offset_minutes: -300,
             company_currency: "USD".into(),
+            additional_currencies: Vec::new(),
             ui_domain: "app.hubspot.com".into(),
             user_email: "admin@hubsync-sandbox.test".into(),
             user_id: 7_000_001,

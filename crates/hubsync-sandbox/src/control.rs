@@ -23,7 +23,9 @@ use crate::config::{ApiTier, LifecycleBackward};
 use crate::errors::{ApiError, ApiResult, json_response};
 use crate::faults::FaultConfig;
 use crate::fixture::Fixture;
-use crate::model::PropertySelection;
+use crate::object_type::{ByType, ObjectType};
+use crate::portal::Portal;
+use crate::store::RecordStore;
 
 /// How many requests the log keeps; older ones drop off.
 pub const LOG_CAPACITY: usize = 100_000;
@@ -192,16 +194,23 @@ pub fn router() -> Router<AppState> {
         .route("/rate-limits", get(get_limits).put(put_limits))
         .route("/settings", get(get_settings).put(put_settings))
         .route("/contacts", get(dump_contacts))
+        .route("/companies", get(dump_companies))
+        .route("/deals", get(dump_deals))
         .route("/oauth/revoke-refresh-tokens", post(revoke_refresh_tokens))
         .route("/oauth/expire-access-tokens", post(expire_access_tokens))
 }
 
+/// Live records of each type, by plural name: `{contacts, companies, deals}`.
+fn record_counts(portal: &Portal) -> serde_json::Map<String, Value> {
+    ObjectType::ALL.into_iter().map(|t| (t.plural().to_string(), json!(portal.store(t).live_count()))).collect()
+}
+
 async fn health(State(app): State<AppState>) -> Response {
     let portal = app.portal();
-    json_response(
-        StatusCode::OK,
-        &json!({ "ok": true, "portalId": portal.info.portal_id, "contacts": portal.contacts.live_count() }),
-    )
+    let mut body = record_counts(&portal);
+    body.insert("ok".into(), json!(true));
+    body.insert("portalId".into(), json!(portal.info.portal_id));
+    json_response(StatusCode::OK, &Value::Object(body))
 }
 
 #[derive(Deserialize, Default)]
@@ -223,10 +232,11 @@ async fn reset(State(app): State<AppState>, body: Bytes) -> ApiResult {
         portal.config.seed_contacts = count;
     }
     crate::reset_portal(&mut portal).map_err(ApiError::Validation)?;
-    Ok(json_response(StatusCode::OK, &json!({ "contacts": portal.contacts.live_count() })))
+    Ok(json_response(StatusCode::OK, &Value::Object(record_counts(&portal))))
 }
 
-/// Adds a fixture's records to the portal (`?replace=true` empties contacts and owners first).
+/// Adds a fixture's records to the portal (`?replace=true` empties contacts, companies, deals
+/// and owners first).
 async fn load_fixture(State(app): State<AppState>, uri: Uri, body: Bytes) -> ApiResult {
     let replace = QueryParams::from_uri(&uri)?.flag("replace");
     let text = std::str::from_utf8(&body).map_err(|_| ApiError::Validation("fixture is not UTF-8".into()))?;
@@ -234,20 +244,20 @@ async fn load_fixture(State(app): State<AppState>, uri: Uri, body: Bytes) -> Api
     let mut portal = app.portal();
     // With replace, the old records come back if the fixture is refused.
     let previous = replace.then(|| {
-        (std::mem::replace(&mut portal.contacts, crate::store::ContactStore::new()), std::mem::take(&mut portal.owners))
+        let emptied = ByType::from_fn(RecordStore::new);
+        (std::mem::replace(&mut portal.records, emptied), std::mem::take(&mut portal.owners))
     });
     if let Err(e) = crate::fixture::apply(&mut portal, &fixture) {
-        if let Some((contacts, owners)) = previous {
-            portal.contacts = contacts;
+        if let Some((records, owners)) = previous {
+            portal.records = records;
             portal.owners = owners;
         }
         return Err(ApiError::Validation(e));
     }
     crate::persist_everything(&mut portal).map_err(ApiError::Validation)?;
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({ "contacts": portal.contacts.live_count(), "owners": portal.owners.len() }),
-    ))
+    let mut body = record_counts(&portal);
+    body.insert("owners".into(), json!(portal.owners.len()));
+    Ok(json_response(StatusCode::OK, &Value::Object(body)))
 }
 
 async fn get_faults(State(app): State<AppState>) -> Response {
@@ -409,16 +419,24 @@ async fn put_settings(State(app): State<AppState>, body: Bytes) -> ApiResult {
     Ok(json_response(StatusCode::OK, &settings_json(&portal)))
 }
 
-/// Every contact with every stored property, archived ones included: what tests compare the
-/// app's store against.
-async fn dump_contacts(State(app): State<AppState>) -> Response {
+/// Every record of a type with every stored property, archived ones included: what tests
+/// compare the app's store against.
+fn dump(app: &AppState, object: ObjectType) -> Response {
     let portal = app.portal();
-    let contacts: Vec<Value> = portal
-        .contacts
-        .iter()
-        .map(|c| c.to_json(&PropertySelection::Named(c.properties.keys().cloned().collect())))
-        .collect();
-    json_response(StatusCode::OK, &json!({ "results": contacts }))
+    let records: Vec<Value> = portal.store(object).iter().map(|r| r.to_json(&r.full_selection())).collect();
+    json_response(StatusCode::OK, &json!({ "results": records }))
+}
+
+async fn dump_contacts(State(app): State<AppState>) -> Response {
+    dump(&app, ObjectType::Contact)
+}
+
+async fn dump_companies(State(app): State<AppState>) -> Response {
+    dump(&app, ObjectType::Company)
+}
+
+async fn dump_deals(State(app): State<AppState>) -> Response {
+    dump(&app, ObjectType::Deal)
 }
 
 async fn revoke_refresh_tokens(State(app): State<AppState>) -> Response {

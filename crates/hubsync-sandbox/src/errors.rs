@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::control::CONTROL_SECRET_HEADER;
+use crate::object_type::ObjectType;
 use crate::properties::PropertyValueError;
 
 /// A random UUID (v4 layout) for `correlationId` / `requestId`.
@@ -56,10 +57,14 @@ pub enum ApiError {
     },
     /// 404 OBJECT_NOT_FOUND.
     NotFound,
-    /// 409 CONFLICT: the email belongs to another contact.
-    ContactExists {
+    /// 409 CONFLICT: another record holds a unique value of the write (a contact's email, a
+    /// custom unique property).
+    RecordExists {
+        object: ObjectType,
         existing_id: u64,
     },
+    /// 409: a property of this name exists already.
+    PropertyExists(String),
     /// 401: the OAuth access token expired this many seconds ago.
     ExpiredAuthentication {
         seconds_ago: i64,
@@ -89,7 +94,7 @@ impl ApiError {
         match self {
             ApiError::Validation(_) | ApiError::PropertyValues { .. } => StatusCode::BAD_REQUEST,
             ApiError::NotFound | ApiError::UnknownRoute(_) => StatusCode::NOT_FOUND,
-            ApiError::ContactExists { .. } => StatusCode::CONFLICT,
+            ApiError::RecordExists { .. } | ApiError::PropertyExists(_) => StatusCode::CONFLICT,
             ApiError::ExpiredAuthentication { .. } | ApiError::InvalidAuthentication => StatusCode::UNAUTHORIZED,
             ApiError::MissingScopes(_) => StatusCode::FORBIDDEN,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -132,8 +137,20 @@ impl ApiError {
             ApiError::UnknownRoute(path) => {
                 error_body(&format!("Unable to find a route for {path}"), "OBJECT_NOT_FOUND", &correlation_id)
             }
-            ApiError::ContactExists { existing_id } => {
-                error_body(&format!("Contact already exists. Existing ID: {existing_id}"), "CONFLICT", &correlation_id)
+            ApiError::RecordExists { object, existing_id } => error_body(
+                &format!("{} already exists. Existing ID: {existing_id}", object.display_name()),
+                "CONFLICT",
+                &correlation_id,
+            ),
+            // The category of HubSpot's newer 409s; the message as its property docs word the rule.
+            ApiError::PropertyExists(name) => {
+                let mut body = error_body(
+                    &format!("Property named '{name}' already exists."),
+                    "OBJECT_ALREADY_EXISTS",
+                    &correlation_id,
+                );
+                body["context"] = json!({ "name": [name] });
+                body
             }
             ApiError::ExpiredAuthentication { seconds_ago } => {
                 let mut body = error_body(

@@ -2,9 +2,12 @@
 //!
 //! ```json
 //! { "portal": {…PortalInfo…},
-//!   "properties": [ …HubSpot property definitions… ],
+//!   "properties": [ …HubSpot contact property definitions… ],
+//!   "companyProperties": [ … ], "dealProperties": [ … ],
 //!   "owners": [ {"id":"101","email":"…","firstName":"…","lastName":"…","userId":9,"userIdIncludingInactive":9} ],
 //!   "contacts": [ {"id":"1001","properties":{"email":"a@b.com"},"archived":false,"createdAt":"…"} ],
+//!   "companies": [ {"properties":{"name":"Acme","domain":"acme.com"}} ],
+//!   "deals": [ {"properties":{"dealname":"Acme renewal","dealstage":"qualifiedtobuy"}} ],
 //!   "oauthClients": [ {"clientId":"…","clientSecret":"…","redirectUris":["http://localhost:47813/callback"]} ],
 //!   "privateTokens": [ {"token":"pat-na1-…","scopes":["crm.objects.contacts.read"]} ] }
 //! ```
@@ -16,8 +19,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::catalog::{CURRENCY_PROPERTY, Catalog, currency_options};
 use crate::config::{OAuthClient, PortalInfo, PrivateToken};
+use crate::deal_rules::settle_deal;
 use crate::model::{Owner, Properties, identifying_emails};
+use crate::object_type::{ByType, ObjectType};
+use crate::pipelines::DealPipelines;
 use crate::portal::Portal;
 use crate::properties::{PropertyDef, normalize_value};
 
@@ -26,21 +33,31 @@ use crate::properties::{PropertyDef, normalize_value};
 pub struct Fixture {
     #[serde(default)]
     pub portal: Option<PortalInfo>,
+    /// Contact properties (the key predates the other object types).
     #[serde(default)]
     pub properties: Vec<PropertyDef>,
     #[serde(default)]
+    pub company_properties: Vec<PropertyDef>,
+    #[serde(default)]
+    pub deal_properties: Vec<PropertyDef>,
+    #[serde(default)]
     pub owners: Vec<Owner>,
     #[serde(default)]
-    pub contacts: Vec<FixtureContact>,
+    pub contacts: Vec<FixtureRecord>,
+    #[serde(default)]
+    pub companies: Vec<FixtureRecord>,
+    #[serde(default)]
+    pub deals: Vec<FixtureRecord>,
     #[serde(default)]
     pub oauth_clients: Vec<OAuthClient>,
     #[serde(default)]
     pub private_tokens: Vec<PrivateToken>,
 }
 
+/// One record of a fixture, of any object type: HubSpot's record shape.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FixtureContact {
+pub struct FixtureRecord {
     #[serde(default)]
     pub id: Option<String>,
     #[serde(default)]
@@ -53,6 +70,9 @@ pub struct FixtureContact {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
+/// The name fixtures had when they held contacts only.
+pub type FixtureContact = FixtureRecord;
+
 impl Fixture {
     pub fn from_file(path: &Path) -> Result<Fixture, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read fixture {}: {e}", path.display()))?;
@@ -63,10 +83,27 @@ impl Fixture {
         serde_json::from_str(text)
             .map_err(|e| format!("not a valid fixture (line {}, column {}): {e}", e.line(), e.column()))
     }
+
+    pub fn properties_of(&self, object: ObjectType) -> &[PropertyDef] {
+        match object {
+            ObjectType::Contact => &self.properties,
+            ObjectType::Company => &self.company_properties,
+            ObjectType::Deal => &self.deal_properties,
+        }
+    }
+
+    pub fn records_of(&self, object: ObjectType) -> &[FixtureRecord] {
+        match object {
+            ObjectType::Contact => &self.contacts,
+            ObjectType::Company => &self.companies,
+            ObjectType::Deal => &self.deals,
+        }
+    }
 }
 
-/// A contact ready to insert: values checked, ids and times settled.
-pub struct SeedContact {
+/// A record ready to insert: values checked, ids and times settled.
+#[derive(Clone, Debug)]
+pub struct SeedRecord {
     pub id: Option<u64>,
     pub properties: Properties,
     pub archived: bool,
@@ -74,17 +111,28 @@ pub struct SeedContact {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What a fixture's records are checked against: the catalogs, owners and pipelines they will
+/// join.
+struct Staged<'a> {
+    catalogs: &'a ByType<Catalog>,
+    owners: &'a [Owner],
+    pipelines: &'a DealPipelines,
+}
+
 /// Loads a fixture into the portal. Property values are checked by type (read-only ones such as
-/// `hs_additional_emails` may be set, as an import would); emails and ids must be unique. Nothing
-/// is changed when any part is wrong.
+/// `hs_additional_emails` may be set, as an import would); emails, unique values and ids must be
+/// unique; deals' pipelines and stages must exist. Nothing is changed when any part is wrong.
 pub fn apply(portal: &mut Portal, fixture: &Fixture) -> Result<(), String> {
-    // Stage the definitions and owners first: contacts are checked against them.
-    let mut catalog = portal.catalog.clone();
-    for def in &fixture.properties {
-        match catalog.iter_mut().find(|d| d.name == def.name) {
-            Some(slot) => *slot = def.clone(),
-            None => catalog.push(def.clone()),
+    // Stage the definitions and owners first: records are checked against them.
+    let mut catalogs = portal.catalogs.clone();
+    for object in ObjectType::ALL {
+        for def in fixture.properties_of(object) {
+            catalogs.get_mut(object).put(def.clone());
         }
+    }
+    let currencies = fixture.portal.as_ref().unwrap_or(&portal.info).currencies();
+    if let Some(def) = catalogs.deal.get_mut(CURRENCY_PROPERTY) {
+        def.options = currency_options(&currencies);
     }
     let mut owners = portal.owners.clone();
     for owner in &fixture.owners {
@@ -93,31 +141,54 @@ pub fn apply(portal: &mut Portal, fixture: &Fixture) -> Result<(), String> {
             None => owners.push(owner.clone()),
         }
     }
+    let staged = Staged { catalogs: &catalogs, owners: &owners, pipelines: &portal.deal_pipelines };
     let now = portal.now();
-    let mut prepared = Vec::with_capacity(fixture.contacts.len());
-    let mut emails: HashSet<String> = HashSet::new();
-    let mut ids: HashSet<u64> = HashSet::new();
-    for (index, contact) in fixture.contacts.iter().enumerate() {
-        let seed = prepare_contact(&catalog, &owners, contact, now).map_err(|e| format!("contact #{index}: {e}"))?;
-        if !seed.archived {
-            for email in identifying_emails(&seed.properties) {
-                if portal.contacts.find_by_email(&email).is_some() || !emails.insert(email.clone()) {
-                    return Err(format!("contact #{index}: email {email} is already used by another contact"));
+    let mut prepared: ByType<Vec<SeedRecord>> = ByType::default();
+    for object in ObjectType::ALL {
+        let store = portal.store(object);
+        let catalog = catalogs.get(object);
+        let mut emails: HashSet<String> = HashSet::new();
+        let mut values: HashSet<(String, String)> = HashSet::new();
+        let mut ids: HashSet<u64> = HashSet::new();
+        for (index, record) in fixture.records_of(object).iter().enumerate() {
+            let what = format!("{} #{index}", object.singular());
+            let seed = prepare_record(object, &staged, record, now).map_err(|e| format!("{what}: {e}"))?;
+            if !seed.archived && object == ObjectType::Contact {
+                for email in identifying_emails(&seed.properties) {
+                    if store.find_by_email(&email).is_some() || !emails.insert(email.clone()) {
+                        return Err(format!("{what}: email {email} is already used by another contact"));
+                    }
                 }
             }
+            if !seed.archived {
+                for def in catalog.unique_custom() {
+                    let Some(value) = seed.properties.get(&def.name) else { continue };
+                    let taken = store.with_value(&def.name, value).next().is_some();
+                    if taken || !values.insert((def.name.clone(), value.to_lowercase())) {
+                        return Err(format!(
+                            "{what}: {} {value} is already used by another {}",
+                            def.name,
+                            object.singular()
+                        ));
+                    }
+                }
+            }
+            if let Some(id) = seed.id
+                && (store.get(id).is_some() || !ids.insert(id))
+            {
+                return Err(format!("{what}: id {id} is already used"));
+            }
+            prepared.get_mut(object).push(seed);
         }
-        if let Some(id) = seed.id
-            && (portal.contacts.get(id).is_some() || !ids.insert(id))
-        {
-            return Err(format!("contact #{index}: id {id} is already used"));
-        }
-        prepared.push(seed);
     }
 
     apply_identity(portal, fixture);
-    portal.set_catalog(catalog);
+    portal.catalogs = catalogs;
+    portal.refresh_currency_options();
     portal.owners = owners;
-    insert_all(portal, prepared);
+    for object in ObjectType::ALL {
+        insert_all(portal, object, std::mem::take(prepared.get_mut(object)));
+    }
     Ok(())
 }
 
@@ -126,6 +197,7 @@ pub fn apply(portal: &mut Portal, fixture: &Fixture) -> Result<(), String> {
 pub fn apply_identity(portal: &mut Portal, fixture: &Fixture) {
     if let Some(info) = &fixture.portal {
         portal.info = info.clone();
+        portal.refresh_currency_options();
     }
     for client in &fixture.oauth_clients {
         portal.oauth.clients.insert(client.client_id.clone(), client.clone());
@@ -137,19 +209,20 @@ pub fn apply_identity(portal: &mut Portal, fixture: &Fixture) {
     }
 }
 
-fn prepare_contact(
-    catalog: &[PropertyDef],
-    owners: &[Owner],
-    contact: &FixtureContact,
+fn prepare_record(
+    object: ObjectType,
+    staged: &Staged,
+    record: &FixtureRecord,
     now: DateTime<Utc>,
-) -> Result<SeedContact, String> {
-    let id = match &contact.id {
+) -> Result<SeedRecord, String> {
+    let id = match &record.id {
         Some(raw) => Some(raw.parse::<u64>().map_err(|_| format!("id {raw:?} is not a number"))?),
         None => None,
     };
-    let owner_exists = |id: &str| owners.iter().any(|o| o.id == id);
+    let catalog = staged.catalogs.get(object);
+    let owner_exists = |id: &str| staged.owners.iter().any(|o| o.id == id);
     let mut properties = Properties::new();
-    for (name, value) in &contact.properties {
+    for (name, value) in &record.properties {
         let raw = match value {
             Value::String(s) => s.clone(),
             Value::Number(n) => n.to_string(),
@@ -158,10 +231,10 @@ fn prepare_contact(
             other => return Err(format!("property {name}: {other} is not a string")),
         };
         // The portal keeps these itself.
-        if matches!(name.as_str(), "hs_object_id" | "lastmodifieddate" | "hs_email_domain") {
+        if name == "hs_object_id" || name == object.last_modified_property() || name == "hs_email_domain" {
             continue;
         }
-        let def = catalog.iter().find(|d| d.name == *name).ok_or_else(|| format!("property {name} does not exist"))?;
+        let def = catalog.get(name).ok_or_else(|| format!("property {name} does not exist"))?;
         let stored = if def.is_read_only() {
             Some(raw)
         } else {
@@ -171,27 +244,38 @@ fn prepare_contact(
             properties.insert(name.clone(), v);
         }
     }
-    let created_at = contact.created_at.unwrap_or(now);
-    Ok(SeedContact {
+    if object == ObjectType::Deal
+        && let Some(error) = settle_deal(staged.pipelines, &mut properties, true).into_iter().next()
+    {
+        return Err(error.message);
+    }
+    let created_at = record.created_at.unwrap_or(now);
+    Ok(SeedRecord {
         id,
         properties,
-        archived: contact.archived,
+        archived: record.archived,
         created_at,
-        updated_at: contact.updated_at.unwrap_or(created_at),
+        updated_at: record.updated_at.unwrap_or(created_at),
     })
 }
 
-/// Inserts checked contacts; search sees them at once (they were there before the run).
-pub fn insert_all(portal: &mut Portal, contacts: Vec<SeedContact>) {
-    for seed in contacts {
-        let id = portal.contacts.insert(seed.id, seed.properties, seed.created_at, seed.updated_at);
-        if seed.archived {
-            portal.contacts.archive(id, seed.updated_at);
-        }
-        if let Some(contact) = portal.contacts.get_mut(id) {
-            contact.search_visible = Some(contact.properties.clone());
-        }
-    }
+/// Inserts checked records of one type; search sees them at once (they were there before the
+/// run). Returns their ids, in order.
+pub fn insert_all(portal: &mut Portal, object: ObjectType, records: Vec<SeedRecord>) -> Vec<u64> {
+    let store = portal.store_mut(object);
+    records
+        .into_iter()
+        .map(|seed| {
+            let id = store.insert(seed.id, seed.properties, seed.created_at, seed.updated_at);
+            if seed.archived {
+                store.archive(id, seed.updated_at);
+            }
+            if let Some(record) = store.get_mut(id) {
+                record.search_visible = Some(record.properties.clone());
+            }
+            id
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -217,7 +301,7 @@ mod tests {
         let mut portal = Portal::new(SandboxConfig::default(), None);
         apply(&mut portal, &fixture).unwrap();
         assert_eq!((portal.info.portal_id, portal.info.company_currency.as_str()), (123, "USD"));
-        assert_eq!(portal.contacts.get(5001).unwrap().get("tshirt_size"), Some("m"));
+        assert_eq!(portal.store(ObjectType::Contact).get(5001).unwrap().get("tshirt_size"), Some("m"));
         assert!(portal.oauth.client("c").is_some());
 
         let typo = Fixture::from_json(r#"{"portal": {"portalID": 1}}"#).unwrap_err();
@@ -231,7 +315,10 @@ mod tests {
         };
         let mut portal = Portal::new(SandboxConfig::default(), None);
         assert!(apply(&mut portal, &bad).unwrap_err().contains("contact #0"));
-        assert!(portal.property("tshirt_size").is_none() && portal.info.portal_id != 123, "nothing applied");
+        assert!(
+            portal.property(ObjectType::Contact, "tshirt_size").is_none() && portal.info.portal_id != 123,
+            "nothing applied"
+        );
     }
 
     #[test]
@@ -241,12 +328,38 @@ mod tests {
         let owner_exists = |id: &str| owners.iter().any(|o| o.id == id);
         for contact in crate::seed::contacts(3, 3000, &owners) {
             for (name, value) in &contact.properties {
-                let def = portal.property(name).unwrap_or_else(|| panic!("{name} is not a property"));
+                let def =
+                    portal.property(ObjectType::Contact, name).unwrap_or_else(|| panic!("{name} is not a property"));
                 if def.is_read_only() {
                     continue;
                 }
                 let normalized = normalize_value(def, value, None, &owner_exists);
                 assert_eq!(normalized, Ok(Some(value.clone())), "{name} = {value:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn generated_companies_and_deals_pass_the_portals_own_validation() {
+        let mut portal = Portal::new(SandboxConfig::default(), None);
+        portal.owners = crate::seed::owners();
+        let companies = crate::seed::companies(3, &portal.owners);
+        let deals = crate::seed::deals(3, &companies, &portal.owners);
+        let records = companies
+            .iter()
+            .map(|c| (ObjectType::Company, c))
+            .chain(deals.iter().map(|d| (ObjectType::Deal, &d.record)));
+        for (object, record) in records {
+            let writable: serde_json::Map<String, Value> = record
+                .properties
+                .iter()
+                .filter(|(name, _)| portal.property(object, name).is_some_and(|d| !d.is_read_only()))
+                .map(|(name, value)| (name.clone(), Value::String(value.clone())))
+                .collect();
+            let plan = portal.plan_write(object, None, &Value::Object(writable));
+            let plan = plan.unwrap_or_else(|e| panic!("{object:?} {:?}: {:?}", record.properties, e.body()));
+            for (name, value) in &record.properties {
+                assert_eq!(plan.properties.get(name), Some(value), "{object:?} {name}: stored as generated");
             }
         }
     }

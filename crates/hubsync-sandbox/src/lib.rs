@@ -1,10 +1,10 @@
 //! A local HubSpot-compatible portal for tests, benchmarks and rehearsals.
 //!
-//! It serves the CRM contacts, properties, owners, account-info and OAuth endpoints the sync
-//! uses, under both `/crm/v3/...` and dated `/crm/objects/2026-03/...` paths, with HubSpot's
-//! validation, error bodies, rate limits and quirks (see `shared/hubspot-api.md`), plus fault
-//! injection and, when `SandboxConfig::control_secret` is set, a control API under `/__sandbox/`
-//! that answers only to that secret (in `CONTROL_SECRET_HEADER`).
+//! It serves the CRM contacts, companies and deals, their properties, owners, account-info and
+//! OAuth endpoints, under both `/crm/v3/...` and dated `/crm/objects/2026-03/...` paths, with
+//! HubSpot's validation, error bodies, rate limits and quirks (see `shared/hubspot-api.md`), plus
+//! fault injection and, when `SandboxConfig::control_secret` is set, a control API under
+//! `/__sandbox/` that answers only to that secret (in `CONTROL_SECRET_HEADER`).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), hubsync_sandbox::SandboxError> {
@@ -19,8 +19,10 @@
 //! ```
 
 mod app;
+mod catalog;
 pub mod config;
 mod control;
+mod deal_rules;
 mod errors;
 pub mod faults;
 pub mod fixture;
@@ -28,6 +30,7 @@ mod model;
 mod oauth;
 pub mod object_type;
 mod persist;
+pub mod pipelines;
 mod portal;
 pub mod properties;
 mod ratelimit;
@@ -49,11 +52,11 @@ pub use config::{
 };
 pub use control::{CONTROL_SECRET_HEADER, ControlSecret};
 pub use faults::FaultConfig;
-pub use fixture::{Fixture, FixtureContact};
+pub use fixture::{Fixture, FixtureContact, FixtureRecord};
 pub use model::Owner;
+pub use object_type::ObjectType;
 pub use persist::PersistError;
 
-use crate::model::Contact;
 use crate::persist::Persistence;
 use crate::portal::Portal;
 
@@ -123,7 +126,12 @@ impl Sandbox {
 
     /// Contacts that are not archived.
     pub fn contact_count(&self) -> usize {
-        self.lock().contacts.live_count()
+        self.record_count(ObjectType::Contact)
+    }
+
+    /// Records of a type that are not archived.
+    pub fn record_count(&self, object: ObjectType) -> usize {
+        self.lock().store(object).live_count()
     }
 
     // ---- in-process control: what `/__sandbox/...` does, callable from a synchronous progress
@@ -205,13 +213,16 @@ fn initialize(portal: &mut Portal) -> Result<(), SandboxError> {
     if let Some(persist) = &portal.persist
         && !persist.is_empty()?
     {
-        let stored = persist.load()?;
-        if !stored.properties.is_empty() {
-            portal.set_catalog(stored.properties);
-        }
+        let mut stored = persist.load()?;
         portal.owners = stored.owners;
-        for contact in stored.contacts {
-            portal.contacts.restore(contact);
+        for object in ObjectType::ALL {
+            let properties = std::mem::take(stored.properties.get_mut(object));
+            if !properties.is_empty() {
+                portal.set_catalog(object, properties);
+            }
+            for record in std::mem::take(stored.records.get_mut(object)) {
+                portal.store_mut(object).restore(record);
+            }
         }
         // The portal's identity, OAuth apps and private tokens come from the configuration, not
         // the file.
@@ -226,12 +237,23 @@ fn initialize(portal: &mut Portal) -> Result<(), SandboxError> {
 /// Back to the starting state: generated data, then the fixture; counters, log, limits, faults
 /// and clock cleared.
 pub(crate) fn reset_portal(portal: &mut Portal) -> Result<(), String> {
-    portal.set_catalog(properties::default_catalog());
-    portal.contacts = store::ContactStore::new();
+    for object in ObjectType::ALL {
+        portal.set_catalog(object, catalog::default_catalog(object));
+        *portal.store_mut(object) = store::RecordStore::new(object);
+    }
+    portal.deal_pipelines = pipelines::DealPipelines::default();
     let count = portal.config.seed_contacts;
     portal.owners = if count > 0 { seed::owners() } else { Vec::new() };
-    let contacts = seed::contacts(portal.config.seed, count, &portal.owners);
-    fixture::insert_all(portal, contacts);
+    let seed = portal.config.seed;
+    let contacts = seed::contacts(seed, count, &portal.owners);
+    fixture::insert_all(portal, ObjectType::Contact, contacts);
+    // Demo contacts come with their companies and those companies' deals.
+    if count > 0 {
+        let companies = seed::companies(seed, &portal.owners);
+        let deals = seed::deals(seed, &companies, &portal.owners);
+        fixture::insert_all(portal, ObjectType::Company, companies);
+        fixture::insert_all(portal, ObjectType::Deal, deals.into_iter().map(|d| d.record).collect());
+    }
     if let Some(fixture) = portal.config.fixture.clone() {
         fixture::apply(portal, &fixture)?;
     }
@@ -244,10 +266,9 @@ pub(crate) fn reset_portal(portal: &mut Portal) -> Result<(), String> {
 }
 
 pub(crate) fn persist_everything(portal: &mut Portal) -> Result<(), String> {
-    let Portal { persist, catalog, owners, contacts, .. } = portal;
+    let Portal { persist, catalogs, owners, records, .. } = portal;
     if let Some(persist) = persist.as_mut() {
-        let all: Vec<&Contact> = contacts.iter().collect();
-        persist.save_all(catalog, owners, &all).map_err(|e| e.to_string())?;
+        persist.save_all(catalogs, owners, records).map_err(|e| e.to_string())?;
     }
     Ok(())
 }

@@ -10,23 +10,26 @@ use hubsync_sandbox::{
     SandboxConfig,
 };
 
-/// A local HubSpot-compatible portal: CRM contacts, properties, owners, account info and OAuth,
-/// with HubSpot's validation, limits and error bodies, plus fault injection and a control API
-/// under /__sandbox/. It prints its address, then a secret made for this start: control requests
-/// must send it in the X-Hubsync-Sandbox-Secret header, address a loopback host and send JSON.
+/// A local HubSpot-compatible portal: CRM contacts, companies, deals, properties, owners, account
+/// info and OAuth, with HubSpot's validation, limits and error bodies, plus fault injection and a
+/// control API under /__sandbox/. It prints its address, then a secret made for this start:
+/// control requests must send it in the X-Hubsync-Sandbox-Secret header, address a loopback host
+/// and send JSON.
 #[derive(Parser, Debug)]
 #[command(name = "hubsync-sandbox", version)]
 struct Args {
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 0)]
     port: u16,
-    /// Generate this many realistic contacts (with owners and custom property values).
+    /// Generate this many realistic contacts (with owners, custom property values, and the
+    /// companies and deals they belong to).
     #[arg(long, default_value_t = 0)]
     seed_contacts: usize,
     /// Seed for generated data and fault injection.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Load a fixture (JSON: portal, properties, owners, contacts, oauthClients, privateTokens).
+    /// Load a fixture (JSON: portal, properties, companyProperties, dealProperties, owners,
+    /// contacts, companies, deals, oauthClients, privateTokens).
     #[arg(long, value_name = "FILE.json")]
     fixture: Option<PathBuf>,
     /// Keep the portal in this SQLite file (reopened as it was on the next start).

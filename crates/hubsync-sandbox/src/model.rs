@@ -1,4 +1,5 @@
-//! Records the portal holds: contacts and owners, and how they render as HubSpot JSON.
+//! Records the portal holds (contacts, companies, deals) and owners, and how they render as
+//! HubSpot JSON.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -7,20 +8,19 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::object_type::ObjectType;
 use crate::properties::format_timestamp;
 
 pub type Properties = BTreeMap<String, String>;
 
-/// Properties returned when a request names none.
-pub const DEFAULT_PROPERTIES: &[&str] = &["firstname", "lastname", "email"];
-/// Properties every record carries whatever was asked for.
-pub const ALWAYS_RETURNED: &[&str] = &["createdate", "lastmodifieddate", "hs_object_id"];
-
+/// One CRM record: a contact, a company or a deal. What differs by type (default properties, the
+/// last-modified property's name) comes from its `ObjectType`.
 #[derive(Clone, Debug)]
-pub struct Contact {
+pub struct Record {
+    pub object: ObjectType,
     pub id: u64,
     /// Stored values only: an empty value is absent. Includes `hs_object_id`, `createdate` and
-    /// `lastmodifieddate`, kept in step with the fields below.
+    /// the type's last-modified property, kept in step with the fields below.
     pub properties: Arc<Properties>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -32,7 +32,7 @@ pub struct Contact {
     pub search_pending: Option<(DateTime<Utc>, Arc<Properties>)>,
 }
 
-impl Contact {
+impl Record {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.properties.get(name).map(String::as_str)
     }
@@ -41,13 +41,16 @@ impl Contact {
         self.get("email")
     }
 
-    /// Every address that identifies this contact: the primary email and the additional ones,
-    /// lowercased.
+    /// Every address that identifies this record: for a contact, the primary email and the
+    /// additional ones, lowercased; nothing for other types.
     pub fn identifying_emails(&self) -> Vec<String> {
-        identifying_emails(&self.properties)
+        match self.object {
+            ObjectType::Contact => identifying_emails(&self.properties),
+            ObjectType::Company | ObjectType::Deal => Vec::new(),
+        }
     }
 
-    /// The properties search sees at `now`, or `None` while the contact is not yet indexed.
+    /// The properties search sees at `now`, or `None` while the record is not yet indexed.
     pub fn searchable(&self, now: DateTime<Utc>) -> Option<&Arc<Properties>> {
         if self.archived {
             return None;
@@ -77,30 +80,35 @@ impl Contact {
     pub fn to_json(&self, selection: &PropertySelection) -> Value {
         render_record(self, &self.properties, selection)
     }
+
+    /// Every property it holds: what creates and updates answer with.
+    pub fn full_selection(&self) -> PropertySelection {
+        PropertySelection::Named(self.properties.keys().cloned().collect())
+    }
 }
 
-/// Renders a contact with a given set of property values (search renders the indexed version).
-pub fn render_record(contact: &Contact, props: &Properties, selection: &PropertySelection) -> Value {
+/// Renders a record with a given set of property values (search renders the indexed version).
+pub fn render_record(record: &Record, props: &Properties, selection: &PropertySelection) -> Value {
     let mut out = serde_json::Map::new();
     let mut put = |name: &str| {
         out.insert(name.to_string(), props.get(name).map_or(Value::Null, |v| Value::String(v.clone())));
     };
     match selection {
-        PropertySelection::Default => DEFAULT_PROPERTIES.iter().for_each(|n| put(n)),
+        PropertySelection::Default => record.object.default_properties().iter().for_each(|n| put(n)),
         PropertySelection::Named(names) => names.iter().for_each(|n| put(n)),
     }
-    ALWAYS_RETURNED.iter().for_each(|n| put(n));
-    let mut record = json!({
-        "id": contact.id.to_string(),
+    record.object.always_returned().iter().for_each(|n| put(n));
+    let mut json = json!({
+        "id": record.id.to_string(),
         "properties": out,
-        "createdAt": format_timestamp(contact.created_at),
-        "updatedAt": format_timestamp(contact.updated_at),
-        "archived": contact.archived,
+        "createdAt": format_timestamp(record.created_at),
+        "updatedAt": format_timestamp(record.updated_at),
+        "archived": record.archived,
     });
-    if let Some(at) = contact.archived_at {
-        record["archivedAt"] = Value::String(format_timestamp(at));
+    if let Some(at) = record.archived_at {
+        json["archivedAt"] = Value::String(format_timestamp(at));
     }
-    record
+    json
 }
 
 pub fn identifying_emails(props: &Properties) -> Vec<String> {
@@ -117,7 +125,7 @@ pub fn identifying_emails(props: &Properties) -> Vec<String> {
 /// Which properties a read returns.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PropertySelection {
-    /// firstname, lastname, email (plus the always-returned ones).
+    /// The type's default properties (plus the always-returned ones).
     Default,
     /// The named properties that exist on the portal (unknown names are left out silently, as
     /// HubSpot does).

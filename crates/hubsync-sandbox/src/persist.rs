@@ -7,11 +7,15 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::model::{Contact, Owner, Properties};
+use crate::catalog::Catalog;
+use crate::model::{Owner, Properties, Record};
+use crate::object_type::{ByType, ObjectType};
 use crate::properties::PropertyDef;
+use crate::store::RecordStore;
 
 /// Append-only: each entry upgrades the schema by one version (`PRAGMA user_version`).
-const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
      CREATE TABLE properties (name TEXT PRIMARY KEY, definition TEXT NOT NULL);
      CREATE TABLE owners (id TEXT PRIMARY KEY, owner TEXT NOT NULL);
      CREATE TABLE contacts (
@@ -21,7 +25,34 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value TE
          updated_at TEXT NOT NULL,
          archived INTEGER NOT NULL DEFAULT 0,
          archived_at TEXT
-     );"];
+     );",
+    // Companies and deals, and a property catalog per object type (the old one was contacts').
+    "CREATE TABLE object_properties (
+         object_type TEXT NOT NULL,
+         name TEXT NOT NULL,
+         definition TEXT NOT NULL,
+         PRIMARY KEY (object_type, name)
+     );
+     INSERT INTO object_properties (object_type, name, definition)
+         SELECT 'contact', name, definition FROM properties ORDER BY rowid;
+     DROP TABLE properties;
+     CREATE TABLE companies (
+         id INTEGER PRIMARY KEY,
+         properties TEXT NOT NULL,
+         created_at TEXT NOT NULL,
+         updated_at TEXT NOT NULL,
+         archived INTEGER NOT NULL DEFAULT 0,
+         archived_at TEXT
+     );
+     CREATE TABLE deals (
+         id INTEGER PRIMARY KEY,
+         properties TEXT NOT NULL,
+         created_at TEXT NOT NULL,
+         updated_at TEXT NOT NULL,
+         archived INTEGER NOT NULL DEFAULT 0,
+         archived_at TEXT
+     );",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum PersistError {
@@ -41,11 +72,17 @@ pub struct Persistence {
     conn: Connection,
 }
 
-/// What a database file held when it was opened.
+/// What a database file held when it was opened. A type whose catalog is empty (a file from
+/// before the type was served) keeps the fresh portal's.
 pub struct Stored {
-    pub properties: Vec<PropertyDef>,
+    pub properties: ByType<Vec<PropertyDef>>,
     pub owners: Vec<Owner>,
-    pub contacts: Vec<Contact>,
+    pub records: ByType<Vec<Record>>,
+}
+
+/// The table of one object type's records; a fixed name, never input.
+fn table(object: ObjectType) -> &'static str {
+    object.plural()
 }
 
 impl Persistence {
@@ -78,20 +115,31 @@ impl Persistence {
 
     pub fn load(&self) -> Result<Stored, PersistError> {
         let corrupt = |what: &str, e: serde_json::Error| PersistError::Corrupt(format!("{what}: {e}"));
-        let mut properties = Vec::new();
-        let mut stmt = self.conn.prepare("SELECT definition FROM properties ORDER BY rowid")?;
-        for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
-            properties.push(serde_json::from_str(&row?).map_err(|e| corrupt("property", e))?);
+        let mut properties: ByType<Vec<PropertyDef>> = ByType::default();
+        let mut stmt = self.conn.prepare("SELECT object_type, definition FROM object_properties ORDER BY rowid")?;
+        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+            let (object, definition) = row?;
+            let object = ObjectType::from_path(&object)
+                .ok_or_else(|| PersistError::Corrupt(format!("property of unknown object type {object}")))?;
+            properties.get_mut(object).push(serde_json::from_str(&definition).map_err(|e| corrupt("property", e))?);
         }
         let mut owners = Vec::new();
         let mut stmt = self.conn.prepare("SELECT owner FROM owners ORDER BY rowid")?;
         for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
             owners.push(serde_json::from_str(&row?).map_err(|e| corrupt("owner", e))?);
         }
-        let mut contacts = Vec::new();
-        let mut stmt = self.conn.prepare(
-            "SELECT id, properties, created_at, updated_at, archived, archived_at FROM contacts ORDER BY id",
-        )?;
+        let mut records: ByType<Vec<Record>> = ByType::default();
+        for object in ObjectType::ALL {
+            *records.get_mut(object) = self.load_records(object)?;
+        }
+        Ok(Stored { properties, owners, records })
+    }
+
+    fn load_records(&self, object: ObjectType) -> Result<Vec<Record>, PersistError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT id, properties, created_at, updated_at, archived, archived_at FROM {} ORDER BY id",
+            table(object)
+        ))?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
@@ -107,11 +155,14 @@ impl Persistence {
                 .map(|t| t.with_timezone(&Utc))
                 .map_err(|e| PersistError::Corrupt(format!("timestamp {s}: {e}")))
         };
+        let mut records = Vec::new();
         for row in rows {
             let (id, props, created, updated, archived, archived_at) = row?;
-            let properties: Properties = serde_json::from_str(&props).map_err(|e| corrupt("contact", e))?;
+            let properties: Properties = serde_json::from_str(&props)
+                .map_err(|e| PersistError::Corrupt(format!("{}: {e}", object.singular())))?;
             let properties = std::sync::Arc::new(properties);
-            contacts.push(Contact {
+            records.push(Record {
+                object,
                 id: id as u64,
                 search_visible: Some(properties.clone()),
                 properties,
@@ -122,23 +173,26 @@ impl Persistence {
                 search_pending: None,
             });
         }
-        Ok(Stored { properties, owners, contacts })
+        Ok(records)
     }
 
     /// Replaces everything the file holds (used at first start and on reset).
     pub fn save_all(
         &mut self,
-        properties: &[PropertyDef],
+        catalogs: &ByType<Catalog>,
         owners: &[Owner],
-        contacts: &[&Contact],
+        records: &ByType<RecordStore>,
     ) -> Result<(), PersistError> {
         let tx = self.conn.transaction()?;
-        tx.execute_batch("DELETE FROM properties; DELETE FROM owners; DELETE FROM contacts;")?;
-        for def in properties {
-            tx.execute(
-                "INSERT INTO properties (name, definition) VALUES (?1, ?2)",
-                params![def.name, serde_json::to_string(def).expect("serializes")],
-            )?;
+        tx.execute_batch("DELETE FROM object_properties; DELETE FROM owners;")?;
+        for object in ObjectType::ALL {
+            tx.execute(&format!("DELETE FROM {}", table(object)), [])?;
+            for def in catalogs.get(object).defs() {
+                upsert_property(&tx, object, def)?;
+            }
+            for record in records.get(object).iter() {
+                upsert_record(&tx, record)?;
+            }
         }
         for owner in owners {
             tx.execute(
@@ -146,37 +200,53 @@ impl Persistence {
                 params![owner.id, serde_json::to_string(owner).expect("serializes")],
             )?;
         }
-        for contact in contacts {
-            upsert_contact(&tx, contact)?;
-        }
         tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('seeded', 'yes')", [])?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Writes one contact. A failure here is logged, not served: the in-memory portal stays the
+    /// Writes one record. A failure here is logged, not served: the in-memory portal stays the
     /// truth for the running sandbox.
-    pub fn save_contact(&mut self, contact: &Contact) {
-        if let Err(e) = upsert_contact(&self.conn, contact) {
-            tracing::error!(contact = contact.id, error = %e, "could not persist contact");
+    pub fn save_record(&mut self, record: &Record) {
+        if let Err(e) = upsert_record(&self.conn, record) {
+            tracing::error!(object = record.object.singular(), id = record.id, error = %e, "could not persist record");
+        }
+    }
+
+    /// Writes one property definition (a created custom property); logged on failure, as records.
+    pub fn save_property(&mut self, object: ObjectType, def: &PropertyDef) {
+        if let Err(e) = upsert_property(&self.conn, object, def) {
+            tracing::error!(object = object.singular(), property = def.name, error = %e, "could not persist property");
         }
     }
 }
 
-fn upsert_contact(conn: &Connection, c: &Contact) -> Result<(), rusqlite::Error> {
+fn upsert_property(conn: &Connection, object: ObjectType, def: &PropertyDef) -> Result<(), rusqlite::Error> {
+    conn.execute(
+        "INSERT INTO object_properties (object_type, name, definition) VALUES (?1, ?2, ?3)
+         ON CONFLICT(object_type, name) DO UPDATE SET definition = excluded.definition",
+        params![object.singular(), def.name, serde_json::to_string(def).expect("serializes")],
+    )?;
+    Ok(())
+}
+
+fn upsert_record(conn: &Connection, r: &Record) -> Result<(), rusqlite::Error> {
     let fmt = crate::properties::format_timestamp;
     conn.execute(
-        "INSERT INTO contacts (id, properties, created_at, updated_at, archived, archived_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT(id) DO UPDATE SET properties = excluded.properties, updated_at = excluded.updated_at,
-             archived = excluded.archived, archived_at = excluded.archived_at",
+        &format!(
+            "INSERT INTO {} (id, properties, created_at, updated_at, archived, archived_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(id) DO UPDATE SET properties = excluded.properties, updated_at = excluded.updated_at,
+                 archived = excluded.archived, archived_at = excluded.archived_at",
+            table(r.object)
+        ),
         params![
-            c.id as i64,
-            serde_json::to_string(&*c.properties).expect("serializes"),
-            fmt(c.created_at),
-            fmt(c.updated_at),
-            c.archived,
-            c.archived_at.map(fmt),
+            r.id as i64,
+            serde_json::to_string(&*r.properties).expect("serializes"),
+            fmt(r.created_at),
+            fmt(r.updated_at),
+            r.archived,
+            r.archived_at.map(fmt),
         ],
     )?;
     Ok(())
@@ -186,12 +256,18 @@ fn upsert_contact(conn: &Connection, c: &Contact) -> Result<(), rusqlite::Error>
 mod tests {
     use super::*;
 
-    #[test]
-    fn migrations_apply_in_order_and_refuse_newer_files() {
-        let dir = std::env::temp_dir().join(format!("hubsync-sandbox-persist-{}", std::process::id()));
+    /// A path for a new database file in a folder of the test's own.
+    fn fresh_db(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("hubsync-sandbox-persist-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("portal.db");
         let _ = std::fs::remove_file(&path);
+        (dir, path)
+    }
+
+    #[test]
+    fn migrations_apply_in_order_and_refuse_newer_files() {
+        let (dir, path) = fresh_db("migrations");
         let persist = Persistence::open(&path).unwrap();
         assert!(persist.is_empty().unwrap());
         let version: i64 = persist.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
@@ -199,6 +275,31 @@ mod tests {
         persist.conn.pragma_update(None, "user_version", 99).unwrap();
         drop(persist);
         assert!(matches!(Persistence::open(&path), Err(PersistError::TooNew { found: 99, .. })));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_contacts_only_file_keeps_its_data_and_gains_companies_and_deals() {
+        let (dir, path) = fresh_db("v1");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute_batch(
+                r#"INSERT INTO meta VALUES ('seeded', 'yes');
+                   INSERT INTO properties VALUES ('tshirt_size', '{"name":"tshirt_size","label":"T","type":"string","fieldType":"text"}');
+                   INSERT INTO contacts (id, properties, created_at, updated_at)
+                       VALUES (1001, '{"email":"a@example.com"}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');"#,
+            )
+            .unwrap();
+        }
+        let persist = Persistence::open(&path).unwrap();
+        assert!(!persist.is_empty().unwrap());
+        let stored = persist.load().unwrap();
+        assert_eq!(stored.properties.contact.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["tshirt_size"]);
+        assert!(stored.properties.company.is_empty() && stored.records.company.is_empty());
+        assert_eq!(stored.records.contact[0].get("email"), Some("a@example.com"));
+        assert_eq!(stored.records.contact[0].object, ObjectType::Contact);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,21 +1,25 @@
 //! The portal's state and the rules every write goes through. One `Portal` sits behind a mutex;
 //! handlers lock it, do their work without awaiting, and let go.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value};
 
+use crate::catalog::{CURRENCY_PROPERTY, Catalog, currency_options, default_catalog};
 use crate::config::{LifecycleBackward, PortalInfo, SandboxConfig};
 use crate::control::{Counters, RequestLog};
+use crate::deal_rules::settle_deal;
 use crate::errors::ApiError;
 use crate::faults::FaultDice;
-use crate::model::{Contact, Owner, Properties, PropertySelection, identifying_emails};
+use crate::model::{Owner, Properties, PropertySelection, Record, identifying_emails};
 use crate::oauth::OAuthState;
+use crate::object_type::{ByType, ObjectType};
 use crate::persist::Persistence;
+use crate::pipelines::DealPipelines;
 use crate::properties::{PropertyDef, PropertyValueError, lifecycle_rank, normalize_value};
 use crate::ratelimit::RateLimiter;
-use crate::store::ContactStore;
+use crate::store::RecordStore;
 
 /// The sandbox's notion of "now": the wall clock plus an offset tests can move forward (to
 /// expire tokens or pass the daily reset without waiting).
@@ -38,10 +42,12 @@ pub struct Portal {
     pub info: PortalInfo,
     pub config: SandboxConfig,
     pub clock: Clock,
-    pub catalog: Vec<PropertyDef>,
-    catalog_index: HashMap<String, usize>,
+    /// Each object type's property definitions.
+    pub catalogs: ByType<Catalog>,
     pub owners: Vec<Owner>,
-    pub contacts: ContactStore,
+    pub records: ByType<RecordStore>,
+    /// The deal pipelines a deal's `pipeline` and `dealstage` name.
+    pub deal_pipelines: DealPipelines,
     pub oauth: OAuthState,
     pub limits: RateLimiter,
     pub faults: FaultDice,
@@ -53,6 +59,7 @@ pub struct Portal {
 /// A write checked against the portal's rules, ready to commit.
 #[derive(Debug, Clone)]
 pub struct PlannedWrite {
+    pub object: ObjectType,
     pub id: Option<u64>,
     pub properties: Properties,
     pub changed: bool,
@@ -63,10 +70,10 @@ impl Portal {
         let mut portal = Portal {
             info: config.portal.clone(),
             clock: Clock::default(),
-            catalog: Vec::new(),
-            catalog_index: HashMap::new(),
+            catalogs: ByType::default(),
             owners: Vec::new(),
-            contacts: ContactStore::new(),
+            records: ByType::from_fn(RecordStore::new),
+            deal_pipelines: DealPipelines::default(),
             oauth: OAuthState::new(&config),
             limits: RateLimiter::new(config.rate_limits, config.tier),
             faults: FaultDice::new(config.seed, config.faults.clone()),
@@ -75,7 +82,9 @@ impl Portal {
             persist,
             config,
         };
-        portal.set_catalog(crate::properties::default_catalog());
+        for object in ObjectType::ALL {
+            portal.set_catalog(object, default_catalog(object));
+        }
         portal
     }
 
@@ -83,13 +92,46 @@ impl Portal {
         self.clock.now()
     }
 
-    pub fn set_catalog(&mut self, catalog: Vec<PropertyDef>) {
-        self.catalog_index = catalog.iter().enumerate().map(|(i, d)| (d.name.clone(), i)).collect();
-        self.catalog = catalog;
+    pub fn set_catalog(&mut self, object: ObjectType, defs: Vec<PropertyDef>) {
+        *self.catalogs.get_mut(object) = Catalog::new(defs);
+        if object == ObjectType::Deal {
+            self.refresh_currency_options();
+        }
     }
 
-    pub fn property(&self, name: &str) -> Option<&PropertyDef> {
-        self.catalog_index.get(name).map(|&i| &self.catalog[i])
+    /// `deal_currency_code` offers the portal's currencies: call after they change.
+    pub fn refresh_currency_options(&mut self) {
+        let options = currency_options(&self.info.currencies());
+        if let Some(def) = self.catalogs.deal.get_mut(CURRENCY_PROPERTY) {
+            def.options = options;
+        }
+    }
+
+    pub fn catalog(&self, object: ObjectType) -> &Catalog {
+        self.catalogs.get(object)
+    }
+
+    pub fn property(&self, object: ObjectType, name: &str) -> Option<&PropertyDef> {
+        self.catalogs.get(object).get(name)
+    }
+
+    pub fn store(&self, object: ObjectType) -> &RecordStore {
+        self.records.get(object)
+    }
+
+    pub fn store_mut(&mut self, object: ObjectType) -> &mut RecordStore {
+        self.records.get_mut(object)
+    }
+
+    /// Whether a record of this type exists and is not archived.
+    pub fn record_live(&self, object: ObjectType, id: u64) -> bool {
+        self.store(object).live(id).is_some()
+    }
+
+    /// Live companies whose `domain` is this one (case-insensitively), oldest first: none, one,
+    /// or several, since HubSpot does not keep domains unique.
+    pub fn companies_with_domain(&self, domain: &str) -> Vec<u64> {
+        self.records.company.with_value("domain", domain).collect()
     }
 
     pub fn owner_exists(&self, id: &str) -> bool {
@@ -97,12 +139,12 @@ impl Portal {
     }
 
     /// The selection a read asked for; names the portal doesn't have are dropped, as HubSpot does.
-    pub fn selection(&self, requested: &[String]) -> PropertySelection {
+    pub fn selection(&self, object: ObjectType, requested: &[String]) -> PropertySelection {
         let names: Vec<String> = requested
             .iter()
             .flat_map(|p| p.split(','))
             .map(str::trim)
-            .filter(|p| !p.is_empty() && self.property(p).is_some())
+            .filter(|p| !p.is_empty() && self.property(object, p).is_some())
             .map(String::from)
             .collect();
         if requested.iter().all(|p| p.trim().is_empty()) {
@@ -112,20 +154,42 @@ impl Portal {
         }
     }
 
-    /// Looks a contact up by record id or, with `idProperty=email`, by email. Archived contacts
-    /// are found only when `archived` is asked for.
-    pub fn lookup(&self, key: &str, id_property: Option<&str>, archived: bool) -> Option<&Contact> {
-        let contact = match id_property {
-            Some("email") => self.contacts.find_by_email(key).and_then(|id| self.contacts.get(id)),
-            Some("hs_object_id") | None => key.parse::<u64>().ok().and_then(|id| self.contacts.get(id)),
+    /// Whether records of this type can be found by `name`: the record id, a contact's email, or
+    /// a custom property with unique values.
+    pub fn is_unique_property(&self, object: ObjectType, name: &str) -> bool {
+        name == "hs_object_id"
+            || (object == ObjectType::Contact && name == "email")
+            || self.catalog(object).unique_custom().any(|d| d.name == name)
+    }
+
+    /// Looks a record up by record id or, with `idProperty`, by a unique property (a contact's
+    /// email or a custom unique property). Archived records are found only when `archived` is
+    /// asked for.
+    pub fn lookup(&self, object: ObjectType, key: &str, id_property: Option<&str>, archived: bool) -> Option<&Record> {
+        let store = self.store(object);
+        let record = match id_property {
+            Some("hs_object_id") | None => key.parse::<u64>().ok().and_then(|id| store.get(id)),
+            Some("email") if object == ObjectType::Contact => store.find_by_email(key).and_then(|id| store.get(id)),
+            Some(name) if self.is_unique_property(object, name) => {
+                if archived {
+                    store.iter().find(|r| r.archived && r.get(name).is_some_and(|v| v.eq_ignore_ascii_case(key)))
+                } else {
+                    store.with_value(name, key).next().and_then(|id| store.get(id))
+                }
+            }
             Some(_) => None,
         }?;
-        (contact.archived == archived).then_some(contact)
+        (record.archived == archived).then_some(record)
     }
 
     /// Applies `input` (a request's `properties` object) on top of `current` and checks every value
     /// against its property. All rejected values are reported together, as HubSpot does.
-    pub fn plan_write(&self, current: Option<&Contact>, input: &Value) -> Result<PlannedWrite, ApiError> {
+    pub fn plan_write(
+        &self,
+        object: ObjectType,
+        current: Option<&Record>,
+        input: &Value,
+    ) -> Result<PlannedWrite, ApiError> {
         let empty = Map::new();
         let input = match input {
             Value::Object(map) => map,
@@ -152,11 +216,11 @@ impl Portal {
                     continue;
                 }
             };
-            let Some(def) = self.property(name) else {
+            let Some(def) = self.property(object, name) else {
                 errors.push(PropertyValueError::doesnt_exist(name));
                 continue;
             };
-            // createdate may be set when a contact is created (imports), not changed afterwards.
+            // createdate may be set when a record is created (imports), not changed afterwards.
             if name == "createdate" && current.is_some() {
                 errors.push(PropertyValueError::new(
                     name,
@@ -195,11 +259,14 @@ impl Portal {
                 Err(e) => errors.push(e),
             }
         }
+        if errors.is_empty() && object == ObjectType::Deal {
+            errors = settle_deal(&self.deal_pipelines, &mut props, current.is_none());
+        }
         if !errors.is_empty() {
             return Err(ApiError::PropertyValues { portal_id: self.info.portal_id, errors });
         }
         let changed = current.is_none_or(|c| *c.properties != props);
-        Ok(PlannedWrite { id: current.map(|c| c.id), properties: props, changed })
+        Ok(PlannedWrite { object, id: current.map(|c| c.id), properties: props, changed })
     }
 
     fn lifecycle_move(&self, def: &PropertyDef, from: Option<&str>, to: &str) -> LifecycleMove {
@@ -209,17 +276,36 @@ impl Portal {
         }
     }
 
-    /// The id of another live contact that already owns one of the planned emails.
-    pub fn email_conflict(&self, plan: &PlannedWrite) -> Option<u64> {
-        identifying_emails(&plan.properties)
-            .iter()
-            .filter_map(|e| self.contacts.find_by_email(e))
-            .find(|&owner| Some(owner) != plan.id)
+    /// The id of another live record that already holds one of the planned write's unique values:
+    /// a contact's emails, or a custom property with unique values.
+    pub fn unique_conflict(&self, plan: &PlannedWrite) -> Option<u64> {
+        let store = self.store(plan.object);
+        let other = |id: &u64| Some(*id) != plan.id;
+        if plan.object == ObjectType::Contact
+            && let Some(owner) =
+                identifying_emails(&plan.properties).iter().filter_map(|e| store.find_by_email(e)).find(other)
+        {
+            return Some(owner);
+        }
+        self.catalog(plan.object)
+            .unique_custom()
+            .filter_map(|def| plan.properties.get(&def.name).map(|v| (def.name.as_str(), v.as_str())))
+            .find_map(|(name, value)| store.with_value(name, value).find(other))
     }
 
-    /// Stores a planned write. Returns the contact id.
+    /// The 409 a planned write meets when another record holds one of its unique values.
+    pub fn check_unique(&self, plan: &PlannedWrite) -> Result<(), ApiError> {
+        match self.unique_conflict(plan) {
+            Some(existing_id) => Err(ApiError::RecordExists { object: plan.object, existing_id }),
+            None => Ok(()),
+        }
+    }
+
+    /// Stores a planned write. Returns the record id.
     pub fn commit(&mut self, plan: PlannedWrite) -> u64 {
         let now = self.now();
+        let object = plan.object;
+        let stamps_lead_date = self.property(object, LEAD_DATE_PROPERTY).is_some();
         let id = match plan.id {
             None => {
                 let mut props = plan.properties;
@@ -227,8 +313,10 @@ impl Portal {
                     .get("createdate")
                     .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
                     .map_or(now, |t| t.with_timezone(&Utc));
-                stamp_lifecycle_dates(&mut props, None, now);
-                let id = self.contacts.insert(None, props, created_at, now);
+                if stamps_lead_date {
+                    stamp_lifecycle_dates(&mut props, None, now);
+                }
+                let id = self.store_mut(object).insert(None, props, created_at, now);
                 self.counters.records_created += 1;
                 id
             }
@@ -237,56 +325,69 @@ impl Portal {
                     return id;
                 }
                 let mut props = plan.properties;
-                let before = self.contacts.get(id).and_then(|c| c.get("lifecyclestage").map(String::from));
-                stamp_lifecycle_dates(&mut props, before.as_deref(), now);
-                self.contacts.replace_properties(id, props, now);
+                let before = self.store(object).get(id).and_then(|c| c.get("lifecyclestage").map(String::from));
+                if stamps_lead_date {
+                    stamp_lifecycle_dates(&mut props, before.as_deref(), now);
+                }
+                self.store_mut(object).replace_properties(id, props, now);
                 self.counters.records_updated += 1;
                 id
             }
         };
-        self.after_write(id, now);
+        self.after_write(object, id, now);
         id
     }
 
-    pub fn archive(&mut self, id: u64) -> bool {
+    pub fn archive(&mut self, object: ObjectType, id: u64) -> bool {
         let now = self.now();
-        if !self.contacts.archive(id, now) {
+        if !self.store_mut(object).archive(id, now) {
             return false;
         }
         self.counters.records_archived += 1;
-        self.after_write(id, now);
+        self.after_write(object, id, now);
         true
     }
 
-    fn after_write(&mut self, id: u64, now: DateTime<Utc>) {
+    fn after_write(&mut self, object: ObjectType, id: u64, now: DateTime<Utc>) {
         let visible_at = now + Duration::milliseconds(self.config.search_visibility_delay_ms as i64);
-        if let Some(contact) = self.contacts.get_mut(id) {
-            contact.schedule_search_update(now, visible_at);
+        if let Some(record) = self.store_mut(object).get_mut(id) {
+            record.schedule_search_update(now, visible_at);
         }
         if let Some(persist) = &mut self.persist
-            && let Some(contact) = self.contacts.get(id)
+            && let Some(record) = self.records.get(object).get(id)
         {
-            persist.save_contact(contact);
+            persist.save_record(record);
         }
     }
 
-    /// Checks a batch of writes whole: the plan of each input, or the error that sinks the batch.
-    /// Emails must be unique within the batch too.
+    /// Checks a batch of writes whole: the plan of each input, or the error that sinks it. Unique
+    /// values (a contact's emails, custom unique properties) must be unique within the batch too.
     pub fn plan_batch<'a>(
         &self,
-        inputs: impl Iterator<Item = (Option<&'a Contact>, &'a Value)>,
+        object: ObjectType,
+        inputs: impl Iterator<Item = (Option<&'a Record>, &'a Value)>,
     ) -> Vec<Result<PlannedWrite, ApiError>> {
-        let mut seen: HashSet<String> = HashSet::new();
+        let mut seen_emails: HashSet<String> = HashSet::new();
+        let mut seen_values: HashSet<(String, String)> = HashSet::new();
         inputs
             .map(|(current, props)| {
-                let plan = self.plan_write(current, props)?;
-                if let Some(existing_id) = self.email_conflict(&plan) {
-                    return Err(ApiError::ContactExists { existing_id });
-                }
-                for email in identifying_emails(&plan.properties) {
+                let plan = self.plan_write(object, current, props)?;
+                self.check_unique(&plan)?;
+                for email in identifying_emails(&plan.properties).into_iter().filter(|_| object == ObjectType::Contact)
+                {
                     let owned_by_self = current.is_some_and(|c| c.identifying_emails().contains(&email));
-                    if !owned_by_self && !seen.insert(email.clone()) {
+                    if !owned_by_self && !seen_emails.insert(email.clone()) {
                         return Err(ApiError::Validation(format!("Duplicate email addresses in batch input: {email}")));
+                    }
+                }
+                for def in self.catalog(object).unique_custom() {
+                    let Some(value) = plan.properties.get(&def.name) else { continue };
+                    let unchanged = current.is_some_and(|c| c.get(&def.name) == Some(value.as_str()));
+                    if !unchanged && !seen_values.insert((def.name.clone(), value.to_lowercase())) {
+                        return Err(ApiError::Validation(format!(
+                            "Duplicate values in batch input for unique property {}: {value}",
+                            def.name
+                        )));
                     }
                 }
                 Ok(plan)
@@ -294,6 +395,9 @@ impl Portal {
             .collect()
     }
 }
+
+/// Contacts' "became a lead" date, stamped when a record first reaches that stage.
+const LEAD_DATE_PROPERTY: &str = "hs_lifecyclestage_lead_date";
 
 enum LifecycleMove {
     Forward,
@@ -304,8 +408,8 @@ enum LifecycleMove {
 fn stamp_lifecycle_dates(props: &mut Properties, before: Option<&str>, now: DateTime<Utc>) {
     if props.get("lifecyclestage").map(String::as_str) == Some("lead")
         && before != Some("lead")
-        && !props.contains_key("hs_lifecyclestage_lead_date")
+        && !props.contains_key(LEAD_DATE_PROPERTY)
     {
-        props.insert("hs_lifecyclestage_lead_date".into(), crate::properties::format_timestamp(now));
+        props.insert(LEAD_DATE_PROPERTY.into(), crate::properties::format_timestamp(now));
     }
 }

@@ -87,15 +87,15 @@ pub struct PropertyDef {
     pub archived: bool,
 }
 
-fn default_group() -> String {
+pub(crate) fn default_group() -> String {
     "contactinformation".into()
 }
 
-fn default_metadata() -> ModificationMetadata {
+pub(crate) fn default_metadata() -> ModificationMetadata {
     ModificationMetadata { archivable: true, read_only_definition: false, read_only_value: false }
 }
 
-fn default_stamp() -> String {
+pub(crate) fn default_stamp() -> String {
     "2024-01-15T09:00:00.000Z".into()
 }
 
@@ -332,222 +332,15 @@ pub fn lifecycle_rank(def: &PropertyDef, stage: &str) -> Option<usize> {
     options.iter().position(|o| o.value == stage)
 }
 
-/// The contact properties of a fresh portal: HubSpot's defaults that matter for a sync, a few
-/// read-only calculated ones, and custom properties of every type.
-pub fn default_catalog() -> Vec<PropertyDef> {
-    let mut defs = vec![
-        text("email", "Email", "contactinformation"),
-        text("firstname", "First Name", "contactinformation"),
-        text("lastname", "Last Name", "contactinformation"),
-        phone_field("phone", "Phone Number"),
-        phone_field("mobilephone", "Mobile Phone Number"),
-        text("company", "Company Name", "contactinformation"),
-        text("jobtitle", "Job Title", "contactinformation"),
-        text("website", "Website URL", "contactinformation"),
-        text("address", "Street Address", "contactinformation"),
-        text("city", "City", "contactinformation"),
-        text("state", "State/Region", "contactinformation"),
-        text("zip", "Postal Code", "contactinformation"),
-        text("country", "Country/Region", "contactinformation"),
-        text("industry", "Industry", "contactinformation"),
-        enumeration(
-            "numemployees",
-            "Number of Employees",
-            "select",
-            &[
-                ("1-5", "1-5"),
-                ("5-25", "5-25"),
-                ("25-50", "25-50"),
-                ("50-100", "50-100"),
-                ("100-500", "100-500"),
-                ("500-1000", "500-1000"),
-                ("1000+", "1000+"),
-            ],
-        ),
-        number("annualrevenue", "Annual Revenue"),
-        enumeration(
-            "lifecyclestage",
-            "Lifecycle Stage",
-            "radio",
-            &[
-                ("subscriber", "Subscriber"),
-                ("lead", "Lead"),
-                ("marketingqualifiedlead", "Marketing Qualified Lead"),
-                ("salesqualifiedlead", "Sales Qualified Lead"),
-                ("opportunity", "Opportunity"),
-                ("customer", "Customer"),
-                ("evangelist", "Evangelist"),
-                ("other", "Other"),
-            ],
-        ),
-        enumeration(
-            "hs_lead_status",
-            "Lead Status",
-            "radio",
-            &[
-                ("NEW", "New"),
-                ("OPEN", "Open"),
-                ("IN_PROGRESS", "In Progress"),
-                ("OPEN_DEAL", "Open Deal"),
-                ("UNQUALIFIED", "Unqualified"),
-                ("ATTEMPTED_TO_CONTACT", "Attempted to Contact"),
-                ("CONNECTED", "Connected"),
-                ("BAD_TIMING", "Bad Timing"),
-            ],
-        ),
-        PropertyDef {
-            external_options: true,
-            referenced_object_type: Some("OWNER".into()),
-            group_name: "sales_properties".into(),
-            ..enumeration("hubspot_owner_id", "Contact owner", "select", &[])
-        },
-        read_only(PropertyDef {
-            description: "Email addresses of this contact besides its primary one, separated by ;".into(),
-            ..text("hs_additional_emails", "Additional email addresses", "contactinformation")
-        }),
-        PropertyDef {
-            description: "The date the contact was created. Set automatically; may be set on import.".into(),
-            ..datetime("createdate", "Create Date")
-        },
-        read_only(datetime("lastmodifieddate", "Last Modified Date")),
-        read_only(PropertyDef { has_unique_value: true, ..number("hs_object_id", "Record ID") }),
-        calculated(text("hs_email_domain", "Email Domain", "contactinformation")),
-        calculated(number("num_associated_deals", "Number of Associated Deals")),
-        calculated(number("hs_analytics_num_page_views", "Number of Pageviews")),
-        calculated(datetime("hs_lifecyclestage_lead_date", "Became a Lead Date")),
-    ];
-    for (order, def) in defs.iter_mut().enumerate() {
-        def.hubspot_defined = true;
-        def.display_order = order as i32;
-    }
-    defs.extend(custom_catalog());
-    defs
-}
-
-/// Custom properties a portal admin would have made: one of every type and field type.
-fn custom_catalog() -> Vec<PropertyDef> {
-    let mut defs = vec![
-        number("lead_score", "Lead Score"),
-        PropertyDef {
-            options: vec![option("true", "Yes", 0), option("false", "No", 1)],
-            ..field("is_vip", "VIP", PropertyType::Bool, "booleancheckbox")
-        },
-        field("renewal_date", "Renewal Date", PropertyType::Date, "date"),
-        datetime("last_demo_at", "Last Demo At"),
-        enumeration(
-            "customer_tier",
-            "Customer Tier",
-            "select",
-            &[("gold", "Gold"), ("silver", "Silver"), ("bronze", "Bronze")],
-        ),
-        enumeration(
-            "product_interests",
-            "Product Interests",
-            "checkbox",
-            &[
-                ("analytics", "Analytics"),
-                ("automation", "Automation"),
-                ("integrations", "Integrations"),
-                ("reporting", "Reporting"),
-                ("security", "Security"),
-            ],
-        ),
-        enumeration(
-            "sales_region",
-            "Sales Region",
-            "radio",
-            &[("amer", "Americas"), ("emea", "EMEA"), ("apac", "APAC")],
-        ),
-        field("internal_notes", "Internal Notes", PropertyType::String, "textarea"),
-        field("direct_line", "Direct Line", PropertyType::PhoneNumber, "phonenumber"),
-        text("source_campaign", "Source Campaign", "marketing"),
-    ];
-    for (order, def) in defs.iter_mut().enumerate() {
-        def.group_name = "hubsync_custom".into();
-        def.display_order = 100 + order as i32;
-    }
-    defs
-}
-
-fn field(name: &str, label: &str, kind: PropertyType, field_type: &str) -> PropertyDef {
-    PropertyDef {
-        name: name.into(),
-        label: label.into(),
-        kind,
-        field_type: field_type.into(),
-        group_name: default_group(),
-        description: String::new(),
-        options: Vec::new(),
-        display_order: 0,
-        calculated: false,
-        external_options: false,
-        has_unique_value: false,
-        hidden: false,
-        hubspot_defined: false,
-        form_field: true,
-        modification_metadata: default_metadata(),
-        referenced_object_type: None,
-        created_at: default_stamp(),
-        updated_at: default_stamp(),
-        archived: false,
-    }
-}
-
-fn text(name: &str, label: &str, group: &str) -> PropertyDef {
-    PropertyDef { group_name: group.into(), ..field(name, label, PropertyType::String, "text") }
-}
-
-fn phone_field(name: &str, label: &str) -> PropertyDef {
-    field(name, label, PropertyType::String, "phonenumber")
-}
-
-fn number(name: &str, label: &str) -> PropertyDef {
-    field(name, label, PropertyType::Number, "number")
-}
-
-fn datetime(name: &str, label: &str) -> PropertyDef {
-    field(name, label, PropertyType::Datetime, "date")
-}
-
-fn option(value: &str, label: &str, order: i32) -> PropertyOption {
-    PropertyOption {
-        label: label.into(),
-        value: value.into(),
-        description: String::new(),
-        display_order: order,
-        hidden: false,
-    }
-}
-
-fn enumeration(name: &str, label: &str, field_type: &str, options: &[(&str, &str)]) -> PropertyDef {
-    PropertyDef {
-        options: options.iter().enumerate().map(|(i, (v, l))| option(v, l, i as i32)).collect(),
-        ..field(name, label, PropertyType::Enumeration, field_type)
-    }
-}
-
-fn read_only(def: PropertyDef) -> PropertyDef {
-    PropertyDef {
-        form_field: false,
-        modification_metadata: ModificationMetadata {
-            archivable: false,
-            read_only_definition: true,
-            read_only_value: true,
-        },
-        ..def
-    }
-}
-
-fn calculated(def: PropertyDef) -> PropertyDef {
-    PropertyDef { calculated: true, ..read_only(def) }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn def(name: &str) -> PropertyDef {
-        default_catalog().into_iter().find(|d| d.name == name).unwrap()
+        crate::catalog::default_catalog(crate::object_type::ObjectType::Contact)
+            .into_iter()
+            .find(|d| d.name == name)
+            .unwrap()
     }
 
     fn check(name: &str, raw: &str, current: Option<&str>) -> Result<Option<String>, &'static str> {

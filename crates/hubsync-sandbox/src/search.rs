@@ -1,5 +1,5 @@
 //! CRM search: HubSpot's filter groups, operators, one sort, paging and limits, over what search
-//! can see (writes reach it after the configured delay).
+//! can see of one object type's records (writes reach it after the configured delay).
 
 use std::cmp::Ordering;
 
@@ -8,7 +8,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::errors::ApiError;
-use crate::model::{Contact, Properties};
+use crate::model::{Properties, Record};
+use crate::object_type::ObjectType;
 use crate::portal::Portal;
 use crate::properties::{PropertyDef, PropertyType, parse_date_value, parse_datetime_value};
 
@@ -20,9 +21,17 @@ pub const MAX_LIMIT: usize = 200;
 pub const DEFAULT_LIMIT: usize = 10;
 pub const MAX_RESULTS: usize = 10_000;
 
-/// Properties the free-text `query` looks in.
-const QUERY_PROPERTIES: &[&str] =
-    &["firstname", "lastname", "email", "phone", "company", "website", "hs_additional_emails"];
+/// Properties the free-text `query` looks in: for companies and deals, the ones HubSpot's search
+/// guide lists as searched by default.
+fn query_properties(object: ObjectType) -> &'static [&'static str] {
+    match object {
+        ObjectType::Contact => {
+            &["firstname", "lastname", "email", "phone", "company", "website", "hs_additional_emails"]
+        }
+        ObjectType::Company => &["name", "domain", "website", "phone"],
+        ObjectType::Deal => &["dealname", "pipeline", "dealstage", "description", "dealtype"],
+    }
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -144,8 +153,9 @@ fn parse_count(value: &Option<Value>, name: &str) -> Result<Option<usize>, ApiEr
     }
 }
 
-/// Runs a search body (its raw text, so the size limit can be checked) against the portal.
-pub fn run(portal: &Portal, raw_body: &str) -> Result<SearchPage, ApiError> {
+/// Runs a search body (its raw text, so the size limit can be checked) against the portal's
+/// records of one type.
+pub fn run(portal: &Portal, object: ObjectType, raw_body: &str) -> Result<SearchPage, ApiError> {
     let chars = raw_body.chars().count();
     if chars > MAX_BODY_CHARS {
         return Err(ApiError::Validation(format!(
@@ -188,11 +198,12 @@ pub fn run(portal: &Portal, raw_body: &str) -> Result<SearchPage, ApiError> {
     let after = parse_count(&request.after, "after")?.unwrap_or(0);
     if after >= MAX_RESULTS {
         return Err(ApiError::Validation(format!(
-            "Paging past {MAX_RESULTS} results is not supported: after={after}. Narrow the search, for example by hs_object_id or lastmodifieddate ranges."
+            "Paging past {MAX_RESULTS} results is not supported: after={after}. Narrow the search, for example by hs_object_id or {} ranges.",
+            object.last_modified_property()
         )));
     }
 
-    let groups = compile_groups(portal, &request.filter_groups)?;
+    let groups = compile_groups(portal, object, &request.filter_groups)?;
     let sort = match request.sorts.first() {
         None => None,
         Some(Sort::Name(name)) => Some((name.clone(), true)),
@@ -212,7 +223,7 @@ pub fn run(portal: &Portal, raw_body: &str) -> Result<SearchPage, ApiError> {
     let sort_def = match &sort {
         Some((name, _)) => Some(
             portal
-                .property(name)
+                .property(object, name)
                 .ok_or_else(|| ApiError::Validation(format!("Cannot sort by {name}: the property does not exist.")))?,
         ),
         None => None,
@@ -220,12 +231,12 @@ pub fn run(portal: &Portal, raw_body: &str) -> Result<SearchPage, ApiError> {
     let query_tokens: Vec<String> = request.query.as_deref().map(tokenize).unwrap_or_default();
 
     let now = portal.now();
-    let mut matches: Vec<(&Contact, &Properties)> = portal
-        .contacts
+    let mut matches: Vec<(&Record, &Properties)> = portal
+        .store(object)
         .iter()
         .filter_map(|c| c.searchable(now).map(|p| (c, p.as_ref())))
         .filter(|(_, props)| groups.is_empty() || groups.iter().any(|g| g.iter().all(|f| f.matches(props))))
-        .filter(|(_, props)| query_matches(props, &query_tokens))
+        .filter(|(_, props)| query_matches(query_properties(object), props, &query_tokens))
         .collect();
     if let (Some(def), Some((_, ascending))) = (sort_def, &sort) {
         matches.sort_by(|(a_c, a), (b_c, b)| {
@@ -234,7 +245,7 @@ pub fn run(portal: &Portal, raw_body: &str) -> Result<SearchPage, ApiError> {
         });
     }
     let total = matches.len();
-    let selection = portal.selection(&request.properties);
+    let selection = portal.selection(object, &request.properties);
     let end = (after + limit).min(total).min(MAX_RESULTS);
     let results = matches
         .get(after.min(end)..end)
@@ -247,18 +258,22 @@ pub fn run(portal: &Portal, raw_body: &str) -> Result<SearchPage, ApiError> {
     Ok(SearchPage { total, results, next_after })
 }
 
-fn compile_groups<'a>(portal: &'a Portal, groups: &[FilterGroup]) -> Result<Vec<Vec<CompiledFilter<'a>>>, ApiError> {
-    groups.iter().map(|g| g.filters.iter().map(|f| compile(portal, f)).collect::<Result<Vec<_>, _>>()).collect()
+fn compile_groups<'a>(
+    portal: &'a Portal,
+    object: ObjectType,
+    groups: &[FilterGroup],
+) -> Result<Vec<Vec<CompiledFilter<'a>>>, ApiError> {
+    groups.iter().map(|g| g.filters.iter().map(|f| compile(portal, object, f)).collect::<Result<Vec<_>, _>>()).collect()
 }
 
-fn compile<'a>(portal: &'a Portal, filter: &Filter) -> Result<CompiledFilter<'a>, ApiError> {
+fn compile<'a>(portal: &'a Portal, object: ObjectType, filter: &Filter) -> Result<CompiledFilter<'a>, ApiError> {
     let op = Operator::parse(&filter.operator).ok_or_else(|| {
         ApiError::Validation(format!(
             "Invalid operator {}: use one of EQ, NEQ, LT, LTE, GT, GTE, BETWEEN, IN, NOT_IN, HAS_PROPERTY, NOT_HAS_PROPERTY, CONTAINS_TOKEN, NOT_CONTAINS_TOKEN.",
             filter.operator
         ))
     })?;
-    let def = portal.property(&filter.property_name).ok_or_else(|| {
+    let def = portal.property(object, &filter.property_name).ok_or_else(|| {
         ApiError::Validation(format!(
             "There was a problem with the request: property {} does not exist.",
             filter.property_name
@@ -418,12 +433,12 @@ fn glob(pattern: &str, text: &str) -> bool {
 }
 
 /// The free-text query: every query word must prefix some word of the searchable properties.
-fn query_matches(props: &Properties, tokens: &[String]) -> bool {
+fn query_matches(searched: &[&str], props: &Properties, tokens: &[String]) -> bool {
     if tokens.is_empty() {
         return true;
     }
-    let words: Vec<String> = QUERY_PROPERTIES.iter().filter_map(|p| props.get(*p)).flat_map(|v| tokenize(v)).collect();
-    let whole: Vec<String> = QUERY_PROPERTIES.iter().filter_map(|p| props.get(*p)).map(|v| v.to_lowercase()).collect();
+    let words: Vec<String> = searched.iter().filter_map(|p| props.get(*p)).flat_map(|v| tokenize(v)).collect();
+    let whole: Vec<String> = searched.iter().filter_map(|p| props.get(*p)).map(|v| v.to_lowercase()).collect();
     tokens
         .iter()
         .all(|t| words.iter().any(|w| w.starts_with(t.as_str())) || whole.iter().any(|w| w.contains(t.as_str())))

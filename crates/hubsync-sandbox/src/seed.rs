@@ -1,13 +1,14 @@
-//! Deterministic demo data: owners (some deactivated) and contacts that look like a real
-//! portal's, mixed-case emails, additional emails, missing values and all. The same seed and
-//! count always give the same data.
+//! Deterministic demo data: owners (some deactivated), contacts that look like a real portal's
+//! (mixed-case emails, additional emails, missing values and all), the companies their email
+//! domains belong to (two pairs sharing a domain) and those companies' deals, open, won and
+//! lost. The same seed and count always give the same data.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::fixture::SeedContact;
+use crate::fixture::SeedRecord;
 use crate::model::{Owner, Properties, Team};
 
 const FIRST_NAMES: &[&str] = &[
@@ -106,33 +107,38 @@ const LAST_NAMES: &[&str] = &[
     "Zhang",
 ];
 
-/// (company, domain, industry, employees band)
-const COMPANIES: &[(&str, &str, &str, &str)] = &[
-    ("Acme Robotics", "acme-robotics.example.com", "Machinery", "100-500"),
-    ("Blue Harbor Logistics", "blueharbor.example.com", "Logistics", "500-1000"),
-    ("Cedar & Pine Studio", "cedarpine.example.com", "Design", "5-25"),
-    ("Delta Analytics", "delta-analytics.example.com", "Software", "50-100"),
-    ("Evergreen Health", "evergreenhealth.example.com", "Healthcare", "1000+"),
-    ("Fjord Fintech", "fjordfintech.example.com", "Financial Services", "25-50"),
-    ("Granite Builders", "granitebuilders.example.com", "Construction", "100-500"),
-    ("Helios Energy", "helios-energy.example.com", "Renewables", "500-1000"),
-    ("Indigo Retail", "indigoretail.example.com", "Retail", "1000+"),
-    ("Juniper Labs", "juniperlabs.example.com", "Biotechnology", "25-50"),
-    ("Kite Education", "kite-edu.example.com", "Education", "50-100"),
-    ("Lumen Media", "lumenmedia.example.com", "Media", "5-25"),
-    ("Meridian Travel", "meridiantravel.example.com", "Travel", "100-500"),
-    ("Nimbus Cloud", "nimbuscloud.example.com", "Software", "500-1000"),
-    ("Orchid Foods", "orchidfoods.example.com", "Food & Beverage", "100-500"),
-    ("Polar Insurance", "polarinsurance.example.com", "Insurance", "1000+"),
-    ("Quartz Legal", "quartzlegal.example.com", "Legal Services", "25-50"),
-    ("Riverstone Realty", "riverstone.example.com", "Real Estate", "5-25"),
-    ("Summit Outdoor", "summitoutdoor.example.com", "Retail", "50-100"),
-    ("Tidewater Marine", "tidewater.example.com", "Maritime", "100-500"),
-    ("Umber Coffee Co.", "umbercoffee.example.com", "Food & Beverage", "1-5"),
-    ("Vertex Security", "vertexsec.example.com", "Computer & Network Security", "50-100"),
-    ("Willow Architects", "willowarch.example.com", "Architecture", "5-25"),
-    ("Zephyr Aerospace", "zephyr-aero.example.com", "Aerospace", "1000+"),
+/// (company, domain, industry as contacts hold it, HubSpot's industry value, employees band)
+const COMPANIES: &[(&str, &str, &str, &str, &str)] = &[
+    ("Acme Robotics", "acme-robotics.example.com", "Machinery", "MACHINERY", "100-500"),
+    ("Blue Harbor Logistics", "blueharbor.example.com", "Logistics", "LOGISTICS_AND_SUPPLY_CHAIN", "500-1000"),
+    ("Cedar & Pine Studio", "cedarpine.example.com", "Design", "DESIGN", "5-25"),
+    ("Delta Analytics", "delta-analytics.example.com", "Software", "COMPUTER_SOFTWARE", "50-100"),
+    ("Evergreen Health", "evergreenhealth.example.com", "Healthcare", "HOSPITAL_HEALTH_CARE", "1000+"),
+    ("Fjord Fintech", "fjordfintech.example.com", "Financial Services", "FINANCIAL_SERVICES", "25-50"),
+    ("Granite Builders", "granitebuilders.example.com", "Construction", "CONSTRUCTION", "100-500"),
+    ("Helios Energy", "helios-energy.example.com", "Renewables", "RENEWABLES_ENVIRONMENT", "500-1000"),
+    ("Indigo Retail", "indigoretail.example.com", "Retail", "RETAIL", "1000+"),
+    ("Juniper Labs", "juniperlabs.example.com", "Biotechnology", "BIOTECHNOLOGY", "25-50"),
+    ("Kite Education", "kite-edu.example.com", "Education", "EDUCATION_MANAGEMENT", "50-100"),
+    ("Lumen Media", "lumenmedia.example.com", "Media", "MEDIA_PRODUCTION", "5-25"),
+    ("Meridian Travel", "meridiantravel.example.com", "Travel", "LEISURE_TRAVEL_TOURISM", "100-500"),
+    ("Nimbus Cloud", "nimbuscloud.example.com", "Software", "COMPUTER_SOFTWARE", "500-1000"),
+    ("Orchid Foods", "orchidfoods.example.com", "Food & Beverage", "FOOD_BEVERAGES", "100-500"),
+    ("Polar Insurance", "polarinsurance.example.com", "Insurance", "INSURANCE", "1000+"),
+    ("Quartz Legal", "quartzlegal.example.com", "Legal Services", "LEGAL_SERVICES", "25-50"),
+    ("Riverstone Realty", "riverstone.example.com", "Real Estate", "REAL_ESTATE", "5-25"),
+    ("Summit Outdoor", "summitoutdoor.example.com", "Retail", "RETAIL", "50-100"),
+    ("Tidewater Marine", "tidewater.example.com", "Maritime", "MARITIME", "100-500"),
+    ("Umber Coffee Co.", "umbercoffee.example.com", "Food & Beverage", "FOOD_BEVERAGES", "1-5"),
+    ("Vertex Security", "vertexsec.example.com", "Computer & Network Security", "COMPUTER_NETWORK_SECURITY", "50-100"),
+    ("Willow Architects", "willowarch.example.com", "Architecture", "ARCHITECTURE_PLANNING", "5-25"),
+    ("Zephyr Aerospace", "zephyr-aero.example.com", "Aerospace", "AVIATION_AEROSPACE", "1000+"),
 ];
+
+/// Companies that share a domain with one above, as portals get them (an import, a second
+/// office): HubSpot does not keep company domains unique.
+const SAME_DOMAIN_COMPANIES: &[(&str, &str)] =
+    &[("Nimbus Cloud Inc.", "nimbuscloud.example.com"), ("Helios Energy Europe", "helios-energy.example.com")];
 
 const JOB_TITLES: &[&str] = &[
     "VP Sales",
@@ -255,7 +261,7 @@ fn ascii_slug(s: &str) -> String {
 }
 
 /// `count` contacts. Every email is unique (case-insensitively, additional emails included).
-pub fn contacts(seed: u64, count: usize, owners: &[Owner]) -> Vec<SeedContact> {
+pub fn contacts(seed: u64, count: usize, owners: &[Owner]) -> Vec<SeedRecord> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let anchor = anchor();
     let stage_total: u32 = STAGES.iter().map(|(_, w)| w).sum();
@@ -263,7 +269,7 @@ pub fn contacts(seed: u64, count: usize, owners: &[Owner]) -> Vec<SeedContact> {
         .map(|i| {
             let first = *FIRST_NAMES.choose(&mut rng).expect("non-empty");
             let last = *LAST_NAMES.choose(&mut rng).expect("non-empty");
-            let (company, domain, industry, employees) = *COMPANIES.choose(&mut rng).expect("non-empty");
+            let (company, domain, industry, _, employees) = *COMPANIES.choose(&mut rng).expect("non-empty");
             let (city, state, country) = *PLACES.choose(&mut rng).expect("non-empty");
             let mut p = Properties::new();
             let mut set = |k: &str, v: String| {
@@ -346,9 +352,148 @@ pub fn contacts(seed: u64, count: usize, owners: &[Owner]) -> Vec<SeedContact> {
             let created_at = anchor - Duration::minutes(rng.random_range(1_440..1_051_200));
             let updated_at =
                 created_at + Duration::minutes(rng.random_range(0..(anchor - created_at).num_minutes().max(1)));
-            SeedContact { id: None, properties: p, archived: false, created_at, updated_at }
+            SeedRecord { id: None, properties: p, archived: false, created_at, updated_at }
         })
         .collect()
+}
+
+/// Companies and deals draw from their own generator, so contacts are the same with or without
+/// them.
+const COMPANY_STREAM: u64 = 0x636f_6d70_616e_6965;
+
+/// A company per domain the seeded contacts use (`COMPANIES`), then the ones that share a
+/// domain with another.
+pub fn companies(seed: u64, owners: &[Owner]) -> Vec<SeedRecord> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ COMPANY_STREAM);
+    let anchor = anchor();
+    let main = COMPANIES.iter().map(|(name, domain, _, industry, band)| (*name, *domain, Some(*industry), Some(*band)));
+    let twins = SAME_DOMAIN_COMPANIES.iter().map(|(name, domain)| (*name, *domain, None, None));
+    main.chain(twins)
+        .enumerate()
+        .map(|(i, (name, domain, industry, band))| {
+            let mut p = Properties::new();
+            let mut set = |k: &str, v: String| {
+                p.insert(k.to_string(), v);
+            };
+            set("name", name.to_string());
+            set("domain", domain.to_string());
+            let (city, state, country) = *PLACES.choose(&mut rng).expect("non-empty");
+            set("city", city.to_string());
+            set("state", state.to_string());
+            set("country", country.to_string());
+            // The twins were made by hand or imported: fewer values, as such records have.
+            if let (Some(industry), Some(band)) = (industry, band) {
+                set("website", format!("https://www.{domain}"));
+                set("industry", industry.to_string());
+                let employees = employees_in(band, &mut rng);
+                set("numberofemployees", employees.to_string());
+                set("annualrevenue", (employees * rng.random_range(8..25) * 10_000).to_string());
+                set("phone", format!("+1 617 555 {:04}", rng.random_range(0..10_000)));
+                set(
+                    "lifecyclestage",
+                    ["lead", "opportunity", "customer"].choose(&mut rng).expect("non-empty").to_string(),
+                );
+                set("hubspot_owner_id", owners.choose(&mut rng).expect("owners exist").id.clone());
+                set("description", format!("{name}, based in {city}."));
+                if rng.random_ratio(2, 3) {
+                    set("erp_account_id", format!("ERP-{:05}", 10_001 + i));
+                }
+                set("account_tier", ["strategic", "key", "standard"].choose(&mut rng).expect("non-empty").to_string());
+            }
+            let created_at = anchor - Duration::minutes(rng.random_range(100_000..1_051_200));
+            let updated_at =
+                created_at + Duration::minutes(rng.random_range(0..(anchor - created_at).num_minutes().max(1)));
+            SeedRecord { id: None, properties: p, archived: false, created_at, updated_at }
+        })
+        .collect()
+}
+
+/// A number of employees within a band of `COMPANIES`.
+fn employees_in(band: &str, rng: &mut ChaCha8Rng) -> u64 {
+    let (low, high) = match band.split_once('-') {
+        Some((low, high)) => (low.parse().unwrap_or(1), high.parse().unwrap_or(5)),
+        None => (1000, 5000),
+    };
+    rng.random_range(low..=high)
+}
+
+/// A seeded deal and the seeded company (its index in `companies`' result) it was made for:
+/// the link the portal's deal-to-company associations are seeded from.
+pub struct SeedDeal {
+    // Read by the tests now, and by association seeding once associations are served.
+    #[allow(dead_code)]
+    pub company: usize,
+    pub record: SeedRecord,
+}
+
+const PRODUCTS: &[&str] = &["Annual subscription", "Platform expansion", "Onboarding services", "Renewal", "Pilot"];
+
+/// Stages of the default pipeline with their weights; the first three deals take open, won and
+/// lost in turn, so every seed has each.
+const DEAL_STAGES: &[(&str, u32)] = &[
+    ("appointmentscheduled", 15),
+    ("qualifiedtobuy", 15),
+    ("presentationscheduled", 12),
+    ("decisionmakerboughtin", 10),
+    ("contractsent", 8),
+    ("closedwon", 25),
+    ("closedlost", 15),
+];
+
+/// Up to three deals per company of `COMPANIES` (none for the same-domain twins), in the
+/// default pipeline, owned by active owners.
+pub fn deals(seed: u64, companies: &[SeedRecord], owners: &[Owner]) -> Vec<SeedDeal> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ COMPANY_STREAM ^ 0xdea1);
+    let anchor = anchor();
+    let active: Vec<&Owner> = owners.iter().filter(|o| !o.archived).collect();
+    let pipelines = crate::pipelines::DealPipelines::default();
+    let weight_total: u32 = DEAL_STAGES.iter().map(|(_, w)| w).sum();
+    let mut deals = Vec::new();
+    for (company, record) in companies.iter().enumerate().take(COMPANIES.len()) {
+        let name = record.properties.get("name").map(String::as_str).unwrap_or("Company");
+        for _ in 0..rng.random_range(1..=3) {
+            let stage = match deals.len() {
+                0 => "contractsent",
+                1 => "closedwon",
+                2 => "closedlost",
+                _ => {
+                    let mut roll = rng.random_range(0..weight_total);
+                    DEAL_STAGES
+                        .iter()
+                        .find(|(_, w)| {
+                            let hit = roll < *w;
+                            roll = roll.saturating_sub(*w);
+                            hit
+                        })
+                        .map_or("qualifiedtobuy", |(s, _)| *s)
+                }
+            };
+            let closed = stage.starts_with("closed");
+            let close_at = if closed {
+                anchor - Duration::days(rng.random_range(1..365))
+            } else {
+                anchor + Duration::days(rng.random_range(7..180))
+            };
+            let created_at = close_at.min(anchor) - Duration::days(rng.random_range(20..200));
+            let mut p = Properties::new();
+            p.insert("dealname".into(), format!("{name} – {}", PRODUCTS.choose(&mut rng).expect("non-empty")));
+            p.insert("amount".into(), (rng.random_range(10..500) * 500).to_string());
+            p.insert("closedate".into(), crate::properties::format_timestamp(close_at));
+            p.insert("pipeline".into(), crate::pipelines::DEFAULT_PIPELINE_ID.into());
+            p.insert("dealstage".into(), stage.into());
+            let kind = if rng.random_ratio(2, 3) { "newbusiness" } else { "existingbusiness" };
+            p.insert("dealtype".into(), kind.into());
+            if let Some(owner) = active.choose(&mut rng) {
+                p.insert("hubspot_owner_id".into(), owner.id.clone());
+            }
+            // The calculated flags come from the stage, as the portal computes them.
+            crate::deal_rules::settle_deal(&pipelines, &mut p, true);
+            let updated_at = if closed { close_at } else { anchor - Duration::days(rng.random_range(0..20)) };
+            let record = SeedRecord { id: None, properties: p, archived: false, created_at, updated_at };
+            deals.push(SeedDeal { company, record });
+        }
+    }
+    deals
 }
 
 fn mixed_case(email: &str) -> String {
@@ -382,5 +527,35 @@ mod tests {
         let additional = a.iter().filter(|c| c.properties.contains_key("hs_additional_emails")).count();
         assert!(mixed > 100 && without > 10 && additional > 40, "{mixed} {without} {additional}");
         assert_ne!(contacts(43, 10, &owners)[0].properties, a[0].properties);
+    }
+
+    #[test]
+    fn companies_cover_the_contacts_domains_and_deals_their_companies() {
+        let owners = owners();
+        let companies = companies(7, &owners);
+        assert_eq!(companies.len(), COMPANIES.len() + SAME_DOMAIN_COMPANIES.len());
+        let domain = |c: &SeedRecord| c.properties["domain"].clone();
+        for contact in contacts(7, 500, &owners) {
+            let Some(email) = contact.properties.get("email") else { continue };
+            let contact_domain = email.rsplit_once('@').unwrap().1.to_lowercase();
+            assert!(companies.iter().any(|c| domain(c) == contact_domain), "no company for {contact_domain}");
+        }
+        let mut domains: Vec<String> = companies.iter().map(domain).collect();
+        domains.sort();
+        domains.dedup();
+        assert_eq!(domains.len(), COMPANIES.len(), "two pairs of companies share a domain");
+
+        let deals = deals(7, &companies, &owners);
+        let stage = |d: &SeedDeal| d.record.properties["dealstage"].clone();
+        assert!(deals.iter().any(|d| stage(d) == "closedwon" && d.record.properties["hs_is_closed_won"] == "true"));
+        assert!(deals.iter().any(|d| stage(d) == "closedlost" && d.record.properties["hs_is_closed"] == "true"));
+        assert!(deals.iter().any(|d| d.record.properties["hs_is_closed"] == "false"));
+        for deal in &deals {
+            let company = &companies[deal.company];
+            assert!(deal.record.properties["dealname"].starts_with(company.properties["name"].as_str()));
+            assert_eq!(deal.record.properties["pipeline"], "default");
+        }
+        let again = super::deals(7, &companies, &owners);
+        assert!(deals.iter().zip(&again).all(|(a, b)| a.record.properties == b.record.properties));
     }
 }

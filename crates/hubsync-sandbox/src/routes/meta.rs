@@ -1,51 +1,85 @@
-//! Contact properties, owners and account information.
+//! Properties of every object type, owners and account information.
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Extension, OriginalUri, Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::routing::get;
 use chrono::{Duration, FixedOffset};
 use serde_json::{Value, json};
 
-use crate::app::{AppState, QueryParams};
+use crate::app::{AppState, QueryParams, parse_json};
+use crate::catalog::{NewProperty, NewPropertyError, new_definition};
 use crate::errors::{ApiError, ApiResult, json_response};
 use crate::oauth::Principal;
-use crate::properties::format_timestamp;
+use crate::object_type::ObjectType;
+use crate::properties::{PropertyDef, format_timestamp};
 
 pub const OWNERS_READ: &str = "crm.objects.owners.read";
 pub const OWNERS_MAX_LIMIT: u64 = 500;
 
-pub fn properties_router() -> Router<AppState> {
-    Router::new().route("/", get(list_properties)).route("/{name}", get(read_property))
+/// `/crm/v3/properties/{objectType}` for one object type: list, read one, create.
+pub fn properties_router(object: ObjectType) -> Router<AppState> {
+    Router::new()
+        .route("/", get(list_properties).post(create_property))
+        .route("/{propertyName}", get(read_property))
+        .layer(Extension(object))
 }
 
 pub fn owners_router() -> Router<AppState> {
     Router::new().route("/", get(list_owners)).route("/{ownerId}", get(read_owner))
 }
 
-/// Properties are readable with the contacts read scope or the schema scope.
-fn require_schema_read(who: &Principal) -> Result<(), ApiError> {
-    who.require_any(&[crate::routes::contacts::READ, "crm.schemas.contacts.read"])
+/// Properties are readable with the object's read scope or its schema scope.
+fn require_schema_read(who: &Principal, object: ObjectType) -> Result<(), ApiError> {
+    who.require_any(&[object.read_scope(), object.schema_read_scope()])
 }
 
-async fn list_properties(State(app): State<AppState>, Extension(who): Extension<Principal>, uri: Uri) -> ApiResult {
-    require_schema_read(&who)?;
+async fn list_properties(
+    State(app): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Extension(object): Extension<ObjectType>,
+    uri: Uri,
+) -> ApiResult {
+    require_schema_read(&who, object)?;
     let archived = QueryParams::from_uri(&uri)?.flag("archived");
     let portal = app.portal();
-    let results: Vec<&crate::properties::PropertyDef> =
-        portal.catalog.iter().filter(|d| d.archived == archived).collect();
+    let results: Vec<&PropertyDef> = portal.catalog(object).defs().iter().filter(|d| d.archived == archived).collect();
     Ok(json_response(StatusCode::OK, &json!({ "results": results })))
 }
 
 async fn read_property(
     State(app): State<AppState>,
     Extension(who): Extension<Principal>,
+    Extension(object): Extension<ObjectType>,
     Path(name): Path<String>,
 ) -> ApiResult {
-    require_schema_read(&who)?;
+    require_schema_read(&who, object)?;
     let portal = app.portal();
-    let def = portal.property(&name).ok_or(ApiError::NotFound)?;
+    let def = portal.property(object, &name).ok_or(ApiError::NotFound)?;
     Ok(json_response(StatusCode::OK, &serde_json::to_value(def).expect("serializes")))
+}
+
+/// Creates a custom property: 201 with its definition, 409 when the name is taken.
+async fn create_property(
+    State(app): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Extension(object): Extension<ObjectType>,
+    body: Bytes,
+) -> ApiResult {
+    who.require(object.schema_write_scope())?;
+    let request: NewProperty = parse_json(&body)?;
+    let mut portal = app.portal();
+    let now = format_timestamp(portal.now());
+    let def = new_definition(portal.catalog(object), request, &now).map_err(|e| match e {
+        NewPropertyError::Invalid(message) => ApiError::Validation(message),
+        NewPropertyError::Exists(name) => ApiError::PropertyExists(name),
+    })?;
+    portal.catalogs.get_mut(object).put(def.clone());
+    if let Some(persist) = &mut portal.persist {
+        persist.save_property(object, &def);
+    }
+    Ok(json_response(StatusCode::CREATED, &serde_json::to_value(&def).expect("serializes")))
 }
 
 async fn list_owners(
@@ -118,7 +152,7 @@ pub async fn account_details(State(app): State<AppState>, Extension(_who): Exten
         "accountType": info.account_type.as_str(),
         "timeZone": info.time_zone,
         "companyCurrency": info.company_currency,
-        "additionalCurrencies": [],
+        "additionalCurrencies": info.additional_currencies,
         "utcOffset": utc_offset_text(info.utc_offset_minutes),
         "utcOffsetMilliseconds": i64::from(info.utc_offset_minutes) * 60_000,
         "uiDomain": info.ui_domain,

@@ -1,5 +1,5 @@
 //! Handlers for HubSpot's routes, by area.
 
-pub mod contacts;
 pub mod meta;
 pub mod oauth;
+pub mod objects;

@@ -127,3 +127,28 @@ async fn search_has_its_own_per_second_limit_and_no_rate_limit_headers() {
     // Search does not use up the 10-second window.
     assert_eq!(portal.get("/crm/v3/objects/contacts").await.header("x-hubspot-ratelimit-remaining"), Some("99"));
 }
+
+/// One portal, one budget: companies and deals calls use the same 10-second window as contacts,
+/// and searches of every type share search's per-second limit.
+#[tokio::test]
+async fn every_object_type_shares_the_portals_limits() {
+    let portal = limited(hubsync_sandbox::ApiTier::Starter).await;
+    let mut remaining = Vec::new();
+    for path in
+        ["/crm/v3/objects/contacts", "/crm/v3/objects/companies", "/crm/v3/objects/deals", "/crm/v3/properties/0-2"]
+    {
+        let reply = portal.get(path).await;
+        assert_eq!(reply.status, 200, "{path}");
+        remaining.push(reply.header("x-hubspot-ratelimit-remaining").unwrap().to_string());
+    }
+    assert_eq!(remaining, ["99", "98", "97", "96"]);
+
+    let paths = ["/crm/v3/objects/contacts/search", "/crm/v3/objects/companies/search", "/crm/v3/objects/deals/search"];
+    let searches = (0..12).map(|i| portal.post(paths[i % 3], json!({ "limit": 1 })));
+    let replies = futures::future::join_all(searches).await;
+    let refused: Vec<&Reply> = replies.iter().filter(|r| r.status == 429).collect();
+    assert!(!refused.is_empty(), "12 searches at once exceed 5 per second, whatever their object type");
+    for reply in refused {
+        assert_rate_limited(reply, "SECONDLY", "You have reached your secondly limit.");
+    }
+}

@@ -5,8 +5,11 @@ mod support;
 
 mod auth;
 mod batch;
+mod companies;
 mod contacts;
 mod control;
+mod custom_properties;
+mod deals;
 mod faults;
 mod limits;
 mod meta;

@@ -332,7 +332,7 @@ async fn deny_sends_nothing_back_unless_asked_to_redirect() {
     let unknown_scope = portal
         .send(
             reqwest::Method::GET,
-            &format!("/oauth/authorize?{}", authorize_query(REDIRECT, "oauth crm.objects.deals.read")),
+            &format!("/oauth/authorize?{}", authorize_query(REDIRECT, "oauth crm.objects.tickets.read")),
             None,
             None,
         )
@@ -359,4 +359,42 @@ async fn control_api_revokes_and_expires_tokens_for_fault_tests() {
     // Token paths never reach the request log.
     let log = portal.control(reqwest::Method::GET, "/requests", None).await;
     assert!(!log.text.contains(&access) && !log.text.contains(&refresh_token));
+}
+
+/// An app gets the scopes it asked for and was granted, no more: one that asked for contacts
+/// only is refused companies and deals, one that asked for them too reads them.
+#[tokio::test]
+async fn oauth_grants_reach_companies_and_deals_only_with_their_scopes() {
+    let portal = oauth_portal(false).await;
+    let access = |scope: &'static str| {
+        let portal = &portal;
+        async move {
+            let code = authorize_code(portal, scope).await;
+            let tokens = exchange(portal, "/oauth/v3/token", &code).await;
+            assert_eq!(tokens.status, 200, "{}", tokens.text);
+            tokens.body["access_token"].as_str().unwrap().to_string()
+        }
+    };
+    let contacts_only = access(SCOPES).await;
+    for (path, scope) in [
+        ("/crm/v3/objects/companies", "crm.objects.companies.read"),
+        ("/crm/v3/objects/deals", "crm.objects.deals.read"),
+    ] {
+        let reply = portal.send(reqwest::Method::GET, path, None, Some(&contacts_only)).await;
+        assert_error(&reply, 403, "MISSING_SCOPES");
+        assert_eq!(reply.body["errors"][0]["context"]["requiredGranularScopes"], json!([scope]));
+    }
+    let wider = access("oauth crm.objects.companies.read crm.objects.deals.read").await;
+    for path in ["/crm/v3/objects/companies", "/crm/v3/objects/deals", "/crm/v3/properties/companies"] {
+        assert_eq!(portal.send(reqwest::Method::GET, path, None, Some(&wider)).await.status, 200, "{path}");
+    }
+    let write = portal
+        .send(reqwest::Method::POST, "/crm/v3/objects/companies", Some(json!({ "properties": {} })), Some(&wider))
+        .await;
+    assert_eq!(write.body["errors"][0]["context"]["requiredGranularScopes"], json!(["crm.objects.companies.write"]));
+    assert_error(
+        &portal.send(reqwest::Method::GET, "/crm/v3/objects/contacts", None, Some(&wider)).await,
+        403,
+        "MISSING_SCOPES",
+    );
 }

@@ -40,6 +40,12 @@ pub async fn start(seed_contacts: usize) -> Portal {
     start_with(seed_contacts, |_| {}).await
 }
 
+/// A sandbox like `start(0)`'s with one more private token, granted only `scopes`.
+pub async fn start_with_token(token: &str, scopes: &[&str]) -> Portal {
+    let scopes = scopes.iter().map(|s| s.to_string()).collect();
+    start_with(0, |config| config.private_tokens.push(PrivateToken { token: token.into(), scopes })).await
+}
+
 pub async fn start_with(seed_contacts: usize, tweak: impl FnOnce(&mut SandboxConfig)) -> Portal {
     // What search finds, not when: the tests of its lag (`search.rs`) set one of their own.
     let mut config = SandboxConfig {
@@ -115,6 +121,19 @@ impl Portal {
         reply
     }
 
+    /// Creates a record of a type (`companies`, `deals`, …) and returns the reply (201 asserted).
+    pub async fn create_record(&self, object: &str, properties: Value) -> Reply {
+        let reply = self.post(&format!("/crm/v3/objects/{object}"), json!({ "properties": properties })).await;
+        assert_eq!(reply.status, 201, "create {object} failed: {}", reply.text);
+        reply
+    }
+
+    /// Every record of a type as the portal holds it, archived ones included.
+    pub async fn all_records(&self, object: &str) -> Vec<Value> {
+        let reply = self.control(reqwest::Method::GET, &format!("/{object}"), None).await;
+        reply.body["results"].as_array().expect("results").clone()
+    }
+
     pub async fn counters(&self) -> Value {
         self.control(reqwest::Method::GET, "/counters", None).await.body
     }
@@ -132,6 +151,21 @@ pub async fn into_reply(response: reqwest::Response) -> Reply {
     let text = response.text().await.expect("body arrives whole");
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
     Reply { status, headers, text, body }
+}
+
+/// The rejected values a VALIDATION_ERROR lists in its message: (name, code, message) each.
+pub fn property_refusals(reply: &Reply) -> Vec<(String, String, String)> {
+    assert_error(reply, 400, "VALIDATION_ERROR");
+    let message = reply.body["message"].as_str().unwrap_or_default();
+    let listed = message.strip_prefix("Property values were not valid: ").unwrap_or_else(|| panic!("{message}"));
+    let listed: Vec<Value> = serde_json::from_str(listed).expect("the list is JSON");
+    listed
+        .iter()
+        .map(|e| {
+            let field = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+            (field("name"), field("error"), field("message"))
+        })
+        .collect()
 }
 
 /// The HubSpot error body's common fields.

@@ -1,5 +1,7 @@
-//! `/crm/v3/objects/contacts` (and the dated twin): list, get, create, update, archive, the five
-//! batch operations and search.
+//! `/crm/v3/objects/{contacts,companies,deals}` (by name or type id, and the dated twins): list,
+//! get, create, update, archive, the five batch operations and search, the same for every object
+//! type; what differs by type (contacts' unique emails, deals' pipelines) lives in the portal's
+//! write rules.
 
 use std::collections::HashSet;
 
@@ -14,41 +16,39 @@ use serde_json::{Value, json};
 
 use crate::app::{AppState, QueryParams, parse_json};
 use crate::errors::{ApiError, ApiResult, json_response};
-use crate::model::{Contact, PropertySelection};
+use crate::model::Record;
 use crate::oauth::Principal;
+use crate::object_type::ObjectType;
 use crate::portal::{PlannedWrite, Portal};
-use crate::properties::format_timestamp;
+use crate::properties::{PropertyValueError, format_timestamp, normalize_value};
 
-pub const READ: &str = "crm.objects.contacts.read";
-pub const WRITE: &str = "crm.objects.contacts.write";
 /// Most records one page of the list returns.
 pub const MAX_LIST_LIMIT: u64 = 100;
 /// Most inputs one batch takes.
 pub const MAX_BATCH_INPUTS: usize = 100;
 
-pub fn router() -> Router<AppState> {
+/// The routes of one object type; its handlers learn the type from the `ObjectType` extension.
+/// The record id's path parameter is named as HubSpot's specs name it (`{contactId}`, …).
+pub fn router(object: ObjectType) -> Router<AppState> {
     Router::new()
         .route("/", get(list).post(create))
-        .route("/{contactId}", get(read).patch(update).delete(archive))
+        .route(&format!("/{{{}Id}}", object.singular()), get(read).patch(update).delete(archive))
         .route("/batch/read", post(batch_read))
         .route("/batch/create", post(batch_create))
         .route("/batch/update", post(batch_update))
         .route("/batch/upsert", post(batch_upsert))
         .route("/batch/archive", post(batch_archive))
         .route("/search", post(search))
-}
-
-/// Created and updated records come back with every property they hold.
-fn full_selection(contact: &Contact) -> PropertySelection {
-    PropertySelection::Named(contact.properties.keys().cloned().collect())
+        .layer(Extension(object))
 }
 
 async fn list(
     State(app): State<AppState>,
     Extension(who): Extension<Principal>,
+    Extension(object): Extension<ObjectType>,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult {
-    who.require(READ)?;
+    who.require(object.read_scope())?;
     let q = QueryParams::from_uri(&uri)?;
     let limit = q.number("limit")?.unwrap_or(10);
     if limit == 0 || limit > MAX_LIST_LIMIT {
@@ -57,9 +57,9 @@ async fn list(
     let after = q.number("after")?.unwrap_or(0);
     let archived = q.flag("archived");
     let portal = app.portal();
-    let selection = portal.selection(&q.all("properties"));
-    let mut page: Vec<&Contact> =
-        portal.contacts.range_from(after).filter(|c| c.archived == archived).take(limit as usize + 1).collect();
+    let selection = portal.selection(object, &q.all("properties"));
+    let mut page: Vec<&Record> =
+        portal.store(object).range_from(after).filter(|c| c.archived == archived).take(limit as usize + 1).collect();
     let next = (page.len() > limit as usize).then(|| page.pop().map(|c| c.id)).flatten();
     let results: Vec<Value> = page.iter().map(|c| c.to_json(&selection)).collect();
     let mut body = json!({ "results": results });
@@ -84,15 +84,17 @@ async fn list(
 async fn read(
     State(app): State<AppState>,
     Extension(who): Extension<Principal>,
-    Path(contact_id): Path<String>,
+    Extension(object): Extension<ObjectType>,
+    Path(record_id): Path<String>,
     uri: Uri,
 ) -> ApiResult {
-    who.require(READ)?;
+    who.require(object.read_scope())?;
     let q = QueryParams::from_uri(&uri)?;
     let portal = app.portal();
-    let contact = portal.lookup(&contact_id, q.get("idProperty"), q.flag("archived")).ok_or(ApiError::NotFound)?;
-    let selection = portal.selection(&q.all("properties"));
-    Ok(json_response(StatusCode::OK, &contact.to_json(&selection)))
+    let record =
+        portal.lookup(object, &record_id, q.get("idProperty"), q.flag("archived")).ok_or(ApiError::NotFound)?;
+    let selection = portal.selection(object, &q.all("properties"));
+    Ok(json_response(StatusCode::OK, &record.to_json(&selection)))
 }
 
 #[derive(Deserialize)]
@@ -103,21 +105,25 @@ struct CreateBody {
     associations: Value,
 }
 
-async fn create(State(app): State<AppState>, Extension(who): Extension<Principal>, body: Bytes) -> ApiResult {
-    who.require(WRITE)?;
+async fn create(
+    State(app): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Extension(object): Extension<ObjectType>,
+    body: Bytes,
+) -> ApiResult {
+    who.require(object.write_scope())?;
     let input: CreateBody = parse_json(&body)?;
     check_associations(&input.associations)?;
     let mut portal = app.portal();
-    let plan = portal.plan_write(None, &input.properties)?;
-    if let Some(existing_id) = portal.email_conflict(&plan) {
-        return Err(ApiError::ContactExists { existing_id });
-    }
+    let plan = portal.plan_write(object, None, &input.properties)?;
+    portal.check_unique(&plan)?;
     let id = portal.commit(plan);
-    let contact = portal.contacts.get(id).expect("just created");
-    Ok(json_response(StatusCode::CREATED, &contact.to_json(&full_selection(contact))))
+    let record = portal.store(object).get(id).expect("just created");
+    Ok(json_response(StatusCode::CREATED, &record.to_json(&record.full_selection())))
 }
 
-/// Associations are accepted (the sandbox has no other objects), but must be a list.
+/// Create-time associations are accepted (optional, as the sandbox's fake allows), but must be a
+/// list.
 fn check_associations(associations: &Value) -> Result<(), ApiError> {
     match associations {
         Value::Null | Value::Array(_) => Ok(()),
@@ -134,34 +140,34 @@ struct UpdateBody {
 async fn update(
     State(app): State<AppState>,
     Extension(who): Extension<Principal>,
-    Path(contact_id): Path<String>,
+    Extension(object): Extension<ObjectType>,
+    Path(record_id): Path<String>,
     uri: Uri,
     body: Bytes,
 ) -> ApiResult {
-    who.require(WRITE)?;
+    who.require(object.write_scope())?;
     let q = QueryParams::from_uri(&uri)?;
     let input: UpdateBody = parse_json(&body)?;
     let mut portal = app.portal();
-    let contact = portal.lookup(&contact_id, q.get("idProperty"), false).ok_or(ApiError::NotFound)?;
-    let plan = portal.plan_write(Some(contact), &input.properties)?;
-    if let Some(existing_id) = portal.email_conflict(&plan) {
-        return Err(ApiError::ContactExists { existing_id });
-    }
+    let record = portal.lookup(object, &record_id, q.get("idProperty"), false).ok_or(ApiError::NotFound)?;
+    let plan = portal.plan_write(object, Some(record), &input.properties)?;
+    portal.check_unique(&plan)?;
     let id = portal.commit(plan);
-    let contact = portal.contacts.get(id).expect("exists");
-    Ok(json_response(StatusCode::OK, &contact.to_json(&full_selection(contact))))
+    let record = portal.store(object).get(id).expect("exists");
+    Ok(json_response(StatusCode::OK, &record.to_json(&record.full_selection())))
 }
 
 async fn archive(
     State(app): State<AppState>,
     Extension(who): Extension<Principal>,
-    Path(contact_id): Path<String>,
+    Extension(object): Extension<ObjectType>,
+    Path(record_id): Path<String>,
 ) -> ApiResult {
-    who.require(WRITE)?;
+    who.require(object.write_scope())?;
     let mut portal = app.portal();
     let id =
-        contact_id.parse::<u64>().ok().filter(|id| portal.contacts.get(*id).is_some()).ok_or(ApiError::NotFound)?;
-    portal.archive(id);
+        record_id.parse::<u64>().ok().filter(|id| portal.store(object).get(*id).is_some()).ok_or(ApiError::NotFound)?;
+    portal.archive(object, id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -204,11 +210,14 @@ fn batch_error(error: &ApiError, context: Value) -> Value {
     })
 }
 
-fn not_found_error(ids: Vec<String>) -> Value {
+fn not_found_error(object: ObjectType, ids: Vec<String>) -> Value {
     json!({
         "status": "error",
         "category": "OBJECT_NOT_FOUND",
-        "message": "Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.",
+        "message": format!(
+            "Could not get some {} objects, they may be deleted or not exist. Check that ids are valid.",
+            object.upper_name()
+        ),
         "context": { "ids": ids },
     })
 }
@@ -240,38 +249,39 @@ fn id_text(id: &Value) -> Result<String, ApiError> {
 async fn batch_read(
     State(app): State<AppState>,
     Extension(who): Extension<Principal>,
+    Extension(object): Extension<ObjectType>,
     uri: Uri,
     body: Bytes,
 ) -> ApiResult {
-    who.require(READ)?;
+    who.require(object.read_scope())?;
     let q = QueryParams::from_uri(&uri)?;
     let input: BatchReadBody = parse_json(&body)?;
     check_batch_size(input.inputs.len())?;
     let id_property = input.id_property.as_deref().filter(|p| !p.is_empty());
+    let portal = app.portal();
     if let Some(p) = id_property
-        && p != "email"
-        && p != "hs_object_id"
+        && !portal.is_unique_property(object, p)
     {
+        let email = if object == ObjectType::Contact { "email, " } else { "" };
         return Err(ApiError::Validation(format!(
-            "{p} is not a unique property of contacts: use email or hs_object_id"
+            "{p} is not a unique property of {}: use {email}hs_object_id or a property with unique values",
+            object.plural()
         )));
     }
-    let portal = app.portal();
-    let selection = portal.selection(&input.properties);
+    let selection = portal.selection(object, &input.properties);
     let archived = q.flag("archived");
     let mut seen = HashSet::new();
     let mut results = Vec::new();
     let mut missing = Vec::new();
     for input in &input.inputs {
         let key = id_text(&input.id)?;
-        match portal.lookup(&key, id_property, archived) {
-            Some(contact) => {
-                if seen.insert(contact.id) {
-                    let mut record = contact.to_json(&selection);
-                    if id_property == Some("email") {
+        match portal.lookup(object, &key, id_property, archived) {
+            Some(found) => {
+                if seen.insert(found.id) {
+                    let mut record = found.to_json(&selection);
+                    if let Some(p) = id_property.filter(|p| *p != "hs_object_id") {
                         // HubSpot echoes the value the record was asked for by.
-                        record["properties"]["email"] =
-                            contact.email().map_or(Value::Null, |e| Value::String(e.into()));
+                        record["properties"][p] = found.get(p).map_or(Value::Null, |v| Value::String(v.into()));
                     }
                     results.push(record);
                 }
@@ -279,7 +289,7 @@ async fn batch_read(
             None => missing.push(key),
         }
     }
-    let errors = if missing.is_empty() { vec![] } else { vec![not_found_error(missing)] };
+    let errors = if missing.is_empty() { vec![] } else { vec![not_found_error(object, missing)] };
     Ok(batch_reply(&portal, StatusCode::OK, results, errors))
 }
 
@@ -313,15 +323,20 @@ fn traced(inputs: &[WriteInput]) -> bool {
     !inputs.is_empty() && inputs.iter().all(|i| i.object_write_trace_id.is_some())
 }
 
-async fn batch_create(State(app): State<AppState>, Extension(who): Extension<Principal>, body: Bytes) -> ApiResult {
-    who.require(WRITE)?;
+async fn batch_create(
+    State(app): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Extension(object): Extension<ObjectType>,
+    body: Bytes,
+) -> ApiResult {
+    who.require(object.write_scope())?;
     let input: BatchWriteBody = parse_json(&body)?;
     check_batch_size(input.inputs.len())?;
     for i in &input.inputs {
         check_associations(&i.associations)?;
     }
     let mut portal = app.portal();
-    let plans = portal.plan_batch(input.inputs.iter().map(|i| (None, &i.properties)));
+    let plans = portal.plan_batch(object, input.inputs.iter().map(|i| (None, &i.properties)));
     let partial = traced(&input.inputs);
     if !partial && let Some(Err(error)) = plans.iter().find(|p| p.is_err()) {
         return Err(error.clone());
@@ -332,8 +347,8 @@ async fn batch_create(State(app): State<AppState>, Extension(who): Extension<Pri
         match plan {
             Ok(plan) => {
                 let id = portal.commit(plan);
-                let contact = portal.contacts.get(id).expect("just created");
-                let mut record = contact.to_json(&full_selection(contact));
+                let created = portal.store(object).get(id).expect("just created");
+                let mut record = created.to_json(&created.full_selection());
                 if let Some(trace) = &input.object_write_trace_id {
                     record["objectWriteTraceId"] = Value::String(trace.clone());
                 }
@@ -348,44 +363,63 @@ async fn batch_create(State(app): State<AppState>, Extension(who): Extension<Pri
     Ok(batch_reply(&portal, StatusCode::CREATED, results, errors))
 }
 
-fn non_unique_id_property(name: &str) -> ApiError {
+/// HubSpot's refusal of an update or upsert keyed by a property whose values are not unique (a
+/// company's `domain`), as seen from its API.
+fn non_unique_id_property(portal: &Portal, object: ObjectType, name: &str) -> ApiError {
     ApiError::Validation(format!(
-        "Unable to perform update/upsert by non-unique 0-1 property: {name}. Batch update takes record ids only."
+        "Unable to perform update/upsert by non-unique {} property {name} in portal ID {}",
+        object.type_id(),
+        portal.info.portal_id
     ))
 }
 
-async fn batch_update(State(app): State<AppState>, Extension(who): Extension<Principal>, body: Bytes) -> ApiResult {
-    who.require(WRITE)?;
-    let input: BatchWriteBody = parse_json(&body)?;
-    check_batch_size(input.inputs.len())?;
-    for id_property in input.id_property.iter().chain(input.inputs.iter().filter_map(|i| i.id_property.as_ref())) {
-        if id_property != "hs_object_id" {
-            return Err(non_unique_id_property(id_property));
+/// The property a batch input names its record by: its own `idProperty`, else the batch's.
+fn input_id_property<'a>(body: &'a BatchWriteBody, input: &'a WriteInput) -> Option<&'a str> {
+    input.id_property.as_deref().or(body.id_property.as_deref()).filter(|p| !p.is_empty())
+}
+
+async fn batch_update(
+    State(app): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Extension(object): Extension<ObjectType>,
+    body: Bytes,
+) -> ApiResult {
+    who.require(object.write_scope())?;
+    let body: BatchWriteBody = parse_json(&body)?;
+    check_batch_size(body.inputs.len())?;
+    let mut portal = app.portal();
+    // Record ids, or a custom property with unique values; a contact's email is refused here
+    // (batch update takes it as non-unique), as HubSpot does.
+    for input in &body.inputs {
+        if let Some(name) = input_id_property(&body, input)
+            && name != "hs_object_id"
+            && !portal.catalog(object).unique_custom().any(|d| d.name == name)
+        {
+            return Err(non_unique_id_property(&portal, object, name));
         }
     }
-    let mut ids = Vec::with_capacity(input.inputs.len());
+    let mut ids = Vec::with_capacity(body.inputs.len());
     let mut seen = HashSet::new();
-    for i in &input.inputs {
+    for i in &body.inputs {
         let id = id_text(i.id.as_ref().unwrap_or(&Value::Null))?;
-        if !seen.insert(id.clone()) {
+        if !seen.insert(id.to_lowercase()) {
             return Err(ApiError::Validation(format!(
                 "Duplicate IDs found in batch input: [{id}]. IDs must be unique"
             )));
         }
         ids.push(id);
     }
-    let mut portal = app.portal();
     // Unknown ids are reported in a 207 and the rest still apply.
     let mut missing = Vec::new();
     let mut found = Vec::new();
-    for (id, input) in ids.iter().zip(&input.inputs) {
-        match portal.lookup(id, None, false) {
-            Some(contact) => found.push((contact.id, input)),
+    for (id, input) in ids.iter().zip(&body.inputs) {
+        match portal.lookup(object, id, input_id_property(&body, input), false) {
+            Some(record) => found.push((record.id, input)),
             None => missing.push(id.clone()),
         }
     }
-    let plans = portal.plan_batch(found.iter().map(|(id, i)| (portal.contacts.get(*id), &i.properties)));
-    let partial = traced(&input.inputs);
+    let plans = portal.plan_batch(object, found.iter().map(|(id, i)| (portal.store(object).get(*id), &i.properties)));
+    let partial = traced(&body.inputs);
     if !partial && let Some(Err(error)) = plans.iter().find(|p| p.is_err()) {
         return Err(error.clone());
     }
@@ -395,8 +429,8 @@ async fn batch_update(State(app): State<AppState>, Extension(who): Extension<Pri
         match plan {
             Ok(plan) => {
                 let id = portal.commit(plan);
-                let contact = portal.contacts.get(id).expect("exists");
-                results.push(contact.to_json(&full_selection(contact)));
+                let updated = portal.store(object).get(id).expect("exists");
+                results.push(updated.to_json(&updated.full_selection()));
             }
             Err(error) => errors.push(batch_error(
                 &error,
@@ -405,84 +439,106 @@ async fn batch_update(State(app): State<AppState>, Extension(who): Extension<Pri
         }
     }
     if !missing.is_empty() {
-        errors.push(not_found_error(missing));
+        errors.push(not_found_error(object, missing));
     }
     Ok(batch_reply(&portal, StatusCode::OK, results, errors))
 }
 
-async fn batch_upsert(State(app): State<AppState>, Extension(who): Extension<Principal>, body: Bytes) -> ApiResult {
-    who.require(WRITE)?;
-    let input: BatchWriteBody = parse_json(&body)?;
-    check_batch_size(input.inputs.len())?;
-    let mut keys = Vec::with_capacity(input.inputs.len());
-    let mut seen = HashSet::new();
-    for i in &input.inputs {
-        let id_property = i.id_property.as_deref().or(input.id_property.as_deref()).ok_or_else(|| {
-            ApiError::Validation("idProperty is required for upsert: use a unique property such as email".into())
-        })?;
-        if id_property != "email" {
-            return Err(ApiError::Validation(format!(
-                "Unable to perform update/upsert by property {id_property}: upsert takes a unique property such as email"
+/// Checks an upsert key as a value of the property it names, so a key the property could never
+/// hold is refused the way a write of it would be.
+fn check_upsert_key(portal: &Portal, object: ObjectType, id_property: &str, key: &str) -> Result<(), ApiError> {
+    let refused =
+        |error: PropertyValueError| ApiError::PropertyValues { portal_id: portal.info.portal_id, errors: vec![error] };
+    if object == ObjectType::Contact && id_property == "email" {
+        if !hubsync_email::is_valid(key) {
+            return Err(refused(PropertyValueError::new(
+                "email",
+                "INVALID_EMAIL",
+                format!("Email address {key} is invalid"),
             )));
+        }
+        return Ok(());
+    }
+    let def =
+        portal.property(object, id_property).ok_or_else(|| refused(PropertyValueError::doesnt_exist(id_property)))?;
+    normalize_value(def, key, None, &|id| portal.owner_exists(id)).map(|_| ()).map_err(refused)
+}
+
+async fn batch_upsert(
+    State(app): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Extension(object): Extension<ObjectType>,
+    body: Bytes,
+) -> ApiResult {
+    who.require(object.write_scope())?;
+    let body: BatchWriteBody = parse_json(&body)?;
+    check_batch_size(body.inputs.len())?;
+    let mut portal = app.portal();
+    let mut keys = Vec::with_capacity(body.inputs.len());
+    let mut seen = HashSet::new();
+    for i in &body.inputs {
+        let id_property = input_id_property(&body, i).ok_or_else(|| {
+            ApiError::Validation("idProperty is required for upsert: use a property with unique values".into())
+        })?;
+        let by_email = object == ObjectType::Contact && id_property == "email";
+        if !by_email && !portal.catalog(object).unique_custom().any(|d| d.name == id_property) {
+            return Err(non_unique_id_property(&portal, object, id_property));
         }
         if !matches!(i.properties, Value::Object(_) | Value::Null) {
             return Err(ApiError::Validation("Invalid input JSON: \"properties\" must be an object".into()));
         }
         let key = id_text(i.id.as_ref().unwrap_or(&Value::Null))?;
-        if !hubsync_email::is_valid(&key) {
-            return Err(ApiError::PropertyValues {
-                portal_id: app.portal().info.portal_id,
-                errors: vec![crate::properties::PropertyValueError::new(
-                    "email",
-                    "INVALID_EMAIL",
-                    format!("Email address {key} is invalid"),
-                )],
-            });
-        }
-        if !seen.insert(key.to_lowercase()) {
+        check_upsert_key(&portal, object, id_property, &key)?;
+        if !seen.insert((id_property, key.to_lowercase())) {
             return Err(ApiError::Validation(format!(
                 "Duplicate IDs found in batch input: [{key}]. IDs must be unique"
             )));
         }
-        keys.push(key);
+        keys.push((id_property, key));
     }
-    let mut portal = app.portal();
-    let existing: Vec<Option<u64>> = keys.iter().map(|k| portal.contacts.find_by_email(k)).collect();
-    let with_email: Vec<Value> = input
+    let existing: Vec<Option<u64>> =
+        keys.iter().map(|(p, k)| portal.lookup(object, k, Some(p), false).map(|r| r.id)).collect();
+    let with_key: Vec<Value> = body
         .inputs
         .iter()
         .zip(&keys)
         .zip(&existing)
-        .map(|((i, key), found)| {
+        .map(|((i, (id_property, key)), found)| {
             let mut props = match &i.properties {
                 Value::Object(map) => map.clone(),
                 _ => serde_json::Map::new(),
             };
-            if found.is_none() && !props.contains_key("email") {
-                props.insert("email".into(), Value::String(key.clone()));
+            if found.is_none() && !props.contains_key(*id_property) {
+                props.insert(id_property.to_string(), Value::String(key.clone()));
             }
             Value::Object(props)
         })
         .collect();
     let plans = portal.plan_batch(
-        existing.iter().zip(&with_email).map(|(found, props)| (found.and_then(|id| portal.contacts.get(id)), props)),
+        object,
+        existing.iter().zip(&with_key).map(|(found, props)| (found.and_then(|id| portal.store(object).get(id)), props)),
     );
-    // Upsert by email has no partial success: one bad input fails the batch.
+    // Upsert has no partial success: one bad input fails the batch.
     let plans: Vec<PlannedWrite> = plans.into_iter().collect::<Result<_, _>>()?;
     let mut results = Vec::new();
     for plan in plans {
         let is_new = plan.id.is_none();
         let id = portal.commit(plan);
-        let contact = portal.contacts.get(id).expect("exists");
-        let mut record = contact.to_json(&full_selection(contact));
+        let upserted = portal.store(object).get(id).expect("exists");
+        let mut record = upserted.to_json(&upserted.full_selection());
         record["new"] = Value::Bool(is_new);
         results.push(record);
     }
     Ok(batch_reply(&portal, StatusCode::OK, results, vec![]))
 }
 
-async fn batch_archive(State(app): State<AppState>, Extension(who): Extension<Principal>, body: Bytes) -> ApiResult {
-    who.require(WRITE)?;
+async fn batch_archive(
+    State(app): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Extension(object): Extension<ObjectType>,
+    body: Bytes,
+) -> ApiResult {
+    who.require(object.write_scope())?;
     let input: BatchReadBody = parse_json(&body)?;
     check_batch_size(input.inputs.len())?;
     let ids: Vec<String> = input.inputs.iter().map(|i| id_text(&i.id)).collect::<Result<_, _>>()?;
@@ -490,18 +546,23 @@ async fn batch_archive(State(app): State<AppState>, Extension(who): Extension<Pr
     for id in ids {
         // Unknown and already archived ids are ignored, as HubSpot does.
         if let Ok(id) = id.parse::<u64>() {
-            portal.archive(id);
+            portal.archive(object, id);
         }
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn search(State(app): State<AppState>, Extension(who): Extension<Principal>, body: Bytes) -> ApiResult {
-    who.require(READ)?;
+async fn search(
+    State(app): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Extension(object): Extension<ObjectType>,
+    body: Bytes,
+) -> ApiResult {
+    who.require(object.read_scope())?;
     let text =
         std::str::from_utf8(&body).map_err(|_| ApiError::Validation("Invalid input JSON: body is not UTF-8".into()))?;
     let portal = app.portal();
-    let page = crate::search::run(&portal, text)?;
+    let page = crate::search::run(&portal, object, text)?;
     let mut body = json!({ "total": page.total, "results": page.results });
     if let Some(after) = page.next_after {
         body["paging"] = json!({ "next": { "after": after.to_string() } });
