@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::client::{ApiRequest, BATCH_LIMIT, ClientError, HubSpotClient, check_batch};
+use crate::client::{ApiRequest, BATCH_LIMIT, ClientError, HubSpotClient, Reply, check_batch};
 use crate::models::{BatchItemError, BatchReply, Paging, Results, string_or_number};
 use crate::objects::ObjectType;
 
@@ -157,6 +157,20 @@ impl AssociationsRead {
     }
 }
 
+/// `{from, to, types}` for each input, as batch create and the types' archive take them.
+fn typed_pairs(inputs: &[AssociationInput]) -> Vec<Value> {
+    inputs
+        .iter()
+        .map(|i| {
+            json!({
+                "from": { "id": i.from_id },
+                "to": { "id": i.to_id },
+                "types": i.types.iter().map(AssociationType::spec).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
+}
+
 /// HubSpot's way of saying a record has no associations of the type asked: an error of a 207,
 /// subcategory `crm.associations.NO_ASSOCIATIONS_FOUND`.
 pub fn is_no_associations(error: &BatchItemError) -> bool {
@@ -267,19 +281,7 @@ impl HubSpotClient {
         to: ObjectType,
         inputs: &[AssociationInput],
     ) -> Result<BatchReply<AssociationMade>, ClientError> {
-        check_batch(inputs.len())?;
-        let inputs: Vec<Value> = inputs
-            .iter()
-            .map(|i| {
-                json!({
-                    "from": { "id": i.from_id },
-                    "to": { "id": i.to_id },
-                    "types": i.types.iter().map(AssociationType::spec).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        let path = format!("{}/batch/create", self.config().version.associations(from, to));
-        let reply = self.send(&ApiRequest::post(path, json!({ "inputs": inputs }), true)).await?;
+        let reply = self.association_write(from, to, "create", typed_pairs(inputs)).await?;
         let mut outcome: BatchReply<AssociationMade> = reply.json()?;
         outcome.resent = reply.resent;
         Ok(outcome)
@@ -292,11 +294,9 @@ impl HubSpotClient {
         to: ObjectType,
         pairs: &[(String, String)],
     ) -> Result<BatchReply<DefaultAssociation>, ClientError> {
-        check_batch(pairs.len())?;
-        let inputs: Vec<Value> =
+        let inputs =
             pairs.iter().map(|(from_id, to_id)| json!({ "from": { "id": from_id }, "to": { "id": to_id } })).collect();
-        let path = format!("{}/batch/associate/default", self.config().version.associations(from, to));
-        let reply = self.send(&ApiRequest::post(path, json!({ "inputs": inputs }), true)).await?;
+        let reply = self.association_write(from, to, "associate/default", inputs).await?;
         let mut outcome: BatchReply<DefaultAssociation> = reply.json()?;
         outcome.resent = reply.resent;
         Ok(outcome)
@@ -311,16 +311,13 @@ impl HubSpotClient {
         to: ObjectType,
         inputs: &[(String, Vec<String>)],
     ) -> Result<(), ClientError> {
-        check_batch(inputs.len())?;
-        let inputs: Vec<Value> = inputs
+        let inputs = inputs
             .iter()
             .map(|(from_id, to_ids)| {
                 json!({ "from": { "id": from_id }, "to": to_ids.iter().map(|id| json!({ "id": id })).collect::<Vec<_>>() })
             })
             .collect();
-        let path = format!("{}/batch/archive", self.config().version.associations(from, to));
-        self.send(&ApiRequest::post(path, json!({ "inputs": inputs }), true)).await?;
-        Ok(())
+        self.association_write(from, to, "archive", inputs).await.map(drop)
     }
 
     /// Removes only the given types from up to 100 pairs (removing the unlabelled type removes
@@ -331,20 +328,21 @@ impl HubSpotClient {
         to: ObjectType,
         inputs: &[AssociationInput],
     ) -> Result<(), ClientError> {
+        self.association_write(from, to, "labels/archive", typed_pairs(inputs)).await.map(drop)
+    }
+
+    /// `POST …/{from}/{to}/batch/{operation}` with `{inputs}`, at most 100: every association
+    /// write leaves the pairs as it says however often it is sent, so each is idempotent.
+    async fn association_write(
+        &self,
+        from: ObjectType,
+        to: ObjectType,
+        operation: &str,
+        inputs: Vec<Value>,
+    ) -> Result<Reply, ClientError> {
         check_batch(inputs.len())?;
-        let inputs: Vec<Value> = inputs
-            .iter()
-            .map(|i| {
-                json!({
-                    "from": { "id": i.from_id },
-                    "to": { "id": i.to_id },
-                    "types": i.types.iter().map(AssociationType::spec).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        let path = format!("{}/batch/labels/archive", self.config().version.associations(from, to));
-        self.send(&ApiRequest::post(path, json!({ "inputs": inputs }), true)).await?;
-        Ok(())
+        let path = format!("{}/batch/{operation}", self.config().version.associations(from, to));
+        self.send(&ApiRequest::post(path, json!({ "inputs": inputs }), true)).await
     }
 
     /// Every association type from `from` to `to`: HubSpot's (unlabelled ones with no label)
