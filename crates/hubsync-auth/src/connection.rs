@@ -244,16 +244,16 @@ fn needed_for(scope: &str) -> &'static str {
     match scope {
         COMPANIES_READ => "companies can't be read",
         COMPANIES_WRITE => "companies can't be created or updated",
-        _ => "deals can't be read",
+        DEALS_READ => "deals can't be read",
+        _ => "what needs it is off",
     }
 }
 
 /// The companies read and write and deals read scopes: from `granted` (the token's own list)
 /// when known, else one cheap call each. Reads are probed with a one-record list. The write is
-/// probed with a batch archive of no companies, which can change nothing: HubSpot checks a
-/// call's scope before it reads the body (unverified: taken from every MISSING_SCOPES reply
-/// seen, which names the scope whatever the body), so any answer but MISSING_SCOPES means the
-/// scope is there.
+/// probed with a batch archive of no companies, which can change nothing: HubSpot's scopes are
+/// an endpoint's, checked before its body is read (unverified), so any answer but
+/// MISSING_SCOPES, even a refusal of the empty list, means the scope is there.
 pub async fn optional_scopes(client: &HubSpotClient, granted: Option<&[String]>) -> Vec<ScopeCheck> {
     let mut checks = Vec::new();
     for scope in [COMPANIES_READ, COMPANIES_WRITE, DEALS_READ] {

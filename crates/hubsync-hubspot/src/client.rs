@@ -233,12 +233,8 @@ impl ClientError {
 
     /// The typed form of a 403 `MISSING_SCOPES`, or `None` for any other error.
     pub fn missing_scopes_error(&self) -> Option<MissingScopes> {
-        let required = self.missing_scopes()?;
-        let message = match self {
-            ClientError::Api { message, .. } => message.clone(),
-            _ => String::new(),
-        };
-        Some(MissingScopes { required, message })
+        let ClientError::Api { message, .. } = self else { return None };
+        Some(MissingScopes { required: self.missing_scopes()?, message: message.clone() })
     }
 
     pub fn status(&self) -> Option<u16> {
