@@ -154,8 +154,8 @@ async fn domains_find_every_company_in_as_many_searches_as_the_estimate_says() {
     assert_eq!(found.iter().count(), 251);
 }
 
-/// A domain 450 companies share takes three pages, and one domain past the search's 10,000
-/// cap of paging is never needed: each page is a window above the last id.
+/// A domain 450 companies share takes three pages, each a window above the last id read (so no
+/// page ever asks past search's 10,000-result cap).
 #[tokio::test]
 async fn a_domain_with_more_companies_than_a_page_reads_every_page() {
     let sandbox = portal(0, false).await;
