@@ -20,6 +20,7 @@ use crate::object_type::ObjectType;
 use crate::portal::Portal;
 use crate::ratelimit::Admission;
 use crate::routes;
+use crate::routes::associations::PathStyle;
 
 /// Longest request URI accepted; HubSpot answers 414 past roughly this (long `properties` lists
 /// in a GET are the usual cause).
@@ -74,6 +75,11 @@ fn classify(path: &str, control_mounted: bool) -> RouteClass {
 pub fn router(state: AppState, api_versions: &[String]) -> Router {
     let mut app = mount_objects(Router::new(), "/crm/v3/objects", "/crm/v3/properties")
         .nest("/crm/v3/owners", routes::meta::owners_router())
+        .nest("/crm/v3/pipelines", routes::pipelines::router())
+        .nest("/crm/v4/associations", routes::associations::batch_router(PathStyle::V4))
+        .nest("/crm/v4/objects", routes::associations::record_router(PathStyle::V4))
+        // The newer associations-schema spec's path for the labels list.
+        .route("/crm/associations/v4/{fromObjectType}/{toObjectType}/labels", get(routes::associations::labels))
         .route("/account-info/v3/details", get(routes::meta::account_details))
         .route("/account-info/v3/api-usage/daily/private-apps", get(routes::meta::daily_usage))
         .route("/oauth/v1/token", post(routes::oauth::token))
@@ -92,6 +98,12 @@ pub fn router(state: AppState, api_versions: &[String]) -> Router {
     for version in api_versions {
         app = mount_objects(app, &format!("/crm/objects/{version}"), &format!("/crm/properties/{version}"))
             .nest(&format!("/crm/owners/{version}"), routes::meta::owners_router())
+            .nest(&format!("/crm/pipelines/{version}"), routes::pipelines::router())
+            .nest(
+                &format!("/crm/associations/{version}"),
+                routes::associations::batch_router(PathStyle::dated(version)),
+            )
+            .nest(&format!("/crm/objects/{version}"), routes::associations::record_router(PathStyle::dated(version)))
             .route(&format!("/account-info/{version}/details"), get(routes::meta::account_details))
             .route(&format!("/oauth/{version}/token"), post(routes::oauth::token))
             .route(&format!("/oauth/{version}/token/introspect"), post(routes::oauth::introspect))

@@ -13,7 +13,7 @@ use axum::extract::Request;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -196,6 +196,8 @@ pub fn router() -> Router<AppState> {
         .route("/contacts", get(dump_contacts))
         .route("/companies", get(dump_companies))
         .route("/deals", get(dump_deals))
+        .route("/associations", get(dump_associations))
+        .route("/pipelines/deals", put(put_deal_pipeline))
         .route("/oauth/revoke-refresh-tokens", post(revoke_refresh_tokens))
         .route("/oauth/expire-access-tokens", post(expire_access_tokens))
 }
@@ -235,8 +237,8 @@ async fn reset(State(app): State<AppState>, body: Bytes) -> ApiResult {
     Ok(json_response(StatusCode::OK, &Value::Object(record_counts(&portal))))
 }
 
-/// Adds a fixture's records to the portal (`?replace=true` empties contacts, companies, deals
-/// and owners first).
+/// Adds a fixture's records to the portal (`?replace=true` empties contacts, companies, deals,
+/// owners and associations first).
 async fn load_fixture(State(app): State<AppState>, uri: Uri, body: Bytes) -> ApiResult {
     let replace = QueryParams::from_uri(&uri)?.flag("replace");
     let text = std::str::from_utf8(&body).map_err(|_| ApiError::Validation("fixture is not UTF-8".into()))?;
@@ -245,12 +247,17 @@ async fn load_fixture(State(app): State<AppState>, uri: Uri, body: Bytes) -> Api
     // With replace, the old records come back if the fixture is refused.
     let previous = replace.then(|| {
         let emptied = ByType::from_fn(RecordStore::new);
-        (std::mem::replace(&mut portal.records, emptied), std::mem::take(&mut portal.owners))
+        (
+            std::mem::replace(&mut portal.records, emptied),
+            std::mem::take(&mut portal.owners),
+            std::mem::take(&mut portal.associations),
+        )
     });
     if let Err(e) = crate::fixture::apply(&mut portal, &fixture) {
-        if let Some((records, owners)) = previous {
+        if let Some((records, owners, associations)) = previous {
             portal.records = records;
             portal.owners = owners;
+            portal.associations = associations;
         }
         return Err(ApiError::Validation(e));
     }
@@ -437,6 +444,33 @@ async fn dump_companies(State(app): State<AppState>) -> Response {
 
 async fn dump_deals(State(app): State<AppState>) -> Response {
     dump(&app, ObjectType::Deal)
+}
+
+/// Every association as the store keeps it (each pair once, archived records included):
+/// `{results:[{first:{objectType, id}, second:{objectType, id}, primary}]}`, the first record
+/// being of the smaller type (contacts, companies, deals).
+async fn dump_associations(State(app): State<AppState>) -> Response {
+    let portal = app.portal();
+    let side = |(t, id): crate::associations::RecordRef| json!({ "objectType": t.plural(), "id": id.to_string() });
+    let results: Vec<Value> = portal
+        .associations
+        .iter()
+        .map(|a| json!({ "first": side(a.first), "second": side(a.second), "primary": a.primary }))
+        .collect();
+    json_response(StatusCode::OK, &json!({ "results": results }))
+}
+
+/// Adds a deal pipeline or replaces the one with its id (HubSpot's Pipeline shape; times,
+/// archive flags and write permissions optional). Answers the stored pipeline.
+async fn put_deal_pipeline(State(app): State<AppState>, body: Bytes) -> ApiResult {
+    let input: crate::pipelines::PipelineInput = parse_json(&body)?;
+    let mut portal = app.portal();
+    let now = portal.now();
+    let stored = portal.deal_pipelines.put(&input, now).map_err(ApiError::Validation)?.clone();
+    if let Some(persist) = &mut portal.persist {
+        persist.save_deal_pipeline(&stored);
+    }
+    Ok(json_response(StatusCode::OK, &stored.to_json()))
 }
 
 async fn revoke_refresh_tokens(State(app): State<AppState>) -> Response {

@@ -108,6 +108,6 @@ mod tests {
         assert_eq!((errors[0].name.as_str(), errors[0].code), ("dealstage", "INVALID_OPTION"));
         assert!(errors[0].message.contains("appointmentscheduled, qualifiedtobuy"), "{}", errors[0].message);
         let errors = settle_deal(&pipelines, &mut props(&[("pipeline", "nope")]), true);
-        assert_eq!(errors[0].message, "nope was not one of the allowed options: [default]");
+        assert_eq!(errors[0].message, "nope was not one of the allowed options: [default, 1467091]");
     }
 }

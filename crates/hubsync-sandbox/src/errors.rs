@@ -57,6 +57,12 @@ pub enum ApiError {
     },
     /// 404 OBJECT_NOT_FOUND.
     NotFound,
+    /// A path names an object type HubSpot doesn't have: 400 with no `category`, as HubSpot
+    /// answers it.
+    UnknownObjectType(String),
+    /// An error with its own status, category, message and HubSpot's optional `subCategory`
+    /// and `context` (associations and pipelines report theirs so).
+    Detailed(Box<ErrorDetail>),
     /// 409 CONFLICT: another record holds a unique value of the write (a contact's email, a
     /// custom unique property).
     RecordExists {
@@ -94,6 +100,8 @@ impl ApiError {
         match self {
             ApiError::Validation(_) | ApiError::PropertyValues { .. } => StatusCode::BAD_REQUEST,
             ApiError::NotFound | ApiError::UnknownRoute(_) => StatusCode::NOT_FOUND,
+            ApiError::UnknownObjectType(_) => StatusCode::BAD_REQUEST,
+            ApiError::Detailed(detail) => detail.status,
             ApiError::RecordExists { .. } | ApiError::PropertyExists(_) => StatusCode::CONFLICT,
             ApiError::ExpiredAuthentication { .. } | ApiError::InvalidAuthentication => StatusCode::UNAUTHORIZED,
             ApiError::MissingScopes(_) => StatusCode::FORBIDDEN,
@@ -134,6 +142,21 @@ impl ApiError {
                 body
             }
             ApiError::NotFound => error_body("resource not found", "OBJECT_NOT_FOUND", &correlation_id),
+            ApiError::UnknownObjectType(name) => json!({
+                "status": "error",
+                "message": format!("Unable to infer object type from: {name}"),
+                "correlationId": correlation_id,
+            }),
+            ApiError::Detailed(detail) => {
+                let mut body = error_body(&detail.message, detail.category, &correlation_id);
+                if let Some(sub_category) = detail.sub_category {
+                    body["subCategory"] = json!(sub_category);
+                }
+                if !detail.context.is_null() {
+                    body["context"] = detail.context.clone();
+                }
+                body
+            }
             ApiError::UnknownRoute(path) => {
                 error_body(&format!("Unable to find a route for {path}"), "OBJECT_NOT_FOUND", &correlation_id)
             }
@@ -226,6 +249,29 @@ impl ApiError {
                 &correlation_id,
             ),
         }
+    }
+}
+
+/// What an `ApiError::Detailed` says.
+#[derive(Debug, Clone)]
+pub struct ErrorDetail {
+    pub status: StatusCode,
+    pub category: &'static str,
+    pub sub_category: Option<&'static str>,
+    pub message: String,
+    /// `{key: [values]}`, or `Value::Null` for none.
+    pub context: Value,
+}
+
+impl ApiError {
+    pub fn detailed(
+        status: StatusCode,
+        category: &'static str,
+        sub_category: Option<&'static str>,
+        message: impl Into<String>,
+        context: Value,
+    ) -> ApiError {
+        ApiError::Detailed(Box::new(ErrorDetail { status, category, sub_category, message: message.into(), context }))
     }
 }
 

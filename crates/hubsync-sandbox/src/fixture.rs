@@ -9,7 +9,11 @@
 //!   "companies": [ {"properties":{"name":"Acme","domain":"acme.com"}} ],
 //!   "deals": [ {"properties":{"dealname":"Acme renewal","dealstage":"qualifiedtobuy"}} ],
 //!   "oauthClients": [ {"clientId":"…","clientSecret":"…","redirectUris":["http://localhost:47813/callback"]} ],
-//!   "privateTokens": [ {"token":"pat-na1-…","scopes":["crm.objects.contacts.read"]} ] }
+//!   "privateTokens": [ {"token":"pat-na1-…","scopes":["crm.objects.contacts.read"]} ],
+//!   "associations": [ {"fromObjectType":"contacts","fromObjectId":"1001","toObjectType":"companies",
+//!                      "toObjectId":"5","types":[{"associationCategory":"HUBSPOT_DEFINED","associationTypeId":1}]} ],
+//!   "dealPipelines": [ {"id":"default","label":"Sales Pipeline","stages":[{"id":"closedwon","label":"Won",
+//!                       "metadata":{"probability":"1.0"}}]} ] }
 //! ```
 
 use std::collections::HashSet;
@@ -19,12 +23,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::associations::RecordRef;
 use crate::catalog::{CURRENCY_PROPERTY, Catalog, currency_options};
 use crate::config::{OAuthClient, PortalInfo, PrivateToken};
 use crate::deal_rules::settle_deal;
+use crate::links::{FixtureAssociation, plan_fixture_associations};
 use crate::model::{Owner, Properties, identifying_emails};
 use crate::object_type::{ByType, ObjectType};
-use crate::pipelines::DealPipelines;
+use crate::pipelines::{DealPipelines, PipelineInput};
 use crate::portal::Portal;
 use crate::properties::{PropertyDef, normalize_value};
 
@@ -52,6 +58,12 @@ pub struct Fixture {
     pub oauth_clients: Vec<OAuthClient>,
     #[serde(default)]
     pub private_tokens: Vec<PrivateToken>,
+    /// Associations between records the portal or the fixture holds (`links::FixtureAssociation`).
+    #[serde(default)]
+    pub associations: Vec<FixtureAssociation>,
+    /// Deal pipelines to add, or to replace by id (`default` included).
+    #[serde(default)]
+    pub deal_pipelines: Vec<PipelineInput>,
 }
 
 /// One record of a fixture, of any object type: HubSpot's record shape.
@@ -141,8 +153,13 @@ pub fn apply(portal: &mut Portal, fixture: &Fixture) -> Result<(), String> {
             None => owners.push(owner.clone()),
         }
     }
-    let staged = Staged { catalogs: &catalogs, owners: &owners, pipelines: &portal.deal_pipelines };
+    // Pipelines first: the fixture's deals may name its pipelines.
     let now = portal.now();
+    let mut pipelines = portal.deal_pipelines.clone();
+    for pipeline in &fixture.deal_pipelines {
+        pipelines.put(pipeline, now).map_err(|e| format!("deal pipeline: {e}"))?;
+    }
+    let staged = Staged { catalogs: &catalogs, owners: &owners, pipelines: &pipelines };
     let mut prepared: ByType<Vec<SeedRecord>> = ByType::default();
     for object in ObjectType::ALL {
         let store = portal.store(object);
@@ -182,12 +199,25 @@ pub fn apply(portal: &mut Portal, fixture: &Fixture) -> Result<(), String> {
         }
     }
 
+    let added: HashSet<RecordRef> = ObjectType::ALL
+        .into_iter()
+        .flat_map(|object| {
+            let live = prepared.get(object).iter().filter(|seed| !seed.archived);
+            live.filter_map(move |seed| seed.id.map(|id| (object, id)))
+        })
+        .collect();
+    let links = plan_fixture_associations(portal, &fixture.associations, |r| added.contains(&r))?;
+
     apply_identity(portal, fixture);
     portal.catalogs = catalogs;
     portal.refresh_currency_options();
     portal.owners = owners;
     for object in ObjectType::ALL {
         insert_all(portal, object, std::mem::take(prepared.get_mut(object)));
+    }
+    portal.deal_pipelines = pipelines;
+    for (from, to, kinds) in links {
+        portal.associations.associate(from, to, &kinds);
     }
     Ok(())
 }

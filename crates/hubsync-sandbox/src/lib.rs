@@ -1,7 +1,8 @@
 //! A local HubSpot-compatible portal for tests, benchmarks and rehearsals.
 //!
-//! It serves the CRM contacts, companies and deals, their properties, owners, account-info and
-//! OAuth endpoints, under both `/crm/v3/...` and dated `/crm/objects/2026-03/...` paths, with
+//! It serves the CRM contacts, companies and deals, their properties, associations (v4, and v3
+//! on objects), deal pipelines, owners, account-info and OAuth endpoints, under both
+//! `/crm/v3/...` (`/crm/v4/...` for associations) and dated `/crm/objects/2026-03/...` paths, with
 //! HubSpot's validation, error bodies, rate limits and quirks (see `shared/hubspot-api.md`), plus
 //! fault injection and, when `SandboxConfig::control_secret` is set, a control API under
 //! `/__sandbox/` that answers only to that secret (in `CONTROL_SECRET_HEADER`).
@@ -19,6 +20,7 @@
 //! ```
 
 mod app;
+mod associations;
 mod catalog;
 pub mod config;
 mod control;
@@ -26,11 +28,12 @@ mod deal_rules;
 mod errors;
 pub mod faults;
 pub mod fixture;
+mod links;
 mod model;
 mod oauth;
 pub mod object_type;
 mod persist;
-pub mod pipelines;
+mod pipelines;
 mod portal;
 pub mod properties;
 mod ratelimit;
@@ -53,9 +56,11 @@ pub use config::{
 pub use control::{CONTROL_SECRET_HEADER, ControlSecret};
 pub use faults::FaultConfig;
 pub use fixture::{Fixture, FixtureContact, FixtureRecord};
+pub use links::{FixtureAssociation, FixtureAssociationType};
 pub use model::Owner;
 pub use object_type::ObjectType;
 pub use persist::PersistError;
+pub use pipelines::{PipelineInput, StageInput};
 
 use crate::persist::Persistence;
 use crate::portal::Portal;
@@ -185,6 +190,32 @@ impl Sandbox {
         portal.limits.set_daily_used(0, now, offset);
     }
 
+    /// Associates two live records of different types, as `PUT /crm/v4/objects/…` would;
+    /// `primary` makes the company the contact's (or deal's) primary one, moving it from another.
+    pub fn associate(&self, from: (ObjectType, u64), to: (ObjectType, u64), primary: bool) -> Result<(), SandboxError> {
+        let mut portal = self.lock();
+        let kinds = links::checked_kinds(&portal, from, to, primary).map_err(SandboxError::Data)?;
+        portal.link(from, to, &kinds);
+        Ok(())
+    }
+
+    /// Ids of the live `to_type` records associated with a live record, in id order.
+    pub fn associated(&self, from: (ObjectType, u64), to_type: ObjectType) -> Vec<u64> {
+        self.lock().live_targets(from, to_type, 0).collect()
+    }
+
+    /// Adds a deal pipeline, or replaces the one with its id (`default` included): how a test
+    /// renames a stage to prove a client reads labels by id.
+    pub fn put_deal_pipeline(&self, pipeline: &PipelineInput) -> Result<(), SandboxError> {
+        let mut portal = self.lock();
+        let now = portal.now();
+        let stored = portal.deal_pipelines.put(pipeline, now).map_err(SandboxError::Data)?.clone();
+        if let Some(persist) = &mut portal.persist {
+            persist.save_deal_pipeline(&stored);
+        }
+        Ok(())
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Portal> {
         self.portal.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -224,6 +255,7 @@ fn initialize(portal: &mut Portal) -> Result<(), SandboxError> {
                 portal.store_mut(object).restore(record);
             }
         }
+        restore_links_and_pipelines(portal)?;
         // The portal's identity, OAuth apps and private tokens come from the configuration, not
         // the file.
         if let Some(fixture) = portal.config.fixture.clone() {
@@ -232,6 +264,28 @@ fn initialize(portal: &mut Portal) -> Result<(), SandboxError> {
         return Ok(());
     }
     reset_portal(portal).map_err(SandboxError::Data)
+}
+
+/// The lowercased domain of a record's `email`.
+fn email_domain(properties: &model::Properties) -> Option<String> {
+    properties.get("email").and_then(|e| e.rsplit_once('@')).map(|(_, domain)| domain.to_lowercase())
+}
+
+/// Puts back the associations and deal pipelines a reopened file holds (a file from before
+/// they were saved has none: its portal keeps the default pipelines).
+fn restore_links_and_pipelines(portal: &mut Portal) -> Result<(), SandboxError> {
+    let Some(persist) = &portal.persist else {
+        return Ok(());
+    };
+    let saved = persist.load_associations()?;
+    let pipelines = persist.load_deal_pipelines()?;
+    for association in saved {
+        portal.associations.restore(association);
+    }
+    if !pipelines.is_empty() {
+        portal.deal_pipelines = pipelines::DealPipelines::from_saved(pipelines);
+    }
+    Ok(())
 }
 
 /// Back to the starting state: generated data, then the fixture; counters, log, limits, faults
@@ -244,15 +298,27 @@ pub(crate) fn reset_portal(portal: &mut Portal) -> Result<(), String> {
     portal.deal_pipelines = pipelines::DealPipelines::default();
     let count = portal.config.seed_contacts;
     portal.owners = if count > 0 { seed::owners() } else { Vec::new() };
+    portal.associations = associations::AssociationStore::new();
     let seed = portal.config.seed;
     let contacts = seed::contacts(seed, count, &portal.owners);
-    fixture::insert_all(portal, ObjectType::Contact, contacts);
-    // Demo contacts come with their companies and those companies' deals.
+    let contact_domains: Vec<Option<String>> = contacts.iter().map(|c| email_domain(&c.properties)).collect();
+    let contact_ids = fixture::insert_all(portal, ObjectType::Contact, contacts);
+    // Demo contacts come with their companies, those companies' deals, and associations.
     if count > 0 {
         let companies = seed::companies(seed, &portal.owners);
         let deals = seed::deals(seed, &companies, &portal.owners);
-        fixture::insert_all(portal, ObjectType::Company, companies);
-        fixture::insert_all(portal, ObjectType::Deal, deals.into_iter().map(|d| d.record).collect());
+        let company_domains: Vec<String> =
+            companies.iter().map(|c| c.properties.get("domain").cloned().unwrap_or_default()).collect();
+        let deal_companies: Vec<usize> = deals.iter().map(|d| d.company).collect();
+        let company_ids = fixture::insert_all(portal, ObjectType::Company, companies);
+        let deal_ids = fixture::insert_all(portal, ObjectType::Deal, deals.into_iter().map(|d| d.record).collect());
+        let contacts: Vec<(u64, Option<String>)> = contact_ids.into_iter().zip(contact_domains).collect();
+        let companies: Vec<(u64, String)> = company_ids.into_iter().zip(company_domains).collect();
+        let deals: Vec<(u64, usize)> = deal_ids.into_iter().zip(deal_companies).collect();
+        let seeded = seed::Seeded { contacts: &contacts, companies: &companies, deals: &deals };
+        for (from, to, kinds) in seed::associations(seed, &seeded) {
+            portal.associations.associate(from, to, &kinds);
+        }
     }
     if let Some(fixture) = portal.config.fixture.clone() {
         fixture::apply(portal, &fixture)?;
@@ -266,8 +332,10 @@ pub(crate) fn reset_portal(portal: &mut Portal) -> Result<(), String> {
 }
 
 pub(crate) fn persist_everything(portal: &mut Portal) -> Result<(), String> {
-    let Portal { persist, catalogs, owners, records, .. } = portal;
+    let Portal { persist, catalogs, owners, records, associations, deal_pipelines, .. } = portal;
     if let Some(persist) = persist.as_mut() {
+        // Before `save_all`, which marks the file seeded: a file cut short here is seeded again.
+        persist.save_links_and_pipelines(associations.iter(), deal_pipelines.all()).map_err(|e| e.to_string())?;
         persist.save_all(catalogs, owners, records).map_err(|e| e.to_string())?;
     }
     Ok(())

@@ -7,9 +7,11 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::associations::{RecordRef, StoredAssociation};
 use crate::catalog::Catalog;
 use crate::model::{Owner, Properties, Record};
 use crate::object_type::{ByType, ObjectType};
+use crate::pipelines::Pipeline;
 use crate::properties::PropertyDef;
 use crate::store::RecordStore;
 
@@ -51,6 +53,21 @@ const MIGRATIONS: &[&str] = &[
          updated_at TEXT NOT NULL,
          archived INTEGER NOT NULL DEFAULT 0,
          archived_at TEXT
+     );",
+    // Associations, each pair once (the smaller object type first), and the deal pipelines.
+    "CREATE TABLE associations (
+         first_type TEXT NOT NULL,
+         first_id INTEGER NOT NULL,
+         second_type TEXT NOT NULL,
+         second_id INTEGER NOT NULL,
+         is_primary INTEGER NOT NULL DEFAULT 0,
+         PRIMARY KEY (first_type, first_id, second_type, second_id)
+     );
+     CREATE TABLE pipelines (
+         object_type TEXT NOT NULL,
+         id TEXT NOT NULL,
+         pipeline TEXT NOT NULL,
+         PRIMARY KEY (object_type, id)
      );",
 ];
 
@@ -221,11 +238,124 @@ impl Persistence {
     }
 }
 
+/// Associations and deal pipelines: saved beside the records, read back when a file is reopened.
+impl Persistence {
+    pub fn load_associations(&self) -> Result<Vec<StoredAssociation>, PersistError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT first_type, first_id, second_type, second_id, is_primary FROM associations
+             ORDER BY first_type, first_id, second_type, second_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, bool>(4)?,
+            ))
+        })?;
+        let object_type = |name: &str| {
+            ObjectType::from_path(name).ok_or_else(|| PersistError::Corrupt(format!("association of type {name}")))
+        };
+        let mut saved = Vec::new();
+        for row in rows {
+            let (first_type, first_id, second_type, second_id, primary) = row?;
+            saved.push(StoredAssociation {
+                first: (object_type(&first_type)?, first_id as u64),
+                second: (object_type(&second_type)?, second_id as u64),
+                primary,
+            });
+        }
+        Ok(saved)
+    }
+
+    /// The deal pipelines saved, or none when the file has never held any (then the portal
+    /// keeps its defaults).
+    pub fn load_deal_pipelines(&self) -> Result<Vec<Pipeline>, PersistError> {
+        let mut stmt = self.conn.prepare("SELECT pipeline FROM pipelines WHERE object_type = 'deal' ORDER BY rowid")?;
+        let mut pipelines = Vec::new();
+        for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            pipelines.push(serde_json::from_str(&row?).map_err(|e| PersistError::Corrupt(format!("pipeline: {e}")))?);
+        }
+        Ok(pipelines)
+    }
+
+    /// Replaces every association and pipeline the file holds (at first start and on reset,
+    /// before `save_all` marks the file seeded).
+    pub fn save_links_and_pipelines(
+        &mut self,
+        associations: impl Iterator<Item = StoredAssociation>,
+        pipelines: &[Pipeline],
+    ) -> Result<(), PersistError> {
+        let tx = self.conn.transaction()?;
+        tx.execute_batch("DELETE FROM associations; DELETE FROM pipelines;")?;
+        for saved in associations {
+            upsert_association(&tx, &saved)?;
+        }
+        for pipeline in pipelines {
+            upsert_pipeline(&tx, pipeline)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Writes associations that changed, and removes those that went. A failure here is
+    /// logged, not served, as for contacts.
+    pub fn save_associations(&mut self, changed: &[StoredAssociation], removed: &[(RecordRef, RecordRef)]) {
+        let result = (|| -> Result<(), rusqlite::Error> {
+            let tx = self.conn.transaction()?;
+            for saved in changed {
+                upsert_association(&tx, saved)?;
+            }
+            for (first, second) in removed {
+                tx.execute(
+                    "DELETE FROM associations WHERE first_type = ?1 AND first_id = ?2 AND second_type = ?3 AND second_id = ?4",
+                    params![first.0.singular(), first.1 as i64, second.0.singular(), second.1 as i64],
+                )?;
+            }
+            tx.commit()
+        })();
+        if let Err(e) = result {
+            tracing::error!(error = %e, "could not persist associations");
+        }
+    }
+
+    pub fn save_deal_pipeline(&mut self, pipeline: &Pipeline) {
+        if let Err(e) = upsert_pipeline(&self.conn, pipeline) {
+            tracing::error!(pipeline = %pipeline.id, error = %e, "could not persist pipeline");
+        }
+    }
+}
+
+fn upsert_association(conn: &Connection, saved: &StoredAssociation) -> Result<(), rusqlite::Error> {
+    conn.execute(
+        "INSERT INTO associations (first_type, first_id, second_type, second_id, is_primary) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(first_type, first_id, second_type, second_id) DO UPDATE SET is_primary = excluded.is_primary",
+        params![
+            saved.first.0.singular(),
+            saved.first.1 as i64,
+            saved.second.0.singular(),
+            saved.second.1 as i64,
+            saved.primary
+        ],
+    )?;
+    Ok(())
+}
+
 fn upsert_property(conn: &Connection, object: ObjectType, def: &PropertyDef) -> Result<(), rusqlite::Error> {
     conn.execute(
         "INSERT INTO object_properties (object_type, name, definition) VALUES (?1, ?2, ?3)
          ON CONFLICT(object_type, name) DO UPDATE SET definition = excluded.definition",
         params![object.singular(), def.name, serde_json::to_string(def).expect("serializes")],
+    )?;
+    Ok(())
+}
+
+fn upsert_pipeline(conn: &Connection, pipeline: &Pipeline) -> Result<(), rusqlite::Error> {
+    conn.execute(
+        "INSERT INTO pipelines (object_type, id, pipeline) VALUES ('deal', ?1, ?2)
+         ON CONFLICT(object_type, id) DO UPDATE SET pipeline = excluded.pipeline",
+        params![pipeline.id, serde_json::to_string(pipeline).expect("serializes")],
     )?;
     Ok(())
 }
@@ -275,6 +405,36 @@ mod tests {
         persist.conn.pragma_update(None, "user_version", 99).unwrap();
         drop(persist);
         assert!(matches!(Persistence::open(&path), Err(PersistError::TooNew { found: 99, .. })));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn associations_and_pipelines_round_trip() {
+        use crate::associations::{AssociationStore, Kind};
+        use crate::pipelines::DealPipelines;
+        let dir = std::env::temp_dir().join(format!("hubsync-sandbox-persist-links-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("portal.db");
+        let _ = std::fs::remove_file(&path);
+        let mut persist = Persistence::open(&path).unwrap();
+        assert!(persist.load_deal_pipelines().unwrap().is_empty(), "a new file keeps the portal's defaults");
+
+        let mut store = AssociationStore::new();
+        let (ann, acme, globex) = ((ObjectType::Contact, 1001), (ObjectType::Company, 5), (ObjectType::Company, 6));
+        store.associate(ann, acme, &[Kind::Primary]);
+        store.associate((ObjectType::Deal, 9), ann, &[]);
+        let pipelines = DealPipelines::default();
+        persist.save_links_and_pipelines(store.iter(), pipelines.all()).unwrap();
+        // Write-through: a primary moving changes two rows, an archive removes one.
+        let changed = store.associate(ann, globex, &[Kind::Primary]);
+        persist.save_associations(&changed, &[]);
+        store.remove((ObjectType::Deal, 9), ann);
+        persist.save_associations(&[], &[(ann, (ObjectType::Deal, 9))]);
+        drop(persist);
+
+        let reopened = Persistence::open(&path).unwrap();
+        assert_eq!(reopened.load_associations().unwrap(), store.iter().collect::<Vec<_>>());
+        assert_eq!(DealPipelines::from_saved(reopened.load_deal_pipelines().unwrap()), pipelines);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

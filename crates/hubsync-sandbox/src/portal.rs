@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value};
 
+use crate::associations::AssociationStore;
 use crate::catalog::{CURRENCY_PROPERTY, Catalog, currency_options, default_catalog};
 use crate::config::{LifecycleBackward, PortalInfo, SandboxConfig};
 use crate::control::{Counters, RequestLog};
@@ -46,6 +47,8 @@ pub struct Portal {
     pub catalogs: ByType<Catalog>,
     pub owners: Vec<Owner>,
     pub records: ByType<RecordStore>,
+    /// Associations between records, each pair once (`links.rs` has their rules).
+    pub associations: AssociationStore,
     /// The deal pipelines a deal's `pipeline` and `dealstage` name.
     pub deal_pipelines: DealPipelines,
     pub oauth: OAuthState,
@@ -73,6 +76,7 @@ impl Portal {
             catalogs: ByType::default(),
             owners: Vec::new(),
             records: ByType::from_fn(RecordStore::new),
+            associations: AssociationStore::new(),
             deal_pipelines: DealPipelines::default(),
             oauth: OAuthState::new(&config),
             limits: RateLimiter::new(config.rate_limits, config.tier),

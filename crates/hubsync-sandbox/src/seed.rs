@@ -1,15 +1,20 @@
 //! Deterministic demo data: owners (some deactivated), contacts that look like a real portal's
 //! (mixed-case emails, additional emails, missing values and all), the companies their email
 //! domains belong to (two pairs sharing a domain) and those companies' deals, open, won and
-//! lost. The same seed and count always give the same data.
+//! lost, and the associations between them. The same seed and count always give the same data.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::associations::Kind;
 use crate::fixture::SeedRecord;
+use crate::links::PlannedAssociation;
 use crate::model::{Owner, Properties, Team};
+use crate::object_type::ObjectType;
 
 const FIRST_NAMES: &[&str] = &[
     "Ada",
@@ -420,8 +425,6 @@ fn employees_in(band: &str, rng: &mut ChaCha8Rng) -> u64 {
 /// A seeded deal and the seeded company (its index in `companies`' result) it was made for:
 /// the link the portal's deal-to-company associations are seeded from.
 pub struct SeedDeal {
-    // Read by the tests now, and by association seeding once associations are served.
-    #[allow(dead_code)]
     pub company: usize,
     pub record: SeedRecord,
 }
@@ -496,6 +499,51 @@ pub fn deals(seed: u64, companies: &[SeedRecord], owners: &[Owner]) -> Vec<SeedD
     deals
 }
 
+/// The seeded records, by id, as `associations` reads them: each contact's email domain, each
+/// company's domain, and each deal's company (an index into `companies`).
+pub struct Seeded<'a> {
+    pub contacts: &'a [(u64, Option<String>)],
+    pub companies: &'a [(u64, String)],
+    pub deals: &'a [(u64, usize)],
+}
+
+/// The seeded portal's associations, the same for the same seed: every contact with an email
+/// has the company of its email's domain as its primary company (the older of two companies
+/// sharing a domain), and about one in twenty also another company, unlabelled; every deal has
+/// the company it was made for as its primary company, and one or two of that company's
+/// contacts.
+pub fn associations(seed: u64, seeded: &Seeded) -> Vec<PlannedAssociation> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ COMPANY_STREAM ^ 0xa550c);
+    let mut by_domain: HashMap<&str, u64> = HashMap::new();
+    for (id, domain) in seeded.companies {
+        by_domain.entry(domain.as_str()).or_insert(*id);
+    }
+    let company_ids: Vec<u64> = seeded.companies.iter().map(|(id, _)| *id).collect();
+    let mut planned = Vec::new();
+    let mut people: HashMap<u64, Vec<u64>> = HashMap::new();
+    for (contact, domain) in seeded.contacts {
+        let Some(company) = domain.as_deref().and_then(|d| by_domain.get(d)) else { continue };
+        planned.push(((ObjectType::Contact, *contact), (ObjectType::Company, *company), vec![Kind::Primary]));
+        people.entry(*company).or_default().push(*contact);
+        if rng.random_ratio(1, 20)
+            && let Some(&other) = company_ids.choose(&mut rng)
+            && other != *company
+        {
+            planned.push(((ObjectType::Contact, *contact), (ObjectType::Company, other), vec![Kind::Unlabeled]));
+        }
+    }
+    for (deal, company_index) in seeded.deals {
+        let Some(&(company, _)) = seeded.companies.get(*company_index) else { continue };
+        planned.push(((ObjectType::Deal, *deal), (ObjectType::Company, company), vec![Kind::Primary]));
+        let contacts = people.get(&company).map(Vec::as_slice).unwrap_or_default();
+        let how_many = rng.random_range(1..=2).min(contacts.len());
+        for contact in contacts.choose_multiple(&mut rng, how_many) {
+            planned.push(((ObjectType::Deal, *deal), (ObjectType::Contact, *contact), vec![Kind::Unlabeled]));
+        }
+    }
+    planned
+}
+
 fn mixed_case(email: &str) -> String {
     let (local, domain) = email.split_once('@').expect("has @");
     let mut chars = local.chars();
@@ -557,5 +605,68 @@ mod tests {
         }
         let again = super::deals(7, &companies, &owners);
         assert!(deals.iter().zip(&again).all(|(a, b)| a.record.properties == b.record.properties));
+    }
+
+    #[test]
+    fn contacts_have_their_domains_company_as_primary_and_deals_theirs() {
+        let owners = owners();
+        let contacts: Vec<(u64, Option<String>)> = contacts(9, 400, &owners)
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                (1001 + i as u64, c.properties.get("email").map(|e| e.rsplit_once('@').unwrap().1.to_lowercase()))
+            })
+            .collect();
+        let seeded_companies = companies(9, &owners);
+        let companies: Vec<(u64, String)> = seeded_companies
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (5001 + i as u64, c.properties["domain"].clone()))
+            .collect();
+        let deals: Vec<(u64, usize)> = deals(9, &seeded_companies, &owners)
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (9001 + i as u64, d.company))
+            .collect();
+        let seeded = Seeded { contacts: &contacts, companies: &companies, deals: &deals };
+        let planned = associations(9, &seeded);
+        assert_eq!(planned, associations(9, &seeded), "the same seed, the same associations");
+
+        let company_domain = |id: u64| companies.iter().find(|(c, _)| *c == id).map(|(_, d)| d.as_str()).unwrap();
+        for (contact, domain) in &contacts {
+            let primaries: Vec<u64> = planned
+                .iter()
+                .filter(|(from, _, kinds)| *from == (ObjectType::Contact, *contact) && kinds.contains(&Kind::Primary))
+                .map(|(_, to, _)| to.1)
+                .collect();
+            match domain {
+                Some(domain) => {
+                    assert_eq!(primaries.len(), 1, "contact {contact}");
+                    assert_eq!(company_domain(primaries[0]), domain);
+                    let first_with_domain = companies.iter().find(|(_, d)| d == domain).unwrap().0;
+                    assert_eq!(primaries[0], first_with_domain, "the older of two same-domain companies");
+                }
+                None => assert!(primaries.is_empty()),
+            }
+        }
+        let secondary =
+            planned.iter().filter(|(from, _, kinds)| from.0 == ObjectType::Contact && kinds == &[Kind::Unlabeled]);
+        assert!(secondary.count() > 5, "some contacts have a second company");
+        for (deal, company) in &deals {
+            let of_deal: Vec<_> = planned.iter().filter(|(from, _, _)| *from == (ObjectType::Deal, *deal)).collect();
+            assert!(
+                of_deal
+                    .iter()
+                    .any(|(_, to, kinds)| *to == (ObjectType::Company, companies[*company].0)
+                        && kinds == &[Kind::Primary])
+            );
+            let people: Vec<u64> =
+                of_deal.iter().filter(|(_, to, _)| to.0 == ObjectType::Contact).map(|(_, to, _)| to.1).collect();
+            assert!((1..=2).contains(&people.len()), "deal {deal}: {people:?}");
+            for person in people {
+                let domain = contacts.iter().find(|(c, _)| *c == person).and_then(|(_, d)| d.clone()).unwrap();
+                assert_eq!(domain, companies[*company].1, "a deal's contacts work at its company");
+            }
+        }
     }
 }

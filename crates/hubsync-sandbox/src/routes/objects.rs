@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use crate::app::{AppState, QueryParams, parse_json};
 use crate::errors::{ApiError, ApiResult, json_response};
+use crate::links::{PlannedLink, link_created, plan_create_links, requested_association_types, v3_associations};
 use crate::model::Record;
 use crate::oauth::Principal;
 use crate::object_type::ObjectType;
@@ -56,17 +57,20 @@ async fn list(
     }
     let after = q.number("after")?.unwrap_or(0);
     let archived = q.flag("archived");
+    let linked = requested_association_types(&who, &q.all("associations"))?;
     let portal = app.portal();
     let selection = portal.selection(object, &q.all("properties"));
     let mut page: Vec<&Record> =
         portal.store(object).range_from(after).filter(|c| c.archived == archived).take(limit as usize + 1).collect();
     let next = (page.len() > limit as usize).then(|| page.pop().map(|c| c.id)).flatten();
-    let results: Vec<Value> = page.iter().map(|c| c.to_json(&selection)).collect();
+    let results: Vec<Value> =
+        page.iter().map(|c| with_associations(&portal, &app.base_url, c, c.to_json(&selection), &linked)).collect();
     let mut body = json!({ "results": results });
     if let Some(next) = next {
         let mut link_query: Vec<(String, String)> =
             vec![("after".into(), next.to_string()), ("limit".into(), limit.to_string())];
         link_query.extend(q.all("properties").into_iter().map(|p| ("properties".into(), p)));
+        link_query.extend(q.all("associations").into_iter().map(|a| ("associations".into(), a)));
         if archived {
             link_query.push(("archived".into(), "true".into()));
         }
@@ -90,11 +94,27 @@ async fn read(
 ) -> ApiResult {
     who.require(object.read_scope())?;
     let q = QueryParams::from_uri(&uri)?;
+    let linked = requested_association_types(&who, &q.all("associations"))?;
     let portal = app.portal();
     let record =
         portal.lookup(object, &record_id, q.get("idProperty"), q.flag("archived")).ok_or(ApiError::NotFound)?;
     let selection = portal.selection(object, &q.all("properties"));
-    Ok(json_response(StatusCode::OK, &record.to_json(&selection)))
+    let body = with_associations(&portal, &app.base_url, record, record.to_json(&selection), &linked);
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// A record's JSON with the `associations` a v3 read asked for, when it has any.
+fn with_associations(
+    portal: &Portal,
+    base_url: &str,
+    record: &Record,
+    mut json: Value,
+    linked: &[ObjectType],
+) -> Value {
+    if let Some(associations) = v3_associations(portal, base_url, (record.object, record.id), linked) {
+        json["associations"] = associations;
+    }
+    json
 }
 
 #[derive(Deserialize)]
@@ -117,13 +137,15 @@ async fn create(
     let mut portal = app.portal();
     let plan = portal.plan_write(object, None, &input.properties)?;
     portal.check_unique(&plan)?;
+    let links = plan_create_links(&portal, object, &input.associations)?;
     let id = portal.commit(plan);
+    link_created(&mut portal, (object, id), &links);
     let record = portal.store(object).get(id).expect("just created");
     Ok(json_response(StatusCode::CREATED, &record.to_json(&record.full_selection())))
 }
 
-/// Create-time associations are accepted (optional, as the sandbox's fake allows), but must be a
-/// list.
+/// Create-time associations are optional (HubSpot's spec marks them required; `[]` and none
+/// are the same), but must be a list; `links::plan_create_links` checks each.
 fn check_associations(associations: &Value) -> Result<(), ApiError> {
     match associations {
         Value::Null | Value::Array(_) => Ok(()),
@@ -336,7 +358,12 @@ async fn batch_create(
         check_associations(&i.associations)?;
     }
     let mut portal = app.portal();
-    let plans = portal.plan_batch(object, input.inputs.iter().map(|i| (None, &i.properties)));
+    let plans: Vec<Result<(PlannedWrite, Vec<PlannedLink>), ApiError>> = portal
+        .plan_batch(object, input.inputs.iter().map(|i| (None, &i.properties)))
+        .into_iter()
+        .zip(&input.inputs)
+        .map(|(plan, i)| Ok((plan?, plan_create_links(&portal, object, &i.associations)?)))
+        .collect();
     let partial = traced(&input.inputs);
     if !partial && let Some(Err(error)) = plans.iter().find(|p| p.is_err()) {
         return Err(error.clone());
@@ -345,8 +372,9 @@ async fn batch_create(
     let mut errors = Vec::new();
     for (plan, input) in plans.into_iter().zip(&input.inputs) {
         match plan {
-            Ok(plan) => {
+            Ok((plan, links)) => {
                 let id = portal.commit(plan);
+                link_created(&mut portal, (object, id), &links);
                 let created = portal.store(object).get(id).expect("just created");
                 let mut record = created.to_json(&created.full_selection());
                 if let Some(trace) = &input.object_write_trace_id {

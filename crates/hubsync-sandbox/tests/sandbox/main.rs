@@ -3,6 +3,7 @@
 
 mod support;
 
+mod associations;
 mod auth;
 mod batch;
 mod companies;
@@ -14,4 +15,5 @@ mod faults;
 mod limits;
 mod meta;
 mod oauth;
+mod pipelines;
 mod search;
