@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use hubsync_hubspot::{ClientError, HubSpotClient, RateLimitSeen, describe_scopes};
+use hubsync_hubspot::{ClientError, HubSpotClient, ObjectType, RateLimitSeen, describe_scopes};
 use hubsync_store::{SecretStoreKind, TokenKind};
 use serde::Serialize;
 use ts_rs::TS;
@@ -16,6 +16,12 @@ use crate::keychain::{self, DEFAULT_SERVICE, EntryName, SecretStore};
 pub const CONTACTS_READ: &str = "crm.objects.contacts.read";
 pub const CONTACTS_WRITE: &str = "crm.objects.contacts.write";
 pub const OWNERS_READ: &str = "crm.objects.owners.read";
+
+/// The scopes companies and deals need. A connection without them still syncs contacts: they
+/// are asked for as optional scopes, and Test Connection says which the token holds.
+pub const COMPANIES_READ: &str = ObjectType::Companies.read_scope();
+pub const COMPANIES_WRITE: &str = ObjectType::Companies.write_scope();
+pub const DEALS_READ: &str = ObjectType::Deals.read_scope();
 
 /// Where one lead store keeps its secrets: the OS keychain, or the opted-into file beside the
 /// store. Entry names start with the store's id, so two stores connected to one portal never
@@ -98,13 +104,57 @@ pub struct Check {
     pub code: Option<String>,
 }
 
+/// Whether a token holds a scope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum ScopeState {
+    Granted,
+    Missing,
+    /// Neither the token nor a call could tell (HubSpot could not be reached, or answered
+    /// something else): `detail` says what happened.
+    Unknown,
+}
+
+/// How Test Connection learned a scope's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum ScopeSource {
+    /// The token's own list of scopes (an OAuth token's info).
+    Token,
+    /// A call that needs the scope: HubSpot answers one the token lacks with 403
+    /// `MISSING_SCOPES`.
+    Probe,
+}
+
+/// One of the scopes the sync can do without (companies, deals), as Test Connection found it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ScopeCheck {
+    #[ts(type = "string")]
+    pub scope: &'static str,
+    pub state: ScopeState,
+    pub source: ScopeSource,
+    /// What it found, and what a missing scope turns off, in words.
+    pub detail: String,
+    /// The stable code of an `unknown`'s failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub code: Option<String>,
+}
+
 /// What Test Connection found.
 #[derive(Clone, Debug, Serialize, TS)]
 #[ts(export)]
 pub struct ConnectionReport {
+    /// Every check passed. The optional scopes in `scopes` count for nothing here: contacts
+    /// sync without them.
     pub passed: bool,
     pub checks: Vec<Check>,
     pub rate_limit: RateLimitSeen,
+    /// The companies read and write and deals read scopes, each granted, missing or unknown.
+    pub scopes: Vec<ScopeCheck>,
 }
 
 /// What the token check learned: who and where the token belongs to.
@@ -114,11 +164,16 @@ pub struct TokenFacts {
     pub detail: String,
     /// The account details' `accountType`, when the check read it.
     pub account_type: Option<String>,
+    /// The scopes the token was granted, when it says (an OAuth token's info does; a private
+    /// app token, a service key or the sandbox's own token doesn't).
+    pub scopes: Option<Vec<String>>,
 }
 
 /// Runs Test Connection's checks in order, each timed: the token (`token_check`, e.g. the OAuth
 /// token info, or the account details for a private token), one contacts read, one owners read,
-/// and the rate-limit tier HubSpot's headers give. A failed check doesn't stop the next.
+/// and the rate-limit tier HubSpot's headers give. A failed check doesn't stop the next. Then
+/// the optional scopes (`optional_scopes`): from the token's list when the token check gave
+/// one, else by probing.
 pub async fn test_connection<F>(
     client: &HubSpotClient,
     kind: TokenKind,
@@ -132,6 +187,7 @@ where
     let started = Instant::now();
     let token = token_check.await;
     let token_millis = Some(millis(started.elapsed()));
+    let granted = token.as_ref().ok().and_then(|facts| facts.scopes.clone());
     checks.push(match token {
         Ok(facts) if facts.portal_id != expected_portal => Check {
             check: "token",
@@ -179,7 +235,81 @@ where
             code: Some("no_rate_limit_headers".into()),
         },
     });
-    ConnectionReport { passed: checks.iter().all(|c| c.passed), checks, rate_limit: seen }
+    let scopes = optional_scopes(client, granted.as_deref()).await;
+    ConnectionReport { passed: checks.iter().all(|c| c.passed), checks, rate_limit: seen, scopes }
+}
+
+/// What each optional scope turns on, for the words of a missing one.
+fn needed_for(scope: &str) -> &'static str {
+    match scope {
+        COMPANIES_READ => "companies can't be read",
+        COMPANIES_WRITE => "companies can't be created or updated",
+        DEALS_READ => "deals can't be read",
+        _ => "what needs it is off",
+    }
+}
+
+/// The companies read and write and deals read scopes: from `granted` (the token's own list)
+/// when known, else one cheap call each. Reads are probed with a one-record list. The write is
+/// probed with a batch archive of no companies, which can change nothing: HubSpot's scopes are
+/// an endpoint's, checked before its body is read (unverified), so any answer but
+/// MISSING_SCOPES, even a refusal of the empty list, means the scope is there.
+pub async fn optional_scopes(client: &HubSpotClient, granted: Option<&[String]>) -> Vec<ScopeCheck> {
+    let mut checks = Vec::new();
+    for scope in [COMPANIES_READ, COMPANIES_WRITE, DEALS_READ] {
+        let check = match granted {
+            Some(granted) => {
+                let held = granted.iter().any(|g| g == scope);
+                ScopeCheck {
+                    scope,
+                    state: if held { ScopeState::Granted } else { ScopeState::Missing },
+                    source: ScopeSource::Token,
+                    detail: if held {
+                        "granted to the token".into()
+                    } else {
+                        format!("not granted to the token: {}; connect again to grant it", needed_for(scope))
+                    },
+                    code: None,
+                }
+            }
+            None => {
+                let probe = match scope {
+                    COMPANIES_READ => client.list_companies(1, None, &[]).await.map(drop),
+                    COMPANIES_WRITE => client.batch_archive_companies(&[]).await,
+                    _ => client.list_deals(1, None, &[]).await.map(drop),
+                };
+                probed(scope, probe)
+            }
+        };
+        checks.push(check);
+    }
+    checks
+}
+
+/// A probe's answer as a scope's state.
+fn probed(scope: &'static str, outcome: Result<(), ClientError>) -> ScopeCheck {
+    let check = |state, detail: String, code: Option<String>| ScopeCheck {
+        scope,
+        state,
+        source: ScopeSource::Probe,
+        detail,
+        code,
+    };
+    match outcome {
+        Ok(()) => check(ScopeState::Granted, "HubSpot took a call that needs it".into(), None),
+        Err(error) => match error.missing_scopes_error() {
+            Some(missing) => check(
+                ScopeState::Missing,
+                format!("{missing}: {}; add it to the app's scopes", needed_for(scope)),
+                None,
+            ),
+            // The body was read, so the scope was there (an empty write's refusal, say).
+            None if error.status() == Some(400) => {
+                check(ScopeState::Granted, "HubSpot read a call that needs it".into(), None)
+            }
+            None => check(ScopeState::Unknown, explain(&error), Some(error.code().into())),
+        },
+    }
 }
 
 fn millis(elapsed: Duration) -> u64 {

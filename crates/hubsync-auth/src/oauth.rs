@@ -21,6 +21,8 @@ mod flow;
 
 use hubsync_hubspot::Secret;
 
+use crate::connection::{COMPANIES_READ, COMPANIES_WRITE, DEALS_READ};
+
 pub use client::{Authorization, HubSpotOAuth, TokenInfo, Tokens};
 pub use error::{AuthError, in_words};
 pub use flow::{ConnectOptions, OAuthGrant, PendingConnect, connect};
@@ -31,8 +33,10 @@ pub const REQUIRED_SCOPES: [&str; 4] =
     ["oauth", "crm.objects.contacts.read", "crm.objects.contacts.write", "crm.objects.owners.read"];
 
 /// Scopes asked for as `optional_scope`: granted when the portal has them, never a reason to
-/// refuse the connection. None yet.
-pub const OPTIONAL_SCOPES: [&str; 0] = [];
+/// refuse the connection. Companies (read and write) and deals (read): a portal whose plan or
+/// admin doesn't grant them still connects, and syncs contacts; Test Connection says which it
+/// holds.
+pub const OPTIONAL_SCOPES: [&str; 3] = [COMPANIES_READ, COMPANIES_WRITE, DEALS_READ];
 
 /// The HubSpot app Hubsync connects as. The secret is sent only in token requests' forms.
 #[derive(Clone, Debug)]
@@ -106,6 +110,17 @@ mod tests {
         );
         let all: Vec<String> = REQUIRED_SCOPES.iter().map(|s| s.to_string()).chain(["extra".to_string()]).collect();
         assert_eq!(check_scopes(&all), Ok(()));
+    }
+
+    #[test]
+    fn companies_and_deals_are_asked_for_as_optional_scopes_only() {
+        assert_eq!(
+            OPTIONAL_SCOPES,
+            ["crm.objects.companies.read", "crm.objects.companies.write", "crm.objects.deals.read"]
+        );
+        assert!(OPTIONAL_SCOPES.iter().all(|s| !REQUIRED_SCOPES.contains(s)));
+        let defaults = ConnectOptions::default().optional_scopes;
+        assert_eq!(defaults, OPTIONAL_SCOPES.map(String::from));
     }
 
     #[test]

@@ -640,6 +640,7 @@ pub async fn token_facts(client: &PortalClient) -> Result<TokenFacts, String> {
                     info.user.as_deref().unwrap_or("an unnamed user")
                 ),
                 account_type,
+                scopes: Some(info.scopes),
             })
         }
         None => {
@@ -648,6 +649,7 @@ pub async fn token_facts(client: &PortalClient) -> Result<TokenFacts, String> {
                 portal_id: account.portal_id,
                 detail: format!("token accepted by portal {}", account.portal_id),
                 account_type: account.account_type,
+                scopes: None,
             })
         }
     }

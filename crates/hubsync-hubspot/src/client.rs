@@ -14,8 +14,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::base_url::{InsecureBaseUrl, check_base_url};
-use crate::errors::ErrorBody;
-use crate::models::{AccountDetails, BatchOutcome, Owner, Page, Property, Record, Results};
+use crate::errors::{ErrorBody, describe_scopes};
+use crate::models::{AccountDetails, BatchOutcome, Owner, Page, Property, Record};
+use crate::objects::ObjectType;
 use crate::ratelimit::{PortalLimiter, RateLimitSettings, SharedLimitsByPortal};
 use crate::retry::{Outcome, RetryDecision, RetryPolicy};
 use crate::secret::Secret;
@@ -33,17 +34,37 @@ pub enum ApiVersion {
 }
 
 impl ApiVersion {
-    fn contacts(&self) -> String {
+    /// `/crm/v3/objects/companies`, `/crm/objects/2026-03/companies`.
+    pub(crate) fn objects(&self, object: ObjectType) -> String {
         match self {
-            ApiVersion::V3 => "/crm/v3/objects/contacts".into(),
-            ApiVersion::Dated(v) => format!("/crm/objects/{v}/contacts"),
+            ApiVersion::V3 => format!("/crm/v3/objects/{}", object.path_name()),
+            ApiVersion::Dated(v) => format!("/crm/objects/{v}/{}", object.path_name()),
         }
     }
 
-    fn properties(&self) -> String {
+    /// `/crm/v3/properties/companies`, `/crm/properties/2026-03/companies`.
+    pub(crate) fn properties_of(&self, object: ObjectType) -> String {
         match self {
-            ApiVersion::V3 => "/crm/v3/properties/contacts".into(),
-            ApiVersion::Dated(v) => format!("/crm/properties/{v}/contacts"),
+            ApiVersion::V3 => format!("/crm/v3/properties/{}", object.path_name()),
+            ApiVersion::Dated(v) => format!("/crm/properties/{v}/{}", object.path_name()),
+        }
+    }
+
+    /// `/crm/v3/pipelines/deals`, `/crm/pipelines/2026-03/deals`.
+    pub(crate) fn pipelines(&self, object: ObjectType) -> String {
+        match self {
+            ApiVersion::V3 => format!("/crm/v3/pipelines/{}", object.path_name()),
+            ApiVersion::Dated(v) => format!("/crm/pipelines/{v}/{}", object.path_name()),
+        }
+    }
+
+    /// The associations between two types: v4 beside the v3 paths (`/crm/v4/associations/
+    /// contacts/companies`), the same dated version as every other path
+    /// (`/crm/associations/2026-03/contacts/companies`). Batch operations and labels hang below.
+    pub(crate) fn associations(&self, from: ObjectType, to: ObjectType) -> String {
+        match self {
+            ApiVersion::V3 => format!("/crm/v4/associations/{}/{}", from.path_name(), to.path_name()),
+            ApiVersion::Dated(v) => format!("/crm/associations/{v}/{}/{}", from.path_name(), to.path_name()),
         }
     }
 
@@ -210,11 +231,35 @@ impl ClientError {
         }
     }
 
+    /// The typed form of a 403 `MISSING_SCOPES`, or `None` for any other error.
+    pub fn missing_scopes_error(&self) -> Option<MissingScopes> {
+        let ClientError::Api { message, .. } = self else { return None };
+        Some(MissingScopes { required: self.missing_scopes()?, message: message.clone() })
+    }
+
     pub fn status(&self) -> Option<u16> {
         match self {
             ClientError::Api { status, .. } => Some(*status),
             _ => None,
         }
+    }
+}
+
+/// HubSpot's refusal of a call for a scope the token lacks (a 403 `MISSING_SCOPES`), whatever
+/// the object: the scopes HubSpot named, any one of which would have done, and its words. Got
+/// from any `ClientError` by `ClientError::missing_scopes_error`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("this portal's connection lacks {}", describe_scopes(&self.required))]
+pub struct MissingScopes {
+    /// Empty when HubSpot named none.
+    pub required: Vec<String>,
+    pub message: String,
+}
+
+impl MissingScopes {
+    /// Whether `scope` is one HubSpot named.
+    pub fn names(&self, scope: &str) -> bool {
+        self.required.iter().any(|s| s == scope)
     }
 }
 
@@ -502,8 +547,7 @@ impl HubSpotClient {
 
     /// Every contact property (no paging on this endpoint).
     pub async fn properties(&self) -> Result<Vec<Property>, ClientError> {
-        let reply = self.send(&ApiRequest::get(self.config.version.properties())).await?;
-        Ok(reply.json::<Results<Property>>()?.results)
+        self.object_properties(ObjectType::Contacts).await
     }
 
     /// All owners, active ones or (with `archived`) deactivated ones, every page.
@@ -561,15 +605,7 @@ impl HubSpotClient {
         after: Option<&str>,
         properties: &[String],
     ) -> Result<Page<Record>, ClientError> {
-        let limit = limit.clamp(1, 100).to_string();
-        let mut request = ApiRequest::get(self.config.version.contacts()).query("limit", limit);
-        if !properties.is_empty() {
-            request = request.query("properties", properties.join(","));
-        }
-        if let Some(a) = after {
-            request = request.query("after", a);
-        }
-        self.send(&request).await?.json()
+        self.list_objects(ObjectType::Contacts, limit, after, properties).await
     }
 
     /// Reads up to 100 contacts by id, or by email with `by_email`. Missing ones come back in
@@ -580,12 +616,8 @@ impl HubSpotClient {
         by_email: bool,
         properties: &[String],
     ) -> Result<BatchOutcome, ClientError> {
-        let inputs = keys.iter().map(|k| json!({ "id": k })).collect();
-        let mut extra = json!({ "properties": properties });
-        if by_email {
-            extra["idProperty"] = json!("email");
-        }
-        self.batch("read", inputs, extra, true).await
+        let id_property = if by_email { Some("email") } else { None };
+        self.batch_read_objects(ObjectType::Contacts, keys, id_property, properties).await
     }
 
     /// Updates up to 100 contacts by record id.
@@ -593,8 +625,7 @@ impl HubSpotClient {
         &self,
         inputs: &[(String, BTreeMap<String, String>)],
     ) -> Result<BatchOutcome, ClientError> {
-        let inputs = inputs.iter().map(|(id, properties)| json!({ "id": id, "properties": properties })).collect();
-        self.batch("update", inputs, json!({}), true).await
+        self.batch_update_objects(ObjectType::Contacts, inputs).await
     }
 
     /// Creates or updates up to 100 contacts by email; results say which were `new`. Safe to
@@ -607,7 +638,7 @@ impl HubSpotClient {
             .iter()
             .map(|(email, properties)| json!({ "id": email, "idProperty": "email", "properties": properties }))
             .collect();
-        self.batch("upsert", inputs, json!({}), true).await
+        self.object_batch(ObjectType::Contacts, "upsert", inputs, json!({}), true).await
     }
 
     /// Creates up to 100 contacts, each tagged with a trace id so a 207 says which input failed.
@@ -615,48 +646,21 @@ impl HubSpotClient {
         &self,
         inputs: &[(String, BTreeMap<String, String>)],
     ) -> Result<BatchOutcome, ClientError> {
-        let inputs = inputs
-            .iter()
-            .map(|(trace, properties)| json!({ "properties": properties, "associations": [], "objectWriteTraceId": trace }))
-            .collect();
-        self.batch("create", inputs, json!({}), false).await
+        self.batch_create_objects(ObjectType::Contacts, inputs).await
     }
 
     /// Archives up to 100 contacts by record id. HubSpot answers 204 with no body, ignoring ids
     /// it doesn't have (or has archived already), so resending is safe.
     pub async fn batch_archive(&self, ids: &[String]) -> Result<(), ClientError> {
-        check_batch(ids.len())?;
-        let inputs: Vec<Value> = ids.iter().map(|id| json!({ "id": id })).collect();
-        let path = format!("{}/batch/archive", self.config.version.contacts());
-        self.send(&ApiRequest::post(path, json!({ "inputs": inputs }), true)).await?;
-        Ok(())
+        self.batch_archive_objects(ObjectType::Contacts, ids).await
     }
 
     /// One search page. `body` is HubSpot's search request.
     pub async fn search(&self, body: Value) -> Result<Page<Record>, ClientError> {
-        let mut request = ApiRequest::post(format!("{}/search", self.config.version.contacts()), body, true);
-        request.search = true;
-        self.send(&request).await?.json()
-    }
-
-    /// `POST …/contacts/batch/{operation}` with `{inputs, ..extra}`; at most 100 inputs.
-    async fn batch(
-        &self,
-        operation: &str,
-        inputs: Vec<Value>,
-        mut extra: Value,
-        idempotent: bool,
-    ) -> Result<BatchOutcome, ClientError> {
-        check_batch(inputs.len())?;
-        extra["inputs"] = Value::Array(inputs);
-        let path = format!("{}/batch/{operation}", self.config.version.contacts());
-        let reply = self.send(&ApiRequest::post(path, extra, idempotent)).await?;
-        let mut outcome: BatchOutcome = reply.json()?;
-        outcome.resent = reply.resent;
-        Ok(outcome)
+        self.search_objects(ObjectType::Contacts, body).await
     }
 }
 
-fn check_batch(len: usize) -> Result<(), ClientError> {
+pub(crate) fn check_batch(len: usize) -> Result<(), ClientError> {
     if len > BATCH_LIMIT { Err(ClientError::BatchTooLarge(len)) } else { Ok(()) }
 }

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::errors::{ErrorBody, PropertyProblem};
+
 /// A CRM record. Every property value is a string; a requested property without a value may
 /// come back as `null` or not at all, and both mean empty.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -111,19 +113,28 @@ pub struct BatchItemError {
     pub status: Option<String>,
     #[serde(default)]
     pub category: Option<String>,
+    /// A string in the replies seen (`crm.associations.NO_ASSOCIATIONS_FOUND`); an object in
+    /// HubSpot's specs.
+    #[serde(default)]
+    pub sub_category: Option<Value>,
     #[serde(default)]
     pub message: Option<String>,
     #[serde(default)]
     pub context: Option<Value>,
+    /// Details, as in an error body's `errors`.
+    #[serde(default)]
+    pub errors: Vec<Value>,
 }
 
 impl BatchItemError {
-    fn context_list(&self, key: &str) -> Vec<String> {
+    /// The values under `key` in `context` (HubSpot's context maps keys to lists of strings;
+    /// numbers are taken as their text).
+    pub fn context_list(&self, key: &str) -> Vec<String> {
         self.context
             .as_ref()
             .and_then(|c| c.get(key))
             .and_then(Value::as_array)
-            .map(|ids| ids.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .map(|ids| ids.iter().filter_map(id_text).collect())
             .unwrap_or_default()
     }
 
@@ -136,13 +147,46 @@ impl BatchItemError {
     pub fn trace_ids(&self) -> Vec<String> {
         self.context_list("objectWriteTraceId")
     }
+
+    /// `subCategory` when it is a string.
+    pub fn sub_category(&self) -> Option<&str> {
+        self.sub_category.as_ref()?.as_str()
+    }
+
+    /// The properties a VALIDATION_ERROR refused values of, read as an error body's are.
+    pub fn property_problems(&self) -> Vec<PropertyProblem> {
+        ErrorBody {
+            message: self.message.clone(),
+            category: self.category.clone(),
+            errors: self.errors.clone(),
+            ..ErrorBody::default()
+        }
+        .property_problems()
+    }
 }
 
-/// A batch reply, 200 or 207 alike: the records that came back and the errors beside them.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-pub struct BatchOutcome {
-    #[serde(default)]
-    pub results: Vec<Record>,
+/// An id as HubSpot writes it: a string, or (in older replies) a number.
+fn id_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Deserializes an id given as a string or a number into its text: association replies have
+/// had both, and ids outgrow 32-bit integers.
+pub(crate) fn string_or_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let value = Value::deserialize(deserializer)?;
+    id_text(&value).ok_or_else(|| serde::de::Error::custom(format!("expected an id, got {value}")))
+}
+
+/// A batch reply, 200 or 207 alike: what came back and the errors beside them.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
+pub struct BatchReply<T> {
+    #[serde(default = "Vec::new")]
+    pub results: Vec<T>,
     #[serde(default)]
     pub errors: Vec<BatchItemError>,
     /// Not HubSpot's: the request was sent again after an attempt that may have landed.
@@ -150,10 +194,31 @@ pub struct BatchOutcome {
     pub resent: bool,
 }
 
-impl BatchOutcome {
+impl<T> Default for BatchReply<T> {
+    fn default() -> Self {
+        BatchReply { results: Vec::new(), errors: Vec::new(), resent: false }
+    }
+}
+
+/// A batch of records: read, created, updated or upserted.
+pub type BatchOutcome = BatchReply<Record>;
+
+impl<T> BatchReply<T> {
     /// Ids (or emails, when read by email) reported missing.
     pub fn missing(&self) -> Vec<String> {
         self.errors.iter().filter(|e| e.category.as_deref() == Some("OBJECT_NOT_FOUND")).flat_map(|e| e.ids()).collect()
+    }
+
+    /// The inputs (by trace id) an error names.
+    pub fn failed_traces(&self) -> Vec<String> {
+        self.errors.iter().flat_map(BatchItemError::trace_ids).collect()
+    }
+}
+
+impl BatchOutcome {
+    /// The records that came back, by the trace id of the input that made them.
+    pub fn by_trace_id(&self) -> BTreeMap<&str, &Record> {
+        self.results.iter().filter_map(|r| Some((r.object_write_trace_id.as_deref()?, r))).collect()
     }
 }
 

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
-use hubsync_hubspot::{HubSpotClient, Property, Record};
+use hubsync_hubspot::{HubSpotClient, ObjectType, Property, Record, SearchWindows};
 use hubsync_store::journal::{Journal, PlanJournal};
 use hubsync_store::{
     Field, FieldChange, Lead, Mapping, PlanRow, PulledLead, RowNote, RowReason, Run, RunAction, RunItem, RunKind,
@@ -26,7 +26,6 @@ use crate::journal::{JournaledPlan, UnfinishedPlan, ensure_portal, give_back};
 use crate::owners::OwnerDirectory;
 use crate::progress::{Cancel, Phase, Progress};
 use crate::pull_rules::{self, PullRules};
-use crate::reads::SearchWindows;
 
 /// Rows applied per transaction in a live pull.
 const APPLY_CHUNK: usize = 1_000;
@@ -384,7 +383,8 @@ struct Pages {
 
 impl Pages {
     fn new(rules: &PullRules, filters: Vec<Value>, properties: Vec<String>) -> Pages {
-        let search = (!rules.is_everything()).then(|| SearchWindows::new(filters, properties.clone()));
+        let search =
+            (!rules.is_everything()).then(|| SearchWindows::new(ObjectType::Contacts, filters, properties.clone()));
         Pages { search, properties, after: None, done: false }
     }
 
@@ -394,7 +394,7 @@ impl Pages {
 
     async fn next(&mut self, client: &HubSpotClient) -> Result<Option<Vec<Record>>, SyncError> {
         if let Some(search) = &mut self.search {
-            return search.next(client).await;
+            return Ok(search.next(client).await?);
         }
         if self.done {
             return Ok(None);

@@ -1,12 +1,12 @@
 //! Reads of HubSpot's contacts for a plan: batch reads by email (push) and by record id (push,
-//! undo), and searches in windows past search's 10,000-result cap (pull, push).
+//! undo). Searches past search's 10,000-result cap (pull, push) are the client's
+//! `SearchWindows`.
 
 use std::collections::{HashMap, HashSet};
 
 use futures_util::stream::StreamExt;
 use hubsync_hubspot::{BATCH_LIMIT, HubSpotClient, Property, Record};
 use hubsync_store::Lead;
-use serde_json::{Value, json};
 
 use crate::error::SyncError;
 use crate::progress::Cancel;
@@ -78,60 +78,4 @@ pub(crate) fn addresses(record: &Record) -> Vec<String> {
         all.extend(extra.split(';').map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()));
     }
     all
-}
-
-/// Search pages: HubSpot's largest.
-pub(crate) const SEARCH_PAGE: usize = 200;
-
-/// Every contact a search's filters match, a page at a time, in windows of `hs_object_id` above
-/// the last one seen (ascending), so it never pages past search's 10,000-result cap.
-pub(crate) struct SearchWindows {
-    filters: Vec<Value>,
-    properties: Vec<String>,
-    last_id: u64,
-    done: bool,
-    total: Option<u64>,
-}
-
-impl SearchWindows {
-    /// `filters` leave room for one more in their group: the window's own.
-    pub(crate) fn new(filters: Vec<Value>, properties: Vec<String>) -> SearchWindows {
-        SearchWindows { filters, properties, last_id: 0, done: false, total: None }
-    }
-
-    /// How many contacts match, as the first page said.
-    pub(crate) fn total(&self) -> Option<u64> {
-        self.total
-    }
-
-    pub(crate) async fn next(&mut self, client: &HubSpotClient) -> Result<Option<Vec<Record>>, SyncError> {
-        if self.done {
-            return Ok(None);
-        }
-        let mut window = self.filters.clone();
-        window.push(json!({ "propertyName": "hs_object_id", "operator": "GT", "value": self.last_id.to_string() }));
-        let body = json!({
-            "filterGroups": [{ "filters": window }],
-            "sorts": [{ "propertyName": "hs_object_id", "direction": "ASCENDING" }],
-            "properties": self.properties,
-            "limit": SEARCH_PAGE,
-        });
-        let page = client.search(body).await?;
-        if self.total.is_none() {
-            self.total = page.total;
-        }
-        // A window's total counts what is left from its start: a full page that holds all of it
-        // is the last, and asking again would only read an empty one.
-        let returned = page.results.len();
-        self.done = returned < SEARCH_PAGE || page.total.is_some_and(|left| left <= returned as u64);
-        if let Some(last) = page.results.last() {
-            self.last_id = last.id.parse().map_err(|_| {
-                SyncError::HubSpot(hubsync_hubspot::ClientError::Decode(format!(
-                    "contact id {:?} is not a number",
-                    last.id
-                )))
-            })?;
-        }
-        Ok(Some(page.results))
-    }
 }

@@ -23,7 +23,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use hubsync_hubspot::{BATCH_LIMIT, HubSpotClient, Record};
+use hubsync_hubspot::{BATCH_LIMIT, HubSpotClient, ObjectType, Record, SEARCH_PAGE, SearchWindows};
 use hubsync_store::{ContactSnapshot, Store};
 use serde_json::json;
 
@@ -31,7 +31,7 @@ use crate::error::SyncError;
 use crate::plan::Found;
 use crate::progress::Cancel;
 use crate::pull_rules::SINCE_LAST_PULL_OVERLAP;
-use crate::reads::{SEARCH_PAGE, SearchWindows, addresses};
+use crate::reads::addresses;
 
 /// Room in search's 3,000-character body for the list of properties to return.
 const MAX_PROPERTIES_CHARS: usize = 2_500;
@@ -103,7 +103,7 @@ impl Remembered {
         let filters = vec![json!({
             "propertyName": "lastmodifieddate", "operator": "GTE", "value": since.timestamp_millis().to_string()
         })];
-        let mut search = SearchWindows::new(filters, wanted.to_vec());
+        let mut search = SearchWindows::new(ObjectType::Contacts, filters, wanted.to_vec());
         while let Some(page) = search.next(client).await? {
             cancel.check()?;
             let total = search.total().unwrap_or(page.len() as u64);

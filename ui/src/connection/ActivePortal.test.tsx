@@ -47,6 +47,7 @@ describe("ActivePortal", () => {
         },
       ],
       rate_limit: noLimits,
+      scopes: [],
     });
     render(<ActivePortal portal={portal({ token_kind: "private-app", user_email: "" })} onChanged={vi.fn()} />);
 

@@ -13,7 +13,11 @@ use hubsync_hubspot::{
 use hubsync_sandbox::{CONTROL_SECRET_HEADER, ControlSecret, PrivateToken, Sandbox, SandboxConfig};
 use serde_json::json;
 
+mod associations;
+mod companies;
+mod deals;
 mod replies;
+mod scopes;
 
 const TOKEN: &str = "pat-na1-client-tests";
 

@@ -1,16 +1,17 @@
 //! Fuzz-style property tests of how HubSpot's replies are read: records and pages, 207 batches,
-//! error bodies and 429s, through the same `Reply::json` and `ErrorBody::parse` the client uses,
-//! and the retry decision they lead to. Any bytes must give a value or a decode error, never a
-//! panic, and no reply may make the client wait without bound. (cargo-fuzz needs a nightly
-//! toolchain, which the project doesn't use; proptest runs on stable.) Cases: 64 by default, so
-//! CI stays brief; `PROPTEST_CASES=100000` runs them long on demand.
+//! pipelines, association replies, error bodies and 429s, through the same `Reply::json` and
+//! `ErrorBody::parse` the client uses, and the retry decision they lead to. Any bytes must give
+//! a value or a decode error, never a panic, and no reply may make the client wait without
+//! bound. (cargo-fuzz needs a nightly toolchain, which the project doesn't use; proptest runs on
+//! stable.) Cases: 64 by default, so CI stays brief; `PROPTEST_CASES=100000` runs them long on
+//! demand.
 
 use std::time::Duration;
 
 use hubsync_hubspot::models::PropertyOption;
 use hubsync_hubspot::{
-    AccountDetails, BatchOutcome, ClientError, ErrorBody, Outcome, Owner, Page, Property, RateLimitPolicy, Record,
-    Reply, RetryDecision, RetryPolicy,
+    AccountDetails, AssociationMade, AssociationType, BatchOutcome, BatchReply, ClientError, DefaultAssociation,
+    ErrorBody, Outcome, Owner, Page, Pipeline, Property, RateLimitPolicy, Record, Reply, RetryDecision, RetryPolicy,
 };
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -55,6 +56,16 @@ fn any_json() -> impl Strategy<Value = Value> {
                 "userId",
                 "email",
                 "objectWriteTraceId",
+                "subCategory",
+                "from",
+                "to",
+                "toObjectId",
+                "fromObjectId",
+                "associationTypes",
+                "associationSpec",
+                "typeId",
+                "stages",
+                "metadata",
             ][..]
         )
         .prop_map(String::from),
@@ -92,10 +103,16 @@ fn read_every_shape(body: &[u8]) -> Result<(), TestCaseError> {
     check(reply.json::<Page<Owner>>())?;
     check(reply.json::<Page<Property>>())?;
     check(reply.json::<AccountDetails>())?;
+    check(reply.json::<Page<Pipeline>>())?;
+    check(reply.json::<Page<AssociationType>>())?;
+    check(reply.json::<BatchReply<DefaultAssociation>>())?;
+    if let Ok(made) = reply.json::<BatchReply<AssociationMade>>() {
+        let _ = (made.pairs(), made.failed_traces());
+    }
     if let Ok(batch) = reply.json::<BatchOutcome>() {
         let _ = batch.missing();
         for error in &batch.errors {
-            let _ = (error.ids(), error.trace_ids());
+            let _ = (error.ids(), error.trace_ids(), error.sub_category(), error.property_problems());
         }
     } else {
         check(reply.json::<BatchOutcome>())?;
