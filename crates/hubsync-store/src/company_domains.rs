@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::params;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Result;
 use crate::companies::{CompanySource, canonical_domain};
@@ -14,7 +14,7 @@ use crate::store::{Store, stamp};
 
 /// An admin's change to the maintained free-mail list: `free` adds the domain (with its
 /// subdomains), `!free` takes it off.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct FreeMailOverride {

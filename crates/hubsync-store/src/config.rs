@@ -101,26 +101,23 @@ pub struct CustomField {
     pub options: Vec<String>,
 }
 
+/// A custom field as a file holds it.
+impl From<Field> for CustomField {
+    fn from(field: Field) -> CustomField {
+        CustomField { key: field.key, label: Some(field.label), kind: field.kind, options: field.options }
+    }
+}
+
 impl Store {
     pub fn export_config(&self) -> Result<ConfigFile> {
         Ok(ConfigFile {
             version: CONFIG_VERSION,
-            fields: self
-                .fields()?
-                .into_iter()
-                .filter(|f| !f.builtin)
-                .map(|f| CustomField { key: f.key, label: Some(f.label), kind: f.kind, options: f.options })
-                .collect(),
+            fields: self.fields()?.into_iter().filter(|f| !f.builtin).map(CustomField::from).collect(),
             mappings: self.mappings()?,
             push_rules: self.push_rules()?,
             pull_rules: self.pull_rules_json()?,
             companies: Some(CompanyConfig {
-                fields: self
-                    .company_fields()?
-                    .into_iter()
-                    .filter(|f| !f.builtin)
-                    .map(|f| CustomField { key: f.key, label: Some(f.label), kind: f.kind, options: f.options })
-                    .collect(),
+                fields: self.company_fields()?.into_iter().filter(|f| !f.builtin).map(CustomField::from).collect(),
                 mappings: self.company_mappings()?,
                 push_rules: self.company_push_rules()?,
                 domain_field: self.company_domain_field()?,

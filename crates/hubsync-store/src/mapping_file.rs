@@ -107,7 +107,7 @@ impl Store {
             .fields()?
             .into_iter()
             .filter(|f| !f.builtin && named.contains(f.key.as_str()))
-            .map(|f| CustomField { key: f.key, label: Some(f.label), kind: f.kind, options: f.options })
+            .map(CustomField::from)
             .collect();
         Ok(MappingFile { format: MAPPING_FILE_FORMAT.into(), version: MAPPING_FILE_VERSION, fields, mappings })
     }
