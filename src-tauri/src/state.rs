@@ -122,7 +122,14 @@ mod tests {
             .collect();
         assert_eq!(
             steps,
-            ["1: lead query paths", "2: contact snapshots", "3: portal account type", "4: sync state", "done after 4"]
+            [
+                "1: lead query paths",
+                "2: contact snapshots",
+                "3: portal account type",
+                "4: sync state",
+                "5: companies",
+                "done after 5"
+            ]
         );
         assert_eq!(workspace.upgrading(), None, "over once the workspace is open");
         block_on(workspace.get()).unwrap();

@@ -69,6 +69,17 @@ error_codes! {
     InvalidRows = "invalid_rows",
     InvalidConfig = "invalid_config",
     InvalidMappingFile = "invalid_mapping_file",
+    // Companies and deals in the store.
+    InvalidDomain = "invalid_domain",
+    CompanyNotFound = "company_not_found",
+    DuplicateCompanyDomain = "duplicate_company_domain",
+    BuiltInField = "built_in_field",
+    CompanyAlreadyLinked = "company_already_linked",
+    InvalidHubspotId = "invalid_hubspot_id",
+    DomainMappingLocked = "domain_mapping_locked",
+    CreateCompanyNeedsAssociate = "create_company_needs_associate",
+    InvalidDomainField = "invalid_domain_field",
+    InvalidDeal = "invalid_deal",
     // HubSpot's answers and the client.
     HubspotUnreachable = "hubspot_unreachable",
     HubspotInterrupted = "hubspot_interrupted",

@@ -21,10 +21,20 @@
 //!   compared in its ASCII form (Punycode, RFC 3492, after lowercasing);
 //! - a last label that is a top-level domain IANA lists (`tlds.txt`). Names reserved for tests
 //!   and examples (`.test`, `.example`, `.invalid`, `.localhost`) are not in it.
+//!
+//! Beside it, the rules for a company's domain (`domain.rs`: `normalize_domain`, `email_domain`,
+//! the one form a domain is stored and compared in, whatever an admin typed) and for free-mail
+//! domains, which name no company (`free_mail.rs`: `is_free_mail`, on a pinned maintained list).
 
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::OnceLock;
+
+mod domain;
+mod free_mail;
+
+pub use domain::{DomainError, email_domain, normalize_domain};
+pub use free_mail::{is_free_mail, is_free_mail_with};
 
 /// RFC 5321's limit on the part before the `@`.
 pub const MAX_LOCAL_PART_CHARS: usize = 64;
@@ -143,6 +153,12 @@ fn check_local_part(local: &str) -> Result<(), Problem> {
 }
 
 fn check_domain(domain: &str) -> Result<(), Problem> {
+    ascii_domain(domain).map(|_| ())
+}
+
+/// A host name's ASCII form (lowercase, internationalised labels in Punycode), once it is one
+/// HubSpot takes: the domain of an address, and a company's domain (`domain.rs`).
+pub(crate) fn ascii_domain(domain: &str) -> Result<String, Problem> {
     if domain.is_empty() {
         return Err(Problem::NothingAfterAt);
     }
@@ -150,22 +166,18 @@ fn check_domain(domain: &str) -> Result<(), Problem> {
     if labels.iter().any(|l| l.is_empty()) {
         return Err(Problem::DomainDots);
     }
-    let mut ascii_chars = labels.len() - 1;
-    let mut last = String::new();
-    for label in &labels {
-        last = ascii_label(label)?;
-        ascii_chars += last.len();
-    }
-    if ascii_chars > MAX_DOMAIN_CHARS {
+    let ascii: Vec<String> = labels.iter().map(|label| ascii_label(label)).collect::<Result<_, _>>()?;
+    let ascii = ascii.join(".");
+    if ascii.len() > MAX_DOMAIN_CHARS {
         return Err(Problem::DomainTooLong);
     }
-    if labels.len() < 2 {
+    let Some((_, last)) = ascii.rsplit_once('.') else {
         return Err(Problem::NoTopLevelDomain);
-    }
-    if !top_level_domains().contains(last.as_str()) {
+    };
+    if !top_level_domains().contains(last) {
         return Err(Problem::UnknownTopLevelDomain(labels[labels.len() - 1].to_string()));
     }
-    Ok(())
+    Ok(ascii)
 }
 
 /// A label's ASCII form (lowercase; for one beyond ASCII, its IDNA form: UTS 46 mapping, then

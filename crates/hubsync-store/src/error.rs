@@ -37,6 +37,34 @@ pub enum StoreError {
     NotMapped(String),
     #[error("creating contacts is only allowed while updating them is on: turn update on, or create off")]
     CreateNeedsUpdate,
+    #[error("{} is not a company domain: {reason}", crate::fields::quoted(.domain))]
+    InvalidDomain { domain: String, reason: String },
+    #[error("no company with id {0}")]
+    CompanyNotFound(i64),
+    #[error("a company with the domain {domain} already exists (company {existing})")]
+    DuplicateCompanyDomain { domain: String, existing: i64 },
+    #[error("there is no company field {0:?}")]
+    UnknownCompanyField(String),
+    #[error("the company field {0} is built in: it can't be removed")]
+    BuiltInCompanyField(String),
+    #[error("HubSpot company {hubspot_company_id} is already linked to company {company_id}")]
+    CompanyAlreadyLinked { hubspot_company_id: String, company_id: i64 },
+    #[error("{} is not a HubSpot record id (digits only)", crate::fields::quoted(.0))]
+    InvalidHubspotId(String),
+    #[error(
+        "the domain mapping is what matches companies: the company field domain fills the domain property, overwriting, and it can't be removed or changed"
+    )]
+    DomainMappingLocked,
+    #[error("the company property {0} is not mapped")]
+    CompanyPropertyNotMapped(String),
+    #[error(
+        "creating companies is only allowed while associating leads with companies is on: turn associate on, or create off"
+    )]
+    CreateCompanyNeedsAssociate,
+    #[error("the lead field {field} can't name a lead's company domain: {reason}")]
+    InvalidDomainField { field: String, reason: String },
+    #[error("deal {deal_id}: {reason}")]
+    InvalidDeal { deal_id: String, reason: String },
     #[error("no sync run with id {0}")]
     RunNotFound(i64),
     #[error("a daily reserve of {0} % leaves a run nothing: keep between 0 and 90 % free")]
@@ -173,6 +201,18 @@ impl StoreError {
             StoreError::PropertyAlreadyMapped { .. } => "property_already_mapped",
             StoreError::NotMapped(_) => "not_mapped",
             StoreError::CreateNeedsUpdate => "create_needs_update",
+            StoreError::InvalidDomain { .. } => "invalid_domain",
+            StoreError::CompanyNotFound(_) => "company_not_found",
+            StoreError::DuplicateCompanyDomain { .. } => "duplicate_company_domain",
+            StoreError::UnknownCompanyField(_) => "unknown_field",
+            StoreError::BuiltInCompanyField(_) => "built_in_field",
+            StoreError::CompanyAlreadyLinked { .. } => "company_already_linked",
+            StoreError::InvalidHubspotId(_) => "invalid_hubspot_id",
+            StoreError::DomainMappingLocked => "domain_mapping_locked",
+            StoreError::CompanyPropertyNotMapped(_) => "not_mapped",
+            StoreError::CreateCompanyNeedsAssociate => "create_company_needs_associate",
+            StoreError::InvalidDomainField { .. } => "invalid_domain_field",
+            StoreError::InvalidDeal { .. } => "invalid_deal",
             StoreError::RunNotFound(_) => "run_not_found",
             StoreError::RunNotResumable { .. } => "run_not_resumable",
             StoreError::RunInProgress { .. } => "run_in_progress",

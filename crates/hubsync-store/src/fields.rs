@@ -165,7 +165,7 @@ fn is_iso_date_shape(raw: &str) -> bool {
 
 /// Digits with an optional `-` and one decimal point, without leading zeros or trailing
 /// fractional zeros: `007.50` → `7.5`, `-0` → `0`.
-fn canonical_number(raw: &str) -> Option<String> {
+pub(crate) fn canonical_number(raw: &str) -> Option<String> {
     let (negative, digits) = match raw.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, raw.strip_prefix('+').unwrap_or(raw)),
@@ -198,34 +198,76 @@ pub fn email_key(raw: &str) -> String {
     raw.trim().to_lowercase()
 }
 
+/// Which fields: the leads' (`fields`) or the companies' (`company_fields`, migration 0018). The
+/// two tables have the same columns, types and rules, so one set of statements serves both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FieldTable {
+    Lead,
+    Company,
+}
+
+impl FieldTable {
+    /// The table's name, for the statements below (fixed names, never input).
+    pub(crate) fn table(self) -> &'static str {
+        match self {
+            FieldTable::Lead => "fields",
+            FieldTable::Company => "company_fields",
+        }
+    }
+
+    /// The field whose value is the record's key, kept beside the values rather than among them.
+    pub(crate) fn key_field(self) -> &'static str {
+        match self {
+            FieldTable::Lead => "email",
+            FieldTable::Company => "domain",
+        }
+    }
+
+    /// The error for a field this table lacks.
+    pub(crate) fn unknown(self, key: &str) -> StoreError {
+        match self {
+            FieldTable::Lead => StoreError::UnknownField(key.to_string()),
+            FieldTable::Company => StoreError::UnknownCompanyField(key.to_string()),
+        }
+    }
+}
+
 impl Store {
     pub fn fields(&self) -> Result<Vec<Field>> {
-        fields_of(&self.conn)
+        fields_of(&self.conn, FieldTable::Lead)
     }
 
     pub fn field(&self, key: &str) -> Result<Option<Field>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT key, label, type, options, builtin, position FROM fields WHERE key = ?1",
-                [key],
-                read_field,
-            )
-            .optional()?)
+        field_of(&self.conn, FieldTable::Lead, key)
     }
 
     /// Adds a custom field. Keys are lowercase letters, digits and underscores, starting with a
     /// letter; choice types need options, other types take none.
     pub fn add_field(&mut self, key: &str, label: Option<&str>, kind: FieldType, options: &[String]) -> Result<Field> {
+        self.add_field_to(FieldTable::Lead, key, label, kind, options)
+    }
+
+    pub(crate) fn add_field_to(
+        &mut self,
+        table: FieldTable,
+        key: &str,
+        label: Option<&str>,
+        kind: FieldType,
+        options: &[String],
+    ) -> Result<Field> {
         let options = check_field_definition(key, kind, options)?;
+        let name = table.table();
         let tx = self.conn.transaction()?;
-        if tx.query_row("SELECT 1 FROM fields WHERE key = ?1", [key], |_| Ok(())).optional()?.is_some() {
+        if field_of(&tx, table, key)?.is_some() {
             return Err(StoreError::FieldExists(key.to_string()));
         }
-        let position: i64 = tx.query_row("SELECT COALESCE(MAX(position), 0) + 1 FROM fields", [], |r| r.get(0))?;
+        let position: i64 =
+            tx.query_row(&format!("SELECT COALESCE(MAX(position), 0) + 1 FROM {name}"), [], |r| r.get(0))?;
         let label = label.map(str::trim).filter(|l| !l.is_empty()).map_or_else(|| default_label(key), String::from);
         tx.execute(
-            "INSERT INTO fields (key, label, type, options, builtin, position, created_at) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)",
+            &format!(
+                "INSERT INTO {name} (key, label, type, options, builtin, position, created_at) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)"
+            ),
             params![key, label, kind.as_str(), serde_json::to_string(&options).expect("strings"), position, stamp(self.clock.now())],
         )?;
         tx.commit()?;
@@ -237,16 +279,33 @@ impl Store {
     }
 }
 
-fn fields_of(conn: &Connection) -> Result<Vec<Field>> {
-    let mut stmt =
-        conn.prepare("SELECT key, label, type, options, builtin, position FROM fields ORDER BY position, key")?;
+pub(crate) fn fields_of(conn: &Connection, table: FieldTable) -> Result<Vec<Field>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT key, label, type, options, builtin, position FROM {} ORDER BY position, key",
+        table.table()
+    ))?;
     let rows = stmt.query_map([], read_field)?;
     rows.map(|r| r.map_err(StoreError::from)).collect()
 }
 
-/// The fields by key, as `conn` (inside a transaction: as that transaction) sees them.
+pub(crate) fn field_of(conn: &Connection, table: FieldTable, key: &str) -> Result<Option<Field>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT key, label, type, options, builtin, position FROM {} WHERE key = ?1",
+            table.table()
+        ))?
+        .query_row([key], read_field)
+        .optional()?)
+}
+
+/// The lead fields by key, as `conn` (inside a transaction: as that transaction) sees them.
 pub(crate) fn field_map_of(conn: &Connection) -> Result<BTreeMap<String, Field>> {
-    Ok(fields_of(conn)?.into_iter().map(|f| (f.key.clone(), f)).collect())
+    field_map_in(conn, FieldTable::Lead)
+}
+
+/// `table`'s fields by key, as `conn` sees them.
+pub(crate) fn field_map_in(conn: &Connection, table: FieldTable) -> Result<BTreeMap<String, Field>> {
+    Ok(fields_of(conn, table)?.into_iter().map(|f| (f.key.clone(), f)).collect())
 }
 
 /// A custom field's key and options, checked: keys are lowercase letters, digits and

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::Result;
 use crate::error::StoreError;
-use crate::fields::{Field, canonical_email, email_key};
+use crate::fields::{Field, FieldTable, canonical_email, email_key};
 use crate::import::{ImportOptions, ImportSummary, LeadImport, LeadRow};
 use crate::lead_query::{char_mask, fold};
 use crate::portals::active_profile;
@@ -304,16 +304,26 @@ pub(crate) fn check_values(
     fields: &BTreeMap<String, Field>,
     values: &[(&str, &str)],
 ) -> Result<Vec<(String, Option<String>)>> {
+    check_values_of(FieldTable::Lead, fields, values)
+}
+
+/// `check_values` for `table`'s fields (a company's values too): its key field (email, domain)
+/// is set on its own, never as a value.
+pub(crate) fn check_values_of(
+    table: FieldTable,
+    fields: &BTreeMap<String, Field>,
+    values: &[(&str, &str)],
+) -> Result<Vec<(String, Option<String>)>> {
     values
         .iter()
         .map(|(key, raw)| {
-            if *key == "email" {
+            if *key == table.key_field() {
                 return Err(StoreError::InvalidValue {
-                    field: "email".into(),
-                    reason: "the email is set on its own, not as a value".into(),
+                    field: key.to_string(),
+                    reason: format!("the {key} is set on its own, not as a value"),
                 });
             }
-            let field = fields.get(*key).ok_or_else(|| StoreError::UnknownField(key.to_string()))?;
+            let field = fields.get(*key).ok_or_else(|| table.unknown(key))?;
             let canonical =
                 field.canonical(raw).map_err(|reason| StoreError::InvalidValue { field: key.to_string(), reason })?;
             Ok((key.to_string(), canonical))

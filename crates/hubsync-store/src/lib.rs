@@ -1,6 +1,7 @@
 //! Hubsync's local store: lead fields (built-in and custom, typed), leads, the mapping between
-//! lead fields and HubSpot contact properties, the push and pull rules, the portals it was
-//! connected to (each with its own mapping, rules and lead links), and the history of sync runs.
+//! lead fields and HubSpot contact properties, the push and pull rules, the leads' companies and
+//! deals, the portals it was connected to (each with its own mappings, rules and links), and the
+//! history of sync runs.
 //! SQLite (bundled) in WAL mode, with append-only migrations.
 //!
 //! No secret is ever written here: tokens live in the OS keychain.
@@ -16,6 +17,10 @@
 //!   (`owners.rs`).
 //! - Mapping and configuration: the mapping and the push and pull rules (`mapping.rs`), the
 //!   configuration file (`config.rs`), the mapping file (`mapping_file.rs`).
+//! - Companies: their fields, values, links to HubSpot companies and each lead's company
+//!   (`companies.rs`), which domain names a lead's company and the free-mail overrides
+//!   (`company_domains.rs`), the company mapping and rules (`company_mapping.rs`), and the leads'
+//!   deals as last read (`deals.rs`).
 //! - Portals: those connected, the active one, their status (`portals.rs`).
 //! - Runs: the history of runs (`runs.rs`), their rows (`run_items.rs`) and what a row says
 //!   (`row_messages.rs`: codes kept, words made when shown), and who is writing a run now
@@ -29,7 +34,11 @@
 //!   `tests/store/journal_access.rs` fails when another crate imports them.
 
 mod clock;
+mod companies;
+mod company_domains;
+mod company_mapping;
 mod config;
+mod deals;
 mod error;
 mod fields;
 mod import;
@@ -52,7 +61,11 @@ mod snapshots;
 mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use config::{CONFIG_VERSION, ConfigFile, CustomField, MAX_CUSTOM_FIELDS};
+pub use companies::{Company, CompanyLink, CompanyOrigin, CompanySource, LeadCompany};
+pub use company_domains::{CompanyDomainRules, FreeMailOverride, LeadCompanyDomain};
+pub use company_mapping::{CompanyMapping, CompanyPushRules, DOMAIN_PROPERTY, MappingSource};
+pub use config::{CONFIG_VERSION, CompanyConfig, ConfigFile, CustomField, MAX_CUSTOM_FIELDS};
+pub use deals::{Deal, LeadDeal};
 pub use error::{RowError, StoreError};
 pub use fields::{Field, FieldType, canonical_email, email_key, quoted};
 pub use import::{BadRows, ImportOptions, ImportSummary, LeadImport, LeadRow};

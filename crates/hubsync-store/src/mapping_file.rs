@@ -107,7 +107,7 @@ impl Store {
             .fields()?
             .into_iter()
             .filter(|f| !f.builtin && named.contains(f.key.as_str()))
-            .map(|f| CustomField { key: f.key, label: Some(f.label), kind: f.kind, options: f.options })
+            .map(CustomField::from)
             .collect();
         Ok(MappingFile { format: MAPPING_FILE_FORMAT.into(), version: MAPPING_FILE_VERSION, fields, mappings })
     }
@@ -158,12 +158,43 @@ impl Store {
         let plan = self.plan_mapping_import(file, more_problems)?;
         let now = stamp(self.clock.now());
         let tx = self.conn.transaction()?;
-        insert_custom_fields(&tx, &plan.new_fields, &now)?;
+        insert_custom_fields(&tx, crate::fields::FieldTable::Lead, &plan.new_fields, &now)?;
         let portal = active_profile(&tx)?;
         replace_mappings(&tx, portal, &file.mappings)?;
         tx.commit()?;
         Ok(plan)
     }
+}
+
+/// A file's custom fields (lead or company fields, `what` naming them in problems) checked: well
+/// formed, defined once, of the type a field of the same name has here. Returns the fields the
+/// store lacks (their options as they will be kept) and the keys the file defines.
+pub(crate) fn check_custom_fields<'a>(
+    existing: &BTreeMap<String, crate::Field>,
+    fields: &'a [CustomField],
+    what: &str,
+    problems: &mut Vec<String>,
+) -> (Vec<CustomField>, HashSet<&'a str>) {
+    let mut new_fields = Vec::new();
+    let mut file_fields = HashSet::new();
+    for field in fields {
+        if !file_fields.insert(field.key.as_str()) {
+            problems.push(format!("the {what} {} is defined twice; keep one", field.key));
+            continue;
+        }
+        match (check_field_definition(&field.key, field.kind, &field.options), existing.get(&field.key)) {
+            (Err(e), _) => problems.push(format!("the {what} {}: {e}", field.key)),
+            (Ok(_), Some(have)) if have.kind != field.kind => problems.push(format!(
+                "the {what} {} is {} here and {} in the file; rename one of them",
+                field.key,
+                have.kind.as_str(),
+                field.kind.as_str()
+            )),
+            (Ok(_), Some(_)) => {}
+            (Ok(options), None) => new_fields.push(CustomField { options, ..field.clone() }),
+        }
+    }
+    (new_fields, file_fields)
 }
 
 /// The checks a configuration file and a mapping file share: the custom fields (well formed,
@@ -191,25 +222,7 @@ pub(crate) fn check_fields_and_rows(
         ));
         return Vec::new();
     }
-    let mut new_fields = Vec::new();
-    let mut file_fields = HashSet::new();
-    for field in fields {
-        if !file_fields.insert(field.key.as_str()) {
-            problems.push(format!("the field {} is defined twice; keep one", field.key));
-            continue;
-        }
-        match (check_field_definition(&field.key, field.kind, &field.options), existing.get(&field.key)) {
-            (Err(e), _) => problems.push(format!("the field {}: {e}", field.key)),
-            (Ok(_), Some(have)) if have.kind != field.kind => problems.push(format!(
-                "the field {} is {} here and {} in the file; rename one of them",
-                field.key,
-                have.kind.as_str(),
-                field.kind.as_str()
-            )),
-            (Ok(_), Some(_)) => {}
-            (Ok(options), None) => new_fields.push(CustomField { options, ..field.clone() }),
-        }
-    }
+    let (new_fields, file_fields) = check_custom_fields(existing, fields, "field", problems);
     let mut rows = HashSet::new();
     let mut properties: HashMap<&str, &str> = HashMap::new();
     for mapping in mappings {

@@ -1,8 +1,8 @@
 //! The portals this store has been connected to (`0006_portals.sql`): what is known of each,
 //! whether it is connected, and which one is active. Every configuration read and write (the
-//! mapping, the push and pull rules) and every lead's link goes to the active portal's profile;
-//! a portal connected for the first time starts from a copy of the profile active then, and
-//! from the standard mapping of the built-in fields when that copy maps only the email.
+//! mappings, the push, pull and company rules) and every lead's link goes to the active portal's
+//! profile; a portal connected for the first time starts from a copy of the profile active then,
+//! and from the standard mapping of the built-in fields when that copy maps only the email.
 //!
 //! A portal row holds no secret by construction: tokens and client secrets live in the OS
 //! keychain (or, opted into, a file only the user can read), and `secret_store` says which.
@@ -336,12 +336,17 @@ impl Store {
             && !same_address(&address, &connection.base_url)
         {
             let dropped = tx.execute("DELETE FROM lead_links WHERE portal_id = ?1", [id])?;
+            // Its company ids and deals are that account's too.
+            let dropped_companies = tx.execute("DELETE FROM company_links WHERE portal_id = ?1", [id])?;
+            let dropped_deals = tx.execute("DELETE FROM lead_deals WHERE portal_id = ?1", [id])?;
             tracing::warn!(
                 portal_id = connection.portal_id,
                 from = %address,
                 to = %connection.base_url,
                 dropped,
-                "portal reconnected at another address: its leads' links were dropped"
+                dropped_companies,
+                dropped_deals,
+                "portal reconnected at another address: its leads' and companies' links and its deals were dropped"
             );
         }
         let has_profile = tx
@@ -366,6 +371,17 @@ impl Store {
             tx.execute(
                 "INSERT INTO portal_pull_rules (portal_id, rules, updated_at)
                  SELECT ?1, rules, updated_at FROM portal_pull_rules WHERE portal_id = ?2",
+                params![id, from],
+            )?;
+            // The company mapping and rules as the contact ones: copied, the rules undecided.
+            tx.execute(
+                "INSERT INTO portal_company_mappings (portal_id, property, source, field_key, write_rule)
+                 SELECT ?1, property, source, field_key, write_rule FROM portal_company_mappings WHERE portal_id = ?2",
+                params![id, from],
+            )?;
+            tx.execute(
+                "INSERT INTO portal_company_rules (portal_id, associate_enabled, create_enabled, domain_field)
+                 SELECT ?1, associate_enabled, create_enabled, domain_field FROM portal_company_rules WHERE portal_id = ?2",
                 params![id, from],
             )?;
         }

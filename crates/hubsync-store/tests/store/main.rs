@@ -1,5 +1,7 @@
 //! The store's integration suite: migrations, fields, leads, bulk imports, mapping, rules, connection, runs.
 
+mod companies;
+mod company_settings;
 mod file_failures;
 mod hostile_text;
 mod import;
@@ -57,6 +59,7 @@ const SHIPPED: &[(&str, &str)] = &[
     ("0015_contact_snapshots.sql", "61ede241c14996cde4b8b87256d9cd73ef9109432d6479c5a60e8fbb4d7747a9"),
     ("0016_portal_account_type.sql", "94f306f0ca7b55387f7dfa476b44341e6f4c4c0b57097aff8202bb0b3e51b82a"),
     ("0017_sync_state.sql", "376fba1cfd0616117bf6306d64c4748de12eeacc90de9cdeccd2206b44625177"),
+    ("0018_companies.sql", "bddc5c0d45ce9fc5dda694e8c45c0c1baf369c7e52627e939ef8b07f98abc7e0"),
 ];
 
 #[test]

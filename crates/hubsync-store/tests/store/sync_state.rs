@@ -233,13 +233,7 @@ fn an_older_stores_links_are_in_step_as_its_history_says() {
         store.update_lead(b, &[("city", "Oslo")]).unwrap();
         assert_eq!(store.lead_sync_counts().unwrap(), counts(3, 3, 2));
     }
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute_batch(
-            "ALTER TABLE lead_links DROP COLUMN synced_at; ALTER TABLE sync_runs DROP COLUMN planned_at;
-             ALTER TABLE portal_push_rules DROP COLUMN decided_at; PRAGMA user_version = 16;",
-        )
-        .unwrap();
+    super::upgrades::roll_back_to_13(&path);
     let store = Store::open(&path, clock).unwrap();
     assert_eq!(store.lead_sync_counts().unwrap(), counts(3, 3, 2), "b changed since, c was undone");
     assert!(store.push_rules_decided_at().unwrap().is_some(), "creating was turned on: decided");
