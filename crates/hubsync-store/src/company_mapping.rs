@@ -18,6 +18,21 @@ use crate::store::{Store, parse_stamp, stamp};
 /// name: the one row every company mapping has.
 pub const DOMAIN_PROPERTY: &str = "domain";
 
+/// The company fields HubSpot has a standard company property for, each with it: a first
+/// portal's company mapping starts with those its portal takes writes to and each of whose
+/// values it takes (`Store::start_company_mapping`), each overwriting. The name is the
+/// company's own: a lead's free-text company name names companies too loosely to write.
+pub const STANDARD_COMPANY_MAPPINGS: &[(&str, &str)] = &[
+    ("name", "name"),
+    ("website", "website"),
+    ("phone", "phone"),
+    ("city", "city"),
+    ("country", "country"),
+    ("industry", "industry"),
+    ("employees", "numberofemployees"),
+    ("annual_revenue", "annualrevenue"),
+];
+
 /// Where a company property's value comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
@@ -105,7 +120,7 @@ pub(crate) fn check_domain_lock(
 /// Whether a lead field can name a lead's company domain: a text or single choice field (its
 /// value one text), not the email (whose domain is used anyway, after this field's); the
 /// reason otherwise.
-pub(crate) fn domain_field_problem(key: &str, kind: FieldType) -> Option<String> {
+pub fn domain_field_problem(key: &str, kind: FieldType) -> Option<String> {
     if key == FieldTable::Lead.key_field() {
         return Some("the email's domain is used anyway, when the domain field names none".into());
     }
@@ -196,6 +211,42 @@ impl Store {
             return Err(StoreError::CompanyPropertyNotMapped(property.to_string()));
         }
         Ok(())
+    }
+
+    /// Gives the active profile's company mapping these rows (company field → property, each
+    /// overwriting) when it holds the domain row only and its company rules were never decided:
+    /// a first portal's start. A mapping the admin made, or rules they decided, stay as they
+    /// are. Whether the rows went in.
+    pub fn start_company_mapping(&mut self, rows: &[(&str, &str)]) -> Result<bool> {
+        for (field, property) in rows {
+            check_domain_lock(property, MappingSource::Company, field, Some(WriteRule::Overwrite))?;
+            if !valid_property_name(property) {
+                return Err(StoreError::InvalidPropertyName(property.to_string()));
+            }
+        }
+        let tx = self.conn.transaction()?;
+        let portal = active_profile(&tx)?;
+        let untouched: bool = tx.query_row(
+            "SELECT NOT EXISTS (SELECT 1 FROM portal_company_mappings WHERE portal_id = ?1 AND property <> ?2)
+                AND NOT EXISTS (SELECT 1 FROM portal_company_rules WHERE portal_id = ?1 AND decided_at IS NOT NULL)",
+            params![portal, DOMAIN_PROPERTY],
+            |r| r.get(0),
+        )?;
+        if !untouched {
+            return Ok(false);
+        }
+        for (field, property) in rows {
+            if field_of(&tx, FieldTable::Company, field)?.is_none() {
+                return Err(FieldTable::Company.unknown(field));
+            }
+            tx.execute(
+                "INSERT INTO portal_company_mappings (portal_id, property, source, field_key, write_rule)
+                 VALUES (?1, ?2, 'company', ?3, 'overwrite')",
+                params![portal, property, field],
+            )?;
+        }
+        tx.commit()?;
+        Ok(!rows.is_empty())
     }
 
     pub fn company_push_rules(&self) -> Result<CompanyPushRules> {

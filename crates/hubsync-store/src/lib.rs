@@ -63,7 +63,9 @@ mod store;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use companies::{Company, CompanyLink, CompanyOrigin, CompanySource, LeadCompany};
 pub use company_domains::{CompanyDomainRules, FreeMailOverride, LeadCompanyDomain};
-pub use company_mapping::{CompanyMapping, CompanyPushRules, DOMAIN_PROPERTY, MappingSource};
+pub use company_mapping::{
+    CompanyMapping, CompanyPushRules, DOMAIN_PROPERTY, MappingSource, STANDARD_COMPANY_MAPPINGS, domain_field_problem,
+};
 pub use config::{CONFIG_VERSION, CompanyConfig, ConfigFile, CustomField, MAX_CUSTOM_FIELDS};
 pub use deals::{Deal, LeadDeal};
 pub use error::{RowError, StoreError};

@@ -349,6 +349,42 @@ fn a_new_portal_starts_from_the_active_company_settings_which_then_go_their_own_
 }
 
 #[test]
+fn a_first_portal_s_company_mapping_starts_with_the_rows_given_until_the_admin_made_one() {
+    let mut store = super::store();
+    store.connect_portal(&connection(111, "test.hubspot.com")).unwrap();
+    let standard = [("name", "name"), ("employees", "numberofemployees")];
+    assert!(store.start_company_mapping(&standard).unwrap());
+    assert_eq!(
+        store.company_mappings().unwrap(),
+        [
+            CompanyMapping::domain_row(),
+            row("name", MappingSource::Company, "name", WriteRule::Overwrite),
+            row("numberofemployees", MappingSource::Company, "employees", WriteRule::Overwrite),
+        ]
+    );
+    assert!(!store.start_company_mapping(&[("city", "city")]).unwrap(), "a mapping beyond the domain row stays");
+    assert_eq!(properties(&store), ["domain", "name", "numberofemployees"]);
+
+    // Rules the admin decided count as a mapping they made too.
+    store.connect_portal(&connection(222, "prod.hubspot.com")).unwrap();
+    store.remove_company_mapping("name").unwrap();
+    store.remove_company_mapping("numberofemployees").unwrap();
+    store.set_company_push_rules(None, None).unwrap();
+    assert!(!store.start_company_mapping(&standard).unwrap());
+    assert_eq!(properties(&store), ["domain"]);
+
+    // A row the domain lock refuses, or a field there is none of, changes nothing.
+    store.connect_portal(&connection(333, "third.hubspot.com")).unwrap();
+    let refusals = [
+        store.start_company_mapping(&[("name", "name"), ("domain", "website")]).unwrap_err(),
+        store.start_company_mapping(&[("name", "name"), ("nope", "city")]).unwrap_err(),
+    ];
+    let codes: Vec<&str> = refusals.iter().map(StoreError::code).collect();
+    assert_eq!(codes, ["domain_mapping_locked", "unknown_field"]);
+    assert_eq!(properties(&store), ["domain"]);
+}
+
+#[test]
 fn a_portal_reconnected_at_another_address_keeps_no_company_link_and_no_deal() {
     let mut store = super::store();
     store.connect_portal(&connection(42, "acme.hubspot.com")).unwrap();
