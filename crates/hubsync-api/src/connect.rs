@@ -5,12 +5,12 @@
 
 use std::time::Duration;
 
-use hubsync_auth::connection::{ConnectionReport, test_connection as run_checks};
+use hubsync_auth::connection::{ConnectionReport, ScopeCheck, test_connection as run_checks};
 use hubsync_auth::loopback::{CancelHandle, DEFAULT_CALLBACK_PORTS};
 use hubsync_auth::oauth::{ConnectOptions, HubSpotOAuth, OAuthGrant, PendingConnect};
 use hubsync_auth::portals::{
-    ConnectError, Connected, Disconnected, endpoints_for, interactive, pasted_secret, prove_grant, prove_token,
-    static_client, token_facts, writable_properties,
+    ConnectError, Connected, Disconnected, PortalClient, endpoints_for, interactive, pasted_secret, prove_grant,
+    prove_token, static_client, token_facts, writable_properties,
 };
 use hubsync_auth::session::SystemClock as AuthClock;
 use hubsync_hubspot::{ClientConfig, Secret, check_base_url};
@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::builtin::{PortalSummary, SANDBOX_NAME, SANDBOX_TOKEN};
+use crate::companies;
 use crate::error::{ApiError, ErrorCode};
 use crate::workspace::Workspace;
 
@@ -72,7 +73,10 @@ pub async fn register_sandbox(ws: &Workspace, sandbox: &PortalSummary) -> Result
         // Another process connected a portal meanwhile.
         return Ok(store.active_portal()?.ok_or(ConnectError::NotConnected)?);
     }
-    Ok(store.connect_portal(&sandbox_connection(sandbox, writable))?)
+    let portal = store.connect_portal(&sandbox_connection(sandbox, writable))?;
+    drop(store);
+    companies::start_standard_mapping(ws).await;
+    Ok(portal)
 }
 
 /// Opens the built-in sandbox portal as the active one (its configuration and runs kept; a
@@ -80,7 +84,11 @@ pub async fn register_sandbox(ws: &Workspace, sandbox: &PortalSummary) -> Result
 pub async fn use_sandbox(ws: &Workspace, sandbox: &PortalSummary) -> Result<Portal, ApiError> {
     let known = ws.store.lock().await.portal(sandbox.portal_id)?.is_some();
     let writable = if known { None } else { sandbox_properties(ws, sandbox).await };
-    Ok(ws.store.lock().await.connect_portal(&sandbox_connection(sandbox, writable))?)
+    let portal = ws.store.lock().await.connect_portal(&sandbox_connection(sandbox, writable))?;
+    if !known {
+        companies::start_standard_mapping(ws).await;
+    }
+    Ok(portal)
 }
 
 /// The contact properties the built-in sandbox portal takes writes to, read as connecting reads
@@ -175,7 +183,9 @@ pub async fn connect_token(
     tweak(&mut config);
     // The checks go to HubSpot; the store is locked only to save.
     let proven = prove_token(config, kind, token, target.secret_store, &SystemClock).await?;
-    Ok(ws.credentials.save(&mut *ws.store.lock().await, proven).await?)
+    let connected = ws.credentials.save(&mut *ws.store.lock().await, proven).await?;
+    companies::start_standard_mapping(ws).await;
+    Ok(connected)
 }
 
 /// A portal's address, refused unless a token can go there safely (https, or http to this
@@ -288,7 +298,9 @@ impl OAuthApproved {
         tweak(&mut config);
         let clock = std::sync::Arc::new(AuthClock);
         let proven = prove_grant(oauth, &self.grant, config, client_secret, secret_store, clock, &SystemClock).await?;
-        Ok(ws.credentials.save(&mut *ws.store.lock().await, proven).await?)
+        let connected = ws.credentials.save(&mut *ws.store.lock().await, proven).await?;
+        companies::start_standard_mapping(ws).await;
+        Ok(connected)
     }
 }
 
@@ -314,6 +326,14 @@ pub async fn test_connection(ws: &Workspace) -> Result<ConnectionReport, ApiErro
     ws.record_outcome(&client).await?;
     ws.store.lock().await.record_portal_check(portal.portal_id, report.passed, account_type.as_deref())?;
     Ok(report)
+}
+
+/// The companies and deals scopes of a portal's connection (`hubsync_auth::connection::
+/// optional_scopes`): from the scopes HubSpot granted an OAuth connection, else by one cheap
+/// call each (a private app's token doesn't list its scopes).
+pub async fn optional_scopes(client: &PortalClient) -> Vec<ScopeCheck> {
+    let granted = (client.portal.token_kind == TokenKind::Oauth).then_some(client.portal.scopes.as_slice());
+    hubsync_auth::connection::optional_scopes(client, granted).await
 }
 
 /// Disconnects a portal (default: the active one), keeping its rules and mappings. A sync of

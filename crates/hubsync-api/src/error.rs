@@ -82,6 +82,7 @@ from_coded!(
     hubsync_sync::SyncError,
     hubsync_sync::csv_import::CsvImportError,
     hubsync_sync::mapping_check::PropertyRefusal,
+    crate::companies::CompanyPropertyRefusal,
     hubsync_auth::portals::ConnectError,
     hubsync_auth::oauth::AuthError,
     hubsync_auth::keychain::SecretStoreError,

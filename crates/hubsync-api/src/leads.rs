@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use hubsync_auth::portals::interactive;
 use hubsync_store::{
-    ContactLink, Field, FieldProblem, Lead, LeadPage, LeadQuery, LeadView, Mapping, Store, StoreError, contact_link,
+    ContactLink, Field, FieldProblem, Lead, LeadCompany, LeadCompanyDomain, LeadDeal, LeadPage, LeadQuery, LeadView,
+    Mapping, Store, StoreError, contact_link,
 };
 use hubsync_sync::csv_import::{
     ColumnMatch, ColumnOverride, ColumnPlan, CsvFile, CsvImportError, CsvLayout, Delimiter, suggest_columns,
@@ -50,6 +51,12 @@ pub struct LeadDetail {
     pub link: Option<ContactLink>,
     /// The active portal's name, for "Contact 123 in <portal>".
     pub portal_name: Option<String>,
+    /// Its company, and how it was found (its HubSpot company id is the active portal's).
+    pub company: Option<LeadCompany>,
+    /// The domain its company is (or would be) found by, and why; or why it has none.
+    pub company_domain: LeadCompanyDomain,
+    /// Its deals in the active portal, as a pull last read them: open ones first.
+    pub deals: Vec<LeadDeal>,
 }
 
 pub fn detail(store: &Store, id: i64) -> Result<LeadDetail, ApiError> {
@@ -59,8 +66,22 @@ pub fn detail(store: &Store, id: i64) -> Result<LeadDetail, ApiError> {
         (Some(portal), Some(contact)) => Some(contact_link(portal, contact)),
         _ => None,
     };
+    let company = store.lead_company(id)?;
+    let company_domain = store.company_domain_for_lead(&lead)?;
+    let deals = match &portal {
+        Some(portal) => store.lead_deals(portal.portal_id, id)?,
+        None => Vec::new(),
+    };
     let view = store.lead_view(lead)?;
-    Ok(LeadDetail { view, link, portal_name: portal.map(|p| p.name) })
+    Ok(LeadDetail { view, link, portal_name: portal.map(|p| p.name), company, company_domain, deals })
+}
+
+/// The detail of the lead with this email (any case), for a shell that names leads by email.
+pub fn detail_by_email(store: &Store, email: &str) -> Result<LeadDetail, ApiError> {
+    match store.lead_by_email(email)? {
+        Some(lead) => detail(store, lead.id),
+        None => Err(ApiError::new(ErrorCode::LeadNotFound, format!("No lead has the email {email:?}."))),
+    }
 }
 
 /// The address of a linked lead's contact in HubSpot.

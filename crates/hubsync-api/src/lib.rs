@@ -6,6 +6,7 @@
 //! message, with a hint in its own terms). Tauri-free, like the crates below it.
 
 pub mod builtin;
+pub mod companies;
 pub mod config;
 pub mod config_file;
 pub mod connect;

@@ -1,9 +1,11 @@
 //! The workspace at a glance: the active portal, the store's counts, the push rules and, when
-//! connected, whether the portal answers and what rate limit HubSpot reports on one cheap call.
+//! connected, whether the portal answers and what rate limit HubSpot reports on one cheap call,
+//! and which of the companies and deals scopes its connection has.
 
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
+use hubsync_auth::connection::ScopeCheck;
 use hubsync_auth::portals::interactive;
 use hubsync_hubspot::RateLimitSeen;
 use hubsync_store::{LeadFilter, LeadQuery, Portal, PushRules};
@@ -81,13 +83,16 @@ pub struct PortalCheck {
     /// The portal the token answered for (it should be the active one).
     pub portal_id: Option<u64>,
     pub rate_limit: Option<RateLimitSeen>,
+    /// The companies read and write and deals read scopes, as Test Connection finds them; none
+    /// when the portal could not be reached.
+    pub scopes: Vec<ScopeCheck>,
     /// Why the portal could not be reached, or can't be synced with.
     pub error: Option<ApiError>,
 }
 
 impl PortalCheck {
     fn failed(error: ApiError) -> PortalCheck {
-        PortalCheck { reachable: false, portal_id: None, rate_limit: None, error: Some(error) }
+        PortalCheck { reachable: false, portal_id: None, rate_limit: None, scopes: Vec::new(), error: Some(error) }
     }
 }
 
@@ -125,7 +130,8 @@ pub async fn status(ws: &Workspace) -> Result<WorkspaceStatus, ApiError> {
 }
 
 /// One cheap call to the active portal: whether it answers, for which portal, and the rate
-/// limit its headers report.
+/// limit its headers report; then, when it answered for itself, its companies and deals scopes
+/// (from an OAuth grant's list, else a cheap call each).
 async fn check_portal(ws: &Workspace) -> PortalCheck {
     let client = match ws.connected(interactive).await {
         Ok((_, client)) => client,
@@ -144,12 +150,14 @@ async fn check_portal(ws: &Workspace) -> PortalCheck {
         return PortalCheck::failed(error.into());
     }
     match answer {
-        Ok(account) => PortalCheck {
-            reachable: true,
-            portal_id: Some(account.portal_id),
-            rate_limit: Some(client.rate_limit_seen()),
-            error: None,
-        },
+        Ok(account) => {
+            let rate_limit = Some(client.rate_limit_seen());
+            let scopes = if passed { crate::connect::optional_scopes(&client).await } else { Vec::new() };
+            if let Err(error) = ws.record_outcome(&client).await {
+                return PortalCheck::failed(error);
+            }
+            PortalCheck { reachable: true, portal_id: Some(account.portal_id), rate_limit, scopes, error: None }
+        }
         Err(error) => PortalCheck::failed(error.into()),
     }
 }

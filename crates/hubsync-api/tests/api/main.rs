@@ -1,6 +1,7 @@
 //! The application layer's use cases end to end, each over a temporary store and the built-in
 //! sandbox portal, as both shells call them.
 
+mod companies;
 mod config;
 mod connect;
 mod daily_reserve;
