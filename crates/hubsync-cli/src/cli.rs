@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use hubsync_store::{FieldType, TokenKind, WriteRule};
+use hubsync_store::{FieldType, MappingSource, TokenKind, WriteRule};
 
 /// Hubsync from the command line: connect to HubSpot and manage the lead store the desktop app
 /// uses (lead fields, leads, the mapping to HubSpot contact properties, push rules).
@@ -68,6 +68,10 @@ pub enum Command {
     /// What a push may do, and what a pull brings in.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Companies: their fields, which field fills which HubSpot company property, the rules for
+    /// associating leads with companies, and the free-mail domains that name no company.
+    #[command(subcommand)]
+    Companies(CompaniesCommand),
     /// Push leads to HubSpot: a read-only preview, or the live run.
     ///
     /// Reads what HubSpot holds for the selected leads (all, or those named by --email) and
@@ -383,6 +387,9 @@ pub enum LeadsCommand {
     Add(LeadAddArgs),
     /// List the leads: a table of a few fields, or every field with --json.
     List,
+    /// One lead: every field, its contact and owner, its company (and the domain it is found
+    /// by) and its deals in the active portal as the last pull read them.
+    Show(LeadShowArgs),
     /// Add or update leads from a CSV file: all or nothing, or the good rows with --skip-bad-rows.
     ///
     /// UTF-8 with or without a byte-order mark; comma, semicolon or tab separated (read from the
@@ -404,6 +411,12 @@ pub enum LeadsCommand {
     /// `leads import` reads back). UTF-8, comma separated, one row per lead. Text a
     /// spreadsheet would run as a formula (starting with =, +, -, @) is written with a leading `'`.
     Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LeadShowArgs {
+    /// The lead's email address (any case).
+    pub email: String,
 }
 
 #[derive(Debug, Args)]
@@ -575,6 +588,154 @@ pub struct PushRulesArgs {
     /// Create contacts for leads that match none (needs update on).
     #[arg(long, value_enum, value_name = "on|off")]
     pub create: Option<Switch>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CompaniesCommand {
+    /// Which company or lead field fills which HubSpot company property, and how.
+    #[command(subcommand)]
+    Mapping(CompanyMappingCommand),
+    /// Company fields: the built-in ones and your own.
+    #[command(subcommand)]
+    Fields(CompanyFieldsCommand),
+    /// Show the company rules, or change them.
+    ///
+    /// associate: a push associates each lead's contact with its company's HubSpot company,
+    /// found by the company's link or its domain. create: a company HubSpot lacks is created,
+    /// allowed only while associate is on. A lead's company is found by its domain: the domain
+    /// field's value (a website, say) when it names one, else its email's domain, never a
+    /// free-mail domain. With no flags, shows the rules. Associating without the companies
+    /// scopes is allowed; the answer names the scopes the connection lacks.
+    Rules(CompanyRulesArgs),
+    /// Free-mail domains (gmail.com, …) name no company: check a domain, or change the
+    /// maintained list for this store.
+    #[command(subcommand)]
+    FreeMail(FreeMailCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CompanyMappingCommand {
+    /// List the company mapping: HubSpot property, source field, write rule; when connected,
+    /// what the portal refuses about each row.
+    List,
+    /// Fill a HubSpot company property from a company field (or a lead's, with --from lead).
+    ///
+    /// When connected, the property must exist in HubSpot and be writable; offline, the row is
+    /// saved with a warning. The domain row can't be changed: it is what matches companies.
+    /// Example: `hubsync companies mapping set name company --from lead --rule if-empty`.
+    Set(CompanyMappingSetArgs),
+    /// Stop filling a HubSpot company property. The domain row can't be removed.
+    Remove(CompanyMappingRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompanyMappingSetArgs {
+    /// The HubSpot company property's internal name (e.g. `numberofemployees`).
+    pub property: String,
+
+    /// The field's key: a company field, or a lead field with --from lead.
+    pub field: String,
+
+    /// Whose field fills the property: the company's, or the lead's whose push associates it.
+    #[arg(long, value_enum, default_value_t = SourceArg::Company)]
+    pub from: SourceArg,
+
+    /// overwrite: always write the value; if-empty: only where the company has none. Default:
+    /// overwrite for a new row; a row that exists keeps its rule.
+    #[arg(long, value_enum)]
+    pub rule: Option<RuleArg>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SourceArg {
+    /// A field of the company.
+    Company,
+    /// A field of the lead.
+    Lead,
+}
+
+impl From<SourceArg> for MappingSource {
+    fn from(source: SourceArg) -> MappingSource {
+        match source {
+            SourceArg::Company => MappingSource::Company,
+            SourceArg::Lead => MappingSource::Lead,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CompanyMappingRemoveArgs {
+    /// The HubSpot company property's internal name.
+    pub property: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CompanyFieldsCommand {
+    /// List every company field: key, label, type, options, whether it is built in.
+    List,
+    /// Add a custom company field (as `hubsync fields add` adds a lead field).
+    Add(FieldAddArgs),
+    /// Remove a custom company field, with its values and the company mapping rows it fills.
+    Remove(CompanyFieldRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompanyFieldRemoveArgs {
+    /// The company field's key.
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CompanyRulesArgs {
+    /// Associate each lead's contact with its company's HubSpot company.
+    #[arg(long, value_enum, value_name = "on|off")]
+    pub associate: Option<Switch>,
+
+    /// Create a HubSpot company when none is the lead's company's (needs associate on).
+    #[arg(long, value_enum, value_name = "on|off")]
+    pub create: Option<Switch>,
+
+    /// The lead field whose value names a lead's company domain before its email's domain (a
+    /// text or single choice field, such as website).
+    #[arg(long, value_name = "FIELD", conflicts_with = "no_domain_field")]
+    pub domain_field: Option<String>,
+
+    /// Find a lead's company by its email's domain only.
+    #[arg(long)]
+    pub no_domain_field: bool,
+
+    /// Keep the rules as they are: they count as decided from now.
+    #[arg(long, conflicts_with_all = ["associate", "create"])]
+    pub keep: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FreeMailCommand {
+    /// Your changes to the maintained free-mail list.
+    List,
+    /// Count a domain (and its subdomains) as free-mail, or with --not-free take one off the
+    /// list (a company that uses a domain the list counts as free-mail).
+    Add(FreeMailAddArgs),
+    /// Leave a domain to the maintained list again.
+    Remove(FreeMailDomainArgs),
+    /// Whether a domain (or a URL's) is free-mail, and why.
+    Check(FreeMailDomainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FreeMailAddArgs {
+    /// The domain (`example.com`; a URL works too).
+    pub domain: String,
+
+    /// Take the domain off the list instead: it names a company.
+    #[arg(long)]
+    pub not_free: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FreeMailDomainArgs {
+    /// The domain.
+    pub domain: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

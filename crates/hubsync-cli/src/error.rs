@@ -4,6 +4,7 @@
 //! chain as the message.
 
 use hubsync_api::ApiError;
+use hubsync_api::companies::CompanyPropertyRefusal;
 use hubsync_auth::keychain::SecretStoreError;
 use hubsync_auth::oauth::AuthError;
 use hubsync_auth::portals::ConnectError;
@@ -109,6 +110,15 @@ impl CliError {
                     }
                     PropertyRefusal::ReadOnly { .. } => error,
                 })
+            } else if let Some(e) = cause.downcast_ref::<CompanyPropertyRefusal>() {
+                let error = CliError::new(e.code(), e.to_string());
+                Some(match e {
+                    CompanyPropertyRefusal::Unknown(_) => error.with_hint(
+                        "use the company property's internal name, as HubSpot's property settings show it \
+                         (`hubsync companies mapping list` shows the mapped ones)",
+                    ),
+                    CompanyPropertyRefusal::ReadOnly { .. } => error,
+                })
             } else if let Some(e) = cause.downcast_ref::<AuthError>() {
                 Some(CliError::new(e.code(), e.to_string()))
             } else if cause.downcast_ref::<std::io::Error>().is_some() {
@@ -141,6 +151,21 @@ impl From<&StoreError> for CliError {
         match e {
             StoreError::InvalidRows(rows) => CliError { rows: rows.clone(), ..error },
             StoreError::UnknownField(_) => error.with_hint("`hubsync fields list` shows the fields"),
+            StoreError::UnknownCompanyField(_) => error
+                .with_hint("`hubsync companies fields list` shows the company fields; --from lead takes a lead field"),
+            StoreError::CompanyPropertyNotMapped(_) => {
+                error.with_hint("`hubsync companies mapping list` shows the company mapping")
+            }
+            StoreError::DomainMappingLocked => {
+                error.with_hint("fill other properties with `hubsync companies mapping set PROPERTY FIELD`")
+            }
+            StoreError::CreateCompanyNeedsAssociate => {
+                error.with_hint("`hubsync companies rules --associate on --create on` turns both on")
+            }
+            StoreError::InvalidDomainField { .. } => error.with_hint(
+                "`hubsync fields list` shows the lead fields; a text field such as website can name a domain, or pass \
+                 --no-domain-field",
+            ),
             StoreError::RunNotFound(_) => error.with_hint("`hubsync runs list` shows the runs"),
             StoreError::PortalNotFound(_) => error.with_hint("`hubsync portals list` shows the portals"),
             StoreError::InvalidField(_) => {

@@ -25,6 +25,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Leads(command) => commands::leads::run(&mut ctx, command),
         Command::Mapping(command) => commands::mapping::run(&mut ctx, command).await,
         Command::Rules(command) => commands::rules::run(&mut ctx, command).await,
+        Command::Companies(command) => commands::companies::run(&mut ctx, command).await,
         Command::Push(args) => commands::push::run(&mut ctx, args).await,
         Command::Owners(cli::OwnersCommand::List) => commands::owners::list(&mut ctx).await,
         Command::Config(command) => commands::config::run(&mut ctx, command).await,

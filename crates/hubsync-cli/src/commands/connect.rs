@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use hubsync_api::connect::{self, ConnectTarget, OAuthOptions};
-use hubsync_auth::connection::ConnectionReport;
+use hubsync_auth::connection::{ConnectionReport, ScopeState};
 use hubsync_auth::oauth::in_words;
 use hubsync_auth::portals::{Connected, Disconnected, PastedSecretProblem, pasted_secret};
 use hubsync_hubspot::{RateLimitSeen, Secret};
@@ -169,7 +169,22 @@ fn render_report(portal: &Portal, report: &ConnectionReport) -> String {
     }
     out.push_str(&format!("Environment: {}.\n", describe_environment(portal)));
     out.push_str(if report.passed { "Every check passed.\n" } else { "Some checks failed: see above.\n" });
+    if !report.scopes.is_empty() {
+        out.push_str("Companies and deals (contacts sync without them):\n");
+        for scope in &report.scopes {
+            out.push_str(&format!("  {:<7} {}: {}\n", describe_scope_state(scope.state), scope.scope, scope.detail));
+        }
+    }
     out
+}
+
+/// `granted`, `MISSING`, `unknown`: a scope's state as the command line prints it.
+pub fn describe_scope_state(state: ScopeState) -> &'static str {
+    match state {
+        ScopeState::Granted => "granted",
+        ScopeState::Missing => "MISSING",
+        ScopeState::Unknown => "unknown",
+    }
 }
 
 // ---- disconnect ----

@@ -34,7 +34,7 @@ pub async fn run(ctx: &mut Context, command: FieldsCommand) -> anyhow::Result<()
     }
 }
 
-fn table(fields: &[Field]) -> String {
+pub(crate) fn table(fields: &[Field]) -> String {
     let mut table = Table::new(&["KEY", "LABEL", "TYPE", "OPTIONS", "BUILT-IN"]);
     for f in fields {
         table.row(vec![

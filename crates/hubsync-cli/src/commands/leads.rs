@@ -1,11 +1,14 @@
-//! `hubsync leads add | list | import | export`.
+//! `hubsync leads add | list | show | import | export`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use hubsync_api::ErrorCode;
+use hubsync_api::leads::LeadDetail;
 use hubsync_api::leads::{self, ImportSettings, Imported, LeadSaved, open_import};
-use hubsync_store::{FieldProblem, Lead, LeadView, OwnerView, RowError, StoreError};
+use hubsync_store::{
+    CompanySource, Field, FieldProblem, Lead, LeadCompanyDomain, LeadDeal, LeadView, OwnerView, RowError, StoreError,
+};
 use hubsync_sync::csv_import::{
     ColumnMatch, ColumnOverride, ColumnPlan, CsvImportError, CsvLayout, MatchedBy, errors_path, name,
 };
@@ -35,6 +38,13 @@ pub fn run(ctx: &mut Context, command: LeadsCommand) -> anyhow::Result<()> {
         LeadsCommand::List => {
             let leads = leads::all(&ctx.store())?;
             emit(ctx.json, &LeadList { leads }, |l| table(&l.leads))
+        }
+        LeadsCommand::Show(args) => {
+            let (detail, fields) = {
+                let store = ctx.store();
+                (leads::detail_by_email(&store, &args.email)?, store.fields()?)
+            };
+            emit(ctx.json, &detail, |d| render_detail(d, &fields))
         }
         LeadsCommand::Import(args) => import(ctx, args),
         LeadsCommand::Export(args) => export(ctx, &args.file),
@@ -98,18 +108,131 @@ fn table(leads: &[LeadView]) -> String {
     for LeadView { lead, owner } in leads {
         let mut row = vec![lead.id.to_string(), lead.email.clone(), lead.hubspot_id.clone().unwrap_or_default()];
         row.extend(TABLE_FIELDS.iter().map(|(key, _)| lead.value(key).unwrap_or_default().to_string()));
-        row.push(match owner {
-            None => String::new(),
-            Some(OwnerView { email, name, active }) => {
-                let who = name.as_ref().map_or_else(|| email.clone(), |n| format!("{n} <{email}>"));
-                match active {
-                    Some(true) => who,
-                    Some(false) => format!("{who} (deactivated)"),
-                    None => format!("{who} (not an owner)"),
-                }
-            }
-        });
+        row.push(describe_owner(owner.as_ref()));
         table.row(row);
+    }
+    table.render()
+}
+
+/// `Ada Lovelace <ada@example.com> (deactivated)`; empty without an owner.
+fn describe_owner(owner: Option<&OwnerView>) -> String {
+    match owner {
+        None => String::new(),
+        Some(OwnerView { email, name, active }) => {
+            let who = name.as_ref().map_or_else(|| email.clone(), |n| format!("{n} <{email}>"));
+            match active {
+                Some(true) => who,
+                Some(false) => format!("{who} (deactivated)"),
+                None => format!("{who} (not an owner)"),
+            }
+        }
+    }
+}
+
+/// A lead's fields, contact and owner, then its company and its deals.
+fn render_detail(detail: &LeadDetail, fields: &[Field]) -> String {
+    let lead = &detail.view.lead;
+    let portal = detail.portal_name.as_deref().map(|name| format!(" in {name}")).unwrap_or_default();
+    let mut rows = vec![
+        ("id", lead.id.to_string()),
+        ("email", lead.email.clone()),
+        (
+            "contact",
+            match &lead.hubspot_id {
+                Some(id) => format!("{id}{portal}"),
+                None => "not linked (a push or pull links it)".into(),
+            },
+        ),
+        (
+            "owner",
+            match detail.view.owner.as_ref() {
+                Some(owner) => describe_owner(Some(owner)),
+                None => "none".into(),
+            },
+        ),
+    ];
+    for field in fields.iter().filter(|f| f.key != "email") {
+        rows.push((field.label.as_str(), lead.value(&field.key).unwrap_or("-").to_string()));
+    }
+    let mut out = crate::output::pairs(&rows);
+    match &detail.company {
+        Some(found) => {
+            let company = &found.company;
+            let hubspot = company.hubspot_id.clone().map_or_else(|| "not linked".into(), |id| format!("{id}{portal}"));
+            out.push_str("company:\n");
+            let company_rows = [
+                ("name", company.value("name").unwrap_or("-").to_string()),
+                ("domain", company.domain.clone().unwrap_or_else(|| "-".into())),
+                ("HubSpot company", hubspot),
+                ("found", describe_source(found.source).into()),
+            ];
+            for line in crate::output::pairs(&company_rows).lines() {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
+        None => out.push_str(&format!("company: {}\n", describe_domain(&detail.company_domain))),
+    }
+    if detail.deals.is_empty() {
+        out.push_str("deals: none read (a pull reads a linked lead's deals)\n");
+    } else {
+        out.push_str("deals:\n");
+        for line in deals_table(&detail.deals).lines() {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out
+}
+
+fn describe_source(source: CompanySource) -> &'static str {
+    match source {
+        CompanySource::Domain => "by the domain field's value",
+        CompanySource::Email => "by the email's domain",
+        CompanySource::Pull => "as its contact's company in HubSpot",
+        CompanySource::Manual => "chosen by hand",
+    }
+}
+
+/// Why a lead has no company, or the domain it would be found by.
+fn describe_domain(domain: &LeadCompanyDomain) -> String {
+    match domain {
+        LeadCompanyDomain::DomainField { domain } => {
+            format!("none yet; its domain field's {domain} would name it")
+        }
+        LeadCompanyDomain::Email { domain } => {
+            format!("none yet; its email's domain {domain} would name it")
+        }
+        LeadCompanyDomain::FreeMail { domain } => {
+            format!("none: {domain} is free-mail and names no company (`hubsync companies free-mail check {domain}`)")
+        }
+        LeadCompanyDomain::InvalidDomain { field } => {
+            format!("none: the domain field {field} holds no domain, and the email names none either")
+        }
+        LeadCompanyDomain::NoDomain => "none: neither the domain field nor the email names a domain".into(),
+    }
+}
+
+fn deals_table(deals: &[LeadDeal]) -> String {
+    let mut table = Table::new(&["DEAL", "NAME", "STAGE", "AMOUNT", "CLOSE DATE", "STATE"]);
+    for LeadDeal { deal, .. } in deals {
+        let amount = match (&deal.amount, &deal.currency) {
+            (Some(amount), Some(currency)) => format!("{amount} {currency}"),
+            (Some(amount), None) => amount.clone(),
+            (None, _) => "-".into(),
+        };
+        let state = match (deal.closed, deal.won) {
+            (false, _) => "open",
+            (true, Some(true)) => "won",
+            (true, Some(false)) => "lost",
+            (true, None) => "closed",
+        };
+        table.row(vec![
+            deal.deal_id.clone(),
+            deal.name.clone().unwrap_or_else(|| "-".into()),
+            deal.stage_label.clone().or_else(|| deal.stage_id.clone()).unwrap_or_else(|| "-".into()),
+            amount,
+            deal.close_date.map_or_else(|| "-".into(), |d| d.format("%Y-%m-%d").to_string()),
+            state.into(),
+        ]);
     }
     table.render()
 }

@@ -1,5 +1,6 @@
 //! One module per command group.
 
+pub mod companies;
 pub mod config;
 pub mod connect;
 pub mod fields;

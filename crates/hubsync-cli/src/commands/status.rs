@@ -7,12 +7,12 @@ use std::path::PathBuf;
 
 use hubsync_api::overview::{self, ChecklistItem, Overview, PortalHealth, RecentRun, RunOutcome, SetupStep};
 use hubsync_api::status::{self, DailyUse, StoreCounts, WorkspaceStatus};
-use hubsync_auth::connection::thousands;
+use hubsync_auth::connection::{ScopeCheck, thousands};
 use hubsync_hubspot::RateLimitSeen;
 use hubsync_store::{LeadSyncCounts, Portal, PushRules, RunCounts, RunKind, RunMode};
 use serde::Serialize;
 
-use crate::commands::connect::describe_rate_limit;
+use crate::commands::connect::{describe_rate_limit, describe_scope_state};
 use crate::commands::portals::{describe_environment, describe_kind, describe_status};
 use crate::context::{Context, TOKEN_ENV, env_token_applies};
 use crate::error::CliError;
@@ -59,6 +59,9 @@ pub struct PortalCheck {
     pub portal_id: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<RateLimitSeen>,
+    /// The companies read and write and deals read scopes, as Test Connection finds them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<ScopeCheck>,
     /// Why the portal could not be reached, with this command line's hint.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<CliError>,
@@ -86,6 +89,7 @@ pub async fn run(ctx: &Context) -> anyhow::Result<()> {
             reachable: c.reachable,
             portal_id: c.portal_id,
             rate_limit: c.rate_limit,
+            scopes: c.scopes,
             error: c.error.map(CliError::from),
         }),
         daily_use,
@@ -142,6 +146,14 @@ fn render(s: &Status) -> String {
         rows.push(("portal", live));
         if let Some(seen) = &portal.rate_limit {
             rows.push(("rate limit", describe_rate_limit(seen)));
+        }
+        if !portal.scopes.is_empty() {
+            let scopes: Vec<String> = portal
+                .scopes
+                .iter()
+                .map(|s| format!("{} {}", s.scope, describe_scope_state(s.state).to_lowercase()))
+                .collect();
+            rows.push(("companies, deals", scopes.join(", ")));
         }
     }
     if let Some(daily) = &s.daily_use {

@@ -1,6 +1,7 @@
 //! The `hubsync` binary end to end: a lead store in a temporary folder, a sandbox portal in the
 //! test process, the real binary run as a user would run it.
 
+mod companies;
 mod connect;
 mod crash;
 mod fields;
