@@ -2,6 +2,7 @@
 //! application layer (`hubsync_api`) and hand back its answer or its `{ code, message }`. The
 //! surface is declared once, in `commands/list.rs`.
 
+pub mod companies;
 pub mod config;
 pub mod leads;
 pub mod mapping_file;
