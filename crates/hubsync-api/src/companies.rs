@@ -494,6 +494,23 @@ pub async fn remove_free_mail_override(ws: &Workspace, domain: String) -> Result
     Ok(FreeMailRemoved { domain: normalized, removed })
 }
 
+/// Why a domain is free-mail or not. Codes, not sentences: the shells word them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum FreeMailReason {
+    /// The admin added the domain itself.
+    Added,
+    /// The admin took the domain itself off the list.
+    TakenOff,
+    /// The admin's change to a domain it is under decides.
+    OverrideAbove,
+    /// The maintained list has it (or a domain it is under).
+    Listed,
+    /// The maintained list doesn't have it.
+    NotListed,
+}
+
 /// Whether a domain is free-mail, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
@@ -502,12 +519,9 @@ pub struct FreeMailCheck {
     pub domain: String,
     /// Free-mail: it names no company.
     pub free: bool,
-    /// Whether the maintained list counts it (or a domain it is under) as free-mail.
+    /// Whether the maintained list alone counts it as free-mail.
     pub listed: bool,
-    /// The admin's override of the domain itself, when there is one: `true` adds it to the
-    /// list, `false` takes it off.
-    #[serde(rename = "override")]
-    pub override_free: Option<bool>,
+    pub reason: FreeMailReason,
 }
 
 /// Whether `domain` is free-mail, the admin's overrides heard.
@@ -515,8 +529,16 @@ pub async fn check_free_mail(ws: &Workspace, domain: String) -> Result<FreeMailC
     let domain = normalized_domain(&domain)?;
     let store = ws.store.lock().await;
     let free = store.is_free_mail_domain(&domain)?;
-    let override_free = store.free_mail_overrides()?.into_iter().find(|o| o.domain == domain).map(|o| o.free);
-    Ok(FreeMailCheck { listed: hubsync_email::is_free_mail(&domain), domain, free, override_free })
+    let own = store.free_mail_overrides()?.into_iter().find(|o| o.domain == domain).map(|o| o.free);
+    let listed = hubsync_email::is_free_mail(&domain);
+    let reason = match own {
+        Some(true) => FreeMailReason::Added,
+        Some(false) => FreeMailReason::TakenOff,
+        None if free != listed => FreeMailReason::OverrideAbove,
+        None if listed => FreeMailReason::Listed,
+        None => FreeMailReason::NotListed,
+    };
+    Ok(FreeMailCheck { domain, free, listed, reason })
 }
 
 /// `raw` as a company domain, or the store's refusal of it.

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { PortalsOverview } from "../bindings/PortalsOverview";
+import { CompaniesScreen } from "../companies/CompaniesScreen";
 import { ConnectionScreen } from "../connection/ConnectionScreen";
 import { portalsOverview, sandboxPortal } from "../connection/ipc";
 import { FieldsScreen } from "../fields/FieldsScreen";
@@ -20,7 +21,7 @@ import { CommandPalette, type PaletteCommand } from "./CommandPalette";
 import { openLogs } from "./ipc";
 import { onOpenRun } from "./openRun";
 import { PortalBanner } from "./PortalBanner";
-import { modKeyLabel, SCREENS, type Screen } from "./screens";
+import { modKeyLabel, SCREENS, screenOfDigit, type Screen } from "./screens";
 import { shortcutKeys, shortcutOf, type ShortcutAction } from "./shortcuts";
 import { Sidebar } from "./Sidebar";
 import { StoreUpgradeGate } from "./StoreUpgradeGate";
@@ -181,7 +182,7 @@ function Screens() {
         label: `Go to ${entry.label}`,
         group: "Go to",
         keywords: [entry.label, entry.keywords],
-        keys: [mod, String(index + 1)],
+        keys: screenOfDigit(String(index + 1)) === entry.screen ? [mod, String(index + 1)] : undefined,
         run: () => {
           goTo(entry.screen);
         },
@@ -302,6 +303,7 @@ function Screens() {
             {/* Configuration belongs to the active portal: a switch reloads the screen. */}
             {screen === "fields" && <FieldsScreen />}
             {screen === "mapping" && <MappingScreen key={activeKey(overview)} />}
+            {screen === "companies" && <CompaniesScreen key={activeKey(overview)} />}
             {screen === "push-rules" && <PushRulesScreen key={activeKey(overview)} />}
             {screen === "pull-rules" && <PullRulesScreen key={activeKey(overview)} />}
             {screen === "sync" && (

@@ -8,7 +8,7 @@ import { useLoadable } from "../shared/useLoadable";
 import { runsList } from "../sync/ipc";
 import { JobIndicator } from "../sync/JobIndicator";
 import { useJobStore, type JobOrigin } from "../sync/jobState";
-import { modKeyLabel, SCREENS, type Screen } from "./screens";
+import { modKeyLabel, SCREENS, screenOfDigit, type Screen } from "./screens";
 import { ShowLogs } from "./ShowLogs";
 import type { ThemeChoice } from "./theme";
 import { ThemeSwitch } from "./ThemeSwitch";
@@ -59,15 +59,18 @@ export function Sidebar({ screen, onOpen, onOpenJob, theme, onTheme }: Props) {
   };
 
   const group = (name: "work" | "setup") =>
-    SCREENS.map((entry, index) =>
-      entry.group !== name ? null : (
+    SCREENS.map((entry, index) => {
+      if (entry.group !== name) return null;
+      // Only the first nine screens have a digit of their own.
+      const digit = screenOfDigit(String(index + 1)) === entry.screen ? String(index + 1) : null;
+      return (
         <li key={entry.screen}>
           <button
             type="button"
             className="nav-item"
             aria-current={entry.screen === screen ? "page" : undefined}
-            aria-keyshortcuts={`${mod === "⌘" ? "Meta" : "Control"}+${String(index + 1)}`}
-            title={`${entry.label} (${mod}+${String(index + 1)})`}
+            aria-keyshortcuts={digit === null ? undefined : `${mod === "⌘" ? "Meta" : "Control"}+${digit}`}
+            title={digit === null ? entry.label : `${entry.label} (${mod}+${digit})`}
             onClick={() => {
               onOpen(entry.screen);
             }}
@@ -76,8 +79,8 @@ export function Sidebar({ screen, onOpen, onOpenJob, theme, onTheme }: Props) {
             {badge(entry.screen)}
           </button>
         </li>
-      ),
-    );
+      );
+    });
 
   return (
     <aside className="sidebar">

@@ -8,6 +8,7 @@ export type Screen =
   | "history"
   | "connection"
   | "mapping"
+  | "companies"
   | "fields"
   | "push-rules"
   | "pull-rules";
@@ -28,12 +29,18 @@ export const SCREENS: readonly ScreenEntry[] = [
   { screen: "history", label: "History", group: "work", keywords: "runs undo failed rows retry" },
   { screen: "connection", label: "Connection", group: "setup", keywords: "portal connect oauth token disconnect test" },
   { screen: "mapping", label: "Mapping", group: "setup", keywords: "fields properties write rule" },
+  {
+    screen: "companies",
+    label: "Companies",
+    group: "setup",
+    keywords: "company mapping domain company fields properties",
+  },
   { screen: "fields", label: "Data model", group: "setup", keywords: "custom field lead fields" },
   { screen: "push-rules", label: "Push rules", group: "setup", keywords: "create update contacts" },
   { screen: "pull-rules", label: "Pull rules", group: "setup", keywords: "filter import contacts conditions" },
 ];
 
-/** The screen Ctrl/Cmd+`digit` opens: the nth of the list, 1 to 9. */
+/** The screen Ctrl/Cmd+`digit` opens: the nth of the list, 1 to 9 (a tenth has none). */
 export function screenOfDigit(digit: string): Screen | undefined {
   const index = Number(digit) - 1;
   return Number.isInteger(index) && index >= 0 ? SCREENS[index]?.screen : undefined;

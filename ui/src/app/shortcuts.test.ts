@@ -17,7 +17,7 @@ describe("shortcutOf", () => {
   it("opens the screens by their place in the navigation", () => {
     expect(shortcutOf(key("1", { ctrlKey: true }), false)).toEqual({ kind: "open", screen: "overview" });
     expect(shortcutOf(key("2", { ctrlKey: true }), false)).toEqual({ kind: "open", screen: "leads" });
-    expect(shortcutOf(key("9", { ctrlKey: true }), false)).toEqual({ kind: "open", screen: "pull-rules" });
+    expect(shortcutOf(key("9", { ctrlKey: true }), false)).toEqual({ kind: "open", screen: "push-rules" });
     expect(shortcutOf(key("0", { ctrlKey: true }), false)).toBeNull();
     expect(shortcutOf(key("2", { ctrlKey: true, shiftKey: true }), false)).toBeNull();
   });

@@ -67,6 +67,46 @@ describe("ActivePortal", () => {
     expect(rows[0]?.textContent).toContain("token passed");
   });
 
+  it("lists the companies and deals scopes beside the checks, each granted, missing or unknown", async () => {
+    const user = userEvent.setup();
+    vi.mocked(ipc.testConnection).mockResolvedValue({
+      passed: true,
+      checks: [{ check: "token", passed: true, detail: "private app token for portal 4412345", millis: 81 }],
+      rate_limit: noLimits,
+      scopes: [
+        { scope: "crm.objects.companies.read", state: "granted", source: "probe", detail: "HubSpot took a call that needs it" },
+        {
+          scope: "crm.objects.companies.write",
+          state: "missing",
+          source: "probe",
+          detail: "the token lacks the scope: companies can't be created or updated; add it to the app's scopes",
+        },
+        {
+          scope: "crm.objects.deals.read",
+          state: "unknown",
+          source: "probe",
+          detail: "could not reach HubSpot",
+          code: "hubspot_unreachable",
+        },
+      ],
+    });
+    render(<ActivePortal portal={portal({ token_kind: "private-app" })} onChanged={vi.fn()} />);
+    await user.click(screen.getByRole("button", { name: "Test connection" }));
+
+    const scopes = await screen.findByTestId("test-scopes");
+    const list = within(scopes).getByRole("list", { name: "Companies and deals" });
+    const items = within(list).getAllByRole("listitem");
+    expect(items.map((i) => i.querySelector(".check-title")?.textContent)).toEqual([
+      "crm.objects.companies.read granted",
+      "crm.objects.companies.write missing",
+      "crm.objects.deals.read unknown",
+    ]);
+    expect(items[1]?.className).toContain("check-failed");
+    expect(items[1]?.textContent).toContain("companies can't be created or updated");
+    expect(items[2]?.textContent).toContain("hubspot_unreachable");
+    expect(screen.getByTestId("test-report").textContent).toContain("All checks passed.");
+  });
+
   it("disconnects only after confirming, promising rules and mappings are kept", async () => {
     const user = userEvent.setup();
     const onChanged = vi.fn();

@@ -3,6 +3,8 @@ import { useId, useRef, useState } from "react";
 import type { ConnectionReport } from "../bindings/ConnectionReport";
 import type { Disconnected } from "../bindings/Disconnected";
 import type { Portal } from "../bindings/Portal";
+import type { ScopeCheck } from "../bindings/ScopeCheck";
+import type { ScopeState } from "../bindings/ScopeState";
 import { ErrorMessage } from "../shared/ErrorMessage";
 import { DailyLimit } from "./DailyLimit";
 import { formatTime, isSandbox, secretKeptIn, statusLabel, tokenKindLabel } from "../shared/format";
@@ -183,6 +185,54 @@ function TestReport({ report }: { report: ConnectionReport }) {
             </div>
           </li>
         ))}
+      </ul>
+      {report.scopes.length > 0 && <OptionalScopes scopes={report.scopes} />}
+    </div>
+  );
+}
+
+const SCOPE_STATES: Record<ScopeState, { mark: string; words: string }> = {
+  granted: { mark: "✓", words: "granted" },
+  missing: { mark: "✗", words: "missing" },
+  unknown: { mark: "?", words: "unknown" },
+};
+
+/** The companies and deals scopes: the sync runs without them, with companies or deals off. */
+function OptionalScopes({ scopes }: { scopes: ScopeCheck[] }) {
+  const headingId = useId();
+  return (
+    <div className="report-scopes" data-testid="test-scopes">
+      <h3 id={headingId}>Companies and deals</h3>
+      <p className="muted">Contacts sync without these scopes; companies or deals need them.</p>
+      <ul className="checks" aria-labelledby={headingId}>
+        {scopes.map((scope) => {
+          const state = SCOPE_STATES[scope.state];
+          return (
+            <li
+              key={scope.scope}
+              className={scope.state === "granted" ? "check check-passed" : "check check-failed"}
+              data-testid={`scope-${scope.scope}`}
+            >
+              <span className="check-mark" aria-hidden="true">
+                {state.mark}
+              </span>
+              <div>
+                <p className="check-title">
+                  <code>{scope.scope}</code> <span className="check-result">{state.words}</span>
+                </p>
+                <p className="check-detail">
+                  {scope.detail}
+                  {scope.code !== undefined && (
+                    <>
+                      {" "}
+                      <code>{scope.code}</code>
+                    </>
+                  )}
+                </p>
+              </div>
+            </li>
+          );
+        })}
       </ul>
     </div>
   );

@@ -7,7 +7,7 @@ import { ErrorMessage } from "../shared/ErrorMessage";
 import { toCommandError } from "../shared/ipc";
 import { useLoadable } from "../shared/useLoadable";
 import { FIELD_TYPES, fieldTypeLabel, hasOptions } from "./fieldTypes";
-import { addField, listFields } from "./ipc";
+import { addField, listFields, type NewField } from "./ipc";
 
 /** The data model: every lead field, and adding a custom one. */
 export function FieldsScreen() {
@@ -20,9 +20,11 @@ export function FieldsScreen() {
         <p className="muted">What the lead store keeps for each lead: the built-in fields and your own.</p>
         {fields.status === "loading" && <p aria-busy="true">Loading the fields…</p>}
         {fields.status === "failed" && <ErrorMessage error={fields.error} title="The fields could not be read" />}
-        {fields.status === "ready" && <FieldTable fields={fields.value} />}
+        {fields.status === "ready" && <FieldTable fields={fields.value} labelledBy="fields-title" />}
       </section>
       <AddField
+        title="Add a custom field"
+        add={addField}
         onAdded={(field) => {
           updateFields((list) => [...list, field]);
         }}
@@ -31,10 +33,21 @@ export function FieldsScreen() {
   );
 }
 
-function FieldTable({ fields }: { fields: Field[] }) {
+/** A table of fields (lead or company); with `onRemove`, each custom field has a Remove button. */
+export function FieldTable({
+  fields,
+  labelledBy,
+  onRemove,
+  busy = false,
+}: {
+  fields: Field[];
+  labelledBy: string;
+  onRemove?: (field: Field) => void;
+  busy?: boolean;
+}) {
   return (
     <div className="table-wrap">
-      <table className="table" aria-labelledby="fields-title">
+      <table className="table" aria-labelledby={labelledBy}>
         <thead>
           <tr>
             <th scope="col">Label</th>
@@ -42,6 +55,11 @@ function FieldTable({ fields }: { fields: Field[] }) {
             <th scope="col">Type</th>
             <th scope="col">Options</th>
             <th scope="col">Kind</th>
+            {onRemove !== undefined && (
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            )}
           </tr>
         </thead>
         <tbody>
@@ -54,6 +72,22 @@ function FieldTable({ fields }: { fields: Field[] }) {
               <td>{fieldTypeLabel(field.type)}</td>
               <td>{field.options.length > 0 ? field.options.join(", ") : <span className="muted">—</span>}</td>
               <td>{field.builtin ? "Built-in" : "Custom"}</td>
+              {onRemove !== undefined && (
+                <td>
+                  {!field.builtin && (
+                    <button
+                      type="button"
+                      className="button-danger-outline"
+                      disabled={busy}
+                      onClick={() => {
+                        onRemove(field);
+                      }}
+                    >
+                      Remove <span className="sr-only">{field.label}</span>
+                    </button>
+                  )}
+                </td>
+              )}
             </tr>
           ))}
         </tbody>
@@ -70,7 +104,16 @@ function parseOptions(text: string): string[] {
     .filter((o) => o !== "");
 }
 
-function AddField({ onAdded }: { onAdded: (field: Field) => void }) {
+/** The form that adds a custom field through `add` (a lead field, or a company field). */
+export function AddField({
+  title,
+  add,
+  onAdded,
+}: {
+  title: string;
+  add: (field: NewField) => Promise<Field>;
+  onAdded: (field: Field) => void;
+}) {
   const id = useId();
   const [key, setKey] = useState("");
   const [label, setLabel] = useState("");
@@ -86,7 +129,7 @@ function AddField({ onAdded }: { onAdded: (field: Field) => void }) {
     setError(null);
     setStatus("");
     const trimmedLabel = label.trim();
-    addField({
+    add({
       key: key.trim(),
       label: trimmedLabel === "" ? null : trimmedLabel,
       kind,
@@ -109,7 +152,7 @@ function AddField({ onAdded }: { onAdded: (field: Field) => void }) {
 
   return (
     <section className="card" aria-labelledby={`${id}-title`}>
-      <h2 id={`${id}-title`}>Add a custom field</h2>
+      <h2 id={`${id}-title`}>{title}</h2>
       <form onSubmit={submit} noValidate>
         <div className="field-row">
           <div className="field">

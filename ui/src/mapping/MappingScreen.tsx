@@ -12,6 +12,7 @@ import { ErrorMessage } from "../shared/ErrorMessage";
 import { toCommandError } from "../shared/ipc";
 import { useLoadable } from "../shared/useLoadable";
 import { contactProperties, listMappings, removeMapping, setMapping } from "./ipc";
+import { PropertyPicker } from "./PropertyPicker";
 
 const RULES: readonly { rule: WriteRule; label: string }[] = [
   { rule: "overwrite", label: "Overwrite" },
@@ -268,22 +269,13 @@ function AddRow({
 }) {
   const id = useId();
   const [fieldKey, setFieldKey] = useState("");
-  const [search, setSearch] = useState("");
   const [property, setProperty] = useState("");
+  // Each row added starts the picker afresh (its search cleared).
+  const [picks, setPicks] = useState(0);
 
   const mappedFields = new Set(local.mappings.map((m) => m.field_key));
   const freeFields = local.fields.filter((f) => !mappedFields.has(f.key));
-  // Read-only properties are never offered: HubSpot refuses writes to them.
-  const offered = useMemo(() => {
-    const mapped = new Set(local.mappings.map((m) => m.property));
-    const needle = search.trim().toLowerCase();
-    return properties.filter(
-      (p) =>
-        !p.read_only &&
-        !mapped.has(p.name) &&
-        (needle === "" || p.name.toLowerCase().includes(needle) || p.label.toLowerCase().includes(needle)),
-    );
-  }, [properties, search, local.mappings]);
+  const taken = useMemo(() => new Set(local.mappings.map((m) => m.property)), [local.mappings]);
   const chosen = properties.find((p) => p.name === property);
   const fit = fieldKey === "" ? undefined : fitFor(chosen, fieldKey);
   const field = local.fields.find((f) => f.key === fieldKey);
@@ -293,7 +285,7 @@ function AddRow({
     onAdd(fieldKey, property.trim());
     setFieldKey("");
     setProperty("");
-    setSearch("");
+    setPicks((n) => n + 1);
   }
 
   return (
@@ -317,66 +309,17 @@ function AddRow({
             ))}
           </select>
         </div>
-        {offline || loadingProperties ? (
-          <div className="field">
-            <label htmlFor={`${id}-property`}>HubSpot property (internal name)</label>
-            <input
-              id={`${id}-property`}
-              value={property}
-              aria-describedby={`${id}-property-hint`}
-              onChange={(e) => {
-                setProperty(e.currentTarget.value);
-              }}
-            />
-            <p id={`${id}-property-hint`} className="field-hint">
-              {loadingProperties
-                ? "The portal’s properties are still being read; you can type the internal name."
-                : "The portal can’t be reached: the property is saved unchecked, with a warning."}
-            </p>
-          </div>
-        ) : (
-          <>
-            <div className="field">
-              <label htmlFor={`${id}-search`}>Search HubSpot properties</label>
-              <input
-                id={`${id}-search`}
-                type="search"
-                value={search}
-                aria-controls={`${id}-property`}
-                onChange={(e) => {
-                  setSearch(e.currentTarget.value);
-                }}
-              />
-            </div>
-            <div className="field">
-              <label htmlFor={`${id}-property`}>HubSpot property</label>
-              <select
-                id={`${id}-property`}
-                size={8}
-                value={property}
-                aria-describedby={`${id}-count`}
-                onChange={(e) => {
-                  setProperty(e.currentTarget.value);
-                }}
-              >
-                {/* What "nothing picked yet" selects. Without it React selects the first
-                    property in the page while none is picked, so it looks picked but isn't, and
-                    clicking it (or a search's only match) changes nothing. */}
-                <option value="" disabled hidden />
-                {offered.map((p) => (
-                  <option key={p.name} value={p.name}>
-                    {p.label} — {p.name} ({p.type})
-                  </option>
-                ))}
-              </select>
-              <p id={`${id}-count`} className="field-hint" aria-live="polite">
-                {offered.length} writable {offered.length === 1 ? "property" : "properties"}
-                {search.trim() === "" ? "" : offered.length === 1 ? " matches" : " match"}; read-only properties are not
-                offered.
-              </p>
-            </div>
-          </>
-        )}
+        <PropertyPicker
+          key={picks}
+          id={id}
+          what="HubSpot property"
+          properties={properties}
+          taken={taken}
+          value={property}
+          onChange={setProperty}
+          offline={offline}
+          loading={loadingProperties}
+        />
         <div aria-live="polite">
           {fit !== undefined && field !== undefined && (
             <p

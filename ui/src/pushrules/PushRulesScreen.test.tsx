@@ -1,4 +1,4 @@
-import { render, screen } from "@testing-library/react";
+import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
@@ -8,13 +8,32 @@ import { PushRulesScreen } from "./PushRulesScreen";
 
 vi.mock("./ipc", async (importOriginal) => {
   const actual = await importOriginal<typeof import("./ipc")>();
-  return { ...actual, pushRules: vi.fn(), setPushRules: vi.fn() };
+  return {
+    ...actual,
+    pushRules: vi.fn(),
+    setPushRules: vi.fn(),
+    companyRules: vi.fn(),
+    freeMailOverrides: vi.fn(),
+  };
 });
 
 beforeEach(() => {
   vi.mocked(ipc.pushRules).mockReset();
   vi.mocked(ipc.setPushRules).mockReset();
+  vi.mocked(ipc.companyRules).mockReset().mockResolvedValue({
+    associate: false,
+    create: false,
+    domain_field: null,
+    domain_field_choices: [],
+    decided_at: null,
+  });
+  vi.mocked(ipc.freeMailOverrides).mockReset().mockResolvedValue([]);
 });
+
+/** The contact rules' status line (the company cards have their own). */
+function contactStatus(): HTMLElement {
+  return within(screen.getByRole("region", { name: "Push rules" })).getByRole("status");
+}
 
 describe("PushRulesScreen", () => {
   it("disables create, with the reason, while update is off", async () => {
@@ -37,7 +56,7 @@ describe("PushRulesScreen", () => {
     const create = screen.getByRole("checkbox", { name: "Create HubSpot contact when no match is found" });
     expect((create as HTMLInputElement).disabled).toBe(false);
     expect(screen.queryByTestId("create-reason")).toBeNull();
-    expect(screen.getByRole("status").textContent).toBe("Update is on.");
+    expect(contactStatus().textContent).toBe("Update is on.");
   });
 
   it("keeps the rules as they are when asked, which decides them too", async () => {
@@ -47,7 +66,7 @@ describe("PushRulesScreen", () => {
     render(<PushRulesScreen />);
     await user.click(await screen.findByRole("button", { name: "Keep these rules" }));
     expect(ipc.setPushRules).toHaveBeenCalledExactlyOnceWith(null, null);
-    expect(screen.getByRole("status").textContent).toBe("The push rules are kept as they are.");
+    expect(contactStatus().textContent).toBe("The push rules are kept as they are.");
     expect(screen.getByRole<HTMLInputElement>("checkbox", { name: "Create HubSpot contact when no match is found" }).checked).toBe(false);
   });
 
@@ -58,7 +77,7 @@ describe("PushRulesScreen", () => {
     render(<PushRulesScreen />);
     await user.click(await screen.findByRole("checkbox", { name: "Update matching HubSpot contact" }));
     expect(ipc.setPushRules).toHaveBeenCalledWith(false, false);
-    expect(screen.getByRole("status").textContent).toContain("creating contacts was turned off too");
+    expect(contactStatus().textContent).toContain("creating contacts was turned off too");
   });
 
   it("shows the store's refusal in words", async () => {

@@ -4,12 +4,17 @@ import type { CommandError } from "../shared/commandError";
 import { ErrorMessage } from "../shared/ErrorMessage";
 import { toCommandError } from "../shared/ipc";
 import { useLoadable } from "../shared/useLoadable";
+import { CompanyRulesCard } from "./CompanyRulesCard";
+import { FreeMailCard } from "./FreeMailCard";
 import { pushRules, setPushRules } from "./ipc";
 
 const CREATE_NEEDS_UPDATE =
   "Turn on “Update matching HubSpot contact” first: Hubsync creates contacts only while it updates them.";
 
-/** Push rules: what a push may do to HubSpot contacts (the active portal's profile). */
+/**
+ * Push rules: what a push may do to HubSpot contacts and companies (the active portal's profile),
+ * and which domains name no company.
+ */
 export function PushRulesScreen() {
   const [rules, updateRules] = useLoadable(pushRules);
   const [saving, setSaving] = useState(false);
@@ -105,6 +110,8 @@ export function PushRulesScreen() {
         </p>
         {error !== null && <ErrorMessage error={error} title="The push rules were not changed" />}
       </section>
+      <CompanyRulesCard />
+      <FreeMailCard />
     </div>
   );
 }

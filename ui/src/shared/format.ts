@@ -58,6 +58,30 @@ export function formatTime(iso: string): string {
     : date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
+/** "2026-06-30T00:00:00Z" as the day it names, in the user's locale (UTC: HubSpot's dates are days). */
+export function formatDay(iso: string, locale?: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime())
+    ? iso
+    : date.toLocaleDateString(locale, { dateStyle: "medium", timeZone: "UTC" });
+}
+
+/**
+ * An amount (a canonical decimal, `1250.5`) in its currency (ISO 4217) as the user's locale
+ * writes money: "€1,250.50"; without a currency, as a number. A code Intl doesn't know, or an
+ * amount that isn't a number, is shown as it is.
+ */
+export function formatAmount(amount: string, currency: string | null, locale?: string): string {
+  const value = Number(amount);
+  if (amount.trim() === "" || !Number.isFinite(value)) return currency === null ? amount : `${amount} ${currency}`;
+  if (currency === null) return new Intl.NumberFormat(locale).format(value);
+  try {
+    return new Intl.NumberFormat(locale, { style: "currency", currency }).format(value);
+  } catch {
+    return `${new Intl.NumberFormat(locale).format(value)} ${currency}`;
+  }
+}
+
 const NEXT_STEPS: Partial<Record<string, string>> = {
   ipc_unavailable: "Open Hubsync as the desktop app rather than in a browser.",
   keychain_unavailable:
@@ -75,6 +99,8 @@ const NEXT_STEPS: Partial<Record<string, string>> = {
   oauth_denied: "Start again and approve the request on HubSpot's page.",
   oauth_port_busy: "Close the program using ports 42813–42815, then start again.",
   oauth_missing_scopes: "Add the missing scopes to your HubSpot app, then connect again.",
+  domain_mapping_locked: "Companies are matched by their domain: fill other properties from other fields instead.",
+  create_company_needs_associate: "Turn on associating leads with their companies first, then creating them.",
   missing_scopes:
     "Give the connection the scope first: for OAuth, connect the portal again and approve; for a private app token, add the scope in the app's settings in HubSpot and paste its token again. A stopped run's rows stay pending until then.",
   oauth_unreachable: "Check your internet connection and the base URL, then try again.",

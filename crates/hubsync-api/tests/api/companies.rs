@@ -5,7 +5,7 @@
 //! file.
 
 use chrono::{TimeZone, Utc};
-use hubsync_api::companies::{self, CompanyRulesSaved};
+use hubsync_api::companies::{self, CompanyRulesSaved, FreeMailReason};
 use hubsync_api::connect::register_sandbox;
 use hubsync_api::{config, config_file, leads, status};
 use hubsync_auth::connection::{COMPANIES_READ, COMPANIES_WRITE, DEALS_READ, ScopeState};
@@ -187,11 +187,11 @@ async fn free_mail_overrides_add_to_and_take_from_the_maintained_list() {
     let ws = open_workspace(dir.path());
     let gmail = companies::check_free_mail(&ws, " Mail.GMAIL.com ".into()).await.unwrap();
     assert_eq!(
-        (gmail.domain.as_str(), gmail.free, gmail.listed, gmail.override_free),
-        ("mail.gmail.com", true, true, None)
+        (gmail.domain.as_str(), gmail.free, gmail.listed, gmail.reason),
+        ("mail.gmail.com", true, true, FreeMailReason::Listed)
     );
     let acme = companies::check_free_mail(&ws, "https://www.acme.com/about".into()).await.unwrap();
-    assert_eq!((acme.domain.as_str(), acme.free, acme.listed), ("acme.com", false, false));
+    assert_eq!((acme.domain.as_str(), acme.free, acme.reason), ("acme.com", false, FreeMailReason::NotListed));
 
     companies::set_free_mail_override(&ws, "acme.com".into(), true).await.unwrap();
     companies::set_free_mail_override(&ws, "GMAIL.com".into(), false).await.unwrap();
@@ -199,9 +199,11 @@ async fn free_mail_overrides_add_to_and_take_from_the_maintained_list() {
         companies::free_mail_overrides(&ws).await.unwrap().into_iter().map(|o| (o.domain, o.free)).collect();
     assert_eq!(overrides, [("acme.com".to_string(), true), ("gmail.com".to_string(), false)]);
     let acme = companies::check_free_mail(&ws, "acme.com".into()).await.unwrap();
-    assert_eq!((acme.free, acme.listed, acme.override_free), (true, false, Some(true)));
+    assert_eq!((acme.free, acme.listed, acme.reason), (true, false, FreeMailReason::Added));
+    let sub = companies::check_free_mail(&ws, "eu.acme.com".into()).await.unwrap();
+    assert_eq!((sub.free, sub.listed, sub.reason), (true, false, FreeMailReason::OverrideAbove));
     let gmail = companies::check_free_mail(&ws, "gmail.com".into()).await.unwrap();
-    assert_eq!((gmail.free, gmail.listed, gmail.override_free), (false, true, Some(false)));
+    assert_eq!((gmail.free, gmail.listed, gmail.reason), (false, true, FreeMailReason::TakenOff));
 
     let removed = companies::remove_free_mail_override(&ws, "ACME.com".into()).await.unwrap();
     assert_eq!((removed.domain.as_str(), removed.removed), ("acme.com", true));

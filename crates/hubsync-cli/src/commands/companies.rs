@@ -3,7 +3,7 @@
 //! --no-domain-field] [--keep]`, `companies free-mail list | add | remove | check`.
 
 use hubsync_api::companies::{
-    self, CompanyMappingRow, CompanyMappingSaved, CompanyRules, FreeMailCheck, FreeMailRemoved,
+    self, CompanyMappingRow, CompanyMappingSaved, CompanyRules, FreeMailCheck, FreeMailReason, FreeMailRemoved,
 };
 use hubsync_auth::connection::ScopeCheck;
 use hubsync_store::{CompanyMapping, Field, FreeMailOverride};
@@ -249,12 +249,12 @@ async fn free_mail(ctx: &mut Context, command: FreeMailCommand) -> anyhow::Resul
 }
 
 fn describe_check(c: &FreeMailCheck) -> String {
-    let why = match c.override_free {
-        Some(true) => "you added it",
-        Some(false) => "you took it off the maintained list",
-        None if c.free != c.listed => "your change to a domain it is under",
-        None if c.listed => "the maintained list has it",
-        None => "the maintained list doesn't have it",
+    let why = match c.reason {
+        FreeMailReason::Added => "you added it",
+        FreeMailReason::TakenOff => "you took it off the maintained list",
+        FreeMailReason::OverrideAbove => "your change to a domain it is under",
+        FreeMailReason::Listed => "the maintained list has it",
+        FreeMailReason::NotListed => "the maintained list doesn't have it",
     };
     if c.free {
         format!("{} is free-mail ({why}): it names no company.", c.domain)

@@ -162,7 +162,7 @@ fn the_company_rules_need_associating_to_create_and_name_the_scopes_a_portal_lac
 fn free_mail_domains_are_checked_and_the_list_changed_for_this_store() {
     let hub = Hub::new();
     let gmail = hub.json(&["companies", "free-mail", "check", "Mail.Gmail.com"]);
-    assert_eq!(gmail, json!({ "domain": "mail.gmail.com", "free": true, "listed": true, "override": null }));
+    assert_eq!(gmail, json!({ "domain": "mail.gmail.com", "free": true, "listed": true, "reason": "listed" }));
     let said = hub.run(&["companies", "free-mail", "check", "acme.com"]).ok().stdout;
     assert_eq!(said.trim(), "acme.com is not free-mail (the maintained list doesn't have it): it can name a company.");
 
