@@ -878,7 +878,18 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
   });
 
   step("every screen and the command palette, light and dark: axe finds nothing serious or critical", async () => {
-    const screens = ["Overview", "Leads", "Sync", "History", "Connection", "Mapping", "Data model", "Push rules", "Pull rules"];
+    const screens = [
+      "Overview",
+      "Leads",
+      "Sync",
+      "History",
+      "Connection",
+      "Mapping",
+      "Companies",
+      "Data model",
+      "Push rules",
+      "Pull rules",
+    ];
     for (const theme of ["light", "dark"]) {
       // The theme is picked as a person picks it: the switch at the navigation's foot.
       await click(session, testId(`theme-${theme}`));

@@ -1,5 +1,5 @@
 //! `hubsync config export FILE` and `hubsync config import FILE`: custom fields, the mapping,
-//! push rules and pull rules as one JSON file.
+//! push rules, pull rules and the company settings as one JSON file.
 
 use anyhow::Context as _;
 use hubsync_api::config_file::{self, ConfigReport};
@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::cli::ConfigCommand;
 use crate::context::Context;
-use crate::output::{emit, warn};
+use crate::output::{count, emit, warn};
 
 #[derive(Debug, Serialize)]
 pub struct ConfigDone {
@@ -23,8 +23,11 @@ pub async fn run(ctx: &mut Context, command: ConfigCommand) -> anyhow::Result<()
             let done = ConfigDone { file: args.file.display().to_string(), report };
             emit(ctx.json, &done, |d| {
                 format!(
-                    "Exported {} custom fields and {} mapping rows, with the push and pull rules, to {}.",
-                    d.report.fields, d.report.mappings, d.file
+                    "Exported {} custom fields and {} mapping rows, with the push and pull rules, and {}, to {}.",
+                    d.report.fields,
+                    d.report.mappings,
+                    describe_companies(&d.report),
+                    d.file
                 )
             })
         }
@@ -37,10 +40,23 @@ pub async fn run(ctx: &mut Context, command: ConfigCommand) -> anyhow::Result<()
             }
             emit(ctx.json, &ConfigDone { file, report }, |d| {
                 format!(
-                    "Imported {}: the mapping ({} rows) and the push and pull rules replaced; custom fields checked or added ({}).",
-                    d.file, d.report.mappings, d.report.fields
+                    "Imported {}: the mapping ({} rows) and the push and pull rules replaced; custom fields checked or added ({}); {}.",
+                    d.file,
+                    d.report.mappings,
+                    d.report.fields,
+                    describe_companies(&d.report)
                 )
             })
         }
     }
+}
+
+/// "the company settings (1 custom company field, 9 company mapping rows, 2 free-mail changes)".
+fn describe_companies(report: &ConfigReport) -> String {
+    format!(
+        "the company settings ({}, {}, {})",
+        count(report.company_fields as u64, "custom company field", "custom company fields"),
+        count(report.company_mappings as u64, "company mapping row", "company mapping rows"),
+        count(report.free_mail_overrides as u64, "free-mail change", "free-mail changes"),
+    )
 }

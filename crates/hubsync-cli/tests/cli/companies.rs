@@ -73,6 +73,16 @@ fn the_company_mapping_is_checked_in_hubspot_row_by_row_and_the_domain_row_stays
     hub.run(&["companies", "fields", "remove", "tier"]).ok();
     let list = hub.json(&["companies", "mapping", "list"]);
     assert!(!properties(&list).contains(&"description") && !properties(&list).contains(&"is_public"), "{list}");
+    // The configuration file carries the company settings, counted.
+    let file = hub.dir().join("config.json");
+    let exported = hub.json(&["config", "export", file.to_str().unwrap()]);
+    assert_eq!((exported["company_fields"].as_u64(), exported["company_mappings"].as_u64()), (Some(0), Some(8)));
+    let said = hub.run(&["config", "import", file.to_str().unwrap()]).ok().stdout;
+    assert!(
+        said.contains("the company settings (0 custom company fields, 8 company mapping rows, 0 free-mail changes)"),
+        "{said}"
+    );
+
     let fields = hub.json(&["companies", "fields", "list"]);
     let keys: Vec<&str> = fields["fields"].as_array().unwrap().iter().map(|f| f["key"].as_str().unwrap()).collect();
     assert_eq!(
