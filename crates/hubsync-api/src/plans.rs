@@ -58,12 +58,12 @@ impl Plan {
     ) -> Result<Plan, SyncError> {
         Ok(match request {
             PlanRequest::Push { emails } => {
-                let options = PushOptions { emails, concurrency };
+                let options = PushOptions { emails, concurrency, ..PushOptions::default() };
                 Plan::Push(hubsync_sync::prepare_push(store, client, &options, cancel, on_progress).await?)
             }
             PlanRequest::RetryFailed { run_id } => {
                 let emails = hubsync_sync::failed_emails(store, run_id)?;
-                let options = PushOptions { emails, concurrency };
+                let options = PushOptions { emails, concurrency, ..PushOptions::default() };
                 Plan::Push(hubsync_sync::prepare_push(store, client, &options, cancel, on_progress).await?)
             }
             PlanRequest::Pull => Plan::Pull(hubsync_sync::prepare_pull(store, client, cancel, on_progress).await?),
