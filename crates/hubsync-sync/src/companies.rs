@@ -31,7 +31,7 @@ use hubsync_store::journal::{
 };
 use hubsync_store::{
     AssociationOutcome, AssociationReason, CompanyDomainRules, CompanyMapping, CompanyPushRules, Field, ItemOutcome,
-    MappingSource, RowFailure, RunAction, RunCompany, Store,
+    MappingSource, RowFailure, RunAction, RunCompany, Store, TokenKind,
 };
 
 use crate::batch::{Stopped, rejects_rows, row_error};
@@ -85,10 +85,12 @@ impl CompanyContext {
         let mappings = store.company_mappings()?;
         let lead_sourced =
             mappings.iter().filter(|m| m.source == MappingSource::Lead).map(|m| m.field_key.clone()).collect();
-        // A scope report that names scopes and not this one: the token can't write companies.
-        let scopes = store.active_portal()?.map(|p| p.scopes).unwrap_or_default();
-        let missing_write_scope =
-            (!scopes.is_empty() && !scopes.iter().any(|s| s == COMPANIES_WRITE)).then(|| COMPANIES_WRITE.to_string());
+        // An OAuth token's info lists every scope it was granted: one without this can't write
+        // companies. (A private app's saved scopes are only those its connection proved.)
+        let granted = store.active_portal()?.filter(|p| p.token_kind == TokenKind::Oauth).map(|p| p.scopes);
+        let missing_write_scope = granted
+            .filter(|scopes| !scopes.is_empty() && !scopes.iter().any(|s| s == COMPANIES_WRITE))
+            .map(|_| COMPANIES_WRITE.to_string());
         Ok(Some(CompanyContext {
             rules,
             domain_rules: store.company_domain_rules()?,
