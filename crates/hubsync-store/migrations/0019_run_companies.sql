@@ -68,3 +68,6 @@ CREATE TABLE sync_run_associations (
 
 CREATE INDEX sync_run_associations_by_domain ON sync_run_associations (run_id, domain);
 CREATE INDEX sync_run_associations_pending ON sync_run_associations (run_id) WHERE outcome IS NULL;
+-- The contacts whose current companies a plan still has to read, in order, a batch at a time.
+CREATE INDEX sync_run_associations_undecided_contacts ON sync_run_associations (run_id, contact_id)
+    WHERE outcome IS NULL;

@@ -28,8 +28,7 @@ use crate::store::{Store, stamp};
 
 pub use companies::{
     AssociationDecision, AssociationDraft, AssociationResult, CompanyJournal, CompanyResult, CompanySide,
-    DomainLeadValue, LeadDomainRow, LinkedDomain, PendingAssociation, PlannedCompanyRow, SharedAssociation,
-    UnplannedDomain,
+    DomainLeadValue, DomainToPlan, LeadDomainRow, PendingAssociation, PlannedCompanyRow, SharedAssociation,
 };
 pub use plans::{ContestedRow, PlanJournal, PlanRow};
 

@@ -27,7 +27,7 @@ use hubsync_hubspot::{
     AssociationInput, AssociationType, BATCH_LIMIT, ClientError, HubSpotClient, ObjectType, Property, Record,
 };
 use hubsync_store::journal::{
-    AssociationResult, CompanyJournal, CompanyResult, LeadDomainRow, PlannedCompanyRow, SharedAssociation,
+    AssociationResult, CompanyJournal, CompanyResult, DomainToPlan, LeadDomainRow, PlannedCompanyRow, SharedAssociation,
 };
 use hubsync_store::{
     AssociationOutcome, AssociationReason, CompanyDomainRules, CompanyMapping, CompanyPushRules, Field, ItemOutcome,
@@ -253,9 +253,11 @@ fn skip_undecided(store: &mut Store, run_id: i64, reason: AssociationReason) -> 
     decide_undecided(store, run_id, |draft| Some(skipped(draft, reason.clone())))
 }
 
-/// Plans a company row for each domain of the undecided associations: first the domains whose
-/// local company is linked in the portal (read by id, 100 a call), then the others and those
-/// whose linked company HubSpot no longer has (searched, 100 domains a call).
+/// Plans a company row for each domain of the undecided associations, the domains read from the
+/// journal a page at a time: a domain whose local company is linked in the portal waits for a
+/// batch read of 100 linked companies by id; the others, and those whose linked company HubSpot
+/// no longer has, wait for a search of 100 domains. Only whole batches go out until the last
+/// page, so the calls stay at their floor however the pages fall.
 async fn plan_company_rows(
     store: &mut Store,
     client: &HubSpotClient,
@@ -264,62 +266,71 @@ async fn plan_company_rows(
     wanted: &[String],
     cancel: &Cancel,
 ) -> Result<(), SyncError> {
+    let mut linked: Vec<DomainToPlan> = Vec::new();
+    let mut to_search: Vec<DomainToPlan> = Vec::new();
     let mut after = String::new();
     loop {
         cancel.check()?;
-        let linked = store.linked_domains(run_id, &after, BATCH_LIMIT)?;
-        let Some(last) = linked.last() else { break };
-        after = last.domain.clone();
-        let ids: Vec<String> = linked.iter().map(|l| l.hubspot_company_id.clone()).collect();
-        let read = client.batch_read_companies(&ids, wanted).await?;
-        let live: HashMap<&str, &Record> = read.results.iter().map(|r| (r.id.as_str(), r)).collect();
-        let domains: Vec<String> = linked.iter().map(|l| l.domain.clone()).collect();
-        let values = store.domain_lead_values(run_id, &domains)?;
-        let mut rows = Vec::new();
-        for link in &linked {
-            // A linked company HubSpot no longer has: the domain is searched with the others.
-            let Some(record) = live.get(link.hubspot_company_id.as_str()) else { continue };
-            let local = store.company(link.local_company_id)?;
-            let facts = DomainFacts {
-                domain: &link.domain,
-                local: local.as_ref(),
-                lead_values: &values.iter().filter(|v| v.domain == link.domain).cloned().collect::<Vec<_>>(),
-                linked: Some((&link.hubspot_company_id, Some(record))),
-                found: &[],
-            };
-            rows.push(plan_company(inputs, &facts));
+        let page = store.domains_to_plan(run_id, &after, PAGE)?;
+        let last = page.is_empty();
+        if let Some(domain) = page.last() {
+            after = domain.domain.clone();
         }
-        store.add_company_rows(run_id, &rows)?;
+        for domain in page {
+            if domain.hubspot_company_id.is_some() { linked.push(domain) } else { to_search.push(domain) }
+        }
+        while linked.len() >= BATCH_LIMIT || (last && !linked.is_empty()) {
+            let batch: Vec<DomainToPlan> = linked.drain(..linked.len().min(BATCH_LIMIT)).collect();
+            let ids: Vec<String> = batch.iter().filter_map(|d| d.hubspot_company_id.clone()).collect();
+            let read = client.batch_read_companies(&ids, wanted).await?;
+            let live: HashMap<&str, &Record> = read.results.iter().map(|r| (r.id.as_str(), r)).collect();
+            let (found, gone): (Vec<_>, Vec<_>) = batch
+                .into_iter()
+                .partition(|d| d.hubspot_company_id.as_deref().is_some_and(|id| live.contains_key(id)));
+            let rows = plan_domains(store, run_id, inputs, &found, |domain| {
+                (domain.hubspot_company_id.as_deref().and_then(|id| live.get(id).copied()), &[])
+            })?;
+            store.add_company_rows(run_id, &rows)?;
+            // A linked company HubSpot no longer has: the domain is searched for.
+            to_search.extend(gone);
+        }
+        while to_search.len() >= BATCH_LIMIT || (last && !to_search.is_empty()) {
+            let batch: Vec<DomainToPlan> = to_search.drain(..to_search.len().min(BATCH_LIMIT)).collect();
+            let domains: Vec<String> = batch.iter().map(|d| d.domain.clone()).collect();
+            let found = client.search_companies_by_domains(&domains, wanted).await?;
+            let rows = plan_domains(store, run_id, inputs, &batch, |domain| (None, found.companies(&domain.domain)))?;
+            store.add_company_rows(run_id, &rows)?;
+        }
+        if last {
+            return Ok(());
+        }
     }
-    let portal = store.run(run_id)?.and_then(|r| r.portal_id);
-    let mut after = String::new();
-    loop {
-        cancel.check()?;
-        let unplanned = store.unplanned_domains(run_id, &after, BATCH_LIMIT)?;
-        let Some(last) = unplanned.last() else { break };
-        after = last.domain.clone();
-        let domains: Vec<String> = unplanned.iter().map(|u| u.domain.clone()).collect();
-        let found = client.search_companies_by_domains(&domains, wanted).await?;
-        let values = store.domain_lead_values(run_id, &domains)?;
-        let mut rows: Vec<PlannedCompanyRow> = Vec::new();
-        for domain in &unplanned {
+}
+
+/// The company rows of `domains`, each planned from what `hubspot` says of it: its linked
+/// company as HubSpot has it (`None`: HubSpot no longer has it, or it has no link), and the
+/// companies a search found.
+fn plan_domains<'r>(
+    store: &Store,
+    run_id: i64,
+    inputs: &CompanyInputs<'_>,
+    domains: &[DomainToPlan],
+    hubspot: impl Fn(&DomainToPlan) -> (Option<&'r Record>, &'r [Record]),
+) -> Result<Vec<PlannedCompanyRow>, SyncError> {
+    let names: Vec<String> = domains.iter().map(|d| d.domain.clone()).collect();
+    let values = store.domain_lead_values(run_id, &names)?;
+    domains
+        .iter()
+        .map(|domain| {
             let local = domain.local_company_id.map(|id| store.company(id)).transpose()?.flatten();
-            let gone = match (portal, domain.local_company_id) {
-                (Some(portal), Some(id)) => store.company_link(portal, id)?.map(|l| l.hubspot_company_id),
-                _ => None,
-            };
-            let facts = DomainFacts {
-                domain: &domain.domain,
-                local: local.as_ref(),
-                lead_values: &values.iter().filter(|v| v.domain == domain.domain).cloned().collect::<Vec<_>>(),
-                linked: gone.as_deref().map(|id| (id, None)),
-                found: found.companies(&domain.domain),
-            };
-            rows.push(plan_company(inputs, &facts));
-        }
-        store.add_company_rows(run_id, &rows)?;
-    }
-    Ok(())
+            let lead_values: Vec<_> = values.iter().filter(|v| v.domain == domain.domain).cloned().collect();
+            let (live, found) = hubspot(domain);
+            let linked = domain.hubspot_company_id.as_deref().map(|id| (id, live));
+            let facts =
+                DomainFacts { domain: &domain.domain, local: local.as_ref(), lead_values: &lead_values, linked, found };
+            Ok(plan_company(inputs, &facts))
+        })
+        .collect()
 }
 
 /// Reads the current companies of the contacts whose associations wait for it, 100 contacts a

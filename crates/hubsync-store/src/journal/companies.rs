@@ -35,19 +35,13 @@ pub struct LeadDomainRow {
     pub lead_updated_at: DateTime<Utc>,
 }
 
-/// A domain of the plan whose local company is linked to a HubSpot company in the run's portal.
+/// A domain of the plan's undecided associations: its local company if the store has one, and
+/// the HubSpot company that company is linked to in the run's portal.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LinkedDomain {
-    pub domain: String,
-    pub local_company_id: i64,
-    pub hubspot_company_id: String,
-}
-
-/// A domain of the plan not yet planned, and its local company if the store has one.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnplannedDomain {
+pub struct DomainToPlan {
     pub domain: String,
     pub local_company_id: Option<i64>,
+    pub hubspot_company_id: Option<String>,
 }
 
 /// For one domain and one lead field: the value of the most recently changed lead of the domain
@@ -153,13 +147,9 @@ pub trait CompanyJournal {
     /// without a domain is decided at once (skipped, with its reason); the others wait.
     fn add_lead_domains(&mut self, run_id: i64, rows: &[LeadDomainRow]) -> Result<()>;
 
-    /// Up to `limit` domains after `after` (in order) of plan `run_id`'s undecided associations
-    /// whose local company is linked to a HubSpot company in the run's portal, and not planned.
-    fn linked_domains(&self, run_id: i64, after: &str, limit: usize) -> Result<Vec<LinkedDomain>>;
-
-    /// Up to `limit` domains after `after` (in order) of plan `run_id`'s undecided associations
-    /// that have no company row yet.
-    fn unplanned_domains(&self, run_id: i64, after: &str, limit: usize) -> Result<Vec<UnplannedDomain>>;
+    /// Up to `limit` domains after `after` (in order) of plan `run_id`'s undecided associations,
+    /// each with its local company and that company's link in the run's portal.
+    fn domains_to_plan(&self, run_id: i64, after: &str, limit: usize) -> Result<Vec<DomainToPlan>>;
 
     /// For each of `domains` and each lead field its leads hold a value of (in `lead_values`),
     /// the most recently changed lead's value, and whether the others differ.
@@ -289,37 +279,23 @@ impl CompanyJournal for Store {
         Ok(())
     }
 
-    fn linked_domains(&self, run_id: i64, after: &str, limit: usize) -> Result<Vec<LinkedDomain>> {
+    fn domains_to_plan(&self, run_id: i64, after: &str, limit: usize) -> Result<Vec<DomainToPlan>> {
         let portal = self.conn.query_row(
             "SELECT COALESCE(portal_id, (SELECT portal_id FROM active_profile)) FROM sync_runs WHERE id = ?1",
             [run_id],
             |r| r.get::<_, i64>(0),
         )?;
+        // The domains come in index order, a page at a time: each page visits only its own rows.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT d.domain, co.id, k.hubspot_company_id
+            "SELECT d.domain, co.id,
+                    (SELECT k.hubspot_company_id FROM company_links k WHERE k.company_id = co.id AND k.portal_id = ?3)
              FROM (SELECT DISTINCT domain FROM sync_run_associations
-                   WHERE run_id = ?1 AND outcome IS NULL AND domain > ?2) d
-             JOIN companies co ON co.domain_key = d.domain
-             JOIN company_links k ON k.company_id = co.id AND k.portal_id = ?3
-             WHERE NOT EXISTS (SELECT 1 FROM sync_run_companies c WHERE c.run_id = ?1 AND c.domain = d.domain)
-             ORDER BY d.domain LIMIT ?4",
+                   WHERE run_id = ?1 AND domain > ?2 AND outcome IS NULL ORDER BY domain LIMIT ?4) d
+             LEFT JOIN companies co ON co.domain_key = d.domain
+             ORDER BY d.domain",
         )?;
         let rows = stmt.query_map(params![run_id, after, portal, limit_of(limit)], |r| {
-            Ok(LinkedDomain { domain: r.get(0)?, local_company_id: r.get(1)?, hubspot_company_id: r.get(2)? })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    fn unplanned_domains(&self, run_id: i64, after: &str, limit: usize) -> Result<Vec<UnplannedDomain>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT d.domain, (SELECT id FROM companies WHERE domain_key = d.domain)
-             FROM (SELECT DISTINCT domain FROM sync_run_associations
-                   WHERE run_id = ?1 AND outcome IS NULL AND domain > ?2) d
-             WHERE NOT EXISTS (SELECT 1 FROM sync_run_companies c WHERE c.run_id = ?1 AND c.domain = d.domain)
-             ORDER BY d.domain LIMIT ?3",
-        )?;
-        let rows = stmt.query_map(params![run_id, after, limit_of(limit)], |r| {
-            Ok(UnplannedDomain { domain: r.get(0)?, local_company_id: r.get(1)? })
+            Ok(DomainToPlan { domain: r.get(0)?, local_company_id: r.get(1)?, hubspot_company_id: r.get(2)? })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -396,10 +372,10 @@ impl CompanyJournal for Store {
         let tx = self.conn.transaction()?;
         // Through negative numbers, which no row has, so no two rows ever share one.
         tx.execute(
-            "UPDATE sync_run_companies SET seq = -1 - (
-                 SELECT COUNT(*) FROM sync_run_companies o WHERE o.run_id = sync_run_companies.run_id
-                                                           AND o.domain < sync_run_companies.domain)
-             WHERE run_id = ?1",
+            "UPDATE sync_run_companies SET seq = -1 - ranked.place
+             FROM (SELECT domain, ROW_NUMBER() OVER (ORDER BY domain) - 1 AS place
+                   FROM sync_run_companies WHERE run_id = ?1) AS ranked
+             WHERE sync_run_companies.run_id = ?1 AND sync_run_companies.domain = ranked.domain",
             [run_id],
         )?;
         tx.execute("UPDATE sync_run_companies SET seq = -1 - seq WHERE run_id = ?1", [run_id])?;

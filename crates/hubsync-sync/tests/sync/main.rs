@@ -2,6 +2,7 @@
 //! and the CSV import.
 
 mod companies;
+mod company_plan;
 mod convert;
 mod csv_import;
 mod export;
