@@ -351,6 +351,8 @@ mod tests {
                     setup_calls: 0,
                     read_calls: 0,
                     write_calls: 0,
+                    company_read_calls: 0,
+                    company_write_calls: 0,
                     rate_limit_per_window: 100,
                     rate_limit_window_ms: 10_000,
                     seconds: 0.0,

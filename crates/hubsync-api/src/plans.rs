@@ -4,7 +4,7 @@
 //! whatever its kind. Both shells go through here; only how they show progress differs.
 
 use hubsync_auth::portals::PortalClient;
-use hubsync_store::{Portal, Run, RunCounts, RunKind, Store, StoreError};
+use hubsync_store::{CompanyCounts, Portal, Run, RunCounts, RunKind, Store, StoreError};
 use hubsync_sync::{
     Cancel, Estimate, JournaledPlan, PreparedPull, PreparedPush, PreparedUndo, Progress, PushOptions, SyncError,
     UndoOptions,
@@ -58,12 +58,12 @@ impl Plan {
     ) -> Result<Plan, SyncError> {
         Ok(match request {
             PlanRequest::Push { emails } => {
-                let options = PushOptions { emails, concurrency };
+                let options = PushOptions { emails, concurrency, ..PushOptions::default() };
                 Plan::Push(hubsync_sync::prepare_push(store, client, &options, cancel, on_progress).await?)
             }
             PlanRequest::RetryFailed { run_id } => {
                 let emails = hubsync_sync::failed_emails(store, run_id)?;
-                let options = PushOptions { emails, concurrency };
+                let options = PushOptions { emails, concurrency, ..PushOptions::default() };
                 Plan::Push(hubsync_sync::prepare_push(store, client, &options, cancel, on_progress).await?)
             }
             PlanRequest::Pull => Plan::Pull(hubsync_sync::prepare_pull(store, client, cancel, on_progress).await?),
@@ -137,10 +137,13 @@ impl Plan {
         &self.journaled().estimate
     }
 
-    /// Rows the live run writes: nothing to write means nothing to run.
+    /// Rows the live run writes: nothing to write means nothing to run. A push's company creates,
+    /// updates and associations count too.
     pub fn writes(&self) -> u64 {
         match self {
-            Plan::Push(p) => (p.counts.update + p.counts.create) as u64,
+            Plan::Push(p) => {
+                (p.counts.update + p.counts.create) as u64 + p.companies.as_ref().map_or(0, CompanyCounts::writes)
+            }
             Plan::Pull(p) => (p.counts.new + p.counts.update) as u64,
             Plan::Undo(p) => p.counts.restore + p.counts.archive,
         }
@@ -172,6 +175,15 @@ impl Plan {
         })
     }
 
+    /// A push's companies and associations, counted, with the leads left without an association
+    /// by why; `None` for a push whose rules associate nothing, and for a pull or an undo.
+    pub fn companies(&self, store: &Store, run_id: i64) -> Result<Option<CompanySummary>, SyncError> {
+        match self {
+            Plan::Push(p) if p.companies.is_some() => Ok(Some(company_summary(store, run_id)?)),
+            _ => Ok(None),
+        }
+    }
+
     /// The preview as both shells show it, once recorded as run `run`.
     pub fn summary(&self, store: &Store, run: &Run, portal: &Portal) -> Result<PreviewSummary, SyncError> {
         let estimate = self.estimate();
@@ -186,6 +198,7 @@ impl Plan {
             portal_name: portal.name.clone(),
             counts: run.counts.clone(),
             details: self.details(store, run.id)?,
+            companies: self.companies(store, run.id)?,
             api_calls: estimate.api_calls,
             seconds: estimate.seconds,
             writes: self.writes(),
@@ -236,6 +249,29 @@ pub fn skip_lines(store: &Store, run_id: i64) -> Result<Vec<CountLine>, StoreErr
         .collect())
 }
 
+/// Run `run_id`'s companies and associations, counted, and the leads left without an
+/// association by why: each reason's code the key (`free-mail`, `company-not-created`, …), its
+/// words the label.
+pub fn company_summary(store: &Store, run_id: i64) -> Result<CompanySummary, StoreError> {
+    let skipped = store
+        .association_skip_reasons(run_id)?
+        .into_iter()
+        .filter(|(reason, _)| reason.code() != "already-associated")
+        .map(|(reason, count)| CountLine { key: reason.code(), label: reason.label().into(), count })
+        .collect();
+    Ok(CompanySummary { counts: store.run_company_counts(run_id)?, skipped })
+}
+
+/// A push's companies and associations as a preview or a run shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct CompanySummary {
+    /// Company rows and association rows by planned action, and outcomes so far.
+    pub counts: CompanyCounts,
+    /// Leads left without an association, by why (already associated ones aside).
+    pub skipped: Vec<CountLine>,
+}
+
 /// A count of a kind-specific outcome of a plan, in words (a pull's "unchanged", an undo's
 /// "changed in HubSpot since").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
@@ -267,6 +303,10 @@ pub struct PreviewSummary {
     /// Rows by planned action (update, create, skip, invalid, archive).
     pub counts: RunCounts,
     pub details: Vec<CountLine>,
+    /// A push's companies and associations, when its rules associate contacts with companies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub companies: Option<CompanySummary>,
     /// What the live run will cost: API calls and seconds at the portal's rate limit.
     #[ts(type = "number")]
     pub api_calls: u64,

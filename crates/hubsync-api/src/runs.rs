@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use hubsync_store::{LeaseHolder, Run, RunItem, RunItemFilter, RunItemPage, Store, StoreError};
+use hubsync_store::{
+    LeaseHolder, Run, RunAssociation, RunCompany, RunItem, RunItemFilter, RunItemPage, Store, StoreError,
+};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -30,6 +32,10 @@ pub struct RunDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub writer: Option<LeaseHolder>,
+    /// A push's companies and associations, when it has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub companies: Option<crate::plans::CompanySummary>,
 }
 
 /// One run, or `run_not_found`.
@@ -45,7 +51,27 @@ pub fn detail(store: &Store, run_id: i64) -> Result<RunDetail, ApiError> {
         None => None,
     };
     let writer = store.run_writer(run_id)?;
-    Ok(RunDetail { run, undo_runs, portal_name, writer })
+    let companies = Some(crate::plans::company_summary(store, run_id)?).filter(|c| !c.counts.is_empty());
+    Ok(RunDetail { run, undo_runs, portal_name, writer, companies })
+}
+
+/// Up to `limit` (at most `MAX_PAGE`) of a push's company rows after row `after_seq`, in order
+/// (by domain).
+pub fn companies_page(store: &Store, run_id: i64, after_seq: i64, limit: u64) -> Result<Vec<RunCompany>, ApiError> {
+    get(store, run_id)?;
+    Ok(store.run_companies_page(run_id, after_seq, limit.min(MAX_PAGE) as usize)?)
+}
+
+/// Up to `limit` (at most `MAX_PAGE`) of a push's association rows after row `after_seq` (a
+/// lead's row), in order.
+pub fn associations_page(
+    store: &Store,
+    run_id: i64,
+    after_seq: i64,
+    limit: u64,
+) -> Result<Vec<RunAssociation>, ApiError> {
+    get(store, run_id)?;
+    Ok(store.run_associations_page(run_id, after_seq, limit.min(MAX_PAGE) as usize)?)
 }
 
 /// Every row of a run the filter matches, in order (a terminal lists them all; a window pages

@@ -110,7 +110,7 @@ impl CompanySource {
         }
     }
 
-    fn parse(raw: &str) -> Option<CompanySource> {
+    pub(crate) fn parse(raw: &str) -> Option<CompanySource> {
         [CompanySource::Domain, CompanySource::Email, CompanySource::Pull, CompanySource::Manual]
             .into_iter()
             .find(|s| s.as_str() == raw)
@@ -454,14 +454,18 @@ fn require_company(conn: &Connection, id: i64) -> Result<()> {
     }
 }
 
-fn company_id_by_domain_key(conn: &Connection, key: &str) -> Result<Option<i64>> {
+pub(crate) fn company_id_by_domain_key(conn: &Connection, key: &str) -> Result<Option<i64>> {
     Ok(conn
         .prepare_cached("SELECT id FROM companies WHERE domain_key = ?1")?
         .query_row([key], |r| r.get(0))
         .optional()?)
 }
 
-fn company_id_by_hubspot_id(conn: &Connection, portal_id: u64, hubspot_company_id: &str) -> Result<Option<i64>> {
+pub(crate) fn company_id_by_hubspot_id(
+    conn: &Connection,
+    portal_id: u64,
+    hubspot_company_id: &str,
+) -> Result<Option<i64>> {
     Ok(conn
         .prepare_cached("SELECT company_id FROM company_links WHERE portal_id = ?1 AND hubspot_company_id = ?2")?
         .query_row(params![portal_id as i64, hubspot_company_id], |r| r.get(0))
@@ -470,7 +474,7 @@ fn company_id_by_hubspot_id(conn: &Connection, portal_id: u64, hubspot_company_i
 
 /// Links `company_id` to `hubspot_company_id` in `portal`, replacing its earlier link there. A
 /// link to another HubSpot company than before is not in step with it until `synced_at` says so.
-fn set_company_link(
+pub(crate) fn set_company_link(
     tx: &Transaction<'_>,
     portal: u64,
     company_id: i64,

@@ -11,6 +11,7 @@
 //! read them through `Store` (`runs.rs`, `run_items.rs`); `tests/store/journal_access.rs` fails
 //! when any other crate imports this module.
 
+mod companies;
 mod plans;
 
 use std::borrow::Borrow;
@@ -25,6 +26,10 @@ use crate::run_items::insert_item;
 use crate::runs::{ItemOutcome, NewRun, Run, RunItem, RunKind, RunMode, RunStatus, corrupt};
 use crate::store::{Store, stamp};
 
+pub use companies::{
+    AssociationDecision, AssociationDraft, AssociationResult, CompanyJournal, CompanyResult, CompanySide,
+    DomainLeadValue, DomainToPlan, LeadDomainRow, PendingAssociation, PlannedCompanyRow, SharedAssociation,
+};
 pub use plans::{ContestedRow, PlanJournal, PlanRow};
 
 /// One row of a live pull to apply: the lead it updates (or `None` for a new lead), the
@@ -337,10 +342,7 @@ impl Journal for Store {
 
     fn finish_run(&mut self, run_id: i64, stop_reason: Option<&str>, api_calls: u64) -> Result<RunStatus> {
         let tx = self.conn.transaction()?;
-        let pending: i64 =
-            tx.query_row("SELECT COUNT(*) FROM sync_run_items WHERE run_id = ?1 AND outcome IS NULL", [run_id], |r| {
-                r.get(0)
-            })?;
+        let pending = companies::pending_rows(&tx, run_id)?;
         let holds = self.lease.as_ref().is_some_and(|held| held.run_id == run_id);
         if holds || pending > 0 {
             leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;

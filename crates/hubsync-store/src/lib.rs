@@ -22,15 +22,17 @@
 //!   (`company_domains.rs`), the company mapping and rules (`company_mapping.rs`), and the leads'
 //!   deals as last read (`deals.rs`).
 //! - Portals: those connected, the active one, their status (`portals.rs`).
-//! - Runs: the history of runs (`runs.rs`), their rows (`run_items.rs`) and what a row says
+//! - Runs: the history of runs (`runs.rs`), their rows (`run_items.rs`), a push's company and
+//!   association rows (`run_companies.rs`) and what a row says
 //!   (`row_messages.rs`: codes kept, words made when shown), and who is writing a run now
 //!   (`Store::run_writer`, on the leases of `leases.rs`).
 //! - Rate limits: the requests sent to each portal and the limits HubSpot stated, shared by
 //!   every process, in a small database beside the store (`rate_ledger.rs`).
 //! - Journal: plans journaled as they are made, and a live run's journal under its portal's
-//!   lease (`journal`). Its operations are the traits `journal::Journal` and
-//!   `journal::PlanJournal`, which only the sync engine (`hubsync-sync`) imports; the shells and
-//!   the app layer write runs through `hubsync_sync`'s use cases and read them through `Store`.
+//!   lease (`journal`). Its operations are the traits `journal::Journal`,
+//!   `journal::PlanJournal` and `journal::CompanyJournal` (a push's companies and associations),
+//!   which only the sync engine (`hubsync-sync`) imports; the shells and the app layer write
+//!   runs through `hubsync_sync`'s use cases and read them through `Store`.
 //!   `tests/store/journal_access.rs` fails when another crate imports them.
 
 mod clock;
@@ -55,6 +57,7 @@ mod portals;
 mod private_files;
 mod rate_ledger;
 mod row_messages;
+mod run_companies;
 mod run_items;
 mod runs;
 mod snapshots;
@@ -85,7 +88,10 @@ pub use portals::{
 };
 pub use private_files::{ExistingFolder, create_private_dir};
 pub use rate_ledger::{LedgerTake, RateLedger, SeenLimits, rate_ledger_path};
-pub use row_messages::{RowFailure, RowNote, RowReason, serialize_word, serialize_words};
+pub use row_messages::{
+    AssociationReason, CompanyNote, CompanyReason, RowFailure, RowNote, RowReason, serialize_word, serialize_words,
+};
+pub use run_companies::{AssociationAction, AssociationOutcome, CompanyCounts, RunAssociation, RunCompany};
 pub use run_items::{RunItemFilter, RunItemPage, RunItemPages};
 pub use runs::{
     FieldChange, ItemOutcome, NewRun, Run, RunAction, RunCounts, RunItem, RunKind, RunMode, RunStatus, SyncMilestones,

@@ -217,6 +217,17 @@ pub enum RowFailure {
     NoContactId { action: RunAction },
     /// A pull's row the store refused to apply: the store error's code, and what it said.
     NotApplied { error_code: String, detail: String },
+    /// The company a push updates is gone from HubSpot since the plan.
+    CompanyGone { company_id: String },
+    /// HubSpot refused the write because the token lacks one of these scopes.
+    MissingScope { scopes: Vec<String> },
+    /// A create of a company for `domain` may have landed before its reply was lost, and a company
+    /// with that domain made before it was sent now exists: not created twice.
+    CompanyAppeared { domain: String, company_ids: Vec<String> },
+    /// An association: the company of `domain` was not written (its row failed).
+    CompanyNotWritten { domain: String },
+    /// An association: the lead's contact was not written (its row failed).
+    ContactNotWritten,
     /// Words from before the codes: a row recorded by an older Hubsync, kept as written.
     Text { text: String },
 }
@@ -240,8 +251,187 @@ impl fmt::Display for RowFailure {
                 write!(f, "the journal holds a pending {} row without a contact id", action.as_str())
             }
             RowFailure::NotApplied { detail, .. } => f.write_str(detail),
+            RowFailure::CompanyGone { company_id } => {
+                write!(f, "company {company_id} no longer exists in HubSpot (deleted or merged since the plan)")
+            }
+            RowFailure::MissingScope { scopes } => {
+                write!(f, "HubSpot refused it: the connection lacks {}", scope_words(scopes))
+            }
+            RowFailure::CompanyAppeared { domain, company_ids } => write!(
+                f,
+                "the create of a company for {domain} may have landed before its reply was lost, and HubSpot now has company {} with that domain, made before the create was sent: not created twice; push again to associate with it",
+                company_ids.join(", ")
+            ),
+            RowFailure::CompanyNotWritten { domain } => {
+                write!(f, "not associated: the company of {domain} was not written")
+            }
+            RowFailure::ContactNotWritten => f.write_str("not associated: the lead's contact was not written"),
             RowFailure::Text { text } => f.write_str(text),
         }
+    }
+}
+
+/// Why a push's company row is skipped, or one reason it is invalid. Codes as `RowReason`'s.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "code", rename_all = "kebab-case")]
+#[ts(export)]
+pub enum CompanyReason {
+    /// Every mapped value already matches.
+    Unchanged,
+    /// No HubSpot company has the domain, and creating companies is off.
+    CreateOff,
+    /// The connection lacks `scope`, which reading or writing companies needs.
+    MissingScope { scope: String },
+    /// The company mapping sends `field` to a property the portal's companies don't have.
+    NoSuchProperty { field: String, property: String },
+    /// `field`'s value can't be sent as `property`.
+    ValueRefused { field: String, property: String, detail: String },
+    /// The company's lifecycle stage would move back, which HubSpot refuses.
+    StageBackward { field: String, from: String, to: String },
+}
+
+impl CompanyReason {
+    /// The reason's stable code (`create-off`).
+    pub fn code(&self) -> String {
+        serde_json::to_value(self).ok().and_then(|v| v["code"].as_str().map(str::to_string)).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for CompanyReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CompanyReason::Unchanged => f.write_str("unchanged"),
+            CompanyReason::CreateOff => {
+                f.write_str("no HubSpot company has this domain, and creating companies is off")
+            }
+            CompanyReason::MissingScope { scope } => write!(f, "the connection lacks the scope {scope}"),
+            CompanyReason::NoSuchProperty { field, property } => {
+                write!(f, "{field}: HubSpot's companies have no property {property}")
+            }
+            CompanyReason::ValueRefused { field, property, detail } => write!(f, "{field} → {property}: {detail}"),
+            CompanyReason::StageBackward { field, from, to } => {
+                write!(f, "{field} → lifecyclestage: HubSpot only moves the stage forward ({from} to {to})")
+            }
+        }
+    }
+}
+
+/// Something the admin should know about a push's company row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "kebab-case")]
+pub enum CompanyNote {
+    /// Several HubSpot companies have the domain; `chosen` was the most recently modified.
+    SeveralCompanies { company_ids: Vec<String>, chosen: String },
+    /// The domain's company was linked to HubSpot company `linked`, which HubSpot no longer has.
+    LinkedCompanyGone { linked: String },
+    /// The domain's leads hold different values of lead field `field`: the one of `email`, the
+    /// most recently changed lead with a value, is sent.
+    LeadValuesDiffer { field: String, email: String },
+    /// HubSpot company `company_id` is linked to local company `local_company_id`, so this row's
+    /// company was not linked to it.
+    NotLinked { company_id: String, local_company_id: i64 },
+}
+
+impl fmt::Display for CompanyNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CompanyNote::SeveralCompanies { company_ids, chosen } => write!(
+                f,
+                "{} companies have this domain ({}); using {chosen}, the most recently modified",
+                company_ids.len(),
+                company_ids.join(", ")
+            ),
+            CompanyNote::LinkedCompanyGone { linked } => {
+                write!(f, "the company was linked to HubSpot company {linked}, which HubSpot no longer has")
+            }
+            CompanyNote::LeadValuesDiffer { field, email } => write!(
+                f,
+                "this domain's leads hold different values of {field}: lead {email}'s, the most recently changed, is sent"
+            ),
+            CompanyNote::NotLinked { company_id, local_company_id } => write!(
+                f,
+                "HubSpot company {company_id} is linked to company {local_company_id}, so this one was not linked to it"
+            ),
+        }
+    }
+}
+
+/// Why a push makes no association for a lead's contact (or none is needed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "code", rename_all = "kebab-case")]
+#[ts(export)]
+pub enum AssociationReason {
+    /// The contact's primary company is the domain's company already.
+    AlreadyAssociated,
+    /// The lead names no domain: its domain field is empty and its email has none.
+    NoDomain,
+    /// The only domain the lead has is a free-mail one, which names no company.
+    FreeMail { domain: String },
+    /// The lead's domain field holds a value that is no domain (and its email gave none).
+    InvalidDomain { field: String },
+    /// No HubSpot company has the domain, and creating companies is off.
+    CompanyNotCreated { domain: String },
+    /// The domain's company row is invalid: it is neither updated nor created.
+    CompanyInvalid { domain: String },
+    /// The lead's contact is not written by this push (no contact and creating is off, or its
+    /// row is invalid).
+    ContactNotWritten,
+    /// The connection lacks `scope`, which finding or associating companies needs.
+    MissingScope { scope: String },
+    /// Another lead reaches the same contact and is the one whose company it gets.
+    SharedContact { contact_id: String, winner_email: String },
+}
+
+impl AssociationReason {
+    /// The reason's stable code (`free-mail`).
+    pub fn code(&self) -> String {
+        serde_json::to_value(self).ok().and_then(|v| v["code"].as_str().map(str::to_string)).unwrap_or_default()
+    }
+
+    /// The reason in words without its particulars (a domain, a contact), for a count of rows.
+    pub fn label(&self) -> &'static str {
+        match self {
+            AssociationReason::AlreadyAssociated => "already associated",
+            AssociationReason::NoDomain => "no domain",
+            AssociationReason::FreeMail { .. } => "free-mail domain",
+            AssociationReason::InvalidDomain { .. } => "invalid domain",
+            AssociationReason::CompanyNotCreated { .. } => "company not created (creating companies is off)",
+            AssociationReason::CompanyInvalid { .. } => "company invalid",
+            AssociationReason::ContactNotWritten => "contact not written",
+            AssociationReason::MissingScope { .. } => "a scope the connection lacks",
+            AssociationReason::SharedContact { .. } => "contact shared with another lead",
+        }
+    }
+}
+
+impl fmt::Display for AssociationReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AssociationReason::AlreadyAssociated => f.write_str("already associated with its company as primary"),
+            AssociationReason::NoDomain => f.write_str("the lead names no company domain"),
+            AssociationReason::FreeMail { domain } => {
+                write!(f, "{domain} is a free-mail domain, which names no company")
+            }
+            AssociationReason::InvalidDomain { field } => write!(f, "{field} holds no domain"),
+            AssociationReason::CompanyNotCreated { domain } => {
+                write!(f, "no HubSpot company has {domain}, and creating companies is off")
+            }
+            AssociationReason::CompanyInvalid { domain } => write!(f, "the company of {domain} is invalid"),
+            AssociationReason::ContactNotWritten => f.write_str("the lead's contact is not written by this push"),
+            AssociationReason::MissingScope { scope } => write!(f, "the connection lacks the scope {scope}"),
+            AssociationReason::SharedContact { contact_id, winner_email } => {
+                write!(f, "contact {contact_id} is also reached by lead {winner_email}, whose company it gets")
+            }
+        }
+    }
+}
+
+/// Scopes a refusal named, in words: `the scope a`, or `one of the scopes a, b`.
+fn scope_words(scopes: &[String]) -> String {
+    match scopes {
+        [] => "a scope HubSpot did not name".into(),
+        [scope] => format!("the scope {scope}"),
+        several => format!("one of the scopes {}", several.join(", ")),
     }
 }
 

@@ -7,10 +7,11 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use hubsync_hubspot::{BATCH_LIMIT, BatchOutcome, ClientError, HubSpotClient, Record, describe_scopes};
-use hubsync_store::journal::Journal;
+use hubsync_store::journal::{CompanyJournal, Journal};
 use hubsync_store::{ItemOutcome, ItemResult, RowFailure, Run, RunAction, RunItem, Store, StoreError};
 use tracing::Instrument;
 
+use crate::companies::{CompanyWriting, write_companies};
 use crate::error::SyncError;
 use crate::journal::{JournaledPlan, ensure_portal, give_back};
 use crate::progress::{Cancel, Phase, Progress};
@@ -131,7 +132,7 @@ enum Verdict {
 }
 
 /// Why a live run stopped with rows pending.
-enum Stopped {
+pub(crate) enum Stopped {
     /// Cancelled, for this reason.
     Cancelled(String),
     /// HubSpot refused a batch for a reason that is not about its rows.
@@ -186,13 +187,13 @@ fn judge(batch: Batch, outcome: Reply, resent: &HashSet<i64>) -> Verdict {
 }
 
 /// A 4xx that is about the inputs (not the token, scopes or limits): some row is bad.
-fn rejects_rows(error: &ClientError) -> bool {
+pub(crate) fn rejects_rows(error: &ClientError) -> bool {
     matches!(error.status(), Some(400..=499)) && !matches!(error.status(), Some(401 | 403 | 429))
 }
 
 /// What HubSpot said about a refused row: a property-value refusal names each property and its
 /// problem instead of HubSpot's JSON-in-a-string message.
-fn row_error(error: &ClientError) -> RowFailure {
+pub(crate) fn row_error(error: &ClientError) -> RowFailure {
     match error {
         ClientError::Api { status, message, body } => {
             let problems = body.as_ref().map(|b| b.property_problems()).unwrap_or_default();
@@ -272,15 +273,17 @@ fn outcomes(batch: &Batch, outcome: BatchOutcome, resent: &HashSet<i64>) -> Vec<
 /// written in bounded memory.
 const WRITE_PAGE: usize = 10_000;
 
-/// How a live run's rows go out: batches in flight at once, and the journal's page.
+/// How a live run's rows go out: batches in flight at once, the journal's page, and how long
+/// search may lag a write (`companies::CompanyWriting`).
 pub(crate) struct Writing {
     pub(crate) concurrency: usize,
     pub(crate) page: usize,
+    pub(crate) search_lag: std::time::Duration,
 }
 
 impl Writing {
-    pub(crate) fn new(concurrency: usize) -> Writing {
-        Writing { concurrency, page: WRITE_PAGE }
+    pub(crate) fn new(concurrency: usize, search_lag: std::time::Duration) -> Writing {
+        Writing { concurrency, page: WRITE_PAGE, search_lag }
     }
 }
 
@@ -291,7 +294,7 @@ pub(crate) async fn run_plan(
     store: &mut Store,
     client: &HubSpotClient,
     plan: JournaledPlan,
-    concurrency: usize,
+    writing: Writing,
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
     span: impl FnOnce(i64) -> tracing::Span,
@@ -299,9 +302,7 @@ pub(crate) async fn run_plan(
     ensure_portal(client, plan.portal_id).await?;
     let calls_before = plan.api_calls;
     let run_id = plan.go_live(store)?;
-    let written = write(store, client, run_id, calls_before, &Writing::new(concurrency), cancel, progress)
-        .instrument(span(run_id))
-        .await;
+    let written = write(store, client, run_id, calls_before, &writing, cancel, progress).instrument(span(run_id)).await;
     give_back(store, written)
 }
 
@@ -314,7 +315,7 @@ pub(crate) async fn resume_run(
     client: &HubSpotClient,
     run: Run,
     connected_portal: Option<u64>,
-    concurrency: usize,
+    writing: Writing,
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
     span: tracing::Span,
@@ -328,9 +329,7 @@ pub(crate) async fn resume_run(
     ensure_portal(client, run.portal_id).await?;
     let run = store.reopen_run(run.id)?;
     tracing::info!(run_id = run.id, pending = run.counts.pending, "resuming");
-    let written = write(store, client, run.id, run.api_calls, &Writing::new(concurrency), cancel, progress)
-        .instrument(span)
-        .await;
+    let written = write(store, client, run.id, run.api_calls, &writing, cancel, progress).instrument(span).await;
     give_back(store, written)
 }
 
@@ -348,7 +347,8 @@ pub(crate) async fn write(
 ) -> Result<Run, SyncError> {
     let base = client.api_calls();
     let calls = |client: &HubSpotClient| calls_before + (client.api_calls() - base);
-    let total = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?.counts.pending;
+    let total = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?.counts.pending
+        + store.pending_company_work(run_id)?;
     // The contacts about to be written are no longer what the last reads remembered of them.
     store.forget_snapshots_run_writes(run_id)?;
     // Creates an earlier session sent without recording the reply: HubSpot now calls them
@@ -414,6 +414,15 @@ pub(crate) async fn write(
                 break;
             }
         }
+    }
+    // A push's companies and associations follow its contacts: a create's contact id is then known.
+    if stop.is_none() {
+        let companies = CompanyWriting { concurrency: writing.concurrency, search_lag: writing.search_lag };
+        let mut landed = |n: u64| {
+            done += n;
+            progress(Progress { run_id, phase: Phase::Writing, done, total });
+        };
+        stop = write_companies(store, client, run_id, companies, cancel, &mut landed, &calls).await?;
     }
     store.finish_run(run_id, stop.as_ref().map(Stopped::reason).as_deref(), calls(client))?;
     let run = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;

@@ -15,8 +15,14 @@ pub struct Estimate {
     pub setup_calls: u64,
     /// Batch reads by email, and by id for leads whose email found nothing.
     pub read_calls: u64,
-    /// Batch updates and upserts, 100 rows each.
+    /// Batch updates and upserts, 100 rows each; and a push's company creates, updates and
+    /// associations, 100 each.
     pub write_calls: u64,
+    /// Of `read_calls`, a push's company reads: linked companies read by id and searches by
+    /// domain (100 domains each), then the contacts' companies read (100 contacts each).
+    pub company_read_calls: u64,
+    /// Of `write_calls`, a push's company creates, updates and association batches.
+    pub company_write_calls: u64,
     /// The requests the portal admits per window, and the window.
     pub rate_limit_per_window: u32,
     pub rate_limit_window_ms: u64,
@@ -58,6 +64,8 @@ fn estimate(
         setup_calls,
         read_calls,
         write_calls,
+        company_read_calls: 0,
+        company_write_calls: 0,
         rate_limit_per_window: capacity,
         rate_limit_window_ms: window.as_millis() as u64,
         seconds: (bound.max(round_trips) * 10.0).round() / 10.0,

@@ -4,6 +4,8 @@
 //! export; and the import of admins' CSV files into the store.
 
 mod batch;
+mod companies;
+pub mod company_plan;
 pub mod convert;
 pub mod csv_import;
 pub mod error;
@@ -25,6 +27,7 @@ mod remembered;
 mod testing;
 pub mod undo;
 
+pub use companies::CREATE_SEARCH_LAG;
 pub use convert::{Fit, Invalid, fit, lifecycle_moves_backward, to_hubspot};
 pub use error::{SyncError, WhyNotUndoable};
 pub use estimate::Estimate;

@@ -291,43 +291,24 @@ fn plan_lead(
             continue;
         }
         let before = contact.and_then(|c| c.get(&mapping.property)).map(String::from);
-        let converted = match to_hubspot(field, value, property, inputs.owners) {
-            // HubSpot compares emails case-insensitively; a new contact gets it lowercased.
-            Ok(v) if mapping.field_key == "email" => v.to_lowercase(),
-            Ok(v) => v,
-            Err(Invalid { property, reason }) => {
-                problems.push(RowReason::ValueRefused { field: mapping.field_key.clone(), property, detail: reason });
-                continue;
-            }
-        };
-        if before.as_deref() == Some(converted.as_str()) {
-            continue;
-        }
-        if mapping.write_rule == WriteRule::IfEmpty && before.is_some() {
-            changes.push(FieldChange {
+        // HubSpot compares emails case-insensitively; a new contact gets it lowercased.
+        let lowercase = mapping.field_key == "email";
+        match plan_value(field, value, property, mapping.write_rule, before, inputs.owners, lowercase) {
+            ValuePlan::Same => {}
+            ValuePlan::Change { before, after, kept } => changes.push(FieldChange {
                 field: mapping.field_key.clone(),
                 property: mapping.property.clone(),
                 before,
-                after: None,
-                kept: true,
-            });
-            continue;
+                after,
+                kept,
+            }),
+            ValuePlan::Refused(Invalid { property, reason }) => {
+                problems.push(RowReason::ValueRefused { field: mapping.field_key.clone(), property, detail: reason })
+            }
+            ValuePlan::Backward { from, to } => {
+                problems.push(RowReason::StageBackward { field: mapping.field_key.clone(), from, to })
+            }
         }
-        if mapping.property == "lifecyclestage" && lifecycle_moves_backward(property, before.as_deref(), &converted) {
-            problems.push(RowReason::StageBackward {
-                field: mapping.field_key.clone(),
-                from: before.clone().unwrap_or_default(),
-                to: converted,
-            });
-            continue;
-        }
-        changes.push(FieldChange {
-            field: mapping.field_key.clone(),
-            property: mapping.property.clone(),
-            before,
-            after: Some(converted),
-            kept: false,
-        });
     }
     if !problems.is_empty() {
         return item(Action::Invalid { reasons: problems }, changes, notes);
@@ -339,4 +320,44 @@ fn plan_lead(
         None => Action::Create,
     };
     item(action, changes, notes)
+}
+
+/// What one mapped value (never blank) does to a record whose property holds `before`.
+pub(crate) enum ValuePlan {
+    /// The record holds it already.
+    Same,
+    /// A write (`after`), or a value an `if-empty` rule keeps (`kept`, no `after`).
+    Change { before: Option<String>, after: Option<String>, kept: bool },
+    /// The value can't be sent as the property.
+    Refused(Invalid),
+    /// The lifecycle stage would move back, which HubSpot refuses.
+    Backward { from: String, to: String },
+}
+
+/// Plans one mapped value against the record's current value: converted for the property
+/// (`lowercase` for an email), the write rule heard, and a lifecycle stage only moving forward.
+pub(crate) fn plan_value(
+    field: &Field,
+    value: &str,
+    property: &Property,
+    write_rule: WriteRule,
+    before: Option<String>,
+    owners: &OwnerDirectory,
+    lowercase: bool,
+) -> ValuePlan {
+    let converted = match to_hubspot(field, value, property, owners) {
+        Ok(v) if lowercase => v.to_lowercase(),
+        Ok(v) => v,
+        Err(invalid) => return ValuePlan::Refused(invalid),
+    };
+    if before.as_deref() == Some(converted.as_str()) {
+        return ValuePlan::Same;
+    }
+    if write_rule == WriteRule::IfEmpty && before.is_some() {
+        return ValuePlan::Change { before, after: None, kept: true };
+    }
+    if property.name == "lifecyclestage" && lifecycle_moves_backward(property, before.as_deref(), &converted) {
+        return ValuePlan::Backward { from: before.unwrap_or_default(), to: converted };
+    }
+    ValuePlan::Change { before, after: Some(converted), kept: false }
 }

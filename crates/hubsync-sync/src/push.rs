@@ -8,12 +8,16 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use hubsync_hubspot::estimate::batch_requests;
 use hubsync_hubspot::{BATCH_LIMIT, HubSpotClient, Property, Record};
-use hubsync_store::journal::PlanJournal;
-use hubsync_store::{ItemOutcome, Lead, PlanRow, Run, RunAction, RunItem, RunKind, RunMode, Store, StoreError};
+use hubsync_store::journal::{CompanyJournal, PlanJournal};
+use hubsync_store::{
+    CompanyCounts, ItemOutcome, Lead, PlanRow, Run, RunAction, RunItem, RunKind, RunMode, Store, StoreError,
+};
 use serde_json::json;
 
-use crate::batch::{resume_run, run_plan};
+use crate::batch::{Writing, resume_run, run_plan};
+use crate::companies::{CREATE_SEARCH_LAG, CompanyContext, CompanyReads, plan_companies};
 use crate::error::SyncError;
 use crate::estimate::estimate_at_limit;
 use crate::journal::{JournaledPlan, UnfinishedPlan, ensure_portal};
@@ -29,11 +33,21 @@ pub struct PushOptions {
     pub emails: Vec<String>,
     /// Batches in flight at once; the portal's rate limiter paces them.
     pub concurrency: usize,
+    /// How long HubSpot's search may lag a write: a resumed run looks for a company create that
+    /// may have landed only once this long has passed since it was sent (`CREATE_SEARCH_LAG`).
+    pub search_lag: Duration,
 }
 
 impl Default for PushOptions {
     fn default() -> Self {
-        PushOptions { emails: Vec::new(), concurrency: 8 }
+        PushOptions { emails: Vec::new(), concurrency: 8, search_lag: CREATE_SEARCH_LAG }
+    }
+}
+
+impl PushOptions {
+    /// How its writes go out.
+    fn writing(&self) -> Writing {
+        Writing::new(self.concurrency, self.search_lag)
     }
 }
 
@@ -43,6 +57,9 @@ impl Default for PushOptions {
 pub struct PreparedPush {
     pub plan: JournaledPlan,
     pub counts: Counts,
+    /// The company rows and associations, when the company rules associate contacts with
+    /// companies (`None` otherwise).
+    pub companies: Option<CompanyCounts>,
     /// Reading HubSpot's side, and computing the plan from it and journaling it.
     pub read_time: Duration,
     pub plan_time: Duration,
@@ -114,10 +131,15 @@ pub async fn prepare_push(
     let mappings = store.mappings()?;
     let rules = store.push_rules()?;
     let portal_id = store.active_portal()?.map(|p| p.portal_id);
+    let mut companies = CompanyContext::load(store)?;
     ensure_portal(client, portal_id).await?;
 
     let properties = client.properties().await?;
-    let owners = if mappings.iter().any(|m| m.property == "hubspot_owner_id") {
+    if let Some(companies) = &mut companies {
+        companies.setup(client).await?;
+    }
+    let maps_owner = companies.as_ref().is_some_and(CompanyContext::maps_owner);
+    let owners = if maps_owner || mappings.iter().any(|m| m.property == "hubspot_owner_id") {
         OwnerDirectory::new(client.owners(false).await?, client.owners(true).await?)
     } else {
         OwnerDirectory::default()
@@ -132,15 +154,24 @@ pub async fn prepare_push(
     }
     let wanted = known_properties(wanted, &properties);
     // The rules and mapping the plan is made with, kept with its run.
-    let settings = json!({ "rules": rules, "mappings": mappings, "emails": options.emails });
+    let settings = json!({
+        "rules": rules,
+        "mappings": mappings,
+        "emails": options.emails,
+        "company_rules": companies.as_ref().map(|c| c.rules),
+        "company_mappings": companies.as_ref().map(|c| &c.mappings),
+    });
     let context = PlanContext { fields: store.fields()?, mappings, rules, properties, owners };
 
     let journal = UnfinishedPlan::begin(store, RunKind::Push, portal_id, &settings)?;
     let run_id = journal.run_id;
-    let planned =
-        plan_selection(store, client, run_id, portal_id, selection, &context, &wanted, options, cancel, progress).await;
-    let plan_time = match planned {
-        Ok(plan_time) => plan_time,
+    let companies = companies.as_ref();
+    let planned = plan_selection(
+        store, client, run_id, portal_id, selection, &context, companies, &wanted, options, cancel, progress,
+    )
+    .await;
+    let (plan_time, company_reads) = match planned {
+        Ok(planned) => planned,
         Err(error) => return Err(journal.abandon(store, error)),
     };
     let run = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;
@@ -153,18 +184,27 @@ pub async fn prepare_push(
     };
     let read_calls = client.api_calls() - calls_before - setup_calls;
     let read_time = started.elapsed().saturating_sub(plan_time);
+    let company_counts = companies.map(|_| store.run_company_counts(run_id)).transpose()?;
+    // Company creates, updates and association batches, 100 rows each.
+    let company_write_calls = company_counts.as_ref().map_or(0, |c| {
+        batch_requests(c.create as usize) + batch_requests(c.update as usize) + batch_requests(c.associate as usize)
+    });
 
-    let write_calls = (counts.update.div_ceil(BATCH_LIMIT) + counts.create.div_ceil(BATCH_LIMIT)) as u64;
+    let write_calls = batch_requests(counts.update) + batch_requests(counts.create) + company_write_calls;
     let spent = client.api_calls() - calls_before;
     // Reads overlapped as writes will, so their pace is the live run's pace when the limit isn't.
     let per_call = if spent == 0 { Duration::ZERO } else { read_time / spent as u32 };
-    let estimate = estimate_at_limit(client, setup_calls, read_calls, write_calls, per_call).await;
+    let mut estimate = estimate_at_limit(client, setup_calls, read_calls, write_calls, per_call).await;
+    estimate.company_read_calls = company_reads.calls;
+    estimate.company_write_calls = company_write_calls;
     let plan = journal.finish(store, estimate, spent)?;
-    Ok(PreparedPush { plan, counts, read_time, plan_time })
+    Ok(PreparedPush { plan, counts, companies: company_counts, read_time, plan_time })
 }
 
-/// Reads, plans and journals every page of the selection into plan `run_id`, then settles the
-/// contacts several leads reached. Returns the time spent planning and journaling.
+/// Reads, plans and journals every page of the selection into plan `run_id` (with each lead's
+/// company domain when the push associates companies), settles the contacts several leads
+/// reached, then plans the companies and associations (`companies`). Returns the time spent
+/// planning and journaling, and the companies' reads.
 ///
 /// What the portal's snapshots know (`Remembered`) comes first: leads whose contacts it knows
 /// are planned without a read, except those the plan would write to, which wait to be read by id
@@ -180,11 +220,12 @@ async fn plan_selection(
     portal_id: Option<u64>,
     mut selection: Selection,
     context: &PlanContext,
+    companies: Option<&CompanyContext>,
     wanted: &[String],
     options: &PushOptions,
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
-) -> Result<Duration, SyncError> {
+) -> Result<(Duration, CompanyReads), SyncError> {
     let total = selection.total;
     let mut done = 0;
     progress(Progress { run_id, phase: Phase::Reading, done, total });
@@ -210,7 +251,11 @@ async fn plan_selection(
         if !page.is_empty() {
             let places = next_seq..next_seq + page.len() as i64;
             next_seq = places.end;
-            let sorted = memory.sort(store, places.zip(page).collect())?;
+            let placed: Vec<Placed> = places.zip(page).collect();
+            if let Some(companies) = companies {
+                store.add_lead_domains(run_id, &companies.lead_domain_rows(&placed))?;
+            }
+            let sorted = memory.sort(store, placed)?;
             let mut known: HashMap<i64, Lead> = sorted.known.iter().map(|(seq, lead)| (*seq, lead.clone())).collect();
             let (writes, settled): (Vec<_>, Vec<_>) = context.plan(sorted.known, &sorted.found).into_iter().partition(
                 |(_, item)| matches!(&item.action, Action::Update { contact_id } if !memory.is_changed(contact_id)),
@@ -255,7 +300,12 @@ async fn plan_selection(
     memory.finish(store)?;
     let settling = Instant::now();
     settle_journaled_plan(store, run_id)?;
-    Ok(plan_time + settling.elapsed())
+    let plan_time = plan_time + settling.elapsed();
+    let company_reads = match companies {
+        Some(companies) => plan_companies(store, client, run_id, companies, &context.owners, cancel).await?,
+        None => CompanyReads::default(),
+    };
+    Ok((plan_time, company_reads))
 }
 
 /// A push's reads of the contacts of leads, each kept for the next push.
@@ -435,7 +485,7 @@ pub async fn run_push(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Run, SyncError> {
     let span = |run_id| tracing::info_span!("push", run_id);
-    run_plan(store, client, prepared.plan, options.concurrency, cancel, progress, span).await
+    run_plan(store, client, prepared.plan, options.writing(), cancel, progress, span).await
 }
 
 /// Finishes a live push that a crash, a cancel, lost network or the daily limit left with rows
@@ -455,7 +505,7 @@ pub async fn resume_push(
         return Err(SyncError::NotAPush { run_id, kind: run.kind.as_str() });
     }
     let span = tracing::info_span!("push", run_id, resumed = true);
-    resume_run(store, client, run, connected_portal, options.concurrency, cancel, progress, span).await
+    resume_run(store, client, run, connected_portal, options.writing(), cancel, progress, span).await
 }
 
 #[cfg(test)]
@@ -566,7 +616,7 @@ mod tests {
             prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut |_| {}).await.unwrap();
         assert_eq!((prepared.counts.update, prepared.counts.create), (130, 120));
         let run_id = store.live_run_from_plan(prepared.plan.run_id).unwrap();
-        let paged = Writing { concurrency: 1, page: 7 };
+        let paged = Writing { concurrency: 1, page: 7, search_lag: Duration::ZERO };
         let before = client.api_calls();
         // Cancelled once the first batch (100 updates) has landed: the rest stay pending.
         let cancel = Cancel::default();

@@ -42,6 +42,13 @@ impl Default for UndoOptions {
     }
 }
 
+impl UndoOptions {
+    /// How its writes go out.
+    fn writing(&self) -> crate::batch::Writing {
+        crate::batch::Writing::new(self.concurrency, crate::companies::CREATE_SEARCH_LAG)
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct UndoCounts {
     /// Contacts whose earlier values would be put back.
@@ -542,7 +549,7 @@ pub async fn run_undo(
 ) -> Result<Run, SyncError> {
     let undo_of = prepared.undo_of;
     let span = |run_id| tracing::info_span!("undo", run_id, undo_of);
-    run_plan(store, client, prepared.plan, options.concurrency, cancel, progress, span).await
+    run_plan(store, client, prepared.plan, options.writing(), cancel, progress, span).await
 }
 
 /// Finishes a live undo that a crash, a cancel, lost network or the daily limit left with rows
@@ -562,7 +569,7 @@ pub async fn resume_undo(
         return Err(SyncError::NotAnUndo { run_id, kind: run.kind.as_str() });
     }
     let span = tracing::info_span!("undo", run_id, resumed = true);
-    resume_run(store, client, run, connected_portal, options.concurrency, cancel, progress, span).await
+    resume_run(store, client, run, connected_portal, options.writing(), cancel, progress, span).await
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 //! preview run; or, after a confirmation, the live run with a progress bar. Ctrl-C stops a live
 //! run between batches and leaves it resumable.
 
+use hubsync_api::plans::{CompanySummary, company_summary};
 use hubsync_api::{Plan, PlanRequest};
-use hubsync_store::{ItemOutcome, Portal, Run, RunItemFilter, RunStatus};
+use hubsync_store::{ItemOutcome, Portal, Run, RunAction, RunAssociation, RunCompany, RunItemFilter, RunStatus, Store};
 use hubsync_sync::{Action, Cancel, Counts, Estimate, Phase, PlanItem, PreparedPush, Progress, plan_item};
 use indicatif::ProgressBar;
 use serde::Serialize;
@@ -25,6 +26,83 @@ pub struct PreviewReport<'a> {
     /// Skipped rows by reason (`unchanged`, `no-match-create-off`, `update-off`), those there are.
     pub skipped: Vec<hubsync_api::plans::CountLine>,
     pub items: JournalItems<'a, PlanItem>,
+    /// The companies and associations, when the company rules associate contacts with companies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub companies: Option<CompanyReport<'a>>,
+}
+
+/// A push's companies as `push --preview --json` shows them: the counts, the leads left without
+/// an association by why, every company row, and every lead's association row.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompanyReport<'a> {
+    #[serde(flatten)]
+    pub summary: CompanySummary,
+    pub items: Vec<RunCompany>,
+    pub associations: AssociationRows<'a>,
+}
+
+impl<'a> CompanyReport<'a> {
+    /// Run `run_id`'s company rows, and its association rows as they are written out.
+    pub fn new(store: &'a Store, run_id: i64, summary: CompanySummary) -> Result<Self, hubsync_store::StoreError> {
+        Ok(CompanyReport {
+            summary,
+            items: store.run_companies(run_id)?,
+            associations: AssociationRows { store, run_id },
+        })
+    }
+}
+
+/// A run's association rows, read from the store a page at a time as they are written out.
+pub struct AssociationRows<'a> {
+    store: &'a Store,
+    run_id: i64,
+}
+
+impl AssociationRows<'_> {
+    const PAGE: usize = 5_000;
+
+    fn each(&self) -> impl Iterator<Item = Result<RunAssociation, hubsync_store::StoreError>> + '_ {
+        let mut after = -1;
+        let mut page: std::vec::IntoIter<RunAssociation> = Vec::new().into_iter();
+        let mut done = false;
+        std::iter::from_fn(move || {
+            loop {
+                if let Some(row) = page.next() {
+                    after = row.seq;
+                    return Some(Ok(row));
+                }
+                if done {
+                    return None;
+                }
+                match self.store.run_associations_page(self.run_id, after, Self::PAGE) {
+                    Ok(rows) if rows.is_empty() => done = true,
+                    Ok(rows) => page = rows.into_iter(),
+                    Err(error) => {
+                        done = true;
+                        return Some(Err(error));
+                    }
+                }
+            }
+        })
+    }
+}
+
+impl Serialize for AssociationRows<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq};
+        let mut seq = serializer.serialize_seq(None)?;
+        for row in self.each() {
+            seq.serialize_element(&row.map_err(S::Error::custom)?)?;
+        }
+        seq.end()
+    }
+}
+
+impl std::fmt::Debug for AssociationRows<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AssociationRows").field("run_id", &self.run_id).finish_non_exhaustive()
+    }
 }
 
 /// `push --json` (live) and `runs resume --json`.
@@ -34,6 +112,17 @@ pub struct LiveReport {
     pub run: Run,
     /// The rows that failed, with HubSpot's reason.
     pub failed: Vec<hubsync_store::RunItem>,
+    /// A push's companies and associations, with the company rows that failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub companies: Option<LiveCompanies>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveCompanies {
+    #[serde(flatten)]
+    pub summary: CompanySummary,
+    pub failed: Vec<RunCompany>,
 }
 
 pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
@@ -58,6 +147,10 @@ pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
             estimate: &prepared.plan.estimate,
             skipped: plan.details(&store, run_id)?,
             items: JournalItems::new(&store, run_id, plan_item),
+            companies: match plan.companies(&store, run_id)? {
+                Some(summary) => Some(CompanyReport::new(&store, run_id, summary)?),
+                None => None,
+            },
         };
         return try_emit(ctx.json, &report, |r| preview_text(r, &connection));
     }
@@ -77,15 +170,23 @@ pub fn finish(ctx: &Context, run: Run) -> anyhow::Result<()> {
     // Only the failed rows are read: the run may have a million.
     let only_failed = RunItemFilter { outcome: Some(ItemOutcome::Failed), ..RunItemFilter::default() };
     let failed = hubsync_api::runs::items(&ctx.store(), run.id, &only_failed)?;
+    let companies = {
+        let store = ctx.store();
+        let summary = company_summary(&store, run.id)?;
+        let failed =
+            store.run_companies(run.id)?.into_iter().filter(|c| c.outcome == Some(ItemOutcome::Failed)).collect();
+        Some(LiveCompanies { summary, failed }).filter(|c| !c.summary.counts.is_empty())
+    };
     if run.status != RunStatus::Completed {
         let reason = run.stop_reason.clone().unwrap_or_else(|| "it stopped early".into());
-        let message =
-            format!("run {} stopped with {} of its rows still to write: {reason}", run.id, run.counts.pending);
+        let pending = run.counts.pending
+            + companies.as_ref().map_or(0, |c| c.summary.counts.pending + c.summary.counts.association_pending);
+        let message = format!("run {} stopped with {pending} of its rows still to write: {reason}", run.id);
         return Err(CliError::new(codes::RUN_INTERRUPTED, message)
             .with_hint(format!("`hubsync runs resume {}` finishes it; nothing is written twice", run.id))
             .into());
     }
-    let report = LiveReport { run, failed };
+    let report = LiveReport { run, failed, companies };
     emit(ctx.json, &report, |r| {
         let c = &r.run.counts;
         let archived = if c.archived > 0 { format!(", {} archived", c.archived) } else { String::new() };
@@ -93,6 +194,25 @@ pub fn finish(ctx: &Context, run: Run) -> anyhow::Result<()> {
             "Run {} completed: {} updated, {} created{archived}, {} failed, {} skipped, {} invalid; {} API calls.\n",
             r.run.id, c.updated, c.created, c.failed, c.skip, c.invalid, r.run.api_calls
         );
+        if let Some(companies) = &r.companies {
+            let k = &companies.summary.counts;
+            out.push_str(&format!(
+                "Companies: {} created, {} updated, {} failed; {} contacts associated, {} failed.\n",
+                k.created, k.updated, k.failed, k.associated, k.association_failed
+            ));
+            if !companies.failed.is_empty() {
+                let mut table = Table::new(&["DOMAIN", "COMPANY", "ERROR"]);
+                for company in &companies.failed {
+                    table.row_ending_in_reason(vec![
+                        company.domain.clone(),
+                        company.company_id.clone().unwrap_or_default(),
+                        company.error.as_ref().map(ToString::to_string).unwrap_or_default(),
+                    ]);
+                }
+                out.push_str("\nFailed companies:\n");
+                out.push_str(&table.render());
+            }
+        }
         if !r.failed.is_empty() {
             let mut table = Table::new(&["EMAIL", "CONTACT", "ERROR"]);
             for item in &r.failed {
@@ -116,8 +236,15 @@ fn confirm(args: &PushArgs, connection: &Portal, prepared: &PreparedPush) -> Res
         return Ok(());
     }
     let counts = &prepared.counts;
+    let companies = match &prepared.companies {
+        Some(c) => format!(
+            ", create {} companies and update {}, associate {} contacts with their companies",
+            c.create, c.update, c.associate
+        ),
+        None => String::new(),
+    };
     let question = format!(
-        "Write to HubSpot portal {} ({}): update {} contacts and create {}, about {} API calls and {}?",
+        "Write to HubSpot portal {} ({}): update {} contacts and create {}{companies}, about {} API calls and {}?",
         connection.portal_id,
         connection.name,
         counts.update,
@@ -263,6 +390,9 @@ fn preview_text(report: &PreviewReport<'_>, connection: &Portal) -> anyhow::Resu
     }
     out.push('\n');
     out.push_str(&table.render());
+    if let Some(companies) = &report.companies {
+        out.push_str(&companies_text(companies));
+    }
     let no_match = report.skipped.iter().find(|l| l.key == "no-match-create-off").map_or(0, |l| l.count);
     if no_match > 0 {
         let leads = if no_match == 1 { "lead has" } else { "leads have" };
@@ -271,13 +401,75 @@ fn preview_text(report: &PreviewReport<'_>, connection: &Portal) -> anyhow::Resu
              `hubsync rules push --create on` creates them.\n"
         ));
     }
-    if c.update + c.create == 0 {
+    let company_writes = report.companies.as_ref().map_or(0, |k| k.summary.counts.writes());
+    if c.update + c.create == 0 && company_writes == 0 {
         out.push_str("\nNothing needs writing: every selected lead is unchanged, skipped or invalid. ");
     } else {
         out.push_str("\n`hubsync push --yes` runs it for real (with --email for the same selection); ");
     }
     out.push_str(&format!("`hubsync runs show {} --json` has every row.\n", report.run_id));
     Ok(out)
+}
+
+/// The companies part of a push preview: the counts, a row per domain with each field's
+/// before and after, and the leads left without an association by why (each lead's association
+/// is in `--json` and `runs show --json`).
+fn companies_text(report: &CompanyReport<'_>) -> String {
+    let k = &report.summary.counts;
+    let mut out = format!(
+        "\nCompanies: {} update, {} create, {} unchanged, {} skip, {} invalid. Associations: {} to make (as primary), {} already made, {} none.\n",
+        k.update, k.create, k.unchanged, k.skip, k.invalid, k.associate, k.already, k.no_association
+    );
+    let mut table = Table::new(&["DOMAIN", "ACTION", "COMPANY", "PROPERTY", "HUBSPOT NOW", "NEW VALUE"]);
+    for company in &report.items {
+        let action = match company.action {
+            RunAction::Skip | RunAction::Invalid => match company.reasons.first() {
+                Some(reason) if company.action == RunAction::Skip => format!("skip ({})", reason.code()),
+                _ => company.action.as_str().to_string(),
+            },
+            other => other.as_str().to_string(),
+        };
+        let name = match (&company.company_id, &company.name) {
+            (Some(id), Some(name)) => format!("{id} {name}"),
+            (Some(id), None) => id.clone(),
+            (None, Some(name)) => format!("new: {name}"),
+            (None, None) => "new".into(),
+        };
+        // (property, HubSpot now, new value, whether the last cell is a reason to show whole)
+        let mut lines: Vec<(String, String, String, bool)> = Vec::new();
+        for change in &company.changes {
+            let after = match (&change.after, change.kept) {
+                (Some(after), _) => after.clone(),
+                (None, true) => "(kept: HubSpot's value is not empty)".into(),
+                (None, false) => String::new(),
+            };
+            lines.push((change.property.clone(), change.before.clone().unwrap_or_default(), after, false));
+        }
+        if company.action == RunAction::Invalid {
+            lines.extend(company.reasons.iter().map(|r| ("!".into(), String::new(), r.to_string(), true)));
+        }
+        lines.extend(company.notes.iter().map(|n| ("note".into(), String::new(), n.to_string(), true)));
+        if lines.is_empty() {
+            lines.push((String::new(), String::new(), String::new(), false));
+        }
+        let mut lead = vec![company.domain.clone(), action, name];
+        for (property, before, after, reason) in lines {
+            let cells: Vec<String> = std::mem::replace(&mut lead, vec![String::new(); 3])
+                .into_iter()
+                .chain([property, before, after])
+                .collect();
+            if reason { table.row_ending_in_reason(cells) } else { table.row(cells) }
+        }
+    }
+    if !report.items.is_empty() {
+        out.push('\n');
+        out.push_str(&table.render());
+    }
+    if !report.summary.skipped.is_empty() {
+        let reasons: Vec<String> = report.summary.skipped.iter().map(|l| format!("{} {}", l.count, l.label)).collect();
+        out.push_str(&format!("Leads without an association: {}.\n", reasons.join(", ")));
+    }
+    out
 }
 
 /// One progress bar per phase, on a terminal only.

@@ -7,7 +7,7 @@ use hubsync_store::{LeaseHolder, Run, RunItem, RunItemFilter};
 use serde::Serialize;
 
 use crate::cli::RunsCommand;
-use crate::commands::push::{Bars, ctrl_c_cancel, finish, stop_signals};
+use crate::commands::push::{Bars, CompanyReport, ctrl_c_cancel, finish, stop_signals};
 use crate::context::Context;
 use crate::output::{Table, emit, on_off, pairs};
 
@@ -17,11 +17,14 @@ pub struct RunList {
 }
 
 #[derive(Debug, Serialize)]
-pub struct RunDetail {
+pub struct RunDetail<'a> {
     pub run: Run,
     /// The process writing the run now, if one is (the app, or another `hubsync`).
     pub writer: Option<LeaseHolder>,
     pub items: Vec<RunItem>,
+    /// A push's companies and associations, when it has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub companies: Option<CompanyReport<'a>>,
 }
 
 pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> {
@@ -32,10 +35,13 @@ pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> 
         }
         RunsCommand::Show(args) => {
             let store = ctx.store();
-            let runs::RunDetail { run, writer, .. } = runs::detail(&store, args.run)?;
+            let runs::RunDetail { run, writer, companies, .. } = runs::detail(&store, args.run)?;
             let items = runs::items(&store, args.run, &RunItemFilter::default())?;
-            drop(store);
-            emit(ctx.json, &RunDetail { run, writer, items }, detail_text)
+            let companies = match companies {
+                Some(summary) => Some(CompanyReport::new(&store, args.run, summary)?),
+                None => None,
+            };
+            emit(ctx.json, &RunDetail { run, writer, items, companies }, detail_text)
         }
         RunsCommand::Export(args) => {
             let export = runs::export(&ctx.store(), args.run, &args.dir)?;
@@ -150,7 +156,7 @@ fn settings_lines(settings: &serde_json::Value) -> Vec<(&'static str, String)> {
     lines
 }
 
-fn detail_text(detail: &RunDetail) -> String {
+fn detail_text(detail: &RunDetail<'_>) -> String {
     let run = &detail.run;
     let c = &run.counts;
     let mut lines = vec![
@@ -176,6 +182,23 @@ fn detail_text(detail: &RunDetail) -> String {
             ),
         ),
     ];
+    if let Some(companies) = &detail.companies {
+        let k = &companies.summary.counts;
+        lines.push((
+            "companies",
+            format!(
+                "{} update, {} create, {} unchanged, {} skip, {} invalid; {} updated, {} created, {} failed, {} pending",
+                k.update, k.create, k.unchanged, k.skip, k.invalid, k.updated, k.created, k.failed, k.pending
+            ),
+        ));
+        lines.push((
+            "associations",
+            format!(
+                "{} to make, {} already made, {} none; {} made, {} failed, {} pending",
+                k.associate, k.already, k.no_association, k.associated, k.association_failed, k.association_pending
+            ),
+        ));
+    }
     lines.extend(settings_lines(&run.settings));
     if let Some(reason) = &run.stop_reason {
         lines.push(("stopped", reason.clone()));

@@ -22,7 +22,7 @@ fn writes_since(portal: &Portal, seq: u64) -> Vec<String> {
         .unwrap()
         .iter()
         .map(|e| format!("{} {}", e["method"].as_str().unwrap(), e["path"].as_str().unwrap()))
-        .filter(|r| !r.starts_with("GET ") && !r.ends_with("/batch/read"))
+        .filter(|r| !r.starts_with("GET ") && !r.ends_with("/batch/read") && !r.ends_with("/search"))
         .collect()
 }
 
@@ -426,4 +426,86 @@ fn invalid_reasons_are_shown_whole_in_the_preview_and_the_run() {
     let run_id = preview["runId"].to_string();
     let shown = hub.run(&["runs", "show", &run_id]).ok().stdout;
     assert!(shown.contains(&reason), "the whole reason: {shown}");
+}
+
+/// With the company rules on, `push --preview --json` shows each company row (its action and
+/// every field's before and after) and each lead's association, and the text a table of the
+/// companies; the live run then makes them.
+#[test]
+fn a_push_preview_shows_the_companies_and_associations_it_would_make() {
+    let portal = Portal::start();
+    portal.control(
+        reqwest::Method::POST,
+        "/fixture",
+        Some(json!({
+            "contacts": [{ "id": "9001", "properties": { "email": "ann@acme.com" } }],
+            "companies": [{ "id": "7001", "properties": { "name": "Acme", "domain": "acme.com" } }]
+        })),
+    );
+    let hub = Hub::new();
+    hub.connect(&portal);
+    hub.run(&["rules", "push", "--create", "on"]).ok();
+    {
+        // The company rules and mapping as the app saves them.
+        let mut store = Store::open(&hub.db, std::sync::Arc::new(SystemClock)).unwrap();
+        store.set_company_push_rules(Some(true), Some(true)).unwrap();
+        store.set_company_mapping("name", hubsync_store::MappingSource::Lead, "company", None).unwrap();
+    }
+    hub.run(&["leads", "add", "--email", "ann@acme.com", "--set", "company=Acme"]).ok();
+    hub.run(&["leads", "add", "--email", "new@newco.io", "--set", "company=NewCo"]).ok();
+    hub.run(&["leads", "add", "--email", "eve@gmail.com"]).ok();
+
+    let seq = last_seq(&portal);
+    let preview = hub.json(&["push", "--preview"]);
+    assert_eq!(writes_since(&portal, seq), Vec::<String>::new(), "the preview wrote nothing");
+    let companies = &preview["companies"];
+    assert_eq!(
+        (&companies["counts"]["create"], &companies["counts"]["unchanged"], &companies["counts"]["associate"]),
+        (&json!(1), &json!(1), &json!(2)),
+        "{companies}"
+    );
+    assert_eq!(companies["skipped"], json!([{ "key": "free-mail", "label": "free-mail domain", "count": 1 }]));
+    let rows: Vec<(&str, &str)> = companies["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["domain"].as_str().unwrap(), c["action"].as_str().unwrap()))
+        .collect();
+    assert_eq!(rows, [("acme.com", "skip"), ("newco.io", "create")]);
+    let newco = &companies["items"][1];
+    assert_eq!(newco["name"], "NewCo");
+    assert_eq!(
+        newco["changes"],
+        json!([
+            { "field": "domain", "property": "domain", "before": null, "after": "newco.io", "kept": false },
+            { "field": "company", "property": "name", "before": null, "after": "NewCo", "kept": false }
+        ])
+    );
+    let associations: Vec<(&str, &str, &Value)> = companies["associations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["email"].as_str().unwrap(), a["action"].as_str().unwrap(), &a["reason"]))
+        .collect();
+    assert_eq!(
+        associations,
+        [
+            ("ann@acme.com", "associate", &Value::Null),
+            ("new@newco.io", "associate", &Value::Null),
+            ("eve@gmail.com", "skip", &json!("gmail.com is a free-mail domain, which names no company"))
+        ]
+    );
+    let human = hub.run(&["push", "--preview"]).ok();
+    assert!(human.stdout.contains("Companies: 0 update, 1 create, 1 unchanged"), "{}", human.stdout);
+    assert!(human.stdout.contains("newco.io") && human.stdout.contains("new: NewCo"), "{}", human.stdout);
+    assert!(human.stdout.contains("Leads without an association: 1 free-mail domain."), "{}", human.stdout);
+
+    let live = hub.json(&["push", "--yes"]);
+    assert_eq!(live["run"]["status"], "completed");
+    assert_eq!(
+        (&live["companies"]["counts"]["created"], &live["companies"]["counts"]["associated"]),
+        (&json!(1), &json!(2))
+    );
+    let shown = hub.json(&["runs", "show", &live["run"]["id"].to_string()]);
+    assert_eq!(shown["companies"]["associations"][1]["outcome"], "associated");
 }

@@ -254,6 +254,7 @@ impl PlanJournal for Store {
                     "UPDATE sync_run_items SET outcome = NULL WHERE run_id = ?1 AND outcome = 'previewed'",
                     [run_id],
                 )?;
+                super::companies::make_pending(&tx, run_id)?;
                 run_id
             }
             Some(("preview", "completed")) => {
@@ -273,6 +274,7 @@ impl PlanJournal for Store {
                      FROM sync_run_items WHERE run_id = ?1",
                     params![run_id, live_id],
                 )?;
+                super::companies::copy_rows(&tx, run_id, live_id)?;
                 live_id
             }
             Some(_) => {
@@ -314,11 +316,8 @@ impl PlanJournal for Store {
                 }
             }
         }
-        let pending: i64 = tx.query_row(
-            "SELECT COUNT(*) FROM sync_run_items WHERE run_id = ?1 AND outcome IS NULL",
-            [live_id],
-            |r| r.get(0),
-        )?;
+        super::companies::go_live_companies(&tx, live_id, portal, &planned, &now)?;
+        let pending = super::companies::pending_rows(&tx, live_id)?;
         let mut lease = None;
         if pending == 0 {
             tx.execute(

@@ -1,6 +1,8 @@
 //! hubsync-sync's integration suite: value conversion, the push plan, the push against the sandbox,
 //! and the CSV import.
 
+mod companies;
+mod company_plan;
 mod convert;
 mod csv_import;
 mod export;

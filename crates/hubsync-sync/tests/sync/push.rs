@@ -14,7 +14,7 @@ use hubsync_store::{
 use hubsync_sync::{Cancel, PushOptions, prepare_push, record_preview, resume_push, run_push};
 use serde_json::{Value, json};
 
-const TOKEN: &str = "pat-na1-push-tests";
+pub const TOKEN: &str = "pat-na1-push-tests";
 
 pub struct Portal {
     pub sandbox: Sandbox,
@@ -30,13 +30,20 @@ impl Portal {
     /// without email, mixed-case emails, owners).
     pub async fn start_seeded(contacts: Value, seed: usize) -> Portal {
         let fixture = Fixture::from_json(&json!({ "contacts": contacts }).to_string()).unwrap();
+        Portal::start_with(SandboxConfig { seed_contacts: seed, fixture: Some(fixture), ..SandboxConfig::default() })
+            .await
+    }
+
+    /// With `config`, its rate limits off, `TOKEN` accepted (with every scope, unless `config`
+    /// names it with chosen ones) and a control API.
+    pub async fn start_with(mut config: SandboxConfig) -> Portal {
+        if !config.private_tokens.iter().any(|t| t.token == TOKEN) {
+            config.private_tokens.push(PrivateToken::new(TOKEN));
+        }
         let sandbox = Sandbox::start(SandboxConfig {
-            seed_contacts: seed,
             rate_limits: false,
-            fixture: Some(fixture),
-            private_tokens: vec![PrivateToken::new(TOKEN)],
             control_secret: Some(ControlSecret::generate()),
-            ..SandboxConfig::default()
+            ..config
         })
         .await
         .expect("sandbox starts");
@@ -85,7 +92,7 @@ impl Portal {
             .collect()
     }
 
-    async fn live_count(&self) -> usize {
+    pub async fn live_count(&self) -> usize {
         self.sandbox.contact_count()
     }
 
@@ -145,7 +152,11 @@ pub fn store_for(portal: &Portal) -> Store {
 
 /// `store_for` with the store's time from `clock`.
 pub fn store_on_clock(portal: &Portal, clock: Arc<dyn hubsync_store::Clock>) -> Store {
-    let mut store = Store::open_in_memory(clock).unwrap();
+    configured(Store::open_in_memory(clock).unwrap(), portal)
+}
+
+/// `store` connected to `portal`, with the mapping the push tests use.
+pub fn configured(mut store: Store, portal: &Portal) -> Store {
     store.connect_portal(&connection_to(portal)).unwrap();
     for (field, property) in [
         ("first_name", "firstname"),

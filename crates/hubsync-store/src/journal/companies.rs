@@ -1,0 +1,786 @@
+//! A push's companies and its leads' associations with them in the journal
+//! (`0019_run_companies.sql`). While the plan is made: each lead's company domain beside its
+//! contact row, then one row per domain, then each lead's association, decided as what HubSpot
+//! holds is read. While the live run writes: the rows still to write, each batch's creates marked
+//! sent before it goes out, and each outcome recorded, under the run's lease, in the same
+//! transaction as the local company, its link to the HubSpot company and the lead's company.
+//! Only the sync engine imports it (see `journal`'s docs).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{planned_moment, run_portal};
+use crate::Result;
+use crate::companies::{CompanySource, company_id_by_domain_key, company_id_by_hubspot_id, set_company_link};
+use crate::error::StoreError;
+use crate::leases;
+use crate::row_messages::{AssociationReason, CompanyNote, CompanyReason, RowFailure, stored};
+use crate::run_companies::{AssociationAction, AssociationOutcome, COMPANY_COLUMNS, RunCompany, read_company_row};
+use crate::runs::{FieldChange, ItemOutcome, RunAction, corrupt};
+use crate::store::{Store, stamp};
+
+/// A lead's company domain, journaled with its contact row (`seq`): the domain and how it was
+/// found, or why it has none; and its values of the fields the company mapping takes from leads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeadDomainRow {
+    pub seq: i64,
+    pub lead_id: i64,
+    pub domain: Option<String>,
+    pub source: Option<CompanySource>,
+    /// Why the lead has no domain (with `domain` `None`).
+    pub reason: Option<AssociationReason>,
+    pub lead_values: BTreeMap<String, String>,
+    pub lead_updated_at: DateTime<Utc>,
+}
+
+/// A domain of the plan's undecided associations: its local company if the store has one, and
+/// the HubSpot company that company is linked to in the run's portal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DomainToPlan {
+    pub domain: String,
+    pub local_company_id: Option<i64>,
+    pub hubspot_company_id: Option<String>,
+}
+
+/// For one domain and one lead field: the value of the most recently changed lead of the domain
+/// that has one, that lead's email, and whether other leads of the domain hold another value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DomainLeadValue {
+    pub domain: String,
+    pub field: String,
+    pub value: String,
+    pub email: String,
+    pub differs: bool,
+}
+
+/// A planned company row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedCompanyRow {
+    pub domain: String,
+    pub company_id: Option<String>,
+    pub name: Option<String>,
+    pub action: RunAction,
+    pub reasons: Vec<CompanyReason>,
+    pub changes: Vec<FieldChange>,
+    pub notes: Vec<CompanyNote>,
+}
+
+/// The company row an association row's domain has, as far as deciding the association goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompanySide {
+    pub action: RunAction,
+    pub company_id: Option<String>,
+    pub reasons: Vec<CompanyReason>,
+}
+
+/// An association row not yet decided, with its lead's contact row and its domain's company row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssociationDraft {
+    pub seq: i64,
+    pub lead_id: i64,
+    pub domain: String,
+    /// The lead's contact row: its action and the contact it matched.
+    pub contact_action: RunAction,
+    pub contact_id: Option<String>,
+    /// `None` while the domain has no company row.
+    pub company: Option<CompanySide>,
+}
+
+/// What an association row becomes. `decided` false keeps it undecided with its contact and
+/// company noted: it waits for a read of the contact's associations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssociationDecision {
+    pub seq: i64,
+    pub action: AssociationAction,
+    pub reason: Option<AssociationReason>,
+    pub contact_id: Option<String>,
+    pub company_id: Option<String>,
+    pub previous_primary: Option<String>,
+    pub decided: bool,
+}
+
+/// An association row whose contact another lead of the plan holds more strongly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedAssociation {
+    pub seq: i64,
+    pub contact_id: String,
+    pub winner_email: String,
+}
+
+/// A live run's association row still to write, with what it needs from its contact and
+/// company rows: the contact and company ids (known when planned, or made by the run), or that
+/// the row that was to make one failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingAssociation {
+    pub seq: i64,
+    pub domain: String,
+    pub contact_id: Option<String>,
+    pub contact_failed: bool,
+    pub company_id: Option<String>,
+    pub company_failed: bool,
+}
+
+/// What became of a pending company row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompanyResult {
+    pub seq: i64,
+    pub outcome: ItemOutcome,
+    pub company_id: Option<String>,
+    pub error: Option<RowFailure>,
+}
+
+/// What became of a pending association row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssociationResult {
+    pub seq: i64,
+    pub outcome: AssociationOutcome,
+    pub contact_id: Option<String>,
+    pub company_id: Option<String>,
+    pub error: Option<RowFailure>,
+}
+
+/// A push's company and association rows in the journal. Only the sync engine imports it.
+pub trait CompanyJournal {
+    /// Journals the leads' company domains beside their contact rows in plan `run_id`. A lead
+    /// without a domain is decided at once (skipped, with its reason); the others wait.
+    fn add_lead_domains(&mut self, run_id: i64, rows: &[LeadDomainRow]) -> Result<()>;
+
+    /// Up to `limit` domains after `after` (in order) of plan `run_id`'s undecided associations,
+    /// each with its local company and that company's link in the run's portal.
+    fn domains_to_plan(&self, run_id: i64, after: &str, limit: usize) -> Result<Vec<DomainToPlan>>;
+
+    /// For each of `domains` and each lead field its leads hold a value of (in `lead_values`),
+    /// the most recently changed lead's value, and whether the others differ.
+    fn domain_lead_values(&self, run_id: i64, domains: &[String]) -> Result<Vec<DomainLeadValue>>;
+
+    /// Adds company rows to plan `run_id`, numbered after those it has.
+    fn add_company_rows(&mut self, run_id: i64, rows: &[PlannedCompanyRow]) -> Result<()>;
+
+    /// Numbers plan `run_id`'s company rows in the order of their domains.
+    fn order_company_rows(&mut self, run_id: i64) -> Result<()>;
+
+    /// Up to `limit` undecided association rows after row `after_seq`, in order, with their
+    /// contact and company rows.
+    fn undecided_associations(&self, run_id: i64, after_seq: i64, limit: usize) -> Result<Vec<AssociationDraft>>;
+
+    /// Records decisions about association rows (see `AssociationDecision`).
+    fn decide_associations(&mut self, run_id: i64, decisions: &[AssociationDecision]) -> Result<()>;
+
+    /// Up to `limit` contacts after `after` (in order) of the undecided association rows: those
+    /// whose associations are to be read.
+    fn contacts_to_read(&self, run_id: i64, after: &str, limit: usize) -> Result<Vec<String>>;
+
+    /// The undecided association rows of `contacts`, with their contact and company rows.
+    fn undecided_of_contacts(&self, run_id: i64, contacts: &[String]) -> Result<Vec<AssociationDraft>>;
+
+    /// The association rows that reach a contact another row of the plan also reaches, but for
+    /// the one whose lead holds the contact most strongly (its claim in the plan, then its row).
+    fn shared_associations(&self, run_id: i64) -> Result<Vec<SharedAssociation>>;
+
+    /// Makes the rows `shared` names skipped: their contact gets another lead's company.
+    fn skip_shared_associations(&mut self, run_id: i64, shared: &[SharedAssociation]) -> Result<()>;
+
+    /// Up to `limit` of live run `run_id`'s pending company rows of this action after `after_seq`.
+    fn pending_company_rows(
+        &self,
+        run_id: i64,
+        action: RunAction,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<RunCompany>>;
+
+    /// Journals, under the run's lease, that these company creates are about to be sent, and when.
+    fn mark_companies_sent(&mut self, run_id: i64, seqs: &[i64]) -> Result<()>;
+
+    /// Records what became of company rows and, for those written, makes the local company of
+    /// the domain (if the store has none), and links it to the HubSpot company in the run's
+    /// portal (unless another company holds that link: the row's notes say so), in one
+    /// transaction under the run's lease. Outcomes never go back.
+    fn record_company_outcomes(&mut self, run_id: i64, results: &[CompanyResult], api_calls: u64) -> Result<()>;
+
+    /// Up to `limit` of live run `run_id`'s pending association rows after `after_seq`.
+    fn pending_associations(&self, run_id: i64, after_seq: i64, limit: usize) -> Result<Vec<PendingAssociation>>;
+
+    /// Records what became of association rows and, for those associated, makes the domain's
+    /// local company the lead's company (found by its domain field or its email; a company the
+    /// admin chose stays), in one transaction under the run's lease. Outcomes never go back.
+    fn record_association_outcomes(&mut self, run_id: i64, results: &[AssociationResult], api_calls: u64)
+    -> Result<()>;
+
+    /// How many company and association rows of run `run_id` are still to write.
+    fn pending_company_work(&self, run_id: i64) -> Result<u64>;
+}
+
+const DRAFT_COLUMNS: &str = "a.seq, a.lead_id, a.domain, i.action, COALESCE(a.contact_id, i.contact_id),
+     c.action, COALESCE(a.company_id, c.company_id), c.reason";
+
+/// `DRAFT_COLUMNS` as SQLite holds them.
+type RawDraft = (i64, i64, String, String, Option<String>, Option<String>, Option<String>, Option<String>);
+
+fn read_draft(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawDraft> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+}
+
+fn parse_draft(raw: RawDraft) -> Result<AssociationDraft> {
+    let (seq, lead_id, domain, contact_action, contact_id, company_action, company_id, company_reasons) = raw;
+    let company = match company_action {
+        None => None,
+        Some(action) => Some(CompanySide {
+            action: RunAction::parse(&action).ok_or_else(|| corrupt("action", &action))?,
+            company_id,
+            reasons: match company_reasons {
+                Some(raw) => serde_json::from_str(&raw).map_err(|_| corrupt("reasons", &raw))?,
+                None => Vec::new(),
+            },
+        }),
+    };
+    Ok(AssociationDraft {
+        seq,
+        lead_id,
+        domain,
+        contact_action: RunAction::parse(&contact_action).ok_or_else(|| corrupt("action", &contact_action))?,
+        contact_id,
+        company,
+    })
+}
+
+const DRAFT_FROM: &str = "sync_run_associations a
+     JOIN sync_run_items i ON i.run_id = a.run_id AND i.seq = a.seq
+     LEFT JOIN sync_run_companies c ON c.run_id = a.run_id AND c.domain = a.domain";
+
+impl CompanyJournal for Store {
+    fn add_lead_domains(&mut self, run_id: i64, rows: &[LeadDomainRow]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO sync_run_associations (run_id, seq, lead_id, domain, source, lead_values, lead_updated_at,
+                                                    action, reason, outcome)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for row in rows {
+                let decided = row.domain.is_none();
+                insert.execute(params![
+                    run_id,
+                    row.seq,
+                    row.lead_id,
+                    row.domain,
+                    row.source.map(CompanySource::as_str),
+                    serde_json::to_string(&row.lead_values).expect("strings"),
+                    stamp(row.lead_updated_at),
+                    if decided { AssociationAction::Skip } else { AssociationAction::Associate }.as_str(),
+                    row.reason.as_ref().map(stored),
+                    decided.then_some(AssociationOutcome::Skipped.as_str()),
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn domains_to_plan(&self, run_id: i64, after: &str, limit: usize) -> Result<Vec<DomainToPlan>> {
+        let portal = self.conn.query_row(
+            "SELECT COALESCE(portal_id, (SELECT portal_id FROM active_profile)) FROM sync_runs WHERE id = ?1",
+            [run_id],
+            |r| r.get::<_, i64>(0),
+        )?;
+        // The domains come in index order, a page at a time: each page visits only its own rows.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.domain, co.id,
+                    (SELECT k.hubspot_company_id FROM company_links k WHERE k.company_id = co.id AND k.portal_id = ?3)
+             FROM (SELECT DISTINCT domain FROM sync_run_associations
+                   WHERE run_id = ?1 AND domain > ?2 AND outcome IS NULL ORDER BY domain LIMIT ?4) d
+             LEFT JOIN companies co ON co.domain_key = d.domain
+             ORDER BY d.domain",
+        )?;
+        let rows = stmt.query_map(params![run_id, after, portal, limit_of(limit)], |r| {
+            Ok(DomainToPlan { domain: r.get(0)?, local_company_id: r.get(1)?, hubspot_company_id: r.get(2)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn domain_lead_values(&self, run_id: i64, domains: &[String]) -> Result<Vec<DomainLeadValue>> {
+        if domains.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "WITH v AS (
+                 SELECT a.domain, j.key AS field, j.value AS value, a.lead_updated_at AS at, a.seq, i.email
+                 FROM sync_run_associations a, json_each(a.lead_values) j
+                 JOIN sync_run_items i ON i.run_id = a.run_id AND i.seq = a.seq
+                 WHERE a.run_id = ?1 AND a.domain IN (SELECT value FROM json_each(?2)) AND j.value <> ''
+             ),
+             ranked AS (
+                 SELECT *, ROW_NUMBER() OVER (PARTITION BY domain, field ORDER BY at DESC, seq DESC) AS place FROM v
+             )
+             SELECT r.domain, r.field, r.value, r.email,
+                    EXISTS (SELECT 1 FROM v o WHERE o.domain = r.domain AND o.field = r.field AND o.value <> r.value)
+             FROM ranked r WHERE r.place = 1 ORDER BY r.domain, r.field",
+        )?;
+        let list = serde_json::to_string(domains).expect("strings");
+        let rows = stmt.query_map(params![run_id, list], |r| {
+            Ok(DomainLeadValue {
+                domain: r.get(0)?,
+                field: r.get(1)?,
+                value: r.get(2)?,
+                email: r.get(3)?,
+                differs: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn add_company_rows(&mut self, run_id: i64, rows: &[PlannedCompanyRow]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let mut seq: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(seq) + 1, 0) FROM sync_run_companies WHERE run_id = ?1",
+            [run_id],
+            |r| r.get(0),
+        )?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO sync_run_companies (run_id, seq, domain, company_id, name, action, reason, changes, notes, outcome)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for row in rows {
+                let outcome = match row.action {
+                    RunAction::Skip => ItemOutcome::Skipped,
+                    RunAction::Invalid => ItemOutcome::Invalid,
+                    _ => ItemOutcome::Previewed,
+                };
+                insert.execute(params![
+                    run_id,
+                    seq,
+                    row.domain,
+                    row.company_id,
+                    row.name,
+                    row.action.as_str(),
+                    (!row.reasons.is_empty()).then(|| stored(&row.reasons)),
+                    serde_json::to_string(&row.changes).expect("plain data"),
+                    stored(&row.notes),
+                    outcome.as_str(),
+                ])?;
+                seq += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn order_company_rows(&mut self, run_id: i64) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        // Through negative numbers, which no row has, so no two rows ever share one.
+        tx.execute(
+            "UPDATE sync_run_companies SET seq = -1 - ranked.place
+             FROM (SELECT domain, ROW_NUMBER() OVER (ORDER BY domain) - 1 AS place
+                   FROM sync_run_companies WHERE run_id = ?1) AS ranked
+             WHERE sync_run_companies.run_id = ?1 AND sync_run_companies.domain = ranked.domain",
+            [run_id],
+        )?;
+        tx.execute("UPDATE sync_run_companies SET seq = -1 - seq WHERE run_id = ?1", [run_id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn undecided_associations(&self, run_id: i64, after_seq: i64, limit: usize) -> Result<Vec<AssociationDraft>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {DRAFT_COLUMNS} FROM {DRAFT_FROM}
+             WHERE a.run_id = ?1 AND a.outcome IS NULL AND a.seq > ?2 ORDER BY a.seq LIMIT ?3"
+        ))?;
+        let rows = stmt.query_map(params![run_id, after_seq, limit_of(limit)], read_draft)?;
+        rows.map(|row| parse_draft(row?)).collect()
+    }
+
+    fn decide_associations(&mut self, run_id: i64, decisions: &[AssociationDecision]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut update = tx.prepare_cached(
+                "UPDATE sync_run_associations
+                 SET action = ?3, reason = ?4, contact_id = ?5, company_id = ?6, previous_primary = ?7, outcome = ?8
+                 WHERE run_id = ?1 AND seq = ?2 AND outcome IS NULL",
+            )?;
+            for d in decisions {
+                let outcome = match (d.decided, d.action) {
+                    (false, _) => None,
+                    (true, AssociationAction::Associate) => Some(AssociationOutcome::Previewed),
+                    (true, AssociationAction::Skip) => Some(AssociationOutcome::Skipped),
+                };
+                update.execute(params![
+                    run_id,
+                    d.seq,
+                    d.action.as_str(),
+                    d.reason.as_ref().map(stored),
+                    d.contact_id,
+                    d.company_id,
+                    d.previous_primary,
+                    outcome.map(AssociationOutcome::as_str),
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn contacts_to_read(&self, run_id: i64, after: &str, limit: usize) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT contact_id FROM sync_run_associations
+             WHERE run_id = ?1 AND outcome IS NULL AND contact_id > ?2 ORDER BY contact_id LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![run_id, after, limit_of(limit)], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn undecided_of_contacts(&self, run_id: i64, contacts: &[String]) -> Result<Vec<AssociationDraft>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {DRAFT_COLUMNS} FROM {DRAFT_FROM}
+             WHERE a.run_id = ?1 AND a.outcome IS NULL AND a.contact_id IN (SELECT value FROM json_each(?2))
+             ORDER BY a.seq"
+        ))?;
+        let list = serde_json::to_string(contacts).expect("strings");
+        let rows = stmt.query_map(params![run_id, list], read_draft)?;
+        rows.map(|row| parse_draft(row?)).collect()
+    }
+
+    fn shared_associations(&self, run_id: i64) -> Result<Vec<SharedAssociation>> {
+        // A lead's claim on its contact is in the plan's claims (`plans.rs`) while the plan is
+        // made; a row without one ranks lowest, then the later row wins, as contact rows do.
+        let mut stmt = self.conn.prepare(
+            "WITH reaching AS (
+                 SELECT a.seq, a.contact_id FROM sync_run_associations a
+                 WHERE a.run_id = ?1 AND a.contact_id IS NOT NULL
+                   AND (a.action = 'associate' OR json_extract(a.reason, '$.code') = 'already-associated')
+             ),
+             contested AS (SELECT contact_id FROM reaching GROUP BY contact_id HAVING COUNT(*) > 1),
+             ranked AS (
+                 SELECT r.seq, r.contact_id,
+                        ROW_NUMBER() OVER (
+                            PARTITION BY r.contact_id
+                            ORDER BY (SELECT MAX(claim) FROM temp.plan_claims p
+                                      WHERE p.run_id = ?1 AND p.seq = r.seq AND p.contact_id = r.contact_id) DESC
+                                     NULLS LAST,
+                                     r.seq DESC) AS place
+                 FROM reaching r JOIN contested USING (contact_id)
+             )
+             SELECT loser.seq, loser.contact_id, winner_row.email
+             FROM ranked loser
+             JOIN ranked winner ON winner.contact_id = loser.contact_id AND winner.place = 1
+             JOIN sync_run_items winner_row ON winner_row.run_id = ?1 AND winner_row.seq = winner.seq
+             WHERE loser.place > 1 ORDER BY loser.seq",
+        )?;
+        let rows = stmt.query_map([run_id], |r| {
+            Ok(SharedAssociation { seq: r.get(0)?, contact_id: r.get(1)?, winner_email: r.get(2)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn skip_shared_associations(&mut self, run_id: i64, shared: &[SharedAssociation]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut update = tx.prepare_cached(
+                "UPDATE sync_run_associations SET action = 'skip', reason = ?3, outcome = 'skipped', previous_primary = NULL
+                 WHERE run_id = ?1 AND seq = ?2",
+            )?;
+            for row in shared {
+                let reason = AssociationReason::SharedContact {
+                    contact_id: row.contact_id.clone(),
+                    winner_email: row.winner_email.clone(),
+                };
+                update.execute(params![run_id, row.seq, stored(&reason)])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn pending_company_rows(
+        &self,
+        run_id: i64,
+        action: RunAction,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<RunCompany>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COMPANY_COLUMNS} FROM sync_run_companies
+             WHERE run_id = ?1 AND outcome IS NULL AND action = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4"
+        ))?;
+        let rows = stmt.query_map(params![run_id, action.as_str(), after_seq, limit_of(limit)], read_company_row)?;
+        rows.map(|row| row?.parse()).collect()
+    }
+
+    fn mark_companies_sent(&mut self, run_id: i64, seqs: &[i64]) -> Result<()> {
+        let now = stamp(self.clock.now());
+        let tx = self.conn.transaction()?;
+        leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
+        {
+            let mut mark =
+                tx.prepare_cached("UPDATE sync_run_companies SET sent_at = ?3 WHERE run_id = ?1 AND seq = ?2")?;
+            for seq in seqs {
+                mark.execute(params![run_id, seq, now])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn record_company_outcomes(&mut self, run_id: i64, results: &[CompanyResult], api_calls: u64) -> Result<()> {
+        let now = stamp(self.clock.now());
+        let tx = self.conn.transaction()?;
+        leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
+        let portal = run_portal(&tx, run_id)?;
+        let (_, planned) = planned_moment(&tx, run_id)?;
+        for result in results {
+            let row: Option<(String, String, bool)> = tx
+                .prepare_cached(
+                    "SELECT domain, notes, outcome IS NOT NULL FROM sync_run_companies WHERE run_id = ?1 AND seq = ?2",
+                )?
+                .query_row(params![run_id, result.seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            let (domain, notes, settled) =
+                row.ok_or_else(|| StoreError::Corrupt(format!("run {run_id} has no company row {}", result.seq)))?;
+            if settled {
+                tracing::warn!(run_id, seq = result.seq, "company row already has its outcome; kept");
+                continue;
+            }
+            let mut notes: Vec<CompanyNote> = serde_json::from_str(&notes).map_err(|_| corrupt("notes", &notes))?;
+            let written = matches!(result.outcome, ItemOutcome::Created | ItemOutcome::Updated);
+            if let Some(company_id) = result.company_id.as_deref().filter(|_| written)
+                && let Some(note) = link_local_company(&tx, portal, &domain, company_id, &planned, &now)?
+            {
+                notes.push(note);
+            }
+            tx.prepare_cached(
+                "UPDATE sync_run_companies SET outcome = ?3, company_id = COALESCE(?4, company_id), error = ?5, notes = ?6
+                 WHERE run_id = ?1 AND seq = ?2 AND outcome IS NULL",
+            )?
+            .execute(params![
+                run_id,
+                result.seq,
+                result.outcome.as_str(),
+                result.company_id,
+                result.error.as_ref().map(stored),
+                stored(&notes),
+            ])?;
+        }
+        tx.execute("UPDATE sync_runs SET api_calls = ?2 WHERE id = ?1", params![run_id, api_calls as i64])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn pending_associations(&self, run_id: i64, after_seq: i64, limit: usize) -> Result<Vec<PendingAssociation>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.seq, a.domain,
+                    COALESCE(a.contact_id, CASE WHEN i.outcome IN ('created', 'updated') THEN i.contact_id END),
+                    a.contact_id IS NULL AND (i.outcome IS NULL OR i.outcome NOT IN ('created', 'updated')),
+                    COALESCE(a.company_id, CASE WHEN c.outcome IN ('created', 'updated', 'skipped') THEN c.company_id END),
+                    c.outcome IS NULL OR c.outcome NOT IN ('created', 'updated', 'skipped')
+             FROM sync_run_associations a
+             JOIN sync_run_items i ON i.run_id = a.run_id AND i.seq = a.seq
+             LEFT JOIN sync_run_companies c ON c.run_id = a.run_id AND c.domain = a.domain
+             WHERE a.run_id = ?1 AND a.outcome IS NULL AND a.seq > ?2 ORDER BY a.seq LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![run_id, after_seq, limit_of(limit)], |r| {
+            let company_id: Option<String> = r.get(4)?;
+            Ok(PendingAssociation {
+                seq: r.get(0)?,
+                domain: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                contact_id: r.get(2)?,
+                contact_failed: r.get(3)?,
+                company_failed: company_id.is_none() && r.get::<_, bool>(5)?,
+                company_id,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn record_association_outcomes(
+        &mut self,
+        run_id: i64,
+        results: &[AssociationResult],
+        api_calls: u64,
+    ) -> Result<()> {
+        let now = stamp(self.clock.now());
+        let tx = self.conn.transaction()?;
+        leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
+        for result in results {
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE sync_run_associations
+                     SET outcome = ?3, contact_id = COALESCE(?4, contact_id), company_id = COALESCE(?5, company_id), error = ?6
+                     WHERE run_id = ?1 AND seq = ?2 AND outcome IS NULL",
+                )?
+                .execute(params![
+                    run_id,
+                    result.seq,
+                    result.outcome.as_str(),
+                    result.contact_id,
+                    result.company_id,
+                    result.error.as_ref().map(stored),
+                ])?;
+            if changed == 0 {
+                tracing::warn!(
+                    run_id,
+                    seq = result.seq,
+                    "association row already has its outcome, or none exists; kept"
+                );
+                continue;
+            }
+            if result.outcome == AssociationOutcome::Associated {
+                set_lead_company_of_row(&tx, run_id, result.seq, &now)?;
+            }
+        }
+        tx.execute("UPDATE sync_runs SET api_calls = ?2 WHERE id = ?1", params![run_id, api_calls as i64])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn pending_company_work(&self, run_id: i64) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT COUNT(*) FROM sync_run_companies WHERE run_id = ?1 AND outcome IS NULL)
+                  + (SELECT COUNT(*) FROM sync_run_associations WHERE run_id = ?1 AND outcome IS NULL)",
+            [run_id],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+}
+
+fn limit_of(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+/// Makes the local company of `domain` if the store has none, and links it to HubSpot company
+/// `company_id` in `portal` as in step from `synced_at`, unless another local company holds that
+/// link (then the note says so).
+pub(crate) fn link_local_company(
+    tx: &Transaction<'_>,
+    portal: i64,
+    domain: &str,
+    company_id: &str,
+    synced_at: &str,
+    now: &str,
+) -> Result<Option<CompanyNote>> {
+    let local = local_company(tx, domain, now)?;
+    if let Some(other) = company_id_by_hubspot_id(tx, portal as u64, company_id)?.filter(|other| *other != local) {
+        return Ok(Some(CompanyNote::NotLinked { company_id: company_id.into(), local_company_id: other }));
+    }
+    set_company_link(tx, portal as u64, local, company_id, Some(synced_at))?;
+    Ok(None)
+}
+
+/// The local company of `domain` (normalised), made now when the store has none.
+fn local_company(tx: &Transaction<'_>, domain: &str, now: &str) -> Result<i64> {
+    if let Some(id) = company_id_by_domain_key(tx, domain)? {
+        return Ok(id);
+    }
+    tx.prepare_cached(
+        "INSERT INTO companies (domain, domain_key, origin, created_at, updated_at) VALUES (?1, ?1, 'local', ?2, ?2)",
+    )?
+    .execute(params![domain, now])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Makes association row `seq`'s domain's local company its lead's company, found as the row
+/// says (a company the admin chose stays; a lead deleted since has none to get).
+pub(crate) fn set_lead_company_of_row(tx: &Transaction<'_>, run_id: i64, seq: i64, now: &str) -> Result<()> {
+    let row: Option<(i64, Option<String>, Option<String>)> = tx
+        .prepare_cached("SELECT lead_id, domain, source FROM sync_run_associations WHERE run_id = ?1 AND seq = ?2")?
+        .query_row(params![run_id, seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let Some((lead_id, Some(domain), Some(source))) = row else { return Ok(()) };
+    let lead_exists =
+        tx.prepare_cached("SELECT 1 FROM leads WHERE id = ?1")?.query_row([lead_id], |_| Ok(())).optional()?.is_some();
+    if !lead_exists {
+        return Ok(());
+    }
+    let company = local_company(tx, &domain, now)?;
+    tx.prepare_cached(
+        "INSERT INTO lead_companies (lead_id, company_id, source) VALUES (?1, ?2, ?3)
+         ON CONFLICT (lead_id) DO UPDATE SET company_id = excluded.company_id, source = excluded.source
+         WHERE lead_companies.source <> 'manual'",
+    )?
+    .execute(params![lead_id, company, source])?;
+    Ok(())
+}
+
+/// A live run's go-live effects on its company rows (`live_run_from_plan`): a company the plan
+/// found unchanged is linked as a written one is, and a lead whose contact is associated with its
+/// company already gets that company.
+pub(crate) fn go_live_companies(
+    tx: &Transaction<'_>,
+    run_id: i64,
+    portal: i64,
+    planned: &str,
+    now: &str,
+) -> Result<()> {
+    let unchanged: Vec<(i64, String, String, String)> = tx
+        .prepare(
+            "SELECT seq, domain, company_id, notes FROM sync_run_companies
+             WHERE run_id = ?1 AND outcome = 'skipped' AND company_id IS NOT NULL
+               AND json_extract(reason, '$[0].code') = 'unchanged'",
+        )?
+        .query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (seq, domain, company_id, notes) in unchanged {
+        if let Some(note) = link_local_company(tx, portal, &domain, &company_id, planned, now)? {
+            let mut notes: Vec<CompanyNote> = serde_json::from_str(&notes).map_err(|_| corrupt("notes", &notes))?;
+            notes.push(note);
+            tx.prepare_cached("UPDATE sync_run_companies SET notes = ?3 WHERE run_id = ?1 AND seq = ?2")?
+                .execute(params![run_id, seq, stored(&notes)])?;
+        }
+    }
+    let already: Vec<i64> = tx
+        .prepare(
+            "SELECT seq FROM sync_run_associations
+             WHERE run_id = ?1 AND outcome = 'skipped' AND json_extract(reason, '$.code') = 'already-associated'",
+        )?
+        .query_map([run_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for seq in already {
+        set_lead_company_of_row(tx, run_id, seq, now)?;
+    }
+    Ok(())
+}
+
+/// Makes a plan's company and association rows to write pending (`previewed` → none), for a
+/// plan that becomes the live run itself.
+pub(crate) fn make_pending(tx: &Transaction<'_>, run_id: i64) -> Result<()> {
+    tx.execute("UPDATE sync_run_companies SET outcome = NULL WHERE run_id = ?1 AND outcome = 'previewed'", [run_id])?;
+    tx.execute(
+        "UPDATE sync_run_associations SET outcome = NULL WHERE run_id = ?1 AND outcome = 'previewed'",
+        [run_id],
+    )?;
+    Ok(())
+}
+
+/// Copies a recorded preview's company and association rows into its live run, those to write
+/// pending.
+pub(crate) fn copy_rows(tx: &Transaction<'_>, from: i64, to: i64) -> Result<()> {
+    tx.execute(
+        "INSERT INTO sync_run_companies (run_id, seq, domain, company_id, name, action, reason, changes, notes, outcome, error)
+         SELECT ?2, seq, domain, company_id, name, action, reason, changes, notes,
+                CASE WHEN outcome = 'previewed' THEN NULL ELSE outcome END, error
+         FROM sync_run_companies WHERE run_id = ?1",
+        params![from, to],
+    )?;
+    tx.execute(
+        "INSERT INTO sync_run_associations (run_id, seq, lead_id, domain, source, lead_values, lead_updated_at, contact_id,
+                                            company_id, previous_primary, action, reason, outcome, error)
+         SELECT ?2, seq, lead_id, domain, source, lead_values, lead_updated_at, contact_id,
+                company_id, previous_primary, action, reason,
+                CASE WHEN outcome = 'previewed' THEN NULL ELSE outcome END, error
+         FROM sync_run_associations WHERE run_id = ?1",
+        params![from, to],
+    )?;
+    Ok(())
+}
+
+/// Rows of run `run_id` still to write, contact rows and company and association rows alike.
+pub(crate) fn pending_rows(tx: &rusqlite::Connection, run_id: i64) -> Result<i64> {
+    Ok(tx.query_row(
+        "SELECT (SELECT COUNT(*) FROM sync_run_items WHERE run_id = ?1 AND outcome IS NULL)
+              + (SELECT COUNT(*) FROM sync_run_companies WHERE run_id = ?1 AND outcome IS NULL)
+              + (SELECT COUNT(*) FROM sync_run_associations WHERE run_id = ?1 AND outcome IS NULL)",
+        [run_id],
+        |r| r.get(0),
+    )?)
+}
