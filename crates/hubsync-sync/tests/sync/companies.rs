@@ -499,3 +499,38 @@ async fn a_push_of_many_companies_reads_and_writes_at_the_floor() {
     assert_eq!((counts.created, counts.associated), (90, 250));
     assert_eq!(served_since(&portal, seq).await, estimate.api_calls, "{estimate:?}");
 }
+
+/// The daily limit reached at the company creates: the run stops with them pending, and, as
+/// HubSpot made none, `runs resume` sends them again at once instead of waiting out search's lag
+/// to look for them.
+#[tokio::test]
+async fn creates_the_daily_limit_refused_are_sent_again_on_resume_without_waiting_to_look_for_them() {
+    let portal = start(the_fixture()).await;
+    let client = portal.client(fast());
+    let mut store = store_for(&portal);
+    company_rules(&mut store, true);
+    store.set_push_rules(Some(true), Some(true)).unwrap();
+    store.add_lead("ann@acme.com", &[("company", "Acme")]).unwrap();
+    store.add_lead("new@fresh.io", &[("company", "Fresh")]).unwrap();
+    let prepared =
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+    // Two calls left today: the contacts' update and upsert land, then the cap.
+    portal.control(reqwest::Method::PUT, "/rate-limits", json!({ "enabled": true })).await;
+    let limits = portal.control(reqwest::Method::GET, "/rate-limits", Value::Null).await;
+    let cap = limits["dailyLimit"].as_u64().unwrap();
+    portal.control(reqwest::Method::PUT, "/rate-limits", json!({ "dailyUsed": cap - 2 })).await;
+    let run =
+        run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+    assert_eq!((run.status, run.counts.updated, run.counts.created), (RunStatus::Interrupted, 1, 1));
+    assert!(run.stop_reason.as_deref().unwrap().contains("daily"), "{:?}", run.stop_reason);
+    assert!(companies_with(&portal, "fresh.io").await.is_empty());
+
+    portal.control(reqwest::Method::PUT, "/rate-limits", json!({ "dailyUsed": 0 })).await;
+    // The default lag is 10 minutes: a resume that waited it out would not end in time.
+    let (options, cancel, mut progress) = (PushOptions::default(), Cancel::default(), quiet);
+    let resumed = resume_push(&mut store, &client, run.id, None, &options, &cancel, &mut progress);
+    let run = tokio::time::timeout(Duration::from_secs(60), resumed).await.expect("no wait").unwrap();
+    assert_eq!(run.status, RunStatus::Completed);
+    assert_eq!(companies_with(&portal, "fresh.io").await.len(), 1);
+    assert_eq!(store.run_company_counts(run.id).unwrap().associated, 2);
+}
