@@ -2,9 +2,11 @@
 //! by page as it is made (`PlanJournal`, `journal/plans.rs`); a live run's rows are in the store
 //! before anything is sent, each batch is marked sent before it goes out, and each outcome lands
 //! in the same transaction as the lead's link to its contact, under the run's lease (`Journal`),
-//! so a run cut off at any moment resumes from exactly what is left.
+//! so a run cut off at any moment resumes from exactly what is left. A push's company and
+//! association rows are journaled and written the same way (`CompanyJournal`,
+//! `journal/companies.rs`).
 //!
-//! Both are traits implemented for `Store`, so their operations can be called only where one is
+//! They are traits implemented for `Store`, so their operations can be called only where one is
 //! imported. Only the sync engine (`hubsync-sync`) imports them: it keeps the journal's order,
 //! which a single call out of place would break (a row sent before it was marked, a lease given
 //! back mid-run). The shells and the app layer write runs through `hubsync_sync`'s use cases and

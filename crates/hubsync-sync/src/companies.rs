@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use hubsync_hubspot::{
-    AssociationInput, AssociationType, BATCH_LIMIT, ClientError, HubSpotClient, ObjectType, Property, Record,
+    AssociationInput, AssociationType, BATCH_LIMIT, ClientError, HubSpotClient, ObjectType, Property, Record, Sent,
 };
 use hubsync_store::journal::{
     AssociationResult, CompanyJournal, CompanyResult, DomainToPlan, LeadDomainRow, PlannedCompanyRow, SharedAssociation,
@@ -425,7 +425,8 @@ enum Verdict {
     Split(Vec<Job>, Vec<Job>),
     /// The token lacks a scope: this batch's rows, and the rest of its kind, fail without being sent.
     MissingScope(Vec<String>, Vec<Job>),
-    Stop(ClientError),
+    /// The run can't go on now (daily limit, token, network): the batch stays pending.
+    Stop(ClientError, Vec<Job>),
 }
 
 /// A row's outcome, of either table.
@@ -667,8 +668,12 @@ impl Writer<'_> {
                         flow = Flow::MissingScope(scopes);
                     }
                 }
-                Verdict::Stop(error) => {
+                Verdict::Stop(error, batch) => {
                     tracing::warn!(%error, ?kind, "stopping the run with its company rows pending");
+                    // Creates HubSpot certainly didn't make need no search before they go again.
+                    if kind == Kind::Create && !may_have_landed(&error) {
+                        store.unmark_companies_sent(self.run_id, &batch.iter().map(|j| j.seq).collect::<Vec<_>>())?;
+                    }
                     if !matches!(flow, Flow::Stopped(_)) {
                         flow = Flow::Stopped(Stopped::Refused(error));
                     }
@@ -778,8 +783,15 @@ fn judge(kind: Kind, batch: Vec<Job>, reply: Result<Reply, ClientError>) -> Verd
                 Verdict::Landed(batch.iter().map(|job| failed(kind, job, row_error(&error))).collect())
             }
         }
-        Err(error) => Verdict::Stop(error),
+        Err(error) => Verdict::Stop(error, batch),
     }
+}
+
+/// Whether a write that failed with `error` may have been applied: its connection failed after
+/// it was sent, or HubSpot's answer could not be read. Any answer HubSpot gave with an error
+/// status, and a request never sent, applied nothing.
+fn may_have_landed(error: &ClientError) -> bool {
+    error.sent() == Sent::Maybe || matches!(error, ClientError::Decode(_))
 }
 
 /// A row of `kind` failed for `error`.

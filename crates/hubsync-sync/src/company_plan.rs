@@ -122,15 +122,9 @@ pub fn plan_company(inputs: &CompanyInputs<'_>, facts: &DomainFacts<'_>) -> Plan
             continue;
         };
         let before = company.and_then(|c| c.get(&mapping.property)).map(String::from);
-        match plan_value(field, value, property, mapping.write_rule, before, inputs.owners, false) {
+        match plan_value(&mapping.field_key, field, value, property, mapping.write_rule, before, inputs.owners, false) {
             ValuePlan::Same => {}
-            ValuePlan::Change { before, after, kept } => changes.push(FieldChange {
-                field: mapping.field_key.clone(),
-                property: mapping.property.clone(),
-                before,
-                after,
-                kept,
-            }),
+            ValuePlan::Change(change) => changes.push(change),
             ValuePlan::Refused(Invalid { property, reason }) => problems.push(CompanyReason::ValueRefused {
                 field: mapping.field_key.clone(),
                 property,

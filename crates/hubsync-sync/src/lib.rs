@@ -1,7 +1,8 @@
 //! Hubsync's sync logic: pure functions from the store's leads and the portal's definitions to
-//! what would be written (the plan), and the push that records it as a preview or writes it as a
-//! journaled live run, so previews and live runs share one plan; the pull, undo and a run's
-//! export; and the import of admins' CSV files into the store.
+//! what would be written (the plan: contacts, and a push's companies and associations), and the
+//! push that records it as a preview or writes it as a journaled live run, so previews and live
+//! runs share one plan; the pull, undo and a run's export; and the import of admins' CSV files
+//! into the store.
 
 mod batch;
 mod companies;

@@ -293,15 +293,18 @@ fn plan_lead(
         let before = contact.and_then(|c| c.get(&mapping.property)).map(String::from);
         // HubSpot compares emails case-insensitively; a new contact gets it lowercased.
         let lowercase = mapping.field_key == "email";
-        match plan_value(field, value, property, mapping.write_rule, before, inputs.owners, lowercase) {
+        match plan_value(
+            &mapping.field_key,
+            field,
+            value,
+            property,
+            mapping.write_rule,
+            before,
+            inputs.owners,
+            lowercase,
+        ) {
             ValuePlan::Same => {}
-            ValuePlan::Change { before, after, kept } => changes.push(FieldChange {
-                field: mapping.field_key.clone(),
-                property: mapping.property.clone(),
-                before,
-                after,
-                kept,
-            }),
+            ValuePlan::Change(change) => changes.push(change),
             ValuePlan::Refused(Invalid { property, reason }) => {
                 problems.push(RowReason::ValueRefused { field: mapping.field_key.clone(), property, detail: reason })
             }
@@ -327,16 +330,19 @@ pub(crate) enum ValuePlan {
     /// The record holds it already.
     Same,
     /// A write (`after`), or a value an `if-empty` rule keeps (`kept`, no `after`).
-    Change { before: Option<String>, after: Option<String>, kept: bool },
+    Change(FieldChange),
     /// The value can't be sent as the property.
     Refused(Invalid),
     /// The lifecycle stage would move back, which HubSpot refuses.
     Backward { from: String, to: String },
 }
 
-/// Plans one mapped value against the record's current value: converted for the property
-/// (`lowercase` for an email), the write rule heard, and a lifecycle stage only moving forward.
+/// Plans one mapped value of `field_key` against the record's current value: converted for the
+/// property (`lowercase` for an email), the write rule heard, and a lifecycle stage only moving
+/// forward.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn plan_value(
+    field_key: &str,
     field: &Field,
     value: &str,
     property: &Property,
@@ -353,11 +359,14 @@ pub(crate) fn plan_value(
     if before.as_deref() == Some(converted.as_str()) {
         return ValuePlan::Same;
     }
+    let change = |before, after, kept| {
+        ValuePlan::Change(FieldChange { field: field_key.into(), property: property.name.clone(), before, after, kept })
+    };
     if write_rule == WriteRule::IfEmpty && before.is_some() {
-        return ValuePlan::Change { before, after: None, kept: true };
+        return change(before, None, true);
     }
     if property.name == "lifecyclestage" && lifecycle_moves_backward(property, before.as_deref(), &converted) {
         return ValuePlan::Backward { from: before.unwrap_or_default(), to: converted };
     }
-    ValuePlan::Change { before, after: Some(converted), kept: false }
+    change(before, Some(converted), false)
 }

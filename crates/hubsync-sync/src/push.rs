@@ -3,7 +3,10 @@
 //! page by page; the plan is then recorded as a preview, or made the live run by `run_push` and
 //! written by the batch writer (`batch`): every row is in the store before anything is sent, and
 //! each batch's outcomes land in one transaction together with the leads' links to their
-//! contacts. `resume_push` finishes whatever a crash, a cancel or the daily limit left pending.
+//! contacts. With the company rules on, each lead's company domain is journaled with its row, and
+//! the companies and associations are planned after the contacts and written after them
+//! (`companies`). `resume_push` finishes whatever a crash, a cancel or the daily limit left
+//! pending.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};

@@ -37,6 +37,24 @@ async fn a_push_preview_counts_the_leads_it_skips_by_reason() {
     assert_eq!(details, [("no-match-create-off", 2)]);
 }
 
+/// With the company rules on, the preview's summary counts the companies and associations, the
+/// rows to write include them, and the run's detail has their outcomes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_preview_and_its_run_carry_the_companies_and_associations() {
+    let f = fixture().await;
+    f.workspace.store.lock().await.set_company_push_rules(Some(true), Some(true)).unwrap();
+    let summary = preview(&f.workspace, PlanRequest::Push { emails: Vec::new() }, |_| {}).await.unwrap();
+    let companies = summary.companies.clone().expect("the company rules are on");
+    let k = &companies.counts;
+    assert_eq!(k.create + k.update + k.unchanged, 1, "one domain, example.com: {k:?}");
+    assert_eq!(k.associate, 2, "both new contacts get its company");
+    assert_eq!(summary.writes, 2 + k.create + k.update + 2, "contacts, the company, the associations");
+    let run = run_previewed(&f.workspace, summary.run_id, Instant::now(), |_| {}).await.unwrap();
+    assert_eq!(run.status, RunStatus::Completed);
+    let shown = detail(&*f.workspace.store.lock().await, run.id).unwrap().companies.unwrap();
+    assert_eq!((shown.counts.associated, shown.counts.association_failed, shown.counts.failed), (2, 0, 0));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_push_is_previewed_run_exported_and_undone() {
     let f = fixture().await;

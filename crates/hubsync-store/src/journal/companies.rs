@@ -194,6 +194,10 @@ pub trait CompanyJournal {
     /// Journals, under the run's lease, that these company creates are about to be sent, and when.
     fn mark_companies_sent(&mut self, run_id: i64, seqs: &[i64]) -> Result<()>;
 
+    /// Journals that these company creates were not sent after all (HubSpot certainly made
+    /// none): a later session sends them again without looking for them first.
+    fn unmark_companies_sent(&mut self, run_id: i64, seqs: &[i64]) -> Result<()>;
+
     /// Records what became of company rows and, for those written, makes the local company of
     /// the domain (if the store has none), and links it to the HubSpot company in the run's
     /// portal (unless another company holds that link: the row's notes say so), in one
@@ -517,6 +521,21 @@ impl CompanyJournal for Store {
                 tx.prepare_cached("UPDATE sync_run_companies SET sent_at = ?3 WHERE run_id = ?1 AND seq = ?2")?;
             for seq in seqs {
                 mark.execute(params![run_id, seq, now])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn unmark_companies_sent(&mut self, run_id: i64, seqs: &[i64]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
+        {
+            let mut unmark = tx.prepare_cached(
+                "UPDATE sync_run_companies SET sent_at = NULL WHERE run_id = ?1 AND seq = ?2 AND outcome IS NULL",
+            )?;
+            for seq in seqs {
+                unmark.execute(params![run_id, seq])?;
             }
         }
         tx.commit()?;

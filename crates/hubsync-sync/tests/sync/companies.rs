@@ -139,13 +139,20 @@ fn add_leads(store: &mut Store) {
     }
 }
 
-#[tokio::test]
-async fn a_preview_shows_each_company_and_association_and_the_live_run_makes_exactly_those() {
-    let portal = start(the_fixture()).await;
+/// `the_fixture`'s portal (its token with only `scopes`, when given), a client, and a store with
+/// `add_leads`' leads and the company rules on (creating companies as `create` says).
+async fn the_portal(scopes: Option<Vec<String>>, create: bool) -> (Portal, HubSpotClient, Store) {
+    let portal = start_scoped(the_fixture(), scopes).await;
     let client = portal.client(fast());
     let mut store = store_for(&portal);
-    company_rules(&mut store, true);
+    company_rules(&mut store, create);
     add_leads(&mut store);
+    (portal, client, store)
+}
+
+#[tokio::test]
+async fn a_preview_shows_each_company_and_association_and_the_live_run_makes_exactly_those() {
+    let (portal, client, mut store) = the_portal(None, true).await;
 
     let seq = portal.last_seq().await;
     let prepared =
@@ -287,11 +294,7 @@ async fn a_preview_shows_each_company_and_association_and_the_live_run_makes_exa
 
 #[tokio::test]
 async fn with_creating_companies_off_a_domain_no_company_has_is_skipped_and_so_are_its_associations() {
-    let portal = start(the_fixture()).await;
-    let client = portal.client(fast());
-    let mut store = store_for(&portal);
-    company_rules(&mut store, false);
-    add_leads(&mut store);
+    let (portal, client, mut store) = the_portal(None, false).await;
     let prepared =
         prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     let companies = by_domain(store.run_companies(prepared.plan.run_id).unwrap());
@@ -315,13 +318,8 @@ async fn with_creating_companies_off_a_domain_no_company_has_is_skipped_and_so_a
 
 #[tokio::test]
 async fn a_token_without_the_companies_scopes_still_pushes_its_contacts_and_says_why_no_company_is_associated() {
-    let fixture = the_fixture();
     let scopes = scopes_without(&["crm.objects.companies.read", "crm.objects.companies.write"]);
-    let portal = start_scoped(fixture, Some(scopes)).await;
-    let client = portal.client(fast());
-    let mut store = store_for(&portal);
-    company_rules(&mut store, true);
-    add_leads(&mut store);
+    let (portal, client, mut store) = the_portal(Some(scopes), true).await;
     let prepared =
         prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     assert!(store.run_companies(prepared.plan.run_id).unwrap().is_empty());
@@ -339,11 +337,7 @@ async fn a_token_without_the_companies_scopes_still_pushes_its_contacts_and_says
 
 #[tokio::test]
 async fn a_token_that_can_read_but_not_write_companies_fails_their_writes_alone() {
-    let portal = start_scoped(the_fixture(), Some(scopes_without(&["crm.objects.companies.write"]))).await;
-    let client = portal.client(fast());
-    let mut store = store_for(&portal);
-    company_rules(&mut store, true);
-    add_leads(&mut store);
+    let (_portal, client, mut store) = the_portal(Some(scopes_without(&["crm.objects.companies.write"])), true).await;
     let prepared =
         prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     let run =
@@ -504,4 +498,39 @@ async fn a_push_of_many_companies_reads_and_writes_at_the_floor() {
     let counts = store.run_company_counts(run.id).unwrap();
     assert_eq!((counts.created, counts.associated), (90, 250));
     assert_eq!(served_since(&portal, seq).await, estimate.api_calls, "{estimate:?}");
+}
+
+/// The daily limit reached at the company creates: the run stops with them pending, and, as
+/// HubSpot made none, `runs resume` sends them again at once instead of waiting out search's lag
+/// to look for them.
+#[tokio::test]
+async fn creates_the_daily_limit_refused_are_sent_again_on_resume_without_waiting_to_look_for_them() {
+    let portal = start(the_fixture()).await;
+    let client = portal.client(fast());
+    let mut store = store_for(&portal);
+    company_rules(&mut store, true);
+    store.set_push_rules(Some(true), Some(true)).unwrap();
+    store.add_lead("ann@acme.com", &[("company", "Acme")]).unwrap();
+    store.add_lead("new@fresh.io", &[("company", "Fresh")]).unwrap();
+    let prepared =
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+    // Two calls left today: the contacts' update and upsert land, then the cap.
+    portal.control(reqwest::Method::PUT, "/rate-limits", json!({ "enabled": true })).await;
+    let limits = portal.control(reqwest::Method::GET, "/rate-limits", Value::Null).await;
+    let cap = limits["dailyLimit"].as_u64().unwrap();
+    portal.control(reqwest::Method::PUT, "/rate-limits", json!({ "dailyUsed": cap - 2 })).await;
+    let run =
+        run_push(&mut store, &client, prepared, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+    assert_eq!((run.status, run.counts.updated, run.counts.created), (RunStatus::Interrupted, 1, 1));
+    assert!(run.stop_reason.as_deref().unwrap().contains("daily"), "{:?}", run.stop_reason);
+    assert!(companies_with(&portal, "fresh.io").await.is_empty());
+
+    portal.control(reqwest::Method::PUT, "/rate-limits", json!({ "dailyUsed": 0 })).await;
+    // The default lag is 10 minutes: a resume that waited it out would not end in time.
+    let (options, cancel, mut progress) = (PushOptions::default(), Cancel::default(), quiet);
+    let resumed = resume_push(&mut store, &client, run.id, None, &options, &cancel, &mut progress);
+    let run = tokio::time::timeout(Duration::from_secs(60), resumed).await.expect("no wait").unwrap();
+    assert_eq!(run.status, RunStatus::Completed);
+    assert_eq!(companies_with(&portal, "fresh.io").await.len(), 1);
+    assert_eq!(store.run_company_counts(run.id).unwrap().associated, 2);
 }
