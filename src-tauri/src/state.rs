@@ -128,7 +128,8 @@ mod tests {
                 "3: portal account type",
                 "4: sync state",
                 "5: companies",
-                "done after 5"
+                "6: pulled companies and deals",
+                "done after 6"
             ]
         );
         assert_eq!(workspace.upgrading(), None, "over once the workspace is open");

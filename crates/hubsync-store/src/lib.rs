@@ -23,7 +23,8 @@
 //!   deals as last read (`deals.rs`).
 //! - Portals: those connected, the active one, their status (`portals.rs`).
 //! - Runs: the history of runs (`runs.rs`), their rows (`run_items.rs`) and what a row says
-//!   (`row_messages.rs`: codes kept, words made when shown), and who is writing a run now
+//!   (`row_messages.rs`: codes kept, words made when shown), what a pull's row brings beside its
+//!   contact (`pulled.rs`: the contact's company and deals), and who is writing a run now
 //!   (`Store::run_writer`, on the leases of `leases.rs`).
 //! - Rate limits: the requests sent to each portal and the limits HubSpot stated, shared by
 //!   every process, in a small database beside the store (`rate_ledger.rs`).
@@ -53,6 +54,7 @@ mod migrations;
 mod owners;
 mod portals;
 mod private_files;
+mod pulled;
 mod rate_ledger;
 mod row_messages;
 mod run_items;
@@ -82,6 +84,7 @@ pub use portals::{
     MAX_DAILY_RESERVE_PERCENT, Portal, PortalConnection, PortalEnvironment, PortalStatus, SecretStoreKind, TokenKind,
 };
 pub use private_files::{ExistingFolder, create_private_dir};
+pub use pulled::{PulledCompany, PulledRelated};
 pub use rate_ledger::{LedgerTake, RateLedger, SeenLimits, rate_ledger_path};
 pub use row_messages::{RowFailure, RowNote, RowReason, serialize_word, serialize_words};
 pub use run_items::{RunItemFilter, RunItemPage, RunItemPages};

@@ -24,12 +24,13 @@ fn an_older_store_is_upgraded_saying_so_on_stderr_and_a_current_one_says_nothing
     let upgraded = hub.run(&["--json", "leads", "list"]).ok();
     assert_eq!(upgraded.json(), listed, "stdout is the command's alone");
     let lines: Vec<&str> = upgraded.stderr.lines().collect();
-    let [first, second, third, fourth, fifth, done] = lines[..] else { panic!("six lines: {upgraded:?}") };
-    assert_eq!(first, "Upgrading the lead store (step 1 of 5: lead query paths)…");
-    assert_eq!(second, "Upgrading the lead store (step 2 of 5: contact snapshots)…");
-    assert_eq!(third, "Upgrading the lead store (step 3 of 5: portal account type)…");
-    assert_eq!(fourth, "Upgrading the lead store (step 4 of 5: sync state)…");
-    assert_eq!(fifth, "Upgrading the lead store (step 5 of 5: companies)…");
+    let [first, second, third, fourth, fifth, sixth, done] = lines[..] else { panic!("seven lines: {upgraded:?}") };
+    assert_eq!(first, "Upgrading the lead store (step 1 of 6: lead query paths)…");
+    assert_eq!(second, "Upgrading the lead store (step 2 of 6: contact snapshots)…");
+    assert_eq!(third, "Upgrading the lead store (step 3 of 6: portal account type)…");
+    assert_eq!(fourth, "Upgrading the lead store (step 4 of 6: sync state)…");
+    assert_eq!(fifth, "Upgrading the lead store (step 5 of 6: companies)…");
+    assert_eq!(sixth, "Upgrading the lead store (step 6 of 6: pulled companies and deals)…");
     let seconds = done.strip_prefix("Lead store upgraded in ").and_then(|rest| rest.strip_suffix(" s."));
     assert!(seconds.is_some_and(|s| s.parse::<f64>().is_ok()), "{done:?}");
 

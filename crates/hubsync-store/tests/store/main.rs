@@ -60,6 +60,7 @@ const SHIPPED: &[(&str, &str)] = &[
     ("0016_portal_account_type.sql", "94f306f0ca7b55387f7dfa476b44341e6f4c4c0b57097aff8202bb0b3e51b82a"),
     ("0017_sync_state.sql", "376fba1cfd0616117bf6306d64c4748de12eeacc90de9cdeccd2206b44625177"),
     ("0018_companies.sql", "bddc5c0d45ce9fc5dda694e8c45c0c1baf369c7e52627e939ef8b07f98abc7e0"),
+    ("0020_pulled_companies_and_deals.sql", "b783dc6e651fba5e85cbe4166a57d153f43de88b6b28e2a0d1632fde946b4388"),
 ];
 
 #[test]

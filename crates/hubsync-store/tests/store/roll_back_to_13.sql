@@ -26,4 +26,5 @@ DROP TABLE company_links;
 DROP TABLE company_values;
 DROP TABLE companies;
 DROP TABLE company_fields;
+ALTER TABLE sync_run_items DROP COLUMN related;
 PRAGMA user_version = 13;

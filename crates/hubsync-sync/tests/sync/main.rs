@@ -11,6 +11,7 @@ mod incremental;
 mod leads;
 mod plan;
 mod pull;
+mod pull_companies;
 mod pull_rules;
 pub mod push;
 mod push_properties;
