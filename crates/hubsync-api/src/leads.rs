@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use hubsync_auth::portals::interactive;
 use hubsync_store::{
-    ContactLink, Field, FieldProblem, Lead, LeadPage, LeadQuery, LeadView, Mapping, Store, StoreError, contact_link,
+    ContactLink, Field, FieldProblem, Lead, LeadCompany, LeadDeal, LeadPage, LeadQuery, LeadView, Mapping, Store,
+    StoreError, contact_link,
 };
 use hubsync_sync::csv_import::{
     ColumnMatch, ColumnOverride, ColumnPlan, CsvFile, CsvImportError, CsvLayout, Delimiter, suggest_columns,
@@ -50,6 +51,10 @@ pub struct LeadDetail {
     pub link: Option<ContactLink>,
     /// The active portal's name, for "Contact 123 in <portal>".
     pub portal_name: Option<String>,
+    /// Its company, and how it was found.
+    pub company: Option<LeadCompany>,
+    /// Its deals in the active portal as a pull last read them: open ones first.
+    pub deals: Vec<LeadDeal>,
 }
 
 pub fn detail(store: &Store, id: i64) -> Result<LeadDetail, ApiError> {
@@ -59,8 +64,25 @@ pub fn detail(store: &Store, id: i64) -> Result<LeadDetail, ApiError> {
         (Some(portal), Some(contact)) => Some(contact_link(portal, contact)),
         _ => None,
     };
+    let company = store.lead_company(lead.id)?;
+    let deals = match &portal {
+        Some(portal) => store.lead_deals(portal.portal_id, lead.id)?,
+        None => Vec::new(),
+    };
     let view = store.lead_view(lead)?;
-    Ok(LeadDetail { view, link, portal_name: portal.map(|p| p.name) })
+    Ok(LeadDetail { view, link, portal_name: portal.map(|p| p.name), company, deals })
+}
+
+/// The lead with this email (any case) or id, as the detail panel shows it.
+pub fn detail_of(store: &Store, email_or_id: &str) -> Result<LeadDetail, ApiError> {
+    let found = match email_or_id.trim().parse::<i64>() {
+        Ok(id) => store.lead(id)?,
+        Err(_) => store.lead_by_email(email_or_id.trim())?,
+    };
+    match found {
+        Some(lead) => detail(store, lead.id),
+        None => Err(ApiError::new(ErrorCode::LeadNotFound, format!("No lead has the email or id {email_or_id}."))),
+    }
 }
 
 /// The address of a linked lead's contact in HubSpot.

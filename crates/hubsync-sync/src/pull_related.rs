@@ -596,3 +596,74 @@ fn pulled_value(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: &str, properties: &[(&str, &str)]) -> Record {
+        serde_json::from_value(serde_json::json!({
+            "id": id,
+            "properties": properties.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+        }))
+        .unwrap()
+    }
+
+    fn pipelines() -> Vec<Pipeline> {
+        serde_json::from_value(serde_json::json!([
+            { "id": "default", "label": "Sales Pipeline", "stages": [
+                { "id": "open", "label": "Open", "metadata": { "probability": "0.4", "isClosed": "false" } },
+                { "id": "won", "label": "Signed", "metadata": { "probability": "1.0", "isClosed": "true" } },
+                { "id": "lost", "label": "Lost", "metadata": { "probability": "0.0" } } ] },
+            { "id": "7", "label": "Renewals", "stages": [
+                { "id": "71", "label": "Churned", "metadata": { "probability": "0.0", "isClosed": "true" } } ] }
+        ]))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_deals_labels_come_from_its_pipelines_by_id_and_its_state_from_the_stage() {
+        let deal = |stage: &str, pipeline: &str| {
+            let fields =
+                [("dealname", " Renewal "), ("amount", "1200.50"), ("pipeline", pipeline), ("dealstage", stage)];
+            deal_from_record(&record("9", &fields), &pipelines(), Some("eur")).unwrap()
+        };
+        let won = deal("won", "default");
+        assert_eq!(
+            (won.pipeline_label.as_deref(), won.stage_label.as_deref()),
+            (Some("Sales Pipeline"), Some("Signed"))
+        );
+        assert_eq!((won.closed, won.won), (true, Some(true)));
+        assert_eq!(
+            (won.name.as_deref(), won.amount.as_deref(), won.currency.as_deref()),
+            (Some("Renewal"), Some("1200.5"), Some("EUR"))
+        );
+        let lost = deal("lost", "default");
+        assert_eq!((lost.closed, lost.won), (true, Some(false)), "closed by its probability of 0.0");
+        let open = deal("open", "default");
+        assert_eq!((open.closed, open.won), (false, None));
+        // The same stage id in another pipeline is that pipeline's stage, or none.
+        let other = deal("71", "7");
+        assert_eq!((other.stage_label.as_deref(), other.won), (Some("Churned"), Some(false)));
+        let missing = deal("gone", "default");
+        assert_eq!((missing.stage_id.as_deref(), missing.stage_label), (Some("gone"), None), "the id kept, no label");
+        assert_eq!((missing.closed, missing.won), (false, None));
+        let unknown_pipeline = deal("won", "99");
+        assert_eq!((unknown_pipeline.pipeline_id.as_deref(), unknown_pipeline.pipeline_label), (Some("99"), None));
+        assert_eq!(unknown_pipeline.stage_label, None);
+    }
+
+    #[test]
+    fn a_deals_own_currency_and_close_date_win_and_a_bad_amount_is_refused_with_the_deal() {
+        let fields = [("deal_currency_code", "USD"), ("closedate", "1782864000000")];
+        let deal = deal_from_record(&record("5", &fields), &pipelines(), Some("EUR")).unwrap();
+        assert_eq!(deal.currency.as_deref(), Some("USD"));
+        assert_eq!(deal.close_date.map(|d| d.to_rfc3339()), Some("2026-07-01T00:00:00+00:00".into()));
+        let without = deal_from_record(&record("5", &[]), &pipelines(), None).unwrap();
+        assert_eq!((without.currency, without.close_date, without.closed), (None, None, false));
+        let refused = deal_from_record(&record("6", &[("amount", "lots")]), &pipelines(), None).unwrap_err();
+        let RowReason::PulledValueRefused { property, field, detail } = refused else { panic!("{refused:?}") };
+        assert_eq!((property.as_str(), field.as_str()), ("deal 6", "deals"));
+        assert!(detail.contains("not a number"), "{detail}");
+    }
+}

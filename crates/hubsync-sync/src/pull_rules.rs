@@ -820,6 +820,61 @@ mod tests {
     }
 
     #[test]
+    fn a_condition_on_the_company_is_tested_on_its_values_as_search_would() {
+        let company_properties: Vec<Property> = serde_json::from_value(json!([
+            { "name": "industry", "label": "Industry", "type": "enumeration",
+              "options": [{ "value": "COMPUTER_SOFTWARE", "label": "Computer Software" }, { "value": "BANKING", "label": "Banking" }] },
+            { "name": "numberofemployees", "label": "Employees", "type": "number" },
+            { "name": "founded", "label": "Founded", "type": "date" },
+            { "name": "city", "label": "City", "type": "string" },
+        ]))
+        .unwrap();
+        let compiled = |text: &str| {
+            let rules = PullRules { conditions: vec![Condition::parse(text).unwrap()], ..PullRules::default() };
+            let compiled = compile(&rules, &properties(), &company_properties, &OwnerDirectory::default()).unwrap();
+            assert!(compiled.filters.is_empty(), "no search filter for {text}");
+            compiled.company.into_iter().next().unwrap()
+        };
+        let company = |values: &[(&str, &str)]| -> hubsync_hubspot::Record {
+            let properties: serde_json::Map<String, Value> =
+                values.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+            serde_json::from_value(json!({ "id": "1", "properties": properties })).unwrap()
+        };
+        let acme = company(&[
+            ("industry", "COMPUTER_SOFTWARE"),
+            ("numberofemployees", "250"),
+            ("city", "Oslo"),
+            ("founded", "2001-05-01"),
+        ]);
+        let holds = |text: &str, record: Option<&hubsync_hubspot::Record>| compiled(text).holds(record);
+        assert!(holds("company.industry = computer software", Some(&acme)), "by the option's label, as saved");
+        assert!(!holds("company.industry = BANKING", Some(&acme)));
+        assert!(holds("company.industry in (BANKING, COMPUTER_SOFTWARE)", Some(&acme)));
+        assert!(holds("company.numberofemployees between (100, 250)", Some(&acme)), "bounds are inclusive");
+        assert!(!holds("company.numberofemployees > 250", Some(&acme)));
+        assert!(holds("company.founded < 2002-01-01", Some(&acme)));
+        assert!(holds("company.city = oslo", Some(&acme)), "text without regard to case");
+        assert!(holds("company.city contains sl", Some(&acme)));
+        assert!(holds("company.city in (bergen, oslo)", Some(&acme)));
+        // A company without the value, or no company at all.
+        let bare = company(&[]);
+        for record in [Some(&bare), None] {
+            assert!(!holds("company.city = Oslo", record));
+            assert!(holds("company.city != Oslo", record), "not equal: it has no such value");
+            assert!(holds("company.city unknown", record));
+            assert!(!holds("company.city known", record));
+        }
+        assert_eq!(compiled("company.city known").condition, "company.city known");
+        let unknown = Condition::parse("company.nope = 1").unwrap();
+        let rules = PullRules { conditions: vec![unknown], ..PullRules::default() };
+        let problem = check(&rules, &properties(), &company_properties, &OwnerDirectory::default()).unwrap_err();
+        assert!(problem[0].message.contains("no company property \"nope\""), "{problem:?}");
+        let rules =
+            PullRules { conditions: vec![Condition::parse("company.industry = x").unwrap()], ..PullRules::default() };
+        assert!(rules.tests_companies() && rules.is_everything(), "a company rule alone reads every contact");
+    }
+
+    #[test]
     fn condition_properties_offer_owner_first_then_by_label_with_choices() {
         let offered = condition_properties(&properties(), &[]);
         let names: Vec<&str> = offered.iter().map(|p| p.name.as_str()).collect();

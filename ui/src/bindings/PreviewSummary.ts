@@ -2,6 +2,7 @@
 import type { CountLine } from "./CountLine";
 import type { RunCounts } from "./RunCounts";
 import type { RunKind } from "./RunKind";
+import type { SkippedPart } from "./SkippedPart";
 
 /**
  * A recorded preview: what the live run would do and cost, and where.
@@ -15,6 +16,11 @@ undo_of: number | null, portal_id: number, portal_name: string,
  * Rows by planned action (update, create, skip, invalid, archive).
  */
 counts: RunCounts, details: Array<CountLine>, 
+/**
+ * What a pull didn't read beside the contacts (its companies, its deals), each with its
+ * code (`missing_scopes`) and the scopes that would let it.
+ */
+skipped_parts: Array<SkippedPart>, 
 /**
  * What the live run will cost: API calls and seconds at the portal's rate limit.
  */

@@ -1,11 +1,11 @@
-//! `hubsync leads add | list | import | export`.
+//! `hubsync leads add | list | show | import | export`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use hubsync_api::ErrorCode;
-use hubsync_api::leads::{self, ImportSettings, Imported, LeadSaved, open_import};
-use hubsync_store::{FieldProblem, Lead, LeadView, OwnerView, RowError, StoreError};
+use hubsync_api::leads::{self, ImportSettings, Imported, LeadDetail, LeadSaved, open_import};
+use hubsync_store::{CompanySource, Deal, FieldProblem, Lead, LeadView, OwnerView, RowError, StoreError};
 use hubsync_sync::csv_import::{
     ColumnMatch, ColumnOverride, ColumnPlan, CsvImportError, CsvLayout, MatchedBy, errors_path, name,
 };
@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::cli::{ImportArgs, LeadAddArgs, LeadsCommand};
 use crate::context::Context;
 use crate::error::CliError;
-use crate::output::{Table, emit, progress, warn};
+use crate::output::{Table, emit, pairs, progress, warn};
 
 /// Files at least this big get a progress bar while they are imported (on a terminal).
 const PROGRESS_FROM_BYTES: u64 = 1 << 20;
@@ -36,8 +36,96 @@ pub fn run(ctx: &mut Context, command: LeadsCommand) -> anyhow::Result<()> {
             let leads = leads::all(&ctx.store())?;
             emit(ctx.json, &LeadList { leads }, |l| table(&l.leads))
         }
+        LeadsCommand::Show(args) => {
+            let detail = leads::detail_of(&ctx.store(), &args.lead)?;
+            emit(ctx.json, &detail, show)
+        }
         LeadsCommand::Import(args) => import(ctx, args),
         LeadsCommand::Export(args) => export(ctx, &args.file),
+    }
+}
+
+/// A lead in full: its fields, owner and contact, then its company and its deals.
+fn show(detail: &LeadDetail) -> String {
+    let lead = &detail.view.lead;
+    let mut rows = vec![
+        ("id", lead.id.to_string()),
+        ("email", lead.email.clone()),
+        ("contact", lead.hubspot_id.clone().unwrap_or_else(|| "-".into())),
+        ("owner", detail.view.owner.as_ref().map_or_else(|| "-".into(), owner_words)),
+    ];
+    rows.extend(lead.values.iter().map(|(key, value)| (key.as_str(), value.clone())));
+    let mut out = pairs(&rows);
+    out.push_str("\nCompany\n");
+    out.push_str(&match &detail.company {
+        None => "  none\n".to_string(),
+        Some(found) => {
+            let company = &found.company;
+            let how = match found.source {
+                CompanySource::Pull => "its contact's primary company in HubSpot",
+                CompanySource::Domain => "its domain field",
+                CompanySource::Email => "its email's domain",
+                CompanySource::Manual => "chosen by hand",
+            };
+            let mut rows = vec![
+                ("name", company.value("name").unwrap_or("-").to_string()),
+                ("domain", company.domain.clone().unwrap_or_else(|| "-".into())),
+                ("hubspot id", company.hubspot_id.clone().unwrap_or_else(|| "-".into())),
+                ("found by", how.to_string()),
+            ];
+            rows.extend(
+                company.values.iter().filter(|(k, _)| k.as_str() != "name").map(|(k, v)| (k.as_str(), v.clone())),
+            );
+            pairs(&rows)
+        }
+    });
+    out.push_str("\nDeals\n");
+    if detail.deals.is_empty() {
+        out.push_str("  none (a pull reads its contact's deals)\n");
+        return out;
+    }
+    let mut table = Table::new(&["DEAL", "NAME", "PIPELINE", "STAGE", "STATE", "AMOUNT", "CLOSE DATE"]);
+    for deal in detail.deals.iter().map(|d| &d.deal) {
+        table.row(vec![
+            deal.deal_id.clone(),
+            deal.name.clone().unwrap_or_default(),
+            deal.pipeline_label.clone().or_else(|| deal.pipeline_id.clone()).unwrap_or_default(),
+            // A stage the pipelines no longer have is shown by its id.
+            deal.stage_label.clone().or_else(|| deal.stage_id.clone()).unwrap_or_default(),
+            deal_state(deal).to_string(),
+            amount_words(deal),
+            deal.close_date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+        ]);
+    }
+    out.push_str(&table.render());
+    out
+}
+
+/// Open, won or lost, as its stage said when it was read.
+fn deal_state(deal: &Deal) -> &'static str {
+    match (deal.closed, deal.won) {
+        (false, _) => "open",
+        (true, Some(true)) => "won",
+        (true, Some(false)) => "lost",
+        (true, None) => "closed",
+    }
+}
+
+/// `1250.5 EUR`, the amount as kept and its currency.
+fn amount_words(deal: &Deal) -> String {
+    match (&deal.amount, &deal.currency) {
+        (Some(amount), Some(currency)) => format!("{amount} {currency}"),
+        (Some(amount), None) => amount.clone(),
+        (None, _) => String::new(),
+    }
+}
+
+fn owner_words(owner: &OwnerView) -> String {
+    let who = owner.name.as_ref().map_or_else(|| owner.email.clone(), |n| format!("{n} <{}>", owner.email));
+    match owner.active {
+        Some(true) => who,
+        Some(false) => format!("{who} (deactivated)"),
+        None => format!("{who} (not an owner)"),
     }
 }
 
@@ -98,17 +186,7 @@ fn table(leads: &[LeadView]) -> String {
     for LeadView { lead, owner } in leads {
         let mut row = vec![lead.id.to_string(), lead.email.clone(), lead.hubspot_id.clone().unwrap_or_default()];
         row.extend(TABLE_FIELDS.iter().map(|(key, _)| lead.value(key).unwrap_or_default().to_string()));
-        row.push(match owner {
-            None => String::new(),
-            Some(OwnerView { email, name, active }) => {
-                let who = name.as_ref().map_or_else(|| email.clone(), |n| format!("{n} <{email}>"));
-                match active {
-                    Some(true) => who,
-                    Some(false) => format!("{who} (deactivated)"),
-                    None => format!("{who} (not an owner)"),
-                }
-            }
-        });
+        row.push(owner.as_ref().map(owner_words).unwrap_or_default());
         table.row(row);
     }
     table.render()

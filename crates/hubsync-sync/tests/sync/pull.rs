@@ -220,15 +220,22 @@ async fn a_change_search_had_not_seen_at_the_last_pull_comes_with_the_next_one()
     assert_eq!(store.lead_by_email("one@example.com").unwrap().unwrap(), one, "21's lead was not written again");
 }
 
-/// A lead as a comparable row: email, linked contact, values.
-type LeadRow = (String, Option<String>, Vec<(String, String)>);
+/// A lead as a comparable row: email, linked contact, values, its company's HubSpot id and its
+/// deals (id and stage label).
+type LeadRow = (String, Option<String>, Vec<(String, String)>, Option<String>, Vec<(String, Option<String>)>);
 
 fn lead_rows(store: &hubsync_store::Store) -> Vec<LeadRow> {
+    let portal = store.active_portal().unwrap().unwrap().portal_id;
     let mut rows: Vec<_> = store
         .leads()
         .unwrap()
         .into_iter()
-        .map(|l| (l.email.to_lowercase(), l.hubspot_id, l.values.into_iter().collect()))
+        .map(|l| {
+            let company = store.lead_company(l.id).unwrap().and_then(|c| c.company.hubspot_id);
+            let deals =
+                store.lead_deals(portal, l.id).unwrap().into_iter().map(|d| (d.deal.deal_id, d.deal.stage_label));
+            (l.email.to_lowercase(), l.hubspot_id, l.values.into_iter().collect(), company, deals.collect())
+        })
         .collect();
     rows.sort();
     rows
@@ -299,11 +306,14 @@ async fn a_live_pull_cut_off_after_its_first_chunk_resumes_to_the_same_store_as_
     assert_eq!((cut.status, cut.counts.created), (RunStatus::Running, 1_000));
     assert!(cut.counts.pending > 0 && cut.is_resumable(), "{:?}", cut.counts);
     assert_eq!(store.lead_count().unwrap(), 1_000, "the first chunk, whole");
+    let (applied, reference) = (lead_rows(&store), lead_rows(&whole));
+    assert!(applied.iter().all(|row| reference.contains(row)), "each with its company and deals");
+    assert!(applied.iter().any(|(.., company, deals)| company.is_some() && !deals.is_empty()));
 
     let resumed = hubsync_sync::resume_pull(&mut store, run_id, &Cancel::default(), &mut |_| {}).unwrap();
     assert_eq!((resumed.status, resumed.counts.pending, resumed.counts.failed), (RunStatus::Completed, 0, 0));
     assert_eq!(resumed.counts.created, run.counts.created, "every contact once");
-    assert_eq!(lead_rows(&store), lead_rows(&whole), "the same leads, values and links");
+    assert_eq!(lead_rows(&store), reference, "the same leads, values, links, companies and deals");
     assert_eq!(store.integrity_check().unwrap(), "ok");
     drop(store);
     std::fs::remove_dir_all(dir).unwrap();
