@@ -37,6 +37,8 @@ function detail(overrides: Partial<LeadDetail> = {}): LeadDetail {
     },
     link: { kind: "hubspot", url: "https://app.hubspot.com/contacts/4412345/record/0-1/901" },
     portal_name: "acme.hubspot.com",
+    company: null,
+    deals: [],
     ...overrides,
   };
 }
