@@ -422,3 +422,79 @@ async fn live_ids(portal: &Portal, kind: &str) -> HashSet<String> {
         .map(|r| r["id"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// The store's own company of a domain is linked, not added again, and keeps what an if-empty
+/// rule keeps; two HubSpot companies with one domain (HubSpot doesn't keep domains unique) are
+/// two companies, the second kept apart; a company the contact loses in HubSpot goes from its
+/// lead, the company staying in the store.
+#[tokio::test]
+async fn companies_are_matched_by_domain_kept_apart_when_hubspot_duplicates_one_and_dropped_with_the_contacts() {
+    let portal = Portal::start_with(
+        json!({
+            "contacts": [
+                { "id": "111", "properties": { "email": "eve@dup.example.com" } },
+                { "id": "112", "properties": { "email": "fay@dup.example.com" } },
+                { "id": "113", "properties": { "email": "gil@local.example.com" } }
+            ],
+            "companies": [
+                { "id": "211", "properties": { "name": "Dup One", "domain": "dup.example.com" } },
+                { "id": "212", "properties": { "name": "Dup Two", "domain": "dup.example.com" } },
+                { "id": "213", "properties": { "name": "Local", "domain": "local.example.com", "city": "Oslo" } }
+            ],
+            "associations": [
+                association(("contacts", "111"), ("companies", "211"), true),
+                association(("contacts", "112"), ("companies", "212"), true),
+                association(("contacts", "113"), ("companies", "213"), true)
+            ]
+        }),
+        0,
+    )
+    .await;
+    let client = portal.client(fast());
+    let mut store = store(&portal);
+    let portal_id = portal.sandbox.portal_id();
+    let local = store.upsert_company("local.example.com", &[("city", "Bergen")]).unwrap();
+    let prepared = prepare(&mut store, &client).await;
+    assert_eq!(prepared.counts.new_companies, 2, "the two of dup.example.com: {:?}", prepared.counts);
+    let plan = plan_by_contact(&store, &prepared);
+    let gil = plan["113"].related.as_ref().unwrap().company.clone().unwrap();
+    assert_eq!(gil.company_id, Some(local.id), "found by its domain");
+    let kept: Vec<(&str, bool)> = gil.changes.iter().map(|c| (c.field.as_str(), c.kept)).collect();
+    assert_eq!(kept, [("name", false), ("city", true)], "city is if-empty, and the store's is Bergen");
+    run_pull(&mut store, prepared, &Cancel::default(), &mut |_| {}).unwrap();
+
+    let linked = store.company_by_hubspot_id(portal_id, "213").unwrap().unwrap();
+    assert_eq!((linked.id, linked.origin), (local.id, CompanyOrigin::Local));
+    assert_eq!((linked.value("name"), linked.value("city")), (Some("Local"), Some("Bergen")));
+    let one = store.company_by_hubspot_id(portal_id, "211").unwrap().unwrap();
+    let two = store.company_by_hubspot_id(portal_id, "212").unwrap().unwrap();
+    assert_ne!(one.id, two.id);
+    let keys = [one.domain_key.as_deref(), two.domain_key.as_deref()];
+    assert!(keys.contains(&Some("dup.example.com")) && keys.contains(&None), "the second apart: {keys:?}");
+    assert_eq!((one.domain.as_deref(), two.domain.as_deref()), (Some("dup.example.com"), Some("dup.example.com")));
+    assert_eq!(store.company_count().unwrap(), 3);
+    let again = prepare(&mut store, &client).await;
+    assert_eq!((again.counts.update, again.counts.unchanged), (0, 3), "{:?}", again.counts);
+    hubsync_sync::discard_pull(&mut store, again).unwrap();
+
+    // Gil's contact loses its company in HubSpot.
+    portal
+        .call(
+            reqwest::Method::POST,
+            "/crm/v4/associations/contacts/companies/batch/archive",
+            Some(json!({ "inputs": [{ "from": { "id": "113" }, "to": [{ "id": "213" }] }] })),
+        )
+        .await;
+    let dropped = prepare(&mut store, &client).await;
+    assert_eq!((dropped.counts.update, dropped.counts.with_company), (1, 2), "{:?}", dropped.counts);
+    let gil_lead = store.lead_by_email("gil@local.example.com").unwrap().unwrap();
+    let plan = plan_by_contact(&store, &dropped);
+    assert_eq!(plan["113"].related.as_ref().unwrap().company_dropped, Some(local.id));
+    run_pull(&mut store, dropped, &Cancel::default(), &mut |_| {}).unwrap();
+    assert_eq!(store.lead_company(gil_lead.id).unwrap(), None);
+    assert!(store.company(local.id).unwrap().is_some(), "the company stays");
+    // A company found another way than by a pull stays the lead's.
+    store.set_lead_company(gil_lead.id, local.id, CompanySource::Manual).unwrap();
+    let again = prepare(&mut store, &client).await;
+    assert_eq!(again.counts.unchanged, 3, "{:?}", again.counts);
+}
