@@ -335,7 +335,7 @@ impl Journal for Store {
             crate::leads::write_values(&tx, lead_id, &checked)?;
             crate::leads::write_search_text(&tx, lead_id)?;
             if let Some(related) = &related {
-                apply_related(&tx, &company_fields, portal, lead_id, related, &now, &read_at)?;
+                apply_related(&tx, portal, lead_id, related, &now, &read_at)?;
             }
             let note = link_lead(&tx, portal, lead_id, &row.contact_id)?;
             if note.is_none() && in_step {

@@ -63,27 +63,30 @@ pub struct PulledCompany {
     pub changes: Vec<FieldChange>,
 }
 
-/// A row's related parts, checked before anything of the row is written: the company values
-/// canonical for their fields, the deals as the store keeps them.
+/// A row's related parts, checked before anything of the row is written: the company's domain
+/// as a pulled company keeps it (`pulled_domain`: shown, found by) and its values canonical for
+/// their fields, the deals as the store keeps them.
 pub(crate) struct CheckedRelated<'a> {
     related: &'a PulledRelated,
+    company_domain: (Option<String>, Option<String>),
     company_values: Vec<(String, Option<String>)>,
     deals: Option<Vec<Deal>>,
 }
 
-/// Checks what `related` writes: its company's values against the company fields, its
-/// company's id and its deals. An error refuses the row alone.
+/// Checks what `related` writes: its company's id, domain and values against the company
+/// fields, and its deals. An error refuses the row alone.
 pub(crate) fn check_related<'a>(
     company_fields: &BTreeMap<String, Field>,
     related: &'a PulledRelated,
 ) -> Result<CheckedRelated<'a>> {
-    let company_values = match &related.company {
-        None => Vec::new(),
+    let (company_domain, company_values) = match &related.company {
+        None => ((None, None), Vec::new()),
         Some(company) => {
             check_hubspot_id(&company.hubspot_company_id)?;
             let values: Vec<(&str, &str)> =
                 company.changes.iter().filter_map(|c| Some((c.field.as_str(), c.after.as_deref()?))).collect();
-            check_values_of(FieldTable::Company, company_fields, &values)?
+            let domain = pulled_domain(company_fields, company.domain.as_deref())?;
+            (domain, check_values_of(FieldTable::Company, company_fields, &values)?)
         }
     };
     let deals = match &related.deals {
@@ -99,7 +102,7 @@ pub(crate) fn check_related<'a>(
             Some(deals.iter().map(canonical_deal).collect::<Result<Vec<_>>>()?)
         }
     };
-    Ok(CheckedRelated { related, company_values, deals })
+    Ok(CheckedRelated { related, company_domain, company_values, deals })
 }
 
 /// Applies a checked row's related parts to lead `lead_id`, in the pull's transaction: the
@@ -109,7 +112,6 @@ pub(crate) fn check_related<'a>(
 /// the lead's company (found by a pull). Deals replace the lead's in `portal`, read at `read_at`.
 pub(crate) fn apply_related(
     tx: &Transaction<'_>,
-    company_fields: &BTreeMap<String, Field>,
     portal: i64,
     lead_id: i64,
     checked: &CheckedRelated<'_>,
@@ -122,8 +124,8 @@ pub(crate) fn apply_related(
         let company_id = match company_id_by_hubspot_id(tx, portal_id, hubspot_id)? {
             Some(id) => id,
             None => {
-                let (domain, key) = pulled_domain(company_fields, company.domain.as_deref())?;
-                let by_domain = match &key {
+                let (domain, key) = &checked.company_domain;
+                let by_domain = match key {
                     Some(key) => company_id_by_domain_key(tx, key)?,
                     None => None,
                 };

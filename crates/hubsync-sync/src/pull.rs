@@ -138,11 +138,8 @@ pub(crate) fn plan_pull(inputs: &PullInputs<'_>) -> Vec<PullItem> {
                 item.action = PullAction::Skip { reason: PullSkip::NoEmail };
                 return item;
             };
-            if let Some(RowReason::CompanyRuleLeftOut { condition, no_company }) = inputs.page.left_out.get(&contact.id)
-            {
-                item.action = PullAction::Skip {
-                    reason: PullSkip::CompanyRuleLeftOut { condition: condition.clone(), no_company: *no_company },
-                };
+            if let Some(skip) = inputs.page.left_out.get(&contact.id) {
+                item.action = PullAction::Skip { reason: skip.clone() };
                 return item;
             }
             let lead = inputs.by_email.get(&email.to_lowercase()).or_else(|| inputs.by_contact.get(&contact.id));
@@ -170,22 +167,13 @@ pub(crate) fn plan_pull(inputs: &PullInputs<'_>) -> Vec<PullItem> {
                         continue;
                     }
                 };
-                let before = lead.and_then(|l| l.value(&mapping.field_key)).map(String::from);
-                if before.as_deref() == Some(value.as_str()) {
+                let before = lead.and_then(|l| l.value(&mapping.field_key));
+                let change = pulled_change(&mapping.field_key, &mapping.property, before, &value, mapping.write_rule);
+                // The contact's value, unless the change carries it: the export's column.
+                if change.as_ref().is_none_or(|c| c.kept) {
                     item.record.insert(mapping.field_key.clone(), value);
-                    continue;
                 }
-                let kept = mapping.write_rule == WriteRule::IfEmpty && before.is_some();
-                if kept {
-                    item.record.insert(mapping.field_key.clone(), value.clone());
-                }
-                item.changes.push(FieldChange {
-                    field: mapping.field_key.clone(),
-                    property: mapping.property.clone(),
-                    before,
-                    after: (!kept).then_some(value),
-                    kept,
-                });
+                item.changes.extend(change);
             }
             owner_fields(contact, lead, inputs, &fields, &mut item);
             // What the contact's own values fill, its company doesn't.
@@ -225,6 +213,29 @@ pub(crate) fn plan_pull(inputs: &PullInputs<'_>) -> Vec<PullItem> {
             item
         })
         .collect()
+}
+
+/// What a pulled `value` does to a field holding `before` under `rule`: nothing (`None`) when it
+/// holds it already; else the change, `kept` (and no `after`) when an `if-empty` rule keeps the
+/// value the field has.
+pub(crate) fn pulled_change(
+    field: &str,
+    property: &str,
+    before: Option<&str>,
+    value: &str,
+    rule: WriteRule,
+) -> Option<FieldChange> {
+    if before == Some(value) {
+        return None;
+    }
+    let kept = rule == WriteRule::IfEmpty && before.is_some();
+    Some(FieldChange {
+        field: field.into(),
+        property: property.into(),
+        before: before.map(String::from),
+        after: (!kept).then(|| value.to_string()),
+        kept,
+    })
 }
 
 /// The contact's owner fills the built-in `owner_email` and `owner_name` fields (unless the

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use hubsync_hubspot::{BATCH_LIMIT, ClientError, HubSpotClient, ObjectType, Pipeline, Property, Record, type_ids};
 use hubsync_store::{
     Company, CompanyMapping, CompanySource, DOMAIN_PROPERTY, Deal, Field, FieldChange, Lead, LeadCompany,
-    MappingSource, PulledCompany, PulledRelated, RowReason, Store, StoreError, WriteRule,
+    MappingSource, PulledCompany, PulledRelated, RowReason, Store, StoreError,
 };
 use serde::Serialize;
 
@@ -21,6 +21,7 @@ use crate::convert::from_hubspot;
 use crate::error::SyncError;
 use crate::owners::OwnerDirectory;
 use crate::progress::Cancel;
+use crate::pull::{PullSkip, pulled_change};
 use crate::pull_rules::CompanyTest;
 
 /// The deal properties a pull reads: what a lead's deal list shows.
@@ -182,9 +183,9 @@ impl RelatedReader {
         for contact in contacts {
             let company = page.companies.get(&contact.id);
             if let Some(test) = tests.iter().find(|t| !t.holds(company)) {
-                let reason =
-                    RowReason::CompanyRuleLeftOut { condition: test.condition.clone(), no_company: company.is_none() };
-                page.left_out.insert(contact.id.clone(), reason);
+                let skip =
+                    PullSkip::CompanyRuleLeftOut { condition: test.condition.clone(), no_company: company.is_none() };
+                page.left_out.insert(contact.id.clone(), skip);
             }
         }
         if let Some(deals) = &self.deals {
@@ -357,7 +358,7 @@ pub(crate) struct PageRelated {
     /// Each contact's primary company, by contact id.
     pub(crate) companies: HashMap<String, Record>,
     /// The contacts a company rule left out, each with its reason.
-    pub(crate) left_out: HashMap<String, RowReason>,
+    pub(crate) left_out: HashMap<String, PullSkip>,
     /// Each kept contact's deals (or why one can't be kept), when deals were read.
     pub(crate) deals: Option<HashMap<String, Result<Vec<Deal>, RowReason>>>,
 }
@@ -513,18 +514,8 @@ fn plan_company(
         else {
             continue;
         };
-        let before = existing.and_then(|c| c.value(&mapping.field_key)).map(String::from);
-        if before.as_deref() == Some(value.as_str()) {
-            continue;
-        }
-        let kept = mapping.write_rule == WriteRule::IfEmpty && before.is_some();
-        changes.push(FieldChange {
-            field: mapping.field_key.clone(),
-            property: mapping.property.clone(),
-            before,
-            after: (!kept).then_some(value),
-            kept,
-        });
+        let before = existing.and_then(|c| c.value(&mapping.field_key));
+        changes.extend(pulled_change(&mapping.field_key, &mapping.property, before, &value, mapping.write_rule));
     }
     PulledCompany {
         hubspot_company_id: record.id.clone(),
@@ -552,23 +543,15 @@ fn plan_lead_values(
         else {
             continue;
         };
-        let before = lead.and_then(|l| l.value(&mapping.field_key)).map(String::from);
-        if before.as_deref() == Some(value.as_str()) {
+        let before = lead.and_then(|l| l.value(&mapping.field_key));
+        let property = format!("{COMPANY_PROPERTY_PREFIX}{}", mapping.property);
+        let change = pulled_change(&mapping.field_key, &property, before, &value, mapping.write_rule);
+        // The company's value, unless the change carries it: the export's column.
+        if change.as_ref().is_none_or(|c| c.kept) {
             plan.lead_record.insert(mapping.field_key.clone(), value);
-            continue;
         }
-        let kept = mapping.write_rule == WriteRule::IfEmpty && before.is_some();
-        if kept {
-            plan.lead_record.insert(mapping.field_key.clone(), value.clone());
-        }
-        plan.changes_store |= !kept;
-        plan.lead_changes.push(FieldChange {
-            field: mapping.field_key.clone(),
-            property: format!("{COMPANY_PROPERTY_PREFIX}{}", mapping.property),
-            before,
-            after: (!kept).then_some(value),
-            kept,
-        });
+        plan.changes_store |= change.as_ref().is_some_and(|c| c.after.is_some());
+        plan.lead_changes.extend(change);
     }
 }
 

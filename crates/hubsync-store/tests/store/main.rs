@@ -10,6 +10,7 @@ mod lead_query;
 mod leases;
 mod portals;
 mod private_files;
+mod pulled;
 mod query_paths;
 mod row_messages;
 mod runs;
