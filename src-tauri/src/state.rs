@@ -129,7 +129,8 @@ mod tests {
                 "4: sync state",
                 "5: companies",
                 "6: run companies",
-                "done after 6"
+                "7: pulled companies and deals",
+                "done after 7"
             ]
         );
         assert_eq!(workspace.upgrading(), None, "over once the workspace is open");

@@ -76,11 +76,15 @@ pub fn detail(store: &Store, id: i64) -> Result<LeadDetail, ApiError> {
     Ok(LeadDetail { view, link, portal_name: portal.map(|p| p.name), company, company_domain, deals })
 }
 
-/// The detail of the lead with this email (any case), for a shell that names leads by email.
-pub fn detail_by_email(store: &Store, email: &str) -> Result<LeadDetail, ApiError> {
-    match store.lead_by_email(email)? {
+/// The lead with this email (any case) or id, as the detail panel shows it.
+pub fn detail_of(store: &Store, email_or_id: &str) -> Result<LeadDetail, ApiError> {
+    let found = match email_or_id.trim().parse::<i64>() {
+        Ok(id) => store.lead(id)?,
+        Err(_) => store.lead_by_email(email_or_id.trim())?,
+    };
+    match found {
         Some(lead) => detail(store, lead.id),
-        None => Err(ApiError::new(ErrorCode::LeadNotFound, format!("No lead has the email {email:?}."))),
+        None => Err(ApiError::new(ErrorCode::LeadNotFound, format!("No lead has the email or id {email_or_id}."))),
     }
 }
 

@@ -6,8 +6,8 @@
 use hubsync_auth::portals::PortalClient;
 use hubsync_store::{CompanyCounts, Portal, Run, RunCounts, RunKind, Store, StoreError};
 use hubsync_sync::{
-    Cancel, Estimate, JournaledPlan, PreparedPull, PreparedPush, PreparedUndo, Progress, PushOptions, SyncError,
-    UndoOptions,
+    Cancel, Estimate, JournaledPlan, PreparedPull, PreparedPush, PreparedUndo, Progress, PushOptions, SkippedPart,
+    SyncError, UndoOptions,
 };
 use serde::Serialize;
 use ts_rs::TS;
@@ -161,6 +161,14 @@ impl Plan {
                     line("unchanged", "unchanged", c.unchanged as u64),
                     line("no-email", "no email (skipped)", c.no_email as u64),
                     line("already-in-store", "already in the store (skipped)", c.already_in_store as u64),
+                    line(
+                        "company-rule-left-out",
+                        "left out by a rule on their company (skipped)",
+                        c.company_rule_left_out as u64,
+                    ),
+                    line("with-company", "with a company", c.with_company as u64),
+                    line("new-companies", "companies new to the store", c.new_companies as u64),
+                    line("deals", "deals", c.deals as u64),
                 ]
             }
             Plan::Undo(p) => {
@@ -199,6 +207,10 @@ impl Plan {
             counts: run.counts.clone(),
             details: self.details(store, run.id)?,
             companies: self.companies(store, run.id)?,
+            skipped_parts: match self {
+                Plan::Pull(p) => p.counts.skipped_parts.clone(),
+                _ => Vec::new(),
+            },
             api_calls: estimate.api_calls,
             seconds: estimate.seconds,
             writes: self.writes(),
@@ -307,6 +319,9 @@ pub struct PreviewSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub companies: Option<CompanySummary>,
+    /// What a pull didn't read beside the contacts (its companies, its deals), each with its
+    /// code (`missing_scopes`) and the scopes that would let it.
+    pub skipped_parts: Vec<SkippedPart>,
     /// What the live run will cost: API calls and seconds at the portal's rate limit.
     #[ts(type = "number")]
     pub api_calls: u64,

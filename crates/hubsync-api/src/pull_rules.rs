@@ -1,13 +1,13 @@
-//! Pull rules: the saved rules, the properties a condition can test, and saving rules checked
-//! by the core (`hubsync_sync::pull_rules::check`) against the live portal.
+//! Pull rules: the saved rules, the properties a condition can test (the contact's, and its
+//! company's as `company.NAME`), and saving rules checked by the core
+//! (`hubsync_sync::pull_rules::check`) against the live portal.
 
 use hubsync_auth::portals::interactive;
+use hubsync_sync::mapping_check::{self, PortalFacts};
 use hubsync_sync::pull_rules::{self, ConditionProperty, PullRules, RuleProblem};
-use hubsync_sync::{OwnerDirectory, mapping_check};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::config::live_properties;
 use crate::error::ApiError;
 use crate::workspace::Workspace;
 
@@ -24,12 +24,25 @@ pub struct PullRuleProperties {
     pub unavailable: Option<String>,
 }
 
-/// The live properties a condition can test, each with the operators that suit its type.
+/// The live properties a condition can test, each with the operators that suit its type: the
+/// contact's, then its company's (none when the connection can't read companies).
 pub async fn properties(ws: &Workspace) -> Result<PullRuleProperties, ApiError> {
-    Ok(match live_properties(ws).await {
-        Ok(properties) => {
-            PullRuleProperties { properties: pull_rules::condition_properties(&properties), unavailable: None }
-        }
+    let asked = async {
+        let (_, client) = ws.connected(interactive).await?;
+        let contact = client.properties().await;
+        // Without the companies scope, conditions on the contact alone are offered.
+        let company = match &contact {
+            Ok(_) => client.company_properties().await.unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        ws.record_outcome(&client).await?;
+        Ok::<_, ApiError>((contact?, company))
+    };
+    Ok(match asked.await {
+        Ok((properties, company_properties)) => PullRuleProperties {
+            properties: pull_rules::condition_properties(&properties, &company_properties),
+            unavailable: None,
+        },
         Err(error) => PullRuleProperties { properties: Vec::new(), unavailable: Some(error.message) },
     })
 }
@@ -50,8 +63,8 @@ pub struct PullRulesSaved {
 /// owners. Conditions can't be checked offline, so they are refused then (as the CLI does);
 /// rules without conditions need no portal.
 pub async fn save(ws: &Workspace, rules: PullRules) -> Result<PullRulesSaved, ApiError> {
-    let (properties, owners) = if rules.conditions.is_empty() {
-        (Vec::new(), OwnerDirectory::default())
+    let facts = if rules.conditions.is_empty() {
+        PortalFacts::default()
     } else {
         portal_facts(ws, &rules).await.map_err(|error| {
             let words = format!(
@@ -61,20 +74,17 @@ pub async fn save(ws: &Workspace, rules: PullRules) -> Result<PullRulesSaved, Ap
             error.reworded(words)
         })?
     };
-    let filters = match pull_rules::check(&rules, &properties, &owners) {
-        Ok(filters) => filters,
+    let filters = match pull_rules::check(&rules, &facts.properties, &facts.company_properties, &facts.owners) {
+        Ok(compiled) => compiled.filters,
         Err(problems) => return Ok(PullRulesSaved { saved: false, rules, problems, filters: Vec::new() }),
     };
     pull_rules::save(&mut *ws.store.lock().await, &rules)?;
     Ok(PullRulesSaved { saved: true, rules, problems: Vec::new(), filters })
 }
 
-/// The portal's properties, and its owners when a condition names one, on one client whose
-/// outcome is kept.
-async fn portal_facts(
-    ws: &Workspace,
-    rules: &PullRules,
-) -> Result<(Vec<hubsync_hubspot::Property>, OwnerDirectory), ApiError> {
+/// The portal's properties, its company properties when a condition tests the company, and its
+/// owners when a condition names one, on one client whose outcome is kept.
+async fn portal_facts(ws: &Workspace, rules: &PullRules) -> Result<PortalFacts, ApiError> {
     let (_, client) = ws.connected(interactive).await?;
     let facts = mapping_check::portal_facts(&client, Some(rules)).await;
     ws.record_outcome(&client).await?;

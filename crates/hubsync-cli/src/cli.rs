@@ -387,8 +387,13 @@ pub enum LeadsCommand {
     Add(LeadAddArgs),
     /// List the leads: a table of a few fields, or every field with --json.
     List,
-    /// One lead: every field, its contact and owner, its company (and the domain it is found
-    /// by) and its deals in the active portal as the last pull read them.
+    /// Show one lead: every field, its contact and owner, its company and its deals.
+    ///
+    /// The company is the lead's company and how it was found (a pull found it as its contact's
+    /// primary company, or its domain, email or the admin named it), or the domain it would be
+    /// found by, or why it has none; the deals are its contact's as the last pull read them in the
+    /// active portal, open ones first, each with its pipeline, stage, amount and currency.
+    /// Example: `hubsync leads show ada@example.com`.
     Show(LeadShowArgs),
     /// Add or update leads from a CSV file: all or nothing, or the good rows with --skip-bad-rows.
     ///
@@ -414,16 +419,17 @@ pub enum LeadsCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct LeadShowArgs {
-    /// The lead's email address (any case).
-    pub email: String,
-}
-
-#[derive(Debug, Args)]
 pub struct ExportArgs {
     /// The CSV file (replaced whole).
     #[arg(value_name = "FILE.csv")]
     pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct LeadShowArgs {
+    /// The lead's email (any case) or id.
+    #[arg(value_name = "EMAIL|ID")]
+    pub lead: String,
 }
 
 #[derive(Debug, Args)]

@@ -343,6 +343,8 @@ pub struct HubSpotClient {
     seen: std::sync::Mutex<RateLimitSeen>,
     /// The portal the token answers for, once the account details said.
     portal: tokio::sync::OnceCell<u64>,
+    /// The account details as last read (by the portal check or `account_details`).
+    details: std::sync::Mutex<Option<AccountDetails>>,
 }
 
 /// An error's message with the causes under it (reqwest's "error sending request" and then
@@ -397,6 +399,7 @@ impl HubSpotClient {
             calls: AtomicU64::new(0),
             seen: Default::default(),
             portal: tokio::sync::OnceCell::new(),
+            details: std::sync::Mutex::new(None),
         })
     }
 
@@ -428,6 +431,12 @@ impl HubSpotClient {
 
     pub fn config(&self) -> &ClientConfig {
         &self.config
+    }
+
+    /// The account details this client has read already (its portal check reads them), without
+    /// asking again: `None` before any read.
+    pub fn known_account_details(&self) -> Option<AccountDetails> {
+        self.details.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// The portal this client's token answers for, from the account details: asked once per
@@ -594,6 +603,7 @@ impl HubSpotClient {
         {
             self.limiter.share(shared).await;
         }
+        *self.details.lock().unwrap_or_else(|e| e.into_inner()) = Some(details.clone());
         Ok(details)
     }
 

@@ -50,6 +50,7 @@ fn row(seq: i64) -> RunItem {
         }),
         step: 0,
         record: [("email".to_string(), email)].into(),
+        related: None,
     }
 }
 

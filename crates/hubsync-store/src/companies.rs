@@ -247,20 +247,7 @@ impl Store {
     ) -> Result<Company> {
         check_hubspot_id(hubspot_company_id)?;
         let fields = field_map_in(&self.conn, FieldTable::Company)?;
-        let (domain, key) = match domain.map(str::trim).filter(|d| !d.is_empty()) {
-            None => (None, None),
-            Some(raw) => match hubsync_email::normalize_domain(raw) {
-                Ok(key) => (Some(key.clone()), Some(key)),
-                Err(_) => {
-                    // What is no domain is kept as text HubSpot holds, on a text field's rules.
-                    let field = fields.get("domain").ok_or_else(|| StoreError::Corrupt("no domain field".into()))?;
-                    let kept = field
-                        .canonical(raw)
-                        .map_err(|reason| StoreError::InvalidValue { field: "domain".into(), reason })?;
-                    (kept, None)
-                }
-            },
-        };
+        let (domain, key) = pulled_domain(&fields, domain)?;
         let checked = check_values_of(FieldTable::Company, &fields, values)?;
         let now = stamp(self.clock.now());
         let tx = self.conn.transaction()?;
@@ -276,11 +263,7 @@ impl Store {
         {
             return Err(StoreError::DuplicateCompanyDomain { domain: key.clone(), existing });
         }
-        tx.execute(
-            "INSERT INTO companies (domain, domain_key, origin, created_at, updated_at) VALUES (?1, ?2, 'pull', ?3, ?3)",
-            params![domain, key, now],
-        )?;
-        let id = tx.last_insert_rowid();
+        let id = insert_pulled_company(&tx, domain.as_deref(), key.as_deref(), &now)?;
         write_company_values(&tx, id, &checked, &now)?;
         set_company_link(&tx, portal_id, id, hubspot_company_id, Some(&stamp(synced_at)))?;
         tx.commit()?;
@@ -430,6 +413,41 @@ pub(crate) fn canonical_domain(raw: &str) -> Result<String> {
         .map_err(|problem| StoreError::InvalidDomain { domain: raw.trim().to_string(), reason: problem.to_string() })
 }
 
+/// A HubSpot company's `domain` as a pulled company keeps it: `(domain, key)`, both the
+/// normalised domain when it is one; the text (on a text field's rules) without a key when it is
+/// none; neither when it is missing or blank.
+pub(crate) fn pulled_domain(
+    fields: &BTreeMap<String, Field>,
+    raw: Option<&str>,
+) -> Result<(Option<String>, Option<String>)> {
+    let Some(raw) = raw.map(str::trim).filter(|d| !d.is_empty()) else { return Ok((None, None)) };
+    match hubsync_email::normalize_domain(raw) {
+        Ok(key) => Ok((Some(key.clone()), Some(key))),
+        Err(_) => {
+            // What is no domain is kept as text HubSpot holds, on a text field's rules.
+            let field = fields.get("domain").ok_or_else(|| StoreError::Corrupt("no domain field".into()))?;
+            let kept =
+                field.canonical(raw).map_err(|reason| StoreError::InvalidValue { field: "domain".into(), reason })?;
+            Ok((kept, None))
+        }
+    }
+}
+
+/// Adds a company pulled from HubSpot, with `domain` and the `key` it is found by (`pulled_domain`;
+/// no key for one kept apart); returns its id.
+pub(crate) fn insert_pulled_company(
+    tx: &Transaction<'_>,
+    domain: Option<&str>,
+    key: Option<&str>,
+    now: &str,
+) -> Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO companies (domain, domain_key, origin, created_at, updated_at) VALUES (?1, ?2, 'pull', ?3, ?3)",
+    )?
+    .execute(params![domain, key, now])?;
+    Ok(tx.last_insert_rowid())
+}
+
 /// HubSpot record ids are numbers, sent and kept as their digits.
 pub(crate) fn check_hubspot_id(id: &str) -> Result<()> {
     if id.is_empty() || id.len() > MAX_HUBSPOT_ID_DIGITS || !id.bytes().all(|b| b.is_ascii_digit()) {
@@ -509,7 +527,12 @@ fn company_link_of(conn: &Connection, portal_id: u64, company_id: i64) -> Result
 
 /// Writes checked values; `updated_at` moves when one changed (a value set to what it was
 /// changes nothing).
-fn write_company_values(tx: &Transaction<'_>, id: i64, values: &[(String, Option<String>)], now: &str) -> Result<()> {
+pub(crate) fn write_company_values(
+    tx: &Transaction<'_>,
+    id: i64,
+    values: &[(String, Option<String>)],
+    now: &str,
+) -> Result<()> {
     let mut changed = 0;
     for (key, value) in values {
         changed += match value {

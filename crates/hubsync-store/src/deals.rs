@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
@@ -90,31 +90,7 @@ impl Store {
             if tx.query_row("SELECT 1 FROM leads WHERE id = ?1", [lead_id], |_| Ok(())).optional()?.is_none() {
                 return Err(StoreError::LeadNotFound(*lead_id));
             }
-            tx.prepare_cached("DELETE FROM lead_deals WHERE portal_id = ?1 AND lead_id = ?2")?
-                .execute(params![portal_id as i64, lead_id])?;
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO lead_deals (portal_id, lead_id, deal_id, name, pipeline_id, pipeline_label, stage_id,
-                                         stage_label, amount, currency, close_date, closed, won, read_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            )?;
-            for deal in deals {
-                insert.execute(params![
-                    portal_id as i64,
-                    lead_id,
-                    deal.deal_id,
-                    deal.name,
-                    deal.pipeline_id,
-                    deal.pipeline_label,
-                    deal.stage_id,
-                    deal.stage_label,
-                    deal.amount,
-                    deal.currency,
-                    deal.close_date.map(stamp),
-                    deal.closed,
-                    deal.won,
-                    read_at,
-                ])?;
-            }
+            insert_lead_deals(&tx, portal_id as i64, *lead_id, deals, &read_at)?;
         }
         tx.commit()?;
         Ok(())
@@ -151,9 +127,55 @@ impl Store {
     }
 }
 
+impl Deal {
+    /// The deal as the store keeps it (texts trimmed, blank ones none, the amount canonical, the
+    /// currency uppercase), or why the store refuses it: what a read compares with the deals a
+    /// lead has.
+    pub fn canonical(&self) -> Result<Deal> {
+        canonical_deal(self)
+    }
+}
+
+/// Replaces the deals of lead `lead_id` in `portal` with `deals` (canonical, each id once), read
+/// at `read_at`, in the caller's transaction.
+pub(crate) fn insert_lead_deals(
+    tx: &Transaction<'_>,
+    portal: i64,
+    lead_id: i64,
+    deals: &[Deal],
+    read_at: &str,
+) -> Result<()> {
+    tx.prepare_cached("DELETE FROM lead_deals WHERE portal_id = ?1 AND lead_id = ?2")?
+        .execute(params![portal, lead_id])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO lead_deals (portal_id, lead_id, deal_id, name, pipeline_id, pipeline_label, stage_id,
+                                 stage_label, amount, currency, close_date, closed, won, read_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?;
+    for deal in deals {
+        insert.execute(params![
+            portal,
+            lead_id,
+            deal.deal_id,
+            deal.name,
+            deal.pipeline_id,
+            deal.pipeline_label,
+            deal.stage_id,
+            deal.stage_label,
+            deal.amount,
+            deal.currency,
+            deal.close_date.map(stamp),
+            deal.closed,
+            deal.won,
+            read_at,
+        ])?;
+    }
+    Ok(())
+}
+
 /// The deal as stored: texts trimmed (blank ones none), the amount canonical, the currency
 /// uppercase; or why it can't be.
-fn canonical_deal(deal: &Deal) -> Result<Deal> {
+pub(crate) fn canonical_deal(deal: &Deal) -> Result<Deal> {
     check_hubspot_id(&deal.deal_id)?;
     let refuse = |reason: String| StoreError::InvalidDeal { deal_id: deal.deal_id.clone(), reason };
     let text = |what: &str, value: &Option<String>| -> Result<Option<String>> {

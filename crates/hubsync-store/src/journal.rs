@@ -23,6 +23,7 @@ use rusqlite::{OptionalExtension, params};
 use crate::Result;
 use crate::error::StoreError;
 use crate::leases;
+use crate::pulled::{PulledRelated, apply_related, check_related};
 use crate::row_messages::{RowFailure, RowNote, RowReason, stored};
 use crate::run_items::insert_item;
 use crate::runs::{ItemOutcome, NewRun, Run, RunItem, RunKind, RunMode, RunStatus, corrupt};
@@ -35,7 +36,8 @@ pub use companies::{
 pub use plans::{ContestedRow, PlanJournal, PlanRow};
 
 /// One row of a live pull to apply: the lead it updates (or `None` for a new lead), the
-/// contact's email and id, and the lead values it sets (canonical for their fields).
+/// contact's email and id, the lead values it sets (canonical for their fields), and the
+/// contact's company and deals as read (`None`: neither was read).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PulledLead {
     pub seq: i64,
@@ -43,6 +45,7 @@ pub struct PulledLead {
     pub email: String,
     pub contact_id: String,
     pub values: Vec<(String, String)>,
+    pub related: Option<PulledRelated>,
 }
 
 /// What became of one pending row of a live run.
@@ -76,7 +79,8 @@ pub trait Journal {
     /// Applies pulled rows to the leads and records their outcomes, in one transaction: a row
     /// with a lead updates it, one without adds a lead (or, if a lead with that email appeared
     /// since the plan, updates it); each lead is linked to its contact unless another lead holds
-    /// it. Values are checked again, so a row the field types refuse fails alone.
+    /// it, and gets the contact's company and deals the row carries (`pulled::apply_related`).
+    /// Values, company values and deals are checked again, so a row the store refuses fails alone.
     fn apply_pull(&mut self, run_id: i64, rows: &[PulledLead]) -> Result<()>;
 
     /// Ends a live run: `Completed` when no row is pending, else `Interrupted` with the reason,
@@ -262,10 +266,13 @@ impl Journal for Store {
     fn apply_pull(&mut self, run_id: i64, rows: &[PulledLead]) -> Result<()> {
         let fields: std::collections::BTreeMap<String, crate::Field> =
             self.fields()?.into_iter().map(|f| (f.key.clone(), f)).collect();
+        let company_fields = crate::fields::field_map_in(&self.conn, crate::fields::FieldTable::Company)?;
         let now = stamp(self.clock.now());
         let tx = self.conn.transaction()?;
         leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
         let portal = run_portal(&tx, run_id)?;
+        // Deals were read when the plan was made.
+        let (_, read_at) = planned_moment(&tx, run_id)?;
         let fail = |seq: i64, error: StoreError| -> Result<()> {
             let failure = RowFailure::NotApplied { error_code: error.code().into(), detail: error.to_string() };
             tx.prepare_cached(
@@ -287,6 +294,13 @@ impl Journal for Store {
             let values: Vec<(&str, &str)> = row.values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let checked = match crate::leads::check_values(&fields, &values) {
                 Ok(checked) => checked,
+                Err(e) => {
+                    fail(row.seq, e)?;
+                    continue;
+                }
+            };
+            let related = match row.related.as_ref().map(|r| check_related(&company_fields, r)).transpose() {
+                Ok(related) => related,
                 Err(e) => {
                     fail(row.seq, e)?;
                     continue;
@@ -327,6 +341,9 @@ impl Journal for Store {
             };
             crate::leads::write_values(&tx, lead_id, &checked)?;
             crate::leads::write_search_text(&tx, lead_id)?;
+            if let Some(related) = &related {
+                apply_related(&tx, portal, lead_id, related, &now, &read_at)?;
+            }
             let note = link_lead(&tx, portal, lead_id, &row.contact_id)?;
             if note.is_none() && in_step {
                 mark_synced(&tx, portal, lead_id, &row.contact_id, &now)?;

@@ -23,7 +23,8 @@
 //!   deals as last read (`deals.rs`).
 //! - Portals: those connected, the active one, their status (`portals.rs`).
 //! - Runs: the history of runs (`runs.rs`), their rows (`run_items.rs`), a push's company and
-//!   association rows (`run_companies.rs`) and what a row says
+//!   association rows (`run_companies.rs`), what a pull's row brings beside its contact
+//!   (`pulled.rs`: the contact's company and deals), what a row says
 //!   (`row_messages.rs`: codes kept, words made when shown), and who is writing a run now
 //!   (`Store::run_writer`, on the leases of `leases.rs`).
 //! - Rate limits: the requests sent to each portal and the limits HubSpot stated, shared by
@@ -55,6 +56,7 @@ mod migrations;
 mod owners;
 mod portals;
 mod private_files;
+mod pulled;
 mod rate_ledger;
 mod row_messages;
 mod run_companies;
@@ -87,6 +89,7 @@ pub use portals::{
     MAX_DAILY_RESERVE_PERCENT, Portal, PortalConnection, PortalEnvironment, PortalStatus, SecretStoreKind, TokenKind,
 };
 pub use private_files::{ExistingFolder, create_private_dir};
+pub use pulled::{PulledCompany, PulledRelated};
 pub use rate_ledger::{LedgerTake, RateLedger, SeenLimits, rate_ledger_path};
 pub use row_messages::{
     AssociationReason, CompanyNote, CompanyReason, RowFailure, RowNote, RowReason, serialize_word, serialize_words,

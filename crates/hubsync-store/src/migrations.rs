@@ -37,4 +37,8 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0017_sync_state.sql", sql: include_str!("../migrations/0017_sync_state.sql") },
     Migration { name: "0018_companies.sql", sql: include_str!("../migrations/0018_companies.sql") },
     Migration { name: "0019_run_companies.sql", sql: include_str!("../migrations/0019_run_companies.sql") },
+    Migration {
+        name: "0020_pulled_companies_and_deals.sql",
+        sql: include_str!("../migrations/0020_pulled_companies_and_deals.sql"),
+    },
 ];

@@ -29,6 +29,9 @@ pub enum RowReason {
     NoEmail,
     /// A pull whose rules take only contacts not in the store yet.
     AlreadyInStore,
+    /// A pull: a rule on the contact's company (`condition`, as the rules write it) left the
+    /// contact out; `no_company` when the contact has no primary company to test.
+    CompanyRuleLeftOut { condition: String, no_company: bool },
     /// A push would create a contact with an address HubSpot refuses.
     EmailRefused { detail: String },
     /// The mapping sends `field` to a property the portal doesn't have.
@@ -98,6 +101,12 @@ impl fmt::Display for RowReason {
             RowReason::UpdateOff => f.write_str("a contact matches, and updating contacts is off"),
             RowReason::NoEmail => f.write_str("the contact has no email"),
             RowReason::AlreadyInStore => f.write_str("already in the store, and the rules take new contacts only"),
+            RowReason::CompanyRuleLeftOut { condition, no_company: false } => {
+                write!(f, "its company doesn't meet the pull rule {condition}")
+            }
+            RowReason::CompanyRuleLeftOut { condition, no_company: true } => {
+                write!(f, "it has no company, so it doesn't meet the pull rule {condition}")
+            }
             RowReason::EmailRefused { detail } => {
                 write!(f, "email: HubSpot refuses this address: {detail}; correct the lead's email")
             }

@@ -51,7 +51,7 @@ fn serialize_rows<S: Serializer>(items: &[RunItem], serializer: S) -> std::resul
 }
 
 const ITEM_COLUMNS: &str =
-    "seq, lead_id, email, contact_id, action, reason, changes, notes, outcome, error, step, record";
+    "seq, lead_id, email, contact_id, action, reason, changes, notes, outcome, error, step, record, related";
 
 impl Store {
     /// A run's rows, in order.
@@ -153,6 +153,7 @@ struct RawItem {
     error: Option<String>,
     step: u32,
     record: String,
+    related: Option<String>,
 }
 
 impl RawItem {
@@ -171,12 +172,26 @@ impl RawItem {
             error: r.get(9)?,
             step: r.get(10)?,
             record: r.get(11)?,
+            related: r.get(12)?,
         })
     }
 
     fn parse(self) -> Result<RunItem> {
-        let RawItem { seq, lead_id, email, contact_id, action, reasons, changes, notes, outcome, error, step, record } =
-            self;
+        let RawItem {
+            seq,
+            lead_id,
+            email,
+            contact_id,
+            action,
+            reasons,
+            changes,
+            notes,
+            outcome,
+            error,
+            step,
+            record,
+            related,
+        } = self;
         Ok(RunItem {
             seq,
             lead_id,
@@ -199,6 +214,10 @@ impl RawItem {
             },
             step,
             record: serde_json::from_str(&record).map_err(|_| corrupt("record", &record))?,
+            related: match related {
+                Some(raw) => Some(serde_json::from_str(&raw).map_err(|_| corrupt("related", &raw))?),
+                None => None,
+            },
         })
     }
 }
@@ -248,8 +267,9 @@ pub(crate) fn insert_item(
     notes: &[RowNote],
 ) -> Result<()> {
     tx.prepare_cached(
-        "INSERT INTO sync_run_items (run_id, seq, lead_id, email, contact_id, action, reason, changes, notes, outcome, error, step, record)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        "INSERT INTO sync_run_items (run_id, seq, lead_id, email, contact_id, action, reason, changes, notes, outcome, error, step, record,
+                                     related)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         run_id,
@@ -265,6 +285,7 @@ pub(crate) fn insert_item(
         item.error.as_ref().map(stored),
         item.step,
         serde_json::to_string(&item.record).expect("strings"),
+        item.related.as_ref().map(|related| serde_json::to_string(related).expect("plain data")),
     ])?;
     Ok(())
 }

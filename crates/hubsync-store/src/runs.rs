@@ -13,6 +13,7 @@ use ts_rs::TS;
 use crate::Result;
 use crate::error::StoreError;
 use crate::leases::{self, LeaseHolder};
+use crate::pulled::PulledRelated;
 use crate::row_messages::{RowFailure, RowNote, RowReason};
 use crate::store::{Store, parse_stamp};
 
@@ -130,6 +131,8 @@ pub struct RunItem {
     /// original columns of an export.
     #[ts(type = "Record<string, string>")]
     pub record: BTreeMap<String, String>,
+    /// A pull's row: the contact's primary company and deals as read, which apply with it.
+    pub related: Option<PulledRelated>,
 }
 
 impl RunItem {
@@ -162,6 +165,7 @@ impl RunItem {
             error: None,
             step: 0,
             record: BTreeMap::new(),
+            related: None,
         }
     }
 }

@@ -516,6 +516,7 @@ mod tests {
             error: None,
             step: 0,
             record: Default::default(),
+            related: None,
         };
         let items: Vec<RunItem> = (0..250)
             .map(|i| item(i, RunAction::Update))

@@ -11,9 +11,10 @@ use serde::Serialize;
 pub struct Estimate {
     /// Every call the live run makes: `setup_calls + read_calls + write_calls`.
     pub api_calls: u64,
-    /// Properties and owners.
+    /// Properties and owners (a pull's also its company properties and deal pipelines).
     pub setup_calls: u64,
-    /// Batch reads by email, and by id for leads whose email found nothing.
+    /// A push's batch reads by email, and by id for leads whose email found nothing; a pull's
+    /// pages of contacts with their companies and deals.
     pub read_calls: u64,
     /// Batch updates and upserts, 100 rows each; and a push's company creates, updates and
     /// associations, 100 each.

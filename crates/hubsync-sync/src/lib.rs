@@ -20,6 +20,7 @@ pub mod owners;
 pub mod plan;
 pub mod progress;
 pub mod pull;
+pub mod pull_related;
 pub mod pull_rules;
 pub mod push;
 mod reads;
@@ -45,6 +46,7 @@ pub use pull::{
     PreparedPull, PullAction, PullCounts, PullItem, PullSkip, discard_pull, prepare_pull, pull_item,
     record_pull_preview, resume_pull, run_pull,
 };
+pub use pull_related::{RelatedPart, SkippedPart};
 pub use pull_rules::{Condition, Operator, PullRules, SINCE_LAST_PULL_OVERLAP};
 pub use push::{
     PreparedPush, PushOptions, discard_push, failed_emails, plan_item, prepare_push, record_preview, resume_push,

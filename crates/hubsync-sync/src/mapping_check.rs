@@ -66,15 +66,10 @@ pub fn fit_warning(field: &Field, property: &Property) -> Option<String> {
 /// What the live portal refuses in a file: its rows (`file_problems`) and its pull rules (a
 /// property it lacks, an option or an owner it has no such thing for, …), each in words naming
 /// where it is. The one check a mapping file and a configuration file both get.
-pub fn portal_problems(
-    properties: &[Property],
-    owners: &OwnerDirectory,
-    mappings: &[Mapping],
-    rules: Option<&PullRules>,
-) -> Vec<String> {
-    let mut problems = file_problems(properties, mappings);
+pub fn portal_problems(facts: &PortalFacts, mappings: &[Mapping], rules: Option<&PullRules>) -> Vec<String> {
+    let mut problems = file_problems(&facts.properties, mappings);
     if let Some(rules) = rules
-        && let Err(refused) = pull_rules::check(rules, properties, owners)
+        && let Err(refused) = pull_rules::check(rules, &facts.properties, &facts.company_properties, &facts.owners)
     {
         problems.extend(refused.into_iter().map(|problem| match problem.condition {
             Some(i) => format!("the pull rules' condition {}: {}", i + 1, problem.message),
@@ -91,24 +86,34 @@ pub async fn ask_portal(
     mappings: &[Mapping],
     rules: Option<&PullRules>,
 ) -> Result<Vec<String>, ClientError> {
-    let (properties, owners) = portal_facts(client, rules).await?;
-    Ok(portal_problems(&properties, &owners, mappings, rules))
+    let facts = portal_facts(client, rules).await?;
+    Ok(portal_problems(&facts, mappings, rules))
 }
 
-/// What the live portal's checks need: its contact properties, and its owners (active and
-/// deactivated) when a pull rule names one; no owner is read otherwise.
-pub async fn portal_facts(
-    client: &HubSpotClient,
-    rules: Option<&PullRules>,
-) -> Result<(Vec<Property>, OwnerDirectory), ClientError> {
+/// What the live portal's checks need: its contact properties; its company properties when a
+/// pull rule tests the contact's company; its owners (active and deactivated) when a pull rule
+/// names one. Nothing else is read.
+#[derive(Clone, Debug, Default)]
+pub struct PortalFacts {
+    pub properties: Vec<Property>,
+    pub company_properties: Vec<Property>,
+    pub owners: OwnerDirectory,
+}
+
+/// Reads the `PortalFacts` `rules` need.
+pub async fn portal_facts(client: &HubSpotClient, rules: Option<&PullRules>) -> Result<PortalFacts, ClientError> {
     let properties = client.properties().await?;
-    let names_an_owner = rules.is_some_and(|r| r.conditions.iter().any(|c| c.property == pull_rules::OWNER));
+    let company_properties =
+        if rules.is_some_and(PullRules::tests_companies) { client.company_properties().await? } else { Vec::new() };
+    let names_an_owner = rules.is_some_and(|r| {
+        r.conditions.iter().any(|c| c.property == pull_rules::OWNER || c.company_property() == Some(pull_rules::OWNER))
+    });
     let owners = if names_an_owner {
         OwnerDirectory::new(client.owners(false).await?, client.owners(true).await?)
     } else {
         OwnerDirectory::default()
     };
-    Ok((properties, owners))
+    Ok(PortalFacts { properties, company_properties, owners })
 }
 
 /// The rows of a mapping file the live portal refuses (unknown or read-only properties), in

@@ -1,20 +1,21 @@
 //! The pull: HubSpot contacts into the local store. `plan_pull` is pure: for a page of contacts
 //! and the leads they match, what each lead would become, field by field, through the mapping
-//! in reverse and its write rules. `prepare_pull` fetches page by page (the contacts list for
-//! every contact, no 10,000 cap; search in `hs_object_id` windows for filtered pulls, so more
-//! than 10,000 matches still come in whole), plans each page and journals it, so the plan is
-//! never in memory whole; `record_pull_preview` keeps the plan as a preview run; `run_pull`
-//! makes it the live run and applies it a thousand rows per transaction (a cancel stops it
-//! between them; `resume_pull` applies the rest).
+//! in reverse and its write rules, and what the contact's primary company and deals do to it
+//! (`pull_related`). `prepare_pull` fetches page by page (the contacts list for every contact,
+//! no 10,000 cap; search in `hs_object_id` windows for filtered pulls, so more than 10,000
+//! matches still come in whole), with each page's companies and deals, plans each page and
+//! journals it, so the plan is never in memory whole; `record_pull_preview` keeps the plan as a
+//! preview run; `run_pull` makes it the live run and applies it a thousand rows per transaction
+//! (a cancel stops it between them; `resume_pull` applies the rest).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use hubsync_hubspot::{HubSpotClient, ObjectType, Property, Record, SearchWindows};
 use hubsync_store::journal::{Journal, PlanJournal};
 use hubsync_store::{
-    Field, FieldChange, Lead, Mapping, PlanRow, PulledLead, RowNote, RowReason, Run, RunAction, RunItem, RunKind,
-    RunMode, Store, StoreError, WriteRule, serialize_words,
+    Field, FieldChange, Lead, Mapping, PlanRow, PulledLead, PulledRelated, RowNote, RowReason, Run, RunAction, RunItem,
+    RunKind, RunMode, Store, StoreError, WriteRule, serialize_words,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -25,7 +26,8 @@ use crate::estimate::estimate_at_limit;
 use crate::journal::{JournaledPlan, UnfinishedPlan, ensure_portal, give_back};
 use crate::owners::OwnerDirectory;
 use crate::progress::{Cancel, Phase, Progress};
-use crate::pull_rules::{self, PullRules};
+use crate::pull_related::{LocalRelated, PageRelated, RelatedInputs, RelatedReader, SkippedPart, plan_related};
+use crate::pull_rules::{self, CompanyTest, PullRules};
 
 /// Rows applied per transaction in a live pull.
 const APPLY_CHUNK: usize = 1_000;
@@ -39,6 +41,8 @@ pub enum PullSkip {
     NoEmail,
     /// The rules take only contacts not in the store yet.
     AlreadyInStore,
+    /// A rule on the contact's company (`condition`) left it out; `no_company`: it has none.
+    CompanyRuleLeftOut { condition: String, no_company: bool },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -73,6 +77,8 @@ pub struct PullItem {
     /// export. Held apart so that 100,000 rows don't hold every value twice.
     #[serde(skip)]
     pub record: BTreeMap<String, String>,
+    /// What a new or updated lead gets of the contact's primary company and deals.
+    pub related: Option<PulledRelated>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -83,9 +89,19 @@ pub struct PullCounts {
     pub no_email: usize,
     pub already_in_store: usize,
     pub invalid: usize,
+    /// Contacts a rule on their company left out.
+    pub company_rule_left_out: usize,
+    /// Contacts the pull brings in (new, updated or unchanged) that have a primary company.
+    pub with_company: usize,
+    /// HubSpot companies the store doesn't have yet, which the pull adds.
+    pub new_companies: usize,
+    /// Deals of the contacts the pull brings in.
+    pub deals: usize,
+    /// What the pull didn't read, and why (the connection lacks a scope).
+    pub skipped_parts: Vec<SkippedPart>,
 }
 
-pub struct PullInputs<'a> {
+pub(crate) struct PullInputs<'a> {
     pub contacts: &'a [Record],
     /// Leads these contacts may match, by lowercased email and by linked contact id.
     pub by_email: &'a HashMap<String, Lead>,
@@ -95,10 +111,14 @@ pub struct PullInputs<'a> {
     pub properties: &'a [Property],
     pub owners: &'a OwnerDirectory,
     pub new_only: bool,
+    /// The page's companies and deals, and what the store holds of them.
+    pub page: &'a PageRelated,
+    pub local: &'a LocalRelated,
+    pub related: &'a RelatedInputs<'a>,
 }
 
 /// What each contact would do to the store. A blank HubSpot value never clears a lead's value.
-pub fn plan_pull(inputs: &PullInputs<'_>) -> Vec<PullItem> {
+pub(crate) fn plan_pull(inputs: &PullInputs<'_>) -> Vec<PullItem> {
     let fields: HashMap<&str, &Field> = inputs.fields.iter().map(|f| (f.key.as_str(), f)).collect();
     let properties: HashMap<&str, &Property> = inputs.properties.iter().map(|p| (p.name.as_str(), p)).collect();
     inputs
@@ -112,11 +132,16 @@ pub fn plan_pull(inputs: &PullInputs<'_>) -> Vec<PullItem> {
                 changes: Vec::new(),
                 notes: Vec::new(),
                 record: BTreeMap::new(),
+                related: None,
             };
             let Some(email) = item.email.clone() else {
                 item.action = PullAction::Skip { reason: PullSkip::NoEmail };
                 return item;
             };
+            if let Some(skip) = inputs.page.left_out.get(&contact.id) {
+                item.action = PullAction::Skip { reason: skip.clone() };
+                return item;
+            }
             let lead = inputs.by_email.get(&email.to_lowercase()).or_else(|| inputs.by_contact.get(&contact.id));
             if lead.is_some() && inputs.new_only {
                 item.action = PullAction::Skip { reason: PullSkip::AlreadyInStore };
@@ -142,24 +167,27 @@ pub fn plan_pull(inputs: &PullInputs<'_>) -> Vec<PullItem> {
                         continue;
                     }
                 };
-                let before = lead.and_then(|l| l.value(&mapping.field_key)).map(String::from);
-                if before.as_deref() == Some(value.as_str()) {
+                let before = lead.and_then(|l| l.value(&mapping.field_key));
+                let change = pulled_change(&mapping.field_key, &mapping.property, before, &value, mapping.write_rule);
+                // The contact's value, unless the change carries it: the export's column.
+                if change.as_ref().is_none_or(|c| c.kept) {
                     item.record.insert(mapping.field_key.clone(), value);
-                    continue;
                 }
-                let kept = mapping.write_rule == WriteRule::IfEmpty && before.is_some();
-                if kept {
-                    item.record.insert(mapping.field_key.clone(), value.clone());
-                }
-                item.changes.push(FieldChange {
-                    field: mapping.field_key.clone(),
-                    property: mapping.property.clone(),
-                    before,
-                    after: (!kept).then_some(value),
-                    kept,
-                });
+                item.changes.extend(change);
             }
             owner_fields(contact, lead, inputs, &fields, &mut item);
+            // What the contact's own values fill, its company doesn't.
+            let filled: HashSet<String> = item
+                .changes
+                .iter()
+                .filter(|c| c.after.is_some() || c.kept)
+                .map(|c| c.field.clone())
+                .chain(item.record.keys().cloned())
+                .collect();
+            let related = plan_related(&contact.id, lead, inputs.page, inputs.local, inputs.related, &filled);
+            problems.extend(related.problems);
+            item.changes.extend(related.lead_changes);
+            item.record.extend(related.lead_record);
             item.action = match lead {
                 _ if !problems.is_empty() => PullAction::Invalid { reasons: problems },
                 None => PullAction::New,
@@ -172,16 +200,42 @@ pub fn plan_pull(inputs: &PullInputs<'_>) -> Vec<PullItem> {
                         });
                     }
                     let relink = lead.hubspot_id.as_deref() != Some(contact.id.as_str());
-                    if item.changes.iter().any(|c| c.after.is_some()) || relink {
+                    if item.changes.iter().any(|c| c.after.is_some()) || relink || related.changes_store {
                         PullAction::Update { lead_id: lead.id }
                     } else {
                         PullAction::Skip { reason: PullSkip::Unchanged }
                     }
                 }
             };
+            if matches!(item.action, PullAction::New | PullAction::Update { .. }) {
+                item.related = related.related;
+            }
             item
         })
         .collect()
+}
+
+/// What a pulled `value` does to a field holding `before` under `rule`: nothing (`None`) when it
+/// holds it already; else the change, `kept` (and no `after`) when an `if-empty` rule keeps the
+/// value the field has.
+pub(crate) fn pulled_change(
+    field: &str,
+    property: &str,
+    before: Option<&str>,
+    value: &str,
+    rule: WriteRule,
+) -> Option<FieldChange> {
+    if before == Some(value) {
+        return None;
+    }
+    let kept = rule == WriteRule::IfEmpty && before.is_some();
+    Some(FieldChange {
+        field: field.into(),
+        property: property.into(),
+        before: before.map(String::from),
+        after: (!kept).then(|| value.to_string()),
+        kept,
+    })
 }
 
 /// The contact's owner fills the built-in `owner_email` and `owner_name` fields (unless the
@@ -226,9 +280,37 @@ impl PullCounts {
                 PullAction::Skip { reason: PullSkip::Unchanged } => self.unchanged += 1,
                 PullAction::Skip { reason: PullSkip::NoEmail } => self.no_email += 1,
                 PullAction::Skip { reason: PullSkip::AlreadyInStore } => self.already_in_store += 1,
+                PullAction::Skip { reason: PullSkip::CompanyRuleLeftOut { .. } } => self.company_rule_left_out += 1,
                 PullAction::Invalid { .. } => self.invalid += 1,
             }
         }
+    }
+
+    /// Counts a page's companies and deals: those of the contacts it brings in (new, updated,
+    /// unchanged), and the companies the store doesn't have yet (`new_companies` holds their
+    /// HubSpot ids across pages, each counted once).
+    fn add_related(&mut self, items: &[PullItem], page: &PageRelated, new_companies: &mut HashSet<String>) {
+        for item in items {
+            let brought = matches!(
+                item.action,
+                PullAction::New | PullAction::Update { .. } | PullAction::Skip { reason: PullSkip::Unchanged }
+            );
+            if !brought {
+                continue;
+            }
+            if page.companies.contains_key(&item.contact_id) {
+                self.with_company += 1;
+            }
+            if let Some(Some(Ok(deals))) = page.deals.as_ref().map(|d| d.get(&item.contact_id)) {
+                self.deals += deals.len();
+            }
+            if let Some(company) = item.related.as_ref().and_then(|r| r.company.as_ref())
+                && company.company_id.is_none()
+            {
+                new_companies.insert(company.hubspot_company_id.clone());
+            }
+        }
+        self.new_companies = new_companies.len();
     }
 }
 
@@ -264,9 +346,17 @@ pub async fn prepare_pull(
     let rules = saved.effective(last_pull);
     let fields = store.fields()?;
     let mappings = store.mappings()?;
+    let company_fields = store.company_fields()?;
+    let company_mappings = store.company_mappings()?;
     let properties = client.properties().await?;
     let owners = OwnerDirectory::new(client.owners(false).await?, client.owners(true).await?);
-    let filters = pull_rules::compile(&rules, &properties, &owners).map_err(SyncError::InvalidRule)?;
+    let mut reader = RelatedReader::setup(client, &company_mappings).await?;
+    if rules.tests_companies() && !reader.reads_companies() {
+        return Err(crate::pull_related::companies_needed(&reader.skipped));
+    }
+    let compiled = pull_rules::compile(&rules, &properties, reader.company_properties(), &owners)
+        .map_err(SyncError::InvalidRule)?;
+    reader.want(&compiled.company);
     let setup_calls = client.api_calls() - calls_before;
     let names: std::collections::HashSet<&str> = properties.iter().map(|p| p.name.as_str()).collect();
     let mut wanted: Vec<String> =
@@ -276,17 +366,39 @@ pub async fn prepare_pull(
             wanted.push(always.into());
         }
     }
-    let settings = json!({ "rules": rules, "mappings": mappings });
+    let settings = json!({ "rules": rules, "mappings": mappings, "companyMappings": company_mappings });
 
     let journal = UnfinishedPlan::begin(store, RunKind::Pull, portal_id, &settings)?;
     let mut counts = PullCounts::default();
-    let mut pages = Pages::new(&rules, filters, wanted);
-    let inputs =
-        PageInputs { fields: &fields, mappings: &mappings, properties: &properties, owners: &owners, rules: &rules };
-    let journaled = journal_pages(store, client, journal.run_id, &mut pages, &inputs, &mut counts, cancel, progress);
+    let mut pages = Pages::new(&rules, compiled.filters, wanted);
+    let company_field_map: HashMap<&str, &Field> = company_fields.iter().map(|f| (f.key.as_str(), f)).collect();
+    let lead_field_map: HashMap<&str, &Field> = fields.iter().map(|f| (f.key.as_str(), f)).collect();
+    let company_properties = reader.company_properties().to_vec();
+    let company_property_map: HashMap<&str, &Property> =
+        company_properties.iter().map(|p| (p.name.as_str(), p)).collect();
+    let related = RelatedInputs {
+        company_mappings: &company_mappings,
+        company_fields: &company_field_map,
+        lead_fields: &lead_field_map,
+        company_properties: &company_property_map,
+        owners: &owners,
+    };
+    let inputs = PageInputs {
+        fields: &fields,
+        mappings: &mappings,
+        properties: &properties,
+        owners: &owners,
+        rules: &rules,
+        company_tests: &compiled.company,
+        related: &related,
+        portal_id,
+    };
+    let journaled =
+        journal_pages(store, client, journal.run_id, &mut pages, &mut reader, &inputs, &mut counts, cancel, progress);
     if let Err(error) = journaled.await {
         return Err(journal.abandon(store, error));
     }
+    counts.skipped_parts = reader.skipped.clone();
     let api_calls = client.api_calls() - calls_before;
     let read_time = started.elapsed();
     let read_calls = api_calls - setup_calls;
@@ -309,26 +421,35 @@ struct PageInputs<'a> {
     properties: &'a [Property],
     owners: &'a OwnerDirectory,
     rules: &'a PullRules,
+    company_tests: &'a [CompanyTest],
+    related: &'a RelatedInputs<'a>,
+    portal_id: Option<u64>,
 }
 
-/// Reads every page, plans it and journals its rows in plan `run_id`, counting them.
+/// Reads every page with its companies and deals, plans it and journals its rows in plan
+/// `run_id`, counting them.
 #[allow(clippy::too_many_arguments)]
 async fn journal_pages(
     store: &mut Store,
     client: &HubSpotClient,
     run_id: i64,
     pages: &mut Pages,
+    reader: &mut RelatedReader,
     inputs: &PageInputs<'_>,
     counts: &mut PullCounts,
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(), SyncError> {
     let mut done = 0;
+    let mut new_companies = HashSet::new();
     progress(Progress { run_id, phase: Phase::Reading, done: 0, total: 0 });
     loop {
         cancel.check()?;
         let Some(contacts) = pages.next(client).await? else { break };
+        let page = reader.read_page(client, &contacts, inputs.company_tests, cancel).await?;
         let (by_email, by_contact) = leads_for(store, &contacts)?;
+        let matched: Vec<&Lead> = by_email.values().chain(by_contact.values()).collect();
+        let local = LocalRelated::read(store, inputs.portal_id, &page, &matched)?;
         let items = plan_pull(&PullInputs {
             contacts: &contacts,
             by_email: &by_email,
@@ -338,8 +459,12 @@ async fn journal_pages(
             properties: inputs.properties,
             owners: inputs.owners,
             new_only: inputs.rules.new_only,
+            page: &page,
+            local: &local,
+            related: inputs.related,
         });
         counts.add(&items);
+        counts.add_related(&items, &page, &mut new_companies);
         let first = done as i64;
         let rows = items
             .into_iter()
@@ -413,6 +538,9 @@ impl PullSkip {
             PullSkip::Unchanged => RowReason::Unchanged,
             PullSkip::NoEmail => RowReason::NoEmail,
             PullSkip::AlreadyInStore => RowReason::AlreadyInStore,
+            PullSkip::CompanyRuleLeftOut { condition, no_company } => {
+                RowReason::CompanyRuleLeftOut { condition: condition.clone(), no_company: *no_company }
+            }
         }
     }
 
@@ -422,6 +550,9 @@ impl PullSkip {
             RowReason::Unchanged => Some(PullSkip::Unchanged),
             RowReason::NoEmail => Some(PullSkip::NoEmail),
             RowReason::AlreadyInStore => Some(PullSkip::AlreadyInStore),
+            RowReason::CompanyRuleLeftOut { condition, no_company } => {
+                Some(PullSkip::CompanyRuleLeftOut { condition: condition.clone(), no_company: *no_company })
+            }
             _ => None,
         }
     }
@@ -440,6 +571,7 @@ fn run_item(seq: i64, item: PullItem, mode: RunMode) -> RunItem {
         changes: item.changes,
         notes: item.notes,
         record: item.record,
+        related: item.related,
         ..RunItem::planned(seq, lead_id, email, Some(item.contact_id), action, reasons, mode)
     }
 }
@@ -461,6 +593,7 @@ pub fn pull_item(item: RunItem) -> PullItem {
         changes: item.changes,
         notes: item.notes,
         record: item.record,
+        related: item.related,
     }
 }
 
@@ -532,6 +665,7 @@ fn apply_pending(
                 email: item.email.clone(),
                 contact_id: item.contact_id.clone().unwrap_or_default(),
                 values: item.changes.iter().filter_map(|c| Some((c.field.clone(), c.after.clone()?))).collect(),
+                related: item.related.clone(),
             })
             .collect();
         store.apply_pull(run_id, &rows)?;

@@ -3,6 +3,12 @@
 //! since". Conditions compile to one HubSpot search filter group, checked against the portal's
 //! live properties and HubSpot's limits, so a rule HubSpot can't take is refused when it is
 //! saved, with the reason, instead of failing in the middle of a pull.
+//!
+//! A condition may test the contact's primary company instead (`company.industry = …`, a company
+//! property after `COMPANY_PREFIX`). HubSpot's contact search can't filter on a company's
+//! properties, so those compile to `CompanyTest`s that the pull applies itself, once it has read
+//! the companies of a page of contacts: every contact the other rules select is read, with its
+//! company, before a company rule can leave it out (the cost `docs/cli.md` states).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hubsync_hubspot::Property;
@@ -20,6 +26,9 @@ pub const MAX_CONDITIONS: usize = 5;
 pub const MAX_FILTER_CHARS: usize = 1_500;
 /// The pseudo-property for "owned by": its value is the owner's email.
 pub const OWNER: &str = "owner";
+/// What a condition's property starts with when it tests the contact's primary company
+/// (`company.industry`): the rest is the company property's internal name.
+pub const COMPANY_PREFIX: &str = "company.";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
@@ -101,9 +110,20 @@ pub struct Condition {
     pub values: Vec<String>,
 }
 
-const SYNTAX: &str = "write a condition as 'PROPERTY OP VALUE' with OP one of =, !=, in (a,b,c), contains, >, <, between (a,b), known, unknown; e.g. 'lifecyclestage = lead' or 'owner = ana@example.com'";
+const SYNTAX: &str = "write a condition as 'PROPERTY OP VALUE' with OP one of =, !=, in (a,b,c), contains, >, <, between (a,b), known, unknown; e.g. 'lifecyclestage = lead', 'owner = ana@example.com' or 'company.industry = COMPUTER_SOFTWARE'";
 
 impl Condition {
+    /// The company property a condition on the contact's primary company tests (`industry` for
+    /// `company.industry`); `None` for a condition on the contact.
+    pub fn company_property(&self) -> Option<&str> {
+        self.property.strip_prefix(COMPANY_PREFIX)
+    }
+
+    /// The condition as the rules write it (`company.industry equals COMPUTER_SOFTWARE`).
+    pub fn describe(&self) -> String {
+        format!("{} {} {}", self.property, self.operator.as_str(), self.values.join(", ")).trim_end().to_string()
+    }
+
     /// Parses `PROPERTY OP [VALUE]`. Lists (`in`, `between`) are comma separated.
     pub fn parse(text: &str) -> Result<Condition, String> {
         let text = text.trim();
@@ -184,9 +204,15 @@ pub struct PullRules {
 }
 
 impl PullRules {
-    /// Whether the pull can page through the contacts list (every contact) instead of search.
+    /// Whether the pull can page through the contacts list (every contact) instead of search:
+    /// no condition on the contact (those on its company the pull tests itself) and no date.
     pub fn is_everything(&self) -> bool {
-        self.conditions.is_empty() && self.modified_since.is_none()
+        self.conditions.iter().all(|c| c.company_property().is_some()) && self.modified_since.is_none()
+    }
+
+    /// Whether a condition tests the contact's company, so the pull must read the companies.
+    pub fn tests_companies(&self) -> bool {
+        self.conditions.iter().any(|c| c.company_property().is_some())
     }
 
     /// The rules a pull runs with: an incremental rule's date becomes the later of its own and
@@ -244,12 +270,109 @@ impl RuleProblem {
     }
 }
 
-/// Compiles the rules to one HubSpot filter group (`[]` for every contact): each condition
-/// checked against the live property (it exists; the operator suits its type; values parse as
-/// its type; options are among its options), owners' emails turned into their ids, and the
-/// whole kept within HubSpot's limits. The error says what to change.
-pub fn compile(rules: &PullRules, properties: &[Property], owners: &OwnerDirectory) -> Result<Vec<Value>, String> {
-    check(rules, properties, owners).map_err(|problems| {
+/// The rules compiled: the contact conditions as one HubSpot search filter group, and the
+/// conditions on the contact's company as tests the pull applies itself.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompiledRules {
+    /// The search filters (`[]` for every contact).
+    pub filters: Vec<Value>,
+    /// The tests of the contact's primary company, all of which must hold.
+    pub company: Vec<CompanyTest>,
+}
+
+/// A condition on the contact's primary company, compiled as a search filter would be (values
+/// in the form search compares: numbers, epoch milliseconds, option values, lowercase lists)
+/// and tested the way HubSpot's search tests a filter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompanyTest {
+    /// The condition as the rules write it, for the rows it leaves out.
+    pub condition: String,
+    /// The company property it reads (`hubspot_owner_id` for `company.owner`).
+    pub property: String,
+    /// The property's HubSpot type.
+    kind: String,
+    /// A choice whose values compare exactly (enumerations do in search).
+    exact: bool,
+    filter: Value,
+}
+
+impl CompanyTest {
+    /// Whether the contact's primary company (`None`: it has none, as if every property were
+    /// empty) meets the condition. A property without a value is `unknown`, never equal to
+    /// anything, and meets `not-equals`.
+    pub fn holds(&self, company: Option<&hubsync_hubspot::Record>) -> bool {
+        let value = company.and_then(|c| c.get(&self.property)).map(str::trim).filter(|v| !v.is_empty());
+        let operator = self.filter["operator"].as_str().unwrap_or_default();
+        let Some(value) = value else { return matches!(operator, "NOT_HAS_PROPERTY" | "NEQ") };
+        let one = |key: &str| self.filter[key].as_str().unwrap_or_default();
+        match operator {
+            "HAS_PROPERTY" => true,
+            "NOT_HAS_PROPERTY" => false,
+            "EQ" => self.equals(value, one("value")),
+            "NEQ" => !self.equals(value, one("value")),
+            "IN" => {
+                let wanted = self.filter["values"].as_array().map(Vec::as_slice).unwrap_or_default();
+                wanted.iter().filter_map(Value::as_str).any(|w| self.equals(value, w))
+            }
+            "CONTAINS_TOKEN" => {
+                let token = one("value").trim_matches('*').to_lowercase();
+                value.to_lowercase().contains(&token)
+            }
+            "GT" => self.order(value, one("value")).is_some_and(|o| o.is_gt()),
+            "LT" => self.order(value, one("value")).is_some_and(|o| o.is_lt()),
+            "BETWEEN" => {
+                self.order(value, one("value")).is_some_and(|o| o.is_ge())
+                    && self.order(value, one("highValue")).is_some_and(|o| o.is_le())
+            }
+            _ => false,
+        }
+    }
+
+    /// A company's value against a compiled one: numbers and dates by what they are, a choice
+    /// exactly (any of a multiple choice's), text without regard to case.
+    fn equals(&self, value: &str, wanted: &str) -> bool {
+        match self.kind.as_str() {
+            "number" | "date" | "datetime" => self.order(value, wanted) == Some(std::cmp::Ordering::Equal),
+            "bool" => value.eq_ignore_ascii_case(wanted),
+            _ if self.exact => value.split(';').any(|choice| choice.trim() == wanted),
+            _ => value.to_lowercase() == wanted.to_lowercase(),
+        }
+    }
+
+    /// How a number or a date compares with a compiled bound; `None` when either can't be read
+    /// as the property's type.
+    fn order(&self, value: &str, bound: &str) -> Option<std::cmp::Ordering> {
+        let number = |text: &str| -> Option<f64> {
+            match self.kind.as_str() {
+                "date" | "datetime" => instant_millis(text).map(|ms| ms as f64),
+                _ => text.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
+            }
+        };
+        number(value)?.partial_cmp(&number(bound)?)
+    }
+}
+
+/// A HubSpot date or datetime value (epoch milliseconds, ISO 8601, or a day) in milliseconds.
+fn instant_millis(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().ok();
+    }
+    parse_instant(text).ok().map(|t| t.timestamp_millis())
+}
+
+/// Compiles the rules (`CompiledRules`): each condition checked against the live property of
+/// the contact (`properties`) or of its company (`company_properties`): it exists; the operator
+/// suits its type; values parse as its type; options are among its options. Owners' emails
+/// become their ids, and the search filters are kept within HubSpot's limits. The error says
+/// what to change.
+pub fn compile(
+    rules: &PullRules,
+    properties: &[Property],
+    company_properties: &[Property],
+    owners: &OwnerDirectory,
+) -> Result<CompiledRules, String> {
+    check(rules, properties, company_properties, owners).map_err(|problems| {
         problems.into_iter().next().map(|p| p.message).unwrap_or_else(|| "the rules can't be used".into())
     })
 }
@@ -259,8 +382,9 @@ pub fn compile(rules: &PullRules, properties: &[Property], owners: &OwnerDirecto
 pub fn check(
     rules: &PullRules,
     properties: &[Property],
+    company_properties: &[Property],
     owners: &OwnerDirectory,
-) -> Result<Vec<Value>, Vec<RuleProblem>> {
+) -> Result<CompiledRules, Vec<RuleProblem>> {
     if rules.conditions.len() > MAX_CONDITIONS {
         return Err(vec![RuleProblem::whole(format!(
             "{} conditions: HubSpot's search takes 6 per rule and the pull needs one to page past 10,000 results, so at most {MAX_CONDITIONS}",
@@ -268,11 +392,27 @@ pub fn check(
         ))]);
     }
     let mut filters = Vec::with_capacity(rules.conditions.len() + 1);
+    let mut company = Vec::new();
     let mut problems = Vec::new();
     for (index, condition) in rules.conditions.iter().enumerate() {
-        match compile_condition(condition, properties, owners) {
-            Ok(filter) => filters.push(filter),
-            Err(message) => problems.push(RuleProblem { condition: Some(index), message }),
+        let compiled = match condition.company_property() {
+            None => {
+                compile_condition(condition, properties, owners, Object::Contact).map(|filter| filters.push(filter))
+            }
+            Some(name) => compile_condition(condition, company_properties, owners, Object::Company).map(|filter| {
+                let property = filter["propertyName"].as_str().unwrap_or_default().to_string();
+                let definition = company_properties.iter().find(|p| p.name == property);
+                company.push(CompanyTest {
+                    condition: condition.describe(),
+                    kind: definition.map_or_else(|| "string".into(), |p| p.kind.clone()),
+                    exact: definition.is_some_and(|p| p.kind == "enumeration") || name == OWNER,
+                    property,
+                    filter,
+                });
+            }),
+        };
+        if let Err(message) = compiled {
+            problems.push(RuleProblem { condition: Some(index), message });
         }
     }
     if !problems.is_empty() {
@@ -294,7 +434,14 @@ pub fn check(
             "the conditions take {chars} characters of HubSpot's 3,000-character search request; at most {MAX_FILTER_CHARS} leave room for the rest (shorten the lists of values)"
         ))]);
     }
-    Ok(filters)
+    Ok(CompiledRules { filters, company })
+}
+
+/// Which record a condition tests: the contact, or its primary company.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Object {
+    Contact,
+    Company,
 }
 
 /// The operators that suit a property's type (`None`: the `owner` pseudo-property), in the
@@ -336,8 +483,10 @@ pub struct ConditionProperty {
     pub options: Vec<ChoiceOption>,
 }
 
-/// Every property a condition can test: `owner` first, then the portal's properties by label.
-pub fn condition_properties(properties: &[Property]) -> Vec<ConditionProperty> {
+/// Every property a condition can test: `owner` first, then the portal's contact properties by
+/// label, then its company properties (`company.` and the name; "Company: " and the label), by
+/// label.
+pub fn condition_properties(properties: &[Property], company_properties: &[Property]) -> Vec<ConditionProperty> {
     let owner = ConditionProperty {
         name: OWNER.into(),
         label: "Contact owner (by email)".into(),
@@ -345,7 +494,24 @@ pub fn condition_properties(properties: &[Property]) -> Vec<ConditionProperty> {
         operators: operators_for(None),
         options: Vec::new(),
     };
-    let mut described: Vec<ConditionProperty> = properties
+    let mut described = described_properties(properties);
+    described.sort_by(|a, b| a.label.to_lowercase().cmp(&b.label.to_lowercase()).then(a.name.cmp(&b.name)));
+    let mut on_company: Vec<ConditionProperty> = described_properties(company_properties)
+        .into_iter()
+        .map(|p| ConditionProperty {
+            name: format!("{COMPANY_PREFIX}{}", p.name),
+            label: format!("Company: {}", p.label),
+            ..p
+        })
+        .collect();
+    on_company.sort_by(|a, b| a.label.to_lowercase().cmp(&b.label.to_lowercase()).then(a.name.cmp(&b.name)));
+    std::iter::once(owner).chain(described).chain(on_company).collect()
+}
+
+/// Each property as a condition offers it, with the operators that suit its type and a choice's
+/// options.
+fn described_properties(properties: &[Property]) -> Vec<ConditionProperty> {
+    properties
         .iter()
         .map(|p| ConditionProperty {
             name: p.name.clone(),
@@ -358,12 +524,15 @@ pub fn condition_properties(properties: &[Property]) -> Vec<ConditionProperty> {
                 Vec::new()
             },
         })
-        .collect();
-    described.sort_by(|a, b| a.label.to_lowercase().cmp(&b.label.to_lowercase()).then(a.name.cmp(&b.name)));
-    std::iter::once(owner).chain(described).collect()
+        .collect()
 }
 
-fn compile_condition(condition: &Condition, properties: &[Property], owners: &OwnerDirectory) -> Result<Value, String> {
+fn compile_condition(
+    condition: &Condition,
+    properties: &[Property],
+    owners: &OwnerDirectory,
+    object: Object,
+) -> Result<Value, String> {
     let name = condition.property.as_str();
     if name.is_empty() {
         return Err("choose a property".into());
@@ -374,7 +543,12 @@ fn compile_condition(condition: &Condition, properties: &[Property], owners: &Ow
     if condition.values.iter().any(|v| v.trim().is_empty()) {
         return Err(format!("{name} {}: a value is empty; fill it in or remove it", condition.operator.as_str()));
     }
-    let (property_name, values) = if name == OWNER {
+    // A company condition's property is named after the prefix.
+    let lookup = match object {
+        Object::Contact => name,
+        Object::Company => condition.company_property().unwrap_or(name),
+    };
+    let (property_name, values) = if lookup == OWNER {
         let ids = condition
             .values
             .iter()
@@ -384,8 +558,13 @@ fn compile_condition(condition: &Condition, properties: &[Property], owners: &Ow
             .collect::<Result<Vec<_>, _>>()?;
         ("hubspot_owner_id".to_string(), ids)
     } else {
-        let property = properties.iter().find(|p| p.name == name).ok_or_else(|| {
-            format!("HubSpot has no contact property {name:?} (use its internal name, e.g. lifecyclestage, or `owner`)")
+        let property = properties.iter().find(|p| p.name == lookup).ok_or_else(|| match object {
+            Object::Contact => format!(
+                "HubSpot has no contact property {name:?} (use its internal name, e.g. lifecyclestage, `owner`, or {COMPANY_PREFIX} and a company property's)"
+            ),
+            Object::Company => format!(
+                "HubSpot has no company property {lookup:?} (write {COMPANY_PREFIX} and its internal name, e.g. {COMPANY_PREFIX}industry)"
+            ),
         })?;
         let values = condition
             .values
@@ -537,13 +716,14 @@ mod tests {
             ..PullRules::default()
         };
         let owners = OwnerDirectory::default();
-        let problems = check(&between("score", "9", "5"), &properties(), &owners).unwrap_err();
+        let problems = check(&between("score", "9", "5"), &properties(), &[], &owners).unwrap_err();
         assert_eq!(problems[0].condition, Some(0));
         assert!(problems[0].message.contains("the lower bound first: 9 is more than 5"), "{problems:?}");
-        let problems = check(&between("closedate", "2026-06-01", "2026-05-01"), &properties(), &owners).unwrap_err();
+        let problems =
+            check(&between("closedate", "2026-06-01", "2026-05-01"), &properties(), &[], &owners).unwrap_err();
         assert!(problems[0].message.contains("the lower bound first"), "{problems:?}");
-        assert!(check(&between("score", "5", "5"), &properties(), &owners).is_ok(), "bounds are inclusive");
-        assert!(check(&between("score", "-10", "2.5"), &properties(), &owners).is_ok());
+        assert!(check(&between("score", "5", "5"), &properties(), &[], &owners).is_ok(), "bounds are inclusive");
+        assert!(check(&between("score", "-10", "2.5"), &properties(), &[], &owners).is_ok());
     }
 
     #[test]
@@ -597,7 +777,7 @@ mod tests {
                     conditions: vec![Condition { property: property.name.clone(), operator, values }],
                     ..PullRules::default()
                 };
-                let checked = check(&rules, &properties, &OwnerDirectory::default());
+                let checked = check(&rules, &properties, &[], &OwnerDirectory::default());
                 assert!(checked.is_ok(), "{} {operator:?}: {checked:?}", property.name);
             }
         }
@@ -617,7 +797,7 @@ mod tests {
             ],
             ..PullRules::default()
         };
-        let problems = check(&rules, &properties(), &OwnerDirectory::default()).unwrap_err();
+        let problems = check(&rules, &properties(), &[], &OwnerDirectory::default()).unwrap_err();
         let positions: Vec<Option<usize>> = problems.iter().map(|p| p.condition).collect();
         assert_eq!(positions, [Some(0), Some(2), Some(3), Some(4)]);
         assert!(problems[0].message.contains("score is a number"), "{problems:?}");
@@ -625,7 +805,7 @@ mod tests {
         assert!(problems[2].message.contains("takes 2 values, got 1"), "{problems:?}");
         assert!(problems[3].message.contains("a value is empty"), "{problems:?}");
         // `compile` reports the first, as the command line shows it.
-        assert_eq!(compile(&rules, &properties(), &OwnerDirectory::default()).unwrap_err(), problems[0].message);
+        assert_eq!(compile(&rules, &properties(), &[], &OwnerDirectory::default()).unwrap_err(), problems[0].message);
     }
 
     #[test]
@@ -633,15 +813,70 @@ mod tests {
         let condition = Condition { property: "company".into(), operator: Operator::Known, values: vec![] };
         let rules =
             PullRules { conditions: vec![condition; MAX_CONDITIONS], since_last_pull: true, ..PullRules::default() };
-        let problems = check(&rules, &properties(), &OwnerDirectory::default()).unwrap_err();
+        let problems = check(&rules, &properties(), &[], &OwnerDirectory::default()).unwrap_err();
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].condition, None);
         assert!(problems[0].message.contains("drop a condition"));
     }
 
     #[test]
+    fn a_condition_on_the_company_is_tested_on_its_values_as_search_would() {
+        let company_properties: Vec<Property> = serde_json::from_value(json!([
+            { "name": "industry", "label": "Industry", "type": "enumeration",
+              "options": [{ "value": "COMPUTER_SOFTWARE", "label": "Computer Software" }, { "value": "BANKING", "label": "Banking" }] },
+            { "name": "numberofemployees", "label": "Employees", "type": "number" },
+            { "name": "founded", "label": "Founded", "type": "date" },
+            { "name": "city", "label": "City", "type": "string" },
+        ]))
+        .unwrap();
+        let compiled = |text: &str| {
+            let rules = PullRules { conditions: vec![Condition::parse(text).unwrap()], ..PullRules::default() };
+            let compiled = compile(&rules, &properties(), &company_properties, &OwnerDirectory::default()).unwrap();
+            assert!(compiled.filters.is_empty(), "no search filter for {text}");
+            compiled.company.into_iter().next().unwrap()
+        };
+        let company = |values: &[(&str, &str)]| -> hubsync_hubspot::Record {
+            let properties: serde_json::Map<String, Value> =
+                values.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+            serde_json::from_value(json!({ "id": "1", "properties": properties })).unwrap()
+        };
+        let acme = company(&[
+            ("industry", "COMPUTER_SOFTWARE"),
+            ("numberofemployees", "250"),
+            ("city", "Oslo"),
+            ("founded", "2001-05-01"),
+        ]);
+        let holds = |text: &str, record: Option<&hubsync_hubspot::Record>| compiled(text).holds(record);
+        assert!(holds("company.industry = computer software", Some(&acme)), "by the option's label, as saved");
+        assert!(!holds("company.industry = BANKING", Some(&acme)));
+        assert!(holds("company.industry in (BANKING, COMPUTER_SOFTWARE)", Some(&acme)));
+        assert!(holds("company.numberofemployees between (100, 250)", Some(&acme)), "bounds are inclusive");
+        assert!(!holds("company.numberofemployees > 250", Some(&acme)));
+        assert!(holds("company.founded < 2002-01-01", Some(&acme)));
+        assert!(holds("company.city = oslo", Some(&acme)), "text without regard to case");
+        assert!(holds("company.city contains sl", Some(&acme)));
+        assert!(holds("company.city in (bergen, oslo)", Some(&acme)));
+        // A company without the value, or no company at all.
+        let bare = company(&[]);
+        for record in [Some(&bare), None] {
+            assert!(!holds("company.city = Oslo", record));
+            assert!(holds("company.city != Oslo", record), "not equal: it has no such value");
+            assert!(holds("company.city unknown", record));
+            assert!(!holds("company.city known", record));
+        }
+        assert_eq!(compiled("company.city known").condition, "company.city known");
+        let unknown = Condition::parse("company.nope = 1").unwrap();
+        let rules = PullRules { conditions: vec![unknown], ..PullRules::default() };
+        let problem = check(&rules, &properties(), &company_properties, &OwnerDirectory::default()).unwrap_err();
+        assert!(problem[0].message.contains("no company property \"nope\""), "{problem:?}");
+        let rules =
+            PullRules { conditions: vec![Condition::parse("company.industry = x").unwrap()], ..PullRules::default() };
+        assert!(rules.tests_companies() && rules.is_everything(), "a company rule alone reads every contact");
+    }
+
+    #[test]
     fn condition_properties_offer_owner_first_then_by_label_with_choices() {
-        let offered = condition_properties(&properties());
+        let offered = condition_properties(&properties(), &[]);
         let names: Vec<&str> = offered.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["owner", "closedate", "company", "lifecyclestage", "opted_in", "score"]);
         assert_eq!(offered[0].kind, "owner");

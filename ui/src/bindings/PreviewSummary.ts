@@ -3,6 +3,7 @@ import type { CompanySummary } from "./CompanySummary";
 import type { CountLine } from "./CountLine";
 import type { RunCounts } from "./RunCounts";
 import type { RunKind } from "./RunKind";
+import type { SkippedPart } from "./SkippedPart";
 
 /**
  * A recorded preview: what the live run would do and cost, and where.
@@ -20,6 +21,11 @@ counts: RunCounts, details: Array<CountLine>,
  * A push's companies and associations, when its rules associate contacts with companies.
  */
 companies?: CompanySummary, 
+/**
+ * What a pull didn't read beside the contacts (its companies, its deals), each with its
+ * code (`missing_scopes`) and the scopes that would let it.
+ */
+skipped_parts: Array<SkippedPart>, 
 /**
  * What the live run will cost: API calls and seconds at the portal's rate limit.
  */

@@ -59,6 +59,7 @@ export function item(overrides: Partial<RunRow> = {}): RunRow {
     error: null,
     step: 0,
     record: {},
+    related: null,
     ...overrides,
   };
 }
@@ -72,6 +73,7 @@ export function summary(overrides: Partial<PreviewSummary> = {}): PreviewSummary
     portal_name: "acme.hubspot.com",
     counts: counts({ update: 1200, create: 30, skip: 5, invalid: 2 }),
     details: [],
+    skipped_parts: [],
     api_calls: 26,
     seconds: 150,
     writes: 1230,

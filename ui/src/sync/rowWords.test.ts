@@ -12,6 +12,10 @@ const EVERY_REASON: Record<RowReason["code"], { reason: RowReason; kind: RunKind
   "update-off": { reason: { code: "update-off" }, kind: "push" },
   "no-email": { reason: { code: "no-email" }, kind: "pull" },
   "already-in-store": { reason: { code: "already-in-store" }, kind: "pull" },
+  "company-rule-left-out": {
+    reason: { code: "company-rule-left-out", condition: "company.industry equals COMPUTER_SOFTWARE", no_company: false },
+    kind: "pull",
+  },
   "email-refused": { reason: { code: "email-refused", detail: "the domain has no top-level domain" }, kind: "push" },
   "no-such-property": { reason: { code: "no-such-property", field: "tier", property: "e2e_tier" }, kind: "push" },
   "value-refused": {

@@ -55,6 +55,13 @@ export function reasonWords(reason: RowReason, kind: RunKind): ReasonWords {
         why: "This contact is already a lead, and the pull rules take new contacts only.",
         todo: "Turn off “New contacts only” in Pull rules to update leads already in the store.",
       };
+    case "company-rule-left-out":
+      return {
+        why: reason.no_company
+          ? `The contact has no company, so it doesn't meet the pull rule ${reason.condition}.`
+          : `The contact's company doesn't meet the pull rule ${reason.condition}.`,
+        todo: "Change or remove the rule on the company in Pull rules to bring it in.",
+      };
     case "email-refused":
       return {
         why: sentence(`HubSpot refuses this email address: ${reason.detail}`),

@@ -265,10 +265,10 @@ async fn a_lead_s_detail_has_its_company_and_its_deals_in_the_active_portal() {
 
     // A free-mail lead has no company, and says why.
     let gmail = ws.store.lock().await.add_lead("bo@gmail.com", &[]).unwrap();
-    let detail = leads::detail_by_email(&*ws.store.lock().await, "BO@gmail.com").unwrap();
+    let detail = leads::detail_of(&*ws.store.lock().await, "BO@gmail.com").unwrap();
     assert_eq!((detail.view.lead.id, detail.company.is_none(), detail.deals.len()), (gmail.id, true, 0));
     assert_eq!(detail.company_domain, LeadCompanyDomain::FreeMail { domain: "gmail.com".into() });
-    let unknown = leads::detail_by_email(&*ws.store.lock().await, "nobody@example.com").unwrap_err();
+    let unknown = leads::detail_of(&*ws.store.lock().await, "nobody@example.com").unwrap_err();
     assert_eq!(unknown.code, "lead_not_found");
     f.builtin.shutdown().await;
 }

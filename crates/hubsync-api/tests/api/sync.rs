@@ -223,3 +223,43 @@ async fn a_live_pull_reports_to_the_page_and_to_the_status_and_cancels_resumably
     assert_eq!(applied, vec![(0, rows), (rows, rows)], "the core's chunks, as they are applied");
     f.builtin.shutdown().await;
 }
+
+/// A pull's preview counts the contacts' companies and deals beside its rows, and a lead it
+/// brought shows its company and deals; without the companies scope, that part is named as
+/// skipped and the contacts still come in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_preview_counts_companies_and_deals_and_a_pulled_lead_shows_them() {
+    let f = fixture().await;
+    let summary = preview(&f.workspace, PlanRequest::Pull, |_| {}).await.unwrap();
+    let details: std::collections::HashMap<&str, u64> =
+        summary.details.iter().map(|l| (l.key.as_str(), l.count)).collect();
+    assert!(details["with-company"] > 0 && details["new-companies"] > 0 && details["deals"] > 0, "{details:?}");
+    assert_eq!(details["company-rule-left-out"], 0);
+    assert!(summary.skipped_parts.is_empty(), "{:?}", summary.skipped_parts);
+    run_previewed(&f.workspace, summary.run_id, Instant::now(), |_| {}).await.unwrap();
+    let store = f.workspace.store.lock().await;
+    let shown: Vec<_> =
+        store.leads().unwrap().iter().map(|l| hubsync_api::leads::detail(&store, l.id).unwrap()).collect();
+    let deals: u64 = shown.iter().map(|d| d.deals.len() as u64).sum();
+    assert_eq!(deals, details["deals"], "every deal the preview counted, on its lead");
+    assert_eq!(shown.iter().filter(|d| d.company.is_some()).count() as u64, details["with-company"]);
+    drop(store);
+    f.builtin.shutdown().await;
+
+    let token = "pat-na1-no-companies";
+    let sandbox = crate::support::portal_with_token(token, |config| {
+        config.seed_contacts = 20;
+        config.private_tokens[0].scopes.retain(|s| !s.contains("companies"));
+    })
+    .await;
+    let (_dir, workspace) = crate::support::connected_workspace(&sandbox, token).await;
+    let summary = preview(&workspace, PlanRequest::Pull, |_| {}).await.unwrap();
+    let skipped = &summary.skipped_parts;
+    assert_eq!(
+        (skipped.len(), skipped[0].part, skipped[0].code.as_str()),
+        (1, hubsync_sync::RelatedPart::Companies, "missing_scopes")
+    );
+    assert!(summary.counts.create > 0, "the contacts still come in: {:?}", summary.counts);
+    let with_company = summary.details.iter().find(|l| l.key == "with-company").unwrap();
+    assert_eq!(with_company.count, 0);
+}

@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use hubsync_api::ErrorCode;
-use hubsync_api::leads::LeadDetail;
-use hubsync_api::leads::{self, ImportSettings, Imported, LeadSaved, open_import};
+use hubsync_api::leads::{self, ImportSettings, Imported, LeadDetail, LeadSaved, open_import};
 use hubsync_store::{
     CompanySource, Field, FieldProblem, Lead, LeadCompanyDomain, LeadDeal, LeadView, OwnerView, RowError, StoreError,
 };
@@ -17,7 +16,7 @@ use serde::Serialize;
 use crate::cli::{ImportArgs, LeadAddArgs, LeadsCommand};
 use crate::context::Context;
 use crate::error::CliError;
-use crate::output::{Table, emit, progress, warn};
+use crate::output::{Table, emit, pairs, progress, warn};
 
 /// Files at least this big get a progress bar while they are imported (on a terminal).
 const PROGRESS_FROM_BYTES: u64 = 1 << 20;
@@ -42,7 +41,7 @@ pub fn run(ctx: &mut Context, command: LeadsCommand) -> anyhow::Result<()> {
         LeadsCommand::Show(args) => {
             let (detail, fields) = {
                 let store = ctx.store();
-                (leads::detail_by_email(&store, &args.email)?, store.fields()?)
+                (leads::detail_of(&store, &args.lead)?, store.fields()?)
             };
             emit(ctx.json, &detail, |d| render_detail(d, &fields))
         }
@@ -154,19 +153,23 @@ fn render_detail(detail: &LeadDetail, fields: &[Field]) -> String {
     for field in fields.iter().filter(|f| f.key != "email") {
         rows.push((field.label.as_str(), lead.value(&field.key).unwrap_or("-").to_string()));
     }
-    let mut out = crate::output::pairs(&rows);
+    let mut out = pairs(&rows);
     match &detail.company {
         Some(found) => {
             let company = &found.company;
             let hubspot = company.hubspot_id.clone().map_or_else(|| "not linked".into(), |id| format!("{id}{portal}"));
             out.push_str("company:\n");
-            let company_rows = [
+            let mut company_rows = vec![
                 ("name", company.value("name").unwrap_or("-").to_string()),
                 ("domain", company.domain.clone().unwrap_or_else(|| "-".into())),
                 ("HubSpot company", hubspot),
                 ("found", describe_source(found.source).into()),
             ];
-            for line in crate::output::pairs(&company_rows).lines() {
+            // The company's other fields, as a pull or the admin set them.
+            company_rows.extend(
+                company.values.iter().filter(|(key, _)| key.as_str() != "name").map(|(k, v)| (k.as_str(), v.clone())),
+            );
+            for line in pairs(&company_rows).lines() {
                 out.push_str(&format!("  {line}\n"));
             }
         }
@@ -187,7 +190,7 @@ fn describe_source(source: CompanySource) -> &'static str {
     match source {
         CompanySource::Domain => "by the domain field's value",
         CompanySource::Email => "by the email's domain",
-        CompanySource::Pull => "as its contact's company in HubSpot",
+        CompanySource::Pull => "as its contact's primary company in HubSpot",
         CompanySource::Manual => "chosen by hand",
     }
 }
@@ -212,7 +215,7 @@ fn describe_domain(domain: &LeadCompanyDomain) -> String {
 }
 
 fn deals_table(deals: &[LeadDeal]) -> String {
-    let mut table = Table::new(&["DEAL", "NAME", "STAGE", "AMOUNT", "CLOSE DATE", "STATE"]);
+    let mut table = Table::new(&["DEAL", "NAME", "PIPELINE", "STAGE", "AMOUNT", "CLOSE DATE", "STATE"]);
     for LeadDeal { deal, .. } in deals {
         let amount = match (&deal.amount, &deal.currency) {
             (Some(amount), Some(currency)) => format!("{amount} {currency}"),
@@ -228,6 +231,8 @@ fn deals_table(deals: &[LeadDeal]) -> String {
         table.row(vec![
             deal.deal_id.clone(),
             deal.name.clone().unwrap_or_else(|| "-".into()),
+            deal.pipeline_label.clone().or_else(|| deal.pipeline_id.clone()).unwrap_or_else(|| "-".into()),
+            // A stage the pipelines no longer have is shown by its id.
             deal.stage_label.clone().or_else(|| deal.stage_id.clone()).unwrap_or_else(|| "-".into()),
             amount,
             deal.close_date.map_or_else(|| "-".into(), |d| d.format("%Y-%m-%d").to_string()),

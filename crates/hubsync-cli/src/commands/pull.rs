@@ -3,7 +3,9 @@
 
 use hubsync_api::plans::CONCURRENCY;
 use hubsync_api::{Plan, PlanRequest};
-use hubsync_sync::{Estimate, PreparedPull, PullAction, PullCounts, PullItem, pull_item};
+use hubsync_hubspot::describe_scopes;
+use hubsync_store::PulledRelated;
+use hubsync_sync::{Estimate, PreparedPull, PullAction, PullCounts, PullItem, RelatedPart, pull_item};
 use serde::Serialize;
 
 use crate::cli::PullArgs;
@@ -58,6 +60,34 @@ pub async fn run(ctx: &mut Context, args: PullArgs) -> anyhow::Result<()> {
     crate::commands::push::finish(ctx, run)
 }
 
+/// A row's company (the company, then each company field it sets) and deals, as preview lines
+/// `(field, now, new)`.
+fn related_lines(related: Option<&PulledRelated>) -> Vec<(String, String, String)> {
+    let Some(related) = related else { return Vec::new() };
+    let mut lines = Vec::new();
+    if let Some(company) = &related.company {
+        let named = company
+            .name
+            .clone()
+            .or_else(|| company.domain.clone())
+            .unwrap_or_else(|| company.hubspot_company_id.clone());
+        let state = if company.company_id.is_some() { "" } else { " (new)" };
+        lines.push(("(company)".to_string(), String::new(), format!("{named}{state}")));
+        for change in &company.changes {
+            let after = change.after.clone().unwrap_or_else(|| "(kept: the company's value is not empty)".into());
+            lines.push((format!("company {}", change.field), change.before.clone().unwrap_or_default(), after));
+        }
+    }
+    if related.company_dropped.is_some() {
+        lines.push(("(company)".to_string(), String::new(), "(none: the contact has no company now)".into()));
+    }
+    if let Some(deals) = &related.deals {
+        let open = deals.iter().filter(|d| !d.closed).count();
+        lines.push(("(deals)".to_string(), String::new(), format!("{} ({open} open)", deals.len())));
+    }
+    lines
+}
+
 fn confirm(args: &PullArgs, portal_id: u64, prepared: &PreparedPull) -> Result<(), CliError> {
     if args.yes {
         return Ok(());
@@ -78,7 +108,11 @@ fn preview_text(report: &PullPreview<'_>, portal_id: u64) -> anyhow::Result<Stri
         ("unchanged", c.unchanged.to_string()),
         ("no email (skipped)", c.no_email.to_string()),
         ("already in the store", c.already_in_store.to_string()),
+        ("left out by a company rule", c.company_rule_left_out.to_string()),
         ("invalid", c.invalid.to_string()),
+        ("with a company", c.with_company.to_string()),
+        ("new companies", c.new_companies.to_string()),
+        ("deals", c.deals.to_string()),
         ("API calls", report.api_calls.to_string()),
         (
             "live pull",
@@ -91,6 +125,17 @@ fn preview_text(report: &PullPreview<'_>, portal_id: u64) -> anyhow::Result<Stri
             ),
         ),
     ]));
+    for skipped in &c.skipped_parts {
+        let part = match skipped.part {
+            RelatedPart::Companies => "companies",
+            RelatedPart::Deals => "deals",
+        };
+        out.push_str(&format!(
+            "{part} were not read ({}): the connection lacks {}; the contacts come in without them\n",
+            skipped.code,
+            describe_scopes(&skipped.scopes)
+        ));
+    }
     let mut table = Table::new(&["CONTACT", "EMAIL", "ACTION", "FIELD", "LEAD NOW", "NEW VALUE"]);
     for item in report.items.each() {
         let item = item?;
@@ -117,6 +162,7 @@ fn preview_text(report: &PullPreview<'_>, portal_id: u64) -> anyhow::Result<Stri
         if let PullAction::Invalid { reasons } = &item.action {
             lines.extend(reasons.iter().map(|r| ("!".to_string(), String::new(), r.to_string())));
         }
+        lines.extend(related_lines(item.related.as_ref()));
         if lines.is_empty() {
             lines.push(("(link to contact)".into(), String::new(), String::new()));
         }

@@ -109,3 +109,91 @@ fn a_set_without_an_equals_sign_is_a_usage_error_naming_it() {
     assert!(run.stderr.contains("--set \"first_name\"") && run.stderr.contains("FIELD=VALUE"), "{run:?}");
     assert_eq!(hub.json_error(&["leads", "add", "--email", "ann@example.com", "--set", "=x"])["code"], "usage");
 }
+
+/// `leads show`: a pulled lead with its company (found by the pull) and its deals, each with its
+/// pipeline, stage, state and amount with its currency; by email in any case or by id.
+#[test]
+fn a_pulled_lead_is_shown_with_its_company_and_deals() {
+    let portal = crate::support::Portal::start();
+    let primary = json!([{ "associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1 }]);
+    portal.control(
+        reqwest::Method::POST,
+        "/fixture",
+        Some(json!({
+            "contacts": [{ "id": "900000101", "properties": { "email": "kim@kimco.example.com", "firstname": "Kim" } }],
+            "companies": [{ "id": "900000201", "properties": { "name": "Kim Co", "domain": "kimco.example.com" } }],
+            "deals": [
+                { "id": "900000301", "properties": { "dealname": "Kim pilot", "amount": "2500", "pipeline": "default",
+                  "dealstage": "closedwon", "deal_currency_code": "USD", "closedate": "2026-04-01T00:00:00.000Z" } },
+                { "id": "900000302", "properties": { "dealname": "Kim renewal", "amount": "800.50", "pipeline": "1467091",
+                  "dealstage": "2710548" } }
+            ],
+            "associations": [
+                { "fromObjectType": "contacts", "fromObjectId": "900000101", "toObjectType": "companies",
+                  "toObjectId": "900000201", "types": primary },
+                { "fromObjectType": "contacts", "fromObjectId": "900000101", "toObjectType": "deals", "toObjectId": "900000301" },
+                { "fromObjectType": "contacts", "fromObjectId": "900000101", "toObjectType": "deals", "toObjectId": "900000302" }
+            ]
+        })),
+    );
+    let hub = Hub::new();
+    hub.connect(&portal);
+    // The company's name into the company's name field (a first portal's standard mapping has
+    // it; setting it again keeps the one row).
+    hub.run(&["companies", "mapping", "set", "name", "name"]).ok();
+    // Only Kim, by a rule on the contact's company (the portal's demo contacts aside).
+    hub.run(&["rules", "pull", "--filter", "company.domain = kimco.example.com"]).ok();
+
+    let preview = hub.json(&["pull", "--preview"]);
+    let counts = &preview["counts"];
+    assert_eq!(
+        (counts["new"].as_u64(), counts["with_company"].as_u64(), counts["deals"].as_u64()),
+        (Some(1), Some(1), Some(2))
+    );
+    assert!(counts["company_rule_left_out"].as_u64().unwrap() > 0, "the demo contacts: {counts}");
+    let human = hub.run(&["pull", "--preview"]).ok().stdout;
+    assert!(human.contains("Kim Co (new)") && human.contains("2 (1 open)"), "{human}");
+    hub.run(&["pull", "--yes"]).ok();
+
+    let shown = hub.json(&["leads", "show", "KIM@kimco.example.com"]);
+    assert_eq!(shown["company"]["source"], "pull");
+    assert_eq!(shown["company"]["company"]["domain"], "kimco.example.com");
+    assert_eq!(shown["company"]["company"]["values"]["name"], "Kim Co");
+    let deals = shown["deals"].as_array().unwrap();
+    let rows: Vec<(&str, &str, &str, bool)> = deals
+        .iter()
+        .map(|d| {
+            (
+                d["deal_id"].as_str().unwrap(),
+                d["stage_label"].as_str().unwrap(),
+                d["amount"].as_str().unwrap(),
+                d["closed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [("900000302", "Renewal Due", "800.5", false), ("900000301", "Closed Won", "2500", true)],
+        "open first"
+    );
+    let id = shown["view"]["id"].as_i64().unwrap().to_string();
+    assert_eq!(hub.json(&["leads", "show", &id]), shown, "by id too");
+
+    let text = hub.run(&["leads", "show", "kim@kimco.example.com"]).ok().stdout;
+    for expected in [
+        "Kim Co",
+        "its contact's primary company in HubSpot",
+        "Renewals",
+        "Renewal Due",
+        "open",
+        "800.5 USD",
+        "Closed Won",
+        "won",
+        "2500 USD",
+        "2026-04-01",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in {text}");
+    }
+    let missing = hub.json_error(&["leads", "show", "nobody@example.com"]);
+    assert_eq!(missing["code"], "lead_not_found");
+}

@@ -268,9 +268,10 @@ impl PlanJournal for Store {
                 )?;
                 let live_id = tx.last_insert_rowid();
                 tx.execute(
-                    "INSERT INTO sync_run_items (run_id, seq, lead_id, email, contact_id, action, reason, changes, notes, outcome, error, step, record)
+                    "INSERT INTO sync_run_items (run_id, seq, lead_id, email, contact_id, action, reason, changes, notes, outcome, error, step, record,
+                                                 related)
                      SELECT ?2, seq, lead_id, email, contact_id, action, reason, changes, notes,
-                            CASE WHEN outcome = 'previewed' THEN NULL ELSE outcome END, error, step, record
+                            CASE WHEN outcome = 'previewed' THEN NULL ELSE outcome END, error, step, record, related
                      FROM sync_run_items WHERE run_id = ?1",
                     params![run_id, live_id],
                 )?;

@@ -2,6 +2,7 @@
 -- (the lead query paths, which touch every lead), 0015 (contact snapshots) and later made, gone. Used
 -- by the store's, the command line's and the app's tests (`include_str!`) to open a store from
 -- before them.
+ALTER TABLE sync_run_items DROP COLUMN related;
 DROP TABLE sync_run_associations;
 DROP TABLE sync_run_companies;
 DROP INDEX lead_values_by_number;

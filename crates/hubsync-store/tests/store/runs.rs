@@ -36,6 +36,7 @@ pub(super) fn item(seq: i64, lead_id: i64, email: &str, action: RunAction, outco
         error: None,
         step: 0,
         record: [("email".to_string(), email.to_string())].into(),
+        related: None,
     }
 }
 

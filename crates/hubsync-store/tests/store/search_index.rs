@@ -127,6 +127,7 @@ fn a_pull_applied_through_the_store_indexes_created_and_updated_leads() {
         email: email.into(),
         contact_id: format!("{}", 500 + seq),
         values: vec![("company".into(), company.into())],
+        related: None,
     };
     store
         .apply_pull(

@@ -150,6 +150,7 @@ fn a_pull_leaves_the_leads_it_creates_in_step_and_those_it_updates_as_they_were(
         email: email.into(),
         contact_id: format!("{}", 500 + seq),
         values: vec![("company".into(), "Pulled".into())],
+        related: None,
     };
     store
         .apply_pull(

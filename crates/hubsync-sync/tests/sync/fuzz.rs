@@ -252,7 +252,7 @@ proptest! {
             Ok(condition) => {
                 prop_assert!(!condition.property.is_empty());
                 let rules = PullRules { conditions: vec![condition], ..PullRules::default() };
-                let _ = compile(&rules, &filter_properties(), &owners());
+                let _ = compile(&rules, &filter_properties(), &[], &owners());
             }
             Err(reason) => prop_assert!(!reason.is_empty()),
         }
@@ -277,7 +277,7 @@ proptest! {
         if let Ok(condition) = Condition::parse(&text) {
             prop_assert_eq!(&condition.property, &property.to_lowercase());
             let rules = PullRules { conditions: vec![condition.clone()], ..PullRules::default() };
-            match compile(&rules, &filter_properties(), &owners()) {
+            match compile(&rules, &filter_properties(), &[], &owners()).map(|c| c.filters) {
                 Ok(filters) => {
                     prop_assert_eq!(filters.len(), 1);
                     let filter = &filters[0];

@@ -13,6 +13,7 @@ mod incremental;
 mod leads;
 mod plan;
 mod pull;
+mod pull_companies;
 mod pull_rules;
 pub mod push;
 mod push_properties;

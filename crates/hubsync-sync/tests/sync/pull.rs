@@ -19,15 +19,20 @@ async fn a_full_pull_reads_every_contact_past_10000_and_a_second_pull_changes_no
     assert!(with_email > 9_500 && with_email < 10_050, "some demo contacts have no email: {with_email}");
 
     let prepared = prepare_pull(&mut store, &client, &Cancel::default(), &mut quiet).await.unwrap();
-    assert_eq!(crate::support::pulled(&store, &prepared).len(), 10_050, "every contact, none capped");
+    let plan = crate::support::pulled(&store, &prepared);
+    assert_eq!(plan.len(), 10_050, "every contact, none capped");
     assert_eq!(prepared.counts.no_email, 10_050 - with_email, "counted, not dropped");
     assert_eq!(prepared.counts.new, with_email);
-    // The portal check (account details), properties, owners (active and deactivated), then
-    // 101 list pages.
-    assert_eq!(prepared.plan.api_calls, 1 + 1 + 2 + 101);
-    // The live pull reads the same pages: 105 calls at 100 per 10 s is one full window's wait.
+    // The portal check (account details), properties, owners (active and deactivated), company
+    // properties and pipelines, then 101 list pages, each with its contacts' companies and deals.
+    let pages: Vec<Vec<&str>> = plan.chunks(100).map(|p| p.iter().map(|i| i.contact_id.as_str()).collect()).collect();
+    assert_eq!(pages.len(), 101);
+    let floor = 6 + crate::pull_companies::floor_per_page(&pages, &portal).await;
+    assert_eq!(prepared.plan.api_calls, floor);
+    assert_eq!(crate::pull_companies::counted(&portal).await, floor, "as the sandbox counted them");
+    // The live pull reads the same pages: more than 100 calls at 100 per 10 s wait a window.
     let e = &prepared.plan.estimate;
-    assert_eq!((e.api_calls, e.setup_calls, e.read_calls, e.write_calls), (105, 4, 101, 0));
+    assert_eq!((e.api_calls, e.setup_calls, e.read_calls, e.write_calls), (floor, 6, floor - 6, 0));
     assert!(e.seconds >= 10.0, "{e:?}");
     let preview = record_pull_preview(&mut store, &prepared).unwrap();
     assert_eq!(store.lead_count().unwrap(), 0, "a preview writes nothing locally");
@@ -78,9 +83,11 @@ async fn a_filter_matching_more_than_10000_comes_in_whole_through_search_windows
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), with_email, "no contact read twice");
-    // Setup (the portal check, properties, owners), then one search per 200 matches (and one
-    // that finds the end).
-    assert_eq!(prepared.plan.api_calls, 4 + (with_email as u64 / 200 + 1));
+    // Setup (the portal check, properties, owners, company properties, pipelines), then one
+    // search per 200 matches (and one that finds the end), each page with its companies and deals.
+    let searches = crate::pull_companies::counted_to(&portal, "POST /crm/v3/objects/contacts/search").await;
+    assert_eq!(searches, with_email as u64 / 200 + 1);
+    assert_eq!(prepared.plan.api_calls, crate::pull_companies::counted(&portal).await);
     // Well inside the window's 100 calls, but search's 5 per second sets the pace at least
     // (slower round trips, as on a busy test machine, make it longer).
     let e = &prepared.plan.estimate;
@@ -213,15 +220,22 @@ async fn a_change_search_had_not_seen_at_the_last_pull_comes_with_the_next_one()
     assert_eq!(store.lead_by_email("one@example.com").unwrap().unwrap(), one, "21's lead was not written again");
 }
 
-/// A lead as a comparable row: email, linked contact, values.
-type LeadRow = (String, Option<String>, Vec<(String, String)>);
+/// A lead as a comparable row: email, linked contact, values, its company's HubSpot id and its
+/// deals (id and stage label).
+type LeadRow = (String, Option<String>, Vec<(String, String)>, Option<String>, Vec<(String, Option<String>)>);
 
 fn lead_rows(store: &hubsync_store::Store) -> Vec<LeadRow> {
+    let portal = store.active_portal().unwrap().unwrap().portal_id;
     let mut rows: Vec<_> = store
         .leads()
         .unwrap()
         .into_iter()
-        .map(|l| (l.email.to_lowercase(), l.hubspot_id, l.values.into_iter().collect()))
+        .map(|l| {
+            let company = store.lead_company(l.id).unwrap().and_then(|c| c.company.hubspot_id);
+            let deals =
+                store.lead_deals(portal, l.id).unwrap().into_iter().map(|d| (d.deal.deal_id, d.deal.stage_label));
+            (l.email.to_lowercase(), l.hubspot_id, l.values.into_iter().collect(), company, deals.collect())
+        })
         .collect();
     rows.sort();
     rows
@@ -280,6 +294,7 @@ async fn a_live_pull_cut_off_after_its_first_chunk_resumes_to_the_same_store_as_
                 email: item.email,
                 contact_id: item.contact_id.unwrap(),
                 values: item.changes.into_iter().filter_map(|c| Some((c.field, c.after?))).collect(),
+                related: item.related,
             })
             .collect();
         store.apply_pull(run_id, &first).unwrap();
@@ -291,11 +306,14 @@ async fn a_live_pull_cut_off_after_its_first_chunk_resumes_to_the_same_store_as_
     assert_eq!((cut.status, cut.counts.created), (RunStatus::Running, 1_000));
     assert!(cut.counts.pending > 0 && cut.is_resumable(), "{:?}", cut.counts);
     assert_eq!(store.lead_count().unwrap(), 1_000, "the first chunk, whole");
+    let (applied, reference) = (lead_rows(&store), lead_rows(&whole));
+    assert!(applied.iter().all(|row| reference.contains(row)), "each with its company and deals");
+    assert!(applied.iter().any(|(.., company, deals)| company.is_some() && !deals.is_empty()));
 
     let resumed = hubsync_sync::resume_pull(&mut store, run_id, &Cancel::default(), &mut |_| {}).unwrap();
     assert_eq!((resumed.status, resumed.counts.pending, resumed.counts.failed), (RunStatus::Completed, 0, 0));
     assert_eq!(resumed.counts.created, run.counts.created, "every contact once");
-    assert_eq!(lead_rows(&store), lead_rows(&whole), "the same leads, values and links");
+    assert_eq!(lead_rows(&store), reference, "the same leads, values, links, companies and deals");
     assert_eq!(store.integrity_check().unwrap(), "ok");
     drop(store);
     std::fs::remove_dir_all(dir).unwrap();
@@ -320,9 +338,10 @@ async fn a_cancelled_pull_preview_stops_between_pages_and_records_nothing() {
     assert!(error.to_string().contains("(cancelled in a test)"), "{error}");
     use hubsync_sync::Phase::Reading;
     assert_eq!(reported, vec![(Reading, 0), (Reading, 100)], "progress per page; no page after the cancel");
-    // The portal check, properties, owners (active and deactivated) and the one list page read
-    // before the cancel.
-    assert_eq!(client.api_calls(), 1 + 1 + 2 + 1);
+    // The portal check, properties, owners (active and deactivated), company properties,
+    // pipelines, and the one list page read before the cancel, with its companies and deals.
+    assert_eq!(crate::pull_companies::counted_to(&portal, "GET /crm/v3/objects/contacts").await, 1);
+    assert_eq!(client.api_calls(), crate::pull_companies::counted(&portal).await);
     assert_eq!(store.newest_run_id().unwrap(), None, "no run recorded");
     assert_eq!(store.lead_count().unwrap(), 0);
 }

@@ -10,7 +10,7 @@ fn rules(conditions: &[&str]) -> PullRules {
 }
 
 fn compiled(conditions: &[&str]) -> Result<serde_json::Value, String> {
-    compile(&rules(conditions), &properties(), &owners()).map(serde_json::Value::Array)
+    compile(&rules(conditions), &properties(), &[], &owners()).map(|c| serde_json::Value::Array(c.filters))
 }
 
 #[test]
@@ -62,7 +62,7 @@ fn rules_hubspot_cannot_take_are_refused_with_the_reason() {
     assert!(compiled(&six).unwrap_err().contains("at most 5"));
     let mut five = rules(&["city known"; 5]);
     five.modified_since = Some(parse_instant("2026-01-01").unwrap());
-    assert!(compile(&five, &properties(), &owners()).unwrap_err().contains("drop a condition"));
+    assert!(compile(&five, &properties(), &[], &owners()).unwrap_err().contains("drop a condition"));
     let long = format!("city in ({})", (0..200).map(|i| format!("town{i}")).collect::<Vec<_>>().join(","));
     assert!(compiled(&[long.as_str()]).unwrap_err().contains("characters"));
 }
@@ -71,7 +71,7 @@ fn rules_hubspot_cannot_take_are_refused_with_the_reason() {
 fn modified_since_is_a_filter_on_lastmodifieddate() {
     let mut since = rules(&["city known"]);
     since.modified_since = Some(parse_instant("2026-05-01").unwrap());
-    let filters = compile(&since, &properties(), &owners()).unwrap();
+    let filters = compile(&since, &properties(), &[], &owners()).unwrap().filters;
     assert_eq!(filters[1], json!({"propertyName": "lastmodifieddate", "operator": "GTE", "value": "1777593600000"}));
     assert!(!since.is_everything());
 }
