@@ -5,7 +5,7 @@ use hubsync_api::plans::CONCURRENCY;
 use hubsync_api::{Plan, PlanRequest};
 use hubsync_hubspot::describe_scopes;
 use hubsync_store::PulledRelated;
-use hubsync_sync::{Estimate, PreparedPull, PullAction, PullCounts, PullItem, RelatedPart, pull_item};
+use hubsync_sync::{Estimate, PreparedPull, PullAction, PullCounts, PullItem, PullSkip, RelatedPart, pull_item};
 use serde::Serialize;
 
 use crate::cli::PullArgs;
@@ -139,13 +139,17 @@ fn preview_text(report: &PullPreview<'_>, portal_id: u64) -> anyhow::Result<Stri
     let mut table = Table::new(&["CONTACT", "EMAIL", "ACTION", "FIELD", "LEAD NOW", "NEW VALUE"]);
     for item in report.items.each() {
         let item = item?;
-        if !matches!(item.action, PullAction::New | PullAction::Update { .. } | PullAction::Invalid { .. }) {
+        // Rows that change the store, or that something holds back (a company rule among them).
+        let left_out = matches!(&item.action, PullAction::Skip { reason: PullSkip::CompanyRuleLeftOut { .. } });
+        if !left_out && !matches!(item.action, PullAction::New | PullAction::Update { .. } | PullAction::Invalid { .. })
+        {
             continue;
         }
         let action = match &item.action {
             PullAction::New => "new",
             PullAction::Update { .. } => "update",
-            _ => "invalid",
+            PullAction::Skip { .. } => "left out",
+            PullAction::Invalid { .. } => "invalid",
         };
         let mut first = true;
         let mut lines: Vec<(String, String, String)> = item
@@ -162,6 +166,9 @@ fn preview_text(report: &PullPreview<'_>, portal_id: u64) -> anyhow::Result<Stri
         if let PullAction::Invalid { reasons } = &item.action {
             lines.extend(reasons.iter().map(|r| ("!".to_string(), String::new(), r.to_string())));
         }
+        if let PullAction::Skip { reason } = &item.action {
+            lines.push(("!".to_string(), String::new(), reason.row_reason().to_string()));
+        }
         lines.extend(related_lines(item.related.as_ref()));
         if lines.is_empty() {
             lines.push(("(link to contact)".into(), String::new(), String::new()));
@@ -173,7 +180,9 @@ fn preview_text(report: &PullPreview<'_>, portal_id: u64) -> anyhow::Result<Stri
                 (String::new(), String::new(), String::new())
             };
             first = false;
-            table.row(vec![head.0, head.1, head.2, field, before, after]);
+            let cells = vec![head.0, head.1, head.2, field, before, after];
+            // A reason (`!`) is shown whole: cut, it would say nothing.
+            if cells[3] == "!" { table.row_ending_in_reason(cells) } else { table.row(cells) }
         }
     }
     out.push('\n');

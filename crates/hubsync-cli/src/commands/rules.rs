@@ -74,16 +74,11 @@ fn render_push(rules: &PushRules) -> String {
     ])
 }
 
-fn describe(condition: &Condition) -> String {
-    let op = condition.operator.as_str();
-    format!("{} {op} {}", condition.property, condition.values.join(", ")).trim_end().to_string()
-}
-
 fn render_pull(rules: &PullRules) -> String {
     let contacts = if rules.conditions.is_empty() {
         "every contact".to_string()
     } else {
-        rules.conditions.iter().map(describe).collect::<Vec<_>>().join(" AND ")
+        rules.conditions.iter().map(Condition::describe).collect::<Vec<_>>().join(" AND ")
     };
     pairs(&[
         ("contacts", contacts),

@@ -153,6 +153,10 @@ fn a_pulled_lead_is_shown_with_its_company_and_deals() {
     assert!(counts["company_rule_left_out"].as_u64().unwrap() > 0, "the demo contacts: {counts}");
     let human = hub.run(&["pull", "--preview"]).ok().stdout;
     assert!(human.contains("Kim Co (new)") && human.contains("2 (1 open)"), "{human}");
+    assert!(
+        human.contains("left out") && human.contains("doesn't meet the pull rule company.domain equals"),
+        "{human}"
+    );
     hub.run(&["pull", "--yes"]).ok();
 
     let shown = hub.json(&["leads", "show", "KIM@kimco.example.com"]);
