@@ -105,8 +105,7 @@ export function CompaniesScreen() {
     });
   }
 
-  const offline =
-    view.status === "ready" ? view.value.unavailable : view.status === "failed" ? view.error.message : null;
+  const offline = view.status === "ready" ? view.value.unavailable : null;
 
   return (
     <div className="screen">
