@@ -10,9 +10,10 @@ import type { WriteRule } from "../bindings/WriteRule";
 import { AddField, FieldTable } from "../fields/FieldsScreen";
 import { listFields } from "../fields/ipc";
 import { PropertyPicker } from "../mapping/PropertyPicker";
-import type { CommandError } from "../shared/commandError";
+import { ruleLabel } from "../mapping/writeRules";
+import { WriteRuleSelect } from "../mapping/WriteRuleSelect";
 import { ErrorMessage } from "../shared/ErrorMessage";
-import { toCommandError } from "../shared/ipc";
+import { useAction } from "../shared/useAction";
 import { useLoadable } from "../shared/useLoadable";
 import { ConfirmDialog } from "../sync/ConfirmDialog";
 import {
@@ -23,11 +24,6 @@ import {
   removeCompanyMapping,
   setCompanyMapping,
 } from "./ipc";
-
-const RULES: readonly { rule: WriteRule; label: string }[] = [
-  { rule: "overwrite", label: "Overwrite" },
-  { rule: "if-empty", label: "Only if empty" },
-];
 
 /** The field the domain row is filled from; it fills nothing else. */
 const DOMAIN_FIELD = "domain";
@@ -75,26 +71,11 @@ export function CompaniesScreen() {
   const [fields, updateFields] = useLoadable(readFields);
   const [status, setStatus] = useState("");
   const [warning, setWarning] = useState<string | null>(null);
-  const [error, setError] = useState<{ error: CommandError; title: string } | null>(null);
-  const [busy, setBusy] = useState(false);
   const [removing, setRemoving] = useState<Field | null>(null);
-
-  function run<T>(action: Promise<T>, title: string, done: (value: T) => void) {
-    setBusy(true);
-    setError(null);
+  const { busy, error, run } = useAction(() => {
     setWarning(null);
     setStatus("");
-    action.then(
-      (value) => {
-        done(value);
-        setBusy(false);
-      },
-      (e: unknown) => {
-        setError({ error: toCommandError(e), title });
-        setBusy(false);
-      },
-    );
-  }
+  });
 
   function save(property: string, source: MappingSource, fieldKey: string, rule: WriteRule | null, said: string) {
     run(setCompanyMapping(property, source, fieldKey, rule), "The company mapping was not saved", (saved) => {
@@ -124,8 +105,7 @@ export function CompaniesScreen() {
     });
   }
 
-  const offline =
-    view.status === "ready" ? view.value.unavailable : view.status === "failed" ? view.error.message : null;
+  const offline = view.status === "ready" ? view.value.unavailable : null;
 
   return (
     <div className="screen">
@@ -235,10 +215,6 @@ export function CompaniesScreen() {
   );
 }
 
-function ruleLabel(rule: WriteRule): string {
-  return RULES.find((r) => r.rule === rule)?.label ?? rule;
-}
-
 /** The fields a row can be filled from, by source: every lead field, every company field but the domain. */
 function SourceOptions({ fields }: { fields: Fields }) {
   return (
@@ -334,20 +310,14 @@ function CompanyMappingTable({
                       Overwrite <span className="muted">(fixed)</span>
                     </span>
                   ) : (
-                    <select
-                      aria-label={`Write rule for ${label}`}
+                    <WriteRuleSelect
+                      label={`Write rule for ${label}`}
                       value={row.write_rule}
                       disabled={busy}
-                      onChange={(e) => {
-                        onRule(row, e.currentTarget.value as WriteRule);
+                      onChange={(rule) => {
+                        onRule(row, rule);
                       }}
-                    >
-                      {RULES.map((r) => (
-                        <option key={r.rule} value={r.rule}>
-                          {r.label}
-                        </option>
-                      ))}
-                    </select>
+                    />
                   )}
                 </td>
                 <td>

@@ -7,17 +7,13 @@ import type { Mapping } from "../bindings/Mapping";
 import type { WriteRule } from "../bindings/WriteRule";
 import { listFields } from "../fields/ipc";
 import { MappingFileCard } from "../mappingfile/MappingFileCard";
-import type { CommandError } from "../shared/commandError";
 import { ErrorMessage } from "../shared/ErrorMessage";
-import { toCommandError } from "../shared/ipc";
+import { useAction } from "../shared/useAction";
 import { useLoadable } from "../shared/useLoadable";
 import { contactProperties, listMappings, removeMapping, setMapping } from "./ipc";
 import { PropertyPicker } from "./PropertyPicker";
-
-const RULES: readonly { rule: WriteRule; label: string }[] = [
-  { rule: "overwrite", label: "Overwrite" },
-  { rule: "if-empty", label: "Only if empty" },
-];
+import { ruleLabel } from "./writeRules";
+import { WriteRuleSelect } from "./WriteRuleSelect";
 
 interface Local {
   fields: Field[];
@@ -43,8 +39,10 @@ export function MappingScreen() {
   const [live] = useLoadable(contactProperties, 0, { followsStore: false });
   const [status, setStatus] = useState("");
   const [warning, setWarning] = useState<string | null>(null);
-  const [error, setError] = useState<{ error: CommandError; title: string } | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction(() => {
+    setWarning(null);
+    setStatus("");
+  });
 
   const properties = live.status === "ready" ? live.value.properties : [];
   const offline =
@@ -57,23 +55,6 @@ export function MappingScreen() {
       const next = [...others, mapping].sort((a, b) => order(a.field_key) - order(b.field_key));
       return { fields, mappings: next };
     });
-  }
-
-  function run<T>(action: Promise<T>, title: string, done: (value: T) => void) {
-    setBusy(true);
-    setError(null);
-    setWarning(null);
-    setStatus("");
-    action.then(
-      (value) => {
-        done(value);
-        setBusy(false);
-      },
-      (e: unknown) => {
-        setError({ error: toCommandError(e), title });
-        setBusy(false);
-      },
-    );
   }
 
   function save(fieldKey: string, property: string, rule: WriteRule | null, said: string) {
@@ -155,10 +136,6 @@ export function MappingScreen() {
   );
 }
 
-function ruleLabel(rule: WriteRule): string {
-  return RULES.find((r) => r.rule === rule)?.label ?? rule;
-}
-
 function MappingTable({
   local,
   properties,
@@ -209,20 +186,14 @@ function MappingTable({
                       Overwrite <span className="muted">(fixed)</span>
                     </span>
                   ) : (
-                    <select
-                      aria-label={`Write rule for ${labelOf(m.field_key)}`}
+                    <WriteRuleSelect
+                      label={`Write rule for ${labelOf(m.field_key)}`}
                       value={m.write_rule}
                       disabled={busy}
-                      onChange={(e) => {
-                        onRule(m, e.currentTarget.value as WriteRule);
+                      onChange={(rule) => {
+                        onRule(m, rule);
                       }}
-                    >
-                      {RULES.map((r) => (
-                        <option key={r.rule} value={r.rule}>
-                          {r.label}
-                        </option>
-                      ))}
-                    </select>
+                    />
                   )}
                 </td>
                 <td>

@@ -3,9 +3,8 @@ import { useId, useState, type SubmitEvent } from "react";
 import type { FreeMailCheck } from "../bindings/FreeMailCheck";
 import type { FreeMailOverride } from "../bindings/FreeMailOverride";
 import type { FreeMailReason } from "../bindings/FreeMailReason";
-import type { CommandError } from "../shared/commandError";
 import { ErrorMessage } from "../shared/ErrorMessage";
-import { toCommandError } from "../shared/ipc";
+import { useAction } from "../shared/useAction";
 import { useLoadable } from "../shared/useLoadable";
 import { checkFreeMail, freeMailOverrides, removeFreeMailOverride, setFreeMailOverride } from "./ipc";
 
@@ -35,25 +34,10 @@ export function FreeMailCard() {
   const [domain, setDomain] = useState("");
   const [free, setFree] = useState(true);
   const [checked, setChecked] = useState<string>("");
-  const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState("");
-  const [error, setError] = useState<{ error: CommandError; title: string } | null>(null);
-
-  function run<T>(action: Promise<T>, title: string, done: (value: T) => void) {
-    setBusy(true);
-    setError(null);
+  const { busy, error, run } = useAction(() => {
     setStatus("");
-    action.then(
-      (value) => {
-        done(value);
-        setBusy(false);
-      },
-      (e: unknown) => {
-        setError({ error: toCommandError(e), title });
-        setBusy(false);
-      },
-    );
-  }
+  });
 
   function replace(saved: FreeMailOverride) {
     updateOverrides((held) =>

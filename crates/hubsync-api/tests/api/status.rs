@@ -2,6 +2,7 @@
 
 use hubsync_api::connect::disconnect;
 use hubsync_api::status::status;
+use hubsync_auth::connection::{COMPANIES_READ, COMPANIES_WRITE, DEALS_READ, ScopeState};
 
 use crate::support::{fixture, open_workspace};
 
@@ -19,6 +20,16 @@ async fn the_status_counts_the_store_and_asks_the_active_portal_once() {
     assert!(check.reachable && check.error.is_none(), "{check:?}");
     assert_eq!(check.portal_id, Some(active.portal_id), "the token answers for the saved portal");
     assert!(check.rate_limit.is_some(), "{check:?}");
+    let scopes: Vec<(&str, ScopeState)> = check.scopes.iter().map(|s| (s.scope, s.state)).collect();
+    assert_eq!(
+        scopes,
+        [
+            (COMPANIES_READ, ScopeState::Granted),
+            (COMPANIES_WRITE, ScopeState::Granted),
+            (DEALS_READ, ScopeState::Granted)
+        ],
+        "the built-in portal's token holds every scope"
+    );
 
     // Disconnected: nothing is sent, and the check says why.
     disconnect(ws, None, "from the command line").await.unwrap();
