@@ -97,6 +97,9 @@ pub async fn remove_free_mail_override(
 }
 
 #[tauri::command]
-pub async fn check_free_mail(workspace: State<'_, AppWorkspace>, domain: String) -> Result<FreeMailCheck, CommandError> {
+pub async fn check_free_mail(
+    workspace: State<'_, AppWorkspace>,
+    domain: String,
+) -> Result<FreeMailCheck, CommandError> {
     companies::check_free_mail(workspace.get().await?, domain).await
 }
