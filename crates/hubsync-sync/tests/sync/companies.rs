@@ -403,6 +403,15 @@ async fn a_company_hubspot_refuses_fails_alone_and_its_leads_associations_say_so
     assert!(companies_with(&portal, "alpha.org").await.is_empty());
 }
 
+/// Company rules on; a lead of a known contact and company (acme.com), and a new one of a new
+/// company (fresh.io).
+fn a_known_and_a_new_company(store: &mut Store) {
+    company_rules(store, true);
+    store.set_push_rules(Some(true), Some(true)).unwrap();
+    store.add_lead("ann@acme.com", &[("company", "Acme")]).unwrap();
+    store.add_lead("new@fresh.io", &[("company", "Fresh")]).unwrap();
+}
+
 /// A push that stopped after its contacts, its company create sent but its reply lost (as a
 /// crash or a dropped connection leaves it), resumed by another process: the create is found by
 /// its domain once search's lag has passed, never made twice, and the associations follow.
@@ -414,10 +423,7 @@ async fn a_push_cut_off_between_its_contacts_and_its_associations_resumes_withou
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hubsync.db");
     let mut store = configured(Store::open(&path, std::sync::Arc::new(SystemClock)).unwrap(), &portal);
-    company_rules(&mut store, true);
-    store.set_push_rules(Some(true), Some(true)).unwrap();
-    store.add_lead("ann@acme.com", &[("company", "Acme")]).unwrap();
-    store.add_lead("new@fresh.io", &[("company", "Fresh")]).unwrap();
+    a_known_and_a_new_company(&mut store);
     let prepared =
         prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
 
@@ -508,10 +514,7 @@ async fn creates_the_daily_limit_refused_are_sent_again_on_resume_without_waitin
     let portal = start(the_fixture()).await;
     let client = portal.client(fast());
     let mut store = store_for(&portal);
-    company_rules(&mut store, true);
-    store.set_push_rules(Some(true), Some(true)).unwrap();
-    store.add_lead("ann@acme.com", &[("company", "Acme")]).unwrap();
-    store.add_lead("new@fresh.io", &[("company", "Fresh")]).unwrap();
+    a_known_and_a_new_company(&mut store);
     let prepared =
         prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
     // Two calls left today: the contacts' update and upsert land, then the cap.
