@@ -13,6 +13,8 @@ import { PropertyPicker } from "../mapping/PropertyPicker";
 import { ruleLabel } from "../mapping/writeRules";
 import { WriteRuleSelect } from "../mapping/WriteRuleSelect";
 import { ErrorMessage } from "../shared/ErrorMessage";
+import { RemoveButton } from "../shared/RemoveButton";
+import { SaveOutcome } from "../shared/SaveOutcome";
 import { useAction } from "../shared/useAction";
 import { useLoadable } from "../shared/useLoadable";
 import { ConfirmDialog } from "../sync/ConfirmDialog";
@@ -147,17 +149,7 @@ export function CompaniesScreen() {
           />
         )}
         {fields.status === "failed" && <ErrorMessage error={fields.error} title="The fields could not be read" />}
-        <div aria-live="polite">
-          <p className="status-line" role="status">
-            {status}
-          </p>
-          {warning !== null && (
-            <p className="notice notice-warning" data-testid="companies-save-warning">
-              Saved with a warning: {warning}
-            </p>
-          )}
-        </div>
-        {error !== null && <ErrorMessage error={error.error} title={error.title} />}
+        <SaveOutcome status={status} warning={warning} error={error} warningTestId="companies-save-warning" />
       </section>
       {view.status === "ready" && fields.status === "ready" && (
         <AddCompanyRow
@@ -324,16 +316,13 @@ function CompanyMappingTable({
                   {row.locked ? (
                     <span className="muted">Locked: companies are matched by their domain</span>
                   ) : (
-                    <button
-                      type="button"
-                      className="button-danger-outline"
+                    <RemoveButton
+                      name={label}
                       disabled={busy}
                       onClick={() => {
                         onRemove(row.property);
                       }}
-                    >
-                      Remove <span className="sr-only">{label}</span>
-                    </button>
+                    />
                   )}
                 </td>
               </tr>

@@ -4,6 +4,7 @@ import type { Field } from "../bindings/Field";
 import type { FieldType } from "../bindings/FieldType";
 import type { CommandError } from "../shared/commandError";
 import { ErrorMessage } from "../shared/ErrorMessage";
+import { RemoveButton } from "../shared/RemoveButton";
 import { toCommandError } from "../shared/ipc";
 import { useLoadable } from "../shared/useLoadable";
 import { FIELD_TYPES, fieldTypeLabel, hasOptions } from "./fieldTypes";
@@ -75,16 +76,13 @@ export function FieldTable({
               {onRemove !== undefined && (
                 <td>
                   {!field.builtin && (
-                    <button
-                      type="button"
-                      className="button-danger-outline"
+                    <RemoveButton
+                      name={field.label}
                       disabled={busy}
                       onClick={() => {
                         onRemove(field);
                       }}
-                    >
-                      Remove <span className="sr-only">{field.label}</span>
-                    </button>
+                    />
                   )}
                 </td>
               )}

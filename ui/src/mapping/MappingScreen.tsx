@@ -8,6 +8,8 @@ import type { WriteRule } from "../bindings/WriteRule";
 import { listFields } from "../fields/ipc";
 import { MappingFileCard } from "../mappingfile/MappingFileCard";
 import { ErrorMessage } from "../shared/ErrorMessage";
+import { RemoveButton } from "../shared/RemoveButton";
+import { SaveOutcome } from "../shared/SaveOutcome";
 import { useAction } from "../shared/useAction";
 import { useLoadable } from "../shared/useLoadable";
 import { contactProperties, listMappings, removeMapping, setMapping } from "./ipc";
@@ -103,17 +105,7 @@ export function MappingScreen() {
             onRemove={remove}
           />
         )}
-        <div aria-live="polite">
-          <p className="status-line" role="status">
-            {status}
-          </p>
-          {warning !== null && (
-            <p className="notice notice-warning" data-testid="save-warning">
-              Saved with a warning: {warning}
-            </p>
-          )}
-        </div>
-        {error !== null && <ErrorMessage error={error.error} title={error.title} />}
+        <SaveOutcome status={status} warning={warning} error={error} warningTestId="save-warning" />
       </section>
       {local.status === "ready" && (
         <AddRow
@@ -202,16 +194,13 @@ function MappingTable({
                       Locked: email matches leads to contacts
                     </span>
                   ) : (
-                    <button
-                      type="button"
-                      className="button-danger-outline"
+                    <RemoveButton
+                      name={labelOf(m.field_key)}
                       disabled={busy}
                       onClick={() => {
                         onRemove(m.field_key);
                       }}
-                    >
-                      Remove <span className="sr-only">{labelOf(m.field_key)}</span>
-                    </button>
+                    />
                   )}
                 </td>
               </tr>

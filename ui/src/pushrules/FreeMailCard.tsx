@@ -4,6 +4,7 @@ import type { FreeMailCheck } from "../bindings/FreeMailCheck";
 import type { FreeMailOverride } from "../bindings/FreeMailOverride";
 import type { FreeMailReason } from "../bindings/FreeMailReason";
 import { ErrorMessage } from "../shared/ErrorMessage";
+import { RemoveButton } from "../shared/RemoveButton";
 import { useAction } from "../shared/useAction";
 import { useLoadable } from "../shared/useLoadable";
 import { checkFreeMail, freeMailOverrides, removeFreeMailOverride, setFreeMailOverride } from "./ipc";
@@ -108,16 +109,13 @@ export function FreeMailCard() {
                     </th>
                     <td>{o.free ? "Yes: added to the list" : "No: taken off the list"}</td>
                     <td>
-                      <button
-                        type="button"
-                        className="button-danger-outline"
+                      <RemoveButton
+                        name={o.domain}
                         disabled={busy}
                         onClick={() => {
                           remove(o.domain);
                         }}
-                      >
-                        Remove <span className="sr-only">{o.domain}</span>
-                      </button>
+                      />
                     </td>
                   </tr>
                 ))}
