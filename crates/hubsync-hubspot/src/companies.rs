@@ -25,7 +25,7 @@ const DOMAIN_SEARCH_PROPERTIES: [&str; 2] = ["domain", "hs_lastmodifieddate"];
 /// A domain as the search compares it: trimmed and lowercased (`IN` on a string property takes
 /// lowercase values only). Callers send bare hosts (`acme.com`): whether HubSpot strips
 /// `https://` or `www.` from what it stores is not documented.
-pub fn normalize_domain(domain: &str) -> String {
+pub fn search_domain_key(domain: &str) -> String {
     domain.trim().to_lowercase()
 }
 
@@ -57,7 +57,7 @@ pub fn domain_search_groups(domains: &[String], properties: &[String]) -> Vec<Ve
     let mut groups: Vec<Vec<String>> = Vec::new();
     let mut current: Vec<String> = Vec::new();
     let mut chars = base_chars;
-    for domain in domains.iter().map(|d| normalize_domain(d)).filter(|d| !d.is_empty()) {
+    for domain in domains.iter().map(|d| search_domain_key(d)).filter(|d| !d.is_empty()) {
         if !seen.insert(domain.clone()) {
             continue;
         }
@@ -90,7 +90,7 @@ pub struct CompaniesByDomain {
 impl CompaniesByDomain {
     /// The companies found for `domain` (normalized here), most recently modified first.
     pub fn companies(&self, domain: &str) -> &[Record] {
-        self.by_domain.get(&normalize_domain(domain)).map_or(&[], Vec::as_slice)
+        self.by_domain.get(&search_domain_key(domain)).map_or(&[], Vec::as_slice)
     }
 
     /// The most recently modified company of `domain`, when any was found.
@@ -184,7 +184,7 @@ impl HubSpotClient {
     }
 
     /// Every company whose `domain` is one of `domains`, with `properties` (and always `domain`
-    /// and `hs_lastmodifieddate`). Domains are normalized (`normalize_domain`) and searched in
+    /// and `hs_lastmodifieddate`). Domains are normalized (`search_domain_key`) and searched in
     /// `domain_search_groups`, each with `domain IN (…)` in windows of `hs_object_id`, every
     /// page read. Search lags writes by a moment: a company created just now may be missing.
     pub async fn search_companies_by_domains(
@@ -202,7 +202,7 @@ impl HubSpotClient {
                 SearchWindows::new(ObjectType::Companies, vec![domain_filter(&group)], properties.clone());
             while let Some(page) = windows.next(self).await? {
                 for company in page {
-                    let Some(domain) = company.get("domain").map(normalize_domain) else { continue };
+                    let Some(domain) = company.get("domain").map(search_domain_key) else { continue };
                     if let Some(found) = by_domain.get_mut(&domain) {
                         found.push(company);
                     }

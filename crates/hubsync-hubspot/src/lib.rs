@@ -28,7 +28,7 @@ pub use client::{
     Sent, with_causes,
 };
 pub use companies::{
-    CompaniesByDomain, DOMAINS_PER_SEARCH, MAX_SEARCH_BODY_CHARS, domain_search_groups, normalize_domain,
+    CompaniesByDomain, DOMAINS_PER_SEARCH, MAX_SEARCH_BODY_CHARS, domain_search_groups, search_domain_key,
 };
 pub use deals::{Pipeline, PipelineStage};
 pub use errors::{ErrorBody, PropertyProblem, RateLimitPolicy, describe_scopes};
