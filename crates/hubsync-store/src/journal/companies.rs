@@ -316,11 +316,15 @@ impl CompanyJournal for Store {
                  WHERE a.run_id = ?1 AND a.domain IN (SELECT value FROM json_each(?2)) AND j.value <> ''
              ),
              ranked AS (
-                 SELECT *, ROW_NUMBER() OVER (PARTITION BY domain, field ORDER BY at DESC, seq DESC) AS place FROM v
+                 SELECT *, ROW_NUMBER() OVER (PARTITION BY domain, field ORDER BY at DESC, seq DESC) AS place,
+                        MIN(value) OVER (PARTITION BY domain, field) AS lowest,
+                        MAX(value) OVER (PARTITION BY domain, field) AS highest
+                 FROM v
              )
-             SELECT r.domain, r.field, r.value, r.email,
-                    EXISTS (SELECT 1 FROM v o WHERE o.domain = r.domain AND o.field = r.field AND o.value <> r.value)
-             FROM ranked r WHERE r.place = 1 ORDER BY r.domain, r.field",
+             -- Another lead holds another value exactly when the domain's values aren't all one:
+             -- one pass over the rows, where a lookup per value re-read them all each time.
+             SELECT domain, field, value, email, lowest <> highest
+             FROM ranked WHERE place = 1 ORDER BY domain, field",
         )?;
         let list = serde_json::to_string(domains).expect("strings");
         let rows = stmt.query_map(params![run_id, list], |r| {

@@ -537,3 +537,38 @@ async fn creates_the_daily_limit_refused_are_sent_again_on_resume_without_waitin
     assert_eq!(companies_with(&portal, "fresh.io").await.len(), 1);
     assert_eq!(store.run_company_counts(run.id).unwrap().associated, 2);
 }
+
+/// A domain's company takes a lead field's value from its most recently changed lead that has
+/// one, and notes when its other leads hold another; leads that agree, or leave it blank, leave
+/// no note.
+#[tokio::test]
+async fn a_company_notes_when_its_leads_disagree_on_a_value_it_takes_from_them() {
+    let portal = start(json!({ "contacts": [] })).await;
+    let client = portal.client(fast());
+    let mut store = store_for(&portal);
+    company_rules(&mut store, true);
+    store.set_push_rules(Some(true), Some(true)).unwrap();
+    for (email, company) in [
+        ("ann@differ.io", "Differ Ltd"),
+        ("bo@differ.io", "Differ Limited"),
+        ("cy@agree.io", "Agree"),
+        ("dee@agree.io", "Agree"),
+        ("eve@agree.io", ""),
+    ] {
+        let values: Vec<(&str, &str)> = if company.is_empty() { vec![] } else { vec![("company", company)] };
+        store.add_lead(email, &values).unwrap();
+    }
+    let prepared =
+        prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut quiet).await.unwrap();
+    let preview = record_preview(&mut store, &prepared).unwrap();
+    let companies = by_domain(store.run_companies(preview).unwrap());
+
+    let differ = &companies["differ.io"];
+    assert_eq!(differ.action, RunAction::Create);
+    let name = differ.changes.iter().find(|c| c.property == "name").and_then(|c| c.after.clone());
+    assert_eq!(name.as_deref(), Some("Differ Limited"), "the later lead's value");
+    assert_eq!(differ.notes, [CompanyNote::LeadValuesDiffer { field: "company".into(), email: "bo@differ.io".into() }]);
+    let agree = &companies["agree.io"];
+    let name = agree.changes.iter().find(|c| c.property == "name").and_then(|c| c.after.clone());
+    assert_eq!((name.as_deref(), agree.notes.as_slice()), (Some("Agree"), &[][..]));
+}
