@@ -69,7 +69,7 @@ async fn bench(total: usize) {
     );
     println!("  apply to the store         {:>9.2} s", apply.as_secs_f64());
     println!("  wall time                  {:>9.1} s", wall.as_secs_f64());
-    println!("  429s received              {:>9}   target 0", counters["rateLimited"]);
+    println!("  429s received              {:>9}   target 0", counters["rateLimited"].to_string());
     println!(
         "  leads                      {:>9}   new; {} contacts without email counted, {} failed",
         run.counts.created, counts.no_email, run.counts.failed

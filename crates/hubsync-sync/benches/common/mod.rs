@@ -128,7 +128,13 @@ pub async fn counters(http: &reqwest::Client, base: &str, control_secret: &str) 
 pub async fn oauth_token(http: &reqwest::Client, base: &str) -> String {
     let query = [
         ("client_id", CLIENT_ID),
-        ("scope", "oauth crm.objects.contacts.read crm.objects.contacts.write crm.objects.owners.read"),
+        // Everything the app asks for, companies and deals included: without them a push or
+        // pull leaves its company part out, and the benchmark would measure less than it says.
+        (
+            "scope",
+            "oauth crm.objects.contacts.read crm.objects.contacts.write crm.objects.owners.read \
+             crm.objects.companies.read crm.objects.companies.write crm.objects.deals.read",
+        ),
         ("redirect_uri", REDIRECT),
         ("state", "bench"),
     ];
@@ -163,13 +169,18 @@ pub fn bench_email(i: usize) -> String {
 /// A push benchmark's `total` leads: the first half as HubSpot has them, every fourth of those
 /// with a new company; the rest new.
 pub fn bench_leads(total: usize) -> Vec<hubsync_store::LeadRow> {
+    leads_with_emails(total, bench_email)
+}
+
+/// `bench_leads`, lead `i`'s email being `email(i)`.
+pub fn leads_with_emails(total: usize, email: impl Fn(usize) -> String) -> Vec<hubsync_store::LeadRow> {
     let known = total / 2;
     (0..total)
         .map(|i| {
             let company = if i < known && i % 4 == 0 { format!("Renamed {i}") } else { format!("Company {i}") };
             hubsync_store::LeadRow {
                 row: i + 1,
-                email: bench_email(i),
+                email: email(i),
                 values: vec![
                     ("first_name".into(), format!("First{i}")),
                     ("last_name".into(), format!("Last{i}")),
@@ -184,15 +195,21 @@ pub fn bench_leads(total: usize) -> Vec<hubsync_store::LeadRow> {
 
 /// The first `known` of a push benchmark's leads as HubSpot has them, as a fixture file.
 pub fn write_known_contacts(known: usize, path: &std::path::Path) {
-    let contacts: Vec<Value> = (0..known)
+    let contacts = known_contacts(known, bench_email);
+    std::fs::write(path, serde_json::json!({ "contacts": contacts }).to_string()).expect("fixture written");
+}
+
+/// The first `known` of a push benchmark's leads as HubSpot has them (fixture records), lead
+/// `i`'s email being `email(i)`.
+pub fn known_contacts(known: usize, email: impl Fn(usize) -> String) -> Vec<Value> {
+    (0..known)
         .map(|i| {
             serde_json::json!({ "properties": {
-                "email": bench_email(i), "firstname": format!("First{i}"), "lastname": format!("Last{i}"),
+                "email": email(i), "firstname": format!("First{i}"), "lastname": format!("Last{i}"),
                 "company": format!("Company {i}"), "jobtitle": "Buyer", "city": "Lyon",
             } })
         })
-        .collect();
-    std::fs::write(path, serde_json::json!({ "contacts": contacts }).to_string()).expect("fixture written");
+        .collect()
 }
 
 /// The mapping both benchmarks use: names, company, job title and city.
