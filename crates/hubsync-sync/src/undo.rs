@@ -167,6 +167,7 @@ async fn prepare_undo_paged(
     let total = run.counts.updated + run.counts.created + run.counts.archived;
     let planned = async {
         let mut tally = plan_pages(store, client, journal.run_id, &context, total, cancel, progress).await?;
+        let company_calls_before = client.api_calls();
         // The run's companies and associations, once the contacts the undo archives are known.
         let companies =
             plan_company_undo(store, client, journal.run_id, run_id, options.force, options.archive_created, cancel)
@@ -174,9 +175,10 @@ async fn prepare_undo_paged(
         tally.counts.companies = companies.companies;
         tally.counts.associations = companies.associations;
         tally.counts.companies_missing_scope = companies.missing_scope;
-        Ok::<_, SyncError>((tally, companies.write_calls))
+        let company_reads = client.api_calls() - company_calls_before;
+        Ok::<_, SyncError>((tally, company_reads, companies.write_calls))
     };
-    let (tally, company_writes) = match planned.await {
+    let (tally, company_reads, company_writes) = match planned.await {
         Ok(planned) => planned,
         Err(error) => return Err(journal.abandon(store, error)),
     };
@@ -189,7 +191,9 @@ async fn prepare_undo_paged(
         + company_writes;
     let spent = client.api_calls() - calls_before;
     let per_call = if spent == 0 { std::time::Duration::ZERO } else { started.elapsed() / spent as u32 };
-    let estimate = estimate_at_limit(client, setup_calls, read_calls, write_calls, per_call).await;
+    let mut estimate = estimate_at_limit(client, setup_calls, read_calls, write_calls, per_call).await;
+    estimate.company_read_calls = company_reads;
+    estimate.company_write_calls = company_writes;
     let plan = journal.finish(store, estimate, spent)?;
     Ok(PreparedUndo { plan, undo_of: run_id, counts: tally.counts })
 }
