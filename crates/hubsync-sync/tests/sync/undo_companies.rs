@@ -284,10 +284,12 @@ async fn an_undo_cut_off_mid_way_resumes_and_lands_each_write_once() {
     assert_eq!(city(&client, "7001").await.as_deref(), Some("Shelbyville"));
     let writes = portal.writes_since(seq).await;
     let count = |suffix: &str| writes.iter().filter(|w| w.ends_with(suffix)).count();
-    // The association writes went twice (the lost one, then the resume's); the company writes,
-    // after them, once.
-    assert_eq!(count("/companies/batch/update"), 1, "{writes:?}");
-    assert_eq!(count("/companies/batch/archive"), 1, "{writes:?}");
+    // The association writes went twice (the lost one, then the resume's, both landing as
+    // once); the company writes, which follow them, once.
+    assert_eq!(count("/associations/contacts/companies/batch/create"), 2, "{writes:?}");
+    assert_eq!(count("/associations/contacts/companies/batch/archive"), 2, "{writes:?}");
+    assert_eq!(count("/objects/companies/batch/update"), 1, "{writes:?}");
+    assert_eq!(count("/objects/companies/batch/archive"), 1, "{writes:?}");
     assert!(store.run_company_counts(run.id).unwrap().pending == 0);
     for row in store.run_companies(run.id).unwrap() {
         assert!(matches!(row.outcome, Some(ItemOutcome::Updated | ItemOutcome::Archived)), "{row:?}");
