@@ -721,7 +721,7 @@ impl CompanyJournal for Store {
     fn add_undo_associations(&mut self, run_id: i64, undo_of: i64, rows: &[UndoAssociationRow]) -> Result<()> {
         let tx = self.conn.transaction()?;
         {
-            let mut seq: i64 = tx.query_row(
+            let first: i64 = tx.query_row(
                 "SELECT COALESCE(MAX(seq) + 1, 0) FROM sync_run_associations WHERE run_id = ?1",
                 [run_id],
                 |r| r.get(0),
@@ -736,7 +736,7 @@ impl CompanyJournal for Store {
                  LEFT JOIN sync_run_items i ON i.run_id = a.run_id AND i.seq = a.seq
                  WHERE a.run_id = ?2 AND a.seq = ?11",
             )?;
-            for row in rows {
+            for (seq, row) in (first..).zip(rows) {
                 let outcome = match row.action {
                     AssociationAction::Skip => AssociationOutcome::Skipped,
                     _ => AssociationOutcome::Previewed,
@@ -757,7 +757,6 @@ impl CompanyJournal for Store {
                 if added == 0 {
                     return Err(StoreError::Corrupt(format!("run {undo_of} has no association row {}", row.push_seq)));
                 }
-                seq += 1;
             }
         }
         tx.commit()?;
