@@ -18,6 +18,11 @@
 //! search's lag since it was sent, then searches its domain: a company made since it was sent is
 //! the one it made; none, and it is sent again. A scope the token lacks fails the company rows
 //! (and the associations that need them) with a code naming it; the contacts' push stands.
+//!
+//! An undo's rows (`undo_companies.rs`) go out through the same writer, in their own kinds:
+//! previous primary companies made primary again, associations (or their primary labels)
+//! removed, company values put back, created companies archived: each by id or by pair, so
+//! sending one again changes nothing.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::Duration;
@@ -797,43 +802,16 @@ async fn send(client: &HubSpotClient, kind: Kind, batch: Vec<Job>) -> (Vec<Job>,
                 batch.iter().map(|j| (j.key.clone(), j.properties.clone())).collect();
             client.batch_update_companies(&inputs).await.map(Reply::Records)
         }
-        Kind::Associate => {
-            let inputs: Vec<AssociationInput> = batch
-                .iter()
-                .map(|j| AssociationInput {
-                    from_id: j.key.clone(),
-                    to_id: j.company_id.clone(),
-                    types: AssociationType::primary_contact_to_company(),
-                })
-                .collect();
-            client
-                .batch_create_associations(ObjectType::Contacts, ObjectType::Companies, &inputs)
-                .await
-                .map(Reply::Associations)
-        }
-        Kind::RePrimary => {
-            let inputs: Vec<AssociationInput> = batch
-                .iter()
-                .map(|j| AssociationInput {
-                    from_id: j.key.clone(),
-                    to_id: j.company_id.clone(),
-                    types: AssociationType::primary_contact_to_company(),
-                })
-                .collect();
+        // A push's association and an undo's re-primary both make the company the primary one.
+        Kind::Associate | Kind::RePrimary => {
+            let inputs = typed(&batch, AssociationType::primary_contact_to_company());
             client
                 .batch_create_associations(ObjectType::Contacts, ObjectType::Companies, &inputs)
                 .await
                 .map(Reply::Associations)
         }
         Kind::Unlabel => {
-            let inputs: Vec<AssociationInput> = batch
-                .iter()
-                .map(|j| AssociationInput {
-                    from_id: j.key.clone(),
-                    to_id: j.company_id.clone(),
-                    types: vec![AssociationType::hubspot(type_ids::CONTACT_TO_COMPANY_PRIMARY)],
-                })
-                .collect();
+            let inputs = typed(&batch, vec![AssociationType::hubspot(type_ids::CONTACT_TO_COMPANY_PRIMARY)]);
             client
                 .batch_archive_association_types(ObjectType::Contacts, ObjectType::Companies, &inputs)
                 .await
@@ -853,6 +831,14 @@ async fn send(client: &HubSpotClient, kind: Kind, batch: Vec<Job>) -> (Vec<Job>,
         }
     };
     (batch, reply)
+}
+
+/// Each job's pair (contact, company) with `types`.
+fn typed(batch: &[Job], types: Vec<AssociationType>) -> Vec<AssociationInput> {
+    batch
+        .iter()
+        .map(|j| AssociationInput { from_id: j.key.clone(), to_id: j.company_id.clone(), types: types.clone() })
+        .collect()
 }
 
 fn judge(kind: Kind, batch: Vec<Job>, reply: Result<Reply, ClientError>) -> Verdict {
