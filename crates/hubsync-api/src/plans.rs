@@ -173,28 +173,39 @@ impl Plan {
             }
             Plan::Undo(p) => {
                 let c = &p.counts;
-                vec![
+                let mut lines = vec![
                     line("restore", "restore", c.restore),
                     line("archive", "archive", c.archive),
                     line("changed-since", "changed in HubSpot since", c.changed_since),
                     line("nothing-to-do", "nothing to do", c.skip),
-                    line("companies-restore", "companies: restore", c.companies.restore),
-                    line("companies-archive", "companies: archive", c.companies.archive),
-                    line("companies-changed-since", "companies: changed in HubSpot since", c.companies.changed_since),
-                    line("companies-nothing-to-do", "companies: nothing to do", c.companies.skip),
-                    line("associations-unassociate", "associations: take back", c.associations.unassociate),
-                    line(
-                        "associations-restore-primary",
-                        "associations: previous primary company again",
-                        c.associations.restore_primary,
-                    ),
-                    line(
-                        "associations-changed-since",
-                        "associations: primary company changed since",
-                        c.associations.changed_since,
-                    ),
-                    line("associations-nothing-to-do", "associations: nothing to do", c.associations.skip),
-                ]
+                ];
+                // The company part only for a run that wrote companies or associations.
+                let (k, a) = (&c.companies, &c.associations);
+                if k.restore + k.archive + k.changed_since + k.skip + a.unassociate + a.changed_since + a.skip > 0 {
+                    lines.extend([
+                        line("companies-restore", "companies: restore", c.companies.restore),
+                        line("companies-archive", "companies: archive", c.companies.archive),
+                        line(
+                            "companies-changed-since",
+                            "companies: changed in HubSpot since",
+                            c.companies.changed_since,
+                        ),
+                        line("companies-nothing-to-do", "companies: nothing to do", c.companies.skip),
+                        line("associations-unassociate", "associations: take back", c.associations.unassociate),
+                        line(
+                            "associations-restore-primary",
+                            "associations: previous primary company again",
+                            c.associations.restore_primary,
+                        ),
+                        line(
+                            "associations-changed-since",
+                            "associations: primary company changed since",
+                            c.associations.changed_since,
+                        ),
+                        line("associations-nothing-to-do", "associations: nothing to do", c.associations.skip),
+                    ]);
+                }
+                lines
             }
         })
     }

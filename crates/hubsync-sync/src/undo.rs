@@ -1,7 +1,7 @@
 //! Undoing a live push: put back the values it overwrote in HubSpot and, if asked, archive the
-//! contacts it created; its companies and associations likewise (`undo_companies.rs`). Planned like a push (read what HubSpot holds now, decide per row, record
-//! a preview or journal a live run) and written by the push's own executor, so an undo is
-//! resumable and lands each row once.
+//! contacts it created; its companies and associations likewise (`undo_companies.rs`). Planned
+//! like a push (read what HubSpot holds now, decide per row, record a preview or journal a live
+//! run) and written by the push's own executor, so an undo is resumable and lands each row once.
 //!
 //! A row HubSpot changed since the run (someone edited a property the run wrote) is flagged and
 //! left alone, unless the admin forces it: an undo never silently throws away a later edit.
