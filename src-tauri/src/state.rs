@@ -130,7 +130,8 @@ mod tests {
                 "5: companies",
                 "6: run companies",
                 "7: pulled companies and deals",
-                "done after 7"
+                "8: undo companies",
+                "done after 8"
             ]
         );
         assert_eq!(workspace.upgrading(), None, "over once the workspace is open");

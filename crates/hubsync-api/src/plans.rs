@@ -145,7 +145,7 @@ impl Plan {
                 (p.counts.update + p.counts.create) as u64 + p.companies.as_ref().map_or(0, CompanyCounts::writes)
             }
             Plan::Pull(p) => (p.counts.new + p.counts.update) as u64,
-            Plan::Undo(p) => p.counts.restore + p.counts.archive,
+            Plan::Undo(p) => p.counts.writes(),
         }
     }
 
@@ -173,21 +173,50 @@ impl Plan {
             }
             Plan::Undo(p) => {
                 let c = &p.counts;
-                vec![
+                let mut lines = vec![
                     line("restore", "restore", c.restore),
                     line("archive", "archive", c.archive),
                     line("changed-since", "changed in HubSpot since", c.changed_since),
                     line("nothing-to-do", "nothing to do", c.skip),
-                ]
+                ];
+                // The company part only for a run that wrote companies or associations.
+                let (k, a) = (&c.companies, &c.associations);
+                if k.restore + k.archive + k.changed_since + k.skip + a.unassociate + a.changed_since + a.skip > 0 {
+                    lines.extend([
+                        line("companies-restore", "companies: restore", c.companies.restore),
+                        line("companies-archive", "companies: archive", c.companies.archive),
+                        line(
+                            "companies-changed-since",
+                            "companies: changed in HubSpot since",
+                            c.companies.changed_since,
+                        ),
+                        line("companies-nothing-to-do", "companies: nothing to do", c.companies.skip),
+                        line("associations-unassociate", "associations: take back", c.associations.unassociate),
+                        line(
+                            "associations-restore-primary",
+                            "associations: previous primary company again",
+                            c.associations.restore_primary,
+                        ),
+                        line(
+                            "associations-changed-since",
+                            "associations: primary company changed since",
+                            c.associations.changed_since,
+                        ),
+                        line("associations-nothing-to-do", "associations: nothing to do", c.associations.skip),
+                    ]);
+                }
+                lines
             }
         })
     }
 
-    /// A push's companies and associations, counted, with the leads left without an association
-    /// by why; `None` for a push whose rules associate nothing, and for a pull or an undo.
+    /// A push's or an undo's companies and associations, counted, with the leads left without an
+    /// association by why; `None` for a push whose rules associate nothing, an undo of a run
+    /// that wrote none, and a pull.
     pub fn companies(&self, store: &Store, run_id: i64) -> Result<Option<CompanySummary>, SyncError> {
         match self {
             Plan::Push(p) if p.companies.is_some() => Ok(Some(company_summary(store, run_id)?)),
+            Plan::Undo(_) => Ok(Some(company_summary(store, run_id)?).filter(|c| !c.counts.is_empty())),
             _ => Ok(None),
         }
     }

@@ -32,6 +32,7 @@ use crate::store::{Store, stamp};
 pub use companies::{
     AssociationDecision, AssociationDraft, AssociationResult, CompanyJournal, CompanyResult, CompanySide,
     DomainLeadValue, DomainToPlan, LeadDomainRow, PendingAssociation, PlannedCompanyRow, SharedAssociation,
+    UnassociationFilter, UndoAssociationRow,
 };
 pub use plans::{ContestedRow, PlanJournal, PlanRow};
 

@@ -41,4 +41,5 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0020_pulled_companies_and_deals.sql",
         sql: include_str!("../migrations/0020_pulled_companies_and_deals.sql"),
     },
+    Migration { name: "0021_undo_companies.sql", sql: include_str!("../migrations/0021_undo_companies.sql") },
 ];

@@ -297,6 +297,32 @@ pub enum CompanyReason {
     ValueRefused { field: String, property: String, detail: String },
     /// The company's lifecycle stage would move back, which HubSpot refuses.
     StageBackward { field: String, from: String, to: String },
+    /// An undo not asked to archive what run `run_id` created: the company it created is kept.
+    CreatedKept {
+        #[ts(type = "number")]
+        run_id: i64,
+    },
+    /// An undo: the company is gone from HubSpot.
+    CompanyGone { company_id: String },
+    /// An undo: the company already holds its values from before run `run_id`.
+    AlreadyRestored {
+        #[ts(type = "number")]
+        run_id: i64,
+    },
+    /// An undo not forced: the company changed in HubSpot since run `run_id` (each change
+    /// follows as a `Drift`).
+    ChangedSince {
+        #[ts(type = "number")]
+        run_id: i64,
+    },
+    /// An undo: `property` is now `now`, where run `run_id` wrote `wrote`.
+    Drift {
+        property: String,
+        now: Option<String>,
+        wrote: Option<String>,
+        #[ts(type = "number")]
+        run_id: i64,
+    },
 }
 
 impl CompanyReason {
@@ -321,6 +347,21 @@ impl fmt::Display for CompanyReason {
             CompanyReason::StageBackward { field, from, to } => {
                 write!(f, "{field} → lifecyclestage: HubSpot only moves the stage forward ({from} to {to})")
             }
+            CompanyReason::CreatedKept { run_id } => {
+                write!(f, "created by run {run_id}; kept, as this undo does not archive what the run created")
+            }
+            CompanyReason::CompanyGone { company_id } => {
+                write!(f, "company {company_id} is no longer in HubSpot (deleted or merged)")
+            }
+            CompanyReason::AlreadyRestored { run_id } => {
+                write!(f, "already holds the values it had before run {run_id}")
+            }
+            CompanyReason::ChangedSince { run_id } => {
+                write!(f, "changed in HubSpot since run {run_id}; left alone, as this undo keeps later changes")
+            }
+            CompanyReason::Drift { property, now, wrote, run_id } => {
+                write!(f, "{property} is now {} (run {run_id} wrote {})", shown(now), shown(wrote))
+            }
         }
     }
 }
@@ -339,6 +380,8 @@ pub enum CompanyNote {
     /// HubSpot company `company_id` is linked to local company `local_company_id`, so this row's
     /// company was not linked to it.
     NotLinked { company_id: String, local_company_id: i64 },
+    /// A forced undo overwrote `property`, which was `now` where run `run_id` wrote `wrote`.
+    Forced { property: String, now: Option<String>, wrote: Option<String>, run_id: i64 },
 }
 
 impl fmt::Display for CompanyNote {
@@ -361,6 +404,9 @@ impl fmt::Display for CompanyNote {
                 f,
                 "HubSpot company {company_id} is linked to company {local_company_id}, so this one was not linked to it"
             ),
+            CompanyNote::Forced { property, now, wrote, run_id } => {
+                write!(f, "forced: {property} was {} (run {run_id} wrote {}), changed since", shown(now), shown(wrote))
+            }
         }
     }
 }
@@ -389,6 +435,24 @@ pub enum AssociationReason {
     MissingScope { scope: String },
     /// Another lead reaches the same contact and is the one whose company it gets.
     SharedContact { contact_id: String, winner_email: String },
+    /// An undo: the contact's primary company is now `now`, not `made`, the one run `run_id`
+    /// made primary. Unforced, the row is skipped; forced, the reason says what it overrode.
+    PrimaryChangedSince {
+        now: Option<String>,
+        made: String,
+        #[ts(type = "number")]
+        run_id: i64,
+    },
+    /// An undo archives the contact run `run_id` created, associations and all.
+    ContactArchived {
+        #[ts(type = "number")]
+        run_id: i64,
+    },
+    /// An undo: the contact's companies are as they were before run `run_id` already.
+    AlreadyUndone {
+        #[ts(type = "number")]
+        run_id: i64,
+    },
 }
 
 impl AssociationReason {
@@ -409,6 +473,9 @@ impl AssociationReason {
             AssociationReason::ContactNotWritten => "contact not written",
             AssociationReason::MissingScope { .. } => "a scope the connection lacks",
             AssociationReason::SharedContact { .. } => "contact shared with another lead",
+            AssociationReason::PrimaryChangedSince { .. } => "primary company changed since",
+            AssociationReason::ContactArchived { .. } => "contact archived by the undo",
+            AssociationReason::AlreadyUndone { .. } => "already as before the run",
         }
     }
 }
@@ -430,6 +497,17 @@ impl fmt::Display for AssociationReason {
             AssociationReason::MissingScope { scope } => write!(f, "the connection lacks the scope {scope}"),
             AssociationReason::SharedContact { contact_id, winner_email } => {
                 write!(f, "contact {contact_id} is also reached by lead {winner_email}, whose company it gets")
+            }
+            AssociationReason::PrimaryChangedSince { now, made, run_id } => write!(
+                f,
+                "the contact's primary company is now {}, not {made}, which run {run_id} made primary",
+                now.as_deref().unwrap_or("none")
+            ),
+            AssociationReason::ContactArchived { run_id } => {
+                write!(f, "run {run_id} created the contact, which this undo archives")
+            }
+            AssociationReason::AlreadyUndone { run_id } => {
+                write!(f, "the contact's companies are as they were before run {run_id} already")
             }
         }
     }

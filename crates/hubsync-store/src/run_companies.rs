@@ -12,7 +12,8 @@ use crate::row_messages::{AssociationReason, CompanyNote, CompanyReason, RowFail
 use crate::runs::{FieldChange, ItemOutcome, RunAction, corrupt};
 use crate::store::Store;
 
-/// What a push does about a lead's contact and its company.
+/// What a push does about a lead's contact and its company, or an undo about the association
+/// the push made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
 #[ts(export)]
@@ -21,6 +22,10 @@ pub enum AssociationAction {
     Associate,
     /// Nothing to do, for the reason the row gives.
     Skip,
+    /// An undo's: make the contact's previous primary company primary again (when it had one),
+    /// then remove the push's association (only its primary label, when the contact was
+    /// associated with the company before the push).
+    Unassociate,
 }
 
 impl AssociationAction {
@@ -28,11 +33,14 @@ impl AssociationAction {
         match self {
             AssociationAction::Associate => "associate",
             AssociationAction::Skip => "skip",
+            AssociationAction::Unassociate => "unassociate",
         }
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [AssociationAction::Associate, AssociationAction::Skip].into_iter().find(|a| a.as_str() == raw)
+        [AssociationAction::Associate, AssociationAction::Skip, AssociationAction::Unassociate]
+            .into_iter()
+            .find(|a| a.as_str() == raw)
     }
 }
 
@@ -44,6 +52,8 @@ pub enum AssociationOutcome {
     Previewed,
     Skipped,
     Associated,
+    /// An undo took the association back.
+    Unassociated,
     Failed,
 }
 
@@ -53,6 +63,7 @@ impl AssociationOutcome {
             AssociationOutcome::Previewed => "previewed",
             AssociationOutcome::Skipped => "skipped",
             AssociationOutcome::Associated => "associated",
+            AssociationOutcome::Unassociated => "unassociated",
             AssociationOutcome::Failed => "failed",
         }
     }
@@ -62,6 +73,7 @@ impl AssociationOutcome {
             AssociationOutcome::Previewed,
             AssociationOutcome::Skipped,
             AssociationOutcome::Associated,
+            AssociationOutcome::Unassociated,
             AssociationOutcome::Failed,
         ]
         .into_iter()
@@ -69,7 +81,7 @@ impl AssociationOutcome {
     }
 }
 
-/// A push's row for one company domain.
+/// A push's row for one company domain, or an undo's for a company the push wrote.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct RunCompany {
@@ -80,7 +92,8 @@ pub struct RunCompany {
     pub company_id: Option<String>,
     /// The company's name as the plan knew it, to show.
     pub name: Option<String>,
-    /// `update`, `create`, `skip` or `invalid`.
+    /// A push's `update`, `create`, `skip` or `invalid`; an undo's `update` (values put back),
+    /// `archive` or `skip`.
     pub action: RunAction,
     #[serde(serialize_with = "crate::row_messages::serialize_words")]
     #[ts(type = "Array<string>")]
@@ -98,7 +111,8 @@ pub struct RunCompany {
     pub sent_at: Option<String>,
 }
 
-/// A push's row for one lead's association of its contact with its company.
+/// A push's row for one lead's association of its contact with its company, or an undo's row
+/// taking back an association a push made.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct RunAssociation {
@@ -112,8 +126,13 @@ pub struct RunAssociation {
     pub source: Option<CompanySource>,
     pub contact_id: Option<String>,
     pub company_id: Option<String>,
-    /// The contact's primary company before the push.
+    /// The contact's primary company before the push (an undo's row: the one it makes primary
+    /// again, when it still is the contact's).
     pub previous_primary: Option<String>,
+    /// A push's row: whether the contact was associated with the company before, not as its
+    /// primary one; an undo's: whether it keeps the pair and removes only the primary label.
+    /// `None`: not recorded (a push by an older Hubsync).
+    pub previously_associated: Option<bool>,
     pub action: AssociationAction,
     #[serde(serialize_with = "crate::row_messages::serialize_word")]
     #[ts(type = "string | null")]
@@ -162,18 +181,29 @@ pub struct CompanyCounts {
     pub association_failed: u64,
     #[ts(type = "number")]
     pub association_pending: u64,
+    /// An undo's rows: companies to archive and archived, associations to take back and taken
+    /// back.
+    #[ts(type = "number")]
+    pub archive: u64,
+    #[ts(type = "number")]
+    pub archived: u64,
+    #[ts(type = "number")]
+    pub unassociate: u64,
+    #[ts(type = "number")]
+    pub unassociated: u64,
 }
 
 impl CompanyCounts {
-    /// Rows the live run writes: company creates and updates, and associations.
+    /// Rows the live run writes: company creates, updates and archives, and associations made
+    /// or taken back.
     pub fn writes(&self) -> u64 {
-        self.create + self.update + self.associate
+        self.create + self.update + self.archive + self.associate + self.unassociate
     }
 
     /// Whether the run has any company or association row at all.
     pub fn is_empty(&self) -> bool {
-        self.update + self.create + self.unchanged + self.skip + self.invalid == 0
-            && self.associate + self.already + self.no_association == 0
+        self.update + self.create + self.unchanged + self.skip + self.invalid + self.archive == 0
+            && self.associate + self.already + self.no_association + self.unassociate == 0
     }
 }
 
@@ -236,8 +266,8 @@ impl RawCompany {
 }
 
 pub(crate) const ASSOCIATION_COLUMNS: &str =
-    "a.seq, a.lead_id, COALESCE(i.email, ''), a.domain, a.source, a.contact_id,
-     a.company_id, a.previous_primary, a.action, a.reason, a.outcome, a.error";
+    "a.seq, a.lead_id, COALESCE(a.email, i.email, ''), a.domain, a.source, a.contact_id,
+     a.company_id, a.previous_primary, a.action, a.reason, a.outcome, a.error, a.previously_associated";
 
 /// Reads the `ASSOCIATION_COLUMNS` (from `sync_run_associations a LEFT JOIN sync_run_items i`).
 pub(crate) fn read_association(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawAssociation> {
@@ -254,6 +284,7 @@ pub(crate) fn read_association(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawAss
         reason: r.get(9)?,
         outcome: r.get(10)?,
         error: r.get(11)?,
+        previously_associated: r.get(12)?,
     })
 }
 
@@ -271,6 +302,7 @@ pub(crate) struct RawAssociation {
     reason: Option<String>,
     outcome: Option<String>,
     error: Option<String>,
+    previously_associated: Option<bool>,
 }
 
 impl RawAssociation {
@@ -284,6 +316,7 @@ impl RawAssociation {
             contact_id: self.contact_id,
             company_id: self.company_id,
             previous_primary: self.previous_primary,
+            previously_associated: self.previously_associated,
             action: AssociationAction::parse(&self.action).ok_or_else(|| corrupt("action", &self.action))?,
             reason: self
                 .reason
@@ -352,13 +385,15 @@ impl Store {
                 RunAction::Update => counts.update += n,
                 RunAction::Create => counts.create += n,
                 RunAction::Skip if unchanged => counts.unchanged += n,
-                RunAction::Skip | RunAction::Archive => counts.skip += n,
+                RunAction::Skip => counts.skip += n,
+                RunAction::Archive => counts.archive += n,
                 RunAction::Invalid => counts.invalid += n,
             }
             match outcome.as_deref().map(|o| ItemOutcome::parse(o).ok_or_else(|| corrupt("outcome", o))).transpose()? {
                 Some(ItemOutcome::Updated) => counts.updated += n,
                 Some(ItemOutcome::Created) => counts.created += n,
                 Some(ItemOutcome::Failed) => counts.failed += n,
+                Some(ItemOutcome::Archived) => counts.archived += n,
                 None => counts.pending += n,
                 Some(_) => {}
             }
@@ -381,6 +416,7 @@ impl Store {
                 AssociationAction::Associate => counts.associate += n,
                 AssociationAction::Skip if already => counts.already += n,
                 AssociationAction::Skip => counts.no_association += n,
+                AssociationAction::Unassociate => counts.unassociate += n,
             }
             match outcome
                 .as_deref()
@@ -388,6 +424,7 @@ impl Store {
                 .transpose()?
             {
                 Some(AssociationOutcome::Associated) => counts.associated += n,
+                Some(AssociationOutcome::Unassociated) => counts.unassociated += n,
                 Some(AssociationOutcome::Failed) => counts.association_failed += n,
                 None => counts.association_pending += n,
                 Some(_) => {}

@@ -18,6 +18,11 @@
 //! search's lag since it was sent, then searches its domain: a company made since it was sent is
 //! the one it made; none, and it is sent again. A scope the token lacks fails the company rows
 //! (and the associations that need them) with a code naming it; the contacts' push stands.
+//!
+//! An undo's rows (`undo_companies.rs`) go out through the same writer, in their own kinds:
+//! previous primary companies made primary again, associations (or their primary labels)
+//! removed, company values put back, created companies archived: each by id or by pair, so
+//! sending one again changes nothing.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::Duration;
@@ -25,9 +30,11 @@ use std::time::Duration;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use hubsync_hubspot::{
     AssociationInput, AssociationType, BATCH_LIMIT, ClientError, HubSpotClient, ObjectType, Property, Record, Sent,
+    type_ids,
 };
 use hubsync_store::journal::{
-    AssociationResult, CompanyJournal, CompanyResult, DomainToPlan, LeadDomainRow, PlannedCompanyRow, SharedAssociation,
+    AssociationResult, CompanyJournal, CompanyResult, DomainToPlan, LeadDomainRow, PlannedCompanyRow,
+    SharedAssociation, UnassociationFilter,
 };
 use hubsync_store::{
     AssociationOutcome, AssociationReason, CompanyDomainRules, CompanyMapping, CompanyPushRules, Field, ItemOutcome,
@@ -388,7 +395,12 @@ pub(crate) async fn write_companies(
     if let Some(stop) = writer.settle_maybe_sent(store).await? {
         return Ok(Some(stop));
     }
-    for kind in [Kind::Create, Kind::Update, Kind::Associate] {
+    // A push's rows are creates, updates and associations; an undo's take associations back
+    // (the previous primary company primary again first), then put company values back, then
+    // archive the companies the push created. Each run has only its own kinds.
+    for kind in
+        [Kind::RePrimary, Kind::Unlabel, Kind::Unassociate, Kind::Create, Kind::Update, Kind::Archive, Kind::Associate]
+    {
         if let Some(stop) = writer.write_kind(store, kind).await? {
             return Ok(Some(stop));
         }
@@ -401,6 +413,15 @@ enum Kind {
     Create,
     Update,
     Associate,
+    /// An undo's: archive a company by id.
+    Archive,
+    /// An undo's: make the contact's previous primary company primary again. Its row stays
+    /// pending for `Unlabel` or `Unassociate`, which record it; it fails here only.
+    RePrimary,
+    /// An undo's: remove only the primary label from a pair associated before the push.
+    Unlabel,
+    /// An undo's: remove the pair the push associated.
+    Unassociate,
 }
 
 /// One row of a batch: its seq, the key HubSpot knows it by (a trace id, a company id, a
@@ -417,6 +438,8 @@ struct Job {
 enum Reply {
     Records(hubsync_hubspot::BatchOutcome),
     Associations(hubsync_hubspot::BatchReply<hubsync_hubspot::AssociationMade>),
+    /// An archive's: HubSpot answers with no results.
+    Done,
 }
 
 /// What to do with a batch's reply.
@@ -593,6 +616,35 @@ impl Writer<'_> {
                     .collect();
                 Ok((jobs, last))
             }
+            Kind::Archive => {
+                let page = store.pending_company_rows(self.run_id, RunAction::Archive, after, PAGE)?;
+                let last = page.last().map(|r| r.seq);
+                let jobs = page
+                    .into_iter()
+                    .map(|row| {
+                        let id = row.company_id.unwrap_or_default();
+                        job(row.seq, id.clone(), BTreeMap::new(), id)
+                    })
+                    .collect();
+                Ok((jobs, last))
+            }
+            Kind::RePrimary | Kind::Unlabel | Kind::Unassociate => {
+                let filter = match kind {
+                    Kind::RePrimary => UnassociationFilter::RePrimary,
+                    Kind::Unlabel => UnassociationFilter::LabelOnly,
+                    _ => UnassociationFilter::Pair,
+                };
+                let page = store.pending_unassociations(self.run_id, after, PAGE, filter)?;
+                let last = page.last().map(|r| r.seq);
+                let jobs = page
+                    .into_iter()
+                    .map(|row| {
+                        let to = if kind == Kind::RePrimary { row.previous_primary } else { row.company_id };
+                        job(row.seq, row.contact_id.unwrap_or_default(), BTreeMap::new(), to.unwrap_or_default())
+                    })
+                    .collect();
+                Ok((jobs, last))
+            }
             Kind::Associate => {
                 let page = store.pending_associations(self.run_id, after, PAGE)?;
                 let last = page.last().map(|r| r.seq);
@@ -750,22 +802,43 @@ async fn send(client: &HubSpotClient, kind: Kind, batch: Vec<Job>) -> (Vec<Job>,
                 batch.iter().map(|j| (j.key.clone(), j.properties.clone())).collect();
             client.batch_update_companies(&inputs).await.map(Reply::Records)
         }
-        Kind::Associate => {
-            let inputs: Vec<AssociationInput> = batch
-                .iter()
-                .map(|j| AssociationInput {
-                    from_id: j.key.clone(),
-                    to_id: j.company_id.clone(),
-                    types: AssociationType::primary_contact_to_company(),
-                })
-                .collect();
+        // A push's association and an undo's re-primary both make the company the primary one.
+        Kind::Associate | Kind::RePrimary => {
+            let inputs = typed(&batch, AssociationType::primary_contact_to_company());
             client
                 .batch_create_associations(ObjectType::Contacts, ObjectType::Companies, &inputs)
                 .await
                 .map(Reply::Associations)
         }
+        Kind::Unlabel => {
+            let inputs = typed(&batch, vec![AssociationType::hubspot(type_ids::CONTACT_TO_COMPANY_PRIMARY)]);
+            client
+                .batch_archive_association_types(ObjectType::Contacts, ObjectType::Companies, &inputs)
+                .await
+                .map(|()| Reply::Done)
+        }
+        Kind::Unassociate => {
+            let inputs: Vec<(String, Vec<String>)> =
+                batch.iter().map(|j| (j.key.clone(), vec![j.company_id.clone()])).collect();
+            client
+                .batch_archive_associations(ObjectType::Contacts, ObjectType::Companies, &inputs)
+                .await
+                .map(|()| Reply::Done)
+        }
+        Kind::Archive => {
+            let ids: Vec<String> = batch.iter().map(|j| j.key.clone()).collect();
+            client.batch_archive_companies(&ids).await.map(|()| Reply::Done)
+        }
     };
     (batch, reply)
+}
+
+/// Each job's pair (contact, company) with `types`.
+fn typed(batch: &[Job], types: Vec<AssociationType>) -> Vec<AssociationInput> {
+    batch
+        .iter()
+        .map(|j| AssociationInput { from_id: j.key.clone(), to_id: j.company_id.clone(), types: types.clone() })
+        .collect()
 }
 
 fn judge(kind: Kind, batch: Vec<Job>, reply: Result<Reply, ClientError>) -> Verdict {
@@ -797,13 +870,16 @@ fn may_have_landed(error: &ClientError) -> bool {
 /// A row of `kind` failed for `error`.
 fn failed(kind: Kind, job: &Job, error: RowFailure) -> Landed {
     match kind {
-        Kind::Associate => Landed::Association(AssociationResult {
-            seq: job.seq,
-            outcome: AssociationOutcome::Failed,
-            contact_id: Some(job.key.clone()),
-            company_id: Some(job.company_id.clone()),
-            error: Some(error),
-        }),
+        Kind::Associate | Kind::Unlabel | Kind::Unassociate | Kind::RePrimary => {
+            Landed::Association(AssociationResult {
+                seq: job.seq,
+                outcome: AssociationOutcome::Failed,
+                contact_id: Some(job.key.clone()),
+                // A re-primary's company is the previous primary, not the row's.
+                company_id: (kind != Kind::RePrimary).then(|| job.company_id.clone()),
+                error: Some(error),
+            })
+        }
         _ => Landed::Company(failed_company(job.seq, error)),
     }
 }
@@ -816,6 +892,24 @@ fn failed_company(seq: i64, error: RowFailure) -> CompanyResult {
 /// associations by their pair. A row the reply doesn't account for fails with what HubSpot said.
 fn outcomes(kind: Kind, batch: &[Job], reply: Reply) -> Vec<Landed> {
     match reply {
+        Reply::Done => batch
+            .iter()
+            .map(|job| match kind {
+                Kind::Archive => Landed::Company(CompanyResult {
+                    seq: job.seq,
+                    outcome: ItemOutcome::Archived,
+                    company_id: Some(job.key.clone()),
+                    error: None,
+                }),
+                _ => Landed::Association(AssociationResult {
+                    seq: job.seq,
+                    outcome: AssociationOutcome::Unassociated,
+                    contact_id: Some(job.key.clone()),
+                    company_id: Some(job.company_id.clone()),
+                    error: None,
+                }),
+            })
+            .collect(),
         Reply::Records(outcome) => {
             let by_key: HashMap<&str, &Record> = match kind {
                 Kind::Create => outcome.by_trace_id().into_iter().collect(),
@@ -863,8 +957,13 @@ fn outcomes(kind: Kind, batch: &[Job], reply: Reply) -> Vec<Landed> {
                 made.pairs().into_iter().map(|(from, to)| (from.to_string(), to.to_string())).collect();
             batch
                 .iter()
-                .map(|job| {
-                    if pairs.contains(&(job.key.clone(), job.company_id.clone())) {
+                .filter_map(|job| {
+                    let landed = pairs.contains(&(job.key.clone(), job.company_id.clone()));
+                    // A re-primary that landed leaves its row pending for the removal that follows.
+                    if landed && kind == Kind::RePrimary {
+                        return None;
+                    }
+                    Some(if landed {
                         Landed::Association(AssociationResult {
                             seq: job.seq,
                             outcome: AssociationOutcome::Associated,
@@ -876,7 +975,7 @@ fn outcomes(kind: Kind, batch: &[Job], reply: Reply) -> Vec<Landed> {
                         let error = others(&made.errors)
                             .map_or(RowFailure::NoResult, |detail| RowFailure::RefusedInBatch { detail });
                         failed(kind, job, error)
-                    }
+                    })
                 })
                 .collect()
         }

@@ -180,6 +180,7 @@ pub fn decide_without_reads(draft: &AssociationDraft) -> Option<AssociationDecis
             contact_id: None,
             company_id: company.company_id.clone(),
             previous_primary: None,
+            previously_associated: Some(false),
             decided: true,
         });
     }
@@ -196,6 +197,8 @@ pub fn decide_with_reads(draft: &AssociationDraft, current: &[AssociatedRecord])
     if company_id.is_some() && primary == company_id {
         return AssociationDecision { company_id, ..skipped(draft, AssociationReason::AlreadyAssociated) };
     }
+    // Associated already, not as the primary: an undo then only takes the primary label back.
+    let previously_associated = current.iter().any(|c| Some(&c.to_object_id) == company_id.as_ref());
     AssociationDecision {
         seq: draft.seq,
         action: AssociationAction::Associate,
@@ -203,6 +206,7 @@ pub fn decide_with_reads(draft: &AssociationDraft, current: &[AssociatedRecord])
         contact_id: draft.contact_id.clone(),
         company_id,
         previous_primary: primary,
+        previously_associated: Some(previously_associated),
         decided: true,
     }
 }
@@ -216,6 +220,7 @@ pub fn awaiting_read(draft: &AssociationDraft) -> AssociationDecision {
         contact_id: draft.contact_id.clone(),
         company_id: draft.company.as_ref().and_then(|c| c.company_id.clone()),
         previous_primary: None,
+        previously_associated: None,
         decided: false,
     }
 }
@@ -229,6 +234,7 @@ pub fn skipped(draft: &AssociationDraft, reason: AssociationReason) -> Associati
         contact_id: draft.contact_id.clone(),
         company_id: draft.company.as_ref().and_then(|c| c.company_id.clone()),
         previous_primary: None,
+        previously_associated: None,
         decided: true,
     }
 }

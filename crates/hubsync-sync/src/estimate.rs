@@ -20,9 +20,11 @@ pub struct Estimate {
     /// associations, 100 each.
     pub write_calls: u64,
     /// Of `read_calls`, a push's company reads: linked companies read by id and searches by
-    /// domain (100 domains each), then the contacts' companies read (100 contacts each).
+    /// domain (100 domains each), then the contacts' companies read (100 contacts each); an
+    /// undo's, the companies the push wrote read by id and its contacts' companies read.
     pub company_read_calls: u64,
-    /// Of `write_calls`, a push's company creates, updates and association batches.
+    /// Of `write_calls`, a push's company creates, updates and association batches; an undo's
+    /// re-primaries, association removals, company updates and archives.
     pub company_write_calls: u64,
     /// The requests the portal admits per window, and the window.
     pub rate_limit_per_window: u32,

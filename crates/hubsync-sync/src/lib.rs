@@ -28,6 +28,7 @@ mod remembered;
 #[cfg(test)]
 mod testing;
 pub mod undo;
+pub mod undo_companies;
 
 pub use companies::CREATE_SEARCH_LAG;
 pub use convert::{Fit, Invalid, fit, lifecycle_moves_backward, to_hubspot};
@@ -55,3 +56,4 @@ pub use push::{
 pub use undo::{
     PreparedUndo, UndoCounts, UndoOptions, discard_undo, prepare_undo, record_undo_preview, resume_undo, run_undo,
 };
+pub use undo_companies::{UndoAssociationCounts, UndoCompanyCounts};

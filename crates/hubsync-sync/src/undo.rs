@@ -1,7 +1,7 @@
 //! Undoing a live push: put back the values it overwrote in HubSpot and, if asked, archive the
-//! contacts it created. Planned like a push (read what HubSpot holds now, decide per row, record
-//! a preview or journal a live run) and written by the push's own executor, so an undo is
-//! resumable and lands each row once.
+//! contacts it created; its companies and associations likewise (`undo_companies.rs`). Planned
+//! like a push (read what HubSpot holds now, decide per row, record a preview or journal a live
+//! run) and written by the push's own executor, so an undo is resumable and lands each row once.
 //!
 //! A row HubSpot changed since the run (someone edited a property the run wrote) is flagged and
 //! left alone, unless the admin forces it: an undo never silently throws away a later edit.
@@ -25,10 +25,11 @@ use crate::estimate::estimate_at_limit;
 use crate::journal::{JournaledPlan, UnfinishedPlan, ensure_portal};
 use crate::progress::{Cancel, Phase, Progress};
 use crate::reads::read_by_id;
+use crate::undo_companies::{UndoAssociationCounts, UndoCompanyCounts, plan_company_undo};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct UndoOptions {
-    /// Archive the contacts the run created (they are kept otherwise).
+    /// Archive the contacts and the companies the run created (they are kept otherwise).
     pub archive_created: bool,
     /// Also restore rows HubSpot changed since the run, and undo a run already undone.
     pub force: bool,
@@ -59,6 +60,21 @@ pub struct UndoCounts {
     pub changed_since: u64,
     /// Rows with nothing to undo: values already back, contacts gone, created contacts kept.
     pub skip: u64,
+    /// The run's companies: values put back, created ones archived.
+    pub companies: UndoCompanyCounts,
+    /// The associations the run made, taken back.
+    pub associations: UndoAssociationCounts,
+    /// The scope the connection lacks to read companies, if it does: the company part is
+    /// skipped (its rows say so), the contacts' undo stands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub companies_missing_scope: Option<String>,
+}
+
+impl UndoCounts {
+    /// Rows the live undo writes: contacts, companies and associations.
+    pub fn writes(&self) -> u64 {
+        self.restore + self.archive + self.companies.restore + self.companies.archive + self.associations.unassociate
+    }
 }
 
 /// An undo's plan, journaled in the store: recorded as a preview (`record_undo_preview`), run
@@ -149,8 +165,21 @@ async fn prepare_undo_paged(
     let journal = UnfinishedPlan::begin(store, RunKind::Undo, run.portal_id, &settings)?;
     let context = UndoContext { undo_of: run_id, properties: &properties, options, paging };
     let total = run.counts.updated + run.counts.created + run.counts.archived;
-    let tally = match plan_pages(store, client, journal.run_id, &context, total, cancel, progress).await {
-        Ok(tally) => tally,
+    let planned = async {
+        let mut tally = plan_pages(store, client, journal.run_id, &context, total, cancel, progress).await?;
+        let company_calls_before = client.api_calls();
+        // The run's companies and associations, once the contacts the undo archives are known.
+        let companies =
+            plan_company_undo(store, client, journal.run_id, run_id, options.force, options.archive_created, cancel)
+                .await?;
+        tally.counts.companies = companies.companies;
+        tally.counts.associations = companies.associations;
+        tally.counts.companies_missing_scope = companies.missing_scope;
+        let company_reads = client.api_calls() - company_calls_before;
+        Ok::<_, SyncError>((tally, company_reads, companies.write_calls))
+    };
+    let (tally, company_reads, company_writes) = match planned.await {
+        Ok(planned) => planned,
         Err(error) => return Err(journal.abandon(store, error)),
     };
     let read_calls = client.api_calls() - calls_before - setup_calls;
@@ -158,10 +187,13 @@ async fn prepare_undo_paged(
     let write_calls = [tally.step0_updates, tally.step1_updates, tally.archives]
         .iter()
         .map(|rows| rows.div_ceil(BATCH_LIMIT as u64))
-        .sum();
+        .sum::<u64>()
+        + company_writes;
     let spent = client.api_calls() - calls_before;
     let per_call = if spent == 0 { std::time::Duration::ZERO } else { started.elapsed() / spent as u32 };
-    let estimate = estimate_at_limit(client, setup_calls, read_calls, write_calls, per_call).await;
+    let mut estimate = estimate_at_limit(client, setup_calls, read_calls, write_calls, per_call).await;
+    estimate.company_read_calls = company_reads;
+    estimate.company_write_calls = company_writes;
     let plan = journal.finish(store, estimate, spent)?;
     Ok(PreparedUndo { plan, undo_of: run_id, counts: tally.counts })
 }
@@ -553,8 +585,8 @@ pub async fn run_undo(
 }
 
 /// Finishes a live undo that a crash, a cancel, lost network or the daily limit left with rows
-/// pending, `options.concurrency` batches at a time. Safe to repeat: updates and archives by id
-/// land once however often sent.
+/// pending, `options.concurrency` batches at a time. Safe to repeat: updates and archives by id,
+/// and association writes by pair, land once however often sent.
 pub async fn resume_undo(
     store: &mut Store,
     client: &HubSpotClient,

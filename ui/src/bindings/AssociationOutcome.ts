@@ -3,4 +3,4 @@
 /**
  * What became of an association row.
  */
-export type AssociationOutcome = "previewed" | "skipped" | "associated" | "failed";
+export type AssociationOutcome = "previewed" | "skipped" | "associated" | "unassociated" | "failed";

@@ -3,4 +3,4 @@
 /**
  * Why a push makes no association for a lead's contact (or none is needed).
  */
-export type AssociationReason = { "code": "already-associated" } | { "code": "no-domain" } | { "code": "free-mail", domain: string, } | { "code": "invalid-domain", field: string, } | { "code": "company-not-created", domain: string, } | { "code": "company-invalid", domain: string, } | { "code": "contact-not-written" } | { "code": "missing-scope", scope: string, } | { "code": "shared-contact", contact_id: string, winner_email: string, };
+export type AssociationReason = { "code": "already-associated" } | { "code": "no-domain" } | { "code": "free-mail", domain: string, } | { "code": "invalid-domain", field: string, } | { "code": "company-not-created", domain: string, } | { "code": "company-invalid", domain: string, } | { "code": "contact-not-written" } | { "code": "missing-scope", scope: string, } | { "code": "shared-contact", contact_id: string, winner_email: string, } | { "code": "primary-changed-since", now: string | null, made: string, run_id: number, } | { "code": "contact-archived", run_id: number, } | { "code": "already-undone", run_id: number, };

@@ -19,4 +19,9 @@ associate: number, already: number, no_association: number,
 /**
  * Outcomes of a live run's associations so far.
  */
-associated: number, association_failed: number, association_pending: number, };
+associated: number, association_failed: number, association_pending: number, 
+/**
+ * An undo's rows: companies to archive and archived, associations to take back and taken
+ * back.
+ */
+archive: number, archived: number, unassociate: number, unassociated: number, };

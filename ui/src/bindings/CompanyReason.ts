@@ -3,4 +3,4 @@
 /**
  * Why a push's company row is skipped, or one reason it is invalid. Codes as `RowReason`'s.
  */
-export type CompanyReason = { "code": "unchanged" } | { "code": "create-off" } | { "code": "missing-scope", scope: string, } | { "code": "no-such-property", field: string, property: string, } | { "code": "value-refused", field: string, property: string, detail: string, } | { "code": "stage-backward", field: string, from: string, to: string, };
+export type CompanyReason = { "code": "unchanged" } | { "code": "create-off" } | { "code": "missing-scope", scope: string, } | { "code": "no-such-property", field: string, property: string, } | { "code": "value-refused", field: string, property: string, detail: string, } | { "code": "stage-backward", field: string, from: string, to: string, } | { "code": "created-kept", run_id: number, } | { "code": "company-gone", company_id: string, } | { "code": "already-restored", run_id: number, } | { "code": "changed-since", run_id: number, } | { "code": "drift", property: string, now: string | null, wrote: string | null, run_id: number, };

@@ -4,7 +4,7 @@ import type { ItemOutcome } from "./ItemOutcome";
 import type { RunAction } from "./RunAction";
 
 /**
- * A push's row for one company domain.
+ * A push's row for one company domain, or an undo's for a company the push wrote.
  */
 export type RunCompany = { seq: number, domain: string, 
 /**
@@ -16,6 +16,7 @@ company_id: string | null,
  */
 name: string | null, 
 /**
- * `update`, `create`, `skip` or `invalid`.
+ * A push's `update`, `create`, `skip` or `invalid`; an undo's `update` (values put back),
+ * `archive` or `skip`.
  */
 action: RunAction, reasons: Array<string>, changes: Array<FieldChange>, notes: Array<string>, outcome: ItemOutcome | null, error: string | null, };

@@ -62,7 +62,7 @@ pub struct AssociationRows<'a> {
 impl AssociationRows<'_> {
     const PAGE: usize = 5_000;
 
-    fn each(&self) -> impl Iterator<Item = Result<RunAssociation, hubsync_store::StoreError>> + '_ {
+    pub fn each(&self) -> impl Iterator<Item = Result<RunAssociation, hubsync_store::StoreError>> + '_ {
         let mut after = -1;
         let mut page: std::vec::IntoIter<RunAssociation> = Vec::new().into_iter();
         let mut done = false;
@@ -196,10 +196,17 @@ pub fn finish(ctx: &Context, run: Run) -> anyhow::Result<()> {
         );
         if let Some(companies) = &r.companies {
             let k = &companies.summary.counts;
-            out.push_str(&format!(
-                "Companies: {} created, {} updated, {} failed; {} contacts associated, {} failed.\n",
-                k.created, k.updated, k.failed, k.associated, k.association_failed
-            ));
+            if r.run.kind == hubsync_store::RunKind::Undo {
+                out.push_str(&format!(
+                    "Companies: {} restored, {} archived, {} failed; {} associations taken back, {} failed.\n",
+                    k.updated, k.archived, k.failed, k.unassociated, k.association_failed
+                ));
+            } else {
+                out.push_str(&format!(
+                    "Companies: {} created, {} updated, {} failed; {} contacts associated, {} failed.\n",
+                    k.created, k.updated, k.failed, k.associated, k.association_failed
+                ));
+            }
             if !companies.failed.is_empty() {
                 let mut table = Table::new(&["DOMAIN", "COMPANY", "ERROR"]);
                 for company in &companies.failed {
@@ -420,13 +427,36 @@ fn companies_text(report: &CompanyReport<'_>) -> String {
         "\nCompanies: {} update, {} create, {} unchanged, {} skip, {} invalid. Associations: {} to make (as primary), {} already made, {} none.\n",
         k.update, k.create, k.unchanged, k.skip, k.invalid, k.associate, k.already, k.no_association
     );
-    let mut table = Table::new(&["DOMAIN", "ACTION", "COMPANY", "PROPERTY", "HUBSPOT NOW", "NEW VALUE"]);
-    for company in &report.items {
+    if !report.items.is_empty() {
+        out.push('\n');
+        out.push_str(&company_table(&report.items, CompanyRows::Push));
+    }
+    if !report.summary.skipped.is_empty() {
+        let reasons: Vec<String> = report.summary.skipped.iter().map(|l| format!("{} {}", l.count, l.label)).collect();
+        out.push_str(&format!("Leads without an association: {}.\n", reasons.join(", ")));
+    }
+    out
+}
+
+/// Whose company rows a table shows: a push's (new values) or an undo's (values put back).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum CompanyRows {
+    Push,
+    Undo,
+}
+
+/// A row per company with each field's value in HubSpot now and the value written, then the
+/// row's reasons (an invalid push row's, an undo's skipped row's) and notes.
+pub fn company_table(items: &[RunCompany], rows: CompanyRows) -> String {
+    let written = if rows == CompanyRows::Undo { "RESTORED VALUE" } else { "NEW VALUE" };
+    let mut table = Table::new(&["DOMAIN", "ACTION", "COMPANY", "PROPERTY", "HUBSPOT NOW", written]);
+    for company in items {
         let action = match company.action {
             RunAction::Skip | RunAction::Invalid => match company.reasons.first() {
                 Some(reason) if company.action == RunAction::Skip => format!("skip ({})", reason.code()),
                 _ => company.action.as_str().to_string(),
             },
+            RunAction::Update if rows == CompanyRows::Undo => "restore".into(),
             other => other.as_str().to_string(),
         };
         let name = match (&company.company_id, &company.name) {
@@ -445,7 +475,7 @@ fn companies_text(report: &CompanyReport<'_>) -> String {
             };
             lines.push((change.property.clone(), change.before.clone().unwrap_or_default(), after, false));
         }
-        if company.action == RunAction::Invalid {
+        if company.action == RunAction::Invalid || (rows == CompanyRows::Undo && company.action == RunAction::Skip) {
             lines.extend(company.reasons.iter().map(|r| ("!".into(), String::new(), r.to_string(), true)));
         }
         lines.extend(company.notes.iter().map(|n| ("note".into(), String::new(), n.to_string(), true)));
@@ -461,15 +491,7 @@ fn companies_text(report: &CompanyReport<'_>) -> String {
             if reason { table.row_ending_in_reason(cells) } else { table.row(cells) }
         }
     }
-    if !report.items.is_empty() {
-        out.push('\n');
-        out.push_str(&table.render());
-    }
-    if !report.summary.skipped.is_empty() {
-        let reasons: Vec<String> = report.summary.skipped.iter().map(|l| format!("{} {}", l.count, l.label)).collect();
-        out.push_str(&format!("Leads without an association: {}.\n", reasons.join(", ")));
-    }
-    out
+    table.render()
 }
 
 /// One progress bar per phase, on a terminal only.

@@ -2,12 +2,14 @@
 //! would put back, recorded as a preview run; or, after a confirmation, the live undo.
 
 use hubsync_api::{Plan, PlanRequest};
-use hubsync_store::{Portal, RowReason, RunAction, RunItem};
+use hubsync_store::{AssociationAction, AssociationReason, CompanyReason, Portal, RowReason, RunAction, RunItem};
 use hubsync_sync::{Estimate, PreparedUndo, UndoCounts, UndoOptions};
 use serde::Serialize;
 
 use crate::cli::UndoArgs;
-use crate::commands::push::{Bars, confirmed, duration_words, finish, stop_signals};
+use crate::commands::push::{
+    Bars, CompanyReport, CompanyRows, company_table, confirmed, duration_words, finish, stop_signals,
+};
 use crate::context::Context;
 use crate::output::{JournalItems, Table, confirm_write, pairs, try_emit, warn};
 
@@ -22,6 +24,10 @@ pub struct UndoPreview<'a> {
     pub counts: &'a UndoCounts,
     pub estimate: &'a Estimate,
     pub items: JournalItems<'a, RunItem>,
+    /// The run's companies and associations taken back, when it wrote any: the counts, every
+    /// company row and every association row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub companies: Option<CompanyReport<'a>>,
 }
 
 pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
@@ -50,6 +56,10 @@ pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
             counts: &prepared.counts,
             estimate: &prepared.plan.estimate,
             items: JournalItems::new(&store, run_id, std::convert::identity),
+            companies: match plan.companies(&store, run_id)? {
+                Some(summary) => Some(CompanyReport::new(&store, run_id, summary)?),
+                None => None,
+            },
         };
         return try_emit(ctx.json, &report, |r| preview_text(r, &connection));
     }
@@ -68,8 +78,14 @@ fn confirm(args: &UndoArgs, connection: &Portal, prepared: &PreparedUndo) -> any
         return Ok(());
     }
     let c = &prepared.counts;
+    let (k, a) = (&c.companies, &c.associations);
+    let companies = if k.restore + k.archive + a.unassociate > 0 {
+        format!(", restore {} companies and archive {}, take back {} associations", k.restore, k.archive, a.unassociate)
+    } else {
+        String::new()
+    };
     let question = format!(
-        "Undo run {} in HubSpot portal {} ({}): restore {} contacts and archive {}, about {} API calls and {}?",
+        "Undo run {} in HubSpot portal {} ({}): restore {} contacts and archive {}{companies}, about {} API calls and {}?",
         prepared.undo_of,
         connection.portal_id,
         connection.name,
@@ -139,15 +155,77 @@ fn preview_text(report: &UndoPreview<'_>, connection: &Portal) -> anyhow::Result
     }
     out.push('\n');
     out.push_str(&table.render());
+    if let Some(companies) = &report.companies {
+        let (text, company_left_alone, company_kept) = companies_text(report.counts, companies)?;
+        out.push_str(&text);
+        left_alone |= company_left_alone;
+        kept_created |= company_kept;
+    }
+    if let Some(scope) = &c.companies_missing_scope {
+        out.push_str(&format!(
+            "\nThe connection lacks the scope {scope}: the run's companies and associations are left as they are.\n"
+        ));
+    }
     if left_alone {
         out.push_str("\n`--force` restores the rows changed in HubSpot since as well.");
     }
     if kept_created {
-        out.push_str("\n`--archive-created` archives the contacts the run created.");
+        out.push_str("\n`--archive-created` archives the contacts and companies the run created.");
     }
     out.push_str(&format!(
         "\n`hubsync runs undo {} --yes` runs it for real (with the same options); `hubsync runs show {} --json` has every row.\n",
         report.undo_of, report.run_id
     ));
     Ok(out)
+}
+
+/// The companies and associations part of an undo preview: the counts, the company table a push
+/// preview shows (with the values put back), and a row per association taken back or left.
+/// Also says whether some row was left alone as changed since, or kept as created.
+fn companies_text(counts: &UndoCounts, report: &CompanyReport<'_>) -> anyhow::Result<(String, bool, bool)> {
+    let (k, a) = (&counts.companies, &counts.associations);
+    let mut out = format!(
+        "\nCompanies: {} restore, {} archive, {} changed since, {} nothing to do. \
+         Associations: {} to take back ({} with the previous primary company made primary again), {} changed since, {} nothing to do.\n",
+        k.restore, k.archive, k.changed_since, k.skip, a.unassociate, a.restore_primary, a.changed_since, a.skip
+    );
+    let left_alone =
+        report.items.iter().any(|c| c.reasons.iter().any(|r| matches!(r, CompanyReason::ChangedSince { .. })));
+    let kept = report.items.iter().any(|c| c.reasons.iter().any(|r| matches!(r, CompanyReason::CreatedKept { .. })));
+    if !report.items.is_empty() {
+        out.push('\n');
+        out.push_str(&company_table(&report.items, CompanyRows::Undo));
+    }
+    let mut table = Table::new(&["EMAIL", "ACTION", "CONTACT", "COMPANY", "PRIMARY AGAIN", "NOTE"]);
+    let mut any = false;
+    let mut primary_changed = false;
+    for row in report.associations.each() {
+        let row = row?;
+        any = true;
+        let action = match (row.action, &row.reason) {
+            (AssociationAction::Unassociate, _) if row.previously_associated == Some(true) => "remove primary label",
+            (AssociationAction::Unassociate, _) => "unassociate",
+            _ => "leave",
+        };
+        primary_changed |= matches!(row.reason, Some(AssociationReason::PrimaryChangedSince { .. }))
+            && row.action == AssociationAction::Skip;
+        let note = match (&row.reason, row.action) {
+            (Some(reason), AssociationAction::Skip) => reason.to_string(),
+            (Some(reason), _) => format!("forced: {reason}"),
+            (None, _) => String::new(),
+        };
+        table.row_ending_in_reason(vec![
+            row.email,
+            action.into(),
+            row.contact_id.unwrap_or_default(),
+            row.company_id.unwrap_or_default(),
+            row.previous_primary.unwrap_or_default(),
+            note,
+        ]);
+    }
+    if any {
+        out.push('\n');
+        out.push_str(&table.render());
+    }
+    Ok((out, left_alone || primary_changed, kept))
 }

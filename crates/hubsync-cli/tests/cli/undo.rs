@@ -1,5 +1,6 @@
 //! runs export and runs undo: the result files of a push, and undoing it with a preview first,
-//! a confirmation, a later HubSpot edit flagged and its contacts archived only when asked.
+//! a confirmation, a later HubSpot edit flagged and its contacts archived only when asked; its
+//! companies and associations taken back too, each row printed.
 
 use serde_json::{Value, json};
 
@@ -68,7 +69,15 @@ fn undo_previews_then_restores_and_flags_a_later_edit() {
 
     let preview = hub.json(&["runs", "undo", &run_arg, "--preview"]);
     assert_eq!(preview["mode"], "preview");
-    assert_eq!(preview["counts"], json!({ "restore": 1, "archive": 0, "changed_since": 1, "skip": 1 }), "{preview}");
+    let nothing = json!({ "restore": 0, "archive": 0, "changed_since": 0, "skip": 0 });
+    let no_associations = json!({ "unassociate": 0, "restore_primary": 0, "changed_since": 0, "skip": 0 });
+    assert_eq!(
+        preview["counts"],
+        json!({ "restore": 1, "archive": 0, "changed_since": 1, "skip": 1,
+                "companies": nothing, "associations": no_associations }),
+        "{preview}"
+    );
+    assert!(preview.get("companies").is_none(), "a push without companies has none to undo: {preview}");
     assert_eq!(company(&portal, "ann@example.com"), "@New A", "a preview writes nothing");
     let text = hub.run(&["runs", "undo", &run_arg, "--preview"]).ok().stdout;
     assert!(text.contains("changed in HubSpot since run") && text.contains("Old A"), "{text}");
@@ -118,4 +127,81 @@ fn runs_list_shows_what_an_undo_archived() {
     let undo_row = lines.next().unwrap();
     assert!(undo_row.contains(" undo "), "{text}");
     assert_eq!(undo_row[at..].split_whitespace().next(), Some("1"), "{text}");
+}
+
+/// A push that updated a company's city, created a company and made a contact's company primary
+/// in place of another: the undo's preview prints each company row and association row, and the
+/// live undo puts them back.
+#[test]
+fn undo_prints_and_takes_back_a_pushs_companies_and_associations() {
+    let portal = Portal::start();
+    let primary = json!([{ "associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1 }]);
+    portal.control(
+        reqwest::Method::POST,
+        "/fixture",
+        Some(json!({
+            "contacts": [
+                { "id": "9101", "properties": { "email": "ann@acme.com" } },
+                { "id": "9103", "properties": { "email": "cy@initech.com" } }
+            ],
+            "companies": [
+                { "id": "9701", "properties": { "name": "Acme", "domain": "acme.com", "city": "Shelbyville" } },
+                { "id": "9705", "properties": { "name": "Old Co", "domain": "old.example" } }
+            ],
+            "associations": [{ "fromObjectType": "contacts", "fromObjectId": "9103", "toObjectType": "companies",
+                               "toObjectId": "9705", "types": primary }]
+        })),
+    );
+    let hub = Hub::new();
+    hub.connect(&portal);
+    hub.run(&["rules", "push", "--create", "on"]).ok();
+    hub.run(&["companies", "rules", "--associate", "on", "--create", "on"]).ok();
+    // The company's city from its lead's company field: Ann's says Springfield.
+    hub.run(&["companies", "mapping", "set", "city", "company", "--from", "lead"]).ok();
+    hub.run(&["leads", "add", "--email", "ann@acme.com", "--set", "company=Springfield"]).ok();
+    hub.run(&["leads", "add", "--email", "cy@initech.com"]).ok();
+    let live = hub.json(&["push", "--yes"]);
+    assert_eq!(live["companies"]["counts"]["associated"], 2, "{live}");
+    let run = live["run"]["id"].as_i64().unwrap().to_string();
+
+    let preview = hub.json(&["runs", "undo", &run, "--preview"]);
+    let counts = &preview["counts"];
+    assert_eq!(counts["companies"], json!({ "restore": 1, "archive": 0, "changed_since": 0, "skip": 1 }), "{preview}");
+    assert_eq!(
+        counts["associations"],
+        json!({ "unassociate": 2, "restore_primary": 1, "changed_since": 0, "skip": 0 }),
+        "{preview}"
+    );
+    let rows = preview["companies"]["items"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{preview}");
+    let associations = preview["companies"]["associations"].as_array().unwrap();
+    let cy = associations.iter().find(|a| a["email"] == "cy@initech.com").unwrap();
+    assert_eq!((&cy["action"], &cy["previous_primary"]), (&json!("unassociate"), &json!("9705")), "{cy}");
+
+    let text = hub.run(&["runs", "undo", &run, "--preview"]).ok().stdout;
+    assert!(text.contains("Companies: 1 restore, 0 archive"), "{text}");
+    assert!(text.contains("RESTORED VALUE") && text.contains("Shelbyville") && text.contains("restore"), "{text}");
+    assert!(text.contains("skip (created-kept)") && text.contains("initech.com"), "{text}");
+    assert!(text.contains("PRIMARY AGAIN") && text.contains("9705") && text.contains("unassociate"), "{text}");
+    assert!(text.contains("`--archive-created` archives the contacts and companies"), "{text}");
+
+    let undone = hub.json(&["runs", "undo", &run, "--yes"]);
+    assert_eq!(undone["run"]["status"], "completed", "{undone}");
+    assert_eq!(
+        (&undone["companies"]["counts"]["updated"], &undone["companies"]["counts"]["unassociated"]),
+        (&json!(1), &json!(2)),
+        "{undone}"
+    );
+    let companies = portal.control(reqwest::Method::GET, "/companies", None);
+    let acme = companies["results"].as_array().unwrap().iter().find(|c| c["id"] == "9701").unwrap().clone();
+    assert_eq!(acme["properties"]["city"], "Shelbyville", "{acme}");
+    let associations = portal.control(reqwest::Method::GET, "/associations", None);
+    let of_cy: Vec<&Value> = associations["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["first"]["id"] == "9103" || a["second"]["id"] == "9103")
+        .collect();
+    assert_eq!(of_cy.len(), 1, "only Old Co is left: {of_cy:?}");
+    assert_eq!(of_cy[0]["primary"], true, "{of_cy:?}");
 }

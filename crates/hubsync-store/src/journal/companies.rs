@@ -17,8 +17,11 @@ use crate::companies::{CompanySource, company_id_by_domain_key, company_id_by_hu
 use crate::error::StoreError;
 use crate::leases;
 use crate::row_messages::{AssociationReason, CompanyNote, CompanyReason, RowFailure, stored};
-use crate::run_companies::{AssociationAction, AssociationOutcome, COMPANY_COLUMNS, RunCompany, read_company_row};
-use crate::runs::{FieldChange, ItemOutcome, RunAction, corrupt};
+use crate::run_companies::{
+    ASSOCIATION_COLUMNS, AssociationAction, AssociationOutcome, COMPANY_COLUMNS, RunAssociation, RunCompany,
+    read_association, read_company_row,
+};
+use crate::runs::{FieldChange, ItemOutcome, RunAction, RunKind, corrupt};
 use crate::store::{Store, stamp};
 
 /// A lead's company domain, journaled with its contact row (`seq`): the domain and how it was
@@ -98,6 +101,9 @@ pub struct AssociationDecision {
     pub contact_id: Option<String>,
     pub company_id: Option<String>,
     pub previous_primary: Option<String>,
+    /// Whether the contact was associated with the company before, not as its primary (an
+    /// undo then removes only the primary label); `None` while not read.
+    pub previously_associated: Option<bool>,
     pub decided: bool,
 }
 
@@ -129,6 +135,21 @@ pub struct CompanyResult {
     pub outcome: ItemOutcome,
     pub company_id: Option<String>,
     pub error: Option<RowFailure>,
+}
+
+/// An undo's association row: taking back push row `push_seq`'s association (`Unassociate`),
+/// or why not (`Skip`). Lead, domain and email come from the push's row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UndoAssociationRow {
+    pub push_seq: i64,
+    pub action: AssociationAction,
+    pub reason: Option<AssociationReason>,
+    pub contact_id: Option<String>,
+    pub company_id: Option<String>,
+    /// The company made primary again first, if any.
+    pub previous_primary: Option<String>,
+    /// Keep the pair, remove only the primary label.
+    pub label_only: bool,
 }
 
 /// What became of a pending association row.
@@ -215,6 +236,32 @@ pub trait CompanyJournal {
 
     /// How many company and association rows of run `run_id` are still to write.
     fn pending_company_work(&self, run_id: i64) -> Result<u64>;
+
+    /// Adds an undo's association rows to plan `run_id` (numbered after those it has), each
+    /// taking what it shows of its lead from push run `undo_of`'s row.
+    fn add_undo_associations(&mut self, run_id: i64, undo_of: i64, rows: &[UndoAssociationRow]) -> Result<()>;
+
+    /// Up to `limit` of live undo `run_id`'s pending association rows after `after_seq`:
+    /// `label_only` picks those that keep their pair (or those that don't), `re_primary` only
+    /// those with a company to make primary again.
+    fn pending_unassociations(
+        &self,
+        run_id: i64,
+        after_seq: i64,
+        limit: usize,
+        filter: UnassociationFilter,
+    ) -> Result<Vec<RunAssociation>>;
+}
+
+/// Which of an undo's pending association rows to read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnassociationFilter {
+    /// Those with a previous primary company to make primary again.
+    RePrimary,
+    /// Those that remove only the primary label.
+    LabelOnly,
+    /// Those that remove the pair.
+    Pair,
 }
 
 const DRAFT_COLUMNS: &str = "a.seq, a.lead_id, a.domain, i.action, COALESCE(a.contact_id, i.contact_id),
@@ -405,7 +452,8 @@ impl CompanyJournal for Store {
         {
             let mut update = tx.prepare_cached(
                 "UPDATE sync_run_associations
-                 SET action = ?3, reason = ?4, contact_id = ?5, company_id = ?6, previous_primary = ?7, outcome = ?8
+                 SET action = ?3, reason = ?4, contact_id = ?5, company_id = ?6, previous_primary = ?7, outcome = ?8,
+                     previously_associated = ?9
                  WHERE run_id = ?1 AND seq = ?2 AND outcome IS NULL",
             )?;
             for d in decisions {
@@ -413,6 +461,8 @@ impl CompanyJournal for Store {
                     (false, _) => None,
                     (true, AssociationAction::Associate) => Some(AssociationOutcome::Previewed),
                     (true, AssociationAction::Skip) => Some(AssociationOutcome::Skipped),
+                    // A push decides no undo's rows.
+                    (true, AssociationAction::Unassociate) => Some(AssociationOutcome::Previewed),
                 };
                 update.execute(params![
                     run_id,
@@ -423,6 +473,7 @@ impl CompanyJournal for Store {
                     d.company_id,
                     d.previous_primary,
                     outcome.map(AssociationOutcome::as_str),
+                    d.previously_associated,
                 ])?;
             }
         }
@@ -551,7 +602,7 @@ impl CompanyJournal for Store {
         let tx = self.conn.transaction()?;
         leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
         let portal = run_portal(&tx, run_id)?;
-        let (_, planned) = planned_moment(&tx, run_id)?;
+        let (kind, planned) = planned_moment(&tx, run_id)?;
         for result in results {
             let row: Option<(String, String, bool)> = tx
                 .prepare_cached(
@@ -567,7 +618,9 @@ impl CompanyJournal for Store {
             }
             let mut notes: Vec<CompanyNote> = serde_json::from_str(&notes).map_err(|_| corrupt("notes", &notes))?;
             let written = matches!(result.outcome, ItemOutcome::Created | ItemOutcome::Updated);
-            if let Some(company_id) = result.company_id.as_deref().filter(|_| written)
+            if kind == RunKind::Undo {
+                undo_company_link(&tx, portal, result)?;
+            } else if let Some(company_id) = result.company_id.as_deref().filter(|_| written)
                 && let Some(note) = link_local_company(&tx, portal, &domain, company_id, &planned, &now)?
             {
                 notes.push(note);
@@ -600,7 +653,8 @@ impl CompanyJournal for Store {
              FROM sync_run_associations a
              JOIN sync_run_items i ON i.run_id = a.run_id AND i.seq = a.seq
              LEFT JOIN sync_run_companies c ON c.run_id = a.run_id AND c.domain = a.domain
-             WHERE a.run_id = ?1 AND a.outcome IS NULL AND a.seq > ?2 ORDER BY a.seq LIMIT ?3",
+             WHERE a.run_id = ?1 AND a.outcome IS NULL AND a.action = 'associate' AND a.seq > ?2
+             ORDER BY a.seq LIMIT ?3",
         )?;
         let rows = stmt.query_map(params![run_id, after_seq, limit_of(limit)], |r| {
             let company_id: Option<String> = r.get(4)?;
@@ -648,8 +702,10 @@ impl CompanyJournal for Store {
                 );
                 continue;
             }
-            if result.outcome == AssociationOutcome::Associated {
-                set_lead_company_of_row(&tx, run_id, result.seq, &now)?;
+            match result.outcome {
+                AssociationOutcome::Associated => set_lead_company_of_row(&tx, run_id, result.seq, &now)?,
+                AssociationOutcome::Unassociated => restore_lead_company_of_row(&tx, run_id, result.seq)?,
+                _ => {}
             }
         }
         tx.execute("UPDATE sync_runs SET api_calls = ?2 WHERE id = ?1", params![run_id, api_calls as i64])?;
@@ -665,6 +721,137 @@ impl CompanyJournal for Store {
             |r| r.get::<_, i64>(0),
         )? as u64)
     }
+
+    fn add_undo_associations(&mut self, run_id: i64, undo_of: i64, rows: &[UndoAssociationRow]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let first: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(seq) + 1, 0) FROM sync_run_associations WHERE run_id = ?1",
+                [run_id],
+                |r| r.get(0),
+            )?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO sync_run_associations (run_id, seq, lead_id, domain, source, lead_updated_at, contact_id,
+                     company_id, previous_primary, action, reason, outcome, previously_associated,
+                     lead_company_before_id, lead_company_before_source, email)
+                 SELECT ?1, ?3, a.lead_id, a.domain, a.source, a.lead_updated_at, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
+                        a.lead_company_before_id, a.lead_company_before_source, COALESCE(a.email, i.email)
+                 FROM sync_run_associations a
+                 LEFT JOIN sync_run_items i ON i.run_id = a.run_id AND i.seq = a.seq
+                 WHERE a.run_id = ?2 AND a.seq = ?11",
+            )?;
+            for (seq, row) in (first..).zip(rows) {
+                let outcome = match row.action {
+                    AssociationAction::Skip => AssociationOutcome::Skipped,
+                    _ => AssociationOutcome::Previewed,
+                };
+                let added = insert.execute(params![
+                    run_id,
+                    undo_of,
+                    seq,
+                    row.contact_id,
+                    row.company_id,
+                    row.previous_primary,
+                    row.action.as_str(),
+                    row.reason.as_ref().map(stored),
+                    outcome.as_str(),
+                    row.label_only,
+                    row.push_seq,
+                ])?;
+                if added == 0 {
+                    return Err(StoreError::Corrupt(format!("run {undo_of} has no association row {}", row.push_seq)));
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn pending_unassociations(
+        &self,
+        run_id: i64,
+        after_seq: i64,
+        limit: usize,
+        filter: UnassociationFilter,
+    ) -> Result<Vec<RunAssociation>> {
+        let only = match filter {
+            UnassociationFilter::RePrimary => "a.previous_primary IS NOT NULL",
+            UnassociationFilter::LabelOnly => "a.previously_associated = 1",
+            UnassociationFilter::Pair => "a.previously_associated IS NOT 1",
+        };
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ASSOCIATION_COLUMNS} FROM sync_run_associations a
+             LEFT JOIN sync_run_items i ON i.run_id = a.run_id AND i.seq = a.seq
+             WHERE a.run_id = ?1 AND a.outcome IS NULL AND a.action = 'unassociate' AND a.seq > ?2 AND {only}
+             ORDER BY a.seq LIMIT ?3"
+        ))?;
+        let rows = stmt.query_map(params![run_id, after_seq, limit_of(limit)], read_association)?;
+        rows.map(|row| row?.parse()).collect()
+    }
+}
+
+/// An undo's company write, in the store: a company whose values were put back is no longer in
+/// step with its local company; an archived one is no company of the portal's, so no local
+/// company links to it (the next push finds the domain afresh rather than updating it).
+fn undo_company_link(tx: &Transaction<'_>, portal: i64, result: &CompanyResult) -> Result<()> {
+    let Some(company_id) = result.company_id.as_deref() else { return Ok(()) };
+    match result.outcome {
+        ItemOutcome::Updated => {
+            tx.prepare_cached(
+                "UPDATE company_links SET synced_at = NULL WHERE portal_id = ?1 AND hubspot_company_id = ?2",
+            )?
+            .execute(params![portal, company_id])?;
+        }
+        ItemOutcome::Archived => {
+            tx.prepare_cached("DELETE FROM company_links WHERE portal_id = ?1 AND hubspot_company_id = ?2")?
+                .execute(params![portal, company_id])?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Puts back the lead's company as it was before the push (an undo's association row `seq`
+/// took the push's association back), while the lead's company is still the one the push set:
+/// the domain's local company, found as the row says. A lead whose company changed since (the
+/// admin chose one, a pull set one) keeps it; one the push didn't record is left as it is.
+fn restore_lead_company_of_row(tx: &Transaction<'_>, run_id: i64, seq: i64) -> Result<()> {
+    type Before = (i64, Option<String>, Option<String>, Option<i64>, Option<String>);
+    let row: Option<Before> = tx
+        .prepare_cached(
+            "SELECT lead_id, domain, source, lead_company_before_id, lead_company_before_source
+             FROM sync_run_associations WHERE run_id = ?1 AND seq = ?2",
+        )?
+        .query_row(params![run_id, seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .optional()?;
+    let Some((lead_id, Some(domain), Some(source), before_id, Some(before_source))) = row else { return Ok(()) };
+    let Some(pushed) = company_id_by_domain_key(tx, &domain)? else { return Ok(()) };
+    let still_pushed = tx
+        .prepare_cached("SELECT 1 FROM lead_companies WHERE lead_id = ?1 AND company_id = ?2 AND source = ?3")?
+        .query_row(params![lead_id, pushed, source], |_| Ok(()))
+        .optional()?
+        .is_some();
+    if !still_pushed {
+        return Ok(());
+    }
+    let before_exists = match before_id {
+        Some(id) => tx
+            .prepare_cached("SELECT 1 FROM companies WHERE id = ?1")?
+            .query_row([id], |_| Ok(()))
+            .optional()?
+            .is_some(),
+        None => false,
+    };
+    match (before_id, before_source.as_str()) {
+        (Some(id), before) if before != "none" && before_exists => {
+            tx.prepare_cached("UPDATE lead_companies SET company_id = ?2, source = ?3 WHERE lead_id = ?1")?
+                .execute(params![lead_id, id, before])?;
+        }
+        _ => {
+            tx.prepare_cached("DELETE FROM lead_companies WHERE lead_id = ?1")?.execute([lead_id])?;
+        }
+    }
+    Ok(())
 }
 
 fn limit_of(limit: usize) -> i64 {
@@ -716,6 +903,21 @@ pub(crate) fn set_lead_company_of_row(tx: &Transaction<'_>, run_id: i64, seq: i6
         return Ok(());
     }
     let company = local_company(tx, &domain, now)?;
+    // What the lead's company was, for an undo to put back.
+    let before: Option<(i64, String)> = tx
+        .prepare_cached("SELECT company_id, source FROM lead_companies WHERE lead_id = ?1")?
+        .query_row([lead_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    tx.prepare_cached(
+        "UPDATE sync_run_associations SET lead_company_before_id = ?3, lead_company_before_source = ?4
+         WHERE run_id = ?1 AND seq = ?2",
+    )?
+    .execute(params![
+        run_id,
+        seq,
+        before.as_ref().map(|b| b.0),
+        before.as_ref().map_or("none", |b| b.1.as_str())
+    ])?;
     tx.prepare_cached(
         "INSERT INTO lead_companies (lead_id, company_id, source) VALUES (?1, ?2, ?3)
          ON CONFLICT (lead_id) DO UPDATE SET company_id = excluded.company_id, source = excluded.source
@@ -787,10 +989,13 @@ pub(crate) fn copy_rows(tx: &Transaction<'_>, from: i64, to: i64) -> Result<()> 
     )?;
     tx.execute(
         "INSERT INTO sync_run_associations (run_id, seq, lead_id, domain, source, lead_values, lead_updated_at, contact_id,
-                                            company_id, previous_primary, action, reason, outcome, error)
+                                            company_id, previous_primary, action, reason, outcome, error,
+                                            previously_associated, lead_company_before_id, lead_company_before_source,
+                                            email)
          SELECT ?2, seq, lead_id, domain, source, lead_values, lead_updated_at, contact_id,
                 company_id, previous_primary, action, reason,
-                CASE WHEN outcome = 'previewed' THEN NULL ELSE outcome END, error
+                CASE WHEN outcome = 'previewed' THEN NULL ELSE outcome END, error,
+                previously_associated, lead_company_before_id, lead_company_before_source, email
          FROM sync_run_associations WHERE run_id = ?1",
         params![from, to],
     )?;

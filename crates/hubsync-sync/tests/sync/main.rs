@@ -20,3 +20,4 @@ mod push_properties;
 mod reconnect;
 mod support;
 mod undo;
+mod undo_companies;
