@@ -31,7 +31,7 @@ const OUTCOMES: readonly ItemOutcome[] = [
   "previewed",
 ];
 
-interface Props {
+export interface PreviewTableProps {
   runId: number;
   kind: RunKind;
   /** Rows with this outcome only (a result's failed rows); no outcome filter is offered then. */
@@ -112,7 +112,7 @@ function columnsFor(kind: RunKind): DataColumn<RunRow>[] {
  * A run's rows as a list beside the chosen row's field-by-field change: filterable by action
  * (and outcome), searchable by email, read a page at a time as the list scrolls.
  */
-export function PreviewTable({ runId, kind, outcome, outcomeFilter = false, label, settings }: Props) {
+export function PreviewTable({ runId, kind, outcome, outcomeFilter = false, label, settings }: PreviewTableProps) {
   const [filter, setFilter] = useState<Filter>({ action: "", outcome: outcome ?? "", search: "" });
   const [error, setError] = useState<CommandError | null>(null);
   const ids = useId();

@@ -123,7 +123,8 @@ export function RowDiff({ row, kind, rules }: { row: RunRow; kind: RunKind; rule
   );
 }
 
-function Change({ change, kind, rule }: { change: FieldChange; kind: RunKind; rule: WriteRule | null }) {
+/** One field's change: its value before and after, and what its write rule did (`null`: not known). */
+export function Change({ change, kind, rule }: { change: FieldChange; kind: RunKind; rule: WriteRule | null }) {
   // A push names the property it writes, a pull the lead field; the other side in small print.
   const [name, other] =
     kind === "pull" ? [change.field, `from ${change.property}`] : [change.property, `from ${change.field}`];
