@@ -1,13 +1,13 @@
-import { useCallback, useMemo, useState } from "react";
+import { useMemo, useState, type ReactNode } from "react";
 
 import type { RunAssociationRow } from "../bindings/RunAssociationRow";
 import type { RunCompanyRow } from "../bindings/RunCompanyRow";
 import { DataTable, type DataColumn } from "../shared/DataTable";
 import { ErrorMessage } from "../shared/ErrorMessage";
-import { counted, numberFormat } from "../shared/format";
+import { counted } from "../shared/format";
 import type { CommandError } from "../shared/ipc";
 import { keysetPages } from "../shared/keysetPages";
-import { usePagedRows } from "../shared/usePagedRows";
+import { usePagedRows, useSeenRange } from "../shared/usePagedRows";
 import { companySourceWords } from "../leads/words";
 import {
   associationActionLabel,
@@ -18,8 +18,8 @@ import {
   companyReasonWords,
 } from "./companyWords";
 import { runAssociationsPage, runCompaniesPage } from "./ipc";
-import { Change } from "./RowDiff";
-import { capitalized } from "./words";
+import { Change, Notes, WhyList } from "./RowDiff";
+import { capitalized, shownRowsWords } from "./words";
 import "./preview.css";
 
 /** Rows asked for at a time. */
@@ -38,13 +38,29 @@ interface ListProps {
   label: string;
 }
 
-/** A run's rows of one list, read a page at a time after the last row read, and the one chosen. */
-function useRunRows<T extends { seq: number }>(
-  runId: number,
-  total: number,
-  reload: string,
-  readAfter: (runId: number, afterSeq: number, limit: number) => Promise<{ items: T[] }>,
-) {
+interface KeyedListProps<T> extends ListProps {
+  /** Up to `limit` rows after row `afterSeq` (-1: from the first), in order. */
+  readAfter: (runId: number, afterSeq: number, limit: number) => Promise<{ items: T[] }>;
+  tableId: string;
+  columns: readonly DataColumn<T>[];
+  rowAttributes: (row: T) => Record<string, string>;
+  /** What a row is, in words: "company row". */
+  noun: string;
+  /** The `data-testid`s of the list and of its page line. */
+  testId: string;
+  pageTestId: string;
+  /** What the panel beside the list says before a row is chosen. */
+  choose: string;
+  /** The chosen row, beside the list. */
+  detail: (row: T) => ReactNode;
+}
+
+/**
+ * A run's rows of one list beside the chosen row: read a page at a time after the last row
+ * read, as the list scrolls.
+ */
+function KeyedRowList<T extends { seq: number }>(props: KeyedListProps<T>) {
+  const { runId, total, reload, label, readAfter, noun } = props;
   const [error, setError] = useState<CommandError | null>(null);
   const view = JSON.stringify([runId, total]);
   // A new reader for each reload: its pages remember the rows read before.
@@ -61,55 +77,97 @@ function useRunRows<T extends { seq: number }>(
     [runId, total, readAfter, reload],
   );
   const rows = usePagedRows<T>({ view, reload, pageSize: COMPANY_PAGE_SIZE, fetchPage, onError: setError });
-  const [range, setRange] = useState({ first: 0, last: 0 });
-  const showRange = rows.showRange;
-  const onRangeChange = useCallback(
-    (first: number, last: number, seen: { first: number; last: number }) => {
-      showRange(first, last);
-      setRange(seen);
-    },
-    [showRange],
-  );
+  const { range, onRangeChange } = useSeenRange(rows.showRange);
   // The chosen row, while the list shows the view it was chosen in; the first row otherwise.
   const [chosen, setChosen] = useState<{ view: string; row: T } | null>(null);
   const selected = chosen?.view === view ? chosen.row : rows.rowAt(0);
-  const choose = useCallback(
-    (row: T) => {
-      setChosen({ view, row });
-    },
-    [view],
+  return (
+    <div className="preview" data-testid={props.testId} data-run-id={runId}>
+      {error !== null && <ErrorMessage error={error} title={`The ${noun}s could not be read`} />}
+      <div className="table-split preview-split">
+        <DataTable<T>
+          tableId={props.tableId}
+          label={label}
+          columns={props.columns}
+          rowCount={rows.total ?? 0}
+          rowAt={rows.rowAt}
+          onRangeChange={onRangeChange}
+          sort={null}
+          onSort={() => undefined}
+          scrollKey={view}
+          rowKey={(r) => r.seq}
+          selectedKey={selected?.seq ?? null}
+          onSelect={(row) => {
+            setChosen({ view, row });
+          }}
+          followFocus
+          rowAttributes={props.rowAttributes}
+        />
+        {selected === undefined ? (
+          <div className="side-panel row-diff-none">
+            <p className="muted">{props.choose}</p>
+          </div>
+        ) : (
+          props.detail(selected)
+        )}
+      </div>
+      <p className="muted preview-count" data-testid={props.pageTestId}>
+        {rows.total === null ? `Reading the ${noun}s…` : shownRowsWords(range, total, noun)}
+      </p>
+    </div>
   );
-  return { rows, error, range, onRangeChange, view, selected, choose };
 }
 
-/** Which rows of how many the list shows. */
-function pageWords(range: { first: number; last: number }, total: number, noun: string): string {
-  if (total === 0) return `0 ${noun}s`;
-  return `${capitalized(noun)}s ${numberFormat.format(range.first + 1)}–${numberFormat.format(Math.min(range.last, total))} of ${numberFormat.format(total)}`;
+/** A list's Action column: the planned action, and the outcome when it says more. */
+function actionColumn<T>(action: (row: T) => string, outcome: (row: T) => string | null, size: number): DataColumn<T> {
+  return {
+    id: "action",
+    header: "Action",
+    text: (r) => {
+      const shown = outcome(r);
+      return shown === null ? action(r) : `${action(r)} · ${shown}`;
+    },
+    render: (r) => {
+      const shown = outcome(r);
+      return (
+        <>
+          {action(r)}
+          {shown !== null && <span className={`outcome outcome-${shown}`}> · {shown}</span>}
+        </>
+      );
+    },
+    size,
+  };
+}
+
+/** A list's Why column: HubSpot's error for a row that failed, else why it is held back. */
+function whyColumn<T>(error: (row: T) => string | null, why: (row: T) => string, errorTestId: string): DataColumn<T> {
+  return {
+    id: "why",
+    header: "Why",
+    text: (r) => error(r) ?? why(r),
+    render: (r) => {
+      const failed = error(r);
+      return failed === null ? (
+        why(r)
+      ) : (
+        <span className="row-error" data-testid={errorTestId}>
+          {failed}
+        </span>
+      );
+    },
+    size: 300,
+  };
 }
 
 const companyColumns: DataColumn<RunCompanyRow>[] = [
   { id: "domain", header: "Domain", text: (r) => r.domain, hideable: false, size: 220 },
   { id: "name", header: "Name", text: (r) => r.name ?? "", size: 180 },
-  {
-    id: "action",
-    header: "Action",
-    text: (r) => {
-      const outcome = companyOutcomeShown(r.outcome);
-      const action = companyActionLabel(r.action, r.reason_codes);
-      return outcome === null ? action : `${action} · ${outcome}`;
-    },
-    render: (r) => {
-      const outcome = companyOutcomeShown(r.outcome);
-      return (
-        <>
-          {companyActionLabel(r.action, r.reason_codes)}
-          {outcome !== null && <span className={`outcome outcome-${outcome}`}> · {outcome}</span>}
-        </>
-      );
-    },
-    size: 150,
-  },
+  actionColumn(
+    (r) => companyActionLabel(r.action, r.reason_codes),
+    (r) => companyOutcomeShown(r.outcome),
+    150,
+  ),
   {
     id: "changes",
     header: "Changes",
@@ -119,66 +177,34 @@ const companyColumns: DataColumn<RunCompanyRow>[] = [
     },
     size: 110,
   },
-  {
-    id: "why",
-    header: "Why",
-    text: (r) => r.error ?? (r.reason_codes[0] === undefined ? "" : companyReasonWords(r.reason_codes[0]).why),
-    render: (r) =>
-      r.error !== null ? (
-        <span className="row-error" data-testid="company-row-error">
-          {r.error}
-        </span>
-      ) : r.reason_codes[0] === undefined ? (
-        ""
-      ) : (
-        companyReasonWords(r.reason_codes[0]).why
-      ),
-    size: 300,
-  },
+  whyColumn(
+    (r) => r.error,
+    (r) => (r.reason_codes[0] === undefined ? "" : companyReasonWords(r.reason_codes[0]).why),
+    "company-row-error",
+  ),
   { id: "company", header: "Company", text: (r) => r.company_id ?? "—", size: 110 },
 ];
 
 /** A push's company rows beside the chosen one's change, field by field. */
-export function CompanyRows({ runId, total, reload, label }: ListProps) {
-  const list = useRunRows<RunCompanyRow>(runId, total, reload, runCompaniesPage);
-  const selected = list.selected;
+export function CompanyRows(props: ListProps) {
   return (
-    <div className="preview" data-testid="company-rows" data-run-id={runId}>
-      {list.error !== null && <ErrorMessage error={list.error} title="The company rows could not be read" />}
-      <div className="table-split preview-split">
-        <DataTable<RunCompanyRow>
-          tableId={RUN_COMPANIES_TABLE_ID}
-          label={label}
-          columns={companyColumns}
-          rowCount={list.rows.total ?? 0}
-          rowAt={list.rows.rowAt}
-          onRangeChange={list.onRangeChange}
-          sort={null}
-          onSort={() => undefined}
-          scrollKey={list.view}
-          rowKey={(r) => r.seq}
-          selectedKey={selected?.seq ?? null}
-          onSelect={list.choose}
-          followFocus
-          rowAttributes={(r) => ({
-            "data-testid": "company-row",
-            "data-domain": r.domain,
-            "data-action": companyActionLabel(r.action, r.reason_codes),
-            "data-outcome": r.outcome ?? "pending",
-          })}
-        />
-        {selected === undefined ? (
-          <div className="side-panel row-diff-none">
-            <p className="muted">Choose a company to see its fields.</p>
-          </div>
-        ) : (
-          <CompanyDiff row={selected} />
-        )}
-      </div>
-      <p className="muted preview-count" data-testid="company-page">
-        {list.rows.total === null ? "Reading the companies…" : pageWords(list.range, total, "company row")}
-      </p>
-    </div>
+    <KeyedRowList<RunCompanyRow>
+      {...props}
+      readAfter={runCompaniesPage}
+      tableId={RUN_COMPANIES_TABLE_ID}
+      columns={companyColumns}
+      rowAttributes={(r) => ({
+        "data-testid": "company-row",
+        "data-domain": r.domain,
+        "data-action": companyActionLabel(r.action, r.reason_codes),
+        "data-outcome": r.outcome ?? "pending",
+      })}
+      noun="company row"
+      testId="company-rows"
+      pageTestId="company-page"
+      choose="Choose a company to see its fields."
+      detail={(row) => <CompanyDiff row={row} />}
+    />
   );
 }
 
@@ -197,20 +223,12 @@ function CompanyDiff({ row }: { row: RunCompanyRow }) {
         {row.company_id !== null && <span className="muted"> · company {row.company_id}</span>}
       </p>
       {row.reason_codes.length > 0 && (
-        <section className={row.action === "invalid" ? "row-why row-why-invalid" : "row-why"}>
-          <h4>{row.action === "invalid" ? "Why it can't be written" : "Why it is skipped"}</h4>
-          <ul>
-            {row.reason_codes.map((reason, i) => {
-              const words = companyReasonWords(reason);
-              return (
-                <li key={`${String(i)}-${reason.code}`} data-testid="company-reason" data-code={reason.code}>
-                  <p className="row-why-text">{words.why}</p>
-                  {words.todo !== null && <p className="row-why-todo">{words.todo}</p>}
-                </li>
-              );
-            })}
-          </ul>
-        </section>
+        <WhyList
+          title={row.action === "invalid" ? "Why it can't be written" : "Why it is skipped"}
+          invalid={row.action === "invalid"}
+          reasons={row.reason_codes.map((reason) => ({ code: reason.code, words: companyReasonWords(reason) }))}
+          testId="company-reason"
+        />
       )}
       {row.error !== null && (
         <section className="row-why row-why-invalid">
@@ -230,18 +248,7 @@ function CompanyDiff({ row }: { row: RunCompanyRow }) {
           ))}
         </ul>
       )}
-      {row.notes.length > 0 && (
-        <>
-          <h4>Notes</h4>
-          <ul className="row-diff-notes">
-            {row.notes.map((note) => (
-              <li key={note} className="row-note">
-                {note}
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
+      <Notes notes={row.notes} />
     </aside>
   );
 }
@@ -249,94 +256,47 @@ function CompanyDiff({ row }: { row: RunCompanyRow }) {
 const associationColumns: DataColumn<RunAssociationRow>[] = [
   { id: "email", header: "Lead email", text: (r) => r.email, hideable: false, size: 230 },
   { id: "domain", header: "Company domain", text: (r) => r.domain ?? "—", size: 180 },
-  {
-    id: "action",
-    header: "Action",
-    text: (r) => {
-      const outcome = associationOutcomeShown(r.outcome);
-      const action = associationActionLabel(r.action, r.reason_code);
-      return outcome === null ? action : `${action} · ${outcome}`;
-    },
-    render: (r) => {
-      const outcome = associationOutcomeShown(r.outcome);
-      return (
-        <>
-          {associationActionLabel(r.action, r.reason_code)}
-          {outcome !== null && <span className={`outcome outcome-${outcome}`}> · {outcome}</span>}
-        </>
-      );
-    },
-    size: 170,
-  },
-  {
-    id: "why",
-    header: "Why",
-    text: (r) => r.error ?? (r.reason_code === null ? "" : associationReasonWords(r.reason_code).why),
-    render: (r) =>
-      r.error !== null ? (
-        <span className="row-error" data-testid="association-row-error">
-          {r.error}
-        </span>
-      ) : r.reason_code === null ? (
-        ""
-      ) : (
-        associationReasonWords(r.reason_code).why
-      ),
-    size: 300,
-  },
+  actionColumn(
+    (r) => associationActionLabel(r.action, r.reason_code),
+    (r) => associationOutcomeShown(r.outcome),
+    170,
+  ),
+  whyColumn(
+    (r) => r.error,
+    (r) => (r.reason_code === null ? "" : associationReasonWords(r.reason_code).why),
+    "association-row-error",
+  ),
   { id: "previous", header: "Primary before", text: (r) => r.previous_primary ?? "—", size: 130 },
   { id: "contact", header: "Contact", text: (r) => r.contact_id ?? "—", size: 110 },
 ];
 
 /** A push's association rows, one per lead: its contact's company, or why it gets none. */
-export function AssociationRows({ runId, total, reload, label }: ListProps) {
-  const list = useRunRows<RunAssociationRow>(runId, total, reload, runAssociationsPage);
-  const selected = list.selected;
+export function AssociationRows(props: ListProps) {
   return (
-    <div className="preview" data-testid="association-rows" data-run-id={runId}>
-      {list.error !== null && <ErrorMessage error={list.error} title="The association rows could not be read" />}
-      <div className="table-split preview-split">
-        <DataTable<RunAssociationRow>
-          tableId={RUN_ASSOCIATIONS_TABLE_ID}
-          label={label}
-          columns={associationColumns}
-          rowCount={list.rows.total ?? 0}
-          rowAt={list.rows.rowAt}
-          onRangeChange={list.onRangeChange}
-          sort={null}
-          onSort={() => undefined}
-          scrollKey={list.view}
-          rowKey={(r) => r.seq}
-          selectedKey={selected?.seq ?? null}
-          onSelect={list.choose}
-          followFocus
-          rowAttributes={(r) => ({
-            "data-testid": "association-row",
-            "data-email": r.email,
-            "data-domain": r.domain ?? "",
-            "data-action": r.action,
-            "data-outcome": r.outcome ?? "pending",
-          })}
-        />
-        {selected === undefined ? (
-          <div className="side-panel row-diff-none">
-            <p className="muted">Choose a lead to see its association.</p>
-          </div>
-        ) : (
-          <AssociationDetail row={selected} />
-        )}
-      </div>
-      <p className="muted preview-count" data-testid="association-page">
-        {list.rows.total === null ? "Reading the associations…" : pageWords(list.range, total, "association row")}
-      </p>
-    </div>
+    <KeyedRowList<RunAssociationRow>
+      {...props}
+      readAfter={runAssociationsPage}
+      tableId={RUN_ASSOCIATIONS_TABLE_ID}
+      columns={associationColumns}
+      rowAttributes={(r) => ({
+        "data-testid": "association-row",
+        "data-email": r.email,
+        "data-domain": r.domain ?? "",
+        "data-action": r.action,
+        "data-outcome": r.outcome ?? "pending",
+      })}
+      noun="association row"
+      testId="association-rows"
+      pageTestId="association-page"
+      choose="Choose a lead to see its association."
+      detail={(row) => <AssociationDetail row={row} />}
+    />
   );
 }
 
 /** One lead's association: its company, how its domain was found, and why it gets none. */
 function AssociationDetail({ row }: { row: RunAssociationRow }) {
   const outcome = associationOutcomeShown(row.outcome);
-  const words = row.reason_code === null ? null : associationReasonWords(row.reason_code);
   return (
     <aside className="side-panel row-diff" data-testid="association-detail" data-email={row.email} aria-label={`Association of ${row.email}`}>
       <h3 className="row-diff-title">{row.email}</h3>
@@ -368,14 +328,13 @@ function AssociationDetail({ row }: { row: RunAssociationRow }) {
           <dd data-testid="association-previous">{row.previous_primary ?? <span className="muted">none</span>}</dd>
         </div>
       </dl>
-      {words !== null && (
-        <section className="row-why">
-          <h4>{row.reason_code?.code === "already-associated" ? "Why nothing is done" : "Why it gets no association"}</h4>
-          <p className="row-why-text" data-testid="association-reason">
-            {words.why}
-          </p>
-          {words.todo !== null && <p className="row-why-todo">{words.todo}</p>}
-        </section>
+      {row.reason_code !== null && (
+        <WhyList
+          title={row.reason_code.code === "already-associated" ? "Why nothing is done" : "Why it gets no association"}
+          invalid={false}
+          reasons={[{ code: row.reason_code.code, words: associationReasonWords(row.reason_code) }]}
+          testId="association-reason"
+        />
       )}
       {row.error !== null && (
         <section className="row-why row-why-invalid">

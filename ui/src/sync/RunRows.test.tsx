@@ -153,10 +153,10 @@ describe("RunRows", () => {
     await user.click(free);
     const detail = screen.getByTestId("association-detail");
     expect(detail.dataset.email).toBe("cy@gmail.com");
-    expect(within(detail).getByTestId("association-reason").textContent).toBe(
-      "gmail.com is a free-mail domain, which names no company.",
-    );
-    expect(detail.textContent).toContain("Fill the lead's domain field");
+    const reason = within(detail).getByTestId("association-reason");
+    expect(reason.dataset.code).toBe("free-mail");
+    expect(reason.textContent).toContain("gmail.com is a free-mail domain, which names no company.");
+    expect(within(reason).getByTestId("row-todo").textContent).toContain("Fill the lead's domain field");
   });
 
   it("moves between the tabs with the arrow keys", async () => {

@@ -53,12 +53,12 @@ export function associationReasonWords(reason: AssociationReason): ReasonWords {
     case "no-domain":
       return {
         why: "The lead names no company domain: its domain field is empty and its email has none.",
-        todo: "Fill the lead's domain field on the Leads screen.",
+        todo: "Fill the lead's domain field (the one Push rules name) on the Leads screen.",
       };
     case "free-mail":
       return {
         why: `${reason.domain} is a free-mail domain, which names no company.`,
-        todo: "Fill the lead's domain field, or mark the domain as a company's in Push rules if it is one.",
+        todo: `Fill the lead's domain field, or take ${reason.domain} off the free-mail domains in Push rules if a company uses it.`,
       };
     case "invalid-domain":
       return {
