@@ -80,11 +80,11 @@ function SkipAdvice({ summary }: { summary: PreviewSummary }) {
 }
 
 /** A push's planned company rows and associations, in words; the leads left without one by why. */
-export function CompanyPlanLines({ summary }: { summary: CompanySummary }) {
+function CompanyPlanLines({ summary }: { summary: CompanySummary }) {
   const c = summary.counts;
   const n = (value: number) => numberFormat.format(value);
   return (
-    <div className="company-plan">
+    <div>
       <p data-testid="preview-companies">
         Companies: {n(c.create)} to create, {n(c.update)} to update, {n(c.unchanged)} unchanged, {n(c.skip)} skipped,{" "}
         {n(c.invalid)} invalid.
