@@ -84,6 +84,30 @@ export class SandboxApi {
     await new Promise((resolve) => setTimeout(resolve, lagMs + 500));
   }
 
+  /**
+   * The records of `toType` (companies, deals) contact `contactId` is associated with, as
+   * associations v4 gives them: `[{ toObjectId, associationTypes: [{ category, typeId, label }] }]`.
+   */
+  async associationsOf(contactId, toType) {
+    const { results } = await this.#call("GET", `/crm/v4/objects/contacts/${contactId}/associations/${toType}`);
+    return results;
+  }
+
+  /** The companies whose domain is `domain`, as search finds them (it lags writes). */
+  async companiesByDomain(domain) {
+    const { results } = await this.#call("POST", "/crm/v3/objects/companies/search", {
+      filterGroups: [{ filters: [{ propertyName: "domain", operator: "EQ", value: domain }] }],
+      properties: ["domain", "name"],
+      limit: 10,
+    });
+    return results;
+  }
+
+  /** One record of `type` (companies, deals) by id, with `properties`. */
+  record(type, id, properties) {
+    return this.#call("GET", `/crm/v3/objects/${type}/${id}?properties=${properties.map(encodeURIComponent).join(",")}`);
+  }
+
   /** Every contact matching all `filters`, with `properties`, read page by page. */
   async allContacts(filters, properties = []) {
     const contacts = [];

@@ -7,9 +7,11 @@
 // Covered in order: the window's size at start, the sandbox portal, the first screen's
 // accessibility (axe-core, tests/e2e/axe.mjs), Test connection, a custom field and its mapping,
 // pull rules, the mapping file, a CSV import, a push preview and run (checked through the
-// sandbox's API), History and undo, a pull with the saved filter, a pulled lead's owner, a
-// lead added (a bad email refused under its field first) and edited, the leads exported to
-// Downloads and read back by the import, a second portal connected with a pasted private-app
+// sandbox's API), History and undo, a pull with the saved filter, a pulled lead's owner, its
+// company and deals, a lead added (a bad email refused under its field first) and edited, the
+// leads exported to Downloads and read back by the import, a push with the company rules on (its
+// Companies and Associations tabs, the contacts' primary company checked in the portal), a
+// second portal connected with a pasted private-app
 // token (a standalone sandbox the test starts, since the built-in portal has no control API for
 // faults and fixtures), and on it: a push slowed by the sandbox's injected latency,
 // cancelled (the nav's `job-indicator` shown on another screen meanwhile) and resumed from
@@ -28,7 +30,10 @@
 // `mapping-export-path` (its "Open folder" button: `open_saved_folder`), `mapping-import-file`,
 // `mapping-import-preview` (with `mapping-import-added|changed|removed|new-field` items),
 // `mapping-import-confirm`, `mapping-import-cancel`, `mapping-import-done`,
-// `mapping-file-error`; Mapping rows `mapping-row-<field key>`.
+// `mapping-file-error`; Mapping rows `mapping-row-<field key>`. A push's company rows
+// `company-reason`, `company-row-error`, `company-diff-error`, `company-page`; association rows
+// `association-detail`, `association-reason`, `association-previous`, `association-row-error`,
+// `association-page`; `companies-none` (a push without a company part).
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -605,6 +610,47 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await screenshot(session, "leads", { scrollTo: "main" });
   });
 
+  step("Leads: a pulled lead shows its company and its deals as the portal has them", async () => {
+    // A pulled contact with a primary company and a deal in the portal (the seed gives many).
+    let found;
+    // Of those whose email is as the lead keeps it (lower case), for the row's `data-email`.
+    const candidates = pulled.filter((c) => c.properties.email === c.properties.email.toLowerCase());
+    for (const contact of candidates.slice(0, 60)) {
+      const companies = await sandbox.associationsOf(contact.id, "companies");
+      const primary = companies.find((c) => c.associationTypes.some((t) => t.typeId === 1));
+      if (primary === undefined) continue;
+      const deals = await sandbox.associationsOf(contact.id, "deals");
+      if (deals.length === 0) continue;
+      found = { contact, companyId: String(primary.toObjectId), dealIds: deals.map((d) => String(d.toObjectId)) };
+      break;
+    }
+    assert.ok(found, "a pulled contact has a primary company and a deal");
+    const company = await sandbox.record("companies", found.companyId, ["domain", "name"]);
+    const deals = await Promise.all(found.dealIds.map((id) => sandbox.record("deals", id, ["dealname"])));
+    const email = found.contact.properties.email.trim();
+
+    await openScreen("Leads");
+    await type(session, testId("leads-search"), email);
+    await waitFor("the search to leave one lead", async () => ((await session.textOf(testId("leads-total"))) === "1 lead" ? true : undefined));
+    const row = `${testId("lead-row")}[data-email="${email}"]`;
+    // The table's company columns: read by text content (the virtualised grid's cells).
+    assert.notEqual(await contentOf(`${row} ${testId("lead-company-domain")}`), "", "the company's domain is shown");
+    if (company.properties.name) {
+      assert.equal(await contentOf(`${row} ${testId("lead-company-name")}`), company.properties.name.trim());
+    }
+    await click(session, row);
+    await waitForText(session, `${testId("lead-detail")} h2`, email);
+    assert.equal(await session.textOf(testId("lead-company-hubspot-id")), found.companyId);
+    const shown = await session.textOf(testId("lead-company"));
+    if (company.properties.name) assert.match(shown, new RegExp(escapeRegExp(company.properties.name)));
+    const listed = await session.textOf(testId("lead-deals"));
+    for (const deal of deals) assert.match(listed, new RegExp(escapeRegExp(deal.properties.dealname ?? `Deal ${deal.id}`)));
+    await screenshot(session, "lead-company-deals", { scrollTo: testId("lead-company") });
+    await click(session, `${testId("lead-detail")} button[aria-label="Close the lead"]`);
+    await clear(session, testId("leads-search"));
+    await waitForText(session, testId("leads-total"), `${IMPORTED.length + pulled.length} leads`);
+  });
+
   step("Leads: a bad email is refused under its field and saves nothing; a good lead is added, then edited", async () => {
     await openScreen("Leads");
     const before = await countOf("leads-total");
@@ -683,6 +729,83 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await click(session, `//*[@data-testid="import-wizard"]//button[@aria-label="Close"]`);
     await waitFor("the wizard to close", async () => ((await session.find(testId("import-wizard"))) === undefined ? true : undefined));
     await waitForText(session, testId("leads-total"), `${total} leads`);
+  });
+
+  step("Sync: a push with the company rules on creates the leads' company and associates their contacts", async () => {
+    // Push rules: associating with companies, and creating them, are off until turned on.
+    await openScreen("Push rules");
+    const associate = '//label[contains(., "Associate each lead with its company")]/input';
+    const create = '//label[contains(., "Create a HubSpot company when none has the domain")]/input';
+    assert.equal(await valueOf(session, associate, "checked"), false, "a new portal associates nothing");
+    await click(session, associate);
+    await waitForText(session, '//*[@role="status"][contains(., "Associating is on.")]', "Associating is on.");
+    await click(session, create);
+    await waitForText(session, '//*[@role="status"][contains(., "Creating companies is on.")]', "Creating companies is on.");
+    const domain = "e2e.example.com";
+    const picked = ["ana@e2e.example.com", "ben@e2e.example.com"];
+    assert.equal(await sandbox.companiesByDomain(domain).then((c) => c.length), 0, "the portal has no company of the domain yet");
+
+    await openScreen("Sync");
+    await click(session, testId("sync-direction-push"));
+    await clear(session, testId("sync-emails"));
+    await type(session, testId("sync-emails"), picked.join(", "));
+    await waitForText(session, EMAILS_HINT, "2 leads picked by email.");
+    await click(session, testId("sync-preview"));
+    await waitForText(session, `${testId("preview-summary")} h3`, /^Push preview \(run \d+\)/);
+    await waitForText(session, testId("preview-companies"), /^Companies: 1 to create, 0 to update/);
+    await waitForText(session, testId("preview-associations"), /^Associations: 2 contacts to associate/);
+
+    await click(session, testId("rows-tab-companies"));
+    const companyRow = `${testId("company-row")}[data-domain="${domain}"]`;
+    assert.equal(await attributeOf(companyRow, "data-action"), "create");
+    await element(session, `${testId("company-diff")}[data-domain="${domain}"]`);
+    await click(session, testId("rows-tab-associations"));
+    for (const email of picked) {
+      const row = `${testId("association-row")}[data-email="${email}"]`;
+      assert.equal(await attributeOf(row, "data-action"), "associate");
+      assert.equal(await attributeOf(row, "data-domain"), domain);
+    }
+    await screenshot(session, "sync-preview-companies", { scrollTo: testId("preview-summary") });
+
+    await click(session, testId("sync-run"));
+    const planned = await waitForText(session, testId("confirm-counts"), /companies to create: 1/);
+    assert.match(planned, /contacts to associate with a company: 2(?!\d)/);
+    await click(session, testId("confirm-run"));
+    const title = await waitForText(session, `${testId("sync-result")} h3`, /^Run \d+ completed$/, { timeoutMs: 60_000 });
+    const runId = Number(/^Run (\d+)/.exec(title)[1]);
+
+    // In the portal: both contacts' primary company is one company, of the domain (read by id:
+    // search lags writes).
+    const primaries = [];
+    for (const email of picked) {
+      const contact = await sandbox.contactByEmail(email);
+      const companies = await sandbox.associationsOf(contact.id, "companies");
+      const primary = companies.find((c) => c.associationTypes.some((t) => t.typeId === 1));
+      assert.ok(primary, `${email}'s contact has a primary company`);
+      primaries.push(String(primary.toObjectId));
+    }
+    assert.equal(primaries[0], primaries[1], "one company for the domain, created once");
+    const made = await sandbox.record("companies", primaries[0], ["domain"]);
+    assert.equal(made.properties.domain, domain);
+
+    // The run's detail in History: the company created, the associations made.
+    await openScreen("History");
+    await click(session, `//button[@aria-label="Open run ${runId}"]`);
+    await waitForText(session, testId("detail-associations"), "2 associated, 0 failed, 0 pending");
+    await click(session, `${testId("run-detail")} ${testId("rows-tab-companies")}`);
+    assert.equal(await attributeOf(`${testId("run-detail")} ${companyRow}`, "data-outcome"), "created");
+
+    // The leads show their company in the table's company columns.
+    await openScreen("Leads");
+    await type(session, testId("leads-search"), "ana@e2e");
+    const ana = `${testId("lead-row")}[data-email="ana@e2e.example.com"]`;
+    await waitFor("ana's company", async () =>
+      (await session.find(`${ana} ${testId("lead-company-domain")}`)) && (await contentOf(`${ana} ${testId("lead-company-domain")}`)) === domain
+        ? true
+        : undefined,
+    );
+    await clear(session, testId("leads-search"));
+    await waitFor("every lead again", async () => ((await session.textOf(testId("leads-total"))) !== "1 lead" ? true : undefined));
   });
 
   step("Connection: a second portal is connected with a pasted private-app token and becomes the active one", async () => {
@@ -1049,6 +1172,10 @@ function parseCsv(text) {
   }
   if (cell !== "" || row.length > 0) rows.push([...row, cell]);
   return rows;
+}
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 function withoutZeros(counts) {

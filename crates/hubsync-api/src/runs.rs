@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use hubsync_store::{
-    LeaseHolder, Run, RunAssociation, RunCompany, RunItem, RunItemFilter, RunItemPage, Store, StoreError,
+    LeaseHolder, Run, RunAssociationPage, RunCompanyPage, RunItem, RunItemFilter, RunItemPage, Store, StoreError,
 };
 use serde::Serialize;
 use ts_rs::TS;
@@ -57,9 +57,9 @@ pub fn detail(store: &Store, run_id: i64) -> Result<RunDetail, ApiError> {
 
 /// Up to `limit` (at most `MAX_PAGE`) of a push's company rows after row `after_seq`, in order
 /// (by domain).
-pub fn companies_page(store: &Store, run_id: i64, after_seq: i64, limit: u64) -> Result<Vec<RunCompany>, ApiError> {
+pub fn companies_page(store: &Store, run_id: i64, after_seq: i64, limit: u64) -> Result<RunCompanyPage, ApiError> {
     get(store, run_id)?;
-    Ok(store.run_companies_page(run_id, after_seq, limit.min(MAX_PAGE) as usize)?)
+    Ok(RunCompanyPage { items: store.run_companies_page(run_id, after_seq, limit.min(MAX_PAGE) as usize)? })
 }
 
 /// Up to `limit` (at most `MAX_PAGE`) of a push's association rows after row `after_seq` (a
@@ -69,9 +69,9 @@ pub fn associations_page(
     run_id: i64,
     after_seq: i64,
     limit: u64,
-) -> Result<Vec<RunAssociation>, ApiError> {
+) -> Result<RunAssociationPage, ApiError> {
     get(store, run_id)?;
-    Ok(store.run_associations_page(run_id, after_seq, limit.min(MAX_PAGE) as usize)?)
+    Ok(RunAssociationPage { items: store.run_associations_page(run_id, after_seq, limit.min(MAX_PAGE) as usize)? })
 }
 
 /// Every row of a run the filter matches, in order (a terminal lists them all; a window pages

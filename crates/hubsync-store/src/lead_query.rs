@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::Result;
+use crate::companies::LeadCompany;
 use crate::error::StoreError;
 use crate::fields::FieldType;
 use crate::leads::{LEAD_COLUMNS, Lead, read_lead};
@@ -47,6 +48,37 @@ pub enum LeadFilter {
     Linked { linked: bool },
     /// The lead's `owner_email` is this address (any case); blank: leads without an owner.
     Owner { email: String },
+    /// A part of the lead's company (`lead_companies`), compared case-insensitively: a lead
+    /// without a company has it empty.
+    Company { part: CompanyPart, op: FieldOp, value: String },
+}
+
+/// What of a lead's company a column shows, a filter tests and a sort orders by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum CompanyPart {
+    /// Its `name` value.
+    Name,
+    /// Its domain as shown.
+    Domain,
+}
+
+impl CompanyPart {
+    /// The part of each lead's company, as the `(lead_id, value)` rows of a subquery; a lead
+    /// whose company lacks it has no row.
+    fn values(self) -> &'static str {
+        match self {
+            CompanyPart::Name => {
+                "SELECT lc.lead_id, v.value FROM lead_companies lc
+                 JOIN company_values v ON v.company_id = lc.company_id AND v.field_key = 'name'"
+            }
+            CompanyPart::Domain => {
+                "SELECT lc.lead_id, c.domain AS value FROM lead_companies lc
+                 JOIN companies c ON c.id = lc.company_id WHERE c.domain IS NOT NULL"
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -81,6 +113,10 @@ pub enum SortKey {
     Field {
         key: String,
     },
+    /// A part of the lead's company, as text ignoring case; leads without one come last.
+    Company {
+        part: CompanyPart,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
@@ -90,6 +126,18 @@ pub struct LeadPage {
     /// Every lead the search and filters match, not only this page's.
     #[ts(type = "number")]
     pub total: u64,
+    /// The company of each of the page's leads that has one, for the company columns.
+    pub companies: Vec<LeadCompanyCells>,
+}
+
+/// A lead's company as the lead table's columns show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct LeadCompanyCells {
+    #[ts(type = "number")]
+    pub lead_id: i64,
+    pub name: Option<String>,
+    pub domain: Option<String>,
 }
 
 /// The SQL functions the queries use: case-insensitive matching beyond ASCII, which SQLite's
@@ -212,6 +260,8 @@ enum Order {
     Number(String),
     /// By a field's value as text, case ignored; leads without one last.
     Text(String),
+    /// By a part of the lead's company as text, case ignored; leads without one last.
+    Company(CompanyPart),
 }
 
 impl Order {
@@ -229,6 +279,20 @@ impl Order {
                 JOIN,
                 format!("s.value IS NULL, s.value COLLATE NOCASE {direction}, l.id {direction}"),
                 vec![Value::Text(key.clone())],
+            ),
+            Order::Company(part) => (
+                match part {
+                    CompanyPart::Name => {
+                        "LEFT JOIN lead_companies lc ON lc.lead_id = l.id
+                         LEFT JOIN company_values s ON s.company_id = lc.company_id AND s.field_key = 'name'"
+                    }
+                    CompanyPart::Domain => {
+                        "LEFT JOIN lead_companies lc ON lc.lead_id = l.id
+                         LEFT JOIN (SELECT id, domain AS value FROM companies) s ON s.id = lc.company_id"
+                    }
+                },
+                format!("s.value IS NULL, s.value COLLATE NOCASE {direction}, l.id {direction}"),
+                Vec::new(),
             ),
         }
     }
@@ -301,8 +365,29 @@ impl Sql {
                 }
                 self.field_condition(store, field, *op, value)?;
             }
+            LeadFilter::Company { part, op, value } => self.company_condition(*part, *op, value),
         }
         Ok(())
+    }
+
+    /// Leads whose company's `part` meets `op`: read from the companies the leads have (fewer
+    /// than the leads), an empty value being the same as none.
+    fn company_condition(&mut self, part: CompanyPart, op: FieldOp, value: &str) {
+        let values = part.values();
+        let needle = Value::Text(fold(value.trim()));
+        match op {
+            FieldOp::Equals => {
+                self.push(&format!("l.id IN (SELECT lead_id FROM ({values}) WHERE hubsync_fold(value) = ?)"), [needle]);
+            }
+            FieldOp::Contains => self
+                .push(&format!("l.id IN (SELECT lead_id FROM ({values}) WHERE hubsync_contains(value, ?))"), [needle]),
+            FieldOp::IsEmpty => {
+                self.push(&format!("l.id NOT IN (SELECT lead_id FROM ({values}) WHERE value != '')"), [])
+            }
+            FieldOp::IsNotEmpty => {
+                self.push(&format!("l.id IN (SELECT lead_id FROM ({values}) WHERE value != '')"), [])
+            }
+        }
     }
 
     fn field_condition(&mut self, store: &Store, field: &str, op: FieldOp, value: &str) -> Result<()> {
@@ -572,6 +657,7 @@ impl Store {
             SortKey::Created => Order::Columns(LeadColumns::Created),
             SortKey::Updated => Order::Columns(LeadColumns::Updated),
             SortKey::Field { key } if key == "email" => Order::Columns(LeadColumns::Email),
+            SortKey::Company { part } => Order::Company(*part),
             SortKey::Field { key } => match self.field(key)?.ok_or_else(|| StoreError::UnknownField(key.clone()))? {
                 field if field.kind == FieldType::Number => Order::Number(field.key),
                 field => Order::Text(field.key),
@@ -626,12 +712,37 @@ impl Store {
                         let number = matches!(order, Order::Number(_));
                         self.by_value(&sql, key, number, direction, limit, offset)?
                     }
+                    Order::Company(_) => self.by_join(&sql, &order, direction, limit, offset)?,
                 };
                 total as u64
             }
         };
         self.fill_values(&mut leads)?;
-        Ok(LeadPage { leads, total })
+        let ids: Vec<i64> = leads.iter().map(|l| l.id).collect();
+        let mut companies = self.lead_companies(&ids)?;
+        let companies = ids
+            .iter()
+            .filter_map(|&lead_id| {
+                let LeadCompany { company, .. } = companies.remove(&lead_id)?;
+                Some(LeadCompanyCells { lead_id, name: company.values.get("name").cloned(), domain: company.domain })
+            })
+            .collect();
+        Ok(LeadPage { leads, total, companies })
+    }
+
+    /// A page in an order that needs a join (`Order::sql`): every match is ordered, then the
+    /// page read. A company's part has no index across the leads to read it in order from.
+    fn by_join(&self, sql: &Sql, order: &Order, direction: &str, limit: i64, offset: i64) -> Result<Vec<Lead>> {
+        let (join, terms, mut params) = order.sql(direction);
+        params.extend(sql.params.iter().cloned());
+        params.extend([Value::Integer(limit), Value::Integer(offset)]);
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT l.id FROM leads l {join} {} ORDER BY {terms} LIMIT ? OFFSET ?",
+            sql.where_clause()
+        ))?;
+        let ids: Vec<i64> =
+            stmt.query_map(params_from_iter(&params), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        self.leads_in_order(&ids)
     }
 
     /// How many leads `sql`'s conditions match: from its lone condition's index when it has one.

@@ -77,7 +77,9 @@ pub use error::{RowError, StoreError};
 pub use fields::{Field, FieldType, canonical_email, email_key, quoted};
 pub use import::{BadRows, ImportOptions, ImportSummary, LeadImport, LeadRow};
 pub use journal::{ContestedRow, ItemResult, PlanRow, PulledLead};
-pub use lead_query::{FieldOp, LeadFilter, LeadPage, LeadQuery, LeadSort, MAX_PAGE_ROWS, SortKey, fold};
+pub use lead_query::{
+    CompanyPart, FieldOp, LeadCompanyCells, LeadFilter, LeadPage, LeadQuery, LeadSort, MAX_PAGE_ROWS, SortKey, fold,
+};
 pub use lead_view::{ContactLink, FieldProblem, LeadView, OwnerView, contact_link};
 pub use leads::{Lead, LeadSyncCounts};
 pub use leases::{LAPSE_WITHOUT_RENEWAL, LeaseHolder};
@@ -94,7 +96,10 @@ pub use rate_ledger::{LedgerTake, RateLedger, SeenLimits, rate_ledger_path};
 pub use row_messages::{
     AssociationReason, CompanyNote, CompanyReason, RowFailure, RowNote, RowReason, serialize_word, serialize_words,
 };
-pub use run_companies::{AssociationAction, AssociationOutcome, CompanyCounts, RunAssociation, RunCompany};
+pub use run_companies::{
+    AssociationAction, AssociationOutcome, CompanyCounts, RunAssociation, RunAssociationPage, RunCompany,
+    RunCompanyPage,
+};
 pub use run_items::{RunItemFilter, RunItemPage, RunItemPages};
 pub use runs::{
     FieldChange, ItemOutcome, NewRun, Run, RunAction, RunCounts, RunItem, RunKind, RunMode, RunStatus, SyncMilestones,

@@ -143,6 +143,61 @@ pub struct RunAssociation {
     pub error: Option<RowFailure>,
 }
 
+/// Some of a push's company rows, as the app reads them a page at a time: each row with its
+/// reasons again as codes with their parameters, so the app words them itself, as it does a
+/// contact row's (`RunRow`); the words in `reasons` are the ones `--json` shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct RunCompanyPage {
+    #[serde(serialize_with = "serialize_company_rows")]
+    #[ts(as = "Vec<RunCompanyRow<'static>>")]
+    pub items: Vec<RunCompany>,
+}
+
+/// A company row as a page shows it: the row, and its reasons as codes.
+#[derive(Serialize, TS)]
+#[ts(export)]
+pub struct RunCompanyRow<'a> {
+    #[serde(flatten)]
+    company: &'a RunCompany,
+    reason_codes: &'a [CompanyReason],
+}
+
+fn serialize_company_rows<S: serde::Serializer>(
+    items: &[RunCompany],
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serializer.collect_seq(items.iter().map(|company| RunCompanyRow { company, reason_codes: &company.reasons }))
+}
+
+/// Some of a push's association rows, as the app reads them a page at a time: each row with its
+/// reason again as a code with its parameters (`RunCompanyPage`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct RunAssociationPage {
+    #[serde(serialize_with = "serialize_association_rows")]
+    #[ts(as = "Vec<RunAssociationRow<'static>>")]
+    pub items: Vec<RunAssociation>,
+}
+
+/// An association row as a page shows it: the row, and its reason as a code.
+#[derive(Serialize, TS)]
+#[ts(export)]
+pub struct RunAssociationRow<'a> {
+    #[serde(flatten)]
+    association: &'a RunAssociation,
+    reason_code: &'a Option<AssociationReason>,
+}
+
+fn serialize_association_rows<S: serde::Serializer>(
+    items: &[RunAssociation],
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serializer.collect_seq(
+        items.iter().map(|association| RunAssociationRow { association, reason_code: &association.reason }),
+    )
+}
+
 /// A push's company rows and association rows, counted: planned actions, then outcomes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]

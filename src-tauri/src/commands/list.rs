@@ -58,6 +58,8 @@ app_commands![
     sync::runs_list,
     sync::run_detail,
     sync::run_items_page,
+    sync::run_companies_page,
+    sync::run_associations_page,
     sync::export_run,
     sync::open_export_folder,
     pull_rules::pull_rules,

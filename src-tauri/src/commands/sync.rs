@@ -13,7 +13,7 @@ use hubsync_api::plans::{PlanRequest, PreviewSummary};
 use hubsync_api::progress::SyncProgress;
 use hubsync_api::runs::{self, ExportedRun, RunDetail};
 use hubsync_api::sync::{self, SyncJobEvent, blocking, clean_emails};
-use hubsync_store::{Run, RunItemFilter, RunItemPage, RunKind};
+use hubsync_store::{Run, RunAssociationPage, RunCompanyPage, RunItemFilter, RunItemPage, RunKind};
 use hubsync_sync::UndoOptions;
 use serde::Deserialize;
 use tauri::{AppHandle, Emitter, State};
@@ -142,6 +142,28 @@ pub async fn run_items_page(
     limit: u64,
 ) -> Result<RunItemPage, CommandError> {
     runs::items_page(&*workspace.get().await?.store.lock().await, run_id, &filter, offset, limit)
+}
+
+/// Up to `limit` of a push's company rows after row `after_seq` (-1: from the first), in order.
+#[tauri::command]
+pub async fn run_companies_page(
+    workspace: State<'_, AppWorkspace>,
+    run_id: i64,
+    after_seq: i64,
+    limit: u64,
+) -> Result<RunCompanyPage, CommandError> {
+    runs::companies_page(&*workspace.get().await?.store.lock().await, run_id, after_seq, limit)
+}
+
+/// Up to `limit` of a push's association rows after row `after_seq` (-1: from the first), in order.
+#[tauri::command]
+pub async fn run_associations_page(
+    workspace: State<'_, AppWorkspace>,
+    run_id: i64,
+    after_seq: i64,
+    limit: u64,
+) -> Result<RunAssociationPage, CommandError> {
+    runs::associations_page(&*workspace.get().await?.store.lock().await, run_id, after_seq, limit)
 }
 
 /// Writes a run's success and error files into a folder of their own in the Downloads folder.

@@ -58,6 +58,8 @@ export type CommandName =
   | "runs_list"
   | "run_detail"
   | "run_items_page"
+  | "run_companies_page"
+  | "run_associations_page"
   | "export_run"
   | "open_export_folder"
   | "pull_rules"

@@ -2,7 +2,8 @@ import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
-import { counts, item, progress, run, summary, syncJobEvents } from "../sync/fixtures";
+import { COMPANY_PAGE_SIZE } from "../sync/CompanyRows";
+import { associationRow, companySummary, counts, item, progress, run, summary, syncJobEvents } from "../sync/fixtures";
 import * as ipc from "../sync/ipc";
 import { chartData, chartSummary } from "./chart";
 import { HistoryScreen } from "./HistoryScreen";
@@ -17,6 +18,7 @@ vi.mock("../sync/ipc", async (importOriginal) => {
     runsList: vi.fn(),
     runDetail: vi.fn(),
     runItemsPage: vi.fn(),
+    runAssociationsPage: vi.fn(),
     syncJobStatus: vi.fn(),
     undoPreview: vi.fn(),
     syncRun: vi.fn(),
@@ -136,6 +138,42 @@ describe("HistoryScreen", () => {
     expect(within(detail).getByRole("heading", { level: 2 }).textContent).toBe("Run 5: push (live), completed");
     expect(ipc.runDetail).toHaveBeenCalledWith(5);
     expect(screen.getAllByTestId("run-row")[3]?.getAttribute("aria-selected")).toBe("true");
+  });
+
+  it("opens a push with a company part: its company and association outcomes, and their rows in tabs", async () => {
+    const user = userEvent.setup();
+    const companies = companySummary({ create: 1, created: 1, associate: 2, associated: 1, association_failed: 1 });
+    vi.mocked(ipc.runDetail).mockResolvedValue({ run: push, undo_runs: [], portal_name: "acme.hubspot.com", companies });
+    vi.mocked(ipc.runAssociationsPage).mockResolvedValue({
+      items: [
+        associationRow({ seq: 0, email: "ada@acme.com", outcome: "associated" }),
+        associationRow({
+          seq: 1,
+          email: "bo@acme.com",
+          outcome: "failed",
+          error: "not associated: the lead's contact was not written",
+        }),
+      ],
+    });
+    render(<HistoryScreen />, { wrapper: SyncJobProvider });
+    await user.click(await screen.findByRole("button", { name: "Open run 12" }));
+    const detail = await screen.findByTestId("run-detail");
+    expect(within(detail).getByTestId("detail-companies").textContent).toBe(
+      "0 update, 1 create, 0 unchanged, 0 skip, 0 invalid; 0 updated, 1 created, 0 failed, 0 pending",
+    );
+    expect(within(detail).getByTestId("detail-associations").textContent).toBe(
+      "2 associate, 0 already, 0 without one; 1 associated, 1 failed, 0 pending",
+    );
+    await user.click(within(detail).getByRole("tab", { name: "Associations (2)" }));
+    const rows = await within(detail).findAllByTestId("association-row");
+    expect(rows.map((r) => [r.dataset.email, r.dataset.outcome])).toEqual([
+      ["ada@acme.com", "associated"],
+      ["bo@acme.com", "failed"],
+    ]);
+    expect(within(detail).getByTestId("association-row-error").textContent).toBe(
+      "not associated: the lead's contact was not written",
+    );
+    expect(ipc.runAssociationsPage).toHaveBeenCalledWith(12, -1, COMPANY_PAGE_SIZE);
   });
 
   it("opens a run and undoes it through its own preview and confirmation", async () => {

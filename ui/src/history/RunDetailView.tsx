@@ -6,8 +6,8 @@ import { useLoadable } from "../shared/useLoadable";
 import { runDetail, undoPreview } from "../sync/ipc";
 import { runOrigin } from "../sync/jobState";
 import { JobView } from "../sync/JobView";
-import { PreviewTable } from "../sync/PreviewTable";
 import { ExportRun } from "../sync/ResultView";
+import { RunRows } from "../sync/RunRows";
 import { useSyncJob } from "../sync/useSyncJob";
 import { runDuration } from "../sync/words";
 import { settingsLines } from "./settings";
@@ -41,7 +41,7 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
   if (detail.status === "loading") return <p aria-busy="true">Loading run {runId}…</p>;
   if (detail.status === "failed")
     return <ErrorMessage error={detail.error} title={`Run ${String(runId)} could not be read`} />;
-  const { run, undo_runs: undoRuns } = detail.value;
+  const { run, undo_runs: undoRuns, companies } = detail.value;
   const c = run.counts;
   const busy = step === "previewing" || step === "running";
   const undoable = run.kind === "push" && run.mode === "live";
@@ -63,6 +63,22 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
         {run.mode === "live" && (
           <Detail label="Outcomes" wide testId="detail-outcomes">
             {c.updated} updated, {c.created} created, {c.archived} archived, {c.failed} failed, {c.pending} pending
+          </Detail>
+        )}
+        {companies !== undefined && (
+          <Detail label="Companies" wide testId="detail-companies">
+            {companies.counts.update} update, {companies.counts.create} create, {companies.counts.unchanged} unchanged,{" "}
+            {companies.counts.skip} skip, {companies.counts.invalid} invalid
+            {run.mode === "live" &&
+              `; ${String(companies.counts.updated)} updated, ${String(companies.counts.created)} created, ${String(companies.counts.failed)} failed, ${String(companies.counts.pending)} pending`}
+          </Detail>
+        )}
+        {companies !== undefined && (
+          <Detail label="Associations" wide testId="detail-associations">
+            {companies.counts.associate} associate, {companies.counts.already} already, {companies.counts.no_association}{" "}
+            without one
+            {run.mode === "live" &&
+              `; ${String(companies.counts.associated)} associated, ${String(companies.counts.association_failed)} failed, ${String(companies.counts.association_pending)} pending`}
           </Detail>
         )}
         {run.stop_reason !== null && (
@@ -98,12 +114,13 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
         </p>
       )}
       <h3>Rows</h3>
-      <PreviewTable
+      <RunRows
         runId={run.id}
         kind={run.kind}
         outcomeFilter={run.mode === "live"}
         label={`Rows of run ${String(run.id)}`}
         settings={run.settings}
+        companies={companies}
       />
       {run.mode === "live" && <ExportRun runId={run.id} />}
       {(undoable || run.status !== "completed") && (

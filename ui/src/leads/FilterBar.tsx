@@ -7,6 +7,9 @@ import { OPS, describeFilter } from "./filters";
 
 const LINKED = "__linked";
 const OWNER = "__owner";
+/** The lead's company's name and domain: apart from the lead's own fields. */
+const COMPANY_NAME = "__company_name";
+const COMPANY_DOMAIN = "__company_domain";
 
 /** Builds filters one at a time; each shows as a chip that removes it. */
 export function FilterBar({ fields, filters, onChange }: { fields: Field[]; filters: LeadFilter[]; onChange: (filters: LeadFilter[]) => void }) {
@@ -21,6 +24,9 @@ export function FilterBar({ fields, filters, onChange }: { fields: Field[]; filt
     let filter: LeadFilter;
     if (target === LINKED) filter = { kind: "linked", linked };
     else if (target === OWNER) filter = { kind: "owner", email: value.trim() };
+    else if (target === COMPANY_NAME || target === COMPANY_DOMAIN) {
+      filter = { kind: "company", part: target === COMPANY_NAME ? "name" : "domain", op, value: needsValue ? value : "" };
+    }
     else filter = { kind: "field", field: target, op, value: needsValue ? value : "" };
     onChange([...filters, filter]);
     setValue("");
@@ -52,6 +58,8 @@ export function FilterBar({ fields, filters, onChange }: { fields: Field[]; filt
             ))}
             <option value={LINKED}>Linked to HubSpot</option>
             <option value={OWNER}>Owner email</option>
+            <option value={COMPANY_NAME}>Company name</option>
+            <option value={COMPANY_DOMAIN}>Company domain</option>
           </select>
         </label>
         {target === LINKED ? (

@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { useState } from "react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
@@ -86,6 +86,31 @@ describe("LeadTable", () => {
     expect(email.closest("[role=columnheader]")?.getAttribute("aria-sort")).toBe("none");
   });
 
+  it("shows each lead's company name and domain, in the column chooser and sortable", async () => {
+    const user = userEvent.setup();
+    vi.mocked(ipc.leadsPage).mockImplementation(
+      pagesOf(300, (id) => (id % 2 === 1 ? { name: `Company ${String(id)}`, domain: `co${String(id)}.test` } : null)),
+    );
+    render(<Table />);
+    await screen.findByText("Company 1");
+    const names = screen.getAllByTestId("lead-company-name").map((c) => c.textContent);
+    const domains = screen.getAllByTestId("lead-company-domain").map((c) => c.textContent);
+    expect(names.slice(0, 3)).toEqual(["Company 1", "", "Company 3"]);
+    expect(domains.slice(0, 3)).toEqual(["co1.test", "", "co3.test"]);
+
+    await user.click(screen.getByRole("button", { name: "Company domain" }));
+    await waitFor(() => {
+      expect(ipc.leadsPage).toHaveBeenLastCalledWith(
+        expect.objectContaining({ sort: { key: { kind: "company", part: "domain" }, descending: false }, offset: 0 }),
+      );
+    });
+    await user.click(screen.getByRole("button", { name: /^Columns/ }));
+    const menu = screen.getByRole("group", { name: "Columns to show in Leads" });
+    await user.click(within(menu).getByLabelText("Company name"));
+    expect(screen.queryByRole("columnheader", { name: /Company name/ })).toBeNull();
+    expect(screen.queryAllByTestId("lead-company-name")).toHaveLength(0);
+  });
+
   it("opens a row with a click or Enter", async () => {
     const user = userEvent.setup();
     const onSelect = vi.fn();
@@ -148,7 +173,7 @@ describe("LeadTable", () => {
     // Until the new page arrives the rows read before stay, rather than blink to "Loading…".
     expect(screen.getByText("lead1@example.com")).toBeTruthy();
     expect(screen.queryByText("Loading…")).toBeNull();
-    page.resolve({ leads: Array.from({ length: PAGE_SIZE }, (_, i) => lead(i + 1)), total: 100_001 });
+    page.resolve({ leads: Array.from({ length: PAGE_SIZE }, (_, i) => lead(i + 1)), total: 100_001, companies: [] });
     await waitFor(() => {
       expect(screen.getByTestId("leads-table").getAttribute("aria-rowcount")).toBe("100002");
     });

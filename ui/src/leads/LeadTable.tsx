@@ -1,7 +1,9 @@
 import { useCallback, useMemo, type ReactNode } from "react";
 
 import type { Field } from "../bindings/Field";
+import type { CompanyPart } from "../bindings/CompanyPart";
 import type { Lead } from "../bindings/Lead";
+import type { LeadCompanyCells } from "../bindings/LeadCompanyCells";
 import type { LeadFilter } from "../bindings/LeadFilter";
 import type { LeadSort } from "../bindings/LeadSort";
 import type { SortKey } from "../bindings/SortKey";
@@ -21,6 +23,13 @@ export const LEADS_TABLE_ID = "leads";
 
 /** A field's column: its own id, so a custom field named "created" is not the Added column. */
 const fieldColumn = (key: string) => `field:${key}`;
+/** A column of the lead's company: apart from a lead field named "company". */
+const companyColumn = (part: CompanyPart) => `company:${part}`;
+
+/** A lead as the table shows it: with its company's name and domain, when it has a company. */
+export interface LeadRow extends Lead {
+  company: LeadCompanyCells | null;
+}
 
 /** The column a sort key sorts, or none (the order leads were added in). */
 function columnOf(key: SortKey): string | null {
@@ -29,6 +38,8 @@ function columnOf(key: SortKey): string | null {
       return null;
     case "field":
       return fieldColumn(key.key);
+    case "company":
+      return companyColumn(key.part);
     default:
       return key.kind;
   }
@@ -38,17 +49,19 @@ function columnOf(key: SortKey): string | null {
 function sortKeyOf(column: string): SortKey | null {
   if (column === "email" || column === "created" || column === "updated") return { kind: column };
   if (column.startsWith("field:")) return { kind: "field", key: column.slice("field:".length) };
+  if (column === companyColumn("name")) return { kind: "company", part: "name" };
+  if (column === companyColumn("domain")) return { kind: "company", part: "domain" };
   return null;
 }
 
-function columnsFor(fields: Field[]): DataColumn<Lead>[] {
+function columnsFor(fields: Field[]): DataColumn<LeadRow>[] {
   return [
     { id: "email", header: "Email", text: (l) => l.email, sortable: true, hideable: false, size: 256 },
     { id: "hubspot_id", header: "HubSpot ID", text: (l) => l.hubspot_id ?? "", size: 128 },
     ...fields
       .filter((f) => f.key !== "email")
       .map(
-        (f): DataColumn<Lead> => ({
+        (f): DataColumn<LeadRow> => ({
           id: fieldColumn(f.key),
           header: f.label,
           text: (l) => l.values[f.key] ?? "",
@@ -56,6 +69,20 @@ function columnsFor(fields: Field[]): DataColumn<Lead>[] {
           numeric: f.type === "number",
         }),
       ),
+    {
+      id: companyColumn("name"),
+      header: "Company name",
+      text: (l) => l.company?.name ?? "",
+      sortable: true,
+      cellTestId: "lead-company-name",
+    },
+    {
+      id: companyColumn("domain"),
+      header: "Company domain",
+      text: (l) => l.company?.domain ?? "",
+      sortable: true,
+      cellTestId: "lead-company-domain",
+    },
     { id: "created", header: "Added", text: (l) => formatTime(l.created_at), sortable: true, size: 190 },
     { id: "updated", header: "Changed", text: (l) => formatTime(l.updated_at), sortable: true, size: 190 },
   ];
@@ -102,10 +129,14 @@ export function LeadTable({
   const storeChanges = useStoreChanges();
   const fetchPage = useCallback(
     (offset: number, limit: number) =>
-      leadsPage({ search, filters, sort, offset, limit }).then((page) => ({ rows: page.leads, total: page.total })),
+      leadsPage({ search, filters, sort, offset, limit }).then((page) => {
+        const companies = new Map(page.companies.map((c) => [c.lead_id, c]));
+        const rows = page.leads.map((lead): LeadRow => ({ ...lead, company: companies.get(lead.id) ?? null }));
+        return { rows, total: page.total };
+      }),
     [search, filters, sort],
   );
-  const rows = usePagedRows<Lead>({
+  const rows = usePagedRows<LeadRow>({
     view,
     reload: JSON.stringify([reloadKey, storeChanges]),
     pageSize: PAGE_SIZE,
@@ -128,7 +159,7 @@ export function LeadTable({
     );
 
   return (
-    <DataTable<Lead>
+    <DataTable<LeadRow>
       tableId={LEADS_TABLE_ID}
       label="Leads"
       testId="leads-table"

@@ -110,6 +110,32 @@ describe("LeadsScreen", () => {
     });
   });
 
+  it("filters by the lead's company name or domain, in words on its chip", async () => {
+    const user = userEvent.setup();
+    render(<LeadsScreen />);
+    await screen.findByText("lead1@example.com");
+    await user.selectOptions(screen.getByTestId("filter-target"), "__company_domain");
+    await user.selectOptions(screen.getByTestId("filter-op"), "contains");
+    await user.type(screen.getByTestId("filter-value"), "acme");
+    await user.click(screen.getByTestId("filter-add"));
+    await user.selectOptions(screen.getByTestId("filter-target"), "__company_name");
+    await user.selectOptions(screen.getByTestId("filter-op"), "is_not_empty");
+    expect(screen.queryByTestId("filter-value")).toBeNull();
+    await user.click(screen.getByTestId("filter-add"));
+    const both = [
+      { kind: "company", part: "domain", op: "contains", value: "acme" },
+      { kind: "company", part: "name", op: "is_not_empty", value: "" },
+    ];
+    await waitFor(() => {
+      expect(ipc.leadsPage).toHaveBeenLastCalledWith(expect.objectContaining({ filters: both }));
+    });
+    await user.click(screen.getByRole("button", { name: "Remove filter: Company domain contains “acme”" }));
+    await waitFor(() => {
+      expect(ipc.leadsPage).toHaveBeenLastCalledWith(expect.objectContaining({ filters: both.slice(1) }));
+    });
+    expect(screen.getByRole("button", { name: "Remove filter: Company name is not empty" })).toBeTruthy();
+  });
+
   it("opens a lead's detail with its HubSpot id, link and owner", async () => {
     const user = userEvent.setup();
     vi.mocked(ipc.openLeadInHubspot).mockResolvedValue("https://app.hubspot.com/contacts/4412345/record/0-1/901");

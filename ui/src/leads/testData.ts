@@ -2,6 +2,7 @@
 
 import type { Field } from "../bindings/Field";
 import type { Lead } from "../bindings/Lead";
+import type { LeadCompanyCells } from "../bindings/LeadCompanyCells";
 import type { LeadPage } from "../bindings/LeadPage";
 import type { LeadQuery } from "../bindings/LeadQuery";
 
@@ -33,12 +34,23 @@ export function lead(id: number, overrides: Partial<Lead> = {}): Lead {
   };
 }
 
-/** A store of `total` leads: the page a query asks for, generated. */
-export function pagesOf(total: number): (query: LeadQuery) => Promise<LeadPage> {
+/**
+ * A store of `total` leads: the page a query asks for, generated, each lead with the company
+ * `companyOf` gives it (none by default).
+ */
+export function pagesOf(
+  total: number,
+  companyOf: (id: number) => Omit<LeadCompanyCells, "lead_id"> | null = () => null,
+): (query: LeadQuery) => Promise<LeadPage> {
   return (query) => {
     const end = Math.min(total, query.offset + query.limit);
     const leads = [];
-    for (let i = query.offset; i < end; i += 1) leads.push(lead(i + 1));
-    return Promise.resolve({ leads, total });
+    const companies: LeadCompanyCells[] = [];
+    for (let i = query.offset; i < end; i += 1) {
+      leads.push(lead(i + 1));
+      const company = companyOf(i + 1);
+      if (company !== null) companies.push({ lead_id: i + 1, ...company });
+    }
+    return Promise.resolve({ leads, total, companies });
   };
 }

@@ -124,3 +124,19 @@ export function usePagedRows<T>({ view, reload, pageSize, fetchPage, onTotal, on
 
   return { total: shown.total, rowAt, showRange };
 }
+
+/**
+ * The rows inside a paged table's viewport, for a count to show, and the `onRangeChange` that
+ * keeps them and reads the pages of the rows drawn (`showRange`).
+ */
+export function useSeenRange(showRange: (first: number, last: number) => void) {
+  const [range, setRange] = useState({ first: 0, last: 0 });
+  const onRangeChange = useCallback(
+    (first: number, last: number, seen: { first: number; last: number }) => {
+      showRange(first, last);
+      setRange(seen);
+    },
+    [showRange],
+  );
+  return { range, onRangeChange };
+}

@@ -7,9 +7,9 @@ import { counted, numberFormat } from "../shared/format";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { retryFailed } from "./ipc";
 import { PreviewSummaryView } from "./PreviewSummaryView";
-import { PreviewTable } from "./PreviewTable";
 import { ProgressView } from "./ProgressView";
 import { ResultView } from "./ResultView";
+import { RunRows } from "./RunRows";
 import type { SyncJob } from "./useSyncJob";
 import { aboutDuration, actionLabel, portalWords, readWords, targetWords } from "./words";
 
@@ -53,11 +53,12 @@ export function JobView({ job }: { job: SyncJob }) {
       {state.step === "previewed" && (
         <>
           <PreviewSummaryView summary={state.summary} />
-          <PreviewTable
+          <RunRows
             key={state.summary.run_id}
             runId={state.summary.run_id}
             kind={state.summary.kind}
             label={`Rows of preview ${String(state.summary.run_id)}`}
+            companies={state.summary.companies}
           />
           <div className="actions">
             <button
@@ -112,6 +113,18 @@ export function JobView({ job }: { job: SyncJob }) {
                     <li>
                       {actionLabel(state.summary.kind, "create")}: {numberFormat.format(state.summary.counts.create)}
                     </li>
+                    {state.summary.companies !== undefined && (
+                      <>
+                        <li>
+                          companies to create: {numberFormat.format(state.summary.companies.counts.create)}, to update:{" "}
+                          {numberFormat.format(state.summary.companies.counts.update)}
+                        </li>
+                        <li>
+                          contacts to associate with a company:{" "}
+                          {numberFormat.format(state.summary.companies.counts.associate)}
+                        </li>
+                      </>
+                    )}
                   </>
                 )}
               </ul>

@@ -1,3 +1,4 @@
+import type { CompanySummary } from "../bindings/CompanySummary";
 import type { PreviewSummary } from "../bindings/PreviewSummary";
 import { counted, numberFormat } from "../shared/format";
 import { useActivePortal } from "../shared/activePortal";
@@ -36,6 +37,7 @@ export function PreviewSummaryView({ summary }: { summary: PreviewSummary }) {
       {summary.details.length > 0 && (
         <p className="muted">{summary.details.map((d) => `${d.label}: ${numberFormat.format(d.count)}`).join(" · ")}</p>
       )}
+      {summary.companies !== undefined && <CompanyPlanLines summary={summary.companies} />}
       {summary.kind === "push" && <SkipAdvice summary={summary} />}
       <p>
         The live run takes about{" "}
@@ -71,6 +73,29 @@ function SkipAdvice({ summary }: { summary: PreviewSummary }) {
           {counted(updateOff, "lead")} {updateOff === 1 ? "matches" : "match"} a HubSpot contact, but updating
           contacts is off, so {updateOff === 1 ? "it is" : "they are"} skipped. Turn on updating in Push rules to
           send {updateOff === 1 ? "its" : "their"} values.
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A push's planned company rows and associations, in words; the leads left without one by why. */
+function CompanyPlanLines({ summary }: { summary: CompanySummary }) {
+  const c = summary.counts;
+  const n = (value: number) => numberFormat.format(value);
+  return (
+    <div>
+      <p data-testid="preview-companies">
+        Companies: {n(c.create)} to create, {n(c.update)} to update, {n(c.unchanged)} unchanged, {n(c.skip)} skipped,{" "}
+        {n(c.invalid)} invalid.
+      </p>
+      <p data-testid="preview-associations">
+        Associations: {counted(c.associate, "contact")} to associate with {c.associate === 1 ? "its" : "their"} company,{" "}
+        {n(c.already)} already associated, {n(c.no_association)} without one.
+      </p>
+      {summary.skipped.length > 0 && (
+        <p className="muted">
+          Without one: {summary.skipped.map((d) => `${d.label}: ${numberFormat.format(d.count)}`).join(" · ")}
         </p>
       )}
     </div>

@@ -6,14 +6,14 @@ import type { RunKind } from "../bindings/RunKind";
 import type { RunRow } from "../bindings/RunRow";
 import { DataTable, type DataColumn } from "../shared/DataTable";
 import { ErrorMessage } from "../shared/ErrorMessage";
-import { counted, numberFormat } from "../shared/format";
+import { counted } from "../shared/format";
 import type { CommandError } from "../shared/ipc";
-import { usePagedRows } from "../shared/usePagedRows";
+import { usePagedRows, useSeenRange } from "../shared/usePagedRows";
 import { useLoadable } from "../shared/useLoadable";
 import { runDetail, runItemsPage } from "./ipc";
 import { RowDiff } from "./RowDiff";
 import { reasonSummary, writeRules } from "./rowWords";
-import { actionLabel, actionsOf, outcomeLabel } from "./words";
+import { actionLabel, actionsOf, outcomeLabel, shownRowsWords } from "./words";
 import "./preview.css";
 
 /** Rows asked for at a time: a run of 100,000 rows is read a page at a time as the list scrolls. */
@@ -31,7 +31,7 @@ const OUTCOMES: readonly ItemOutcome[] = [
   "previewed",
 ];
 
-interface Props {
+export interface PreviewTableProps {
   runId: number;
   kind: RunKind;
   /** Rows with this outcome only (a result's failed rows); no outcome filter is offered then. */
@@ -112,7 +112,7 @@ function columnsFor(kind: RunKind): DataColumn<RunRow>[] {
  * A run's rows as a list beside the chosen row's field-by-field change: filterable by action
  * (and outcome), searchable by email, read a page at a time as the list scrolls.
  */
-export function PreviewTable({ runId, kind, outcome, outcomeFilter = false, label, settings }: Props) {
+export function PreviewTable({ runId, kind, outcome, outcomeFilter = false, label, settings }: PreviewTableProps) {
   const [filter, setFilter] = useState<Filter>({ action: "", outcome: outcome ?? "", search: "" });
   const [error, setError] = useState<CommandError | null>(null);
   const ids = useId();
@@ -132,15 +132,7 @@ export function PreviewTable({ runId, kind, outcome, outcomeFilter = false, labe
     [runId, query],
   );
   const rows = usePagedRows<RunRow>({ view, reload: "", pageSize: PAGE_SIZE, fetchPage, onError: setError });
-  const [range, setRange] = useState({ first: 0, last: 0 });
-  const showRange = rows.showRange;
-  const onRangeChange = useCallback(
-    (first: number, last: number, seen: { first: number; last: number }) => {
-      showRange(first, last);
-      setRange(seen);
-    },
-    [showRange],
-  );
+  const { range, onRangeChange } = useSeenRange(rows.showRange);
 
   // The write rules the run was made with: given, or read with the run (a preview's summary
   // has none). Without them a change still shows, only not which rule made it.
@@ -164,7 +156,6 @@ export function PreviewTable({ runId, kind, outcome, outcomeFilter = false, labe
   }
 
   const total = rows.total;
-  const shownLast = Math.min(range.last, total ?? 0);
   return (
     <div className="preview" data-testid="preview-table" data-run-id={runId}>
       <div className="field-row table-filters">
@@ -252,11 +243,7 @@ export function PreviewTable({ runId, kind, outcome, outcomeFilter = false, labe
         )}
       </div>
       <p className="muted preview-count" data-testid="preview-page">
-        {total === null
-          ? "Reading the rows…"
-          : total === 0
-            ? "0 rows"
-            : `Rows ${numberFormat.format(range.first + 1)}–${numberFormat.format(shownLast)} of ${numberFormat.format(total)}`}
+        {total === null ? "Reading the rows…" : shownRowsWords(range, total, "row")}
       </p>
     </div>
   );

@@ -2,7 +2,7 @@ import type { FieldChange } from "../bindings/FieldChange";
 import type { RunKind } from "../bindings/RunKind";
 import type { RunRow } from "../bindings/RunRow";
 import type { WriteRule } from "../bindings/WriteRule";
-import { afterWords, reasonWords, ruleEffect } from "./rowWords";
+import { afterWords, reasonWords, ruleEffect, type ReasonWords } from "./rowWords";
 import { actionLabel, capitalized, outcomeLabel } from "./words";
 
 /** What the two sides of a change are, by the kind of run. */
@@ -51,24 +51,12 @@ export function RowDiff({ row, kind, rules }: { row: RunRow; kind: RunKind; rule
       </p>
 
       {row.reason_codes.length > 0 && (
-        <section className={row.action === "invalid" ? "row-why row-why-invalid" : "row-why"}>
-          <h4>{reasonsTitle(row)}</h4>
-          <ul>
-            {row.reason_codes.map((reason, i) => {
-              const words = reasonWords(reason, kind);
-              return (
-                <li key={`${String(i)}-${reason.code}`} data-testid="row-reason" data-code={reason.code}>
-                  <p className="row-why-text">{words.why}</p>
-                  {words.todo !== null && (
-                    <p className="row-why-todo" data-testid="row-todo">
-                      {words.todo}
-                    </p>
-                  )}
-                </li>
-              );
-            })}
-          </ul>
-        </section>
+        <WhyList
+          title={reasonsTitle(row)}
+          invalid={row.action === "invalid"}
+          reasons={row.reason_codes.map((reason) => ({ code: reason.code, words: reasonWords(reason, kind) }))}
+          testId="row-reason"
+        />
       )}
 
       {row.error !== null && (
@@ -107,23 +95,63 @@ export function RowDiff({ row, kind, rules }: { row: RunRow; kind: RunKind; rule
         </>
       )}
 
-      {row.notes.length > 0 && (
-        <>
-          <h4>Notes</h4>
-          <ul className="row-diff-notes">
-            {row.notes.map((note) => (
-              <li key={note} className="row-note">
-                {note}
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
+      <Notes notes={row.notes} />
     </aside>
   );
 }
 
-function Change({ change, kind, rule }: { change: FieldChange; kind: RunKind; rule: WriteRule | null }) {
+/** What the admin should know about a row, in words; nothing when there is none. */
+export function Notes({ notes }: { notes: readonly string[] }) {
+  if (notes.length === 0) return null;
+  return (
+    <>
+      <h4>Notes</h4>
+      <ul className="row-diff-notes">
+        {notes.map((note) => (
+          <li key={note} className="row-note">
+            {note}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
+/** Why a row is held back, reason by reason in words, each with what would change it. */
+export function WhyList({
+  title,
+  invalid,
+  reasons,
+  testId,
+}: {
+  title: string;
+  /** Whether the row can't be written at all (shown as an error). */
+  invalid: boolean;
+  reasons: readonly { code: string; words: ReasonWords }[];
+  /** Each reason's `data-testid` (its code is its `data-code`). */
+  testId: string;
+}) {
+  return (
+    <section className={invalid ? "row-why row-why-invalid" : "row-why"}>
+      <h4>{title}</h4>
+      <ul>
+        {reasons.map(({ code, words }, i) => (
+          <li key={`${String(i)}-${code}`} data-testid={testId} data-code={code}>
+            <p className="row-why-text">{words.why}</p>
+            {words.todo !== null && (
+              <p className="row-why-todo" data-testid="row-todo">
+                {words.todo}
+              </p>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** One field's change: its value before and after, and what its write rule did (`null`: not known). */
+export function Change({ change, kind, rule }: { change: FieldChange; kind: RunKind; rule: WriteRule | null }) {
   // A push names the property it writes, a pull the lead field; the other side in small print.
   const [name, other] =
     kind === "pull" ? [change.field, `from ${change.property}`] : [change.property, `from ${change.field}`];

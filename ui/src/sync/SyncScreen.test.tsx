@@ -6,7 +6,7 @@ import type { PreviewSummary } from "../bindings/PreviewSummary";
 import type { Run } from "../bindings/Run";
 import { CommandError } from "../shared/commandError";
 import { deferred } from "../test/fixtures";
-import { counts, item, progress, run, summary, syncJobEvents } from "./fixtures";
+import { companySummary, counts, item, progress, run, summary, syncJobEvents } from "./fixtures";
 import * as ipc from "./ipc";
 import { PAGE_SIZE } from "./PreviewTable";
 import { SyncJobProvider } from "./SyncJobProvider";
@@ -143,6 +143,26 @@ describe("SyncScreen", () => {
     expect(screen.queryByTestId("confirm-dialog")).toBeNull();
     expect(document.activeElement).toBe(runButton);
     expect(ipc.syncRun).not.toHaveBeenCalled();
+  });
+
+  it("counts a push's companies and associations, lists them in tabs, and names them before running", async () => {
+    const user = userEvent.setup();
+    const companies = companySummary({ create: 2, update: 1, unchanged: 3, associate: 40, already: 5, no_association: 7 });
+    companies.skipped = [{ key: "free-mail", label: "free-mail domain", count: 7 }];
+    await previewed(user, summary({ companies }));
+    expect(screen.getByTestId("preview-companies").textContent).toBe(
+      "Companies: 2 to create, 1 to update, 3 unchanged, 0 skipped, 0 invalid.",
+    );
+    expect(screen.getByTestId("preview-associations").textContent).toBe(
+      "Associations: 40 contacts to associate with their company, 5 already associated, 7 without one.",
+    );
+    expect(screen.getByText("Without one: free-mail domain: 7")).toBeTruthy();
+    expect(screen.getAllByRole("tab").map((t) => t.textContent)).toEqual(["Contacts", "Companies (6)", "Associations (52)"]);
+
+    await user.click(screen.getByTestId("sync-run"));
+    expect(within(screen.getByRole("dialog")).getByTestId("confirm-counts").textContent).toBe(
+      "update: 1,200create: 30companies to create: 2, to update: 1contacts to associate with a company: 40",
+    );
   });
 
   it("says why a push skips leads it could write, and what turns that around", async () => {

@@ -1,7 +1,11 @@
 // Runs, rows and previews for the Sync and History screens' tests.
 
+import type { CompanyCounts } from "../bindings/CompanyCounts";
+import type { CompanySummary } from "../bindings/CompanySummary";
 import type { PreviewSummary } from "../bindings/PreviewSummary";
 import type { Run } from "../bindings/Run";
+import type { RunAssociationRow } from "../bindings/RunAssociationRow";
+import type { RunCompanyRow } from "../bindings/RunCompanyRow";
 import type { RunCounts } from "../bindings/RunCounts";
 import type { RunRow } from "../bindings/RunRow";
 import type { SyncJobEvent } from "../bindings/SyncJobEvent";
@@ -120,5 +124,68 @@ export function syncJobEvents() {
     progress: (status: Partial<SyncJobStatus>) => {
       send({ type: "progress", job: jobStatus(status) });
     },
+  };
+}
+
+/** A push's company row as a page of them has it; `reasons` holds the words of `reason_codes`. */
+export function companyRow(overrides: Partial<RunCompanyRow> = {}): RunCompanyRow {
+  return {
+    seq: 0,
+    domain: "acme.test",
+    company_id: null,
+    name: "Acme",
+    action: "create",
+    reasons: [],
+    reason_codes: [],
+    changes: [],
+    notes: [],
+    outcome: "previewed",
+    error: null,
+    ...overrides,
+  };
+}
+
+/** A push's association row as a page of them has it; `reason` holds the words of `reason_code`. */
+export function associationRow(overrides: Partial<RunAssociationRow> = {}): RunAssociationRow {
+  return {
+    seq: 0,
+    lead_id: 1,
+    email: "ada@acme.test",
+    domain: "acme.test",
+    source: "email",
+    contact_id: "501",
+    company_id: null,
+    previous_primary: null,
+    action: "associate",
+    reason: null,
+    reason_code: null,
+    outcome: "previewed",
+    error: null,
+    ...overrides,
+  };
+}
+
+/** A push's company summary: its rows counted, by planned action and outcome. */
+export function companySummary(overrides: Partial<CompanyCounts> = {}): CompanySummary {
+  return {
+    counts: {
+      update: 0,
+      create: 0,
+      unchanged: 0,
+      skip: 0,
+      invalid: 0,
+      updated: 0,
+      created: 0,
+      failed: 0,
+      pending: 0,
+      associate: 0,
+      already: 0,
+      no_association: 0,
+      associated: 0,
+      association_failed: 0,
+      association_pending: 0,
+      ...overrides,
+    },
+    skipped: [],
   };
 }

@@ -6,6 +6,8 @@ import type { UnlistenFn } from "@tauri-apps/api/event";
 import type { ExportedRun } from "../bindings/ExportedRun";
 import type { PreviewSummary } from "../bindings/PreviewSummary";
 import type { Run } from "../bindings/Run";
+import type { RunAssociationPage } from "../bindings/RunAssociationPage";
+import type { RunCompanyPage } from "../bindings/RunCompanyPage";
 import type { RunDetail } from "../bindings/RunDetail";
 import type { RunItemFilter } from "../bindings/RunItemFilter";
 import type { RunItemPage } from "../bindings/RunItemPage";
@@ -71,6 +73,16 @@ export function runItemsPage(
   limit: number,
 ): Promise<RunItemPage> {
   return call("run_items_page", { runId, filter, offset, limit });
+}
+
+/** Up to `limit` of a push's company rows after row `afterSeq` (-1: from the first), in order. */
+export function runCompaniesPage(runId: number, afterSeq: number, limit: number): Promise<RunCompanyPage> {
+  return call("run_companies_page", { runId, afterSeq, limit });
+}
+
+/** Up to `limit` of a push's association rows after row `afterSeq` (-1: from the first), in order. */
+export function runAssociationsPage(runId: number, afterSeq: number, limit: number): Promise<RunAssociationPage> {
+  return call("run_associations_page", { runId, afterSeq, limit });
 }
 
 /** Writes the run's success and error files into the Downloads folder. */

@@ -20,7 +20,7 @@ export function quotedValue(value: string | null): string {
 }
 
 /** Ends a sentence that may end with a quoted detail of its own. */
-function sentence(text: string): string {
+export function sentence(text: string): string {
   return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 

@@ -92,6 +92,13 @@ export function parseEmails(text: string): string[] {
   return text.split(/[\s,;]+/).filter((e) => e !== "");
 }
 
+/** Which rows of how many a list shows: "Rows 1–40 of 1,200" (`noun` "row"), or "0 rows". */
+export function shownRowsWords(range: { first: number; last: number }, total: number, noun: string): string {
+  if (total === 0) return `0 ${noun}s`;
+  const last = Math.min(range.last, total);
+  return `${capitalized(noun)}s ${numberFormat.format(range.first + 1)}–${numberFormat.format(last)} of ${numberFormat.format(total)}`;
+}
+
 export function capitalized(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -7,9 +7,12 @@ use std::time::Instant;
 use hubsync_api::jobs::{JobKind, JobStart, JobStep, SyncJobStatus};
 use hubsync_api::plans::PlanRequest;
 use hubsync_api::progress::SyncProgress;
-use hubsync_api::runs::{detail, export_into};
+use hubsync_api::runs::{associations_page, companies_page, detail, export_into};
 use hubsync_api::sync::{preview, resume, run_previewed};
-use hubsync_store::{ItemOutcome, RunAction, RunItemFilter, RunKind, RunMode, RunStatus, Store, SystemClock};
+use hubsync_store::{
+    AssociationAction, AssociationOutcome, ItemOutcome, RunAction, RunItemFilter, RunKind, RunMode, RunStatus, Store,
+    SystemClock,
+};
 use hubsync_sync::Phase;
 use hubsync_sync::UndoOptions;
 
@@ -49,10 +52,30 @@ async fn a_push_preview_and_its_run_carry_the_companies_and_associations() {
     assert_eq!(k.create + k.update + k.unchanged, 1, "one domain, example.com: {k:?}");
     assert_eq!(k.associate, 2, "both new contacts get its company");
     assert_eq!(summary.writes, 2 + k.create + k.update + 2, "contacts, the company, the associations");
+    {
+        // The app reads the rows a page at a time, after the last row it has.
+        let store = f.workspace.store.lock().await;
+        let companies = companies_page(&store, summary.run_id, -1, 10).unwrap();
+        let domains: Vec<_> = companies.items.iter().map(|c| c.domain.as_str()).collect();
+        assert_eq!(domains, ["example.com"]);
+        assert!(companies_page(&store, summary.run_id, companies.items[0].seq, 10).unwrap().items.is_empty());
+        let first = associations_page(&store, summary.run_id, -1, 1).unwrap();
+        let rest = associations_page(&store, summary.run_id, first.items[0].seq, 10).unwrap();
+        let rows: Vec<_> = first.items.iter().chain(&rest.items).map(|a| (a.action, a.domain.as_deref())).collect();
+        assert_eq!(rows, [(AssociationAction::Associate, Some("example.com")); 2], "one page each");
+        let shown = serde_json::to_value(&first).unwrap();
+        assert!(shown["items"][0]["reason_code"].is_null(), "{shown}");
+        assert_eq!(companies_page(&store, 9999, -1, 10).unwrap_err().code, "run_not_found");
+    }
     let run = run_previewed(&f.workspace, summary.run_id, Instant::now(), |_| {}).await.unwrap();
     assert_eq!(run.status, RunStatus::Completed);
     let shown = detail(&*f.workspace.store.lock().await, run.id).unwrap().companies.unwrap();
     assert_eq!((shown.counts.associated, shown.counts.association_failed, shown.counts.failed), (2, 0, 0));
+    let associations = associations_page(&*f.workspace.store.lock().await, run.id, -1, 10).unwrap();
+    assert!(
+        associations.items.iter().all(|a| a.outcome == Some(AssociationOutcome::Associated) && a.contact_id.is_some()),
+        "{associations:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,10 @@
 //! The lead table's page query: search, filters, sorts and paging.
 
 use chrono::Duration;
-use hubsync_store::{FieldOp, FieldType, LeadFilter, LeadQuery, LeadSort, MAX_PAGE_ROWS, OwnerRecord, SortKey, Store};
+use hubsync_store::{
+    CompanyPart, CompanySource, FieldOp, FieldType, LeadFilter, LeadQuery, LeadSort, MAX_PAGE_ROWS, OwnerRecord,
+    SortKey, Store,
+};
 
 use super::{clock, store};
 
@@ -127,6 +130,108 @@ fn sorts_by_email_fields_and_dates_with_ties_broken_by_id() {
     assert_eq!(emails(&store, &sorted(SortKey::Id, true))[0], "dee@example.com");
     let unknown = store.query_leads(&sorted(SortKey::Field { key: "nope".into() }, false));
     assert_eq!(unknown.unwrap_err().code(), "unknown_field");
+}
+
+/// `sample()` with companies: Zoë and Ann at "Acme" (acme.com), Bo at a company without a
+/// name (bo-co.org), Cy at "beta Corp" (beta.net), Dee without a company.
+fn with_companies() -> Store {
+    let mut store = sample();
+    let acme = store.upsert_company("ACME.com", &[("name", "Acme")]).unwrap();
+    let nameless = store.upsert_company("bo-co.org", &[]).unwrap();
+    let beta = store.upsert_company("beta.net", &[("name", "beta Corp")]).unwrap();
+    store.set_lead_company(1, acme.id, CompanySource::Email).unwrap();
+    store.set_lead_company(2, acme.id, CompanySource::Domain).unwrap();
+    store.set_lead_company(3, nameless.id, CompanySource::Email).unwrap();
+    store.set_lead_company(4, beta.id, CompanySource::Manual).unwrap();
+    store
+}
+
+fn company(part: CompanyPart, op: FieldOp, value: &str) -> LeadFilter {
+    LeadFilter::Company { part, op, value: value.into() }
+}
+
+#[test]
+fn a_page_carries_its_leads_companies_for_the_company_columns() {
+    let store = with_companies();
+    let page = store.query_leads(&LeadQuery { offset: 1, limit: 3, ..query() }).unwrap();
+    let cells: Vec<_> = page.companies.iter().map(|c| (c.lead_id, c.name.as_deref(), c.domain.as_deref())).collect();
+    // The page's leads only (2, 3, 4), in its order; a company without a name has none.
+    assert_eq!(
+        cells,
+        [(2, Some("Acme"), Some("acme.com")), (3, None, Some("bo-co.org")), (4, Some("beta Corp"), Some("beta.net"))]
+    );
+    let last = store.query_leads(&LeadQuery { offset: 4, ..query() }).unwrap();
+    assert_eq!((last.leads.len(), last.companies.len()), (1, 0), "dee has no company");
+}
+
+#[test]
+fn leads_filter_and_sort_by_their_companys_name_and_domain() {
+    let store = with_companies();
+    let filtered = |filters: Vec<LeadFilter>| emails(&store, &LeadQuery { filters, ..query() });
+    assert_eq!(
+        filtered(vec![company(CompanyPart::Name, FieldOp::Equals, "ACME")]),
+        ["zoe@example.com", "Ann@Example.com"]
+    );
+    assert_eq!(filtered(vec![company(CompanyPart::Name, FieldOp::Contains, "CORP")]), ["cy@other.org"]);
+    assert_eq!(
+        filtered(vec![company(CompanyPart::Name, FieldOp::IsEmpty, "")]),
+        ["bo@other.org", "dee@example.com"],
+        "a company without a name, and no company"
+    );
+    assert_eq!(filtered(vec![company(CompanyPart::Domain, FieldOp::IsNotEmpty, "")]).len(), 4);
+    assert_eq!(filtered(vec![company(CompanyPart::Domain, FieldOp::Contains, "B")]), ["bo@other.org", "cy@other.org"]);
+    assert_eq!(
+        filtered(vec![
+            company(CompanyPart::Domain, FieldOp::Equals, "Acme.COM"),
+            field("city", FieldOp::Equals, "oslo")
+        ]),
+        ["zoe@example.com"],
+        "with another filter"
+    );
+    let searched = LeadQuery {
+        search: "example.com".into(),
+        filters: vec![company(CompanyPart::Domain, FieldOp::IsEmpty, "")],
+        ..query()
+    };
+    assert_eq!(emails(&store, &searched), ["dee@example.com"], "with a search");
+
+    let by = |part, descending| emails(&store, &sorted(SortKey::Company { part }, descending));
+    // Name: "Acme" twice (ties by id), then "beta Corp" (case ignored); no name last either way.
+    assert_eq!(
+        by(CompanyPart::Name, false),
+        ["zoe@example.com", "Ann@Example.com", "cy@other.org", "bo@other.org", "dee@example.com"]
+    );
+    assert_eq!(
+        by(CompanyPart::Name, true),
+        ["cy@other.org", "Ann@Example.com", "zoe@example.com", "dee@example.com", "bo@other.org"]
+    );
+    assert_eq!(
+        by(CompanyPart::Domain, false),
+        ["zoe@example.com", "Ann@Example.com", "cy@other.org", "bo@other.org", "dee@example.com"]
+    );
+    assert_eq!(by(CompanyPart::Domain, true)[..2], ["bo@other.org", "cy@other.org"]);
+    // A sort by company with a search, and pages of it: every lead once.
+    let searched = LeadQuery {
+        search: "o".into(),
+        sort: LeadSort { key: SortKey::Company { part: CompanyPart::Domain }, descending: false },
+        ..query()
+    };
+    let all = emails(&store, &searched);
+    let paged: Vec<String> = (0..all.len() as u64)
+        .step_by(2)
+        .flat_map(|offset| emails(&store, &LeadQuery { offset, limit: 2, ..searched.clone() }))
+        .collect();
+    assert_eq!(paged, all);
+    let filtered_sorted = LeadQuery {
+        filters: vec![company(CompanyPart::Name, FieldOp::IsNotEmpty, "")],
+        sort: LeadSort { key: SortKey::Company { part: CompanyPart::Name }, descending: true },
+        offset: 1,
+        limit: 5,
+        ..query()
+    };
+    let page = store.query_leads(&filtered_sorted).unwrap();
+    assert_eq!(page.total, 3);
+    assert_eq!(page.leads.iter().map(|l| l.email.as_str()).collect::<Vec<_>>(), ["Ann@Example.com", "zoe@example.com"]);
 }
 
 #[test]

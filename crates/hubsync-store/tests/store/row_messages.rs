@@ -243,3 +243,71 @@ fn a_page_of_rows_carries_the_reasons_as_codes_beside_their_words() {
     assert_eq!(without_codes, row, "the page's row is the row, and its codes");
     assert!(row.get("reason_codes").is_none());
 }
+
+/// A page of a push's company rows or association rows, which the app reads, carries each row's
+/// reasons as codes beside their words, as a page of contact rows does; a row alone (`--json`)
+/// carries the words only.
+#[test]
+fn a_page_of_company_and_association_rows_carries_the_reasons_as_codes() {
+    use hubsync_store::{
+        AssociationAction, AssociationReason, CompanyReason, RunAssociation, RunAssociationPage, RunCompany,
+        RunCompanyPage,
+    };
+    let company = RunCompany {
+        seq: 0,
+        domain: "acme.test".into(),
+        company_id: None,
+        name: Some("Acme".into()),
+        action: RunAction::Invalid,
+        reasons: vec![
+            CompanyReason::CreateOff,
+            CompanyReason::ValueRefused {
+                field: "employees".into(),
+                property: "numberofemployees".into(),
+                detail: "not a number".into(),
+            },
+        ],
+        changes: Vec::new(),
+        notes: Vec::new(),
+        outcome: None,
+        error: None,
+        sent_at: None,
+    };
+    let row = serde_json::to_value(&company).unwrap();
+    let page = serde_json::to_value(RunCompanyPage { items: vec![company] }).unwrap();
+    let shown = &page["items"][0];
+    assert_eq!(
+        shown["reason_codes"],
+        serde_json::json!([
+            { "code": "create-off" },
+            { "code": "value-refused", "field": "employees", "property": "numberofemployees", "detail": "not a number" },
+        ])
+    );
+    assert_eq!(shown["reasons"][0], "no HubSpot company has this domain, and creating companies is off");
+    let mut without_codes = shown.clone();
+    without_codes.as_object_mut().unwrap().remove("reason_codes");
+    assert_eq!(without_codes, row, "the page's row is the row, and its codes");
+
+    let association = |reason: Option<AssociationReason>| RunAssociation {
+        seq: 4,
+        lead_id: 9,
+        email: "ann@gmail.com".into(),
+        domain: None,
+        source: None,
+        contact_id: Some("301".into()),
+        company_id: None,
+        previous_primary: None,
+        action: if reason.is_some() { AssociationAction::Skip } else { AssociationAction::Associate },
+        reason,
+        outcome: None,
+        error: None,
+    };
+    let page = RunAssociationPage {
+        items: vec![association(Some(AssociationReason::FreeMail { domain: "gmail.com".into() })), association(None)],
+    };
+    let shown = serde_json::to_value(&page).unwrap();
+    assert_eq!(shown["items"][0]["reason_code"], serde_json::json!({ "code": "free-mail", "domain": "gmail.com" }));
+    assert_eq!(shown["items"][0]["reason"], "gmail.com is a free-mail domain, which names no company");
+    assert!(shown["items"][1]["reason_code"].is_null() && shown["items"][1]["reason"].is_null());
+    assert!(serde_json::to_value(&page.items[0]).unwrap().get("reason_code").is_none());
+}
