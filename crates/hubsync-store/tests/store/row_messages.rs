@@ -297,6 +297,7 @@ fn a_page_of_company_and_association_rows_carries_the_reasons_as_codes() {
         contact_id: Some("301".into()),
         company_id: None,
         previous_primary: None,
+        previously_associated: None,
         action: if reason.is_some() { AssociationAction::Skip } else { AssociationAction::Associate },
         reason,
         outcome: None,
