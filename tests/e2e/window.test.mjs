@@ -773,6 +773,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     await click(session, testId("confirm-run"));
     const title = await waitForText(session, `${testId("sync-result")} h3`, /^Run \d+ completed$/, { timeoutMs: 60_000 });
     const runId = Number(/^Run (\d+)/.exec(title)[1]);
+    await waitForText(session, testId("result-companies"), "Companies: 1 created, 0 updated, 0 failed. Associations: 2 associated, 0 failed.");
 
     // In the portal: both contacts' primary company is one company, of the domain (read by id:
     // search lags writes).

@@ -242,9 +242,9 @@ describe("HistoryScreen", () => {
     await user.click(within(detail).getByTestId("run-resume"));
     expect(ipc.resumeRun).toHaveBeenCalledWith(11);
     expect((await within(detail).findByTestId("result-updated")).textContent).toBe("10");
-    // The run is read again with its new counts.
+    // The run is read again with its new counts (and once more by the result, for its companies).
     await waitFor(() => {
-      expect(ipc.runDetail).toHaveBeenCalledTimes(2);
+      expect(ipc.runDetail).toHaveBeenCalledTimes(3);
     });
   });
 });

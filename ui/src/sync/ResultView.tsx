@@ -1,4 +1,6 @@
-import { useState } from "react";
+import { useCallback, useState } from "react";
+
+import type { CompanyCounts } from "../bindings/CompanyCounts";
 
 import type { ExportedRun } from "../bindings/ExportedRun";
 import type { Run } from "../bindings/Run";
@@ -6,7 +8,8 @@ import type { CommandError } from "../shared/commandError";
 import { ErrorMessage } from "../shared/ErrorMessage";
 import { counted, numberFormat } from "../shared/format";
 import { toCommandError } from "../shared/ipc";
-import { exportRun, openExportFolder } from "./ipc";
+import { useLoadable } from "../shared/useLoadable";
+import { exportRun, openExportFolder, runDetail } from "./ipc";
 import { PreviewTable } from "./PreviewTable";
 import { runDuration } from "./words";
 
@@ -20,6 +23,12 @@ interface Props {
 export function ResultView({ run, onRetry, onResume }: Props) {
   const c = run.counts;
   const stopped = run.status !== "completed";
+  // A push's companies and associations are counted with the run's detail.
+  const loadCompanies = useCallback(
+    () => (run.kind === "push" ? runDetail(run.id).then((d) => d.companies ?? null) : Promise.resolve(null)),
+    [run.id, run.kind],
+  );
+  const [companies] = useLoadable(loadCompanies);
   return (
     <section className="sync-result" data-testid="sync-result" aria-labelledby={`result-${String(run.id)}`}>
       <h3 id={`result-${String(run.id)}`}>
@@ -61,6 +70,7 @@ export function ResultView({ run, onRetry, onResume }: Props) {
         <Count label="skipped" value={c.skip} testId="result-skipped" />
         <Count label="invalid" value={c.invalid} testId="result-invalid" />
       </dl>
+      {companies.status === "ready" && companies.value !== null && <CompanyOutcomes counts={companies.value.counts} />}
       <p className="muted">
         {numberFormat.format(run.api_calls)} API calls · {runDuration(run)}
       </p>
@@ -91,6 +101,19 @@ export function ResultView({ run, onRetry, onResume }: Props) {
       </div>
       <ExportRun runId={run.id} />
     </section>
+  );
+}
+
+/** A push's company writes and associations, as they went; History lists each row. */
+function CompanyOutcomes({ counts: k }: { counts: CompanyCounts }) {
+  const n = (value: number) => numberFormat.format(value);
+  const left = k.pending + k.association_pending;
+  return (
+    <p data-testid="result-companies">
+      Companies: {n(k.created)} created, {n(k.updated)} updated, {n(k.failed)} failed. Associations: {n(k.associated)}{" "}
+      associated, {n(k.association_failed)} failed{left > 0 ? `, ${n(left)} not written yet` : ""}.
+      {k.failed + k.association_failed > 0 && " History shows each company's and association's row, with HubSpot's error."}
+    </p>
   );
 }
 

@@ -25,6 +25,7 @@ vi.mock("./ipc", async (importOriginal) => {
     exportRun: vi.fn(),
     openExportFolder: vi.fn(),
     runItemsPage: vi.fn(),
+    runDetail: vi.fn(),
     syncJobStatus: vi.fn(),
     onSyncJob: vi.fn(),
   };
@@ -39,6 +40,7 @@ beforeEach(() => {
   vi.mocked(ipc.syncJobStatus).mockResolvedValue(null);
   vi.mocked(ipc.runItemsPage).mockResolvedValue({ total: 1, offset: 0, items: [item()] });
   vi.mocked(ipc.syncCancel).mockResolvedValue(true);
+  vi.mocked(ipc.runDetail).mockImplementation((id) => Promise.resolve({ run: run({ id }), undo_runs: [], portal_name: null }));
 });
 
 /** Previews a push of every lead and waits for the summary. */
@@ -162,6 +164,21 @@ describe("SyncScreen", () => {
     await user.click(screen.getByTestId("sync-run"));
     expect(within(screen.getByRole("dialog")).getByTestId("confirm-counts").textContent).toBe(
       "update: 1,200create: 30companies to create: 2, to update: 1contacts to associate with a company: 40",
+    );
+  });
+
+  it("counts a push's company writes and associations in its result", async () => {
+    const user = userEvent.setup();
+    const companies = companySummary({ create: 2, created: 1, failed: 1, associate: 3, associated: 2, association_failed: 1 });
+    vi.mocked(ipc.syncRun).mockResolvedValue(run({ id: 8, counts: counts({ update: 1200, updated: 1200 }) }));
+    vi.mocked(ipc.runDetail).mockResolvedValue({ run: run({ id: 8 }), undo_runs: [], portal_name: null, companies });
+    await previewed(user, summary({ companies }));
+    await user.click(screen.getByTestId("sync-run"));
+    await confirmProductionRun(user);
+    const line = await screen.findByTestId("result-companies");
+    expect(ipc.runDetail).toHaveBeenCalledWith(8);
+    expect(line.textContent).toBe(
+      "Companies: 1 created, 0 updated, 1 failed. Associations: 2 associated, 1 failed. History shows each company's and association's row, with HubSpot's error.",
     );
   });
 
