@@ -511,7 +511,7 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     // The chart, the runs and the opened run's head.
     await screenshot(session, "history", { scrollTo: testId("runs-chart") });
 
-    await click(session, '//*[@data-testid="run-detail"]//label[contains(., "Archive the contacts it created")]/input');
+    await click(session, '//*[@data-testid="run-detail"]//label[contains(., "Archive the contacts and companies it created")]/input');
     await click(session, testId("run-undo"));
     const undoHeading = await waitForText(session, `${testId("preview-summary")} h3`, `Undo preview of run ${pushRunId}`);
     const undoPreviewId = /\(run (\d+)\)/.exec(undoHeading)[1];

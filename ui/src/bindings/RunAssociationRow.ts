@@ -13,6 +13,13 @@ export type RunAssociationRow = { reason_code: AssociationReason | null,
  */
 seq: number, lead_id: number, email: string, domain: string | null, source: CompanySource | null, contact_id: string | null, company_id: string | null, 
 /**
- * The contact's primary company before the push.
+ * The contact's primary company before the push (an undo's row: the one it makes primary
+ * again, when it still is the contact's).
  */
-previous_primary: string | null, action: AssociationAction, reason: string | null, outcome: AssociationOutcome | null, error: string | null, };
+previous_primary: string | null, 
+/**
+ * A push's row: whether the contact was associated with the company before, not as its
+ * primary one; an undo's: whether it keeps the pair and removes only the primary label.
+ * `None`: not recorded (a push by an older Hubsync).
+ */
+previously_associated: boolean | null, action: AssociationAction, reason: string | null, outcome: AssociationOutcome | null, error: string | null, };

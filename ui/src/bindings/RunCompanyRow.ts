@@ -17,6 +17,7 @@ company_id: string | null,
  */
 name: string | null, 
 /**
- * `update`, `create`, `skip` or `invalid`.
+ * A push's `update`, `create`, `skip` or `invalid`; an undo's `update` (values put back),
+ * `archive` or `skip`.
  */
 action: RunAction, reasons: Array<string>, changes: Array<FieldChange>, notes: Array<string>, outcome: ItemOutcome | null, error: string | null, };

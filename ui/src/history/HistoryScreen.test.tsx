@@ -176,6 +176,39 @@ describe("HistoryScreen", () => {
     expect(ipc.runAssociationsPage).toHaveBeenCalledWith(12, -1, COMPANY_PAGE_SIZE);
   });
 
+  it("opens an undo that took a push's companies back: its counts in undo words, its association rows in a tab", async () => {
+    const user = userEvent.setup();
+    const undo = run({ id: 13, kind: "undo", counts: counts({ update: 2, updated: 2 }) });
+    vi.mocked(ipc.runsList).mockResolvedValue([undo, push]);
+    const companies = companySummary({ update: 1, updated: 1, archive: 1, archived: 1, unassociate: 1, unassociated: 1 });
+    vi.mocked(ipc.runDetail).mockResolvedValue({ run: undo, undo_runs: [], portal_name: "acme.hubspot.com", companies });
+    vi.mocked(ipc.runAssociationsPage).mockResolvedValue({
+      items: [
+        associationRow({
+          seq: 0,
+          email: "ada@acme.com",
+          action: "unassociate",
+          previous_primary: "7002",
+          outcome: "unassociated",
+        }),
+      ],
+    });
+    render(<HistoryScreen />, { wrapper: SyncJobProvider });
+    await user.click(await screen.findByRole("button", { name: "Open run 13" }));
+    const detail = await screen.findByTestId("run-detail");
+    expect(within(detail).getByTestId("detail-companies").textContent).toBe(
+      "1 restore, 1 archive, 0 skip; 1 restored, 1 archived, 0 failed, 0 pending",
+    );
+    expect(within(detail).getByTestId("detail-associations").textContent).toBe(
+      "1 take back, 0 skip; 1 taken back, 0 failed, 0 pending",
+    );
+    expect(within(detail).getByRole("tab", { name: "Companies (2)" })).toBeTruthy();
+    await user.click(within(detail).getByRole("tab", { name: "Associations (1)" }));
+    const rows = await within(detail).findAllByTestId("association-row");
+    expect(rows.map((r) => [r.dataset.email, r.dataset.outcome])).toEqual([["ada@acme.com", "unassociated"]]);
+    expect(within(detail).getByText("take back")).toBeTruthy();
+  });
+
   it("opens a run and undoes it through its own preview and confirmation", async () => {
     const user = userEvent.setup();
     vi.mocked(ipc.runDetail).mockResolvedValue({ run: push, undo_runs: [], portal_name: "acme.hubspot.com" });
@@ -195,7 +228,7 @@ describe("HistoryScreen", () => {
     await within(detail).findByTestId("preview-row");
     expect(within(detail).getByTestId("run-filter-outcome")).toBeTruthy();
 
-    await user.click(within(detail).getByLabelText("Archive the contacts it created (they are kept otherwise)"));
+    await user.click(within(detail).getByLabelText("Archive the contacts and companies it created (they are kept otherwise)"));
     await user.click(within(detail).getByTestId("run-undo"));
     expect(ipc.undoPreview).toHaveBeenCalledWith(12, { archiveCreated: true, force: false });
     const shown = await within(detail).findByTestId("preview-summary");

@@ -7,6 +7,7 @@ import { runDetail, undoPreview } from "../sync/ipc";
 import { runOrigin } from "../sync/jobState";
 import { JobView } from "../sync/JobView";
 import { ExportRun } from "../sync/ResultView";
+import { ARCHIVE_CREATED, FORCE } from "../sync/rowWords";
 import { RunRows } from "../sync/RunRows";
 import { useSyncJob } from "../sync/useSyncJob";
 import { runDuration } from "../sync/words";
@@ -65,7 +66,21 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
             {c.updated} updated, {c.created} created, {c.archived} archived, {c.failed} failed, {c.pending} pending
           </Detail>
         )}
-        {companies !== undefined && (
+        {companies !== undefined && run.kind === "undo" && (
+          <>
+            <Detail label="Companies" wide testId="detail-companies">
+              {companies.counts.update} restore, {companies.counts.archive} archive, {companies.counts.skip} skip
+              {run.mode === "live" &&
+                `; ${String(companies.counts.updated)} restored, ${String(companies.counts.archived)} archived, ${String(companies.counts.failed)} failed, ${String(companies.counts.pending)} pending`}
+            </Detail>
+            <Detail label="Associations" wide testId="detail-associations">
+              {companies.counts.unassociate} take back, {companies.counts.no_association} skip
+              {run.mode === "live" &&
+                `; ${String(companies.counts.unassociated)} taken back, ${String(companies.counts.association_failed)} failed, ${String(companies.counts.association_pending)} pending`}
+            </Detail>
+          </>
+        )}
+        {companies !== undefined && run.kind !== "undo" && (
           <Detail label="Companies" wide testId="detail-companies">
             {companies.counts.update} update, {companies.counts.create} create, {companies.counts.unchanged} unchanged,{" "}
             {companies.counts.skip} skip, {companies.counts.invalid} invalid
@@ -73,7 +88,7 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
               `; ${String(companies.counts.updated)} updated, ${String(companies.counts.created)} created, ${String(companies.counts.failed)} failed, ${String(companies.counts.pending)} pending`}
           </Detail>
         )}
-        {companies !== undefined && (
+        {companies !== undefined && run.kind !== "undo" && (
           <Detail label="Associations" wide testId="detail-associations">
             {companies.counts.associate} associate, {companies.counts.already} already, {companies.counts.no_association}{" "}
             without one
@@ -156,7 +171,7 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
                     setArchiveCreated(e.currentTarget.checked);
                   }}
                 />
-                Archive the contacts it created (they are kept otherwise)
+                {ARCHIVE_CREATED} (they are kept otherwise)
               </label>
               <label className="field-check">
                 <input
@@ -166,7 +181,7 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
                     setForce(e.currentTarget.checked);
                   }}
                 />
-                Restore every value, even ones changed in HubSpot since this run (and undo it again if it was undone)
+                {FORCE} (and undo it again if it was undone)
               </label>
               <div className="actions">
                 <button

@@ -104,6 +104,15 @@ export function JobView({ job }: { job: SyncJob }) {
                   <>
                     <li>restore {counted(state.summary.counts.update, "contact")}</li>
                     <li>archive {counted(state.summary.counts.archive, "contact")}</li>
+                    {state.summary.companies !== undefined && (
+                      <>
+                        <li>
+                          restore {counted(state.summary.companies.counts.update, "company", "companies")}, archive{" "}
+                          {counted(state.summary.companies.counts.archive, "company", "companies")}
+                        </li>
+                        <li>take back {counted(state.summary.companies.counts.unassociate, "association")}</li>
+                      </>
+                    )}
                   </>
                 ) : (
                   <>

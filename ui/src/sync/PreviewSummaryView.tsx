@@ -37,7 +37,9 @@ export function PreviewSummaryView({ summary }: { summary: PreviewSummary }) {
       {summary.details.length > 0 && (
         <p className="muted">{summary.details.map((d) => `${d.label}: ${numberFormat.format(d.count)}`).join(" · ")}</p>
       )}
-      {summary.companies !== undefined && <CompanyPlanLines summary={summary.companies} />}
+      {summary.companies !== undefined && (
+        <CompanyPlanLines summary={summary.companies} undo={summary.kind === "undo"} />
+      )}
       {summary.kind === "push" && <SkipAdvice summary={summary} />}
       <p>
         The live run takes about{" "}
@@ -80,9 +82,21 @@ function SkipAdvice({ summary }: { summary: PreviewSummary }) {
 }
 
 /** A push's planned company rows and associations, in words; the leads left without one by why. */
-function CompanyPlanLines({ summary }: { summary: CompanySummary }) {
+function CompanyPlanLines({ summary, undo }: { summary: CompanySummary; undo: boolean }) {
   const c = summary.counts;
   const n = (value: number) => numberFormat.format(value);
+  if (undo)
+    return (
+      <div>
+        <p data-testid="preview-companies">
+          Companies: {n(c.update)} to restore, {n(c.archive)} to archive, {n(c.skip)} left as they are.
+        </p>
+        <p data-testid="preview-associations">
+          Associations: {n(c.unassociate)} to take back (each contact’s earlier primary company made primary again),{" "}
+          {n(c.no_association)} left as they are.
+        </p>
+      </div>
+    );
   return (
     <div>
       <p data-testid="preview-companies">

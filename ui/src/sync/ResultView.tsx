@@ -23,9 +23,9 @@ interface Props {
 export function ResultView({ run, onRetry, onResume }: Props) {
   const c = run.counts;
   const stopped = run.status !== "completed";
-  // A push's companies and associations are counted with the run's detail.
+  // A push's (or its undo's) companies and associations are counted with the run's detail.
   const loadCompanies = useCallback(
-    () => (run.kind === "push" ? runDetail(run.id).then((d) => d.companies ?? null) : Promise.resolve(null)),
+    () => (run.kind !== "pull" ? runDetail(run.id).then((d) => d.companies ?? null) : Promise.resolve(null)),
     [run.id, run.kind],
   );
   const [companies] = useLoadable(loadCompanies);
@@ -70,7 +70,9 @@ export function ResultView({ run, onRetry, onResume }: Props) {
         <Count label="skipped" value={c.skip} testId="result-skipped" />
         <Count label="invalid" value={c.invalid} testId="result-invalid" />
       </dl>
-      {companies.status === "ready" && companies.value !== null && <CompanyOutcomes counts={companies.value.counts} />}
+      {companies.status === "ready" && companies.value !== null && (
+        <CompanyOutcomes counts={companies.value.counts} undo={run.kind === "undo"} />
+      )}
       <p className="muted">
         {numberFormat.format(run.api_calls)} API calls · {runDuration(run)}
       </p>
@@ -104,10 +106,18 @@ export function ResultView({ run, onRetry, onResume }: Props) {
   );
 }
 
-/** A push's company writes and associations, as they went; History lists each row. */
-function CompanyOutcomes({ counts: k }: { counts: CompanyCounts }) {
+/** A push's (or an undo's) company writes and associations, as they went; History lists each row. */
+function CompanyOutcomes({ counts: k, undo }: { counts: CompanyCounts; undo: boolean }) {
   const n = (value: number) => numberFormat.format(value);
   const left = k.pending + k.association_pending;
+  if (undo)
+    return (
+      <p data-testid="result-companies">
+        Companies: {n(k.updated)} restored, {n(k.archived)} archived, {n(k.failed)} failed. Associations:{" "}
+        {n(k.unassociated)} taken back, {n(k.association_failed)} failed{left > 0 ? `, ${n(left)} not written yet` : ""}.
+        {k.failed + k.association_failed > 0 && " History shows each company's and association's row, with HubSpot's error."}
+      </p>
+    );
   return (
     <p data-testid="result-companies">
       Companies: {n(k.created)} created, {n(k.updated)} updated, {n(k.failed)} failed. Associations: {n(k.associated)}{" "}

@@ -15,14 +15,15 @@ interface Props extends PreviewTableProps {
 }
 
 /**
- * A run's rows: a pull's or an undo's contact rows; a push's in tabs beside its company rows
- * and its leads' associations, each list read a page at a time.
+ * A run's rows: a pull's contact rows; a push's in tabs beside its company rows and its leads'
+ * associations, each list read a page at a time; an undo's the same when it takes back a push's
+ * companies.
  */
 export function RunRows({ companies, ...table }: Props) {
   const [tab, setTab] = useState<Tab>("contacts");
   const ids = useId();
   const tabs = useRef(new Map<Tab, HTMLButtonElement>());
-  if (table.kind !== "push") return <PreviewTable {...table} />;
+  if (table.kind === "pull" || (table.kind === "undo" && companies === undefined)) return <PreviewTable {...table} />;
 
   const label = (t: Tab) => {
     if (t === "contacts") return "Contacts";

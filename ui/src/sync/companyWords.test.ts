@@ -18,6 +18,11 @@ const EVERY_COMPANY_REASON: Record<CompanyReason["code"], CompanyReason> = {
   "no-such-property": { code: "no-such-property", field: "tier", property: "e2e_tier" },
   "value-refused": { code: "value-refused", field: "employees", property: "numberofemployees", detail: "“many” is not a number" },
   "stage-backward": { code: "stage-backward", field: "stage", from: "customer", to: "lead" },
+  "created-kept": { code: "created-kept", run_id: 7 },
+  "company-gone": { code: "company-gone", company_id: "7001" },
+  "already-restored": { code: "already-restored", run_id: 7 },
+  "changed-since": { code: "changed-since", run_id: 7 },
+  drift: { code: "drift", property: "city", now: "Paris", wrote: "Lyon", run_id: 7 },
 };
 
 const EVERY_ASSOCIATION_REASON: Record<AssociationReason["code"], AssociationReason> = {
@@ -30,6 +35,9 @@ const EVERY_ASSOCIATION_REASON: Record<AssociationReason["code"], AssociationRea
   "contact-not-written": { code: "contact-not-written" },
   "missing-scope": { code: "missing-scope", scope: "crm.objects.companies.read" },
   "shared-contact": { code: "shared-contact", contact_id: "901", winner_email: "ann@acme.com" },
+  "primary-changed-since": { code: "primary-changed-since", now: "7002", made: "7001", run_id: 7 },
+  "contact-archived": { code: "contact-archived", run_id: 7 },
+  "already-undone": { code: "already-undone", run_id: 7 },
 };
 
 /** Codes that are words too ("a free-mail domain"). */

@@ -10,7 +10,7 @@ import type { CompanyReason } from "../bindings/CompanyReason";
 import type { CompanySummary } from "../bindings/CompanySummary";
 import type { ItemOutcome } from "../bindings/ItemOutcome";
 import type { RunAction } from "../bindings/RunAction";
-import { quotedValue, sentence, type ReasonWords } from "./rowWords";
+import { ARCHIVE_CREATED, FORCE, quotedValue, sentence, type ReasonWords } from "./rowWords";
 
 /** Why a company row is skipped or invalid, and what would change it, in words. */
 export function companyReasonWords(reason: CompanyReason): ReasonWords {
@@ -41,6 +41,29 @@ export function companyReasonWords(reason: CompanyReason): ReasonWords {
       return {
         why: `HubSpot only moves a lifecycle stage forward, and ${reason.field} would move the company's back from ${quotedValue(reason.from)} to ${quotedValue(reason.to)}.`,
         todo: `Set ${reason.field} to ${quotedValue(reason.from)} or a later stage, or clear the company's stage in HubSpot first.`,
+      };
+    // An undo's reasons, as a contact row's (`rowWords.ts`).
+    case "created-kept":
+      return {
+        why: `Run ${String(reason.run_id)} created this company, and this undo keeps what the run created.`,
+        todo: `Tick “${ARCHIVE_CREATED}” and preview the undo again to archive it.`,
+      };
+    case "company-gone":
+      return { why: `Company ${reason.company_id} is no longer in HubSpot (deleted or merged).`, todo: null };
+    case "already-restored":
+      return {
+        why: `The company already holds the values it had before run ${String(reason.run_id)}.`,
+        todo: null,
+      };
+    case "changed-since":
+      return {
+        why: `The company changed in HubSpot since run ${String(reason.run_id)}, and this undo keeps later changes.`,
+        todo: `Tick “${FORCE}” and preview the undo again to put the old values back.`,
+      };
+    case "drift":
+      return {
+        why: `${reason.property} is now ${quotedValue(reason.now)}, where run ${String(reason.run_id)} wrote ${quotedValue(reason.wrote)}.`,
+        todo: null,
       };
   }
 }
@@ -90,6 +113,21 @@ export function associationReasonWords(reason: AssociationReason): ReasonWords {
         why: `Contact ${reason.contact_id} is also reached by the lead ${reason.winner_email}, whose company it gets.`,
         todo: "Merge the two leads, or change this lead's email.",
       };
+    case "primary-changed-since":
+      return {
+        why: `The contact's primary company is now ${reason.now ?? "none"}, not ${reason.made}, which run ${String(reason.run_id)} made primary; this undo keeps later changes.`,
+        todo: `Tick “${FORCE}” and preview the undo again to take the association back all the same.`,
+      };
+    case "contact-archived":
+      return {
+        why: `Run ${String(reason.run_id)} created the contact, and this undo archives it with its associations.`,
+        todo: null,
+      };
+    case "already-undone":
+      return {
+        why: `The contact's companies are as they were before run ${String(reason.run_id)} already.`,
+        todo: null,
+      };
   }
 }
 
@@ -102,6 +140,7 @@ export function companyActionLabel(action: RunAction, reasons: readonly CompanyR
 /** An association row's planned action: `already associated` apart from the other skips. */
 export function associationActionLabel(action: AssociationAction, reason: AssociationReason | null): string {
   if (action === "associate") return "associate";
+  if (action === "unassociate") return "take back";
   return reason?.code === "already-associated" ? "already associated" : "no association";
 }
 
@@ -117,14 +156,14 @@ export function associationOutcomeShown(outcome: AssociationOutcome | null): str
   return outcome ?? "pending";
 }
 
-/** A push's company rows, counted. */
+/** A push's or an undo's company rows, counted. */
 export function companyRowCount(summary: CompanySummary): number {
   const c = summary.counts;
-  return c.update + c.create + c.unchanged + c.skip + c.invalid;
+  return c.update + c.create + c.unchanged + c.skip + c.invalid + c.archive;
 }
 
-/** A push's association rows (one per lead), counted. */
+/** A push's association rows (one per lead), or an undo's (one per association taken back), counted. */
 export function associationRowCount(summary: CompanySummary): number {
   const c = summary.counts;
-  return c.associate + c.already + c.no_association;
+  return c.associate + c.already + c.no_association + c.unassociate;
 }

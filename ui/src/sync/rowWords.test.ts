@@ -67,8 +67,10 @@ describe("reasonWords", () => {
       "Map tier to a property the portal has on the Mapping screen, or create e2e_tier in HubSpot.",
     );
     expect(todo("shared-contact")).toBe("Merge the two leads, or change this lead's email.");
-    expect(todo("created-kept")).toBe("Tick “Archive the contacts it created” and preview the undo again to archive it.");
-    expect(todo("changed-since")).toContain("Also restore values HubSpot changed since");
+    expect(todo("created-kept")).toBe(
+      "Tick “Archive the contacts and companies it created” and preview the undo again to archive it.",
+    );
+    expect(todo("changed-since")).toContain("Restore every value, even ones changed in HubSpot since this run");
     expect(todo("archived-by-run")).toContain("recycling bin");
     // Nothing to do: the row is as it should be, or nothing in Hubsync can change it.
     for (const code of ["unchanged", "already-restored", "contact-gone", "create-met-contact", "drift", "text"] as const) {

@@ -7,6 +7,10 @@ import type { RunKind } from "../bindings/RunKind";
 import type { WriteRule } from "../bindings/WriteRule";
 import { keptWords } from "./words";
 
+/** The undo's options as its form (History's run detail) labels them, for the words that name them. */
+export const ARCHIVE_CREATED = "Archive the contacts and companies it created";
+export const FORCE = "Restore every value, even ones changed in HubSpot since this run";
+
 export interface ReasonWords {
   /** What holds the row back, as a sentence. */
   why: string;
@@ -105,7 +109,7 @@ export function reasonWords(reason: RowReason, kind: RunKind): ReasonWords {
     case "created-kept":
       return {
         why: `Run ${String(reason.run_id)} created this contact, and this undo keeps the contacts the run created.`,
-        todo: "Tick “Archive the contacts it created” and preview the undo again to archive it.",
+        todo: `Tick “${ARCHIVE_CREATED}” and preview the undo again to archive it.`,
       };
     case "contact-gone":
       return { why: `Contact ${reason.contact_id} is no longer in HubSpot (deleted or merged).`, todo: null };
@@ -117,7 +121,7 @@ export function reasonWords(reason: RowReason, kind: RunKind): ReasonWords {
     case "changed-since":
       return {
         why: `The contact changed in HubSpot since run ${String(reason.run_id)}, and this undo keeps later changes.`,
-        todo: "Tick “Also restore values HubSpot changed since” and preview the undo again to put the old values back.",
+        todo: `Tick “${FORCE}” and preview the undo again to put the old values back.`,
       };
     case "drift":
       return {
