@@ -37,9 +37,40 @@ pub fn page(store: &Store, query: &LeadQuery) -> Result<LeadPage, ApiError> {
 
 /// Every lead with its owner, in the order they were added (a terminal lists them all; a
 /// window pages with `page`).
-pub fn all(store: &Store) -> Result<Vec<LeadView>, ApiError> {
+pub fn all(store: &Store) -> Result<Vec<ListedLead>, ApiError> {
     let leads = store.leads()?;
-    Ok(leads.into_iter().map(|lead| store.lead_view(lead)).collect::<Result<_, _>>()?)
+    let mut listed = Vec::with_capacity(leads.len());
+    for chunk in leads.chunks(COMPANIES_READ_AT_ONCE) {
+        let ids: Vec<i64> = chunk.iter().map(|lead| lead.id).collect();
+        let mut companies = store.lead_companies(&ids)?;
+        for lead in chunk {
+            let company = companies.remove(&lead.id).map(|found| ListedCompany {
+                name: found.company.value("name").map(String::from),
+                domain: found.company.domain,
+            });
+            listed.push(ListedLead { view: store.lead_view(lead.clone())?, company });
+        }
+    }
+    Ok(listed)
+}
+
+/// Leads whose companies one query reads.
+const COMPANIES_READ_AT_ONCE: usize = 1_000;
+
+/// A lead as the lead list shows it: its fields and owner, and its company.
+#[derive(Debug, Serialize)]
+pub struct ListedLead {
+    #[serde(flatten)]
+    pub view: LeadView,
+    /// The lead's company (pulled, found by its domain or email, or named by the admin).
+    pub company: Option<ListedCompany>,
+}
+
+/// What the lead list shows of a lead's company.
+#[derive(Debug, Serialize)]
+pub struct ListedCompany {
+    pub name: Option<String>,
+    pub domain: Option<String>,
 }
 
 /// A lead as the detail panel shows it.

@@ -171,11 +171,12 @@ fn every_lead_is_listed_with_its_owner_and_written_to_a_chosen_file() {
     };
     save(&mut store, None, "grace@example.com", &BTreeMap::new()).unwrap();
     let listed = all(&store).unwrap();
-    let emails: Vec<&str> = listed.iter().map(|v| v.lead.email.as_str()).collect();
+    let emails: Vec<&str> = listed.iter().map(|v| v.view.lead.email.as_str()).collect();
     assert_eq!(emails, ["ada@example.com", "grace@example.com"], "in the order added");
-    assert_eq!(listed[0].lead.id, ada.id);
-    assert_eq!(listed[0].lead.value("company"), Some("Analytical"));
-    assert!(listed.iter().all(|v| v.owner.is_none()), "no owner set");
+    assert_eq!(listed[0].view.lead.id, ada.id);
+    assert_eq!(listed[0].view.lead.value("company"), Some("Analytical"));
+    assert!(listed.iter().all(|v| v.view.owner.is_none()), "no owner set");
+    assert!(listed.iter().all(|v| v.company.is_none()), "no company found yet");
 
     let path = dir.path().join("leads.csv");
     std::fs::write(&path, "an older file").unwrap();

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use hubsync_api::ErrorCode;
-use hubsync_api::leads::{self, ImportSettings, Imported, LeadDetail, LeadSaved, open_import};
+use hubsync_api::leads::{self, ImportSettings, Imported, LeadDetail, LeadSaved, ListedLead, open_import};
 use hubsync_store::{
     CompanySource, Field, FieldProblem, Lead, LeadCompanyDomain, LeadDeal, LeadView, OwnerView, RowError, StoreError,
 };
@@ -28,7 +28,7 @@ pub struct LeadAdded {
 
 #[derive(Debug, Serialize)]
 pub struct LeadList {
-    pub leads: Vec<LeadView>,
+    pub leads: Vec<ListedLead>,
 }
 
 pub fn run(ctx: &mut Context, command: LeadsCommand) -> anyhow::Result<()> {
@@ -60,7 +60,8 @@ fn add(ctx: &mut Context, args: LeadAddArgs) -> anyhow::Result<()> {
         LeadSaved::Saved { lead } => lead,
         LeadSaved::Invalid { problems } => return Err(refused(&problems).into()),
     };
-    let shown = [leads::detail(&ctx.store(), lead.id)?.view];
+    // A lead just added has no company yet: a push or a pull finds it.
+    let shown = [ListedLead { view: leads::detail(&ctx.store(), lead.id)?.view, company: None }];
     emit(ctx.json, &LeadAdded { lead }, |added| format!("Added lead {}.\n{}", added.lead.id, table(&shown)))
 }
 
@@ -99,14 +100,15 @@ fn split_assignment(pair: &str) -> Result<(&str, &str), CliError> {
 const TABLE_FIELDS: [(&str, &str); 3] =
     [("first_name", "FIRST NAME"), ("last_name", "LAST NAME"), ("company", "COMPANY")];
 
-fn table(leads: &[LeadView]) -> String {
+fn table(leads: &[ListedLead]) -> String {
     let mut header = vec!["ID", "EMAIL", "HUBSPOT ID"];
     header.extend(TABLE_FIELDS.iter().map(|(_, title)| *title));
-    header.push("OWNER");
+    header.extend(["COMPANY DOMAIN", "OWNER"]);
     let mut table = Table::new(&header);
-    for LeadView { lead, owner } in leads {
+    for ListedLead { view: LeadView { lead, owner }, company } in leads {
         let mut row = vec![lead.id.to_string(), lead.email.clone(), lead.hubspot_id.clone().unwrap_or_default()];
         row.extend(TABLE_FIELDS.iter().map(|(key, _)| lead.value(key).unwrap_or_default().to_string()));
+        row.push(company.as_ref().and_then(|c| c.domain.clone()).unwrap_or_default());
         row.push(describe_owner(owner.as_ref()));
         table.row(row);
     }

@@ -234,6 +234,13 @@ fn a_lead_is_shown_with_its_company_and_deals() {
     }
     assert!(human.contains("1250.5 EUR") && human.contains("2026-06-30") && human.contains("won"), "{human}");
 
+    // The list names each lead's company too.
+    let listed = hub.json(&["leads", "list"]);
+    let companies: Vec<&Value> = listed["leads"].as_array().unwrap().iter().map(|l| &l["company"]).collect();
+    assert_eq!(companies, [&json!({ "name": "Acme", "domain": "acme.com" }), &Value::Null], "{listed}");
+    let table = hub.run(&["leads", "list"]).ok().stdout;
+    assert!(table.contains("COMPANY DOMAIN") && table.contains("acme.com"), "{table}");
+
     let free = hub.run(&["leads", "show", "bo@gmail.com"]).ok().stdout;
     assert!(free.contains("gmail.com is free-mail and names no company"), "{free}");
     assert!(free.contains("deals: none read"), "{free}");

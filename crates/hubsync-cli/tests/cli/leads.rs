@@ -49,7 +49,7 @@ fn leads_are_added_with_typed_values_in_their_canonical_form() {
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(
         lines[0].split_whitespace().collect::<Vec<_>>(),
-        ["ID", "EMAIL", "HUBSPOT", "ID", "FIRST", "NAME", "LAST", "NAME", "COMPANY", "OWNER"]
+        ["ID", "EMAIL", "HUBSPOT", "ID", "FIRST", "NAME", "LAST", "NAME", "COMPANY", "COMPANY", "DOMAIN", "OWNER"]
     );
     assert!(
         lines[1].starts_with("1 ") && lines[1].contains("Ada@Example.com") && lines[1].contains("Analytical"),
