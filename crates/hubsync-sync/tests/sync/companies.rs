@@ -462,6 +462,24 @@ async fn a_push_cut_off_between_its_contacts_and_its_associations_resumes_withou
     assert_eq!(store.integrity_check().unwrap(), "ok");
 }
 
+/// A store of `portal` with the company rules on (creating companies), pushes updating and
+/// creating contacts, and `leads` leads `lead{i}@d{i % domains}.net`, each with company
+/// `D{i % domains}`.
+fn store_of_domain_leads(portal: &Portal, leads: usize, domains: usize) -> Store {
+    let mut store = store_for(portal);
+    company_rules(&mut store, true);
+    store.set_push_rules(Some(true), Some(true)).unwrap();
+    let rows: Vec<hubsync_store::LeadRow> = (0..leads)
+        .map(|i| hubsync_store::LeadRow {
+            row: i + 1,
+            email: format!("lead{i}@d{}.net", i % domains),
+            values: vec![("company".into(), format!("D{}", i % domains))],
+        })
+        .collect();
+    store.import_leads(&rows, hubsync_store::ImportOptions::default()).unwrap();
+    store
+}
+
 /// 250 leads over 150 domains, 120 of them with contacts, 60 domains with companies: the
 /// preview's reads and the run's writes are each at their floor, and the estimate says so.
 #[tokio::test]
@@ -476,17 +494,7 @@ async fn a_push_of_many_companies_reads_and_writes_at_the_floor() {
         .collect();
     let portal = start(json!({ "contacts": contacts, "companies": companies })).await;
     let client = portal.client(fast());
-    let mut store = store_for(&portal);
-    company_rules(&mut store, true);
-    store.set_push_rules(Some(true), Some(true)).unwrap();
-    let rows: Vec<hubsync_store::LeadRow> = (0..250)
-        .map(|i| hubsync_store::LeadRow {
-            row: i + 1,
-            email: format!("lead{i}@d{}.net", i % 150),
-            values: vec![("company".into(), format!("D{}", i % 150))],
-        })
-        .collect();
-    store.import_leads(&rows, hubsync_store::ImportOptions::default()).unwrap();
+    let mut store = store_of_domain_leads(&portal, 250, 150);
 
     let seq = portal.last_seq().await;
     let prepared =
@@ -530,17 +538,7 @@ async fn many_companies_planned(concurrency: usize) -> (Vec<RunCompany>, Vec<Run
     associations.extend((40..60).map(|i| primary_of(&(5000 + i).to_string(), "8299")));
     let portal = start(json!({ "contacts": contacts, "companies": companies, "associations": associations })).await;
     let client = portal.client(fast());
-    let mut store = store_for(&portal);
-    company_rules(&mut store, true);
-    store.set_push_rules(Some(true), Some(true)).unwrap();
-    let rows: Vec<hubsync_store::LeadRow> = (0..420)
-        .map(|i| hubsync_store::LeadRow {
-            row: i + 1,
-            email: format!("lead{i}@d{}.net", i % 350),
-            values: vec![("company".into(), format!("Lead {i}"))],
-        })
-        .collect();
-    store.import_leads(&rows, hubsync_store::ImportOptions::default()).unwrap();
+    let mut store = store_of_domain_leads(&portal, 420, 350);
     for d in 0..250 {
         let local = store.upsert_company(&format!("d{d}.net"), &[("city", "Springfield")]).unwrap();
         let hubspot_id = if d < 230 { 8000 + d } else { 70_000 + d };
