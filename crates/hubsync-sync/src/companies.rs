@@ -8,7 +8,9 @@
 //! (a batch read by id, 100 a call), else by a search of 100 domains a call (`IN`), the most
 //! recently modified of several; each domain's company row is planned (`company_plan`); then the
 //! current companies of the contacts to associate are read (100 a call), so "already associated"
-//! is what HubSpot says. Reads are made a full batch at a time, the calls at their floor.
+//! is what HubSpot says. Reads are made a full batch at a time, the calls at their floor, the
+//! push's `concurrency` of them in flight at once; their replies are planned from in the order
+//! the batches were made, so the plan doesn't depend on which reply came first.
 //!
 //! Writing (`write_companies`, once every contact row has its outcome): company creates, then
 //! updates, then the associations (the contacts a create made known from their rows' outcomes),
@@ -49,14 +51,17 @@ use crate::error::SyncError;
 use crate::owners::OwnerDirectory;
 use crate::progress::Cancel;
 use crate::pull_rules::SINCE_LAST_PULL_OVERLAP;
+use crate::reads::{batches_of, each_in_order};
 use crate::remembered::Placed;
 
 /// The scopes reading and writing companies need.
 const COMPANIES_READ: &str = "crm.objects.companies.read";
 const COMPANIES_WRITE: &str = "crm.objects.companies.write";
 
-/// Rows of the journal handled at a time while planning and writing.
+/// Rows of the journal handled at a time while planning and writing: whole batches of contacts
+/// to read, so only the last read of a push's contacts' companies is short of 100.
 const PAGE: usize = 10_000;
+const _: () = assert!(PAGE.is_multiple_of(BATCH_LIMIT));
 
 /// How long HubSpot's search may lag a write, as the contacts' reads allow for it
 /// (`SINCE_LAST_PULL_OVERLAP`: HubSpot documents no bound, "a few seconds" is what it says). A
@@ -196,6 +201,7 @@ pub(crate) async fn plan_companies(
     run_id: i64,
     context: &CompanyContext,
     owners: &OwnerDirectory,
+    concurrency: usize,
     cancel: &Cancel,
 ) -> Result<CompanyReads, SyncError> {
     let calls_before = client.api_calls();
@@ -215,7 +221,8 @@ pub(crate) async fn plan_companies(
         missing_write_scope: context.missing_write_scope.clone(),
     };
     let read = async {
-        plan_company_rows(store, client, run_id, &inputs, &context.wanted(), cancel).await?;
+        let wanted = context.wanted();
+        plan_company_rows(store, client, run_id, &inputs, &wanted, concurrency, cancel).await?;
         store.order_company_rows(run_id)?;
         decide_undecided(store, run_id, |draft| {
             Some(decide_without_reads(draft).unwrap_or_else(|| match &draft.company {
@@ -224,7 +231,7 @@ pub(crate) async fn plan_companies(
                 Some(_) => awaiting_read(draft),
             }))
         })?;
-        read_contacts_companies(store, client, run_id, cancel).await
+        read_contacts_companies(store, client, run_id, concurrency, cancel).await
     };
     match read.await {
         Ok(()) => {}
@@ -264,13 +271,14 @@ fn skip_undecided(store: &mut Store, run_id: i64, reason: AssociationReason) -> 
 /// journal a page at a time: a domain whose local company is linked in the portal waits for a
 /// batch read of 100 linked companies by id; the others, and those whose linked company HubSpot
 /// no longer has, wait for a search of 100 domains. Only whole batches go out until the last
-/// page, so the calls stay at their floor however the pages fall.
+/// page, so the calls stay at their floor however the pages fall; `concurrency` of them at once.
 async fn plan_company_rows(
     store: &mut Store,
     client: &HubSpotClient,
     run_id: i64,
     inputs: &CompanyInputs<'_>,
     wanted: &[String],
+    concurrency: usize,
     cancel: &Cancel,
 ) -> Result<(), SyncError> {
     let mut linked: Vec<DomainToPlan> = Vec::new();
@@ -286,10 +294,13 @@ async fn plan_company_rows(
         for domain in page {
             if domain.hubspot_company_id.is_some() { linked.push(domain) } else { to_search.push(domain) }
         }
-        while linked.len() >= BATCH_LIMIT || (last && !linked.is_empty()) {
-            let batch: Vec<DomainToPlan> = linked.drain(..linked.len().min(BATCH_LIMIT)).collect();
+        let read_linked = |batch: Vec<DomainToPlan>| async move {
             let ids: Vec<String> = batch.iter().filter_map(|d| d.hubspot_company_id.clone()).collect();
-            let read = client.batch_read_companies(&ids, wanted).await?;
+            let read = client.batch_read_companies(&ids, wanted).await;
+            (batch, read)
+        };
+        each_in_order(whole_batches(&mut linked, last), concurrency, cancel, read_linked, |batch, read| {
+            let read = read?;
             let live: HashMap<&str, &Record> = read.results.iter().map(|r| (r.id.as_str(), r)).collect();
             let (found, gone): (Vec<_>, Vec<_>) = batch
                 .into_iter()
@@ -300,18 +311,33 @@ async fn plan_company_rows(
             store.add_company_rows(run_id, &rows)?;
             // A linked company HubSpot no longer has: the domain is searched for.
             to_search.extend(gone);
-        }
-        while to_search.len() >= BATCH_LIMIT || (last && !to_search.is_empty()) {
-            let batch: Vec<DomainToPlan> = to_search.drain(..to_search.len().min(BATCH_LIMIT)).collect();
+            Ok(())
+        })
+        .await?;
+        let search = |batch: Vec<DomainToPlan>| async move {
             let domains: Vec<String> = batch.iter().map(|d| d.domain.clone()).collect();
-            let found = client.search_companies_by_domains(&domains, wanted).await?;
+            let found = client.search_companies_by_domains(&domains, wanted).await;
+            (batch, found)
+        };
+        each_in_order(whole_batches(&mut to_search, last), concurrency, cancel, search, |batch, found| {
+            let found = found?;
             let rows = plan_domains(store, run_id, inputs, &batch, |domain| (None, found.companies(&domain.domain)))?;
             store.add_company_rows(run_id, &rows)?;
-        }
+            Ok(())
+        })
+        .await?;
         if last {
             return Ok(());
         }
     }
+}
+
+/// Takes `pending`'s whole batches of 100 (on the `last` page, the rest too), in order; what is
+/// left waits for the next page.
+fn whole_batches(pending: &mut Vec<DomainToPlan>, last: bool) -> Vec<Vec<DomainToPlan>> {
+    let take = if last { pending.len() } else { pending.len() / BATCH_LIMIT * BATCH_LIMIT };
+    let rest = pending.split_off(take);
+    batches_of(std::mem::replace(pending, rest))
 }
 
 /// The company rows of `domains`, each planned from what `hubspot` says of it: its linked
@@ -341,30 +367,40 @@ fn plan_domains<'r>(
 }
 
 /// Reads the current companies of the contacts whose associations wait for it, 100 contacts a
-/// call, and decides their associations.
+/// call, `concurrency` calls at once, and decides their associations.
 async fn read_contacts_companies(
     store: &mut Store,
     client: &HubSpotClient,
     run_id: i64,
+    concurrency: usize,
     cancel: &Cancel,
 ) -> Result<(), SyncError> {
     loop {
         cancel.check()?;
-        // Decided rows leave the undecided ones: the next page starts from the first again.
-        let contacts = store.contacts_to_read(run_id, "", BATCH_LIMIT)?;
+        // Decided rows leave the undecided ones: the next page starts from the first again. A
+        // page is whole batches of contacts but for the last one.
+        let contacts = store.contacts_to_read(run_id, "", PAGE)?;
         if contacts.is_empty() {
             return Ok(());
         }
-        let read = client.read_associations(ObjectType::Contacts, ObjectType::Companies, &contacts).await?;
-        let drafts = store.undecided_of_contacts(run_id, &contacts)?;
-        let decisions: Vec<_> = drafts
-            .iter()
-            .map(|draft| {
-                let contact = draft.contact_id.as_deref().unwrap_or_default();
-                decide_with_reads(draft, read.associated(contact))
-            })
-            .collect();
-        store.decide_associations(run_id, &decisions)?;
+        let read = |contacts: Vec<String>| async move {
+            let read = client.read_associations(ObjectType::Contacts, ObjectType::Companies, &contacts).await;
+            (contacts, read)
+        };
+        each_in_order(batches_of(contacts), concurrency, cancel, read, |contacts, read| {
+            let read = read?;
+            let drafts = store.undecided_of_contacts(run_id, &contacts)?;
+            let decisions: Vec<_> = drafts
+                .iter()
+                .map(|draft| {
+                    let contact = draft.contact_id.as_deref().unwrap_or_default();
+                    decide_with_reads(draft, read.associated(contact))
+                })
+                .collect();
+            store.decide_associations(run_id, &decisions)?;
+            Ok(())
+        })
+        .await?;
     }
 }
 

@@ -305,7 +305,9 @@ async fn plan_selection(
     settle_journaled_plan(store, run_id)?;
     let plan_time = plan_time + settling.elapsed();
     let company_reads = match companies {
-        Some(companies) => plan_companies(store, client, run_id, companies, &context.owners, cancel).await?,
+        Some(companies) => {
+            plan_companies(store, client, run_id, companies, &context.owners, options.concurrency, cancel).await?
+        }
         None => CompanyReads::default(),
     };
     Ok((plan_time, company_reads))

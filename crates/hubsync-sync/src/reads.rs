@@ -1,8 +1,10 @@
 //! Reads of HubSpot's contacts for a plan: batch reads by email (push) and by record id (push,
 //! undo). Searches past search's 10,000-result cap (pull, push) are the client's
-//! `SearchWindows`.
+//! `SearchWindows`. `each_in_order` keeps several batch reads in flight for a plan that must
+//! handle their replies in order (a push's and an undo's company reads).
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 
 use futures_util::stream::StreamExt;
 use hubsync_hubspot::{BATCH_LIMIT, HubSpotClient, Property, Record};
@@ -69,6 +71,38 @@ pub(crate) async fn read_by_id(
         }
     }
     Ok(found)
+}
+
+/// Sends `read` for each of `batches`, `concurrency` at a time (the portal's limiter paces them),
+/// and hands each batch with its reply to `then` in the batches' order, so what is planned from
+/// them is the same whichever reply comes first. At most `concurrency` replies are held at once.
+/// Cancellation is checked before each reply is handled: reads in flight are dropped.
+pub(crate) async fn each_in_order<B, R, Read>(
+    batches: Vec<B>,
+    concurrency: usize,
+    cancel: &Cancel,
+    read: impl FnMut(B) -> Read,
+    mut then: impl FnMut(B, R) -> Result<(), SyncError>,
+) -> Result<(), SyncError>
+where
+    Read: Future<Output = (B, R)>,
+{
+    let mut replies = futures_util::stream::iter(batches.into_iter().map(read)).buffered(concurrency.max(1));
+    while let Some((batch, reply)) = replies.next().await {
+        cancel.check()?;
+        then(batch, reply)?;
+    }
+    Ok(())
+}
+
+/// `items` in batches of 100 (the last one holding the rest).
+pub(crate) fn batches_of<T>(items: Vec<T>) -> Vec<Vec<T>> {
+    let mut items = items.into_iter().peekable();
+    let mut batches = Vec::new();
+    while items.peek().is_some() {
+        batches.push(items.by_ref().take(BATCH_LIMIT).collect());
+    }
+    batches
 }
 
 /// A contact's addresses, lowercased: the primary email and the additional ones.

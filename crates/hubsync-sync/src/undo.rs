@@ -169,9 +169,17 @@ async fn prepare_undo_paged(
         let mut tally = plan_pages(store, client, journal.run_id, &context, total, cancel, progress).await?;
         let company_calls_before = client.api_calls();
         // The run's companies and associations, once the contacts the undo archives are known.
-        let companies =
-            plan_company_undo(store, client, journal.run_id, run_id, options.force, options.archive_created, cancel)
-                .await?;
+        let companies = plan_company_undo(
+            store,
+            client,
+            journal.run_id,
+            run_id,
+            options.force,
+            options.archive_created,
+            context.paging.concurrency,
+            cancel,
+        )
+        .await?;
         tally.counts.companies = companies.companies;
         tally.counts.associations = companies.associations;
         tally.counts.companies_missing_scope = companies.missing_scope;

@@ -6,13 +6,18 @@
 //! companies the push created archived. Every one of those writes is by id or by pair, so a
 //! resumed undo sends it again safely.
 //!
+//! Its reads go a page of the undone push's rows at a time, 100 companies or contacts a call,
+//! `concurrency` calls in flight at once.
+//!
 //! A company or an association HubSpot changed since the push is flagged and left alone unless
 //! the undo is forced, as a contact is. A token without the companies scope leaves the company
 //! part skipped with the scope named; the contacts' undo stands.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use hubsync_hubspot::{AssociatedRecord, BATCH_LIMIT, ClientError, HubSpotClient, ObjectType, Record, type_ids};
+use hubsync_hubspot::{
+    AssociatedRecord, AssociationsRead, BATCH_LIMIT, ClientError, HubSpotClient, ObjectType, Record, type_ids,
+};
 use hubsync_store::journal::{CompanyJournal, PlannedCompanyRow, UndoAssociationRow};
 use hubsync_store::{
     AssociationAction, AssociationOutcome, AssociationReason, CompanyNote, CompanyReason, FieldChange, ItemOutcome,
@@ -22,6 +27,7 @@ use serde::Serialize;
 
 use crate::error::SyncError;
 use crate::progress::Cancel;
+use crate::reads::{batches_of, each_in_order};
 
 /// The scope reading companies needs, named when HubSpot's refusal names none.
 const COMPANIES_READ: &str = "crm.objects.companies.read";
@@ -67,7 +73,9 @@ pub(crate) struct CompanyUndoPlan {
 }
 
 /// Plans the undo of push `undo_of`'s companies and associations into plan `plan_id`, whose
-/// contact rows are journaled (`force` and `archive_created` as for contacts).
+/// contact rows are journaled (`force` and `archive_created` as for contacts), its reads
+/// `concurrency` calls at a time.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn plan_company_undo(
     store: &mut Store,
     client: &HubSpotClient,
@@ -75,18 +83,63 @@ pub(crate) async fn plan_company_undo(
     undo_of: i64,
     force: bool,
     archive_created: bool,
+    concurrency: usize,
     cancel: &Cancel,
 ) -> Result<CompanyUndoPlan, SyncError> {
     let mut plan = CompanyUndoPlan::default();
     let mut writes = Writes::default();
-    plan_companies(store, client, plan_id, undo_of, force, archive_created, &mut plan, &mut writes, cancel).await?;
+    let reads = Reads { client, concurrency, cancel };
+    plan_companies(store, &reads, plan_id, undo_of, force, archive_created, &mut plan, &mut writes).await?;
     let archived = archived_contacts(store, plan_id)?;
-    plan_associations(store, client, plan_id, undo_of, force, &archived, &mut plan, &mut writes, cancel).await?;
+    plan_associations(store, &reads, plan_id, undo_of, force, &archived, &mut plan, &mut writes).await?;
     plan.write_calls = [writes.re_primary, writes.unlabel, writes.unassociate, writes.update, writes.archive]
         .iter()
         .map(|rows| rows.div_ceil(BATCH_LIMIT as u64))
         .sum();
     Ok(plan)
+}
+
+/// How an undo's company part reads HubSpot: `concurrency` calls in flight at once.
+struct Reads<'a> {
+    client: &'a HubSpotClient,
+    concurrency: usize,
+    cancel: &'a Cancel,
+}
+
+impl Reads<'_> {
+    /// Companies by id, 100 a call: those HubSpot still has.
+    async fn companies(&self, ids: Vec<String>, properties: &[String]) -> Result<HashMap<String, Record>, SyncError> {
+        let client = self.client;
+        let read = |chunk: Vec<String>| async move {
+            let read = client.batch_read_companies(&chunk, properties).await;
+            (chunk, read)
+        };
+        let mut now = HashMap::new();
+        each_in_order(batches_of(ids), self.concurrency, self.cancel, read, |_, read| {
+            now.extend(read?.results.into_iter().map(|r| (r.id.clone(), r)));
+            Ok(())
+        })
+        .await?;
+        Ok(now)
+    }
+
+    /// The companies each of `contacts` is associated with, 100 contacts a call.
+    async fn contacts_companies(&self, contacts: Vec<String>) -> Result<AssociationsRead, SyncError> {
+        let client = self.client;
+        let read = |chunk: Vec<String>| async move {
+            let read = client.read_associations(ObjectType::Contacts, ObjectType::Companies, &chunk).await;
+            (chunk, read)
+        };
+        let mut all = AssociationsRead::default();
+        each_in_order(batches_of(contacts), self.concurrency, self.cancel, read, |_, read| {
+            let read = read?;
+            all.by_from.extend(read.by_from);
+            all.errors.extend(read.errors);
+            Ok(())
+        })
+        .await?;
+        Ok(all)
+    }
 }
 
 /// Rows to write, by kind, for the estimate's batches.
@@ -125,18 +178,17 @@ fn missing_scope(error: ClientError) -> Result<String, SyncError> {
 #[allow(clippy::too_many_arguments)]
 async fn plan_companies(
     store: &mut Store,
-    client: &HubSpotClient,
+    reads: &Reads<'_>,
     plan_id: i64,
     undo_of: i64,
     force: bool,
     archive_created: bool,
     plan: &mut CompanyUndoPlan,
     writes: &mut Writes,
-    cancel: &Cancel,
 ) -> Result<(), SyncError> {
     let mut after = -1;
     loop {
-        cancel.check()?;
+        reads.cancel.check()?;
         let page = store.run_companies_page(undo_of, after, PAGE)?;
         let last = page.len() < PAGE;
         after = page.last().map_or(after, |c| c.seq);
@@ -146,8 +198,8 @@ async fn plan_companies(
                 matches!(c.outcome, Some(ItemOutcome::Updated | ItemOutcome::Created)) && c.company_id.is_some()
             })
             .collect();
-        let reads = |c: &&RunCompany| c.outcome == Some(ItemOutcome::Updated) || archive_created;
-        let ids: Vec<String> = written.iter().filter(reads).filter_map(|c| c.company_id.clone()).collect();
+        let needs_read = |c: &&RunCompany| c.outcome == Some(ItemOutcome::Updated) || archive_created;
+        let ids: Vec<String> = written.iter().filter(needs_read).filter_map(|c| c.company_id.clone()).collect();
         let wanted: Vec<String> = written
             .iter()
             .flat_map(|c| c.changes.iter().map(|ch| ch.property.clone()))
@@ -157,7 +209,7 @@ async fn plan_companies(
         let now = if plan.missing_scope.is_some() {
             HashMap::new()
         } else {
-            match read_companies(client, &ids, &wanted).await {
+            match reads.companies(ids, &wanted).await {
                 Ok(now) => now,
                 Err(SyncError::HubSpot(error)) => {
                     plan.missing_scope = Some(missing_scope(error)?);
@@ -182,20 +234,6 @@ async fn plan_companies(
             return Ok(());
         }
     }
-}
-
-/// Companies by id, 100 a call: those HubSpot still has.
-async fn read_companies(
-    client: &HubSpotClient,
-    ids: &[String],
-    properties: &[String],
-) -> Result<HashMap<String, Record>, SyncError> {
-    let mut now = HashMap::new();
-    for chunk in ids.chunks(BATCH_LIMIT) {
-        let read = client.batch_read_companies(chunk, properties).await?;
-        now.extend(read.results.into_iter().map(|r| (r.id.clone(), r)));
-    }
-    Ok(now)
 }
 
 fn count_company(row: &PlannedCompanyRow, counts: &mut UndoCompanyCounts, writes: &mut Writes) {
@@ -294,18 +332,17 @@ fn judge_company(
 #[allow(clippy::too_many_arguments)]
 async fn plan_associations(
     store: &mut Store,
-    client: &HubSpotClient,
+    reads: &Reads<'_>,
     plan_id: i64,
     undo_of: i64,
     force: bool,
     archived: &HashSet<String>,
     plan: &mut CompanyUndoPlan,
     writes: &mut Writes,
-    cancel: &Cancel,
 ) -> Result<(), SyncError> {
     let mut after = -1;
     loop {
-        cancel.check()?;
+        reads.cancel.check()?;
         let page = store.run_associations_page(undo_of, after, PAGE)?;
         let last = page.len() < PAGE;
         after = page.last().map_or(after, |a| a.seq);
@@ -324,12 +361,13 @@ async fn plan_associations(
         let current = if plan.missing_scope.is_some() || contacts.is_empty() {
             None
         } else {
-            match client.read_associations(ObjectType::Contacts, ObjectType::Companies, &contacts).await {
+            match reads.contacts_companies(contacts).await {
                 Ok(read) => Some(read),
-                Err(error) => {
+                Err(SyncError::HubSpot(error)) => {
                     plan.missing_scope = Some(missing_scope(error)?);
                     None
                 }
+                Err(error) => return Err(error),
             }
         };
         let rows: Vec<UndoAssociationRow> = made

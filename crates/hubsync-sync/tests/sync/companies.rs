@@ -462,6 +462,24 @@ async fn a_push_cut_off_between_its_contacts_and_its_associations_resumes_withou
     assert_eq!(store.integrity_check().unwrap(), "ok");
 }
 
+/// A store of `portal` with the company rules on (creating companies), pushes updating and
+/// creating contacts, and `leads` leads `lead{i}@d{i % domains}.net`, each with company
+/// `D{i % domains}`.
+fn store_of_domain_leads(portal: &Portal, leads: usize, domains: usize) -> Store {
+    let mut store = store_for(portal);
+    company_rules(&mut store, true);
+    store.set_push_rules(Some(true), Some(true)).unwrap();
+    let rows: Vec<hubsync_store::LeadRow> = (0..leads)
+        .map(|i| hubsync_store::LeadRow {
+            row: i + 1,
+            email: format!("lead{i}@d{}.net", i % domains),
+            values: vec![("company".into(), format!("D{}", i % domains))],
+        })
+        .collect();
+    store.import_leads(&rows, hubsync_store::ImportOptions::default()).unwrap();
+    store
+}
+
 /// 250 leads over 150 domains, 120 of them with contacts, 60 domains with companies: the
 /// preview's reads and the run's writes are each at their floor, and the estimate says so.
 #[tokio::test]
@@ -476,17 +494,7 @@ async fn a_push_of_many_companies_reads_and_writes_at_the_floor() {
         .collect();
     let portal = start(json!({ "contacts": contacts, "companies": companies })).await;
     let client = portal.client(fast());
-    let mut store = store_for(&portal);
-    company_rules(&mut store, true);
-    store.set_push_rules(Some(true), Some(true)).unwrap();
-    let rows: Vec<hubsync_store::LeadRow> = (0..250)
-        .map(|i| hubsync_store::LeadRow {
-            row: i + 1,
-            email: format!("lead{i}@d{}.net", i % 150),
-            values: vec![("company".into(), format!("D{}", i % 150))],
-        })
-        .collect();
-    store.import_leads(&rows, hubsync_store::ImportOptions::default()).unwrap();
+    let mut store = store_of_domain_leads(&portal, 250, 150);
 
     let seq = portal.last_seq().await;
     let prepared =
@@ -504,6 +512,83 @@ async fn a_push_of_many_companies_reads_and_writes_at_the_floor() {
     let counts = store.run_company_counts(run.id).unwrap();
     assert_eq!((counts.created, counts.associated), (90, 250));
     assert_eq!(served_since(&portal, seq).await, estimate.api_calls, "{estimate:?}");
+}
+
+/// What a push of many companies plans at `concurrency` reads in flight, and the calls its
+/// preparation made (sorted, as several in flight land in any order). 420 leads over 350
+/// domains, 320 of them with contacts (some associated already, some with another primary
+/// company); 300 domains have companies (20 of them two: the newer is chosen unless the older is
+/// linked), and 250 local companies are linked to HubSpot companies, 20 of those gone from
+/// HubSpot, so the linked reads (3), the searches (2) and the contacts' reads (4) each take more
+/// batches than two reads in flight hold.
+async fn many_companies_planned(concurrency: usize) -> (Vec<RunCompany>, Vec<RunAssociation>, Vec<String>, u64) {
+    let contacts: Vec<Value> = (0..320)
+        .map(|i| json!({ "id": (5000 + i).to_string(), "properties": { "email": format!("lead{i}@d{i}.net") } }))
+        .collect();
+    let mut companies: Vec<Value> = (0..300)
+        .map(|d| json!({ "id": (8000 + d).to_string(), "properties": { "name": format!("D{d}"), "domain": format!("d{d}.net") },
+                        "updatedAt": "2026-02-01T00:00:00Z" }))
+        .collect();
+    companies.extend((0..10).chain(260..270).map(|d| {
+        json!({ "id": (9000 + d).to_string(), "properties": { "name": format!("D{d} (newer)"), "domain": format!("d{d}.net") },
+                "updatedAt": "2026-03-01T00:00:00Z" })
+    }));
+    let mut associations: Vec<Value> =
+        (0..40).map(|i| primary_of(&(5000 + i).to_string(), &(8000 + i).to_string())).collect();
+    associations.extend((40..60).map(|i| primary_of(&(5000 + i).to_string(), "8299")));
+    let portal = start(json!({ "contacts": contacts, "companies": companies, "associations": associations })).await;
+    let client = portal.client(fast());
+    let mut store = store_of_domain_leads(&portal, 420, 350);
+    for d in 0..250 {
+        let local = store.upsert_company(&format!("d{d}.net"), &[("city", "Springfield")]).unwrap();
+        let hubspot_id = if d < 230 { 8000 + d } else { 70_000 + d };
+        store.link_company(portal.sandbox.portal_id(), local.id, &hubspot_id.to_string(), None).unwrap();
+    }
+
+    let seq = portal.last_seq().await;
+    let options = PushOptions { concurrency, ..PushOptions::default() };
+    let prepared = prepare_push(&mut store, &client, &options, &Cancel::default(), &mut quiet).await.unwrap();
+    let log = portal.control(reqwest::Method::GET, &format!("/requests?since={seq}"), Value::Null).await;
+    let mut calls: Vec<String> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {}", e["method"].as_str().unwrap(), e["path"].as_str().unwrap()))
+        .collect();
+    calls.sort();
+    let run_id = prepared.plan.run_id;
+    (
+        store.run_companies(run_id).unwrap(),
+        store.run_associations(run_id).unwrap(),
+        calls,
+        prepared.plan.estimate.company_read_calls,
+    )
+}
+
+/// Reading the companies two batches at a time plans exactly what reading them one at a time
+/// plans, row for row, from the same calls, each kind of read at its floor.
+#[tokio::test]
+async fn a_push_reading_its_companies_several_batches_at_once_plans_what_one_at_a_time_plans() {
+    let (companies, associations, calls, company_reads) = many_companies_planned(2).await;
+    let one_at_a_time = many_companies_planned(1).await;
+
+    // 3 reads of linked companies, 2 searches (100 unlinked domains, 20 linked ones gone),
+    // 4 reads of the 320 contacts' companies.
+    assert_eq!(company_reads, 3 + 2 + 4);
+    let searches = calls.iter().filter(|c| c.ends_with("/companies/search")).count();
+    assert_eq!(searches, 2, "{calls:?}");
+    assert_eq!((companies.len(), associations.len()), (350, 420));
+    let counted = |action: RunAction| companies.iter().filter(|c| c.action == action).count();
+    assert_eq!(counted(RunAction::Create), 50, "the domains no company has");
+    let company_of = |domain: &str| companies.iter().find(|c| c.domain == domain).and_then(|c| c.company_id.clone());
+    assert_eq!(company_of("d5.net").as_deref(), Some("8005"), "linked, though a newer one has its domain");
+    assert_eq!(company_of("d240.net").as_deref(), Some("8240"), "its linked one gone, found by its domain");
+    assert_eq!(company_of("d265.net").as_deref(), Some("9265"), "the newer of two found");
+    let already = associations.iter().filter(|a| reason_code(a).as_deref() == Some("already-associated")).count();
+    assert_eq!(already, 40);
+    let replacing = associations.iter().filter(|a| a.previous_primary.as_deref() == Some("8299")).count();
+    assert_eq!(replacing, 20);
+    assert_eq!((companies, associations, calls, company_reads), one_at_a_time);
 }
 
 /// The daily limit reached at the company creates: the run stops with them pending, and, as
