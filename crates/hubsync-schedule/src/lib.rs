@@ -18,7 +18,6 @@
 //!   and says how many it covers. A `now` before the last firing (a clock moved backwards) is never
 //!   due again until the next slot after that firing.
 
-use std::fmt;
 use std::str::FromStr;
 
 use chrono::{
@@ -28,8 +27,8 @@ use chrono::{
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-/// The shortest interval: a portal's API budget and HubSpot's search indexing (seconds behind a
-/// write) make anything tighter pointless, and 5 minutes is the most frequent any peer offers.
+/// The shortest interval: each run reads the portal before it writes, so tighter would spend a
+/// portal's API budget on little; 5 minutes is also the most frequent a peer offers (issue 21).
 pub const MIN_INTERVAL_MINUTES: u32 = 5;
 /// The longest interval, a week: anything rarer is better said as a daily or weekday time.
 pub const MAX_INTERVAL_MINUTES: u32 = 7 * 24 * 60;
@@ -165,16 +164,6 @@ pub fn parse_zone(name: &str) -> Result<Tz, ScheduleError> {
     Tz::from_str(name).map_err(|_| ScheduleError::UnknownTimeZone { name: name.to_owned() })
 }
 
-impl fmt::Display for Schedule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.cadence {
-            Cadence::Every { minutes } => write!(f, "every {minutes} minutes"),
-            Cadence::Daily { at } => write!(f, "daily at {} {}", at.format("%H:%M"), self.zone.name()),
-            Cadence::Weekdays { at } => write!(f, "weekdays at {} {}", at.format("%H:%M"), self.zone.name()),
-        }
-    }
-}
-
 impl Schedule {
     pub fn new(cadence: Cadence, zone: Tz, anchor: DateTime<Utc>) -> Result<Self, ScheduleError> {
         cadence.validate()?;
@@ -254,19 +243,19 @@ impl Schedule {
     /// The index of the latest `Every` slot at or before `at` (the anchor itself being index 0,
     /// which is not a slot), or `None` when `at` is before the anchor.
     fn every_index_at_or_before(&self, at: DateTime<Utc>, minutes: u32) -> Option<i64> {
-        // Nanoseconds overflow i64 after 292 years; an anchor and an instant that far apart are
-        // someone's typo, and saturating keeps the answer "far away" instead of panicking.
-        let elapsed = (at - self.anchor).num_nanoseconds().unwrap_or(i64::MAX);
-        if elapsed < 0 {
+        let elapsed = at - self.anchor;
+        if elapsed < TimeDelta::zero() {
             return None;
         }
-        Some(elapsed / interval_nanos(minutes))
+        // Whole seconds (nanoseconds would overflow past 292 years): the interval is whole
+        // minutes, so flooring the seconds first does not change the quotient.
+        Some(elapsed.num_seconds() / (i64::from(minutes) * 60))
     }
 
     fn every_slot(&self, index: i64, minutes: u32) -> DateTime<Utc> {
         index
             .checked_mul(i64::from(minutes))
-            .map(TimeDelta::minutes)
+            .and_then(TimeDelta::try_minutes)
             .and_then(|offset| self.anchor.checked_add_signed(offset))
             .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
@@ -281,7 +270,7 @@ impl Schedule {
 
     /// The first wall-clock slot strictly after `after`, with the local date it belongs to.
     fn wall_clock_slot_after(&self, after: DateTime<Utc>, at: NaiveTime) -> Option<(DateTime<Utc>, NaiveDate)> {
-        let local_date = after.with_timezone(&self.zone).date_naive();
+        let local_date = self.wall_clock(after)?.date();
         // From the day before: a slot resolved past a gap can land on the next local date. Nine
         // days cover a weekend and any zone's offsets.
         let mut date = local_date.pred_opt()?;
@@ -299,7 +288,7 @@ impl Schedule {
 
     /// The latest wall-clock slot at or before `at`, with the local date it belongs to.
     fn wall_clock_slot_at_or_before(&self, at: DateTime<Utc>, time: NaiveTime) -> Option<(DateTime<Utc>, NaiveDate)> {
-        let local_date = at.with_timezone(&self.zone).date_naive();
+        let local_date = self.wall_clock(at)?.date();
         let mut date = local_date.succ_opt()?;
         for _ in 0..10 {
             if self.fires_on(date) {
@@ -319,7 +308,8 @@ impl Schedule {
         match self.zone.from_local_datetime(&local) {
             LocalResult::Single(instant) => instant.with_timezone(&Utc),
             LocalResult::Ambiguous(first, _) => first.with_timezone(&Utc),
-            LocalResult::None => self.end_of_gap(local),
+            // Only at the ends of representable time can the gap not be bracketed; any instant will do.
+            LocalResult::None => self.end_of_gap(local).unwrap_or_else(|| local.and_utc()),
         }
     }
 
@@ -327,21 +317,23 @@ impl Schedule {
     /// gap's transition lies between `skipped` read with the offset after it and with the offset
     /// before it; chrono-tz does not expose its transitions, so find it by bisection (a gap is
     /// at most a day, so about 17 steps of a second).
-    fn end_of_gap(&self, skipped: NaiveDateTime) -> DateTime<Utc> {
+    fn end_of_gap(&self, skipped: NaiveDateTime) -> Option<DateTime<Utc>> {
         let as_utc = skipped.and_utc();
         let offset_at = |instant: DateTime<Utc>| {
-            i64::from(self.zone.offset_from_utc_datetime(&instant.naive_utc()).fix().local_minus_utc())
+            TimeDelta::seconds(i64::from(
+                self.zone.offset_from_utc_datetime(&instant.naive_utc()).fix().local_minus_utc(),
+            ))
         };
-        let before = offset_at(as_utc - TimeDelta::days(1));
-        let after = offset_at(as_utc + TimeDelta::days(1));
+        let before = offset_at(as_utc.checked_sub_signed(TimeDelta::days(1))?);
+        let after = offset_at(as_utc.checked_add_signed(TimeDelta::days(1))?);
         // Invariant: the wall-clock time at `low` is not past `skipped`, at `high` it is.
-        let mut low = as_utc - TimeDelta::seconds(after);
-        let mut high = as_utc - TimeDelta::seconds(before);
-        let past_skipped = |instant: DateTime<Utc>| instant.with_timezone(&self.zone).naive_local() > skipped;
+        let mut low = as_utc.checked_sub_signed(after)?;
+        let mut high = as_utc.checked_sub_signed(before)?;
+        let past_skipped = |instant: DateTime<Utc>| self.wall_clock(instant).is_some_and(|local| local > skipped);
         if !past_skipped(high) || past_skipped(low) {
             // Not the single gap this expects (two transitions within a day): the offset before,
             // which lands after the gap too, just not at its first instant.
-            return high;
+            return Some(high);
         }
         while high - low > TimeDelta::seconds(1) {
             let middle = low + (high - low) / 2;
@@ -352,12 +344,15 @@ impl Schedule {
             }
         }
         // Transitions fall on whole seconds; `high` is the first whole second past the gap.
-        high.with_nanosecond(0).filter(|whole| past_skipped(*whole)).unwrap_or(high)
+        Some(high.with_nanosecond(0).filter(|whole| past_skipped(*whole)).unwrap_or(high))
     }
-}
 
-fn interval_nanos(minutes: u32) -> i64 {
-    i64::from(minutes) * 60 * 1_000_000_000
+    /// The wall-clock time in the zone, or `None` past the ends of representable time (where
+    /// chrono's own conversion would panic).
+    fn wall_clock(&self, instant: DateTime<Utc>) -> Option<NaiveDateTime> {
+        let offset = self.zone.offset_from_utc_datetime(&instant.naive_utc()).fix();
+        instant.naive_utc().checked_add_offset(offset)
+    }
 }
 
 fn saturating_u32(count: i64) -> u32 {

@@ -1,4 +1,4 @@
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use hubsync_schedule::Due;
 
 use crate::{at, daily, every, schedule, weekdays};
@@ -112,4 +112,32 @@ fn a_skipped_hour_is_due_once_at_the_end_of_the_gap() {
         paris.due(Some(last), at("2026-03-30T12:00:00+02:00")),
         Due::Now { slot: at("2026-03-30T02:30:00+02:00"), missed: 1 }
     );
+}
+
+#[test]
+fn instants_at_the_ends_of_time_do_not_panic() {
+    // A corrupted store or a clock set to nonsense must give an answer, not bring the app down.
+    let far = [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC];
+    for zone in ["UTC", "Europe/Paris", "Pacific/Kiritimati", "America/Los_Angeles"] {
+        for cadence in [daily(2, 30), weekdays(23, 59), every(5), every(7 * 24 * 60)] {
+            for anchor in far {
+                let schedule = hubsync_schedule::Schedule::new(
+                    cadence,
+                    hubsync_schedule::parse_zone(zone).expect("a zone"),
+                    anchor,
+                )
+                .expect("a schedule");
+                for instant in far {
+                    let next = schedule.next_slot(instant);
+                    assert!(
+                        next > instant || next == DateTime::<Utc>::MAX_UTC,
+                        "{zone} {cadence:?} {anchor} {instant}"
+                    );
+                    for last in [None, Some(DateTime::<Utc>::MIN_UTC), Some(DateTime::<Utc>::MAX_UTC)] {
+                        schedule.due(last, instant);
+                    }
+                }
+            }
+        }
+    }
 }
