@@ -33,8 +33,8 @@ pub const MIN_INTERVAL_MINUTES: u32 = 5;
 /// The longest interval, a week: anything rarer is better said as a daily or weekday time.
 pub const MAX_INTERVAL_MINUTES: u32 = 7 * 24 * 60;
 
-/// Why a cadence or schedule was refused. `code()` is stable: it is what gets stored and shown
-/// through the UI's message catalogue.
+/// Why a cadence or schedule was refused. `code()` is stable: store and match on it, not on the
+/// message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScheduleError {
     #[error("an interval of {minutes} minutes is shorter than the minimum of {MIN_INTERVAL_MINUTES}")]
@@ -108,7 +108,7 @@ impl Cadence {
             }
             Self::Every { .. } => Ok(()),
             // A leap second (nanosecond ≥ 1e9) or a fraction would make "the same time every day"
-            // depend on which day it is; the UI offers whole minutes anyway.
+            // depend on which day it is.
             Self::Daily { at } | Self::Weekdays { at } if at.nanosecond() != 0 => {
                 Err(ScheduleError::InvalidTimeOfDay { at })
             }

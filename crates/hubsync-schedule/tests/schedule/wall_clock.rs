@@ -68,10 +68,6 @@ fn weekdays_skip_the_weekend() {
     // Before Friday's slot, Friday's.
     assert_eq!(schedule.next_slot(at("2026-01-09T06:59:00+01:00")), at("2026-01-09T07:00:00+01:00"));
     // The weekday is the zone's: 23:30 UTC on Sunday is already Monday 00:30 in Paris.
-    let late = schedule_at_half_past_midnight();
+    let late = crate::schedule(weekdays(0, 30), "Europe/Paris", "2026-01-01T00:00:00Z");
     assert_eq!(late.next_slot(at("2026-01-11T23:00:00Z")), at("2026-01-12T00:30:00+01:00"));
-}
-
-fn schedule_at_half_past_midnight() -> hubsync_schedule::Schedule {
-    schedule(weekdays(0, 30), "Europe/Paris", "2026-01-01T00:00:00Z")
 }
