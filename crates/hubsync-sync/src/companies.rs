@@ -55,7 +55,7 @@ use crate::reads::{batches_of, each_in_order};
 use crate::remembered::Placed;
 
 /// The scopes reading and writing companies need.
-const COMPANIES_READ: &str = "crm.objects.companies.read";
+pub(crate) const COMPANIES_READ: &str = "crm.objects.companies.read";
 const COMPANIES_WRITE: &str = "crm.objects.companies.write";
 
 /// Rows of the journal handled at a time while planning and writing: whole batches of contacts
@@ -179,7 +179,7 @@ impl CompanyContext {
 
 /// The scope a 403 `MISSING_SCOPES` named (or `assumed`, when it named none); any other error
 /// is handed on.
-fn missing_scope(error: ClientError, assumed: &str) -> Result<String, SyncError> {
+pub(crate) fn missing_scope(error: ClientError, assumed: &str) -> Result<String, SyncError> {
     match error.missing_scopes() {
         Some(scopes) => Ok(scopes.into_iter().next().unwrap_or_else(|| assumed.to_string())),
         None => Err(error.into()),

@@ -505,22 +505,39 @@ fn plan_undo(
 }
 
 /// Empty and absent are one thing to HubSpot.
-fn same(a: Option<&str>, b: Option<&str>) -> bool {
+pub(crate) fn same(a: Option<&str>, b: Option<&str>) -> bool {
     a.filter(|v| !v.is_empty()) == b.filter(|v| !v.is_empty())
+}
+
+/// A property a run wrote that HubSpot now holds another value of: a contact's or a company's.
+pub(crate) struct Drift {
+    pub(crate) property: String,
+    pub(crate) now: Option<String>,
+    pub(crate) wrote: Option<String>,
+}
+
+/// The changes a run wrote (neither kept nor blank) and each property of them `record` has
+/// changed since.
+pub(crate) fn written_and_drift<'c>(changes: &'c [FieldChange], record: &Record) -> (Vec<&'c FieldChange>, Vec<Drift>) {
+    let written: Vec<&FieldChange> = changes.iter().filter(|c| !c.kept && c.after.is_some()).collect();
+    let drift = written
+        .iter()
+        .filter(|c| !same(record.get(&c.property), c.after.as_deref()))
+        .map(|c| Drift {
+            property: c.property.clone(),
+            now: record.get(&c.property).map(String::from),
+            wrote: c.after.clone(),
+        })
+        .collect();
+    (written, drift)
 }
 
 /// What to do with one contact the run wrote, from what HubSpot holds now.
 fn judge(run_id: i64, item: &RunItem, contact: &Record, lifecycle: Option<&Property>, options: UndoOptions) -> Verdict {
-    let written: Vec<&FieldChange> = item.changes.iter().filter(|c| !c.kept && c.after.is_some()).collect();
-    // Each property changed since the run: its name, its value now, and what the run wrote.
-    let drift: Vec<(String, Option<String>, Option<String>)> = written
-        .iter()
-        .filter(|c| !same(contact.get(&c.property), c.after.as_deref()))
-        .map(|c| (c.property.clone(), contact.get(&c.property).map(String::from), c.after.clone()))
-        .collect();
+    let (written, drift) = written_and_drift(&item.changes, contact);
     if !drift.is_empty() && !options.force {
         let mut reasons = vec![RowReason::ChangedSince { run_id }];
-        reasons.extend(drift.into_iter().map(|(property, now, wrote)| RowReason::Drift {
+        reasons.extend(drift.into_iter().map(|Drift { property, now, wrote }| RowReason::Drift {
             property,
             now,
             wrote,
@@ -528,8 +545,10 @@ fn judge(run_id: i64, item: &RunItem, contact: &Record, lifecycle: Option<&Prope
         }));
         return Verdict::ChangedSince(reasons);
     }
-    let notes: Vec<RowNote> =
-        drift.into_iter().map(|(property, now, wrote)| RowNote::Forced { property, now, wrote, run_id }).collect();
+    let notes: Vec<RowNote> = drift
+        .into_iter()
+        .map(|Drift { property, now, wrote }| RowNote::Forced { property, now, wrote, run_id })
+        .collect();
     if item.outcome == Some(ItemOutcome::Created) {
         return Verdict::Archive { notes };
     }

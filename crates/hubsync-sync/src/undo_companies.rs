@@ -15,9 +15,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use hubsync_hubspot::{
-    AssociatedRecord, AssociationsRead, BATCH_LIMIT, ClientError, HubSpotClient, ObjectType, Record, type_ids,
-};
+use hubsync_hubspot::{AssociatedRecord, AssociationsRead, BATCH_LIMIT, HubSpotClient, ObjectType, Record, type_ids};
 use hubsync_store::journal::{CompanyJournal, PlannedCompanyRow, UndoAssociationRow};
 use hubsync_store::{
     AssociationAction, AssociationOutcome, AssociationReason, CompanyNote, CompanyReason, FieldChange, ItemOutcome,
@@ -25,12 +23,11 @@ use hubsync_store::{
 };
 use serde::Serialize;
 
+use crate::companies::{COMPANIES_READ, missing_scope};
 use crate::error::SyncError;
 use crate::progress::Cancel;
 use crate::reads::{batches_of, each_in_order};
-
-/// The scope reading companies needs, named when HubSpot's refusal names none.
-const COMPANIES_READ: &str = "crm.objects.companies.read";
+use crate::undo::{Drift, same, written_and_drift};
 
 /// Rows of the undone push read from the journal, and planned, at a time.
 const PAGE: usize = 1_000;
@@ -167,14 +164,6 @@ fn archived_contacts(store: &Store, plan_id: i64) -> Result<HashSet<String>, Syn
     }
 }
 
-/// The scope a 403 `MISSING_SCOPES` named; any other error is handed on.
-fn missing_scope(error: ClientError) -> Result<String, SyncError> {
-    match error.missing_scopes() {
-        Some(scopes) => Ok(scopes.into_iter().next().unwrap_or_else(|| COMPANIES_READ.to_string())),
-        None => Err(error.into()),
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn plan_companies(
     store: &mut Store,
@@ -212,7 +201,7 @@ async fn plan_companies(
             match reads.companies(ids, &wanted).await {
                 Ok(now) => now,
                 Err(SyncError::HubSpot(error)) => {
-                    plan.missing_scope = Some(missing_scope(error)?);
+                    plan.missing_scope = Some(missing_scope(error, COMPANIES_READ)?);
                     HashMap::new()
                 }
                 Err(error) => return Err(error),
@@ -272,11 +261,6 @@ fn skip_for(row: &RunCompany, reasons: Vec<CompanyReason>) -> PlannedCompanyRow 
     }
 }
 
-/// Empty and absent are one thing to HubSpot.
-fn same(a: Option<&str>, b: Option<&str>) -> bool {
-    a.filter(|v| !v.is_empty()) == b.filter(|v| !v.is_empty())
-}
-
 /// What to do with one company the push wrote, from what HubSpot holds now (`now`, by id).
 fn judge_company(
     run_id: i64,
@@ -292,15 +276,10 @@ fn judge_company(
     let Some(company) = now.get(&company_id) else {
         return skip(row, CompanyReason::CompanyGone { company_id });
     };
-    let written: Vec<&FieldChange> = row.changes.iter().filter(|c| !c.kept && c.after.is_some()).collect();
-    let drift: Vec<(String, Option<String>, Option<String>)> = written
-        .iter()
-        .filter(|c| !same(company.get(&c.property), c.after.as_deref()))
-        .map(|c| (c.property.clone(), company.get(&c.property).map(String::from), c.after.clone()))
-        .collect();
+    let (written, drift) = written_and_drift(&row.changes, company);
     if !drift.is_empty() && !force {
         let mut reasons = vec![CompanyReason::ChangedSince { run_id }];
-        reasons.extend(drift.into_iter().map(|(property, now, wrote)| CompanyReason::Drift {
+        reasons.extend(drift.into_iter().map(|Drift { property, now, wrote }| CompanyReason::Drift {
             property,
             now,
             wrote,
@@ -308,8 +287,10 @@ fn judge_company(
         }));
         return skip_for(row, reasons);
     }
-    let notes: Vec<CompanyNote> =
-        drift.into_iter().map(|(property, now, wrote)| CompanyNote::Forced { property, now, wrote, run_id }).collect();
+    let notes: Vec<CompanyNote> = drift
+        .into_iter()
+        .map(|Drift { property, now, wrote }| CompanyNote::Forced { property, now, wrote, run_id })
+        .collect();
     let name = company.get("name").map(String::from).or_else(|| row.name.clone());
     if row.outcome == Some(ItemOutcome::Created) {
         return PlannedCompanyRow { action: RunAction::Archive, notes, name, ..skip_for(row, Vec::new()) };
@@ -364,7 +345,7 @@ async fn plan_associations(
             match reads.contacts_companies(contacts).await {
                 Ok(read) => Some(read),
                 Err(SyncError::HubSpot(error)) => {
-                    plan.missing_scope = Some(missing_scope(error)?);
+                    plan.missing_scope = Some(missing_scope(error, COMPANIES_READ)?);
                     None
                 }
                 Err(error) => return Err(error),
