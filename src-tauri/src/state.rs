@@ -131,7 +131,8 @@ mod tests {
                 "6: run companies",
                 "7: pulled companies and deals",
                 "8: undo companies",
-                "done after 8"
+                "9: guardrails and schedules",
+                "done after 9"
             ]
         );
         assert_eq!(workspace.upgrading(), None, "over once the workspace is open");

@@ -135,6 +135,16 @@ error_codes! {
     ReadOnlyProperty = "read_only_property",
     JobRunning = "job_running",
     PreviewStale = "preview_stale",
+    // Guardrails and schedules.
+    /// A live run's plan crossed a guardrail: it was held, nothing written.
+    HeldByGuardrail = "held_by_guardrail",
+    /// Planned again on approval, a held run did more than was approved.
+    ApprovalExceeded = "approval_exceeded",
+    InvalidGuardrails = "invalid_guardrails",
+    RunNotHeld = "run_not_held",
+    HoldDecided = "hold_decided",
+    ScheduleNotFound = "schedule_not_found",
+    InvalidSchedule = "invalid_schedule",
     // Files and imports.
     InvalidCsv = "invalid_csv",
     NoEmailColumn = "no_email_column",

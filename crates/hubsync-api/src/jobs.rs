@@ -12,7 +12,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::error::{ApiError, ErrorCode};
-use crate::plans::Plan;
+use crate::plans::{Plan, PlanRequest};
 use crate::progress::SyncProgress;
 
 /// How long a preview may be run for real: after that HubSpot has likely moved on.
@@ -83,6 +83,8 @@ struct Kept {
     portal_id: u64,
     made: Instant,
     plan: Plan,
+    /// What was asked: a plan that crosses a guardrail is held with it.
+    request: PlanRequest,
 }
 
 #[derive(Debug)]
@@ -260,13 +262,13 @@ impl Jobs {
     }
 
     /// Keeps a preview's plan (replacing any older one) for `take`.
-    pub fn keep(&self, run_id: i64, portal_id: u64, made: Instant, plan: Plan) {
-        self.lock().kept = Some(Kept { run_id, portal_id, made, plan });
+    pub fn keep(&self, run_id: i64, portal_id: u64, made: Instant, plan: Plan, request: PlanRequest) {
+        self.lock().kept = Some(Kept { run_id, portal_id, made, plan, request });
     }
 
     /// Hands over the plan preview run `run_id` recorded, if it is the latest and younger than
-    /// `PREVIEW_TTL` at `now`; returns it with its portal. It can be run once.
-    pub fn take(&self, run_id: i64, now: Instant) -> Result<(Plan, u64), ApiError> {
+    /// `PREVIEW_TTL` at `now`; returns it with its portal and what was asked. It can be run once.
+    pub fn take(&self, run_id: i64, now: Instant) -> Result<(Plan, u64, PlanRequest), ApiError> {
         let mut inner = self.lock();
         let stale = |why: &str| ApiError::new(ErrorCode::PreviewStale, format!("Preview again: {why}."));
         let Some(kept) = inner.kept.take_if(|k| k.run_id == run_id) else {
@@ -281,7 +283,7 @@ impl Jobs {
                 age.as_secs() / 60
             )));
         }
-        Ok((kept.plan, kept.portal_id))
+        Ok((kept.plan, kept.portal_id, kept.request))
     }
 }
 
@@ -405,17 +407,17 @@ mod tests {
     fn a_preview_runs_once_while_it_is_the_latest_and_fresh() {
         let jobs = Jobs::default();
         let made = Instant::now();
-        jobs.keep(3, 7, made, pull_plan());
-        jobs.keep(4, 7, made, pull_plan());
+        jobs.keep(3, 7, made, pull_plan(), PlanRequest::Pull);
+        jobs.keep(4, 7, made, pull_plan(), PlanRequest::Pull);
         let older = jobs.take(3, made).unwrap_err();
         assert_eq!(older.code, "preview_stale");
         assert!(older.message.starts_with("Preview again: preview 3 is not the latest"), "{}", older.message);
 
-        let (prepared, portal) = jobs.take(4, made + PREVIEW_TTL).unwrap();
+        let (prepared, portal, _) = jobs.take(4, made + PREVIEW_TTL).unwrap();
         assert!(matches!(prepared, Plan::Pull(_)) && portal == 7);
         assert_eq!(jobs.take(4, made).unwrap_err().code, "preview_stale", "a plan runs once");
 
-        jobs.keep(5, 7, made, pull_plan());
+        jobs.keep(5, 7, made, pull_plan(), PlanRequest::Pull);
         let old = jobs.take(5, made + PREVIEW_TTL + Duration::from_secs(60)).unwrap_err();
         assert!(old.message.contains("preview 5 is 16 minutes old"), "{}", old.message);
         assert_eq!(jobs.take(5, made).unwrap_err().code, "preview_stale", "a stale plan is dropped");

@@ -230,6 +230,9 @@ mod tests {
             stop_reason: None,
             counts: RunCounts { failed, ..RunCounts::default() },
             base_url: None,
+            stopped_by: None,
+            schedule_id: None,
+            hold: None,
         }
     }
 

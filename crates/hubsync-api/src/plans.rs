@@ -4,22 +4,28 @@
 //! whatever its kind. Both shells go through here; only how they show progress differs.
 
 use hubsync_auth::portals::PortalClient;
-use hubsync_store::{CompanyCounts, Portal, Run, RunCounts, RunKind, Store, StoreError};
+use hubsync_store::{CompanyCounts, Crossing, Guardrails, Portal, Run, RunCounts, RunKind, Store, StoreError};
 use hubsync_sync::{
     Cancel, Estimate, JournaledPlan, PreparedPull, PreparedPush, PreparedUndo, Progress, PushOptions, SkippedPart,
     SyncError, UndoOptions,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// Rows a live run writes to HubSpot at once (batches in flight).
 pub const CONCURRENCY: usize = 8;
 
-/// What to plan.
-#[derive(Clone, Debug)]
+/// What to plan. A held run keeps it (as JSON) to plan it again when approved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum PlanRequest {
-    /// Leads to HubSpot: the leads with these emails (none: every lead).
-    Push { emails: Vec<String> },
+    /// Leads to HubSpot: the leads with these emails (none: every lead); with `changed_only`,
+    /// only those changed since their last push (never pushed, or edited since).
+    Push {
+        emails: Vec<String>,
+        #[serde(default)]
+        changed_only: bool,
+    },
     /// HubSpot's contacts to leads, by the saved pull rules.
     Pull,
     /// What undoing live run `run_id` would put back.
@@ -35,6 +41,11 @@ impl PlanRequest {
             PlanRequest::Pull => RunKind::Pull,
             PlanRequest::Undo { .. } => RunKind::Undo,
         }
+    }
+
+    /// A push of the leads with these emails (none: every lead).
+    pub fn push(emails: Vec<String>) -> PlanRequest {
+        PlanRequest::Push { emails, changed_only: false }
     }
 }
 
@@ -57,8 +68,8 @@ impl Plan {
         on_progress: &mut dyn FnMut(Progress),
     ) -> Result<Plan, SyncError> {
         Ok(match request {
-            PlanRequest::Push { emails } => {
-                let options = PushOptions { emails, concurrency, ..PushOptions::default() };
+            PlanRequest::Push { emails, changed_only } => {
+                let options = PushOptions { emails, concurrency, changed_only, ..PushOptions::default() };
                 Plan::Push(hubsync_sync::prepare_push(store, client, &options, cancel, on_progress).await?)
             }
             PlanRequest::RetryFailed { run_id } => {
@@ -109,23 +120,27 @@ impl Plan {
         }
     }
 
-    /// Runs the plan for real: a push or undo writes to HubSpot through `client`; a pull
-    /// applies its plan to the store without calling HubSpot again.
+    /// Runs the plan for real: a push or undo writes to HubSpot through `client`, stopping
+    /// itself between batches once its failures cross `limits`' failed share; a pull applies its
+    /// plan to the store without calling HubSpot again. The plan's other limits are checked
+    /// before (`guardrails::hold_if_crossed`).
     pub async fn run(
         self,
         store: &mut Store,
         client: &PortalClient,
         concurrency: usize,
+        limits: &Guardrails,
         cancel: &Cancel,
         on_progress: &mut dyn FnMut(Progress),
     ) -> Result<Run, SyncError> {
+        let max_failed_percent = limits.max_failed_percent;
         match self {
             Plan::Push(p) => {
-                let options = PushOptions { concurrency, ..PushOptions::default() };
+                let options = PushOptions { concurrency, max_failed_percent, ..PushOptions::default() };
                 hubsync_sync::run_push(store, client, p, &options, cancel, on_progress).await
             }
             Plan::Undo(p) => {
-                let options = UndoOptions { concurrency, ..UndoOptions::default() };
+                let options = UndoOptions { concurrency, max_failed_percent, ..UndoOptions::default() };
                 hubsync_sync::run_undo(store, client, p, &options, cancel, on_progress).await
             }
             Plan::Pull(p) => hubsync_sync::run_pull(store, p, cancel, on_progress),
@@ -221,9 +236,11 @@ impl Plan {
         }
     }
 
-    /// The preview as both shells show it, once recorded as run `run`.
+    /// The preview as both shells show it, once recorded as run `run`, with the active
+    /// guardrails it crosses (a live run of it would be held).
     pub fn summary(&self, store: &Store, run: &Run, portal: &Portal) -> Result<PreviewSummary, SyncError> {
         let estimate = self.estimate();
+        let crossed = store.guardrails()?.crossed_by(&store.plan_figures(run.id)?);
         Ok(PreviewSummary {
             run_id: run.id,
             kind: run.kind,
@@ -243,6 +260,7 @@ impl Plan {
             api_calls: estimate.api_calls,
             seconds: estimate.seconds,
             writes: self.writes(),
+            crossed,
         })
     }
 }
@@ -255,6 +273,7 @@ pub async fn resume(
     run_id: i64,
     client: Option<&PortalClient>,
     concurrency: usize,
+    limits: &Guardrails,
     cancel: &Cancel,
     on_progress: &mut dyn FnMut(Progress),
 ) -> Result<Run, SyncError> {
@@ -266,11 +285,12 @@ pub async fn resume(
         return Err(StoreError::PortalNotFound(run.portal_id.unwrap_or_default()).into());
     };
     let portal = Some(client.portal.portal_id);
+    let max_failed_percent = limits.max_failed_percent;
     if run.kind == RunKind::Undo {
-        let options = UndoOptions { concurrency, ..UndoOptions::default() };
+        let options = UndoOptions { concurrency, max_failed_percent, ..UndoOptions::default() };
         return hubsync_sync::resume_undo(store, client, run_id, portal, &options, cancel, on_progress).await;
     }
-    let options = PushOptions { concurrency, ..PushOptions::default() };
+    let options = PushOptions { concurrency, max_failed_percent, ..PushOptions::default() };
     hubsync_sync::resume_push(store, client, run_id, portal, &options, cancel, on_progress).await
 }
 
@@ -358,4 +378,6 @@ pub struct PreviewSummary {
     /// Rows the live run writes; nothing to write means nothing to run.
     #[ts(type = "number")]
     pub writes: u64,
+    /// The guardrails the plan crosses: run for real, it would be held instead.
+    pub crossed: Vec<Crossing>,
 }

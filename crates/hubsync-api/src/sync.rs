@@ -11,6 +11,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::error::{ApiError, ErrorCode};
+use crate::guardrails::{self, LiveOutcome};
 use crate::jobs::{JobKind, JobStart, JobStep, LastProgress, SyncJobStatus, stop_when_portal_leaves};
 use crate::plans::{self, CONCURRENCY, Plan, PlanRequest, PreviewSummary};
 use crate::progress::{CountWatch, Reporter, SyncProgress};
@@ -48,6 +49,7 @@ pub async fn preview(
     let send = tracked(job.last.clone(), send);
     let db_path = ws.db_path.clone();
     let portal_id = portal.portal_id;
+    let kept_request = request.clone();
     let (summary, plan) = off_thread(move || async move {
         let mut store = open_store_at(&db_path)?;
         let mut reporter = Reporter::new(send, started, None);
@@ -61,23 +63,24 @@ pub async fn preview(
         Ok((plan.summary(&store, &run, &portal)?, plan))
     })
     .await?;
-    ws.jobs.keep(summary.run_id, portal_id, started, plan);
+    ws.jobs.keep(summary.run_id, portal_id, started, plan, kept_request);
     Ok(summary)
 }
 
-/// Runs the plan preview `preview_run_id` showed, for real; answers with the finished run, or
-/// the interrupted one (with its reason) when it was cancelled or stopped early.
+/// Runs the plan preview `preview_run_id` showed, for real, unless it crosses the active
+/// portal's guardrails: then it is held, nothing written. Answers with the finished run, the
+/// interrupted one (with its reason) when it was cancelled or stopped early, or the hold.
 pub async fn run_previewed(
     ws: &Workspace,
     preview_run_id: i64,
     now: Instant,
     send: impl FnMut(SyncProgress) + Send + 'static,
-) -> Result<Run, ApiError> {
+) -> Result<LiveOutcome, ApiError> {
     let (portal, client) = ws.connected(|_| {}).await?;
     // The slot first: a refused start must not lose the kept plan.
     let at = job_start(now, None);
     let job = ws.jobs.start(JobKind::new(JobStep::Run, RunKind::Push), portal.portal_id, at)?;
-    let (plan, preview_portal) = ws.jobs.take(preview_run_id, now)?;
+    let (plan, preview_portal, request) = ws.jobs.take(preview_run_id, now)?;
     job.set_kind(plan.kind());
     if preview_portal != portal.portal_id {
         return Err(ApiError::new(
@@ -94,10 +97,39 @@ pub async fn run_previewed(
     let db_path = ws.db_path.clone();
     off_thread(move || async move {
         let (mut store, mut reporter) = live_job(&db_path, now, send)?;
+        let limits = store.guardrails()?;
+        if let Some(hold) = guardrails::hold_if_crossed(&mut store, &plan, &request, &limits)? {
+            return Ok(LiveOutcome::Held { hold });
+        }
         let mut on_progress = |p| reporter.core(p, Instant::now());
-        let run = plan.run(&mut store, &client, CONCURRENCY, &cancel, &mut on_progress).await;
+        let run = plan.run(&mut store, &client, CONCURRENCY, &limits, &cancel, &mut on_progress).await;
         client.record_outcome(&mut store)?;
-        Ok(run?)
+        Ok(LiveOutcome::Ran { run: run? })
+    })
+    .await
+}
+
+/// Approves held run `run_id` once (`guardrails::approve`: planned again, run within what was
+/// approved), as the process's one job.
+pub async fn approve_held(
+    ws: &Workspace,
+    run_id: i64,
+    send: impl FnMut(SyncProgress) + Send + 'static,
+) -> Result<Run, ApiError> {
+    let (portal, client) = ws.connected(|_| {}).await?;
+    let started = Instant::now();
+    let kind = crate::runs::get(&*ws.store.lock().await, run_id)?.kind;
+    let job = ws.jobs.start(JobKind::new(JobStep::Run, kind), portal.portal_id, job_start(started, None))?;
+    let cancel = job.cancel.clone();
+    let _watch = stop_when_portal_leaves(ws.db_path.clone(), portal.portal_id, cancel.clone());
+    let send = tracked(job.last.clone(), send);
+    let db_path = ws.db_path.clone();
+    off_thread(move || async move {
+        let (mut store, mut reporter) = live_job(&db_path, started, send)?;
+        let mut on_progress = |p| reporter.core(p, Instant::now());
+        let run = guardrails::approve(&mut store, &client, run_id, CONCURRENCY, &cancel, &mut on_progress).await;
+        client.record_outcome(&mut store)?;
+        run
     })
     .await
 }
@@ -126,7 +158,9 @@ pub async fn resume(
     off_thread(move || async move {
         let (mut store, mut reporter) = live_job(&db_path, started, send)?;
         let mut on_progress = |p| reporter.core(p, Instant::now());
-        let resumed = plans::resume(&mut store, run_id, client.as_ref(), CONCURRENCY, &cancel, &mut on_progress).await;
+        let limits = store.guardrails()?;
+        let resumed =
+            plans::resume(&mut store, run_id, client.as_ref(), CONCURRENCY, &limits, &cancel, &mut on_progress).await;
         if let Some(client) = &client {
             client.record_outcome(&mut store)?;
         }

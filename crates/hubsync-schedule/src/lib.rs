@@ -27,9 +27,10 @@ use chrono::{
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-/// The shortest interval: each run reads the portal before it writes, so tighter would spend a
-/// portal's API budget on little; 5 minutes is also the most frequent a peer offers (issue 21).
-pub const MIN_INTERVAL_MINUTES: u32 = 5;
+/// The shortest interval, a minute (as Zapier's paid plans; Userpilot's 5 minutes, Zapier's free
+/// 15). A run never starts while another of its portal runs, and an incremental push or pull
+/// between two slots reads little, so a tight schedule costs reads, never overlapping writes.
+pub const MIN_INTERVAL_MINUTES: u32 = 1;
 /// The longest interval, a week: anything rarer is better said as a daily or weekday time.
 pub const MAX_INTERVAL_MINUTES: u32 = 7 * 24 * 60;
 

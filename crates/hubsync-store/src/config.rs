@@ -16,6 +16,7 @@ use crate::company_mapping::{
 };
 use crate::error::StoreError;
 use crate::fields::{Field, FieldTable, FieldType, default_label, field_map_in, quoted};
+use crate::guardrails::{Guardrails, set_guardrails_in};
 use crate::mapping::{Mapping, PushRules, valid_property_name};
 use crate::mapping_file::{check_custom_fields, check_fields_and_rows};
 use crate::portals::active_profile;
@@ -34,7 +35,7 @@ pub const MAX_CUSTOM_FIELDS: usize = 1_000;
 /// hand, few enough that a hostile file can't make an import long.
 pub const MAX_FREE_MAIL_OVERRIDES: usize = 10_000;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConfigFile {
     pub version: u32,
@@ -51,6 +52,50 @@ pub struct ConfigFile {
     /// leaves the store's as they are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub companies: Option<CompanyConfig>,
+    /// The guardrails; a file without them (written before Hubsync had them) leaves the store's
+    /// as they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardrails: Option<GuardrailsConfig>,
+}
+
+/// The guardrails as a configuration file holds them (no key: no limit).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GuardrailsConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_creates: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_overwrites: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_overwrite_percent: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_archives: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_failed_percent: Option<f64>,
+}
+
+impl From<Guardrails> for GuardrailsConfig {
+    fn from(g: Guardrails) -> Self {
+        GuardrailsConfig {
+            max_creates: g.max_creates,
+            max_overwrites: g.max_overwrites,
+            max_overwrite_percent: g.max_overwrite_percent,
+            max_archives: g.max_archives,
+            max_failed_percent: g.max_failed_percent,
+        }
+    }
+}
+
+impl From<&GuardrailsConfig> for Guardrails {
+    fn from(g: &GuardrailsConfig) -> Self {
+        Guardrails {
+            max_creates: g.max_creates,
+            max_overwrites: g.max_overwrites,
+            max_overwrite_percent: g.max_overwrite_percent,
+            max_archives: g.max_archives,
+            max_failed_percent: g.max_failed_percent,
+        }
+    }
 }
 
 /// The company settings of a configuration file: custom company fields, the company mapping,
@@ -123,6 +168,7 @@ impl Store {
                 domain_field: self.company_domain_field()?,
                 free_mail_overrides: self.free_mail_overrides()?,
             }),
+            guardrails: Some(self.guardrails()?.into()),
         })
     }
 
@@ -153,6 +199,10 @@ impl Store {
             }
             None => None,
         };
+        if let Some(guardrails) = &config.guardrails {
+            problems
+                .extend(Guardrails::from(guardrails).problems().into_iter().map(|p| format!("the guardrails: {p}")));
+        }
         problems.extend(more_problems);
         if !problems.is_empty() {
             return Err(StoreError::InvalidConfig(problems));
@@ -178,6 +228,9 @@ impl Store {
         };
         if let (Some(config), Some(checked)) = (&config.companies, &companies) {
             import_companies(&tx, portal, config, checked, &now)?;
+        }
+        if let Some(guardrails) = &config.guardrails {
+            set_guardrails_in(&tx, &guardrails.into(), &now)?;
         }
         tx.commit()?;
         Ok(())
@@ -379,6 +432,7 @@ mod tests {
             push_rules: PushRules { update: true, create: false },
             pull_rules: None,
             companies: None,
+            guardrails: None,
         }
     }
 

@@ -71,6 +71,16 @@ pub enum StoreError {
     InvalidDailyReserve(u8),
     #[error("no portal {0} is known to this store")]
     PortalNotFound(u64),
+    #[error("the guardrails were not saved:\n{}", bullets(.0))]
+    InvalidGuardrails(Vec<String>),
+    #[error("run {0} is not a run a guardrail held")]
+    NotHeld(i64),
+    #[error("held run {run_id} was already {state}: a held run is approved or refused once")]
+    HoldDecided { run_id: i64, state: &'static str },
+    #[error("no schedule {0}")]
+    ScheduleNotFound(i64),
+    #[error("{0}")]
+    InvalidSchedule(String),
     #[error("{0}")]
     InvalidPortal(String),
     #[error("run {run_id} can't be resumed: {why}")]
@@ -220,6 +230,11 @@ impl StoreError {
             StoreError::LeaseFile { .. } => "store_open_failed",
             StoreError::PortalMoved { .. } => "other_portal",
             StoreError::PortalNotFound(_) => "portal_not_found",
+            StoreError::InvalidGuardrails(_) => "invalid_guardrails",
+            StoreError::NotHeld(_) => "run_not_held",
+            StoreError::HoldDecided { .. } => "hold_decided",
+            StoreError::ScheduleNotFound(_) => "schedule_not_found",
+            StoreError::InvalidSchedule(_) => "invalid_schedule",
             StoreError::InvalidPortal(_) => "invalid_portal",
             StoreError::InvalidRows(_) => "invalid_rows",
             StoreError::InvalidConfig(_) => "invalid_config",

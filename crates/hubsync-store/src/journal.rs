@@ -88,6 +88,10 @@ pub trait Journal {
     /// and gives its lease back. A run with rows pending is ended only by its lease's holder.
     fn finish_run(&mut self, run_id: i64, stop_reason: Option<&str>, api_calls: u64) -> Result<RunStatus>;
 
+    /// Notes that live run `run_id` stopped itself at `guardrail` (before `finish_run` ends it);
+    /// a resume clears it.
+    fn mark_stopped_by(&mut self, run_id: i64, guardrail: crate::Guardrail) -> Result<()>;
+
     /// Checks that this connection still holds run `run_id`'s lease, and renews it: what a
     /// writer does before it sends anything. `LeaseLost` once another process took it over.
     fn check_lease(&mut self, run_id: i64) -> Result<()>;
@@ -391,6 +395,11 @@ impl Journal for Store {
         Ok(status)
     }
 
+    fn mark_stopped_by(&mut self, run_id: i64, guardrail: crate::Guardrail) -> Result<()> {
+        self.conn.execute("UPDATE sync_runs SET stop_code = ?2 WHERE id = ?1", params![run_id, guardrail.code()])?;
+        Ok(())
+    }
+
     fn check_lease(&mut self, run_id: i64) -> Result<()> {
         let tx = self.conn.transaction()?;
         leases::renew(&tx, self.lease.as_ref(), run_id, self.clock.now())?;
@@ -424,7 +433,7 @@ impl Journal for Store {
         let lease =
             leases::take(&tx, self.leases_dir.as_deref(), &token, self.lease.as_ref(), run_id, self.clock.now())?;
         tx.execute(
-            "UPDATE sync_runs SET status = 'running', stop_reason = NULL, ended_at = NULL WHERE id = ?1",
+            "UPDATE sync_runs SET status = 'running', stop_reason = NULL, stop_code = NULL, ended_at = NULL WHERE id = ?1",
             [run_id],
         )?;
         tx.commit()?;

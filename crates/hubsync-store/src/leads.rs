@@ -73,6 +73,11 @@ pub struct LeadSyncCounts {
     pub changed_since_sync: u64,
 }
 
+/// Leads `l` not in step with their contact in the active portal (see `lead_sync_counts`).
+const CHANGED_SINCE_SYNC: &str = "AND NOT EXISTS (SELECT 1 FROM lead_links k
+    WHERE k.lead_id = l.id AND k.portal_id = (SELECT portal_id FROM active_profile)
+      AND k.synced_at IS NOT NULL AND l.updated_at <= k.synced_at)";
+
 impl Store {
     /// Adds a lead. Values are `(field, raw value)`; each is checked against its field's type
     /// and stored in canonical form. The email must be unique, compared case-insensitively.
@@ -188,9 +193,20 @@ impl Store {
     /// Up to `limit` leads with an id above `after`, in id order: for walking a big store a page
     /// at a time instead of holding every lead at once.
     pub fn leads_page(&self, after: i64, limit: usize) -> Result<Vec<Lead>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("SELECT {LEAD_COLUMNS} FROM leads l WHERE l.id > ?1 ORDER BY l.id LIMIT ?2"))?;
+        self.leads_page_where(after, limit, false)
+    }
+
+    /// `leads_page` of the leads a push would send changes of to the active portal: never in
+    /// step with its contact there, or edited since they were (`LeadSyncCounts::changed_since_sync`).
+    pub fn changed_leads_page(&self, after: i64, limit: usize) -> Result<Vec<Lead>> {
+        self.leads_page_where(after, limit, true)
+    }
+
+    fn leads_page_where(&self, after: i64, limit: usize, changed_only: bool) -> Result<Vec<Lead>> {
+        let filter = if changed_only { CHANGED_SINCE_SYNC } else { "" };
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {LEAD_COLUMNS} FROM leads l WHERE l.id > ?1 {filter} ORDER BY l.id LIMIT ?2"
+        ))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut leads: Vec<Lead> =
             stmt.query_map(params![after, limit], read_lead)?.collect::<rusqlite::Result<_>>()?;
@@ -206,11 +222,35 @@ impl Store {
         })?;
         for row in rows {
             let (lead_id, key, value) = row?;
-            let slot =
-                index.get(&lead_id).ok_or_else(|| StoreError::Corrupt(format!("values for missing lead {lead_id}")))?;
+            let slot = match index.get(&lead_id) {
+                Some(slot) => slot,
+                // Between two changed leads lie leads that aren't.
+                None if changed_only => continue,
+                None => return Err(StoreError::Corrupt(format!("values for missing lead {lead_id}"))),
+            };
             leads[*slot].values.insert(key, value);
         }
         Ok(leads)
+    }
+
+    /// Of leads `ids`, those `changed_leads_page` would walk.
+    pub fn changed_lead_ids(&self, ids: &[i64]) -> Result<std::collections::HashSet<i64>> {
+        let mut stmt =
+            self.conn.prepare_cached(&format!("SELECT l.id FROM leads l WHERE l.id = ?1 {CHANGED_SINCE_SYNC}"))?;
+        let mut changed = std::collections::HashSet::new();
+        for &id in ids {
+            if let Some(id) = stmt.query_row([id], |r| r.get::<_, i64>(0)).optional()? {
+                changed.insert(id);
+            }
+        }
+        Ok(changed)
+    }
+
+    /// How many leads `changed_leads_page` walks.
+    pub fn changed_lead_count(&self) -> Result<u64> {
+        Ok(self.conn.query_row(&format!("SELECT COUNT(*) FROM leads l WHERE 1 {CHANGED_SINCE_SYNC}"), [], |r| {
+            r.get::<_, i64>(0)
+        })? as u64)
     }
 
     pub fn lead_count(&self) -> Result<i64> {

@@ -261,6 +261,16 @@ pub(crate) fn end(tx: &Connection, held: &HeldLease) -> Result<()> {
     Ok(())
 }
 
+/// Who holds portal `portal`'s lease, if a live holder does.
+pub(crate) fn portal_holder(
+    conn: &Connection,
+    dir: Option<&Path>,
+    portal: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<LeaseHolder>> {
+    Ok(read_holder(conn, portal)?.filter(|(token, holder)| holder_alive(dir, token, holder, now)).map(|(_, h)| h))
+}
+
 /// Who holds the lease run `run_id` writes under, if a live holder does.
 pub(crate) fn holder_of(
     conn: &Connection,
@@ -271,5 +281,5 @@ pub(crate) fn holder_of(
     let portal: Option<i64> =
         conn.query_row("SELECT portal_id FROM run_leases WHERE run_id = ?1", [run_id], |r| r.get(0)).optional()?;
     let Some(portal) = portal else { return Ok(None) };
-    Ok(read_holder(conn, portal)?.filter(|(token, holder)| holder_alive(dir, token, holder, now)).map(|(_, h)| h))
+    portal_holder(conn, dir, portal, now)
 }

@@ -44,6 +44,7 @@ mod config;
 mod deals;
 mod error;
 mod fields;
+mod guardrails;
 mod import;
 pub mod journal;
 mod lead_query;
@@ -62,6 +63,7 @@ mod row_messages;
 mod run_companies;
 mod run_items;
 mod runs;
+mod schedules;
 mod snapshots;
 mod store;
 
@@ -71,10 +73,11 @@ pub use company_domains::{CompanyDomainRules, FreeMailOverride, LeadCompanyDomai
 pub use company_mapping::{
     CompanyMapping, CompanyPushRules, DOMAIN_PROPERTY, MappingSource, STANDARD_COMPANY_MAPPINGS, domain_field_problem,
 };
-pub use config::{CONFIG_VERSION, CompanyConfig, ConfigFile, CustomField, MAX_CUSTOM_FIELDS};
+pub use config::{CONFIG_VERSION, CompanyConfig, ConfigFile, CustomField, GuardrailsConfig, MAX_CUSTOM_FIELDS};
 pub use deals::{Deal, LeadDeal};
 pub use error::{RowError, StoreError};
 pub use fields::{Field, FieldType, canonical_email, email_key, quoted};
+pub use guardrails::{Crossing, FAILED_SHARE_MIN_ROWS, Guardrail, Guardrails, HoldState, PlanFigures, RunHold};
 pub use import::{BadRows, ImportOptions, ImportSummary, LeadImport, LeadRow};
 pub use journal::{ContestedRow, ItemResult, PlanRow, PulledLead};
 pub use lead_query::{
@@ -104,6 +107,7 @@ pub use run_items::{RunItemFilter, RunItemPage, RunItemPages};
 pub use runs::{
     FieldChange, ItemOutcome, NewRun, Run, RunAction, RunCounts, RunItem, RunKind, RunMode, RunStatus, SyncMilestones,
 };
+pub use schedules::{LastFiring, PortalBusy, ScheduleOutcome, ScheduleRecord, ScheduleScope};
 pub use snapshots::ContactSnapshot;
 pub use store::Store;
 

@@ -42,4 +42,8 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0020_pulled_companies_and_deals.sql"),
     },
     Migration { name: "0021_undo_companies.sql", sql: include_str!("../migrations/0021_undo_companies.sql") },
+    Migration {
+        name: "0022_guardrails_and_schedules.sql",
+        sql: include_str!("../migrations/0022_guardrails_and_schedules.sql"),
+    },
 ];

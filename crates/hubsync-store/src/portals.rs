@@ -373,6 +373,13 @@ impl Store {
                  SELECT ?1, rules, updated_at FROM portal_pull_rules WHERE portal_id = ?2",
                 params![id, from],
             )?;
+            tx.execute(
+                "INSERT INTO portal_guardrails (portal_id, max_creates, max_overwrites, max_overwrite_percent, max_archives,
+                                                max_failed_percent, updated_at)
+                 SELECT ?1, max_creates, max_overwrites, max_overwrite_percent, max_archives, max_failed_percent, updated_at
+                 FROM portal_guardrails WHERE portal_id = ?2",
+                params![id, from],
+            )?;
             // The company mapping and rules as the contact ones: copied, the rules undecided.
             tx.execute(
                 "INSERT INTO portal_company_mappings (portal_id, property, source, field_key, write_rule)

@@ -222,6 +222,13 @@ pub struct Run {
     pub counts: RunCounts,
     /// The address the run was made against (`None` for runs of no portal).
     pub base_url: Option<String>,
+    /// The guardrail a live run stopped itself at (its failed share), with rows pending.
+    pub stopped_by: Option<crate::Guardrail>,
+    /// The schedule that started it; `None` when an admin did.
+    #[ts(type = "number | null")]
+    pub schedule_id: Option<i64>,
+    /// A preview a guardrail held: held still, approved or refused.
+    pub hold: Option<crate::HoldState>,
 }
 
 /// How far a portal's syncs have come (`Store::sync_milestones`).
@@ -244,8 +251,8 @@ pub(crate) fn corrupt(what: &str, raw: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} {raw:?} in the run history"))
 }
 
-const RUN_COLUMNS: &str =
-    "id, kind, mode, status, portal_id, settings, estimate, api_calls, started_at, ended_at, stop_reason, base_url";
+const RUN_COLUMNS: &str = "id, kind, mode, status, portal_id, settings, estimate, api_calls, started_at, ended_at, \
+    stop_reason, base_url, stop_code, schedule_id, (SELECT state FROM run_holds h WHERE h.run_id = sync_runs.id)";
 
 impl Store {
     /// Every run, newest first.
@@ -396,5 +403,14 @@ fn read_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<Run> {
         stop_reason: r.get(10)?,
         counts: RunCounts::default(),
         base_url: r.get(11)?,
+        stopped_by: r
+            .get::<_, Option<String>>(12)?
+            .map(|c| crate::Guardrail::parse(&c).ok_or_else(|| text(12, c)))
+            .transpose()?,
+        schedule_id: r.get(13)?,
+        hold: r
+            .get::<_, Option<String>>(14)?
+            .map(|h| crate::HoldState::parse(&h).ok_or_else(|| text(14, h)))
+            .transpose()?,
     })
 }

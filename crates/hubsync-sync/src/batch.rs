@@ -8,7 +8,9 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use hubsync_hubspot::{BATCH_LIMIT, BatchOutcome, ClientError, HubSpotClient, Record, describe_scopes};
 use hubsync_store::journal::{CompanyJournal, Journal};
-use hubsync_store::{ItemOutcome, ItemResult, RowFailure, Run, RunAction, RunItem, Store, StoreError};
+use hubsync_store::{
+    Crossing, Guardrails, ItemOutcome, ItemResult, RowFailure, Run, RunAction, RunItem, Store, StoreError,
+};
 use tracing::Instrument;
 
 use crate::companies::{CompanyWriting, write_companies};
@@ -137,6 +139,42 @@ pub(crate) enum Stopped {
     Cancelled(String),
     /// HubSpot refused a batch for a reason that is not about its rows.
     Refused(ClientError),
+    /// Its failures crossed the failed share: it stopped itself between batches.
+    Guardrail(Crossing),
+}
+
+/// A live run's failures as it writes, against its failed-share limit: once crossed, no further
+/// batch goes out (those in flight land), and the run stops with its rows pending.
+#[derive(Debug)]
+pub(crate) struct FailureWatch {
+    limits: Guardrails,
+    /// Rows this session is to write, contacts, companies and associations.
+    total: u64,
+    written: u64,
+    failed: u64,
+    crossed: Option<Crossing>,
+}
+
+impl FailureWatch {
+    pub(crate) fn new(limits: &Guardrails, total: u64) -> FailureWatch {
+        FailureWatch { limits: limits.clone(), total, written: 0, failed: 0, crossed: None }
+    }
+
+    /// Counts `rows` written, `failed` of them failed.
+    pub(crate) fn landed(&mut self, rows: u64, failed: u64) {
+        self.written += rows;
+        self.failed += failed;
+        if self.crossed.is_none() {
+            self.crossed = self.limits.failures_cross(self.failed, self.written, self.total);
+            if let Some(crossed) = &self.crossed {
+                tracing::warn!(%crossed, "the run's failures crossed its limit: stopping between batches");
+            }
+        }
+    }
+
+    pub(crate) fn crossed(&self) -> Option<&Crossing> {
+        self.crossed.as_ref()
+    }
 }
 
 impl Stopped {
@@ -144,6 +182,7 @@ impl Stopped {
     fn reason(&self) -> String {
         match self {
             Stopped::Cancelled(reason) => reason.clone(),
+            Stopped::Guardrail(crossed) => format!("it stopped itself: {crossed}"),
             Stopped::Refused(error) => match error.missing_scopes() {
                 Some(scopes) => format!("HubSpot refused to write: the token lacks {}", describe_scopes(&scopes)),
                 None => error.to_string(),
@@ -279,11 +318,14 @@ pub(crate) struct Writing {
     pub(crate) concurrency: usize,
     pub(crate) page: usize,
     pub(crate) search_lag: std::time::Duration,
+    /// The failed share the run stops itself at (the other limits are checked on the plan).
+    pub(crate) limits: Guardrails,
 }
 
 impl Writing {
-    pub(crate) fn new(concurrency: usize, search_lag: std::time::Duration) -> Writing {
-        Writing { concurrency, page: WRITE_PAGE, search_lag }
+    pub(crate) fn new(concurrency: usize, search_lag: std::time::Duration, max_failed_percent: Option<f64>) -> Writing {
+        let limits = Guardrails { max_failed_percent, ..Guardrails::default() };
+        Writing { concurrency, page: WRITE_PAGE, search_lag, limits }
     }
 }
 
@@ -356,6 +398,7 @@ pub(crate) async fn write(
     let resent = store.sent_pending(run_id)?;
     let mut done = 0;
     let mut stop: Option<Stopped> = None;
+    let mut watch = FailureWatch::new(&writing.limits, total);
     progress(Progress { run_id, phase: Phase::Writing, done, total });
     'steps: for step in store.pending_steps(run_id)? {
         // A later step builds on the earlier one for the same contact: where that failed, so does this.
@@ -389,6 +432,7 @@ pub(crate) async fn write(
             unwritable.extend(damaged);
             if !unwritable.is_empty() {
                 store.record_outcomes(run_id, &unwritable, calls(client))?;
+                watch.landed(unwritable.len() as u64, unwritable.len() as u64);
                 done += unwritable.len() as u64;
                 progress(Progress { run_id, phase: Phase::Writing, done, total });
             }
@@ -400,6 +444,7 @@ pub(crate) async fn write(
                 &resent,
                 writing.concurrency,
                 cancel,
+                &mut watch,
                 &mut |landed| {
                     done += landed;
                     progress(Progress { run_id, phase: Phase::Writing, done, total });
@@ -422,7 +467,10 @@ pub(crate) async fn write(
             done += n;
             progress(Progress { run_id, phase: Phase::Writing, done, total });
         };
-        stop = write_companies(store, client, run_id, companies, cancel, &mut landed, &calls).await?;
+        stop = write_companies(store, client, run_id, companies, cancel, &mut watch, &mut landed, &calls).await?;
+    }
+    if let Some(Stopped::Guardrail(crossed)) = &stop {
+        store.mark_stopped_by(run_id, crossed.guardrail)?;
     }
     store.finish_run(run_id, stop.as_ref().map(Stopped::reason).as_deref(), calls(client))?;
     let run = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;
@@ -447,13 +495,18 @@ async fn write_batches(
     resent: &HashSet<i64>,
     concurrency: usize,
     cancel: &Cancel,
+    watch: &mut FailureWatch,
     landed: &mut dyn FnMut(u64),
     calls: &dyn Fn(&HubSpotClient) -> u64,
 ) -> Result<Option<Stopped>, SyncError> {
     let mut in_flight = FuturesUnordered::new();
     let mut stop: Option<Stopped> = None;
     loop {
-        while stop.is_none() && !cancel.is_cancelled() && in_flight.len() < concurrency.max(1) {
+        while stop.is_none()
+            && watch.crossed().is_none()
+            && !cancel.is_cancelled()
+            && in_flight.len() < concurrency.max(1)
+        {
             let Some(batch) = queue.pop_front() else { break };
             // Nothing goes out unless this process still holds the run's lease (marking creates
             // sent checks it too).
@@ -476,6 +529,8 @@ async fn write_batches(
             Verdict::Landed(results) => {
                 store.record_outcomes(run_id, &results, calls(client))?;
                 store.remember_run_writes(run_id, &versions)?;
+                let failed = results.iter().filter(|r| r.outcome == ItemOutcome::Failed).count();
+                watch.landed(results.len() as u64, failed as u64);
                 landed(results.len() as u64);
             }
             Verdict::Split(first, second) => {
@@ -488,6 +543,11 @@ async fn write_batches(
                 stop.get_or_insert(Stopped::Refused(error));
             }
         }
+    }
+    if stop.is_none()
+        && let Some(crossed) = watch.crossed()
+    {
+        stop = Some(Stopped::Guardrail(crossed.clone()));
     }
     if stop.is_none() && !queue.is_empty() {
         stop = Some(Stopped::Cancelled(cancel.reason()));

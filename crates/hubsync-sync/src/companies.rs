@@ -43,7 +43,7 @@ use hubsync_store::{
     MappingSource, RowFailure, RunAction, RunCompany, Store, TokenKind,
 };
 
-use crate::batch::{Stopped, rejects_rows, row_error};
+use crate::batch::{FailureWatch, Stopped, rejects_rows, row_error};
 use crate::company_plan::{
     CompanyInputs, DomainFacts, awaiting_read, decide_with_reads, decide_without_reads, plan_company, skipped,
 };
@@ -421,13 +421,14 @@ pub(crate) async fn write_companies(
     run_id: i64,
     writing: CompanyWriting,
     cancel: &Cancel,
+    watch: &mut FailureWatch,
     landed: &mut dyn FnMut(u64),
     calls: &dyn Fn(&HubSpotClient) -> u64,
 ) -> Result<Option<Stopped>, SyncError> {
     if store.pending_company_work(run_id)? == 0 {
         return Ok(None);
     }
-    let mut writer = Writer { client, run_id, writing, cancel, landed, calls };
+    let mut writer = Writer { client, run_id, writing, cancel, watch, landed, calls };
     if let Some(stop) = writer.settle_maybe_sent(store).await? {
         return Ok(Some(stop));
     }
@@ -499,6 +500,7 @@ struct Writer<'a> {
     run_id: i64,
     writing: CompanyWriting,
     cancel: &'a Cancel,
+    watch: &'a mut FailureWatch,
     landed: &'a mut dyn FnMut(u64),
     calls: &'a dyn Fn(&HubSpotClient) -> u64,
 }
@@ -724,6 +726,7 @@ impl Writer<'_> {
         let mut flow = Flow::Done;
         loop {
             while matches!(flow, Flow::Done)
+                && self.watch.crossed().is_none()
                 && !self.cancel.is_cancelled()
                 && in_flight.len() < self.writing.concurrency.max(1)
             {
@@ -768,6 +771,11 @@ impl Writer<'_> {
                 }
             }
         }
+        if matches!(flow, Flow::Done)
+            && let Some(crossed) = self.watch.crossed()
+        {
+            flow = Flow::Stopped(Stopped::Guardrail(crossed.clone()));
+        }
         if matches!(flow, Flow::Done) && !queue.is_empty() {
             flow = Flow::Stopped(Stopped::Cancelled(self.cancel.reason()));
         }
@@ -799,6 +807,14 @@ impl Writer<'_> {
             return Ok(());
         }
         let count = results.len() as u64;
+        let failed = results
+            .iter()
+            .filter(|r| match r {
+                Landed::Company(c) => c.outcome == ItemOutcome::Failed,
+                Landed::Association(a) => a.outcome == AssociationOutcome::Failed,
+            })
+            .count() as u64;
+        self.watch.landed(count, failed);
         let (companies, associations): (Vec<_>, Vec<_>) =
             results.into_iter().partition(|r| matches!(r, Landed::Company(_)));
         let companies: Vec<CompanyResult> =

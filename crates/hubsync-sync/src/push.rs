@@ -39,18 +39,29 @@ pub struct PushOptions {
     /// How long HubSpot's search may lag a write: a resumed run looks for a company create that
     /// may have landed only once this long has passed since it was sent (`CREATE_SEARCH_LAG`).
     pub search_lag: Duration,
+    /// The share of failed rows (percent) past which the live run stops itself between batches.
+    pub max_failed_percent: Option<f64>,
+    /// Only the leads changed since their last push (never pushed, or edited since), of those
+    /// `emails` selects.
+    pub changed_only: bool,
 }
 
 impl Default for PushOptions {
     fn default() -> Self {
-        PushOptions { emails: Vec::new(), concurrency: 8, search_lag: CREATE_SEARCH_LAG }
+        PushOptions {
+            emails: Vec::new(),
+            concurrency: 8,
+            search_lag: CREATE_SEARCH_LAG,
+            max_failed_percent: None,
+            changed_only: false,
+        }
     }
 }
 
 impl PushOptions {
     /// How its writes go out.
     fn writing(&self) -> Writing {
-        Writing::new(self.concurrency, self.search_lag)
+        Writing::new(self.concurrency, self.search_lag, self.max_failed_percent)
     }
 }
 
@@ -130,7 +141,7 @@ pub async fn prepare_push(
 ) -> Result<PreparedPush, SyncError> {
     let started = Instant::now();
     let calls_before = client.api_calls();
-    let selection = Selection::new(store, &options.emails)?;
+    let selection = Selection::new(store, &options.emails, options.changed_only)?;
     let mappings = store.mappings()?;
     let rules = store.push_rules()?;
     let portal_id = store.active_portal()?.map(|p| p.portal_id);
@@ -161,6 +172,7 @@ pub async fn prepare_push(
         "rules": rules,
         "mappings": mappings,
         "emails": options.emails,
+        "changed_only": options.changed_only,
         "company_rules": companies.as_ref().map(|c| c.rules),
         "company_mappings": companies.as_ref().map(|c| &c.mappings),
     });
@@ -232,7 +244,7 @@ async fn plan_selection(
     let total = selection.total;
     let mut done = 0;
     progress(Progress { run_id, phase: Phase::Reading, done, total });
-    let every_lead = options.emails.is_empty();
+    let every_lead = options.emails.is_empty() && !options.changed_only;
     let memory = Remembered::begin(store, client, portal_id, wanted, (total, every_lead), cancel).await?;
     let reader = Reader { client, wanted, concurrency: options.concurrency, cancel, memory: &memory };
     let mut next_seq = 0;
@@ -370,12 +382,14 @@ struct Selection {
     named: Option<std::vec::IntoIter<Lead>>,
     after: i64,
     total: u64,
+    changed_only: bool,
 }
 
 impl Selection {
-    fn new(store: &Store, emails: &[String]) -> Result<Selection, SyncError> {
+    fn new(store: &Store, emails: &[String], changed_only: bool) -> Result<Selection, SyncError> {
         if emails.is_empty() {
-            return Ok(Selection { named: None, after: 0, total: store.lead_count()? as u64 });
+            let total = if changed_only { store.changed_lead_count()? } else { store.lead_count()? as u64 };
+            return Ok(Selection { named: None, after: 0, total, changed_only });
         }
         let mut leads = Vec::new();
         let mut seen = HashSet::new();
@@ -395,14 +409,22 @@ impl Selection {
             return Err(SyncError::UnknownLeads(unknown));
         }
         leads.sort_by_key(|l| l.id);
-        Ok(Selection { total: leads.len() as u64, named: Some(leads.into_iter()), after: 0 })
+        if changed_only {
+            let changed: HashSet<i64> = store.changed_lead_ids(&leads.iter().map(|l| l.id).collect::<Vec<_>>())?;
+            leads.retain(|l| changed.contains(&l.id));
+        }
+        Ok(Selection { total: leads.len() as u64, named: Some(leads.into_iter()), after: 0, changed_only })
     }
 
     fn next_page(&mut self, store: &Store) -> Result<Vec<Lead>, SyncError> {
         match &mut self.named {
             Some(named) => Ok(named.by_ref().take(PAGE).collect()),
             None => {
-                let page = store.leads_page(self.after, PAGE)?;
+                let page = if self.changed_only {
+                    store.changed_leads_page(self.after, PAGE)?
+                } else {
+                    store.leads_page(self.after, PAGE)?
+                };
                 if let Some(last) = page.last() {
                     self.after = last.id;
                 }
@@ -621,7 +643,7 @@ mod tests {
             prepare_push(&mut store, &client, &PushOptions::default(), &Cancel::default(), &mut |_| {}).await.unwrap();
         assert_eq!((prepared.counts.update, prepared.counts.create), (130, 120));
         let run_id = store.live_run_from_plan(prepared.plan.run_id).unwrap();
-        let paged = Writing { concurrency: 1, page: 7, search_lag: Duration::ZERO };
+        let paged = Writing { page: 7, ..Writing::new(1, Duration::ZERO, None) };
         let before = client.api_calls();
         // Cancelled once the first batch (100 updates) has landed: the rest stay pending.
         let cancel = Cancel::default();

@@ -27,7 +27,8 @@ use crate::progress::{Cancel, Phase, Progress};
 use crate::reads::read_by_id;
 use crate::undo_companies::{UndoAssociationCounts, UndoCompanyCounts, plan_company_undo};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct UndoOptions {
     /// Archive the contacts and the companies the run created (they are kept otherwise).
     pub archive_created: bool,
@@ -35,18 +36,22 @@ pub struct UndoOptions {
     pub force: bool,
     /// Batches in flight at once, reading and writing; the portal's rate limiter paces them.
     pub concurrency: usize,
+    /// The share of failed rows (percent) past which the live run stops itself; a guardrail,
+    /// not a setting of the undo: the history doesn't keep it.
+    #[serde(skip)]
+    pub max_failed_percent: Option<f64>,
 }
 
 impl Default for UndoOptions {
     fn default() -> Self {
-        UndoOptions { archive_created: false, force: false, concurrency: 8 }
+        UndoOptions { archive_created: false, force: false, concurrency: 8, max_failed_percent: None }
     }
 }
 
 impl UndoOptions {
     /// How its writes go out.
     fn writing(&self) -> crate::batch::Writing {
-        crate::batch::Writing::new(self.concurrency, crate::companies::CREATE_SEARCH_LAG)
+        crate::batch::Writing::new(self.concurrency, crate::companies::CREATE_SEARCH_LAG, self.max_failed_percent)
     }
 }
 

@@ -192,7 +192,7 @@ async fn a_run_stops_when_another_process_disconnects_its_portal() {
             store.add_lead(&format!("w{i}@example.com"), &[]).unwrap();
         }
     }
-    let planned = preview(&app, PlanRequest::Push { emails: Vec::new() }, |_| {}).await.unwrap();
+    let planned = preview(&app, PlanRequest::push(Vec::new()), |_| {}).await.unwrap();
     assert_eq!(planned.writes, 4000);
 
     let command_line = open_workspace(dir.path());
@@ -201,7 +201,7 @@ async fn a_run_stops_when_another_process_disconnects_its_portal() {
         tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
         disconnect(&command_line, None, "from the command line").await.unwrap();
     });
-    let run = run.unwrap();
+    let run = run.unwrap().ran().expect("not held");
     assert_eq!(run.status, RunStatus::Interrupted, "{run:?}");
     let reason = run.stop_reason.clone().unwrap_or_default();
     assert!(reason.contains("disconnected while the run went on"), "{reason}");

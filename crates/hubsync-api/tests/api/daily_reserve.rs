@@ -27,13 +27,13 @@ async fn a_run_stops_before_the_daily_reserve_and_resumes_once_it_is_lowered() {
             .collect();
         store.import_leads(&rows, ImportOptions::default()).unwrap();
     }
-    let summary = preview(&ws, PlanRequest::Push { emails: Vec::new() }, |_| {}).await.unwrap();
+    let summary = preview(&ws, PlanRequest::push(Vec::new()), |_| {}).await.unwrap();
     assert_eq!(summary.counts.create, LEADS as u64);
 
     // A few calls above the reserve: the portal check and the first batches go (each sent while
     // the last reply left more than the reserve), the others wait for the admin.
     sandbox.set_daily_calls_left(25_005);
-    let run = run_previewed(&ws, summary.run_id, Instant::now(), |_| {}).await.unwrap();
+    let run = run_previewed(&ws, summary.run_id, Instant::now(), |_| {}).await.unwrap().ran().expect("not held");
     assert_eq!(run.status, RunStatus::Interrupted, "{run:?}");
     assert!(run.counts.pending > 0 && run.counts.created > 0, "{:?}", run.counts);
     let reason = run.stop_reason.clone().unwrap_or_default();

@@ -67,7 +67,7 @@ async fn a_first_portal_maps_the_built_in_fields_to_their_standard_properties_an
         store.add_lead("ann@example.com", &[("first_name", "Ann"), ("city", "Oslo")]).unwrap();
         store.add_lead("bo@example.com", &[("first_name", "Bo")]).unwrap();
     }
-    let summary = preview(&ws, PlanRequest::Push { emails: vec![] }, |_| {}).await.unwrap();
+    let summary = preview(&ws, PlanRequest::push(Vec::new()), |_| {}).await.unwrap();
     assert_eq!((summary.counts.update, summary.counts.create, summary.counts.skip), (1, 0, 1), "{summary:?}");
     let skipped: Vec<(&str, u64)> = summary.details.iter().map(|d| (d.key.as_str(), d.count)).collect();
     assert_eq!(skipped, [("no-match-create-off", 1)], "{summary:?}");

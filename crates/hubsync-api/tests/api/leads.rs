@@ -224,8 +224,8 @@ async fn the_lead_table_pages_and_searches_and_a_pushed_lead_links_to_its_contac
 
     let unlinked = hubspot_page(&*ws.store.lock().await, id).unwrap_err();
     assert_eq!(unlinked.code, "not_linked", "{unlinked:?}");
-    let summary = preview(ws, PlanRequest::Push { emails: vec!["sync-b@example.com".into()] }, |_| {}).await.unwrap();
-    run_previewed(ws, summary.run_id, std::time::Instant::now(), |_| {}).await.unwrap();
+    let summary = preview(ws, PlanRequest::push(vec!["sync-b@example.com".into()]), |_| {}).await.unwrap();
+    run_previewed(ws, summary.run_id, std::time::Instant::now(), |_| {}).await.unwrap().ran().expect("not held");
     let linked = detail(&*ws.store.lock().await, id).unwrap();
     assert!(linked.view.lead.hubspot_id.is_some(), "{linked:?}");
     assert_eq!(linked.link, Some(ContactLink::Sandbox));

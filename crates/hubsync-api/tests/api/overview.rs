@@ -92,7 +92,7 @@ async fn a_first_run_goes_down_the_checklist_and_the_overview_follows_it() {
     assert!(done(&seen.checklist).contains(&SetupStep::LeadsPresent));
 
     // A preview, then creating turned on (decided) and the push run for real.
-    let summary = preview(&ws, PlanRequest::Push { emails: vec![] }, |_| {}).await.unwrap();
+    let summary = preview(&ws, PlanRequest::push(Vec::new()), |_| {}).await.unwrap();
     let seen = overview(&ws, Utc::now()).await.unwrap();
     let newest = &seen.recent_runs[0];
     assert_eq!(
@@ -104,8 +104,8 @@ async fn a_first_run_goes_down_the_checklist_and_the_overview_follows_it() {
     assert!(!done(&seen.checklist).contains(&SetupStep::PushRulesDecided));
 
     config::set_push_rules(&ws, None, Some(true)).await.unwrap();
-    let summary = preview(&ws, PlanRequest::Push { emails: vec![] }, |_| {}).await.unwrap();
-    let run = run_previewed(&ws, summary.run_id, Instant::now(), |_| {}).await.unwrap();
+    let summary = preview(&ws, PlanRequest::push(Vec::new()), |_| {}).await.unwrap();
+    let run = run_previewed(&ws, summary.run_id, Instant::now(), |_| {}).await.unwrap().ran().expect("not held");
     let seen = overview(&ws, Utc::now()).await.unwrap();
     assert_eq!(done(&seen.checklist), EVERY_STEP);
     let runs: Vec<(i64, RunMode, RunOutcome)> = seen.recent_runs.iter().map(|r| (r.id, r.mode, r.outcome)).collect();
@@ -126,7 +126,7 @@ async fn a_first_run_goes_down_the_checklist_and_the_overview_follows_it() {
 
     // Five runs at most, the newest first.
     for _ in 0..4 {
-        preview(&ws, PlanRequest::Push { emails: vec![] }, |_| {}).await.unwrap();
+        preview(&ws, PlanRequest::push(Vec::new()), |_| {}).await.unwrap();
     }
     let seen = overview(&ws, Utc::now()).await.unwrap();
     assert_eq!(seen.recent_runs.len(), hubsync_api::overview::RECENT_RUNS);

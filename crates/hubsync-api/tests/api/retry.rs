@@ -46,12 +46,12 @@ async fn a_refused_row_fails_alone_and_its_retry_plans_only_it() {
         store.add_lead("kept@example.com", &[("lifecycle_stage", "lead")]).unwrap();
         store.add_lead("new@example.com", &[("lifecycle_stage", "lead")]).unwrap();
     }
-    let summary = preview(&ws, PlanRequest::Push { emails: Vec::new() }, |_| {}).await.unwrap();
+    let summary = preview(&ws, PlanRequest::push(Vec::new()), |_| {}).await.unwrap();
     assert_eq!((summary.counts.update, summary.counts.create), (1, 1));
 
     // Between the preview and the run, the contact moves on to customer: "lead" is backwards now.
     set_stage(&sandbox, "501", "customer").await;
-    let run = run_previewed(&ws, summary.run_id, Instant::now(), |_| {}).await.unwrap();
+    let run = run_previewed(&ws, summary.run_id, Instant::now(), |_| {}).await.unwrap().ran().expect("not held");
     assert_eq!((run.status, run.counts.created, run.counts.failed), (RunStatus::Completed, 1, 1));
     let failed_only = RunItemFilter { outcome: Some(ItemOutcome::Failed), ..RunItemFilter::default() };
     let failed = runs::items(&*ws.store.lock().await, run.id, &failed_only).unwrap();
@@ -64,7 +64,7 @@ async fn a_refused_row_fails_alone_and_its_retry_plans_only_it() {
     set_stage(&sandbox, "501", "").await;
     let retry = preview(&ws, PlanRequest::RetryFailed { run_id: run.id }, |_| {}).await.unwrap();
     assert_eq!((retry.counts.update, retry.counts.create, retry.writes), (1, 0, 1), "{retry:?}");
-    let retried = run_previewed(&ws, retry.run_id, Instant::now(), |_| {}).await.unwrap();
+    let retried = run_previewed(&ws, retry.run_id, Instant::now(), |_| {}).await.unwrap().ran().expect("not held");
     assert_eq!((retried.status, retried.counts.updated, retried.counts.failed), (RunStatus::Completed, 1, 0));
 
     let nothing = preview(&ws, PlanRequest::RetryFailed { run_id: retried.id }, |_| {}).await.unwrap_err();

@@ -14,8 +14,8 @@ use crate::support::fixture;
 async fn the_history_lists_a_run_shows_all_its_rows_and_exports_them_where_asked() {
     let f = fixture().await;
     let ws = &f.workspace;
-    let summary = preview(ws, PlanRequest::Push { emails: Vec::new() }, |_| {}).await.unwrap();
-    let run = run_previewed(ws, summary.run_id, Instant::now(), |_| {}).await.unwrap();
+    let summary = preview(ws, PlanRequest::push(Vec::new()), |_| {}).await.unwrap();
+    let run = run_previewed(ws, summary.run_id, Instant::now(), |_| {}).await.unwrap().ran().expect("not held");
 
     let store = ws.store.lock().await;
     let listed: Vec<(i64, RunMode)> = runs::list(&store).unwrap().iter().map(|r| (r.id, r.mode)).collect();

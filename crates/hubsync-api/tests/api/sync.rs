@@ -33,7 +33,7 @@ fn collect() -> (Sent, impl FnMut(SyncProgress) + Send + 'static) {
 async fn a_push_preview_counts_the_leads_it_skips_by_reason() {
     let f = fixture().await;
     f.workspace.store.lock().await.set_push_rules(None, Some(false)).unwrap();
-    let summary = preview(&f.workspace, PlanRequest::Push { emails: Vec::new() }, |_| {}).await.unwrap();
+    let summary = preview(&f.workspace, PlanRequest::push(Vec::new()), |_| {}).await.unwrap();
     assert_eq!((summary.counts.skip, summary.writes), (2, 0));
     let details: Vec<_> = summary.details.iter().map(|l| (l.key.as_str(), l.count)).collect();
     // Neither lead has a contact and creating is off: the one reason there is, and no zero lines.
@@ -46,7 +46,7 @@ async fn a_push_preview_counts_the_leads_it_skips_by_reason() {
 async fn a_push_preview_and_its_run_carry_the_companies_and_associations() {
     let f = fixture().await;
     f.workspace.store.lock().await.set_company_push_rules(Some(true), Some(true)).unwrap();
-    let summary = preview(&f.workspace, PlanRequest::Push { emails: Vec::new() }, |_| {}).await.unwrap();
+    let summary = preview(&f.workspace, PlanRequest::push(Vec::new()), |_| {}).await.unwrap();
     let companies = summary.companies.clone().expect("the company rules are on");
     let k = &companies.counts;
     assert_eq!(k.create + k.update + k.unchanged, 1, "one domain, example.com: {k:?}");
@@ -67,7 +67,8 @@ async fn a_push_preview_and_its_run_carry_the_companies_and_associations() {
         assert!(shown["items"][0]["reason_code"].is_null(), "{shown}");
         assert_eq!(companies_page(&store, 9999, -1, 10).unwrap_err().code, "run_not_found");
     }
-    let run = run_previewed(&f.workspace, summary.run_id, Instant::now(), |_| {}).await.unwrap();
+    let run =
+        run_previewed(&f.workspace, summary.run_id, Instant::now(), |_| {}).await.unwrap().ran().expect("not held");
     assert_eq!(run.status, RunStatus::Completed);
     let shown = detail(&*f.workspace.store.lock().await, run.id).unwrap().companies.unwrap();
     assert_eq!((shown.counts.associated, shown.counts.association_failed, shown.counts.failed), (2, 0, 0));
@@ -82,7 +83,7 @@ async fn a_push_preview_and_its_run_carry_the_companies_and_associations() {
 async fn a_push_is_previewed_run_exported_and_undone() {
     let f = fixture().await;
     let (sent, send) = collect();
-    let request = PlanRequest::Push { emails: Vec::new() };
+    let request = PlanRequest::push(Vec::new());
     let summary = preview(&f.workspace, request, send).await.unwrap();
     assert_eq!((summary.kind, summary.counts.create, summary.counts.update, summary.writes), (RunKind::Push, 2, 0, 2));
     assert_eq!(summary.portal_name, hubsync_api::builtin::SANDBOX_NAME);
@@ -96,7 +97,7 @@ async fn a_push_is_previewed_run_exported_and_undone() {
     }
 
     let (sent, send) = collect();
-    let run = run_previewed(&f.workspace, summary.run_id, Instant::now(), send).await.unwrap();
+    let run = run_previewed(&f.workspace, summary.run_id, Instant::now(), send).await.unwrap().ran().expect("not held");
     assert_eq!(
         (run.mode, run.status, run.counts.created, run.counts.failed),
         (RunMode::Live, RunStatus::Completed, 2, 0)
@@ -128,7 +129,8 @@ async fn a_push_is_previewed_run_exported_and_undone() {
         PlanRequest::Undo { run_id: run.id, options: UndoOptions { archive_created: true, ..UndoOptions::default() } };
     let undo = preview(&f.workspace, request, |_| {}).await.unwrap();
     assert_eq!((undo.kind, undo.undo_of, undo.counts.archive, undo.writes), (RunKind::Undo, Some(run.id), 2, 2));
-    let undone = run_previewed(&f.workspace, undo.run_id, Instant::now(), |_| {}).await.unwrap();
+    let undone =
+        run_previewed(&f.workspace, undo.run_id, Instant::now(), |_| {}).await.unwrap().ran().expect("not held");
     assert_eq!((undone.kind, undone.status, undone.counts.archived), (RunKind::Undo, RunStatus::Completed, 2));
     let store = f.workspace.store.lock().await;
     assert_eq!(detail(&store, run.id).unwrap().undo_runs[0].id, undone.id);
@@ -142,7 +144,7 @@ async fn a_cancelled_run_keeps_its_rows_for_resume_and_one_job_runs_at_a_time() 
     let f = fixture().await;
     let summary = preview(&f.workspace, PlanRequest::Pull, |_| {}).await.unwrap();
     assert_eq!(summary.kind, RunKind::Pull);
-    let summary = preview(&f.workspace, PlanRequest::Push { emails: vec![] }, |_| {}).await.unwrap();
+    let summary = preview(&f.workspace, PlanRequest::push(Vec::new()), |_| {}).await.unwrap();
 
     // Cancelled as writing begins: nothing is sent, every row stays pending.
     let jobs = f.workspace.jobs.clone();
@@ -155,7 +157,9 @@ async fn a_cancelled_run_keeps_its_rows_for_resume_and_one_job_runs_at_a_time() 
         }
     })
     .await
-    .unwrap();
+    .unwrap()
+    .ran()
+    .expect("not held");
     assert_eq!(
         (run.status, run.stop_reason.as_deref(), run.counts.pending),
         (RunStatus::Interrupted, Some(CANCELLED_IN_APP), 2)
@@ -222,7 +226,9 @@ async fn a_live_pull_reports_to_the_page_and_to_the_status_and_cancels_resumably
         send(p);
     })
     .await
-    .unwrap();
+    .unwrap()
+    .ran()
+    .expect("not held");
     assert_eq!((run.status, run.stop_reason.as_deref()), (RunStatus::Interrupted, Some(CANCELLED_IN_APP)));
     assert_eq!((run.counts.created + run.counts.updated, run.counts.pending), (0, rows), "stopped before a chunk");
     let sent = sent.lock().unwrap().clone();
@@ -259,7 +265,7 @@ async fn a_pull_preview_counts_companies_and_deals_and_a_pulled_lead_shows_them(
     assert!(details["with-company"] > 0 && details["new-companies"] > 0 && details["deals"] > 0, "{details:?}");
     assert_eq!(details["company-rule-left-out"], 0);
     assert!(summary.skipped_parts.is_empty(), "{:?}", summary.skipped_parts);
-    run_previewed(&f.workspace, summary.run_id, Instant::now(), |_| {}).await.unwrap();
+    run_previewed(&f.workspace, summary.run_id, Instant::now(), |_| {}).await.unwrap().ran().expect("not held");
     let store = f.workspace.store.lock().await;
     let shown: Vec<_> =
         store.leads().unwrap().iter().map(|l| hubsync_api::leads::detail(&store, l.id).unwrap()).collect();

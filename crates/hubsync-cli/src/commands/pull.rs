@@ -55,7 +55,8 @@ pub async fn run(ctx: &mut Context, args: PullArgs) -> anyhow::Result<()> {
         return Err(error);
     }
     let mut bars = Bars::new(ctx.json);
-    let run = plan.run(&mut ctx.store(), &client, CONCURRENCY, &cancel, &mut |p| bars.update(p)).await?;
+    let limits = ctx.store().guardrails()?;
+    let run = plan.run(&mut ctx.store(), &client, CONCURRENCY, &limits, &cancel, &mut |p| bars.update(p)).await?;
     bars.finish();
     crate::commands::push::finish(ctx, run)
 }

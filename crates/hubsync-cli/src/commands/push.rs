@@ -131,7 +131,7 @@ pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
     // Ctrl-C stops the preview between reads as well as the live run between batches.
     let cancel = stop_signals(ctx, connection.portal_id);
     let mut bars = Bars::new(ctx.json);
-    let request = PlanRequest::Push { emails: args.email.clone() };
+    let request = PlanRequest::push(args.email.clone());
     let plan = Plan::prepare(&mut ctx.store(), &client, request, concurrency, &cancel, &mut |p| bars.update(p)).await?;
     bars.finish();
     let Plan::Push(prepared) = &plan else { unreachable!("a push request plans a push") };
@@ -160,7 +160,8 @@ pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
     }
 
     let mut bars = Bars::new(ctx.json);
-    let run = plan.run(&mut ctx.store(), &client, concurrency, &cancel, &mut |p| bars.update(p)).await?;
+    let limits = ctx.store().guardrails()?;
+    let run = plan.run(&mut ctx.store(), &client, concurrency, &limits, &cancel, &mut |p| bars.update(p)).await?;
     bars.finish();
     finish(ctx, run)
 }

@@ -64,9 +64,11 @@ pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> 
             };
             let mut bars = Bars::new(ctx.json);
             let concurrency = args.concurrency.max(1);
-            let run =
-                resume(&mut ctx.store(), args.run, client.as_ref(), concurrency, &cancel, &mut |p| bars.update(p))
-                    .await?;
+            let limits = ctx.store().guardrails()?;
+            let run = resume(&mut ctx.store(), args.run, client.as_ref(), concurrency, &limits, &cancel, &mut |p| {
+                bars.update(p)
+            })
+            .await?;
             bars.finish();
             finish(ctx, run)
         }

@@ -33,7 +33,8 @@ pub struct UndoPreview<'a> {
 pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
     let (connection, client) = ctx.connected(|_| {}).await?;
     let concurrency = args.concurrency.max(1);
-    let options = UndoOptions { archive_created: args.archive_created, force: args.force, concurrency };
+    let options =
+        UndoOptions { archive_created: args.archive_created, force: args.force, concurrency, ..UndoOptions::default() };
     // Ctrl-C stops the preview between reads as well as the live undo between batches.
     let cancel = stop_signals(ctx, connection.portal_id);
     let mut bars = Bars::new(ctx.json);
@@ -68,7 +69,8 @@ pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
         return Err(error);
     }
     let mut bars = Bars::new(ctx.json);
-    let run = plan.run(&mut ctx.store(), &client, concurrency, &cancel, &mut |p| bars.update(p)).await?;
+    let limits = ctx.store().guardrails()?;
+    let run = plan.run(&mut ctx.store(), &client, concurrency, &limits, &cancel, &mut |p| bars.update(p)).await?;
     bars.finish();
     finish(ctx, run)
 }

@@ -24,17 +24,18 @@ fn an_older_store_is_upgraded_saying_so_on_stderr_and_a_current_one_says_nothing
     let upgraded = hub.run(&["--json", "leads", "list"]).ok();
     assert_eq!(upgraded.json(), listed, "stdout is the command's alone");
     let lines: Vec<&str> = upgraded.stderr.lines().collect();
-    let [first, second, third, fourth, fifth, sixth, seventh, eighth, done] = lines[..] else {
-        panic!("nine lines: {upgraded:?}")
+    let [first, second, third, fourth, fifth, sixth, seventh, eighth, ninth, done] = lines[..] else {
+        panic!("ten lines: {upgraded:?}")
     };
-    assert_eq!(first, "Upgrading the lead store (step 1 of 8: lead query paths)…");
-    assert_eq!(second, "Upgrading the lead store (step 2 of 8: contact snapshots)…");
-    assert_eq!(third, "Upgrading the lead store (step 3 of 8: portal account type)…");
-    assert_eq!(fourth, "Upgrading the lead store (step 4 of 8: sync state)…");
-    assert_eq!(fifth, "Upgrading the lead store (step 5 of 8: companies)…");
-    assert_eq!(sixth, "Upgrading the lead store (step 6 of 8: run companies)…");
-    assert_eq!(seventh, "Upgrading the lead store (step 7 of 8: pulled companies and deals)…");
-    assert_eq!(eighth, "Upgrading the lead store (step 8 of 8: undo companies)…");
+    assert_eq!(first, "Upgrading the lead store (step 1 of 9: lead query paths)…");
+    assert_eq!(second, "Upgrading the lead store (step 2 of 9: contact snapshots)…");
+    assert_eq!(third, "Upgrading the lead store (step 3 of 9: portal account type)…");
+    assert_eq!(fourth, "Upgrading the lead store (step 4 of 9: sync state)…");
+    assert_eq!(fifth, "Upgrading the lead store (step 5 of 9: companies)…");
+    assert_eq!(sixth, "Upgrading the lead store (step 6 of 9: run companies)…");
+    assert_eq!(seventh, "Upgrading the lead store (step 7 of 9: pulled companies and deals)…");
+    assert_eq!(eighth, "Upgrading the lead store (step 8 of 9: undo companies)…");
+    assert_eq!(ninth, "Upgrading the lead store (step 9 of 9: guardrails and schedules)…");
     let seconds = done.strip_prefix("Lead store upgraded in ").and_then(|rest| rest.strip_suffix(" s."));
     assert!(seconds.is_some_and(|s| s.parse::<f64>().is_ok()), "{done:?}");
 

@@ -260,9 +260,9 @@ impl PlanJournal for Store {
             Some(("preview", "completed")) => {
                 tx.execute(
                     "INSERT INTO sync_runs (kind, mode, status, portal_id, settings, estimate, api_calls, started_at, base_url,
-                                            planned_at)
+                                            planned_at, schedule_id)
                      SELECT kind, 'live', 'running', portal_id, settings, estimate, api_calls, ?2, base_url,
-                            COALESCE(planned_at, started_at)
+                            COALESCE(planned_at, started_at), schedule_id
                      FROM sync_runs WHERE id = ?1",
                     params![run_id, now],
                 )?;

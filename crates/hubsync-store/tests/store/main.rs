@@ -64,6 +64,7 @@ const SHIPPED: &[(&str, &str)] = &[
     ("0019_run_companies.sql", "2c7cde181112442e1805bf3ff71f67616f9beaafa0c0e42b94a6d97051d79f7e"),
     ("0020_pulled_companies_and_deals.sql", "b783dc6e651fba5e85cbe4166a57d153f43de88b6b28e2a0d1632fde946b4388"),
     ("0021_undo_companies.sql", "e7b0de1720b670de5051b47d18cbd624e145609ca6755ffc30ccb43236e0edbc"),
+    ("0022_guardrails_and_schedules.sql", "47125cc92963d864dfa2226efaeedc1f16d8db19302cd7509c78da8093a15976"),
 ];
 
 #[test]

@@ -2,6 +2,13 @@
 -- (the lead query paths, which touch every lead), 0015 (contact snapshots) and later made, gone. Used
 -- by the store's, the command line's and the app's tests (`include_str!`) to open a store from
 -- before them.
+DROP TABLE schedule_claims;
+ALTER TABLE portals DROP COLUMN schedules_paused;
+DROP TABLE schedules;
+ALTER TABLE sync_runs DROP COLUMN schedule_id;
+ALTER TABLE sync_runs DROP COLUMN stop_code;
+DROP TABLE run_holds;
+DROP TABLE portal_guardrails;
 ALTER TABLE sync_run_items DROP COLUMN related;
 DROP TABLE sync_run_associations;
 DROP TABLE sync_run_companies;

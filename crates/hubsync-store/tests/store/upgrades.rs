@@ -31,7 +31,7 @@ fn open_reporting(path: &Path) -> (Result<Store, hubsync_store::StoreError>, Vec
 
 #[test]
 fn an_upgrade_reports_each_pending_migration_then_its_end_and_a_current_store_nothing() {
-    assert_eq!(MIGRATIONS.len(), 21, "a new migration: add its step below");
+    assert_eq!(MIGRATIONS.len(), 22, "a new migration: add its step below");
     let dir = super::temp_dir("upgrade-reports");
     let path = store_from_version_13(&dir);
 
@@ -39,27 +39,28 @@ fn an_upgrade_reports_each_pending_migration_then_its_end_and_a_current_store_no
     assert_eq!(
         reports,
         [
-            UpgradeProgress::Step { step: 1, steps: 8, name: "0014_lead_query_paths.sql", from: 13, to: 14 },
-            UpgradeProgress::Step { step: 2, steps: 8, name: "0015_contact_snapshots.sql", from: 14, to: 15 },
-            UpgradeProgress::Step { step: 3, steps: 8, name: "0016_portal_account_type.sql", from: 15, to: 16 },
-            UpgradeProgress::Step { step: 4, steps: 8, name: "0017_sync_state.sql", from: 16, to: 17 },
-            UpgradeProgress::Step { step: 5, steps: 8, name: "0018_companies.sql", from: 17, to: 18 },
-            UpgradeProgress::Step { step: 6, steps: 8, name: "0019_run_companies.sql", from: 18, to: 19 },
-            UpgradeProgress::Step { step: 7, steps: 8, name: "0020_pulled_companies_and_deals.sql", from: 19, to: 20 },
-            UpgradeProgress::Step { step: 8, steps: 8, name: "0021_undo_companies.sql", from: 20, to: 21 },
-            UpgradeProgress::Done { steps: 8, version: 21 },
+            UpgradeProgress::Step { step: 1, steps: 9, name: "0014_lead_query_paths.sql", from: 13, to: 14 },
+            UpgradeProgress::Step { step: 2, steps: 9, name: "0015_contact_snapshots.sql", from: 14, to: 15 },
+            UpgradeProgress::Step { step: 3, steps: 9, name: "0016_portal_account_type.sql", from: 15, to: 16 },
+            UpgradeProgress::Step { step: 4, steps: 9, name: "0017_sync_state.sql", from: 16, to: 17 },
+            UpgradeProgress::Step { step: 5, steps: 9, name: "0018_companies.sql", from: 17, to: 18 },
+            UpgradeProgress::Step { step: 6, steps: 9, name: "0019_run_companies.sql", from: 18, to: 19 },
+            UpgradeProgress::Step { step: 7, steps: 9, name: "0020_pulled_companies_and_deals.sql", from: 19, to: 20 },
+            UpgradeProgress::Step { step: 8, steps: 9, name: "0021_undo_companies.sql", from: 20, to: 21 },
+            UpgradeProgress::Step { step: 9, steps: 9, name: "0022_guardrails_and_schedules.sql", from: 21, to: 22 },
+            UpgradeProgress::Done { steps: 9, version: 22 },
         ]
     );
     let store = store.unwrap();
-    assert_eq!((store.schema_version().unwrap(), store.lead_count().unwrap()), (21, 2));
+    assert_eq!((store.schema_version().unwrap(), store.lead_count().unwrap()), (22, 2));
     drop(store);
 
     let (store, reports) = open_reporting(&path);
-    assert_eq!(store.unwrap().schema_version().unwrap(), 21);
+    assert_eq!(store.unwrap().schema_version().unwrap(), 22);
     assert_eq!(reports, [], "a store up to date has nothing to report");
 
     let (store, reports) = open_reporting(&dir.join("new.db"));
-    assert_eq!(store.unwrap().schema_version().unwrap(), 21);
+    assert_eq!(store.unwrap().schema_version().unwrap(), 22);
     assert_eq!(reports, [], "a new store is made, not upgraded");
     std::fs::remove_dir_all(dir).unwrap();
 }

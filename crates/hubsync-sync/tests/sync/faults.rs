@@ -561,7 +561,12 @@ async fn an_undo_under_every_fault_puts_back_every_value_once() {
         assert_eq!(created.len(), NEW, "{}", cell.name());
 
         cell.sandbox.set_faults(fault.config(), seed).unwrap();
-        let undo_options = UndoOptions { archive_created: true, force: false, concurrency: options.concurrency };
+        let undo_options = UndoOptions {
+            archive_created: true,
+            force: false,
+            concurrency: options.concurrency,
+            ..UndoOptions::default()
+        };
         let connected = cell.store.active_portal().unwrap().map(|p| p.portal_id);
         let prepared = prepare_undo(
             &mut cell.store,
@@ -666,7 +671,7 @@ async fn a_create_whose_answer_was_lost_is_still_counted_created_and_its_undo_ar
     assert_eq!(cell.contacts().await.len(), LEADS);
 
     cell.sandbox.set_faults(FaultConfig::default(), 3).unwrap();
-    let archive = UndoOptions { archive_created: true, force: false, concurrency: 1 };
+    let archive = UndoOptions { archive_created: true, force: false, concurrency: 1, ..UndoOptions::default() };
     let connected = Some(cell.sandbox.portal_id());
     let prepared =
         prepare_undo(&mut cell.store, &cell.client, run.id, connected, archive, &Cancel::default(), &mut |_| {})
