@@ -193,7 +193,8 @@ pub fn active_summary(store: &Store, now: DateTime<Utc>) -> Result<SchedulesSumm
 /// Adds a schedule to the active portal, its slots counted from `now`.
 pub fn add(store: &mut Store, new: &NewSchedule, now: DateTime<Utc>) -> Result<ScheduleView, ApiError> {
     let portal = active(store)?;
-    let timing = Schedule::with_zone_name(new.cadence.cadence()?, &new.zone, now).map_err(schedule_error)?;
+    let timing = Schedule::with_zone_name(new.cadence.cadence()?, &new.zone, hubsync_store::whole_seconds(now))
+        .map_err(schedule_error)?;
     let record = store.add_schedule(portal.portal_id, new.scope, &timing, new.notify_success)?;
     let paused_all = store.schedules_paused(portal.portal_id)?;
     Ok(view(record, paused_all, now))
@@ -207,7 +208,7 @@ pub fn remove(store: &mut Store, id: i64) -> Result<(), ApiError> {
 
 /// Pauses schedule `id`, or lets it fire again from `now` on.
 pub fn set_paused(store: &mut Store, id: i64, paused: bool, now: DateTime<Utc>) -> Result<ScheduleView, ApiError> {
-    let record = store.set_schedule_paused(id, paused)?;
+    let record = store.set_schedule_paused(id, paused, now)?;
     let paused_all = store.schedules_paused(record.portal_id)?;
     Ok(view(record, paused_all, now))
 }
@@ -215,7 +216,7 @@ pub fn set_paused(store: &mut Store, id: i64, paused: bool, now: DateTime<Utc>) 
 /// "Pause all" for the active portal, or lets its schedules fire again.
 pub fn set_all_paused(store: &mut Store, paused: bool, now: DateTime<Utc>) -> Result<SchedulesSummary, ApiError> {
     let portal = active(store)?;
-    store.set_schedules_paused(portal.portal_id, paused)?;
+    store.set_schedules_paused(portal.portal_id, paused, now)?;
     summary(store, portal.portal_id, now)
 }
 

@@ -10,7 +10,8 @@ use hubsync_store::{FieldType, MappingSource, TokenKind, WriteRule};
 /// uses (lead fields, leads, the mapping to HubSpot contact properties, push rules).
 ///
 /// Errors go to stderr as `error: …` (exit status 1); with --json they go to stdout as
-/// {"error":{"code":…,"message":…}}. A command line that can't be parsed exits with status 2.
+/// {"error":{"code":…,"message":…}}. A command line that can't be parsed exits with status 2; a
+/// live run a guardrail held (`held_by_guardrail`, nothing written) with status 3.
 #[derive(Debug, Parser)]
 #[command(name = "hubsync", version, propagate_version = true)]
 pub struct Cli {
@@ -100,9 +101,22 @@ pub enum Command {
     /// version control or move to another laptop.
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// The history of previews and live runs: show, export, resume and undo them.
+    /// The history of previews and live runs: show, export, resume and undo them, approve or
+    /// refuse the runs a guardrail held.
     #[command(subcommand)]
     Runs(RunsCommand),
+    /// Show the active portal's guardrails, or change them: the limits every live run is held to.
+    ///
+    /// A live push, pull or undo whose plan would create more than --max-creates records, overwrite
+    /// a non-empty value of more than --max-overwrites records (a count, or a share of the plan's
+    /// rows as `20%`), or archive more than --max-archives, writes nothing: it is kept as a held
+    /// preview, which `hubsync runs approve RUN` runs once and `hubsync runs refuse RUN` drops. A run
+    /// whose failed rows pass --max-failed-share (percent of the rows written, judged after a batch)
+    /// stops itself between batches, resumable. `none` removes a limit. Carried by `config export`.
+    Guardrails(GuardrailFlags),
+    /// Scheduled pushes and pulls of the active portal: list, add, remove, pause, and run-due.
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
     /// Disconnect a portal (default: the active one).
     ///
     /// An OAuth connection's refresh token is revoked at HubSpot; the token is deleted from the
@@ -155,6 +169,195 @@ pub struct PushArgs {
     /// Batches in flight at once; the portal's rate limit paces them whatever this is.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
+
+    #[command(flatten)]
+    pub limits: GuardrailFlags,
+}
+
+/// Limits over the saved guardrails (`hubsync guardrails`), for one run or to save.
+#[derive(Clone, Debug, Default, Args)]
+pub struct GuardrailFlags {
+    /// Hold the run when it would create more than N records (contacts and companies; leads for
+    /// a pull). `none`: no limit.
+    #[arg(long, value_name = "N|none", value_parser = parse_count)]
+    pub max_creates: Option<Limit>,
+
+    /// Hold the run when more than N records, or more than P % of the plan's rows (`20%`), would
+    /// have a non-empty value overwritten. Give it twice for both; `none`: no limit.
+    #[arg(long, value_name = "N|P%|none", value_parser = parse_count_or_share)]
+    pub max_overwrites: Vec<Limit>,
+
+    /// Hold the run when it would archive more than N records (an undo). `none`: no limit.
+    #[arg(long, value_name = "N|none", value_parser = parse_count)]
+    pub max_archives: Option<Limit>,
+
+    /// Stop the run between batches once more than P % of the rows written failed (judged after
+    /// a batch); it stays resumable. `none`: never.
+    #[arg(long, value_name = "P|none", value_parser = parse_share)]
+    pub max_failed_share: Option<Limit>,
+}
+
+/// A guardrail's value as typed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Limit {
+    Count(u64),
+    Percent(f64),
+    Off,
+}
+
+fn parse_count(raw: &str) -> Result<Limit, String> {
+    match parse_count_or_share(raw)? {
+        Limit::Percent(_) => Err("a number of records (a share is not allowed here)".into()),
+        limit => Ok(limit),
+    }
+}
+
+fn parse_share(raw: &str) -> Result<Limit, String> {
+    let raw = raw.trim();
+    if matches!(raw, "none" | "off") {
+        return Ok(Limit::Off);
+    }
+    let number = raw.strip_suffix('%').unwrap_or(raw).trim();
+    match number.parse::<f64>() {
+        Ok(p) if p.is_finite() && (0.0..=100.0).contains(&p) => Ok(Limit::Percent(p)),
+        _ => Err(format!("{raw:?} is not a percentage from 0 to 100 (or none)")),
+    }
+}
+
+fn parse_count_or_share(raw: &str) -> Result<Limit, String> {
+    let raw = raw.trim();
+    if raw.ends_with('%') {
+        return parse_share(raw);
+    }
+    if matches!(raw, "none" | "off") {
+        return Ok(Limit::Off);
+    }
+    raw.parse::<u64>().map(Limit::Count).map_err(|_| format!("{raw:?} is not a whole number of records (or none)"))
+}
+
+impl GuardrailFlags {
+    pub fn is_empty(&self) -> bool {
+        self.max_creates.is_none()
+            && self.max_overwrites.is_empty()
+            && self.max_archives.is_none()
+            && self.max_failed_share.is_none()
+    }
+
+    /// `saved` with these flags in place of what they name.
+    pub fn over(&self, saved: &hubsync_store::Guardrails) -> hubsync_store::Guardrails {
+        let count = |limit: Option<Limit>, saved: Option<u64>| match limit {
+            Some(Limit::Count(n)) => Some(n),
+            Some(Limit::Off) => None,
+            Some(Limit::Percent(_)) | None => saved,
+        };
+        let share = |limit: Option<Limit>, saved: Option<f64>| match limit {
+            Some(Limit::Percent(p)) => Some(p),
+            Some(Limit::Off) => None,
+            Some(Limit::Count(_)) | None => saved,
+        };
+        let mut limits = hubsync_store::Guardrails {
+            max_creates: count(self.max_creates, saved.max_creates),
+            max_archives: count(self.max_archives, saved.max_archives),
+            max_failed_percent: share(self.max_failed_share, saved.max_failed_percent),
+            ..saved.clone()
+        };
+        for overwrites in &self.max_overwrites {
+            match *overwrites {
+                Limit::Count(n) => limits.max_overwrites = Some(n),
+                Limit::Percent(p) => limits.max_overwrite_percent = Some(p),
+                // `none` lifts both.
+                Limit::Off => (limits.max_overwrites, limits.max_overwrite_percent) = (None, None),
+            }
+        }
+        limits
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// The active portal's schedules: what, when, the next run and the last outcome.
+    List,
+    /// Schedule a push or a pull of the active portal.
+    ///
+    /// Its slots count from now: `--every 15m` first fires in 15 minutes. Each firing previews,
+    /// checks the guardrails and runs (or is held for approval), as a live run you start does;
+    /// it never starts while another run of the portal is under way: it waits for its next slot
+    /// and says so. The app fires schedules while it runs (also with its window closed, from the
+    /// tray); `hubsync schedule run-due` fires them from cron or a systemd timer.
+    Add(ScheduleAddArgs),
+    /// Remove a schedule; the runs it started stay in the history.
+    Remove(ScheduleIdArgs),
+    /// Pause a schedule (or, with --all, every schedule of the portal).
+    Pause(SchedulePauseArgs),
+    /// Let a paused schedule fire again (with --all, lift "pause all"), from now on: the slots it
+    /// slept through are not made up.
+    Resume(SchedulePauseArgs),
+    /// Fire whatever is due now, once, and exit: for a cron job or a systemd user timer.
+    ///
+    /// A schedule missed (nothing was running) fires once, however many of its slots passed. A
+    /// slot is fired by one process only, even with the app open at the same moment. Exits with 1
+    /// when a firing failed, 3 when one was held by a guardrail, 0 otherwise (a schedule that
+    /// waited for another run is not an error).
+    RunDue,
+    /// Print (or, with --dir, write) a systemd user service and timer that run `run-due` every
+    /// minute with this store: `hubsync-schedule.service` and `hubsync-schedule.timer`.
+    ///
+    /// Install with `hubsync schedule systemd --dir ~/.config/systemd/user`, then
+    /// `systemctl --user daemon-reload && systemctl --user enable --now hubsync-schedule.timer`.
+    Systemd(SystemdArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("what").required(true).args(["push_all", "push_changed", "pull"]))]
+#[command(group = clap::ArgGroup::new("when").required(true).args(["every", "daily", "weekdays"]))]
+pub struct ScheduleAddArgs {
+    /// Push every lead.
+    #[arg(long)]
+    pub push_all: bool,
+    /// Push the leads changed since their last push (never pushed, or edited since).
+    #[arg(long)]
+    pub push_changed: bool,
+    /// Pull by the portal's saved pull rules (`hubsync rules pull`).
+    #[arg(long)]
+    pub pull: bool,
+    /// Every interval: `15m`, `2h`, `90` (minutes); 1 minute to 7 days.
+    #[arg(long, value_name = "INTERVAL")]
+    pub every: Option<String>,
+    /// Every day at this time, HH:MM (24-hour), in --zone.
+    #[arg(long, value_name = "HH:MM")]
+    pub daily: Option<String>,
+    /// Monday to Friday at this time, HH:MM (24-hour), in --zone.
+    #[arg(long, value_name = "HH:MM")]
+    pub weekdays: Option<String>,
+    /// The IANA time zone of --daily and --weekdays ("Europe/Paris"). Default: $TZ, else UTC.
+    #[arg(long, value_name = "ZONE")]
+    pub zone: Option<String>,
+    /// Also notify (in the app) when a run completes; failed, held and stopped runs always do.
+    #[arg(long)]
+    pub notify_success: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleIdArgs {
+    /// The schedule's id (`hubsync schedule list`).
+    pub id: i64,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("which").required(true).args(["id", "all"]))]
+pub struct SchedulePauseArgs {
+    /// The schedule's id (`hubsync schedule list`).
+    pub id: Option<i64>,
+    /// Every schedule of the active portal ("pause all").
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SystemdArgs {
+    /// Write the two units into this folder (created if missing) instead of printing them.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -190,6 +393,9 @@ pub struct PullArgs {
     /// Apply without asking for confirmation (required when stdin is not a terminal).
     #[arg(long, short = 'y', conflicts_with = "preview")]
     pub yes: bool,
+
+    #[command(flatten)]
+    pub limits: GuardrailFlags,
 }
 
 #[derive(Debug, Subcommand)]
@@ -219,6 +425,26 @@ pub enum RunsCommand {
     /// local store are not changed: the next push would write them again. An interrupted undo
     /// resumes with `hubsync runs resume`.
     Undo(UndoArgs),
+    /// Run a held run once: the live run a guardrail held (nothing was written), planned again
+    /// from what HubSpot and the leads hold now and run if it does no more than was held (it
+    /// stays held otherwise). `hubsync runs show RUN` shows what it would do.
+    Approve(ApproveArgs),
+    /// Refuse a held run: it is never run; the history keeps it.
+    Refuse(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The held run's id (`hubsync runs list` marks it held).
+    pub run: i64,
+
+    /// Run without asking for confirmation (required when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Batches in flight at once.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub concurrency: usize,
 }
 
 #[derive(Debug, Args)]
@@ -254,6 +480,9 @@ pub struct UndoArgs {
     /// Batches in flight at once.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
+
+    #[command(flatten)]
+    pub limits: GuardrailFlags,
 }
 
 #[derive(Debug, Args)]
@@ -270,6 +499,11 @@ pub struct ResumeArgs {
     /// Batches in flight at once.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
+
+    /// Stop between batches once more than P % of the rows written in this session failed (over
+    /// the saved guardrail); `none`: never.
+    #[arg(long, value_name = "P|none", value_parser = parse_share)]
+    pub max_failed_share: Option<Limit>,
 }
 
 #[derive(Debug, Args)]

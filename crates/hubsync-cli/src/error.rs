@@ -40,6 +40,8 @@ pub mod codes {
     pub const MISSING_SCOPES: &str = "missing_scopes";
     /// The admin answered no.
     pub const CANCELLED: &str = "cancelled";
+    /// A live run's plan crossed a guardrail: held, nothing written (exit status 3).
+    pub const HELD_BY_GUARDRAIL: &str = "held_by_guardrail";
     /// Anything without a more specific code.
     pub const INTERNAL: &str = "internal";
 }
@@ -54,6 +56,9 @@ pub struct CliError {
     /// The refused rows of an import, each with its row number.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rows: Vec<RowError>,
+    /// The run the error is about (a held run, for one), for a script to follow up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<i64>,
 }
 
 impl std::fmt::Display for CliError {
@@ -66,11 +71,21 @@ impl std::error::Error for CliError {}
 
 impl CliError {
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        CliError { code: code.into(), message: message.into(), hint: None, rows: Vec::new() }
+        CliError { code: code.into(), message: message.into(), hint: None, rows: Vec::new(), run_id: None }
     }
 
     pub fn usage(message: impl Into<String>) -> Self {
         CliError::new(codes::USAGE, message)
+    }
+
+    pub fn with_run(mut self, run_id: i64) -> Self {
+        self.run_id = Some(run_id);
+        self
+    }
+
+    /// The process's exit status: 3 for a run a guardrail held, 1 for any other failure.
+    pub fn exit_status(&self) -> u8 {
+        if self.code == codes::HELD_BY_GUARDRAIL { 3 } else { 1 }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {

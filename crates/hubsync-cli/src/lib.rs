@@ -31,6 +31,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Config(command) => commands::config::run(&mut ctx, command).await,
         Command::Pull(args) => commands::pull::run(&mut ctx, args).await,
         Command::Runs(command) => commands::runs::run(&mut ctx, command).await,
+        Command::Guardrails(flags) => commands::guardrails::run(&mut ctx, flags).await,
+        Command::Schedule(command) => commands::schedule::run(&mut ctx, command).await,
         Command::Disconnect(args) => commands::connect::disconnect(&mut ctx, args).await,
     };
     // Whatever the command's outcome, a refresh token HubSpot refused is remembered.

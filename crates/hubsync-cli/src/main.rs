@@ -1,5 +1,5 @@
 //! `hubsync`: parse, start logging and the runtime, run, and turn an error into exit status 1
-//! (2 for a command line that can't be parsed).
+//! (2 for a command line that can't be parsed, 3 for a live run a guardrail held).
 
 use std::process::ExitCode;
 
@@ -26,8 +26,9 @@ fn main() -> ExitCode {
         Err(error) if output_closed(&error) => ExitCode::from(OUTPUT_CLOSED_STATUS),
         Err(error) if error.downcast_ref::<hubsync_cli::error::Reported>().is_some() => ExitCode::from(1),
         Err(error) => {
-            print_error(&CliError::from_anyhow(&error), json);
-            ExitCode::from(1)
+            let error = CliError::from_anyhow(&error);
+            print_error(&error, json);
+            ExitCode::from(error.exit_status())
         }
     }
 }

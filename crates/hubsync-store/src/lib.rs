@@ -107,7 +107,7 @@ pub use run_items::{RunItemFilter, RunItemPage, RunItemPages};
 pub use runs::{
     FieldChange, ItemOutcome, NewRun, Run, RunAction, RunCounts, RunItem, RunKind, RunMode, RunStatus, SyncMilestones,
 };
-pub use schedules::{LastFiring, PortalBusy, ScheduleOutcome, ScheduleRecord, ScheduleScope};
+pub use schedules::{LastFiring, PortalBusy, ScheduleOutcome, ScheduleRecord, ScheduleScope, whole_seconds};
 pub use snapshots::ContactSnapshot;
 pub use store::Store;
 

@@ -238,12 +238,12 @@ impl Store {
         Ok(schedule)
     }
 
-    /// Pauses a schedule or lets it fire again. Resuming moves its anchor to now: the slots it
+    /// Pauses a schedule or lets it fire again. Resuming moves its anchor to `now`: the slots it
     /// slept through are not "missed".
-    pub fn set_schedule_paused(&mut self, id: i64, paused: bool) -> Result<ScheduleRecord> {
+    pub fn set_schedule_paused(&mut self, id: i64, paused: bool, now: DateTime<Utc>) -> Result<ScheduleRecord> {
         let schedule = self.schedule(id)?.ok_or(StoreError::ScheduleNotFound(id))?;
         if schedule.paused && !paused {
-            self.reanchor(&schedule)?;
+            self.reanchor(&schedule, now)?;
         }
         self.conn.execute("UPDATE schedules SET paused = ?2 WHERE id = ?1", params![id, paused])?;
         self.schedule(id)?.ok_or(StoreError::ScheduleNotFound(id))
@@ -259,14 +259,14 @@ impl Store {
     }
 
     /// "Pause all" for portal `portal_id`, or lets its schedules fire again (each by its own pause,
-    /// and from now: what they slept through is not missed).
-    pub fn set_schedules_paused(&mut self, portal_id: u64, paused: bool) -> Result<()> {
+    /// and from `now`: what they slept through is not missed).
+    pub fn set_schedules_paused(&mut self, portal_id: u64, paused: bool, now: DateTime<Utc>) -> Result<()> {
         if self.portal(portal_id)?.is_none() {
             return Err(StoreError::PortalNotFound(portal_id));
         }
         if self.schedules_paused(portal_id)? && !paused {
             for schedule in self.schedules(Some(portal_id))? {
-                self.reanchor(&schedule)?;
+                self.reanchor(&schedule, now)?;
             }
         }
         self.conn.execute(
@@ -276,10 +276,9 @@ impl Store {
         Ok(())
     }
 
-    /// Counts a schedule's slots from now on (its cadence and zone as they are).
-    fn reanchor(&mut self, schedule: &ScheduleRecord) -> Result<()> {
-        let now = self.clock.now();
-        let timing = Schedule::new(schedule.timing.cadence(), schedule.timing.zone(), now)
+    /// Counts a schedule's slots from `now` on (its cadence and zone as they are).
+    fn reanchor(&mut self, schedule: &ScheduleRecord, now: DateTime<Utc>) -> Result<()> {
+        let timing = Schedule::new(schedule.timing.cadence(), schedule.timing.zone(), whole_seconds(now))
             .map_err(|e| StoreError::InvalidSchedule(e.to_string()))?;
         self.conn.execute(
             "UPDATE schedules SET timing = ?2, last_slot = NULL WHERE id = ?1",
@@ -293,7 +292,7 @@ impl Store {
     pub fn claim_slot(&mut self, id: i64, previous: Option<DateTime<Utc>>, slot: DateTime<Utc>) -> Result<bool> {
         let changed = self.conn.execute(
             "UPDATE schedules SET last_slot = ?3 WHERE id = ?1 AND last_slot IS ?2",
-            params![id, previous.map(stamp), stamp(slot)],
+            params![id, previous.map(exact_stamp), exact_stamp(slot)],
         )?;
         Ok(changed == 1)
     }
@@ -349,6 +348,18 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// A slot as kept: to the nanosecond, so that reading it back gives the very slot that fired
+/// (one a millisecond earlier would be due again).
+fn exact_stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+}
+
+/// `at` without its fraction of a second: an anchor (and so every slot counted from it) falls on
+/// a whole second.
+pub fn whole_seconds(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at)
 }
 
 /// What runs on `portal_id` besides the connection `mine`, its holders' presence checked.

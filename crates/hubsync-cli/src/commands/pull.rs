@@ -9,6 +9,7 @@ use hubsync_sync::{Estimate, PreparedPull, PullAction, PullCounts, PullItem, Pul
 use serde::Serialize;
 
 use crate::cli::PullArgs;
+use crate::commands::guardrails;
 use crate::commands::push::{Bars, confirmed, duration_words, stop_signals};
 use crate::context::Context;
 use crate::error::CliError;
@@ -25,10 +26,13 @@ pub struct PullPreview<'a> {
     /// What the live pull costs: it reads the same pages again.
     pub estimate: &'a Estimate,
     pub items: JournalItems<'a, PullItem>,
+    /// The guardrails the plan crosses: its live run would be held.
+    pub crossed: Vec<hubsync_store::Crossing>,
 }
 
 pub async fn run(ctx: &mut Context, args: PullArgs) -> anyhow::Result<()> {
     let (connection, client) = ctx.connected(|_| {}).await?;
+    let limits = guardrails::limits_for(ctx, &args.limits)?;
     // Ctrl-C stops the preview between pages, and the live pull between chunks (resumable).
     let cancel = stop_signals(ctx, connection.portal_id);
     let mut bars = Bars::new(ctx.json);
@@ -39,6 +43,8 @@ pub async fn run(ctx: &mut Context, args: PullArgs) -> anyhow::Result<()> {
     let Plan::Pull(prepared) = &plan else { unreachable!("a pull request plans a pull") };
     if args.preview || plan.writes() == 0 {
         let run_id = plan.record(&mut ctx.store())?;
+        let crossed = guardrails::crossed(ctx, run_id, &limits)?;
+        guardrails::warn_crossed(ctx.json, &crossed);
         let store = ctx.store();
         let report = PullPreview {
             run_id,
@@ -47,15 +53,16 @@ pub async fn run(ctx: &mut Context, args: PullArgs) -> anyhow::Result<()> {
             api_calls: prepared.plan.api_calls,
             estimate: &prepared.plan.estimate,
             items: JournalItems::new(&store, run_id, pull_item),
+            crossed,
         };
         return try_emit(ctx.json, &report, |r| preview_text(r, connection.portal_id));
     }
+    guardrails::hold_if_crossed(ctx, &plan, &PlanRequest::Pull, &limits)?;
     if let Err(error) = confirmed(&cancel, || confirm(&args, connection.portal_id, prepared)) {
         plan.discard(&mut ctx.store())?;
         return Err(error);
     }
     let mut bars = Bars::new(ctx.json);
-    let limits = ctx.store().guardrails()?;
     let run = plan.run(&mut ctx.store(), &client, CONCURRENCY, &limits, &cancel, &mut |p| bars.update(p)).await?;
     bars.finish();
     crate::commands::push::finish(ctx, run)

@@ -10,6 +10,7 @@ use indicatif::ProgressBar;
 use serde::Serialize;
 
 use crate::cli::PushArgs;
+use crate::commands::guardrails;
 use crate::context::Context;
 use crate::error::{CliError, codes};
 use crate::output::{JournalItems, Table, confirm_write, emit, note, pairs, progress, try_emit};
@@ -29,6 +30,8 @@ pub struct PreviewReport<'a> {
     /// The companies and associations, when the company rules associate contacts with companies.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub companies: Option<CompanyReport<'a>>,
+    /// The guardrails the plan crosses: its live run would be held.
+    pub crossed: Vec<hubsync_store::Crossing>,
 }
 
 /// A push's companies as `push --preview --json` shows them: the counts, the leads left without
@@ -128,16 +131,20 @@ pub struct LiveCompanies {
 pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
     let (connection, client) = ctx.connected(|_| {}).await?;
     let concurrency = args.concurrency.max(1);
+    let limits = guardrails::limits_for(ctx, &args.limits)?;
     // Ctrl-C stops the preview between reads as well as the live run between batches.
     let cancel = stop_signals(ctx, connection.portal_id);
     let mut bars = Bars::new(ctx.json);
     let request = PlanRequest::push(args.email.clone());
-    let plan = Plan::prepare(&mut ctx.store(), &client, request, concurrency, &cancel, &mut |p| bars.update(p)).await?;
+    let plan = Plan::prepare(&mut ctx.store(), &client, request.clone(), concurrency, &cancel, &mut |p| bars.update(p))
+        .await?;
     bars.finish();
     let Plan::Push(prepared) = &plan else { unreachable!("a push request plans a push") };
 
     if args.preview || plan.writes() == 0 {
         let run_id = plan.record(&mut ctx.store())?;
+        let crossed = guardrails::crossed(ctx, run_id, &limits)?;
+        guardrails::warn_crossed(ctx.json, &crossed);
         let store = ctx.store();
         let report = PreviewReport {
             run_id,
@@ -151,16 +158,17 @@ pub async fn run(ctx: &mut Context, args: PushArgs) -> anyhow::Result<()> {
                 Some(summary) => Some(CompanyReport::new(&store, run_id, summary)?),
                 None => None,
             },
+            crossed,
         };
         return try_emit(ctx.json, &report, |r| preview_text(r, &connection));
     }
+    guardrails::hold_if_crossed(ctx, &plan, &request, &limits)?;
     if let Err(error) = confirmed(&cancel, || confirm(&args, &connection, prepared)) {
         plan.discard(&mut ctx.store())?;
         return Err(error);
     }
 
     let mut bars = Bars::new(ctx.json);
-    let limits = ctx.store().guardrails()?;
     let run = plan.run(&mut ctx.store(), &client, concurrency, &limits, &cancel, &mut |p| bars.update(p)).await?;
     bars.finish();
     finish(ctx, run)

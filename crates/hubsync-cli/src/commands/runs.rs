@@ -7,9 +7,9 @@ use hubsync_store::{LeaseHolder, Run, RunItem, RunItemFilter};
 use serde::Serialize;
 
 use crate::cli::RunsCommand;
-use crate::commands::push::{Bars, CompanyReport, ctrl_c_cancel, finish, stop_signals};
+use crate::commands::push::{Bars, CompanyReport, at_prompt, ctrl_c_cancel, finish, stop_signals};
 use crate::context::Context;
-use crate::output::{Table, emit, on_off, pairs};
+use crate::output::{Table, confirm_write, emit, on_off, pairs};
 
 #[derive(Debug, Serialize)]
 pub struct RunList {
@@ -53,6 +53,11 @@ pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> 
             })
         }
         RunsCommand::Undo(args) => crate::commands::undo::run(ctx, args).await,
+        RunsCommand::Approve(args) => approve(ctx, args).await,
+        RunsCommand::Refuse(args) => {
+            let hold = hubsync_api::guardrails::refuse(&mut ctx.store(), args.run)?;
+            emit(ctx.json, &hold, |h| format!("Run {} refused: it will not run. The history keeps it.", h.run_id))
+        }
         RunsCommand::Resume(args) => {
             let run = runs::get(&ctx.store(), args.run)?;
             // A live pull's remaining rows are local writes: no connection needed.
@@ -64,7 +69,8 @@ pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> 
             };
             let mut bars = Bars::new(ctx.json);
             let concurrency = args.concurrency.max(1);
-            let limits = ctx.store().guardrails()?;
+            let limits = crate::cli::GuardrailFlags { max_failed_share: args.max_failed_share, ..Default::default() };
+            let limits = crate::commands::guardrails::limits_for(ctx, &limits)?;
             let run = resume(&mut ctx.store(), args.run, client.as_ref(), concurrency, &limits, &cancel, &mut |p| {
                 bars.update(p)
             })
@@ -73,6 +79,33 @@ pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> 
             finish(ctx, run)
         }
     }
+}
+
+/// `runs approve RUN`: after a confirmation, plans the held run again and runs it within what it
+/// was held for.
+async fn approve(ctx: &mut Context, args: crate::cli::ApproveArgs) -> anyhow::Result<()> {
+    let hold = ctx.store().run_hold(args.run)?.ok_or(hubsync_store::StoreError::NotHeld(args.run))?;
+    let (connection, client) = ctx.connected(|_| {}).await?;
+    if !args.yes {
+        let question = format!(
+            "Run held run {} once on portal {} ({}), allowing {}?",
+            args.run,
+            connection.portal_id,
+            connection.name,
+            hubsync_api::guardrails::words(&hold.crossed)
+        );
+        at_prompt(|| confirm_write("runs approve", &question))?;
+    }
+    let cancel = stop_signals(ctx, connection.portal_id);
+    let mut bars = Bars::new(ctx.json);
+    let concurrency = args.concurrency.max(1);
+    let run = hubsync_api::guardrails::approve(&mut ctx.store(), &client, args.run, concurrency, &cancel, &mut |p| {
+        bars.update(p)
+    })
+    .await;
+    ctx.ws.record_outcome(&client).await?;
+    bars.finish();
+    finish(ctx, run?)
 }
 
 fn duration(run: &Run) -> String {

@@ -7,6 +7,7 @@ use hubsync_sync::{Estimate, PreparedUndo, UndoCounts, UndoOptions};
 use serde::Serialize;
 
 use crate::cli::UndoArgs;
+use crate::commands::guardrails;
 use crate::commands::push::{
     Bars, CompanyReport, CompanyRows, company_table, confirmed, duration_words, finish, stop_signals,
 };
@@ -28,18 +29,22 @@ pub struct UndoPreview<'a> {
     /// company row and every association row.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub companies: Option<CompanyReport<'a>>,
+    /// The guardrails the plan crosses: its live run would be held.
+    pub crossed: Vec<hubsync_store::Crossing>,
 }
 
 pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
     let (connection, client) = ctx.connected(|_| {}).await?;
     let concurrency = args.concurrency.max(1);
+    let limits = guardrails::limits_for(ctx, &args.limits)?;
     let options =
         UndoOptions { archive_created: args.archive_created, force: args.force, concurrency, ..UndoOptions::default() };
     // Ctrl-C stops the preview between reads as well as the live undo between batches.
     let cancel = stop_signals(ctx, connection.portal_id);
     let mut bars = Bars::new(ctx.json);
     let request = PlanRequest::Undo { run_id: args.run, options };
-    let plan = Plan::prepare(&mut ctx.store(), &client, request, concurrency, &cancel, &mut |p| bars.update(p)).await?;
+    let plan = Plan::prepare(&mut ctx.store(), &client, request.clone(), concurrency, &cancel, &mut |p| bars.update(p))
+        .await?;
     bars.finish();
     let Plan::Undo(prepared) = &plan else { unreachable!("an undo request plans an undo") };
 
@@ -48,6 +53,8 @@ pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
             warn(ctx.json, "nothing to undo: every row is back already, changed since, or kept");
         }
         let run_id = plan.record(&mut ctx.store())?;
+        let crossed = guardrails::crossed(ctx, run_id, &limits)?;
+        guardrails::warn_crossed(ctx.json, &crossed);
         let store = ctx.store();
         let report = UndoPreview {
             run_id,
@@ -61,15 +68,16 @@ pub async fn run(ctx: &mut Context, args: UndoArgs) -> anyhow::Result<()> {
                 Some(summary) => Some(CompanyReport::new(&store, run_id, summary)?),
                 None => None,
             },
+            crossed,
         };
         return try_emit(ctx.json, &report, |r| preview_text(r, &connection));
     }
+    guardrails::hold_if_crossed(ctx, &plan, &request, &limits)?;
     if let Err(error) = confirmed(&cancel, || confirm(&args, &connection, prepared)) {
         plan.discard(&mut ctx.store())?;
         return Err(error);
     }
     let mut bars = Bars::new(ctx.json);
-    let limits = ctx.store().guardrails()?;
     let run = plan.run(&mut ctx.store(), &client, concurrency, &limits, &cancel, &mut |p| bars.update(p)).await?;
     bars.finish();
     finish(ctx, run)
