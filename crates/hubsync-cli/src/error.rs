@@ -269,6 +269,19 @@ impl std::fmt::Display for Reported {
 
 impl std::error::Error for Reported {}
 
+/// The command already printed its outcome, which ends in exit status `0` (1: a failure, 3: a
+/// run held by a guardrail) without an error printed on top: `schedule run-due`'s firings.
+#[derive(Debug)]
+pub struct ExitWith(pub u8);
+
+impl std::fmt::Display for ExitWith {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the command reported its outcome (exit status {})", self.0)
+    }
+}
+
+impl std::error::Error for ExitWith {}
+
 impl From<&ClientError> for CliError {
     fn from(e: &ClientError) -> Self {
         let code = e.code();

@@ -25,6 +25,9 @@ fn main() -> ExitCode {
         // `| head -1` read what it wanted: nothing to say, and nowhere to say it.
         Err(error) if output_closed(&error) => ExitCode::from(OUTPUT_CLOSED_STATUS),
         Err(error) if error.downcast_ref::<hubsync_cli::error::Reported>().is_some() => ExitCode::from(1),
+        Err(ref error) if let Some(exit) = error.downcast_ref::<hubsync_cli::error::ExitWith>() => {
+            ExitCode::from(exit.0)
+        }
         Err(error) => {
             let error = CliError::from_anyhow(&error);
             print_error(&error, json);

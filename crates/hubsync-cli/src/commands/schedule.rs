@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::cli::{ScheduleAddArgs, ScheduleCommand, SystemdArgs};
 use crate::context::Context;
-use crate::error::{CliError, codes};
+use crate::error::{CliError, ExitWith, codes};
 use crate::output::{Table, emit, print_line};
 
 pub async fn run(ctx: &mut Context, command: ScheduleCommand) -> anyhow::Result<()> {
@@ -192,7 +192,7 @@ struct RunDueReport {
     firings: Vec<Firing>,
 }
 
-/// Fires what is due; exits 1 when a firing failed, 3 when one was held (after printing all).
+/// Fires what is due and prints each firing; exits 1 when one failed, 3 when one was held.
 async fn run_due(ctx: &mut Context, now: DateTime<Utc>) -> anyhow::Result<()> {
     let firings = schedules::run_due(&ctx.ws, now).await?;
     let report = RunDueReport { firings };
@@ -215,23 +215,19 @@ async fn run_due(ctx: &mut Context, now: DateTime<Utc>) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join("\n")
     })?;
-    let failed = report.firings.iter().find(|f| f.outcome == ScheduleOutcome::Failed);
-    let held = report.firings.iter().find(|f| f.outcome == ScheduleOutcome::Held);
-    if let Some(failed) = failed {
-        let code = failed.detail.clone().unwrap_or_else(|| codes::INTERNAL.into());
-        return Err(CliError::new(code, format!("schedule {}: {}", failed.schedule_id, failed.message)).into());
+    // Every firing is printed above; the exit status sums them up for cron and systemd.
+    if report.firings.iter().any(|f| f.outcome == ScheduleOutcome::Failed) {
+        return Err(ExitWith(1).into());
     }
-    if let Some(held) = held {
-        let mut error =
-            CliError::new(codes::HELD_BY_GUARDRAIL, format!("schedule {}: {}", held.schedule_id, held.message));
-        if let Some(run_id) = held.run_id {
-            error = error.with_run(run_id).with_hint(format!(
-                "`hubsync runs approve {run_id}` runs it once, `hubsync runs refuse {run_id}` drops it"
-            ));
-        }
-        return Err(error.into());
+    if report.firings.iter().any(|f| f.outcome == ScheduleOutcome::Held) {
+        return Err(ExitWith(codes_exit_held()).into());
     }
     Ok(())
+}
+
+/// A held run's exit status, as a live run's command has it.
+fn codes_exit_held() -> u8 {
+    CliError::new(codes::HELD_BY_GUARDRAIL, String::new()).exit_status()
 }
 
 /// The user units that run `run-due` every minute with this store and this binary.
@@ -244,7 +240,7 @@ fn units(ctx: &Context) -> anyhow::Result<(String, String)> {
         format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
     };
     let service = format!(
-        "[Unit]\nDescription=Hubsync: fire the scheduled syncs that are due\nDocumentation=man:hubsync(1)\n\n[Service]\nType=oneshot\nExecStart={} --db {} schedule run-due\n# A held or failed firing exits non-zero; its outcome is in the schedule and the history.\nSuccessExitStatus=3\n",
+        "[Unit]\nDescription=Hubsync: fire the scheduled syncs that are due\n\n[Service]\nType=oneshot\nExecStart={} --db {} schedule run-due\n# A held or failed firing exits non-zero; its outcome is in the schedule and the history.\nSuccessExitStatus=3\n",
         quote(&binary),
         quote(&db)
     );

@@ -15,6 +15,7 @@ mod private_files;
 mod push;
 mod rate_limits;
 mod rules;
+mod schedule;
 mod scopes;
 mod secrets;
 mod status;

@@ -342,6 +342,12 @@ impl Hub {
         command.spawn().expect("the hubsync binary starts")
     }
 
+    /// Starts the binary with its output piped, for a test that runs two at once; `finished`
+    /// waits for it.
+    pub fn start_piped(&self, args: &[&str]) -> std::process::Child {
+        self.spawn_with_stdin(&["--db".as_ref(), self.db.as_os_str()], args, None)
+    }
+
     fn command(&self, db: &[&std::ffi::OsStr], args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_hubsync"));
         command
@@ -449,6 +455,11 @@ fn through_bash(script: &str, arg0: &str, inner: Command) -> Run {
     }
     command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     finish(command.spawn().expect("bash starts"))
+}
+
+/// Waits for a binary `Hub::start_piped` started.
+pub fn finished(child: std::process::Child) -> Run {
+    finish(child)
 }
 
 /// Waits for the binary and checks that no token reached its output.
