@@ -17,6 +17,8 @@ APT_PACKAGES=(
     # The OS keychain: libdbus to build keyring's Secret Service client; a session bus
     # (dbus-daemon, dbus-send) and gnome-keyring, which the keychain tests start privately.
     libdbus-1-dev dbus-daemon dbus-bin gnome-keyring
+    # systemd-analyze, which verifies the user service and timer `hubsync schedule systemd` writes.
+    systemd
 )
 
 command -v cargo >/dev/null 2>&1 ||

@@ -389,7 +389,7 @@ async fn fire(ws: &Workspace, record: &ScheduleRecord, slot: DateTime<Utc>, miss
         Ok(Fired::Ran(run)) => base(
             ScheduleOutcome::Stopped,
             Some(run.id),
-            run.stopped_by.map(|g| g.code().to_string()),
+            run.stopped_by.map(|g| g.as_str().to_string()),
             format!(
                 "Run {} stopped with rows still to write: {}. Resume it from History.",
                 run.id,

@@ -115,48 +115,20 @@ fn percent(part: u64, whole: u64) -> f64 {
     if whole == 0 { 0.0 } else { part as f64 * 100.0 / whole as f64 }
 }
 
-/// One guardrail, by its stable code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[serde(rename_all = "kebab-case")]
-#[ts(export)]
-pub enum Guardrail {
-    Creates,
-    Overwrites,
-    OverwriteShare,
-    Archives,
-    FailedShare,
-}
+text_enum!(
+    /// One guardrail, by its stable code.
+    Guardrail {
+        Creates = "creates",
+        Overwrites = "overwrites",
+        OverwriteShare = "overwrite-share",
+        Archives = "archives",
+        FailedShare = "failed-share",
+    }
+);
 
 impl Guardrail {
-    pub fn code(self) -> &'static str {
-        match self {
-            Guardrail::Creates => "creates",
-            Guardrail::Overwrites => "overwrites",
-            Guardrail::OverwriteShare => "overwrite-share",
-            Guardrail::Archives => "archives",
-            Guardrail::FailedShare => "failed-share",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Guardrail> {
-        [
-            Guardrail::Creates,
-            Guardrail::Overwrites,
-            Guardrail::OverwriteShare,
-            Guardrail::Archives,
-            Guardrail::FailedShare,
-        ]
-        .into_iter()
-        .find(|g| g.code() == code)
-    }
-
     fn order(self) -> u8 {
         self as u8
-    }
-
-    /// Whether the guardrail's figures are percentages.
-    pub fn is_share(self) -> bool {
-        matches!(self, Guardrail::OverwriteShare | Guardrail::FailedShare)
     }
 }
 
@@ -237,29 +209,10 @@ impl PlanFigures {
     }
 }
 
-/// What became of a held run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "kebab-case")]
-#[ts(export)]
-pub enum HoldState {
-    Held,
-    Approved,
-    Refused,
-}
-
-impl HoldState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HoldState::Held => "held",
-            HoldState::Approved => "approved",
-            HoldState::Refused => "refused",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<HoldState> {
-        [HoldState::Held, HoldState::Approved, HoldState::Refused].into_iter().find(|s| s.as_str() == raw)
-    }
-}
+text_enum!(
+    /// What became of a held run.
+    HoldState { Held = "held", Approved = "approved", Refused = "refused" }
+);
 
 /// A run a guardrail held: the preview run holding its plan, what it crossed, what was asked (to
 /// plan it again on approval), and what became of it.
@@ -489,7 +442,7 @@ mod tests {
         };
         assert!(limits.crossed_by(&figures(1000, 500, 10, 0)).is_empty(), "at the limit is within it");
         let crossed = limits.crossed_by(&figures(40, 1204, 11, 1));
-        let codes: Vec<_> = crossed.iter().map(|c| c.guardrail.code()).collect();
+        let codes: Vec<_> = crossed.iter().map(|c| c.guardrail.as_str()).collect();
         assert_eq!(codes, ["creates", "overwrites", "overwrite-share", "archives"]);
         assert_eq!(crossed[0].to_string(), "1,204 creates, your limit is 500");
         assert_eq!(crossed[2].to_string(), "27.5 % of the rows overwrite a non-empty value, your limit is 20 %");

@@ -396,7 +396,7 @@ impl Journal for Store {
     }
 
     fn mark_stopped_by(&mut self, run_id: i64, guardrail: crate::Guardrail) -> Result<()> {
-        self.conn.execute("UPDATE sync_runs SET stop_code = ?2 WHERE id = ?1", params![run_id, guardrail.code()])?;
+        self.conn.execute("UPDATE sync_runs SET stop_code = ?2 WHERE id = ?1", params![run_id, guardrail.as_str()])?;
         Ok(())
     }
 

@@ -36,6 +36,9 @@
 //!   runs through `hubsync_sync`'s use cases and read them through `Store`.
 //!   `tests/store/journal_access.rs` fails when another crate imports them.
 
+#[macro_use]
+mod text_enum;
+
 mod clock;
 mod companies;
 mod company_domains;

@@ -17,26 +17,6 @@ use crate::pulled::PulledRelated;
 use crate::row_messages::{RowFailure, RowNote, RowReason};
 use crate::store::{Store, parse_stamp};
 
-macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-        #[serde(rename_all = "kebab-case")]
-        #[ts(export)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(raw: &str) -> Option<Self> {
-                match raw { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-
 text_enum!(RunKind { Push = "push", Pull = "pull", Undo = "undo" });
 text_enum!(RunMode { Preview = "preview", Live = "live" });
 

@@ -52,51 +52,21 @@ impl ScheduleScope {
     }
 }
 
-/// What a schedule's last firing came to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[serde(rename_all = "kebab-case")]
-#[ts(export)]
-pub enum ScheduleOutcome {
-    /// Its run wrote everything (or had nothing to write).
-    Completed,
-    /// Its plan crossed a guardrail: held for the admin.
-    Held,
-    /// Its run stopped itself (failures past the limit) or was stopped, with rows pending.
-    Stopped,
-    /// It could not plan or run: `detail` is the error's code.
-    Failed,
-    /// Another run of its portal was under way: it let the slot pass.
-    Waited,
-}
-
-impl ScheduleOutcome {
-    pub const ALL: [ScheduleOutcome; 5] = [
-        ScheduleOutcome::Completed,
-        ScheduleOutcome::Held,
-        ScheduleOutcome::Stopped,
-        ScheduleOutcome::Failed,
-        ScheduleOutcome::Waited,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ScheduleOutcome::Completed => "completed",
-            ScheduleOutcome::Held => "held",
-            ScheduleOutcome::Stopped => "stopped",
-            ScheduleOutcome::Failed => "failed",
-            ScheduleOutcome::Waited => "waited",
-        }
+text_enum!(
+    /// What a schedule's last firing came to.
+    ScheduleOutcome {
+        /// Its run wrote everything (or had nothing to write).
+        Completed = "completed",
+        /// Its plan crossed a guardrail: held for the admin.
+        Held = "held",
+        /// Its run stopped itself (failures past the limit) or was stopped, with rows pending.
+        Stopped = "stopped",
+        /// It could not plan or run: `detail` is the error's code.
+        Failed = "failed",
+        /// Another run of its portal was under way: it let the slot pass.
+        Waited = "waited",
     }
-
-    pub fn parse(raw: &str) -> Option<ScheduleOutcome> {
-        ScheduleOutcome::ALL.into_iter().find(|s| s.as_str() == raw)
-    }
-
-    /// Whether the admin is told even when not asked: anything but a completed run.
-    pub fn is_notable(self) -> bool {
-        self != ScheduleOutcome::Completed
-    }
-}
+);
 
 /// A schedule as kept.
 #[derive(Clone, Debug, PartialEq)]

@@ -31,7 +31,7 @@ async fn with_leads(emails: &[&str]) -> (hubsync_sandbox::Sandbox, tempfile::Tem
 }
 
 fn codes(crossed: &[hubsync_store::Crossing]) -> Vec<&'static str> {
-    crossed.iter().map(|c| c.guardrail.code()).collect()
+    crossed.iter().map(|c| c.guardrail.as_str()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

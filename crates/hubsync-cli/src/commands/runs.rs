@@ -3,7 +3,7 @@
 
 use hubsync_api::plans::{needs_connection, resume};
 use hubsync_api::runs;
-use hubsync_store::{LeaseHolder, Run, RunItem, RunItemFilter};
+use hubsync_store::{HoldState, LeaseHolder, Run, RunHold, RunItem, RunItemFilter};
 use serde::Serialize;
 
 use crate::cli::RunsCommand;
@@ -22,6 +22,9 @@ pub struct RunDetail<'a> {
     /// The process writing the run now, if one is (the app, or another `hubsync`).
     pub writer: Option<LeaseHolder>,
     pub items: Vec<RunItem>,
+    /// What a guardrail held it for, and what became of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hold: Option<RunHold>,
     /// A push's companies and associations, when it has any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub companies: Option<CompanyReport<'a>>,
@@ -41,7 +44,8 @@ pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> 
                 Some(summary) => Some(CompanyReport::new(&store, args.run, summary)?),
                 None => None,
             };
-            emit(ctx.json, &RunDetail { run, writer, items, companies }, detail_text)
+            let hold = store.run_hold(args.run)?;
+            emit(ctx.json, &RunDetail { run, writer, items, hold, companies }, detail_text)
         }
         RunsCommand::Export(args) => {
             let export = runs::export(&ctx.store(), args.run, &args.dir)?;
@@ -134,6 +138,7 @@ fn list_text(runs: &[Run]) -> String {
         "ARCHIVED",
         "FAILED",
         "PENDING",
+        "NOTE",
     ]);
     for run in runs {
         let c = &run.counts;
@@ -152,9 +157,29 @@ fn list_text(runs: &[Run]) -> String {
             c.archived.to_string(),
             c.failed.to_string(),
             c.pending.to_string(),
+            note(run),
         ]);
     }
     table.render()
+}
+
+/// What `runs list` says of a run beside its counts: held, approved or refused; stopped by a
+/// guardrail; started by a schedule.
+fn note(run: &Run) -> String {
+    let mut parts = Vec::new();
+    match run.hold {
+        Some(HoldState::Held) => parts.push("held: approve or refuse".to_string()),
+        Some(HoldState::Approved) => parts.push("held, approved".to_string()),
+        Some(HoldState::Refused) => parts.push("held, refused".to_string()),
+        None => {}
+    }
+    if let Some(guardrail) = run.stopped_by {
+        parts.push(format!("stopped itself ({})", guardrail.as_str()));
+    }
+    if let Some(schedule) = run.schedule_id {
+        parts.push(format!("schedule {schedule}"));
+    }
+    parts.join("; ")
 }
 
 /// The rules and mapping a run was planned with, as `runs show` prints them.
@@ -217,6 +242,22 @@ fn detail_text(detail: &RunDetail<'_>) -> String {
             ),
         ),
     ];
+    if let Some(hold) = &detail.hold {
+        let state = match (hold.state, hold.approved_run_id) {
+            (HoldState::Held, _) => format!("held: `hubsync runs approve {0}` or `hubsync runs refuse {0}`", run.id),
+            (HoldState::Approved, Some(live)) => format!("approved: it ran as run {live}"),
+            (HoldState::Approved, None) => "approved".to_string(),
+            (HoldState::Refused, _) => "refused".to_string(),
+        };
+        lines.push(("guardrails", hubsync_api::guardrails::words(&hold.crossed)));
+        lines.push(("hold", state));
+    }
+    if let Some(guardrail) = run.stopped_by {
+        lines.push(("stopped by", format!("its guardrail ({})", guardrail.as_str())));
+    }
+    if let Some(schedule) = run.schedule_id {
+        lines.push(("schedule", format!("started by schedule {schedule}")));
+    }
     if let Some(companies) = &detail.companies {
         let k = &companies.summary.counts;
         lines.push((

@@ -68,6 +68,12 @@ fn a_live_push_past_a_limit_exits_3_holding_its_run_and_approve_runs_it_once() {
     assert_eq!(new_contacts(&portal), 3);
     let again = hub.json_error(&["runs", "approve", &run_id.to_string(), "--yes"]);
     assert_eq!(again["code"], "hold_decided");
+    let shown = hub.run(&["runs", "show", &run_id.to_string()]).ok();
+    assert!(
+        shown.stdout.contains("3 creates, your limit is 2") && shown.stdout.contains("approved: it ran as run"),
+        "{shown:?}"
+    );
+    assert!(hub.run(&["runs", "list"]).ok().stdout.contains("held, approved"));
 
     // A run's own flag lifts a saved limit for that run only; a bad one is a usage error.
     hub.run(&["leads", "add", "--email", "new3@example.com"]).ok();
@@ -110,6 +116,7 @@ fn run_due_fires_what_is_due_once_and_a_held_firing_exits_3() {
     let run_id = listed["schedules"][0]["last"]["run_id"].as_i64().unwrap();
     let run = hub.json(&["runs", "show", &run_id.to_string()]);
     assert_eq!(run["run"]["schedule_id"], added["id"], "the history marks it scheduled");
+    assert!(hub.run(&["runs", "list"]).ok().stdout.contains(&format!("schedule {}", added["id"])));
 
     // A held firing: exit 3 after printing it.
     hub.run(&["leads", "add", "--email", "new2@example.com"]).ok();
