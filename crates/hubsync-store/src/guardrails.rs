@@ -145,21 +145,23 @@ impl std::fmt::Display for Crossing {
     /// "1,204 creates, your limit is 500".
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let (planned, limit) = (self.planned, self.limit);
+        let counted = |one: &str, many: &str| {
+            let noun = if planned.round() == 1.0 { one } else { many };
+            format!("{} {noun}, your limit is {}", thousands(planned), thousands(limit))
+        };
         match self.guardrail {
-            Guardrail::Creates => write!(f, "{} creates, your limit is {}", thousands(planned), thousands(limit)),
-            Guardrail::Overwrites => write!(
-                f,
-                "{} records with a non-empty value overwritten, your limit is {}",
-                thousands(planned),
-                thousands(limit)
-            ),
+            Guardrail::Creates => f.write_str(&counted("create", "creates")),
+            Guardrail::Overwrites => f.write_str(&counted(
+                "record with a non-empty value overwritten",
+                "records with a non-empty value overwritten",
+            )),
             Guardrail::OverwriteShare => write!(
                 f,
                 "{} % of the rows overwrite a non-empty value, your limit is {} %",
                 share(planned),
                 share(limit)
             ),
-            Guardrail::Archives => write!(f, "{} archives, your limit is {}", thousands(planned), thousands(limit)),
+            Guardrail::Archives => f.write_str(&counted("archive", "archives")),
             Guardrail::FailedShare => {
                 write!(f, "{} % of the rows written failed, your limit is {} %", share(planned), share(limit))
             }

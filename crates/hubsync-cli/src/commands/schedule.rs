@@ -186,6 +186,24 @@ fn list_text(summary: &SchedulesSummary, now: DateTime<Utc>) -> String {
     out
 }
 
+/// A portal's schedules in a line, as `status` shows them: how many, paused or the next run, and
+/// the last outcome.
+pub fn describe_summary(summary: &SchedulesSummary) -> String {
+    let count = summary.schedules.len();
+    let mut text = format!("{count} schedule{}", if count == 1 { "" } else { "s" });
+    if summary.paused_all {
+        text.push_str(", all paused");
+    } else if let Some(next) = summary.next_run {
+        let schedule = summary.schedules.iter().find(|s| Some(s.id) == summary.next_schedule_id);
+        let what = schedule.map_or("", |s| what(s.scope));
+        text.push_str(&format!(", next: {what} at {}", local(next)));
+    }
+    if let Some(last) = &summary.last {
+        text.push_str(&format!("; last: {}", outcome_words(last.outcome, last.run_id, last.detail.as_deref())));
+    }
+    text
+}
+
 /// `run-due --json`.
 #[derive(Debug, Serialize)]
 struct RunDueReport {

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use hubsync_api::overview::{self, ChecklistItem, Overview, PortalHealth, RecentRun, RunOutcome, SetupStep};
+use hubsync_api::schedules::SchedulesSummary;
 use hubsync_api::status::{self, DailyUse, StoreCounts, WorkspaceStatus};
 use hubsync_auth::connection::{ScopeCheck, thousands};
 use hubsync_hubspot::RateLimitSeen;
@@ -37,6 +38,11 @@ pub struct Status {
     pub leads: LeadSyncCounts,
     /// The active portal's newest runs, newest first.
     pub recent_runs: Vec<RecentRun>,
+    /// The active portal's schedules: "pause all", the next run, the last outcome.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedules: Option<SchedulesSummary>,
+    /// The active portal's runs a guardrail held, waiting for an approval.
+    pub held_runs: Vec<i64>,
     pub checklist: Vec<ChecklistItem>,
 }
 
@@ -71,8 +77,17 @@ pub async fn run(ctx: &Context) -> anyhow::Result<()> {
     let WorkspaceStatus { db_path, active, other_portals, counts, push_rules, check, daily_use } =
         status::status(&ctx.ws).await?;
     // After the check, which it records.
-    let Overview { health, daily_use_outdated, recent_runs, leads, checklist, .. } =
-        overview::overview(&ctx.ws, hubsync_store::Clock::now(&hubsync_store::SystemClock)).await?;
+    let now = hubsync_store::Clock::now(&hubsync_store::SystemClock);
+    let Overview { health, daily_use_outdated, recent_runs, leads, checklist, portal, .. } =
+        overview::overview(&ctx.ws, now).await?;
+    let (schedules, held_runs) = match &portal {
+        Some(portal) => {
+            let store = ctx.store();
+            let held = store.held_runs(portal.portal_id)?.into_iter().map(|h| h.run_id).collect();
+            (Some(hubsync_api::schedules::summary(&store, portal.portal_id, now)?), held)
+        }
+        None => (None, Vec::new()),
+    };
     let status = Status {
         db_path,
         connection: active.map(|portal| {
@@ -97,6 +112,8 @@ pub async fn run(ctx: &Context) -> anyhow::Result<()> {
         health,
         leads,
         recent_runs,
+        schedules,
+        held_runs,
         checklist,
     };
     emit(ctx.json, &status, render)
@@ -171,6 +188,13 @@ fn render(s: &Status) -> String {
         "push rules",
         format!("update {}, create {}", on_off(s.push_rules.update), on_off(s.push_rules.create)),
     ));
+    if let Some(schedules) = s.schedules.as_ref().filter(|s| !s.schedules.is_empty()) {
+        rows.push(("schedules", crate::commands::schedule::describe_summary(schedules)));
+    }
+    if !s.held_runs.is_empty() {
+        let runs: Vec<String> = s.held_runs.iter().map(|id| format!("run {id}")).collect();
+        rows.push(("held runs", format!("{} (`hubsync runs approve RUN` or `refuse RUN`)", runs.join(", "))));
+    }
     let mut out = pairs(&rows);
     if s.connection.is_some() {
         out.push_str(&describe_runs(&s.recent_runs));

@@ -124,10 +124,10 @@ fn run_due_fires_what_is_due_once_and_a_held_firing_exits_3() {
     added_minutes_ago(&hub, 200);
     let held = hub.run(&["schedule", "run-due"]);
     assert_eq!(held.code, 3, "{held:?}");
-    assert!(
-        held.stdout.contains("held for approval") && held.stdout.contains("1 creates, your limit is 0"),
-        "{held:?}"
-    );
+    assert!(held.stdout.contains("held for approval") && held.stdout.contains("1 create, your limit is 0"), "{held:?}");
+    let status = hub.run(&["status"]).ok();
+    assert!(status.stdout.contains("1 schedule, next: push the leads changed since their last push at"), "{status:?}");
+    assert!(status.stdout.contains("last: held for approval") && status.stdout.contains("held runs"), "{status:?}");
 
     hub.run(&["schedule", "pause", "--all"]).ok();
     added_minutes_ago(&hub, 400);
