@@ -329,7 +329,7 @@ pub struct ScheduleAddArgs {
     /// Monday to Friday at this time, HH:MM (24-hour), in --zone.
     #[arg(long, value_name = "HH:MM")]
     pub weekdays: Option<String>,
-    /// The IANA time zone of --daily and --weekdays ("Europe/Paris"). Default: $TZ, else UTC.
+    /// The IANA time zone of --daily and --weekdays ("Europe/Paris"). Default: this computer's.
     #[arg(long, value_name = "ZONE")]
     pub zone: Option<String>,
     /// Also notify (in the app) when a run completes; failed, held and stopped runs always do.

@@ -282,13 +282,6 @@ impl Store {
         Ok(())
     }
 
-    /// What else runs on portal `portal_id` now, if anything: a live run's lease, a plan being
-    /// made, another schedule's job, each only while the process behind it is there.
-    pub fn portal_busy(&mut self, portal_id: u64) -> Result<Option<PortalBusy>> {
-        let mine = self.presence.as_ref().map(|p| p.token.clone());
-        busy_in(&self.conn, self.leases_dir.as_deref(), mine.as_deref(), portal_id, self.clock.now())
-    }
-
     /// Claims portal `portal_id` for schedule `schedule_id`'s job: refused with what runs there
     /// when anything does. Checked and taken in one write transaction, so of two processes firing
     /// two schedules at once, one claims and the other waits. The claim ends with

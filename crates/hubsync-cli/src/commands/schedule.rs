@@ -79,7 +79,7 @@ fn new_schedule(args: &ScheduleAddArgs) -> Result<NewSchedule, CliError> {
         (_, _, Some(at)) => CadenceSpec::Weekdays { at: at.clone() },
         _ => return Err(CliError::usage("say when: --every, --daily or --weekdays")),
     };
-    let zone = args.zone.clone().or_else(|| std::env::var("TZ").ok().filter(|z| !z.is_empty())).unwrap_or("UTC".into());
+    let zone = args.zone.clone().unwrap_or_else(|| iana_time_zone::get_timezone().unwrap_or_else(|_| "UTC".into()));
     Ok(NewSchedule { scope, cadence, zone, notify_success: args.notify_success })
 }
 
