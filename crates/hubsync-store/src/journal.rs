@@ -88,7 +88,7 @@ pub trait Journal {
     /// and gives its lease back. A run with rows pending is ended only by its lease's holder.
     fn finish_run(&mut self, run_id: i64, stop_reason: Option<&str>, api_calls: u64) -> Result<RunStatus>;
 
-    /// Notes that live run `run_id` stopped itself at `guardrail` (before `finish_run` ends it);
+    /// Notes that live run `run_id`, which `finish_run` left interrupted, stopped itself at `guardrail`;
     /// a resume clears it.
     fn mark_stopped_by(&mut self, run_id: i64, guardrail: crate::Guardrail) -> Result<()>;
 

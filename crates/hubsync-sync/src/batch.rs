@@ -9,7 +9,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use hubsync_hubspot::{BATCH_LIMIT, BatchOutcome, ClientError, HubSpotClient, Record, describe_scopes};
 use hubsync_store::journal::{CompanyJournal, Journal};
 use hubsync_store::{
-    Crossing, Guardrails, ItemOutcome, ItemResult, RowFailure, Run, RunAction, RunItem, Store, StoreError,
+    Crossing, Guardrails, ItemOutcome, ItemResult, RowFailure, Run, RunAction, RunItem, RunStatus, Store, StoreError,
 };
 use tracing::Instrument;
 
@@ -469,10 +469,13 @@ pub(crate) async fn write(
         };
         stop = write_companies(store, client, run_id, companies, cancel, &mut watch, &mut landed, &calls).await?;
     }
-    if let Some(Stopped::Guardrail(crossed)) = &stop {
+    let status = store.finish_run(run_id, stop.as_ref().map(Stopped::reason).as_deref(), calls(client))?;
+    // Crossed on the last batch, the run is complete all the same: nothing was held back.
+    if let Some(Stopped::Guardrail(crossed)) = &stop
+        && status == RunStatus::Interrupted
+    {
         store.mark_stopped_by(run_id, crossed.guardrail)?;
     }
-    store.finish_run(run_id, stop.as_ref().map(Stopped::reason).as_deref(), calls(client))?;
     let run = store.run(run_id)?.ok_or(StoreError::RunNotFound(run_id))?;
     // Resuming can't help until the connection has the scope: an error that says so, not a run
     // that looks resumable.
