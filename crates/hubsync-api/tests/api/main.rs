@@ -7,6 +7,7 @@ mod connect;
 mod daily_reserve;
 mod error_codes;
 mod first_run;
+mod held_runs;
 mod leads;
 mod overview;
 mod retry;
