@@ -415,6 +415,7 @@ pub(crate) struct CompanyWriting {
 
 /// A live run's company rows and associations, written once every contact row has its outcome
 /// (see the module's docs). Returns why it stopped early, if it did.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn write_companies(
     store: &mut Store,
     client: &HubSpotClient,
