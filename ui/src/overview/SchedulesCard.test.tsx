@@ -3,8 +3,8 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import type { SchedulesSummary } from "../bindings/SchedulesSummary";
-import type { ScheduleView } from "../bindings/ScheduleView";
 import * as guardrails from "../guardrails/ipc";
+import { schedule } from "../schedules/fixtures";
 import * as ipc from "../schedules/ipc";
 import { CommandError } from "../shared/commandError";
 import { hold } from "../sync/fixtures";
@@ -15,25 +15,14 @@ vi.mock("../guardrails/ipc", () => ({ heldRuns: vi.fn() }));
 
 const NOW = "2026-12-07T12:00:00Z";
 
-const CHANGED: ScheduleView = {
-  id: 3,
-  portal_id: 4_412_345,
-  scope: "changed-leads",
-  cadence: { kind: "every", minutes: 15 },
-  zone: "Europe/Paris",
-  paused: false,
-  notify_success: false,
-  next_run: "2026-12-07T12:04:00Z",
-  last: null,
-};
+const CHANGED = schedule({ next_run: "2026-12-07T12:04:00Z", last: null });
 
-const PULL: ScheduleView = {
-  ...CHANGED,
+const PULL = schedule({
   id: 4,
   scope: "pull-rules",
   next_run: "2026-12-07T13:00:00Z",
   last: { outcome: "held", run_id: 31, detail: null, ended_at: "2026-12-07T11:00:00Z" },
-};
+});
 
 function summary(overrides: Partial<SchedulesSummary> = {}): SchedulesSummary {
   return {

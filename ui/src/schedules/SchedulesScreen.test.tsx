@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { SchedulesSummary } from "../bindings/SchedulesSummary";
 import type { ScheduleView } from "../bindings/ScheduleView";
 import { CommandError } from "../shared/commandError";
+import { schedule } from "./fixtures";
 import * as ipc from "./ipc";
 import { SchedulesScreen } from "./SchedulesScreen";
 
@@ -17,21 +18,6 @@ vi.mock("./ipc", () => ({
 }));
 
 const NOW = "2026-12-07T12:00:00Z";
-
-function schedule(overrides: Partial<ScheduleView> = {}): ScheduleView {
-  return {
-    id: 3,
-    portal_id: 4_412_345,
-    scope: "changed-leads",
-    cadence: { kind: "every", minutes: 15 },
-    zone: "Europe/Paris",
-    paused: false,
-    notify_success: false,
-    next_run: "2026-12-07T12:04:10Z",
-    last: { outcome: "completed", run_id: 12, detail: null, ended_at: "2026-12-07T11:50:00Z" },
-    ...overrides,
-  };
-}
 
 function summaryOf(schedules: ScheduleView[], overrides: Partial<SchedulesSummary> = {}): SchedulesSummary {
   return {

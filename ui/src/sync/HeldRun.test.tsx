@@ -10,7 +10,7 @@ import * as guardrailsIpc from "../guardrails/ipc";
 import { CommandError } from "../shared/commandError";
 import { confirmProductionRun } from "../test/confirm";
 import { deferred } from "../test/fixtures";
-import { counts, hold, held, item, progress, run, summary, syncJobEvents } from "./fixtures";
+import { counts, hold, held, item, jobStatus, progress, run, summary, syncJobEvents } from "./fixtures";
 import * as ipc from "./ipc";
 import { SyncJobProvider } from "./SyncJobProvider";
 import { SyncScreen } from "./SyncScreen";
@@ -155,15 +155,7 @@ describe("a held run on the Sync screen", () => {
   });
 
   it("finds a run held while the page reloaded, by the job's end", async () => {
-    vi.mocked(ipc.syncJobStatus).mockResolvedValue({
-      step: "run",
-      kind: "push",
-      run_id: null,
-      started_at: "2026-11-24T12:00:00+00:00",
-      elapsed_ms: 0,
-      progress: null,
-      cancelling: false,
-    });
+    vi.mocked(ipc.syncJobStatus).mockResolvedValue(jobStatus({ step: "run" }));
     vi.mocked(ipc.runDetail).mockResolvedValue({
       run: run({ id: 7, mode: "preview", hold: "held" }),
       undo_runs: [],
