@@ -1,8 +1,9 @@
 //! OS notifications when a live run (push, pull, undo, or a resume of one) ends, or a guardrail
 //! holds it, while the window is not focused, and the way back from one to its run. What to say
 //! is a pure function of how the run ended and whether the window had the focus (`notice`);
-//! `announce` sends it through a `Notifier` and remembers it for `OpenOnReturn`. The shell's `Notifier` is Tauri's notification
-//! plugin, called from Rust: the page has no notification permission at all.
+//! `announce` sends it through a `Notifier` and remembers it for `OpenOnReturn`. The shell's
+//! `Notifier` is Tauri's notification plugin, called from Rust: the page has no notification
+//! permission at all.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -67,17 +68,7 @@ impl RunEnd {
     /// a failure belongs to, when known (a resume's).
     pub fn from_answer(kind: RunKind, run_id: Option<i64>, answer: &Result<Run, CommandError>) -> RunEnd {
         match answer {
-            Ok(run) => RunEnd {
-                kind: run.kind,
-                run_id: Some(run.id),
-                counts: run.counts.clone(),
-                outcome: match run.status {
-                    RunStatus::Completed => RunOutcome::Finished,
-                    RunStatus::Interrupted | RunStatus::Running => {
-                        RunOutcome::Stopped { reason: run.stop_reason.clone() }
-                    }
-                },
-            },
+            Ok(run) => RunEnd::ran(run),
             Err(error) => RunEnd::failed(kind, run_id, error),
         }
     }
@@ -86,7 +77,7 @@ impl RunEnd {
     /// guardrail held it.
     pub fn from_outcome(kind: RunKind, answer: &Result<LiveOutcome, CommandError>) -> RunEnd {
         match answer {
-            Ok(LiveOutcome::Ran { run }) => RunEnd::from_answer(kind, None, &Ok(run.clone())),
+            Ok(LiveOutcome::Ran { run }) => RunEnd::ran(run),
             Ok(LiveOutcome::Held { hold }) => RunEnd {
                 kind,
                 run_id: Some(hold.run_id),
@@ -94,6 +85,19 @@ impl RunEnd {
                 outcome: RunOutcome::Held { crossed: guardrails::words(&hold.crossed) },
             },
             Err(error) => RunEnd::failed(kind, None, error),
+        }
+    }
+
+    /// A run that went to its end, or stopped with rows left to write.
+    fn ran(run: &Run) -> RunEnd {
+        RunEnd {
+            kind: run.kind,
+            run_id: Some(run.id),
+            counts: run.counts.clone(),
+            outcome: match run.status {
+                RunStatus::Completed => RunOutcome::Finished,
+                RunStatus::Interrupted | RunStatus::Running => RunOutcome::Stopped { reason: run.stop_reason.clone() },
+            },
         }
     }
 
