@@ -4,11 +4,13 @@
 
 pub mod companies;
 pub mod config;
+pub mod guardrails;
 pub mod leads;
 pub mod mapping_file;
 pub mod overview;
 pub mod portals;
 pub mod pull_rules;
+pub mod schedules;
 pub mod sync;
 
 /// Opens `path` (a folder or an address) with the system's handler; `what` names it in the

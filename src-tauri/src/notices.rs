@@ -1,12 +1,14 @@
-//! OS notifications when a live run (push, pull, undo, or a resume of one) ends while the window
-//! is not focused, and the way back from one to its run. What to say is a pure function of how
-//! the run ended and whether the window had the focus (`notice`); `announce` sends it through a
-//! `Notifier` and remembers it for `OpenOnReturn`. The shell's `Notifier` is Tauri's notification
-//! plugin, called from Rust: the page has no notification permission at all.
+//! OS notifications when a live run (push, pull, undo, or a resume of one) ends, or a guardrail
+//! holds it, while the window is not focused, and the way back from one to its run. What to say
+//! is a pure function of how the run ended and whether the window had the focus (`notice`);
+//! `announce` sends it through a `Notifier` and remembers it for `OpenOnReturn`. The shell's
+//! `Notifier` is Tauri's notification plugin, called from Rust: the page has no notification
+//! permission at all.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use hubsync_api::guardrails::{self, LiveOutcome};
 use hubsync_store::{Run, RunCounts, RunKind, RunStatus};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
@@ -41,12 +43,12 @@ pub enum RunOutcome {
     /// Every row written (some may have failed).
     Finished,
     /// Stopped with rows left to write, which Resume sends: a cancel, a lost network, a refused
-    /// token, or the portal's daily reserve reached. `reason` is the run history's.
-    ///
-    /// A run held by a guard (the daily reserve) is one of these today: the history keeps its
-    /// reason as words, not a code. Once runs record a held status, it becomes a variant of its
-    /// own here, and `notice` (an exhaustive match) must say what to tell the admin of it.
+    /// token, the portal's daily reserve reached, or its failures past the failed share (the
+    /// guardrail a run checks as it writes). `reason` is the run history's.
     Stopped { reason: Option<String> },
+    /// Not run: its plan crossed the portal's guardrails, so it waits, nothing written, for the
+    /// admin to approve or refuse it. `crossed` says what it crossed, in words.
+    Held { crossed: String },
     /// The run could not go on or not start, with the error's message.
     Failed { message: String },
 }
@@ -66,23 +68,45 @@ impl RunEnd {
     /// a failure belongs to, when known (a resume's).
     pub fn from_answer(kind: RunKind, run_id: Option<i64>, answer: &Result<Run, CommandError>) -> RunEnd {
         match answer {
-            Ok(run) => RunEnd {
-                kind: run.kind,
-                run_id: Some(run.id),
-                counts: run.counts.clone(),
-                outcome: match run.status {
-                    RunStatus::Completed => RunOutcome::Finished,
-                    RunStatus::Interrupted | RunStatus::Running => {
-                        RunOutcome::Stopped { reason: run.stop_reason.clone() }
-                    }
-                },
-            },
-            Err(error) => RunEnd {
+            Ok(run) => RunEnd::ran(run),
+            Err(error) => RunEnd::failed(kind, run_id, error),
+        }
+    }
+
+    /// The end of a live run of `kind` asked for, from what `sync_run` answers: it ran, or a
+    /// guardrail held it.
+    pub fn from_outcome(kind: RunKind, answer: &Result<LiveOutcome, CommandError>) -> RunEnd {
+        match answer {
+            Ok(LiveOutcome::Ran { run }) => RunEnd::ran(run),
+            Ok(LiveOutcome::Held { hold }) => RunEnd {
                 kind,
-                run_id,
+                run_id: Some(hold.run_id),
                 counts: RunCounts::default(),
-                outcome: RunOutcome::Failed { message: error.message.clone() },
+                outcome: RunOutcome::Held { crossed: guardrails::words(&hold.crossed) },
             },
+            Err(error) => RunEnd::failed(kind, None, error),
+        }
+    }
+
+    /// A run that went to its end, or stopped with rows left to write.
+    fn ran(run: &Run) -> RunEnd {
+        RunEnd {
+            kind: run.kind,
+            run_id: Some(run.id),
+            counts: run.counts.clone(),
+            outcome: match run.status {
+                RunStatus::Completed => RunOutcome::Finished,
+                RunStatus::Interrupted | RunStatus::Running => RunOutcome::Stopped { reason: run.stop_reason.clone() },
+            },
+        }
+    }
+
+    fn failed(kind: RunKind, run_id: Option<i64>, error: &CommandError) -> RunEnd {
+        RunEnd {
+            kind,
+            run_id,
+            counts: RunCounts::default(),
+            outcome: RunOutcome::Failed { message: error.message.clone() },
         }
     }
 }
@@ -117,6 +141,10 @@ pub fn notice(end: &RunEnd, window_focused: bool) -> Option<Notice> {
             (format!("{kind} stopped"), body)
         }
         RunOutcome::Failed { message } => (format!("{kind} failed"), message.clone()),
+        RunOutcome::Held { crossed } => (
+            format!("{kind} held for approval"),
+            format!("Nothing was written: {crossed}. Approve or refuse it in History."),
+        ),
     };
     Some(Notice { title, body, run_id: end.run_id })
 }
@@ -283,7 +311,7 @@ mod tests {
 
     use chrono::Utc;
     use hubsync_api::ErrorCode;
-    use hubsync_store::RunMode;
+    use hubsync_store::{Crossing, Guardrail, HoldState, RunHold, RunMode};
 
     use super::*;
 
@@ -351,11 +379,28 @@ mod tests {
     }
 
     #[test]
+    fn a_held_run_says_nothing_was_written_what_it_crossed_and_where_to_decide() {
+        let held = end(
+            RunKind::Push,
+            RunCounts::default(),
+            RunOutcome::Held { crossed: "1,204 creates, your limit is 500".into() },
+        );
+        assert_eq!(
+            shown(&held),
+            pair(
+                "Push held for approval",
+                "Nothing was written: 1,204 creates, your limit is 500. Approve or refuse it in History."
+            )
+        );
+    }
+
+    #[test]
     fn a_focused_window_gets_no_notice_however_the_run_ended() {
         for outcome in [
             RunOutcome::Finished,
             RunOutcome::Stopped { reason: Some("cancelled in the app".into()) },
             RunOutcome::Failed { message: "no".into() },
+            RunOutcome::Held { crossed: "2 archives, your limit is 0".into() },
         ] {
             let ended = end(RunKind::Push, counts(1, 0, 0, 0, 0), outcome.clone());
             assert_eq!(notice(&ended, true), None, "{outcome:?}");
@@ -378,6 +423,9 @@ mod tests {
             stop_reason: stop_reason.map(str::to_owned),
             counts: counts(2, 0, 1, 0, 0),
             base_url: None,
+            stopped_by: None,
+            schedule_id: None,
+            hold: None,
         }
     }
 
@@ -393,6 +441,36 @@ mod tests {
         let failed = RunEnd::from_answer(RunKind::Pull, Some(9), &Err(error));
         assert_eq!((failed.kind, failed.run_id), (RunKind::Pull, Some(9)));
         assert_eq!(failed.outcome, RunOutcome::Failed { message: "The job stopped unexpectedly.".into() });
+    }
+
+    #[test]
+    fn a_live_runs_answer_says_whether_it_ran_or_was_held_and_by_what() {
+        let ran = RunEnd::from_outcome(RunKind::Push, &Ok(LiveOutcome::Ran { run: run(RunStatus::Completed, None) }));
+        assert_eq!((ran.run_id, ran.outcome), (Some(7), RunOutcome::Finished));
+        let hold = RunHold {
+            run_id: 31,
+            crossed: vec![
+                Crossing { guardrail: Guardrail::Creates, planned: 1204.0, limit: 500.0 },
+                Crossing { guardrail: Guardrail::OverwriteShare, planned: 27.5, limit: 20.0 },
+            ],
+            request: serde_json::Value::Null,
+            state: HoldState::Held,
+            held_at: Utc::now(),
+            decided_at: None,
+            approved_run_id: None,
+        };
+        let held = RunEnd::from_outcome(RunKind::Push, &Ok(LiveOutcome::Held { hold }));
+        assert_eq!((held.kind, held.run_id, held.counts), (RunKind::Push, Some(31), RunCounts::default()));
+        assert_eq!(
+            held.outcome,
+            RunOutcome::Held {
+                crossed: "1,204 creates, your limit is 500; 27.5 % of the rows overwrite a non-empty value, your limit is 20 %"
+                    .into()
+            }
+        );
+        let refused = CommandError::new(ErrorCode::PreviewStale, "Preview again.");
+        let failed = RunEnd::from_outcome(RunKind::Undo, &Err(refused));
+        assert_eq!((failed.run_id, failed.outcome), (None, RunOutcome::Failed { message: "Preview again.".into() }));
     }
 
     /// A notifier that records what it was asked to show.

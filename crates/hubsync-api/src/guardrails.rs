@@ -22,6 +22,14 @@ pub fn set(store: &mut Store, limits: &Guardrails) -> Result<Guardrails, ApiErro
     Ok(store.set_guardrails(limits)?)
 }
 
+/// The active portal's runs still held, newest first (none without an active portal).
+pub fn held_runs(store: &Store) -> Result<Vec<RunHold>, ApiError> {
+    match store.active_portal()? {
+        Some(portal) => Ok(store.held_runs(portal.portal_id)?),
+        None => Ok(Vec::new()),
+    }
+}
+
 /// What became of a live run asked for: it ran (to its end, or stopped with rows pending), or
 /// its plan crossed a guardrail and it is held.
 #[derive(Clone, Debug, PartialEq, Serialize, TS)]

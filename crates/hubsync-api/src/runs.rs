@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use hubsync_store::{
-    LeaseHolder, Run, RunAssociationPage, RunCompanyPage, RunItem, RunItemFilter, RunItemPage, Store, StoreError,
+    LeaseHolder, Run, RunAssociationPage, RunCompanyPage, RunHold, RunItem, RunItemFilter, RunItemPage, Store,
+    StoreError,
 };
 use serde::Serialize;
 use ts_rs::TS;
@@ -36,6 +37,10 @@ pub struct RunDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub companies: Option<crate::plans::CompanySummary>,
+    /// What a guardrail held the run for, and what became of it (held, approved, refused).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub hold: Option<RunHold>,
 }
 
 /// One run, or `run_not_found`.
@@ -52,7 +57,8 @@ pub fn detail(store: &Store, run_id: i64) -> Result<RunDetail, ApiError> {
     };
     let writer = store.run_writer(run_id)?;
     let companies = Some(crate::plans::company_summary(store, run_id)?).filter(|c| !c.counts.is_empty());
-    Ok(RunDetail { run, undo_runs, portal_name, writer, companies })
+    let hold = if run.hold.is_some() { store.run_hold(run_id)? } else { None };
+    Ok(RunDetail { run, undo_runs, portal_name, writer, companies, hold })
 }
 
 /// Up to `limit` (at most `MAX_PAGE`) of a push's company rows after row `after_seq`, in order

@@ -1,13 +1,14 @@
-//! The Sync and History screens: previews, live runs, cancel, resume, undo, retry of failed
-//! rows, exports and the run history. A job's progress goes to every page by one route, the
-//! `sync-job` event, then an `ended` event once its command answered (a page that reloaded
-//! meanwhile follows the job all the same). A live run's end is also notified to the OS when the
-//! window is not focused (`notices`).
+//! The Sync and History screens: previews, live runs (or their holds), cancel, resume, undo,
+//! retry of failed rows, exports and the run history. A job's progress goes to every page by one
+//! route, the `sync-job` event, then an `ended` event once its command answered (a page that
+//! reloaded meanwhile follows the job all the same). A live run's end (or hold) is also notified
+//! to the OS when the window is not focused (`notices`).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use hubsync_api::files::file_stamp;
+use hubsync_api::guardrails::LiveOutcome;
 use hubsync_api::jobs::SyncJobStatus;
 use hubsync_api::plans::{PlanRequest, PreviewSummary};
 use hubsync_api::progress::SyncProgress;
@@ -51,7 +52,7 @@ pub async fn sync_preview(
     emails: Option<Vec<String>>,
 ) -> Result<PreviewSummary, CommandError> {
     let request = match kind {
-        SyncDirection::Push => PlanRequest::Push { emails: clean_emails(emails.unwrap_or_default()) },
+        SyncDirection::Push => PlanRequest::push(clean_emails(emails.unwrap_or_default())),
         SyncDirection::Pull => PlanRequest::Pull,
     };
     preview(app, workspace.get().await?, request).await
@@ -81,20 +82,25 @@ pub async fn retry_failed(
     preview(app, workspace.get().await?, PlanRequest::RetryFailed { run_id }).await
 }
 
-/// Runs the plan preview `preview_run_id` showed, for real.
+/// Runs the plan preview `preview_run_id` showed, for real, unless it crosses the active
+/// portal's guardrails: then it is held, nothing written, for the admin to approve or refuse.
 #[tauri::command]
 pub async fn sync_run(
     app: AppHandle,
     workspace: State<'_, AppWorkspace>,
     preview_run_id: i64,
-) -> Result<Run, CommandError> {
+) -> Result<LiveOutcome, CommandError> {
     let ws = workspace.get().await?;
     let kind = run_kind(ws, preview_run_id).await?;
     let send = reporter(&app, ws);
-    let run = sync::run_previewed(ws, preview_run_id, Instant::now(), send).await;
-    ended(&app, kind, run.as_ref().ok().map(|r| r.id));
-    notices::run_ended(&app, &RunEnd::from_answer(kind, None, &run));
-    run
+    let outcome = sync::run_previewed(ws, preview_run_id, Instant::now(), send).await;
+    let run_id = outcome.as_ref().ok().map(|o| match o {
+        LiveOutcome::Ran { run } => run.id,
+        LiveOutcome::Held { hold } => hold.run_id,
+    });
+    ended(&app, kind, run_id);
+    notices::run_ended(&app, &RunEnd::from_outcome(kind, &outcome));
+    outcome
 }
 
 /// Stops the running job: a preview between its reads (recording nothing), a live run between
@@ -204,7 +210,7 @@ async fn preview(
 }
 
 /// Sends each progress message to every page as the job's status.
-fn reporter(app: &AppHandle, ws: &hubsync_api::Workspace) -> impl FnMut(SyncProgress) + Send + 'static {
+pub(crate) fn reporter(app: &AppHandle, ws: &hubsync_api::Workspace) -> impl FnMut(SyncProgress) + Send + 'static {
     let app = app.clone();
     let jobs = ws.jobs.clone();
     move |progress| {
@@ -215,11 +221,11 @@ fn reporter(app: &AppHandle, ws: &hubsync_api::Workspace) -> impl FnMut(SyncProg
 }
 
 /// The kind of run `run_id` (a preview's kind is its live run's).
-async fn run_kind(ws: &hubsync_api::Workspace, run_id: i64) -> Result<RunKind, CommandError> {
+pub(crate) async fn run_kind(ws: &hubsync_api::Workspace, run_id: i64) -> Result<RunKind, CommandError> {
     Ok(runs::get(&*ws.store.lock().await, run_id)?.kind)
 }
 
-fn ended(app: &AppHandle, kind: RunKind, run_id: Option<i64>) {
+pub(crate) fn ended(app: &AppHandle, kind: RunKind, run_id: Option<i64>) {
     emit(app, SyncJobEvent::Ended { kind, run_id });
 }
 

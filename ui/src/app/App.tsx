@@ -4,12 +4,14 @@ import { CompaniesScreen } from "../companies/CompaniesScreen";
 import { ConnectionScreen } from "../connection/ConnectionScreen";
 import { portalsOverview, sandboxPortal } from "../connection/ipc";
 import { FieldsScreen } from "../fields/FieldsScreen";
+import { GuardrailsScreen } from "../guardrails/GuardrailsScreen";
 import { HistoryScreen } from "../history/HistoryScreen";
 import { LeadsScreen } from "../leads/LeadsScreen";
 import { MappingScreen } from "../mapping/MappingScreen";
 import { OverviewScreen } from "../overview/OverviewScreen";
 import { PullRulesScreen } from "../pullrules/PullRulesScreen";
 import { PushRulesScreen } from "../pushrules/PushRulesScreen";
+import { SchedulesScreen } from "../schedules/SchedulesScreen";
 import { ActivePortalContext } from "../shared/activePortal";
 import type { Loadable } from "../shared/loadable";
 import { StoreVersionProvider } from "../shared/StoreVersionProvider";
@@ -316,6 +318,9 @@ function Screens() {
               />
             )}
             {screen === "history" && <HistoryScreen key={historyOpens} openRun={historyRun} />}
+            {/* Schedules and guardrails belong to the active portal: a switch reloads the screen. */}
+            {screen === "schedules" && <SchedulesScreen key={activeKey(overview)} onOpenRun={openRun} />}
+            {screen === "guardrails" && <GuardrailsScreen key={activeKey(overview)} />}
           </main>
         </div>
       </div>

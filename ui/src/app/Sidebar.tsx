@@ -31,12 +31,13 @@ const ALL_LEADS: LeadQuery = {
 
 /**
  * The left navigation: the screens in two groups with what waits on them (how many leads, a job
- * running, runs that stopped before their end), the running job, and the window's own settings.
+ * running, runs that stopped before their end or wait for approval), the running job, and the
+ * window's own settings.
  */
 export function Sidebar({ screen, onOpen, onOpenJob, theme, onTheme }: Props) {
   // Both follow the store: an import, a pull or a run in another process shows here.
   const leadCount = useLeadCount();
-  const stopped = useStoppedRuns();
+  const waiting = useWaitingRuns();
   const { job } = useJobStore();
   const busy = job.state.step === "previewing" || job.state.step === "running";
   const mod = modKeyLabel();
@@ -48,11 +49,24 @@ export function Sidebar({ screen, onOpen, onOpenJob, theme, onTheme }: Props) {
     if (target === "sync" && busy) {
       return <span className="spinner nav-busy" role="img" aria-label="A job is running" />;
     }
-    if (target === "history" && stopped > 0) {
+    if (target === "history" && (waiting.stopped > 0 || waiting.held > 0)) {
       return (
-        <span className="nav-count nav-count-warning" title="Runs that stopped before their end: resume them from History">
-          {numberFormat.format(stopped)}
-        </span>
+        <>
+          {waiting.stopped > 0 && (
+            <span className="nav-count nav-count-warning" title="Runs that stopped before their end: resume them from History">
+              {numberFormat.format(waiting.stopped)}
+            </span>
+          )}
+          {waiting.held > 0 && (
+            <span
+              className="nav-count nav-count-warning"
+              title="Runs a guardrail held: approve or refuse them in History"
+              data-testid="nav-held"
+            >
+              {numberFormat.format(waiting.held)} held
+            </span>
+          )}
+        </>
       );
     }
     return null;
@@ -111,8 +125,12 @@ function useLeadCount(): number | null {
   return page.status === "ready" ? page.value.total : null;
 }
 
-/** Runs left interrupted, which History can resume. */
-function useStoppedRuns(): number {
+/** Runs that wait for the admin in History: left interrupted (to resume), or held by a guardrail. */
+function useWaitingRuns(): { stopped: number; held: number } {
   const [runs] = useLoadable(runsList);
-  return runs.status === "ready" ? runs.value.filter((run) => run.status === "interrupted").length : 0;
+  if (runs.status !== "ready") return { stopped: 0, held: 0 };
+  return {
+    stopped: runs.value.filter((run) => run.status === "interrupted").length,
+    held: runs.value.filter((run) => run.hold === "held").length,
+  };
 }

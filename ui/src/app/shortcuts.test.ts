@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 
+import { screenOfDigit } from "./screens";
 import { shortcutOf } from "./shortcuts";
 
 function key(key: string, mods: Partial<Record<"ctrlKey" | "metaKey" | "altKey" | "shiftKey", boolean>> = {}, target: EventTarget | null = null) {
@@ -17,8 +18,10 @@ describe("shortcutOf", () => {
   it("opens the screens by their place in the navigation", () => {
     expect(shortcutOf(key("1", { ctrlKey: true }), false)).toEqual({ kind: "open", screen: "overview" });
     expect(shortcutOf(key("2", { ctrlKey: true }), false)).toEqual({ kind: "open", screen: "leads" });
-    expect(shortcutOf(key("9", { ctrlKey: true }), false)).toEqual({ kind: "open", screen: "push-rules" });
+    expect(shortcutOf(key("5", { ctrlKey: true }), false)).toEqual({ kind: "open", screen: "schedules" });
+    expect(shortcutOf(key("9", { ctrlKey: true }), false)).toEqual({ kind: "open", screen: "fields" });
     expect(shortcutOf(key("0", { ctrlKey: true }), false)).toBeNull();
+    expect(screenOfDigit("10")).toBeUndefined();
     expect(shortcutOf(key("2", { ctrlKey: true, shiftKey: true }), false)).toBeNull();
   });
 

@@ -2,6 +2,7 @@
 import type { CompanySummary } from "./CompanySummary";
 import type { LeaseHolder } from "./LeaseHolder";
 import type { Run } from "./Run";
+import type { RunHold } from "./RunHold";
 
 /**
  * One run with what belongs to it: the undo runs made of it, the portal's name, and the
@@ -11,4 +12,8 @@ export type RunDetail = { run: Run, undo_runs: Array<Run>, portal_name: string |
 /**
  * A push's companies and associations, when it has any.
  */
-companies?: CompanySummary, };
+companies?: CompanySummary, 
+/**
+ * What a guardrail held the run for, and what became of it (held, approved, refused).
+ */
+hold?: RunHold, };

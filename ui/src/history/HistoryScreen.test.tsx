@@ -3,7 +3,17 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import { COMPANY_PAGE_SIZE } from "../sync/CompanyRows";
-import { associationRow, companySummary, counts, item, progress, run, summary, syncJobEvents } from "../sync/fixtures";
+import {
+  associationRow,
+  companySummary,
+  counts,
+  item,
+  progress,
+  ran,
+  run,
+  summary,
+  syncJobEvents,
+} from "../sync/fixtures";
 import * as ipc from "../sync/ipc";
 import { chartData, chartSummary } from "./chart";
 import { HistoryScreen } from "./HistoryScreen";
@@ -26,6 +36,9 @@ vi.mock("../sync/ipc", async (importOriginal) => {
     onSyncJob: vi.fn(),
   };
 });
+
+// Held runs have their tests (HeldRuns.test.tsx): none waits here.
+vi.mock("../guardrails/ipc", () => ({ heldRuns: vi.fn(() => Promise.resolve([])) }));
 
 let events = syncJobEvents();
 
@@ -216,7 +229,7 @@ describe("HistoryScreen", () => {
       summary({ run_id: 13, kind: "undo", undo_of: 12, counts: counts({ update: 3, archive: 1 }), writes: 4 }),
     );
     vi.mocked(ipc.syncRun).mockResolvedValue(
-      run({ id: 14, kind: "undo", counts: counts({ update: 3, archive: 1, updated: 3, archived: 1 }) }),
+      ran(run({ id: 14, kind: "undo", counts: counts({ update: 3, archive: 1, updated: 3, archived: 1 }) })),
     );
     render(<HistoryScreen />, { wrapper: SyncJobProvider });
     await user.click(await screen.findByRole("button", { name: "Open run 12" }));

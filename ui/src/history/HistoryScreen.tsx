@@ -8,6 +8,8 @@ import { useLoadable } from "../shared/useLoadable";
 import { runsList } from "../sync/ipc";
 import { originRun, useJobStore } from "../sync/jobState";
 import { runDuration } from "../sync/words";
+import { HeldRuns } from "./HeldRuns";
+import { runMarks } from "./marks";
 import { RunDetailView } from "./RunDetailView";
 import { RunsChart } from "./RunsChart";
 import "./history.css";
@@ -42,6 +44,7 @@ export function HistoryScreen({ openRun = null }: { openRun?: number | null }) {
         {runs.status === "failed" && <ErrorMessage error={runs.error} title="The runs could not be read" />}
         {runs.status === "ready" && (
           <>
+            <HeldRuns runs={runs.value} version={reads} onOpen={setSelected} />
             <RunsChart runs={runs.value} />
             <RunsTable runs={runs.value} selected={selected} onSelect={setSelected} />
           </>
@@ -82,7 +85,27 @@ const RUN_COLUMNS: DataColumn<Run>[] = [
     size: 72,
   },
   { id: "kind", header: "Kind", text: (run) => `${run.kind} · ${run.mode}`, sortable: true, size: 140 },
-  { id: "status", header: "Status", text: (run) => run.status, sortable: true, size: 110 },
+  {
+    id: "status",
+    header: "Status",
+    text: (run) => [run.status, ...runMarks(run).map((m) => m.label)].join(" · "),
+    render: (run) => (
+      <>
+        {run.status}
+        {runMarks(run).map((mark) => (
+          <span
+            key={mark.label}
+            className={mark.tone === "warning" ? "badge badge-warning run-mark" : "badge run-mark"}
+            data-testid="run-mark"
+          >
+            {mark.label}
+          </span>
+        ))}
+      </>
+    ),
+    sortable: true,
+    size: 240,
+  },
   {
     id: "changed",
     header: "Changed",

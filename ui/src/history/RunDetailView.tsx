@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useId, useState, type ReactNode } from "react";
 
+import { HeldRunPanel } from "../guardrails/HeldRunPanel";
+import { useActivePortal } from "../shared/activePortal";
 import { ErrorMessage } from "../shared/ErrorMessage";
 import { counted, formatTime, numberFormat } from "../shared/format";
 import { useLoadable } from "../shared/useLoadable";
@@ -10,7 +12,7 @@ import { ExportRun } from "../sync/ResultView";
 import { ARCHIVE_CREATED, FORCE } from "../sync/rowWords";
 import { RunRows } from "../sync/RunRows";
 import { useSyncJob } from "../sync/useSyncJob";
-import { runDuration } from "../sync/words";
+import { nameToType, runDuration } from "../sync/words";
 import { settingsLines } from "./settings";
 
 interface Props {
@@ -20,21 +22,22 @@ interface Props {
   onOpen: (runId: number) => void;
 }
 
-/** One run: counts, settings, its undo runs and rows; Undo and Resume. */
+/** One run: counts, settings, its undo runs and rows; Undo and Resume; a held run's Approve and Refuse. */
 export function RunDetailView({ runId, onChanged, onOpen }: Props) {
   const job = useSyncJob(runOrigin(runId));
   // A finished undo or resume changes this run's counts and undo runs: read it again.
   const finished = job.state.step === "finished" ? job.state.run.id : 0;
-  const [detail] = useLoadable(
+  const [detail, updateDetail] = useLoadable(
     useCallback(() => runDetail(runId), [runId]),
     finished,
   );
+  const portal = useActivePortal();
   const [archiveCreated, setArchiveCreated] = useState(false);
   const [force, setForce] = useState(false);
   const ids = useId();
   const step = job.state.step;
 
-  // A preview, a run or a resume adds to the history.
+  // A preview, a run, a resume or an approval adds to the history.
   useEffect(() => {
     if (step === "previewed" || step === "finished") onChanged();
   }, [step, onChanged]);
@@ -42,7 +45,7 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
   if (detail.status === "loading") return <p aria-busy="true">Loading run {runId}…</p>;
   if (detail.status === "failed")
     return <ErrorMessage error={detail.error} title={`Run ${String(runId)} could not be read`} />;
-  const { run, undo_runs: undoRuns, companies } = detail.value;
+  const { run, undo_runs: undoRuns, companies, hold } = detail.value;
   const c = run.counts;
   const busy = step === "previewing" || step === "running";
   const undoable = run.kind === "push" && run.mode === "live";
@@ -58,6 +61,11 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
         <Detail label="Started">{formatTime(run.started_at)}</Detail>
         <Detail label="Duration">{runDuration(run)}</Detail>
         <Detail label="API calls">{numberFormat.format(run.api_calls)}</Detail>
+        {run.schedule_id !== null && (
+          <Detail label="Started by" testId="detail-schedule">
+            Schedule {run.schedule_id}
+          </Detail>
+        )}
         <Detail label="Planned" wide testId="detail-planned">
           {c.update} update, {c.create} create, {c.archive} archive, {c.skip} skip, {c.invalid} invalid
         </Detail>
@@ -127,6 +135,21 @@ export function RunDetailView({ runId, onChanged, onOpen }: Props) {
           ))}
           .
         </p>
+      )}
+      {hold !== undefined && (
+        <HeldRunPanel
+          hold={hold}
+          typedName={nameToType(run.kind, run.portal_id, detail.value.portal_name, portal)}
+          busy={busy}
+          onApprove={() => {
+            job.approve(run.id, run.kind);
+          }}
+          onRefused={(refused) => {
+            updateDetail((d) => ({ ...d, run: { ...d.run, hold: refused.state }, hold: refused }));
+            onChanged();
+          }}
+          onOpenRun={onOpen}
+        />
       )}
       <h3>Rows</h3>
       <RunRows

@@ -9,6 +9,21 @@ import * as ipc from "./ipc";
 import { OverviewScreen } from "./OverviewScreen";
 
 vi.mock("./ipc", () => ({ overview: vi.fn() }));
+// The Schedules card reads its own (SchedulesCard.test.tsx): no schedules, nothing held here.
+vi.mock("../schedules/ipc", () => ({
+  schedules: vi.fn(() =>
+    Promise.resolve({
+      paused_all: false,
+      schedules: [],
+      next_schedule_id: null,
+      next_run: null,
+      last_schedule_id: null,
+      last: null,
+    }),
+  ),
+  pauseAllSchedules: vi.fn(),
+}));
+vi.mock("../guardrails/ipc", () => ({ heldRuns: vi.fn(() => Promise.resolve([])) }));
 vi.mock("../connection/ipc", async (importOriginal) => ({
   ...(await importOriginal<typeof import("../connection/ipc")>()),
   testConnection: vi.fn(),
@@ -76,6 +91,9 @@ describe("OverviewScreen", () => {
     expect(within(use).getByRole("meter", { name: "API calls used today" })).toBeTruthy();
     expect(screen.getByTestId("overview-leads-not-linked").textContent).toBe("150");
     expect(screen.getByTestId("overview-leads-changed").textContent).toBe("40");
+    expect((await screen.findByTestId("overview-schedules")).textContent).toContain(
+      "No schedules: the app syncs only when you run it.",
+    );
     const runs = within(screen.getByTestId("overview-runs")).getAllByRole("button", { name: /Push/ });
     expect(runs.map((r) => r.textContent)).toEqual([
       "Push 12completed with failed rows120 updated, 3 created, 2 failed2 hours ago",

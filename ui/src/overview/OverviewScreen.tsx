@@ -10,6 +10,7 @@ import { counted, formatTime, numberFormat, statusLabel } from "../shared/format
 import { toCommandError, type CommandError } from "../shared/ipc";
 import { useLoadable } from "../shared/useLoadable";
 import { overview } from "./ipc";
+import { SchedulesCard } from "./SchedulesCard";
 import { agoWords, kindWords, outcomeWords, runCountWords, SETUP_STEPS } from "./words";
 import "./overview.css";
 
@@ -42,6 +43,7 @@ export function OverviewScreen({ onOpen, onOpenRun, onPreview }: Props) {
           <PortalCard overview={state.value} onOpen={onOpen} onChecked={reload} />
           <ApiUseCard overview={state.value} />
           <LeadsCard overview={state.value} onOpen={onOpen} onPreview={onPreview} />
+          <SchedulesCard onOpen={onOpen} onOpenRun={onOpenRun} />
           <RunsCard overview={state.value} onOpen={onOpen} onOpenRun={onOpenRun} />
         </div>
       )}

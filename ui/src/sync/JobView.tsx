@@ -1,7 +1,7 @@
-import type { Portal } from "../bindings/Portal";
-import type { PreviewSummary } from "../bindings/PreviewSummary";
+import type { Crossing } from "../bindings/Crossing";
+import { CrossedList, HeldRunPanel } from "../guardrails/HeldRunPanel";
+import { crossingWords } from "../guardrails/words";
 import { useActivePortal } from "../shared/activePortal";
-import { asksForName } from "../shared/environment";
 import { ErrorMessage } from "../shared/ErrorMessage";
 import { counted, numberFormat } from "../shared/format";
 import { ConfirmDialog } from "./ConfirmDialog";
@@ -11,12 +11,14 @@ import { ProgressView } from "./ProgressView";
 import { ResultView } from "./ResultView";
 import { RunRows } from "./RunRows";
 import type { SyncJob } from "./useSyncJob";
-import { aboutDuration, actionLabel, portalWords, readWords, targetWords } from "./words";
+import { aboutDuration, actionLabel, nameToType, portalWords, readWords, targetWords } from "./words";
 
-/** A job's preview, confirmation, progress and result, whichever it is at. */
+/** A job's preview, confirmation, progress and result (or hold), whichever it is at. */
 export function JobView({ job }: { job: SyncJob }) {
   const { state, error } = job;
   const portal = useActivePortal();
+  // A preview whose live run a guardrail would hold.
+  const held = state.step === "previewed" && state.summary.crossed.length > 0;
   return (
     <>
       {error !== null && <ErrorMessage error={error.error} title={error.title} />}
@@ -60,6 +62,7 @@ export function JobView({ job }: { job: SyncJob }) {
             label={`Rows of preview ${String(state.summary.run_id)}`}
             companies={state.summary.companies}
           />
+          {held && state.summary.writes > 0 && <CrossedWarning crossed={state.summary.crossed} />}
           <div className="actions">
             <button
               type="button"
@@ -71,7 +74,7 @@ export function JobView({ job }: { job: SyncJob }) {
                 job.confirm(true);
               }}
             >
-              Run for real…
+              {held ? "Run — will be held for approval…" : "Run for real…"}
             </button>
           </div>
           {state.summary.writes === 0 && (
@@ -79,7 +82,23 @@ export function JobView({ job }: { job: SyncJob }) {
               Nothing to write: every row is unchanged, skipped or invalid.
             </p>
           )}
-          {state.confirming && (
+          {state.confirming && held && (
+            <ConfirmDialog
+              title="Run it to be held for approval?"
+              confirmLabel="Run — hold for approval"
+              onConfirm={() => {
+                job.run();
+              }}
+              onCancel={() => {
+                job.confirm(false);
+              }}
+            >
+              <p>A guardrail holds this run before it writes anything: it would cross</p>
+              <CrossedList crossed={state.summary.crossed} />
+              <p className="muted">It then waits in History until you approve it once or refuse it.</p>
+            </ConfirmDialog>
+          )}
+          {state.confirming && !held && (
             <ConfirmDialog
               title={
                 state.summary.kind === "undo"
@@ -87,7 +106,7 @@ export function JobView({ job }: { job: SyncJob }) {
                   : "Run this sync for real?"
               }
               confirmLabel="Run for real"
-              typedName={writesToProduction(state.summary, portal) ? state.summary.portal_name : undefined}
+              typedName={nameToType(state.summary.kind, state.summary.portal_id, state.summary.portal_name, portal)}
               onConfirm={() => {
                 job.run();
               }}
@@ -153,6 +172,24 @@ export function JobView({ job }: { job: SyncJob }) {
           onCancel={job.cancel}
         />
       )}
+      {state.step === "held" && (
+        <HeldRunPanel
+          hold={state.hold}
+          typedName={nameToType(
+            state.kind,
+            state.summary?.portal_id ?? portal?.portal_id ?? null,
+            state.summary?.portal_name ?? portal?.name ?? null,
+            portal,
+          )}
+          busy={false}
+          onApprove={() => {
+            job.approve(state.hold.run_id, state.kind);
+          }}
+          onRefused={(hold) => {
+            job.refused(hold.run_id);
+          }}
+        />
+      )}
       {state.step === "finished" && (
         <ResultView
           run={state.run}
@@ -168,12 +205,19 @@ export function JobView({ job }: { job: SyncJob }) {
   );
 }
 
-/**
- * Whether a live run writes to a production HubSpot portal: a push or an undo (a pull writes
- * only the lead store) to a portal not known to be a sandbox or test account.
- */
-function writesToProduction(summary: PreviewSummary, active: Portal | null): boolean {
-  if (summary.kind === "pull") return false;
-  const portal = active?.portal_id === summary.portal_id ? active : null;
-  return portal === null || asksForName(portal);
+/** Above the Run button of a preview a guardrail would hold: what it crosses, one line each. */
+function CrossedWarning({ crossed }: { crossed: readonly Crossing[] }) {
+  const [only] = crossed;
+  return (
+    <div className="notice notice-warning" data-testid="preview-crossed">
+      <p className="notice-title">
+        A live run would be held{crossed.length === 1 && only !== undefined ? `: ${crossingWords(only)}` : ":"}
+      </p>
+      {crossed.length > 1 && <CrossedList crossed={crossed} />}
+      <p>
+        Nothing is written until you approve it once in History. To run it at once, raise the limits on Guardrails
+        and preview again.
+      </p>
+    </div>
+  );
 }

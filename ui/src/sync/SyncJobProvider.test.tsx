@@ -3,11 +3,11 @@ import userEvent from "@testing-library/user-event";
 import { useState } from "react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
+import type { LiveOutcome } from "../bindings/LiveOutcome";
 import type { PreviewSummary } from "../bindings/PreviewSummary";
-import type { Run } from "../bindings/Run";
 import { CommandError } from "../shared/commandError";
 import { deferred } from "../test/fixtures";
-import { counts, item, jobStatus, progress, run, summary, syncJobEvents } from "./fixtures";
+import { counts, item, jobStatus, progress, ran, run, summary, syncJobEvents } from "./fixtures";
 import * as ipc from "./ipc";
 import { JobIndicator } from "./JobIndicator";
 import type { JobOrigin } from "./jobState";
@@ -89,7 +89,7 @@ describe("SyncJobProvider", () => {
     await screen.findByTestId("preview-summary");
     expect(screen.queryByTestId("job-indicator")).toBeNull();
 
-    const running = deferred<Run>();
+    const running = deferred<LiveOutcome>();
     vi.mocked(ipc.syncRun).mockReturnValue(running.promise);
     await user.click(screen.getByTestId("sync-run"));
     await confirmProductionRun(user);
@@ -103,7 +103,7 @@ describe("SyncJobProvider", () => {
     expect(onOpen).toHaveBeenCalledWith("sync");
 
     // The run finishes while the screen is closed: opening it shows the result.
-    running.resolve(run({ id: 8, counts: counts({ update: 1200, create: 30, updated: 1200, created: 30 }) }));
+    running.resolve(ran(run({ id: 8, counts: counts({ update: 1200, create: 30, updated: 1200, created: 30 }) })));
     await waitFor(() => {
       expect(screen.queryByTestId("job-indicator")).toBeNull();
     });

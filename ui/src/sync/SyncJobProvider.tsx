@@ -102,7 +102,14 @@ export function SyncJobProvider({ children }: { children: ReactNode }) {
       }
       runDetail(runId).then(
         (detail) => {
-          if (current) stillDetached((j) => ({ ...j, state: { step: "finished", run: detail.run, summary: null } }));
+          if (!current) return;
+          // A live run asked for may have been held instead: its preview, waiting for approval.
+          const { run, hold } = detail;
+          const ended: JobState =
+            run.mode === "preview" && hold?.state === "held"
+              ? { step: "held", kind: run.kind, hold, summary: null }
+              : { step: "finished", run, summary: null };
+          stillDetached((j) => ({ ...j, state: ended }));
         },
         (e: unknown) => {
           if (!current) return;

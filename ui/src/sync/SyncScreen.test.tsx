@@ -2,11 +2,11 @@ import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
+import type { LiveOutcome } from "../bindings/LiveOutcome";
 import type { PreviewSummary } from "../bindings/PreviewSummary";
-import type { Run } from "../bindings/Run";
 import { CommandError } from "../shared/commandError";
 import { deferred } from "../test/fixtures";
-import { companySummary, counts, item, progress, run, summary, syncJobEvents } from "./fixtures";
+import { companySummary, counts, item, progress, ran, run, summary, syncJobEvents } from "./fixtures";
 import * as ipc from "./ipc";
 import { PAGE_SIZE } from "./PreviewTable";
 import { SyncJobProvider } from "./SyncJobProvider";
@@ -170,7 +170,7 @@ describe("SyncScreen", () => {
   it("counts a push's company writes and associations in its result", async () => {
     const user = userEvent.setup();
     const companies = companySummary({ create: 2, created: 1, failed: 1, associate: 3, associated: 2, association_failed: 1 });
-    vi.mocked(ipc.syncRun).mockResolvedValue(run({ id: 8, counts: counts({ update: 1200, updated: 1200 }) }));
+    vi.mocked(ipc.syncRun).mockResolvedValue(ran(run({ id: 8, counts: counts({ update: 1200, updated: 1200 }) })));
     vi.mocked(ipc.runDetail).mockResolvedValue({ run: run({ id: 8 }), undo_runs: [], portal_name: null, companies });
     await previewed(user, summary({ companies }));
     await user.click(screen.getByTestId("sync-run"));
@@ -204,7 +204,7 @@ describe("SyncScreen", () => {
 
   it("shows live progress with the time left, and cancels", async () => {
     const user = userEvent.setup();
-    const running = deferred<Run>();
+    const running = deferred<LiveOutcome>();
     vi.mocked(ipc.syncRun).mockReturnValue(running.promise);
     await previewed(user);
     await user.click(screen.getByTestId("sync-run"));
@@ -232,12 +232,14 @@ describe("SyncScreen", () => {
     expect(ipc.syncCancel).toHaveBeenCalled();
     expect(screen.getByTestId("sync-cancel")).toHaveProperty("disabled", true);
     running.resolve(
-      run({
-        id: 8,
-        status: "interrupted",
-        stop_reason: "cancelled in the app",
-        counts: counts({ updated: 400, pending: 820 }),
-      }),
+      ran(
+        run({
+          id: 8,
+          status: "interrupted",
+          stop_reason: "cancelled in the app",
+          counts: counts({ updated: 400, pending: 820 }),
+        }),
+      ),
     );
     const result = await screen.findByTestId("sync-result");
     expect(within(result).getByRole("alert").textContent).toContain("820 rows were not written: cancelled in the app");
@@ -250,7 +252,7 @@ describe("SyncScreen", () => {
   it("shows the result with failed rows, retries them and exports both files", async () => {
     const user = userEvent.setup();
     vi.mocked(ipc.syncRun).mockResolvedValue(
-      run({ id: 8, counts: counts({ update: 1200, create: 30, updated: 1199, created: 30, failed: 1 }) }),
+      ran(run({ id: 8, counts: counts({ update: 1200, create: 30, updated: 1199, created: 30, failed: 1 }) })),
     );
     vi.mocked(ipc.runItemsPage).mockResolvedValue({
       total: 1,

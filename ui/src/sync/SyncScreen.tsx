@@ -15,7 +15,7 @@ const DIRECTIONS: readonly { direction: SyncDirection; label: string }[] = [
 
 function directionOf(state: JobState): SyncDirection {
   const kind =
-    state.step === "previewing" || state.step === "running"
+    state.step === "previewing" || state.step === "running" || state.step === "held"
       ? state.kind
       : state.step === "previewed"
         ? state.summary.kind

@@ -2,11 +2,13 @@
 
 import type { CompanyCounts } from "../bindings/CompanyCounts";
 import type { CompanySummary } from "../bindings/CompanySummary";
+import type { LiveOutcome } from "../bindings/LiveOutcome";
 import type { PreviewSummary } from "../bindings/PreviewSummary";
 import type { Run } from "../bindings/Run";
 import type { RunAssociationRow } from "../bindings/RunAssociationRow";
 import type { RunCompanyRow } from "../bindings/RunCompanyRow";
 import type { RunCounts } from "../bindings/RunCounts";
+import type { RunHold } from "../bindings/RunHold";
 import type { RunRow } from "../bindings/RunRow";
 import type { SyncJobEvent } from "../bindings/SyncJobEvent";
 import type { SyncJobStatus } from "../bindings/SyncJobStatus";
@@ -43,6 +45,9 @@ export function run(overrides: Partial<Run> = {}): Run {
     stop_reason: null,
     counts: counts(),
     base_url: "https://api.hubapi.com",
+    stopped_by: null,
+    schedule_id: null,
+    hold: null,
     ...overrides,
   };
 }
@@ -81,8 +86,33 @@ export function summary(overrides: Partial<PreviewSummary> = {}): PreviewSummary
     api_calls: 26,
     seconds: 150,
     writes: 1230,
+    crossed: [],
     ...overrides,
   };
+}
+
+/** A run a guardrail held (run 7, the preview `summary` records), still waiting for a decision. */
+export function hold(overrides: Partial<RunHold> = {}): RunHold {
+  return {
+    run_id: 7,
+    crossed: [{ guardrail: "creates", planned: 1204, limit: 500 }],
+    request: { kind: "push", emails: [], changed_only: false },
+    state: "held",
+    held_at: "2026-11-20T10:00:04.000Z",
+    decided_at: null,
+    approved_run_id: null,
+    ...overrides,
+  };
+}
+
+/** `sync_run`'s answer for a run that ran. */
+export function ran(ranRun: Run = run()): LiveOutcome {
+  return { outcome: "ran", run: ranRun };
+}
+
+/** `sync_run`'s answer for a run a guardrail held. */
+export function held(heldRun: RunHold = hold()): LiveOutcome {
+  return { outcome: "held", hold: heldRun };
 }
 
 export function progress(overrides: Partial<SyncProgress> = {}): SyncProgress {

@@ -4,6 +4,7 @@
 import type { UnlistenFn } from "@tauri-apps/api/event";
 
 import type { ExportedRun } from "../bindings/ExportedRun";
+import type { LiveOutcome } from "../bindings/LiveOutcome";
 import type { PreviewSummary } from "../bindings/PreviewSummary";
 import type { Run } from "../bindings/Run";
 import type { RunAssociationPage } from "../bindings/RunAssociationPage";
@@ -41,8 +42,11 @@ export function retryFailed(runId: number): Promise<PreviewSummary> {
   return call("retry_failed", { runId });
 }
 
-/** Runs a preview's plan for real; resolves when the run finishes or stops. */
-export function syncRun(previewRunId: number): Promise<Run> {
+/**
+ * Runs a preview's plan for real; resolves when the run finishes or stops, or at once when the
+ * plan crosses the portal's guardrails: then it is held, nothing written.
+ */
+export function syncRun(previewRunId: number): Promise<LiveOutcome> {
   return call("sync_run", { previewRunId });
 }
 

@@ -5,6 +5,7 @@ import { createContext, useContext } from "react";
 
 import type { PreviewSummary } from "../bindings/PreviewSummary";
 import type { Run } from "../bindings/Run";
+import type { RunHold } from "../bindings/RunHold";
 import type { RunKind } from "../bindings/RunKind";
 import type { SyncProgress } from "../bindings/SyncProgress";
 import type { CommandError } from "../shared/commandError";
@@ -23,7 +24,7 @@ export function originRun(origin: JobOrigin | null): number | null {
 }
 
 /**
- * Where a job stands: reading for a preview, showing it, running it, or done. `detached`: the
+ * Where a job stands: reading for a preview, showing it, running it, done, or held. `detached`: the
  * job was started before the page (re)loaded, so no command's answer ends it here: the
  * `sync-job` event's "ended" does.
  */
@@ -39,7 +40,9 @@ export type JobState =
       cancelling: boolean;
       detached: boolean;
     }
-  | { step: "finished"; run: Run; summary: PreviewSummary | null };
+  | { step: "finished"; run: Run; summary: PreviewSummary | null }
+  /** A live run asked for, held by a guardrail (nothing written): to approve once or refuse. */
+  | { step: "held"; kind: RunKind; hold: RunHold; summary: PreviewSummary | null };
 
 export interface JobError {
   error: CommandError;

@@ -1,8 +1,10 @@
 import { useState } from "react";
 
+import type { LiveOutcome } from "../bindings/LiveOutcome";
 import type { PreviewSummary } from "../bindings/PreviewSummary";
 import type { Run } from "../bindings/Run";
 import type { RunKind } from "../bindings/RunKind";
+import { approveHeldRun } from "../guardrails/ipc";
 import { CommandError } from "../shared/commandError";
 import { toCommandError } from "../shared/ipc";
 import { resumeRun, syncCancel, syncRun } from "./ipc";
@@ -23,16 +25,20 @@ export interface SyncJob {
   /** Runs the previewed plan for real (after the confirmation). */
   run: () => void;
   resume: (runId: number, kind: RunKind) => void;
+  /** Approves a held run once and runs it as a job (after its confirmation). */
+  approve: (runId: number, kind: RunKind) => void;
+  /** The held run shown was refused: the job is over. */
+  refused: (runId: number) => void;
   /** Stops the running job: a preview between its reads, a run between batches. */
   cancel: () => void;
   reset: () => void;
 }
 
 /**
- * The app's preview → confirm → run → result job as the screen `origin` sees it. The job lives
- * in the `SyncJobProvider`, which hears its progress, so it outlives the screen: its progress
- * and result are there when the screen opens again. Another screen's job shows here as idle;
- * starting one while it runs is refused with a way to cancel it.
+ * The app's preview → confirm → run → result job (or held → approve → result) as the screen
+ * `origin` sees it. The job lives in the `SyncJobProvider`, which hears its progress, so it
+ * outlives the screen: its progress and result are there when the screen opens again. Another
+ * screen's job shows here as idle; starting one while it runs is refused with a way to cancel it.
  */
 export function useSyncJob(origin: JobOrigin): SyncJob {
   const { job: shared, update } = useJobStore();
@@ -89,17 +95,23 @@ export function useSyncJob(origin: JobOrigin): SyncJob {
     );
   }
 
-  // The command is called only once the job is this screen's: a refused start sends nothing.
-  function follow(start: () => Promise<Run>, kind: RunKind, summary: PreviewSummary | null, title: string) {
+  /**
+   * Runs a live job to where it ends (`start` says which state that is); a failure goes `back`.
+   * The command is called only once the job is this screen's: a refused start sends nothing.
+   */
+  function follow(
+    start: () => Promise<JobState>,
+    kind: RunKind,
+    summary: PreviewSummary | null,
+    title: string,
+    back: JobState,
+  ) {
     if (!begin({ step: "running", kind, summary, progress: null, cancelling: false, detached: false })) return;
     start().then(
-      (run) => {
-        updateMine((j) => ({ ...j, state: { step: "finished", run, summary } }));
+      (ended) => {
+        updateMine((j) => ({ ...j, state: ended }));
       },
       (e: unknown) => {
-        // The preview stays on screen: if its plan is gone, the error says to preview again.
-        const back: JobState =
-          summary === null ? { step: "idle" } : { step: "previewed", summary, confirming: false };
         updateMine((j) => ({ ...j, state: back }));
         fail(e, title);
       },
@@ -108,12 +120,37 @@ export function useSyncJob(origin: JobOrigin): SyncJob {
 
   function run() {
     if (state.step !== "previewed") return;
-    const summary = state.summary;
-    follow(() => syncRun(summary.run_id), summary.kind, summary, "The run could not start");
+    const { summary } = state;
+    const kind = summary.kind;
+    const ended = (outcome: LiveOutcome): JobState =>
+      outcome.outcome === "ran"
+        ? { step: "finished", run: outcome.run, summary }
+        : { step: "held", kind, hold: outcome.hold, summary };
+    // The preview stays on screen after a failure: if its plan is gone, the error says to preview again.
+    const back: JobState = { step: "previewed", summary, confirming: false };
+    follow(() => syncRun(summary.run_id).then(ended), kind, summary, "The run could not start", back);
   }
 
   function resume(runId: number, kind: RunKind) {
-    follow(() => resumeRun(runId), kind, null, "The run could not be resumed");
+    const ended = (run: Run): JobState => ({ step: "finished", run, summary: null });
+    follow(() => resumeRun(runId).then(ended), kind, null, "The run could not be resumed", { step: "idle" });
+  }
+
+  function approve(runId: number, kind: RunKind) {
+    const summary = state.step === "held" ? state.summary : null;
+    // Not approved (planned again, it did more, or it could not start): it stays held.
+    const back: JobState = state.step === "held" ? state : { step: "idle" };
+    const ended = (run: Run): JobState => ({ step: "finished", run, summary: null });
+    follow(() => approveHeldRun(runId).then(ended), kind, summary, `Held run ${String(runId)} did not run`, back);
+  }
+
+  function refused(runId: number) {
+    updateMine((j) => ({
+      ...j,
+      state: { step: "idle" },
+      error: null,
+      note: `Held run ${String(runId)} was refused: it will never run, and nothing was written.`,
+    }));
   }
 
   function cancel() {
@@ -160,6 +197,8 @@ export function useSyncJob(origin: JobOrigin): SyncJob {
     confirm,
     run,
     resume,
+    approve,
+    refused,
     cancel,
     reset,
   };

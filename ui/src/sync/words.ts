@@ -7,6 +7,7 @@ import type { RunAction } from "../bindings/RunAction";
 import type { RunKind } from "../bindings/RunKind";
 import type { SyncProgress } from "../bindings/SyncProgress";
 import type { Portal } from "../bindings/Portal";
+import { asksForName } from "../shared/environment";
 import { isSandbox, numberFormat } from "../shared/format";
 
 /** "under a second", "42 s", "3 min", "1 h 5 min". */
@@ -137,4 +138,20 @@ export function indicatorWords(
 export function readWords(progress: SyncProgress): string {
   const done = numberFormat.format(progress.done);
   return progress.done < progress.total ? `${done} of ${numberFormat.format(progress.total)}` : `${done} so far`;
+}
+
+/**
+ * The portal name the admin types before a live run of `kind` to portal `portalId` (named
+ * `portalName`): asked when it writes to a production HubSpot portal, a push or an undo (a pull
+ * writes only the lead store) to a portal not known to be a sandbox or test account.
+ */
+export function nameToType(
+  kind: RunKind,
+  portalId: number | null,
+  portalName: string | null,
+  active: Portal | null,
+): string | undefined {
+  if (kind === "pull" || portalName === null) return undefined;
+  const portal = active !== null && active.portal_id === portalId ? active : null;
+  return portal === null || asksForName(portal) ? portalName : undefined;
 }

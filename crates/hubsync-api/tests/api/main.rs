@@ -8,6 +8,7 @@ mod daily_reserve;
 mod error_codes;
 mod first_run;
 mod guardrails;
+mod held_runs;
 mod leads;
 mod overview;
 mod retry;
