@@ -38,13 +38,12 @@ pub async fn run(ctx: &mut Context, command: RunsCommand) -> anyhow::Result<()> 
         }
         RunsCommand::Show(args) => {
             let store = ctx.store();
-            let runs::RunDetail { run, writer, companies, .. } = runs::detail(&store, args.run)?;
+            let runs::RunDetail { run, writer, companies, hold, .. } = runs::detail(&store, args.run)?;
             let items = runs::items(&store, args.run, &RunItemFilter::default())?;
             let companies = match companies {
                 Some(summary) => Some(CompanyReport::new(&store, args.run, summary)?),
                 None => None,
             };
-            let hold = store.run_hold(args.run)?;
             emit(ctx.json, &RunDetail { run, writer, items, hold, companies }, detail_text)
         }
         RunsCommand::Export(args) => {
