@@ -1001,6 +1001,64 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
     }
   });
 
+  step("Schedules: a push scheduled every minute fires, a guardrail holds it, and it runs once approved", async () => {
+    // Guardrails: no run may create a contact without an approval.
+    await openScreen("Guardrails");
+    await click(session, `${testId("guardrail-creates")} input[type="checkbox"]`);
+    await type(session, controlByLabel("Creates at most"), "0");
+    await click(session, buttonByText("Save guardrails"));
+    await waitForText(session, '//main//*[@role="status"]', "Saved: 1 limit on.");
+
+    // Two leads new to the portal: the schedule's push would create them.
+    const emails = ["sched-1@e2e.example.com", "sched-2@e2e.example.com"];
+    await openScreen("Leads");
+    await uploadFile(session, testId("leads-import-file"), "sched.csv", ["Email", ...emails].join("\n"), "text/csv");
+    await click(session, testId("import-confirm"));
+    await waitForText(session, testId("import-added"), String(emails.length));
+    await click(session, `//*[@data-testid="import-wizard"]//button[@aria-label="Close"]`);
+    const before = (await standaloneApi.dumpContacts()).length;
+
+    // Schedules: push the leads changed since their last push, every minute.
+    await openScreen("Schedules");
+    await click(session, '//label[normalize-space()="Push the leads changed since their last push"]/input');
+    await click(session, '//label[normalize-space()="Every few minutes or hours"]/input');
+    await type(session, controlByLabel("Every"), "1");
+    await pick(session, controlByLabel("Unit"), "minutes");
+    await click(session, buttonByText("Add schedule"));
+    await waitFor("the schedule in the list", () => session.find(testId("schedule-row")));
+    const scheduleId = await attributeOf(testId("schedule-row"), "data-schedule-id");
+    assert.match(await session.textOf(testId("schedule-next")), /in (under a minute|1 min)/);
+
+    // Within a minute (and the app's next look) it fires, previews, and is held: nothing written.
+    await openScreen("History");
+    const line = await waitForText(session, testId("held-run-line"), new RegExp(`of schedule ${scheduleId}, held`), {
+      timeoutMs: 150_000,
+    });
+    const heldId = Number(/Open run (\d+)/.exec(line)[1]);
+    const creates = Number(/([\d,]+) creates?, your limit is 0/.exec(line)[1].replace(/,/g, ""));
+    assert.ok(creates >= emails.length, `the held run creates the new leads: ${line}`);
+    assert.equal((await standaloneApi.dumpContacts()).length, before, "a held run writes nothing");
+    await screenshot(session, "history-held", { scrollTo: testId("held-runs") });
+
+    // Paused first, so no later slot holds another run meanwhile.
+    await openScreen("Schedules");
+    await click(session, buttonByText("Pause all"));
+    await element(session, testId("schedules-paused-all"));
+    await waitForText(session, testId("schedule-last"), /held/i);
+    await screenshot(session, "schedules");
+
+    await openScreen("History");
+    await click(session, `//*[@data-testid="held-run-line"]//button[normalize-space()="Open run ${heldId}"]`);
+    await waitForText(session, `${testId("held-run")} .notice-title`, "Held by a guardrail, nothing written");
+    await click(session, buttonByText("Approve once…"));
+    await waitForText(session, testId("confirm-dialog"), `Approve held run ${heldId} once?`);
+    await confirmProductionRun();
+    await waitForText(session, testId("held-run"), /It ran as run \d+/, { timeoutMs: 60_000 });
+    const contacts = (await standaloneApi.dumpContacts()).map((c) => c.properties.email);
+    assert.equal(contacts.length, before + creates, "the approved run created what was held, once");
+    for (const email of emails) assert.ok(contacts.includes(email), `${email} reached the portal`);
+  });
+
   step("every screen and the command palette, light and dark: axe finds nothing serious or critical", async () => {
     const screens = [
       "Overview",
@@ -1013,6 +1071,8 @@ describe("the app, flow by flow", { timeout: 240_000 }, () => {
       "Data model",
       "Push rules",
       "Pull rules",
+      "Schedules",
+      "Guardrails",
     ];
     for (const theme of ["light", "dark"]) {
       // The theme is picked as a person picks it: the switch at the navigation's foot.

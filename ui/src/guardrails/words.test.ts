@@ -15,6 +15,8 @@ describe("crossingWords", () => {
     expect(crossingWords({ guardrail: "failed-share", planned: 11, limit: 10 })).toBe(
       "11 % of the rows written failed, your limit is 10 %",
     );
+    expect(crossingWords({ guardrail: "creates", planned: 1, limit: 0 })).toBe("1 create, your limit is 0");
+    expect(crossingWords({ guardrail: "archives", planned: 1, limit: 0 })).toBe("1 archive, your limit is 0");
   });
 
   it("names a guardrail a run stopped at, and a hold's state", () => {

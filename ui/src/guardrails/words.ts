@@ -17,13 +17,13 @@ function count(n: number): string {
 export function crossingWords(c: Crossing): string {
   switch (c.guardrail) {
     case "creates":
-      return `${count(c.planned)} creates, your limit is ${count(c.limit)}`;
+      return `${count(c.planned)} ${c.planned === 1 ? "create" : "creates"}, your limit is ${count(c.limit)}`;
     case "overwrites":
-      return `${count(c.planned)} records with a non-empty value overwritten, your limit is ${count(c.limit)}`;
+      return `${count(c.planned)} ${c.planned === 1 ? "record" : "records"} with a non-empty value overwritten, your limit is ${count(c.limit)}`;
     case "overwrite-share":
       return `${shareFormat.format(c.planned)} % of the rows overwrite a non-empty value, your limit is ${shareFormat.format(c.limit)} %`;
     case "archives":
-      return `${count(c.planned)} archives, your limit is ${count(c.limit)}`;
+      return `${count(c.planned)} ${c.planned === 1 ? "archive" : "archives"}, your limit is ${count(c.limit)}`;
     case "failed-share":
       return `${shareFormat.format(c.planned)} % of the rows written failed, your limit is ${shareFormat.format(c.limit)} %`;
   }
