@@ -6,12 +6,14 @@ pub mod error;
 pub mod folders;
 pub mod logs;
 pub mod notices;
+pub mod scheduler;
 pub mod state;
+pub mod tray;
 pub mod window_place;
 
 use hubsync_api::builtin::{BuiltinPortal, SANDBOX_DB_FILE_NAME};
 use hubsync_api::connect;
-use tauri::{Emitter, Manager, RunEvent, WindowEvent};
+use tauri::{AppHandle, Emitter, Manager, RunEvent, Runtime, WindowEvent};
 use tauri_plugin_notification::NotificationExt;
 use tauri_plugin_window_state::StateFlags;
 
@@ -29,7 +31,17 @@ macro_rules! app_commands {
     };
 }
 
-/// Builds and runs the app until its last window closes.
+/// Brings the main window forward: shown (from the tray), restored and focused.
+pub(crate) fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
+/// Builds and runs the app until it is quit: from the tray's menu, or by closing its window
+/// where there is no tray.
 pub fn run() {
     let app = tauri::Builder::default()
         // The window opens where and as big as it was when the app last closed (the state is
@@ -53,6 +65,8 @@ pub fn run() {
             if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
                 window_place::fit_to_screen(&window);
             }
+            // Where the desktop has a tray: closing the window then hides it, schedules firing on.
+            tray::install(app.handle());
             let handle = app.handle().clone();
             app.notification().on_action(move |performed| notices::on_notification_action(&handle, performed))?;
             // The lead store the command line shares: `<data dir>/app.hubsync.desktop/hubsync.db`.
@@ -72,33 +86,41 @@ pub fn run() {
             });
             // Start the built-in portal now rather than on the page's first request, and record
             // where it listens; on a first start it is the active portal. The window opens
-            // without waiting for it.
+            // without waiting for it. Then the scheduler starts: a schedule of the built-in
+            // portal fires at the address it listens at now.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                // A failure is logged and kept for the page to report.
-                let Ok(sandbox) = handle.state::<BuiltinPortal>().info().await else { return };
-                if let Ok(workspace) = handle.state::<AppWorkspace>().get().await
+                // A failure of either is logged, and kept for the page to report.
+                let sandbox = handle.state::<BuiltinPortal>().info().await;
+                let Ok(workspace) = handle.state::<AppWorkspace>().inner().get().await else { return };
+                if let Ok(sandbox) = sandbox
                     && let Err(error) = connect::register_sandbox(workspace, &sandbox).await
                 {
                     tracing::error!(%error, "the built-in sandbox portal could not be recorded");
                 }
+                scheduler::run(handle.clone(), workspace).await;
             });
             Ok(())
         })
         .on_window_event(|window, event| {
-            if let WindowEvent::Focused(true) = event
-                && window.label() == MAIN_WINDOW
-            {
-                notices::on_main_window_focus(window.app_handle());
+            if window.label() != MAIN_WINDOW {
+                return;
+            }
+            match event {
+                WindowEvent::Focused(true) => notices::on_main_window_focus(window.app_handle()),
+                WindowEvent::CloseRequested { api, .. } => tray::on_close_requested(window, api),
+                _ => {}
             }
         })
         .invoke_handler(include!("commands/list.rs"))
         .build(tauri::generate_context!())
         .expect("failed to build the Tauri app");
 
-    app.run(|handle, event| {
-        if let RunEvent::Exit = event {
-            tauri::async_runtime::block_on(handle.state::<BuiltinPortal>().shutdown());
-        }
+    app.run(|handle, event| match event {
+        RunEvent::Exit => tauri::async_runtime::block_on(handle.state::<BuiltinPortal>().shutdown()),
+        // The dock icon clicked with the window hidden in the tray.
+        #[cfg(target_os = "macos")]
+        RunEvent::Reopen { .. } => show_main_window(handle),
+        _ => {}
     });
 }

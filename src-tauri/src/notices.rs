@@ -1,9 +1,9 @@
 //! OS notifications when a live run (push, pull, undo, or a resume of one) ends, or a guardrail
-//! holds it, while the window is not focused, and the way back from one to its run. What to say
-//! is a pure function of how the run ended and whether the window had the focus (`notice`);
-//! `announce` sends it through a `Notifier` and remembers it for `OpenOnReturn`. The shell's
-//! `Notifier` is Tauri's notification plugin, called from Rust: the page has no notification
-//! permission at all.
+//! holds it, while the window is not focused, or when a schedule fired (`scheduler`), and the way
+//! back from one to its run. What to say is a pure function of how the run ended and whether the
+//! window had the focus (`notice`); `announce` sends it through a `Notifier` and remembers it for
+//! `OpenOnReturn`. The shell's `Notifier` is Tauri's notification plugin, called from Rust: the
+//! page has no notification permission at all.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -245,6 +245,16 @@ pub fn announce(notifier: &impl Notifier, opens: &OpenOnReturn, end: &RunEnd, no
     Some(notice)
 }
 
+/// Tells the admin of `notice` through `notifier` whatever the window's focus (a schedule fired:
+/// nobody in the app started it), and remembers its run for their return when the window is not
+/// focused (hidden in the tray, or behind another).
+pub fn announce_always(notifier: &impl Notifier, opens: &OpenOnReturn, notice: &Notice, now: Instant) {
+    notifier.show(notice);
+    if !notifier.window_focused() {
+        opens.remember(notice.run_id, now);
+    }
+}
+
 /// The app's notifier: the OS's notifications through Tauri's notification plugin, and the
 /// main window's focus.
 struct OsNotifier<'a, R: Runtime>(&'a AppHandle<R>);
@@ -256,18 +266,31 @@ impl<R: Runtime> Notifier for OsNotifier<'_, R> {
     }
 
     fn show(&self, notice: &Notice) {
-        let shown = self
-            .0
-            .notification()
-            .builder()
-            .title(&notice.title)
-            .body(&notice.body)
-            .extra(RUN_ID_KEY, notice.run_id)
-            .show();
-        if let Err(error) = shown {
-            tracing::warn!(%error, title = %notice.title, "the notification could not be shown");
-        }
+        show_notification(self.0, &notice.title, &notice.body, Some(notice.run_id));
     }
+}
+
+/// Shows a notification; `run` is the run a click opens (`Some(None)`: History's list), `None`
+/// for one that opens no run (a click only brings the window forward).
+fn show_notification<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str, run: Option<Option<i64>>) {
+    let mut builder = app.notification().builder().title(title).body(body);
+    if let Some(run_id) = run {
+        builder = builder.extra(RUN_ID_KEY, run_id);
+    }
+    if let Err(error) = builder.show() {
+        tracing::warn!(%error, title, "the notification could not be shown");
+    }
+}
+
+/// Tells the admin something that opens no run ("Hubsync is still running in the tray").
+pub fn inform<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
+    show_notification(app, title, body, None);
+}
+
+/// Tells the admin what a schedule's firing came to, whatever the window's focus
+/// (`announce_always`).
+pub fn tell<R: Runtime>(app: &AppHandle<R>, notice: &Notice, now: Instant) {
+    announce_always(&OsNotifier(app), &app.state::<OpenOnReturn>(), notice, now);
 }
 
 /// Tells the admin that a live run ended, when the window is not focused (see `notice`).
@@ -277,19 +300,19 @@ pub fn run_ended<R: Runtime>(app: &AppHandle<R>, end: &RunEnd) {
     }
 }
 
-/// A click on one of the app's notifications: brings the window forward and opens its run.
+/// A click on one of the app's notifications: brings the window forward and opens its run, if
+/// it has one.
 pub fn on_notification_action<R: Runtime>(app: &AppHandle<R>, performed: &ActionPerformed) {
     if performed.action_id() != "tap" {
         return;
     }
-    let run_id = performed.notification().and_then(|n| n.extra().get(RUN_ID_KEY)).and_then(|id| id.as_i64());
-    let open = app.state::<OpenOnReturn>().on_click(run_id);
-    if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
-        let _ = window.unminimize();
-        let _ = window.show();
-        let _ = window.set_focus();
+    // A run's notification carries its id, null for a run that failed unrecorded; others none.
+    let run = performed.notification().and_then(|n| n.extra().get(RUN_ID_KEY).map(|id| id.as_i64()));
+    crate::show_main_window(app);
+    if let Some(run_id) = run {
+        let open = app.state::<OpenOnReturn>().on_click(run_id);
+        emit_open_run(app, open);
     }
-    emit_open_run(app, open);
 }
 
 /// The main window gained the focus: opens the last notification's run if it is coming back to it.
@@ -509,6 +532,22 @@ mod tests {
         assert_eq!(announce(&notifier, &opens, &ended, t0), None);
         assert!(notifier.shown.borrow().is_empty());
         assert_eq!(opens.on_focus(t0), None);
+    }
+
+    #[test]
+    fn a_schedules_notice_is_shown_even_to_a_focused_window_and_opens_its_run_only_on_a_return() {
+        let notice = Notice { title: "Scheduled pull failed".into(), body: "no".into(), run_id: Some(5) };
+        let t0 = Instant::now();
+        let focused = Recorder { focused: true, shown: RefCell::default() };
+        let opens = OpenOnReturn::default();
+        announce_always(&focused, &opens, &notice, t0);
+        assert_eq!(*focused.shown.borrow(), std::slice::from_ref(&notice), "nobody in the app started it: always told");
+        assert_eq!(opens.on_focus(t0), None, "the admin is looking already: no run opens on a later focus");
+
+        let hidden = Recorder { focused: false, shown: RefCell::default() };
+        announce_always(&hidden, &opens, &notice, t0);
+        assert_eq!(*hidden.shown.borrow(), [notice]);
+        assert_eq!(opens.on_focus(t0 + Duration::from_secs(10)), Some(OpenRun { run_id: Some(5) }));
     }
 
     #[test]

@@ -349,8 +349,16 @@ fn the_capability_grants_exactly_the_commands_registered_and_called() {
 /// commands (`the_capability_grants_exactly_the_commands_registered_and_called`).
 const RUST_ONLY_PLUGINS: &[(&str, &str)] = &[
     ("tauri-plugin-window-state", "the window opens as big and where it was when the app closed"),
-    ("tauri-plugin-notification", "a run's end is notified while the window is not focused (src/notices.rs)"),
+    (
+        "tauri-plugin-notification",
+        "a run's end (src/notices.rs) and a schedule's firing (src/scheduler.rs) are notified",
+    ),
 ];
+
+/// Tauri's own features the shell uses from Rust alone, each with why: the page is granted none
+/// of their permissions.
+const RUST_ONLY_TAURI_FEATURES: &[(&str, &str)] =
+    &[("tray-icon", "the tray icon and its menu, made and answered in Rust (src/tray.rs)")];
 
 #[test]
 fn the_shell_pulls_in_only_the_plugins_it_calls_from_rust() {
@@ -365,13 +373,21 @@ fn the_shell_pulls_in_only_the_plugins_it_calls_from_rust() {
         }
         if line.starts_with("tauri =") || line.starts_with("tauri=") {
             // Features such as `protocol-asset` or `devtools` widen what the page can reach.
-            assert!(line.contains("features = []"), "tauri is built with extra features: {line}");
+            let features = line.split_once("features = [").and_then(|(_, rest)| rest.split_once(']'));
+            let Some((features, _)) = features else { panic!("tauri's features are not a list: {line}") };
+            for feature in features.split(',').map(|f| f.trim().trim_matches('"')).filter(|f| !f.is_empty()) {
+                assert!(
+                    RUST_ONLY_TAURI_FEATURES.iter().any(|(allowed, _)| *allowed == feature),
+                    "tauri is built with the feature {feature}: list it in RUST_ONLY_TAURI_FEATURES with why, \
+                     and grant the page none of it"
+                );
+            }
         }
     }
     let capability = &capabilities()[0].1;
     for permission in capability["permissions"].as_array().expect("permissions is a list") {
         let permission = permission.as_str().unwrap_or_default();
-        for prefix in ["notification:", "window-state:"] {
+        for prefix in ["notification:", "window-state:", "core:tray:", "core:menu:"] {
             assert!(!permission.starts_with(prefix), "the page is granted the plugin permission {permission}");
         }
     }
