@@ -365,7 +365,7 @@ async fn fire(ws: &Workspace, record: &ScheduleRecord, slot: DateTime<Utc>, miss
             ScheduleOutcome::Completed,
             None,
             Some("nothing-to-write".into()),
-            "Nothing to write: HubSpot and the leads agree.".into(),
+            "Nothing to write: the plan had no row to write.".into(),
         ),
         Ok(Fired::Held(hold)) => base(
             ScheduleOutcome::Held,
