@@ -104,7 +104,8 @@ const RUN_COLUMNS: DataColumn<Run>[] = [
       </>
     ),
     sortable: true,
-    size: 240,
+    // A status and two marks ("completed HELD SCHEDULE 12") side by side.
+    size: 330,
   },
   {
     id: "changed",
