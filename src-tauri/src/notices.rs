@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use hubsync_api::guardrails::{self, LiveOutcome};
+use hubsync_api::words::capitalized;
 use hubsync_store::{Run, RunCounts, RunKind, RunStatus};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
@@ -183,11 +184,6 @@ fn grouped(n: u64) -> String {
         out.push(digit);
     }
     out
-}
-
-fn capitalized(word: &str) -> String {
-    let mut chars = word.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// Where a notice goes: the OS, or a test's record.

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use hubsync_api::Workspace;
 use hubsync_api::schedules::{self, Firing};
+use hubsync_api::words::capitalized;
 use hubsync_store::{Crossing, ScheduleOutcome, ScheduleScope};
 use tauri::{AppHandle, Emitter, Runtime};
 
@@ -51,7 +52,7 @@ pub fn firing_notice(firing: &Firing, crossed: Option<&[Crossing]>) -> Option<No
     let mut body = match (firing.outcome, crossed) {
         (ScheduleOutcome::Held, Some(crossed)) if !crossed.is_empty() => format!(
             "{}. Nothing was written: approve or refuse it in History.",
-            capitalised(&hubsync_api::guardrails::words(crossed))
+            capitalized(&hubsync_api::guardrails::words(crossed))
         ),
         _ => firing.message.trim().to_owned(),
     };
@@ -59,11 +60,6 @@ pub fn firing_notice(firing: &Firing, crossed: Option<&[Crossing]>) -> Option<No
         body.push_str(&format!(" It was due {} times since it last ran, and ran once.", firing.missed + 1));
     }
     Some(Notice { title, body, run_id: firing.run_id })
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// Fires due schedules now and every `TICK` after, for as long as the app runs. Ticks missed

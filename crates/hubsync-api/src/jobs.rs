@@ -14,6 +14,7 @@ use ts_rs::TS;
 use crate::error::{ApiError, ErrorCode};
 use crate::plans::{Plan, PlanRequest};
 use crate::progress::SyncProgress;
+use crate::words::capitalized;
 
 /// How long a preview may be run for real: after that HubSpot has likely moved on.
 pub const PREVIEW_TTL: Duration = Duration::from_secs(15 * 60);
@@ -332,11 +333,6 @@ impl Drop for PortalWatch {
             task.abort();
         }
     }
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 #[cfg(test)]

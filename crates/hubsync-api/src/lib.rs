@@ -26,6 +26,7 @@ pub mod runs;
 pub mod schedules;
 pub mod status;
 pub mod sync;
+pub mod words;
 pub mod workspace;
 
 pub use error::{ApiError, ErrorCode};

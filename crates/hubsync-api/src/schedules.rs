@@ -20,6 +20,7 @@ use ts_rs::TS;
 use crate::error::{ApiError, ErrorCode};
 use crate::guardrails;
 use crate::plans::{CONCURRENCY, Plan, PlanRequest};
+use crate::words::capitalized;
 use crate::workspace::Workspace;
 
 /// When a schedule fires, as the shells send and show it.
@@ -63,12 +64,7 @@ impl CadenceSpec {
 }
 
 fn schedule_error(error: hubsync_schedule::ScheduleError) -> ApiError {
-    ApiError::new(ErrorCode::InvalidSchedule, format!("{}.", capitalised(&error.to_string())))
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    ApiError::new(ErrorCode::InvalidSchedule, format!("{}.", capitalized(&error.to_string())))
 }
 
 /// A schedule to add.
@@ -325,12 +321,7 @@ async fn fire(ws: &Workspace, record: &ScheduleRecord, slot: DateTime<Utc>, miss
     };
     let started = Instant::now();
     let job_kind = crate::jobs::JobKind::new(crate::jobs::JobStep::Run, kind);
-    let at = crate::jobs::JobStart {
-        started,
-        started_at: hubsync_store::Clock::now(&hubsync_store::SystemClock).to_rfc3339(),
-        run_id: None,
-    };
-    let job = match ws.jobs.start(job_kind, portal.portal_id, at) {
+    let job = match ws.jobs.start(job_kind, portal.portal_id, crate::sync::job_start(started, None)) {
         Ok(job) => job,
         Err(_) => return waited(record, slot, missed, "job".into(), "another sync is running in this process".into()),
     };

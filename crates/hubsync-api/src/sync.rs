@@ -200,7 +200,7 @@ fn tracked(
 }
 
 /// A job starting at `started`, now; `run_id` is the run a resume finishes.
-fn job_start(started: Instant, run_id: Option<i64>) -> JobStart {
+pub(crate) fn job_start(started: Instant, run_id: Option<i64>) -> JobStart {
     let started_at = hubsync_store::Clock::now(&SystemClock).to_rfc3339();
     JobStart { started, started_at, run_id }
 }

@@ -362,17 +362,7 @@ pub fn describe_tier(seen: &RateLimitSeen, kind: TokenKind) -> Option<String> {
 }
 
 /// 250000 → "250,000", as the checks and the command line word limits.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use hubsync_store::thousands;
 
 #[cfg(test)]
 mod tests {

@@ -147,7 +147,7 @@ impl std::fmt::Display for Crossing {
         let (planned, limit) = (self.planned, self.limit);
         let counted = |one: &str, many: &str| {
             let noun = if planned.round() == 1.0 { one } else { many };
-            format!("{} {noun}, your limit is {}", thousands(planned), thousands(limit))
+            format!("{} {noun}, your limit is {}", thousands(planned.round() as u64), thousands(limit.round() as u64))
         };
         match self.guardrail {
             Guardrail::Creates => f.write_str(&counted("create", "creates")),
@@ -169,12 +169,12 @@ impl std::fmt::Display for Crossing {
     }
 }
 
-/// 1204 → "1,204".
-fn thousands(n: f64) -> String {
-    let digits = format!("{}", n.round() as u64);
+/// A whole count with thousands separators: 1204 → "1,204".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -80,7 +80,9 @@ pub use config::{CONFIG_VERSION, CompanyConfig, ConfigFile, CustomField, Guardra
 pub use deals::{Deal, LeadDeal};
 pub use error::{RowError, StoreError};
 pub use fields::{Field, FieldType, canonical_email, email_key, quoted};
-pub use guardrails::{Crossing, FAILED_SHARE_MIN_ROWS, Guardrail, Guardrails, HoldState, PlanFigures, RunHold};
+pub use guardrails::{
+    Crossing, FAILED_SHARE_MIN_ROWS, Guardrail, Guardrails, HoldState, PlanFigures, RunHold, thousands,
+};
 pub use import::{BadRows, ImportOptions, ImportSummary, LeadImport, LeadRow};
 pub use journal::{ContestedRow, ItemResult, PlanRow, PulledLead};
 pub use lead_query::{
